@@ -1,0 +1,20 @@
+// The pieces of the chainrule._C module, one binding file each; module.cpp calls them in order.
+#pragma once
+
+#include "bindings/convert.h"
+
+namespace cr::bind {
+
+using TensorClass = py::class_<TensorImpl, Tensor>;
+
+void bind_types(py::module_& m);                          // dtype, device, errors (types.cpp)
+void bind_tensor_basics(py::module_& m, TensorClass& cls);  // properties, item, tolist (tensor_basics.cpp)
+void bind_numpy(py::module_& m, TensorClass& cls);        // from_numpy, numpy(), tensor data (numpy_interop.cpp)
+void bind_creation(py::module_& m);                       // zeros, arange, rand, ... (creation.cpp)
+void bind_views(py::module_& m, TensorClass& cls);        // view, reshape, permute, ... (views.cpp)
+void bind_elementwise(py::module_& m, TensorClass& cls);  // + - * / and math (elementwise.cpp)
+
+// A Scalar as the Python number it came from (bool, int or float).
+py::object scalar_to_py(const Scalar& s);
+
+}  // namespace cr::bind

@@ -1,0 +1,133 @@
+// Implementation of the argument conversions shared by the binding files.
+#include "bindings/convert.h"
+
+#include <pybind11/numpy.h>
+
+#include "core/error.h"
+#include "ops/copy.h"
+
+namespace pybind11::detail {
+
+bool type_caster<cr::Shape>::load(handle src, bool) {
+  if (!src || !PySequence_Check(src.ptr()) || PyUnicode_Check(src.ptr()) || PyBytes_Check(src.ptr())) return false;
+  sequence seq = reinterpret_borrow<sequence>(src);
+  size_t n = seq.size();
+  if (n > static_cast<size_t>(cr::kMaxDims)) return false;
+  value = cr::Shape();
+  for (size_t i = 0; i < n; ++i) {
+    object item = seq[i];
+    if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr())) return false;
+    value.push_back(PyNumber_AsSsize_t(item.ptr(), PyExc_OverflowError));
+    if (PyErr_Occurred()) {
+      PyErr_Clear();
+      return false;
+    }
+  }
+  return true;
+}
+
+handle type_caster<cr::Shape>::cast(const cr::Shape& s, return_value_policy, handle) {
+  tuple t(s.size());
+  for (size_t i = 0; i < s.size(); ++i) t[i] = int_(s[i]);
+  return t.release();
+}
+
+}  // namespace pybind11::detail
+
+namespace cr::bind {
+
+bool is_tensor(py::handle obj) { return py::isinstance<TensorImpl>(obj); }
+
+namespace {
+// numpy.generic, the base of NumPy's scalar types (np.float32(1), np.int64(2), np.bool_(True)).
+bool is_numpy_scalar(py::handle obj) {
+  static PyObject* generic = py::object(py::module_::import("numpy").attr("generic")).release().ptr();
+  return PyObject_IsInstance(obj.ptr(), generic) == 1;
+}
+}  // namespace
+
+std::optional<Scalar> as_scalar(py::handle obj) {
+  PyObject* p = obj.ptr();
+  if (PyBool_Check(p)) return Scalar(p == Py_True);
+  if (PyLong_Check(p)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+    CR_CHECK(!overflow, ValueError, "integer ", py::str(obj).cast<std::string>(), " does not fit in int64");
+    return Scalar(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(p)) return Scalar(PyFloat_AS_DOUBLE(p));
+  if (is_numpy_scalar(obj)) {
+    py::object item = obj.attr("item")();
+    if (PyBool_Check(item.ptr()) || PyLong_Check(item.ptr()) || PyFloat_Check(item.ptr())) return as_scalar(item);
+  }
+  return std::nullopt;
+}
+
+Scalar to_scalar(py::handle obj, const char* op) {
+  if (auto s = as_scalar(obj)) return *s;
+  if (is_tensor(obj)) {
+    Tensor t = obj.cast<Tensor>();
+    CR_CHECK(t->numel() == 1, ValueError, op, ": expected a number or a one-element tensor, got a ",
+             describe(t));
+    return item(t);
+  }
+  CR_FAIL(TypeError, op, ": expected a number, got ", py::str(py::type::of(obj)).cast<std::string>());
+}
+
+DType to_dtype(py::handle obj, DType fallback) {
+  if (obj.is_none()) return fallback;
+  if (py::isinstance<DType>(obj)) return obj.cast<DType>();
+  PyObject* p = obj.ptr();
+  if (p == reinterpret_cast<PyObject*>(&PyFloat_Type)) return DType::Float64;
+  if (p == reinterpret_cast<PyObject*>(&PyLong_Type)) return DType::Int64;
+  if (p == reinterpret_cast<PyObject*>(&PyBool_Type)) return DType::Bool;
+  py::object np_dtype;
+  try {
+    np_dtype = py::module_::import("numpy").attr("dtype")(obj);
+  } catch (py::error_already_set&) {
+    CR_FAIL(TypeError, "dtype: expected a chainrule dtype (chainrule.float32, ...), got ",
+            py::repr(obj).cast<std::string>());
+  }
+  std::string name = py::str(np_dtype).cast<std::string>();
+  if (name == "float32") return DType::Float32;
+  if (name == "float64") return DType::Float64;
+  if (name == "int64") return DType::Int64;
+  if (name == "bool") return DType::Bool;
+  CR_FAIL(TypeError, "dtype: ", name, " is not supported (chainrule has float32, float64, int64 and bool)");
+}
+
+std::optional<DType> to_optional_dtype(py::handle obj) {
+  if (obj.is_none()) return std::nullopt;
+  return to_dtype(obj, DType::Float32);
+}
+
+Device to_device(py::handle obj) {
+  if (obj.is_none()) return Device{};
+  if (py::isinstance<Device>(obj)) return obj.cast<Device>();
+  if (py::isinstance<py::str>(obj)) return parse_device(obj.cast<std::string>());
+  CR_FAIL(TypeError, "device: expected a string such as 'cpu' or a chainrule.device, got ",
+          py::repr(obj).cast<std::string>());
+}
+
+Shape sizes_from_args(const py::args& args, const char* op) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+    py::handle a = args[0];
+    CR_CHECK(py::isinstance<py::sequence>(a) && !py::isinstance<py::str>(a), TypeError, op,
+             ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
+    return py::cast<Shape>(a);
+  }
+  Shape sizes;
+  for (py::handle a : args) {
+    CR_CHECK(PyLong_Check(a.ptr()) && !PyBool_Check(a.ptr()), TypeError, op,
+             ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
+    sizes.push_back(a.cast<int64_t>());
+  }
+  return sizes;
+}
+
+Tensor finish_factory(Tensor t, bool requires_grad) {
+  if (requires_grad) t->set_requires_grad(true, "requires_grad");
+  return t;
+}
+
+}  // namespace cr::bind

@@ -1,0 +1,195 @@
+// Elementwise ops in Python: operators (+ - * / ** // % comparisons & | ^ ~), named methods and
+// functions (add, exp, clamp, where, ...) and their in-place forms (add_, exp_, ...).
+#include "bindings/bindings.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+
+namespace cr::bind {
+
+namespace {
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+// self op other (or other op self when reflected); NotImplemented when other is no number or tensor.
+py::object apply_binary(BinaryOp op, const Tensor& self, py::handle other, bool reflected) {
+  if (is_tensor(other)) {
+    Tensor o = other.cast<Tensor>();
+    return py::cast(reflected ? binary(op, o, self) : binary(op, self, o));
+  }
+  auto s = as_scalar(other);
+  if (!s) return not_implemented();
+  return py::cast(reflected ? binary(op, *s, self) : binary(op, self, *s));
+}
+
+// a op b where either may be a Python number (chainrule.add(2, t)).
+Tensor binary_any(BinaryOp op, py::handle a, py::handle b) {
+  if (is_tensor(a) && is_tensor(b)) return binary(op, a.cast<Tensor>(), b.cast<Tensor>());
+  if (is_tensor(a)) return binary(op, a.cast<Tensor>(), to_scalar(b, binary_op_name(op)));
+  CR_CHECK(is_tensor(b), TypeError, binary_op_name(op), ": expected at least one tensor argument");
+  return binary(op, to_scalar(a, binary_op_name(op)), b.cast<Tensor>());
+}
+
+void binary_in_place_any(BinaryOp op, const Tensor& self, py::handle other) {
+  if (is_tensor(other)) binary_(op, self, other.cast<Tensor>());
+  else binary_(op, self, to_scalar(other, binary_op_name(op)));
+}
+
+// b scaled by alpha, for add/sub(..., alpha=).
+py::object scaled(py::handle b, py::handle alpha) {
+  auto a = to_scalar(alpha, "add");
+  if (a.as_double() == 1.0) return py::reinterpret_borrow<py::object>(b);
+  return py::cast(binary_any(BinaryOp::Mul, b, scalar_to_py(a)));
+}
+
+Tensor divide(py::handle a, py::handle b, py::object rounding_mode) {
+  if (rounding_mode.is_none()) return binary_any(BinaryOp::Div, a, b);
+  std::string mode = rounding_mode.cast<std::string>();
+  if (mode == "floor") return binary_any(BinaryOp::FloorDivide, a, b);
+  CR_CHECK(mode == "trunc", ValueError, "div: rounding_mode must be None, 'trunc' or 'floor', got '", mode, "'");
+  Tensor q = binary_any(BinaryOp::Div, a, b);
+  Tensor t = unary(UnaryOp::Trunc, q);
+  DType want = is_tensor(a) ? (is_tensor(b) ? result_type(a.cast<Tensor>(), b.cast<Tensor>())
+                                           : result_type(a.cast<Tensor>()->dtype(), to_scalar(b, "div")))
+                            : result_type(b.cast<Tensor>()->dtype(), to_scalar(a, "div"));
+  return to_dtype(t, want);
+}
+
+std::optional<Scalar> optional_scalar(py::handle h, const char* op) {
+  if (h.is_none()) return std::nullopt;
+  return to_scalar(h, op);
+}
+
+// clamp(min, max) where each bound may be a number, a tensor or None.
+Tensor clamp_any(const Tensor& t, py::handle lo, py::handle hi) {
+  if (!is_tensor(lo) && !is_tensor(hi)) return clamp(t, optional_scalar(lo, "clamp"), optional_scalar(hi, "clamp"));
+  Tensor out = t;
+  if (!lo.is_none()) out = binary_any(BinaryOp::Maximum, py::cast(out), lo);
+  if (!hi.is_none()) out = binary_any(BinaryOp::Minimum, py::cast(out), hi);
+  return out;
+}
+
+struct BinaryEntry {
+  const char* name;
+  BinaryOp op;
+  const char* dunder;     // operator, or nullptr
+  const char* rdunder;    // reflected operator, or nullptr
+  const char* idunder;    // in-place operator, or nullptr
+};
+
+const BinaryEntry kBinary[] = {
+    {"mul", BinaryOp::Mul, "__mul__", "__rmul__", "__imul__"},
+    {"pow", BinaryOp::Pow, "__pow__", "__rpow__", "__ipow__"},
+    {"floor_divide", BinaryOp::FloorDivide, "__floordiv__", "__rfloordiv__", "__ifloordiv__"},
+    {"remainder", BinaryOp::Remainder, "__mod__", "__rmod__", "__imod__"},
+    {"maximum", BinaryOp::Maximum, nullptr, nullptr, nullptr},
+    {"minimum", BinaryOp::Minimum, nullptr, nullptr, nullptr},
+    {"atan2", BinaryOp::Atan2, nullptr, nullptr, nullptr},
+    {"eq", BinaryOp::Eq, "__eq__", nullptr, nullptr},
+    {"ne", BinaryOp::Ne, "__ne__", nullptr, nullptr},
+    {"lt", BinaryOp::Lt, "__lt__", nullptr, nullptr},
+    {"le", BinaryOp::Le, "__le__", nullptr, nullptr},
+    {"gt", BinaryOp::Gt, "__gt__", nullptr, nullptr},
+    {"ge", BinaryOp::Ge, "__ge__", nullptr, nullptr},
+    {"logical_and", BinaryOp::LogicalAnd, nullptr, nullptr, nullptr},
+    {"logical_or", BinaryOp::LogicalOr, nullptr, nullptr, nullptr},
+    {"logical_xor", BinaryOp::LogicalXor, nullptr, nullptr, nullptr},
+    {"bitwise_and", BinaryOp::BitwiseAnd, "__and__", "__rand__", "__iand__"},
+    {"bitwise_or", BinaryOp::BitwiseOr, "__or__", "__ror__", "__ior__"},
+    {"bitwise_xor", BinaryOp::BitwiseXor, "__xor__", "__rxor__", "__ixor__"},
+};
+
+const UnaryOp kUnary[] = {
+    UnaryOp::Neg, UnaryOp::Abs, UnaryOp::Sign, UnaryOp::Relu, UnaryOp::Square, UnaryOp::Floor, UnaryOp::Ceil,
+    UnaryOp::Round, UnaryOp::Trunc, UnaryOp::Exp, UnaryOp::Log, UnaryOp::Log2, UnaryOp::Log10, UnaryOp::Log1p,
+    UnaryOp::Expm1, UnaryOp::Sqrt, UnaryOp::Rsqrt, UnaryOp::Reciprocal, UnaryOp::Sin, UnaryOp::Cos, UnaryOp::Tan,
+    UnaryOp::Tanh, UnaryOp::Sigmoid, UnaryOp::Erf, UnaryOp::Asin, UnaryOp::Acos, UnaryOp::Atan, UnaryOp::Sinh,
+    UnaryOp::Cosh, UnaryOp::LogicalNot, UnaryOp::BitwiseNot,
+};
+
+}  // namespace
+
+void bind_elementwise(py::module_& m, TensorClass& cls) {
+  // add and sub carry alpha; div carries rounding_mode; the rest share one shape.
+  cls.def("__add__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Add, t, o, false); }, py::is_operator())
+      .def("__radd__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Add, t, o, true); }, py::is_operator())
+      .def("__sub__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Sub, t, o, false); }, py::is_operator())
+      .def("__rsub__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Sub, t, o, true); }, py::is_operator())
+      .def("__truediv__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Div, t, o, false); }, py::is_operator())
+      .def("__rtruediv__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Div, t, o, true); }, py::is_operator())
+      .def("__iadd__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Add, t, o); return t; })
+      .def("__isub__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Sub, t, o); return t; })
+      .def("__itruediv__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Div, t, o); return t; })
+      .def("add", [](const Tensor& t, py::handle o, py::handle alpha) { return binary_any(BinaryOp::Add, py::cast(t), scaled(o, alpha)); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub", [](const Tensor& t, py::handle o, py::handle alpha) { return binary_any(BinaryOp::Sub, py::cast(t), scaled(o, alpha)); },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("add_", [](const Tensor& t, py::handle o, py::handle alpha) { binary_in_place_any(BinaryOp::Add, t, scaled(o, alpha)); return t; },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("sub_", [](const Tensor& t, py::handle o, py::handle alpha) { binary_in_place_any(BinaryOp::Sub, t, scaled(o, alpha)); return t; },
+           py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide(py::cast(t), o, mode); },
+           py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
+      .def("div_", [](const Tensor& t, py::handle o, py::object mode) { copy_(t, divide(py::cast(t), o, mode)); return t; },
+           py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
+      .def("true_divide", [](const Tensor& t, py::handle o) { return binary_any(BinaryOp::Div, py::cast(t), o); })
+      .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clamp_", [](const Tensor& t, py::handle lo, py::handle hi) {
+        if (!is_tensor(lo) && !is_tensor(hi)) clamp_(t, optional_scalar(lo, "clamp_"), optional_scalar(hi, "clamp_"));
+        else copy_(t, clamp_any(t, lo, hi));
+        return t;
+      }, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("where", [](const Tensor& t, const Tensor& cond, py::handle other) {
+        Tensor o = is_tensor(other) ? other.cast<Tensor>() : scalar_tensor(to_scalar(other, "where"), result_type(t->dtype(), to_scalar(other, "where")));
+        return where(cond, t, o);
+      }, py::arg("condition"), py::arg("other"))
+      .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))
+      .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t{0})); return t; })
+      .def("copy_", [](const Tensor& t, const Tensor& src) { copy_(t, src); return t; }, py::arg("src"))
+      .def("__pos__", [](const Tensor& t) { return t; });
+
+  m.def("add", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Add, a, scaled(b, alpha)); },
+        py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  m.def("sub", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Sub, a, scaled(b, alpha)); },
+        py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  m.def("div", &divide, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); });
+  m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
+    // Python numbers take part like 0-d tensors that never raise a dimensioned tensor's dtype.
+    auto as_tensor = [](py::handle x, py::handle other) {
+      if (is_tensor(x)) return x.cast<Tensor>();
+      Scalar s = to_scalar(x, "where");
+      DType dt = is_tensor(other) ? result_type(other.cast<Tensor>()->dtype(), s) : s.default_dtype();
+      return scalar_tensor(s, dt);
+    };
+    return where(cond, as_tensor(a, b), as_tensor(b, a));
+  }, py::arg("condition"), py::arg("input"), py::arg("other"));
+
+  for (const BinaryEntry& e : kBinary) {
+    BinaryOp op = e.op;
+    if (e.dunder) cls.def(e.dunder, [op](const Tensor& t, py::handle o) { return apply_binary(op, t, o, false); }, py::is_operator());
+    if (e.rdunder) cls.def(e.rdunder, [op](const Tensor& t, py::handle o) { return apply_binary(op, t, o, true); }, py::is_operator());
+    if (e.idunder) cls.def(e.idunder, [op](const Tensor& t, py::handle o) { binary_in_place_any(op, t, o); return t; });
+    cls.def(e.name, [op](const Tensor& t, py::handle o) { return binary_any(op, py::cast(t), o); }, py::arg("other"));
+    std::string in_place = std::string(e.name) + "_";
+    cls.def(in_place.c_str(), [op](const Tensor& t, py::handle o) { binary_in_place_any(op, t, o); return t; }, py::arg("other"));
+    m.def(e.name, [op](py::handle a, py::handle b) { return binary_any(op, a, b); }, py::arg("input"), py::arg("other"));
+  }
+
+  for (UnaryOp op : kUnary) {
+    const char* name = unary_op_name(op);
+    cls.def(name, [op](const Tensor& t) { return unary(op, t); });
+    std::string in_place = std::string(name) + "_";
+    cls.def(in_place.c_str(), [op](const Tensor& t) { unary_(op, t); return t; });
+    m.def(name, [op](const Tensor& t) { return unary(op, t); }, py::arg("input"));
+  }
+  cls.def("__neg__", [](const Tensor& t) { return unary(UnaryOp::Neg, t); })
+      .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })
+      .def("__invert__", [](const Tensor& t) { return unary(UnaryOp::BitwiseNot, t); })
+      .def("negative", [](const Tensor& t) { return unary(UnaryOp::Neg, t); });
+}
+
+}  // namespace cr::bind

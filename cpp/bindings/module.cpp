@@ -1,0 +1,14 @@
+// chainrule._C: the compiled core. This file only assembles the module from the binding files.
+#include "bindings/bindings.h"
+
+PYBIND11_MODULE(_C, m) {
+  m.doc() = "chainrule's C++ core: tensors, ops and autograd";
+  using namespace cr::bind;
+  bind_types(m);
+  TensorClass cls(m, "Tensor", "An n-dimensional array on a device, with autograd fields.");
+  bind_tensor_basics(m, cls);
+  bind_numpy(m, cls);
+  bind_creation(m);
+  bind_views(m, cls);
+  bind_elementwise(m, cls);
+}

@@ -1,0 +1,100 @@
+// NumPy interop: from_numpy and Tensor.numpy() share memory (no copy); _from_numpy_copy backs
+// chainrule.tensor(), which always copies.
+#include <pybind11/numpy.h>
+
+#include "bindings/bindings.h"
+#include "ops/copy.h"
+
+namespace cr::bind {
+
+namespace {
+
+std::optional<DType> dtype_of_array(const py::array& a) {
+  py::dtype dt = a.dtype();
+  if (dt.kind() == 'f' && dt.itemsize() == 4) return DType::Float32;
+  if (dt.kind() == 'f' && dt.itemsize() == 8) return DType::Float64;
+  if (dt.kind() == 'i' && dt.itemsize() == 8) return DType::Int64;
+  if (dt.kind() == 'b') return DType::Bool;
+  return std::nullopt;
+}
+
+py::dtype numpy_dtype(DType t) {
+  switch (t) {
+    case DType::Bool: return py::dtype::of<bool>();
+    case DType::Int64: return py::dtype::of<int64_t>();
+    case DType::Float32: return py::dtype::of<float>();
+    case DType::Float64: return py::dtype::of<double>();
+  }
+  return py::dtype::of<float>();
+}
+
+// A tensor over the array's memory; the array stays alive as long as the storage does.
+Tensor from_numpy(py::array arr) {
+  auto dtype = dtype_of_array(arr);
+  CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
+           " is not supported (expected float32, float64, int64 or bool)");
+  CR_CHECK(arr.dtype().attr("isnative").cast<bool>(), TypeError,
+           "from_numpy: the array's byte order is not this machine's; use arr.astype(arr.dtype.newbyteorder('='))");
+  const int64_t size = static_cast<int64_t>(itemsize(*dtype));
+  Shape sizes, strides;
+  int64_t span = size;
+  for (py::ssize_t d = 0; d < arr.ndim(); ++d) {
+    int64_t stride = arr.strides(d);
+    CR_CHECK(stride >= 0, ValueError, "from_numpy: the array has a negative stride in dim ", d,
+             "; pass arr.copy() (chainrule tensors have non-negative strides)");
+    CR_CHECK(stride % size == 0, ValueError, "from_numpy: the array's stride ", stride, " in dim ", d,
+             " is not a multiple of its element size ", size);
+    sizes.push_back(arr.shape(d));
+    strides.push_back(stride / size);
+    if (arr.shape(d) > 0) span += (arr.shape(d) - 1) * stride;
+  }
+  if (!arr.writeable()) {
+    PyErr_WarnEx(PyExc_UserWarning,
+                 "from_numpy: the array is not writable; the tensor shares its memory, so writing to the "
+                 "tensor is undefined behaviour. Copy the array first to avoid this.", 1);
+  }
+  auto* owner_ref = arr.inc_ref().ptr();
+  std::shared_ptr<void> owner(owner_ref, [](void* p) {
+    py::gil_scoped_acquire gil;
+    Py_DECREF(static_cast<PyObject*>(p));
+  });
+  auto storage = Storage::wrap(const_cast<void*>(arr.data()), static_cast<size_t>(span), std::move(owner), Device{});
+  return std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, *dtype);
+}
+
+py::array to_numpy(py::handle self) {
+  Tensor t = self.cast<Tensor>();
+  CR_CHECK(t->device().is_cpu(), TypeError, "numpy: the tensor is on ", device_str(t->device()),
+           "; call .cpu() first");
+  CR_CHECK(!t->requires_grad(), RuntimeError,
+           "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()");
+  std::vector<py::ssize_t> shape(t->sizes().begin(), t->sizes().end()), strides;
+  for (int64_t s : t->strides()) strides.push_back(s * static_cast<py::ssize_t>(itemsize(t->dtype())));
+  return py::array(numpy_dtype(t->dtype()), shape, strides, t->raw_data(), self);  // base keeps t alive
+}
+
+// A new tensor holding a copy of a NumPy array (any numeric dtype), converted to `dtype`.
+Tensor from_numpy_copy(py::array arr, DType dtype) {
+  py::array src = arr;
+  if (!dtype_of_array(src)) {
+    char kind = src.dtype().kind();
+    CR_CHECK(kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b', TypeError, "tensor: cannot make a tensor from ",
+             "NumPy dtype ", py::str(src.dtype()).cast<std::string>(), " (expected numbers or bools)");
+    src = src.attr("astype")(kind == 'f' ? "float64" : "int64");
+  }
+  Tensor view = from_numpy(py::module_::import("numpy").attr("ascontiguousarray")(src));
+  Tensor out = TensorImpl::empty(view->sizes(), dtype, Device{});
+  copy_(out, view);
+  return out;
+}
+
+}  // namespace
+
+void bind_numpy(py::module_& m, TensorClass& cls) {
+  m.def("from_numpy", &from_numpy, py::arg("ndarray"),
+        "A tensor sharing memory with a NumPy array (float32, float64, int64 or bool).");
+  m.def("_from_numpy_copy", &from_numpy_copy, py::arg("ndarray"), py::arg("dtype"));
+  cls.def("numpy", &to_numpy, "A NumPy array sharing memory with this CPU tensor.");
+}
+
+}  // namespace cr::bind

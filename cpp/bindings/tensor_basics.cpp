@@ -1,0 +1,137 @@
+// Tensor properties and conversions to Python: shape, dtype, strides, item(), tolist(), the
+// autograd fields, and dtype/device conversion (to, float, double, long, bool).
+#include "bindings/bindings.h"
+#include "ops/copy.h"
+
+namespace cr::bind {
+
+namespace {
+
+py::object element_to_py(const char* p, DType dt) {
+  switch (dt) {
+    case DType::Bool: return py::bool_(*reinterpret_cast<const bool*>(p));
+    case DType::Int64: return py::int_(*reinterpret_cast<const int64_t*>(p));
+    case DType::Float32: return py::float_(*reinterpret_cast<const float*>(p));
+    case DType::Float64: return py::float_(*reinterpret_cast<const double*>(p));
+  }
+  return py::none();
+}
+
+py::object to_list(const Tensor& t, int64_t dim, const char* p) {
+  if (dim == t->dim()) return element_to_py(p, t->dtype());
+  py::list out(t->size(dim));
+  int64_t step = t->stride(dim) * static_cast<int64_t>(itemsize(t->dtype()));
+  for (int64_t i = 0; i < t->size(dim); ++i) out[i] = to_list(t, dim + 1, p + i * step);
+  return out;
+}
+
+// to(dtype), to(device), to(other), to(device, dtype), with PyTorch's keyword names.
+Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
+  DType dtype = t->dtype();
+  Device device = t->device();
+  auto take = [&](py::handle a) {
+    if (is_tensor(a)) {
+      Tensor o = a.cast<Tensor>();
+      dtype = o->dtype();
+      device = o->device();
+    } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a)) {
+      device = to_device(a);
+    } else {
+      dtype = to_dtype(a, dtype);
+    }
+  };
+  for (py::handle a : args) take(a);
+  for (auto kv : kwargs) {
+    std::string key = kv.first.cast<std::string>();
+    if (key == "dtype" || key == "device" || key == "other") {
+      if (!kv.second.is_none()) take(kv.second);
+    } else if (key != "non_blocking" && key != "copy") {
+      CR_FAIL(TypeError, "to: unexpected keyword argument '", key, "'");
+    }
+  }
+  check_device_available(device, "to");
+  bool copy = kwargs.contains("copy") && kwargs["copy"].cast<bool>();
+  Tensor out = to_dtype(t, dtype);
+  return (copy && out == t) ? clone(t) : out;
+}
+
+}  // namespace
+
+void bind_tensor_basics(py::module_& m, TensorClass& cls) {
+  cls.def_property_readonly("dtype", &TensorImpl::dtype)
+      .def_property_readonly("device", &TensorImpl::device)
+      .def_property_readonly("ndim", &TensorImpl::dim)
+      .def_property_readonly("_shape", &TensorImpl::sizes)
+      .def_property_readonly("is_cuda", [](const Tensor& t) { return !t->device().is_cpu(); })
+      .def("dim", &TensorImpl::dim)
+      .def("ndimension", &TensorImpl::dim)
+      .def("numel", &TensorImpl::numel)
+      .def("nelement", &TensorImpl::numel)
+      .def("element_size", [](const Tensor& t) { return itemsize(t->dtype()); })
+      .def("storage_offset", &TensorImpl::offset)
+      .def("is_contiguous", &TensorImpl::is_contiguous)
+      .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype()); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->raw_data()); })
+      .def("_storage_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage().get()); })
+      .def("stride", [](const Tensor& t, py::object dim) -> py::object {
+        if (dim.is_none()) return py::cast(t->strides());
+        return py::int_(t->stride(wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")));
+      }, py::arg("dim") = py::none())
+      .def("item", [](const Tensor& t) { return scalar_to_py(item(t)); })
+      .def("tolist", [](const Tensor& t) { return to_list(t, 0, static_cast<const char*>(t->raw_data())); })
+      .def("__len__", [](const Tensor& t) {
+        CR_CHECK(t->dim() > 0, TypeError, "len() of a 0-d tensor");
+        return t->size(0);
+      })
+      .def("__bool__", [](const Tensor& t) {
+        CR_CHECK(t->numel() == 1, RuntimeError, "bool value of a tensor with ", t->numel(),
+                 " elements is ambiguous; use .any() or .all()");
+        return item(t).as_double() != 0;
+      })
+      .def("__float__", [](const Tensor& t) { return item(t).as_double(); })
+      .def("__int__", [](const Tensor& t) {
+        Scalar s = item(t);
+        return s.is_floating() ? static_cast<int64_t>(s.f) : s.i;
+      })
+      .def("__index__", [](const Tensor& t) {
+        CR_CHECK(!is_floating(t->dtype()) && t->numel() == 1, TypeError,
+                 "only one-element integer tensors can be used as an index, got a ", describe(t));
+        return item(t).i;
+      })
+      .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
+      .def("contiguous", &contiguous)
+      .def("clone", &clone)
+      .def("detach", [](const Tensor& t) {
+        return TensorImpl::view_of(t, t->sizes(), t->strides(), t->offset());
+      }, "A tensor sharing this one's data, outside the autograd graph.")
+      .def("to", &convert)
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o->dtype()); })
+      .def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); })
+      .def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); })
+      .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
+      .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
+      .def("cpu", [](const Tensor& t) { return t; })
+      .def("cuda", [](const Tensor&) -> Tensor {
+        check_device_available(Device{DeviceType::CUDA, 0}, "cuda");
+        return nullptr;
+      })
+      // Autograd fields (the engine arrives with the backprop issue).
+      .def_property("requires_grad", &TensorImpl::requires_grad,
+                    [](const Tensor& t, bool r) { t->set_requires_grad(r, "requires_grad"); })
+      .def("requires_grad_", [](const Tensor& t, bool r) {
+        t->set_requires_grad(r, "requires_grad_");
+        return t;
+      }, py::arg("requires_grad") = true)
+      .def_property("grad", &TensorImpl::grad, [](const Tensor& t, Tensor g) {
+        if (g) {
+          CR_CHECK(g->sizes() == t->sizes() && g->dtype() == t->dtype(), ValueError,
+                   "grad: assigned a ", describe(g), " to the grad of a ", describe(t));
+        }
+        t->set_grad(std::move(g));
+      })
+      .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
+      .def_property_readonly("_version", &TensorImpl::version);
+  (void)m;
+}
+
+}  // namespace cr::bind

@@ -1,0 +1,76 @@
+// Binds dtype and device, maps the core's typed errors onto Python exceptions, and exposes
+// build and thread facts (BLAS in use, CUDA compiled, thread count).
+#include "bindings/bindings.h"
+#include "core/error.h"
+#include "cpu/blas.h"
+#include "cpu/parallel.h"
+#include "core/random.h"
+
+namespace cr::bind {
+
+py::object scalar_to_py(const Scalar& s) {
+  switch (s.kind) {
+    case Scalar::Kind::Bool: return py::bool_(s.i != 0);
+    case Scalar::Kind::Int: return py::int_(s.i);
+    case Scalar::Kind::Float: return py::float_(s.f);
+  }
+  return py::none();
+}
+
+void bind_types(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const RuntimeError& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+
+  py::enum_<DType>(m, "dtype", "Element type of a tensor.")
+      .value("bool", DType::Bool)
+      .value("int64", DType::Int64)
+      .value("float32", DType::Float32)
+      .value("float64", DType::Float64)
+      .def("__repr__", [](DType t) { return std::string("chainrule.") + dtype_name(t); })
+      .def("__str__", [](DType t) { return std::string("chainrule.") + dtype_name(t); })
+      .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); })
+      .def_property_readonly("itemsize", [](DType t) { return itemsize(t); });
+
+  py::class_<Device>(m, "device", "Where a tensor lives: 'cpu' or 'cuda:N'.")
+      .def(py::init([](const std::string& spec) { return parse_device(spec); }), py::arg("type"))
+      .def(py::init([](const std::string& type, int index) {
+             Device d = parse_device(type);
+             d.index = index;
+             return d;
+           }),
+           py::arg("type"), py::arg("index"))
+      .def_property_readonly("type", [](Device d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("index", [](Device d) -> py::object {
+        return d.is_cpu() ? py::object(py::none()) : py::object(py::int_(d.index));
+      })
+      .def("__eq__", [](Device a, py::handle b) {
+        return py::isinstance<py::str>(b) ? a == parse_device(b.cast<std::string>())
+                                          : (py::isinstance<Device>(b) && a == b.cast<Device>());
+      })
+      .def("__hash__", [](Device d) { return static_cast<int>(d.type) * 1000 + d.index; })
+      .def("__str__", [](Device d) { return device_str(d); })
+      .def("__repr__", [](Device d) { return "device(type='" + std::string(d.is_cpu() ? "cpu" : "cuda") +
+                                             (d.is_cpu() ? "'" : "', index=" + std::to_string(d.index)) + ")"; });
+
+  m.def("_cuda_is_compiled", &cuda_is_compiled);
+  m.def("_cuda_device_count", &cuda_device_count);
+  m.def("_blas_info", &cpu::blas_info);
+  m.def("get_num_threads", &cpu::get_num_threads, "Threads used by OpenMP loops and BLAS.");
+  m.def("set_num_threads", &cpu::set_num_threads, py::arg("n"), "Sets the threads of OpenMP loops and BLAS.");
+  m.def("manual_seed", [](int64_t seed) { Generator::global().manual_seed(static_cast<uint64_t>(seed)); },
+        py::arg("seed"), "Seeds the generator behind rand, randn, randint, dropout, init and shuffling.");
+  m.def("initial_seed", [] { return Generator::global().initial_seed(); });
+}
+
+}  // namespace cr::bind

@@ -1,0 +1,82 @@
+// Element types: float32 (the default), float64, int64 and bool; their promotion rules (PyTorch's)
+// and the one dispatch macro that instantiates a kernel for each scalar type it supports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/error.h"
+
+namespace cr {
+
+enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3 };
+constexpr int kNumDTypes = 4;
+
+const char* dtype_name(DType t);  // "float32", ...
+size_t itemsize(DType t);
+inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+inline bool is_integral(DType t, bool include_bool) {
+  return t == DType::Int64 || (include_bool && t == DType::Bool);
+}
+
+// The smallest type both a and b convert to without losing their category (bool < int < float).
+DType promote_types(DType a, DType b);
+
+// Category of a value: 0 bool, 1 integer, 2 floating. Python scalars only take part in promotion
+// when their category is higher than the tensor's, as in PyTorch.
+inline int dtype_category(DType t) { return t == DType::Bool ? 0 : (t == DType::Int64 ? 1 : 2); }
+
+// Whether an in-place op may write a value of type `from` into a tensor of type `to`.
+inline bool can_cast(DType from, DType to) { return dtype_category(from) <= dtype_category(to); }
+
+template <typename T> struct dtype_of;
+template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
+template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
+template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
+template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
+
+inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
+
+}  // namespace cr
+
+// CR_DISPATCH_ALL(dtype, "op", [&] { using scalar_t = ...; body });
+// Each case defines scalar_t and runs the lambda body; an unsupported dtype is a TypeError.
+#define CR_DISPATCH_CASE(enum_value, type, ...) \
+  case ::cr::DType::enum_value: {               \
+    using scalar_t = type;                      \
+    return __VA_ARGS__();                       \
+  }
+
+#define CR_DISPATCH_FAIL(dtype, op, supported) \
+  default:                                     \
+    CR_FAIL(TypeError, op, ": dtype ", ::cr::dtype_name(dtype), " is not supported (expected ", supported, ")")
+
+#define CR_DISPATCH_FLOATING(dtype, op, ...)       \
+  [&] {                                            \
+    switch (dtype) {                               \
+      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)  \
+      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__) \
+      CR_DISPATCH_FAIL(dtype, op, "float32 or float64"); \
+    }                                              \
+  }()
+
+#define CR_DISPATCH_NUMERIC(dtype, op, ...)          \
+  [&] {                                              \
+    switch (dtype) {                                 \
+      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
+      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
+      CR_DISPATCH_FAIL(dtype, op, "float32, float64 or int64"); \
+    }                                                \
+  }()
+
+#define CR_DISPATCH_ALL(dtype, op, ...)              \
+  [&] {                                              \
+    switch (dtype) {                                 \
+      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
+      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)        \
+      CR_DISPATCH_FAIL(dtype, op, "a chainrule dtype"); \
+    }                                                \
+  }()

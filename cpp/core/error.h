@@ -1,0 +1,33 @@
+// Typed errors for the whole core. Every check names the op, the shapes or dtypes involved and the
+// rule that failed; the bindings translate each type to the Python exception of the same name.
+#pragma once
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace cr {
+
+struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_error; };
+
+// Concatenates anything with an operator<< into one string.
+template <typename... Args>
+std::string str_cat(Args&&... args) {
+  std::ostringstream os;
+  (os << ... << std::forward<Args>(args));
+  return os.str();
+}
+
+}  // namespace cr
+
+// CR_CHECK(cond, ValueError, "matmul: cannot multiply ", a, " by ", b);
+#define CR_CHECK(cond, ErrorType, ...)                          \
+  do {                                                          \
+    if (!(cond)) throw ::cr::ErrorType(::cr::str_cat(__VA_ARGS__)); \
+  } while (0)
+
+#define CR_FAIL(ErrorType, ...) throw ::cr::ErrorType(::cr::str_cat(__VA_ARGS__))

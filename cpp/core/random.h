@@ -1,0 +1,29 @@
+// The one seeded random generator behind rand, randn, randint, dropout, init and shuffling.
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+namespace cr {
+
+class Generator {
+ public:
+  static Generator& global();
+  void manual_seed(uint64_t seed);
+  uint64_t initial_seed() const { return seed_; }
+  std::mt19937_64& engine() { return engine_; }
+
+  double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }  // [0, 1)
+  double normal();
+  int64_t integer(int64_t low, int64_t high);  // [low, high)
+
+ private:
+  Generator() { manual_seed(default_seed()); }
+  static uint64_t default_seed();
+  std::mt19937_64 engine_;
+  uint64_t seed_ = 0;
+  bool has_spare_normal_ = false;
+  double spare_normal_ = 0;
+};
+
+}  // namespace cr

@@ -1,0 +1,40 @@
+// A Python number on its way into an op: bool, int or float, kept exact until the op knows the
+// dtype it computes in. Scalars take part in type promotion only when their category (bool < int <
+// float) is higher than the tensor's, as in PyTorch.
+#pragma once
+
+#include <cstdint>
+
+#include "core/dtype.h"
+
+namespace cr {
+
+struct Scalar {
+  enum class Kind : uint8_t { Bool, Int, Float } kind = Kind::Float;
+  double f = 0;
+  int64_t i = 0;
+
+  Scalar() = default;
+  Scalar(double v) : kind(Kind::Float), f(v) {}
+  Scalar(int64_t v) : kind(Kind::Int), i(v) {}
+  Scalar(int v) : kind(Kind::Int), i(v) {}
+  Scalar(bool v) : kind(Kind::Bool), i(v) {}
+
+  // The dtype a tensor made from this scalar alone gets: bool, int64, or float32 (the default).
+  DType default_dtype() const {
+    return kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : DType::Float32;
+  }
+  bool is_floating() const { return kind == Kind::Float; }
+  template <typename T>
+  T to() const {
+    return kind == Kind::Float ? static_cast<T>(f) : static_cast<T>(i);
+  }
+  double as_double() const { return kind == Kind::Float ? f : static_cast<double>(i); }
+};
+
+// The dtype `t op s` computes in: t unless the scalar's category is higher.
+inline DType result_type(DType t, const Scalar& s) {
+  return dtype_category(s.default_dtype()) > dtype_category(t) ? s.default_dtype() : t;
+}
+
+}  // namespace cr

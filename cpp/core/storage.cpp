@@ -1,0 +1,30 @@
+// Aligned allocation and release of tensor memory.
+#include "core/storage.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "core/error.h"
+
+namespace cr {
+
+constexpr size_t kAlignment = 64;
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  check_device_available(device, "allocate");
+  size_t rounded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
+  void* p = std::aligned_alloc(kAlignment, rounded);
+  CR_CHECK(p != nullptr, RuntimeError, "allocate: out of memory allocating ", nbytes, " bytes");
+  return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, device));
+}
+
+std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner, Device device) {
+  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner), device));
+}
+
+Storage::~Storage() {
+  if (!owner_) std::free(data_);
+}
+
+}  // namespace cr

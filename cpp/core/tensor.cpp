@@ -1,0 +1,42 @@
+// Construction and geometry queries of TensorImpl.
+#include "core/tensor.h"
+
+#include "core/error.h"
+
+namespace cr {
+
+Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device) {
+  for (int64_t d : sizes) {
+    CR_CHECK(d >= 0, ValueError, "empty: sizes must be non-negative, got ", sizes);
+  }
+  auto storage = Storage::allocate(shape_numel(sizes) * itemsize(dtype), device);
+  return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
+}
+
+Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset) {
+  return std::make_shared<TensorImpl>(base->storage_, sizes, strides, offset, base->dtype_);
+}
+
+bool TensorImpl::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = sizes_.size(); i-- > 0;) {
+    if (sizes_[i] == 1) continue;
+    if (strides_[i] != expected) return false;
+    expected *= sizes_[i];
+  }
+  return true;
+}
+
+void TensorImpl::set_requires_grad(bool r, const char* op) {
+  CR_CHECK(!r || is_floating(dtype_), RuntimeError, op,
+           ": only tensors of floating point dtype can require gradients, got dtype ", dtype_name(dtype_));
+  CR_CHECK(r || is_leaf(), RuntimeError, op,
+           ": requires_grad can only be turned off on leaf tensors; use detach() for a non-leaf");
+  requires_grad_ = r;
+}
+
+std::string describe(const Tensor& t) {
+  return str_cat("tensor of shape ", t->sizes(), " and dtype ", dtype_name(t->dtype()));
+}
+
+}  // namespace cr

@@ -1,0 +1,72 @@
+// The tensor: a strided view (sizes, strides, offset, in elements) of a Storage, with a dtype, a
+// device and the autograd fields. `Tensor` is a shared handle; a null Tensor means "no tensor"
+// (e.g. a grad not yet computed). Every op lives in cpp/ops; this file only describes the data.
+#pragma once
+
+#include <memory>
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/shape.h"
+#include "core/storage.h"
+
+namespace cr {
+
+class Node;  // a recorded op in the autograd graph (cpp/autograd)
+class TensorImpl;
+using Tensor = std::shared_ptr<TensorImpl>;
+
+class TensorImpl {
+ public:
+  TensorImpl(std::shared_ptr<Storage> storage, const Shape& sizes, const Shape& strides,
+             int64_t offset, DType dtype)
+      : storage_(std::move(storage)), sizes_(sizes), strides_(strides), offset_(offset), dtype_(dtype) {}
+
+  // Fresh contiguous tensor with uninitialized values.
+  static Tensor empty(const Shape& sizes, DType dtype, Device device = {});
+  // A view of `base`'s storage with new geometry (same dtype).
+  static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset);
+
+  const Shape& sizes() const { return sizes_; }
+  const Shape& strides() const { return strides_; }
+  int64_t size(int64_t dim) const { return sizes_[dim]; }
+  int64_t stride(int64_t dim) const { return strides_[dim]; }
+  int64_t offset() const { return offset_; }
+  int64_t dim() const { return static_cast<int64_t>(sizes_.size()); }
+  int64_t numel() const { return shape_numel(sizes_); }
+  DType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  const std::shared_ptr<Storage>& storage() const { return storage_; }
+  bool is_contiguous() const;
+
+  template <typename T>
+  T* data() const { return static_cast<T*>(storage_->data()) + offset_; }
+  void* raw_data() const { return static_cast<char*>(storage_->data()) + offset_ * itemsize(dtype_); }
+
+  // Autograd fields; the engine (cpp/autograd) gives them meaning.
+  bool requires_grad() const { return requires_grad_; }
+  void set_requires_grad(bool r, const char* op = "requires_grad_");
+  const Tensor& grad() const { return grad_; }
+  void set_grad(Tensor g) { grad_ = std::move(g); }
+  const std::shared_ptr<Node>& grad_fn() const { return grad_fn_; }
+  void set_grad_fn(std::shared_ptr<Node> fn) { grad_fn_ = std::move(fn); }
+  bool is_leaf() const { return grad_fn_ == nullptr; }
+  uint64_t version() const { return storage_->version(); }
+  void bump_version() { storage_->bump_version(); }
+
+ private:
+  std::shared_ptr<Storage> storage_;
+  Shape sizes_;
+  Shape strides_;
+  int64_t offset_;
+  DType dtype_;
+
+  bool requires_grad_ = false;
+  Tensor grad_;
+  std::shared_ptr<Node> grad_fn_;
+};
+
+// "tensor of shape (2, 3) and dtype float32", for error messages.
+std::string describe(const Tensor& t);
+
+}  // namespace cr

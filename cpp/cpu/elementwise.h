@@ -1,0 +1,92 @@
+// Elementwise kernel drivers: out = f(a), out = f(a, b), out = f(c, a, b) over broadcast, strided
+// operands. Contiguous and scalar-broadcast rows get plain loops the compiler vectorizes; other rows
+// take the strided loop. Operand 0 is always the output.
+#pragma once
+
+#include "cpu/loops.h"
+
+namespace cr::cpu {
+
+template <typename Out, typename A, typename F>
+inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+  Out* o = reinterpret_cast<Out*>(p[0]);
+  const A* a = reinterpret_cast<const A*>(p[1]);
+  if (s[0] == sizeof(Out) && s[1] == sizeof(A)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+  } else if (s[0] == sizeof(Out) && s[1] == 0) {
+    Out v = f(*a);
+    for (int64_t i = 0; i < n; ++i) o[i] = v;
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) = f(*reinterpret_cast<const A*>(p[1] + i * s[1]));
+    }
+  }
+}
+
+template <typename Out, typename A, typename B, typename F>
+inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+  Out* o = reinterpret_cast<Out*>(p[0]);
+  const A* a = reinterpret_cast<const A*>(p[1]);
+  const B* b = reinterpret_cast<const B*>(p[2]);
+  const bool out_contig = s[0] == sizeof(Out);
+  if (out_contig && s[1] == sizeof(A) && s[2] == sizeof(B)) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+  } else if (out_contig && s[1] == sizeof(A) && s[2] == 0) {
+    const B bv = *b;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+  } else if (out_contig && s[1] == 0 && s[2] == sizeof(B)) {
+    const A av = *a;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) =
+          f(*reinterpret_cast<const A*>(p[1] + i * s[1]), *reinterpret_cast<const B*>(p[2] + i * s[2]));
+    }
+  }
+}
+
+template <typename Out, typename C, typename A, typename B, typename F>
+inline void ternary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+  if (s[0] == sizeof(Out) && s[1] == sizeof(C) && s[2] == sizeof(A) && s[3] == sizeof(B)) {
+    Out* o = reinterpret_cast<Out*>(p[0]);
+    const C* c = reinterpret_cast<const C*>(p[1]);
+    const A* a = reinterpret_cast<const A*>(p[2]);
+    const B* b = reinterpret_cast<const B*>(p[3]);
+    for (int64_t i = 0; i < n; ++i) o[i] = f(c[i], a[i], b[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) = f(*reinterpret_cast<const C*>(p[1] + i * s[1]),
+                                                   *reinterpret_cast<const A*>(p[2] + i * s[2]),
+                                                   *reinterpret_cast<const B*>(p[3] + i * s[3]));
+    }
+  }
+}
+
+// out[...] = f(a[...]); a broadcasts to out's shape.
+template <typename Out, typename A, typename F>
+void unary_kernel(const Tensor& out, const Tensor& a, const F& f) {
+  const Shape& shape = out->sizes();
+  auto plan = make_plan<2>(shape, {&out, &a}, {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape)});
+  for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { unary_row<Out, A>(p, s, n, f); });
+}
+
+template <typename Out, typename A, typename B, typename F>
+void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
+  const Shape& shape = out->sizes();
+  auto plan = make_plan<3>(shape, {&out, &a, &b},
+                           {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape),
+                            broadcast_strides(b->sizes(), b->strides(), shape)});
+  for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { binary_row<Out, A, B>(p, s, n, f); });
+}
+
+template <typename Out, typename C, typename A, typename B, typename F>
+void ternary_kernel(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b, const F& f) {
+  const Shape& shape = out->sizes();
+  auto plan = make_plan<4>(shape, {&out, &c, &a, &b},
+                           {out->strides(), broadcast_strides(c->sizes(), c->strides(), shape),
+                            broadcast_strides(a->sizes(), a->strides(), shape),
+                            broadcast_strides(b->sizes(), b->strides(), shape)});
+  for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { ternary_row<Out, C, A, B>(p, s, n, f); });
+}
+
+}  // namespace cr::cpu

@@ -1,0 +1,110 @@
+// The strided loop every elementwise kernel runs on. Operands (output first) share one shape and
+// each has its own byte strides (0 on broadcast dims); dims are coalesced where memory allows, then
+// a kernel is called once per innermost row: kernel(ptrs, byte_strides, n). Large loops are split
+// across OpenMP threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/shape.h"
+#include "core/tensor.h"
+#include "cpu/parallel.h"
+
+namespace cr::cpu {
+
+template <int N>
+struct StridedPlan {
+  int ndim = 0;                                    // after coalescing, at least 1
+  int64_t sizes[kMaxDims];                         // innermost last
+  int64_t strides[N][kMaxDims];                    // in bytes
+  std::array<char*, N> base;                       // first element of each operand
+  int64_t numel = 1;
+};
+
+// Operands: tensors already broadcast to `shape` through `strides` (in elements).
+template <int N>
+StridedPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>& ops,
+                         const std::array<Shape, N>& strides) {
+  StridedPlan<N> p;
+  int64_t item[N];
+  for (int k = 0; k < N; ++k) {
+    p.base[k] = static_cast<char*>((*ops[k])->raw_data());
+    item[k] = static_cast<int64_t>(itemsize((*ops[k])->dtype()));
+  }
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;  // size-1 dims never move a pointer
+    p.numel *= shape[d];
+    bool merge = p.ndim > 0;
+    for (int k = 0; k < N && merge; ++k) {
+      merge = p.strides[k][p.ndim - 1] == strides[k][d] * item[k] * shape[d];
+    }
+    if (merge) {
+      p.sizes[p.ndim - 1] *= shape[d];
+      for (int k = 0; k < N; ++k) {
+        p.strides[k][p.ndim - 1] = strides[k][d] * item[k];
+      }
+    } else {
+      p.sizes[p.ndim] = shape[d];
+      for (int k = 0; k < N; ++k) {
+        p.strides[k][p.ndim] = strides[k][d] * item[k];
+      }
+      ++p.ndim;
+    }
+  }
+  if (p.ndim == 0) {  // a single element
+    p.ndim = 1;
+    p.sizes[0] = 1;
+    for (int k = 0; k < N; ++k) p.strides[k][0] = 0;
+  }
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 0) p.numel = 0;
+  }
+  return p;
+}
+
+// Runs rows [row_begin, row_end) of the plan, rows being all dims but the innermost; `first` and
+// `count` restrict the innermost range (used when the whole plan is one row).
+template <int N, typename Kernel>
+void run_rows(const StridedPlan<N>& p, int64_t row_begin, int64_t row_end, int64_t first, int64_t count,
+              const Kernel& kernel) {
+  const int inner = p.ndim - 1;
+  int64_t idx[kMaxDims] = {0};
+  int64_t r = row_begin;
+  for (int d = inner - 1; d >= 0; --d) {  // decompose the first row index
+    idx[d] = r % p.sizes[d];
+    r /= p.sizes[d];
+  }
+  std::array<char*, N> ptr;
+  int64_t s_inner[N];
+  for (int k = 0; k < N; ++k) s_inner[k] = p.strides[k][inner];
+  for (int64_t row = row_begin; row < row_end; ++row) {
+    for (int k = 0; k < N; ++k) {
+      char* q = p.base[k] + first * s_inner[k];
+      for (int d = 0; d < inner; ++d) q += idx[d] * p.strides[k][d];
+      ptr[k] = q;
+    }
+    kernel(ptr.data(), s_inner, count);
+    for (int d = inner - 1; d >= 0; --d) {  // next row
+      if (++idx[d] < p.sizes[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+template <int N, typename Kernel>
+void for_each_row(const StridedPlan<N>& p, const Kernel& kernel) {
+  if (p.numel == 0) return;
+  const int64_t inner_size = p.sizes[p.ndim - 1];
+  const int64_t rows = p.numel / inner_size;
+  if (!should_parallelize(p.numel)) {
+    run_rows<N>(p, 0, rows, 0, inner_size, kernel);
+  } else if (rows == 1) {
+    parallel_for(0, inner_size, kMinChunk, [&](int64_t b, int64_t e) { run_rows<N>(p, 0, 1, b, e - b, kernel); });
+  } else {
+    int64_t grain = std::max<int64_t>(1, kMinChunk / inner_size);
+    parallel_for(0, rows, grain, [&](int64_t b, int64_t e) { run_rows<N>(p, b, e, 0, inner_size, kernel); });
+  }
+}
+
+}  // namespace cr::cpu

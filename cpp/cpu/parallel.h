@@ -1,0 +1,47 @@
+// OpenMP helpers: when a loop is large enough to split, and a parallel_for over [begin, end).
+// Threads are shared with BLAS through set_num_threads (cpu/threads.cpp).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace cr::cpu {
+
+constexpr int64_t kMinChunk = 32768;  // elements below which threading costs more than it saves
+
+int get_num_threads();
+void set_num_threads(int n);
+
+inline bool should_parallelize(int64_t work) {
+#ifdef _OPENMP
+  return work >= 2 * kMinChunk && get_num_threads() > 1 && !omp_in_parallel();
+#else
+  (void)work;
+  return false;
+#endif
+}
+
+// fn(chunk_begin, chunk_end) on contiguous chunks of at least `grain` items, one per thread.
+template <typename Fn>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const Fn& fn) {
+  int64_t n = end - begin;
+  if (n <= 0) return;
+#ifdef _OPENMP
+  int64_t chunks = std::min<int64_t>(get_num_threads(), (n + grain - 1) / std::max<int64_t>(grain, 1));
+  if (chunks > 1 && !omp_in_parallel()) {
+#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static, 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t b = begin + n * c / chunks, e = begin + n * (c + 1) / chunks;
+      fn(b, e);
+    }
+    return;
+  }
+#endif
+  fn(begin, end);
+}
+
+}  // namespace cr::cpu

@@ -1,0 +1,226 @@
+// Binary elementwise ops: type promotion, broadcasting, in-place rules, and the scalar formulas.
+#include <cmath>
+#include <limits>
+
+#include "cpu/elementwise.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+
+namespace cr {
+
+const char* binary_op_name(BinaryOp op) {
+  static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide",
+                                "remainder", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+                                "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"};
+  return names[static_cast<int>(op)];
+}
+
+DType result_type(const Tensor& a, const Tensor& b) {
+  bool a0 = a->dim() == 0, b0 = b->dim() == 0;
+  if (a0 == b0) return promote_types(a->dtype(), b->dtype());
+  DType dimmed = a0 ? b->dtype() : a->dtype(), zero_d = a0 ? a->dtype() : b->dtype();
+  return dtype_category(zero_d) > dtype_category(dimmed) ? zero_d : dimmed;
+}
+
+namespace {
+
+bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::Ge; }
+bool is_logical(BinaryOp op) { return op >= BinaryOp::LogicalAnd && op <= BinaryOp::LogicalXor; }
+bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd; }
+
+// The dtype the formula runs in, given the promoted input dtype.
+DType compute_dtype(BinaryOp op, DType promoted) {
+  if (is_logical(op)) return DType::Bool;
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return DType::Float32;
+  if (promoted == DType::Bool && (op == BinaryOp::Pow || op == BinaryOp::FloorDivide || op == BinaryOp::Remainder)) {
+    return DType::Int64;
+  }
+  CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
+           ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
+  CR_CHECK(op != BinaryOp::Sub || promoted != DType::Bool, TypeError,
+           "sub: subtracting bool tensors is not supported; use logical_xor() or ~ instead");
+  return promoted;
+}
+
+DType output_dtype(BinaryOp op, DType compute) {
+  return is_comparison(op) || is_logical(op) ? DType::Bool : compute;
+}
+
+template <typename T>
+T int_pow(T base, T exp) {
+  if (exp < 0) {  // PyTorch's integer semantics: only 1 and -1 survive a negative power
+    if (base == 1) return 1;
+    if (base == -1) return (exp & 1) ? -1 : 1;
+    return 0;
+  }
+  T result = 1;
+  while (exp) {
+    if (exp & 1) result *= base;
+    base *= base;
+    exp >>= 1;
+  }
+  return result;
+}
+
+// Python's floor division and modulo (the result takes the sign of the divisor).
+template <typename T>
+T floor_div(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::floor(a / b);
+  } else {
+    if (b == -1) return static_cast<T>(0 - static_cast<uint64_t>(a));  // INT64_MIN / -1 would trap
+    T q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+  }
+}
+
+template <typename T>
+T py_mod(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    T r = std::fmod(a, b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  } else {
+    if (b == -1) return 0;
+    T r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+  }
+}
+
+template <typename T>
+T nan_max(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  }
+  return a > b ? a : b;
+}
+
+template <typename T>
+T nan_min(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
+  }
+  return a < b ? a : b;
+}
+
+// out = op(a, b) with a and b already of dtype T.
+template <typename T>
+void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  using cpu::binary_kernel;
+  switch (op) {
+    case BinaryOp::Add: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x + y; });
+    case BinaryOp::Sub: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x - y; });
+    case BinaryOp::Mul: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x * y; });
+    case BinaryOp::Maximum: return binary_kernel<T, T, T>(out, a, b, nan_max<T>);
+    case BinaryOp::Minimum: return binary_kernel<T, T, T>(out, a, b, nan_min<T>);
+    case BinaryOp::Eq: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x < y; });
+    case BinaryOp::Le: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x >= y; });
+    default: break;
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case BinaryOp::LogicalAnd: case BinaryOp::BitwiseAnd:
+        return binary_kernel<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
+      case BinaryOp::LogicalOr: case BinaryOp::BitwiseOr:
+        return binary_kernel<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
+      case BinaryOp::LogicalXor: case BinaryOp::BitwiseXor:
+        return binary_kernel<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x != y; });
+      default: break;
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+      case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
+      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
+      case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
+      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, floor_div<T>);
+      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, py_mod<T>);
+      default: break;
+    }
+  } else {  // int64
+    switch (op) {
+      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, int_pow<T>);
+      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, floor_div<T>);
+      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, py_mod<T>);
+      case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
+      case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
+      case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
+      default: break;
+    }
+  }
+  CR_FAIL(TypeError, binary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
+}
+
+bool has_zero(const Tensor& t) {
+  Tensor c = contiguous(t);
+  const int64_t* p = c->data<int64_t>();
+  for (int64_t i = 0, n = c->numel(); i < n; ++i) if (p[i] == 0) return true;
+  return false;
+}
+
+// Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
+void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
+  if ((op == BinaryOp::FloorDivide || op == BinaryOp::Remainder) && compute == DType::Int64) {
+    CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": integer division by zero");
+  }
+  CR_DISPATCH_ALL(compute, binary_op_name(op), [&] { run_formula<scalar_t>(op, out, ac, bc); });
+}
+
+Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType promoted) {
+  Shape shape = broadcast_shapes(a->sizes(), b->sizes(), binary_op_name(op));
+  DType compute = compute_dtype(op, promoted);
+  Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), a->device());
+  launch(op, out, a, b, compute);
+  return out;
+}
+
+void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType promoted) {
+  const char* name = binary_op_name(op);
+  CR_CHECK(broadcast_shapes(self->sizes(), other->sizes(), name) == self->sizes(), ValueError, name,
+           "_: the other operand's shape ", other->sizes(), " does not broadcast to the in-place shape ",
+           self->sizes());
+  DType compute = compute_dtype(op, promoted);
+  DType result = output_dtype(op, compute);
+  CR_CHECK(can_cast(result, self->dtype()), RuntimeError, name, "_: result type ", dtype_name(result),
+           " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  Tensor src = (may_alias(self, other) && other.get() != self.get()) ? clone(other) : other;
+  if (result == self->dtype()) {
+    launch(op, self, self, src, compute);
+    self->bump_version();
+  } else {
+    copy_(self, binary_out_of_place(op, self, src, promoted));
+  }
+}
+
+}  // namespace
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  return binary_out_of_place(op, a, b, result_type(a, b));
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
+  DType promoted = result_type(a->dtype(), b);
+  CR_CHECK(!(op == BinaryOp::Pow && !is_floating(promoted) && !b.is_floating() && b.i < 0), ValueError,
+           "pow: integers to negative integer powers are not allowed (got exponent ", b.i, ")");
+  return binary_out_of_place(op, a, scalar_tensor(b, promoted, a->device()), promoted);
+}
+
+Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
+  DType promoted = result_type(b->dtype(), a);
+  return binary_out_of_place(op, scalar_tensor(a, promoted, b->device()), b, promoted);
+}
+
+void binary_(BinaryOp op, const Tensor& self, const Tensor& other) {
+  binary_in_place(op, self, other, result_type(self, other));
+}
+
+void binary_(BinaryOp op, const Tensor& self, const Scalar& other) {
+  DType promoted = result_type(self->dtype(), other);
+  binary_in_place(op, self, scalar_tensor(other, promoted, self->device()), promoted);
+}
+
+}  // namespace cr

@@ -1,0 +1,59 @@
+// copy_ and the ops built on it: every dtype-to-dtype conversion goes through one strided kernel.
+#include "ops/copy.h"
+
+#include "cpu/elementwise.h"
+
+namespace cr {
+
+namespace {
+template <typename To, typename From>
+To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  else return static_cast<To>(v);
+}
+}  // namespace
+
+void copy_(const Tensor& dst, const Tensor& src) {
+  CR_CHECK(broadcast_shapes(src->sizes(), dst->sizes(), "copy_") == dst->sizes(), ValueError,
+           "copy_: source of shape ", src->sizes(), " does not broadcast to destination shape ", dst->sizes());
+  Tensor source = src;
+  if (may_alias(dst, src) && dst.get() != src.get()) source = clone(src);
+  CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
+    using dst_t = scalar_t;
+    CR_DISPATCH_ALL(source->dtype(), "copy_", [&] {
+      cpu::unary_kernel<dst_t, scalar_t>(dst, source, [](scalar_t v) { return convert<dst_t>(v); });
+    });
+  });
+  dst->bump_version();
+}
+
+Tensor to_dtype(const Tensor& t, DType dtype) {
+  if (t->dtype() == dtype) return t;
+  Tensor out = TensorImpl::empty(t->sizes(), dtype, t->device());
+  copy_(out, t);
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
+
+Tensor clone(const Tensor& t) {
+  Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), t->device());
+  CR_DISPATCH_ALL(t->dtype(), "clone", [&] {
+    cpu::unary_kernel<scalar_t, scalar_t>(out, t, [](scalar_t v) { return v; });
+  });
+  return out;
+}
+
+Scalar item(const Tensor& t) {
+  CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
+           describe(t));
+  switch (t->dtype()) {
+    case DType::Bool: return Scalar(*t->data<bool>());
+    case DType::Int64: return Scalar(*t->data<int64_t>());
+    case DType::Float32: return Scalar(static_cast<double>(*t->data<float>()));
+    case DType::Float64: return Scalar(*t->data<double>());
+  }
+  CR_FAIL(TypeError, "item: unknown dtype");
+}
+
+}  // namespace cr

@@ -1,0 +1,20 @@
+// Copies and dtype conversion: copy_ (broadcast + cast into an existing tensor), to(dtype),
+// contiguous and clone.
+#pragma once
+
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace cr {
+
+// dst[...] = src[...], src broadcasting to dst's shape, converting dtypes. Bumps dst's version.
+void copy_(const Tensor& dst, const Tensor& src);
+Tensor to_dtype(const Tensor& t, DType dtype);  // t itself when it already has that dtype
+Tensor contiguous(const Tensor& t);             // t itself when already contiguous
+Tensor clone(const Tensor& t);                  // a fresh contiguous copy
+Scalar item(const Tensor& t);                   // the value of a one-element tensor
+
+// Whether a and b may touch the same memory (same storage): in-place ops copy such inputs first.
+inline bool may_alias(const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); }
+
+}  // namespace cr

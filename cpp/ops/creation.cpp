@@ -1,0 +1,118 @@
+// Factories and fill_. Random tensors draw from the one global Generator, in order, so a seed
+// fixes every value.
+#include "ops/creation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/random.h"
+#include "ops/copy.h"
+
+namespace cr {
+
+namespace {
+void check_sizes(const Shape& sizes, const char* op) {
+  for (int64_t d : sizes) CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
+}
+
+template <typename Sample>
+Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
+  check_sizes(sizes, op);
+  Tensor t = TensorImpl::empty(sizes, dtype, device);
+  CR_DISPATCH_ALL(dtype, op, [&] {
+    scalar_t* p = t->data<scalar_t>();
+    for (int64_t i = 0, n = t->numel(); i < n; ++i) p[i] = static_cast<scalar_t>(draw());
+  });
+  return t;
+}
+}  // namespace
+
+void fill_(const Tensor& t, const Scalar& value) {
+  copy_(t, scalar_tensor(value, t->dtype(), t->device()));
+}
+
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
+  Tensor t = TensorImpl::empty({}, dtype, device);
+  CR_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t->data<scalar_t>() = value.to<scalar_t>(); });
+  return t;
+}
+
+Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device) {
+  check_sizes(sizes, "full");
+  Tensor t = TensorImpl::empty(sizes, dtype, device);
+  fill_(t, value);
+  return t;
+}
+
+Tensor zeros(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar(int64_t{0}), dtype, device); }
+Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar(int64_t{1}), dtype, device); }
+
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype, Device device) {
+  bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
+  DType dt = dtype.value_or(all_int ? DType::Int64 : DType::Float32);
+  double s = start.as_double(), e = end.as_double(), st = step.as_double();
+  CR_CHECK(st != 0, ValueError, "arange: step must be nonzero");
+  CR_CHECK(std::isfinite(s) && std::isfinite(e) && std::isfinite(st), ValueError,
+           "arange: start, end and step must be finite, got ", s, ", ", e, ", ", st);
+  CR_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), ValueError, "arange: upper bound ", e,
+           " and lower bound ", s, " are inconsistent with step sign ", st);
+  int64_t n = all_int ? (end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i
+                      : static_cast<int64_t>(std::ceil((e - s) / st));
+  Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device);
+  CR_DISPATCH_NUMERIC(dt, "arange", [&] {
+    scalar_t* p = t->data<scalar_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      p[i] = all_int ? static_cast<scalar_t>(start.i + i * step.i) : static_cast<scalar_t>(s + i * st);
+    }
+  });
+  return t;
+}
+
+Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
+  CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
+  Tensor t = TensorImpl::empty({steps}, dtype, device);
+  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
+    scalar_t* p = t->data<scalar_t>();
+    // Fill from both ends, like PyTorch, so the last value is exactly `end`.
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; ++i) {
+      p[i] = static_cast<scalar_t>(i < half ? start + step * i : end - step * (steps - 1 - i));
+    }
+  });
+  return t;
+}
+
+Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
+  int64_t cols = m.value_or(n);
+  CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
+  Tensor t = zeros({n, cols}, dtype, device);
+  CR_DISPATCH_ALL(dtype, "eye", [&] {
+    scalar_t* p = t->data<scalar_t>();
+    for (int64_t i = 0; i < std::min(n, cols); ++i) p[i * cols + i] = scalar_t(1);
+  });
+  return t;
+}
+
+Tensor rand(const Shape& sizes, DType dtype, Device device) {
+  CR_CHECK(is_floating(dtype), TypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  Generator& g = Generator::global();
+  const double below_one = dtype == DType::Float32 ? 0.99999994039535522 : 1.0;  // float32 rounds up
+  return sample(sizes, dtype, device, "rand", [&] { return std::min(g.uniform(), below_one); });
+}
+
+Tensor randn(const Shape& sizes, DType dtype, Device device) {
+  CR_CHECK(is_floating(dtype), TypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  Generator& g = Generator::global();
+  return sample(sizes, dtype, device, "randn", [&] { return g.normal(); });
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device) {
+  CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
+  CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
+           "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  Generator& g = Generator::global();
+  return sample(sizes, dtype, device, "randint", [&] { return g.integer(low, high); });
+}
+
+}  // namespace cr

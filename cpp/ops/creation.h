@@ -1,0 +1,27 @@
+// Factories: tensors made from sizes and values (zeros, full, arange, eye, random, ...).
+#pragma once
+
+#include <optional>
+
+#include "core/scalar.h"
+#include "core/tensor.h"
+
+namespace cr {
+
+Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device = {});
+Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
+Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device = {});  // 0-d
+// Values start, start + step, ... below end; dtype defaults to int64 when all three are integers.
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype,
+              Device device = {});
+Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device = {});
+Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device = {});
+Tensor rand(const Shape& sizes, DType dtype, Device device = {});   // uniform [0, 1)
+Tensor randn(const Shape& sizes, DType dtype, Device device = {});  // standard normal
+Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device = {});
+
+// In place: every element set to value (bumps the version).
+void fill_(const Tensor& t, const Scalar& value);
+
+}  // namespace cr

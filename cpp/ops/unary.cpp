@@ -1,0 +1,161 @@
+// Unary elementwise ops and clamp. Math functions of integer tensors compute in float32, as in
+// PyTorch; sign-like ops keep the dtype.
+#include <cmath>
+
+#include "cpu/elementwise.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+
+namespace cr {
+
+const char* unary_op_name(UnaryOp op) {
+  static const char* names[] = {"neg", "abs", "sign", "relu", "square", "floor", "ceil", "round", "trunc",
+                                "exp", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt",
+                                "reciprocal", "sin", "cos", "tan", "tanh", "sigmoid", "erf", "asin",
+                                "acos", "atan", "sinh", "cosh", "logical_not", "bitwise_not"};
+  return names[static_cast<int>(op)];
+}
+
+namespace {
+
+bool keeps_dtype(UnaryOp op) { return op <= UnaryOp::Trunc; }
+
+DType unary_dtype(UnaryOp op, DType in) {
+  const char* name = unary_op_name(op);
+  if (op == UnaryOp::LogicalNot) return DType::Bool;
+  if (op == UnaryOp::BitwiseNot) {
+    CR_CHECK(!is_floating(in), TypeError, name, ": needs an int64 or bool tensor, got ", dtype_name(in));
+    return in;
+  }
+  if (keeps_dtype(op)) {
+    CR_CHECK(in != DType::Bool, TypeError, name, ": bool tensors are not supported",
+             op == UnaryOp::Neg ? "; use ~ or logical_not() to negate a mask" : "");
+    return in;
+  }
+  return is_floating(in) ? in : DType::Float32;
+}
+
+template <typename T>
+T sign_of(T x) {
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps 0, -0 and NaN
+}
+
+template <typename T>
+void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
+  using cpu::unary_kernel;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (op == UnaryOp::LogicalNot || op == UnaryOp::BitwiseNot) {
+      return unary_kernel<bool, bool>(out, a, [](bool x) { return !x; });
+    }
+  } else {
+    switch (op) {
+      case UnaryOp::Neg: return unary_kernel<T, T>(out, a, [](T x) -> T { return -x; });
+      case UnaryOp::Abs: return unary_kernel<T, T>(out, a, [](T x) -> T { return x < T(0) ? -x : x; });
+      case UnaryOp::Sign: return unary_kernel<T, T>(out, a, sign_of<T>);
+      case UnaryOp::Relu: return unary_kernel<T, T>(out, a, [](T x) -> T { return x > T(0) ? x : (x == x ? T(0) : x); });
+      case UnaryOp::Square: return unary_kernel<T, T>(out, a, [](T x) -> T { return x * x; });
+      case UnaryOp::LogicalNot: return unary_kernel<bool, T>(out, a, [](T x) { return x == T(0); });
+      default: break;
+    }
+  }
+  if constexpr (std::is_same_v<T, int64_t>) {
+    switch (op) {
+      case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
+        return unary_kernel<T, T>(out, a, [](T x) { return x; });
+      case UnaryOp::BitwiseNot: return unary_kernel<T, T>(out, a, [](T x) { return ~x; });
+      default: break;
+    }
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    switch (op) {
+      case UnaryOp::Floor: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::floor(x); });
+      case UnaryOp::Ceil: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::ceil(x); });
+      case UnaryOp::Round: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::nearbyint(x); });
+      case UnaryOp::Trunc: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::trunc(x); });
+      case UnaryOp::Exp: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::exp(x); });
+      case UnaryOp::Log: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log(x); });
+      case UnaryOp::Log2: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log2(x); });
+      case UnaryOp::Log10: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log10(x); });
+      case UnaryOp::Log1p: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log1p(x); });
+      case UnaryOp::Expm1: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::expm1(x); });
+      case UnaryOp::Sqrt: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sqrt(x); });
+      case UnaryOp::Rsqrt: return unary_kernel<T, T>(out, a, [](T x) -> T { return T(1) / std::sqrt(x); });
+      case UnaryOp::Reciprocal: return unary_kernel<T, T>(out, a, [](T x) -> T { return T(1) / x; });
+      case UnaryOp::Sin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sin(x); });
+      case UnaryOp::Cos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::cos(x); });
+      case UnaryOp::Tan: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::tan(x); });
+      case UnaryOp::Tanh: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::tanh(x); });
+      case UnaryOp::Sigmoid: return unary_kernel<T, T>(out, a, [](T x) -> T { return T(1) / (T(1) + std::exp(-x)); });
+      case UnaryOp::Erf: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::erf(x); });
+      case UnaryOp::Asin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::asin(x); });
+      case UnaryOp::Acos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::acos(x); });
+      case UnaryOp::Atan: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::atan(x); });
+      case UnaryOp::Sinh: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sinh(x); });
+      case UnaryOp::Cosh: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::cosh(x); });
+      default: break;
+    }
+  }
+  CR_FAIL(TypeError, unary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
+}
+
+void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
+  // LogicalNot reads its input as is; every other op reads in the output's dtype.
+  Tensor in = op == UnaryOp::LogicalNot ? a : to_dtype(a, out->dtype());
+  CR_DISPATCH_ALL(in->dtype(), unary_op_name(op), [&] { run_formula<scalar_t>(op, out, in); });
+}
+
+template <typename T>
+T clamp_value(T x, T lo, T hi, bool has_lo, bool has_hi) {
+  if (has_lo && x < lo) x = lo;  // NaN compares false and passes through, as in PyTorch
+  if (has_hi && x > hi) x = hi;
+  return x;
+}
+
+void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  Tensor in = to_dtype(a, out->dtype());
+  CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
+    scalar_t l = lo ? lo->to<scalar_t>() : scalar_t(0), h = hi ? hi->to<scalar_t>() : scalar_t(0);
+    bool has_lo = lo.has_value(), has_hi = hi.has_value();
+    cpu::unary_kernel<scalar_t, scalar_t>(out, in, [=](scalar_t x) { return clamp_value(x, l, h, has_lo, has_hi); });
+  });
+}
+
+DType clamp_dtype(DType in, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  CR_CHECK(lo || hi, ValueError, "clamp: at least one of min and max must be given");
+  DType t = in;
+  if (lo) t = result_type(t, *lo);
+  if (hi) t = result_type(t, *hi);
+  return t;
+}
+
+}  // namespace
+
+Tensor unary(UnaryOp op, const Tensor& a) {
+  Tensor out = TensorImpl::empty(a->sizes(), unary_dtype(op, a->dtype()), a->device());
+  launch(op, out, a);
+  return out;
+}
+
+void unary_(UnaryOp op, const Tensor& self) {
+  DType result = unary_dtype(op, self->dtype());
+  CR_CHECK(result == self->dtype(), RuntimeError, unary_op_name(op), "_: result type ", dtype_name(result),
+           " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  launch(op, self, self);
+  self->bump_version();
+}
+
+Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+  Tensor out = TensorImpl::empty(a->sizes(), clamp_dtype(a->dtype(), min, max), a->device());
+  clamp_into(out, a, min, max);
+  return out;
+}
+
+void clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+  DType result = clamp_dtype(self->dtype(), min, max);
+  CR_CHECK(can_cast(result, self->dtype()), RuntimeError, "clamp_: result type ", dtype_name(result),
+           " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  clamp_into(self, self, min, max);
+  self->bump_version();
+}
+
+}  // namespace cr

@@ -1,0 +1,19 @@
+"""chainrule: a deep-learning framework with a C++ core and a PyTorch-style API.
+
+The compiled core lives in chainrule._C (tensors, ops, autograd); this package re-exports it and adds
+the Python conveniences: dtypes by name, Size, tensor(), repr and iteration.
+"""
+import scipy_openblas32 as _openblas  # noqa: F401  -- loads libscipy_openblas.so before _C needs it
+
+from chainrule import _C
+from chainrule._C import *  # noqa: F401,F403
+from chainrule._C import Tensor, device, dtype
+from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
+from chainrule import cuda  # noqa: F401
+
+float32 = float = dtype.float32
+float64 = double = dtype.float64
+int64 = long = dtype.int64
+bool = dtype.bool
+
+__version__ = "0.1.0"

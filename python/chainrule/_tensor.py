@@ -1,0 +1,89 @@
+"""Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), iteration and NumPy hooks."""
+import builtins
+
+import numpy as np
+
+from chainrule import _C
+from chainrule._C import Tensor
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints that prints as chainrule.Size([2, 3])."""
+
+    def __repr__(self):
+        return f"chainrule.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+def _default_dtype_of(array, data):
+    """PyTorch's inference: Python floats -> float32; NumPy arrays keep their float width."""
+    kind = array.dtype.kind
+    if kind == "b":
+        return _C.dtype.bool
+    if kind in "iu":
+        return _C.dtype.int64
+    if kind == "f":
+        keep64 = isinstance(data, np.ndarray) and array.dtype == np.float64
+        return _C.dtype.float64 if keep64 else _C.dtype.float32
+    raise TypeError(f"tensor: cannot make a tensor from data of NumPy dtype {array.dtype} "
+                    "(expected numbers or bools)")
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor)."""
+    if isinstance(data, Tensor):
+        out = data.detach().clone()
+        if dtype is not None:
+            out = out.to(dtype)
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"tensor: data must be a rectangular nested sequence of numbers: {e}") from None
+        if array.dtype == object:
+            raise TypeError(f"tensor: could not infer a dtype from {type(data).__name__} data; "
+                            "expected numbers, bools or tensors in a rectangular nesting")
+        out = _C._from_numpy_copy(array, _default_dtype_of(array, data))
+        if dtype is not None:
+            out = out.to(dtype)
+    if device is not None:
+        out = out.to(device)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like tensor(), but returns `data` itself when it is already a tensor of that dtype."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+        return _C.from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def _iter(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self.select(0, i) for i in builtins.range(len(self)))
+
+
+def _array(self, dtype=None, copy=None):
+    a = self.detach().numpy()
+    return a if dtype is None else a.astype(dtype, copy=False)
+
+
+Tensor.shape = property(lambda self: Size(self._shape), doc="The sizes of the tensor, as a chainrule.Size.")
+Tensor.size = lambda self, dim=None: Size(self._shape) if dim is None else self._shape[dim]
+Tensor.__iter__ = _iter
+Tensor.__array__ = _array
+Tensor.__array_priority__ = 1000  # NumPy defers to our reflected operators
