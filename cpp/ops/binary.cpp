@@ -110,9 +110,12 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
   switch (op) {
     case BinaryOp::Add: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x + y; });
     case BinaryOp::Sub: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x - y; });
-    case BinaryOp::Mul: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x * y; });
-    case BinaryOp::Maximum: return binary_kernel<T, T, T>(out, a, b, nan_max<T>);
-    case BinaryOp::Minimum: return binary_kernel<T, T, T>(out, a, b, nan_min<T>);
+    case BinaryOp::Mul: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T {
+      if constexpr (std::is_same_v<T, bool>) return x && y;
+      else return x * y;
+    });
+    case BinaryOp::Maximum: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return nan_max(x, y); });
+    case BinaryOp::Minimum: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return nan_min(x, y); });
     case BinaryOp::Eq: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x == y; });
     case BinaryOp::Ne: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x != y; });
     case BinaryOp::Lt: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x < y; });
@@ -136,15 +139,15 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
       case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
-      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, floor_div<T>);
-      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, py_mod<T>);
+      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
+      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
       default: break;
     }
   } else {  // int64
     switch (op) {
-      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, int_pow<T>);
-      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, floor_div<T>);
-      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, py_mod<T>);
+      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return int_pow(x, y); });
+      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
+      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
       case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
       case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
       case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
