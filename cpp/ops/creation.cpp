@@ -11,13 +11,14 @@
 namespace cr {
 
 namespace {
-void check_sizes(const Shape& sizes, const char* op) {
+void check_sizes(const Shape& sizes, Device device, const char* op) {
+  check_device_available(device, op);
   for (int64_t d : sizes) CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
 }
 
 template <typename Sample>
 Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
-  check_sizes(sizes, op);
+  check_sizes(sizes, device, op);
   Tensor t = TensorImpl::empty(sizes, dtype, device);
   CR_DISPATCH_ALL(dtype, op, [&] {
     scalar_t* p = t->data<scalar_t>();
@@ -38,7 +39,7 @@ Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
 }
 
 Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device) {
-  check_sizes(sizes, "full");
+  check_sizes(sizes, device, "full");
   Tensor t = TensorImpl::empty(sizes, dtype, device);
   fill_(t, value);
   return t;
@@ -48,6 +49,7 @@ Tensor zeros(const Shape& sizes, DType dtype, Device device) { return full(sizes
 Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar(int64_t{1}), dtype, device); }
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype, Device device) {
+  check_device_available(device, "arange");
   bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
   DType dt = dtype.value_or(all_int ? DType::Int64 : DType::Float32);
   double s = start.as_double(), e = end.as_double(), st = step.as_double();
@@ -69,6 +71,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 }
 
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
+  check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
   Tensor t = TensorImpl::empty({steps}, dtype, device);
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
@@ -84,6 +87,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
 }
 
 Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
+  check_device_available(device, "eye");
   int64_t cols = m.value_or(n);
   CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
   Tensor t = zeros({n, cols}, dtype, device);
