@@ -1,10 +1,11 @@
-"""Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), iteration and NumPy hooks."""
+"""Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), repr, iteration and NumPy hooks."""
 import builtins
 
 import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._tensor_str import tensor_repr
 
 
 class Size(tuple):
@@ -85,5 +86,7 @@ def _array(self, dtype=None, copy=None):
 Tensor.shape = property(lambda self: Size(self._shape), doc="The sizes of the tensor, as a chainrule.Size.")
 Tensor.size = lambda self, dim=None: Size(self._shape) if dim is None else self._shape[dim]
 Tensor.__iter__ = _iter
+Tensor.__repr__ = tensor_repr
+Tensor.__str__ = tensor_repr
 Tensor.__array__ = _array
 Tensor.__array_priority__ = 1000  # NumPy defers to our reflected operators
