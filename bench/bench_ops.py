@@ -6,7 +6,7 @@ Every chainrule result is checked against NumPy before it is timed. Ops missing 
 build print "n/a (not built)". Ratios are chainrule time / NumPy time and chainrule / PyTorch
 (below 1 means chainrule is faster).
 
-    PYTHONPATH=python python3 bench/bench_ops.py [--quick]
+    PYTHONPATH=python python3 bench/bench_ops.py [--quick] [--threads N]
 """
 import argparse
 import statistics
@@ -135,8 +135,13 @@ def bench_throughput(torch, shape, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke test)")
+    parser.add_argument("--threads", type=int, help="threads for chainrule and PyTorch (default: their own)")
     args = parser.parse_args()
     torch = try_import_torch()
+    if args.threads:
+        cr.set_num_threads(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
     repeat = 5 if args.quick else 21
     print(f"chainrule {cr.__version__}, {cr.get_num_threads()} threads, BLAS: {cr._C._blas_info()}; NumPy {np.__version__}; "
           f"PyTorch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not installed'}; "
