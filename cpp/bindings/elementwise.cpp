@@ -39,6 +39,7 @@ void binary_in_place_any(BinaryOp op, const Tensor& self, py::handle other) {
 py::object scaled(py::handle b, py::handle alpha) {
   auto a = to_scalar(alpha, "add");
   if (a.as_double() == 1.0) return py::reinterpret_borrow<py::object>(b);
+  if (!is_tensor(b)) return py::reinterpret_borrow<py::object>(b) * scalar_to_py(a);  // two numbers
   return py::cast(binary_any(BinaryOp::Mul, b, scalar_to_py(a)));
 }
 
@@ -130,7 +131,13 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide(py::cast(t), o, mode); },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
-      .def("div_", [](const Tensor& t, py::handle o, py::object mode) { copy_(t, divide(py::cast(t), o, mode)); return t; },
+      .def("div_", [](const Tensor& t, py::handle o, py::object mode) {
+        Tensor q = divide(py::cast(t), o, mode);
+        CR_CHECK(can_cast(q->dtype(), t->dtype()), RuntimeError, "div_: result type ", dtype_name(q->dtype()),
+                 " can't be cast to the in-place tensor's dtype ", dtype_name(t->dtype()));
+        copy_(t, q);
+        return t;
+      },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("true_divide", [](const Tensor& t, py::handle o) { return binary_any(BinaryOp::Div, py::cast(t), o); })
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())

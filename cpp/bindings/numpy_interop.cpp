@@ -82,7 +82,8 @@ Tensor from_numpy_copy(py::array arr, DType dtype) {
              "NumPy dtype ", py::str(src.dtype()).cast<std::string>(), " (expected numbers or bools)");
     src = src.attr("astype")(kind == 'f' ? "float64" : "int64");
   }
-  Tensor view = from_numpy(py::module_::import("numpy").attr("ascontiguousarray")(src));
+  // asarray(order="C") keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d)
+  Tensor view = from_numpy(py::module_::import("numpy").attr("asarray")(src, py::arg("order") = "C"));
   Tensor out = TensorImpl::empty(view->sizes(), dtype, Device{});
   copy_(out, view);
   return out;

@@ -33,14 +33,17 @@ bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd; }
 DType compute_dtype(BinaryOp op, DType promoted) {
   if (is_logical(op)) return DType::Bool;
   if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return DType::Float32;
-  if (promoted == DType::Bool && (op == BinaryOp::Pow || op == BinaryOp::FloorDivide || op == BinaryOp::Remainder)) {
-    return DType::Int64;
-  }
+  CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && op != BinaryOp::FloorDivide && op != BinaryOp::Remainder),
+           TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
            ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
-  CR_CHECK(op != BinaryOp::Sub || promoted != DType::Bool, TypeError,
-           "sub: subtracting bool tensors is not supported; use logical_xor() or ~ instead");
   return promoted;
+}
+
+// PyTorch refuses subtraction as soon as either operand (tensor or Python scalar) is bool.
+void check_sub_operands(BinaryOp op, DType a, DType b) {
+  CR_CHECK(op != BinaryOp::Sub || (a != DType::Bool && b != DType::Bool), TypeError,
+           "sub: subtraction with a bool operand is not supported; use logical_xor() or ~ instead");
 }
 
 DType output_dtype(BinaryOp op, DType compute) {
@@ -202,10 +205,12 @@ void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType
 }  // namespace
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_sub_operands(op, a->dtype(), b->dtype());
   return binary_out_of_place(op, a, b, result_type(a, b));
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
+  check_sub_operands(op, a->dtype(), b.default_dtype());
   DType promoted = result_type(a->dtype(), b);
   CR_CHECK(!(op == BinaryOp::Pow && !is_floating(promoted) && !b.is_floating() && b.i < 0), ValueError,
            "pow: integers to negative integer powers are not allowed (got exponent ", b.i, ")");
@@ -213,15 +218,18 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
 }
 
 Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
+  check_sub_operands(op, a.default_dtype(), b->dtype());
   DType promoted = result_type(b->dtype(), a);
   return binary_out_of_place(op, scalar_tensor(a, promoted, b->device()), b, promoted);
 }
 
 void binary_(BinaryOp op, const Tensor& self, const Tensor& other) {
+  check_sub_operands(op, self->dtype(), other->dtype());
   binary_in_place(op, self, other, result_type(self, other));
 }
 
 void binary_(BinaryOp op, const Tensor& self, const Scalar& other) {
+  check_sub_operands(op, self->dtype(), other.default_dtype());
   DType promoted = result_type(self->dtype(), other);
   binary_in_place(op, self, scalar_tensor(other, promoted, self->device()), promoted);
 }

@@ -78,7 +78,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
   CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
     scalar_t* p = t->data<scalar_t>();
     // Fill from both ends, like PyTorch, so the last value is exactly `end`.
-    int64_t half = steps / 2;
+    int64_t half = std::max<int64_t>(steps / 2, 1);  // one step gives `start`, as in PyTorch
     for (int64_t i = 0; i < steps; ++i) {
       p[i] = static_cast<scalar_t>(i < half ? start + step * i : end - step * (steps - 1 - i));
     }

@@ -28,6 +28,8 @@ DType unary_dtype(UnaryOp op, DType in) {
     CR_CHECK(!is_floating(in), TypeError, name, ": needs an int64 or bool tensor, got ", dtype_name(in));
     return in;
   }
+  if (in == DType::Bool && op == UnaryOp::Sign) return DType::Bool;     // as in PyTorch
+  if (in == DType::Bool && op == UnaryOp::Square) return DType::Int64;  // as in PyTorch (pow(x, 2))
   if (keeps_dtype(op)) {
     CR_CHECK(in != DType::Bool, TypeError, name, ": bool tensors are not supported",
              op == UnaryOp::Neg ? "; use ~ or logical_not() to negate a mask" : "");
@@ -70,6 +72,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
     if (op == UnaryOp::LogicalNot || op == UnaryOp::BitwiseNot) {
       return unary_kernel<bool, bool>(out, a, [](bool x) { return !x; });
     }
+    if (op == UnaryOp::Sign) return unary_kernel<bool, bool>(out, a, [](bool x) { return x; });
   } else {
     switch (op) {
       case UnaryOp::Neg: return unary_kernel<T, T>(out, a, [](T x) -> T { return -x; });

@@ -1,10 +1,11 @@
-"""Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), iteration and NumPy hooks."""
+"""Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), repr, iteration and NumPy hooks."""
 import builtins
 
 import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._tensor_str import tensor_repr
 
 
 class Size(tuple):
@@ -20,15 +21,24 @@ class Size(tuple):
         return n
 
 
+def _holds_numpy_float64(data):
+    """Whether data is, or nests, a NumPy float64 array or scalar (which keeps float64 in PyTorch)."""
+    if isinstance(data, (np.ndarray, np.generic)):
+        return data.dtype == np.float64
+    if isinstance(data, (list, tuple)):
+        return any(_holds_numpy_float64(item) for item in data)
+    return False
+
+
 def _default_dtype_of(array, data):
-    """PyTorch's inference: Python floats -> float32; NumPy arrays keep their float width."""
+    """PyTorch's inference: Python floats -> float32; NumPy arrays and scalars keep their float width."""
     kind = array.dtype.kind
     if kind == "b":
         return _C.dtype.bool
     if kind in "iu":
         return _C.dtype.int64
     if kind == "f":
-        keep64 = isinstance(data, np.ndarray) and array.dtype == np.float64
+        keep64 = array.dtype == np.float64 and _holds_numpy_float64(data)
         return _C.dtype.float64 if keep64 else _C.dtype.float32
     raise TypeError(f"tensor: cannot make a tensor from data of NumPy dtype {array.dtype} "
                     "(expected numbers or bools)")
@@ -36,6 +46,8 @@ def _default_dtype_of(array, data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor)."""
+    if isinstance(dtype, str):
+        raise TypeError(f"tensor: dtype must be a chainrule dtype such as chainrule.float32, not the string {dtype!r}")
     if isinstance(data, Tensor):
         out = data.detach().clone()
         if dtype is not None:
@@ -85,5 +97,7 @@ def _array(self, dtype=None, copy=None):
 Tensor.shape = property(lambda self: Size(self._shape), doc="The sizes of the tensor, as a chainrule.Size.")
 Tensor.size = lambda self, dim=None: Size(self._shape) if dim is None else self._shape[dim]
 Tensor.__iter__ = _iter
+Tensor.__repr__ = tensor_repr
+Tensor.__str__ = tensor_repr
 Tensor.__array__ = _array
 Tensor.__array_priority__ = 1000  # NumPy defers to our reflected operators

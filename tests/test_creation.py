@@ -1,0 +1,204 @@
+"""Factories (zeros, ones, full, empty, arange, linspace, eye, rand/randn/randint, *_like) against
+NumPy, and their dtype inference and requires_grad rules against PyTorch."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import assert_close, requires_torch, torch
+
+NP_OF = {cr.float32: np.float32, cr.float64: np.float64, cr.int64: np.int64, cr.bool: np.bool_}
+DTYPES = list(NP_OF)
+
+
+@pytest.mark.parametrize("make, fill", [(cr.zeros, 0), (cr.ones, 1)])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3), (2, 0, 4)])
+def test_zeros_ones(make, fill, dtype, shape):
+    t = make(*shape, dtype=dtype)
+    assert t.shape == shape and t.dtype == dtype
+    assert t.is_contiguous() or t.numel() == 0  # zero-size: see test_views.test_zero_size_tensors_are_contiguous
+    assert_close(t, np.full(shape, fill, dtype=NP_OF[dtype]))
+
+
+def test_sizes_as_one_sequence_or_varargs():
+    assert cr.zeros((2, 3)).shape == (2, 3)
+    assert cr.ones([4]).shape == (4,)
+    assert cr.empty(2, 5).shape == (2, 5)
+    with pytest.raises(TypeError, match="zeros"):
+        cr.zeros(2, "3")
+    with pytest.raises(ValueError, match="empty"):
+        cr.empty(-1)
+    with pytest.raises(ValueError):
+        cr.zeros(2, -3)
+
+
+@pytest.mark.parametrize("value, dtype", [(2.5, cr.float32), (7, cr.int64), (True, cr.bool), (-1.0, cr.float32)])
+def test_full_infers_dtype_from_value(value, dtype):
+    t = cr.full((2, 2), value)
+    assert t.dtype == dtype
+    assert_close(t, np.full((2, 2), value, dtype=NP_OF[dtype]))
+    assert cr.full((3,), 2, dtype=cr.float64).dtype == cr.float64
+
+
+@requires_torch
+@pytest.mark.parametrize("args, kwargs", [
+    ((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((10, 1, -3), {}), ((0.0, 1.0, 0.1), {}), ((0, 1, 0.25), {}),
+    ((-2.5, 2.5, 0.5), {}), ((3.0,), {}), ((1, 2.5), {}), ((5,), {"dtype": "float64"}),
+    ((0, 10, 3), {"dtype": "float32"}), ((0.5, 3), {"dtype": "int64"}), ((0,), {}), ((1, 1), {}),
+    ((0.0, 1.0, 0.3), {}), ((1.0, 0.0, -0.1), {}),
+])
+def test_arange_matches_torch(args, kwargs):
+    cr_kwargs = {k: getattr(cr, v) for k, v in kwargs.items()}
+    th_kwargs = {k: getattr(torch, v) for k, v in kwargs.items()}
+    got, want = cr.arange(*args, **cr_kwargs), torch.arange(*args, **th_kwargs)
+    assert str(got.dtype) == str(want.dtype).replace("torch", "chainrule")
+    assert_close(got, want.numpy())
+
+
+def test_arange_bad_arguments():
+    with pytest.raises(ValueError, match="arange"):
+        cr.arange(0, 10, 0)
+    with pytest.raises(ValueError, match="arange"):
+        cr.arange(10, 0, 1)
+    with pytest.raises(ValueError, match="arange"):
+        cr.arange(0, float("inf"))
+    with pytest.raises(TypeError, match="arange"):
+        cr.arange("5")
+
+
+@pytest.mark.parametrize("start, end, steps", [(0, 1, 5), (-3, 7, 11), (1, 1, 3), (0, 1, 1), (0, 1, 0), (5, -5, 4)])
+@pytest.mark.parametrize("dtype", [cr.float32, cr.float64])
+def test_linspace(start, end, steps, dtype):
+    t = cr.linspace(start, end, steps, dtype=dtype)
+    assert t.dtype == dtype
+    assert_close(t, np.linspace(start, end, steps), rtol=1e-6, atol=1e-6)
+    if steps > 0:
+        assert t.tolist()[-1] == pytest.approx(end if steps > 1 else start)
+
+
+def test_linspace_negative_steps():
+    with pytest.raises(ValueError, match="linspace"):
+        cr.linspace(0, 1, -1)
+
+
+@pytest.mark.parametrize("n, m", [(3, None), (2, 4), (4, 2), (0, None), (1, 0)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eye(n, m, dtype):
+    t = cr.eye(n, m, dtype=dtype)
+    assert t.dtype == dtype
+    assert_close(t, np.eye(n, m, dtype=NP_OF[dtype]))
+    with pytest.raises(ValueError, match="eye"):
+        cr.eye(-1)
+
+
+@pytest.mark.parametrize("make", [cr.rand, cr.randn])
+def test_random_is_reproducible_with_manual_seed(make):
+    cr.manual_seed(7)
+    a = make(4, 5)
+    cr.manual_seed(7)
+    b = make(4, 5)
+    c = make(4, 5)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(b.numpy(), c.numpy())
+    assert cr.initial_seed() == 7
+
+
+def test_rand_range_and_moments():
+    x = cr.rand(100_000).numpy()
+    assert x.dtype == np.float32 and x.min() >= 0.0 and x.max() < 1.0
+    assert abs(x.mean() - 0.5) < 0.01 and abs(x.var() - 1 / 12) < 0.005
+    d = cr.rand(1000, dtype=cr.float64).numpy()
+    assert d.dtype == np.float64 and d.min() >= 0.0 and d.max() < 1.0
+
+
+def test_randn_moments():
+    x = cr.randn(100_000, dtype=cr.float64).numpy()
+    assert abs(x.mean()) < 0.02 and abs(x.std() - 1.0) < 0.02
+
+
+def test_random_rejects_integer_dtypes():
+    with pytest.raises(TypeError, match="rand"):
+        cr.rand(3, dtype=cr.int64)
+    with pytest.raises(TypeError, match="randn"):
+        cr.randn(3, dtype=cr.bool)
+
+
+@pytest.mark.parametrize("args", [(10, (1000,)), (-5, 5, (50, 20)), (0, 1, (7,)), (3, 4, ())])
+def test_randint_range(args):
+    low, high = (0, args[0]) if len(args) == 2 else args[:2]
+    t = cr.randint(*args)
+    x = t.numpy()
+    assert t.dtype == cr.int64 and t.shape == args[-1]
+    assert x.min() >= low and x.max() < high
+    if x.size >= 1000:
+        assert len(np.unique(x)) == high - low  # every value is drawn
+
+
+def test_randint_dtype_and_errors():
+    assert cr.randint(0, 5, (3,), dtype=cr.float32).dtype == cr.float32
+    assert set(cr.randint(0, 2, (100,), dtype=cr.bool).tolist()) == {False, True}
+    with pytest.raises(ValueError, match="randint"):
+        cr.randint(5, 5, (2,))
+    with pytest.raises(ValueError, match="randint"):
+        cr.randint(0, 3, (2,), dtype=cr.bool)
+    cr.manual_seed(3)
+    a = cr.randint(0, 100, (20,))
+    cr.manual_seed(3)
+    assert a.tolist() == cr.randint(0, 100, (20,)).tolist()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_like_factories_keep_shape_and_dtype(dtype):
+    base = cr.zeros(2, 3, dtype=dtype).t()  # non-contiguous input
+    for make, fill in [(cr.zeros_like, 0), (cr.ones_like, 1)]:
+        t = make(base)
+        assert t.shape == (3, 2) and t.dtype == dtype
+        assert_close(t, np.full((3, 2), fill, dtype=NP_OF[dtype]))
+    assert cr.empty_like(base).shape == (3, 2)
+    f = cr.full_like(base, 1)
+    assert f.dtype == dtype and f.shape == (3, 2)
+    assert cr.zeros_like(base, dtype=cr.float64).dtype == cr.float64
+    if dtype.is_floating_point:
+        assert cr.rand_like(base).shape == (3, 2) and cr.randn_like(base).dtype == dtype
+
+
+def test_full_like_casts_value_to_input_dtype():
+    assert cr.full_like(cr.zeros(2, dtype=cr.int64), 2.7).tolist() == [2, 2]
+    assert cr.full_like(cr.zeros(2), 2.5).tolist() == [2.5, 2.5]
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: cr.zeros(2, **kw), lambda **kw: cr.ones(2, **kw), lambda **kw: cr.full((2,), 1, **kw),
+    lambda **kw: cr.arange(3, **kw), lambda **kw: cr.eye(2, **kw), lambda **kw: cr.randint(0, 3, (2,), **kw),
+    lambda **kw: cr.empty(2, **kw),
+])
+def test_requires_grad_only_for_floating_dtypes(make):
+    assert make(dtype=cr.float32, requires_grad=True).requires_grad
+    assert make(dtype=cr.float64, requires_grad=True).requires_grad
+    assert not make(dtype=cr.float32).requires_grad
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        make(dtype=cr.int64, requires_grad=True)
+    try:
+        make(dtype=cr.bool)
+    except (ValueError, TypeError):
+        return  # this factory cannot make bools at all
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        make(dtype=cr.bool, requires_grad=True)
+
+
+def test_requires_grad_setter_rejects_integer_tensors():
+    t = cr.arange(3)
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        t.requires_grad_()
+    with pytest.raises(RuntimeError, match="requires_grad"):
+        cr.tensor([1, 2], requires_grad=True)
+    f = cr.tensor([1.0, 2.0])
+    assert f.requires_grad_() is f and f.requires_grad and f.is_leaf
+
+
+@requires_torch
+def test_scalar_tensor_matches_torch():
+    for value in (2, 2.5, True):
+        got, want = cr.scalar_tensor(value), torch.scalar_tensor(value)
+        assert got.shape == () and str(got.dtype) == str(want.dtype).replace("torch", "chainrule")
+        assert got.item() == want.item()

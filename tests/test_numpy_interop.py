@@ -1,0 +1,195 @@
+"""NumPy interop: from_numpy/numpy() share memory both ways, non-contiguous arrays, rejected
+arrays, and tensor() building from lists, scalars and arrays with PyTorch's dtype inference."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import assert_close, requires_torch, torch
+
+SUPPORTED = {np.float32: cr.float32, np.float64: cr.float64, np.int64: cr.int64, np.bool_: cr.bool}
+
+
+@pytest.mark.parametrize("np_dtype, dtype", list(SUPPORTED.items()))
+def test_from_numpy_shares_memory_both_ways(np_dtype, dtype):
+    a = np.arange(6).reshape(2, 3).astype(np_dtype)
+    t = cr.from_numpy(a)
+    assert t.dtype == dtype and t.shape == (2, 3) and t.stride() == (3, 1)
+    a[0, 1] = 0 if np_dtype is not np.bool_ else True
+    assert t.tolist()[0][1] == a[0, 1]
+    t.fill_(1)
+    assert np.all(a == 1)
+    assert t.numpy().ctypes.data == a.ctypes.data
+
+
+def test_from_numpy_keeps_array_alive():
+    t = cr.from_numpy(np.arange(5, dtype=np.float32) * 2)
+    import gc
+    gc.collect()
+    assert t.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+
+
+def test_numpy_shares_memory():
+    t = cr.zeros(2, 3)
+    a = t.numpy()
+    assert a.dtype == np.float32 and a.shape == (2, 3)
+    a[1, 2] = 5
+    assert t.tolist()[1][2] == 5
+    t.add_(1)
+    assert a[0, 0] == 1 and a[1, 2] == 6
+    del t
+    assert a.sum() == 11  # the array keeps the tensor's storage alive
+
+
+def test_numpy_of_views_keeps_strides():
+    t = cr.arange(12, dtype=cr.float64).reshape(3, 4)
+    v = t.t().narrow(0, 1, 2)
+    a = v.numpy()
+    want = np.arange(12, dtype=np.float64).reshape(3, 4).T[1:3]
+    np.testing.assert_array_equal(a, want)
+    assert a.strides == (8, 32)
+    e = cr.ones(1, 3).expand(4, 3).numpy()
+    assert e.shape == (4, 3) and e.strides == (0, 4)
+    assert cr.tensor(2.5).numpy().shape == ()
+    assert cr.zeros(0, 2).numpy().shape == (0, 2)
+
+
+def test_numpy_refuses_tensors_that_require_grad():
+    t = cr.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        t.numpy()
+    assert t.detach().numpy().tolist() == [1.0, 1.0]
+    assert np.asarray(t).tolist() == [1.0, 1.0]  # __array__ detaches
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: a.T, lambda a: a[:, ::2], lambda a: a[1:, 1:3], lambda a: np.broadcast_to(a[:1], (4, 6)).copy()[:, ::2],
+    lambda a: a.reshape(2, 2, 6).transpose(2, 0, 1), lambda a: a[::3, ::5],
+])
+def test_from_numpy_non_contiguous(make):
+    a = make(np.arange(24, dtype=np.float32).reshape(4, 6))
+    t = cr.from_numpy(a)
+    assert t.shape == a.shape
+    assert tuple(s * 4 for s in t.stride()) == a.strides
+    assert_close(t, a)
+    assert_close(t + 1, a + 1)
+    assert_close(t.contiguous(), a)
+
+
+def test_from_numpy_rejects_negative_strides():
+    a = np.arange(6, dtype=np.float32)
+    with pytest.raises(ValueError, match="negative stride"):
+        cr.from_numpy(a[::-1])
+    with pytest.raises(ValueError, match="negative stride"):
+        cr.from_numpy(np.arange(6.0).reshape(2, 3)[:, ::-1])
+    assert_close(cr.from_numpy(a[::-1].copy()), a[::-1])
+    assert_close(cr.tensor(a[::-1]), a[::-1])  # tensor() copies, so any strides work
+
+
+@pytest.mark.parametrize("np_dtype", [np.int32, np.int8, np.uint8, np.float16, np.complex64, np.uint64, object])
+def test_from_numpy_rejects_unsupported_dtypes(np_dtype):
+    a = np.zeros(3, dtype=np_dtype)
+    with pytest.raises(TypeError, match="from_numpy"):
+        cr.from_numpy(a)
+
+
+def test_from_numpy_rejects_non_native_byte_order_and_warns_on_read_only():
+    with pytest.raises(TypeError, match="byte order"):
+        cr.from_numpy(np.zeros(3, dtype=">f4"))
+    ro = np.zeros(3, dtype=np.float32)
+    ro.flags.writeable = False
+    with pytest.warns(UserWarning, match="not writable"):
+        cr.from_numpy(ro)
+
+
+def test_from_numpy_zero_size_and_0d():
+    assert cr.from_numpy(np.zeros((0, 4), dtype=np.float32)).shape == (0, 4)
+    t = cr.from_numpy(np.array(3.0))
+    assert t.shape == () and t.dtype == cr.float64 and t.item() == 3.0
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [
+    1, 2.5, True, [1, 2, 3], [1.0, 2, 3], [True, False], [[1, 2], [3, 4]], [[1.5], [2.5]], [], [[]], [True, 2],
+    [True, 2.5], np.float64(1.5), np.float32(2.5), np.int32(3), np.array([1, 2], dtype=np.int32),
+    np.array([1.5], dtype=np.float64), np.array([1.5], dtype=np.float32), np.array([1, 2], dtype=np.uint8),
+    np.array([[True]]), np.array(7), [np.float64(1.5), 2.0], -0.0, 2**40, (1, 2), ((1.0, 2.0), (3.0, 4.0)),
+])
+def test_tensor_dtype_inference_matches_torch(data):
+    got, want = cr.tensor(data), torch.tensor(data)
+    # chainrule has one integer dtype: NumPy's narrower integers become int64.
+    want_dtype = "int64" if not want.dtype.is_floating_point and want.dtype != torch.bool else str(want.dtype)[6:]
+    assert str(got.dtype) == "chainrule." + want_dtype
+    assert got.shape == tuple(want.shape)
+    assert got.tolist() == want.tolist()
+
+
+def test_tensor_copies_and_accepts_dtype():
+    a = np.arange(3, dtype=np.float32)
+    t = cr.tensor(a)
+    a[0] = 9
+    assert t.tolist() == [0.0, 1.0, 2.0]
+    assert cr.tensor([1, 2], dtype=cr.float64).dtype == cr.float64
+    assert cr.tensor([1.7, -1.7], dtype=cr.int64).tolist() == [1, -1]
+    assert cr.tensor([0, 2], dtype=cr.bool).tolist() == [False, True]
+    assert cr.tensor(a, dtype=np.float64).dtype == cr.float64
+    assert cr.tensor([1, 2], dtype=float).dtype == cr.float64
+    src = cr.ones(2, requires_grad=True)
+    c = cr.tensor(src)
+    assert not c.requires_grad and c._storage_id() != src._storage_id()
+    assert cr.tensor([1.0], requires_grad=True).requires_grad
+
+
+def test_tensor_bad_data():
+    with pytest.raises(ValueError, match="tensor"):
+        cr.tensor([[1, 2], [3]])
+    with pytest.raises(TypeError, match="tensor"):
+        cr.tensor(["a", "b"])
+    with pytest.raises(TypeError, match="tensor"):
+        cr.tensor(np.array([1 + 2j]))
+    with pytest.raises(TypeError, match="tensor"):
+        cr.tensor({"a": 1})
+    with pytest.raises(TypeError, match="dtype"):
+        cr.tensor([1.0], dtype="float16")
+    with pytest.raises(TypeError, match="float16"):
+        cr.tensor([1.0], dtype=np.float16)
+
+
+def test_as_tensor_shares_memory_when_it_can():
+    a = np.arange(4, dtype=np.float32)
+    t = cr.as_tensor(a)
+    a[0] = 7
+    assert t.tolist()[0] == 7
+    c = cr.ones(2)
+    assert cr.as_tensor(c) is c
+    assert cr.as_tensor(c, dtype=cr.float64).dtype == cr.float64
+    assert cr.as_tensor([1, 2]).dtype == cr.int64
+
+
+def test_numpy_ops_and_array_protocol():
+    t = cr.tensor([[1.0, 2.0], [3.0, 4.0]])
+    a = np.asarray(t)
+    assert a.dtype == np.float32 and a.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    assert np.add(np.ones(2, dtype=np.float32), t).tolist() == [[2.0, 3.0], [4.0, 5.0]]  # ufuncs convert
+    assert (t + np.float32(1)).dtype == cr.float32  # NumPy scalars act as Python numbers
+    assert (np.float64(2) * t).tolist() == [[2.0, 4.0], [6.0, 8.0]]
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64, np.int64, np.bool_])
+def test_round_trip_tolist_item(np_dtype):
+    a = (np.arange(6).reshape(2, 3) % 3).astype(np_dtype)
+    t = cr.tensor(a)
+    assert t.tolist() == a.tolist()
+    assert t.numpy().dtype == np_dtype
+    assert cr.tensor(a[1, 2]).item() == a[1, 2].item()
+    assert type(cr.tensor(a[1, 2]).item()) is type(a[1, 2].item())
+    with pytest.raises(ValueError):
+        t.item()
+
+
+def test_from_numpy_broadcast_array_has_stride_zero():
+    a = np.broadcast_to(np.arange(3, dtype=np.float32), (4, 3))  # read-only, stride 0 along dim 0
+    with pytest.warns(UserWarning, match="not writable"):
+        t = cr.from_numpy(a)
+    assert t.stride() == (0, 1)
+    assert_close(t * 2, a * 2)
