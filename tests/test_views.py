@@ -35,8 +35,6 @@ def test_view_and_reshape_contiguous(src, dst):
             assert shares_memory(v, t)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: TensorImpl::is_contiguous (cpp/core/tensor.cpp) is False for "
-                   "some zero-size tensors; PyTorch calls every tensor with numel 0 contiguous")
 def test_zero_size_tensors_are_contiguous():
     assert cr.zeros(2, 0, 4).is_contiguous()
     assert cr.zeros(0, 3).view(3, 0).is_contiguous()

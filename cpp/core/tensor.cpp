@@ -18,6 +18,7 @@ Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& 
 }
 
 bool TensorImpl::is_contiguous() const {
+  if (numel() == 0) return true;  // as in PyTorch: no element is out of place
   int64_t expected = 1;
   for (size_t i = sizes_.size(); i-- > 0;) {
     if (sizes_[i] == 1) continue;

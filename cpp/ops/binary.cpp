@@ -90,20 +90,19 @@ T py_mod(T a, T b) {
   }
 }
 
+// maximum/minimum propagate NaN, as in PyTorch; written as selects so the loops vectorize.
 template <typename T>
 T nan_max(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
-  }
-  return a > b ? a : b;
+  T m = a > b ? a : b;
+  if constexpr (std::is_floating_point_v<T>) m = (a != a) ? a : ((b != b) ? b : m);
+  return m;
 }
 
 template <typename T>
 T nan_min(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a) || std::isnan(b)) return std::numeric_limits<T>::quiet_NaN();
-  }
-  return a < b ? a : b;
+  T m = a < b ? a : b;
+  if constexpr (std::is_floating_point_v<T>) m = (a != a) ? a : ((b != b) ? b : m);
+  return m;
 }
 
 // out = op(a, b) with a and b already of dtype T.
