@@ -103,7 +103,9 @@ template <typename T>
 void product_into(const Tensor& out, Tensor a, Tensor b, Shape batch) {
   const int64_t k = a->size(a->dim() - 1), n = b->size(b->dim() - 1);
   // A batch on a alone is one tall gemm: (B, M, K) @ (K, N) is (B*M, K) @ (K, N) in out's memory.
-  if (a->dim() > 2 && shape_numel(batch_dims(b->sizes())) == 1 && rows_collapse(a)) {
+  const bool fold = a->dim() > 2 && shape_numel(batch_dims(b->sizes())) == 1 && rows_collapse(a) &&
+                    a->numel() / k <= cpu::kMaxBlasInt;
+  if (fold) {
     a = view(a, {-1, k});
     b = reshape(b, {k, n});
     batch = Shape();

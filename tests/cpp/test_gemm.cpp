@@ -88,11 +88,12 @@ TEST(Gemm, ReferenceHandlesInt64) {
   EXPECT_EQ(c, (std::vector<int64_t>{22, 49, 28, 64}));
 }
 
-TEST(Gemm, BatchedMatchesPerMatrixProducts) {
-  // 6 products (5, 4) @ (4, 3); A's batch strides jump around, B is shared (offset 0).
-  const int64_t count = 6, m = 5, n = 3, k = 4;
+// `count` products (M, K) @ (K, N): A's matrices in shuffled order, B shared (offset 0), so the
+// driver must follow the offsets rather than assume a uniform stride.
+void expect_batched_matches_reference(int64_t count, int64_t m, int64_t n, int64_t k) {
   auto a = random_values<double>(count * m * k, 4), b = random_values<double>(k * n, 5);
-  std::vector<int64_t> a_offsets = {60, 0, 20, 100, 40, 80}, b_offsets(count, 0);
+  std::vector<int64_t> a_offsets(count), b_offsets(count, 0);
+  for (int64_t i = 0; i < count; ++i) a_offsets[i] = ((i * 7 + 3) % count) * m * k;  // a permutation: 7 is coprime to each count used
   std::vector<double> c(count * m * n), want(m * n);
   cpu::gemm_batched<double>(count, m, n, k, {a.data(), a_offsets.data(), false, k},
                             {b.data(), b_offsets.data(), false, n}, c.data());
@@ -100,4 +101,10 @@ TEST(Gemm, BatchedMatchesPerMatrixProducts) {
     cpu::gemm_reference<double>(false, false, m, n, k, 1, a.data() + a_offsets[i], k, b.data(), n, 0, want.data(), n);
     for (int64_t j = 0; j < m * n; ++j) ASSERT_NEAR(c[i * m * n + j], want[j], 1e-12) << "matrix " << i;
   }
+}
+
+TEST(Gemm, BatchedMatchesPerMatrixProducts) {
+  expect_batched_matches_reference(6, 5, 3, 4);      // tiny: one thread, in turn
+  expect_batched_matches_reference(64, 16, 16, 16);  // many small: split across threads
+  expect_batched_matches_reference(4, 70, 65, 80);   // larger: split when the shares are even
 }
