@@ -216,3 +216,11 @@ def test_outer_promotes_like_pytorch():
     got = cr.outer(cr.tensor(v), cr.tensor(w))
     assert str(want.dtype).split(".")[-1] == str(got.dtype).split(".")[-1]
     assert_close(got, want.numpy())
+
+
+def test_dims_beyond_blas_int32_are_a_clear_error():
+    big = 2**31  # stride-0 expansions: no memory behind them, and none is touched
+    with pytest.raises(ValueError, match="dot: .*K=2147483648 exceed the 32-bit BLAS index limit"):
+        cr.dot(cr.zeros(1).expand(big), cr.zeros(1).expand(big))
+    with pytest.raises(ValueError, match="matmul: .*M=2147483648"):
+        cr.zeros(1, 1).expand(big, 1) @ cr.zeros(1, 1)

@@ -127,17 +127,18 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
   const int64_t k_b = b2->size(b2->dim() - 2), n = b2->size(b2->dim() - 1);
   CR_CHECK(k == k_b, ValueError, cannot_multiply(op, a, b), ": inner dimensions ", k, " and ", k_b, " differ");
   const Shape batch_a = batch_dims(a2->sizes()), batch_b = batch_dims(b2->sizes());
-  for (size_t i = 1; i <= std::min(batch_a.size(), batch_b.size()); ++i) {
-    int64_t da = batch_a[batch_a.size() - i], db = batch_b[batch_b.size() - i];
-    CR_CHECK(da == db || da == 1 || db == 1, ValueError, cannot_multiply(op, a, b), ": batch dimensions ", batch_a,
-             " and ", batch_b, " do not broadcast");
+  Shape batch;
+  try {
+    batch = broadcast_shapes(batch_a, batch_b, op);
+  } catch (const ValueError&) {
+    CR_FAIL(ValueError, cannot_multiply(op, a, b), ": batch dimensions ", batch_a, " and ", batch_b,
+            " do not broadcast");
   }
   if (is_floating(a->dtype())) {
     CR_CHECK(m <= cpu::kMaxBlasInt && n <= cpu::kMaxBlasInt && k <= cpu::kMaxBlasInt, ValueError,
              cannot_multiply(op, a, b), ": M=", m, ", N=", n, ", K=", k, " exceed the 32-bit BLAS index limit ",
              cpu::kMaxBlasInt);
   }
-  const Shape batch = broadcast_shapes(batch_a, batch_b, op);
 
   Shape out_shape = batch;
   out_shape.push_back(m);
