@@ -115,9 +115,11 @@ def test_empty_dims(a_shape, b_shape):
     assert_close(out, a @ b)  # K = 0 gives zeros
 
 
-def test_many_small_matrices_in_parallel():
-    a, b = rand((300, 8, 6), np.float64), rand((300, 6, 7), np.float64)
+@pytest.mark.parametrize("batch,m,k,n", [(300, 8, 6, 7), (4, 70, 65, 80), (3, 70, 65, 80)])
+def test_batched_paths(batch, m, k, n):  # many tiny products; a batch split across threads; one not split
+    a, b = rand((batch, m, k), np.float64), rand((batch, k, n), np.float64)
     assert_close(cr.bmm(cr.tensor(a), cr.tensor(b)), a @ b, **F64)
+    assert_close(cr.from_numpy(a.swapaxes(1, 2).copy()).transpose(1, 2) @ cr.tensor(b), a @ b, **F64)
 
 
 def test_strict_forms():

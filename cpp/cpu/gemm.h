@@ -56,9 +56,9 @@ struct BatchOperand {
   int64_t ld;
 };
 
-// C_i(M,N) = op(A_i) @ op(B_i) for i < count, C contiguous (count, M, N). The batch is split
-// across threads (BLAS on one thread each) when the products are small or many; otherwise they run
-// in turn and BLAS threads each one.
+// C_i(M,N) = op(A_i) @ op(B_i) for i < count, C contiguous (count, M, N). A batch of mid-sized or
+// large products that divides evenly among the threads is split across them (BLAS on one thread
+// each); otherwise the products run in turn (BLAS threads the large ones itself).
 template <typename T>
 void gemm_batched(int64_t count, int64_t m, int64_t n, int64_t k, const BatchOperand<T>& a, const BatchOperand<T>& b,
                   T* c);

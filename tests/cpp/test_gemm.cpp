@@ -105,6 +105,7 @@ void expect_batched_matches_reference(int64_t count, int64_t m, int64_t n, int64
 
 TEST(Gemm, BatchedMatchesPerMatrixProducts) {
   expect_batched_matches_reference(6, 5, 3, 4);      // tiny: one thread, in turn
-  expect_batched_matches_reference(64, 16, 16, 16);  // many small: split across threads
-  expect_batched_matches_reference(4, 70, 65, 80);   // larger: split when the shares are even
+  expect_batched_matches_reference(64, 16, 16, 16);  // many small: in turn
+  expect_batched_matches_reference(4, 70, 65, 80);   // mid-sized, even shares: split across threads
+  expect_batched_matches_reference(3, 70, 65, 80);   // uneven shares: in turn, BLAS threads each
 }
