@@ -68,7 +68,10 @@ def test_non_contiguous_operands(shape_a, shape_b):
         for name_b, nb in strided_views(shape_b):
             ta, tb = cr.from_numpy(na), cr.from_numpy(nb)
             assert not ta.is_contiguous() or 1 in shape_a
-            assert_close(ta @ tb, na @ nb, **F32), (name_a, name_b)
+            try:
+                assert_close(ta @ tb, na @ nb, **F32)
+            except AssertionError as e:
+                raise AssertionError(f"{name_a} @ {name_b}: {e}") from None
 
 
 def test_strided_vectors():

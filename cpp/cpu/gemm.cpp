@@ -1,6 +1,7 @@
 // The BLAS calls behind gemm and the batched driver (see gemm.h for the contracts).
 #include "cpu/gemm.h"
 
+#include <algorithm>
 
 #include "core/error.h"
 #include "cpu/blas.h"
