@@ -1,0 +1,59 @@
+"""Shared benchmark helpers: median wall time of repeated calls, and the optional PyTorch import.
+
+Used by the bench_*.py scripts; run them from the repository root with PYTHONPATH=python.
+"""
+import statistics
+import time
+
+
+def median_time(fn, repeat=7, number=1, warmup=1):
+    """Median seconds per call of fn() over `repeat` timings of `number` calls each, after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+def calls_for(fn, target_s=0.05):
+    """How many calls of fn() make one timing last about target_s (at least 1); also warms fn up."""
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(target_s / once))
+
+
+def try_import_torch(num_threads=None):
+    """PyTorch, with its thread count set when num_threads is given; None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if num_threads is not None:
+        torch.set_num_threads(num_threads)
+    return torch
+
+
+def format_table(header, rows):
+    """Rows of strings as a left-aligned text table under `header`."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(v).ljust(w) for v, w in zip(r, widths)).rstrip()
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def interleaved_medians(fns, repeat=7, target_s=0.05, settle_s=0.0):
+    """Median seconds per call of each fn in the dict `fns`, timed in alternating rounds so that
+    background load hits every contender alike. Before each timing, `settle_s` of sleep lets the
+    previous contender's spinning worker threads go idle, then one call wakes this one's.
+    Returns a dict with the same keys."""
+    numbers = {name: calls_for(fn, target_s) for name, fn in fns.items()}
+    times = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            time.sleep(settle_s)
+            times[name].append(median_time(fn, repeat=1, number=numbers[name], warmup=1))
+    return {name: statistics.median(t) for name, t in times.items()}
