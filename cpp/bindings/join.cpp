@@ -32,10 +32,11 @@ py::tuple split_any(const Tensor& t, py::handle size_or_sections, int64_t dim) {
   if (PyLong_Check(size_or_sections.ptr()) && !PyBool_Check(size_or_sections.ptr())) {
     return to_tuple(split(t, size_or_sections.cast<int64_t>(), dim));
   }
-  CR_CHECK(py::isinstance<py::sequence>(size_or_sections), TypeError,
+  py::detail::make_caster<std::vector<int64_t>> sections;  // any number of sections
+  CR_CHECK(sections.load(size_or_sections, false), TypeError,
            "split: split_size_or_sections must be an int or a list of ints, got ",
-           py::str(py::type::of(size_or_sections).attr("__name__")).cast<std::string>());
-  return to_tuple(split_with_sizes(t, py::cast<Shape>(size_or_sections).vec(), dim));
+           py::repr(size_or_sections).cast<std::string>());
+  return to_tuple(split_with_sizes(t, py::detail::cast_op<std::vector<int64_t>&>(sections), dim));
 }
 
 }  // namespace

@@ -200,9 +200,13 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
     scalar_t* dst = out->data<scalar_t>();
     // out is (rows, n): row r = (p, b, q) in row-major order.
     auto run = [&](int64_t begin, int64_t end) {
+      int64_t q = begin % qn, b = (begin / qn) % bn, p = begin / (qn * bn);
       for (int64_t r = begin; r < end; ++r) {
-        const int64_t q = r % qn, b = (r / qn) % bn, p = r / (qn * bn);
         copy_row(dst + r * n, 1, src + plan.pre[p] + plan.index[b] + plan.post[q], plan.inner_stride, n);
+        if (++q == qn) {  // next (p, b, q) in row-major order
+          q = 0;
+          if (++b == bn) b = 0, ++p;
+        }
       }
     };
     if (cpu::should_parallelize(plan.numel())) {
