@@ -289,6 +289,28 @@ int64_t dims_consumed(const TensorIndex& idx) {
   }
 }
 
+// t with dims [dim, dim + k) merged into one, when memory allows a view; nullopt otherwise.
+std::optional<Tensor> merge_dims(const Tensor& t, int64_t dim, int64_t k) {
+  if (k == 1) return t;
+  int64_t size = 1, stride = 1;
+  bool first = true;
+  for (int64_t d = dim + k - 1; d >= dim; --d) {  // innermost first
+    if (t->size(d) == 1) continue;
+    if (t->size(d) == 0) return std::nullopt;
+    if (!first && t->stride(d) != stride * size) return std::nullopt;
+    if (first) stride = t->stride(d);
+    first = false;
+    size *= t->size(d);
+  }
+  Shape sizes, strides;
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    if (d > dim && d < dim + k) continue;
+    sizes.push_back(d == dim ? size : t->size(d));
+    strides.push_back(d == dim ? stride : t->stride(d));
+  }
+  return TensorImpl::view_of(t, sizes, strides, t->offset());
+}
+
 BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices) {
   int64_t consumed = 0, ellipses = 0;
   for (const TensorIndex& idx : indices) {
@@ -349,7 +371,12 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indi
                      " at index ", i, " does not match the shape of the indexed tensor ", r.view->sizes(),
                      " at index ", dim + i);
           }
-          for (Tensor& coord : nonzero_tuple(t)) record(std::move(coord));
+          if (auto merged = merge_dims(r.view, dim, t->dim())) {  // one flat index over the merged dims
+            r.view = *merged;
+            record(flat_nonzero(t));
+          } else {
+            for (Tensor& coord : nonzero_tuple(t)) record(std::move(coord));
+          }
         } else {
           CR_CHECK(t->dtype() == DType::Int64, IndexError,
                    "tensors used as indices must be int64 or bool tensors, got ", dtype_name(t->dtype()));
@@ -392,17 +419,41 @@ Tensor nonzero(const Tensor& self) {
   const bool* m = mask->data<bool>();
   const int64_t n = mask->numel(), nd = self->dim();
   const int64_t count = std::count(m, m + n, true);
-  Tensor out = TensorImpl::empty({count, nd}, DType::Int64, self->device());
-  int64_t* o = out->data<int64_t>();
+  if (nd == 0) return zeros({count, 0}, DType::Int64, self->device());
+  // Every element writes its coordinates into the next free row, which only advances past true
+  // elements (no branch to mispredict); the spare last row takes the writes after the final one.
+  Tensor rows = TensorImpl::empty({count + 1, nd}, DType::Int64, self->device());
+  int64_t* o = rows->data<int64_t>();
+  const int64_t last = self->size(nd - 1);
   int64_t idx[kMaxDims] = {0};
-  for (int64_t i = 0; i < n; ++i) {
-    if (m[i]) o = std::copy(idx, idx + nd, o);
-    for (int64_t d = nd - 1; d >= 0; --d) {  // odometer over self's shape
+  for (int64_t i = 0; i < n; i += last) {  // one innermost row at a time
+    for (int64_t j = 0; j < last; ++j) {
+      idx[nd - 1] = j;
+      std::copy(idx, idx + nd, o);
+      o += nd * m[i + j];
+    }
+    for (int64_t d = nd - 2; d >= 0; --d) {  // odometer over the outer dims
       if (++idx[d] < self->size(d)) break;
       idx[d] = 0;
     }
   }
-  return out;
+  return narrow(rows, 0, 0, count);
+}
+
+// Row-major positions of the true elements of a bool tensor, as a 1-d int64 tensor.
+Tensor flat_nonzero(const Tensor& mask) {
+  Tensor c = contiguous(mask);
+  const bool* m = c->data<bool>();
+  const int64_t n = c->numel();
+  const int64_t count = std::count(m, m + n, true);
+  Tensor out = TensorImpl::empty({count + 1}, DType::Int64, mask->device());  // spare slot, as in nonzero
+  int64_t* o = out->data<int64_t>();
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    o[k] = i;
+    k += m[i];
+  }
+  return narrow(out, 0, 0, count);
 }
 
 std::vector<Tensor> nonzero_tuple(const Tensor& self) {

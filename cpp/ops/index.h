@@ -48,6 +48,7 @@ void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, 
 // (nnz, ndim) int64 coordinates of the non-zero elements, in row-major order.
 Tensor nonzero(const Tensor& self);
 std::vector<Tensor> nonzero_tuple(const Tensor& self);  // ndim tensors of shape (nnz,)
+Tensor flat_nonzero(const Tensor& mask);  // row-major positions of a bool mask's true elements (1-d)
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value);
 void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value);
