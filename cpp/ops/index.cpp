@@ -201,12 +201,22 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
     // out is (rows, n): row r = (p, b, q) in row-major order.
     auto run = [&](int64_t begin, int64_t end) {
       int64_t q = begin % qn, b = (begin / qn) % bn, p = begin / (qn * bn);
-      for (int64_t r = begin; r < end; ++r) {
-        copy_row(dst + r * n, 1, src + plan.pre[p] + plan.index[b] + plan.post[q], plan.inner_stride, n);
-        if (++q == qn) {  // next (p, b, q) in row-major order
+      int64_t r = begin;
+      while (r < end) {  // rows (p, b, q) in row-major order
+        const scalar_t* base = src + plan.pre[p];
+        if (n == 1 && qn == 1) {  // one element per index: a tight gather over b
+          const int64_t stop = std::min(end, r + (bn - b));
+          const scalar_t* from = base + plan.post[0];
+          const int64_t* offsets = plan.index.data();
+          for (; r < stop; ++r, ++b) dst[r] = from[offsets[b]];
+        } else {
+          copy_row(dst + r * n, 1, base + plan.index[b] + plan.post[q], plan.inner_stride, n);
+          ++r;
+          if (++q < qn) continue;
           q = 0;
-          if (++b == bn) b = 0, ++p;
+          ++b;
         }
+        if (b == bn) b = 0, ++p;
       }
     };
     if (cpu::should_parallelize(plan.numel())) {
