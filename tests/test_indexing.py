@@ -202,6 +202,10 @@ def test_index_put_accumulate():
     x = cr.zeros(5)
     x.index_put_((cr.tensor([0, 0, 4]),), cr.tensor([1.0, 2.0, 3.0]), accumulate=True)
     assert x.tolist() == [3, 0, 0, 0, 3]
+    y = cr.zeros(2, 3)
+    y.index_put_((None, cr.tensor([2, 2])), cr.ones(2, 2), accumulate=True)
+    y.index_put_((cr.tensor([True, False]),), cr.tensor(5.0).reshape(()), accumulate=True)
+    assert y.tolist() == [[5, 5, 7], [0, 0, 2]]
 
 
 # ---- nonzero and masked ops -----------------------------------------------------------------
@@ -327,6 +331,8 @@ def shapes_and_keys(draw):
         st.lists(st.integers(-5, 5), min_size=0, max_size=4),
         st.lists(st.booleans(), min_size=0, max_size=4).map(lambda b: np.array(b, dtype=bool)),
         st.lists(st.integers(-5, 5), min_size=1, max_size=3).map(np.array),
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2**9)).map(
+            lambda s: (np.arange(s[0] * s[1]).reshape(s[0], s[1]) * 7 + s[2]) % 3 == 0),  # 2-d masks
     )
     key = draw(st.lists(entry, min_size=0, max_size=4))
     if draw(st.booleans()):

@@ -106,11 +106,14 @@ py::object scatter_any(const char* op, py::handle src, py::handle value, const T
   return py::cast(with_scalar(to_scalar(given, op)));
 }
 
-std::vector<Tensor> optional_tensors(const py::sequence& seq, const char* op) {
-  std::vector<Tensor> out;
+// index_put_'s indices: a tensor (int64 or bool mask) per dim, None keeping a dim whole.
+std::vector<TensorIndex> put_indices(const py::sequence& seq) {
+  std::vector<TensorIndex> out;
   for (py::handle h : seq) {
-    CR_CHECK(h.is_none() || is_tensor(h), TypeError, op, ": indices must be tensors or None");
-    out.push_back(h.is_none() ? Tensor() : h.cast<Tensor>());
+    CR_CHECK(h.is_none() || is_tensor(h), TypeError, "index_put_: indices must be tensors or None, got ",
+             py::str(py::type::of(h).attr("__name__")).cast<std::string>());
+    out.push_back(h.is_none() ? TensorIndex::make_slice(std::nullopt, std::nullopt)
+                              : TensorIndex::make_tensor(h.cast<Tensor>()));
   }
   return out;
 }
@@ -159,7 +162,7 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
         return t;
       }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
       .def("index_put_", [](const Tensor& t, const py::sequence& indices, const Tensor& values, bool accumulate) {
-        index_put_tensors_(t, optional_tensors(indices, "index_put_"), values, accumulate);
+        index_put_(t, put_indices(indices), values, accumulate);
         return t;
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
       .def("take", &take, py::arg("index"));

@@ -9,6 +9,7 @@
 #include "cpu/parallel.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/elementwise.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -114,7 +115,7 @@ Shape broadcast_indices(const std::vector<Tensor>& indices, const char* op) {
   return b;
 }
 
-AdvancedPlan make_plan(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
+AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
   const int64_t nd = self->dim();
   CR_CHECK(static_cast<int64_t>(indices.size()) <= nd, IndexError, prefix(op), "too many indices for tensor of dimension ",
            nd, " (got ", indices.size(), ")");
@@ -189,7 +190,7 @@ inline void copy_row(T* dst, int64_t dst_stride, const T* src, int64_t src_strid
 }  // namespace
 
 Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
-  AdvancedPlan plan = make_plan(self, indices, op);
+  AdvancedPlan plan = make_advanced_plan(self, indices, op);
   Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
   if (plan.numel() == 0) return out;
   const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
@@ -230,7 +231,7 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
 
 void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
                         bool accumulate, const char* op) {
-  AdvancedPlan plan = make_plan(self, indices, op);
+  AdvancedPlan plan = make_advanced_plan(self, indices, op);
   CR_CHECK(broadcasts_to(values->sizes(), plan.out_sizes), ValueError, prefix(op),
            "shape mismatch: value tensor of shape ", values->sizes(), " cannot be broadcast to indexing result of shape ",
            plan.out_sizes);
@@ -408,20 +409,20 @@ Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
   return index_tensors(r.view, r.tensors, "");
 }
 
-void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value) {
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate) {
   BasicResult r = apply_basic(self, indices);
-  if (r.tensors.empty()) {
-    CR_CHECK(broadcasts_to(value->sizes(), r.view->sizes()), ValueError,
-             "shape mismatch: value tensor of shape ", value->sizes(), " cannot be broadcast to indexing result of shape ",
-             r.view->sizes());
-    copy_(r.view, value);
-  } else {
-    index_put_tensors_(r.view, r.tensors, value, false, "");
+  if (!r.tensors.empty()) {
+    index_put_tensors_(r.view, r.tensors, value, accumulate, "");
+    return;
   }
+  CR_CHECK(broadcasts_to(value->sizes(), r.view->sizes()), ValueError, "shape mismatch: value tensor of shape ",
+           value->sizes(), " cannot be broadcast to indexing result of shape ", r.view->sizes());
+  if (accumulate) binary_(BinaryOp::Add, r.view, value);
+  else copy_(r.view, value);
 }
 
-void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value) {
-  index_put_(self, indices, scalar_tensor(value, self->dtype(), self->device()));
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value, bool accumulate) {
+  index_put_(self, indices, scalar_tensor(value, self->dtype(), self->device()), accumulate);
 }
 
 Tensor nonzero(const Tensor& self) {

@@ -33,9 +33,12 @@ struct TensorIndex {
 // self[indices]: a view when only ints, slices, None and Ellipsis appear; a new tensor when an
 // index tensor (or bool) takes part, laid out by NumPy's rules for advanced indexing.
 Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices);
-// self[indices] = value, value broadcasting to the indexed shape and cast to self's dtype.
-void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value);
-void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value);
+// self[indices] = value (or += when accumulate, duplicate indices adding up), value broadcasting to
+// the indexed shape and cast to self's dtype. accumulate is what getitem's backward needs.
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value,
+                bool accumulate = false);
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value,
+                bool accumulate = false);
 
 // Advanced indexing proper (at::index): indices[d] indexes dim d of self (int64, broadcasting
 // together, negative values counting from the end); a null entry keeps that dim whole, as do dims

@@ -76,6 +76,9 @@ TEST(Index, PutWritesThroughAndAccumulatesDuplicates) {
   EXPECT_GT(x->version(), before);
   index_put_(x, {TensorIndex::make_slice(2, std::nullopt)}, Scalar(7.0));
   EXPECT_EQ(values(x), (std::vector<double>{0, 2, 7, 7, 7}));
+  index_put_(x, {TensorIndex::make_tensor(longs({4, 4}, {2}))}, Scalar(1.0), true);  // getitem's backward
+  index_put_(x, {TensorIndex::make_slice(std::nullopt, 2)}, Scalar(1.0), true);
+  EXPECT_EQ(values(x), (std::vector<double>{1, 3, 7, 7, 9}));
   EXPECT_THROW(index_put_tensors_(x, {longs({0, 1}, {2})}, ones({3}), false), ValueError);
 }
 
