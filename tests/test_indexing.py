@@ -198,6 +198,16 @@ def test_setitem_value_aliasing_self():
     assert y.tolist() == [1, 1, 2, 3]
 
 
+def test_writes_into_expanded_tensors_are_refused():
+    e = cr.zeros(1, 3).expand(4, 3)
+    with pytest.raises(RuntimeError, match="expanded"):
+        e[[0, 1]] = 1.0
+    with pytest.raises(RuntimeError, match="scatter_: the tensor written to is expanded"):
+        e.scatter_(0, cr.tensor([[0]]), 1.0)
+    with pytest.raises(RuntimeError, match="masked_fill_"):
+        e.masked_fill_(cr.ones(4, 3, dtype=cr.bool), 1.0)
+
+
 def test_index_put_accumulate():
     x = cr.zeros(5)
     x.index_put_((cr.tensor([0, 0, 4]),), cr.tensor([1.0, 2.0, 3.0]), accumulate=True)

@@ -73,6 +73,7 @@ void check_index_fits(const Tensor& index, const Tensor& other, int64_t dim, boo
 void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, const Tensor& src_in, bool accumulate,
                   const char* op) {
   check_int64_index(index_in, op);
+  check_no_internal_overlap(self_in, op);
   Tensor self = as_1d(self_in), index = as_1d(index_in), src = as_1d(src_in);
   const int64_t d = wrap_dim(dim, self->dim(), op);
   CR_CHECK(src->dtype() == self->dtype(), TypeError, op, ": src dtype ", dtype_name(src->dtype()),

@@ -189,6 +189,14 @@ inline void copy_row(T* dst, int64_t dst_stride, const T* src, int64_t src_strid
 
 }  // namespace
 
+void check_no_internal_overlap(const Tensor& self, const char* op) {
+  for (int64_t d = 0; d < self->dim(); ++d) {
+    CR_CHECK(self->stride(d) != 0 || self->size(d) <= 1, RuntimeError, prefix(op),
+             "the tensor written to is expanded (dim ", d, " has stride 0), so several of its elements share one "
+             "memory location; clone() it first");
+  }
+}
+
 Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
   AdvancedPlan plan = make_advanced_plan(self, indices, op);
   Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
@@ -231,6 +239,7 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
 
 void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
                         bool accumulate, const char* op) {
+  check_no_internal_overlap(self, op);
   AdvancedPlan plan = make_advanced_plan(self, indices, op);
   CR_CHECK(broadcasts_to(values->sizes(), plan.out_sizes), ValueError, prefix(op),
            "shape mismatch: value tensor of shape ", values->sizes(), " cannot be broadcast to indexing result of shape ",
@@ -479,6 +488,7 @@ void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
            dtype_name(mask->dtype()));
   CR_CHECK(broadcasts_to(mask->sizes(), self->sizes()), ValueError,
            "masked_fill_: mask of shape ", mask->sizes(), " does not broadcast to self of shape ", self->sizes());
+  check_no_internal_overlap(self, "masked_fill_");
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
   CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
     const scalar_t v = value.to<scalar_t>();

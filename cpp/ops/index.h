@@ -40,6 +40,10 @@ void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, con
 void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value,
                 bool accumulate = false);
 
+// RuntimeError naming op when self is expanded (a stride-0 dim of size > 1), so that writes
+// would land on one element from several places; in-place indexing ops check this first.
+void check_no_internal_overlap(const Tensor& self, const char* op);
+
 // Advanced indexing proper (at::index): indices[d] indexes dim d of self (int64, broadcasting
 // together, negative values counting from the end); a null entry keeps that dim whole, as do dims
 // past indices.size(). `op` prefixes error messages ("" gives PyTorch's getitem wording).
