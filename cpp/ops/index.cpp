@@ -207,7 +207,7 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
   CR_DISPATCH_ALL(self->dtype(), "index", [&] {
     const scalar_t* src = self->data<scalar_t>();
     scalar_t* dst = out->data<scalar_t>();
-    // out is (rows, n): row r = (p, b, q) in row-major order.
+    // out is (rows, n).
     auto run = [&](int64_t begin, int64_t end) {
       int64_t q = begin % qn, b = (begin / qn) % bn, p = begin / (qn * bn);
       int64_t r = begin;
