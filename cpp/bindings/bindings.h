@@ -14,6 +14,8 @@ void bind_creation(py::module_& m);                       // zeros, arange, rand
 void bind_views(py::module_& m, TensorClass& cls);        // view, reshape, permute, ... (views.cpp)
 void bind_elementwise(py::module_& m, TensorClass& cls);  // + - * / and math (elementwise.cpp)
 void bind_matmul(py::module_& m, TensorClass& cls);      // @, matmul, mm, bmm, dot, outer, mv (matmul.cpp)
+void bind_indexing(py::module_& m, TensorClass& cls);  // [], gather, scatter (indexing.cpp)
+void bind_join(py::module_& m, TensorClass& cls);      // cat, stack, split, chunk (join.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

@@ -12,4 +12,6 @@ PYBIND11_MODULE(_C, m) {
   bind_views(m, cls);
   bind_elementwise(m, cls);
   bind_matmul(m, cls);
+  bind_indexing(m, cls);
+  bind_join(m, cls);
 }

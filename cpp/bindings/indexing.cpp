@@ -1,0 +1,183 @@
+// Indexing in Python: __getitem__/__setitem__ (the Python index object is parsed here into
+// TensorIndex entries; ops/index.cpp does the work), nonzero, masked_fill/masked_select, and the
+// gather/scatter family as Tensor methods and chainrule functions.
+#include <pybind11/numpy.h>
+
+#include "bindings/bindings.h"
+#include "ops/creation.h"
+#include "ops/index.h"
+
+namespace cr::bind {
+
+
+namespace {
+
+[[noreturn]] void invalid_index(py::handle obj) {
+  CR_FAIL(IndexError, "only integers, slices (`:`), ellipsis (`...`), None, bools and int64 or bool tensors ",
+          "(or lists/NumPy arrays of ints or bools) are valid indices (got ",
+          py::str(py::type::of(obj).attr("__name__")).cast<std::string>(), ")");
+}
+
+// A list or NumPy array of ints or bools as an int64 or bool tensor.
+Tensor sequence_to_tensor(py::handle obj) {
+  py::module_ np = py::module_::import("numpy");
+  py::array arr = np.attr("asarray")(obj);
+  if (arr.size() == 0 && arr.dtype().kind() == 'f') arr = np.attr("zeros")(arr.attr("shape"), "int64");
+  const char kind = arr.dtype().kind();
+  if (kind != 'b' && kind != 'i' && kind != 'u') invalid_index(obj);
+  py::array typed = arr.attr("astype")(kind == 'b' ? "bool" : "int64", "C");  // keeps 0-d arrays 0-d
+  return py::module_::import("chainrule._C").attr("from_numpy")(typed).cast<Tensor>();
+}
+
+// None, or an int through __index__ (far-out values clamp; they are out of any range anyway).
+std::optional<int64_t> optional_index_int(py::handle v) {
+  if (v.is_none()) return std::nullopt;
+  CR_CHECK(PyIndex_Check(v.ptr()), TypeError, "indices must be integers or None, got ",
+           py::str(py::type::of(v).attr("__name__")).cast<std::string>());
+  py::object i = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  long long x = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow) return overflow > 0 ? INT64_MAX : INT64_MIN + 1;  // clamped like any far-out bound
+  return static_cast<int64_t>(x);
+}
+
+TensorIndex to_index(py::handle obj) {
+  if (obj.is_none()) return TensorIndex::make_none();
+  if (obj.ptr() == Py_Ellipsis) return TensorIndex::make_ellipsis();
+  if (is_tensor(obj)) return TensorIndex::make_tensor(obj.cast<Tensor>());
+  if (PySlice_Check(obj.ptr())) {
+    auto step = optional_index_int(obj.attr("step"));
+    return TensorIndex::make_slice(optional_index_int(obj.attr("start")), optional_index_int(obj.attr("stop")), step.value_or(1));
+  }
+  if (auto s = as_scalar(obj)) {
+    if (s->kind == Scalar::Kind::Bool) return TensorIndex::make_bool(s->i != 0);
+    if (s->kind == Scalar::Kind::Int) return TensorIndex::make_int(s->i);
+    invalid_index(obj);
+  }
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) || py::isinstance<py::array>(obj)) {
+    return TensorIndex::make_tensor(sequence_to_tensor(obj));
+  }
+  if (PyIndex_Check(obj.ptr())) return TensorIndex::make_int(*optional_index_int(obj));
+  invalid_index(obj);
+}
+
+std::vector<TensorIndex> to_indices(py::handle obj) {
+  std::vector<TensorIndex> out;
+  if (py::isinstance<py::tuple>(obj)) {
+    for (py::handle item : obj) out.push_back(to_index(item));
+  } else {
+    out.push_back(to_index(obj));
+  }
+  return out;
+}
+
+void setitem(const Tensor& self, py::handle key, py::handle value) {
+  std::vector<TensorIndex> indices = to_indices(key);
+  if (auto s = as_scalar(value)) {
+    index_put_(self, indices, *s);
+  } else if (is_tensor(value)) {
+    index_put_(self, indices, value.cast<Tensor>());
+  } else {
+    Tensor v = py::module_::import("chainrule").attr("tensor")(value).cast<Tensor>();
+    index_put_(self, indices, v);
+  }
+}
+
+py::tuple to_tuple(const std::vector<Tensor>& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = py::cast(ts[i]);
+  return out;
+}
+
+py::object nonzero_any(const Tensor& t, bool as_tuple) {
+  if (as_tuple) return to_tuple(nonzero_tuple(t));
+  return py::cast(nonzero(t));
+}
+
+// scatter(dim, index, src) or scatter(dim, index, value=...): exactly one of src/value.
+template <typename TensorFn, typename ScalarFn>
+py::object scatter_any(const char* op, py::handle src, py::handle value, const TensorFn& with_tensor,
+                       const ScalarFn& with_scalar) {
+  CR_CHECK(src.is_none() != value.is_none(), TypeError, op, ": pass exactly one of src (a tensor) or value (a number)");
+  py::handle given = src.is_none() ? value : src;
+  if (is_tensor(given)) return py::cast(with_tensor(given.cast<Tensor>()));
+  return py::cast(with_scalar(to_scalar(given, op)));
+}
+
+// index_put_'s indices: a tensor (int64 or bool mask) per dim, None keeping a dim whole.
+std::vector<TensorIndex> put_indices(const py::sequence& seq) {
+  std::vector<TensorIndex> out;
+  for (py::handle h : seq) {
+    CR_CHECK(h.is_none() || is_tensor(h), TypeError, "index_put_: indices must be tensors or None, got ",
+             py::str(py::type::of(h).attr("__name__")).cast<std::string>());
+    out.push_back(h.is_none() ? TensorIndex::make_slice(std::nullopt, std::nullopt)
+                              : TensorIndex::make_tensor(h.cast<Tensor>()));
+  }
+  return out;
+}
+
+}  // namespace
+
+void bind_indexing(py::module_& m, TensorClass& cls) {
+  auto scatter_fn = [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
+    return scatter_any("scatter", src, value, [&](const Tensor& s) { return scatter(t, dim, index, s); },
+                       [&](const Scalar& v) { return scatter(t, dim, index, v); });
+  };
+  auto scatter_in_place = [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
+    scatter_any("scatter_", src, value, [&](const Tensor& s) { scatter_(t, dim, index, s); return t; },
+                [&](const Scalar& v) { scatter_(t, dim, index, v); return t; });
+    return t;
+  };
+  auto masked_fill_fn = [](const Tensor& t, const Tensor& mask, py::handle v) {
+    return masked_fill(t, mask, to_scalar(v, "masked_fill"));
+  };
+
+  cls.def("__getitem__", [](const Tensor& t, py::handle key) { return index(t, to_indices(key)); })
+      .def("__setitem__", &setitem)
+      .def("nonzero", &nonzero_any, py::kw_only(), py::arg("as_tuple") = false)
+      .def("masked_fill", masked_fill_fn, py::arg("mask"), py::arg("value"))
+      .def("masked_fill_", [](const Tensor& t, const Tensor& mask, py::handle v) {
+        masked_fill_(t, mask, to_scalar(v, "masked_fill_"));
+        return t;
+      }, py::arg("mask"), py::arg("value"))
+      .def("masked_select", &masked_select, py::arg("mask"))
+      .def("gather", &gather, py::arg("dim"), py::arg("index"))
+      .def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
+           py::arg("value") = py::none())
+      .def("scatter_", scatter_in_place, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
+           py::kw_only(), py::arg("value") = py::none())
+      .def("scatter_add", &scatter_add, py::arg("dim"), py::arg("index"), py::arg("src"))
+      .def("scatter_add_", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+        scatter_add_(t, dim, index, src);
+        return t;
+      }, py::arg("dim"), py::arg("index"), py::arg("src"))
+      .def("index_select", &index_select, py::arg("dim"), py::arg("index"))
+      .def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
+        return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
+      }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
+      .def("index_add_", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
+        index_add_(t, dim, index, source, to_scalar(alpha, "index_add_"));
+        return t;
+      }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
+      .def("index_put_", [](const Tensor& t, const py::sequence& indices, const Tensor& values, bool accumulate) {
+        index_put_(t, put_indices(indices), values, accumulate);
+        return t;
+      }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
+      .def("take", &take, py::arg("index"));
+
+  m.def("nonzero", &nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+  m.def("masked_fill", masked_fill_fn, py::arg("input"), py::arg("mask"), py::arg("value"));
+  m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
+  m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
+        py::kw_only(), py::arg("value") = py::none());
+  m.def("scatter_add", &scatter_add, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
+  m.def("index_select", &index_select, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
+    return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
+  }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
+  m.def("take", &take, py::arg("input"), py::arg("index"));
+}
+
+}  // namespace cr::bind

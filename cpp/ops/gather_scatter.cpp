@@ -1,0 +1,216 @@
+// The dim-wise index ops: gather, scatter, scatter_add (one line of `dim` per position of the other
+// dims, lines split across threads, so writes never race), and index_select, index_add and take,
+// which are advanced indexing on one dim (ops/index.cpp). Every index value is checked before any
+// memory is touched.
+#include <algorithm>
+
+#include "cpu/loops.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/index.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+void check_int64_index(const Tensor& index, const char* op) {
+  CR_CHECK(index->dtype() == DType::Int64, TypeError, op, ": index must be an int64 tensor, got ",
+           dtype_name(index->dtype()));
+}
+
+// Every value of index in [0, size); IndexError naming op, the value and the size otherwise.
+void check_index_values(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  Tensor values = contiguous(index);
+  const int64_t* v = values->data<int64_t>();
+  const int64_t n = values->numel();
+  const int64_t* bad = std::find_if(v, v + n, [size](int64_t x) { return x < 0 || x >= size; });
+  CR_CHECK(bad == v + n, IndexError, op, ": index ", *bad, " is out of bounds for dim ", dim, " with size ", size);
+}
+
+// A 0-d tensor as a 1-d view of one element (the dim-wise ops then see one dim).
+Tensor as_1d(const Tensor& t) {
+  return t->dim() == 0 ? TensorImpl::view_of(t, {1}, {1}, t->offset()) : t;
+}
+
+Shape without(const Shape& s, int64_t dim) {
+  Shape out = s;
+  out.erase(static_cast<size_t>(dim));
+  return out;
+}
+
+// Calls line(ptrs) once per position of `sizes` without `dim`, ptrs[k] pointing at operand k's
+// element at that position with coordinate 0 along dim. Operands use `strides` (in elements).
+template <int N, typename Line>
+void for_each_line(const Shape& sizes, int64_t dim, const std::array<const Tensor*, N>& ops,
+                   const std::array<Shape, N>& strides, const Line& line) {
+  std::array<Shape, N> outer_strides;
+  for (int k = 0; k < N; ++k) outer_strides[k] = without(strides[k], dim);
+  auto plan = cpu::make_plan<N>(without(sizes, dim), ops, outer_strides);
+  cpu::for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) {
+    std::array<char*, N> ptr;
+    for (int64_t i = 0; i < n; ++i) {
+      for (int k = 0; k < N; ++k) ptr[k] = p[k] + i * s[k];
+      line(ptr);
+    }
+  });
+}
+
+// Shape rules shared by gather and scatter: same rank, index no larger than `other` in any dim
+// but `dim` (or in any dim when every_dim).
+void check_index_fits(const Tensor& index, const Tensor& other, int64_t dim, bool every_dim, const char* op,
+                      const char* other_name) {
+  CR_CHECK(index->dim() == other->dim(), ValueError, op, ": index of shape ", index->sizes(), " must have as many dims as ",
+           other_name, " of shape ", other->sizes());
+  for (int64_t d = 0; d < index->dim(); ++d) {
+    CR_CHECK((d == dim && !every_dim) || index->size(d) <= other->size(d), ValueError, op, ": index of shape ",
+             index->sizes(), " is larger than ", other_name, " of shape ", other->sizes(), " in dim ", d);
+  }
+}
+
+// self[... index[pos] ...] (=|+=) src[pos] along dim, for every position of index.
+void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, const Tensor& src_in, bool accumulate,
+                  const char* op) {
+  check_int64_index(index_in, op);
+  check_no_internal_overlap(self_in, op);
+  Tensor self = as_1d(self_in), index = as_1d(index_in), src = as_1d(src_in);
+  const int64_t d = wrap_dim(dim, self->dim(), op);
+  CR_CHECK(src->dtype() == self->dtype(), TypeError, op, ": src dtype ", dtype_name(src->dtype()),
+           " must match self dtype ", dtype_name(self->dtype()));
+  check_index_fits(index, self, d, false, op, "self");
+  check_index_fits(index, src, d, true, op, "src");
+  check_index_values(index, self->size(d), d, op);
+  if (may_alias(src, self)) src = clone(src);
+  if (may_alias(index, self)) index = clone(index);
+  Shape self_strides = self->strides();
+  const int64_t self_step = self_strides[d];
+  self_strides[d] = 0;
+  const int64_t n = index->size(d), index_step = index->stride(d), src_step = src->stride(d);
+  auto body = [&](auto tag) {
+    using scalar_t = decltype(tag);
+    for_each_line<3>(index->sizes(), d, {&self, &index, &src}, {self_strides, index->strides(), src->strides()},
+                     [&](const std::array<char*, 3>& p) {
+                       auto* out = reinterpret_cast<scalar_t*>(p[0]);
+                       const auto* idx = reinterpret_cast<const int64_t*>(p[1]);
+                       const auto* val = reinterpret_cast<const scalar_t*>(p[2]);
+                       for (int64_t j = 0; j < n; ++j) {
+                         scalar_t& target = out[idx[j * index_step] * self_step];
+                         if constexpr (std::is_same_v<scalar_t, bool>) target = val[j * src_step];
+                         else target = accumulate ? target + val[j * src_step] : val[j * src_step];
+                       }
+                     });
+  };
+  if (accumulate) {
+    CR_DISPATCH_NUMERIC(self->dtype(), op, [&] { body(scalar_t{}); });
+  } else {
+    CR_DISPATCH_ALL(self->dtype(), op, [&] { body(scalar_t{}); });
+  }
+  self_in->bump_version();
+}
+
+// input with `dim` replaced by a 1-d index; null entries keep the other dims whole.
+std::vector<Tensor> dim_index(int64_t dim, const Tensor& index) {
+  std::vector<Tensor> indices(static_cast<size_t>(dim + 1));
+  indices[dim] = reshape(index, {-1});
+  return indices;
+}
+
+void check_select_index(const Tensor& input, int64_t dim, const Tensor& index, const char* op) {
+  check_int64_index(index, op);
+  CR_CHECK(index->dim() <= 1, ValueError, op, ": index must be 0-d or 1-d, got shape ", index->sizes());
+  check_index_values(index, input->size(dim), dim, op);
+}
+
+}  // namespace
+
+Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
+  check_int64_index(index_in, "gather");
+  Tensor input = as_1d(input_in), index = as_1d(index_in);
+  const int64_t d = wrap_dim(dim, input->dim(), "gather");
+  check_index_fits(index, input, d, false, "gather", "input");
+  check_index_values(index, input->size(d), d, "gather");
+  Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), input->device());
+  Shape input_strides = input->strides();
+  const int64_t input_step = input_strides[d];
+  input_strides[d] = 0;
+  const int64_t n = index->size(d), index_step = index->stride(d), out_step = out->stride(d);
+  CR_DISPATCH_ALL(input->dtype(), "gather", [&] {
+    // out[pos] = input[pos with coordinate dim replaced by index[pos]]
+    for_each_line<3>(index->sizes(), d, {&out, &index, &input}, {out->strides(), index->strides(), input_strides},
+                     [&](const std::array<char*, 3>& p) {
+                       auto* o = reinterpret_cast<scalar_t*>(p[0]);
+                       const auto* idx = reinterpret_cast<const int64_t*>(p[1]);
+                       const auto* in = reinterpret_cast<const scalar_t*>(p[2]);
+                       for (int64_t j = 0; j < n; ++j) o[j * out_step] = in[idx[j * index_step] * input_step];
+                     });
+  });
+  return index_in->dim() == 0 ? reshape(out, {}) : out;
+}
+
+void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  scatter_impl(self, dim, index, src, false, "scatter_");
+}
+
+void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  Tensor src = expand(scalar_tensor(value, self->dtype(), self->device()), index->sizes());
+  scatter_impl(self, dim, index, src, false, "scatter_");
+}
+
+void scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  scatter_impl(self, dim, index, src, true, "scatter_add_");
+}
+
+Tensor scatter(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
+  Tensor out = clone(input);
+  scatter_impl(out, dim, index, src, false, "scatter");
+  return out;
+}
+
+Tensor scatter(const Tensor& input, int64_t dim, const Tensor& index, const Scalar& value) {
+  Tensor out = clone(input);
+  scatter_(out, dim, index, value);
+  return out;
+}
+
+Tensor scatter_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
+  Tensor out = clone(input);
+  scatter_impl(out, dim, index, src, true, "scatter_add");
+  return out;
+}
+
+Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index) {
+  Tensor input = as_1d(input_in);
+  const int64_t d = wrap_dim(dim, input->dim(), "index_select");
+  check_select_index(input, d, index, "index_select");
+  return index_tensors(input, dim_index(d, index), "index_select");
+}
+
+void index_add_(const Tensor& self_in, int64_t dim, const Tensor& index, const Tensor& source_in, const Scalar& alpha) {
+  Tensor self = as_1d(self_in), source = as_1d(source_in);
+  const int64_t d = wrap_dim(dim, self->dim(), "index_add_");
+  check_select_index(self, d, index, "index_add_");
+  Shape expected = self->sizes();
+  expected[d] = index->numel();
+  CR_CHECK(source->sizes() == expected, ValueError, "index_add_: source of shape ", source->sizes(),
+           " must have shape ", expected, " (self of shape ", self->sizes(), " with dim ", d, " of size ",
+           index->numel(), ", the index length)");
+  CR_CHECK(can_cast(result_type(source->dtype(), alpha), self->dtype()), TypeError, "index_add_: cannot add ",
+           dtype_name(source->dtype()), " source times ", alpha.as_double(), " into a ", dtype_name(self->dtype()),
+           " tensor");
+  Tensor values = alpha.as_double() == 1.0 ? source : binary(BinaryOp::Mul, source, alpha);
+  index_put_tensors_(self, dim_index(d, index), values, true, "index_add_");
+}
+
+Tensor index_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
+  Tensor out = clone(input);
+  index_add_(out, dim, index, source, alpha);
+  return out;
+}
+
+Tensor take(const Tensor& input, const Tensor& index) {
+  check_int64_index(index, "take");
+  return index_tensors(reshape(input, {-1}), {index}, "take");
+}
+
+}  // namespace cr

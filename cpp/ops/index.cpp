@@ -1,0 +1,517 @@
+// getitem/setitem: basic indices (ints, slices, None, Ellipsis) become views through select, slice
+// and unsqueeze; index tensors and bool masks then go through advanced indexing, whose kernel
+// copies rows of the kept trailing dims between precomputed offset tables.
+#include "ops/index.h"
+
+#include <algorithm>
+
+#include "cpu/elementwise.h"
+#include "cpu/parallel.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/view.h"
+
+namespace cr {
+
+TensorIndex TensorIndex::make_int(int64_t i) {
+  TensorIndex t;
+  t.kind = Kind::Int;
+  t.integer = i;
+  return t;
+}
+TensorIndex TensorIndex::make_slice(std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) {
+  TensorIndex t;
+  t.kind = Kind::Slice;
+  t.start = start;
+  t.stop = stop;
+  t.step = step;
+  return t;
+}
+TensorIndex TensorIndex::make_none() { return TensorIndex{}; }
+TensorIndex TensorIndex::make_ellipsis() {
+  TensorIndex t;
+  t.kind = Kind::Ellipsis;
+  return t;
+}
+TensorIndex TensorIndex::make_bool(bool b) {
+  TensorIndex t;
+  t.kind = Kind::Bool;
+  t.boolean = b;
+  return t;
+}
+TensorIndex TensorIndex::make_tensor(Tensor tensor) {
+  TensorIndex t;
+  t.kind = Kind::Tensor;
+  t.tensor = std::move(tensor);
+  return t;
+}
+
+namespace {
+
+std::string prefix(const char* op) { return (op && *op) ? std::string(op) + ": " : std::string(); }
+
+// Source offsets of every position of (sizes, strides), in row-major order.
+std::vector<int64_t> offset_table(const Shape& sizes, const Shape& strides) {
+  std::vector<int64_t> table(static_cast<size_t>(shape_numel(sizes)));
+  int64_t idx[kMaxDims] = {0};
+  const int nd = static_cast<int>(sizes.size());
+  int64_t off = 0;
+  for (auto& entry : table) {
+    entry = off;
+    for (int d = nd - 1; d >= 0; --d) {  // odometer step
+      off += strides[d];
+      if (++idx[d] < sizes[d]) break;
+      off -= strides[d] * sizes[d];
+      idx[d] = 0;
+    }
+  }
+  return table;
+}
+
+// The geometry of self[indices] for advanced indexing: the result is (pre..., B..., post...),
+// B the broadcast shape of the index tensors; pre holds the dims before the indexed ones when
+// those are adjacent (NumPy's rule), post every other kept dim. Element (p, b, q, j) of the
+// result lives at self + pre[p] + index[b] + post[q] + j * inner_stride.
+struct AdvancedPlan {
+  Shape out_sizes;
+  std::vector<int64_t> pre, index, post;
+  int64_t inner_size = 1, inner_stride = 0;
+  int64_t numel() const {
+    return static_cast<int64_t>(pre.size() * index.size() * post.size()) * inner_size;
+  }
+};
+
+bool broadcasts_to(const Shape& from, const Shape& to) {
+  if (from.size() > to.size()) return false;
+  const size_t lead = to.size() - from.size();
+  for (size_t i = 0; i < from.size(); ++i) {
+    if (from[i] != 1 && from[i] != to[lead + i]) return false;
+  }
+  return true;
+}
+
+Shape broadcast_indices(const std::vector<Tensor>& indices, const char* op) {
+  Shape b;
+  bool first = true;
+  for (const Tensor& t : indices) {
+    if (!t) continue;
+    if (first) {
+      b = t->sizes();
+      first = false;
+      continue;
+    }
+    try {
+      b = broadcast_shapes(b, t->sizes(), "index");
+    } catch (const ValueError&) {
+      std::string shapes;
+      for (const Tensor& u : indices) {
+        if (u) shapes += (shapes.empty() ? "" : ", ") + str_cat(u->sizes());
+      }
+      CR_FAIL(IndexError, prefix(op), "shape mismatch: indexing tensors could not be broadcast together with shapes ",
+              shapes);
+    }
+  }
+  return b;
+}
+
+AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
+  const int64_t nd = self->dim();
+  CR_CHECK(static_cast<int64_t>(indices.size()) <= nd, IndexError, prefix(op), "too many indices for tensor of dimension ",
+           nd, " (got ", indices.size(), ")");
+  std::vector<int64_t> indexed;
+  for (size_t d = 0; d < indices.size(); ++d) {
+    if (!indices[d]) continue;
+    CR_CHECK(indices[d]->dtype() == DType::Int64, IndexError, prefix(op),
+             "tensors used as indices must be int64 or bool tensors, got ", dtype_name(indices[d]->dtype()));
+    indexed.push_back(static_cast<int64_t>(d));
+  }
+  CR_CHECK(!indexed.empty(), ValueError, prefix(op), "expected at least one index tensor");
+  const bool adjacent = indexed.back() - indexed.front() + 1 == static_cast<int64_t>(indexed.size());
+  const int64_t first = adjacent ? indexed.front() : 0;
+  Shape b = broadcast_indices(indices, op);
+
+  AdvancedPlan plan;
+  Shape pre_sizes, pre_strides, post_sizes, post_strides;
+  for (int64_t d = 0; d < nd; ++d) {
+    bool is_indexed = d < static_cast<int64_t>(indices.size()) && indices[d];
+    if (is_indexed) continue;
+    if (d < first) {
+      pre_sizes.push_back(self->size(d));
+      pre_strides.push_back(self->stride(d));
+    } else {
+      post_sizes.push_back(self->size(d));
+      post_strides.push_back(self->stride(d));
+    }
+  }
+  for (int64_t s : pre_sizes) plan.out_sizes.push_back(s);
+  for (int64_t s : b) plan.out_sizes.push_back(s);
+  for (int64_t s : post_sizes) plan.out_sizes.push_back(s);
+
+  // Offsets of the indexed positions, validating (and wrapping) every index value.
+  const int64_t bn = shape_numel(b);
+  plan.index.assign(static_cast<size_t>(bn), 0);
+  for (int64_t d : indexed) {
+    Tensor values = contiguous(expand(indices[d], b));
+    const int64_t* v = values->data<int64_t>();
+    const int64_t size = self->size(d), stride = self->stride(d);
+    for (int64_t i = 0; i < bn; ++i) {
+      int64_t x = v[i];
+      CR_CHECK(x >= -size && x < size, IndexError, prefix(op), "index ", x, " is out of bounds for dim ", d,
+               " with size ", size);
+      plan.index[i] += (x < 0 ? x + size : x) * stride;
+    }
+  }
+
+  // The last kept dim (merged with those before it while memory allows) is copied as a row.
+  while (!post_sizes.empty()) {
+    int64_t s = post_sizes.back(), st = post_strides.back();
+    if (plan.inner_size > 1 && st != plan.inner_stride * plan.inner_size) break;
+    if (plan.inner_size == 1) plan.inner_stride = st;
+    plan.inner_size *= s;
+    post_sizes.pop_back();
+    post_strides.pop_back();
+    if (s == 0) break;
+  }
+  plan.pre = offset_table(pre_sizes, pre_strides);
+  plan.post = offset_table(post_sizes, post_strides);
+  return plan;
+}
+
+template <typename T>
+inline void copy_row(T* dst, int64_t dst_stride, const T* src, int64_t src_stride, int64_t n) {
+  if (dst_stride == 1 && src_stride == 1) {
+    std::copy(src, src + n, dst);
+  } else {
+    for (int64_t j = 0; j < n; ++j) dst[j * dst_stride] = src[j * src_stride];
+  }
+}
+
+}  // namespace
+
+void check_no_internal_overlap(const Tensor& self, const char* op) {
+  for (int64_t d = 0; d < self->dim(); ++d) {
+    CR_CHECK(self->stride(d) != 0 || self->size(d) <= 1, RuntimeError, prefix(op),
+             "the tensor written to is expanded (dim ", d, " has stride 0), so several of its elements share one "
+             "memory location; clone() it first");
+  }
+}
+
+Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
+  AdvancedPlan plan = make_advanced_plan(self, indices, op);
+  Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
+  if (plan.numel() == 0) return out;
+  const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
+                bn = static_cast<int64_t>(plan.index.size());
+  const int64_t rows = static_cast<int64_t>(plan.pre.size()) * bn * qn;
+  CR_DISPATCH_ALL(self->dtype(), "index", [&] {
+    const scalar_t* src = self->data<scalar_t>();
+    scalar_t* dst = out->data<scalar_t>();
+    // out is (rows, n).
+    auto run = [&](int64_t begin, int64_t end) {
+      int64_t q = begin % qn, b = (begin / qn) % bn, p = begin / (qn * bn);
+      int64_t r = begin;
+      while (r < end) {  // rows (p, b, q) in row-major order
+        const scalar_t* base = src + plan.pre[p];
+        if (n == 1 && qn == 1) {  // one element per index: a tight gather over b
+          const int64_t stop = std::min(end, r + (bn - b));
+          const scalar_t* from = base + plan.post[0];
+          const int64_t* offsets = plan.index.data();
+          for (; r < stop; ++r, ++b) dst[r] = from[offsets[b]];
+        } else {
+          copy_row(dst + r * n, 1, base + plan.index[b] + plan.post[q], plan.inner_stride, n);
+          ++r;
+          if (++q < qn) continue;
+          q = 0;
+          ++b;
+        }
+        if (b == bn) b = 0, ++p;
+      }
+    };
+    if (cpu::should_parallelize(plan.numel())) {
+      cpu::parallel_for(0, rows, std::max<int64_t>(1, cpu::kMinChunk / n), run);
+    } else {
+      run(0, rows);
+    }
+  });
+  return out;
+}
+
+void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
+                        bool accumulate, const char* op) {
+  check_no_internal_overlap(self, op);
+  AdvancedPlan plan = make_advanced_plan(self, indices, op);
+  CR_CHECK(broadcasts_to(values->sizes(), plan.out_sizes), ValueError, prefix(op),
+           "shape mismatch: value tensor of shape ", values->sizes(), " cannot be broadcast to indexing result of shape ",
+           plan.out_sizes);
+  CR_CHECK(!accumulate || self->dtype() != DType::Bool, TypeError, prefix(op), "cannot accumulate into a bool tensor");
+  Tensor v = to_dtype(values, self->dtype());
+  if (may_alias(v, self)) v = clone(v);
+  const bool scalar = v->numel() == 1;
+  if (!scalar) v = contiguous(expand(v, plan.out_sizes));
+  self->bump_version();
+  if (plan.numel() == 0) return;
+  const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
+                bn = static_cast<int64_t>(plan.index.size());
+  const int64_t outer = static_cast<int64_t>(plan.pre.size()) * qn;
+  CR_DISPATCH_ALL(self->dtype(), "index_put_", [&] {
+    scalar_t* dst = self->data<scalar_t>();
+    const scalar_t* val = v->data<scalar_t>();
+    const int64_t s = plan.inner_stride;
+    // Each thread owns whole (p, q) columns and walks b in order, so duplicate indices resolve
+    // deterministically (last write wins, or every value adds up) without races.
+    auto run = [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; ++o) {
+        const int64_t p = o / qn, q = o % qn;
+        for (int64_t b = 0; b < bn; ++b) {
+          scalar_t* d = dst + plan.pre[p] + plan.index[b] + plan.post[q];
+          const scalar_t* x = scalar ? val : val + ((p * bn + b) * qn + q) * n;
+          const int64_t xs = scalar ? 0 : 1;
+          if constexpr (!std::is_same_v<scalar_t, bool>) {
+            if (accumulate) {
+              for (int64_t j = 0; j < n; ++j) d[j * s] += x[j * xs];
+              continue;
+            }
+          }
+          copy_row(d, s, x, xs, n);
+        }
+      }
+    };
+    if (cpu::should_parallelize(plan.numel())) {
+      cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / (n * bn)), run);
+    } else {
+      run(0, outer);
+    }
+  });
+}
+
+namespace {
+
+// The basic part of an index expression applied as views, and the index tensors left for advanced
+// indexing (one per dim of the view; null where that dim is kept whole, empty when none).
+struct BasicResult {
+  Tensor view;
+  std::vector<Tensor> tensors;
+};
+
+bool is_int_scalar_tensor(const Tensor& t) { return t->dim() == 0 && t->dtype() == DType::Int64; }
+
+// How many dims of self an index entry consumes.
+int64_t dims_consumed(const TensorIndex& idx) {
+  switch (idx.kind) {
+    case TensorIndex::Kind::Int:
+    case TensorIndex::Kind::Slice:
+      return 1;
+    case TensorIndex::Kind::Tensor:
+      return idx.tensor->dtype() == DType::Bool ? idx.tensor->dim() : 1;
+    default:
+      return 0;
+  }
+}
+
+// t with dims [dim, dim + k) merged into one, when memory allows a view; nullopt otherwise.
+std::optional<Tensor> merge_dims(const Tensor& t, int64_t dim, int64_t k) {
+  if (k == 1) return t;
+  int64_t size = 1, stride = 1;
+  bool first = true;
+  for (int64_t d = dim + k - 1; d >= dim; --d) {  // innermost first
+    if (t->size(d) == 1) continue;
+    if (t->size(d) == 0) return std::nullopt;
+    if (!first && t->stride(d) != stride * size) return std::nullopt;
+    if (first) stride = t->stride(d);
+    first = false;
+    size *= t->size(d);
+  }
+  Shape sizes, strides;
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    if (d > dim && d < dim + k) continue;
+    sizes.push_back(d == dim ? size : t->size(d));
+    strides.push_back(d == dim ? stride : t->stride(d));
+  }
+  return TensorImpl::view_of(t, sizes, strides, t->offset());
+}
+
+BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  int64_t consumed = 0, ellipses = 0;
+  for (const TensorIndex& idx : indices) {
+    consumed += dims_consumed(idx);
+    ellipses += idx.kind == TensorIndex::Kind::Ellipsis;
+  }
+  CR_CHECK(ellipses <= 1, IndexError, "an index can only have a single ellipsis ('...')");
+  CR_CHECK(consumed <= self->dim(), IndexError, "too many indices for tensor of dimension ", self->dim(), " (got ",
+           consumed, ")");
+  BasicResult r{self, {}};
+  int64_t dim = 0;       // the dim of r.view the next entry applies to
+  int64_t self_dim = 0;  // the dim of self it came from, for error messages
+  auto select_int = [&](int64_t i) {
+    const int64_t size = r.view->size(dim);
+    CR_CHECK(i >= -size && i < size, IndexError, "index ", i, " is out of bounds for dim ", self_dim, " with size ", size);
+    r.view = select(r.view, dim, i);
+  };
+  auto record = [&](Tensor t) {
+    if (static_cast<int64_t>(r.tensors.size()) <= dim) r.tensors.resize(dim + 1);
+    r.tensors[dim++] = std::move(t);
+  };
+  auto bool_index = [&](bool value) {  // a new dim of size 1, kept (index [0]) or emptied (index [])
+    r.view = unsqueeze(r.view, dim);
+    Tensor t = value ? zeros({1}, DType::Int64) : zeros({0}, DType::Int64);
+    record(t);
+  };
+  for (const TensorIndex& idx : indices) {
+    switch (idx.kind) {
+      case TensorIndex::Kind::Int:
+        select_int(idx.integer);
+        break;
+      case TensorIndex::Kind::Slice:
+        CR_CHECK(idx.step > 0, ValueError, "step must be greater than zero, got ", idx.step,
+                 " (negative slice steps are not supported)");
+        r.view = slice(r.view, dim, idx.start, idx.stop, idx.step);
+        ++dim;
+        break;
+      case TensorIndex::Kind::None:
+        r.view = unsqueeze(r.view, dim);
+        ++dim;
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        dim += self->dim() - consumed;
+        self_dim += self->dim() - consumed;
+        break;
+      case TensorIndex::Kind::Bool:
+        bool_index(idx.boolean);
+        break;
+      case TensorIndex::Kind::Tensor: {
+        const Tensor& t = idx.tensor;
+        if (is_int_scalar_tensor(t)) {  // a 0-d integer tensor acts as an int, as in PyTorch
+          select_int(*t->data<int64_t>());
+        } else if (t->dtype() == DType::Bool && t->dim() == 0) {
+          bool_index(*t->data<bool>());
+        } else if (t->dtype() == DType::Bool) {
+          for (int64_t i = 0; i < t->dim(); ++i) {
+            CR_CHECK(t->size(i) == r.view->size(dim + i), IndexError, "The shape of the mask ", t->sizes(),
+                     " at index ", i, " does not match the shape of the indexed tensor ", r.view->sizes(),
+                     " at index ", dim + i);
+          }
+          if (auto merged = merge_dims(r.view, dim, t->dim())) {  // one flat index over the merged dims
+            r.view = *merged;
+            record(flat_nonzero(t));
+          } else {
+            for (Tensor& coord : nonzero_tuple(t)) record(std::move(coord));
+          }
+        } else {
+          CR_CHECK(t->dtype() == DType::Int64, IndexError,
+                   "tensors used as indices must be int64 or bool tensors, got ", dtype_name(t->dtype()));
+          record(t);
+        }
+        break;
+      }
+    }
+    self_dim += dims_consumed(idx);
+  }
+  return r;
+}
+
+}  // namespace
+
+Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
+  BasicResult r = apply_basic(self, indices);
+  if (r.tensors.empty()) return r.view;
+  return index_tensors(r.view, r.tensors, "");
+}
+
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate) {
+  BasicResult r = apply_basic(self, indices);
+  if (!r.tensors.empty()) {
+    index_put_tensors_(r.view, r.tensors, value, accumulate, "");
+    return;
+  }
+  CR_CHECK(broadcasts_to(value->sizes(), r.view->sizes()), ValueError, "shape mismatch: value tensor of shape ",
+           value->sizes(), " cannot be broadcast to indexing result of shape ", r.view->sizes());
+  if (accumulate) binary_(BinaryOp::Add, r.view, value);
+  else copy_(r.view, value);
+}
+
+void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value, bool accumulate) {
+  index_put_(self, indices, scalar_tensor(value, self->dtype(), self->device()), accumulate);
+}
+
+Tensor nonzero(const Tensor& self) {
+  Tensor mask = contiguous(to_dtype(self, DType::Bool));
+  const bool* m = mask->data<bool>();
+  const int64_t n = mask->numel(), nd = self->dim();
+  const int64_t count = std::count(m, m + n, true);
+  if (nd == 0) return zeros({count, 0}, DType::Int64, self->device());
+  // Every element writes its coordinates into the next free row, which only advances past true
+  // elements (no branch to mispredict); the spare last row takes the writes after the final one.
+  Tensor rows = TensorImpl::empty({count + 1, nd}, DType::Int64, self->device());
+  int64_t* o = rows->data<int64_t>();
+  const int64_t last = self->size(nd - 1);
+  int64_t idx[kMaxDims] = {0};
+  for (int64_t i = 0; i < n; i += last) {  // one innermost row at a time
+    for (int64_t j = 0; j < last; ++j) {
+      idx[nd - 1] = j;
+      std::copy(idx, idx + nd, o);
+      o += nd * m[i + j];
+    }
+    for (int64_t d = nd - 2; d >= 0; --d) {  // odometer over the outer dims
+      if (++idx[d] < self->size(d)) break;
+      idx[d] = 0;
+    }
+  }
+  return narrow(rows, 0, 0, count);
+}
+
+// Row-major positions of the true elements of a bool tensor, as a 1-d int64 tensor.
+Tensor flat_nonzero(const Tensor& mask) {
+  Tensor c = contiguous(mask);
+  const bool* m = c->data<bool>();
+  const int64_t n = c->numel();
+  const int64_t count = std::count(m, m + n, true);
+  Tensor out = TensorImpl::empty({count + 1}, DType::Int64, mask->device());  // spare slot, as in nonzero
+  int64_t* o = out->data<int64_t>();
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    o[k] = i;
+    k += m[i];
+  }
+  return narrow(out, 0, 0, count);
+}
+
+std::vector<Tensor> nonzero_tuple(const Tensor& self) {
+  Tensor nz = nonzero(self->dim() == 0 ? reshape(self, {1}) : self);
+  std::vector<Tensor> out;
+  for (int64_t d = 0; d < nz->size(1); ++d) out.push_back(contiguous(select(nz, 1, d)));
+  return out;
+}
+
+void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_fill_: mask must be a bool tensor, got ",
+           dtype_name(mask->dtype()));
+  CR_CHECK(broadcasts_to(mask->sizes(), self->sizes()), ValueError,
+           "masked_fill_: mask of shape ", mask->sizes(), " does not broadcast to self of shape ", self->sizes());
+  check_no_internal_overlap(self, "masked_fill_");
+  Tensor m = may_alias(mask, self) ? clone(mask) : mask;
+  CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
+    const scalar_t v = value.to<scalar_t>();
+    cpu::binary_kernel<scalar_t, scalar_t, bool>(self, self, m, [v](scalar_t x, bool fill) { return fill ? v : x; });
+  });
+  self->bump_version();
+}
+
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  Shape shape = broadcast_shapes(self->sizes(), mask->sizes(), "masked_fill");
+  Tensor out = TensorImpl::empty(shape, self->dtype(), self->device());
+  copy_(out, self);
+  masked_fill_(out, mask, value);
+  return out;
+}
+
+Tensor masked_select(const Tensor& self, const Tensor& mask) {
+  CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_select: mask must be a bool tensor, got ",
+           dtype_name(mask->dtype()));
+  Shape shape = broadcast_shapes(self->sizes(), mask->sizes(), "masked_select");
+  Tensor m = expand(mask, shape), s = expand(self, shape);
+  if (shape.empty()) return index_tensors(reshape(s, {1}), nonzero_tuple(m), "masked_select");
+  return index(s, {TensorIndex::make_tensor(m)});
+}
+
+}  // namespace cr
