@@ -9,7 +9,6 @@
 
 namespace cr::bind {
 
-
 namespace {
 
 [[noreturn]] void invalid_index(py::handle obj) {
