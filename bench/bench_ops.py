@@ -9,29 +9,12 @@ build print "n/a (not built)". Ratios are chainrule time / NumPy time and chainr
     PYTHONPATH=python python3 bench/bench_ops.py [--quick] [--threads N]
 """
 import argparse
-import statistics
 import sys
-import timeit
 
 import numpy as np
 
 import chainrule as cr
-
-
-# --- shared timing helpers (to be unified with bench/common.py) ---------------------------------
-def median_time(fn, repeat, number):
-    """Median over `repeat` runs of the seconds one call of fn takes (each run averages `number` calls)."""
-    fn()  # warm up
-    return statistics.median(t / number for t in timeit.repeat(fn, repeat=repeat, number=number))
-
-
-def try_import_torch():
-    """The torch module (at its default thread count), or None when it is not installed."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
+from common import median_time, try_import_torch
 
 
 # --- the ops: name -> (chainrule fn, NumPy fn, torch fn, bytes touched per element) -------------
