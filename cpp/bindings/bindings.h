@@ -13,6 +13,7 @@ void bind_numpy(py::module_& m, TensorClass& cls);        // from_numpy, numpy()
 void bind_creation(py::module_& m);                       // zeros, arange, rand, ... (creation.cpp)
 void bind_views(py::module_& m, TensorClass& cls);        // view, reshape, permute, ... (views.cpp)
 void bind_elementwise(py::module_& m, TensorClass& cls);  // + - * / and math (elementwise.cpp)
+void bind_reduce(py::module_& m, TensorClass& cls);      // sum, max, var, softmax, ... (reduce.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

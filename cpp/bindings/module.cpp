@@ -11,4 +11,5 @@ PYBIND11_MODULE(_C, m) {
   bind_creation(m);
   bind_views(m, cls);
   bind_elementwise(m, cls);
+  bind_reduce(m, cls);
 }

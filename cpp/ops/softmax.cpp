@@ -1,0 +1,164 @@
+// softmax and log_softmax: one fused kernel per layout. The input, made contiguous, is viewed as
+// (outer, n, inner) with the softmax dim in the middle. When inner == 1 each row of n elements is
+// handled alone (max, then exp and sum, then scale); otherwise a block of neighbouring columns
+// runs the same three passes together, vectorized across the columns.
+#include "ops/softmax.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "cpu/reduce.h"
+#include "ops/copy.h"
+
+namespace cr {
+
+namespace {
+
+// e^x for float without a libm call, so that loops over it vectorize. x = k ln2 + r with
+// |r| <= ln2 / 2; e^r from Cephes' degree-7 polynomial (about 1 ulp), 2^k from exponent bits.
+// Results below float's normal range flush to 0; NaN stays NaN.
+inline float exp_vectorizable(float x) {
+  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  constexpr float kLow = -87.33654f, kHigh = 88.37626f;   // e^x is a normal float in between
+  float c = x > kLow ? x : kLow;                            // NaN takes kLow here, and NaN at the end
+  c = c < kHigh ? c : kHigh;
+  const float k = (c * kLog2e + kRound) - kRound;
+  const float r = (c - k * kLn2Hi) - k * kLn2Lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  const float e = x < kLow ? 0.0f : p * scale;
+  return x != x ? x : (x > kHigh ? HUGE_VALF : e);
+}
+
+template <typename T>
+inline T exp_of(T x) {
+  if constexpr (std::is_same_v<T, float>) return exp_vectorizable(x);
+  else return std::exp(x);
+}
+
+// One contiguous row of n elements.
+template <typename T, bool kLog>
+void softmax_row(const T* x, T* y, int64_t n) {
+  const T m = cpu::reduce_run<cpu::MaxReducer<T>>(x, n, 1, cpu::lowest_value<T>());
+  double total = 0;
+  if constexpr (kLog) {
+#pragma omp simd reduction(+ : total)
+    for (int64_t i = 0; i < n; ++i) total += exp_of(x[i] - m);
+    const T log_total = static_cast<T>(std::log(total));
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_total;
+  } else {
+#pragma omp simd reduction(+ : total)
+    for (int64_t i = 0; i < n; ++i) {
+      const T e = exp_of(x[i] - m);
+      y[i] = e;
+      total += e;
+    }
+    const T scale = static_cast<T>(1 / total);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) y[i] *= scale;
+  }
+}
+
+constexpr int64_t kColumnBlock = 64;
+
+// w <= kColumnBlock neighbouring columns of n rows, `inner` elements apart.
+template <typename T, bool kLog>
+void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, int64_t w) {
+  T m[kColumnBlock], last[kColumnBlock];  // log_softmax: log of the total; softmax: 1 / total
+  double total[kColumnBlock];
+  for (int64_t j = 0; j < w; ++j) m[j] = cpu::lowest_value<T>(), total[j] = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    const T* row = x + r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < w; ++j) m[j] = cpu::max_keeping_nan(m[j], row[j]);
+  }
+  for (int64_t r = 0; r < n; ++r) {
+    const T* row = x + r * inner;
+    T* out = y + r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < w; ++j) {
+      const T e = exp_of(row[j] - m[j]);
+      if constexpr (!kLog) out[j] = e;
+      total[j] += e;
+    }
+  }
+  for (int64_t j = 0; j < w; ++j) {
+    last[j] = static_cast<T>(kLog ? std::log(total[j]) : 1 / total[j]);
+  }
+  for (int64_t r = 0; r < n; ++r) {
+    const T* row = x + r * inner;
+    T* out = y + r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < w; ++j) {
+      if constexpr (kLog) out[j] = (row[j] - m[j]) - last[j];
+      else out[j] *= last[j];
+    }
+  }
+}
+
+// x and y are (outer, n, inner), contiguous.
+template <typename T, bool kLog>
+void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  const bool parallel = cpu::should_parallelize(outer * n * inner);
+  if (inner == 1) {
+    auto rows = [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n);
+    };
+    if (parallel) cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / n), rows);
+    else rows(0, outer);
+    return;
+  }
+  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
+  auto column_blocks = [&](int64_t b, int64_t e) {
+    for (int64_t task = b; task < e; ++task) {
+      const int64_t o = task / blocks, j = task % blocks * kColumnBlock;
+      const int64_t at = o * n * inner + j;
+      softmax_columns<T, kLog>(x + at, y + at, n, inner, std::min(kColumnBlock, inner - j));
+    }
+  };
+  if (parallel) cpu::parallel_for(0, outer * blocks, std::max<int64_t>(1, cpu::kMinChunk / (n * kColumnBlock)), column_blocks);
+  else column_blocks(0, outer * blocks);
+}
+
+template <bool kLog>
+Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
+  CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
+           " on ", t->device());
+  dim = wrap_dim(dim, t->dim(), op);
+  Tensor x = dtype ? to_dtype(t, *dtype) : t;
+  CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),
+           " (pass dtype=chainrule.float32 to convert)");
+  x = contiguous(x);
+  Tensor y = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
+  if (x->numel() == 0) return y;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
+  for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
+  const int64_t n = x->dim() == 0 ? 1 : x->size(dim);
+  CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    softmax_kernel<scalar_t, kLog>(x->data<scalar_t>(), y->data<scalar_t>(), outer, n, inner);
+  });
+  return y;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl<false>(t, dim, dtype, "softmax");
+}
+
+Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  return softmax_impl<true>(t, dim, dtype, "log_softmax");
+}
+
+}  // namespace cr
