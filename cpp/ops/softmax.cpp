@@ -14,15 +14,28 @@ namespace cr {
 
 namespace {
 
+// Float bits as an int32 that orders like the floats (NaN aside); the map is its own inverse.
+inline int32_t order_key(float x) {
+  int32_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b ^ ((b >> 31) & 0x7fffffff);
+}
+inline float from_order_key(int32_t k) {
+  const int32_t b = k ^ ((k >> 31) & 0x7fffffff);
+  float x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
 // e^x for float without a libm call, so that loops over it vectorize. x = k ln2 + r with
-// |r| <= ln2 / 2; e^r from Cephes' degree-7 polynomial (about 1 ulp), 2^k from exponent bits.
-// Results below float's normal range flush to 0; NaN stays NaN.
+// |r| <= ln2 / 2; e^r from Cephes' degree-7 polynomial (about 1e-7 relative error), 2^k from
+// exponent bits. Results below float's normal range flush to 0; NaN stays NaN. Every decision is
+// made on integer bits: float compares would keep GCC (trapping math) from vectorizing.
 inline float exp_vectorizable(float x) {
   constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
   constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  constexpr float kLow = -87.33654f, kHigh = 88.37626f;   // e^x is a normal float in between
-  float c = x > kLow ? x : kLow;                            // NaN takes kLow here, and NaN at the end
-  c = c < kHigh ? c : kHigh;
+  const int32_t key = order_key(x), low = order_key(-87.33654f), high = order_key(88.37626f);
+  const float c = from_order_key(key < low ? low : (key > high ? high : key));  // e^c is a normal float
   const float k = (c * kLog2e + kRound) - kRound;
   const float r = (c - k * kLn2Hi) - k * kLn2Lo;
   float p = 1.9875691500e-4f;
@@ -32,11 +45,22 @@ inline float exp_vectorizable(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(k) + 127) << 23;
+  const int32_t scale_bits = (static_cast<int32_t>(k) + 127) << 23;  // 2^k
   float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  const float e = x < kLow ? 0.0f : p * scale;
-  return x != x ? x : (x > kHigh ? HUGE_VALF : e);
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  const float e = p * scale;
+  int32_t x_bits, e_bits;
+  std::memcpy(&x_bits, &x, sizeof x_bits);
+  std::memcpy(&e_bits, &e, sizeof e_bits);
+  const int32_t underflow = -static_cast<int32_t>(key < low);  // all ones or zero
+  const int32_t overflow = -static_cast<int32_t>(key > high);
+  const int32_t nan = -static_cast<int32_t>((x_bits & 0x7fffffff) > 0x7f800000);
+  int32_t out = e_bits & ~underflow;
+  out = (out & ~overflow) | (0x7f800000 & overflow);  // +inf
+  out = (out & ~nan) | (x_bits & nan);
+  float y;
+  std::memcpy(&y, &out, sizeof y);
+  return y;
 }
 
 template <typename T>
@@ -45,25 +69,33 @@ inline T exp_of(T x) {
   else return std::exp(x);
 }
 
-// One contiguous row of n elements.
+// y[i] = e^(x[i] - m): a plain map, so it vectorizes.
+template <typename T>
+void exp_shifted(const T* x, T m, T* y, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_of(x[i] - m);
+}
+
+// One contiguous row of n elements: max, exponentials and their sum, then scale or shift.
 template <typename T, bool kLog>
 void softmax_row(const T* x, T* y, int64_t n) {
+  using Sum = cpu::SumReducer<T>;
   const T m = cpu::reduce_run<cpu::MaxReducer<T>>(x, n, 1, cpu::lowest_value<T>());
-  double total = 0;
-  if constexpr (kLog) {
-#pragma omp simd reduction(+ : total)
-    for (int64_t i = 0; i < n; ++i) total += exp_of(x[i] - m);
+  typename Sum::total_t total = 0;
+  if constexpr (kLog) {  // the exponentials are only summed: keep them in a small buffer
+    constexpr int64_t kChunk = 1024;
+    T buffer[kChunk];
+    for (int64_t i = 0; i < n; i += kChunk) {
+      const int64_t len = std::min(kChunk, n - i);
+      exp_shifted(x + i, m, buffer, len);
+      total = cpu::reduce_run<Sum>(buffer, len, 1, total);
+    }
     const T log_total = static_cast<T>(std::log(total));
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_total;
   } else {
-#pragma omp simd reduction(+ : total)
-    for (int64_t i = 0; i < n; ++i) {
-      const T e = exp_of(x[i] - m);
-      y[i] = e;
-      total += e;
-    }
-    const T scale = static_cast<T>(1 / total);
+    exp_shifted(x, m, y, n);
+    const T scale = static_cast<T>(1 / cpu::reduce_run<Sum>(y, n, 1, total));
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) y[i] *= scale;
   }
