@@ -273,7 +273,7 @@ inline ReduceGeometry make_reduce_geometry(const Tensor& in, const Tensor& out, 
 // ---------------------------------------------------------------------------------------------
 // The value-reduction driver.
 
-constexpr int64_t kOutputBatch = 256;  // outputs accumulated together (stack buffers)
+constexpr int64_t kOutputBatch = 1024;  // outputs accumulated together (stack buffers)
 constexpr int64_t kFlushRows = 64;     // column layout: rows per accumulator before folding into totals
 
 // Rows: total = reduce(total, elements [rb, re) of the reduced dims) for the output at `base`.

@@ -138,28 +138,63 @@ void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, int64_t w) {
   }
 }
 
+// The loops one thread runs: rows [b, e) of (rows, n), or column blocks [b, e) of (outer, n, inner).
+template <typename T, bool kLog>
+void rows_range(const T* x, T* y, int64_t n, int64_t b, int64_t e) {
+  for (int64_t o = b; o < e; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n);
+}
+
+template <typename T, bool kLog>
+void column_blocks_range(const T* x, T* y, int64_t n, int64_t inner, int64_t b, int64_t e) {
+  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
+  for (int64_t task = b; task < e; ++task) {
+    const int64_t o = task / blocks, j = task % blocks * kColumnBlock;
+    const int64_t at = o * n * inner + j;
+    softmax_columns<T, kLog>(x + at, y + at, n, inner, std::min(kColumnBlock, inner - j));
+  }
+}
+
+// The float loops are also compiled for AVX2, which the loader picks where the CPU has it: the
+// exp polynomial runs about 2.5 times faster on 8-wide vectors than on SSE2's 4. `flatten`
+// inlines the whole loop nest into each clone, so all of it gets the wider vectors.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define CR_ALSO_FOR_AVX2 __attribute__((flatten, target_clones("avx2", "default")))
+#else
+#define CR_ALSO_FOR_AVX2
+#endif
+
+CR_ALSO_FOR_AVX2 void float_rows_range(const float* x, float* y, int64_t n, int64_t b, int64_t e, bool log) {
+  if (log) rows_range<float, true>(x, y, n, b, e);
+  else rows_range<float, false>(x, y, n, b, e);
+}
+
+CR_ALSO_FOR_AVX2 void float_column_blocks_range(const float* x, float* y, int64_t n, int64_t inner, int64_t b,
+                                                int64_t e, bool log) {
+  if (log) column_blocks_range<float, true>(x, y, n, inner, b, e);
+  else column_blocks_range<float, false>(x, y, n, inner, b, e);
+}
+
 // x and y are (outer, n, inner), contiguous.
 template <typename T, bool kLog>
 void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
+  constexpr bool kFloat = std::is_same_v<T, float>;
   const bool parallel = cpu::should_parallelize(outer * n * inner);
   if (inner == 1) {
     auto rows = [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) softmax_row<T, kLog>(x + o * n, y + o * n, n);
+      if constexpr (kFloat) float_rows_range(x, y, n, b, e, kLog);
+      else rows_range<T, kLog>(x, y, n, b, e);
     };
     if (parallel) cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / n), rows);
     else rows(0, outer);
     return;
   }
-  const int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
   auto column_blocks = [&](int64_t b, int64_t e) {
-    for (int64_t task = b; task < e; ++task) {
-      const int64_t o = task / blocks, j = task % blocks * kColumnBlock;
-      const int64_t at = o * n * inner + j;
-      softmax_columns<T, kLog>(x + at, y + at, n, inner, std::min(kColumnBlock, inner - j));
-    }
+    if constexpr (kFloat) float_column_blocks_range(x, y, n, inner, b, e, kLog);
+    else column_blocks_range<T, kLog>(x, y, n, inner, b, e);
   };
-  if (parallel) cpu::parallel_for(0, outer * blocks, std::max<int64_t>(1, cpu::kMinChunk / (n * kColumnBlock)), column_blocks);
-  else column_blocks(0, outer * blocks);
+  const int64_t tasks = outer * ((inner + kColumnBlock - 1) / kColumnBlock);
+  if (parallel) cpu::parallel_for(0, tasks, std::max<int64_t>(1, cpu::kMinChunk / (n * kColumnBlock)), column_blocks);
+  else column_blocks(0, tasks);
 }
 
 template <bool kLog>
