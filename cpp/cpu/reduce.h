@@ -304,6 +304,14 @@ void reduce_column_range(const typename R::in_t* base, int64_t w, const ReduceGe
   for (int64_t r = rb; r < re;) {
     const int64_t stop = std::min(re, r + kFlushRows);
     for (int64_t j = 0; j < w; ++j) acc[j] = R::identity();
+    for (; r + 4 <= stop; r += 4) {  // four rows per pass over the accumulators
+      const typename R::in_t* row[4];
+      for (auto& p : row) p = base + rows.off[0], rows.next();
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) {
+        acc[j] = R::step(R::step(R::step(R::step(acc[j], row[0][j]), row[1][j]), row[2][j]), row[3][j]);
+      }
+    }
     for (; r < stop; ++r, rows.next()) {
       const typename R::in_t* row = base + rows.off[0];
 #pragma omp simd
@@ -401,12 +409,22 @@ template <typename T, bool kMax>
 std::pair<T, int64_t> arg_extreme_run(const T* p, int64_t n, int64_t stride) {
   using R = std::conditional_t<kMax, MaxReducer<T>, MinReducer<T>>;
   const T best = reduce_run<R>(p, n, stride, R::identity());
+  const bool nan = best != best;
+  auto holds_best = [&](T x) { return nan ? x != x : x == best; };
   int64_t i = 0;
-  if (best != best) {
-    while (p[i * stride] == p[i * stride]) ++i;
-  } else {
-    while (p[i * stride] != best) ++i;
+  if (stride == 1) {  // skip whole blocks without a hit; the test over a block vectorizes
+    constexpr int64_t kBlock = 32;
+    for (; i + kBlock <= n; i += kBlock) {
+      int hits = 0;
+      if (nan) {
+        for (int64_t k = 0; k < kBlock; ++k) hits += p[i + k] != p[i + k];
+      } else {
+        for (int64_t k = 0; k < kBlock; ++k) hits += p[i + k] == best;
+      }
+      if (hits) break;
+    }
   }
+  while (!holds_best(p[i * stride])) ++i;
   return {best, i};
 }
 
