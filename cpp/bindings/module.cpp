@@ -14,4 +14,5 @@ PYBIND11_MODULE(_C, m) {
   bind_matmul(m, cls);
   bind_indexing(m, cls);
   bind_join(m, cls);
+  bind_reduce(m, cls);
 }

@@ -1,0 +1,195 @@
+// Reductions and softmax in Python, as Tensor methods and chainrule functions with PyTorch's
+// signatures: sum/prod/mean, max/min (values and indices as chainrule.return_types.max/min),
+// amax/amin, argmax/argmin, all/any, var/std (correction= or the older unbiased=), norm,
+// logsumexp, cumsum, softmax and log_softmax.
+#include "bindings/bindings.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "ops/softmax.h"
+
+namespace cr::bind {
+
+namespace {
+
+std::string type_name(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")).cast<std::string>(); }
+
+bool is_int(py::handle obj) { return !PyBool_Check(obj.ptr()) && PyIndex_Check(obj.ptr()); }
+
+// dim=None (every dim), an int, or a tuple/list of ints.
+DimList dims_arg(py::handle obj, const char* op) {
+  if (obj.is_none()) return std::nullopt;
+  if (is_int(obj)) return std::vector<int64_t>{obj.cast<int64_t>()};
+  CR_CHECK(py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj), TypeError, op,
+           ": dim must be an int, a tuple of ints or None, got ", type_name(obj));
+  std::vector<int64_t> dims;
+  for (py::handle d : obj) {
+    CR_CHECK(is_int(d), TypeError, op, ": dim must be an int, a tuple of ints or None, got a ", type_name(obj),
+             " holding a ", type_name(d));
+    dims.push_back(d.cast<int64_t>());
+  }
+  return dims;
+}
+
+std::optional<int64_t> single_dim_arg(py::handle obj, const char* op) {
+  if (obj.is_none()) return std::nullopt;
+  CR_CHECK(is_int(obj), TypeError, op, ": dim must be an int or None, got ", type_name(obj));
+  return obj.cast<int64_t>();
+}
+
+// chainrule.return_types.max / .min: named tuples (values, indices) like torch.return_types.
+py::object values_indices(const ValuesIndices& r, const char* name) {
+  static PyObject* module = py::module_::import("chainrule.return_types").release().ptr();
+  return py::reinterpret_borrow<py::object>(module).attr(name)(r.values, r.indices);
+}
+
+// t.max(), t.max(dim, keepdim) -> (values, indices), t.max(other) -> maximum.
+py::object extreme(const Tensor& t, py::handle dim, bool keepdim, py::handle other, bool is_max) {
+  const char* op = is_max ? "max" : "min";
+  if (!other.is_none() || is_tensor(dim)) {
+    CR_CHECK(other.is_none() || dim.is_none(), TypeError, op, ": pass either dim or other, not both");
+    py::handle o = other.is_none() ? dim : other;
+    CR_CHECK(is_tensor(o), TypeError, op, ": other must be a tensor, got ", type_name(o));
+    return py::cast(binary(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, t, o.cast<Tensor>()));
+  }
+  if (dim.is_none()) {
+    CR_CHECK(!keepdim, TypeError, op, ": keepdim=True needs a dim");
+    return py::cast(is_max ? max_all(t) : min_all(t));
+  }
+  const int64_t d = *single_dim_arg(dim, op);
+  return values_indices(is_max ? max_dim(t, d, keepdim) : min_dim(t, d, keepdim), op);
+}
+
+// var/std accept (dim=None, *, correction=1, keepdim=False) and the older forms (unbiased) and
+// (dim, unbiased, keepdim), positionally or by keyword, as PyTorch does.
+struct VarianceArgs {
+  DimList dims;
+  double correction = 1;
+  bool keepdim = false;
+};
+
+VarianceArgs variance_args(const py::args& args, const py::kwargs& kwargs, const char* op) {
+  VarianceArgs out;
+  bool have_dim = false, have_unbiased = false, have_keepdim = false;
+  auto take_unbiased = [&](py::handle v) {
+    CR_CHECK(PyBool_Check(v.ptr()), TypeError, op, ": unbiased must be a bool, got ", type_name(v));
+    out.correction = v.cast<bool>() ? 1 : 0;
+    have_unbiased = true;
+  };
+  if (args.size() == 1 && PyBool_Check(args[0].ptr())) {
+    take_unbiased(args[0]);
+  } else {
+    CR_CHECK(args.size() <= 3, TypeError, op, ": takes at most 3 positional arguments (dim, unbiased, keepdim), got ",
+             args.size());
+    if (args.size() >= 1) out.dims = dims_arg(args[0], op), have_dim = true;
+    if (args.size() >= 2) take_unbiased(args[1]);
+    if (args.size() == 3) out.keepdim = args[2].cast<bool>(), have_keepdim = true;
+  }
+  for (auto kv : kwargs) {
+    const std::string key = kv.first.cast<std::string>();
+    auto once = [&](bool& seen) {
+      CR_CHECK(!seen, TypeError, op, ": got multiple values for argument '", key, "'");
+      seen = true;
+    };
+    if (key == "dim") {
+      once(have_dim);
+      out.dims = dims_arg(kv.second, op);
+    } else if (key == "keepdim") {
+      once(have_keepdim);
+      out.keepdim = kv.second.cast<bool>();
+    } else if (key == "unbiased") {
+      CR_CHECK(!have_unbiased, TypeError, op, ": got multiple values for argument 'unbiased'");
+      take_unbiased(kv.second);
+    } else if (key == "correction") {
+      CR_CHECK(!have_unbiased, TypeError, op, ": pass either unbiased or correction, not both");
+      if (!kv.second.is_none()) out.correction = to_scalar(kv.second, op).as_double();
+    } else {
+      CR_FAIL(TypeError, op, ": unexpected keyword argument '", key, "'");
+    }
+  }
+  return out;
+}
+
+// p = 'fro' (the 2-norm of the flattened dims), a number, inf or -inf.
+double norm_order(py::handle p) {
+  if (py::isinstance<py::str>(p)) {
+    const std::string name = p.cast<std::string>();
+    CR_CHECK(name == "fro", ValueError, "norm: p must be 'fro' or a number, got '", name, "'",
+             name == "nuc" ? " (the nuclear norm is not supported)" : "");
+    return 2;
+  }
+  return to_scalar(p, "norm").as_double();
+}
+
+Tensor norm_py(const Tensor& t, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
+  auto dt = to_optional_dtype(dtype);
+  return norm(dt ? cr::to_dtype(t, *dt) : t, norm_order(p), dims_arg(dim, "norm"), keepdim);
+}
+
+// A method on Tensor and a chainrule function whose first argument is `input`.
+template <typename F, typename... Extra>
+void def_both(py::module_& m, TensorClass& cls, const char* name, F&& f, const Extra&... extra) {
+  cls.def(name, f, extra...);
+  m.def(name, f, py::arg("input"), extra...);
+}
+
+using SumLike = Tensor (*)(const Tensor&, const DimList&, bool, std::optional<DType>);
+
+}  // namespace
+
+void bind_reduce(py::module_& m, TensorClass& cls) {
+  const std::pair<const char*, SumLike> sum_like[] = {{"sum", &sum}, {"prod", &prod}, {"mean", &mean}};
+  for (const auto& [name, fn] : sum_like) {
+    const char* op = name;
+    SumLike f = fn;
+    def_both(m, cls, name, [op, f](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
+      return f(t, dims_arg(dim, op), keepdim, to_optional_dtype(dtype));
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+  }
+
+  for (bool is_max : {true, false}) {
+    def_both(m, cls, is_max ? "max" : "min", [is_max](const Tensor& t, py::handle dim, bool keepdim, py::handle other) {
+      return extreme(t, dim, keepdim, other, is_max);
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("other") = py::none());
+    def_both(m, cls, is_max ? "amax" : "amin", [is_max](const Tensor& t, py::handle dim, bool keepdim) {
+      const char* op = is_max ? "amax" : "amin";
+      return is_max ? amax(t, dims_arg(dim, op), keepdim) : amin(t, dims_arg(dim, op), keepdim);
+    }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
+    def_both(m, cls, is_max ? "argmax" : "argmin", [is_max](const Tensor& t, py::handle dim, bool keepdim) {
+      const char* op = is_max ? "argmax" : "argmin";
+      return is_max ? argmax(t, single_dim_arg(dim, op), keepdim) : argmin(t, single_dim_arg(dim, op), keepdim);
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+
+  def_both(m, cls, "all", [](const Tensor& t, py::handle dim, bool keepdim) { return all(t, dims_arg(dim, "all"), keepdim); },
+           py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_both(m, cls, "any", [](const Tensor& t, py::handle dim, bool keepdim) { return any(t, dims_arg(dim, "any"), keepdim); },
+           py::arg("dim") = py::none(), py::arg("keepdim") = false);
+
+  for (bool is_std : {false, true}) {
+    auto f = [is_std](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
+      VarianceArgs a = variance_args(args, kwargs, is_std ? "std" : "var");
+      return is_std ? std_dev(t, a.dims, a.correction, a.keepdim) : var(t, a.dims, a.correction, a.keepdim);
+    };
+    cls.def(is_std ? "std" : "var", f);
+    m.def(is_std ? "std" : "var", f);
+  }
+
+  def_both(m, cls, "norm", &norm_py, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
+           py::arg("dtype") = py::none());
+  def_both(m, cls, "logsumexp", [](const Tensor& t, py::handle dim, bool keepdim) {
+    return logsumexp(t, dims_arg(dim, "logsumexp"), keepdim);
+  }, py::arg("dim"), py::arg("keepdim") = false);
+  def_both(m, cls, "cumsum", [](const Tensor& t, int64_t dim, py::handle dtype) {
+    return cumsum(t, dim, to_optional_dtype(dtype));
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+
+  def_both(m, cls, "softmax", [](const Tensor& t, int64_t dim, py::handle dtype) {
+    return softmax(t, dim, to_optional_dtype(dtype));
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+  def_both(m, cls, "log_softmax", [](const Tensor& t, int64_t dim, py::handle dtype) {
+    return log_softmax(t, dim, to_optional_dtype(dtype));
+  }, py::arg("dim"), py::arg("dtype") = py::none());
+}
+
+}  // namespace cr::bind

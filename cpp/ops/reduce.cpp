@@ -1,0 +1,246 @@
+// Reductions: the primitive ones (sum, prod, max/min, all/any) run the kernels of cpu/reduce.h;
+// mean, var/std, norm and logsumexp are composed from them and elementwise ops.
+#include "ops/reduce.h"
+
+#include <cmath>
+#include <limits>
+
+#include "cpu/reduce.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+void check_cpu(const Tensor& t, const char* op) {
+  CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
+           " on ", t->device());
+}
+
+uint32_t all_dims_mask(const Tensor& t) { return (uint32_t{1} << t->dim()) - 1; }
+
+// t's sizes with the reduced dims set to 1 (the keepdim shape).
+Shape keepdim_sizes(const Shape& sizes, uint32_t mask) {
+  Shape out = sizes;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (mask >> d & 1) out[d] = 1;
+  }
+  return out;
+}
+
+// The result of a reduction computed with keepdim, reshaped to drop the reduced dims unless keepdim.
+Tensor finish_keepdim(const Tensor& out, uint32_t mask, bool keepdim) {
+  if (keepdim) return out;
+  Shape kept;
+  for (int64_t d = 0; d < out->dim(); ++d) {
+    if (!(mask >> d & 1)) kept.push_back(out->size(d));
+  }
+  return reshape(out, kept);
+}
+
+// How many elements each output of the reduction combines.
+int64_t reduced_count(const Tensor& t, uint32_t mask) {
+  int64_t n = 1;
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    if (mask >> d & 1) n *= t->size(d);
+  }
+  return n;
+}
+
+DType integer_promoted(DType t) { return t == DType::Bool ? DType::Int64 : t; }
+
+template <template <typename> class Reducer>
+Tensor reduce_with(const Tensor& t, uint32_t mask, bool keepdim, DType out_dtype, const char* op) {
+  Tensor out = TensorImpl::empty(keepdim_sizes(t->sizes(), mask), out_dtype, t->device());
+  CR_DISPATCH_ALL(t->dtype(), op, [&] {
+    using R = Reducer<scalar_t>;
+    CR_CHECK(dtype_of<typename R::out_t>::value == out_dtype, RuntimeError, op, ": internal error: a ",
+             describe(t), " reduces to ", dtype_name(dtype_of<typename R::out_t>::value), ", not ",
+             dtype_name(out_dtype));
+    cpu::reduce_kernel<R>(out, t, mask);
+  });
+  return finish_keepdim(out, mask, keepdim);
+}
+
+// max/min have no value for nothing: an empty reduced dim (or an empty tensor reduced whole)
+// is an error naming the op.
+void check_extreme_defined(const Tensor& t, const DimList& dims, uint32_t mask, const char* op) {
+  if (!dims || dims->empty()) {
+    CR_CHECK(t->numel() > 0, RuntimeError, op, ": cannot reduce an empty ", describe(t),
+             " (it has no extreme value); specify the reduction dim with dim=");
+    return;
+  }
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    CR_CHECK(!(mask >> d & 1) || t->size(d) > 0, IndexError, op, ": cannot reduce dim ", d, " of a ", describe(t),
+             ": it has size 0 and so no extreme value");
+  }
+}
+
+Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, const char* op) {
+  const uint32_t mask = reduced_dims_mask(t, dims, op);
+  check_extreme_defined(t, dims, mask, op);
+  return is_max ? reduce_with<cpu::MaxReducer>(t, mask, keepdim, t->dtype(), op)
+                : reduce_with<cpu::MinReducer>(t, mask, keepdim, t->dtype(), op);
+}
+
+ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_max, const char* op) {
+  check_cpu(t, op);
+  dim = wrap_dim(dim, t->dim(), op);
+  const uint32_t mask = t->dim() == 0 ? 0 : uint32_t{1} << dim;
+  check_extreme_defined(t, DimList{{dim}}, mask, op);
+  const Shape sizes = keepdim_sizes(t->sizes(), mask);
+  ValuesIndices out{TensorImpl::empty(sizes, t->dtype(), t->device()), TensorImpl::empty(sizes, DType::Int64, t->device())};
+  CR_DISPATCH_ALL(t->dtype(), op, [&] {
+    if (is_max) cpu::arg_reduce_kernel<scalar_t, true>(out.values, out.indices, t, dim);
+    else cpu::arg_reduce_kernel<scalar_t, false>(out.values, out.indices, t, dim);
+  });
+  return {finish_keepdim(out.values, mask, keepdim), finish_keepdim(out.indices, mask, keepdim)};
+}
+
+Tensor arg_extreme(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool is_max, const char* op) {
+  if (dim) return extreme_along(t, *dim, keepdim, is_max, op).indices;
+  CR_CHECK(t->numel() > 0, IndexError, op, ": cannot reduce an empty ", describe(t),
+           " (it has no extreme value); specify the reduction dim with dim=");
+  Tensor index = extreme_along(reshape(t, {t->numel()}), 0, false, is_max, op).indices;
+  return keepdim ? reshape(index, Shape(static_cast<size_t>(t->dim()), 1)) : index;
+}
+
+void check_floating(const Tensor& t, const char* op) {
+  CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
+}
+
+Tensor variance(const Tensor& t, const DimList& dims, double correction, bool keepdim, const char* op) {
+  check_floating(t, op);
+  const uint32_t mask = reduced_dims_mask(t, dims, op);
+  const double dof = std::max(0.0, static_cast<double>(reduced_count(t, mask)) - correction);
+  Tensor deviation = binary(BinaryOp::Sub, t, mean(t, dims, true));
+  Tensor squares = sum(binary(BinaryOp::Mul, deviation, deviation), dims, keepdim);
+  return binary(BinaryOp::Div, squares, Scalar(dof));
+}
+
+template <typename T>
+void cumsum_in_place(T* data, int64_t outer, int64_t n, int64_t inner) {
+  // data is (outer, n, inner), contiguous; scan along n.
+  using acc_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  const int64_t grain = std::max<int64_t>(1, cpu::kMinChunk / std::max<int64_t>(n * inner, 1));
+  cpu::parallel_for(0, outer, grain, [&](int64_t ob, int64_t oe) {
+    for (int64_t o = ob; o < oe; ++o) {
+      T* base = data + o * n * inner;
+      if (inner == 1) {
+        acc_t acc = 0;
+        for (int64_t i = 0; i < n; ++i) base[i] = T(acc += base[i]);
+        continue;
+      }
+      for (int64_t r = 1; r < n; ++r) {
+        T* row = base + r * inner;
+        const T* prev = row - inner;
+#pragma omp simd
+        for (int64_t j = 0; j < inner; ++j) row[j] += prev[j];
+      }
+    }
+  });
+}
+
+}  // namespace
+
+uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op) {
+  check_cpu(t, op);
+  if (!dims || dims->empty()) return all_dims_mask(t);
+  uint32_t mask = 0;
+  for (int64_t d : *dims) {
+    const int64_t w = wrap_dim(d, t->dim(), op);
+    CR_CHECK(!(mask >> w & 1), ValueError, op, ": dim ", w, " appears multiple times in the list of dims");
+    mask |= uint32_t{1} << w;
+  }
+  return t->dim() == 0 ? 0 : mask;
+}
+
+Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
+  Tensor x = dtype ? to_dtype(t, *dtype) : t;
+  return reduce_with<cpu::SumReducer>(x, reduced_dims_mask(x, dims, "sum"), keepdim, integer_promoted(x->dtype()), "sum");
+}
+
+Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
+  Tensor x = dtype ? to_dtype(t, *dtype) : t;
+  return reduce_with<cpu::ProdReducer>(x, reduced_dims_mask(x, dims, "prod"), keepdim, integer_promoted(x->dtype()), "prod");
+}
+
+Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
+  const DType work = dtype.value_or(t->dtype());
+  CR_CHECK(is_floating(work), TypeError, "mean: could not infer the output dtype: the input is a ", describe(t),
+           " and mean needs float32 or float64 (pass dtype=chainrule.float32)");
+  const int64_t count = reduced_count(t, reduced_dims_mask(t, dims, "mean"));
+  return binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(static_cast<double>(count)));
+}
+
+Tensor max_all(const Tensor& t) { return extreme(t, std::nullopt, false, true, "max"); }
+Tensor min_all(const Tensor& t) { return extreme(t, std::nullopt, false, false, "min"); }
+ValuesIndices max_dim(const Tensor& t, int64_t dim, bool keepdim) { return extreme_along(t, dim, keepdim, true, "max"); }
+ValuesIndices min_dim(const Tensor& t, int64_t dim, bool keepdim) { return extreme_along(t, dim, keepdim, false, "min"); }
+Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) { return extreme(t, dims, keepdim, true, "amax"); }
+Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) { return extreme(t, dims, keepdim, false, "amin"); }
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, true, "argmax"); }
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, false, "argmin"); }
+
+Tensor all(const Tensor& t, const DimList& dims, bool keepdim) {
+  return reduce_with<cpu::AllReducer>(t, reduced_dims_mask(t, dims, "all"), keepdim, DType::Bool, "all");
+}
+
+Tensor any(const Tensor& t, const DimList& dims, bool keepdim) {
+  return reduce_with<cpu::AnyReducer>(t, reduced_dims_mask(t, dims, "any"), keepdim, DType::Bool, "any");
+}
+
+Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
+  return variance(t, dims, correction, keepdim, "var");
+}
+
+Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
+  return unary(UnaryOp::Sqrt, variance(t, dims, correction, keepdim, "std"));
+}
+
+Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
+  check_floating(t, "norm");
+  const uint32_t mask = reduced_dims_mask(t, dims, "norm");
+  const double inf = std::numeric_limits<double>::infinity();
+  if (p == 2) return unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, t), dims, keepdim));
+  Tensor magnitude = unary(UnaryOp::Abs, t);
+  if (p == 1) return sum(magnitude, dims, keepdim);
+  if (p == inf || p == -inf) {
+    check_extreme_defined(t, dims, mask, "norm");
+    return p > 0 ? reduce_with<cpu::MaxReducer>(magnitude, mask, keepdim, t->dtype(), "norm")
+                 : reduce_with<cpu::MinReducer>(magnitude, mask, keepdim, t->dtype(), "norm");
+  }
+  if (p == 0) return to_dtype(sum(binary(BinaryOp::Ne, t, Scalar(0.0)), dims, keepdim), t->dtype());
+  Tensor powered = sum(binary(BinaryOp::Pow, magnitude, Scalar(p)), dims, keepdim);
+  return binary(BinaryOp::Pow, powered, Scalar(1.0 / p));
+}
+
+Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
+  Tensor x = is_floating(t->dtype()) ? t : to_dtype(t, DType::Float32);
+  const uint32_t mask = reduced_dims_mask(x, dims, "logsumexp");
+  if (x->numel() == 0) return unary(UnaryOp::Log, sum(unary(UnaryOp::Exp, x), dims, keepdim));
+  // Shift by the max; an infinite max shifts by 0 instead so that inf - inf never makes NaN.
+  Tensor shift = reduce_with<cpu::MaxReducer>(x, mask, true, x->dtype(), "logsumexp");
+  Tensor infinite = binary(BinaryOp::Eq, unary(UnaryOp::Abs, shift), Scalar(std::numeric_limits<double>::infinity()));
+  shift = where(infinite, scalar_tensor(Scalar(0.0), x->dtype()), shift);
+  Tensor total = sum(unary(UnaryOp::Exp, binary(BinaryOp::Sub, x, shift)), dims, keepdim);
+  return binary(BinaryOp::Add, unary(UnaryOp::Log, total), finish_keepdim(shift, mask, keepdim));
+}
+
+Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
+  check_cpu(t, "cumsum");
+  dim = wrap_dim(dim, t->dim(), "cumsum");
+  Tensor out = TensorImpl::empty(t->sizes(), dtype.value_or(integer_promoted(t->dtype())), t->device());
+  copy_(out, t);
+  if (t->dim() == 0 || t->numel() == 0) return out;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= t->size(d);
+  for (int64_t d = dim + 1; d < t->dim(); ++d) inner *= t->size(d);
+  CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cumsum_in_place(out->data<scalar_t>(), outer, t->size(dim), inner); });
+  return out;
+}
+
+}  // namespace cr

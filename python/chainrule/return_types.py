@@ -1,0 +1,16 @@
+"""Named tuples returned by ops that give several tensors, like torch.return_types:
+`t.max(dim)` and `t.min(dim)` return (values, indices), reachable by name or by unpacking."""
+from collections import namedtuple
+
+__all__ = ["max", "min"]
+
+
+def _values_indices(name):
+    cls = namedtuple(name, ["values", "indices"])
+    cls.__module__ = __name__
+    cls.__qualname__ = name
+    return cls
+
+
+max = _values_indices("max")  # noqa: A001 -- the names mirror torch.return_types
+min = _values_indices("min")  # noqa: A001
