@@ -1,72 +1,23 @@
 // softmax and log_softmax: one fused kernel per layout. The input, made contiguous, is viewed as
 // (outer, n, inner) with the softmax dim in the middle. When inner == 1 each row of n elements is
 // handled alone (max, then exp and sum, then scale); otherwise a block of neighbouring columns
-// runs the same three passes together, vectorized across the columns. Float exponentials use a
-// branch-free polynomial (no libm call), so every pass vectorizes, on AVX2 where the CPU has it.
+// runs the same three passes together, vectorized across the columns. Float exponentials come
+// from cpu/vec_math.h (no libm call), so every pass vectorizes.
 #include "ops/softmax.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "cpu/reduce.h"
+#include "cpu/vec_math.h"
 #include "ops/copy.h"
 
 namespace cr {
 
 namespace {
 
-// Float bits as an int32 that orders like the floats (NaN aside); the map is its own inverse.
-inline int32_t order_key(float x) {
-  int32_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b ^ ((b >> 31) & 0x7fffffff);
-}
-inline float from_order_key(int32_t k) {
-  const int32_t b = k ^ ((k >> 31) & 0x7fffffff);
-  float x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
-
-// e^x for float without a libm call, so that loops over it vectorize. x = k ln2 + r with
-// |r| <= ln2 / 2; e^r from Cephes' degree-7 polynomial (about 1e-7 relative error), 2^k from
-// exponent bits. Results below float's normal range flush to 0; NaN stays NaN. Every decision is
-// made on integer bits: float compares would keep GCC (trapping math) from vectorizing.
-inline float exp_vectorizable(float x) {
-  constexpr float kLog2e = 1.44269504088896341f, kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
-  constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const int32_t key = order_key(x), low = order_key(-87.33654f), high = order_key(88.37626f);
-  const float c = from_order_key(key < low ? low : (key > high ? high : key));  // e^c is a normal float
-  const float k = (c * kLog2e + kRound) - kRound;
-  const float r = (c - k * kLn2Hi) - k * kLn2Lo;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t scale_bits = (static_cast<int32_t>(k) + 127) << 23;  // 2^k
-  float scale;
-  std::memcpy(&scale, &scale_bits, sizeof scale);
-  const float e = p * scale;
-  int32_t x_bits, e_bits;
-  std::memcpy(&x_bits, &x, sizeof x_bits);
-  std::memcpy(&e_bits, &e, sizeof e_bits);
-  const int32_t underflow = -static_cast<int32_t>(key < low);  // all ones or zero
-  const int32_t overflow = -static_cast<int32_t>(key > high);
-  const int32_t nan = -static_cast<int32_t>((x_bits & 0x7fffffff) > 0x7f800000);
-  int32_t out = e_bits & ~underflow;
-  out = (out & ~overflow) | (0x7f800000 & overflow);  // +inf
-  out = (out & ~nan) | (x_bits & nan);
-  float y;
-  std::memcpy(&y, &out, sizeof y);
-  return y;
-}
-
 template <typename T>
 inline T exp_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return exp_vectorizable(x);
+  if constexpr (std::is_same_v<T, float>) return cpu::vec::exp(x);
   else return std::exp(x);
 }
 
@@ -155,43 +106,20 @@ void column_blocks_range(const T* x, T* y, int64_t n, int64_t inner, int64_t b, 
   }
 }
 
-// The float loops are also compiled for AVX2, which the loader picks where the CPU has it: the
-// exp polynomial runs about 2.5 times faster on 8-wide vectors than on SSE2's 4. `flatten`
-// inlines the whole loop nest into each clone, so all of it gets the wider vectors.
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
-#define CR_ALSO_FOR_AVX2 __attribute__((flatten, target_clones("avx2", "default")))
-#else
-#define CR_ALSO_FOR_AVX2
-#endif
-
-CR_ALSO_FOR_AVX2 void float_rows_range(const float* x, float* y, int64_t n, int64_t b, int64_t e, bool log) {
-  if (log) rows_range<float, true>(x, y, n, b, e);
-  else rows_range<float, false>(x, y, n, b, e);
-}
-
-CR_ALSO_FOR_AVX2 void float_column_blocks_range(const float* x, float* y, int64_t n, int64_t inner, int64_t b,
-                                                int64_t e, bool log) {
-  if (log) column_blocks_range<float, true>(x, y, n, inner, b, e);
-  else column_blocks_range<float, false>(x, y, n, inner, b, e);
-}
-
 // x and y are (outer, n, inner), contiguous.
 template <typename T, bool kLog>
 void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
-  constexpr bool kFloat = std::is_same_v<T, float>;
   const bool parallel = cpu::should_parallelize(outer * n * inner);
   if (inner == 1) {
     auto rows = [&](int64_t b, int64_t e) {
-      if constexpr (kFloat) float_rows_range(x, y, n, b, e, kLog);
-      else rows_range<T, kLog>(x, y, n, b, e);
+      rows_range<T, kLog>(x, y, n, b, e);
     };
     if (parallel) cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / n), rows);
     else rows(0, outer);
     return;
   }
   auto column_blocks = [&](int64_t b, int64_t e) {
-    if constexpr (kFloat) float_column_blocks_range(x, y, n, inner, b, e, kLog);
-    else column_blocks_range<T, kLog>(x, y, n, inner, b, e);
+    column_blocks_range<T, kLog>(x, y, n, inner, b, e);
   };
   const int64_t tasks = outer * ((inner + kColumnBlock - 1) / kColumnBlock);
   if (parallel) cpu::parallel_for(0, tasks, std::max<int64_t>(1, cpu::kMinChunk / (n * kColumnBlock)), column_blocks);
