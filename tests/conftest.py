@@ -27,3 +27,62 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
 def _seed():
     cr.manual_seed(1234)
     np.random.seed(1234)
+
+
+def _random_inputs(shapes, seed, positive):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    if positive:
+        arrays = [np.abs(a) + 0.5 for a in arrays]
+    return arrays
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def check_op(fn, shapes, torch_fn=None, positive=False, gradgrad=True, seed=0, atol=1e-5, rtol=1e-3):
+    """The one-line check of an op's backward.
+
+    fn(*tensors) is checked by gradcheck (and gradgradcheck) at random float64 inputs of `shapes`
+    (`positive` keeps them in [0.5, inf) for log, sqrt, ...). With PyTorch installed, the same
+    inputs go through torch_fn too, and the outputs and the gradients for a random output gradient
+    must agree; inputs of 2+ dims are then also passed transposed (non-contiguous) to both.
+    """
+    from chainrule.autograd import gradcheck, gradgradcheck
+
+    arrays = _random_inputs(shapes, seed, positive)
+    inputs = [cr.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(fn, inputs, atol=atol, rtol=rtol)
+    if gradgrad:
+        assert gradgradcheck(fn, inputs, atol=atol, rtol=rtol)
+    if torch is None or torch_fn is None:
+        return
+    for layout in ("contiguous", "transposed"):
+        if layout == "transposed" and not any(a.ndim >= 2 for a in arrays):
+            continue
+        ours, theirs = [], []
+        for a in arrays:
+            if layout == "transposed" and a.ndim >= 2:
+                leaf = cr.tensor(np.ascontiguousarray(a.swapaxes(-1, -2)), requires_grad=True)
+                ours.append((leaf, leaf.transpose(-1, -2)))
+                tleaf = torch.tensor(np.ascontiguousarray(a.swapaxes(-1, -2)), requires_grad=True)
+                theirs.append((tleaf, tleaf.transpose(-1, -2)))
+            else:
+                leaf = cr.tensor(a, requires_grad=True)
+                ours.append((leaf, leaf))
+                tleaf = torch.tensor(a, requires_grad=True)
+                theirs.append((tleaf, tleaf))
+        out = [o for o in _as_list(fn(*[x for _, x in ours])) if o.requires_grad]
+        tout = [o for o in _as_list(torch_fn(*[x for _, x in theirs])) if o.requires_grad]
+        assert len(out) == len(tout), f"{len(out)} differentiable outputs, PyTorch has {len(tout)}"
+        rng = np.random.default_rng(seed + 1)
+        seeds = [rng.standard_normal(tuple(t.shape)) for t in tout]
+        for o, t in zip(out, tout):
+            assert_close(o.detach(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        cr.autograd.backward(out, [cr.tensor(s) for s in seeds])
+        torch.autograd.backward(tout, [torch.tensor(s) for s in seeds])
+        for (leaf, _), (tleaf, _) in zip(ours, theirs):
+            want = np.zeros(tuple(tleaf.shape)) if tleaf.grad is None else tleaf.grad.numpy()
+            got = np.zeros(tuple(leaf.shape)) if leaf.grad is None else leaf.grad.numpy()
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"gradient ({layout} inputs)")

@@ -16,6 +16,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls);  // + - * / and math (e
 void bind_matmul(py::module_& m, TensorClass& cls);      // @, matmul, mm, bmm, dot, outer, mv (matmul.cpp)
 void bind_indexing(py::module_& m, TensorClass& cls);  // [], gather, scatter (indexing.cpp)
 void bind_join(py::module_& m, TensorClass& cls);      // cat, stack, split, chunk (join.cpp)
+void bind_autograd(py::module_& m, TensorClass& cls);  // backward, grad_fn, hooks, grad mode (autograd.cpp)
 void bind_reduce(py::module_& m, TensorClass& cls);      // sum, max, var, softmax, ... (reduce.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).

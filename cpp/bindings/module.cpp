@@ -15,4 +15,5 @@ PYBIND11_MODULE(_C, m) {
   bind_indexing(m, cls);
   bind_join(m, cls);
   bind_reduce(m, cls);
+  bind_autograd(m, cls);
 }

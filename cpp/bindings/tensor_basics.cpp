@@ -101,9 +101,8 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("contiguous", &contiguous)
       .def("clone", &clone)
-      .def("detach", [](const Tensor& t) {
-        return TensorImpl::view_of(t, t->sizes(), t->strides(), t->offset());
-      }, "A tensor sharing this one's data, outside the autograd graph.")
+      .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
+      .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")
       .def("to", &convert)
       .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o->dtype()); })
       .def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); })

@@ -14,7 +14,13 @@ Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device) {
 }
 
 Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset) {
-  return std::make_shared<TensorImpl>(base->storage_, sizes, strides, offset, base->dtype_);
+  auto t = std::make_shared<TensorImpl>(base->storage_, sizes, strides, offset, base->dtype_);
+  t->view_base_ = base->view_base_ ? base->view_base_ : base;
+  return t;
+}
+
+Tensor TensorImpl::alias_of(const Tensor& t) {
+  return std::make_shared<TensorImpl>(t->storage_, t->sizes_, t->strides_, t->offset_, t->dtype_);
 }
 
 bool TensorImpl::is_contiguous() const {

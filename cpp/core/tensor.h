@@ -3,7 +3,9 @@
 // (e.g. a grad not yet computed). Every op lives in cpp/ops; this file only describes the data.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/device.h"
 #include "core/dtype.h"
@@ -15,6 +17,8 @@ namespace cr {
 class Node;  // a recorded op in the autograd graph (cpp/autograd)
 class TensorImpl;
 using Tensor = std::shared_ptr<TensorImpl>;
+// A hook on a gradient: returns a replacement, or null to keep it (Tensor.register_hook).
+using GradHook = std::function<Tensor(const Tensor&)>;
 
 class TensorImpl {
  public:
@@ -24,8 +28,10 @@ class TensorImpl {
 
   // Fresh contiguous tensor with uninitialized values.
   static Tensor empty(const Shape& sizes, DType dtype, Device device = {});
-  // A view of `base`'s storage with new geometry (same dtype).
+  // A view of `base`'s storage with new geometry (same dtype); it remembers its base tensor.
   static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset);
+  // The same data as t, without autograd history and not tracked as a view (detach()).
+  static Tensor alias_of(const Tensor& t);
 
   const Shape& sizes() const { return sizes_; }
   const Shape& strides() const { return strides_; }
@@ -37,33 +43,50 @@ class TensorImpl {
   DType dtype() const { return dtype_; }
   Device device() const { return storage_->device(); }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // The tensor this one is a view of (the first non-view in the chain), or null.
+  const Tensor& view_base() const { return view_base_; }
   bool is_contiguous() const;
 
   template <typename T>
   T* data() const { return static_cast<T*>(storage_->data()) + offset_; }
   void* raw_data() const { return static_cast<char*>(storage_->data()) + offset_ * itemsize(dtype_); }
 
-  // Autograd fields; the engine (cpp/autograd) gives them meaning.
-  bool requires_grad() const { return requires_grad_; }
+  // Autograd fields; the engine (cpp/autograd) gives them meaning. A tensor made by a recorded op
+  // has a grad_fn (and requires grad); a leaf has none and requires grad only when asked to.
+  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
   void set_requires_grad(bool r, const char* op = "requires_grad_");
   const Tensor& grad() const { return grad_; }
   void set_grad(Tensor g) { grad_ = std::move(g); }
   const std::shared_ptr<Node>& grad_fn() const { return grad_fn_; }
-  void set_grad_fn(std::shared_ptr<Node> fn) { grad_fn_ = std::move(fn); }
+  uint32_t output_nr() const { return output_nr_; }
+  void set_grad_fn(std::shared_ptr<Node> fn, uint32_t output_nr) {
+    grad_fn_ = std::move(fn);
+    output_nr_ = output_nr;
+  }
   bool is_leaf() const { return grad_fn_ == nullptr; }
+  // The AccumulateGrad node of a leaf, shared by every op that uses it (held weakly: the graph owns it).
+  std::weak_ptr<Node>& grad_accumulator() { return grad_accumulator_; }
+  bool retains_grad() const { return retains_grad_; }
+  void set_retains_grad() { retains_grad_ = true; }
+  std::vector<GradHook>& hooks() { return hooks_; }  // a leaf's gradient hooks
   uint64_t version() const { return storage_->version(); }
   void bump_version() { storage_->bump_version(); }
 
  private:
   std::shared_ptr<Storage> storage_;
+  Tensor view_base_;
   Shape sizes_;
   Shape strides_;
   int64_t offset_;
   DType dtype_;
 
   bool requires_grad_ = false;
+  bool retains_grad_ = false;
+  uint32_t output_nr_ = 0;
   Tensor grad_;
   std::shared_ptr<Node> grad_fn_;
+  std::weak_ptr<Node> grad_accumulator_;
+  std::vector<GradHook> hooks_;
 };
 
 // "tensor of shape (2, 3) and dtype float32", for error messages.

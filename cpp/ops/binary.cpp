@@ -2,10 +2,12 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/record.h"
 #include "cpu/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/tensor_math.h"
 
 namespace cr {
 
@@ -175,11 +177,73 @@ void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DT
   CR_DISPATCH_ALL(compute, binary_op_name(op), [&] { run_formula<scalar_t>(op, out, ac, bc); });
 }
 
+// Backward formulas of out = a op b: the gradients w.r.t. a and b, summed back to their shapes
+// and dtypes. Written with ops, so they can be differentiated again (create_graph=True).
+void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (!needs_grad({&a, &b})) return;
+  const TensorMeta ma(a), mb(b);
+  const SavedTensor sa(a, false), sb(b, false);
+  // Each formula returns the gradients (da, db) for the incoming gradient g.
+  auto define = [&](const char* name, auto formula) {
+    record(name, {a, b}, {out}, [=](const TensorList& grads, const Node& node) -> TensorList {
+      auto [da, db] = formula(grads[0], node);
+      return {node.needs_input_grad(0) ? grad_for(da, ma) : nullptr, node.needs_input_grad(1) ? grad_for(db, mb) : nullptr};
+    });
+  };
+  using Grads = std::pair<Tensor, Tensor>;
+  switch (op) {
+    case BinaryOp::Add: return define("AddBackward0", [](const Tensor& g, const Node&) { return Grads{g, g}; });
+    case BinaryOp::Sub: return define("SubBackward0", [](const Tensor& g, const Node&) { return Grads{g, -g}; });
+    case BinaryOp::Mul:
+      return define("MulBackward0", [=](const Tensor& g, const Node& n) {
+        return Grads{g * sb.unpack(n), g * sa.unpack(n)};
+      });
+    case BinaryOp::Div:
+      return define("DivBackward0", [=](const Tensor& g, const Node& n) {
+        Tensor x = sa.unpack(n), y = sb.unpack(n);
+        return Grads{g / y, -(g * x) / (y * y)};
+      });
+    case BinaryOp::Pow:
+      return define("PowBackward1", [=](const Tensor& g, const Node& n) {
+        Tensor x = sa.unpack(n), y = sb.unpack(n);
+        Tensor dx = g * y * binary(BinaryOp::Pow, x, y - 1.0);
+        // d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0 (the limit PyTorch uses).
+        Tensor zero_base = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
+                                  binary(BinaryOp::Ge, y, Scalar(0.0)));
+        Tensor log_x = where(zero_base, zeros({}, x->dtype()), unary(UnaryOp::Log, x));
+        return Grads{dx, g * binary(BinaryOp::Pow, x, y) * log_x};
+      });
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum:
+      return define(op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0", [=](const Tensor& g, const Node& n) {
+        // The larger (smaller) input takes the gradient; ties split it evenly, as in PyTorch.
+        Tensor x = sa.unpack(n), y = sb.unpack(n);
+        Tensor x_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, x, y);
+        Tensor tie = binary(BinaryOp::Eq, x, y);
+        Tensor zero = zeros({}, g->dtype()), half = g * 0.5;
+        return Grads{where(tie, half, where(x_wins, g, zero)), where(tie, half, where(x_wins, zero, g))};
+      });
+    case BinaryOp::Atan2:
+      return define("Atan2Backward0", [=](const Tensor& g, const Node& n) {
+        Tensor x = sa.unpack(n), y = sb.unpack(n);
+        Tensor r2 = x * x + y * y;
+        return Grads{g * y / r2, -(g * x) / r2};
+      });
+    case BinaryOp::Remainder:
+      return define("RemainderBackward0", [=](const Tensor& g, const Node& n) {
+        return Grads{g, -(g * binary(BinaryOp::FloorDivide, sa.unpack(n), sb.unpack(n)))};
+      });
+    default:
+      return;  // comparisons, logical and bitwise ops and floor_divide have no gradient
+  }
+}
+
 Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType promoted) {
   Shape shape = broadcast_shapes(a->sizes(), b->sizes(), binary_op_name(op));
   DType compute = compute_dtype(op, promoted);
   Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), a->device());
   launch(op, out, a, b, compute);
+  record_binary(op, a, b, out);
   return out;
 }
 
@@ -192,6 +256,10 @@ void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType
   DType result = output_dtype(op, compute);
   CR_CHECK(can_cast(result, self->dtype()), RuntimeError, name, "_: result type ", dtype_name(result),
            " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  if (in_place_needs_grad(self, {&other}, str_cat(name, "_").c_str())) {
+    // Recorded: compute from a copy of self (the formula may need its old values), then take over.
+    return rebase_history(self, binary_out_of_place(op, clone(self), other, promoted));
+  }
   Tensor src = (may_alias(self, other) && other.get() != self.get()) ? clone(other) : other;
   if (result == self->dtype()) {
     launch(op, self, self, src, compute);

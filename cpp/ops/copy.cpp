@@ -1,7 +1,9 @@
 // copy_ and the ops built on it: every dtype-to-dtype conversion goes through one strided kernel.
 #include "ops/copy.h"
 
+#include "autograd/record.h"
 #include "cpu/elementwise.h"
+#include "ops/view.h"
 
 namespace cr {
 
@@ -16,6 +18,9 @@ To convert(From v) {
 void copy_(const Tensor& dst, const Tensor& src) {
   CR_CHECK(broadcast_shapes(src->sizes(), dst->sizes(), "copy_") == dst->sizes(), ValueError,
            "copy_: source of shape ", src->sizes(), " does not broadcast to destination shape ", dst->sizes());
+  if (in_place_needs_grad(dst, {&src}, "copy_")) {  // dst's old values get no gradient; src gets it all
+    return rebase_history(dst, to_dtype(clone(expand(src, dst->sizes())), dst->dtype()));
+  }
   Tensor source = src;
   if (may_alias(dst, src) && dst.get() != src.get()) source = clone(src);
   CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
@@ -30,7 +35,16 @@ void copy_(const Tensor& dst, const Tensor& src) {
 Tensor to_dtype(const Tensor& t, DType dtype) {
   if (t->dtype() == dtype) return t;
   Tensor out = TensorImpl::empty(t->sizes(), dtype, t->device());
-  copy_(out, t);
+  {
+    GradModeGuard no_record(false);  // out is fresh: its history is the conversion below
+    copy_(out, t);
+  }
+  if (needs_grad({&t}) && is_floating(dtype)) {
+    const DType from = t->dtype();
+    record("ToCopyBackward0", {t}, {out}, [from](const TensorList& g, const Node&) -> TensorList {
+      return {to_dtype(g[0], from)};
+    });
+  }
   return out;
 }
 
@@ -41,6 +55,9 @@ Tensor clone(const Tensor& t) {
   CR_DISPATCH_ALL(t->dtype(), "clone", [&] {
     cpu::unary_kernel<scalar_t, scalar_t>(out, t, [](scalar_t v) { return v; });
   });
+  if (needs_grad({&t})) {
+    record("CloneBackward0", {t}, {out}, [](const TensorList& g, const Node&) -> TensorList { return {g[0]}; });
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/record.h"
 #include "cpu/reduce.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -158,9 +159,32 @@ uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op)
   return t->dim() == 0 ? 0 : mask;
 }
 
+namespace {
+
+// The gradient of a reduction's output, broadcast back over the reduced dims of the input.
+Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keepdim) {
+  Tensor grad = g;
+  if (!keepdim) {
+    for (int64_t d = 0; d < static_cast<int64_t>(in.size()); ++d) {
+      if (mask & (1u << d)) grad = unsqueeze(grad, d);
+    }
+  }
+  return expand(grad, in);
+}
+
+}  // namespace
+
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
-  return reduce_with<cpu::SumReducer>(x, reduced_dims_mask(x, dims, "sum"), keepdim, integer_promoted(x->dtype()), "sum");
+  const uint32_t mask = reduced_dims_mask(x, dims, "sum");
+  Tensor out = reduce_with<cpu::SumReducer>(x, mask, keepdim, integer_promoted(x->dtype()), "sum");
+  if (needs_grad({&x})) {
+    const Shape in = x->sizes();
+    record("SumBackward1", {x}, {out}, [=](const TensorList& g, const Node&) -> TensorList {
+      return {expand_reduced(g[0], in, mask, keepdim)};
+    });
+  }
+  return out;
 }
 
 Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {

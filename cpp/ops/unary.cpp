@@ -2,10 +2,13 @@
 // PyTorch; sign-like ops keep the dtype.
 #include <cmath>
 
+#include "autograd/record.h"
 #include "cpu/elementwise.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/tensor_math.h"
 
 namespace cr {
 
@@ -154,11 +157,74 @@ DType clamp_dtype(DType in, const std::optional<Scalar>& lo, const std::optional
   return t;
 }
 
+
+// d out / d x for out = op(x), given the incoming gradient g, the input x and the output y.
+// Written with ops, so they differentiate again. Ops whose derivative is 0 almost everywhere
+// (sign, floor, ...) pass zeros; bool-valued ops have no gradient.
+Tensor unary_derivative(UnaryOp op, const Tensor& g, const Tensor& x, const Tensor& y) {
+  auto u = [](UnaryOp f, const Tensor& t) { return unary(f, t); };
+  switch (op) {
+    case UnaryOp::Neg: return -g;
+    case UnaryOp::Abs: return g * u(UnaryOp::Sign, x);
+    case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
+      return zeros(g->sizes(), g->dtype());
+    case UnaryOp::Relu: return where(binary(BinaryOp::Gt, y, Scalar(0.0)), g, zeros({}, g->dtype()));
+    case UnaryOp::Square: return 2.0 * g * x;
+    case UnaryOp::Exp: return g * y;
+    case UnaryOp::Log: return g / x;
+    case UnaryOp::Log2: return g / (x * M_LN2);
+    case UnaryOp::Log10: return g / (x * M_LN10);
+    case UnaryOp::Log1p: return g / (x + 1.0);
+    case UnaryOp::Expm1: return g * (y + 1.0);
+    case UnaryOp::Sqrt: return g / (2.0 * y);
+    case UnaryOp::Rsqrt: return -0.5 * g * y * y * y;
+    case UnaryOp::Reciprocal: return -(g * y * y);
+    case UnaryOp::Sin: return g * u(UnaryOp::Cos, x);
+    case UnaryOp::Cos: return -(g * u(UnaryOp::Sin, x));
+    case UnaryOp::Tan: return g * (y * y + 1.0);
+    case UnaryOp::Tanh: return g * (1.0 - y * y);
+    case UnaryOp::Sigmoid: return g * y * (1.0 - y);
+    case UnaryOp::Erf: return g * (2.0 / std::sqrt(M_PI)) * u(UnaryOp::Exp, -(x * x));
+    case UnaryOp::Asin: return g / u(UnaryOp::Sqrt, 1.0 - x * x);
+    case UnaryOp::Acos: return -(g / u(UnaryOp::Sqrt, 1.0 - x * x));
+    case UnaryOp::Atan: return g / (x * x + 1.0);
+    case UnaryOp::Sinh: return g * u(UnaryOp::Cosh, x);
+    case UnaryOp::Cosh: return g * u(UnaryOp::Sinh, x);
+    default: return nullptr;
+  }
+}
+
+void record_unary(UnaryOp op, const Tensor& a, const Tensor& out) {
+  if (!needs_grad({&a}) || !is_floating(out->dtype())) return;
+  std::string name = unary_op_name(op);
+  name[0] = static_cast<char>(std::toupper(name[0]));
+  const SavedTensor sx(a, false), sy(out, true);
+  const TensorMeta meta(a);
+  record((name + "Backward0").c_str(), {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+    return {grad_for(unary_derivative(op, grads[0], sx.unpack(n), sy.unpack(n)), meta)};
+  });
+}
+
+// The gradient passes where min <= x <= max and is 0 where clamp cut x off.
+void record_clamp(const Tensor& a, const Tensor& out, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  if (!needs_grad({&a})) return;
+  const SavedTensor sx(a, false);
+  const TensorMeta meta(a);
+  record("ClampBackward1", {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+    Tensor x = sx.unpack(n), g = grads[0];
+    Tensor keep = ones(x->sizes(), DType::Bool);
+    if (lo) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Ge, x, *lo));
+    if (hi) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Le, x, *hi));
+    return {grad_for(where(keep, g, zeros({}, g->dtype())), meta)};
+  });
+}
+
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& a) {
   Tensor out = TensorImpl::empty(a->sizes(), unary_dtype(op, a->dtype()), a->device());
   launch(op, out, a);
+  record_unary(op, a, out);
   return out;
 }
 
@@ -166,6 +232,7 @@ void unary_(UnaryOp op, const Tensor& self) {
   DType result = unary_dtype(op, self->dtype());
   CR_CHECK(result == self->dtype(), RuntimeError, unary_op_name(op), "_: result type ", dtype_name(result),
            " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  if (in_place_needs_grad(self, {}, str_cat(unary_op_name(op), "_").c_str())) return rebase_history(self, unary(op, clone(self)));
   launch(op, self, self);
   self->bump_version();
 }
@@ -173,6 +240,7 @@ void unary_(UnaryOp op, const Tensor& self) {
 Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
   Tensor out = TensorImpl::empty(a->sizes(), clamp_dtype(a->dtype(), min, max), a->device());
   clamp_into(out, a, min, max);
+  record_clamp(a, out, min, max);
   return out;
 }
 
@@ -180,6 +248,7 @@ void clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::opt
   DType result = clamp_dtype(self->dtype(), min, max);
   CR_CHECK(can_cast(result, self->dtype()), RuntimeError, "clamp_: result type ", dtype_name(result),
            " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  if (in_place_needs_grad(self, {}, "clamp_")) return rebase_history(self, clamp(clone(self), min, max));
   clamp_into(self, self, min, max);
   self->bump_version();
 }

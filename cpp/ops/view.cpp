@@ -3,7 +3,9 @@
 
 #include <numeric>
 
+#include "autograd/record.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 
 namespace cr {
 
@@ -31,6 +33,42 @@ Shape infer_size(const Shape& shape, int64_t numel, const char* op) {
 }
 
 namespace {
+
+// Returns `out` (made from t), recording `backward` (gradient of out -> gradient of t) when t needs grad.
+Tensor with_backward(const Tensor& t, Tensor out, const char* name, std::function<Tensor(const Tensor&)> backward) {
+  if (needs_grad({&t})) {
+    record(name, {t}, {out}, [backward](const TensorList& g, const Node&) -> TensorList { return {backward(g[0])}; });
+  }
+  return out;
+}
+
+// The view of `whole` that slice(whole, dim, start, ..., step) of `length` elements would give.
+Tensor slice_view(const Tensor& whole, int64_t dim, int64_t start, int64_t length, int64_t step) {
+  Shape sizes = whole->sizes(), strides = whole->strides();
+  sizes[dim] = length;
+  strides[dim] *= step;
+  return TensorImpl::view_of(whole, sizes, strides, whole->offset() + start * whole->stride(dim));
+}
+
+// Backward of slice: the gradient g of the slice, placed in zeros of the input's shape. Recorded
+// itself (its backward is the slice again), so slicing supports double backward.
+Tensor slice_backward(const Tensor& g, const Shape& in_sizes, int64_t dim, int64_t start, int64_t step) {
+  Tensor out = zeros(in_sizes, g->dtype(), g->device());
+  {
+    GradModeGuard no_record(false);
+    copy_(slice_view(out, dim, start, g->size(dim), step), g);
+  }
+  const int64_t length = g->size(dim);
+  return with_backward(g, out, "SliceBackwardBackward0", [=](const Tensor& gg) {
+    return contiguous(slice_view(gg, dim, start, length, step));
+  });
+}
+
+Shape inverse_permutation(const Shape& dims) {
+  Shape inverse(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) inverse[dims[i]] = static_cast<int64_t>(i);
+  return inverse;
+}
 
 // PyTorch's stride computation for view: succeeds when each group of new dims maps onto a run of
 // old dims that is contiguous in memory.
@@ -72,14 +110,14 @@ Tensor view(const Tensor& t, const Shape& shape) {
   CR_CHECK(strides.has_value(), RuntimeError, "view: a tensor of shape ", t->sizes(), " and strides ",
            t->strides(), " cannot be viewed as shape ", sizes,
            " because its memory is not contiguous across the merged dims; use .reshape(...) instead");
-  return TensorImpl::view_of(t, sizes, *strides, t->offset());
+  const Shape in = t->sizes();
+  return with_backward(t, TensorImpl::view_of(t, sizes, *strides, t->offset()), "ViewBackward0",
+                 [in](const Tensor& g) { return reshape(g, in); });
 }
 
 Tensor reshape(const Tensor& t, const Shape& shape) {
   Shape sizes = infer_size(shape, t->numel(), "reshape");
-  if (auto strides = view_strides(t->sizes(), t->strides(), sizes)) {
-    return TensorImpl::view_of(t, sizes, *strides, t->offset());
-  }
+  if (view_strides(t->sizes(), t->strides(), sizes)) return view(t, sizes);
   return view(clone(t), sizes);
 }
 
@@ -110,32 +148,37 @@ Tensor unflatten(const Tensor& t, int64_t dim, const Shape& sizes) {
 
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
   int64_t a = wrap_dim(dim0, t->dim(), "transpose"), b = wrap_dim(dim1, t->dim(), "transpose");
-  if (t->dim() == 0) return TensorImpl::view_of(t, t->sizes(), t->strides(), t->offset());
   Shape sizes = t->sizes(), strides = t->strides();
-  std::swap(sizes[a], sizes[b]);
-  std::swap(strides[a], strides[b]);
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  if (t->dim() > 0) {
+    std::swap(sizes[a], sizes[b]);
+    std::swap(strides[a], strides[b]);
+  }
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "TransposeBackward0",
+                 [a, b](const Tensor& g) { return transpose(g, a, b); });
 }
 
 Tensor permute(const Tensor& t, const Shape& dims) {
   CR_CHECK(static_cast<int64_t>(dims.size()) == t->dim(), ValueError, "permute: got ", dims.size(),
            " dims ", dims, " for a tensor with ", t->dim(), " dims");
-  Shape sizes(dims.size()), strides(dims.size());
+  Shape sizes(dims.size()), strides(dims.size()), order(dims.size());
   bool seen[kMaxDims] = {false};
   for (size_t i = 0; i < dims.size(); ++i) {
     int64_t d = wrap_dim(dims[i], t->dim(), "permute");
     CR_CHECK(!seen[d], ValueError, "permute: dim ", d, " appears twice in ", dims);
     seen[d] = true;
+    order[i] = d;
     sizes[i] = t->size(d);
     strides[i] = t->stride(d);
   }
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  const Shape inverse = inverse_permutation(order);
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "PermuteBackward0",
+                 [inverse](const Tensor& g) { return permute(g, inverse); });
 }
 
 Tensor t_(const Tensor& t) {
   CR_CHECK(t->dim() <= 2, ValueError, "t: expects a tensor with at most 2 dims, got shape ", t->sizes(),
            "; use transpose(dim0, dim1) or mT");
-  return t->dim() < 2 ? TensorImpl::view_of(t, t->sizes(), t->strides(), t->offset()) : transpose(t, 0, 1);
+  return t->dim() < 2 ? view(t, t->sizes()) : transpose(t, 0, 1);
 }
 
 Tensor movedim(const Tensor& t, int64_t source, int64_t destination) {
@@ -156,7 +199,9 @@ Tensor squeeze(const Tensor& t, std::optional<int64_t> dim) {
       strides.push_back(t->stride(i));
     }
   }
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  const Shape in = t->sizes();
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "SqueezeBackward0",
+                 [in](const Tensor& g) { return reshape(g, in); });
 }
 
 Tensor unsqueeze(const Tensor& t, int64_t dim) {
@@ -165,7 +210,8 @@ Tensor unsqueeze(const Tensor& t, int64_t dim) {
   int64_t stride = d < t->dim() ? t->size(d) * t->stride(d) : 1;
   sizes.insert(d, 1);
   strides.insert(d, stride);
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "UnsqueezeBackward0",
+                 [d](const Tensor& g) { return squeeze(g, d); });
 }
 
 Tensor expand(const Tensor& t, const Shape& shape) {
@@ -187,7 +233,9 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     sizes[i] = want;
     strides[i] = have == want ? t->stride(i - lead) : 0;
   }
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  const Shape in = t->sizes();
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "ExpandBackward0",
+                 [in](const Tensor& g) { return sum_to(g, in); });
 }
 
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
@@ -211,10 +259,9 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::op
     return std::min(std::max<int64_t>(i, 0), n);
   };
   int64_t b = clamp_index(start, 0), e = std::max(clamp_index(end, n), b);
-  Shape sizes = t->sizes(), strides = t->strides();
-  sizes[d] = (e - b + step - 1) / step;
-  strides[d] = t->stride(d) * step;
-  return TensorImpl::view_of(t, sizes, strides, t->offset() + b * t->stride(d));
+  const Shape in = t->sizes();
+  return with_backward(t, slice_view(t, d, b, (e - b + step - 1) / step, step), "SliceBackward0",
+                 [=](const Tensor& g) { return slice_backward(g, in, d, b, step); });
 }
 
 Tensor select(const Tensor& t, int64_t dim, int64_t index) {
@@ -227,7 +274,9 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   Shape sizes = t->sizes(), strides = t->strides();
   sizes.erase(d);
   strides.erase(d);
-  return TensorImpl::view_of(t, sizes, strides, t->offset() + index * t->stride(d));
+  const Shape in = t->sizes();
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset() + index * t->stride(d)), "SelectBackward0",
+                 [=](const Tensor& g) { return slice_backward(unsqueeze(g, d), in, d, index, 1); });
 }
 
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset) {
@@ -240,6 +289,8 @@ Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, int
     if (sizes[i] > 0) last += (sizes[i] - 1) * strides[i];
   }
   int64_t capacity = static_cast<int64_t>(t->storage()->nbytes() / itemsize(t->dtype()));
+  CR_CHECK(!needs_grad({&t}), RuntimeError, "as_strided: backward through as_strided is not supported; "
+           "use view ops (view, transpose, narrow, ...) on tensors that require grad");
   CR_CHECK(offset >= 0 && (shape_numel(sizes) == 0 || last < capacity), IndexError,
            "as_strided: sizes ", sizes, ", strides ", strides, " and offset ", offset,
            " reach past the storage of ", capacity, " elements");

@@ -1,6 +1,8 @@
 // where(cond, a, b): picks from a where cond is true, else from b, all three broadcasting.
+#include "autograd/record.h"
 #include "cpu/elementwise.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/elementwise.h"
 
 namespace cr {
@@ -16,6 +18,15 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     cpu::ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
                                                             [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
   });
+  if (needs_grad({&a, &b})) {  // the gradient goes to whichever input each element came from
+    const TensorMeta ma(a), mb(b);
+    const SavedTensor sc(cond, false);
+    record("WhereBackward0", {a, b}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+      Tensor c = sc.unpack(n), g = grads[0], zero = zeros({}, g->dtype());
+      return {n.needs_input_grad(0) ? grad_for(where(c, g, zero), ma) : nullptr,
+              n.needs_input_grad(1) ? grad_for(where(c, zero, g), mb) : nullptr};
+    });
+  }
   return out;
 }
 

@@ -1,0 +1,96 @@
+// The autograd graph. Each op that sees an input requiring grad records a Node holding what its
+// backward formula saved and one Edge per forward input (to the node that made that input, or to
+// the input's AccumulateGrad when it is a leaf). Backward walks these edges in reverse.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace cr {
+
+using TensorList = std::vector<Tensor>;
+
+struct Edge {
+  std::shared_ptr<Node> node;  // null: this input needs no gradient
+  uint32_t input_nr = 0;       // which gradient slot of `node` this edge feeds
+};
+
+// Shape and dtype of one forward output: the gradient arriving for it must match.
+struct OutputMeta {
+  Shape sizes;
+  DType dtype;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node(std::string name, std::vector<Edge> next_edges);
+  // Frees a long chain of nodes without recursing once per node.
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& name() const { return name_; }
+  const std::vector<Edge>& next_edges() const { return next_edges_; }
+  uint64_t sequence_nr() const { return sequence_nr_; }
+  bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].node != nullptr; }
+
+  // One entry per forward output, added as outputs get this node as their grad_fn.
+  uint32_t add_output(const Tensor& output);
+  const std::vector<OutputMeta>& outputs() const { return outputs_; }
+
+  // Gradients w.r.t. each forward input (null where not needed) from the gradients w.r.t. each
+  // output (the engine fills missing ones with zeros).
+  virtual TensorList apply(TensorList&& grad_outputs) = 0;
+  // Drops what the formula saved; a later apply() raises a clear error.
+  virtual void release_saved() {}
+
+  // Hooks on the gradient of output `output_nr` (Tensor.register_hook and retain_grad of non-leaves).
+  int add_pre_hook(uint32_t output_nr, GradHook hook);
+  void remove_pre_hook(int id);
+  void run_pre_hooks(TensorList& grads) const;
+
+ private:
+  struct PreHook {
+    int id;
+    uint32_t output_nr;
+    GradHook fn;
+  };
+  std::string name_;
+  std::vector<Edge> next_edges_;
+  std::vector<OutputMeta> outputs_;
+  std::vector<PreHook> pre_hooks_;
+  uint64_t sequence_nr_;
+  int next_hook_id_ = 0;
+};
+
+// The gradient sink of a leaf tensor: runs the leaf's hooks, then adds the gradient to leaf.grad.
+class AccumulateGrad : public Node {
+ public:
+  explicit AccumulateGrad(Tensor leaf);
+  TensorList apply(TensorList&& grad_outputs) override;
+  const Tensor& leaf() const { return leaf_; }
+
+ private:
+  Tensor leaf_;
+};
+
+// A backward formula written as a lambda over the gradients of the outputs; it captures what it
+// saved (SavedTensor), so release_saved() just drops the lambda.
+using BackwardFormula = std::function<TensorList(const TensorList& grad_outputs, const Node& node)>;
+
+class FormulaNode : public Node {
+ public:
+  FormulaNode(std::string name, std::vector<Edge> next_edges, BackwardFormula formula)
+      : Node(std::move(name), std::move(next_edges)), formula_(std::move(formula)) {}
+  TensorList apply(TensorList&& grad_outputs) override;
+  void release_saved() override { formula_ = nullptr; }
+
+ private:
+  BackwardFormula formula_;
+};
+
+}  // namespace cr

@@ -1,0 +1,72 @@
+// Recording nodes for ops, and sum_to (undoing broadcasting in backward).
+#include "autograd/record.h"
+
+#include "ops/copy.h"
+#include "ops/reduce.h"
+#include "ops/view.h"
+
+namespace cr {
+
+Edge gradient_edge(const Tensor& t) {
+  if (t->grad_fn()) return {t->grad_fn(), t->output_nr()};
+  if (!t->requires_grad()) return {};
+  std::shared_ptr<Node> acc = t->grad_accumulator().lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(t);
+    t->grad_accumulator() = acc;
+  }
+  return {acc, 0};
+}
+
+std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor> outputs,
+                             BackwardFormula formula) {
+  std::vector<Edge> edges;
+  edges.reserve(inputs.size());
+  for (const Tensor& t : inputs) edges.push_back(t ? gradient_edge(t) : Edge{});
+  auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula));
+  for (const Tensor& out : outputs) {
+    uint32_t nr = node->add_output(out);
+    out->set_grad_fn(node, nr);
+  }
+  return node;
+}
+
+bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*> others, const char* op) {
+  if (!GradMode::is_enabled()) return false;
+  CR_CHECK(!(self->is_leaf() && self->requires_grad()), RuntimeError, op,
+           ": a leaf tensor that requires grad is being used in an in-place operation; do it under "
+           "chainrule.no_grad() (e.g. a parameter update) or use the out-of-place op");
+  bool needed = self->requires_grad();
+  for (const Tensor* t : others) needed = needed || (*t && (*t)->requires_grad());
+  if (!needed) return false;
+  const Tensor& base = self->view_base();
+  CR_CHECK(!(base && base->requires_grad()), RuntimeError, op,
+           ": in-place operations on a view of a tensor that requires grad are not supported yet; use the "
+           "out-of-place op (e.g. y = y * 2 instead of y.mul_(2))");
+  return true;
+}
+
+void rebase_history(const Tensor& self, const Tensor& result) {
+  {
+    GradModeGuard no_record(false);
+    copy_(self, result);
+  }
+  self->set_grad_fn(result->grad_fn(), result->output_nr());
+}
+
+Tensor grad_for(const Tensor& grad, const TensorMeta& input) {
+  return to_dtype(sum_to(grad, input.sizes), input.dtype);
+}
+
+Tensor sum_to(const Tensor& grad, const Shape& shape) {
+  if (grad->sizes() == shape) return grad;
+  const int64_t lead = grad->dim() - static_cast<int64_t>(shape.size());
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < grad->dim(); ++d) {
+    if (d < lead || (shape[d - lead] == 1 && grad->size(d) != 1)) dims.push_back(d);
+  }
+  Tensor summed = dims.empty() ? grad : sum(grad, dims, /*keepdim=*/true);
+  return reshape(summed, shape);
+}
+
+}  // namespace cr

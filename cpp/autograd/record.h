@@ -1,0 +1,52 @@
+// What ops call to take part in autograd: whether any input needs a gradient, and recording the
+// node that will compute those gradients. A forward op reads like:
+//   Tensor out = ...;
+//   if (needs_grad({&a, &b})) record("MulBackward0", {a, b}, {out}, [sa = SavedTensor(a, false), ...]
+//       (const TensorList& g, const Node& n) -> TensorList { ... });
+#pragma once
+
+#include <initializer_list>
+
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "autograd/saved_tensor.h"
+
+namespace cr {
+
+inline bool needs_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : inputs) {
+    if (*t && (*t)->requires_grad()) return true;
+  }
+  return false;
+}
+
+// Where the gradient of t goes: its grad_fn, or the AccumulateGrad of a leaf that requires grad.
+Edge gradient_edge(const Tensor& t);
+
+// Makes `formula` the grad_fn of each output (output i gets gradient slot i) and returns the node.
+std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor> outputs,
+                             BackwardFormula formula);
+
+// Called by in-place ops before they write into `self`. Raises for a leaf that requires grad (as
+// PyTorch does) and for a view whose base requires grad (not supported yet: it would need the
+// base's history rewritten). Returns whether the op must record: then it computes its result out
+// of place and calls rebase_history(self, result) instead of writing directly.
+bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*> others, const char* op);
+// self takes result's values and its place in the graph (bumping self's version).
+void rebase_history(const Tensor& self, const Tensor& result);
+
+// The gradient of a broadcast input: sums `grad` over the dims that broadcasting added or expanded
+// so that it has `shape` again. Returns grad itself when nothing was broadcast.
+Tensor sum_to(const Tensor& grad, const Shape& shape);
+// Shape and dtype of an input, kept by formulas that need no values (no reference to the tensor).
+struct TensorMeta {
+  Shape sizes;
+  DType dtype;
+  explicit TensorMeta(const Tensor& t) : sizes(t->sizes()), dtype(t->dtype()) {}
+};
+// sum_to(grad, input's shape) in the input's dtype: the gradient an input of a broadcasting,
+// type-promoting op receives.
+Tensor grad_for(const Tensor& grad, const TensorMeta& input);
+
+}  // namespace cr

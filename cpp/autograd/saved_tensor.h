@@ -1,0 +1,28 @@
+// A tensor saved for backward. It remembers the version it was saved at and refuses to be used
+// after an in-place op changed it (a wrong gradient would follow). An op's own output is saved as
+// an alias without history, so the output -> grad_fn -> saved output cycle never forms; unpacking
+// it inside backward reattaches the node, which keeps double backward working.
+#pragma once
+
+#include "autograd/node.h"
+
+namespace cr {
+
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  // `is_output`: t is an output of the node that saves it.
+  SavedTensor(const Tensor& t, bool is_output);
+
+  // The saved tensor as seen by `node`'s backward; RuntimeError if it was modified in place.
+  Tensor unpack(const Node& node) const;
+  bool defined() const { return data_ != nullptr; }
+
+ private:
+  Tensor data_;
+  uint64_t version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+};
+
+}  // namespace cr

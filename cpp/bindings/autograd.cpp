@@ -1,0 +1,95 @@
+// Autograd in Python: Tensor.backward/grad_fn/retain_grad/register_hook, the graph's nodes, grad
+// mode, and _run_backward behind chainrule.autograd.backward/grad.
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "autograd/record.h"
+#include "bindings/bindings.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
+
+namespace cr::bind {
+
+namespace {
+
+// A Python callable as a gradient hook: it returns a replacement gradient or None.
+GradHook python_hook(py::function fn) {
+  return [fn](const Tensor& g) -> Tensor {
+    py::object r = fn(g);
+    if (r.is_none()) return nullptr;
+    CR_CHECK(is_tensor(r), TypeError, "register_hook: the hook must return a tensor or None, got ",
+             py::str(py::type::of(r)).cast<std::string>());
+    Tensor out = r.cast<Tensor>();
+    CR_CHECK(out->sizes() == g->sizes(), ValueError, "register_hook: the hook returned a gradient of shape ",
+             out->sizes(), " for a gradient of shape ", g->sizes());
+    return out;
+  };
+}
+
+// Removes one hook: on a node (non-leaf tensors) or in a leaf's list.
+struct HookHandle {
+  std::weak_ptr<Node> node;
+  std::weak_ptr<TensorImpl> leaf;
+  int id;
+  void remove() {
+    if (auto n = node.lock()) n->remove_pre_hook(id);
+    if (auto t = leaf.lock()) t->hooks()[id] = nullptr;
+  }
+};
+
+HookHandle register_hook(const Tensor& t, py::function fn) {
+  CR_CHECK(t->requires_grad(), RuntimeError, "register_hook: cannot register a hook on a tensor that doesn't require grad");
+  if (t->grad_fn()) return {t->grad_fn(), {}, t->grad_fn()->add_pre_hook(t->output_nr(), python_hook(fn))};
+  t->hooks().push_back(python_hook(fn));
+  return {{}, t, static_cast<int>(t->hooks().size() - 1)};
+}
+
+void retain_grad(const Tensor& t) {
+  CR_CHECK(t->requires_grad(), RuntimeError, "retain_grad: can't retain_grad on a tensor that doesn't require grad");
+  if (t->is_leaf() || t->retains_grad()) return;
+  t->set_retains_grad();
+  std::weak_ptr<TensorImpl> weak = t;
+  t->grad_fn()->add_pre_hook(t->output_nr(), [weak](const Tensor& g) -> Tensor {
+    if (auto self = weak.lock()) {
+      self->set_grad(self->grad() ? binary(BinaryOp::Add, self->grad(), g) : clone(g));
+    }
+    return nullptr;
+  });
+}
+
+py::tuple next_functions(const Node& n) {
+  py::tuple out(n.next_edges().size());
+  for (size_t i = 0; i < n.next_edges().size(); ++i) {
+    const Edge& e = n.next_edges()[i];
+    out[i] = py::make_tuple(e.node ? py::cast(e.node) : py::none(), e.input_nr);
+  }
+  return out;
+}
+
+}  // namespace
+
+void bind_autograd(py::module_& m, TensorClass& cls) {
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node", "An op recorded in the autograd graph (a tensor's grad_fn).")
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions", &next_functions)
+      .def("__repr__", [](const Node& n) { return "<" + n.name() + ">"; });
+  py::class_<HookHandle>(m, "RemovableHandle").def("remove", &HookHandle::remove);
+
+  cls.def_property_readonly("grad_fn", &TensorImpl::grad_fn)
+      .def_property_readonly("retains_grad", &TensorImpl::retains_grad)
+      .def("retain_grad", &retain_grad)
+      .def("register_hook", &register_hook, py::arg("hook"));
+
+  m.def("is_grad_enabled", &GradMode::is_enabled);
+  m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));
+  m.def("_run_backward", [](const TensorList& roots, const std::vector<std::optional<Tensor>>& grads, bool keep_graph,
+                            bool create_graph, const TensorList& inputs, bool allow_unused) {
+    CR_CHECK(grads.size() == roots.size(), ValueError, "backward: got ", grads.size(), " gradients for ",
+             roots.size(), " outputs");
+    TensorList seeds;
+    for (const auto& g : grads) seeds.push_back(g.value_or(nullptr));
+    return run_backward(roots, seeds, keep_graph, create_graph, inputs, allow_unused);
+  }, py::arg("tensors"), py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"),
+     py::arg("inputs"), py::arg("allow_unused"));
+}
+
+}  // namespace cr::bind

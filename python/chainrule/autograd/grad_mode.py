@@ -1,0 +1,59 @@
+"""Grad-mode switches, usable as context managers and as function decorators (like PyTorch's)."""
+import functools
+
+from chainrule import _C
+
+
+class _GradModeContext:
+    """Sets grad mode to `self.mode` inside a `with` block or a decorated function."""
+
+    mode = True
+
+    def __enter__(self):
+        self._previous = _C.is_grad_enabled()
+        _C._set_grad_enabled(self.mode)
+
+    def __exit__(self, *exc):
+        _C._set_grad_enabled(self._previous)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Ops inside record no graph: for evaluation, and for updating parameters in place."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Turns recording back on inside a no_grad() block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """set_grad_enabled(False) works like no_grad(); as a plain call it switches mode for good."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = _C.is_grad_enabled()
+        _C._set_grad_enabled(self.mode)
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        _C._set_grad_enabled(self._previous)
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper

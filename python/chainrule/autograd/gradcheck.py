@@ -1,0 +1,117 @@
+"""Gradient checks: analytic gradients (backprop) against central finite differences in float64.
+
+gradcheck(fn, inputs) perturbs every element of every input that requires grad by +-eps, and
+compares (f(x + eps) - f(x - eps)) / 2 eps, per output element, with the row of the Jacobian that
+backward computes. On a mismatch it raises GradcheckError naming the worst element.
+"""
+import numpy as np
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule.autograd.functional import grad as _grad
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _float_outputs(values):
+    """The floating-point tensors among fn's outputs: those a Jacobian is taken of."""
+    return [o for o in _as_tuple(values) if isinstance(o, Tensor) and o.is_floating_point()]
+
+
+def _numerical_jacobian(fn, inputs, wrt, eps):
+    """J[i][j] for each input i in `wrt`: d(all outputs, flattened)/d(input element j)."""
+    jacobians = []
+    for i in wrt:
+        x = inputs[i]
+        flat = x.detach().numpy().reshape(-1) if x.is_contiguous() else None
+        if flat is None:
+            raise GradcheckError(f"gradcheck: input {i} must be contiguous so its elements can be perturbed")
+        columns = []
+        for j in range(flat.size):
+            original = flat[j]
+            # The input is changed through its NumPy view (outside autograd); fn still records, since
+            # for gradgradcheck fn itself differentiates.
+            flat[j] = original + eps
+            plus = [o.detach().numpy().reshape(-1).copy() for o in _float_outputs(fn(*inputs))]
+            flat[j] = original - eps
+            minus = [o.detach().numpy().reshape(-1).copy() for o in _float_outputs(fn(*inputs))]
+            flat[j] = original
+            columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
+        jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((0, 0)))
+    return jacobians
+
+
+def _analytic_jacobian(outputs, inputs, wrt):
+    """Rows of backprop's Jacobian; an output that does not require grad contributes zero rows."""
+    sizes = [o.numel() for o in outputs]
+    rows = {i: [] for i in wrt}
+    for k, out in enumerate(outputs):
+        if not out.requires_grad:
+            for i in wrt:
+                rows[i].extend(np.zeros((out.numel(), inputs[i].numel())))
+            continue
+        for e in range(out.numel()):
+            seed = np.zeros(out.numel(), dtype=out.detach().numpy().dtype)
+            seed[e] = 1
+            grad_out = _C.from_numpy(seed.reshape(out.shape))
+            grads = _grad(outputs[k], [inputs[i] for i in wrt], grad_outputs=[grad_out], retain_graph=True,
+                          allow_unused=True)
+            for i, g in zip(wrt, grads):
+                n = inputs[i].numel()
+                rows[i].append(np.zeros(n) if g is None else g.detach().numpy().reshape(-1).astype(np.float64))
+    return [np.stack(rows[i]) if sum(sizes) else np.zeros((0, inputs[i].numel())) for i in wrt]
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """True when backprop's gradients of fn at `inputs` match finite differences.
+
+    The inputs that require grad must be float64 (finite differences in float32 are too coarse).
+    """
+    inputs = _as_tuple(inputs)
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not wrt:
+        raise ValueError("gradcheck: no input requires grad")
+    for i in wrt:
+        if inputs[i].dtype != _C.dtype.float64:
+            raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs for finite differences")
+    outputs = _float_outputs(fn(*inputs))
+    analytic = _analytic_jacobian(outputs, inputs, wrt)
+    numerical = _numerical_jacobian(fn, inputs, wrt, eps)
+    for i, a, n in zip(wrt, analytic, numerical):
+        bad = np.abs(a - n) > atol + rtol * np.abs(n)
+        if bad.any():
+            error = np.where(bad, np.abs(a - n), -1)
+            row, col = np.unravel_index(np.argmax(error), error.shape)
+            message = (f"gradcheck: Jacobian mismatch for input {i} at output element {row}, input element {col}: "
+                       f"analytic {a[row, col]:.8g} vs numerical {n[row, col]:.8g} "
+                       f"({int(bad.sum())} of {bad.size} entries differ)")
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """gradcheck of the map (inputs, grad_outputs) -> gradients: checks second derivatives."""
+    inputs = _as_tuple(inputs)
+    outputs = [o for o in _float_outputs(fn(*inputs)) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [_C.from_numpy(rng.standard_normal(tuple(o.shape))).requires_grad_() for o in outputs]
+    grad_outputs = list(_as_tuple(grad_outputs))
+    wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+
+    def first_derivatives(*args):
+        xs, gs = args[:len(inputs)], args[len(inputs):]
+        outs = [o for o in _float_outputs(fn(*xs)) if o.requires_grad]
+        grads = _grad(outs, [xs[i] for i in wrt], grad_outputs=list(gs), create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -1,0 +1,190 @@
+"""The autograd engine: accumulation, retain_graph, in-place checks, hooks, grad mode, autograd.grad,
+deep graphs and bad input."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import requires_torch, torch
+
+
+def leaf(*shape, dtype=cr.float64):
+    return cr.randn(*shape, dtype=dtype, requires_grad=True)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = leaf(3)
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 5.0))
+
+
+def test_a_tensor_used_twice_gets_the_sum_of_both_paths():
+    x = leaf(4)
+    y = x * x + x.exp()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy() + np.exp(x.detach().numpy()))
+
+
+def test_non_leaf_grad_only_with_retain_grad():
+    x = leaf(3)
+    h = x * 2
+    k = x * 3
+    h.retain_grad()
+    (h * k).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), k.detach().numpy())
+    assert k.grad is None and k.retains_grad is False and h.retains_grad is True
+
+
+def test_second_backward_without_retain_graph_raises():
+    x = leaf(3)
+    y = x.exp().sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_in_place_change_of_a_saved_tensor_raises_naming_the_op():
+    x = leaf(3)
+    e = x.exp()
+    out = e.sin()
+    e.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation: SinBackward0"):
+        out.sum().backward()
+
+
+def test_in_place_ops_in_graphs_give_pytorch_gradients():
+    x = leaf(3, 4)
+    w = leaf(4)
+    y = x * 1
+    y.mul_(w)
+    y.add_(w)
+    y.exp_()
+    y.sum().backward()
+    if torch is not None:
+        tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+        tw = torch.tensor(w.detach().numpy(), requires_grad=True)
+        ty = tx * 1
+        ty.mul_(tw)
+        ty.add_(tw)
+        ty.exp_()
+        ty.sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+def test_in_place_on_a_leaf_that_requires_grad_raises_unless_no_grad():
+    x = leaf(3)
+    with pytest.raises(RuntimeError, match="add_: a leaf tensor that requires grad"):
+        x.add_(1)
+    with cr.no_grad():
+        x.add_(1)  # a parameter update
+    assert x.grad_fn is None
+
+
+def test_in_place_on_a_view_of_a_tensor_that_requires_grad_is_refused_not_wrong():
+    x = leaf(3, 4)
+    y = x * 1
+    with pytest.raises(RuntimeError, match="view of a tensor that requires grad"):
+        y[0].mul_(2)
+
+
+def test_a_chain_of_100000_ops_backpropagates_and_frees():
+    x = cr.ones(1, dtype=cr.float64, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+    del y
+
+
+def test_hooks_see_and_replace_gradients():
+    x = leaf(3)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    h = x * 2
+    handle = h.register_hook(lambda g: g * 10)
+    h.sum().backward()
+    np.testing.assert_allclose(seen[0], np.full(3, 20.0))
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 20.0))
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 2.0))
+
+
+def test_no_grad_enable_grad_and_set_grad_enabled():
+    x = leaf(2)
+    with cr.no_grad():
+        assert not (x * 2).requires_grad
+        with cr.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @cr.no_grad()
+    def evaluate(t):
+        return t * 2
+
+    assert not evaluate(x).requires_grad
+    with cr.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert cr.is_grad_enabled()
+
+
+def test_detach_leaves_the_graph_and_shares_data():
+    x = leaf(3)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.grad_fn is None
+    y = x * 1
+    assert y.detach()._storage_id() == y._storage_id()
+
+
+def test_autograd_grad_returns_gradients_without_touching_dot_grad():
+    x, w = leaf(3), leaf(3)
+    y = (x * w).sum()
+    gx, gw = cr.autograd.grad(y, [x, w])
+    np.testing.assert_allclose(gx.numpy(), w.detach().numpy())
+    np.testing.assert_allclose(gw.numpy(), x.detach().numpy())
+    assert x.grad is None and w.grad is None
+
+
+def test_autograd_grad_unused_input():
+    x, z = leaf(3), leaf(3)
+    y = (x * 2).sum()
+    with pytest.raises(RuntimeError, match="not used"):
+        cr.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = cr.autograd.grad(y, [x, z], allow_unused=True)
+    assert gz is None
+
+
+def test_second_derivative_through_create_graph():
+    x = leaf(4)
+    y = (x ** 3).sum()
+    (g,) = cr.autograd.grad(y, x, create_graph=True)
+    (h,) = cr.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy())
+
+
+def test_backward_bad_input():
+    x = leaf(3)
+    with pytest.raises(RuntimeError, match="implicitly created only for scalar outputs"):
+        (x * 2).backward()
+    with pytest.raises(ValueError, match="gradient 0 has shape"):
+        (x * 2).backward(cr.ones(4, dtype=cr.float64))
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        cr.ones(3).sum().backward()
+    with pytest.raises(RuntimeError, match="floating point"):
+        cr.ones(3, dtype=cr.int64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="floating point"):
+        cr.ones(3, dtype=cr.int64).requires_grad_()
+
+
+def test_grad_fn_names_and_graph_structure():
+    x = leaf(2)
+    y = (x * 2).exp()
+    assert y.grad_fn.name() == "ExpBackward0"
+    (prev, nr), = y.grad_fn.next_functions
+    assert prev.name() == "MulBackward0" and nr == 0
+    assert y.requires_grad and not y.is_leaf and x.is_leaf
+    assert "grad_fn=<ExpBackward0>" in repr(y)
