@@ -1,0 +1,103 @@
+"""Backward of elementwise ops: gradcheck and gradgradcheck in float64, and forward + backward
+against PyTorch (contiguous and transposed inputs), one line per op."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import check_op, torch
+
+T = torch  # torch_fn lambdas below only run when PyTorch is installed
+
+BINARY = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b),
+    ("maximum", lambda a, b: a.maximum(b)),
+    ("minimum", lambda a, b: a.minimum(b)),
+    ("atan2", lambda a, b: a.atan2(b)),
+]
+
+
+@pytest.mark.parametrize("name,fn", BINARY, ids=[n for n, _ in BINARY])
+@pytest.mark.parametrize("shapes", [[(3, 4), (3, 4)], [(3, 4), (4,)], [(2, 1, 3), (4, 1)], [(), (3,)]],
+                         ids=["same", "row", "outer", "scalar"])
+def test_binary(name, fn, shapes):
+    check_op(fn, shapes, torch_fn=fn)
+
+
+def test_pow_of_positive_base():
+    check_op(lambda a, b: a ** b, [(3, 4), (3, 4)], torch_fn=lambda a, b: a ** b, positive=True)
+
+
+def test_pow_by_scalars_and_of_scalars():
+    check_op(lambda a: a ** 3, [(3, 4)], torch_fn=lambda a: a ** 3)
+    check_op(lambda a: a ** 0.5, [(3, 4)], torch_fn=lambda a: a ** 0.5, positive=True)
+    check_op(lambda a: 2.0 ** a, [(3, 4)], torch_fn=lambda a: 2.0 ** a)
+
+
+def test_remainder_away_from_jumps():
+    check_op(lambda a: (a * 0.1 + 5.25).remainder(2.0), [(3, 4)], torch_fn=lambda a: (a * 0.1 + 5.25).remainder(2.0))
+
+
+def test_scalar_operands_and_reflected_ops():
+    f = lambda a: (2 - a) * 3 + 1 / (a * a + 1) - a / 4
+    check_op(f, [(3, 4)], torch_fn=f)
+
+
+UNARY_ANY = ["neg", "abs", "relu", "square", "exp", "sin", "cos", "tanh", "sigmoid", "erf", "atan", "sinh",
+             "cosh", "expm1", "sign", "floor", "ceil", "round", "trunc"]
+UNARY_POSITIVE = ["log", "log2", "log10", "log1p", "sqrt", "rsqrt", "reciprocal"]
+
+
+@pytest.mark.parametrize("name", UNARY_ANY)
+def test_unary(name):
+    fn = lambda a: getattr(a, name)()
+    check_op(fn, [(3, 4)], torch_fn=fn)
+
+
+@pytest.mark.parametrize("name", UNARY_POSITIVE)
+def test_unary_of_positive_inputs(name):
+    fn = lambda a: getattr(a, name)()
+    check_op(fn, [(3, 4)], torch_fn=fn, positive=True)
+
+
+@pytest.mark.parametrize("name", ["asin", "acos"])
+def test_unary_inside_minus_one_one(name):
+    fn = lambda a: getattr(a.tanh() * 0.9, name)()
+    check_op(fn, [(3, 4)], torch_fn=fn)
+
+
+def test_tan_away_from_poles():
+    check_op(lambda a: (a * 0.3).tan(), [(3, 4)], torch_fn=lambda a: (a * 0.3).tan())
+
+
+@pytest.mark.parametrize("bounds", [(-0.5, 0.5), (None, 0.2), (-0.1, None)])
+def test_clamp(bounds):
+    fn = lambda a: a.clamp(*bounds)
+    check_op(fn, [(4, 5)], torch_fn=fn)
+
+
+def test_where():
+    check_op(lambda c, a, b: cr.where(c > 0, a, b), [(3, 4), (3, 4), (4,)],
+             torch_fn=lambda c, a, b: T.where(c > 0, a, b))
+
+
+def test_dtype_conversion_passes_gradients_back_in_the_input_dtype():
+    x = cr.randn(3, dtype=cr.float32, requires_grad=True)
+    (x.double() * 2).sum().backward()
+    assert x.grad.dtype == cr.float32
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 2.0))
+
+
+def test_mixed_dtypes_give_each_input_its_own_dtype():
+    a = cr.randn(3, dtype=cr.float32, requires_grad=True)
+    b = cr.randn(3, dtype=cr.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == cr.float32 and b.grad.dtype == cr.float64
+
+
+def test_comparisons_and_floor_divide_are_not_differentiable():
+    x = cr.randn(3, requires_grad=True)
+    assert not (x > 0).requires_grad
+    assert not (x // 2).requires_grad
