@@ -56,6 +56,29 @@ void retain_grad(const Tensor& t) {
   });
 }
 
+// The node of a Python autograd.Function: its backward is the Python callable.
+void record_python_function(const std::string& name, const std::vector<std::optional<Tensor>>& inputs,
+                            const TensorList& outputs, py::function backward) {
+  std::vector<Edge> edges;
+  for (const auto& t : inputs) edges.push_back(t ? gradient_edge(*t) : Edge{});
+  const size_t n_inputs = inputs.size();
+  auto node = std::make_shared<FormulaNode>(name, std::move(edges), [backward, name, n_inputs](const TensorList& grads, const Node&) {
+    py::tuple args(grads.size());
+    for (size_t i = 0; i < grads.size(); ++i) args[i] = py::cast(grads[i]);
+    py::object result = backward(*args);
+    py::tuple results = py::isinstance<py::tuple>(result) ? result.cast<py::tuple>() : py::make_tuple(result);
+    CR_CHECK(results.size() == n_inputs, RuntimeError, name, ": backward returned ", results.size(),
+             " gradients, but forward had ", n_inputs, " inputs (return None for inputs without a gradient)");
+    TensorList out;
+    for (py::handle r : results) out.push_back(r.is_none() ? nullptr : r.cast<Tensor>());
+    return out;
+  });
+  for (const Tensor& o : outputs) {
+    CR_CHECK(o->is_leaf() && !o->requires_grad(), RuntimeError, name, ": forward outputs must be new tensors");
+    o->set_grad_fn(node, node->add_output(o));
+  }
+}
+
 py::tuple next_functions(const Node& n) {
   py::tuple out(n.next_edges().size());
   for (size_t i = 0; i < n.next_edges().size(); ++i) {
@@ -79,6 +102,8 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("retain_grad", &retain_grad)
       .def("register_hook", &register_hook, py::arg("hook"));
 
+  m.def("_record_python_function", &record_python_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),
+        py::arg("backward"));
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));
   m.def("_run_backward", [](const TensorList& roots, const std::vector<std::optional<Tensor>>& grads, bool keep_graph,

@@ -1,0 +1,73 @@
+"""User-defined differentiable ops, as in PyTorch:
+
+    class Square(chainrule.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    y = Square.apply(x)
+"""
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule.autograd.grad_mode import no_grad
+
+
+class FunctionCtx:
+    """What forward hands to backward: saved tensors (checked for in-place changes) and any attribute."""
+
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._versions = tuple(t._version if isinstance(t, Tensor) else None for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        saved = getattr(self, "_saved", ())
+        for i, (t, v) in enumerate(zip(saved, self._versions)):
+            if isinstance(t, Tensor) and t._version != v:
+                raise RuntimeError(f"{self._name}: saved tensor {i} was modified by an in-place operation "
+                                   f"(version {v} when saved, {t._version} now)")
+        return saved
+
+
+class Function:
+    """Subclass with static forward(ctx, *args) and backward(ctx, *grad_outputs); call with apply()."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("autograd.Function subclasses must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("autograd.Function subclasses must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = FunctionCtx()
+        ctx._name = cls.__name__
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            result = cls.forward(ctx, *args)
+        single = not isinstance(result, tuple)
+        outputs = (result,) if single else result
+        # An input returned as is becomes a new tensor sharing its data, so the input keeps its own history.
+        outputs = tuple(o.detach() if any(o is a for a in args) else o for o in outputs)
+        if _C.is_grad_enabled() and any(ctx.needs_input_grad):
+            differentiable = [o for o in outputs if isinstance(o, Tensor) and o.is_floating_point()]
+            # A saved output is kept without history: keeping it whole would make a reference cycle.
+            if hasattr(ctx, "_saved"):
+                ctx._saved = tuple(s.detach() if any(s is o for o in differentiable) else s for s in ctx._saved)
+
+            def run_backward(*grads):  # runs inside the engine, which sets grad mode (create_graph)
+                grads_in = cls.backward(ctx, *grads)
+                return grads_in if isinstance(grads_in, tuple) else (grads_in,)
+
+            inputs = [a if isinstance(a, Tensor) and a.requires_grad else None for a in args]
+            _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward)
+        return outputs[0] if single else outputs
+

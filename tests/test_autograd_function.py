@@ -1,0 +1,86 @@
+"""User-defined autograd.Function: forward/backward with ctx, saved tensors, needs_input_grad."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.autograd import Function, gradcheck
+
+
+class Cube(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x * x * grad
+
+
+class ScaleAdd(Function):
+    """y = a * alpha + b, with a non-tensor argument in the middle."""
+
+    @staticmethod
+    def forward(ctx, a, alpha, b):
+        ctx.alpha = alpha
+        return a * alpha + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        assert ctx.needs_input_grad == (True, False, True)
+        return grad * ctx.alpha, None, grad
+
+
+def test_custom_function_gradients_pass_gradcheck():
+    x = cr.randn(3, 4, dtype=cr.float64, requires_grad=True)
+    assert gradcheck(Cube.apply, (x,))
+    y = Cube.apply(x)
+    assert y.grad_fn.name() == "CubeBackward"
+
+
+def test_custom_function_with_a_non_tensor_argument():
+    a = cr.randn(3, dtype=cr.float64, requires_grad=True)
+    b = cr.randn(3, dtype=cr.float64, requires_grad=True)
+    ScaleAdd.apply(a, 2.5, b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.full(3, 2.5))
+    np.testing.assert_allclose(b.grad.numpy(), np.ones(3))
+
+
+def test_custom_function_composes_with_builtin_ops_and_double_backward():
+    x = cr.randn(4, dtype=cr.float64, requires_grad=True)
+    (g,) = cr.autograd.grad(Cube.apply(x.sin()).sum(), x, create_graph=True)
+    (h,) = cr.autograd.grad(g.sum(), x)
+    xv = x.detach().numpy()
+    expected = 6 * np.sin(xv) * np.cos(xv) ** 2 - 3 * np.sin(xv) ** 3  # d/dx of 3 sin^2 cos
+    np.testing.assert_allclose(h.numpy(), expected, rtol=1e-10)
+
+
+def test_saved_tensor_modified_in_place_raises():
+    x = cr.randn(3, dtype=cr.float64, requires_grad=True)
+    h = x * 1
+    y = Cube.apply(h)
+    with cr.no_grad():
+        h.add_(1)
+    with pytest.raises(RuntimeError, match="Cube: saved tensor 0 was modified"):
+        y.sum().backward()
+
+
+def test_wrong_number_of_gradients_is_a_clear_error():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    a = cr.randn(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="BadBackward: backward returned 1 gradients, but forward had 2 inputs"):
+        Bad.apply(a, a).sum().backward()
+
+
+def test_no_graph_when_no_input_requires_grad():
+    y = Cube.apply(cr.randn(3))
+    assert y.grad_fn is None and not y.requires_grad
