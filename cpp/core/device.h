@@ -1,6 +1,7 @@
 // Where a tensor lives: the CPU, or a CUDA device when chainrule was built with CUDA.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 
