@@ -188,7 +188,6 @@ void record_matmul(const Tensor& a, const Tensor& b, const Tensor& result) {
          });
 }
 
-
 // The product a @ b with matmul's rules, not recorded (its views of a and b are internal).
 Tensor product(const char* op, const Tensor& a, const Tensor& b) {
   GradModeGuard no_record(false);
