@@ -1,10 +1,13 @@
-// matmul and its strict forms: operand checks, PyTorch's 1-D rules, batch broadcasting, and how
-// BLAS reads each operand (transposed and row-strided views are passed as they are, not copied).
+// matmul and its strict forms: operand checks, PyTorch's 1-D rules, batch broadcasting, how BLAS
+// reads each operand (transposed and row-strided views are passed as they are, not copied), and
+// the backward formulas of every rank case.
 #include "ops/matmul.h"
 
 #include <optional>
 #include <vector>
 
+#include "autograd/grad_mode.h"
+#include "autograd/record.h"
 #include "cpu/gemm.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -117,8 +120,77 @@ void product_into(const Tensor& out, Tensor a, Tensor b, Shape batch) {
                        {b->data<T>(), offsets_b.data(), lb.trans, lb.ld}, out->data<T>());
 }
 
-// Everything matmul does; the strict forms check their ranks first and pass their name.
-Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
+
+// ---- Backward ----------------------------------------------------------------------------------
+// With the operands in their 2-D forms (a 1-D a is a (1, K) row, a 1-D b a (K, 1) column), the
+// gradients of a @ b are da = g @ b^T and db = a^T @ g (transposes are views: gemm reads them in
+// place), each summed over the batch dims its operand was broadcast along and reshaped back.
+// They are written with matmul itself, so they differentiate again (double backward).
+
+// The node's name: what the rank case reduces to, as PyTorch reports it.
+const char* backward_name(int64_t a_dim, int64_t b_dim) {
+  if (a_dim == 1 && b_dim == 1) return "DotBackward0";
+  if (a_dim == 2 && b_dim == 1) return "MvBackward0";
+  if (b_dim <= 2) return "MmBackward0";  // 1-D @ 2-D, 2-D @ 2-D, and a batch on a alone (one tall mm)
+  return "BmmBackward0";
+}
+
+Tensor matrix_transpose(const Tensor& t) { return transpose(t, -1, -2); }
+
+// t reshaped to `sizes`, or t itself when it has them already (no extra view node).
+Tensor with_sizes(const Tensor& t, const Shape& sizes) { return t->sizes() == sizes ? t : reshape(t, sizes); }
+
+// The gradient g of a @ b with the dims that 1-D operands dropped put back: (batch..., M, N).
+Tensor unsqueeze_grad(Tensor g, int64_t a_dim, int64_t b_dim) {
+  if (b_dim == 1) g = unsqueeze(g, g->dim());
+  if (a_dim == 1) g = unsqueeze(g, g->dim() - 1);
+  return g;
+}
+
+// da for the 2-D forms a2 (.., M, K), b2 (.., K, N) and g2 (.., M, N), in a's shape.
+Tensor matmul_grad_a(const Tensor& g2, const Tensor& b2, const Shape& a2_sizes, const Shape& a_sizes) {
+  return with_sizes(sum_to(matmul(g2, matrix_transpose(b2)), a2_sizes), a_sizes);
+}
+
+// db likewise. When b is a single matrix and a carries the batch, the batch folds into the rows:
+// (K, B*M) @ (B*M, N) sums over the batch inside one gemm.
+Tensor matmul_grad_b(const Tensor& g2, const Tensor& a2, const Shape& b2_sizes, const Shape& b_sizes) {
+  if (b2_sizes.size() == 2 && a2->dim() > 2) {
+    const int64_t k = a2->size(a2->dim() - 1), n = g2->size(g2->dim() - 1);
+    Tensor db = matmul(matrix_transpose(reshape(a2, {-1, k})), reshape(g2, {-1, n}));
+    return with_sizes(db, b_sizes);
+  }
+  return with_sizes(sum_to(matmul(matrix_transpose(a2), g2), b2_sizes), b_sizes);
+}
+
+// Records the backward of result = a @ b. da needs b's values and db needs a's, so each operand is
+// saved only when the other one needs a gradient.
+void record_matmul(const Tensor& a, const Tensor& b, const Tensor& result) {
+  if (!needs_grad({&a, &b})) return;
+  const SavedTensor saved_a = b->requires_grad() ? SavedTensor(a, false) : SavedTensor();
+  const SavedTensor saved_b = a->requires_grad() ? SavedTensor(b, false) : SavedTensor();
+  const int64_t a_dim = a->dim(), b_dim = b->dim();
+  const Shape a_sizes = a->sizes(), b_sizes = b->sizes();
+  Shape a2_sizes = a_sizes, b2_sizes = b_sizes;
+  if (a_dim == 1) a2_sizes.insert(0, 1);
+  if (b_dim == 1) b2_sizes.push_back(1);
+  record(backward_name(a_dim, b_dim), {a, b}, {result},
+         [=](const TensorList& grads, const Node& node) -> TensorList {
+           Tensor g2 = unsqueeze_grad(grads[0], a_dim, b_dim);
+           Tensor da, db;
+           if (node.needs_input_grad(0)) {
+             da = matmul_grad_a(g2, with_sizes(saved_b.unpack(node), b2_sizes), a2_sizes, a_sizes);
+           }
+           if (node.needs_input_grad(1)) {
+             db = matmul_grad_b(g2, with_sizes(saved_a.unpack(node), a2_sizes), b2_sizes, b_sizes);
+           }
+           return {da, db};
+         });
+}
+
+// The product a @ b with matmul's rules, not recorded (its views of a and b are internal).
+Tensor product(const char* op, const Tensor& a, const Tensor& b) {
+  GradModeGuard no_record(false);
   check_operands(op, a, b);
   // 1-D operands become (1, K) and (K, 1); those dims leave the result at the end.
   Tensor a2 = a->dim() == 1 ? unsqueeze(a, 0) : a;
@@ -140,20 +212,28 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
              cpu::kMaxBlasInt);
   }
 
-  Shape out_shape = batch;
-  out_shape.push_back(m);
-  out_shape.push_back(n);
-  Tensor out = TensorImpl::empty(out_shape, a->dtype(), a->device());
-  if (k == 0) {
-    fill_(out, Scalar(int64_t{0}));
-  } else if (out->numel() > 0) {
-    CR_DISPATCH_NUMERIC(a->dtype(), op, [&] { product_into<scalar_t>(out, a2, b2, batch); });
-  }
-
+  // The result owns its memory; the kernel writes through a (batch..., M, N) view of it.
   Shape result_shape = batch;
   if (a->dim() > 1) result_shape.push_back(m);
   if (b->dim() > 1) result_shape.push_back(n);
-  return view(out, result_shape);
+  Tensor result = TensorImpl::empty(result_shape, a->dtype(), a->device());
+  if (k == 0) {
+    fill_(result, Scalar(int64_t{0}));
+  } else if (result->numel() > 0) {
+    Shape out_shape = batch;
+    out_shape.push_back(m);
+    out_shape.push_back(n);
+    Tensor out = TensorImpl::view_of(result, out_shape, contiguous_strides(out_shape), 0);
+    CR_DISPATCH_NUMERIC(a->dtype(), op, [&] { product_into<scalar_t>(out, a2, b2, batch); });
+  }
+  return result;
+}
+
+// Everything matmul does; the strict forms check their ranks first and pass their name.
+Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
+  Tensor result = product(op, a, b);
+  record_matmul(a, b, result);
+  return result;
 }
 
 void check_dims(const char* op, const Tensor& a, int64_t a_dims, const Tensor& b, int64_t b_dims) {

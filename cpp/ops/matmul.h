@@ -1,7 +1,7 @@
-// Matrix products with PyTorch's semantics (forward only; each is a pure function of its inputs so
-// its backward can sit beside it): matmul with the 1-D and broadcast-batch rules, and the strict
-// forms mm (2-D), bmm (3-D), mv, dot and outer. float32/float64 run on BLAS, int64 on plain loops;
-// both operands must share a dtype (RuntimeError otherwise, as in PyTorch), bool is a TypeError.
+// Matrix products with PyTorch's semantics, differentiable (backward formulas in matmul.cpp):
+// matmul with the 1-D and broadcast-batch rules, and the strict forms mm (2-D), bmm (3-D), mv, dot
+// and outer. float32/float64 run on BLAS, int64 on plain loops; both operands must share a dtype
+// (RuntimeError otherwise, as in PyTorch), bool is a TypeError.
 #pragma once
 
 #include "core/tensor.h"
