@@ -2,14 +2,18 @@
 // (outer, n, inner) with the softmax dim in the middle. When inner == 1 each row of n elements is
 // handled alone (max, then exp and sum, then scale); otherwise a block of neighbouring columns
 // runs the same three passes together, vectorized across the columns. Float exponentials come
-// from cpu/vec_math.h (no libm call), so every pass vectorizes.
+// from cpu/vec_math.h (no libm call), so every pass vectorizes. The backward formulas
+// (SoftmaxBackward0, LogSoftmaxBackward0) are recorded ops, so they differentiate again.
 #include "ops/softmax.h"
 
 #include <cmath>
 
+#include "autograd/record.h"
 #include "cpu/reduce.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
+#include "ops/reduce.h"
+#include "ops/tensor_math.h"
 
 namespace cr {
 
@@ -126,6 +130,28 @@ void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
   else column_blocks(0, tasks);
 }
 
+// y = softmax(x) or log_softmax(x) along dim; x and y have the same shape, x is contiguous.
+template <bool kLog>
+void run_softmax(const Tensor& x, const Tensor& y, int64_t dim, const char* op) {
+  if (x->numel() == 0) return;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
+  for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
+  const int64_t n = x->dim() == 0 ? 1 : x->size(dim);
+  CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    softmax_kernel<scalar_t, kLog>(x->data<scalar_t>(), y->data<scalar_t>(), outer, n, inner);
+  });
+}
+
+// The gradient w.r.t. the input from g and the output y (both shaped like the input):
+// softmax: y * (g - sum(g * y)); log_softmax: g - exp(y) * sum(g), the sums along dim.
+template <bool kLog>
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim) {
+  const std::vector<int64_t> along{dim};
+  if constexpr (kLog) return g - unary(UnaryOp::Exp, y) * sum(g, along, true);
+  else return y * (g - sum(g * y, along, true));
+}
+
 template <bool kLog>
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
   CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
@@ -134,16 +160,17 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, co
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),
            " (pass dtype=chainrule.float32 to convert)");
-  x = contiguous(x);
   Tensor y = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
-  if (x->numel() == 0) return y;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
-  for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
-  const int64_t n = x->dim() == 0 ? 1 : x->size(dim);
-  CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-    softmax_kernel<scalar_t, kLog>(x->data<scalar_t>(), y->data<scalar_t>(), outer, n, inner);
-  });
+  {
+    GradModeGuard no_record(false);  // the contiguous copy is an implementation detail
+    run_softmax<kLog>(contiguous(x), y, dim, op);
+  }
+  if (needs_grad({&x})) {
+    record(kLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x}, {y},
+           [sy = SavedTensor(y, true), dim](const TensorList& g, const Node& n) -> TensorList {
+             return {softmax_backward<kLog>(g[0], sy.unpack(n), dim)};
+           });
+  }
   return y;
 }
 
