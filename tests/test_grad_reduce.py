@@ -202,3 +202,28 @@ def test_cumsum_gradient_in_integers_converted_by_dtype():
     x.cumsum(0, dtype=cr.float64).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 2.0, 1.0])
     assert x.grad.dtype == cr.float32
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [same_fn("softmax", 1), same_fn("log_softmax", 0), same_fn("prod", 1),
+                                same_fn("std", 1), same_fn("norm", 3, 1), same_fn("cumsum", 1),
+                                same_fn("logsumexp", 1), values("max", 1), same_fn("amax", 0)])
+def test_second_derivatives_match_pytorch(fn):
+    """d/dx <grad_x(<fn(x), v>), w> against PyTorch; prod's input holds a lone zero."""
+    data = np.random.default_rng(5).standard_normal((3, 4))
+    data[1, 2] = 0.0
+    rng = np.random.default_rng(6)
+    results = []
+    for lib, make in ((cr, lambda a, **kw: cr.tensor(a, **kw)), (torch, lambda a, **kw: torch.tensor(a, **kw))):
+        x = make(data, requires_grad=True)
+        out = fn(x)
+        v = make(np.random.default_rng(6).standard_normal(tuple(out.shape)))
+        (gx,) = lib.autograd.grad([out], [x], [v], create_graph=True)
+        w = make(np.random.default_rng(8).standard_normal((3, 4)))
+        if not gx.requires_grad:  # the gradient is linear in v alone (cumsum, max, amax): zero
+            results.append(np.zeros((3, 4)))
+            continue
+        (ggx,) = lib.autograd.grad([(gx * w).sum()], [x], allow_unused=True)
+        results.append(np.zeros((3, 4)) if ggx is None else ggx.detach().numpy())
+    assert len(results) == 2
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-9, atol=1e-12)
