@@ -152,15 +152,11 @@ Tensor variance(const Tensor& t, const DimList& dims, double correction, bool ke
     out = binary(BinaryOp::Div, squares, Scalar(dof));
     if (root) out = unary(UnaryOp::Sqrt, out);
   }
-  if (needs_grad({&t}) && root) {
-    record("StdBackward0", {t}, {out}, [sx = SavedTensor(t, false), sout = SavedTensor(out, true), mask, keepdim, dof](
-                                           const TensorList& g, const Node& n) -> TensorList {
-      return {std_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim, dof)};
-    });
-  } else if (needs_grad({&t})) {
-    record("VarBackward0", {t}, {out}, [sx = SavedTensor(t, false), mask, keepdim, dof](
-                                           const TensorList& g, const Node& n) -> TensorList {
-      return {var_backward(g[0], sx.unpack(n), mask, keepdim, dof)};
+  if (needs_grad({&t})) {
+    const SavedTensor sx(t, false), sout = root ? SavedTensor(out, true) : SavedTensor();
+    record(root ? "StdBackward0" : "VarBackward0", {t}, {out}, [=](const TensorList& g, const Node& n) -> TensorList {
+      Tensor x = sx.unpack(n);
+      return {root ? std_backward(g[0], x, sout.unpack(n), mask, keepdim, dof) : var_backward(g[0], x, mask, keepdim, dof)};
     });
   }
   return out;
