@@ -1,5 +1,7 @@
 // Reductions: the primitive ones (sum, prod, max/min, all/any) run the kernels of cpu/reduce.h;
-// mean, var/std, norm and logsumexp are composed from them and elementwise ops.
+// mean, var/std, norm and logsumexp are composed from them and elementwise ops. Each records its
+// backward node here (formulas in reduce_backward.cpp); mean, logsumexp and norm with p = 1 or
+// +-inf need none of their own: they are composed of recorded ops.
 #include "ops/reduce.h"
 
 #include <cmath>
@@ -10,6 +12,7 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/reduce_backward.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -80,11 +83,19 @@ void check_extreme_defined(const Tensor& t, const DimList& dims, uint32_t mask, 
   }
 }
 
-Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, const char* op) {
+// max/min over all and amax/amin; `node` names the backward node (gradient split among ties).
+Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, const char* op, const char* node) {
   const uint32_t mask = reduced_dims_mask(t, dims, op);
   check_extreme_defined(t, dims, mask, op);
-  return is_max ? reduce_with<cpu::MaxReducer>(t, mask, keepdim, t->dtype(), op)
-                : reduce_with<cpu::MinReducer>(t, mask, keepdim, t->dtype(), op);
+  Tensor out = is_max ? reduce_with<cpu::MaxReducer>(t, mask, keepdim, t->dtype(), op)
+                      : reduce_with<cpu::MinReducer>(t, mask, keepdim, t->dtype(), op);
+  if (needs_grad({&t})) {
+    record(node, {t}, {out}, [sx = SavedTensor(t, false), sout = SavedTensor(out, true), mask, keepdim](
+                                 const TensorList& g, const Node& n) -> TensorList {
+      return {extremes_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim)};
+    });
+  }
+  return out;
 }
 
 ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_max, const char* op) {
@@ -101,6 +112,20 @@ ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_
   return {finish_keepdim(out.values, mask, keepdim), finish_keepdim(out.indices, mask, keepdim)};
 }
 
+// max/min along dim, recording the values (the indices are not differentiable).
+ValuesIndices recorded_extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_max, const char* op) {
+  ValuesIndices out = extreme_along(t, dim, keepdim, is_max, op);
+  if (needs_grad({&t})) {
+    const Shape in = t->sizes();
+    const int64_t wrapped = t->dim() == 0 ? 0 : wrap_dim(dim, t->dim(), op);
+    record(is_max ? "MaxBackward0" : "MinBackward0", {t}, {out.values},
+           [in, wrapped, keepdim, si = SavedTensor(out.indices, false)](const TensorList& g, const Node& n) -> TensorList {
+             return {selected_backward(g[0], si.unpack(n), in, wrapped, keepdim)};
+           });
+  }
+  return out;
+}
+
 Tensor arg_extreme(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bool is_max, const char* op) {
   if (dim) return extreme_along(t, *dim, keepdim, is_max, op).indices;
   CR_CHECK(t->numel() > 0, IndexError, op, ": cannot reduce an empty ", describe(t),
@@ -113,13 +138,28 @@ void check_floating(const Tensor& t, const char* op) {
   CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
 }
 
-Tensor variance(const Tensor& t, const DimList& dims, double correction, bool keepdim, const char* op) {
+// var (VarBackward0), or its square root std (StdBackward0) when `root`.
+Tensor variance(const Tensor& t, const DimList& dims, double correction, bool keepdim, bool root) {
+  const char* op = root ? "std" : "var";
   check_floating(t, op);
   const uint32_t mask = reduced_dims_mask(t, dims, op);
   const double dof = std::max(0.0, static_cast<double>(reduced_count(t, mask)) - correction);
-  Tensor deviation = binary(BinaryOp::Sub, t, mean(t, dims, true));
-  Tensor squares = sum(binary(BinaryOp::Mul, deviation, deviation), dims, keepdim);
-  return binary(BinaryOp::Div, squares, Scalar(dof));
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // one node below instead of the five ops' history
+    Tensor deviation = binary(BinaryOp::Sub, t, mean(t, dims, true));
+    Tensor squares = sum(binary(BinaryOp::Mul, deviation, deviation), dims, keepdim);
+    out = binary(BinaryOp::Div, squares, Scalar(dof));
+    if (root) out = unary(UnaryOp::Sqrt, out);
+  }
+  if (needs_grad({&t})) {
+    const SavedTensor sx(t, false), sout = root ? SavedTensor(out, true) : SavedTensor();
+    record(root ? "StdBackward0" : "VarBackward0", {t}, {out}, [=](const TensorList& g, const Node& n) -> TensorList {
+      Tensor x = sx.unpack(n);
+      return {root ? std_backward(g[0], x, sout.unpack(n), mask, keepdim, dof) : var_backward(g[0], x, mask, keepdim, dof)};
+    });
+  }
+  return out;
 }
 
 template <typename T>
@@ -159,21 +199,6 @@ uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op)
   return t->dim() == 0 ? 0 : mask;
 }
 
-namespace {
-
-// The gradient of a reduction's output, broadcast back over the reduced dims of the input.
-Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keepdim) {
-  Tensor grad = g;
-  if (!keepdim) {
-    for (int64_t d = 0; d < static_cast<int64_t>(in.size()); ++d) {
-      if (mask & (1u << d)) grad = unsqueeze(grad, d);
-    }
-  }
-  return expand(grad, in);
-}
-
-}  // namespace
-
 Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   const uint32_t mask = reduced_dims_mask(x, dims, "sum");
@@ -189,7 +214,17 @@ Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DTy
 
 Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
-  return reduce_with<cpu::ProdReducer>(x, reduced_dims_mask(x, dims, "prod"), keepdim, integer_promoted(x->dtype()), "prod");
+  const uint32_t mask = reduced_dims_mask(x, dims, "prod");
+  Tensor out = reduce_with<cpu::ProdReducer>(x, mask, keepdim, integer_promoted(x->dtype()), "prod");
+  if (needs_grad({&x})) {
+    const bool whole = !dims || dims->empty();
+    record(whole ? "ProdBackward0" : "ProdBackward1", {x}, {out},
+           [sx = SavedTensor(x, false), sout = SavedTensor(out, true), mask, keepdim](const TensorList& g,
+                                                                                     const Node& n) -> TensorList {
+             return {prod_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim)};
+           });
+  }
+  return out;
 }
 
 Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
@@ -200,12 +235,20 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
   return binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(static_cast<double>(count)));
 }
 
-Tensor max_all(const Tensor& t) { return extreme(t, std::nullopt, false, true, "max"); }
-Tensor min_all(const Tensor& t) { return extreme(t, std::nullopt, false, false, "min"); }
-ValuesIndices max_dim(const Tensor& t, int64_t dim, bool keepdim) { return extreme_along(t, dim, keepdim, true, "max"); }
-ValuesIndices min_dim(const Tensor& t, int64_t dim, bool keepdim) { return extreme_along(t, dim, keepdim, false, "min"); }
-Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) { return extreme(t, dims, keepdim, true, "amax"); }
-Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) { return extreme(t, dims, keepdim, false, "amin"); }
+Tensor max_all(const Tensor& t) { return extreme(t, std::nullopt, false, true, "max", "MaxBackward1"); }
+Tensor min_all(const Tensor& t) { return extreme(t, std::nullopt, false, false, "min", "MinBackward1"); }
+ValuesIndices max_dim(const Tensor& t, int64_t dim, bool keepdim) {
+  return recorded_extreme_along(t, dim, keepdim, true, "max");
+}
+ValuesIndices min_dim(const Tensor& t, int64_t dim, bool keepdim) {
+  return recorded_extreme_along(t, dim, keepdim, false, "min");
+}
+Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) {
+  return extreme(t, dims, keepdim, true, "amax", "AmaxBackward0");
+}
+Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
+  return extreme(t, dims, keepdim, false, "amin", "AminBackward0");
+}
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, true, "argmax"); }
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, false, "argmin"); }
 
@@ -218,28 +261,38 @@ Tensor any(const Tensor& t, const DimList& dims, bool keepdim) {
 }
 
 Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
-  return variance(t, dims, correction, keepdim, "var");
+  return variance(t, dims, correction, keepdim, false);
 }
 
 Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
-  return unary(UnaryOp::Sqrt, variance(t, dims, correction, keepdim, "std"));
+  return variance(t, dims, correction, keepdim, true);
 }
 
 Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
   check_floating(t, "norm");
   const uint32_t mask = reduced_dims_mask(t, dims, "norm");
   const double inf = std::numeric_limits<double>::infinity();
-  if (p == 2) return unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, t), dims, keepdim));
-  Tensor magnitude = unary(UnaryOp::Abs, t);
-  if (p == 1) return sum(magnitude, dims, keepdim);
-  if (p == inf || p == -inf) {
-    check_extreme_defined(t, dims, mask, "norm");
-    return p > 0 ? reduce_with<cpu::MaxReducer>(magnitude, mask, keepdim, t->dtype(), "norm")
-                 : reduce_with<cpu::MinReducer>(magnitude, mask, keepdim, t->dtype(), "norm");
+  if (p == 1) return sum(unary(UnaryOp::Abs, t), dims, keepdim);
+  if (p == inf) return extreme(unary(UnaryOp::Abs, t), dims, keepdim, true, "norm", "AmaxBackward0");
+  if (p == -inf) return extreme(unary(UnaryOp::Abs, t), dims, keepdim, false, "norm", "AminBackward0");
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // one node below, with PyTorch's gradient where the norm is 0
+    if (p == 0) out = to_dtype(sum(binary(BinaryOp::Ne, t, Scalar(0.0)), dims, keepdim), t->dtype());
+    else if (p == 2) out = unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, t), dims, keepdim));
+    else out = binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, unary(UnaryOp::Abs, t), Scalar(p)), dims, keepdim),
+                      Scalar(1.0 / p));
   }
-  if (p == 0) return to_dtype(sum(binary(BinaryOp::Ne, t, Scalar(0.0)), dims, keepdim), t->dtype());
-  Tensor powered = sum(binary(BinaryOp::Pow, magnitude, Scalar(p)), dims, keepdim);
-  return binary(BinaryOp::Pow, powered, Scalar(1.0 / p));
+  if (needs_grad({&t})) {
+    record("LinalgVectorNormBackward0", {t}, {out},
+           [sx = SavedTensor(t, false), sout = SavedTensor(out, true), p, mask, keepdim](const TensorList& g,
+                                                                                        const Node& n) -> TensorList {
+             Tensor x = sx.unpack(n);
+             if (p == 0) return {zeros(x->sizes(), x->dtype())};  // counting nonzeros is piecewise constant
+             return {norm_backward(g[0], x, sout.unpack(n), p, mask, keepdim)};
+           });
+  }
+  return out;
 }
 
 Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
@@ -257,13 +310,23 @@ Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
   check_cpu(t, "cumsum");
   dim = wrap_dim(dim, t->dim(), "cumsum");
-  Tensor out = TensorImpl::empty(t->sizes(), dtype.value_or(integer_promoted(t->dtype())), t->device());
-  copy_(out, t);
-  if (t->dim() == 0 || t->numel() == 0) return out;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= t->size(d);
-  for (int64_t d = dim + 1; d < t->dim(); ++d) inner *= t->size(d);
-  CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cumsum_in_place(out->data<scalar_t>(), outer, t->size(dim), inner); });
+  Tensor x = dtype ? to_dtype(t, *dtype) : t;
+  Tensor out = TensorImpl::empty(x->sizes(), integer_promoted(x->dtype()), x->device());
+  {
+    GradModeGuard no_record(false);  // out's history is the node below, not the copy
+    copy_(out, x);
+  }
+  if (x->dim() > 0 && x->numel() > 0) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
+    for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
+    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cumsum_in_place(out->data<scalar_t>(), outer, x->size(dim), inner); });
+  }
+  if (needs_grad({&x})) {
+    record("CumsumBackward0", {x}, {out}, [dim](const TensorList& g, const Node&) -> TensorList {
+      return {cumsum_backward(g[0], dim)};
+    });
+  }
   return out;
 }
 

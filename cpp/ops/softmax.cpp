@@ -2,14 +2,21 @@
 // (outer, n, inner) with the softmax dim in the middle. When inner == 1 each row of n elements is
 // handled alone (max, then exp and sum, then scale); otherwise a block of neighbouring columns
 // runs the same three passes together, vectorized across the columns. Float exponentials come
-// from cpu/vec_math.h (no libm call), so every pass vectorizes.
+// from cpu/vec_math.h (no libm call), so every pass vectorizes. Backward (SoftmaxBackward0,
+// LogSoftmaxBackward0) runs a fused kernel of the same layout, or, when the backward itself is
+// being recorded (create_graph=True), the same formula as recorded ops, which differentiate again.
 #include "ops/softmax.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "autograd/record.h"
 #include "cpu/reduce.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
+#include "ops/reduce.h"
+#include "ops/tensor_math.h"
 
 namespace cr {
 
@@ -126,6 +133,93 @@ void softmax_kernel(const T* x, T* y, int64_t outer, int64_t n, int64_t inner) {
   else column_blocks(0, tasks);
 }
 
+// t's sizes as (outer, n, inner) with n the size of dim (1 for a 0-d tensor).
+struct Split {
+  int64_t outer, n, inner;
+};
+Split split_at(const Tensor& t, int64_t dim) {
+  Split s{1, t->dim() == 0 ? 1 : t->size(dim), 1};
+  for (int64_t d = 0; d < dim; ++d) s.outer *= t->size(d);
+  for (int64_t d = dim + 1; d < t->dim(); ++d) s.inner *= t->size(d);
+  return s;
+}
+
+// y = softmax(x) or log_softmax(x) along dim; x and y have the same shape, x is contiguous.
+template <bool kLog>
+void run_softmax(const Tensor& x, const Tensor& y, int64_t dim, const char* op) {
+  if (x->numel() == 0) return;
+  const Split s = split_at(x, dim);
+  CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    softmax_kernel<scalar_t, kLog>(x->data<scalar_t>(), y->data<scalar_t>(), s.outer, s.n, s.inner);
+  });
+}
+
+// The gradient w.r.t. the input from g and the output y along n, one group of `inner` neighbouring
+// columns (inner == 1: one row): softmax: y * (g - sum(g * y)); log_softmax: g - exp(y) * sum(g).
+// `total` holds `inner` partial sums.
+template <typename T, bool kLog>
+void softmax_backward_group(const T* g, const T* y, T* dx, int64_t n, int64_t inner, T* total) {
+  if (inner == 1) {  // one row: a vectorized reduction
+    T row_total = 0;
+#pragma omp simd reduction(+ : row_total)
+    for (int64_t r = 0; r < n; ++r) row_total += kLog ? g[r] : g[r] * y[r];
+#pragma omp simd
+    for (int64_t r = 0; r < n; ++r) dx[r] = kLog ? g[r] - exp_of(y[r]) * row_total : y[r] * (g[r] - row_total);
+    return;
+  }
+  std::fill(total, total + inner, T(0));
+  for (int64_t r = 0; r < n; ++r) {
+    const T* gr = g + r * inner;
+    const T* yr = y + r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < inner; ++j) total[j] += kLog ? gr[j] : gr[j] * yr[j];
+  }
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t at = r * inner;
+#pragma omp simd
+    for (int64_t j = 0; j < inner; ++j) {
+      if constexpr (kLog) dx[at + j] = g[at + j] - exp_of(y[at + j]) * total[j];
+      else dx[at + j] = y[at + j] * (g[at + j] - total[j]);
+    }
+  }
+}
+
+// g, y and dx are (outer, n, inner), contiguous.
+template <typename T, bool kLog>
+void softmax_backward_kernel(const T* g, const T* y, T* dx, int64_t outer, int64_t n, int64_t inner) {
+  auto groups = [&](int64_t b, int64_t e) {
+    std::vector<T> total(inner);
+    for (int64_t o = b; o < e; ++o) {
+      const int64_t at = o * n * inner;
+      softmax_backward_group<T, kLog>(g + at, y + at, dx + at, n, inner, total.data());
+    }
+  };
+  if (cpu::should_parallelize(outer * n * inner)) {
+    cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / (n * inner)), groups);
+  } else {
+    groups(0, outer);
+  }
+}
+
+// The gradient w.r.t. the input from g and the output y (both shaped like the input).
+template <bool kLog>
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, const char* op) {
+  if (GradMode::is_enabled()) {  // create_graph: recorded ops, so that this differentiates again
+    const std::vector<int64_t> along{dim};
+    if constexpr (kLog) return g - unary(UnaryOp::Exp, y) * sum(g, along, true);
+    else return y * (g - sum(g * y, along, true));
+  }
+  Tensor gc = contiguous(g), yc = contiguous(y);
+  Tensor dx = TensorImpl::empty(y->sizes(), y->dtype(), y->device());
+  if (y->numel() == 0) return dx;
+  const Split s = split_at(y, dim);
+  CR_DISPATCH_FLOATING(y->dtype(), op, [&] {
+    softmax_backward_kernel<scalar_t, kLog>(gc->data<scalar_t>(), yc->data<scalar_t>(), dx->data<scalar_t>(), s.outer,
+                                            s.n, s.inner);
+  });
+  return dx;
+}
+
 template <bool kLog>
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
   CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
@@ -134,16 +228,17 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, co
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),
            " (pass dtype=chainrule.float32 to convert)");
-  x = contiguous(x);
   Tensor y = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
-  if (x->numel() == 0) return y;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
-  for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
-  const int64_t n = x->dim() == 0 ? 1 : x->size(dim);
-  CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-    softmax_kernel<scalar_t, kLog>(x->data<scalar_t>(), y->data<scalar_t>(), outer, n, inner);
-  });
+  {
+    GradModeGuard no_record(false);  // the contiguous copy is an implementation detail
+    run_softmax<kLog>(contiguous(x), y, dim, op);
+  }
+  if (needs_grad({&x})) {
+    record(kLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x}, {y},
+           [sy = SavedTensor(y, true), dim, op](const TensorList& g, const Node& n) -> TensorList {
+             return {softmax_backward<kLog>(g[0], sy.unpack(n), dim, op)};
+           });
+  }
   return y;
 }
 

@@ -1,0 +1,36 @@
+// Backward formulas of the reductions (reduce.cpp records the nodes beside each forward). They are
+// written with recorded ops, so create_graph=True differentiates them again. `mask` has bit d set
+// for each reduced dim of the input; `keepdim` is the forward's.
+#pragma once
+
+#include "core/tensor.h"
+
+namespace cr {
+
+// The gradient of a reduction's output, broadcast back over the reduced dims of the input `in`.
+Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keepdim);
+
+// prod: the product of the other elements of each group. Exact where a group holds zeros (the one
+// zero gets the product of the rest, everything else 0); the second derivative is exact where a
+// group holds at most one zero.
+Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim);
+
+// max/min over all, amax/amin: the gradient split evenly among the elements equal to the result
+// (NaN results pick the NaN elements), as PyTorch's evenly_distribute_backward.
+Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim);
+
+// max/min along dim: the whole gradient to the element at `indices` (a one-hot mask along dim).
+Tensor selected_backward(const Tensor& g, const Tensor& indices, const Shape& in, int64_t dim, bool keepdim);
+
+// var and std with `dof` = max(0, N - correction); std's gradient is 0 where std is 0 (PyTorch).
+Tensor var_backward(const Tensor& g, const Tensor& x, uint32_t mask, bool keepdim, double dof);
+Tensor std_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim, double dof);
+
+// Vector p-norm for finite p other than 0 and 1 (those reduce to recorded ops), following
+// PyTorch's norm_backward: 0 where the norm is 0, and for p < 1 also 0 at zero elements.
+Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& out, double p, uint32_t mask, bool keepdim);
+
+// cumsum along dim: the reversed running sum of g, total - cumsum(g) + g.
+Tensor cumsum_backward(const Tensor& g, int64_t dim);
+
+}  // namespace cr
