@@ -1,8 +1,12 @@
 // cat copies each input into its narrow() slot of one output through copy_ (strides and dtype
-// conversion handled there); the splitting ops only compute views.
+// conversion handled there) and records CatBackward0, which hands each input its narrow() of the
+// gradient; stack, hstack and vstack are views plus cat, and the splitting ops only compute views,
+// so all of them differentiate through those.
 #include "ops/join.h"
 
+#include "autograd/record.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -11,6 +15,35 @@ namespace {
 
 // PyTorch's legacy rule: a 1-d tensor with no elements takes no part in cat's shape checks.
 bool skipped_in_cat(const Tensor& t) { return t->dim() == 1 && t->numel() == 0; }
+
+// CatBackward0: input i gets the slice of the gradient it was copied to along dim d. Built here
+// rather than through record(), which takes a fixed list of inputs; cat's list is any length.
+void record_cat(const std::vector<Tensor>& tensors, int64_t d, const Tensor& out) {
+  bool any = false;
+  for (const Tensor& t : tensors) any = any || t->requires_grad();
+  if (!GradMode::is_enabled() || !any) return;
+  std::vector<Edge> edges;
+  std::vector<TensorMeta> metas;
+  for (const Tensor& t : tensors) {
+    edges.push_back(gradient_edge(t));
+    metas.emplace_back(t);
+  }
+  auto node = std::make_shared<FormulaNode>("CatBackward0", std::move(edges), [=](const TensorList& grads, const Node& n) {
+    const Tensor& g = grads[0];
+    TensorList out_grads;
+    int64_t offset = 0;
+    for (size_t i = 0; i < metas.size(); ++i) {
+      const bool skipped = metas[i].sizes.size() == 1 && metas[i].sizes[0] == 0;
+      const int64_t length = skipped ? 0 : metas[i].sizes[d];
+      if (!n.needs_input_grad(i)) out_grads.push_back(nullptr);
+      else if (skipped) out_grads.push_back(zeros({0}, metas[i].dtype, g->device()));
+      else out_grads.push_back(grad_for(narrow(g, d, offset, length), metas[i]));
+      offset += length;
+    }
+    return out_grads;
+  });
+  out->set_grad_fn(node, node->add_output(out));
+}
 
 }  // namespace
 
@@ -42,12 +75,16 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_sizes[d] += t->size(d);
   }
   Tensor out = TensorImpl::empty(out_sizes, dtype, first->device());
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (skipped_in_cat(t)) continue;
-    copy_(narrow(out, d, offset, t->size(d)), t);
-    offset += t->size(d);
+  {
+    GradModeGuard no_record(false);  // out's history is CatBackward0
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (skipped_in_cat(t)) continue;
+      copy_(narrow(out, d, offset, t->size(d)), t);
+      offset += t->size(d);
+    }
   }
+  record_cat(tensors, d, out);
   return out;
 }
 
