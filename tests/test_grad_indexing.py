@@ -309,3 +309,35 @@ def test_bad_indices_still_raise_with_grad():
     with pytest.raises(ValueError, match="masked_fill_: mask of shape"):
         y.masked_fill_(cr.ones(2, 4, dtype=cr.bool), 0.0)
     np.testing.assert_allclose(y.detach().numpy(), np.ones((3, 4)))  # nothing was written
+
+
+# --- layouts, 0-d tensors and dtypes ---------------------------------------------------------
+
+def test_non_contiguous_index_tensors():
+    idx_t, t_idx_t = index_pair([[0, 1, 2], [2, 2, 0]])
+    check_op(lambda x: x[idx_t.t()], [(3, 4)], torch_fn=lambda x: x[t_idx_t.t()])
+    check_op(lambda x: x.gather(0, idx_t.t()), [(3, 4)], torch_fn=lambda x: x.gather(0, t_idx_t.t()))
+    check_op(lambda x: x.index_select(1, idx_t[:, ::2][1]), [(3, 4)],
+             torch_fn=lambda x: x.index_select(1, t_idx_t[:, ::2][1]))
+
+
+def test_zero_dim_inputs_and_indices():
+    zero, t_zero = index_pair(0)
+    check_op(lambda x: x.gather(0, zero), [()], torch_fn=lambda x: x.gather(0, t_zero))
+    check_op(lambda x: x.index_select(0, zero), [(3, 4)], torch_fn=lambda x: x.index_select(0, t_zero))
+    check_op(lambda x: x[True], [(3,)], torch_fn=lambda x: x[True])
+    check_op(lambda x, s: x.scatter_add(0, zero, s), [(), ()], torch_fn=lambda x, s: x.scatter_add(0, t_zero, s))
+
+
+def test_gradients_keep_each_inputs_dtype():
+    x = cr.ones(3, 4, requires_grad=True)  # float32
+    v = cr.tensor(np.arange(4.0), requires_grad=True)  # float64, cast on write
+    y = x * 1
+    y[SET_ROWS] = v
+    y.sum().backward()
+    assert x.grad.dtype == cr.float32 and v.grad.dtype == cr.float64
+    np.testing.assert_allclose(v.grad.numpy(), np.full(4, 2.0))
+    np.testing.assert_allclose(x.grad.numpy(), [[1] * 4, [0] * 4, [0] * 4])
+    a, b = cr.ones(2, requires_grad=True), cr.ones(2, dtype=cr.float64, requires_grad=True)
+    cr.cat([a, b]).sum().backward()
+    assert a.grad.dtype == cr.float32 and b.grad.dtype == cr.float64
