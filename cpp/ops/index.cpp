@@ -1,6 +1,8 @@
 // getitem/setitem: basic indices (ints, slices, None, Ellipsis) become views through select, slice
 // and unsqueeze; index tensors and bool masks then go through advanced indexing, whose kernel
 // copies rows of the kept trailing dims between precomputed offset tables.
+// Autograd: index_tensors and masked_fill record their nodes (formulas in ops/index_backward.cpp);
+// in-place writes into a tensor in a graph run the recorded out-of-place op and take its place.
 #include "ops/index.h"
 
 #include <algorithm>
@@ -525,14 +527,7 @@ Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) 
     copy_(out, self);
     fill_masked(out, mask, value);
   }
-  if (needs_grad({&self})) {  // filled positions take no gradient
-    const TensorMeta self_meta(self);
-    const SavedTensor saved_mask(mask, false);
-    record("MaskedFillBackward0", {self}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
-      const Tensor& g = grads[0];
-      return {grad_for(where(saved_mask.unpack(n), zeros({}, g->dtype(), g->device()), g), self_meta)};
-    });
-  }
+  record_masked_fill(self, mask, out);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Backward formulas of advanced indexing: IndexBackward0 (getitem, index_select, take,
-// masked_select all go through index_tensors) and IndexPutBackward0 (index_put, and through it
+// masked_select all go through index_tensors), MaskedFillBackward0 and IndexPutBackward0 (index_put, and through it
 // setitem and index_put_ on tensors in a graph). Each formula is the other op, so both
 // differentiate again.
 #include "ops/index_backward.h"
@@ -9,6 +9,7 @@
 #include "autograd/record.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/elementwise.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -68,6 +69,16 @@ void record_index(const Tensor& self, const std::vector<Tensor>& indices, const 
   record(index_node_name(op), {self}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
     const Tensor& g = grads[0];
     return {index_put(zeros(self_meta.sizes, g->dtype(), g->device()), unpack_indices(saved, n), g, true)};
+  });
+}
+
+void record_masked_fill(const Tensor& self, const Tensor& mask, const Tensor& out) {
+  if (!needs_grad({&self})) return;  // filled positions take no gradient
+  const TensorMeta self_meta(self);
+  const SavedTensor saved_mask(mask, false);
+  record("MaskedFillBackward0", {self}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+    const Tensor& g = grads[0];
+    return {grad_for(where(saved_mask.unpack(n), zeros({}, g->dtype(), g->device()), g), self_meta)};
   });
 }
 

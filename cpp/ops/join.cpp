@@ -4,6 +4,8 @@
 // so all of them differentiate through those.
 #include "ops/join.h"
 
+#include <algorithm>
+
 #include "autograd/record.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -24,23 +26,23 @@ void record_cat(const std::vector<Tensor>& tensors, int64_t d, const Tensor& out
   if (!GradMode::is_enabled() || !any) return;
   std::vector<Edge> edges;
   std::vector<TensorMeta> metas;
+  std::vector<int64_t> lengths;  // each input's extent along d in out; -1 for a skipped input
   for (const Tensor& t : tensors) {
     edges.push_back(gradient_edge(t));
     metas.emplace_back(t);
+    lengths.push_back(skipped_in_cat(t) ? -1 : t->size(d));
   }
   auto node = std::make_shared<FormulaNode>("CatBackward0", std::move(edges), [=](const TensorList& grads, const Node& n) {
     const Tensor& g = grads[0];
-    TensorList out_grads;
+    TensorList input_grads;
     int64_t offset = 0;
     for (size_t i = 0; i < metas.size(); ++i) {
-      const bool skipped = metas[i].sizes.size() == 1 && metas[i].sizes[0] == 0;
-      const int64_t length = skipped ? 0 : metas[i].sizes[d];
-      if (!n.needs_input_grad(i)) out_grads.push_back(nullptr);
-      else if (skipped) out_grads.push_back(zeros({0}, metas[i].dtype, g->device()));
-      else out_grads.push_back(grad_for(narrow(g, d, offset, length), metas[i]));
-      offset += length;
+      if (!n.needs_input_grad(i)) input_grads.push_back(nullptr);
+      else if (lengths[i] < 0) input_grads.push_back(zeros({0}, metas[i].dtype, g->device()));
+      else input_grads.push_back(grad_for(narrow(g, d, offset, lengths[i]), metas[i]));
+      offset += std::max<int64_t>(lengths[i], 0);
     }
-    return out_grads;
+    return input_grads;
   });
   out->set_grad_fn(node, node->add_output(out));
 }
