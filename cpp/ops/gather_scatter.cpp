@@ -1,9 +1,12 @@
 // The dim-wise index ops: gather, scatter, scatter_add (one line of `dim` per position of the other
 // dims, lines split across threads, so writes never race), and index_select, index_add and take,
 // which are advanced indexing on one dim (ops/index.cpp). Every index value is checked before any
-// memory is touched.
+// memory is touched. Each op records its backward beside it (GatherBackward0 is scatter_add,
+// ScatterBackward0/ScatterAddBackward0 use gather, IndexAddBackward0 uses index_select); in-place
+// variants on tensors in a graph run the recorded out-of-place op and take its place.
 #include <algorithm>
 
+#include "autograd/record.h"
 #include "cpu/loops.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -30,9 +33,7 @@ void check_index_values(const Tensor& index, int64_t size, int64_t dim, const ch
 }
 
 // A 0-d tensor as a 1-d view of one element (the dim-wise ops then see one dim).
-Tensor as_1d(const Tensor& t) {
-  return t->dim() == 0 ? TensorImpl::view_of(t, {1}, {1}, t->offset()) : t;
-}
+Tensor as_1d(const Tensor& t) { return t->dim() == 0 ? reshape(t, {1}) : t; }
 
 Shape without(const Shape& s, int64_t dim) {
   Shape out = s;
@@ -122,6 +123,39 @@ void check_select_index(const Tensor& input, int64_t dim, const Tensor& index, c
   check_index_values(index, input->size(dim), dim, op);
 }
 
+// The part of src that scatter reads: its leading corner of index's shape (src may be larger).
+// Scattering from that view gives src the gradient of the corner, zeros elsewhere.
+Tensor read_part(const Tensor& src, const Tensor& index) {
+  if (src->dim() != index->dim() || src->sizes() == index->sizes()) return src;
+  Tensor part = src;
+  for (int64_t d = 0; d < src->dim(); ++d) {
+    if (index->size(d) > src->size(d)) return src;  // scatter_impl reports it
+    part = narrow(part, d, 0, index->size(d));
+  }
+  return part;
+}
+
+// self's gradient where scatter overwrote positions: g with those positions zeroed.
+Tensor scattered_out(const Tensor& g, int64_t dim, const Tensor& index) { return scatter(g, dim, index, Scalar(0.0)); }
+
+// index_add_ without autograd: self.index_select(dim, index) += alpha * source.
+void add_at_index(const Tensor& self_in, int64_t dim, const Tensor& index, const Tensor& source_in,
+                  const Scalar& alpha) {
+  Tensor self = as_1d(self_in), source = as_1d(source_in);
+  const int64_t d = wrap_dim(dim, self->dim(), "index_add_");
+  check_select_index(self, d, index, "index_add_");
+  Shape expected = self->sizes();
+  expected[d] = index->numel();
+  CR_CHECK(source->sizes() == expected, ValueError, "index_add_: source of shape ", source->sizes(),
+           " must have shape ", expected, " (self of shape ", self->sizes(), " with dim ", d, " of size ",
+           index->numel(), ", the index length)");
+  CR_CHECK(can_cast(result_type(source->dtype(), alpha), self->dtype()), TypeError, "index_add_: cannot add ",
+           dtype_name(source->dtype()), " source times ", alpha.as_double(), " into a ", dtype_name(self->dtype()),
+           " tensor");
+  Tensor values = alpha.as_double() == 1.0 ? source : binary(BinaryOp::Mul, source, alpha);
+  index_put_tensors_(self, dim_index(d, index), values, true, "index_add_");
+}
+
 }  // namespace
 
 Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
@@ -145,38 +179,84 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
                        for (int64_t j = 0; j < n; ++j) o[j * out_step] = in[idx[j * index_step] * input_step];
                      });
   });
-  return index_in->dim() == 0 ? reshape(out, {}) : out;
+  if (index_in->dim() == 0) out = reshape(out, {});
+  if (needs_grad({&input_in})) {
+    const TensorMeta input_meta(input_in);
+    const SavedTensor saved_index(index_in, false);
+    record("GatherBackward0", {input_in}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+      const Tensor& g = grads[0];
+      return {scatter_add(zeros(input_meta.sizes, g->dtype(), g->device()), dim, saved_index.unpack(n), g)};
+    });
+  }
+  return out;
 }
 
 void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  if (in_place_needs_grad(self, {&src}, "scatter_")) return rebase_history(self, scatter(self, dim, index, src));
   scatter_impl(self, dim, index, src, false, "scatter_");
 }
 
 void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
+  if (in_place_needs_grad(self, {}, "scatter_")) return rebase_history(self, scatter(self, dim, index, value));
   Tensor src = expand(scalar_tensor(value, self->dtype(), self->device()), index->sizes());
   scatter_impl(self, dim, index, src, false, "scatter_");
 }
 
 void scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src) {
+  if (in_place_needs_grad(self, {&src}, "scatter_add_")) return rebase_history(self, scatter_add(self, dim, index, src));
   scatter_impl(self, dim, index, src, true, "scatter_add_");
 }
 
-Tensor scatter(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
-  Tensor out = clone(input);
-  scatter_impl(out, dim, index, src, false, "scatter");
+namespace {
+
+// scatter and scatter_add out of place: a copy of input written by scatter_impl, recorded as
+// `name`. self's gradient is g (accumulate) or g with the written positions zeroed; src's is g
+// read back at the written positions.
+Tensor scatter_recorded(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src_in, bool accumulate,
+                        const char* name) {
+  Tensor src = needs_grad({&src_in}) ? read_part(src_in, index) : src_in;
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // out's history is the node below
+    out = clone(input);
+    scatter_impl(out, dim, index, src, accumulate, accumulate ? "scatter_add" : "scatter");
+  }
+  if (needs_grad({&input, &src})) {
+    const SavedTensor saved_index(index, false);
+    record(name, {input, src}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+      const Tensor& g = grads[0];
+      Tensor idx = saved_index.unpack(n);
+      Tensor self_grad = !n.needs_input_grad(0) ? nullptr : accumulate ? g : scattered_out(g, dim, idx);
+      return {self_grad, n.needs_input_grad(1) ? gather(g, dim, idx) : nullptr};
+    });
+  }
   return out;
 }
 
+}  // namespace
+
+Tensor scatter(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
+  return scatter_recorded(input, dim, index, src, false, "ScatterBackward0");
+}
+
 Tensor scatter(const Tensor& input, int64_t dim, const Tensor& index, const Scalar& value) {
-  Tensor out = clone(input);
-  scatter_(out, dim, index, value);
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // out's history is the node below
+    out = clone(input);
+    scatter_(out, dim, index, value);
+  }
+  if (needs_grad({&input})) {
+    const SavedTensor saved_index(index, false);
+    record("ScatterBackward1", {input}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+      return {scattered_out(grads[0], dim, saved_index.unpack(n))};
+    });
+  }
   return out;
 }
 
 Tensor scatter_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
-  Tensor out = clone(input);
-  scatter_impl(out, dim, index, src, true, "scatter_add");
-  return out;
+  return scatter_recorded(input, dim, index, src, true, "ScatterAddBackward0");
 }
 
 Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index) {
@@ -186,25 +266,33 @@ Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index) {
   return index_tensors(input, dim_index(d, index), "index_select");
 }
 
-void index_add_(const Tensor& self_in, int64_t dim, const Tensor& index, const Tensor& source_in, const Scalar& alpha) {
-  Tensor self = as_1d(self_in), source = as_1d(source_in);
-  const int64_t d = wrap_dim(dim, self->dim(), "index_add_");
-  check_select_index(self, d, index, "index_add_");
-  Shape expected = self->sizes();
-  expected[d] = index->numel();
-  CR_CHECK(source->sizes() == expected, ValueError, "index_add_: source of shape ", source->sizes(),
-           " must have shape ", expected, " (self of shape ", self->sizes(), " with dim ", d, " of size ",
-           index->numel(), ", the index length)");
-  CR_CHECK(can_cast(result_type(source->dtype(), alpha), self->dtype()), TypeError, "index_add_: cannot add ",
-           dtype_name(source->dtype()), " source times ", alpha.as_double(), " into a ", dtype_name(self->dtype()),
-           " tensor");
-  Tensor values = alpha.as_double() == 1.0 ? source : binary(BinaryOp::Mul, source, alpha);
-  index_put_tensors_(self, dim_index(d, index), values, true, "index_add_");
+void index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
+  if (in_place_needs_grad(self, {&source}, "index_add_")) {
+    return rebase_history(self, index_add(self, dim, index, source, alpha));
+  }
+  add_at_index(self, dim, index, source, alpha);
 }
 
 Tensor index_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {
-  Tensor out = clone(input);
-  index_add_(out, dim, index, source, alpha);
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // out's history is the node below
+    out = clone(input);
+    add_at_index(out, dim, index, source, alpha);
+  }
+  if (needs_grad({&input, &source})) {  // self: g; source: alpha * g at the indexed slices
+    const TensorMeta source_meta(source);
+    const SavedTensor saved_index(index, false);
+    record("IndexAddBackward0", {input, source}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
+      const Tensor& g = grads[0];
+      Tensor source_grad;
+      if (n.needs_input_grad(1)) {
+        Tensor picked = index_select(g, dim, saved_index.unpack(n));
+        source_grad = grad_for(alpha.as_double() == 1.0 ? picked : binary(BinaryOp::Mul, picked, alpha), source_meta);
+      }
+      return {n.needs_input_grad(0) ? g : nullptr, source_grad};
+    });
+  }
   return out;
 }
 

@@ -1,15 +1,19 @@
 // getitem/setitem: basic indices (ints, slices, None, Ellipsis) become views through select, slice
 // and unsqueeze; index tensors and bool masks then go through advanced indexing, whose kernel
 // copies rows of the kept trailing dims between precomputed offset tables.
+// Autograd: index_tensors and masked_fill record their nodes (formulas in ops/index_backward.cpp);
+// in-place writes into a tensor in a graph run the recorded out-of-place op and take its place.
 #include "ops/index.h"
 
 #include <algorithm>
 
+#include "autograd/record.h"
 #include "cpu/elementwise.h"
 #include "cpu/parallel.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/index_backward.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -200,6 +204,7 @@ void check_no_internal_overlap(const Tensor& self, const char* op) {
 Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
   AdvancedPlan plan = make_advanced_plan(self, indices, op);
   Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
+  record_index(self, indices, out, op);
   if (plan.numel() == 0) return out;
   const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
                 bn = static_cast<int64_t>(plan.index.size());
@@ -239,6 +244,9 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
 
 void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
                         bool accumulate, const char* op) {
+  if (in_place_needs_grad(self, {&values}, *op ? op : "index_put_")) {
+    return rebase_history(self, index_put(self, indices, values, accumulate));
+  }
   check_no_internal_overlap(self, op);
   AdvancedPlan plan = make_advanced_plan(self, indices, op);
   CR_CHECK(broadcasts_to(values->sizes(), plan.out_sizes), ValueError, prefix(op),
@@ -322,13 +330,12 @@ std::optional<Tensor> merge_dims(const Tensor& t, int64_t dim, int64_t k) {
     first = false;
     size *= t->size(d);
   }
-  Shape sizes, strides;
+  Shape sizes;
   for (int64_t d = 0; d < t->dim(); ++d) {
     if (d > dim && d < dim + k) continue;
     sizes.push_back(d == dim ? size : t->size(d));
-    strides.push_back(d == dim ? stride : t->stride(d));
   }
-  return TensorImpl::view_of(t, sizes, strides, t->offset());
+  return view(t, sizes);  // a recorded view, so the gradient flows back through the merge
 }
 
 BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices) {
@@ -419,6 +426,7 @@ Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices) {
 }
 
 void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& value, bool accumulate) {
+  if (in_place_needs_grad(self, {&value}, "index_put_")) return index_put_in_graph_(self, indices, value, accumulate);
   BasicResult r = apply_basic(self, indices);
   if (!r.tensors.empty()) {
     index_put_tensors_(r.view, r.tensors, value, accumulate, "");
@@ -483,11 +491,14 @@ std::vector<Tensor> nonzero_tuple(const Tensor& self) {
   return out;
 }
 
-void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
-  CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_fill_: mask must be a bool tensor, got ",
-           dtype_name(mask->dtype()));
-  CR_CHECK(broadcasts_to(mask->sizes(), self->sizes()), ValueError,
-           "masked_fill_: mask of shape ", mask->sizes(), " does not broadcast to self of shape ", self->sizes());
+namespace {
+
+void check_mask_dtype(const Tensor& mask, const char* op) {
+  CR_CHECK(mask->dtype() == DType::Bool, TypeError, op, ": mask must be a bool tensor, got ", dtype_name(mask->dtype()));
+}
+
+// self = value where mask (broadcasting to self), without autograd.
+void fill_masked(const Tensor& self, const Tensor& mask, const Scalar& value) {
   check_no_internal_overlap(self, "masked_fill_");
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
   CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
@@ -497,17 +508,31 @@ void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
   self->bump_version();
 }
 
+}  // namespace
+
+void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  check_mask_dtype(mask, "masked_fill_");
+  CR_CHECK(broadcasts_to(mask->sizes(), self->sizes()), ValueError,
+           "masked_fill_: mask of shape ", mask->sizes(), " does not broadcast to self of shape ", self->sizes());
+  if (in_place_needs_grad(self, {}, "masked_fill_")) return rebase_history(self, masked_fill(self, mask, value));
+  fill_masked(self, mask, value);
+}
+
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value) {
+  check_mask_dtype(mask, "masked_fill");
   Shape shape = broadcast_shapes(self->sizes(), mask->sizes(), "masked_fill");
   Tensor out = TensorImpl::empty(shape, self->dtype(), self->device());
-  copy_(out, self);
-  masked_fill_(out, mask, value);
+  {
+    GradModeGuard no_record(false);  // out's history is the node below
+    copy_(out, self);
+    fill_masked(out, mask, value);
+  }
+  record_masked_fill(self, mask, out);
   return out;
 }
 
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
-  CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_select: mask must be a bool tensor, got ",
-           dtype_name(mask->dtype()));
+  check_mask_dtype(mask, "masked_select");
   Shape shape = broadcast_shapes(self->sizes(), mask->sizes(), "masked_select");
   Tensor m = expand(mask, shape), s = expand(self, shape);
   if (shape.empty()) return index_tensors(reshape(s, {1}), nonzero_tuple(m), "masked_select");

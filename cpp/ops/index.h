@@ -51,6 +51,9 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
 // self[indices] = values (or += when accumulate; duplicate indices then add up, in order).
 void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values,
                         bool accumulate, const char* op = "index_put_");
+// Out of place: a copy of self with self[indices] = values (+= when accumulate). The backward of
+// indexing, recorded itself (defined in ops/index_backward.cpp).
+Tensor index_put(const Tensor& self, const std::vector<Tensor>& indices, const Tensor& values, bool accumulate);
 
 // (nnz, ndim) int64 coordinates of the non-zero elements, in row-major order.
 Tensor nonzero(const Tensor& self);

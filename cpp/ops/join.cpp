@@ -1,8 +1,14 @@
 // cat copies each input into its narrow() slot of one output through copy_ (strides and dtype
-// conversion handled there); the splitting ops only compute views.
+// conversion handled there) and records CatBackward0, which hands each input its narrow() of the
+// gradient; stack, hstack and vstack are views plus cat, and the splitting ops only compute views,
+// so all of them differentiate through those.
 #include "ops/join.h"
 
+#include <algorithm>
+
+#include "autograd/record.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -11,6 +17,35 @@ namespace {
 
 // PyTorch's legacy rule: a 1-d tensor with no elements takes no part in cat's shape checks.
 bool skipped_in_cat(const Tensor& t) { return t->dim() == 1 && t->numel() == 0; }
+
+// CatBackward0: input i gets the slice of the gradient it was copied to along dim d. Built here
+// rather than through record(), which takes a fixed list of inputs; cat's list is any length.
+void record_cat(const std::vector<Tensor>& tensors, int64_t d, const Tensor& out) {
+  bool any = false;
+  for (const Tensor& t : tensors) any = any || t->requires_grad();
+  if (!GradMode::is_enabled() || !any) return;
+  std::vector<Edge> edges;
+  std::vector<TensorMeta> metas;
+  std::vector<int64_t> lengths;  // each input's extent along d in out; -1 for a skipped input
+  for (const Tensor& t : tensors) {
+    edges.push_back(gradient_edge(t));
+    metas.emplace_back(t);
+    lengths.push_back(skipped_in_cat(t) ? -1 : t->size(d));
+  }
+  auto node = std::make_shared<FormulaNode>("CatBackward0", std::move(edges), [=](const TensorList& grads, const Node& n) {
+    const Tensor& g = grads[0];
+    TensorList input_grads;
+    int64_t offset = 0;
+    for (size_t i = 0; i < metas.size(); ++i) {
+      if (!n.needs_input_grad(i)) input_grads.push_back(nullptr);
+      else if (lengths[i] < 0) input_grads.push_back(zeros({0}, metas[i].dtype, g->device()));
+      else input_grads.push_back(grad_for(narrow(g, d, offset, lengths[i]), metas[i]));
+      offset += std::max<int64_t>(lengths[i], 0);
+    }
+    return input_grads;
+  });
+  out->set_grad_fn(node, node->add_output(out));
+}
 
 }  // namespace
 
@@ -42,12 +77,16 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_sizes[d] += t->size(d);
   }
   Tensor out = TensorImpl::empty(out_sizes, dtype, first->device());
-  int64_t offset = 0;
-  for (const Tensor& t : tensors) {
-    if (skipped_in_cat(t)) continue;
-    copy_(narrow(out, d, offset, t->size(d)), t);
-    offset += t->size(d);
+  {
+    GradModeGuard no_record(false);  // out's history is CatBackward0
+    int64_t offset = 0;
+    for (const Tensor& t : tensors) {
+      if (skipped_in_cat(t)) continue;
+      copy_(narrow(out, d, offset, t->size(d)), t);
+      offset += t->size(d);
+    }
   }
+  record_cat(tensors, d, out);
   return out;
 }
 
