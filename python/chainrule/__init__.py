@@ -3,9 +3,15 @@
 The compiled core lives in chainrule._C (tensors, ops, autograd); this package re-exports it and adds
 the Python conveniences: dtypes by name, Size, tensor(), repr and iteration.
 """
-import scipy_openblas32 as _openblas  # noqa: F401  -- loads libscipy_openblas.so before _C needs it
+import os as _os
 
-from chainrule import _C
+# OpenMP threads that wait passively leave the cores to OpenBLAS's own threads between a GEMM and
+# the elementwise loops around it; spinning ones stalled whole training steps on 2 cores.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import scipy_openblas32 as _openblas  # noqa: F401,E402  -- loads libscipy_openblas.so before _C needs it
+
+from chainrule import _C  # noqa: E402
 from chainrule._C import *  # noqa: F401,F403
 from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
