@@ -341,3 +341,8 @@ def test_gradients_keep_each_inputs_dtype():
     a, b = cr.ones(2, requires_grad=True), cr.ones(2, dtype=cr.float64, requires_grad=True)
     cr.cat([a, b]).sum().backward()
     assert a.grad.dtype == cr.float32 and b.grad.dtype == cr.float64
+
+
+def test_masked_fill_with_a_value_tensor_that_requires_grad():
+    check_op(lambda x, v: x.masked_fill(x > 0, v.sum()), [(3, 4), (2,)],
+             torch_fn=lambda x, v: x.masked_fill(x > 0, v.sum()))

@@ -39,10 +39,12 @@ bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*
   bool needed = self->requires_grad();
   for (const Tensor* t : others) needed = needed || (*t && (*t)->requires_grad());
   if (!needed) return false;
-  const Tensor& base = self->view_base();
-  CR_CHECK(!(base && base->requires_grad()), RuntimeError, op,
-           ": in-place operations on a view of a tensor that requires grad are not supported yet; use the "
-           "out-of-place op (e.g. y = y * 2 instead of y.mul_(2))");
+  // Recording it would give the view new history but not the tensor it views, whose gradient would
+  // then be silently wrong: refuse (PyTorch rewrites the base's history instead).
+  CR_CHECK(!self->view_base(), RuntimeError, op,
+           ": in-place operations that autograd records are not supported on views yet (the viewed tensor "
+           "would miss the gradient); use the out-of-place op (e.g. y = y * 2 instead of y.mul_(2)) or "
+           "write into a tensor that is not a view");
   return true;
 }
 

@@ -29,8 +29,8 @@ std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inp
                              BackwardFormula formula);
 
 // Called by in-place ops before they write into `self`. Raises for a leaf that requires grad (as
-// PyTorch does) and for a view whose base requires grad (not supported yet: it would need the
-// base's history rewritten). Returns whether the op must record: then it computes its result out
+// PyTorch does) and for a recorded write into a view (not supported yet: it would need the viewed
+// tensor's history rewritten). Returns whether the op must record: then it computes its result out
 // of place and calls rebase_history(self, result) instead of writing directly.
 bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*> others, const char* op);
 // self takes result's values and its place in the graph (bumping self's version).

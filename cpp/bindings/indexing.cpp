@@ -5,6 +5,8 @@
 
 #include "bindings/bindings.h"
 #include "ops/creation.h"
+#include "ops/copy.h"
+#include "ops/elementwise.h"
 #include "ops/index.h"
 
 namespace cr::bind {
@@ -128,7 +130,16 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
                 [&](const Scalar& v) { scatter_(t, dim, index, v); return t; });
     return t;
   };
+  // value: a number, or a 0-d tensor; one that requires grad gets its gradient through where().
   auto masked_fill_fn = [](const Tensor& t, const Tensor& mask, py::handle v) {
+    if (is_tensor(v) && v.cast<Tensor>()->requires_grad()) {
+      Tensor value = v.cast<Tensor>();
+      CR_CHECK(value->dim() == 0, ValueError, "masked_fill: value must be a number or a 0-d tensor, got shape ",
+               value->sizes());
+      CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_fill: mask must be a bool tensor, got ",
+               dtype_name(mask->dtype()));
+      return where(mask, to_dtype(value, t->dtype()), t);
+    }
     return masked_fill(t, mask, to_scalar(v, "masked_fill"));
   };
 
@@ -136,8 +147,9 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
       .def("__setitem__", &setitem)
       .def("nonzero", &nonzero_any, py::kw_only(), py::arg("as_tuple") = false)
       .def("masked_fill", masked_fill_fn, py::arg("mask"), py::arg("value"))
-      .def("masked_fill_", [](const Tensor& t, const Tensor& mask, py::handle v) {
-        masked_fill_(t, mask, to_scalar(v, "masked_fill_"));
+      .def("masked_fill_", [masked_fill_fn](const Tensor& t, const Tensor& mask, py::handle v) {
+        if (is_tensor(v) && v.cast<Tensor>()->requires_grad()) copy_(t, masked_fill_fn(t, mask, v));
+        else masked_fill_(t, mask, to_scalar(v, "masked_fill_"));
         return t;
       }, py::arg("mask"), py::arg("value"))
       .def("masked_select", &masked_select, py::arg("mask"))

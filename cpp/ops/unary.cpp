@@ -194,11 +194,35 @@ Tensor unary_derivative(UnaryOp op, const Tensor& g, const Tensor& x, const Tens
   }
 }
 
+// Which values unary_derivative reads: the output for ops whose derivative is simplest in it
+// (as PyTorch saves them), the input for the rest. Saving only these lets an in-place op change
+// the other one without invalidating the graph.
+bool derivative_uses_output(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Relu: case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Sqrt: case UnaryOp::Rsqrt:
+    case UnaryOp::Reciprocal: case UnaryOp::Tan: case UnaryOp::Tanh: case UnaryOp::Sigmoid:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool derivative_uses_input(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg: case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round:
+    case UnaryOp::Trunc:
+      return false;
+    default:
+      return !derivative_uses_output(op);
+  }
+}
+
 void record_unary(UnaryOp op, const Tensor& a, const Tensor& out) {
   if (!needs_grad({&a}) || !is_floating(out->dtype())) return;
   std::string name = unary_op_name(op);
   name[0] = static_cast<char>(std::toupper(name[0]));
-  const SavedTensor sx(a, false), sy(out, true);
+  const SavedTensor sx = derivative_uses_input(op) ? SavedTensor(a, false) : SavedTensor();
+  const SavedTensor sy = derivative_uses_output(op) ? SavedTensor(out, true) : SavedTensor();
   const TensorMeta meta(a);
   record((name + "Backward0").c_str(), {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
     return {grad_for(unary_derivative(op, grads[0], sx.unpack(n), sy.unpack(n)), meta)};

@@ -24,7 +24,7 @@ def _float_outputs(values):
     return [o for o in _as_tuple(values) if isinstance(o, Tensor) and o.is_floating_point()]
 
 
-def _numerical_jacobian(fn, inputs, wrt, eps):
+def _numerical_jacobian(fn, inputs, wrt, eps, out_size):
     """J[i][j] for each input i in `wrt`: d(all outputs, flattened)/d(input element j)."""
     jacobians = []
     for i in wrt:
@@ -43,7 +43,7 @@ def _numerical_jacobian(fn, inputs, wrt, eps):
             minus = [o.detach().numpy().reshape(-1).copy() for o in _float_outputs(fn(*inputs))]
             flat[j] = original
             columns.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
-        jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((0, 0)))
+        jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((out_size, 0)))
     return jacobians
 
 
@@ -65,7 +65,7 @@ def _analytic_jacobian(outputs, inputs, wrt):
             for i, g in zip(wrt, grads):
                 n = inputs[i].numel()
                 rows[i].append(np.zeros(n) if g is None else g.detach().numpy().reshape(-1).astype(np.float64))
-    return [np.stack(rows[i]) if sum(sizes) else np.zeros((0, inputs[i].numel())) for i in wrt]
+    return [np.stack(rows[i]) if rows[i] else np.zeros((sum(sizes), inputs[i].numel())) for i in wrt]
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
@@ -82,7 +82,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs for finite differences")
     outputs = _float_outputs(fn(*inputs))
     analytic = _analytic_jacobian(outputs, inputs, wrt)
-    numerical = _numerical_jacobian(fn, inputs, wrt, eps)
+    numerical = _numerical_jacobian(fn, inputs, wrt, eps, sum(o.numel() for o in outputs))
     for i, a, n in zip(wrt, analytic, numerical):
         bad = np.abs(a - n) > atol + rtol * np.abs(n)
         if bad.any():
