@@ -104,4 +104,10 @@ inline float sigmoid(float x) {
   return x >= 0.0f ? s : z * s;  // nan: x >= 0 is false and z * s is nan
 }
 
+// float64 keeps libm, so kernels can call vec::exp(x) for either floating type.
+inline double exp(double x) { return std::exp(x); }
+inline double log(double x) { return std::log(x); }
+inline double tanh(double x) { return std::tanh(x); }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
 }  // namespace cr::cpu::vec

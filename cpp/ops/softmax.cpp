@@ -22,17 +22,11 @@ namespace cr {
 
 namespace {
 
-template <typename T>
-inline T exp_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return cpu::vec::exp(x);
-  else return std::exp(x);
-}
-
 // y[i] = e^(x[i] - m): a plain map, so it vectorizes.
 template <typename T>
 void exp_shifted(const T* x, T m, T* y, int64_t n) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) y[i] = exp_of(x[i] - m);
+  for (int64_t i = 0; i < n; ++i) y[i] = cpu::vec::exp(x[i] - m);
 }
 
 // One contiguous row of n elements: max, exponentials and their sum, then scale or shift.
@@ -78,7 +72,7 @@ void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, int64_t w) {
     T* out = y + r * inner;
 #pragma omp simd
     for (int64_t j = 0; j < w; ++j) {
-      const T e = exp_of(row[j] - m[j]);
+      const T e = cpu::vec::exp(row[j] - m[j]);
       if constexpr (!kLog) out[j] = e;
       total[j] += e;
     }
@@ -164,7 +158,7 @@ void softmax_backward_group(const T* g, const T* y, T* dx, int64_t n, int64_t in
 #pragma omp simd reduction(+ : row_total)
     for (int64_t r = 0; r < n; ++r) row_total += kLog ? g[r] : g[r] * y[r];
 #pragma omp simd
-    for (int64_t r = 0; r < n; ++r) dx[r] = kLog ? g[r] - exp_of(y[r]) * row_total : y[r] * (g[r] - row_total);
+    for (int64_t r = 0; r < n; ++r) dx[r] = kLog ? g[r] - cpu::vec::exp(y[r]) * row_total : y[r] * (g[r] - row_total);
     return;
   }
   std::fill(total, total + inner, T(0));
@@ -178,7 +172,7 @@ void softmax_backward_group(const T* g, const T* y, T* dx, int64_t n, int64_t in
     const int64_t at = r * inner;
 #pragma omp simd
     for (int64_t j = 0; j < inner; ++j) {
-      if constexpr (kLog) dx[at + j] = g[at + j] - exp_of(y[at + j]) * total[j];
+      if constexpr (kLog) dx[at + j] = g[at + j] - cpu::vec::exp(y[at + j]) * total[j];
       else dx[at + j] = y[at + j] * (g[at + j] - total[j]);
     }
   }

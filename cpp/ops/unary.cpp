@@ -41,28 +41,6 @@ DType unary_dtype(UnaryOp op, DType in) {
   return is_floating(in) ? in : DType::Float32;
 }
 
-// float32 takes the vectorizable versions; float64 keeps libm.
-template <typename T>
-T exp_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return cpu::vec::exp(x);
-  else return std::exp(x);
-}
-template <typename T>
-T log_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return cpu::vec::log(x);
-  else return std::log(x);
-}
-template <typename T>
-T tanh_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return cpu::vec::tanh(x);
-  else return std::tanh(x);
-}
-template <typename T>
-T sigmoid_of(T x) {
-  if constexpr (std::is_same_v<T, float>) return cpu::vec::sigmoid(x);
-  else return T(1) / (T(1) + std::exp(-x));
-}
-
 template <typename T>
 T sign_of(T x) {
   return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps 0, -0 and NaN
@@ -101,8 +79,8 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       case UnaryOp::Ceil: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::ceil(x); });
       case UnaryOp::Round: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::nearbyint(x); });
       case UnaryOp::Trunc: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::trunc(x); });
-      case UnaryOp::Exp: return unary_kernel<T, T>(out, a, [](T x) { return exp_of(x); });
-      case UnaryOp::Log: return unary_kernel<T, T>(out, a, [](T x) { return log_of(x); });
+      case UnaryOp::Exp: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::exp(x); });
+      case UnaryOp::Log: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::log(x); });
       case UnaryOp::Log2: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log2(x); });
       case UnaryOp::Log10: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log10(x); });
       case UnaryOp::Log1p: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log1p(x); });
@@ -113,8 +91,8 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       case UnaryOp::Sin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sin(x); });
       case UnaryOp::Cos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::cos(x); });
       case UnaryOp::Tan: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::tan(x); });
-      case UnaryOp::Tanh: return unary_kernel<T, T>(out, a, [](T x) { return tanh_of(x); });
-      case UnaryOp::Sigmoid: return unary_kernel<T, T>(out, a, [](T x) { return sigmoid_of(x); });
+      case UnaryOp::Tanh: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::tanh(x); });
+      case UnaryOp::Sigmoid: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::sigmoid(x); });
       case UnaryOp::Erf: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::erf(x); });
       case UnaryOp::Asin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::asin(x); });
       case UnaryOp::Acos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::acos(x); });
