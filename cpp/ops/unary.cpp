@@ -136,6 +136,25 @@ DType clamp_dtype(DType in, const std::optional<Scalar>& lo, const std::optional
 }
 
 
+// relu's backward in one pass: g where y > 0, else 0 (PyTorch's threshold_backward). Recorded
+// itself, so double backward works: its derivative w.r.t. g is the same mask.
+Tensor relu_backward(const Tensor& g, const Tensor& y) {
+  Tensor out = TensorImpl::empty(g->sizes(), g->dtype(), g->device());
+  Tensor yc = to_dtype(y, g->dtype());
+  CR_DISPATCH_FLOATING(g->dtype(), "relu_backward", [&] {
+    cpu::binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
+      return yv > scalar_t(0) ? gv : scalar_t(0);
+    });
+  });
+  if (needs_grad({&g})) {
+    const SavedTensor sy(y, false);
+    record("ReluBackwardBackward0", {g}, {out}, [sy](const TensorList& grads, const Node& n) -> TensorList {
+      return {relu_backward(grads[0], sy.unpack(n))};
+    });
+  }
+  return out;
+}
+
 // d out / d x for out = op(x), given the incoming gradient g, the input x and the output y.
 // Written with ops, so they differentiate again. Ops whose derivative is 0 almost everywhere
 // (sign, floor, ...) pass zeros; bool-valued ops have no gradient.
@@ -146,7 +165,7 @@ Tensor unary_derivative(UnaryOp op, const Tensor& g, const Tensor& x, const Tens
     case UnaryOp::Abs: return g * u(UnaryOp::Sign, x);
     case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
       return zeros(g->sizes(), g->dtype());
-    case UnaryOp::Relu: return where(binary(BinaryOp::Gt, y, Scalar(0.0)), g, zeros({}, g->dtype()));
+    case UnaryOp::Relu: return relu_backward(g, y);
     case UnaryOp::Square: return 2.0 * g * x;
     case UnaryOp::Exp: return g * y;
     case UnaryOp::Log: return g / x;
