@@ -18,7 +18,7 @@ Edge gradient_edge(const Tensor& t) {
   return {acc, 0};
 }
 
-std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor> outputs,
+std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula) {
   std::vector<Edge> edges;
   edges.reserve(inputs.size());

@@ -21,11 +21,20 @@ inline bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
+inline bool needs_grad(const TensorList& inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor& t : inputs) {
+    if (t && t->requires_grad()) return true;
+  }
+  return false;
+}
+
 // Where the gradient of t goes: its grad_fn, or the AccumulateGrad of a leaf that requires grad.
 Edge gradient_edge(const Tensor& t);
 
 // Makes `formula` the grad_fn of each output (output i gets gradient slot i) and returns the node.
-std::shared_ptr<Node> record(const char* name, std::initializer_list<Tensor> inputs, std::initializer_list<Tensor> outputs,
+// Inputs may be any number (cat) and may hold nulls (no gradient edge).
+std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula);
 
 // Called by in-place ops before they write into `self`. Raises for a leaf that requires grad (as

@@ -18,21 +18,16 @@ namespace {
 // PyTorch's legacy rule: a 1-d tensor with no elements takes no part in cat's shape checks.
 bool skipped_in_cat(const Tensor& t) { return t->dim() == 1 && t->numel() == 0; }
 
-// CatBackward0: input i gets the slice of the gradient it was copied to along dim d. Built here
-// rather than through record(), which takes a fixed list of inputs; cat's list is any length.
+// CatBackward0: input i gets the slice of the gradient it was copied to along dim d.
 void record_cat(const std::vector<Tensor>& tensors, int64_t d, const Tensor& out) {
-  bool any = false;
-  for (const Tensor& t : tensors) any = any || t->requires_grad();
-  if (!GradMode::is_enabled() || !any) return;
-  std::vector<Edge> edges;
+  if (!needs_grad(tensors)) return;
   std::vector<TensorMeta> metas;
   std::vector<int64_t> lengths;  // each input's extent along d in out; -1 for a skipped input
   for (const Tensor& t : tensors) {
-    edges.push_back(gradient_edge(t));
     metas.emplace_back(t);
     lengths.push_back(skipped_in_cat(t) ? -1 : t->size(d));
   }
-  auto node = std::make_shared<FormulaNode>("CatBackward0", std::move(edges), [=](const TensorList& grads, const Node& n) {
+  record("CatBackward0", tensors, {out}, [=](const TensorList& grads, const Node& n) {
     const Tensor& g = grads[0];
     TensorList input_grads;
     int64_t offset = 0;
@@ -44,7 +39,6 @@ void record_cat(const std::vector<Tensor>& tensors, int64_t d, const Tensor& out
     }
     return input_grads;
   });
-  out->set_grad_fn(node, node->add_output(out));
 }
 
 }  // namespace
