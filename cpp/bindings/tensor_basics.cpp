@@ -25,6 +25,14 @@ py::object to_list(const Tensor& t, int64_t dim, const char* p) {
   return out;
 }
 
+// t on `device`: t itself for the CPU (the only device tensors live on so far); a clear error
+// naming `op` otherwise, from the one place that knows what this build supports.
+Tensor on_device(const Tensor& t, Device device, const char* op) {
+  check_device_available(device, op);
+  CR_CHECK(device.is_cpu(), RuntimeError, op, ": moving tensors to ", device_str(device), " is not implemented yet");
+  return t;
+}
+
 // to(dtype), to(device), to(other), to(device, dtype), with PyTorch's keyword names.
 Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
   DType dtype = t->dtype();
@@ -49,9 +57,8 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
       CR_FAIL(TypeError, "to: unexpected keyword argument '", key, "'");
     }
   }
-  check_device_available(device, "to");
   bool copy = kwargs.contains("copy") && kwargs["copy"].cast<bool>();
-  Tensor out = to_dtype(t, dtype);
+  Tensor out = to_dtype(on_device(t, device, "to"), dtype);
   return (copy && out == t) ? clone(t) : out;
 }
 
@@ -109,12 +116,9 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); })
       .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
       .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
-      .def("cpu", [](const Tensor& t) { return t; })
-      .def("cuda", [](const Tensor&) -> Tensor {
-        check_device_available(Device{DeviceType::CUDA, 0}, "cuda");
-        return nullptr;
-      })
-      // Autograd fields (the engine arrives with the backprop issue).
+      .def("cpu", [](const Tensor& t) { return on_device(t, Device{}, "cpu"); })
+      .def("cuda", [](const Tensor& t) { return on_device(t, Device{DeviceType::CUDA, 0}, "cuda"); })
+      // Autograd fields (the rest of autograd is bound in autograd.cpp).
       .def_property("requires_grad", &TensorImpl::requires_grad,
                     [](const Tensor& t, bool r) { t->set_requires_grad(r, "requires_grad"); })
       .def("requires_grad_", [](const Tensor& t, bool r) {

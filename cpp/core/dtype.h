@@ -15,9 +15,6 @@ constexpr int kNumDTypes = 4;
 const char* dtype_name(DType t);  // "float32", ...
 size_t itemsize(DType t);
 inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
-inline bool is_integral(DType t, bool include_bool) {
-  return t == DType::Int64 || (include_bool && t == DType::Bool);
-}
 
 // The smallest type both a and b convert to without losing their category (bool < int < float).
 DType promote_types(DType a, DType b);

@@ -11,7 +11,6 @@ class Generator {
   static Generator& global();
   void manual_seed(uint64_t seed);
   uint64_t initial_seed() const { return seed_; }
-  std::mt19937_64& engine() { return engine_; }
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }  // [0, 1)
   double normal();
