@@ -1,0 +1,5 @@
+"""chainrule.nn.functional: the stateless neural-network ops, named and ordered as in torch.nn.functional.
+
+Each family lives in its own file of this package (conv, pooling, normalization, activation, loss,
+...) and is re-exported here, so `import chainrule.nn.functional as F` gives them all.
+"""
