@@ -36,8 +36,8 @@ Node::~Node() {
   }
 }
 
-uint32_t Node::add_output(const Tensor& output) {
-  outputs_.push_back({output->sizes(), output->dtype()});
+uint32_t Node::add_output(const TensorImpl& output) {
+  outputs_.push_back({output.sizes(), output.dtype()});
   return static_cast<uint32_t>(outputs_.size() - 1);
 }
 
@@ -60,7 +60,7 @@ void Node::run_pre_hooks(TensorList& grads) const {
 }
 
 AccumulateGrad::AccumulateGrad(Tensor leaf) : Node("AccumulateGrad", {}), leaf_(std::move(leaf)) {
-  add_output(leaf_);
+  add_output(*leaf_);
 }
 
 TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {

@@ -39,7 +39,7 @@ class Node : public std::enable_shared_from_this<Node> {
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].node != nullptr; }
 
   // One entry per forward output, added as outputs get this node as their grad_fn.
-  uint32_t add_output(const Tensor& output);
+  uint32_t add_output(const TensorImpl& output);
   const std::vector<OutputMeta>& outputs() const { return outputs_; }
 
   // Gradients w.r.t. each forward input (null where not needed) from the gradients w.r.t. each

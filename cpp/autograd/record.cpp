@@ -1,6 +1,7 @@
 // Recording nodes for ops, and sum_to (undoing broadcasting in backward).
 #include "autograd/record.h"
 
+#include "autograd/view_history.h"
 #include "ops/copy.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -25,7 +26,7 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
   for (const Tensor& t : inputs) edges.push_back(t ? gradient_edge(t) : Edge{});
   auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula));
   for (const Tensor& out : outputs) {
-    uint32_t nr = node->add_output(out);
+    uint32_t nr = node->add_output(*out);
     out->set_grad_fn(node, nr);
   }
   return node;
@@ -39,12 +40,15 @@ bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*
   bool needed = self->requires_grad();
   for (const Tensor* t : others) needed = needed || (*t && (*t)->requires_grad());
   if (!needed) return false;
-  // Recording it would give the view new history but not the tensor it views, whose gradient would
-  // then be silently wrong: refuse (PyTorch rewrites the base's history instead).
-  CR_CHECK(!self->view_base(), RuntimeError, op,
-           ": in-place operations that autograd records are not supported on views yet (the viewed tensor "
-           "would miss the gradient); use the out-of-place op (e.g. y = y * 2 instead of y.mul_(2)) or "
-           "write into a tensor that is not a view");
+  if (const Tensor& base = self->view_base()) {  // the write rewrites base's history (view_history.h)
+    CR_CHECK(self->view_tracks_grad(), RuntimeError, op,
+             ": this view was created under no_grad() and is being modified in place with grad mode on; "
+             "whether its base should get the gradient is ambiguous, so this is refused (as in PyTorch). "
+             "Make the view with grad mode on, or write under no_grad()");
+    CR_CHECK(!(base->is_leaf() && base->requires_grad()), RuntimeError, op,
+             ": a view of a leaf tensor that requires grad is being used in an in-place operation; do it "
+             "under chainrule.no_grad() or write into a copy (e.g. x.clone())");
+  }
   return true;
 }
 
@@ -53,6 +57,7 @@ void rebase_history(const Tensor& self, const Tensor& result) {
     GradModeGuard no_record(false);
     copy_(self, result);
   }
+  if (self->view_base()) return record_copy_slices(self, result);  // self's grad_fn refreshes from its base
   self->set_grad_fn(result->grad_fn(), result->output_nr());
 }
 

@@ -37,12 +37,13 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula);
 
-// Called by in-place ops before they write into `self`. Raises for a leaf that requires grad (as
-// PyTorch does) and for a recorded write into a view (not supported yet: it would need the viewed
-// tensor's history rewritten). Returns whether the op must record: then it computes its result out
-// of place and calls rebase_history(self, result) instead of writing directly.
+// Called by in-place ops before they write into `self`. Raises, as PyTorch does, for a leaf that
+// requires grad, a view of one, and a view made under no_grad. Returns whether the op must record:
+// then it computes its result out of place and calls rebase_history(self, result) instead of
+// writing directly.
 bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*> others, const char* op);
-// self takes result's values and its place in the graph (bumping self's version).
+// self takes result's values and its place in the graph (bumping self's version); when self is a
+// view, its base's history is rewritten instead (CopySlices, autograd/view_history.h).
 void rebase_history(const Tensor& self, const Tensor& result);
 
 // The gradient of a broadcast input: sums `grad` over the dims that broadcasting added or expanded

@@ -75,7 +75,7 @@ void record_python_function(const std::string& name, const std::vector<std::opti
   });
   for (const Tensor& o : outputs) {
     CR_CHECK(o->is_leaf() && !o->requires_grad(), RuntimeError, name, ": forward outputs must be new tensors");
-    o->set_grad_fn(node, node->add_output(o));
+    o->set_grad_fn(node, node->add_output(*o));
   }
 }
 

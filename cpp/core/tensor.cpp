@@ -1,6 +1,7 @@
 // Construction and geometry queries of TensorImpl.
 #include "core/tensor.h"
 
+#include "autograd/grad_mode.h"
 #include "core/error.h"
 
 namespace cr {
@@ -16,6 +17,8 @@ Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device) {
 Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset) {
   auto t = std::make_shared<TensorImpl>(base->storage_, sizes, strides, offset, base->dtype_);
   t->view_base_ = base->view_base_ ? base->view_base_ : base;
+  t->view_tracks_grad_ = GradMode::is_enabled();
+  t->view_version_ = t->version();
   return t;
 }
 

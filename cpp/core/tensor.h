@@ -53,17 +53,25 @@ class TensorImpl {
 
   // Autograd fields; the engine (cpp/autograd) gives them meaning. A tensor made by a recorded op
   // has a grad_fn (and requires grad); a leaf has none and requires grad only when asked to.
-  bool requires_grad() const { return requires_grad_ || grad_fn_ != nullptr; }
+  bool requires_grad() const { return requires_grad_ || grad_fn() != nullptr; }
   void set_requires_grad(bool r, const char* op = "requires_grad_");
   const Tensor& grad() const { return grad_; }
   void set_grad(Tensor g) { grad_ = std::move(g); }
-  const std::shared_ptr<Node>& grad_fn() const { return grad_fn_; }
-  uint32_t output_nr() const { return output_nr_; }
+  // A view whose storage was written in place since its grad_fn was set gets a fresh one first: its
+  // values now come from its base's current history (see cpp/autograd/view_history.cpp).
+  const std::shared_ptr<Node>& grad_fn() const {
+    if (view_base_ && view_version_ != storage_->version()) refresh_view_grad_fn();
+    return grad_fn_;
+  }
+  uint32_t output_nr() const { return grad_fn() ? output_nr_ : 0; }
   void set_grad_fn(std::shared_ptr<Node> fn, uint32_t output_nr) {
     grad_fn_ = std::move(fn);
     output_nr_ = output_nr;
+    view_version_ = storage_->version();
   }
-  bool is_leaf() const { return grad_fn_ == nullptr; }
+  bool is_leaf() const { return grad_fn() == nullptr; }
+  // Whether this view was made with grad mode on (a view made under no_grad never joins the graph).
+  bool view_tracks_grad() const { return view_tracks_grad_; }
   // The AccumulateGrad node of a leaf, shared by every op that uses it (held weakly: the graph owns it).
   std::weak_ptr<Node>& grad_accumulator() { return grad_accumulator_; }
   bool retains_grad() const { return retains_grad_; }
@@ -82,11 +90,16 @@ class TensorImpl {
 
   bool requires_grad_ = false;
   bool retains_grad_ = false;
-  uint32_t output_nr_ = 0;
+  mutable uint32_t output_nr_ = 0;
   Tensor grad_;
-  std::shared_ptr<Node> grad_fn_;
+  mutable std::shared_ptr<Node> grad_fn_;
   std::weak_ptr<Node> grad_accumulator_;
   std::vector<GradHook> hooks_;
+  // Views only: the storage version at which grad_fn_ was last set, and the grad mode at creation.
+  mutable uint64_t view_version_ = 0;
+  bool view_tracks_grad_ = false;
+
+  void refresh_view_grad_fn() const;  // defined in cpp/autograd/view_history.cpp
 };
 
 // "tensor of shape (2, 3) and dtype float32", for error messages.
