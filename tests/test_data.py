@@ -232,8 +232,8 @@ def test_tensor_dataset_fast_path_matches_torch(drop_last):
     ours = DataLoader(TensorDataset(x, y), batch_size=4, sampler=sampler, drop_last=drop_last)
     theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
                                          batch_size=4, sampler=sampler, drop_last=drop_last)
-    assert len(ours) == len(theirs)
-    for a, b in zip(ours, theirs, strict=True):
+    assert len(ours) == len(theirs) == len(list(ours))
+    for a, b in zip(ours, theirs):
         assert_same(as_np(a), as_np(b))
 
 
@@ -243,7 +243,8 @@ def test_fast_path_equals_generic_path_and_subsets():
     fast = list(DataLoader(ds, batch_size=6, shuffle=True, generator=cr.Generator().manual_seed(1)))
     slow = list(DataLoader(ds, batch_size=6, shuffle=True, generator=cr.Generator().manual_seed(1),
                            collate_fn=default_collate))
-    for a, b in zip(fast, slow, strict=True):
+    assert len(fast) == len(slow) == 4
+    for a, b in zip(fast, slow):
         assert_same(as_np(a), as_np(b))
     train, _ = random_split(ds, [15, 5], generator=cr.Generator().manual_seed(0))
     batches = list(DataLoader(train, batch_size=4))

@@ -71,6 +71,19 @@ def test_state_dict_is_a_plain_safetensors_file(tmp_path):
     assert back["w"].is_contiguous()
 
 
+def test_views_empty_and_grad_tensors_round_trip():
+    x = cr.arange(12.0).reshape(3, 4)
+    obj = {"offset": x[1:], "expanded": cr.tensor([1.0, 2.0]).expand(3, 2), "empty": cr.zeros(0, 3),
+           "empty_bool": cr.zeros(0, dtype=cr.bool), "leaf": cr.ones(2, requires_grad=True)}
+    buf = io.BytesIO()
+    cr.save(obj, buf)
+    buf.seek(0)
+    back = cr.load(buf)
+    for k, v in obj.items():
+        assert_tensors_equal(v.detach(), back[k])
+    assert not back["leaf"].requires_grad  # saved detached, as a state dict holds them
+
+
 def test_file_objects_and_map_location():
     buf = io.BytesIO()
     cr.save({"x": cr.ones(2, 2), "n": 1}, buf)

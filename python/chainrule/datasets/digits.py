@@ -71,7 +71,7 @@ class Digits(Dataset):
         return len(self._labels)
 
     def __getitem__(self, index):
-        image, label = self.data[index], self._labels[index]
+        image, label = self.data[index].clone(), self._labels[index]  # in-place transforms stay local
         if self.transform is not None:
             image = self.transform(image)
         if self.target_transform is not None:
