@@ -3,7 +3,6 @@ PyTorch's, both over a TensorDataset, plus chainrule's per-sample path (Digits d
 
 Run: PYTHONPATH=python python3 bench/bench_data.py
 """
-import chainrule as cr
 from chainrule.datasets import Digits
 from chainrule.utils.data import DataLoader, TensorDataset
 from common import format_table, interleaved_medians, try_import_torch

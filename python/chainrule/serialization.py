@@ -22,15 +22,17 @@ __all__ = ["save", "load"]
 
 _STRUCTURE_KEY = "chainrule"
 _FORMAT_VERSION = 1
-# Files written elsewhere (e.g. by PyTorch) may hold dtypes chainrule lacks: widen them losslessly.
-_WIDEN = {"b": None, "i": np.int64, "u": np.int64, "f": None}
+_NATIVE_DTYPES = (np.float32, np.float64, np.int64, np.bool_)
 
 
 # ---------------------------------------------------------------------------------------- saving
 
 class _Encoder:
     """Walks an object, collecting its tensors (as contiguous NumPy arrays) under path-like keys and
-    returning the JSON-able structure that refers to them."""
+    returning the JSON-able structure that refers to them. Lists, None, bools, ints, strings and
+    finite floats are JSON as they are; every other node is a one-key object tagged by its type:
+    {"T": tensor key}, {"D": [[key, value], ...]} (a dict: keeps int keys and order),
+    {"U": [...]} (a tuple), {"F": "nan" | "inf" | "-inf"} (floats JSON lacks)."""
 
     def __init__(self):
         self.arrays = {}
@@ -64,7 +66,7 @@ class _Encoder:
         base, n = key, 1
         while key in self.arrays:  # e.g. {"a/b": x, "a": {"b": y}}
             key, n = f"{base}#{n}", n + 1
-        self.arrays[key] = t.detach().contiguous().numpy()
+        self.arrays[key] = t.detach().cpu().contiguous().numpy()
         self.key_of[id(t)] = key  # obj keeps t alive while saving, so the id stays unique
         return key
 
@@ -164,15 +166,22 @@ def _metadata(data):
     return json.loads(data[8:8 + header_len]).get("__metadata__") or {}
 
 
-def _to_tensor(array, device):
-    if array.dtype.kind not in _WIDEN:
-        raise ValueError(f"load: tensors of NumPy dtype {array.dtype} are not supported")
-    wider = np.float32 if array.dtype == np.float16 else _WIDEN[array.dtype.kind]
-    if wider is not None and array.dtype != wider:
-        array = array.astype(wider)
-    elif not array.flags.writeable:
-        array = array.copy()  # safetensors hands out read-only views of the file's bytes
-    t = _C.from_numpy(array)
+def _native(array, key):
+    """array in a dtype chainrule has: files written elsewhere (e.g. by PyTorch) may hold others,
+    which are widened losslessly (float16 -> float32, ints and unsigned ints up to 32 bits -> int64)."""
+    if array.dtype in _NATIVE_DTYPES:
+        # safetensors hands out read-only views of the file's bytes; chainrule tensors are writable.
+        return array if array.flags.writeable else array.copy()
+    if array.dtype == np.float16:
+        return array.astype(np.float32)
+    if array.dtype.kind in "iu" and array.dtype != np.uint64:
+        return array.astype(np.int64)
+    raise ValueError(f"load: tensor '{key}' has dtype {array.dtype}, which chainrule cannot hold "
+                     "(it has float32, float64, int64 and bool)")
+
+
+def _to_tensor(array, key, device):
+    t = _C.from_numpy(_native(array, key))
     return t if device is None else t.to(device)
 
 
@@ -182,7 +191,7 @@ class _Decoder:
 
     def tensor(self, key):
         if key not in self.tensors:  # a key referenced twice gives one shared tensor
-            self.tensors[key] = _to_tensor(self.arrays[key], self.device)
+            self.tensors[key] = _to_tensor(self.arrays[key], key, self.device)
         return self.tensors[key]
 
     def decode(self, node):
