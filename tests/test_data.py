@@ -300,3 +300,17 @@ def test_loader_errors():
         list(DataLoader(Squares(3), shuffle=True, generator=np.random.default_rng(0)))
     with pytest.raises(IndexError, match="out of range"):
         list(DataLoader(TensorDataset(cr.zeros(3)), sampler=[0, 3]))
+
+
+def test_generator_api():
+    g = cr.Generator().manual_seed(42)
+    assert g.initial_seed() == 42 and isinstance(g, cr.Generator)
+    state = g.get_state()
+    first = list(RandomSampler(range(10), generator=g))
+    g.set_state(state)
+    assert list(RandomSampler(range(10), generator=g)) == first
+    assert cr.Generator().manual_seed(-1).initial_seed() == 2**64 - 1  # wraps, as in PyTorch
+    with pytest.raises(TypeError, match="Generator.manual_seed: seed must be an int"):
+        cr.Generator().manual_seed(1.5)
+    with pytest.raises(ValueError, match="Generator: only device 'cpu'"):
+        cr.Generator("cuda")
