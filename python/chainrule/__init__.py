@@ -17,6 +17,9 @@ from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, return_types  # noqa: F401
+from chainrule._generator import Generator  # noqa: F401
+from chainrule.serialization import save, load  # noqa: F401
+from chainrule import utils, datasets  # noqa: F401,E402
 from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F401
 
 float32 = float = dtype.float32

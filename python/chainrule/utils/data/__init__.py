@@ -1,0 +1,7 @@
+"""chainrule.utils.data: datasets, samplers, collation and DataLoader, as torch.utils.data."""
+from chainrule.utils.data.collate import default_collate, default_convert  # noqa: F401
+from chainrule.utils.data.dataloader import DataLoader, get_worker_info  # noqa: F401
+from chainrule.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,  # noqa: F401
+                                          Subset, TensorDataset, random_split)
+from chainrule.utils.data.sampler import (BatchSampler, RandomSampler, Sampler,  # noqa: F401
+                                          SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
