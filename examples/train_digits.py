@@ -18,7 +18,7 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.datasets import Digits
-from chainrule.utils.data import DataLoader
+from chainrule.utils.data import DataLoader, TensorDataset
 
 
 class DigitsCNN(nn.Module):
@@ -61,8 +61,9 @@ def evaluate(model, loader):
 
 def train(args):
     cr.manual_seed(args.seed)
-    train_loader = DataLoader(Digits(train=True), batch_size=args.batch_size, shuffle=True)
-    test_loader = DataLoader(Digits(train=False), batch_size=256)
+    # TensorDataset over the whole image tensor: each batch is one indexing op, not 32 stacked samples.
+    train_loader = DataLoader(TensorDataset(*Digits(train=True).tensors()), batch_size=args.batch_size, shuffle=True)
+    test_loader = DataLoader(TensorDataset(*Digits(train=False).tensors()), batch_size=256)
     model = DigitsCNN()
     optimizer = cr.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = cr.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
