@@ -11,7 +11,7 @@ namespace {
 // p, g, sum are (n,) slices of one parameter, its gradient and its accumulated squares; clr is this
 // parameter's decayed learning rate lr / (1 + (step - 1) * lr_decay).
 template <typename T>
-void adagrad_kernel(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t n, const AdagradOptions& o,
+CR_OPTIM_KERNEL void adagrad_kernel(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t n, const AdagradOptions& o,
                     double clr) {
   const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay), eps = T(o.eps), neg_clr = T(-clr);
   const bool decay = o.weight_decay != 0;

@@ -15,26 +15,24 @@ struct AdamStepScalars {
   double bias_correction2_sqrt;  // sqrt(1 - beta2^step)
 };
 
-// p, g, m (exp_avg), v (exp_avg_sq), vmax (max_exp_avg_sq, null without amsgrad) are (n,) slices.
-template <typename T>
-void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
-                 int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
+// p, g, m (exp_avg), v (exp_avg_sq), vmax (max_exp_avg_sq, used with kAmsgrad) are (n,) slices.
+template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
+CR_OPTIM_KERNEL void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                                 T* __restrict vmax, int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
   const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
   const T decay_factor = T(1 - o.lr * o.weight_decay);
   const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
   const T neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
-  const bool coupled_decay = o.weight_decay != 0 && !o.decoupled_weight_decay;
-  const bool decoupled_decay = o.weight_decay != 0 && o.decoupled_weight_decay;
   for (int64_t j = 0; j < n; ++j) {
     T d = sign * g[j];
     T pj = p[j];
-    if (decoupled_decay) pj = pj * decay_factor;
-    if (coupled_decay) d = d + weight_decay * pj;
+    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
+    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
     const T mj = optim_detail::lerp(m[j], d, avg_weight);
     T vj = v[j] * beta2 + sq_weight * d * d;
     m[j] = mj;
     v[j] = vj;
-    if (vmax) vj = vmax[j] = optim_detail::nan_max(vmax[j], vj);
+    if constexpr (kAmsgrad) vj = vmax[j] = optim_detail::nan_max(vmax[j], vj);
     const T denom = std::sqrt(vj) / bc2_sqrt + eps;
     p[j] = pj + neg_step_size * mj / denom;
   }
@@ -52,12 +50,19 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   std::vector<AdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps(name, steps, params.size()))
     scalars.push_back({options.lr / (1 - std::pow(options.beta1, step)), std::sqrt(1 - std::pow(options.beta2, step))});
+  const bool decay = options.weight_decay != 0;
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), name, [&] {
       scalar_t* vmax = options.amsgrad ? group.state<scalar_t>(2, i) + begin : nullptr;
-      adam_kernel<scalar_t>(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
-                            group.state<scalar_t>(0, i) + begin, group.state<scalar_t>(1, i) + begin, vmax,
-                            end - begin, options, scalars[i]);
+      optim_detail::with_flags(
+          [&](auto coupled_decay, auto decoupled_decay, auto amsgrad) {
+            adam_kernel<scalar_t, decltype(coupled_decay)::value, decltype(decoupled_decay)::value,
+                        decltype(amsgrad)::value>(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
+                                                  group.state<scalar_t>(0, i) + begin,
+                                                  group.state<scalar_t>(1, i) + begin, vmax, end - begin, options,
+                                                  scalars[i]);
+          },
+          decay && !options.decoupled_weight_decay, decay && options.decoupled_weight_decay, options.amsgrad);
     });
   });
   group.commit();

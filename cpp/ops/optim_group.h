@@ -4,11 +4,17 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "autograd/grad_mode.h"
 #include "cpu/parallel.h"
 #include "ops/optim.h"
+
+// Marks the per-element loops of the steps: kept out of line, so that their __restrict pointer
+// parameters still hold when the compiler vectorizes them (inlined into the dispatch lambdas, GCC
+// loses them and leaves the loops scalar).
+#define CR_OPTIM_KERNEL __attribute__((noinline))
 
 namespace cr::optim_detail {
 
@@ -54,6 +60,18 @@ class FusedGroup {
 // Adds one to each step counter (a one-element float tensor, kept like torch 2.x) and returns the
 // new counts.
 std::vector<double> advance_steps(const char* optimizer, const TensorList& steps, size_t n_params);
+
+// Calls fn(std::bool_constant<flag>...) with each runtime flag turned into a compile-time one, so a
+// kernel gets one branch-free (vectorizable) loop per combination of options.
+template <typename Fn>
+void with_flags(const Fn& fn) {
+  fn();
+}
+template <typename Fn, typename... Flags>
+void with_flags(const Fn& fn, bool first, Flags... rest) {
+  with_flags([&](auto... later) { first ? fn(std::true_type{}, later...) : fn(std::false_type{}, later...); },
+             rest...);
+}
 
 // torch.lerp with a scalar weight: exact at both ends, the same branches as ATen.
 template <typename T>
