@@ -217,8 +217,9 @@ def test_loads_a_torch_state_dict(name, options):
 def test_zero_grad_and_closure():
     p = cr.tensor([1.0, 2.0], requires_grad=True)
     opt = optim.SGD([p], lr=0.5)
-    p.grad = cr.tensor([1.0, 1.0])
+    p.grad = grad = cr.tensor([1.0, 1.0])
     opt.zero_grad(set_to_none=False)
+    assert p.grad is grad  # zeroed in place, as torch
     assert_close(p.grad, np.zeros(2))
     opt.zero_grad()
     assert p.grad is None
@@ -311,3 +312,26 @@ def test_fused_step_validates_its_lists():
     with pytest.raises(TypeError, match="Adam: step 0 must be a one-element float tensor"):
         cr._C._optim.adam_step([q], [cr.zeros(4)], [cr.zeros(4)], [cr.zeros(4)], [], [cr.zeros(2)], **adam)
     assert_close(q.detach(), np.zeros(4))  # nothing was written
+
+
+@requires_torch
+@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)), ("AdamW", dict(lr=0.05))])
+def test_training_loop_with_backward_matches_torch(name, options):
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((16, 3)).astype(np.float32), rng.standard_normal((16, 1)).astype(np.float32)
+    w0, b0 = rng.standard_normal((3, 1)).astype(np.float32), np.zeros(1, np.float32)
+
+    def train(lib, module):
+        w, b = lib.tensor(w0, requires_grad=True), lib.tensor(b0, requires_grad=True)
+        opt = getattr(module, name)([w, b], **options)
+        xs, ys = lib.tensor(x), lib.tensor(y)
+        for _ in range(20):
+            opt.zero_grad()
+            loss = ((xs @ w + b - ys) ** 2).mean()
+            loss.backward()
+            opt.step()
+        return w.detach().numpy(), float(loss.detach())
+
+    (w_cr, loss_cr), (w_torch, loss_torch) = train(cr, optim), train(torch, torch.optim)
+    np.testing.assert_allclose(w_cr, w_torch, rtol=1e-4, atol=1e-5)
+    assert loss_cr == pytest.approx(loss_torch, rel=1e-4)

@@ -119,8 +119,11 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                else:
-                    p.grad = chainrule.zeros_like(p.grad)
+                    continue
+                if p.grad.grad_fn is not None:  # a gradient from create_graph=True: cut it from its graph
+                    p.grad = p.grad.detach()
+                with chainrule.no_grad():
+                    p.grad.zero_()
 
     def step(self, closure=None):
         """Performs one optimization step over every group (one fused call per group with gradients);
