@@ -29,10 +29,9 @@ def check_hyperparameter(ok, message):
         raise ValueError(message)
 
 
-def _as_chainrule(value, param):
-    """A state value loaded from a state dict, as a fresh chainrule tensor: buffers take the
-    parameter's dtype (like torch's load_state_dict); 'step' counters and non-tensors stay as they are.
-    torch tensors (or anything NumPy can read) are converted."""
+def _as_chainrule(value):
+    """A state value loaded from a state dict as a fresh copy: chainrule tensors are cloned, torch
+    tensors converted, anything else deep-copied."""
     if isinstance(value, Tensor):
         return value.detach().clone()
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
@@ -183,7 +182,7 @@ class Optimizer:
         state = defaultdict(dict)
         for key, values in state_dict["state"].items():
             param = param_of.get(key)
-            converted = {name: _as_chainrule(v, param) for name, v in values.items()}
+            converted = {name: _as_chainrule(v) for name, v in values.items()}
             if param is not None:
                 for name, v in converted.items():
                     if isinstance(v, Tensor) and name != "step" and v.dtype != param.dtype:
