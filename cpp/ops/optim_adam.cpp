@@ -11,7 +11,7 @@ namespace {
 
 // Per-parameter scalars of one step, from its step count.
 struct AdamStepScalars {
-  double step_size;          // lr / (1 - beta1^step)
+  double step_size;              // lr / (1 - beta1^step)
   double bias_correction2_sqrt;  // sqrt(1 - beta2^step)
 };
 
