@@ -8,10 +8,10 @@ import chainrule as cr
 from chainrule import optim
 from conftest import assert_close, requires_torch, torch
 
-# (shape, dtype) of the parameters: one float64, one 0-d, one large enough to be split over threads,
-# and one (index 3) whose gradient stays None, so it is skipped.
+# (shape, dtype) of the parameters: one float64, one 0-d, one empty, one large enough to be split over
+# threads, and one (index 3) whose gradient stays None, so it is skipped.
 PARAM_SPECS = [((4, 3), np.float32), ((5,), np.float32), ((2, 3), np.float64), ((3,), np.float32),
-               ((), np.float32), ((300, 250), np.float32)]
+               ((), np.float32), ((0, 3), np.float32), ((300, 250), np.float32)]
 NO_GRAD_INDEX = 3
 TOL = {np.float32: dict(rtol=2e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 
