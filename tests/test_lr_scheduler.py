@@ -1,6 +1,8 @@
 """chainrule.optim.lr_scheduler against torch.optim.lr_scheduler: the same lr (and OneCycleLR
 momentum/beta1) sequence over many steps for every scheduler and option set, and state-dict round
 trips that resume the same sequence."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -36,6 +38,8 @@ SCHEDULERS = {
     "ConstantLR": lambda o, m: m.ConstantLR(o),
     "ConstantLR-long": lambda o, m: m.ConstantLR(o, factor=0.5, total_iters=20),
     "PolynomialLR": lambda o, m: m.PolynomialLR(o, total_iters=30, power=2.0),
+    "CosineAnnealingWarmRestarts": lambda o, m: m.CosineAnnealingWarmRestarts(o, T_0=7),
+    "CosineAnnealingWarmRestarts-mult": lambda o, m: m.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01),
     "SequentialLR": lambda o, m: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.1, total_iters=5),
                                                     m.CosineAnnealingLR(o, T_max=30)], milestones=[5]),
     "SequentialLR-three": lambda o, m: m.SequentialLR(o, [m.ConstantLR(o, factor=0.5, total_iters=4),
@@ -48,6 +52,9 @@ SCHEDULERS = {
                                                    pct_start=0.4, div_factor=10.0),
     "OneCycleLR-three-phase": lambda o, m: m.OneCycleLR(o, max_lr=0.3, epochs=6, steps_per_epoch=10,
                                                         three_phase=True, final_div_factor=100.0),
+    "SequentialLR-warm-restarts": lambda o, m: m.SequentialLR(o, [m.LinearLR(o, start_factor=0.2, total_iters=4),
+                                                                  m.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2)],
+                                                              milestones=[4]),
     "OneCycleLR-no-momentum": lambda o, m: m.OneCycleLR(o, max_lr=0.3, total_steps=STEPS, cycle_momentum=False),
 }
 
@@ -105,20 +112,25 @@ def test_reduce_lr_on_plateau_matches_torch(options):
 
 
 @requires_torch
-def test_closed_form_epoch_argument_matches_torch():
-    for name in ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR"]:
+@pytest.mark.parametrize("epoch", [17, 4, 30.5])
+def test_step_to_an_epoch_matches_torch(epoch):
+    for name in ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "ConstantLR",
+                 "CosineAnnealingWarmRestarts", "CosineAnnealingWarmRestarts-mult"]:
         results = []
         for lib, module in [(cr, lr_scheduler), (torch, torch.optim.lr_scheduler)]:
             opt = two_groups(lib)
             sched = SCHEDULERS[name](opt, module)
-            with pytest.warns(UserWarning):
-                sched.step(17)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's deprecation of step(epoch); ours is checked below
+                sched.step(epoch)
             results.append(sched.get_last_lr())
         assert results[0] == results[1], name
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        lr_scheduler.StepLR(two_groups(cr), 3).step(epoch)
 
 
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",
-                                  "LinearLR", "SequentialLR", "ChainedScheduler", "OneCycleLR-three-phase"])
+                                  "LinearLR", "SequentialLR", "CosineAnnealingWarmRestarts-mult", "ChainedScheduler", "OneCycleLR-three-phase"])
 def test_state_dict_round_trip(name):
     uninterrupted = [lrs for lrs, _ in lr_sequence(cr, SCHEDULERS[name], steps=40)]
     opt = two_groups(cr)
