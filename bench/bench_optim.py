@@ -49,7 +49,8 @@ def main():
     values = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
     grads = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
     if torch is not None:
-        print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+        print(f"chainrule threads: {cr.get_num_threads()}; "
+              f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"parameters: {SHAPES} ({sum(int(np.prod(s)) for s in SHAPES)} floats), float32")
     rows = []
     for label, (name, options) in CASES.items():

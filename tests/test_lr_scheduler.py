@@ -130,7 +130,8 @@ def test_step_to_an_epoch_matches_torch(epoch):
 
 
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",
-                                  "LinearLR", "SequentialLR", "CosineAnnealingWarmRestarts-mult", "ChainedScheduler", "OneCycleLR-three-phase"])
+                                  "LinearLR", "SequentialLR", "CosineAnnealingWarmRestarts-mult", "ChainedScheduler",
+                                  "OneCycleLR-three-phase"])
 def test_state_dict_round_trip(name):
     uninterrupted = [lrs for lrs, _ in lr_sequence(cr, SCHEDULERS[name], steps=40)]
     opt = two_groups(cr)

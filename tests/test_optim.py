@@ -136,7 +136,8 @@ def test_param_groups_with_their_own_options():
 
     cr_params, torch_params = make_params(rng)
     adam_groups = lambda ps: [{"params": ps[:3], "betas": (0.5, 0.6)}, {"params": ps[3:], "amsgrad": True}]
-    cr_opt, torch_opt = optim.Adam(adam_groups(cr_params), lr=0.01), torch.optim.Adam(adam_groups(torch_params), lr=0.01)
+    cr_opt = optim.Adam(adam_groups(cr_params), lr=0.01)
+    torch_opt = torch.optim.Adam(adam_groups(torch_params), lr=0.01)
     for _ in range(4):
         set_grads(rng, cr_params, torch_params)
         cr_opt.step()
@@ -315,7 +316,8 @@ def test_fused_step_validates_its_lists():
 
 
 @requires_torch
-@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)), ("AdamW", dict(lr=0.05))])
+@pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
+                                          ("AdamW", dict(lr=0.05))])
 def test_training_loop_with_backward_matches_torch(name, options):
     rng = np.random.default_rng(6)
     x, y = rng.standard_normal((16, 3)).astype(np.float32), rng.standard_normal((16, 1)).astype(np.float32)
