@@ -47,6 +47,13 @@ SCHEDULERS = {
                                                           m.StepLR(o, step_size=5)], milestones=[6, 20]),
     "ChainedScheduler": lambda o, m: m.ChainedScheduler([m.ConstantLR(o, factor=0.2, total_iters=6),
                                                          m.ExponentialLR(o, gamma=0.95)]),
+    "CyclicLR": lambda o, m: m.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=7),
+    "CyclicLR-triangular2": lambda o, m: m.CyclicLR(o, base_lr=[0.01, 0.02], max_lr=0.2, step_size_up=4,
+                                                    step_size_down=9, mode="triangular2", base_momentum=0.7),
+    "CyclicLR-exp_range": lambda o, m: m.CyclicLR(o, base_lr=0.001, max_lr=0.1, step_size_up=5, mode="exp_range",
+                                                  gamma=0.97, cycle_momentum=False),
+    "CyclicLR-scale_fn": lambda o, m: m.CyclicLR(o, base_lr=0.001, max_lr=0.1, step_size_up=6,
+                                                 scale_fn=lambda x: 0.5 ** x, scale_mode="iterations"),
     "OneCycleLR": lambda o, m: m.OneCycleLR(o, max_lr=1.0, total_steps=STEPS),
     "OneCycleLR-linear": lambda o, m: m.OneCycleLR(o, max_lr=[0.5, 2.0], total_steps=STEPS, anneal_strategy="linear",
                                                    pct_start=0.4, div_factor=10.0),
@@ -78,11 +85,13 @@ def test_matches_torch(name):
 
 
 @requires_torch
-def test_one_cycle_cycles_adam_beta1():
-    build = SCHEDULERS["OneCycleLR"]
+@pytest.mark.parametrize("name", ["OneCycleLR", "CyclicLR"])
+def test_cycles_adam_beta1(name):
+    build = SCHEDULERS[name]
     ours = lr_sequence(cr, build, "Adam")
     assert ours == lr_sequence(torch, build, "Adam")
-    assert min(m[0][0] for _, m in ours) == pytest.approx(0.85) and ours[0][1][0] == (0.95, 0.999)
+    low, high = (0.85, 0.95) if name == "OneCycleLR" else (0.8, 0.9)
+    assert min(m[0][0] for _, m in ours) == pytest.approx(low) and ours[0][1][0] == (high, 0.999)
 
 
 def plateau_metrics(n=80):
@@ -131,7 +140,7 @@ def test_step_to_an_epoch_matches_torch(epoch):
 
 @pytest.mark.parametrize("name", ["StepLR", "MultiStepLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR",
                                   "LinearLR", "SequentialLR", "CosineAnnealingWarmRestarts-mult", "ChainedScheduler",
-                                  "OneCycleLR-three-phase"])
+                                  "OneCycleLR-three-phase", "CyclicLR-triangular2"])
 def test_state_dict_round_trip(name):
     uninterrupted = [lrs for lrs, _ in lr_sequence(cr, SCHEDULERS[name], steps=40)]
     opt = two_groups(cr)
