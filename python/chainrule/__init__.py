@@ -16,7 +16,7 @@ from chainrule._C import *  # noqa: F401,F403
 from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
-from chainrule import autograd, cuda, nn, return_types  # noqa: F401
+from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402

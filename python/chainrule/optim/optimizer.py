@@ -1,0 +1,197 @@
+"""The Optimizer base class: parameter groups, per-parameter state, zero_grad and state dicts in
+torch.optim's format. Subclasses gather each group's parameters that have a gradient and hand them
+to one fused C++ step (chainrule._C._optim)."""
+import copy
+from collections import defaultdict
+from itertools import chain
+
+import numpy as _np
+
+import chainrule
+from chainrule._C import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter that has no default (torch.optim.optimizer.required)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def check_hyperparameter(ok, message):
+    """Raises ValueError(message) unless ok: the bad-hyperparameter errors of torch.optim."""
+    if not ok:
+        raise ValueError(message)
+
+
+def _as_chainrule(value):
+    """A state value loaded from a state dict as a fresh copy: chainrule tensors are cloned, torch
+    tensors converted, anything else deep-copied."""
+    if isinstance(value, Tensor):
+        return value.detach().clone()
+    if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
+        return chainrule.tensor(_np.array(value.detach().cpu().numpy()))
+    return copy.deepcopy(value)
+
+
+_SET_OF_PARAMS = ("optimizer parameters need to be organized in ordered collections, but the ordering of tensors "
+                  "in sets will change between runs. Please use a list instead.")
+
+
+class Optimizer:
+    """Base class of all optimizers (torch.optim.Optimizer).
+
+    params: an iterable of tensors, or of dicts defining parameter groups ({'params': [...], 'lr': ...});
+    defaults: the hyperparameters a group takes when it does not set them.
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        self.state = defaultdict(dict)  # parameter tensor (hashed by identity) -> its state
+        self.param_groups = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            "but got " + type(params).__name__)
+        if isinstance(params, set):
+            raise TypeError(_SET_OF_PARAMS)
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self):
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    def add_param_group(self, param_group):
+        """Adds a group of parameters (a dict with 'params' and optional per-group hyperparameters)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError(_SET_OF_PARAMS)
+        else:
+            param_group["params"] = list(params)
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + type(param).__name__)
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in param_group["params"]]
+        if len(set(ids)) != len(ids):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if seen & set(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Resets the gradients of all parameters: to None (the default), or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                    continue
+                if p.grad.grad_fn is not None:  # a gradient from create_graph=True: cut it from its graph
+                    p.grad = p.grad.detach()
+                with chainrule.no_grad():
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        """Performs one optimization step over every group (one fused call per group with gradients);
+        closure re-evaluates the model and returns the loss, which step returns."""
+        loss = None
+        if closure is not None:
+            with chainrule.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]  # the others are skipped, as in torch
+            if params:
+                self._step_group(group, params)
+        return loss
+
+    def _step_group(self, group, params):
+        """Updates `params` (the group's parameters that have a gradient) in place."""
+        raise NotImplementedError
+
+    def _state_for(self, param, init):
+        """param's state dict, filled by init(param) the first time the parameter is stepped."""
+        state = self.state[param]
+        if len(state) == 0:
+            state.update(init(param))
+        return state
+
+    @staticmethod
+    def _buffer(state, key, param):
+        """state[key], created as zeros like param when missing (e.g. amsgrad turned on later)."""
+        if key not in state:
+            state[key] = chainrule.zeros_like(param)
+        return state[key]
+
+    def state_dict(self):
+        """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, torch's layout:
+        parameters are numbered in order across the groups; state holds references to the buffers."""
+        index_of = {}
+        groups = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                index_of.setdefault(id(p), len(index_of))
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Loads a state dict from state_dict() (or from a torch optimizer with the same groups)."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        param_of = dict(zip(chain.from_iterable(s["params"] for s in saved_groups),
+                            chain.from_iterable(g["params"] for g in self.param_groups)))
+        state = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            param = param_of.get(key)
+            converted = {name: _as_chainrule(v) for name, v in values.items()}
+            if param is not None:
+                for name, v in converted.items():
+                    if isinstance(v, Tensor) and name != "step" and v.dtype != param.dtype:
+                        converted[name] = v.to(param.dtype)
+                    elif name == "step" and not isinstance(v, Tensor):
+                        converted[name] = chainrule.tensor(float(v))
+                state[param] = converted
+            else:
+                state[key] = converted
+        self.state = state
+        self.param_groups = [dict(copy.deepcopy({k: v for k, v in s.items() if k != "params"}), params=g["params"])
+                             for g, s in zip(self.param_groups, saved_groups)]
