@@ -18,7 +18,7 @@ class _InplaceActivation(Module):
     """An activation whose only argument is `inplace`; calls F.<fn_name>(input, inplace)."""
 
     fn_name = ""
-    show_inplace = True  # Mish, Hardswish and Hardsigmoid print no arguments in PyTorch
+    show_inplace = True  # Hardswish and Hardsigmoid print no arguments in PyTorch
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -49,7 +49,6 @@ class SiLU(_InplaceActivation):
 class Mish(_InplaceActivation):
     """x * tanh(softplus(x))."""
     fn_name = "mish"
-    show_inplace = False
 
 
 class Hardswish(_InplaceActivation):

@@ -223,12 +223,20 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
 
-def _describe_member(key, value):
+_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "bool": "BoolTensor"}
+
+
+def _legacy_type_name(t):
+    """'chainrule.FloatTensor' for a float32 tensor: how ParameterDict's repr names types, as PyTorch."""
+    return "chainrule." + _LEGACY_TYPE_NAMES[str(t.dtype).split(".")[-1]]
+
+
+def _describe_member(key, value, type_name):
     """One line of ParameterList/ParameterDict's repr, as PyTorch prints it."""
     if isinstance(value, Tensor):
         kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
         sizes = "x".join(str(s) for s in value.shape)
-        return f"  ({key}): {kind} containing: [{value.dtype} of size {sizes}]"
+        return f"  ({key}): {kind} containing: [{type_name(value)} of size {sizes}]"
     return f"  ({key}): Object of type: {type(value).__name__}"
 
 
@@ -277,7 +285,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(_describe_member(k, p) for k, p in enumerate(self))
+        return "\n".join(_describe_member(k, p, lambda t: t.dtype) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -343,7 +351,7 @@ class ParameterDict(Module):
             self[pair[0]] = pair[1]
 
     def extra_repr(self):
-        return "\n".join(_describe_member(k, p) for k, p in self.items())
+        return "\n".join(_describe_member(k, p, _legacy_type_name) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")

@@ -5,6 +5,7 @@ Non-'zeros' padding modes pad with F.pad(mode=padding_mode) and then convolve un
 import math
 
 from chainrule import _C
+from chainrule._tensor import Size
 from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
@@ -146,7 +147,6 @@ class ConvTranspose2d(_ConvNd):
             return self.output_padding
         spatial = 2
         non_spatial = 2 if input.dim() == spatial + 2 else 1
-        output_size = list(output_size)
         if len(output_size) == non_spatial + spatial:
             output_size = output_size[non_spatial:]
         if len(output_size) != spatial:
@@ -158,7 +158,7 @@ class ConvTranspose2d(_ConvNd):
         for size, lo, hi in zip(output_size, min_sizes, max_sizes):
             if size < lo or size > hi:
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
-                                 f"to {max_sizes} (for an input of {input.shape[non_spatial:]})")
+                                 f"to {max_sizes} (for an input of {Size(input.shape[non_spatial:])})")
         return tuple(size - lo for size, lo in zip(output_size, min_sizes))
 
     def forward(self, input, output_size=None):
