@@ -413,3 +413,17 @@ def test_full_backward_hook_sees_input_and_output_grads():
     np.testing.assert_allclose(seen["out"][0].numpy(), np.ones((4, 2)))
     np.testing.assert_allclose(seen["in"][0].numpy(), x.grad.numpy())
     np.testing.assert_allclose(x.grad.numpy(), np.ones((4, 2)) @ model.weight.detach().numpy(), rtol=1e-6)
+
+
+def test_state_dict_positional_arguments_still_work_with_a_warning():
+    model = nn.Linear(2, 2)
+    with pytest.warns(FutureWarning, match="Positional args"):
+        state = model.state_dict(None, "m.")
+    assert list(state) == ["m.weight", "m.bias"]
+
+
+def test_to_converts_grads_too():
+    model = nn.Linear(2, 2)
+    model(cr.ones(1, 2)).sum().backward()
+    model.double()
+    assert model.weight.grad.dtype == cr.float64 and model.bias.grad.dtype == cr.float64
