@@ -17,14 +17,16 @@ LAYERS = {
     "linear": lambda n: n.Linear(5, 3),
     "linear_nobias": lambda n: n.Linear(5, 3, bias=False),
     "bilinear": lambda n: n.Bilinear(2, 3, 4),
-    "conv1d": lambda n: n.Conv1d(2, 4, 3, stride=2, padding=1, dilation=2, groups=2, bias=False, padding_mode="reflect"),
+    "conv1d": lambda n: n.Conv1d(2, 4, 3, stride=2, padding=1, dilation=2, groups=2, bias=False,
+                                 padding_mode="reflect"),
     "conv2d": lambda n: n.Conv2d(3, 6, (3, 5), stride=(2, 1), padding=(1, 2)),
     "conv2d_same": lambda n: n.Conv2d(3, 4, 3, padding="same", dilation=2, padding_mode="circular"),
     "conv2d_valid": lambda n: n.Conv2d(2, 2, 1, padding="valid"),
     "conv_transpose2d": lambda n: n.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
     "maxpool1d": lambda n: n.MaxPool1d(3, 1, 1),
     "maxpool2d": lambda n: n.MaxPool2d(2),
-    "maxpool2d_full": lambda n: n.MaxPool2d((3, 2), stride=(2, 1), padding=1, dilation=2, return_indices=True, ceil_mode=True),
+    "maxpool2d_full": lambda n: n.MaxPool2d((3, 2), stride=(2, 1), padding=1, dilation=2, return_indices=True,
+                                            ceil_mode=True),
     "avgpool1d": lambda n: n.AvgPool1d(2),
     "avgpool2d": lambda n: n.AvgPool2d(3, 2, 1, ceil_mode=True, count_include_pad=False, divisor_override=2),
     "adaptive_avg2d": lambda n: n.AdaptiveAvgPool2d((2, None)),
@@ -325,8 +327,8 @@ def test_embedding_from_pretrained_freezes():
 def test_flatten_unflatten_sigmoid_tanh_identity_match_torch():
     x = rand(2, 6, 2)
     for name in ("flatten", "identity", "sigmoid", "tanh"):
-        np.testing.assert_allclose(LAYERS[name](nn)(cr.tensor(x)).numpy(), LAYERS[name](torch.nn)(torch.tensor(x)).numpy(),
-                                   rtol=1e-6)
+        ours, theirs = LAYERS[name](nn)(cr.tensor(x)), LAYERS[name](torch.nn)(torch.tensor(x))
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     assert tuple(nn.Unflatten(1, (2, 3))(cr.tensor(x)).shape) == (2, 2, 3, 2)
 
 

@@ -238,9 +238,11 @@ def test_dropout2d_zeroes_whole_channels():
 # ---- upsampling ------------------------------------------------------------------------------------
 
 @needs("interpolate")
-@pytest.mark.parametrize("make", [lambda n: n.Upsample(scale_factor=2), lambda n: n.Upsample(size=(5, 7), mode="bilinear"),
+@pytest.mark.parametrize("make", [lambda n: n.Upsample(scale_factor=2),
+                                  lambda n: n.Upsample(size=(5, 7), mode="bilinear"),
                                   lambda n: n.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
-                                  lambda n: n.UpsamplingNearest2d(size=6), lambda n: n.UpsamplingBilinear2d(scale_factor=2)])
+                                  lambda n: n.UpsamplingNearest2d(size=6),
+                                  lambda n: n.UpsamplingBilinear2d(scale_factor=2)])
 def test_upsample(make):
     run_both(make, rand(2, 3, 3, 4))
 
@@ -296,10 +298,12 @@ LOSSES = [
     ("cross_entropy", lambda n: n.CrossEntropyLoss(weight=n.Linear(4, 1).weight.detach().reshape(-1).abs() + 0.5,
                                                    ignore_index=1, label_smoothing=0.1),
      lambda: (rand(5, 4), np.array([0, 3, 1, 1, 2]))),
-    ("cross_entropy", lambda n: n.CrossEntropyLoss(reduction="sum"), lambda: (rand(2, 4, 3), np.array([[0, 3, 1], [2, 2, 0]]))),
+    ("cross_entropy", lambda n: n.CrossEntropyLoss(reduction="sum"),
+     lambda: (rand(2, 4, 3), np.array([[0, 3, 1], [2, 2, 0]]))),
     ("nll_loss", lambda n: n.NLLLoss(), lambda: (rand(5, 4), np.array([0, 3, 1, 1, 2]))),
     ("binary_cross_entropy", lambda n: n.BCELoss(), lambda: (probabilities(4, 3, seed=1), probabilities(4, 3, seed=2))),
-    ("binary_cross_entropy_with_logits", lambda n: n.BCEWithLogitsLoss(), lambda: (rand(4, 3), probabilities(4, 3, seed=2))),
+    ("binary_cross_entropy_with_logits", lambda n: n.BCEWithLogitsLoss(),
+     lambda: (rand(4, 3), probabilities(4, 3, seed=2))),
     ("kl_div", lambda n: n.KLDivLoss(reduction="batchmean"), lambda: (rand(4, 3), probabilities(4, 3, seed=2))),
     ("kl_div", lambda n: n.KLDivLoss(reduction="sum", log_target=True), regression_pair),
 ]
@@ -320,7 +324,8 @@ def test_bce_with_logits_pos_weight():
     theirs = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
     ours = nn.BCEWithLogitsLoss(pos_weight=cr.tensor(pos_weight))
     x, t = rand(4, 3), probabilities(4, 3, seed=3)
-    np.testing.assert_allclose(ours(cr.tensor(x), cr.tensor(t)).numpy(), theirs(torch.tensor(x), torch.tensor(t)).numpy(),
+    np.testing.assert_allclose(ours(cr.tensor(x), cr.tensor(t)).numpy(),
+                               theirs(torch.tensor(x), torch.tensor(t)).numpy(),
                                rtol=1e-5)
 
 

@@ -151,7 +151,7 @@ def test_names_keys_and_shapes_match_torch():
 def test_repr_matches_torch():
     ours, theirs = build_net(nn), build_net(torch.nn)
     assert repr(ours) == repr(theirs)
-    ml = [nn.ModuleList([nn.Linear(2, 2)] * 3 + [nn.ReLU()]), torch.nn.ModuleList([torch.nn.Linear(2, 2)] * 3 + [torch.nn.ReLU()])]
+    ml = [pkg.ModuleList([pkg.Linear(2, 2)] * 3 + [pkg.ReLU()]) for pkg in (nn, torch.nn)]
     assert repr(ml[0]) == repr(ml[1])
     assert repr(nn.ModuleList()) == repr(torch.nn.ModuleList())
 

@@ -6,6 +6,7 @@ chainrule.tanh (as torch.nn does); the rest call the F op of the same name.
 import chainrule
 from chainrule import _C
 from chainrule.nn import functional as F
+from chainrule.nn import init as nn_init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -271,7 +272,6 @@ class PReLU(Module):
         self.weight = Parameter(_C.full((num_parameters,), init, dtype=dtype or _C.dtype.float32))
 
     def reset_parameters(self):
-        from chainrule.nn import init as nn_init
         nn_init.constant_(self.weight, self.init)
 
     def forward(self, input):

@@ -493,7 +493,10 @@ class Module:
     # ---- calling and hooks --------------------------------------------------------------------
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """hook(module, args) -> None or new args (with_kwargs: hook(module, args, kwargs) -> None or (args, kwargs))."""
+        """hook(module, args) -> None or new args.
+
+        with_kwargs=True: hook(module, args, kwargs) -> None or (new_args, new_kwargs).
+        """
         handle = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:

@@ -20,7 +20,8 @@ def vector_to_parameters(vec, parameters):
     parameters = list(parameters)
     needed = sum(p.numel() for p in parameters)
     if vec.numel() != needed:
-        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements but the parameters need {needed}")
+        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements but the parameters "
+                         f"need {needed}")
     offset = 0
     with no_grad():
         for p in parameters:
