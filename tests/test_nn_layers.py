@@ -396,3 +396,27 @@ def test_parameter_list_and_dict_match_torch():
     assert isinstance(pd["a"], nn.Parameter) and "a" in pd and list(pd.keys()) == ["a", "b"]
     with pytest.raises(RuntimeError, match="should not be called"):
         pd(1)
+
+
+@requires_torch
+def test_batch_norm_state_dict_round_trip_with_torch():
+    theirs = torch.nn.BatchNorm1d(3)
+    theirs.running_mean += 0.5
+    theirs.num_batches_tracked += 4
+    ours = nn.BatchNorm1d(3)
+    load_from_torch(ours, theirs)
+    np.testing.assert_allclose(ours.running_mean.numpy(), theirs.running_mean.numpy())
+    assert int(ours.num_batches_tracked) == 4 and ours.num_batches_tracked.dtype == cr.int64
+    back = torch.nn.BatchNorm1d(3)
+    back.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    np.testing.assert_allclose(back.running_mean.numpy(), ours.running_mean.numpy())
+
+
+def test_batch_norm_loads_old_state_dicts_without_num_batches_tracked():
+    bn = nn.BatchNorm2d(2)
+    old = {k: v for k, v in nn.BatchNorm2d(2).state_dict().items() if k != "num_batches_tracked"}
+    assert bn.load_state_dict(old).missing_keys == []  # plain dict: no version, as PyTorch accepts
+    state = nn.BatchNorm2d(2).state_dict()
+    del state["num_batches_tracked"]  # an OrderedDict carrying version 2 metadata must have the key
+    with pytest.raises(RuntimeError, match='Missing key.*"num_batches_tracked"'):
+        bn.load_state_dict(state)
