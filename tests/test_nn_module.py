@@ -427,3 +427,34 @@ def test_to_converts_grads_too():
     model(cr.ones(1, 2)).sum().backward()
     model.double()
     assert model.weight.grad.dtype == cr.float64 and model.bias.grad.dtype == cr.float64
+
+
+def test_full_backward_hook_without_input_grads_and_replacing_grad_input():
+    model = nn.Linear(3, 2)
+    seen = {}
+    model.register_full_backward_hook(lambda m, gi, go: seen.update(gi=gi, go=go))
+    model(cr.randn(4, 3)).sum().backward()  # no input requires grad: grad_input is (None,), as PyTorch
+    assert seen["gi"] == (None,) and tuple(seen["go"][0].shape) == (4, 2)
+    zeroing = nn.Linear(3, 2)
+    handle = zeroing.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0,))
+    x = cr.randn(4, 3, requires_grad=True)
+    zeroing(x).sum().backward()
+    assert float(x.grad.abs().sum()) == 0.0
+    handle.remove()
+    x.grad = None
+    zeroing(x).sum().backward()
+    assert float(x.grad.abs().sum()) > 0
+
+
+def test_always_call_forward_hook_runs_when_forward_raises():
+    class Failing(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+
+    calls = []
+    model = Failing()
+    model.register_forward_hook(lambda m, a, o: calls.append("always"), always_call=True)
+    model.register_forward_hook(lambda m, a, o: calls.append("normal"))
+    with pytest.raises(ValueError, match="boom"):
+        model(1)
+    assert calls == ["always"]
