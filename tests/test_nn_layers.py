@@ -279,7 +279,7 @@ def test_bilinear_forward_and_backward_match_torch(batch):
     for g, tg in [(ao.grad, at.grad), (bo.grad, bt.grad), (ours.weight.grad, theirs.weight.grad),
                   (ours.bias.grad, theirs.bias.grad)]:
         np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-4, atol=1e-5)
-    with pytest.raises(ValueError, match="Bilinear"):
+    with pytest.raises(ValueError, match="bilinear"):
         ours(cr.zeros(2, 3), cr.zeros(3, 4))
 
 
@@ -420,3 +420,52 @@ def test_batch_norm_loads_old_state_dicts_without_num_batches_tracked():
     del state["num_batches_tracked"]  # an OrderedDict carrying version 2 metadata must have the key
     with pytest.raises(RuntimeError, match='Missing key.*"num_batches_tracked"'):
         bn.load_state_dict(state)
+
+
+# ---- F.linear, F.bilinear, F.embedding (ours: composed from existing ops) ----------------------
+
+F = nn.functional
+
+
+@pytest.mark.parametrize("shapes", [[(4, 3), (2, 3), (2,)], [(2, 5, 3), (4, 3), (4,)], [(3,), (2, 3), (2,)]])
+def test_f_linear_gradcheck_and_torch(shapes):
+    from conftest import check_op
+    tf = torch.nn.functional if torch is not None else None
+    check_op(F.linear, shapes, torch_fn=tf.linear if tf else None)
+    check_op(lambda x, w: F.linear(x, w), shapes[:2], torch_fn=(lambda x, w: tf.linear(x, w)) if tf else None)
+
+
+def test_f_bilinear_gradcheck_and_torch():
+    from conftest import check_op
+    tf = torch.nn.functional if torch is not None else None
+    check_op(F.bilinear, [(4, 2), (4, 3), (5, 2, 3), (5,)], torch_fn=tf.bilinear if tf else None)
+    check_op(lambda a, b, w: F.bilinear(a, b, w), [(2, 2, 2), (2, 2, 3), (1, 2, 3)],
+             torch_fn=(lambda a, b, w: tf.bilinear(a, b, w)) if tf else None)
+
+
+def test_f_linear_and_bilinear_errors():
+    with pytest.raises(ValueError, match="linear"):
+        F.linear(cr.zeros(2, 3), cr.zeros(4, 5))
+    with pytest.raises(ValueError, match="linear"):
+        F.linear(cr.zeros(2, 3), cr.zeros(2, 2, 3))
+    with pytest.raises(ValueError, match="bilinear"):
+        F.bilinear(cr.zeros(2, 3), cr.zeros(2, 4), cr.zeros(5, 3))
+
+
+@requires_torch
+def test_f_embedding_matches_torch():
+    w = rand(6, 3)
+    idx = np.array([[5, 0], [2, 5]])
+    wo, wt = cr.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out = F.embedding(cr.tensor(idx), wo, padding_idx=-1)
+    tout = torch.nn.functional.embedding(torch.tensor(idx), wt, padding_idx=-1)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy())
+    (out * out).sum().backward()
+    (tout * tout).sum().backward()
+    np.testing.assert_allclose(wo.grad.numpy(), wt.grad.numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match="padding_idx"):
+        F.embedding(cr.tensor(idx), wo, padding_idx=6)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        F.embedding(cr.tensor(idx), wo, sparse=True)
+    with pytest.raises(ValueError, match="2-D"):
+        F.embedding(cr.tensor(idx), cr.zeros(3))

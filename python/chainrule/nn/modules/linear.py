@@ -2,6 +2,7 @@
 import math
 
 from chainrule import _C
+from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
@@ -48,9 +49,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        # input is (*, in_features), output (*, out_features)
-        output = input.matmul(self.weight.t())
-        return output if self.bias is None else output + self.bias
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
@@ -78,22 +77,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        if input1.shape[:-1] != input2.shape[:-1]:
-            raise ValueError(f"Bilinear: input1 {tuple(input1.shape)} and input2 {tuple(input2.shape)} must agree "
-                             "on every dimension but the last")
-        if input1.shape[-1] != self.in1_features or input2.shape[-1] != self.in2_features:
-            raise ValueError(f"Bilinear: expected inputs of last sizes {self.in1_features} and {self.in2_features}, "
-                             f"got {tuple(input1.shape)} and {tuple(input2.shape)}")
-        batch = tuple(input1.shape[:-1])
-        x1 = input1.reshape(-1, self.in1_features)  # (N, in1)
-        x2 = input2.reshape(-1, self.in2_features)  # (N, in2)
-        # W as (in1, out * in2): x1 @ it is (N, out, in2) once reshaped, then contracted with x2
-        w = self.weight.permute(1, 0, 2).reshape(self.in1_features, self.out_features * self.in2_features)
-        projected = x1.matmul(w).reshape(-1, self.out_features, self.in2_features)
-        output = (projected * x2.unsqueeze(1)).sum(-1)  # (N, out)
-        if self.bias is not None:
-            output = output + self.bias
-        return output.reshape(*batch, self.out_features)
+        return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self):
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "

@@ -1,42 +1,15 @@
-"""Embedding: a lookup table of num_embeddings vectors, indexed by integer tensors.
+"""Embedding: a lookup table of num_embeddings vectors, indexed by integer tensors (F.embedding).
 
-The lookup is weight.index_select (whose backward scatters into the rows used). Rows looked up at
-padding_idx pass their values but no gradient, as in PyTorch. max_norm renormalizes the rows used,
-in place, before the lookup. scale_grad_by_freq and sparse gradients are not supported.
+scale_grad_by_freq and sparse gradients are not supported.
 """
-import numpy as np
-
 from chainrule import _C
 from chainrule.autograd import no_grad
+from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["Embedding"]
-
-
-def _renorm_rows(weight, indices, max_norm, norm_type):
-    """Scales each row of weight used by `indices` whose norm exceeds max_norm down to max_norm (in place)."""
-    used = _C.from_numpy(np.unique(indices.numpy()).astype(np.int64))
-    with no_grad():
-        rows = weight.index_select(0, used)  # (U, D)
-        norms = (rows.abs() ** norm_type).sum(1) ** (1.0 / norm_type)  # (U,)
-        scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), _C.ones_like(norms))
-        weight.data.index_put_((used,), rows * scale.unsqueeze(1))
-
-
-def _embedding(input, weight, padding_idx, max_norm, norm_type):
-    """weight[input] for an int64 input of any shape: (*) -> (*, embedding_dim)."""
-    if input.dtype != _C.dtype.int64:
-        raise TypeError(f"Embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
-    flat = input.reshape(-1)
-    if max_norm is not None:
-        _renorm_rows(weight, flat, max_norm, norm_type)
-    rows = weight.index_select(0, flat)  # (numel, D)
-    if padding_idx is not None and rows.requires_grad:
-        is_padding = (flat == padding_idx).unsqueeze(1)
-        rows = _C.where(is_padding, rows.detach(), rows)  # same values, no gradient into the padding row
-    return rows.reshape(*input.shape, weight.shape[1])
 
 
 class Embedding(Module):
@@ -78,7 +51,8 @@ class Embedding(Module):
                 self.weight[self.padding_idx].fill_(0)
 
     def forward(self, input):
-        return _embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
         s = "{num_embeddings}, {embedding_dim}"
