@@ -19,4 +19,5 @@ PYBIND11_MODULE(_C, m) {
   // Neural-network ops (convolution, pooling, normalization, losses, ...) behind chainrule.nn.functional.
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");
   bind_optim(m);
+  bind_parameter(m, cls);
 }

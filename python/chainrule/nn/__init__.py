@@ -1,2 +1,12 @@
-"""chainrule.nn: layers, losses and initialization for building models, as in torch.nn."""
+"""chainrule.nn: layers, losses and initialization for building models, as in torch.nn.
+
+    import chainrule.nn as nn
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+See docs/nn.md for what is supported and how it differs from torch.nn.
+"""
 from chainrule.nn import functional  # noqa: F401
+from chainrule.nn.parameter import Parameter  # noqa: F401
+from chainrule.nn.modules import *  # noqa: F401,F403
+from chainrule.nn.modules import Module  # noqa: F401
+from chainrule.nn import init, utils  # noqa: F401,E402

@@ -1,0 +1,56 @@
+"""Gradient clipping: clip_grad_norm_ (rescale all grads so their joint norm is at most max_norm) and
+clip_grad_value_ (clamp each grad element), with torch.nn.utils' signatures."""
+import math
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule.autograd import no_grad
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _grads_of(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad for p in parameters if p.grad is not None]
+
+
+def _total_norm(grads, norm_type):
+    """The norm of all grads seen as one vector, as a 0-d float tensor."""
+    if norm_type == math.inf:
+        return _C.stack([g.detach().abs().max().double() for g in grads]).max()
+    if norm_type == -math.inf:
+        return _C.stack([g.detach().abs().min().double() for g in grads]).min()
+    per_grad = [(g.detach().double().abs() ** norm_type).sum() for g in grads]
+    return _C.stack(per_grad).sum() ** (1.0 / norm_type)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scales every grad in place by max_norm / (total_norm + 1e-6) when the total norm exceeds max_norm.
+
+    Returns the total norm of the grads before clipping (a 0-d tensor in the grads' dtype).
+    `foreach` is accepted for compatibility and ignored.
+    """
+    grads = _grads_of(parameters)
+    max_norm, norm_type = float(max_norm), float(norm_type)
+    if not grads:
+        return _C.zeros(())
+    with no_grad():
+        total_norm = _total_norm(grads, norm_type)
+        if error_if_nonfinite and not math.isfinite(float(total_norm)):
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+                               "so it cannot be clipped. To disable this error and scale the gradients by the "
+                               "non-finite norm anyway, set `error_if_nonfinite=False`")
+        clip_coef = max_norm / (float(total_norm) + 1e-6)
+        if clip_coef < 1 or math.isnan(clip_coef):
+            for g in grads:
+                g.mul_(clip_coef)
+        return total_norm.to(grads[0].dtype)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamps every grad element in place to [-clip_value, clip_value]."""
+    clip_value = float(clip_value)
+    with no_grad():
+        for g in _grads_of(parameters):
+            g.clamp_(-clip_value, clip_value)

@@ -1,0 +1,105 @@
+"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ against PyTorch, parameters <-> vector, and
+the L1/L2 penalty helpers."""
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+from chainrule.nn.utils import (clip_grad_norm_, clip_grad_value_, l1_penalty, l2_penalty, parameters_to_vector,
+                                vector_to_parameters)
+from conftest import requires_torch, torch
+
+
+def twin_models():
+    """The same two-layer model in chainrule and torch, with the same gradients set."""
+    rng = np.random.default_rng(0)
+    shapes = [(4, 3), (4,), (2, 4), (2,)]
+    values = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    grads = [rng.standard_normal(s).astype(np.float32) * 3 for s in shapes]
+    ours = [nn.Parameter(cr.tensor(v)) for v in values]
+    theirs = [torch.nn.Parameter(torch.tensor(v)) for v in values]
+    for p, tp, g in zip(ours, theirs, grads):
+        p.grad = cr.tensor(g)
+        tp.grad = torch.tensor(g)
+    return ours, theirs
+
+
+@requires_torch
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, math.inf, -math.inf])
+@pytest.mark.parametrize("max_norm", [0.5, 1e4])
+def test_clip_grad_norm_matches_torch(norm_type, max_norm):
+    ours, theirs = twin_models()
+    total = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
+    ttotal = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
+    assert isinstance(total, cr.Tensor) and total.dim() == 0 and total.dtype == cr.float32
+    np.testing.assert_allclose(float(total), float(ttotal), rtol=1e-5)
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_clip_grad_norm_accepts_one_tensor_generators_and_no_grads():
+    p = nn.Parameter(cr.ones(4))
+    p.grad = cr.full((4,), 2.0)
+    assert float(clip_grad_norm_(p, 1.0)) == pytest.approx(4.0)
+    np.testing.assert_allclose(p.grad.numpy(), np.full(4, 0.5), rtol=1e-5)
+    model = nn.Linear(2, 2)
+    assert float(clip_grad_norm_(model.parameters(), 1.0)) == 0.0
+
+
+def test_clip_grad_norm_nonfinite():
+    p = nn.Parameter(cr.ones(2))
+    p.grad = cr.tensor([float("inf"), 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    assert math.isinf(float(clip_grad_norm_([p], 1.0)))
+
+
+@requires_torch
+def test_clip_grad_value_matches_torch():
+    ours, theirs = twin_models()
+    clip_grad_value_(ours, 0.7)
+    torch.nn.utils.clip_grad_value_(theirs, 0.7)
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy())
+
+
+def test_clip_after_backward_on_a_model():
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    (model(cr.randn(16, 3)) * 100).sum().backward()
+    clip_grad_norm_(model.parameters(), 1.0)
+    total = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in model.parameters()))
+    assert total == pytest.approx(1.0, rel=1e-4)
+
+
+@requires_torch
+def test_parameters_to_vector_and_back():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    vec = parameters_to_vector(model.parameters())
+    expected = np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
+    np.testing.assert_allclose(vec.detach().numpy(), expected)
+    assert vec.requires_grad  # differentiable, as in PyTorch
+    new = cr.arange(vec.numel(), dtype=cr.float32)
+    weight = model[0].weight
+    vector_to_parameters(new, model.parameters())
+    assert model[0].weight is weight and weight.requires_grad
+    np.testing.assert_allclose(weight.detach().numpy(), np.arange(6).reshape(2, 3))
+    np.testing.assert_allclose(model[1].bias.detach().numpy(), [10])
+    with pytest.raises(ValueError, match="elements"):
+        vector_to_parameters(cr.zeros(3), model.parameters())
+    with pytest.raises(TypeError, match="expected chainrule.Tensor"):
+        vector_to_parameters([1.0], model.parameters())
+
+
+def test_l1_and_l2_penalties_and_their_gradients():
+    a = nn.Parameter(cr.tensor([1.0, -2.0]))
+    b = nn.Parameter(cr.tensor([[3.0]]))
+    l1, l2 = l1_penalty([a, b]), l2_penalty([a, b])
+    assert float(l1) == pytest.approx(6.0) and float(l2) == pytest.approx(14.0)
+    (l1 + l2).backward()
+    np.testing.assert_allclose(a.grad.numpy(), [1 + 2, -1 - 4])
+    np.testing.assert_allclose(b.grad.numpy(), [[1 + 6]])
+    assert float(l2_penalty(a)) == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="no parameters"):
+        l1_penalty([])
