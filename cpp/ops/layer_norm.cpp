@@ -13,6 +13,7 @@
 #include "autograd/record.h"
 #include "cpu/parallel.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/normalize.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
@@ -31,13 +32,13 @@ struct RowLayout {
 };
 
 // How an op maps onto the recorded gradient formula: the input reshaped to `rows_view` is
-// normalized over `dims`; the weight is viewed as `param_view` to broadcast against the input, and
-// its gradient sums over `param_dims` of the input.
+// normalized over `dims`; weight and bias have `param_shape`, are viewed as `param_view` to
+// broadcast against the input, and their gradients sum over `param_dims` of the input.
 struct RowNormSpec {
   const char* op;
   const char* node;
   RowLayout layout;
-  Shape rows_view, param_view;
+  Shape rows_view, param_shape, param_view;
   std::vector<int64_t> dims, param_dims;
 };
 
@@ -188,8 +189,9 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
   }
   const Tensor gc = contiguous(g), xc = contiguous(x), wc = w ? contiguous(w) : nullptr;
   Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype()) : nullptr;
-  Tensor dw = need_w ? TensorImpl::empty(w->sizes(), x->dtype()) : nullptr;
-  Tensor db = need_b ? TensorImpl::empty(w ? w->sizes() : spec.param_view, x->dtype()) : nullptr;
+  // zeros: with no spatial positions (inner = 0) the kernel sees no blocks to sum
+  Tensor dw = need_w ? zeros(w->sizes(), x->dtype()) : nullptr;
+  Tensor db = need_b ? zeros(spec.param_shape, x->dtype()) : nullptr;
   CR_DISPATCH_FLOATING(x->dtype(), spec.op, [&] {
     normalize_rows_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), ptr_or_null<scalar_t>(wc),
                             mean->data<double>(), rstd->data<double>(), out_ptr<scalar_t>(dx), out_ptr<scalar_t>(dw),
@@ -245,7 +247,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   const int64_t n = shape_numel(normalized_shape);
   const RowLayout layout{n == 0 ? 0 : input->numel() / n, n, 1, 1};
   return row_norm(input, weight, bias, eps,
-                  {op, "NativeLayerNormBackward0", layout, input->sizes(), normalized_shape,
+                  {op, "NativeLayerNormBackward0", layout, input->sizes(), normalized_shape, normalized_shape,
                    dim_range(lead, input->dim()), dim_range(0, lead)});
 }
 
@@ -271,7 +273,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   param_dims[0] = 0;  // every dim but the channel dim
   return row_norm(input, weight, bias, eps,
                   {op, "NativeGroupNormBackward0", {batch * num_groups, per_group, num_groups, spatial},
-                   {batch, num_groups, per_group}, param_view, {2}, param_dims});
+                   {batch, num_groups, per_group}, param_shape, param_view, {2}, param_dims});
 }
 
 }  // namespace cr
