@@ -109,6 +109,26 @@ const double* f64(const Tensor& t) { return t->data<double>(); }
 template <typename T>
 const T* ptr_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
 
+// sum_g += sum(g), sum_gx += sum(g * (x - m)) over one contiguous block of n elements.
+template <typename T>
+void block_sums(const T* g, const T* x, int64_t n, double m, double& sum_g, double& sum_gx) {
+  double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+  for (int64_t i = 0; i < n; ++i) {
+    a += g[i];
+    b += g[i] * (x[i] - m);
+  }
+  sum_g += a;
+  sum_gx += b;
+}
+
+// dx = a * g + b * x + k over one contiguous block of n elements.
+template <typename T>
+void block_linear(const T* g, const T* x, T* dx, int64_t n, T a, T b, T k) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) dx[i] = a * g[i] + b * x[i] + k;
+}
+
 // One pass per channel over g and x (both (N, C, S)): grad_bias = sum(g), grad_weight =
 // sum(g * xhat) and dx = w * rstd * (g - mean(g) - xhat * mean(g * xhat)). Null outputs are skipped.
 template <typename T>
@@ -120,11 +140,7 @@ void backward_kernel(const T* g, const T* x, const T* w, const double* mean, con
     double sum_g = 0, sum_gx = 0;  // sum(g), sum(g * (x - mean))
     for (int64_t n = 0; n < l.n; ++n) {
       const int64_t at = (n * l.c + c) * l.s;
-#pragma omp simd reduction(+ : sum_g, sum_gx)
-      for (int64_t i = 0; i < l.s; ++i) {
-        sum_g += g[at + i];
-        sum_gx += g[at + i] * (x[at + i] - m);
-      }
+      block_sums(g + at, x + at, l.s, m, sum_g, sum_gx);
     }
     if (dw) dw[c] = static_cast<T>(sum_gx * rstd[c]);
     if (db) db[c] = static_cast<T>(sum_g);
@@ -135,8 +151,7 @@ void backward_kernel(const T* g, const T* x, const T* w, const double* mean, con
     const T ta = static_cast<T>(a), tb = static_cast<T>(b), tk = static_cast<T>(-a * sum_g / count - b * m);
     for (int64_t n = 0; n < l.n; ++n) {
       const int64_t at = (n * l.c + c) * l.s;
-#pragma omp simd
-      for (int64_t i = 0; i < l.s; ++i) dx[at + i] = ta * g[at + i] + tb * x[at + i] + tk;
+      block_linear(g + at, x + at, dx + at, l.s, ta, tb, tk);
     }
   });
 }
