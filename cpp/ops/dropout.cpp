@@ -1,7 +1,7 @@
-// Dropout masks and the dropout family, following ATen's _dropout_impl: a 0/1 keep mask shaped like
-// the input (or (N, C, 1, ...) for feature dropout), turned into the noise the input is multiplied
-// by. The product is an ordinary recorded multiply, so the backward (grad * noise) differentiates
-// again. Masks are drawn from a counter-based stream: element i takes half of
+// Dropout masks and the dropout family, following ATen's _dropout_impl: a mask shaped like the
+// input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
+// variants, then turned into their noise) that the input is multiplied by. The product is an
+// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are drawn from a counter-based stream: element i takes half of
 // splitmix64(key + (i / 2 + 1) * golden), with `key` drawn once from the global generator.
 #include "ops/dropout.h"
 
@@ -26,13 +26,15 @@ inline uint64_t splitmix64(uint64_t key, uint64_t i) {
   return z ^ (z >> 31);
 }
 
-// mask[2j], mask[2j + 1] for pairs j in [begin, end): 0 where the 32-bit draw falls below `drop_below`.
+// mask[2j], mask[2j + 1] for pairs j in [begin, end): 0 where the 32-bit draw falls below
+// `drop_below`, `keep` otherwise. Whole pairs only, so that the loop vectorizes.
 template <typename T>
-void fill_keep_pairs(T* mask, int64_t numel, uint64_t key, uint64_t drop_below, int64_t begin, int64_t end) {
+void fill_pairs(T* mask, uint64_t key, uint64_t drop_below, T keep, int64_t begin, int64_t end) {
+#pragma omp simd
   for (int64_t j = begin; j < end; ++j) {
     const uint64_t bits = splitmix64(key, static_cast<uint64_t>(j));
-    mask[2 * j] = (bits & 0xFFFFFFFFull) < drop_below ? T(0) : T(1);
-    if (2 * j + 1 < numel) mask[2 * j + 1] = (bits >> 32) < drop_below ? T(0) : T(1);
+    mask[2 * j] = (bits & 0xFFFFFFFFull) < drop_below ? T(0) : keep;
+    mask[2 * j + 1] = (bits >> 32) < drop_below ? T(0) : keep;
   }
 }
 
@@ -68,8 +70,8 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
     return input;
   };
   if (p == 1) return multiply(zeros({}, input->dtype()));
-  const Tensor keep = bernoulli_keep_mask(shape, p, input->dtype());
-  if (!alpha) return multiply(keep * (1 / (1 - p)));
+  if (!alpha) return multiply(bernoulli_mask(shape, p, 1 / (1 - p), input->dtype()));
+  const Tensor keep = bernoulli_mask(shape, p, 1, input->dtype());
   constexpr double kAlpha = 1.7580993408473766;  // SELU's alpha * lambda
   const double a = 1 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
   const Tensor shift = (keep - 1.0) * (kAlpha * a) + kAlpha * a * p;
@@ -81,16 +83,20 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 
 }  // namespace
 
-Tensor bernoulli_keep_mask(const Shape& sizes, double p, DType dtype) {
+Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype) {
   Tensor mask = TensorImpl::empty(sizes, dtype);
-  const int64_t numel = mask->numel(), pairs = (numel + 1) / 2;
+  const int64_t numel = mask->numel(), pairs = numel / 2;
   const uint64_t key = static_cast<uint64_t>(Generator::global().integer(0, std::numeric_limits<int64_t>::max()));
   const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
   CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {
     scalar_t* data = mask->data<scalar_t>();
-    auto fill = [&](int64_t b, int64_t e) { fill_keep_pairs(data, numel, key, drop_below, b, e); };
+    const scalar_t keep_value = static_cast<scalar_t>(keep);
+    auto fill = [&](int64_t b, int64_t e) { fill_pairs(data, key, drop_below, keep_value, b, e); };
     if (cpu::should_parallelize(numel)) cpu::parallel_for(0, pairs, cpu::kMinChunk / 2, fill);
     else fill(0, pairs);
+    if (numel % 2 == 1) {  // the last element: the low half of pair `pairs`
+      data[numel - 1] = (splitmix64(key, static_cast<uint64_t>(pairs)) & 0xFFFFFFFFull) < drop_below ? scalar_t(0) : keep_value;
+    }
   });
   return mask;
 }

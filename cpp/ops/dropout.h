@@ -20,9 +20,9 @@ Tensor feature_dropout_(const Tensor& input, double p, bool training);
 Tensor alpha_dropout_(const Tensor& input, double p, bool training);
 Tensor feature_alpha_dropout_(const Tensor& input, double p, bool training);
 
-// A tensor of `sizes` holding 1 with probability 1 - p and 0 otherwise: one 32-bit draw per
+// A tensor of `sizes` holding `keep` with probability 1 - p and 0 otherwise: one 32-bit draw per
 // element from a counter-based stream keyed by the global generator, so the values depend on the
 // seed only (never on the thread count) and generation runs in parallel.
-Tensor bernoulli_keep_mask(const Shape& sizes, double p, DType dtype);
+Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype);
 
 }  // namespace cr
