@@ -1,8 +1,9 @@
 // Dropout masks and the dropout family, following ATen's _dropout_impl: a mask shaped like the
 // input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
 // variants, then turned into their noise) that the input is multiplied by. The product is an
-// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are drawn from a counter-based stream: element i takes half of
-// splitmix64(key + (i / 2 + 1) * golden), with `key` drawn once from the global generator.
+// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are drawn
+// from a counter-based stream: element i takes half of splitmix64(key + (i / 2 + 1) * golden),
+// with `key` drawn once from the global generator.
 #include "ops/dropout.h"
 
 #include <cmath>
