@@ -223,3 +223,16 @@ def test_bad_input():
         F.group_norm(x, 3, None, cr.ones(2))
     with pytest.raises(ValueError, match="group_norm: expected more than 1 value per group"):
         F.group_norm(cr.randn(1, 2, 1), 2)
+
+
+@requires_torch
+def test_batch_norm_strided_running_stats_and_inputs():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 4, 3))
+    stats = np.stack([np.zeros(4), np.ones(4)], 1)  # (4, 2): columns are strided views
+    ours = cr.tensor(stats)
+    theirs = torch.tensor(stats)
+    y = F.batch_norm(cr.tensor(x).transpose(0, 2), ours[:, 0], ours[:, 1], training=True, momentum=0.3)
+    ty = TF.batch_norm(torch.tensor(x).transpose(0, 2), theirs[:, 0], theirs[:, 1], training=True, momentum=0.3)
+    assert_close(y, ty.numpy(), rtol=1e-10, atol=1e-12)
+    assert_close(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
