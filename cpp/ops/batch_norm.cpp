@@ -106,8 +106,6 @@ void affine_coefficients(const double* mean, const double* rstd, const T* w, con
 }
 
 const double* f64(const Tensor& t) { return t->data<double>(); }
-template <typename T>
-const T* ptr_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
 
 // sum_g += sum(g), sum_gx += sum(g * (x - m)) over one contiguous block of n elements.
 template <typename T>
@@ -168,14 +166,14 @@ TensorList training_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
             need_w ? sum(g * nx.xhat, dims) : nullptr, need_b ? sum(g, dims) : nullptr};
   }
   const Layout l = layout_of(x);
-  const Tensor gc = contiguous(g), xc = contiguous(x), wc = w ? contiguous(w) : nullptr;
+  const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_or_null(w);
   Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype()) : nullptr;
   Tensor dw = need_w ? TensorImpl::empty({l.c}, x->dtype()) : nullptr;
   Tensor db = need_b ? TensorImpl::empty({l.c}, x->dtype()) : nullptr;
   CR_DISPATCH_FLOATING(x->dtype(), kOp, [&] {
-    backward_kernel<scalar_t>(gc->data<scalar_t>(), xc->data<scalar_t>(), ptr_or_null<scalar_t>(wc), f64(mean),
-                              f64(rstd), dx ? dx->data<scalar_t>() : nullptr, dw ? dw->data<scalar_t>() : nullptr,
-                              db ? db->data<scalar_t>() : nullptr, l);
+    backward_kernel<scalar_t>(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc), f64(mean),
+                              f64(rstd), data_or_null<scalar_t>(dx), data_or_null<scalar_t>(dw),
+                              data_or_null<scalar_t>(db), l);
   });
   return {dx, dw, db};
 }
@@ -195,14 +193,14 @@ void update_running(const Tensor& running, const std::vector<double>& batch, dou
 Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                            const Tensor& weight, const Tensor& bias, double momentum, double eps) {
   const Layout l = layout_of(input);
-  CR_CHECK(l.per_channel() != 1, ValueError, kOp, ": expected more than 1 value per channel when training, got input of shape ",
-           input->sizes());
+  CR_CHECK(l.per_channel() != 1, ValueError, kOp,
+           ": expected more than 1 value per channel when training, got input of shape ", input->sizes());
   Tensor mean = TensorImpl::empty({l.c}, DType::Float64), rstd = TensorImpl::empty({l.c}, DType::Float64);
   Tensor y = TensorImpl::empty(input->sizes(), input->dtype());
   std::vector<double> batch_var(l.c);
   {
     GradModeGuard no_record(false);
-    const Tensor x = contiguous(input), w = weight ? contiguous(weight) : nullptr, b = bias ? contiguous(bias) : nullptr;
+    const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
     CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
       const scalar_t* xd = x->data<scalar_t>();
       double *md = mean->data<double>(), *rd = rstd->data<double>();
@@ -211,7 +209,7 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, cons
         rd[c] = 1 / std::sqrt(batch_var[c] + eps);
       });
       std::vector<scalar_t> scale, shift;
-      affine_coefficients(md, rd, ptr_or_null<scalar_t>(w), ptr_or_null<scalar_t>(b), l.c, scale, shift);
+      affine_coefficients(md, rd, data_or_null<scalar_t>(w), data_or_null<scalar_t>(b), l.c, scale, shift);
       channel_affine(xd, y->data<scalar_t>(), scale.data(), shift.data(), l);
       if (running_mean && l.per_channel() > 0) {
         const double unbias = static_cast<double>(l.per_channel()) / static_cast<double>(l.per_channel() - 1);
@@ -243,11 +241,11 @@ Tensor batch_norm_eval(const Tensor& input, const Tensor& running_mean, const Te
     GradModeGuard no_record(false);
     mean = clone(running_mean);
     rstd = unary(UnaryOp::Rsqrt, running_var + eps);
-    const Tensor x = contiguous(input), w = weight ? contiguous(weight) : nullptr, b = bias ? contiguous(bias) : nullptr;
+    const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
     const Tensor mean64 = to_dtype(mean, DType::Float64), rstd64 = to_dtype(rstd, DType::Float64);
     CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
       std::vector<scalar_t> scale, shift;
-      affine_coefficients(f64(mean64), f64(rstd64), ptr_or_null<scalar_t>(w), ptr_or_null<scalar_t>(b), l.c, scale,
+      affine_coefficients(f64(mean64), f64(rstd64), data_or_null<scalar_t>(w), data_or_null<scalar_t>(b), l.c, scale,
                           shift);
       channel_affine(x->data<scalar_t>(), y->data<scalar_t>(), scale.data(), shift.data(), l);
     });
@@ -280,7 +278,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_norm_param(running_mean, "running_mean", channels, input, kOp);
   check_norm_param(running_var, "running_var", channels, input, kOp);
   CR_CHECK(!running_mean == !running_var, ValueError, kOp,
-           ": running_mean and running_var must be given together, got only ", running_mean ? "running_mean" : "running_var");
+           ": running_mean and running_var must be given together, got only ",
+           running_mean ? "running_mean" : "running_var");
   if (training) {
     CR_CHECK(eps > 0, ValueError, kOp, ": eps must be positive during training, but got ", eps);
     return batch_norm_training(input, running_mean, running_var, weight, bias, momentum, eps);

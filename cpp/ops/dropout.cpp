@@ -51,8 +51,8 @@ void check_dropout_args(const Tensor& input, double p, const char* op) {
 // The shape of the mask: the input's, or (N, C, 1, ...) for feature dropout.
 Shape mask_shape(const Tensor& input, bool feature, const char* op) {
   if (!feature) return input->sizes();
-  CR_CHECK(input->dim() >= 2, ValueError, op, ": feature dropout needs an input of at least 2 dimensions (N, C, *), got a ",
-           describe(input));
+  CR_CHECK(input->dim() >= 2, ValueError, op,
+           ": feature dropout needs an input of at least 2 dimensions (N, C, *), got a ", describe(input));
   Shape s(static_cast<size_t>(input->dim()), 1);
   s[0] = input->size(0);
   s[1] = input->size(1);
@@ -96,7 +96,8 @@ Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype) {
     if (cpu::should_parallelize(numel)) cpu::parallel_for(0, pairs, cpu::kMinChunk / 2, fill);
     else fill(0, pairs);
     if (numel % 2 == 1) {  // the last element: the low half of pair `pairs`
-      data[numel - 1] = (splitmix64(key, static_cast<uint64_t>(pairs)) & 0xFFFFFFFFull) < drop_below ? scalar_t(0) : keep_value;
+      const uint64_t low = splitmix64(key, static_cast<uint64_t>(pairs)) & 0xFFFFFFFFull;
+      data[numel - 1] = low < drop_below ? scalar_t(0) : keep_value;
     }
   });
   return mask;

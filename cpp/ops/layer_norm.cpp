@@ -160,19 +160,15 @@ void normalize_rows_backward(const T* g, const T* x, const T* w, const double* m
                    l.param_base(r));
     }
   });
+  if (partial.empty()) return;
   for (int64_t p = 0; p < params; ++p) {
     double sw = 0, sb = 0;
-    for (int64_t k = 0; k < chunks; ++k) sw += partial.empty() ? 0 : partial[k * 2 * params + p];
-    for (int64_t k = 0; k < chunks; ++k) sb += partial.empty() ? 0 : partial[k * 2 * params + params + p];
+    for (int64_t k = 0; k < chunks; ++k) sw += partial[k * 2 * params + p];
+    for (int64_t k = 0; k < chunks; ++k) sb += partial[k * 2 * params + params + p];
     if (dw) dw[p] = static_cast<T>(sw);
     if (db) db[p] = static_cast<T>(sb);
   }
 }
-
-template <typename T>
-const T* ptr_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
-template <typename T>
-T* out_ptr(const Tensor& t) { return t ? t->data<T>() : nullptr; }
 
 // A sum over `dims`, or t itself when there is nothing to sum (an empty list would sum everything).
 Tensor sum_over(const Tensor& t, const std::vector<int64_t>& dims) { return dims.empty() ? t : sum(t, dims); }
@@ -187,15 +183,15 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
     return {need_x ? reshape(normalized_input_grad_recorded(gxhat, nx, spec.dims), x->sizes()) : nullptr,
             need_w ? sum_over(g * xhat, spec.param_dims) : nullptr, need_b ? sum_over(g, spec.param_dims) : nullptr};
   }
-  const Tensor gc = contiguous(g), xc = contiguous(x), wc = w ? contiguous(w) : nullptr;
+  const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_or_null(w);
   Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype()) : nullptr;
   // zeros: with no spatial positions (inner = 0) the kernel sees no blocks to sum
   Tensor dw = need_w ? zeros(w->sizes(), x->dtype()) : nullptr;
   Tensor db = need_b ? zeros(spec.param_shape, x->dtype()) : nullptr;
   CR_DISPATCH_FLOATING(x->dtype(), spec.op, [&] {
-    normalize_rows_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), ptr_or_null<scalar_t>(wc),
-                            mean->data<double>(), rstd->data<double>(), out_ptr<scalar_t>(dx), out_ptr<scalar_t>(dw),
-                            out_ptr<scalar_t>(db), spec.layout);
+    normalize_rows_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc),
+                            mean->data<double>(), rstd->data<double>(), data_or_null<scalar_t>(dx),
+                            data_or_null<scalar_t>(dw), data_or_null<scalar_t>(db), spec.layout);
   });
   return {dx, dw, db};
 }
@@ -207,9 +203,9 @@ Tensor row_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, d
   Tensor y = TensorImpl::empty(input->sizes(), input->dtype());
   if (input->numel() > 0) {
     GradModeGuard no_record(false);
-    const Tensor x = contiguous(input), w = weight ? contiguous(weight) : nullptr, b = bias ? contiguous(bias) : nullptr;
+    const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
     CR_DISPATCH_FLOATING(input->dtype(), spec.op, [&] {
-      normalize_rows(x->data<scalar_t>(), y->data<scalar_t>(), ptr_or_null<scalar_t>(w), ptr_or_null<scalar_t>(b),
+      normalize_rows(x->data<scalar_t>(), y->data<scalar_t>(), data_or_null<scalar_t>(w), data_or_null<scalar_t>(b),
                      mean->data<double>(), rstd->data<double>(), l, eps);
     });
   }

@@ -1,10 +1,13 @@
 // Input checks and recorded normalization gradients shared by the normalization ops.
 #include "ops/normalize.h"
 
+#include "ops/copy.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
+
+Tensor contiguous_or_null(const Tensor& t) { return t ? contiguous(t) : nullptr; }
 
 void check_norm_input(const Tensor& x, int64_t min_dim, const char* op) {
   CR_CHECK(x, TypeError, op, ": expected an input tensor, got None");

@@ -29,6 +29,13 @@ double squared_deviations(const T* x, int64_t n, double m) {
   return total;
 }
 
+// The data of an optional tensor (weight, bias, a gradient not asked for): null when absent.
+template <typename T>
+T* data_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
+
+// contiguous(t), or null for an absent optional tensor.
+Tensor contiguous_or_null(const Tensor& t);
+
 // A CPU float32/float64 tensor with at least `min_dim` dims; errors name `op`.
 void check_norm_input(const Tensor& x, int64_t min_dim, const char* op);
 // `param` (weight, bias, running_mean, ...; null is fine) must have `expected` sizes and x's dtype.
