@@ -261,7 +261,7 @@ Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight,
   for (int64_t d = 2; d < input->dim(); ++d) spatial *= input->size(d);
   const int64_t per_group = channels / num_groups * spatial;
   CR_CHECK(batch * per_group != 1, ValueError, op,
-           ": expected more than 1 value per group when training, got input of shape ", input->sizes(),
+           ": expected more than 1 value per group, got input of shape ", input->sizes(),
            " and num_groups=", num_groups);
   Shape param_view(static_cast<size_t>(input->dim()), 1);
   param_view[1] = channels;
