@@ -20,4 +20,5 @@ PYBIND11_MODULE(_C, m) {
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");
   bind_optim(m);
   bind_parameter(m, cls);
+  bind_norm(nn);
 }

@@ -5,3 +5,5 @@ Each family lives in its own file of this package (conv, pooling, normalization,
 """
 from chainrule.nn.functional.linear import *  # noqa: F401,F403
 from chainrule.nn.functional.embedding import *  # noqa: F401,F403
+from chainrule.nn.functional.normalization import *  # noqa: F401,F403
+from chainrule.nn.functional.dropout import *  # noqa: F401,F403

@@ -1,0 +1,131 @@
+// Dropout masks and the dropout family, following ATen's _dropout_impl: a mask shaped like the
+// input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
+// variants, then turned into their noise) that the input is multiplied by. The product is an
+// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are drawn
+// from a counter-based stream: element i takes half of splitmix64(key + (i / 2 + 1) * golden),
+// with `key` drawn once from the global generator.
+#include "ops/dropout.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "core/random.h"
+#include "cpu/parallel.h"
+#include "ops/creation.h"
+#include "ops/tensor_math.h"
+
+namespace cr {
+
+namespace {
+
+// The splitmix64 output for counter `i` of the stream `key`: a well-mixed 64-bit value.
+inline uint64_t splitmix64(uint64_t key, uint64_t i) {
+  uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// mask[2j], mask[2j + 1] for pairs j in [begin, end): 0 where the 32-bit draw falls below
+// `drop_below`, `keep` otherwise. Whole pairs only, so that the loop vectorizes.
+template <typename T>
+void fill_pairs(T* mask, uint64_t key, uint64_t drop_below, T keep, int64_t begin, int64_t end) {
+#pragma omp simd
+  for (int64_t j = begin; j < end; ++j) {
+    const uint64_t bits = splitmix64(key, static_cast<uint64_t>(j));
+    mask[2 * j] = (bits & 0xFFFFFFFFull) < drop_below ? T(0) : keep;
+    mask[2 * j + 1] = (bits >> 32) < drop_below ? T(0) : keep;
+  }
+}
+
+void check_dropout_args(const Tensor& input, double p, const char* op) {
+  CR_CHECK(input, TypeError, op, ": expected an input tensor, got None");
+  CR_CHECK(p >= 0 && p <= 1, ValueError, op, ": dropout probability has to be between 0 and 1, but got ", p);
+  CR_CHECK(input->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(input),
+           " on ", input->device());
+  CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ",
+           describe(input));
+}
+
+// The shape of the mask: the input's, or (N, C, 1, ...) for feature dropout.
+Shape mask_shape(const Tensor& input, bool feature, const char* op) {
+  if (!feature) return input->sizes();
+  CR_CHECK(input->dim() >= 2, ValueError, op,
+           ": feature dropout needs an input of at least 2 dimensions (N, C, *), got a ", describe(input));
+  Shape s(static_cast<size_t>(input->dim()), 1);
+  s[0] = input->size(0);
+  s[1] = input->size(1);
+  return s;
+}
+
+// ATen's _dropout_impl: returns input itself when nothing is dropped, otherwise input * noise (+ b).
+Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, bool alpha, bool in_place,
+                    const char* op) {
+  check_dropout_args(input, p, op);
+  if (p == 0 || !training || input->numel() == 0) return input;
+  const Shape shape = mask_shape(input, feature, op);
+  auto multiply = [&](const Tensor& noise) {
+    if (!in_place) return binary(BinaryOp::Mul, input, noise);
+    binary_(BinaryOp::Mul, input, noise);
+    return input;
+  };
+  if (p == 1) return multiply(zeros({}, input->dtype()));
+  if (!alpha) return multiply(bernoulli_mask(shape, p, 1 / (1 - p), input->dtype()));
+  const Tensor keep = bernoulli_mask(shape, p, 1, input->dtype());
+  constexpr double kAlpha = 1.7580993408473766;  // SELU's alpha * lambda
+  const double a = 1 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
+  const Tensor shift = (keep - 1.0) * (kAlpha * a) + kAlpha * a * p;
+  const Tensor scaled = multiply(keep * a);
+  if (!in_place) return scaled + shift;
+  binary_(BinaryOp::Add, input, shift);
+  return input;
+}
+
+}  // namespace
+
+Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype) {
+  Tensor mask = TensorImpl::empty(sizes, dtype);
+  const int64_t numel = mask->numel(), pairs = numel / 2;
+  const uint64_t key = static_cast<uint64_t>(Generator::global().integer(0, std::numeric_limits<int64_t>::max()));
+  const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
+  CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {
+    scalar_t* data = mask->data<scalar_t>();
+    const scalar_t keep_value = static_cast<scalar_t>(keep);
+    auto fill = [&](int64_t b, int64_t e) { fill_pairs(data, key, drop_below, keep_value, b, e); };
+    if (cpu::should_parallelize(numel)) cpu::parallel_for(0, pairs, cpu::kMinChunk / 2, fill);
+    else fill(0, pairs);
+    if (numel % 2 == 1) {  // the last element: the low half of pair `pairs`
+      const uint64_t low = splitmix64(key, static_cast<uint64_t>(pairs)) & 0xFFFFFFFFull;
+      data[numel - 1] = low < drop_below ? scalar_t(0) : keep_value;
+    }
+  });
+  return mask;
+}
+
+Tensor dropout(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, false, false, false, "dropout");
+}
+Tensor feature_dropout(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, true, false, false, "feature_dropout");
+}
+Tensor alpha_dropout(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, false, true, false, "alpha_dropout");
+}
+Tensor feature_alpha_dropout(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, true, true, false, "feature_alpha_dropout");
+}
+Tensor dropout_(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, false, false, true, "dropout_");
+}
+Tensor feature_dropout_(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, true, false, true, "feature_dropout_");
+}
+Tensor alpha_dropout_(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, false, true, true, "alpha_dropout_");
+}
+Tensor feature_alpha_dropout_(const Tensor& input, double p, bool training) {
+  return dropout_impl(input, p, training, true, true, true, "feature_alpha_dropout_");
+}
+
+}  // namespace cr
