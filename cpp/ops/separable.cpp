@@ -1,0 +1,138 @@
+// The kernel behind every separable map (see separable.h). Each plane runs two passes: along the
+// width, tmp (H, Wo) = x (H, W) * C^T, then along the height, out (Ho, Wo) = R * tmp, the second
+// pass adding whole rows of tmp so that it vectorizes. Planes are split across threads.
+#include "ops/separable.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "autograd/record.h"
+#include "cpu/parallel.h"
+#include "ops/copy.h"
+#include "ops/planes.h"
+
+namespace cr {
+
+AxisMap AxisMap::transposed() const {
+  AxisMap t(out_size);
+  std::vector<int64_t> count(in_size + 1, 0);
+  for (int64_t i : index) ++count[i + 1];
+  t.start.assign(in_size + 1, 0);
+  for (int64_t i = 0; i < in_size; ++i) t.start[i + 1] = t.start[i] + count[i + 1];
+  t.out_size = in_size;
+  t.index.resize(index.size());
+  t.weight.resize(weight.size());
+  std::vector<int64_t> next(t.start.begin(), t.start.end() - 1);
+  for (int64_t o = 0; o < out_size; ++o) {
+    for (int64_t k = start[o]; k < start[o + 1]; ++k) {
+      const int64_t at = next[index[k]]++;
+      t.index[at] = o;
+      t.weight[at] = weight[k];
+    }
+  }
+  return t;
+}
+
+SeparableMap SeparableMap::adjoint() const {
+  SeparableMap a = *this;
+  if (rows) a.rows = std::make_shared<const AxisMap>(rows->transposed());
+  a.cols = std::make_shared<const AxisMap>(cols->transposed());
+  std::swap(a.node, a.adjoint_node);
+  return a;
+}
+
+namespace {
+
+// An AxisMap's weights in the kernel's scalar type.
+template <typename T>
+struct Taps {
+  const AxisMap& map;
+  std::vector<T> weight;
+  explicit Taps(const AxisMap& m) : map(m), weight(m.weight.begin(), m.weight.end()) {}
+};
+
+// tmp (h, wo) = x (h, w) * C^T.
+template <typename T>
+void apply_cols(const T* x, T* tmp, int64_t h, int64_t w, const Taps<T>& cols) {
+  const int64_t wo = cols.map.out_size;
+  const int64_t* start = cols.map.start.data();
+  const int64_t* index = cols.map.index.data();
+  for (int64_t r = 0; r < h; ++r) {
+    const T* xr = x + r * w;
+    T* tr = tmp + r * wo;
+    for (int64_t j = 0; j < wo; ++j) {
+      T acc = 0;
+      for (int64_t k = start[j]; k < start[j + 1]; ++k) acc += cols.weight[k] * xr[index[k]];
+      tr[j] = acc;
+    }
+  }
+}
+
+// out (ho, wo) = R * tmp (h, wo).
+template <typename T>
+void apply_rows(const T* tmp, T* out, int64_t wo, const Taps<T>& rows) {
+  for (int64_t i = 0; i < rows.map.out_size; ++i) {
+    T* oi = out + i * wo;
+    std::fill(oi, oi + wo, T(0));
+    for (int64_t k = rows.map.start[i]; k < rows.map.start[i + 1]; ++k) {
+      const T wk = rows.weight[k];
+      const T* tr = tmp + rows.map.index[k] * wo;
+#pragma omp simd
+      for (int64_t j = 0; j < wo; ++j) oi[j] += wk * tr[j];
+    }
+  }
+}
+
+// x is (P, H, W) contiguous, out (P, Ho, Wo); rows null: H == Ho == 1 pass through.
+template <typename T>
+void separable_kernel(const T* x, T* out, int64_t planes, int64_t h, int64_t w, const SeparableMap& map) {
+  const Taps<T> cols(*map.cols);
+  std::optional<Taps<T>> rows;
+  if (map.rows) rows.emplace(*map.rows);
+  const int64_t wo = map.cols->out_size, ho = map.rows ? map.rows->out_size : h;
+  const int64_t plane_work = h * w + h * wo + ho * wo + 1;
+  auto run = [&](int64_t b, int64_t e) {
+    std::vector<T> tmp(map.rows ? h * wo : 0);
+    for (int64_t p = b; p < e; ++p) {
+      const T* xp = x + p * h * w;
+      T* op = out + p * ho * wo;
+      if (!map.rows) {
+        apply_cols(xp, op, h, w, cols);
+        continue;
+      }
+      apply_cols(xp, tmp.data(), h, w, cols);
+      apply_rows(tmp.data(), op, wo, *rows);
+    }
+  };
+  if (cpu::should_parallelize(planes * plane_work)) {
+    cpu::parallel_for(0, planes, std::max<int64_t>(1, cpu::kMinChunk / plane_work), run);
+  } else {
+    run(0, planes);
+  }
+}
+
+}  // namespace
+
+Tensor apply_separable(const Tensor& x, const SeparableMap& map) {
+  const PlaneLayout l = plane_layout(x, map.spatial);
+  CR_CHECK(l.width == map.cols->in_size && (!map.rows || l.height == map.rows->in_size), RuntimeError,
+           map.op, ": internal error: a map for width ", map.cols->in_size, " applied to a ", describe(x));
+  const int64_t ho = map.rows ? map.rows->out_size : 1;
+  Tensor out = TensorImpl::empty(l.with_spatial(ho, map.cols->out_size), x->dtype(), x->device());
+  {
+    GradModeGuard no_record(false);  // the contiguous copy is an implementation detail
+    const Tensor xc = contiguous(x);
+    CR_DISPATCH_FLOATING(x->dtype(), map.op.c_str(), [&] {
+      if (out->numel() == 0) return;
+      separable_kernel<scalar_t>(xc->data<scalar_t>(), out->data<scalar_t>(), l.planes, l.height, l.width, map);
+    });
+  }
+  if (needs_grad({&x})) {
+    record(map.node.c_str(), {x}, {out}, [adjoint = map.adjoint()](const TensorList& g, const Node&) -> TensorList {
+      return {apply_separable(g[0], adjoint)};
+    });
+  }
+  return out;
+}
+
+}  // namespace cr
