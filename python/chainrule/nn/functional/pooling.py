@@ -6,7 +6,6 @@ row-major window order wins, and a NaN always wins. The kernels and shape checks
 (chainrule._C._nn).
 """
 from chainrule import _C
-from chainrule.nn.functional._utils import _ntuple
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -14,6 +13,23 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
 ]
+
+
+def _ntuple(value, n, name, op):
+    """`value` (an int, or a sequence of 1 or n ints) as a list of n ints; TypeError/ValueError naming op."""
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got bool")
+    if isinstance(value, int):
+        return [value] * n
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {type(value).__name__}") from None
+    if len(items) == 1:
+        items = items * n
+    if len(items) != n or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return items
 
 
 def _window_args(n, op, kernel_size, stride, padding, dilation=1):
