@@ -71,12 +71,16 @@ IntList pool_output_sizes(const Tensor& x, int spatial, const PoolArgs& a, const
 AxisWindows max_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d) {
   AxisWindows w;
   w.step = d;
+  w.stride = s;
   for (int64_t i = 0; i < out; ++i) {
     int64_t start = i * s - p;
     const int64_t end = std::min(start + (k - 1) * d + 1, in);
+    const bool whole = start >= 0 && end == start + (k - 1) * d + 1;
     while (start < 0) start += d;
     w.first.push_back(start);
     w.count.push_back(end > start ? (end - start + d - 1) / d : 0);
+    if (whole && w.uniform_end == w.uniform_begin) w.uniform_begin = i, w.uniform_end = i + 1;
+    else if (whole && w.uniform_end == i) w.uniform_end = i + 1;
   }
   return w;
 }
@@ -109,31 +113,65 @@ T lowest() {
   else return std::numeric_limits<T>::lowest();
 }
 
+// The max of output j's window in one output row (rows r0, r0 + rows.step, ... nr of them).
+template <typename T>
+void max_window(const T* xp, T* y, int64_t* idx, int64_t j, int64_t w, int64_t r0, int64_t nr, int64_t row_step,
+                const AxisWindows& cols) {
+  const int64_t c0 = cols.first[j], nc = cols.count[j];
+  T best = lowest<T>();
+  int64_t best_at = r0 * w + c0;
+  for (int64_t a = 0; a < nr; ++a) {
+    const int64_t row_at = (r0 + a * row_step) * w;
+    for (int64_t c = c0; c < c0 + nc * cols.step; c += cols.step) {
+      const T v = xp[row_at + c];
+      const bool take = (v > best) | is_nan(v);  // branch-free: random data mispredicts
+      best = take ? v : best;
+      best_at = take ? row_at + c : best_at;
+    }
+  }
+  y[j] = best;
+  idx[j] = best_at;
+}
+
+// The outputs [b, e) of one output row whose windows are whole and cols.stride apart: the same
+// taps in the same order as max_window, but each tap across all of them at once (vectorizes).
+template <typename T>
+void max_uniform_windows(const T* xp, T* y, int64_t* idx, int64_t b, int64_t e, int64_t w, int64_t r0, int64_t nr,
+                         int64_t row_step, const AxisWindows& cols) {
+  const int64_t n = e - b, s = cols.stride, c0 = cols.first[b];
+  T* yb = y + b;
+  int64_t* ib = idx + b;
+  for (int64_t k = 0; k < n; ++k) yb[k] = lowest<T>(), ib[k] = r0 * w + c0 + k * s;
+  for (int64_t a = 0; a < nr; ++a) {
+    for (int64_t t = 0; t < cols.count[b]; ++t) {
+      const int64_t at = (r0 + a * row_step) * w + c0 + t * cols.step;
+#pragma omp simd
+      for (int64_t k = 0; k < n; ++k) {
+        const T v = xp[at + k * s];
+        const bool take = (v > yb[k]) | is_nan(v);
+        yb[k] = take ? v : yb[k];
+        ib[k] = take ? at + k * s : ib[k];
+      }
+    }
+  }
+}
+
 // x is (P, H, W) contiguous; y and idx are (P, Ho, Wo) with Ho = rows.first.size().
 template <typename T>
 void max_pool_kernel(const T* x, T* y, int64_t* idx, int64_t planes, int64_t h, int64_t w, const AxisWindows& rows,
                      const AxisWindows& cols) {
   const int64_t ho = static_cast<int64_t>(rows.first.size()), wo = static_cast<int64_t>(cols.first.size());
+  const int64_t ub = cols.uniform_begin, ue = cols.uniform_end;
   auto run = [&](int64_t b, int64_t e) {
     for (int64_t p = b; p < e; ++p) {
       const T* xp = x + p * h * w;
       for (int64_t i = 0; i < ho; ++i) {
+        T* yr = y + (p * ho + i) * wo;
+        int64_t* ir = idx + (p * ho + i) * wo;
         const int64_t r0 = rows.first[i], nr = rows.count[i];
-        for (int64_t j = 0; j < wo; ++j) {
-          const int64_t c0 = cols.first[j], nc = cols.count[j];
-          T best = lowest<T>();
-          int64_t best_at = r0 * w + c0;
-          for (int64_t a = 0; a < nr; ++a) {
-            const int64_t row_at = (r0 + a * rows.step) * w;
-            for (int64_t c = c0; c < c0 + nc * cols.step; c += cols.step) {
-              const T v = xp[row_at + c];
-              if (v > best || is_nan(v)) best = v, best_at = row_at + c;
-            }
-          }
-          const int64_t at = (p * ho + i) * wo + j;
-          y[at] = best;
-          idx[at] = best_at;
-        }
+        for (int64_t j = 0; j < ub; ++j) max_window(xp, yr, ir, j, w, r0, nr, rows.step, cols);
+        if (ue > ub) max_uniform_windows(xp, yr, ir, ub, ue, w, r0, nr, rows.step, cols);
+        for (int64_t j = std::max(ub, ue); j < wo; ++j) max_window(xp, yr, ir, j, w, r0, nr, rows.step, cols);
       }
     }
   };

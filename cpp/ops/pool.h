@@ -33,9 +33,11 @@ std::pair<Tensor, Tensor> adaptive_max_pool1d(const Tensor& x, const IntList& ou
 std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, const IntList& output_size);
 
 // The windows of a max pool along one axis: output i reads count[i] inputs from first[i], step apart.
+// Outputs [uniform_begin, uniform_end) hold whole windows `stride` apart (the kernel's fast path).
 struct AxisWindows {
   std::vector<int64_t> first, count;
   int64_t step = 1;
+  int64_t uniform_begin = 0, uniform_end = 0, stride = 0;
 };
 
 // Max pooling of x over the windows (rows null: a 1-d pool); records its backward. Shared by the
