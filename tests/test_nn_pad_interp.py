@@ -62,7 +62,7 @@ def test_interpolate_1d(kwargs):
 
 INTERP_2D = [
     dict(size=(7, 5), mode="nearest"), dict(size=3, mode="nearest"), dict(scale_factor=2, mode="nearest"),
-    dict(scale_factor=(1.5, 0.7), mode="nearest"),
+    dict(scale_factor=(1.5, 0.7), mode="nearest"), dict(scale_factor=(1.1, 2.2), mode="nearest"),
     dict(size=(7, 6), mode="bilinear"), dict(size=(7, 6), mode="bilinear", align_corners=True),
     dict(size=(2, 3), mode="bilinear"), dict(scale_factor=(2.2, 1.3), mode="bilinear"),
     dict(scale_factor=0.6, mode="bilinear", align_corners=True),
@@ -79,6 +79,7 @@ def test_interpolate_2d(kwargs):
 @requires_torch
 @pytest.mark.parametrize("kwargs", [
     dict(scale_factor=1.7, mode="nearest"), dict(size=(37, 23), mode="nearest"), dict(size=(5, 3), mode="nearest"),
+    dict(scale_factor=(1.05, 2.1), mode="nearest"),  # out == in copies, out == 2 * in halves (2-d only)
     dict(scale_factor=(3.1, 0.55), mode="bilinear"), dict(size=(40, 21), mode="bilinear", align_corners=True),
     dict(size=(40, 21), mode="bilinear", align_corners=False),
 ])
@@ -109,6 +110,13 @@ def test_aliases_and_non_contiguous():
     assert tuple(F.pad(cr.zeros(0, 2, 3), (1, 1), mode="reflect").shape) == (0, 2, 5)
 
 
+@requires_torch
+def test_nearest_1d_and_2d_index_rules_differ_like_pytorch():
+    a = np.arange(7.0).reshape(1, 1, 7)
+    for x in (a, a[:, :, None, :]):  # 1-d: floor(o / 1.1); 2-d: out == in copies
+        assert_close(F.interpolate(cr.tensor(x), scale_factor=1.1), TF.interpolate(torch.tensor(x), scale_factor=1.1).numpy())
+
+
 def test_constant_pad_keeps_dtype():
     x = cr.tensor([[1, 2], [3, 4]])
     got = F.pad(x, (1, 0, 0, 1), value=7)
@@ -119,10 +127,12 @@ def test_constant_pad_keeps_dtype():
 @pytest.mark.parametrize("call, error, match", [
     (lambda: F.pad(cr.zeros(1, 4, 4), (1, 1, 1)), RuntimeError, "pad: padding length must be divisible by 2"),
     (lambda: F.pad(cr.zeros(4), (1, 1, 1, 1)), RuntimeError, "pad: padding .* has more than two entries per dim"),
-    (lambda: F.pad(cr.zeros(1, 4), (-3, -2)), RuntimeError, "pad: padding .* crops dim 1"),
+    (lambda: F.pad(cr.zeros(1, 4), (-3, -2)), RuntimeError, "pad: padding .* crops 5 elements from dim 1"),
+    (lambda: F.pad(cr.zeros(1, 1, 2), (0, 0, 1, -2)), RuntimeError, "pad: padding .* crops 2 elements from dim 1"),
     (lambda: F.pad(cr.zeros(1, 4), (4, 1), mode="reflect"), RuntimeError, r"pad: reflect padding \(4, 1\) must be less"),
     (lambda: F.pad(cr.zeros(1, 4), (5, 1), mode="circular"), RuntimeError, "pad: circular padding .* wrap around"),
-    (lambda: F.pad(cr.zeros(1, 4), (-4, -1), mode="replicate"), RuntimeError, "pad: padding .* leaves no elements"),
+    (lambda: F.pad(cr.zeros(1, 4), (-4, -1), mode="replicate"), RuntimeError, "pad: padding .* to a negative size"),
+    (lambda: F.pad(cr.zeros(1, 4), (-3, -1), mode="reflect"), RuntimeError, "pad: padding .* leaves no elements"),
     (lambda: F.pad(cr.zeros(1, 0), (1, 1), mode="replicate"), RuntimeError, "pad: replicate padding needs a non-empty"),
     (lambda: F.pad(cr.zeros(1, 4), (1, 1), mode="reflect", value=1.0), RuntimeError, "doesn't take a value"),
     (lambda: F.pad(cr.zeros(1, 1, 4, 4), (1, 1), mode="reflect"), NotImplementedError, "pad: reflect padding of 2"),

@@ -2,13 +2,15 @@
 // dim. The source coordinates are computed exactly as PyTorch's CPU kernels do, in the input's
 // precision (float for float32), so that nearest picks the same pixels and the weights agree:
 //   scale   = align_corners ? (in - 1) / (out - 1) : (scale_factor given ? 1 / scale_factor : in / out)
-//   nearest : src = min(floor(o * scale), in - 1)
+//   nearest : src = min(floor(o * scale), in - 1); 2-d inputs follow PyTorch's nearest_idx instead:
+//             in float whatever the dtype, and out == in copies, out == 2 * in takes o / 2
 //   linear  : x = align_corners ? o * scale : max(scale * (o + 0.5) - 0.5, 0);
 //             i0 = min(floor(x), in - 1), i1 = i0 + (i0 < in - 1), w1 = clamp(x - i0, 0, 1), w0 = 1 - w1
 // (linear with out == in and no align_corners copies). Each output keeps both taps, even equal ones,
 // so the arithmetic is PyTorch's.
 #include "ops/interpolate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -27,11 +29,13 @@ T compute_scale(int64_t in, int64_t out, bool align_corners, std::optional<doubl
 }
 
 template <typename T>
-AxisMap nearest_axis(int64_t in, int64_t out, std::optional<double> scale) {
+AxisMap nearest_axis(int64_t in, int64_t out, std::optional<double> scale, bool is_2d) {
   const T s = compute_scale<T>(in, out, false, scale);
   AxisMap m(in);
   for (int64_t o = 0; o < out; ++o) {
-    const auto src = static_cast<int64_t>(std::floor(static_cast<float>(s * static_cast<T>(o))));
+    auto src = static_cast<int64_t>(std::floor(static_cast<float>(s * static_cast<T>(o))));
+    if (is_2d && out == in) src = o;
+    if (is_2d && out == 2 * in) src = o >> 1;
     m.tap(std::min(src, in - 1), 1.0);
     m.end_output();
   }
@@ -99,7 +103,9 @@ Tensor upsample_nearest(const Tensor& x, const std::vector<int64_t>& output_size
   return resample(x, output_size, scales, is_1d ? "upsample_nearest1d" : "upsample_nearest2d",
                   is_1d ? "UpsampleNearest1D" : "UpsampleNearest2D",
                   [&](int64_t in, int64_t out, std::optional<double> s) {
-                    return x->dtype() == DType::Float64 ? nearest_axis<double>(in, out, s) : nearest_axis<float>(in, out, s);
+                    if (!is_1d) return nearest_axis<float>(in, out, s, true);
+                    return x->dtype() == DType::Float64 ? nearest_axis<double>(in, out, s, false)
+                                                        : nearest_axis<float>(in, out, s, false);
                   });
 }
 

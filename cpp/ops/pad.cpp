@@ -5,6 +5,7 @@
 // padding (PyTorch's) first crops the negative pads, then wraps j = o - max(left, 0) into the kept part.
 #include "ops/pad.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "autograd/record.h"
@@ -63,8 +64,8 @@ void check_axis(const Tensor& x, int64_t dim, int64_t left, int64_t right, PadMo
     CR_CHECK(left < n && right < n, RuntimeError, "pad: reflect padding ", pad_str(pad),
              " must be less than the size of the padded dim (", n, " for dim ", dim, " of a ", describe(x), ")");
   }
-  CR_CHECK(n + left + right >= 1, RuntimeError, "pad: padding ", pad_str(pad), " leaves no elements of dim ", dim,
-           " (size ", n, ") of a ", describe(x));
+  CR_CHECK(n + left + right >= 0, RuntimeError, "pad: padding ", pad_str(pad), " crops dim ", dim, " (size ", n,
+           ") of a ", describe(x), " to a negative size");
   if (mode == PadMode::Circular) {  // wraps the part left after cropping the negative pads
     const int64_t kept = n - std::max<int64_t>(-left, 0) - std::max<int64_t>(-right, 0);
     CR_CHECK(left <= kept && right <= kept, RuntimeError, "pad: circular padding ", pad_str(pad),
@@ -81,8 +82,9 @@ Tensor constant_pad_nd(const Tensor& x, const std::vector<int64_t>& pad, const S
   for (int64_t i = 0; i < padded; ++i) {
     const int64_t d = x->dim() - 1 - i;
     out_sizes[d] += pad[2 * i] + pad[2 * i + 1];
-    CR_CHECK(out_sizes[d] >= 0, RuntimeError, "pad: padding ", pad_str(pad), " crops dim ", d, " of a ", describe(x),
-             " to a negative size ", out_sizes[d]);
+    const int64_t cropped = std::max<int64_t>(-pad[2 * i], 0) + std::max<int64_t>(-pad[2 * i + 1], 0);
+    CR_CHECK(out_sizes[d] >= 0 && cropped <= x->size(d), RuntimeError, "pad: padding ", pad_str(pad), " crops ",
+             cropped, " elements from dim ", d, " of a ", describe(x));
   }
   Tensor out = full(out_sizes, value, x->dtype(), x->device());
   {
@@ -136,6 +138,10 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, const std::string& 
     check_axis(x, w - 1, pad[2], pad[3], m, mode, pad);
     map.rows = std::make_shared<const AxisMap>(pad_axis(x->size(w - 1), pad[2], pad[3], m));
   }
+  // PyTorch's rule: reflect and replicate padding must leave elements along some padded dim.
+  const int64_t out_w = map.cols->out_size, out_h = map.rows ? map.rows->out_size : 0;
+  CR_CHECK(m == PadMode::Circular || out_w >= 1 || out_h >= 1, RuntimeError, "pad: padding ", pad_str(pad),
+           " leaves no elements of the ", describe(x));
   CR_CHECK(is_floating(x->dtype()), TypeError, "pad: ", mode, " padding expects a float32 or float64 input, got a ",
            describe(x));
   return apply_separable(x, map);
