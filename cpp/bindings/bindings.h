@@ -21,6 +21,7 @@ void bind_reduce(py::module_& m, TensorClass& cls);      // sum, max, var, softm
 void bind_optim(py::module_& m);  // _C._optim: fused optimizer steps (optim.cpp)
 void bind_parameter(py::module_& m, TensorClass& cls);  // _make_subclass, data setter, deepcopy, uniform_/normal_ (parameter.cpp)
 void bind_norm(py::module_& nn);                         // batch/layer/group norm, dropout on _C._nn (norm.cpp)
+void bind_pool(py::module_& nn);                         // pooling, pad, interpolate in _C._nn (pool.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

@@ -21,4 +21,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_parameter(m, cls);
   bind_norm(nn);
+  bind_pool(nn);
 }

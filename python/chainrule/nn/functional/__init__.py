@@ -7,3 +7,5 @@ from chainrule.nn.functional.linear import *  # noqa: F401,F403
 from chainrule.nn.functional.embedding import *  # noqa: F401,F403
 from chainrule.nn.functional.normalization import *  # noqa: F401,F403
 from chainrule.nn.functional.dropout import *  # noqa: F401,F403
+from chainrule.nn.functional.pooling import *  # noqa: F401,F403
+from chainrule.nn.functional.sampling import *  # noqa: F401,F403

@@ -1,0 +1,90 @@
+// Adaptive pooling: output i along an axis of `in` inputs pools inputs
+// [floor(i * in / out), ceil((i + 1) * in / out)), as in PyTorch. The average is a separable
+// linear map (ops/separable.h); the max runs the max-pool kernel over those windows.
+#include <memory>
+
+#include "ops/planes.h"
+#include "ops/pool.h"
+#include "ops/separable.h"
+
+namespace cr {
+
+namespace {
+
+int64_t window_start(int64_t i, int64_t in, int64_t out) { return i * in / out; }
+int64_t window_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+
+// Validates x and output_size (one entry >= 0 per spatial dim).
+PlaneLayout adaptive_layout(const Tensor& x, int spatial, const IntList& output_size, const char* op) {
+  CR_CHECK(static_cast<int>(output_size.size()) == spatial, ValueError, op, ": output_size must have ", spatial,
+           " entries, got ", Shape(output_size));
+  for (int64_t s : output_size) {
+    CR_CHECK(s >= 0, RuntimeError, op, ": output_size must be >= 0, got ", Shape(output_size));
+  }
+  check_pool_input(x, spatial, op, false);
+  return plane_layout(x, spatial);
+}
+
+AxisMap average_axis(int64_t in, int64_t out) {
+  AxisMap m(in);
+  for (int64_t i = 0; i < out; ++i) {
+    const int64_t lo = window_start(i, in, out), hi = window_end(i, in, out);
+    for (int64_t r = lo; r < hi; ++r) m.tap(r, 1.0 / static_cast<double>(hi - lo));
+    m.end_output();
+  }
+  return m;
+}
+
+AxisWindows max_axis(int64_t in, int64_t out) {
+  AxisWindows w;
+  for (int64_t i = 0; i < out; ++i) {
+    const int64_t lo = window_start(i, in, out);
+    w.first.push_back(lo);
+    w.count.push_back(window_end(i, in, out) - lo);
+  }
+  return w;
+}
+
+Tensor adaptive_avg_impl(const Tensor& x, int spatial, const IntList& output_size, const char* op, const char* node,
+                         const char* adjoint_node) {
+  const PlaneLayout l = adaptive_layout(x, spatial, output_size, op);
+  SeparableMap map;
+  map.spatial = spatial;
+  map.op = op;
+  map.node = node;
+  map.adjoint_node = adjoint_node;
+  map.cols = std::make_shared<const AxisMap>(average_axis(l.width, output_size.back()));
+  if (spatial == 2) map.rows = std::make_shared<const AxisMap>(average_axis(l.height, output_size[0]));
+  return apply_separable(x, map);
+}
+
+std::pair<Tensor, Tensor> adaptive_max_impl(const Tensor& x, int spatial, const IntList& output_size, const char* op,
+                                            const char* node) {
+  const PlaneLayout l = adaptive_layout(x, spatial, output_size, op);
+  const AxisWindows cols = max_axis(l.width, output_size.back());
+  if (spatial == 1) return max_pool_windows(x, 1, nullptr, cols, op, node);
+  const AxisWindows rows = max_axis(l.height, output_size[0]);
+  return max_pool_windows(x, 2, &rows, cols, op, node);
+}
+
+}  // namespace
+
+Tensor adaptive_avg_pool1d(const Tensor& x, const IntList& output_size) {
+  return adaptive_avg_impl(x, 1, output_size, "adaptive_avg_pool1d", "AdaptiveAvgPool1DBackward0",
+                           "AdaptiveAvgPool1DBackwardBackward0");
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, const IntList& output_size) {
+  return adaptive_avg_impl(x, 2, output_size, "adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0",
+                           "AdaptiveAvgPool2DBackwardBackward0");
+}
+
+std::pair<Tensor, Tensor> adaptive_max_pool1d(const Tensor& x, const IntList& output_size) {
+  return adaptive_max_impl(x, 1, output_size, "adaptive_max_pool1d", "AdaptiveMaxPool1DBackward0");
+}
+
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, const IntList& output_size) {
+  return adaptive_max_impl(x, 2, output_size, "adaptive_max_pool2d", "AdaptiveMaxPool2DBackward0");
+}
+
+}  // namespace cr

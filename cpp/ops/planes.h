@@ -1,0 +1,40 @@
+// The image-plane layout shared by pooling, padding and resampling: a tensor whose last 1 or 2
+// dims are spatial is read as P = prod(batch dims) contiguous planes of (height, width); a 1-d
+// signal (.., L) is a plane of height 1. Outputs take the batch dims back with new spatial sizes.
+#pragma once
+
+#include "core/tensor.h"
+
+namespace cr {
+
+struct PlaneLayout {
+  Shape batch;            // the leading dims, e.g. (N, C) or (C,)
+  int spatial = 2;        // 1: (.., L) signals; 2: (.., H, W) images
+  int64_t planes = 1;     // prod(batch)
+  int64_t height = 1;     // 1 when spatial == 1
+  int64_t width = 1;
+
+  // batch + (h, w), or batch + (w) for 1-d layouts.
+  Shape with_spatial(int64_t h, int64_t w) const {
+    Shape s = batch;
+    if (spatial == 2) s.push_back(h);
+    s.push_back(w);
+    return s;
+  }
+};
+
+// The layout of t's last `spatial` dims; the caller has checked t->dim() >= spatial.
+inline PlaneLayout plane_layout(const Tensor& t, int spatial) {
+  PlaneLayout l;
+  l.spatial = spatial;
+  const int64_t nbatch = t->dim() - spatial;
+  for (int64_t d = 0; d < nbatch; ++d) {
+    l.batch.push_back(t->size(d));
+    l.planes *= t->size(d);
+  }
+  if (spatial == 2) l.height = t->size(nbatch);
+  l.width = t->size(t->dim() - 1);
+  return l;
+}
+
+}  // namespace cr

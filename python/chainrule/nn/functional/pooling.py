@@ -1,0 +1,127 @@
+"""Pooling: max, average and adaptive pooling over 1 or 2 spatial dims, as in torch.nn.functional.
+
+Inputs are batched (N, C, L) / (N, C, H, W) or unbatched (C, L) / (C, H, W). Max pooling's indices
+are int64, flat over each plane (h * W + w), equal to PyTorch's; among equal maxima the first in
+row-major window order wins, and a NaN always wins. The kernels and shape checks are in C++
+(chainrule._C._nn).
+"""
+from chainrule import _C
+
+__all__ = [
+    "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "avg_pool1d", "avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+]
+
+
+def _ntuple(value, n, name, op):
+    """`value` (an int, or a sequence of 1 or n ints) as a list of n ints; TypeError/ValueError naming op."""
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got bool")
+    if isinstance(value, int):
+        return [value] * n
+    try:
+        items = list(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {type(value).__name__}") from None
+    if len(items) == 1:
+        items = items * n
+    if len(items) != n or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    return items
+
+
+def _window_args(n, op, kernel_size, stride, padding, dilation=1):
+    """kernel_size, stride (None or empty: kernel_size), padding and dilation as lists of n ints."""
+    kernel = _ntuple(kernel_size, n, "kernel_size", op)
+    no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    strides = kernel if no_stride else _ntuple(stride, n, "stride", op)
+    return kernel, strides, _ntuple(padding, n, "padding", op), _ntuple(dilation, n, "dilation", op)
+
+
+def _output_size(input, output_size, n, op):
+    """output_size as n ints, a None entry keeping the input's size along that dim."""
+    if output_size is None or isinstance(output_size, int):
+        sizes = [output_size] * n
+    else:
+        sizes = list(output_size)
+        if len(sizes) == 1:
+            sizes = sizes * n
+        if len(sizes) != n:
+            raise ValueError(f"{op}: output_size must be an int or a tuple of {n} ints or None, got {output_size!r}")
+    if input.dim() < n:
+        raise RuntimeError(f"{op}: expected a {n + 1}-d or {n + 2}-d input, got shape {tuple(input.shape)}")
+    spatial = input.shape[input.dim() - n:]
+    return [spatial[i] if s is None else s for i, s in enumerate(sizes)]
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """1-d max pooling over (N, C, L) or (C, L); returns (values, indices)."""
+    return _C._nn.max_pool1d_with_indices(input, *_window_args(1, "max_pool1d", kernel_size, stride, padding,
+                                                                 dilation), ceil_mode)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """2-d max pooling over (N, C, H, W) or (C, H, W); returns (values, indices)."""
+    return _C._nn.max_pool2d_with_indices(input, *_window_args(2, "max_pool2d", kernel_size, stride, padding,
+                                                                 dilation), ceil_mode)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """1-d max pooling; with return_indices=True also the int64 indices of the maxima."""
+    values, indices = max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (values, indices) if return_indices else values
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """2-d max pooling; with return_indices=True also the int64 indices (flat over each H x W plane)."""
+    values, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return (values, indices) if return_indices else values
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-d average pooling over (N, C, L) or (C, L)."""
+    kernel, strides, pads, _ = _window_args(1, "avg_pool1d", kernel_size, stride, padding)
+    return _C._nn.avg_pool1d(input, kernel, strides, pads, ceil_mode, count_include_pad)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """2-d average pooling over (N, C, H, W) or (C, H, W); divisor_override replaces the window size."""
+    kernel, strides, pads, _ = _window_args(2, "avg_pool2d", kernel_size, stride, padding)
+    return _C._nn.avg_pool2d(input, kernel, strides, pads, ceil_mode, count_include_pad, divisor_override)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """Adaptive 1-d max pooling to output_size; returns (values, indices)."""
+    return _C._nn.adaptive_max_pool1d(input, _output_size(input, output_size, 1, "adaptive_max_pool1d"))
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """Adaptive 2-d max pooling to output_size (None entries keep the input's size); returns (values, indices)."""
+    return _C._nn.adaptive_max_pool2d(input, _output_size(input, output_size, 2, "adaptive_max_pool2d"))
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Adaptive 1-d max pooling; with return_indices=True also the int64 indices."""
+    values, indices = adaptive_max_pool1d_with_indices(input, output_size)
+    return (values, indices) if return_indices else values
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Adaptive 2-d max pooling; with return_indices=True also the int64 indices."""
+    values, indices = adaptive_max_pool2d_with_indices(input, output_size)
+    return (values, indices) if return_indices else values
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Adaptive 1-d average pooling to output_size."""
+    return _C._nn.adaptive_avg_pool1d(input, _output_size(input, output_size, 1, "adaptive_avg_pool1d"))
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Adaptive 2-d average pooling to output_size (None entries keep the input's size)."""
+    return _C._nn.adaptive_avg_pool2d(input, _output_size(input, output_size, 2, "adaptive_avg_pool2d"))

@@ -1,0 +1,99 @@
+"""Padding and resampling, as in torch.nn.functional: pad, interpolate and its upsample aliases.
+
+pad: 'constant' over any number of trailing dims (negative pads crop); 'reflect', 'replicate' and
+'circular' over the last dim (2-d/3-d inputs) or the last two (3-d/4-d inputs). interpolate:
+'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d), with PyTorch's source-coordinate
+rules. The kernels and shape checks are in C++ (chainrule._C._nn).
+"""
+import math
+
+from chainrule import _C
+
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+# (entries in pad, input dims) that the non-constant modes support, as in PyTorch.
+_NON_CONSTANT_SUPPORT = {2: (2, 3), 4: (3, 4)}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pads `input` by `pad` = (left, right[, top, bottom, ...]) from the last dim backwards."""
+    pads = list(pad)
+    if not all(isinstance(p, int) and not isinstance(p, bool) for p in pads):
+        raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}")
+    if mode not in _PAD_MODES:
+        raise NotImplementedError(f"pad: unrecognised padding mode {mode!r} (expected one of {', '.join(_PAD_MODES)})")
+    if mode != "constant" and value is None and len(pads) % 2 == 0 \
+            and input.dim() not in _NON_CONSTANT_SUPPORT.get(len(pads), ()):
+        raise NotImplementedError(
+            f"pad: {mode} padding of {len(pads)} entries is not supported for a {input.dim()}-d input "
+            "(2 entries pad 2-d or 3-d inputs, 4 entries 3-d or 4-d inputs)")
+    return _C._nn.pad(input, pads, mode, value)
+
+
+_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+
+
+def _spatial_list(value, n, name):
+    items = list(value) if isinstance(value, (list, tuple)) else [value] * n
+    if len(items) != n:
+        raise ValueError(f"interpolate: input and output must have the same number of spatial dimensions, but "
+                         f"got input with {n} spatial dimensions and {name} {value!r}")
+    return items
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resamples (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`.
+
+    With scale_factor (and recompute_scale_factor not True) the output size is
+    floor(in * scale_factor) and the source coordinates use 1 / scale_factor, as in PyTorch.
+    """
+    n = input.dim() - 2
+    if mode not in _MODES or n not in (1, 2):
+        raise NotImplementedError(
+            f"interpolate: got a {input.dim()}-d input and mode {mode!r}; chainrule supports 3-d or 4-d inputs "
+            "with modes nearest | linear (3-d) | bilinear (4-d)")
+    if n not in _MODES[mode]:
+        need = "3D" if mode == "linear" else "4D"
+        raise NotImplementedError(f"interpolate: got {input.dim()}D input, but {mode} mode needs {need} input")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
+    if mode == "nearest":
+        if align_corners is not None:
+            raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    scales = None
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("interpolate: recompute_scale_factor is not meaningful with an explicit size.")
+        output_size = [int(s) for s in _spatial_list(size, n, "output size")]
+    else:
+        scales = [float(s) for s in _spatial_list(scale_factor, n, "scale_factor")]
+        output_size = [math.floor(float(input.shape[i + 2]) * s) for i, s in enumerate(scales)]
+        if recompute_scale_factor:
+            scales = None
+    if mode == "nearest":
+        return _C._nn.upsample_nearest(input, output_size, scales)
+    return _C._nn.upsample_linear(input, output_size, align_corners, scales)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Alias of interpolate (deprecated in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """interpolate(..., mode='nearest') (deprecated in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """interpolate(..., mode='bilinear', align_corners=True) (deprecated in PyTorch)."""
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
