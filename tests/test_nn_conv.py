@@ -169,6 +169,7 @@ def test_conv2d_gradients(xs, ws, stride, padding, dilation, groups):
     check_op(run(F.conv2d), [xs, ws, (ws[0],)], torch_fn=run(TF.conv2d) if torch else None)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch notes its padded copy
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_conv2d_padding_modes_gradients(padding):
     f = lambda F_: lambda x, w: F_.conv2d(x, w, padding=padding, dilation=(1, 2))  # noqa: E731

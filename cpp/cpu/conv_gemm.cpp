@@ -6,6 +6,7 @@
 #include "cpu/conv_gemm.h"
 
 #include <algorithm>
+#include <exception>
 #include <vector>
 
 #include "cpu/blas.h"
@@ -46,7 +47,8 @@ int64_t batch_threads(const ConvShape& s) {
   return std::min<int64_t>(get_num_threads(), s.batch);
 }
 
-// fn(n_begin, n_end, part) over the batch, split into `parts` contiguous ranges of samples.
+// fn(n_begin, n_end, part) over the batch, split into `parts` contiguous ranges of samples. An
+// exception in a thread (a scratch allocation failing) is rethrown once the threads have joined.
 template <typename Fn>
 void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
   if (parts <= 1) {
@@ -54,8 +56,17 @@ void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
     return;
   }
   SingleThreadedBlas one_thread;
+  std::exception_ptr failure;
 #pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
-  for (int64_t p = 0; p < parts; ++p) fn(s.batch * p / parts, s.batch * (p + 1) / parts, p);
+  for (int64_t p = 0; p < parts; ++p) {
+    try {
+      fn(s.batch * p / parts, s.batch * (p + 1) / parts, p);
+    } catch (...) {
+#pragma omp critical(cr_conv_failure)
+      failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 // Group g's column matrix (col_rows, OH*OW) of sample plane x_g (C/G, H, W).
