@@ -273,3 +273,22 @@ def test_bad_input(call, error, match):
         return
     with pytest.raises(error, match=match):
         call()
+
+
+@requires_torch
+@pytest.mark.parametrize("xs,ws", [((70, 2, 5, 5), (3, 2, 3, 3)),     # blocks of samples, a shorter last one
+                                   ((5, 8, 20, 20), (16, 8, 3, 3))])  # enough work to split across threads
+def test_large_batches_match_torch(xs, ws):
+    x, w = rand(*xs), rand(*ws)
+    ours = [cr.tensor(a, requires_grad=True) for a in (x, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    y, ty = F.conv2d(*ours, padding=1, stride=(1, 2)), TF.conv2d(*theirs, padding=1, stride=(1, 2))
+    assert_close(y.detach(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = rand(*ty.shape)
+    y.backward(cr.tensor(g))
+    ty.backward(torch.tensor(g))
+    for a, b in zip(ours, theirs):
+        assert_close(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-9)
+    gx = F.conv_transpose2d(cr.tensor(g), cr.tensor(w), padding=1, stride=(1, 2), output_padding=(0, xs[3] % 2 == 0))
+    assert_close(gx, TF.conv_transpose2d(torch.tensor(g), torch.tensor(w), padding=1, stride=(1, 2),
+                                         output_padding=(0, int(xs[3] % 2 == 0))).numpy(), rtol=1e-10, atol=1e-9)

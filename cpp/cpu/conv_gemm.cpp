@@ -69,12 +69,77 @@ void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
   if (failure) std::rethrow_exception(failure);
 }
 
-// Group g's column matrix (col_rows, OH*OW) of sample plane x_g (C/G, H, W).
+// Samples whose columns go side by side into one GEMM. Small planes (late CNN layers) give skinny
+// per-sample products that BLAS runs far below its peak, so below kMinColumns output positions
+// blocks of samples fill ~kTargetColumns columns, within a scratch budget. Larger planes run one
+// sample at a time: there the block's extra output copy cost more than it gained (measured on a
+// 28x28 plane with 9 column rows). Pointwise convolutions read the input directly.
+int64_t block_samples(const ConvShape& s) {
+  constexpr int64_t kMinColumns = 256, kTargetColumns = 1024, kMaxScratch = 1 << 21;  // scratch in elements
+  const int64_t out = std::max<int64_t>(1, s.window.out_size());
+  if (s.pointwise() || out >= kMinColumns) return 1;
+  const int64_t by_columns = (kTargetColumns + out - 1) / out;
+  const int64_t by_memory = kMaxScratch / std::max<int64_t>(1, (s.col_rows() + s.group_out()) * out);
+  return std::max<int64_t>(1, std::min({by_columns, by_memory, s.batch}));
+}
+
+// Copies `count` samples' (rows, cols) blocks, `sample_stride` apart in src, side by side into
+// dst (rows, count * cols); to_samples copies back the other way.
 template <typename T>
-const T* columns_of(const T* x_g, const ConvShape& s, T* buffer) {
-  if (s.pointwise()) return x_g;
-  im2col(x_g, s.group_in(), s.window, buffer);
-  return buffer;
+void join_samples(const T* src, int64_t sample_stride, int64_t rows, int64_t cols, int64_t count, T* dst) {
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(src + i * sample_stride + r * cols, src + i * sample_stride + (r + 1) * cols,
+                dst + r * count * cols + i * cols);
+}
+template <typename T>
+void split_samples(const T* src, int64_t rows, int64_t cols, int64_t count, T* dst, int64_t sample_stride) {
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy(src + r * count * cols + i * cols, src + r * count * cols + (i + 1) * cols,
+                dst + i * sample_stride + r * cols);
+}
+
+// A block of `count` samples starting at n, seen by one group g: pointers into the batch and the
+// thread's scratch. Columns are (rows, count * OH*OW); with one sample, the per-sample buffers
+// (outputs, output gradients) are used in place instead of being copied through scratch.
+template <typename T>
+struct SampleBlock {
+  const ConvShape& s;
+  int64_t n, count, g;
+  T* scratch_cols;   // (rows, count * OH*OW)
+  T* scratch_plane;  // (K/G, count * OH*OW)
+
+  int64_t out() const { return s.window.out_size(); }
+  int64_t width() const { return count * out(); }  // columns of the block's matrices
+  int64_t x_offset(int64_t i) const { return ((n + i) * s.in_channels + g * s.group_in()) * s.window.in_size(); }
+  int64_t y_offset(int64_t i) const { return ((n + i) * s.out_channels + g * s.group_out()) * out(); }
+
+  // The block's column matrix of x: the input itself when pointwise (one sample).
+  const T* columns(const T* x) const {
+    if (s.pointwise()) return x + x_offset(0);
+    for (int64_t i = 0; i < count; ++i) im2col(x + x_offset(i), s.group_in(), s.window, scratch_cols + i * out(), width());
+    return scratch_cols;
+  }
+  // The block's (K/G, count * OH*OW) matrix of an output-shaped tensor.
+  const T* output_plane(const T* y) const {
+    if (count == 1) return y + y_offset(0);
+    join_samples(y + y_offset(0), s.out_channels * out(), s.group_out(), out(), count, scratch_plane);
+    return scratch_plane;
+  }
+};
+
+// Runs fn(block) for each group and each block of samples of [begin, end), with this thread's scratch.
+template <typename T, typename Fn>
+void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn) {
+  const int64_t nb = block_samples(s), out = s.window.out_size();
+  T* buffer = s.pointwise() ? nullptr : scratch<T>((s.col_rows() + s.group_out()) * nb * out);
+  for (int64_t n = begin; n < end; n += nb) {
+    const int64_t count = std::min(nb, end - n);
+    for (int64_t g = 0; g < s.groups; ++g) {
+      fn(SampleBlock<T>{s, n, count, g, buffer, buffer + s.col_rows() * count * out});
+    }
+  }
 }
 
 }  // namespace
@@ -87,16 +152,17 @@ bool ConvShape::pointwise() const {
 
 template <typename T>
 void conv_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {
-  const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size(), in = s.window.in_size();
+  const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size();
   for_batch_parts(s, batch_threads(s), [&](int64_t begin, int64_t end, int64_t) {
-    T* buffer = s.pointwise() ? nullptr : scratch<T>(rows * out);
+    for_each_block<T>(s, begin, end, [&](const SampleBlock<T>& b) {
+      const T* col = b.columns(x);  // (rows, width)
+      // y_block (K/G, width) = w_g (K/G, rows) @ col, written in place for a single sample
+      T* y_block = b.count == 1 ? y + b.y_offset(0) : b.scratch_plane;
+      gemm(false, false, kg, b.width(), rows, T(1), w + b.g * kg * rows, rows, col, b.width(), T(0), y_block, b.width());
+      if (b.count > 1) split_samples(y_block, kg, out, b.count, y + b.y_offset(0), s.out_channels * out);
+    });
+    if (bias == nullptr) return;
     for (int64_t n = begin; n < end; ++n) {
-      for (int64_t g = 0; g < s.groups; ++g) {
-        const T* col = columns_of(x + (n * s.in_channels + g * s.group_in()) * in, s, buffer);  // (rows, OH*OW)
-        T* y_g = y + (n * s.out_channels + g * kg) * out;                                       // (K/G, OH*OW)
-        gemm(false, false, kg, out, rows, T(1), w + g * kg * rows, rows, col, out, T(0), y_g, out);
-      }
-      if (bias == nullptr) continue;
       for (int64_t k = 0; k < s.out_channels; ++k) {
         T* plane = y + (n * s.out_channels + k) * out;
         const T b = bias[k];
@@ -109,40 +175,34 @@ void conv_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* 
 
 template <typename T>
 void conv_input_grad(const T* gy, const T* w, const ConvShape& s, T* gx) {
-  const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size(), in = s.window.in_size();
+  const int64_t rows = s.col_rows(), kg = s.group_out();
   for_batch_parts(s, batch_threads(s), [&](int64_t begin, int64_t end, int64_t) {
-    T* buffer = s.pointwise() ? nullptr : scratch<T>(rows * out);
-    for (int64_t n = begin; n < end; ++n) {
-      for (int64_t g = 0; g < s.groups; ++g) {
-        const T* gy_g = gy + (n * s.out_channels + g * kg) * out;  // (K/G, OH*OW)
-        T* gx_g = gx + (n * s.in_channels + g * s.group_in()) * in;  // (C/G, H, W)
-        // columns (rows, OH*OW) = w_g^T (rows, K/G) @ gy_g; pointwise: they are gx_g itself
-        T* col = s.pointwise() ? gx_g : buffer;
-        gemm(true, false, rows, out, kg, T(1), w + g * kg * rows, rows, gy_g, out, T(0), col, out);
-        if (!s.pointwise()) col2im(col, s.group_in(), s.window, gx_g);
-      }
-    }
+    for_each_block<T>(s, begin, end, [&](const SampleBlock<T>& b) {
+      // columns (rows, width) = w_g^T (rows, K/G) @ gy_block; pointwise: they are gx itself
+      T* col = s.pointwise() ? gx + b.x_offset(0) : b.scratch_cols;
+      gemm(true, false, rows, b.width(), kg, T(1), w + b.g * kg * rows, rows, b.output_plane(gy), b.width(), T(0), col,
+           b.width());
+      if (s.pointwise()) return;
+      for (int64_t i = 0; i < b.count; ++i) col2im(col + i * b.out(), b.width(), s.group_in(), s.window, gx + b.x_offset(i));
+    });
   });
 }
 
 template <typename T>
 void conv_weight_grad(const T* x, const T* gy, const ConvShape& s, T* gw) {
-  const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size(), in = s.window.in_size();
+  const int64_t rows = s.col_rows(), kg = s.group_out();
   const int64_t weight_numel = s.out_channels * rows, parts = batch_threads(s);
   // Part 0 accumulates into gw, the others into their own (K, rows) partial sums, added at the end.
   std::vector<T> partials((parts - 1) * weight_numel, T(0));
   std::fill(gw, gw + weight_numel, T(0));
   for_batch_parts(s, parts, [&](int64_t begin, int64_t end, int64_t part) {
-    T* buffer = s.pointwise() ? nullptr : scratch<T>(rows * out);
     T* acc = part == 0 ? gw : partials.data() + (part - 1) * weight_numel;  // (K, rows)
-    for (int64_t n = begin; n < end; ++n) {
-      for (int64_t g = 0; g < s.groups; ++g) {
-        const T* col = columns_of(x + (n * s.in_channels + g * s.group_in()) * in, s, buffer);  // (rows, OH*OW)
-        const T* gy_g = gy + (n * s.out_channels + g * kg) * out;                               // (K/G, OH*OW)
-        // acc_g (K/G, rows) += gy_g @ col^T
-        gemm(false, true, kg, rows, out, T(1), gy_g, out, col, out, T(1), acc + g * kg * rows, rows);
-      }
-    }
+    for_each_block<T>(s, begin, end, [&](const SampleBlock<T>& b) {
+      // acc_g (K/G, rows) += gy_block (K/G, width) @ col^T
+      const T* col = b.columns(x);
+      gemm(false, true, kg, rows, b.width(), T(1), b.output_plane(gy), b.width(), col, b.width(), T(1),
+           acc + b.g * kg * rows, rows);
+    });
   });
   for (int64_t p = 0; p + 1 < parts; ++p) {
     const T* partial = partials.data() + p * weight_numel;

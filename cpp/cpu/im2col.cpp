@@ -28,7 +28,7 @@ ValidRange valid_outputs(int64_t size, int64_t out, int64_t stride, int64_t pad,
 // Visits every (channel, tap, output row) of the column matrix: fn(col_row (OW,), x_row (W,) or
 // null when the row is padding, start column in x of output column 0, valid output columns).
 template <typename ColPtr, typename XPtr, typename Fn>
-void for_each_col_row(ColPtr col, XPtr x, int64_t channels, const Window2d& w, const Fn& fn) {
+void for_each_col_row(ColPtr col, int64_t col_ld, XPtr x, int64_t channels, const Window2d& w, const Fn& fn) {
   for (int64_t c = 0; c < channels; ++c) {
     XPtr plane = x + c * w.in_size();  // (H, W)
     for (int64_t i = 0; i < w.kernel_h; ++i) {
@@ -36,7 +36,7 @@ void for_each_col_row(ColPtr col, XPtr x, int64_t channels, const Window2d& w, c
       for (int64_t j = 0; j < w.kernel_w; ++j) {
         const ValidRange cols = valid_outputs(w.width, w.out_width, w.stride_w, w.pad_w, j * w.dilation_w);
         const int64_t x_col0 = j * w.dilation_w - w.pad_w;  // input column of output column 0
-        ColPtr tap_rows = col + ((c * w.kernel_h + i) * w.kernel_w + j) * w.out_size();  // (OH, OW)
+        ColPtr tap_rows = col + ((c * w.kernel_h + i) * w.kernel_w + j) * col_ld;  // (OH, OW)
         for (int64_t oh = 0; oh < w.out_height; ++oh) {
           const bool inside = oh >= rows.lo && oh < rows.hi;
           XPtr x_row = inside ? plane + (oh * w.stride_h - w.pad_h + i * w.dilation_h) * w.width : nullptr;
@@ -50,9 +50,9 @@ void for_each_col_row(ColPtr col, XPtr x, int64_t channels, const Window2d& w, c
 }  // namespace
 
 template <typename T>
-void im2col(const T* x, int64_t channels, const Window2d& w, T* col) {
+void im2col(const T* x, int64_t channels, const Window2d& w, T* col, int64_t col_ld) {
   const int64_t ow = w.out_width, stride = w.stride_w;
-  for_each_col_row(col, x, channels, w, [&](T* out, const T* x_row, int64_t x_col0, ValidRange cols) {
+  for_each_col_row(col, col_ld, x, channels, w, [&](T* out, const T* x_row, int64_t x_col0, ValidRange cols) {
     if (x_row == nullptr) {
       std::fill(out, out + ow, T(0));
       return;
@@ -68,10 +68,10 @@ void im2col(const T* x, int64_t channels, const Window2d& w, T* col) {
 }
 
 template <typename T>
-void col2im(const T* col, int64_t channels, const Window2d& w, T* x) {
+void col2im(const T* col, int64_t col_ld, int64_t channels, const Window2d& w, T* x) {
   std::fill(x, x + channels * w.in_size(), T(0));
   const int64_t stride = w.stride_w;
-  for_each_col_row(col, x, channels, w, [&](const T* in, T* x_row, int64_t x_col0, ValidRange cols) {
+  for_each_col_row(col, col_ld, x, channels, w, [&](const T* in, T* x_row, int64_t x_col0, ValidRange cols) {
     if (x_row == nullptr) return;
     if (stride == 1) {
       T* dst = x_row + (x_col0 + cols.lo);  // x_col0 + lo >= 0: the first valid column
@@ -83,9 +83,9 @@ void col2im(const T* col, int64_t channels, const Window2d& w, T* x) {
   });
 }
 
-template void im2col<float>(const float*, int64_t, const Window2d&, float*);
-template void im2col<double>(const double*, int64_t, const Window2d&, double*);
-template void col2im<float>(const float*, int64_t, const Window2d&, float*);
-template void col2im<double>(const double*, int64_t, const Window2d&, double*);
+template void im2col<float>(const float*, int64_t, const Window2d&, float*, int64_t);
+template void im2col<double>(const double*, int64_t, const Window2d&, double*, int64_t);
+template void col2im<float>(const float*, int64_t, int64_t, const Window2d&, float*);
+template void col2im<double>(const double*, int64_t, int64_t, const Window2d&, double*);
 
 }  // namespace cr::cpu

@@ -52,7 +52,7 @@ TEST(Im2col, MatchesDefinition) {
   for (const Window2d& w : kCases) {
     auto x = random_values(channels * w.in_size(), 1);
     std::vector<double> col(channels * w.kernel_size() * w.out_size(), 42.0);
-    cr::cpu::im2col(x.data(), channels, w, col.data());
+    cr::cpu::im2col(x.data(), channels, w, col.data(), w.out_size());
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t i = 0; i < w.kernel_h; ++i)
         for (int64_t j = 0; j < w.kernel_w; ++j)
@@ -71,8 +71,8 @@ TEST(Im2col, Col2imIsTheAdjoint) {
     auto x = random_values(channels * w.in_size(), 2);
     auto c = random_values(channels * w.kernel_size() * w.out_size(), 3);
     std::vector<double> col(c.size()), back(x.size(), 7.0);  // col2im must overwrite `back`
-    cr::cpu::im2col(x.data(), channels, w, col.data());
-    cr::cpu::col2im(c.data(), channels, w, back.data());
+    cr::cpu::im2col(x.data(), channels, w, col.data(), w.out_size());
+    cr::cpu::col2im(c.data(), w.out_size(), channels, w, back.data());
     double lhs = 0, rhs = 0;
     for (size_t k = 0; k < c.size(); ++k) lhs += col[k] * c[k];
     for (size_t k = 0; k < x.size(); ++k) rhs += x[k] * back[k];
@@ -87,7 +87,7 @@ TEST(Im2col, RoundTripCountsVisits) {
   const Window2d w = window(6, 9, 2, 3, 2, 3, 0, 0, 1, 1);
   auto x = random_values(w.in_size(), 4);
   std::vector<float> xf(x.begin(), x.end()), col(w.kernel_size() * w.out_size()), back(xf.size());
-  cr::cpu::im2col(xf.data(), 1, w, col.data());
-  cr::cpu::col2im(col.data(), 1, w, back.data());
+  cr::cpu::im2col(xf.data(), 1, w, col.data(), w.out_size());
+  cr::cpu::col2im(col.data(), w.out_size(), 1, w, back.data());
   for (size_t k = 0; k < xf.size(); ++k) EXPECT_EQ(back[k], xf[k]);
 }
