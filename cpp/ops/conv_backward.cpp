@@ -97,9 +97,10 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
             sw = x->requires_grad() ? SavedTensor(w, false) : SavedTensor(),
             geo](const TensorList& g, const Node& node) -> TensorList {
              Tensor gx, gw, gb;
-             if (node.needs_input_grad(0)) gx = convolution_input_grad(g[0], sw.unpack(node), Tensor(), geo);
-             if (node.needs_input_grad(1)) gw = convolution_weight_grad(sx.unpack(node), g[0], geo);
-             if (node.needs_input_grad(2)) gb = bias_grad(g[0]);
+             const Tensor gy = contiguous(g[0]);  // once for both products (a sum's gradient is expanded)
+             if (node.needs_input_grad(0)) gx = convolution_input_grad(gy, sw.unpack(node), Tensor(), geo);
+             if (node.needs_input_grad(1)) gw = convolution_weight_grad(sx.unpack(node), gy, geo);
+             if (node.needs_input_grad(2)) gb = bias_grad(gy);
              return {gx, gw, gb};
            });
   }
@@ -130,9 +131,10 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
             sw = gy->requires_grad() ? SavedTensor(w, false) : SavedTensor(),
             geo](const TensorList& g, const Node& node) -> TensorList {
              Tensor ggy, gw, gb;
-             if (node.needs_input_grad(0)) ggy = convolution(g[0], sw.unpack(node), Tensor(), geo);
-             if (node.needs_input_grad(1)) gw = convolution_weight_grad(g[0], sgy.unpack(node), geo);
-             if (node.needs_input_grad(2)) gb = bias_grad(g[0]);
+             const Tensor ggx = contiguous(g[0]);
+             if (node.needs_input_grad(0)) ggy = convolution(ggx, sw.unpack(node), Tensor(), geo);
+             if (node.needs_input_grad(1)) gw = convolution_weight_grad(ggx, sgy.unpack(node), geo);
+             if (node.needs_input_grad(2)) gb = bias_grad(ggx);
              return {ggy, gw, gb};
            });
   }
