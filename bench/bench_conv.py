@@ -15,6 +15,7 @@ count. Convolutions are the rows below; other layers (max-pool, batch-norm) add 
 import argparse
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -103,6 +104,7 @@ def main():
 
     if args.threads is not None:
         cr.set_num_threads(args.threads)
+    warnings.filterwarnings("ignore", message="TF32 acceleration")  # printed by mkldnn.flags() on CPU builds
     torch = try_import_torch(cr.get_num_threads())
     if torch is None:
         sys.exit("bench_conv: PyTorch is needed as the reference")

@@ -1,5 +1,5 @@
 // GEMM-based convolution kernels (see conv_gemm.h). Each sample is one im2col (or col2im) plus
-// one GEMM per group. When the batch has a sample for every thread and enough work, samples run
+// one GEMM per group; on small planes a block of samples shares one wider GEMM. When the batch has a sample for every thread and enough work, samples run
 // in parallel with BLAS kept on one thread inside; otherwise samples run in turn and BLAS threads
 // each product itself. The column matrix lives in a thread-local scratch buffer that grows to the
 // largest size seen and is reused by later calls.
@@ -84,7 +84,7 @@ int64_t block_samples(const ConvShape& s) {
 }
 
 // Copies `count` samples' (rows, cols) blocks, `sample_stride` apart in src, side by side into
-// dst (rows, count * cols); to_samples copies back the other way.
+// dst (rows, count * cols); split_samples copies back the other way.
 template <typename T>
 void join_samples(const T* src, int64_t sample_stride, int64_t rows, int64_t cols, int64_t count, T* dst) {
   for (int64_t i = 0; i < count; ++i)
@@ -137,7 +137,7 @@ void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn
   for (int64_t n = begin; n < end; n += nb) {
     const int64_t count = std::min(nb, end - n);
     for (int64_t g = 0; g < s.groups; ++g) {
-      fn(SampleBlock<T>{s, n, count, g, buffer, buffer + s.col_rows() * count * out});
+      fn(SampleBlock<T>{s, n, count, g, buffer, buffer ? buffer + s.col_rows() * count * out : nullptr});
     }
   }
 }

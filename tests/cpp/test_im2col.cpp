@@ -91,3 +91,20 @@ TEST(Im2col, RoundTripCountsVisits) {
   cr::cpu::col2im(col.data(), w.out_size(), 1, w, back.data());
   for (size_t k = 0; k < xf.size(); ++k) EXPECT_EQ(back[k], xf[k]);
 }
+
+TEST(Im2col, WideRowsLeaveOtherColumnsAlone) {
+  // Two samples side by side: rows col_ld = 2 * OH*OW apart; each im2col fills only its half.
+  const Window2d w = window(5, 4, 3, 2, 2, 1, 1, 0, 1, 2);
+  const int64_t rows = 2 * w.kernel_size(), out = w.out_size();
+  auto x0 = random_values(2 * w.in_size(), 5), x1 = random_values(2 * w.in_size(), 6);
+  std::vector<double> wide(rows * 2 * out, 0.0), narrow(rows * out);
+  cr::cpu::im2col(x0.data(), 2, w, wide.data(), 2 * out);
+  cr::cpu::im2col(x1.data(), 2, w, wide.data() + out, 2 * out);
+  cr::cpu::im2col(x1.data(), 2, w, narrow.data(), out);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out; ++o) ASSERT_EQ(wide[r * 2 * out + out + o], narrow[r * out + o]);
+  std::vector<double> back_wide(x1.size()), back_narrow(x1.size());
+  cr::cpu::col2im(wide.data() + out, 2 * out, 2, w, back_wide.data());
+  cr::cpu::col2im(narrow.data(), out, 2, w, back_narrow.data());
+  EXPECT_EQ(back_wide, back_narrow);
+}
