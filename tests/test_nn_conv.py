@@ -251,6 +251,7 @@ def t(*shape, dtype=cr.float32):
      "conv2d: padding='same' is not supported for strided"),
     (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3), padding="full"), ValueError, "conv2d: padding must be 'same'"),
     (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3), stride=(1, 1, 1)), ValueError, "conv2d: stride must be"),
+    (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3), stride=(1.5, 1)), TypeError, "conv2d: stride must be"),
     (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3, dtype=cr.float64)), TypeError, "conv2d: input dtype float32"),
     (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3), t(2, dtype=cr.float64)), TypeError, "conv2d: input dtype"),
     (lambda: F.conv2d(t(1, 3, 8, 8), t(2, 3, 3, 3), t(3)), ValueError, r"conv2d: expected bias of shape \(2\)"),

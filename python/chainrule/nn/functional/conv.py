@@ -3,19 +3,21 @@
 The arguments are normalized here (an int means the same value for every spatial dim); the shape
 checks, the math (im2col + BLAS GEMM) and the backward formulas live in C++ (chainrule._C._nn).
 """
+import operator
+
 from chainrule import _C
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 def _per_dim(value, dims, name, op):
-    """An int or a sequence of `dims` ints, as a list of `dims` ints (ValueError naming op otherwise)."""
+    """An int or a sequence of `dims` ints, as a list of `dims` ints (TypeError/ValueError naming op otherwise)."""
     if isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     if isinstance(value, int):
         return [value] * dims
     try:
-        values = [int(v) for v in value]
+        values = [operator.index(v) for v in value]
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}") from None
     if len(values) != dims:
