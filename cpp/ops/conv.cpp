@@ -4,7 +4,7 @@
 #include "ops/conv.h"
 
 #include <algorithm>
-#include <sstream>
+#include <string>
 
 #include "core/error.h"
 #include "ops/view.h"
