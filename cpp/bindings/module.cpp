@@ -22,4 +22,5 @@ PYBIND11_MODULE(_C, m) {
   bind_parameter(m, cls);
   bind_norm(nn);
   bind_pool(nn);
+  bind_conv(nn);
 }

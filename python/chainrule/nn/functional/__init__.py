@@ -9,3 +9,4 @@ from chainrule.nn.functional.normalization import *  # noqa: F401,F403
 from chainrule.nn.functional.dropout import *  # noqa: F401,F403
 from chainrule.nn.functional.pooling import *  # noqa: F401,F403
 from chainrule.nn.functional.sampling import *  # noqa: F401,F403
+from chainrule.nn.functional.conv import *  # noqa: F401,F403

@@ -1,0 +1,137 @@
+"""CNN layer benchmarks: chainrule against PyTorch with oneDNN and PyTorch's own im2col path.
+
+    PYTHONPATH=python python3 bench/bench_conv.py [--threads N] [--repeat R] [--only A,B]
+
+Each row times one layer forward alone and forward + backward (every float input requiring grad),
+float32, for chainrule, PyTorch (oneDNN, its default on CPU) and PyTorch with
+torch.backends.mkldnn.flags(enabled=False) (its im2col + GEMM "slow_conv2d" path). Results are
+checked against PyTorch before timing. Prints median milliseconds of interleaved rounds, the
+ratios chainrule / each PyTorch, and chainrule's GFLOP/s.
+
+A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
+count. Convolutions are the rows below; other layers (max-pool, batch-norm) add their own
+`Case` lists to LAYERS.
+"""
+import argparse
+import os
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Callable
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+
+
+@dataclass
+class Case:
+    name: str
+    shapes: list          # shapes of the float inputs, all requiring grad for the backward timing
+    ours: Callable        # (F, *tensors) -> output, F = chainrule.nn.functional
+    theirs: Callable      # (TF, *tensors) -> output, TF = torch.nn.functional
+    flops: float          # forward multiply-adds * 2; backward counts twice the forward
+
+
+def conv_case(label, n, c, h, w, k, kernel, stride, pad):
+    def fn(F, x, weight, bias):
+        return F.conv2d(x, weight, bias, stride=stride, padding=pad)
+    oh, ow = (h + 2 * pad - kernel) // stride + 1, (w + 2 * pad - kernel) // stride + 1
+    return Case(f"{label} conv {n},{c},{h},{w}->{k} {kernel}x{kernel} s{stride} p{pad}",
+                [(n, c, h, w), (k, c, kernel, kernel), (k,)], fn, fn, 2.0 * n * k * oh * ow * c * kernel * kernel)
+
+
+CONV = [
+    conv_case("A", 64, 1, 28, 28, 32, 3, 1, 1),
+    conv_case("B", 32, 64, 32, 32, 64, 3, 1, 1),
+    conv_case("C", 16, 128, 16, 16, 128, 3, 1, 1),
+    conv_case("D", 8, 3, 224, 224, 64, 7, 2, 3),
+]
+LAYERS = CONV  # max-pool and batch-norm rows join here
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
+    p.add_argument("--repeat", type=int, default=5, help="timing rounds per case (the median is reported)")
+    p.add_argument("--settle", type=float, default=0.1, help="idle seconds before each timing")
+    p.add_argument("--only", default=None, help="comma-separated case labels to run (e.g. A,C)")
+    return p.parse_args()
+
+
+def contenders(case, cr, F, torch, arrays, backward):
+    """name -> zero-argument callable running the case once (forward, or forward + backward)."""
+    ours = [cr.tensor(a, requires_grad=backward) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=backward) for a in arrays]
+    tf = torch.nn.functional
+
+    def run_ours():
+        out = case.ours(F, *ours)
+        if backward:
+            out.sum().backward()
+        return out
+
+    def run_theirs():
+        out = case.theirs(tf, *theirs)
+        if backward:
+            out.sum().backward()
+        return out
+
+    def run_theirs_im2col():
+        with torch.backends.mkldnn.flags(enabled=False):
+            return run_theirs()
+
+    if not backward:
+        nograd = torch.no_grad
+        return {"chainrule": run_ours,
+                "torch": lambda: nograd()(run_theirs)(),
+                "torch-im2col": lambda: nograd()(run_theirs_im2col)()}
+    return {"chainrule": run_ours, "torch": run_theirs, "torch-im2col": run_theirs_im2col}
+
+
+def check(case, cr, F, torch, arrays):
+    import numpy as np
+    got = case.ours(F, *[cr.tensor(a) for a in arrays]).numpy()
+    want = case.theirs(torch.nn.functional, *[torch.tensor(a) for a in arrays]).numpy()
+    if got.shape != want.shape or not np.allclose(got, want, rtol=1e-3, atol=1e-3):
+        sys.exit(f"bench_conv: chainrule gives a wrong result for {case.name}")
+
+
+def main():
+    args = parse_args()
+    import numpy as np
+    import chainrule as cr
+    import chainrule.nn.functional as F
+
+    if args.threads is not None:
+        cr.set_num_threads(args.threads)
+    warnings.filterwarnings("ignore", message="TF32 acceleration")  # printed by mkldnn.flags() on CPU builds
+    torch = try_import_torch(cr.get_num_threads())
+    if torch is None:
+        sys.exit("bench_conv: PyTorch is needed as the reference")
+    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+    cases = [c for c in LAYERS if args.only is None or c.name.split()[0] in args.only.split(",")]
+    rng = np.random.default_rng(0)
+    rows = []
+    for case in cases:
+        arrays = [rng.standard_normal(s).astype(np.float32) for s in case.shapes]
+        check(case, cr, F, torch, arrays)
+        for backward in (False, True):
+            seconds = interleaved_medians(contenders(case, cr, F, torch, arrays, backward), repeat=args.repeat,
+                                          target_s=0.1, settle_s=args.settle)
+            flops = case.flops * (3 if backward else 1)
+            ms = {name: t * 1e3 for name, t in seconds.items()}
+            row = [case.name, "fwd+bwd" if backward else "fwd", f"{ms['chainrule']:.2f}", f"{ms['torch']:.2f}",
+                   f"{ms['torch-im2col']:.2f}", f"{ms['chainrule'] / ms['torch']:.2f}x",
+                   f"{ms['chainrule'] / ms['torch-im2col']:.2f}x", f"{flops / seconds['chainrule'] / 1e9:.1f}"]
+            rows.append(row)
+            print("  ".join(row), file=sys.stderr, flush=True)  # progress
+    print()
+    print(f"float32, median ms of {args.repeat} interleaved rounds (load average now {os.getloadavg()[0]:.1f})")
+    print(format_table(["case", "pass", "chainrule", "torch", "torch-im2col", "cr/torch", "cr/im2col", "cr GFLOP/s"],
+                       rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+// im2col / col2im kernels (see im2col.h). Each (channel, tap) row of the column matrix is filled
+// row by row of output positions: the output columns whose tap lands inside the input form one
+// range [lo, hi) (computed once per tap), so the inner loops carry no bounds checks and, at
+// stride 1, are plain copies / adds.
+#include "cpu/im2col.h"
+
+#include <algorithm>
+
+namespace cr::cpu {
+
+namespace {
+
+// The output positions o in [0, out) whose input index o * stride - pad + tap_offset lies in
+// [0, size): a contiguous range [lo, hi) (empty when lo >= hi).
+struct ValidRange {
+  int64_t lo, hi;
+};
+
+int64_t ceil_div_nonneg(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
+
+ValidRange valid_outputs(int64_t size, int64_t out, int64_t stride, int64_t pad, int64_t tap_offset) {
+  // o * stride >= pad - tap_offset  and  o * stride < size + pad - tap_offset
+  const int64_t lo = std::min(out, ceil_div_nonneg(pad - tap_offset, stride));
+  const int64_t hi = std::min(out, ceil_div_nonneg(size + pad - tap_offset, stride));
+  return {lo, std::max(lo, hi)};
+}
+
+// Visits every (channel, tap, output row) of the column matrix: fn(col_row (OW,), x_row (W,) or
+// null when the row is padding, start column in x of output column 0, valid output columns).
+template <typename ColPtr, typename XPtr, typename Fn>
+void for_each_col_row(ColPtr col, int64_t col_ld, XPtr x, int64_t channels, const Window2d& w, const Fn& fn) {
+  for (int64_t c = 0; c < channels; ++c) {
+    XPtr plane = x + c * w.in_size();  // (H, W)
+    for (int64_t i = 0; i < w.kernel_h; ++i) {
+      const ValidRange rows = valid_outputs(w.height, w.out_height, w.stride_h, w.pad_h, i * w.dilation_h);
+      for (int64_t j = 0; j < w.kernel_w; ++j) {
+        const ValidRange cols = valid_outputs(w.width, w.out_width, w.stride_w, w.pad_w, j * w.dilation_w);
+        const int64_t x_col0 = j * w.dilation_w - w.pad_w;  // input column of output column 0
+        ColPtr tap_rows = col + ((c * w.kernel_h + i) * w.kernel_w + j) * col_ld;  // (OH, OW)
+        for (int64_t oh = 0; oh < w.out_height; ++oh) {
+          const bool inside = oh >= rows.lo && oh < rows.hi;
+          XPtr x_row = inside ? plane + (oh * w.stride_h - w.pad_h + i * w.dilation_h) * w.width : nullptr;
+          fn(tap_rows + oh * w.out_width, x_row, x_col0, cols);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void im2col(const T* x, int64_t channels, const Window2d& w, T* col, int64_t col_ld) {
+  const int64_t ow = w.out_width, stride = w.stride_w;
+  for_each_col_row(col, col_ld, x, channels, w, [&](T* out, const T* x_row, int64_t x_col0, ValidRange cols) {
+    if (x_row == nullptr) {
+      std::fill(out, out + ow, T(0));
+      return;
+    }
+    std::fill(out, out + cols.lo, T(0));
+    if (stride == 1) {
+      std::copy(x_row + (x_col0 + cols.lo), x_row + (x_col0 + cols.hi), out + cols.lo);
+    } else {
+      for (int64_t o = cols.lo; o < cols.hi; ++o) out[o] = x_row[x_col0 + o * stride];
+    }
+    std::fill(out + cols.hi, out + ow, T(0));
+  });
+}
+
+template <typename T>
+void col2im(const T* col, int64_t col_ld, int64_t channels, const Window2d& w, T* x) {
+  std::fill(x, x + channels * w.in_size(), T(0));
+  const int64_t stride = w.stride_w;
+  for_each_col_row(col, col_ld, x, channels, w, [&](const T* in, T* x_row, int64_t x_col0, ValidRange cols) {
+    if (x_row == nullptr) return;
+    if (stride == 1) {
+      T* dst = x_row + (x_col0 + cols.lo);  // x_col0 + lo >= 0: the first valid column
+#pragma omp simd
+      for (int64_t o = 0; o < cols.hi - cols.lo; ++o) dst[o] += in[cols.lo + o];
+    } else {
+      for (int64_t o = cols.lo; o < cols.hi; ++o) x_row[x_col0 + o * stride] += in[o];
+    }
+  });
+}
+
+template void im2col<float>(const float*, int64_t, const Window2d&, float*, int64_t);
+template void im2col<double>(const double*, int64_t, const Window2d&, double*, int64_t);
+template void col2im<float>(const float*, int64_t, int64_t, const Window2d&, float*);
+template void col2im<double>(const double*, int64_t, int64_t, const Window2d&, double*);
+
+}  // namespace cr::cpu

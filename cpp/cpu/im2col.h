@@ -1,0 +1,37 @@
+// im2col / col2im (Caffe style) for 2-D convolutions: the patches a kernel visits, laid out as a
+// matrix so that a convolution becomes one GEMM. 1-D convolutions use them with height 1.
+#pragma once
+
+#include <cstdint>
+
+namespace cr::cpu {
+
+// Geometry of one sliding window over an (H, W) plane: the kernel (kh, kw) moves by `stride`,
+// its taps are `dilation` apart, and the plane is zero-padded by `pad` before the first row/column.
+// The padding after the last row/column is whatever out_h/out_w imply (it may be asymmetric, as
+// for padding='same', or even negative, when trailing input is never visited).
+struct Window2d {
+  int64_t height, width;          // input plane (H, W)
+  int64_t out_height, out_width;  // output positions (OH, OW)
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h, stride_w;
+  int64_t pad_h, pad_w;
+  int64_t dilation_h, dilation_w;
+
+  int64_t kernel_size() const { return kernel_h * kernel_w; }
+  int64_t out_size() const { return out_height * out_width; }
+  int64_t in_size() const { return height * width; }
+};
+
+// x is (C, H, W) contiguous; col is (C * kh * kw, OH * OW) with rows col_ld >= OH * OW apart (a
+// wider col_ld lets several samples' columns sit side by side): row (c, i, j) holds, for every
+// output position, the input under tap (i, j) of channel c (0 where the tap falls in the padding).
+template <typename T>
+void im2col(const T* x, int64_t channels, const Window2d& w, T* col, int64_t col_ld);
+
+// The adjoint of im2col: x (C, H, W) is overwritten with the sum, over every column entry, of
+// that entry added to the input element it was read from (padding taps are dropped).
+template <typename T>
+void col2im(const T* col, int64_t col_ld, int64_t channels, const Window2d& w, T* x);
+
+}  // namespace cr::cpu
