@@ -9,8 +9,8 @@ checked against PyTorch before timing. Prints median milliseconds of interleaved
 ratios chainrule / each PyTorch, and chainrule's GFLOP/s.
 
 A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
-count. Convolutions are the rows below; other layers (max-pool, batch-norm) add their own
-`Case` lists to LAYERS.
+count. Rows A-D are convolutions; E (max-pool) and F (batch-norm in training mode) are
+memory-bound layers, timed the same way (torch-im2col is then just PyTorch without oneDNN).
 """
 import argparse
 import os
@@ -46,7 +46,22 @@ CONV = [
     conv_case("C", 16, 128, 16, 16, 128, 3, 1, 1),
     conv_case("D", 8, 3, 224, 224, 64, 7, 2, 3),
 ]
-LAYERS = CONV  # max-pool and batch-norm rows join here
+
+
+def max_pool(F, x):
+    return F.max_pool2d(x, 2)
+
+
+def batch_norm_training(F, x, weight, bias):
+    return F.batch_norm(x, None, None, weight, bias, training=True)
+
+
+OTHER = [  # memory-bound layers: no FLOP count, so no GFLOP/s
+    Case("E max_pool2d 32,64,32,32 2x2", [(32, 64, 32, 32)], max_pool, max_pool, 0.0),
+    Case("F batch_norm 32,64,32,32 train", [(32, 64, 32, 32), (64,), (64,)], batch_norm_training,
+         batch_norm_training, 0.0),
+]
+LAYERS = CONV + OTHER
 
 
 def parse_args():
@@ -124,7 +139,7 @@ def main():
             ms = {name: t * 1e3 for name, t in seconds.items()}
             row = [case.name, "fwd+bwd" if backward else "fwd", f"{ms['chainrule']:.2f}", f"{ms['torch']:.2f}",
                    f"{ms['torch-im2col']:.2f}", f"{ms['chainrule'] / ms['torch']:.2f}x",
-                   f"{ms['chainrule'] / ms['torch-im2col']:.2f}x", f"{flops / seconds['chainrule'] / 1e9:.1f}"]
+                   f"{ms['chainrule'] / ms['torch-im2col']:.2f}x", f"{flops / seconds['chainrule'] / 1e9:.1f}" if flops else "-"]
             rows.append(row)
             print("  ".join(row), file=sys.stderr, flush=True)  # progress
     print()
