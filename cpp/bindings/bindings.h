@@ -18,6 +18,8 @@ void bind_indexing(py::module_& m, TensorClass& cls);  // [], gather, scatter (i
 void bind_join(py::module_& m, TensorClass& cls);      // cat, stack, split, chunk (join.cpp)
 void bind_autograd(py::module_& m, TensorClass& cls);  // backward, grad_fn, hooks, grad mode (autograd.cpp)
 void bind_reduce(py::module_& m, TensorClass& cls);      // sum, max, var, softmax, ... (reduce.cpp)
+void bind_activation(py::module_& nn);                   // relu6, gelu, silu, elu, ... (activation.cpp)
+void bind_loss(py::module_& nn);                         // mse, nll, cross_entropy, ... (loss.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

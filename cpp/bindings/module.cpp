@@ -18,4 +18,6 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m, cls);
   // Neural-network ops (convolution, pooling, normalization, losses, ...) behind chainrule.nn.functional.
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");
+  bind_activation(nn);
+  bind_loss(nn);
 }

@@ -3,3 +3,5 @@
 Each family lives in its own file of this package (conv, pooling, normalization, activation, loss,
 ...) and is re-exported here, so `import chainrule.nn.functional as F` gives them all.
 """
+from chainrule.nn.functional.activation import *  # noqa: F401,F403
+from chainrule.nn.functional.loss import *  # noqa: F401,F403
