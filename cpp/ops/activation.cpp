@@ -44,11 +44,20 @@ struct EluFn {
   }
 };
 
+// float32 erf as PyTorch's vectorized CPU kernels compute it (Abramowitz & Stegun 7.1.26, absolute
+// error below 1.5e-7), branch-free so that gelu's loops vectorize; float64 keeps libm's erf.
+inline float erf_vectorizable(float x) {
+  const float t = 1.0f / (0.3275911f * std::fabs(x) + 1.0f);
+  const float r = (((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f;
+  return std::copysign(1.0f - r * t * cpu::vec::exp(-x * x), x);
+}
+inline double erf_vectorizable(double x) { return std::erf(x); }
+
 template <typename T>
 struct GeluFn {
-  T f(T x) const { return x * T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2))); }
+  T f(T x) const { return x * T(0.5) * (T(1) + erf_vectorizable(x * T(M_SQRT1_2))); }
   T grad(T g, T x) const {
-    const T cdf = T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
+    const T cdf = T(0.5) * (T(1) + erf_vectorizable(x * T(M_SQRT1_2)));
     const T pdf = cpu::vec::exp(T(-0.5) * x * x) * T(kGeluPdf);
     return g * (cdf + x * pdf);
   }
