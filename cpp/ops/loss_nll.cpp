@@ -70,6 +70,8 @@ ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tens
     CR_CHECK(weight->dim() == 1 && weight->size(0) == L.classes, ValueError, op,
              ": weight must have one entry per class (", L.classes, " classes), got weight of shape ", weight->sizes());
     CR_CHECK(is_floating(weight->dtype()), TypeError, op, ": weight must be a floating tensor, got a ", describe(weight));
+    CR_CHECK(!(weight->requires_grad() && GradMode::is_enabled()), RuntimeError, op,
+             ": the derivative for weight is not implemented (as in PyTorch); pass weight.detach()");
   }
   L.target = contiguous(target);
   const int64_t* t = L.target->data<int64_t>();
