@@ -360,3 +360,13 @@ def test_other_loss_errors():
         F.cosine_embedding_loss(x, x, cr.ones(3, 4))
     with pytest.raises(ValueError, match="margin_ranking_loss"):
         F.margin_ranking_loss(cr.rand(3), cr.rand(3), cr.ones(3, 1))
+
+
+def test_target_changed_in_place_after_forward_does_not_reach_backward():
+    x = cr.randn(3, 4, requires_grad=True)
+    t = cr.tensor([0, 1, 2])
+    loss = F.cross_entropy(x, t)
+    expected = cr.autograd.grad(F.cross_entropy(x, cr.tensor([0, 1, 2])), [x])[0]
+    t.fill_(1000)  # would index out of bounds if backward read it
+    loss.backward()
+    assert_close(x.grad, expected.numpy(), rtol=1e-6)

@@ -29,8 +29,8 @@ namespace {
 // What forward found out and backward reuses. Data pointers come from the contiguous tensors.
 struct ClassLoss {
   int64_t n = 1, classes = 0, inner = 1;
-  Tensor target;  // (N * inner) int64, contiguous
-  Tensor weight;  // (C) in the input's dtype, contiguous, or null
+  Tensor target;  // (N * inner) int64, contiguous, validated, never written by anyone else
+  Tensor weight;  // (C) in the input's dtype, contiguous, private, or null
   int64_t ignore_index = -100;
   double smoothing = 0;
   Reduction reduction = Reduction::Mean;
@@ -73,14 +73,14 @@ ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tens
     CR_CHECK(!(weight->requires_grad() && GradMode::is_enabled()), RuntimeError, op,
              ": the derivative for weight is not implemented (as in PyTorch); pass weight.detach()");
   }
-  L.target = contiguous(target);
+  L.target = clone(target);  // private: target values changed in place later never reach backward
   const int64_t* t = L.target->data<int64_t>();
   for (int64_t i = 0; i < L.target->numel(); ++i) {
     CR_CHECK(t[i] == ignore_index || (t[i] >= 0 && t[i] < L.classes), IndexError, op, ": target ", t[i],
              " is out of bounds for ", L.classes, " classes (at flat position ", i, " of a target of shape ",
              target->sizes(), ")");
   }
-  if (weight) L.weight = contiguous(to_dtype(weight, input->dtype()));
+  if (weight) L.weight = clone(to_dtype(weight, input->dtype()));  // private, like the target
   return L;
 }
 
