@@ -111,6 +111,7 @@ void forward_range(const T* x, const ClassLoss& L, T* lse, Terms& terms, int64_t
         continue;
       } else {
         T m = row[0];
+#pragma omp simd reduction(max : m)
         for (int64_t c = 1; c < C; ++c) m = std::max(m, row[c * stride]);
         T s = 0;
 #pragma omp simd reduction(+ : s)
@@ -173,7 +174,11 @@ void backward_range(const T* x, const T* lse, const T* g, bool g_per_position, c
         const T* row = x + at;
         const T coef = A + B * static_cast<T>(L.weight_total), l = lse[pos];
 #pragma omp simd
-        for (int64_t c = 0; c < C; ++c) out[c * stride] = coef * cpu::vec::exp(row[c * stride] - l) - B * (w ? w[c] : T(1));
+        for (int64_t c = 0; c < C; ++c) out[c * stride] = coef * cpu::vec::exp(row[c * stride] - l) - B;
+        if (w) {  // the smoothing term is B w_c, not B
+#pragma omp simd
+          for (int64_t c = 0; c < C; ++c) out[c * stride] += B * (T(1) - w[c]);
+        }
       }
       out[t * stride] -= A;
     }
