@@ -3,7 +3,6 @@
 // gradients w.r.t. input and target, and second derivatives, come from those ops. Also one_hot.
 #include "ops/loss.h"
 
-#include <limits>
 
 #include "autograd/grad_mode.h"
 #include "ops/activation.h"
