@@ -23,6 +23,8 @@ void bind_parameter(py::module_& m, TensorClass& cls);  // _make_subclass, data 
 void bind_norm(py::module_& nn);                         // batch/layer/group norm, dropout on _C._nn (norm.cpp)
 void bind_pool(py::module_& nn);                         // pooling, pad, interpolate in _C._nn (pool.cpp)
 void bind_conv(py::module_& nn);  // conv1d/2d, conv_transpose1d/2d in _C._nn (conv.cpp)
+void bind_activation(py::module_& nn);                   // relu6, gelu, silu, elu, ... (activation.cpp)
+void bind_loss(py::module_& nn);                         // mse, nll, cross_entropy, ... (loss.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

@@ -23,4 +23,6 @@ PYBIND11_MODULE(_C, m) {
   bind_norm(nn);
   bind_pool(nn);
   bind_conv(nn);
+  bind_activation(nn);
+  bind_loss(nn);
 }

@@ -10,3 +10,5 @@ from chainrule.nn.functional.dropout import *  # noqa: F401,F403
 from chainrule.nn.functional.pooling import *  # noqa: F401,F403
 from chainrule.nn.functional.sampling import *  # noqa: F401,F403
 from chainrule.nn.functional.conv import *  # noqa: F401,F403
+from chainrule.nn.functional.activation import *  # noqa: F401,F403
+from chainrule.nn.functional.loss import *  # noqa: F401,F403

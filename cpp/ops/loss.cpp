@@ -1,0 +1,227 @@
+// Regression (mse, l1, smooth_l1, huber), binary (bce, bce with logits), divergence (kl_div) and
+// similarity (cosine) losses, composed of recorded ops exactly as PyTorch writes them, so that the
+// gradients w.r.t. input and target, and second derivatives, come from those ops. Also one_hot.
+#include "ops/loss.h"
+
+
+#include "autograd/grad_mode.h"
+#include "ops/activation.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
+#include "ops/tensor_math.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+Tensor cmp(BinaryOp op, const Tensor& a, double v) { return binary(op, a, Scalar(v)); }
+Tensor abs_of(const Tensor& t) { return unary(UnaryOp::Abs, t); }
+
+void check_floating(const Tensor& t, const char* op, const char* what) {
+  CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 ", what, ", got a ", describe(t));
+}
+
+// input - target for the pointwise losses: both floating, shapes broadcasting together.
+Tensor difference(const Tensor& input, const Tensor& target, const char* op) {
+  check_floating(input, op, "input");
+  check_floating(target, op, "target");
+  broadcast_shapes(input->sizes(), target->sizes(), op);
+  return input - target;
+}
+
+void check_weight_shape(const Tensor& weight, const Tensor& input, const char* op) {
+  CR_CHECK(weight->sizes() == input->sizes(), ValueError, op, ": weight must have the input's shape ", input->sizes(),
+           ", got ", weight->sizes());
+}
+
+// PyTorch's weighted mse/l1: 'mean' divides the weighted sum by the sum of the weights.
+Tensor reduce_weighted(const Tensor& loss, const Tensor& weight, Reduction reduction) {
+  if (!weight) return apply_reduction(loss, reduction);
+  const Tensor weighted = loss * weight;
+  if (reduction == Reduction::Mean) return sum(weighted) / sum(weight);
+  return apply_reduction(weighted, reduction);
+}
+
+}  // namespace
+
+Reduction parse_reduction(const std::string& name, const char* op) {
+  if (name == "mean") return Reduction::Mean;
+  if (name == "sum") return Reduction::Sum;
+  CR_CHECK(name == "none", ValueError, op, ": reduction must be 'none', 'mean' or 'sum', got '", name, "'");
+  return Reduction::None;
+}
+
+Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::Mean: return mean(loss);
+    case Reduction::Sum: return sum(loss);
+    case Reduction::None: break;
+  }
+  return loss;
+}
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
+  if (weight) check_weight_shape(weight, input, "mse_loss");
+  return reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction);
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
+  if (weight) check_weight_shape(weight, input, "l1_loss");
+  return reduce_weighted(abs_of(difference(input, target, "l1_loss")), weight, reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must not be negative, got ", beta);
+  if (beta == 0) return l1_loss(input, target, reduction);  // as PyTorch: the quadratic part vanishes
+  const Tensor z = difference(input, target, "smooth_l1_loss"), a = abs_of(z);
+  return apply_reduction(where(cmp(BinaryOp::Lt, a, beta), 0.5 * z * z / beta, a - 0.5 * beta), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, const Tensor& weight) {
+  CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive, got ", delta);
+  if (weight) check_weight_shape(weight, input, "huber_loss");
+  const Tensor z = difference(input, target, "huber_loss"), a = abs_of(z);
+  Tensor loss = where(cmp(BinaryOp::Lt, a, delta), 0.5 * z * z, delta * (a - 0.5 * delta));
+  return apply_reduction(weight ? loss * weight : loss, reduction);  // weighted 'mean' is mean(w * loss)
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
+  const char* op = "binary_cross_entropy";
+  check_floating(input, op, "input");
+  check_floating(target, op, "target");
+  CR_CHECK(target->sizes() == input->sizes(), ValueError, op, ": target of shape ", target->sizes(),
+           " must have the input's shape ", input->sizes());
+  {
+    GradModeGuard no_record(false);
+    const Tensor inside = binary(BinaryOp::LogicalAnd, cmp(BinaryOp::Ge, input, 0), cmp(BinaryOp::Le, input, 1));
+    CR_CHECK(item(all(inside)).i, ValueError, op, ": every element of input must be a probability in [0, 1] "
+             "(apply sigmoid first, or use binary_cross_entropy_with_logits)");
+  }
+  const std::optional<Scalar> floor = Scalar(-100.0), none;
+  const Tensor log_p = clamp(unary(UnaryOp::Log, input), floor, none);
+  const Tensor log_q = clamp(unary(UnaryOp::Log, 1.0 - input), floor, none);
+  Tensor loss = -(target * log_p + (1.0 - target) * log_q);
+  if (weight) {
+    broadcast_shapes(weight->sizes(), input->sizes(), op);
+    loss = loss * weight;
+  }
+  return apply_reduction(loss, reduction);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                        const Tensor& pos_weight, Reduction reduction) {
+  const char* op = "binary_cross_entropy_with_logits";
+  check_floating(input, op, "input");
+  check_floating(target, op, "target");
+  CR_CHECK(target->sizes() == input->sizes(), ValueError, op, ": target of shape ", target->sizes(),
+           " must have the input's shape ", input->sizes());
+  const Tensor log_sigmoid = activation(input, Activation::logsigmoid());
+  Tensor loss;
+  if (pos_weight) {
+    broadcast_shapes(pos_weight->sizes(), input->sizes(), op);
+    loss = (1.0 - target) * input - ((pos_weight - 1.0) * target + 1.0) * log_sigmoid;
+  } else {
+    loss = (1.0 - target) * input - log_sigmoid;
+  }
+  if (weight) {
+    broadcast_shapes(weight->sizes(), input->sizes(), op);
+    loss = loss * weight;
+  }
+  return apply_reduction(loss, reduction);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& reduction, bool log_target) {
+  const char* op = "kl_div";
+  const bool batchmean = reduction == "batchmean";
+  const Reduction r = batchmean ? Reduction::Sum : parse_reduction(reduction, "kl_div (or 'batchmean')");
+  check_floating(input, op, "input");
+  check_floating(target, op, "target");
+  broadcast_shapes(input->sizes(), target->sizes(), op);
+  Tensor loss;
+  if (log_target) {
+    loss = unary(UnaryOp::Exp, target) * (target - input);
+  } else {  // xlogy(t, t) - t x: 0 where t == 0
+    const Tensor safe = where(cmp(BinaryOp::Eq, target, 0), ones({}, target->dtype()), target);
+    loss = target * unary(UnaryOp::Log, safe) - target * input;
+  }
+  Tensor out = apply_reduction(loss, r);
+  if (batchmean && input->dim() > 0) out = out / static_cast<double>(input->size(0));
+  return out;
+}
+
+Tensor one_hot(const Tensor& t, int64_t num_classes) {
+  CR_CHECK(t->dtype() == DType::Int64, TypeError, "one_hot: expected an int64 tensor of class indices, got a ", describe(t));
+  const Tensor tc = contiguous(t);
+  const int64_t* v = tc->data<int64_t>();
+  const int64_t n = tc->numel();
+  int64_t lo = 0, hi = -1;
+  for (int64_t i = 0; i < n; ++i) lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+  CR_CHECK(lo >= 0, ValueError, "one_hot: class values must be non-negative, got ", lo);
+  if (num_classes == -1) {
+    CR_CHECK(n > 0, ValueError, "one_hot: cannot infer the number of classes from an empty tensor; pass num_classes");
+    num_classes = hi + 1;
+  }
+  CR_CHECK(num_classes >= 0, ValueError, "one_hot: num_classes must be -1 or non-negative, got ", num_classes);
+  CR_CHECK(hi < num_classes, ValueError, "one_hot: class value ", hi, " is not smaller than num_classes (", num_classes, ")");
+  Shape sizes = t->sizes();
+  sizes.push_back(num_classes);
+  Tensor out = zeros(sizes, DType::Int64);
+  int64_t* o = out->data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) o[i * num_classes + v[i]] = 1;
+  return out;
+}
+
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps) {
+  const char* op = "cosine_similarity";
+  check_floating(x1, op, "x1");
+  check_floating(x2, op, "x2");
+  const Shape shape = broadcast_shapes(x1->sizes(), x2->sizes(), op);
+  dim = wrap_dim(dim, static_cast<int64_t>(shape.size()), op);
+  const Tensor a = expand(x1, shape), b = expand(x2, shape);
+  const std::vector<int64_t> along{dim};
+  // As PyTorch: each input divided by its norm, the norms clamped to eps outside autograd.
+  Tensor na = clone(norm(a, 2, along, true)), nb = clone(norm(b, 2, along, true));
+  {
+    GradModeGuard no_record(false);
+    clamp_(na, Scalar(eps), std::nullopt);
+    clamp_(nb, Scalar(eps), std::nullopt);
+  }
+  return sum((a / na) * (b / nb), along);
+}
+
+Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
+                             Reduction reduction) {
+  const char* op = "cosine_embedding_loss";
+  check_floating(input1, op, "input1");
+  check_floating(input2, op, "input2");
+  const int64_t tdim = target->dim();
+  CR_CHECK(tdim <= 1, ValueError, op, ": expected a 0-d or 1-d target, got target of shape ", target->sizes());
+  CR_CHECK(input1->dim() == tdim + 1 && input2->dim() == tdim + 1, ValueError, op, ": a ", tdim,
+           "-d target needs ", tdim + 1, "-d inputs, got inputs of shapes ", input1->sizes(), " and ", input2->sizes());
+  const std::vector<int64_t> along{tdim};
+  constexpr double kEpsilon = 1e-12;
+  const Tensor prod = sum(input1 * input2, along);
+  const Tensor mag1 = sum(input1 * input1, along) + kEpsilon, mag2 = sum(input2 * input2, along) + kEpsilon;
+  const Tensor cos = prod / unary(UnaryOp::Sqrt, mag1 * mag2);
+  const Tensor zero = zeros({}, cos->dtype());
+  const Tensor pos = where(cmp(BinaryOp::Eq, target, 1), 1.0 - cos, zero);
+  const Tensor neg = where(cmp(BinaryOp::Eq, target, -1), clamp(cos - margin, Scalar(0.0), std::nullopt), zero);
+  return apply_reduction(pos + neg, reduction);
+}
+
+Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
+                           Reduction reduction) {
+  const char* op = "margin_ranking_loss";
+  check_floating(input1, op, "input1");
+  check_floating(input2, op, "input2");
+  CR_CHECK(input1->dim() == input2->dim() && input1->dim() == target->dim(), ValueError, op,
+           ": all inputs must have the same number of dimensions, got shapes ", input1->sizes(), ", ",
+           input2->sizes(), " and ", target->sizes());
+  broadcast_shapes(broadcast_shapes(input1->sizes(), input2->sizes(), op), target->sizes(), op);
+  return apply_reduction(clamp(-target * (input1 - input2) + margin, Scalar(0.0), std::nullopt), reduction);
+}
+
+}  // namespace cr
