@@ -1,4 +1,4 @@
-"""The README's example runs as printed and learns what it says it learns."""
+"""The README's examples run as printed and learn what they say they learn."""
 import pathlib
 import re
 
@@ -13,3 +13,10 @@ def test_readme_example_fits_the_known_rule():
     exec(compile(code, "README.md", "exec"), scope)
     np.testing.assert_allclose(scope["w"].detach().flatten().numpy(), [2.0, -1.0, 0.5], atol=1e-2)
     assert scope["loss"].item() < 1e-3
+
+
+def test_readme_training_example_reaches_its_accuracy():
+    code = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)[1]
+    scope = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["accuracy"] > 0.95
