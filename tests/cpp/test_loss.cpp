@@ -16,16 +16,12 @@
 #include "ops/reduce.h"
 #include "ops/softmax.h"
 #include "ops/view.h"
+#include "test_support.h"
 
 using namespace cr;
+using cr::test::values_of;
 
 namespace {
-
-std::vector<double> values_of(const Tensor& t) {
-  Tensor c = contiguous(to_dtype(t, DType::Float64));
-  const double* p = c->data<double>();
-  return std::vector<double>(p, p + c->numel());
-}
 
 Tensor from_values(const std::vector<double>& v, const Shape& shape) {
   Tensor t = TensorImpl::empty(shape, DType::Float64);

@@ -13,16 +13,12 @@
 #include "ops/creation.h"
 #include "ops/dropout.h"
 #include "ops/layer_norm.h"
+#include "test_support.h"
 
 using namespace cr;
+using cr::test::values_of;
 
 namespace {
-
-std::vector<double> values_of(const Tensor& t) {
-  Tensor c = contiguous(to_dtype(t, DType::Float64));
-  const double* p = c->data<double>();
-  return std::vector<double>(p, p + c->numel());
-}
 
 // x viewed as (outer, groups, inner): each (o, g) slice normalized with its own biased statistics.
 std::vector<double> naive_normalize(const std::vector<double>& x, int64_t outer, int64_t groups, int64_t inner,

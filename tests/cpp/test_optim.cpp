@@ -8,16 +8,12 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/optim.h"
+#include "test_support.h"
 
 using namespace cr;
+using cr::test::values_of;
 
 namespace {
-
-std::vector<double> values_of(const Tensor& t) {
-  Tensor c = contiguous(to_dtype(t, DType::Float64));
-  const double* p = c->data<double>();
-  return std::vector<double>(p, p + c->numel());
-}
 
 const SGDOptions kMomentum{/*lr=*/0.5, /*momentum=*/0.9, /*dampening=*/0, /*weight_decay=*/0, false, false};
 

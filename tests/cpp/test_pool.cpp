@@ -14,16 +14,12 @@
 #include "ops/pool.h"
 #include "ops/separable.h"
 #include "ops/view.h"
+#include "test_support.h"
 
 using namespace cr;
+using cr::test::values_of;
 
 namespace {
-
-std::vector<double> values_of(const Tensor& t) {
-  Tensor c = contiguous(to_dtype(t, DType::Float64));
-  const double* p = c->data<double>();
-  return std::vector<double>(p, p + c->numel());
-}
 
 // A (1, 1, h, w) float64 tensor holding 0, 1, 2, ...
 Tensor ramp(int64_t h, int64_t w) {

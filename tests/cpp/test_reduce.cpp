@@ -12,17 +12,12 @@
 #include "ops/reduce.h"
 #include "ops/softmax.h"
 #include "ops/view.h"
+#include "test_support.h"
 
 using namespace cr;
+using cr::test::values_of;
 
 namespace {
-
-// Element i of a contiguous tensor of doubles, read through any dtype.
-std::vector<double> values_of(const Tensor& t) {
-  Tensor c = contiguous(to_dtype(t, DType::Float64));
-  const double* p = c->data<double>();
-  return std::vector<double>(p, p + c->numel());
-}
 
 // Column sums of a (rows, cols) matrix held as doubles, the slow obvious way.
 std::vector<double> naive_column_sums(const std::vector<double>& v, int64_t rows, int64_t cols) {
