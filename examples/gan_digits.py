@@ -12,9 +12,10 @@ The same 64 noise vectors are drawn after epochs 1, 15 and 30 and saved as 8x8 g
 as safetensors (generator.safetensors, discriminator.safetensors). What you should see:
   epoch 1:  64 near-identical blobs of noisy pixels, no digit shapes yet;
   epoch 15: rough strokes, many of them already readable as 0, 2, 3, 5, 6, 9 but blotchy;
-  epoch 30: most samples are clear, varied digits (0-9 all appear), a few still smudged.
+  epoch 30: varied digits, all ten in about equal numbers (no mode collapse); about half are clean
+            (an SVM trained on the real digits labels them with > 80% confidence), the rest smudged.
 
-    python examples/gan_digits.py                # 30 epochs: 1-1.5 minutes on 2 CPU cores
+    python examples/gan_digits.py                # about a minute (65 s of CPU time) on 2 cores
     python examples/gan_digits.py --epochs 10 --out /tmp/gan
 """
 import argparse
@@ -86,7 +87,7 @@ def train(args):
         G.train()
         D.train()
         bar = tqdm(loader, desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch", leave=True)
-        for step, (real,) in enumerate(bar, 1):
+        for (real,) in bar:
             fake = G(cr.randn(real.shape[0], args.nz))
             # D step: real -> 0.9 (one-sided label smoothing), fake -> 0; detach() keeps G out of it.
             d_real, d_fake = D(real), D(fake.detach())
