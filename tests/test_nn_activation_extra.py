@@ -1,0 +1,120 @@
+"""prelu, tanhshrink, softshrink, hardshrink (chainrule.nn.functional.activation_composite):
+gradcheck + gradgradcheck in float64 and parity with torch.nn.functional (check_op), PyTorch's
+values and gradients at and near the kinks, float32 parity, and bad input."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from conftest import assert_close, check_op, requires_torch, torch
+
+TF = torch.nn.functional if torch is not None else None
+
+# (name, keyword arguments, input scale): random standard-normal points times the scale visit
+# every branch and, with these seeds, are never within gradcheck's eps of a kink.
+SHRINKS = [
+    ("tanhshrink", {}, 2), ("softshrink", {}, 1), ("softshrink", {"lambd": 0.3}, 1),
+    ("softshrink", {"lambd": 0.0}, 1), ("hardshrink", {}, 1), ("hardshrink", {"lambd": 1.2}, 2),
+]
+SHRINK_IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw, _ in SHRINKS]
+
+
+def _fn(lib_f, name, kwargs, scale):
+    return lambda x: getattr(lib_f, name)(x * scale, **kwargs)
+
+
+@pytest.mark.parametrize("name,kwargs,scale", SHRINKS, ids=SHRINK_IDS)
+@pytest.mark.parametrize("shape", [(3, 5), (), (2, 3, 4)], ids=["2d", "0d", "3d"])
+def test_shrink_gradients_and_parity(name, kwargs, scale, shape):
+    check_op(_fn(F, name, kwargs, scale), [shape], torch_fn=_fn(TF, name, kwargs, scale) if TF else None)
+
+
+# (input shape, weight shape): one shared slope, or one per channel (dim 1); 1-D and 0-d inputs
+# have a single channel.
+PRELU_SHAPES = [((4, 3), (3,)), ((2, 3, 5), (3,)), ((2, 3, 2, 4), (3,)), ((2, 3, 4), (1,)),
+                ((5,), (1,)), ((), (1,)), ((2, 3), ())]
+
+
+@pytest.mark.parametrize("x_shape,w_shape", PRELU_SHAPES, ids=[f"{x}-{w}" for x, w in PRELU_SHAPES])
+def test_prelu_gradients_and_parity(x_shape, w_shape):
+    check_op(lambda x, w: F.prelu(x, w), [x_shape, w_shape],
+             torch_fn=(lambda x, w: TF.prelu(x, w)) if TF else None)
+
+
+def test_empty_inputs_keep_their_shape():
+    empty = cr.zeros(0, 3)
+    for name in ("tanhshrink", "softshrink", "hardshrink"):
+        assert tuple(getattr(F, name)(empty).shape) == (0, 3)
+    assert tuple(F.prelu(empty, cr.full((3,), 0.25)).shape) == (0, 3)
+
+
+KINKS = [("softshrink", {"lambd": 0.5}, [-0.5, 0.5]), ("hardshrink", {"lambd": 0.5}, [-0.5, 0.5]),
+         ("softshrink", {"lambd": 0.0}, [0.0]), ("tanhshrink", {}, [0.0])]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs,kinks", KINKS, ids=[f"{k[0]}-{k[1]}" for k in KINKS])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_values_and_gradients_at_and_near_kinks_match_pytorch(name, kwargs, kinks, dtype):
+    points = np.concatenate([[k - 1e-3, k - 1e-7, k, k + 1e-7, k + 1e-3] for k in kinks]).astype(dtype)
+    x = cr.tensor(points, requires_grad=True)
+    tx = torch.tensor(points, requires_grad=True)
+    y, ty = getattr(F, name)(x, **kwargs), getattr(TF, name)(tx, **kwargs)
+    assert_close(y.detach(), ty.detach().numpy(), rtol=1e-6, atol=1e-7)
+    y.sum().backward()
+    ty.sum().backward()
+    assert_close(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_prelu_at_zero_takes_the_slope_like_pytorch(dtype):
+    points = np.array([[-1e-7, 0.0, 1e-7], [-1.0, 0.0, 2.0]], dtype=dtype)
+    slopes = np.array([0.25, -0.5, 2.0], dtype=dtype)
+    x, w = cr.tensor(points, requires_grad=True), cr.tensor(slopes, requires_grad=True)
+    tx, tw = torch.tensor(points, requires_grad=True), torch.tensor(slopes, requires_grad=True)
+    F.prelu(x, w).sum().backward()
+    TF.prelu(tx, tw).sum().backward()
+    assert_close(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+    assert_close(w.grad, tw.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@requires_torch
+@pytest.mark.parametrize("name,kwargs,scale", SHRINKS, ids=SHRINK_IDS)
+def test_float32_matches_pytorch(name, kwargs, scale):
+    data = (np.random.default_rng(3).standard_normal(2000) * 3 * scale).astype(np.float32)
+    x = cr.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    y, ty = getattr(F, name)(x, **kwargs), getattr(TF, name)(tx, **kwargs)
+    assert y.dtype == cr.float32
+    assert_close(y.detach(), ty.detach().numpy(), rtol=2e-6, atol=2e-6)
+    seed = np.random.default_rng(4).standard_normal(2000).astype(np.float32)
+    y.backward(cr.tensor(seed))
+    ty.backward(torch.tensor(seed))
+    assert_close(x.grad, tx.grad.numpy(), rtol=2e-5, atol=2e-6)
+
+
+def test_modules_call_the_functions():
+    x = cr.tensor([[-2.0, -0.2, 0.2, 2.0]])
+    assert_close(cr.nn.Softshrink(0.3)(x), F.softshrink(x, 0.3).numpy())
+    assert_close(cr.nn.Hardshrink(0.3)(x), F.hardshrink(x, 0.3).numpy())
+    assert_close(cr.nn.Tanhshrink()(x), F.tanhshrink(x).numpy())
+    assert_close(cr.nn.PReLU()(x).detach(), np.array([[-0.5, -0.05, 0.2, 2.0]], dtype=np.float32))
+
+
+def test_bad_input():
+    x = cr.randn(2, 3)
+    with pytest.raises(ValueError, match=r"prelu: weight has 2 elements, expected 1 or 3.*\(2, 3\)"):
+        F.prelu(x, cr.ones(2))
+    with pytest.raises(ValueError, match=r"prelu: weight has 3 elements, expected 1 or 1.*\(3,\)"):
+        F.prelu(cr.randn(3), cr.ones(3))
+    with pytest.raises(ValueError, match=r"prelu: expected weight to be a scalar or 1D.*\(3, 1\)"):
+        F.prelu(x, cr.ones(3, 1))
+    with pytest.raises(RuntimeError, match="prelu: input dtype .*float32.*weight dtype .*float64"):
+        F.prelu(x, cr.ones(3, dtype=cr.float64))
+    with pytest.raises(ValueError, match="softshrink: lambd must be >= 0, but got -1"):
+        F.softshrink(x, -1)
+    for name in ("prelu", "tanhshrink", "softshrink", "hardshrink"):
+        args = (cr.ones(1, dtype=cr.int64),) if name == "prelu" else ()
+        with pytest.raises(TypeError, match=rf"{name}: expected a float32 or float64 tensor.*int64"):
+            getattr(F, name)(cr.tensor([[1, 2]]), *args)
