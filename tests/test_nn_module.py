@@ -112,11 +112,11 @@ def test_deepcopy_of_a_non_leaf_raises():
         copy.deepcopy(x)
 
 
-def test_parameter_pickles_when_tensors_do():
-    try:
-        pickle.dumps(cr.zeros(2))
-    except TypeError:
-        pytest.skip("chainrule.Tensor is not picklable yet (the saving work adds it)")
+def test_tensors_and_parameters_pickle():
+    t = pickle.loads(pickle.dumps(cr.arange(6.0, dtype=cr.float64).reshape(2, 3).t()))
+    assert t.dtype == cr.float64 and t.tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    x = pickle.loads(pickle.dumps(cr.ones(2, requires_grad=True) * 2))  # a new leaf, as in PyTorch
+    assert x.requires_grad and x.is_leaf and x.tolist() == [2.0, 2.0]
     p = pickle.loads(pickle.dumps(nn.Parameter(cr.ones(2), requires_grad=False)))
     assert isinstance(p, nn.Parameter) and not p.requires_grad
 

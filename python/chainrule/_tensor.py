@@ -94,6 +94,17 @@ def _array(self, dtype=None, copy=None):
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
+def _rebuild_tensor(array, requires_grad):
+    """Unpickles a tensor: its values (a NumPy array, which pickles itself) and requires_grad."""
+    return _C.from_numpy(array).requires_grad_(requires_grad)
+
+
+def _reduce_ex(self, protocol):
+    # Values and requires_grad, as a new leaf: the autograd graph does not travel (as in PyTorch).
+    return (_rebuild_tensor, (self.detach().numpy().copy(), self.requires_grad))
+
+
+Tensor.__reduce_ex__ = _reduce_ex
 Tensor.shape = property(lambda self: Size(self._shape), doc="The sizes of the tensor, as a chainrule.Size.")
 Tensor.size = lambda self, dim=None: Size(self._shape) if dim is None else self._shape[dim]
 Tensor.__iter__ = _iter
