@@ -8,6 +8,7 @@ recurrence step by step with recorded ops, so backward and double backward come 
 import math
 
 from chainrule import _C
+from chainrule.autograd import Function
 from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
@@ -16,6 +17,22 @@ from chainrule.nn.parameter import Parameter
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class _TimeSteps(Function):
+    """x.unbind(0) whose backward stacks the L step gradients once: O(L), where L recorded selects would each
+    scatter into a zero tensor of the whole sequence, O(L^2). Its backward is a recorded stack, so
+    create_graph differentiates it again."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape, ctx.dtype = tuple(x.shape), x.dtype
+        return tuple(x.unbind(0))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        step_shape = ctx.shape[1:]
+        return _C.stack([_C.zeros(*step_shape, dtype=ctx.dtype) if g is None else g for g in grads], 0)
 
 
 # One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H).
@@ -166,7 +183,7 @@ class RNNBase(Module):
         length, batch, features = x.shape
         step = _STEPS[self.mode]
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, -1)
-        x_steps = x_proj.unbind(0)
+        x_steps = _TimeSteps.apply(x_proj) if x_proj.requires_grad else x_proj.unbind(0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
             state = step(x_steps[t], state, w_hh, b_hh)
