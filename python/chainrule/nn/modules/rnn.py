@@ -19,20 +19,30 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-class _TimeSteps(Function):
-    """x.unbind(0) whose backward stacks the L step gradients once: O(L), where L recorded selects would each
-    scatter into a zero tensor of the whole sequence, O(L^2). Its backward is a recorded stack, so
-    create_graph differentiates it again."""
+class _Pieces(Function):
+    """x.unbind(dim) (chunks=None) or x.chunk(chunks, dim) whose backward joins the piece gradients in one
+    stack/cat. Recorded views would each scatter into a zero tensor of x's whole size (O(L^2) over a
+    sequence). The backward is itself recorded, so create_graph differentiates it again."""
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.shape, ctx.dtype = tuple(x.shape), x.dtype
-        return tuple(x.unbind(0))
+    def forward(ctx, x, chunks, dim):
+        ctx.dim, ctx.dtype = dim, x.dtype
+        pieces = x.unbind(dim) if chunks is None else x.chunk(chunks, dim)
+        ctx.shapes = [tuple(p.shape) for p in pieces]
+        ctx.join = _C.stack if chunks is None else _C.cat
+        return tuple(pieces)
 
     @staticmethod
     def backward(ctx, *grads):
-        step_shape = ctx.shape[1:]
-        return _C.stack([_C.zeros(*step_shape, dtype=ctx.dtype) if g is None else g for g in grads], 0)
+        grads = [_C.zeros(*shape, dtype=ctx.dtype) if g is None else g for g, shape in zip(grads, ctx.shapes)]
+        return ctx.join(grads, ctx.dim), None, None
+
+
+def _split(x, chunks, dim):
+    """x's pieces along dim (all of them when chunks is None), with an O(size) backward."""
+    if x.requires_grad and _C.is_grad_enabled():
+        return _Pieces.apply(x, chunks, dim)
+    return tuple(x.unbind(dim) if chunks is None else x.chunk(chunks, dim))
 
 
 # One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H).
@@ -47,15 +57,15 @@ def _rnn_relu_step(x_proj, state, w_hh, b_hh):
 
 def _lstm_step(x_proj, state, w_hh, b_hh):
     h, c = state
-    in_gate, forget_gate, cell_gate, out_gate = (x_proj + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    in_gate, forget_gate, cell_gate, out_gate = _split(x_proj + F.linear(h, w_hh, b_hh), 4, 1)
     c_next = _C.sigmoid(forget_gate) * c + _C.sigmoid(in_gate) * _C.tanh(cell_gate)
     h_next = _C.sigmoid(out_gate) * _C.tanh(c_next)
     return h_next, c_next
 
 
 def _gru_step(x_proj, h, w_hh, b_hh):
-    x_reset, x_update, x_new = x_proj.chunk(3, 1)
-    h_reset, h_update, h_new = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    x_reset, x_update, x_new = _split(x_proj, 3, 1)
+    h_reset, h_update, h_new = _split(F.linear(h, w_hh, b_hh), 3, 1)
     reset = _C.sigmoid(x_reset + h_reset)
     update = _C.sigmoid(x_update + h_update)
     new = _C.tanh(x_new + reset * h_new)
@@ -182,8 +192,10 @@ class RNNBase(Module):
         w_ih, w_hh, b_ih, b_hh = weights
         length, batch, features = x.shape
         step = _STEPS[self.mode]
+        if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
+            b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, -1)
-        x_steps = _TimeSteps.apply(x_proj) if x_proj.requires_grad else x_proj.unbind(0)
+        x_steps = _split(x_proj, None, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
             state = step(x_steps[t], state, w_hh, b_hh)
