@@ -63,8 +63,8 @@ def _lstm_step(x_proj, state, w_hh, b_hh):
     return h_next, c_next
 
 
-def _gru_step(x_proj, h, w_hh, b_hh):
-    x_reset, x_update, x_new = _split(x_proj, 3, 1)
+def _gru_step(x_parts, h, w_hh, b_hh):
+    x_reset, x_update, x_new = x_parts  # the r, z, n thirds of x_proj, split once per sequence
     h_reset, h_update, h_new = _split(F.linear(h, w_hh, b_hh), 3, 1)
     reset = _C.sigmoid(x_reset + h_reset)
     update = _C.sigmoid(x_update + h_update)
@@ -195,7 +195,10 @@ class RNNBase(Module):
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, -1)
-        x_steps = _split(x_proj, None, 0)
+        if self.mode == "GRU":
+            x_steps = list(zip(*(_split(part, None, 0) for part in _split(x_proj, 3, 2))))
+        else:
+            x_steps = _split(x_proj, None, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
             state = step(x_steps[t], state, w_hh, b_hh)
@@ -335,6 +338,8 @@ class RNNCellBase(Module):
             input = input.unsqueeze(0)
             hx = tuple(s.unsqueeze(0) for s in hx) if self.mode == "LSTM" else hx.unsqueeze(0)
         x_proj = F.linear(input, self.weight_ih, self.bias_ih)
+        if self.mode == "GRU":
+            x_proj = _split(x_proj, 3, 1)
         out = _STEPS[self.mode](x_proj, hx, self.weight_hh, self.bias_hh)
         if batched:
             return out
