@@ -236,3 +236,25 @@ def test_bad_input_messages():
         nn.LSTMCell(3, 4)(cr.randn(2, 2))
     with pytest.raises(RuntimeError, match="RNNCell: Expected hx of shape \\(2, 4\\)"):
         nn.RNNCell(3, 4)(cr.randn(2, 3), cr.randn(3, 4))
+
+
+def test_fused_lstm_cell_pointwise_gradients_and_bad_input():
+    lstm_pointwise = cr._C._nn.lstm_cell_pointwise
+    gates = cr.randn(3, 8, dtype=cr.float64).requires_grad_()
+    c_prev = cr.randn(3, 2, dtype=cr.float64).requires_grad_()
+    assert gradcheck(lstm_pointwise, (gates, c_prev))
+    assert gradgradcheck(lstm_pointwise, (gates, c_prev))  # the create_graph path uses recorded ops
+    assert gradcheck(lambda g, c: lstm_pointwise(g.t(), c), (cr.randn(8, 3, dtype=cr.float64).requires_grad_(),
+                                                             c_prev))  # non-contiguous gates
+    h, c = lstm_pointwise(gates, c_prev)  # both outputs of the one node as roots of autograd.grad
+    grads = cr.autograd.grad([h, c], [gates, c_prev], grad_outputs=[cr.ones(3, 2, dtype=cr.float64)] * 2)
+    h2, c2 = lstm_pointwise(gates, c_prev)
+    expected = cr.autograd.grad(h2.sum() + c2.sum(), [gates, c_prev])
+    for g, e in zip(grads, expected):
+        assert_close(g, e.numpy())
+    with pytest.raises(ValueError, match="lstm_cell_pointwise: gates \\(3, 6\\) must be \\(N, 4H\\)"):
+        lstm_pointwise(cr.randn(3, 6), cr.randn(3, 2))
+    with pytest.raises(ValueError, match="lstm_cell_pointwise: expected gates"):
+        lstm_pointwise(cr.randn(8), cr.randn(3, 2))
+    with pytest.raises(TypeError, match="lstm_cell_pointwise"):
+        lstm_pointwise(cr.randn(3, 8), cr.randn(3, 2, dtype=cr.float64))

@@ -56,11 +56,8 @@ def _rnn_relu_step(x_proj, state, w_hh, b_hh):
 
 
 def _lstm_step(x_proj, state, w_hh, b_hh):
-    h, c = state
-    in_gate, forget_gate, cell_gate, out_gate = _split(x_proj + F.linear(h, w_hh, b_hh), 4, 1)
-    c_next = _C.sigmoid(forget_gate) * c + _C.sigmoid(in_gate) * _C.tanh(cell_gate)
-    h_next = _C.sigmoid(out_gate) * _C.tanh(c_next)
-    return h_next, c_next
+    h, c = state  # the gate math (i, f, g, o) is one fused op with its own backward (cpp/ops/rnn_cell.cpp)
+    return _C._nn.lstm_cell_pointwise(x_proj + F.linear(h, w_hh, b_hh), c)
 
 
 def _gru_step(x_parts, h, w_hh, b_hh):
