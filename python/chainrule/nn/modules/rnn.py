@@ -45,24 +45,31 @@ def _split(x, chunks, dim):
     return tuple(x.unbind(dim) if chunks is None else x.chunk(chunks, dim))
 
 
-# One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H).
+# One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H);
+# w_hh_t is W_hh^T (H, G*H), transposed once per sequence rather than once per step.
 
-def _rnn_tanh_step(x_proj, state, w_hh, b_hh):
-    return _C.tanh(x_proj + F.linear(state, w_hh, b_hh))
+def _hidden_proj(h, w_hh_t, b_hh):
+    """h W_hh^T + b_hh: (N, H) -> (N, G*H)."""
+    out = h.matmul(w_hh_t)
+    return out if b_hh is None else out + b_hh
 
 
-def _rnn_relu_step(x_proj, state, w_hh, b_hh):
-    return F.relu(x_proj + F.linear(state, w_hh, b_hh))
+def _rnn_tanh_step(x_proj, state, w_hh_t, b_hh):
+    return _C.tanh(x_proj + _hidden_proj(state, w_hh_t, b_hh))
 
 
-def _lstm_step(x_proj, state, w_hh, b_hh):
+def _rnn_relu_step(x_proj, state, w_hh_t, b_hh):
+    return F.relu(x_proj + _hidden_proj(state, w_hh_t, b_hh))
+
+
+def _lstm_step(x_proj, state, w_hh_t, b_hh):
     h, c = state  # the gate math (i, f, g, o) is one fused op with its own backward (cpp/ops/rnn_cell.cpp)
-    return _C._nn.lstm_cell_pointwise(x_proj + F.linear(h, w_hh, b_hh), c)
+    return _C._nn.lstm_cell_pointwise(x_proj + _hidden_proj(h, w_hh_t, b_hh), c)
 
 
-def _gru_step(x_parts, h, w_hh, b_hh):
+def _gru_step(x_parts, h, w_hh_t, b_hh):
     x_reset, x_update, x_new = x_parts  # the r, z, n thirds of x_proj, split once per sequence
-    h_reset, h_update, h_new = _split(F.linear(h, w_hh, b_hh), 3, 1)
+    h_reset, h_update, h_new = _split(_hidden_proj(h, w_hh_t, b_hh), 3, 1)
     reset = _C.sigmoid(x_reset + h_reset)
     update = _C.sigmoid(x_update + h_update)
     new = _C.tanh(x_new + reset * h_new)
@@ -188,7 +195,7 @@ class RNNBase(Module):
         """x is (L, N, H_in); returns the outputs (L, N, H) and the final state."""
         w_ih, w_hh, b_ih, b_hh = weights
         length, batch, features = x.shape
-        step = _STEPS[self.mode]
+        step, w_hh_t = _STEPS[self.mode], w_hh.t()
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, -1)
@@ -198,7 +205,7 @@ class RNNBase(Module):
             x_steps = _split(x_proj, None, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
-            state = step(x_steps[t], state, w_hh, b_hh)
+            state = step(x_steps[t], state, w_hh_t, b_hh)
             outputs[t] = _hidden_of(self.mode, state)
         return _C.stack(outputs, 0), state
 
@@ -337,7 +344,7 @@ class RNNCellBase(Module):
         x_proj = F.linear(input, self.weight_ih, self.bias_ih)
         if self.mode == "GRU":
             x_proj = _split(x_proj, 3, 1)
-        out = _STEPS[self.mode](x_proj, hx, self.weight_hh, self.bias_hh)
+        out = _STEPS[self.mode](x_proj, hx, self.weight_hh.t(), self.bias_hh)
         if batched:
             return out
         return tuple(s.squeeze(0) for s in out) if self.mode == "LSTM" else out.squeeze(0)
