@@ -258,3 +258,8 @@ def test_fused_lstm_cell_pointwise_gradients_and_bad_input():
         lstm_pointwise(cr.randn(8), cr.randn(3, 2))
     with pytest.raises(TypeError, match="lstm_cell_pointwise"):
         lstm_pointwise(cr.randn(3, 8), cr.randn(3, 2, dtype=cr.float64))
+
+
+def test_dropout_with_one_layer_warns_like_torch():
+    with pytest.warns(UserWarning, match="dropout"):
+        nn.GRU(3, 4, dropout=0.5)

@@ -6,6 +6,7 @@ torch state_dict loads unchanged. Each layer projects the whole input sequence i
 recurrence step by step with recorded ops, so backward and double backward come from autograd.
 """
 import math
+import warnings
 
 from chainrule import _C
 from chainrule.autograd import Function
@@ -106,6 +107,9 @@ class RNNBase(Module):
             raise ValueError(f"hidden_size must be an integer greater than zero, got {hidden_size}")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError(f"num_layers must be an integer greater than zero, got {num_layers}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
         if proj_size != 0:
             raise NotImplementedError(f"{mode}: proj_size={proj_size} is not supported (only proj_size=0)")
         self.mode = mode
