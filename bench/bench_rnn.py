@@ -82,7 +82,8 @@ def main():
     for kind in args.models.split(","):
         step_ours, step_theirs = build_pair(cr, torch, kind.upper())
         t = interleaved_medians({"chainrule": step_ours, "torch": step_theirs}, repeat=args.repeat, target_s=0.2)
-        rows.append([kind, f"{t['chainrule'] * 1e3:.2f}", f"{t['torch'] * 1e3:.2f}", f"{t['chainrule'] / t['torch']:.2f}x"])
+        rows.append([kind, f"{t['chainrule'] * 1e3:.2f}", f"{t['torch'] * 1e3:.2f}",
+                     f"{t['chainrule'] / t['torch']:.2f}x"])
     print(format_table(["model", "chainrule ms", "torch ms", "time ratio"], rows))
 
 

@@ -218,7 +218,8 @@ def test_bad_input_messages():
     with pytest.raises(RuntimeError, match="LSTM: hx must be a tuple"):
         lstm(cr.randn(5, 2, 3), cr.randn(2, 2, 4))
     gru = nn.GRU(3, 4, batch_first=True)
-    with pytest.raises(RuntimeError, match="GRU: Expected hx of shape \\(1, 2, 4\\), got \\(1, 5, 4\\).*batch_first=True"):
+    wrong_batch = "GRU: Expected hx of shape \\(1, 2, 4\\), got \\(1, 5, 4\\).*batch_first=True"
+    with pytest.raises(RuntimeError, match=wrong_batch):
         gru(cr.randn(2, 5, 3), cr.randn(1, 5, 4))  # hx laid out batch-first by mistake is caught by its batch size
     with pytest.raises(RuntimeError, match="GRU: For batched 3-D input, hx should also be 3-D but got 2-D"):
         gru(cr.randn(2, 5, 3), cr.randn(1, 4))

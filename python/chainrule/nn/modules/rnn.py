@@ -3,7 +3,8 @@
 Parameters are named weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ "_reverse" for the
 backward direction) with the gates stacked along dim 0 in torch's order (LSTM i,f,g,o; GRU r,z,n), so a
 torch state_dict loads unchanged. Each layer projects the whole input sequence in one GEMM, then runs the
-recurrence step by step with recorded ops, so backward and double backward come from autograd.
+recurrence step by step: h W_hh^T, then the gate math, as recorded ops (RNN, GRU) or one fused op with its
+own backward (LSTM, _C._nn.lstm_cell_pointwise); double backward works through both.
 """
 import math
 import warnings
