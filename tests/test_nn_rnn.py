@@ -225,6 +225,10 @@ def test_bad_input_messages():
         gru(cr.randn(2, 5, 3), cr.randn(1, 4))
     with pytest.raises(RuntimeError, match="RNN: For unbatched 2-D input, hx should also be 2-D but got 3-D"):
         nn.RNN(3, 4)(cr.randn(5, 3), cr.randn(1, 1, 4))
+    with pytest.raises(RuntimeError, match="GRU: input must have the parameters' dtype chainrule.float64"):
+        nn.GRU(3, 4).double()(cr.randn(5, 2, 3))
+    with pytest.raises(RuntimeError, match="RNN: hx must have the parameters' dtype chainrule.float32"):
+        nn.RNN(3, 4)(cr.randn(5, 2, 3), cr.randn(1, 2, 4, dtype=cr.float64))
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(3, 4, proj_size=2)
     with pytest.raises(ValueError, match="nonlinearity"):
@@ -264,3 +268,10 @@ def test_fused_lstm_cell_pointwise_gradients_and_bad_input():
 def test_dropout_with_one_layer_warns_like_torch():
     with pytest.warns(UserWarning, match="dropout"):
         nn.GRU(3, 4, dropout=0.5)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_empty_batch(cls):
+    output, final = getattr(nn, cls)(3, 4, num_layers=2, bidirectional=True)(cr.randn(5, 0, 3))
+    assert tuple(output.shape) == (5, 0, 8)
+    assert tuple((final[0] if cls == "LSTM" else final).shape) == (4, 0, 4)

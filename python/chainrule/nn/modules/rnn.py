@@ -165,12 +165,18 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"{self._name()}: input.size(-1) must be equal to input_size. "
                                f"Expected {self.input_size}, got {input.shape[-1]}")
+        if input.dtype != self.weight_ih_l0.dtype:
+            raise RuntimeError(f"{self._name()}: input must have the parameters' dtype {self.weight_ih_l0.dtype}, "
+                               f"got {input.dtype}")
 
     def _check_hidden(self, hx, expected, what, batched):
         if hx.dim() != len(expected):
             kind = "batched 3-D" if batched else "unbatched 2-D"
             raise RuntimeError(f"{self._name()}: For {kind} input, {what} should also be {len(expected)}-D "
                                f"but got {hx.dim()}-D tensor")
+        if hx.dtype != self.weight_ih_l0.dtype:
+            raise RuntimeError(f"{self._name()}: {what} must have the parameters' dtype {self.weight_ih_l0.dtype}, "
+                               f"got {hx.dtype}")
         if tuple(hx.shape) != tuple(expected):
             hint = ""
             if batched and hx.shape[0] == expected[0] and hx.shape[1] != expected[1]:
@@ -203,7 +209,7 @@ class RNNBase(Module):
         step, w_hh_t = _STEPS[self.mode], w_hh.t()
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
-        x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, -1)
+        x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, w_ih.shape[0])
         if self.mode == "GRU":
             x_steps = list(zip(*(_split(part, None, 0) for part in _split(x_proj, 3, 2))))
         else:
