@@ -229,6 +229,10 @@ def test_bad_input_messages():
         nn.GRU(3, 4).double()(cr.randn(5, 2, 3))
     with pytest.raises(RuntimeError, match="RNN: hx must have the parameters' dtype chainrule.float32"):
         nn.RNN(3, 4)(cr.randn(5, 2, 3), cr.randn(1, 2, 4, dtype=cr.float64))
+    with pytest.raises(RuntimeError, match="LSTMCell: c_0 must have the parameters' dtype"):
+        nn.LSTMCell(3, 4)(cr.randn(2, 3), (cr.randn(2, 4), cr.randn(2, 4, dtype=cr.float64)))
+    with pytest.raises(RuntimeError, match="GRUCell: input must have the parameters' dtype"):
+        nn.GRUCell(3, 4)(cr.randn(2, 3, dtype=cr.float64))
     with pytest.raises(NotImplementedError, match="proj_size"):
         nn.LSTM(3, 4, proj_size=2)
     with pytest.raises(ValueError, match="nonlinearity"):

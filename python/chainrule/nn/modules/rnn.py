@@ -328,6 +328,9 @@ class RNNCellBase(Module):
 
     def _check_state(self, state, what, input):
         expected = tuple(input.shape[:-1]) + (self.hidden_size,)
+        if state.dtype != self.weight_ih.dtype:
+            raise RuntimeError(f"{type(self).__name__}: {what} must have the parameters' dtype {self.weight_ih.dtype}, "
+                               f"got {state.dtype}")
         if tuple(state.shape) != expected:
             raise RuntimeError(f"{type(self).__name__}: Expected {what} of shape {_shape_str(expected)} "
                                f"(input is {_shape_str(input.shape)}), got {_shape_str(state.shape)}")
@@ -340,6 +343,8 @@ class RNNCellBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
+        if input.dtype != self.weight_ih.dtype:
+            raise RuntimeError(f"{name}: input must have the parameters' dtype {self.weight_ih.dtype}, got {input.dtype}")
         zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype)
         if self.mode == "LSTM":
             hx = (zeros, zeros) if hx is None else hx
