@@ -344,7 +344,8 @@ class RNNCellBase(Module):
             raise RuntimeError(f"{name}: input has inconsistent input_size: got {input.shape[-1]} "
                                f"expected {self.input_size}")
         if input.dtype != self.weight_ih.dtype:
-            raise RuntimeError(f"{name}: input must have the parameters' dtype {self.weight_ih.dtype}, got {input.dtype}")
+            raise RuntimeError(f"{name}: input must have the parameters' dtype {self.weight_ih.dtype}, "
+                               f"got {input.dtype}")
         zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype)
         if self.mode == "LSTM":
             hx = (zeros, zeros) if hx is None else hx
