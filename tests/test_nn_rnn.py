@@ -279,3 +279,66 @@ def test_empty_batch(cls):
     output, final = getattr(nn, cls)(3, 4, num_layers=2, bidirectional=True)(cr.randn(5, 0, 3))
     assert tuple(output.shape) == (5, 0, 8)
     assert tuple((final[0] if cls == "LSTM" else final).shape) == (4, 0, 4)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize("enforce_sorted,lengths", [(True, [5, 3, 3, 1]), (False, [2, 5, 1, 3])])
+@pytest.mark.parametrize("with_hx", [False, True])
+def test_packed_sequence_matches_torch(mode, enforce_sorted, lengths, with_hx):
+    ours, theirs = _pair(mode, num_layers=2, bidirectional=True)
+    x = np.random.randn(5, 4, INPUT).astype(np.float32)
+    states = [np.random.randn(4, 4, HIDDEN).astype(np.float32) for _ in range(2 if mode == "lstm" else 1)]
+    seeds = None
+
+    def run(module, lib, pack):
+        nonlocal seeds
+        leaves = [_leaf(a, lib) for a in [x] + (states if with_hx else [])]
+        hx = None if not with_hx else (tuple(leaves[1:]) if mode == "lstm" else leaves[1])
+        output, final = module(pack(leaves[0], lengths, enforce_sorted=enforce_sorted), hx)
+        outs = [output.data] + (list(final) if isinstance(final, tuple) else [final])
+        seeds = seeds or [np.random.randn(*o.shape).astype(np.float32) for o in outs]
+        sum((o * (torch.tensor(s) if lib is torch else cr.tensor(s))).sum() for o, s in zip(outs, seeds)).backward()
+        return outs, leaves
+
+    outs_t, leaves_t = run(theirs, torch, torch.nn.utils.rnn.pack_padded_sequence)
+    outs_o, leaves_o = run(ours, cr, nn.utils.rnn.pack_padded_sequence)
+    for o, t in zip(outs_o + [v.grad for v in leaves_o], outs_t + [v.grad for v in leaves_t]):
+        assert_close(o.detach(), t.detach().numpy(), rtol=1e-4, atol=1e-5)
+    params_t = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        assert_close(p.grad, params_t[name].grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+@requires_torch
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("enforce_sorted", [False, True])
+def test_pack_and_pad_packed_match_torch(batch_first, enforce_sorted):
+    x = np.random.randn(3, 6, 2).astype(np.float32) if batch_first else np.random.randn(6, 3, 2).astype(np.float32)
+    lengths = [6, 4, 1] if enforce_sorted else [4, 6, 1]
+    ours = nn.utils.rnn.pack_padded_sequence(cr.tensor(x), lengths, batch_first, enforce_sorted)
+    theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(x), lengths, batch_first, enforce_sorted)
+    assert_close(ours.data, theirs.data.numpy())
+    assert ours.batch_sizes.tolist() == theirs.batch_sizes.tolist()
+    for a, b in [(ours.sorted_indices, theirs.sorted_indices), (ours.unsorted_indices, theirs.unsorted_indices)]:
+        assert (a is None) == (b is None) and (a is None or a.tolist() == b.tolist())
+    padded, lens = nn.utils.rnn.pad_packed_sequence(ours, batch_first, -2.0, total_length=8)
+    padded_t, lens_t = torch.nn.utils.rnn.pad_packed_sequence(theirs, batch_first, -2.0, total_length=8)
+    assert_close(padded, padded_t.numpy())
+    assert lens.tolist() == lens_t.tolist()
+    seqs = [np.random.randn(n, 2).astype(np.float32) for n in (2, 5, 3)]
+    packed = nn.utils.rnn.pack_sequence([cr.tensor(s) for s in seqs], enforce_sorted=False)
+    packed_t = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    assert_close(packed.data, packed_t.data.numpy())
+
+
+def test_packing_bad_input():
+    with pytest.raises(RuntimeError, match="must be sorted in decreasing order"):
+        nn.utils.rnn.pack_padded_sequence(cr.randn(4, 2, 3), [2, 3])
+    with pytest.raises(ValueError, match="pack_padded_sequence: got 3 lengths for a batch of 2"):
+        nn.utils.rnn.pack_padded_sequence(cr.randn(4, 2, 3), [3, 2, 1])
+    with pytest.raises(RuntimeError, match="pack_padded_sequence: every length must be in \\[1, 4\\]"):
+        nn.utils.rnn.pack_padded_sequence(cr.randn(4, 2, 3), [5, 2])
+    packed = nn.utils.rnn.pack_padded_sequence(cr.randn(4, 2, 3), [4, 2])
+    with pytest.raises(ValueError, match="total_length"):
+        nn.utils.rnn.pad_packed_sequence(packed, total_length=3)

@@ -15,6 +15,7 @@ from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
+from chainrule.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -79,6 +80,18 @@ def _gru_step(x_parts, h, w_hh_t, b_hh):
 
 
 _STEPS = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+
+
+def _first_rows(value, rows):
+    """The first `rows` batch rows of a tensor or of each tensor in a tuple (LSTM state, GRU gate parts)."""
+    return tuple(v[:rows] for v in value) if isinstance(value, tuple) else value[:rows]
+
+
+def _with_rows(new, old, rows):
+    """new for the first `rows` batch rows, old for the rest (sequences of a PackedSequence that are not running)."""
+    if isinstance(new, tuple):
+        return tuple(_with_rows(n, o, rows) for n, o in zip(new, old))
+    return _C.cat([new, old[rows:]], 0)
 
 
 def _hidden_of(mode, state):
@@ -202,8 +215,9 @@ class RNNBase(Module):
         self._check_hidden(hx, expected, "hx", batched)
         return list((hx if batched else hx.unsqueeze(1)).unbind(0))
 
-    def _run_direction(self, x, state, weights, reverse):
-        """x is (L, N, H_in); returns the outputs (L, N, H) and the final state."""
+    def _run_direction(self, x, state, weights, reverse, batch_sizes=None):
+        """x is (L, N, H_in); returns the outputs (L, N, H) and the final state. With batch_sizes (packed input,
+        longest sequence first) only the first batch_sizes[t] rows step at time t; the others keep their state."""
         w_ih, w_hh, b_ih, b_hh = weights
         length, batch, features = x.shape
         step, w_hh_t = _STEPS[self.mode], w_hh.t()
@@ -216,16 +230,29 @@ class RNNBase(Module):
             x_steps = _split(x_proj, None, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
-            state = step(x_steps[t], state, w_hh_t, b_hh)
+            running = batch if batch_sizes is None else batch_sizes[t]
+            if running == batch:
+                state = step(x_steps[t], state, w_hh_t, b_hh)
+            else:
+                new = step(_first_rows(x_steps[t], running), _first_rows(state, running), w_hh_t, b_hh)
+                state = _with_rows(new, state, running)
             outputs[t] = _hidden_of(self.mode, state)
         return _C.stack(outputs, 0), state
 
     def forward(self, input, hx=None):
+        packed = input if isinstance(input, PackedSequence) else None
+        batch_sizes = None
+        if packed is not None:  # run on the padded batch, sorted longest first; batch_first does not apply
+            input = pad_packed_sequence(PackedSequence(packed.data, packed.batch_sizes))[0]
+            batch_sizes = packed.batch_sizes.tolist()
+            if hx is not None and packed.sorted_indices is not None:
+                hx = tuple(h.index_select(1, packed.sorted_indices) for h in hx) if self.mode == "LSTM" else \
+                    hx.index_select(1, packed.sorted_indices)
         self._check_input(input)
         batched = input.dim() == 3
         if not batched:
             input = input.unsqueeze(1)
-        elif self.batch_first:
+        elif self.batch_first and packed is None:
             input = input.transpose(0, 1)
         if input.shape[0] == 0:
             raise RuntimeError(f"{self._name()}: Expected sequence length to be larger than 0 in RNN")
@@ -239,7 +266,7 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 index = layer * num_directions + direction
                 output, state = self._run_direction(layer_input, states[index], self._cell_weights(layer, direction),
-                                                    reverse=direction == 1)
+                                                    reverse=direction == 1, batch_sizes=batch_sizes)
                 outputs.append(output)
                 final_states.append(state)
             layer_input = outputs[0] if num_directions == 1 else _C.cat(outputs, 2)
@@ -250,6 +277,12 @@ class RNNBase(Module):
         else:
             h_n = _C.stack(final_states, 0)
             final = h_n if batched else h_n.squeeze(1)
+        if packed is not None:
+            if packed.unsorted_indices is not None:
+                final = tuple(f.index_select(1, packed.unsorted_indices) for f in final) if self.mode == "LSTM" \
+                    else final.index_select(1, packed.unsorted_indices)
+            data = _C.cat([output[t][:size] for t, size in enumerate(batch_sizes)], 0)
+            return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), final
         if not batched:
             output = output.squeeze(1)
         elif self.batch_first:
