@@ -23,7 +23,7 @@ struct Later {  // heap order: the node created last runs first
 std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& roots) {
   std::unordered_map<Node*, int> deps;
   std::unordered_set<Node*> seen(roots.begin(), roots.end());
-  std::vector<Node*> stack(roots.begin(), roots.end());
+  std::vector<Node*> stack(seen.begin(), seen.end());  // each root once: two outputs of one node may both be roots
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();

@@ -10,3 +10,4 @@ from chainrule.nn.parameter import Parameter  # noqa: F401
 from chainrule.nn.modules import *  # noqa: F401,F403
 from chainrule.nn.modules import Module  # noqa: F401
 from chainrule.nn import init, utils  # noqa: F401,E402
+utils = __import__("importlib").import_module("chainrule.nn.utils")  # nn.modules.utils (star-imported above) shadowed it

@@ -11,3 +11,4 @@ from chainrule.nn.modules.loss import *  # noqa: F401,F403
 from chainrule.nn.modules.sparse import *  # noqa: F401,F403
 from chainrule.nn.modules.flatten import *  # noqa: F401,F403
 from chainrule.nn.modules.upsampling import *  # noqa: F401,F403
+from chainrule.nn.modules.rnn import *  # noqa: F401,F403

@@ -2,3 +2,4 @@
 from chainrule.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
 from chainrule.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from chainrule.nn.utils.regularization import l1_penalty, l2_penalty  # noqa: F401
+from chainrule.nn.utils import rnn  # noqa: F401

@@ -1,0 +1,91 @@
+"""Training-step time of recurrent layers, chainrule against PyTorch CPU: forward + backward + SGD step.
+
+    PYTHONPATH=python python3 bench/bench_rnn.py [--threads N] [--repeat R] [--models lstm,gru]
+
+Each model is an nn.LSTM or nn.GRU (input 32, hidden 128, one layer) over a (50, 32, 32) sequence
+(length 50, batch 32), a Linear(128, 10) head on the last time step's output and cross-entropy;
+built in both libraries with the same weights (PyTorch's state_dict loaded into chainrule's).
+Before timing, one step of each library must give the same loss. Prints median step times
+(interleaved rounds) and the ratio chainrule/PyTorch.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+
+INPUT, HIDDEN, LENGTH, BATCH, CLASSES = 32, 128, 50, 32, 10
+
+
+def build(nn, kind):
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(nn, kind)(INPUT, HIDDEN)
+            self.head = nn.Linear(HIDDEN, CLASSES)
+
+        def forward(self, x):
+            return self.head(self.rnn(x)[0][-1])
+
+    return Classifier()
+
+
+def make_step(lib, model, x, y):
+    """One training step of `model` on (x, y) in library `lib`; returns a function giving the loss."""
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = lib.nn.CrossEntropyLoss()
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def build_pair(cr, torch, kind):
+    torch.manual_seed(0)
+    theirs = build(torch.nn, kind)
+    ours = build(cr.nn, kind)
+    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((LENGTH, BATCH, INPUT)).astype(np.float32)
+    y = rng.integers(0, CLASSES, BATCH)
+    step_ours = make_step(cr, ours, cr.tensor(x), cr.tensor(y))
+    step_theirs = make_step(torch, theirs, torch.tensor(x), torch.tensor(y))
+    a, b = step_ours().item(), step_theirs().item()
+    assert abs(a - b) <= 1e-4 * max(1.0, abs(b)), f"{kind}: first-step loss {a} differs from PyTorch's {b}"
+    return step_ours, step_theirs
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
+    p.add_argument("--repeat", type=int, default=7, help="timing rounds per model (the median is reported)")
+    p.add_argument("--models", default="lstm,gru", help="comma-separated subset of lstm,gru")
+    args = p.parse_args()
+    import chainrule as cr
+
+    if args.threads is not None:
+        cr.set_num_threads(args.threads)
+    torch = try_import_torch(cr.get_num_threads())
+    if torch is None:
+        sys.exit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
+    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"input {INPUT}, hidden {HIDDEN}, length {LENGTH}, batch {BATCH}; medians of {args.repeat} rounds\n")
+    rows = []
+    for kind in args.models.split(","):
+        step_ours, step_theirs = build_pair(cr, torch, kind.upper())
+        t = interleaved_medians({"chainrule": step_ours, "torch": step_theirs}, repeat=args.repeat, target_s=0.2)
+        rows.append([kind, f"{t['chainrule'] * 1e3:.2f}", f"{t['torch'] * 1e3:.2f}",
+                     f"{t['chainrule'] / t['torch']:.2f}x"])
+    print(format_table(["model", "chainrule ms", "torch ms", "time ratio"], rows))
+
+
+if __name__ == "__main__":
+    main()
