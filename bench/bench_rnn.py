@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import format_table, interleaved_medians, training_step_pair, try_import_torch  # noqa: E402
 
 INPUT, HIDDEN, LENGTH, BATCH, CLASSES = 32, 128, 50, 32, 10
 
@@ -33,34 +33,11 @@ def build(nn, kind):
     return Classifier()
 
 
-def make_step(lib, model, x, y):
-    """One training step of `model` on (x, y) in library `lib`; returns a function giving the loss."""
-    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = lib.nn.CrossEntropyLoss()
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return step
-
-
 def build_pair(cr, torch, kind):
-    torch.manual_seed(0)
-    theirs = build(torch.nn, kind)
-    ours = build(cr.nn, kind)
-    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     rng = np.random.default_rng(0)
     x = rng.standard_normal((LENGTH, BATCH, INPUT)).astype(np.float32)
     y = rng.integers(0, CLASSES, BATCH)
-    step_ours = make_step(cr, ours, cr.tensor(x), cr.tensor(y))
-    step_theirs = make_step(torch, theirs, torch.tensor(x), torch.tensor(y))
-    a, b = step_ours().item(), step_theirs().item()
-    assert abs(a - b) <= 1e-4 * max(1.0, abs(b)), f"{kind}: first-step loss {a} differs from PyTorch's {b}"
-    return step_ours, step_theirs
+    return training_step_pair(cr, torch, lambda nn: build(nn, kind), x, y, name=kind)
 
 
 def main():

@@ -57,3 +57,33 @@ def interleaved_medians(fns, repeat=7, target_s=0.05, settle_s=0.0):
             time.sleep(settle_s)
             times[name].append(median_time(fn, repeat=1, number=numbers[name], warmup=1))
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model"):
+    """(step_ours, step_theirs): one forward + backward + SGD step each of the model that
+    build(nn) makes, in chainrule and in PyTorch, from the same weights (PyTorch's state_dict
+    loaded into ours) on the same batch (x, y NumPy arrays; cross-entropy loss). Checks that the
+    first step gives the same loss in both before returning."""
+    torch.manual_seed(0)
+    theirs = build(torch.nn)
+    ours = build(cr.nn)
+    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+
+    def make_step(lib, model, inputs, targets):
+        optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
+        loss_fn = lib.nn.CrossEntropyLoss()
+
+        def step():
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        return step
+
+    step_ours = make_step(cr, ours, cr.tensor(x), cr.tensor(y))
+    step_theirs = make_step(torch, theirs, torch.tensor(x), torch.tensor(y))
+    a, b = step_ours().item(), step_theirs().item()
+    assert abs(a - b) <= 1e-4 * max(1.0, abs(b)), f"{name}: first-step loss {a} differs from PyTorch's {b}"
+    return step_ours, step_theirs
