@@ -1,0 +1,15 @@
+"""Learning-rate schedulers (torch.optim.lr_scheduler): each step() sets every parameter group's
+'lr' by torch's recursive (chainable) formulas, so sequences match torch's to the last bit;
+step(epoch) uses the closed form where torch has one. One file per kind of schedule."""
+from chainrule.optim.lr_scheduler.base import LRScheduler, LambdaLR, MultiplicativeLR
+from chainrule.optim.lr_scheduler.decay import (ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR,
+                                                LinearLR, MultiStepLR, PolynomialLR, StepLR)
+from chainrule.optim.lr_scheduler.composite import ChainedScheduler, SequentialLR
+from chainrule.optim.lr_scheduler.plateau import ReduceLROnPlateau
+from chainrule.optim.lr_scheduler.cyclic import CyclicLR, OneCycleLR
+
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "ChainedScheduler",
+           "ReduceLROnPlateau", "CyclicLR", "OneCycleLR"]
+
