@@ -21,6 +21,9 @@ ACTIVATIONS = [
     ("hardtanh", {"min_val": -0.5, "max_val": 2.0}, 2), ("hardsigmoid", {}, 4), ("hardswish", {}, 4),
     ("logsigmoid", {}, 3), ("softsign", {}, 2), ("sigmoid", {}, 2), ("tanh", {}, 2),
     ("threshold", {"threshold": 0.1, "value": -2.0}, 1),
+    # composed from recorded ops in nn/functional/activation_composite.py
+    ("tanhshrink", {}, 2), ("softshrink", {}, 1), ("softshrink", {"lambd": 0.3}, 1),
+    ("softshrink", {"lambd": 0.0}, 1), ("hardshrink", {}, 1), ("hardshrink", {"lambd": 1.2}, 2),
 ]
 IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for n, kw, _ in ACTIVATIONS]
 
@@ -47,11 +50,13 @@ KINKS = [
     ("hardtanh", {"min_val": -0.5, "max_val": 2.0}, [-0.5, 2.0]), ("hardsigmoid", {}, [-3.0, 3.0]),
     ("hardswish", {}, [-3.0, 3.0]), ("softplus", {"beta": 2.0, "threshold": 1.0}, [0.5]),
     ("threshold", {"threshold": 0.1, "value": -2.0}, [0.1]), ("gelu", {}, [0.0]),
+    ("softshrink", {"lambd": 0.5}, [-0.5, 0.5]), ("hardshrink", {"lambd": 0.5}, [-0.5, 0.5]),
+    ("softshrink", {"lambd": 0.0}, [0.0]), ("tanhshrink", {}, [0.0]),
 ]
 
 
 @requires_torch
-@pytest.mark.parametrize("name,kwargs,kinks", KINKS, ids=[k[0] for k in KINKS])
+@pytest.mark.parametrize("name,kwargs,kinks", KINKS, ids=[f"{k[0]}-{k[1]}" for k in KINKS])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_values_and_gradients_at_and_near_kinks_match_pytorch(name, kwargs, kinks, dtype):
     points = np.concatenate([[k - 1e-3, k - 1e-7, k, k + 1e-7, k + 1e-3] for k in kinks]).astype(dtype)

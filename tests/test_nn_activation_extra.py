@@ -1,6 +1,7 @@
 """prelu, tanhshrink, softshrink, hardshrink (chainrule.nn.functional.activation_composite):
-gradcheck + gradgradcheck in float64 and parity with torch.nn.functional (check_op), PyTorch's
-values and gradients at and near the kinks, float32 parity, and bad input."""
+gradcheck + gradgradcheck in float64 and parity with torch.nn.functional (check_op) over more
+shapes, prelu's weight shapes and its kink, and bad input. The shrinks' kink and float32 checks
+run with the other activations in test_nn_activation.py."""
 import numpy as np
 import pytest
 
@@ -24,7 +25,7 @@ def _fn(lib_f, name, kwargs, scale):
 
 
 @pytest.mark.parametrize("name,kwargs,scale", SHRINKS, ids=SHRINK_IDS)
-@pytest.mark.parametrize("shape", [(3, 5), (), (2, 3, 4)], ids=["2d", "0d", "3d"])
+@pytest.mark.parametrize("shape", [(), (2, 3, 4)], ids=["0d", "3d"])  # (3, 5) is in test_nn_activation.py
 def test_shrink_gradients_and_parity(name, kwargs, scale, shape):
     check_op(_fn(F, name, kwargs, scale), [shape], torch_fn=_fn(TF, name, kwargs, scale) if TF else None)
 
@@ -48,24 +49,6 @@ def test_empty_inputs_keep_their_shape():
     assert tuple(F.prelu(empty, cr.full((3,), 0.25)).shape) == (0, 3)
 
 
-KINKS = [("softshrink", {"lambd": 0.5}, [-0.5, 0.5]), ("hardshrink", {"lambd": 0.5}, [-0.5, 0.5]),
-         ("softshrink", {"lambd": 0.0}, [0.0]), ("tanhshrink", {}, [0.0])]
-
-
-@requires_torch
-@pytest.mark.parametrize("name,kwargs,kinks", KINKS, ids=[f"{k[0]}-{k[1]}" for k in KINKS])
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_values_and_gradients_at_and_near_kinks_match_pytorch(name, kwargs, kinks, dtype):
-    points = np.concatenate([[k - 1e-3, k - 1e-7, k, k + 1e-7, k + 1e-3] for k in kinks]).astype(dtype)
-    x = cr.tensor(points, requires_grad=True)
-    tx = torch.tensor(points, requires_grad=True)
-    y, ty = getattr(F, name)(x, **kwargs), getattr(TF, name)(tx, **kwargs)
-    assert_close(y.detach(), ty.detach().numpy(), rtol=1e-6, atol=1e-7)
-    y.sum().backward()
-    ty.sum().backward()
-    assert_close(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)
-
-
 @requires_torch
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_prelu_at_zero_takes_the_slope_like_pytorch(dtype):
@@ -77,21 +60,6 @@ def test_prelu_at_zero_takes_the_slope_like_pytorch(dtype):
     TF.prelu(tx, tw).sum().backward()
     assert_close(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)
     assert_close(w.grad, tw.grad.numpy(), rtol=1e-6, atol=1e-7)
-
-
-@requires_torch
-@pytest.mark.parametrize("name,kwargs,scale", SHRINKS, ids=SHRINK_IDS)
-def test_float32_matches_pytorch(name, kwargs, scale):
-    data = (np.random.default_rng(3).standard_normal(2000) * 3 * scale).astype(np.float32)
-    x = cr.tensor(data, requires_grad=True)
-    tx = torch.tensor(data, requires_grad=True)
-    y, ty = getattr(F, name)(x, **kwargs), getattr(TF, name)(tx, **kwargs)
-    assert y.dtype == cr.float32
-    assert_close(y.detach(), ty.detach().numpy(), rtol=2e-6, atol=2e-6)
-    seed = np.random.default_rng(4).standard_normal(2000).astype(np.float32)
-    y.backward(cr.tensor(seed))
-    ty.backward(torch.tensor(seed))
-    assert_close(x.grad, tx.grad.numpy(), rtol=2e-5, atol=2e-6)
 
 
 def test_modules_call_the_functions():
