@@ -18,7 +18,24 @@ def _absolute_index(idx, length, kind):
     return idx + length if idx < 0 else idx
 
 
-class Sequential(Module):
+class _NumberedModules(Module):
+    """What Sequential and ModuleList share: sub-modules named "0", "1", ... in order."""
+
+    def __delitem__(self, idx):
+        keys = list(self._modules)
+        for key in keys[idx] if isinstance(idx, slice) else [keys[_absolute_index(idx, len(self), type(self).__name__)]]:
+            delattr(self, key)
+        # renumber so that indices stay 0..n-1, as PyTorch does
+        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_NumberedModules):
     """Runs its modules in order: Sequential(a, b)(x) == b(a(x)). Also takes one OrderedDict of named modules."""
 
     def __init__(self, *args):
@@ -39,19 +56,6 @@ class Sequential(Module):
     def __setitem__(self, idx, module):
         key = list(self._modules)[_absolute_index(idx, len(self), "Sequential")]
         setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        for key in keys[idx] if isinstance(idx, slice) else [keys[_absolute_index(idx, len(self), "Sequential")]]:
-            delattr(self, key)
-        # renumber so that indices stay 0..n-1, as PyTorch does
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -93,7 +97,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_NumberedModules):
     """A list of modules, each registered (so their parameters are found); it has no forward."""
 
     def __init__(self, modules=None):
@@ -108,18 +112,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module):
         setattr(self, str(_absolute_index(idx, len(self), "ModuleList")), module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        for key in keys[idx] if isinstance(idx, slice) else [keys[_absolute_index(idx, len(self), "ModuleList")]]:
-            delattr(self, key)
-        self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
