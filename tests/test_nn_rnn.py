@@ -249,24 +249,63 @@ def test_bad_input_messages():
 
 def test_fused_lstm_cell_pointwise_gradients_and_bad_input():
     lstm_pointwise = cr._C._nn.lstm_cell_pointwise
-    gates = cr.randn(3, 8, dtype=cr.float64).requires_grad_()
+    x_gates, h_gates = (cr.randn(3, 8, dtype=cr.float64).requires_grad_() for _ in range(2))
     c_prev = cr.randn(3, 2, dtype=cr.float64).requires_grad_()
-    assert gradcheck(lstm_pointwise, (gates, c_prev))
-    assert gradgradcheck(lstm_pointwise, (gates, c_prev))  # the create_graph path uses recorded ops
-    assert gradcheck(lambda g, c: lstm_pointwise(g.t(), c), (cr.randn(8, 3, dtype=cr.float64).requires_grad_(),
-                                                             c_prev))  # non-contiguous gates
-    h, c = lstm_pointwise(gates, c_prev)  # both outputs of the one node as roots of autograd.grad
-    grads = cr.autograd.grad([h, c], [gates, c_prev], grad_outputs=[cr.ones(3, 2, dtype=cr.float64)] * 2)
-    h2, c2 = lstm_pointwise(gates, c_prev)
-    expected = cr.autograd.grad(h2.sum() + c2.sum(), [gates, c_prev])
+    args = (x_gates, h_gates, c_prev)
+    assert gradcheck(lstm_pointwise, args)
+    assert gradgradcheck(lstm_pointwise, args)  # the create_graph path uses recorded ops
+    assert gradcheck(lambda x, h, c: lstm_pointwise(x.t(), h, c),
+                     (cr.randn(8, 3, dtype=cr.float64).requires_grad_(), h_gates, c_prev))  # non-contiguous
+    h, c = lstm_pointwise(*args)  # both outputs of the one node as roots of autograd.grad
+    grads = cr.autograd.grad([h, c], list(args), grad_outputs=[cr.ones(3, 2, dtype=cr.float64)] * 2)
+    h2, c2 = lstm_pointwise(*args)
+    expected = cr.autograd.grad(h2.sum() + c2.sum(), list(args))
     for g, e in zip(grads, expected):
         assert_close(g, e.numpy())
-    with pytest.raises(ValueError, match="lstm_cell_pointwise: gates \\(3, 6\\) must be \\(N, 4H\\)"):
-        lstm_pointwise(cr.randn(3, 6), cr.randn(3, 2))
-    with pytest.raises(ValueError, match="lstm_cell_pointwise: expected gates"):
-        lstm_pointwise(cr.randn(8), cr.randn(3, 2))
+    with pytest.raises(ValueError, match=r"lstm_cell_pointwise: expected h_gates of shape \(N, 4\*H\) for a state "
+                                         r"\(N, H\) = \(3, 2\), got \(3, 6\)"):
+        lstm_pointwise(cr.randn(3, 8), cr.randn(3, 6), cr.randn(3, 2))
+    with pytest.raises(ValueError, match="lstm_cell_pointwise: expected x_gates"):
+        lstm_pointwise(cr.randn(8), cr.randn(3, 8), cr.randn(3, 2))
     with pytest.raises(TypeError, match="lstm_cell_pointwise"):
-        lstm_pointwise(cr.randn(3, 8), cr.randn(3, 2, dtype=cr.float64))
+        lstm_pointwise(cr.randn(3, 8), cr.randn(3, 8), cr.randn(3, 2, dtype=cr.float64))
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_fused_gru_cell_pointwise_matches_formulas_and_gradchecks():
+    gru_pointwise = cr._C._nn.gru_cell_pointwise
+    x_gates, h_gates = (cr.randn(3, 6, dtype=cr.float64).requires_grad_() for _ in range(2))
+    h_prev = cr.randn(3, 2, dtype=cr.float64).requires_grad_()
+    xg, hg, hp = x_gates.detach().numpy(), h_gates.detach().numpy(), h_prev.detach().numpy()
+    reset, update = _sigmoid(xg[:, :2] + hg[:, :2]), _sigmoid(xg[:, 2:4] + hg[:, 2:4])
+    candidate = np.tanh(xg[:, 4:] + reset * hg[:, 4:])
+    assert_close(gru_pointwise(x_gates, h_gates, h_prev).detach(), (1 - update) * candidate + update * hp)
+    assert gradcheck(gru_pointwise, (x_gates, h_gates, h_prev))
+    assert gradgradcheck(gru_pointwise, (x_gates, h_gates, h_prev))  # the create_graph path uses recorded ops
+    assert gradcheck(lambda x, h, p: gru_pointwise(x.t(), h, p),
+                     (cr.randn(6, 3, dtype=cr.float64).requires_grad_(), h_gates, h_prev))  # non-contiguous
+    with pytest.raises(ValueError, match=r"gru_cell_pointwise: expected h_gates of shape \(N, 3\*H\)"):
+        gru_pointwise(cr.randn(3, 6), cr.randn(3, 4), cr.randn(3, 2))
+    with pytest.raises(TypeError, match="gru_cell_pointwise: expected x_gates and the state of one floating dtype"):
+        gru_pointwise(cr.randn(3, 6), cr.randn(3, 6), cr.randn(3, 2, dtype=cr.float64))
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_fused_rnn_cell_pointwise_matches_formulas_and_gradchecks(nonlinearity):
+    rnn_pointwise = cr._C._nn.rnn_cell_pointwise
+    x_proj, h_proj = (cr.randn(3, 4, dtype=cr.float64).requires_grad_() for _ in range(2))
+    pre = x_proj.detach().numpy() + h_proj.detach().numpy()
+    assert_close(rnn_pointwise(x_proj, h_proj, nonlinearity).detach(), np.tanh(pre) if nonlinearity == "tanh"
+                 else np.maximum(pre, 0))
+    assert gradcheck(lambda x, h: rnn_pointwise(x, h, nonlinearity), (x_proj, h_proj))
+    assert gradgradcheck(lambda x, h: rnn_pointwise(x, h, nonlinearity), (x_proj, h_proj))
+    with pytest.raises(ValueError, match=r"rnn_cell_pointwise: expected x_proj of shape \(N, H\) for a state"):
+        rnn_pointwise(cr.randn(3, 5), cr.randn(3, 4), nonlinearity)
+    with pytest.raises(ValueError, match="rnn_cell_pointwise: unknown nonlinearity 'gelu'"):
+        rnn_pointwise(x_proj, h_proj, "gelu")
 
 
 def test_dropout_with_one_layer_warns_like_torch():

@@ -3,8 +3,9 @@
 Parameters are named weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ "_reverse" for the
 backward direction) with the gates stacked along dim 0 in torch's order (LSTM i,f,g,o; GRU r,z,n), so a
 torch state_dict loads unchanged. Each layer projects the whole input sequence in one GEMM, then runs the
-recurrence step by step: h W_hh^T, then the gate math, as recorded ops (RNN, GRU) or one fused op with its
-own backward (LSTM, _C._nn.lstm_cell_pointwise); double backward works through both.
+recurrence step by step: h W_hh^T, then the gate math as one fused op with its own backward
+(_C._nn.rnn_cell_pointwise, lstm_cell_pointwise, gru_cell_pointwise; cpp/ops/*_cell.cpp), which
+differentiates again under create_graph.
 """
 import math
 import warnings
@@ -22,30 +23,29 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-class _Pieces(Function):
-    """x.unbind(dim) (chunks=None) or x.chunk(chunks, dim) whose backward joins the piece gradients in one
-    stack/cat. Recorded views would each scatter into a zero tensor of x's whole size (O(L^2) over a
-    sequence). The backward is itself recorded, so create_graph differentiates it again."""
+class _Unbind(Function):
+    """x.unbind(dim) whose backward stacks the piece gradients in one op. Recorded views would each scatter
+    into a zero tensor of x's whole size (O(L^2) over a sequence). The backward is itself recorded, so
+    create_graph differentiates it again."""
 
     @staticmethod
-    def forward(ctx, x, chunks, dim):
+    def forward(ctx, x, dim):
         ctx.dim, ctx.dtype = dim, x.dtype
-        pieces = x.unbind(dim) if chunks is None else x.chunk(chunks, dim)
+        pieces = x.unbind(dim)
         ctx.shapes = [tuple(p.shape) for p in pieces]
-        ctx.join = _C.stack if chunks is None else _C.cat
         return tuple(pieces)
 
     @staticmethod
     def backward(ctx, *grads):
         grads = [_C.zeros(*shape, dtype=ctx.dtype) if g is None else g for g, shape in zip(grads, ctx.shapes)]
-        return ctx.join(grads, ctx.dim), None, None
+        return _C.stack(grads, ctx.dim), None
 
 
-def _split(x, chunks, dim):
-    """x's pieces along dim (all of them when chunks is None), with an O(size) backward."""
+def _unbind(x, dim):
+    """x.unbind(dim), with an O(size) backward."""
     if x.requires_grad and _C.is_grad_enabled():
-        return _Pieces.apply(x, chunks, dim)
-    return tuple(x.unbind(dim) if chunks is None else x.chunk(chunks, dim))
+        return _Unbind.apply(x, dim)
+    return tuple(x.unbind(dim))
 
 
 # One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H);
@@ -58,32 +58,28 @@ def _hidden_proj(h, w_hh_t, b_hh):
 
 
 def _rnn_tanh_step(x_proj, state, w_hh_t, b_hh):
-    return _C.tanh(x_proj + _hidden_proj(state, w_hh_t, b_hh))
+    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), "tanh")
 
 
 def _rnn_relu_step(x_proj, state, w_hh_t, b_hh):
-    return F.relu(x_proj + _hidden_proj(state, w_hh_t, b_hh))
+    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), "relu")
 
 
 def _lstm_step(x_proj, state, w_hh_t, b_hh):
-    h, c = state  # the gate math (i, f, g, o) is one fused op with its own backward (cpp/ops/rnn_cell.cpp)
-    return _C._nn.lstm_cell_pointwise(x_proj + _hidden_proj(h, w_hh_t, b_hh), c)
+    h, c = state
+    return _C._nn.lstm_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), c)
 
 
-def _gru_step(x_parts, h, w_hh_t, b_hh):
-    x_reset, x_update, x_new = x_parts  # the r, z, n thirds of x_proj, split once per sequence
-    h_reset, h_update, h_new = _split(_hidden_proj(h, w_hh_t, b_hh), 3, 1)
-    reset = _C.sigmoid(x_reset + h_reset)
-    update = _C.sigmoid(x_update + h_update)
-    new = _C.tanh(x_new + reset * h_new)
-    return new + update * (h - new)
+def _gru_step(x_proj, h, w_hh_t, b_hh):
+    # b_hh stays with h W_hh^T: the reset gate scales W_hn h + b_hn
+    return _C._nn.gru_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), h)
 
 
 _STEPS = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
 
 
 def _first_rows(value, rows):
-    """The first `rows` batch rows of a tensor or of each tensor in a tuple (LSTM state, GRU gate parts)."""
+    """The first `rows` batch rows of a tensor or of each tensor in a tuple (an LSTM state)."""
     return tuple(v[:rows] for v in value) if isinstance(value, tuple) else value[:rows]
 
 
@@ -224,10 +220,7 @@ class RNNBase(Module):
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, w_ih.shape[0])
-        if self.mode == "GRU":
-            x_steps = list(zip(*(_split(part, None, 0) for part in _split(x_proj, 3, 2))))
-        else:
-            x_steps = _split(x_proj, None, 0)
+        x_steps = _unbind(x_proj, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
             running = batch if batch_sizes is None else batch_sizes[t]
@@ -392,8 +385,6 @@ class RNNCellBase(Module):
             input = input.unsqueeze(0)
             hx = tuple(s.unsqueeze(0) for s in hx) if self.mode == "LSTM" else hx.unsqueeze(0)
         x_proj = F.linear(input, self.weight_ih, self.bias_ih)
-        if self.mode == "GRU":
-            x_proj = _split(x_proj, 3, 1)
         out = _STEPS[self.mode](x_proj, hx, self.weight_hh.t(), self.bias_hh)
         if batched:
             return out
