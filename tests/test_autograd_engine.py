@@ -25,6 +25,33 @@ def test_a_tensor_used_twice_gets_the_sum_of_both_paths():
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy() + np.exp(x.detach().numpy()))
 
 
+def test_summing_gradients_in_place_never_changes_a_gradient_someone_else_holds():
+    # The engine adds a second gradient into the first one's memory only when nothing else can see it.
+    kept = []
+
+    class KeepGrad(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            kept.append(g * 2)  # the user keeps the very tensor handed back to the engine
+            return kept[-1]
+
+    x = leaf(3)
+    h = x * 1
+    y = KeepGrad.apply(h) + h * 5  # h's slot gets KeepGrad's gradient, then MulBackward's
+    y.sum().backward()
+    np.testing.assert_allclose(kept[0].numpy(), np.full(3, 2.0))
+    np.testing.assert_allclose(x.grad.numpy(), np.full(3, 7.0))
+    shared = leaf(4)
+    z = shared + shared  # AddBackward hands the same tensor to both of its inputs
+    w = shared * 3
+    (z.sum() + w.sum() + (z * w).sum()).backward()
+    np.testing.assert_allclose(shared.grad.numpy(), 2 + 3 + 12 * shared.detach().numpy())
+
+
 def test_non_leaf_grad_only_with_retain_grad():
     x = leaf(3)
     h = x * 2

@@ -59,7 +59,19 @@ std::unordered_set<Node*> nodes_leading_to(const std::vector<Node*>& roots, cons
   return needed;
 }
 
-void accumulate(Tensor& slot, const Tensor& g) { slot = slot ? binary(BinaryOp::Add, slot, g) : g; }
+// Sums gradients arriving at one slot. Like PyTorch's InputBuffer, the sum goes into the slot's own
+// memory when nothing else can see it (outside create_graph), which saves an allocation for every
+// extra use of a tensor: a weight used at each step of a sequence, a residual branch.
+void accumulate(Tensor& slot, const Tensor& g) {
+  if (!slot) {
+    slot = g;
+  } else if (!GradMode::is_enabled() && !slot->requires_grad() && slot.use_count() == 1 &&
+             slot->storage().use_count() == 1 && slot->sizes() == g->sizes() && slot->dtype() == g->dtype()) {
+    binary_(BinaryOp::Add, slot, g);
+  } else {
+    slot = binary(BinaryOp::Add, slot, g);
+  }
+}
 
 void check_gradient(const Node& from, size_t i, const Tensor& g, const Node& to, uint32_t slot) {
   const OutputMeta& meta = to.outputs()[slot];
