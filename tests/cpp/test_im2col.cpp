@@ -1,5 +1,6 @@
 // im2col / col2im: every column entry against a direct index computation, and adjointness
-// <im2col(x), c> == <x, col2im(c)> on odd shapes, strides, dilations and (asymmetric) paddings.
+// <im2col(x), c> == <x, col2im(c)> on odd shapes, strides, dilations and (asymmetric) paddings,
+// in float (whose rows of up to 16 take the masked AVX-512 path where compiled in) and double.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -43,15 +44,25 @@ const Window2d kCases[] = {
     window(3, 8, 3, 5, 1, 2, 1, 2, 1, 2),     // kernel as tall as the input
     window(5, 6, 2, 3, 1, 1, 0, 1, 1, 1, 1),  // asymmetric: one extra pad after (padding='same', even kernel)
     window(9, 1, 4, 1, 3, 1, 2, 0, 1, 1),     // width 1 (a 1-D convolution along the height)
+    window(4, 16, 3, 3, 1, 1, 1, 1, 1, 1),    // rows of exactly 16 outputs, padded on both sides
+    window(4, 17, 3, 3, 1, 1, 1, 1, 1, 1),    // rows of 17: one past the short-row path
+    window(6, 14, 5, 5, 1, 1, 0, 0, 1, 1),    // LeNet's second convolution: rows of 10, no padding
 };
+
+template <typename T>
+std::vector<T> as(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
 
 }  // namespace
 
-TEST(Im2col, MatchesDefinition) {
+template <typename T>
+void expect_matches_definition() {
   const int64_t channels = 3;
   for (const Window2d& w : kCases) {
-    auto x = random_values(channels * w.in_size(), 1);
-    std::vector<double> col(channels * w.kernel_size() * w.out_size(), 42.0);
+    auto x = as<T>(random_values(channels * w.in_size(), 1));
+    const std::vector<double> xd(x.begin(), x.end());
+    std::vector<T> col(channels * w.kernel_size() * w.out_size(), T(42));
     cr::cpu::im2col(x.data(), channels, w, col.data(), w.out_size());
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t i = 0; i < w.kernel_h; ++i)
@@ -59,26 +70,37 @@ TEST(Im2col, MatchesDefinition) {
           for (int64_t oh = 0; oh < w.out_height; ++oh)
             for (int64_t ow = 0; ow < w.out_width; ++ow) {
               const int64_t row = (c * w.kernel_h + i) * w.kernel_w + j;
-              ASSERT_EQ(col[row * w.out_size() + oh * w.out_width + ow], expected_entry(x, w, c, i, j, oh, ow))
+              ASSERT_EQ(col[row * w.out_size() + oh * w.out_width + ow], expected_entry(xd, w, c, i, j, oh, ow))
                   << "window " << w.height << "x" << w.width << " kernel " << w.kernel_h << "x" << w.kernel_w;
             }
   }
 }
 
-TEST(Im2col, Col2imIsTheAdjoint) {
+TEST(Im2col, MatchesDefinition) {
+  expect_matches_definition<float>();
+  expect_matches_definition<double>();
+}
+
+template <typename T>
+void expect_col2im_is_the_adjoint(double tolerance) {
   const int64_t channels = 2;
   for (const Window2d& w : kCases) {
-    auto x = random_values(channels * w.in_size(), 2);
-    auto c = random_values(channels * w.kernel_size() * w.out_size(), 3);
-    std::vector<double> col(c.size()), back(x.size(), 7.0);  // col2im must overwrite `back`
+    auto x = as<T>(random_values(channels * w.in_size(), 2));
+    auto c = as<T>(random_values(channels * w.kernel_size() * w.out_size(), 3));
+    std::vector<T> col(c.size()), back(x.size(), T(7));  // col2im must overwrite `back`
     cr::cpu::im2col(x.data(), channels, w, col.data(), w.out_size());
     cr::cpu::col2im(c.data(), w.out_size(), channels, w, back.data());
     double lhs = 0, rhs = 0;
-    for (size_t k = 0; k < c.size(); ++k) lhs += col[k] * c[k];
-    for (size_t k = 0; k < x.size(); ++k) rhs += x[k] * back[k];
-    EXPECT_NEAR(lhs, rhs, 1e-10) << "window " << w.height << "x" << w.width << " stride " << w.stride_h << ","
-                                 << w.stride_w;
+    for (size_t k = 0; k < c.size(); ++k) lhs += double(col[k]) * double(c[k]);
+    for (size_t k = 0; k < x.size(); ++k) rhs += double(x[k]) * double(back[k]);
+    EXPECT_NEAR(lhs, rhs, tolerance) << "window " << w.height << "x" << w.width << " stride " << w.stride_h << ","
+                                     << w.stride_w;
   }
+}
+
+TEST(Im2col, Col2imIsTheAdjoint) {
+  expect_col2im_is_the_adjoint<float>(1e-4);
+  expect_col2im_is_the_adjoint<double>(1e-10);
 }
 
 TEST(Im2col, RoundTripCountsVisits) {
