@@ -70,7 +70,10 @@ __mmask16 lanes(int64_t begin, int64_t end) {  // bits [begin, end) of 16, begin
 
 // out[0, ow) = 0 outside [lo, hi) and src[0, hi - lo) inside it; ow <= 16.
 void fill_short_row(float* out, int64_t ow, const float* src, int64_t lo, int64_t hi) {
-  const __m512 row = src ? _mm512_maskz_expandloadu_ps(lanes(lo, hi), src) : _mm512_setzero_ps();
+  // a plain masked load when the row starts at column 0; an expanding load (slower) shifts it right
+  const __m512 row = src == nullptr ? _mm512_setzero_ps()
+                     : lo == 0      ? _mm512_maskz_loadu_ps(lanes(0, hi), src)
+                                    : _mm512_maskz_expandloadu_ps(lanes(lo, hi), src);
   _mm512_mask_storeu_ps(out, lanes(0, ow), row);
 }
 
