@@ -177,6 +177,17 @@ def test_autograd_grad_returns_gradients_without_touching_dot_grad():
     assert x.grad is None and w.grad is None
 
 
+def test_autograd_grad_wrt_a_non_leaf_leaves_its_history_usable():
+    # As in PyTorch: the input's own grad_fn only has its gradient captured, so it is neither run
+    # nor freed, and a later backward through it still works.
+    a = leaf(3)
+    x = a * a  # MulBackward0 saves a: running it under autograd.grad would have freed it
+    (gx,) = cr.autograd.grad((x * 3).sum(), x)
+    np.testing.assert_allclose(gx.numpy(), np.full(3, 3.0))
+    (x * 4).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 8 * a.detach().numpy())
+
+
 def test_autograd_grad_unused_input():
     x, z = leaf(3), leaf(3)
     y = (x * 2).sum()

@@ -148,7 +148,11 @@ TensorList run_backward(const TensorList& roots, const TensorList& root_grads, b
 
     bool any_grad = false;
     for (const Tensor& g : grads) any_grad = any_grad || g;
-    bool run = any_grad && (!only_inputs || (needed.count(node) && !dynamic_cast<AccumulateGrad*>(node)));
+    // autograd.grad runs only nodes that pass gradients on towards an input; an input's own grad_fn
+    // just has its gradient captured (it is not run, and keeps its saved tensors for later).
+    bool leads_on = !only_inputs;
+    for (const Edge& e : node->next_edges()) leads_on = leads_on || (e.node && needed.count(e.node.get()));
+    bool run = any_grad && leads_on;
     TensorList input_grads;
     if (run) {
       for (size_t k = 0; k < grads.size(); ++k) {  // missing output gradients count as zeros

@@ -6,13 +6,14 @@
 #include "ops/copy.h"
 #include "ops/join.h"
 #include "ops/rnn_cell.h"
+#include "ops/rnn_cell_kernels.h"
 #include "ops/rnn_cell_rows.h"
 #include "ops/tensor_math.h"
 #include "ops/view.h"
 
 namespace cr {
 
-namespace {
+namespace rnn_cell {
 
 // The three gates of one element: r, z and the candidate n (hn = W_hn h + b_hn is kept for backward).
 template <typename T>
@@ -31,7 +32,7 @@ struct GruGates {
 // x_gates/h_gates (N, 3H), h_prev/h (N, H), all contiguous.
 template <typename T>
 void gru_forward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, T* h, int64_t rows, int64_t hidden) {
-  rnn_cell::for_rows(rows, 3 * hidden, [&](int64_t n) {
+  for_rows(rows, 3 * hidden, [&](int64_t n) {
     const T *xg = x_gates + n * 3 * hidden, *hg = h_gates + n * 3 * hidden;
     const int64_t at = n * hidden;
 #pragma omp simd
@@ -46,7 +47,7 @@ void gru_forward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, T* 
 template <typename T>
 void gru_backward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, const T* dh, T* d_x_gates, T* d_h_gates,
                          T* d_h_prev, int64_t rows, int64_t hidden) {
-  rnn_cell::for_rows(rows, 3 * hidden, [&](int64_t n) {
+  for_rows(rows, 3 * hidden, [&](int64_t n) {
     const T *xg = x_gates + n * 3 * hidden, *hg = h_gates + n * 3 * hidden;
     T *dxg = d_x_gates + n * 3 * hidden, *dhg = d_h_gates + n * 3 * hidden;
     const int64_t at = n * hidden;
@@ -65,6 +66,17 @@ void gru_backward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, co
     }
   });
 }
+
+#define CR_GRU_KERNELS(T)                                                                      \
+  template void gru_forward_kernel<T>(const T*, const T*, const T*, T*, int64_t, int64_t);      \
+  template void gru_backward_kernel<T>(const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t);
+CR_GRU_KERNELS(float)
+CR_GRU_KERNELS(double)
+#undef CR_GRU_KERNELS
+
+}  // namespace rnn_cell
+
+namespace {
 
 struct GruGrads {
   Tensor x_gates, h_gates, h_prev;
@@ -92,7 +104,7 @@ GruGrads gru_backward(const Tensor& x_gates, const Tensor& h_gates, const Tensor
                  TensorImpl::empty(h_gates->sizes(), h_gates->dtype(), h_gates->device()),
                  TensorImpl::empty(h_prev->sizes(), h_prev->dtype(), h_prev->device())};
   CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
-    gru_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
+    rnn_cell::gru_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
                                   dc->data<scalar_t>(), grads.x_gates->data<scalar_t>(),
                                   grads.h_gates->data<scalar_t>(), grads.h_prev->data<scalar_t>(), rows, hidden);
   });
@@ -110,7 +122,7 @@ Tensor gru_cell_pointwise(const Tensor& x_gates, const Tensor& h_gates, const Te
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), pc = contiguous(h_prev);
     CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
-      gru_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
+      rnn_cell::gru_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
                                    h->data<scalar_t>(), rows, hidden);
     });
   }

@@ -8,12 +8,13 @@
 #include "ops/join.h"
 #include "ops/tensor_math.h"
 #include "ops/rnn_cell.h"
+#include "ops/rnn_cell_kernels.h"
 #include "ops/rnn_cell_rows.h"
 #include "ops/view.h"
 
 namespace cr {
 
-namespace {
+namespace rnn_cell {
 
 // The four gates of one element in torch's order i, f, g, o, from one row's (4H,) pre-activations
 // x_gates = W_ih x + b_ih and h_gates = W_hh h + b_hh; j is the hidden unit.
@@ -33,7 +34,7 @@ struct LstmGates {
 template <typename T>
 void lstm_forward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, T* h, T* c, int64_t rows,
                          int64_t hidden) {
-  rnn_cell::for_rows(rows, 4 * hidden, [&](int64_t n) {
+  for_rows(rows, 4 * hidden, [&](int64_t n) {
     const T *xg = x_gates + n * 4 * hidden, *hg = h_gates + n * 4 * hidden;
     const int64_t at = n * hidden;
 #pragma omp simd
@@ -51,7 +52,7 @@ void lstm_forward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, T*
 template <typename T>
 void lstm_backward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, const T* dh, const T* dc, T* d_gates,
                           T* d_c_prev, int64_t rows, int64_t hidden) {
-  rnn_cell::for_rows(rows, 4 * hidden, [&](int64_t n) {
+  for_rows(rows, 4 * hidden, [&](int64_t n) {
     const T *xg = x_gates + n * 4 * hidden, *hg = h_gates + n * 4 * hidden;
     T* dg = d_gates + n * 4 * hidden;
     const int64_t at = n * hidden;
@@ -70,6 +71,18 @@ void lstm_backward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, c
     }
   });
 }
+
+#define CR_LSTM_KERNELS(T)                                                                              \
+  template void lstm_forward_kernel<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t);          \
+  template void lstm_backward_kernel<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, int64_t, \
+                                        int64_t);
+CR_LSTM_KERNELS(float)
+CR_LSTM_KERNELS(double)
+#undef CR_LSTM_KERNELS
+
+}  // namespace rnn_cell
+
+namespace {
 
 // The same gradients with recorded ops (create_graph=True), so that they differentiate again.
 std::pair<Tensor, Tensor> lstm_backward_recorded(const Tensor& gates, const Tensor& c_prev, const Tensor& dh,
@@ -98,7 +111,7 @@ std::pair<Tensor, Tensor> lstm_backward(const Tensor& x_gates, const Tensor& h_g
   Tensor d_gates = TensorImpl::empty(x_gates->sizes(), x_gates->dtype(), x_gates->device());
   Tensor d_c_prev = TensorImpl::empty(c_prev->sizes(), c_prev->dtype(), c_prev->device());
   CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
-    lstm_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
+    rnn_cell::lstm_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
                                    dhc ? dhc->data<scalar_t>() : nullptr, dcc ? dcc->data<scalar_t>() : nullptr,
                                    d_gates->data<scalar_t>(), d_c_prev->data<scalar_t>(), rows, hidden);
   });
@@ -117,7 +130,7 @@ std::pair<Tensor, Tensor> lstm_cell_pointwise(const Tensor& x_gates, const Tenso
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), cc = contiguous(c_prev);
     CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
-      lstm_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
+      rnn_cell::lstm_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
                                     h->data<scalar_t>(), c->data<scalar_t>(), rows, hidden);
     });
   }

@@ -5,17 +5,18 @@
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
 #include "ops/rnn_cell.h"
+#include "ops/rnn_cell_kernels.h"
 #include "ops/rnn_cell_rows.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
 
-namespace {
+namespace rnn_cell {
 
 // x_proj/h_proj/h (N, H), all contiguous.
 template <typename T>
 void rnn_forward_kernel(const T* x_proj, const T* h_proj, T* h, int64_t rows, int64_t hidden, bool relu) {
-  rnn_cell::for_rows(rows, hidden, [&](int64_t n) {
+  for_rows(rows, hidden, [&](int64_t n) {
     const int64_t at = n * hidden;
     if (relu) {
 #pragma omp simd
@@ -30,7 +31,7 @@ void rnn_forward_kernel(const T* x_proj, const T* h_proj, T* h, int64_t rows, in
 // d_pre (N, H) = dh * act'(pre), from the output h; everything contiguous.
 template <typename T>
 void rnn_backward_kernel(const T* h, const T* dh, T* d_pre, int64_t rows, int64_t hidden, bool relu) {
-  rnn_cell::for_rows(rows, hidden, [&](int64_t n) {
+  for_rows(rows, hidden, [&](int64_t n) {
     const int64_t at = n * hidden;
     if (relu) {
 #pragma omp simd
@@ -42,13 +43,24 @@ void rnn_backward_kernel(const T* h, const T* dh, T* d_pre, int64_t rows, int64_
   });
 }
 
+#define CR_RNN_KERNELS(T)                                                                   \
+  template void rnn_forward_kernel<T>(const T*, const T*, T*, int64_t, int64_t, bool);       \
+  template void rnn_backward_kernel<T>(const T*, const T*, T*, int64_t, int64_t, bool);
+CR_RNN_KERNELS(float)
+CR_RNN_KERNELS(double)
+#undef CR_RNN_KERNELS
+
+}  // namespace rnn_cell
+
+namespace {
+
 Tensor rnn_backward(const Tensor& h, const Tensor& dh, bool relu) {
   // relu's derivative is the step sign(h) (h >= 0), whose own derivative is zero
   if (GradMode::is_enabled()) return relu ? dh * unary(UnaryOp::Sign, h) : dh * (1.0 - h * h);
   const Tensor hc = contiguous(h), dc = contiguous(dh);
   Tensor d_pre = TensorImpl::empty(h->sizes(), h->dtype(), h->device());
   CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
-    rnn_backward_kernel<scalar_t>(hc->data<scalar_t>(), dc->data<scalar_t>(), d_pre->data<scalar_t>(), h->size(0),
+    rnn_cell::rnn_backward_kernel<scalar_t>(hc->data<scalar_t>(), dc->data<scalar_t>(), d_pre->data<scalar_t>(), h->size(0),
                                   h->size(1), relu);
   });
   return d_pre;
@@ -64,7 +76,7 @@ Tensor rnn_cell_pointwise(const Tensor& x_proj, const Tensor& h_proj, bool relu)
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_proj), hc = contiguous(h_proj);
     CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
-      rnn_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), h->data<scalar_t>(), rows, hidden,
+      rnn_cell::rnn_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), h->data<scalar_t>(), rows, hidden,
                                    relu);
     });
   }
