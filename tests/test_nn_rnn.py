@@ -308,6 +308,65 @@ def test_fused_rnn_cell_pointwise_matches_formulas_and_gradchecks(nonlinearity):
         rnn_pointwise(x_proj, h_proj, "gelu")
 
 
+_SEQUENCE_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _sequence_inputs(mode, length=4, batch=3, hidden=2):
+    gates = _SEQUENCE_GATES[mode]
+
+    def make(*shape):
+        return cr.randn(*shape, dtype=cr.float64).requires_grad_()
+    return [make(length, batch, gates * hidden), make(batch, hidden), make(batch, hidden) if mode == "LSTM" else None,
+            make(gates * hidden, hidden), make(gates * hidden) if mode == "GRU" else None]
+
+
+@pytest.mark.parametrize("mode", list(_SEQUENCE_GATES))
+@pytest.mark.parametrize("reverse", [False, True])
+def test_rnn_sequence_equals_its_steps_and_gradchecks(mode, reverse):
+    sequence = cr._C._nn.rnn_sequence
+    inputs = _sequence_inputs(mode)
+    present = [i for i, t in enumerate(inputs) if t is not None]
+
+    def run(*tensors):
+        args = list(inputs)
+        for i, t in zip(present, tensors):
+            args[i] = t
+        return tuple(sequence(mode, *args, reverse))
+    x_proj, h0, c0, w_hh, b_hh = inputs
+    outputs = run(*[inputs[i] for i in present])
+    h, c = h0, c0  # the same recurrence through the per-step fused ops
+    for t in (range(3, -1, -1) if reverse else range(4)):
+        h_gates = h.matmul(w_hh.t()) + (0 if b_hh is None else b_hh)
+        if mode == "LSTM":
+            h, c = cr._C._nn.lstm_cell_pointwise(x_proj[t], h_gates, c)
+        elif mode == "GRU":
+            h = cr._C._nn.gru_cell_pointwise(x_proj[t], h_gates, h)
+        else:
+            h = cr._C._nn.rnn_cell_pointwise(x_proj[t], h_gates, "relu" if mode == "RNN_RELU" else "tanh")
+        assert_close(outputs[0][t].detach(), h.detach().numpy(), rtol=1e-12, atol=1e-12)
+    if mode == "LSTM":
+        assert_close(outputs[1].detach(), c.detach().numpy(), rtol=1e-12, atol=1e-12)
+    args = tuple(inputs[i] for i in present)
+    assert gradcheck(run, args)
+    assert gradgradcheck(run, args)  # create_graph replays the steps as recorded ops
+
+
+def test_rnn_sequence_bad_input():
+    sequence = cr._C._nn.rnn_sequence
+    x_proj, h0, c0, w_hh, _ = (t.detach() if t is not None else None for t in _sequence_inputs("LSTM"))
+    with pytest.raises(ValueError, match=r"rnn_sequence: with 4 gates and h0 \(3, 2\) = \(N, H\), expected "
+                                         r"x_proj \(L, N, 8\) and w_hh \(8, 2\), got \(4, 3, 8\) and \(6, 2\)"):
+        sequence("LSTM", x_proj, h0, c0, w_hh[:6], None)
+    with pytest.raises(ValueError, match="rnn_sequence: c0 is required for LSTM and only for LSTM"):
+        sequence("LSTM", x_proj, h0, None, w_hh, None)
+    with pytest.raises(ValueError, match="rnn_sequence: expected x_proj \\(L, N, G\\*H\\)"):
+        sequence("LSTM", x_proj[0], h0, c0, w_hh, None)
+    with pytest.raises(ValueError, match="rnn_sequence: unknown mode 'SRU'"):
+        sequence("SRU", x_proj, h0, c0, w_hh, None)
+    with pytest.raises(TypeError, match="rnn_sequence: expected every tensor to be a CPU float64"):
+        sequence("LSTM", x_proj, h0, c0, w_hh.float(), None)
+
+
 def test_dropout_with_one_layer_warns_like_torch():
     with pytest.warns(UserWarning, match="dropout"):
         nn.GRU(3, 4, dropout=0.5)

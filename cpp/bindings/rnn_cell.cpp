@@ -1,7 +1,8 @@
-// Fused recurrent-cell ops on chainrule._C._nn (lstm/gru/rnn_cell_pointwise), used by chainrule.nn's
-// RNN, LSTM and GRU layers and cells for the gate math of each time step.
+// Fused recurrent ops on chainrule._C._nn: the gate math of one step (lstm/gru/rnn_cell_pointwise, for
+// the cells and packed sequences) and a whole layer direction (rnn_sequence, for nn.RNN/LSTM/GRU).
 #include "bindings/bindings.h"
 #include "ops/rnn_cell.h"
+#include "ops/rnn_sequence.h"
 
 namespace cr::bind {
 
@@ -21,6 +22,16 @@ void bind_rnn_cell(py::module_& nn) {
       },
       py::arg("x_proj"), py::arg("h_proj"), py::arg("nonlinearity") = "tanh",
       "h = tanh or relu of x_proj + h_proj, both (N, H): one Elman RNN step");
+  nn.def(
+      "rnn_sequence",
+      [](const std::string& mode, const Tensor& x_proj, const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
+         const Tensor& b_hh, bool reverse) {
+        return rnn_sequence(recurrence_kind(mode), x_proj, h0, c0, w_hh, b_hh, reverse);
+      },
+      py::arg("mode"), py::arg("x_proj"), py::arg("h0"), py::arg("c0").none(true), py::arg("w_hh"),
+      py::arg("b_hh").none(true), py::arg("reverse") = false,
+      "[output (L, N, H)] (+ c_n for LSTM) of one layer direction run over x_proj (L, N, G*H) = W_ih x + b_ih "
+      "(+ b_hh except for GRU) from h0 (and c0); mode is RNN_TANH, RNN_RELU, LSTM or GRU");
 }
 
 }  // namespace cr::bind

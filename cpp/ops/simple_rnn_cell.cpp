@@ -60,7 +60,8 @@ Tensor rnn_backward(const Tensor& h, const Tensor& dh, bool relu) {
   const Tensor hc = contiguous(h), dc = contiguous(dh);
   Tensor d_pre = TensorImpl::empty(h->sizes(), h->dtype(), h->device());
   CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
-    rnn_cell::rnn_backward_kernel<scalar_t>(hc->data<scalar_t>(), dc->data<scalar_t>(), d_pre->data<scalar_t>(), h->size(0),
+    rnn_cell::rnn_backward_kernel<scalar_t>(hc->data<scalar_t>(), dc->data<scalar_t>(), d_pre->data<scalar_t>(),
+                                            h->size(0),
                                   h->size(1), relu);
   });
   return d_pre;

@@ -3,8 +3,9 @@
 Parameters are named weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ "_reverse" for the
 backward direction) with the gates stacked along dim 0 in torch's order (LSTM i,f,g,o; GRU r,z,n), so a
 torch state_dict loads unchanged. Each layer projects the whole input sequence in one GEMM, then runs the
-recurrence step by step: h W_hh^T, then the gate math as one fused op with its own backward
-(_C._nn.rnn_cell_pointwise, lstm_cell_pointwise, gru_cell_pointwise; cpp/ops/*_cell.cpp), which
+recurrence as one C++ op per direction (_C._nn.rnn_sequence: per step h W_hh^T and one fused gate kernel; its
+backward one reverse sweep and one GEMM for W_hh's gradient). The cells and packed sequences run step by step
+with the fused gate ops (_C._nn.rnn_cell_pointwise, lstm_cell_pointwise, gru_cell_pointwise). Everything
 differentiates again under create_graph.
 """
 import math
@@ -212,14 +213,25 @@ class RNNBase(Module):
         return list((hx if batched else hx.unsqueeze(1)).unbind(0))
 
     def _run_direction(self, x, state, weights, reverse, batch_sizes=None):
-        """x is (L, N, H_in); returns the outputs (L, N, H) and the final state. With batch_sizes (packed input,
-        longest sequence first) only the first batch_sizes[t] rows step at time t; the others keep their state."""
+        """x is (L, N, H_in); returns the outputs (L, N, H) and the final state. The time loop is one C++ op
+        (_C._nn.rnn_sequence). With batch_sizes (packed input, longest sequence first) only the first
+        batch_sizes[t] rows step at time t and the others keep their state, so the steps run one by one."""
         w_ih, w_hh, b_ih, b_hh = weights
         length, batch, features = x.shape
-        step, w_hh_t = _STEPS[self.mode], w_hh.t()
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, w_ih.shape[0])
+        if batch_sizes is None and length > 0 and batch > 0:
+            h0, c0 = state if self.mode == "LSTM" else (state, None)
+            output, *cell = _C._nn.rnn_sequence(self.mode, x_proj, h0, c0, w_hh, b_hh, reverse)
+            h_n = output[0 if reverse else length - 1]
+            return output, (h_n, cell[0]) if self.mode == "LSTM" else h_n
+        return self._run_steps(x_proj, state, w_hh, b_hh, reverse, batch_sizes)
+
+    def _run_steps(self, x_proj, state, w_hh, b_hh, reverse, batch_sizes):
+        """The recurrence one recorded step at a time: packed sequences (and empty ones)."""
+        length, batch = x_proj.shape[:2]
+        step, w_hh_t = _STEPS[self.mode], w_hh.t()
         x_steps = _unbind(x_proj, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):

@@ -1,0 +1,329 @@
+// One direction of a recurrent layer over a whole sequence (see rnn_sequence.h). Forward: per step
+// h_gates = h_prev W_hh^T (+ b_hh) by GEMM, then the fused gate kernel writes h_t (and c_t). The
+// pre-activations h_gates and the LSTM cells are kept for backward, which walks the steps in
+// reverse: the gate kernel's backward, then dh_prev = d_h_gates W_hh by GEMM. The weight gradient
+// is one GEMM over all steps at the end, dW_hh = d_h_gates^T (G*H, L*N) @ h_prev (L*N, H), instead
+// of L small ones. Under create_graph the backward replays the steps as recorded ops.
+#include "ops/rnn_sequence.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "autograd/engine.h"
+#include "autograd/record.h"
+#include "cpu/gemm.h"
+#include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/join.h"
+#include "ops/matmul.h"
+#include "ops/reduce.h"
+#include "ops/rnn_cell.h"
+#include "ops/rnn_cell_kernels.h"
+#include "ops/tensor_math.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+int64_t gate_count(RecurrenceKind kind) {
+  switch (kind) {
+    case RecurrenceKind::Lstm: return 4;
+    case RecurrenceKind::Gru: return 3;
+    default: return 1;
+  }
+}
+
+const char* node_name(RecurrenceKind kind) {
+  switch (kind) {
+    case RecurrenceKind::Lstm: return "LstmSequenceBackward0";
+    case RecurrenceKind::Gru: return "GruSequenceBackward0";
+    case RecurrenceKind::RnnRelu: return "RnnReluSequenceBackward0";
+    default: return "RnnTanhSequenceBackward0";
+  }
+}
+
+// Sizes and step order of one sequence. Step i (0-based, in processing order) is time t = at(i).
+struct Steps {
+  RecurrenceKind kind;
+  bool reverse;
+  int64_t length, batch, hidden, gates;
+
+  int64_t at(int64_t i) const { return reverse ? length - 1 - i : i; }
+  int64_t state() const { return batch * hidden; }          // elements of one (N, H) state
+  int64_t gate_row() const { return gates * hidden; }        // G*H
+  int64_t step_gates() const { return batch * gate_row(); }  // elements of one (N, G*H) step
+  bool relu() const { return kind == RecurrenceKind::RnnRelu; }
+};
+
+// Buffers of a forward pass, all contiguous: output (L, N, H), cells (L, N, H) for LSTM,
+// h_gates (L, N, G*H).
+template <typename T>
+struct ForwardBuffers {
+  T* output;
+  T* cells;
+  T* h_gates;
+};
+
+// h_prev / c_prev of step i: the initial state at i == 0, else the previous step's.
+template <typename T>
+const T* previous(const Steps& s, const T* initial, const T* per_step, int64_t i) {
+  return i == 0 ? initial : per_step + s.at(i - 1) * s.state();
+}
+
+template <typename T>
+void forward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, const T* w_hh, const T* b_hh,
+                  const ForwardBuffers<T>& f) {
+  const int64_t n = s.batch, h = s.hidden, gh = s.gate_row();
+  for (int64_t i = 0; i < s.length; ++i) {
+    const int64_t t = s.at(i);
+    const T* h_prev = previous(s, h0, f.output, i);
+    T* h_gates = f.h_gates + t * s.step_gates();  // (N, G*H) = h_prev @ w_hh^T + b_hh
+    if (b_hh != nullptr) {
+      for (int64_t r = 0; r < n; ++r) std::copy(b_hh, b_hh + gh, h_gates + r * gh);
+    }
+    cpu::gemm(false, true, n, gh, h, T(1), h_prev, h, w_hh, h, b_hh ? T(1) : T(0), h_gates, gh);
+    const T* x_gates = x_proj + t * s.step_gates();
+    T* h_t = f.output + t * s.state();
+    switch (s.kind) {
+      case RecurrenceKind::Lstm:
+        rnn_cell::lstm_forward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), h_t, f.cells + t * s.state(), n, h);
+        break;
+      case RecurrenceKind::Gru: rnn_cell::gru_forward_kernel(x_gates, h_gates, h_prev, h_t, n, h); break;
+      default: rnn_cell::rnn_forward_kernel(x_gates, h_gates, h_t, n, h, s.relu()); break;
+    }
+  }
+}
+
+// Gradient buffers of a backward pass: d_x_gates and d_h_gates (L, N, G*H; the same buffer except
+// for GRU), dh and dc (N, H) carried from step to step (in: d_c_n; out: d_h0, d_c0), scratch (N, H).
+template <typename T>
+struct BackwardBuffers {
+  T* d_x_gates;
+  T* d_h_gates;
+  T* dh;
+  T* dc;
+  T* scratch;
+};
+
+// d_output (L, N, H) may be null (zero).
+template <typename T>
+void backward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, const T* w_hh, const ForwardBuffers<T>& f,
+                   const T* d_output, BackwardBuffers<T> b) {
+  const int64_t n = s.batch, h = s.hidden, gh = s.gate_row();
+  for (int64_t i = s.length - 1; i >= 0; --i) {
+    const int64_t t = s.at(i), gates_at = t * s.step_gates();
+    if (d_output != nullptr) {
+      const T* d_out = d_output + t * s.state();
+#pragma omp simd
+      for (int64_t k = 0; k < s.state(); ++k) b.dh[k] += d_out[k];
+    }
+    const T *x_gates = x_proj + gates_at, *h_gates = f.h_gates + gates_at;
+    T* d_h_gates = b.d_h_gates + gates_at;
+    switch (s.kind) {
+      case RecurrenceKind::Lstm:  // scratch = d_c_prev; dh = d_gates @ w_hh
+        rnn_cell::lstm_backward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), b.dh, b.dc, d_h_gates,
+                                       b.scratch, n, h);
+        std::swap(b.dc, b.scratch);
+        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(0), b.dh, h);
+        break;
+      case RecurrenceKind::Gru:  // scratch = dh * z + d_h_gates @ w_hh becomes dh
+        rnn_cell::gru_backward_kernel(x_gates, h_gates, previous(s, h0, f.output, i), b.dh, b.d_x_gates + gates_at,
+                                      d_h_gates, b.scratch, n, h);
+        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(1), b.scratch, h);
+        std::swap(b.dh, b.scratch);
+        break;
+      default:
+        rnn_cell::rnn_backward_kernel(f.output + t * s.state(), b.dh, d_h_gates, n, h, s.relu());
+        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(0), b.dh, h);
+        break;
+    }
+  }
+}
+
+struct SequenceGrads {
+  Tensor x_proj, h0, c0, w_hh, b_hh;
+};
+
+// The saved inputs and forward buffers of one recorded sequence.
+struct SavedSequence {
+  Steps steps;
+  SavedTensor x_proj, h0, c0, w_hh, b_hh, output;
+  Tensor cells, h_gates;  // internal: nobody else can write to them
+};
+
+// h_prev of every step, (L, N, H): h0 then the outputs shifted by one step.
+Tensor previous_states(const Steps& s, const Tensor& h0, const Tensor& output) {
+  Tensor prev = TensorImpl::empty({s.length, s.batch, s.hidden}, output->dtype(), output->device());
+  CR_DISPATCH_FLOATING(output->dtype(), "rnn_sequence", [&] {
+    const scalar_t *h0_data = h0->data<scalar_t>(), *out = output->data<scalar_t>();
+    scalar_t* dst = prev->data<scalar_t>();
+    for (int64_t i = 0; i < s.length; ++i) {
+      const scalar_t* src = previous(s, h0_data, out, i);
+      std::copy(src, src + s.state(), dst + s.at(i) * s.state());
+    }
+  });
+  return prev;
+}
+
+SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const Tensor& d_output,
+                             const Tensor& d_cn) {
+  const Steps& s = saved.steps;
+  const Tensor x_proj = contiguous(saved.x_proj.unpack(node)), h0 = contiguous(saved.h0.unpack(node));
+  const Tensor c0 = saved.c0.defined() ? contiguous(saved.c0.unpack(node)) : nullptr;
+  const Tensor w_hh = contiguous(saved.w_hh.unpack(node)), output = saved.output.unpack(node);
+  const Tensor d_out = d_output ? contiguous(d_output) : nullptr;
+  const DType dtype = x_proj->dtype();
+  const bool gru = s.kind == RecurrenceKind::Gru;
+  Tensor d_h_gates = TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device());
+  Tensor d_x_gates = gru ? TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device()) : d_h_gates;
+  Tensor dh = zeros(h0->sizes(), dtype), dc = zeros(h0->sizes(), dtype), scratch = zeros(h0->sizes(), dtype);
+  if (d_cn) binary_(BinaryOp::Add, dc, d_cn);
+  CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
+    const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), saved.cells ? saved.cells->data<scalar_t>() : nullptr,
+                                     saved.h_gates->data<scalar_t>()};
+    BackwardBuffers<scalar_t> b{d_x_gates->data<scalar_t>(), d_h_gates->data<scalar_t>(), dh->data<scalar_t>(),
+                                dc->data<scalar_t>(), scratch->data<scalar_t>()};
+    backward_loop(s, x_proj->data<scalar_t>(), h0->data<scalar_t>(), c0 ? c0->data<scalar_t>() : nullptr,
+                  w_hh->data<scalar_t>(), f, d_out ? d_out->data<scalar_t>() : nullptr, b);
+  });
+  // The carried dh / dc ended in whichever buffer the last swap left them: an odd number of GRU
+  // swaps puts dh in `scratch`, an odd number of LSTM swaps puts dc there.
+  const bool swapped = s.length % 2 == 1;
+  if (swapped && gru) std::swap(dh, scratch);
+  if (swapped && s.kind == RecurrenceKind::Lstm) std::swap(dc, scratch);
+  SequenceGrads grads{d_x_gates, dh, s.kind == RecurrenceKind::Lstm ? dc : nullptr, nullptr, nullptr};
+  if (node.needs_input_grad(3)) {  // dW_hh (G*H, H) = d_h_gates^T (G*H, L*N) @ h_prev (L*N, H)
+    const Tensor prev = previous_states(s, h0, output);
+    grads.w_hh = TensorImpl::empty(w_hh->sizes(), dtype, w_hh->device());
+    CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
+      cpu::gemm(true, false, s.gate_row(), s.hidden, s.length * s.batch, scalar_t(1), d_h_gates->data<scalar_t>(),
+                s.gate_row(), prev->data<scalar_t>(), s.hidden, scalar_t(0), grads.w_hh->data<scalar_t>(), s.hidden);
+    });
+  }
+  if (node.needs_input_grad(4)) grads.b_hh = sum(reshape(d_h_gates, {s.length * s.batch, s.gate_row()}), DimList{{0}});
+  return grads;
+}
+
+// create_graph: the same gradients from the steps replayed as recorded ops (matmul + fused cell),
+// differentiated with autograd.grad so that the result differentiates again.
+SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, const Tensor& d_output,
+                                const Tensor& d_cn) {
+  const Steps& s = saved.steps;
+  const Tensor x_proj = saved.x_proj.unpack(node), h0 = saved.h0.unpack(node), w_hh = saved.w_hh.unpack(node);
+  const Tensor c0 = saved.c0.defined() ? saved.c0.unpack(node) : nullptr;
+  const Tensor b_hh = saved.b_hh.defined() ? saved.b_hh.unpack(node) : nullptr;
+  const Tensor w_hh_t = transpose(w_hh, 0, 1);
+  std::vector<Tensor> states(s.length);
+  Tensor h = h0, c = c0;
+  for (int64_t i = 0; i < s.length; ++i) {
+    const int64_t t = s.at(i);
+    const Tensor x_gates = select(x_proj, 0, t);
+    Tensor h_gates = matmul(h, w_hh_t);
+    if (b_hh) h_gates = h_gates + b_hh;
+    switch (s.kind) {
+      case RecurrenceKind::Lstm: std::tie(h, c) = lstm_cell_pointwise(x_gates, h_gates, c); break;
+      case RecurrenceKind::Gru: h = gru_cell_pointwise(x_gates, h_gates, h); break;
+      default: h = rnn_cell_pointwise(x_gates, h_gates, s.relu()); break;
+    }
+    states[t] = h;
+  }
+  TensorList roots, root_grads;
+  if (d_output) roots.push_back(stack(states, 0)), root_grads.push_back(d_output);
+  if (d_cn) roots.push_back(c), root_grads.push_back(d_cn);
+  const Tensor inputs[] = {x_proj, h0, c0, w_hh, b_hh};
+  TensorList wanted;
+  std::vector<size_t> slots;
+  for (size_t k = 0; k < 5; ++k) {
+    if (node.needs_input_grad(k) && inputs[k] && inputs[k]->requires_grad()) wanted.push_back(inputs[k]), slots.push_back(k);
+  }
+  // the replayed steps stay part of the returned gradients' history (their second derivatives run through them)
+  TensorList found = run_backward(roots, root_grads, /*keep_graph=*/true, /*create_graph=*/true, wanted,
+                                  /*allow_unused=*/true);
+  Tensor out[5];
+  for (size_t j = 0; j < slots.size(); ++j) out[slots[j]] = found[j];
+  return {out[0], out[1], out[2], out[3], out[4]};
+}
+
+void check_inputs(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
+                  const Tensor& b_hh) {
+  const int64_t gates = gate_count(kind);
+  CR_CHECK(x_proj->device().is_cpu(), RuntimeError, "rnn_sequence: only CPU tensors are supported");
+  CR_CHECK(x_proj->dim() == 3 && h0->dim() == 2 && w_hh->dim() == 2, ValueError,
+           "rnn_sequence: expected x_proj (L, N, G*H), h0 (N, H) and w_hh (G*H, H), got shapes ", x_proj->sizes(),
+           ", ", h0->sizes(), " and ", w_hh->sizes());
+  const int64_t hidden = h0->size(1);
+  CR_CHECK(x_proj->size(1) == h0->size(0) && x_proj->size(2) == gates * hidden && w_hh->size(0) == gates * hidden &&
+               w_hh->size(1) == hidden,
+           ValueError, "rnn_sequence: with ", gates, " gates and h0 ", h0->sizes(), " = (N, H), expected x_proj (L, N, ",
+           gates * hidden, ") and w_hh (", gates * hidden, ", ", hidden, "), got ", x_proj->sizes(), " and ",
+           w_hh->sizes());
+  CR_CHECK((kind == RecurrenceKind::Lstm) == static_cast<bool>(c0), ValueError,
+           "rnn_sequence: c0 is required for LSTM and only for LSTM");
+  CR_CHECK(!c0 || c0->sizes() == h0->sizes(), ValueError, "rnn_sequence: c0 ", c0 ? c0->sizes() : Shape{},
+           " must have h0's shape ", h0->sizes());
+  CR_CHECK(!b_hh || kind == RecurrenceKind::Gru, ValueError,
+           "rnn_sequence: b_hh stays separate only for GRU; fold it into x_proj for RNN and LSTM");
+  CR_CHECK(!b_hh || (b_hh->dim() == 1 && b_hh->size(0) == gates * hidden), ValueError, "rnn_sequence: b_hh ",
+           b_hh ? b_hh->sizes() : Shape{}, " must be (", gates * hidden, ",)");
+  for (const Tensor* t : {&h0, &c0, &w_hh, &b_hh}) {
+    CR_CHECK(!*t || ((*t)->dtype() == x_proj->dtype() && (*t)->device().is_cpu()), TypeError,
+             "rnn_sequence: expected every tensor to be a CPU ", dtype_name(x_proj->dtype()), " tensor like x_proj, got ",
+             describe(*t));
+  }
+  CR_CHECK(is_floating(x_proj->dtype()), TypeError, "rnn_sequence: expected floating tensors, got ", describe(x_proj));
+}
+
+}  // namespace
+
+RecurrenceKind recurrence_kind(const std::string& mode) {
+  if (mode == "RNN_TANH") return RecurrenceKind::RnnTanh;
+  if (mode == "RNN_RELU") return RecurrenceKind::RnnRelu;
+  if (mode == "LSTM") return RecurrenceKind::Lstm;
+  if (mode == "GRU") return RecurrenceKind::Gru;
+  CR_FAIL(ValueError, "rnn_sequence: unknown mode '", mode, "', expected RNN_TANH, RNN_RELU, LSTM or GRU");
+}
+
+std::vector<Tensor> rnn_sequence(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0,
+                                 const Tensor& w_hh, const Tensor& b_hh, bool reverse) {
+  check_inputs(kind, x_proj, h0, c0, w_hh, b_hh);
+  const Steps s{kind, reverse, x_proj->size(0), h0->size(0), h0->size(1), gate_count(kind)};
+  const DType dtype = x_proj->dtype();
+  const bool lstm = kind == RecurrenceKind::Lstm;
+  Tensor output = TensorImpl::empty({s.length, s.batch, s.hidden}, dtype, x_proj->device());
+  Tensor cells = lstm ? TensorImpl::empty({s.length, s.batch, s.hidden}, dtype, x_proj->device()) : nullptr;
+  Tensor h_gates = TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device());
+  {
+    GradModeGuard no_record(false);  // contiguous copies are an implementation detail
+    const Tensor xc = contiguous(x_proj), hc = contiguous(h0), wc = contiguous(w_hh);
+    const Tensor cc = c0 ? contiguous(c0) : nullptr, bc = b_hh ? contiguous(b_hh) : nullptr;
+    if (s.batch > 0 && s.hidden > 0) {
+      CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
+        const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), lstm ? cells->data<scalar_t>() : nullptr,
+                                         h_gates->data<scalar_t>()};
+        forward_loop(s, xc->data<scalar_t>(), hc->data<scalar_t>(), cc ? cc->data<scalar_t>() : nullptr,
+                     wc->data<scalar_t>(), bc ? bc->data<scalar_t>() : nullptr, f);
+      });
+    }
+  }
+  // c_n: the last step's cell state (c0 itself for an empty sequence), as its own tensor
+  Tensor c_n = !lstm ? nullptr : s.length == 0 ? clone(c0) : clone(select(cells, 0, s.at(s.length - 1)));
+  std::vector<Tensor> results{output};
+  if (lstm) results.push_back(c_n);
+  if (needs_grad({&x_proj, &h0, &c0, &w_hh, &b_hh})) {
+    auto saved = std::make_shared<SavedSequence>(SavedSequence{
+        s, SavedTensor(x_proj, false), SavedTensor(h0, false), c0 ? SavedTensor(c0, false) : SavedTensor(),
+        SavedTensor(w_hh, false), b_hh ? SavedTensor(b_hh, false) : SavedTensor(), SavedTensor(output, true), cells,
+        h_gates});
+    record(node_name(kind), {x_proj, h0, c0, w_hh, b_hh}, results,
+           [saved](const TensorList& g, const Node& node) -> TensorList {
+             const Tensor d_output = g[0], d_cn = g.size() > 1 ? g[1] : nullptr;
+             SequenceGrads grads = GradMode::is_enabled() ? backward_replayed(*saved, node, d_output, d_cn)
+                                                          : backward_fused(*saved, node, d_output, d_cn);
+             return {grads.x_proj, grads.h0, grads.c0, grads.w_hh, grads.b_hh};
+           });
+  }
+  return results;
+}
+
+}  // namespace cr
