@@ -422,7 +422,7 @@ def test_batch_norm_loads_old_state_dicts_without_num_batches_tracked():
         bn.load_state_dict(state)
 
 
-# ---- F.linear, F.bilinear, F.embedding (ours: composed from existing ops) ----------------------
+# ---- F.linear (one C++ op), F.bilinear, F.embedding (composed from existing ops) -----------------
 
 F = nn.functional
 
@@ -448,8 +448,20 @@ def test_f_linear_and_bilinear_errors():
         F.linear(cr.zeros(2, 3), cr.zeros(4, 5))
     with pytest.raises(ValueError, match="linear"):
         F.linear(cr.zeros(2, 3), cr.zeros(2, 2, 3))
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(3,\) must be \(out_features,\) = \(4,\)"):
+        F.linear(cr.zeros(2, 5), cr.zeros(4, 5), cr.zeros(3))
+    with pytest.raises(TypeError, match="linear: expected input, weight and bias of one floating dtype"):
+        F.linear(cr.zeros(2, 5, dtype=cr.float64), cr.zeros(4, 5))
     with pytest.raises(ValueError, match="bilinear"):
         F.bilinear(cr.zeros(2, 3), cr.zeros(2, 4), cr.zeros(5, 3))
+
+
+def test_linear_gradients_come_in_the_parameters_layout():
+    # dW = dy^T x is formed as (out, in) directly: .grad is contiguous, no transposed view or copy
+    layer = nn.Linear(5, 3)
+    layer(cr.randn(4, 2, 5)).sum().backward()
+    assert layer.weight.grad.is_contiguous() and tuple(layer.weight.grad.shape) == (3, 5)
+    assert layer(cr.randn(4, 5)).grad_fn.name() == "LinearBackward0"
 
 
 @requires_torch

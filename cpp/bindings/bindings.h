@@ -25,6 +25,7 @@ void bind_pool(py::module_& nn);                         // pooling, pad, interp
 void bind_conv(py::module_& nn);  // conv1d/2d, conv_transpose1d/2d in _C._nn (conv.cpp)
 void bind_activation(py::module_& nn);                   // relu6, gelu, silu, elu, ... (activation.cpp)
 void bind_loss(py::module_& nn);                         // mse, nll, cross_entropy, ... (loss.cpp)
+void bind_linear(py::module_& nn);    // linear in _C._nn (linear.cpp)
 void bind_rnn_cell(py::module_& nn);  // lstm/gru/rnn_cell_pointwise, rnn_sequence in _C._nn (rnn_cell.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).

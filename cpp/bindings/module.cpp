@@ -25,5 +25,6 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(nn);
   bind_activation(nn);
   bind_loss(nn);
+  bind_linear(nn);
   bind_rnn_cell(nn);
 }

@@ -1,4 +1,7 @@
-"""F.linear and F.bilinear, composed from matmul and broadcasting products (which carry their own backward)."""
+"""F.linear (one C++ op, _C._nn.linear, for floating 2-D weights) and F.bilinear (composed from matmul and
+broadcasting products, which carry their own backward)."""
+from chainrule import _C
+
 __all__ = ["linear", "bilinear"]
 
 
@@ -9,6 +12,8 @@ def linear(input, weight, bias=None):
     if input.dim() == 0 or input.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not end in in_features={weight.shape[-1]} "
                          f"of weight {tuple(weight.shape)}")
+    if weight.dim() == 2 and input.dtype.is_floating_point:
+        return _C._nn.linear(input, weight, bias)  # one GEMM with the bias preloaded; gradients in place
     output = input.matmul(weight.t() if weight.dim() == 2 else weight)
     return output if bias is None else output + bias
 

@@ -1,0 +1,105 @@
+// y = x W^T + b (see linear.h). Forward: the rows of y start as b, then one GEMM adds x W^T.
+// Backward: dx = dy W and dW = dy^T x by GEMM, db = dy summed over the rows.
+#include "ops/linear.h"
+
+#include <algorithm>
+
+#include "autograd/record.h"
+#include "cpu/gemm.h"
+#include "ops/copy.h"
+#include "ops/matmul.h"
+#include "ops/reduce.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+// x as a contiguous (rows, in) matrix.
+Tensor as_matrix(const Tensor& x) {
+  const int64_t in = x->size(x->dim() - 1);
+  return contiguous(reshape(x, {x->numel() / std::max<int64_t>(in, 1), in}));
+}
+
+void check_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  CR_CHECK(x->device().is_cpu() && weight->device().is_cpu() && (!bias || bias->device().is_cpu()), RuntimeError,
+           "linear: only CPU tensors are supported");
+  CR_CHECK(weight->dim() == 2, ValueError, "linear: weight must be (out_features, in_features), got shape ",
+           weight->sizes());
+  CR_CHECK(x->dim() >= 1 && x->size(x->dim() - 1) == weight->size(1), ValueError, "linear: input of shape ",
+           x->sizes(), " does not end in in_features=", weight->size(1), " of weight ", weight->sizes());
+  CR_CHECK(!bias || (bias->dim() == 1 && bias->size(0) == weight->size(0)), ValueError, "linear: bias of shape ",
+           bias ? bias->sizes() : Shape{}, " must be (out_features,) = (", weight->size(0), ",)");
+  CR_CHECK(is_floating(x->dtype()) && weight->dtype() == x->dtype() && (!bias || bias->dtype() == x->dtype()),
+           TypeError, "linear: expected input, weight and bias of one floating dtype, got ", describe(x), ", ",
+           describe(weight), bias ? ", " + describe(bias) : std::string());
+}
+
+struct LinearGrads {
+  Tensor x, weight, bias;
+};
+
+LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor& g, const Node& node) {
+  const Tensor g2 = reshape(g, {-1, weight->size(0)}), x2 = reshape(x, {-1, weight->size(1)});
+  LinearGrads grads;
+  if (GradMode::is_enabled()) {  // create_graph: recorded ops
+    if (node.needs_input_grad(0)) grads.x = reshape(matmul(g2, weight), x->sizes());
+    if (node.needs_input_grad(1)) grads.weight = matmul(transpose(g2, 0, 1), x2);
+    if (node.needs_input_grad(2)) grads.bias = sum(g2, DimList{{0}});
+    return grads;
+  }
+  const Tensor gc = contiguous(g2);
+  const int64_t rows = gc->size(0), out = weight->size(0), in = weight->size(1);
+  CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
+    if (node.needs_input_grad(0)) {  // dx (rows, in) = dy (rows, out) @ W (out, in)
+      const Tensor wc = contiguous(weight);
+      grads.x = TensorImpl::empty({rows, in}, x->dtype(), x->device());
+      cpu::gemm(false, false, rows, in, out, scalar_t(1), gc->data<scalar_t>(), out, wc->data<scalar_t>(), in,
+                scalar_t(0), grads.x->data<scalar_t>(), in);
+      grads.x = reshape(grads.x, x->sizes());
+    }
+    if (node.needs_input_grad(1)) {  // dW (out, in) = dy^T (out, rows) @ x (rows, in)
+      const Tensor xc = contiguous(x2);
+      grads.weight = TensorImpl::empty(weight->sizes(), x->dtype(), x->device());
+      cpu::gemm(true, false, out, in, rows, scalar_t(1), gc->data<scalar_t>(), out, xc->data<scalar_t>(), in,
+                scalar_t(0), grads.weight->data<scalar_t>(), in);
+    }
+  });
+  if (node.needs_input_grad(2)) grads.bias = sum(gc, DimList{{0}});
+  return grads;
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_linear(x, weight, bias);
+  const int64_t out = weight->size(0), in = weight->size(1);
+  Shape out_sizes = x->sizes();
+  out_sizes[out_sizes.size() - 1] = out;
+  Tensor y = TensorImpl::empty(out_sizes, x->dtype(), x->device());
+  const int64_t rows = y->numel() / std::max<int64_t>(out, 1);
+  if (y->numel() > 0) {
+    GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
+    const Tensor xc = as_matrix(x), wc = contiguous(weight), bc = bias ? contiguous(bias) : nullptr;
+    CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
+      scalar_t* yd = y->data<scalar_t>();
+      if (bc) {  // y starts as b in every row; the GEMM adds x W^T
+        const scalar_t* b = bc->data<scalar_t>();
+        for (int64_t r = 0; r < rows; ++r) std::copy(b, b + out, yd + r * out);
+      }
+      cpu::gemm(false, true, rows, out, in, scalar_t(1), xc->data<scalar_t>(), in, wc->data<scalar_t>(), in,
+                bc ? scalar_t(1) : scalar_t(0), yd, out);
+    });
+  }
+  if (needs_grad({&x, &weight, &bias})) {
+    record("LinearBackward0", {x, weight, bias}, {y},
+           [sx = SavedTensor(x, false), sw = SavedTensor(weight, false)](const TensorList& g,
+                                                                        const Node& node) -> TensorList {
+             LinearGrads grads = linear_backward(sx.unpack(node), sw.unpack(node), g[0], node);
+             return {grads.x, grads.weight, grads.bias};
+           });
+  }
+  return y;
+}
+
+}  // namespace cr
