@@ -456,6 +456,20 @@ def test_f_linear_and_bilinear_errors():
         F.bilinear(cr.zeros(2, 3), cr.zeros(2, 4), cr.zeros(5, 3))
 
 
+@requires_torch
+@pytest.mark.parametrize("x_shape,w_shape", [((0, 5), (3, 5)), ((4, 0), (3, 0)), ((2, 5), (0, 5))])
+def test_linear_with_empty_dimensions_matches_torch(x_shape, w_shape):
+    x, w, b = rand(*x_shape), rand(*w_shape), rand(w_shape[0])
+    ours = [cr.tensor(v, requires_grad=True) for v in (x, w, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (x, w, b)]
+    yo, yt = F.linear(*ours), torch.nn.functional.linear(*theirs)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy())
+    yo.sum().backward()
+    yt.sum().backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy())
+
+
 def test_linear_gradients_come_in_the_parameters_layout():
     # dW = dy^T x is formed as (out, in) directly: .grad is contiguous, no transposed view or copy
     layer = nn.Linear(5, 3)

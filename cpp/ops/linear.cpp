@@ -7,6 +7,7 @@
 #include "autograd/record.h"
 #include "cpu/gemm.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -15,10 +16,11 @@ namespace cr {
 
 namespace {
 
-// x as a contiguous (rows, in) matrix.
-Tensor as_matrix(const Tensor& x) {
-  const int64_t in = x->size(x->dim() - 1);
-  return contiguous(reshape(x, {x->numel() / std::max<int64_t>(in, 1), in}));
+// The product of all sizes but the last: the rows of x seen as a (rows, features) matrix.
+int64_t leading_rows(const Tensor& x) {
+  int64_t rows = 1;
+  for (int64_t d = 0; d + 1 < x->dim(); ++d) rows *= x->size(d);
+  return rows;
 }
 
 void check_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -40,7 +42,8 @@ struct LinearGrads {
 };
 
 LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor& g, const Node& node) {
-  const Tensor g2 = reshape(g, {-1, weight->size(0)}), x2 = reshape(x, {-1, weight->size(1)});
+  const int64_t rows = leading_rows(x), out = weight->size(0), in = weight->size(1);
+  const Tensor g2 = reshape(g, {rows, out}), x2 = reshape(x, {rows, in});
   LinearGrads grads;
   if (GradMode::is_enabled()) {  // create_graph: recorded ops
     if (node.needs_input_grad(0)) grads.x = reshape(matmul(g2, weight), x->sizes());
@@ -49,7 +52,12 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor&
     return grads;
   }
   const Tensor gc = contiguous(g2);
-  const int64_t rows = gc->size(0), out = weight->size(0), in = weight->size(1);
+  if (rows == 0 || out == 0 || in == 0) {  // nothing to multiply: zero gradients
+    if (node.needs_input_grad(0)) grads.x = zeros(x->sizes(), x->dtype());
+    if (node.needs_input_grad(1)) grads.weight = zeros(weight->sizes(), x->dtype());
+    if (node.needs_input_grad(2)) grads.bias = sum(gc, DimList{{0}});
+    return grads;
+  }
   CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
     if (node.needs_input_grad(0)) {  // dx (rows, in) = dy (rows, out) @ W (out, in)
       const Tensor wc = contiguous(weight);
@@ -77,18 +85,23 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape out_sizes = x->sizes();
   out_sizes[out_sizes.size() - 1] = out;
   Tensor y = TensorImpl::empty(out_sizes, x->dtype(), x->device());
-  const int64_t rows = y->numel() / std::max<int64_t>(out, 1);
+  const int64_t rows = leading_rows(x);
   if (y->numel() > 0) {
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
-    const Tensor xc = as_matrix(x), wc = contiguous(weight), bc = bias ? contiguous(bias) : nullptr;
+    const Tensor xc = contiguous(reshape(x, {rows, in})), wc = contiguous(weight);
+    const Tensor bc = bias ? contiguous(bias) : nullptr;
     CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
       scalar_t* yd = y->data<scalar_t>();
       if (bc) {  // y starts as b in every row; the GEMM adds x W^T
         const scalar_t* b = bc->data<scalar_t>();
         for (int64_t r = 0; r < rows; ++r) std::copy(b, b + out, yd + r * out);
       }
-      cpu::gemm(false, true, rows, out, in, scalar_t(1), xc->data<scalar_t>(), in, wc->data<scalar_t>(), in,
-                bc ? scalar_t(1) : scalar_t(0), yd, out);
+      if (in > 0) {
+        cpu::gemm(false, true, rows, out, in, scalar_t(1), xc->data<scalar_t>(), in, wc->data<scalar_t>(), in,
+                  bc ? scalar_t(1) : scalar_t(0), yd, out);
+      } else if (!bc) {  // no features: y = b, or 0
+        std::fill(yd, yd + rows * out, scalar_t(0));
+      }
     });
   }
   if (needs_grad({&x, &weight, &bias})) {
