@@ -13,7 +13,7 @@ template <typename T>
 void lstm_forward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, T* h, T* c, int64_t rows,
                          int64_t hidden);
 // d_gates (N, 4H: the gradient of x_gates and of h_gates alike) and d_c_prev (N, H) from dh, dc
-// (either may be null: zero).
+// (either may be null: zero). d_c_prev may be dc itself (each element is read before it is written).
 template <typename T>
 void lstm_backward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, const T* dh, const T* dc, T* d_gates,
                           T* d_c_prev, int64_t rows, int64_t hidden);
@@ -21,7 +21,8 @@ void lstm_backward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, c
 // h (N, H) of one GRU step (order r, z, n; h_gates includes b_hh).
 template <typename T>
 void gru_forward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, T* h, int64_t rows, int64_t hidden);
-// d_x_gates, d_h_gates (N, 3H) and the direct part d_h_prev = dh * z (N, H) from dh.
+// d_x_gates, d_h_gates (N, 3H) and the direct part d_h_prev = dh * z (N, H) from dh; d_h_prev may
+// be dh itself.
 template <typename T>
 void gru_backward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, const T* dh, T* d_x_gates,
                          T* d_h_gates, T* d_h_prev, int64_t rows, int64_t hidden);

@@ -7,7 +7,7 @@
 #include "ops/rnn_sequence.h"
 
 #include <algorithm>
-#include <utility>
+#include <tuple>
 
 #include "autograd/engine.h"
 #include "autograd/record.h"
@@ -96,20 +96,20 @@ void forward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, con
 }
 
 // Gradient buffers of a backward pass: d_x_gates and d_h_gates (L, N, G*H; the same buffer except
-// for GRU), dh and dc (N, H) carried from step to step (in: d_c_n; out: d_h0, d_c0), scratch (N, H).
+// for GRU), dh and dc (N, H) carried from step to step (in: d_c_n; out: d_h0, d_c0). The gate
+// kernels update dh and dc in place (rnn_cell_kernels.h allows it).
 template <typename T>
 struct BackwardBuffers {
   T* d_x_gates;
   T* d_h_gates;
   T* dh;
   T* dc;
-  T* scratch;
 };
 
 // d_output (L, N, H) may be null (zero).
 template <typename T>
 void backward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, const T* w_hh, const ForwardBuffers<T>& f,
-                   const T* d_output, BackwardBuffers<T> b) {
+                   const T* d_output, const BackwardBuffers<T>& b) {
   const int64_t n = s.batch, h = s.hidden, gh = s.gate_row();
   for (int64_t i = s.length - 1; i >= 0; --i) {
     const int64_t t = s.at(i), gates_at = t * s.step_gates();
@@ -121,17 +121,15 @@ void backward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, co
     const T *x_gates = x_proj + gates_at, *h_gates = f.h_gates + gates_at;
     T* d_h_gates = b.d_h_gates + gates_at;
     switch (s.kind) {
-      case RecurrenceKind::Lstm:  // scratch = d_c_prev; dh = d_gates @ w_hh
-        rnn_cell::lstm_backward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), b.dh, b.dc, d_h_gates,
-                                       b.scratch, n, h);
-        std::swap(b.dc, b.scratch);
+      case RecurrenceKind::Lstm:  // dc becomes d_c_prev; dh = d_gates @ w_hh
+        rnn_cell::lstm_backward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), b.dh, b.dc, d_h_gates, b.dc,
+                                       n, h);
         cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(0), b.dh, h);
         break;
-      case RecurrenceKind::Gru:  // scratch = dh * z + d_h_gates @ w_hh becomes dh
+      case RecurrenceKind::Gru:  // dh becomes dh * z, then + d_h_gates @ w_hh
         rnn_cell::gru_backward_kernel(x_gates, h_gates, previous(s, h0, f.output, i), b.dh, b.d_x_gates + gates_at,
-                                      d_h_gates, b.scratch, n, h);
-        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(1), b.scratch, h);
-        std::swap(b.dh, b.scratch);
+                                      d_h_gates, b.dh, n, h);
+        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(1), b.dh, h);
         break;
       default:
         rnn_cell::rnn_backward_kernel(f.output + t * s.state(), b.dh, d_h_gates, n, h, s.relu());
@@ -152,20 +150,6 @@ struct SavedSequence {
   Tensor cells, h_gates;  // internal: nobody else can write to them
 };
 
-// h_prev of every step, (L, N, H): h0 then the outputs shifted by one step.
-Tensor previous_states(const Steps& s, const Tensor& h0, const Tensor& output) {
-  Tensor prev = TensorImpl::empty({s.length, s.batch, s.hidden}, output->dtype(), output->device());
-  CR_DISPATCH_FLOATING(output->dtype(), "rnn_sequence", [&] {
-    const scalar_t *h0_data = h0->data<scalar_t>(), *out = output->data<scalar_t>();
-    scalar_t* dst = prev->data<scalar_t>();
-    for (int64_t i = 0; i < s.length; ++i) {
-      const scalar_t* src = previous(s, h0_data, out, i);
-      std::copy(src, src + s.state(), dst + s.at(i) * s.state());
-    }
-  });
-  return prev;
-}
-
 SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const Tensor& d_output,
                              const Tensor& d_cn) {
   const Steps& s = saved.steps;
@@ -177,28 +161,31 @@ SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const
   const bool gru = s.kind == RecurrenceKind::Gru;
   Tensor d_h_gates = TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device());
   Tensor d_x_gates = gru ? TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device()) : d_h_gates;
-  Tensor dh = zeros(h0->sizes(), dtype), dc = zeros(h0->sizes(), dtype), scratch = zeros(h0->sizes(), dtype);
+  Tensor dh = zeros(h0->sizes(), dtype), dc = zeros(h0->sizes(), dtype);
   if (d_cn) binary_(BinaryOp::Add, dc, d_cn);
   CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
     const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), saved.cells ? saved.cells->data<scalar_t>() : nullptr,
                                      saved.h_gates->data<scalar_t>()};
-    BackwardBuffers<scalar_t> b{d_x_gates->data<scalar_t>(), d_h_gates->data<scalar_t>(), dh->data<scalar_t>(),
-                                dc->data<scalar_t>(), scratch->data<scalar_t>()};
+    const BackwardBuffers<scalar_t> b{d_x_gates->data<scalar_t>(), d_h_gates->data<scalar_t>(),
+                                      dh->data<scalar_t>(), dc->data<scalar_t>()};
     backward_loop(s, x_proj->data<scalar_t>(), h0->data<scalar_t>(), c0 ? c0->data<scalar_t>() : nullptr,
                   w_hh->data<scalar_t>(), f, d_out ? d_out->data<scalar_t>() : nullptr, b);
   });
-  // The carried dh / dc ended in whichever buffer the last swap left them: an odd number of GRU
-  // swaps puts dh in `scratch`, an odd number of LSTM swaps puts dc there.
-  const bool swapped = s.length % 2 == 1;
-  if (swapped && gru) std::swap(dh, scratch);
-  if (swapped && s.kind == RecurrenceKind::Lstm) std::swap(dc, scratch);
   SequenceGrads grads{d_x_gates, dh, s.kind == RecurrenceKind::Lstm ? dc : nullptr, nullptr, nullptr};
-  if (node.needs_input_grad(3)) {  // dW_hh (G*H, H) = d_h_gates^T (G*H, L*N) @ h_prev (L*N, H)
-    const Tensor prev = previous_states(s, h0, output);
+  if (node.needs_input_grad(3)) {  // dW_hh (G*H, H) = sum over steps of d_h_gates_t^T (G*H, N) @ h_prev_t (N, H)
     grads.w_hh = TensorImpl::empty(w_hh->sizes(), dtype, w_hh->device());
     CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
-      cpu::gemm(true, false, s.gate_row(), s.hidden, s.length * s.batch, scalar_t(1), d_h_gates->data<scalar_t>(),
-                s.gate_row(), prev->data<scalar_t>(), s.hidden, scalar_t(0), grads.w_hh->data<scalar_t>(), s.hidden);
+      // Step 0 starts from h0; the other L-1 steps' h_prev are the outputs one time step away, which
+      // sit contiguously in `output`, so two GEMMs cover all steps without gathering them.
+      const int64_t gh = s.gate_row(), first = s.at(0), rest = s.reverse ? 0 : 1, rows = (s.length - 1) * s.batch;
+      const scalar_t* dg = d_h_gates->data<scalar_t>();
+      scalar_t* dw = grads.w_hh->data<scalar_t>();
+      cpu::gemm(true, false, gh, s.hidden, s.batch, scalar_t(1), dg + first * s.step_gates(), gh,
+                h0->data<scalar_t>(), s.hidden, scalar_t(0), dw, s.hidden);
+      if (rows > 0) {
+        cpu::gemm(true, false, gh, s.hidden, rows, scalar_t(1), dg + rest * s.step_gates(), gh,
+                  output->data<scalar_t>() + (1 - rest) * s.state(), s.hidden, scalar_t(1), dw, s.hidden);
+      }
     });
   }
   if (node.needs_input_grad(4)) grads.b_hh = sum(reshape(d_h_gates, {s.length * s.batch, s.gate_row()}), DimList{{0}});

@@ -1,6 +1,8 @@
 // Fused Elman RNN step (see rnn_cell.h): h = tanh or relu of x_proj + h_proj in one pass, and a
 // backward that scales the incoming gradient by the activation's derivative, read off the saved
 // output (1 - h^2 for tanh, h > 0 for relu). Under create_graph the backward uses recorded ops.
+#include <algorithm>
+
 #include "autograd/record.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
