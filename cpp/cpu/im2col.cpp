@@ -53,17 +53,11 @@ void for_each_col_row(ColPtr col, int64_t col_ld, XPtr x, int64_t channels, cons
 }
 
 // Rows of late CNN layers are short (OW of 8 to 16), where a library copy/fill call and the loops
-// around it cost more than the data: with AVX-512 a row of float32 that fits one register is
-// moved by one masked load and one masked store instead.
-template <typename T>
-constexpr bool kShortRows =
+// around it cost more than the data: with AVX-512 a stride-1 row of float32 that fits one register
+// is moved by one masked load and one masked store instead.
 #ifdef __AVX512F__
-    std::is_same_v<T, float>;
-#else
-    false;
-#endif
+constexpr int64_t kShortRow = 16;  // float32 lanes of one register
 
-#ifdef __AVX512F__
 __mmask16 lanes(int64_t begin, int64_t end) {  // bits [begin, end) of 16, begin <= end <= 16
   return static_cast<__mmask16>(((1u << end) - 1u) & ~((1u << begin) - 1u));
 }
@@ -82,9 +76,6 @@ void add_short_row(float* dst, const float* in, int64_t n) {
   const __mmask16 m = lanes(0, n);
   _mm512_mask_storeu_ps(dst, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst), _mm512_maskz_loadu_ps(m, in)));
 }
-#else
-void fill_short_row(float*, int64_t, const float*, int64_t, int64_t) {}
-void add_short_row(float*, const float*, int64_t) {}
 #endif
 
 }  // namespace
@@ -92,14 +83,15 @@ void add_short_row(float*, const float*, int64_t) {}
 template <typename T>
 void im2col(const T* x, int64_t channels, const Window2d& w, T* col, int64_t col_ld) {
   const int64_t ow = w.out_width, stride = w.stride_w;
-  const bool short_rows = kShortRows<T> && stride == 1 && ow <= 16;
   for_each_col_row(col, col_ld, x, channels, w, [&](T* out, const T* x_row, int64_t x_col0, ValidRange cols) {
-    if constexpr (kShortRows<T>) {
-      if (short_rows) {
+#ifdef __AVX512F__
+    if constexpr (std::is_same_v<T, float>) {
+      if (stride == 1 && ow <= kShortRow) {
         fill_short_row(out, ow, x_row ? x_row + (x_col0 + cols.lo) : nullptr, cols.lo, cols.hi);
         return;
       }
     }
+#endif
     if (x_row == nullptr) {
       std::fill(out, out + ow, T(0));
       return;
@@ -118,17 +110,18 @@ template <typename T>
 void col2im(const T* col, int64_t col_ld, int64_t channels, const Window2d& w, T* x) {
   std::fill(x, x + channels * w.in_size(), T(0));
   const int64_t stride = w.stride_w;
-  const bool short_rows = kShortRows<T> && stride == 1 && w.out_width <= 16;
   for_each_col_row(col, col_ld, x, channels, w, [&](const T* in, T* x_row, int64_t x_col0, ValidRange cols) {
     if (x_row == nullptr) return;
     if (stride == 1) {
       T* dst = x_row + (x_col0 + cols.lo);  // x_col0 + lo >= 0: the first valid column
-      if constexpr (kShortRows<T>) {
-        if (short_rows) {
+#ifdef __AVX512F__
+      if constexpr (std::is_same_v<T, float>) {
+        if (w.out_width <= kShortRow) {
           add_short_row(dst, in + cols.lo, cols.hi - cols.lo);
           return;
         }
       }
+#endif
 #pragma omp simd
       for (int64_t o = 0; o < cols.hi - cols.lo; ++o) dst[o] += in[cols.lo + o];
     } else {
