@@ -9,24 +9,20 @@ Three cases, each checked against PyTorch before it is timed:
       relu, log-softmax and the negative log-likelihood of the targets.
 Prints the median time per call (interleaved rounds) and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 LAYERS = [784, 512, 256, 10]
 BATCH = 128
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def has_backward(lib, fn):
@@ -84,15 +80,8 @@ def check_close(name, ours, theirs, rtol, atol):
 
 def main():
     args = parse_args()
-    import chainrule as cr
-
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
-    torch = try_import_torch(cr.get_num_threads())
-    if torch is None:
-        sys.exit("bench_autograd compares against PyTorch: pip install torch==2.13.0")
-    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads\n")
+    cr, torch = chainrule_and_torch(args.threads, required_by="bench_autograd.py")
+    print()
     rng = np.random.default_rng(0)
     rows = []
 

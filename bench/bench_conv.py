@@ -12,7 +12,6 @@ A layer is a `Case`: how to build its inputs, the chainrule and torch functions,
 count. Rows A-D are convolutions; E (max-pool) and F (batch-norm in training mode) are
 memory-bound layers, timed the same way (torch-im2col is then just PyTorch without oneDNN).
 """
-import argparse
 import os
 import sys
 import warnings
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 
 @dataclass
@@ -65,9 +64,7 @@ LAYERS = CONV + OTHER
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=5, help="timing rounds per case (the median is reported)")
+    p = bench_arguments(__doc__, repeat=5)
     p.add_argument("--settle", type=float, default=0.1, help="idle seconds before each timing")
     p.add_argument("--only", default=None, help="comma-separated case labels to run (e.g. A,C)")
     return p.parse_args()
@@ -114,17 +111,11 @@ def check(case, cr, F, torch, arrays):
 def main():
     args = parse_args()
     import numpy as np
-    import chainrule as cr
     import chainrule.nn.functional as F
 
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", message="TF32 acceleration")  # printed by mkldnn.flags() on CPU builds
-    torch = try_import_torch(cr.get_num_threads())
-    if torch is None:
-        sys.exit("bench_conv: PyTorch is needed as the reference")
-    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    cr, torch = chainrule_and_torch(args.threads, required_by="bench_conv.py")
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
     cases = [c for c in LAYERS if args.only is None or c.name.split()[0] in args.only.split(",")]
     rng = np.random.default_rng(0)

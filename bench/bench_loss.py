@@ -8,21 +8,17 @@ Cases, each checked against PyTorch before it is timed (float32):
   sum and its backward are part of both timings).
 Prints the median time per call (interleaved rounds) and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def cases():
@@ -63,11 +59,8 @@ def cases():
 
 def main():
     args = parse_args()
-    import chainrule as cr
     import chainrule.nn.functional as F
-    torch = try_import_torch(args.threads)
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
+    cr, torch = chainrule_and_torch(args.threads)
     rows = []
     for name, make in cases():
         ours, x = make(cr, F)

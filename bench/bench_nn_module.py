@@ -9,23 +9,19 @@ Cases (same weights in both libraries, outputs checked before timing):
       Linear(256, 10)) at batch 128, loss = sum of outputs squared.
 Prints the median time per call (interleaved rounds) and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def mlp(nn):
@@ -49,9 +45,7 @@ def cases(lib, nn, x_small, x_big, model, linear):
 
 def main():
     args = parse_args()
-    torch = try_import_torch(args.threads)
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
+    _, torch = chainrule_and_torch(args.threads)
     rng = np.random.default_rng(0)
     small = rng.standard_normal((4, 16)).astype(np.float32)
     big = rng.standard_normal((128, 784)).astype(np.float32)

@@ -8,21 +8,17 @@ p=0.5 forward on 4M float32 elements. Each case checks the two libraries agree (
 differ, so there the fraction kept), then prints the median time per call (interleaved rounds) and
 the ratio chainrule/PyTorch. The machine is shared, so numbers are noisy: compare medians only.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def batch_norm_case(lib, F, rng):
@@ -64,11 +60,8 @@ CASES = [("batch_norm train fwd+bwd (32,64,32,32)", batch_norm_case, 1e-3),
 
 def main():
     args = parse_args()
-    import chainrule as cr
     import chainrule.nn.functional as F
-    torch = try_import_torch(args.threads)
-    if args.threads:
-        cr.set_num_threads(args.threads)
+    cr, torch = chainrule_and_torch(args.threads)
     rows = []
     for name, case, tol in CASES:
         fns = {"chainrule": case(cr, F, np.random.default_rng(0))}

@@ -7,14 +7,13 @@ Cases: SGD(lr=0.01, momentum=0.9) and Adam(lr=1e-3). The gradients stay fixed, s
 full step. Before timing, a few steps from the same start are checked to agree with PyTorch.
 Prints the median time per step (interleaved rounds) and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 LAYERS = [784, 512, 256, 10]
 # (out, in) weights and (out,) biases, as nn.Linear keeps them
@@ -23,10 +22,7 @@ CASES = {"SGD(momentum=0.9)": ("SGD", dict(lr=0.01, momentum=0.9)), "Adam": ("Ad
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def make_step(lib, name, options, values, grads, **extra):
@@ -41,16 +37,10 @@ def make_step(lib, name, options, values, grads, **extra):
 
 def main():
     args = parse_args()
-    import chainrule as cr
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
-    torch = try_import_torch(cr.get_num_threads())
+    cr, torch = chainrule_and_torch(args.threads)
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
     grads = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
-    if torch is not None:
-        print(f"chainrule threads: {cr.get_num_threads()}; "
-              f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"parameters: {SHAPES} ({sum(int(np.prod(s)) for s in SHAPES)} floats), float32")
     rows = []
     for label, (name, options) in CASES.items():

@@ -6,23 +6,19 @@ float32, forward and forward + backward.
 Each case is checked against PyTorch before it is timed. Prints the median time per call
 (interleaved rounds) and the ratio chainrule/PyTorch (below 1: chainrule is faster).
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
 
 SHAPE = (32, 64, 32, 32)
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
-    return p.parse_args()
+    return bench_arguments(__doc__).parse_args()
 
 
 def cases(F):
@@ -33,11 +29,8 @@ def cases(F):
 
 def main():
     args = parse_args()
-    import chainrule as cr
     import chainrule.nn.functional as F
-    if args.threads:
-        cr.set_num_threads(args.threads)
-    torch = try_import_torch(args.threads)
+    cr, torch = chainrule_and_torch(args.threads)
     a = np.random.default_rng(0).standard_normal(SHAPE).astype(np.float32)
     g = np.random.default_rng(1).standard_normal((SHAPE[0], SHAPE[1], SHAPE[2] // 2, SHAPE[3] // 2)).astype(np.float32)
     x, gx = cr.tensor(a), cr.tensor(g)

@@ -8,14 +8,14 @@ built in both libraries with the same weights (PyTorch's state_dict loaded into 
 Before timing, one step of each library must give the same loss. Prints median step times
 (interleaved rounds) and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, training_step_pair, try_import_torch  # noqa: E402
+from common import (bench_arguments, chainrule_and_torch, format_table, interleaved_medians,  # noqa: E402
+                    training_step_pair)
 
 INPUT, HIDDEN, LENGTH, BATCH, CLASSES = 32, 128, 50, 32, 10
 
@@ -41,19 +41,10 @@ def build_pair(cr, torch, kind):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per model (the median is reported)")
+    p = bench_arguments(__doc__, unit="model")
     p.add_argument("--models", default="lstm,gru", help="comma-separated subset of lstm,gru")
     args = p.parse_args()
-    import chainrule as cr
-
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
-    torch = try_import_torch(cr.get_num_threads())
-    if torch is None:
-        sys.exit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
-    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads")
+    cr, torch = chainrule_and_torch(args.threads, required_by="bench_rnn.py")
     print(f"input {INPUT}, hidden {HIDDEN}, length {LENGTH}, batch {BATCH}; medians of {args.repeat} rounds\n")
     rows = []
     for kind in args.models.split(","):

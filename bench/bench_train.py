@@ -12,14 +12,14 @@ and layouts agree):
 Before timing, one step of each library from the same weights and batch must give the same loss.
 Prints median step times (interleaved rounds), samples/s and the ratio chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, training_step_pair, try_import_torch  # noqa: E402
+from common import (bench_arguments, chainrule_and_torch, format_table, interleaved_medians,  # noqa: E402
+                    training_step_pair)
 
 
 def mlp(nn):
@@ -61,9 +61,7 @@ MODELS = {"mlp": (mlp, (128, 1, 28, 28)), "lenet": (lenet, (64, 1, 28, 28)), "re
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per model (the median is reported)")
+    p = bench_arguments(__doc__, unit="model")
     p.add_argument("--models", default="mlp,lenet,resnet", help="comma-separated subset of " + ",".join(MODELS))
     return p.parse_args()
 
@@ -78,14 +76,8 @@ def build_pair(cr, torch, name):
 
 def main():
     args = parse_args()
-    import chainrule as cr
-
-    if args.threads is not None:
-        cr.set_num_threads(args.threads)
-    torch = try_import_torch(cr.get_num_threads())
-    if torch is None:
-        sys.exit("bench_train.py compares against PyTorch: pip install torch==2.13.0")
-    print(f"chainrule threads: {cr.get_num_threads()}; PyTorch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    cr, torch = chainrule_and_torch(args.threads, required_by="bench_train.py")
+    print()
     rows = []
     for name in args.models.split(","):
         step_ours, step_theirs, batch = build_pair(cr, torch, name)

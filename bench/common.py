@@ -1,9 +1,36 @@
-"""Shared benchmark helpers: median wall time of repeated calls, and the optional PyTorch import.
+"""Shared benchmark helpers: the common command-line options, chainrule and the optional PyTorch on
+one thread count, median wall time of repeated calls, and tables.
 
 Used by the bench_*.py scripts; run them from the repository root with PYTHONPATH=python.
 """
+import argparse
 import statistics
+import sys
 import time
+
+
+def bench_arguments(doc, repeat=7, unit="case"):
+    """A parser, described by the first line of the script's docstring `doc`, with the options every
+    script takes: --threads (both libraries) and --repeat (timing rounds per `unit`)."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
+    p.add_argument("--repeat", type=int, default=repeat, help=f"timing rounds per {unit} (the median is reported)")
+    return p
+
+
+def chainrule_and_torch(threads, required_by=None):
+    """(chainrule, torch or None), PyTorch on as many threads as chainrule (`threads`, or chainrule's
+    configured count when None). Prints both thread counts. With required_by (the script's name) a
+    missing PyTorch ends the run."""
+    import chainrule as cr
+    if threads is not None:
+        cr.set_num_threads(threads)
+    torch = try_import_torch(cr.get_num_threads())
+    if torch is None and required_by:
+        sys.exit(f"{required_by} compares against PyTorch: pip install torch==2.13.0")
+    found = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads" if torch else "no PyTorch"
+    print(f"chainrule threads: {cr.get_num_threads()}; {found}")
+    return cr, torch
 
 
 def median_time(fn, repeat=7, number=1, warmup=1):
