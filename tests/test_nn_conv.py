@@ -227,6 +227,70 @@ def test_gradient_penalty_double_backward_matches_torch():
         assert_close(a.grad, b.grad.numpy(), rtol=1e-9, atol=1e-10)
 
 
+# ---- the Winograd path (3x3, stride 1, enough tiles): each case asserts it is taken -------------
+
+WINOGRAD_SWEEP = [  # x shape, w shape, padding, groups
+    ((8, 2, 8, 8), (2, 2, 3, 3), 1, 1),     # 128 tiles, whole ones
+    ((3, 1, 16, 15), (1, 1, 3, 3), 0, 1),   # odd output width: partial tiles on the right
+    ((8, 4, 8, 7), (4, 2, 3, 3), 2, 2),     # groups; padding 2 (the input gradient reads unshifted)
+    ((4, 2, 12, 12), (3, 2, 3, 3), 3, 1),   # padding 3: the input gradient starts inside gy
+]
+
+
+def winograd_taken(xs, ws, padding, groups):
+    return F.conv2d_algorithm(cr.zeros(*xs), cr.zeros(*ws), padding=padding, groups=groups) == "winograd"
+
+
+@pytest.mark.parametrize("xs,ws,padding,groups", WINOGRAD_SWEEP)
+def test_winograd_matches_reference(xs, ws, padding, groups):
+    assert winograd_taken(xs, ws, padding, groups)
+    for dtype, tol in [(np.float32, 1e-4), (np.float64, 1e-10)]:
+        x, w, b = rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), rand(ws[0], dtype=dtype)
+        got = F.conv2d(cr.tensor(x), cr.tensor(w), cr.tensor(b), padding=padding, groups=groups)
+        pad = ((padding, padding), (padding, padding))
+        assert_close(got, ref_conv2d(x.astype(np.float64), w, b, pad=pad, groups=groups), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("xs,ws,padding,groups", WINOGRAD_SWEEP[:3])
+def test_winograd_gradients(xs, ws, padding, groups):
+    """gradcheck + gradgradcheck (the double backward runs the Winograd primitives again) and
+    PyTorch parity of the output and all three gradients."""
+    assert winograd_taken(xs, ws, padding, groups)
+    f = lambda F_: lambda x, w, b: F_.conv2d(x, w, b, padding=padding, groups=groups)  # noqa: E731
+    check_op(f(F), [xs, ws, (ws[0],)], torch_fn=f(TF) if torch else None)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype,rtol,atol", [(np.float32, 1e-4, 1e-4), (np.float64, 1e-10, 1e-9)])
+def test_winograd_layers_match_torch(dtype, rtol, atol):
+    """Layer-sized shapes (many blocks of tile rows, split across threads), conv2d and the stride-1
+    conv_transpose2d (which runs the Winograd input-gradient kernel), forward and backward."""
+    xs, ws = (6, 32, 26, 26), (48, 32, 3, 3)
+    assert winograd_taken(xs, ws, 1, 1)
+    x, w, b = rand(*xs, dtype=dtype), rand(*ws, dtype=dtype), rand(ws[0], dtype=dtype)
+    ours = [cr.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y, ty = F.conv2d(*ours, padding=1), TF.conv2d(*theirs, padding=1)
+    assert_close(y.detach(), ty.detach().numpy(), rtol=rtol, atol=atol)
+    g = rand(*ty.shape, dtype=dtype)
+    y.backward(cr.tensor(g))
+    ty.backward(torch.tensor(g))
+    for a, t_ in zip(ours, theirs):
+        assert_close(a.grad, t_.grad.numpy(), rtol=rtol, atol=atol * 100)  # sums over 6 * 26 * 26 positions
+    gx = F.conv_transpose2d(cr.tensor(g), cr.tensor(w), padding=1)
+    assert_close(gx, TF.conv_transpose2d(torch.tensor(g), torch.tensor(w), padding=1).numpy(), rtol=rtol, atol=atol)
+
+
+def test_conv2d_algorithm():
+    assert F.conv2d_algorithm(cr.zeros(32, 64, 32, 32), cr.zeros(64, 64, 3, 3), padding=1) == "winograd"
+    assert F.conv2d_algorithm(cr.zeros(64, 1, 28, 28), cr.zeros(32, 1, 3, 3), padding=1) == "im2col"
+    assert F.conv2d_algorithm(cr.zeros(32, 64, 32, 32), cr.zeros(64, 64, 3, 3), stride=2) == "im2col"
+    assert F.conv2d_algorithm(cr.zeros(8, 16, 8, 8), cr.zeros(32, 16, 1, 1)) == "gemm"
+    assert F.conv2d_algorithm(cr.zeros(64, 32, 32), cr.zeros(64, 64, 3, 3), padding="same") == "winograd"  # unbatched
+    with pytest.raises(ValueError, match=r"conv2d: expected input with 3 channels"):
+        F.conv2d_algorithm(cr.zeros(1, 4, 8, 8), cr.zeros(2, 3, 3, 3))
+
+
 # ---- bad input -----------------------------------------------------------------------------
 
 def t(*shape, dtype=cr.float32):

@@ -63,6 +63,15 @@ void def_conv_transpose(py::module_& nn, const char* name, ConvTranspose fn) {
 void bind_conv(py::module_& nn) {
   def_conv(nn, "conv1d", 1, &conv1d);
   def_conv(nn, "conv2d", 2, &conv2d);
+  nn.def(
+      "conv2d_algorithm",
+      [](const Tensor& input, const Tensor& weight, const std::vector<int64_t>& stride, py::handle padding,
+         const std::vector<int64_t>& dilation, int64_t groups) {
+        return conv2d_algorithm(input, weight, stride, to_padding(padding, "conv2d", 2), dilation, groups);
+      },
+      py::arg("input"), py::arg("weight"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+      py::arg("groups"),
+      "The kernel conv2d runs for these arguments: 'winograd', 'gemm' (pointwise) or 'im2col'.");
   def_conv_transpose(nn, "conv_transpose1d", &conv_transpose1d);
   def_conv_transpose(nn, "conv_transpose2d", &conv_transpose2d);
 }

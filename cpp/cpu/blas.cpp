@@ -1,6 +1,8 @@
 // Thread control and identification of the BLAS library chosen at configure time.
 #include "cpu/blas.h"
 
+#include "cpu/parallel.h"
+
 #if defined(CHAINRULE_BLAS_MKL)
 #include <mkl.h>
 #endif
@@ -18,6 +20,26 @@ void blas_set_num_threads(int n) {
   (void)n;  // a generic CBLAS has no standard thread control
 #endif
 }
+
+namespace {
+
+// BLAS's own thread count (a generic CBLAS has none to ask: chainrule's count stands in).
+int blas_num_threads() {
+#if defined(CHAINRULE_BLAS_SCIPY_OPENBLAS)
+  return scipy_openblas_get_num_threads();
+#elif defined(CHAINRULE_BLAS_MKL)
+  return mkl_get_max_threads();
+#elif defined(CHAINRULE_BLAS_OPENBLAS)
+  return openblas_get_num_threads();
+#else
+  return get_num_threads();
+#endif
+}
+
+}  // namespace
+
+SingleThreadedBlas::SingleThreadedBlas() : saved_(blas_num_threads()) { blas_set_num_threads(1); }
+SingleThreadedBlas::~SingleThreadedBlas() { blas_set_num_threads(saved_); }
 
 std::string blas_info() {
 #if defined(CHAINRULE_BLAS_SCIPY_OPENBLAS)

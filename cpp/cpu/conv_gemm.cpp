@@ -6,33 +6,16 @@
 #include "cpu/conv_gemm.h"
 
 #include <algorithm>
-#include <exception>
 #include <vector>
 
 #include "cpu/blas.h"
 #include "cpu/gemm.h"
 #include "cpu/parallel.h"
+#include "cpu/scratch.h"
 
 namespace cr::cpu {
 
 namespace {
-
-// This thread's column buffer, at least n elements.
-template <typename T>
-T* scratch(int64_t n) {
-  thread_local std::vector<T> buffer;
-  if (static_cast<int64_t>(buffer.size()) < n) buffer.resize(n);
-  return buffer.data();
-}
-
-// BLAS on one thread for the lifetime of the guard (each OpenMP thread runs its own products).
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() { blas_set_num_threads(1); }
-  ~SingleThreadedBlas() { blas_set_num_threads(get_num_threads()); }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-};
 
 // Multiply-adds of one convolution pass over the whole batch.
 int64_t conv_flops(const ConvShape& s) {
@@ -47,8 +30,8 @@ int64_t batch_threads(const ConvShape& s) {
   return std::min<int64_t>(get_num_threads(), s.batch);
 }
 
-// fn(n_begin, n_end, part) over the batch, split into `parts` contiguous ranges of samples. An
-// exception in a thread (a scratch allocation failing) is rethrown once the threads have joined.
+// fn(n_begin, n_end, part) over the batch, split into `parts` contiguous ranges of samples run in
+// parallel, BLAS on one thread in each.
 template <typename Fn>
 void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
   if (parts <= 1) {
@@ -56,17 +39,7 @@ void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
     return;
   }
   SingleThreadedBlas one_thread;
-  std::exception_ptr failure;
-#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
-  for (int64_t p = 0; p < parts; ++p) {
-    try {
-      fn(s.batch * p / parts, s.batch * (p + 1) / parts, p);
-    } catch (...) {
-#pragma omp critical(cr_conv_failure)
-      failure = std::current_exception();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+  run_parts(parts, [&](int64_t p) { fn(s.batch * p / parts, s.batch * (p + 1) / parts, p); });
 }
 
 // Samples whose columns go side by side into one GEMM. Small planes (late CNN layers) give skinny
@@ -133,7 +106,7 @@ struct SampleBlock {
 template <typename T, typename Fn>
 void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn) {
   const int64_t nb = block_samples(s), out = s.window.out_size();
-  T* buffer = s.pointwise() ? nullptr : scratch<T>((s.col_rows() + s.group_out()) * nb * out);
+  T* buffer = s.pointwise() ? nullptr : thread_scratch<T>((s.col_rows() + s.group_out()) * nb * out);
   for (int64_t n = begin; n < end; n += nb) {
     const int64_t count = std::min(nb, end - n);
     for (int64_t g = 0; g < s.groups; ++g) {

@@ -40,26 +40,6 @@ void blas_gemm(BlasGemm blas, bool trans_a, bool trans_b, int64_t m, int64_t n, 
        static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 }
 
-// BLAS's own thread count, to restore after a region where each OpenMP thread calls BLAS serially.
-int blas_num_threads() {
-#if defined(CHAINRULE_BLAS_SCIPY_OPENBLAS)
-  return scipy_openblas_get_num_threads();
-#else
-  return get_num_threads();
-#endif
-}
-
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() : saved_(blas_num_threads()) { blas_set_num_threads(1); }
-  ~SingleThreadedBlas() { blas_set_num_threads(saved_); }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int saved_;
-};
-
 // Whether to split a batch across threads, each running whole gemms on one BLAS thread, rather
 // than run the gemms in turn and let BLAS split each one. Measured on 2 cores: for products of
 // 32^3 and below, handing work between threads costs more than the products (7x slower than one

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -42,6 +43,27 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Fn& fn) {
   }
 #endif
   fn(begin, end);
+}
+
+// fn(part) for every part in [0, parts), one OpenMP thread each. An exception thrown in a part
+// (a scratch allocation failing) is rethrown here once every thread has joined.
+template <typename Fn>
+void run_parts(int64_t parts, const Fn& fn) {
+  if (parts <= 1) {
+    fn(int64_t{0});
+    return;
+  }
+  std::exception_ptr failure;
+#pragma omp parallel for num_threads(static_cast<int>(parts)) schedule(static, 1)
+  for (int64_t p = 0; p < parts; ++p) {
+    try {
+      fn(p);
+    } catch (...) {
+#pragma omp critical(cr_run_parts_failure)
+      failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace cr::cpu

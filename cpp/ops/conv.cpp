@@ -79,9 +79,10 @@ Tensor unbatched_like(const Tensor& y, const Tensor& input, int64_t dims) {
   return input->dim() == dims + 1 ? squeeze(out, 0) : out;
 }
 
-Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
-               const std::vector<int64_t>& stride, const ConvPadding& padding, const std::vector<int64_t>& dilation,
-               int64_t groups) {
+// Validates a convolution's arguments and works out its geometry.
+ConvGeometry conv_geometry(const char* op, int64_t dims, const Tensor& input, const Tensor& weight,
+                           const Tensor& bias, const std::vector<int64_t>& stride, const ConvPadding& padding,
+                           const std::vector<int64_t>& dilation, int64_t groups) {
   check_common(op, dims, input, weight, bias, stride, dilation, groups);
   if (!padding.same) check_padding(op, dims, "padding", padding.values);
   CR_CHECK(!padding.same || std::all_of(stride.begin(), stride.end(), [](int64_t s) { return s == 1; }), ValueError,
@@ -111,6 +112,13 @@ Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& 
              " is larger than the padded input ", list_str(padded), " (input ", input->sizes(), ", weight ",
              weight->sizes(), ")");
   }
+  return geo;
+}
+
+Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
+               const std::vector<int64_t>& stride, const ConvPadding& padding, const std::vector<int64_t>& dilation,
+               int64_t groups) {
+  const ConvGeometry geo = conv_geometry(op, dims, input, weight, bias, stride, padding, dilation, groups);
   Tensor y = convolution(batched_4d(input, dims), weight_4d(weight, dims), bias, geo);
   return unbatched_like(y, input, dims);
 }
@@ -160,6 +168,13 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups) {
   return conv_nd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups);
+}
+
+std::string conv2d_algorithm(const Tensor& input, const Tensor& weight, const std::vector<int64_t>& stride,
+                             const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups) {
+  const ConvGeometry geo = conv_geometry("conv2d", 2, input, weight, Tensor(), stride, padding, dilation, groups);
+  const Tensor x = batched_4d(input, 2);
+  return convolution_algorithm(x->size(0), x->size(1), weight->size(0), geo);
 }
 
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,

@@ -5,6 +5,7 @@
 // convolution) and its weight gradient. 1-D ops run them with height 1.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -24,6 +25,10 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
               const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
+// Which kernel conv2d runs for these arguments (validated as conv2d does): "winograd" (3x3,
+// stride 1, see cpu/winograd.h), "gemm" (1x1 stride-1 unpadded: a plain GEMM) or "im2col".
+std::string conv2d_algorithm(const Tensor& input, const Tensor& weight, const std::vector<int64_t>& stride,
+                             const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,
                         const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                         const std::vector<int64_t>& output_padding, int64_t groups,
@@ -48,5 +53,7 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
 // x (N, C, H, W), gy (N, K, OH, OW) -> (K, C / G, kh, kw): the gradient of <convolution(x, w), gy>
 // w.r.t. w, summed over the batch.
 Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeometry& geo);
+// The kernel all three primitives run for this geometry and channel counts (conv2d_algorithm).
+const char* convolution_algorithm(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo);
 
 }  // namespace cr

@@ -11,6 +11,7 @@
 #include "autograd/record.h"
 #include "cpu/conv_gemm.h"
 #include "cpu/gemm.h"
+#include "cpu/winograd.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -73,6 +74,11 @@ void check_bias(const char* op, const Tensor& bias, int64_t channels, DType dtyp
 
 }  // namespace
 
+const char* convolution_algorithm(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo) {
+  const cpu::ConvShape s = conv_shape(batch, in_channels, out_channels, geo);
+  return cpu::winograd_suits(s) ? "winograd" : s.pointwise() ? "gemm" : "im2col";
+}
+
 Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeometry& geo) {
   const char* op = "convolution";
   check_4d(op, x, w);
@@ -87,8 +93,12 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), wc = contiguous(w), bc = bias ? contiguous(bias) : Tensor();
     CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      cpu::conv_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), bc ? bc->data<scalar_t>() : nullptr, s,
-                                  y->data<scalar_t>());
+      const scalar_t* b = bc ? bc->data<scalar_t>() : nullptr;
+      if (cpu::winograd_suits(s)) {
+        cpu::winograd_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
+      } else {
+        cpu::conv_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
+      }
     });
   }
   if (needs_grad({&x, &w, &bias})) {
@@ -121,7 +131,11 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
     GradModeGuard no_record(false);
     Tensor gyc = contiguous(gy), wc = contiguous(w);
     CR_DISPATCH_FLOATING(gy->dtype(), op, [&] {
-      cpu::conv_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
+      if (cpu::winograd_suits(s)) {
+        cpu::winograd_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
+      } else {
+        cpu::conv_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
+      }
     });
     if (bias) gx = binary(BinaryOp::Add, gx, view(bias, {1, c, 1, 1}));
   }
@@ -154,7 +168,11 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), gyc = contiguous(gy);
     CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      cpu::conv_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
+      if (cpu::winograd_suits(s)) {
+        cpu::winograd_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
+      } else {
+        cpu::conv_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
+      }
     });
   }
   if (needs_grad({&x, &gy})) {

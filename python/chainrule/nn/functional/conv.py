@@ -1,13 +1,15 @@
 """Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d, as in torch.nn.functional.
 
 The arguments are normalized here (an int means the same value for every spatial dim); the shape
-checks, the math (im2col + BLAS GEMM) and the backward formulas live in C++ (chainrule._C._nn).
+checks, the math (Winograd F(2x2, 3x3) for 3x3 stride-1 kernels, otherwise im2col + BLAS GEMM)
+and the backward formulas live in C++ (chainrule._C._nn). conv2d_algorithm tells which kernel a
+call runs (chainrule's own addition, not in torch.nn.functional).
 """
 import operator
 
 from chainrule import _C
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv2d_algorithm"]
 
 
 def _per_dim(value, dims, name, op):
@@ -25,11 +27,16 @@ def _per_dim(value, dims, name, op):
     return values
 
 
-def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
+def _conv_options(op, dims, stride, padding, dilation):
+    """stride, padding, dilation as lists of `dims` ints (padding may stay 'same' / 'valid')."""
     if not isinstance(padding, str):
         padding = _per_dim(padding, dims, "padding", op)
-    return getattr(_C._nn, op)(input, weight, bias, _per_dim(stride, dims, "stride", op), padding,
-                               _per_dim(dilation, dims, "dilation", op), groups)
+    return _per_dim(stride, dims, "stride", op), padding, _per_dim(dilation, dims, "dilation", op)
+
+
+def _conv(op, dims, input, weight, bias, stride, padding, dilation, groups):
+    stride, padding, dilation = _conv_options(op, dims, stride, padding, dilation)
+    return getattr(_C._nn, op)(input, weight, bias, stride, padding, dilation, groups)
 
 
 def _conv_transpose(op, dims, input, weight, bias, stride, padding, output_padding, groups, dilation):
@@ -46,6 +53,14 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of input (N, C, H, W) or (C, H, W) by weight (out, C / groups, kH, kW); padding may be 'same' or 'valid'."""
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """Which kernel conv2d(input, weight, ...) runs, forward and backward: 'winograd' (3x3, stride 1,
+    no dilation, enough tiles and input channels), 'gemm' (1x1, stride 1, no padding) or 'im2col'.
+    Checks the arguments as conv2d does; computes nothing."""
+    stride, padding, dilation = _conv_options("conv2d", 2, stride, padding, dilation)
+    return _C._nn.conv2d_algorithm(input, weight, stride, padding, dilation, groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
