@@ -37,22 +37,20 @@ struct Tiling {
   int64_t rows_per_sample() const { return (out_height + 1) / 2; }
   int64_t rows() const { return batch * rows_per_sample(); }
   int64_t cols() const { return (out_width + 1) / 2; }  // tiles per tile row
+  int64_t padded_width() const { return 2 * cols() + 2; }  // input columns a tile row reads
 };
-
-// Input columns a tile row reads: 2 per tile and 2 more.
-int64_t padded_width(const Tiling& t) { return 2 * t.cols() + 2; }
 
 // The convolution x -> y, and its input gradient gy -> gx: a correlation of gy with the flipped
 // kernels whose output (i, j) reads gy from row i + pad - 2 (a 3x3 kernel's full correlation).
 Tiling forward_tiling(const ConvShape& s) {
   const Window2d& w = s.window;
-  return {s.batch,  s.in_channels,  s.out_channels, s.groups, w.height,
-          w.width,  w.out_height,   w.out_width,    w.pad_h,  w.pad_w};
+  return {s.batch, s.in_channels,  s.out_channels, s.groups, w.height, w.width,
+          w.out_height, w.out_width, w.pad_h, w.pad_w};
 }
 Tiling input_grad_tiling(const ConvShape& s) {
   const Window2d& w = s.window;
-  return {s.batch,  s.out_channels, s.in_channels,  s.groups,     w.out_height,
-          w.out_width, w.height,    w.width,        2 - w.pad_h,  2 - w.pad_w};
+  return {s.batch, s.out_channels, s.in_channels, s.groups, w.out_height, w.out_width,
+          w.height, w.width, 2 - w.pad_h, 2 - w.pad_w};
 }
 
 template <typename T>
@@ -124,11 +122,11 @@ inline void transform_patch(const T* d0, const T* d1, const T* d2, const T* d3, 
 // V (16, in_channels, tiles) for tile rows [r0, r1): B^T d B of every tile's 4x4 input patch d,
 // entry e of tile j at v[(e * in_channels + c) * tiles + j]. For each channel and run of tile rows
 // within one sample, the input rows they read are first copied, zero-padded, into `rows`
-// (scratch of (2 * (r1 - r0) + 2) * padded_width(t)), so each row is copied once and the tile loop
+// (scratch of (2 * (r1 - r0) + 2) * t.padded_width()), so each row is copied once and the tile loop
 // has no edge cases.
 template <typename T>
 void transform_patches(const T* x, const Tiling& t, int64_t r0, int64_t r1, T* v, T* rows) {
-  const int64_t cols = t.cols(), span = padded_width(t), tiles = (r1 - r0) * cols, entry = t.in_channels * tiles;
+  const int64_t cols = t.cols(), span = t.padded_width(), tiles = (r1 - r0) * cols, entry = t.in_channels * tiles;
   for (int64_t run = r0; run < r1;) {
     const int64_t n = run / t.rows_per_sample(), run_end = std::min(r1, (n + 1) * t.rows_per_sample());
     const int64_t first_row = 2 * (run % t.rows_per_sample()) - t.top, row_count = 2 * (run_end - run) + 2;
@@ -272,14 +270,16 @@ void kernels_from_transformed(const T* du, const Tiling& t, T* gw) {
 }
 
 // Tile rows per block: the block's transformed patches and products (16 * (in + out) values a
-// tile) within kBlockBytes, half of a core's L2 here, so that the transforms and GEMMs of a block
-// share cache; but at least kMinBlockTiles tiles, so that each pass over the transformed kernels
-// (which outgrow L2 at 256 channels) feeds enough GEMM columns.
+// tile) within half of a core's L2 here, so that the transforms and GEMMs of a block share cache.
+// Each block also streams all the transformed kernels (16 * in * out / groups values) through
+// the cache, so where those outgrow L2 (256 channels) the block grows with them, to half their
+// size, for enough GEMM columns per pass; at least one tile row.
 int64_t block_rows(const Tiling& t, int64_t element_size) {
-  constexpr int64_t kBlockBytes = 1 << 19, kMinBlockTiles = 64;
+  constexpr int64_t kL2Half = 1 << 19;
+  const int64_t kernel_bytes = kEntries * t.group_in() * t.out_channels * element_size;
+  const int64_t budget = std::max(kL2Half, kernel_bytes / 2);
   const int64_t row_bytes = kEntries * (t.in_channels + t.out_channels) * t.cols() * element_size;
-  const int64_t min_rows = (kMinBlockTiles + t.cols() - 1) / t.cols();
-  return std::max(min_rows, kBlockBytes / std::max<int64_t>(1, row_bytes));
+  return std::max<int64_t>(1, budget / std::max<int64_t>(1, row_bytes));
 }
 
 // How many threads share the tile rows: one part per thread when the multiplies pay for waking them.
@@ -313,7 +313,7 @@ template <typename T>
 BlockScratch<T> block_scratch(const Tiling& t, int64_t block) {
   const int64_t tiles = block * t.cols();
   const int64_t patches = kEntries * t.in_channels * tiles, products = kEntries * t.out_channels * tiles;
-  T* base = thread_scratch<T>(patches + products + (2 * block + 2) * padded_width(t));
+  T* base = thread_scratch<T>(patches + products + (2 * block + 2) * t.padded_width());
   return {base, base + patches, base + patches + products};
 }
 
