@@ -6,7 +6,8 @@ Each row times one layer forward alone and forward + backward (every float input
 float32, for chainrule, PyTorch (oneDNN, its default on CPU) and PyTorch with
 torch.backends.mkldnn.flags(enabled=False) (its im2col + GEMM "slow_conv2d" path). Results are
 checked against PyTorch before timing. Prints median milliseconds of interleaved rounds, the
-ratios chainrule / each PyTorch, and chainrule's GFLOP/s.
+ratios chainrule / each PyTorch, and chainrule's GFLOP/s. GFLOP/s counts a direct convolution's
+multiply-adds; where chainrule runs Winograd (B, C: fewer multiplies) it is an effective rate.
 
 A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
 count. Rows A-D are convolutions; E (max-pool) and F (batch-norm in training mode) are
