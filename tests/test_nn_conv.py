@@ -281,6 +281,27 @@ def test_winograd_layers_match_torch(dtype, rtol, atol):
     assert_close(gx, TF.conv_transpose2d(torch.tensor(g), torch.tensor(w), padding=1).numpy(), rtol=rtol, atol=atol)
 
 
+@requires_torch
+@pytest.mark.parametrize("where,index", [("input", (3, 1, 4, 5)), ("weight", (1, 2, 0, 2)), ("grad", (2, 3, 6, 1))])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_winograd_non_finite_values_match_torch(where, index, value):
+    """The tile transforms would turn one infinity into inf - inf = NaN where the direct sum is
+    +-inf; such calls are recomputed the direct way, so NaN and +-inf land in the output and both
+    gradients exactly where PyTorch puts them."""
+    xs, ws = (8, 4, 8, 8), (4, 4, 3, 3)
+    assert winograd_taken(xs, ws, 1, 1)
+    arrays = {"input": rand(*xs), "weight": rand(*ws), "grad": rand(8, 4, 8, 8)}
+    arrays[where][index] = value
+    ours = [cr.tensor(arrays[k], requires_grad=True) for k in ("input", "weight")]
+    theirs = [torch.tensor(arrays[k], requires_grad=True) for k in ("input", "weight")]
+    y, ty = F.conv2d(*ours, padding=1), TF.conv2d(*theirs, padding=1)
+    y.backward(cr.tensor(arrays["grad"]))
+    ty.backward(torch.tensor(arrays["grad"]))
+    assert_close(y.detach(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)  # NaN and inf positions must agree
+    for a, b in zip(ours, theirs):
+        assert_close(a.grad, b.grad.numpy(), rtol=1e-10, atol=1e-9)
+
+
 def test_conv2d_algorithm():
     assert F.conv2d_algorithm(cr.zeros(32, 64, 32, 32), cr.zeros(64, 64, 3, 3), padding=1) == "winograd"
     assert F.conv2d_algorithm(cr.zeros(64, 1, 28, 28), cr.zeros(32, 1, 3, 3), padding=1) == "im2col"

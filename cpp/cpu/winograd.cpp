@@ -157,10 +157,12 @@ void transform_patches(const T* x, const Tiling& t, int64_t r0, int64_t r1, T* v
 
 // The output tiles of rows [r0, r1) from the products M (16, out_channels, tiles): A^T m A, plus
 // bias[k] when bias is given. Tile rows whose tiles all lie inside (OH, OW) are written in place;
-// the others go through `rows` (scratch of 4 * cols) and keep their part inside.
+// the others go through `rows` (scratch of 4 * cols) and keep their part inside. Returns whether
+// any tile came out NaN (see the note above winograd_forward).
 template <typename T>
-void transform_products(const T* m, const T* bias, const Tiling& t, int64_t r0, int64_t r1, T* y, T* rows) {
+bool transform_products(const T* m, const T* bias, const Tiling& t, int64_t r0, int64_t r1, T* y, T* rows) {
   const int64_t cols = t.cols(), tiles = (r1 - r0) * cols, entry = t.out_channels * tiles;
+  int nan_found = 0;
   for (int64_t r = r0; r < r1; ++r) {
     const int64_t n = r / t.rows_per_sample(), i0 = 2 * (r % t.rows_per_sample());
     const bool whole = i0 + 1 < t.out_height && t.out_width == 2 * cols;
@@ -170,7 +172,7 @@ void transform_products(const T* m, const T* bias, const Tiling& t, int64_t r0, 
       T* dst = y + ((n * t.out_channels + k) * t.out_height + i0) * t.out_width;
       T* upper = whole ? dst : rows;  // the tile row's two output rows
       T* lower = whole ? dst + t.out_width : rows + 2 * cols;
-#pragma omp simd
+#pragma omp simd reduction(| : nan_found)
       for (int64_t j = 0; j < cols; ++j) {
         const Two<T> s0 = output_transform(in[0 * entry + j], in[4 * entry + j], in[8 * entry + j], in[12 * entry + j]);
         const Two<T> s1 = output_transform(in[1 * entry + j], in[5 * entry + j], in[9 * entry + j], in[13 * entry + j]);
@@ -180,12 +182,14 @@ void transform_products(const T* m, const T* bias, const Tiling& t, int64_t r0, 
         const Two<T> y1 = output_transform(s0.v1, s1.v1, s2.v1, s3.v1);
         upper[2 * j] = y0.v0 + b, upper[2 * j + 1] = y0.v1 + b;
         lower[2 * j] = y1.v0 + b, lower[2 * j + 1] = y1.v1 + b;
+        nan_found |= (y0.v0 != y0.v0) | (y0.v1 != y0.v1) | (y1.v0 != y1.v0) | (y1.v1 != y1.v1);
       }
       if (whole) continue;
       std::copy(upper, upper + t.out_width, dst);
       if (i0 + 1 < t.out_height) std::copy(lower, lower + t.out_width, dst + t.out_width);
     }
   }
+  return nan_found != 0;
 }
 
 // dM (16, out_channels, tiles) for tile rows [r0, r1): A dY A^T of every 2x2 tile dY of gy (zero
@@ -321,11 +325,13 @@ BlockScratch<T> block_scratch(const Tiling& t, int64_t block) {
   return {base, base + patches, base + patches + products};
 }
 
-// The tiled correlation x -> y with transformed kernels u (transform_kernels), plus bias.
+// The tiled correlation x -> y with transformed kernels u (transform_kernels), plus bias. Returns
+// whether any output is NaN.
 template <typename T>
-void tiled_correlation(const T* x, const std::vector<T>& u, const T* bias, const Tiling& t, T* y) {
-  const int64_t block = block_rows(t, sizeof(T)), gin = t.group_in(), gout = t.group_out();
-  for_tile_blocks(t, tile_parts(t), block, [&](int64_t r0, int64_t r1, int64_t) {
+bool tiled_correlation(const T* x, const std::vector<T>& u, const T* bias, const Tiling& t, T* y) {
+  const int64_t block = block_rows(t, sizeof(T)), gin = t.group_in(), gout = t.group_out(), parts = tile_parts(t);
+  std::vector<char> nan_in_part(parts, 0);
+  for_tile_blocks(t, parts, block, [&](int64_t r0, int64_t r1, int64_t part) {
     const BlockScratch<T> b = block_scratch<T>(t, block);
     T *v = b.patches, *m = b.products;
     const int64_t tiles = (r1 - r0) * t.cols();
@@ -337,8 +343,9 @@ void tiled_correlation(const T* x, const std::vector<T>& u, const T* bias, const
              tiles);
       }
     }
-    transform_products(m, bias, t, r0, r1, y, b.rows);
+    if (transform_products(m, bias, t, r0, r1, y, b.rows)) nan_in_part[part] = 1;
   });
+  return std::find(nan_in_part.begin(), nan_in_part.end(), 1) != nan_in_part.end();
 }
 
 }  // namespace
@@ -359,16 +366,24 @@ bool winograd_suits(const ConvShape& s) {
          w.dilation_w == 1 && channels_suit && tiles >= kMinTiles;
 }
 
+// A NaN in the output sends the call to the direct (im2col) kernel. The tile transforms add and
+// subtract inputs, so non-finite values spread differently: an infinite input becomes
+// inf - inf = NaN where the direct sum is +-inf, and a NaN weight reaches, through the
+// transformed kernel, outputs whose only contact with it is zero padding (that the direct input
+// gradient skips). Finite inputs only give NaN by overflowing in a transform. So NaN outputs are
+// recomputed the way PyTorch computes them; calls without NaN pay a flag in the output loop.
 template <typename T>
 void winograd_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {
   const Tiling t = forward_tiling(s);
-  tiled_correlation(x, transform_kernels(w, t, false), bias, t, y);
+  if (tiled_correlation(x, transform_kernels(w, t, false), bias, t, y)) conv_forward(x, w, bias, s, y);
 }
 
 template <typename T>
 void winograd_input_grad(const T* gy, const T* w, const ConvShape& s, T* gx) {
   const Tiling t = input_grad_tiling(s);
-  tiled_correlation(gy, transform_kernels(w, t, true), static_cast<const T*>(nullptr), t, gx);
+  if (tiled_correlation(gy, transform_kernels(w, t, true), static_cast<const T*>(nullptr), t, gx)) {
+    conv_input_grad(gy, w, s, gx);
+  }
 }
 
 template <typename T>
@@ -397,6 +412,9 @@ void winograd_weight_grad(const T* x, const T* gy, const ConvShape& s, T* gw) {
     for (int64_t i = 0; i < du_size; ++i) du[i] += partial[i];
   }
   kernels_from_transformed(du.data(), t, gw);
+  if (std::any_of(gw, gw + s.out_channels * s.group_in() * 9, [](T v) { return v != v; })) {
+    conv_weight_grad(x, gy, s, gw);
+  }
 }
 
 #define CR_WINOGRAD_INSTANTIATE(T)                                                      \

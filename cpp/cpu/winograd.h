@@ -14,7 +14,8 @@ namespace cr::cpu {
 bool winograd_suits(const ConvShape& s);
 
 // The contracts of conv_forward, conv_input_grad and conv_weight_grad, for shapes where
-// winograd_suits(s).
+// winograd_suits(s). A call whose result has a NaN is redone by the im2col kernel, so NaN and
+// infinities come out where the direct sum puts them (winograd.cpp says why).
 template <typename T>
 void winograd_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y);
 template <typename T>
