@@ -102,20 +102,10 @@ void padded_row(const T* plane, int64_t height, int64_t width, int64_t row, int6
   for (int64_t p = hi; p < n; ++p) dst[p] = T(0);
 }
 
-// Stores a transformed 4x4 tile given by its columns c0..c3: entry e = 4 * row + column goes to
-// out[e * entry].
+// B^T d B of the 4x4 patch d whose rows are d0..d3 from column p on; entry e goes to out[e * entry + j].
 template <typename T>
-inline void store_tile(const Four<T>& c0, const Four<T>& c1, const Four<T>& c2, const Four<T>& c3, T* out,
-                       int64_t entry) {
-  out[0 * entry] = c0.v0, out[1 * entry] = c1.v0, out[2 * entry] = c2.v0, out[3 * entry] = c3.v0;
-  out[4 * entry] = c0.v1, out[5 * entry] = c1.v1, out[6 * entry] = c2.v1, out[7 * entry] = c3.v1;
-  out[8 * entry] = c0.v2, out[9 * entry] = c1.v2, out[10 * entry] = c2.v2, out[11 * entry] = c3.v2;
-  out[12 * entry] = c0.v3, out[13 * entry] = c1.v3, out[14 * entry] = c2.v3, out[15 * entry] = c3.v3;
-}
-
-// B^T d B of the 4x4 patch d whose rows are d0..d3 from column p on; entry e goes to out[e * entry].
-template <typename T>
-inline void transform_patch(const T* d0, const T* d1, const T* d2, const T* d3, int64_t p, T* out, int64_t entry) {
+inline void transform_patch(const T* d0, const T* d1, const T* d2, const T* d3, int64_t p, T* out, int64_t entry,
+                            int64_t j) {
   const Four<T> e0 = input_transform(d0[p], d0[p + 1], d0[p + 2], d0[p + 3]);  // along each row
   const Four<T> e1 = input_transform(d1[p], d1[p + 1], d1[p + 2], d1[p + 3]);
   const Four<T> e2 = input_transform(d2[p], d2[p + 1], d2[p + 2], d2[p + 3]);
@@ -124,7 +114,10 @@ inline void transform_patch(const T* d0, const T* d1, const T* d2, const T* d3, 
   const Four<T> c1 = input_transform(e0.v1, e1.v1, e2.v1, e3.v1);
   const Four<T> c2 = input_transform(e0.v2, e1.v2, e2.v2, e3.v2);
   const Four<T> c3 = input_transform(e0.v3, e1.v3, e2.v3, e3.v3);
-  store_tile(c0, c1, c2, c3, out, entry);
+  out[0 * entry + j] = c0.v0, out[1 * entry + j] = c1.v0, out[2 * entry + j] = c2.v0, out[3 * entry + j] = c3.v0;
+  out[4 * entry + j] = c0.v1, out[5 * entry + j] = c1.v1, out[6 * entry + j] = c2.v1, out[7 * entry + j] = c3.v1;
+  out[8 * entry + j] = c0.v2, out[9 * entry + j] = c1.v2, out[10 * entry + j] = c2.v2, out[11 * entry + j] = c3.v2;
+  out[12 * entry + j] = c0.v3, out[13 * entry + j] = c1.v3, out[14 * entry + j] = c2.v3, out[15 * entry + j] = c3.v3;
 }
 
 // V (16, in_channels, tiles) for tile rows [r0, r1): B^T d B of every tile's 4x4 input patch d,
@@ -148,7 +141,7 @@ void transform_patches(const T* x, const Tiling& t, int64_t r0, int64_t r1, T* v
         const T *d1 = d0 + span, *d2 = d1 + span, *d3 = d2 + span;
         T* out = v + c * tiles + (r - r0) * cols;
 #pragma omp simd
-        for (int64_t j = 0; j < cols; ++j) transform_patch(d0, d1, d2, d3, 2 * j, out + j, entry);
+        for (int64_t j = 0; j < cols; ++j) transform_patch(d0, d1, d2, d3, 2 * j, out, entry, j);
       }
     }
     run = run_end;
@@ -219,7 +212,10 @@ void transform_output_grads(const T* gy, const Tiling& t, int64_t r0, int64_t r1
         const Four<T> c1 = output_grad_transform(h0.v1, h1.v1);
         const Four<T> c2 = output_grad_transform(h0.v2, h1.v2);
         const Four<T> c3 = output_grad_transform(h0.v3, h1.v3);
-        store_tile(c0, c1, c2, c3, out + j, entry);
+        out[0 * entry + j] = c0.v0, out[1 * entry + j] = c1.v0, out[2 * entry + j] = c2.v0, out[3 * entry + j] = c3.v0;
+        out[4 * entry + j] = c0.v1, out[5 * entry + j] = c1.v1, out[6 * entry + j] = c2.v1, out[7 * entry + j] = c3.v1;
+        out[8 * entry + j] = c0.v2, out[9 * entry + j] = c1.v2, out[10 * entry + j] = c2.v2, out[11 * entry + j] = c3.v2;
+        out[12 * entry + j] = c0.v3, out[13 * entry + j] = c1.v3, out[14 * entry + j] = c2.v3, out[15 * entry + j] = c3.v3;
       }
     }
   }
