@@ -212,6 +212,8 @@ void transform_output_grads(const T* gy, const Tiling& t, int64_t r0, int64_t r1
         const Four<T> c1 = output_grad_transform(h0.v1, h1.v1);
         const Four<T> c2 = output_grad_transform(h0.v2, h1.v2);
         const Four<T> c3 = output_grad_transform(h0.v3, h1.v3);
+        // Written out, not through a helper shared with transform_patch: with one, GCC 12 left
+        // this loop scalar for float (B's forward + backward 78 -> 110 ms).
         out[0 * entry + j] = c0.v0, out[1 * entry + j] = c1.v0, out[2 * entry + j] = c2.v0, out[3 * entry + j] = c3.v0;
         out[4 * entry + j] = c0.v1, out[5 * entry + j] = c1.v1, out[6 * entry + j] = c2.v1, out[7 * entry + j] = c3.v1;
         out[8 * entry + j] = c0.v2, out[9 * entry + j] = c1.v2, out[10 * entry + j] = c2.v2, out[11 * entry + j] = c3.v2;
