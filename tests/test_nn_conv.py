@@ -319,6 +319,10 @@ def t(*shape, dtype=cr.float32):
 
 
 @pytest.mark.parametrize("call,error,match", [
+    (lambda: F.conv2d(t(8, 4, 16, 16), t(0, 4, 3, 3)), ValueError,
+     r"conv2d: expected a weight with at least 1 element in every dim, got weight of shape \(0, 4, 3, 3\)"),
+    (lambda: F.conv2d(t(8, 0, 16, 16), t(4, 0, 3, 3)), ValueError, r"conv2d: expected a weight with at least 1"),
+    (lambda: F.conv_transpose2d(t(2, 3, 5, 5), t(3, 0, 3, 3)), ValueError, r"conv_transpose2d: expected a weight"),
     (lambda: F.conv2d(t(8, 4, 32, 32), t(16, 3, 3, 3)), ValueError,
      r"conv2d: expected input with 3 channels \(weight \(16, 3, 3, 3\), groups=1\), got input \(8, 4, 32, 32\)"),
     (lambda: F.conv2d(t(1, 3, 4, 4), t(2, 3, 5, 5)), ValueError, r"conv2d: kernel size .* larger than the padded"),

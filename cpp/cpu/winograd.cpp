@@ -359,7 +359,8 @@ bool winograd_suits(const ConvShape& s) {
   const Window2d& w = s.window;
   const int64_t tiles = s.batch * ((std::min(w.height, w.out_height) + 1) / 2) *
                         ((std::min(w.width, w.out_width) + 1) / 2);
-  const bool channels_suit = 4 * s.group_in() > s.group_out() || s.group_in() >= kEnoughChannels;
+  const bool channels_suit = s.group_in() > 0 && s.group_out() > 0 &&  // the tile GEMMs need both
+                             (4 * s.group_in() > s.group_out() || s.group_in() >= kEnoughChannels);
   return w.kernel_h == 3 && w.kernel_w == 3 && w.stride_h == 1 && w.stride_w == 1 && w.dilation_h == 1 &&
          w.dilation_w == 1 && channels_suit && tiles >= kMinTiles;
 }

@@ -34,6 +34,8 @@ void check_common(const char* op, int64_t dims, const Tensor& input, const Tenso
            "-D (unbatched) or ", dims + 2, "-D (batched) input, got input of shape ", input->sizes());
   CR_CHECK(weight->dim() == dims + 2, ValueError, op, ": expected a ", dims + 2, "-D weight, got weight of shape ",
            weight->sizes());
+  CR_CHECK(weight->numel() > 0, ValueError, op, ": expected a weight with at least 1 element in every dim, got weight ",
+           "of shape ", weight->sizes());
   CR_CHECK(!bias || bias->dim() == 1, ValueError, op, ": expected a 1-D bias, got bias of shape ", bias->sizes());
   CR_CHECK(static_cast<int64_t>(stride.size()) == dims && static_cast<int64_t>(dilation.size()) == dims, ValueError,
            op, ": expected ", dims, " stride and dilation values, got stride ", list_str(stride), " and dilation ",
