@@ -8,6 +8,7 @@ backward one reverse sweep and one GEMM for W_hh's gradient). The cells and pack
 with the fused gate ops (_C._nn.rnn_cell_pointwise, lstm_cell_pointwise, gru_cell_pointwise). Everything
 differentiates again under create_graph.
 """
+import functools
 import math
 import warnings
 
@@ -58,12 +59,8 @@ def _hidden_proj(h, w_hh_t, b_hh):
     return out if b_hh is None else out + b_hh
 
 
-def _rnn_tanh_step(x_proj, state, w_hh_t, b_hh):
-    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), "tanh")
-
-
-def _rnn_relu_step(x_proj, state, w_hh_t, b_hh):
-    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), "relu")
+def _rnn_step(nonlinearity, x_proj, state, w_hh_t, b_hh):
+    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), nonlinearity)
 
 
 def _lstm_step(x_proj, state, w_hh_t, b_hh):
@@ -76,7 +73,8 @@ def _gru_step(x_proj, h, w_hh_t, b_hh):
     return _C._nn.gru_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), h)
 
 
-_STEPS = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step, "LSTM": _lstm_step, "GRU": _gru_step}
+_STEPS = {"RNN_TANH": functools.partial(_rnn_step, "tanh"), "RNN_RELU": functools.partial(_rnn_step, "relu"),
+          "LSTM": _lstm_step, "GRU": _gru_step}
 
 
 def _first_rows(value, rows):
