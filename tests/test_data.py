@@ -1,5 +1,6 @@
 """chainrule.utils.data: datasets, samplers, collation and DataLoader, against torch.utils.data."""
 import collections
+import itertools
 
 import numpy as np
 import pytest
@@ -158,6 +159,21 @@ def test_samplers():
     assert sorted(sub) == [10, 20, 30]
     weighted = list(WeightedRandomSampler([0, 1, 0, 3], 40, generator=g))
     assert len(weighted) == 40 and set(weighted) <= {1, 3}
+
+
+def test_samplers_draw_lazily():
+    # 10**12 samples would be 8 TB drawn at once: the first indices must come without that.
+    g = cr.Generator().manual_seed(0)
+    for sampler in (RandomSampler(range(7), replacement=True, num_samples=10**12, generator=g),
+                    RandomSampler(range(7), num_samples=10**12, generator=g),
+                    WeightedRandomSampler([0, 1, 0, 3], 10**12, generator=g)):
+        assert len(sampler) == 10**12
+        first = list(itertools.islice(sampler, 100))
+        assert len(first) == 100 and set(first) <= set(range(7))
+    # The lazy chunks are one stream: same generator state -> same draws; frequencies follow the weights.
+    weighted = list(WeightedRandomSampler([0, 1, 0, 3], 4000, generator=cr.Generator().manual_seed(1)))
+    assert weighted == list(WeightedRandomSampler([0, 1, 0, 3], 4000, generator=cr.Generator().manual_seed(1)))
+    assert set(weighted) == {1, 3} and 0.70 < weighted.count(3) / 4000 < 0.80
 
 
 def test_sampler_errors():

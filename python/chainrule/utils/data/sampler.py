@@ -2,6 +2,8 @@
 
 Random samplers draw from a chainrule.Generator when given one; with generator=None each epoch
 draws a fresh seed from chainrule's global generator, so chainrule.manual_seed fixes the shuffles.
+Draws with replacement are made lazily, _DRAW_CHUNK at a time (as PyTorch does), so num_samples
+can be far larger than memory: only what the iteration reaches is ever drawn.
 """
 import numpy as np
 
@@ -9,6 +11,15 @@ from chainrule._generator import numpy_rng
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]
+
+
+_DRAW_CHUNK = 32  # PyTorch's RandomSampler draws 32 indices at a time with replacement
+
+
+def _draw_lazily(draw, total):
+    """Yields `total` ints from `draw(k)` (an array of k random ints), _DRAW_CHUNK per call."""
+    for start in range(0, total, _DRAW_CHUNK):
+        yield from draw(min(_DRAW_CHUNK, total - start)).tolist()
 
 
 class Sampler:
@@ -63,11 +74,17 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         rng = numpy_rng(self.generator)
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        # Without replacement, num_samples > n chains whole permutations, as in PyTorch.
+            return _draw_lazily(lambda k: rng.integers(0, n, size=k), self.num_samples)
+        return self._permutations(rng, n)
+
+    def _permutations(self, rng, n):
+        # Without replacement, num_samples > n chains whole permutations, as in PyTorch; each one
+        # is drawn when the iteration reaches it.
         full, rest = divmod(self.num_samples, n)
-        chunks = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
-        return iter(np.concatenate(chunks).tolist())
+        for _ in range(full):
+            yield from rng.permutation(n).tolist()
+        if rest:
+            yield from rng.permutation(n)[:rest].tolist()
 
     def __len__(self):
         return self.num_samples
@@ -108,8 +125,13 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         rng = numpy_rng(self.generator)
-        p = self.weights / self.weights.sum()
-        return iter(rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p).tolist())
+        if not self.replacement:  # num_samples <= len(weights): bounded by the weights' own size
+            p = self.weights / self.weights.sum()
+            return iter(rng.choice(len(p), size=self.num_samples, replace=False, p=p).tolist())
+        # With replacement: inverse-CDF draws (what numpy's choice does), made lazily.
+        cdf = np.cumsum(self.weights)
+        cdf /= cdf[-1]
+        return _draw_lazily(lambda k: cdf.searchsorted(rng.random(k), side="right"), self.num_samples)
 
     def __len__(self):
         return self.num_samples
