@@ -1,0 +1,171 @@
+"""Capture of one forward pass as an ONNX graph, for chainrule.onnx.export.
+
+chainrule's ops are C++ calls with no dispatch hook, so for the length of one forward pass the tracer
+wraps every public function a forward can reach: the methods of Tensor (operators included), the
+functions of the chainrule namespace and of chainrule.nn.functional, and Module.__call__. A call at
+the top level of user code (not from inside another wrapped call) whose arguments include a traced
+tensor -- one computed from the exported inputs -- is converted to ONNX nodes by its converter in
+_registry.FUNCTIONS, with its own arguments; its result tensors become traced values. A call on
+constants and parameters only is left alone: its results are constants, folded into initializers.
+Modules whose forward is not a chain of such calls (RNN, LSTM, GRU) have a converter of their own in
+_registry.MODULES. A traced call without a converter raises UnsupportedOperatorError naming the op
+and the module it ran in, so a graph is either right or refused. As a backstop, a tensor with a
+grad_fn that no converter made (an op reached some other way) is refused where it is used, naming
+its grad_fn (inputs are traced with requires_grad so that every result of theirs has one).
+Everything wrapped is restored when the forward pass ends.
+"""
+import chainrule
+from chainrule._C import Tensor
+from chainrule.autograd import enable_grad
+from chainrule.nn import functional as F
+from chainrule.nn.modules.module import Module
+from chainrule.onnx import _elementwise, _layers, _rnn, _shape  # noqa: F401  (they fill the registry)
+from chainrule.onnx._graph import UnsupportedOperatorError
+from chainrule.onnx._registry import FUNCTIONS, MODULES
+
+_OPERATORS = ["__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
+              "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
+              "__mod__", "__matmul__", "__rmatmul__", "__pow__", "__rpow__", "__ipow__", "__neg__", "__abs__",
+              "__getitem__", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
+              "__and__", "__or__", "__xor__", "__invert__", "__bool__", "__int__", "__float__", "__index__",
+              "__array__"]
+
+# Calls that hand a traced tensor's values to Python: what follows depends on this input's data.
+_READS_VALUES = {"item", "tolist", "numpy", "__bool__", "__int__", "__float__", "__index__", "__array__",
+                 "equal", "allclose", "is_nonzero"}
+
+
+def tensors_in(obj):
+    """The tensors in a result or argument (nested tuples and lists, dicts), in order."""
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if isinstance(obj, (tuple, list)):
+        return [t for item in obj for t in tensors_in(item)]
+    return []
+
+
+def _wrappable(owner):
+    """(name, attribute) of the public functions of a class or module namespace (classes excluded)."""
+    for name, attribute in vars(owner).items():
+        if not name.startswith("_") and callable(attribute) and not isinstance(attribute, type):
+            yield name, attribute
+
+
+class Tracer:
+    """Wraps the callables while active (a context manager) and turns traced calls into graph nodes."""
+
+    def __init__(self, graph, module_names):
+        self.graph = graph
+        self.module_names = module_names   # id(module) -> its name in the exported model
+        self.depth = 0                     # > 0 while inside a wrapped call: nested calls are its business
+        self._saved = []                   # (owner, name, original attribute) to restore
+
+    # ---- wrapping ------------------------------------------------------------------------------
+
+    def __enter__(self):
+        targets = [(Tensor, name, attribute) for name, attribute in _wrappable(Tensor)]
+        targets += [(Tensor, name, vars(Tensor)[name]) for name in _OPERATORS if name in vars(Tensor)]
+        for namespace, prefix in ((chainrule, "chainrule."), (F, "chainrule.nn.functional.")):
+            targets += [(namespace, name, attribute) for name, attribute in _wrappable(namespace)]
+        for owner, name, attribute in targets:
+            label = f"Tensor.{name}" if owner is Tensor else f"{owner.__name__}.{name}"
+            self._saved.append((owner, name, attribute))
+            setattr(owner, name, self._wrap_function(name, label, attribute))
+        self._saved.append((Module, "__call__", Module.__call__))
+        Module.__call__ = self._wrap_module_call(Module.__call__)
+        self._grad = enable_grad()
+        self._grad.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._grad.__exit__(*exc)
+        for owner, name, attribute in reversed(self._saved):
+            setattr(owner, name, attribute)
+        self._saved.clear()
+        return False
+
+    def _run_inside(self, function, args, kwargs):
+        """Run a wrapped call with the wrappers silent, so its inner calls are not recorded."""
+        self.depth += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.depth -= 1
+
+    def _wrap_function(self, name, label, function):
+        tracer = self
+
+        def traced(*args, **kwargs):
+            if tracer.depth:
+                return function(*args, **kwargs)
+            result = tracer._run_inside(function, args, kwargs)
+            tracer._record(name, label, result, args, kwargs)
+            return result
+        traced.__name__ = getattr(function, "__name__", name)
+        traced.__doc__ = getattr(function, "__doc__", None)
+        return traced
+
+    def _wrap_module_call(self, call):
+        tracer = self
+
+        def traced_call(module, *args, **kwargs):
+            if tracer.depth:
+                return call(module, *args, **kwargs)
+            converter = _module_converter(module)
+            tracer.graph.module_path.append(tracer.module_names.get(id(module), type(module).__name__))
+            try:
+                if converter is None:
+                    return call(module, *args, **kwargs)
+                result = tracer._run_inside(call, (module,) + args, kwargs)
+                tracer._bind_results(result, args, kwargs,
+                                     lambda: converter(tracer.graph, module, result, *args, **kwargs))
+                return result
+            finally:
+                tracer.graph.module_path.pop()
+        return traced_call
+
+    # ---- recording -----------------------------------------------------------------------------
+
+    def _record(self, name, label, result, args, kwargs):
+        outputs = tensors_in(result)
+        if not outputs and name not in _READS_VALUES:
+            return  # size(), dim(), ...: shapes are static in the graph
+        converter = FUNCTIONS.get(name)
+        if name in _READS_VALUES or converter is None:
+            if self._any_traced(args, kwargs):
+                why = ("reads the values of a tensor computed from the inputs (data-dependent Python code "
+                       "cannot be exported)" if name in _READS_VALUES else "has no ONNX converter")
+                raise UnsupportedOperatorError(f"chainrule.onnx.export: {label} {self.graph.where()} {why}; "
+                                               "the supported ops are listed in docs/onnx.md")
+        self._bind_results(result, args, kwargs, lambda: converter(self.graph, result, *args, **kwargs))
+
+    def _any_traced(self, args, kwargs):
+        return any(self.graph.is_traced(t) for t in tensors_in(list(args) + list(kwargs.values())))
+
+    def _bind_results(self, result, args, kwargs, convert):
+        """Bind the result tensors to the names `convert` returns, or mark them constants when no
+        argument is traced."""
+        outputs = tensors_in(result)
+        if not self._any_traced(args, kwargs):
+            for tensor in outputs:
+                self.graph.bind_constant(tensor)
+            return
+        self.depth += 1  # converters read tensors (shapes, parameter values) through wrapped methods
+        try:
+            names = convert()
+        finally:
+            self.depth -= 1
+        names = [names] if isinstance(names, str) else list(names)
+        assert len(names) == len(outputs), "an ONNX converter returned the wrong number of values"
+        for tensor, name in zip(outputs, names):
+            self.graph.bind(tensor, name)
+
+
+def _module_converter(module):
+    """The converter registered for the module's class, when that class's own forward is the one that runs."""
+    for cls in type(module).__mro__:
+        if cls in MODULES:
+            return MODULES[cls] if type(module).forward is cls.forward else None
+    return None
