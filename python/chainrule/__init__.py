@@ -22,6 +22,8 @@ from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
+from chainrule import accelerator, backends  # noqa: F401,E402
+from chainrule._settings import *  # noqa: F401,F403,E402
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402
@@ -33,3 +35,8 @@ int64 = long = dtype.int64
 bool = dtype.bool
 
 __version__ = "0.1.0"
+
+# `torch.<name>` that chainrule lacks: an AttributeError pointing to docs/from_pytorch.md.
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook, tensor_getattr as _tensor_getattr  # noqa: E402,E501
+__getattr__ = _missing_attribute_hook(__name__, "torch")
+Tensor.__getattr__ = _tensor_getattr

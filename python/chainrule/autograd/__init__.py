@@ -9,3 +9,6 @@ from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled 
 from chainrule.autograd.functional import backward, grad  # noqa: F401
 from chainrule.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from chainrule.autograd.function import Function, FunctionCtx  # noqa: F401
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.autograd")

@@ -1,2 +1,5 @@
 """chainrule.utils: helpers around the core, as torch.utils (data loading lives in chainrule.utils.data)."""
 from chainrule.utils import data  # noqa: F401
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.utils")

@@ -13,3 +13,6 @@ __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR
            "ChainedScheduler",
            "ReduceLROnPlateau", "CyclicLR", "OneCycleLR"]
 
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.optim.lr_scheduler")

@@ -5,3 +5,6 @@ from chainrule.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, 
                                           Subset, TensorDataset, random_split)
 from chainrule.utils.data.sampler import (BatchSampler, RandomSampler, Sampler,  # noqa: F401
                                           SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.utils.data")
