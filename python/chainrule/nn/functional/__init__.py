@@ -13,3 +13,4 @@ from chainrule.nn.functional.conv import *  # noqa: F401,F403
 from chainrule.nn.functional.activation import *  # noqa: F401,F403
 from chainrule.nn.functional.loss import *  # noqa: F401,F403
 from chainrule.nn.functional.activation_composite import *  # noqa: F401,F403
+from chainrule.nn.functional.attention import *  # noqa: F401,F403

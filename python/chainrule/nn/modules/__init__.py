@@ -12,3 +12,5 @@ from chainrule.nn.modules.sparse import *  # noqa: F401,F403
 from chainrule.nn.modules.flatten import *  # noqa: F401,F403
 from chainrule.nn.modules.upsampling import *  # noqa: F401,F403
 from chainrule.nn.modules.rnn import *  # noqa: F401,F403
+from chainrule.nn.modules.attention import *  # noqa: F401,F403
+from chainrule.nn.modules.transformer import *  # noqa: F401,F403

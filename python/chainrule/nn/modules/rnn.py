@@ -150,6 +150,10 @@ class RNNBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 
+    def flatten_parameters(self):
+        """Does nothing, as on PyTorch's CPU path: the weights are already used in place (cuDNN is what wants
+        them in one contiguous buffer)."""
+
     @property
     def all_weights(self):
         """Per layer and direction: [weight_ih, weight_hh(, bias_ih, bias_hh)], as torch's all_weights."""
