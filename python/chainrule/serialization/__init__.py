@@ -1,0 +1,143 @@
+"""chainrule.save / chainrule.load: checkpoints in PyTorch's zip format or in safetensors.
+
+`save` picks the format from the path: a path ending in .safetensors gets the safetensors format
+(no pickle; _safetensors_format); any other path (.pt, .pth, ...) or a file object gets PyTorch's
+zip format (_torch_zip_writer), which torch.load reads. Paths are written atomically. `load` tells the
+formats apart by their first bytes and reads both; PyTorch checkpoints go through a restricted
+unpickler (_torch_zip_reader) that, with weights_only=True (the default, as PyTorch 2.6+), accepts
+only tensors, containers, numbers and strings plus what add_safe_globals allows.
+"""
+import io
+import mmap as _mmap
+import os
+import pickle
+import tempfile
+
+from chainrule.serialization import _safetensors_format, _torch_zip_reader, _torch_zip_writer
+from chainrule.serialization._map_location import check_map_location
+from chainrule.serialization._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first record, or the end record of an empty zip
+_LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"  # protocol 2 + PyTorch's magic number
+
+
+# ---------------------------------------------------------------------------------------- saving
+
+def _write_all(file, data):
+    """Writes data to an open binary file (a seam the crash tests patch)."""
+    file.write(data)
+
+
+def _atomic_write(path, data):
+    """Writes data to path through a temporary file in the same directory, flushed and fsync'd, then
+    renamed over path: the old file stays whole until the new one is complete."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            _write_all(file, data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory):
+    """Makes the rename itself durable where the platform allows it (POSIX)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(obj, f):
+    """Saves obj to `f`, a path or a binary file object, as torch.save does.
+
+    A path ending in .safetensors gets a safetensors file (no pickle): nested dicts, lists and tuples
+    of tensors, NumPy arrays and scalars, numbers, strings and None; a flat dict of tensors is a plain
+    safetensors file. Any other path, or a file object, gets PyTorch's zip format, which
+    torch.load(weights_only=True) reads for tensors and containers; other objects (a whole Module)
+    are pickled and load only with weights_only=False. Tensors are saved detached; views of one
+    storage stay views of one storage in PyTorch's format. A path is written atomically: a failure
+    part-way leaves any previous file untouched and no temp file.
+    """
+    is_path = isinstance(f, (str, os.PathLike))
+    if not is_path and not hasattr(f, "write"):
+        raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+    if is_path and os.fspath(f).endswith(".safetensors"):
+        data = _safetensors_format.serialize(obj)
+    else:
+        data = _torch_zip_writer.torch_zip_bytes(obj)
+    if is_path:
+        _atomic_write(os.fspath(f), data)
+    else:
+        _write_all(f, data)
+
+
+# --------------------------------------------------------------------------------------- loading
+
+def _check_load_arguments(map_location, pickle_module, weights_only, mmap, f):
+    check_map_location(map_location)
+    if pickle_module is not None and pickle_module is not pickle:
+        raise ValueError("load: only Python's pickle module is supported as pickle_module")
+    if weights_only and pickle_module is not None:
+        raise RuntimeError("load: can not safely load weights when an explicit pickle_module is specified")
+    if mmap and not isinstance(f, (str, os.PathLike)):
+        raise ValueError("load: f must be a file path in order to use the mmap argument")
+
+
+def _load_bytes(data, name, map_location, weights_only, unpickler_args):
+    if data.startswith(_ZIP_MAGIC):
+        return _torch_zip_reader.load_torch_zip(io.BytesIO(data), name, map_location, weights_only,
+                                                **unpickler_args)
+    if data.startswith(_LEGACY_TORCH_MAGIC):
+        raise ValueError(f"load: '{name}' is in PyTorch's legacy (pre-1.6, non-zip) format, which chainrule "
+                         "does not read; re-save it with a current torch.save")
+    return _safetensors_format.deserialize(data, name, map_location)
+
+
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
+    """Loads what save() or torch.save wrote, or any safetensors file, as torch.load does.
+
+    weights_only (None means True, as in PyTorch 2.6+) lets a PyTorch checkpoint hold only tensors,
+    dicts, lists, tuples, sets, numbers, strings and None, plus the classes and functions given to
+    add_safe_globals / safe_globals; anything else raises pickle.UnpicklingError before it is imported
+    or called. weights_only=False unpickles anything: only for files from a source you trust.
+    map_location: as torch.load (a device, a device string, a dict of locations or a callable).
+    mmap=True maps a PyTorch checkpoint's storages from the file (copy-on-write) instead of reading
+    them. Foreign dtypes chainrule lacks are widened losslessly: float16 and bfloat16 to float32,
+    smaller ints and unsigned ints to int64. A safetensors file without chainrule's structure loads as
+    a flat dict {name: tensor} in sorted name order.
+    """
+    weights_only = True if weights_only is None else weights_only
+    _check_load_arguments(map_location, pickle_module, weights_only, mmap, f)
+    if not isinstance(f, (str, os.PathLike)):
+        if not hasattr(f, "read"):
+            raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
+        return _load_bytes(f.read(), getattr(f, "name", "<file object>"), map_location, weights_only,
+                           pickle_load_args)
+    name = os.fspath(f)
+    if not os.path.isfile(name):
+        raise FileNotFoundError(f"load: no such file: '{name}'")
+    with open(name, "rb") as file:
+        head = file.read(4)
+        file.seek(0)
+        if not mmap or not head.startswith(_ZIP_MAGIC):
+            if mmap:
+                raise ValueError(f"load: mmap=True reads PyTorch zip checkpoints; '{name}' is not one")
+            return _load_bytes(file.read(), name, map_location, weights_only, pickle_load_args)
+        mapping = _mmap.mmap(file.fileno(), 0, access=_mmap.ACCESS_COPY)
+        return _torch_zip_reader.load_torch_zip(file, name, map_location, weights_only, mapping,
+                                                **pickle_load_args)
