@@ -57,8 +57,14 @@ class Graph:
     # ---- values -------------------------------------------------------------------------------
 
     def is_traced(self, obj):
-        """Whether obj is a tensor computed from the exported inputs (so its ops must become nodes)."""
-        return isinstance(obj, Tensor) and id(obj) in self._values
+        """Whether obj is a tensor computed from the exported inputs (so its ops must become nodes).
+        A tensor that is neither traced nor a known constant but has a grad_fn was made by an op the
+        tracer did not see: refused here (by `value`), before it could be folded into a constant."""
+        if not isinstance(obj, Tensor) or id(obj) in self._constants or id(obj) in self._parameter_names:
+            return False
+        if id(obj) not in self._values and obj.grad_fn is not None:
+            self.value(obj)
+        return id(obj) in self._values
 
     def bind(self, tensor, name):
         """Record that `tensor` is the value `name` (an input, or the result of the nodes just added).
@@ -94,7 +100,7 @@ class Graph:
     def constant(self, array, hint="const"):
         """An initializer holding a copy of a NumPy array; returns its name."""
         name = self.fresh(hint)
-        self.initializers.append(self.onnx.numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(array, order="C"), name))
         return name
 
     def scalar(self, number, dtype):
@@ -109,9 +115,13 @@ class Graph:
 
     def node(self, op_type, inputs, outputs=1, **attributes):
         """Add one node; returns its output name, or a list of names when outputs > 1.
-        An input given as '' is an omitted optional input."""
+        An input given as '' is an omitted optional input (trailing ones are left out: onnxruntime 1.32
+        crashes on a LayerNormalization whose last input is '')."""
+        inputs = list(inputs)
+        while inputs and inputs[-1] == "":
+            inputs.pop()
         names = [self.fresh(f"{op_type}_out") for _ in range(outputs)]
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), names, name=self.fresh(op_type),
+        self.nodes.append(self.onnx.helper.make_node(op_type, inputs, names, name=self.fresh(op_type),
                                                      **{k: v for k, v in attributes.items() if v is not None}))
         return names[0] if outputs == 1 else names
 
