@@ -46,7 +46,7 @@ class _Encoder:
                 raise TypeError(f"save: cannot save a NumPy {type(obj).__name__} of dtype {obj.dtype} at "
                                 f"{_show(path)} in a safetensors file; it holds bool, int, uint and float arrays")
             tag = "N" if isinstance(obj, np.ndarray) else "S"
-            return {tag: self._array_key(obj, path, lambda: np.ascontiguousarray(obj))}
+            return {tag: self._array_key(obj, path, lambda: np.asarray(obj, order="C"))}
         if obj is None or isinstance(obj, (bool, int, str)):
             return obj
         if isinstance(obj, float):

@@ -57,6 +57,8 @@ class _Storage:
 
 
 def _rebuild(storage, storage_offset, size, stride, requires_grad, dtype_name):
+    if not isinstance(storage, _Storage):
+        raise pickle.UnpicklingError(f"load: a tensor's storage must be a storage record, got {type(storage).__name__}")
     base = storage.base(dtype_name, f"a tensor of shape {tuple(size)}")
     t = base.as_strided(tuple(size), tuple(stride), storage_offset)
     return t.requires_grad_(True) if requires_grad else t
@@ -69,7 +71,7 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype,
                        metadata=None):
-    return _rebuild(storage, storage_offset, size, stride, requires_grad, dtype.name)
+    return _rebuild(storage, storage_offset, size, stride, requires_grad, getattr(dtype, "name", repr(dtype)))
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):
