@@ -43,7 +43,7 @@ def default_collate(batch):
     if isinstance(elem, bool):
         return tensor(batch)
     if isinstance(elem, float):
-        return tensor(batch, dtype=_C.dtype.float64)
+        return as_tensor(np.asarray(batch, dtype=np.float64))  # not via float32, which rounds
     if isinstance(elem, int):
         return tensor(batch, dtype=_C.dtype.int64)
     if isinstance(elem, (str, bytes)):

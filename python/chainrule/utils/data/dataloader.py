@@ -1,26 +1,27 @@
-"""DataLoader as in torch.utils.data: batches of a dataset in sampler order, in the main process."""
+"""DataLoader as in torch.utils.data: batches of a dataset in sampler order, loaded in the main
+process (num_workers=0) or by worker processes (_multiprocessing_iter.py, _worker.py)."""
+import multiprocessing
+
+from chainrule.utils.data._fetch import IterableFetcher, MapFetcher
+from chainrule.utils.data._multiprocessing_iter import MultiProcessingDataLoaderIter, draw_base_seed
+from chainrule.utils.data._worker import get_worker_info
 from chainrule.utils.data.collate import default_collate, default_convert
-from chainrule.utils.data.dataset import IterableDataset, _has_fetch_batch
+from chainrule.utils.data.dataset import IterableDataset
 from chainrule.utils.data.sampler import (BatchSampler, RandomSampler, SequentialSampler, _check_bool,
                                           _check_positive_int)
 
 __all__ = ["DataLoader", "get_worker_info"]
 
 
-def get_worker_info():
-    """None: chainrule loads every batch in the main process (see DataLoader's num_workers)."""
-    return None
-
-
 class DataLoader:
     """Iterates over `dataset` in batches, with PyTorch's arguments and defaults.
 
-    num_workers > 0 is accepted and the data is still loaded in the main process: the batches and
-    their order are those of num_workers=0 (what PyTorch yields for map-style datasets too), so code
-    written for worker processes runs unchanged, only without the parallelism. get_worker_info()
-    returns None, so IterableDatasets that shard by worker yield each sample once. pin_memory,
-    timeout, worker_init_fn, multiprocessing_context, prefetch_factor, persistent_workers,
-    pin_memory_device and in_order are accepted and have no effect for the same reason.
+    num_workers > 0 loads batches in that many worker processes (multiprocessing_context or the
+    platform's default start method), as PyTorch does: prefetch_factor batches outstanding per
+    worker, batches returned in sampler order (in_order=True), persistent_workers kept between
+    epochs, worker_init_fn(worker_id) and get_worker_info() in each worker, PyTorch's per-worker
+    seeding, worker exceptions re-raised here with the worker's traceback, and `timeout` seconds
+    per batch. pin_memory and pin_memory_device are accepted and have no effect (CPU only).
 
     Shuffling (shuffle=True) uses a RandomSampler driven by `generator` (a chainrule.Generator);
     without one, each epoch draws its seed from chainrule's global generator (chainrule.manual_seed).
@@ -38,6 +39,16 @@ class DataLoader:
                              f"use num_workers=0 to disable multiprocessing (got {num_workers!r})")
         if timeout < 0:
             raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("DataLoader: prefetch_factor option could only be specified in multiprocessing; "
+                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+                             "to None")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None:
+            _check_positive_int("prefetch_factor", prefetch_factor, "DataLoader")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
@@ -45,7 +56,10 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
+        self.multiprocessing_context = _check_context(multiprocessing_context, num_workers)
+        self.in_order = in_order
         self.generator = generator
+        self._iterator = None  # the iterator kept between epochs with persistent_workers
         self._iterable = isinstance(dataset, IterableDataset)
 
         if self._iterable:
@@ -83,37 +97,31 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __iter__(self):
-        if self._iterable:
-            return self._iter_stream()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        return self._iter_batches()
-
-    def _iter_batches(self):
-        dataset, collate_fn = self.dataset, self.collate_fn
-        if self._default_collate and _has_fetch_batch(dataset):
-            for indices in self.batch_sampler:
-                yield dataset._fetch_batch(indices)
-        elif hasattr(dataset, "__getitems__"):
-            for indices in self.batch_sampler:
-                yield collate_fn(dataset.__getitems__(indices))
+        if self.num_workers == 0:
+            return self._iter_stream() if self._iterable else self._iter_map()
+        if not self.persistent_workers:
+            return MultiProcessingDataLoaderIter(self)
+        if self._iterator is None:
+            self._iterator = MultiProcessingDataLoaderIter(self)
         else:
-            for indices in self.batch_sampler:
-                yield collate_fn([dataset[i] for i in indices])
+            self._iterator._reset(self)
+        return self._iterator
+
+    def _iter_map(self):
+        draw_base_seed(self.generator)  # unused without workers, drawn to keep the shuffles of any num_workers
+        fetcher = MapFetcher(self.dataset, self._auto_collation, self.collate_fn, self._default_collate)
+        for index in (self.batch_sampler if self.batch_sampler is not None else self.sampler):
+            yield fetcher.fetch(index)
 
     def _iter_stream(self):
-        if not self._auto_collation:
-            for sample in self.dataset:
-                yield self.collate_fn(sample)
-            return
-        batch = []
-        for sample in self.dataset:
-            batch.append(sample)
-            if len(batch) == self.batch_size:
-                yield self.collate_fn(batch)
-                batch = []
-        if batch and not self.drop_last:
-            yield self.collate_fn(batch)
+        draw_base_seed(self.generator)  # as in _iter_map
+        fetcher = IterableFetcher(self.dataset, self._auto_collation, self.collate_fn, self.drop_last)
+        while True:
+            try:
+                batch = fetcher.fetch(self.batch_size)
+            except StopIteration:
+                return
+            yield batch
 
     def __len__(self):
         if self._iterable:
@@ -122,3 +130,23 @@ class DataLoader:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+
+def _check_context(context, num_workers):
+    """multiprocessing_context as PyTorch takes it: a start method's name or a context object, and
+    only with num_workers > 0. Returns the context (None: the platform's default)."""
+    if context is None:
+        return None
+    if num_workers == 0:
+        raise ValueError("DataLoader: multiprocessing_context can only be used with multi-process loading "
+                         f"(num_workers > 0), but got num_workers={num_workers}")
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(f"DataLoader: multiprocessing_context option should specify a valid start "
+                             f"method in {methods!r}, but got multiprocessing_context={context!r}")
+        return multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError("DataLoader: multiprocessing_context option should be a valid context object or a "
+                        f"string specifying the start method, but got multiprocessing_context={context!r}")
+    return context
