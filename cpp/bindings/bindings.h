@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bindings/convert.h"
+#include "ops/reduce.h"  // ValuesIndices
 
 namespace cr::bind {
 
@@ -27,8 +28,22 @@ void bind_activation(py::module_& nn);                   // relu6, gelu, silu, e
 void bind_loss(py::module_& nn);                         // mse, nll, cross_entropy, ... (loss.cpp)
 void bind_linear(py::module_& nn);    // linear in _C._nn (linear.cpp)
 void bind_rnn_cell(py::module_& nn);  // lstm/gru/rnn_cell_pointwise, rnn_sequence in _C._nn (rnn_cell.cpp)
+void bind_sort(py::module_& m, TensorClass& cls);       // sort, argsort, topk (sort.cpp)
+void bind_rearrange(py::module_& m, TensorClass& cls);  // flip, roll, repeat, tile, tril, triu (rearrange.cpp)
+void bind_sampling(py::module_& m, TensorClass& cls);   // randperm, multinomial (sampling.cpp)
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);
+
+// chainrule.return_types.<name> (max, min, sort, topk): a named tuple (values, indices) like
+// torch.return_types (defined in reduce.cpp).
+py::object values_indices(const ValuesIndices& r, const char* name);
+
+// A method on Tensor and a chainrule function whose first argument is `input`.
+template <typename F, typename... Extra>
+void def_both(py::module_& m, TensorClass& cls, const char* name, F&& f, const Extra&... extra) {
+  cls.def(name, f, extra...);
+  m.def(name, f, py::arg("input"), extra...);
+}
 
 }  // namespace cr::bind

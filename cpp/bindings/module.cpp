@@ -15,6 +15,9 @@ PYBIND11_MODULE(_C, m) {
   bind_indexing(m, cls);
   bind_join(m, cls);
   bind_reduce(m, cls);
+  bind_sort(m, cls);
+  bind_rearrange(m, cls);
+  bind_sampling(m, cls);
   bind_autograd(m, cls);
   // Neural-network ops (convolution, pooling, normalization, losses, ...) behind chainrule.nn.functional.
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");

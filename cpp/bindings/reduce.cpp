@@ -37,12 +37,6 @@ std::optional<int64_t> single_dim_arg(py::handle obj, const char* op) {
   return obj.cast<int64_t>();
 }
 
-// chainrule.return_types.max / .min: named tuples (values, indices) like torch.return_types.
-py::object values_indices(const ValuesIndices& r, const char* name) {
-  static PyObject* module = py::module_::import("chainrule.return_types").release().ptr();
-  return py::reinterpret_borrow<py::object>(module).attr(name)(r.values, r.indices);
-}
-
 // t.max(), t.max(dim, keepdim) -> (values, indices), t.max(other) -> maximum.
 py::object extreme(const Tensor& t, py::handle dim, bool keepdim, py::handle other, bool is_max) {
   const char* op = is_max ? "max" : "min";
@@ -126,16 +120,14 @@ Tensor norm_py(const Tensor& t, py::handle p, py::handle dim, bool keepdim, py::
   return norm(dt ? cr::to_dtype(t, *dt) : t, norm_order(p), dims_arg(dim, "norm"), keepdim);
 }
 
-// A method on Tensor and a chainrule function whose first argument is `input`.
-template <typename F, typename... Extra>
-void def_both(py::module_& m, TensorClass& cls, const char* name, F&& f, const Extra&... extra) {
-  cls.def(name, f, extra...);
-  m.def(name, f, py::arg("input"), extra...);
-}
-
 using SumLike = Tensor (*)(const Tensor&, const DimList&, bool, std::optional<DType>);
 
 }  // namespace
+
+py::object values_indices(const ValuesIndices& r, const char* name) {
+  static PyObject* module = py::module_::import("chainrule.return_types").release().ptr();
+  return py::reinterpret_borrow<py::object>(module).attr(name)(r.values, r.indices);
+}
 
 void bind_reduce(py::module_& m, TensorClass& cls) {
   const std::pair<const char*, SumLike> sum_like[] = {{"sum", &sum}, {"prod", &prod}, {"mean", &mean}};

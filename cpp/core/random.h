@@ -9,6 +9,8 @@ namespace cr {
 class Generator {
  public:
   static Generator& global();
+  // A private generator (for ops given their own seed, such as chainrule.Generator's draws).
+  explicit Generator(uint64_t seed) { manual_seed(seed); }
   void manual_seed(uint64_t seed);
   uint64_t initial_seed() const { return seed_; }
 

@@ -63,3 +63,11 @@ def numpy_rng(generator):
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a chainrule.Generator or None, got {type(generator).__name__}")
     return generator._numpy()
+
+
+def seed_for_op(generator):
+    """A seed drawn from `generator`'s stream for a C++ op given generator= (randperm, multinomial),
+    which then samples from its own generator seeded with it."""
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a chainrule.Generator or None, got {type(generator).__name__}")
+    return int(generator._numpy().integers(0, 2**63))

@@ -1,8 +1,8 @@
 """Named tuples returned by ops that give several tensors, like torch.return_types:
-`t.max(dim)` and `t.min(dim)` return (values, indices), reachable by name or by unpacking."""
+`t.max(dim)`, `t.min(dim)`, `t.sort()` and `t.topk(k)` return (values, indices), reachable by name or by unpacking."""
 from collections import namedtuple
 
-__all__ = ["max", "min"]
+__all__ = ["max", "min", "sort", "topk"]
 
 
 def _values_indices(name):
@@ -14,3 +14,5 @@ def _values_indices(name):
 
 max = _values_indices("max")  # noqa: A001 -- the names mirror torch.return_types
 min = _values_indices("min")  # noqa: A001
+sort = _values_indices("sort")
+topk = _values_indices("topk")

@@ -1,0 +1,43 @@
+// flip, roll, repeat, tile, tril and triu in Python with PyTorch's signatures: Tensor methods take
+// dims or sizes as varargs or one sequence (x.flip(0, 1), x.repeat((2, 3))), functions take them
+// as an int or a sequence (torch.flip(x, [0]), torch.roll(x, 1, 0)).
+#include "bindings/bindings.h"
+#include "ops/rearrange.h"
+
+namespace cr::bind {
+
+namespace {
+
+// An int or a sequence of ints, as a list.
+std::vector<int64_t> int_list(py::handle obj, const char* op, const char* what) {
+  if (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())) return {obj.cast<int64_t>()};
+  CR_CHECK(py::isinstance<py::sequence>(obj) && !py::isinstance<py::str>(obj), TypeError, op, ": ", what,
+           " must be an int or a sequence of ints, got ", py::repr(obj).cast<std::string>());
+  Shape s = py::cast<Shape>(obj);
+  return {s.begin(), s.end()};
+}
+
+std::vector<int64_t> as_list(const Shape& s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+void bind_rearrange(py::module_& m, TensorClass& cls) {
+  m.def("flip", [](const Tensor& t, py::handle dims) { return flip(t, int_list(dims, "flip", "dims")); },
+        py::arg("input"), py::arg("dims"));
+  cls.def("flip", [](const Tensor& t, const py::args& dims) { return flip(t, as_list(sizes_from_args(dims, "flip"))); });
+  def_both(m, cls, "roll", [](const Tensor& t, py::handle shifts, py::handle dims) {
+    return roll(t, int_list(shifts, "roll", "shifts"), dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims"));
+  }, py::arg("shifts"), py::arg("dims") = py::none());
+  cls.def("repeat", [](const Tensor& t, const py::args& sizes) { return repeat(t, sizes_from_args(sizes, "repeat")); });
+  m.def("tile", [](const Tensor& t, py::handle dims) {
+    std::vector<int64_t> d = int_list(dims, "tile", "dims");
+    return tile(t, Shape(d.begin(), d.end()));
+  }, py::arg("input"), py::arg("dims"));
+  cls.def("tile", [](const Tensor& t, const py::args& dims) { return tile(t, sizes_from_args(dims, "tile")); });
+  def_both(m, cls, "tril", &tril, py::arg("diagonal") = 0);
+  def_both(m, cls, "triu", &triu, py::arg("diagonal") = 0);
+  cls.def("tril_", [](const Tensor& t, int64_t diagonal) { tril_(t, diagonal); return t; }, py::arg("diagonal") = 0);
+  cls.def("triu_", [](const Tensor& t, int64_t diagonal) { triu_(t, diagonal); return t; }, py::arg("diagonal") = 0);
+}
+
+}  // namespace cr::bind

@@ -1,0 +1,128 @@
+// flip and roll pick slices with index_select (backward: index_add of the gradient), repeat expands
+// a unit dim in front of each dim and reshapes (backward: the expand's sum), tril/triu fill a
+// (rows, cols) mask with zeros (backward: the same mask on the gradient).
+#include "ops/rearrange.h"
+
+#include <algorithm>
+
+#include "ops/copy.h"
+#include "ops/index.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+Tensor int64_vector(const std::vector<int64_t>& values) {
+  Tensor t = TensorImpl::empty({static_cast<int64_t>(values.size())}, DType::Int64);
+  std::copy(values.begin(), values.end(), t->data<int64_t>());
+  return t;
+}
+
+// dims wrapped into [0, ndim), RuntimeError naming op for a dim given twice.
+std::vector<int64_t> distinct_dims(const std::vector<int64_t>& dims, int64_t ndim, const char* op) {
+  std::vector<int64_t> out;
+  for (int64_t dim : dims) {
+    const int64_t d = wrap_dim(dim, std::max<int64_t>(ndim, 1), op);
+    CR_CHECK(std::find(out.begin(), out.end(), d) == out.end(), RuntimeError, op, ": dim ", d,
+             " appears multiple times in the list of dims");
+    out.push_back(d);
+  }
+  return out;
+}
+
+// input with its dim-d slices reordered: slice i of the result is slice source(i) of input.
+template <typename Source>
+Tensor reorder_slices(const Tensor& input, int64_t d, const Source& source) {
+  const int64_t n = input->size(d);
+  std::vector<int64_t> index(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) index[i] = source(i, n);
+  return index_select(input, d, int64_vector(index));
+}
+
+// true where column - row of the last two dims compares to diagonal as `zeroed` says.
+template <typename Zeroed>
+Tensor triangle_mask(const Tensor& input, const char* op, const Zeroed& zeroed) {
+  CR_CHECK(input->dim() >= 2, RuntimeError, op, ": input tensor must have at least 2 dimensions, got shape ",
+           input->sizes());
+  const int64_t rows = input->size(input->dim() - 2), cols = input->sizes().back();
+  Tensor mask = TensorImpl::empty({rows, cols}, DType::Bool);
+  bool* m = mask->data<bool>();
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = zeroed(j - i);
+  }
+  return mask;
+}
+
+}  // namespace
+
+Tensor flip(const Tensor& input, const std::vector<int64_t>& dims) {
+  Tensor out = clone(input);
+  if (input->dim() == 0) return out;
+  for (int64_t d : distinct_dims(dims, input->dim(), "flip")) {
+    out = reorder_slices(out, d, [](int64_t i, int64_t n) { return n - 1 - i; });
+  }
+  return out;
+}
+
+Tensor roll(const Tensor& input, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
+  if (dims.empty()) {
+    CR_CHECK(shifts.size() == 1, RuntimeError, "roll: shifts and dimensions must align: ", shifts.size(),
+             " shifts but no dims (only one shift is allowed when the tensor is rolled flattened)");
+    return reshape(roll(reshape(input, {-1}), shifts, {0}), input->sizes());
+  }
+  CR_CHECK(shifts.size() == dims.size(), RuntimeError, "roll: shifts and dimensions must align: ", shifts.size(),
+           " shifts but ", dims.size(), " dims");
+  Tensor out = input->dim() == 0 ? reshape(input, {1}) : input;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap_dim(dims[i], out->dim(), "roll"), n = out->size(d);
+    if (n == 0) continue;
+    const int64_t shift = ((shifts[i] % n) + n) % n;
+    out = reorder_slices(out, d, [shift](int64_t j, int64_t len) { return (j - shift + len) % len; });
+  }
+  return out.get() == input.get() ? clone(input) : reshape(out, input->sizes());
+}
+
+Tensor repeat(const Tensor& input, const Shape& repeats) {
+  const int64_t nd = input->dim(), lead = static_cast<int64_t>(repeats.size()) - nd;
+  CR_CHECK(lead >= 0, RuntimeError, "repeat: number of dimensions of repeat dims (", repeats.size(),
+           ") can not be smaller than number of dimensions of tensor (shape ", input->sizes(), ")");
+  Shape padded = input->sizes();
+  for (int64_t i = 0; i < lead; ++i) padded.insert(0, 1);
+  Tensor out = reshape(input, padded);
+  // Dim i of size s becomes a new dim of size r in front of it, expanded, then merged: (r * s).
+  for (int64_t i = 0; i < static_cast<int64_t>(repeats.size()); ++i) {
+    const int64_t r = repeats[i];
+    CR_CHECK(r >= 0, RuntimeError, "repeat: repeats must be non-negative, got ", repeats);
+    if (r == 1) continue;
+    Shape expanded = out->sizes(), merged = out->sizes();
+    expanded.insert(static_cast<size_t>(i), r);
+    merged[i] *= r;
+    out = reshape(expand(unsqueeze(out, i), expanded), merged);
+  }
+  return may_alias(out, input) ? clone(out) : contiguous(out);
+}
+
+Tensor tile(const Tensor& input, const Shape& repeats) {
+  Shape padded = repeats;
+  while (static_cast<int64_t>(padded.size()) < input->dim()) padded.insert(0, 1);
+  return repeat(input, padded);
+}
+
+Tensor tril(const Tensor& input, int64_t diagonal) {
+  return masked_fill(input, triangle_mask(input, "tril", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+}
+
+Tensor triu(const Tensor& input, int64_t diagonal) {
+  return masked_fill(input, triangle_mask(input, "triu", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+}
+
+void tril_(const Tensor& self, int64_t diagonal) {
+  masked_fill_(self, triangle_mask(self, "tril_", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+}
+
+void triu_(const Tensor& self, int64_t diagonal) {
+  masked_fill_(self, triangle_mask(self, "triu_", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+}
+
+}  // namespace cr

@@ -1,0 +1,114 @@
+// randperm and multinomial. Sampling is sequential (one generator, one stream of draws), so a seed
+// gives the same result on any number of threads. Streams differ from PyTorch's generator.
+#include "ops/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "autograd/record.h"
+#include "ops/copy.h"
+#include "ops/view.h"
+
+namespace cr {
+
+Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
+  CR_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen.integer(0, i + 1)]);
+  Tensor out = TensorImpl::empty({n}, dtype, device);
+  CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
+    CR_CHECK(n == 0 || static_cast<int64_t>(static_cast<scalar_t>(n - 1)) == n - 1, RuntimeError, "randperm: n = ", n,
+             " is too large for dtype ", dtype_name(dtype));
+    std::transform(perm.begin(), perm.end(), out->data<scalar_t>(), [](int64_t v) { return static_cast<scalar_t>(v); });
+  });
+  return out;
+}
+
+namespace {
+
+// RuntimeError unless every weight of the row is finite and >= 0 and their sum is > 0.
+void check_distribution(const double* w, int64_t n) {
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    CR_CHECK(std::isfinite(w[i]) && w[i] >= 0, RuntimeError,
+             "multinomial: probability tensor contains either `inf`, `nan` or element < 0");
+    total += w[i];
+  }
+  CR_CHECK(total > 0, RuntimeError, "multinomial: invalid multinomial distribution (sum of probabilities <= 0)");
+}
+
+// Draws with replacement: the first category whose running sum exceeds u * total.
+void draw_with_replacement(const double* w, int64_t n, int64_t count, Generator& gen, int64_t* out) {
+  std::vector<double> running(static_cast<size_t>(n));
+  std::partial_sum(w, w + n, running.begin());
+  for (int64_t s = 0; s < count; ++s) {
+    const double u = gen.uniform() * running.back();
+    const auto it = std::upper_bound(running.begin(), running.end(), u);
+    out[s] = std::min<int64_t>(it - running.begin(), n - 1);
+  }
+}
+
+// Draws without replacement: each draw picks among the categories not drawn yet, by weight; once
+// only weight-0 categories remain, uniformly among them.
+void draw_without_replacement(const double* w, int64_t n, int64_t count, Generator& gen, int64_t* out) {
+  std::vector<double> left(w, w + n);
+  std::vector<bool> taken(static_cast<size_t>(n), false);
+  for (int64_t s = 0; s < count; ++s) {
+    const double total = std::accumulate(left.begin(), left.end(), 0.0);
+    int64_t pick = -1;
+    if (total > 0) {
+      const double u = gen.uniform() * total;
+      double running = 0;
+      for (int64_t i = 0; i < n; ++i) {  // the last positive weight when rounding leaves u uncovered
+        if (left[i] <= 0) continue;
+        running += left[i];
+        pick = i;
+        if (running > u) break;
+      }
+    } else {
+      int64_t nth = gen.integer(0, n - s);
+      for (int64_t i = 0; pick < 0; ++i) {
+        if (!taken[i] && nth-- == 0) pick = i;
+      }
+    }
+    out[s] = pick;
+    taken[pick] = true;
+    left[pick] = 0;
+  }
+}
+
+}  // namespace
+
+Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement, Generator& gen) {
+  CR_CHECK(is_floating(weights->dtype()), RuntimeError,
+           "multinomial only supports floating-point dtypes for input, got: ", dtype_name(weights->dtype()));
+  CR_CHECK(weights->dim() == 1 || weights->dim() == 2, RuntimeError,
+           "multinomial: prob_dist must be 1 or 2 dim, got shape ", weights->sizes());
+  CR_CHECK(num_samples > 0, RuntimeError, "multinomial: cannot sample n_sample <= 0 samples (got ", num_samples, ")");
+  const int64_t n = weights->sizes().back(), rows = weights->dim() == 2 ? weights->size(0) : 1;
+  CR_CHECK(replacement || num_samples <= n, RuntimeError, "multinomial: cannot sample n_sample > prob_dist.size(-1) ",
+           "samples without replacement (", num_samples, " samples from ", n, " categories)");
+  Tensor w;
+  {
+    GradModeGuard no_record(false);  // samples have no gradient
+    w = contiguous(to_dtype(weights, DType::Float64));
+  }
+  const double* data = w->data<double>();
+  for (int64_t r = 0; r < rows; ++r) check_distribution(data + r * n, n);
+  Tensor out = TensorImpl::empty(weights->dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples}, DType::Int64,
+                                 weights->device());
+  int64_t* samples = out->data<int64_t>();
+  for (int64_t r = 0; r < rows; ++r) {
+    if (replacement) {
+      draw_with_replacement(data + r * n, n, num_samples, gen, samples + r * num_samples);
+    } else {
+      draw_without_replacement(data + r * n, n, num_samples, gen, samples + r * num_samples);
+    }
+  }
+  return out;
+}
+
+}  // namespace cr

@@ -1,0 +1,85 @@
+// sort, argsort, topk: the input is laid out with `dim` last and contiguous, each line's order is
+// found by the kernels in cpu/sort.h (lines split across threads), and the order is moved back to
+// `dim`. Values are gather(input, dim, indices): their backward is GatherBackward0, which scatters
+// the gradient back to the positions the values came from (PyTorch's SortBackward0/TopkBackward0).
+#include "ops/sort.h"
+
+#include <vector>
+
+#include "autograd/record.h"
+#include "cpu/parallel.h"
+#include "cpu/sort.h"
+#include "ops/copy.h"
+#include "ops/index.h"
+#include "ops/view.h"
+
+namespace cr {
+
+namespace {
+
+// Calls line_order(values, n, order) for every line of input along dim (input has >= 1 dim); the
+// orders (k entries each) form an int64 tensor of input's shape with dim of size k.
+template <typename LineOrder>
+Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const LineOrder& line_order) {
+  GradModeGuard no_record(false);  // indices have no gradient
+  Tensor lines = contiguous(movedim(input, dim, -1));
+  const int64_t n = lines->sizes().back();
+  Shape out_sizes = lines->sizes();
+  out_sizes[out_sizes.size() - 1] = k;
+  Tensor order = TensorImpl::empty(out_sizes, DType::Int64, input->device());
+  int64_t count = 1;
+  for (int64_t d = 0; d + 1 < lines->dim(); ++d) count *= lines->size(d);
+  int64_t* out = order->data<int64_t>();
+  CR_DISPATCH_ALL(lines->dtype(), op, [&] {
+    const scalar_t* values = lines->data<scalar_t>();
+    const int64_t grain = std::max<int64_t>(1, cpu::kMinChunk / std::max<int64_t>(n, 1));
+    cpu::parallel_for(0, count, grain, [&](int64_t begin, int64_t end) {
+      std::vector<int64_t> scratch(static_cast<size_t>(n));
+      for (int64_t i = begin; i < end; ++i) line_order(values + i * n, n, scratch.data(), out + i * k);
+    });
+  });
+  return contiguous(movedim(order, -1, dim));
+}
+
+// 0-d inputs act as 1-d of one element; returns the wrapped dim and that view.
+Tensor at_least_1d(const Tensor& input, int64_t& dim, const char* op) {
+  dim = wrap_dim(dim, std::max<int64_t>(input->dim(), 1), op);
+  return input->dim() == 0 ? reshape(input, {1}) : input;
+}
+
+Tensor like_input(const Tensor& indices, const Tensor& input) {
+  return input->dim() == 0 ? reshape(indices, {}) : indices;
+}
+
+ValuesIndices values_at(const Tensor& input, int64_t dim, const Tensor& indices) {
+  return {gather(input, input->dim() == 0 ? 0 : dim, indices), indices};
+}
+
+}  // namespace
+
+Tensor argsort(const Tensor& input, int64_t dim, bool descending) {
+  Tensor lines = at_least_1d(input, dim, "sort");
+  Tensor order = order_along(lines, dim, lines->size(dim), "sort", [&](const auto* values, int64_t n, int64_t*, int64_t* out) {
+    cpu::sort_line(values, n, descending, out);
+  });
+  return like_input(order, input);
+}
+
+ValuesIndices sort(const Tensor& input, int64_t dim, bool descending) {
+  return values_at(input, dim, argsort(input, dim, descending));
+}
+
+ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim, bool largest) {
+  CR_CHECK(input->dtype() != DType::Bool, RuntimeError, "topk does not support bool dtypes (got a bool tensor of shape ",
+           input->sizes(), ")");
+  Tensor lines = at_least_1d(input, dim, "topk");
+  const int64_t n = lines->size(dim);
+  CR_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range: k = ", k, " but dim ", dim,
+           " of the input of shape ", input->sizes(), " has size ", n);
+  Tensor order = order_along(lines, dim, k, "topk", [&](const auto* values, int64_t len, int64_t* scratch, int64_t* out) {
+    cpu::topk_line(values, len, k, largest, scratch, out);
+  });
+  return values_at(input, dim, like_input(order, input));
+}
+
+}  // namespace cr
