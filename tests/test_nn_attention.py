@@ -272,6 +272,37 @@ def test_mha_init():
     assert nn.MultiheadAttention(8, 2, dtype=cr.float64).in_proj_weight.dtype == cr.float64
 
 
+@requires_torch
+def test_multi_head_attention_forward_with_static_key_value_matches_torch():
+    arrays = {"query": RNG.standard_normal((L, N, E)), "key": RNG.standard_normal((S, N, E)),
+              "in_w": RNG.standard_normal((3 * E, E)), "in_b": RNG.standard_normal(3 * E),
+              "out_w": RNG.standard_normal((E, E)), "static_k": RNG.standard_normal((N * HEADS, S, E // HEADS)),
+              "static_v": RNG.standard_normal((N * HEADS, S, E // HEADS))}
+    results = []
+    for lib, fn in ((torch, torch.nn.functional.multi_head_attention_forward), (cr, F.multi_head_attention_forward)):
+        t = {name: lib.tensor(a, requires_grad=True) for name, a in arrays.items()}
+        out, weights = fn(t["query"], t["key"], t["key"], E, HEADS, t["in_w"], t["in_b"], None, None, False, 0.0,
+                          t["out_w"], None, static_k=t["static_k"], static_v=t["static_v"])
+        (out.sum() + (weights * weights).sum()).backward()
+        results.append([out.detach().numpy(), weights.detach().numpy()] +
+                       [t[name].grad.numpy() for name in ("query", "in_w", "in_b", "out_w", "static_k", "static_v")])
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
+def test_mha_dropout_only_while_training():
+    mha = nn.MultiheadAttention(E, HEADS, dropout=0.5)
+    q, k, v = (cr.tensor(a, dtype=cr.float32) for a in _mha_inputs())
+    mha.eval()
+    out, weights = mha(q, k, v)
+    again, _ = mha(q, k, v)
+    assert_close(out.detach(), again.detach().numpy())
+    assert_close(weights.detach().sum(-1), np.ones((N, L), np.float32))
+    mha.train()
+    dropped, _ = mha(q, k, v)
+    assert not np.allclose(dropped.detach().numpy(), out.detach().numpy())
+
+
 def test_mha_errors():
     with pytest.raises(AssertionError, match="^embed_dim must be divisible by num_heads$"):
         nn.MultiheadAttention(10, 3)

@@ -209,6 +209,13 @@ def _split_heads(x, length, batch_heads, head_dim):
     return x.reshape(length, batch_heads, head_dim).transpose(0, 1)
 
 
+def _static(tensor, name, batch_heads, head_dim):
+    """A precomputed key or value, (N * num_heads, S, head_dim)."""
+    if tensor.dim() != 3 or tensor.shape[0] != batch_heads or tensor.shape[2] != head_dim:
+        raise AssertionError(f"expecting {name} of shape ({batch_heads}, S, {head_dim}), but got {tuple(tensor.shape)}")
+    return tensor
+
+
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
                                  bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
@@ -312,9 +319,3 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     output = linear(output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     return (output if batched else output.squeeze(1)), None
 
-
-def _static(tensor, name, batch_heads, head_dim):
-    """A precomputed key or value, (N * num_heads, S, head_dim)."""
-    if tensor.dim() != 3 or tensor.shape[0] != batch_heads or tensor.shape[2] != head_dim:
-        raise AssertionError(f"expecting {name} of shape ({batch_heads}, S, {head_dim}), but got {tuple(tensor.shape)}")
-    return tensor
