@@ -97,6 +97,10 @@ class Graph:
         self._constants[key] = (tensor, name)
         return name
 
+    def parameter_name(self, tensor, default="const"):
+        """The state_dict key of a parameter or buffer (a name for initializers derived from it)."""
+        return self._parameter_names.get(id(tensor), default)
+
     def constant(self, array, hint="const"):
         """An initializer holding a copy of a NumPy array; returns its name."""
         name = self.fresh(hint)

@@ -55,7 +55,6 @@ def _value_info(onnx, name, tensor, dynamic):
 
 def _trace(graph, model, args, kwargs, input_names):
     """Run the model once on traced copies of the inputs; returns the result."""
-    module_names = {id(module): name or type(model).__name__ for name, module in model.named_modules()}
     copies = {}
 
     def traced_copy(tensor):
@@ -67,7 +66,7 @@ def _trace(graph, model, args, kwargs, input_names):
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
-        with Tracer(graph, module_names):
+        with Tracer(graph, model):
             return model(*args, **kwargs)
     finally:
         for module, training in modes:

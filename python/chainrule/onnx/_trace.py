@@ -14,12 +14,14 @@ grad_fn that no converter made (an op reached some other way) is refused where i
 its grad_fn (inputs are traced with requires_grad so that every result of theirs has one).
 Everything wrapped is restored when the forward pass ends.
 """
+import sys
+
 import chainrule
 from chainrule._C import Tensor
 from chainrule.autograd import enable_grad
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
-from chainrule.onnx import _elementwise, _layers, _rnn, _shape  # noqa: F401  (they fill the registry)
+from chainrule.onnx import _attention, _elementwise, _layers, _rnn, _shape  # noqa: F401  (they fill the registry)
 from chainrule.onnx._graph import UnsupportedOperatorError
 from chainrule.onnx._registry import FUNCTIONS, MODULES
 
@@ -56,23 +58,32 @@ def _wrappable(owner):
 class Tracer:
     """Wraps the callables while active (a context manager) and turns traced calls into graph nodes."""
 
-    def __init__(self, graph, module_names):
+    def __init__(self, graph, model):
         self.graph = graph
-        self.module_names = module_names   # id(module) -> its name in the exported model
+        self.modules = list(model.modules())
+        self.module_names = {id(module): name or type(model).__name__ for name, module in model.named_modules()}
         self.depth = 0                     # > 0 while inside a wrapped call: nested calls are its business
-        self._saved = []                   # (owner, name, original attribute) to restore
+        self._saved = []                   # (owner or its vars(), name, original attribute) to restore
 
     # ---- wrapping ------------------------------------------------------------------------------
 
     def __enter__(self):
         targets = [(Tensor, name, attribute) for name, attribute in _wrappable(Tensor)]
         targets += [(Tensor, name, vars(Tensor)[name]) for name in _OPERATORS if name in vars(Tensor)]
-        for namespace, prefix in ((chainrule, "chainrule."), (F, "chainrule.nn.functional.")):
+        functional = [module for name, module in sorted(sys.modules.items()) if name.startswith(F.__name__ + ".")]
+        for namespace in [chainrule, F] + functional:  # modules call e.g. nn.functional.attention's functions
             targets += [(namespace, name, attribute) for name, attribute in _wrappable(namespace)]
+        wrappers = {}  # id(function) -> its wrapper
         for owner, name, attribute in targets:
             label = f"Tensor.{name}" if owner is Tensor else f"{owner.__name__}.{name}"
             self._saved.append((owner, name, attribute))
-            setattr(owner, name, self._wrap_function(name, label, attribute))
+            wrappers[id(attribute)] = (attribute, self._wrap_function(name, label, attribute))
+            setattr(owner, name, wrappers[id(attribute)][1])
+        for module in self.modules:  # functions modules hold, such as TransformerEncoderLayer's activation=F.relu
+            for key, value in list(vars(module).items()):
+                if id(value) in wrappers and wrappers[id(value)][0] is value:
+                    self._saved.append((vars(module), key, value))
+                    vars(module)[key] = wrappers[id(value)][1]
         self._saved.append((Module, "__call__", Module.__call__))
         Module.__call__ = self._wrap_module_call(Module.__call__)
         self._grad = enable_grad()
@@ -82,7 +93,10 @@ class Tracer:
     def __exit__(self, *exc):
         self._grad.__exit__(*exc)
         for owner, name, attribute in reversed(self._saved):
-            setattr(owner, name, attribute)
+            if isinstance(owner, dict):
+                owner[name] = attribute
+            else:
+                setattr(owner, name, attribute)
         self._saved.clear()
         return False
 
