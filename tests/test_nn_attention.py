@@ -290,6 +290,14 @@ def test_multi_head_attention_forward_with_static_key_value_matches_torch():
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
 
 
+def test_private_helpers_reachable_as_in_torch():
+    """Layers copied from torch's source call these through F."""
+    mask = F._canonical_mask(cr.tensor([True, False]), "mask", None, "", cr.float32)
+    assert_close(mask, np.array([-np.inf, 0.0], np.float32))
+    assert F._none_or_dtype(None) is None and F._none_or_dtype(mask) == cr.float32
+    assert F._mha_shape_check(cr.zeros(L, N, E), cr.zeros(S, N, E), cr.zeros(S, N, E), None, None, HEADS)
+
+
 def test_mha_dropout_only_while_training():
     mha = nn.MultiheadAttention(E, HEADS, dropout=0.5)
     q, k, v = (cr.tensor(a, dtype=cr.float32) for a in _mha_inputs())

@@ -15,7 +15,9 @@ from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.nn.functional.sampling import pad
 
-__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+# the private helpers too: code copied from torch's transformer layers calls F._canonical_mask and friends
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "_canonical_mask", "_none_or_dtype",
+           "_mha_shape_check", "_in_projection_packed", "_in_projection"]
 
 
 def _broadcasts_to(shape, target):
