@@ -48,7 +48,25 @@ CASES = [
     ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
     ("Adagrad", dict(weight_decay=0.1, initial_accumulator_value=0.5)),
     ("Adagrad", dict(maximize=True, eps=1e-6)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
+    ("Adadelta", dict(maximize=True, eps=1e-4)),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("Adamax", dict(maximize=True, betas=(0.8, 0.9), eps=1e-6)),
+    ("NAdam", dict()),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("NAdam", dict(momentum_decay=0.05, maximize=True, betas=(0.8, 0.95))),
+    ("RAdam", dict()),  # steps 1-5 take the un-adapted branch, later ones the rectified one
+    ("RAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(betas=(0.5, 0.8), eps=1e-6)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1)),  # averaging (mu < 1) from step 4
+    ("ASGD", dict(t0=0, maximize=True)),
 ]
+STEPS = 8  # enough for RAdam's rectified branch (rho_t > 5 from step 6 with the default betas)
 
 
 def make_params(rng, specs=PARAM_SPECS):
@@ -78,7 +96,7 @@ def assert_same(cr_params, torch_params, cr_opt, torch_opt):
             assert_round_off(c_state[key], value.detach().numpy())
 
 
-def run_both(name, options, steps=5, seed=0):
+def run_both(name, options, steps=STEPS, seed=0):
     rng = np.random.default_rng(seed)
     cr_params, torch_params = make_params(rng)
     cr_opt, torch_opt = getattr(optim, name)(cr_params, **options), getattr(torch.optim, name)(torch_params, **options)
@@ -100,7 +118,9 @@ def test_matches_torch(name, options):
 
 @requires_torch
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)),
-                                          ("RMSprop", dict(centered=True, momentum=0.9)), ("Adagrad", dict())])
+                                          ("RMSprop", dict(centered=True, momentum=0.9)), ("Adagrad", dict()),
+                                          ("Adadelta", dict()), ("Adamax", dict()), ("NAdam", dict()),
+                                          ("RAdam", dict()), ("ASGD", dict(t0=1))])
 def test_non_contiguous_parameter(name, options):
     base = np.random.default_rng(1).standard_normal((3, 5)).astype(np.float32)
     c = cr.tensor(base).t().detach()
@@ -154,7 +174,9 @@ def copy_params(params):
 
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)),
                                           ("AdamW", dict()), ("RMSprop", dict(centered=True, momentum=0.5)),
-                                          ("Adagrad", dict(lr_decay=0.01))])
+                                          ("Adagrad", dict(lr_decay=0.01)), ("Adadelta", dict(weight_decay=0.1)),
+                                          ("Adamax", dict()), ("NAdam", dict(decoupled_weight_decay=True)),
+                                          ("RAdam", dict(weight_decay=0.1)), ("ASGD", dict(t0=2))])
 def test_state_dict_round_trip(name, options):
     rng = np.random.default_rng(4)
     shapes = [(3, 2), (4,)]
@@ -188,7 +210,9 @@ def test_state_dict_round_trip(name, options):
 
 @requires_torch
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)),
-                                          ("RMSprop", dict(centered=True, momentum=0.5)), ("Adagrad", dict())])
+                                          ("RMSprop", dict(centered=True, momentum=0.5)), ("Adagrad", dict()),
+                                          ("Adadelta", dict()), ("Adamax", dict()), ("NAdam", dict(weight_decay=0.1)),
+                                          ("RAdam", dict()), ("ASGD", dict(t0=2))])
 def test_loads_a_torch_state_dict(name, options):
     rng = np.random.default_rng(5)
     specs = PARAM_SPECS[:3]
@@ -208,6 +232,7 @@ def test_loads_a_torch_state_dict(name, options):
         assert sorted(ours["state"][i]) == sorted(torch_sd["state"][i])
     assert set(ours["param_groups"][0]) >= {k for k in torch_sd["param_groups"][0]
                                             if k not in ("foreach", "differentiable", "fused", "capturable")}
+    torch_opt.load_state_dict(torch_sd)  # casts its scalar state (NAdam's mu_product) to each parameter's dtype, as ours
     for _ in range(3):
         set_grads(rng, cr_params, torch_params, skip=())
         cr_opt.step()
@@ -266,6 +291,22 @@ def test_repr_like_torch():
     (lambda p: optim.RMSprop(p, momentum=-1), "Invalid momentum value: -1"),
     (lambda p: optim.Adagrad(p, lr_decay=-1), "Invalid lr_decay value: -1"),
     (lambda p: optim.Adagrad(p, initial_accumulator_value=-1), "Invalid initial_accumulator_value value: -1"),
+    (lambda p: optim.Adadelta(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+    (lambda p: optim.Adadelta(p, eps=-1), "Invalid epsilon value: -1"),
+    (lambda p: optim.Adadelta(p, weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda p: optim.Adamax(p, betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    (lambda p: optim.Adamax(p, eps=-1), "Invalid epsilon value: -1"),
+    (lambda p: optim.NAdam(p, momentum_decay=-1), "Invalid momentum_decay value: -1"),
+    (lambda p: optim.NAdam(p, betas=(-0.1, 0.9)), "Invalid beta parameter at index 0: -0.1"),
+    (lambda p: optim.NAdam(p, weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda p: optim.RAdam(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.RAdam(p, betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+    (lambda p: optim.ASGD(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.ASGD(p, weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda p: optim.LBFGS(p, lr=-1), "Invalid learning rate: -1"),
+    (lambda p: optim.LBFGS([{"params": p}, {"params": [cr.zeros(1, requires_grad=True)]}]),
+     "LBFGS doesn't support per-parameter options"),
     (lambda p: optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
 ])
 def test_bad_hyperparameters(make, message):
@@ -313,6 +354,20 @@ def test_fused_step_validates_its_lists():
     with pytest.raises(TypeError, match="Adam: step 0 must be a one-element float tensor"):
         cr._C._optim.adam_step([q], [cr.zeros(4)], [cr.zeros(4)], [cr.zeros(4)], [], [cr.zeros(2)], **adam)
     assert_close(q.detach(), np.zeros(4))  # nothing was written
+
+
+def test_fused_step_validates_scalar_state_before_writing():
+    q = cr.zeros(4, requires_grad=True)
+    step = cr.tensor(0.0)
+    nadam = dict(lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, maximize=False)
+    with pytest.raises(ValueError, match="NAdam: got 0 mu_product tensors for 1 parameters"):
+        cr._C._optim.nadam_step([q], [cr.ones(4)], [cr.zeros(4)], [cr.zeros(4)], [], [step], **nadam)
+    asgd = dict(lr=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0, maximize=False)
+    with pytest.raises(TypeError, match="ASGD: mu 0 must be a one-element float tensor"):
+        cr._C._optim.asgd_step([q], [cr.ones(4)], [cr.zeros(4)], [cr.tensor(0.1)], [cr.ones(3)], [step], **asgd)
+    assert float(step) == 0.0  # nothing was written
+    assert_close(q.detach(), np.zeros(4))
 
 
 @requires_torch

@@ -49,4 +49,44 @@ struct AdagradOptions {
 void adagrad_step(const TensorList& params, const TensorList& grads, const TensorList& state_sums,
                   const TensorList& steps, const AdagradOptions& options);
 
+struct AdadeltaOptions {
+  double lr, rho, eps, weight_decay;
+  bool maximize;
+};
+void adadelta_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
+                   const TensorList& acc_deltas, const TensorList& steps, const AdadeltaOptions& options);
+
+struct AdamaxOptions {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool maximize;
+};
+void adamax_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
+                 const TensorList& exp_infs, const TensorList& steps, const AdamaxOptions& options);
+
+struct NAdamOptions {
+  double lr, beta1, beta2, eps, weight_decay, momentum_decay;
+  bool decoupled_weight_decay, maximize;
+};
+// mu_products: one-element float tensors (the running product of the momentum coefficients),
+// updated here like steps.
+void nadam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
+                const TensorList& exp_avg_sqs, const TensorList& mu_products, const TensorList& steps,
+                const NAdamOptions& options);
+
+struct RAdamOptions {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled_weight_decay, maximize;
+};
+void radam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
+                const TensorList& exp_avg_sqs, const TensorList& steps, const RAdamOptions& options);
+
+struct ASGDOptions {
+  double lr, lambd, alpha, t0, weight_decay;
+  bool maximize;
+};
+// etas, mus: one-element float tensors (this step's learning rate and averaging weight), read and
+// then set for the next step, like steps.
+void asgd_step(const TensorList& params, const TensorList& grads, const TensorList& axs, const TensorList& etas,
+               const TensorList& mus, const TensorList& steps, const ASGDOptions& options);
+
 }  // namespace cr

@@ -80,24 +80,28 @@ void FusedGroup::commit() {
   for (const Tensor& t : written_) t->bump_version();
 }
 
-std::vector<double> advance_steps(const char* optimizer, const TensorList& steps, size_t n_params) {
-  check_count(optimizer, "step", steps.size(), n_params);
-  for (size_t i = 0; i < steps.size(); ++i) {  // all checked before any is changed
-    const Tensor& s = steps[i];
-    CR_CHECK(s != nullptr, TypeError, optimizer, ": step ", i, " is None");
+void check_scalar_states(const char* optimizer, const char* name, const TensorList& tensors, size_t n_params) {
+  check_count(optimizer, name, tensors.size(), n_params);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& s = tensors[i];
+    CR_CHECK(s != nullptr, TypeError, optimizer, ": ", name, " ", i, " is None");
     CR_CHECK(s->numel() == 1 && (s->dtype() == DType::Float32 || s->dtype() == DType::Float64) &&
                  s->device().is_cpu(),
-             TypeError, optimizer, ": step ", i, " must be a one-element float tensor on the CPU, got ", describe(s));
+             TypeError, optimizer, ": ", name, " ", i, " must be a one-element float tensor on the CPU, got ",
+             describe(s));
   }
+}
+
+double scalar_value(const Tensor& t) {
+  double result = 0;
+  CR_DISPATCH_FLOATING(t->dtype(), "scalar_value", [&] { result = static_cast<double>(*t->data<scalar_t>()); });
+  return result;
+}
+
+std::vector<double> advance_steps(const char* optimizer, const TensorList& steps, size_t n_params) {
+  check_scalar_states(optimizer, "step", steps, n_params);  // all checked before any is changed
   std::vector<double> counts;
-  for (const Tensor& s : steps) {
-    CR_DISPATCH_FLOATING(s->dtype(), optimizer, [&] {
-      scalar_t* value = s->data<scalar_t>();
-      *value += scalar_t(1);  // in the counter's own dtype, as torch's step_t += 1
-      counts.push_back(static_cast<double>(*value));
-    });
-    s->bump_version();
-  }
+  for (const Tensor& s : steps) counts.push_back(update_scalar(optimizer, s, [](auto value) { return value + 1; }));
   return counts;
 }
 

@@ -57,7 +57,29 @@ class FusedGroup {
   TensorList written_;                     // originals whose version commit() bumps
 };
 
-// Adds one to each step counter (a one-element float tensor, kept like torch 2.x) and returns the
+// Checks a per-parameter scalar state list (step, mu_product, eta, ...): one tensor per parameter,
+// each a one-element float32/float64 CPU tensor (kept like torch 2.x). Errors name the list.
+void check_scalar_states(const char* optimizer, const char* name, const TensorList& tensors, size_t n_params);
+
+// The value of a checked one-element float tensor.
+double scalar_value(const Tensor& t);
+
+// Sets a checked one-element float tensor t to fn(value), computed in t's own dtype (fn takes and
+// returns that scalar type, as torch's in-place ops on the 0-d state tensor do); bumps its version
+// and returns the new value.
+template <typename Fn>
+double update_scalar(const char* optimizer, const Tensor& t, const Fn& fn) {
+  double result = 0;
+  CR_DISPATCH_FLOATING(t->dtype(), optimizer, [&] {
+    scalar_t* value = t->data<scalar_t>();
+    *value = fn(*value);
+    result = static_cast<double>(*value);
+  });
+  t->bump_version();
+  return result;
+}
+
+// Adds one to each step counter (in the counter's own dtype, as torch's step_t += 1) and returns the
 // new counts.
 std::vector<double> advance_steps(const char* optimizer, const TensorList& steps, size_t n_params);
 

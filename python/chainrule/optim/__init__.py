@@ -6,6 +6,13 @@ from chainrule.optim.adam import Adam
 from chainrule.optim.adamw import AdamW
 from chainrule.optim.rmsprop import RMSprop
 from chainrule.optim.adagrad import Adagrad
+from chainrule.optim.adadelta import Adadelta
+from chainrule.optim.adamax import Adamax
+from chainrule.optim.nadam import NAdam
+from chainrule.optim.radam import RAdam
+from chainrule.optim.asgd import ASGD
+from chainrule.optim.lbfgs import LBFGS
 from chainrule.optim import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
+           "LBFGS", "lr_scheduler"]
