@@ -8,7 +8,7 @@ from chainrule import _C
 
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved"]
+           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "amp"]
 
 
 def is_available():
@@ -83,6 +83,8 @@ def memory_reserved(device=None):
 
 def max_memory_reserved(device=None):
     return 0
+
+from chainrule.cuda import amp  # noqa: E402,F401
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.cuda")

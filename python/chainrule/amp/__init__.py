@@ -1,0 +1,9 @@
+"""chainrule.amp: PyTorch's mixed-precision API (autocast regions and GradScaler).
+
+chainrule computes in float32/float64 only; autocast regions run at full precision and GradScaler
+scales, unscales, skips and adapts exactly as PyTorch's does. See the two modules for details.
+"""
+from chainrule.amp.autocast_mode import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: F401
+from chainrule.amp.grad_scaler import GradScaler  # noqa: F401
+
+__all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "GradScaler"]
