@@ -420,3 +420,23 @@ def test_transformer_encoder_with_dynamic_batch():
     got, _ = export_and_run(model, (cr.randn(3, 5, 4),), feeds=(x,), dynamic_axes={"input": [0], "output": [0]})
     with cr.no_grad():
         np.testing.assert_allclose(got[0], model(x).numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_in_place_ops_export_and_changes_through_views_are_refused():
+    class InPlace(nn.Module):
+        def forward(self, x):
+            y = x * 2
+            y += 1
+            return F.relu(y, inplace=True).sigmoid_()
+
+    check_export(InPlace(), cr.randn(2, 3))
+
+    class ThroughView(nn.Module):
+        def forward(self, x):
+            y = x * 2
+            flat = y.view(-1)
+            flat.relu_()
+            return y + 1
+
+    with pytest.raises(chainrule.onnx.UnsupportedOperatorError, match="modified in place through a view"):
+        chainrule.onnx.export(ThroughView(), cr.randn(2, 3), io.BytesIO())

@@ -35,7 +35,7 @@ class Graph:
         self.initializers = []
         self.module_path = []           # names of the modules whose forward is running, outermost first
         self._parameter_names = parameter_names  # id(tensor) -> "layer.weight" for parameters and buffers
-        self._values = {}               # id(tensor) -> (tensor, name): inputs and results of converted ops
+        self._values = {}               # id(tensor) -> (tensor, name, _version): inputs and results of converted ops
         self._constants = {}            # id(tensor) -> (tensor, name): initializers made from tensors
         self._used_names = set()
 
@@ -69,7 +69,13 @@ class Graph:
     def bind(self, tensor, name):
         """Record that `tensor` is the value `name` (an input, or the result of the nodes just added).
         Binding again (an in-place op) moves the tensor to its new value."""
-        self._values[id(tensor)] = (tensor, name)
+        self._values[id(tensor)] = (tensor, name, tensor._version)
+
+    def modified_in_place(self, tensor):
+        """Accept the in-place change of a traced tensor that a converted in-place op is about to
+        account for (its views, changed too, are refused where they are used)."""
+        if id(tensor) in self._values:
+            self.bind(tensor, self._values[id(tensor)][1])
 
     def bind_constant(self, tensor):
         """Mark a tensor computed only from constants and parameters: it becomes an initializer if used."""
@@ -81,7 +87,13 @@ class Graph:
         A tensor with a grad_fn that no converter produced came from an op the tracer did not see."""
         key = id(tensor)
         if key in self._values:
-            return self._values[key][1]
+            _, name, version = self._values[key]
+            if tensor._version != version:
+                raise UnsupportedOperatorError(
+                    f"chainrule.onnx.export: a tensor of shape {tuple(tensor.shape)} {self.where()} was modified in "
+                    "place through a view or an alias after it was computed; the graph cannot follow that "
+                    "(use an out-of-place op)")
+            return name
         if key in self._constants and self._constants[key][1] is not None:
             return self._constants[key][1]
         if key in self._parameter_names:

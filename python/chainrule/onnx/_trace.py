@@ -166,6 +166,10 @@ class Tracer:
             for tensor in outputs:
                 self.graph.bind_constant(tensor)
             return
+        arguments = {id(t) for t in tensors_in(list(args) + list(kwargs.values()))}
+        for tensor in outputs:
+            if id(tensor) in arguments:  # an in-place op returns its argument, its version bumped
+                self.graph.modified_in_place(tensor)
         self.depth += 1  # converters read tensors (shapes, parameter values) through wrapped methods
         try:
             names = convert()
