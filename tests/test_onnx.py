@@ -403,6 +403,24 @@ def test_masked_attention_exports():
     check_export(MaskedSelfAttention(), (cr.randn(5, 3, 8), padding))
 
 
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_fully_masked_query_matches_chainrule(need_weights):
+    class Blocked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attention = nn.MultiheadAttention(4, 2)
+
+        def forward(self, x, mask):
+            return self.attention(x, x, x, attn_mask=mask, need_weights=need_weights)[0]
+
+    mask = cr.tensor([[False, True, True], [True, True, True], [False, False, True]])
+    model = Blocked().eval()
+    x = cr.randn(3, 2, 4)
+    got, _ = export_and_run(model, (x, mask))
+    with cr.no_grad():
+        np.testing.assert_allclose(got[0], model(x, mask).numpy(), rtol=1e-4, atol=1e-5, equal_nan=True)
+
+
 def test_scaled_dot_product_attention_exports():
     class Attend(nn.Module):
         def forward(self, q, k, v):

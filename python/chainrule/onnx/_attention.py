@@ -4,7 +4,8 @@ Softmax, Where and Reshape/Transpose.
 
 Masks: a float mask is added to the scores; a bool mask puts -inf where it blocks (SDPA's True means
 attend, MultiheadAttention's True means blocked). A query row whose keys are all blocked gets zero
-weights, as chainrule computes it (softmax over only -inf is NaN; those NaNs are replaced by 0).
+weights, as chainrule computes it (softmax over only -inf is NaN; those NaNs are replaced by 0),
+except in MultiheadAttention with need_weights=True, where chainrule and torch give NaN.
 """
 import math
 
@@ -101,7 +102,9 @@ def _multi_head_attention(g, out, query, key, value, embed_dim_to_check, num_hea
     if key_padding_mask is not None:  # (N, S) -> (N, 1, 1, S)
         mask = g.node("Unsqueeze", [g.value(key_padding_mask), g.ints([1, 2], "axes")])
         scores = _masked(g, scores, key_padding_mask, mask, True, query.dtype)
-    weights = _attention_weights(g, scores, attn_mask is not None or key_padding_mask is not None, query.dtype)
+    # chainrule (as torch) gives NaN for a fully masked query when it returns the weights, zeros otherwise
+    masked = attn_mask is not None or key_padding_mask is not None
+    weights = _attention_weights(g, scores, masked and not need_weights, query.dtype)
     # (N, H, L, D) -> (L, N, H, D) -> (L, N, E) -> out_proj
     heads = g.node("Transpose", [g.node("MatMul", [weights, v])], perm=[2, 0, 1, 3])
     output = g.node("MatMul", [g.node("Reshape", [heads, g.ints([0, 0, -1])]),
