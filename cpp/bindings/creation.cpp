@@ -1,5 +1,6 @@
 // Factories with PyTorch's signatures: zeros(*size, dtype=None, device=None, requires_grad=False), ...
 #include "bindings/bindings.h"
+#include "core/default_dtype.h"
 #include "ops/creation.h"
 
 namespace cr::bind {
@@ -11,7 +12,7 @@ template <typename Make>
 void def_sized_factory(py::module_& m, const char* name, Make make, const char* doc) {
   m.def(name, [name, make](py::args size, py::object dtype, py::object device, bool requires_grad) {
     Shape sizes = sizes_from_args(size, name);
-    return finish_factory(make(sizes, to_dtype(dtype, DType::Float32), to_device(device)), requires_grad);
+    return finish_factory(make(sizes, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
   }, py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
   std::string like = std::string(name) + "_like";
   m.def(like.c_str(), [make](const Tensor& t, py::object dtype, py::object device, bool requires_grad) {
@@ -36,7 +37,7 @@ void bind_creation(py::module_& m) {
 
   m.def("full", [](const Shape& size, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
     Scalar v = to_scalar(fill, "full");
-    return finish_factory(full(size, v, to_dtype(dtype, v.default_dtype()), to_device(device)), requires_grad);
+    return finish_factory(full(size, v, to_dtype(dtype, factory_dtype(v)), to_device(device)), requires_grad);
   }, py::arg("size"), py::arg("fill_value"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
      py::arg("requires_grad") = false);
   m.def("full_like", [](const Tensor& t, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
@@ -56,11 +57,11 @@ void bind_creation(py::module_& m) {
      "arange(end) or arange(start, end, step): values in [start, end).");
   m.def("linspace", [](double start, double end, int64_t steps, py::object dtype, py::object device,
                        bool requires_grad) {
-    return finish_factory(linspace(start, end, steps, to_dtype(dtype, DType::Float32), to_device(device)), requires_grad);
+    return finish_factory(linspace(start, end, steps, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
   }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
      py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("eye", [](int64_t n, std::optional<int64_t> cols, py::object dtype, py::object device, bool requires_grad) {
-    return finish_factory(eye(n, cols, to_dtype(dtype, DType::Float32), to_device(device)), requires_grad);
+    return finish_factory(eye(n, cols, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
   }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
      py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("randint", [](int64_t a, py::object b, py::object c, py::object dtype, py::object device,
@@ -75,7 +76,7 @@ void bind_creation(py::module_& m) {
      py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("scalar_tensor", [](py::handle v, py::object dtype) {
     Scalar s = to_scalar(v, "scalar_tensor");
-    return scalar_tensor(s, to_dtype(dtype, DType::Float32));
+    return scalar_tensor(s, to_dtype(dtype, default_float_dtype()));
   }, py::arg("s"), py::arg("dtype") = py::none());
 }
 

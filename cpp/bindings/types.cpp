@@ -1,6 +1,7 @@
 // Binds dtype and device, maps the core's typed errors onto Python exceptions, and exposes
 // build and thread facts (BLAS in use, CUDA compiled, thread count).
 #include "bindings/bindings.h"
+#include "core/default_dtype.h"
 #include "core/error.h"
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
@@ -63,6 +64,8 @@ void bind_types(py::module_& m) {
       .def("__repr__", [](Device d) { return "device(type='" + std::string(d.is_cpu() ? "cpu" : "cuda") +
                                              (d.is_cpu() ? "'" : "', index=" + std::to_string(d.index)) + ")"; });
 
+  m.def("_get_default_dtype", &default_float_dtype);
+  m.def("_set_default_dtype", &set_default_float_dtype, py::arg("dtype"));
   m.def("_cuda_is_compiled", &cuda_is_compiled);
   m.def("_cuda_device_count", &cuda_device_count);
   m.def("_blas_info", &cpu::blas_info);

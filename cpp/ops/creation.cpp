@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/default_dtype.h"
 #include "core/random.h"
 #include "ops/copy.h"
 
@@ -51,7 +52,7 @@ Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes,
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype, Device device) {
   check_device_available(device, "arange");
   bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
-  DType dt = dtype.value_or(all_int ? DType::Int64 : DType::Float32);
+  DType dt = dtype.value_or(all_int ? DType::Int64 : default_float_dtype());
   double s = start.as_double(), e = end.as_double(), st = step.as_double();
   CR_CHECK(st != 0, ValueError, "arange: step must be nonzero");
   CR_CHECK(std::isfinite(s) && std::isfinite(e) && std::isfinite(st), ValueError,

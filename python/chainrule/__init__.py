@@ -28,6 +28,21 @@ from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402
 from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+# PyTorch functions composed in Python from the bound ops (each file also adds the Tensor methods).
+from chainrule._functions.predicates import (  # noqa: F401,E402
+    isnan, isinf, isfinite, isposinf, isneginf, isclose, allclose, equal, nan_to_num, count_nonzero)
+from chainrule._functions.shapes import (  # noqa: F401,E402
+    broadcast_shapes, broadcast_to, broadcast_tensors, meshgrid, swapaxes, swapdims, moveaxis, movedim)
+from chainrule._functions.method_forms import clone, numel  # noqa: F401,E402
+from chainrule._functions.dtypes import finfo, iinfo, get_default_dtype, set_default_dtype  # noqa: F401,E402
+from chainrule._functions.diagonals import diag, diagonal, trace  # noqa: F401,E402
+from chainrule._functions.fused_arith import addmm, baddbmm, addmv, addcmul, addcdiv, lerp  # noqa: F401,E402
+from chainrule._functions.sequences import cumprod, repeat_interleave, logspace  # noqa: F401,E402
+from chainrule._functions.einsum import einsum  # noqa: F401,E402
+from chainrule._functions.distances import cdist  # noqa: F401,E402
+from chainrule._functions.random_draws import normal, bernoulli, seed  # noqa: F401,E402
+from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
+from chainrule._functions.compile import compile  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64

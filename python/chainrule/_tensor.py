@@ -31,15 +31,17 @@ def _holds_numpy_float64(data):
 
 
 def _default_dtype_of(array, data):
-    """PyTorch's inference: Python floats -> float32; NumPy arrays and scalars keep their float width."""
+    """PyTorch's inference: Python floats -> the default dtype (float32 unless set_default_dtype changed
+    it); NumPy arrays and scalars keep their float width."""
     kind = array.dtype.kind
     if kind == "b":
         return _C.dtype.bool
     if kind in "iu":
         return _C.dtype.int64
     if kind == "f":
-        keep64 = array.dtype == np.float64 and _holds_numpy_float64(data)
-        return _C.dtype.float64 if keep64 else _C.dtype.float32
+        if array.dtype == np.float64 and not _holds_numpy_float64(data):
+            return _C._get_default_dtype()  # Python floats
+        return _C.dtype.float64 if array.dtype == np.float64 else _C.dtype.float32
     raise TypeError(f"tensor: cannot make a tensor from data of NumPy dtype {array.dtype} "
                     "(expected numbers or bools)")
 

@@ -1,0 +1,55 @@
+"""Counting ops: unique (sorted values, inverse indices, counts; over all elements or along a dim) and
+bincount. Neither has a gradient in PyTorch; both run through NumPy on the host, which sorts and
+counts in compiled loops (np.unique, np.bincount), and return tensors on input's device."""
+import numpy as np
+
+from chainrule import _C
+from chainrule._C import Tensor
+
+
+def _to_tensor(array, device):
+    return _C.from_numpy(np.ascontiguousarray(array)).to(device)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values of input, sorted (also for sorted=False, as PyTorch does on the CPU), plus
+    optionally the index of each element's value in them (inverse, input's shape) and their counts.
+    With dim, the distinct slices along dim."""
+    values = input.detach().cpu().numpy()
+    if dim is None:
+        found, inverse, counts = np.unique(values.reshape(-1), return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(values.shape)
+    else:
+        if not -max(values.ndim, 1) <= dim < max(values.ndim, 1):
+            raise IndexError(f"unique: dim {dim} out of range for a tensor of shape {list(input.shape)}")
+        found, inverse, counts = np.unique(values, return_inverse=True, return_counts=True, axis=dim)
+        inverse = inverse.reshape(-1)
+    out = _to_tensor(found, input.device)
+    extra = ([_to_tensor(inverse.astype(np.int64), input.device)] if return_inverse else []) + \
+            ([_to_tensor(counts.astype(np.int64), input.device)] if return_counts else [])
+    return (out, *extra) if extra else out
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, ..., max occurs in a 1-D int64 tensor (length at least minlength);
+    with weights, the sum of the weights of each value's elements (in weights' dtype)."""
+    if input.dtype != _C.dtype.int64:
+        raise NotImplementedError(f"bincount: expected an int64 tensor of non-negative values, got {input.dtype}")
+    values = input.detach().cpu().numpy()
+    if values.ndim != 1 or (values < 0).any():
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    if weights is None:
+        return _to_tensor(np.bincount(values, minlength=minlength).astype(np.int64), input.device)
+    if tuple(weights.shape) != tuple(input.shape):
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, got weights of "
+                           f"shape {list(weights.shape)} for input of shape {list(input.shape)}")
+    w = weights.detach().cpu().numpy()
+    dtype = weights.dtype if weights.is_floating_point() else _C.dtype.float64
+    sums = np.bincount(values, weights=w.astype(np.float64), minlength=minlength)
+    return _to_tensor(sums, input.device).to(dtype)
+
+
+Tensor.unique = unique
+Tensor.bincount = bincount

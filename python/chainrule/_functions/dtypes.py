@@ -1,0 +1,80 @@
+"""Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, and the Tensor casts to
+dtypes chainrule lacks (.int(), .half(), .byte(), ...), which raise a TypeError naming what to use instead.
+
+chainrule's dtypes are float32, float64, int64 and bool. The default floating dtype (float32 unless
+set_default_dtype(float64)) is what factories (zeros, rand, linspace, arange of floats, full of a
+float) and tensor() of Python floats give; it lives in the C++ core so the bound factories read it.
+"""
+import numpy as np
+
+from chainrule import _C
+from chainrule._C import Tensor
+
+_FLOATS = (_C.dtype.float32, _C.dtype.float64)
+
+
+def get_default_dtype():
+    """The floating dtype of factories and of tensor() of Python floats: chainrule.float32 unless set."""
+    return _C._get_default_dtype()
+
+
+def set_default_dtype(d):
+    """Makes `d` (chainrule.float32 or chainrule.float64) the default floating dtype."""
+    if d not in _FLOATS:
+        raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type "
+                        f"(chainrule.float32 or chainrule.float64), got {d}")
+    _C._set_default_dtype(d)
+
+
+class finfo:
+    """Machine limits of a floating dtype, as Python floats: bits, eps, max, min, tiny
+    (= smallest_normal) and resolution."""
+
+    def __init__(self, type=None):
+        type = get_default_dtype() if type is None else type
+        if type not in _FLOATS:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            f"'torch.finfo' (got {type})")
+        info = np.finfo(np.float32 if type == _C.dtype.float32 else np.float64)
+        self.dtype = str(type).split(".")[-1]
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = 10.0 ** -int(info.precision)  # PyTorch: a power of ten, exactly
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
+                f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (chainrule has int64): bits, max, min as Python ints."""
+
+    def __init__(self, type):
+        if type != _C.dtype.int64:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
+                            f"'torch.iinfo' (got {type})")
+        info = np.iinfo(np.int64)
+        self.dtype = "int64"
+        self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+def _missing_cast(method, dtype_name, instead):
+    def cast(self, memory_format=None):
+        raise TypeError(f"Tensor.{method}(): chainrule has no {dtype_name} dtype (its dtypes are float32, "
+                        f"float64, int64 and bool); use {instead} instead")
+    cast.__name__ = method
+    return cast
+
+
+Tensor.int = _missing_cast("int", "int32", ".long() (int64)")
+Tensor.short = _missing_cast("short", "int16", ".long() (int64)")
+Tensor.char = _missing_cast("char", "int8", ".long() (int64)")
+Tensor.byte = _missing_cast("byte", "uint8", ".long() (int64) or .bool()")
+Tensor.half = _missing_cast("half", "float16", ".float() (float32)")
+Tensor.bfloat16 = _missing_cast("bfloat16", "bfloat16", ".float() (float32)")

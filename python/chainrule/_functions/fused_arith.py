@@ -1,0 +1,70 @@
+"""PyTorch's fused arithmetic, composed: addmm, baddbmm, addcmul, addcdiv, lerp (and their in-place
+forms). beta=0 ignores `input` (nan and inf in it do not propagate), as in PyTorch."""
+from chainrule import _C
+from chainrule._C import Tensor
+
+
+def _scaled_sum(input, product, beta, alpha):
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    return out + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got shapes {list(mat1.shape)} and "
+                           f"{list(mat2.shape)}")
+    return _scaled_sum(input, _C.mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2) for 3-D batches of matrices."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3-D tensors, got shapes {list(batch1.shape)} "
+                           f"and {list(batch2.shape)}")
+    return _scaled_sum(input, _C.bmm(batch1, batch2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec)."""
+    return _scaled_sum(input, _C.mv(mat, vec), beta, alpha)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2, broadcast."""
+    product = tensor1 * tensor2
+    return input + (product if value == 1 else product * value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2, broadcast (integer tensors are refused, as in PyTorch)."""
+    if not (tensor1.is_floating_point() or tensor2.is_floating_point()):
+        raise RuntimeError("addcdiv: integer division with addcdiv is no longer supported; use "
+                           "torch.addcmul(input, tensor1, 1 / tensor2) or floor division explicitly "
+                           f"(got {tensor1.dtype} and {tensor2.dtype})")
+    quotient = tensor1 / tensor2
+    return input + (quotient if value == 1 else quotient * value)
+
+
+def lerp(input, end, weight):
+    """input + weight * (end - input), computed as PyTorch does for accuracy: from `end` when weight >= 0.5."""
+    diff = end - input
+    if isinstance(weight, Tensor):
+        near_start = weight.abs() < 0.5
+        return _C.where(near_start, input + weight * diff, end - diff * (1 - weight))
+    return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+
+
+def _in_place(fn):
+    def method(self, *args, **kwargs):
+        return self.copy_(fn(self, *args, **kwargs))
+    method.__name__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place {fn.__name__}: writes the result into self."
+    return method
+
+
+for _fn in (addmm, baddbmm, addmv, addcmul, addcdiv, lerp):
+    setattr(Tensor, _fn.__name__, _fn)
+    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
