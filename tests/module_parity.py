@@ -8,13 +8,6 @@ from conftest import assert_close, torch
 TOLERANCES = {np.float64: {"rtol": 1e-9, "atol": 1e-10}, np.float32: {"rtol": 1e-4, "atol": 2e-5}}
 
 
-class Constant:
-    """An input passed as a tensor without requires_grad (masks)."""
-
-    def __init__(self, array):
-        self.array = np.asarray(array)
-
-
 def load_from_torch(ours, theirs, dtype=np.float64):
     """Puts both modules in `dtype` and copies torch's state_dict into ours (it must load strictly)."""
     theirs.to(torch.float64 if dtype == np.float64 else torch.float32)
@@ -22,17 +15,8 @@ def load_from_torch(ours, theirs, dtype=np.float64):
     ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
 
 
-def _tensors(inputs, lib, dtype):
-    tensors = []
-    for value in inputs:
-        if isinstance(value, Constant):
-            array = value.array if value.array.dtype == np.bool_ else value.array.astype(dtype)
-            tensors.append(torch.tensor(array) if lib is torch else cr.tensor(array))
-        else:
-            array = np.asarray(value, dtype=dtype)
-            tensors.append(torch.tensor(array, requires_grad=True) if lib is torch
-                           else cr.tensor(array, requires_grad=True))
-    return tensors
+def _leaves(inputs, lib, dtype):
+    return [lib.tensor(np.asarray(value, dtype=dtype), requires_grad=True) for value in inputs]
 
 
 def _outputs(result):
@@ -42,10 +26,11 @@ def _outputs(result):
 
 def check_module_parity(ours, theirs, forward, inputs, dtype=np.float64, seed=0):
     """forward(module, *tensors) -> a tensor or a tuple (None entries skipped) for both libraries; `inputs` are
-    NumPy arrays (leaves requiring grad) or Constant(array) (masks). Weights are copied from torch first."""
+    NumPy arrays, passed as leaves requiring grad (forward builds masks itself). Weights are copied from torch
+    first."""
     load_from_torch(ours, theirs, dtype)
     tol = TOLERANCES[dtype]
-    theirs_in, ours_in = _tensors(inputs, torch, dtype), _tensors(inputs, cr, dtype)
+    theirs_in, ours_in = _leaves(inputs, torch, dtype), _leaves(inputs, cr, dtype)
     theirs_out, ours_out = _outputs(forward(theirs, *theirs_in)), _outputs(forward(ours, *ours_in))
     assert len(ours_out) == len(theirs_out), f"{len(ours_out)} outputs, torch has {len(theirs_out)}"
     rng = np.random.default_rng(seed)
@@ -58,8 +43,7 @@ def check_module_parity(ours, theirs, forward, inputs, dtype=np.float64, seed=0)
     torch_loss.backward()
     ours_loss.backward()
     for o, t in zip(ours_in, theirs_in):
-        if t.requires_grad:
-            assert_close(o.grad, t.grad.numpy(), **tol)
+        assert_close(o.grad, t.grad.numpy(), **tol)
     theirs_params = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
         want = theirs_params[name].grad

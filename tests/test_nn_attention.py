@@ -12,7 +12,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.autograd import gradcheck, gradgradcheck
 from conftest import assert_close, requires_torch, torch
-from module_parity import Constant, check_module_parity
+from module_parity import check_module_parity
 
 L, S, N, E, HEADS = 5, 7, 3, 8, 2
 RNG = np.random.default_rng(0)

@@ -8,7 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 from conftest import assert_close, requires_torch, torch
-from module_parity import check_module_parity
+from module_parity import check_module_parity, load_from_torch
 
 D_MODEL, NHEAD, FF, SRC, TGT, N = 8, 2, 16, 5, 4, 3
 RNG = np.random.default_rng(0)
@@ -168,7 +168,6 @@ def test_encoder_stack_with_causal_mask_matches_torch(is_causal):
 @requires_torch
 def test_eval_mode_without_grad_matches_torch_fast_path():
     ours, theirs = _pair("TransformerEncoderLayer", D_MODEL, NHEAD, FF, batch_first=True)
-    from module_parity import load_from_torch
     load_from_torch(ours, theirs, np.float32)
     ours.eval(), theirs.eval()
     x = _seq(SRC, True).astype(np.float32)
