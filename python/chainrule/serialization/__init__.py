@@ -98,14 +98,20 @@ def _check_load_arguments(map_location, pickle_module, weights_only, mmap, f):
         raise ValueError("load: f must be a file path in order to use the mmap argument")
 
 
-def _load_bytes(data, name, map_location, weights_only, unpickler_args):
-    if data.startswith(_ZIP_MAGIC):
-        return _torch_zip_reader.load_torch_zip(io.BytesIO(data), name, map_location, weights_only,
-                                                **unpickler_args)
-    if data.startswith(_LEGACY_TORCH_MAGIC):
+def _load_file(file, name, map_location, weights_only, mmap, unpickler_args):
+    """Loads from a seekable binary file positioned at the checkpoint's start."""
+    start = file.tell()
+    head = file.read(len(_LEGACY_TORCH_MAGIC))
+    file.seek(start)
+    if head.startswith(_ZIP_MAGIC):
+        mapping = _mmap.mmap(file.fileno(), 0, access=_mmap.ACCESS_COPY) if mmap else None
+        return _torch_zip_reader.load_torch_zip(file, name, map_location, weights_only, mapping, **unpickler_args)
+    if mmap:
+        raise ValueError(f"load: mmap=True reads PyTorch zip checkpoints; '{name}' is not one")
+    if head == _LEGACY_TORCH_MAGIC:
         raise ValueError(f"load: '{name}' is in PyTorch's legacy (pre-1.6, non-zip) format, which chainrule "
                          "does not read; re-save it with a current torch.save")
-    return _safetensors_format.deserialize(data, name, map_location)
+    return _safetensors_format.deserialize(file.read(), name, map_location)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
@@ -123,21 +129,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     """
     weights_only = True if weights_only is None else weights_only
     _check_load_arguments(map_location, pickle_module, weights_only, mmap, f)
-    if not isinstance(f, (str, os.PathLike)):
-        if not hasattr(f, "read"):
-            raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
-        return _load_bytes(f.read(), getattr(f, "name", "<file object>"), map_location, weights_only,
-                           pickle_load_args)
-    name = os.fspath(f)
-    if not os.path.isfile(name):
-        raise FileNotFoundError(f"load: no such file: '{name}'")
-    with open(name, "rb") as file:
-        head = file.read(4)
-        file.seek(0)
-        if not mmap or not head.startswith(_ZIP_MAGIC):
-            if mmap:
-                raise ValueError(f"load: mmap=True reads PyTorch zip checkpoints; '{name}' is not one")
-            return _load_bytes(file.read(), name, map_location, weights_only, pickle_load_args)
-        mapping = _mmap.mmap(file.fileno(), 0, access=_mmap.ACCESS_COPY)
-        return _torch_zip_reader.load_torch_zip(file, name, map_location, weights_only, mapping,
-                                                **pickle_load_args)
+    if isinstance(f, (str, os.PathLike)):
+        name = os.fspath(f)
+        if not os.path.isfile(name):
+            raise FileNotFoundError(f"load: no such file: '{name}'")
+        with open(name, "rb") as file:
+            return _load_file(file, name, map_location, weights_only, mmap, pickle_load_args)
+    if not hasattr(f, "read"):
+        raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
+    name = getattr(f, "name", "<file object>")
+    file = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
+    return _load_file(file, name, map_location, weights_only, False, pickle_load_args)

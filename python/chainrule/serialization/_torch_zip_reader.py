@@ -13,6 +13,7 @@ import codecs
 import collections
 import pickle
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -169,8 +170,9 @@ class _Unpickler(pickle.Unpickler):
 class _Loader:
     """Storages of one archive, read once each (two tensors on one storage share it)."""
 
-    def __init__(self, archive, prefix, byteorder, map_location, mmap_buffer):
-        self.archive, self.prefix, self.map_location, self.mmap_buffer = archive, prefix, map_location, mmap_buffer
+    def __init__(self, archive, file, prefix, byteorder, map_location, mmap_buffer):
+        self.archive, self.file, self.prefix = archive, file, prefix
+        self.map_location, self.mmap_buffer = map_location, mmap_buffer
         self.byteorder = "<" if byteorder == "little" else ">"
         self.storages = {}
 
@@ -180,17 +182,31 @@ class _Loader:
         return self.storages[key]
 
     def _raw(self, name):
+        """A record's bytes: a view of the file mapping with mmap, else a fresh writable buffer (so
+        that the tensor can share it), checked against the record's CRC."""
         try:
             info = self.archive.getinfo(name)
         except KeyError:
             raise ValueError(f"load: the checkpoint has no record '{name}' for one of its storages") from None
-        if self.mmap_buffer is None or info.compress_type != zipfile.ZIP_STORED:
-            return self.archive.read(name)
-        # The record's bytes in the file mapping, after its local header (fixed 30 bytes + name + extra).
-        header = self.mmap_buffer[info.header_offset:info.header_offset + 30]
+        if info.compress_type != zipfile.ZIP_STORED:
+            return bytearray(self.archive.read(name))
+        start = self._data_offset(info)
+        if self.mmap_buffer is not None:
+            return memoryview(self.mmap_buffer)[start:start + info.file_size]
+        buffer = bytearray(info.file_size)
+        self.file.seek(start)
+        if self.file.readinto(buffer) != info.file_size or zlib.crc32(buffer) != info.CRC:
+            raise ValueError(f"load: the record '{name}' is damaged or cut short (bad CRC-32)")
+        return buffer
+
+    def _data_offset(self, info):
+        """Where a stored record's bytes start: after its local header (30 bytes, name, extra field)."""
+        self.file.seek(info.header_offset)
+        header = self.file.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise ValueError(f"load: the record '{info.filename}' has a damaged local header")
         name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
-        start = info.header_offset + 30 + name_length + extra_length
-        return memoryview(self.mmap_buffer)[start:start + info.file_size]
+        return info.header_offset + 30 + name_length + extra_length
 
     def tensor_of(self, storage, dtype_name, what):
         """The whole storage as a 1-d chainrule tensor of dtype_name, on its (mapped) device."""
@@ -228,7 +244,7 @@ def load_torch_zip(file, name, map_location, weights_only, mmap_buffer=None, **u
             prefix = _archive_prefix(archive, name)
             has_byteorder = f"{prefix}byteorder" in archive.namelist()  # absent in files of PyTorch < 1.10
             byteorder = archive.read(f"{prefix}byteorder").decode() if has_byteorder else "little"
-            loader = _Loader(archive, prefix, byteorder, map_location, mmap_buffer)
+            loader = _Loader(archive, file, prefix, byteorder, map_location, mmap_buffer)
             with archive.open(f"{prefix}data.pkl") as data:
                 return _Unpickler(data, loader, weights_only, **unpickler_args).load()
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as e:

@@ -108,7 +108,7 @@ class _TorchPickler(pickle._Pickler):
 def _pickle(obj, storages):
     buffer = io.BytesIO()
     _TorchPickler(buffer, storages).dump(obj)
-    return buffer.getvalue()
+    return buffer.getbuffer()
 
 
 def _write_aligned(archive, name, data):
@@ -122,7 +122,7 @@ def _write_aligned(archive, name, data):
 
 
 def torch_zip_bytes(obj):
-    """The bytes of a PyTorch zip checkpoint holding obj."""
+    """The bytes of a PyTorch zip checkpoint holding obj (a view of the buffer they were written to)."""
     storages = _Storages()
     _pickle(obj, storages)  # a first pass finds every view of each storage, so that numel covers them all
     data_pkl = _pickle(obj, storages)
@@ -135,4 +135,4 @@ def torch_zip_bytes(obj):
         for key, data in storages.records():
             _write_aligned(archive, f"{_ARCHIVE}/data/{key}", data)
         _write_aligned(archive, f"{_ARCHIVE}/version", b"3\n")
-    return buffer.getvalue()
+    return buffer.getbuffer()
