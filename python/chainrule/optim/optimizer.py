@@ -31,12 +31,25 @@ def check_hyperparameter(ok, message):
 
 def _as_chainrule(value):
     """A state value loaded from a state dict as a fresh copy: chainrule tensors are cloned, torch
-    tensors converted, anything else deep-copied."""
+    tensors converted, lists and tuples (LBFGS's histories) converted element by element, anything
+    else deep-copied."""
     if isinstance(value, Tensor):
         return value.detach().clone()
     if hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch tensor
         return chainrule.tensor(_np.array(value.detach().cpu().numpy()))
+    if isinstance(value, (list, tuple)):
+        return type(value)(_as_chainrule(v) for v in value)
     return copy.deepcopy(value)
+
+
+def _cast_like(value, param):
+    """A loaded state value (other than 'step') in param's dtype, as torch's load_state_dict casts
+    it: tensors, also inside lists and tuples."""
+    if isinstance(value, Tensor):
+        return value.to(param.dtype) if value.dtype != param.dtype else value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_like(v, param) for v in value)
+    return value
 
 
 _SET_OF_PARAMS = ("optimizer parameters need to be organized in ordered collections, but the ordering of tensors "
@@ -185,9 +198,9 @@ class Optimizer:
             converted = {name: _as_chainrule(v) for name, v in values.items()}
             if param is not None:
                 for name, v in converted.items():
-                    if isinstance(v, Tensor) and name != "step" and v.dtype != param.dtype:
-                        converted[name] = v.to(param.dtype)
-                    elif name == "step" and not isinstance(v, Tensor):
+                    if name != "step":
+                        converted[name] = _cast_like(v, param)
+                    elif not isinstance(v, Tensor):
                         converted[name] = chainrule.tensor(float(v))
                 state[param] = converted
             else:
