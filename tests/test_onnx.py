@@ -237,6 +237,32 @@ def test_glue_ops_export():
     check_export(Glue(), (cr.randn(2, 6), cr.randn(2, 6)))
 
 
+class Functional(nn.Module):
+    """Layer ops called as functions in forward, with weights the module owns."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.Parameter(cr.randn(3, 2, 4))
+        self.table = nn.Parameter(cr.randn(7, 2))
+
+    def forward(self, x, tokens):
+        y = F.conv_transpose1d(x, self.up, stride=2, padding=1)
+        y = F.pad(y, (2, 1), mode="reflect") + F.pad(y, (1, 2), mode="replicate") + F.pad(y, (3, 0), value=0.5)
+        y = F.adaptive_max_pool1d(y, 1).squeeze(-1) + F.adaptive_avg_pool1d(y, 3).sum(2)
+        return y.clamp(-1, 1) + F.embedding(tokens, self.table).mean(1) + y.clamp(min=0.2).argmax(1, keepdim=True)
+
+
+def test_functional_layer_ops_export():
+    check_export(Functional(), (cr.randn(2, 3, 6), cr.tensor([[1, 2, 6], [0, 0, 3]])))
+
+
+def test_circular_padding_needs_opset_19():
+    conv = nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular")
+    check_export(conv, cr.randn(2, 2, 5, 5), opset_version=19)
+    with pytest.raises(chainrule.onnx.UnsupportedOperatorError, match="pad with mode='circular'"):
+        chainrule.onnx.export(conv, cr.randn(2, 2, 5, 5), io.BytesIO())
+
+
 def test_dynamic_batch_axis():
     model = _lenet().eval()
     buffer = io.BytesIO()
