@@ -41,7 +41,8 @@ def test_torch_format_round_trip_keeps_views_types_and_grad():
     x = cr.arange(12.0).reshape(3, 4)
     ckpt = {"model": {"w": x, "w_t": x.t(), "row": x[1], "b": cr.tensor([True]), "n": cr.tensor(7)},
             "optimizer": {"state": {0: {"step": cr.tensor(3.0)}}, "param_groups": [{"betas": (0.9, 0.99)}]},
-            "epoch": 3, "loss": 0.12, "p": cr.nn.Parameter(cr.ones(2)), "leaf": cr.ones(1, requires_grad=True)}
+            "epoch": 3, "loss": 0.12, "p": cr.nn.Parameter(cr.ones(2)), "leaf": cr.ones(1, requires_grad=True),
+            "meta": (cr.Size([2, 3]), cr.int64, cr.bool, cr.device("cpu"))}
     back = round_trip(ckpt)
     assert back["model"]["w_t"].stride() == (1, 4) and back["model"]["row"].storage_offset() == 4
     assert back["model"]["w"]._storage_id() == back["model"]["row"]._storage_id()
@@ -49,7 +50,7 @@ def test_torch_format_round_trip_keeps_views_types_and_grad():
     assert back["model"]["n"].dtype == cr.int64 and back["model"]["b"].dtype == cr.bool
     assert back["optimizer"]["param_groups"] == [{"betas": (0.9, 0.99)}] and list(back["optimizer"]["state"]) == [0]
     assert isinstance(back["p"], cr.nn.Parameter) and back["p"].requires_grad and back["leaf"].requires_grad
-    assert (back["epoch"], back["loss"]) == (3, 0.12)
+    assert (back["epoch"], back["loss"]) == (3, 0.12) and back["meta"] == ckpt["meta"]
 
 
 @pytest.mark.parametrize("name", ["model.pt", "model.pth", "model.ckpt", "model"])

@@ -136,6 +136,10 @@ def test_nested_structures_and_parameters_both_ways():
              "bytes": b"\x00\xff", "complex": 1 + 2j, "nan": float("inf")}
     assert torch_to_cr(saved) == saved
     assert cr_to_torch(saved) == saved
+    torch_meta = {"size": torch.Size([2, 3]), "dtype": torch.float64, "device": torch.device("cpu")}
+    cr_meta = {"size": cr.Size([2, 3]), "dtype": cr.float64, "device": cr.device("cpu")}
+    assert torch_to_cr(torch_meta) == cr_meta and type(torch_to_cr(torch_meta)["size"]) is cr.Size
+    assert cr_to_torch(cr_meta) == torch_meta and type(cr_to_torch(cr_meta)["size"]) is torch.Size
     p = cr_to_torch({"p": cr.nn.Parameter(cr.ones(2))})["p"]
     assert isinstance(p, torch.nn.Parameter) and p.requires_grad
     p = torch_to_cr({"p": torch.nn.Parameter(torch.ones(2), requires_grad=False)})["p"]

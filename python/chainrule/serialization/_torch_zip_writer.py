@@ -1,6 +1,6 @@
 """Writes PyTorch's zip checkpoint format (what torch.save writes and torch.load reads) without torch.
 
-The pickle (protocol 2, as torch.save) names tensors the way PyTorch does:
+The pickle (protocol 2, as torch.save) names tensors, sizes, devices and dtypes the way PyTorch does:
 `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, OrderedDict())`, and
 parameters as `torch._utils._rebuild_parameter(tensor, requires_grad, OrderedDict())`; each storage is
 a persistent id ('storage', torch.FloatStorage, key, location, numel) whose bytes go into the record
@@ -14,6 +14,7 @@ import io
 import pickle
 import zipfile
 
+from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.serialization._dtypes import STORAGE_OF_NATIVE
 
@@ -36,6 +37,8 @@ class _Global:
 _REBUILD_TENSOR_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _STORAGE_CLASSES = {dtype: _Global("torch", name) for dtype, name in STORAGE_OF_NATIVE.items()}
+_DTYPES = {dtype: _Global("torch", dtype) for dtype in STORAGE_OF_NATIVE}  # torch pickles a dtype as its name
+_SIZE, _DEVICE = _Global("torch", "Size"), _Global("torch", "device")
 
 
 class _StorageRef:
@@ -89,12 +92,18 @@ class _TorchPickler(pickle._Pickler):
         self.memoize(obj)
 
     dispatch[_Global] = _save_global_name
+    dispatch[_C.dtype] = lambda self, dtype: self.save(_DTYPES[dtype.name])
 
     def persistent_id(self, obj):
         return self.storages.persistent_id(obj.tensor) if isinstance(obj, _StorageRef) else None
 
     def reducer_override(self, obj):
         from chainrule.nn.parameter import Parameter
+        from chainrule._tensor import Size
+        if isinstance(obj, Size):
+            return _SIZE, (tuple(obj),)
+        if isinstance(obj, _C.device):
+            return _DEVICE, (obj.type,) if obj.index is None else (obj.type, obj.index)
         if isinstance(obj, Parameter):
             return _REBUILD_PARAMETER, (obj.data, obj.requires_grad, collections.OrderedDict())
         if isinstance(obj, Tensor):
