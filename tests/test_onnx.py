@@ -229,7 +229,7 @@ class Glue(nn.Module):
         h = h.unsqueeze(1).transpose(1, 2).squeeze(-1)
         m = h.reshape(2, -1, 3).permute(0, 2, 1)
         s = m.mean(dim=2, keepdim=True) - m.sum(-1, keepdim=True) + cr.sigmoid(m).amax(dim=1, keepdim=True)
-        out = cr.stack([s[:, 0], s[..., -1]], dim=0)
+        out = cr.stack([s[:, 0], s[..., -1]], dim=0) + sum(row for row in +s.narrow(2, 0, 1).select(0, 1))
         return F.softmax(out.flatten(1) * h[:, 1:4:2].sum(), dim=-1), cr.tanh(h.t()).max(dim=0)[0]
 
 
@@ -355,6 +355,15 @@ def test_unsupported_op_names_the_op_and_module():
     model = nn.Sequential(nn.Linear(3, 3), _Head())
     with pytest.raises(chainrule.onnx.UnsupportedOperatorError, match=r"Tensor\.cumsum in module '1'"):
         chainrule.onnx.export(model, cr.randn(2, 3), io.BytesIO())
+
+
+def test_unsupported_operator_on_integer_input_is_refused():
+    class Mask(nn.Module):
+        def forward(self, tokens):
+            return (1 & tokens) * 2
+
+    with pytest.raises(chainrule.onnx.UnsupportedOperatorError, match="Tensor.__rand__"):
+        chainrule.onnx.export(Mask(), cr.tensor([[1, 2, 3]]), io.BytesIO())
 
 
 def test_data_dependent_python_is_refused():

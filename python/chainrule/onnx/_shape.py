@@ -124,6 +124,17 @@ def _unbind(g, out, input, dim=0):
             for i in range(len(out))]
 
 
+@converts("select")
+def _select(g, out, input, dim, index):
+    return g.node("Gather", [g.value(input), g.constant(np.array(index, dtype=np.int64), "index")],
+                  axis=dim % input.dim())
+
+
+@converts("narrow")
+def _narrow(g, out, input, dim, start, length):
+    return g.node("Slice", [g.value(input), g.ints([start]), g.ints([start + length]), g.ints([dim], "axes")])
+
+
 @converts("__getitem__")
 def _getitem(g, out, input, index):
     """x[1], x[:, -1], x[..., ::2], x[:, None]: one Slice for the slices, a Gather per int, one Unsqueeze."""
@@ -163,7 +174,7 @@ def _getitem(g, out, input, index):
 
 
 @converts("contiguous", "clone", "detach", "cpu", "requires_grad_", "to", "type_as", "float", "double", "long",
-          "bool", "type")
+          "bool", "type", "__pos__")
 def _copy_or_cast(g, out, input, *args, **kwargs):
     """Copies and device moves are the same value; a change of dtype is a Cast."""
     return g.value(input) if out.dtype == input.dtype else g.cast(g.value(input), out.dtype)

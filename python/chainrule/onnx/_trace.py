@@ -25,12 +25,9 @@ from chainrule.onnx import _attention, _elementwise, _layers, _rnn, _shape  # no
 from chainrule.onnx._graph import UnsupportedOperatorError
 from chainrule.onnx._registry import FUNCTIONS, MODULES
 
-_OPERATORS = ["__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
-              "__imul__", "__truediv__", "__rtruediv__", "__itruediv__", "__floordiv__", "__rfloordiv__",
-              "__mod__", "__matmul__", "__rmatmul__", "__pow__", "__rpow__", "__ipow__", "__neg__", "__abs__",
-              "__getitem__", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__",
-              "__and__", "__or__", "__xor__", "__invert__", "__bool__", "__int__", "__float__", "__index__",
-              "__array__"]
+# Tensor's special methods that are not ops on its values; every other one (operators) is wrapped.
+_NOT_OPS = {"__init__", "__hash__", "__repr__", "__str__", "__format__", "__deepcopy__", "__reduce_ex__",
+            "__getattr__", "__len__", "__iter__"}
 
 # Calls that hand a traced tensor's values to Python: what follows depends on this input's data.
 _READS_VALUES = {"item", "tolist", "numpy", "__bool__", "__int__", "__float__", "__index__", "__array__",
@@ -69,7 +66,8 @@ class Tracer:
 
     def __enter__(self):
         targets = [(Tensor, name, attribute) for name, attribute in _wrappable(Tensor)]
-        targets += [(Tensor, name, vars(Tensor)[name]) for name in _OPERATORS if name in vars(Tensor)]
+        targets += [(Tensor, name, attribute) for name, attribute in vars(Tensor).items()
+                    if name.startswith("__") and callable(attribute) and name not in _NOT_OPS]
         functional = [module for name, module in sorted(sys.modules.items()) if name.startswith(F.__name__ + ".")]
         for namespace in [chainrule, F] + functional:  # modules call e.g. nn.functional.attention's functions
             targets += [(namespace, name, attribute) for name, attribute in _wrappable(namespace)]
