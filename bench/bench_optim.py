@@ -3,7 +3,8 @@ PyTorch's default CPU path (a Python loop of per-tensor ops) and its foreach pat
 
     PYTHONPATH=python python3 bench/bench_optim.py [--threads N] [--repeat R]
 
-Cases: SGD(lr=0.01, momentum=0.9) and Adam(lr=1e-3). The gradients stay fixed, so every call is one
+Cases: SGD(lr=0.01, momentum=0.9), Adam(lr=1e-3), and Adadelta, Adamax, NAdam, RAdam, ASGD with
+their defaults. The gradients stay fixed, so every call is one
 full step. Before timing, a few steps from the same start are checked to agree with PyTorch.
 Prints the median time per step (interleaved rounds) and the ratio chainrule/PyTorch.
 """
@@ -18,7 +19,9 @@ from common import bench_arguments, chainrule_and_torch, format_table, interleav
 LAYERS = [784, 512, 256, 10]
 # (out, in) weights and (out,) biases, as nn.Linear keeps them
 SHAPES = [s for n_in, n_out in zip(LAYERS[:-1], LAYERS[1:]) for s in [(n_out, n_in), (n_out,)]]
-CASES = {"SGD(momentum=0.9)": ("SGD", dict(lr=0.01, momentum=0.9)), "Adam": ("Adam", dict(lr=1e-3))}
+CASES = {"SGD(momentum=0.9)": ("SGD", dict(lr=0.01, momentum=0.9)), "Adam": ("Adam", dict(lr=1e-3)),
+         "Adadelta": ("Adadelta", dict()), "Adamax": ("Adamax", dict()), "NAdam": ("NAdam", dict()),
+         "RAdam": ("RAdam", dict()), "ASGD": ("ASGD", dict())}
 
 
 def parse_args():
