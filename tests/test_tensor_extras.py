@@ -207,3 +207,41 @@ def test_compile_returns_its_argument():
     assert f(cr.ones(1)).item() == 2
     with pytest.raises(RuntimeError, match="mode"):
         cr.compile(model, mode="fastest")
+
+
+def test_rng_state_round_trip_reproduces_the_stream():
+    cr.manual_seed(3)
+    cr.randn(3)  # an odd count leaves a cached Box-Muller normal in the state
+    state = cr.get_rng_state()
+    assert state.dtype == cr.int64 and state.ndim == 1
+    after = (cr.randn(5).tolist(), cr.rand(2).tolist(), cr.randint(0, 100, (4,)).tolist())
+    cr.manual_seed(99)
+    cr.set_rng_state(state)
+    assert (cr.randn(5).tolist(), cr.rand(2).tolist(), cr.randint(0, 100, (4,)).tolist()) == after
+    assert cr.initial_seed() == 3
+    with pytest.raises(TypeError, match="get_rng_state"):
+        cr.set_rng_state(cr.ones(3))
+    with pytest.raises(ValueError, match="words"):
+        cr.set_rng_state(cr.zeros(3, dtype=cr.int64))
+
+
+def test_detach_in_place():
+    x = cr.ones(2, requires_grad=True)
+    y = x * 2
+    assert y.detach_() is y and not y.requires_grad and y.grad_fn is None and y.is_leaf
+    with pytest.raises(RuntimeError, match="views in-place"):
+        (x * 2)[0:1].detach_()
+
+
+@requires_torch
+def test_in_place_view_ops_change_the_shape_as_pytorch():
+    ours, theirs = cr.arange(6.0).reshape(2, 3), torch.arange(6.0).reshape(2, 3)
+    assert ours.t_() is ours
+    theirs.t_()
+    ours.unsqueeze_(0).transpose_(0, 2).squeeze_(1)
+    theirs.unsqueeze_(0).transpose_(0, 2).squeeze_(1)
+    assert ours.shape == theirs.shape and ours.tolist() == theirs.tolist()
+    assert cr.ones(1, 3).squeeze_().shape == (3,)
+    w = cr.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="in-place view"):
+        w.t_()

@@ -56,6 +56,16 @@ void retain_grad(const Tensor& t) {
   });
 }
 
+// Tensor.detach_(): the tensor leaves the autograd graph in place (grad_fn cleared, requires_grad
+// off). A view that requires grad refuses, as in PyTorch: its history belongs to its base.
+Tensor detach_in_place(const Tensor& t) {
+  CR_CHECK(!(t->view_base() && t->requires_grad()), RuntimeError,
+           "detach_: can't detach views in-place; use detach() instead");
+  t->set_grad_fn(nullptr, 0);
+  t->set_requires_grad(false, "detach_");
+  return t;
+}
+
 // The node of a Python autograd.Function: its backward is the Python callable.
 void record_python_function(const std::string& name, const std::vector<std::optional<Tensor>>& inputs,
                             const TensorList& outputs, py::function backward) {
@@ -100,6 +110,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   cls.def_property_readonly("grad_fn", &TensorImpl::grad_fn)
       .def_property_readonly("retains_grad", &TensorImpl::retains_grad)
       .def("retain_grad", &retain_grad)
+      .def("detach_", &detach_in_place, "Detaches this tensor from the autograd graph, in place.")
       .def("register_hook", &register_hook, py::arg("hook"));
 
   m.def("_record_python_function", &record_python_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),

@@ -74,6 +74,9 @@ void bind_types(py::module_& m) {
   m.def("manual_seed", [](int64_t seed) { Generator::global().manual_seed(static_cast<uint64_t>(seed)); },
         py::arg("seed"), "Seeds the generator behind rand, randn, randint, dropout, init and shuffling.");
   m.def("initial_seed", [] { return Generator::global().initial_seed(); });
+  m.def("_get_rng_state", [] { return Generator::global().state(); });
+  m.def("_set_rng_state", [](const std::vector<uint64_t>& words) { Generator::global().set_state(words); },
+        py::arg("words"));
 }
 
 }  // namespace cr::bind

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <random>
+#include <vector>
 
 namespace cr {
 
@@ -13,6 +14,11 @@ class Generator {
   explicit Generator(uint64_t seed) { manual_seed(seed); }
   void manual_seed(uint64_t seed);
   uint64_t initial_seed() const { return seed_; }
+  // The whole state as 64-bit words (seed, the cached Box-Muller normal, the engine's words), behind
+  // chainrule.get_rng_state; set_state restores it, so the same draws follow (ValueError if the words
+  // are not such a state).
+  std::vector<uint64_t> state() const;
+  void set_state(const std::vector<uint64_t>& words);
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }  // [0, 1)
   double normal();

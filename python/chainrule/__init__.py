@@ -40,7 +40,8 @@ from chainrule._functions.fused_arith import addmm, baddbmm, addmv, addcmul, add
 from chainrule._functions.sequences import cumprod, repeat_interleave, logspace  # noqa: F401,E402
 from chainrule._functions.einsum import einsum  # noqa: F401,E402
 from chainrule._functions.distances import cdist  # noqa: F401,E402
-from chainrule._functions.random_draws import normal, bernoulli, seed  # noqa: F401,E402
+from chainrule._functions.random_draws import (  # noqa: F401,E402
+    normal, bernoulli, seed, get_rng_state, set_rng_state)
 from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
 from chainrule._functions.compile import compile  # noqa: F401,E402
 

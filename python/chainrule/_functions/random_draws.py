@@ -1,5 +1,6 @@
 """Random draws composed from the global generator's rand/randn/randint (or a chainrule.Generator's
-own stream when generator= is given): normal, bernoulli (+ bernoulli_), exponential_, random_, seed.
+own stream when generator= is given): normal, bernoulli (+ bernoulli_), exponential_, random_; and
+the global generator's seed(), get_rng_state() and set_rng_state().
 
 Draws do not record gradients: PyTorch's normal(mean, std) also passes no gradient to mean or std
 (its derivative is zero); use mean + std * randn_like(mean) to reparameterize.
@@ -118,6 +119,23 @@ def seed():
     s = int.from_bytes(os.urandom(8), "little") >> 1  # 63 bits: manual_seed takes an int64
     _C.manual_seed(s)
     return s
+
+
+def get_rng_state():
+    """The global generator's whole state as an int64 tensor (PyTorch gives a uint8 tensor, a dtype
+    chainrule lacks); set_rng_state(state) later makes the same draws follow."""
+    words = np.array(_C._get_rng_state(), dtype=np.uint64)
+    return _C.from_numpy(words.view(np.int64))
+
+
+def set_rng_state(new_state):
+    """Restores the global generator to a state from get_rng_state()."""
+    if not isinstance(new_state, Tensor) or new_state.dtype != _C.dtype.int64 or new_state.ndim != 1:
+        raise TypeError("set_rng_state: expected the int64 tensor returned by chainrule.get_rng_state(), got "
+                        + (f"a {new_state.dtype} tensor of shape {list(new_state.shape)}"
+                           if isinstance(new_state, Tensor) else type(new_state).__name__))
+    words = new_state.detach().cpu().numpy().astype(np.int64).view(np.uint64)
+    _C._set_rng_state([int(w) for w in words])
 
 
 Tensor.bernoulli = bernoulli

@@ -1,6 +1,8 @@
 """Broadcasting and axis helpers: broadcast_to/broadcast_shapes/broadcast_tensors, meshgrid, and the
 swapaxes/swapdims/moveaxis/movedim (these also with sequences of dims). All are views (expand,
-reshape, transpose, permute), so gradients flow."""
+reshape, transpose, permute), so gradients flow. The in-place view ops (transpose_, t_, squeeze_,
+unsqueeze_, swapaxes_/swapdims_) change the tensor's own shape, outside autograd: on a tensor that
+requires grad they raise (PyTorch would record them; use the out-of-place op there)."""
 import warnings
 
 from chainrule import _C
@@ -100,6 +102,22 @@ def moveaxis(input, source, destination):
     return input.permute(*[o if o is not None else next(rest) for o in order])
 
 
+def _in_place_view(view):
+    """The in-place form of a view op: self takes the view's geometry (through Tensor.data)."""
+    def method(self, *args, **kwargs):
+        if self.requires_grad and _C.is_grad_enabled():
+            raise RuntimeError(f"{view.__name__}_: chainrule does not record in-place view ops for autograd; "
+                               f"use x = x.{view.__name__}(...) on a tensor that requires grad")
+        self.data = view(self.detach(), *args, **kwargs)
+        return self
+    method.__name__ = view.__name__ + "_"
+    return method
+
+
+Tensor.transpose_ = Tensor.swapaxes_ = Tensor.swapdims_ = _in_place_view(Tensor.transpose)
+Tensor.t_ = _in_place_view(Tensor.t)
+Tensor.squeeze_ = _in_place_view(Tensor.squeeze)
+Tensor.unsqueeze_ = _in_place_view(Tensor.unsqueeze)
 Tensor.broadcast_to = broadcast_to
 Tensor.swapdims = swapdims
 movedim = moveaxis  # the bound movedim takes single ints only
