@@ -1,5 +1,6 @@
 // Tensor properties and conversions to Python: shape, dtype, strides, item(), tolist(), the
-// autograd fields, and dtype/device conversion (to, float, double, long, bool).
+// autograd fields, dtype/device conversion (to, float, double, long, bool), and the legacy
+// constructor chainrule.Tensor(data) / Tensor(2, 3) (built by chainrule._legacy_tensors).
 #include "bindings/bindings.h"
 #include "ops/copy.h"
 
@@ -33,6 +34,14 @@ Tensor on_device(const Tensor& t, Device device, const char* op) {
   return t;
 }
 
+// memory_format= (chainrule.contiguous_format, preserve_format, channels_last, ...): checked by
+// chainrule._tensor_surface; every result is contiguous in the default layout (the values are
+// the same as PyTorch's).
+void check_memory_format(py::handle format, const Tensor& t, const char* op) {
+  if (format.is_none()) return;
+  py::module_::import("chainrule._tensor_surface").attr("check_memory_format")(format, t, op);
+}
+
 // to(dtype), to(device), to(other), to(device, dtype), with PyTorch's keyword names.
 Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
   DType dtype = t->dtype();
@@ -53,6 +62,8 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
     std::string key = kv.first.cast<std::string>();
     if (key == "dtype" || key == "device" || key == "other") {
       if (!kv.second.is_none()) take(kv.second);
+    } else if (key == "memory_format") {
+      check_memory_format(kv.second, t, "to");
     } else if (key != "non_blocking" && key != "copy") {
       CR_FAIL(TypeError, "to: unexpected keyword argument '", key, "'");
     }
@@ -65,6 +76,9 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
 }  // namespace
 
 void bind_tensor_basics(py::module_& m, TensorClass& cls) {
+  cls.def(py::init([](const py::args& args, const py::kwargs& kwargs) {
+    return py::module_::import("chainrule._legacy_tensors").attr("new_default_tensor")(*args, **kwargs).cast<Tensor>();
+  }));
   cls.def_property_readonly("dtype", &TensorImpl::dtype)
       .def_property_readonly("device", &TensorImpl::device)
       .def_property_readonly("ndim", &TensorImpl::dim)
@@ -106,8 +120,14 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
         return item(t).i;
       })
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
-      .def("contiguous", &contiguous)
-      .def("clone", &clone)
+      .def("contiguous", [](const Tensor& t, py::handle format) {
+        check_memory_format(format, t, "contiguous");
+        return contiguous(t);
+      }, py::kw_only(), py::arg("memory_format") = py::none())
+      .def("clone", [](const Tensor& t, py::handle format) {
+        check_memory_format(format, t, "clone");
+        return clone(t);
+      }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
       .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")
       .def("to", &convert)

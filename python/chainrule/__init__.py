@@ -22,12 +22,18 @@ from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
-from chainrule import accelerator, backends  # noqa: F401,E402
+from chainrule import accelerator, amp, backends  # noqa: F401,E402
+from chainrule.amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: F401,E402
 from chainrule._settings import *  # noqa: F401,F403,E402
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402
 from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
+from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, BoolTensor  # noqa: F401,E402
+from chainrule._tensor_surface import (  # noqa: F401,E402
+    memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, is_complex,
+    is_floating_point, zeros_like, ones_like, empty_like, full_like, rand_like, randn_like)
 # PyTorch functions composed in Python from the bound ops (each file also adds the Tensor methods).
 from chainrule._functions.predicates import (  # noqa: F401,E402
     isnan, isinf, isfinite, isposinf, isneginf, isclose, allclose, equal, nan_to_num, count_nonzero)

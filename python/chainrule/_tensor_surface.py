@@ -1,0 +1,126 @@
+"""Small parts of PyTorch's tensor surface that programs touch in passing: memory formats
+(contiguous_format, channels_last, ... accepted by clone/contiguous/to/*_like), is_complex and
+is_floating_point, the new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting
+of 0-d tensors (f"{loss:.4f}"), nbytes/itemsize, and the device/layout flags that are always False
+on chainrule tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu).
+
+chainrule tensors always have the default (row-major, contiguous) layout: channels_last is accepted
+and gives a tensor with the same values as PyTorch's, laid out contiguously.
+"""
+import functools
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule._tensor import tensor
+
+
+class memory_format:
+    """A memory layout name (chainrule.contiguous_format, preserve_format, channels_last,
+    channels_last_3d). `rank` is the tensor rank the format requires, if any."""
+
+    def __init__(self, name, rank=None):
+        self._name, self.rank = name, rank
+
+    def __repr__(self):
+        return f"torch.{self._name}"
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last", rank=4)
+channels_last_3d = memory_format("channels_last_3d", rank=5)
+
+
+def check_memory_format(format, input, op):
+    """TypeError unless `format` is a memory_format; RuntimeError when it needs another rank (as
+    PyTorch). Called by the bound clone/contiguous/to for a memory_format that is not None."""
+    if not isinstance(format, memory_format):
+        raise TypeError(f"{op}(): argument 'memory_format' must be chainrule.memory_format, not {type(format).__name__}")
+    if format.rank is not None and input.dim() != format.rank:
+        raise RuntimeError(f"{op}: required rank {format.rank} tensor to use {format._name} format, got a tensor "
+                           f"of shape {tuple(input.shape)}")
+
+
+def _with_memory_format(factory):
+    """factory(input, ...) (zeros_like & co.) with PyTorch's memory_format= keyword accepted."""
+
+    @functools.wraps(factory)
+    def like(input, *args, memory_format=None, **kwargs):
+        if memory_format is not None:
+            check_memory_format(memory_format, input, factory.__name__)
+        return factory(input, *args, **kwargs)
+    return like
+
+
+zeros_like = _with_memory_format(_C.zeros_like)
+ones_like = _with_memory_format(_C.ones_like)
+empty_like = _with_memory_format(_C.empty_like)
+full_like = _with_memory_format(_C.full_like)
+rand_like = _with_memory_format(_C.rand_like)
+randn_like = _with_memory_format(_C.randn_like)
+
+
+def _check_tensor(op, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+
+
+def is_complex(input):
+    """False: chainrule has no complex dtypes."""
+    _check_tensor("is_complex", input)
+    return False
+
+
+def is_floating_point(input):
+    _check_tensor("is_floating_point", input)
+    return input.is_floating_point()
+
+
+def _sizes(size, op):
+    """new_zeros(2, 3) and new_zeros((2, 3)) both name the sizes (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    if not all(isinstance(s, int) and not isinstance(s, bool) for s in size):
+        raise TypeError(f"{op}(): size must be ints or one sequence of ints, got {size!r}")
+    return size
+
+
+def _new_factory(factory, op):
+    """Tensor.new_<op>(*size, dtype=None, device=None, requires_grad=False): dtype and device
+    default to self's."""
+
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return factory(_sizes(size, op), dtype=dtype or self.dtype, device=device or self.device,
+                       requires_grad=requires_grad, **kwargs)
+    new.__name__ = op
+    return new
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return _C.full(tuple(size), fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                   requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of data as a new leaf, of self's dtype and device unless given."""
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+def _format(self, format_spec):
+    """A 0-d tensor formats as its Python number (f"{loss:.4f}"); others as object.__format__ does."""
+    if self.dim() == 0 and type(self) is Tensor:
+        return self.item().__format__(format_spec)
+    return object.__format__(self, format_spec)
+
+
+Tensor.new_zeros = _new_factory(_C.zeros, "new_zeros")
+Tensor.new_ones = _new_factory(_C.ones, "new_ones")
+Tensor.new_empty = _new_factory(_C.empty, "new_empty")
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+Tensor.__format__ = _format
+Tensor.is_complex = lambda self: False
+Tensor.nbytes = property(lambda self: self.numel() * self.element_size(), doc="numel() * element_size()")
+Tensor.itemsize = property(lambda self: self.element_size(), doc="The size of one element in bytes.")
+for _flag in ("is_sparse", "is_quantized", "is_meta", "is_mps", "is_xpu"):
+    setattr(Tensor, _flag, property(lambda self: False, doc="Always False on chainrule tensors."))

@@ -1,0 +1,177 @@
+"""The small parts of PyTorch's tensor surface: inference_mode, is_complex/is_floating_point, legacy
+constructors (Tensor(...), FloatTensor & co.) and Tensor.type(), memory formats, the new_* factories,
+f-string formatting of 0-d tensors and the always-False layout flags, each against PyTorch."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import assert_close, requires_torch, torch
+
+
+# ---------------------------------------------------------------------------------------------
+# inference_mode
+
+def test_inference_mode_context_and_decorators():
+    x = cr.ones(2, requires_grad=True)
+    assert not cr.is_inference_mode_enabled()
+    with cr.inference_mode():
+        assert cr.is_inference_mode_enabled() and not (x * 2).requires_grad
+        with cr.inference_mode(False):
+            assert not cr.is_inference_mode_enabled()
+    assert not cr.is_inference_mode_enabled() and (x * 2).requires_grad
+
+    @cr.inference_mode()
+    def called():
+        return (x * 2).requires_grad, cr.is_inference_mode_enabled()
+
+    @cr.inference_mode
+    def bare():
+        return (x * 2).requires_grad, cr.is_inference_mode_enabled()
+
+    assert called() == bare() == (False, True)
+    assert bare.__name__ == "bare" and cr.is_grad_enabled()
+
+
+def test_inference_mode_restores_on_error():
+    with pytest.raises(ValueError):
+        with cr.inference_mode():
+            raise ValueError("boom")
+    assert cr.is_grad_enabled() and not cr.is_inference_mode_enabled()
+
+
+# ---------------------------------------------------------------------------------------------
+# predicates and flags
+
+@requires_torch
+def test_predicates_and_flags_match_torch():
+    for dtype in ("float32", "float64", "int64", "bool"):
+        x, t = cr.ones(2, 3).to(getattr(cr, dtype)), torch.ones(2, 3).to(getattr(torch, dtype))
+        assert cr.is_complex(x) == torch.is_complex(t) and x.is_complex() == t.is_complex()
+        assert cr.is_floating_point(x) == torch.is_floating_point(t)
+        assert x.nbytes == t.nbytes and x.itemsize == t.itemsize
+        for flag in ("is_sparse", "is_quantized", "is_meta", "is_mps", "is_xpu", "is_cuda"):
+            assert getattr(x, flag) == getattr(t, flag), flag
+    with pytest.raises(TypeError, match="must be Tensor"):
+        cr.is_complex(3)
+
+
+# ---------------------------------------------------------------------------------------------
+# legacy constructors and Tensor.type()
+
+@requires_torch
+@pytest.mark.parametrize("name", ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"])
+def test_legacy_constructors_match_torch(name):
+    ours, theirs = getattr(cr, name), getattr(torch, name)
+    for args in [([1.5, 0.0, 2.0],), ([[1, 2], [3, 4]],), (np.array([1, 0, 3]),), ([],)]:
+        got, want = ours(*args), theirs(*args)
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        assert_close(got, want.numpy())
+    for args in [(2, 3), (0,), (), (cr.Size([4, 1]),)]:
+        got = ours(*args)
+        want = theirs(*[torch.Size(a) if isinstance(a, cr.Size) else a for a in args])
+        assert tuple(got.shape) == tuple(want.shape) and str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    with pytest.raises(TypeError, match="sequence"):
+        ours(2.5)
+
+
+def test_legacy_constructor_of_a_tensor_shares_its_data():
+    a = cr.ones(3)
+    b = cr.Tensor(a)
+    b[0] = 7
+    assert a[0].item() == 7 and not b.requires_grad
+
+
+@requires_torch
+def test_isinstance_of_legacy_types_matches_torch():
+    pairs = [(cr.ones(2), torch.ones(2)), (cr.ones(2).double(), torch.ones(2).double()),
+             (cr.ones(2).long(), torch.ones(2).long()), (cr.ones(2).bool(), torch.ones(2).bool())]
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"):
+        for ours, theirs in pairs:
+            assert isinstance(ours, getattr(cr, name)) == isinstance(theirs, getattr(torch, name))
+        assert not isinstance([1.0], getattr(cr, name))
+
+
+@requires_torch
+def test_type_names_and_conversions_match_torch():
+    for dtype in ("float32", "float64", "int64", "bool"):
+        x, t = cr.ones(2).to(getattr(cr, dtype)), torch.ones(2).to(getattr(torch, dtype))
+        assert x.type() == t.type()
+        for target in ("torch.FloatTensor", "torch.DoubleTensor", "torch.LongTensor"):
+            assert str(x.type(target).dtype).split(".")[-1] == str(t.type(target).dtype).split(".")[-1]
+        assert x.type(cr.float64).dtype == cr.float64 and x.type(cr.LongTensor).dtype == cr.int64
+    x = cr.ones(2)
+    assert x.type(cr.float32) is x
+    with pytest.raises(ValueError, match="invalid type"):
+        x.type("torch.Foo")
+
+
+# ---------------------------------------------------------------------------------------------
+# memory formats
+
+@requires_torch
+def test_memory_formats_are_accepted_with_the_same_values():
+    data = np.arange(24.0).reshape(1, 2, 3, 4)
+    x, t = cr.tensor(data), torch.tensor(data)
+    assert repr(cr.channels_last) == repr(torch.channels_last) == "torch.channels_last"
+    assert isinstance(cr.contiguous_format, cr.memory_format)
+    for fmt in ("contiguous_format", "preserve_format", "channels_last"):
+        ours, theirs = getattr(cr, fmt), getattr(torch, fmt)
+        assert_close(x.clone(memory_format=ours), t.clone(memory_format=theirs).numpy())
+        assert_close(x.to(memory_format=ours), t.to(memory_format=theirs).numpy())
+        assert cr.zeros_like(x, memory_format=ours).shape == torch.zeros_like(t, memory_format=theirs).shape
+        assert cr.full_like(x, 2.0, memory_format=ours).sum().item() == 48
+    assert_close(x.contiguous(memory_format=cr.channels_last), data)
+    with pytest.raises(RuntimeError, match="rank 4"):
+        cr.ones(2, 3).contiguous(memory_format=cr.channels_last)
+    with pytest.raises(RuntimeError, match="rank 4"):
+        cr.empty_like(cr.ones(2), memory_format=cr.channels_last)
+    with pytest.raises(TypeError, match="memory_format"):
+        cr.ones(2).clone(memory_format=3)
+
+
+def test_clone_and_contiguous_keep_their_gradient():
+    x = cr.ones(2, 3, requires_grad=True)
+    (x.clone(memory_format=cr.contiguous_format) * 2).sum().backward()
+    assert_close(x.grad, np.full((2, 3), 2.0))
+
+
+# ---------------------------------------------------------------------------------------------
+# new_* factories
+
+@requires_torch
+def test_new_factories_match_torch():
+    x, t = cr.ones(2, dtype=cr.float64), torch.ones(2, dtype=torch.float64)
+    cases = [
+        ("new_zeros", (2, 3), {}), ("new_zeros", ((2, 3),), {}), ("new_ones", ([4],), {"dtype": "int64"}),
+        ("new_empty", (3,), {}), ("new_full", ((2,), 1.5), {}), ("new_full", ([2], 1.5), {"dtype": "int64"}),
+        ("new_tensor", ([1, 2],), {}), ("new_tensor", ([[True]],), {"dtype": "bool"}),
+    ]
+    for method, args, kwargs in cases:
+        ours = getattr(x, method)(*args, **{k: getattr(cr, v) for k, v in kwargs.items()})
+        theirs = getattr(t, method)(*args, **{k: getattr(torch, v) for k, v in kwargs.items()})
+        assert tuple(ours.shape) == tuple(theirs.shape), method
+        assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1], method
+        if method != "new_empty":
+            assert_close(ours, theirs.numpy())
+    y = x.new_zeros(2, requires_grad=True)
+    assert y.requires_grad and y.is_leaf
+    z = x.new_tensor(x, requires_grad=True)
+    assert z.is_leaf and z.data_ptr() != x.data_ptr()
+
+
+# ---------------------------------------------------------------------------------------------
+# __format__
+
+@requires_torch
+def test_format_matches_torch():
+    for value in (3.14159, 2, True):
+        ours, theirs = cr.tensor(value), torch.tensor(value)
+        assert f"{ours}" == f"{theirs}".replace("torch.", "chainrule.")
+        spec = ".3f" if not isinstance(value, bool) else ""
+        assert format(ours, spec) == format(theirs, spec)
+    assert f"{cr.tensor(7):05d}" == f"{torch.tensor(7):05d}" == "00007"
+    assert format(cr.ones(2)) == str(cr.ones(2))
+    with pytest.raises(TypeError):
+        format(cr.ones(2), ".2f")
+    with pytest.raises(TypeError):
+        format(torch.ones(2), ".2f")
