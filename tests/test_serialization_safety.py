@@ -83,8 +83,10 @@ def test_safe_globals_let_listed_classes_through():
     serialization.clear_safe_globals()
     with pytest.raises(pickle.UnpicklingError, match="add_safe_globals\\(\\[Point\\]\\)"):
         cr.load(io.BytesIO(buf.getvalue()))
+    assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == [f"{__name__}.Point"]
     with serialization.safe_globals([Point]):
         assert serialization.get_safe_globals() == [Point]
+        assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(buf.getvalue())) == []
         assert cr.load(io.BytesIO(buf.getvalue()))["p"].x == 3
     assert serialization.get_safe_globals() == []  # the context manager restores the list
     serialization.add_safe_globals([(Point, f"{__name__}.Point")])
@@ -121,6 +123,7 @@ def test_hostile_pickle_runs_nothing(tmp_path, protocol, payload):
     assert (tmp_path / "check").exists()
     with pytest.raises(pickle.UnpicklingError, match=r"Unsupported global: GLOBAL (posix\.system|builtins\.exec)"):
         cr.load(torch_like_zip(data))
+    assert serialization.get_unsafe_globals_in_checkpoint(torch_like_zip(data)) in (["posix.system"], ["builtins.exec"])
     assert not marker.exists()
 
 

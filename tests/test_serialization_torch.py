@@ -190,6 +190,7 @@ def test_numpy_in_torch_format_needs_safe_globals_as_in_torch(tmp_path):
         unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
         numpy_globals = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, np._core.multiarray.scalar]
         assert sorted(unsafe) == sorted(f"{g.__module__}.{g.__name__}" for g in numpy_globals)
+        assert cr.serialization.get_unsafe_globals_in_checkpoint(path) == sorted(unsafe)
         dtype_classes = [type(np.dtype(np.float64)), type(np.dtype(np.float32))]  # torch's loader builds only these
         with cr.serialization.safe_globals(numpy_globals), \
                 torch.serialization.safe_globals(numpy_globals + dtype_classes):

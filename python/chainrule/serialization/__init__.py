@@ -17,7 +17,8 @@ from chainrule.serialization import _safetensors_format, _torch_zip_reader, _tor
 from chainrule.serialization._map_location import check_map_location
 from chainrule.serialization._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
-__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
+__all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals",
+           "get_unsafe_globals_in_checkpoint"]
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first record, or the end record of an empty zip
 _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"  # protocol 2 + PyTorch's magic number
@@ -140,3 +141,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     name = getattr(f, "name", "<file object>")
     file = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
     return _load_file(file, name, map_location, weights_only, False, pickle_load_args)
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The "module.name" of each class or function that the PyTorch checkpoint f (a path or a binary
+    file object) names and that load(f) with weights_only=True would refuse now, as PyTorch's: what
+    to pass to add_safe_globals, after checking you trust it. Read from the pickle without running it."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as file:
+            return _torch_zip_reader.unsafe_globals(file, os.fspath(f))
+    return _torch_zip_reader.unsafe_globals(f, getattr(f, "name", "<file object>"))

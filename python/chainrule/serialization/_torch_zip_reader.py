@@ -12,6 +12,7 @@ import _compat_pickle
 import codecs
 import collections
 import pickle
+import pickletools
 import zipfile
 import zlib
 
@@ -23,7 +24,7 @@ from chainrule.serialization._dtypes import (TORCH_DTYPE_BYTES, TORCH_STORAGE_DT
                                              native_array)
 from chainrule.serialization._map_location import relocate
 
-__all__ = ["load_torch_zip"]
+__all__ = ["load_torch_zip", "unsafe_globals"]
 
 
 class _StorageType:
@@ -138,6 +139,28 @@ def _weights_only_error(full_name):
         "you trust this class/function.")
 
 
+def _python3_name(module, name):
+    """(module, name) as Python 3 spells them: protocol 2 pickles written by Python 3 use Python 2's
+    names (__builtin__.set), which PyTorch maps back the same way."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+def _globals_in_pickle(data):
+    """"module.name" of each global a pickle names: GLOBAL opcodes, and STACK_GLOBAL ones whose two
+    strings are pushed literally (not fetched from the memo). Read statically, nothing is run."""
+    found, strings = set(), []
+    for opcode, arg, _ in pickletools.genops(data):
+        if opcode.name == "GLOBAL":
+            found.add(".".join(_python3_name(*arg.split(" ", 1))))
+        elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+            found.add(".".join(_python3_name(*strings[-2:])))
+        if "UNICODE" in opcode.name:
+            strings.append(arg)
+    return found
+
+
 class _Unpickler(pickle.Unpickler):
     """data.pkl's unpickler: tensors and storages become chainrule objects; with weights_only, globals
     outside the built-in table and the user's safe globals are refused before anything is imported."""
@@ -148,10 +171,7 @@ class _Unpickler(pickle.Unpickler):
         self.allowed = {**_builtin_globals(), **_safe_globals.user_allowed()} if weights_only else _builtin_globals()
 
     def find_class(self, module, name):
-        # Protocol 2 pickles written by Python 3 use Python 2's names (__builtin__.set), as PyTorch maps.
-        if (module, name) in _compat_pickle.NAME_MAPPING:
-            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+        module, name = _python3_name(module, name)
         full_name = f"{module}.{name}"
         if full_name in self.allowed:
             return self.allowed[full_name]
@@ -231,14 +251,25 @@ def _archive_prefix(archive, name):
     return pickles[0][:-len("data.pkl")]
 
 
+def _open_archive(file, name):
+    try:
+        return zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"load: '{name}' is not a readable zip checkpoint, it may be truncated ({e})") from None
+
+
+def unsafe_globals(file, name):
+    """The globals named in the checkpoint's pickle that the weights-only loader would refuse now."""
+    with _open_archive(file, name) as archive:
+        named = _globals_in_pickle(archive.read(f"{_archive_prefix(archive, name)}data.pkl"))
+    return sorted(named - set(_builtin_globals()) - set(_safe_globals.user_allowed()))
+
+
 def load_torch_zip(file, name, map_location, weights_only, mmap_buffer=None, **unpickler_args):
     """The object in the PyTorch zip checkpoint in the seekable binary file `file` (named `name` in
     errors); mmap_buffer, when given, is a copy-on-write mapping of the same file to read storages from.
     unpickler_args (encoding=, errors=) go to pickle.Unpickler, as torch.load's pickle_load_args."""
-    try:
-        archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise ValueError(f"load: '{name}' is not a readable zip checkpoint, it may be truncated ({e})") from None
+    archive = _open_archive(file, name)
     try:
         with archive:
             prefix = _archive_prefix(archive, name)
