@@ -372,7 +372,8 @@ def test_fused_step_validates_scalar_state_before_writing():
 
 @requires_torch
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
-                                          ("AdamW", dict(lr=0.05))])
+                                          ("AdamW", dict(lr=0.05)), ("NAdam", dict(lr=0.05)),
+                                          ("RAdam", dict(lr=0.05)), ("ASGD", dict(lr=0.05, t0=5))])
 def test_training_loop_with_backward_matches_torch(name, options):
     rng = np.random.default_rng(6)
     x, y = rng.standard_normal((16, 3)).astype(np.float32), rng.standard_normal((16, 1)).astype(np.float32)
