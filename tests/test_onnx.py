@@ -263,6 +263,11 @@ def test_circular_padding_needs_opset_19():
         chainrule.onnx.export(conv, cr.randn(2, 2, 5, 5), io.BytesIO())
 
 
+def test_float64_model_exports():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.LayerNorm(4), nn.Softmax(-1)).double()
+    check_export(model, cr.randn(2, 3).double() * 3 + 1, rtol=1e-10, atol=1e-12)
+
+
 def test_dynamic_batch_axis():
     model = _lenet().eval()
     buffer = io.BytesIO()

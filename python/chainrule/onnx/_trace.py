@@ -2,7 +2,8 @@
 
 chainrule's ops are C++ calls with no dispatch hook, so for the length of one forward pass the tracer
 wraps every public function a forward can reach: the methods of Tensor (operators included), the
-functions of the chainrule namespace and of chainrule.nn.functional, and Module.__call__. A call at
+functions of the chainrule namespace and of chainrule.nn.functional (and those functions where a
+module holds them, as TransformerEncoderLayer's activation=F.relu), and Module.__call__. A call at
 the top level of user code (not from inside another wrapped call) whose arguments include a traced
 tensor -- one computed from the exported inputs -- is converted to ONNX nodes by its converter in
 _registry.FUNCTIONS, with its own arguments; its result tensors become traced values. A call on
@@ -11,7 +12,8 @@ Modules whose forward is not a chain of such calls (RNN, LSTM, GRU) have a conve
 _registry.MODULES. A traced call without a converter raises UnsupportedOperatorError naming the op
 and the module it ran in, so a graph is either right or refused. As a backstop, a tensor with a
 grad_fn that no converter made (an op reached some other way) is refused where it is used, naming
-its grad_fn (inputs are traced with requires_grad so that every result of theirs has one).
+its grad_fn (inputs are traced with requires_grad so that every result of theirs has one), and a
+traced tensor whose _version moved without a converted in-place op (changed through a view) too.
 Everything wrapped is restored when the forward pass ends.
 """
 import sys
