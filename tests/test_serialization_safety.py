@@ -145,6 +145,9 @@ def test_malformed_checkpoints_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="no record 'archive/data/0'"):
         pid = ("storage", _Global("torch", "FloatStorage"), "0", "cpu", 1)
         cr.load(torch_like_zip(_pickle_with_persistent_id(pid)))
+    fake_tensor = _pickle_of(_Global("torch._utils", "_rebuild_tensor_v2"), ("not a storage", 0, (1,), (1,), False))
+    with pytest.raises(pickle.UnpicklingError, match="storage must be a storage record, got str"):
+        cr.load(torch_like_zip(fake_tensor))
     legacy = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.rest of an old torch.save"
     with pytest.raises(ValueError, match="legacy .*re-save it"):
         cr.load(io.BytesIO(legacy))
@@ -156,6 +159,17 @@ def _zip_without_pickle():
         archive.writestr("notes.txt", b"hello")
     buf.seek(0)
     return buf
+
+
+def _pickle_of(func, args):
+    """A pickle of the call func(*args), func being a _Global stand-in."""
+    class Call:
+        def __reduce__(self):
+            return func, args
+
+    buf = io.BytesIO()
+    _TorchPickler(buf, storages=None).dump(Call())
+    return buf.getvalue()
 
 
 def _pickle_with_persistent_id(pid):

@@ -29,7 +29,7 @@ __all__ = ["load_torch_zip", "unsafe_globals"]
 
 class _StorageType:
     """What a storage class such as torch.FloatStorage unpickles as: the dtype of its elements
-    (None for torch.UntypedStorage, whose dtype the rebuild call gives)."""
+    (uint8 bytes for torch.UntypedStorage, whose real dtype the rebuild call gives)."""
 
     def __init__(self, dtype_name):
         self.dtype_name = dtype_name
@@ -58,17 +58,19 @@ class _Storage:
         return self.bases[dtype_name]
 
 
-def _rebuild(storage, storage_offset, size, stride, requires_grad, dtype_name):
+def _rebuild(storage, storage_offset, size, stride, requires_grad, dtype_name=None):
+    """A view (size, stride, storage_offset) of the storage's elements read as dtype_name (by default the
+    storage's own dtype)."""
     if not isinstance(storage, _Storage):
         raise pickle.UnpicklingError(f"load: a tensor's storage must be a storage record, got {type(storage).__name__}")
-    base = storage.base(dtype_name, f"a tensor of shape {tuple(size)}")
+    base = storage.base(dtype_name or storage.dtype_name, f"a tensor of shape {tuple(size)}")
     t = base.as_strided(tuple(size), tuple(stride), storage_offset)
     return t.requires_grad_(True) if requires_grad else t
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
                        metadata=None):
-    return _rebuild(storage, storage_offset, size, stride, requires_grad, storage.dtype_name)
+    return _rebuild(storage, storage_offset, size, stride, requires_grad)
 
 
 def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype,
@@ -77,12 +79,14 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, bac
 
 
 def _rebuild_tensor(storage, storage_offset, size, stride):
-    return _rebuild(storage, storage_offset, size, stride, False, storage.dtype_name)
+    return _rebuild(storage, storage_offset, size, stride, False)
 
 
 def _set_state(obj, state):
-    for name, value in (state or {}).items():
-        setattr(obj, name, value)
+    """Sets the attributes PyTorch pickled with a tensor: a dict, or a pair (dict, slots dict)."""
+    for attributes in (state if isinstance(state, tuple) else (state,)):
+        for name, value in (attributes or {}).items():
+            setattr(obj, name, value)
     return obj
 
 
@@ -98,8 +102,8 @@ def _rebuild_parameter_with_state(data, requires_grad, backward_hooks, state):
 def _rebuild_from_type_v2(func, new_type, args, state):
     """A tensor of a subclass (new_type) or with extra attributes (state), as PyTorch pickles them."""
     t = func(*args)
-    if new_type is not _C.Tensor and not isinstance(t, new_type):
-        raise pickle.UnpicklingError(f"load: cannot rebuild a tensor of type {new_type.__name__} in chainrule")
+    if new_type is not _C.Tensor and not (isinstance(new_type, type) and isinstance(t, new_type)):
+        raise pickle.UnpicklingError(f"load: cannot rebuild a tensor of type {new_type!r} in chainrule")
     return _set_state(t, state)
 
 
