@@ -301,6 +301,14 @@ def test_input_and_output_names():
     assert not {"y", "h", "c", "seq"} & {i.name for i in proto.graph.initializer}
 
 
+def test_names_that_clash_with_graph_values_or_each_other():
+    model = nn.Sequential(nn.Linear(3, 2))
+    proto = check_export(model, cr.randn(1, 3), input_names=["0.weight"], output_names=["Gemm_out"])
+    assert [i.name for i in proto.graph.input] == ["0.weight"] and [o.name for o in proto.graph.output] == ["Gemm_out"]
+    with pytest.raises(ValueError, match="repeat a name"):
+        chainrule.onnx.export(model, cr.randn(1, 3), io.BytesIO(), input_names=["x"], output_names=["x"])
+
+
 def test_default_names_and_parameter_initializers():
     proto = check_export(nn.Sequential(nn.Linear(3, 2)), cr.randn(1, 3))
     assert [i.name for i in proto.graph.input] == ["input"]

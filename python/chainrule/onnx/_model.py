@@ -31,13 +31,13 @@ def _traced_copy(tensor):
     return tensor.clone()
 
 
-def _names(given, count, default):
+def _names(graph, given, count, default):
+    """The names of `count` graph inputs or outputs: those given (already reserved), then defaults
+    ('input', or 'input_0', 'input_1', ... when there are several) that no other value has taken."""
     names = list(given or [])[:count]
-    if len(names) != len(set(names)):
-        raise ValueError(f"chainrule.onnx.export: duplicate names in {names}")
     if count == 1 and not names:
-        return [default]
-    return names + [f"{default}_{i}" for i in range(len(names), count)]
+        return [graph.fresh(default)]
+    return names + [graph.fresh(f"{default}_{i}") for i in range(len(names), count)]
 
 
 def _axes_names(name, axes):
@@ -96,16 +96,16 @@ def build_model(onnx, model, args, kwargs, opset, input_names, output_names, dyn
     parameter_names = {id(t): name for name, t in model.named_parameters()}
     parameter_names.update({id(t): name for name, t in model.named_buffers()})
     graph = Graph(onnx, opset, parameter_names)
-    inputs = tensors_in((args, kwargs))
-    input_names = _names(input_names, len(inputs), "input")
-    for name in input_names:
+    given = list(input_names or []) + list(output_names or [])
+    if len(given) != len(set(given)):
+        raise ValueError(f"chainrule.onnx.export: input_names and output_names repeat a name: {given}")
+    for name in given:  # reserved before any node or initializer takes a name
         graph.fresh(name)
+    inputs = tensors_in((args, kwargs))
+    input_names = _names(graph, input_names, len(inputs), "input")
     result = _trace(graph, model, args, kwargs, input_names)
     outputs = tensors_in(result)
-    output_names = _names(output_names, len(outputs), "output")
-    for name in output_names:
-        if graph.fresh(name) != name:
-            raise ValueError(f"chainrule.onnx.export: output name {name!r} is also an input name")
+    output_names = _names(graph, output_names, len(outputs), "output")
     _name_outputs(graph, [graph.value(t) for t in outputs], output_names)
 
     for name in dynamic_axes:
