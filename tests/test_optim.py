@@ -63,7 +63,7 @@ CASES = [
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
     ("RAdam", dict(betas=(0.5, 0.8), eps=1e-6)),
     ("ASGD", dict()),
-    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1)),  # averaging (mu < 1) from step 4
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1)),  # averaging (mu < 1) from step 6
     ("ASGD", dict(t0=0, maximize=True)),
 ]
 STEPS = 8  # enough for RAdam's rectified branch (rho_t > 5 from step 6 with the default betas)
@@ -120,7 +120,7 @@ def test_matches_torch(name, options):
 @pytest.mark.parametrize("name,options", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(amsgrad=True)),
                                           ("RMSprop", dict(centered=True, momentum=0.9)), ("Adagrad", dict()),
                                           ("Adadelta", dict()), ("Adamax", dict()), ("NAdam", dict()),
-                                          ("RAdam", dict()), ("ASGD", dict(t0=1))])
+                                          ("RAdam", dict()), ("ASGD", dict(t0=0))])
 def test_non_contiguous_parameter(name, options):
     base = np.random.default_rng(1).standard_normal((3, 5)).astype(np.float32)
     c = cr.tensor(base).t().detach()
