@@ -92,7 +92,11 @@ def test_cumprod_with_zeros_matches_pytorch():
     ty.backward(torch.tensor(g))
     assert_close(y.detach(), ty.detach().numpy(), rtol=1e-12)
     assert_close(x.grad, tx.grad.numpy(), rtol=1e-12)
-    assert_close(cr.cumprod(cr.tensor(a), 1), ty.detach().numpy(), rtol=1e-12)  # the no-grad path
+    assert_close(cr.cumprod(cr.tensor(a), 1), ty.detach().numpy(), rtol=1e-12)
+    from chainrule.autograd import gradcheck, gradgradcheck
+    for dim in (0, 1):  # the second derivative through zeros takes the O(n^2) form
+        assert gradcheck(lambda t: cr.cumprod(t, dim), [cr.tensor(a, requires_grad=True)])
+        assert gradgradcheck(lambda t: cr.cumprod(t, dim), [cr.tensor(a, requires_grad=True)])
     assert cr.cumprod(cr.tensor([1, 2, 3]), 0).dtype == cr.int64
     with pytest.raises(IndexError):
         cr.cumprod(cr.ones(2), 1)

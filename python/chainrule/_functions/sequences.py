@@ -1,13 +1,61 @@
 """Sequence ops: cumprod, repeat_interleave and logspace.
 
-cumprod with gradient is a product over a lower-triangular mask, out[..., i] = prod_{j <= i} x[..., j]:
-exact for zeros (prod's backward handles them, as PyTorch's cumprod_backward does) and differentiable
-twice, at O(n^2) memory along `dim`; without gradient it is NumPy's sequential cumprod.
+cumprod runs forward as NumPy's sequential cumprod (the order PyTorch multiplies in) and backward
+with PyTorch's formula in tensor ops, exact when the input holds zeros: along dim, with z the first
+zero, positions before z get reversed_cumsum(grad * out) / x, position z gets
+prod(x before z) * sum_{k >= z} grad_k * prod_{z < j <= k} x_j (a cumprod of x with the part up to z
+set to 1), and later positions 0 (O(n)). That formula's own derivative is not cumprod's second
+derivative where x holds zeros, so a backward that is itself recorded (create_graph) switches there
+to PyTorch's O(n^2) form, grad_x[k] = sum_{m >= k} grad_m * prod_{j <= m, j != k} x_j.
 """
 import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule.autograd.function import Function
+
+
+def _reversed_cumsum(t, dim):
+    return _C.flip(_C.flip(t, [dim]).cumsum(dim), [dim])
+
+
+class _CumProd(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = np.cumprod(x.detach().cpu().numpy(), axis=dim)
+        out = _C.from_numpy(np.ascontiguousarray(out)).to(x.device)
+        ctx.dim = dim
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        dim = ctx.dim
+        if _C.is_grad_enabled():  # create_graph: the output's dependence on x must be in the graph
+            if bool((x == 0).any().item()):
+                return _backward_by_parts(x, grad, dim), None
+            out = _CumProd.apply(x, dim)
+        zeros_so_far = (x == 0).long().cumsum(dim)
+        before = zeros_so_far == 0  # positions before the first zero
+        first_zero = (zeros_so_far == 1) & (x == 0)
+        grad_before = _reversed_cumsum(out * grad, dim) / _C.where(before, x, 1)
+        prefix = _C.where(before, x, 1).prod(dim, keepdim=True)  # product of x before the first zero
+        after_zero = _CumProd.apply(_C.where(before | first_zero, 1, x), dim)
+        grad_zero = prefix * _C.where(before, 0, grad * after_zero).sum(dim, keepdim=True)
+        return _C.where(before, grad_before, _C.where(first_zero, grad_zero, 0)), None
+
+
+def _backward_by_parts(x, grad, dim):
+    """grad_x[k] = sum_{m >= k} grad_m * prod_{j <= m, j != k} x_j, one k at a time (differentiable)."""
+    n = x.shape[dim]
+    parts = []
+    for k in range(n):
+        before = x.narrow(dim, 0, k).prod(dim, keepdim=True)  # 1 for k = 0
+        after = _CumProd.apply(x.narrow(dim, k + 1, n - k - 1), dim)
+        omitted = _C.cat([before, before * after], dim)  # prod_{j <= m, j != k} x_j for m = k, ..., n - 1
+        parts.append((grad.narrow(dim, k, n - k) * omitted).sum(dim, keepdim=True))
+    return _C.cat(parts, dim)
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -21,15 +69,7 @@ def cumprod(input, dim, *, dtype=None):
         raise IndexError(f"cumprod: dim {dim} out of range for a tensor of shape {list(input.shape)}")
     if input.ndim == 0:
         return input.clone()
-    if not (input.requires_grad and _C.is_grad_enabled()):
-        values = np.cumprod(input.detach().cpu().numpy(), axis=dim)
-        return _C.from_numpy(np.ascontiguousarray(values)).to(input.device)
-    last = input.movedim(dim, -1)
-    n = last.shape[-1]
-    keep = _C.ones(n, n, dtype=_C.dtype.bool, device=input.device)
-    keep = keep.cumsum(1) <= _C.arange(1, n + 1, device=input.device).unsqueeze(1)  # keep[i, j] = j <= i
-    rows = last.unsqueeze(-2).expand(*last.shape[:-1], n, n)
-    return _C.where(keep, rows, 1).prod(-1).movedim(-1, dim)
+    return _CumProd.apply(input, dim % input.ndim)
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
