@@ -70,9 +70,10 @@ def save(obj, f):
     of tensors, NumPy arrays and scalars, numbers, strings and None; a flat dict of tensors is a plain
     safetensors file. Any other path, or a file object, gets PyTorch's zip format, which
     torch.load(weights_only=True) reads for tensors and containers; other objects (a whole Module)
-    are pickled and load only with weights_only=False. Tensors are saved detached; views of one
-    storage stay views of one storage in PyTorch's format. A path is written atomically: a failure
-    part-way leaves any previous file untouched and no temp file.
+    are pickled and load only with weights_only=False. Tensors are saved without their autograd
+    graph (PyTorch's format keeps requires_grad, safetensors only values); views of one storage stay
+    views of one storage in PyTorch's format. A path is written atomically: a failure part-way leaves
+    any previous file untouched and no temp file.
     """
     is_path = isinstance(f, (str, os.PathLike))
     if not is_path and not hasattr(f, "write"):
