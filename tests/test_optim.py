@@ -232,7 +232,7 @@ def test_loads_a_torch_state_dict(name, options):
         assert sorted(ours["state"][i]) == sorted(torch_sd["state"][i])
     assert set(ours["param_groups"][0]) >= {k for k in torch_sd["param_groups"][0]
                                             if k not in ("foreach", "differentiable", "fused", "capturable")}
-    torch_opt.load_state_dict(torch_sd)  # casts its scalar state (NAdam's mu_product) to each parameter's dtype, as ours
+    torch_opt.load_state_dict(torch_sd)  # casts scalar state (NAdam's mu_product) to the parameter's dtype, as ours
     for _ in range(3):
         set_grads(rng, cr_params, torch_params, skip=())
         cr_opt.step()
