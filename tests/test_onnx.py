@@ -497,6 +497,18 @@ def test_in_place_ops_export_and_changes_through_views_are_refused():
 
     check_export(InPlace(), cr.randn(2, 3))
 
+    class Accumulate(nn.Module):
+        def forward(self, x):
+            acc = cr.zeros(2, 3)
+            acc += x
+            acc.mul_(2)
+            c = cr.ones(3)
+            y = x + c
+            c.add_(1)  # a constant changed between two uses: each use sees its value then
+            return acc + y * c
+
+    check_export(Accumulate(), cr.randn(2, 3))
+
     class ThroughView(nn.Module):
         def forward(self, x):
             y = x * 2

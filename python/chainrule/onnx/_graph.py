@@ -36,7 +36,7 @@ class Graph:
         self.module_path = []           # names of the modules whose forward is running, outermost first
         self._parameter_names = parameter_names  # id(tensor) -> "layer.weight" for parameters and buffers
         self._values = {}               # id(tensor) -> (tensor, name, _version): inputs and results of converted ops
-        self._constants = {}            # id(tensor) -> (tensor, name): initializers made from tensors
+        self._constants = {}            # id(tensor) -> (tensor, name, _version): initializers made from tensors
         self._used_names = set()
 
     # ---- names --------------------------------------------------------------------------------
@@ -60,11 +60,13 @@ class Graph:
         """Whether obj is a tensor computed from the exported inputs (so its ops must become nodes).
         A tensor that is neither traced nor a known constant but has a grad_fn was made by an op the
         tracer did not see: refused here (by `value`), before it could be folded into a constant."""
-        if not isinstance(obj, Tensor) or id(obj) in self._constants or id(obj) in self._parameter_names:
+        if not isinstance(obj, Tensor):
             return False
-        if id(obj) not in self._values and obj.grad_fn is not None:
+        if id(obj) in self._values:
+            return True
+        if id(obj) not in self._constants and id(obj) not in self._parameter_names and obj.grad_fn is not None:
             self.value(obj)
-        return id(obj) in self._values
+        return False
 
     def bind(self, tensor, name):
         """Record that `tensor` is the value `name` (an input, or the result of the nodes just added).
@@ -72,15 +74,19 @@ class Graph:
         self._values[id(tensor)] = (tensor, name, tensor._version)
 
     def modified_in_place(self, tensor):
-        """Accept the in-place change of a traced tensor that a converted in-place op is about to
-        account for (its views, changed too, are refused where they are used)."""
-        if id(tensor) in self._values:
-            self.bind(tensor, self._values[id(tensor)][1])
+        """Accept the in-place change of a tensor that a converted in-place op is about to account for:
+        its value name (or initializer, captured before the op) still holds the old value. Its views,
+        changed too, are refused where they are used."""
+        key = id(tensor)
+        if key in self._values:
+            self.bind(tensor, self._values[key][1])
+        elif key in self._constants and self._constants[key][1] is not None:
+            self._constants[key] = (tensor, self._constants[key][1], tensor._version)
 
     def bind_constant(self, tensor):
         """Mark a tensor computed only from constants and parameters: it becomes an initializer if used."""
         if id(tensor) not in self._values and id(tensor) not in self._constants:
-            self._constants[id(tensor)] = (tensor, None)
+            self._constants[id(tensor)] = (tensor, None, None)
 
     def value(self, tensor):
         """The value name of a tensor: a traced value, or an initializer for a parameter, buffer or constant.
@@ -94,11 +100,12 @@ class Graph:
                     "place through a view or an alias after it was computed; the graph cannot follow that "
                     "(use an out-of-place op)")
             return name
-        if key in self._constants and self._constants[key][1] is not None:
-            return self._constants[key][1]
+        entry = self._constants.get(key)
+        if entry is not None and entry[1] is not None and entry[2] == tensor._version:
+            return entry[1]  # else: never stored, or changed in place since (a new initializer holds it now)
         if key in self._parameter_names:
             hint = self._parameter_names[key]
-        elif key in self._constants or tensor.grad_fn is None:
+        elif entry is not None or tensor.grad_fn is None:
             hint = "const"
         else:
             raise UnsupportedOperatorError(
@@ -106,7 +113,7 @@ class Graph:
                 f"that cannot be exported (its grad_fn is {tensor.grad_fn.name()}); use the supported ops listed "
                 "in docs/onnx.md")
         name = self.constant(tensor.detach().numpy(), hint)
-        self._constants[key] = (tensor, name)
+        self._constants[key] = (tensor, name, tensor._version)
         return name
 
     def parameter_name(self, tensor, default="const"):

@@ -31,6 +31,9 @@ from chainrule.onnx._registry import FUNCTIONS, MODULES
 _NOT_OPS = {"__init__", "__hash__", "__repr__", "__str__", "__format__", "__deepcopy__", "__reduce_ex__",
             "__getattr__", "__len__", "__iter__"}
 
+_IN_PLACE_OPERATORS = {"__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__",
+                       "__iand__", "__ior__", "__ixor__", "__imatmul__"}
+
 # Calls that hand a traced tensor's values to Python: what follows depends on this input's data.
 _READS_VALUES = {"item", "tolist", "numpy", "__bool__", "__int__", "__float__", "__index__", "__array__",
                  "equal", "allclose", "is_nonzero"}
@@ -110,10 +113,13 @@ class Tracer:
 
     def _wrap_function(self, name, label, function):
         tracer = self
+        in_place = name in _IN_PLACE_OPERATORS or (name.endswith("_") and not name.startswith("__"))
 
         def traced(*args, **kwargs):
             if tracer.depth:
                 return function(*args, **kwargs)
+            if in_place and tracer._any_traced(args, kwargs):
+                tracer._store_constants(args, kwargs)
             result = tracer._run_inside(function, args, kwargs)
             tracer._record(name, label, result, args, kwargs)
             return result
@@ -154,6 +160,13 @@ class Tracer:
                 raise UnsupportedOperatorError(f"chainrule.onnx.export: {label} {self.graph.where()} {why}; "
                                                "the supported ops are listed in docs/onnx.md")
         self._bind_results(result, args, kwargs, lambda: converter(self.graph, result, *args, **kwargs))
+
+    def _store_constants(self, args, kwargs):
+        """Store the untraced tensors of an in-place op as initializers before the op changes them
+        (acc = zeros(...); acc += x: the graph adds x to the zeros)."""
+        for tensor in tensors_in(list(args) + list(kwargs.values())):
+            if not self.graph.is_traced(tensor):
+                self.graph.value(tensor)
 
     def _any_traced(self, args, kwargs):
         return any(self.graph.is_traced(t) for t in tensors_in(list(args) + list(kwargs.values())))
