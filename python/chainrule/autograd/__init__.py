@@ -1,11 +1,12 @@
 """chainrule.autograd: reverse-mode automatic differentiation (backprop is the chain rule).
 
-backward() and grad() run the C++ engine over the graph that ops record; no_grad(), enable_grad()
-and set_grad_enabled() switch recording off and on; Function defines new differentiable ops in
+backward() and grad() run the C++ engine over the graph that ops record; no_grad(), enable_grad(),
+set_grad_enabled() and inference_mode() switch recording off and on; Function defines new differentiable ops in
 Python; gradcheck() and gradgradcheck() compare the analytic gradients with central finite
 differences.
 """
-from chainrule.autograd.grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from chainrule.autograd.grad_mode import (  # noqa: F401
+    enable_grad, no_grad, set_grad_enabled, inference_mode, is_inference_mode_enabled)
 from chainrule.autograd.functional import backward, grad  # noqa: F401
 from chainrule.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from chainrule.autograd.function import Function, FunctionCtx  # noqa: F401
