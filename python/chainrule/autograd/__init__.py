@@ -1,9 +1,9 @@
 """chainrule.autograd: reverse-mode automatic differentiation (backprop is the chain rule).
 
 backward() and grad() run the C++ engine over the graph that ops record; no_grad(), enable_grad(),
-set_grad_enabled() and inference_mode() switch recording off and on; Function defines new differentiable ops in
-Python; gradcheck() and gradgradcheck() compare the analytic gradients with central finite
-differences.
+set_grad_enabled() and inference_mode() switch recording off and on; Function defines new
+differentiable ops in Python; gradcheck() and gradgradcheck() compare the analytic gradients with
+central finite differences.
 """
 from chainrule.autograd.grad_mode import (  # noqa: F401
     enable_grad, no_grad, set_grad_enabled, inference_mode, is_inference_mode_enabled)
