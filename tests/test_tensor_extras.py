@@ -128,6 +128,22 @@ def test_default_dtype_reaches_factories_and_tensor():
         cr.set_default_dtype(cr.int64)
 
 
+def test_default_dtype_reaches_nn_parameters_and_buffers():
+    nn = cr.nn
+    try:
+        cr.set_default_dtype(cr.float64)
+        modules = [nn.Linear(2, 3), nn.Bilinear(2, 2, 3), nn.Conv2d(1, 2, 3), nn.ConvTranspose2d(1, 2, 3),
+                   nn.LSTM(2, 3), nn.GRU(2, 3), nn.Embedding(4, 2), nn.BatchNorm1d(3), nn.LayerNorm(3),
+                   nn.GroupNorm(1, 2), nn.PReLU(), nn.MultiheadAttention(4, 2)]
+        for module in modules:
+            tensors = list(module.parameters()) + [b for b in module.buffers() if b.is_floating_point()]
+            assert {t.dtype for t in tensors} == {cr.float64}, type(module).__name__
+        assert nn.Linear(2, 3)(cr.randn(4, 2)).dtype == cr.float64
+    finally:
+        cr.set_default_dtype(cr.float32)
+    assert nn.Linear(2, 3).weight.dtype == cr.float32
+
+
 @requires_torch
 @pytest.mark.parametrize("name", ["float32", "float64"])
 def test_finfo_matches_pytorch(name):

@@ -269,7 +269,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        self.weight = Parameter(_C.full((num_parameters,), init, dtype=dtype or _C.dtype.float32))
+        self.weight = Parameter(_C.full((num_parameters,), init, dtype=dtype or _C._get_default_dtype()))
 
     def reset_parameters(self):
         nn_init.constant_(self.weight, self.init)

@@ -20,7 +20,7 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 def _parameter(*shape, dtype=None):
-    return Parameter(_C.empty(*shape, dtype=dtype or _C.dtype.float32))
+    return Parameter(_C.empty(*shape, dtype=dtype or _C._get_default_dtype()))
 
 
 class MultiheadAttention(Module):

@@ -11,7 +11,7 @@ __all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _new_weight(*shape, dtype=None):
-    return Parameter(_C.zeros(*shape, dtype=dtype or _C.dtype.float32))
+    return Parameter(_C.zeros(*shape, dtype=dtype or _C._get_default_dtype()))
 
 
 class Identity(Module):

@@ -16,7 +16,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 def _affine_parameters(module, shape, affine, bias, dtype):
     """Registers weight and bias of `shape` (or None for those switched off)."""
-    float_dtype = dtype or _C.dtype.float32
+    float_dtype = dtype or _C._get_default_dtype()
     if affine:
         module.weight = Parameter(_C.ones(*shape, dtype=float_dtype))
         if bias:
@@ -43,8 +43,8 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         _affine_parameters(self, (num_features,), affine, bias, dtype)
         if track_running_stats:
-            self.register_buffer("running_mean", _C.zeros(num_features, dtype=dtype or _C.dtype.float32))
-            self.register_buffer("running_var", _C.ones(num_features, dtype=dtype or _C.dtype.float32))
+            self.register_buffer("running_mean", _C.zeros(num_features, dtype=dtype or _C._get_default_dtype()))
+            self.register_buffer("running_var", _C.ones(num_features, dtype=dtype or _C._get_default_dtype()))
             self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.dtype.int64))
         else:
             self.register_buffer("running_mean", None)

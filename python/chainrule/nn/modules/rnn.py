@@ -94,7 +94,7 @@ def _hidden_of(mode, state):
 
 
 def _new_parameter(*shape, dtype=None):
-    return Parameter(_C.empty(*shape, dtype=dtype or _C.dtype.float32))
+    return Parameter(_C.empty(*shape, dtype=dtype or _C._get_default_dtype()))
 
 
 def _shape_str(shape):

@@ -33,7 +33,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, dtype=dtype or _C.dtype.float32),
+            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, dtype=dtype or _C._get_default_dtype()),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:

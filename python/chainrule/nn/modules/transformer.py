@@ -29,7 +29,7 @@ def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     above_diagonal = cr.arange(sz).unsqueeze(0) > cr.arange(sz).unsqueeze(1)
     if dtype == cr.bool:
         return above_diagonal
-    return cr.zeros(sz, sz, dtype=dtype or cr.float32, device=device).masked_fill(above_diagonal, float("-inf"))
+    return cr.zeros(sz, sz, dtype=dtype or cr.get_default_dtype(), device=device).masked_fill(above_diagonal, float("-inf"))
 
 
 def _detect_is_causal_mask(mask, is_causal=None, size=None):
