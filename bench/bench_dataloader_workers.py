@@ -1,9 +1,11 @@
-"""DataLoader worker processes: one epoch of a dataset whose __getitem__ sleeps 2 ms (simulated
-decoding) and returns a 3x32x32 float32 image and a label, batch 32, with num_workers=0 and 2, for
-chainrule and PyTorch (the same dataset object serves both). Worker start-up is part of each epoch
-(persistent_workers=False, the default).
+"""DataLoader worker processes, chainrule vs PyTorch: one epoch with num_workers=0 and 2, batch 32,
+worker start-up included (persistent_workers=False, the default). Two datasets (the same objects
+serve both libraries):
+  decode: 512 samples whose __getitem__ sleeps 2 ms (simulated decoding), 3x32x32 float32 images;
+  large:  256 samples with no work, 3x224x224 float32 images (19 MB batches): the cost of moving
+          batches from the workers (shared memory in both libraries).
 
-Run: PYTHONPATH=python python3 bench/bench_dataloader_workers.py [--samples 512] [--repeat 3]
+Run: PYTHONPATH=python python3 bench/bench_dataloader_workers.py [--repeat 3]
 """
 import time
 
@@ -13,19 +15,20 @@ from chainrule.utils.data import DataLoader, Dataset
 from common import bench_arguments, format_table, interleaved_medians, try_import_torch
 
 
-class SlowDecode(Dataset):
-    """n samples, each costing `seconds` of sleep (I/O or decoding) before it is returned."""
+class Images(Dataset):
+    """n copies of one random image of `shape`, each costing `seconds` of sleep (I/O or decoding)."""
 
-    def __init__(self, n, seconds=0.002):
+    def __init__(self, n, shape, seconds):
         self.n, self.seconds = n, seconds
-        self.images = np.random.default_rng(0).random((n, 3, 32, 32), dtype=np.float32)
+        self.image = np.random.default_rng(0).random(shape, dtype=np.float32)
 
     def __len__(self):
         return self.n
 
     def __getitem__(self, i):
-        time.sleep(self.seconds)
-        return self.images[i], i % 10
+        if self.seconds:
+            time.sleep(self.seconds)
+        return self.image, i % 10
 
 
 def epoch(loader):
@@ -36,25 +39,24 @@ def epoch(loader):
 
 
 def main():
-    p = bench_arguments(__doc__, repeat=3, unit="loader")
-    p.add_argument("--samples", type=int, default=512, help="dataset size (batches of 32)")
-    args = p.parse_args()
-    ds = SlowDecode(args.samples)
-    fns = {f"chainrule num_workers={w}": epoch(DataLoader(ds, batch_size=32, num_workers=w)) for w in (0, 2)}
+    args = bench_arguments(__doc__, repeat=3, unit="loader").parse_args()
     torch = try_import_torch(num_threads=args.threads)
-    if torch is not None:
+    datasets = {"decode": Images(512, (3, 32, 32), 0.002), "large": Images(256, (3, 224, 224), 0.0)}
+    fns = {}
+    for name, ds in datasets.items():
         for w in (0, 2):
-            fns[f"torch num_workers={w}"] = epoch(torch.utils.data.DataLoader(ds, batch_size=32, num_workers=w))
+            fns[f"{name} chainrule {w}"] = epoch(DataLoader(ds, batch_size=32, num_workers=w))
+            if torch is not None:
+                fns[f"{name} torch {w}"] = epoch(torch.utils.data.DataLoader(ds, batch_size=32, num_workers=w))
     medians = interleaved_medians(fns, repeat=args.repeat, target_s=0.0)
-    serial = args.samples * ds.seconds
     rows = []
-    for name, t in medians.items():
-        library, workers = name.split()
-        theirs = medians.get(f"torch {workers}")
-        rows.append([name, f"{t * 1e3:.0f}", f"{medians[library + ' num_workers=0'] / t:.2f}",
+    for key, t in medians.items():
+        name, library, workers = key.split()
+        theirs = medians.get(f"{name} torch {workers}")
+        rows.append([name, library, workers, f"{t * 1e3:.0f}", f"{medians[f'{name} {library} 0'] / t:.2f}",
                      f"{t / theirs:.2f}" if theirs else "-"])
-    print(f"{args.samples} samples x 2 ms sleep = {serial * 1e3:.0f} ms of serial 'decoding'; batch 32")
-    print(format_table(["one epoch", "median ms", "speed-up vs 0 workers", "time vs torch"], rows))
+    print(format_table(["dataset", "library", "num_workers", "epoch ms (median)", "speed-up vs 0 workers",
+                        "time vs torch"], rows))
 
 
 if __name__ == "__main__":

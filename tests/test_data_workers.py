@@ -310,3 +310,34 @@ def test_worker_argument_errors():
         DataLoader(Squares(), num_workers=1, multiprocessing_context=3)
     with pytest.raises(ValueError, match="prefetch_factor should be a positive integer"):
         DataLoader(Squares(), num_workers=1, prefetch_factor=0)
+
+
+# ---------------------------------------------------------------------------- shared memory
+
+class LargeImages(Dataset):
+    """Batches of 8 x 3x128x128 float32 (1.5 MB): large enough to travel through shared memory."""
+
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, i):
+        return np.full((3, 128, 128), i, dtype=np.float32), i
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
+def test_large_batches_through_shared_memory():
+    from chainrule.utils.data._shared_memory import SHARED_MIN_BYTES
+    assert 8 * 3 * 128 * 128 * 4 >= SHARED_MIN_BYTES
+    fds = _open_fds()
+    batches = list(DataLoader(LargeImages(), batch_size=8, num_workers=2))
+    assert _as_lists(batches) == _as_lists(DataLoader(LargeImages(), batch_size=8))
+    images = batches[1][0]
+    images.add_(1)  # the shared mapping is the tensor's own, writable memory
+    assert images[0, 0, 0, 0].item() == 9 and images.dtype == cr.float32
+    # As with PyTorch's file_descriptor strategy, each shared tensor holds a descriptor while it lives.
+    assert _open_fds() == fds + 2
+    del batches, images
+    assert _open_fds() == fds

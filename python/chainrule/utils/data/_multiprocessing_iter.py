@@ -184,13 +184,15 @@ class MultiProcessingDataLoaderIter:
         when an active worker has died (killed, or crashed in C code)."""
         try:
             return True, self._result_queue.get(timeout=timeout)
-        except queue.Empty:
+        except (queue.Empty, OSError, EOFError) as error:  # OSError: a shared tensor's worker is gone
             dead = [i for i, w in enumerate(self._workers) if self._workers_active[i] and not w.is_alive()]
             for worker_id in dead:
                 self._mark_worker_unavailable(worker_id)
             if dead:
                 pids = ", ".join(str(self._workers[i].pid) for i in dead)
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from None
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from error
+            if not isinstance(error, queue.Empty):
+                raise
             return False, None
 
     def _mark_worker_unavailable(self, worker_id):

@@ -2,10 +2,10 @@
 torch/utils/data/_utils/worker.py.
 
 A worker takes (task index, sampler output) pairs from its own index queue, fetches and collates the
-batch, and puts (task index, batch) on the result queue shared by all workers. Batches travel as
-pickles (tensors pickle through NumPy). None on the index queue ends the worker; a _ResumeIteration
+batch, and puts (task index, batch) on the result queue shared by all workers. None on the index queue ends the worker; a _ResumeIteration
 starts a new epoch (persistent workers). Errors go back as _ExceptionWrapper, re-raised by the main
-process; the end of an IterableDataset's stream goes back as _IterableStreamEnd.
+process; the end of an IterableDataset's stream goes back as _IterableStreamEnd. Large tensors in
+a batch travel through shared memory (_shared_memory.py).
 """
 import dataclasses
 import os
@@ -18,6 +18,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule.utils.data._fetch import IterableFetcher, MapFetcher
+from chainrule.utils.data._shared_memory import share_tensors_from_this_process
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -123,6 +124,7 @@ def worker_loop(spec, dataset, index_queue, result_queue, done_event, base_seed,
     global _worker_info
     try:
         _C.set_num_threads(1)  # as PyTorch: workers run in parallel already; no thread pools per worker
+        share_tensors_from_this_process()
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         where = f"in DataLoader worker process {worker_id}"
