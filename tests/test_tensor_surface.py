@@ -175,3 +175,13 @@ def test_format_matches_torch():
         format(cr.ones(2), ".2f")
     with pytest.raises(TypeError):
         format(torch.ones(2), ".2f")
+
+
+def test_legacy_tensor_follows_the_default_dtype():
+    try:
+        cr.set_default_dtype(cr.float64)
+        assert cr.Tensor([1.0]).dtype == cr.float64 and cr.Tensor(2).dtype == cr.float64
+        assert cr.FloatTensor(2).dtype == cr.float32
+    finally:
+        cr.set_default_dtype(cr.float32)
+    assert cr.Tensor(2).dtype == cr.float32

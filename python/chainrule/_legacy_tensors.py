@@ -84,5 +84,6 @@ Tensor.type = tensor_type
 
 
 def new_default_tensor(*args, device=None):
-    """chainrule.Tensor(...): a float32 legacy tensor (the bound class's constructor calls this)."""
-    return new_legacy_tensor(_C.dtype.float32, *args, device=device)
+    """chainrule.Tensor(...): a legacy tensor of the default dtype (float32 unless
+    set_default_dtype changed it), as torch.Tensor; the bound class's constructor calls this."""
+    return new_legacy_tensor(_C._get_default_dtype(), *args, device=device)
