@@ -148,6 +148,38 @@ def test_recurrent_layers_export(kind, num_layers, bidirectional, batch_first):
     check_export(module, (x, (hx, cr.randn(*hx.shape)) if kind == "LSTM" else hx))
 
 
+@pytest.mark.parametrize("make", [lambda: nn.RNNCell(5, 6), lambda: nn.RNNCell(5, 6, nonlinearity="relu"),
+                                  lambda: nn.LSTMCell(5, 6), lambda: nn.GRUCell(5, 6, bias=False)])
+def test_recurrent_cells_export(make):
+    cell = make()
+    x = cr.randn(3, 5)
+    check_export(cell, x)
+    h = cr.randn(3, 6)
+    check_export(cell, (x, (h, cr.randn(3, 6)) if isinstance(cell, nn.LSTMCell) else h))
+
+
+class CellLoop(nn.Module):
+    """A step-by-step decoder: an LSTMCell unrolled over the sequence in Python."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(4, 5)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, xs):
+        h = c = cr.zeros(xs.size(1), 5)
+        outputs = []
+        for x in xs:
+            h, c = self.cell(x, (h, c))
+            outputs.append(self.out(h))
+        return cr.stack(outputs)
+
+
+def test_unrolled_cell_loop_exports_with_weights_stored_once():
+    proto = check_export(CellLoop(), cr.randn(6, 3, 4))
+    assert sum(i.name.startswith("cell.") for i in proto.graph.initializer) == 3  # W, R, B
+
+
 def test_rnn_relu_and_no_bias_export():
     check_export(nn.RNN(5, 6, nonlinearity="relu"), cr.randn(3, 2, 5))
     check_export(nn.LSTM(5, 6, bias=False, num_layers=2), cr.randn(3, 2, 5))

@@ -38,6 +38,7 @@ class Graph:
         self._values = {}               # id(tensor) -> (tensor, name, _version): inputs and results of converted ops
         self._constants = {}            # id(tensor) -> (tensor, name, _version): initializers made from tensors
         self._used_names = set()
+        self._memo = {}
 
     # ---- names --------------------------------------------------------------------------------
 
@@ -126,13 +127,22 @@ class Graph:
         self.initializers.append(self.onnx.numpy_helper.from_array(np.asarray(array, order="C"), name))
         return name
 
+    def memo(self, key, make):
+        """make() the first time a key is asked for, its result again afterwards (initializers derived
+        from parameters, such as an RNN cell's reordered weights, stored once however often it runs)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
     def scalar(self, number, dtype):
-        """A 0-d constant of a chainrule dtype (the other operand of `x * 2`)."""
-        return self.constant(np.array(number, dtype=numpy_dtype(dtype)), "scalar")
+        """A 0-d constant of a chainrule dtype (the other operand of `x * 2`), one per value."""
+        return self.memo(("scalar", number, dtype),
+                         lambda: self.constant(np.array(number, dtype=numpy_dtype(dtype)), "scalar"))
 
     def ints(self, values, hint="shape"):
-        """A 1-d int64 constant (the shapes, axes and indices ONNX ops take as inputs)."""
-        return self.constant(np.array(list(values), dtype=np.int64), hint)
+        """A 1-d int64 constant (the shapes, axes and indices ONNX ops take as inputs), one per value."""
+        values = tuple(int(v) for v in values)
+        return self.memo(("ints", values), lambda: self.constant(np.array(values, dtype=np.int64), hint))
 
     # ---- nodes --------------------------------------------------------------------------------
 
