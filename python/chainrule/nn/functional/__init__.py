@@ -14,3 +14,9 @@ from chainrule.nn.functional.activation import *  # noqa: F401,F403
 from chainrule.nn.functional.loss import *  # noqa: F401,F403
 from chainrule.nn.functional.activation_composite import *  # noqa: F401,F403
 from chainrule.nn.functional.attention import *  # noqa: F401,F403
+from chainrule.nn.functional.distance import *  # noqa: F401,F403
+from chainrule.nn.functional.vision import *  # noqa: F401,F403
+from chainrule.nn.functional.loss_composite import *  # noqa: F401,F403
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.nn.functional")

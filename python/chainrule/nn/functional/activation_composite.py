@@ -1,13 +1,17 @@
 """Activations composed from chainrule's recorded ops (where, tanh, mul, sub, ...).
 
-prelu, tanhshrink, softshrink and hardshrink are a few elementwise ops each, so they are written
-here in Python on top of ops that already have backward formulas: their first and second
-derivatives come from the autograd engine. Signatures and the gradients at the kinks follow
+prelu, tanhshrink, softshrink, hardshrink, glu, rrelu and gumbel_softmax are a few ops each, so
+they are written here in Python on top of ops that already have backward formulas: their first and
+second derivatives come from the autograd engine. Signatures and the gradients at the kinks follow
 torch.nn.functional (the branch taken at the kink is the one that gives PyTorch's gradient).
 """
-from chainrule import _C
+import warnings
 
-__all__ = ["prelu", "tanhshrink", "softshrink", "hardshrink"]
+import chainrule
+from chainrule import _C
+from chainrule.nn.functional.activation import leaky_relu
+
+__all__ = ["prelu", "tanhshrink", "softshrink", "hardshrink", "glu", "rrelu", "rrelu_", "gumbel_softmax"]
 
 
 def _check_floating(input, op):
@@ -56,3 +60,49 @@ def hardshrink(input, lambd=0.5):
     """input where |input| > lambd, else 0."""
     _check_floating(input, "hardshrink")
     return _C.where(input.abs() > lambd, input, 0.0)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the two halves of input along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    n = input.dim()
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    dim %= n
+    if input.shape[dim] % 2 != 0:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """input where input > 0, else input * a: a ~ U(lower, upper) per element in training (drawn from
+    chainrule's generator), a = (lower + upper) / 2 in eval."""
+    _check_floating(input, "rrelu")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with chainrule.no_grad():
+        slopes = chainrule.empty_like(input).uniform_(lower, upper)
+        noise = _C.where(input <= 0, slopes, 1.0)
+    return input.mul_(noise) if inplace else input * noise
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """rrelu in place."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) with Gumbel(0, 1) noise g; hard=True returns the one-hot argmax in the
+    forward and the soft sample's gradient (straight-through), as PyTorch."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.")
+    with chainrule.no_grad():
+        gumbels = -chainrule.empty_like(logits).exponential_().log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.max(dim, keepdim=True)[1]
+    y_hard = chainrule.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
