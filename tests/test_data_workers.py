@@ -191,6 +191,8 @@ def test_persistent_workers_live_across_epochs():
     assert _no_children_left()
     fresh = DataLoader(WhoLoads(), batch_size=2, num_workers=2)
     assert pids(fresh).isdisjoint(pids(fresh))  # without persistence, new workers each epoch
+    stream = DataLoader(Stream(5, shard=True), batch_size=2, num_workers=2, persistent_workers=True)
+    assert _as_lists(stream) == _as_lists(stream) == [[0, 2], [1, 3], [4]]  # streams restart each epoch
 
 
 # ---------------------------------------------------------------------------- iterable datasets

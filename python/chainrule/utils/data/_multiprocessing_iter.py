@@ -89,7 +89,6 @@ class MultiProcessingDataLoaderIter:
         self._send_idx = 0  # task index of the next task to send
         self._rcvd_idx = 0  # task index of the next batch to return
         self._task_info = {}  # task index -> (worker id,) while outstanding, (worker id, data) once here
-        self._tasks_outstanding = 0
         self._workers_active = [True] * self._num_workers
         self._worker_tasks = [0] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
@@ -125,7 +124,6 @@ class MultiProcessingDataLoaderIter:
                 self._rcvd_idx += 1
                 return self._process_data(data, worker_id)
             task_index, data = self._get_data()
-            self._tasks_outstanding -= 1
             if isinstance(data, _IterableStreamEnd):
                 if self._persistent:
                     self._workers_active[data.worker_id] = False
@@ -158,7 +156,6 @@ class MultiProcessingDataLoaderIter:
         self._index_queues[worker_id].put((self._send_idx, index))
         self._task_info[self._send_idx] = (worker_id,)
         self._worker_tasks[worker_id] += 1
-        self._tasks_outstanding += 1
         self._send_idx += 1
 
     def _process_data(self, data, worker_id):
