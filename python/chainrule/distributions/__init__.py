@@ -1,0 +1,25 @@
+"""chainrule.distributions: the part of torch.distributions that VAEs, policy-gradient RL and
+Bayesian toy models use, with PyTorch's class names, arguments, properties and error messages,
+written over chainrule's differentiable tensor ops (see docs/distributions.md)."""
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook
+from chainrule.distributions import constraints, kl, utils  # noqa: F401
+from chainrule.distributions.bernoulli import Bernoulli
+from chainrule.distributions.categorical import Categorical
+from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exponential import Exponential
+from chainrule.distributions.independent import Independent
+from chainrule.distributions.kl import kl_divergence, register_kl
+from chainrule.distributions.laplace import Laplace
+from chainrule.distributions.multivariate_normal import MultivariateNormal
+from chainrule.distributions.normal import Normal
+from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from chainrule.distributions.poisson import Poisson
+from chainrule.distributions.uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+    "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+    "Poisson", "Uniform", "kl_divergence", "register_kl", "constraints",
+]
+
+__getattr__ = _missing_attribute_hook(__name__, "torch.distributions")

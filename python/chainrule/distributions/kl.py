@@ -1,0 +1,161 @@
+"""kl_divergence(p, q) and register_kl, with PyTorch's dispatch: the most specific registered
+(type_p, type_q) pair wins, and an ambiguous pair warns."""
+import functools
+import math
+import warnings
+
+import chainrule
+from chainrule.distributions._triangular import mahalanobis_squared, solve_lower
+from chainrule.distributions.bernoulli import Bernoulli
+from chainrule.distributions.categorical import Categorical
+from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exponential import Exponential
+from chainrule.distributions.independent import Independent
+from chainrule.distributions.laplace import Laplace
+from chainrule.distributions.multivariate_normal import MultivariateNormal
+from chainrule.distributions.normal import Normal
+from chainrule.distributions.one_hot_categorical import OneHotCategorical
+from chainrule.distributions.poisson import Poisson
+from chainrule.distributions.uniform import Uniform
+from chainrule.distributions.utils import _sum_rightmost
+
+__all__ = ["register_kl", "kl_divergence"]
+
+_KL_REGISTRY = {}  # (type_p, type_q) -> function, as registered
+_KL_MEMOIZE = {}  # (type(p), type(q)) -> function found for them
+
+
+def register_kl(type_p, type_q):
+    """Decorator registering fun(p, q) as KL(p || q) for p of type_p and q of type_q."""
+    for name, cls in (("type_p", type_p), ("type_q", type_q)):
+        if not (isinstance(cls, type) and issubclass(cls, Distribution)):
+            raise TypeError(f"Expected {name} to be a Distribution subclass but got {cls}")
+
+    def decorator(fun):
+        _KL_REGISTRY[type_p, type_q] = fun
+        _KL_MEMOIZE.clear()
+        return fun
+
+    return decorator
+
+
+@functools.total_ordering
+class _Match:
+    """A registered pair ordered lexicographically by specificity (a subclass sorts first)."""
+    __slots__ = ["types"]
+
+    def __init__(self, *types):
+        self.types = types
+
+    def __eq__(self, other):
+        return self.types == other.types
+
+    def __le__(self, other):
+        for x, y in zip(self.types, other.types):
+            if not issubclass(x, y):
+                return False
+            if x is not y:
+                break
+        return True
+
+
+def _dispatch_kl(type_p, type_q):
+    matches = [(p, q) for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
+    if not matches:
+        return NotImplemented
+    left_p, left_q = min(_Match(*m) for m in matches).types
+    right_q, right_p = min(_Match(*reversed(m)) for m in matches).types
+    left_fun, right_fun = _KL_REGISTRY[left_p, left_q], _KL_REGISTRY[right_p, right_q]
+    if left_fun is not right_fun:
+        warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
+                      f"Please register_kl({left_p.__name__}, {right_q.__name__})", RuntimeWarning, stacklevel=2)
+    return left_fun
+
+
+def kl_divergence(p, q):
+    """KL(p || q), batched over the distributions' batch_shape."""
+    try:
+        fun = _KL_MEMOIZE[type(p), type(q)]
+    except KeyError:
+        fun = _KL_MEMOIZE[type(p), type(q)] = _dispatch_kl(type(p), type(q))
+    if fun is NotImplemented:
+        raise NotImplementedError(f"No KL(p || q) is implemented for p type {p.__class__.__name__} "
+                                  f"and q type {q.__class__.__name__}")
+    return fun(p, q)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p, q):
+    softplus = chainrule.nn.functional.softplus
+    t1 = p.probs * (softplus(-q.logits) - softplus(-p.logits))
+    t1 = chainrule.where(p.probs == 0, 0.0, chainrule.where(q.probs == 0, math.inf, t1))
+    t2 = (1 - p.probs) * (softplus(q.logits) - softplus(p.logits))
+    t2 = chainrule.where(p.probs == 1, 0.0, chainrule.where(q.probs == 1, math.inf, t2))
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p, q):
+    t = p.probs * (p.logits - q.logits)
+    t = chainrule.where((q.probs == 0).expand_as(t), math.inf, t)
+    t = chainrule.where((p.probs == 0).expand_as(t), 0.0, t)
+    return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    rate_ratio = q.rate / p.rate
+    return -rate_ratio.log() + rate_ratio - 1
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return -scale_ratio.log() + loc_abs_diff / q.scale + scale_ratio * chainrule.exp(-loc_abs_diff / p.scale) - 1
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p, q):
+    var_ratio = (p.scale / q.scale).pow(2)
+    t1 = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p, q):
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    return chainrule.where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes "
+                         "cannot be computed")
+    half_term1 = q._half_log_det() - p._half_log_det()
+    n = p.event_shape[0]
+    batch_shape = tuple(chainrule.broadcast_shapes(tuple(q._unbroadcasted_scale_tril.shape)[:-2],
+                                                   tuple(p._unbroadcasted_scale_tril.shape)[:-2]))
+    q_scale_tril = q._unbroadcasted_scale_tril.expand(batch_shape + (n, n))
+    p_scale_tril = p._unbroadcasted_scale_tril.expand(batch_shape + (n, n))
+    term2 = solve_lower(q_scale_tril, p_scale_tril).pow(2).sum((-2, -1))  # trace(X X^T)
+    term3 = mahalanobis_squared(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)

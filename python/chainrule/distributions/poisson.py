@@ -1,0 +1,56 @@
+"""Poisson(rate): counts. log_prob is differentiable in rate; sample draws with NumPy from a
+seed taken from chainrule's generator (chainrule has no Poisson sampler), so manual_seed still
+makes it reproducible."""
+import math
+
+import numpy as np
+
+import chainrule
+from chainrule._tensor import Size
+from chainrule.distributions import constraints
+from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.utils import batch_shape_of, broadcast_all
+
+__all__ = ["Poisson"]
+
+_log_factorial = np.vectorize(lambda k: math.lgamma(k + 1.0), otypes=[np.float64])
+
+
+class Poisson(Distribution):
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = broadcast_all(rate)
+        super().__init__(batch_shape_of((rate,), (self.rate,)), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        return self._expand_parameters(Poisson, batch_shape, ("rate",), _instance)
+
+    @property
+    def mean(self):
+        return self.rate
+
+    @property
+    def mode(self):
+        return self.rate.floor()
+
+    @property
+    def variance(self):
+        return self.rate
+
+    def sample(self, sample_shape=Size()):
+        shape = tuple(self._extended_shape(sample_shape))
+        seed = chainrule.randint(0, 2 ** 31 - 1, ()).item()
+        rates = np.broadcast_to(self.rate.detach().numpy(), shape)
+        counts = np.random.default_rng(seed).poisson(rates).astype(np.float64)
+        return chainrule.tensor(counts, dtype=self.rate.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        rate, value = broadcast_all(self.rate, value)
+        value = value.to(rate.dtype)
+        value_log_rate = chainrule.where(value == 0, 0.0, value * rate.log())  # xlogy(value, rate)
+        log_factorial = chainrule.tensor(_log_factorial(value.detach().numpy()), dtype=rate.dtype)
+        return value_log_rate - rate - log_factorial

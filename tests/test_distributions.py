@@ -1,0 +1,376 @@
+"""chainrule.distributions against torch.distributions: log_prob, entropy, moments and KL equal
+PyTorch's in float64 with their parameter gradients; sample shapes and statistics; validation
+errors; rsample gradients; a REINFORCE bandit that learns."""
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.distributions as D
+from conftest import requires_torch, torch
+
+RNG = np.random.default_rng(0)
+
+
+def _positive(*shape):
+    return np.abs(RNG.standard_normal(shape)) + 0.5
+
+
+def _probs(*shape):
+    p = RNG.uniform(0.1, 1.0, shape)
+    return p / p.sum(-1, keepdims=True)
+
+
+def _lower(*shape):
+    """Batched lower-triangular matrices with positive diagonals."""
+    m = np.tril(RNG.standard_normal(shape))
+    i = np.arange(shape[-1])
+    m[..., i, i] = np.abs(m[..., i, i]) + 0.5
+    return m
+
+
+def _spd(lib, b):
+    """A symmetric positive definite matrix built from a free leaf b (so gradients compare)."""
+    return lib.matmul(b, b.mT) + lib.eye(b.shape[-1], dtype=b.dtype)
+
+
+_ONE_HOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
+
+# name -> (make(lib, dists, *params), parameter arrays, value array or None, quantities)
+CASES = {
+    "Normal": (lambda lib, d, loc, scale: d.Normal(loc, scale),
+               [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
+    "Laplace": (lambda lib, d, loc, scale: d.Laplace(loc, scale),
+                [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
+    "Uniform": (lambda lib, d, low, width: d.Uniform(low, low + width),
+                [RNG.standard_normal(3), _positive(3)], None),
+    "Exponential": (lambda lib, d, rate: d.Exponential(rate), [_positive(3)], _positive(4, 3)),
+    "Poisson": (lambda lib, d, rate: d.Poisson(rate), [_positive(3) * 3], RNG.integers(0, 8, (4, 3)) * 1.0),
+    "Bernoulli-probs": (lambda lib, d, p: d.Bernoulli(probs=p), [RNG.uniform(0.1, 0.9, 3)],
+                        RNG.integers(0, 2, (4, 3)) * 1.0),
+    "Bernoulli-logits": (lambda lib, d, logits: d.Bernoulli(logits=logits), [RNG.standard_normal(3)],
+                         RNG.integers(0, 2, (4, 3)) * 1.0),
+    "Categorical-probs": (lambda lib, d, p: d.Categorical(probs=p), [_probs(2, 4)], RNG.integers(0, 4, (5, 2))),
+    "Categorical-logits": (lambda lib, d, logits: d.Categorical(logits=logits), [RNG.standard_normal((2, 4))],
+                           RNG.integers(0, 4, (5, 2))),
+    "OneHotCategorical": (lambda lib, d, logits: d.OneHotCategorical(logits=logits),
+                          [RNG.standard_normal((2, 4))], _ONE_HOT),
+    "Independent": (lambda lib, d, loc, scale: d.Independent(d.Normal(loc, scale), 1),
+                    [RNG.standard_normal((2, 3)), _positive(2, 3)], RNG.standard_normal((4, 2, 3))),
+    "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
+                       [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
+    "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
+                       [RNG.standard_normal((2, 3)), RNG.standard_normal((2, 3, 3))], RNG.standard_normal((4, 2, 3))),
+    "MVN-precision": (lambda lib, d, loc, b: d.MultivariateNormal(loc, precision_matrix=_spd(lib, b)),
+                      [RNG.standard_normal(3), RNG.standard_normal((3, 3))], RNG.standard_normal((4, 2, 3))),
+}
+
+
+def _build(case, lib):
+    make, params, value = CASES[case]
+    leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
+    dists = D if lib is cr else torch.distributions
+    dist = make(lib, dists, *leaves)
+    if value is None:  # inside the support of a Uniform: low + fraction * width
+        value = params[0] + np.linspace(0.1, 0.9, 4)[:, None] * params[1]
+    dtype = lib.long if value.dtype.kind == "i" else lib.float64
+    return dist, leaves, lib.tensor(value, dtype=dtype)
+
+
+def _quantities(dist, value):
+    out = {"log_prob": dist.log_prob(value)}
+    for name in ("entropy", "mean", "variance", "stddev", "mode"):
+        try:
+            out[name] = getattr(dist, name)() if name == "entropy" else getattr(dist, name)
+        except NotImplementedError:  # Poisson has no entropy, in PyTorch either
+            pass
+    if isinstance(dist, (D.Normal, D.Laplace, D.Exponential, D.Uniform)) or not isinstance(dist, D.Distribution):
+        try:
+            out["cdf"] = dist.cdf(value)
+        except NotImplementedError:
+            pass
+    return out
+
+
+@requires_torch
+@pytest.mark.parametrize("case", CASES)
+def test_matches_torch_with_parameter_gradients(case):
+    dist, leaves, value = _build(case, cr)
+    tdist, tleaves, tvalue = _build(case, torch)
+    assert dist.batch_shape == tuple(tdist.batch_shape) and dist.event_shape == tuple(tdist.event_shape)
+    assert dist.has_rsample == tdist.has_rsample
+    ours, theirs = _quantities(dist, value), _quantities(tdist, tvalue)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        np.testing.assert_allclose(ours[name].detach().numpy(), theirs[name].detach().numpy(),
+                                   rtol=1e-10, atol=1e-12, equal_nan=True, err_msg=f"{case}.{name}")
+    # One weighted sum of every differentiable quantity; its gradient w.r.t. each parameter.
+    weights = {name: RNG.standard_normal(tuple(t.shape)) for name, t in theirs.items()}
+    differentiable = [n for n in ours if ours[n].requires_grad and n != "mode"]
+    total = sum((ours[n] * cr.tensor(weights[n])).sum() for n in differentiable)
+    ttotal = sum((theirs[n] * torch.tensor(weights[n])).sum() for n in differentiable)
+    total.backward()
+    ttotal.backward()
+    for leaf, tleaf in zip(leaves, tleaves):
+        np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-8, atol=1e-10,
+                                   err_msg=f"{case} parameter gradient")
+
+
+KL_CASES = {
+    "Normal": ("Normal", "Normal"),
+    "Laplace": ("Laplace", "Laplace"),
+    "Exponential": ("Exponential", "Exponential"),
+    "Poisson": ("Poisson", "Poisson"),
+    "Bernoulli": ("Bernoulli-probs", "Bernoulli-logits"),
+    "Categorical": ("Categorical-probs", "Categorical-logits"),
+    "OneHotCategorical": ("OneHotCategorical", "OneHotCategorical"),
+    "Independent": ("Independent", "Independent"),
+    "MultivariateNormal": ("MVN-scale_tril", "MVN-covariance"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("pair", KL_CASES)
+def test_kl_divergence_matches_torch(pair):
+    p_case, q_case = KL_CASES[pair]
+    p, p_leaves, _ = _build(p_case, cr)
+    q, q_leaves, _ = _build(q_case, cr)
+    tp, tp_leaves, _ = _build(p_case, torch)
+    tq, tq_leaves, _ = _build(q_case, torch)
+    if pair == "OneHotCategorical":  # a second, different q
+        q = D.OneHotCategorical(logits=q_leaves[0] * 2)
+        tq = torch.distributions.OneHotCategorical(logits=tq_leaves[0] * 2)
+    kl, tkl = D.kl_divergence(p, q), torch.distributions.kl_divergence(tp, tq)
+    np.testing.assert_allclose(kl.detach().numpy(), tkl.detach().numpy(), rtol=1e-10, atol=1e-12)
+    weights = RNG.standard_normal(tuple(tkl.shape))
+    (kl * cr.tensor(weights)).sum().backward()
+    (tkl * torch.tensor(weights)).sum().backward()
+    for leaf, tleaf in zip(p_leaves + q_leaves, tp_leaves + tq_leaves):
+        np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+@requires_torch
+def test_kl_uniform_and_infinite_cases_match_torch():
+    t = torch.distributions
+    pairs = [((0.0, 1.0), (-1.0, 2.0)), ((0.0, 1.0), (0.5, 2.0))]
+    for (a, b), (c, d) in pairs:
+        ours = D.kl_divergence(D.Uniform(a, b), D.Uniform(c, d))
+        theirs = t.kl_divergence(t.Uniform(a, b), t.Uniform(c, d))
+        assert ours.item() == pytest.approx(theirs.item())
+    probs = cr.tensor([0.0, 1.0, 0.5], dtype=cr.float64)
+    other = cr.tensor([0.5, 0.0, 1.0], dtype=cr.float64)
+    ours = D.kl_divergence(D.Bernoulli(probs), D.Bernoulli(other))
+    theirs = t.kl_divergence(t.Bernoulli(torch.tensor(probs.numpy())), t.Bernoulli(torch.tensor(other.numpy())))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours = D.kl_divergence(D.Categorical(probs=cr.tensor([0.5, 0.5, 0.0])),
+                           D.Categorical(probs=cr.tensor([1.0, 0.0, 0.0])))
+    theirs = t.kl_divergence(t.Categorical(probs=torch.tensor([0.5, 0.5, 0.0])),
+                             t.Categorical(probs=torch.tensor([1.0, 0.0, 0.0])))
+    assert ours.item() == theirs.item() == math.inf
+
+
+def test_kl_dispatch_errors_and_register_kl():
+    message = "No KL\\(p \\|\\| q\\) is implemented for p type Normal and q type Laplace"
+    with pytest.raises(NotImplementedError, match=message):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Laplace(0.0, 1.0))
+
+    class Shifted(D.Normal):
+        pass
+
+    @D.register_kl(Shifted, D.Normal)
+    def _kl_shifted(p, q):
+        return cr.tensor(42.0)
+
+    assert D.kl_divergence(Shifted(0.0, 1.0), D.Normal(0.0, 1.0)).item() == 42.0
+    assert D.kl_divergence(D.Normal(0.0, 1.0), Shifted(0.0, 1.0)).item() == 0.0  # Normal-Normal still
+    with pytest.raises(TypeError, match="Distribution subclass"):
+        D.register_kl(int, D.Normal)
+
+
+SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", "Bernoulli-probs",
+                      "Categorical-logits", "OneHotCategorical", "Independent", "MVN-scale_tril"]
+
+
+@pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
+def test_sample_shapes(case):
+    make, params, _ = CASES[case]
+    dist = make(cr, D, *[cr.tensor(p) for p in params])
+    full = tuple(dist.batch_shape) + tuple(dist.event_shape)
+    assert tuple(dist.sample().shape) == full
+    assert tuple(dist.sample((5,)).shape) == (5,) + full
+    assert tuple(dist.sample(cr.Size([2, 3])).shape) == (2, 3) + full
+    assert not dist.sample((2,)).requires_grad
+    if dist.has_rsample:
+        assert tuple(dist.rsample((4,)).shape) == (4,) + full
+    expanded = dist.expand((7,) + tuple(dist.batch_shape))
+    assert tuple(expanded.sample().shape) == (7,) + full
+    assert tuple(expanded.log_prob(dist.sample()).shape) == (7,) + tuple(dist.batch_shape)
+
+
+N = 20000
+
+
+@pytest.mark.parametrize("dist, mean, var", [
+    (lambda: D.Normal(cr.tensor([1.0, -2.0]), cr.tensor([0.5, 2.0])), [1.0, -2.0], [0.25, 4.0]),
+    (lambda: D.Laplace(cr.tensor([0.5]), cr.tensor([1.5])), [0.5], [4.5]),
+    (lambda: D.Uniform(cr.tensor([-1.0]), cr.tensor([3.0])), [1.0], [16 / 12]),
+    (lambda: D.Exponential(cr.tensor([2.0])), [0.5], [0.25]),
+    (lambda: D.Poisson(cr.tensor([3.5])), [3.5], [3.5]),
+    (lambda: D.Bernoulli(probs=cr.tensor([0.2, 0.7])), [0.2, 0.7], [0.16, 0.21]),
+    (lambda: D.Categorical(probs=cr.tensor([0.2, 0.3, 0.5])), [1.3], [0.61]),
+    (lambda: D.OneHotCategorical(logits=cr.tensor([0.0, 1.0]).log()), [0.0, 1.0], [0.0, 0.0]),
+    (lambda: D.MultivariateNormal(cr.tensor([1.0, 2.0]), scale_tril=cr.tensor([[1.0, 0.0], [0.5, 2.0]])),
+     [1.0, 2.0], [1.0, 4.25]),
+])
+def test_sample_statistics(dist, mean, var):
+    cr.manual_seed(0)
+    samples = dist().sample((N,)).double().numpy()
+    std = np.sqrt(np.asarray(var))
+    np.testing.assert_allclose(samples.mean(0), mean, atol=5 * std.max() / math.sqrt(N) + 1e-9)
+    np.testing.assert_allclose(samples.var(0), var, rtol=0.06, atol=1e-9)
+
+
+def test_samples_follow_manual_seed():
+    dist = D.Categorical(logits=cr.zeros(5))
+    cr.manual_seed(7)
+    first = dist.sample((10,)), D.Normal(0.0, 1.0).sample((3,)), D.Poisson(2.0).sample((3,))
+    cr.manual_seed(7)
+    second = dist.sample((10,)), D.Normal(0.0, 1.0).sample((3,)), D.Poisson(2.0).sample((3,))
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_mvn_covariance_off_diagonal_from_samples():
+    cr.manual_seed(0)
+    cov = np.array([[1.0, 0.5], [0.5, 4.25]])
+    samples = D.MultivariateNormal(cr.zeros(2, dtype=cr.float64), covariance_matrix=cr.tensor(cov)).sample((N,))
+    np.testing.assert_allclose(np.cov(samples.numpy().T), cov, atol=0.12)
+
+
+def test_normal_rsample_gradient_is_the_analytic_one():
+    loc = cr.tensor([0.3, -1.0], dtype=cr.float64, requires_grad=True)
+    scale = cr.tensor([2.0, 0.5], dtype=cr.float64, requires_grad=True)
+    x = D.Normal(loc, scale).rsample((100,))
+    x.sum().backward()
+    eps = ((x - loc) / scale).detach()  # the standard normal draw behind x
+    np.testing.assert_allclose(loc.grad.numpy(), [100.0, 100.0])
+    np.testing.assert_allclose(scale.grad.numpy(), eps.sum(0).numpy(), rtol=1e-12)
+
+
+def test_rsample_gradients_flow_for_reparameterized_distributions():
+    rate = cr.tensor(2.0, dtype=cr.float64, requires_grad=True)
+    x = D.Exponential(rate).rsample((50,))
+    x.sum().backward()
+    np.testing.assert_allclose(rate.grad.item(), (-x / rate).sum().item(), rtol=1e-12)  # d(e/rate)/drate
+    tril = cr.tensor([[1.0, 0.0], [0.3, 2.0]], dtype=cr.float64, requires_grad=True)
+    D.MultivariateNormal(cr.zeros(2, dtype=cr.float64), scale_tril=tril).rsample((8,)).pow(2).sum().backward()
+    assert tril.grad is not None and tril.grad.abs().sum().item() > 0
+    assert not D.Categorical(logits=cr.zeros(3)).has_rsample
+    with pytest.raises(NotImplementedError):
+        D.Categorical(logits=cr.zeros(3)).rsample()
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda d, t: d.Normal(t([0.0, 1.0]), t([1.0, -1.0])),
+    lambda d, t: d.Bernoulli(probs=t([0.5, 1.5])),
+    lambda d, t: d.Categorical(probs=t([[0.5, -0.1]])),
+    lambda d, t: d.Exponential(t([0.0])),
+    lambda d, t: d.Uniform(t([1.0]), t([0.0])),
+    lambda d, t: d.MultivariateNormal(t([0.0, 0.0]), scale_tril=t([[1.0, 0.0], [0.0, -1.0]])),
+    lambda d, t: d.MultivariateNormal(t([0.0, 0.0]), covariance_matrix=t([[1.0, 2.0], [2.0, 1.0]])),
+])
+def test_invalid_parameters_raise_torchs_value_error(make):
+    with pytest.raises(ValueError) as theirs:
+        make(torch.distributions, torch.tensor)
+    with pytest.raises(ValueError) as ours:
+        make(D, cr.tensor)
+    assert str(ours.value).split(" of distribution ")[0] == str(theirs.value).split(" of distribution ")[0]
+    assert str(ours.value).split("to satisfy the constraint ")[1].split(",")[0] == \
+        str(theirs.value).split("to satisfy the constraint ")[1].split(",")[0]
+
+
+@requires_torch
+@pytest.mark.parametrize("make, value", [
+    (lambda d, t: d.Categorical(probs=t([0.2, 0.8])), [3]),
+    (lambda d, t: d.Uniform(0.0, 1.0), 2.0),
+    (lambda d, t: d.Bernoulli(probs=t([0.3])), [0.5]),
+    (lambda d, t: d.Exponential(t([1.0])), [-1.0]),
+    (lambda d, t: d.Poisson(t([1.0])), [1.5]),
+    (lambda d, t: d.OneHotCategorical(probs=t([0.5, 0.5])), [1.0, 1.0]),
+])
+def test_values_outside_the_support_raise_torchs_value_error(make, value):
+    with pytest.raises(ValueError) as theirs:
+        make(torch.distributions, torch.tensor).log_prob(torch.tensor(value))
+    with pytest.raises(ValueError) as ours:
+        make(D, cr.tensor).log_prob(cr.tensor(value))
+    head = str(theirs.value).split(" of the distribution ")[0]
+    assert str(ours.value).split(" of the distribution ")[0] == head
+    assert str(ours.value).endswith(str(theirs.value).split("invalid values:\n")[1].replace("torch", "chainrule"))
+
+
+def test_shape_and_argument_errors():
+    with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified, but not both."):
+        D.Categorical(probs=cr.ones(2), logits=cr.ones(2))
+    with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified"):
+        D.Bernoulli()
+    with pytest.raises(ValueError, match="`logits` parameter must be at least one-dimensional."):
+        D.Categorical(logits=cr.tensor(1.0))
+    with pytest.raises(ValueError, match="Value is not broadcastable with batch_shape\\+event_shape"):
+        D.Normal(cr.zeros(3), 1.0).log_prob(cr.zeros(2))
+    with pytest.raises(ValueError, match="The right-most size of value must match event_shape"):
+        D.MultivariateNormal(cr.zeros(3), scale_tril=cr.eye(3)).log_prob(cr.zeros(2))
+    with pytest.raises(ValueError, match="The value argument to log_prob must be a Tensor"):
+        D.Normal(0.0, 1.0).log_prob(0.5)
+    with pytest.raises(ValueError, match="Exactly one of covariance_matrix or precision_matrix or scale_tril"):
+        D.MultivariateNormal(cr.zeros(2))
+    with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= len\\(base_distribution"):
+        D.Independent(D.Normal(cr.zeros(3), 1.0), 2)
+
+
+def test_validation_can_be_turned_off():
+    assert math.isnan(D.Normal(0.0, -1.0, validate_args=False).log_prob(cr.tensor(0.0)).item())
+    assert D.Categorical(probs=cr.tensor([0.5, 0.5]), validate_args=False).log_prob(cr.tensor(0)).item() < 0
+    D.Distribution.set_default_validate_args(False)
+    try:
+        D.Normal(0.0, -1.0).log_prob(cr.tensor(0.0))
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError):
+        D.Normal(0.0, -1.0)
+    with pytest.raises(ValueError):
+        D.Distribution.set_default_validate_args("yes")
+
+
+@requires_torch
+def test_repr_properties_and_support_like_torch():
+    t = torch.distributions
+    pairs = [(D.Normal(0.0, 1.0), t.Normal(0.0, 1.0)), (D.Uniform(0.0, 2.0), t.Uniform(0.0, 2.0))]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        assert repr(ours.support) == repr(theirs.support)
+    assert repr(D.Categorical(logits=cr.zeros(3)).support) == repr(t.Categorical(logits=torch.zeros(3)).support)
+    assert repr(D.Independent(D.Normal(cr.zeros(3), 1.0), 1).support) == \
+        repr(t.Independent(t.Normal(torch.zeros(3), 1.0), 1).support)
+    assert D.Categorical(logits=cr.tensor([0.0, 2.0, 1.0])).mode.item() == 1
+    assert D.Categorical(logits=cr.zeros(2, 3)).enumerate_support().shape == (3, 2)
+    assert D.Bernoulli(0.3).perplexity().item() == pytest.approx(t.Bernoulli(0.3).perplexity().item())
+
+
+def test_reinforce_learns_the_better_arm_of_a_bandit():
+    """pytorch/examples' reinforce.py in miniature: arm 1 pays 1, arm 0 pays 0."""
+    cr.manual_seed(0)
+    logits = cr.zeros(2, requires_grad=True)
+    optimizer = cr.optim.Adam([logits], lr=0.1)
+    for _ in range(100):
+        policy = D.Categorical(logits=logits)
+        actions = policy.sample((16,))
+        rewards = actions.float()
+        advantage = rewards - rewards.mean()
+        loss = -(policy.log_prob(actions) * advantage).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    probs = D.Categorical(logits=logits).probs
+    assert probs[1].item() > 0.95, probs
