@@ -1,6 +1,7 @@
 """The converter tables chainrule.onnx.export looks ops up in.
 
-FUNCTIONS maps the name of a function or Tensor method ("relu", "view", "__add__", "conv2d") to a
+FUNCTIONS maps the name of a function or Tensor method ("relu", "view", "__add__", "conv2d"; or
+"Tensor.where" where a method's arguments differ from the function of the same name) to a
 converter `convert(graph, result, *args, **kwargs)` that receives the traced call's own arguments
 (with torch's signature) and its result, adds ONNX nodes to the graph and returns the value name of
 each tensor in the result (one name, or a list in the order of the result's tensors).

@@ -189,8 +189,8 @@ def _axes(dim):
 def _reduction(op_type):
     def convert(g, out, input, dim=None, keepdim=False, *, dtype=None):
         x = g.value(input)
-        if dtype is not None and dtype != input.dtype:
-            x = g.cast(x, dtype)
+        if out.dtype != input.dtype:  # dtype=..., or the sum of bools (int64)
+            x = g.cast(x, out.dtype)
         return g.reduce(op_type, x, _axes(dim), keepdim)
     return convert
 

@@ -23,7 +23,7 @@ from chainrule._C import Tensor
 from chainrule.autograd import enable_grad
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
-from chainrule.onnx import _attention, _elementwise, _layers, _rnn, _shape  # noqa: F401  (they fill the registry)
+from chainrule.onnx import _attention, _compare, _elementwise, _layers, _rnn, _shape  # noqa: F401  (they fill the registry)
 from chainrule.onnx._graph import UnsupportedOperatorError
 from chainrule.onnx._registry import FUNCTIONS, MODULES
 
@@ -152,7 +152,7 @@ class Tracer:
         outputs = tensors_in(result)
         if not outputs and name not in _READS_VALUES:
             return  # size(), dim(), ...: shapes are static in the graph
-        converter = FUNCTIONS.get(name)
+        converter = FUNCTIONS.get(label, FUNCTIONS.get(name))  # "Tensor.where" differs from chainrule.where
         if name in _READS_VALUES or converter is None:
             if self._any_traced(args, kwargs):
                 why = ("reads the values of a tensor computed from the inputs (data-dependent Python code "
