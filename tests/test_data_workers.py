@@ -343,3 +343,10 @@ def test_large_batches_through_shared_memory():
     assert _open_fds() == fds + 2
     del batches, images
     assert _open_fds() == fds
+
+
+def test_more_workers_than_cpus_warns(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    with pytest.warns(UserWarning, match="This DataLoader will create 2 worker processes in total. Our "
+                                         "suggested max number of worker in current system is 1"):
+        DataLoader(Squares(), num_workers=2)

@@ -1,6 +1,8 @@
 """DataLoader as in torch.utils.data: batches of a dataset in sampler order, loaded in the main
 process (num_workers=0) or by worker processes (_multiprocessing_iter.py, _worker.py)."""
 import multiprocessing
+import os
+import warnings
 
 from chainrule.utils.data._fetch import IterableFetcher, MapFetcher
 from chainrule.utils.data._multiprocessing_iter import MultiProcessingDataLoaderIter, draw_base_seed
@@ -95,10 +97,12 @@ class DataLoader:
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
+        _warn_if_too_many_workers(num_workers)
 
     def __iter__(self):
         if self.num_workers == 0:
             return self._iter_stream() if self._iterable else self._iter_map()
+        _warn_if_too_many_workers(self.num_workers)
         if not self.persistent_workers:
             return MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
@@ -150,3 +154,22 @@ def _check_context(context, num_workers):
         raise TypeError("DataLoader: multiprocessing_context option should be a valid context object or a "
                         f"string specifying the start method, but got multiprocessing_context={context!r}")
     return context
+
+
+def _warn_if_too_many_workers(num_workers):
+    """PyTorch's warning when there are more workers than CPUs this process may run on."""
+    if num_workers == 0:
+        return
+    cpuset_checked = hasattr(os, "sched_getaffinity")
+    cpus = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+    if cpus is not None and num_workers <= cpus:
+        return
+    if cpus is None:
+        suggestion = "DataLoader is not able to compute a suggested max number of worker in current system."
+    else:
+        suggestion = (f"Our suggested max number of worker in current system is {cpus}"
+                      f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, which is smaller "
+                      "than what this DataLoader is going to create.")
+    warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. {suggestion} Please be "
+                  "aware that excessive worker creation might get DataLoader running slow or even freeze, lower "
+                  "the worker number to avoid potential slowness/freeze if necessary.", stacklevel=3)
