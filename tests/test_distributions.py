@@ -1,7 +1,11 @@
 """chainrule.distributions against torch.distributions: log_prob, entropy, moments and KL equal
 PyTorch's in float64 with their parameter gradients; sample shapes and statistics; validation
 errors; rsample gradients; a REINFORCE bandit that learns."""
+import json
 import math
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -374,3 +378,14 @@ def test_reinforce_learns_the_better_arm_of_a_bandit():
         optimizer.step()
     probs = D.Categorical(logits=logits).probs
     assert probs[1].item() > 0.95, probs
+
+
+def test_actor_critic_program_runs_with_only_the_import_changed():
+    """tests/programs/actor_critic.py (pytorch/examples' actor_critic.py on a corridor) learns to
+    walk right under chainrule; a random policy's running reward would stay near 0."""
+    programs = pathlib.Path(__file__).resolve().parent / "programs"
+    result = subprocess.run([sys.executable, str(programs / "run_program.py"), "--backend", "chainrule",
+                             str(programs / "actor_critic.py")], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["running_reward"] > 0.8 and summary["min_prob_right"] > 0.8, summary
