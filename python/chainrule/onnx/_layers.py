@@ -1,5 +1,5 @@
 """ONNX converters for the nn.functional layer ops that nn modules call: linear, convolutions,
-pooling, normalization, embedding, dropout and pad. A module such as nn.Conv2d needs no converter of
+pooling, normalization, embedding, dropout, pad and interpolate. A module such as nn.Conv2d needs no converter of
 its own: its forward calls F.conv2d with its parameters, which become initializers named like the
 state_dict keys ("features.0.weight").
 """
@@ -176,3 +176,32 @@ def _pad(g, out, input, pad, mode="constant", value=None):
     if mode == "constant" and value:
         inputs.append(g.scalar(value, input.dtype))
     return g.node("Pad", inputs, mode=_PAD_MODES[mode])
+
+
+@converts("interpolate", "upsample")
+def _interpolate(g, out, input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None, antialias=False):
+    """Resize: by the scale factors when given (torch maps coordinates with them), else to the output's
+    spatial size (the batch and channel dims taken from the input, so they may change)."""
+    x = g.value(input)
+    if scale_factor is not None and not recompute_scale_factor:
+        scales = [1.0, 1.0] + [float(s) for s in _tuple(scale_factor, input.dim() - 2)]
+        resize_inputs = [x, "", g.constant(np.array(scales, dtype=np.float32), "scales")]
+    else:
+        leading = g.node("Slice", [g.node("Shape", [x]), g.ints([0]), g.ints([2])])
+        resize_inputs = [x, "", "", g.node("Concat", [leading, g.ints(out.shape[2:])], axis=0)]
+    if mode == "nearest":
+        return g.node("Resize", resize_inputs, mode="nearest", coordinate_transformation_mode="asymmetric",
+                      nearest_mode="floor")
+    return g.node("Resize", resize_inputs, mode="linear",
+                  coordinate_transformation_mode="align_corners" if align_corners else "pytorch_half_pixel")
+
+
+@converts("upsample_nearest")
+def _upsample_nearest(g, out, input, size=None, scale_factor=None):
+    return _interpolate(g, out, input, size, scale_factor, mode="nearest")
+
+
+@converts("upsample_bilinear")
+def _upsample_bilinear(g, out, input, size=None, scale_factor=None):
+    return _interpolate(g, out, input, size, scale_factor, mode="bilinear", align_corners=True)
