@@ -350,3 +350,45 @@ def test_more_workers_than_cpus_warns(monkeypatch):
     with pytest.warns(UserWarning, match="This DataLoader will create 2 worker processes in total. Our "
                                          "suggested max number of worker in current system is 1"):
         DataLoader(Squares(), num_workers=2)
+
+
+class _WorkerIds:
+    """Sample i is (i, id of the worker that loaded it), under either library's get_worker_info;
+    sample 5 raises."""
+
+    def __init__(self, worker_info):
+        self.worker_info = worker_info
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        if i == 5:
+            raise ValueError("sample 5")
+        return i, self.worker_info().id
+
+
+class WorkerIds(_WorkerIds, Dataset):
+    def __init__(self):
+        super().__init__(get_worker_info)
+
+
+@requires_torch
+def test_map_style_workers_match_pytorch():
+    class TorchWorkerIds(_WorkerIds, torch.utils.data.Dataset):
+        def __init__(self):
+            super().__init__(torch.utils.data.get_worker_info)
+
+    def run(loader_class, ds):
+        batches, error = [], None
+        try:
+            for batch in loader_class(ds, batch_size=2, num_workers=2, prefetch_factor=1):
+                batches.append(_as_lists(batch))
+        except ValueError as e:
+            error = str(e).splitlines()
+        return batches, error[0], error[-1]
+
+    ours = run(DataLoader, WorkerIds())
+    theirs = run(torch.utils.data.DataLoader, TorchWorkerIds())
+    assert ours == theirs  # the same batches from the same workers, then the same error message
+    assert ours[1] == "Caught ValueError in DataLoader worker process 0." and ours[2] == "ValueError: sample 5"
