@@ -70,6 +70,21 @@ class Tracer:
     # ---- wrapping ------------------------------------------------------------------------------
 
     def __enter__(self):
+        try:
+            self._wrap_all()
+        except BaseException:
+            self._restore()
+            raise
+        self._grad = enable_grad()
+        self._grad.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._grad.__exit__(*exc)
+        self._restore()
+        return False
+
+    def _wrap_all(self):
         targets = [(Tensor, name, attribute) for name, attribute in _wrappable(Tensor)]
         targets += [(Tensor, name, attribute) for name, attribute in vars(Tensor).items()
                     if name.startswith("__") and callable(attribute) and name not in _NOT_OPS]
@@ -89,19 +104,14 @@ class Tracer:
                     vars(module)[key] = wrappers[id(value)][1]
         self._saved.append((Module, "__call__", Module.__call__))
         Module.__call__ = self._wrap_module_call(Module.__call__)
-        self._grad = enable_grad()
-        self._grad.__enter__()
-        return self
 
-    def __exit__(self, *exc):
-        self._grad.__exit__(*exc)
+    def _restore(self):
         for owner, name, attribute in reversed(self._saved):
             if isinstance(owner, dict):
                 owner[name] = attribute
             else:
                 setattr(owner, name, attribute)
         self._saved.clear()
-        return False
 
     def _run_inside(self, function, args, kwargs):
         """Run a wrapped call with the wrappers silent, so its inner calls are not recorded."""
