@@ -329,6 +329,8 @@ def test_shape_and_argument_errors():
         D.Normal(0.0, 1.0).log_prob(0.5)
     with pytest.raises(ValueError, match="Exactly one of covariance_matrix or precision_matrix or scale_tril"):
         D.MultivariateNormal(cr.zeros(2))
+    with pytest.raises(NotImplementedError, match="Poisson.log_prob: chainrule has no lgamma"):
+        D.Poisson(2.0).log_prob(cr.tensor(1.0, requires_grad=True))
     with pytest.raises(ValueError, match="Expected reinterpreted_batch_ndims <= len\\(base_distribution"):
         D.Independent(D.Normal(cr.zeros(3), 1.0), 2)
 

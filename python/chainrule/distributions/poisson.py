@@ -1,4 +1,4 @@
-"""Poisson(rate): counts. log_prob is differentiable in rate; sample draws with NumPy from a
+"""Poisson(rate): counts. log_prob is differentiable in rate (not in the counts); sample draws with NumPy from a
 seed taken from chainrule's generator (chainrule has no Poisson sampler), so manual_seed still
 makes it reproducible."""
 import math
@@ -49,6 +49,9 @@ class Poisson(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
+        if isinstance(value, chainrule.Tensor) and value.requires_grad:
+            raise NotImplementedError("Poisson.log_prob: chainrule has no lgamma, so it cannot differentiate "
+                                      "with respect to the counts; pass value.detach()")
         rate, value = broadcast_all(self.rate, value)
         value = value.to(rate.dtype)
         value_log_rate = chainrule.where(value == 0, 0.0, value * rate.log())  # xlogy(value, rate)
