@@ -391,3 +391,19 @@ def test_actor_critic_program_runs_with_only_the_import_changed():
     assert result.returncode == 0, result.stderr[-4000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["running_reward"] > 0.8 and summary["min_prob_right"] > 0.8, summary
+
+
+def test_composed_cholesky_and_triangular_solve():
+    """_triangular.py against NumPy, and gradchecked (MultivariateNormal's gradients rest on them)."""
+    from chainrule.autograd import gradcheck
+    from chainrule.distributions._triangular import cholesky, solve_lower
+    b = RNG.standard_normal((2, 4, 4))
+    spd = b @ b.swapaxes(-1, -2) + np.eye(4)
+    np.testing.assert_allclose(cholesky(cr.tensor(spd)).numpy(), np.linalg.cholesky(spd), rtol=1e-12, atol=1e-12)
+    tril, rhs = _lower(2, 4, 4), RNG.standard_normal((3, 2, 4, 2))
+    np.testing.assert_allclose(solve_lower(cr.tensor(tril), cr.tensor(rhs)).numpy(),
+                               np.linalg.solve(tril, rhs), rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda m: cholesky(m @ m.mT + cr.eye(4, dtype=cr.float64)),
+                     [cr.tensor(b, requires_grad=True)])
+    assert gradcheck(solve_lower, [cr.tensor(tril, requires_grad=True), cr.tensor(rhs, requires_grad=True)])
+    assert math.isnan(cholesky(cr.tensor([[1.0, 2.0], [2.0, 1.0]]))[1, 1].item())  # not positive definite

@@ -186,8 +186,7 @@ class _PositiveDefinite(Constraint):
 
     def check(self, value):
         from chainrule.distributions._triangular import cholesky
-        symmetric = ((value - value.mT).abs() <= 1e-6 * (1 + value.abs())).reshape(
-            tuple(value.shape)[:-2] + (-1,)).all(-1)
+        symmetric = chainrule.isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
         with chainrule.no_grad():
             pivots = cholesky(value).diagonal(dim1=-2, dim2=-1)
         return symmetric & (pivots > 0).all(-1)
