@@ -16,9 +16,14 @@ ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (p
 
 
 def _flat(out):
+    """The tensors of a (nested) result or argument tuple, in order (as the exporter numbers them)."""
     if isinstance(out, cr.Tensor):
         return [out]
-    return [t for item in out for t in _flat(item)]
+    if isinstance(out, dict):
+        out = list(out.values())
+    if isinstance(out, (tuple, list)):
+        return [t for item in out for t in _flat(item)]
+    return []
 
 
 def export_and_run(model, args, feeds=None, **kwargs):
@@ -235,6 +240,46 @@ class CharRNN(nn.Module):
     def forward(self, tokens):
         out, _ = self.rnn(self.embed(tokens))
         return self.head(out), self.head(out[:, -1])
+
+
+class ResidualNet(nn.Module):
+    """A ResNet-style block: in-place ReLUs and an in-place residual sum, global pooling, torch.flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.conv1 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.relu = nn.ReLU(inplace=True)
+        self.pool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = self.stem(x)
+        identity = x
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        out = self.relu(out)
+        return self.fc(cr.flatten(self.pool(out), 1))
+
+
+def test_residual_net_exports():
+    model = ResidualNet()
+    for bn in (model.stem[1], model.bn1, model.bn2):
+        _trained_batch_norm(bn, (4, 8, 3, 3))
+    check_export(model, cr.randn(2, 3, 8, 8))
+
+
+def test_keyword_arguments_in_args():
+    model = nn.GRU(3, 4)
+    x, h = cr.randn(5, 2, 3), cr.randn(1, 2, 4)
+    got, _ = export_and_run(model, (x, {"hx": h}))
+    with cr.no_grad():
+        for g, e in zip(got, _flat(model(x, hx=h))):
+            np.testing.assert_allclose(g, e.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_mlp_exports():
