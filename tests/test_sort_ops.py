@@ -155,6 +155,9 @@ def test_rearrange_errors():
         cr.flip(cr.ones(3, 2), (0, 0))
     with pytest.raises(IndexError):
         cr.flip(cr.ones(3, 2), (2,))
+    for method in ("flip", "repeat", "tile"):
+        with pytest.raises(TypeError, match="missing 1 required positional"):
+            getattr(cr.ones(2), method)()
 
 
 # ---------------------------------------------------------------------------------------------
