@@ -14,3 +14,7 @@ from chainrule.nn.modules.upsampling import *  # noqa: F401,F403
 from chainrule.nn.modules.rnn import *  # noqa: F401,F403
 from chainrule.nn.modules.attention import *  # noqa: F401,F403
 from chainrule.nn.modules.transformer import *  # noqa: F401,F403
+from chainrule.nn.modules.padding import *  # noqa: F401,F403
+from chainrule.nn.modules.pixelshuffle import *  # noqa: F401,F403
+from chainrule.nn.modules.fold import *  # noqa: F401,F403
+from chainrule.nn.modules.distance import *  # noqa: F401,F403

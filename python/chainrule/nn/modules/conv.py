@@ -1,4 +1,4 @@
-"""Convolution layers Conv1d, Conv2d and ConvTranspose2d, with PyTorch's arguments and initialization.
+"""Convolution layers Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, with PyTorch's arguments and initialization.
 
 Non-'zeros' padding modes pad with F.pad(mode=padding_mode) and then convolve unpadded, as PyTorch.
 """
@@ -12,7 +12,7 @@ from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _pair, _reverse_repeat_tuple, _single
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -131,21 +131,25 @@ class Conv2d(_ConvForward):
     ntuple = staticmethod(_pair)
 
 
-class ConvTranspose2d(_ConvNd):
-    """The gradient of Conv2d with respect to its input ('deconvolution'); forward(input, output_size=None)."""
+class _ConvTransposeNd(_ConvNd):
+    """The gradient of a convolution with respect to its input ('deconvolution'); forward(input, output_size=None)."""
+
+    conv_fn = ""
+    ntuple = staticmethod(_pair)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride), _pair(padding),
-                         _pair(dilation), True, _pair(output_padding), groups, bias, padding_mode, device, dtype)
+        n = self.ntuple
+        super().__init__(in_channels, out_channels, n(kernel_size), n(stride), n(padding), n(dilation), True,
+                         n(output_padding), groups, bias, padding_mode, device, dtype)
 
     def _output_padding(self, input, output_size):
         """The output_padding that makes the output output_size (spatial, or with batch/channel dims)."""
         if output_size is None:
             return self.output_padding
-        spatial = 2
+        spatial = len(self.kernel_size)
         non_spatial = 2 if input.dim() == spatial + 2 else 1
         if len(output_size) == non_spatial + spatial:
             output_size = output_size[non_spatial:]
@@ -163,5 +167,19 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                  self.groups, self.dilation)
+        return getattr(F, self.conv_fn)(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                        self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """Transposed 1-D convolution over (N, C_in, L) or (C_in, L)."""
+
+    conv_fn = "conv_transpose1d"
+    ntuple = staticmethod(_single)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """Transposed 2-D convolution over (N, C_in, H, W) or (C_in, H, W)."""
+
+    conv_fn = "conv_transpose2d"
+    ntuple = staticmethod(_pair)

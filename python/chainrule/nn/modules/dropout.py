@@ -1,11 +1,16 @@
-"""Dropout and Dropout2d: zero elements (or whole channels) with probability p while training."""
+"""Dropout, Dropout1d/2d/3d, AlphaDropout and FeatureAlphaDropout: zero elements (or whole channels)
+with probability p while training; identity in eval()."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 
-__all__ = ["Dropout", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
+    """Calls F.<fn_name>(input, p, training, inplace)."""
+
+    fn_name = ""
+
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if p < 0 or p > 1:
@@ -13,19 +18,44 @@ class _DropoutNd(Module):
         self.p = p
         self.inplace = inplace
 
+    def forward(self, input):
+        return getattr(F, self.fn_name)(input, self.p, self.training, self.inplace)
+
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout(_DropoutNd):
-    """Zeros each element with probability p and scales the rest by 1 / (1 - p); identity in eval()."""
+    """Zeros each element with probability p and scales the rest by 1 / (1 - p)."""
 
-    def forward(self, input):
-        return F.dropout(input, self.p, self.training, self.inplace)
+    fn_name = "dropout"
+
+
+class Dropout1d(_DropoutNd):
+    """Zeros whole channels of (N, C, L) or (C, L) with probability p."""
+
+    fn_name = "dropout1d"
 
 
 class Dropout2d(_DropoutNd):
-    """Zeros whole channels of (N, C, H, W) with probability p; identity in eval()."""
+    """Zeros whole channels of (N, C, H, W) with probability p."""
 
-    def forward(self, input):
-        return F.dropout2d(input, self.p, self.training, self.inplace)
+    fn_name = "dropout2d"
+
+
+class Dropout3d(_DropoutNd):
+    """Zeros whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p."""
+
+    fn_name = "dropout3d"
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps SELU activations' mean and variance."""
+
+    fn_name = "alpha_dropout"
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """AlphaDropout of whole channels."""
+
+    fn_name = "feature_alpha_dropout"

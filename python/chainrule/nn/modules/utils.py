@@ -1,4 +1,4 @@
-"""_single/_pair/_triple: turn an int (or an n-sequence) into an n-tuple, as torch.nn.modules.utils."""
+"""_single/_pair/_triple/_quadruple: turn an int (or an n-sequence) into an n-tuple, as torch.nn.modules.utils."""
 from collections.abc import Iterable
 from itertools import repeat
 
@@ -15,6 +15,7 @@ def _ntuple(n, name):
 _single = _ntuple(1, "_single")
 _pair = _ntuple(2, "_pair")
 _triple = _ntuple(3, "_triple")
+_quadruple = _ntuple(4, "_quadruple")
 
 
 def _reverse_repeat_tuple(t, n):
