@@ -31,6 +31,8 @@ void bind_rnn_cell(py::module_& nn);  // lstm/gru/rnn_cell_pointwise, rnn_sequen
 void bind_sort(py::module_& m, TensorClass& cls);       // sort, argsort, topk (sort.cpp)
 void bind_rearrange(py::module_& m, TensorClass& cls);  // flip, roll, repeat, tile, tril, triu (rearrange.cpp)
 void bind_sampling(py::module_& m, TensorClass& cls);   // randperm, multinomial (sampling.cpp)
+// Last: axis=/keepdims= accepted for dim=/keepdim= by every function with a dim (numpy_names.cpp).
+void bind_numpy_names(py::module_& m, TensorClass& cls);
 
 // A Scalar as the Python number it came from (bool, int or float).
 py::object scalar_to_py(const Scalar& s);

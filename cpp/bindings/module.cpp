@@ -30,4 +30,5 @@ PYBIND11_MODULE(_C, m) {
   bind_loss(nn);
   bind_linear(nn);
   bind_rnn_cell(nn);
+  bind_numpy_names(m, cls);  // last: wraps what the calls above bound
 }
