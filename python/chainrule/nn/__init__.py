@@ -13,3 +13,6 @@ from chainrule.nn import init, utils  # noqa: F401,E402
 utils = __import__("importlib").import_module("chainrule.nn.utils")  # nn.modules.utils (star-imported above) shadowed it
 from chainrule.nn import parallel  # noqa: F401,E402
 from chainrule.nn.parallel import DataParallel  # noqa: F401,E402
+
+from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
+__getattr__ = _missing_attribute_hook(__name__, "torch.nn")
