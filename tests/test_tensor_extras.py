@@ -121,6 +121,11 @@ def test_default_dtype_reaches_factories_and_tensor():
             assert t.dtype == cr.float64
         assert cr.full((2,), 1).dtype == cr.int64 and cr.arange(3).dtype == cr.int64
         assert cr.tensor(np.ones(2, np.float32)).dtype == cr.float32  # NumPy arrays keep their width
+        # Python floats and integer-to-float ops promote to the default, as in PyTorch
+        ints = cr.tensor([1, 2])
+        for t in (ints * 0.5, ints / 2, ints.exp(), cr.logsumexp(ints, 0), cr.where(ints > 1, 1.5, 2.5)):
+            assert t.dtype == cr.float64
+        assert (cr.ones(2, dtype=cr.float32) * 0.5).dtype == cr.float32  # a float tensor keeps its dtype
     finally:
         cr.set_default_dtype(cr.float32)
     assert cr.zeros(1).dtype == cr.float32 and cr.tensor([1.5]).dtype == cr.float32

@@ -37,7 +37,7 @@ void bind_creation(py::module_& m) {
 
   m.def("full", [](const Shape& size, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
     Scalar v = to_scalar(fill, "full");
-    return finish_factory(full(size, v, to_dtype(dtype, factory_dtype(v)), to_device(device)), requires_grad);
+    return finish_factory(full(size, v, to_dtype(dtype, v.default_dtype()), to_device(device)), requires_grad);
   }, py::arg("size"), py::arg("fill_value"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
      py::arg("requires_grad") = false);
   m.def("full_like", [](const Tensor& t, py::handle fill, py::object dtype, py::object device, bool requires_grad) {

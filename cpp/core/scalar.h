@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "core/default_dtype.h"
 #include "core/dtype.h"
 
 namespace cr {
@@ -20,9 +21,10 @@ struct Scalar {
   Scalar(int v) : kind(Kind::Int), i(v) {}
   Scalar(bool v) : kind(Kind::Bool), i(v) {}
 
-  // The dtype a tensor made from this scalar alone gets: bool, int64, or float32 (the default).
+  // The dtype a tensor made from this scalar alone gets: bool, int64, or the default floating
+  // dtype (float32 unless chainrule.set_default_dtype changed it).
   DType default_dtype() const {
-    return kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : DType::Float32;
+    return kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : default_float_dtype();
   }
   bool is_floating() const { return kind == Kind::Float; }
   template <typename T>

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "autograd/record.h"
+#include "core/default_dtype.h"
 #include "cpu/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -34,7 +35,7 @@ bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd; }
 // The dtype the formula runs in, given the promoted input dtype.
 DType compute_dtype(BinaryOp op, DType promoted) {
   if (is_logical(op)) return DType::Bool;
-  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return DType::Float32;
+  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return default_float_dtype();
   CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && op != BinaryOp::FloorDivide && op != BinaryOp::Remainder),
            TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "autograd/record.h"
+#include "core/default_dtype.h"
 #include "cpu/reduce.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -296,7 +297,7 @@ Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
 }
 
 Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
-  Tensor x = is_floating(t->dtype()) ? t : to_dtype(t, DType::Float32);
+  Tensor x = is_floating(t->dtype()) ? t : to_dtype(t, default_float_dtype());
   const uint32_t mask = reduced_dims_mask(x, dims, "logsumexp");
   if (x->numel() == 0) return unary(UnaryOp::Log, sum(unary(UnaryOp::Exp, x), dims, keepdim));
   // Shift by the max; an infinite max shifts by 0 instead so that inf - inf never makes NaN.

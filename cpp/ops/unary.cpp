@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autograd/record.h"
+#include "core/default_dtype.h"
 #include "cpu/elementwise.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
@@ -38,7 +39,7 @@ DType unary_dtype(UnaryOp op, DType in) {
              op == UnaryOp::Neg ? "; use ~ or logical_not() to negate a mask" : "");
     return in;
   }
-  return is_floating(in) ? in : DType::Float32;
+  return is_floating(in) ? in : default_float_dtype();
 }
 
 template <typename T>
