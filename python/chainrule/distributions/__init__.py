@@ -4,9 +4,12 @@ written over chainrule's differentiable tensor ops (see docs/distributions.md)."
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook
 from chainrule.distributions import constraints, kl, utils  # noqa: F401
 from chainrule.distributions.bernoulli import Bernoulli
+from chainrule.distributions.beta import Beta
 from chainrule.distributions.categorical import Categorical
+from chainrule.distributions.dirichlet import Dirichlet
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exponential import Exponential
+from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.kl import kl_divergence, register_kl
 from chainrule.distributions.laplace import Laplace
@@ -17,7 +20,7 @@ from chainrule.distributions.poisson import Poisson
 from chainrule.distributions.uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Distribution", "Exponential", "Independent", "Laplace",
+    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
     "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
     "Poisson", "Uniform", "kl_divergence", "register_kl", "constraints",
 ]

@@ -1,19 +1,16 @@
-"""Poisson(rate): counts. log_prob is differentiable in rate (not in the counts); sample draws with NumPy from a
-seed taken from chainrule's generator (chainrule has no Poisson sampler), so manual_seed still
-makes it reproducible."""
-import math
-
+"""Poisson(rate): counts. log_prob is differentiable in rate and in the counts; sample draws with
+NumPy from a seed taken from chainrule's generator (chainrule has no Poisson sampler), so
+manual_seed still makes it reproducible."""
 import numpy as np
 
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
+from chainrule.distributions._special import lgamma, xlogy
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.utils import batch_shape_of, broadcast_all
 
 __all__ = ["Poisson"]
-
-_log_factorial = np.vectorize(lambda k: math.lgamma(k + 1.0), otypes=[np.float64])
 
 
 class Poisson(Distribution):
@@ -49,11 +46,6 @@ class Poisson(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        if isinstance(value, chainrule.Tensor) and value.requires_grad:
-            raise NotImplementedError("Poisson.log_prob: chainrule has no lgamma, so it cannot differentiate "
-                                      "with respect to the counts; pass value.detach()")
         rate, value = broadcast_all(self.rate, value)
         value = value.to(rate.dtype)
-        value_log_rate = chainrule.where(value == 0, 0.0, value * rate.log())  # xlogy(value, rate)
-        log_factorial = chainrule.tensor(_log_factorial(value.detach().numpy()), dtype=rate.dtype)
-        return value_log_rate - rate - log_factorial
+        return xlogy(value, rate) - rate - lgamma(value + 1)
