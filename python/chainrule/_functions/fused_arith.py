@@ -34,18 +34,21 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, broadcast."""
-    product = tensor1 * tensor2
-    return input + (product if value == 1 else product * value)
+    return _C.add(input, tensor1 * tensor2, alpha=value)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 / tensor2, broadcast (integer tensors are refused, as in PyTorch)."""
+def _checked_quotient(tensor1, tensor2):
+    """tensor1 / tensor2 for addcdiv, which refuses two integer tensors, as in PyTorch."""
     if not (tensor1.is_floating_point() or tensor2.is_floating_point()):
         raise RuntimeError("addcdiv: integer division with addcdiv is no longer supported; use "
                            "torch.addcmul(input, tensor1, 1 / tensor2) or floor division explicitly "
                            f"(got {tensor1.dtype} and {tensor2.dtype})")
-    quotient = tensor1 / tensor2
-    return input + (quotient if value == 1 else quotient * value)
+    return tensor1 / tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2, broadcast (integer tensors are refused, as in PyTorch)."""
+    return _C.add(input, _checked_quotient(tensor1, tensor2), alpha=value)
 
 
 def lerp(input, end, weight):
@@ -65,6 +68,18 @@ def _in_place(fn):
     return method
 
 
+def _addcmul_(self, tensor1, tensor2, *, value=1):
+    return self.add_(tensor1 * tensor2, alpha=value)
+
+
+def _addcdiv_(self, tensor1, tensor2, *, value=1):
+    return self.add_(_checked_quotient(tensor1, tensor2), alpha=value)
+
+
 for _fn in (addmm, baddbmm, addmv, addcmul, addcdiv, lerp):
     setattr(Tensor, _fn.__name__, _fn)
+for _fn in (addmm, baddbmm, addmv, lerp):
     setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+# Optimizer-style updates (p.addcdiv_(m, denom, value=-lr)) add in place, with one temporary.
+Tensor.addcmul_ = _addcmul_
+Tensor.addcdiv_ = _addcdiv_
