@@ -30,16 +30,23 @@ Shape required_sizes(const py::args& args, const char* op, const char* name) {
 void bind_rearrange(py::module_& m, TensorClass& cls) {
   m.def("flip", [](const Tensor& t, py::handle dims) { return flip(t, int_list(dims, "flip", "dims")); },
         py::arg("input"), py::arg("dims"));
-  cls.def("flip", [](const Tensor& t, const py::args& dims) { return flip(t, as_list(required_sizes(dims, "flip", "dims"))); });
+  cls.def("flip", [](const Tensor& t, const py::args& dims) {
+    return flip(t, as_list(required_sizes(dims, "flip", "dims")));
+  });
   def_both(m, cls, "roll", [](const Tensor& t, py::handle shifts, py::handle dims) {
-    return roll(t, int_list(shifts, "roll", "shifts"), dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims"));
+    std::vector<int64_t> dim_list = dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims");
+    return roll(t, int_list(shifts, "roll", "shifts"), dim_list);
   }, py::arg("shifts"), py::arg("dims") = py::none());
-  cls.def("repeat", [](const Tensor& t, const py::args& sizes) { return repeat(t, required_sizes(sizes, "repeat", "repeats")); });
+  cls.def("repeat", [](const Tensor& t, const py::args& sizes) {
+    return repeat(t, required_sizes(sizes, "repeat", "repeats"));
+  });
   m.def("tile", [](const Tensor& t, py::handle dims) {
     std::vector<int64_t> d = int_list(dims, "tile", "dims");
     return tile(t, Shape(d.begin(), d.end()));
   }, py::arg("input"), py::arg("dims"));
-  cls.def("tile", [](const Tensor& t, const py::args& dims) { return tile(t, required_sizes(dims, "tile", "dims")); });
+  cls.def("tile", [](const Tensor& t, const py::args& dims) {
+    return tile(t, required_sizes(dims, "tile", "dims"));
+  });
   def_both(m, cls, "tril", &tril, py::arg("diagonal") = 0);
   def_both(m, cls, "triu", &triu, py::arg("diagonal") = 0);
   cls.def("tril_", [](const Tensor& t, int64_t diagonal) { tril_(t, diagonal); return t; }, py::arg("diagonal") = 0);

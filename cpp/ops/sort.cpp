@@ -17,8 +17,9 @@ namespace cr {
 
 namespace {
 
-// Calls line_order(values, n, order) for every line of input along dim (input has >= 1 dim); the
-// orders (k entries each) form an int64 tensor of input's shape with dim of size k.
+// Calls line_order(values, n, scratch, order) for every line of input along dim (input has >= 1
+// dim; scratch holds n indices); the orders (k entries each) form an int64 tensor of input's shape
+// with dim of size k.
 template <typename LineOrder>
 Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const LineOrder& line_order) {
   GradModeGuard no_record(false);  // indices have no gradient
@@ -59,9 +60,10 @@ ValuesIndices values_at(const Tensor& input, int64_t dim, const Tensor& indices)
 
 Tensor argsort(const Tensor& input, int64_t dim, bool descending) {
   Tensor lines = at_least_1d(input, dim, "sort");
-  Tensor order = order_along(lines, dim, lines->size(dim), "sort", [&](const auto* values, int64_t n, int64_t*, int64_t* out) {
+  auto line_order = [&](const auto* values, int64_t n, int64_t*, int64_t* out) {
     cpu::sort_line(values, n, descending, out);
-  });
+  };
+  Tensor order = order_along(lines, dim, lines->size(dim), "sort", line_order);
   return like_input(order, input);
 }
 
@@ -70,15 +72,16 @@ ValuesIndices sort(const Tensor& input, int64_t dim, bool descending) {
 }
 
 ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim, bool largest) {
-  CR_CHECK(input->dtype() != DType::Bool, RuntimeError, "topk does not support bool dtypes (got a bool tensor of shape ",
-           input->sizes(), ")");
+  CR_CHECK(input->dtype() != DType::Bool, RuntimeError,
+           "topk does not support bool dtypes (got a bool tensor of shape ", input->sizes(), ")");
   Tensor lines = at_least_1d(input, dim, "topk");
   const int64_t n = lines->size(dim);
   CR_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range: k = ", k, " but dim ", dim,
            " of the input of shape ", input->sizes(), " has size ", n);
-  Tensor order = order_along(lines, dim, k, "topk", [&](const auto* values, int64_t len, int64_t* scratch, int64_t* out) {
+  auto line_order = [&](const auto* values, int64_t len, int64_t* scratch, int64_t* out) {
     cpu::topk_line(values, len, k, largest, scratch, out);
-  });
+  };
+  Tensor order = order_along(lines, dim, k, "topk", line_order);
   return values_at(input, dim, like_input(order, input));
 }
 

@@ -35,7 +35,8 @@ def check_memory_format(format, input, op):
     """TypeError unless `format` is a memory_format; RuntimeError when it needs another rank (as
     PyTorch). Called by the bound clone/contiguous/to for a memory_format that is not None."""
     if not isinstance(format, memory_format):
-        raise TypeError(f"{op}(): argument 'memory_format' must be chainrule.memory_format, not {type(format).__name__}")
+        raise TypeError(f"{op}(): argument 'memory_format' must be chainrule.memory_format, "
+                        f"not {type(format).__name__}")
     if format.rank is not None and input.dim() != format.rank:
         raise RuntimeError(f"{op}: required rank {format.rank} tensor to use {format._name} format, got a tensor "
                            f"of shape {tuple(input.shape)}")
