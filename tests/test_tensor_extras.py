@@ -1,7 +1,6 @@
 """Functions and Tensor methods PyTorch programs use, composed in chainrule/_functions: nan/inf tests,
 isclose/allclose/equal, nan_to_num, count_nonzero, broadcasting helpers, meshgrid, axis aliases,
 clone/numel, default dtype, finfo/iinfo, missing-dtype casts, random draws and compile."""
-import math
 import warnings
 
 import numpy as np

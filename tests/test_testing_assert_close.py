@@ -42,3 +42,14 @@ def test_attribute_checks_and_bad_arguments():
         assert_close(cr.ones(1), cr.ones(1), rtol=1e-3)
     with pytest.raises(TypeError, match="No comparison pair"):
         assert_close(cr.ones(1), 1.0)
+
+
+def test_stride_and_subclass_checks():
+    x = cr.arange(6.0).reshape(2, 3)
+    assert_close(x.t(), x.t().contiguous())  # strides are not compared by default
+    with pytest.raises(AssertionError, match=r"'stride\(\)'"):
+        assert_close(x.t(), x.t().contiguous(), check_stride=True)
+    p = cr.nn.Parameter(cr.ones(2))
+    assert_close(p, cr.ones(2))
+    with pytest.raises(AssertionError, match="types of the inputs"):
+        assert_close(p, cr.ones(2), allow_subclasses=False)

@@ -7,6 +7,7 @@ matches nan with equal_nan=True.
 """
 import collections.abc
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,6 +18,18 @@ __all__ = ["assert_close"]
 
 # (rtol, atol) per dtype, PyTorch's table; int64 and bool compare exactly.
 _PRECISIONS = {_C.dtype.float32: (1.3e-6, 1e-5), _C.dtype.float64: (1e-7, 1e-7)}
+
+
+@dataclass(frozen=True)
+class _Options:
+    rtol: object
+    atol: object
+    equal_nan: bool
+    check_device: bool
+    check_dtype: bool
+    check_stride: bool
+    allow_subclasses: bool
+    msg: object
 
 
 def _fail(message, msg, path):
@@ -38,8 +51,9 @@ def _tolerances(dtype, rtol, atol):
     return _PRECISIONS.get(dtype, (0.0, 0.0))
 
 
-def _compare_scalars(actual, expected, rtol, atol, equal_nan, check_dtype, msg, path):
-    if check_dtype and type(actual) is not type(expected):
+def _compare_scalars(actual, expected, opts, path):
+    rtol, atol, equal_nan, msg = opts.rtol, opts.atol, opts.equal_nan, opts.msg
+    if opts.check_dtype and type(actual) is not type(expected):
         _fail(f"The values for attribute 'dtype' do not match: {type(actual).__name__} != "
               f"{type(expected).__name__}.", msg, path)
     if rtol is None:
@@ -56,14 +70,21 @@ def _compare_scalars(actual, expected, rtol, atol, equal_nan, check_dtype, msg, 
           f"Relative difference: {relative}{f' (up to {rtol} allowed)' if kind == 'close' else ''}", msg, path)
 
 
-def _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, check_dtype, msg, path):
+def _compare_tensors(actual, expected, opts, path):
+    msg = opts.msg
+    if not opts.allow_subclasses and type(actual) is not type(expected):
+        _fail(f"The types of the inputs do not match: {type(actual)} != {type(expected)}.", msg, path)
     if tuple(actual.shape) != tuple(expected.shape):
         _fail(f"The values for attribute 'shape' do not match: {actual.shape} != {expected.shape}.", msg, path)
-    if check_device and actual.device != expected.device:
+    if opts.check_device and actual.device != expected.device:
         _fail(f"The values for attribute 'device' do not match: {actual.device} != {expected.device}.", msg, path)
-    if check_dtype and actual.dtype != expected.dtype:
+    if opts.check_dtype and actual.dtype != expected.dtype:
         _fail(f"The values for attribute 'dtype' do not match: {actual.dtype} != {expected.dtype}.", msg, path)
-    rtol, atol = _tolerances(expected.dtype, rtol, atol)
+    if opts.check_stride and actual.stride() != expected.stride():
+        _fail(f"The values for attribute 'stride()' do not match: {actual.stride()} != {expected.stride()}.",
+              msg, path)
+    rtol, atol = _tolerances(expected.dtype, opts.rtol, opts.atol)
+    equal_nan = opts.equal_nan
     a = actual.detach().cpu().numpy().astype(np.float64)
     e = expected.detach().cpu().numpy().astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -106,31 +127,33 @@ def _as_tensor(value):
 
 def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False,
                  check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None):
-    """Raises AssertionError (with PyTorch's message) unless actual and expected are close; see the module doc."""
-    _check_pair(actual, expected, (), rtol, atol, equal_nan, check_device, check_dtype, msg)
+    """Raises AssertionError (with PyTorch's message) unless actual and expected are close; see the module
+    doc. Every tensor is strided, so check_layout always holds."""
+    opts = _Options(rtol, atol, equal_nan, check_device, check_dtype, check_stride, allow_subclasses, msg)
+    _check_pair(actual, expected, (), opts)
 
 
-def _check_pair(actual, expected, path, rtol, atol, equal_nan, check_device, check_dtype, msg):
+def _check_pair(actual, expected, path, opts):
     actual, expected = _as_tensor(actual), _as_tensor(expected)
     if isinstance(actual, Tensor) and isinstance(expected, Tensor):
-        return _compare_tensors(actual, expected, rtol, atol, equal_nan, check_device, check_dtype, msg, path)
+        return _compare_tensors(actual, expected, opts, path)
     numbers = (int, float)
     if isinstance(actual, numbers) and isinstance(expected, numbers):
-        _tolerances(None, rtol, atol)
-        return _compare_scalars(actual, expected, rtol, atol, equal_nan, check_dtype, msg, path)
+        _tolerances(None, opts.rtol, opts.atol)
+        return _compare_scalars(actual, expected, opts, path)
     strings = (str, bytes)
     if isinstance(actual, collections.abc.Mapping) and isinstance(expected, collections.abc.Mapping):
         if set(actual) != set(expected):
             _fail(f"The keys of the mappings do not match:\n{sorted(map(repr, actual))} != "
-                  f"{sorted(map(repr, expected))}", msg, path)
+                  f"{sorted(map(repr, expected))}", opts.msg, path)
         for key in expected:
-            _check_pair(actual[key], expected[key], path + (key,), rtol, atol, equal_nan, check_device, check_dtype, msg)
+            _check_pair(actual[key], expected[key], path + (key,), opts)
         return
     if (isinstance(actual, collections.abc.Sequence) and isinstance(expected, collections.abc.Sequence)
             and not isinstance(actual, strings) and not isinstance(expected, strings)):
         if len(actual) != len(expected):
-            _fail(f"The length of the sequences mismatch: {len(actual)} != {len(expected)}", msg, path)
+            _fail(f"The length of the sequences mismatch: {len(actual)} != {len(expected)}", opts.msg, path)
         for i, (a, e) in enumerate(zip(actual, expected)):
-            _check_pair(a, e, path + (i,), rtol, atol, equal_nan, check_device, check_dtype, msg)
+            _check_pair(a, e, path + (i,), opts)
         return
     raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.")
