@@ -1,8 +1,9 @@
 """chainrule.compile: torch.compile's signature, returning the model or function unchanged.
 
 chainrule has no graph compiler: its ops already run as bound C++ calls. A program that calls
-torch.compile(model) therefore runs the model as is, with the same results; the options are checked
-for their type only. Used as a decorator (@compile or @compile(mode=...)) it works the same way.
+torch.compile(model) therefore runs the model as is, with the same results. `mode` is checked
+against PyTorch's modes; fullgraph, dynamic, backend, options and disable have nothing to steer.
+Used as a decorator (@compile or @compile(mode=...)) it works the same way.
 """
 
 _MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
