@@ -13,6 +13,7 @@ from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.kl import kl_divergence, register_kl
 from chainrule.distributions.laplace import Laplace
+from chainrule.distributions.mixture_same_family import MixtureSameFamily
 from chainrule.distributions.multivariate_normal import MultivariateNormal
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
@@ -20,9 +21,9 @@ from chainrule.distributions.poisson import Poisson
 from chainrule.distributions.uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma", "Independent", "Laplace",
-    "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-    "Poisson", "Uniform", "kl_divergence", "register_kl", "constraints",
+    "Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential", "Gamma",
+    "Independent", "Laplace", "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical",
+    "OneHotCategoricalStraightThrough", "Poisson", "Uniform", "constraints", "kl_divergence", "register_kl",
 ]
 
 __getattr__ = _missing_attribute_hook(__name__, "torch.distributions")

@@ -7,8 +7,8 @@ package use are here.
 import chainrule
 
 __all__ = [
-    "Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
-    "independent", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
+    "Constraint", "MixtureSameFamilyConstraint", "boolean", "dependent", "dependent_property",
+    "greater_than", "greater_than_eq", "independent", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
     "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite", "real",
     "real_vector", "simplex", "unit_interval",
 ]
@@ -74,6 +74,25 @@ class _IndependentConstraint(Constraint):
 
     def __repr__(self):
         return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+class MixtureSameFamilyConstraint(Constraint):
+    """A mixture's support: `base_constraint` checked for the value against every component."""
+
+    def __init__(self, base_constraint):
+        self.base_constraint = base_constraint
+        self.is_discrete = base_constraint.is_discrete
+        self.event_dim = base_constraint.event_dim
+
+    def check(self, value):
+        if value.dim() < self.event_dim:
+            raise ValueError(f"Expected value.dim() >= {self.event_dim} but got {value.dim()}")
+        result = self.base_constraint.check(value.unsqueeze(-1 - self.event_dim))
+        kept = tuple(result.shape)[:value.dim() - self.event_dim]
+        return result.reshape(kept + (-1,)).all(-1)
+
+    def __repr__(self):
+        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 class _Boolean(Constraint):
