@@ -1,14 +1,17 @@
-"""F.embedding: rows of a lookup table, by weight.index_select (whose backward scatters into the rows used).
+"""F.embedding and F.embedding_bag: rows of a lookup table, by weight.index_select (whose backward
+scatters into the rows used).
 
 Rows looked up at padding_idx pass their values but no gradient, as in PyTorch; max_norm renormalizes
-the rows used, in place, before the lookup. scale_grad_by_freq and sparse gradients are not supported.
+the rows used, in place, before the lookup. embedding_bag lays the bags out as a zero-padded
+(bags, longest bag) block of rows with a mask (padding_idx entries masked too) and reduces it with
+sum, mean or max; empty bags give zeros. scale_grad_by_freq and sparse gradients are not supported.
 """
 import numpy as np
 
 from chainrule import _C
 from chainrule.autograd import no_grad
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "embedding_bag"]
 
 
 def _renorm_rows(weight, indices, max_norm, norm_type):
@@ -42,3 +45,90 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         is_padding = (flat == padding_idx).unsqueeze(1)
         rows = _C.where(is_padding, rows.detach(), rows)  # same values, no gradient into the padding row
     return rows.reshape(*input.shape, weight.shape[1])
+
+
+def _bag_positions(offsets, length, include_last_offset):
+    """(bags, longest) positions into the flat input and their validity mask, from the bags' start offsets."""
+    starts = [int(o) for o in offsets.tolist()]
+    if starts and starts[0] != 0:
+        raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {starts[0]}")
+    if starts and starts[-1] > length:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {length} but got offsets[-1] of "
+                           f"{starts[-1]}")
+    if include_last_offset:  # the last offset closes the list; the last bag still runs to the input's end
+        starts = starts[:-1]
+    ends = starts[1:] + [length] if starts else []
+    if any(e < s for s, e in zip(starts, ends)):
+        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {offsets.tolist()}")
+    longest = max([e - s for s, e in zip(starts, ends)], default=0)
+    steps = np.arange(longest)
+    begin = np.asarray(starts, dtype=np.int64).reshape(-1, 1)
+    valid = steps < (np.asarray(ends, dtype=np.int64).reshape(-1, 1) - begin)
+    return np.where(valid, begin + steps, 0), valid
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums, averages or takes the max of the embeddings of each bag: input (B, L) holds B bags of L
+    indices, or input (n,) with `offsets` the start of each bag. Returns (B, embedding_dim)."""
+    if per_sample_weights is not None and tuple(input.shape) != tuple(per_sample_weights.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it "
+                         f"must have the same shape as the input ({input.shape})")
+    if weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dtype != _C.dtype.int64:
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+                           f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding_bag)")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        offsets = _C.arange(0, input.numel(), max(input.shape[1], 1), dtype=_C.dtype.int64)
+        include_last_offset = False
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse gradients are not supported")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    rows_total = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows_total <= padding_idx < rows_total:
+            raise RuntimeError(f"padding_idx must be within the number of embeddings, {-rows_total} through "
+                               f"{rows_total - 1}, but got {padding_idx}")
+        padding_idx %= rows_total
+    flat = input.reshape(-1)
+    if max_norm is not None:
+        _renorm_rows(weight, flat, max_norm, norm_type)
+    positions, valid = _bag_positions(offsets, flat.numel(), include_last_offset)
+    indices = flat.numpy()[positions]
+    if padding_idx is not None:
+        valid = valid & (indices != padding_idx)
+    bags, longest = positions.shape
+    rows = weight.index_select(0, _C.from_numpy(indices.reshape(-1))).reshape(bags, longest, weight.shape[1])
+    mask = _C.from_numpy(valid).unsqueeze(2)
+    if mode == "max":
+        best = _C.where(mask, rows, float("-inf")).max(1)[0] if longest else rows.sum(1)
+        return _C.where(_C.from_numpy(valid.any(1)).unsqueeze(1), best, 0.0)
+    if per_sample_weights is not None:
+        sample_weights = per_sample_weights.reshape(-1)[_C.from_numpy(positions.reshape(-1))]
+        rows = rows * sample_weights.reshape(bags, longest, 1)
+    total = _C.where(mask, rows, 0.0).sum(1)
+    if mode == "sum":
+        return total
+    counts = np.maximum(valid.sum(1), 1).astype(np.float64).reshape(-1, 1)
+    return total / _C.from_numpy(counts).to(weight.dtype)

@@ -1,17 +1,20 @@
-"""Pooling: max, average and adaptive pooling over 1 or 2 spatial dims, as in torch.nn.functional.
+"""Pooling: max, average and adaptive pooling over 1 or 2 spatial dims, and max unpooling, as in
+torch.nn.functional.
 
 Inputs are batched (N, C, L) / (N, C, H, W) or unbatched (C, L) / (C, H, W). Max pooling's indices
 are int64, flat over each plane (h * W + w), equal to PyTorch's; among equal maxima the first in
 row-major window order wins, and a NaN always wins. The kernels and shape checks are in C++
-(chainrule._C._nn).
+(chainrule._C._nn). max_unpool1d/2d scatter each value to its index in a zero plane (composed, so
+the gradient is the matching gather).
 """
+import chainrule
 from chainrule import _C
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
     "avg_pool1d", "avg_pool2d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
-    "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_unpool1d", "max_unpool2d",
 ]
 
 
@@ -125,3 +128,59 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_avg_pool2d(input, output_size):
     """Adaptive 2-d average pooling to output_size (None entries keep the input's size)."""
     return _C._nn.adaptive_avg_pool2d(input, _output_size(input, output_size, 2, "adaptive_avg_pool2d"))
+
+
+def _unpool_output_size(input, kernel, stride, padding, output_size):
+    """The default (in - 1) * stride + kernel - 2 * padding per dim, or output_size checked against it."""
+    n = len(kernel)
+    default = [(input.shape[input.dim() - n + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(n)]
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = output_size[2:] if len(output_size) == n + 2 else output_size
+        if len(sizes) != n:
+            raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has a "
+                             f"length of '{len(sizes)}'")
+        for d in range(n):
+            low, high = default[d] - stride[d], default[d] + stride[d]
+            if not low < sizes[d] < high:
+                raise ValueError(f'invalid output_size "{sizes}" (dim {d} must be between {low} and {high})')
+    for d, size in enumerate(sizes):
+        if size < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={size}")
+    return list(sizes)
+
+
+def _max_unpool(op, n, input, indices, kernel_size, stride, padding, output_size):
+    kernel, strides, pads, _ = _window_args(n, op, kernel_size, stride, padding)
+    sizes = _unpool_output_size(input, kernel, strides, pads, output_size)
+    if indices.dtype != chainrule.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+    if input.dim() not in (n + 1, n + 2):
+        raise RuntimeError(f"{op}: expected a {n + 1}-d or {n + 2}-d input, got shape {tuple(input.shape)}")
+    plane = 1
+    for size in sizes:
+        plane *= size
+    flat_indices = indices.numpy().reshape(-1)
+    invalid = (flat_indices < 0) | (flat_indices >= plane)
+    if invalid.any():
+        raise RuntimeError(f"Found an invalid max index: {flat_indices[invalid.argmax()]} (output volumes are of "
+                           f"size {'x'.join(map(str, sizes))})")
+    lead = tuple(input.shape[:input.dim() - n])
+    values = input.reshape(*lead, -1)
+    out = chainrule.zeros(*lead, plane, dtype=input.dtype).scatter(-1, indices.reshape(*lead, -1), values)
+    return out.reshape(*lead, *sizes)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool1d: each value goes to its index, everything else is zero."""
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: each value goes to its (flat, per-plane) index, everything else is zero."""
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)

@@ -1,10 +1,11 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d (calling F)."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d
+(calling F)."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
-from chainrule.nn.modules.utils import _single
+from chainrule.nn.modules.utils import _pair, _single
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -122,3 +123,35 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling to a fixed (H_out, W_out)."""
 
     pool_fn = "adaptive_max_pool2d"
+
+
+class _MaxUnpoolNd(Module):
+    """F.<unpool_fn>(input, indices, ...); forward(input, indices, output_size=None)."""
+
+    unpool_fn = ""
+    ntuple = staticmethod(_pair)
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = self.ntuple(kernel_size)
+        self.stride = self.ntuple(stride if stride is not None else kernel_size)
+        self.padding = self.ntuple(padding)
+
+    def forward(self, input, indices, output_size=None):
+        return getattr(F, self.unpool_fn)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool1d (with return_indices=True): zeros except at the maxima."""
+
+    unpool_fn = "max_unpool1d"
+    ntuple = staticmethod(_single)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool2d (with return_indices=True): zeros except at the maxima."""
+
+    unpool_fn = "max_unpool2d"
