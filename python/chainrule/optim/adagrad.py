@@ -11,7 +11,7 @@ class Adagrad(Optimizer):
     """Adagrad: per-element learning rates from accumulated squared gradients (torch.optim.Adagrad)."""
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 maximize=False):
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_hyperparameter(0.0 <= lr, f"Invalid learning rate: {lr}")
         check_hyperparameter(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
         check_hyperparameter(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
@@ -19,7 +19,8 @@ class Adagrad(Optimizer):
                              f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
         check_hyperparameter(0.0 <= eps, f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         for group in self.param_groups:  # torch fills the state at construction
             for p in group["params"]:

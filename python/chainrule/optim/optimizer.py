@@ -52,6 +52,33 @@ def _cast_like(value, param):
     return value
 
 
+def check_implementation_options(optimizer_name, options):
+    """Validates torch's implementation switches in a parameter group's options. chainrule's step is
+    always one fused C++ call on the CPU, so `foreach` and `fused` (True/False/None) and `capturable`
+    (CUDA graphs) are accepted and change nothing; `differentiable=True` cannot be honoured (autograd
+    does not record the fused call) and raises. Combinations torch rejects raise torch's errors."""
+    if options.get("fused"):
+        if options.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if options.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if options.get("differentiable"):
+        raise NotImplementedError(
+            f"{optimizer_name}: differentiable=True is not supported: chainrule's optimizer step is one fused C++ "
+            "call that autograd does not record, so no gradient can flow through it; use differentiable=False")
+
+
+def _split_names(params):
+    """(tensors, names) from a group's params: names is None for plain tensors, the names for
+    (name, tensor) pairs as from named_parameters() (all or none must be named, as in torch)."""
+    names = [p[0] for p in params if isinstance(p, tuple)]
+    if not names:
+        return params, None
+    if len(names) != len(params):
+        raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+    return [p[1] for p in params], names
+
+
 _SET_OF_PARAMS = ("optimizer parameters need to be organized in ordered collections, but the ordering of tensors "
                   "in sets will change between runs. Please use a list instead.")
 
@@ -59,7 +86,8 @@ _SET_OF_PARAMS = ("optimizer parameters need to be organized in ordered collecti
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer).
 
-    params: an iterable of tensors, or of dicts defining parameter groups ({'params': [...], 'lr': ...});
+    params: an iterable of tensors, of (name, tensor) pairs (named_parameters(); the groups then hold
+    'param_names'), or of dicts defining parameter groups ({'params': [...], 'lr': ...});
     defaults: the hyperparameters a group takes when it does not set them.
     """
 
@@ -106,6 +134,10 @@ class Optimizer:
             raise TypeError(_SET_OF_PARAMS)
         else:
             param_group["params"] = list(params)
+        param_group["params"], names = _split_names(param_group["params"])
+        if names is not None:
+            param_group["param_names"] = names
+        check_implementation_options(type(self).__name__, {**self.defaults, **param_group})
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is " + type(param).__name__)
@@ -118,6 +150,10 @@ class Optimizer:
         ids = [id(p) for p in param_group["params"]]
         if len(set(ids)) != len(ids):
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        named = "param_names" in param_group
+        if any(("param_names" in group) != named for group in self.param_groups):
+            raise ValueError("all optimizer param groups should be with/without names. cannot add param group "
+                             f"{'with' if named else 'without'} names to the optimizer")
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if seen & set(ids):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -183,7 +219,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
-        """Loads a state dict from state_dict() (or from a torch optimizer with the same groups)."""
+        """Loads a state dict from state_dict() (or from a torch optimizer with the same groups); the
+        saved groups' options and 'param_names' replace ours."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -205,6 +242,13 @@ class Optimizer:
                 state[param] = converted
             else:
                 state[key] = converted
+        groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            loaded = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
+            check_implementation_options(type(self).__name__, loaded)
+            loaded["params"] = group["params"]
+            if "param_names" in group:  # the saved names win; without any, ours are kept (as torch)
+                loaded.setdefault("param_names", group["param_names"])
+            groups.append(loaded)
         self.state = state
-        self.param_groups = [dict(copy.deepcopy({k: v for k, v in s.items() if k != "params"}), params=g["params"])
-                             for g, s in zip(self.param_groups, saved_groups)]
+        self.param_groups = groups

@@ -11,14 +11,15 @@ class RMSprop(Optimizer):
     """RMSprop: divides the gradient by a running root mean square (torch.optim.RMSprop's update)."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-                 maximize=False):
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
         check_hyperparameter(0.0 <= lr, f"Invalid learning rate: {lr}")
         check_hyperparameter(0.0 <= eps, f"Invalid epsilon value: {eps}")
         check_hyperparameter(0.0 <= momentum, f"Invalid momentum value: {momentum}")
         check_hyperparameter(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         check_hyperparameter(0.0 <= alpha, f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _step_group(self, group, params):

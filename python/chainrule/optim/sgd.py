@@ -10,14 +10,16 @@ __all__ = ["SGD"]
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum (torch.optim.SGD's update)."""
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
+                 foreach=None, differentiable=False, fused=None):
         check_hyperparameter(lr >= 0.0, f"Invalid learning rate: {lr}")
         check_hyperparameter(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         check_hyperparameter(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
         check_hyperparameter(not nesterov or (momentum > 0 and dampening == 0),
                              "Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     def _step_group(self, group, params):
