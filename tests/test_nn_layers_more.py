@@ -163,3 +163,43 @@ def test_training_dropouts_and_rrelu_are_random_and_scaled():
     y = rrelu(-cr.ones(1000)).numpy()
     assert np.all((y <= -1 / 8) & (y >= -1 / 3)) and y.std() > 0.01
     assert repr(nn.RReLU(0.1, 0.2, True)) == "RReLU(lower=0.1, upper=0.2, inplace=True)"
+
+
+@requires_torch
+def test_lazy_linear_materializes_on_first_forward():
+    ours, theirs = nn.LazyLinear(3), torch.nn.LazyLinear(3)
+    assert repr(ours) == repr(theirs) and repr(ours.weight) == repr(theirs.weight) == "<UninitializedParameter>"
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight", "bias"]
+    assert nn.parameter.is_lazy(ours.weight) and ours.has_uninitialized_params()
+    optimizer = cr.optim.SGD(ours.parameters(), lr=0.1)  # built before the dry run, as PyTorch allows
+    x = RNG.standard_normal((4, 5)).astype(np.float32)
+    ours(cr.tensor(x))
+    theirs(torch.tensor(x))
+    assert type(ours) is nn.Linear and repr(ours) == repr(theirs) == "Linear(in_features=5, out_features=3, bias=True)"
+    assert type(ours.weight) is nn.Parameter and tuple(ours.weight.shape) == (3, 5)
+    bound = 1 / np.sqrt(5)  # Linear's init for in_features=5
+    assert 0 < np.abs(ours.weight.detach().numpy()).max() <= bound
+    assert 0 < np.abs(ours.bias.detach().numpy()).max() <= bound
+    assert optimizer.param_groups[0]["params"][0] is ours.weight
+    check_module_parity(ours, theirs, lambda m, x: m(x), [RNG.standard_normal((2, 5))])
+
+
+@requires_torch
+def test_lazy_linear_without_bias_in_a_sequential():
+    ours = nn.Sequential(nn.LazyLinear(4, bias=False), nn.ReLU(), nn.LazyLinear(2))
+    theirs = torch.nn.Sequential(torch.nn.LazyLinear(4, bias=False), torch.nn.ReLU(), torch.nn.LazyLinear(2))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["0.weight", "2.weight", "2.bias"]
+    wide = nn.LazyLinear(2, dtype=cr.float64)
+    wide(cr.zeros(1, 3, dtype=cr.float64))
+    assert wide.weight.dtype == cr.float64 and wide.bias.dtype == cr.float64
+    ours(cr.zeros(1, 6))
+    theirs(torch.zeros(1, 6))
+    assert repr(ours) == repr(theirs)
+
+
+def test_lazy_linear_loads_a_checkpoint_without_a_dry_run():
+    lazy = nn.LazyLinear(3)
+    lazy.load_state_dict({"weight": cr.ones(3, 5), "bias": cr.zeros(3)})
+    assert tuple(lazy.weight.shape) == (3, 5) and not lazy.has_uninitialized_params()
+    np.testing.assert_array_equal(lazy(cr.ones(2, 5)).detach().numpy(), np.full((2, 3), 5.0))
+    assert type(lazy) is nn.Linear

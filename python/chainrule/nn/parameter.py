@@ -1,4 +1,5 @@
-"""nn.Parameter: a Tensor that a Module registers as a learnable parameter when assigned as an attribute."""
+"""nn.Parameter: a Tensor that a Module registers as a learnable parameter when assigned as an attribute;
+UninitializedParameter: one without a shape yet (lazy modules), until materialize(shape)."""
 from chainrule import _C
 from chainrule._C import Tensor
 
@@ -37,3 +38,40 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad)
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (LazyLinear's before its first forward): it holds no
+    values; materialize(shape) gives it zeros of that shape and turns it into a plain Parameter."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        return Tensor._make_subclass(cls, _C.zeros(0, dtype=dtype or _C._get_default_dtype()), requires_grad)
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Gives the parameter `shape` (zeros, to be initialized by the module) and makes it a Parameter."""
+        self.data = _C.zeros(*shape, dtype=dtype or self.dtype)
+        self.__class__ = self.cls_to_become
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, dtype=self.dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        raise RuntimeError(f"Can't pickle an uninitialized parameter: run a forward pass (or load a state_dict) "
+                           f"first so that it has a shape ({type(self).__name__})")
+
+    def __repr__(self):
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__
+
+
+def is_lazy(param):
+    """Whether `param` is still an UninitializedParameter."""
+    return isinstance(param, UninitializedParameter)
