@@ -74,6 +74,13 @@ CASES = {
     "Mixture-2d": (lambda lib, d, logits, loc, scale: d.MixtureSameFamily(
         d.Categorical(logits=logits), d.Independent(d.Normal(loc, scale), 1)),
         [RNG.standard_normal(3), RNG.standard_normal((3, 2)), _positive(3, 2)], RNG.standard_normal((4, 2))),
+    "LogNormal": (lambda lib, d, loc, scale: d.LogNormal(loc, scale),
+                  [RNG.standard_normal(3), _positive(3)], _positive(4, 3)),
+    "HalfNormal": (lambda lib, d, scale: d.HalfNormal(scale), [_positive(3)], _positive(4, 3)),
+    "Transformed": (lambda lib, d, loc, scale: d.TransformedDistribution(d.Normal(loc, scale), [
+        d.AffineTransform(0.5, 2.0), d.SoftplusTransform(), d.AffineTransform(0.0, lib.tensor(0.3, dtype=lib.float64)),
+        d.ExpTransform().inv.inv, d.SigmoidTransform(), d.AffineTransform(-0.5, 1.5), d.TanhTransform()]),
+        [RNG.standard_normal(3), _positive(3)], RNG.uniform(0.56, 0.74, (4, 3))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
@@ -163,6 +170,7 @@ KL_CASES = {
     "Categorical": ("Categorical-probs", "Categorical-logits"),
     "OneHotCategorical": ("OneHotCategorical", "OneHotCategorical"),
     "Independent": ("Independent", "Independent"),
+    "LogNormal": ("LogNormal", "LogNormal"),
     "MultivariateNormal": ("MVN-scale_tril", "MVN-covariance"),
 }
 
@@ -228,7 +236,7 @@ def test_kl_dispatch_errors_and_register_kl():
 
 SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", "Gamma", "Beta", "Dirichlet",
                       "Bernoulli-probs", "Categorical-logits", "OneHotCategorical", "Independent", "MVN-scale_tril",
-                      "Mixture", "Mixture-2d"]
+                      "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -262,6 +270,8 @@ N = 20000
     (lambda: D.Bernoulli(probs=cr.tensor([0.2, 0.7])), [0.2, 0.7], [0.16, 0.21]),
     (lambda: D.Categorical(probs=cr.tensor([0.2, 0.3, 0.5])), [1.3], [0.61]),
     (lambda: D.OneHotCategorical(logits=cr.tensor([0.0, 1.0]).log()), [0.0, 1.0], [0.0, 0.0]),
+    (lambda: D.LogNormal(cr.tensor([0.0]), cr.tensor([0.5])), [math.exp(0.125)], [math.expm1(0.25) * math.exp(0.25)]),
+    (lambda: D.HalfNormal(cr.tensor([2.0])), [2.0 * math.sqrt(2 / math.pi)], [4.0 * (1 - 2 / math.pi)]),
     (lambda: D.MixtureSameFamily(D.Categorical(probs=cr.tensor([0.3, 0.7])),
                                  D.Normal(cr.tensor([-2.0, 3.0]), cr.tensor([0.5, 1.0]))), [1.5], [6.025]),
     (lambda: D.MultivariateNormal(cr.tensor([1.0, 2.0]), scale_tril=cr.tensor([[1.0, 0.0], [0.5, 2.0]])),
@@ -468,3 +478,27 @@ def test_gamma_family_has_no_rsample_yet():
         assert not dist.has_rsample
         with pytest.raises(NotImplementedError):
             dist.rsample()
+
+
+@requires_torch
+def test_tanh_squashed_gaussian_policy_like_sac():
+    """A squashed Gaussian policy: rsample through TanhTransform(cache_size=1), and log_prob of
+    that sample (the cache returns the pre-tanh draw) with gradients to mu and log_std."""
+    mu = cr.tensor([0.2, -1.0], dtype=cr.float64, requires_grad=True)
+    log_std = cr.tensor([-0.5, 0.3], dtype=cr.float64, requires_grad=True)
+    policy = D.TransformedDistribution(D.Normal(mu, log_std.exp()), [D.TanhTransform(cache_size=1)])
+    action = policy.rsample()
+    log_prob = policy.log_prob(action)
+    (log_prob.sum() + action.sum()).backward()
+    tmu, tlog_std = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (mu, log_std))
+    eps = (policy.transforms[0].inv(action) - mu).detach() / log_std.exp().detach()  # the cached pre-tanh draw
+    tpolicy = torch.distributions.TransformedDistribution(torch.distributions.Normal(tmu, tlog_std.exp()),
+                                                         [torch.distributions.TanhTransform(cache_size=1)])
+    tx = tmu + torch.tensor(eps.numpy()) * tlog_std.exp()
+    taction = tpolicy.transforms[0](tx)
+    tlog_prob = tpolicy.log_prob(taction)
+    (tlog_prob.sum() + taction.sum()).backward()
+    np.testing.assert_allclose(log_prob.detach().numpy(), tlog_prob.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mu.grad.numpy(), tmu.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(log_std.grad.numpy(), tlog_std.grad.numpy(), rtol=1e-10)
+    assert policy.transforms[0].inv(action) is policy.transforms[0]._cached_x_y[0]

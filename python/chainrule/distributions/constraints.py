@@ -8,9 +8,9 @@ import chainrule
 
 __all__ = [
     "Constraint", "MixtureSameFamilyConstraint", "boolean", "dependent", "dependent_property",
-    "greater_than", "greater_than_eq", "independent", "integer_interval", "interval", "is_dependent", "less_than", "lower_cholesky",
-    "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite", "real",
-    "real_vector", "simplex", "unit_interval",
+    "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
+    "is_dependent", "less_than", "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot",
+    "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
 ]
 
 
