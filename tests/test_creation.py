@@ -210,3 +210,20 @@ def test_tensor_converts_straight_to_the_requested_dtype():
     assert cr.tensor(0.1, dtype=cr.float64).item() == 0.1
     assert cr.tensor([1.7, -1.7], dtype=cr.int64).tolist() == [1, -1]
     assert cr.tensor([2, 0], dtype=cr.bool).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda g: cr.rand(2, 3, generator=g), lambda g: cr.randn((4,), generator=g),
+    lambda g: cr.randint(0, 10, (5,), generator=g), lambda g: cr.randint(7, (5,), generator=g),
+    lambda g: cr.empty(3).normal_(1.0, 2.0, generator=g), lambda g: cr.empty(3).uniform_(-1, 1, generator=g),
+])
+def test_random_factories_and_fills_take_a_generator(draw):
+    g1, g2 = cr.Generator().manual_seed(3), cr.Generator().manual_seed(3)
+    first = draw(g1)
+    assert draw(g2).tolist() == first.tolist()  # the same seed, the same values
+    assert draw(g1).tolist() != first.tolist()  # the generator advanced
+    cr.manual_seed(0)
+    expected = cr.rand(4)
+    cr.manual_seed(0)
+    draw(g1)  # leaves the global stream alone
+    assert cr.rand(4).tolist() == expected.tolist()

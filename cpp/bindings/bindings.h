@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bindings/convert.h"
+#include "core/random.h"
 #include "ops/reduce.h"  // ValuesIndices
 
 namespace cr::bind {
@@ -40,6 +41,16 @@ py::object scalar_to_py(const Scalar& s);
 // chainrule.return_types.<name> (max, min, sort, topk): a named tuple (values, indices) like
 // torch.return_types (defined in reduce.cpp).
 py::object values_indices(const ValuesIndices& r, const char* name);
+
+// draw(g) with the generator a `generator=` argument names: the global one for None; for a
+// chainrule.Generator, a private one seeded from its stream (chainrule._generator.seed_for_op), so
+// the Generator advances with each call as PyTorch's does.
+template <typename Draw>
+auto with_generator(py::handle generator, const Draw& draw) {
+  if (generator.is_none()) return draw(Generator::global());
+  Generator own(py::module_::import("chainrule._generator").attr("seed_for_op")(generator).cast<uint64_t>());
+  return draw(own);
+}
 
 // A method on Tensor and a chainrule function whose first argument is `input`.
 template <typename F, typename... Extra>

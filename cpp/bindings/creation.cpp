@@ -21,6 +21,24 @@ void def_sized_factory(py::module_& m, const char* name, Make make, const char* 
   }, py::arg("input"), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
 }
 
+// rand/randn(*size, generator=None, dtype=None, device=None, requires_grad=False) and their _like forms.
+template <typename Draw>
+void def_random_factory(py::module_& m, const char* name, Draw draw, const char* doc) {
+  m.def(name, [name, draw](py::args size, py::handle generator, py::object dtype, py::object device,
+                           bool requires_grad) {
+    Shape sizes = sizes_from_args(size, name);
+    DType t = to_dtype(dtype, default_float_dtype());
+    Device d = to_device(device);
+    return finish_factory(with_generator(generator, [&](Generator& g) { return draw(sizes, t, d, g); }), requires_grad);
+  }, py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false, doc);
+  std::string like = std::string(name) + "_like";
+  m.def(like.c_str(), [draw](const Tensor& t, py::object dtype, py::object device, bool requires_grad) {
+    Device dev = device.is_none() ? t->device() : to_device(device);
+    return finish_factory(draw(t->sizes(), to_dtype(dtype, t->dtype()), dev, Generator::global()), requires_grad);
+  }, py::arg("input"), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+}
+
 }  // namespace
 
 void bind_creation(py::module_& m) {
@@ -30,10 +48,10 @@ void bind_creation(py::module_& m) {
     for (int64_t v : s) CR_CHECK(v >= 0, ValueError, "empty: sizes must be non-negative, got ", s);
     return TensorImpl::empty(s, t, d);
   }, "A tensor with uninitialized values.");
-  def_sized_factory(m, "rand", [](const Shape& s, DType t, Device d) { return rand(s, t, d); },
-                    "Uniform samples from [0, 1).");
-  def_sized_factory(m, "randn", [](const Shape& s, DType t, Device d) { return randn(s, t, d); },
-                    "Samples from the standard normal distribution.");
+  def_random_factory(m, "rand", [](const Shape& s, DType t, Device d, Generator& g) { return rand(s, t, d, g); },
+                     "Uniform samples from [0, 1).");
+  def_random_factory(m, "randn", [](const Shape& s, DType t, Device d, Generator& g) { return randn(s, t, d, g); },
+                     "Samples from the standard normal distribution.");
 
   m.def("full", [](const Shape& size, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
     Scalar v = to_scalar(fill, "full");
@@ -64,16 +82,19 @@ void bind_creation(py::module_& m) {
     return finish_factory(eye(n, cols, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
   }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
      py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("randint", [](int64_t a, py::object b, py::object c, py::object dtype, py::object device,
+  m.def("randint", [](int64_t a, py::object b, py::object c, py::handle generator, py::object dtype, py::object device,
                       bool requires_grad) {
     // randint(high, size) or randint(low, high, size), as in PyTorch.
     bool two = c.is_none();
     CR_CHECK(!b.is_none(), TypeError, "randint: expected randint(high, size) or randint(low, high, size)");
     int64_t low = two ? 0 : a, high = two ? a : b.cast<int64_t>();
     Shape size = py::cast<Shape>(two ? b : c);
-    return finish_factory(randint(low, high, size, to_dtype(dtype, DType::Int64), to_device(device)), requires_grad);
+    DType t = to_dtype(dtype, DType::Int64);
+    Device d = to_device(device);
+    return finish_factory(with_generator(generator, [&](Generator& g) { return randint(low, high, size, t, d, g); }),
+                          requires_grad);
   }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(),
-     py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+     py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("scalar_tensor", [](py::handle v, py::object dtype) {
     Scalar s = to_scalar(v, "scalar_tensor");
     return scalar_tensor(s, to_dtype(dtype, default_float_dtype()));

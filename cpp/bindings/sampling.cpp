@@ -6,17 +6,6 @@
 
 namespace cr::bind {
 
-namespace {
-
-template <typename Draw>
-Tensor with_generator(py::handle generator, const Draw& draw) {
-  if (generator.is_none()) return draw(Generator::global());
-  Generator own(py::module_::import("chainrule._generator").attr("seed_for_op")(generator).cast<uint64_t>());
-  return draw(own);
-}
-
-}  // namespace
-
 void bind_sampling(py::module_& m, TensorClass& cls) {
   m.def("randperm", [](int64_t n, py::handle generator, py::handle dtype, py::handle device, bool requires_grad) {
     return finish_factory(with_generator(generator, [&](Generator& g) {

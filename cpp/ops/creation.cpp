@@ -1,5 +1,5 @@
-// Factories and fill_. Random tensors draw from the one global Generator, in order, so a seed
-// fixes every value.
+// Factories and fill_. Random tensors draw from a Generator (the global one unless the caller
+// gives its own), in order, so a seed fixes every value.
 #include "ops/creation.h"
 
 #include <algorithm>
@@ -99,24 +99,21 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
   return t;
 }
 
-Tensor rand(const Shape& sizes, DType dtype, Device device) {
+Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
-  Generator& g = Generator::global();
   const double below_one = dtype == DType::Float32 ? 0.99999994039535522 : 1.0;  // float32 rounds up
   return sample(sizes, dtype, device, "rand", [&] { return std::min(g.uniform(), below_one); });
 }
 
-Tensor randn(const Shape& sizes, DType dtype, Device device) {
+Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
-  Generator& g = Generator::global();
   return sample(sizes, dtype, device, "randn", [&] { return g.normal(); });
 }
 
-Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device) {
+Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
-  Generator& g = Generator::global();
   return sample(sizes, dtype, device, "randint", [&] { return g.integer(low, high); });
 }
 

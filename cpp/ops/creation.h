@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/scalar.h"
+#include "core/random.h"
 #include "core/tensor.h"
 
 namespace cr {
@@ -17,9 +18,11 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
               Device device = {});
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device = {});
 Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device = {});
-Tensor rand(const Shape& sizes, DType dtype, Device device = {});   // uniform [0, 1)
-Tensor randn(const Shape& sizes, DType dtype, Device device = {});  // standard normal
-Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device = {});
+// Random factories draw from `g`: the global generator (chainrule.manual_seed) unless given one.
+Tensor rand(const Shape& sizes, DType dtype, Device device = {}, Generator& g = Generator::global());  // U[0, 1)
+Tensor randn(const Shape& sizes, DType dtype, Device device = {}, Generator& g = Generator::global());  // N(0, 1)
+Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Device device = {},
+               Generator& g = Generator::global());
 
 // In place: every element set to value (bumps the version).
 void fill_(const Tensor& t, const Scalar& value);
