@@ -167,11 +167,18 @@ def test_iinfo_matches_pytorch():
         cr.iinfo(cr.float32)
 
 
-@pytest.mark.parametrize("method,instead", [("int", "long"), ("half", "float"), ("byte", "long"),
-                                            ("short", "long"), ("char", "long"), ("bfloat16", "float")])
+@pytest.mark.parametrize("method,instead", [("byte", "long"), ("char", "long")])
 def test_casts_to_missing_dtypes_say_what_to_use(method, instead):
     with pytest.raises(TypeError, match=rf"chainrule has no .* dtype .*\.{instead}\(\)"):
         getattr(cr.ones(2), method)()
+
+
+@pytest.mark.parametrize("method, name, wider", [("int", "int32", "int64"), ("short", "int16", "int64"),
+                                                 ("half", "float16", "float32"), ("bfloat16", "bfloat16", "float32")])
+def test_narrower_dtypes_run_in_the_wider_one(method, name, wider):
+    x = getattr(cr.tensor([1.5, -2.0]), method)()
+    assert x.dtype == getattr(cr, wider) == getattr(cr, name)
+    assert cr.zeros(2, dtype=getattr(cr, name)).dtype == getattr(cr, wider)
 
 
 def test_normal_variants():

@@ -54,6 +54,11 @@ from chainrule._functions.compile import compile  # noqa: F401,E402
 float32 = float = dtype.float32
 float64 = double = dtype.float64
 int64 = long = dtype.int64
+# PyTorch's narrower types, computed in the nearest wider one chainrule has (docs/from_pytorch.md):
+# float16/bfloat16 code runs in float32, int32/int16 code in int64. uint8 and int8 stay absent: a
+# uint8 tensor indexes as a mask in PyTorch and an int64 one would not.
+float16 = half = bfloat16 = dtype.float32
+int32 = int = int16 = short = dtype.int64
 bool = dtype.bool
 
 __version__ = "0.1.0"

@@ -1,5 +1,7 @@
 """Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, and the Tensor casts to
-dtypes chainrule lacks (.int(), .half(), .byte(), ...), which raise a TypeError naming what to use instead.
+PyTorch's narrower dtypes: .int()/.short() give int64 and .half()/.bfloat16() float32 (as
+chainrule.int32 is int64 and chainrule.float16 is float32), while .byte()/.char() raise a TypeError
+naming what to use instead (a uint8 tensor indexes as a mask in PyTorch; an int64 one would not).
 
 chainrule's dtypes are float32, float64, int64 and bool. The default floating dtype (float32 unless
 set_default_dtype(float64)) is what factories (zeros, rand, linspace, arange of floats, full of a
@@ -72,9 +74,13 @@ def _missing_cast(method, dtype_name, instead):
     return cast
 
 
-Tensor.int = _missing_cast("int", "int32", ".long() (int64)")
-Tensor.short = _missing_cast("short", "int16", ".long() (int64)")
+def _wider_cast(dtype):
+    def cast(self, memory_format=None):
+        return self.to(dtype)
+    return cast
+
+
+Tensor.int = Tensor.short = _wider_cast(_C.dtype.int64)
+Tensor.half = Tensor.bfloat16 = _wider_cast(_C.dtype.float32)
 Tensor.char = _missing_cast("char", "int8", ".long() (int64)")
 Tensor.byte = _missing_cast("byte", "uint8", ".long() (int64) or .bool()")
-Tensor.half = _missing_cast("half", "float16", ".float() (float32)")
-Tensor.bfloat16 = _missing_cast("bfloat16", "bfloat16", ".float() (float32)")
