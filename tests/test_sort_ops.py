@@ -128,6 +128,20 @@ def test_rearrange_methods_and_dtypes_match_torch():
         assert x.repeat(1, 1, 1).dtype == x.dtype
 
 
+@pytest.mark.parametrize("op", ["fliplr", "flipud", "msort"])
+def test_flip_sides_and_msort(op):
+    check_op(getattr(cr, op), [(3, 4, 2)], getattr(torch, op) if torch is not None else None)
+
+
+@requires_torch
+@pytest.mark.parametrize("op", ["tril_indices", "triu_indices"])
+@pytest.mark.parametrize("rows, cols, offset", [(3, 3, 0), (3, 4, 1), (4, 3, -1), (0, 3, 0), (2, 5, 7), (5, 2, -9)])
+def test_triangle_indices_match_torch(op, rows, cols, offset):
+    got, want = getattr(cr, op)(rows, cols, offset), getattr(torch, op)(rows, cols, offset)
+    assert got.dtype == cr.int64
+    assert_close(got, want.numpy())
+
+
 def test_repeat_is_a_copy():
     x = cr.ones(2, 2)
     y = x.repeat(1, 1)
@@ -156,6 +170,14 @@ def test_rearrange_errors():
         cr.flip(cr.ones(3, 2), (0, 0))
     with pytest.raises(IndexError):
         cr.flip(cr.ones(3, 2), (2,))
+    with pytest.raises(RuntimeError, match="row must be non-negative"):
+        cr.tril_indices(-1, 3)
+    with pytest.raises(RuntimeError, match=">= 2-d"):
+        cr.fliplr(cr.ones(3))
+    with pytest.raises(RuntimeError, match=">= 1-d"):
+        cr.flipud(cr.tensor(1.0))
+    with pytest.raises(RuntimeError, match="not"):
+        cr.randperm(3, device="cuda")
     for method in ("flip", "repeat", "tile"):
         with pytest.raises(TypeError, match="missing 1 required positional"):
             getattr(cr.ones(2), method)()

@@ -1,6 +1,7 @@
-// flip, roll, repeat, tile, tril and triu in Python with PyTorch's signatures: Tensor methods take
-// dims or sizes as varargs or one sequence (x.flip(0, 1), x.repeat((2, 3))), functions take them
-// as an int or a sequence (torch.flip(x, [0]), torch.roll(x, 1, 0)).
+// flip (fliplr, flipud), roll, repeat, tile, tril/triu and tril_indices/triu_indices in Python with
+// PyTorch's signatures: Tensor methods take dims or sizes as varargs or one sequence (x.flip(0, 1),
+// x.repeat((2, 3))), functions take them as an int or a sequence (torch.flip(x, [0]),
+// torch.roll(x, 1, 0)).
 #include "bindings/bindings.h"
 #include "ops/rearrange.h"
 
@@ -33,6 +34,8 @@ void bind_rearrange(py::module_& m, TensorClass& cls) {
   cls.def("flip", [](const Tensor& t, const py::args& dims) {
     return flip(t, as_list(required_sizes(dims, "flip", "dims")));
   });
+  def_both(m, cls, "fliplr", &fliplr);
+  def_both(m, cls, "flipud", &flipud);
   def_both(m, cls, "roll", [](const Tensor& t, py::handle shifts, py::handle dims) {
     std::vector<int64_t> dim_list = dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims");
     return roll(t, int_list(shifts, "roll", "shifts"), dim_list);
@@ -51,6 +54,17 @@ void bind_rearrange(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "triu", &triu, py::arg("diagonal") = 0);
   cls.def("tril_", [](const Tensor& t, int64_t diagonal) { tril_(t, diagonal); return t; }, py::arg("diagonal") = 0);
   cls.def("triu_", [](const Tensor& t, int64_t diagonal) { triu_(t, diagonal); return t; }, py::arg("diagonal") = 0);
+  // dtype: int64 only (PyTorch also allows int32, which chainrule does not have).
+  for (bool lower : {true, false}) {
+    m.def(lower ? "tril_indices" : "triu_indices", [lower](int64_t row, int64_t col, int64_t offset, py::handle dtype,
+                                                           py::handle device) {
+      const char* op = lower ? "tril_indices" : "triu_indices";
+      CR_CHECK(to_dtype(dtype, DType::Int64) == DType::Int64, TypeError, op, ": dtype must be int64");
+      check_device_available(to_device(device), op);
+      return lower ? tril_indices(row, col, offset) : triu_indices(row, col, offset);
+    }, py::arg("row"), py::arg("col"), py::arg("offset") = 0, py::kw_only(), py::arg("dtype") = py::none(),
+       py::arg("device") = py::none());
+  }
 }
 
 }  // namespace cr::bind

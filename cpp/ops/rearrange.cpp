@@ -1,6 +1,7 @@
-// flip and roll pick slices with index_select (backward: index_add of the gradient), repeat expands
-// a unit dim in front of each dim and reshapes (backward: the expand's sum), tril/triu fill a
-// (rows, cols) mask with zeros (backward: the same mask on the gradient).
+// flip (fliplr, flipud) and roll pick slices with index_select (backward: index_add of the
+// gradient), repeat expands a unit dim in front of each dim and reshapes (backward: the expand's
+// sum), tril/triu fill a (rows, cols) mask with zeros (backward: the same mask on the gradient);
+// tril_indices/triu_indices are the kept positions of the same masks.
 #include "ops/rearrange.h"
 
 #include <algorithm>
@@ -40,18 +41,31 @@ Tensor reorder_slices(const Tensor& input, int64_t d, const Source& source) {
   return index_select(input, d, int64_vector(index));
 }
 
-// true where column - row of the last two dims compares to diagonal as `zeroed` says.
-template <typename Zeroed>
-Tensor triangle_mask(const Tensor& input, const char* op, const Zeroed& zeroed) {
-  CR_CHECK(input->dim() >= 2, RuntimeError, op, ": input tensor must have at least 2 dimensions, got shape ",
-           input->sizes());
-  const int64_t rows = input->size(input->dim() - 2), cols = input->sizes().back();
+// A (rows, cols) bool mask, true where column - row satisfies `pick` (row-major).
+template <typename Pick>
+Tensor triangle_mask(int64_t rows, int64_t cols, const Pick& pick) {
   Tensor mask = TensorImpl::empty({rows, cols}, DType::Bool);
   bool* m = mask->data<bool>();
   for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = zeroed(j - i);
+    for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = pick(j - i);
   }
   return mask;
+}
+
+// The mask of input's last two dims that tril/triu zero (where `zeroed` holds).
+template <typename Zeroed>
+Tensor zeroed_mask(const Tensor& input, const char* op, const Zeroed& zeroed) {
+  CR_CHECK(input->dim() >= 2, RuntimeError, op, ": input tensor must have at least 2 dimensions, got shape ",
+           input->sizes());
+  return triangle_mask(input->size(input->dim() - 2), input->sizes().back(), zeroed);
+}
+
+// (2, N) row and column indices of the positions of a rows x cols matrix that `kept` keeps.
+template <typename Kept>
+Tensor triangle_indices(int64_t rows, int64_t cols, const char* op, const Kept& kept) {
+  CR_CHECK(rows >= 0, RuntimeError, op, ": row must be non-negative, got ", rows);
+  CR_CHECK(cols >= 0, RuntimeError, op, ": col must be non-negative, got ", cols);
+  return contiguous(transpose(nonzero(triangle_mask(rows, cols, kept)), 0, 1));
 }
 
 }  // namespace
@@ -63,6 +77,16 @@ Tensor flip(const Tensor& input, const std::vector<int64_t>& dims) {
     out = reorder_slices(out, d, [](int64_t i, int64_t n) { return n - 1 - i; });
   }
   return out;
+}
+
+Tensor fliplr(const Tensor& input) {
+  CR_CHECK(input->dim() >= 2, RuntimeError, "fliplr: input must be >= 2-d, got shape ", input->sizes());
+  return flip(input, {1});
+}
+
+Tensor flipud(const Tensor& input) {
+  CR_CHECK(input->dim() >= 1, RuntimeError, "flipud: input must be >= 1-d, got a 0-d tensor");
+  return flip(input, {0});
 }
 
 Tensor roll(const Tensor& input, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
@@ -110,19 +134,27 @@ Tensor tile(const Tensor& input, const Shape& repeats) {
 }
 
 Tensor tril(const Tensor& input, int64_t diagonal) {
-  return masked_fill(input, triangle_mask(input, "tril", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+  return masked_fill(input, zeroed_mask(input, "tril", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
 }
 
 Tensor triu(const Tensor& input, int64_t diagonal) {
-  return masked_fill(input, triangle_mask(input, "triu", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+  return masked_fill(input, zeroed_mask(input, "triu", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
 }
 
 void tril_(const Tensor& self, int64_t diagonal) {
-  masked_fill_(self, triangle_mask(self, "tril_", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+  masked_fill_(self, zeroed_mask(self, "tril_", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
 }
 
 void triu_(const Tensor& self, int64_t diagonal) {
-  masked_fill_(self, triangle_mask(self, "triu_", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+  masked_fill_(self, zeroed_mask(self, "triu_", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+}
+
+Tensor tril_indices(int64_t rows, int64_t cols, int64_t offset) {
+  return triangle_indices(rows, cols, "tril_indices", [offset](int64_t k) { return k <= offset; });
+}
+
+Tensor triu_indices(int64_t rows, int64_t cols, int64_t offset) {
+  return triangle_indices(rows, cols, "triu_indices", [offset](int64_t k) { return k >= offset; });
 }
 
 }  // namespace cr

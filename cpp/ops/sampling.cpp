@@ -9,12 +9,12 @@
 
 #include "autograd/record.h"
 #include "ops/copy.h"
-#include "ops/view.h"
 
 namespace cr {
 
 Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
   CR_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
+  check_device_available(device, "randperm");
   std::vector<int64_t> perm(static_cast<size_t>(n));
   std::iota(perm.begin(), perm.end(), int64_t{0});
   for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen.integer(0, i + 1)]);
