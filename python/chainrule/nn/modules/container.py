@@ -215,12 +215,9 @@ class ModuleDict(Module):
             self[pair[0]] = pair[1]
 
 
-_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor", "bool": "BoolTensor"}
-
-
 def _legacy_type_name(t):
     """'chainrule.FloatTensor' for a float32 tensor: how ParameterDict's repr names types, as PyTorch."""
-    return "chainrule." + _LEGACY_TYPE_NAMES[str(t.dtype).split(".")[-1]]
+    return "chainrule." + t.type().rsplit(".", 1)[-1]  # t.type() is 'torch.FloatTensor'
 
 
 def _describe_member(key, value, type_name):
