@@ -180,3 +180,43 @@ def test_gumbel_softmax_gradient_is_the_soft_samples():
     g_hard, = cr.autograd.grad([(hard * seed).sum()], [logits])
     g_soft, = cr.autograd.grad([(soft * seed).sum()], [logits])
     np.testing.assert_allclose(g_hard.numpy(), g_soft.numpy(), rtol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, groups", [((2, 6, 3), 3), ((1, 4, 2, 3), 2), ((2, 6, 1, 2, 2), 6)])
+def test_channel_shuffle(shape, groups):
+    check_op(lambda x: F.channel_shuffle(x, groups), [shape], lambda x: TF.channel_shuffle(x, groups))
+
+
+@requires_torch
+def test_channel_shuffle_errors():
+    for shape, groups in [((2, 6, 3), 4), ((2, 6, 3), 0), ((6,), 2), ((2, 6), 2)]:
+        _same_error(lambda: F.channel_shuffle(cr.zeros(shape), groups),
+                    lambda: TF.channel_shuffle(torch.zeros(shape), groups))
+
+
+@requires_torch
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0])
+def test_pdist(p):
+    check_op(lambda x: F.pdist(x, p), [(5, 3)], lambda x: TF.pdist(x, p), gradgrad=False)
+
+
+@requires_torch
+def test_pdist_errors():
+    _same_error(lambda: F.pdist(cr.zeros(2, 3, 4)), lambda: TF.pdist(torch.zeros(2, 3, 4)))
+    _same_error(lambda: F.pdist(cr.zeros(3, 4), -1), lambda: TF.pdist(torch.zeros(3, 4), -1))
+
+
+@requires_torch
+@pytest.mark.parametrize("norm_type, kernel, stride, ceil_mode", [
+    (2.0, 2, None, False), (3.0, 3, 2, True), (1.5, (2, 3), 1, False), (float("inf"), 2, 1, False)])
+def test_lp_pool2d(norm_type, kernel, stride, ceil_mode):
+    check_op(lambda x: F.lp_pool2d(x, norm_type, kernel, stride, ceil_mode), [(2, 2, 5, 6)],
+             lambda x: TF.lp_pool2d(x, norm_type, kernel, stride, ceil_mode), positive=norm_type == 1.5)
+
+
+@requires_torch
+@pytest.mark.parametrize("norm_type, kernel, stride, ceil_mode", [(2.0, 2, None, False), (1.0, 3, 2, True)])
+def test_lp_pool1d(norm_type, kernel, stride, ceil_mode):
+    check_op(lambda x: F.lp_pool1d(x, norm_type, kernel, stride, ceil_mode), [(2, 3, 7)],
+             lambda x: TF.lp_pool1d(x, norm_type, kernel, stride, ceil_mode), positive=True)

@@ -58,6 +58,9 @@ LAYERS = {
     "dropout1d_eval": (lambda n: n.Dropout1d(0.3).eval(), [(2, 3, 4)]),
     "dropout3d_eval": (lambda n: n.Dropout3d().eval(), [(2, 3, 2, 2, 2)]),
     "alpha_dropout_eval": (lambda n: n.AlphaDropout(0.2).eval(), [(3, 4)]),
+    "lppool1d": (lambda n: n.LPPool1d(2, 3, 2), [(2, 3, 7)]),
+    "lppool2d": (lambda n: n.LPPool2d(3.0, (2, 3), ceil_mode=True), [(1, 2, 5, 7)]),
+    "channel_shuffle": (lambda n: n.ChannelShuffle(2), [(2, 4, 3)]),
     "feature_alpha_dropout_eval": (lambda n: n.FeatureAlphaDropout(0.2, True).eval(), [(2, 3, 4)]),
 }
 

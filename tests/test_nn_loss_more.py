@@ -57,6 +57,20 @@ def test_triplet_margin_loss(reduction, swap):
 
 @requires_torch
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_triplet_margin_with_distance_loss(reduction):
+    check_loss("triplet_margin_with_distance_loss", [(4, 3), (4, 3), (4, 3)], margin=1.5, swap=True,
+               reduction=reduction)
+
+    def l1(lib):
+        return lambda x, y: (x - y).abs().sum(-1)
+    check_op(lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=l1(cr), reduction=reduction),
+             [(4, 3)] * 3,
+             lambda a, p, n: TF.triplet_margin_with_distance_loss(a, p, n, distance_function=l1(torch),
+                                                                  reduction=reduction))
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_poisson_nll_loss(reduction):
     counts = RNG.integers(0, 5, size=(4, 3)).astype(np.float64)
     check_loss("poisson_nll_loss", [(4, 3)], consts=(counts,), reduction=reduction)
@@ -106,6 +120,8 @@ def test_loss_errors():
         ("multi_margin_loss", (x, cr.tensor([0, 1, 2])), (tx, torch.tensor([0, 1, 2])), dict(p=3)),
         ("triplet_margin_loss", (x, x, x[0]), (tx, tx, tx[0]), {}),
         ("triplet_margin_loss", (x, x, x), (tx, tx, tx), dict(margin=0)),
+        ("triplet_margin_with_distance_loss", (x, x, x), (tx, tx, tx), dict(margin=-1)),
+        ("triplet_margin_with_distance_loss", (x, x, x[0]), (tx, tx, tx[0]), {}),
         ("gaussian_nll_loss", (x, x, cr.ones(4)), (tx, tx, torch.ones(4)), {}),
         ("gaussian_nll_loss", (x, x, -cr.ones(3, 4)), (tx, tx, -torch.ones(3, 4)), {}),
         ("gaussian_nll_loss", (x, x, -1.0), (tx, tx, -1.0), {}),
@@ -127,6 +143,9 @@ LOSS_MODULES = {
                                [(SIGNS > 0) * 1.0]),
     "multi_margin": (lambda n: n.MultiMarginLoss(p=2, margin=0.5), [(3, 4)], [CLASSES]),
     "triplet": (lambda n: n.TripletMarginLoss(margin=2.0, p=1.0, swap=True), [(4, 3), (4, 3), (4, 3)], []),
+    "triplet_with_distance": (lambda n: n.TripletMarginWithDistanceLoss(margin=0.5, swap=True), [(4, 3)] * 3, []),
+    "triplet_with_cosine": (lambda n: n.TripletMarginWithDistanceLoss(
+        distance_function=n.CosineSimilarity(dim=1), reduction="none"), [(4, 3)] * 3, []),
     "poisson": (lambda n: n.PoissonNLLLoss(full=True, reduction="sum"), [(4, 3)], [np.abs(SIGNS) * 3]),
     "gaussian": (lambda n: n.GaussianNLLLoss(full=True, eps=1e-3), [(4, 3), (4, 3)], [np.full((4, 1), 0.7)]),
 }
@@ -156,7 +175,7 @@ def test_weighted_loss_modules_keep_weight_buffer():
 @requires_torch
 def test_loss_module_constructor_errors():
     for build in [lambda n: n.MultiMarginLoss(p=3), lambda n: n.MultiMarginLoss(weight=n_ones(n)),
-                  lambda n: n.TripletMarginLoss(margin=-1)]:
+                  lambda n: n.TripletMarginLoss(margin=-1), lambda n: n.TripletMarginWithDistanceLoss(margin=0)]:
         _errors(lambda: build(nn), lambda: build(torch.nn))
     with pytest.warns(UserWarning, match="reduction='sum'"):
         assert nn.SoftMarginLoss(size_average=False).reduction == "sum"

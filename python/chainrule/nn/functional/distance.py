@@ -1,9 +1,14 @@
-"""Distances of chainrule.nn.functional: normalize and pairwise_distance (cosine_similarity is in loss.py).
+"""Distances of chainrule.nn.functional: normalize, pairwise_distance and pdist (cosine_similarity is
+in loss.py).
 
 Composed from recorded ops exactly as PyTorch composes them (a p-norm, a clamp, a division), so the
 values and the gradients (those at the clamp included) are PyTorch's.
 """
-__all__ = ["normalize", "pairwise_distance"]
+import numpy as np
+
+from chainrule import _C
+
+__all__ = ["normalize", "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -18,3 +23,15 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p along the last dim (of the broadcast shape)."""
     last = max(x1.dim(), x2.dim()) - 1
     return (x1 - x2 + eps).norm(p, last, keepdim=keepdim)
+
+
+def pdist(input, p=2):
+    """||x_i - x_j||_p for every pair of rows i < j of an (N, M) input, in row-major order: (N (N - 1) / 2,)."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    rows, cols = np.triu_indices(input.shape[0], 1)
+    first = input.index_select(0, _C.from_numpy(rows.astype(np.int64)))
+    second = input.index_select(0, _C.from_numpy(cols.astype(np.int64)))
+    return (first - second).norm(p, 1)

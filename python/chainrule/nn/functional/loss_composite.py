@@ -1,5 +1,6 @@
 """Losses composed from recorded ops: hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
-multi_margin_loss, triplet_margin_loss, poisson_nll_loss, gaussian_nll_loss.
+multi_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss, poisson_nll_loss,
+gaussian_nll_loss.
 
 Each follows ATen's (or torch.nn.functional's) formula term by term, so values and gradients, those
 at the kinks included, are PyTorch's; the autograd engine derives the backward. Arguments (the
@@ -14,7 +15,7 @@ from chainrule.nn.functional.distance import pairwise_distance
 from chainrule.nn.functional.loss import _reduction
 
 __all__ = ["hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
-           "triplet_margin_loss", "poisson_nll_loss", "gaussian_nll_loss"]
+           "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -109,16 +110,31 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     _check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    return _triplet_loss(anchor, positive, negative, lambda x, y: pairwise_distance(x, y, p, eps), margin, swap,
+                         reduction)
+
+
+def _triplet_loss(anchor, positive, negative, distance, margin, swap, reduction):
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
                            f"dimensions, but got: anchor {dims[0]}D, positive {dims[1]}D, and negative {dims[2]}D "
                            "inputs")
-    dist_pos = pairwise_distance(anchor, positive, p, eps)
-    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
     if swap:
-        dist_neg = _C.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+        dist_neg = _C.minimum(dist_neg, distance(positive, negative))
     return _reduce((margin + dist_pos - dist_neg).clamp(min=0), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    """triplet_margin_loss with any distance_function(x, y) (default: pairwise_distance)."""
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    return _triplet_loss(anchor, positive, negative, distance_function or pairwise_distance, margin, swap,
+                         reduction)
 
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,

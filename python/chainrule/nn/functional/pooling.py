@@ -5,7 +5,8 @@ Inputs are batched (N, C, L) / (N, C, H, W) or unbatched (C, L) / (C, H, W). Max
 are int64, flat over each plane (h * W + w), equal to PyTorch's; among equal maxima the first in
 row-major window order wins, and a NaN always wins. The kernels and shape checks are in C++
 (chainrule._C._nn). max_unpool1d/2d scatter each value to its index in a zero plane (composed, so
-the gradient is the matching gather).
+the gradient is the matching gather). lp_pool1d/2d are composed from avg/max pooling as PyTorch
+composes them.
 """
 import chainrule
 from chainrule import _C
@@ -15,6 +16,7 @@ __all__ = [
     "avg_pool1d", "avg_pool2d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_unpool1d", "max_unpool2d",
+    "lp_pool1d", "lp_pool2d",
 ]
 
 
@@ -184,3 +186,24 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: each value goes to its (flat, per-plane) index, everything else is zero."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, window):
+    if norm_type == float("inf"):
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -float("inf"):
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(window).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|."""
+    (kernel,) = _ntuple(kernel_size, 1, "kernel_size", "lp_pool1d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, kernel)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|."""
+    kh, kw = _ntuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kh * kw)

@@ -1,7 +1,8 @@
-"""Rearranging image ops of chainrule.nn.functional: pixel_shuffle, pixel_unshuffle, unfold, fold.
+"""Rearranging image ops of chainrule.nn.functional: pixel_shuffle, pixel_unshuffle, channel_shuffle,
+unfold, fold.
 
 All are composed from recorded ops, so their backward (and double backward) come from the autograd
-engine. pixel_(un)shuffle is a reshape + permute. unfold (im2col) is a grouped conv2d with a one-hot
+engine. pixel_(un)shuffle and channel_shuffle are a reshape + permute. unfold (im2col) is a grouped conv2d with a one-hot
 kernel per (channel, kernel offset): each output channel copies one input value, exactly. fold
 (col2im) is its adjoint, conv_transpose2d with the same kernel, which sums the overlapping blocks.
 Shapes, channel orders and error messages follow torch.nn.functional.
@@ -9,7 +10,7 @@ Shapes, channel orders and error messages follow torch.nn.functional.
 import chainrule
 from chainrule.nn.functional.conv import _per_dim, conv2d, conv_transpose2d
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle", "unfold", "fold"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "unfold", "fold"]
 
 
 def _check_factor(op, factor, name):
@@ -50,6 +51,23 @@ def pixel_unshuffle(input, downscale_factor):
     blocks = input.reshape(*batch, c, h // r, r, w // r, r)
     order = list(range(b)) + [b, b + 2, b + 4, b + 1, b + 3]  # (C, r, r, H, W)
     return blocks.permute(*order).reshape(*batch, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with the channels read as (groups, C / groups) and written as (C / groups, groups)."""
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c, *spatial = input.shape
+    if c % groups != 0:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    grouped = input.reshape(n, groups, c // groups, *spatial)
+    return grouped.transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def _pair(value, name, op):

@@ -19,3 +19,4 @@ from chainrule.nn.modules.pixelshuffle import *  # noqa: F401,F403
 from chainrule.nn.modules.fold import *  # noqa: F401,F403
 from chainrule.nn.modules.distance import *  # noqa: F401,F403
 from chainrule.nn.modules.lazy import *  # noqa: F401,F403
+from chainrule.nn.modules.channelshuffle import *  # noqa: F401,F403

@@ -1,11 +1,11 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d
-(calling F)."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d,
+LPPool1d/2d (calling F)."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _pair, _single
 
 __all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+           "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
 
 
 class _MaxPoolNd(Module):
@@ -155,3 +155,35 @@ class MaxUnpool2d(_MaxUnpoolNd):
     """The partial inverse of MaxPool2d (with return_indices=True): zeros except at the maxima."""
 
     unpool_fn = "max_unpool2d"
+
+
+class _LPPoolNd(Module):
+    """F.<pool_fn>(input, float(norm_type), kernel_size, stride, ceil_mode); arguments stored as given."""
+
+    pool_fn = ""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return getattr(F, self.pool_fn)(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """The p-norm of each sliding window of (N, C, L)."""
+
+    pool_fn = "lp_pool1d"
+
+
+class LPPool2d(_LPPoolNd):
+    """The p-norm of each sliding window of (N, C, H, W)."""
+
+    pool_fn = "lp_pool2d"
