@@ -1,5 +1,5 @@
 """nn.Parameter: a Tensor that a Module registers as a learnable parameter when assigned as an attribute;
-UninitializedParameter: one without a shape yet (lazy modules), until materialize(shape)."""
+UninitializedParameter / UninitializedBuffer: a parameter or buffer without a shape yet (lazy modules)."""
 from chainrule import _C
 from chainrule._C import Tensor
 
@@ -72,6 +72,22 @@ class UninitializedParameter(Parameter):
     __str__ = __repr__
 
 
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (a lazy norm layer's running statistics). Unlike PyTorch's,
+    it is not materialized in place: the lazy module replaces it by a plain tensor of the right shape."""
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None):
+        return Tensor._make_subclass(cls, _C.zeros(0, dtype=dtype or _C._get_default_dtype()), requires_grad)
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        pass
+
+    def __repr__(self):
+        return "<UninitializedBuffer>"
+
+    __str__ = __repr__
+
+
 def is_lazy(param):
-    """Whether `param` is still an UninitializedParameter."""
-    return isinstance(param, UninitializedParameter)
+    """Whether `param` is still an UninitializedParameter or UninitializedBuffer."""
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))

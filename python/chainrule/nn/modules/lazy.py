@@ -1,15 +1,22 @@
-"""LazyModuleMixin and LazyLinear: layers whose input size is read from the first input, as in torch.nn.
+"""Lazy layers, as in torch.nn: LazyLinear, LazyConv1d/2d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d,
+LazyInstanceNorm1d/2d, whose input size (in_features, in_channels, num_features) is read from the
+first input.
 
 Until then their parameters are UninitializedParameters (no shape). A forward pre-hook calls
 initialize_parameters(*inputs) on the first call, which materializes and initializes them; the module
-then becomes its cls_to_become (LazyLinear -> Linear). Loading a state_dict into a lazy module gives the
-uninitialized parameters the checkpoint's shapes first, so a checkpoint loads without a dry run.
+then becomes its cls_to_become (LazyLinear -> Linear, ...). Loading a state_dict into a lazy module
+gives the uninitialized parameters and buffers the checkpoint's shapes first, so a checkpoint loads
+without a dry run. Running-statistics buffers are replaced by new tensors (not materialized in place).
 """
+from chainrule import _C
 from chainrule.autograd import no_grad
+from chainrule.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from chainrule.nn.modules.linear import Linear
-from chainrule.nn.parameter import UninitializedParameter, is_lazy
+from chainrule.nn.modules.normalization import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d
+from chainrule.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
-__all__ = ["LazyModuleMixin", "LazyLinear"]
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
 
 
 class LazyModuleMixin:
@@ -41,11 +48,15 @@ class LazyModuleMixin:
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
-        for name, param in list(self._parameters.items()):
-            key = prefix + name
-            if is_lazy(param) and key in state_dict and not is_lazy(state_dict[key]):
-                with no_grad():
-                    param.materialize(state_dict[key].shape)
+        with no_grad():
+            for name, param in list(self._parameters.items()):
+                incoming = state_dict.get(prefix + name)
+                if is_lazy(param) and incoming is not None and not is_lazy(incoming):
+                    param.materialize(incoming.shape)
+            for name, buffer in list(self._buffers.items()):
+                incoming = state_dict.get(prefix + name)
+                if is_lazy(buffer) and incoming is not None and not is_lazy(incoming):
+                    self._buffers[name] = _C.zeros(*incoming.shape, dtype=buffer.dtype)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
@@ -74,3 +85,150 @@ class LazyLinear(LazyModuleMixin, Linear):
                 if self.bias is not None:
                     self.bias.materialize((self.out_features,))
                 self.reset_parameters()
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """in_channels from the first input's channel dim (dim 1 batched, dim 0 unbatched)."""
+
+    spatial_dims = 0
+
+    def _make_lazy(self, out_channels, bias, dtype):
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input, *args, **kwargs):
+        if not self.has_uninitialized_params():
+            return
+        unbatched, batched = self.spatial_dims + 1, self.spatial_dims + 2
+        if input.dim() not in (unbatched, batched):
+            raise RuntimeError(f"Expected {unbatched}D (unbatched) or {batched}D (batched) input to "
+                               f"{type(self).__name__}, but got input of size: {input.shape}")
+        self.in_channels = input.shape[1] if input.dim() == batched else input.shape[0]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        with no_grad():
+            self.weight.materialize(shape)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
+    """A Conv1d whose in_channels comes from the first input."""
+
+    cls_to_become = Conv1d
+    spatial_dims = 1
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
+class LazyConv2d(_LazyConvMixin, Conv2d):
+    """A Conv2d whose in_channels comes from the first input."""
+
+    cls_to_become = Conv2d
+    spatial_dims = 2
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
+class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels comes from the first input."""
+
+    cls_to_become = ConvTranspose1d
+    spatial_dims = 1
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
+class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels comes from the first input."""
+
+    cls_to_become = ConvTranspose2d
+    spatial_dims = 2
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
+class _LazyNormBase(LazyModuleMixin):
+    """num_features from the first input's dim 1. As PyTorch, the lazy layers default to affine=True and
+    track_running_stats=True (the instance norms too)."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(dtype=dtype)
+            self.running_var = UninitializedBuffer(dtype=dtype)
+            self.num_batches_tracked = _C.zeros((), dtype=_C.dtype.int64)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if not self.has_uninitialized_params():
+            return
+        self.num_features = input.shape[1]
+        with no_grad():
+            if self.affine:
+                self.weight.materialize((self.num_features,))
+                if self.bias is not None:
+                    self.bias.materialize((self.num_features,))
+            if self.track_running_stats:
+                self.running_mean = _C.zeros(self.num_features, dtype=self.running_mean.dtype)
+                self.running_var = _C.zeros(self.num_features, dtype=self.running_var.dtype)
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormBase, BatchNorm1d):
+    """A BatchNorm1d whose num_features comes from the first input."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
+    """A BatchNorm2d whose num_features comes from the first input."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features comes from the first input."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features comes from the first input."""
+
+    cls_to_become = InstanceNorm2d
