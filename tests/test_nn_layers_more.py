@@ -39,6 +39,9 @@ LAYERS = {
     "instancenorm2d_running": (lambda n: n.InstanceNorm2d(2, momentum=0.3, affine=True, track_running_stats=True),
                                [(3, 2, 3, 4)]),
     "instancenorm2d_nobias": (lambda n: n.InstanceNorm2d(2, eps=1e-3, affine=True, bias=False), [(2, 3, 4)]),
+    "batchnorm3d": (lambda n: n.BatchNorm3d(3, momentum=0.3), [(2, 3, 2, 3, 2)]),
+    "instancenorm3d": (lambda n: n.InstanceNorm3d(2, affine=True, track_running_stats=True), [(2, 2, 3, 2, 2)]),
+    "instancenorm3d_unbatched": (lambda n: n.InstanceNorm3d(2), [(2, 3, 2, 2)]),
     "rmsnorm": (lambda n: n.RMSNorm(4), [(2, 3, 4)]),
     "rmsnorm_shape": (lambda n: n.RMSNorm([3, 4], eps=1e-3), [(2, 3, 4)]),
     "rmsnorm_noaffine": (lambda n: n.RMSNorm(5, elementwise_affine=False), [(3, 5)]),
@@ -131,6 +134,8 @@ def test_layer_errors():
         (lambda n: n.InstanceNorm2d(3, affine=True), (1, 4, 2, 2)),
         (lambda n: n.Softmax2d(), (2, 3)),
         (lambda n: n.GLU(), (2, 3)),
+        (lambda n: n.BatchNorm3d(3), (2, 3, 4, 4)),
+        (lambda n: n.InstanceNorm3d(3), (3, 4, 4)),
     ]
     for build, shape in cases:
         _same_error(lambda: build(nn)(cr.zeros(shape)), lambda: build(torch.nn)(torch.zeros(shape)))

@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d/2d and InstanceNorm1d/2d (running statistics as buffers),
+"""Normalization layers: BatchNorm1d/2d/3d and InstanceNorm1d/2d/3d (running statistics as buffers),
 LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm.
 
 Parameters start as weight = 1, bias = 0; the running-statistics buffers are running_mean = 0,
@@ -13,7 +13,8 @@ from chainrule.nn import init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+           "LayerNorm", "GroupNorm", "RMSNorm",
            "LocalResponseNorm"]
 
 
@@ -114,6 +115,14 @@ class BatchNorm2d(_BatchNorm):
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W), per channel C."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
 class _InstanceNorm(_BatchNorm):
     """Normalizes each channel of each sample over its spatial dims; by default no affine parameters
     and no running statistics (with track_running_stats, eval() uses the running ones)."""
@@ -177,6 +186,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W) or unbatched (C, H, W)."""
 
     no_batch_dims = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W)."""
+
+    no_batch_dims = 4
 
 
 class LayerNorm(Module):
