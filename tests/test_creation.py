@@ -208,6 +208,7 @@ def test_tensor_converts_straight_to_the_requested_dtype():
     # not through float32 first: 0.1 as float64 keeps all its digits, as in PyTorch
     assert cr.tensor([0.1], dtype=cr.float64).item() == 0.1
     assert cr.tensor(0.1, dtype=cr.float64).item() == 0.1
+    assert cr.tensor([0.1], dtype=np.float64).item() == 0.1  # a NumPy dtype too
     assert cr.tensor([1.7, -1.7], dtype=cr.int64).tolist() == [1, -1]
     assert cr.tensor([2, 0], dtype=cr.bool).tolist() == [True, False]
 

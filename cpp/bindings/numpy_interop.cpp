@@ -94,7 +94,8 @@ Tensor from_numpy_copy(py::array arr, DType dtype) {
 void bind_numpy(py::module_& m, TensorClass& cls) {
   m.def("from_numpy", &from_numpy, py::arg("ndarray"),
         "A tensor sharing memory with a NumPy array (float32, float64, int64 or bool).");
-  m.def("_from_numpy_copy", &from_numpy_copy, py::arg("ndarray"), py::arg("dtype"));
+  m.def("_from_numpy_copy", [](py::array arr, py::handle dtype) { return from_numpy_copy(arr, to_dtype(dtype, DType::Float32)); },
+        py::arg("ndarray"), py::arg("dtype"));
   cls.def("numpy", &to_numpy, "A NumPy array sharing memory with this CPU tensor.");
 }
 
