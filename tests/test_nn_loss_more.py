@@ -183,3 +183,57 @@ def test_loss_module_constructor_errors():
 
 def n_ones(n):
     return (cr if n is nn else torch).ones(2, 2)
+
+
+CTC_TARGETS = np.array([[1, 2, 2], [3, 1, 0], [4, 0, 0]])
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("lengths", [([6, 5, 4], [3, 2, 1]), ([6, 6, 6], [3, 2, 0]), ([2, 5, 4], [3, 2, 1])])
+def test_ctc_loss(reduction, lengths):
+    """Through log_softmax: PyTorch's CTC backward is the logits' gradient (see functional/ctc.py)."""
+    input_lengths, target_lengths = lengths
+    zero_infinity = input_lengths[0] == 2  # the first target cannot be aligned in 2 frames
+
+    def ctc(lib, f):
+        return lambda x: f.ctc_loss(x.log_softmax(2), lib.tensor(CTC_TARGETS), input_lengths, target_lengths,
+                                    reduction=reduction, zero_infinity=zero_infinity)
+    check_op(ctc(cr, F), [(6, 3, 5)], ctc(torch, TF), gradgrad=False)
+
+
+@requires_torch
+def test_ctc_loss_forms():
+    x = RNG.standard_normal((6, 3, 5))
+    flat = np.array([1, 2, 2, 3, 1, 4])
+    for lib, f in ((cr, F), (torch, TF)):
+        lp = lib.tensor(x).log_softmax(2)
+        padded = f.ctc_loss(lp, lib.tensor(CTC_TARGETS), lib.tensor([6, 5, 4]), lib.tensor([3, 2, 1]),
+                            reduction="none")
+        concatenated = f.ctc_loss(lp, lib.tensor(flat), (6, 5, 4), (3, 2, 1), reduction="none")
+        impossible = f.ctc_loss(lp, lib.tensor(CTC_TARGETS), [2, 5, 4], [3, 2, 1], reduction="none")
+        unbatched = f.ctc_loss(lp[:, 0], lib.tensor([1, 2]), [6], [2], blank=4)
+        if lib is cr:
+            ours = [padded, concatenated, impossible, unbatched]
+        else:
+            theirs = [padded, concatenated, impossible, unbatched]
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-10)
+    assert np.isinf(ours[2].numpy()[0])
+
+
+@requires_torch
+def test_ctc_loss_errors_and_module():
+    lp, tlp = cr.zeros(5, 2, 4), torch.zeros(5, 2, 4)
+    targets, ttargets = cr.tensor([[1, 2], [1, 1]]), torch.tensor([[1, 2], [1, 1]])
+    for args, kwargs in [(([6, 5], [2, 2]), {}), (([5, 5], [2, 2]), dict(blank=4)), (([5], [2, 2]), {}),
+                         (([5, 5], [2, 2]), dict(reduction="avg"))]:
+        _errors(lambda: F.ctc_loss(lp, targets, *args, **kwargs), lambda: TF.ctc_loss(tlp, ttargets, *args, **kwargs))
+    with pytest.raises(RuntimeError, match="size at least 3 at dimension 1"):
+        F.ctc_loss(lp, targets, [5, 5], [3, 2])
+    ours, theirs = nn.CTCLoss(blank=3, zero_infinity=True), torch.nn.CTCLoss(blank=3, zero_infinity=True)
+    assert repr(ours) == repr(theirs) and not list(ours.state_dict())
+    x = RNG.standard_normal((5, 2, 4))
+    got = ours(cr.tensor(x).log_softmax(2), targets, [5, 4], [2, 2])
+    want = theirs(torch.tensor(x).log_softmax(2), ttargets, [5, 4], [2, 2])
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10)
