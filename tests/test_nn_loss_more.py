@@ -40,6 +40,14 @@ def test_multilabel_soft_margin_loss(reduction):
 
 @requires_torch
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_loss(reduction):
+    for labels in [np.array([[3, 0, -1, 1], [1, 2, 3, -1], [2, 2, -1, 0]]), np.array([[-1, 1, 2, 3]] * 3)]:
+        check_loss("multilabel_margin_loss", [(3, 4)], consts=(labels,), reduction=reduction)
+    check_loss("multilabel_margin_loss", [(4,)], consts=(np.array([2, 0, -1, 3]),), reduction=reduction)
+
+
+@requires_torch
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("p", [1, 2])
 def test_multi_margin_loss(reduction, p):
     check_loss("multi_margin_loss", [(3, 4)], consts=(CLASSES,), p=p, margin=0.8, reduction=reduction)
@@ -126,6 +134,11 @@ def test_loss_errors():
         ("gaussian_nll_loss", (x, x, -cr.ones(3, 4)), (tx, tx, -torch.ones(3, 4)), {}),
         ("gaussian_nll_loss", (x, x, -1.0), (tx, tx, -1.0), {}),
         ("poisson_nll_loss", (x, x), (tx, tx), dict(reduction="x")),
+        ("multilabel_margin_loss", (x, cr.tensor([[3, 0, -1], [1, 2, 3]])), (tx, torch.tensor([[3, 0, -1], [1, 2, 3]])),
+         {}),
+        ("multilabel_margin_loss", (x, cr.tensor([[3, 0, -1, 4]] * 3)), (tx, torch.tensor([[3, 0, -1, 4]] * 3)), {}),
+        ("multilabel_margin_loss", (cr.zeros(2, 3, 4), cr.zeros(2, 3, 4).long()),
+         (torch.zeros(2, 3, 4), torch.zeros(2, 3, 4).long()), {}),
     ]
     for name, ours, theirs, kwargs in cases:
         _errors(lambda: getattr(F, name)(*ours, **kwargs), lambda: getattr(TF, name)(*theirs, **kwargs))
@@ -142,6 +155,8 @@ LOSS_MODULES = {
     "multilabel_soft_margin": (lambda n: n.MultiLabelSoftMarginLoss(reduction="none"), [(4, 3)],
                                [(SIGNS > 0) * 1.0]),
     "multi_margin": (lambda n: n.MultiMarginLoss(p=2, margin=0.5), [(3, 4)], [CLASSES]),
+    "multilabel_margin": (lambda n: n.MultiLabelMarginLoss(reduction="sum"), [(2, 4)],
+                          [np.array([[3, 0, -1, 1], [1, 2, 3, -1]])]),
     "triplet": (lambda n: n.TripletMarginLoss(margin=2.0, p=1.0, swap=True), [(4, 3), (4, 3), (4, 3)], []),
     "triplet_with_distance": (lambda n: n.TripletMarginWithDistanceLoss(margin=0.5, swap=True), [(4, 3)] * 3, []),
     "triplet_with_cosine": (lambda n: n.TripletMarginWithDistanceLoss(

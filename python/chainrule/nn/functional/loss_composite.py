@@ -1,5 +1,5 @@
 """Losses composed from recorded ops: hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss,
-multi_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss, poisson_nll_loss,
+multilabel_margin_loss, multi_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss, poisson_nll_loss,
 gaussian_nll_loss.
 
 Each follows ATen's (or torch.nn.functional's) formula term by term, so values and gradients, those
@@ -14,7 +14,8 @@ from chainrule.nn.functional.activation import logsigmoid
 from chainrule.nn.functional.distance import pairwise_distance
 from chainrule.nn.functional.loss import _reduction
 
-__all__ = ["hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+__all__ = ["hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss", "multilabel_margin_loss",
+           "multi_margin_loss",
            "triplet_margin_loss", "triplet_margin_with_distance_loss", "poisson_nll_loss", "gaussian_nll_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -99,6 +100,33 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     loss = hinge.sum(1) / classes
     if input.dim() < 2:
         loss = loss.reshape(target.shape)
+    return _reduce(loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge loss: for each target class j (the target's leading entries before a -1) and each
+    non-target class i, max(0, 1 - (x[j] - x[i])), summed and divided by the number of classes C."""
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not (input.dim() == 0 or input.dim() in (1, 2) and input.shape[-1] != 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: "
+                           f"{list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {list(input.shape)}")
+    classes = input.shape[-1] if input.dim() else 1
+    x = input.reshape(-1, classes)
+    labels = target.reshape(-1, classes)
+    if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= classes):
+        raise RuntimeError("argument #2 'target' is out of range")
+    # the targets are the entries before the first -1; is_target marks their classes
+    listed = (labels != -1).long().cumprod(1) == 1
+    safe = _C.where(listed, labels, 0)
+    is_target = chainrule.zeros(x.shape, dtype=chainrule.int64).scatter_add(1, safe, listed.long()) > 0
+    z = 1 - x.gather(1, safe).unsqueeze(2) + x.unsqueeze(1)  # (N, targets, classes)
+    counted = listed.unsqueeze(2) & ~is_target.unsqueeze(1) & (z > 0)
+    loss = _C.where(counted, z, 0.0).sum((1, 2)) / classes
+    if input.dim() < 2:
+        loss = loss.reshape(())
     return _reduce(loss, reduction)
 
 
