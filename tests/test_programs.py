@@ -1,0 +1,94 @@
+"""Real-style PyTorch programs (tests/programs/) run under chainrule with only the import changed,
+at small sizes, each beside its PyTorch twin (the same file run by PyTorch) when torch is installed.
+
+Each program prints a JSON summary as its last line. Where the run is deterministic (L-BFGS on
+fixed data from zero) chainrule must reproduce PyTorch's numbers; where it draws random numbers
+(initialisation, batches, dropout: chainrule's streams differ from PyTorch's) both must learn, to
+the same level within a tolerance. Times per program: bench/bench_programs.py.
+"""
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from conftest import torch
+
+PROGRAMS = pathlib.Path(__file__).resolve().parent / "programs"
+RUNNER = PROGRAMS / "run_program.py"
+
+# program -> the small-size arguments the tests use
+SMALL_ARGS = {
+    "lbfgs_fit": [],
+    "char_transformer": ["--steps", "60", "--d-model", "32", "--layers", "2", "--batch-size", "8"],
+    "word_lstm": ["--epochs", "3"],
+    "vae": ["--epochs", "4", "--samples", "512"],
+    "dcgan": ["--epochs", "2", "--samples", "256"],
+    "cnn_workers": ["--epochs", "2", "--samples", "600", "--num-workers", "2"],
+}
+
+
+def run(backend, program, args=None):
+    """The program's JSON summary, run by `backend` in a fresh interpreter."""
+    argv = SMALL_ARGS[program] if args is None else args
+    result = subprocess.run([sys.executable, str(RUNNER), "--backend", backend, str(PROGRAMS / f"{program}.py"), *argv],
+                            capture_output=True, text=True, timeout=600, cwd=PROGRAMS)
+    assert result.returncode == 0, f"{program} under {backend} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def twins(request):
+    """Runs each program once per backend, lazily, shared by the tests of this file."""
+    cache = {}
+
+    def get(backend, program):
+        if backend == "torch" and torch is None:
+            return None
+        if (backend, program) not in cache:
+            cache[backend, program] = run(backend, program)
+        return cache[backend, program]
+
+    return get
+
+
+def test_the_runner_changes_only_the_imports():
+    sys.path.insert(0, str(PROGRAMS))
+    from run_program import with_chainrule_imports
+    source = ("import torch\nimport torch.nn as nn\nimport torch.utils.data\nfrom torch import optim\n"
+              "from torch.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
+    assert with_chainrule_imports(source) == (
+        "import chainrule as torch\nimport chainrule.nn as nn\nimport chainrule.utils.data\nfrom chainrule import optim\n"
+        "from chainrule.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
+
+
+def test_lbfgs_fit_reproduces_pytorchs_iterates(twins):
+    ours, theirs = twins("chainrule", "lbfgs_fit"), twins("torch", "lbfgs_fit")
+    assert ours["loss"] < 0.01
+    if theirs is not None:
+        assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-9)
+        assert ours["coefficients"] == pytest.approx(theirs["coefficients"], rel=1e-7, abs=1e-10)
+
+
+@pytest.mark.parametrize("program, key, ceiling, rel", [
+    ("char_transformer", "loss", 3.3, 0.15),   # from ln(vocab) = 3.9 at the start
+    ("word_lstm", "val_ppl", 400.0, 0.25),
+    ("vae", "loss", 70.0, 0.10),               # per image, from ~100 at the start
+    ("cnn_workers", "loss", 0.5, None),        # the test-set loss; accuracy checked below
+])
+def test_programs_learn_as_far_as_pytorchs_twin(twins, program, key, ceiling, rel):
+    ours, theirs = twins("chainrule", program), twins("torch", program)
+    assert ours[key] < ceiling
+    if theirs is not None and rel is not None:
+        assert ours[key] == pytest.approx(theirs[key], rel=rel)
+
+
+def test_cnn_with_worker_processes_classifies_the_shapes(twins):
+    assert twins("chainrule", "cnn_workers")["accuracy"] >= 0.9
+
+
+def test_dcgan_trains_both_players(twins):
+    ours = twins("chainrule", "dcgan")
+    assert 0.0 < ours["d_x"] < 1.0
+    assert 0.0 < ours["loss_d"] < 5.0 and 0.0 < ours["loss_g"] < 10.0
