@@ -75,6 +75,53 @@ def test_sort_topk_errors():
         cr.ones(3).sort(1)
 
 
+@pytest.mark.parametrize("k, dim, keepdim", [(1, -1, False), (3, 0, True), (4, 1, False)])
+def test_kthvalue_gradient_and_parity(k, dim, keepdim):
+    check_op(lambda x: x.kthvalue(k, dim, keepdim).values, [(4, 5)], lambda x: x.kthvalue(k, dim, keepdim).values)
+
+
+@pytest.mark.parametrize("op", ["median", "nanmedian"])
+@pytest.mark.parametrize("dim, keepdim", [(0, False), (-1, True), (None, False)])
+def test_median_gradient_and_parity(op, dim, keepdim):
+    def call(x):
+        out = getattr(x, op)() if dim is None else getattr(x, op)(dim, keepdim).values
+        return out
+    check_op(call, [(5, 4)], call)
+
+
+@requires_torch
+def test_kthvalue_and_median_indices_and_nan_match_torch():
+    data = [[3.0, NAN, 1.0, NAN, 2.0], [4.0, 1.0, 2.0, 3.0, 0.0], [NAN, NAN, NAN, NAN, NAN], [5.0, 1.0, 4.0, 2.0, 8.0]]
+    ours, theirs = cr.tensor(data), torch.tensor(data)
+    for op in ("median", "nanmedian"):
+        got, want = getattr(ours, op)(1), getattr(theirs, op)(1)
+        assert type(got).__name__ == op
+        assert_close(got.values, want.values.numpy())
+        # an all-NaN row's nanmedian index is whatever PyTorch's selection leaves: rows 0, 1, 3 only
+        assert_close(got.indices[[0, 1, 3]], want.indices[[0, 1, 3]].numpy())
+        assert_close(getattr(ours, op)(), getattr(theirs, op)().numpy())
+    for k in (1, 3, 5):
+        got, want = ours.kthvalue(k, 1), theirs.kthvalue(k, 1)
+        assert_close(got.values, want.values.numpy())
+        assert_close(got.indices[[0, 1, 3]], want.indices[[0, 1, 3]].numpy())  # (ties in row 2)
+    ints = [[7, 1, 5, 3], [2, 9, 4, 6]]
+    got, want = cr.tensor(ints).median(1, keepdim=True), torch.tensor(ints).median(1, keepdim=True)
+    assert got.values.dtype == cr.int64 and got.values.tolist() == want.values.tolist()
+    assert got.indices.tolist() == want.indices.tolist()
+    assert cr.tensor(3.0).median(0).indices.item() == 0 and cr.ones(0).median().item() != cr.ones(0).median().item()
+
+
+def test_kthvalue_and_median_errors():
+    with pytest.raises(RuntimeError, match="k out of range"):
+        cr.ones(3).kthvalue(4)
+    with pytest.raises(RuntimeError, match="k out of range"):
+        cr.ones(3).kthvalue(0)
+    with pytest.raises(IndexError, match="non-zero size"):
+        cr.ones(3, 0).median(1)
+    with pytest.raises(TypeError, match="keepdim=True needs a dim"):
+        cr.ones(3).median(keepdim=True)
+
+
 def test_sort_indices_carry_no_graph():
     x = cr.randn(5, requires_grad=True)
     values, indices = x.sort()

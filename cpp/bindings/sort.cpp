@@ -1,5 +1,6 @@
-// sort, argsort, msort and topk in Python, as Tensor methods and chainrule functions with PyTorch's
-// signatures; sort and topk return chainrule.return_types.sort/topk named tuples.
+// sort, argsort, msort, topk, kthvalue, median and nanmedian in Python, as Tensor methods and
+// chainrule functions with PyTorch's signatures; those giving values and indices return
+// chainrule.return_types named tuples.
 #include "bindings/bindings.h"
 #include "ops/sort.h"
 
@@ -18,6 +19,20 @@ void bind_sort(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "topk", [](const Tensor& t, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
     return values_indices(topk(t, k, dim, largest), "topk");
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  def_both(m, cls, "kthvalue", [](const Tensor& t, int64_t k, int64_t dim, bool keepdim) {
+    return values_indices(kthvalue(t, k, dim, keepdim), "kthvalue");
+  }, py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
+  // median() -> the 0-d median of all elements; median(dim, keepdim) -> (values, indices).
+  for (bool ignore_nan : {false, true}) {
+    const char* name = ignore_nan ? "nanmedian" : "median";
+    def_both(m, cls, name, [ignore_nan, name](const Tensor& t, std::optional<int64_t> dim, bool keepdim) -> py::object {
+      if (!dim) {
+        CR_CHECK(!keepdim, TypeError, name, "(): keepdim=True needs a dim");
+        return py::cast(median_all(t, ignore_nan));
+      }
+      return values_indices(median_dim(t, *dim, keepdim, ignore_nan), name);
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
 }
 
 }  // namespace cr::bind

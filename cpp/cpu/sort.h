@@ -1,6 +1,7 @@
-// Sorting kernels: the order of one line of values (a contiguous run of n elements), as the
-// indices that sort it. NaN sorts as the largest value (PyTorch's rule); ties keep their original
-// order (PyTorch's CPU sort is stable whether or not stable=True is asked for).
+// Sorting kernels over one line of values (a contiguous run of n elements): the indices that sort
+// it, the k best, the k-th smallest, the median. NaN sorts as the largest value (PyTorch's rule);
+// sort keeps ties in their original order (PyTorch's CPU sort is stable whether or not
+// stable=True is asked for).
 #pragma once
 
 #include <algorithm>
@@ -42,6 +43,33 @@ void topk_line(const T* values, int64_t n, int64_t k, bool largest, int64_t* scr
   };
   std::partial_sort(scratch, scratch + k, scratch + n, before);
   std::copy(scratch, scratch + k, order);
+}
+
+// The index of the k-th smallest (0-based) of values[0..n), NaN above everything; among equal
+// values the lower index ranks first. `scratch` holds n indices.
+template <typename T>
+int64_t kth_line(const T* values, int64_t n, int64_t k, int64_t* scratch) {
+  std::iota(scratch, scratch + n, int64_t{0});
+  std::nth_element(scratch, scratch + k, scratch + n, [values](int64_t a, int64_t b) {
+    return less_nan_last(values[a], values[b]) || (!less_nan_last(values[b], values[a]) && a < b);
+  });
+  return scratch[k];
+}
+
+// The index of the lower median of values[0..n) (n >= 1): the first NaN when there is one, unless
+// ignore_nan, which takes the median of the other values (the first NaN if all are NaN; PyTorch's
+// index there is whatever its selection algorithm leaves).
+template <typename T>
+int64_t median_line(const T* values, int64_t n, bool ignore_nan, int64_t* scratch) {
+  int64_t nans = 0, first_nan = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    if (values[i] != values[i]) {
+      if (first_nan < 0) first_nan = i;
+      ++nans;
+    }
+  }
+  if (nans > 0 && (!ignore_nan || nans == n)) return first_nan;
+  return kth_line(values, n, (n - nans - 1) / 2, scratch);
 }
 
 }  // namespace cr::cpu

@@ -1,15 +1,18 @@
-// sort, argsort, topk: the input is laid out with `dim` last and contiguous, each line's order is
-// found by the kernels in cpu/sort.h (lines split across threads), and the order is moved back to
-// `dim`. Values are gather(input, dim, indices): their backward is GatherBackward0, which scatters
-// the gradient back to the positions the values came from (PyTorch's SortBackward0/TopkBackward0).
+// sort, argsort, topk, kthvalue, median: the input is laid out with `dim` last and contiguous, each
+// line's order (or picked index) is found by the kernels in cpu/sort.h (lines split across
+// threads), and moved back to `dim`. Values are gather(input, dim, indices): their backward is
+// GatherBackward0, which scatters the gradient back to the positions the values came from
+// (PyTorch's SortBackward0/TopkBackward0/KthvalueBackward0/MedianBackward1).
 #include "ops/sort.h"
 
+#include <limits>
 #include <vector>
 
 #include "autograd/record.h"
 #include "cpu/parallel.h"
 #include "cpu/sort.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/index.h"
 #include "ops/view.h"
 
@@ -56,6 +59,24 @@ ValuesIndices values_at(const Tensor& input, int64_t dim, const Tensor& indices)
   return {gather(input, input->dim() == 0 ? 0 : dim, indices), indices};
 }
 
+// One index per line along dim (found by pick(values, n, scratch)), and the value there; dim is
+// kept (size 1) when keepdim, removed otherwise.
+template <typename Pick>
+ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const char* op, const Pick& pick) {
+  Tensor lines = at_least_1d(input, dim, op);
+  CR_CHECK(lines->size(dim) > 0, IndexError, op, "(): Expected reduction dim ", dim,
+           " to have non-zero size (input of shape ", input->sizes(), ")");
+  auto line_order = [&](const auto* values, int64_t n, int64_t* scratch, int64_t* out) {
+    out[0] = pick(values, n, scratch);
+  };
+  Tensor index = order_along(lines, dim, 1, op, line_order);
+  ValuesIndices r{gather(lines, dim, index), index};
+  if (keepdim && input->dim() > 0) return r;
+  Shape removed = input->sizes();
+  if (input->dim() > 0) removed.erase(static_cast<size_t>(dim));
+  return {reshape(r.values, removed), reshape(r.indices, removed)};
+}
+
 }  // namespace
 
 Tensor argsort(const Tensor& input, int64_t dim, bool descending) {
@@ -83,6 +104,32 @@ ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim, bool largest) {
   };
   Tensor order = order_along(lines, dim, k, "topk", line_order);
   return values_at(input, dim, like_input(order, input));
+}
+
+ValuesIndices kthvalue(const Tensor& input, int64_t k, int64_t dim, bool keepdim) {
+  const int64_t d = wrap_dim(dim, std::max<int64_t>(input->dim(), 1), "kthvalue");
+  const int64_t n = input->dim() == 0 ? 1 : input->size(d);
+  CR_CHECK(k >= 1 && k <= n, RuntimeError, "kthvalue(): selected number k out of range for dimension ", d,
+           ": k = ", k, " but the input of shape ", input->sizes(), " has ", n, " elements there");
+  return pick_along(input, d, keepdim, "kthvalue", [k](const auto* values, int64_t len, int64_t* scratch) {
+    return cpu::kth_line(values, len, k - 1, scratch);
+  });
+}
+
+ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim, bool ignore_nan) {
+  return pick_along(input, dim, keepdim, ignore_nan ? "nanmedian" : "median",
+                    [ignore_nan](const auto* values, int64_t n, int64_t* scratch) {
+                      return cpu::median_line(values, n, ignore_nan, scratch);
+                    });
+}
+
+Tensor median_all(const Tensor& input, bool ignore_nan) {
+  if (input->numel() == 0) {
+    CR_CHECK(is_floating(input->dtype()), RuntimeError, ignore_nan ? "nanmedian" : "median",
+             "(): an empty ", dtype_name(input->dtype()), " tensor has no median");
+    return full({}, Scalar(std::numeric_limits<double>::quiet_NaN()), input->dtype(), input->device());
+  }
+  return reshape(median_dim(reshape(input, {-1}), 0, false, ignore_nan).values, {});
 }
 
 }  // namespace cr

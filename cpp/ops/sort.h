@@ -1,4 +1,4 @@
-// Sorting ops with PyTorch semantics: sort, argsort and topk along one dim. NaN sorts as the largest
+// Sorting ops with PyTorch semantics: sort, argsort, topk, kthvalue and median along one dim. NaN sorts as the largest
 // value; ties keep their original order. The indices are computed by cpu/sort.h and the values
 // gathered with them, so the gradient flows through gather (scattered back to the sorted positions).
 #pragma once
@@ -14,5 +14,12 @@ Tensor argsort(const Tensor& input, int64_t dim = -1, bool descending = false);
 // The k largest (or smallest) values along dim, best first, and their indices; RuntimeError when k
 // is not in [0, size of dim]. Always sorted (PyTorch leaves the order unspecified for sorted=False).
 ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim = -1, bool largest = true);
+// The k-th smallest value along dim (k from 1) and its index; RuntimeError when k is not in [1, size].
+ValuesIndices kthvalue(const Tensor& input, int64_t k, int64_t dim = -1, bool keepdim = false);
+// The lower median along dim and its index. A line holding NaN gives NaN (its first NaN), unless
+// ignore_nan (nanmedian), which takes the median of the other values.
+ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim = false, bool ignore_nan = false);
+// The lower median of all elements (0-d); NaN for an empty floating tensor.
+Tensor median_all(const Tensor& input, bool ignore_nan = false);
 
 }  // namespace cr

@@ -1,8 +1,9 @@
 """Named tuples returned by ops that give several tensors, like torch.return_types:
-`t.max(dim)`, `t.min(dim)`, `t.sort()` and `t.topk(k)` return (values, indices), reachable by name or by unpacking."""
+`t.max(dim)`, `t.min(dim)`, `t.sort()`, `t.topk(k)`, `t.kthvalue(k)`
+and `t.median(dim)` return (values, indices), reachable by name or by unpacking."""
 from collections import namedtuple
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian"]
 
 
 def _values_indices(name):
@@ -16,3 +17,6 @@ max = _values_indices("max")  # noqa: A001 -- the names mirror torch.return_type
 min = _values_indices("min")  # noqa: A001
 sort = _values_indices("sort")
 topk = _values_indices("topk")
+kthvalue = _values_indices("kthvalue")
+median = _values_indices("median")
+nanmedian = _values_indices("nanmedian")
