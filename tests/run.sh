@@ -19,6 +19,9 @@ if [ "${CHAINRULE_SKIP_TORCH:-0}" != 1 ]; then
   $PY -m pip install -q torch==2.13.0 || echo "tests/run.sh: torch==2.13.0 not installed; PyTorch cross-checks will skip"
 fi
 
+# The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
+$PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
+
 $PY -m pip install -q --no-build-isolation \
   -C build-dir=build/test -C cmake.define.CHAINRULE_BUILD_TESTS=ON .
 
