@@ -90,8 +90,6 @@ CASES = {
 }
 
 
-# PyTorch reparameterizes these through the incomplete gamma function's derivative; chainrule not yet.
-WITHOUT_RSAMPLE_YET = {"Gamma", "Beta", "Dirichlet"}
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
 GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8}
@@ -139,7 +137,7 @@ def test_matches_torch_with_parameter_gradients(case):
     dist, leaves, value = _build(case, cr)
     tdist, tleaves, tvalue = _build(case, torch)
     assert dist.batch_shape == tuple(tdist.batch_shape) and dist.event_shape == tuple(tdist.event_shape)
-    assert dist.has_rsample == (tdist.has_rsample and type(dist).__name__ not in WITHOUT_RSAMPLE_YET)
+    assert dist.has_rsample == tdist.has_rsample
     with_cdf = _has_cdf(dist, value)  # chainrule has no Gamma cdf (gammainc) yet
     ours, theirs = _quantities(dist, value, with_cdf), _quantities(tdist, tvalue, with_cdf)
     assert ours.keys() == theirs.keys()
@@ -473,32 +471,35 @@ def test_poisson_log_prob_gradient_in_the_counts_and_special_functions():
         np.testing.assert_allclose(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-13)
 
 
-def test_gamma_family_has_no_rsample_yet():
-    for dist in (D.Gamma(2.0, 1.0), D.Beta(2.0, 2.0), D.Dirichlet(cr.ones(3))):
-        assert not dist.has_rsample
-        with pytest.raises(NotImplementedError):
-            dist.rsample()
-
-
 @requires_torch
-def test_tanh_squashed_gaussian_policy_like_sac():
-    """A squashed Gaussian policy: rsample through TanhTransform(cache_size=1), and log_prob of
-    that sample (the cache returns the pre-tanh draw) with gradients to mu and log_std."""
-    mu = cr.tensor([0.2, -1.0], dtype=cr.float64, requires_grad=True)
-    log_std = cr.tensor([-0.5, 0.3], dtype=cr.float64, requires_grad=True)
-    policy = D.TransformedDistribution(D.Normal(mu, log_std.exp()), [D.TanhTransform(cache_size=1)])
-    action = policy.rsample()
-    log_prob = policy.log_prob(action)
-    (log_prob.sum() + action.sum()).backward()
-    tmu, tlog_std = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (mu, log_std))
-    eps = (policy.transforms[0].inv(action) - mu).detach() / log_std.exp().detach()  # the cached pre-tanh draw
-    tpolicy = torch.distributions.TransformedDistribution(torch.distributions.Normal(tmu, tlog_std.exp()),
-                                                         [torch.distributions.TanhTransform(cache_size=1)])
-    tx = tmu + torch.tensor(eps.numpy()) * tlog_std.exp()
-    taction = tpolicy.transforms[0](tx)
-    tlog_prob = tpolicy.log_prob(taction)
-    (tlog_prob.sum() + taction.sum()).backward()
-    np.testing.assert_allclose(log_prob.detach().numpy(), tlog_prob.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(mu.grad.numpy(), tmu.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(log_std.grad.numpy(), tlog_std.grad.numpy(), rtol=1e-10)
-    assert policy.transforms[0].inv(action) is policy.transforms[0]._cached_x_y[0]
+def test_standard_gamma_reparameterization_gradient():
+    """dx/da of Gamma(a, 1) draws: against mpmath's derivative of the incomplete gamma function
+    (where installed) and PyTorch's _standard_gamma_grad (an approximation good to ~1e-4)."""
+    from chainrule.distributions._standard_gamma import sample_gradient
+    a = np.array([0.1, 0.5, 1.0, 2.0, 5.0, 30.0, 200.0, 0.3, 3.0, 50.0])
+    x = np.array([1e-8, 0.3, 1.0, 4.0, 3.0, 35.0, 180.0, 2.0, 0.2, 49.0])
+    ours = sample_gradient(a, x)
+    np.testing.assert_allclose(ours, torch._standard_gamma_grad(torch.tensor(a), torch.tensor(x)).numpy(), rtol=2e-4)
+    mpmath = pytest.importorskip("mpmath")
+
+    def exact(a, x):
+        derivative = mpmath.diff(lambda s: mpmath.gammainc(s, 0, x, regularized=True), a)
+        return float(-derivative / mpmath.exp((a - 1) * mpmath.log(x) - x - mpmath.loggamma(a)))
+
+    np.testing.assert_allclose(ours, [exact(ai, xi) for ai, xi in zip(a, x)], rtol=1e-8)
+
+
+@pytest.mark.parametrize("make, expected", [
+    # d/da E[x] for each: E Gamma(a, 1) = a; E Beta(a, b) = a / (a + b); E Dirichlet(c)_0 = c_0 / sum(c)
+    (lambda a, b: D.Gamma(a, 1.0).rsample((N,)), (1.0, 0.0)),
+    (lambda a, b: D.Gamma(a * 0.2, 1.0).rsample((N,)), (0.2, 0.0)),
+    (lambda a, b: D.Beta(a, b).rsample((N,)), (3 / 25, -2 / 25)),
+    (lambda a, b: D.Dirichlet(cr.stack([a, b, b + 1])).rsample((N,))[:, 0], (7 / 81, -4 / 81)),
+])
+def test_gamma_family_rsample_gradients_are_unbiased(make, expected):
+    cr.manual_seed(0)
+    a = cr.tensor(2.0, dtype=cr.float64, requires_grad=True)
+    b = cr.tensor(3.0, dtype=cr.float64, requires_grad=True)
+    make(a, b).mean().backward()
+    got = [a.grad.item(), 0.0 if b.grad is None else b.grad.item()]
+    np.testing.assert_allclose(got, expected, atol=0.03 * max(abs(e) for e in expected))

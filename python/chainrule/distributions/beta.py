@@ -1,5 +1,5 @@
-"""Beta(concentration1, concentration0) on [0, 1], a two-class Dirichlet as in PyTorch.
-log_prob, entropy and the moments are differentiable; no rsample yet (see gamma.py)."""
+"""Beta(concentration1, concentration0) on [0, 1], a two-class Dirichlet as in PyTorch, with
+its rsample, log_prob, entropy and moments."""
 import numbers
 
 import chainrule
@@ -15,6 +15,7 @@ __all__ = ["Beta"]
 class Beta(Distribution):
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         if isinstance(concentration1, numbers.Number) and isinstance(concentration0, numbers.Number):
@@ -52,8 +53,8 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape=Size()):
-        return self._dirichlet.sample(sample_shape).select(-1, 0)
+    def rsample(self, sample_shape=Size()):
+        return self._dirichlet.rsample(sample_shape).select(-1, 0)
 
     def log_prob(self, value):
         if self._validate_args:

@@ -1,12 +1,12 @@
-"""Dirichlet(concentration): distributions over the simplex (event_shape (K,)). log_prob,
-entropy and the moments are differentiable; sample normalizes Gamma draws; no rsample yet (see
-gamma.py)."""
+"""Dirichlet(concentration): distributions over the simplex (event_shape (K,)). rsample
+normalizes Gamma draws, each with its implicit reparameterization gradient (_standard_gamma.py);
+log_prob, entropy and the moments are differentiable."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions._special import digamma, lgamma, xlogy
+from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.distribution import Distribution
-from chainrule.distributions.gamma import _standard_gamma
 
 __all__ = ["Dirichlet"]
 
@@ -14,6 +14,7 @@ __all__ = ["Dirichlet"]
 class Dirichlet(Distribution):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration, validate_args=None):
         if concentration.dim() < 1:
@@ -29,10 +30,9 @@ class Dirichlet(Distribution):
         new._validate_args = self._validate_args
         return new
 
-    def sample(self, sample_shape=Size()):
-        with chainrule.no_grad():
-            gammas = _standard_gamma(self.concentration.expand(self._extended_shape(sample_shape)))
-            return gammas / gammas.sum(-1, keepdim=True)
+    def rsample(self, sample_shape=Size()):
+        gammas = StandardGamma.apply(self.concentration.expand(self._extended_shape(sample_shape)))
+        return gammas / gammas.sum(-1, keepdim=True)
 
     def log_prob(self, value):
         if self._validate_args:
