@@ -1,6 +1,7 @@
-"""chainrule.distributions against torch.distributions: log_prob, entropy, moments and KL equal
-PyTorch's in float64 with their parameter gradients; sample shapes and statistics; validation
-errors; rsample gradients; a REINFORCE bandit that learns."""
+"""chainrule.distributions against torch.distributions: log_prob, entropy, moments, cdf and KL
+equal PyTorch's in float64 with their parameter gradients; sample shapes and statistics;
+validation errors; rsample gradients (analytic, implicit Gamma ones, SAC-style tanh policy); a
+REINFORCE bandit and an actor-critic program that learn."""
 import json
 import math
 import pathlib
@@ -41,7 +42,7 @@ def _spd(lib, b):
 
 _ONE_HOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
 
-# name -> (make(lib, dists, *params), parameter arrays, value array or None, quantities)
+# name -> (make(lib, dists, *parameters), parameter arrays, the value scored (None: inside the support))
 CASES = {
     "Normal": (lambda lib, d, loc, scale: d.Normal(loc, scale),
                [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
