@@ -82,6 +82,22 @@ CASES = {
         d.AffineTransform(0.5, 2.0), d.SoftplusTransform(), d.AffineTransform(0.0, lib.tensor(0.3, dtype=lib.float64)),
         d.ExpTransform().inv.inv, d.SigmoidTransform(), d.AffineTransform(-0.5, 1.5), d.TanhTransform()]),
         [RNG.standard_normal(3), _positive(3)], RNG.uniform(0.56, 0.74, (4, 3))),
+    "Cauchy": (lambda lib, d, loc, scale: d.Cauchy(loc, scale),
+               [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
+    "HalfCauchy": (lambda lib, d, scale: d.HalfCauchy(scale), [_positive(3)], _positive(4, 3)),
+    "Gumbel": (lambda lib, d, loc, scale: d.Gumbel(loc, scale),
+               [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
+    "Geometric-probs": (lambda lib, d, p: d.Geometric(probs=p), [RNG.uniform(0.1, 0.9, 3)],
+                        RNG.integers(0, 6, (4, 3)) * 1.0),
+    "Geometric-logits": (lambda lib, d, logits: d.Geometric(logits=logits), [RNG.standard_normal(3)],
+                         RNG.integers(0, 6, (4, 3)) * 1.0),
+    "Binomial-probs": (lambda lib, d, p: d.Binomial(5, probs=p), [RNG.uniform(0.1, 0.9, 3)],
+                       RNG.integers(0, 6, (4, 3)) * 1.0),
+    "Binomial-logits": (lambda lib, d, logits: d.Binomial(lib.full((3,), 5.0, dtype=lib.float64), logits=logits),
+                        [RNG.standard_normal(3)], RNG.integers(0, 6, (4, 3)) * 1.0),
+    "Chi2": (lambda lib, d, df: d.Chi2(df), [_positive(3) * 2], _positive(4, 3)),
+    "StudentT": (lambda lib, d, df, loc, scale: d.StudentT(df, loc, scale),
+                 [np.array([0.5, 1.5, 4.0]), RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
@@ -93,7 +109,7 @@ CASES = {
 
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
-GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8}
+GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8}
 
 
 def _build(case, lib):
@@ -170,6 +186,10 @@ KL_CASES = {
     "OneHotCategorical": ("OneHotCategorical", "OneHotCategorical"),
     "Independent": ("Independent", "Independent"),
     "LogNormal": ("LogNormal", "LogNormal"),
+    "Cauchy": ("Cauchy", "Cauchy"),
+    "Gumbel": ("Gumbel", "Gumbel"),
+    "Geometric": ("Geometric-probs", "Geometric-logits"),
+    "Binomial": ("Binomial-probs", "Binomial-logits"),
     "MultivariateNormal": ("MVN-scale_tril", "MVN-covariance"),
 }
 
@@ -235,7 +255,8 @@ def test_kl_dispatch_errors_and_register_kl():
 
 SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", "Gamma", "Beta", "Dirichlet",
                       "Bernoulli-probs", "Categorical-logits", "OneHotCategorical", "Independent", "MVN-scale_tril",
-                      "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed"]
+                      "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed", "Cauchy", "HalfCauchy",
+                      "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -269,6 +290,11 @@ N = 20000
     (lambda: D.Bernoulli(probs=cr.tensor([0.2, 0.7])), [0.2, 0.7], [0.16, 0.21]),
     (lambda: D.Categorical(probs=cr.tensor([0.2, 0.3, 0.5])), [1.3], [0.61]),
     (lambda: D.OneHotCategorical(logits=cr.tensor([0.0, 1.0]).log()), [0.0, 1.0], [0.0, 0.0]),
+    (lambda: D.Gumbel(cr.tensor([1.0]), cr.tensor([2.0])), [1.0 + 2.0 * 0.5772156649], [math.pi ** 2 / 6 * 4]),
+    (lambda: D.Geometric(probs=cr.tensor([0.3])), [0.7 / 0.3], [0.7 / 0.09]),
+    (lambda: D.Binomial(10, probs=cr.tensor([0.3])), [3.0], [2.1]),
+    (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
+    (lambda: D.StudentT(cr.tensor([8.0]), 1.0, 2.0), [1.0], [4.0 * 8 / 6]),
     (lambda: D.LogNormal(cr.tensor([0.0]), cr.tensor([0.5])), [math.exp(0.125)], [math.expm1(0.25) * math.exp(0.25)]),
     (lambda: D.HalfNormal(cr.tensor([2.0])), [2.0 * math.sqrt(2 / math.pi)], [4.0 * (1 - 2 / math.pi)]),
     (lambda: D.MixtureSameFamily(D.Categorical(probs=cr.tensor([0.3, 0.7])),

@@ -5,11 +5,16 @@ from chainrule._missing import missing_attribute_hook as _missing_attribute_hook
 from chainrule.distributions import constraints, kl, transforms, utils  # noqa: F401
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
+from chainrule.distributions.binomial import Binomial
 from chainrule.distributions.categorical import Categorical
+from chainrule.distributions.cauchy import Cauchy, HalfCauchy
+from chainrule.distributions.chi2 import Chi2
 from chainrule.distributions.dirichlet import Dirichlet
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exponential import Exponential
 from chainrule.distributions.gamma import Gamma
+from chainrule.distributions.geometric import Geometric
+from chainrule.distributions.gumbel import Gumbel
 from chainrule.distributions.half_normal import HalfNormal
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.kl import kl_divergence, register_kl
@@ -20,17 +25,19 @@ from chainrule.distributions.multivariate_normal import MultivariateNormal
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from chainrule.distributions.poisson import Poisson
+from chainrule.distributions.studentT import StudentT
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                                                 SigmoidTransform, SoftplusTransform, TanhTransform, Transform)
 from chainrule.distributions.uniform import Uniform
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Categorical", "ComposeTransform", "Dirichlet",
-    "Distribution", "ExpTransform", "Exponential", "Gamma", "HalfNormal", "Independent", "Laplace", "LogNormal",
-    "MixtureSameFamily", "MultivariateNormal", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-    "Poisson", "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "TransformedDistribution",
-    "Uniform", "constraints", "kl_divergence", "register_kl",
+    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
+    "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel",
+    "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal",
+    "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "SigmoidTransform",
+    "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
+    "constraints", "kl_divergence", "register_kl",
 ]
 
 __getattr__ = _missing_attribute_hook(__name__, "torch.distributions")

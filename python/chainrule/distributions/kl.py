@@ -9,11 +9,15 @@ from chainrule.distributions._special import digamma, lgamma
 from chainrule.distributions._triangular import mahalanobis_squared, solve_lower
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
+from chainrule.distributions.binomial import Binomial
 from chainrule.distributions.categorical import Categorical
+from chainrule.distributions.cauchy import Cauchy
 from chainrule.distributions.dirichlet import Dirichlet
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exponential import Exponential
 from chainrule.distributions.gamma import Gamma
+from chainrule.distributions.geometric import Geometric
+from chainrule.distributions.gumbel import Gumbel
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.laplace import Laplace
 from chainrule.distributions.multivariate_normal import MultivariateNormal
@@ -22,7 +26,7 @@ from chainrule.distributions.one_hot_categorical import OneHotCategorical
 from chainrule.distributions.poisson import Poisson
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.uniform import Uniform
-from chainrule.distributions.utils import _sum_rightmost
+from chainrule.distributions.utils import _sum_rightmost, euler_constant
 
 __all__ = ["register_kl", "kl_divergence"]
 
@@ -99,6 +103,14 @@ def _kl_bernoulli_bernoulli(p, q):
     return t1 + t2
 
 
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return chainrule.where(p.total_count > q.total_count, math.inf, kl)
+
+
 @register_kl(Categorical, Categorical)
 def _kl_categorical_categorical(p, q):
     t = p.probs * (p.logits - q.logits)
@@ -142,6 +154,29 @@ def _kl_gamma_gamma(p, q):
     t3 = (p.concentration - q.concentration) * digamma(p.concentration)
     t4 = (q.rate - p.rate) * (p.concentration / p.rate)
     return t1 + t2 + t3 + t4
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
+    t2 = (4 * p.scale * q.scale).log()
+    return t1 - t2
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - chainrule.log1p(-q.probs) / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ct1.log() - ct2 + ct3
+    t2 = ct1 * euler_constant
+    t3 = chainrule.exp(ct2 + lgamma(1 + ct1) - ct3)
+    return t1 + t2 + t3 - (1 + euler_constant)
 
 
 @register_kl(Exponential, Exponential)

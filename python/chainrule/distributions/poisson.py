@@ -1,6 +1,5 @@
 """Poisson(rate): counts. log_prob is differentiable in rate and in the counts; sample draws with
-NumPy from a seed taken from chainrule's generator (chainrule has no Poisson sampler), so
-manual_seed still makes it reproducible."""
+NumPy seeded from chainrule's generator (chainrule has no Poisson sampler)."""
 import numpy as np
 
 import chainrule
@@ -8,7 +7,7 @@ from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions._special import lgamma, xlogy
 from chainrule.distributions.distribution import Distribution
-from chainrule.distributions.utils import batch_shape_of, broadcast_all
+from chainrule.distributions.utils import _numpy_generator, batch_shape_of, broadcast_all
 
 __all__ = ["Poisson"]
 
@@ -38,9 +37,8 @@ class Poisson(Distribution):
 
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
-        seed = chainrule.randint(0, 2 ** 31 - 1, ()).item()
         rates = np.broadcast_to(self.rate.detach().numpy(), shape)
-        counts = np.random.default_rng(seed).poisson(rates).astype(np.float64)
+        counts = _numpy_generator().poisson(rates).astype(np.float64)
         return chainrule.tensor(counts, dtype=self.rate.dtype)
 
     def log_prob(self, value):

@@ -2,6 +2,8 @@
 probs <-> logits, lazily computed parameters, and the standard normal draw."""
 import numbers
 
+import numpy as np
+
 import chainrule
 from chainrule._tensor import Size
 
@@ -32,6 +34,12 @@ def batch_shape_of(given, broadcast):
 
 def _standard_normal(shape, dtype):
     return chainrule.randn(Size(shape), dtype=dtype)
+
+
+def _numpy_generator():
+    """A NumPy generator seeded from chainrule's generator, for the draws chainrule has no sampler
+    for (Poisson, Binomial): manual_seed still makes them reproducible."""
+    return np.random.default_rng(chainrule.randint(0, 2 ** 31 - 1, ()).item())
 
 
 def _sum_rightmost(value, dim):
