@@ -1,4 +1,4 @@
-"""Convolution layers Conv1d, Conv2d, ConvTranspose1d and ConvTranspose2d, with PyTorch's arguments and initialization.
+"""Convolution layers Conv1d, Conv2d, Conv3d, ConvTranspose1d and ConvTranspose2d, with PyTorch's arguments and initialization.
 
 Non-'zeros' padding modes pad with F.pad(mode=padding_mode) and then convolve unpadded, as PyTorch.
 """
@@ -9,10 +9,10 @@ from chainrule._tensor import Size
 from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
-from chainrule.nn.modules.utils import _pair, _reverse_repeat_tuple, _single
+from chainrule.nn.modules.utils import _pair, _reverse_repeat_tuple, _single, _triple
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -129,6 +129,13 @@ class Conv2d(_ConvForward):
 
     conv_fn = "conv2d"
     ntuple = staticmethod(_pair)
+
+
+class Conv3d(_ConvForward):
+    """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W) (F.conv3d: conv2d per kernel depth)."""
+
+    conv_fn = "conv3d"
+    ntuple = staticmethod(_triple)
 
 
 class _ConvTransposeNd(_ConvNd):

@@ -1,0 +1,166 @@
+"""3-d (volumetric) ops of chainrule.nn.functional: conv3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,
+adaptive_max_pool3d, for (N, C, D, H, W) or unbatched (C, D, H, W) inputs.
+
+Each is composed from its 2-d counterpart applied to every depth slice (the depth folded into the
+batch) and a reduction over the depth taps: conv3d sums kd conv2d calls, one per kernel depth; the
+pools reduce the 2-d pools' outputs over each depth window. The autograd engine derives the
+backward. max_pool3d does not return indices (return_indices=True raises NotImplementedError).
+"""
+import math
+
+import numpy as np
+
+import chainrule
+from chainrule import _C
+from chainrule.nn.functional.conv import _per_dim, conv2d
+from chainrule.nn.functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from chainrule.nn.functional.sampling import pad
+
+__all__ = ["conv3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
+
+
+def _batched(input, op):
+    """input as (N, C, D, H, W) and whether it came without the batch dim."""
+    if input.dim() not in (4, 5) or input.numel() == 0:
+        raise RuntimeError(f"{op}: non-empty 4D or 5D (batch mode) tensor expected for input, got shape "
+                           f"{tuple(input.shape)}")
+    return (input.unsqueeze(0), True) if input.dim() == 4 else (input, False)
+
+
+def _per_slice(x, fn):
+    """fn applied to the (N * D, C, H, W) stack of depth slices; returned as (N, C, D, H', W')."""
+    n, c, d, h, w = x.shape
+    out = fn(x.permute(0, 2, 1, 3, 4).reshape(n * d, c, h, w))
+    return out.reshape(n, d, *out.shape[1:]).permute(0, 2, 1, 3, 4)
+
+
+def _depth_taps(x, kernel, stride, dilation, out_size):
+    """The kernel's depth taps of x (N, C, D, H, W): tap k holds the slices k * dilation + stride * o."""
+    last = (out_size - 1) * stride + 1
+    return [x[:, :, k * dilation:k * dilation + last:stride] for k in range(kernel)]
+
+
+def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-d convolution of input (N, C, D, H, W) or (C, D, H, W) by weight (out, C / groups, kd, kh, kw);
+    padding may be 'same' or 'valid'."""
+    x, unbatched = _batched(input, "conv3d")
+    stride, dilation = _per_dim(stride, 3, "stride", "conv3d"), _per_dim(dilation, 3, "dilation", "conv3d")
+    if weight.dim() != 5:
+        raise RuntimeError(f"conv3d: expected a 5-d weight (out, in / groups, kd, kh, kw), got {tuple(weight.shape)}")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(x.shape)} to have {weight.shape[1] * groups} channels, but got {x.shape[1]} "
+                           "channels instead")
+    kernel = list(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+        totals = [d * (k - 1) if padding == "same" else 0 for d, k in zip(dilation, kernel)]
+        # PyTorch puts the odd pixel of 'same' padding on the right/bottom/back
+        x = pad(x, [side for t in reversed(totals) for side in (t // 2, t - t // 2)])
+        padding = [0, 0, 0]
+    padding = _per_dim(padding, 3, "padding", "conv3d")
+    x = pad(x, (0, 0, 0, 0, padding[0], padding[0]))
+    depth = (x.shape[2] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+    if depth < 1:
+        raise RuntimeError(f"conv3d: the kernel depth {kernel[0]} (dilation {dilation[0]}) exceeds the padded input "
+                           f"depth {x.shape[2]}")
+    out = None
+    for k, tap in enumerate(_depth_taps(x, kernel[0], stride[0], dilation[0], depth)):
+        planes = _per_slice(tap, lambda s: conv2d(s, weight[:, :, k], None, stride[1:], padding[1:], dilation[1:],
+                                                  groups))
+        out = planes if out is None else out + planes
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _window3d(op, kernel_size, stride, padding, dilation=1):
+    kernel = _per_dim(kernel_size, 3, "kernel_size", op)
+    no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
+    strides = kernel if no_stride else _per_dim(stride, 3, "stride", op)
+    return kernel, strides, _per_dim(padding, 3, "padding", op), _per_dim(dilation, 3, "dilation", op)
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """3-d max pooling over (N, C, D, H, W) or (C, D, H, W) (no indices: return_indices is not supported)."""
+    if return_indices:
+        raise NotImplementedError("max_pool3d: return_indices=True is not supported by chainrule")
+    x, unbatched = _batched(input, "max_pool3d")
+    kernel, strides, pads, dilation = _window3d("max_pool3d", kernel_size, stride, padding, dilation)
+    if pads[0] * 2 > dilation[0] * (kernel[0] - 1) + 1:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pads[0]}, "
+                           f"kernel_size={kernel[0]} and dilation={dilation[0]}")
+    planes = _per_slice(x, lambda s: max_pool2d(s, kernel[1:], strides[1:], pads[1:], dilation[1:], ceil_mode))
+    depth = _pool_out_size(x.shape[2], kernel[0], strides[0], pads[0], dilation[0], ceil_mode)
+    reach = (depth - 1) * strides[0] + dilation[0] * (kernel[0] - 1) + 1
+    planes = pad(planes, (0, 0, 0, 0, pads[0], max(pads[0], reach - x.shape[2] - pads[0])), value=float("-inf"))
+    taps = _depth_taps(planes, kernel[0], strides[0], dilation[0], depth)
+    out = chainrule.stack(taps, 0).max(0)[0]
+    return out.squeeze(0) if unbatched else out
+
+
+def _window_counts(size, kernel, stride, padding, out_size, count_include_pad):
+    """How many elements each of the out_size windows averages over, as PyTorch counts them."""
+    starts = np.arange(out_size) * stride - padding
+    ends = np.minimum(starts + kernel, size + padding)
+    if count_include_pad:
+        return ends - starts
+    return np.minimum(ends, size) - np.maximum(starts, 0)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """3-d average pooling over (N, C, D, H, W) or (C, D, H, W)."""
+    x, unbatched = _batched(input, "avg_pool3d")
+    kernel, strides, pads, _ = _window3d("avg_pool3d", kernel_size, stride, padding)
+    if any(2 * p > k for p, k in zip(pads, kernel)):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pads[0]}, "
+                           f"kernel_size={kernel[0]} and dilation=1")
+    sums = _per_slice(x, lambda s: avg_pool2d(s, kernel[1:], strides[1:], pads[1:], ceil_mode, True, 1))
+    sizes = [_pool_out_size(x.shape[2], kernel[0], strides[0], pads[0], 1, ceil_mode)] + list(sums.shape[3:])
+    reach = (sizes[0] - 1) * strides[0] + kernel[0]
+    sums = pad(sums, (0, 0, 0, 0, pads[0], max(pads[0], reach - x.shape[2] - pads[0])))
+    total = chainrule.stack(_depth_taps(sums, kernel[0], strides[0], 1, sizes[0]), 0).sum(0)
+    if divisor_override:
+        return (total / divisor_override).squeeze(0) if unbatched else total / divisor_override
+    counts = [_window_counts(x.shape[2 + i], kernel[i], strides[i], pads[i], sizes[i], count_include_pad)
+              for i in range(3)]
+    divisor = np.einsum("d,h,w->dhw", *counts).astype(np.float64)
+    out = total / _C.from_numpy(divisor).to(total.dtype)
+    return out.squeeze(0) if unbatched else out
+
+
+def _adaptive3d(input, output_size, op, pool2d, reduce):
+    x, unbatched = _batched(input, op)
+    sizes = [output_size] * 3 if output_size is None or isinstance(output_size, int) else list(output_size)
+    if len(sizes) != 3:
+        raise ValueError(f"{op}: output_size must be an int or a tuple of 3 ints or None, got {output_size!r}")
+    sizes = [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
+    planes = _per_slice(x, lambda s: pool2d(s, sizes[1:]))
+    depth = x.shape[2]
+    windows = [planes[:, :, (i * depth) // sizes[0]:math.ceil((i + 1) * depth / sizes[0])] for i in range(sizes[0])]
+    out = chainrule.stack([reduce(w) for w in windows], 2)
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool3d(input, output_size):
+    """Adaptive 3-d average pooling to output_size (None entries keep the input's size)."""
+    return _adaptive3d(input, output_size, "adaptive_avg_pool3d", adaptive_avg_pool2d, lambda w: w.mean(2))
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Adaptive 3-d max pooling to output_size (no indices: return_indices is not supported)."""
+    if return_indices:
+        raise NotImplementedError("adaptive_max_pool3d: return_indices=True is not supported by chainrule")
+    return _adaptive3d(input, output_size, "adaptive_max_pool3d", adaptive_max_pool2d, lambda w: w.max(2)[0])

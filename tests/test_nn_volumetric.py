@@ -1,0 +1,97 @@
+"""3-d ops (functional/volumetric.py: conv3d and the 3-d pools, composed from their 2-d forms) and their
+layers: gradcheck in float64, values and gradients against PyTorch, layer parity (repr, state_dict,
+initialization bounds, forward, gradients) and PyTorch's errors."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+from conftest import check_op, requires_torch, torch
+from module_parity import check_module_parity
+
+TF = torch.nn.functional if torch is not None else None
+RNG = np.random.default_rng(9)
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+                                    dict(padding="same", dilation=(2, 1, 1)), dict(padding="valid", stride=2)])
+def test_conv3d(kwargs):
+    check_op(lambda x, w, b: F.conv3d(x, w, b, **kwargs), [(2, 4, 5, 4, 5), (4, 4 // kwargs.get("groups", 1), 3, 2, 3),
+                                                           (4,)],
+             lambda x, w, b: TF.conv3d(x, w, b, **kwargs), gradgrad=False)
+
+
+@requires_torch
+def test_conv3d_unbatched():
+    check_op(lambda x, w: F.conv3d(x, w), [(2, 3, 3, 3), (3, 2, 2, 2, 2)], lambda x, w: TF.conv3d(x, w), gradgrad=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1), ((2, 3, 2), (2, 2, 1), (1, 1, 0), (2, 1, 1), True)])
+def test_max_pool3d(args):
+    check_op(lambda x: F.max_pool3d(x, *args), [(2, 2, 5, 6, 5)], lambda x: TF.max_pool3d(x, *args), gradgrad=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool3d(ceil_mode, count_include_pad):
+    check_op(lambda x: F.avg_pool3d(x, 3, 2, 1, ceil_mode, count_include_pad), [(2, 2, 5, 6, 5)],
+             lambda x: TF.avg_pool3d(x, 3, 2, 1, ceil_mode, count_include_pad))
+    check_op(lambda x: F.avg_pool3d(x, (2, 1, 2), divisor_override=3), [(2, 4, 3, 4)],
+             lambda x: TF.avg_pool3d(x, (2, 1, 2), divisor_override=3))
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [1, (2, 3, None), (3, 2, 4)])
+def test_adaptive_pool3d(size):
+    check_op(lambda x: F.adaptive_avg_pool3d(x, size), [(2, 2, 5, 6, 4)], lambda x: TF.adaptive_avg_pool3d(x, size))
+    check_op(lambda x: F.adaptive_max_pool3d(x, size), [(2, 5, 6, 4)], lambda x: TF.adaptive_max_pool3d(x, size),
+             gradgrad=False)
+
+
+@requires_torch
+def test_volumetric_errors():
+    def same(ours, theirs):
+        with pytest.raises(Exception) as expected:
+            theirs()
+        with pytest.raises(type(expected.value)) as got:
+            ours()
+        assert str(got.value) == str(expected.value)
+    same(lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 3, 2, 2, 2)),
+         lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 3, 2, 2, 2)))
+    same(lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 2, 2, 2, 2), padding="same", stride=2),
+         lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 2, 2, 2, 2), padding="same", stride=2))
+    same(lambda: F.max_pool3d(cr.zeros(1, 1, 4, 4, 4), 2, padding=2),
+         lambda: TF.max_pool3d(torch.zeros(1, 1, 4, 4, 4), 2, padding=2))
+    with pytest.raises(RuntimeError, match="4D or 5D"):
+        F.avg_pool3d(cr.zeros(4, 4, 4), 2)
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        F.max_pool3d(cr.zeros(1, 1, 4, 4, 4), 2, return_indices=True)
+
+
+LAYERS = {
+    "conv3d": (lambda n: n.Conv3d(2, 4, 3, padding=1), (2, 2, 4, 5, 4)),
+    "conv3d_groups": (lambda n: n.Conv3d(4, 2, (1, 3, 2), stride=(1, 2, 1), groups=2, bias=False), (4, 3, 5, 4)),
+    "maxpool3d": (lambda n: n.MaxPool3d(2, ceil_mode=True), (1, 2, 5, 4, 5)),
+    "avgpool3d": (lambda n: n.AvgPool3d((1, 2, 2), count_include_pad=False), (2, 2, 3, 4, 4)),
+    "adaptive_avg3d": (lambda n: n.AdaptiveAvgPool3d((1, None, 2)), (2, 3, 3, 4, 5)),
+    "adaptive_max3d": (lambda n: n.AdaptiveMaxPool3d(2), (2, 3, 4, 4, 4)),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_volumetric_layers(name):
+    build, shape = LAYERS[name]
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == \
+        {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    if "conv" in name:
+        fan_in = np.prod(ours.weight.shape[1:])
+        for param in ours.parameters():
+            assert 0 < np.abs(param.detach().numpy()).max() <= 1 / np.sqrt(fan_in)
+    check_module_parity(ours, theirs, lambda m, x: m(x), [RNG.standard_normal(shape)])
