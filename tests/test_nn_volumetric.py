@@ -79,7 +79,25 @@ LAYERS = {
     "avgpool3d": (lambda n: n.AvgPool3d((1, 2, 2), count_include_pad=False), (2, 2, 3, 4, 4)),
     "adaptive_avg3d": (lambda n: n.AdaptiveAvgPool3d((1, None, 2)), (2, 3, 3, 4, 5)),
     "adaptive_max3d": (lambda n: n.AdaptiveMaxPool3d(2), (2, 3, 4, 4, 4)),
+    "lppool3d": (lambda n: n.LPPool3d(2, (2, 2, 1), ceil_mode=True), (2, 2, 3, 4, 3)),
 }
+
+
+@requires_torch
+def test_max_unpool3d():
+    x = torch.tensor(RNG.standard_normal((2, 2, 4, 4, 6)))
+    values, indices = TF.max_pool3d(x, 2, return_indices=True)
+    idx = indices.numpy()
+    check_op(lambda v: F.max_unpool3d(v, cr.tensor(idx), 2), [tuple(values.shape)],
+             lambda v: TF.max_unpool3d(v, torch.tensor(idx), 2))
+    assert repr(nn.MaxUnpool3d(2)) == repr(torch.nn.MaxUnpool3d(2))
+    ours = nn.MaxUnpool3d(2)(cr.tensor(values.numpy()), cr.tensor(idx), output_size=(5, 4, 6))
+    np.testing.assert_array_equal(ours.numpy(), torch.nn.MaxUnpool3d(2)(values, indices, output_size=(5, 4, 6)).numpy())
+
+
+@requires_torch
+def test_lp_pool3d():
+    check_op(lambda x: F.lp_pool3d(x, 2.0, 2), [(2, 2, 4, 4, 4)], lambda x: TF.lp_pool3d(x, 2.0, 2), gradgrad=False)
 
 
 @requires_torch

@@ -16,7 +16,7 @@ __all__ = [
     "avg_pool1d", "avg_pool2d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "max_unpool1d", "max_unpool2d",
-    "lp_pool1d", "lp_pool2d",
+    "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
 ]
 
 
@@ -188,6 +188,11 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d: each value goes to its (flat, per-volume) index, everything else is zero."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
+
+
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, window):
     if norm_type == float("inf"):
         return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -207,3 +212,11 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|."""
     kh, kw = _ntuple(kernel_size, 2, "kernel_size", "lp_pool2d")
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kh * kw)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p)^(1/p); p = inf is max pooling of |x|."""
+    from chainrule.nn.functional.volumetric import avg_pool3d, max_pool3d
+
+    kd, kh, kw = _ntuple(kernel_size, 3, "kernel_size", "lp_pool3d")
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool3d, avg_pool3d, kd * kh * kw)

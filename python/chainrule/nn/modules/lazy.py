@@ -1,5 +1,5 @@
-"""Lazy layers, as in torch.nn: LazyLinear, LazyConv1d/2d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d,
-LazyInstanceNorm1d/2d, whose input size (in_features, in_channels, num_features) is read from the
+"""Lazy layers, as in torch.nn: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d/3d,
+LazyInstanceNorm1d/2d/3d, whose input size (in_features, in_channels, num_features) is read from the
 first input.
 
 Until then their parameters are UninitializedParameters (no shape). A forward pre-hook calls
@@ -10,13 +10,15 @@ without a dry run. Running-statistics buffers are replaced by new tensors (not m
 """
 from chainrule import _C
 from chainrule.autograd import no_grad
-from chainrule.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from chainrule.nn.modules.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
 from chainrule.nn.modules.linear import Linear
-from chainrule.nn.modules.normalization import BatchNorm1d, BatchNorm2d, InstanceNorm1d, InstanceNorm2d
+from chainrule.nn.modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d,
+                                                InstanceNorm2d, InstanceNorm3d)
 from chainrule.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
-__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-           "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
+__all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 class LazyModuleMixin:
@@ -147,6 +149,18 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
         self._make_lazy(out_channels, bias, dtype)
 
 
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """A Conv3d whose in_channels comes from the first input."""
+
+    cls_to_become = Conv3d
+    spatial_dims = 3
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
 class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
     """A ConvTranspose1d whose in_channels comes from the first input."""
 
@@ -222,6 +236,12 @@ class LazyBatchNorm2d(_LazyNormBase, BatchNorm2d):
     cls_to_become = BatchNorm2d
 
 
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """A BatchNorm3d whose num_features comes from the first input."""
+
+    cls_to_become = BatchNorm3d
+
+
 class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
     """An InstanceNorm1d whose num_features comes from the first input."""
 
@@ -232,3 +252,9 @@ class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
     """An InstanceNorm2d whose num_features comes from the first input."""
 
     cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features comes from the first input."""
+
+    cls_to_become = InstanceNorm3d

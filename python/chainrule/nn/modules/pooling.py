@@ -1,12 +1,12 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
-MaxUnpool1d/2d, LPPool1d/2d (calling F)."""
+MaxUnpool1d/2d/3d, LPPool1d/2d/3d (calling F)."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
-from chainrule.nn.modules.utils import _pair, _single
+from chainrule.nn.modules.utils import _pair, _single, _triple
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]
+           "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -184,6 +184,13 @@ class MaxUnpool2d(_MaxUnpoolNd):
     unpool_fn = "max_unpool2d"
 
 
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d (with return_indices=True): zeros except at the maxima."""
+
+    unpool_fn = "max_unpool3d"
+    ntuple = staticmethod(_triple)
+
+
 class _LPPoolNd(Module):
     """F.<pool_fn>(input, float(norm_type), kernel_size, stride, ceil_mode); arguments stored as given."""
 
@@ -214,3 +221,9 @@ class LPPool2d(_LPPoolNd):
     """The p-norm of each sliding window of (N, C, H, W)."""
 
     pool_fn = "lp_pool2d"
+
+
+class LPPool3d(_LPPoolNd):
+    """The p-norm of each sliding window of (N, C, D, H, W)."""
+
+    pool_fn = "lp_pool3d"
