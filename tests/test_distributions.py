@@ -98,6 +98,12 @@ CASES = {
     "Chi2": (lambda lib, d, df: d.Chi2(df), [_positive(3) * 2], _positive(4, 3)),
     "StudentT": (lambda lib, d, df, loc, scale: d.StudentT(df, loc, scale),
                  [np.array([0.5, 1.5, 4.0]), RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
+    "Multinomial": (lambda lib, d, p: d.Multinomial(6, probs=p), [_probs(2, 3)],
+                    RNG.multinomial(6, [0.2, 0.3, 0.5], size=(4, 2)) * 1.0),
+    "RelaxedOneHotCategorical": (lambda lib, d, temperature, logits: d.RelaxedOneHotCategorical(
+        temperature, logits=logits), [np.array(0.7), RNG.standard_normal((2, 3))], _probs(4, 2, 3)),
+    "RelaxedBernoulli": (lambda lib, d, temperature, p: d.RelaxedBernoulli(temperature, probs=p),
+                         [np.array(0.7), RNG.uniform(0.1, 0.9, 3)], RNG.uniform(0.05, 0.95, (4, 3))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
@@ -110,6 +116,9 @@ CASES = {
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
 GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8}
+# PyTorch's Multinomial.entropy takes lgamma(total_count + 1) of an int64 tensor, so in float32
+# (off by 7.7e-8 for total_count 6); chainrule's is exact.
+VALUE_ATOL = {"Multinomial": 1e-7}
 
 
 def _build(case, lib):
@@ -159,8 +168,8 @@ def test_matches_torch_with_parameter_gradients(case):
     ours, theirs = _quantities(dist, value, with_cdf), _quantities(tdist, tvalue, with_cdf)
     assert ours.keys() == theirs.keys()
     for name in ours:
-        np.testing.assert_allclose(ours[name].detach().numpy(), theirs[name].detach().numpy(),
-                                   rtol=1e-10, atol=1e-12, equal_nan=True, err_msg=f"{case}.{name}")
+        np.testing.assert_allclose(ours[name].detach().numpy(), theirs[name].detach().numpy(), rtol=1e-10,
+                                   atol=VALUE_ATOL.get(case, 1e-12), equal_nan=True, err_msg=f"{case}.{name}")
     # One weighted sum of every differentiable quantity; its gradient w.r.t. each parameter.
     weights = {name: RNG.standard_normal(tuple(t.shape)) for name, t in theirs.items()}
     differentiable = [n for n in ours if ours[n].requires_grad and n != "mode"]
@@ -256,7 +265,8 @@ def test_kl_dispatch_errors_and_register_kl():
 SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", "Gamma", "Beta", "Dirichlet",
                       "Bernoulli-probs", "Categorical-logits", "OneHotCategorical", "Independent", "MVN-scale_tril",
                       "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed", "Cauchy", "HalfCauchy",
-                      "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT"]
+                      "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
+                      "RelaxedOneHotCategorical", "RelaxedBernoulli"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -293,6 +303,7 @@ N = 20000
     (lambda: D.Gumbel(cr.tensor([1.0]), cr.tensor([2.0])), [1.0 + 2.0 * 0.5772156649], [math.pi ** 2 / 6 * 4]),
     (lambda: D.Geometric(probs=cr.tensor([0.3])), [0.7 / 0.3], [0.7 / 0.09]),
     (lambda: D.Binomial(10, probs=cr.tensor([0.3])), [3.0], [2.1]),
+    (lambda: D.Multinomial(10, probs=cr.tensor([0.2, 0.3, 0.5])), [2.0, 3.0, 5.0], [1.6, 2.1, 2.5]),
     (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
     (lambda: D.StudentT(cr.tensor([8.0]), 1.0, 2.0), [1.0], [4.0 * 8 / 6]),
     (lambda: D.LogNormal(cr.tensor([0.0]), cr.tensor([0.5])), [math.exp(0.125)], [math.expm1(0.25) * math.exp(0.25)]),

@@ -21,10 +21,13 @@ from chainrule.distributions.kl import kl_divergence, register_kl
 from chainrule.distributions.laplace import Laplace
 from chainrule.distributions.log_normal import LogNormal
 from chainrule.distributions.mixture_same_family import MixtureSameFamily
+from chainrule.distributions.multinomial import Multinomial
 from chainrule.distributions.multivariate_normal import MultivariateNormal
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from chainrule.distributions.poisson import Poisson
+from chainrule.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from chainrule.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from chainrule.distributions.studentT import StudentT
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
@@ -33,9 +36,11 @@ from chainrule.distributions.uniform import Uniform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
-    "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma", "Geometric", "Gumbel",
-    "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal",
-    "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "SigmoidTransform",
+    "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential",
+    "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
+    "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "RelaxedBernoulli",
+    "RelaxedOneHotCategorical", "SigmoidTransform",
     "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
     "constraints", "kl_divergence", "register_kl",
 ]

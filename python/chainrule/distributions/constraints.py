@@ -9,7 +9,7 @@ import chainrule
 __all__ = [
     "Constraint", "MixtureSameFamilyConstraint", "boolean", "dependent", "dependent_property",
     "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
-    "is_dependent", "less_than", "lower_cholesky", "nonnegative", "nonnegative_integer", "one_hot",
+    "is_dependent", "less_than", "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer", "one_hot",
     "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
 ]
 
@@ -109,6 +109,21 @@ class _OneHot(Constraint):
     def check(self, value):
         is_boolean = (value == 0) | (value == 1)
         return is_boolean.all(-1) & (value.sum(-1) == 1)
+
+
+class _Multinomial(Constraint):
+    """Nonnegative counts summing to at most upper_bound."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, x):
+        return (x >= 0).all(dim=-1) & (x.sum(dim=-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return f"Multinomial(upper_bound={self.upper_bound})"
 
 
 class _IntegerInterval(Constraint):
@@ -223,6 +238,7 @@ real_vector = independent(real, 1)
 greater_than = _GreaterThan
 greater_than_eq = _GreaterThanEq
 less_than = _LessThan
+multinomial = _Multinomial
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 interval = _Interval
