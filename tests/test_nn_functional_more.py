@@ -220,3 +220,20 @@ def test_lp_pool2d(norm_type, kernel, stride, ceil_mode):
 def test_lp_pool1d(norm_type, kernel, stride, ceil_mode):
     check_op(lambda x: F.lp_pool1d(x, norm_type, kernel, stride, ceil_mode), [(2, 3, 7)],
              lambda x: TF.lp_pool1d(x, norm_type, kernel, stride, ceil_mode), positive=True)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pads", [(1, 2, 0, 3, 2, 1), (-1, 1, 1, 0, 2, 2), (1, -2, -1, -1, 0, 1)])
+def test_pad_3d_modes(mode, pads):
+    check_op(lambda x: F.pad(x, pads, mode), [(2, 2, 3, 4, 5)], lambda x: TF.pad(x, pads, mode))
+    check_op(lambda x: F.pad(x, pads, mode), [(2, 3, 4, 5)], lambda x: TF.pad(x, pads, mode))
+
+
+@requires_torch
+def test_pad_3d_mode_errors():
+    x, tx = cr.zeros(1, 2, 3, 3, 3), torch.zeros(1, 2, 3, 3, 3)
+    _same_error(lambda: F.pad(x, (3, 3, 1, 1, 1, 1), "reflect"), lambda: TF.pad(tx, (3, 3, 1, 1, 1, 1), "reflect"))
+    _same_error(lambda: F.pad(x, (4, 0, 1, 1, 1, 1), "circular"), lambda: TF.pad(tx, (4, 0, 1, 1, 1, 1), "circular"))
+    with pytest.raises(NotImplementedError, match="6 entries is not supported for a 3-d input"):
+        F.pad(x[0, 0], (1, 1, 1, 1, 1, 1), "reflect")

@@ -74,6 +74,8 @@ def test_volumetric_errors():
 
 LAYERS = {
     "conv3d": (lambda n: n.Conv3d(2, 4, 3, padding=1), (2, 2, 4, 5, 4)),
+    "conv3d_reflect": (lambda n: n.Conv3d(2, 3, 3, padding=1, padding_mode="reflect"), (1, 2, 3, 4, 4)),
+    "conv3d_circular": (lambda n: n.Conv3d(2, 3, (1, 3, 3), padding="same", padding_mode="circular"), (1, 2, 3, 4, 4)),
     "conv3d_groups": (lambda n: n.Conv3d(4, 2, (1, 3, 2), stride=(1, 2, 1), groups=2, bias=False), (4, 3, 5, 4)),
     "maxpool3d": (lambda n: n.MaxPool3d(2, ceil_mode=True), (1, 2, 5, 4, 5)),
     "avgpool3d": (lambda n: n.AvgPool3d((1, 2, 2), count_include_pad=False), (2, 2, 3, 4, 4)),

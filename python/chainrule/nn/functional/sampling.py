@@ -1,11 +1,14 @@
 """Padding and resampling, as in torch.nn.functional: pad, interpolate and its upsample aliases.
 
 pad: 'constant' over any number of trailing dims (negative pads crop); 'reflect', 'replicate' and
-'circular' over the last dim (2-d/3-d inputs) or the last two (3-d/4-d inputs). interpolate:
+'circular' over the last dim (2-d/3-d inputs), the last two (3-d/4-d inputs) or the last three (4-d/5-d
+inputs; composed in Python as one index_select per dim, whose backward sums into the sources). interpolate:
 'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d), with PyTorch's source-coordinate
 rules. The kernels and shape checks are in C++ (chainrule._C._nn).
 """
 import math
+
+import numpy as np
 
 from chainrule import _C
 
@@ -13,7 +16,7 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 # (entries in pad, input dims) that the non-constant modes support, as in PyTorch.
-_NON_CONSTANT_SUPPORT = {2: (2, 3), 4: (3, 4)}
+_NON_CONSTANT_SUPPORT = {2: (2, 3), 4: (3, 4), 6: (4, 5)}
 
 
 def pad(input, pad, mode="constant", value=None):
@@ -27,8 +30,38 @@ def pad(input, pad, mode="constant", value=None):
             and input.dim() not in _NON_CONSTANT_SUPPORT.get(len(pads), ()):
         raise NotImplementedError(
             f"pad: {mode} padding of {len(pads)} entries is not supported for a {input.dim()}-d input "
-            "(2 entries pad 2-d or 3-d inputs, 4 entries 3-d or 4-d inputs)")
+            "(2 entries pad 2-d or 3-d inputs, 4 entries 3-d or 4-d inputs, 6 entries 4-d or 5-d inputs)")
+    if mode != "constant" and len(pads) == 6:
+        return _pad_by_index(input, pads, mode)
     return _C._nn.pad(input, pads, mode, value)
+
+
+def _source_positions(size, left, right, mode, dim, shape):
+    """For each position of the padded dim, the input position it copies (reflect/replicate/circular)."""
+    if mode == "reflect" and (left >= size or right >= size):
+        raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, but "
+                           f"got: padding ({left}, {right}) at dimension {dim} of input {list(shape)}")
+    if mode == "circular" and (left > size or right > size):
+        raise RuntimeError("Padding value causes wrapping around more than once.")
+    positions = np.arange(-left, size + right)
+    if mode == "replicate":
+        return np.clip(positions, 0, size - 1)
+    if mode == "circular":  # as PyTorch: negative pads crop first, the rest wraps around what is left
+        start, kept = max(0, -left), size - max(0, -left) - max(0, -right)
+        return start + np.arange(-max(left, 0), kept + max(right, 0)) % kept
+    period = 2 * (size - 1)
+    folded = np.abs(positions) % period if period else np.zeros_like(positions)
+    return np.where(folded >= size, period - folded, folded)
+
+
+def _pad_by_index(input, pads, mode):
+    """3-d reflect/replicate/circular padding: each padded dim gathers its source positions."""
+    out = input
+    for i in range(len(pads) // 2):
+        dim = input.dim() - 1 - i
+        positions = _source_positions(input.shape[dim], pads[2 * i], pads[2 * i + 1], mode, dim, input.shape)
+        out = out.index_select(dim, _C.from_numpy(positions.astype(np.int64)))
+    return out
 
 
 _MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}

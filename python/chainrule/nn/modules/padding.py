@@ -1,16 +1,15 @@
-"""Padding layers over F.pad: Zero/Constant (1d, 2d, 3d), Reflection, Replication and Circular (1d, 2d).
+"""Padding layers over F.pad: Zero/Constant, Reflection, Replication and Circular, each in 1d, 2d and 3d.
 
 `padding` is stored as PyTorch stores it, (left, right[, top, bottom[, front, back]]), an int
-meaning the same on every side; the repr and the input-rank checks are PyTorch's. The 3-d
-reflection/replication/circular layers are missing because F.pad lacks those modes in 3-d.
+meaning the same on every side; the repr and the input-rank checks are PyTorch's.
 """
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _ntuple, _pair, _quadruple
 
 __all__ = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
-           "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+           "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d",
+           "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d"]
 
 _sextuple = _ntuple(6, "_sextuple")
 
@@ -103,6 +102,13 @@ class ReflectionPad2d(_ModePadNd):
     expand = staticmethod(_quadruple)
 
 
+class ReflectionPad3d(_ModePadNd):
+    """Pads the last three dims of (C, D, H, W) / (N, C, D, H, W) with their reflection."""
+
+    mode = "reflect"
+    expand = staticmethod(_sextuple)
+
+
 class ReplicationPad1d(_ModePadNd):
     """Pads the last dim by repeating its edge values."""
 
@@ -114,6 +120,13 @@ class ReplicationPad2d(_ModePadNd):
 
     mode = "replicate"
     expand = staticmethod(_quadruple)
+
+
+class ReplicationPad3d(_ModePadNd):
+    """Pads the last three dims by repeating their edge values."""
+
+    mode = "replicate"
+    expand = staticmethod(_sextuple)
 
 
 class CircularPad1d(_ModePadNd):
@@ -129,3 +142,11 @@ class CircularPad2d(_ModePadNd):
     mode = "circular"
     expand = staticmethod(_quadruple)
     ranks = (3, 4)
+
+
+class CircularPad3d(_ModePadNd):
+    """Pads the last three dims with wrapped-around values."""
+
+    mode = "circular"
+    expand = staticmethod(_sextuple)
+    ranks = (4, 5)
