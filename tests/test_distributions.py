@@ -41,15 +41,26 @@ def _spd(lib, b):
 
 
 _ONE_HOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
+_ABOVE_ONE = 1 + _positive(4, 3)
 
-# name -> (make(lib, dists, *parameters), parameter arrays, the value scored (None: inside the support))
+# name -> (make(lib, dists, *parameters), parameter arrays, the value scored (or a function of the
+# parameter arrays giving it, for supports that depend on the parameters))
 CASES = {
     "Normal": (lambda lib, d, loc, scale: d.Normal(loc, scale),
                [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
     "Laplace": (lambda lib, d, loc, scale: d.Laplace(loc, scale),
                 [RNG.standard_normal(3), _positive(3)], RNG.standard_normal((4, 3))),
     "Uniform": (lambda lib, d, low, width: d.Uniform(low, low + width),
-                [RNG.standard_normal(3), _positive(3)], None),
+                [RNG.standard_normal(3), _positive(3)],
+                lambda low, width: low + np.linspace(0.1, 0.9, 4)[:, None] * width),
+    "Pareto": (lambda lib, d, scale, alpha: d.Pareto(scale, alpha), [_positive(3), _positive(3) * 2],
+               lambda scale, alpha: scale * _ABOVE_ONE),
+    "Weibull": (lambda lib, d, scale, concentration: d.Weibull(scale, concentration),
+                [_positive(3), np.array([0.7, 1.5, 3.0])], _positive(4, 3)),
+    "NegativeBinomial-probs": (lambda lib, d, total, p: d.NegativeBinomial(total, probs=p),
+                               [_positive(3) * 3, RNG.uniform(0.1, 0.9, 3)], RNG.integers(0, 9, (4, 3)) * 1.0),
+    "NegativeBinomial-logits": (lambda lib, d, total, logits: d.NegativeBinomial(total, logits=logits),
+                                [_positive(3) * 3, RNG.standard_normal(3)], RNG.integers(0, 9, (4, 3)) * 1.0),
     "Exponential": (lambda lib, d, rate: d.Exponential(rate), [_positive(3)], _positive(4, 3)),
     "Poisson": (lambda lib, d, rate: d.Poisson(rate), [_positive(3) * 3], RNG.integers(0, 8, (4, 3)) * 1.0),
     "Bernoulli-probs": (lambda lib, d, p: d.Bernoulli(probs=p), [RNG.uniform(0.1, 0.9, 3)],
@@ -115,7 +126,8 @@ CASES = {
 
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
-GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8}
+GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8,
+                 "NegativeBinomial-probs": 1e-8, "NegativeBinomial-logits": 1e-8}
 # PyTorch's Multinomial.entropy takes lgamma(total_count + 1) of an int64 tensor, so in float32
 # (off by 7.7e-8 for total_count 6); chainrule's is exact.
 VALUE_ATOL = {"Multinomial": 1e-7}
@@ -126,8 +138,8 @@ def _build(case, lib):
     leaves = [lib.tensor(p, dtype=lib.float64, requires_grad=True) for p in params]
     dists = D if lib is cr else torch.distributions
     dist = make(lib, dists, *leaves)
-    if value is None:  # inside the support of a Uniform: low + fraction * width
-        value = params[0] + np.linspace(0.1, 0.9, 4)[:, None] * params[1]
+    if callable(value):
+        value = value(*params)
     dtype = lib.long if value.dtype.kind == "i" else lib.float64
     return dist, leaves, lib.tensor(value, dtype=dtype)
 
@@ -196,6 +208,7 @@ KL_CASES = {
     "Independent": ("Independent", "Independent"),
     "LogNormal": ("LogNormal", "LogNormal"),
     "Cauchy": ("Cauchy", "Cauchy"),
+    "Pareto": ("Pareto", "Pareto"),
     "Gumbel": ("Gumbel", "Gumbel"),
     "Geometric": ("Geometric-probs", "Geometric-logits"),
     "Binomial": ("Binomial-probs", "Binomial-logits"),
@@ -266,7 +279,7 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Bernoulli-probs", "Categorical-logits", "OneHotCategorical", "Independent", "MVN-scale_tril",
                       "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed", "Cauchy", "HalfCauchy",
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
-                      "RelaxedOneHotCategorical", "RelaxedBernoulli"]
+                      "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -305,6 +318,9 @@ N = 20000
     (lambda: D.Binomial(10, probs=cr.tensor([0.3])), [3.0], [2.1]),
     (lambda: D.Multinomial(10, probs=cr.tensor([0.2, 0.3, 0.5])), [2.0, 3.0, 5.0], [1.6, 2.1, 2.5]),
     (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
+    (lambda: D.Weibull(cr.tensor([2.0]), cr.tensor([1.0])), [2.0], [4.0]),
+    (lambda: D.Pareto(cr.tensor([1.0]), cr.tensor([5.0])), [1.25], [5 / 48]),
+    (lambda: D.NegativeBinomial(3.0, probs=cr.tensor([0.4])), [2.0], [2.0 / 0.6]),
     (lambda: D.StudentT(cr.tensor([8.0]), 1.0, 2.0), [1.0], [4.0 * 8 / 6]),
     (lambda: D.LogNormal(cr.tensor([0.0]), cr.tensor([0.5])), [math.exp(0.125)], [math.expm1(0.25) * math.exp(0.25)]),
     (lambda: D.HalfNormal(cr.tensor([2.0])), [2.0 * math.sqrt(2 / math.pi)], [4.0 * (1 - 2 / math.pi)]),

@@ -23,25 +23,29 @@ from chainrule.distributions.log_normal import LogNormal
 from chainrule.distributions.mixture_same_family import MixtureSameFamily
 from chainrule.distributions.multinomial import Multinomial
 from chainrule.distributions.multivariate_normal import MultivariateNormal
+from chainrule.distributions.negative_binomial import NegativeBinomial
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from chainrule.distributions.pareto import Pareto
 from chainrule.distributions.poisson import Poisson
 from chainrule.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from chainrule.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from chainrule.distributions.studentT import StudentT
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                                                SigmoidTransform, SoftplusTransform, TanhTransform, Transform)
+                                                PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
+                                                Transform)
+from chainrule.distributions.weibull import Weibull
 from chainrule.distributions.uniform import Uniform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
     "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential",
     "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal",
-    "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",
-    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Poisson", "RelaxedBernoulli",
+    "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
     "RelaxedOneHotCategorical", "SigmoidTransform",
-    "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform",
+    "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull",
     "constraints", "kl_divergence", "register_kl",
 ]
 

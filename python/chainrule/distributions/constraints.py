@@ -8,7 +8,7 @@ import chainrule
 
 __all__ = [
     "Constraint", "MixtureSameFamilyConstraint", "boolean", "dependent", "dependent_property",
-    "greater_than", "greater_than_eq", "independent", "integer_interval", "interval",
+    "greater_than", "greater_than_eq", "half_open_interval", "independent", "integer_interval", "interval",
     "is_dependent", "less_than", "lower_cholesky", "multinomial", "nonnegative", "nonnegative_integer", "one_hot",
     "positive", "positive_definite", "real", "real_vector", "simplex", "unit_interval",
 ]
@@ -198,6 +198,14 @@ class _Interval(Constraint):
         return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
+class _HalfOpenInterval(_Interval):
+    def check(self, value):
+        return (self.lower_bound <= value) & (value < self.upper_bound)
+
+    def __repr__(self):
+        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
 class _Simplex(Constraint):
     event_dim = 1
 
@@ -242,6 +250,7 @@ multinomial = _Multinomial
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
 interval = _Interval
+half_open_interval = _HalfOpenInterval
 unit_interval = _Interval(0.0, 1.0)
 simplex = _Simplex()
 lower_cholesky = _LowerCholesky()

@@ -23,6 +23,7 @@ from chainrule.distributions.laplace import Laplace
 from chainrule.distributions.multivariate_normal import MultivariateNormal
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical
+from chainrule.distributions.pareto import Pareto
 from chainrule.distributions.poisson import Poisson
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.uniform import Uniform
@@ -197,6 +198,14 @@ def _kl_normal_normal(p, q):
     var_ratio = (p.scale / q.scale).pow(2)
     t1 = ((p.loc - q.loc) / q.scale).pow(2)
     return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    return chainrule.where(p.support.lower_bound < q.support.lower_bound, math.inf, result)
 
 
 @register_kl(Poisson, Poisson)

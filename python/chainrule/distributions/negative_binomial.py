@@ -1,0 +1,82 @@
+"""NegativeBinomial(total_count, probs= or logits=): failures before total_count successes (a
+Gamma-Poisson mixture). log_prob and the moments are differentiable; sample draws a Gamma rate,
+then Poisson counts with NumPy seeded from chainrule's generator."""
+import numpy as np
+
+import chainrule
+from chainrule._tensor import Size
+from chainrule.distributions import constraints
+from chainrule.distributions._special import lgamma
+from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.gamma import Gamma
+from chainrule.distributions.utils import (_numpy_generator, broadcast_all, lazy_property, logits_to_probs,
+                                           probs_to_logits)
+
+__all__ = ["NegativeBinomial"]
+
+
+class NegativeBinomial(Distribution):
+    arg_constraints = {"total_count": constraints.greater_than_eq(0),
+                       "probs": constraints.half_open_interval(0.0, 1.0), "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.total_count, self.probs = broadcast_all(total_count, probs)
+            self.total_count = self.total_count.type_as(self.probs)
+        else:
+            self.total_count, self.logits = broadcast_all(total_count, logits)
+            self.total_count = self.total_count.type_as(self.logits)
+        self._param = self.probs if probs is not None else self.logits
+        super().__init__(self._param.size(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        given = "probs" if "probs" in self.__dict__ else "logits"
+        new = self._expand_parameters(NegativeBinomial, batch_shape, ("total_count", given), _instance)
+        new._param = getattr(new, given)
+        return new
+
+    @property
+    def mean(self):
+        return self.total_count * chainrule.exp(self.logits)
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0.0)
+
+    @property
+    def variance(self):
+        return self.mean / chainrule.sigmoid(-self.logits)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    @lazy_property
+    def _gamma(self):
+        return Gamma(concentration=self.total_count, rate=chainrule.exp(-self.logits), validate_args=False)
+
+    def sample(self, sample_shape=Size()):
+        with chainrule.no_grad():
+            rate = self._gamma.sample(sample_shape=sample_shape)
+            counts = _numpy_generator().poisson(rate.numpy()).astype(np.float64)
+            return chainrule.tensor(counts, dtype=rate.dtype)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logsigmoid = chainrule.nn.functional.logsigmoid
+        log_unnormalized_prob = self.total_count * logsigmoid(-self.logits) + value * logsigmoid(self.logits)
+        log_normalization = -lgamma(self.total_count + value) + lgamma(1.0 + value) + lgamma(self.total_count)
+        log_normalization = chainrule.where(self.total_count + value == 0.0, 0.0, log_normalization)
+        return log_unnormalized_prob - log_normalization
