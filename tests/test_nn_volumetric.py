@@ -24,6 +24,27 @@ def test_conv3d(kwargs):
 
 
 @requires_torch
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1), groups=2,
+                                                 dilation=(1, 2, 1)),
+                                    dict(stride=3, padding=2, dilation=2, output_padding=2)])
+def test_conv_transpose3d(kwargs):
+    check_op(lambda x, w, b: F.conv_transpose3d(x, w, b, **kwargs), [(2, 4, 3, 4, 3), (4, 2, 3, 2, 3), (2 * kwargs.get(
+        "groups", 1),)], lambda x, w, b: TF.conv_transpose3d(x, w, b, **kwargs), gradgrad=False)
+
+
+@requires_torch
+def test_conv_transpose3d_output_size_and_errors():
+    ours, theirs = nn.ConvTranspose3d(2, 3, 3, stride=2), torch.nn.ConvTranspose3d(2, 3, 3, stride=2)
+    assert repr(ours) == repr(theirs)
+    assert ours(cr.zeros(1, 2, 3, 3, 3), output_size=[8, 7, 8]).shape == (1, 3, 8, 7, 8)
+    with pytest.raises(RuntimeError, match="output padding must be smaller than either stride or dilation"):
+        F.conv_transpose3d(cr.zeros(1, 2, 3, 3, 3), cr.zeros(2, 3, 2, 2, 2), output_padding=(1, 0, 0))
+    lazy = nn.LazyConvTranspose3d(3, 2)
+    lazy(cr.zeros(1, 4, 2, 2, 2))
+    assert type(lazy) is nn.ConvTranspose3d and tuple(lazy.weight.shape) == (4, 3, 2, 2, 2)
+
+
+@requires_torch
 def test_conv3d_unbatched():
     check_op(lambda x, w: F.conv3d(x, w), [(2, 3, 3, 3), (3, 2, 2, 2, 2)], lambda x, w: TF.conv3d(x, w), gradgrad=False)
 
@@ -77,6 +98,7 @@ LAYERS = {
     "conv3d_reflect": (lambda n: n.Conv3d(2, 3, 3, padding=1, padding_mode="reflect"), (1, 2, 3, 4, 4)),
     "conv3d_circular": (lambda n: n.Conv3d(2, 3, (1, 3, 3), padding="same", padding_mode="circular"), (1, 2, 3, 4, 4)),
     "conv3d_groups": (lambda n: n.Conv3d(4, 2, (1, 3, 2), stride=(1, 2, 1), groups=2, bias=False), (4, 3, 5, 4)),
+    "conv_transpose3d": (lambda n: n.ConvTranspose3d(4, 2, (2, 3, 2), stride=2, padding=1, groups=2), (1, 4, 3, 3, 2)),
     "maxpool3d": (lambda n: n.MaxPool3d(2, ceil_mode=True), (1, 2, 5, 4, 5)),
     "avgpool3d": (lambda n: n.AvgPool3d((1, 2, 2), count_include_pad=False), (2, 2, 3, 4, 4)),
     "adaptive_avg3d": (lambda n: n.AdaptiveAvgPool3d((1, None, 2)), (2, 3, 3, 4, 5)),

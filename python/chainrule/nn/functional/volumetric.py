@@ -1,8 +1,9 @@
-"""3-d (volumetric) ops of chainrule.nn.functional: conv3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,
-adaptive_max_pool3d, for (N, C, D, H, W) or unbatched (C, D, H, W) inputs.
+"""3-d (volumetric) ops of chainrule.nn.functional: conv3d, conv_transpose3d, max_pool3d, avg_pool3d,
+adaptive_avg_pool3d, adaptive_max_pool3d, for (N, C, D, H, W) or unbatched (C, D, H, W) inputs.
 
 Each is composed from its 2-d counterpart applied to every depth slice (the depth folded into the
-batch) and a reduction over the depth taps: conv3d sums kd conv2d calls, one per kernel depth; the
+batch) and a reduction over the depth taps: conv3d sums kd conv2d calls, one per kernel depth;
+conv_transpose3d places kd conv_transpose2d results at their strided depths and sums them; the
 pools reduce the 2-d pools' outputs over each depth window. The autograd engine derives the
 backward. max_pool3d does not return indices (return_indices=True raises NotImplementedError).
 """
@@ -12,11 +13,11 @@ import numpy as np
 
 import chainrule
 from chainrule import _C
-from chainrule.nn.functional.conv import _per_dim, conv2d
+from chainrule.nn.functional.conv import _per_dim, conv2d, conv_transpose2d
 from chainrule.nn.functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from chainrule.nn.functional.sampling import pad
 
-__all__ = ["conv3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
+__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
 
 
 def _batched(input, op):
@@ -80,6 +81,47 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         planes = _per_slice(tap, lambda s: conv2d(s, weight[:, :, k], None, stride[1:], padding[1:], dilation[1:],
                                                   groups))
         out = planes if out is None else out + planes
+    if bias is not None:
+        out = out + bias.reshape(1, -1, 1, 1, 1)
+    return out.squeeze(0) if unbatched else out
+
+
+def _spread_depth(planes, stride, offset, length):
+    """planes (N, C, D, H, W) moved to depths offset + stride * d of a zero tensor `length` deep."""
+    n, c, d, h, w = planes.shape
+    if stride > 1:
+        gaps = chainrule.zeros(n, c, d, stride - 1, h, w, dtype=planes.dtype)
+        planes = chainrule.cat([planes.unsqueeze(3), gaps], 3).reshape(n, c, d * stride, h, w)
+        planes = planes[:, :, :(d - 1) * stride + 1]
+    return pad(planes, (0, 0, 0, 0, offset, length - offset - planes.shape[2]))
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-d transposed convolution of input (N, C, D, H, W) or (C, D, H, W) by weight (C, out / groups, kd, kh, kw)."""
+    x, unbatched = _batched(input, "conv_transpose3d")
+    per_dim = lambda value, name: _per_dim(value, 3, name, "conv_transpose3d")  # noqa: E731
+    stride, padding = per_dim(stride, "stride"), per_dim(padding, "padding")
+    output_padding, dilation = per_dim(output_padding, "output_padding"), per_dim(dilation, "dilation")
+    if weight.dim() != 5 or weight.shape[0] != x.shape[1]:
+        raise RuntimeError(f"conv_transpose3d: expected a weight of shape ({x.shape[1]}, out / groups, kd, kh, kw) for "
+                           f"an input of {x.shape[1]} channels, got {tuple(weight.shape)}")
+    if output_padding[0] >= max(stride[0], dilation[0]):
+        raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_depth: {output_padding[0]} stride_depth: {stride[0]} "
+                           f"dilation_depth: {dilation[0]}")
+    depth, kernel = x.shape[2], weight.shape[2]
+    full = (depth - 1) * stride[0] + dilation[0] * (kernel - 1) + 1
+    out = None
+    for k in range(kernel):
+        planes = _per_slice(x, lambda s: conv_transpose2d(s, weight[:, :, k], None, stride[1:], padding[1:],
+                                                          output_padding[1:], groups, dilation[1:]))
+        placed = _spread_depth(planes, stride[0], k * dilation[0], full)
+        out = placed if out is None else out + placed
+    # crop the padding from both ends; output_padding adds zeros at the far end first
+    out_depth = full - 2 * padding[0] + output_padding[0]
+    if out_depth < 1:
+        raise RuntimeError(f"conv_transpose3d: the output depth {out_depth} is not positive")
+    out = pad(out, (0, 0, 0, 0, 0, output_padding[0]))[:, :, padding[0]:padding[0] + out_depth]
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1, 1)
     return out.squeeze(0) if unbatched else out

@@ -1,4 +1,4 @@
-"""Convolution layers Conv1d, Conv2d, Conv3d, ConvTranspose1d and ConvTranspose2d, with PyTorch's arguments and initialization.
+"""Convolution layers Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d and ConvTranspose3d, with PyTorch's arguments and initialization.
 
 Non-'zeros' padding modes pad with F.pad(mode=padding_mode) and then convolve unpadded, as PyTorch.
 """
@@ -12,7 +12,7 @@ from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _pair, _reverse_repeat_tuple, _single, _triple
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -190,3 +190,10 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     conv_fn = "conv_transpose2d"
     ntuple = staticmethod(_pair)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """Transposed 3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W)."""
+
+    conv_fn = "conv_transpose3d"
+    ntuple = staticmethod(_triple)

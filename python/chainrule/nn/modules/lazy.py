@@ -1,4 +1,4 @@
-"""Lazy layers, as in torch.nn: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d/3d,
+"""Lazy layers, as in torch.nn: LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
 LazyInstanceNorm1d/2d/3d, whose input size (in_features, in_channels, num_features) is read from the
 first input.
 
@@ -10,14 +10,14 @@ without a dry run. Running-statistics buffers are replaced by new tensors (not m
 """
 from chainrule import _C
 from chainrule.autograd import no_grad
-from chainrule.nn.modules.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from chainrule.nn.modules.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from chainrule.nn.modules.linear import Linear
 from chainrule.nn.modules.normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d,
                                                 InstanceNorm2d, InstanceNorm3d)
 from chainrule.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
-           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+           "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
            "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
@@ -179,6 +179,19 @@ class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
 
     cls_to_become = ConvTranspose2d
     spatial_dims = 2
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._make_lazy(out_channels, bias, dtype)
+
+
+class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels comes from the first input."""
+
+    cls_to_become = ConvTranspose3d
+    spatial_dims = 3
 
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
