@@ -178,6 +178,8 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
       .def("take", &take, py::arg("index"));
 
   m.def("nonzero", &nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+  // where(condition) alone is nonzero(condition, as_tuple=True), as in PyTorch (where(c, a, b): elementwise.cpp).
+  m.def("where", [](const Tensor& condition) { return nonzero_any(condition, true); }, py::arg("condition"));
   m.def("masked_fill", masked_fill_fn, py::arg("input"), py::arg("mask"), py::arg("value"));
   m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
   m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"));

@@ -50,6 +50,8 @@ from chainrule._functions.random_draws import (  # noqa: F401,E402
     normal, bernoulli, seed, get_rng_state, set_rng_state)
 from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
 from chainrule._functions.compile import compile  # noqa: F401,E402
+from chainrule._functions.statistics import std_mean, var_mean  # noqa: F401,E402
+from chainrule._functions import windows, pinning  # noqa: F401,E402  -- Tensor.unfold, pin_memory
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64

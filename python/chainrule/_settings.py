@@ -7,10 +7,11 @@ more; `use_deterministic_algorithms(True)` therefore never has to raise.
 
 __all__ = ["use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
-           "get_float32_matmul_precision"]
+           "get_float32_matmul_precision", "set_num_interop_threads", "get_num_interop_threads"]
 
 _deterministic = {"mode": False, "warn_only": False}
 _matmul_precision = ["highest"]
+_interop_threads = [1]  # chainrule runs no inter-op thread pool: ops run one after another
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):
@@ -36,3 +37,15 @@ def set_float32_matmul_precision(precision):
 
 def get_float32_matmul_precision():
     return _matmul_precision[0]
+
+
+def set_num_interop_threads(n):
+    """The size of PyTorch's pool for running independent ops concurrently. chainrule has no such
+    pool (ops run in order, each parallel inside), so the number is recorded and reported back."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RuntimeError(f"set_num_interop_threads: expected a positive number of threads, got {n!r}")
+    _interop_threads[0] = n
+
+
+def get_num_interop_threads():
+    return _interop_threads[0]

@@ -363,6 +363,17 @@ class Module:
     def double(self):
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
+    def half(self):
+        """Floating parameters and buffers to float16, which is float32 in chainrule (from_pytorch.md)."""
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        """Floating parameters and buffers to bfloat16, which is float32 in chainrule (from_pytorch.md)."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
+    def compile(self, *args, **kwargs):
+        """Module.compile: chainrule runs the module as it is (see chainrule.compile)."""
+
     def cpu(self):
         return self._apply(lambda t: t.cpu())
 

@@ -1,0 +1,32 @@
+"""Tensor.unfold(dimension, size, step): every window of `size` elements, `step` apart, along one
+dimension, as a new last dimension (PyTorch's sliding-window view, e.g. for patches or n-grams).
+
+Built from index_select, so the gradient flows back to each element (summed where windows overlap);
+unlike PyTorch's the result is a copy, not a view of the input's memory.
+"""
+from chainrule import _C
+from chainrule._C import Tensor
+
+
+def unfold(self, dimension, size, step):
+    """(..., n_windows, ...) along `dimension`, with a last dim of `size`: x.unfold(0, 2, 1) of
+    [1, 2, 3] is [[1, 2], [2, 3]]."""
+    dim = dimension + self.ndim if dimension < 0 else dimension
+    length = self.shape[dim] if self.ndim else 1
+    if not 0 <= dim < max(self.ndim, 1):
+        raise IndexError(f"unfold: dimension {dimension} out of range for a tensor of {self.ndim} dims")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if size < 0 or size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {dim} is {length} but size is {size}")
+    source = self.reshape(1) if self.ndim == 0 else self
+    windows = (length - size) // step + 1
+    starts = _C.arange(windows).mul(step).unsqueeze(1)  # (windows, 1)
+    index = (starts + _C.arange(size)).reshape(-1)      # (windows * size,)
+    picked = source.index_select(dim, index)            # dim holds windows * size elements
+    shape = list(source.shape[:dim]) + [windows, size] + list(source.shape[dim + 1:])
+    out = picked.reshape(shape).movedim(dim + 1, -1)
+    return out.squeeze(0) if self.ndim == 0 else out
+
+
+Tensor.unfold = unfold
