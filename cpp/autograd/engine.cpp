@@ -10,6 +10,7 @@
 #include "autograd/record.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/reduce.h"
 
 namespace cr {
 
@@ -79,6 +80,16 @@ void check_gradient(const Node& from, size_t i, const Tensor& g, const Node& to,
            g->sizes(), " for its input ", i, ", which has shape ", meta.sizes);
   CR_CHECK(g->dtype() == meta.dtype, RuntimeError, "autograd: ", from.name(), " returned a ", dtype_name(g->dtype()),
            " gradient for its input ", i, ", which is ", dtype_name(meta.dtype));
+}
+
+// Anomaly mode: a backward function that returns NaN fails here, naming itself (PyTorch's message).
+void check_no_nan(const Node& node, const TensorList& input_grads) {
+  GradModeGuard no_record(false);
+  for (size_t i = 0; i < input_grads.size(); ++i) {
+    const Tensor& g = input_grads[i];
+    CR_CHECK(!g || !*any(binary(BinaryOp::Ne, g, g))->data<bool>(), RuntimeError, "Function '", node.name(),
+             "' returned nan values in its ", i, "th output.");
+  }
 }
 
 Tensor seed_gradient(const Tensor& root, const Tensor& grad, size_t i) {
@@ -159,6 +170,7 @@ TensorList run_backward(const TensorList& roots, const TensorList& root_grads, b
         if (!grads[k]) grads[k] = zeros(node->outputs()[k].sizes, node->outputs()[k].dtype);
       }
       input_grads = node->apply(std::move(grads));
+      if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) check_no_nan(*node, input_grads);
       if (!keep_graph) node->release_saved();
     }
 

@@ -22,4 +22,14 @@ class GradModeGuard {
   bool previous_;
 };
 
+// Anomaly mode (torch.autograd.set_detect_anomaly): when enabled with check_nan, the engine checks
+// every gradient a backward function returns and raises on NaN. Global, as in PyTorch; off by
+// default, so the normal backward pays only one flag test per node.
+class AnomalyMode {
+ public:
+  static bool is_enabled();
+  static bool should_check_nan();
+  static void set_enabled(bool enabled, bool check_nan = true);
+};
+
 }  // namespace cr

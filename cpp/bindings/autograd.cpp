@@ -117,6 +117,9 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
         py::arg("backward"));
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));
+  m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled, py::arg("enabled"), py::arg("check_nan") = true);
+  m.def("_is_anomaly_enabled", &AnomalyMode::is_enabled);
+  m.def("_is_anomaly_check_nan_enabled", &AnomalyMode::should_check_nan);
   m.def("_run_backward", [](const TensorList& roots, const std::vector<std::optional<Tensor>>& grads, bool keep_graph,
                             bool create_graph, const TensorList& inputs, bool allow_unused) {
     CR_CHECK(grads.size() == roots.size(), ValueError, "backward: got ", grads.size(), " gradients for ",

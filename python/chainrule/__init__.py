@@ -30,6 +30,8 @@ from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402
 from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F401
 from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
+from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
+    is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled)
 from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, BoolTensor  # noqa: F401,E402
 from chainrule._tensor_surface import (  # noqa: F401,E402
     memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, is_complex,

@@ -1,4 +1,5 @@
-"""backward() and grad(): the Python entry points to the C++ engine."""
+"""backward() and grad(): the Python entry points to the C++ engine; and, from _jacobians.py,
+torch.autograd.functional's vjp, jvp, jacobian, hessian, vhp and hvp built on grad()."""
 from chainrule import _C
 from chainrule._C import Tensor
 
@@ -38,3 +39,6 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
 
 
 Tensor.backward = _tensor_backward
+
+
+from chainrule.autograd._jacobians import vjp, jvp, jacobian, hessian, hvp, vhp  # noqa: E402,F401
