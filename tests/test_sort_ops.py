@@ -122,6 +122,50 @@ def test_kthvalue_and_median_errors():
         cr.ones(3).median(keepdim=True)
 
 
+@pytest.mark.parametrize("op", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("q, dim, keepdim, interpolation", [
+    (0.3, 1, False, "linear"), ([0.1, 0.5, 0.75], 0, True, "linear"), (0.6, None, False, "midpoint"),
+    ([0.2, 0.9], -1, False, "lower"), (0.5, 1, True, "nearest"), (0.35, None, True, "higher")])
+def test_quantile_gradient_and_parity(op, q, dim, keepdim, interpolation):
+    def call(lib):
+        def f(x):
+            levels = lib.tensor(q, dtype=x.dtype) if isinstance(q, list) else q
+            return getattr(lib, op)(x, levels, dim, keepdim, interpolation=interpolation)
+        return f
+    check_op(call(cr), [(4, 5)], call(torch) if torch is not None else None)
+
+
+@requires_torch
+def test_quantile_nan_and_interpolations_match_torch():
+    data = [[1.0, 2.0, 3.0, 4.0], [4.0, NAN, 1.0, 2.0], [NAN] * 4, [INF, 1.0, -INF, 0.0]]
+    for op in ("quantile", "nanquantile"):
+        for interpolation in ("linear", "lower", "higher", "midpoint", "nearest"):
+            for q in (0.0, 0.4, 1.0, [0.0, 0.125, 0.5, 0.9, 1.0]):
+                for dim, keepdim in ((1, False), (0, True), (None, False), (None, True)):
+                    got = getattr(cr, op)(cr.tensor(data), cr.tensor(q) if isinstance(q, list) else q, dim, keepdim,
+                                          interpolation=interpolation)
+                    want = getattr(torch, op)(torch.tensor(data), torch.tensor(q) if isinstance(q, list) else q, dim,
+                                              keepdim, interpolation=interpolation)
+                    assert_close(got, want.numpy())
+    assert cr.tensor([3.0, 1.0, 2.0]).quantile(0.5).item() == 2.0
+
+
+def test_quantile_errors():
+    x = cr.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match="float or double"):
+        cr.quantile(x.long(), 0.5)
+    with pytest.raises(RuntimeError, match=r"range \[0, 1\]"):
+        cr.quantile(x, 1.5)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        cr.quantile(x, cr.tensor([0.5], dtype=cr.float64))
+    with pytest.raises(RuntimeError, match="non-empty"):
+        cr.quantile(cr.ones(0), 0.5)
+    with pytest.raises(RuntimeError, match="interpolation must be one of"):
+        cr.quantile(x, 0.5, interpolation="foo")
+    with pytest.raises(RuntimeError, match="scalar or 1D"):
+        cr.quantile(x, cr.ones(1, 1) * 0.5)
+
+
 def test_sort_indices_carry_no_graph():
     x = cr.randn(5, requires_grad=True)
     values, indices = x.sort()

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <numeric>
 #include <type_traits>
@@ -70,6 +71,23 @@ int64_t median_line(const T* values, int64_t n, bool ignore_nan, int64_t* scratc
   }
   if (nans > 0 && (!ignore_nan || nans == n)) return first_nan;
   return kth_line(values, n, (n - nans - 1) / 2, scratch);
+}
+
+// The positions in a sorted line (n values, the first `valid` not NaN) that quantile q reads: the
+// values at `below` and `above` are mixed with weight (of above) rank - below, rank being
+// q * (n - 1), or q * (valid - 1) when ignore_nan, computed in the input's type T as PyTorch does
+// (float32 0.4 * 10 is 4, not 4.00000006); a line with NaN (all NaN when ignore_nan) reads its
+// last value, a NaN.
+struct QuantileRank {
+  int64_t below, above;
+  double weight;
+};
+template <typename T>
+QuantileRank quantile_rank(T q, int64_t n, int64_t valid, bool ignore_nan) {
+  if (valid == 0 || (valid < n && !ignore_nan)) return {n - 1, n - 1, 0.0};
+  const T rank = q * static_cast<T>((ignore_nan ? valid : n) - 1);
+  const T below = std::floor(rank);
+  return {static_cast<int64_t>(below), static_cast<int64_t>(std::ceil(rank)), static_cast<double>(rank - below)};
 }
 
 }  // namespace cr::cpu

@@ -1,10 +1,12 @@
-// sort, argsort, topk, kthvalue, median: the input is laid out with `dim` last and contiguous, each
+// sort, argsort, topk, kthvalue, median, quantile: the input is laid out with `dim` last and contiguous, each
 // line's order (or picked index) is found by the kernels in cpu/sort.h (lines split across
 // threads), and moved back to `dim`. Values are gather(input, dim, indices): their backward is
 // GatherBackward0, which scatters the gradient back to the positions the values came from
 // (PyTorch's SortBackward0/TopkBackward0/KthvalueBackward0/MedianBackward1).
 #include "ops/sort.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "cpu/sort.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/elementwise.h"
 #include "ops/index.h"
 #include "ops/view.h"
 
@@ -130,6 +133,84 @@ Tensor median_all(const Tensor& input, bool ignore_nan) {
     return full({}, Scalar(std::numeric_limits<double>::quiet_NaN()), input->dtype(), input->device());
   }
   return reshape(median_dim(reshape(input, {-1}), 0, false, ignore_nan).values, {});
+}
+
+namespace {
+
+// The q values as doubles, each checked to lie in [0, 1].
+std::vector<double> quantile_levels(const Tensor& q, const char* op) {
+  GradModeGuard no_record(false);
+  Tensor levels = contiguous(to_dtype(reshape(q, {-1}), DType::Float64));
+  std::vector<double> out(levels->data<double>(), levels->data<double>() + levels->numel());
+  for (double level : out) {
+    CR_CHECK(level >= 0 && level <= 1, RuntimeError, op, "() q must be in the range [0, 1] but got ", level);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                Interpolation interpolation, bool ignore_nan) {
+  const char* op = ignore_nan ? "nanquantile" : "quantile";
+  CR_CHECK(is_floating(input->dtype()), RuntimeError, op, "() input tensor must be either float or double dtype, got ",
+           dtype_name(input->dtype()));
+  CR_CHECK(q->dtype() == input->dtype(), RuntimeError, op, "() q tensor must be same dtype as the input tensor (",
+           dtype_name(q->dtype()), " q, ", dtype_name(input->dtype()), " input)");
+  CR_CHECK(q->dim() <= 1, RuntimeError, op, "() q must be a scalar or 1D tensor, got shape ", q->sizes());
+  CR_CHECK(input->numel() > 0, RuntimeError, op, "() input tensor must be non-empty");
+  const std::vector<double> levels = quantile_levels(q, op);
+  const int64_t nq = static_cast<int64_t>(levels.size());
+  Tensor x = dim ? input : reshape(input, {-1});
+  const int64_t d = wrap_dim(dim.value_or(0), std::max<int64_t>(x->dim(), 1), op);
+  if (x->dim() == 0) x = reshape(x, {1});
+  Tensor sorted = movedim(sort(x, d).values, d, -1);  // (..., n), NaN last
+  const int64_t n = sorted->sizes().back();
+
+  // Per line and level: the sorted positions to read and the weight of the upper one.
+  Shape rank_sizes = sorted->sizes();
+  rank_sizes[rank_sizes.size() - 1] = nq;
+  Tensor below = TensorImpl::empty(rank_sizes, DType::Int64), above = TensorImpl::empty(rank_sizes, DType::Int64);
+  Tensor weight = TensorImpl::empty(rank_sizes, DType::Float64);
+  {
+    GradModeGuard no_record(false);
+    Tensor values = contiguous(to_dtype(sorted, DType::Float64));
+    const double* v = values->data<double>();
+    int64_t *b = below->data<int64_t>(), *a = above->data<int64_t>();
+    double* w = weight->data<double>();
+    for (int64_t line = 0; line < values->numel() / n; ++line) {
+      const double* row = v + line * n;
+      const int64_t valid = std::find_if(row, row + n, [](double x) { return x != x; }) - row;
+      for (int64_t j = 0; j < nq; ++j, ++b, ++a, ++w) {
+        const cpu::QuantileRank r = input->dtype() == DType::Float32
+                                        ? cpu::quantile_rank(static_cast<float>(levels[j]), n, valid, ignore_nan)
+                                        : cpu::quantile_rank(levels[j], n, valid, ignore_nan);
+        *b = r.below, *a = r.above, *w = interpolation == Interpolation::Midpoint ? 0.5 : r.weight;
+        if (interpolation == Interpolation::Higher) *b = r.above;
+        if (interpolation == Interpolation::Nearest) *b = static_cast<int64_t>(std::nearbyint(r.below + r.weight));
+      }
+    }
+  }
+  Tensor out = gather(sorted, -1, below);
+  if (interpolation == Interpolation::Linear || interpolation == Interpolation::Midpoint) {
+    // lerp(below, above, w) as PyTorch computes it, for the same rounding and infinities
+    Tensor upper = gather(sorted, -1, above), w = to_dtype(weight, input->dtype());
+    Tensor diff = binary(BinaryOp::Sub, upper, out);
+    Tensor from_below = binary(BinaryOp::Add, out, binary(BinaryOp::Mul, w, diff));
+    Tensor complement = binary(BinaryOp::Sub, Scalar(1.0), w);
+    Tensor from_above = binary(BinaryOp::Sub, upper, binary(BinaryOp::Mul, diff, complement));
+    out = where(binary(BinaryOp::Lt, w, Scalar(0.5)), from_below, from_above);
+  }
+  if (keepdim && input->dim() > 0) {
+    if (dim) {
+      out = unsqueeze(out, d);
+    } else {
+      Shape ones(static_cast<size_t>(input->dim()), 1);
+      ones.push_back(nq);
+      out = reshape(out, ones);
+    }
+  }
+  return q->dim() == 1 ? movedim(out, -1, 0) : select(out, -1, 0);
 }
 
 }  // namespace cr

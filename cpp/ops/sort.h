@@ -1,7 +1,10 @@
-// Sorting ops with PyTorch semantics: sort, argsort, topk, kthvalue and median along one dim. NaN sorts as the largest
+// Sorting ops with PyTorch semantics: sort, argsort, topk, kthvalue, median and quantile along one
+// dim. NaN sorts as the largest
 // value; ties keep their original order. The indices are computed by cpu/sort.h and the values
 // gathered with them, so the gradient flows through gather (scattered back to the sorted positions).
 #pragma once
+
+#include <optional>
 
 #include "core/tensor.h"
 #include "ops/reduce.h"  // ValuesIndices
@@ -21,5 +24,13 @@ ValuesIndices kthvalue(const Tensor& input, int64_t k, int64_t dim = -1, bool ke
 ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim = false, bool ignore_nan = false);
 // The lower median of all elements (0-d); NaN for an empty floating tensor.
 Tensor median_all(const Tensor& input, bool ignore_nan = false);
+
+// How quantile reads between the two sorted values around rank q * (n - 1).
+enum class Interpolation : uint8_t { Linear, Lower, Higher, Midpoint, Nearest };
+// The q-quantiles of input along dim (every element when no dim), q a 0-d or 1-d tensor of input's
+// (floating) dtype with values in [0, 1]; a 1-d q puts its dim first in the result. A line holding
+// NaN gives NaN, unless ignore_nan (nanquantile), which uses the other values.
+Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                Interpolation interpolation, bool ignore_nan = false);
 
 }  // namespace cr
