@@ -70,6 +70,7 @@ KL_CASES = {
     "Independent": ("Independent", "Independent"),
     "LogNormal": ("LogNormal", "LogNormal"),
     "Cauchy": ("Cauchy", "Cauchy"),
+    "ContinuousBernoulli": ("ContinuousBernoulli-probs", "ContinuousBernoulli-logits"),
     "Pareto": ("Pareto", "Pareto"),
     "Gumbel": ("Gumbel", "Gumbel"),
     "Geometric": ("Geometric-probs", "Geometric-logits"),

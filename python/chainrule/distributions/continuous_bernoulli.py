@@ -1,0 +1,122 @@
+"""ContinuousBernoulli(probs= or logits=, lims=(0.499, 0.501)): the density on [0, 1]
+proportional to probs^x (1 - probs)^(1 - x) (Loaiza-Ganem and Cunningham, 2019), for VAEs on
+[0, 1] data. Near probs = 1/2 (inside lims) the normalizer and moments switch to their Taylor
+series, as in PyTorch; rsample goes through the inverse CDF."""
+import math
+
+import chainrule
+from chainrule._tensor import Size
+from chainrule.distributions import constraints
+from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.utils import (batch_shape_of, broadcast_all, clamp_probs, lazy_property,
+                                           logits_to_probs, probs_to_logits)
+
+__all__ = ["ContinuousBernoulli"]
+
+
+class ContinuousBernoulli(Distribution):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (self.probs,) = broadcast_all(probs)
+            if validate_args is not None and not bool(self.arg_constraints["probs"].check(self.probs).all()):
+                raise ValueError("The parameter probs has invalid values")
+            self.probs = clamp_probs(self.probs)
+        else:
+            (self.logits,) = broadcast_all(logits)
+        self._param = self.probs if probs is not None else self.logits
+        self._lims = lims
+        given = probs if probs is not None else logits
+        super().__init__(batch_shape_of((given,), (self._param,)), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        given = "probs" if "probs" in self.__dict__ else "logits"
+        new = self._expand_parameters(ContinuousBernoulli, batch_shape, (given,), _instance)
+        new._lims = self._lims
+        new._param = getattr(new, given)
+        return new
+
+    def _outside_unstable_region(self):
+        return (self.probs <= self._lims[0]) | (self.probs > self._lims[1])
+
+    def _cut_probs(self):
+        """probs, moved off the unstable region around 1/2 (where the Taylor series take over)."""
+        return chainrule.where(self._outside_unstable_region(), self.probs, self._lims[0])
+
+    def _cont_bern_log_norm(self):
+        cut_probs = self._cut_probs()
+        below_half = chainrule.where(cut_probs <= 0.5, cut_probs, 0.0)
+        above_half = chainrule.where(cut_probs >= 0.5, cut_probs, 1.0)
+        log_norm = (chainrule.log(chainrule.abs(chainrule.log1p(-cut_probs) - chainrule.log(cut_probs)))
+                    - chainrule.where(cut_probs <= 0.5, chainrule.log1p(-2.0 * below_half),
+                                      chainrule.log(2.0 * above_half - 1.0)))
+        x = (self.probs - 0.5) ** 2
+        taylor = math.log(2.0) + (4.0 / 3.0 + 104.0 / 45.0 * x) * x
+        return chainrule.where(self._outside_unstable_region(), log_norm, taylor)
+
+    @property
+    def mean(self):
+        cut_probs = self._cut_probs()
+        mus = cut_probs / (2.0 * cut_probs - 1.0) + 1.0 / (chainrule.log1p(-cut_probs) - chainrule.log(cut_probs))
+        x = self.probs - 0.5
+        taylor = 0.5 + (1.0 / 3.0 + 16.0 / 45.0 * x ** 2) * x
+        return chainrule.where(self._outside_unstable_region(), mus, taylor)
+
+    @property
+    def stddev(self):
+        return chainrule.sqrt(self.variance)
+
+    @property
+    def variance(self):
+        cut_probs = self._cut_probs()
+        variances = (cut_probs * (cut_probs - 1.0) / (1.0 - 2.0 * cut_probs) ** 2
+                     + 1.0 / (chainrule.log1p(-cut_probs) - chainrule.log(cut_probs)) ** 2)
+        x = (self.probs - 0.5) ** 2
+        taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x) * x
+        return chainrule.where(self._outside_unstable_region(), variances, taylor)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return clamp_probs(logits_to_probs(self.logits, is_binary=True))
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def rsample(self, sample_shape=Size()):
+        return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.probs.dtype))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        bce = chainrule.nn.functional.binary_cross_entropy_with_logits(logits, value, reduction="none")
+        return -bce + self._cont_bern_log_norm()
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        cut_probs = self._cut_probs()
+        cdfs = (cut_probs ** value * (1.0 - cut_probs) ** (1.0 - value) + cut_probs - 1.0) / (2.0 * cut_probs - 1.0)
+        unbounded_cdfs = chainrule.where(self._outside_unstable_region(), cdfs, value)
+        return chainrule.where(value <= 0.0, 0.0, chainrule.where(value >= 1.0, 1.0, unbounded_cdfs))
+
+    def icdf(self, value):
+        cut_probs = self._cut_probs()
+        inverted = ((chainrule.log1p(-cut_probs + value * (2.0 * cut_probs - 1.0)) - chainrule.log1p(-cut_probs))
+                    / (chainrule.log(cut_probs) - chainrule.log1p(-cut_probs)))
+        return chainrule.where(self._outside_unstable_region(), inverted, value)
+
+    def entropy(self):
+        log_probs0 = chainrule.log1p(-self.probs)
+        log_probs1 = chainrule.log(self.probs)
+        return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
