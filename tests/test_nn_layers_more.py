@@ -217,3 +217,32 @@ def test_lazy_linear_loads_a_checkpoint_without_a_dry_run():
     assert tuple(lazy.weight.shape) == (3, 5) and not lazy.has_uninitialized_params()
     np.testing.assert_array_equal(lazy(cr.ones(2, 5)).detach().numpy(), np.full((2, 3), 5.0))
     assert type(lazy) is nn.Linear
+
+
+@requires_torch
+def test_sync_batch_norm_is_batch_norm_in_one_process():
+    ours, theirs = nn.SyncBatchNorm(3, momentum=None), torch.nn.SyncBatchNorm(3, momentum=None)
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    _randomize(theirs)
+    check_module_parity(ours, theirs, lambda m, x: m(x), [RNG.standard_normal((4, 3, 2, 2))])
+    _same_error(lambda: nn.SyncBatchNorm(3)(cr.zeros(3)), lambda: torch.nn.SyncBatchNorm(3)(torch.zeros(3)))
+
+
+@requires_torch
+def test_convert_sync_batchnorm_shares_parameters_and_statistics():
+    def net(n):
+        return n.Sequential(n.Conv2d(3, 4, 1), n.BatchNorm2d(4), n.Sequential(n.BatchNorm1d(2, affine=False)),
+                            n.InstanceNorm2d(4))
+    ours, theirs = net(nn), net(torch.nn)
+    bn = ours[1]
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(ours)
+    assert repr(converted) == repr(torch.nn.SyncBatchNorm.convert_sync_batchnorm(theirs))
+    assert type(converted[3]) is nn.InstanceNorm2d  # instance norms are not batch norms
+    assert converted[1].weight is bn.weight and converted[1].running_mean is bn.running_mean
+    assert list(converted.state_dict()) == list(theirs.state_dict())
+
+
+def test_nll_loss2d_is_deprecated_nll_loss():
+    with pytest.warns(UserWarning, match="`NLLLoss2d` has been deprecated"):
+        loss = nn.NLLLoss2d(ignore_index=1)
+    assert isinstance(loss, nn.NLLLoss) and loss.ignore_index == 1

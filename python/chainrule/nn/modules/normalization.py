@@ -1,5 +1,5 @@
-"""Normalization layers: BatchNorm1d/2d/3d and InstanceNorm1d/2d/3d (running statistics as buffers),
-LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm.
+"""Normalization layers: BatchNorm1d/2d/3d, SyncBatchNorm and InstanceNorm1d/2d/3d (running statistics as
+buffers), LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm.
 
 Parameters start as weight = 1, bias = 0; the running-statistics buffers are running_mean = 0,
 running_var = 1 and num_batches_tracked (int64), with PyTorch's names so state_dicts load across both.
@@ -13,7 +13,7 @@ from chainrule.nn import init
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
            "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
@@ -191,6 +191,42 @@ class InstanceNorm3d(_InstanceNorm):
     """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W)."""
 
     no_batch_dims = 4
+
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm over (N, C, *) whose batch statistics PyTorch all-reduces across a process group in
+    distributed training. chainrule runs a single process (as PyTorch does without an initialized
+    process group), so it normalizes with the local batch: exactly BatchNorm. process_group is kept."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """`module` with every BatchNorm layer in it replaced by a SyncBatchNorm sharing its parameters and
+        running statistics (the module itself if it is one)."""
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, _InstanceNorm):
+            converted = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                      module.track_running_stats, process_group, bias=module.bias is not None)
+            if module.affine:
+                converted.weight = module.weight
+                converted.bias = module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
 
 
 class LayerNorm(Module):
