@@ -255,3 +255,18 @@ def test_poisson_log_prob_gradient_in_the_counts_and_special_functions():
     x = np.concatenate([np.linspace(1e-3, 5, 100), np.logspace(0, 6, 30)])
     for ours, theirs in ((lgamma, torch.lgamma), (digamma, torch.digamma)):
         np.testing.assert_allclose(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12, atol=1e-13)
+
+
+@requires_torch
+@pytest.mark.parametrize("case", CASES)
+def test_expand_matches_torch(case):
+    dist, _, value = _build(case, cr)
+    tdist, _, tvalue = _build(case, torch)
+    shape = (2,) + tuple(dist.batch_shape)
+    expanded, texpanded = dist.expand(shape), tdist.expand(torch.Size(shape))
+    assert type(expanded) is type(dist)
+    assert expanded.batch_shape == shape and expanded.event_shape == tuple(texpanded.event_shape)
+    new_dim = -len(shape) - len(dist.event_shape)  # scored values broadcast against the new batch dim
+    np.testing.assert_allclose(expanded.log_prob(value.unsqueeze(new_dim)).detach().numpy(),
+                               texpanded.log_prob(tvalue.unsqueeze(new_dim)).detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert tuple(expanded.sample((3,)).shape) == tuple(texpanded.sample((3,)).shape)
