@@ -246,3 +246,19 @@ def test_nll_loss2d_is_deprecated_nll_loss():
     with pytest.warns(UserWarning, match="`NLLLoss2d` has been deprecated"):
         loss = nn.NLLLoss2d(ignore_index=1)
     assert isinstance(loss, nn.NLLLoss) and loss.ignore_index == 1
+
+
+@requires_torch
+def test_buffer_assignment_registers_a_buffer():
+    for lib in (nn, torch.nn):
+        make = cr if lib is nn else torch
+        m = lib.Module()
+        m.kept = lib.Buffer(make.ones(2))
+        m.scratch = lib.Buffer(make.zeros(3), persistent=False)
+        assert list(m.state_dict()) == ["kept"]
+        assert [name for name, _ in m.named_buffers()] == ["kept", "scratch"]
+        assert not list(m.parameters())
+        m.kept = make.full((2,), 5.0)  # a plain tensor assigned to a buffer name stays a buffer
+        assert m.state_dict()["kept"].tolist() == [5.0, 5.0]
+    shared = cr.zeros(2)
+    assert nn.Buffer(shared).data_ptr() == shared.data_ptr() and nn.Buffer().numel() == 0

@@ -6,7 +6,7 @@
 See docs/nn.md for what is supported and how it differs from torch.nn.
 """
 from chainrule.nn import functional  # noqa: F401
-from chainrule.nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
+from chainrule.nn.parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401
 from chainrule.nn.modules import *  # noqa: F401,F403
 from chainrule.nn.modules import Module  # noqa: F401
 from chainrule.nn import init, utils  # noqa: F401,E402

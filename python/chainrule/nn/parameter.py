@@ -1,5 +1,6 @@
 """nn.Parameter: a Tensor that a Module registers as a learnable parameter when assigned as an attribute;
-UninitializedParameter / UninitializedBuffer: a parameter or buffer without a shape yet (lazy modules)."""
+nn.Buffer: one that it registers as a buffer; UninitializedParameter / UninitializedBuffer: a parameter
+or buffer without a shape yet (lazy modules)."""
 from chainrule import _C
 from chainrule._C import Tensor
 
@@ -34,6 +35,20 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     __str__ = __repr__
+
+
+class Buffer(Tensor):
+    """A tensor that a Module registers as a buffer when assigned as an attribute (persistent: saved in
+    its state_dict), sharing `data`'s storage. PyTorch marks a plain Tensor; chainrule returns this
+    subclass, whose ops return plain Tensors."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            data = _C.zeros(0)
+        return Tensor._make_subclass(cls, data, data.requires_grad)
+
+    def __init__(self, data=None, *, persistent=True):
+        self.persistent = persistent
 
 
 def _rebuild_parameter(data, requires_grad):

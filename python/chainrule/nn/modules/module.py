@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from chainrule._C import Tensor, dtype as _dtype
 from chainrule.autograd import no_grad
 from chainrule.nn.modules.hooks import RemovableHandle
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module"]
 
@@ -165,6 +165,11 @@ class Module:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 "(chainrule.nn.Module or None expected)")
             modules[name] = value
+        elif isinstance(value, Buffer):
+            if buffers is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            remove_from(self.__dict__, params, modules)
+            self.register_buffer(name, value, value.persistent)
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
