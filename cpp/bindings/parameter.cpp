@@ -41,7 +41,10 @@ void set_data(const Tensor& self, const Tensor& data) {
   Tensor grad = self->grad();
   std::shared_ptr<Node> grad_fn = self->grad_fn();
   uint32_t output_nr = self->output_nr();
-  std::weak_ptr<Node> accumulator = self->grad_accumulator();
+  // The gradient accumulator records the leaf's dtype and shape: keep it only while those stay (PyTorch
+  // resets it on a dtype change), so that model.double() after a forward still backpropagates.
+  std::weak_ptr<Node> accumulator;
+  if (data->dtype() == self->dtype() && data->sizes() == self->sizes()) accumulator = self->grad_accumulator();
   bool retains_grad = self->retains_grad();
   std::vector<GradHook> hooks = self->hooks();
   *self = TensorImpl(data->storage(), data->sizes(), data->strides(), data->offset(), data->dtype());
