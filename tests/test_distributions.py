@@ -270,3 +270,27 @@ def test_expand_matches_torch(case):
     np.testing.assert_allclose(expanded.log_prob(value.unsqueeze(new_dim)).detach().numpy(),
                                texpanded.log_prob(tvalue.unsqueeze(new_dim)).detach().numpy(), rtol=1e-10, atol=1e-12)
     assert tuple(expanded.sample((3,)).shape) == tuple(texpanded.sample((3,)).shape)
+
+
+@requires_torch
+@pytest.mark.parametrize("case", ["LowRankMVN", "MVN-scale_tril", "MVN-covariance", "MVN-precision"])
+def test_gaussian_matrix_properties_match_torch(case):
+    dist, leaves, _ = _build(case, cr)
+    tdist, tleaves, _ = _build(case, torch)
+    total, ttotal = 0.0, 0.0
+    for name in ("scale_tril", "covariance_matrix", "precision_matrix"):
+        ours, theirs = getattr(dist, name), getattr(tdist, name)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+        weights = RNG.standard_normal(tuple(theirs.shape))
+        total = total + (ours * cr.tensor(weights)).sum()
+        ttotal = ttotal + (theirs * torch.tensor(weights)).sum()
+    total.backward()
+    ttotal.backward()
+    for leaf, tleaf in zip(leaves, tleaves):  # loc gets no gradient from these
+        assert (leaf.grad is None) == (tleaf.grad is None)
+        if tleaf.grad is None:
+            continue
+        ours, theirs = leaf.grad.numpy(), tleaf.grad.numpy()
+        if case == "MVN-scale_tril":  # PyTorch's precision_matrix also sends gradient to the zero upper triangle
+            ours, theirs = np.tril(ours), np.tril(theirs)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-10)

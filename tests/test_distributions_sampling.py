@@ -20,7 +20,7 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed", "Cauchy", "HalfCauchy",
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
-                      "ContinuousBernoulli-probs"]
+                      "ContinuousBernoulli-probs", "LowRankMVN"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
