@@ -20,3 +20,4 @@ from chainrule.nn.modules.fold import *  # noqa: F401,F403
 from chainrule.nn.modules.distance import *  # noqa: F401,F403
 from chainrule.nn.modules.lazy import *  # noqa: F401,F403
 from chainrule.nn.modules.channelshuffle import *  # noqa: F401,F403
+from chainrule.nn.modules.adaptive import *  # noqa: F401,F403
