@@ -166,6 +166,46 @@ def test_quantile_errors():
         cr.quantile(x, cr.ones(1, 1) * 0.5)
 
 
+@requires_torch
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_and_bucketize_match_torch(right):
+    rng = np.random.default_rng(3)
+    seq = np.sort(rng.integers(0, 10, size=(3, 8)).astype(np.float64), axis=1)
+    values = rng.integers(-1, 11, size=(3, 5)).astype(np.float64)  # ties with the sequence included
+    cases = [(seq, values), (seq[0], values), (seq[0], values[0, 0]), (seq.astype(np.int64), values.astype(np.int64)),
+             (np.array([1.0, NAN]), np.array([NAN, 2.0, 0.5]))]
+    for s, v in cases:
+        got = cr.searchsorted(cr.tensor(s), cr.tensor(v), right=right)
+        want = torch.searchsorted(torch.tensor(s), torch.tensor(v), right=right)
+        assert got.dtype == cr.int64
+        assert_close(got, want.numpy())
+        side = "right" if right else "left"
+        assert_close(cr.searchsorted(cr.tensor(s), cr.tensor(v), side=side), want.numpy())
+    assert cr.searchsorted(cr.tensor(seq[0]), 4.5, right=right).item() == torch.searchsorted(
+        torch.tensor(seq[0]), 4.5, right=right).item()
+    unsorted = rng.permutation(seq[0])
+    sorter = np.argsort(unsorted, kind="stable")
+    got = cr.searchsorted(cr.tensor(unsorted), cr.tensor(values[0]), right=right, sorter=cr.tensor(sorter))
+    want = torch.searchsorted(torch.tensor(unsorted), torch.tensor(values[0]), right=right, sorter=torch.tensor(sorter))
+    assert_close(got, want.numpy())
+    boundaries = np.array([1.0, 3.0, 5.0, 7.0])
+    assert_close(cr.bucketize(cr.tensor(values), cr.tensor(boundaries), right=right),
+                 torch.bucketize(torch.tensor(values), torch.tensor(boundaries), right=right).numpy())
+
+
+def test_searchsorted_errors():
+    with pytest.raises(RuntimeError, match="first N-1 dimensions"):
+        cr.searchsorted(cr.ones(2, 4), cr.ones(3, 1))
+    with pytest.raises(RuntimeError, match="positive dimension"):
+        cr.searchsorted(cr.tensor(1.0), cr.ones(1))
+    with pytest.raises(RuntimeError, match="opposites"):
+        cr.searchsorted(cr.ones(2), cr.ones(1), right=True, side="left")
+    with pytest.raises(RuntimeError, match="sorter index out of range"):
+        cr.searchsorted(cr.ones(2), cr.ones(1), sorter=cr.tensor([0, 5]))
+    with pytest.raises(RuntimeError, match="boundaries tensor must be 1 dimension"):
+        cr.bucketize(cr.ones(1), cr.ones(2, 2))
+
+
 def test_sort_indices_carry_no_graph():
     x = cr.randn(5, requires_grad=True)
     values, indices = x.sort()

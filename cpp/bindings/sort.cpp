@@ -1,6 +1,6 @@
-// sort, argsort, msort, topk, kthvalue, median/nanmedian and quantile/nanquantile in Python, as
-// Tensor methods and chainrule functions with PyTorch's signatures; those giving values and
-// indices return chainrule.return_types named tuples.
+// sort, argsort, msort, topk, kthvalue, median/nanmedian, quantile/nanquantile (Tensor methods and
+// chainrule functions), searchsorted and bucketize (functions) in Python with PyTorch's
+// signatures; those giving values and indices return chainrule.return_types named tuples.
 #include "bindings/bindings.h"
 #include "ops/creation.h"
 #include "ops/sort.h"
@@ -17,6 +17,13 @@ Interpolation interpolation_arg(const std::string& name, const char* op) {
   CR_CHECK(name == "nearest", RuntimeError, op,
            "() interpolation must be one of linear, lower, higher, midpoint or nearest, but got ", name);
   return Interpolation::Nearest;
+}
+
+// A tensor, or a Python number as a 0-d tensor (float64 for a float, int64 otherwise).
+Tensor number_or_tensor(py::handle obj, const char* op) {
+  if (is_tensor(obj)) return obj.cast<Tensor>();
+  const Scalar s = to_scalar(obj, op);
+  return scalar_tensor(s, s.is_floating() ? DType::Float64 : DType::Int64);
 }
 
 }  // namespace
@@ -58,6 +65,21 @@ void bind_sort(py::module_& m, TensorClass& cls) {
     }, py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
        py::arg("interpolation") = "linear");
   }
+  // out_int32 is accepted: chainrule has no int32 (int32 names int64), so positions are int64.
+  m.def("searchsorted", [](const Tensor& seq, py::handle values, bool /*out_int32*/, bool right,
+                           std::optional<std::string> side, const Tensor& sorter) {
+    CR_CHECK(!side || *side == "left" || *side == "right", RuntimeError,
+             "torch.searchsorted(): side can only be 'left' or 'right' but got ", *side);
+    CR_CHECK(!side || !right || *side == "right", RuntimeError,
+             "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True");
+    return searchsorted(seq, number_or_tensor(values, "searchsorted"), right || side == "right", sorter);
+  }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
+     py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
+  m.def("bucketize", [](py::handle input, const Tensor& boundaries, bool /*out_int32*/, bool right) {
+    CR_CHECK(boundaries->dim() == 1, RuntimeError, "boundaries tensor must be 1 dimension, but got dim(",
+             boundaries->dim(), ")");
+    return searchsorted(boundaries, number_or_tensor(input, "bucketize"), right);
+  }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
 }
 
 }  // namespace cr::bind

@@ -1,7 +1,7 @@
 // Sorting kernels over one line of values (a contiguous run of n elements): the indices that sort
-// it, the k best, the k-th smallest, the median. NaN sorts as the largest value (PyTorch's rule);
-// sort keeps ties in their original order (PyTorch's CPU sort is stable whether or not
-// stable=True is asked for).
+// it, the k best, the k-th smallest, the median, quantile positions, binary search. NaN sorts as
+// the largest value (PyTorch's rule); sort keeps ties in their original order (PyTorch's CPU sort
+// is stable whether or not stable=True is asked for).
 #pragma once
 
 #include <algorithm>
@@ -88,6 +88,25 @@ QuantileRank quantile_rank(T q, int64_t n, int64_t valid, bool ignore_nan) {
   const T rank = q * static_cast<T>((ignore_nan ? valid : n) - 1);
   const T below = std::floor(rank);
   return {static_cast<int64_t>(below), static_cast<int64_t>(std::ceil(rank)), static_cast<double>(rank - below)};
+}
+
+// Where value goes in the sorted line seq[order[i]] (order null: seq[i]), i in [0, n): the first i
+// with seq >= value (seq > value when right). Plain comparisons, as PyTorch's binary search: a NaN
+// value lands at n.
+template <typename T>
+int64_t search_line(const T* seq, const int64_t* order, int64_t n, T value, bool right) {
+  int64_t start = 0, end = n;
+  while (start < end) {
+    const int64_t mid = start + (end - start) / 2;
+    const T at = seq[order ? order[mid] : mid];
+    const bool after = right ? at > value : at >= value;
+    if (after) {
+      end = mid;
+    } else {
+      start = mid + 1;
+    }
+  }
+  return start;
 }
 
 }  // namespace cr::cpu

@@ -213,4 +213,50 @@ Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim
   return q->dim() == 1 ? movedim(out, -1, 0) : select(out, -1, 0);
 }
 
+namespace {
+
+// RuntimeError unless values can be searched in sorted_sequence line by line (see searchsorted).
+void check_search_shapes(const Tensor& seq, const Tensor& values, const Tensor& sorter) {
+  CR_CHECK(seq->dim() >= 1, RuntimeError,
+           "torch.searchsorted(): boundaries tensor should have positive dimension, but got 0 dimension");
+  bool leading_match = seq->dim() == 1 || seq->dim() == values->dim();
+  for (int64_t d = 0; leading_match && d + 1 < seq->dim(); ++d) leading_match = seq->size(d) == values->size(d);
+  CR_CHECK(leading_match, RuntimeError, "torch.searchsorted(): boundaries tensor should be 1 dimension or the first ",
+           "N-1 dimensions of boundaries tensor and input value tensor must match, but we got boundaries tensor ",
+           seq->sizes(), " and input value tensor ", values->sizes());
+  if (!sorter) return;
+  CR_CHECK(sorter->dtype() == DType::Int64 && sorter->sizes() == seq->sizes(), RuntimeError,
+           "torch.searchsorted(): sorter must be an int64 tensor of the boundaries' shape ", seq->sizes(), ", got a ",
+           dtype_name(sorter->dtype()), " tensor of shape ", sorter->sizes());
+}
+
+}  // namespace
+
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool right, const Tensor& sorter) {
+  check_search_shapes(sorted_sequence, values, sorter);
+  GradModeGuard no_record(false);  // positions have no gradient
+  const bool integral = !is_floating(sorted_sequence->dtype()) && !is_floating(values->dtype());
+  const DType common = integral ? DType::Int64 : DType::Float64;
+  Tensor seq = contiguous(to_dtype(sorted_sequence, common)), v = contiguous(to_dtype(values, common));
+  Tensor order = sorter ? contiguous(sorter) : nullptr;
+  const int64_t m = seq->sizes().back(), lines = seq->numel() / std::max<int64_t>(m, 1);
+  const int64_t per_line = sorted_sequence->dim() == 1 ? v->numel() : v->numel() / std::max<int64_t>(lines, 1);
+  if (order) {
+    const int64_t* o = order->data<int64_t>();
+    CR_CHECK(std::all_of(o, o + order->numel(), [m](int64_t i) { return i >= 0 && i < m; }), RuntimeError,
+             "torch.searchsorted(): sorter index out of range");
+  }
+  Tensor out = TensorImpl::empty(values->sizes(), DType::Int64, values->device());
+  int64_t* pos = out->data<int64_t>();
+  CR_DISPATCH_NUMERIC(common, "searchsorted", [&] {
+    const scalar_t *s = seq->data<scalar_t>(), *x = v->data<scalar_t>();
+    const int64_t* o = order ? order->data<int64_t>() : nullptr;
+    for (int64_t i = 0; i < v->numel(); ++i) {
+      const int64_t line = sorted_sequence->dim() == 1 ? 0 : i / per_line;
+      pos[i] = cpu::search_line(s + line * m, o ? o + line * m : nullptr, m, x[i], right);
+    }
+  });
+  return out;
+}
+
 }  // namespace cr

@@ -1,5 +1,5 @@
 // Sorting ops with PyTorch semantics: sort, argsort, topk, kthvalue, median and quantile along one
-// dim. NaN sorts as the largest
+// dim, and searchsorted (binary search in sorted lines). NaN sorts as the largest
 // value; ties keep their original order. The indices are computed by cpu/sort.h and the values
 // gathered with them, so the gradient flows through gather (scattered back to the sorted positions).
 #pragma once
@@ -32,5 +32,11 @@ enum class Interpolation : uint8_t { Linear, Lower, Higher, Midpoint, Nearest };
 // NaN gives NaN, unless ignore_nan (nanquantile), which uses the other values.
 Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
                 Interpolation interpolation, bool ignore_nan = false);
+
+// For each of values, where it would go in sorted_sequence (int64, values' shape): the first index
+// whose element is >= it (> it when right). sorted_sequence is 1-d, or (..., M) with values (..., K)
+// of the same leading sizes; sorter (optional) holds the indices that sort sorted_sequence.
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool right = false,
+                    const Tensor& sorter = nullptr);
 
 }  // namespace cr
