@@ -6,7 +6,6 @@ import warnings
 
 import chainrule
 from chainrule.distributions._special import digamma, lgamma
-from chainrule.distributions._triangular import mahalanobis_squared, solve_lower
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.binomial import Binomial
@@ -19,9 +18,9 @@ from chainrule.distributions.exponential import Exponential
 from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.geometric import Geometric
 from chainrule.distributions.gumbel import Gumbel
+from chainrule.distributions.half_normal import HalfNormal
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.laplace import Laplace
-from chainrule.distributions.multivariate_normal import MultivariateNormal
 from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical
 from chainrule.distributions.pareto import Pareto
@@ -235,6 +234,11 @@ def _kl_uniform_uniform(p, q):
     return chainrule.where((q.low > p.low) | (q.high < p.high), math.inf, result)
 
 
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
@@ -242,17 +246,5 @@ def _kl_independent_independent(p, q):
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
-@register_kl(MultivariateNormal, MultivariateNormal)
-def _kl_multivariatenormal_multivariatenormal(p, q):
-    if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with different event shapes "
-                         "cannot be computed")
-    half_term1 = q._half_log_det() - p._half_log_det()
-    n = p.event_shape[0]
-    batch_shape = tuple(chainrule.broadcast_shapes(tuple(q._unbroadcasted_scale_tril.shape)[:-2],
-                                                   tuple(p._unbroadcasted_scale_tril.shape)[:-2]))
-    q_scale_tril = q._unbroadcasted_scale_tril.expand(batch_shape + (n, n))
-    p_scale_tril = p._unbroadcasted_scale_tril.expand(batch_shape + (n, n))
-    term2 = solve_lower(q_scale_tril, p_scale_tril).pow(2).sum((-2, -1))  # trace(X X^T)
-    term3 = mahalanobis_squared(q._unbroadcasted_scale_tril, q.loc - p.loc)
-    return half_term1 + 0.5 * (term2 + term3 - n)
+# The Gaussian pairs (full and low-rank covariance) register themselves from their own file.
+from chainrule.distributions import _kl_gaussians  # noqa: E402,F401
