@@ -18,7 +18,7 @@ from copy import deepcopy
 
 from chainrule._C import Tensor
 from chainrule.autograd.grad_mode import no_grad
-from chainrule.nn.modules.container import Module, ModuleDict, ModuleList
+from chainrule.nn.modules.container import ModuleDict, ModuleList
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized", "remove_parametrizations",
@@ -206,8 +206,8 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
             if not isinstance(X, Tensor):
                 raise ValueError(f"A parametrization must return a tensor. Got {type(X).__name__}.")
             _check_same("Registering a parametrization may not change the {a} of the tensor, unless the `unsafe` "
-                        "flag is enabled.", (f"module.{tensor_name}.{{a}}", f"parametrization(module.{tensor_name}).{{a}}"),
-                        X, Y)
+                        "flag is enabled.",
+                        (f"module.{tensor_name}.{{a}}", f"parametrization(module.{tensor_name}).{{a}}"), X, Y)
             if hasattr(parametrization, "right_inverse"):
                 try:
                     Z = parametrization.right_inverse(X)
