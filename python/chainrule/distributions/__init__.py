@@ -2,13 +2,14 @@
 Bayesian toy models use, with PyTorch's class names, arguments, properties and error messages,
 written over chainrule's differentiable tensor ops (see docs/distributions.md)."""
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook
-from chainrule.distributions import constraints, kl, transforms, utils  # noqa: F401
+from chainrule.distributions import constraint_registry, constraints, kl, transforms, utils  # noqa: F401
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.binomial import Binomial
 from chainrule.distributions.categorical import Categorical
 from chainrule.distributions.cauchy import Cauchy, HalfCauchy
 from chainrule.distributions.chi2 import Chi2
+from chainrule.distributions.constraint_registry import biject_to, transform_to
 from chainrule.distributions.continuous_bernoulli import ContinuousBernoulli
 from chainrule.distributions.dirichlet import Dirichlet
 from chainrule.distributions.distribution import Distribution
@@ -35,8 +36,10 @@ from chainrule.distributions.relaxed_categorical import ExpRelaxedCategorical, R
 from chainrule.distributions.studentT import StudentT
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                                                PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
-                                                Transform)
+                                                IndependentTransform, LowerCholeskyTransform,
+                                                PositiveDefiniteTransform, PowerTransform, SigmoidTransform,
+                                                SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
+                                                TanhTransform, Transform)
 from chainrule.distributions.weibull import Weibull
 from chainrule.distributions.uniform import Uniform
 

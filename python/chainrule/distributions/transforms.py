@@ -1,6 +1,7 @@
 """Invertible transforms of random variables (torch.distributions.transforms), for
 TransformedDistribution: LogNormal is Normal through ExpTransform, a squashed Gaussian policy is
-Normal through TanhTransform. Only elementwise transforms are here.
+Normal through TanhTransform. The elementwise transforms are here; those acting on whole vectors
+and matrices are in _vector_transforms.py and exported from here.
 
 A Transform maps x to y = t(x), inverts with t.inv(y), and gives log |dy/dx| through
 log_abs_det_jacobian(x, y). With cache_size=1 it remembers its last (x, y) pair, so that
@@ -15,8 +16,10 @@ import chainrule
 from chainrule.distributions import constraints
 from chainrule.distributions.utils import _sum_rightmost, broadcast_all, lazy_property
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "PowerTransform",
-           "SigmoidTransform", "SoftplusTransform", "TanhTransform", "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform", "IndependentTransform",
+           "LowerCholeskyTransform", "PositiveDefiniteTransform", "PowerTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform", "Transform",
+           "identity_transform"]
 
 
 class Transform:
@@ -306,6 +309,11 @@ class PowerTransform(Transform):
         return self.forward_shape(shape)
 
 
+def _clipped_sigmoid(x):
+    finfo = chainrule.finfo(x.dtype)
+    return chainrule.clamp(chainrule.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
+
+
 class SigmoidTransform(Transform):
     domain = constraints.real
     codomain = constraints.unit_interval
@@ -318,8 +326,7 @@ class SigmoidTransform(Transform):
     __hash__ = Transform.__hash__
 
     def _call(self, x):
-        finfo = chainrule.finfo(x.dtype)
-        return chainrule.clamp(chainrule.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
+        return _clipped_sigmoid(x)
 
     def _inverse(self, y):
         finfo = chainrule.finfo(y.dtype)
@@ -454,3 +461,7 @@ class AffineTransform(Transform):
 
     def inverse_shape(self, shape):
         return self.forward_shape(shape)
+
+
+from chainrule.distributions._vector_transforms import (  # noqa: E402 -- they subclass Transform above
+    IndependentTransform, LowerCholeskyTransform, PositiveDefiniteTransform, SoftmaxTransform, StickBreakingTransform)
