@@ -206,6 +206,27 @@ def test_searchsorted_errors():
         cr.bucketize(cr.ones(1), cr.ones(2, 2))
 
 
+@pytest.mark.parametrize("index, dim", [([[0], [2], [1]], 1), ([[1, 0, 2, 0]], 0), ([5, 0, 11], None),
+                                        ([[[0, 3]], [[1, 1]]], -1)])
+def test_take_along_dim(index, dim):
+    # dim=None: a 1-d input, since PyTorch's view(-1) refuses the transposed copy check_op also tries
+    shape = {-1: (2, 3, 4), None: (12,)}.get(dim, (3, 4))
+    check_op(lambda x: cr.take_along_dim(x, cr.tensor(index), dim), [shape],
+             (lambda x: torch.take_along_dim(x, torch.tensor(index), dim)) if torch is not None else None)
+
+
+def test_take_along_dim_pairs_with_argsort_and_checks_its_indices():
+    x = cr.randn(4, 6)
+    order = x.argsort(dim=1)
+    assert_close(x.take_along_dim(order, dim=1), x.sort(dim=1).values.numpy())
+    with pytest.raises(RuntimeError, match="should be Long"):
+        cr.take_along_dim(x, order.float(), 1)
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        cr.take_along_dim(x, cr.tensor([1]), 1)
+    with pytest.raises(IndexError, match="out of bounds"):
+        cr.take_along_dim(x, cr.tensor([[9]]), 1)
+
+
 def test_sort_indices_carry_no_graph():
     x = cr.randn(5, requires_grad=True)
     values, indices = x.sort()

@@ -191,6 +191,7 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
     return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
   m.def("take", &take, py::arg("input"), py::arg("index"));
+  def_both(m, cls, "take_along_dim", &take_along_dim, py::arg("indices"), py::arg("dim") = py::none());
 }
 
 }  // namespace cr::bind

@@ -1,6 +1,7 @@
 // The dim-wise index ops: gather, scatter, scatter_add (one line of `dim` per position of the other
-// dims, lines split across threads, so writes never race), and index_select, index_add and take,
-// which are advanced indexing on one dim (ops/index.cpp). Every index value is checked before any
+// dims, lines split across threads, so writes never race), take_along_dim (a broadcasting
+// gather), and index_select, index_add and take, which are advanced indexing on one dim
+// (ops/index.cpp). Every index value is checked before any
 // memory is touched. Each op records its backward beside it (GatherBackward0 is scatter_add,
 // ScatterBackward0/ScatterAddBackward0 use gather, IndexAddBackward0 uses index_select); in-place
 // variants on tensors in a graph run the recorded out-of-place op and take its place.
@@ -299,6 +300,23 @@ Tensor index_add(const Tensor& input, int64_t dim, const Tensor& index, const Te
 Tensor take(const Tensor& input, const Tensor& index) {
   check_int64_index(index, "take");
   return index_tensors(reshape(input, {-1}), {index}, "take");
+}
+
+Tensor take_along_dim(const Tensor& input, const Tensor& indices, std::optional<int64_t> dim) {
+  CR_CHECK(indices->dtype() == DType::Int64, RuntimeError,
+           "torch.take_along_dim(): dtype of indices should be Long but got ", dtype_name(indices->dtype()));
+  if (!dim) return gather(reshape(input, {-1}), 0, reshape(indices, {-1}));
+  CR_CHECK(input->dim() == indices->dim(), RuntimeError, "torch.take_along_dim(): input and indices should have the ",
+           "same number of dimensions, but got ", input->dim(), " dimensions for input, and ", indices->dim(),
+           " dimensions for indices");
+  const int64_t d = wrap_dim(*dim, std::max<int64_t>(input->dim(), 1), "take_along_dim");
+  if (input->dim() == 0) return gather(input, d, indices);
+  Shape input_sizes = input->sizes();
+  input_sizes[d] = indices->size(d);
+  Shape index_sizes = broadcast_shapes(input_sizes, indices->sizes(), "take_along_dim");
+  input_sizes = index_sizes;
+  input_sizes[d] = input->size(d);
+  return gather(expand(input, input_sizes), d, expand(indices, index_sizes));
 }
 
 }  // namespace cr

@@ -81,5 +81,8 @@ void index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tens
 Tensor index_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha);
 // input viewed as 1-d, picked by index; the result has index's shape.
 Tensor take(const Tensor& input, const Tensor& index);
+// gather along dim after broadcasting input and indices in every other dim (the companion of
+// argsort/topk indices); with no dim, input and indices are flattened first.
+Tensor take_along_dim(const Tensor& input, const Tensor& indices, std::optional<int64_t> dim);
 
 }  // namespace cr
