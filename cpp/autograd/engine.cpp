@@ -8,6 +8,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -87,7 +88,7 @@ void check_no_nan(const Node& node, const TensorList& input_grads) {
   GradModeGuard no_record(false);
   for (size_t i = 0; i < input_grads.size(); ++i) {
     const Tensor& g = input_grads[i];
-    CR_CHECK(!g || !*any(binary(BinaryOp::Ne, g, g))->data<bool>(), RuntimeError, "Function '", node.name(),
+    CR_CHECK(!g || !item(any(binary(BinaryOp::Ne, g, g))).i, RuntimeError, "Function '", node.name(),
              "' returned nan values in its ", i, "th output.");
   }
 }
