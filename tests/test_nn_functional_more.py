@@ -121,7 +121,8 @@ def test_local_response_norm(shape, size):
 
 @requires_torch
 def test_local_response_norm_errors():
-    with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input"):  # PyTorch's, less the stray spaces
+    # PyTorch's message, less its stray spaces
+    with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input"):
         F.local_response_norm(cr.zeros(3, 4), 2)
 
 

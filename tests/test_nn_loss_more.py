@@ -71,7 +71,8 @@ def test_triplet_margin_with_distance_loss(reduction):
 
     def l1(lib):
         return lambda x, y: (x - y).abs().sum(-1)
-    check_op(lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=l1(cr), reduction=reduction),
+    check_op(lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, distance_function=l1(cr),
+                                                                 reduction=reduction),
              [(4, 3)] * 3,
              lambda a, p, n: TF.triplet_margin_with_distance_loss(a, p, n, distance_function=l1(torch),
                                                                   reduction=reduction))

@@ -217,3 +217,47 @@ def test_embedding_bag_from_pretrained_is_frozen():
     bag = nn.EmbeddingBag.from_pretrained(cr.ones(4, 2), mode="sum")
     assert not bag.weight.requires_grad
     np.testing.assert_array_equal(bag(cr.tensor([[0, 1, 2]])).numpy(), [[3.0, 3.0]])
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2, output_size=(5, 6)),
+                                    dict(kernel_size=(3, 2), output_ratio=(0.5, 0.7)),
+                                    dict(kernel_size=3, output_size=7)])
+def test_fractional_max_pool2d_with_the_same_samples(dtype, kwargs):
+    """The windows come from ATen's interval sequence (computed in the input's dtype): exact values and indices."""
+    samples = RNG.random((2, 3, 2)).astype(dtype)
+    x = RNG.standard_normal((2, 3, 9, 11)).astype(dtype)
+    values, indices = F.fractional_max_pool2d(cr.tensor(x), return_indices=True, _random_samples=cr.tensor(samples),
+                                              **kwargs)
+    tvalues, tindices = TF.fractional_max_pool2d(torch.tensor(x), return_indices=True,
+                                                 _random_samples=torch.tensor(samples), **kwargs)
+    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    if dtype == np.float64:
+        check_op(lambda v: F.fractional_max_pool2d(v, _random_samples=cr.tensor(samples), **kwargs), [(2, 3, 9, 11)],
+                 lambda v: TF.fractional_max_pool2d(v, _random_samples=torch.tensor(samples), **kwargs), gradgrad=False)
+
+
+@requires_torch
+def test_fractional_max_pool2d_layer_and_errors():
+    samples = RNG.random((1, 2, 2))
+    ours = nn.FractionalMaxPool2d(2, output_size=4, _random_samples=cr.tensor(samples))
+    theirs = torch.nn.FractionalMaxPool2d(2, output_size=4, _random_samples=torch.tensor(samples))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict()) == ["_random_samples"]
+    x = RNG.standard_normal((2, 6, 6))
+    np.testing.assert_array_equal(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    random = nn.FractionalMaxPool2d(3, output_ratio=0.5)(cr.randn(2, 3, 10, 10))
+    assert random.shape == (2, 3, 5, 5)
+    x, tx = cr.zeros(1, 2, 6, 6), torch.zeros(1, 2, 6, 6)
+    for kwargs in [dict(output_size=5, kernel_size=3), dict(output_size=6, kernel_size=2),
+                   dict(output_size=5, kernel_size=2, _random_samples="3")]:
+        if kwargs.get("_random_samples") == "3":
+            ours_kwargs = dict(kwargs, _random_samples=cr.zeros(1, 2, 3))
+            theirs_kwargs = dict(kwargs, _random_samples=torch.zeros(1, 2, 3))
+        else:
+            ours_kwargs = theirs_kwargs = kwargs
+        _same_error(lambda: F.fractional_max_pool2d(x, **ours_kwargs),
+                    lambda: TF.fractional_max_pool2d(tx, **theirs_kwargs))
+    for kwargs in [dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)]:
+        _same_error(lambda: nn.FractionalMaxPool2d(2, **kwargs), lambda: torch.nn.FractionalMaxPool2d(2, **kwargs))

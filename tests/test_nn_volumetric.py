@@ -24,8 +24,8 @@ def test_conv3d(kwargs):
 
 
 @requires_torch
-@pytest.mark.parametrize("kwargs", [dict(), dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1), groups=2,
-                                                 dilation=(1, 2, 1)),
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=(2, 1, 2), padding=(1, 0, 1), output_padding=(1, 0, 1),
+                                                 groups=2, dilation=(1, 2, 1)),
                                     dict(stride=3, padding=2, dilation=2, output_padding=2)])
 def test_conv_transpose3d(kwargs):
     check_op(lambda x, w, b: F.conv_transpose3d(x, w, b, **kwargs), [(2, 4, 3, 4, 3), (4, 2, 3, 2, 3), (2 * kwargs.get(

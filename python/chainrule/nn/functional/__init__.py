@@ -20,6 +20,7 @@ from chainrule.nn.functional.loss_composite import *  # noqa: F401,F403
 from chainrule.nn.functional.grid_sample import *  # noqa: F401,F403
 from chainrule.nn.functional.ctc import *  # noqa: F401,F403
 from chainrule.nn.functional.volumetric import *  # noqa: F401,F403
+from chainrule.nn.functional.fractional import *  # noqa: F401,F403
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.nn.functional")

@@ -2,8 +2,9 @@
 unfold, fold.
 
 All are composed from recorded ops, so their backward (and double backward) come from the autograd
-engine. pixel_(un)shuffle and channel_shuffle are a reshape + permute. unfold (im2col) is a grouped conv2d with a one-hot
-kernel per (channel, kernel offset): each output channel copies one input value, exactly. fold
+engine. pixel_(un)shuffle and channel_shuffle are a reshape + permute. unfold (im2col) is a grouped
+conv2d with a one-hot kernel per (channel, kernel offset): each output channel copies one input
+value, exactly. fold
 (col2im) is its adjoint, conv_transpose2d with the same kernel, which sums the overlapping blocks.
 Shapes, channel orders and error messages follow torch.nn.functional.
 """

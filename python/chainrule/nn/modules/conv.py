@@ -1,4 +1,5 @@
-"""Convolution layers Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d and ConvTranspose3d, with PyTorch's arguments and initialization.
+"""Convolution layers Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d and ConvTranspose3d, with
+PyTorch's arguments and initialization.
 
 Non-'zeros' padding modes pad with F.pad(mode=padding_mode) and then convolve unpadded, as PyTorch.
 """
