@@ -246,5 +246,6 @@ def _kl_independent_independent(p, q):
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
-# The Gaussian pairs (full and low-rank covariance) register themselves from their own file.
-from chainrule.distributions import _kl_gaussians  # noqa: E402,F401
+# The Gaussian pairs (full and low-rank covariance) and the pairs of different families register
+# themselves from their own files.
+from chainrule.distributions import _kl_cross_family, _kl_gaussians  # noqa: E402,F401
