@@ -55,8 +55,44 @@ def test_predicates_and_flags_match_torch():
         cr.is_complex(3)
 
 
+@requires_torch
+def test_signed_nonzero_same_size_and_device_queries_match_torch():
+    for dtype in ("float32", "float64", "int64", "bool"):
+        x, t = cr.ones(2, 3).to(getattr(cr, dtype)), torch.ones(2, 3).to(getattr(torch, dtype))
+        assert cr.is_signed(x) == torch.is_signed(t) and x.is_signed() == t.is_signed()
+        assert x.is_cpu == t.is_cpu and x.get_device() == t.get_device() == -1
+        assert x.is_same_size(cr.zeros(2, 3)) and not cr.is_same_size(x, cr.zeros(3, 2))
+    for value in (0.0, 3, True, False):
+        assert cr.tensor([value]).is_nonzero() == torch.tensor([value]).is_nonzero()
+        assert cr.is_nonzero(cr.tensor(value)) == torch.is_nonzero(torch.tensor(value))
+    with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+        cr.ones(2).is_nonzero()
+    with pytest.raises(RuntimeError, match="no values is ambiguous"):
+        cr.ones(0).is_nonzero()
+    with pytest.raises(TypeError, match="must be Tensor"):
+        cr.is_same_size(cr.ones(2), 3)
+
+
 # ---------------------------------------------------------------------------------------------
 # legacy constructors and Tensor.type()
+
+
+@requires_torch
+def test_tensor_new_matches_torch():
+    x, t = cr.ones(2, 3, dtype=cr.float64), torch.ones(2, 3, dtype=torch.float64)
+    for args in [(2,), ([1, 2],), (), (cr.Size([2, 2]),), (2, 1)]:
+        got = x.new(*args)
+        want = t.new(*[torch.Size(a) if isinstance(a, cr.Size) else a for a in args])
+        assert tuple(got.shape) == tuple(want.shape) and got.dtype == cr.float64
+    assert x.new([1, 2]).tolist() == t.new([1, 2]).tolist()
+    assert x.new(x).data_ptr() == x.data_ptr()
+    with pytest.raises(TypeError, match="new"):
+        x.new(2.5)
+    with pytest.raises(TypeError, match="expected a"):
+        x.new(cr.ones(2).long())
+    with pytest.raises(TypeError, match="expected a"):
+        cr.FloatTensor(cr.ones(2).long())
+    assert cr.Tensor(cr.ones(2).long()).dtype == cr.int64  # torch.Tensor(t) takes any tensor
 
 @requires_torch
 @pytest.mark.parametrize("name", ["Tensor", "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"])

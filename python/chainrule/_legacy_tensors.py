@@ -1,7 +1,8 @@
 """PyTorch's legacy tensor constructors and type names: `chainrule.Tensor(data)` / `Tensor(2, 3)`,
-FloatTensor/DoubleTensor/LongTensor/BoolTensor (called with data or with sizes; `isinstance(x,
-chainrule.FloatTensor)` holds for float32 tensors, as in PyTorch) and Tensor.type(), which names a
-tensor's type ('torch.FloatTensor', the strings PyTorch programs compare against) or converts it.
+`x.new(...)`, FloatTensor/DoubleTensor/LongTensor/BoolTensor (called with data or with sizes;
+`isinstance(x, chainrule.FloatTensor)` holds for float32 tensors, as in PyTorch) and
+Tensor.type(), which names a tensor's type ('torch.FloatTensor', the strings PyTorch programs
+compare against) or converts it.
 """
 import numbers
 
@@ -20,10 +21,11 @@ def _is_sizes(args):
     return all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args)
 
 
-def new_legacy_tensor(dtype, *args, device=None):
+def new_legacy_tensor(dtype, *args, device=None, name=None, any_dtype_tensor=False):
     """A tensor of `dtype` from sizes (uninitialized values, as torch.FloatTensor(2, 3); no
-    arguments give an empty 1-d tensor) or from data (a sequence, NumPy array or tensor)."""
-    name = _TYPE_NAMES[dtype]
+    arguments give an empty 1-d tensor) or from data (a sequence, NumPy array or tensor; a tensor
+    of another dtype is a TypeError unless any_dtype_tensor, as for chainrule.Tensor(t))."""
+    name = name or _TYPE_NAMES[dtype]
     if _is_sizes(args):
         sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
         return _C.empty(sizes if args else (0,), dtype=dtype, device=device)
@@ -32,6 +34,8 @@ def new_legacy_tensor(dtype, *args, device=None):
                         f"({', '.join(type(a).__name__ for a in args)})")
     data = args[0]
     if isinstance(data, Tensor):  # shares data's storage, as PyTorch's legacy constructor does
+        if data.dtype != dtype and not any_dtype_tensor:
+            raise TypeError(f"{name}(): expected a {dtype} tensor, got a {data.dtype} one")
         return data.detach()
     if isinstance(data, (numbers.Number, str)):
         raise TypeError(f"{name}(): data must be a sequence (got {type(data).__name__})")
@@ -80,10 +84,17 @@ def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
     return self.to(dtype, non_blocking=non_blocking)
 
 
-Tensor.type = tensor_type
-
-
 def new_default_tensor(*args, device=None):
     """chainrule.Tensor(...): a legacy tensor of the default dtype (float32 unless
     set_default_dtype changed it), as torch.Tensor; the bound class's constructor calls this."""
-    return new_legacy_tensor(_C._get_default_dtype(), *args, device=device)
+    return new_legacy_tensor(_C._get_default_dtype(), *args, device=device, name="Tensor", any_dtype_tensor=True)
+
+
+def _tensor_new(self, *args, device=None):
+    """Tensor.new(...): the legacy constructor with self's dtype and device (x.new(2, 3),
+    x.new([1, 2]), x.new() for an empty tensor)."""
+    return new_legacy_tensor(self.dtype, *args, device=device or self.device, name="new")
+
+
+Tensor.type = tensor_type
+Tensor.new = _tensor_new

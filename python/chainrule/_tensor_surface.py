@@ -1,8 +1,9 @@
 """Small parts of PyTorch's tensor surface that programs touch in passing: memory formats
-(contiguous_format, channels_last, ... accepted by clone/contiguous/to/*_like), is_complex and
-is_floating_point, the new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting
-of 0-d tensors (f"{loss:.4f}"), nbytes/itemsize, and the device/layout flags that are always False
-on chainrule tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu).
+(contiguous_format, channels_last, ... accepted by clone/contiguous/to/*_like), the predicates
+is_complex, is_floating_point, is_signed, is_nonzero and is_same_size, is_cpu/get_device(), the
+new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting of 0-d tensors
+(f"{loss:.4f}"), nbytes/itemsize, and the device/layout flags that are always False on chainrule
+tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu).
 
 chainrule tensors always have the default (row-major, contiguous) layout: channels_last is accepted
 and gives a tensor with the same values as PyTorch's, laid out contiguously.
@@ -77,6 +78,33 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
+def is_signed(input):
+    """True for every dtype but bool (chainrule has no unsigned dtypes)."""
+    _check_tensor("is_signed", input)
+    return input.dtype != _C.dtype.bool
+
+
+def is_nonzero(input):
+    """The one element of input as a Python bool; RuntimeError for none or several elements."""
+    _check_tensor("is_nonzero", input)
+    if input.numel() != 1:
+        amount = "no values" if input.numel() == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
+    return bool(input.item())
+
+
+def is_same_size(input, other):
+    _check_tensor("is_same_size", input)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"is_same_size(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return input.shape == other.shape
+
+
+def _get_device(self):
+    """-1 for a CPU tensor, the CUDA device index otherwise."""
+    return -1 if self.device.type == "cpu" else self.device.index
+
+
 def _sizes(size, op):
     """new_zeros(2, 3) and new_zeros((2, 3)) both name the sizes (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -121,6 +149,11 @@ Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
 Tensor.__format__ = _format
 Tensor.is_complex = lambda self: False
+Tensor.is_signed = is_signed
+Tensor.is_nonzero = is_nonzero
+Tensor.is_same_size = is_same_size
+Tensor.get_device = _get_device
+Tensor.is_cpu = property(lambda self: self.device.type == "cpu", doc="Whether the tensor lives on the CPU.")
 Tensor.nbytes = property(lambda self: self.numel() * self.element_size(), doc="numel() * element_size()")
 Tensor.itemsize = property(lambda self: self.element_size(), doc="The size of one element in bytes.")
 for _flag in ("is_sparse", "is_quantized", "is_meta", "is_mps", "is_xpu"):
