@@ -261,3 +261,35 @@ def test_fractional_max_pool2d_layer_and_errors():
                     lambda: TF.fractional_max_pool2d(tx, **theirs_kwargs))
     for kwargs in [dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)]:
         _same_error(lambda: nn.FractionalMaxPool2d(2, **kwargs), lambda: torch.nn.FractionalMaxPool2d(2, **kwargs))
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2, output_size=(4, 5, 6)),
+                                    dict(kernel_size=(3, 2, 2), output_ratio=(0.5, 0.6, 0.7))])
+def test_fractional_max_pool3d_with_the_same_samples(kwargs):
+    samples = RNG.random((2, 3, 3))
+    x = RNG.standard_normal((2, 3, 7, 8, 9))
+    values, indices = F.fractional_max_pool3d(cr.tensor(x), return_indices=True, _random_samples=cr.tensor(samples),
+                                              **kwargs)
+    tvalues, tindices = TF.fractional_max_pool3d(torch.tensor(x), return_indices=True,
+                                                 _random_samples=torch.tensor(samples), **kwargs)
+    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    check_op(lambda v: F.fractional_max_pool3d(v, _random_samples=cr.tensor(samples), **kwargs), [(2, 3, 7, 8, 9)],
+             lambda v: TF.fractional_max_pool3d(v, _random_samples=torch.tensor(samples), **kwargs), gradgrad=False)
+
+
+@requires_torch
+def test_fractional_max_pool3d_layer_and_errors():
+    samples = RNG.random((1, 2, 3))
+    ours = nn.FractionalMaxPool3d(2, output_size=3, _random_samples=cr.tensor(samples))
+    theirs = torch.nn.FractionalMaxPool3d(2, output_size=3, _random_samples=torch.tensor(samples))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == ["_random_samples"]
+    x = RNG.standard_normal((2, 5, 5, 5))
+    np.testing.assert_array_equal(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy())
+    assert nn.FractionalMaxPool3d(2, output_ratio=0.5)(cr.randn(1, 2, 6, 6, 6)).shape == (1, 2, 3, 3, 3)
+    x, tx = cr.zeros(1, 2, 6, 6, 6), torch.zeros(1, 2, 6, 6, 6)
+    with pytest.raises(RuntimeError, match="pool time 3 too large relative to input time 6"):
+        F.fractional_max_pool3d(x, 3, output_size=5)
+    for kwargs in [dict(), dict(output_ratio=(0.5, 0.5, 1.5))]:
+        _same_error(lambda: nn.FractionalMaxPool3d(2, **kwargs), lambda: torch.nn.FractionalMaxPool3d(2, **kwargs))

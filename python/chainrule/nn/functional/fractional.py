@@ -1,10 +1,10 @@
-"""fractional_max_pool2d (Graham, "Fractional Max-Pooling"), as in torch.nn.functional.
+"""fractional_max_pool2d/3d (Graham, "Fractional Max-Pooling"), as in torch.nn.functional.
 
-Each (sample, channel) plane is pooled over pseudo-random, overlapping kh x kw windows whose starts
-follow ATen's interval sequence from _random_samples (N, C, 2) in [0, 1) (drawn from chainrule's
-generator when not given, so they differ from PyTorch's draws; with the same samples the output
-and the indices are PyTorch's). The windows are gathered from the flattened planes and reduced
-with max, so the gradient is a scatter into the maxima.
+Each (sample, channel) plane or volume is pooled over pseudo-random, overlapping windows whose starts
+follow ATen's interval sequence from _random_samples (N, C, 2 or 3) in [0, 1) (drawn from chainrule's
+generator when not given, so they differ from PyTorch's draws; with the same samples the output and
+the indices are PyTorch's). The windows are gathered from the flattened planes and reduced with max,
+so the gradient is a scatter into the maxima.
 """
 import numpy as np
 
@@ -12,7 +12,12 @@ import chainrule
 from chainrule import _C
 from chainrule.nn.functional.conv import _per_dim
 
-__all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+__all__ = ["fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+           "fractional_max_pool3d_with_indices"]
+
+# which sample of a plane sets each spatial dim's windows, in ATen (2-d: (W, H); 3-d: (T, H, W))
+_SAMPLE_OF_DIM = {2: (1, 0), 3: (0, 1, 2)}
+_DIM_NAMES = {2: ("height", "width"), 3: ("time", "height", "width")}
 
 
 def _interval_starts(samples, in_size, out_size, pool):
@@ -27,48 +32,82 @@ def _interval_starts(samples, in_size, out_size, pool):
     return starts
 
 
+def _output_sizes(op, dims, spatial, output_size, output_ratio):
+    if output_size is not None:
+        return _per_dim(output_size, dims, "output_size", op)
+    ratio = list(output_ratio) if isinstance(output_ratio, (list, tuple)) else [output_ratio]
+    if len(ratio) == 1:
+        ratio = ratio * dims
+    if len(ratio) != dims:
+        raise ValueError(f"{op} requires output_ratio to either be a single Int or tuple of Ints.")
+    return [int(size * r) for size, r in zip(spatial, ratio)]
+
+
+def _fractional_max_pool(op, dims, input, kernel_size, output_size, output_ratio, samples):
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}(): Expected {dims + 1}D or {dims + 2}D tensor, but got: {list(input.shape)}")
+    kernel = _per_dim(kernel_size, dims, "kernel_size", op)
+    spatial = list(input.shape[-dims:])
+    outputs = _output_sizes(op, dims, spatial, output_size, output_ratio)
+    for out, pool, size, name in zip(outputs, kernel, spatial, _DIM_NAMES[dims]):
+        if out + pool - 1 > size:
+            raise RuntimeError(f"{op}(): pool {name} {pool} too large relative to input {name} {size}")
+    batched = input.dim() == dims + 2
+    x = input if batched else input.unsqueeze(0)
+    n, c = x.shape[0], x.shape[1]
+    if samples is None:
+        samples = chainrule.rand(n, c, dims, dtype=input.dtype)
+    if samples.dim() != 3 or samples.shape[2] != dims:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {dims}; got {samples.shape[-1]}.")
+    drawn = samples.detach().numpy()
+    # flat offset of every (output position, window position) in its plane, by broadcasting per dim
+    flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
+    stride = 1
+    for d in reversed(range(dims)):
+        starts = _interval_starts(drawn[..., _SAMPLE_OF_DIM[dims][d]], spatial[d], outputs[d], kernel[d])
+        shape = [n, c] + [1] * (2 * dims)
+        shape[2 + d] = outputs[d]
+        window_shape = [1] * (2 + 2 * dims)
+        window_shape[2 + dims + d] = kernel[d]
+        positions = starts.reshape(shape) + np.arange(kernel[d]).reshape(window_shape)
+        flat = flat + positions * stride
+        stride *= spatial[d]
+    flat = np.array(np.broadcast_to(flat, (n, c, *outputs, *kernel))).reshape(n, c, -1, int(np.prod(kernel)))
+    index = _C.from_numpy(flat)
+    windows = x.reshape(n, c, -1).gather(2, index.reshape(n, c, -1)).reshape(index.shape)
+    values, which = windows.max(-1)
+    indices = index.gather(3, which.unsqueeze(3)).squeeze(3)
+    values, indices = values.reshape(n, c, *outputs), indices.reshape(n, c, *outputs)
+    return (values, indices) if batched else (values.squeeze(0), indices.squeeze(0))
+
+
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                                        _random_samples=None):
     """Fractional max pooling of (N, C, H, W) or (C, H, W); returns (values, indices flat over each H x W plane)."""
-    if output_size is None and output_ratio is None:
-        raise ValueError("fractional_max_pool2d requires specifying either an output_size or an output_ratio")
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"fractional_max_pool2d(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    kh, kw = _per_dim(kernel_size, 2, "kernel_size", "fractional_max_pool2d")
-    height, width = input.shape[-2], input.shape[-1]
-    if output_size is None:
-        ratio = list(output_ratio) if isinstance(output_ratio, (list, tuple)) else [output_ratio]
-        if len(ratio) > 2:
-            raise ValueError("fractional_max_pool2d requires output_ratio to either be a single Int or tuple of Ints.")
-        ratio = ratio * 2 if len(ratio) == 1 else ratio
-        out_h, out_w = int(height * ratio[0]), int(width * ratio[1])
-    else:
-        out_h, out_w = _per_dim(output_size, 2, "output_size", "fractional_max_pool2d")
-    for out, pool, size, name in ((out_h, kh, height, "height"), (out_w, kw, width, "width")):
-        if out + pool - 1 > size:
-            raise RuntimeError(f"fractional_max_pool2d(): pool {name} {pool} too large relative to input {name} {size}")
-    batched = input.dim() == 4
-    x = input if batched else input.unsqueeze(0)
-    n, c = x.shape[0], x.shape[1]
-    if _random_samples is None:
-        _random_samples = chainrule.rand(n, c, 2, dtype=input.dtype)
-    if _random_samples.dim() != 3 or _random_samples.shape[2] != 2:
-        raise RuntimeError(f"Expect _random_samples.size(2) equals to 2; got {_random_samples.shape[-1]}.")
-    samples = _random_samples.detach().numpy()
-    rows = _interval_starts(samples[..., 1], height, out_h, kh)  # (N, C, out_h); sample 1 is the height's
-    cols = _interval_starts(samples[..., 0], width, out_w, kw)
-    window_rows = rows[..., :, None, None, None] + np.arange(kh)[:, None]  # (N, C, out_h, 1, kh, 1)
-    window_cols = cols[..., None, :, None, None] + np.arange(kw)  # (N, C, 1, out_w, 1, kw)
-    flat = (window_rows * width + window_cols).reshape(n, c, -1)
-    windows = x.reshape(n, c, height * width).gather(2, _C.from_numpy(flat))
-    values, which = windows.reshape(n, c, out_h, out_w, kh * kw).max(-1)
-    indices = _C.from_numpy(flat).reshape(n, c, out_h, out_w, kh * kw).gather(4, which.unsqueeze(4)).squeeze(4)
-    return (values, indices) if batched else (values.squeeze(0), indices.squeeze(0))
+    return _fractional_max_pool("fractional_max_pool2d", 2, input, kernel_size, output_size, output_ratio,
+                                _random_samples)
 
 
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     """Fractional max pooling; with return_indices=True also the int64 indices of the maxima."""
     values, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size, output_ratio,
+                                                         _random_samples=_random_samples)
+    return (values, indices) if return_indices else values
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """Fractional max pooling of (N, C, T, H, W) or (C, T, H, W); returns (values, indices flat per volume)."""
+    return _fractional_max_pool("fractional_max_pool3d", 3, input, kernel_size, output_size, output_ratio,
+                                _random_samples)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    """Fractional 3-d max pooling; with return_indices=True also the int64 indices of the maxima."""
+    values, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
                                                          _random_samples=_random_samples)
     return (values, indices) if return_indices else values

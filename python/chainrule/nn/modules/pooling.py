@@ -1,5 +1,5 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
-MaxUnpool1d/2d/3d, LPPool1d/2d/3d, FractionalMaxPool2d (calling F)."""
+MaxUnpool1d/2d/3d, LPPool1d/2d/3d, FractionalMaxPool2d/3d (calling F)."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _pair, _single, _triple
@@ -7,7 +7,7 @@ from chainrule.nn.modules.utils import _pair, _single, _triple
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
            "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d",
-           "FractionalMaxPool2d"]
+           "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -230,24 +230,41 @@ class LPPool3d(_LPPoolNd):
     pool_fn = "lp_pool3d"
 
 
-class FractionalMaxPool2d(Module):
-    """Max pooling over pseudo-random overlapping windows (F.fractional_max_pool2d); output_size or
+class _FractionalMaxPoolNd(Module):
+    """Max pooling over pseudo-random overlapping windows (F.fractional_max_pool2d/3d); output_size or
     output_ratio (in (0, 1)) sets the output size; _random_samples (a buffer) fixes the windows."""
+
+    pool_fn = ""
+    ntuple = staticmethod(_pair)
 
     def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
+        name = type(self).__name__
+        self.kernel_size = self.ntuple(kernel_size)
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
-        self.output_size = _pair(output_size) if output_size is not None else None
-        self.output_ratio = _pair(output_ratio) if output_ratio is not None else None
+        self.output_size = self.ntuple(output_size) if output_size is not None else None
+        self.output_ratio = self.ntuple(output_ratio) if output_ratio is not None else None
         if output_size is None and output_ratio is None:
-            raise ValueError("FractionalMaxPool2d requires specifying either an output size, or a pooling ratio")
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
         if output_size is not None and output_ratio is not None:
             raise ValueError("only one of output_size and output_ratio may be specified")
-        if self.output_ratio is not None and not (0 < self.output_ratio[0] < 1 and 0 < self.output_ratio[1] < 1):
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
 
     def forward(self, input):
-        return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
-                                       self.return_indices, _random_samples=self._random_samples)
+        return getattr(F, self.pool_fn)(input, self.kernel_size, self.output_size, self.output_ratio,
+                                        self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, H, W)."""
+
+    pool_fn = "fractional_max_pool2d"
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling of (N, C, T, H, W)."""
+
+    pool_fn = "fractional_max_pool3d"
+    ntuple = staticmethod(_triple)
