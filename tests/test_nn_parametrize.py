@@ -96,6 +96,34 @@ def test_register_parametrization_layout_training_and_removal_match_torch():
         assert_same_state(o, t)
 
 
+def halving(lib):
+    """A parametrization stored as half its value: forward doubles, right_inverse halves."""
+    class Halving(lib.nn.Module):
+        def forward(self, X):
+            return X * 2
+
+        def right_inverse(self, A):
+            return A / 2
+    return Halving()
+
+
+def test_chained_parametrizations_and_a_parametrized_buffer_match_torch():
+    def summary(lib):
+        m = lib.nn.Linear(3, 3).double()
+        m.register_buffer("mask", lib.ones(3, 3, dtype=lib.float64))
+        P = lib.nn.utils.parametrize
+        P.register_parametrization(m, "weight", symmetric(lib))
+        P.register_parametrization(m, "weight", halving(lib))  # chained: halving(symmetric(original))
+        P.register_parametrization(m, "mask", halving(lib))
+        seen = [list(m.state_dict()), [n for n, _ in m.named_parameters()], [n for n, _ in m.named_buffers()],
+                m.mask.sum().item()]
+        m.weight = lib.tensor(np.arange(9.0).reshape(3, 3))  # right_inverse through the chain, last first
+        seen.append(m.parametrizations.weight.original.detach().numpy().tolist())
+        P.remove_parametrizations(m, "mask")
+        return seen + [list(m.state_dict()), type(m).__name__]
+    assert summary(cr) == summary(torch)
+
+
 def test_parametrization_errors_match_torch():
     m = cr.nn.Linear(3, 2)
     with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a parametrized element with name"):
