@@ -379,6 +379,18 @@ def test_multinomial_frequencies_follow_probabilities(replacement):
     assert chi2 < 20  # 3 degrees of freedom: p < 0.001 above 16.3
 
 
+def test_multinomial_second_draw_follows_sequential_sampling():
+    """Without replacement, draw 2 is category j with probability sum_i p_i * w_j / (W - w_i)."""
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    n = 20000
+    cr.manual_seed(5)
+    second = cr.tensor(np.tile(w, (n, 1))).multinomial(2).numpy()[:, 1]
+    expected = np.array([sum(w[i] / w.sum() * w[j] / (w.sum() - w[i]) for i in range(4) if i != j) for j in range(4)])
+    counts = np.bincount(second, minlength=4)
+    chi2 = ((counts - expected * n) ** 2 / (expected * n)).sum()
+    assert chi2 < 20  # 3 degrees of freedom: p < 0.001 above 16.3
+
+
 def test_multinomial_without_replacement_is_distinct():
     cr.manual_seed(1)
     rows = cr.rand(50, 8, dtype=cr.float64).multinomial(8)

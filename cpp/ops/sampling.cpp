@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -51,33 +52,24 @@ void draw_with_replacement(const double* w, int64_t n, int64_t count, Generator&
   }
 }
 
-// Draws without replacement: each draw picks among the categories not drawn yet, by weight; once
-// only weight-0 categories remain, uniformly among them.
+// Draws without replacement in O(n log n) (Efraimidis-Spirakis): category i gets the key
+// log(u_i) / w_i, u_i uniform in (0, 1], and the `count` largest keys win, in order. This draws
+// exactly as picking categories one by one with probability proportional to the weights left;
+// weight-0 categories (key -inf) come last, in random order (a second uniform key).
 void draw_without_replacement(const double* w, int64_t n, int64_t count, Generator& gen, int64_t* out) {
-  std::vector<double> left(w, w + n);
-  std::vector<bool> taken(static_cast<size_t>(n), false);
-  for (int64_t s = 0; s < count; ++s) {
-    const double total = std::accumulate(left.begin(), left.end(), 0.0);
-    int64_t pick = -1;
-    if (total > 0) {
-      const double u = gen.uniform() * total;
-      double running = 0;
-      for (int64_t i = 0; i < n; ++i) {  // the last positive weight when rounding leaves u uncovered
-        if (left[i] <= 0) continue;
-        running += left[i];
-        pick = i;
-        if (running > u) break;
-      }
-    } else {
-      int64_t nth = gen.integer(0, n - s);
-      for (int64_t i = 0; pick < 0; ++i) {
-        if (!taken[i] && nth-- == 0) pick = i;
-      }
-    }
-    out[s] = pick;
-    taken[pick] = true;
-    left[pick] = 0;
+  struct Key {
+    double primary, tie;
+    int64_t category;
+  };
+  std::vector<Key> keys(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const double u = 1.0 - gen.uniform();  // (0, 1]
+    keys[i] = {w[i] > 0 ? std::log(u) / w[i] : -std::numeric_limits<double>::infinity(), gen.uniform(), i};
   }
+  std::partial_sort(keys.begin(), keys.begin() + count, keys.end(), [](const Key& a, const Key& b) {
+    return a.primary != b.primary ? a.primary > b.primary : a.tie > b.tie;
+  });
+  for (int64_t s = 0; s < count; ++s) out[s] = keys[s].category;
 }
 
 }  // namespace
