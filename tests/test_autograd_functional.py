@@ -111,6 +111,29 @@ def test_unused_input_gives_zeros_and_strict_mode_raises_like_torch():
         AF.jacobian(lambda a: a * 2, x, strict=True, vectorize=True)
 
 
+def outcome(call):
+    try:
+        call()
+        return "ok"
+    except Exception as e:  # the type and message are what is compared
+        return f"{type(e).__name__}: {e}"
+
+
+@pytest.mark.parametrize("name, fn, kwargs", [
+    ("hessian", lambda x: (x * 2).sum(), dict(strict=True)),  # linear: its jacobian is independent of x
+    ("hvp", lambda x: (x * 2).sum(), dict(strict=True)),
+    ("vhp", lambda x: (x * x).sum(), dict(strict=True)),
+    ("jacobian", lambda x: x * 2, dict(strict=True, create_graph=True)),
+    ("hessian", lambda x: (x ** 3).sum(), dict(strict=True, create_graph=True)),
+])
+def test_strict_mode_outcomes_equal_torchs(name, fn, kwargs):
+    def run(lib):
+        x = lib.ones(2, dtype=lib.float64)
+        args = (fn, x) if name in ("hessian", "jacobian") else (fn, x, lib.ones(2, dtype=lib.float64))
+        return outcome(lambda: getattr(lib.autograd.functional, name)(*args, **kwargs))
+    assert run(cr) == run(torch)
+
+
 def test_bad_arguments_raise_torchs_errors():
     (x, _), (v, _) = pair(3), pair(2)
     with pytest.raises(TypeError, match="The inputs given to jacobian must be either a Tensor or a tuple of Tensors"):
