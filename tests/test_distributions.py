@@ -125,9 +125,9 @@ def test_kl_uniform_and_infinite_cases_match_torch():
 
 
 def test_kl_dispatch_errors_and_register_kl():
-    message = "No KL\\(p \\|\\| q\\) is implemented for p type Normal and q type Laplace"
+    message = "No KL\\(p \\|\\| q\\) is implemented for p type Normal and q type Cauchy"
     with pytest.raises(NotImplementedError, match=message):
-        D.kl_divergence(D.Normal(0.0, 1.0), D.Laplace(0.0, 1.0))
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Cauchy(0.0, 1.0))
 
     class Shifted(D.Normal):
         pass
