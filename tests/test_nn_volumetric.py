@@ -56,6 +56,41 @@ def test_max_pool3d(args):
 
 
 @requires_torch
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1), ((2, 3, 2), (2, 2, 1), (1, 1, 0), (2, 1, 1), True)])
+def test_max_pool3d_with_indices(args):
+    x = RNG.standard_normal((2, 2, 5, 6, 7))
+    values, indices = F.max_pool3d(cr.tensor(x), *args, return_indices=True)
+    tvalues, tindices = TF.max_pool3d(torch.tensor(x), *args, return_indices=True)
+    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    check_op(lambda v: F.max_pool3d_with_indices(v, *args)[0], [(2, 5, 6, 7)],
+             lambda v: TF.max_pool3d_with_indices(v, *args)[0], gradgrad=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [1, (2, 3, None), (3, 4, 5)])
+def test_adaptive_max_pool3d_with_indices(size):
+    x = RNG.standard_normal((2, 2, 5, 6, 7))
+    values, indices = F.adaptive_max_pool3d(cr.tensor(x), size, return_indices=True)
+    tvalues, tindices = TF.adaptive_max_pool3d(torch.tensor(x), size, return_indices=True)
+    np.testing.assert_array_equal(values.numpy(), tvalues.numpy())
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+    check_op(lambda v: F.adaptive_max_pool3d_with_indices(v, size)[0], [(2, 5, 6, 7)],
+             lambda v: TF.adaptive_max_pool3d_with_indices(v, size)[0], gradgrad=False)
+
+
+@requires_torch
+def test_max_pool3d_indices_feed_max_unpool3d():
+    x = RNG.standard_normal((1, 2, 4, 4, 4))
+    ours = nn.MaxUnpool3d(2)(*nn.MaxPool3d(2, return_indices=True)(cr.tensor(x)))
+    theirs = torch.nn.MaxUnpool3d(2)(*torch.nn.MaxPool3d(2, return_indices=True)(torch.tensor(x)))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    values, indices = nn.AdaptiveMaxPool3d(2, return_indices=True)(cr.tensor(x))
+    tvalues, tindices = torch.nn.AdaptiveMaxPool3d(2, return_indices=True)(torch.tensor(x))
+    np.testing.assert_array_equal(indices.numpy(), tindices.numpy())
+
+
+@requires_torch
 @pytest.mark.parametrize("ceil_mode", [False, True])
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool3d(ceil_mode, count_include_pad):
@@ -89,8 +124,6 @@ def test_volumetric_errors():
          lambda: TF.max_pool3d(torch.zeros(1, 1, 4, 4, 4), 2, padding=2))
     with pytest.raises(RuntimeError, match="4D or 5D"):
         F.avg_pool3d(cr.zeros(4, 4, 4), 2)
-    with pytest.raises(NotImplementedError, match="return_indices"):
-        F.max_pool3d(cr.zeros(1, 1, 4, 4, 4), 2, return_indices=True)
 
 
 LAYERS = {

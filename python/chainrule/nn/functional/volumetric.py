@@ -5,7 +5,8 @@ Each is composed from its 2-d counterpart applied to every depth slice (the dept
 batch) and a reduction over the depth taps: conv3d sums kd conv2d calls, one per kernel depth;
 conv_transpose3d places kd conv_transpose2d results at their strided depths and sums them; the
 pools reduce the 2-d pools' outputs over each depth window. The autograd engine derives the
-backward. max_pool3d does not return indices (return_indices=True raises NotImplementedError).
+backward. With return_indices=True, max_pool3d and adaptive_max_pool3d instead gather every window
+(flat indices per volume, as PyTorch's) and take its max.
 """
 import math
 
@@ -17,7 +18,8 @@ from chainrule.nn.functional.conv import _per_dim, conv2d, conv_transpose2d
 from chainrule.nn.functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from chainrule.nn.functional.sampling import pad
 
-__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
+__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
+           "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices"]
 
 
 def _batched(input, op):
@@ -134,15 +136,48 @@ def _window3d(op, kernel_size, stride, padding, dilation=1):
     return kernel, strides, _per_dim(padding, 3, "padding", op), _per_dim(dilation, 3, "dilation", op)
 
 
+def _max_over_windows(x, positions, valid):
+    """The max of x (N, C, D, H, W) over windows given per dim by positions (out, K) and their validity;
+    returns (values (N, C, *outs), int64 indices flat over each D x H x W volume)."""
+    n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
+    flat, inside, stride = np.zeros((1,) * 6, dtype=np.int64), np.ones((1,) * 6, dtype=bool), 1
+    for d in reversed(range(3)):
+        shape = [1] * 6
+        shape[d], shape[3 + d] = positions[d].shape
+        flat = flat + np.clip(positions[d], 0, spatial[d] - 1).reshape(shape) * stride
+        inside = inside & valid[d].reshape(shape)
+        stride *= spatial[d]
+    outs = [p.shape[0] for p in positions]
+    full = tuple(outs) + tuple(p.shape[1] for p in positions)
+    flat = np.array(np.broadcast_to(flat, full)).reshape(int(np.prod(outs)), -1)
+    inside = np.array(np.broadcast_to(inside, full)).reshape(flat.shape)
+    index = _C.from_numpy(flat)
+    windows = x.reshape(n, c, -1).gather(2, index.reshape(1, 1, -1).expand(n, c, flat.size)).reshape(n, c, *flat.shape)
+    windows = _C.where(_C.from_numpy(inside), windows, float("-inf"))
+    values, which = windows.max(-1)
+    indices = index.expand(n, c, *flat.shape).gather(3, which.unsqueeze(3)).squeeze(3)
+    return values.reshape(n, c, *outs), indices.reshape(n, c, *outs)
+
+
+def _unbatch(result, unbatched):
+    return tuple(r.squeeze(0) for r in result) if unbatched else result
+
+
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """3-d max pooling over (N, C, D, H, W) or (C, D, H, W) (no indices: return_indices is not supported)."""
-    if return_indices:
-        raise NotImplementedError("max_pool3d: return_indices=True is not supported by chainrule")
+    """3-d max pooling over (N, C, D, H, W) or (C, D, H, W); with return_indices=True also the int64 indices."""
     x, unbatched = _batched(input, "max_pool3d")
     kernel, strides, pads, dilation = _window3d("max_pool3d", kernel_size, stride, padding, dilation)
     if pads[0] * 2 > dilation[0] * (kernel[0] - 1) + 1:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pads[0]}, "
                            f"kernel_size={kernel[0]} and dilation={dilation[0]}")
+    if return_indices:
+        positions, valid = [], []
+        for d in range(3):
+            out = _pool_out_size(x.shape[2 + d], kernel[d], strides[d], pads[d], dilation[d], ceil_mode)
+            taps = np.arange(out)[:, None] * strides[d] - pads[d] + np.arange(kernel[d]) * dilation[d]
+            positions.append(taps)
+            valid.append((taps >= 0) & (taps < x.shape[2 + d]))
+        return _unbatch(_max_over_windows(x, positions, valid), unbatched)
     planes = _per_slice(x, lambda s: max_pool2d(s, kernel[1:], strides[1:], pads[1:], dilation[1:], ceil_mode))
     depth = _pool_out_size(x.shape[2], kernel[0], strides[0], pads[0], dilation[0], ceil_mode)
     reach = (depth - 1) * strides[0] + dilation[0] * (kernel[0] - 1) + 1
@@ -150,6 +185,12 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     taps = _depth_taps(planes, kernel[0], strides[0], dilation[0], depth)
     out = chainrule.stack(taps, 0).max(0)[0]
     return out.squeeze(0) if unbatched else out
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """3-d max pooling; returns (values, indices flat over each D x H x W volume)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
 
 
 def _window_counts(size, kernel, stride, padding, out_size, count_include_pad):
@@ -183,12 +224,16 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return out.squeeze(0) if unbatched else out
 
 
-def _adaptive3d(input, output_size, op, pool2d, reduce):
-    x, unbatched = _batched(input, op)
+def _adaptive_sizes(x, output_size, op):
     sizes = [output_size] * 3 if output_size is None or isinstance(output_size, int) else list(output_size)
     if len(sizes) != 3:
         raise ValueError(f"{op}: output_size must be an int or a tuple of 3 ints or None, got {output_size!r}")
-    sizes = [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
+    return [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
+
+
+def _adaptive3d(input, output_size, op, pool2d, reduce):
+    x, unbatched = _batched(input, op)
+    sizes = _adaptive_sizes(x, output_size, op)
     planes = _per_slice(x, lambda s: pool2d(s, sizes[1:]))
     depth = x.shape[2]
     windows = [planes[:, :, (i * depth) // sizes[0]:math.ceil((i + 1) * depth / sizes[0])] for i in range(sizes[0])]
@@ -202,7 +247,21 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    """Adaptive 3-d max pooling to output_size (no indices: return_indices is not supported)."""
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool3d: return_indices=True is not supported by chainrule")
-    return _adaptive3d(input, output_size, "adaptive_max_pool3d", adaptive_max_pool2d, lambda w: w.max(2)[0])
+    """Adaptive 3-d max pooling to output_size; with return_indices=True also the int64 indices."""
+    if not return_indices:
+        return _adaptive3d(input, output_size, "adaptive_max_pool3d", adaptive_max_pool2d, lambda w: w.max(2)[0])
+    return adaptive_max_pool3d_with_indices(input, output_size)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """Adaptive 3-d max pooling to output_size; returns (values, indices flat over each volume)."""
+    x, unbatched = _batched(input, "adaptive_max_pool3d")
+    positions, valid = [], []
+    for d, out in enumerate(_adaptive_sizes(x, output_size, "adaptive_max_pool3d")):
+        size = x.shape[2 + d]
+        starts = (np.arange(out) * size) // out
+        ends = -((-(np.arange(out) + 1) * size) // out)
+        taps = starts[:, None] + np.arange(max(ends - starts))
+        positions.append(taps)
+        valid.append(taps < ends[:, None])
+    return _unbatch(_max_over_windows(x, positions, valid), unbatched)
