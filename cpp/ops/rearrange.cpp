@@ -71,11 +71,10 @@ Tensor triangle_indices(int64_t rows, int64_t cols, const char* op, const Kept& 
 }  // namespace
 
 Tensor flip(const Tensor& input, const std::vector<int64_t>& dims) {
-  Tensor out = clone(input);
-  if (input->dim() == 0) return out;
-  for (int64_t d : distinct_dims(dims, input->dim(), "flip")) {
-    out = reorder_slices(out, d, [](int64_t i, int64_t n) { return n - 1 - i; });
-  }
+  const std::vector<int64_t> flipped = distinct_dims(dims, input->dim(), "flip");
+  if (input->dim() == 0 || flipped.empty()) return clone(input);
+  Tensor out = input;
+  for (int64_t d : flipped) out = reorder_slices(out, d, [](int64_t i, int64_t n) { return n - 1 - i; });
   return out;
 }
 
