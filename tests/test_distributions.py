@@ -327,3 +327,34 @@ def test_kl_between_families_matches_torch(p_name, q_name):
         assert (leaf.grad is None) == (tleaf.grad is None)
         if tleaf.grad is not None:  # atol: PyTorch's trigamma is good to ~1e-9 (see GRADIENT_ATOL)
             np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), rtol=1e-8, atol=1e-8)
+
+
+@requires_torch
+@pytest.mark.parametrize("case", ["Normal", "Exponential", "Gamma", "Bernoulli-probs", "Poisson", "Beta",
+                                  "Dirichlet", "ContinuousBernoulli-probs"])
+def test_exponential_family_bregman_entropy_and_kl_match_torch(case):
+    dist, leaves, _ = _build(case, cr)
+    tdist, tleaves, _ = _build(case, torch)
+    assert isinstance(dist, D.ExponentialFamily)
+    try:
+        theirs = torch.distributions.ExponentialFamily.entropy(tdist)
+    except NotImplementedError:  # no _mean_carrier_measure (Poisson, Beta, Dirichlet), in PyTorch either
+        with pytest.raises(NotImplementedError):
+            D.ExponentialFamily.entropy(dist)
+    else:
+        ours = D.ExponentialFamily.entropy(dist)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ours.detach().numpy(), dist.entropy().detach().numpy(), rtol=1e-7, atol=1e-9)
+    q = _build_from(case, cr, [x * 0.5 + 0.1 if i == 0 else x + 0.5 for i, x in enumerate(leaves)])
+    tq = _build_from(case, torch, [x * 0.5 + 0.1 if i == 0 else x + 0.5 for i, x in enumerate(tleaves)])
+    generic = D.kl._kl_expfamily_expfamily(dist, q)
+    np.testing.assert_allclose(generic.detach().numpy(),
+                               torch.distributions.kl._kl_expfamily_expfamily(tdist, tq).detach().numpy(),
+                               rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(generic.detach().numpy(), D.kl_divergence(dist, q).detach().numpy(),
+                               rtol=1e-7, atol=1e-9)
+
+
+def test_kl_between_different_exponential_families_is_refused():
+    with pytest.raises(NotImplementedError, match="different exponential families cannot be computed"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(2.0))

@@ -4,14 +4,14 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import (batch_shape_of, broadcast_all, lazy_property, logits_to_probs,
                                            probs_to_logits)
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
     has_enumerate_support = True
@@ -78,3 +78,12 @@ class Bernoulli(Distribution):
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (chainrule.log(self.probs) - chainrule.log1p(-self.probs),)  # logit
+
+    def _log_normalizer(self, x):
+        return chainrule.log1p(chainrule.exp(x))

@@ -7,14 +7,14 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import (batch_shape_of, broadcast_all, clamp_probs, lazy_property,
                                            logits_to_probs, probs_to_logits)
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
     has_rsample = True
@@ -120,3 +120,18 @@ class ContinuousBernoulli(Distribution):
         log_probs0 = chainrule.log1p(-self.probs)
         log_probs1 = chainrule.log(self.probs)
         return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (self.logits,)
+
+    def _log_normalizer(self, x):
+        """The log normalizer as a function of the natural parameter (Taylor series near 0)."""
+        unstable = (x > self._lims[0] - 0.5) & (x <= self._lims[1] - 0.5)
+        cut_nat_params = chainrule.where(unstable, self._lims[0] - 0.5, x)
+        log_norm = chainrule.log(chainrule.abs(chainrule.expm1(cut_nat_params))) - chainrule.log(
+            chainrule.abs(cut_nat_params))
+        taylor = 0.5 * x + x ** 2 / 24.0 - x ** 4 / 2880.0
+        return chainrule.where(unstable, taylor, log_norm)

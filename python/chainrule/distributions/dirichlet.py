@@ -7,11 +7,12 @@ from chainrule.distributions import constraints
 from chainrule.distributions._special import digamma, lgamma, xlogy
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exp_family import ExponentialFamily
 
 __all__ = ["Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
     has_rsample = True
@@ -62,3 +63,10 @@ class Dirichlet(Distribution):
         total = self.concentration.sum(-1)
         return (lgamma(self.concentration).sum(-1) - lgamma(total) - (k - total) * digamma(total)
                 - ((self.concentration - 1.0) * digamma(self.concentration)).sum(-1))
+
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
+
+    def _log_normalizer(self, x):
+        return lgamma(x).sum(-1) - lgamma(x.sum(-1))

@@ -6,13 +6,13 @@ from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions._special import digamma, lgamma, xlogy
 from chainrule.distributions._standard_gamma import StandardGamma
-from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import batch_shape_of, broadcast_all
 
 __all__ = ["Gamma"]
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
@@ -50,3 +50,12 @@ class Gamma(Distribution):
     def entropy(self):
         return (self.concentration - chainrule.log(self.rate) + lgamma(self.concentration)
                 + (1.0 - self.concentration) * digamma(self.concentration))
+
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return lgamma(x + 1) + (x + 1) * chainrule.log(-y.reciprocal())

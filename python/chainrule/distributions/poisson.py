@@ -6,13 +6,13 @@ import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions._special import lgamma, xlogy
-from chainrule.distributions.distribution import Distribution
+from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import _numpy_generator, batch_shape_of, broadcast_all
 
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
@@ -47,3 +47,10 @@ class Poisson(Distribution):
         rate, value = broadcast_all(self.rate, value)
         value = value.to(rate.dtype)
         return xlogy(value, rate) - rate - lgamma(value + 1)
+
+    @property
+    def _natural_params(self):
+        return (chainrule.log(self.rate),)
+
+    def _log_normalizer(self, x):
+        return chainrule.exp(x)
