@@ -113,6 +113,8 @@ CASES = {
     "LowRankMVN": (lambda lib, d, loc, factor, diag: d.LowRankMultivariateNormal(loc, factor, diag),
                    [RNG.standard_normal((2, 3)), RNG.standard_normal((3, 2)), _positive(2, 3)],
                    RNG.standard_normal((3, 2, 3))),
+    "Kumaraswamy": (lambda lib, d, a, b: d.Kumaraswamy(a, b), [_positive(3) + 0.6, np.array([0.7, 1.5, 3.0])],
+                    RNG.uniform(0.05, 0.95, (4, 3))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),

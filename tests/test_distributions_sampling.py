@@ -20,7 +20,8 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Mixture", "Mixture-2d", "LogNormal", "HalfNormal", "Transformed", "Cauchy", "HalfCauchy",
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
-                      "ContinuousBernoulli-probs", "LowRankMVN"]
+                      "ContinuousBernoulli-probs", "LowRankMVN",
+                      "Kumaraswamy"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -59,6 +60,7 @@ N = 20000
     (lambda: D.Binomial(10, probs=cr.tensor([0.3])), [3.0], [2.1]),
     (lambda: D.Multinomial(10, probs=cr.tensor([0.2, 0.3, 0.5])), [2.0, 3.0, 5.0], [1.6, 2.1, 2.5]),
     (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
+    (lambda: D.Kumaraswamy(cr.tensor([1.0]), cr.tensor([1.0])), [0.5], [1 / 12]),
     (lambda: D.ContinuousBernoulli(probs=cr.tensor([0.2])),
      [0.2 / (0.2 * 2 - 1) + 1 / math.log(0.8 / 0.2)], [0.2 * -0.8 / 0.6 ** 2 + 1 / math.log(0.8 / 0.2) ** 2]),
     (lambda: D.Weibull(cr.tensor([2.0]), cr.tensor([1.0])), [2.0], [4.0]),
