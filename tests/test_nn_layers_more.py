@@ -145,6 +145,9 @@ def test_layer_errors():
     ]
     for build, shape in cases:
         _same_error(lambda: build(nn)(cr.zeros(shape)), lambda: build(torch.nn)(torch.zeros(shape)))
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element when training, got input size"):
+        nn.InstanceNorm1d(3)(cr.zeros(2, 3, 1))
+    assert nn.InstanceNorm1d(3, track_running_stats=True).eval()(cr.zeros(2, 3, 1)).shape == (2, 3, 1)
     with pytest.warns(UserWarning, match="does not match num_features"):
         nn.InstanceNorm1d(4)(cr.zeros(2, 3, 5))
     _same_error(lambda: nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),

@@ -5,6 +5,7 @@ Signatures follow torch.nn.functional; batch/layer/group norm's math, shape chec
 in C++ (cpp/ops/batch_norm.cpp, cpp/ops/layer_norm.cpp); rms_norm and local_response_norm are
 composed from recorded ops (as PyTorch composes them), so autograd derives their backward.
 """
+import math
 import numbers
 
 import chainrule
@@ -25,6 +26,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if input.dim() < 3:
         raise ValueError(f"instance_norm: expected an input of at least 3 dimensions (N, C, *), got shape "
                          f"{tuple(input.shape)}")
+    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
     n, c = input.shape[0], input.shape[1]
     # As ATen does: one batch of n * c channels, with the statistics repeated per sample.
     repeat = lambda t: None if t is None else chainrule.cat([t] * n)  # noqa: E731
