@@ -168,3 +168,20 @@ def test_eye_and_dirac():
 def test_deprecated_aliases_warn():
     with pytest.warns(FutureWarning, match="deprecated"):
         init.normal(cr.zeros(3))
+
+
+@requires_torch
+def test_deprecated_aliases_are_torchs():
+    names = ["uniform", "normal", "constant", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+             "eye", "dirac", "orthogonal", "sparse"]
+    assert all(hasattr(torch.nn.init, name) for name in names)
+    with pytest.warns(FutureWarning, match="`nn.init.orthogonal` is now deprecated in favor of `nn.init.orthogonal_`"):
+        init.orthogonal(cr.zeros(3, 3))
+
+
+def test_sparse_zeroes_a_fraction_of_each_column():
+    w = init.sparse_(cr.zeros(10, 40), sparsity=0.25, std=2.0).numpy()
+    assert np.all((w == 0).sum(0) == 3)  # ceil(0.25 * 10) per column
+    assert 1.5 < w[w != 0].std() < 2.5
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        init.sparse_(cr.zeros(3), 0.5)

@@ -14,7 +14,8 @@ from chainrule import _C
 from chainrule.autograd import no_grad
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_",
-           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]
+           "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+           "sparse_"]
 
 _LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -184,9 +185,23 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor.copy_(_C.from_numpy(np.ascontiguousarray(q * gain)).reshape(tuple(tensor.shape)))
 
 
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """A 2-d tensor of N(0, std^2) values with ceil(sparsity * rows) random entries of each column zeroed
+    (Martens, 2010)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros_per_column = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std)
+        for col in range(cols):
+            tensor[_C.randperm(rows)[:zeros_per_column], col] = 0
+    return tensor
+
+
 def _deprecated(new):
     def old(*args, **kwargs):
-        warnings.warn(f"nn.init.{new.__name__[:-1]} is now deprecated in favor of nn.init.{new.__name__}.",
+        warnings.warn(f"`nn.init.{new.__name__[:-1]}` is now deprecated in favor of `nn.init.{new.__name__}`.",
                       FutureWarning, stacklevel=2)
         return new(*args, **kwargs)
     old.__name__ = new.__name__[:-1]
@@ -200,6 +215,10 @@ xavier_uniform = _deprecated(xavier_uniform_)
 xavier_normal = _deprecated(xavier_normal_)
 kaiming_uniform = _deprecated(kaiming_uniform_)
 kaiming_normal = _deprecated(kaiming_normal_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.nn.init")
