@@ -115,6 +115,8 @@ CASES = {
                    RNG.standard_normal((3, 2, 3))),
     "Kumaraswamy": (lambda lib, d, a, b: d.Kumaraswamy(a, b), [_positive(3) + 0.6, np.array([0.7, 1.5, 3.0])],
                     RNG.uniform(0.05, 0.95, (4, 3))),
+    "VonMises": (lambda lib, d, loc, concentration: d.VonMises(loc, concentration),
+                 [RNG.standard_normal(3), np.array([0.5, 3.0, 8.0])], RNG.uniform(-3.0, 3.0, (4, 3))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),

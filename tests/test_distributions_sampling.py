@@ -21,7 +21,7 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
                       "ContinuousBernoulli-probs", "LowRankMVN",
-                      "Kumaraswamy"]
+                      "Kumaraswamy", "VonMises"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -207,3 +207,13 @@ def test_tanh_squashed_gaussian_policy_like_sac():
     np.testing.assert_allclose(mu.grad.numpy(), tmu.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(log_std.grad.numpy(), tlog_std.grad.numpy(), rtol=1e-10)
     assert policy.transforms[0].inv(action) is policy.transforms[0]._cached_x_y[0]
+
+
+def test_von_mises_samples_have_its_circular_mean_and_variance():
+    cr.manual_seed(0)
+    dist = D.VonMises(cr.tensor([0.5, -2.0], dtype=cr.float64), cr.tensor([2.0, 0.3], dtype=cr.float64))
+    samples = dist.sample((N,))
+    assert bool((samples >= -math.pi).all()) and bool((samples < math.pi).all())
+    resultant = cr.cos(samples - dist.loc).mean(0)  # E cos(x - loc) = I1(k) / I0(k) = 1 - circular variance
+    np.testing.assert_allclose(resultant.numpy(), (1 - dist.variance).numpy(), atol=0.015)
+    np.testing.assert_allclose(cr.sin(samples - dist.loc).mean(0).numpy(), [0.0, 0.0], atol=0.015)

@@ -42,6 +42,7 @@ from chainrule.distributions.transforms import (AbsTransform, AffineTransform, C
                                                 PositiveDefiniteTransform, PowerTransform, SigmoidTransform,
                                                 SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
                                                 TanhTransform, Transform)
+from chainrule.distributions.von_mises import VonMises
 from chainrule.distributions.weibull import Weibull
 from chainrule.distributions.uniform import Uniform
 
@@ -54,8 +55,8 @@ __all__ = [
     "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
     "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
     "RelaxedOneHotCategorical", "SigmoidTransform", "SoftplusTransform", "StudentT",
-    "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints",
-    "kl_divergence", "register_kl",
+    "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "VonMises", "Weibull",
+    "constraints", "kl_divergence", "register_kl",
 ]
 
 __getattr__ = _missing_attribute_hook(__name__, "torch.distributions")
