@@ -2,11 +2,11 @@
 
 Composed from recorded ops (matmul, floor, gather, where), following ATen's grid sampler term by
 term: the grid is unnormalized with align_corners' rule, border padding clips the coordinates (with
-a zero gradient at and beyond the edge, as ATen), bilinear weights come from the distances to the
-four neighbours and out-of-range neighbours read zero. The autograd engine derives the gradients
-with respect to both the input and the grid. Supported: modes 'bilinear' and 'nearest' (round half
-to even, no grid gradient), padding 'zeros' and 'border'; 'bicubic', 'reflection' and 5-D inputs
-raise NotImplementedError.
+a zero gradient at and beyond the edge, as ATen), reflection padding folds them back into the image
+first, bilinear weights come from the distances to the four neighbours and out-of-range neighbours
+read zero. The autograd engine derives the gradients with respect to both the input and the grid.
+Supported: modes 'bilinear' and 'nearest' (round half to even, no grid gradient), padding 'zeros',
+'border' and 'reflection'; 'bicubic' and 5-D inputs raise NotImplementedError.
 """
 import warnings
 
@@ -66,9 +66,9 @@ def _check_grid_sample(input, grid, mode, padding_mode):
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic" or padding_mode == "reflection":
-        raise NotImplementedError(f"grid_sample: mode={mode!r} with padding_mode={padding_mode!r} is not supported "
-                                  "by chainrule (modes bilinear | nearest, padding zeros | border)")
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: mode='bicubic' is not supported by chainrule (modes bilinear | "
+                                  "nearest)")
     if input.dim() == 5:
         raise NotImplementedError("grid_sample: 5-D (volumetric) inputs are not supported by chainrule")
     if input.dim() != 4 or grid.dim() != 4:
@@ -88,13 +88,28 @@ def _check_grid_sample(input, grid, mode, padding_mode):
                            f"sizes {list(input.shape)} with dimension 2 being empty")
 
 
+def _reflect(coord, twice_low, twice_high):
+    """coord folded back into [twice_low / 2, twice_high / 2] by reflections at both ends (ATen's
+    reflect_coordinates; the gradient flips sign with each reflection)."""
+    if twice_low == twice_high:
+        return coord * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coord - low).abs()
+    flips = (distance / span).detach().floor()
+    extra = distance - flips * span
+    return _C.where(flips.remainder(2) == 0, extra + low, span - extra + low)
+
+
 def _source_index(coord, size, padding_mode, align_corners):
-    """Pixel coordinates of normalized ones; border padding clips them to [0, size - 1] (zero gradient there)."""
+    """Pixel coordinates of normalized ones; border and reflection padding clip them to [0, size - 1]
+    (zero gradient at and beyond the edge, as ATen)."""
     if align_corners:
         coord = (coord + 1) / 2 * (size - 1)
     else:
         coord = ((coord + 1) * size - 1) / 2
-    if padding_mode == "border":
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
+    if padding_mode != "zeros":
         coord = _C.where(coord <= 0, 0.0, _C.where(coord >= size - 1, float(size - 1), coord))
     return coord
 
