@@ -34,6 +34,14 @@ def _spd(lib, b):
 _ONE_HOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
 _ABOVE_ONE = 1 + _positive(4, 3)
 
+
+def _correlation_cholesky(n, dim):
+    """n Cholesky factors of random dim x dim correlation matrices."""
+    a = RNG.standard_normal((n, dim, dim + 2))
+    covariance = a @ a.swapaxes(-1, -2)
+    scale = 1 / np.sqrt(np.diagonal(covariance, axis1=-2, axis2=-1))
+    return np.linalg.cholesky(covariance * scale[..., :, None] * scale[..., None, :])
+
 # name -> (make(lib, dists, *parameters), parameter arrays, the value scored (or a function of the
 # parameter arrays giving it, for supports that depend on the parameters))
 CASES = {
@@ -117,6 +125,8 @@ CASES = {
                     RNG.uniform(0.05, 0.95, (4, 3))),
     "VonMises": (lambda lib, d, loc, concentration: d.VonMises(loc, concentration),
                  [RNG.standard_normal(3), np.array([0.5, 3.0, 8.0])], RNG.uniform(-3.0, 3.0, (4, 3))),
+    "LKJCholesky": (lambda lib, d, concentration: d.LKJCholesky(3, concentration), [np.array([0.5, 2.0])],
+                    _correlation_cholesky(4, 3)[:, None]),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),

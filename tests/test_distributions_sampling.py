@@ -21,7 +21,7 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
                       "ContinuousBernoulli-probs", "LowRankMVN",
-                      "Kumaraswamy", "VonMises"]
+                      "Kumaraswamy", "VonMises", "LKJCholesky"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -217,3 +217,11 @@ def test_von_mises_samples_have_its_circular_mean_and_variance():
     resultant = cr.cos(samples - dist.loc).mean(0)  # E cos(x - loc) = I1(k) / I0(k) = 1 - circular variance
     np.testing.assert_allclose(resultant.numpy(), (1 - dist.variance).numpy(), atol=0.015)
     np.testing.assert_allclose(cr.sin(samples - dist.loc).mean(0).numpy(), [0.0, 0.0], atol=0.015)
+
+
+def test_lkj_cholesky_samples_are_correlation_factors_with_its_marginals():
+    cr.manual_seed(0)
+    factors = D.LKJCholesky(3, cr.tensor(1.0, dtype=cr.float64)).sample((N,))
+    assert bool(D.constraints.corr_cholesky.check(factors).all())
+    correlation = (factors @ factors.mT)[:, 0, 1].numpy()  # for concentration 1 in 3 dims: 2 Beta(3/2, 3/2) - 1
+    np.testing.assert_allclose([correlation.mean(), correlation.var()], [0.0, 0.25], atol=0.01)
