@@ -127,6 +127,8 @@ CASES = {
                  [RNG.standard_normal(3), np.array([0.5, 3.0, 8.0])], RNG.uniform(-3.0, 3.0, (4, 3))),
     "LKJCholesky": (lambda lib, d, concentration: d.LKJCholesky(3, concentration), [np.array([0.5, 2.0])],
                     _correlation_cholesky(4, 3)[:, None]),
+    "Wishart": (lambda lib, d, df, b: d.Wishart(df, covariance_matrix=_spd(lib, b)),
+                [np.array([4.5, 6.0]), RNG.standard_normal((2, 3, 3))], _spd(np, RNG.standard_normal((4, 2, 3, 3)))),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
@@ -138,7 +140,7 @@ CASES = {
 
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
-GRADIENT_ATOL = {"Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8,
+GRADIENT_ATOL = {"Wishart": 1e-8, "Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8,
                  "NegativeBinomial-probs": 1e-8, "NegativeBinomial-logits": 1e-8}
 # PyTorch's Multinomial.entropy takes lgamma(total_count + 1) of an int64 tensor, so in float32
 # (off by 7.7e-8 for total_count 6); chainrule's is exact.

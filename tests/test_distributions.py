@@ -262,6 +262,7 @@ def test_poisson_log_prob_gradient_in_the_counts_and_special_functions():
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:Singular sample detected")  # PyTorch 2.13's Wishart says so of good samples
 @pytest.mark.parametrize("case", CASES)
 def test_expand_matches_torch(case):
     dist, _, value = _build(case, cr)
@@ -358,3 +359,14 @@ def test_exponential_family_bregman_entropy_and_kl_match_torch(case):
 def test_kl_between_different_exponential_families_is_refused():
     with pytest.raises(NotImplementedError, match="different exponential families cannot be computed"):
         D.kl_divergence(D.Normal(0.0, 1.0), D.Poisson(2.0))
+
+
+@requires_torch
+def test_public_names_are_torchs():
+    """Every public name exported is PyTorch's; what is missing is the short list in distributions.md."""
+    missing = set(torch.distributions.__all__) - set(D.__all__)
+    assert missing <= {"CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "ReshapeTransform",
+                       "StackTransform", "FisherSnedecor", "GeneralizedPareto", "InverseGamma", "LogisticNormal"}
+    assert set(D.__all__) - set(torch.distributions.__all__) <= {"constraints", "kl_divergence", "register_kl"}
+    for name in D.__all__:
+        assert hasattr(torch.distributions, name) and hasattr(D, name)

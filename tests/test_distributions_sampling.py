@@ -21,7 +21,7 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
                       "ContinuousBernoulli-probs", "LowRankMVN",
-                      "Kumaraswamy", "VonMises", "LKJCholesky"]
+                      "Kumaraswamy", "VonMises", "LKJCholesky", "Wishart"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -225,3 +225,13 @@ def test_lkj_cholesky_samples_are_correlation_factors_with_its_marginals():
     assert bool(D.constraints.corr_cholesky.check(factors).all())
     correlation = (factors @ factors.mT)[:, 0, 1].numpy()  # for concentration 1 in 3 dims: 2 Beta(3/2, 3/2) - 1
     np.testing.assert_allclose([correlation.mean(), correlation.var()], [0.0, 0.25], atol=0.01)
+
+
+def test_wishart_samples_have_its_moments_and_an_unbiased_df_gradient():
+    cr.manual_seed(0)
+    df = cr.tensor(5.0, dtype=cr.float64, requires_grad=True)
+    samples = D.Wishart(df, covariance_matrix=cr.eye(2, dtype=cr.float64)).rsample((N,))
+    np.testing.assert_allclose(samples.mean(0).detach().numpy(), 5 * np.eye(2), atol=0.1)
+    np.testing.assert_allclose(samples.var(0).detach().numpy(), [[10.0, 5.0], [5.0, 10.0]], rtol=0.06)
+    samples.mean(0).sum().backward()  # d/d df of E sum(X) = sum(covariance) = 2
+    assert abs(df.grad.item() - 2.0) < 0.05

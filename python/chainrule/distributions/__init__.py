@@ -34,30 +34,33 @@ from chainrule.distributions.normal import Normal
 from chainrule.distributions.one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
 from chainrule.distributions.pareto import Pareto
 from chainrule.distributions.poisson import Poisson
-from chainrule.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
-from chainrule.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from chainrule.distributions.relaxed_bernoulli import RelaxedBernoulli
+from chainrule.distributions.relaxed_categorical import RelaxedOneHotCategorical
 from chainrule.distributions.studentT import StudentT
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                                                 IndependentTransform, LowerCholeskyTransform,
                                                 PositiveDefiniteTransform, PowerTransform, SigmoidTransform,
                                                 SoftmaxTransform, SoftplusTransform, StickBreakingTransform,
-                                                TanhTransform, Transform)
+                                                TanhTransform, Transform, identity_transform)
 from chainrule.distributions.von_mises import VonMises
 from chainrule.distributions.weibull import Weibull
+from chainrule.distributions.wishart import Wishart
 from chainrule.distributions.uniform import Uniform
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
-    "Chi2", "ComposeTransform", "ContinuousBernoulli", "Dirichlet", "Distribution",
-    "ExpRelaxedCategorical", "ExpTransform", "Exponential", "ExponentialFamily", "Gamma",
-    "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Kumaraswamy", "LKJCholesky",
-    "Laplace", "LogNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
-    "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
-    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PowerTransform",
-    "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftplusTransform",
-    "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "VonMises",
-    "Weibull", "constraints", "kl_divergence", "register_kl",
+    "Chi2", "ComposeTransform", "ContinuousBernoulli", "Dirichlet", "Distribution", "ExpTransform",
+    "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+    "Independent", "IndependentTransform", "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal",
+    "LowRankMultivariateNormal", "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial",
+    "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
+    "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PositiveDefiniteTransform",
+    "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+    "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "StudentT", "TanhTransform",
+    "Transform", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "Wishart",
+    "biject_to", "constraints", "identity_transform", "kl_divergence", "register_kl",
+    "transform_to",
 ]
 
 __getattr__ = _missing_attribute_hook(__name__, "torch.distributions")
