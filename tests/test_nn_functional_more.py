@@ -1,14 +1,17 @@
 """chainrule.nn.functional ops composed in Python (vision.py, distance.py, normalization.py's rms_norm and
-local_response_norm, activation_composite.py's glu/rrelu/gumbel_softmax): gradcheck in float64 and
-values/gradients against PyTorch (check_op), plus PyTorch's error cases."""
+local_response_norm, activation_composite.py's glu/rrelu/gumbel_softmax, lp_pool, 3-d pad modes and the
+interpolate modes of resample.py): gradcheck in float64 and values/gradients against PyTorch (check_op),
+plus PyTorch's error cases."""
 import numpy as np
 import pytest
 
 import chainrule as cr
+import chainrule.nn as nn
 import chainrule.nn.functional as F
 from conftest import check_op, requires_torch, torch
 
 TF = torch.nn.functional if torch is not None else None
+RNG = np.random.default_rng(2)
 
 
 def _same_error(ours, theirs):
@@ -238,3 +241,33 @@ def test_pad_3d_mode_errors():
     _same_error(lambda: F.pad(x, (4, 0, 1, 1, 1, 1), "circular"), lambda: TF.pad(tx, (4, 0, 1, 1, 1, 1), "circular"))
     with pytest.raises(NotImplementedError, match="6 entries is not supported for a 3-d input"):
         F.pad(x[0, 0], (1, 1, 1, 1, 1, 1), "reflect")
+
+
+@requires_torch
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("shape, mode, kwargs", [
+    ((2, 3, 5, 6), "bicubic", dict(size=(9, 4))), ((2, 3, 5, 6), "bicubic", dict(scale_factor=(1.7, 2.5))),
+    ((1, 2, 6, 5), "bicubic", dict(scale_factor=0.5)), ((2, 2, 3, 4, 5), "trilinear", dict(size=(5, 3, 7))),
+    ((2, 2, 3, 4, 5), "trilinear", dict(scale_factor=1.5))])
+def test_interpolate_bicubic_trilinear(shape, mode, kwargs, align_corners):
+    check_op(lambda x: F.interpolate(x, mode=mode, align_corners=align_corners, **kwargs), [shape],
+             lambda x: TF.interpolate(x, mode=mode, align_corners=align_corners, **kwargs))
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["area", "nearest-exact", "nearest"])
+@pytest.mark.parametrize("shape, kwargs", [((2, 3, 7), dict(size=4)), ((2, 3, 5, 7), dict(size=(8, 3))),
+                                           ((2, 2, 3, 4, 5), dict(scale_factor=(1.5, 0.5, 2.2))),
+                                           ((2, 3, 5, 7), dict(scale_factor=1.7))])
+def test_interpolate_area_and_nearest_modes(mode, shape, kwargs):
+    check_op(lambda x: F.interpolate(x, mode=mode, **kwargs), [shape], lambda x: TF.interpolate(x, mode=mode, **kwargs))
+
+
+@requires_torch
+def test_upsample_layer_with_the_new_modes():
+    x = RNG.standard_normal((1, 2, 3, 4, 4)).astype(np.float32)
+    for build in [lambda n: n.Upsample(scale_factor=2, mode="trilinear", align_corners=True),
+                  lambda n: n.Upsample(size=(2, 3, 3), mode="area")]:
+        ours, theirs = build(nn), build(torch.nn)
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(cr.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-5, atol=1e-6)

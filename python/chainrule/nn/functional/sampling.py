@@ -1,16 +1,18 @@
 """Padding and resampling, as in torch.nn.functional: pad, interpolate and its upsample aliases.
 
 pad: 'constant' over any number of trailing dims (negative pads crop); 'reflect', 'replicate' and
-'circular' over the last dim (2-d/3-d inputs), the last two (3-d/4-d inputs) or the last three (4-d/5-d
-inputs; composed in Python as one index_select per dim, whose backward sums into the sources). interpolate:
-'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d), with PyTorch's source-coordinate
-rules. The kernels and shape checks are in C++ (chainrule._C._nn).
+'circular' over the last dim (2-d/3-d inputs), the last two (3-d/4-d inputs) or the last three
+(4-d/5-d inputs; composed in Python as one index_select per dim, whose backward sums into the
+sources). interpolate: 'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d) run C++
+kernels (chainrule._C._nn); 'bicubic' (4-d), 'trilinear' (5-d), 'area', 'nearest-exact' and 5-d
+'nearest' are weight matrices per dim (resample.py). All follow PyTorch's source-coordinate rules.
 """
 import math
 
 import numpy as np
 
 from chainrule import _C
+from chainrule.nn.functional.resample import resample
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -64,7 +66,10 @@ def _pad_by_index(input, pads, mode):
     return out
 
 
-_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+_MODES = {"nearest": (1, 2, 3), "linear": (1,), "bilinear": (2,), "bicubic": (2,), "trilinear": (3,),
+          "area": (1, 2, 3), "nearest-exact": (1, 2, 3)}
+_INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
+_NEEDS = {"linear": "3D", "bilinear": "4D", "bicubic": "4D", "trilinear": "5D"}
 
 
 def _spatial_list(value, n, name):
@@ -83,16 +88,15 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     floor(in * scale_factor) and the source coordinates use 1 / scale_factor, as in PyTorch.
     """
     n = input.dim() - 2
-    if mode not in _MODES or n not in (1, 2):
+    if mode not in _MODES or n not in (1, 2, 3):
         raise NotImplementedError(
-            f"interpolate: got a {input.dim()}-d input and mode {mode!r}; chainrule supports 3-d or 4-d inputs "
-            "with modes nearest | linear (3-d) | bilinear (4-d)")
+            f"interpolate: got a {input.dim()}-d input and mode {mode!r}; chainrule supports 3-d to 5-d inputs "
+            "with modes nearest | nearest-exact | area | linear (3-d) | bilinear | bicubic (4-d) | trilinear (5-d)")
     if n not in _MODES[mode]:
-        need = "3D" if mode == "linear" else "4D"
-        raise NotImplementedError(f"interpolate: got {input.dim()}D input, but {mode} mode needs {need} input")
+        raise NotImplementedError(f"interpolate: got {input.dim()}D input, but {mode} mode needs {_NEEDS[mode]} input")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
-    if mode == "nearest":
+    if mode not in _INTERPOLATING:
         if align_corners is not None:
             raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
@@ -112,6 +116,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         output_size = [math.floor(float(input.shape[i + 2]) * s) for i, s in enumerate(scales)]
         if recompute_scale_factor:
             scales = None
+    if n == 3 or mode not in ("nearest", "linear", "bilinear"):
+        return resample(input, output_size, mode, align_corners, scales)
     if mode == "nearest":
         return _C._nn.upsample_nearest(input, output_size, scales)
     return _C._nn.upsample_linear(input, output_size, align_corners, scales)
