@@ -129,6 +129,12 @@ CASES = {
                     _correlation_cholesky(4, 3)[:, None]),
     "Wishart": (lambda lib, d, df, b: d.Wishart(df, covariance_matrix=_spd(lib, b)),
                 [np.array([4.5, 6.0]), RNG.standard_normal((2, 3, 3))], _spd(np, RNG.standard_normal((4, 2, 3, 3)))),
+    "InverseGamma": (lambda lib, d, concentration, rate: d.InverseGamma(concentration, rate),
+                     [np.array([0.8, 2.5, 4.0]), _positive(3)], _positive(4, 3)),
+    "FisherSnedecor": (lambda lib, d, df1, df2: d.FisherSnedecor(df1, df2),
+                       [np.array([1.5, 3.0, 6.0]), np.array([1.5, 3.0, 9.0])], _positive(4, 3)),
+    "LogisticNormal": (lambda lib, d, loc, scale: d.LogisticNormal(loc, scale),
+                       [RNG.standard_normal((2, 3)), _positive(2, 3)], _probs(4, 2, 4)),
     "MVN-scale_tril": (lambda lib, d, loc, tril: d.MultivariateNormal(loc, scale_tril=tril),
                        [RNG.standard_normal((2, 3)), _lower(2, 3, 3)], RNG.standard_normal((4, 2, 3))),
     "MVN-covariance": (lambda lib, d, loc, b: d.MultivariateNormal(loc, covariance_matrix=_spd(lib, b)),
@@ -140,8 +146,8 @@ CASES = {
 
 # Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
 # (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
-GRADIENT_ATOL = {"Wishart": 1e-8, "Gamma": 1e-8, "Beta": 1e-8, "Dirichlet": 1e-8, "Chi2": 1e-8, "StudentT": 1e-8,
-                 "NegativeBinomial-probs": 1e-8, "NegativeBinomial-logits": 1e-8}
+GRADIENT_ATOL = {case: 1e-8 for case in ("Gamma", "Beta", "Dirichlet", "Chi2", "StudentT", "NegativeBinomial-probs",
+                                          "NegativeBinomial-logits", "Wishart", "InverseGamma", "FisherSnedecor")}
 # PyTorch's Multinomial.entropy takes lgamma(total_count + 1) of an int64 tensor, so in float32
 # (off by 7.7e-8 for total_count 6); chainrule's is exact.
 VALUE_ATOL = {"Multinomial": 1e-7}

@@ -21,7 +21,8 @@ SAMPLE_SHAPE_CASES = ["Normal", "Laplace", "Uniform", "Exponential", "Poisson", 
                       "Gumbel", "Geometric-probs", "Binomial-probs", "Chi2", "StudentT", "Multinomial",
                       "RelaxedOneHotCategorical", "RelaxedBernoulli", "Pareto", "Weibull", "NegativeBinomial-probs",
                       "ContinuousBernoulli-probs", "LowRankMVN",
-                      "Kumaraswamy", "VonMises", "LKJCholesky", "Wishart"]
+                      "Kumaraswamy", "VonMises", "LKJCholesky", "Wishart", "InverseGamma", "FisherSnedecor",
+                      "LogisticNormal"]
 
 
 @pytest.mark.parametrize("case", SAMPLE_SHAPE_CASES)
@@ -60,6 +61,8 @@ N = 20000
     (lambda: D.Binomial(10, probs=cr.tensor([0.3])), [3.0], [2.1]),
     (lambda: D.Multinomial(10, probs=cr.tensor([0.2, 0.3, 0.5])), [2.0, 3.0, 5.0], [1.6, 2.1, 2.5]),
     (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
+    (lambda: D.InverseGamma(cr.tensor([6.0]), cr.tensor([5.0])), [1.0], [0.25]),
+    (lambda: D.FisherSnedecor(cr.tensor([10.0]), cr.tensor([20.0])), [20 / 18], [2 * 400 * 28 / (10 * 18 ** 2 * 16)]),
     (lambda: D.Kumaraswamy(cr.tensor([1.0]), cr.tensor([1.0])), [0.5], [1 / 12]),
     (lambda: D.ContinuousBernoulli(probs=cr.tensor([0.2])),
      [0.2 / (0.2 * 2 - 1) + 1 / math.log(0.8 / 0.2)], [0.2 * -0.8 / 0.6 ** 2 + 1 / math.log(0.8 / 0.2) ** 2]),

@@ -15,16 +15,19 @@ from chainrule.distributions.dirichlet import Dirichlet
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.exponential import Exponential
+from chainrule.distributions.fishersnedecor import FisherSnedecor
 from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.geometric import Geometric
 from chainrule.distributions.gumbel import Gumbel
 from chainrule.distributions.half_normal import HalfNormal
 from chainrule.distributions.independent import Independent
 from chainrule.distributions.kl import kl_divergence, register_kl
+from chainrule.distributions.inverse_gamma import InverseGamma
 from chainrule.distributions.kumaraswamy import Kumaraswamy
 from chainrule.distributions.laplace import Laplace
 from chainrule.distributions.lkj_cholesky import LKJCholesky
 from chainrule.distributions.log_normal import LogNormal
+from chainrule.distributions.logistic_normal import LogisticNormal
 from chainrule.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal
 from chainrule.distributions.mixture_same_family import MixtureSameFamily
 from chainrule.distributions.multinomial import Multinomial
@@ -51,8 +54,9 @@ from chainrule.distributions.uniform import Uniform
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
     "Chi2", "ComposeTransform", "ContinuousBernoulli", "Dirichlet", "Distribution", "ExpTransform",
-    "Exponential", "ExponentialFamily", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-    "Independent", "IndependentTransform", "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal",
+    "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel",
+    "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
+    "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal", "LogisticNormal",
     "LowRankMultivariateNormal", "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial",
     "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
     "OneHotCategoricalStraightThrough", "Pareto", "Poisson", "PositiveDefiniteTransform",
