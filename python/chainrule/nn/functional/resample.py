@@ -1,11 +1,13 @@
 """The interpolate modes without a C++ kernel: 'bicubic' (4-d), 'trilinear' (5-d), 'area' and 'nearest-exact'
-(3-d to 5-d) and 'nearest' on 5-d inputs.
+(3-d to 5-d), 'nearest' on 5-d inputs, and antialias=True for 'bilinear' / 'bicubic'.
 
 Every mode resamples each spatial dim independently by a linear map, so the output is the input
 multiplied, dim by dim (last dim first, as ATen's kernels sum), by an (out, in) weight matrix built
 here in NumPy with ATen's source-index rules: area_pixel_compute_source_index (align_corners,
 scale_factor), the cubic convolution coefficients with A = -0.75 and clamped border taps, adaptive
-average windows for 'area', floor((dst + 0.5) * scale) for 'nearest-exact'. matmul's backward gives
+average windows for 'area', floor((dst + 0.5) * scale) for 'nearest-exact', and for antialias ATen's
+_compute_indices_weights_aa (a triangle or a = -0.5 cubic filter widened by the downscale factor,
+normalized per output). matmul's backward gives
 the gradient. The weights are computed in the input's dtype, as ATen does.
 """
 import numpy as np
@@ -79,7 +81,30 @@ def _area_matrix(dtype, in_size, out_size):
     return matrix
 
 
-def _matrix(mode, dtype, in_size, out_size, align_corners, scale_factor):
+def _antialias_matrix(mode, dtype, in_size, out_size, align_corners, scale_factor):
+    scale = _scale(in_size, out_size, align_corners, scale_factor)
+    half_width = 1.0 if mode == "bilinear" else 2.0
+    support = half_width * scale if scale >= 1.0 else half_width
+    shrink = 1.0 / scale if scale >= 1.0 else 1.0
+    if mode == "bilinear":
+        kernel = lambda x: np.maximum(1 - np.abs(x), 0)  # noqa: E731
+    else:
+        def kernel(x, a=-0.5):
+            x = np.abs(x)
+            return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                            np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
+    matrix = np.zeros((out_size, in_size), dtype=np.float64)
+    for o in range(out_size):
+        center = scale * (o + 0.5)
+        low, high = max(int(center - support + 0.5), 0), min(int(center + support + 0.5), in_size)
+        weights = kernel((np.arange(low, high) - center + 0.5) * shrink)
+        matrix[o, low:high] = weights / weights.sum()
+    return matrix.astype(dtype)
+
+
+def _matrix(mode, dtype, in_size, out_size, align_corners, scale_factor, antialias=False):
+    if antialias:
+        return _antialias_matrix(mode, dtype, in_size, out_size, align_corners, scale_factor)
     if mode in ("linear", "bilinear", "trilinear"):
         return _linear_matrix(dtype, in_size, out_size, align_corners, scale_factor)
     if mode == "bicubic":
@@ -89,7 +114,7 @@ def _matrix(mode, dtype, in_size, out_size, align_corners, scale_factor):
     return _nearest_matrix(dtype, in_size, out_size, scale_factor, mode == "nearest-exact")
 
 
-def resample(input, output_size, mode, align_corners, scales):
+def resample(input, output_size, mode, align_corners, scales, antialias=False):
     """input (N, C, *spatial) resampled to output_size by `mode`, one weight matrix per spatial dim."""
     if not input.is_floating_point():
         raise TypeError(f"interpolate ({mode}): expected a float32 or float64 input, got {input.dtype}")
@@ -103,6 +128,7 @@ def resample(input, output_size, mode, align_corners, scales):
     for d in reversed(range(spatial)):
         dim = 2 + d
         scale = None if scales is None else scales[d]
-        matrix = _C.from_numpy(_matrix(mode, dtype, input.shape[dim], output_size[d], align_corners, scale))
+        matrix = _C.from_numpy(_matrix(mode, dtype, input.shape[dim], output_size[d], align_corners, scale,
+                                       antialias))
         out = out.transpose(dim, -1).matmul(matrix.transpose(0, 1)).transpose(dim, -1)
     return out

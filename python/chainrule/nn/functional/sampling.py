@@ -4,8 +4,9 @@ pad: 'constant' over any number of trailing dims (negative pads crop); 'reflect'
 'circular' over the last dim (2-d/3-d inputs), the last two (3-d/4-d inputs) or the last three
 (4-d/5-d inputs; composed in Python as one index_select per dim, whose backward sums into the
 sources). interpolate: 'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d) run C++
-kernels (chainrule._C._nn); 'bicubic' (4-d), 'trilinear' (5-d), 'area', 'nearest-exact' and 5-d
-'nearest' are weight matrices per dim (resample.py). All follow PyTorch's source-coordinate rules.
+kernels (chainrule._C._nn); 'bicubic' (4-d), 'trilinear' (5-d), 'area', 'nearest-exact', 5-d
+'nearest' and antialias are weight matrices per dim (resample.py). All follow PyTorch's
+source-coordinate rules.
 """
 import math
 
@@ -94,8 +95,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             "with modes nearest | nearest-exact | area | linear (3-d) | bilinear | bicubic (4-d) | trilinear (5-d)")
     if n not in _MODES[mode]:
         raise NotImplementedError(f"interpolate: got {input.dim()}D input, but {mode} mode needs {_NEEDS[mode]} input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
+    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
+                         "as input")
     if mode not in _INTERPOLATING:
         if align_corners is not None:
             raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
@@ -116,8 +118,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         output_size = [math.floor(float(input.shape[i + 2]) * s) for i, s in enumerate(scales)]
         if recompute_scale_factor:
             scales = None
-    if n == 3 or mode not in ("nearest", "linear", "bilinear"):
-        return resample(input, output_size, mode, align_corners, scales)
+    if n == 3 or antialias or mode not in ("nearest", "linear", "bilinear"):
+        return resample(input, output_size, mode, align_corners, scales, antialias)
     if mode == "nearest":
         return _C._nn.upsample_nearest(input, output_size, scales)
     return _C._nn.upsample_linear(input, output_size, align_corners, scales)
