@@ -36,7 +36,7 @@ def test_affine_grid(align_corners, size):
 
 
 @requires_torch
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample(mode, padding_mode, align_corners):
@@ -74,8 +74,8 @@ def test_grid_sample_and_affine_grid_errors():
                 lambda: TF.grid_sample(tx, torch.zeros(2, 2, 2, 2), align_corners=True))
     _same_error(lambda: F.grid_sample(x, cr.zeros(1, 2, 2, 3), align_corners=True),
                 lambda: TF.grid_sample(tx, torch.zeros(1, 2, 2, 3), align_corners=True))
-    with pytest.raises(NotImplementedError, match="bicubic"):
-        F.grid_sample(x, g, mode="bicubic", align_corners=True)
+    with pytest.raises(NotImplementedError, match="5-D"):
+        F.grid_sample(cr.zeros(1, 2, 3, 3, 3), cr.zeros(1, 2, 2, 2, 3), align_corners=True)
     with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
         F.grid_sample(x, g)
     with pytest.raises(ValueError, match=r"shape Nx2x3 for size \(1, 1, 2, 2\). Got chainrule.Size\(\[1, 3, 3\]\)"):

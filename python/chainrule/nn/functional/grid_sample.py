@@ -5,8 +5,9 @@ term: the grid is unnormalized with align_corners' rule, border padding clips th
 a zero gradient at and beyond the edge, as ATen), reflection padding folds them back into the image
 first, bilinear weights come from the distances to the four neighbours and out-of-range neighbours
 read zero. The autograd engine derives the gradients with respect to both the input and the grid.
-Supported: modes 'bilinear' and 'nearest' (round half to even, no grid gradient), padding 'zeros',
-'border' and 'reflection'; 'bicubic' and 5-D inputs raise NotImplementedError.
+Supported: modes 'bilinear', 'nearest' (round half to even, no grid gradient) and 'bicubic' (4 x 4
+taps, A = -0.75, each tap padded on its own as ATen does), padding 'zeros', 'border' and
+'reflection'; 5-D inputs raise NotImplementedError.
 """
 import warnings
 
@@ -66,9 +67,6 @@ def _check_grid_sample(input, grid, mode, padding_mode):
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
                          f"'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode='bicubic' is not supported by chainrule (modes bilinear | "
-                                  "nearest)")
     if input.dim() == 5:
         raise NotImplementedError("grid_sample: 5-D (volumetric) inputs are not supported by chainrule")
     if input.dim() != 4 or grid.dim() != 4:
@@ -100,18 +98,49 @@ def _reflect(coord, twice_low, twice_high):
     return _C.where(flips.remainder(2) == 0, extra + low, span - extra + low)
 
 
-def _source_index(coord, size, padding_mode, align_corners):
-    """Pixel coordinates of normalized ones; border and reflection padding clip them to [0, size - 1]
-    (zero gradient at and beyond the edge, as ATen)."""
+def _unnormalize(coord, size, align_corners):
+    """Pixel coordinates of normalized ones in [-1, 1]."""
     if align_corners:
-        coord = (coord + 1) / 2 * (size - 1)
-    else:
-        coord = ((coord + 1) * size - 1) / 2
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _pad_coordinates(coord, size, padding_mode, align_corners):
+    """ATen's compute_coordinates: border and reflection padding bring coordinates into [0, size - 1]
+    (zero gradient at and beyond the edge, as ATen); zeros padding leaves them."""
     if padding_mode == "reflection":
         coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
     if padding_mode != "zeros":
         coord = _C.where(coord <= 0, 0.0, _C.where(coord >= size - 1, float(size - 1), coord))
     return coord
+
+
+def _source_index(coord, size, padding_mode, align_corners):
+    return _pad_coordinates(_unnormalize(coord, size, align_corners), size, padding_mode, align_corners)
+
+
+def _cubic_weights(t):
+    """The four cubic-convolution weights (A = -0.75) of the taps at -1, 0, 1, 2 from a fraction t."""
+    a = -0.75
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _bicubic(planes, grid, height, width, padding_mode, align_corners):
+    """ATen's bicubic grid sampling: 4 x 4 taps around each point, each tap padded on its own."""
+    ix, iy = _unnormalize(grid[..., 0], width, align_corners), _unnormalize(grid[..., 1], height, align_corners)
+    x0, y0 = ix.detach().floor(), iy.detach().floor()
+    wx, wy = _cubic_weights((ix - x0).unsqueeze(1)), _cubic_weights((iy - y0).unsqueeze(1))
+    tap = lambda base, k, size: _pad_coordinates(base + (k - 1), size, padding_mode, align_corners).long()  # noqa: E731
+    out = None
+    for j in range(4):
+        row = None
+        for i in range(4):
+            value = _read(planes, tap(x0, i, width), tap(y0, j, height), height, width) * wx[i]
+            row = value if row is None else row + value
+        out = row * wy[j] if out is None else out + row * wy[j]
+    return out
 
 
 def _read(planes, ix, iy, height, width):
@@ -134,6 +163,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     ix = _source_index(grid[..., 0], width, padding_mode, align_corners)
     iy = _source_index(grid[..., 1], height, padding_mode, align_corners)
     planes = input.reshape(input.shape[0], input.shape[1], height * width)
+    if mode == "bicubic":
+        return _bicubic(planes, grid, height, width, padding_mode, align_corners)
     if mode == "nearest":
         return _read(planes, ix.detach().round().long(), iy.detach().round().long(), height, width)
     x0, y0 = ix.detach().floor(), iy.detach().floor()
