@@ -62,6 +62,8 @@ N = 20000
     (lambda: D.Multinomial(10, probs=cr.tensor([0.2, 0.3, 0.5])), [2.0, 3.0, 5.0], [1.6, 2.1, 2.5]),
     (lambda: D.Chi2(cr.tensor([3.0])), [3.0], [6.0]),
     (lambda: D.InverseGamma(cr.tensor([6.0]), cr.tensor([5.0])), [1.0], [0.25]),
+    (lambda: D.GeneralizedPareto(cr.tensor([1.0]), cr.tensor([2.0]), cr.tensor([-0.25])), [1.0 + 2 / 1.25],
+     [4 / (1.25 ** 2 * 1.5)]),
     (lambda: D.FisherSnedecor(cr.tensor([10.0]), cr.tensor([20.0])), [20 / 18], [2 * 400 * 28 / (10 * 18 ** 2 * 16)]),
     (lambda: D.Kumaraswamy(cr.tensor([1.0]), cr.tensor([1.0])), [0.5], [1 / 12]),
     (lambda: D.ContinuousBernoulli(probs=cr.tensor([0.2])),

@@ -17,6 +17,7 @@ from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.exponential import Exponential
 from chainrule.distributions.fishersnedecor import FisherSnedecor
 from chainrule.distributions.gamma import Gamma
+from chainrule.distributions.generalized_pareto import GeneralizedPareto
 from chainrule.distributions.geometric import Geometric
 from chainrule.distributions.gumbel import Gumbel
 from chainrule.distributions.half_normal import HalfNormal
@@ -54,8 +55,8 @@ from chainrule.distributions.uniform import Uniform
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy",
     "Chi2", "ComposeTransform", "ContinuousBernoulli", "Dirichlet", "Distribution", "ExpTransform",
-    "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric", "Gumbel",
-    "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
+    "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric",
+    "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
     "Kumaraswamy", "LKJCholesky", "Laplace", "LogNormal", "LogisticNormal",
     "LowRankMultivariateNormal", "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial",
     "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
