@@ -274,6 +274,13 @@ def test_interpolate_antialias(mode, align_corners, kwargs):
 
 
 @requires_torch
+@pytest.mark.parametrize("kwargs", [dict(size=(5, 4)), dict(size=(20, 7)), dict(scale_factor=(0.5, 1.7))])
+def test_interpolate_lanczos(kwargs):
+    check_op(lambda x: F.interpolate(x, mode="lanczos", antialias=True, **kwargs), [(2, 2, 13, 11)],
+             lambda x: TF.interpolate(x, mode="lanczos", antialias=True, **kwargs))
+
+
+@requires_torch
 def test_upsample_layer_with_the_new_modes():
     x = RNG.standard_normal((1, 2, 3, 4, 4)).astype(np.float32)
     for build in [lambda n: n.Upsample(scale_factor=2, mode="trilinear", align_corners=True),

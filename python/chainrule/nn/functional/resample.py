@@ -1,13 +1,13 @@
 """The interpolate modes without a C++ kernel: 'bicubic' (4-d), 'trilinear' (5-d), 'area' and 'nearest-exact'
-(3-d to 5-d), 'nearest' on 5-d inputs, and antialias=True for 'bilinear' / 'bicubic'.
+(3-d to 5-d), 'nearest' on 5-d inputs, and antialias=True for 'bilinear' / 'bicubic' / 'lanczos'.
 
 Every mode resamples each spatial dim independently by a linear map, so the output is the input
 multiplied, dim by dim (last dim first, as ATen's kernels sum), by an (out, in) weight matrix built
 here in NumPy with ATen's source-index rules: area_pixel_compute_source_index (align_corners,
 scale_factor), the cubic convolution coefficients with A = -0.75 and clamped border taps, adaptive
 average windows for 'area', floor((dst + 0.5) * scale) for 'nearest-exact', and for antialias ATen's
-_compute_indices_weights_aa (a triangle or a = -0.5 cubic filter widened by the downscale factor,
-normalized per output). matmul's backward gives
+_compute_indices_weights_aa (a triangle, a = -0.5 cubic or Lanczos-3 filter widened by the downscale
+factor, normalized per output). matmul's backward gives
 the gradient. The weights are computed in the input's dtype, as ATen does.
 """
 import numpy as np
@@ -83,11 +83,13 @@ def _area_matrix(dtype, in_size, out_size):
 
 def _antialias_matrix(mode, dtype, in_size, out_size, align_corners, scale_factor):
     scale = _scale(in_size, out_size, align_corners, scale_factor)
-    half_width = 1.0 if mode == "bilinear" else 2.0
+    half_width = {"bilinear": 1.0, "bicubic": 2.0, "lanczos": 3.0}[mode]
     support = half_width * scale if scale >= 1.0 else half_width
     shrink = 1.0 / scale if scale >= 1.0 else 1.0
     if mode == "bilinear":
         kernel = lambda x: np.maximum(1 - np.abs(x), 0)  # noqa: E731
+    elif mode == "lanczos":
+        kernel = lambda x: np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0.0)  # noqa: E731
     else:
         def kernel(x, a=-0.5):
             x = np.abs(x)

@@ -4,8 +4,8 @@ pad: 'constant' over any number of trailing dims (negative pads crop); 'reflect'
 'circular' over the last dim (2-d/3-d inputs), the last two (3-d/4-d inputs) or the last three
 (4-d/5-d inputs; composed in Python as one index_select per dim, whose backward sums into the
 sources). interpolate: 'nearest' (3-d/4-d inputs), 'linear' (3-d) and 'bilinear' (4-d) run C++
-kernels (chainrule._C._nn); 'bicubic' (4-d), 'trilinear' (5-d), 'area', 'nearest-exact', 5-d
-'nearest' and antialias are weight matrices per dim (resample.py). All follow PyTorch's
+kernels (chainrule._C._nn); 'bicubic' and 'lanczos' (4-d), 'trilinear' (5-d), 'area',
+'nearest-exact', 5-d 'nearest' and antialias are weight matrices per dim (resample.py). All follow PyTorch's
 source-coordinate rules.
 """
 import math
@@ -68,9 +68,9 @@ def _pad_by_index(input, pads, mode):
 
 
 _MODES = {"nearest": (1, 2, 3), "linear": (1,), "bilinear": (2,), "bicubic": (2,), "trilinear": (3,),
-          "area": (1, 2, 3), "nearest-exact": (1, 2, 3)}
-_INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
-_NEEDS = {"linear": "3D", "bilinear": "4D", "bicubic": "4D", "trilinear": "5D"}
+          "lanczos": (2,), "area": (1, 2, 3), "nearest-exact": (1, 2, 3)}
+_INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear", "lanczos")
+_NEEDS = {"linear": "3D", "bilinear": "4D", "bicubic": "4D", "trilinear": "5D", "lanczos": "4D"}
 
 
 def _spatial_list(value, n, name):
@@ -92,18 +92,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode not in _MODES or n not in (1, 2, 3):
         raise NotImplementedError(
             f"interpolate: got a {input.dim()}-d input and mode {mode!r}; chainrule supports 3-d to 5-d inputs "
-            "with modes nearest | nearest-exact | area | linear (3-d) | bilinear | bicubic (4-d) | trilinear (5-d)")
+            "with modes nearest | nearest-exact | area | linear (3-d) | bilinear | bicubic | lanczos (4-d) | "
+            "trilinear (5-d)")
     if n not in _MODES[mode]:
         raise NotImplementedError(f"interpolate: got {input.dim()}D input, but {mode} mode needs {_NEEDS[mode]} input")
-    if antialias and not (mode in ("bilinear", "bicubic") and input.dim() == 4):
-        raise ValueError("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor "
-                         "as input")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.dim() == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
     if mode not in _INTERPOLATING:
         if align_corners is not None:
             raise ValueError("interpolate: align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
+    if mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     if size is not None and scale_factor is not None:
         raise ValueError("interpolate: only one of size or scale_factor should be defined")
     if size is None and scale_factor is None:
