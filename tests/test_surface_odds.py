@@ -62,3 +62,11 @@ def test_module_half_compile_run_the_module_as_is():
     assert model.half() is model and model.weight.dtype == cr.float16 == cr.float32
     assert model.bfloat16() is model and model.compile() is None
     assert model(cr.ones(1, 2)).shape == (1, 2)
+
+
+def test_size_arithmetic_and_slices_stay_sizes():
+    s = cr.ones(2, 3).shape
+    for combined in (s + (4,), (4,) + s, s + s, s * 2, s[1:]):
+        assert type(combined) is cr.Size
+    assert s + (4,) == (2, 3, 4) and (4,) + s == (4, 2, 3) and s[1:] == (3,) and s[-1] == 3
+    assert type(s[0]) is int

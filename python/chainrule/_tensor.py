@@ -20,6 +20,22 @@ class Size(tuple):
             n *= d
         return n
 
+    # Concatenating, repeating and slicing keep the type, as torch.Size's do (a tuple on either side).
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times):
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
 
 def _holds_numpy_float64(data):
     """Whether data is, or nests, a NumPy float64 array or scalar (which keeps float64 in PyTorch)."""
