@@ -18,7 +18,7 @@ import time
 from common import bench_arguments, format_table
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent.parent / "tests" / "programs"
-NAMES = ["lbfgs_fit", "char_transformer", "word_lstm", "vae", "dcgan", "cnn_workers"]
+NAMES = ["lbfgs_fit", "char_transformer", "word_lstm", "vae", "dcgan", "cnn_workers", "actor_critic"]
 
 
 def run_once(backend, name, threads):
@@ -46,7 +46,7 @@ def main():
                 times[backend].append(run_once(backend, name, args.threads))
         ours = [statistics.median(t[i] for t in times["chainrule"]) for i in (0, 1)]
         theirs = [statistics.median(t[i] for t in times["torch"]) for i in (0, 1)]
-        rows.append([name, f"{ours[0]:.2f}", f"{theirs[0]:.2f}", f"{ours[0] / theirs[0]:.2f}x",
+        rows.append([name, f"{ours[0]:.3f}", f"{theirs[0]:.3f}", f"{ours[0] / theirs[0]:.2f}x",
                      f"{ours[1]:.2f}", f"{theirs[1]:.2f}", f"{ours[1] / theirs[1]:.2f}x"])
         print("  ".join(rows[-1]), flush=True)
     header = ["program", "train s (cr)", "train s (torch)", "ratio", "run s (cr)", "run s (torch)", "ratio"]

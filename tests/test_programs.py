@@ -26,6 +26,7 @@ SMALL_ARGS = {
     "vae": ["--epochs", "4", "--samples", "512"],
     "dcgan": ["--epochs", "2", "--samples", "256"],
     "cnn_workers": ["--epochs", "2", "--samples", "600", "--num-workers", "2"],
+    "actor_critic": ["--episodes", "150"],
 }
 
 
@@ -86,6 +87,13 @@ def test_programs_learn_as_far_as_pytorchs_twin(twins, program, key, ceiling, re
 
 def test_cnn_with_worker_processes_classifies_the_shapes(twins):
     assert twins("chainrule", "cnn_workers")["accuracy"] >= 0.9
+
+
+def test_actor_critic_learns_to_walk_to_the_reward_like_pytorchs_twin(twins):
+    """A random policy's running reward stays near 0; walking right earns about +1 an episode."""
+    for summary in (twins("chainrule", "actor_critic"), twins("torch", "actor_critic")):
+        if summary is not None:
+            assert summary["running_reward"] > 0.8 and summary["min_prob_right"] > 0.8, summary
 
 
 def test_dcgan_trains_both_players(twins):

@@ -5,6 +5,7 @@ Uses torch.distributions.Categorical(probs) for the policy, as the example does.
 """
 import argparse
 import json
+import time
 from collections import namedtuple
 
 import numpy as np
@@ -93,6 +94,7 @@ def finish_episode():
 
 
 running_reward = -1.0
+start = time.perf_counter()
 for i_episode in range(args.episodes):
     state, ep_reward = env.reset(), 0.0
     for t in range(MAX_STEPS):
@@ -105,7 +107,8 @@ for i_episode in range(args.episodes):
     finish_episode()
     if i_episode % 50 == 0:
         print(f"Episode {i_episode}\tLast reward: {ep_reward:.2f}\tAverage reward: {running_reward:.2f}")
+seconds = time.perf_counter() - start
 
 with torch.no_grad():
     right = [model(torch.from_numpy(np.eye(CELLS, dtype=np.float32)[c]))[0][1].item() for c in range(1, CELLS - 1)]
-print(json.dumps({"running_reward": running_reward, "min_prob_right": min(right)}))
+print(json.dumps({"running_reward": running_reward, "min_prob_right": min(right), "seconds": seconds}))
