@@ -8,37 +8,29 @@ import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions.exp_family import ExponentialFamily
-from chainrule.distributions.utils import (batch_shape_of, broadcast_all, clamp_probs, lazy_property,
-                                           logits_to_probs, probs_to_logits)
+from chainrule.distributions._probs_or_logits import ProbsOrLogits
+from chainrule.distributions.utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(ProbsOrLogits, ExponentialFamily):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._init_probs_or_logits(probs, logits)
         if probs is not None:
-            (self.probs,) = broadcast_all(probs)
             if validate_args is not None and not bool(self.arg_constraints["probs"].check(self.probs).all()):
                 raise ValueError("The parameter probs has invalid values")
-            self.probs = clamp_probs(self.probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
+            self.probs = self._param = clamp_probs(self.probs)
         self._lims = lims
-        given = probs if probs is not None else logits
-        super().__init__(batch_shape_of((given,), (self._param,)), validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        given = "probs" if "probs" in self.__dict__ else "logits"
-        new = self._expand_parameters(ContinuousBernoulli, batch_shape, (given,), _instance)
+        new = self._expand_probs_or_logits(ContinuousBernoulli, batch_shape, _instance)
         new._lims = self._lims
-        new._param = getattr(new, given)
         return new
 
     def _outside_unstable_region(self):
@@ -81,16 +73,8 @@ class ContinuousBernoulli(ExponentialFamily):
         return chainrule.where(self._outside_unstable_region(), variances, taylor)
 
     @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
     def probs(self):
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     def rsample(self, sample_shape=Size()):
         return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.probs.dtype))

@@ -3,26 +3,19 @@ import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions.distribution import Distribution
-from chainrule.distributions.utils import (batch_shape_of, broadcast_all, lazy_property, logits_to_probs,
-                                           probs_to_logits)
+from chainrule.distributions._probs_or_logits import ProbsOrLogits
+from chainrule.distributions.utils import broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(ProbsOrLogits, Distribution):
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        given = probs if probs is not None else logits
-        param = self.probs if probs is not None else self.logits
-        super().__init__(batch_shape_of((given,), (param,)), validate_args=validate_args)
+        self._init_probs_or_logits(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
         if self._validate_args and probs is not None:
             valid = self.probs > 0
             if not bool(valid.all()):
@@ -31,8 +24,7 @@ class Geometric(Distribution):
                     f"of distribution {self!r} to be positive but found invalid values:\n{self.probs[~valid]}")
 
     def expand(self, batch_shape, _instance=None):
-        given = "probs" if "probs" in self.__dict__ else "logits"
-        return self._expand_parameters(Geometric, batch_shape, (given,), _instance)
+        return self._expand_probs_or_logits(Geometric, batch_shape, _instance)
 
     @property
     def mean(self):
@@ -45,14 +37,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=Size()):
         tiny = chainrule.finfo(self.probs.dtype).tiny

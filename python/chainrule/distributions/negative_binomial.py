@@ -9,34 +9,24 @@ from chainrule.distributions import constraints
 from chainrule.distributions._special import lgamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.gamma import Gamma
-from chainrule.distributions.utils import (_numpy_generator, broadcast_all, lazy_property, logits_to_probs,
-                                           probs_to_logits)
+from chainrule.distributions._probs_or_logits import ProbsOrLogits
+from chainrule.distributions.utils import _numpy_generator, lazy_property
 
 __all__ = ["NegativeBinomial"]
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(ProbsOrLogits, Distribution):
     arg_constraints = {"total_count": constraints.greater_than_eq(0),
                        "probs": constraints.half_open_interval(0.0, 1.0), "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
+        (total_count,) = self._init_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        given = "probs" if "probs" in self.__dict__ else "logits"
-        new = self._expand_parameters(NegativeBinomial, batch_shape, ("total_count", given), _instance)
-        new._param = getattr(new, given)
-        return new
+        return self._expand_probs_or_logits(NegativeBinomial, batch_shape, _instance, ("total_count",))
 
     @property
     def mean(self):
@@ -49,18 +39,6 @@ class NegativeBinomial(Distribution):
     @property
     def variance(self):
         return self.mean / chainrule.sigmoid(-self.logits)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @lazy_property
     def _gamma(self):
