@@ -1,25 +1,26 @@
 """Categorical(probs= or logits=): one of K classes per batch entry, as a long index.
 
 Logits are normalized (logits - logsumexp) and probs divided by their sum, as in PyTorch;
-sample draws with chainrule.multinomial on the global generator."""
+sample draws with chainrule.multinomial on the global generator. CategoricalWrapper is the mixin of
+the distributions built on a Categorical."""
 import math
 
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions.distribution import Distribution
-from chainrule.distributions.utils import lazy_property, logits_to_probs, probs_to_logits
+from chainrule.distributions._probs_or_logits import ProbsOrLogits, check_probs_or_logits
 
-__all__ = ["Categorical"]
+__all__ = ["Categorical", "CategoricalWrapper"]
 
 
-class Categorical(Distribution):
+class Categorical(ProbsOrLogits, Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
+    _binary = False
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        check_probs_or_logits(probs, logits)
         if probs is not None:
             if probs.dim() < 1:
                 raise ValueError("`probs` parameter must be at least one-dimensional.")
@@ -47,18 +48,6 @@ class Categorical(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @property
     def mean(self):
@@ -97,3 +86,36 @@ class Categorical(Distribution):
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
+
+
+class CategoricalWrapper:
+    """Mixin for a distribution over K classes built on the Categorical in self._categorical
+    (OneHotCategorical, Multinomial, ExpRelaxedCategorical): event_shape (K,), its probs, logits
+    and param_shape."""
+
+    def _init_categorical(self, probs, logits, validate_args):
+        self._categorical = Categorical(probs, logits)
+        Distribution.__init__(self, self._categorical.batch_shape, tuple(self._categorical.param_shape)[-1:],
+                              validate_args=validate_args)
+
+    def _expand_categorical(self, cls, batch_shape, _instance, copied=()):
+        """expand(): the Categorical expanded, the `copied` attributes shared."""
+        new = self._get_checked_instance(cls, _instance)
+        for name in copied:
+            setattr(new, name, getattr(self, name))
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
