@@ -5,33 +5,21 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
+from chainrule.distributions._location_scale import LocationScale
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import AbsTransform
-from chainrule.distributions.utils import batch_shape_of, broadcast_all
 
 __all__ = ["Cauchy", "HalfCauchy"]
 
 
-class Cauchy(Distribution):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_shape_of((loc, scale), (self.loc,)), validate_args=validate_args)
-
+class Cauchy(LocationScale, Distribution):
     def expand(self, batch_shape, _instance=None):
         return self._expand_parameters(Cauchy, batch_shape, ("loc", "scale"), _instance)
 
     @property
     def mean(self):
         return chainrule.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

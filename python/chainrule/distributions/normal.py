@@ -3,31 +3,19 @@ import math
 
 import chainrule
 from chainrule._tensor import Size
-from chainrule.distributions import constraints
+from chainrule.distributions._location_scale import LocationScale
 from chainrule.distributions.exp_family import ExponentialFamily
-from chainrule.distributions.utils import _standard_normal, batch_shape_of, broadcast_all
+from chainrule.distributions.utils import _standard_normal
 
 __all__ = ["Normal"]
 
 
-class Normal(ExponentialFamily):
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(batch_shape_of((loc, scale), (self.loc,)), validate_args=validate_args)
-
+class Normal(LocationScale, ExponentialFamily):
     def expand(self, batch_shape, _instance=None):
         return self._expand_parameters(Normal, batch_shape, ("loc", "scale"), _instance)
 
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property
