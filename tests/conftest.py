@@ -23,6 +23,17 @@ def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
 
 
+def assert_same_error(ours, theirs, prefix=None, renamed=False):
+    """ours() raises the exception type that theirs() (the PyTorch call) raises, with the same
+    message, or its first `prefix` characters; renamed: "chainrule" in ours reads as "torch"."""
+    with pytest.raises(Exception) as expected:
+        theirs()
+    with pytest.raises(type(expected.value)) as got:
+        ours()
+    message = str(got.value).replace("chainrule", "torch") if renamed else str(got.value)
+    assert message[:prefix] == str(expected.value)[:prefix]
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     cr.manual_seed(1234)

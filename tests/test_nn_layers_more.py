@@ -9,7 +9,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn as nn
-from conftest import requires_torch, torch
+from conftest import assert_same_error, requires_torch, torch
 from module_parity import check_module_parity
 
 RNG = np.random.default_rng(7)
@@ -120,14 +120,6 @@ def test_instance_norm_eval_uses_running_stats():
     assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked) == 0  # instance norm does not count
 
 
-def _same_error(ours, theirs):
-    with pytest.raises(Exception) as expected:
-        theirs()
-    with pytest.raises(type(expected.value)) as got:
-        ours()
-    assert str(got.value) == str(expected.value)
-
-
 @requires_torch
 def test_layer_errors():
     cases = [
@@ -144,13 +136,13 @@ def test_layer_errors():
         (lambda n: n.InstanceNorm3d(3), (3, 4, 4)),
     ]
     for build, shape in cases:
-        _same_error(lambda: build(nn)(cr.zeros(shape)), lambda: build(torch.nn)(torch.zeros(shape)))
+        assert_same_error(lambda: build(nn)(cr.zeros(shape)), lambda: build(torch.nn)(torch.zeros(shape)))
     with pytest.raises(ValueError, match="Expected more than 1 spatial element when training, got input size"):
         nn.InstanceNorm1d(3)(cr.zeros(2, 3, 1))
     assert nn.InstanceNorm1d(3, track_running_stats=True).eval()(cr.zeros(2, 3, 1)).shape == (2, 3, 1)
     with pytest.warns(UserWarning, match="does not match num_features"):
         nn.InstanceNorm1d(4)(cr.zeros(2, 3, 5))
-    _same_error(lambda: nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),
+    assert_same_error(lambda: nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),
                 lambda: torch.nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"))
     conv = nn.ConvTranspose1d(2, 2, 3, stride=2)
     with pytest.raises(ValueError, match="requested an output size of"):
@@ -162,7 +154,7 @@ def test_layer_errors():
 def test_instance_norm_refuses_stale_running_stats():
     """A state_dict without version metadata (pre-0.4 checkpoints) with running stats the layer does not track."""
     state = {"running_mean": np.zeros(3), "running_var": np.ones(3)}
-    _same_error(lambda: nn.InstanceNorm1d(3).load_state_dict({k: cr.tensor(v) for k, v in state.items()}),
+    assert_same_error(lambda: nn.InstanceNorm1d(3).load_state_dict({k: cr.tensor(v) for k, v in state.items()}),
                 lambda: torch.nn.InstanceNorm1d(3).load_state_dict({k: torch.tensor(v) for k, v in state.items()}))
 
 
@@ -228,7 +220,7 @@ def test_sync_batch_norm_is_batch_norm_in_one_process():
     assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
     _randomize(theirs)
     check_module_parity(ours, theirs, lambda m, x: m(x), [RNG.standard_normal((4, 3, 2, 2))])
-    _same_error(lambda: nn.SyncBatchNorm(3)(cr.zeros(3)), lambda: torch.nn.SyncBatchNorm(3)(torch.zeros(3)))
+    assert_same_error(lambda: nn.SyncBatchNorm(3)(cr.zeros(3)), lambda: torch.nn.SyncBatchNorm(3)(torch.zeros(3)))
 
 
 @requires_torch

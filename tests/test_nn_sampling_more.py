@@ -9,20 +9,11 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-from conftest import check_op, requires_torch, torch
+from conftest import assert_same_error, check_op, requires_torch, torch
 from module_parity import load_from_torch
 
 TF = torch.nn.functional if torch is not None else None
 RNG = np.random.default_rng(11)
-
-
-def _same_error(ours, theirs, prefix=None):
-    """The same exception type and message (or the same first `prefix` characters of the message)."""
-    with pytest.raises(Exception) as expected:
-        theirs()
-    with pytest.raises(type(expected.value)) as got:
-        ours()
-    assert str(got.value)[:prefix] == str(expected.value)[:prefix]
 
 
 @requires_torch
@@ -69,10 +60,10 @@ def test_grid_sample_and_affine_grid_errors():
     x, g = cr.zeros(1, 2, 3, 3), cr.zeros(1, 2, 2, 2)
     tx, tg = torch.zeros(1, 2, 3, 3), torch.zeros(1, 2, 2, 2)
     for kwargs in [dict(mode="cubic"), dict(padding_mode="wrap")]:
-        _same_error(lambda: F.grid_sample(x, g, **kwargs), lambda: TF.grid_sample(tx, tg, **kwargs))
-    _same_error(lambda: F.grid_sample(x, cr.zeros(2, 2, 2, 2), align_corners=True),
+        assert_same_error(lambda: F.grid_sample(x, g, **kwargs), lambda: TF.grid_sample(tx, tg, **kwargs))
+    assert_same_error(lambda: F.grid_sample(x, cr.zeros(2, 2, 2, 2), align_corners=True),
                 lambda: TF.grid_sample(tx, torch.zeros(2, 2, 2, 2), align_corners=True))
-    _same_error(lambda: F.grid_sample(x, cr.zeros(1, 2, 2, 3), align_corners=True),
+    assert_same_error(lambda: F.grid_sample(x, cr.zeros(1, 2, 2, 3), align_corners=True),
                 lambda: TF.grid_sample(tx, torch.zeros(1, 2, 2, 3), align_corners=True))
     with pytest.raises(NotImplementedError, match="5-D"):
         F.grid_sample(cr.zeros(1, 2, 3, 3, 3), cr.zeros(1, 2, 2, 2, 3), align_corners=True)
@@ -80,9 +71,9 @@ def test_grid_sample_and_affine_grid_errors():
         F.grid_sample(x, g)
     with pytest.raises(ValueError, match=r"shape Nx2x3 for size \(1, 1, 2, 2\). Got chainrule.Size\(\[1, 3, 3\]\)"):
         F.affine_grid(cr.zeros(1, 3, 3), (1, 1, 2, 2), False)
-    _same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 2), False),
+    assert_same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 2), False),
                 lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 2), False))
-    _same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 0, 2), False),
+    assert_same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 0, 2), False),
                 lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 0, 2), False))
 
 
@@ -117,14 +108,15 @@ def test_max_unpool_errors():
     values, indices = _pooled((1, 1, 4, 4), 2)
     v, i = cr.tensor(values.numpy()), cr.tensor(indices.numpy())
     # which invalid index ATen names depends on its parallel loop: only the message's start is compared
-    _same_error(lambda: F.max_unpool2d(v, i + 100, 2), lambda: TF.max_unpool2d(values, indices + 100, 2), prefix=27)
-    _same_error(lambda: F.max_unpool2d(v, i.double(), 2), lambda: TF.max_unpool2d(values, indices.double(), 2),
+    assert_same_error(lambda: F.max_unpool2d(v, i + 100, 2),
+                      lambda: TF.max_unpool2d(values, indices + 100, 2), prefix=27)
+    assert_same_error(lambda: F.max_unpool2d(v, i.double(), 2), lambda: TF.max_unpool2d(values, indices.double(), 2),
                 prefix=40)  # the dtype is spelled chainrule.float64, not Double
     cases = [((v, i[..., :1], 2), (values, indices[..., :1], 2), {}),
              ((v, i, 2), (values, indices, 2), dict(output_size=(9, 4))),
              ((v, i, 2), (values, indices, 2), dict(output_size=(4,)))]
     for ours, theirs, kwargs in cases:
-        _same_error(lambda: F.max_unpool2d(*ours, **kwargs), lambda: TF.max_unpool2d(*theirs, **kwargs))
+        assert_same_error(lambda: F.max_unpool2d(*ours, **kwargs), lambda: TF.max_unpool2d(*theirs, **kwargs))
 
 
 @requires_torch
@@ -189,7 +181,8 @@ def test_embedding_bag_errors():
         else:
             ours_kwargs = theirs_kwargs = kwargs
         # PyTorch appends a stray "[ torch.LongTensor{} ]" to some of these messages
-        _same_error(lambda: F.embedding_bag(*ours, **ours_kwargs), lambda: TF.embedding_bag(*theirs, **theirs_kwargs),
+        assert_same_error(lambda: F.embedding_bag(*ours, **ours_kwargs),
+                          lambda: TF.embedding_bag(*theirs, **theirs_kwargs),
                     prefix=100)
     with pytest.raises(RuntimeError, match="non-decreasing"):
         F.embedding_bag(cr.tensor([1, 2, 3]), w, cr.tensor([0, 2, 1]))
@@ -258,10 +251,11 @@ def test_fractional_max_pool2d_layer_and_errors():
             theirs_kwargs = dict(kwargs, _random_samples=torch.zeros(1, 2, 3))
         else:
             ours_kwargs = theirs_kwargs = kwargs
-        _same_error(lambda: F.fractional_max_pool2d(x, **ours_kwargs),
+        assert_same_error(lambda: F.fractional_max_pool2d(x, **ours_kwargs),
                     lambda: TF.fractional_max_pool2d(tx, **theirs_kwargs))
     for kwargs in [dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)]:
-        _same_error(lambda: nn.FractionalMaxPool2d(2, **kwargs), lambda: torch.nn.FractionalMaxPool2d(2, **kwargs))
+        assert_same_error(lambda: nn.FractionalMaxPool2d(2, **kwargs),
+                          lambda: torch.nn.FractionalMaxPool2d(2, **kwargs))
 
 
 @requires_torch
@@ -293,4 +287,5 @@ def test_fractional_max_pool3d_layer_and_errors():
     with pytest.raises(RuntimeError, match="pool time 3 too large relative to input time 6"):
         F.fractional_max_pool3d(x, 3, output_size=5)
     for kwargs in [dict(), dict(output_ratio=(0.5, 0.5, 1.5))]:
-        _same_error(lambda: nn.FractionalMaxPool3d(2, **kwargs), lambda: torch.nn.FractionalMaxPool3d(2, **kwargs))
+        assert_same_error(lambda: nn.FractionalMaxPool3d(2, **kwargs),
+                          lambda: torch.nn.FractionalMaxPool3d(2, **kwargs))

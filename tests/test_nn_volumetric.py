@@ -7,7 +7,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-from conftest import check_op, requires_torch, torch
+from conftest import assert_same_error, check_op, requires_torch, torch
 from module_parity import check_module_parity
 
 TF = torch.nn.functional if torch is not None else None
@@ -110,18 +110,13 @@ def test_adaptive_pool3d(size):
 
 @requires_torch
 def test_volumetric_errors():
-    def same(ours, theirs):
-        with pytest.raises(Exception) as expected:
-            theirs()
-        with pytest.raises(type(expected.value)) as got:
-            ours()
-        assert str(got.value) == str(expected.value)
-    same(lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 3, 2, 2, 2)),
-         lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 3, 2, 2, 2)))
-    same(lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 2, 2, 2, 2), padding="same", stride=2),
-         lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 2, 2, 2, 2), padding="same", stride=2))
-    same(lambda: F.max_pool3d(cr.zeros(1, 1, 4, 4, 4), 2, padding=2),
-         lambda: TF.max_pool3d(torch.zeros(1, 1, 4, 4, 4), 2, padding=2))
+    assert_same_error(lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 3, 2, 2, 2)),
+                      lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 3, 2, 2, 2)))
+    assert_same_error(
+        lambda: F.conv3d(cr.zeros(1, 2, 4, 4, 4), cr.zeros(3, 2, 2, 2, 2), padding="same", stride=2),
+        lambda: TF.conv3d(torch.zeros(1, 2, 4, 4, 4), torch.zeros(3, 2, 2, 2, 2), padding="same", stride=2))
+    assert_same_error(lambda: F.max_pool3d(cr.zeros(1, 1, 4, 4, 4), 2, padding=2),
+                      lambda: TF.max_pool3d(torch.zeros(1, 1, 4, 4, 4), 2, padding=2))
     with pytest.raises(RuntimeError, match="4D or 5D"):
         F.avg_pool3d(cr.zeros(4, 4, 4), 2)
 
