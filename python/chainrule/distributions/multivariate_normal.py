@@ -9,22 +9,15 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._triangular import cholesky, mahalanobis_squared, solve_lower
+from chainrule.distributions._cholesky_parameterized import CholeskyParameterized, one_matrix_given, scale_tril_of
+from chainrule.distributions._triangular import mahalanobis_squared
 from chainrule.distributions.distribution import Distribution
-from chainrule.distributions.utils import _standard_normal, lazy_property
+from chainrule.distributions.utils import _standard_normal
 
 __all__ = ["MultivariateNormal"]
 
 
-def _precision_to_scale_tril(precision):
-    """The lower Cholesky factor of precision^-1, via the Cholesky of the flipped precision."""
-    flipped_factor = cholesky(chainrule.flip(precision, (-2, -1)))
-    inverse_factor = chainrule.flip(flipped_factor, (-2, -1)).mT
-    identity = chainrule.eye(precision.shape[-1], dtype=precision.dtype)
-    return solve_lower(inverse_factor, identity)
-
-
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CholeskyParameterized, Distribution):
     arg_constraints = {
         "loc": constraints.real_vector,
         "covariance_matrix": constraints.positive_definite,
@@ -37,12 +30,7 @@ class MultivariateNormal(Distribution):
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
-        given = {"scale_tril": scale_tril, "covariance_matrix": covariance_matrix,
-                 "precision_matrix": precision_matrix}
-        given = {name: matrix for name, matrix in given.items() if matrix is not None}
-        if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
-        ((name, matrix),) = given.items()
+        name, matrix = one_matrix_given(scale_tril, covariance_matrix, precision_matrix)
         if matrix.dim() < 2:
             what = "scale_tril matrix" if name == "scale_tril" else name
             raise ValueError(f"{what} must be at least two-dimensional, with optional leading batch dimensions")
@@ -50,12 +38,7 @@ class MultivariateNormal(Distribution):
         setattr(self, name, matrix.expand(batch_shape + (-1, -1)))
         self.loc = loc.expand(batch_shape + (-1,))
         super().__init__(batch_shape, tuple(self.loc.shape)[-1:], validate_args=validate_args)
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = cholesky(matrix)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(matrix)
+        self._unbroadcasted_scale_tril = scale_tril_of(name, matrix)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)
@@ -63,30 +46,13 @@ class MultivariateNormal(Distribution):
         matrix_shape = batch_shape + tuple(self.event_shape) * 2
         new.loc = self.loc.expand(batch_shape + tuple(self.event_shape))
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(matrix_shape))
+        self._expand_matrices(new, matrix_shape)
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
 
     def _matrix_shape(self):
         return tuple(self._batch_shape) + tuple(self._event_shape) * 2
-
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self):
-        factor = self._unbroadcasted_scale_tril
-        return chainrule.matmul(factor, factor.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self):
-        factor = self._unbroadcasted_scale_tril
-        inverse_factor = solve_lower(factor, chainrule.eye(factor.shape[-1], dtype=factor.dtype))
-        return chainrule.matmul(inverse_factor.mT, inverse_factor).expand(self._matrix_shape())
 
     @property
     def mean(self):

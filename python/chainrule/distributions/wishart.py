@@ -8,13 +8,13 @@ import warnings
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
+from chainrule.distributions._cholesky_parameterized import (CholeskyParameterized, inverse_from_cholesky,
+                                                             one_matrix_given, scale_tril_of)
 from chainrule.distributions._special import digamma
-from chainrule.distributions._triangular import cholesky, solve_lower
+from chainrule.distributions._triangular import cholesky
 from chainrule.distributions.chi2 import Chi2
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.lkj_cholesky import _mvlgamma
-from chainrule.distributions.multivariate_normal import _precision_to_scale_tril
-from chainrule.distributions.utils import lazy_property
 
 __all__ = ["Wishart"]
 
@@ -28,18 +28,12 @@ def _mvdigamma(x, p):
     return sum(digamma(x - j / 2) for j in range(p))
 
 
-def _inverse_from_cholesky(factor):
-    """(L L.mT)^-1 from L."""
-    inverse_factor = solve_lower(factor, chainrule.eye(factor.shape[-1], dtype=factor.dtype))
-    return inverse_factor.mT @ inverse_factor
-
-
 def _log_det(matrix):
     """log det of positive definite matrices, through their Cholesky factors."""
     return 2 * cholesky(matrix).diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
-class Wishart(ExponentialFamily):
+class Wishart(CholeskyParameterized, ExponentialFamily):
     support = constraints.positive_definite
     has_rsample = True
     _mean_carrier_measure = 0
@@ -52,12 +46,7 @@ class Wishart(ExponentialFamily):
                 "df": constraints.greater_than(self.event_shape[-1] - 1)}
 
     def __init__(self, df, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
-        given = {"scale_tril": scale_tril, "covariance_matrix": covariance_matrix,
-                 "precision_matrix": precision_matrix}
-        given = {name: matrix for name, matrix in given.items() if matrix is not None}
-        if len(given) != 1:
-            raise AssertionError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
-        ((name, param),) = given.items()
+        name, param = one_matrix_given(scale_tril, covariance_matrix, precision_matrix, error=AssertionError)
         if param.dim() < 2:
             raise ValueError("scale_tril must be at least two-dimensional, with optional leading batch dimensions")
         if isinstance(df, chainrule.Tensor):
@@ -74,12 +63,7 @@ class Wishart(ExponentialFamily):
             warnings.warn("Low df values detected. Singular samples are highly likely to occur for "
                           "ndim - 1 < df < ndim.", stacklevel=2)
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = param
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = cholesky(param)
-        else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(param)
+        self._unbroadcasted_scale_tril = scale_tril_of(name, param)
         self._dist_chi2 = self._chi2(batch_shape)
 
     def _chi2(self, batch_shape):
@@ -93,9 +77,7 @@ class Wishart(ExponentialFamily):
         cov_shape = batch_shape + tuple(self.event_shape)
         new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(cov_shape)
         new.df = self.df.expand(batch_shape)
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(cov_shape))
+        self._expand_matrices(new, cov_shape)
         ExponentialFamily.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._dist_chi2 = new._chi2(batch_shape)
         new._validate_args = self._validate_args
@@ -103,19 +85,6 @@ class Wishart(ExponentialFamily):
 
     def _matrix_shape(self):
         return tuple(self._batch_shape) + tuple(self._event_shape)
-
-    @lazy_property
-    def scale_tril(self):
-        return self._unbroadcasted_scale_tril.expand(self._matrix_shape())
-
-    @lazy_property
-    def covariance_matrix(self):
-        factor = self._unbroadcasted_scale_tril
-        return (factor @ factor.mT).expand(self._matrix_shape())
-
-    @lazy_property
-    def precision_matrix(self):
-        return _inverse_from_cholesky(self._unbroadcasted_scale_tril).expand(self._matrix_shape())
 
     def _df_matrix(self, df):
         return df.reshape(tuple(self._batch_shape) + (1, 1))
@@ -165,7 +134,7 @@ class Wishart(ExponentialFamily):
         nu = self.df
         p = self._event_shape[-1]
         half_log_det_scale = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-        trace_term = (_inverse_from_cholesky(self._unbroadcasted_scale_tril) * value.mT).sum((-2, -1))
+        trace_term = (inverse_from_cholesky(self._unbroadcasted_scale_tril) * value.mT).sum((-2, -1))
         return (-nu * (p * _LOG_2 / 2 + half_log_det_scale) - _mvlgamma(nu / 2, p)
                 + (nu - p - 1) / 2 * _log_det(value) - trace_term / 2)
 
