@@ -103,7 +103,7 @@ def test_rms_norm(shape, normalized, with_weight, eps):
 def test_rms_norm_errors():
     assert_same_error(lambda: F.rms_norm(cr.zeros(3, 4), (3,)), lambda: TF.rms_norm(torch.zeros(3, 4), (3,)))
     assert_same_error(lambda: F.rms_norm(cr.zeros(3, 4), (4,), cr.ones(3)),
-                lambda: TF.rms_norm(torch.zeros(3, 4), (4,), torch.ones(3)))
+                      lambda: TF.rms_norm(torch.zeros(3, 4), (4,), torch.ones(3)))
 
 
 @requires_torch
@@ -187,7 +187,7 @@ def test_channel_shuffle(shape, groups):
 def test_channel_shuffle_errors():
     for shape, groups in [((2, 6, 3), 4), ((2, 6, 3), 0), ((6,), 2), ((2, 6), 2)]:
         assert_same_error(lambda: F.channel_shuffle(cr.zeros(shape), groups),
-                    lambda: TF.channel_shuffle(torch.zeros(shape), groups))
+                          lambda: TF.channel_shuffle(torch.zeros(shape), groups))
 
 
 @requires_torch

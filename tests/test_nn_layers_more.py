@@ -143,7 +143,7 @@ def test_layer_errors():
     with pytest.warns(UserWarning, match="does not match num_features"):
         nn.InstanceNorm1d(4)(cr.zeros(2, 3, 5))
     assert_same_error(lambda: nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"),
-                lambda: torch.nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"))
+                      lambda: torch.nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect"))
     conv = nn.ConvTranspose1d(2, 2, 3, stride=2)
     with pytest.raises(ValueError, match="requested an output size of"):
         conv(cr.zeros(1, 2, 4), output_size=[12])
@@ -154,8 +154,9 @@ def test_layer_errors():
 def test_instance_norm_refuses_stale_running_stats():
     """A state_dict without version metadata (pre-0.4 checkpoints) with running stats the layer does not track."""
     state = {"running_mean": np.zeros(3), "running_var": np.ones(3)}
-    assert_same_error(lambda: nn.InstanceNorm1d(3).load_state_dict({k: cr.tensor(v) for k, v in state.items()}),
-                lambda: torch.nn.InstanceNorm1d(3).load_state_dict({k: torch.tensor(v) for k, v in state.items()}))
+    assert_same_error(
+        lambda: nn.InstanceNorm1d(3).load_state_dict({k: cr.tensor(v) for k, v in state.items()}),
+        lambda: torch.nn.InstanceNorm1d(3).load_state_dict({k: torch.tensor(v) for k, v in state.items()}))
 
 
 def test_training_dropouts_and_rrelu_are_random_and_scaled():

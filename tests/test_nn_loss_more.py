@@ -136,7 +136,7 @@ def test_loss_errors():
     for name, ours, theirs, kwargs in cases:
         assert_same_error(lambda: getattr(F, name)(*ours, **kwargs), lambda: getattr(TF, name)(*theirs, **kwargs))
     assert_same_error(lambda: F.multi_margin_loss(x, cr.tensor([0, 1, 2]), weight=cr.ones(3)),
-            lambda: TF.multi_margin_loss(tx, torch.tensor([0, 1, 2]), weight=torch.ones(3)))
+                      lambda: TF.multi_margin_loss(tx, torch.tensor([0, 1, 2]), weight=torch.ones(3)))
 
 
 LOSS_MODULES = {

@@ -62,9 +62,9 @@ def test_grid_sample_and_affine_grid_errors():
     for kwargs in [dict(mode="cubic"), dict(padding_mode="wrap")]:
         assert_same_error(lambda: F.grid_sample(x, g, **kwargs), lambda: TF.grid_sample(tx, tg, **kwargs))
     assert_same_error(lambda: F.grid_sample(x, cr.zeros(2, 2, 2, 2), align_corners=True),
-                lambda: TF.grid_sample(tx, torch.zeros(2, 2, 2, 2), align_corners=True))
+                      lambda: TF.grid_sample(tx, torch.zeros(2, 2, 2, 2), align_corners=True))
     assert_same_error(lambda: F.grid_sample(x, cr.zeros(1, 2, 2, 3), align_corners=True),
-                lambda: TF.grid_sample(tx, torch.zeros(1, 2, 2, 3), align_corners=True))
+                      lambda: TF.grid_sample(tx, torch.zeros(1, 2, 2, 3), align_corners=True))
     with pytest.raises(NotImplementedError, match="5-D"):
         F.grid_sample(cr.zeros(1, 2, 3, 3, 3), cr.zeros(1, 2, 2, 2, 3), align_corners=True)
     with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
@@ -72,9 +72,9 @@ def test_grid_sample_and_affine_grid_errors():
     with pytest.raises(ValueError, match=r"shape Nx2x3 for size \(1, 1, 2, 2\). Got chainrule.Size\(\[1, 3, 3\]\)"):
         F.affine_grid(cr.zeros(1, 3, 3), (1, 1, 2, 2), False)
     assert_same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 2), False),
-                lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 2), False))
+                      lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 2), False))
     assert_same_error(lambda: F.affine_grid(cr.zeros(1, 2, 3), (1, 1, 0, 2), False),
-                lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 0, 2), False))
+                      lambda: TF.affine_grid(torch.zeros(1, 2, 3), (1, 1, 0, 2), False))
 
 
 def _pooled(shape, kernel, stride=None, dims=2):
@@ -111,7 +111,7 @@ def test_max_unpool_errors():
     assert_same_error(lambda: F.max_unpool2d(v, i + 100, 2),
                       lambda: TF.max_unpool2d(values, indices + 100, 2), prefix=27)
     assert_same_error(lambda: F.max_unpool2d(v, i.double(), 2), lambda: TF.max_unpool2d(values, indices.double(), 2),
-                prefix=40)  # the dtype is spelled chainrule.float64, not Double
+                      prefix=40)  # the dtype is spelled chainrule.float64, not Double
     cases = [((v, i[..., :1], 2), (values, indices[..., :1], 2), {}),
              ((v, i, 2), (values, indices, 2), dict(output_size=(9, 4))),
              ((v, i, 2), (values, indices, 2), dict(output_size=(4,)))]
@@ -183,7 +183,7 @@ def test_embedding_bag_errors():
         # PyTorch appends a stray "[ torch.LongTensor{} ]" to some of these messages
         assert_same_error(lambda: F.embedding_bag(*ours, **ours_kwargs),
                           lambda: TF.embedding_bag(*theirs, **theirs_kwargs),
-                    prefix=100)
+                          prefix=100)
     with pytest.raises(RuntimeError, match="non-decreasing"):
         F.embedding_bag(cr.tensor([1, 2, 3]), w, cr.tensor([0, 2, 1]))
 
@@ -252,7 +252,7 @@ def test_fractional_max_pool2d_layer_and_errors():
         else:
             ours_kwargs = theirs_kwargs = kwargs
         assert_same_error(lambda: F.fractional_max_pool2d(x, **ours_kwargs),
-                    lambda: TF.fractional_max_pool2d(tx, **theirs_kwargs))
+                          lambda: TF.fractional_max_pool2d(tx, **theirs_kwargs))
     for kwargs in [dict(), dict(output_size=2, output_ratio=0.5), dict(output_ratio=1.5)]:
         assert_same_error(lambda: nn.FractionalMaxPool2d(2, **kwargs),
                           lambda: torch.nn.FractionalMaxPool2d(2, **kwargs))
