@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from itertools import islice
 
 from chainrule._C import Tensor
-from chainrule.nn.modules.module import Module, _addindent
+from chainrule.nn.modules._printing import addindent as _addindent
+from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]

@@ -12,25 +12,10 @@ from collections.abc import Mapping
 from chainrule._C import Tensor, dtype as _dtype
 from chainrule.autograd import no_grad
 from chainrule.nn.modules.hooks import RemovableHandle
+from chainrule.nn.modules._printing import addindent as _addindent, typename as _typename
 from chainrule.nn.parameter import Buffer, Parameter
 
 __all__ = ["Module"]
-
-
-def _typename(obj):
-    """'chainrule.Tensor', 'int', 'mypkg.Thing': how errors name an assigned object's type."""
-    if isinstance(obj, Tensor):
-        return "chainrule.Tensor"
-    cls = type(obj)
-    module = cls.__module__
-    return cls.__qualname__ if module in (None, "builtins") else f"{module}.{cls.__qualname__}"
-
-
-def _addindent(text, spaces):
-    lines = text.split("\n")
-    if len(lines) == 1:
-        return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -368,13 +353,7 @@ class Module:
     def double(self):
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    def half(self):
-        """Floating parameters and buffers to float16, which is float32 in chainrule (from_pytorch.md)."""
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
-
-    def bfloat16(self):
-        """Floating parameters and buffers to bfloat16, which is float32 in chainrule (from_pytorch.md)."""
-        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+    half = bfloat16 = float  # float16 and bfloat16 are float32 in chainrule (docs/from_pytorch.md)
 
     def compile(self, *args, **kwargs):
         """Module.compile: chainrule runs the module as it is (see chainrule.compile)."""
