@@ -33,15 +33,21 @@ void bind_types(py::module_& m) {
     }
   });
 
-  py::enum_<DType>(m, "dtype", "Element type of a tensor.")
+  auto dtype_class = py::enum_<DType>(m, "dtype", "Element type of a tensor.")
       .value("bool", DType::Bool)
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
-      .def("__repr__", [](DType t) { return std::string("chainrule.") + dtype_name(t); })
-      .def("__str__", [](DType t) { return std::string("chainrule.") + dtype_name(t); })
       .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); })
       .def_property_readonly("itemsize", [](DType t) { return itemsize(t); });
+  // `.def("__repr__")` on an enum_ only appends an overload behind pybind11's own
+  // `<dtype.float32: 2>`, which wins; assigning fresh functions replaces it, so repr and str both
+  // read `chainrule.float32` as PyTorch's read `torch.float32`.
+  for (const char* name : {"__repr__", "__str__"}) {
+    dtype_class.attr(name) = py::cpp_function(
+        [](DType t) { return std::string("chainrule.") + dtype_name(t); }, py::name(name),
+        py::is_method(dtype_class));
+  }
 
   py::class_<Device>(m, "device", "Where a tensor lives: 'cpu' or 'cuda:N'.")
       .def(py::init([](const std::string& spec) { return parse_device(spec); }), py::arg("type"))
