@@ -4,7 +4,7 @@ was expected, and dtypes print as PyTorch's do."""
 import pytest
 
 import chainrule as cr
-from conftest import requires_torch, torch
+from conftest import assert_same_error, requires_torch, torch
 
 
 @pytest.mark.parametrize("name", ["bool", "int64", "float32", "float64"])
@@ -18,3 +18,21 @@ def test_dtype_repr_and_str_read_like_torch(name):
 def test_tensor_dtype_attribute_repr():
     assert repr(cr.zeros(2).dtype) == "chainrule.float32"
     assert repr(cr.zeros(2, dtype=cr.float64)) == "tensor([0., 0.], dtype=chainrule.float64)"
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_zero_hidden_size_cell_builds_and_runs_as_torch(name):
+    cell = getattr(cr.nn, name)(3, 0)  # was ZeroDivisionError in reset_parameters
+    out = cell(cr.randn(2, 3))
+    want = getattr(torch.nn, name)(3, 0)(torch.randn(2, 3))
+    if name == "LSTMCell":
+        out, want = out[0], want[0]
+    assert tuple(out.shape) == tuple(want.shape) == (2, 0)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("args", [(3, 0), (3, -1), (0, 3), (3, 2.5), ("3", 2)])
+def test_rnn_size_errors_match_torch(name, args):
+    assert_same_error(lambda: getattr(cr.nn, name)(*args), lambda: getattr(torch.nn, name)(*args))

@@ -101,6 +101,13 @@ def _shape_str(shape):
     return "(" + ", ".join(str(s) for s in shape) + ")"
 
 
+def _reset_uniform(module):
+    """Every weight uniform in +-1/sqrt(hidden_size), as torch's; a 0-size cell has only empty weights."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0.0
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound)
+
+
 class RNNBase(Module):
     """Shared machinery of RNN, LSTM and GRU: parameters, argument checks and the layer/direction loop."""
 
@@ -112,8 +119,11 @@ class RNNBase(Module):
         if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
                              f"element being zeroed, got {dropout}")
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError(f"hidden_size must be an integer greater than zero, got {hidden_size}")
+        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, int) or isinstance(size, bool):
+                raise TypeError(f"{name} should be of type int, got: {type(size).__name__}")
+            if size <= 0:
+                raise ValueError(f"{name} must be greater than zero")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError(f"num_layers must be an integer greater than zero, got {num_layers}")
         if dropout > 0 and num_layers == 1:
@@ -146,9 +156,7 @@ class RNNBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _reset_uniform(self)
 
     def flatten_parameters(self):
         """Does nothing, as on PyTorch's CPU path: the weights are already used in place (cuDNN is what wants
@@ -362,9 +370,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _reset_uniform(self)
 
     def _check_state(self, state, what, input):
         expected = tuple(input.shape[:-1]) + (self.hidden_size,)
