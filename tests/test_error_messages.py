@@ -36,3 +36,11 @@ def test_zero_hidden_size_cell_builds_and_runs_as_torch(name):
 @pytest.mark.parametrize("args", [(3, 0), (3, -1), (0, 3), (3, 2.5), ("3", 2)])
 def test_rnn_size_errors_match_torch(name, args):
     assert_same_error(lambda: getattr(cr.nn, name)(*args), lambda: getattr(torch.nn, name)(*args))
+
+
+@pytest.mark.parametrize("dtype", [cr.int64, cr.bool])
+def test_linear_non_float_input_is_a_type_error_naming_both_dtypes(dtype):
+    with pytest.raises(TypeError, match=r"linear: mat1 and mat2 must have the same dtype, but got "
+                                        f"{dtype.name} input of shape \\(4, 3\\) and float32 weight of shape "
+                                        r"\(2, 3\); expected the input in the weight's dtype"):
+        cr.nn.Linear(3, 2)(cr.zeros(4, 3, dtype=dtype))

@@ -14,6 +14,10 @@ def linear(input, weight, bias=None):
                          f"of weight {tuple(weight.shape)}")
     if weight.dim() == 2 and input.dtype.is_floating_point:
         return _C._nn.linear(input, weight, bias)  # one GEMM with the bias preloaded; gradients in place
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: mat1 and mat2 must have the same dtype, but got {input.dtype.name} input of shape "
+                        f"{tuple(input.shape)} and {weight.dtype.name} weight of shape {tuple(weight.shape)}; "
+                        f"expected the input in the weight's dtype (convert it with .to({weight.dtype}))")
     output = input.matmul(weight.t() if weight.dim() == 2 else weight)
     return output if bias is None else output + bias
 
