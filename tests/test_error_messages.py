@@ -44,3 +44,16 @@ def test_linear_non_float_input_is_a_type_error_naming_both_dtypes(dtype):
                                         f"{dtype.name} input of shape \\(4, 3\\) and float32 weight of shape "
                                         r"\(2, 3\); expected the input in the weight's dtype"):
         cr.nn.Linear(3, 2)(cr.zeros(4, 3, dtype=dtype))
+
+
+@requires_torch
+@pytest.mark.parametrize("build", [
+    lambda nn: nn.Linear(3, -2),
+    lambda nn: nn.Linear(-2, 3),
+    lambda nn: nn.Bilinear(3, 4, -2),
+    lambda nn: nn.RNNCell(3, -1),
+    lambda nn: nn.LSTMCell(3, -1),
+    lambda nn: nn.GRUCell(-1, 3),
+])
+def test_negative_layer_size_is_the_constructors_error_as_torch(build):
+    assert_same_error(lambda: build(cr.nn), lambda: build(torch.nn))  # was "full: sizes must be non-negative"

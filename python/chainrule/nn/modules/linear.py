@@ -11,6 +11,11 @@ __all__ = ["Identity", "Linear", "Bilinear"]
 
 
 def _new_weight(*shape, dtype=None):
+    """A parameter of `shape` for a layer to initialize; a negative size is the constructor's error, in
+    PyTorch's words, not one from the factory it calls."""
+    for size in shape:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: [{', '.join(map(str, shape))}]")
     return Parameter(_C.zeros(*shape, dtype=dtype or _C._get_default_dtype()))
 
 

@@ -17,7 +17,7 @@ from chainrule.autograd import Function
 from chainrule.nn import functional as F
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.modules.linear import _new_weight
 from chainrule.nn.utils.rnn import PackedSequence, pad_packed_sequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -93,10 +93,6 @@ def _hidden_of(mode, state):
     return state[0] if mode == "LSTM" else state
 
 
-def _new_parameter(*shape, dtype=None):
-    return Parameter(_C.empty(*shape, dtype=dtype or _C._get_default_dtype()))
-
-
 def _shape_str(shape):
     return "(" + ", ".join(str(s) for s in shape) + ")"
 
@@ -151,7 +147,7 @@ class RNNBase(Module):
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
                 for kind, shape in shapes.items():
-                    setattr(self, kind + suffix, _new_parameter(*shape, dtype=dtype))
+                    setattr(self, kind + suffix, _new_weight(*shape, dtype=dtype))
                     self._flat_weights_names.append(kind + suffix)
         self.reset_parameters()
 
@@ -359,11 +355,11 @@ class RNNCellBase(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         gate_size = _GATES[mode] * hidden_size
-        self.weight_ih = _new_parameter(gate_size, input_size, dtype=dtype)
-        self.weight_hh = _new_parameter(gate_size, hidden_size, dtype=dtype)
+        self.weight_ih = _new_weight(gate_size, input_size, dtype=dtype)
+        self.weight_hh = _new_weight(gate_size, hidden_size, dtype=dtype)
         if bias:
-            self.bias_ih = _new_parameter(gate_size, dtype=dtype)
-            self.bias_hh = _new_parameter(gate_size, dtype=dtype)
+            self.bias_ih = _new_weight(gate_size, dtype=dtype)
+            self.bias_hh = _new_weight(gate_size, dtype=dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
