@@ -1,6 +1,8 @@
 """Regression tests for unclear errors and reprs found by the hardening pass (issue 15): each
 case raises PyTorch's exception type with a message naming the op, the shapes or dtypes and what
 was expected, and dtypes print as PyTorch's do."""
+import re
+
 import pytest
 
 import chainrule as cr
@@ -57,3 +59,16 @@ def test_linear_non_float_input_is_a_type_error_naming_both_dtypes(dtype):
 ])
 def test_negative_layer_size_is_the_constructors_error_as_torch(build):
     assert_same_error(lambda: build(cr.nn), lambda: build(torch.nn))  # was "full: sizes must be non-negative"
+
+
+@pytest.mark.parametrize("pool, x", [
+    (cr.nn.MaxPool2d(3), cr.zeros(1, 1, 2, 2)),
+    (cr.nn.AvgPool2d(3), cr.zeros(1, 1, 2, 2)),
+    (cr.nn.MaxPool1d(3), cr.zeros(1, 1, 2)),
+])
+def test_pool_on_a_too_small_input_is_a_value_error_as_conv(pool, x):
+    op = type(pool).__name__.lower().replace("pool", "_pool")
+    with pytest.raises(ValueError, match=re.escape(f"{op}: input of shape {tuple(x.shape)} is too small for kernel_size")):
+        pool(x)
+    with pytest.raises(ValueError, match="conv2d"):  # the same kind of shape error, the same type
+        cr.nn.Conv2d(1, 1, 3)(cr.zeros(1, 1, 2, 2))

@@ -59,7 +59,7 @@ IntList pool_output_sizes(const Tensor& x, int spatial, const PoolArgs& a, const
   for (int i = 0; i < spatial; ++i) {
     const int64_t in = x->size(x->dim() - spatial + i);
     out[i] = pooled_size(in, a.kernel[i], a.stride[i], a.padding[i], a.dilation[i], a.ceil_mode);
-    CR_CHECK(out[i] >= 1, RuntimeError, op, ": input of shape ", x->sizes(), " is too small for kernel_size ",
+    CR_CHECK(out[i] >= 1, ValueError, op, ": input of shape ", x->sizes(), " is too small for kernel_size ",
              list_str(a.kernel), ", stride ", list_str(a.stride), ", padding ", list_str(a.padding), " and dilation ",
              list_str(a.dilation), ": the output would have size ", out[i], " along dim ", x->dim() - spatial + i);
   }
