@@ -72,3 +72,15 @@ def test_pool_on_a_too_small_input_is_a_value_error_as_conv(pool, x):
         pool(x)
     with pytest.raises(ValueError, match="conv2d"):  # the same kind of shape error, the same type
         cr.nn.Conv2d(1, 1, 3)(cr.zeros(1, 1, 2, 2))
+
+
+@pytest.mark.parametrize("pool", [cr.nn.functional.max_pool3d, cr.nn.functional.avg_pool3d])
+@pytest.mark.parametrize("shape, dim", [((1, 1, 2, 4, 4), 2), ((1, 4, 4, 2), 3)])
+def test_3d_pool_on_a_too_small_input_names_the_op_and_the_users_shape(pool, shape, dim):
+    # was a silent (1, 1, 0, 1, 1) result for a too-thin depth, and max_pool2d's error on a reshaped input
+    with pytest.raises(ValueError, match=re.escape(f"{pool.__name__}: input of shape {shape} is too small")
+                       + f".*along dim {dim}"):
+        pool(cr.zeros(*shape), 3)
+    if pool is cr.nn.functional.max_pool3d:
+        with pytest.raises(ValueError, match="max_pool3d: input of shape"):
+            pool(cr.zeros(*shape), 3, return_indices=True)

@@ -129,6 +129,18 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(0) if unbatched else out
 
 
+def _check_pooled_sizes(op, input, kernel, strides, pads, dilation, ceil_mode):
+    """A ValueError naming op and the input's shape when a window does not fit the (padded) input: the
+    same rule and words as the 1-d and 2-d pools."""
+    for d in range(3):
+        dim = input.dim() - 3 + d
+        out = _pool_out_size(input.shape[dim], kernel[d], strides[d], pads[d], dilation[d], ceil_mode)
+        if out < 1:
+            raise ValueError(f"{op}: input of shape {tuple(input.shape)} is too small for kernel_size "
+                             f"{tuple(kernel)}, stride {tuple(strides)}, padding {tuple(pads)} and dilation "
+                             f"{tuple(dilation)}: the output would have size {out} along dim {dim}")
+
+
 def _window3d(op, kernel_size, stride, padding, dilation=1):
     kernel = _per_dim(kernel_size, 3, "kernel_size", op)
     no_stride = stride is None or (not isinstance(stride, int) and len(stride) == 0)
@@ -170,6 +182,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if pads[0] * 2 > dilation[0] * (kernel[0] - 1) + 1:
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pads[0]}, "
                            f"kernel_size={kernel[0]} and dilation={dilation[0]}")
+    _check_pooled_sizes("max_pool3d", input, kernel, strides, pads, dilation, ceil_mode)
     if return_indices:
         positions, valid = [], []
         for d in range(3):
@@ -210,6 +223,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if any(2 * p > k for p, k in zip(pads, kernel)):
         raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pads[0]}, "
                            f"kernel_size={kernel[0]} and dilation=1")
+    _check_pooled_sizes("avg_pool3d", input, kernel, strides, pads, (1, 1, 1), ceil_mode)
     sums = _per_slice(x, lambda s: avg_pool2d(s, kernel[1:], strides[1:], pads[1:], ceil_mode, True, 1))
     sizes = [_pool_out_size(x.shape[2], kernel[0], strides[0], pads[0], 1, ceil_mode)] + list(sums.shape[3:])
     reach = (sizes[0] - 1) * strides[0] + kernel[0]
