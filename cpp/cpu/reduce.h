@@ -280,7 +280,6 @@ constexpr int64_t kFlushRows = 64;     // column layout: rows per accumulator be
 template <class R>
 typename R::total_t reduce_row_range(const typename R::in_t* base, const ReduceGeometry& g, int64_t rb, int64_t re,
                                      typename R::total_t total) {
-  if (rb >= re) return total;
   const int inner = g.nred - 1;
   const int64_t n = g.red_sizes[inner], stride = g.red_in[inner];
   Walker<1> runs = g.reduced_walker(inner);
@@ -325,6 +324,9 @@ void reduce_column_range(const typename R::in_t* base, int64_t w, const ReduceGe
 template <class R>
 void accumulate_outputs(const typename R::in_t* in, const ReduceGeometry& g, int64_t ob, int64_t oe, int64_t rb,
                         int64_t re, typename R::total_t* totals) {
+  // Nothing to fold: an empty share of a split, or an empty reduced dim (whose walker cannot even
+  // seek: its size 0 would divide). The totals keep their identities: sum 0, prod 1, all true.
+  if (rb >= re) return;
   Walker<2> outs = g.output_walker();
   if (!g.columns) {
     outs.seek(ob);

@@ -85,6 +85,21 @@ TEST(Reduce, IntegerAndBoolSumsAreInt64) {
   EXPECT_EQ(item(prod(zeros({0}))).f, 1.0);
 }
 
+TEST(Reduce, EmptyReducedDimGivesTheIdentityInEveryLayout) {
+  // (0, 8) and (3, 0, 9) reduced over the empty dim take the column layout (8+ kept columns with
+  // stride 1), whose row walker once divided by the size 0; (0, 7) is reduced as strided rows.
+  for (Shape shape : {Shape{0, 8}, Shape{0, 17}, Shape{0, 7}, Shape{3, 0, 9}}) {
+    const std::vector<int64_t> dim{shape.size() == 3 ? 1 : 0};
+    Tensor a = zeros(shape, DType::Float64);
+    const size_t outputs = shape.size() == 3 ? 27 : static_cast<size_t>(shape[1]);
+    EXPECT_EQ(values_of(sum(a, dim)), std::vector<double>(outputs, 0.0));
+    EXPECT_EQ(values_of(prod(a, dim)), std::vector<double>(outputs, 1.0));
+    EXPECT_EQ(values_of(all(a, dim)), std::vector<double>(outputs, 1.0));
+    EXPECT_EQ(values_of(any(a, dim)), std::vector<double>(outputs, 0.0));
+    EXPECT_EQ(values_of(sum(zeros(shape, DType::Int64), dim)), std::vector<double>(outputs, 0.0));
+  }
+}
+
 TEST(Reduce, MaxPropagatesNanAndArgmaxTakesTheFirst) {
   Tensor a = zeros({2, 4});
   float* p = a->data<float>();
