@@ -1,6 +1,6 @@
 """Tensors with a 0-size dim, checked against PyTorch: reductions over an empty dim return the
 empty identities (sum 0, prod 1, all True, any False, mean/var/std NaN) and amax/amin raise; layers
-and cumsum differentiate on an empty batch.
+and cumsum differentiate on an empty batch; matmul differentiates with a 0 in any place.
 
 The reductions once killed the interpreter (SIGFPE, issue 15), so they run in a child process:
 a regression fails these tests instead of ending the pytest run."""
@@ -14,6 +14,7 @@ import warnings
 
 import pytest
 
+import chainrule as cr
 from conftest import assert_close, requires_torch, torch
 
 pytestmark = requires_torch
@@ -149,3 +150,27 @@ def test_cumsum_backward_over_an_empty_dim():
         x.cumsum(dim).sum().backward()
         assert_close(value_of(ours, (shape, dim)), x.grad.numpy())
 
+
+# ---- matmul backward with a 0-size dim ---------------------------------------------------------------
+
+# (batch of a, batch of b): equal, one side unbatched, broadcast against size-1 dims, empty batches.
+BATCHES = [((2,), (2,)), ((2,), ()), ((), (2,)), ((0,), (0,)), ((0,), ()), ((2, 1), (3,)), ((1, 3), (2, 1)),
+           ((2, 1), (0,)), ((1,), (0,))]
+MATRICES = [(0, 3, 4), (5, 0, 4), (5, 3, 0), (0, 0, 0), (5, 3, 4)]  # (M, K, N)
+MATMUL_SHAPES = [((*ba, m, k), (*bb, k, n)) for ba, bb in BATCHES for m, k, n in MATRICES]
+MATMUL_SHAPES += [((0,), (0,)), ((3,), (3, 0)), ((0,), (0, 4)), ((2, 0), (0,)), ((2, 3, 0), (0,)), ((0,), (2, 0, 4)),
+                  ((3,), (2, 3, 0)), ((2, 0, 3), (3,))]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", MATMUL_SHAPES, ids=str)
+def test_matmul_backward_with_a_zero_size_dim_matches_pytorch(a_shape, b_shape):
+    ta = torch.randn(a_shape, dtype=torch.float64, requires_grad=True)
+    tb = torch.randn(b_shape, dtype=torch.float64, requires_grad=True)
+    (ta @ tb).square().sum().backward()
+    a = cr.tensor(ta.detach().numpy(), requires_grad=True)
+    b = cr.tensor(tb.detach().numpy(), requires_grad=True)
+    out = a @ b
+    out.square().sum().backward()
+    assert tuple(out.shape) == tuple((ta @ tb).shape)
+    assert_close(a.grad, ta.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert_close(b.grad, tb.grad.numpy(), rtol=1e-10, atol=1e-12)

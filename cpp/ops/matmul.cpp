@@ -153,11 +153,13 @@ Tensor matmul_grad_a(const Tensor& g2, const Tensor& b2, const Shape& a2_sizes, 
 }
 
 // db likewise. When b is a single matrix and a carries the batch, the batch folds into the rows:
-// (K, B*M) @ (B*M, N) sums over the batch inside one gemm.
+// (K, B*M) @ (B*M, N) sums over the batch inside one gemm. The row count is spelled out, not -1,
+// which cannot be inferred when K or N is 0.
 Tensor matmul_grad_b(const Tensor& g2, const Tensor& a2, const Shape& b2_sizes, const Shape& b_sizes) {
   if (b2_sizes.size() == 2 && a2->dim() > 2) {
     const int64_t k = a2->size(a2->dim() - 1), n = g2->size(g2->dim() - 1);
-    Tensor db = matmul(matrix_transpose(reshape(a2, {-1, k})), reshape(g2, {-1, n}));
+    const int64_t rows = shape_numel(batch_dims(a2->sizes())) * a2->size(a2->dim() - 2);
+    Tensor db = matmul(matrix_transpose(reshape(a2, {rows, k})), reshape(g2, {rows, n}));
     return with_sizes(db, b_sizes);
   }
   return with_sizes(sum_to(matmul(matrix_transpose(a2), g2), b2_sizes), b_sizes);
