@@ -68,6 +68,8 @@ IntList pool_output_sizes(const Tensor& x, int spatial, const PoolArgs& a, const
 
 // The windows of output 0 .. out-1 along an axis of `in` inputs: start i*s - p, k taps d apart,
 // the ones outside the input dropped (PyTorch's: the first tap moves right by d while negative).
+// A window whose taps all miss the input (dilation steps over it) reads nothing: count 0, value
+// -inf and PyTorch's index (its first tap past the input), through which no gradient flows.
 AxisWindows max_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, int64_t d) {
   AxisWindows w;
   w.step = d;
@@ -222,6 +224,20 @@ Tensor avg_pool_impl(const Tensor& x, int spatial, const PoolArgs& a, bool count
   return apply_separable(x, map);
 }
 
+// The indices the backward scatters through: idx, with -1 (no gradient) at the windows that read
+// nothing. Those keep PyTorch's index in the returned indices, which may fall inside the plane.
+Tensor gradient_indices(const Tensor& idx, const AxisWindows& rows, const AxisWindows& cols) {
+  auto empty = [](const AxisWindows& w) { return std::find(w.count.begin(), w.count.end(), 0) != w.count.end(); };
+  if (!empty(rows) && !empty(cols)) return idx;
+  Tensor out = clone(idx);
+  const int64_t ho = static_cast<int64_t>(rows.count.size()), wo = static_cast<int64_t>(cols.count.size());
+  int64_t* ip = out->data<int64_t>();
+  for (int64_t o = 0; o < out->numel(); ++o) {
+    if (rows.count[o / wo % ho] == 0 || cols.count[o % wo] == 0) ip[o] = -1;
+  }
+  return out;
+}
+
 }  // namespace
 
 void check_pool_input(const Tensor& x, int spatial, const char* op, bool allow_int) {
@@ -257,7 +273,8 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
   }
   if (needs_grad({&x})) {
     record(node, {x}, {y},
-           [sidx = SavedTensor(idx, false), sizes = x->sizes(), spatial](const TensorList& g, const Node& n) -> TensorList {
+           [sidx = SavedTensor(gradient_indices(idx, r, cols), false), sizes = x->sizes(), spatial](
+               const TensorList& g, const Node& n) -> TensorList {
              return {max_pool_backward(g[0], sidx.unpack(n), sizes, spatial)};
            });
   }

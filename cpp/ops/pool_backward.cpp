@@ -1,7 +1,10 @@
 // The backward of max pooling: a scatter-add of grad_output into a zero grad_input through the
 // saved indices (flat over each plane), and the gather by the same indices that is its backward.
 // Each is recorded with the other as its formula, so max pooling differentiates any number of times.
-// Indices reach these kernels only from max pooling's own (version-checked) saved output.
+// Indices reach these kernels only from max pooling's own (version-checked) saved output. A window
+// that lies wholly in the padding (dilation can step over the whole input) selects nothing: its
+// index is PyTorch's, outside the plane, and it contributes no gradient (PyTorch adds it to the
+// next plane or past the buffer).
 #include <algorithm>
 
 #include "autograd/record.h"
@@ -31,6 +34,11 @@ void over_planes(int64_t planes, int64_t plane_work, const Fn& fn) {
   }
 }
 
+// Whether a saved index selects an element of a plane of in_plane elements.
+bool in_plane_index(int64_t index, int64_t in_plane) {
+  return static_cast<uint64_t>(index) < static_cast<uint64_t>(in_plane);
+}
+
 void check_indices(const Tensor& values, const Tensor& indices, const char* op) {
   CR_CHECK(indices->dtype() == DType::Int64 && indices->sizes() == values->sizes(), RuntimeError, op,
            ": expected int64 indices of shape ", values->sizes(), ", got a ", describe(indices));
@@ -56,7 +64,9 @@ Tensor max_pool_backward(const Tensor& grad_output, const Tensor& indices, const
       scalar_t* gi = grad_input->data<scalar_t>();
       over_planes(planes, in_plane + out_plane, [&](int64_t b, int64_t e) {
         for (int64_t p = b; p < e; ++p) {
-          for (int64_t o = p * out_plane; o < (p + 1) * out_plane; ++o) gi[p * in_plane + ip[o]] += gp[o];
+          for (int64_t o = p * out_plane; o < (p + 1) * out_plane; ++o) {
+            if (in_plane_index(ip[o], in_plane)) gi[p * in_plane + ip[o]] += gp[o];
+          }
         }
       });
     });
@@ -89,7 +99,9 @@ Tensor gather_by_plane(const Tensor& x, const Tensor& indices, const Shape& out_
       scalar_t* y = out->data<scalar_t>();
       over_planes(planes, out_plane, [&](int64_t b, int64_t e) {
         for (int64_t p = b; p < e; ++p) {
-          for (int64_t o = p * out_plane; o < (p + 1) * out_plane; ++o) y[o] = xp[p * in_plane + ip[o]];
+          for (int64_t o = p * out_plane; o < (p + 1) * out_plane; ++o) {
+            y[o] = in_plane_index(ip[o], in_plane) ? xp[p * in_plane + ip[o]] : scalar_t(0);
+          }
         }
       });
     });

@@ -1,0 +1,129 @@
+"""Pooling at its edges (issue 15, defects 3 and 4): windows that lie wholly in the padding, and
+parameters too large to run.
+
+A max-pool window whose taps all miss the input (dilation steps over it from the left padding)
+selects nothing: PyTorch gives it -inf and an index outside its window, and adds its gradient at
+that index, into the next row, the next sample or past the buffer. chainrule returns PyTorch's
+values and indices but gives such a window no gradient.
+"""
+import itertools
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import requires_torch
+
+try:
+    import torch
+except ImportError:  # requires_torch skips the parity tests
+    torch = None
+
+
+def axis_windows(size, k, s, p, d, ceil_mode):
+    """Per output along one axis: whether its window reads any input (PyTorch's output size)."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return [any(0 <= i * s - p + t * d < size for t in range(k)) for i in range(out)]
+
+
+def axis_configs(size):
+    """Every (kernel, stride, padding, dilation, ceil_mode) with padding up to kernel // 2."""
+    for k, s, d, ceil_mode in itertools.product(range(1, 5), range(1, 4), range(1, 5), (False, True)):
+        for p in range(k // 2 + 1):
+            yield k, s, p, d, ceil_mode
+
+
+def expected_grad(indices, grad_out, reads, in_plane):
+    """grad_out (N, C, out plane) added at indices, skipping the windows that read nothing."""
+    n, c = grad_out.shape[:2]
+    gi = np.zeros((n * c, in_plane))
+    idx, g, mask = indices.reshape(n * c, -1), grad_out.reshape(n * c, -1), reads.reshape(-1)
+    for plane in range(n * c):
+        for o in np.flatnonzero(mask):
+            gi[plane, idx[plane, o]] += g[plane, o]
+    return gi
+
+
+def run_both(spatial, x, k, s, p, d, ceil_mode, seed, torch_backward):
+    """(ours, PyTorch's) values, indices, and the input gradient for a random grad_output, or None
+    where PyTorch raises (then ours must raise too). PyTorch's backward runs only when
+    torch_backward: with an empty window it writes out of its buffer (and may abort)."""
+    fn = "max_pool1d" if spatial == 1 else "max_pool2d"
+    tx = torch.tensor(x, requires_grad=True)
+    try:
+        ty, ti = getattr(torch.nn.functional, fn)(tx, k, s, p, d, ceil_mode, True)
+    except RuntimeError:
+        with pytest.raises((RuntimeError, ValueError), match=fn):
+            getattr(cr.nn.functional, fn)(cr.tensor(x), k, s, p, d, ceil_mode, True)
+        return None
+    g = np.random.default_rng(seed).standard_normal(tuple(ty.shape))
+    if torch_backward:
+        ty.backward(torch.tensor(g))
+    cx = cr.tensor(x, requires_grad=True)
+    cy, ci = getattr(cr.nn.functional, fn)(cx, k, s, p, d, ceil_mode, True)
+    cy.backward(cr.tensor(g))
+    return (cy.detach().numpy(), ci.numpy(), cx.grad.numpy()), (ty.detach().numpy(), ti.numpy(), tx.grad), g
+
+
+def check_against_torch(spatial, x, k, s, p, d, ceil_mode, reads, seed):
+    """Values and indices equal PyTorch's; the gradient is PyTorch's without the empty windows'."""
+    both = run_both(spatial, x, k, s, p, d, ceil_mode, seed, reads.all())
+    if both is None:
+        return False
+    (cy, ci, cg), (ty, ti, tg), g = both
+    np.testing.assert_array_equal(cy, ty)
+    np.testing.assert_array_equal(ci, ti)
+    in_plane = int(np.prod(x.shape[2:]))
+    want = expected_grad(ti, g, reads, in_plane).reshape(x.shape)
+    np.testing.assert_allclose(cg, want, rtol=1e-12, atol=1e-12)
+    if reads.all():  # the reference agrees with PyTorch wherever PyTorch is right
+        np.testing.assert_allclose(tg.numpy(), want, rtol=1e-12, atol=1e-12)
+    return not reads.all()
+
+
+@requires_torch
+def test_max_pool1d_sweep_matches_torch_and_drops_empty_windows():
+    empty_cases = 0
+    for size in range(1, 6):
+        x = np.random.default_rng(size).standard_normal((2, 3, size))
+        for k, s, p, d, ceil_mode in axis_configs(size):
+            reads = np.array(axis_windows(size, k, s, p, d, ceil_mode), dtype=bool)
+            empty_cases += check_against_torch(1, x, (k,), (s,), (p,), (d,), ceil_mode, reads, size)
+    assert empty_cases > 0  # the sweep reaches windows wholly in the padding
+
+
+@requires_torch
+def test_max_pool2d_sweep_matches_torch_and_drops_empty_windows():
+    empty_cases = 0
+    rng = np.random.default_rng(0)
+    for h, w in [(1, 3), (3, 2), (4, 5)]:
+        x = rng.standard_normal((2, 2, h, w))
+        rows = list(axis_configs(h))
+        cols = list(axis_configs(w))
+        for i, (kh, sh, ph, dh, ceil_mode) in enumerate(rows):
+            for kw, sw, pw, dw, _ in cols[i % 7::37]:
+                reads = np.outer(axis_windows(h, kh, sh, ph, dh, ceil_mode), axis_windows(w, kw, sw, pw, dw, ceil_mode))
+                empty_cases += check_against_torch(2, x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil_mode, reads, i)
+    assert empty_cases > 0
+
+
+def test_empty_window_inside_the_plane_gets_no_gradient():
+    # width 3, taps at -1 and 3: PyTorch's index for row r is r * 3 + 3, the next row's first element
+    x = cr.arange(18.0, dtype=cr.float64).reshape(2, 1, 3, 3).requires_grad_()
+    y, idx = cr.nn.functional.max_pool2d(x, (1, 2), 1, (0, 1), (1, 4), False, True)
+    assert idx.flatten().tolist() == [3, 6, 9] * 2
+    assert y.flatten().tolist() == [float("-inf")] * 6
+    y.sum().backward()
+    assert x.grad.abs().sum().item() == 0.0
+
+
+def test_double_backward_reads_nothing_for_an_empty_window():
+    x = cr.tensor([[[5.0, 1.0, 2.0]], [[7.0, 3.0, 4.0]]], dtype=cr.float64, requires_grad=True)
+    y = cr.nn.functional.max_pool1d(x, 2, 1, 1, 4)  # one window, taps -1 and 3: empty
+    g = cr.ones_like(y, requires_grad=True)
+    (gx,) = cr.autograd.grad(y, x, g, create_graph=True)
+    assert gx.abs().sum().item() == 0.0
+    (gg,) = cr.autograd.grad((gx * cr.ones_like(gx)).sum(), g)
+    assert gg.tolist() == [[[0.0]], [[0.0]]]
