@@ -4,9 +4,14 @@ parameters too large to run.
 A max-pool window whose taps all miss the input (dilation steps over it from the left padding)
 selects nothing: PyTorch gives it -inf and an index outside its window, and adds its gradient at
 that index, into the next row, the next sample or past the buffer. chainrule returns PyTorch's
-values and indices but gives such a window no gradient.
+values and indices but gives such a window no gradient. Kernels, strides, paddings and dilations
+past a 32-bit int, and resampling/adaptive outputs larger than memory, raise RuntimeError at once
+(checked in a child process under a timeout and an address-space limit).
 """
 import itertools
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -127,3 +132,54 @@ def test_double_backward_reads_nothing_for_an_empty_window():
     assert gx.abs().sum().item() == 0.0
     (gg,) = cr.autograd.grad((gx * cr.ones_like(gx)).sum(), g)
     assert gg.tolist() == [[[0.0]], [[0.0]]]
+
+
+def test_huge_padding_runs_in_constant_time_per_window():
+    x = cr.tensor([[[1.0, 9.0, 3.0, 2.0]]])
+    y = cr.nn.functional.max_pool1d(x, 2**31 - 1, 1, 2**30 - 1)  # every window covers the input
+    assert y.flatten().tolist() == [9.0] * 4
+
+
+HUGE_CALLS = textwrap.dedent("""
+    import resource, sys, time
+    resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
+    import chainrule as cr
+    F = cr.nn.functional
+    calls = {
+        "max_pool2d kernel": lambda: F.max_pool2d(cr.zeros(1, 1, 4, 4), 2**40),
+        "max_pool2d kernel+padding": lambda: F.max_pool2d(cr.zeros(1, 1, 4, 4), 2**40, padding=2**39),
+        "max_pool2d kernel*dilation": lambda: F.max_pool2d(cr.zeros(1, 1, 4, 4), 2**40, dilation=2**40),
+        "max_pool1d stride": lambda: F.max_pool1d(cr.zeros(1, 1, 4), 2, stride=2**62),
+        "avg_pool2d kernel": lambda: F.avg_pool2d(cr.zeros(1, 1, 4, 4), 2**40),
+        "adaptive_avg_pool1d": lambda: F.adaptive_avg_pool1d(cr.zeros(1, 1, 4), 2**40),
+        "adaptive_avg_pool2d": lambda: F.adaptive_avg_pool2d(cr.zeros(1, 1, 4, 4), (1, 2**40)),
+        "adaptive_max_pool2d": lambda: F.adaptive_max_pool2d(cr.zeros(1, 1, 4, 4), (2**40, 1)),
+        "upsample_nearest1d": lambda: F.interpolate(cr.zeros(1, 1, 4), size=2**40),
+        "upsample_linear1d": lambda: F.interpolate(cr.zeros(1, 1, 4), size=2**40, mode="linear"),
+        "upsample_bilinear2d": lambda: F.interpolate(cr.zeros(1, 1, 4, 4), size=(1, 2**40), mode="bilinear"),
+        "upsample_nearest2d": lambda: F.interpolate(cr.zeros(1, 1, 4, 4), scale_factor=2.0**19),
+    }
+    for name, call in calls.items():
+        start = time.perf_counter()
+        try:
+            call()
+            outcome, message = "no error", ""
+        except Exception as e:
+            outcome, message = type(e).__name__, str(e)
+        print(f"{name}|{outcome}|{time.perf_counter() - start:.3f}|{message[:300]}", flush=True)
+""")
+
+
+def test_impossible_sizes_raise_at_once_without_allocating():
+    done = subprocess.run([sys.executable, "-c", HUGE_CALLS], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    results = [line.split("|", 3) for line in done.stdout.splitlines()]
+    assert len(results) == 12, done.stdout
+    for name, outcome, seconds, message in results:
+        assert float(seconds) < 0.5, (name, seconds)
+        assert outcome == "RuntimeError", (name, outcome, message)
+        assert name.split()[0] in message, (name, message)
+        if "pool" in name and " " in name:
+            assert "2147483647" in message, message
+        else:
+            assert "bytes" in message and "memory" in message, message

@@ -22,7 +22,9 @@ PlaneLayout adaptive_layout(const Tensor& x, int spatial, const IntList& output_
     CR_CHECK(s >= 0, RuntimeError, op, ": output_size must be >= 0, got ", Shape(output_size));
   }
   check_pool_input(x, spatial, op, false);
-  return plane_layout(x, spatial);
+  const PlaneLayout l = plane_layout(x, spatial);
+  check_plane_output_fits(l, spatial == 2 ? output_size[0] : 1, output_size.back(), x->dtype(), op);
+  return l;
 }
 
 AxisMap average_axis(int64_t in, int64_t out) {

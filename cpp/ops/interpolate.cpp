@@ -14,6 +14,7 @@
 #include <cmath>
 #include <memory>
 
+#include "ops/planes.h"
 #include "ops/separable.h"
 
 namespace cr {
@@ -77,6 +78,8 @@ int check_resample(const Tensor& x, const std::vector<int64_t>& output_size, con
              ": input and output sizes should be greater than 0, got input ", x->sizes(), " and output size ",
              Shape(output_size));
   }
+  check_plane_output_fits(plane_layout(x, spatial), spatial == 2 ? output_size[0] : 1, output_size.back(),
+                          x->dtype(), op);
   return spatial;
 }
 

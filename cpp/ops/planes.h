@@ -3,6 +3,8 @@
 // signal (.., L) is a plane of height 1. Outputs take the batch dims back with new spatial sizes.
 #pragma once
 
+#include <unistd.h>
+
 #include "core/tensor.h"
 
 namespace cr {
@@ -35,6 +37,19 @@ inline PlaneLayout plane_layout(const Tensor& t, int spatial) {
   if (spatial == 2) l.height = t->size(nbatch);
   l.width = t->size(t->dim() - 1);
   return l;
+}
+
+// Rejects an output of l's planes with spatial sizes (h, w) whose bytes overflow or exceed this
+// machine's physical memory: a RuntimeError naming op and the shape, before the per-output
+// bookkeeping (window lists, resampling maps) that would otherwise run first for minutes.
+inline void check_plane_output_fits(const PlaneLayout& l, int64_t h, int64_t w, DType dtype, const char* op) {
+  const uint64_t memory = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  uint64_t bytes = itemsize(dtype);
+  bool overflow = false;
+  for (int64_t n : {l.planes, h, w}) overflow |= __builtin_mul_overflow(bytes, static_cast<uint64_t>(n), &bytes);
+  CR_CHECK(!overflow && bytes <= memory, RuntimeError, op, ": the output of shape ", l.with_spatial(h, w),
+           " would need ", overflow ? std::string("more than 2**64") : std::to_string(bytes),
+           " bytes, more than this machine's ", memory, " bytes of memory");
 }
 
 }  // namespace cr

@@ -45,6 +45,14 @@ IntList pool_output_sizes(const Tensor& x, int spatial, const PoolArgs& a, const
              "must have ", spatial, " entries each, got kernel_size ", list_str(a.kernel), ", stride ",
              list_str(a.stride), ", padding ", list_str(a.padding), ", dilation ", list_str(a.dilation));
   }
+  for (const IntList* v : {&a.kernel, &a.stride, &a.padding, &a.dilation}) {
+    for (int64_t i : *v) {
+      CR_CHECK(i <= std::numeric_limits<int32_t>::max(), RuntimeError, op, ": kernel_size, stride, padding and ",
+               "dilation must be at most 2147483647 (a 32-bit int, as in PyTorch), got kernel_size ",
+               list_str(a.kernel), ", stride ", list_str(a.stride), ", padding ", list_str(a.padding), ", dilation ",
+               list_str(a.dilation));
+    }
+  }
   CR_CHECK(all_positive(a.kernel), RuntimeError, op, ": kernel_size must be greater than zero, got ", list_str(a.kernel));
   CR_CHECK(all_positive(a.stride), RuntimeError, op, ": stride must be greater than zero, got ", list_str(a.stride));
   CR_CHECK(all_positive(a.dilation), RuntimeError, op, ": dilation must be greater than zero, got ",
@@ -78,7 +86,7 @@ AxisWindows max_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, i
     int64_t start = i * s - p;
     const int64_t end = std::min(start + (k - 1) * d + 1, in);
     const bool whole = start >= 0 && end == start + (k - 1) * d + 1;
-    while (start < 0) start += d;
+    if (start < 0) start += (-start + d - 1) / d * d;  // the first tap at or after 0
     w.first.push_back(start);
     w.count.push_back(end > start ? (end - start + d - 1) / d : 0);
     if (whole && w.uniform_end == w.uniform_begin) w.uniform_begin = i, w.uniform_end = i + 1;
