@@ -4,7 +4,7 @@ parameters too large to run.
 A max-pool window whose taps all miss the input (dilation steps over it from the left padding)
 selects nothing: PyTorch gives it -inf and an index outside its window, and adds its gradient at
 that index, into the next row, the next sample or past the buffer. chainrule returns PyTorch's
-values and indices but gives such a window no gradient. Kernels, strides, paddings and dilations
+values and indices (max_pool3d with return_indices too) but gives such a window no gradient. Kernels, strides, paddings and dilations
 past a 32-bit int, and resampling/adaptive outputs larger than memory, raise RuntimeError at once
 (checked in a child process under a timeout and an address-space limit).
 """
@@ -55,7 +55,7 @@ def run_both(spatial, x, k, s, p, d, ceil_mode, seed, torch_backward):
     """(ours, PyTorch's) values, indices, and the input gradient for a random grad_output, or None
     where PyTorch raises (then ours must raise too). PyTorch's backward runs only when
     torch_backward: with an empty window it writes out of its buffer (and may abort)."""
-    fn = "max_pool1d" if spatial == 1 else "max_pool2d"
+    fn = f"max_pool{spatial}d"
     tx = torch.tensor(x, requires_grad=True)
     try:
         ty, ti = getattr(torch.nn.functional, fn)(tx, k, s, p, d, ceil_mode, True)
@@ -111,6 +111,23 @@ def test_max_pool2d_sweep_matches_torch_and_drops_empty_windows():
             for kw, sw, pw, dw, _ in cols[i % 7::37]:
                 reads = np.outer(axis_windows(h, kh, sh, ph, dh, ceil_mode), axis_windows(w, kw, sw, pw, dw, ceil_mode))
                 empty_cases += check_against_torch(2, x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), ceil_mode, reads, i)
+    assert empty_cases > 0
+
+
+@requires_torch
+def test_max_pool3d_with_indices_matches_torch_and_drops_empty_windows():
+    # max_pool3d(return_indices=True) gathers its windows itself (functional/volumetric.py)
+    rng = np.random.default_rng(3)
+    empty_cases = 0
+    for size in [(3, 3, 3), (2, 4, 5), (4, 3, 1)]:
+        x = rng.standard_normal((2, 2) + size)
+        for i, (k, d, ceil_mode) in enumerate(itertools.product([(2, 2, 2), (3, 1, 2), (2, 3, 1)],
+                                                                 [(1, 1, 1), (4, 1, 2), (1, 4, 4), (3, 3, 3)],
+                                                                 (False, True))):
+            p, s = tuple(kk // 2 for kk in k), (1, 2, 1)
+            per_dim = [axis_windows(size[j], k[j], s[j], p[j], d[j], ceil_mode) for j in range(3)]
+            reads = np.einsum("i,j,k->ijk", *[np.array(w, dtype=bool) for w in per_dim])
+            empty_cases += check_against_torch(3, x, k, s, p, d, ceil_mode, reads, i)
     assert empty_cases > 0
 
 

@@ -150,14 +150,19 @@ def _window3d(op, kernel_size, stride, padding, dilation=1):
 
 def _max_over_windows(x, positions, valid):
     """The max of x (N, C, D, H, W) over windows given per dim by positions (out, K) and their validity;
-    returns (values (N, C, *outs), int64 indices flat over each D x H x W volume)."""
+    returns (values (N, C, *outs), int64 indices flat over each D x H x W volume). A window with no
+    valid tap (dilation stepping over the input) is -inf at PyTorch's index, its first non-negative
+    tap per dim, possibly outside the volume; the gather by where() gives it no gradient."""
     n, c, spatial = x.shape[0], x.shape[1], x.shape[2:]
     flat, inside, stride = np.zeros((1,) * 6, dtype=np.int64), np.ones((1,) * 6, dtype=bool), 1
+    first = np.zeros((1,) * 3, dtype=np.int64)
     for d in reversed(range(3)):
         shape = [1] * 6
         shape[d], shape[3 + d] = positions[d].shape
         flat = flat + np.clip(positions[d], 0, spatial[d] - 1).reshape(shape) * stride
         inside = inside & valid[d].reshape(shape)
+        first_tap = np.where(positions[d] >= 0, positions[d], np.iinfo(np.int64).max).min(1)
+        first = first + first_tap.reshape(shape[:3]) * stride
         stride *= spatial[d]
     outs = [p.shape[0] for p in positions]
     full = tuple(outs) + tuple(p.shape[1] for p in positions)
@@ -168,6 +173,8 @@ def _max_over_windows(x, positions, valid):
     windows = _C.where(_C.from_numpy(inside), windows, float("-inf"))
     values, which = windows.max(-1)
     indices = index.expand(n, c, *flat.shape).gather(3, which.unsqueeze(3)).squeeze(3)
+    reads_nothing = _C.from_numpy(np.ascontiguousarray(~inside.any(1)))
+    indices = _C.where(reads_nothing, _C.from_numpy(np.array(np.broadcast_to(first, outs)).reshape(-1)), indices)
     return values.reshape(n, c, *outs), indices.reshape(n, c, *outs)
 
 
