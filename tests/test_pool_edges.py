@@ -193,7 +193,7 @@ def test_impossible_sizes_raise_at_once_without_allocating():
     results = [line.split("|", 3) for line in done.stdout.splitlines()]
     assert len(results) == 12, done.stdout
     for name, outcome, seconds, message in results:
-        assert float(seconds) < 0.5, (name, seconds)
+        assert float(seconds) < 1.0, (name, seconds)  # checks only: no window list, no allocation
         assert outcome == "RuntimeError", (name, outcome, message)
         assert name.split()[0] in message, (name, message)
         if "pool" in name and " " in name:
