@@ -11,9 +11,9 @@ import io
 import mmap as _mmap
 import os
 import pickle
-import tempfile
 
 from chainrule.serialization import _safetensors_format, _torch_zip_reader, _torch_zip_writer
+from chainrule.serialization._atomic_file import atomic_write
 from chainrule.serialization._map_location import check_map_location
 from chainrule.serialization._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
@@ -29,38 +29,6 @@ _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"  # protocol 2
 def _write_all(file, data):
     """Writes data to an open binary file (a seam the crash tests patch)."""
     file.write(data)
-
-
-def _atomic_write(path, data):
-    """Writes data to path through a temporary file in the same directory, flushed and fsync'd, then
-    renamed over path: the old file stays whole until the new one is complete."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            _write_all(file, data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory):
-    """Makes the rename itself durable where the platform allows it (POSIX)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def save(obj, f):
@@ -83,7 +51,7 @@ def save(obj, f):
     else:
         data = _torch_zip_writer.torch_zip_bytes(obj)
     if is_path:
-        _atomic_write(os.fspath(f), data)
+        atomic_write(os.fspath(f), lambda file: _write_all(file, data))
     else:
         _write_all(f, data)
 

@@ -1,0 +1,44 @@
+"""chainrule.save's files as the file system sees them: the mode open() would give (umask, kept on
+overwrite), as torch.save's files get. POSIX only (modes)."""
+import os
+import stat
+
+import pytest
+
+import chainrule as cr
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Sets the process umask for one test and restores it afterwards."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+@pytest.mark.parametrize("name", ["m.pt", "m.safetensors"])
+def test_new_file_gets_the_mode_open_gives(tmp_path, umask, mask, expected, name):
+    umask(mask)
+    cr.save({"w": cr.ones(2)}, tmp_path / name)
+    with open(tmp_path / "plain", "wb"):
+        pass
+    assert mode_of(tmp_path / name) == mode_of(tmp_path / "plain") == expected
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_overwrite_keeps_the_existing_mode(tmp_path, umask, mask):
+    umask(mask)
+    path = tmp_path / "m.pt"
+    cr.save({"w": cr.ones(2)}, path)
+    os.chmod(path, 0o640)
+    cr.save({"w": cr.zeros(3)}, path)
+    assert mode_of(path) == 0o640
+    assert cr.load(path)["w"].tolist() == [0.0, 0.0, 0.0]
+    assert os.listdir(tmp_path) == ["m.pt"]
