@@ -1,5 +1,5 @@
 """chainrule.save's files as the file system sees them: the mode open() would give (umask, kept on
-overwrite), as torch.save's files get. POSIX only (modes)."""
+overwrite), writing through a symlink, as torch.save's files get. POSIX only (modes, links)."""
 import os
 import stat
 
@@ -42,3 +42,23 @@ def test_overwrite_keeps_the_existing_mode(tmp_path, umask, mask):
     assert mode_of(path) == 0o640
     assert cr.load(path)["w"].tolist() == [0.0, 0.0, 0.0]
     assert os.listdir(tmp_path) == ["m.pt"]
+
+
+@pytest.mark.parametrize("name", ["m.pt", "m.safetensors"])
+def test_symlink_is_written_through(tmp_path, name):
+    (tmp_path / "real").mkdir()
+    target, link = tmp_path / "real" / name, tmp_path / name
+    cr.save({"w": cr.ones(2)}, target)
+    os.chmod(target, 0o640)
+    link.symlink_to(os.path.join("real", name))
+    cr.save({"w": cr.zeros(3)}, link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("real", name)
+    assert cr.load(target)["w"].tolist() == [0.0, 0.0, 0.0] and mode_of(target) == 0o640
+    assert sorted(os.listdir(tmp_path)) == [name, "real"] and os.listdir(tmp_path / "real") == [name]
+
+
+def test_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "m.pt"
+    link.symlink_to("new.pt")
+    cr.save({"w": cr.ones(2)}, link)
+    assert link.is_symlink() and cr.load(tmp_path / "new.pt")["w"].tolist() == [1.0, 1.0]

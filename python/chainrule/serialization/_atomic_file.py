@@ -2,7 +2,8 @@
 
 The result looks like what open(path, "wb") would leave behind, minus the torn-write window: a new
 file gets the mode open() gives (0o666 less the umask, applied by the kernel, so default ACLs work
-too), and an overwritten file keeps its mode.
+too), an overwritten file keeps its mode, and a symlink is written through: its target is replaced
+and the link stays.
 """
 import os
 import secrets
@@ -36,8 +37,9 @@ def _create_temp(target, mode):
 
 def atomic_write(path, write):
     """Calls write(file) on a temp file beside path, fsyncs it and renames it over path: the old file
-    stays whole until the new one is complete, and a failure leaves no temp file."""
-    target = os.path.abspath(path)
+    stays whole until the new one is complete, and a failure leaves no temp file. A symlink's target
+    (resolved, also dangling) is what gets replaced, beside that target."""
+    target = os.path.realpath(path)
     directory = os.path.dirname(target)
     fd, temp = _create_temp(target, _final_mode(target))
     try:
