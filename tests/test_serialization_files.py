@@ -1,11 +1,16 @@
 """chainrule.save's files as the file system sees them: the mode open() would give (umask, kept on
-overwrite), writing through a symlink, as torch.save's files get. POSIX only (modes, links)."""
+overwrite), writing through a symlink, as torch.save's files get; temp files that a killed save left behind are
+removed by the next save to the same path. POSIX only (modes, links, pids)."""
 import os
+import re
 import stat
+import subprocess
+import sys
 
 import pytest
 
 import chainrule as cr
+import chainrule.serialization as serialization
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="file modes and the umask are POSIX")
 
@@ -62,3 +67,27 @@ def test_dangling_symlink_creates_its_target(tmp_path):
     link.symlink_to("new.pt")
     cr.save({"w": cr.ones(2)}, link)
     assert link.is_symlink() and cr.load(tmp_path / "new.pt")["w"].tolist() == [1.0, 1.0]
+
+
+def test_stale_temp_files_of_dead_saves_are_removed(tmp_path, monkeypatch):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # exited and reaped: its pid names no process
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stale = f".m.pt.chainrule-tmp-{dead.pid}-0123abcd"
+        kept = [f".m.pt.chainrule-tmp-{live.pid}-0123abcd",      # a save in progress elsewhere
+                f".other.pt.chainrule-tmp-{dead.pid}-0123abcd",  # another path's: its own save cleans it
+                f".m.pt.{dead.pid}.tmp"]                         # not a name save() gives
+        for name in [stale] + kept:
+            (tmp_path / name).write_bytes(b"half a checkpoint")
+        seen = []
+        monkeypatch.setattr(serialization, "_write_all", lambda file, data: (seen.append(
+            sorted(os.listdir(tmp_path))), file.write(data)))
+        cr.save({"w": cr.ones(2)}, tmp_path / "m.pt")
+        ours = set(seen[0]) - set(kept)
+        assert len(ours) == 1 and re.fullmatch(rf"\.m\.pt\.chainrule-tmp-{os.getpid()}-[0-9a-f]{{8}}", ours.pop())
+        assert sorted(os.listdir(tmp_path)) == sorted(kept + ["m.pt"])
+        assert cr.load(tmp_path / "m.pt")["w"].tolist() == [1.0, 1.0]
+    finally:
+        live.kill()
+        live.wait()

@@ -3,9 +3,11 @@
 The result looks like what open(path, "wb") would leave behind, minus the torn-write window: a new
 file gets the mode open() gives (0o666 less the umask, applied by the kernel, so default ACLs work
 too), an overwritten file keeps its mode, and a symlink is written through: its target is replaced
-and the link stays.
+and the link stays. Temp files are named `.<name>.chainrule-tmp-<pid>-<random>`, so that a save can
+remove those that earlier saves to the same path left behind when their process was killed.
 """
 import os
+import re
 import secrets
 import stat
 
@@ -20,11 +22,48 @@ def _final_mode(target):
         return None
 
 
+def _temp_prefix(target):
+    return "." + os.path.basename(target) + ".chainrule-tmp-"
+
+
+def _is_alive(pid):
+    """Whether process pid may still exist (in doubt: yes)."""
+    if pid <= 0 or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # PermissionError: another user's live process
+        pass
+    return True
+
+
+def _remove_stale_temps(target):
+    """Removes the temp files of saves to target whose process is gone (killed mid-save); a live
+    process's are saves in progress and stay. POSIX only: elsewhere os.kill(pid, 0) is no probe."""
+    if os.name != "posix":
+        return
+    directory, prefix = os.path.dirname(target), _temp_prefix(target)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = re.fullmatch(re.escape(prefix) + r"(\d+)-[0-9a-f]{8}", name)
+        if match is None or _is_alive(int(match.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass  # gone already, or not ours to remove
+
+
 def _create_temp(target, mode):
     """Opens a new temp file beside target, never more permissive than the final file will be."""
-    directory, base = os.path.split(target)
     for _ in range(100):
-        temp = os.path.join(directory, f".{base}.chainrule-tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        name = f"{_temp_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}"
+        temp = os.path.join(os.path.dirname(target), name)
         try:
             fd = os.open(temp, _CREATE_FLAGS, 0o666 if mode is None else mode)
         except FileExistsError:
@@ -41,6 +80,7 @@ def atomic_write(path, write):
     (resolved, also dangling) is what gets replaced, beside that target."""
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
+    _remove_stale_temps(target)
     fd, temp = _create_temp(target, _final_mode(target))
     try:
         with os.fdopen(fd, "wb") as file:
