@@ -1,15 +1,18 @@
 """The main job: train a small CNN on the 8x8 handwritten digits from scratch.
 
 The digits (1,797 images, 10 classes) ship inside chainrule, so nothing is downloaded. Each epoch
-shows a tqdm progress bar with the running loss and accuracy; at the end the test accuracy is
-printed, the weights are saved as safetensors (loadable by PyTorch too) and, when matplotlib is
-installed, a PNG of the loss and accuracy curves is written.
+shows a tqdm progress bar with the running loss and accuracy, and the test accuracy once the epoch
+is done (in a log file, where stderr is not a terminal, the bar is off and each epoch prints one
+line instead). At the end the test accuracy is printed, the weights are saved as safetensors
+(loadable by PyTorch too) and, when matplotlib is installed, a PNG of the loss and accuracy curves
+is written.
 
     python examples/train_digits.py                # about a minute on 2 CPU cores
     python examples/train_digits.py --epochs 5 --out /tmp/digits
 """
 import argparse
 import os
+import sys
 import time
 
 from tqdm import tqdm
@@ -70,13 +73,17 @@ def train(args):
                                                  steps_per_epoch=len(train_loader))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     history = {"loss": [], "train_acc": [], "test_acc": []}
+    # On a terminal the bar redraws as it goes; in a log file (stderr not a TTY) it would add a
+    # redraw per batch, so there it is off and each epoch prints one line instead.
+    interactive = sys.stderr.isatty()
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         model.train()
         seen = correct = 0
         loss_sum = 0.0
-        bar = tqdm(train_loader, desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch", leave=True)
-        for images, labels in bar:
+        # The bar is updated by hand (not wrapped around the loader) so that it stays open for the test accuracy.
+        bar = tqdm(total=len(train_loader), desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch", disable=not interactive)
+        for images, labels in train_loader:
             logits = model(random_shift(images))
             loss = loss_fn(logits, labels)
             optimizer.zero_grad()
@@ -86,10 +93,17 @@ def train(args):
             seen += labels.shape[0]
             loss_sum += loss.item() * labels.shape[0]
             correct += (logits.argmax(1) == labels).sum().item()
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
-        history["loss"].append(loss_sum / seen)
-        history["train_acc"].append(correct / seen)
-        history["test_acc"].append(evaluate(model, test_loader))
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
+            bar.update()
+        loss, train_acc, test_acc = loss_sum / seen, correct / seen, evaluate(model, test_loader)
+        history["loss"].append(loss)
+        history["train_acc"].append(train_acc)
+        history["test_acc"].append(test_acc)
+        bar.set_postfix(loss=f"{loss:.4f}", acc=f"{train_acc:.3f}", test_acc=f"{test_acc:.4f}")
+        bar.close()
+        if not interactive:
+            print(f"epoch {epoch:2d}/{args.epochs}: loss {loss:.4f}, train acc {train_acc:.3f}, test acc {test_acc:.4f}",
+                  flush=True)
     elapsed = time.perf_counter() - start
     return model, history, elapsed
 
