@@ -10,6 +10,8 @@ chainrule.autograd.gradcheck to compare the analytic gradients with finite diffe
 
 Everything is float64, so the hand-derived and the automatic gradients agree to ~1e-16.
 """
+import argparse
+
 import chainrule as cr
 import chainrule.nn.functional as F
 
@@ -86,7 +88,10 @@ def show_side_by_side(name, by_hand, by_autograd):
 
 
 def main():
-    x, labels, params = make_problem()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs and parameters")
+    args = parser.parse_args()
+    x, labels, params = make_problem(args.seed)
     loss_hand, grads_hand = gradients_by_hand(x, labels, **params)
     loss_auto, grads_auto = gradients_by_autograd(x, labels, params)
     print(f"loss by hand {loss_hand.item():.12f}   loss from F.cross_entropy {loss_auto.item():.12f}")
