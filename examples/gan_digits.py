@@ -4,8 +4,9 @@ All 1,797 digits (train and test: a GAN has no test set), scaled to [-1, 1], are
 generator maps 32 noise numbers through a linear layer and two transposed convolutions (2x2 -> 4x4
 -> 8x8) to an image; the discriminator mirrors it with two strided convolutions and a linear layer.
 Both train with Adam (lr 1e-3, betas (0.5, 0.999)) and BCEWithLogitsLoss, the real images labelled
-0.9 (one-sided label smoothing). Each epoch shows a tqdm bar with the last batch's D and G losses;
-D stays around 1.0-1.3 and G around 1.0-2.0 (neither wins: a loss of D near 0 would mean collapse).
+0.9 (one-sided label smoothing). Each epoch shows a tqdm bar with the last batch's D and G
+losses; D stays around 0.9-1.35 and G around 1.15-2.25 (neither wins: a loss of D near 0 would
+mean collapse).
 
 The same 64 noise vectors are drawn after epochs 1, 15 and 30 and saved as 8x8 grids of samples
 (white ink on black, like the data) to --out/samples_epochNNN.png, with the weights of both nets
@@ -15,7 +16,7 @@ as safetensors (generator.safetensors, discriminator.safetensors). What you shou
   epoch 30: varied digits, all ten in about equal numbers (no mode collapse); about half are clean
             (an SVM trained on the real digits labels them with > 80% confidence), the rest smudged.
 
-    python examples/gan_digits.py                # about a minute (65 s of CPU time) on 2 cores
+    python examples/gan_digits.py                # about 10 s of training on 2 CPU cores
     python examples/gan_digits.py --epochs 10 --out /tmp/gan
 """
 import argparse

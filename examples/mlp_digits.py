@@ -5,11 +5,11 @@ The 64 pixels of each image go through Linear-ReLU-Dropout layers (64-128-64-10)
 last epochs. Each epoch shows a tqdm bar with the running loss and accuracy; the test accuracy is
 printed at the end.
 
-    python examples/mlp_digits.py              # 30 epochs, about 2 s of training on 2 CPU cores
+    python examples/mlp_digits.py              # 30 epochs, under a second on 2 CPU cores
     python examples/mlp_digits.py --seed 3
 
-Measured (30 epochs, 2 CPU cores): test accuracy 0.9750 with the default seed 0, between 0.972
-and 0.981 over seeds 0-5; training takes about 2 s (4.5 s for the whole script, imports included).
+Measured (30 epochs, 2 CPU cores): test accuracy 0.9806 with the default seed 0, between 0.9722
+and 0.9806 over seeds 0-5; training takes about 0.3 s (0.7 s for the whole script, imports included).
 """
 import argparse
 import time
