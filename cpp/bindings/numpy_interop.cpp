@@ -28,8 +28,25 @@ py::dtype numpy_dtype(DType t) {
   return py::dtype::of<float>();
 }
 
+// NumPy keeps whatever byte a bool array holds (a uint8 array viewed as bool can hold 2 or 255);
+// chainrule's kernels assume 0/1, so such an array's bytes are made 0/1 here, where bools come in
+// (three True would otherwise sum to 258 and ~ would keep them True). The bools NumPy sees do not
+// change; in place when allowed (from_numpy keeps sharing memory), else in a new array.
+py::array canonical_bools(py::array arr, bool in_place) {
+  if (arr.dtype().kind() != 'b' || arr.size() == 0) return arr;
+  py::module_ np = py::module_::import("numpy");
+  py::object bytes = arr.attr("view")("uint8");
+  if (!np.attr("any")(np.attr("greater")(bytes, 1)).cast<bool>()) return arr;
+  if (in_place && arr.writeable()) {
+    np.attr("not_equal")(bytes, 0, py::arg("out") = arr);
+    return arr;
+  }
+  return np.attr("not_equal")(bytes, 0);
+}
+
 // A tensor over the array's memory; the array stays alive as long as the storage does.
 Tensor from_numpy(py::array arr) {
+  arr = canonical_bools(arr, /*in_place=*/true);
   auto dtype = dtype_of_array(arr);
   CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
            " is not supported (expected float32, float64, int64 or bool)");
@@ -75,7 +92,7 @@ py::array to_numpy(py::handle self) {
 
 // A new tensor holding a copy of a NumPy array (any numeric dtype), converted to `dtype`.
 Tensor from_numpy_copy(py::array arr, DType dtype) {
-  py::array src = arr;
+  py::array src = canonical_bools(arr, /*in_place=*/false);
   if (!dtype_of_array(src)) {
     char kind = src.dtype().kind();
     CR_CHECK(kind == 'f' || kind == 'i' || kind == 'u' || kind == 'b', TypeError, "tensor: cannot make a tensor from ",
