@@ -63,3 +63,67 @@ def test_odd_bools_from_a_torch_checkpoint(tmp_path):
     mask = chainrule.load(path)["mask"]
     assert mask.sum().item() == torch.load(path)["mask"].sum().item() == 3
     assert (~mask).tolist() == [False, False, False]
+
+
+# ---- Python ints past int64 -----------------------------------------------------------------
+
+TOO_BIG = [2**64 - 1, 2**63, -2**63 - 1, 2**64]
+
+
+def raises_like_torch(call, error, match):
+    """call(module) raises `error` matching `match` for both PyTorch and chainrule."""
+    if torch is not None:
+        with pytest.raises(error, match=match):
+            call(torch)
+    with pytest.raises(error, match=match):
+        call(chainrule)
+
+
+@pytest.mark.parametrize("value", TOO_BIG)
+def test_tensor_rejects_ints_past_int64(value):
+    raises_like_torch(lambda m: m.tensor([value]), ValueError, "Overflow when unpacking long")
+    raises_like_torch(lambda m: m.tensor(value), ValueError, "Overflow when unpacking long")
+    raises_like_torch(lambda m: m.tensor([[1, 2], [3, value]]), ValueError, "Overflow when unpacking long")
+
+
+def test_tensor_still_takes_the_int64_extremes():
+    assert chainrule.tensor([2**63 - 1, -2**63]).tolist() == [2**63 - 1, -2**63]
+
+
+def test_uint64_array_past_int64_is_rejected():
+    # chainrule has no uint64 (PyTorch makes a uint64 tensor); wrapping to -1 would be wrong.
+    with pytest.raises(ValueError, match="does not fit in int64"):
+        chainrule.tensor(np.array([2**64 - 1], dtype=np.uint64))
+
+
+@requires_torch
+def test_big_ints_beside_floats_are_floats():
+    data = [2**70, 1.5]
+    assert chainrule.tensor(data).tolist() == torch.tensor(data).tolist()
+
+
+def setitem_into_int64(m, value):
+    x = m.zeros(2, dtype=m.int64)
+    x[0] = value
+
+
+@pytest.mark.parametrize("value", TOO_BIG)
+def test_scalar_ints_past_int64_are_rejected(value):
+    # PyTorch: RuntimeError for full/fill_, ValueError for setitem (OverflowError below -2**63); chainrule rejects them all with
+    # one ValueError from its one Python-int conversion (cpp/bindings/convert.cpp, as_scalar).
+    for call in (lambda m: m.full((2,), value), lambda m: m.zeros(2, dtype=m.int64).fill_(value),
+                 lambda m: setitem_into_int64(m, value)):
+        with pytest.raises(ValueError, match="does not fit in int64"):
+            call(chainrule)
+        if torch is not None:
+            with pytest.raises((ValueError, RuntimeError, OverflowError)):
+                call(torch)
+
+
+@pytest.mark.parametrize("value", TOO_BIG)
+def test_arithmetic_with_ints_past_int64_is_rejected(value):
+    # PyTorch raises OverflowError past 2**64 but wraps [2**63, 2**64) (int64 + 2**64 - 1 is -1):
+    # chainrule rejects every int outside int64 instead of wrapping.
+    for call in (lambda m: m.zeros(2, dtype=m.int64) + value, lambda m: m.zeros(2) * value):
+        with pytest.raises(ValueError, match="does not fit in int64"):
+            call(chainrule)

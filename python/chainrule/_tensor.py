@@ -62,6 +62,28 @@ def _default_dtype_of(array, data):
                     "(expected numbers or bools)")
 
 
+_INT64_MAX = 2**63 - 1
+
+
+def _python_numbers_with_a_float(array):
+    """Whether an object array holds only Python numbers, a float among them."""
+    items = list(array.flat)
+    return all(isinstance(item, (int, float)) for item in items) and any(isinstance(item, float) for item in items)
+
+
+def _check_python_ints_fit(data, array):
+    """Python ints past int64, with no float beside them, are a ValueError as in PyTorch; NumPy
+    would make them uint64 (2**64 - 1 became -1), float64 ([1, 2**64 - 1]) or objects."""
+    if array.dtype.kind == "f" and not (array.size and np.abs(array).max() >= 2.0**63):
+        return  # no value that large: no int past int64 either
+    items = list((array if array.dtype == object else np.array(data, dtype=object)).flat)
+    if any(isinstance(item, float) for item in items):
+        return  # a float makes it a float tensor, as in PyTorch
+    for item in items:
+        if isinstance(item, int) and not -_INT64_MAX - 1 <= item <= _INT64_MAX:
+            raise ValueError(f"tensor: integer {item} does not fit in int64 (Overflow when unpacking long long)")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor)."""
     if isinstance(dtype, str):
@@ -75,6 +97,13 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
             array = np.asarray(data)
         except ValueError as e:
             raise ValueError(f"tensor: data must be a rectangular nested sequence of numbers: {e}") from None
+        if array.dtype == object and _python_numbers_with_a_float(array):
+            array = array.astype(np.float64)  # [2**70, 1.5]: ints past int64 beside floats are floats
+        if array.dtype == np.uint64 and array.size and array.max() > _INT64_MAX:
+            raise ValueError(f"tensor: integer {array.max()} does not fit in int64 "
+                             "(Overflow when unpacking long long)")
+        if array.dtype.kind in "fO" and not isinstance(data, (np.ndarray, np.generic)):
+            _check_python_ints_fit(data, array)
         if array.dtype == object:
             raise TypeError(f"tensor: could not infer a dtype from {type(data).__name__} data; "
                             "expected numbers, bools or tensors in a rectangular nesting")
