@@ -127,3 +127,55 @@ def test_arithmetic_with_ints_past_int64_is_rejected(value):
     for call in (lambda m: m.zeros(2, dtype=m.int64) + value, lambda m: m.zeros(2) * value):
         with pytest.raises(ValueError, match="does not fit in int64"):
             call(chainrule)
+
+
+# ---- NaN, inf and out-of-range floats into int64 --------------------------------------------
+
+NOT_INT64 = [math.nan, math.inf, -math.inf, 1e30, -1e19]
+
+@pytest.mark.parametrize("value", NOT_INT64)
+@pytest.mark.parametrize("call, op", [
+    (lambda m, v: m.zeros(2, dtype=m.int64).fill_(v), "fill_"),
+    (lambda m, v: m.full((2,), v, dtype=m.int64), "full"),
+    (setitem_into_int64, "index_put_"),
+    (lambda m, v: m.zeros(2, dtype=m.int64).masked_fill_(m.tensor([True, False]), v), "masked_fill_"),
+    (lambda m, v: m.tensor([1.0, v], dtype=m.int64), "tensor"),
+])
+def test_floats_that_int64_cannot_hold_raise(call, op, value):
+    raises_like_torch(lambda m: call(m, value), RuntimeError, "value cannot be converted to type int64")
+    with pytest.raises(RuntimeError, match=f"^{op}: "):
+        call(chainrule, value)
+
+
+def test_two_to_the_63_does_not_fit_int64():
+    # PyTorch's range check lets 2.0**63 through (INT64_MAX rounds up to it as a double) and the
+    # cast gives INT64_MIN; chainrule rejects it.
+    with pytest.raises(RuntimeError, match="^fill_: value cannot be converted to type int64"):
+        chainrule.zeros(1, dtype=chainrule.int64).fill_(2.0**63)
+    with pytest.raises(RuntimeError, match="^tensor: value cannot be converted to type int64"):
+        chainrule.tensor([2.0**63], dtype=chainrule.int64)
+
+
+@requires_torch
+def test_finite_floats_into_int64_truncate_like_torch():
+    for value in (2.9, -2.9, -2.0**63):
+        ours = chainrule.zeros(1, dtype=chainrule.int64).fill_(value)
+        assert ours.tolist() == torch.zeros(1, dtype=torch.int64).fill_(value).tolist()
+
+
+@requires_torch
+def test_tensor_casts_as_c_does():
+    # PyTorch casts tensors and NumPy arrays without a check (INT64_MIN on x86); so does chainrule.
+    values = [math.nan, math.inf, 1e30, 2.5]
+    theirs = torch.tensor(values).long().tolist()
+    assert chainrule.tensor(values).long().tolist() == theirs
+    assert chainrule.tensor(np.array(values), dtype=chainrule.int64).tolist() == \
+        torch.tensor(np.array(values), dtype=torch.int64).tolist() == theirs
+
+
+def test_float_tensors_still_take_nan():
+    x = chainrule.zeros(2)
+    x[0] = math.nan
+    x.fill_(math.inf)
+    assert chainrule.full((1,), math.nan).isnan().all().item()
+    assert chainrule.zeros(2, dtype=chainrule.int64).add(math.nan).isnan().all().item()

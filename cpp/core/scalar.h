@@ -3,7 +3,12 @@
 // float) is higher than the tensor's, as in PyTorch.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "core/error.h"
 
 #include "core/default_dtype.h"
 #include "core/dtype.h"
@@ -27,9 +32,21 @@ struct Scalar {
     return kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : default_float_dtype();
   }
   bool is_floating() const { return kind == Kind::Float; }
+  // The value as a T, for writing into a tensor of that dtype (fill_, full, setitem, masked_fill_).
+  // A float that an integer dtype cannot hold (NaN, inf, out of range) is a RuntimeError naming
+  // `op`, as in PyTorch; a C cast would give INT64_MIN on x86 (undefined behaviour in C++).
   template <typename T>
-  T to() const {
-    return kind == Kind::Float ? static_cast<T>(f) : static_cast<T>(i);
+  T to(const char* op = "scalar") const {
+    if (kind != Kind::Float) return static_cast<T>(i);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // [lowest, max + 1) as doubles: both bounds are powers of two, so exact.
+      constexpr double lo = static_cast<double>(std::numeric_limits<T>::lowest());
+      constexpr double hi = std::is_signed_v<T> ? -lo : 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1.0);
+      CR_CHECK(std::isfinite(f) && f >= lo && f < hi, RuntimeError, op,
+               ": value cannot be converted to type ", std::is_signed_v<T> ? "int" : "uint",
+               sizeof(T) * 8, "_t without overflow (got ", f, ")");
+    }
+    return static_cast<T>(f);
   }
   double as_double() const { return kind == Kind::Float ? f : static_cast<double>(i); }
 };

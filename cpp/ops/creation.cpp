@@ -29,20 +29,20 @@ Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, co
 }
 }  // namespace
 
-void fill_(const Tensor& t, const Scalar& value) {
-  copy_(t, scalar_tensor(value, t->dtype(), t->device()));
+void fill_(const Tensor& t, const Scalar& value, const char* op) {
+  copy_(t, scalar_tensor(value, t->dtype(), t->device(), op));
 }
 
-Tensor scalar_tensor(const Scalar& value, DType dtype, Device device) {
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char* op) {
   Tensor t = TensorImpl::empty({}, dtype, device);
-  CR_DISPATCH_ALL(dtype, "scalar_tensor", [&] { *t->data<scalar_t>() = value.to<scalar_t>(); });
+  CR_DISPATCH_ALL(dtype, op, [&] { *t->data<scalar_t>() = value.to<scalar_t>(op); });
   return t;
 }
 
 Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device) {
   check_sizes(sizes, device, "full");
   Tensor t = TensorImpl::empty(sizes, dtype, device);
-  fill_(t, value);
+  fill_(t, value, "full");
   return t;
 }
 

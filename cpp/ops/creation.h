@@ -12,7 +12,7 @@ namespace cr {
 Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device = {});
 Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
 Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
-Tensor scalar_tensor(const Scalar& value, DType dtype, Device device = {});  // 0-d
+Tensor scalar_tensor(const Scalar& value, DType dtype, Device device = {}, const char* op = "scalar_tensor");  // 0-d
 // Values start, start + step, ... below end; dtype defaults to int64 when all three are integers.
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype,
               Device device = {});
@@ -25,6 +25,6 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
                Generator& g = Generator::global());
 
 // In place: every element set to value (bumps the version).
-void fill_(const Tensor& t, const Scalar& value);
+void fill_(const Tensor& t, const Scalar& value, const char* op = "fill_");
 
 }  // namespace cr

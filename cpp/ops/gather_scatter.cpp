@@ -199,7 +199,7 @@ void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor
 
 void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
   if (in_place_needs_grad(self, {}, "scatter_")) return rebase_history(self, scatter(self, dim, index, value));
-  Tensor src = expand(scalar_tensor(value, self->dtype(), self->device()), index->sizes());
+  Tensor src = expand(scalar_tensor(value, self->dtype(), self->device(), "scatter_"), index->sizes());
   scatter_impl(self, dim, index, src, false, "scatter_");
 }
 

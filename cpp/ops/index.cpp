@@ -439,7 +439,7 @@ void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, con
 }
 
 void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Scalar& value, bool accumulate) {
-  index_put_(self, indices, scalar_tensor(value, self->dtype(), self->device()), accumulate);
+  index_put_(self, indices, scalar_tensor(value, self->dtype(), self->device(), "index_put_"), accumulate);
 }
 
 Tensor nonzero(const Tensor& self) {
@@ -502,7 +502,7 @@ void fill_masked(const Tensor& self, const Tensor& mask, const Scalar& value) {
   check_no_internal_overlap(self, "masked_fill_");
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
   CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
-    const scalar_t v = value.to<scalar_t>();
+    const scalar_t v = value.to<scalar_t>("masked_fill_");
     cpu::binary_kernel<scalar_t, scalar_t, bool>(self, self, m, [v](scalar_t x, bool fill) { return fill ? v : x; });
   });
   self->bump_version();

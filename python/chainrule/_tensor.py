@@ -84,6 +84,14 @@ def _check_python_ints_fit(data, array):
             raise ValueError(f"tensor: integer {item} does not fit in int64 (Overflow when unpacking long long)")
 
 
+def _check_floats_fit_int64(array):
+    """Python floats asked for as int64 must be finite and in range, as in PyTorch (a NumPy float
+    array is cast instead, NaN giving INT64_MIN, as PyTorch does too)."""
+    bad = ~(np.isfinite(array) & (array >= -2.0**63) & (array < 2.0**63))
+    if bad.any():
+        raise RuntimeError(f"tensor: value cannot be converted to type int64 without overflow (got {array[bad].flat[0]})")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor)."""
     if isinstance(dtype, str):
@@ -110,6 +118,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         # Straight to the requested dtype (any spelling to() takes): through the inferred one first,
         # 0.1 asked for as float64 would be rounded to float32 on the way.
         out = _C._from_numpy_copy(array, _default_dtype_of(array, data) if dtype is None else dtype)
+        if out.dtype == _C.dtype.int64 and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
+            _check_floats_fit_int64(array)
     if device is not None:
         out = out.to(device)
     if requires_grad:
