@@ -5,27 +5,20 @@ Run: PYTHONPATH=python python3 bench/bench_data.py
 """
 from chainrule.datasets import Digits
 from chainrule.utils.data import DataLoader, TensorDataset
-from common import format_table, interleaved_medians, try_import_torch
-
-
-def epoch(loader):
-    def run():
-        for _ in loader:
-            pass
-    return run
+from common import format_table, interleaved_medians, one_epoch, try_import_torch
 
 
 def main():
     data, targets = Digits().tensors()
     fns = {
-        "chainrule TensorDataset (fast path)": epoch(DataLoader(TensorDataset(data, targets), batch_size=64,
+        "chainrule TensorDataset (fast path)": one_epoch(DataLoader(TensorDataset(data, targets), batch_size=64,
                                                                 shuffle=True)),
-        "chainrule Digits (per-sample + stack)": epoch(DataLoader(Digits(), batch_size=64, shuffle=True)),
+        "chainrule Digits (per-sample + stack)": one_epoch(DataLoader(Digits(), batch_size=64, shuffle=True)),
     }
     torch = try_import_torch(num_threads=1)
     if torch is not None:
         tds = torch.utils.data.TensorDataset(torch.from_numpy(data.numpy()), torch.from_numpy(targets.numpy()))
-        fns["torch TensorDataset"] = epoch(torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True))
+        fns["torch TensorDataset"] = one_epoch(torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True))
     medians = interleaved_medians(fns, repeat=7, target_s=0.1)
     base = medians.get("torch TensorDataset")
     rows = [[name, f"{t * 1e3:.2f}", f"{t / base:.2f}" if base else "-"] for name, t in medians.items()]

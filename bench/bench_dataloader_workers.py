@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from chainrule.utils.data import DataLoader, Dataset
-from common import bench_arguments, format_table, interleaved_medians, try_import_torch
+from common import bench_arguments, format_table, interleaved_medians, one_epoch, try_import_torch
 
 
 class Images(Dataset):
@@ -31,13 +31,6 @@ class Images(Dataset):
         return self.image, i % 10
 
 
-def epoch(loader):
-    def run():
-        for _ in loader:
-            pass
-    return run
-
-
 def main():
     args = bench_arguments(__doc__, repeat=3, unit="loader").parse_args()
     torch = try_import_torch(num_threads=args.threads)
@@ -45,9 +38,9 @@ def main():
     fns = {}
     for name, ds in datasets.items():
         for w in (0, 2):
-            fns[f"{name} chainrule {w}"] = epoch(DataLoader(ds, batch_size=32, num_workers=w))
+            fns[f"{name} chainrule {w}"] = one_epoch(DataLoader(ds, batch_size=32, num_workers=w))
             if torch is not None:
-                fns[f"{name} torch {w}"] = epoch(torch.utils.data.DataLoader(ds, batch_size=32, num_workers=w))
+                fns[f"{name} torch {w}"] = one_epoch(torch.utils.data.DataLoader(ds, batch_size=32, num_workers=w))
     medians = interleaved_medians(fns, repeat=args.repeat, target_s=0.0)
     rows = []
     for key, t in medians.items():

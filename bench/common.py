@@ -65,6 +65,14 @@ def try_import_torch(num_threads=None):
     return torch
 
 
+def one_epoch(loader):
+    """A function that iterates once over `loader` (a DataLoader), for timing an epoch of loading."""
+    def run():
+        for _ in loader:
+            pass
+    return run
+
+
 def format_table(header, rows):
     """Rows of strings as a left-aligned text table under `header`."""
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]

@@ -2,6 +2,7 @@
 maximize; one fused C++ call per parameter group."""
 import chainrule
 from chainrule import _C
+from chainrule.optim.adam import Adam
 from chainrule.optim.optimizer import Optimizer, check_hyperparameter
 
 __all__ = ["RAdam"]
@@ -23,10 +24,7 @@ class RAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    @staticmethod
-    def _initial_state(param):
-        return {"step": chainrule.tensor(0.0), "exp_avg": chainrule.zeros_like(param),
-                "exp_avg_sq": chainrule.zeros_like(param)}
+    _initial_state = staticmethod(Adam._initial_state)  # the same state names and zeros as Adam
 
     def _step_group(self, group, params):
         states = [self._state_for(p, self._initial_state) for p in params]
