@@ -1,6 +1,5 @@
 """RAdam (torch.optim.RAdam): rectified Adam; weight decay (coupled, or decoupled as in AdamW),
 maximize; one fused C++ call per parameter group."""
-import chainrule
 from chainrule import _C
 from chainrule.optim.adam import Adam
 from chainrule.optim.optimizer import Optimizer, check_hyperparameter
