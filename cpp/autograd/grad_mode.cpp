@@ -1,12 +1,14 @@
 // The thread-local grad-mode flag and the global anomaly-mode flags.
 #include "autograd/grad_mode.h"
 
+#include <atomic>
+
 namespace cr {
 
 namespace {
 thread_local bool g_grad_enabled = true;
-bool g_anomaly_enabled = false;
-bool g_anomaly_check_nan = true;
+std::atomic<bool> g_anomaly_enabled{false};  // atomic: read by backward passes running without the GIL
+std::atomic<bool> g_anomaly_check_nan{true};
 }
 
 bool GradMode::is_enabled() { return g_grad_enabled; }

@@ -14,6 +14,11 @@ namespace {
 std::atomic<uint64_t> g_next_sequence_nr{0};
 }
 
+std::mutex& grad_accumulation_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 Node::Node(std::string name, std::vector<Edge> next_edges)
     : name_(std::move(name)), next_edges_(std::move(next_edges)), sequence_nr_(g_next_sequence_nr++) {}
 
@@ -69,6 +74,7 @@ TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
     if (!hook) continue;  // removed
     if (Tensor replaced = hook(g)) g = replaced;
   }
+  std::lock_guard<std::mutex> lock(grad_accumulation_mutex());  // after the hooks: they may take the GIL
   const Tensor& current = leaf_->grad();
   if (!current) {
     // Keep the gradient itself only when nothing else can see it; otherwise store a copy, so that

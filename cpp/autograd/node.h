@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,10 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr_;
   int next_hook_id_ = 0;
 };
+
+// Held while a backward pass writes a .grad (AccumulateGrad, retain_grad): backward runs without
+// the GIL, and two threads may backward into the same leaf at once.
+std::mutex& grad_accumulation_mutex();
 
 // The gradient sink of a leaf tensor: runs the leaf's hooks, then adds the gradient to leaf.grad.
 class AccumulateGrad : public Node {

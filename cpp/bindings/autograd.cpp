@@ -4,6 +4,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 
@@ -11,10 +12,12 @@ namespace cr::bind {
 
 namespace {
 
-// A Python callable as a gradient hook: it returns a replacement gradient or None.
+// A Python callable as a gradient hook: it returns a replacement gradient or None. The engine runs
+// without the GIL, so the hook takes it.
 GradHook python_hook(py::function fn) {
-  return [fn](const Tensor& g) -> Tensor {
-    py::object r = fn(g);
+  return [fn = PythonCallable(std::move(fn))](const Tensor& g) -> Tensor {
+    py::gil_scoped_acquire gil;  // first in, last out: every Python object below dies under the GIL
+    py::object r = fn.get()(g);
     if (r.is_none()) return nullptr;
     CR_CHECK(is_tensor(r), TypeError, "register_hook: the hook must return a tensor or None, got ",
              py::str(py::type::of(r)).cast<std::string>());
@@ -50,6 +53,7 @@ void retain_grad(const Tensor& t) {
   std::weak_ptr<TensorImpl> weak = t;
   t->grad_fn()->add_pre_hook(t->output_nr(), [weak](const Tensor& g) -> Tensor {
     if (auto self = weak.lock()) {
+      std::lock_guard<std::mutex> lock(grad_accumulation_mutex());
       self->set_grad(self->grad() ? binary(BinaryOp::Add, self->grad(), g) : clone(g));
     }
     return nullptr;
@@ -66,23 +70,26 @@ Tensor detach_in_place(const Tensor& t) {
   return t;
 }
 
-// The node of a Python autograd.Function: its backward is the Python callable.
+// The node of a Python autograd.Function: its backward is the Python callable, called under the
+// GIL (the engine runs without it).
 void record_python_function(const std::string& name, const std::vector<std::optional<Tensor>>& inputs,
                             const TensorList& outputs, py::function backward) {
   std::vector<Edge> edges;
   for (const auto& t : inputs) edges.push_back(t ? gradient_edge(*t) : Edge{});
   const size_t n_inputs = inputs.size();
-  auto node = std::make_shared<FormulaNode>(name, std::move(edges), [backward, name, n_inputs](const TensorList& grads, const Node&) {
+  auto formula = [backward = PythonCallable(std::move(backward)), name, n_inputs](const TensorList& grads, const Node&) {
+    py::gil_scoped_acquire gil;  // first in, last out: every Python object below dies under the GIL
     py::tuple args(grads.size());
     for (size_t i = 0; i < grads.size(); ++i) args[i] = py::cast(grads[i]);
-    py::object result = backward(*args);
+    py::object result = backward.get()(*args);
     py::tuple results = py::isinstance<py::tuple>(result) ? result.cast<py::tuple>() : py::make_tuple(result);
     CR_CHECK(results.size() == n_inputs, RuntimeError, name, ": backward returned ", results.size(),
              " gradients, but forward had ", n_inputs, " inputs (return None for inputs without a gradient)");
     TensorList out;
     for (py::handle r : results) out.push_back(r.is_none() ? nullptr : r.cast<Tensor>());
     return out;
-  });
+  };
+  auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula));
   for (const Tensor& o : outputs) {
     CR_CHECK(o->is_leaf() && !o->requires_grad(), RuntimeError, name, ": forward outputs must be new tensors");
     o->set_grad_fn(node, node->add_output(*o));
@@ -120,14 +127,15 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
   m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled, py::arg("enabled"), py::arg("check_nan") = true);
   m.def("_is_anomaly_enabled", &AnomalyMode::is_enabled);
   m.def("_is_anomaly_check_nan_enabled", &AnomalyMode::should_check_nan);
-  m.def("_run_backward", [](const TensorList& roots, const std::vector<std::optional<Tensor>>& grads, bool keep_graph,
+  // The whole backward pass runs without the GIL; hooks and Python backwards take it back.
+  m.def("_run_backward", without_gil([](const TensorList& roots, const std::vector<std::optional<Tensor>>& grads, bool keep_graph,
                             bool create_graph, const TensorList& inputs, bool allow_unused) {
     CR_CHECK(grads.size() == roots.size(), ValueError, "backward: got ", grads.size(), " gradients for ",
              roots.size(), " outputs");
     TensorList seeds;
     for (const auto& g : grads) seeds.push_back(g.value_or(nullptr));
     return run_backward(roots, seeds, keep_graph, create_graph, inputs, allow_unused);
-  }, py::arg("tensors"), py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"),
+  }, GilRelease::Always), py::arg("tensors"), py::arg("grad_tensors"), py::arg("keep_graph"), py::arg("create_graph"),
      py::arg("inputs"), py::arg("allow_unused"));
 }
 

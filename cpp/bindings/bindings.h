@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bindings/convert.h"
+#include "bindings/gil.h"
 #include "core/random.h"
 #include "ops/reduce.h"  // ValuesIndices
 
@@ -44,12 +45,13 @@ py::object values_indices(const ValuesIndices& r, const char* name);
 
 // draw(g) with the generator a `generator=` argument names: the global one for None; for a
 // chainrule.Generator, a private one seeded from its stream (chainrule._generator.seed_for_op), so
-// the Generator advances with each call as PyTorch's does.
+// the Generator advances with each call as PyTorch's does. The draws run without the GIL when
+// `samples` is large (the generator's lock keeps two threads' draws apart).
 template <typename Draw>
-auto with_generator(py::handle generator, const Draw& draw) {
-  if (generator.is_none()) return draw(Generator::global());
+auto with_generator(py::handle generator, const Draw& draw, Elements samples = {0}) {
+  if (generator.is_none()) return run_without_gil([&] { return draw(Generator::global()); }, samples);
   Generator own(py::module_::import("chainrule._generator").attr("seed_for_op")(generator).cast<uint64_t>());
-  return draw(own);
+  return run_without_gil([&] { return draw(own); }, samples);
 }
 
 // A method on Tensor and a chainrule function whose first argument is `input`.

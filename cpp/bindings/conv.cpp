@@ -1,6 +1,7 @@
 // Convolutions in chainrule._C._nn (behind chainrule.nn.functional.conv*): the Python layer has
 // already expanded ints to one value per spatial dim; padding may also be 'same' or 'valid'.
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/conv.h"
 
 namespace cr::bind {
@@ -38,8 +39,9 @@ void def_conv(py::module_& nn, const char* name, size_t dims, Conv fn) {
       name,
       [name, dims, fn](const Tensor& input, const Tensor& weight, py::handle bias, const std::vector<int64_t>& stride,
                        py::handle padding, const std::vector<int64_t>& dilation, int64_t groups) {
-        return fn(input, weight, optional_tensor(bias, name, "bias"), stride, to_padding(padding, name, dims),
-                  dilation, groups);
+        const Tensor b = optional_tensor(bias, name, "bias");
+        const ConvPadding pad = to_padding(padding, name, dims);
+        return run_without_gil([&] { return fn(input, weight, b, stride, pad, dilation, groups); }, input, weight);
       },
       py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
       py::arg("dilation"), py::arg("groups"));
@@ -51,8 +53,9 @@ void def_conv_transpose(py::module_& nn, const char* name, ConvTranspose fn) {
       [name, fn](const Tensor& input, const Tensor& weight, py::handle bias, const std::vector<int64_t>& stride,
                  const std::vector<int64_t>& padding, const std::vector<int64_t>& output_padding, int64_t groups,
                  const std::vector<int64_t>& dilation) {
-        return fn(input, weight, optional_tensor(bias, name, "bias"), stride, padding, output_padding, groups,
-                  dilation);
+        const Tensor b = optional_tensor(bias, name, "bias");
+        return run_without_gil([&] { return fn(input, weight, b, stride, padding, output_padding, groups, dilation); },
+                               input, weight);
       },
       py::arg("input"), py::arg("weight"), py::arg("bias"), py::arg("stride"), py::arg("padding"),
       py::arg("output_padding"), py::arg("groups"), py::arg("dilation"));

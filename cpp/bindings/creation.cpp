@@ -29,7 +29,8 @@ void def_random_factory(py::module_& m, const char* name, Draw draw, const char*
     Shape sizes = sizes_from_args(size, name);
     DType t = to_dtype(dtype, default_float_dtype());
     Device d = to_device(device);
-    return finish_factory(with_generator(generator, [&](Generator& g) { return draw(sizes, t, d, g); }), requires_grad);
+    Tensor out = with_generator(generator, [&](Generator& g) { return draw(sizes, t, d, g); }, elements_of(sizes));
+    return finish_factory(out, requires_grad);
   }, py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
      py::arg("requires_grad") = false, doc);
   std::string like = std::string(name) + "_like";

@@ -1,6 +1,7 @@
 // Elementwise ops in Python: operators (+ - * / ** // % comparisons & | ^ ~), named methods and
 // functions (add, exp, clamp, where, ...) and their in-place forms (add_, exp_, ...).
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -14,25 +15,39 @@ py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotI
 // self op other (or other op self when reflected); NotImplemented when other is no number or tensor.
 py::object apply_binary(BinaryOp op, const Tensor& self, py::handle other, bool reflected) {
   if (is_tensor(other)) {
-    Tensor o = other.cast<Tensor>();
-    return py::cast(reflected ? binary(op, o, self) : binary(op, self, o));
+    const Tensor o = other.cast<Tensor>();
+    return py::cast(run_without_gil([&] { return reflected ? binary(op, o, self) : binary(op, self, o); }, self, o));
   }
-  auto s = as_scalar(other);
+  const auto s = as_scalar(other);
   if (!s) return not_implemented();
-  return py::cast(reflected ? binary(op, *s, self) : binary(op, self, *s));
+  return py::cast(run_without_gil([&] { return reflected ? binary(op, *s, self) : binary(op, self, *s); }, self));
 }
 
 // a op b where either may be a Python number (chainrule.add(2, t)).
 Tensor binary_any(BinaryOp op, py::handle a, py::handle b) {
-  if (is_tensor(a) && is_tensor(b)) return binary(op, a.cast<Tensor>(), b.cast<Tensor>());
-  if (is_tensor(a)) return binary(op, a.cast<Tensor>(), to_scalar(b, binary_op_name(op)));
+  if (is_tensor(a) && is_tensor(b)) {
+    const Tensor x = a.cast<Tensor>(), y = b.cast<Tensor>();
+    return run_without_gil([&] { return binary(op, x, y); }, x, y);
+  }
+  if (is_tensor(a)) {
+    const Tensor x = a.cast<Tensor>();
+    const Scalar y = to_scalar(b, binary_op_name(op));
+    return run_without_gil([&] { return binary(op, x, y); }, x);
+  }
   CR_CHECK(is_tensor(b), TypeError, binary_op_name(op), ": expected at least one tensor argument");
-  return binary(op, to_scalar(a, binary_op_name(op)), b.cast<Tensor>());
+  const Scalar x = to_scalar(a, binary_op_name(op));
+  const Tensor y = b.cast<Tensor>();
+  return run_without_gil([&] { return binary(op, x, y); }, y);
 }
 
 void binary_in_place_any(BinaryOp op, const Tensor& self, py::handle other) {
-  if (is_tensor(other)) binary_(op, self, other.cast<Tensor>());
-  else binary_(op, self, to_scalar(other, binary_op_name(op)));
+  if (is_tensor(other)) {
+    const Tensor o = other.cast<Tensor>();
+    run_without_gil([&] { binary_(op, self, o); }, self);
+  } else {
+    const Scalar s = to_scalar(other, binary_op_name(op));
+    run_without_gil([&] { binary_(op, self, s); }, self);
+  }
 }
 
 // b scaled by alpha, for add/sub(..., alpha=).
@@ -153,7 +168,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       }, py::arg("condition"), py::arg("other"))
       .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))
       .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t{0})); return t; })
-      .def("copy_", [](const Tensor& t, const Tensor& src) { copy_(t, src); return t; }, py::arg("src"))
+      .def("copy_", without_gil([](const Tensor& t, const Tensor& src) { copy_(t, src); return t; }), py::arg("src"))
       .def("__pos__", [](const Tensor& t) { return t; });
 
   m.def("add", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Add, a, scaled(b, alpha)); },
@@ -188,10 +203,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
 
   for (UnaryOp op : kUnary) {
     const char* name = unary_op_name(op);
-    cls.def(name, [op](const Tensor& t) { return unary(op, t); });
+    cls.def(name, without_gil([op](const Tensor& t) { return unary(op, t); }));
     std::string in_place = std::string(name) + "_";
-    cls.def(in_place.c_str(), [op](const Tensor& t) { unary_(op, t); return t; });
-    m.def(name, [op](const Tensor& t) { return unary(op, t); }, py::arg("input"));
+    cls.def(in_place.c_str(), without_gil([op](const Tensor& t) { unary_(op, t); return t; }));
+    m.def(name, without_gil([op](const Tensor& t) { return unary(op, t); }), py::arg("input"));
   }
   cls.def("__neg__", [](const Tensor& t) { return unary(UnaryOp::Neg, t); })
       .def("__abs__", [](const Tensor& t) { return unary(UnaryOp::Abs, t); })

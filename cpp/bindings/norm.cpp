@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/batch_norm.h"
 #include "ops/dropout.h"
 #include "ops/layer_norm.h"
@@ -21,23 +22,23 @@ Tensor or_null(const OptionalTensor& t) { return t ? *t : nullptr; }
 void bind_norm(py::module_& nn) {
   nn.def(
       "batch_norm",
-      [](const Tensor& input, const OptionalTensor& running_mean, const OptionalTensor& running_var,
+      without_gil([](const Tensor& input, const OptionalTensor& running_mean, const OptionalTensor& running_var,
          const OptionalTensor& weight, const OptionalTensor& bias, bool training, double momentum, double eps) {
         return batch_norm(input, or_null(running_mean), or_null(running_var), or_null(weight), or_null(bias),
                           training, momentum, eps);
-      },
+      }),
       py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
   nn.def(
       "layer_norm",
-      [](const Tensor& input, const Shape& normalized_shape, const OptionalTensor& weight, const OptionalTensor& bias,
-         double eps) { return layer_norm(input, normalized_shape, or_null(weight), or_null(bias), eps); },
+      without_gil([](const Tensor& input, const Shape& normalized_shape, const OptionalTensor& weight, const OptionalTensor& bias,
+         double eps) { return layer_norm(input, normalized_shape, or_null(weight), or_null(bias), eps); }),
       py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
       py::arg("eps") = 1e-5);
   nn.def(
       "group_norm",
-      [](const Tensor& input, int64_t num_groups, const OptionalTensor& weight, const OptionalTensor& bias,
-         double eps) { return group_norm(input, num_groups, or_null(weight), or_null(bias), eps); },
+      without_gil([](const Tensor& input, int64_t num_groups, const OptionalTensor& weight, const OptionalTensor& bias,
+         double eps) { return group_norm(input, num_groups, or_null(weight), or_null(bias), eps); }),
       py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
       py::arg("eps") = 1e-5);
 
@@ -52,7 +53,7 @@ void bind_norm(py::module_& nn) {
       {"feature_alpha_dropout", feature_alpha_dropout},
       {"feature_alpha_dropout_", feature_alpha_dropout_},
   };
-  for (const auto& [name, fn] : dropouts) nn.def(name, fn, py::arg("input"), py::arg("p"), py::arg("train"));
+  for (const auto& [name, fn] : dropouts) nn.def(name, without_gil(fn), py::arg("input"), py::arg("p"), py::arg("train"));
 }
 
 }  // namespace cr::bind

@@ -3,6 +3,7 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/copy.h"
 
 namespace cr::bind {
@@ -101,9 +102,12 @@ Tensor from_numpy_copy(py::array arr, DType dtype) {
   }
   // asarray(order="C") keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d)
   Tensor view = from_numpy(py::module_::import("numpy").attr("asarray")(src, py::arg("order") = "C"));
-  Tensor out = TensorImpl::empty(view->sizes(), dtype, Device{});
-  copy_(out, view);
-  return out;
+  // view holds the array (its storage's owner), so the copy may run without the GIL.
+  return run_without_gil([&] {
+    Tensor out = TensorImpl::empty(view->sizes(), dtype, Device{});
+    copy_(out, view);
+    return out;
+  }, view);
 }
 
 }  // namespace

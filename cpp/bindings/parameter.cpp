@@ -78,12 +78,12 @@ void bind_parameter(py::module_& m, TensorClass& cls) {
                     "This tensor's data, outside the autograd graph; assigning replaces it in place.")
       .def("__deepcopy__", [](const Tensor& self, py::dict) { return deep_copy(self); }, py::arg("memo"))
       .def("uniform_", [](const Tensor& t, double from, double to, py::handle generator) {
-             with_generator(generator, [&](Generator& g) { uniform_(t, from, to, g); return 0; });
+             with_generator(generator, [&](Generator& g) { uniform_(t, from, to, g); return 0; }, Elements{t->numel()});
              return t;
            }, py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(), py::arg("generator") = py::none(),
            "Fills the tensor with samples of U[from, to), in place.")
       .def("normal_", [](const Tensor& t, double mean, double std, py::handle generator) {
-             with_generator(generator, [&](Generator& g) { normal_(t, mean, std, g); return 0; });
+             with_generator(generator, [&](Generator& g) { normal_(t, mean, std, g); return 0; }, Elements{t->numel()});
              return t;
            }, py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none(),
            "Fills the tensor with samples of N(mean, std^2), in place.");

@@ -2,6 +2,7 @@
 // autograd fields, dtype/device conversion (to, float, double, long, bool), and the legacy
 // constructor chainrule.Tensor(data) / Tensor(2, 3) (built by chainrule._legacy_tensors).
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/copy.h"
 
 namespace cr::bind {
@@ -122,11 +123,11 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("contiguous", [](const Tensor& t, py::handle format) {
         check_memory_format(format, t, "contiguous");
-        return contiguous(t);
+        return run_without_gil([&] { return contiguous(t); }, t);
       }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("clone", [](const Tensor& t, py::handle format) {
         check_memory_format(format, t, "clone");
-        return clone(t);
+        return run_without_gil([&] { return clone(t); }, t);
       }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
       .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")

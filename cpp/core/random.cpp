@@ -20,6 +20,7 @@ uint64_t Generator::default_seed() {
 }
 
 void Generator::manual_seed(uint64_t seed) {
+  std::lock_guard<std::mutex> hold(mutex_);
   seed_ = seed;
   engine_.seed(seed);
   has_spare_normal_ = false;
@@ -41,6 +42,7 @@ double Generator::normal() {
 // Layout: [seed, has_spare_normal, bits of spare_normal, the engine's words as its operator<< writes
 // them (the 312 state words, then the position)].
 std::vector<uint64_t> Generator::state() const {
+  std::lock_guard<std::mutex> hold(mutex_);
   uint64_t spare_bits;
   std::memcpy(&spare_bits, &spare_normal_, sizeof spare_bits);
   std::vector<uint64_t> words{seed_, has_spare_normal_ ? 1u : 0u, spare_bits};
@@ -60,6 +62,7 @@ void Generator::set_state(const std::vector<uint64_t>& words) {
   std::mt19937_64 engine;
   text >> engine;
   CR_CHECK(!text.fail(), ValueError, "set_rng_state: the state's engine words could not be read");
+  std::lock_guard<std::mutex> hold(mutex_);
   engine_ = engine;
   seed_ = words[0];
   has_spare_normal_ = words[1] != 0;

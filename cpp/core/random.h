@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <random>
 #include <vector>
 
@@ -13,12 +14,20 @@ class Generator {
   // A private generator (for ops given their own seed, such as chainrule.Generator's draws).
   explicit Generator(uint64_t seed) { manual_seed(seed); }
   void manual_seed(uint64_t seed);
-  uint64_t initial_seed() const { return seed_; }
+  uint64_t initial_seed() const {
+    std::lock_guard<std::mutex> hold(mutex_);
+    return seed_;
+  }
   // The whole state as 64-bit words (seed, the cached Box-Muller normal, the engine's words), behind
   // chainrule.get_rng_state; set_state restores it, so the same draws follow (ValueError if the words
   // are not such a state).
   std::vector<uint64_t> state() const;
   void set_state(const std::vector<uint64_t>& words);
+
+  // Held by an op for the whole of its draws (rand, randn, dropout's key, ...): ops may run without
+  // the GIL, so two threads can draw at once. uniform/normal/integer expect the caller to hold it;
+  // manual_seed, state and set_state take it themselves.
+  [[nodiscard]] std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(mutex_); }
 
   double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }  // [0, 1)
   double normal();
@@ -27,6 +36,7 @@ class Generator {
  private:
   Generator() { manual_seed(default_seed()); }
   static uint64_t default_seed();
+  mutable std::mutex mutex_;
   std::mt19937_64 engine_;
   uint64_t seed_ = 0;
   bool has_spare_normal_ = false;

@@ -102,11 +102,13 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   const double below_one = dtype == DType::Float32 ? 0.99999994039535522 : 1.0;  // float32 rounds up
+  auto drawing = g.lock();
   return sample(sizes, dtype, device, "rand", [&] { return std::min(g.uniform(), below_one); });
 }
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  auto drawing = g.lock();
   return sample(sizes, dtype, device, "randn", [&] { return g.normal(); });
 }
 
@@ -114,6 +116,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  auto drawing = g.lock();
   return sample(sizes, dtype, device, "randint", [&] { return g.integer(low, high); });
 }
 

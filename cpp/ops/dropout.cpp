@@ -87,7 +87,11 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype) {
   Tensor mask = TensorImpl::empty(sizes, dtype);
   const int64_t numel = mask->numel(), pairs = numel / 2;
-  const uint64_t key = static_cast<uint64_t>(Generator::global().integer(0, std::numeric_limits<int64_t>::max()));
+  const uint64_t key = [] {
+    Generator& gen = Generator::global();
+    auto drawing = gen.lock();
+    return static_cast<uint64_t>(gen.integer(0, std::numeric_limits<int64_t>::max()));
+  }();
   const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
   CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {
     scalar_t* data = mask->data<scalar_t>();

@@ -29,6 +29,7 @@ void fill_with(const Tensor& t, const char* op, Draw draw) {
 void uniform_(const Tensor& t, double from, double to, Generator& g) {
   CR_CHECK(std::isfinite(from) && std::isfinite(to) && from <= to, ValueError,
            "uniform_: expects from <= to (both finite), got from=", from, ", to=", to);
+  auto drawing = g.lock();
   fill_with(t, "uniform_", [&] {
     double v = from + (to - from) * g.uniform();
     return v < to ? v : from;  // rounding may reach `to`; keep the interval half-open
@@ -38,6 +39,7 @@ void uniform_(const Tensor& t, double from, double to, Generator& g) {
 void normal_(const Tensor& t, double mean, double std, Generator& g) {
   CR_CHECK(std::isfinite(mean) && std::isfinite(std) && std >= 0, ValueError,
            "normal_: expects a finite mean and std >= 0, got mean=", mean, ", std=", std);
+  auto drawing = g.lock();
   fill_with(t, "normal_", [&] { return mean + std * g.normal(); });
 }
 

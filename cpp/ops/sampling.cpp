@@ -16,16 +16,18 @@ namespace cr {
 Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
   CR_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
   check_device_available(device, "randperm");
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), int64_t{0});
-  for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[gen.integer(0, i + 1)]);
-  Tensor out = TensorImpl::empty({n}, dtype, device);
   CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
     CR_CHECK(n == 0 || static_cast<int64_t>(static_cast<scalar_t>(n - 1)) == n - 1, RuntimeError, "randperm: n = ", n,
              " is too large for dtype ", dtype_name(dtype));
-    std::transform(perm.begin(), perm.end(), out->data<scalar_t>(), [](int64_t v) { return static_cast<scalar_t>(v); });
   });
-  return out;
+  Tensor perm = TensorImpl::empty({n}, DType::Int64, device, "randperm");  // checks n before any work
+  int64_t* p = perm->data<int64_t>();
+  std::iota(p, p + n, int64_t{0});
+  {
+    auto drawing = gen.lock();
+    for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[gen.integer(0, i + 1)]);
+  }
+  return to_dtype(perm, dtype);
 }
 
 namespace {
@@ -93,6 +95,7 @@ Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement,
   Tensor out = TensorImpl::empty(weights->dim() == 2 ? Shape{rows, num_samples} : Shape{num_samples}, DType::Int64,
                                  weights->device());
   int64_t* samples = out->data<int64_t>();
+  auto drawing = gen.lock();
   for (int64_t r = 0; r < rows; ++r) {
     if (replacement) {
       draw_with_replacement(data + r * n, n, num_samples, gen, samples + r * num_samples);
