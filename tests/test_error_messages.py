@@ -6,7 +6,7 @@ import re
 import pytest
 
 import chainrule as cr
-from conftest import assert_same_error, requires_torch, torch
+from conftest import assert_close, assert_same_error, check_op, requires_torch, torch
 
 
 @pytest.mark.parametrize("name", ["bool", "int64", "float32", "float64"])
@@ -84,3 +84,69 @@ def test_3d_pool_on_a_too_small_input_names_the_op_and_the_users_shape(pool, sha
     if pool is cr.nn.functional.max_pool3d:
         with pytest.raises(ValueError, match="max_pool3d: input of shape"):
             pool(cr.zeros(*shape), 3, return_indices=True)
+
+
+# ------------------------------------------------------------------ dim given as a tuple of dims
+
+_SEVERAL_DIMS = [(0, 2), (-1, 0), [1], ()]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "logsumexp", "var", "std", "var_mean", "std_mean",
+                                  "norm", "linalg.vector_norm", "linalg.norm"])
+@pytest.mark.parametrize("dim", _SEVERAL_DIMS)
+def test_reduction_over_a_tuple_of_dims_and_its_gradient_match_torch(name, dim):
+    if dim == () and name in ("logsumexp", "linalg.norm", "var", "std", "var_mean", "std_mean"):
+        return  # PyTorch fails (logsumexp, linalg.norm) or its gradient is inf (var, std) for an empty dim list
+    def fn(mod):
+        f = mod
+        for part in name.split("."):
+            f = getattr(f, part)
+        return (lambda x: f(x, dim=dim)) if "norm" in name else (lambda x: f(x, dim))
+    check_op(fn(cr), [(2, 3, 4)], torch_fn=fn(torch), gradgrad=False)
+    if hasattr(torch.Tensor, name):
+        method = lambda x: getattr(x, name)(dim=dim, keepdim=True)  # noqa: E731
+        check_op(method, [(2, 3, 4)], torch_fn=method, gradgrad=False)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["all", "any", "count_nonzero", "sum", "amax"])
+@pytest.mark.parametrize("dim", _SEVERAL_DIMS)
+def test_bool_and_int_reductions_over_a_tuple_of_dims_match_torch(name, dim):
+    values = cr.tensor([[[0, 1, 2], [0, 0, 3]], [[4, 0, 0], [0, 0, 0]]])
+    ours, theirs = getattr(cr, name)(values, dim), getattr(torch, name)(torch.tensor(values.numpy()), dim)
+    assert ours.tolist() == theirs.tolist() and ours.dtype.name == str(theirs.dtype).split(".")[1]
+
+
+@requires_torch
+def test_numpy_axis_keyword_takes_a_tuple_as_dim_does():
+    x = cr.randn(2, 3, 4)
+    assert_close(cr.sum(x, axis=(0, 2)), torch.sum(torch.tensor(x.numpy()), axis=(0, 2)))
+    assert x.mean(axis=[0, -1], keepdims=True).shape == (1, 3, 1)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "var", "logsumexp", "all", "any", "std"])
+def test_a_dim_given_twice_is_torchs_runtime_error(name):
+    x = cr.ones(2, 3)
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        getattr(torch, name)(torch.ones(2, 3), (0, -2))
+    with pytest.raises(RuntimeError, match=f"{name}: dim 0 appears multiple times in the list of dims"):
+        getattr(cr, name)(x, (0, -2))
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["max", "min", "argmax", "argmin", "cumsum", "cumprod", "softmax",
+                                  "log_softmax", "sort", "argsort", "median", "nanmedian", "topk", "kthvalue"])
+@pytest.mark.parametrize("as_keyword", [False, True])
+def test_an_op_over_one_dim_given_a_tuple_says_it_takes_an_int(name, as_keyword):
+    lead = (1,) if name in ("topk", "kthvalue") else ()  # their k comes before dim
+    def call(mod, x):
+        return getattr(mod, name)(x, *lead, dim=(0, 1)) if as_keyword else getattr(mod, name)(x, *lead, (0, 1))
+    with pytest.raises(TypeError):
+        call(torch, torch.ones(2, 3))
+    with pytest.raises(TypeError, match=re.escape(f"{name}: dim must be an int, got tuple ({name} works along a "
+                                                  "single dim, not a tuple of dims)")):
+        call(cr, cr.ones(2, 3))  # was pybind11's list of overload signatures
+    with pytest.raises(TypeError, match=f"{name}: dim must be an int, got float"):
+        getattr(cr.ones(2, 3), name)(*lead, 1.5)

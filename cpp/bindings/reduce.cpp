@@ -3,6 +3,7 @@
 // amax/amin, argmax/argmin, all/any, var/std (correction= or the older unbiased=), norm,
 // logsumexp, cumsum, softmax and log_softmax.
 #include "bindings/bindings.h"
+#include "bindings/dim_args.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -11,31 +12,6 @@
 namespace cr::bind {
 
 namespace {
-
-std::string type_name(py::handle obj) { return py::str(py::type::of(obj).attr("__name__")).cast<std::string>(); }
-
-bool is_int(py::handle obj) { return !PyBool_Check(obj.ptr()) && PyIndex_Check(obj.ptr()); }
-
-// dim=None (every dim), an int, or a tuple/list of ints.
-DimList dims_arg(py::handle obj, const char* op) {
-  if (obj.is_none()) return std::nullopt;
-  if (is_int(obj)) return std::vector<int64_t>{obj.cast<int64_t>()};
-  CR_CHECK(py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj), TypeError, op,
-           ": dim must be an int, a tuple of ints or None, got ", type_name(obj));
-  std::vector<int64_t> dims;
-  for (py::handle d : obj) {
-    CR_CHECK(is_int(d), TypeError, op, ": dim must be an int, a tuple of ints or None, got a ", type_name(obj),
-             " holding a ", type_name(d));
-    dims.push_back(d.cast<int64_t>());
-  }
-  return dims;
-}
-
-std::optional<int64_t> single_dim_arg(py::handle obj, const char* op) {
-  if (obj.is_none()) return std::nullopt;
-  CR_CHECK(is_int(obj), TypeError, op, ": dim must be an int or None, got ", type_name(obj));
-  return obj.cast<int64_t>();
-}
 
 // t.max(), t.max(dim, keepdim) -> (values, indices), t.max(other) -> maximum.
 py::object extreme(const Tensor& t, py::handle dim, bool keepdim, py::handle other, bool is_max) {
@@ -50,7 +26,7 @@ py::object extreme(const Tensor& t, py::handle dim, bool keepdim, py::handle oth
     CR_CHECK(!keepdim, TypeError, op, ": keepdim=True needs a dim");
     return py::cast(is_max ? max_all(t) : min_all(t));
   }
-  const int64_t d = *single_dim_arg(dim, op);
+  const int64_t d = *optional_dim_arg(dim, op);
   return values_indices(is_max ? max_dim(t, d, keepdim) : min_dim(t, d, keepdim), op);
 }
 
@@ -130,6 +106,7 @@ py::object values_indices(const ValuesIndices& r, const char* name) {
 }
 
 void bind_reduce(py::module_& m, TensorClass& cls) {
+  // prod also takes a tuple of dims, which PyTorch's does not (docs/from_pytorch.md).
   const std::pair<const char*, SumLike> sum_like[] = {{"sum", &sum}, {"prod", &prod}, {"mean", &mean}};
   for (const auto& [name, fn] : sum_like) {
     const char* op = name;
@@ -149,14 +126,19 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
     def_both(m, cls, is_max ? "argmax" : "argmin", [is_max](const Tensor& t, py::handle dim, bool keepdim) {
       const char* op = is_max ? "argmax" : "argmin";
-      return is_max ? argmax(t, single_dim_arg(dim, op), keepdim) : argmin(t, single_dim_arg(dim, op), keepdim);
+      return is_max ? argmax(t, optional_dim_arg(dim, op), keepdim) : argmin(t, optional_dim_arg(dim, op), keepdim);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
-  def_both(m, cls, "all", [](const Tensor& t, py::handle dim, bool keepdim) { return all(t, dims_arg(dim, "all"), keepdim); },
-           py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  def_both(m, cls, "any", [](const Tensor& t, py::handle dim, bool keepdim) { return any(t, dims_arg(dim, "any"), keepdim); },
-           py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  // all/any over an empty tuple of dims reduce nothing (each element as a bool), as in PyTorch.
+  for (bool is_all : {true, false}) {
+    const char* op = is_all ? "all" : "any";
+    def_both(m, cls, op, [is_all, op](const Tensor& t, py::handle dim, bool keepdim) {
+      const DimList dims = dims_arg(dim, op);
+      if (dims && dims->empty()) return t->dtype() == DType::Bool ? clone(t) : cr::to_dtype(t, DType::Bool);
+      return is_all ? all(t, dims, keepdim) : any(t, dims, keepdim);
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
 
   for (bool is_std : {false, true}) {
     auto f = [is_std](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
@@ -172,15 +154,18 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "logsumexp", [](const Tensor& t, py::handle dim, bool keepdim) {
     return logsumexp(t, dims_arg(dim, "logsumexp"), keepdim);
   }, py::arg("dim"), py::arg("keepdim") = false);
-  def_both(m, cls, "cumsum", [](const Tensor& t, int64_t dim, py::handle dtype) {
-    return cumsum(t, dim, to_optional_dtype(dtype));
+  def_both(m, cls, "cumsum", [](const Tensor& t, py::handle dim, py::handle dtype) {
+    return cumsum(t, dim_arg(dim, "cumsum"), to_optional_dtype(dtype));
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
 
-  def_both(m, cls, "softmax", [](const Tensor& t, int64_t dim, py::handle dtype) {
-    return softmax(t, dim, to_optional_dtype(dtype));
+  // The same reading of a single dim for the ops written in Python (cumprod, ...).
+  m.def("_dim_arg", [](py::handle dim, const std::string& op) { return dim_arg(dim, op.c_str()); });
+
+  def_both(m, cls, "softmax", [](const Tensor& t, py::handle dim, py::handle dtype) {
+    return softmax(t, dim_arg(dim, "softmax"), to_optional_dtype(dtype));
   }, py::arg("dim"), py::arg("dtype") = py::none());
-  def_both(m, cls, "log_softmax", [](const Tensor& t, int64_t dim, py::handle dtype) {
-    return log_softmax(t, dim, to_optional_dtype(dtype));
+  def_both(m, cls, "log_softmax", [](const Tensor& t, py::handle dim, py::handle dtype) {
+    return log_softmax(t, dim_arg(dim, "log_softmax"), to_optional_dtype(dtype));
   }, py::arg("dim"), py::arg("dtype") = py::none());
 }
 

@@ -2,6 +2,7 @@
 // chainrule functions), searchsorted and bucketize (functions) in Python with PyTorch's
 // signatures; those giving values and indices return chainrule.return_types named tuples.
 #include "bindings/bindings.h"
+#include "bindings/dim_args.h"
 #include "ops/creation.h"
 #include "ops/sort.h"
 
@@ -30,24 +31,25 @@ Tensor number_or_tensor(py::handle obj, const char* op) {
 
 // stable is accepted for PyTorch's signature: chainrule's sort is always stable.
 void bind_sort(py::module_& m, TensorClass& cls) {
-  def_both(m, cls, "sort", [](const Tensor& t, int64_t dim, bool descending, bool /*stable*/) {
-    return values_indices(sort(t, dim, descending), "sort");
+  def_both(m, cls, "sort", [](const Tensor& t, py::handle dim, bool descending, bool /*stable*/) {
+    return values_indices(sort(t, dim_arg(dim, "sort"), descending), "sort");
   }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
-  def_both(m, cls, "argsort", [](const Tensor& t, int64_t dim, bool descending, bool /*stable*/) {
-    return argsort(t, dim, descending);
+  def_both(m, cls, "argsort", [](const Tensor& t, py::handle dim, bool descending, bool /*stable*/) {
+    return argsort(t, dim_arg(dim, "argsort"), descending);
   }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   def_both(m, cls, "msort", [](const Tensor& t) { return sort(t, 0).values; });
   // sorted=False lets PyTorch return the k values in any order; chainrule's are always sorted.
-  def_both(m, cls, "topk", [](const Tensor& t, int64_t k, int64_t dim, bool largest, bool /*sorted*/) {
-    return values_indices(topk(t, k, dim, largest), "topk");
+  def_both(m, cls, "topk", [](const Tensor& t, int64_t k, py::handle dim, bool largest, bool /*sorted*/) {
+    return values_indices(topk(t, k, dim_arg(dim, "topk"), largest), "topk");
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
-  def_both(m, cls, "kthvalue", [](const Tensor& t, int64_t k, int64_t dim, bool keepdim) {
-    return values_indices(kthvalue(t, k, dim, keepdim), "kthvalue");
+  def_both(m, cls, "kthvalue", [](const Tensor& t, int64_t k, py::handle dim, bool keepdim) {
+    return values_indices(kthvalue(t, k, dim_arg(dim, "kthvalue"), keepdim), "kthvalue");
   }, py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
   // median() -> the 0-d median of all elements; median(dim, keepdim) -> (values, indices).
   for (bool ignore_nan : {false, true}) {
     const char* name = ignore_nan ? "nanmedian" : "median";
-    def_both(m, cls, name, [ignore_nan, name](const Tensor& t, std::optional<int64_t> dim, bool keepdim) -> py::object {
+    def_both(m, cls, name, [ignore_nan, name](const Tensor& t, py::handle dim_obj, bool keepdim) -> py::object {
+      const std::optional<int64_t> dim = optional_dim_arg(dim_obj, name);
       if (!dim) {
         CR_CHECK(!keepdim, TypeError, name, "(): keepdim=True needs a dim");
         return py::cast(median_all(t, ignore_nan));
@@ -58,10 +60,10 @@ void bind_sort(py::module_& m, TensorClass& cls) {
   // q: a number or a 0-d/1-d tensor; interpolation: linear, lower, higher, midpoint or nearest.
   for (bool ignore_nan : {false, true}) {
     const char* name = ignore_nan ? "nanquantile" : "quantile";
-    def_both(m, cls, name, [ignore_nan, name](const Tensor& t, py::handle q, std::optional<int64_t> dim, bool keepdim,
+    def_both(m, cls, name, [ignore_nan, name](const Tensor& t, py::handle q, py::handle dim, bool keepdim,
                                               const std::string& interpolation) {
       Tensor levels = is_tensor(q) ? q.cast<Tensor>() : scalar_tensor(to_scalar(q, name), t->dtype());
-      return quantile(t, levels, dim, keepdim, interpolation_arg(interpolation, name), ignore_nan);
+      return quantile(t, levels, optional_dim_arg(dim, name), keepdim, interpolation_arg(interpolation, name), ignore_nan);
     }, py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
        py::arg("interpolation") = "linear");
   }

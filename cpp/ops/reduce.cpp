@@ -194,7 +194,7 @@ uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op)
   uint32_t mask = 0;
   for (int64_t d : *dims) {
     const int64_t w = wrap_dim(d, t->dim(), op);
-    CR_CHECK(!(mask >> w & 1), ValueError, op, ": dim ", w, " appears multiple times in the list of dims");
+    CR_CHECK(!(mask >> w & 1), RuntimeError, op, ": dim ", w, " appears multiple times in the list of dims");
     mask |= uint32_t{1} << w;
   }
   return t->dim() == 0 ? 0 : mask;

@@ -14,7 +14,7 @@ namespace cr {
 using DimList = std::optional<std::vector<int64_t>>;
 
 // Bit d set for each dim of t that `dims` reduces; IndexError for a dim out of range and
-// ValueError for a repeated one, both naming `op`.
+// RuntimeError for a repeated one (as PyTorch), both naming `op`.
 uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op);
 
 // bool and int64 sums and products are int64; `dtype` converts the input first.

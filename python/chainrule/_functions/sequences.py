@@ -60,6 +60,7 @@ def _backward_by_parts(x, grad, dim):
 
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along dim: out[i] = input[0] * ... * input[i]."""
+    dim = _C._dim_arg(dim, "cumprod")
     if dtype is not None:
         input = input.to(dtype)
     elif input.dtype == _C.dtype.bool:
