@@ -91,6 +91,12 @@ def test_backward_lets_other_threads_run():
     assert w.grad is not None and w.grad.shape == (1024, 1024)
 
 
+def test_sort_and_reductions_let_other_threads_run():
+    x = cr.randn(1000000)
+    y = cr.randn(4000, 4000)
+    assert_other_thread_ran(lambda: (x.sort(), y.softmax(1), y.sum(0), y.var(1)))
+
+
 def test_small_ops_keep_the_gil_and_stay_correct():
     a = cr.ones(4, 4)
     assert (a @ a).sum().item() == 64.0

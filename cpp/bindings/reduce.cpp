@@ -4,6 +4,7 @@
 // logsumexp, cumsum, softmax and log_softmax.
 #include "bindings/bindings.h"
 #include "bindings/dim_args.h"
+#include "bindings/gil.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -20,14 +21,16 @@ py::object extreme(const Tensor& t, py::handle dim, bool keepdim, py::handle oth
     CR_CHECK(other.is_none() || dim.is_none(), TypeError, op, ": pass either dim or other, not both");
     py::handle o = other.is_none() ? dim : other;
     CR_CHECK(is_tensor(o), TypeError, op, ": other must be a tensor, got ", type_name(o));
-    return py::cast(binary(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, t, o.cast<Tensor>()));
+    const Tensor other_t = o.cast<Tensor>();
+    return py::cast(run_without_gil(
+        [&] { return binary(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, t, other_t); }, t, other_t));
   }
   if (dim.is_none()) {
     CR_CHECK(!keepdim, TypeError, op, ": keepdim=True needs a dim");
-    return py::cast(is_max ? max_all(t) : min_all(t));
+    return py::cast(run_without_gil([&] { return is_max ? max_all(t) : min_all(t); }, t));
   }
   const int64_t d = *optional_dim_arg(dim, op);
-  return values_indices(is_max ? max_dim(t, d, keepdim) : min_dim(t, d, keepdim), op);
+  return values_indices(run_without_gil([&] { return is_max ? max_dim(t, d, keepdim) : min_dim(t, d, keepdim); }, t), op);
 }
 
 // var/std accept (dim=None, *, correction=1, keepdim=False) and the older forms (unbiased) and
@@ -92,8 +95,10 @@ double norm_order(py::handle p) {
 }
 
 Tensor norm_py(const Tensor& t, py::handle p, py::handle dim, bool keepdim, py::handle dtype) {
-  auto dt = to_optional_dtype(dtype);
-  return norm(dt ? cr::to_dtype(t, *dt) : t, norm_order(p), dims_arg(dim, "norm"), keepdim);
+  const auto dt = to_optional_dtype(dtype);
+  const double order = norm_order(p);
+  const DimList dims = dims_arg(dim, "norm");
+  return run_without_gil([&] { return norm(dt ? cr::to_dtype(t, *dt) : t, order, dims, keepdim); }, t);
 }
 
 using SumLike = Tensor (*)(const Tensor&, const DimList&, bool, std::optional<DType>);
@@ -112,7 +117,9 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     const char* op = name;
     SumLike f = fn;
     def_both(m, cls, name, [op, f](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
-      return f(t, dims_arg(dim, op), keepdim, to_optional_dtype(dtype));
+      const DimList dims = dims_arg(dim, op);
+      const auto dt = to_optional_dtype(dtype);
+      return run_without_gil([&] { return f(t, dims, keepdim, dt); }, t);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
   }
 
@@ -122,11 +129,13 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("other") = py::none());
     def_both(m, cls, is_max ? "amax" : "amin", [is_max](const Tensor& t, py::handle dim, bool keepdim) {
       const char* op = is_max ? "amax" : "amin";
-      return is_max ? amax(t, dims_arg(dim, op), keepdim) : amin(t, dims_arg(dim, op), keepdim);
+      const DimList dims = dims_arg(dim, op);
+      return run_without_gil([&] { return is_max ? amax(t, dims, keepdim) : amin(t, dims, keepdim); }, t);
     }, py::arg("dim") = py::tuple(), py::arg("keepdim") = false);
     def_both(m, cls, is_max ? "argmax" : "argmin", [is_max](const Tensor& t, py::handle dim, bool keepdim) {
       const char* op = is_max ? "argmax" : "argmin";
-      return is_max ? argmax(t, optional_dim_arg(dim, op), keepdim) : argmin(t, optional_dim_arg(dim, op), keepdim);
+      const auto d = optional_dim_arg(dim, op);
+      return run_without_gil([&] { return is_max ? argmax(t, d, keepdim) : argmin(t, d, keepdim); }, t);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
@@ -135,15 +144,18 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     const char* op = is_all ? "all" : "any";
     def_both(m, cls, op, [is_all, op](const Tensor& t, py::handle dim, bool keepdim) {
       const DimList dims = dims_arg(dim, op);
-      if (dims && dims->empty()) return t->dtype() == DType::Bool ? clone(t) : cr::to_dtype(t, DType::Bool);
-      return is_all ? all(t, dims, keepdim) : any(t, dims, keepdim);
+      return run_without_gil([&] {
+        if (dims && dims->empty()) return t->dtype() == DType::Bool ? clone(t) : cr::to_dtype(t, DType::Bool);
+        return is_all ? all(t, dims, keepdim) : any(t, dims, keepdim);
+      }, t);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
   for (bool is_std : {false, true}) {
     auto f = [is_std](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
-      VarianceArgs a = variance_args(args, kwargs, is_std ? "std" : "var");
-      return is_std ? std_dev(t, a.dims, a.correction, a.keepdim) : var(t, a.dims, a.correction, a.keepdim);
+      const VarianceArgs a = variance_args(args, kwargs, is_std ? "std" : "var");
+      return run_without_gil(
+          [&] { return is_std ? std_dev(t, a.dims, a.correction, a.keepdim) : var(t, a.dims, a.correction, a.keepdim); }, t);
     };
     cls.def(is_std ? "std" : "var", f);
     m.def(is_std ? "std" : "var", f);
@@ -152,20 +164,27 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "norm", &norm_py, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,
            py::arg("dtype") = py::none());
   def_both(m, cls, "logsumexp", [](const Tensor& t, py::handle dim, bool keepdim) {
-    return logsumexp(t, dims_arg(dim, "logsumexp"), keepdim);
+    const DimList dims = dims_arg(dim, "logsumexp");
+    return run_without_gil([&] { return logsumexp(t, dims, keepdim); }, t);
   }, py::arg("dim"), py::arg("keepdim") = false);
   def_both(m, cls, "cumsum", [](const Tensor& t, py::handle dim, py::handle dtype) {
-    return cumsum(t, dim_arg(dim, "cumsum"), to_optional_dtype(dtype));
+    const int64_t d = dim_arg(dim, "cumsum");
+    const auto dt = to_optional_dtype(dtype);
+    return run_without_gil([&] { return cumsum(t, d, dt); }, t);
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
 
   // The same reading of a single dim for the ops written in Python (cumprod, ...).
   m.def("_dim_arg", [](py::handle dim, const std::string& op) { return dim_arg(dim, op.c_str()); });
 
   def_both(m, cls, "softmax", [](const Tensor& t, py::handle dim, py::handle dtype) {
-    return softmax(t, dim_arg(dim, "softmax"), to_optional_dtype(dtype));
+    const int64_t d = dim_arg(dim, "softmax");
+    const auto dt = to_optional_dtype(dtype);
+    return run_without_gil([&] { return softmax(t, d, dt); }, t);
   }, py::arg("dim"), py::arg("dtype") = py::none());
   def_both(m, cls, "log_softmax", [](const Tensor& t, py::handle dim, py::handle dtype) {
-    return log_softmax(t, dim_arg(dim, "log_softmax"), to_optional_dtype(dtype));
+    const int64_t d = dim_arg(dim, "log_softmax");
+    const auto dt = to_optional_dtype(dtype);
+    return run_without_gil([&] { return log_softmax(t, d, dt); }, t);
   }, py::arg("dim"), py::arg("dtype") = py::none());
 }
 

@@ -3,6 +3,7 @@
 // signatures; those giving values and indices return chainrule.return_types named tuples.
 #include "bindings/bindings.h"
 #include "bindings/dim_args.h"
+#include "bindings/gil.h"
 #include "ops/creation.h"
 #include "ops/sort.h"
 
@@ -32,18 +33,22 @@ Tensor number_or_tensor(py::handle obj, const char* op) {
 // stable is accepted for PyTorch's signature: chainrule's sort is always stable.
 void bind_sort(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "sort", [](const Tensor& t, py::handle dim, bool descending, bool /*stable*/) {
-    return values_indices(sort(t, dim_arg(dim, "sort"), descending), "sort");
+    const int64_t d = dim_arg(dim, "sort");
+    return values_indices(run_without_gil([&] { return sort(t, d, descending); }, t), "sort");
   }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
   def_both(m, cls, "argsort", [](const Tensor& t, py::handle dim, bool descending, bool /*stable*/) {
-    return argsort(t, dim_arg(dim, "argsort"), descending);
+    const int64_t d = dim_arg(dim, "argsort");
+    return run_without_gil([&] { return argsort(t, d, descending); }, t);
   }, py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(), py::arg("stable") = false);
-  def_both(m, cls, "msort", [](const Tensor& t) { return sort(t, 0).values; });
+  def_both(m, cls, "msort", without_gil([](const Tensor& t) { return sort(t, 0).values; }));
   // sorted=False lets PyTorch return the k values in any order; chainrule's are always sorted.
   def_both(m, cls, "topk", [](const Tensor& t, int64_t k, py::handle dim, bool largest, bool /*sorted*/) {
-    return values_indices(topk(t, k, dim_arg(dim, "topk"), largest), "topk");
+    const int64_t d = dim_arg(dim, "topk");
+    return values_indices(run_without_gil([&] { return topk(t, k, d, largest); }, t), "topk");
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   def_both(m, cls, "kthvalue", [](const Tensor& t, int64_t k, py::handle dim, bool keepdim) {
-    return values_indices(kthvalue(t, k, dim_arg(dim, "kthvalue"), keepdim), "kthvalue");
+    const int64_t d = dim_arg(dim, "kthvalue");
+    return values_indices(run_without_gil([&] { return kthvalue(t, k, d, keepdim); }, t), "kthvalue");
   }, py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
   // median() -> the 0-d median of all elements; median(dim, keepdim) -> (values, indices).
   for (bool ignore_nan : {false, true}) {
@@ -52,9 +57,9 @@ void bind_sort(py::module_& m, TensorClass& cls) {
       const std::optional<int64_t> dim = optional_dim_arg(dim_obj, name);
       if (!dim) {
         CR_CHECK(!keepdim, TypeError, name, "(): keepdim=True needs a dim");
-        return py::cast(median_all(t, ignore_nan));
+        return py::cast(run_without_gil([&] { return median_all(t, ignore_nan); }, t));
       }
-      return values_indices(median_dim(t, *dim, keepdim, ignore_nan), name);
+      return values_indices(run_without_gil([&] { return median_dim(t, *dim, keepdim, ignore_nan); }, t), name);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
   // q: a number or a 0-d/1-d tensor; interpolation: linear, lower, higher, midpoint or nearest.
@@ -62,8 +67,10 @@ void bind_sort(py::module_& m, TensorClass& cls) {
     const char* name = ignore_nan ? "nanquantile" : "quantile";
     def_both(m, cls, name, [ignore_nan, name](const Tensor& t, py::handle q, py::handle dim, bool keepdim,
                                               const std::string& interpolation) {
-      Tensor levels = is_tensor(q) ? q.cast<Tensor>() : scalar_tensor(to_scalar(q, name), t->dtype());
-      return quantile(t, levels, optional_dim_arg(dim, name), keepdim, interpolation_arg(interpolation, name), ignore_nan);
+      const Tensor levels = is_tensor(q) ? q.cast<Tensor>() : scalar_tensor(to_scalar(q, name), t->dtype());
+      const auto d = optional_dim_arg(dim, name);
+      const Interpolation how = interpolation_arg(interpolation, name);
+      return run_without_gil([&] { return quantile(t, levels, d, keepdim, how, ignore_nan); }, t);
     }, py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
        py::arg("interpolation") = "linear");
   }

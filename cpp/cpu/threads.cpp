@@ -2,28 +2,34 @@
 #include "cpu/parallel.h"
 #include "cpu/blas.h"
 
+#include <atomic>
+
 namespace cr::cpu {
 
 namespace {
-int g_num_threads = 0;  // 0: not set yet, ask OpenMP
+// 0: not set yet, ask OpenMP. Atomic: kernels on several Python threads (running without the GIL)
+// read it while one of them may set it.
+std::atomic<int> g_num_threads{0};
 }
 
 int get_num_threads() {
-  if (g_num_threads > 0) return g_num_threads;
+  if (int n = g_num_threads.load(std::memory_order_relaxed); n > 0) return n;
 #ifdef _OPENMP
-  g_num_threads = omp_get_max_threads();
+  const int n = omp_get_max_threads();
 #else
-  g_num_threads = 1;
+  const int n = 1;
 #endif
-  return g_num_threads;
+  g_num_threads.store(n, std::memory_order_relaxed);
+  return n;
 }
 
 void set_num_threads(int n) {
-  g_num_threads = std::max(1, n);
+  n = std::max(1, n);
+  g_num_threads.store(n, std::memory_order_relaxed);
 #ifdef _OPENMP
-  omp_set_num_threads(g_num_threads);
+  omp_set_num_threads(n);
 #endif
-  blas_set_num_threads(g_num_threads);
+  blas_set_num_threads(n);
 }
 
 }  // namespace cr::cpu
