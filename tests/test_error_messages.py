@@ -150,3 +150,57 @@ def test_an_op_over_one_dim_given_a_tuple_says_it_takes_an_int(name, as_keyword)
         call(cr, cr.ones(2, 3))  # was pybind11's list of overload signatures
     with pytest.raises(TypeError, match=f"{name}: dim must be an int, got float"):
         getattr(cr.ones(2, 3), name)(*lead, 1.5)
+
+
+# ------------------------------------------------------------------ damaged or misdirected files
+
+def _depth(obj):
+    depth = 0
+    while isinstance(obj, (list, tuple, dict)):
+        depth += 1
+        if not obj:
+            break
+        obj = next(iter(obj.values())) if isinstance(obj, dict) else obj[0]
+    return depth
+
+
+@pytest.mark.parametrize("kind, pickled", [
+    ("list", b"\x80\x02" + b"]" * 100000 + b"a" * 99999 + b"."),
+    ("tuple", b"\x80\x02" + b"(" * 100000 + b")" + b"t" * 99999 + b"."),
+    ("dict", b"\x80\x02" + b"}K\x01" * 100000 + b"}" + b"s" * 100000 + b"."),
+])
+def test_a_deeply_nested_pickle_in_a_checkpoint_loads_without_recursion(tmp_path, kind, pickled):
+    import io
+    import pickle
+    import zipfile
+    buffer = io.BytesIO()
+    cr.save({"a": cr.ones(2)}, buffer)
+    path = tmp_path / "deep.pt"
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as src, zipfile.ZipFile(path, "w") as out:
+        for name in src.namelist():
+            out.writestr(name, pickled if name.endswith("data.pkl") else src.read(name))
+    loaded = cr.load(path)  # the unpickler is iterative, as PyTorch's: no RecursionError, no crash
+    assert type(loaded).__name__ == kind and _depth(loaded) == _depth(pickle.loads(pickled)) >= 100000
+
+
+@pytest.mark.parametrize("depth", [100000, 700])
+def test_a_deeply_nested_safetensors_structure_is_a_value_error_naming_the_file(tmp_path, depth):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    path = tmp_path / "deep.safetensors"
+    structure = '{"version": 1, "structure": ' + "[" * depth + "]" * depth + "}"
+    path.write_bytes(safetensors_numpy.save({}, metadata={"chainrule": structure}))
+    with pytest.raises(ValueError, match=re.escape(f"load: '{path}' is damaged: the chainrule structure in its "
+                                                   "metadata is too deeply nested")):
+        cr.load(path)  # was RecursionError (from json at 100000 levels, from the decoder at 700)
+
+
+def test_load_and_save_of_a_directory_say_it_is_one(tmp_path):
+    with pytest.raises(IsADirectoryError, match=re.escape(f"load: is a directory, not a file: '{tmp_path}'")):
+        cr.load(tmp_path)  # was "no such file"
+    for path in (str(tmp_path), str(tmp_path / "new") + "/", str(tmp_path / "x.safetensors") + "/"):
+        with pytest.raises(IsADirectoryError, match=re.escape(f"save: is a directory, not a file: '{path}'")):
+            cr.save({"a": cr.ones(1)}, path)  # was the temp file's rename error, or a file at path minus "/"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    if torch is not None:
+        with pytest.raises(IsADirectoryError):
+            torch.load(tmp_path)

@@ -7,6 +7,7 @@ formats apart by their first bytes and reads both; PyTorch checkpoints go throug
 unpickler (_torch_zip_reader) that, with weights_only=True (the default, as PyTorch 2.6+), accepts
 only tensors, containers, numbers and strings plus what add_safe_globals allows.
 """
+import errno
 import io
 import mmap as _mmap
 import os
@@ -101,6 +102,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     _check_load_arguments(map_location, pickle_module, weights_only, mmap, f)
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
+        if os.path.isdir(name):
+            raise IsADirectoryError(errno.EISDIR, "load: is a directory, not a file", name)
         if not os.path.isfile(name):
             raise FileNotFoundError(f"load: no such file: '{name}'")
         with open(name, "rb") as file:

@@ -6,6 +6,7 @@ too), an overwritten file keeps its mode, and a symlink is written through: its 
 and the link stays. Temp files are named `.<name>.chainrule-tmp-<pid>-<random>`, so that a save can
 remove those that earlier saves to the same path left behind when their process was killed.
 """
+import errno
 import os
 import re
 import secrets
@@ -77,7 +78,10 @@ def _create_temp(target, mode):
 def atomic_write(path, write):
     """Calls write(file) on a temp file beside path, fsyncs it and renames it over path: the old file
     stays whole until the new one is complete, and a failure leaves no temp file. A symlink's target
-    (resolved, also dangling) is what gets replaced, beside that target."""
+    (resolved, also dangling) is what gets replaced, beside that target. A directory, or a path
+    ending in a separator, is an IsADirectoryError as open(path, "wb") gives."""
+    if os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+        raise IsADirectoryError(errno.EISDIR, "save: is a directory, not a file", path)
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
     _remove_stale_temps(target)

@@ -150,5 +150,8 @@ def deserialize(data, name, map_location):
     try:
         stored = json.loads(metadata[_STRUCTURE_KEY])
         return decoder.decode(stored["structure"])
+    except RecursionError:  # from json or decode(): deeper than save() writes (its encode recursion)
+        raise ValueError(f"load: '{name}' is damaged: the chainrule structure in its metadata is too deeply "
+                         "nested") from None
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"load: the chainrule structure in the file's metadata is damaged ({e!r})") from None
