@@ -1,6 +1,7 @@
 // Activation functions in chainrule._C._nn (behind chainrule.nn.functional): each as `name(input,
 // params...)` and, where PyTorch has an in-place form, `name_(input, params...)` returning input.
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/activation.h"
 
 namespace cr::bind {
@@ -10,13 +11,14 @@ namespace {
 // nn.name(input, params...) and, with in_place, nn.name_(input, params...).
 template <typename... P, typename... Args>
 void def_activation(py::module_& nn, const char* name, Activation (*make)(P...), bool in_place, const Args&... args) {
-  nn.def(name, [make](const Tensor& x, P... p) { return activation(x, make(p...)); }, py::arg("input"), args...);
+  nn.def(name, without_gil([make](const Tensor& x, P... p) { return activation(x, make(p...)); }), py::arg("input"),
+         args...);
   if (!in_place) return;
   const std::string in_place_name = std::string(name) + "_";
-  nn.def(in_place_name.c_str(), [make](const Tensor& x, P... p) {
+  nn.def(in_place_name.c_str(), without_gil([make](const Tensor& x, P... p) {
     activation_(x, make(p...));
     return x;
-  }, py::arg("input"), args...);
+  }), py::arg("input"), args...);
 }
 
 }  // namespace
@@ -36,7 +38,7 @@ void bind_activation(py::module_& nn) {
   def_activation(nn, "hardswish", &Activation::hardswish, true);
   def_activation(nn, "log_sigmoid", &Activation::logsigmoid, false);
   def_activation(nn, "threshold", &Activation::threshold, true, py::arg("threshold"), py::arg("value"));
-  nn.def("softsign", &softsign, py::arg("input"));
+  nn.def("softsign", without_gil(&softsign), py::arg("input"));
 }
 
 }  // namespace cr::bind

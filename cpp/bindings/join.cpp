@@ -1,6 +1,7 @@
 // Joining and splitting in Python: chainrule.cat/concat/concatenate/stack/hstack/vstack and
 // split/chunk/unbind as Tensor methods and functions (the splits return tuples of views).
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/join.h"
 
 namespace cr::bind {
@@ -43,10 +44,16 @@ py::tuple split_any(const Tensor& t, py::handle size_or_sections, int64_t dim) {
 
 void bind_join(py::module_& m, TensorClass& cls) {
   for (const char* name : {"cat", "concat", "concatenate"}) {
-    m.def(name, [](py::handle ts, int64_t dim) { return cat(tensor_list(ts, "cat"), dim); }, py::arg("tensors"),
+    m.def(name, [](py::handle ts, int64_t dim) {
+      const TensorList list = tensor_list(ts, "cat");
+      return run_without_gil([&] { return cat(list, dim); }, list);
+    }, py::arg("tensors"),
           py::arg("dim") = 0);
   }
-  m.def("stack", [](py::handle ts, int64_t dim) { return stack(tensor_list(ts, "stack"), dim); }, py::arg("tensors"),
+  m.def("stack", [](py::handle ts, int64_t dim) {
+    const TensorList list = tensor_list(ts, "stack");
+    return run_without_gil([&] { return stack(list, dim); }, list);
+  }, py::arg("tensors"),
         py::arg("dim") = 0);
   m.def("hstack", [](py::handle ts) { return hstack(tensor_list(ts, "hstack")); }, py::arg("tensors"));
   m.def("vstack", [](py::handle ts) { return vstack(tensor_list(ts, "vstack")); }, py::arg("tensors"));
