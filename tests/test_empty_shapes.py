@@ -5,55 +5,15 @@ and cumsum differentiate on an empty batch; matmul differentiates with a 0 in an
 The reductions once killed the interpreter (SIGFPE, issue 15), so they run in a child process:
 a regression fails these tests instead of ending the pytest run."""
 import inspect
-import pickle
-import signal
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import pytest
 
 import chainrule as cr
+from child_process import run_in_child, torch_outcome
 from conftest import assert_close, requires_torch, torch
 
 pytestmark = requires_torch
-
-# Child side: `body` defines compute(case) with chainrule imported as cr; each case's outcome is
-# ("value", result) or ("error", exception type name, message).
-CHILD_MAIN = """
-import pickle, sys
-import chainrule as cr
-{body}
-def outcome(case):
-    try:
-        return ("value", compute(case))
-    except Exception as e:
-        return ("error", type(e).__name__, str(e))
-cases = pickle.loads(sys.stdin.buffer.read())
-sys.stdout.buffer.write(pickle.dumps([outcome(case) for case in cases]))
-"""
-
-
-def run_in_child(body, cases):
-    """The outcome of compute(case) for each case, computed by `body` in a fresh interpreter."""
-    script = CHILD_MAIN.replace("{body}", textwrap.dedent(body))
-    result = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(cases), capture_output=True, timeout=300)
-    if result.returncode < 0:
-        pytest.fail(f"the child process died of {signal.Signals(-result.returncode).name} on cases {cases}")
-    assert result.returncode == 0, result.stderr.decode()[-3000:]
-    return pickle.loads(result.stdout)
-
-
-def torch_outcome(fn):
-    """("value", result) or ("error", type name, message) of a PyTorch call, warnings silenced."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # var/std: "degrees of freedom is <= 0"
-            return ("value", fn())
-    except Exception as e:
-        return ("error", type(e).__name__, str(e))
-
 
 def value_of(outcome, case):
     """The child's result, failing the test with the exception it raised instead."""

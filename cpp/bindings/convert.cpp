@@ -6,6 +6,18 @@
 #include "core/error.h"
 #include "ops/copy.h"
 
+namespace {
+// A Python int as a size: an int past int64 is a TypeError saying so (PyTorch: "Overflow when
+// unpacking long long"), not pybind11's "incompatible function arguments".
+int64_t size_from_int(pybind11::handle item) {
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(item.ptr(), &overflow);
+  CR_CHECK(!overflow, TypeError, "the size ", pybind11::str(item).cast<std::string>(),
+           " does not fit in int64 (sizes are at most 2**63 - 1)");
+  return static_cast<int64_t>(v);
+}
+}  // namespace
+
 namespace pybind11::detail {
 
 bool type_caster<cr::Shape>::load(handle src, bool) {
@@ -17,7 +29,11 @@ bool type_caster<cr::Shape>::load(handle src, bool) {
   for (size_t i = 0; i < n; ++i) {
     object item = seq[i];
     if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr())) return false;
-    value.push_back(PyNumber_AsSsize_t(item.ptr(), PyExc_OverflowError));
+    if (PyLong_Check(item.ptr())) {
+      value.push_back(size_from_int(item));
+      continue;
+    }
+    value.push_back(PyNumber_AsSsize_t(item.ptr(), PyExc_OverflowError));  // NumPy ints, 0-d int tensors
     if (PyErr_Occurred()) {
       PyErr_Clear();
       return false;
@@ -120,7 +136,7 @@ Shape sizes_from_args(const py::args& args, const char* op) {
   for (py::handle a : args) {
     CR_CHECK(PyLong_Check(a.ptr()) && !PyBool_Check(a.ptr()), TypeError, op,
              ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
-    sizes.push_back(a.cast<int64_t>());
+    sizes.push_back(size_from_int(a));
   }
   return sizes;
 }

@@ -9,10 +9,40 @@ std::ostream& operator<<(std::ostream& os, const Shape& s) {
   return os << (s.size() == 1 ? ",)" : ")");
 }
 
-int64_t shape_numel(const Shape& sizes) {
+int64_t checked_mul(int64_t a, int64_t b, const char* op) {
+  int64_t product;
+  CR_CHECK(!__builtin_mul_overflow(a, b, &product), RuntimeError, op, ": integer multiplication overflow (",
+           a, " * ", b, " does not fit in int64)");
+  return product;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const char* op) {
+  int64_t total;
+  CR_CHECK(!__builtin_add_overflow(a, b, &total), RuntimeError, op, ": integer addition overflow (", a,
+           " + ", b, " does not fit in int64)");
+  return total;
+}
+
+int64_t shape_numel(const Shape& sizes, const char* op) {
   int64_t n = 1;
-  for (int64_t d : sizes) n *= d;
+  for (int64_t d : sizes) {
+    CR_CHECK(!__builtin_mul_overflow(n, d, &n), RuntimeError, op,
+             ": integer multiplication overflow: a tensor of sizes ", sizes,
+             " would hold more than 2**63 - 1 elements");
+  }
   return n;
+}
+
+int64_t storage_extent(const Shape& sizes, const Shape& strides, int64_t offset, const char* op) {
+  if (shape_numel(sizes, op) == 0) return 0;
+  int64_t last = offset;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t reach;
+    CR_CHECK(!__builtin_mul_overflow(sizes[i] - 1, strides[i], &reach) && !__builtin_add_overflow(last, reach, &last),
+             RuntimeError, op, ": sizes ", sizes, " with strides ", strides, " and offset ", offset,
+             " reach past 2**63 - 1 elements");
+  }
+  return checked_add(last, 1, op);
 }
 
 Shape contiguous_strides(const Shape& sizes) {
@@ -20,7 +50,8 @@ Shape contiguous_strides(const Shape& sizes) {
   int64_t s = 1;
   for (size_t i = sizes.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<int64_t>(sizes[i], 1);
+    CR_CHECK(i == 0 || !__builtin_mul_overflow(s, std::max<int64_t>(sizes[i], 1), &s), RuntimeError,
+             "stride calculation overflowed: contiguous strides of sizes ", sizes, " pass 2**63 - 1");
   }
   return strides;
 }

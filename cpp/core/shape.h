@@ -67,8 +67,20 @@ class Shape {
 
 std::ostream& operator<<(std::ostream& os, const Shape& s);  // (2, 3)
 
-int64_t shape_numel(const Shape& sizes);
+// Size arithmetic that never wraps: every size, element count and byte count in the core is
+// computed with these, and a result past int64 is a RuntimeError naming the op and the operands.
+int64_t checked_mul(int64_t a, int64_t b, const char* op);
+int64_t checked_add(int64_t a, int64_t b, const char* op);
+
+// The number of elements of a shape; RuntimeError when it passes int64 (PyTorch's "numel:
+// integer multiplication overflow"). Every tensor's shape has passed this check once, when the
+// tensor was made, so it only throws for a shape that no tensor has.
+int64_t shape_numel(const Shape& sizes, const char* op = "numel");
 Shape contiguous_strides(const Shape& sizes);
+
+// How many elements of storage a strided layout reaches: offset + 1 + sum((size - 1) * stride),
+// or 0 when some size is 0. RuntimeError naming `op` when it passes int64.
+int64_t storage_extent(const Shape& sizes, const Shape& strides, int64_t offset, const char* op);
 
 // Maps a possibly negative dim into [0, ndim); IndexError naming the op otherwise.
 // A 0-d tensor accepts dims -1 and 0, as in PyTorch.

@@ -11,11 +11,12 @@ namespace cr {
 
 constexpr size_t kAlignment = 64;
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
-  check_device_available(device, "allocate");
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device, const char* op) {
+  check_device_available(device, op);
   size_t rounded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded);
-  CR_CHECK(p != nullptr, RuntimeError, "allocate: out of memory allocating ", nbytes, " bytes");
+  CR_CHECK(p != nullptr, RuntimeError, op, ": out of memory: cannot allocate ", nbytes, " bytes (",
+           nbytes / double(1 << 30), " GiB)");
   return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, device));
 }
 

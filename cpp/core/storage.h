@@ -13,8 +13,9 @@ namespace cr {
 
 class Storage {
  public:
-  // Uninitialized memory for nbytes bytes (at least one cache line, so data() is never null).
-  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  // Uninitialized memory for nbytes bytes (at least one cache line, so data() is never null); when
+  // there is not that much memory, a RuntimeError naming `op` and the byte count.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device, const char* op = "allocate");
   // Borrowed memory: `owner` is released when the last tensor using it goes away.
   static std::shared_ptr<Storage> wrap(void* data, size_t nbytes, std::shared_ptr<void> owner, Device device);
 

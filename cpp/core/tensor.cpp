@@ -6,15 +6,28 @@
 
 namespace cr {
 
-Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device) {
+Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device, const char* op) {
   for (int64_t d : sizes) {
-    CR_CHECK(d >= 0, ValueError, "empty: sizes must be non-negative, got ", sizes);
+    CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
   }
-  auto storage = Storage::allocate(shape_numel(sizes) * itemsize(dtype), device);
-  return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
+  int64_t nbytes;
+  CR_CHECK(!__builtin_mul_overflow(shape_numel(sizes, op), itemsize(dtype), &nbytes), RuntimeError, op,
+           ": storage size calculation overflowed: sizes ", sizes, " of ", dtype_name(dtype),
+           " need more than 2**63 - 1 bytes");
+  Shape strides = contiguous_strides(sizes);
+  auto storage = Storage::allocate(static_cast<size_t>(nbytes), device, op);
+  return std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, dtype);
 }
 
-Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset) {
+Tensor TensorImpl::view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset,
+                           const char* op) {
+  for (int64_t d : sizes) {
+    CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
+  }
+  int64_t capacity = static_cast<int64_t>(base->storage_->nbytes() / itemsize(base->dtype_));
+  CR_CHECK(offset >= 0 && storage_extent(sizes, strides, offset, op) <= capacity, RuntimeError, op,
+           ": sizes ", sizes, ", strides ", strides, " and offset ", offset, " reach past the storage of ",
+           capacity, " elements");
   auto t = std::make_shared<TensorImpl>(base->storage_, sizes, strides, offset, base->dtype_);
   t->view_base_ = base->view_base_ ? base->view_base_ : base;
   t->view_tracks_grad_ = GradMode::is_enabled();

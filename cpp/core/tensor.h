@@ -26,10 +26,13 @@ class TensorImpl {
              int64_t offset, DType dtype)
       : storage_(std::move(storage)), sizes_(sizes), strides_(strides), offset_(offset), dtype_(dtype) {}
 
-  // Fresh contiguous tensor with uninitialized values.
-  static Tensor empty(const Shape& sizes, DType dtype, Device device = {});
-  // A view of `base`'s storage with new geometry (same dtype); it remembers its base tensor.
-  static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset);
+  // Fresh contiguous tensor with uninitialized values. Negative sizes are a ValueError, and an
+  // element or byte count past int64 (or more memory than there is) a RuntimeError, naming `op`.
+  static Tensor empty(const Shape& sizes, DType dtype, Device device = {}, const char* op = "empty");
+  // A view of `base`'s storage with new geometry (same dtype); it remembers its base tensor. A
+  // geometry reaching outside the storage is a RuntimeError naming `op`: no view reads past it.
+  static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset,
+                        const char* op);
   // The same data as t, without autograd history and not tracked as a view (detach()).
   static Tensor alias_of(const Tensor& t);
 

@@ -102,9 +102,9 @@ ConvGeometry conv_geometry(const char* op, int64_t dims, const Tensor& input, co
   for (int64_t d = 0; d < dims; ++d) {
     const int i = static_cast<int>(2 - dims + d);
     const int64_t size = input->size(input->dim() - dims + d), kernel = weight->size(2 + d);
-    const int64_t extent = dilation[d] * (kernel - 1) + 1;  // the dilated kernel's span
-    const int64_t total_pad = padding.same ? extent - 1 : 2 * padding.values[d];
-    padded[d] = size + total_pad, dilated[d] = extent;
+    const int64_t extent = checked_add(checked_mul(dilation[d], kernel - 1, op), 1, op);  // the dilated kernel's span
+    const int64_t total_pad = padding.same ? extent - 1 : checked_mul(2, padding.values[d], op);
+    padded[d] = checked_add(size, total_pad, op), dilated[d] = extent;
     geo.in[i] = size, geo.kernel[i] = kernel, geo.stride[i] = stride[d], geo.dilation[i] = dilation[d];
     geo.pad[i] = total_pad / 2;  // 'same' with an odd total: the extra one goes after
     geo.out[i] = (padded[d] - extent) / stride[d] + 1;
@@ -147,7 +147,8 @@ Tensor conv_transpose_nd(const char* op, int64_t dims, const Tensor& input, cons
              ": output_padding must be smaller than either stride or dilation, got output_padding ",
              list_str(output_padding), ", stride ", list_str(stride), ", dilation ", list_str(dilation));
     const int64_t size = input->size(input->dim() - dims + d), kernel = weight->size(2 + d);
-    out_sizes[d] = (size - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel - 1) + output_padding[d] + 1;
+    const int64_t spread = checked_mul(size - 1, stride[d], op), span = checked_mul(dilation[d], kernel - 1, op);
+    out_sizes[d] = checked_add(checked_add(spread - checked_mul(2, padding[d], op), span, op), output_padding[d] + 1, op);
     // The transposed convolution is the input gradient of a convolution from out_sizes to size.
     geo.in[i] = out_sizes[d], geo.out[i] = size, geo.kernel[i] = kernel;
     geo.stride[i] = stride[d], geo.pad[i] = padding[d], geo.dilation[i] = dilation[d];

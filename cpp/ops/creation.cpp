@@ -12,19 +12,19 @@
 namespace cr {
 
 namespace {
-void check_sizes(const Shape& sizes, Device device, const char* op) {
-  check_device_available(device, op);
-  for (int64_t d : sizes) CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
-}
-
 template <typename Sample>
 Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
-  check_sizes(sizes, device, op);
-  Tensor t = TensorImpl::empty(sizes, dtype, device);
+  Tensor t = TensorImpl::empty(sizes, dtype, device, op);
   CR_DISPATCH_ALL(dtype, op, [&] {
     scalar_t* p = t->data<scalar_t>();
     for (int64_t i = 0, n = t->numel(); i < n; ++i) p[i] = static_cast<scalar_t>(draw());
   });
+  return t;
+}
+
+Tensor filled(const Shape& sizes, const Scalar& value, DType dtype, Device device, const char* op) {
+  Tensor t = TensorImpl::empty(sizes, dtype, device, op);
+  fill_(t, value, op);
   return t;
 }
 }  // namespace
@@ -40,14 +40,14 @@ Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char
 }
 
 Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device) {
-  check_sizes(sizes, device, "full");
-  Tensor t = TensorImpl::empty(sizes, dtype, device);
-  fill_(t, value, "full");
-  return t;
+  return filled(sizes, value, dtype, device, "full");
 }
-
-Tensor zeros(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar(int64_t{0}), dtype, device); }
-Tensor ones(const Shape& sizes, DType dtype, Device device) { return full(sizes, Scalar(int64_t{1}), dtype, device); }
+Tensor zeros(const Shape& sizes, DType dtype, Device device) {
+  return filled(sizes, Scalar(int64_t{0}), dtype, device, "zeros");
+}
+Tensor ones(const Shape& sizes, DType dtype, Device device) {
+  return filled(sizes, Scalar(int64_t{1}), dtype, device, "ones");
+}
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype, Device device) {
   check_device_available(device, "arange");
@@ -59,9 +59,13 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
            "arange: start, end and step must be finite, got ", s, ", ", e, ", ", st);
   CR_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), ValueError, "arange: upper bound ", e,
            " and lower bound ", s, " are inconsistent with step sign ", st);
-  int64_t n = all_int ? (end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i
-                      : static_cast<int64_t>(std::ceil((e - s) / st));
-  Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device);
+  // The length in 128-bit integers or in double, checked to fit before it becomes a size.
+  __int128 exact = all_int ? ((__int128)end.i - start.i + step.i + (step.i > 0 ? -1 : 1)) / step.i : 0;
+  double length = all_int ? static_cast<double>(exact) : std::ceil((e - s) / st);
+  CR_CHECK(length < 0x1p63, RuntimeError, "arange: the range from ", s, " to ", e, " by ", st, " has ",
+           length, " elements, more than 2**63 - 1 (invalid size, possible overflow?)");
+  int64_t n = all_int ? static_cast<int64_t>(exact) : static_cast<int64_t>(length);
+  Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device, "arange");
   CR_DISPATCH_NUMERIC(dt, "arange", [&] {
     scalar_t* p = t->data<scalar_t>();
     for (int64_t i = 0; i < n; ++i) {
@@ -74,7 +78,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
-  Tensor t = TensorImpl::empty({steps}, dtype, device);
+  Tensor t = TensorImpl::empty({steps}, dtype, device, "linspace");
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
     scalar_t* p = t->data<scalar_t>();
@@ -91,7 +95,7 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
   check_device_available(device, "eye");
   int64_t cols = m.value_or(n);
   CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
-  Tensor t = zeros({n, cols}, dtype, device);
+  Tensor t = filled({n, cols}, Scalar(int64_t{0}), dtype, device, "eye");
   CR_DISPATCH_ALL(dtype, "eye", [&] {
     scalar_t* p = t->data<scalar_t>();
     for (int64_t i = 0; i < std::min(n, cols); ++i) p[i * cols + i] = scalar_t(1);

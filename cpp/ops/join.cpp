@@ -68,9 +68,9 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                ": tensor ", i, " has size ", t->size(k), " in dim ", k, " (shape ", t->sizes(), ") but tensor ", ref,
                " has size ", first->size(k), " (shape ", first->sizes(), ")");
     }
-    out_sizes[d] += t->size(d);
+    out_sizes[d] = checked_add(out_sizes[d], t->size(d), "cat");
   }
-  Tensor out = TensorImpl::empty(out_sizes, dtype, first->device());
+  Tensor out = TensorImpl::empty(out_sizes, dtype, first->device(), "cat");
   {
     GradModeGuard no_record(false);  // out's history is CatBackward0
     int64_t offset = 0;
@@ -132,7 +132,7 @@ std::vector<Tensor> split_with_sizes(const Tensor& t, const std::vector<int64_t>
   int64_t total = 0;
   for (int64_t s : sizes) {
     CR_CHECK(s >= 0, ValueError, "split: section sizes must be non-negative, got ", s);
-    total += s;
+    total = checked_add(total, s, "split");
   }
   CR_CHECK(total == t->size(d), ValueError, "split: section sizes add up to ", total, " but dim ", d, " has size ",
            t->size(d), " (shape ", t->sizes(), ")");

@@ -225,7 +225,7 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b) {
     Shape out_shape = batch;
     out_shape.push_back(m);
     out_shape.push_back(n);
-    Tensor out = TensorImpl::view_of(result, out_shape, contiguous_strides(out_shape), 0);
+    Tensor out = TensorImpl::view_of(result, out_shape, contiguous_strides(out_shape), 0, op);
     CR_DISPATCH_NUMERIC(a->dtype(), op, [&] { product_into<scalar_t>(out, a2, b2, batch); });
   }
   return result;

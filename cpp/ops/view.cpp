@@ -46,8 +46,8 @@ Tensor with_backward(const Tensor& t, Tensor out, const char* name, std::functio
 Tensor slice_view(const Tensor& whole, int64_t dim, int64_t start, int64_t length, int64_t step) {
   Shape sizes = whole->sizes(), strides = whole->strides();
   sizes[dim] = length;
-  strides[dim] *= step;
-  return TensorImpl::view_of(whole, sizes, strides, whole->offset() + start * whole->stride(dim));
+  if (length > 1) strides[dim] = checked_mul(strides[dim], step, "slice");  // a step past the end is length 1
+  return TensorImpl::view_of(whole, sizes, strides, whole->offset() + start * whole->stride(dim), "slice");
 }
 
 // Backward of slice: the gradient g of the slice, placed in zeros of the input's shape. Recorded
@@ -111,7 +111,7 @@ Tensor view(const Tensor& t, const Shape& shape) {
            t->strides(), " cannot be viewed as shape ", sizes,
            " because its memory is not contiguous across the merged dims; use .reshape(...) instead");
   const Shape in = t->sizes();
-  return with_backward(t, TensorImpl::view_of(t, sizes, *strides, t->offset()), "ViewBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, *strides, t->offset(), "view"), "ViewBackward0",
                  [in](const Tensor& g) { return reshape(g, in); });
 }
 
@@ -153,7 +153,7 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
     std::swap(sizes[a], sizes[b]);
     std::swap(strides[a], strides[b]);
   }
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "TransposeBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset(), "transpose"), "TransposeBackward0",
                  [a, b](const Tensor& g) { return transpose(g, a, b); });
 }
 
@@ -171,7 +171,7 @@ Tensor permute(const Tensor& t, const Shape& dims) {
     strides[i] = t->stride(d);
   }
   const Shape inverse = inverse_permutation(order);
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "PermuteBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset(), "permute"), "PermuteBackward0",
                  [inverse](const Tensor& g) { return permute(g, inverse); });
 }
 
@@ -200,7 +200,7 @@ Tensor squeeze(const Tensor& t, std::optional<int64_t> dim) {
     }
   }
   const Shape in = t->sizes();
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "SqueezeBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset(), "squeeze"), "SqueezeBackward0",
                  [in](const Tensor& g) { return reshape(g, in); });
 }
 
@@ -210,7 +210,7 @@ Tensor unsqueeze(const Tensor& t, int64_t dim) {
   int64_t stride = d < t->dim() ? t->size(d) * t->stride(d) : 1;
   sizes.insert(d, 1);
   strides.insert(d, stride);
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "UnsqueezeBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset(), "unsqueeze"), "UnsqueezeBackward0",
                  [d](const Tensor& g) { return squeeze(g, d); });
 }
 
@@ -234,7 +234,7 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     strides[i] = have == want ? t->stride(i - lead) : 0;
   }
   const Shape in = t->sizes();
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset()), "ExpandBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset(), "expand"), "ExpandBackward0",
                  [in](const Tensor& g) { return sum_to(g, in); });
 }
 
@@ -242,9 +242,11 @@ Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length) {
   CR_CHECK(t->dim() > 0, IndexError, "narrow: cannot narrow a 0-d tensor");
   int64_t d = wrap_dim(dim, t->dim(), "narrow");
   int64_t n = t->size(d);
+  CR_CHECK(start >= -n && start <= n, IndexError, "narrow: start ", start, " is out of range for dim ", d,
+           " of size ", n, " (expected a start in [", -n, ", ", n, "])");
   if (start < 0) start += n;
-  CR_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError, "narrow: start ", start,
-           " and length ", length, " are out of range for dim ", d, " of size ", n);
+  CR_CHECK(length >= 0 && length <= n - start, RuntimeError, "narrow: start (", start, ") + length (", length,
+           ") exceeds dim ", d, " of size ", n);
   return slice(t, d, start, start + length, 1);
 }
 
@@ -275,26 +277,20 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   sizes.erase(d);
   strides.erase(d);
   const Shape in = t->sizes();
-  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset() + index * t->stride(d)), "SelectBackward0",
+  return with_backward(t, TensorImpl::view_of(t, sizes, strides, t->offset() + index * t->stride(d), "select"), "SelectBackward0",
                  [=](const Tensor& g) { return slice_backward(unsqueeze(g, d), in, d, index, 1); });
 }
 
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset) {
   CR_CHECK(sizes.size() == strides.size(), ValueError, "as_strided: sizes ", sizes, " and strides ",
            strides, " differ in length");
-  int64_t last = offset;
   for (size_t i = 0; i < sizes.size(); ++i) {
     CR_CHECK(sizes[i] >= 0 && strides[i] >= 0, ValueError, "as_strided: negative size or stride in ",
              sizes, " / ", strides);
-    if (sizes[i] > 0) last += (sizes[i] - 1) * strides[i];
   }
-  int64_t capacity = static_cast<int64_t>(t->storage()->nbytes() / itemsize(t->dtype()));
   CR_CHECK(!needs_grad({&t}), RuntimeError, "as_strided: backward through as_strided is not supported; "
            "use view ops (view, transpose, narrow, ...) on tensors that require grad");
-  CR_CHECK(offset >= 0 && (shape_numel(sizes) == 0 || last < capacity), IndexError,
-           "as_strided: sizes ", sizes, ", strides ", strides, " and offset ", offset,
-           " reach past the storage of ", capacity, " elements");
-  return TensorImpl::view_of(t, sizes, strides, offset);
+  return TensorImpl::view_of(t, sizes, strides, offset, "as_strided");
 }
 
 }  // namespace cr

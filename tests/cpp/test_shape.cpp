@@ -27,6 +27,29 @@ TEST(Shape, TooManyDimsIsAValueError) {
   EXPECT_THROW(s.push_back(1), ValueError);
 }
 
+TEST(Shape, SizeArithmeticNeverWraps) {
+  const int64_t big = int64_t{1} << 62;
+  EXPECT_EQ(checked_mul(big, 1, "t"), big);
+  EXPECT_THROW(checked_mul(big, 2, "t"), RuntimeError);
+  EXPECT_THROW(checked_mul(-big, 3, "t"), RuntimeError);
+  EXPECT_THROW(checked_add(big, big, "t"), RuntimeError);
+  EXPECT_EQ(shape_numel({big, 1, 0}), 0);
+  EXPECT_THROW(shape_numel({int64_t{1} << 32, int64_t{1} << 32}), RuntimeError);  // once numel 0
+  EXPECT_THROW(contiguous_strides({0, int64_t{1} << 40, int64_t{1} << 40}), RuntimeError);
+  EXPECT_EQ(storage_extent({2, 3}, {3, 1}, 4, "t"), 10);
+  EXPECT_EQ(storage_extent({2, 0}, {3, 1}, 4, "t"), 0);
+  EXPECT_THROW(storage_extent({int64_t{1} << 40}, {int64_t{1} << 40}, 0, "t"), RuntimeError);
+}
+
+TEST(Tensor, ImpossibleSizesFailBeforeAllocating) {
+  EXPECT_THROW(TensorImpl::empty({int64_t{1} << 62}, DType::Float32), RuntimeError);  // 2**64 bytes
+  EXPECT_THROW(TensorImpl::empty({-1}, DType::Float32), ValueError);
+  Tensor t = TensorImpl::empty({4}, DType::Float32);
+  EXPECT_THROW(TensorImpl::view_of(t, {5}, {1}, 0, "t"), RuntimeError);  // past the storage
+  EXPECT_THROW(TensorImpl::view_of(t, {2}, {1}, 3, "t"), RuntimeError);
+  EXPECT_EQ(TensorImpl::view_of(t, {2}, {2}, 1, "t")->numel(), 2);
+}
+
 TEST(View, TransposedTensorViewsOnlyWhereMemoryAllows) {
   Tensor a = zeros({4, 6});
   Tensor t = transpose(a, 0, 1);  // (6, 4), strides (1, 6)
