@@ -30,6 +30,9 @@ void bind_types(py::module_& m) {
       PyErr_SetString(PyExc_IndexError, e.what());
     } catch (const RuntimeError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc&) {  // a kernel's std::vector: tensors and scratch say their bytes
+      PyErr_SetString(PyExc_MemoryError, "out of memory: a working buffer of the op could not be allocated "
+                                         "(std::bad_alloc); the op's inputs may be too large for this machine");
     }
   });
 

@@ -106,7 +106,7 @@ struct SampleBlock {
 template <typename T, typename Fn>
 void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn) {
   const int64_t nb = block_samples(s), out = s.window.out_size();
-  T* buffer = s.pointwise() ? nullptr : thread_scratch<T>((s.col_rows() + s.group_out()) * nb * out);
+  T* buffer = s.pointwise() ? nullptr : thread_scratch<T>((s.col_rows() + s.group_out()) * nb * out, "convolution");
   for (int64_t n = begin; n < end; n += nb) {
     const int64_t count = std::min(nb, end - n);
     for (int64_t g = 0; g < s.groups; ++g) {

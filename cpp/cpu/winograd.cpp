@@ -319,7 +319,7 @@ template <typename T>
 BlockScratch<T> block_scratch(const Tiling& t, int64_t block) {
   const int64_t tiles = block * t.cols();
   const int64_t patches = kEntries * t.in_channels * tiles, products = kEntries * t.out_channels * tiles;
-  T* base = thread_scratch<T>(patches + products + (2 * block + 2) * t.padded_width());
+  T* base = thread_scratch<T>(patches + products + (2 * block + 2) * t.padded_width(), "conv2d");
   return {base, base + patches, base + patches + products};
 }
 
