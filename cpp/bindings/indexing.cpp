@@ -1,9 +1,12 @@
 // Indexing in Python: __getitem__/__setitem__ (the Python index object is parsed here into
 // TensorIndex entries; ops/index.cpp does the work), nonzero, masked_fill/masked_select, and the
 // gather/scatter family as Tensor methods and chainrule functions.
+#include <algorithm>
+
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
+#include "bindings/gil.h"
 #include "ops/creation.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
@@ -143,7 +146,13 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
     return masked_fill(t, mask, to_scalar(v, "masked_fill"));
   };
 
-  cls.def("__getitem__", [](const Tensor& t, py::handle key) { return index(t, to_indices(key)); })
+  // Basic indexing makes a view (no work); a tensor index gathers, and may run without the GIL.
+  cls.def("__getitem__", [](const Tensor& t, py::handle key) {
+        const auto indices = to_indices(key);
+        const bool gathers = std::any_of(indices.begin(), indices.end(),
+                                         [](const TensorIndex& i) { return i.kind == TensorIndex::Kind::Tensor; });
+        return run_without_gil([&] { return index(t, indices); }, Elements{gathers ? t->numel() : 0});
+      })
       .def("__setitem__", &setitem)
       .def("nonzero", &nonzero_any, py::kw_only(), py::arg("as_tuple") = false)
       .def("masked_fill", masked_fill_fn, py::arg("mask"), py::arg("value"))
@@ -152,18 +161,18 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
         else masked_fill_(t, mask, to_scalar(v, "masked_fill_"));
         return t;
       }, py::arg("mask"), py::arg("value"))
-      .def("masked_select", &masked_select, py::arg("mask"))
-      .def("gather", &gather, py::arg("dim"), py::arg("index"))
+      .def("masked_select", without_gil(&masked_select), py::arg("mask"))
+      .def("gather", without_gil(&gather), py::arg("dim"), py::arg("index"))
       .def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
            py::arg("value") = py::none())
       .def("scatter_", scatter_in_place, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
            py::kw_only(), py::arg("value") = py::none())
-      .def("scatter_add", &scatter_add, py::arg("dim"), py::arg("index"), py::arg("src"))
-      .def("scatter_add_", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+      .def("scatter_add", without_gil(&scatter_add), py::arg("dim"), py::arg("index"), py::arg("src"))
+      .def("scatter_add_", without_gil([](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
         scatter_add_(t, dim, index, src);
         return t;
-      }, py::arg("dim"), py::arg("index"), py::arg("src"))
-      .def("index_select", &index_select, py::arg("dim"), py::arg("index"))
+      }), py::arg("dim"), py::arg("index"), py::arg("src"))
+      .def("index_select", without_gil(&index_select), py::arg("dim"), py::arg("index"))
       .def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
         return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
       }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
@@ -175,23 +184,23 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
         index_put_(t, put_indices(indices), values, accumulate);
         return t;
       }, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
-      .def("take", &take, py::arg("index"));
+      .def("take", without_gil(&take), py::arg("index"));
 
   m.def("nonzero", &nonzero_any, py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
   // where(condition) alone is nonzero(condition, as_tuple=True), as in PyTorch (where(c, a, b): elementwise.cpp).
   m.def("where", [](const Tensor& condition) { return nonzero_any(condition, true); }, py::arg("condition"));
   m.def("masked_fill", masked_fill_fn, py::arg("input"), py::arg("mask"), py::arg("value"));
-  m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
-  m.def("gather", &gather, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("masked_select", without_gil(&masked_select), py::arg("input"), py::arg("mask"));
+  m.def("gather", without_gil(&gather), py::arg("input"), py::arg("dim"), py::arg("index"));
   m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
         py::kw_only(), py::arg("value") = py::none());
-  m.def("scatter_add", &scatter_add, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
-  m.def("index_select", &index_select, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("scatter_add", without_gil(&scatter_add), py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
+  m.def("index_select", without_gil(&index_select), py::arg("input"), py::arg("dim"), py::arg("index"));
   m.def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
     return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
   }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
-  m.def("take", &take, py::arg("input"), py::arg("index"));
-  def_both(m, cls, "take_along_dim", &take_along_dim, py::arg("indices"), py::arg("dim") = py::none());
+  m.def("take", without_gil(&take), py::arg("input"), py::arg("index"));
+  def_both(m, cls, "take_along_dim", without_gil(&take_along_dim), py::arg("indices"), py::arg("dim") = py::none());
 }
 
 }  // namespace cr::bind

@@ -123,7 +123,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("contiguous", [](const Tensor& t, py::handle format) {
         check_memory_format(format, t, "contiguous");
-        return run_without_gil([&] { return contiguous(t); }, t);
+        return run_without_gil([&] { return contiguous(t); }, Elements{t->is_contiguous() ? 0 : t->numel()});
       }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("clone", [](const Tensor& t, py::handle format) {
         check_memory_format(format, t, "clone");
