@@ -43,6 +43,11 @@ void check_memory_format(py::handle format, const Tensor& t, const char* op) {
   py::module_::import("chainrule._tensor_surface").attr("check_memory_format")(format, t, op);
 }
 
+// t in `dtype`: t itself when it has it, else a copy (without the GIL when large).
+Tensor cast_to(const Tensor& t, DType dtype) {
+  return run_without_gil([&] { return to_dtype(t, dtype); }, Elements{t->dtype() == dtype ? 0 : t->numel()});
+}
+
 // to(dtype), to(device), to(other), to(device, dtype), with PyTorch's keyword names.
 Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
   DType dtype = t->dtype();
@@ -70,8 +75,8 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
     }
   }
   bool copy = kwargs.contains("copy") && kwargs["copy"].cast<bool>();
-  Tensor out = to_dtype(on_device(t, device, "to"), dtype);
-  return (copy && out == t) ? clone(t) : out;
+  Tensor out = cast_to(on_device(t, device, "to"), dtype);
+  return (copy && out == t) ? run_without_gil([&] { return clone(t); }, t) : out;
 }
 
 }  // namespace
@@ -132,11 +137,11 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
       .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")
       .def("to", &convert)
-      .def("type_as", [](const Tensor& t, const Tensor& o) { return to_dtype(t, o->dtype()); })
-      .def("float", [](const Tensor& t) { return to_dtype(t, DType::Float32); })
-      .def("double", [](const Tensor& t) { return to_dtype(t, DType::Float64); })
-      .def("long", [](const Tensor& t) { return to_dtype(t, DType::Int64); })
-      .def("bool", [](const Tensor& t) { return to_dtype(t, DType::Bool); })
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return cast_to(t, o->dtype()); })
+      .def("float", [](const Tensor& t) { return cast_to(t, DType::Float32); })
+      .def("double", [](const Tensor& t) { return cast_to(t, DType::Float64); })
+      .def("long", [](const Tensor& t) { return cast_to(t, DType::Int64); })
+      .def("bool", [](const Tensor& t) { return cast_to(t, DType::Bool); })
       .def("cpu", [](const Tensor& t) { return on_device(t, Device{}, "cpu"); })
       .def("cuda", [](const Tensor& t) { return on_device(t, Device{DeviceType::CUDA, 0}, "cuda"); })
       // Autograd fields (the rest of autograd is bound in autograd.cpp).
