@@ -230,6 +230,31 @@ def test_python_function_and_hook_in_threads():
         assert all(run_in_threads([lambda s=s: backward_through_python(s) for s in range(4)]))
 
 
+class Recompute(cr.autograd.Function):
+    """Like checkpointing: backward runs a second backward pass (the engine within the engine)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x @ x).tanh()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with cr.enable_grad():
+            x = x.detach().requires_grad_()
+            (gx,) = cr.autograd.grad((x @ x).tanh(), [x], grad)
+        return gx
+
+
+def test_backward_within_a_python_backward():
+    x = cr.randn(200, 200, dtype=cr.float64, requires_grad=True)
+    Recompute.apply(x).sum().backward()
+    y = x.detach().clone().requires_grad_()
+    (y @ y).tanh().sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-12)
+
+
 def test_hook_error_propagates_from_a_backward_without_the_gil():
     x = cr.randn(200, 200, requires_grad=True)
     y = x @ x
