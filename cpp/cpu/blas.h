@@ -14,20 +14,8 @@
 
 namespace cr::cpu {
 
-void blas_set_num_threads(int n);
+// BLAS always runs on one thread: chainrule's own threads split products (cpu/gemm.cpp).
+void blas_use_one_thread();
 std::string blas_info();  // which BLAS, and its build configuration
-
-// BLAS on one thread for the lifetime of the guard, for regions where each OpenMP thread runs its
-// own products; the previous BLAS thread count comes back at the end.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int saved_;
-};
 
 }  // namespace cr::cpu

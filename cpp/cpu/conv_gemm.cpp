@@ -31,14 +31,13 @@ int64_t batch_threads(const ConvShape& s) {
 }
 
 // fn(n_begin, n_end, part) over the batch, split into `parts` contiguous ranges of samples run in
-// parallel, BLAS on one thread in each.
+// parallel.
 template <typename Fn>
 void for_batch_parts(const ConvShape& s, int64_t parts, const Fn& fn) {
   if (parts <= 1) {
     fn(0, s.batch, 0);
     return;
   }
-  SingleThreadedBlas one_thread;
   run_parts(parts, [&](int64_t p) { fn(s.batch * p / parts, s.batch * (p + 1) / parts, p); });
 }
 

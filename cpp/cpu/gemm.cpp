@@ -2,6 +2,7 @@
 #include "cpu/gemm.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "core/error.h"
 #include "cpu/blas.h"
@@ -27,6 +28,21 @@ void check_gemm_args(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k
 
 CBLAS_TRANSPOSE blas_trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
+// How many threads share one product. BLAS itself always runs on one thread, so that chainrule has
+// one thread pool: BLAS's own pool spin-waits between calls and, with another process on a core,
+// made small products wait for a descheduled partner (a 20x slowdown of an MLP step under load).
+// Below kMinThreadedGemm multiply-adds (about 50 us on one core) a product stays on one thread;
+// inside a parallel region (a batch of products split across threads) it is never split again.
+constexpr int64_t kMinThreadedGemm = 1 << 20;
+constexpr int64_t kBlockAlign = 16;  // rows or columns per block: whole micro-kernel tiles
+
+int64_t gemm_parts(int64_t m, int64_t n, int64_t k) {
+  const double work = double(m) * double(n) * double(k);
+  if (work < kMinThreadedGemm || !should_parallelize(std::numeric_limits<int64_t>::max())) return 1;
+  const int64_t blocks = (std::max(m, n) + kBlockAlign - 1) / kBlockAlign;
+  return std::min<int64_t>({get_num_threads(), blocks, static_cast<int64_t>(work / (kMinThreadedGemm / 2))});
+}
+
 template <typename T, typename BlasGemm>
 void blas_gemm(BlasGemm blas, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
@@ -36,12 +52,31 @@ void blas_gemm(BlasGemm blas, bool trans_a, bool trans_b, int64_t m, int64_t n, 
     gemm_reference<T>(false, false, m, n, 0, alpha, a, 1, b, 1, beta, c, ldc);
     return;
   }
-  blas(CblasRowMajor, blas_trans(trans_a), blas_trans(trans_b), static_cast<int>(m), static_cast<int>(n),
-       static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  auto product = [&](int64_t rows, int64_t cols, const T* a_part, const T* b_part, T* c_part) {
+    blas(CblasRowMajor, blas_trans(trans_a), blas_trans(trans_b), static_cast<int>(rows), static_cast<int>(cols),
+         static_cast<int>(k), alpha, a_part, static_cast<int>(lda), b_part, static_cast<int>(ldb), beta, c_part,
+         static_cast<int>(ldc));
+  };
+  const int64_t parts = gemm_parts(m, n, k);
+  if (parts == 1) return product(m, n, a, b, c);
+  // BLAS runs on one thread (cpu/threads.cpp): chainrule's threads take a block of C's rows or
+  // columns each, whichever side is longer, in blocks that are whole multiples of kBlockAlign.
+  const bool by_rows = m >= n;
+  const int64_t blocks = ((by_rows ? m : n) + kBlockAlign - 1) / kBlockAlign;
+  run_parts(parts, [&](int64_t p) {
+    const int64_t begin = std::min(blocks * p / parts * kBlockAlign, by_rows ? m : n);
+    const int64_t end = std::min(blocks * (p + 1) / parts * kBlockAlign, by_rows ? m : n);
+    if (end <= begin) return;
+    if (by_rows) {
+      product(end - begin, n, a + (trans_a ? begin : begin * lda), b, c + begin * ldc);
+    } else {
+      product(m, end - begin, a, b + (trans_b ? begin * ldb : begin), c + begin);
+    }
+  });
 }
 
-// Whether to split a batch across threads, each running whole gemms on one BLAS thread, rather
-// than run the gemms in turn and let BLAS split each one. Measured on 2 cores: for products of
+// Whether to split a batch across threads, each running whole gemms, rather than run the gemms
+// in turn and split each one. Measured on 2 cores: for products of
 // 32^3 and below, handing work between threads costs more than the products (7x slower than one
 // thread), while 128^3 and up gain, as long as the threads get even shares of the batch.
 bool split_batch(int64_t count, int64_t m, int64_t n, int64_t k) {
@@ -76,7 +111,6 @@ void gemm_batched(int64_t count, int64_t m, int64_t n, int64_t k, const BatchOpe
     check_gemm_args(a.trans, b.trans, m, n, k, a.ld, b.ld, n);
   }
   if (split_batch(count, m, n, k)) {
-    SingleThreadedBlas one_thread;
     parallel_for(0, count, 1, run);
   } else {
     run(0, count);

@@ -1,4 +1,5 @@
-// One thread count for chainrule's OpenMP loops and for the BLAS library.
+// One thread count for chainrule's OpenMP loops; the BLAS library stays on one thread (its
+// products are split by chainrule's threads, cpu/gemm.cpp).
 #include "cpu/parallel.h"
 #include "cpu/blas.h"
 
@@ -10,6 +11,9 @@ namespace {
 // 0: not set yet, ask OpenMP. Atomic: kernels on several Python threads (running without the GIL)
 // read it while one of them may set it.
 std::atomic<int> g_num_threads{0};
+
+// BLAS on one thread from the moment the library loads, before any product runs.
+const bool g_blas_on_one_thread = (blas_use_one_thread(), true);
 }
 
 int get_num_threads() {
@@ -29,7 +33,6 @@ void set_num_threads(int n) {
 #ifdef _OPENMP
   omp_set_num_threads(n);
 #endif
-  blas_set_num_threads(n);
 }
 
 }  // namespace cr::cpu

@@ -296,7 +296,7 @@ int64_t tile_parts(const Tiling& t) {
 }
 
 // fn(r0, r1, part) for blocks of at most `block` tile rows; the rows split into `parts`
-// contiguous ranges run in parallel, BLAS on one thread in each.
+// contiguous ranges run in parallel.
 template <typename Fn>
 void for_tile_blocks(const Tiling& t, int64_t parts, int64_t block, const Fn& fn) {
   auto run = [&](int64_t part) {
@@ -304,7 +304,6 @@ void for_tile_blocks(const Tiling& t, int64_t parts, int64_t block, const Fn& fn
     for (int64_t r = begin; r < end; r += block) fn(r, std::min(end, r + block), part);
   };
   if (parts <= 1) return run(0);
-  SingleThreadedBlas one_thread;
   run_parts(parts, run);
 }
 

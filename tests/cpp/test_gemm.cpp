@@ -1,5 +1,5 @@
 // gemm (BLAS) against gemm_reference for every transpose combination, odd sizes, padded leading
-// dimensions, alpha/beta and K = 0; the batched driver against per-matrix reference products.
+// dimensions, alpha/beta, K = 0 and products split across threads; the batched driver against per-matrix reference products.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,8 +46,11 @@ void expect_gemm_matches_reference(const GemmCase& c, bool trans_a, bool trans_b
   }
 }
 
-const GemmCase kCases[] = {{1, 1, 1, 0}, {7, 5, 3, 0}, {13, 17, 19, 3}, {64, 1, 33, 2},
-                           {1, 65, 31, 1}, {37, 29, 1, 5}, {100, 70, 90, 7}, {4, 6, 0, 2}};
+// The last three are large enough for gemm to split C across threads (by rows, by columns, and
+// with a length that is not a multiple of the block alignment).
+const GemmCase kCases[] = {{1, 1, 1, 0},      {7, 5, 3, 0},      {13, 17, 19, 3},  {64, 1, 33, 2},
+                           {1, 65, 31, 1},    {37, 29, 1, 5},    {100, 70, 90, 7}, {4, 6, 0, 2},
+                           {211, 77, 100, 3}, {33, 301, 120, 1}, {130, 129, 70, 0}};
 
 }  // namespace
 
