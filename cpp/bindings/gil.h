@@ -13,6 +13,13 @@
 // took it (up to sys.getswitchinterval(), 5 ms by default), which would slow a loop of small ops
 // beside a busy Python thread. Only work on at least kHeavyWork elements (or GilRelease::Always,
 // for a whole backward pass) lets go.
+//
+// What two Python threads may now run at once in C++, and what keeps it safe: the global Generator
+// is locked for each op's draws (core/random.h); backward passes write .grad under
+// grad_accumulation_mutex (autograd/node.h); grad mode is per thread; anomaly mode, the default
+// dtype and the thread count are atomics; storages are shared_ptrs. Two threads writing the same
+// tensors, or editing hooks of a graph that another thread runs backward through, race as they do
+// in PyTorch.
 #pragma once
 
 #include <memory>
