@@ -2,9 +2,20 @@
 forms). beta=0 ignores `input` (nan and inf in it do not propagate), as in PyTorch."""
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.shapes import broadcast_shapes
 
 
-def _scaled_sum(input, product, beta, alpha):
+def _scaled_sum(input, product, beta, alpha, op):
+    """beta * input + alpha * product, where input must broadcast to the product's shape (as
+    PyTorch expands it): a larger input is an error, not a larger result."""
+    shape = tuple(product.shape)
+    try:
+        fits = tuple(broadcast_shapes(input.shape, shape)) == shape
+    except RuntimeError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{op}: input of shape {list(input.shape)} cannot be broadcast to the product's shape "
+                           f"{list(shape)}")
     out = product if alpha == 1 else product * alpha
     if beta == 0:
         return out
@@ -16,7 +27,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     if mat1.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got shapes {list(mat1.shape)} and "
                            f"{list(mat2.shape)}")
-    return _scaled_sum(input, _C.mm(mat1, mat2), beta, alpha)
+    return _scaled_sum(input, _C.mm(mat1, mat2), beta, alpha, "addmm")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -24,12 +35,12 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3-D tensors, got shapes {list(batch1.shape)} "
                            f"and {list(batch2.shape)}")
-    return _scaled_sum(input, _C.bmm(batch1, batch2), beta, alpha)
+    return _scaled_sum(input, _C.bmm(batch1, batch2), beta, alpha, "baddbmm")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * (mat @ vec)."""
-    return _scaled_sum(input, _C.mv(mat, vec), beta, alpha)
+    return _scaled_sum(input, _C.mv(mat, vec), beta, alpha, "addmv")
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):

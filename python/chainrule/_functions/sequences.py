@@ -106,9 +106,20 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     return input.index_select(dim, _C.from_numpy(index).to(input.device))
 
 
+def _exponent_in_int64(value, name):
+    """start/end of an int64 logspace, truncated to int64 first as PyTorch does (logspace(0.5, 2.5,
+    3, dtype=int64) is [1, 10, 100]); NaN, inf or a value outside int64 is a RuntimeError."""
+    as_float = float(value)
+    if not -(2.0**63) <= as_float < 2.0**63:  # NaN fails this too
+        raise RuntimeError(f"logspace: {name}={value} cannot be converted to type int64 without overflow")
+    return int(value) if isinstance(value, int) else int(as_float)
+
+
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """steps values base**start, ..., base**end, evenly spaced in the exponent."""
     from chainrule._functions.dtypes import get_default_dtype
+    if dtype == _C.dtype.int64:
+        start, end = _exponent_in_int64(start, "start"), _exponent_in_int64(end, "end")
     exponents = _C.linspace(float(start), float(end), steps, dtype=_C.dtype.float64)
     out = (float(base) ** exponents).to(dtype or get_default_dtype())
     if device is not None:

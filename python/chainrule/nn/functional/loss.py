@@ -73,6 +73,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """log_softmax over the class dim + nll_loss; target holds class indices (int64) or probabilities."""
+    if ignore_index != -100 and target.is_floating_point():
+        raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target (class "
+                           f"probabilities), got ignore_index={ignore_index}")
     return _nn.cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index,
                              label_smoothing)
 

@@ -26,11 +26,11 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if input.dim() < 3:
         raise ValueError(f"instance_norm: expected an input of at least 3 dimensions (N, C, *), got shape "
                          f"{tuple(input.shape)}")
-    if use_input_stats and math.prod(input.shape[2:]) <= 1:
+    if use_input_stats and math.prod(input.shape[2:]) == 1:  # no spatial element (0) is an empty result
         raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
     n, c = input.shape[0], input.shape[1]
     # As ATen does: one batch of n * c channels, with the statistics repeated per sample.
-    repeat = lambda t: None if t is None else chainrule.cat([t] * n)  # noqa: E731
+    repeat = lambda t: None if t is None else t.repeat(n)  # noqa: E731
     per_instance = input.reshape(1, n * c, *input.shape[2:])
     mean, var = repeat(running_mean), repeat(running_var)
     out = batch_norm(per_instance, mean, var, repeat(weight), repeat(bias), use_input_stats, momentum, eps)
