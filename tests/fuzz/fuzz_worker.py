@@ -1,0 +1,149 @@
+"""Child side of the fuzz suite: a persistent worker process that runs fuzz cases in one library
+(chainrule or PyTorch) and sends back what each returned or raised.
+
+A case is plain data, so that the parent, the chainrule worker and the PyTorch worker all read it the
+same way: `Case(call, name, args, kwargs, then)` calls `name` (on the module, on
+`module.nn.functional`, as a method of args[0], or as getitem/setitem), with `T` placeholders turned
+into tensors of the worker's library and `D` placeholders into its dtypes, then applies the
+`then` steps (method name, args) to the result. The worker runs under an address-space limit
+(RLIMIT_AS, a little above what the imported library uses) so that a giant allocation fails at
+once instead of swapping the machine; a crash (segfault, abort, SIGFPE) ends only this worker.
+
+Protocol: the parent writes length-prefixed pickles of cases on stdin; the worker answers each
+with a length-prefixed pickle of its outcome on its original stdout (fd 1 is pointed at stderr so
+that nothing printed by the library can corrupt the stream).
+"""
+import os
+import pickle
+import resource
+import struct
+import sys
+import warnings
+from collections import namedtuple
+
+import numpy as np
+
+T = namedtuple("T", "array layout")  # a tensor: values (NumPy) and layout: contiguous/transposed/strided
+D = namedtuple("D", "name")  # a dtype of the library: "float32", "int64", ...
+Case = namedtuple("Case", "call name args kwargs then", defaults=((), {}, ()))
+
+BIG_RESULT = 2**22  # elements; a larger result is compared by shape and dtype only, never copied
+HEADROOM = 1 << 30  # bytes of address space the worker may add to what its library uses after warm-up
+
+
+def make_tensor(m, spec):
+    """The tensor of `spec` in module m, contiguous or the same values through a strided view."""
+    a = spec.array
+    if spec.layout == "transposed" and a.ndim >= 2:
+        return m.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
+    if spec.layout == "strided" and a.ndim >= 1:
+        return m.tensor(np.repeat(a, 2, axis=0))[::2]  # every other row: the original rows
+    return m.tensor(a)
+
+
+def materialize(m, x):
+    """x with T and D placeholders (at any depth in lists, tuples, slices) made real in module m."""
+    if isinstance(x, T):
+        return make_tensor(m, x)
+    if isinstance(x, D):
+        return getattr(m, x.name)
+    if isinstance(x, list):
+        return [materialize(m, v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(materialize(m, v) for v in x)
+    if isinstance(x, slice):
+        return slice(materialize(m, x.start), materialize(m, x.stop), materialize(m, x.step))
+    if isinstance(x, dict):
+        return {k: materialize(m, v) for k, v in x.items()}
+    return x
+
+
+def call(m, case):
+    """Runs the case in module m and returns what it returned (setitem: the written tensor)."""
+    args, kwargs = materialize(m, case.args), materialize(m, case.kwargs)
+    if case.call == "fn":
+        out = getattr(m, case.name)(*args, **kwargs)
+    elif case.call == "F":
+        out = getattr(m.nn.functional, case.name)(*args, **kwargs)
+    elif case.call == "method":
+        out = getattr(args[0], case.name)(*args[1:], **kwargs)
+    elif case.call == "getitem":
+        out = args[0][args[1]]
+    elif case.call == "setitem":
+        args[0][args[1]] = args[2]
+        out = args[0]
+    else:
+        raise AssertionError(f"unknown call kind {case.call!r}")
+    for method, step_args in case.then:
+        out = getattr(out, method)(*materialize(m, step_args))
+    return out
+
+
+def normalize(m, out):
+    """A picklable, library-free form of a result: tensors become (dtype name, shape, values)."""
+    if isinstance(out, m.Tensor):
+        dtype, shape = str(out.dtype).split(".")[-1], tuple(out.shape)
+        if int(np.prod(shape, dtype=object)) > BIG_RESULT:
+            return ("big tensor", dtype, shape)
+        return ("tensor", dtype, shape, np.array(out.detach().numpy(), copy=True))
+    if type(out).__name__ == "Size":
+        return ("value", tuple(int(d) for d in out))
+    if isinstance(out, (tuple, list)):
+        return ("seq", [normalize(m, o) for o in out])
+    if isinstance(out, (bool, int, float, np.generic)) or out is None:
+        return ("value", out)
+    return ("other", type(out).__name__)
+
+
+def outcome(m, case):
+    """("value", normalized result) or ("error", exception type name, message)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ("value", normalize(m, call(m, case)))
+    except Exception as e:  # noqa: BLE001 - every Python exception is an answer to report
+        return ("error", type(e).__name__, str(e)[:400])
+
+
+def _warm_up(m):
+    """Starts the library's thread pools and allocator before the address space is capped."""
+    a = m.ones(256, 256)
+    (a @ a).sum()
+    m.ones(1 << 20).sum()
+
+
+def _limit_address_space():
+    with open("/proc/self/status") as status:
+        used_kb = next(int(line.split()[1]) for line in status if line.startswith("VmSize"))
+    limit = used_kb * 1024 + HEADROOM
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _read_exactly(stream, n):
+    data = stream.read(n)
+    return data if len(data) == n else None
+
+
+def serve(library):
+    """The worker's loop: reads cases until stdin closes."""
+    reply = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if library == "torch":
+        import torch as m
+        m.set_num_threads(1)
+    else:
+        import chainrule as m
+    _warm_up(m)
+    _limit_address_space()
+    requests = sys.stdin.buffer
+
+    def send(obj):
+        data = pickle.dumps(obj)
+        reply.write(struct.pack("<Q", len(data)) + data)
+        reply.flush()
+
+    send("ready")
+    while (header := _read_exactly(requests, 8)) is not None:
+        case = pickle.loads(_read_exactly(requests, struct.unpack("<Q", header)[0]))
+        send(outcome(m, case))
