@@ -79,6 +79,34 @@ void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const F&
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { binary_row<Out, A, B>(p, s, n, f); });
 }
 
+// out[...] = f(a[...], b[...]) where f is exact except on rare elements (is_rare(a, b)), which get
+// exact(a, b): f runs vectorized over every row, and a row holding a rare element is then walked
+// again with the exact (scalar, slower) formula on those alone.
+template <typename T, typename F, typename IsRare, typename Exact>
+void binary_kernel_with_rare_case(const Tensor& out, const Tensor& a, const Tensor& b, const F& f,
+                                  const IsRare& is_rare, const Exact& exact) {
+  const Shape& shape = out->sizes();
+  auto plan = make_plan<3>(shape, {&out, &a, &b},
+                           {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape),
+                            broadcast_strides(b->sizes(), b->strides(), shape)});
+  for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) {
+    binary_row<T, T, T>(p, s, n, f);
+    auto at = [&](int k, int64_t i) -> T& { return *reinterpret_cast<T*>(p[k] + i * s[k]); };
+    int any = 0;
+    if (s[1] == sizeof(T) && s[2] == sizeof(T)) {
+      const T* x = reinterpret_cast<const T*>(p[1]);
+      const T* y = reinterpret_cast<const T*>(p[2]);
+      for (int64_t i = 0; i < n; ++i) any |= static_cast<int>(is_rare(x[i], y[i]));
+    } else {
+      for (int64_t i = 0; i < n; ++i) any |= static_cast<int>(is_rare(at(1, i), at(2, i)));
+    }
+    if (!any) return;
+    for (int64_t i = 0; i < n; ++i) {
+      if (is_rare(at(1, i), at(2, i))) at(0, i) = exact(at(1, i), at(2, i));
+    }
+  });
+}
+
 template <typename Out, typename C, typename A, typename B, typename F>
 void ternary_kernel(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b, const F& f) {
   const Shape& shape = out->sizes();

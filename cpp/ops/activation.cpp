@@ -103,8 +103,10 @@ struct SoftplusFn {
 template <typename T>
 struct HardtanhFn {
   T lo, hi;
-  T f(T x) const { return x < lo ? lo : (x > hi ? hi : x); }  // NaN passes through
-  T grad(T g, T x) const { return x <= lo || x >= hi ? T(0) : g; }
+  // A NaN x passes through; a NaN bound gives NaN, as PyTorch's (a clamp).
+  T f(T x) const { return lo != lo || hi != hi ? lo + hi : (x < lo ? lo : (x > hi ? hi : x)); }
+  // g strictly inside (lo, hi), 0 for a NaN x or bound: PyTorch's vectorized loop (its scalar one passes g there).
+  T grad(T g, T x) const { return x > lo && x < hi ? g : T(0); }
 };
 
 template <typename T>
@@ -270,7 +272,7 @@ Activation Activation::softplus(double beta, double threshold) {
 }
 
 Activation Activation::hardtanh(double min_val, double max_val) {
-  CR_CHECK(min_val <= max_val, ValueError, "hardtanh: min_val (", min_val, ") cannot be greater than max_val (",
+  CR_CHECK(!(min_val > max_val), ValueError, "hardtanh: min_val (", min_val, ") cannot be greater than max_val (",
            max_val, ")");
   return {ActivationKind::Hardtanh, "hardtanh", min_val, max_val};
 }

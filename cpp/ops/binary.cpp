@@ -5,6 +5,7 @@
 #include "autograd/record.h"
 #include "core/default_dtype.h"
 #include "cpu/elementwise.h"
+#include "cpu/float_division.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -69,27 +70,33 @@ T int_pow(T base, T exp) {
   return result;
 }
 
-// Python's floor division and modulo (the result takes the sign of the divisor).
-template <typename T>
-T floor_div(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    return std::floor(a / b);
-  } else {
-    if (b == -1) return static_cast<T>(0 - static_cast<uint64_t>(a));  // INT64_MIN / -1 would trap
-    T q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-  }
+// Python's floor division and modulo on int64 (the result takes the sign of the divisor); the
+// float forms are in cpu/float_division.h.
+int64_t floor_div(int64_t a, int64_t b) {
+  if (b == -1) return static_cast<int64_t>(0 - static_cast<uint64_t>(a));  // INT64_MIN / -1 would trap
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+int64_t py_mod(int64_t a, int64_t b) {
+  if (b == -1) return 0;
+  int64_t r = a % b;
+  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
+
+// floor_divide or remainder of floats as PyTorch computes them: fmod vectorized where that is exact,
+// exact_fmod on the rare elements with a quotient too large for it (cpu/float_division.h).
 template <typename T>
-T py_mod(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    T r = std::fmod(a, b);
-    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+void float_division(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  auto is_rare = [](T x, T y) { return !cpu::fmod_is_fast(x, y); };
+  if (op == BinaryOp::FloorDivide) {
+    cpu::binary_kernel_with_rare_case<T>(out, a, b,
+        [](T x, T y) { return cpu::floor_divide_from_fmod(x, y, cpu::fast_fmod(x, y)); }, is_rare,
+        [](T x, T y) { return cpu::floor_divide_from_fmod(x, y, cpu::exact_fmod(x, y)); });
   } else {
-    if (b == -1) return 0;
-    T r = a % b;
-    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+    cpu::binary_kernel_with_rare_case<T>(out, a, b,
+        [](T x, T y) { return cpu::remainder_from_fmod(cpu::fast_fmod(x, y), y); }, is_rare,
+        [](T x, T y) { return cpu::remainder_from_fmod(cpu::exact_fmod(x, y), y); });
   }
 }
 
@@ -144,8 +151,7 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
       case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
-      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
-      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
+      case BinaryOp::FloorDivide: case BinaryOp::Remainder: return float_division<T>(op, out, a, b);
       default: break;
     }
   } else {  // int64
@@ -173,7 +179,7 @@ bool has_zero(const Tensor& t) {
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
   if ((op == BinaryOp::FloorDivide || op == BinaryOp::Remainder) && compute == DType::Int64) {
-    CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": integer division by zero");
+    CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": ZeroDivisionError (integer division by zero)");
   }
   CR_DISPATCH_ALL(compute, binary_op_name(op), [&] { run_formula<scalar_t>(op, out, ac, bc); });
 }

@@ -1,6 +1,7 @@
 // Unary elementwise ops and clamp. Math functions of integer tensors compute in float32, as in
 // PyTorch; sign-like ops keep the dtype.
 #include <cmath>
+#include <limits>
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
@@ -119,7 +120,13 @@ T clamp_value(T x, T lo, T hi, bool has_lo, bool has_hi) {
   return x;
 }
 
+bool is_nan(const std::optional<Scalar>& bound) {
+  return bound && bound->is_floating() && std::isnan(bound->as_double());
+}
+
+// A NaN bound makes every element NaN, as in PyTorch (its clamp fills the result with NaN).
 void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  if (is_nan(lo) || is_nan(hi)) return fill_(out, Scalar(std::numeric_limits<double>::quiet_NaN()), "clamp");
   Tensor in = to_dtype(a, out->dtype());
   CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
     scalar_t l = lo ? lo->to<scalar_t>() : scalar_t(0), h = hi ? hi->to<scalar_t>() : scalar_t(0);

@@ -48,18 +48,29 @@ def tanhshrink(input):
     return input - _C.tanh(input)
 
 
+def _shrink_parts(input, lambd):
+    """Where |input| > lambd, and the result elsewhere: 0 in [-lambd, lambd], and a NaN input itself
+    with no gradient. As PyTorch's vectorized loops, which real tensors take (its scalar tail loop
+    gives -0.0 for softshrink's negative zeros and passes a NaN input's gradient)."""
+    return input.abs() > lambd, _C.where(input.abs() <= lambd, 0.0, input.detach())
+
+
 def softshrink(input, lambd=0.5):
-    """input - lambd where input > lambd, input + lambd where input < -lambd, else 0."""
+    """input - lambd where input > lambd, input + lambd where input < -lambd, else 0 (NaN stays NaN)."""
     _check_floating(input, "softshrink")
-    if not lambd >= 0:
-        raise ValueError(f"softshrink: lambd must be >= 0, but got {lambd}")
-    return _C.where(input > lambd, input - lambd, _C.where(input < -lambd, input + lambd, 0.0))
+    largest = chainrule.finfo(input.dtype).max
+    if not 0 <= lambd <= largest:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, {largest:g}] for input dtype "
+                           f"{input.dtype}, but found {lambd}")
+    outside, rest = _shrink_parts(input, lambd)
+    return _C.where(outside, input - input.clamp(-lambd, lambd), rest)
 
 
 def hardshrink(input, lambd=0.5):
-    """input where |input| > lambd, else 0."""
+    """input where |input| > lambd, else 0 (NaN stays NaN)."""
     _check_floating(input, "hardshrink")
-    return _C.where(input.abs() > lambd, input, 0.0)
+    outside, rest = _shrink_parts(input, lambd)
+    return _C.where(outside, input, rest)
 
 
 def glu(input, dim=-1):
