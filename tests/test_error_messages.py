@@ -152,6 +152,18 @@ def test_an_op_over_one_dim_given_a_tuple_says_it_takes_an_int(name, as_keyword)
         getattr(cr.ones(2, 3), name)(*lead, 1.5)
 
 
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda mod, x: mod.cat([x, x], (0,)), lambda mod, x: mod.stack([x, x], dim=(0,)),
+    lambda mod, x: x.chunk(2, (0,)), lambda mod, x: x.unbind((0,)), lambda mod, x: x.split(1, (0,)),
+])
+def test_joins_and_splits_given_a_tuple_dim_say_they_take_an_int(call):
+    with pytest.raises(TypeError):
+        call(torch, torch.ones(2, 3))
+    with pytest.raises(TypeError, match=r"^(cat|stack|chunk|unbind|split): dim must be an int, got tuple"):
+        call(cr, cr.ones(2, 3))  # was pybind11's list of overload signatures
+
+
 # ------------------------------------------------------------------ damaged or misdirected files
 
 def _depth(obj):

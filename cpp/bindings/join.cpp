@@ -1,6 +1,7 @@
 // Joining and splitting in Python: chainrule.cat/concat/concatenate/stack/hstack/vstack and
 // split/chunk/unbind as Tensor methods and functions (the splits return tuples of views).
 #include "bindings/bindings.h"
+#include "bindings/dim_args.h"
 #include "bindings/gil.h"
 #include "ops/join.h"
 
@@ -29,7 +30,8 @@ py::tuple to_tuple(const std::vector<Tensor>& ts) {
 }
 
 // split(int) or split([sizes...]), as in PyTorch.
-py::tuple split_any(const Tensor& t, py::handle size_or_sections, int64_t dim) {
+py::tuple split_any(const Tensor& t, py::handle size_or_sections, py::handle dim_obj) {
+  const int64_t dim = dim_arg(dim_obj, "split");
   if (PyLong_Check(size_or_sections.ptr()) && !PyBool_Check(size_or_sections.ptr())) {
     return to_tuple(split(t, size_or_sections.cast<int64_t>(), dim));
   }
@@ -44,29 +46,32 @@ py::tuple split_any(const Tensor& t, py::handle size_or_sections, int64_t dim) {
 
 void bind_join(py::module_& m, TensorClass& cls) {
   for (const char* name : {"cat", "concat", "concatenate"}) {
-    m.def(name, [](py::handle ts, int64_t dim) {
+    m.def(name, [](py::handle ts, py::handle dim) {
       const TensorList list = tensor_list(ts, "cat");
-      return run_without_gil([&] { return cat(list, dim); }, list);
+      const int64_t d = dim_arg(dim, "cat");
+      return run_without_gil([&] { return cat(list, d); }, list);
     }, py::arg("tensors"),
           py::arg("dim") = 0);
   }
-  m.def("stack", [](py::handle ts, int64_t dim) {
+  m.def("stack", [](py::handle ts, py::handle dim) {
     const TensorList list = tensor_list(ts, "stack");
-    return run_without_gil([&] { return stack(list, dim); }, list);
+    const int64_t d = dim_arg(dim, "stack");
+    return run_without_gil([&] { return stack(list, d); }, list);
   }, py::arg("tensors"),
         py::arg("dim") = 0);
   m.def("hstack", [](py::handle ts) { return hstack(tensor_list(ts, "hstack")); }, py::arg("tensors"));
   m.def("vstack", [](py::handle ts) { return vstack(tensor_list(ts, "vstack")); }, py::arg("tensors"));
   m.def("split", &split_any, py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
-  m.def("chunk", [](const Tensor& t, int64_t chunks, int64_t dim) { return to_tuple(chunk(t, chunks, dim)); },
-        py::arg("input"), py::arg("chunks"), py::arg("dim") = 0);
-  m.def("unbind", [](const Tensor& t, int64_t dim) { return to_tuple(unbind(t, dim)); }, py::arg("input"),
-        py::arg("dim") = 0);
+  auto chunk_fn = [](const Tensor& t, int64_t chunks, py::handle dim) {
+    return to_tuple(chunk(t, chunks, dim_arg(dim, "chunk")));
+  };
+  auto unbind_fn = [](const Tensor& t, py::handle dim) { return to_tuple(unbind(t, dim_arg(dim, "unbind"))); };
+  m.def("chunk", chunk_fn, py::arg("input"), py::arg("chunks"), py::arg("dim") = 0);
+  m.def("unbind", unbind_fn, py::arg("input"), py::arg("dim") = 0);
 
   cls.def("split", &split_any, py::arg("split_size"), py::arg("dim") = 0)
-      .def("chunk", [](const Tensor& t, int64_t chunks, int64_t dim) { return to_tuple(chunk(t, chunks, dim)); },
-           py::arg("chunks"), py::arg("dim") = 0)
-      .def("unbind", [](const Tensor& t, int64_t dim) { return to_tuple(unbind(t, dim)); }, py::arg("dim") = 0);
+      .def("chunk", chunk_fn, py::arg("chunks"), py::arg("dim") = 0)
+      .def("unbind", unbind_fn, py::arg("dim") = 0);
 }
 
 }  // namespace cr::bind
