@@ -5,12 +5,11 @@
 Every result is checked against NumPy before it is timed, so a fast wrong kernel cannot look good.
 Prints GFLOP/s (medians of interleaved rounds) and the ratios chainrule/NumPy and chainrule/PyTorch.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import format_table, interleaved_medians, try_import_torch  # noqa: E402
+from common import bench_arguments, format_table, interleaved_medians, try_import_torch  # noqa: E402
 
 SQUARE = [128, 256, 512, 1024, 2048]
 BATCHED = [  # (A shape, B shape)
@@ -22,9 +21,7 @@ BATCHED = [  # (A shape, B shape)
 
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=None, help="threads for every library (default: as configured)")
-    p.add_argument("--repeat", type=int, default=7, help="timing rounds per case (the median is reported)")
+    p = bench_arguments(__doc__)
     p.add_argument("--settle", type=float, default=0.2,
                    help="seconds of idle before each timing, so other libraries' spinning threads sleep")
     p.add_argument("--quick", action="store_true", help="sizes up to 512 only")

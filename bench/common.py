@@ -1,21 +1,61 @@
-"""Shared benchmark helpers: the common command-line options, chainrule and the optional PyTorch on
-one thread count, median wall time of repeated calls, and tables.
+"""Shared benchmark helpers: the common command-line options (with the contention mode, --busy N),
+chainrule and the optional PyTorch on one thread count, median wall time of repeated calls, and
+tables.
 
 Used by the bench_*.py scripts; run them from the repository root with PYTHONPATH=python.
 """
 import argparse
+import atexit
+import os
 import statistics
+import subprocess
 import sys
 import time
 
 
+class BenchParser(argparse.ArgumentParser):
+    """The benches' parser: parsing the arguments also starts the --busy neighbours."""
+
+    def parse_args(self, *args, **kwargs):
+        parsed = super().parse_args(*args, **kwargs)
+        start_busy_neighbours(parsed.busy)
+        return parsed
+
+
 def bench_arguments(doc, repeat=7, unit="case"):
     """A parser, described by the first line of the script's docstring `doc`, with the options every
-    script takes: --threads (both libraries) and --repeat (timing rounds per `unit`)."""
-    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    script takes: --threads (both libraries), --repeat (timing rounds per `unit`) and --busy (the
+    contention mode)."""
+    p = BenchParser(description=doc.splitlines()[0])
     p.add_argument("--threads", type=int, default=None, help="threads for both libraries (default: as configured)")
     p.add_argument("--repeat", type=int, default=repeat, help=f"timing rounds per {unit} (the median is reported)")
+    p.add_argument("--busy", type=int, default=0, metavar="N",
+                   help="contention mode: N processes spinning on the last N cores beside the run, as on a "
+                        "laptop or shared server where other work always runs (default 0: none)")
     return p
+
+
+# A busy neighbour: spins on one core until its parent (the bench) goes away, however it ends.
+BUSY_LOOP = """
+import os, sys
+os.sched_setaffinity(0, {int(sys.argv[1])})
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(200000):
+        pass
+"""
+
+
+def start_busy_neighbours(count):
+    """Starts `count` busy processes, each pinned to one of the last cores, stopped at exit."""
+    if count <= 0:
+        return
+    cores = sorted(os.sched_getaffinity(0))
+    procs = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(cores[-1 - i % len(cores)])])
+             for i in range(count)]
+    atexit.register(lambda: [p.kill() for p in procs])
+    pinned = ", ".join(str(cores[-1 - i % len(cores)]) for i in range(count))
+    print(f"contention mode: {count} busy process(es) pinned to core(s) {pinned} of {len(cores)}")
 
 
 def chainrule_and_torch(threads, required_by=None):

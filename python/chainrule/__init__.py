@@ -5,14 +5,10 @@ the Python conveniences: dtypes by name, Size, tensor(), repr and iteration.
 """
 import os as _os
 
-# OpenMP threads that wait passively leave the cores to OpenBLAS's own threads between a GEMM and
-# the elementwise loops around it; spinning ones stalled whole training steps on 2 cores.
+# chainrule has one thread pool, OpenMP's (BLAS runs on one thread; cpu/gemm.cpp splits products).
+# Its idle threads sleep instead of spin, leaving the cores to the loops that follow and to other
+# processes; spinning ones stalled whole training steps on 2 cores. A value the user set wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# The same for OpenBLAS's threads, read when libscipy_openblas loads: they spin 2^28 cycles (~0.1 s)
-# after each GEMM by default, taking a core from the convolution and pooling loops that follow;
-# 2^16 cycles (~30 us) still bridges back-to-back GEMMs. LeNet's training step went from 22 to
-# 12.5 ms on 2 cores (bench/bench_train.py). A value the user set wins.
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
 import scipy_openblas32 as _openblas  # noqa: F401,E402  -- loads libscipy_openblas.so before _C needs it
 
