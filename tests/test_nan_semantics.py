@@ -60,6 +60,23 @@ def test_float_division_of_special_values_matches_torch(op, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+def test_float_division_of_strided_broadcast_and_in_place_operands_matches_torch(op, dtype):
+    x, y = pairs(FLOATS, dtype)  # holds rare elements too (1e30 / 0.1: a quotient past 2^23)
+    (x, tx), (y, ty) = both(x.reshape(-1, 16)), both(y.reshape(-1, 16))
+    assert_same_bits(getattr(cr, op)(x.t(), y.t()), getattr(torch, op)(tx.t(), ty.t()))  # copied, then vectorized
+    assert_same_bits(getattr(cr, op)(x, y[:1]), getattr(torch, op)(tx, ty[:1]))  # a broadcast row
+    ours, theirs = x.clone().t(), tx.clone().t()
+    if op == "floor_divide":
+        ours //= y.t()
+        theirs //= ty.t()
+    else:
+        ours %= y.t()
+        theirs %= ty.t()
+    assert_same_bits(ours, theirs)  # a strided output: the one-pass scalar loop
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_floor_divide_is_the_floor_of_the_exact_quotient(dtype):
     x, y = np.array([1.0, 0.7, 5.0, -1.0, 0.3], dtype), np.array([0.1, 0.1, 0.1, 0.1, -0.1], dtype)
     got = cr.floor_divide(cr.tensor(x), cr.tensor(y))  # 1 // 0.1 was floor(1 / 0.1) = 10

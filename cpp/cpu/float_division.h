@@ -16,15 +16,19 @@
 
 namespace cr::cpu {
 
+// Always inlined (also the lambdas that call them: CR_ALWAYS_INLINE), so that the elementwise loops
+// vectorize; GCC's size heuristics would otherwise call them out of line, one element at a time.
+#define CR_ALWAYS_INLINE __attribute__((always_inline))
+
 template <typename T>
-inline bool fmod_is_fast(T a, T b) {
+CR_ALWAYS_INLINE inline bool fmod_is_fast(T a, T b) {
   constexpr T kExactQuotient = T(1ll << (std::numeric_limits<T>::digits - 1));
   return std::fabs(a / b) < kExactQuotient || !std::isfinite(a) || !std::isfinite(b) || b == 0;
 }
 
 // fmod where fmod_is_fast(a, b); anything where it is not.
 template <typename T>
-inline T fast_fmod(T a, T b) {
+CR_ALWAYS_INLINE inline T fast_fmod(T a, T b) {
   const T q = std::trunc(a / b);
   T r = std::fma(-q, b, a);
   r = (r != 0 && std::signbit(r) != std::signbit(a)) ? r + std::copysign(b, a) : r;  // q was one past
@@ -56,14 +60,14 @@ inline T exact_fmod(T a, T b) {
 
 // PyTorch's remainder (Python's %: the result takes the divisor's sign), given m = fmod(a, b).
 template <typename T>
-inline T remainder_from_fmod(T m, T b) {
+CR_ALWAYS_INLINE inline T remainder_from_fmod(T m, T b) {
   return (m != 0 && (b < 0) != (m < 0)) ? m + b : m;
 }
 
 // PyTorch's floor_divide, given m = fmod(a, b): floor of the exact quotient, IEEE a / b for b = 0,
 // NaN for an infinite a (inf - fmod(inf, b) is NaN), the sign of a / b on a zero result.
 template <typename T>
-inline T floor_divide_from_fmod(T a, T b, T m) {
+CR_ALWAYS_INLINE inline T floor_divide_from_fmod(T a, T b, T m) {
   const T quotient = a / b;
   const T exact_multiple = std::isinf(quotient) && !std::isinf(a) ? a : a - m;
   T div = exact_multiple / b;
