@@ -179,3 +179,53 @@ def test_float_tensors_still_take_nan():
     x.fill_(math.inf)
     assert chainrule.full((1,), math.nan).isnan().all().item()
     assert chainrule.zeros(2, dtype=chainrule.int64).add(math.nan).isnan().all().item()
+
+
+# A finite float beyond float32's range: written into a float32 tensor it is a RuntimeError, as in
+# PyTorch (it became inf); used in arithmetic it rounds to inf, as in PyTorch. Found by tests/fuzz.
+WRITES_OF_1E300 = {
+    "full": lambda T: T.full((2,), 1e300),
+    "fill_": lambda T: T.zeros(2).fill_(1e300),
+    "masked_fill": lambda T: T.zeros(2).masked_fill(T.tensor([True, False]), 1e300),
+    "where": lambda T: T.where(T.tensor(False), T.tensor(0.5), 1e300),
+    "clamp": lambda T: T.clamp(T.zeros(2), max=1e300),
+    "setitem": lambda T: T.zeros(2).__setitem__(0, 1e300),
+    "full at FLT_MAX's next double": lambda T: T.full((1,), 3.4028235e38),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(WRITES_OF_1E300))
+def test_float32_writes_past_its_range_raise_as_in_torch(name):
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        torch_raises = WRITES_OF_1E300[name](torch)  # noqa: F841 -- PyTorch raises first: same rule
+    with pytest.raises(RuntimeError, match="cannot be converted to type float without overflow"):
+        WRITES_OF_1E300[name](chainrule)
+
+
+@requires_torch
+def test_float32_arithmetic_past_its_range_rounds_as_in_torch():
+    for T in (chainrule, torch):
+        assert (T.zeros(2) + 1e300).tolist() == [math.inf] * 2
+        assert (T.ones(2) * -1e300).tolist() == [-math.inf] * 2
+        assert (T.zeros(1) + 3.4028235e38).tolist() == [3.4028234663852886e38]  # rounds to FLT_MAX
+    assert chainrule.full((2,), 1e300, dtype=chainrule.float64).tolist() == [1e300] * 2
+
+
+@requires_torch
+def test_integer_arange_of_float_bounds_truncates_them_first():
+    for args in [(-1.5, 0.5), (0.5, 3.7, 1.2), (-3.9, -0.1)]:
+        assert chainrule.arange(*args, dtype=chainrule.int64).tolist() == \
+            torch.arange(*args, dtype=torch.int64).tolist()
+    with pytest.raises(ValueError, match="step must be nonzero"):
+        chainrule.arange(-1.5, 0.5, 0.5, dtype=chainrule.int64)  # the step truncates to 0
+
+
+@requires_torch
+def test_sign_of_nan_and_negative_zero_is_zero_and_int_pow_in_place_checks():
+    values = [math.nan, -0.0, 0.0, -2.0, 3.0]
+    ours, theirs = chainrule.sign(chainrule.tensor(values)), torch.sign(torch.tensor(values))
+    assert ours.tolist() == theirs.tolist()
+    assert [math.copysign(1, v) for v in ours.tolist()] == [math.copysign(1, v) for v in theirs.tolist()]
+    with pytest.raises(ValueError, match="negative integer powers"):
+        chainrule.tensor([2, 3]).pow_(-3)

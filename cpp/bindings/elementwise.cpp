@@ -163,7 +163,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
         return t;
       }, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("where", [](const Tensor& t, const Tensor& cond, py::handle other) {
-        Tensor o = is_tensor(other) ? other.cast<Tensor>() : scalar_tensor(to_scalar(other, "where"), result_type(t->dtype(), to_scalar(other, "where")));
+        Tensor o = is_tensor(other) ? other.cast<Tensor>() : scalar_tensor(to_scalar(other, "where"), result_type(t->dtype(), to_scalar(other, "where")), t->device(), "where");
         return where(cond, t, o);
       }, py::arg("condition"), py::arg("other"))
       .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))

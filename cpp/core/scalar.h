@@ -32,9 +32,11 @@ struct Scalar {
     return kind == Kind::Bool ? DType::Bool : kind == Kind::Int ? DType::Int64 : default_float_dtype();
   }
   bool is_floating() const { return kind == Kind::Float; }
-  // The value as a T, for writing into a tensor of that dtype (fill_, full, setitem, masked_fill_).
-  // A float that an integer dtype cannot hold (NaN, inf, out of range) is a RuntimeError naming
-  // `op`, as in PyTorch; a C cast would give INT64_MIN on x86 (undefined behaviour in C++).
+  // The value as a T, for writing into a tensor of that dtype (fill_, full, setitem, masked_fill_,
+  // where, clamp bounds). A float that the dtype cannot hold is a RuntimeError naming `op`, as in
+  // PyTorch: NaN, inf or out of range for an integer dtype (a C cast would give INT64_MIN on x86,
+  // undefined behaviour in C++), and a finite value beyond float32's range for float32 (it would
+  // become inf). Infinities and NaN themselves go into float dtypes unchanged.
   template <typename T>
   T to(const char* op = "scalar") const {
     if (kind != Kind::Float) return static_cast<T>(i);
@@ -45,6 +47,23 @@ struct Scalar {
       CR_CHECK(std::isfinite(f) && f >= lo && f < hi, RuntimeError, op,
                ": value cannot be converted to type ", std::is_signed_v<T> ? "int" : "uint",
                sizeof(T) * 8, "_t without overflow (got ", f, ")");
+    }
+    if constexpr (std::is_same_v<T, float>) {
+      CR_CHECK(!std::isfinite(f) || std::fabs(f) <= std::numeric_limits<float>::max(), RuntimeError, op,
+               ": value cannot be converted to type float without overflow (got ", f, ")");
+    }
+    return static_cast<T>(f);
+  }
+  // The value as a T for arithmetic with a tensor of that dtype (x + 1e300): rounded as PyTorch
+  // computes it, so a float beyond float32's range is inf there, not an error. Arithmetic never
+  // converts a float to an integer dtype (the result promotes to float).
+  template <typename T>
+  T as_operand() const {
+    if (kind != Kind::Float) return static_cast<T>(i);
+    if constexpr (std::is_same_v<T, float>) {
+      // From FLT_MAX + half an ulp on, round-to-nearest gives inf; a C cast there is undefined.
+      constexpr float inf = std::numeric_limits<float>::infinity();
+      if (std::fabs(f) >= 0x1.ffffffp+127) return f > 0 ? inf : -inf;
     }
     return static_cast<T>(f);
   }

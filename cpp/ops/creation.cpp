@@ -39,6 +39,12 @@ Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char
   return t;
 }
 
+Tensor scalar_operand(const Scalar& value, DType dtype, Device device) {
+  Tensor t = TensorImpl::empty({}, dtype, device);
+  CR_DISPATCH_ALL(dtype, "scalar_operand", [&] { *t->data<scalar_t>() = value.as_operand<scalar_t>(); });
+  return t;
+}
+
 Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device) {
   return filled(sizes, value, dtype, device, "full");
 }
@@ -51,8 +57,13 @@ Tensor ones(const Shape& sizes, DType dtype, Device device) {
 
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype, Device device) {
   check_device_available(device, "arange");
-  bool all_int = !start.is_floating() && !end.is_floating() && !step.is_floating();
-  DType dt = dtype.value_or(all_int ? DType::Int64 : default_float_dtype());
+  const bool int_args = !start.is_floating() && !end.is_floating() && !step.is_floating();
+  const DType dt = dtype.value_or(int_args ? DType::Int64 : default_float_dtype());
+  if (!int_args && !is_floating(dt)) {  // as PyTorch: float bounds truncate to the integer dtype first
+    return arange(Scalar(start.to<int64_t>("arange")), Scalar(end.to<int64_t>("arange")),
+                  Scalar(step.to<int64_t>("arange")), dt, device);
+  }
+  const bool all_int = int_args;
   double s = start.as_double(), e = end.as_double(), st = step.as_double();
   CR_CHECK(st != 0, ValueError, "arange: step must be nonzero");
   CR_CHECK(std::isfinite(s) && std::isfinite(e) && std::isfinite(st), ValueError,

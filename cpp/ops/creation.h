@@ -13,6 +13,9 @@ Tensor full(const Shape& sizes, const Scalar& value, DType dtype, Device device 
 Tensor zeros(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
 Tensor ones(const Shape& sizes, DType dtype = DType::Float32, Device device = {});
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device = {}, const char* op = "scalar_tensor");  // 0-d
+// A 0-d tensor of a Python number used in arithmetic with a tensor (x + 1e300): rounded as
+// arithmetic rounds it (Scalar::as_operand), where scalar_tensor, for values written, checks.
+Tensor scalar_operand(const Scalar& value, DType dtype, Device device);
 // Values start, start + step, ... below end; dtype defaults to int64 when all three are integers.
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::optional<DType> dtype,
               Device device = {});

@@ -45,7 +45,7 @@ DType unary_dtype(UnaryOp op, DType in) {
 
 template <typename T>
 T sign_of(T x) {
-  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x);  // keeps 0, -0 and NaN
+  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));  // 0 for 0, -0 and NaN, as in PyTorch
 }
 
 template <typename T>
@@ -129,7 +129,7 @@ void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>&
   if (is_nan(lo) || is_nan(hi)) return fill_(out, Scalar(std::numeric_limits<double>::quiet_NaN()), "clamp");
   Tensor in = to_dtype(a, out->dtype());
   CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
-    scalar_t l = lo ? lo->to<scalar_t>() : scalar_t(0), h = hi ? hi->to<scalar_t>() : scalar_t(0);
+    scalar_t l = lo ? lo->to<scalar_t>("clamp") : scalar_t(0), h = hi ? hi->to<scalar_t>("clamp") : scalar_t(0);
     bool has_lo = lo.has_value(), has_hi = hi.has_value();
     cpu::unary_kernel<scalar_t, scalar_t>(out, in, [=](scalar_t x) { return clamp_value(x, l, h, has_lo, has_hi); });
   });
