@@ -11,6 +11,7 @@
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/index.h"
+#include "ops/view.h"
 
 namespace cr::bind {
 
@@ -76,15 +77,22 @@ std::vector<TensorIndex> to_indices(py::handle obj) {
   return out;
 }
 
+// PyTorch's setitem drops the value's leading size-1 dims before broadcasting it (index_put_ does
+// not), so that x[0] = v takes a v of shape (1,) or (1, n), a row sliced out with its dim kept.
+Tensor without_leading_ones(Tensor value) {
+  while (value->dim() > 0 && value->size(0) == 1) value = squeeze(value, 0);
+  return value;
+}
+
 void setitem(const Tensor& self, py::handle key, py::handle value) {
   std::vector<TensorIndex> indices = to_indices(key);
   if (auto s = as_scalar(value)) {
     index_put_(self, indices, *s);
   } else if (is_tensor(value)) {
-    index_put_(self, indices, value.cast<Tensor>());
+    index_put_(self, indices, without_leading_ones(value.cast<Tensor>()));
   } else {
     Tensor v = py::module_::import("chainrule").attr("tensor")(value).cast<Tensor>();
-    index_put_(self, indices, v);
+    index_put_(self, indices, without_leading_ones(v));
   }
 }
 

@@ -264,7 +264,12 @@ Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index) {
   Tensor input = as_1d(input_in);
   const int64_t d = wrap_dim(dim, input->dim(), "index_select");
   check_select_index(input, d, index, "index_select");
-  return index_tensors(input, dim_index(d, index), "index_select");
+  Tensor out = index_tensors(input, dim_index(d, index), "index_select");
+  if (input_in->dim() > 0) return out;
+  // A 0-d input takes exactly one index and gives a 0-d result, as in PyTorch.
+  CR_CHECK(index->numel() == 1, RuntimeError, "index_select(): index to a 0-d tensor can have only 1 value, got ",
+           index->numel(), " value(s)");
+  return reshape(out, {});
 }
 
 void index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha) {

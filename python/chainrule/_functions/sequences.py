@@ -118,8 +118,9 @@ def _exponent_in_int64(value, name):
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """steps values base**start, ..., base**end, evenly spaced in the exponent."""
     from chainrule._functions.dtypes import get_default_dtype
-    if dtype == _C.dtype.int64:
-        start, end = _exponent_in_int64(start, "start"), _exponent_in_int64(end, "end")
+    if dtype == _C.dtype.int64 and steps > 0:  # as PyTorch: end is read only from 2 steps on
+        start = _exponent_in_int64(start, "start")
+        end = _exponent_in_int64(end, "end") if steps > 1 else start
     exponents = _C.linspace(float(start), float(end), steps, dtype=_C.dtype.float64)
     out = (float(base) ** exponents).to(dtype or get_default_dtype())
     if device is not None:

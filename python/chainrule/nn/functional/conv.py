@@ -13,7 +13,8 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv2d_a
 
 
 def _per_dim(value, dims, name, op):
-    """An int or a sequence of `dims` ints, as a list of `dims` ints (TypeError/ValueError naming op otherwise)."""
+    """An int or a sequence of 1 or `dims` ints (one int stands for every dim, as in PyTorch), as a list of
+    `dims` ints (TypeError/ValueError naming op otherwise)."""
     if isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     if isinstance(value, int):
@@ -22,6 +23,8 @@ def _per_dim(value, dims, name, op):
         values = [operator.index(v) for v in value]
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}") from None
+    if len(values) == 1:
+        values = values * dims
     if len(values) != dims:
         raise ValueError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     return values
