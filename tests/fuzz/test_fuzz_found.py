@@ -41,6 +41,29 @@ FIXED = {
     "hardshrink(nan)": Case("F", "hardshrink", (t([1.0, float("nan")]),)),
     "softshrink(nan)": Case("F", "softshrink", (t([1.0, float("nan")]),)),
     "floor_divide(inf, 2)": Case("fn", "floor_divide", (t([float("inf"), -float("inf")]), 2)),
+    # x[0] = v with v of shape (1,) or (1, n): PyTorch's setitem drops v's leading 1s (chainrule
+    # raised "shape mismatch").
+    "x[0] = tensor([5])": Case("setitem", "setitem", (t(np.zeros(3)), 0, t([5.0]))),
+    "x[0] = ones(1, 1, 3)": Case("setitem", "setitem", (t(np.zeros((2, 3))), 0, t(np.ones((1, 1, 3))))),
+    "x[mask] = ones(1, 2)": Case("setitem", "setitem", (t(np.zeros((2, 3))), (slice(None), t([True, False, True], "bool")),
+                                                         t(np.ones((1, 2))))),
+    # index_select of a 0-d tensor is 0-d (was shape (1,)); only one index is allowed there.
+    "index_select(0-d, 0, 0-d)": Case("fn", "index_select", (t(1.5), 0, t(0, "int64"))),
+    "index_select(0-d, 0, [0, 0])": Case("fn", "index_select", (t(1.5), 0, t([0, 0], "int64"))),
+    "logspace(0, inf, 1, int64)": Case("fn", "logspace", (0, float("inf"), 1), {"dtype": D("int64")}),
+    # conv's stride/padding/dilation given as a 1-tuple stand for every dim, as in PyTorch (was a ValueError).
+    "conv2d(dilation=(1,))": Case("F", "conv2d", (t(np.ones((1, 2, 5, 5))), t(np.ones((3, 2, 2, 2))), None),
+                                  {"stride": (2,), "padding": (1,), "dilation": (1,)}),
+    # Found by the fuzz and fixed by the lead and helpers the same day: a Python float past
+    # float32's range written into float32 is a RuntimeError (was inf); an int64 arange of float
+    # bounds truncates them first ([-1], was [-1, 0]); int64.pow_(-3) raises as pow does (was 0);
+    # sign(nan) is 0.
+    "full((2,), 1e300)": Case("fn", "full", ((2,), 1e300)),
+    "masked_fill(1e300)": Case("method", "masked_fill", (t([0.5]), t([True], "bool"), 1e300)),
+    "where(c, x, 1e300)": Case("fn", "where", (t(False, "bool"), t(0.5), 1e300)),
+    "arange(-1.5, 0.5, int64)": Case("fn", "arange", (-1.5, 0.5), {"dtype": D("int64")}),
+    "int64.pow_(-3)": Case("method", "pow_", (t([2, 3], "int64"), -3)),
+    "sign(nan)": Case("fn", "sign", (t([float("nan"), -0.0]),)),
     # Issue 15 defect 2: sizes that overflow segfaulted, had numel 0 or gave empty results.
     "zeros(2**62)": Case("fn", "zeros", (2**62,)),
     "eye(2**32, 2**32)": Case("fn", "eye", (2**32, 2**32)),
@@ -59,25 +82,21 @@ def test_fixed(case):
 open_defect = lambda why: pytest.mark.xfail(strict=True, reason=why)  # noqa: E731
 
 OPEN = [
-    # A Python float past float32's range written into a float32 tensor becomes inf; PyTorch raises
-    # "value cannot be converted to type float without overflow" (as chainrule does for int64).
-    pytest.param(Case("fn", "full", ((2,), 1e300)), marks=open_defect("float32 overflow of a written scalar"),
-                 id="full((2,), 1e300)"),
-    pytest.param(Case("method", "masked_fill", (t([0.5]), t([True], "bool"), 1e300)),
-                 marks=open_defect("float32 overflow of a written scalar"), id="masked_fill(1e300)"),
-    pytest.param(Case("fn", "where", (t(False, "bool"), t(0.5), 1e300)),
-                 marks=open_defect("float32 overflow of a written scalar"), id="where(c, x, 1e300)"),
-    # An int64 arange of float bounds: PyTorch truncates start/end/step to int64 first
-    # (arange(-1.5, 0.5, dtype=int64) is [-1]); chainrule counts in floats ([-1, 0]). cpp/ops/creation.cpp
-    # is being reworked for defect 2, so not fixed here.
-    pytest.param(Case("fn", "arange", (-1.5, 0.5), {"dtype": D("int64")}),
-                 marks=open_defect("arange of float bounds in int64: length differs"), id="arange(-1.5, 0.5, int64)"),
-    # In-place floor_divide_ of a large float32 divides twice (1.7e38 // 1.5 gives 7.56e37, PyTorch and
-    # the out-of-place form 1.13e38): binary_kernel_with_rare_case (cpu/elementwise.h) writes `out`
-    # before it re-reads `a` for the rare elements, and in place `out` is `a`.
-    pytest.param(Case("method", "floor_divide_", (t(1.7014117331926443e+38), t(1.5))),
-                 marks=open_defect("issue 15 defect 8 work in progress: in-place aliasing"),
-                 id="floor_divide_(1.7e38, 1.5)"),
+    # A slice step that overflows the view's stride (3 * 2**62): PyTorch raises, chainrule wraps it.
+    pytest.param(Case("getitem", "getitem", (t(np.ones((3, 2))), (slice(None, None, 2**62),))),
+                 marks=open_defect("issue 15 defect 2 (signed overflow in view strides)"), id="x[::2**62]"),
+    # In-place floor_divide_/remainder_ of a large float32 divide twice (1.7e38 // 1.037 gives
+    # 1.58e38, PyTorch and the out-of-place form 1.64e38): binary_kernel_with_rare_case
+    # (cpu/elementwise.h) writes `out` in its fast rows and then reads `a` again for the rare
+    # elements, and in place `out` is `a`.
+    pytest.param(Case("method", "floor_divide_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
+                 marks=open_defect("issue 15 defect 8 work in progress: in-place aliasing"), id="floor_divide_(1.7e38)"),
+    pytest.param(Case("method", "remainder_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
+                 marks=open_defect("issue 15 defect 8 work in progress: in-place aliasing"), id="remainder_(1.7e38)"),
+    # clamp's result dtype: a 0-d float64 input with float32 bounds of a dim is float32 in PyTorch
+    # (dimensioned operands decide within a category), float64 here.
+    pytest.param(Case("fn", "clamp", (t(0.0, "float64"), t(np.zeros(2), "int64"), t(np.zeros(2)))),
+                 marks=open_defect("clamp type promotion"), id="clamp(0-d float64, int64, float32)"),
 ]
 
 
