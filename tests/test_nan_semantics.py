@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from conftest import requires_torch, torch
+from conftest import check_op, requires_torch, torch
 
 pytestmark = requires_torch
 
@@ -133,6 +133,9 @@ def test_clamp_with_special_scalar_bounds_matches_torch(dtype):
                 continue
             assert_same_bits(cr.clamp(x, lo, hi), torch.clamp(tx, lo, hi))  # a NaN bound gave x back
             assert_same_bits(x.clip(min=lo, max=hi), tx.clip(min=lo, max=hi))
+        if lo is not None:
+            assert_same_bits(cr.clamp_min(x, lo), torch.clamp_min(tx, lo))
+            assert_same_bits(x.clamp_max(lo), tx.clamp_max(lo))
     if dtype != "int64":
         inplace, tinplace = both(padded(values, dtype))
         inplace.clamp_(math.nan, 1.0)
@@ -146,6 +149,16 @@ def test_clamp_with_special_tensor_bounds_matches_torch(dtype):
     assert_same_bits(cr.clamp(x, lo, hi), torch.clamp(tx, tlo, thi))
     assert_same_bits(cr.clamp(x, min=lo), torch.clamp(tx, min=tlo))
     assert_same_bits(cr.clamp(x, max=hi), torch.clamp(tx, max=thi))
+    assert_same_bits(cr.clamp_min(x, lo), torch.clamp_min(tx, tlo))
+    assert_same_bits(x.clamp_max(hi), tx.clamp_max(thi))
+    in_place, t_in_place = x.clone(), tx.clone()
+    assert_same_bits(in_place.clamp_min_(lo).clamp_max_(math.nan), t_in_place.clamp_min_(tlo).clamp_max_(math.nan))
+
+
+@pytest.mark.parametrize("name", ["clamp_min", "clamp_max"])
+def test_clamp_min_and_max_gradients_match_torch(name):
+    check_op(lambda x: getattr(x, name)(0.3), [(3, 4)], torch_fn=lambda x: getattr(x, name)(0.3))
+    check_op(lambda x, b: getattr(cr, name)(x, b), [(3, 4), (4,)], torch_fn=lambda x, b: getattr(torch, name)(x, b))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)

@@ -85,6 +85,13 @@ Tensor clamp_any(const Tensor& t, py::handle lo, py::handle hi) {
   return out;
 }
 
+// clamp_ in place: the scalar kernel for number bounds, else the out-of-place result copied in.
+Tensor clamp_any_(const Tensor& t, py::handle lo, py::handle hi) {
+  if (!is_tensor(lo) && !is_tensor(hi)) clamp_(t, optional_scalar(lo, "clamp_"), optional_scalar(hi, "clamp_"));
+  else copy_(t, clamp_any(t, lo, hi));
+  return t;
+}
+
 struct BinaryEntry {
   const char* name;
   BinaryOp op;
@@ -157,11 +164,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       .def("true_divide", [](const Tensor& t, py::handle o) { return binary_any(BinaryOp::Div, py::cast(t), o); })
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
-      .def("clamp_", [](const Tensor& t, py::handle lo, py::handle hi) {
-        if (!is_tensor(lo) && !is_tensor(hi)) clamp_(t, optional_scalar(lo, "clamp_"), optional_scalar(hi, "clamp_"));
-        else copy_(t, clamp_any(t, lo, hi));
-        return t;
-      }, py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("where", [](const Tensor& t, const Tensor& cond, py::handle other) {
         Tensor o = is_tensor(other) ? other.cast<Tensor>() : scalar_tensor(to_scalar(other, "where"), result_type(t->dtype(), to_scalar(other, "where")), t->device(), "where");
         return where(cond, t, o);
@@ -178,6 +181,18 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   m.def("div", &divide, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); });
   m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
+  // clamp_min(min) and clamp_max(max): clamp with one bound, also in place, as PyTorch names them.
+  for (bool is_min : {true, false}) {
+    const char* bound = is_min ? "min" : "max";
+    auto one_bound = [is_min](auto clamp_fn) {
+      return [is_min, clamp_fn](const Tensor& t, py::handle v) {
+        return is_min ? clamp_fn(t, v, py::none()) : clamp_fn(t, py::none(), v);
+      };
+    };
+    m.def(is_min ? "clamp_min" : "clamp_max", one_bound(&clamp_any), py::arg("input"), py::arg(bound));
+    cls.def(is_min ? "clamp_min" : "clamp_max", one_bound(&clamp_any), py::arg(bound));
+    cls.def(is_min ? "clamp_min_" : "clamp_max_", one_bound(&clamp_any_), py::arg(bound));
+  }
   m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     // Python numbers take part like 0-d tensors that never raise a dimensioned tensor's dtype.
