@@ -1,4 +1,4 @@
-"""NaN, infinity and signed-zero semantics of floor_divide, remainder, clamp, hardtanh, hardshrink
+"""NaN, infinity and signed-zero semantics of floor_divide, remainder, fmod, clamp, hardtanh, hardshrink
 and softshrink, compared with PyTorch bit for bit (NaN-ness, value and sign; not NaN payloads) over
 grids of special values, for float32, float64 and int64 (issue 15, defect 8). Inputs are padded to
 a multiple of 64 elements so PyTorch runs its vectorized loops, as it does on real tensors (its
@@ -48,31 +48,28 @@ def assert_same_bits(ours, theirs):
 # ----------------------------------------------------------------------- floor_divide, remainder
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+@pytest.mark.parametrize("op", ["floor_divide", "remainder", "fmod"])
 def test_float_division_of_special_values_matches_torch(op, dtype):
     (x, tx), (y, ty) = map(both, pairs(FLOATS, dtype))
     assert_same_bits(getattr(cr, op)(x, y), getattr(torch, op)(tx, ty))  # inf // 2 was inf (PyTorch: NaN)
     for k in FLOATS:
         assert_same_bits(getattr(cr, op)(x, k), getattr(torch, op)(tx, k))
-        assert_same_bits(getattr(cr, op)(k, y), getattr(torch, op)(k, ty))
+        if op != "fmod":  # torch.fmod takes no number as its first argument
+            assert_same_bits(getattr(cr, op)(k, y), getattr(torch, op)(k, ty))
     assert_same_bits(x // y, tx // ty)
     assert_same_bits(x % y, tx % ty)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+@pytest.mark.parametrize("op", ["floor_divide", "remainder", "fmod"])
 def test_float_division_of_strided_broadcast_and_in_place_operands_matches_torch(op, dtype):
     x, y = pairs(FLOATS, dtype)  # holds rare elements too (1e30 / 0.1: a quotient past 2^23)
     (x, tx), (y, ty) = both(x.reshape(-1, 16)), both(y.reshape(-1, 16))
     assert_same_bits(getattr(cr, op)(x.t(), y.t()), getattr(torch, op)(tx.t(), ty.t()))  # copied, then vectorized
     assert_same_bits(getattr(cr, op)(x, y[:1]), getattr(torch, op)(tx, ty[:1]))  # a broadcast row
     ours, theirs = x.clone().t(), tx.clone().t()
-    if op == "floor_divide":
-        ours //= y.t()
-        theirs //= ty.t()
-    else:
-        ours %= y.t()
-        theirs %= ty.t()
+    getattr(ours, op + "_")(y.t())
+    getattr(theirs, op + "_")(ty.t())
     assert_same_bits(ours, theirs)  # a strided output: the one-pass scalar loop
 
 
@@ -86,7 +83,7 @@ def test_floor_divide_is_the_floor_of_the_exact_quotient(dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+@pytest.mark.parametrize("op", ["floor_divide", "remainder", "fmod"])
 def test_float_division_over_the_whole_range_matches_torch_or_python(op, dtype):
     rng = np.random.default_rng(0)
     span = 38 if dtype == "float32" else 300
@@ -102,11 +99,12 @@ def test_float_division_over_the_whole_range_matches_torch_or_python(op, dtype):
     overflow = np.isnan(want) & ~np.isnan(got)
     assert_same_bits(cr.tensor(got[~overflow]), torch.tensor(want[~overflow]))
     if dtype == "float64":
-        python = [a // b if op == "floor_divide" else a % b for a, b in zip(x[overflow].tolist(), y[overflow].tolist())]
+        python_op = {"floor_divide": float.__floordiv__, "remainder": float.__mod__, "fmod": math.fmod}[op]
+        python = [python_op(a, b) for a, b in zip(x[overflow].tolist(), y[overflow].tolist())]
         assert got[overflow].tolist() == python
 
 
-@pytest.mark.parametrize("op", ["floor_divide", "remainder"])
+@pytest.mark.parametrize("op", ["floor_divide", "remainder", "fmod"])
 def test_int64_division_matches_torch_and_by_zero_is_its_runtime_error(op):
     (x, tx), (y, ty) = map(both, pairs(INTS[1:], np.int64))
     assert_same_bits(getattr(cr, op)(x, y), getattr(torch, op)(tx, ty))
@@ -118,6 +116,13 @@ def test_int64_division_matches_torch_and_by_zero_is_its_runtime_error(op):
         getattr(cr, op)(x, 0)
     with pytest.raises(RuntimeError, match=f"{op}: ZeroDivisionError"):
         getattr(cr, op)(cr.tensor(INTS), cr.tensor(INTS))
+
+
+def test_fmod_and_its_gradient_match_torch():
+    check_op(lambda a, b: cr.fmod(a, b), [(3, 4), (4,)], torch_fn=torch.fmod)
+    check_op(lambda a: a.fmod(0.7), [(3, 4)], torch_fn=lambda a: a.fmod(0.7))
+    with pytest.raises(TypeError, match="fmod: not supported for two bool operands"):
+        cr.fmod(cr.tensor([True]), cr.tensor([True]))
 
 
 # ----------------------------------------------------------------------------- clamp, hardtanh

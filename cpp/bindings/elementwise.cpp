@@ -108,6 +108,7 @@ const BinaryEntry kBinary[] = {
     {"maximum", BinaryOp::Maximum, nullptr, nullptr, nullptr},
     {"minimum", BinaryOp::Minimum, nullptr, nullptr, nullptr},
     {"atan2", BinaryOp::Atan2, nullptr, nullptr, nullptr},
+    {"fmod", BinaryOp::Fmod, nullptr, nullptr, nullptr},
     {"eq", BinaryOp::Eq, "__eq__", nullptr, nullptr},
     {"ne", BinaryOp::Ne, "__ne__", nullptr, nullptr},
     {"lt", BinaryOp::Lt, "__lt__", nullptr, nullptr},

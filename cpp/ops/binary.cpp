@@ -15,7 +15,7 @@ namespace cr {
 
 const char* binary_op_name(BinaryOp op) {
   static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide",
-                                "remainder", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+                                "remainder", "atan2", "fmod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
                                 "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"};
   return names[static_cast<int>(op)];
 }
@@ -32,12 +32,15 @@ namespace {
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::Ge; }
 bool is_logical(BinaryOp op) { return op >= BinaryOp::LogicalAnd && op <= BinaryOp::LogicalXor; }
 bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd; }
+bool is_division(BinaryOp op) {
+  return op == BinaryOp::FloorDivide || op == BinaryOp::Remainder || op == BinaryOp::Fmod;
+}
 
 // The dtype the formula runs in, given the promoted input dtype.
 DType compute_dtype(BinaryOp op, DType promoted) {
   if (is_logical(op)) return DType::Bool;
   if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return default_float_dtype();
-  CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && op != BinaryOp::FloorDivide && op != BinaryOp::Remainder),
+  CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && !is_division(op)),
            TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
            ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
@@ -84,23 +87,26 @@ int64_t py_mod(int64_t a, int64_t b) {
   return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
 
-// floor_divide or remainder of floats as PyTorch computes them: fmod vectorized where that is exact,
-// exact_fmod on the rare elements with a quotient too large for it (cpu/float_division.h).
+// fmod, remainder or floor_divide of floats as PyTorch computes them: finish(a, b, fmod(a, b)), with
+// fmod vectorized where that is exact and exact_fmod on the rare elements with a quotient too large
+// for it (cpu/float_division.h). Strided operands are copied first: the vectorized loops beat the
+// strided one, whose scalar selects become branches the data mispredicts (4x slower transposed).
+template <typename T, typename Finish>
+void with_fmod(const Tensor& out, const Tensor& a, const Tensor& b, const Finish& finish) {
+  cpu::binary_kernel_with_rare_case<T>(out, contiguous(a), contiguous(b),
+      [finish](T x, T y) CR_ALWAYS_INLINE { return finish(x, y, cpu::fast_fmod(x, y)); },
+      [](T x, T y) CR_ALWAYS_INLINE { return !cpu::fmod_is_fast(x, y); },
+      [finish](T x, T y) { return finish(x, y, cpu::exact_fmod(x, y)); });
+}
+
 template <typename T>
-void float_division(BinaryOp op, const Tensor& out, const Tensor& a_in, const Tensor& b_in) {
-  // Strided operands are copied first: the vectorized loops beat the strided one, whose scalar
-  // selects become branches the data mispredicts (4x slower on a transposed input).
-  const Tensor a = contiguous(a_in), b = contiguous(b_in);
-  auto is_rare = [](T x, T y) CR_ALWAYS_INLINE { return !cpu::fmod_is_fast(x, y); };
-  // The fast formulas are inlined by force so that their loops vectorize.
+void float_division(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   if (op == BinaryOp::FloorDivide) {
-    cpu::binary_kernel_with_rare_case<T>(out, a, b,
-        [](T x, T y) CR_ALWAYS_INLINE { return cpu::floor_divide_from_fmod(x, y, cpu::fast_fmod(x, y)); }, is_rare,
-        [](T x, T y) { return cpu::floor_divide_from_fmod(x, y, cpu::exact_fmod(x, y)); });
+    with_fmod<T>(out, a, b, [](T x, T y, T m) CR_ALWAYS_INLINE { return cpu::floor_divide_from_fmod(x, y, m); });
+  } else if (op == BinaryOp::Remainder) {
+    with_fmod<T>(out, a, b, [](T, T y, T m) CR_ALWAYS_INLINE { return cpu::remainder_from_fmod(m, y); });
   } else {
-    cpu::binary_kernel_with_rare_case<T>(out, a, b,
-        [](T x, T y) CR_ALWAYS_INLINE { return cpu::remainder_from_fmod(cpu::fast_fmod(x, y), y); }, is_rare,
-        [](T x, T y) { return cpu::remainder_from_fmod(cpu::exact_fmod(x, y), y); });
+    with_fmod<T>(out, a, b, [](T, T, T m) CR_ALWAYS_INLINE { return m; });
   }
 }
 
@@ -155,7 +161,8 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
       case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
-      case BinaryOp::FloorDivide: case BinaryOp::Remainder: return float_division<T>(op, out, a, b);
+      case BinaryOp::FloorDivide: case BinaryOp::Remainder: case BinaryOp::Fmod:
+        return float_division<T>(op, out, a, b);
       default: break;
     }
   } else {  // int64
@@ -163,6 +170,7 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return int_pow(x, y); });
       case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
       case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
+      case BinaryOp::Fmod: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return y == -1 ? 0 : x % y; });
       case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
       case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
       case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
@@ -182,7 +190,7 @@ bool has_zero(const Tensor& t) {
 // Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
-  if ((op == BinaryOp::FloorDivide || op == BinaryOp::Remainder) && compute == DType::Int64) {
+  if (is_division(op) && compute == DType::Int64) {
     CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": ZeroDivisionError (integer division by zero)");
   }
   CR_DISPATCH_ALL(compute, binary_op_name(op), [&] { run_formula<scalar_t>(op, out, ac, bc); });
@@ -243,6 +251,10 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
     case BinaryOp::Remainder:
       return define("RemainderBackward0", [=](const Tensor& g, const Node& n) {
         return Grads{g, -(g * binary(BinaryOp::FloorDivide, sa.unpack(n), sb.unpack(n)))};
+      });
+    case BinaryOp::Fmod:  // a - trunc(a / b) * b
+      return define("FmodBackward0", [=](const Tensor& g, const Node& n) {
+        return Grads{g, -(g * unary(UnaryOp::Trunc, binary(BinaryOp::Div, sa.unpack(n), sb.unpack(n))))};
       });
     default:
       return;  // comparisons, logical and bitwise ops and floor_divide have no gradient

@@ -10,7 +10,7 @@
 namespace cr {
 
 enum class BinaryOp : uint8_t {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum, FloorDivide, Remainder, Atan2,
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum, FloorDivide, Remainder, Atan2, Fmod,
   Eq, Ne, Lt, Le, Gt, Ge,                    // -> bool
   LogicalAnd, LogicalOr, LogicalXor,         // -> bool
   BitwiseAnd, BitwiseOr, BitwiseXor,         // int64 and bool only
