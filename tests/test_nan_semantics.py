@@ -1,8 +1,8 @@
-"""NaN, infinity and signed-zero semantics of floor_divide, remainder, fmod, clamp, hardtanh, hardshrink
-and softshrink, compared with PyTorch bit for bit (NaN-ness, value and sign; not NaN payloads) over
-grids of special values, for float32, float64 and int64 (issue 15, defect 8). Inputs are padded to
-a multiple of 64 elements so PyTorch runs its vectorized loops, as it does on real tensors (its
-scalar tail loop differs from them on a few signed zeros)."""
+"""NaN, infinity and signed-zero semantics of floor_divide, remainder, fmod, clamp, hardtanh,
+hardshrink, softshrink, nansum and nanmean, compared with PyTorch bit for bit (NaN-ness, value and
+sign; not NaN payloads) over grids of special values, for float32, float64 and int64 (issue 15,
+defect 8). Inputs are padded to a multiple of 64 elements so PyTorch runs its vectorized loops, as
+it does on real tensors (its scalar tail loop differs from them on a few signed zeros)."""
 import math
 
 import numpy as np
@@ -205,3 +205,39 @@ def test_softshrink_lambda_out_of_range_is_torchs_runtime_error(lambd):
     with pytest.raises(RuntimeError, match=r"softshrink: lambda must be in range \[0, 3.40282e\+38\] for input "
                                            rf"dtype chainrule.float32, but found {lambd}"):
         cr.nn.functional.softshrink(cr.zeros(2), lambd)
+
+
+# ---------------------------------------------------------------------------- nansum, nanmean
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+@pytest.mark.parametrize("dim", [None, 1, (0, 2), (-1,), [2, 0]])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_nan_reductions_skip_nan_over_tuple_dims_with_torchs_gradient(name, dim, keepdim):
+    values = np.random.default_rng(0).standard_normal((3, 4, 5))
+    values[values > 0.8] = math.nan
+    values[0, :, 0] = math.nan  # a row that is all NaN: its nanmean is NaN
+    x, tx = cr.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    args = () if dim is None else (dim, keepdim)
+    out, want = getattr(cr, name)(x, *args), getattr(torch, name)(tx, *args)
+    assert out.shape == want.shape
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-12, equal_nan=True)
+    cr.nansum(out).backward()
+    torch.nansum(want).backward()
+    # An all-NaN slice of nanmean gets gradient 0 here; PyTorch's is inf * 0 = NaN there.
+    their_grad = tx.grad.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), np.nan_to_num(their_grad, nan=0.0), rtol=1e-12)
+    assert np.isnan(their_grad).any() == (name == "nanmean" and dim == 1)
+    assert getattr(x, name)(*args).shape == out.shape  # the method too
+
+
+@pytest.mark.parametrize("name", ["nansum", "nanmean"])
+def test_nan_reductions_gradcheck_and_dtypes(name):
+    check_op(lambda x: getattr(cr, name)(x, (0, 2)), [(2, 3, 4)], torch_fn=lambda x: getattr(torch, name)(x, (0, 2)))
+    ints = cr.tensor([[1, 2], [3, 4]])
+    if name == "nansum":
+        assert cr.nansum(ints).item() == 10 and cr.nansum(ints).dtype == cr.int64
+        assert cr.nansum(ints, 0, dtype=cr.float64).tolist() == [4.0, 6.0]
+    else:
+        with pytest.raises(RuntimeError, match="nanmean\\(\\): expected input to have floating point or complex "
+                                               "dtype but got Long"):
+            cr.nanmean(ints)

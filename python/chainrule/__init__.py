@@ -43,6 +43,7 @@ from chainrule._functions.dtypes import finfo, iinfo, get_default_dtype, set_def
 from chainrule._functions.diagonals import diag, diagonal, trace  # noqa: F401,E402
 from chainrule._functions.fused_arith import addmm, baddbmm, addmv, addcmul, addcdiv, lerp  # noqa: F401,E402
 from chainrule._functions.sequences import cumprod, repeat_interleave, logspace  # noqa: F401,E402
+from chainrule._functions.nan_reductions import nansum, nanmean  # noqa: F401,E402
 from chainrule._functions.einsum import einsum  # noqa: F401,E402
 from chainrule._functions.distances import cdist  # noqa: F401,E402
 from chainrule._functions.random_draws import (  # noqa: F401,E402
