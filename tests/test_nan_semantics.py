@@ -71,6 +71,14 @@ def test_float_division_of_strided_broadcast_and_in_place_operands_matches_torch
     getattr(ours, op + "_")(y.t())
     getattr(theirs, op + "_")(ty.t())
     assert_same_bits(ours, theirs)  # a strided output: the one-pass scalar loop
+    ours, theirs = x.clone(), tx.clone()
+    getattr(ours, op + "_")(y)
+    getattr(theirs, op + "_")(ty)
+    assert_same_bits(ours, theirs)  # in place with rare elements: each read before it is overwritten
+    big = np.array([1.7014117331926443e+38, 3.0], dtype)  # found by tests/fuzz: it was divided twice
+    ours, theirs = both(big)
+    getattr(ours, op + "_")(cr.tensor(1.0367525815963745, dtype=ours.dtype))
+    assert_same_bits(ours, getattr(theirs, op + "_")(torch.tensor(1.0367525815963745, dtype=theirs.dtype)))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)

@@ -80,9 +80,10 @@ void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const F&
 }
 
 // out[...] = f(a[...], b[...]) where f is exact except on rare elements (is_rare(a, b)), which get
-// exact(a, b). Rows binary_row vectorizes (contiguous, or one operand broadcast) run f over the row,
-// check it for rare elements in a vectorized pass, and only then redo those; strided rows take one
-// scalar pass that picks the formula per element.
+// exact(a, b). A row that binary_row vectorizes (contiguous, or one operand broadcast) is checked for
+// rare elements in a vectorized pass and, holding none, run through f vectorized; other rows take
+// one scalar pass that picks the formula per element. Each element's inputs are read before its
+// output is written, so out may be a (in place).
 template <typename T, typename F, typename IsRare, typename Exact>
 void binary_kernel_with_rare_case(const Tensor& out, const Tensor& a, const Tensor& b, const F& f,
                                   const IsRare& is_rare, const Exact& exact) {
@@ -91,29 +92,24 @@ void binary_kernel_with_rare_case(const Tensor& out, const Tensor& a, const Tens
                            {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape),
                             broadcast_strides(b->sizes(), b->strides(), shape)});
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) {
-    auto at = [&](int k, int64_t i) -> T& { return *reinterpret_cast<T*>(p[k] + i * s[k]); };
     const T* x = reinterpret_cast<const T*>(p[1]);
     const T* y = reinterpret_cast<const T*>(p[2]);
-    int any = 0;
+    int any = 1;  // strided rows take the scalar pass
     if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) {
-      binary_row<T, T, T>(p, s, n, f);
+      any = 0;
       for (int64_t i = 0; i < n; ++i) any |= static_cast<int>(is_rare(x[i], y[i]));
     } else if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 0) {
-      binary_row<T, T, T>(p, s, n, f);
+      any = 0;
       for (int64_t i = 0; i < n; ++i) any |= static_cast<int>(is_rare(x[i], *y));
     } else if (s[0] == sizeof(T) && s[1] == 0 && s[2] == sizeof(T)) {
-      binary_row<T, T, T>(p, s, n, f);
+      any = 0;
       for (int64_t i = 0; i < n; ++i) any |= static_cast<int>(is_rare(*x, y[i]));
-    } else {
-      for (int64_t i = 0; i < n; ++i) {
-        const T xi = at(1, i), yi = at(2, i);
-        at(0, i) = is_rare(xi, yi) ? exact(xi, yi) : f(xi, yi);
-      }
-      return;
     }
-    if (!any) return;
+    if (!any) return binary_row<T, T, T>(p, s, n, f);
+    auto at = [&](int k, int64_t i) -> T& { return *reinterpret_cast<T*>(p[k] + i * s[k]); };
     for (int64_t i = 0; i < n; ++i) {
-      if (is_rare(at(1, i), at(2, i))) at(0, i) = exact(at(1, i), at(2, i));
+      const T xi = at(1, i), yi = at(2, i);
+      at(0, i) = is_rare(xi, yi) ? exact(xi, yi) : f(xi, yi);
     }
   });
 }
