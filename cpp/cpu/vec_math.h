@@ -29,6 +29,7 @@ inline float pow2i(int32_t n) { return bits_to_float((n + 127) << 23); }  // 2^n
 inline float exp(float x) {
   const float hi = 88.72283935546875f, lo = -103.97208f;
   float xc = x > hi ? hi : (x < lo ? lo : x);
+  xc = x == x ? xc : 0.0f;  // NaN returns below; 0 keeps the int conversion of n defined (UBSan)
   float n = std::floor(xc * 1.44269504088896341f + 0.5f);
   float r = xc - n * 0.693359375f + n * 2.12194440e-4f;  // x - n ln2, in two parts
   float p = 1.9875691500e-4f;
