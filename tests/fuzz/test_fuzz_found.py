@@ -41,6 +41,10 @@ FIXED = {
     "hardshrink(nan)": Case("F", "hardshrink", (t([1.0, float("nan")]),)),
     "softshrink(nan)": Case("F", "softshrink", (t([1.0, float("nan")]),)),
     "floor_divide(inf, 2)": Case("fn", "floor_divide", (t([float("inf"), -float("inf")]), 2)),
+    # In-place floor_divide_/remainder_ of a large float32 divided twice (1.7e38 // 1.037 gave
+    # 1.58e38, PyTorch 1.64e38): binary_kernel_with_rare_case now reads before it writes.
+    "floor_divide_(1.7e38)": Case("method", "floor_divide_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
+    "remainder_(1.7e38)": Case("method", "remainder_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
     # x[0] = v with v of shape (1,) or (1, n): PyTorch's setitem drops v's leading 1s (chainrule
     # raised "shape mismatch").
     "x[0] = tensor([5])": Case("setitem", "setitem", (t(np.zeros(3)), 0, t([5.0]))),
@@ -85,14 +89,6 @@ OPEN = [
     # A slice step that overflows the view's stride (3 * 2**62): PyTorch raises, chainrule wraps it.
     pytest.param(Case("getitem", "getitem", (t(np.ones((3, 2))), (slice(None, None, 2**62),))),
                  marks=open_defect("issue 15 defect 2 (signed overflow in view strides)"), id="x[::2**62]"),
-    # In-place floor_divide_/remainder_ of a large float32 divide twice (1.7e38 // 1.037 gives
-    # 1.58e38, PyTorch and the out-of-place form 1.64e38): binary_kernel_with_rare_case
-    # (cpu/elementwise.h) writes `out` in its fast rows and then reads `a` again for the rare
-    # elements, and in place `out` is `a`.
-    pytest.param(Case("method", "floor_divide_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
-                 marks=open_defect("issue 15 defect 8 work in progress: in-place aliasing"), id="floor_divide_(1.7e38)"),
-    pytest.param(Case("method", "remainder_", (t([1.7014117331926443e+38, 3.0]), t(1.0367525815963745))),
-                 marks=open_defect("issue 15 defect 8 work in progress: in-place aliasing"), id="remainder_(1.7e38)"),
     # clamp's result dtype: a 0-d float64 input with float32 bounds of a dim is float32 in PyTorch
     # (dimensioned operands decide within a category), float64 here.
     pytest.param(Case("fn", "clamp", (t(0.0, "float64"), t(np.zeros(2), "int64"), t(np.zeros(2)))),
