@@ -145,8 +145,8 @@ def test_an_op_over_one_dim_given_a_tuple_says_it_takes_an_int(name, as_keyword)
         return getattr(mod, name)(x, *lead, dim=(0, 1)) if as_keyword else getattr(mod, name)(x, *lead, (0, 1))
     with pytest.raises(TypeError):
         call(torch, torch.ones(2, 3))
-    with pytest.raises(TypeError, match=re.escape(f"{name}: dim must be an int, got tuple ({name} works along a "
-                                                  "single dim, not a tuple of dims)")):
+    with pytest.raises(TypeError, match=re.escape(f"{name}: dim must be an int, got tuple (one dim, not a tuple "
+                                                  "of dims)")):
         call(cr, cr.ones(2, 3))  # was pybind11's list of overload signatures
     with pytest.raises(TypeError, match=f"{name}: dim must be an int, got float"):
         getattr(cr.ones(2, 3), name)(*lead, 1.5)
@@ -160,8 +160,30 @@ def test_an_op_over_one_dim_given_a_tuple_says_it_takes_an_int(name, as_keyword)
 def test_joins_and_splits_given_a_tuple_dim_say_they_take_an_int(call):
     with pytest.raises(TypeError):
         call(torch, torch.ones(2, 3))
-    with pytest.raises(TypeError, match=r"^(cat|stack|chunk|unbind|split): dim must be an int, got tuple"):
+    with pytest.raises(TypeError, match=r"^(cat|stack|chunk|unbind|split): dim must be an int, got tuple \(one dim"):
         call(cr, cr.ones(2, 3))  # was pybind11's list of overload signatures
+
+
+@requires_torch
+@pytest.mark.parametrize("dim", [(0, 2), [2, -3], (), (1,), 0, None])
+def test_squeeze_takes_a_tuple_of_dims_as_torch_with_its_gradient(dim):
+    args = () if dim is None else (dim,)
+    check_op(lambda x: x.squeeze(*args), [(1, 3, 1)], torch_fn=lambda x: x.squeeze(*args))
+    assert tuple(cr.squeeze(cr.ones(1, 3, 1), *args).shape) == tuple(torch.squeeze(torch.ones(1, 3, 1), *args).shape)
+    with pytest.raises(RuntimeError, match="squeeze: dim 0 appears multiple times in the list of dims"):
+        cr.ones(1, 3).squeeze((0, -2))
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda x: x.unsqueeze((0,)), lambda x: x.transpose((0,), 1), lambda x: x.select((0,), 0),
+    lambda x: x.flatten((0,)), lambda x: x.narrow((0,), 0, 1), lambda x: x.unflatten((0,), (1, 1)),
+])
+def test_views_given_a_tuple_dim_say_they_take_an_int(call):
+    with pytest.raises(TypeError):
+        call(torch.ones(1, 2))
+    with pytest.raises(TypeError, match=r"^\w+: dim must be an int, got tuple \(one dim, not a tuple of dims\)$"):
+        call(cr.ones(1, 2))  # was pybind11's list of overload signatures
 
 
 # ------------------------------------------------------------------ damaged or misdirected files

@@ -26,7 +26,7 @@ DimList dims_arg(py::handle obj, const char* op) {
 int64_t dim_arg(py::handle obj, const char* op) {
   const bool several = py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj);
   CR_CHECK(is_int(obj), TypeError, op, ": dim must be an int, got ", type_name(obj),
-           several ? std::string(" (") + op + " works along a single dim, not a tuple of dims)" : std::string());
+           several ? " (one dim, not a tuple of dims)" : "");
   return obj.cast<int64_t>();
 }
 
