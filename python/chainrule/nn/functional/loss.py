@@ -73,7 +73,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     """log_softmax over the class dim + nll_loss; target holds class indices (int64) or probabilities."""
-    if ignore_index != -100 and target.is_floating_point():
+    if ignore_index >= 0 and target.is_floating_point():  # PyTorch lets a negative one through
         raise RuntimeError("cross_entropy: ignore_index is not supported for floating point target (class "
                            f"probabilities), got ignore_index={ignore_index}")
     return _nn.cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction), ignore_index,
@@ -82,6 +82,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(target log(input) + (1 - target) log(1 - input)), logs clamped at -100."""
+    if not bool(((target >= 0) & (target <= 1)).all()):  # NaN fails too, as in PyTorch
+        raise ValueError(f"binary_cross_entropy: every element of target must be in [0, 1], got a target of shape "
+                         f"{tuple(target.shape)} outside it")
     return _nn.binary_cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction))
 
 
