@@ -82,10 +82,7 @@ def test_binary_with_a_python_scalar(name, data):
 @FUZZ_SETTINGS
 @given(name=st.sampled_from(["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "floor_divide_"]), data=st.data())
 def test_in_place_binary(name, data):
-    # floor_divide_/remainder_ of values near float32's limit divide twice in place: issue 15 defect 8
-    # work in progress (test_fuzz_found.py, OPEN), kept out until fixed.
-    aliasing = name in ("floor_divide_", "remainder_")
-    a = data.draw(tensors(kinds=["small", "normal", "special"]) if aliasing else tensors())
+    a = data.draw(tensors())
     other = data.draw(st.one_of(tensors(shape=data.draw(broadcast_partner(a.array.shape))), SCALARS))
     check(Case("method", name, (a, other)), *tolerances(result_dtype(a, other)))
 
@@ -104,7 +101,10 @@ def test_where(data):
 def test_clamp(data):
     x = data.draw(tensors())
     scalar = st.one_of(st.none(), st.sampled_from([-1, 0, 2, -0.5, 1.5, float("inf"), float("nan")]))
-    tensor = st.one_of(st.none(), tensors(shape=data.draw(broadcast_partner(x.array.shape))))
+    # A 0-d input with bounds of a dim and another float dtype: PyTorch's result dtype differs (open,
+    # test_fuzz_found.py), so such bounds take the input's dtype.
+    dtype = x.array.dtype.name if x.array.ndim == 0 else None
+    tensor = st.one_of(st.none(), tensors(shape=data.draw(broadcast_partner(x.array.shape)), dtype=dtype))
     bound = data.draw(st.sampled_from([scalar, tensor]))  # PyTorch takes two numbers or two tensors
     check(Case("fn", "clamp", (x, data.draw(bound), data.draw(bound))), *tolerances(result_dtype(x)))
 

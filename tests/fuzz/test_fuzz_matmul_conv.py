@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from conftest import requires_torch
 from fuzz_harness import FUZZ_SETTINGS, Case, check, tolerances
-from fuzz_strategies import FLOATS, dtypes, shapes, tensors
+from fuzz_strategies import FLOATS, HUGE_SIZES, dtypes, shapes, tensors
 
 pytestmark = requires_torch
 
@@ -62,8 +62,9 @@ def test_matmul_with_bias(name, dtype, data):
 
 
 def spatial(draw, dims_count, low, high):
-    """An int or a tuple of ints for a conv/pool parameter (sometimes the wrong tuple length)."""
-    value = st.integers(low, high)
+    """An int or a tuple of ints for a conv/pool parameter (sometimes the wrong tuple length, sometimes
+    huge: past int32, past memory, past int64 products)."""
+    value = st.one_of(*[st.integers(low, high)] * 7, st.sampled_from(HUGE_SIZES))
     if draw(st.booleans()):
         return draw(value)
     return tuple(draw(st.lists(value, min_size=dims_count - (draw(st.integers(0, 5)) == 0), max_size=dims_count)))
@@ -108,7 +109,8 @@ def pool_cases(draw):
     x = draw(tensors(shape=(*lead, *draw(shapes(min_dims=nd, max_dims=nd, max_side=7))), dtype="float32",
                      kinds=["small", "special"]))
     if name.startswith("adaptive"):
-        size = st.one_of(st.integers(0, 5), st.just(None)) if nd == 2 else st.integers(0, 5)
+        size = st.one_of(st.integers(0, 5), st.integers(0, 5), st.sampled_from(HUGE_SIZES))
+        size = st.one_of(size, st.just(None)) if nd == 2 else size
         output = draw(size) if draw(st.booleans()) else tuple(draw(st.lists(size, min_size=nd, max_size=nd)))
         kwargs = {"return_indices": True} if "max" in name and draw(st.booleans()) else {}
         return Case("F", name, (x, output), kwargs)

@@ -30,9 +30,9 @@ def norm_cases(draw):
     name = draw(st.sampled_from(["normalize", "layer_norm", "batch_norm", "group_norm", "instance_norm"]))
     x = draw(tensors(dtype="float64", kinds=["small", "normal", "special"]))
     shape = x.array.shape
-    # weight and bias without values near float64's limit: weight * x + bias overflows differently
-    # in a fused kernel (rounding, not a defect).
-    param = lambda s: draw(st.one_of(st.none(), tensors(shape=s, dtype="float64", kinds=["small", "special"])))  # noqa: E731
+    # finite weight and bias: an inf weight times a normalized 0 is NaN or not depending on how a
+    # kernel fuses weight * (x - mean) * invstd + bias (rounding order, not a defect).
+    param = lambda s: draw(st.one_of(st.none(), tensors(shape=s, dtype="float64", kinds=["small"])))  # noqa: E731
     if name == "normalize":
         return Case("F", name, (x,), {"p": draw(st.sampled_from([2.0, 1.0, 0.5, float("inf")])),
                                         "dim": draw(dims(x.array.ndim))})
