@@ -178,8 +178,11 @@ def test_squeeze_takes_a_tuple_of_dims_as_torch_with_its_gradient(dim):
 @pytest.mark.parametrize("call", [
     lambda x: x.unsqueeze((0,)), lambda x: x.transpose((0,), 1), lambda x: x.select((0,), 0),
     lambda x: x.flatten((0,)), lambda x: x.narrow((0,), 0, 1), lambda x: x.unflatten((0,), (1, 1)),
+    lambda x: x.gather((0,), x.long()), lambda x: x.index_select((0,), x[0].long()),
+    lambda x: x.scatter((0,), x.long(), x), lambda x: x.scatter_add((0,), x.long(), x),
+    lambda x: x.index_add((0,), x[0].long(), x[:1]),
 ])
-def test_views_given_a_tuple_dim_say_they_take_an_int(call):
+def test_views_and_gathers_given_a_tuple_dim_say_they_take_an_int(call):
     with pytest.raises(TypeError):
         call(torch.ones(1, 2))
     with pytest.raises(TypeError, match=r"^\w+: dim must be an int, got tuple \(one dim, not a tuple of dims\)$"):

@@ -6,6 +6,7 @@
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
+#include "bindings/dim_args.h"
 #include "bindings/gil.h"
 #include "ops/creation.h"
 #include "ops/copy.h"
@@ -129,17 +130,34 @@ std::vector<TensorIndex> put_indices(const py::sequence& seq) {
   return out;
 }
 
+// f(t, dim, rest...) run without the GIL (as heavy), its dim read from Python by dim_arg: a
+// tuple is a TypeError naming op, not pybind11's list of signatures.
+template <typename R, typename... Rest>
+auto with_python_dim(const char* op, R (*f)(const Tensor&, int64_t, Rest...)) {
+  auto run = without_gil(f);
+  return [op, run](const Tensor& t, py::handle dim, Rest... rest) { return run(t, dim_arg(dim, op), rest...); };
+}
+
 }  // namespace
 
 void bind_indexing(py::module_& m, TensorClass& cls) {
-  auto scatter_fn = [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
+  auto scatter_fn = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src, py::handle value) {
+    const int64_t dim = dim_arg(dim_obj, "scatter");
     return scatter_any("scatter", src, value, [&](const Tensor& s) { return scatter(t, dim, index, s); },
                        [&](const Scalar& v) { return scatter(t, dim, index, v); });
   };
-  auto scatter_in_place = [](const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value) {
+  auto scatter_in_place = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src,
+                             py::handle value) {
+    const int64_t dim = dim_arg(dim_obj, "scatter_");
     scatter_any("scatter_", src, value, [&](const Tensor& s) { scatter_(t, dim, index, s); return t; },
                 [&](const Scalar& v) { scatter_(t, dim, index, v); return t; });
     return t;
+  };
+  auto gather_fn = with_python_dim("gather", &gather);
+  auto scatter_add_fn = with_python_dim("scatter_add", &scatter_add);
+  auto index_select_fn = with_python_dim("index_select", &index_select);
+  auto index_add_fn = [](const Tensor& t, py::handle dim, const Tensor& index, const Tensor& source, py::handle alpha) {
+    return index_add(t, dim_arg(dim, "index_add"), index, source, to_scalar(alpha, "index_add"));
   };
   // value: a number, or a 0-d tensor; one that requires grad gets its gradient through where().
   auto masked_fill_fn = [](const Tensor& t, const Tensor& mask, py::handle v) {
@@ -170,22 +188,23 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
         return t;
       }, py::arg("mask"), py::arg("value"))
       .def("masked_select", without_gil(&masked_select), py::arg("mask"))
-      .def("gather", without_gil(&gather), py::arg("dim"), py::arg("index"))
+      .def("gather", gather_fn, py::arg("dim"), py::arg("index"))
       .def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
            py::arg("value") = py::none())
       .def("scatter_", scatter_in_place, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
            py::kw_only(), py::arg("value") = py::none())
-      .def("scatter_add", without_gil(&scatter_add), py::arg("dim"), py::arg("index"), py::arg("src"))
-      .def("scatter_add_", without_gil([](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+      .def("scatter_add", scatter_add_fn, py::arg("dim"), py::arg("index"), py::arg("src"))
+      .def("scatter_add_", with_python_dim("scatter_add_", +[](const Tensor& t, int64_t dim, const Tensor& index,
+                                                               const Tensor& src) {
         scatter_add_(t, dim, index, src);
         return t;
       }), py::arg("dim"), py::arg("index"), py::arg("src"))
-      .def("index_select", without_gil(&index_select), py::arg("dim"), py::arg("index"))
-      .def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
-        return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
-      }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
-      .def("index_add_", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
-        index_add_(t, dim, index, source, to_scalar(alpha, "index_add_"));
+      .def("index_select", index_select_fn, py::arg("dim"), py::arg("index"))
+      .def("index_add", index_add_fn, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(),
+           py::arg("alpha") = 1)
+      .def("index_add_", [](const Tensor& t, py::handle dim, const Tensor& index, const Tensor& source,
+                            py::handle alpha) {
+        index_add_(t, dim_arg(dim, "index_add_"), index, source, to_scalar(alpha, "index_add_"));
         return t;
       }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1)
       .def("index_put_", [](const Tensor& t, const py::sequence& indices, const Tensor& values, bool accumulate) {
@@ -199,14 +218,13 @@ void bind_indexing(py::module_& m, TensorClass& cls) {
   m.def("where", [](const Tensor& condition) { return nonzero_any(condition, true); }, py::arg("condition"));
   m.def("masked_fill", masked_fill_fn, py::arg("input"), py::arg("mask"), py::arg("value"));
   m.def("masked_select", without_gil(&masked_select), py::arg("input"), py::arg("mask"));
-  m.def("gather", without_gil(&gather), py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("gather", gather_fn, py::arg("input"), py::arg("dim"), py::arg("index"));
   m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
         py::kw_only(), py::arg("value") = py::none());
-  m.def("scatter_add", without_gil(&scatter_add), py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
-  m.def("index_select", without_gil(&index_select), py::arg("input"), py::arg("dim"), py::arg("index"));
-  m.def("index_add", [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, py::handle alpha) {
-    return index_add(t, dim, index, source, to_scalar(alpha, "index_add"));
-  }, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
+  m.def("scatter_add", scatter_add_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
+  m.def("index_select", index_select_fn, py::arg("input"), py::arg("dim"), py::arg("index"));
+  m.def("index_add", index_add_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"),
+        py::kw_only(), py::arg("alpha") = 1);
   m.def("take", without_gil(&take), py::arg("input"), py::arg("index"));
   def_both(m, cls, "take_along_dim", without_gil(&take_along_dim), py::arg("indices"), py::arg("dim") = py::none());
 }
