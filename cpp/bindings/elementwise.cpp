@@ -76,13 +76,33 @@ std::optional<Scalar> optional_scalar(py::handle h, const char* op) {
   return to_scalar(h, op);
 }
 
+// The result dtype of clamp with tensor bounds, over the three operands at once as PyTorch does:
+// tensors with a dim decide within a category, so a 0-d float64 input with float32 bounds of a dim
+// is float32 (maximum then minimum, two at a time, gave float64).
+DType clamp_result_type(const std::vector<Tensor>& operands) {
+  std::optional<DType> dimmed, zero_d;
+  for (const Tensor& t : operands) {
+    std::optional<DType>& slot = t->dim() == 0 ? zero_d : dimmed;
+    slot = slot ? promote_types(*slot, t->dtype()) : t->dtype();
+  }
+  if (!dimmed) return *zero_d;
+  if (!zero_d) return *dimmed;
+  return dtype_category(*zero_d) > dtype_category(*dimmed) ? *zero_d : *dimmed;
+}
+
 // clamp(min, max) where each bound may be a number, a tensor or None.
 Tensor clamp_any(const Tensor& t, py::handle lo, py::handle hi) {
   if (!is_tensor(lo) && !is_tensor(hi)) return clamp(t, optional_scalar(lo, "clamp"), optional_scalar(hi, "clamp"));
   Tensor out = t;
   if (!lo.is_none()) out = binary_any(BinaryOp::Maximum, py::cast(out), lo);
   if (!hi.is_none()) out = binary_any(BinaryOp::Minimum, py::cast(out), hi);
-  return out;
+  std::vector<Tensor> operands{t};
+  for (py::handle bound : {lo, hi}) {
+    if (bound.is_none()) continue;
+    if (!is_tensor(bound)) return out;  // a number beside a tensor bound: PyTorch refuses, kept as is
+    operands.push_back(bound.cast<Tensor>());
+  }
+  return to_dtype(out, clamp_result_type(operands));
 }
 
 // clamp_ in place: the scalar kernel for number bounds, else the out-of-place result copied in.
