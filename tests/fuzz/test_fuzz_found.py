@@ -74,6 +74,10 @@ FIXED = {
     # cross_entropy with class probabilities refuses only a non-negative ignore_index, as PyTorch.
     "cross_entropy probabilities with ignore_index=-1": Case("F", "cross_entropy", (t(np.ones((2, 3))),
                                                                                    t(np.ones((2, 3)))), {"ignore_index": -1}),
+    # clamp with tensor bounds takes its result dtype over the three operands at once: a 0-d float64
+    # input with float32 bounds of a dim is float32, as in PyTorch (two at a time gave float64).
+    "clamp(0-d float64, int64, float32)": Case("fn", "clamp", (t(0.0, "float64"), t(np.zeros(2), "int64"), t(np.zeros(2)))),
+    "clamp(0-d float64, None, float32)": Case("fn", "clamp", (t(0.0, "float64"), None, t(np.zeros(2)))),
     # Issue 15 defect 2: sizes that overflow segfaulted, had numel 0 or gave empty results.
     "zeros(2**62)": Case("fn", "zeros", (2**62,)),
     "eye(2**32, 2**32)": Case("fn", "eye", (2**32, 2**32)),
@@ -106,10 +110,6 @@ OPEN = [
     # (PyTorch returns the empty result; nothing needs computing).
     pytest.param(Case("F", "adaptive_avg_pool1d", (t(np.ones((0, 2, 3))), 2**40)),
                  marks=open_defect("issue 15 defect 4: a buffer sized for an empty batch"), id="adaptive_avg_pool1d(empty, 2**40)"),
-    # clamp's result dtype: a 0-d float64 input with float32 bounds of a dim is float32 in PyTorch
-    # (dimensioned operands decide within a category), float64 here.
-    pytest.param(Case("fn", "clamp", (t(0.0, "float64"), t(np.zeros(2), "int64"), t(np.zeros(2)))),
-                 marks=open_defect("clamp type promotion"), id="clamp(0-d float64, int64, float32)"),
 ]
 
 
