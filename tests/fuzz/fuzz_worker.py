@@ -26,6 +26,9 @@ import numpy as np
 T = namedtuple("T", "array layout")  # a tensor: values (NumPy) and layout: contiguous/transposed/strided
 D = namedtuple("D", "name")  # a dtype of the library: "float32", "int64", ...
 Case = namedtuple("Case", "call name args kwargs then", defaults=((), {}, ()))
+# A `then` step that ends a case with a backward pass: the result is the gradients of
+# sum(out * weights) (fixed weights) with respect to every float input, as fresh leaves.
+BACKWARD = ("backward with fixed weights", ())
 
 BIG_RESULT = 2**22  # elements; a larger result is compared by shape and dtype only, never copied
 # GiB of address space the worker may add to what its library uses after warm-up; 0 lifts the cap
@@ -33,26 +36,33 @@ BIG_RESULT = 2**22  # elements; a larger result is compared by shape and dtype o
 HEADROOM_GIB = float(os.environ.get("CHAINRULE_FUZZ_HEADROOM_GIB", "1"))
 
 
-def make_tensor(m, spec):
-    """The tensor of `spec` in module m, contiguous or the same values through a strided view."""
+def make_tensor(m, spec, leaves=None):
+    """The tensor of `spec` in module m, contiguous or the same values through a strided view. With
+    `leaves` (a list), a float tensor's storage is a leaf that requires grad, appended to it."""
     a = spec.array
     if spec.layout == "transposed" and a.ndim >= 2:
-        return m.tensor(np.ascontiguousarray(np.swapaxes(a, -1, -2))).transpose(-1, -2)
-    if spec.layout == "strided" and a.ndim >= 1:
-        return m.tensor(np.repeat(a, 2, axis=0))[::2]  # every other row: the original rows
-    return m.tensor(a)
+        base, view = np.ascontiguousarray(np.swapaxes(a, -1, -2)), lambda t: t.transpose(-1, -2)
+    elif spec.layout == "strided" and a.ndim >= 1:
+        base, view = np.repeat(a, 2, axis=0), lambda t: t[::2]  # every other row: the original rows
+    else:
+        base, view = a, lambda t: t
+    differentiable = leaves is not None and a.dtype.kind == "f"
+    leaf = m.tensor(base, requires_grad=differentiable)
+    if differentiable:
+        leaves.append(leaf)
+    return view(leaf)
 
 
-def materialize(m, x):
+def materialize(m, x, leaves=None):
     """x with T and D placeholders (at any depth in lists, tuples, slices) made real in module m."""
     if isinstance(x, T):
-        return make_tensor(m, x)
+        return make_tensor(m, x, leaves)
     if isinstance(x, D):
         return getattr(m, x.name)
     if isinstance(x, list):
-        return [materialize(m, v) for v in x]
+        return [materialize(m, v, leaves) for v in x]
     if isinstance(x, tuple):
-        return tuple(materialize(m, v) for v in x)
+        return tuple(materialize(m, v, leaves) for v in x)
     if isinstance(x, slice):
         return slice(materialize(m, x.start), materialize(m, x.stop), materialize(m, x.step))
     if isinstance(x, dict):
@@ -60,9 +70,18 @@ def materialize(m, x):
     return x
 
 
+def gradients(m, out, leaves):
+    """The gradients of sum(out * weights) for each leaf (zeros where it has none)."""
+    out = out[0] if isinstance(out, (tuple, list)) else out  # values of (values, indices)
+    weights = np.cos(np.arange(int(np.prod(tuple(out.shape), dtype=np.int64)))).reshape(tuple(out.shape))
+    (out * m.tensor(weights, dtype=out.dtype)).sum().backward()
+    return tuple(leaf.grad if leaf.grad is not None else m.zeros_like(leaf) for leaf in leaves)
+
+
 def call(m, case):
     """Runs the case in module m and returns what it returned (setitem: the written tensor)."""
-    args, kwargs = materialize(m, case.args), materialize(m, case.kwargs)
+    leaves = [] if BACKWARD in case.then else None
+    args, kwargs = materialize(m, case.args, leaves), materialize(m, case.kwargs)
     if case.call == "fn":
         out = getattr(m, case.name)(*args, **kwargs)
     elif case.call == "F":
@@ -76,8 +95,8 @@ def call(m, case):
         out = args[0]
     else:
         raise AssertionError(f"unknown call kind {case.call!r}")
-    for method, step_args in case.then:
-        out = getattr(out, method)(*materialize(m, step_args))
+    for step in case.then:
+        out = gradients(m, out, leaves) if step == BACKWARD else getattr(out, step[0])(*materialize(m, step[1]))
     return out
 
 

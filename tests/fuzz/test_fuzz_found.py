@@ -7,7 +7,7 @@ import pytest
 
 from conftest import requires_torch
 from fuzz_harness import Case, check, check_raises
-from fuzz_worker import D, T
+from fuzz_worker import BACKWARD, D, T
 
 pytestmark = requires_torch
 
@@ -106,6 +106,29 @@ OPEN = [
                  marks=open_defect("int64 linspace of float ends"), id="linspace(0.5, 3.7, 3, int64)"),
     pytest.param(Case("fn", "linspace", (1e30, 1, 5), {"dtype": D("int64")}),
                  marks=open_defect("int64 linspace of float ends"), id="linspace(1e30, 1, 5, int64)"),
+    # Gradients at NaN: PyTorch's relu passes the gradient through NaN (its mask is x <= 0) and
+    # maximum/minimum give it to both sides where either is NaN; chainrule gives 0.
+    pytest.param(Case("fn", "relu", (t([float("nan"), -1.0, 2.0], "float64"),), then=(BACKWARD,)),
+                 marks=open_defect("gradient of relu at NaN"), id="relu'(nan)"),
+    pytest.param(Case("fn", "maximum", (t([float("nan"), 1.0], "float64"), t([1.0, float("nan")], "float64")),
+                      then=(BACKWARD,)), marks=open_defect("gradient of maximum at NaN"), id="maximum'(nan)"),
+    # binary_cross_entropy's gradient at input 0 or 1: PyTorch divides by max(x (1 - x), 1e-12)
+    # (+-5e11 for a target of 0.5), chainrule gives NaN.
+    pytest.param(Case("F", "binary_cross_entropy", (t([1.0, 0.0], "float64"), t([0.5, 0.5], "float64")),
+                      {"reduction": "sum"}, then=(BACKWARD,)), marks=open_defect("bce gradient at 0 and 1"),
+                 id="binary_cross_entropy'(1)"),
+    # pow's gradient at 0 ** 0: PyTorch's base gradient is 0 (y * x ** (y - 1) masked where y == 0),
+    # chainrule's NaN.
+    pytest.param(Case("fn", "pow", (t([0.0], "float64"), t([0.0], "float64")), then=(BACKWARD,)),
+                 marks=open_defect("pow gradient at 0 ** 0"), id="pow'(0, 0)"),
+    # median of an empty tensor has no grad_fn (PyTorch: NaN with MedianBackward0, gradient zeros).
+    pytest.param(Case("method", "median", (t(np.zeros((0, 3)), "float64"),), then=(BACKWARD,)),
+                 marks=open_defect("median of an empty tensor loses its graph"), id="median'(empty)"),
+    pytest.param(Case("method", "amax", (t([float("nan"), -0.0], "float64"),), {"dim": 0}, then=(BACKWARD,)),
+                 marks=open_defect("gradient of amax at NaN"), id="amax'(nan)"),
+    # kl_div's gradient with respect to a target of 0: NaN in PyTorch (0 * log 0), -input here.
+    pytest.param(Case("F", "kl_div", (t([[-2.0, 2.0]], "float64"), t([[0.0, 1.5]], "float64")), {"reduction": "sum"},
+                      then=(BACKWARD,)), marks=open_defect("kl_div target gradient at 0"), id="kl_div'(target=0)"),
     # adaptive_avg_pool1d of an empty batch to 2**40 outputs: a MemoryError from a working buffer
     # (PyTorch returns the empty result; nothing needs computing).
     pytest.param(Case("F", "adaptive_avg_pool1d", (t(np.ones((0, 2, 3))), 2**40)),
