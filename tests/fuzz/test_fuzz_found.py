@@ -129,8 +129,8 @@ OPEN = [
     # kl_div's gradient with respect to a target of 0: NaN in PyTorch (0 * log 0), -input here.
     pytest.param(Case("F", "kl_div", (t([[-2.0, 2.0]], "float64"), t([[0.0, 1.5]], "float64")), {"reduction": "sum"},
                       then=(BACKWARD,)), marks=open_defect("kl_div target gradient at 0"), id="kl_div'(target=0)"),
-    # adaptive_avg_pool1d of an empty batch to 2**40 outputs: a MemoryError from a working buffer
-    # (PyTorch returns the empty result; nothing needs computing).
+    # adaptive_avg_pool1d of an empty batch to 2**40 outputs (or adaptive_avg_pool2d to (0, 2**31)):
+    # a MemoryError from a working buffer (PyTorch returns the empty result; nothing needs computing).
     pytest.param(Case("F", "adaptive_avg_pool1d", (t(np.ones((0, 2, 3))), 2**40)),
                  marks=open_defect("issue 15 defect 4: a buffer sized for an empty batch"), id="adaptive_avg_pool1d(empty, 2**40)"),
 ]
