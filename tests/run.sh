@@ -22,10 +22,8 @@ fi
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 
-# The build tree of `pip install .` (pyproject.toml's build-dir): after the README's first command
-# only the C++ tests are compiled here, not the core again (cmake/stable_includes.cmake).
-BUILD="build/$($PY -c 'import sys; print(sys.implementation.cache_tag)')"
-$PY -m pip install -q --no-build-isolation -C cmake.define.CHAINRULE_BUILD_TESTS=ON .
+$PY -m pip install -q --no-build-isolation \
+  -C build-dir=build/test -C cmake.define.CHAINRULE_BUILD_TESTS=ON .
 
-ctest --test-dir "$BUILD" --output-on-failure
+ctest --test-dir build/test --output-on-failure
 $PY -m pytest -q tests
