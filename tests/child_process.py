@@ -1,6 +1,7 @@
 """Running chainrule calls in a fresh interpreter, so that a crash (SIGSEGV, SIGFPE, abort) fails
 the one test that found it instead of ending the pytest run; and PyTorch's outcome of the same
 call, to compare with. Used by the tests of inputs that once crashed the core (issue 15)."""
+import os
 import pickle
 import resource
 import signal
@@ -27,10 +28,14 @@ sys.stdout.buffer.write(pickle.dumps([outcome(case) for case in cases]))
 """
 
 CHILD_MEMORY_LIMIT = 4 << 30  # address space: a runaway allocation fails fast instead of swapping
+# Under AddressSanitizer (tests/sanitize.sh preloads libasan) the shadow memory alone maps terabytes
+# of address space; there ASAN_OPTIONS' max_allocation_size_mb bounds allocations instead.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def _limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_LIMIT, CHILD_MEMORY_LIMIT))
+    if not UNDER_ASAN:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_LIMIT, CHILD_MEMORY_LIMIT))
 
 
 def run_in_child(body, cases):

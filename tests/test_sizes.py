@@ -55,6 +55,8 @@ CASES = {
     "Linear(2**62, 2**62)": ("T.nn.Linear(BIG, BIG)", "RuntimeError", "integer multiplication overflow"),
     "conv1d work buffer past memory": ("T.nn.functional.conv1d(T.zeros(1, 1, 2**20), T.zeros(1, 1, 2**19))",
                                        "RuntimeError", "out of memory: cannot allocate a work buffer of"),
+    "pad by 2**62 on each side": ("T.nn.functional.pad(T.zeros(1, 4), (BIG, BIG))", "RuntimeError",
+                                  "pad: integer addition overflow"),
     "zeros(2**64)": ("T.zeros(2**64)", "TypeError", "18446744073709551616 does not fit in int64"),
     "view(2**64)": ("T.zeros(3).view(2**64)", "TypeError", "does not fit in int64"),
     "LSTM(2, 2**62) weights of 2**64 rows": ("T.nn.LSTM(2, BIG)", "TypeError", "does not fit in int64"),
@@ -64,7 +66,7 @@ CASES = {
 PYTORCH_TYPE_DIFFERS = {"view(2**64)", "LSTM(2, 2**62) weights of 2**64 rows", "narrow length past int64",
                         "conv2d dilation 2**62", "conv2d padding 2**62", "conv_transpose2d stride 2**62",
                         "arange(-2**63, 2**63 - 1)", "repeat(2**62)", "cat of 2**62 + 2**62 rows",
-                        "conv1d work buffer past memory"}  # PyTorch computes it (2**38 MACs, minutes)
+                        "conv1d work buffer past memory", "pad by 2**62 on each side"}  # PyTorch computes it (2**38 MACs, minutes)
 
 CHILD = """
 T = cr

@@ -38,16 +38,23 @@ constexpr int64_t kHeavyWork = 16384;
 
 enum class GilRelease { IfHeavy, Always };
 
+// a + b, saturating: work is only compared with kHeavyWork (two expanded 2**62-element views add
+// past int64).
+inline int64_t add_work(int64_t a, int64_t b) {
+  int64_t total;
+  return __builtin_add_overflow(a, b, &total) ? INT64_MAX : total;
+}
+
 inline int64_t work_of(const Tensor& t) { return t ? t->numel() : 0; }
 inline int64_t work_of(const std::optional<Tensor>& t) { return t ? work_of(*t) : 0; }
 inline int64_t work_of(const TensorList& ts) {
   int64_t n = 0;
-  for (const Tensor& t : ts) n += work_of(t);
+  for (const Tensor& t : ts) n = add_work(n, work_of(t));
   return n;
 }
 inline int64_t work_of(const std::vector<std::optional<Tensor>>& ts) {
   int64_t n = 0;
-  for (const auto& t : ts) n += work_of(t);
+  for (const auto& t : ts) n = add_work(n, work_of(t));
   return n;
 }
 // Work counted by the caller (the samples a random factory draws).
@@ -78,7 +85,7 @@ template <typename Fn, typename... Work>
 auto run_without_gil(GilRelease policy, const Fn& fn, const Work&... work) {
   static_assert(!is_python_type<decltype(fn())>, "run_without_gil: fn must not return a Python object");
   int64_t total = 0;
-  ((total += work_of(work)), ...);
+  ((total = add_work(total, work_of(work))), ...);
   std::optional<py::gil_scoped_release> released;
   if (policy == GilRelease::Always || total >= kHeavyWork) released.emplace();
   return fn();

@@ -81,8 +81,8 @@ Tensor constant_pad_nd(const Tensor& x, const std::vector<int64_t>& pad, const S
   const int64_t padded = static_cast<int64_t>(pad.size()) / 2;
   for (int64_t i = 0; i < padded; ++i) {
     const int64_t d = x->dim() - 1 - i;
-    out_sizes[d] += pad[2 * i] + pad[2 * i + 1];
-    const int64_t cropped = std::max<int64_t>(-pad[2 * i], 0) + std::max<int64_t>(-pad[2 * i + 1], 0);
+    out_sizes[d] = checked_add(checked_add(out_sizes[d], pad[2 * i], "pad"), pad[2 * i + 1], "pad");
+    const int64_t cropped = checked_add(std::max<int64_t>(-pad[2 * i], 0), std::max<int64_t>(-pad[2 * i + 1], 0), "pad");
     CR_CHECK(out_sizes[d] >= 0 && cropped <= x->size(d), RuntimeError, "pad: padding ", pad_str(pad), " crops ",
              cropped, " elements from dim ", d, " of a ", describe(x));
   }

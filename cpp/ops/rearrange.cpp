@@ -120,7 +120,7 @@ Tensor repeat(const Tensor& input, const Shape& repeats) {
     if (r == 1) continue;
     Shape expanded = out->sizes(), merged = out->sizes();
     expanded.insert(static_cast<size_t>(i), r);
-    merged[i] *= r;
+    merged[i] = checked_mul(merged[i], r, "repeat");
     out = reshape(expand(unsqueeze(out, i), expanded), merged);
   }
   return may_alias(out, input) ? clone(out) : contiguous(out);

@@ -19,7 +19,7 @@ Shape infer_size(const Shape& shape, int64_t numel, const char* op) {
       infer_at = static_cast<int>(i);
     } else {
       CR_CHECK(shape[i] >= 0, ValueError, op, ": invalid size ", shape[i], " in shape ", shape);
-      known *= shape[i];
+      known = checked_mul(known, shape[i], op);
     }
   }
   if (infer_at >= 0) {
