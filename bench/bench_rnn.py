@@ -1,9 +1,10 @@
 """Training-step time of recurrent layers, chainrule against PyTorch CPU: forward + backward + SGD step.
 
-    PYTHONPATH=python python3 bench/bench_rnn.py [--threads N] [--repeat R] [--models lstm,gru]
+    PYTHONPATH=python python3 bench/bench_rnn.py [--threads N] [--repeat R] [--busy N] [--models lstm,gru,lstmcell]
 
 Each model is an nn.LSTM or nn.GRU (input 32, hidden 128, one layer) over a (50, 32, 32) sequence
 (length 50, batch 32), a Linear(128, 10) head on the last time step's output and cross-entropy;
+lstmcell is the LSTM written as a Python loop of 50 nn.LSTMCell calls;
 built in both libraries with the same weights (PyTorch's state_dict loaded into chainrule's).
 Before timing, one step of each library must give the same loss. Prints median step times
 (interleaved rounds) and the ratio chainrule/PyTorch.
@@ -21,6 +22,9 @@ INPUT, HIDDEN, LENGTH, BATCH, CLASSES = 32, 128, 50, 32, 10
 
 
 def build(nn, kind):
+    if kind == "LSTMCELL":
+        return cell_loop(nn)
+
     class Classifier(nn.Module):
         def __init__(self):
             super().__init__()
@@ -33,6 +37,24 @@ def build(nn, kind):
     return Classifier()
 
 
+def cell_loop(nn):
+    """The same classifier with the recurrence written as a Python loop over nn.LSTMCell: one small
+    op after another, the pattern that suffers most when another process holds a core."""
+    class CellLoop(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cell = nn.LSTMCell(INPUT, HIDDEN)
+            self.head = nn.Linear(HIDDEN, CLASSES)
+
+        def forward(self, x):
+            h = c = x.new_zeros((x.shape[1], HIDDEN))
+            for step in x:
+                h, c = self.cell(step, (h, c))
+            return self.head(h)
+
+    return CellLoop()
+
+
 def build_pair(cr, torch, kind):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((LENGTH, BATCH, INPUT)).astype(np.float32)
@@ -42,7 +64,7 @@ def build_pair(cr, torch, kind):
 
 def main():
     p = bench_arguments(__doc__, unit="model")
-    p.add_argument("--models", default="lstm,gru", help="comma-separated subset of lstm,gru")
+    p.add_argument("--models", default="lstm,gru,lstmcell", help="comma-separated subset of lstm,gru,lstmcell")
     args = p.parse_args()
     cr, torch = chainrule_and_torch(args.threads, required_by="bench_rnn.py")
     print(f"input {INPUT}, hidden {HIDDEN}, length {LENGTH}, batch {BATCH}; medians of {args.repeat} rounds\n")
