@@ -17,6 +17,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
+from test_autograd_function import Cube  # a Python Function: x**3 with its hand-written backward
 
 SWITCH = 0.001  # seconds: a thread holding the GIL lets another run only this often
 
@@ -192,17 +193,6 @@ def test_dropout_in_threads_does_not_crash():
 
 
 # -- Python called back from a backward running without the GIL ------------------------------
-
-class Cube(cr.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * 3 * x * x
 
 
 def backward_through_python(seed):
