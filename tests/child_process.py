@@ -44,7 +44,8 @@ def run_in_child(body, cases):
     result = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(cases), capture_output=True,
                             timeout=300, preexec_fn=_limit_memory)
     if result.returncode < 0:
-        pytest.fail(f"the child process died of {signal.Signals(-result.returncode).name} on cases {cases}")
+        pytest.fail(f"the child process died of {signal.Signals(-result.returncode).name} on cases {cases}:\n"
+                    f"{result.stderr.decode()[-3000:]}")
     assert result.returncode == 0, result.stderr.decode()[-3000:]
     return pickle.loads(result.stdout)
 

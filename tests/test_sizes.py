@@ -9,7 +9,7 @@ space), so a regression fails a test instead of ending the run; each is checked 
 which raises for every one of them."""
 import pytest
 
-from child_process import run_in_child, torch_outcome
+from child_process import UNDER_ASAN, run_in_child, torch_outcome
 from conftest import requires_torch, torch
 
 BIG = 2**62
@@ -77,14 +77,21 @@ def compute(expr):
 """
 
 
+# AddressSanitizer's operator new aborts when memory runs out instead of throwing std::bad_alloc,
+# so under tests/sanitize.sh the work-buffer case cannot run.
+ASAN_ABORTS_ON_BAD_ALLOC = {"conv1d work buffer past memory"} if UNDER_ASAN else set()
+
+
 @pytest.fixture(scope="module")
 def outcomes():
-    calls = [call for call, _, _ in CASES.values()]
-    return dict(zip(CASES, run_in_child(CHILD, calls)))
+    names = [name for name in CASES if name not in ASAN_ABORTS_ON_BAD_ALLOC]
+    return dict(zip(names, run_in_child(CHILD, [CASES[name][0] for name in names])))
 
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_an_impossible_size_is_a_clear_error(name, outcomes):
+    if name in ASAN_ABORTS_ON_BAD_ALLOC:
+        pytest.skip("AddressSanitizer aborts on an allocation failure in operator new (no std::bad_alloc)")
     _, error, words = CASES[name]
     got = outcomes[name]
     assert got[0] == "error", f"{name}: returned instead of raising"
