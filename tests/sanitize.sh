@@ -4,7 +4,7 @@
 # input at the core (sizes, empty shapes, pool edges, value conversion) and a short fuzz pass,
 # with the sanitized extension loaded into the usual Python (libasan preloaded). Any finding stops
 # the process and fails the job. Run it after tests/run.sh (which installs the packages it uses):
-#     bash tests/sanitize.sh            # about 25 minutes on 2 cores (see docs/testing.md)
+#     bash tests/sanitize.sh    # the build 17-23 min on 2 busy cores, the tests about 1 min (docs/testing.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
