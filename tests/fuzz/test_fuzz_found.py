@@ -82,6 +82,10 @@ FIXED = {
     "zeros(2**62)": Case("fn", "zeros", (2**62,)),
     "eye(2**32, 2**32)": Case("fn", "eye", (2**32, 2**32)),
     "linspace(0, 1, 2**62)": Case("fn", "linspace", (0, 1, 2**62)),
+    # An int64 linspace of float ends truncates them to int64 first, as PyTorch ([0, 1, 3], not
+    # [0, 2, 3]); an end that int64 cannot hold raises.
+    "linspace(0.5, 3.7, 3, int64)": Case("fn", "linspace", (0.5, 3.7, 3), {"dtype": D("int64")}),
+    "linspace(1e30, 1, 5, int64)": Case("fn", "linspace", (1e30, 1, 5), {"dtype": D("int64")}),
     "zeros(2**32, 2**32)": Case("fn", "zeros", (2**32, 2**32)),
     "arange(0, 1e30)": Case("fn", "arange", (0.0, 1e30, 1.0)),
     "narrow(0, 2**63 - 2, 3)": Case("method", "narrow", (t(np.zeros(5)), 0, 2**63 - 2, 3)),
@@ -99,13 +103,6 @@ OPEN = [
     # A slice step that overflows the view's stride (3 * 2**62): PyTorch raises, chainrule wraps it.
     pytest.param(Case("getitem", "getitem", (t(np.ones((3, 2))), (slice(None, None, 2**62),))),
                  marks=open_defect("issue 15 defect 2 (signed overflow in view strides)"), id="x[::2**62]"),
-    # An int64 linspace of float ends: PyTorch truncates them to int64 first (linspace(0.5, 3.7, 3)
-    # is [0, 1, 3], chainrule [0, 2, 3]) and refuses ends outside int64 (1e30 gives INT64_MIN here).
-    # cpp/ops/creation.cpp is being reworked for defect 2, so not fixed here.
-    pytest.param(Case("fn", "linspace", (0.5, 3.7, 3), {"dtype": D("int64")}),
-                 marks=open_defect("int64 linspace of float ends"), id="linspace(0.5, 3.7, 3, int64)"),
-    pytest.param(Case("fn", "linspace", (1e30, 1, 5), {"dtype": D("int64")}),
-                 marks=open_defect("int64 linspace of float ends"), id="linspace(1e30, 1, 5, int64)"),
     # Gradients at NaN: PyTorch's relu passes the gradient through NaN (its mask is x <= 0) and
     # maximum/minimum give it to both sides where either is NaN; chainrule gives 0.
     pytest.param(Case("fn", "relu", (t([float("nan"), -1.0, 2.0], "float64"),), then=(BACKWARD,)),
