@@ -13,7 +13,7 @@ if [ ! -f /usr/include/gtest/gtest.h ]; then
   $SUDO apt-get install -y -qq libgtest-dev
 fi
 
-$PY -m pip install -q --upgrade scikit-build-core pybind11 scipy-openblas32 numpy cmake ninja pytest hypothesis
+$PY -m pip install -q -r requirements-build.txt numpy pytest hypothesis
 if [ "${CHAINRULE_SKIP_TORCH:-0}" != 1 ]; then
   # The CPU wheel of this exact version; the PyTorch cross-checks skip (and say so) without it.
   $PY -m pip install -q torch==2.13.0 || echo "tests/run.sh: torch==2.13.0 not installed; PyTorch cross-checks will skip"
@@ -22,8 +22,11 @@ fi
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 
-$PY -m pip install -q --no-build-isolation \
-  -C build-dir=build/test -C cmake.define.CHAINRULE_BUILD_TESTS=ON .
+# No build isolation, as in the README's main job, and so the same build directory (build/<cache tag>,
+# pyproject.toml): after the main job's install only the C++ tests are compiled here, not the core
+# again. (An isolated build starts from scratch: scikit-build-core clears the build directory when
+# the environment it runs from changes, and pip's isolated environments are new every time.)
+$PY -m pip install -q --no-build-isolation -C cmake.define.CHAINRULE_BUILD_TESTS=ON .
 
-ctest --test-dir build/test --output-on-failure
+ctest --test-dir "build/$($PY -c 'import sys; print(sys.implementation.cache_tag)')" --output-on-failure
 $PY -m pytest -q tests
