@@ -3,6 +3,7 @@
 
 #include "autograd/view_history.h"
 #include "ops/copy.h"
+#include "ops/creation.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
 
@@ -30,6 +31,13 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
     out->set_grad_fn(node, nr);
   }
   return node;
+}
+
+void record_zero_gradient(const char* name, const Tensor& input, const Tensor& output) {
+  if (!needs_grad({&input})) return;
+  record(name, {input}, {output}, [in = TensorMeta(input)](const TensorList&, const Node&) -> TensorList {
+    return {zeros(in.sizes, in.dtype)};
+  });
 }
 
 bool in_place_needs_grad(const Tensor& self, std::initializer_list<const Tensor*> others, const char* op) {

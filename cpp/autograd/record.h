@@ -37,6 +37,10 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula);
 
+// Records `name` for an output that no element of `input` reaches (the median of an empty tensor,
+// an adaptive pool to an empty output): its backward gives `input` zeros, as PyTorch's does.
+void record_zero_gradient(const char* name, const Tensor& input, const Tensor& output);
+
 // Called by in-place ops before they write into `self`. Raises, as PyTorch does, for a leaf that
 // requires grad, a view of one, and a view made under no_grad. Returns whether the op must record:
 // then it computes its result out of place and calls rebase_history(self, result) instead of

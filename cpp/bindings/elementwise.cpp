@@ -129,6 +129,7 @@ const BinaryEntry kBinary[] = {
     {"minimum", BinaryOp::Minimum, nullptr, nullptr, nullptr},
     {"atan2", BinaryOp::Atan2, nullptr, nullptr, nullptr},
     {"fmod", BinaryOp::Fmod, nullptr, nullptr, nullptr},
+    {"xlogy", BinaryOp::Xlogy, nullptr, nullptr, nullptr},
     {"eq", BinaryOp::Eq, "__eq__", nullptr, nullptr},
     {"ne", BinaryOp::Ne, "__ne__", nullptr, nullptr},
     {"lt", BinaryOp::Lt, "__lt__", nullptr, nullptr},

@@ -3,6 +3,7 @@
 // linear map (ops/separable.h); the max runs the max-pool kernel over those windows.
 #include <memory>
 
+#include "autograd/record.h"
 #include "ops/planes.h"
 #include "ops/pool.h"
 #include "ops/separable.h"
@@ -14,7 +15,7 @@ namespace {
 int64_t window_start(int64_t i, int64_t in, int64_t out) { return i * in / out; }
 int64_t window_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
-// Validates x and output_size (one entry >= 0 per spatial dim).
+// Validates x and output_size (one entry >= 0 per spatial dim), and that a non-empty output fits.
 PlaneLayout adaptive_layout(const Tensor& x, int spatial, const IntList& output_size, const char* op) {
   CR_CHECK(static_cast<int>(output_size.size()) == spatial, ValueError, op, ": output_size must have ", spatial,
            " entries, got ", Shape(output_size));
@@ -23,8 +24,21 @@ PlaneLayout adaptive_layout(const Tensor& x, int spatial, const IntList& output_
   }
   check_pool_input(x, spatial, op, false);
   const PlaneLayout l = plane_layout(x, spatial);
-  check_plane_output_fits(l, spatial == 2 ? output_size[0] : 1, output_size.back(), x->dtype(), op);
+  const int64_t h = spatial == 2 ? output_size[0] : 1, w = output_size.back();
+  if (!plane_output_is_empty(l, h, w)) check_plane_output_fits(l, h, w, x->dtype(), op);
   return l;
+}
+
+// The output when it has no element: no window to build or pool, and a zero gradient for x.
+Tensor empty_output(const Tensor& x, const PlaneLayout& l, const IntList& output_size, const char* node) {
+  Tensor out = TensorImpl::empty(l.with_spatial(l.spatial == 2 ? output_size[0] : 1, output_size.back()),
+                                 x->dtype(), x->device());
+  record_zero_gradient(node, x, out);
+  return out;
+}
+
+bool output_is_empty(const PlaneLayout& l, const IntList& output_size) {
+  return plane_output_is_empty(l, l.spatial == 2 ? output_size[0] : 1, output_size.back());
 }
 
 AxisMap average_axis(int64_t in, int64_t out) {
@@ -50,6 +64,7 @@ AxisWindows max_axis(int64_t in, int64_t out) {
 Tensor adaptive_avg_impl(const Tensor& x, int spatial, const IntList& output_size, const char* op, const char* node,
                          const char* adjoint_node) {
   const PlaneLayout l = adaptive_layout(x, spatial, output_size, op);
+  if (output_is_empty(l, output_size)) return empty_output(x, l, output_size, node);
   SeparableMap map;
   map.spatial = spatial;
   map.op = op;
@@ -63,6 +78,10 @@ Tensor adaptive_avg_impl(const Tensor& x, int spatial, const IntList& output_siz
 std::pair<Tensor, Tensor> adaptive_max_impl(const Tensor& x, int spatial, const IntList& output_size, const char* op,
                                             const char* node) {
   const PlaneLayout l = adaptive_layout(x, spatial, output_size, op);
+  if (output_is_empty(l, output_size)) {
+    Tensor values = empty_output(x, l, output_size, node);
+    return {values, TensorImpl::empty(values->sizes(), DType::Int64, x->device())};
+  }
   const AxisWindows cols = max_axis(l.width, output_size.back());
   if (spatial == 1) return max_pool_windows(x, 1, nullptr, cols, op, node);
   const AxisWindows rows = max_axis(l.height, output_size[0]);

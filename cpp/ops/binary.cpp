@@ -15,7 +15,7 @@ namespace cr {
 
 const char* binary_op_name(BinaryOp op) {
   static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide",
-                                "remainder", "atan2", "fmod", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+                                "remainder", "atan2", "fmod", "xlogy", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
                                 "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"};
   return names[static_cast<int>(op)];
 }
@@ -39,7 +39,8 @@ bool is_division(BinaryOp op) {
 // The dtype the formula runs in, given the promoted input dtype.
 DType compute_dtype(BinaryOp op, DType promoted) {
   if (is_logical(op)) return DType::Bool;
-  if ((op == BinaryOp::Div || op == BinaryOp::Atan2) && !is_floating(promoted)) return default_float_dtype();
+  const bool float_result = op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Xlogy;
+  if (float_result && !is_floating(promoted)) return default_float_dtype();
   CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && !is_division(op)),
            TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
@@ -161,6 +162,11 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
       case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
+      case BinaryOp::Xlogy:  // PyTorch's order: a NaN y gives NaN even where x == 0
+        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T {
+          if (std::isnan(y)) return y;
+          return x == T(0) ? T(0) : x * std::log(y);
+        });
       case BinaryOp::FloorDivide: case BinaryOp::Remainder: case BinaryOp::Fmod:
         return float_division<T>(op, out, a, b);
       default: break;
@@ -225,7 +231,9 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
     case BinaryOp::Pow:
       return define("PowBackward1", [=](const Tensor& g, const Node& n) {
         Tensor x = sa.unpack(n), y = sb.unpack(n);
-        Tensor dx = g * y * binary(BinaryOp::Pow, x, y - 1.0);
+        // d/dx x^y = y x^(y - 1), taken as 0 where y == 0 (PyTorch's mask: 0 * inf at 0 ** 0).
+        Tensor dx = where(binary(BinaryOp::Eq, y, Scalar(0.0)), zeros({}, g->dtype()),
+                          g * y * binary(BinaryOp::Pow, x, y - 1.0));
         // d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0 (the limit PyTorch uses).
         Tensor zero_base = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
                                   binary(BinaryOp::Ge, y, Scalar(0.0)));
@@ -235,18 +243,30 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
     case BinaryOp::Maximum:
     case BinaryOp::Minimum:
       return define(op == BinaryOp::Maximum ? "MaximumBackward0" : "MinimumBackward0", [=](const Tensor& g, const Node& n) {
-        // The larger (smaller) input takes the gradient; ties split it evenly, as in PyTorch.
+        // The larger (smaller) input takes the gradient; ties split it evenly. As in PyTorch, an
+        // input loses it only where the other compares larger (smaller): where either is NaN,
+        // neither compares, and both take the gradient.
         Tensor x = sa.unpack(n), y = sb.unpack(n);
         Tensor x_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, x, y);
-        Tensor tie = binary(BinaryOp::Eq, x, y);
-        Tensor zero = zeros({}, g->dtype()), half = g * 0.5;
-        return Grads{where(tie, half, where(x_wins, g, zero)), where(tie, half, where(x_wins, zero, g))};
+        Tensor y_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Lt : BinaryOp::Gt, x, y);
+        Tensor shared = where(binary(BinaryOp::Eq, x, y), g * 0.5, g);
+        Tensor zero = zeros({}, g->dtype());
+        return Grads{where(y_wins, zero, shared), where(x_wins, zero, shared)};
       });
     case BinaryOp::Atan2:
       return define("Atan2Backward0", [=](const Tensor& g, const Node& n) {
         Tensor x = sa.unpack(n), y = sb.unpack(n);
         Tensor r2 = x * x + y * y;
         return Grads{g * y / r2, -(g * x) / r2};
+      });
+    case BinaryOp::Xlogy:
+      return define("XlogyBackward0", [=](const Tensor& g, const Node& n) {
+        // PyTorch's formulas: d/dx = xlogy(g, y), set to 0 where x == 0 and y <= 0 (log y is no
+        // number there); d/dy = g x / y, NaN at x == y == 0.
+        Tensor x = sa.unpack(n), y = sb.unpack(n);
+        Tensor no_log = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
+                               binary(BinaryOp::Le, y, Scalar(0.0)));
+        return Grads{where(no_log, zeros({}, g->dtype()), binary(BinaryOp::Xlogy, g, y)), g * x / y};
       });
     case BinaryOp::Remainder:
       return define("RemainderBackward0", [=](const Tensor& g, const Node& n) {

@@ -11,6 +11,7 @@ namespace cr {
 
 enum class BinaryOp : uint8_t {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum, FloorDivide, Remainder, Atan2, Fmod,
+  Xlogy,                                     // x log y, 0 where x == 0 (and y is not NaN)
   Eq, Ne, Lt, Le, Gt, Ge,                    // -> bool
   LogicalAnd, LogicalOr, LogicalXor,         // -> bool
   BitwiseAnd, BitwiseOr, BitwiseXor,         // int64 and bool only

@@ -1,10 +1,13 @@
 // Regression (mse, l1, smooth_l1, huber), binary (bce, bce with logits), divergence (kl_div) and
 // similarity (cosine) losses, composed of recorded ops exactly as PyTorch writes them, so that the
-// gradients w.r.t. input and target, and second derivatives, come from those ops. Also one_hot.
+// gradients w.r.t. input and target, and second derivatives, come from those ops. bce, smooth_l1
+// and huber record their own nodes, with PyTorch's formulas, which stay finite where the composed
+// ops' chain rule would give 0 * inf (probabilities of 0 and 1, infinite differences). Also one_hot.
 #include "ops/loss.h"
 
 
 #include "autograd/grad_mode.h"
+#include "autograd/record.h"
 #include "ops/activation.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -22,6 +25,23 @@ Tensor abs_of(const Tensor& t) { return unary(UnaryOp::Abs, t); }
 
 void check_floating(const Tensor& t, const char* op, const char* what) {
   CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 ", what, ", got a ", describe(t));
+}
+
+// Records `node` for the unreduced terms of smooth_l1 (scale 1 / beta) or huber (scale 1), computed
+// by the caller without recording, with PyTorch's gradient: g clamp(input - target, -bound, bound)
+// scale for the input and its negative for the target. So it is +-scale bound at z = +-inf and NaN
+// at NaN, where the chain rule through where() would give 0 * inf. Written with ops, so it
+// differentiates again.
+Tensor record_clamped_slope(const Tensor& input, const Tensor& target, const Tensor& terms, double bound, double scale,
+                            const char* node) {
+  if (!needs_grad({&input, &target})) return terms;
+  record(node, {input, target}, {terms},
+         [sx = SavedTensor(input, false), st = SavedTensor(target, false), mx = TensorMeta(input),
+          mt = TensorMeta(target), bound, scale](const TensorList& g, const Node& n) -> TensorList {
+           const Tensor slope = g[0] * clamp(sx.unpack(n) - st.unpack(n), Scalar(-bound), Scalar(bound)) * scale;
+           return {grad_for(slope, mx), grad_for(-slope, mt)};
+         });
+  return terms;
 }
 
 // input - target for the pointwise losses: both floating, shapes broadcasting together.
@@ -76,17 +96,60 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, c
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must not be negative, got ", beta);
   if (beta == 0) return l1_loss(input, target, reduction);  // as PyTorch: the quadratic part vanishes
-  const Tensor z = difference(input, target, "smooth_l1_loss"), a = abs_of(z);
-  return apply_reduction(where(cmp(BinaryOp::Lt, a, beta), 0.5 * z * z / beta, a - 0.5 * beta), reduction);
+  Tensor terms;
+  {
+    GradModeGuard no_record(false);
+    const Tensor z = difference(input, target, "smooth_l1_loss"), a = abs_of(z);
+    terms = where(cmp(BinaryOp::Lt, a, beta), 0.5 * z * z / beta, a - 0.5 * beta);
+  }
+  return apply_reduction(record_clamped_slope(input, target, terms, beta, 1.0 / beta, "SmoothL1LossBackward0"),
+                         reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, const Tensor& weight) {
   CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive, got ", delta);
   if (weight) check_weight_shape(weight, input, "huber_loss");
-  const Tensor z = difference(input, target, "huber_loss"), a = abs_of(z);
-  Tensor loss = where(cmp(BinaryOp::Lt, a, delta), 0.5 * z * z, delta * (a - 0.5 * delta));
+  Tensor terms;
+  {
+    GradModeGuard no_record(false);
+    const Tensor z = difference(input, target, "huber_loss"), a = abs_of(z);
+    terms = where(cmp(BinaryOp::Lt, a, delta), 0.5 * z * z, delta * (a - 0.5 * delta));
+  }
+  const Tensor loss = record_clamped_slope(input, target, terms, delta, 1.0, "HuberLossBackward0");
   return apply_reduction(weight ? loss * weight : loss, reduction);  // weighted 'mean' is mean(w * loss)
 }
+
+namespace {
+
+// log(x) and log(1 - x), each floored at -100 as PyTorch does so that a probability of 0 or 1
+// costs 100 instead of inf.
+Tensor floored_log(const Tensor& x) { return clamp(unary(UnaryOp::Log, x), Scalar(-100.0), std::nullopt); }
+Tensor floored_log_complement(const Tensor& x) { return clamp(unary(UnaryOp::Log1p, -x), Scalar(-100.0), std::nullopt); }
+
+// The unweighted, unreduced terms -(t log x + (1 - t) log(1 - x)), with PyTorch's gradients: for x,
+// g (x - t) / max(x (1 - x), 1e-12) (its epsilon a float32), finite at x = 0 and 1 where the
+// floored logs' chain rule would give 0 * inf; for t, -g logit(x). Written with ops, so they
+// differentiate again.
+Tensor binary_cross_entropy_terms(const Tensor& input, const Tensor& target) {
+  Tensor terms;
+  {
+    GradModeGuard no_record(false);
+    terms = (target - 1.0) * floored_log_complement(input) - target * floored_log(input);
+  }
+  if (needs_grad({&input, &target})) {
+    record("BinaryCrossEntropyBackward0", {input, target}, {terms},
+           [sx = SavedTensor(input, false), st = SavedTensor(target, false), mx = TensorMeta(input),
+            mt = TensorMeta(target)](const TensorList& g, const Node& n) -> TensorList {
+             const Tensor x = sx.unpack(n), t = st.unpack(n);
+             const Tensor spread = clamp(x * (1.0 - x), Scalar(static_cast<double>(1e-12f)), std::nullopt);
+             const Tensor logit = unary(UnaryOp::Log, x / (1.0 - x));
+             return {grad_for(g[0] * (x - t) / spread, mx), grad_for(-(g[0] * logit), mt)};
+           });
+  }
+  return terms;
+}
+
+}  // namespace
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
   const char* op = "binary_cross_entropy";
@@ -100,10 +163,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
     CR_CHECK(item(all(inside)).i, ValueError, op, ": every element of input must be a probability in [0, 1] "
              "(apply sigmoid first, or use binary_cross_entropy_with_logits)");
   }
-  const std::optional<Scalar> floor = Scalar(-100.0), none;
-  const Tensor log_p = clamp(unary(UnaryOp::Log, input), floor, none);
-  const Tensor log_q = clamp(unary(UnaryOp::Log, 1.0 - input), floor, none);
-  Tensor loss = -(target * log_p + (1.0 - target) * log_q);
+  Tensor loss = binary_cross_entropy_terms(input, target);
   if (weight) {
     broadcast_shapes(weight->sizes(), input->sizes(), op);
     loss = loss * weight;
@@ -143,9 +203,8 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& redu
   Tensor loss;
   if (log_target) {
     loss = unary(UnaryOp::Exp, target) * (target - input);
-  } else {  // xlogy(t, t) - t x: 0 where t == 0
-    const Tensor safe = where(cmp(BinaryOp::Eq, target, 0), ones({}, target->dtype()), target);
-    loss = target * unary(UnaryOp::Log, safe) - target * input;
+  } else {
+    loss = binary(BinaryOp::Xlogy, target, target) - target * input;
   }
   Tensor out = apply_reduction(loss, r);
   if (batchmean && input->dim() > 0) out = out / static_cast<double>(input->size(0));

@@ -39,17 +39,28 @@ inline PlaneLayout plane_layout(const Tensor& t, int spatial) {
   return l;
 }
 
-// Rejects an output of l's planes with spatial sizes (h, w) whose bytes overflow or exceed this
-// machine's physical memory: a RuntimeError naming op and the shape, before the per-output
-// bookkeeping (window lists, resampling maps) that would otherwise run first for minutes.
+// Rejects an output of l's planes with spatial sizes (h, w) that, with its per-output bookkeeping
+// (window lists, resampling maps: at least 16 bytes for each output row and column), overflows or
+// exceeds this machine's physical memory: a RuntimeError naming op and the shape, before that
+// bookkeeping is built (it would otherwise run first for minutes, or be killed for memory).
 inline void check_plane_output_fits(const PlaneLayout& l, int64_t h, int64_t w, DType dtype, const char* op) {
   const uint64_t memory = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  uint64_t bytes = itemsize(dtype);
+  constexpr uint64_t kBookkeepingBytes = 16;
+  uint64_t bytes = itemsize(dtype), tables = 0;
   bool overflow = false;
   for (int64_t n : {l.planes, h, w}) overflow |= __builtin_mul_overflow(bytes, static_cast<uint64_t>(n), &bytes);
+  overflow |= __builtin_mul_overflow(static_cast<uint64_t>(h) + static_cast<uint64_t>(w), kBookkeepingBytes, &tables);
+  overflow |= __builtin_add_overflow(bytes, tables, &bytes);
   CR_CHECK(!overflow && bytes <= memory, RuntimeError, op, ": the output of shape ", l.with_spatial(h, w),
-           " would need ", overflow ? std::string("more than 2**64") : std::to_string(bytes),
+           " and its per-output tables would need ", overflow ? std::string("more than 2**64") : std::to_string(bytes),
            " bytes, more than this machine's ", memory, " bytes of memory");
+}
+
+// True when an output of l's planes with spatial sizes (h, w) has no element. The adaptive pools
+// then return it without building any per-output table (an empty batch bounds nothing), as
+// PyTorch returns the empty result.
+inline bool plane_output_is_empty(const PlaneLayout& l, int64_t h, int64_t w) {
+  return l.planes == 0 || h == 0 || w == 0;
 }
 
 }  // namespace cr

@@ -85,15 +85,16 @@ void check_extreme_defined(const Tensor& t, const DimList& dims, uint32_t mask, 
 }
 
 // max/min over all and amax/amin; `node` names the backward node (gradient split among ties).
-Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, const char* op, const char* node) {
+Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, const char* op, const char* node,
+               NanExtreme nan_extreme = NanExtreme::NanElements) {
   const uint32_t mask = reduced_dims_mask(t, dims, op);
   check_extreme_defined(t, dims, mask, op);
   Tensor out = is_max ? reduce_with<cpu::MaxReducer>(t, mask, keepdim, t->dtype(), op)
                       : reduce_with<cpu::MinReducer>(t, mask, keepdim, t->dtype(), op);
   if (needs_grad({&t})) {
-    record(node, {t}, {out}, [sx = SavedTensor(t, false), sout = SavedTensor(out, true), mask, keepdim](
+    record(node, {t}, {out}, [sx = SavedTensor(t, false), sout = SavedTensor(out, true), mask, keepdim, nan_extreme](
                                  const TensorList& g, const Node& n) -> TensorList {
-      return {extremes_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim)};
+      return {extremes_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim, nan_extreme)};
     });
   }
   return out;
@@ -245,10 +246,10 @@ ValuesIndices min_dim(const Tensor& t, int64_t dim, bool keepdim) {
   return recorded_extreme_along(t, dim, keepdim, false, "min");
 }
 Tensor amax(const Tensor& t, const DimList& dims, bool keepdim) {
-  return extreme(t, dims, keepdim, true, "amax", "AmaxBackward0");
+  return extreme(t, dims, keepdim, true, "amax", "AmaxBackward0", NanExtreme::NoElement);
 }
 Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
-  return extreme(t, dims, keepdim, false, "amin", "AminBackward0");
+  return extreme(t, dims, keepdim, false, "amin", "AminBackward0", NanExtreme::NoElement);
 }
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, true, "argmax"); }
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, false, "argmin"); }

@@ -3,6 +3,7 @@
 #include "ops/reduce_backward.h"
 
 #include "autograd/grad_mode.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -54,6 +55,7 @@ Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keep
 }
 
 Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim) {
+  if (x->dim() == 0) return g;  // as PyTorch: the product of one number is that number, also at inf
   const Shape& in = x->sizes();
   Tensor is_zero = eq(x, Scalar(0.0));
   Tensor x_safe = where(is_zero, ones({}, x->dtype()), x);
@@ -73,12 +75,15 @@ Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32
   return expand_reduced(g, in, mask, keepdim) * others;
 }
 
-Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim) {
+Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim,
+                         NanExtreme nan_extreme) {
   Tensor out_kept = keep_reduced(out, x->dim(), mask, keepdim);
+  Tensor g_kept = keep_reduced(g, x->dim(), mask, keepdim);
+  Tensor hit = eq(x, out_kept);
+  if (nan_extreme == NanExtreme::NoElement) return g_kept / group_sum(hit, mask) * to_dtype(hit, g->dtype());
   Tensor both_nan = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ne, x, x), binary(BinaryOp::Ne, out_kept, out_kept));
-  Tensor hit = binary(BinaryOp::LogicalOr, eq(x, out_kept), both_nan);
-  Tensor share = keep_reduced(g, x->dim(), mask, keepdim) / group_sum(hit, mask);
-  return where(hit, share, zero_like_dtype(g));
+  hit = binary(BinaryOp::LogicalOr, hit, both_nan);
+  return where(hit, g_kept / group_sum(hit, mask), zero_like_dtype(g));
 }
 
 Tensor selected_backward(const Tensor& g, const Tensor& indices, const Shape& in, int64_t dim, bool keepdim) {

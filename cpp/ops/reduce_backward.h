@@ -15,9 +15,16 @@ Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keep
 // group holds at most one zero.
 Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim);
 
-// max/min over all, amax/amin: the gradient split evenly among the elements equal to the result
-// (NaN results pick the NaN elements), as PyTorch's evenly_distribute_backward.
-Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim);
+// Where an extreme (max, amax, ...) is NaN, which elements its gradient goes to.
+enum class NanExtreme {
+  NanElements,  // max/min over all and the inf-norms: the NaN elements (evenly_distribute_backward)
+  NoElement,    // amax/amin: none equals NaN, and the group's gradient is NaN (scale_grad_by_count)
+};
+
+// max/min over all, amax/amin: the gradient split evenly among the elements equal to the result,
+// as in PyTorch.
+Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim,
+                         NanExtreme nan_extreme);
 
 // max/min along dim: the whole gradient to the element at `indices` (a one-hot mask along dim).
 Tensor selected_backward(const Tensor& g, const Tensor& indices, const Shape& in, int64_t dim, bool keepdim);

@@ -17,6 +17,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/index.h"
+#include "ops/reduce_backward.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -126,13 +127,30 @@ ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim, bool ig
                     });
 }
 
+// The median of all elements; its gradient is split evenly among the elements equal to it (the NaN
+// elements when it is NaN), as PyTorch's evenly_distribute_backward, where median(dim) picks one.
 Tensor median_all(const Tensor& input, bool ignore_nan) {
+  const char* node = ignore_nan ? "NanmedianBackward0" : "MedianBackward0";
   if (input->numel() == 0) {
     CR_CHECK(is_floating(input->dtype()), RuntimeError, ignore_nan ? "nanmedian" : "median",
              "(): an empty ", dtype_name(input->dtype()), " tensor has no median");
-    return full({}, Scalar(std::numeric_limits<double>::quiet_NaN()), input->dtype(), input->device());
+    Tensor nan = full({}, Scalar(std::numeric_limits<double>::quiet_NaN()), input->dtype(), input->device());
+    record_zero_gradient(node, input, nan);
+    return nan;
   }
-  return reshape(median_dim(reshape(input, {-1}), 0, false, ignore_nan).values, {});
+  Tensor out;
+  {
+    GradModeGuard no_record(false);
+    out = reshape(median_dim(reshape(input, {-1}), 0, false, ignore_nan).values, {});
+  }
+  if (needs_grad({&input})) {
+    const uint32_t every_dim = static_cast<uint32_t>((uint64_t{1} << input->dim()) - 1);
+    record(node, {input}, {out}, [sx = SavedTensor(input, false), sout = SavedTensor(out, true), every_dim](
+                                     const TensorList& g, const Node& n) -> TensorList {
+      return {extremes_backward(g[0], sx.unpack(n), sout.unpack(n), every_dim, false, NanExtreme::NanElements)};
+    });
+  }
+  return out;
 }
 
 namespace {

@@ -144,14 +144,15 @@ DType clamp_dtype(DType in, const std::optional<Scalar>& lo, const std::optional
 }
 
 
-// relu's backward in one pass: g where y > 0, else 0 (PyTorch's threshold_backward). Recorded
+// relu's backward in one pass: 0 where y <= 0, else g (PyTorch's threshold_backward: so g passes
+// through a NaN, which is not <= 0). Recorded
 // itself, so double backward works: its derivative w.r.t. g is the same mask.
 Tensor relu_backward(const Tensor& g, const Tensor& y) {
   Tensor out = TensorImpl::empty(g->sizes(), g->dtype(), g->device());
   Tensor yc = to_dtype(y, g->dtype());
   CR_DISPATCH_FLOATING(g->dtype(), "relu_backward", [&] {
     cpu::binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
-      return yv > scalar_t(0) ? gv : scalar_t(0);
+      return yv <= scalar_t(0) ? scalar_t(0) : gv;
     });
   });
   if (needs_grad({&g})) {

@@ -46,7 +46,7 @@ Tensor with_backward(const Tensor& t, Tensor out, const char* name, std::functio
 Tensor slice_view(const Tensor& whole, int64_t dim, int64_t start, int64_t length, int64_t step) {
   Shape sizes = whole->sizes(), strides = whole->strides();
   sizes[dim] = length;
-  if (length > 1) strides[dim] = checked_mul(strides[dim], step, "slice");  // a step past the end is length 1
+  strides[dim] = checked_mul(strides[dim], step, "slice");  // as PyTorch, even where length <= 1
   return TensorImpl::view_of(whole, sizes, strides, whole->offset() + start * whole->stride(dim), "slice");
 }
 
@@ -262,7 +262,8 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::op
   };
   int64_t b = clamp_index(start, 0), e = std::max(clamp_index(end, n), b);
   const Shape in = t->sizes();
-  return with_backward(t, slice_view(t, d, b, (e - b + step - 1) / step, step), "SliceBackward0",
+  const int64_t length = e == b ? 0 : (e - b - 1) / step + 1;  // no overflow for any step
+  return with_backward(t, slice_view(t, d, b, length, step), "SliceBackward0",
                  [=](const Tensor& g) { return slice_backward(g, in, d, b, step); });
 }
 

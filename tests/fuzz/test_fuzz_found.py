@@ -1,7 +1,8 @@
 """Cases the fuzz suite found, pinned through the same harness (child process, PyTorch oracle):
-FIXED ones must keep passing; OPEN ones are defects still being fixed (strict xfails: when a fix
-lands, the test XPASSes and fails until its mark is removed and the case moved to FIXED, and the
-fuzz strategy that kept it out, see the comments there, is widened again)."""
+FIXED ones must keep passing. None is open at present. A defect left open is pinned here as a
+strict xfail, checked with check(case, allow_known=False), so that its fix XPASSes and fails until
+the case moves to FIXED and the fuzz strategy that kept it out (with a comment pointing here) is
+widened again."""
 import numpy as np
 import pytest
 
@@ -89,53 +90,43 @@ FIXED = {
     "zeros(2**32, 2**32)": Case("fn", "zeros", (2**32, 2**32)),
     "arange(0, 1e30)": Case("fn", "arange", (0.0, 1e30, 1.0)),
     "narrow(0, 2**63 - 2, 3)": Case("method", "narrow", (t(np.zeros(5)), 0, 2**63 - 2, 3)),
+    # A slice step that overflows the view's stride (2 * 2**62): a RuntimeError, as PyTorch (it wrapped).
+    "x[::2**62]": Case("getitem", "getitem", (t(np.ones((3, 2))), (slice(None, None, 2**62),))),
+    # Gradients at NaN, as PyTorch: relu's passes through NaN (its mask is x <= 0); maximum/minimum
+    # give it to both sides where either is NaN; amax/amin's is NaN for a NaN result (0 * g / 0).
+    "relu'(nan)": Case("fn", "relu", (t([float("nan"), -1.0, 2.0], "float64"),), then=(BACKWARD,)),
+    "maximum'(nan)": Case("fn", "maximum", (t([float("nan"), 1.0], "float64"), t([1.0, float("nan")], "float64")),
+                          then=(BACKWARD,)),
+    "amax'(nan)": Case("method", "amax", (t([float("nan"), -0.0], "float64"),), {"dim": 0}, then=(BACKWARD,)),
+    # binary_cross_entropy's input gradient at 0 or 1 is (x - t) / max(x (1 - x), 1e-12), finite
+    # (was NaN); its target gradient is -logit(x).
+    "binary_cross_entropy'(1)": Case("F", "binary_cross_entropy", (t([1.0, 0.0], "float64"), t([0.5, 0.5], "float64")),
+                                     {"reduction": "sum"}, then=(BACKWARD,)),
+    # pow's base gradient is 0 where the exponent is 0 (was 0 * inf = NaN at 0 ** 0).
+    "pow'(0, 0)": Case("fn", "pow", (t([0.0], "float64"), t([0.0], "float64")), then=(BACKWARD,)),
+    # The median of an empty tensor is NaN in the graph (gradient zeros); the median of all
+    # elements splits its gradient among ties (median(dim) picks one).
+    "median'(empty)": Case("method", "median", (t(np.zeros((0, 3)), "float64"),), then=(BACKWARD,)),
+    "median'(ties)": Case("method", "median", (t([0.0, 0.0, 1.0], "float64"),), then=(BACKWARD,)),
+    # kl_div is xlogy(t, t) - t x, through the new xlogy op: its target gradient at 0 is NaN, as PyTorch.
+    "kl_div'(target=0)": Case("F", "kl_div", (t([[-2.0, 2.0]], "float64"), t([[0.0, 1.5]], "float64")),
+                              {"reduction": "sum"}, then=(BACKWARD,)),
+    # An adaptive pool of an empty batch to a huge size returns the empty result (a MemoryError
+    # from a window table before).
+    "adaptive_avg_pool1d(empty, 2**40)": Case("F", "adaptive_avg_pool1d", (t(np.ones((0, 2, 3))), 2**40)),
+    # Found by the widened fuzz: prod of a 0-d inf has gradient 1 (was inf / inf); smooth_l1 and
+    # huber at an infinite difference have gradient +-1 (+-delta), NaN at NaN (was 0 * inf).
+    "prod'(0-d inf)": Case("method", "prod", (t(float("inf"), "float64"),), then=(BACKWARD,)),
+    "smooth_l1_loss'(inf)": Case("F", "smooth_l1_loss", (t([float("inf"), -float("inf"), float("nan"), 0.3], "float64"),
+                                                         t([1.5, 1.5, 1.5, 1.5], "float64")), then=(BACKWARD,)),
+    "huber_loss'(inf)": Case("F", "huber_loss", (t([float("inf"), -float("inf"), float("nan"), 0.3], "float64"),
+                                                 t([1.5, 1.5, 1.5, 1.5], "float64")), {"delta": 0.5}, then=(BACKWARD,)),
 }
 
 
 @pytest.mark.parametrize("case", FIXED.values(), ids=FIXED.keys())
 def test_fixed(case):
     check(case)
-
-
-open_defect = lambda why: pytest.mark.xfail(strict=True, reason=why)  # noqa: E731
-
-OPEN = [
-    # A slice step that overflows the view's stride (3 * 2**62): PyTorch raises, chainrule wraps it.
-    pytest.param(Case("getitem", "getitem", (t(np.ones((3, 2))), (slice(None, None, 2**62),))),
-                 marks=open_defect("issue 15 defect 2 (signed overflow in view strides)"), id="x[::2**62]"),
-    # Gradients at NaN: PyTorch's relu passes the gradient through NaN (its mask is x <= 0) and
-    # maximum/minimum give it to both sides where either is NaN; chainrule gives 0.
-    pytest.param(Case("fn", "relu", (t([float("nan"), -1.0, 2.0], "float64"),), then=(BACKWARD,)),
-                 marks=open_defect("gradient of relu at NaN"), id="relu'(nan)"),
-    pytest.param(Case("fn", "maximum", (t([float("nan"), 1.0], "float64"), t([1.0, float("nan")], "float64")),
-                      then=(BACKWARD,)), marks=open_defect("gradient of maximum at NaN"), id="maximum'(nan)"),
-    # binary_cross_entropy's gradient at input 0 or 1: PyTorch divides by max(x (1 - x), 1e-12)
-    # (+-5e11 for a target of 0.5), chainrule gives NaN.
-    pytest.param(Case("F", "binary_cross_entropy", (t([1.0, 0.0], "float64"), t([0.5, 0.5], "float64")),
-                      {"reduction": "sum"}, then=(BACKWARD,)), marks=open_defect("bce gradient at 0 and 1"),
-                 id="binary_cross_entropy'(1)"),
-    # pow's gradient at 0 ** 0: PyTorch's base gradient is 0 (y * x ** (y - 1) masked where y == 0),
-    # chainrule's NaN.
-    pytest.param(Case("fn", "pow", (t([0.0], "float64"), t([0.0], "float64")), then=(BACKWARD,)),
-                 marks=open_defect("pow gradient at 0 ** 0"), id="pow'(0, 0)"),
-    # median of an empty tensor has no grad_fn (PyTorch: NaN with MedianBackward0, gradient zeros).
-    pytest.param(Case("method", "median", (t(np.zeros((0, 3)), "float64"),), then=(BACKWARD,)),
-                 marks=open_defect("median of an empty tensor loses its graph"), id="median'(empty)"),
-    pytest.param(Case("method", "amax", (t([float("nan"), -0.0], "float64"),), {"dim": 0}, then=(BACKWARD,)),
-                 marks=open_defect("gradient of amax at NaN"), id="amax'(nan)"),
-    # kl_div's gradient with respect to a target of 0: NaN in PyTorch (0 * log 0), -input here.
-    pytest.param(Case("F", "kl_div", (t([[-2.0, 2.0]], "float64"), t([[0.0, 1.5]], "float64")), {"reduction": "sum"},
-                      then=(BACKWARD,)), marks=open_defect("kl_div target gradient at 0"), id="kl_div'(target=0)"),
-    # adaptive_avg_pool1d of an empty batch to 2**40 outputs (or adaptive_avg_pool2d to (0, 2**31)):
-    # a MemoryError from a working buffer (PyTorch returns the empty result; nothing needs computing).
-    pytest.param(Case("F", "adaptive_avg_pool1d", (t(np.ones((0, 2, 3))), 2**40)),
-                 marks=open_defect("issue 15 defect 4: a buffer sized for an empty batch"), id="adaptive_avg_pool1d(empty, 2**40)"),
-]
-
-
-@pytest.mark.parametrize("case", OPEN)
-def test_open(case):
-    check(case, allow_known=False)
 
 
 def test_sum_of_an_overflowing_expand_raises():

@@ -30,26 +30,25 @@ def with_backward(case):
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_grad_elementwise(data):
-    # No NaN: gradients at NaN differ (relu'(nan) is 1 in PyTorch, 0 here; maximum(nan, x) gives
-    # both sides the gradient there): open, test_fuzz_found.py.
     dtype = data.draw(st.sampled_from(FLOATS))
-    a = data.draw(tensors(dtype=dtype, kinds=["small", "normal"]))
+    a = data.draw(tensors(dtype=dtype, kinds=["small", "normal", "special"]))
     if data.draw(st.booleans()):
         check(with_backward(Case("fn", data.draw(st.sampled_from(DIFFERENTIABLE_UNARY)), (a,))))
         return
-    b = data.draw(tensors(shape=data.draw(broadcast_partner(a.array.shape)), dtype=dtype, kinds=["small", "normal"]))
+    b = data.draw(tensors(shape=data.draw(broadcast_partner(a.array.shape)), dtype=dtype,
+                          kinds=["small", "normal", "special"]))
     name = data.draw(st.sampled_from(DIFFERENTIABLE_BINARY))
-    assume(name != "pow" or not (a.array == 0).any())  # pow'(0, 0) is NaN here: open, test_fuzz_found.py
     check(with_backward(Case("fn", name, (a, b))))
 
 
 @FUZZ_SETTINGS
 @given(name=st.sampled_from(REDUCTIONS), data=st.data())
 def test_grad_reduction(name, data):
-    # No NaN: amax's gradient with a NaN is NaN everywhere in PyTorch (0/0), 1 at the NaN here (open).
-    x = data.draw(tensors(dtype="float64", kinds=["small", "normal"]))
+    x = data.draw(tensors(dtype="float64", kinds=["small", "normal", "special"]))
     dim = data.draw(dim_args(name, x.array.ndim))
-    assume(name != "median" or x.array.size > 0)  # median of empty loses its graph: open, test_fuzz_found.py
+    # var/std over dim=() reduce every dim, and PyTorch's backward then divides by a count of 1 - 1
+    # (inf); chainrule's is the gradient of the value both return. Kept out as PyTorch's bug.
+    assume(name not in ("var", "std") or dim != ())
     check(with_backward(Case("method", name, (x,), {} if dim is None else {"dim": dim})))
 
 
@@ -78,10 +77,10 @@ def test_grad_conv_pool(case):
 @FUZZ_SETTINGS
 @given(case=st.one_of(norm_cases(), loss_cases(), sort_cases()))
 def test_grad_norm_loss_sort(case):
-    # Open (test_fuzz_found.py): binary_cross_entropy'(0 or 1) is NaN here; kl_div's target gradient
-    # at a target of 0 is finite here, NaN in PyTorch. batch/instance_norm of an empty plane: the
-    # gradients of weight and bias differ (NaN in PyTorch; listed in issue 15's fuzz report).
-    assume(case.name != "binary_cross_entropy" or not np.isin(case.args[0].array, (0.0, 1.0)).any())
-    assume(case.name != "kl_div" or (case.args[1].array > 0).all())
+    # batch/instance_norm of an empty plane: the gradients of weight and bias differ (NaN in
+    # PyTorch; listed in issue 15's fuzz report). kl_div of an empty input beside a target outside
+    # [0, 1]: chainrule's target gradient is 0 * xlogy's NaN, PyTorch's 0 (its xlogy backward
+    # alone gives the same NaN).
+    assume(case.name != "kl_div" or case.args[0].array.size > 0 or (case.args[1].array >= 0).all())
     assume(case.name not in ("batch_norm", "instance_norm") or case.args[0].array.size > 0)
     check(with_backward(case))

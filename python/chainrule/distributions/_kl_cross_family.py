@@ -3,7 +3,7 @@ support misses part of p's). Registered into kl.py's table on import."""
 import math
 
 import chainrule
-from chainrule.distributions._special import digamma, lgamma, xlogy
+from chainrule.distributions._special import digamma, lgamma
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.binomial import Binomial
@@ -27,7 +27,7 @@ def _infinite_like(tensor):
 
 
 def _x_log_x(tensor):
-    return xlogy(tensor, tensor)
+    return chainrule.xlogy(tensor, tensor)
 
 
 def _infinite_where(condition, result):

@@ -1,4 +1,4 @@
-"""lgamma and digamma for positive arguments, and xlogy,, composed from chainrule's differentiable ops.
+"""lgamma and digamma for positive arguments, composed from chainrule's differentiable ops.
 
 chainrule has no lgamma/digamma ops yet; the Gamma family and Poisson.log_prob need them, and
 their gradients (digamma, trigamma) follow from the composition by autograd. Both use the
@@ -45,9 +45,3 @@ def digamma(x):
         power = power * inverse_square
     return chainrule.log(z) - 0.5 * z.reciprocal() + series - rising
 
-
-def xlogy(x, y):
-    """x * log(y), and 0 where x == 0 even where log(y) is not finite; gradients as PyTorch's
-    (d/dx = log(y), 0 where x == 0 and y <= 0)."""
-    y_or_one = chainrule.where((x == 0) & (y <= 0), 1.0, y)
-    return x * chainrule.log(y_or_one)

@@ -4,7 +4,7 @@ log_prob, entropy and the moments are differentiable."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma, xlogy
+from chainrule.distributions._special import digamma, lgamma
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exp_family import ExponentialFamily
@@ -38,7 +38,7 @@ class Dirichlet(ExponentialFamily):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return (xlogy(self.concentration - 1.0, value).sum(-1) + lgamma(self.concentration.sum(-1))
+        return (chainrule.xlogy(self.concentration - 1.0, value).sum(-1) + lgamma(self.concentration.sum(-1))
                 - lgamma(self.concentration).sum(-1))
 
     @property

@@ -4,7 +4,7 @@ moments are differentiable in both parameters."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma, xlogy
+from chainrule.distributions._special import digamma, lgamma
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import batch_shape_of, broadcast_all
@@ -44,7 +44,7 @@ class Gamma(ExponentialFamily):
         value = chainrule.as_tensor(value, dtype=self.rate.dtype)
         if self._validate_args:
             self._validate_sample(value)
-        return (xlogy(self.concentration, self.rate) + xlogy(self.concentration - 1, value)
+        return (chainrule.xlogy(self.concentration, self.rate) + chainrule.xlogy(self.concentration - 1, value)
                 - self.rate * value - lgamma(self.concentration))
 
     def entropy(self):

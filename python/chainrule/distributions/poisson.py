@@ -5,7 +5,7 @@ import numpy as np
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma, xlogy
+from chainrule.distributions._special import lgamma
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import _numpy_generator, batch_shape_of, broadcast_all
 
@@ -46,7 +46,7 @@ class Poisson(ExponentialFamily):
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
         value = value.to(rate.dtype)
-        return xlogy(value, rate) - rate - lgamma(value + 1)
+        return chainrule.xlogy(value, rate) - rate - lgamma(value + 1)
 
     @property
     def _natural_params(self):
