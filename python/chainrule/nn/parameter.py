@@ -62,19 +62,20 @@ class UninitializedParameter(Parameter):
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
-        return Tensor._make_subclass(cls, _C.zeros(0, dtype=dtype or _C._get_default_dtype()), requires_grad)
+        return Tensor._make_subclass(cls, _C.zeros(0, device=device, dtype=dtype), requires_grad)
 
     def __init__(self, requires_grad=True, device=None, dtype=None):
         pass
 
     def materialize(self, shape, device=None, dtype=None):
-        """Gives the parameter `shape` (zeros, to be initialized by the module) and makes it a Parameter."""
-        self.data = _C.zeros(*shape, dtype=dtype or self.dtype)
+        """Gives the parameter `shape` (zeros, to be initialized by the module) and makes it a Parameter,
+        on `device` and of `dtype` (by default its own)."""
+        self.data = _C.zeros(*shape, device=self.device if device is None else device, dtype=dtype or self.dtype)
         self.__class__ = self.cls_to_become
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:
-            memo[id(self)] = type(self)(self.requires_grad, dtype=self.dtype)
+            memo[id(self)] = type(self)(self.requires_grad, device=self.device, dtype=self.dtype)
         return memo[id(self)]
 
     def __reduce_ex__(self, protocol):
@@ -92,7 +93,7 @@ class UninitializedBuffer(Tensor):
     it is not materialized in place: the lazy module replaces it by a plain tensor of the right shape."""
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):
-        return Tensor._make_subclass(cls, _C.zeros(0, dtype=dtype or _C._get_default_dtype()), requires_grad)
+        return Tensor._make_subclass(cls, _C.zeros(0, device=device, dtype=dtype), requires_grad)
 
     def __init__(self, requires_grad=False, device=None, dtype=None):
         pass

@@ -269,7 +269,8 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        self.weight = Parameter(_C.full((num_parameters,), init, dtype=dtype or _C._get_default_dtype()))
+        self.weight = Parameter(_C.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
 
     def reset_parameters(self):
         nn_init.constant_(self.weight, self.init)

@@ -40,13 +40,14 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.shortlist_size = self.cutoffs[0]
         self.n_clusters = len(self.cutoffs) - 1
         self.head_size = self.shortlist_size + self.n_clusters
-        self.head = Linear(in_features, self.head_size, bias=head_bias, dtype=dtype)
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.head = Linear(in_features, self.head_size, bias=head_bias, **factory_kwargs)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
             hidden = int(in_features // (div_value ** (i + 1)))
             size = self.cutoffs[i + 1] - self.cutoffs[i]
-            self.tail.append(Sequential(Linear(in_features, hidden, bias=False, dtype=dtype),
-                                        Linear(hidden, size, bias=False, dtype=dtype)))
+            self.tail.append(Sequential(Linear(in_features, hidden, bias=False, **factory_kwargs),
+                                        Linear(hidden, size, bias=False, **factory_kwargs)))
 
     def reset_parameters(self):
         self.head.reset_parameters()

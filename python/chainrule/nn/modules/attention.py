@@ -19,8 +19,8 @@ class NonDynamicallyQuantizableLinear(Linear):
     """A Linear under torch's name for MultiheadAttention.out_proj, so that the two reprs agree."""
 
 
-def _parameter(*shape, dtype=None):
-    return Parameter(_C.empty(*shape, dtype=dtype or _C._get_default_dtype()))
+def _parameter(*shape, device=None, dtype=None):
+    return Parameter(_C.empty(*shape, device=device, dtype=dtype))
 
 
 class MultiheadAttention(Module):
@@ -38,6 +38,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim
@@ -49,22 +50,22 @@ class MultiheadAttention(Module):
         if self.head_dim * num_heads != embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = _parameter(3 * embed_dim, embed_dim, dtype=dtype)
+            self.in_proj_weight = _parameter(3 * embed_dim, embed_dim, **factory_kwargs)
             for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
                 self.register_parameter(name, None)
         else:
-            self.q_proj_weight = _parameter(embed_dim, embed_dim, dtype=dtype)
-            self.k_proj_weight = _parameter(embed_dim, self.kdim, dtype=dtype)
-            self.v_proj_weight = _parameter(embed_dim, self.vdim, dtype=dtype)
+            self.q_proj_weight = _parameter(embed_dim, embed_dim, **factory_kwargs)
+            self.k_proj_weight = _parameter(embed_dim, self.kdim, **factory_kwargs)
+            self.v_proj_weight = _parameter(embed_dim, self.vdim, **factory_kwargs)
             self.register_parameter("in_proj_weight", None)
         if bias:
-            self.in_proj_bias = _parameter(3 * embed_dim, dtype=dtype)
+            self.in_proj_bias = _parameter(3 * embed_dim, **factory_kwargs)
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, **factory_kwargs)
         if add_bias_kv:
-            self.bias_k = _parameter(1, 1, embed_dim, dtype=dtype)
-            self.bias_v = _parameter(1, 1, embed_dim, dtype=dtype)
+            self.bias_k = _parameter(1, 1, embed_dim, **factory_kwargs)
+            self.bias_v = _parameter(1, 1, embed_dim, **factory_kwargs)
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn

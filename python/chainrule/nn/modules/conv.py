@@ -50,10 +50,9 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._explicit_padding()
         shape = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
-        float_dtype = dtype or _C._get_default_dtype()
-        self.weight = Parameter(_C.zeros(shape + tuple(kernel_size), dtype=float_dtype))
+        self.weight = Parameter(_C.zeros(shape + tuple(kernel_size), device=device, dtype=dtype))
         if bias:
-            self.bias = Parameter(_C.zeros(out_channels, dtype=float_dtype))
+            self.bias = Parameter(_C.zeros(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -58,7 +58,7 @@ class LazyModuleMixin:
             for name, buffer in list(self._buffers.items()):
                 incoming = state_dict.get(prefix + name)
                 if is_lazy(buffer) and incoming is not None and not is_lazy(incoming):
-                    self._buffers[name] = _C.zeros(*incoming.shape, dtype=buffer.dtype)
+                    self._buffers[name] = _C.zeros(*incoming.shape, device=buffer.device, dtype=buffer.dtype)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 
@@ -69,11 +69,11 @@ class LazyLinear(LazyModuleMixin, Linear):
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        super().__init__(0, 0, False)  # Linear's parameters, replaced below by uninitialized ones
-        self.weight = UninitializedParameter(dtype=dtype)
+        super().__init__(0, 0, False, device, dtype)  # Linear's parameters, replaced below by uninitialized ones
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
         if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self):
         if not self.has_uninitialized_params() and self.in_features != 0:
@@ -94,11 +94,11 @@ class _LazyConvMixin(LazyModuleMixin):
 
     spatial_dims = 0
 
-    def _make_lazy(self, out_channels, bias, dtype):
-        self.weight = UninitializedParameter(dtype=dtype)
+    def _make_lazy(self, out_channels, bias, device, dtype):
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_channels = out_channels
         if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self):
         if not self.has_uninitialized_params() and self.in_channels != 0:
@@ -134,7 +134,7 @@ class LazyConv1d(_LazyConvMixin, Conv1d):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConv2d(_LazyConvMixin, Conv2d):
@@ -146,7 +146,7 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConv3d(_LazyConvMixin, Conv3d):
@@ -158,7 +158,7 @@ class LazyConv3d(_LazyConvMixin, Conv3d):
     def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
@@ -171,7 +171,7 @@ class LazyConvTranspose1d(_LazyConvMixin, ConvTranspose1d):
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
                          device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
@@ -184,7 +184,7 @@ class LazyConvTranspose2d(_LazyConvMixin, ConvTranspose2d):
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
                          device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
@@ -197,7 +197,7 @@ class LazyConvTranspose3d(_LazyConvMixin, ConvTranspose3d):
                  dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
                          device, dtype)
-        self._make_lazy(out_channels, bias, dtype)
+        self._make_lazy(out_channels, bias, device, dtype)
 
 
 class _LazyNormBase(LazyModuleMixin):
@@ -210,13 +210,13 @@ class _LazyNormBase(LazyModuleMixin):
         self.affine = affine
         self.track_running_stats = track_running_stats
         if affine:
-            self.weight = UninitializedParameter(dtype=dtype)
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
             if bias:
-                self.bias = UninitializedParameter(dtype=dtype)
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
         if track_running_stats:
-            self.running_mean = UninitializedBuffer(dtype=dtype)
-            self.running_var = UninitializedBuffer(dtype=dtype)
-            self.num_batches_tracked = _C.zeros((), dtype=_C.dtype.int64)
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = _C.zeros((), device=device, dtype=_C.dtype.int64)
 
     def reset_parameters(self):
         if not self.has_uninitialized_params() and self.num_features != 0:
@@ -232,8 +232,10 @@ class _LazyNormBase(LazyModuleMixin):
                 if self.bias is not None:
                     self.bias.materialize((self.num_features,))
             if self.track_running_stats:
-                self.running_mean = _C.zeros(self.num_features, dtype=self.running_mean.dtype)
-                self.running_var = _C.zeros(self.num_features, dtype=self.running_var.dtype)
+                self.running_mean = _C.zeros(self.num_features, device=self.running_mean.device,
+                                             dtype=self.running_mean.dtype)
+                self.running_var = _C.zeros(self.num_features, device=self.running_var.device,
+                                            dtype=self.running_var.dtype)
             self.reset_parameters()
 
 

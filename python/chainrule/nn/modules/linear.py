@@ -10,13 +10,13 @@ from chainrule.nn.parameter import Parameter
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
-def _new_weight(*shape, dtype=None):
+def _new_weight(*shape, device=None, dtype=None):
     """A parameter of `shape` for a layer to initialize; a negative size is the constructor's error, in
     PyTorch's words, not one from the factory it calls."""
     for size in shape:
         if size < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: [{', '.join(map(str, shape))}]")
-    return Parameter(_C.zeros(*shape, dtype=dtype or _C._get_default_dtype()))
+    return Parameter(_C.zeros(*shape, device=device, dtype=dtype))
 
 
 class Identity(Module):
@@ -39,9 +39,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = _new_weight(out_features, in_features, dtype=dtype)
+        self.weight = _new_weight(out_features, in_features, device=device, dtype=dtype)
         if bias:
-            self.bias = _new_weight(out_features, dtype=dtype)
+            self.bias = _new_weight(out_features, device=device, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -68,9 +68,9 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = _new_weight(out_features, in1_features, in2_features, dtype=dtype)
+        self.weight = _new_weight(out_features, in1_features, in2_features, device=device, dtype=dtype)
         if bias:
-            self.bias = _new_weight(out_features, dtype=dtype)
+            self.bias = _new_weight(out_features, device=device, dtype=dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -17,13 +17,13 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "Instan
            "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
 
 
-def _affine_parameters(module, shape, affine, bias, dtype):
-    """Registers weight and bias of `shape` (or None for those switched off)."""
-    float_dtype = dtype or _C._get_default_dtype()
+def _affine_parameters(module, shape, affine, bias, factory_kwargs):
+    """Registers weight and bias of `shape` (or None for those switched off), made with factory_kwargs
+    (device and dtype)."""
     if affine:
-        module.weight = Parameter(_C.ones(*shape, dtype=float_dtype))
+        module.weight = Parameter(_C.ones(*shape, **factory_kwargs))
         if bias:
-            module.bias = Parameter(_C.zeros(*shape, dtype=float_dtype))
+            module.bias = Parameter(_C.zeros(*shape, **factory_kwargs))
         else:
             module.register_parameter("bias", None)
     else:
@@ -39,16 +39,17 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
         super().__init__()
+        factory_kwargs = {"device": device, "dtype": dtype}
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        _affine_parameters(self, (num_features,), affine, bias, dtype)
+        _affine_parameters(self, (num_features,), affine, bias, factory_kwargs)
         if track_running_stats:
-            self.register_buffer("running_mean", _C.zeros(num_features, dtype=dtype or _C._get_default_dtype()))
-            self.register_buffer("running_var", _C.ones(num_features, dtype=dtype or _C._get_default_dtype()))
-            self.register_buffer("num_batches_tracked", _C.zeros((), dtype=_C.dtype.int64))
+            self.register_buffer("running_mean", _C.zeros(num_features, **factory_kwargs))
+            self.register_buffer("running_var", _C.ones(num_features, **factory_kwargs))
+            self.register_buffer("num_batches_tracked", _C.zeros((), device=device, dtype=_C.dtype.int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -239,7 +240,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, {"device": device, "dtype": dtype})
 
     def reset_parameters(self):
         if self.elementwise_affine:
@@ -266,7 +267,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        _affine_parameters(self, (num_channels,), affine, bias, dtype)
+        _affine_parameters(self, (num_channels,), affine, bias, {"device": device, "dtype": dtype})
 
     def reset_parameters(self):
         if self.affine:
@@ -293,7 +294,7 @@ class RMSNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_C.ones(*self.normalized_shape, dtype=dtype or _C.dtype.float32))
+            self.weight = Parameter(_C.ones(*self.normalized_shape, device=device, dtype=dtype))
         else:
             self.register_parameter("weight", None)
 

@@ -147,7 +147,7 @@ class RNNBase(Module):
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
                 for kind, shape in shapes.items():
-                    setattr(self, kind + suffix, _new_weight(*shape, dtype=dtype))
+                    setattr(self, kind + suffix, _new_weight(*shape, device=device, dtype=dtype))
                     self._flat_weights_names.append(kind + suffix)
         self.reset_parameters()
 
@@ -355,11 +355,11 @@ class RNNCellBase(Module):
         self.hidden_size = hidden_size
         self.bias = bias
         gate_size = _GATES[mode] * hidden_size
-        self.weight_ih = _new_weight(gate_size, input_size, dtype=dtype)
-        self.weight_hh = _new_weight(gate_size, hidden_size, dtype=dtype)
+        self.weight_ih = _new_weight(gate_size, input_size, device=device, dtype=dtype)
+        self.weight_hh = _new_weight(gate_size, hidden_size, device=device, dtype=dtype)
         if bias:
-            self.bias_ih = _new_weight(gate_size, dtype=dtype)
-            self.bias_hh = _new_weight(gate_size, dtype=dtype)
+            self.bias_ih = _new_weight(gate_size, device=device, dtype=dtype)
+            self.bias_hh = _new_weight(gate_size, device=device, dtype=dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)

@@ -34,7 +34,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, dtype=dtype or _C._get_default_dtype()),
+            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, device=device, dtype=dtype),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:
@@ -96,7 +96,7 @@ class EmbeddingBag(Module):
             padding_idx = padding_idx + num_embeddings if padding_idx < 0 else padding_idx
         self.padding_idx = padding_idx
         if _weight is None:
-            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, dtype=dtype or _C._get_default_dtype()))
+            self.weight = Parameter(_C.zeros(num_embeddings, embedding_dim, device=device, dtype=dtype))
             self.reset_parameters()
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
