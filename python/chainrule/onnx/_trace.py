@@ -3,7 +3,8 @@
 chainrule's ops are C++ calls with no dispatch hook, so for the length of one forward pass the tracer
 wraps every public function a forward can reach: the methods of Tensor (operators included), the
 functions of the chainrule namespace and of chainrule.nn.functional (and those functions where a
-module holds them, as TransformerEncoderLayer's activation=F.relu), and Module.__call__. A call at
+module or its class holds them, as TransformerEncoderLayer's activation=F.relu and ReLU's _functional),
+and Module.__call__. A call at
 the top level of user code (not from inside another wrapped call) whose arguments include a traced
 tensor -- one computed from the exported inputs -- is converted to ONNX nodes by its converter in
 _registry.FUNCTIONS, with its own arguments; its result tensors become traced values. A call on
@@ -97,13 +98,27 @@ class Tracer:
             self._saved.append((owner, name, attribute))
             wrappers[id(attribute)] = (attribute, self._wrap_function(name, label, attribute))
             setattr(owner, name, wrappers[id(attribute)][1])
-        for module in self.modules:  # functions modules hold, such as TransformerEncoderLayer's activation=F.relu
-            for key, value in list(vars(module).items()):
-                if id(value) in wrappers and wrappers[id(value)][0] is value:
-                    self._saved.append((vars(module), key, value))
-                    vars(module)[key] = wrappers[id(value)][1]
+        self._wrap_held_functions(wrappers)
         self._saved.append((Module, "__call__", Module.__call__))
         Module.__call__ = self._wrap_module_call(Module.__call__)
+
+    def _wrap_held_functions(self, wrappers):
+        """Wraps the functions that the modules hold: in an attribute of their own, as TransformerEncoderLayer's
+        activation=F.relu, or as a staticmethod of their class, as ReLU's _functional = staticmethod(F.relu)."""
+        def wrapper_of(value):
+            return wrappers[id(value)][1] if id(value) in wrappers and wrappers[id(value)][0] is value else None
+
+        for module in self.modules:
+            for key, value in list(vars(module).items()):
+                if wrapper_of(value) is not None:
+                    self._saved.append((vars(module), key, value))
+                    vars(module)[key] = wrapper_of(value)
+        classes = {cls for module in self.modules for cls in type(module).__mro__}
+        for cls in classes:
+            for key, value in list(vars(cls).items()):
+                if isinstance(value, staticmethod) and wrapper_of(value.__func__) is not None:
+                    self._saved.append((cls, key, value))
+                    setattr(cls, key, staticmethod(wrapper_of(value.__func__)))
 
     def _restore(self):
         for owner, name, attribute in reversed(self._saved):

@@ -1,7 +1,8 @@
 """Activation modules: thin wrappers that call chainrule.nn.functional (F) with their stored arguments.
 
 Constructor arguments, defaults and repr are PyTorch's. Sigmoid and Tanh call chainrule.sigmoid /
-chainrule.tanh (as torch.nn does); the rest call the F op of the same name.
+chainrule.tanh (as torch.nn does); the rest call the F op of the same name, directly (a family sharing
+one forward holds it as the class attribute _functional = staticmethod(F.<op>)).
 """
 import chainrule
 from chainrule import _C
@@ -16,9 +17,9 @@ __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", 
 
 
 class _InplaceActivation(Module):
-    """An activation whose only argument is `inplace`; calls F.<fn_name>(input, inplace)."""
+    """An activation whose only argument is `inplace`; calls its _functional(input, inplace=inplace)."""
 
-    fn_name = ""
+    _functional = None  # each subclass: the F function it applies
     show_inplace = True  # Hardswish and Hardsigmoid print no arguments in PyTorch
 
     def __init__(self, inplace=False):
@@ -26,7 +27,7 @@ class _InplaceActivation(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return getattr(F, self.fn_name)(input, inplace=self.inplace)
+        return self._functional(input, inplace=self.inplace)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace and self.show_inplace else ""
@@ -34,33 +35,33 @@ class _InplaceActivation(Module):
 
 class ReLU(_InplaceActivation):
     """max(0, x)."""
-    fn_name = "relu"
+    _functional = staticmethod(F.relu)
 
 
 class SELU(_InplaceActivation):
     """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))) with PyTorch's fixed alpha and scale."""
-    fn_name = "selu"
+    _functional = staticmethod(F.selu)
 
 
 class SiLU(_InplaceActivation):
     """x * sigmoid(x) (swish)."""
-    fn_name = "silu"
+    _functional = staticmethod(F.silu)
 
 
 class Mish(_InplaceActivation):
     """x * tanh(softplus(x))."""
-    fn_name = "mish"
+    _functional = staticmethod(F.mish)
 
 
 class Hardswish(_InplaceActivation):
     """x * relu6(x + 3) / 6."""
-    fn_name = "hardswish"
+    _functional = staticmethod(F.hardswish)
     show_inplace = False
 
 
 class Hardsigmoid(_InplaceActivation):
     """relu6(x + 3) / 6."""
-    fn_name = "hardsigmoid"
+    _functional = staticmethod(F.hardsigmoid)
     show_inplace = False
 
 
@@ -110,7 +111,7 @@ class LeakyReLU(Module):
 class ELU(Module):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
 
-    fn_name = "elu"
+    _functional = staticmethod(F.elu)
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
@@ -118,7 +119,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return getattr(F, self.fn_name)(input, self.alpha, self.inplace)
+        return self._functional(input, self.alpha, self.inplace)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -126,7 +127,7 @@ class ELU(Module):
 
 class CELU(ELU):
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    fn_name = "celu"
+    _functional = staticmethod(F.celu)
 
 
 class GELU(Module):
@@ -171,9 +172,9 @@ class Softplus(Module):
 
 
 class _SoftmaxLike(Module):
-    """Softmax, LogSoftmax, Softmin: F.<fn_name>(input, dim)."""
+    """Softmax, LogSoftmax, Softmin: their _functional(input, dim)."""
 
-    fn_name = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, dim=None):
         super().__init__()
@@ -185,7 +186,7 @@ class _SoftmaxLike(Module):
             self.dim = None
 
     def forward(self, input):
-        return getattr(F, self.fn_name)(input, self.dim)
+        return self._functional(input, self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -193,16 +194,16 @@ class _SoftmaxLike(Module):
 
 class Softmax(_SoftmaxLike):
     """exp(x) / sum(exp(x)) along dim."""
-    fn_name = "softmax"
+    _functional = staticmethod(F.softmax)
 
 
 class LogSoftmax(_SoftmaxLike):
-    fn_name = "log_softmax"
+    _functional = staticmethod(F.log_softmax)
 
 
 class Softmin(_SoftmaxLike):
     """softmax(-x) along dim."""
-    fn_name = "softmin"
+    _functional = staticmethod(F.softmin)
 
 
 class LogSigmoid(Module):
@@ -225,25 +226,27 @@ class Tanhshrink(Module):
 
 
 class _Shrink(Module):
-    fn_name = ""
+    """Softshrink, Hardshrink: their _functional(input, lambd)."""
+
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, lambd=0.5):
         super().__init__()
         self.lambd = lambd
 
     def forward(self, input):
-        return getattr(F, self.fn_name)(input, self.lambd)
+        return self._functional(input, self.lambd)
 
     def extra_repr(self):
         return str(self.lambd)
 
 
 class Softshrink(_Shrink):
-    fn_name = "softshrink"
+    _functional = staticmethod(F.softshrink)
 
 
 class Hardshrink(_Shrink):
-    fn_name = "hardshrink"
+    _functional = staticmethod(F.hardshrink)
 
 
 class Threshold(Module):

@@ -94,9 +94,10 @@ class _ConvNd(Module):
 
 
 class _ConvForward(_ConvNd):
-    """Conv1d/Conv2d: F.<conv_fn>, padding first with F.pad for the non-'zeros' modes."""
+    """Conv1d/Conv2d/Conv3d: their _functional (F.conv1d, ...), padding first with F.pad for the non-'zeros'
+    modes."""
 
-    conv_fn = ""
+    _functional = None  # each subclass: the F function it applies
     ntuple = staticmethod(_pair)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
@@ -107,11 +108,10 @@ class _ConvForward(_ConvNd):
                          bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input, weight, bias):
-        conv = getattr(F, self.conv_fn)
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv(padded, weight, bias, self.stride, self.ntuple(0), self.dilation, self.groups)
-        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+            return self._functional(padded, weight, bias, self.stride, self.ntuple(0), self.dilation, self.groups)
+        return self._functional(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)
@@ -120,28 +120,28 @@ class _ConvForward(_ConvNd):
 class Conv1d(_ConvForward):
     """1-D convolution over (N, C_in, L) or (C_in, L)."""
 
-    conv_fn = "conv1d"
+    _functional = staticmethod(F.conv1d)
     ntuple = staticmethod(_single)
 
 
 class Conv2d(_ConvForward):
     """2-D convolution over (N, C_in, H, W) or (C_in, H, W)."""
 
-    conv_fn = "conv2d"
+    _functional = staticmethod(F.conv2d)
     ntuple = staticmethod(_pair)
 
 
 class Conv3d(_ConvForward):
     """3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W) (F.conv3d: conv2d per kernel depth)."""
 
-    conv_fn = "conv3d"
+    _functional = staticmethod(F.conv3d)
     ntuple = staticmethod(_triple)
 
 
 class _ConvTransposeNd(_ConvNd):
     """The gradient of a convolution with respect to its input ('deconvolution'); forward(input, output_size=None)."""
 
-    conv_fn = ""
+    _functional = None  # each subclass: the F function it applies
     ntuple = staticmethod(_pair)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
@@ -174,26 +174,26 @@ class _ConvTransposeNd(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return getattr(F, self.conv_fn)(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                        self.groups, self.dilation)
+        return self._functional(input, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                self.groups, self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
     """Transposed 1-D convolution over (N, C_in, L) or (C_in, L)."""
 
-    conv_fn = "conv_transpose1d"
+    _functional = staticmethod(F.conv_transpose1d)
     ntuple = staticmethod(_single)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """Transposed 2-D convolution over (N, C_in, H, W) or (C_in, H, W)."""
 
-    conv_fn = "conv_transpose2d"
+    _functional = staticmethod(F.conv_transpose2d)
     ntuple = staticmethod(_pair)
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """Transposed 3-D convolution over (N, C_in, D, H, W) or (C_in, D, H, W)."""
 
-    conv_fn = "conv_transpose3d"
+    _functional = staticmethod(F.conv_transpose3d)
     ntuple = staticmethod(_triple)

@@ -7,9 +7,9 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Fe
 
 
 class _DropoutNd(Module):
-    """Calls F.<fn_name>(input, p, training, inplace)."""
+    """Calls its _functional (F.dropout, ...) as _functional(input, p, training, inplace)."""
 
-    fn_name = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
@@ -19,7 +19,7 @@ class _DropoutNd(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return getattr(F, self.fn_name)(input, self.p, self.training, self.inplace)
+        return self._functional(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
@@ -28,34 +28,34 @@ class _DropoutNd(Module):
 class Dropout(_DropoutNd):
     """Zeros each element with probability p and scales the rest by 1 / (1 - p)."""
 
-    fn_name = "dropout"
+    _functional = staticmethod(F.dropout)
 
 
 class Dropout1d(_DropoutNd):
     """Zeros whole channels of (N, C, L) or (C, L) with probability p."""
 
-    fn_name = "dropout1d"
+    _functional = staticmethod(F.dropout1d)
 
 
 class Dropout2d(_DropoutNd):
     """Zeros whole channels of (N, C, H, W) with probability p."""
 
-    fn_name = "dropout2d"
+    _functional = staticmethod(F.dropout2d)
 
 
 class Dropout3d(_DropoutNd):
     """Zeros whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p."""
 
-    fn_name = "dropout3d"
+    _functional = staticmethod(F.dropout3d)
 
 
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU activations' mean and variance."""
 
-    fn_name = "alpha_dropout"
+    _functional = staticmethod(F.alpha_dropout)
 
 
 class FeatureAlphaDropout(_DropoutNd):
     """AlphaDropout of whole channels."""
 
-    fn_name = "feature_alpha_dropout"
+    _functional = staticmethod(F.feature_alpha_dropout)

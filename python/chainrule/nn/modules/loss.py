@@ -142,28 +142,28 @@ class KLDivLoss(_Loss):
 
 
 class _MarginLoss(_Loss):
-    """A loss whose only hyperparameter is `margin` (F.<loss_fn>(*inputs, margin=..., reduction=...))."""
+    """A loss whose only hyperparameter is `margin`: _functional(*inputs, margin=..., reduction=...)."""
 
-    loss_fn = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
     def forward(self, *inputs):
-        return getattr(F, self.loss_fn)(*inputs, margin=self.margin, reduction=self.reduction)
+        return self._functional(*inputs, margin=self.margin, reduction=self.reduction)
 
 
 class MarginRankingLoss(_MarginLoss):
     """max(0, -target * (input1 - input2) + margin) for targets 1 / -1; forward(input1, input2, target)."""
 
-    loss_fn = "margin_ranking_loss"
+    _functional = staticmethod(F.margin_ranking_loss)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
     """input for target 1, max(0, margin - input) for target -1; forward(input, target)."""
 
-    loss_fn = "hinge_embedding_loss"
+    _functional = staticmethod(F.hinge_embedding_loss)
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(margin, size_average, reduce, reduction)
@@ -172,7 +172,7 @@ class HingeEmbeddingLoss(_MarginLoss):
 class CosineEmbeddingLoss(_MarginLoss):
     """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for -1; forward(input1, input2, target)."""
 
-    loss_fn = "cosine_embedding_loss"
+    _functional = staticmethod(F.cosine_embedding_loss)
 
 
 class SoftMarginLoss(_Loss):

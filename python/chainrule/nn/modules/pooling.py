@@ -1,5 +1,8 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
-MaxUnpool1d/2d/3d, LPPool1d/2d/3d, FractionalMaxPool2d/3d (calling F)."""
+MaxUnpool1d/2d/3d, LPPool1d/2d/3d, FractionalMaxPool2d/3d (calling F).
+
+A family sharing one forward (the max pools, ...) calls the F function that each class holds as
+_functional = staticmethod(F.<function>)."""
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.modules.utils import _pair, _single, _triple
@@ -11,7 +14,7 @@ __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "Avg
 
 
 class _MaxPoolNd(Module):
-    pool_fn = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
@@ -23,8 +26,8 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        return getattr(F, self.pool_fn)(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                                        ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return self._functional(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -33,17 +36,17 @@ class _MaxPoolNd(Module):
 
 class MaxPool1d(_MaxPoolNd):
     """Max over sliding windows of (N, C, L)."""
-    pool_fn = "max_pool1d"
+    _functional = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over sliding windows of (N, C, H, W)."""
-    pool_fn = "max_pool2d"
+    _functional = staticmethod(F.max_pool2d)
 
 
 class MaxPool3d(_MaxPoolNd):
     """Max over sliding windows of (N, C, D, H, W) (no return_indices)."""
-    pool_fn = "max_pool3d"
+    _functional = staticmethod(F.max_pool3d)
 
 
 class AvgPool1d(Module):
@@ -125,38 +128,38 @@ class AdaptiveAvgPool3d(_AdaptivePool):
 
 
 class _AdaptiveMaxPool(_AdaptivePool):
-    pool_fn = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
 
     def forward(self, input):
-        return getattr(F, self.pool_fn)(input, self.output_size, self.return_indices)
+        return self._functional(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     """Max pooling to a fixed output length."""
 
-    pool_fn = "adaptive_max_pool1d"
+    _functional = staticmethod(F.adaptive_max_pool1d)
 
 
 class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling to a fixed (H_out, W_out)."""
 
-    pool_fn = "adaptive_max_pool2d"
+    _functional = staticmethod(F.adaptive_max_pool2d)
 
 
 class AdaptiveMaxPool3d(_AdaptiveMaxPool):
     """Max pooling to a fixed (D_out, H_out, W_out) (no return_indices)."""
 
-    pool_fn = "adaptive_max_pool3d"
+    _functional = staticmethod(F.adaptive_max_pool3d)
 
 
 class _MaxUnpoolNd(Module):
-    """F.<unpool_fn>(input, indices, ...); forward(input, indices, output_size=None)."""
+    """_functional(input, indices, ...); forward(input, indices, output_size=None)."""
 
-    unpool_fn = ""
+    _functional = None  # each subclass: the F function it applies
     ntuple = staticmethod(_pair)
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -166,7 +169,7 @@ class _MaxUnpoolNd(Module):
         self.padding = self.ntuple(padding)
 
     def forward(self, input, indices, output_size=None):
-        return getattr(F, self.unpool_fn)(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return self._functional(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -175,27 +178,27 @@ class _MaxUnpoolNd(Module):
 class MaxUnpool1d(_MaxUnpoolNd):
     """The partial inverse of MaxPool1d (with return_indices=True): zeros except at the maxima."""
 
-    unpool_fn = "max_unpool1d"
+    _functional = staticmethod(F.max_unpool1d)
     ntuple = staticmethod(_single)
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
     """The partial inverse of MaxPool2d (with return_indices=True): zeros except at the maxima."""
 
-    unpool_fn = "max_unpool2d"
+    _functional = staticmethod(F.max_unpool2d)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
     """The partial inverse of MaxPool3d (with return_indices=True): zeros except at the maxima."""
 
-    unpool_fn = "max_unpool3d"
+    _functional = staticmethod(F.max_unpool3d)
     ntuple = staticmethod(_triple)
 
 
 class _LPPoolNd(Module):
-    """F.<pool_fn>(input, float(norm_type), kernel_size, stride, ceil_mode); arguments stored as given."""
+    """_functional(input, float(norm_type), kernel_size, stride, ceil_mode); arguments stored as given."""
 
-    pool_fn = ""
+    _functional = None  # each subclass: the F function it applies
 
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
@@ -205,7 +208,7 @@ class _LPPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        return getattr(F, self.pool_fn)(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+        return self._functional(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self):
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
@@ -215,26 +218,26 @@ class _LPPoolNd(Module):
 class LPPool1d(_LPPoolNd):
     """The p-norm of each sliding window of (N, C, L)."""
 
-    pool_fn = "lp_pool1d"
+    _functional = staticmethod(F.lp_pool1d)
 
 
 class LPPool2d(_LPPoolNd):
     """The p-norm of each sliding window of (N, C, H, W)."""
 
-    pool_fn = "lp_pool2d"
+    _functional = staticmethod(F.lp_pool2d)
 
 
 class LPPool3d(_LPPoolNd):
     """The p-norm of each sliding window of (N, C, D, H, W)."""
 
-    pool_fn = "lp_pool3d"
+    _functional = staticmethod(F.lp_pool3d)
 
 
 class _FractionalMaxPoolNd(Module):
     """Max pooling over pseudo-random overlapping windows (F.fractional_max_pool2d/3d); output_size or
     output_ratio (in (0, 1)) sets the output size; _random_samples (a buffer) fixes the windows."""
 
-    pool_fn = ""
+    _functional = None  # each subclass: the F function it applies
     ntuple = staticmethod(_pair)
 
     def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
@@ -253,18 +256,18 @@ class _FractionalMaxPoolNd(Module):
             raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
 
     def forward(self, input):
-        return getattr(F, self.pool_fn)(input, self.kernel_size, self.output_size, self.output_ratio,
-                                        self.return_indices, _random_samples=self._random_samples)
+        return self._functional(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                                _random_samples=self._random_samples)
 
 
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
     """Fractional max pooling of (N, C, H, W)."""
 
-    pool_fn = "fractional_max_pool2d"
+    _functional = staticmethod(F.fractional_max_pool2d)
 
 
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     """Fractional max pooling of (N, C, T, H, W)."""
 
-    pool_fn = "fractional_max_pool3d"
+    _functional = staticmethod(F.fractional_max_pool3d)
     ntuple = staticmethod(_triple)
