@@ -168,7 +168,7 @@ TensorList run_backward(const TensorList& roots, const TensorList& root_grads, b
     TensorList input_grads;
     if (run) {
       for (size_t k = 0; k < grads.size(); ++k) {  // missing output gradients count as zeros
-        if (!grads[k]) grads[k] = zeros(node->outputs()[k].sizes, node->outputs()[k].dtype);
+        if (!grads[k]) grads[k] = zeros(node->outputs()[k].sizes, node->outputs()[k].dtype, node->outputs()[k].device);
       }
       input_grads = node->apply(std::move(grads));
       if (AnomalyMode::is_enabled() && AnomalyMode::should_check_nan()) check_no_nan(*node, input_grads);

@@ -42,7 +42,7 @@ Node::~Node() {
 }
 
 uint32_t Node::add_output(const TensorImpl& output) {
-  outputs_.push_back({output.sizes(), output.dtype()});
+  outputs_.push_back({output.sizes(), output.dtype(), output.device()});
   return static_cast<uint32_t>(outputs_.size() - 1);
 }
 

@@ -20,10 +20,11 @@ struct Edge {
   uint32_t input_nr = 0;       // which gradient slot of `node` this edge feeds
 };
 
-// Shape and dtype of one forward output: the gradient arriving for it must match.
+// Shape, dtype and device of one forward output: the gradient arriving for it must match.
 struct OutputMeta {
   Shape sizes;
   DType dtype;
+  Device device;
 };
 
 class Node : public std::enable_shared_from_this<Node> {

@@ -36,7 +36,7 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
 void record_zero_gradient(const char* name, const Tensor& input, const Tensor& output) {
   if (!needs_grad({&input})) return;
   record(name, {input}, {output}, [in = TensorMeta(input)](const TensorList&, const Node&) -> TensorList {
-    return {zeros(in.sizes, in.dtype)};
+    return {zeros(in.sizes, in.dtype, in.device)};
   });
 }
 

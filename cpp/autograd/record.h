@@ -53,11 +53,13 @@ void rebase_history(const Tensor& self, const Tensor& result);
 // The gradient of a broadcast input: sums `grad` over the dims that broadcasting added or expanded
 // so that it has `shape` again. Returns grad itself when nothing was broadcast.
 Tensor sum_to(const Tensor& grad, const Shape& shape);
-// Shape and dtype of an input, kept by formulas that need no values (no reference to the tensor).
+// Shape, dtype and device of an input, kept by formulas that need no values (no reference to the
+// tensor).
 struct TensorMeta {
   Shape sizes;
   DType dtype;
-  explicit TensorMeta(const Tensor& t) : sizes(t->sizes()), dtype(t->dtype()) {}
+  Device device;
+  explicit TensorMeta(const Tensor& t) : sizes(t->sizes()), dtype(t->dtype()), device(t->device()) {}
 };
 // sum_to(grad, input's shape) in the input's dtype: the gradient an input of a broadcasting,
 // type-promoting op receives.

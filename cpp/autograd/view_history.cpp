@@ -18,9 +18,10 @@ namespace {
 Tensor positions_in_base(const TensorImpl& view, const Tensor& base) {
   GradModeGuard no_record(false);
   const int64_t capacity = static_cast<int64_t>(base->storage()->nbytes() / itemsize(base->dtype()));
-  Tensor by_storage_slot = full({capacity}, Scalar(int64_t{-1}), DType::Int64);
+  Tensor by_storage_slot = full({capacity}, Scalar(int64_t{-1}), DType::Int64, base->device());
   Tensor base_slots = as_strided(by_storage_slot, base->sizes(), base->strides(), base->offset());
-  copy_(base_slots, reshape(arange(Scalar(int64_t{0}), Scalar(base->numel()), Scalar(int64_t{1}), DType::Int64),
+  copy_(base_slots, reshape(arange(Scalar(int64_t{0}), Scalar(base->numel()), Scalar(int64_t{1}), DType::Int64,
+                                   base->device()),
                             base->sizes()));
   return contiguous(as_strided(by_storage_slot, view.sizes(), view.strides(), view.offset()));
 }
@@ -33,7 +34,7 @@ void record_copy_slices(const Tensor& view, const Tensor& result) {
   Tensor kept;  // base's shape and dtype: 1 where the base keeps its old value, 0 where the view was written
   {
     GradModeGuard no_record(false);
-    kept = reshape(scatter(ones({base->numel()}, base->dtype()), 0, reshape(positions, {-1}), Scalar(0.0)),
+    kept = reshape(scatter(ones({base->numel()}, base->dtype(), base->device()), 0, reshape(positions, {-1}), Scalar(0.0)),
                    base->sizes());
   }
   const Shape view_sizes = view->sizes();
@@ -55,7 +56,7 @@ void TensorImpl::refresh_view_grad_fn() const {
   auto node = std::make_shared<FormulaNode>(
       "AsStridedBackward0", std::vector<Edge>{gradient_edge(view_base_)},
       [positions, base_meta](const TensorList& g, const Node&) -> TensorList {
-        Tensor into_base = index_add(zeros({shape_numel(base_meta.sizes)}, base_meta.dtype), 0,
+        Tensor into_base = index_add(zeros({shape_numel(base_meta.sizes)}, base_meta.dtype, base_meta.device), 0,
                                      reshape(positions, {-1}), reshape(g[0], {-1}), Scalar(1.0));
         return {reshape(into_base, base_meta.sizes)};
       });

@@ -96,10 +96,10 @@ void bind_creation(py::module_& m) {
                           requires_grad);
   }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(),
      py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("scalar_tensor", [](py::handle v, py::object dtype) {
+  m.def("scalar_tensor", [](py::handle v, py::object dtype, py::handle device) {
     Scalar s = to_scalar(v, "scalar_tensor");
-    return scalar_tensor(s, to_dtype(dtype, default_float_dtype()));
-  }, py::arg("s"), py::arg("dtype") = py::none());
+    return scalar_tensor(s, to_dtype(dtype, default_float_dtype()), to_device(device));
+  }, py::arg("s"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
 }
 
 }  // namespace cr::bind

@@ -218,11 +218,11 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     // Python numbers take part like 0-d tensors that never raise a dimensioned tensor's dtype.
-    auto as_tensor = [](py::handle x, py::handle other) {
+    auto as_tensor = [&cond](py::handle x, py::handle other) {
       if (is_tensor(x)) return x.cast<Tensor>();
       Scalar s = to_scalar(x, "where");
       DType dt = is_tensor(other) ? result_type(other.cast<Tensor>()->dtype(), s) : s.default_dtype();
-      return scalar_tensor(s, dt);
+      return scalar_tensor(s, dt, is_tensor(other) ? other.cast<Tensor>()->device() : cond->device());
     };
     return where(cond, as_tensor(a, b), as_tensor(b, a));
   }, py::arg("condition"), py::arg("input"), py::arg("other"));

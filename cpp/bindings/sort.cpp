@@ -21,11 +21,11 @@ Interpolation interpolation_arg(const std::string& name, const char* op) {
   return Interpolation::Nearest;
 }
 
-// A tensor, or a Python number as a 0-d tensor (float64 for a float, int64 otherwise).
-Tensor number_or_tensor(py::handle obj, const char* op) {
+// A tensor, or a Python number as a 0-d tensor on `device` (float64 for a float, int64 otherwise).
+Tensor number_or_tensor(py::handle obj, Device device, const char* op) {
   if (is_tensor(obj)) return obj.cast<Tensor>();
   const Scalar s = to_scalar(obj, op);
-  return scalar_tensor(s, s.is_floating() ? DType::Float64 : DType::Int64);
+  return scalar_tensor(s, s.is_floating() ? DType::Float64 : DType::Int64, device);
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ void bind_sort(py::module_& m, TensorClass& cls) {
     const char* name = ignore_nan ? "nanquantile" : "quantile";
     def_both(m, cls, name, [ignore_nan, name](const Tensor& t, py::handle q, py::handle dim, bool keepdim,
                                               const std::string& interpolation) {
-      const Tensor levels = is_tensor(q) ? q.cast<Tensor>() : scalar_tensor(to_scalar(q, name), t->dtype());
+      const Tensor levels = is_tensor(q) ? q.cast<Tensor>() : scalar_tensor(to_scalar(q, name), t->dtype(), t->device());
       const auto d = optional_dim_arg(dim, name);
       const Interpolation how = interpolation_arg(interpolation, name);
       return run_without_gil([&] { return quantile(t, levels, d, keepdim, how, ignore_nan); }, t);
@@ -81,13 +81,13 @@ void bind_sort(py::module_& m, TensorClass& cls) {
              "torch.searchsorted(): side can only be 'left' or 'right' but got ", *side);
     CR_CHECK(!side || !right || *side == "right", RuntimeError,
              "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True");
-    return searchsorted(seq, number_or_tensor(values, "searchsorted"), right || side == "right", sorter);
+    return searchsorted(seq, number_or_tensor(values, seq->device(), "searchsorted"), right || side == "right", sorter);
   }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
      py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
   m.def("bucketize", [](py::handle input, const Tensor& boundaries, bool /*out_int32*/, bool right) {
     CR_CHECK(boundaries->dim() == 1, RuntimeError, "boundaries tensor must be 1 dimension, but got dim(",
              boundaries->dim(), ")");
-    return searchsorted(boundaries, number_or_tensor(input, "bucketize"), right);
+    return searchsorted(boundaries, number_or_tensor(input, boundaries->device(), "bucketize"), right);
   }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
 }
 

@@ -9,7 +9,7 @@
 namespace cr {
 
 Device parse_device(const std::string& spec) {
-  if (spec == "cpu") return {DeviceType::CPU, 0};
+  if (spec == "cpu" || spec == "cpu:0") return kCpu;
   if (spec == "cuda") return {DeviceType::CUDA, 0};
   if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 &&
       spec.find_first_not_of("0123456789", 5) == std::string::npos) {
@@ -41,8 +41,8 @@ bool cuda_is_compiled() {
 void check_device_available(Device d, const char* op) {
   if (d.is_cpu()) return;
   CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(d),
-           "' is not available: this chainrule build has no CUDA support (rebuild with "
-           "CHAINRULE_CUDA=ON on a machine with the CUDA toolkit)");
+           "' is not available: chainrule was built without CUDA (no nvcc was found when it was built; "
+           "rebuild on a machine with the CUDA toolkit, or with CHAINRULE_CUDA=ON to require it)");
   CR_CHECK(d.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(d),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
   CR_FAIL(RuntimeError, op, ": CUDA tensors are not implemented yet; use device='cpu'");

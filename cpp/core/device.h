@@ -17,6 +17,8 @@ struct Device {
   bool is_cpu() const { return type == DeviceType::CPU; }
 };
 
+inline constexpr Device kCpu{DeviceType::CPU, 0};
+
 // Parses "cpu", "cuda", "cuda:1"; ValueError for anything else.
 Device parse_device(const std::string& spec);
 std::string device_str(Device d);  // "cpu", "cuda:0"

@@ -62,4 +62,42 @@ std::string describe(const Tensor& t) {
   return str_cat("tensor of shape ", t->sizes(), " and dtype ", dtype_name(t->dtype()));
 }
 
+namespace {
+
+// Folds one tensor into the common device found so far (`found`: whether one has been seen).
+void join_device(const char* op, const Tensor& t, Device& device, bool& found, bool& only_cpu_scalars) {
+  const bool cpu_scalar = t->dim() == 0 && t->device().is_cpu();
+  if (!found) {
+    device = t->device(), found = true, only_cpu_scalars = cpu_scalar;
+    return;
+  }
+  if (t->device() == device || cpu_scalar) return;
+  if (only_cpu_scalars) {
+    device = t->device(), only_cpu_scalars = false;
+    return;
+  }
+  CR_FAIL(RuntimeError, op, ": expected all tensors to be on the same device, but found at least two devices, ",
+          device, " and ", t->device());
+}
+
+}  // namespace
+
+Device common_device(const char* op, std::initializer_list<const Tensor*> tensors) {
+  Device device;
+  bool found = false, only_cpu_scalars = true;
+  for (const Tensor* t : tensors) {
+    if (t && *t) join_device(op, *t, device, found, only_cpu_scalars);
+  }
+  return device;
+}
+
+Device common_device(const char* op, const std::vector<Tensor>& tensors) {
+  Device device;
+  bool found = false, only_cpu_scalars = true;
+  for (const Tensor& t : tensors) {
+    if (t) join_device(op, t, device, found, only_cpu_scalars);
+  }
+  return device;
+}
+
 }  // namespace cr

@@ -28,7 +28,7 @@ class TensorImpl {
 
   // Fresh contiguous tensor with uninitialized values. Negative sizes are a ValueError, and an
   // element or byte count past int64 (or more memory than there is) a RuntimeError, naming `op`.
-  static Tensor empty(const Shape& sizes, DType dtype, Device device = {}, const char* op = "empty");
+  static Tensor empty(const Shape& sizes, DType dtype, Device device, const char* op = "empty");
   // A view of `base`'s storage with new geometry (same dtype); it remembers its base tensor. A
   // geometry reaching outside the storage is a RuntimeError naming `op`: no view reads past it.
   static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset,
@@ -107,5 +107,11 @@ class TensorImpl {
 
 // "tensor of shape (2, 3) and dtype float32", for error messages.
 std::string describe(const Tensor& t);
+
+// The device an op on `tensors` (nulls skipped) runs on and allocates its results on. Tensors on
+// two devices are a RuntimeError naming op and both devices, as in PyTorch; a 0-d CPU tensor goes
+// with tensors on any device (a number held in a tensor), also as in PyTorch.
+Device common_device(const char* op, std::initializer_list<const Tensor*> tensors);
+Device common_device(const char* op, const std::vector<Tensor>& tensors);
 
 }  // namespace cr

@@ -192,7 +192,7 @@ Tensor both(const Tensor& a, const Tensor& b) { return binary(BinaryOp::LogicalA
 
 // g * act'(x) with recorded ops, for create_graph: the same values as the fused kernel.
 Tensor derivative_ops(const Tensor& g, const Tensor& x, const Activation& act) {
-  const Tensor zero = zeros({}, g->dtype());
+  const Tensor zero = zeros({}, g->dtype(), g->device());
   auto u = [](UnaryOp op, const Tensor& t) { return unary(op, t); };
   switch (act.kind) {
     case ActivationKind::LeakyRelu: return where(mask(BinaryOp::Gt, x, 0), g, g * act.p0);

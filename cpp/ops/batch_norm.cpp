@@ -167,9 +167,9 @@ TensorList training_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
   }
   const Layout l = layout_of(x);
   const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_or_null(w);
-  Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype()) : nullptr;
-  Tensor dw = need_w ? TensorImpl::empty({l.c}, x->dtype()) : nullptr;
-  Tensor db = need_b ? TensorImpl::empty({l.c}, x->dtype()) : nullptr;
+  Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype(), x->device()) : nullptr;
+  Tensor dw = need_w ? TensorImpl::empty({l.c}, x->dtype(), x->device()) : nullptr;
+  Tensor db = need_b ? TensorImpl::empty({l.c}, x->dtype(), x->device()) : nullptr;
   CR_DISPATCH_FLOATING(x->dtype(), kOp, [&] {
     backward_kernel<scalar_t>(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc), f64(mean),
                               f64(rstd), data_or_null<scalar_t>(dx), data_or_null<scalar_t>(dw),
@@ -195,8 +195,9 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, cons
   const Layout l = layout_of(input);
   CR_CHECK(l.per_channel() != 1, ValueError, kOp,
            ": expected more than 1 value per channel when training, got input of shape ", input->sizes());
-  Tensor mean = TensorImpl::empty({l.c}, DType::Float64), rstd = TensorImpl::empty({l.c}, DType::Float64);
-  Tensor y = TensorImpl::empty(input->sizes(), input->dtype());
+  Tensor mean = TensorImpl::empty({l.c}, DType::Float64, input->device());
+  Tensor rstd = TensorImpl::empty({l.c}, DType::Float64, input->device());
+  Tensor y = TensorImpl::empty(input->sizes(), input->dtype(), input->device());
   std::vector<double> batch_var(l.c);
   {
     GradModeGuard no_record(false);
@@ -236,7 +237,7 @@ Tensor batch_norm_eval(const Tensor& input, const Tensor& running_mean, const Te
                        const Tensor& weight, const Tensor& bias, double eps) {
   const Layout l = layout_of(input);
   Tensor mean, rstd;  // in the input's dtype, for the recorded backward
-  Tensor y = TensorImpl::empty(input->sizes(), input->dtype());
+  Tensor y = TensorImpl::empty(input->sizes(), input->dtype(), input->device());
   {
     GradModeGuard no_record(false);
     mean = clone(running_mean);

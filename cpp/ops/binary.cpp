@@ -232,12 +232,12 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
       return define("PowBackward1", [=](const Tensor& g, const Node& n) {
         Tensor x = sa.unpack(n), y = sb.unpack(n);
         // d/dx x^y = y x^(y - 1), taken as 0 where y == 0 (PyTorch's mask: 0 * inf at 0 ** 0).
-        Tensor dx = where(binary(BinaryOp::Eq, y, Scalar(0.0)), zeros({}, g->dtype()),
+        Tensor dx = where(binary(BinaryOp::Eq, y, Scalar(0.0)), zeros({}, g->dtype(), g->device()),
                           g * y * binary(BinaryOp::Pow, x, y - 1.0));
         // d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0 (the limit PyTorch uses).
         Tensor zero_base = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
                                   binary(BinaryOp::Ge, y, Scalar(0.0)));
-        Tensor log_x = where(zero_base, zeros({}, x->dtype()), unary(UnaryOp::Log, x));
+        Tensor log_x = where(zero_base, zeros({}, x->dtype(), x->device()), unary(UnaryOp::Log, x));
         return Grads{dx, g * binary(BinaryOp::Pow, x, y) * log_x};
       });
     case BinaryOp::Maximum:
@@ -250,7 +250,7 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
         Tensor x_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Gt : BinaryOp::Lt, x, y);
         Tensor y_wins = binary(op == BinaryOp::Maximum ? BinaryOp::Lt : BinaryOp::Gt, x, y);
         Tensor shared = where(binary(BinaryOp::Eq, x, y), g * 0.5, g);
-        Tensor zero = zeros({}, g->dtype());
+        Tensor zero = zeros({}, g->dtype(), g->device());
         return Grads{where(y_wins, zero, shared), where(x_wins, zero, shared)};
       });
     case BinaryOp::Atan2:
@@ -266,7 +266,7 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
         Tensor x = sa.unpack(n), y = sb.unpack(n);
         Tensor no_log = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
                                binary(BinaryOp::Le, y, Scalar(0.0)));
-        return Grads{where(no_log, zeros({}, g->dtype()), binary(BinaryOp::Xlogy, g, y)), g * x / y};
+        return Grads{where(no_log, zeros({}, g->dtype(), g->device()), binary(BinaryOp::Xlogy, g, y)), g * x / y};
       });
     case BinaryOp::Remainder:
       return define("RemainderBackward0", [=](const Tensor& g, const Node& n) {

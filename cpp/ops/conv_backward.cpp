@@ -88,7 +88,7 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
   check_bias(op, bias, k, x->dtype());
   const cpu::ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
-  Tensor y = TensorImpl::empty({n, k, geo.out[0], geo.out[1]}, x->dtype());
+  Tensor y = TensorImpl::empty({n, k, geo.out[0], geo.out[1]}, x->dtype(), x->device());
   {
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), wc = contiguous(w), bc = bias ? contiguous(bias) : Tensor();
@@ -126,7 +126,7 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
   check_bias(op, bias, c, gy->dtype());
   const cpu::ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
-  Tensor gx = TensorImpl::empty({n, c, geo.in[0], geo.in[1]}, gy->dtype());
+  Tensor gx = TensorImpl::empty({n, c, geo.in[0], geo.in[1]}, gy->dtype(), gy->device());
   {
     GradModeGuard no_record(false);
     Tensor gyc = contiguous(gy), wc = contiguous(w);
@@ -163,7 +163,7 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
   check_operands(op, x, {n, c, geo.in[0], geo.in[1]}, gy, {n, k, geo.out[0], geo.out[1]});
   const cpu::ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
-  Tensor gw = TensorImpl::empty(weight_shape(k, c / geo.groups, geo), x->dtype());
+  Tensor gw = TensorImpl::empty(weight_shape(k, c / geo.groups, geo), x->dtype(), x->device());
   {
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), gyc = contiguous(gy);

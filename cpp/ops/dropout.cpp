@@ -70,9 +70,9 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
     binary_(BinaryOp::Mul, input, noise);
     return input;
   };
-  if (p == 1) return multiply(zeros({}, input->dtype()));
-  if (!alpha) return multiply(bernoulli_mask(shape, p, 1 / (1 - p), input->dtype()));
-  const Tensor keep = bernoulli_mask(shape, p, 1, input->dtype());
+  if (p == 1) return multiply(zeros({}, input->dtype(), input->device()));
+  if (!alpha) return multiply(bernoulli_mask(shape, p, 1 / (1 - p), input->dtype(), input->device()));
+  const Tensor keep = bernoulli_mask(shape, p, 1, input->dtype(), input->device());
   constexpr double kAlpha = 1.7580993408473766;  // SELU's alpha * lambda
   const double a = 1 / std::sqrt((kAlpha * kAlpha * p + 1) * (1 - p));
   const Tensor shift = (keep - 1.0) * (kAlpha * a) + kAlpha * a * p;
@@ -84,8 +84,8 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 
 }  // namespace
 
-Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype) {
-  Tensor mask = TensorImpl::empty(sizes, dtype);
+Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, Device device) {
+  Tensor mask = TensorImpl::empty(sizes, dtype, device);
   const int64_t numel = mask->numel(), pairs = numel / 2;
   const uint64_t key = [] {
     Generator& gen = Generator::global();

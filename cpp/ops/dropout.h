@@ -23,6 +23,6 @@ Tensor feature_alpha_dropout_(const Tensor& input, double p, bool training);
 // A tensor of `sizes` holding `keep` with probability 1 - p and 0 otherwise: one 32-bit draw per
 // element from a counter-based stream keyed by the global generator, so the values depend on the
 // seed only (never on the thread count) and generation runs in parallel.
-Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype);
+Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, Device device);
 
 }  // namespace cr

@@ -361,7 +361,7 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indi
   };
   auto bool_index = [&](bool value) {  // a new dim of size 1, kept (index [0]) or emptied (index [])
     r.view = unsqueeze(r.view, dim);
-    Tensor t = value ? zeros({1}, DType::Int64) : zeros({0}, DType::Int64);
+    Tensor t = zeros({value ? 1 : 0}, DType::Int64, r.view->device());
     record(t);
   };
   for (const TensorIndex& idx : indices) {

@@ -184,10 +184,10 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
             need_w ? sum_over(g * xhat, spec.param_dims) : nullptr, need_b ? sum_over(g, spec.param_dims) : nullptr};
   }
   const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_or_null(w);
-  Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype()) : nullptr;
+  Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype(), x->device()) : nullptr;
   // zeros: with no spatial positions (inner = 0) the kernel sees no blocks to sum
-  Tensor dw = need_w ? zeros(w->sizes(), x->dtype()) : nullptr;
-  Tensor db = need_b ? zeros(spec.param_shape, x->dtype()) : nullptr;
+  Tensor dw = need_w ? zeros(w->sizes(), x->dtype(), x->device()) : nullptr;
+  Tensor db = need_b ? zeros(spec.param_shape, x->dtype(), x->device()) : nullptr;
   CR_DISPATCH_FLOATING(x->dtype(), spec.op, [&] {
     normalize_rows_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc),
                             mean->data<double>(), rstd->data<double>(), data_or_null<scalar_t>(dx),
@@ -199,8 +199,9 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
 // The forward both ops share, given validated arguments, and its recorded backward.
 Tensor row_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps, RowNormSpec spec) {
   const RowLayout& l = spec.layout;
-  Tensor mean = TensorImpl::empty({l.rows}, DType::Float64), rstd = TensorImpl::empty({l.rows}, DType::Float64);
-  Tensor y = TensorImpl::empty(input->sizes(), input->dtype());
+  Tensor mean = TensorImpl::empty({l.rows}, DType::Float64, input->device());
+  Tensor rstd = TensorImpl::empty({l.rows}, DType::Float64, input->device());
+  Tensor y = TensorImpl::empty(input->sizes(), input->dtype(), input->device());
   if (input->numel() > 0) {
     GradModeGuard no_record(false);
     const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);

@@ -53,8 +53,8 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor&
   }
   const Tensor gc = contiguous(g2);
   if (rows == 0 || out == 0 || in == 0) {  // nothing to multiply: zero gradients
-    if (node.needs_input_grad(0)) grads.x = zeros(x->sizes(), x->dtype());
-    if (node.needs_input_grad(1)) grads.weight = zeros(weight->sizes(), x->dtype());
+    if (node.needs_input_grad(0)) grads.x = zeros(x->sizes(), x->dtype(), x->device());
+    if (node.needs_input_grad(1)) grads.weight = zeros(weight->sizes(), x->dtype(), x->device());
     if (node.needs_input_grad(2)) grads.bias = sum(gc, DimList{{0}});
     return grads;
   }

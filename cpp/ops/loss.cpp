@@ -227,7 +227,7 @@ Tensor one_hot(const Tensor& t, int64_t num_classes) {
   CR_CHECK(hi < num_classes, ValueError, "one_hot: class value ", hi, " is not smaller than num_classes (", num_classes, ")");
   Shape sizes = t->sizes();
   sizes.push_back(num_classes);
-  Tensor out = zeros(sizes, DType::Int64);
+  Tensor out = zeros(sizes, DType::Int64, t->device());
   int64_t* o = out->data<int64_t>();
   for (int64_t i = 0; i < n; ++i) o[i * num_classes + v[i]] = 1;
   return out;
@@ -265,7 +265,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
   const Tensor prod = sum(input1 * input2, along);
   const Tensor mag1 = sum(input1 * input1, along) + kEpsilon, mag2 = sum(input2 * input2, along) + kEpsilon;
   const Tensor cos = prod / unary(UnaryOp::Sqrt, mag1 * mag2);
-  const Tensor zero = zeros({}, cos->dtype());
+  const Tensor zero = zeros({}, cos->dtype(), cos->device());
   const Tensor pos = where(cmp(BinaryOp::Eq, target, 1), 1.0 - cos, zero);
   const Tensor neg = where(cmp(BinaryOp::Eq, target, -1), clamp(cos - margin, Scalar(0.0), std::nullopt), zero);
   return apply_reduction(pos + neg, reduction);

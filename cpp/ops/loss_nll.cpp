@@ -187,8 +187,8 @@ void backward_range(const T* x, const T* lse, const T* g, bool g_per_position, c
 
 // The constant tensors of the recorded gradient: K (N, 1, inner) = A + B sum(w) and
 // Q (N, C, inner) = A onehot(t) + B w.
-std::pair<Tensor, Tensor> gradient_constants(const ClassLoss& L, DType dtype) {
-  Tensor K = zeros({L.n, 1, L.inner}, dtype), Q = zeros(class_view(L), dtype);
+std::pair<Tensor, Tensor> gradient_constants(const ClassLoss& L, DType dtype, Device device) {
+  Tensor K = zeros({L.n, 1, L.inner}, dtype, device), Q = zeros(class_view(L), dtype, device);
   CR_DISPATCH_FLOATING(dtype, "cross_entropy", [&] {
     const int64_t* target = L.target->data<int64_t>();
     const scalar_t* w = L.weight ? L.weight->data<scalar_t>() : nullptr;
@@ -241,7 +241,7 @@ Tensor class_loss_backward(const Tensor& g_in, const Tensor& x, const Tensor& ls
   const Tensor g = contiguous(to_dtype(g_in, dtype));
   const bool per_position = L.reduction == Reduction::None;
   if (GradMode::is_enabled()) {  // create_graph: recorded ops
-    auto [K, Q] = gradient_constants(L, dtype);
+    auto [K, Q] = gradient_constants(L, dtype, g->device());
     const Tensor gv = per_position ? reshape(g, {L.n, 1, L.inner}) : g;
     Tensor grad;
     if constexpr (kFromLogits) grad = gv * (K * reshape(softmax(x, x->dim() == 1 ? 0 : 1), class_view(L)) - Q);

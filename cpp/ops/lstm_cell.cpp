@@ -92,7 +92,7 @@ std::pair<Tensor, Tensor> lstm_backward_recorded(const Tensor& gates, const Tens
   const Tensor i = gate(0, UnaryOp::Sigmoid), f = gate(1, UnaryOp::Sigmoid);
   const Tensor cell = gate(2, UnaryOp::Tanh), o = gate(3, UnaryOp::Sigmoid);
   const Tensor tanh_c = unary(UnaryOp::Tanh, f * c_prev + i * cell);
-  const Tensor zero = zeros(c_prev->sizes(), c_prev->dtype());
+  const Tensor zero = zeros(c_prev->sizes(), c_prev->dtype(), c_prev->device());
   const Tensor grad_h = dh ? dh : zero;
   const Tensor grad_c = (dc ? dc : zero) + grad_h * o * (1.0 - tanh_c * tanh_c);
   Tensor d_gates = cat({grad_c * cell * i * (1.0 - i), grad_c * c_prev * f * (1.0 - f),

@@ -14,8 +14,9 @@ namespace cr {
 
 namespace {
 
+// Filled on the host: a CPU tensor.
 Tensor int64_vector(const std::vector<int64_t>& values) {
-  Tensor t = TensorImpl::empty({static_cast<int64_t>(values.size())}, DType::Int64);
+  Tensor t = TensorImpl::empty({static_cast<int64_t>(values.size())}, DType::Int64, kCpu);
   std::copy(values.begin(), values.end(), t->data<int64_t>());
   return t;
 }
@@ -41,10 +42,11 @@ Tensor reorder_slices(const Tensor& input, int64_t d, const Source& source) {
   return index_select(input, d, int64_vector(index));
 }
 
-// A (rows, cols) bool mask, true where column - row satisfies `pick` (row-major).
+// A (rows, cols) bool mask, true where column - row satisfies `pick` (row-major), filled on the
+// host: a CPU tensor.
 template <typename Pick>
 Tensor triangle_mask(int64_t rows, int64_t cols, const Pick& pick) {
-  Tensor mask = TensorImpl::empty({rows, cols}, DType::Bool);
+  Tensor mask = TensorImpl::empty({rows, cols}, DType::Bool, kCpu);
   bool* m = mask->data<bool>();
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = pick(j - i);

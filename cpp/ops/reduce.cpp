@@ -290,7 +290,7 @@ Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
            [sx = SavedTensor(t, false), sout = SavedTensor(out, true), p, mask, keepdim](const TensorList& g,
                                                                                         const Node& n) -> TensorList {
              Tensor x = sx.unpack(n);
-             if (p == 0) return {zeros(x->sizes(), x->dtype())};  // counting nonzeros is piecewise constant
+             if (p == 0) return {zeros(x->sizes(), x->dtype(), x->device())};  // counting nonzeros is piecewise constant
              return {norm_backward(g[0], x, sout.unpack(n), p, mask, keepdim)};
            });
   }
@@ -304,7 +304,7 @@ Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
   // Shift by the max; an infinite max shifts by 0 instead so that inf - inf never makes NaN.
   Tensor shift = reduce_with<cpu::MaxReducer>(x, mask, true, x->dtype(), "logsumexp");
   Tensor infinite = binary(BinaryOp::Eq, unary(UnaryOp::Abs, shift), Scalar(std::numeric_limits<double>::infinity()));
-  shift = where(infinite, scalar_tensor(Scalar(0.0), x->dtype()), shift);
+  shift = where(infinite, scalar_tensor(Scalar(0.0), x->dtype(), x->device()), shift);
   Tensor total = sum(unary(UnaryOp::Exp, binary(BinaryOp::Sub, x, shift)), dims, keepdim);
   return binary(BinaryOp::Add, unary(UnaryOp::Log, total), finish_keepdim(shift, mask, keepdim));
 }

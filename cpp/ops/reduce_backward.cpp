@@ -39,12 +39,12 @@ Tensor group_sum(const Tensor& t, uint32_t mask) { return sum(t, dims_of(mask, t
 Tensor eq(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Eq, a, b); }
 Tensor eq(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Eq, a, b); }
 Tensor pow(const Tensor& a, double p) { return binary(BinaryOp::Pow, a, Scalar(p)); }
-Tensor zero_like_dtype(const Tensor& t) { return zeros({}, t->dtype()); }
+Tensor zero_like_dtype(const Tensor& t) { return zeros({}, t->dtype(), t->device()); }
 
 // num / den where `den_is_zero` is false and 0 elsewhere, with no inf or NaN in either branch
 // (so that double backward through the untaken branch stays finite).
 Tensor div_or_zero(const Tensor& num, const Tensor& den, const Tensor& den_is_zero) {
-  Tensor safe_den = where(den_is_zero, ones({}, den->dtype()), den);
+  Tensor safe_den = where(den_is_zero, ones({}, den->dtype(), den->device()), den);
   return where(den_is_zero, zero_like_dtype(num), num / safe_den);
 }
 
@@ -58,7 +58,7 @@ Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32
   if (x->dim() == 0) return g;  // as PyTorch: the product of one number is that number, also at inf
   const Shape& in = x->sizes();
   Tensor is_zero = eq(x, Scalar(0.0));
-  Tensor x_safe = where(is_zero, ones({}, x->dtype()), x);
+  Tensor x_safe = where(is_zero, ones({}, x->dtype(), x->device()), x);
   // Away from zeros: out / x. Where a group has zeros, out is 0 and this stays 0 for the nonzero
   // elements, with the right derivative w.r.t. the zero (through out).
   Tensor others = expand_reduced(out, in, mask, keepdim) / x_safe;
@@ -90,7 +90,7 @@ Tensor selected_backward(const Tensor& g, const Tensor& indices, const Shape& in
   if (in.size() == 0) return g;
   Shape along(in.size(), 1);  // positions 0..n-1 laid along dim: (1, .., n, .., 1)
   along[dim] = in[dim];
-  Tensor positions = reshape(arange(Scalar(int64_t{0}), Scalar(in[dim]), Scalar(int64_t{1}), DType::Int64), along);
+  Tensor positions = reshape(arange(Scalar(int64_t{0}), Scalar(in[dim]), Scalar(int64_t{1}), DType::Int64, g->device()), along);
   Tensor chosen = eq(positions, keepdim ? indices : unsqueeze(indices, dim));  // in's shape
   return where(chosen, keepdim ? g : unsqueeze(g, dim), zero_like_dtype(g));
 }
@@ -110,7 +110,7 @@ Tensor norm_backward(const Tensor& g, const Tensor& x, const Tensor& out, double
   Tensor magnitude = unary(UnaryOp::Abs, x), sign = unary(UnaryOp::Sign, x);
   if (p < 1) {  // |x|^(p-1) is infinite at 0: those elements get 0
     Tensor x_is_zero = eq(x, Scalar(0.0));
-    Tensor scaled = sign * where(x_is_zero, zero_like_dtype(x), pow(where(x_is_zero, ones({}, x->dtype()), magnitude), p - 1));
+    Tensor scaled = sign * where(x_is_zero, zero_like_dtype(x), pow(where(x_is_zero, ones({}, x->dtype(), x->device()), magnitude), p - 1));
     return scaled * g_kept * pow(norm_kept, 1 - p);
   }
   Tensor scale = div_or_zero(g_kept, p == 2 ? norm_kept : pow(norm_kept, p - 1), eq(norm_kept, Scalar(0.0)));

@@ -161,7 +161,7 @@ SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const
   const bool gru = s.kind == RecurrenceKind::Gru;
   Tensor d_h_gates = TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device());
   Tensor d_x_gates = gru ? TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device()) : d_h_gates;
-  Tensor dh = zeros(h0->sizes(), dtype), dc = zeros(h0->sizes(), dtype);
+  Tensor dh = zeros(h0->sizes(), dtype, h0->device()), dc = zeros(h0->sizes(), dtype, h0->device());
   if (d_cn) binary_(BinaryOp::Add, dc, d_cn);
   CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
     const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), saved.cells ? saved.cells->data<scalar_t>() : nullptr,

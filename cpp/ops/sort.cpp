@@ -188,8 +188,10 @@ Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim
   // Per line and level: the sorted positions to read and the weight of the upper one.
   Shape rank_sizes = sorted->sizes();
   rank_sizes[rank_sizes.size() - 1] = nq;
-  Tensor below = TensorImpl::empty(rank_sizes, DType::Int64), above = TensorImpl::empty(rank_sizes, DType::Int64);
-  Tensor weight = TensorImpl::empty(rank_sizes, DType::Float64);
+  const Device device = sorted->device();
+  Tensor below = TensorImpl::empty(rank_sizes, DType::Int64, device);
+  Tensor above = TensorImpl::empty(rank_sizes, DType::Int64, device);
+  Tensor weight = TensorImpl::empty(rank_sizes, DType::Float64, device);
   {
     GradModeGuard no_record(false);
     Tensor values = contiguous(to_dtype(sorted, DType::Float64));

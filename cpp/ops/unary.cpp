@@ -173,7 +173,7 @@ Tensor unary_derivative(UnaryOp op, const Tensor& g, const Tensor& x, const Tens
     case UnaryOp::Neg: return -g;
     case UnaryOp::Abs: return g * u(UnaryOp::Sign, x);
     case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
-      return zeros(g->sizes(), g->dtype());
+      return zeros(g->sizes(), g->dtype(), g->device());
     case UnaryOp::Relu: return relu_backward(g, y);
     case UnaryOp::Square: return 2.0 * g * x;
     case UnaryOp::Exp: return g * y;
@@ -242,10 +242,10 @@ void record_clamp(const Tensor& a, const Tensor& out, const std::optional<Scalar
   const TensorMeta meta(a);
   record("ClampBackward1", {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
     Tensor x = sx.unpack(n), g = grads[0];
-    Tensor keep = ones(x->sizes(), DType::Bool);
+    Tensor keep = ones(x->sizes(), DType::Bool, x->device());
     if (lo) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Ge, x, *lo));
     if (hi) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Le, x, *hi));
-    return {grad_for(where(keep, g, zeros({}, g->dtype())), meta)};
+    return {grad_for(where(keep, g, zeros({}, g->dtype(), g->device())), meta)};
   });
 }
 

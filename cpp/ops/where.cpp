@@ -22,7 +22,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const TensorMeta ma(a), mb(b);
     const SavedTensor sc(cond, false);
     record("WhereBackward0", {a, b}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
-      Tensor c = sc.unpack(n), g = grads[0], zero = zeros({}, g->dtype());
+      Tensor c = sc.unpack(n), g = grads[0], zero = zeros({}, g->dtype(), g->device());
       return {n.needs_input_grad(0) ? grad_for(where(c, g, zero), ma) : nullptr,
               n.needs_input_grad(1) ? grad_for(where(c, zero, g), mb) : nullptr};
     });

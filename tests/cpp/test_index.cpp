@@ -15,11 +15,11 @@ using namespace cr;
 namespace {
 
 Tensor iota(const Shape& sizes, DType dtype = DType::Float32) {
-  return reshape(arange(Scalar(0), Scalar(shape_numel(sizes)), Scalar(1), dtype), sizes);
+  return reshape(arange(Scalar(0), Scalar(shape_numel(sizes)), Scalar(1), dtype, kCpu), sizes);
 }
 
 Tensor longs(const std::vector<int64_t>& v, const Shape& sizes) {
-  Tensor t = TensorImpl::empty(sizes, DType::Int64);
+  Tensor t = TensorImpl::empty(sizes, DType::Int64, kCpu);
   std::copy(v.begin(), v.end(), t->data<int64_t>());
   return t;
 }
@@ -69,9 +69,9 @@ TEST(Index, AdvancedOnTransposedSourceAndOutOfRange) {
 }
 
 TEST(Index, PutWritesThroughAndAccumulatesDuplicates) {
-  Tensor x = zeros({5});
+  Tensor x = zeros({5}, DType::Float32, kCpu);
   uint64_t before = x->version();
-  index_put_tensors_(x, {longs({1, 1, 3}, {3})}, ones({3}), true);
+  index_put_tensors_(x, {longs({1, 1, 3}, {3})}, ones({3}, DType::Float32, kCpu), true);
   EXPECT_EQ(values(x), (std::vector<double>{0, 2, 0, 1, 0}));
   EXPECT_GT(x->version(), before);
   index_put_(x, {TensorIndex::make_slice(2, std::nullopt)}, Scalar(7.0));
@@ -79,7 +79,7 @@ TEST(Index, PutWritesThroughAndAccumulatesDuplicates) {
   index_put_(x, {TensorIndex::make_tensor(longs({4, 4}, {2}))}, Scalar(1.0), true);  // getitem's backward
   index_put_(x, {TensorIndex::make_slice(std::nullopt, 2)}, Scalar(1.0), true);
   EXPECT_EQ(values(x), (std::vector<double>{1, 3, 7, 7, 9}));
-  EXPECT_THROW(index_put_tensors_(x, {longs({0, 1}, {2})}, ones({3}), false), ValueError);
+  EXPECT_THROW(index_put_tensors_(x, {longs({0, 1}, {2})}, ones({3}, DType::Float32, kCpu), false), ValueError);
 }
 
 TEST(Index, BoolMaskSelectsLikeNonzero) {
@@ -97,10 +97,10 @@ TEST(GatherScatter, GatherAndScatterAlongDim) {
   EXPECT_EQ(values(gather(x, 1, idx)), (std::vector<double>{4, 0, 3, 3}));
   EXPECT_THROW(gather(x, 1, longs({3}, {1, 1})), IndexError);
   EXPECT_THROW(gather(x, 1, longs({0, 0, 0, 0, 0, 0}, {3, 2})), ValueError);
-  EXPECT_THROW(gather(x, 1, zeros({2, 2})), TypeError);
-  Tensor s = scatter_add(zeros({2, 3}), 1, idx, ones({2, 2}));
+  EXPECT_THROW(gather(x, 1, zeros({2, 2}, DType::Float32, kCpu)), TypeError);
+  Tensor s = scatter_add(zeros({2, 3}, DType::Float32, kCpu), 1, idx, ones({2, 2}, DType::Float32, kCpu));
   EXPECT_EQ(values(s), (std::vector<double>{1, 0, 1, 0, 2, 0}));
-  Tensor t = zeros({2, 3});
+  Tensor t = zeros({2, 3}, DType::Float32, kCpu);
   scatter_(t, 0, longs({1, 0, 1}, {1, 3}), Scalar(5.0));
   EXPECT_EQ(values(t), (std::vector<double>{0, 5, 0, 5, 0, 5}));
   EXPECT_THROW(scatter_(t, 0, longs({2}, {1, 1}), Scalar(1.0)), IndexError);
@@ -110,14 +110,14 @@ TEST(GatherScatter, IndexSelectAndIndexAdd) {
   Tensor x = iota({3, 2});
   EXPECT_EQ(values(index_select(x, 0, longs({2, 0}, {2}))), (std::vector<double>{4, 5, 0, 1}));
   EXPECT_THROW(index_select(x, 0, longs({-1}, {1})), IndexError);
-  Tensor y = zeros({3, 2});
-  index_add_(y, 0, longs({1, 1}, {2}), ones({2, 2}), Scalar(3.0));
+  Tensor y = zeros({3, 2}, DType::Float32, kCpu);
+  index_add_(y, 0, longs({1, 1}, {2}), ones({2, 2}, DType::Float32, kCpu), Scalar(3.0));
   EXPECT_EQ(values(y), (std::vector<double>{0, 0, 6, 6, 0, 0}));
   EXPECT_EQ(values(take(x, longs({5, -6}, {2}))), (std::vector<double>{5, 0}));
 }
 
 TEST(Join, CatPromotesAndSkipsLegacyEmpty) {
-  Tensor a = iota({2, 2}), b = iota({1, 2}, DType::Int64), e = zeros({0});
+  Tensor a = iota({2, 2}), b = iota({1, 2}, DType::Int64), e = zeros({0}, DType::Float32, kCpu);
   Tensor c = cat({a, e, b}, 0);
   EXPECT_EQ(c->sizes(), Shape({3, 2}));
   EXPECT_EQ(c->dtype(), DType::Float32);

@@ -24,13 +24,13 @@ using cr::test::values_of;
 namespace {
 
 Tensor from_values(const std::vector<double>& v, const Shape& shape) {
-  Tensor t = TensorImpl::empty(shape, DType::Float64);
+  Tensor t = TensorImpl::empty(shape, DType::Float64, kCpu);
   std::copy(v.begin(), v.end(), t->data<double>());
   return t;
 }
 
 Tensor int_tensor(const std::vector<int64_t>& v, const Shape& shape) {
-  Tensor t = TensorImpl::empty(shape, DType::Int64);
+  Tensor t = TensorImpl::empty(shape, DType::Int64, kCpu);
   std::copy(v.begin(), v.end(), t->data<int64_t>());
   return t;
 }
@@ -52,7 +52,7 @@ TEST(Activation, GeluSiluAndHardswishMatchTheirFormulas) {
 }
 
 TEST(Activation, Float32GeluIsCloseToTheExactOne) {
-  Tensor x = to_dtype(linspace(-6, 6, 1001, DType::Float64), DType::Float32);
+  Tensor x = to_dtype(linspace(-6, 6, 1001, DType::Float64, kCpu), DType::Float32);
   std::vector<double> got = values_of(activation(x, Activation::gelu("none")));
   std::vector<double> xs = values_of(x);
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -63,7 +63,7 @@ TEST(Activation, Float32GeluIsCloseToTheExactOne) {
 TEST(CrossEntropy, FusedKernelMatchesLogSoftmaxAndPickOnRowsAndPlanes) {
   // (N, C) = (3, 4) and (N, C, d) = (2, 3, 5), one ignored target each
   for (Shape shape : {Shape{3, 4}, Shape{2, 3, 5}}) {
-    Tensor x = randn(shape, DType::Float64);
+    Tensor x = randn(shape, DType::Float64, kCpu);
     Shape tshape{shape[0]};
     if (shape.size() == 3) tshape.push_back(shape[2]);
     std::vector<int64_t> tv(shape_numel(tshape));
@@ -84,7 +84,7 @@ TEST(CrossEntropy, FusedKernelMatchesLogSoftmaxAndPickOnRowsAndPlanes) {
 }
 
 TEST(CrossEntropy, FusedBackwardIsSoftmaxMinusOneHotOverN) {
-  Tensor x = randn({4, 6}, DType::Float64);
+  Tensor x = randn({4, 6}, DType::Float64, kCpu);
   x->set_requires_grad(true);
   Tensor target = int_tensor({5, 0, 2, 2}, {4});
   Tensor loss = cross_entropy(x, target, nullptr, Reduction::Mean, -100, 0.0);
@@ -92,7 +92,7 @@ TEST(CrossEntropy, FusedBackwardIsSoftmaxMinusOneHotOverN) {
   const int64_t t[] = {5, 0, 2, 2};
   for (bool create_graph : {false, true}) {  // the fused kernel, then the recorded-op formula
     GradModeGuard mode(create_graph);
-    std::vector<double> got = values_of(loss->grad_fn()->apply({ones({}, DType::Float64)})[0]);
+    std::vector<double> got = values_of(loss->grad_fn()->apply({ones({}, DType::Float64, kCpu)})[0]);
     for (int64_t n = 0; n < 4; ++n) {
       for (int64_t c = 0; c < 6; ++c) {
         EXPECT_NEAR(got[n * 6 + c], (p[n * 6 + c] - (c == t[n] ? 1.0 : 0.0)) / 4, 1e-14) << "create_graph " << create_graph;
@@ -102,11 +102,11 @@ TEST(CrossEntropy, FusedBackwardIsSoftmaxMinusOneHotOverN) {
 }
 
 TEST(ClassLosses, BadTargetsAreRejectedBeforeAnyRead) {
-  Tensor x = randn({3, 4}, DType::Float32);
+  Tensor x = randn({3, 4}, DType::Float32, kCpu);
   EXPECT_THROW(cross_entropy(x, int_tensor({0, 4, 1}, {3}), nullptr, Reduction::Mean, -100, 0.0), IndexError);
   EXPECT_THROW(nll_loss(x, int_tensor({0, -1, 1}, {3}), nullptr, Reduction::Sum, -100), IndexError);
   EXPECT_THROW(nll_loss(x, int_tensor({0, 1}, {2}), nullptr, Reduction::Sum, -100), ValueError);
-  EXPECT_THROW(nll_loss(x, int_tensor({0, 1, 2}, {3}), ones({3}), Reduction::Sum, -100), ValueError);
-  EXPECT_THROW(nll_loss(x, zeros({3}), nullptr, Reduction::Sum, -100), TypeError);
+  EXPECT_THROW(nll_loss(x, int_tensor({0, 1, 2}, {3}), ones({3}, DType::Float32, kCpu), Reduction::Sum, -100), ValueError);
+  EXPECT_THROW(nll_loss(x, zeros({3}, DType::Float32, kCpu), nullptr, Reduction::Sum, -100), TypeError);
   EXPECT_THROW(parse_reduction("avg", "mse_loss"), ValueError);
 }

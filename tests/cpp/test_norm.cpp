@@ -42,7 +42,7 @@ std::vector<double> naive_normalize(const std::vector<double>& x, int64_t outer,
 }
 
 Tensor offset_randn(const Shape& sizes, double offset) {
-  Tensor t = randn(sizes, DType::Float32);
+  Tensor t = randn(sizes, DType::Float32, kCpu);
   float* p = t->data<float>();
   for (int64_t i = 0; i < t->numel(); ++i) p[i] += static_cast<float>(offset);
   return t;
@@ -58,7 +58,7 @@ void expect_near_all(const std::vector<double>& got, const std::vector<double>& 
 TEST(BatchNorm, TrainingMatchesNaiveStatisticsAndUpdatesRunningStats) {
   for (int64_t n : {3, 64}) {  // the larger one splits channels across threads
     Tensor x = offset_randn({n, 5, 16, 16}, 1000.0);  // a large mean: float64 accumulation matters
-    Tensor mean = zeros({5}), var = ones({5});
+    Tensor mean = zeros({5}, DType::Float32, kCpu), var = ones({5}, DType::Float32, kCpu);
     Tensor y = batch_norm(x, mean, var, nullptr, nullptr, true, 0.25, 1e-5);
     const std::vector<double> xs = values_of(x);
     expect_near_all(values_of(y), naive_normalize(xs, n, 5, 256, 1e-5), 2e-3);
@@ -75,11 +75,11 @@ TEST(BatchNorm, TrainingMatchesNaiveStatisticsAndUpdatesRunningStats) {
 }
 
 TEST(BatchNorm, Errors) {
-  Tensor x = zeros({4, 3});
-  EXPECT_THROW(batch_norm(x, nullptr, nullptr, ones({4}), nullptr, true, 0.1, 1e-5), ValueError);
-  EXPECT_THROW(batch_norm(zeros({1, 3}), nullptr, nullptr, nullptr, nullptr, true, 0.1, 1e-5), ValueError);
+  Tensor x = zeros({4, 3}, DType::Float32, kCpu);
+  EXPECT_THROW(batch_norm(x, nullptr, nullptr, ones({4}, DType::Float32, kCpu), nullptr, true, 0.1, 1e-5), ValueError);
+  EXPECT_THROW(batch_norm(zeros({1, 3}, DType::Float32, kCpu), nullptr, nullptr, nullptr, nullptr, true, 0.1, 1e-5), ValueError);
   EXPECT_THROW(batch_norm(x, nullptr, nullptr, nullptr, nullptr, false, 0.1, 1e-5), RuntimeError);
-  EXPECT_THROW(batch_norm(zeros({4}), nullptr, nullptr, nullptr, nullptr, true, 0.1, 1e-5), ValueError);
+  EXPECT_THROW(batch_norm(zeros({4}, DType::Float32, kCpu), nullptr, nullptr, nullptr, nullptr, true, 0.1, 1e-5), ValueError);
 }
 
 TEST(LayerNorm, RowsMatchNaive) {
@@ -88,8 +88,8 @@ TEST(LayerNorm, RowsMatchNaive) {
     const Tensor y = layer_norm(x, Shape{257}, nullptr, nullptr, 1e-5);
     expect_near_all(values_of(y), naive_normalize(values_of(x), 1, rows, 257, 1e-5), 2e-3);
   }
-  EXPECT_THROW(layer_norm(zeros({2, 4}), Shape{3}, nullptr, nullptr, 1e-5), ValueError);
-  EXPECT_THROW(layer_norm(zeros({4}), Shape{2, 4}, nullptr, nullptr, 1e-5), ValueError);
+  EXPECT_THROW(layer_norm(zeros({2, 4}, DType::Float32, kCpu), Shape{3}, nullptr, nullptr, 1e-5), ValueError);
+  EXPECT_THROW(layer_norm(zeros({4}, DType::Float32, kCpu), Shape{2, 4}, nullptr, nullptr, 1e-5), ValueError);
 }
 
 TEST(GroupNorm, GroupsMatchNaive) {
@@ -97,16 +97,16 @@ TEST(GroupNorm, GroupsMatchNaive) {
   const Tensor y = group_norm(x, 4, nullptr, nullptr, 1e-5);
   expect_near_all(values_of(y), naive_normalize(values_of(x), 1, 6 * 4, 2 * 25, 1e-5), 2e-3);
   EXPECT_THROW(group_norm(x, 3, nullptr, nullptr, 1e-5), ValueError);
-  EXPECT_THROW(group_norm(x, 4, ones({4}), nullptr, 1e-5), ValueError);
+  EXPECT_THROW(group_norm(x, 4, ones({4}, DType::Float32, kCpu), nullptr, 1e-5), ValueError);
 }
 
 TEST(Dropout, MaskDependsOnTheSeedOnly) {
   const int threads = cpu::get_num_threads();
   Generator::global().manual_seed(5);
-  const std::vector<double> parallel = values_of(bernoulli_mask({200001}, 0.3, 2.0, DType::Float32));
+  const std::vector<double> parallel = values_of(bernoulli_mask({200001}, 0.3, 2.0, DType::Float32, kCpu));
   cpu::set_num_threads(1);
   Generator::global().manual_seed(5);
-  const std::vector<double> serial = values_of(bernoulli_mask({200001}, 0.3, 2.0, DType::Float32));
+  const std::vector<double> serial = values_of(bernoulli_mask({200001}, 0.3, 2.0, DType::Float32, kCpu));
   cpu::set_num_threads(threads);
   EXPECT_EQ(parallel, serial);
   int64_t zeros_seen = 0;
@@ -118,7 +118,7 @@ TEST(Dropout, MaskDependsOnTheSeedOnly) {
 }
 
 TEST(Dropout, Errors) {
-  EXPECT_THROW(dropout(zeros({3}), 1.5, true), ValueError);
-  EXPECT_THROW(dropout(zeros({3}, DType::Int64), 0.5, true), TypeError);
-  EXPECT_THROW(feature_dropout(zeros({3}), 0.5, true), ValueError);
+  EXPECT_THROW(dropout(zeros({3}, DType::Float32, kCpu), 1.5, true), ValueError);
+  EXPECT_THROW(dropout(zeros({3}, DType::Int64, kCpu), 0.5, true), TypeError);
+  EXPECT_THROW(feature_dropout(zeros({3}, DType::Float32, kCpu), 0.5, true), ValueError);
 }

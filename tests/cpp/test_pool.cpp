@@ -23,7 +23,7 @@ namespace {
 
 // A (1, 1, h, w) float64 tensor holding 0, 1, 2, ...
 Tensor ramp(int64_t h, int64_t w) {
-  return reshape(arange(Scalar(0.0), Scalar(static_cast<double>(h * w)), Scalar(1.0), DType::Float64), {1, 1, h, w});
+  return reshape(arange(Scalar(0.0), Scalar(static_cast<double>(h * w)), Scalar(1.0), DType::Float64, kCpu), {1, 1, h, w});
 }
 
 }  // namespace
@@ -50,7 +50,7 @@ TEST(MaxPool, PaddedWindowsGiveFlatPlaneIndices) {
 
 TEST(MaxPool, ManyPlanesAcrossThreadsMatchANaiveLoop) {
   const int64_t planes = 256, h = 17, w = 19;  // enough work to split
-  Tensor x = randn({planes, h, w}, DType::Float32);
+  Tensor x = randn({planes, h, w}, DType::Float32, kCpu);
   auto [values, indices] = max_pool2d_with_indices(x, {3, 2}, {2, 2}, {1, 0}, {1, 1}, true);
   const std::vector<double> xv = values_of(x), got = values_of(values), at = values_of(indices);
   const int64_t ho = values->size(1), wo = values->size(2);
@@ -81,7 +81,7 @@ TEST(AvgPool, DivisorRules) {
 }
 
 TEST(Pad, ReflectAndCircular) {
-  Tensor x = reshape(arange(Scalar(0.0), Scalar(4.0), Scalar(1.0), DType::Float64), {1, 4});
+  Tensor x = reshape(arange(Scalar(0.0), Scalar(4.0), Scalar(1.0), DType::Float64, kCpu), {1, 4});
   EXPECT_EQ(values_of(pad(x, {2, 1}, "reflect")), (std::vector<double>{2, 1, 0, 1, 2, 3, 2}));
   EXPECT_EQ(values_of(pad(x, {-1, 2}, "circular")), (std::vector<double>{1, 2, 3, 1, 2}));
   EXPECT_EQ(values_of(pad(x, {1, -2}, "constant", Scalar(9.0))), (std::vector<double>{9, 0, 1}));

@@ -31,7 +31,7 @@ void moments(const std::vector<double>& v, double* mean, double* std) {
 }  // namespace
 
 TEST(RandomFill, UniformStaysInRangeWithUniformMoments) {
-  Tensor t = zeros({200, 100}, DType::Float32);
+  Tensor t = zeros({200, 100}, DType::Float32, kCpu);
   uniform_(t, -1.0, 3.0);
   std::vector<double> v = values(t);
   for (double x : v) ASSERT_TRUE(x >= -1.0 && x < 3.0);
@@ -42,7 +42,7 @@ TEST(RandomFill, UniformStaysInRangeWithUniformMoments) {
 }
 
 TEST(RandomFill, NormalMoments) {
-  Tensor t = zeros({400, 100}, DType::Float64);
+  Tensor t = zeros({400, 100}, DType::Float64, kCpu);
   normal_(t, 2.0, 0.5);
   double mean, std;
   moments(values(t), &mean, &std);
@@ -51,7 +51,7 @@ TEST(RandomFill, NormalMoments) {
 }
 
 TEST(RandomFill, WritesOnlyTheStridedView) {
-  Tensor t = zeros({4, 6}, DType::Float32);
+  Tensor t = zeros({4, 6}, DType::Float32, kCpu);
   Tensor every_other_column = slice(t, 1, 0, 6, 2);  // (4, 3) with stride 2
   uniform_(every_other_column, 5.0, 6.0);
   std::vector<double> v = values(t);
@@ -63,19 +63,19 @@ TEST(RandomFill, WritesOnlyTheStridedView) {
 
 TEST(RandomFill, SeededAndEmpty) {
   Generator::global().manual_seed(3);
-  Tensor a = zeros({5}, DType::Float32);
+  Tensor a = zeros({5}, DType::Float32, kCpu);
   normal_(a, 0.0, 1.0);
   Generator::global().manual_seed(3);
-  Tensor b = zeros({5}, DType::Float32);
+  Tensor b = zeros({5}, DType::Float32, kCpu);
   normal_(b, 0.0, 1.0);
   EXPECT_EQ(values(a), values(b));
-  Tensor empty = zeros({0, 3}, DType::Float32);
+  Tensor empty = zeros({0, 3}, DType::Float32, kCpu);
   uniform_(empty, 0.0, 1.0);
   EXPECT_EQ(empty->numel(), 0);
 }
 
 TEST(RandomFill, RejectsBadArguments) {
-  EXPECT_THROW(uniform_(zeros({2}, DType::Int64), 0.0, 1.0), TypeError);
-  EXPECT_THROW(uniform_(zeros({2}, DType::Float32), 1.0, 0.0), ValueError);
-  EXPECT_THROW(normal_(zeros({2}, DType::Float32), 0.0, -1.0), ValueError);
+  EXPECT_THROW(uniform_(zeros({2}, DType::Int64, kCpu), 0.0, 1.0), TypeError);
+  EXPECT_THROW(uniform_(zeros({2}, DType::Float32, kCpu), 1.0, 0.0), ValueError);
+  EXPECT_THROW(normal_(zeros({2}, DType::Float32, kCpu), 0.0, -1.0), ValueError);
 }

@@ -15,7 +15,7 @@ using namespace cr;
 namespace {
 
 Tensor filled(int64_t rows, int64_t cols, unsigned seed) {
-  Tensor t = zeros({rows, cols}, DType::Float64);
+  Tensor t = zeros({rows, cols}, DType::Float64, kCpu);
   std::mt19937 gen(seed);
   std::uniform_real_distribution<double> dist(-2.0, 2.0);
   for (int64_t i = 0; i < t->numel(); ++i) t->data<double>()[i] = dist(gen);
@@ -29,7 +29,7 @@ double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 TEST(LstmCellPointwise, MatchesGateFormulas) {
   const int64_t n = 3, hidden = 5;
   Tensor gates = filled(n, 4 * hidden, 1), c_prev = filled(n, hidden, 2);
-  auto [h, c] = lstm_cell_pointwise(gates, zeros({n, 4 * hidden}, DType::Float64), c_prev);
+  auto [h, c] = lstm_cell_pointwise(gates, zeros({n, 4 * hidden}, DType::Float64, kCpu), c_prev);
   for (int64_t r = 0; r < n; ++r) {
     for (int64_t j = 0; j < hidden; ++j) {
       const double* row = gates->data<double>() + r * 4 * hidden;
@@ -42,10 +42,10 @@ TEST(LstmCellPointwise, MatchesGateFormulas) {
 }
 
 TEST(LstmCellPointwise, RejectsMismatchedShapes) {
-  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 6}), zeros({3, 8}), zeros({3, 2})), ValueError);
-  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 8}), zeros({2, 8}), zeros({3, 2})), ValueError);
-  EXPECT_THROW(lstm_cell_pointwise(zeros({8}), zeros({3, 8}), zeros({3, 2})), ValueError);
-  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 8}), zeros({3, 8}), zeros({3, 2}, DType::Float64)), TypeError);
+  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 6}, DType::Float32, kCpu), zeros({3, 8}, DType::Float32, kCpu), zeros({3, 2}, DType::Float32, kCpu)), ValueError);
+  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 8}, DType::Float32, kCpu), zeros({2, 8}, DType::Float32, kCpu), zeros({3, 2}, DType::Float32, kCpu)), ValueError);
+  EXPECT_THROW(lstm_cell_pointwise(zeros({8}, DType::Float32, kCpu), zeros({3, 8}, DType::Float32, kCpu), zeros({3, 2}, DType::Float32, kCpu)), ValueError);
+  EXPECT_THROW(lstm_cell_pointwise(zeros({3, 8}, DType::Float32, kCpu), zeros({3, 8}, DType::Float32, kCpu), zeros({3, 2}, DType::Float64, kCpu)), TypeError);
 }
 
 TEST(GruCellPointwise, MatchesGateFormulas) {
@@ -65,9 +65,9 @@ TEST(GruCellPointwise, MatchesGateFormulas) {
 }
 
 TEST(GruCellPointwise, RejectsMismatchedShapes) {
-  EXPECT_THROW(gru_cell_pointwise(zeros({3, 6}), zeros({3, 4}), zeros({3, 2})), ValueError);
-  EXPECT_THROW(gru_cell_pointwise(zeros({2, 6}), zeros({3, 6}), zeros({3, 2})), ValueError);
-  EXPECT_THROW(gru_cell_pointwise(zeros({3, 6}), zeros({3, 6}), zeros({3, 2}, DType::Float64)), TypeError);
+  EXPECT_THROW(gru_cell_pointwise(zeros({3, 6}, DType::Float32, kCpu), zeros({3, 4}, DType::Float32, kCpu), zeros({3, 2}, DType::Float32, kCpu)), ValueError);
+  EXPECT_THROW(gru_cell_pointwise(zeros({2, 6}, DType::Float32, kCpu), zeros({3, 6}, DType::Float32, kCpu), zeros({3, 2}, DType::Float32, kCpu)), ValueError);
+  EXPECT_THROW(gru_cell_pointwise(zeros({3, 6}, DType::Float32, kCpu), zeros({3, 6}, DType::Float32, kCpu), zeros({3, 2}, DType::Float64, kCpu)), TypeError);
 }
 
 TEST(RnnCellPointwise, AppliesTanhOrRelu) {
@@ -78,5 +78,5 @@ TEST(RnnCellPointwise, AppliesTanhOrRelu) {
     EXPECT_NEAR(tanh_h->data<double>()[i], std::tanh(pre), 1e-12);
     EXPECT_EQ(relu_h->data<double>()[i], pre > 0 ? pre : 0.0);
   }
-  EXPECT_THROW(rnn_cell_pointwise(zeros({2, 5}), zeros({2, 4}), false), ValueError);
+  EXPECT_THROW(rnn_cell_pointwise(zeros({2, 5}, DType::Float32, kCpu), zeros({2, 4}, DType::Float32, kCpu), false), ValueError);
 }

@@ -42,16 +42,16 @@ TEST(Shape, SizeArithmeticNeverWraps) {
 }
 
 TEST(Tensor, ImpossibleSizesFailBeforeAllocating) {
-  EXPECT_THROW(TensorImpl::empty({int64_t{1} << 62}, DType::Float32), RuntimeError);  // 2**64 bytes
-  EXPECT_THROW(TensorImpl::empty({-1}, DType::Float32), ValueError);
-  Tensor t = TensorImpl::empty({4}, DType::Float32);
+  EXPECT_THROW(TensorImpl::empty({int64_t{1} << 62}, DType::Float32, kCpu), RuntimeError);  // 2**64 bytes
+  EXPECT_THROW(TensorImpl::empty({-1}, DType::Float32, kCpu), ValueError);
+  Tensor t = TensorImpl::empty({4}, DType::Float32, kCpu);
   EXPECT_THROW(TensorImpl::view_of(t, {5}, {1}, 0, "t"), RuntimeError);  // past the storage
   EXPECT_THROW(TensorImpl::view_of(t, {2}, {1}, 3, "t"), RuntimeError);
   EXPECT_EQ(TensorImpl::view_of(t, {2}, {2}, 1, "t")->numel(), 2);
 }
 
 TEST(View, TransposedTensorViewsOnlyWhereMemoryAllows) {
-  Tensor a = zeros({4, 6});
+  Tensor a = zeros({4, 6}, DType::Float32, kCpu);
   Tensor t = transpose(a, 0, 1);  // (6, 4), strides (1, 6)
   EXPECT_FALSE(t->is_contiguous());
   EXPECT_THROW(view(t, {24}), RuntimeError);
