@@ -363,7 +363,7 @@ def test_rnn_sequence_bad_input():
         sequence("LSTM", x_proj[0], h0, c0, w_hh, None)
     with pytest.raises(ValueError, match="rnn_sequence: unknown mode 'SRU'"):
         sequence("SRU", x_proj, h0, c0, w_hh, None)
-    with pytest.raises(TypeError, match="rnn_sequence: expected every tensor to be a CPU float64"):
+    with pytest.raises(TypeError, match="rnn_sequence: expected every tensor to be a float64"):
         sequence("LSTM", x_proj, h0, c0, w_hh.float(), None)
 
 

@@ -172,8 +172,7 @@ const char* node_name(ActivationKind kind) {
 }
 
 void check_input(const Tensor& x, const Activation& act) {
-  CR_CHECK(x->device().is_cpu(), RuntimeError, act.op, ": only CPU tensors are supported, got a ", describe(x),
-           " on ", x->device());
+  cpu_kernels_device(act.op, {&x});
   CR_CHECK(is_floating(x->dtype()), TypeError, act.op, ": expected a float32 or float64 tensor, got a ",
            describe(x));
 }

@@ -284,7 +284,7 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
 Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType promoted) {
   Shape shape = broadcast_shapes(a->sizes(), b->sizes(), binary_op_name(op));
   DType compute = compute_dtype(op, promoted);
-  Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), a->device());
+  Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), common_device(binary_op_name(op), {&a, &b}));
   launch(op, out, a, b, compute);
   record_binary(op, a, b, out);
   return out;
@@ -292,6 +292,7 @@ Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType 
 
 void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType promoted) {
   const char* name = binary_op_name(op);
+  common_device(name, {&self, &other});
   CR_CHECK(broadcast_shapes(self->sizes(), other->sizes(), name) == self->sizes(), ValueError, name,
            "_: the other operand's shape ", other->sizes(), " does not broadcast to the in-place shape ",
            self->sizes());

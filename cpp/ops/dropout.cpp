@@ -42,8 +42,7 @@ void fill_pairs(T* mask, uint64_t key, uint64_t drop_below, T keep, int64_t begi
 void check_dropout_args(const Tensor& input, double p, const char* op) {
   CR_CHECK(input, TypeError, op, ": expected an input tensor, got None");
   CR_CHECK(p >= 0 && p <= 1, ValueError, op, ": dropout probability has to be between 0 and 1, but got ", p);
-  CR_CHECK(input->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(input),
-           " on ", input->device());
+  cpu_kernels_device(op, {&input});
   CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ",
            describe(input));
 }

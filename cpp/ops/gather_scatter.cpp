@@ -165,7 +165,7 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   const int64_t d = wrap_dim(dim, input->dim(), "gather");
   check_index_fits(index, input, d, false, "gather", "input");
   check_index_values(index, input->size(d), d, "gather");
-  Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), input->device());
+  Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), common_device("gather", {&input, &index}));
   Shape input_strides = input->strides();
   const int64_t input_step = input_strides[d];
   input_strides[d] = 0;

@@ -70,7 +70,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     }
     out_sizes[d] = checked_add(out_sizes[d], t->size(d), "cat");
   }
-  Tensor out = TensorImpl::empty(out_sizes, dtype, first->device(), "cat");
+  Tensor out = TensorImpl::empty(out_sizes, dtype, common_device("cat", tensors), "cat");
   {
     GradModeGuard no_record(false);  // out's history is CatBackward0
     int64_t offset = 0;

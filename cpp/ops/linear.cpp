@@ -24,8 +24,7 @@ int64_t leading_rows(const Tensor& x) {
 }
 
 void check_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  CR_CHECK(x->device().is_cpu() && weight->device().is_cpu() && (!bias || bias->device().is_cpu()), RuntimeError,
-           "linear: only CPU tensors are supported");
+  cpu_kernels_device("linear", {&x, &weight, &bias});
   CR_CHECK(weight->dim() == 2, ValueError, "linear: weight must be (out_features, in_features), got shape ",
            weight->sizes());
   CR_CHECK(x->dim() >= 1 && x->size(x->dim() - 1) == weight->size(1), ValueError, "linear: input of shape ",

@@ -266,7 +266,7 @@ Tensor class_loss_backward(const Tensor& g_in, const Tensor& x, const Tensor& ls
 template <bool kFromLogits>
 Tensor class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                   int64_t ignore_index, double smoothing, const char* op) {
-  CR_CHECK(input->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(input));
+  cpu_kernels_device(op, {&input, &target, &weight});
   ClassLoss L = check_class_loss(input, target, weight, ignore_index, op);
   L.smoothing = smoothing;
   L.reduction = reduction;

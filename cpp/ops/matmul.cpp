@@ -27,8 +27,7 @@ std::string cannot_multiply(const char* op, const Tensor& a, const Tensor& b) {
 
 // Device, rank and dtype rules shared by every product.
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
-  CR_CHECK(a->device().is_cpu() && b->device().is_cpu(), RuntimeError, op,
-           ": only CPU tensors are supported, got tensors on ", a->device(), " and ", b->device());
+  cpu_kernels_device(op, {&a, &b});
   CR_CHECK(a->dim() >= 1 && b->dim() >= 1, ValueError, op, ": both arguments need to be at least 1-D, but they are ",
            a->dim(), "-D and ", b->dim(), "-D (shapes ", a->sizes(), " and ", b->sizes(), ")");
   CR_CHECK(a->dtype() == b->dtype(), RuntimeError, op, ": expected both operands to have the same dtype, got ",

@@ -11,8 +11,7 @@ Tensor contiguous_or_null(const Tensor& t) { return t ? contiguous(t) : nullptr;
 
 void check_norm_input(const Tensor& x, int64_t min_dim, const char* op) {
   CR_CHECK(x, TypeError, op, ": expected an input tensor, got None");
-  CR_CHECK(x->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(x), " on ",
-           x->device());
+  cpu_kernels_device(op, {&x});
   CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ", describe(x));
   CR_CHECK(x->dim() >= min_dim, ValueError, op, ": expected an input with at least ", min_dim,
            " dimensions, got a ", describe(x));
@@ -20,8 +19,7 @@ void check_norm_input(const Tensor& x, int64_t min_dim, const char* op) {
 
 void check_norm_param(const Tensor& param, const char* name, const Shape& expected, const Tensor& x, const char* op) {
   if (!param) return;
-  CR_CHECK(param->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got ", name, " on ",
-           param->device());
+  common_device(op, {&x, &param});
   CR_CHECK(param->sizes() == expected, ValueError, op, ": expected ", name, " of shape ", expected,
            " for an input of shape ", x->sizes(), ", got ", name, " of shape ", param->sizes());
   CR_CHECK(param->dtype() == x->dtype(), RuntimeError, op, ": expected ", name, " to have the input's dtype ",

@@ -19,8 +19,7 @@ void check_param(const char* optimizer, const Tensor& p, size_t i) {
   CR_CHECK(p != nullptr, TypeError, optimizer, ": parameter ", i, " is None");
   CR_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, TypeError, optimizer, ": parameter ", i,
            " has dtype ", p->dtype(), "; optimizers update float32 or float64 parameters");
-  CR_CHECK(p->device().is_cpu(), RuntimeError, optimizer, ": parameter ", i, " is on ", p->device(),
-           "; the fused step runs on CPU tensors");
+  cpu_kernels_device(optimizer, {&p});
   CR_CHECK(!has_internal_overlap(p), RuntimeError, optimizer, ": parameter ", i, " of shape ", p->sizes(),
            " has elements sharing memory (an expanded dim) and cannot be updated in place");
 }

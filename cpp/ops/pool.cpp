@@ -249,8 +249,7 @@ Tensor gradient_indices(const Tensor& idx, const AxisWindows& rows, const AxisWi
 }  // namespace
 
 void check_pool_input(const Tensor& x, int spatial, const char* op, bool allow_int) {
-  CR_CHECK(x->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(x), " on ",
-           x->device());
+  cpu_kernels_device(op, {&x});
   CR_CHECK(is_floating(x->dtype()) || (allow_int && x->dtype() == DType::Int64), TypeError, op, ": expected a ",
            allow_int ? "float32, float64 or int64" : "float32 or float64", " input, got a ", describe(x));
   const int64_t nd = x->dim();

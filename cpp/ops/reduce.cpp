@@ -20,11 +20,6 @@ namespace cr {
 
 namespace {
 
-void check_cpu(const Tensor& t, const char* op) {
-  CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
-           " on ", t->device());
-}
-
 uint32_t all_dims_mask(const Tensor& t) { return (uint32_t{1} << t->dim()) - 1; }
 
 // t's sizes with the reduced dims set to 1 (the keepdim shape).
@@ -101,7 +96,7 @@ Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, 
 }
 
 ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_max, const char* op) {
-  check_cpu(t, op);
+  cpu_kernels_device(op, {&t});
   dim = wrap_dim(dim, t->dim(), op);
   const uint32_t mask = t->dim() == 0 ? 0 : uint32_t{1} << dim;
   check_extreme_defined(t, DimList{{dim}}, mask, op);
@@ -190,7 +185,7 @@ void cumsum_in_place(T* data, int64_t outer, int64_t n, int64_t inner) {
 }  // namespace
 
 uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op) {
-  check_cpu(t, op);
+  cpu_kernels_device(op, {&t});
   if (!dims || dims->empty()) return all_dims_mask(t);
   uint32_t mask = 0;
   for (int64_t d : *dims) {
@@ -310,7 +305,7 @@ Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
 }
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
-  check_cpu(t, "cumsum");
+  cpu_kernels_device("cumsum", {&t});
   dim = wrap_dim(dim, t->dim(), "cumsum");
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   Tensor out = TensorImpl::empty(x->sizes(), integer_promoted(x->dtype()), x->device());

@@ -235,7 +235,7 @@ SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, co
 void check_inputs(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
                   const Tensor& b_hh) {
   const int64_t gates = gate_count(kind);
-  CR_CHECK(x_proj->device().is_cpu(), RuntimeError, "rnn_sequence: only CPU tensors are supported");
+  cpu_kernels_device("rnn_sequence", {&x_proj, &h0, &c0, &w_hh, &b_hh});
   CR_CHECK(x_proj->dim() == 3 && h0->dim() == 2 && w_hh->dim() == 2, ValueError,
            "rnn_sequence: expected x_proj (L, N, G*H), h0 (N, H) and w_hh (G*H, H), got shapes ", x_proj->sizes(),
            ", ", h0->sizes(), " and ", w_hh->sizes());
@@ -254,8 +254,8 @@ void check_inputs(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, c
   CR_CHECK(!b_hh || (b_hh->dim() == 1 && b_hh->size(0) == gates * hidden), ValueError, "rnn_sequence: b_hh ",
            b_hh ? b_hh->sizes() : Shape{}, " must be (", gates * hidden, ",)");
   for (const Tensor* t : {&h0, &c0, &w_hh, &b_hh}) {
-    CR_CHECK(!*t || ((*t)->dtype() == x_proj->dtype() && (*t)->device().is_cpu()), TypeError,
-             "rnn_sequence: expected every tensor to be a CPU ", dtype_name(x_proj->dtype()), " tensor like x_proj, got ",
+    CR_CHECK(!*t || (*t)->dtype() == x_proj->dtype(), TypeError,
+             "rnn_sequence: expected every tensor to be a ", dtype_name(x_proj->dtype()), " tensor like x_proj, got ",
              describe(*t));
   }
   CR_CHECK(is_floating(x_proj->dtype()), TypeError, "rnn_sequence: expected floating tensors, got ", describe(x_proj));

@@ -216,8 +216,7 @@ Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, const cha
 
 template <bool kLog>
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
-  CR_CHECK(t->device().is_cpu(), RuntimeError, op, ": only CPU tensors are supported, got a ", describe(t),
-           " on ", t->device());
+  cpu_kernels_device(op, {&t});
   dim = wrap_dim(dim, t->dim(), op);
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),

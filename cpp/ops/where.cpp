@@ -12,7 +12,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
            dtype_name(cond->dtype()));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   DType dt = result_type(a, b);
-  Tensor out = TensorImpl::empty(shape, dt, a->device());
+  Tensor out = TensorImpl::empty(shape, dt, common_device("where", {&cond, &a, &b}));
   Tensor ac = to_dtype(a, dt), bc = to_dtype(b, dt);
   CR_DISPATCH_ALL(dt, "where", [&] {
     cpu::ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,

@@ -28,7 +28,7 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        views = [chainrule.zeros(p.numel(), dtype=p.dtype) if p.grad is None else p.grad.reshape(-1)
+        views = [chainrule.zeros(p.numel(), dtype=p.dtype, device=p.device) if p.grad is None else p.grad.reshape(-1)
                  for p in self._params]
         return chainrule.cat(views, 0)
 

@@ -83,7 +83,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         scale = 1.0 / math.sqrt(query.shape[-1])
     scores = (query * scale).matmul(key.transpose(-2, -1))  # (..., L, S)
     if is_causal:
-        attn_mask = cr.arange(source_length).unsqueeze(0) <= cr.arange(length).unsqueeze(1)
+        attn_mask = (cr.arange(source_length, device=query.device).unsqueeze(0)
+                     <= cr.arange(length, device=query.device).unsqueeze(1))
     empty_rows = None  # (..., L, 1): the query rows with every key masked out
     if attn_mask is not None:
         if not _broadcasts_to(tuple(attn_mask.shape), tuple(scores.shape)):
@@ -281,7 +282,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     v = _split_heads(v, v.shape[0], batch_heads, head_dim) if static_v is None else _static(static_v, "static_v",
                                                                                            batch_heads, head_dim)
     if add_zero_attn:
-        zeros = cr.zeros(batch_heads, 1, head_dim, dtype=k.dtype)
+        zeros = cr.zeros(batch_heads, 1, head_dim, dtype=k.dtype, device=k.device)
         k, v, attn_mask, key_padding_mask = _append_key(k, v, zeros, zeros, attn_mask, key_padding_mask, 1)
     src_len = k.shape[1]
     if key_padding_mask is not None:

@@ -84,7 +84,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
-        offsets = _C.arange(0, input.numel(), max(input.shape[1], 1), dtype=_C.dtype.int64)
+        offsets = _C.arange(0, input.numel(), max(input.shape[1], 1), dtype=_C.dtype.int64, device=input.device)
         include_last_offset = False
     elif input.dim() == 1:
         if offsets is None:

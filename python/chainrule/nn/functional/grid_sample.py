@@ -21,11 +21,11 @@ _ALIGN_CORNERS_WARNING = ("Default grid_sample and affine_grid behavior has chan
                           "documentation of grid_sample for details.")
 
 
-def _base_coordinates(steps, align_corners, dtype):
+def _base_coordinates(steps, align_corners, dtype, device):
     """The normalized centres of `steps` pixels in [-1, 1] (the corner pixels' centres if align_corners)."""
     if steps <= 1:
-        return chainrule.zeros(steps, dtype=dtype)
-    coords = chainrule.linspace(-1, 1, steps, dtype=dtype)
+        return chainrule.zeros(steps, dtype=dtype, device=device)
+    coords = chainrule.linspace(-1, 1, steps, dtype=dtype, device=device)
     return coords if align_corners else coords * ((steps - 1) / steps)
 
 
@@ -54,8 +54,8 @@ def affine_grid(theta, size, align_corners=None):
         raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     if theta.shape[0] != n:
         raise RuntimeError(f"affine_grid: theta holds {theta.shape[0]} matrices but size asks for a batch of {n}")
-    xs = _base_coordinates(w, align_corners, theta.dtype).reshape(1, w).expand(h, w)
-    ys = _base_coordinates(h, align_corners, theta.dtype).reshape(h, 1).expand(h, w)
+    xs = _base_coordinates(w, align_corners, theta.dtype, theta.device).reshape(1, w).expand(h, w)
+    ys = _base_coordinates(h, align_corners, theta.dtype, theta.device).reshape(h, 1).expand(h, w)
     base = chainrule.stack([xs, ys, chainrule.ones(h, w, dtype=theta.dtype)], -1).reshape(h * w, 3)
     return base.matmul(theta.transpose(1, 2)).reshape(n, h, w, 2)
 

@@ -91,7 +91,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     x = input.reshape(-1, classes)
     y = target.reshape(-1, 1)
     z = margin - x.gather(1, y) + x
-    others = chainrule.arange(classes).reshape(1, classes) != y
+    others = chainrule.arange(classes, device=y.device).reshape(1, classes) != y
     hinge = _C.where((z > 0) & others, z, 0.0)  # ATen's gradient is 0 where z == 0
     if p == 2:
         hinge = hinge * hinge
@@ -121,7 +121,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     # the targets are the entries before the first -1; is_target marks their classes
     listed = (labels != -1).long().cumprod(1) == 1
     safe = _C.where(listed, labels, 0)
-    is_target = chainrule.zeros(x.shape, dtype=chainrule.int64).scatter_add(1, safe, listed.long()) > 0
+    is_target = chainrule.zeros(x.shape, dtype=chainrule.int64, device=x.device).scatter_add(1, safe, listed.long()) > 0
     z = 1 - x.gather(1, safe).unsqueeze(2) + x.unsqueeze(1)  # (N, targets, classes)
     counted = listed.unsqueeze(2) & ~is_target.unsqueeze(1) & (z > 0)
     loss = _C.where(counted, z, 0.0).sum((1, 2)) / classes

@@ -174,7 +174,7 @@ def _max_unpool(op, n, input, indices, kernel_size, stride, padding, output_size
                            f"size {'x'.join(map(str, sizes))})")
     lead = tuple(input.shape[:input.dim() - n])
     values = input.reshape(*lead, -1)
-    out = chainrule.zeros(*lead, plane, dtype=input.dtype).scatter(-1, indices.reshape(*lead, -1), values)
+    out = chainrule.zeros(*lead, plane, dtype=input.dtype, device=input.device).scatter(-1, indices.reshape(*lead, -1), values)
     return out.reshape(*lead, *sizes)
 
 

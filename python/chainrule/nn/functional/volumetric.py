@@ -92,7 +92,7 @@ def _spread_depth(planes, stride, offset, length):
     """planes (N, C, D, H, W) moved to depths offset + stride * d of a zero tensor `length` deep."""
     n, c, d, h, w = planes.shape
     if stride > 1:
-        gaps = chainrule.zeros(n, c, d, stride - 1, h, w, dtype=planes.dtype)
+        gaps = chainrule.zeros(n, c, d, stride - 1, h, w, dtype=planes.dtype, device=planes.device)
         planes = chainrule.cat([planes.unsqueeze(3), gaps], 3).reshape(n, c, d * stride, h, w)
         planes = planes[:, :, :(d - 1) * stride + 1]
     return pad(planes, (0, 0, 0, 0, offset, length - offset - planes.shape[2]))

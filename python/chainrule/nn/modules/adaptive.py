@@ -80,7 +80,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                f"[{target.min().item()}, {target.max().item()}] were found. ")
         # the head entry each row reads: its class in the shortlist, else its cluster's entry
         head_index = target
-        output = chainrule.zeros(batch, dtype=input.dtype)
+        output = chainrule.zeros(batch, dtype=input.dtype, device=input.device)
         for i in range(self.n_clusters):
             low, high = self.cutoffs[i], self.cutoffs[i + 1]
             in_cluster = (target >= low) & (target < high)

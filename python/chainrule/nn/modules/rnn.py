@@ -32,14 +32,15 @@ class _Unbind(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        ctx.dim, ctx.dtype = dim, x.dtype
+        ctx.dim, ctx.dtype, ctx.device = dim, x.dtype, x.device
         pieces = x.unbind(dim)
         ctx.shapes = [tuple(p.shape) for p in pieces]
         return tuple(pieces)
 
     @staticmethod
     def backward(ctx, *grads):
-        grads = [_C.zeros(*shape, dtype=ctx.dtype) if g is None else g for g, shape in zip(grads, ctx.shapes)]
+        grads = [_C.zeros(*shape, dtype=ctx.dtype, device=ctx.device) if g is None else g
+                 for g, shape in zip(grads, ctx.shapes)]
         return _C.stack(grads, ctx.dim), None
 
 
@@ -206,7 +207,7 @@ class RNNBase(Module):
         num_states = self.num_layers * (2 if self.bidirectional else 1)
         expected = (num_states, batch, self.hidden_size) if batched else (num_states, self.hidden_size)
         if hx is None:
-            zeros = _C.zeros(*expected, dtype=input.dtype)
+            zeros = _C.zeros(*expected, dtype=input.dtype, device=input.device)
             hx = (zeros, zeros) if self.mode == "LSTM" else zeros
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -388,7 +389,7 @@ class RNNCellBase(Module):
         if input.dtype != self.weight_ih.dtype:
             raise RuntimeError(f"{name}: input must have the parameters' dtype {self.weight_ih.dtype}, "
                                f"got {input.dtype}")
-        zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype)
+        zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, device=input.device)
         if self.mode == "LSTM":
             hx = (zeros, zeros) if hx is None else hx
             for state, what in zip(hx, ("h_0", "c_0")):

@@ -26,7 +26,7 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "Transform
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
     """(sz, sz) float mask: -inf above the diagonal, 0.0 on and below it (for dtype=bool: True above it)."""
-    above_diagonal = cr.arange(sz).unsqueeze(0) > cr.arange(sz).unsqueeze(1)
+    above_diagonal = cr.arange(sz, device=device).unsqueeze(0) > cr.arange(sz, device=device).unsqueeze(1)
     if dtype == cr.bool:
         return above_diagonal
     return cr.zeros(sz, sz, dtype=dtype or cr.get_default_dtype(), device=device).masked_fill(above_diagonal, float("-inf"))
@@ -37,7 +37,7 @@ def _detect_is_causal_mask(mask, is_causal=None, size=None):
     if is_causal is not None or mask is None:
         return is_causal is True
     size = size if size is not None else mask.shape[-2]
-    causal = _generate_square_subsequent_mask(size, dtype=mask.dtype)
+    causal = _generate_square_subsequent_mask(size, device=mask.device, dtype=mask.dtype)
     return tuple(mask.shape) == tuple(causal.shape) and bool((mask == causal).all())
 
 

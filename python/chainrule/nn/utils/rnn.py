@@ -63,7 +63,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     for size in batch_sizes + [0] * ((total_length or steps) - steps):
         step = data[start:start + size]
         if size < batch:
-            step = _C.cat([step, _C.full((batch - size,) + trailing, padding_value, dtype=data.dtype)], 0)
+            step = _C.cat([step, _C.full((batch - size,) + trailing, padding_value, dtype=data.dtype, device=data.device)], 0)
         rows.append(step)
         start += size
     padded = _C.stack(rows, 0)
@@ -98,7 +98,7 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     for seq in sequences:
         missing = max_len - seq.shape[0]
         if missing:
-            pad = _C.full((missing,) + trailing, padding_value, dtype=seq.dtype)
+            pad = _C.full((missing,) + trailing, padding_value, dtype=seq.dtype, device=seq.device)
             seq = _C.cat([seq, pad] if padding_side == "right" else [pad, seq], 0)
         padded.append(seq)
     return _C.stack(padded, 0 if batch_first else 1)
