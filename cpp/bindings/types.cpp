@@ -77,6 +77,9 @@ void bind_types(py::module_& m) {
   m.def("_set_default_dtype", &set_default_float_dtype, py::arg("dtype"));
   m.def("_cuda_is_compiled", &cuda_is_compiled);
   m.def("_cuda_device_count", &cuda_device_count);
+  m.def("_check_device_available", [](py::handle device, const std::string& op) {
+    check_device_available(to_device(device), op.c_str());
+  }, py::arg("device"), py::arg("op"));
   m.def("_blas_info", &cpu::blas_info);
   m.def("get_num_threads", &cpu::get_num_threads, "Threads used by OpenMP loops and BLAS.");
   m.def("set_num_threads", &cpu::set_num_threads, py::arg("n"), "Sets the threads of OpenMP loops and BLAS.");

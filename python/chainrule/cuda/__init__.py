@@ -2,7 +2,9 @@
 
 chainrule has no CUDA tensors yet (issue 16), so no CUDA memory is ever allocated: the seeding and
 cache calls are quiet no-ops and the memory counters read 0, as PyTorch's do before CUDA is used.
-Calls that need a device (current_device, synchronize, get_device_name) raise PyTorch's errors.
+Calls that need a device (current_device, synchronize, get_device_name) raise the core's one
+RuntimeError for an unavailable device ("chainrule was built without CUDA", "this machine has 0
+CUDA device(s)", ...), as the factories and .to() do.
 """
 from chainrule import _C
 
@@ -13,7 +15,7 @@ __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "man
 
 def is_available():
     """True when chainrule was compiled with CUDA and a GPU is visible."""
-    return _C._cuda_is_compiled() and _C._cuda_device_count() > 0
+    return _C._cuda_device_count() > 0
 
 
 def device_count():
@@ -44,24 +46,20 @@ def seed_all():
     """Seeds every GPU's generator with a random number: ignored without CUDA."""
 
 
-def _require_device():
-    if not _C._cuda_is_compiled():
-        raise AssertionError("Torch not compiled with CUDA enabled (chainrule was built without CUDA)")
-    if _C._cuda_device_count() == 0:
-        raise RuntimeError("No CUDA GPUs are available")
-    raise RuntimeError("chainrule has no CUDA tensors yet: see docs/from_pytorch.md")
+def _require_device(device, op):
+    _C._check_device_available("cuda" if device is None else device, f"chainrule.cuda.{op}")
 
 
 def current_device():
-    _require_device()
+    _require_device(None, "current_device")
 
 
 def synchronize(device=None):
-    _require_device()
+    _require_device(device, "synchronize")
 
 
 def get_device_name(device=None):
-    _require_device()
+    _require_device(device, "get_device_name")
 
 
 def empty_cache():
