@@ -1,6 +1,6 @@
 // The public convolutions (conv1d/2d, conv_transpose1d/2d): argument validation with messages
 // naming the op and the shapes, output-size arithmetic, and the reshapes that bring every case
-// (unbatched, 1-D) to the 4-D primitives of conv_backward.cpp.
+// (unbatched, 1-D) to the 4-D primitives of conv_primitives.cpp.
 #include "ops/conv.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // Convolutions with PyTorch's semantics (layouts NCHW / NCL, weight (out, in / groups, kh, kw),
 // transposed weight (in, out / groups, kh, kw); unbatched inputs accepted), float32 and float64,
 // differentiable to any order. Every op reduces to three batched 2-D primitives that are closed
-// under differentiation (conv_backward.cpp): convolution, its input gradient (the transposed
+// under differentiation (conv_primitives.cpp): convolution, its input gradient (the transposed
 // convolution) and its weight gradient. 1-D ops run them with height 1.
 #pragma once
 
