@@ -34,6 +34,14 @@ def assert_same_error(ours, theirs, prefix=None, renamed=False):
     assert message[:prefix] == str(expected.value)[:prefix]
 
 
+@pytest.fixture(params=["cpu", "cuda"])
+def device(request):
+    """The devices an op or layer test runs on: the CPU, and CUDA where a GPU is visible."""
+    if request.param == "cuda" and not cr.cuda.is_available():
+        pytest.skip("no CUDA device")
+    return cr.device(request.param)
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     cr.manual_seed(1234)
