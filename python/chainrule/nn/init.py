@@ -84,10 +84,10 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if std > 0 and norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) < 1e-4:
         raise ValueError(f"trunc_normal_: [{a}, {b}] holds too little of N({mean}, {std}^2) to sample by rejection")
     with no_grad():
-        samples = _C.zeros(tuple(tensor.shape), dtype=tensor.dtype).normal_(mean, std)
+        samples = _C.zeros(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device).normal_(mean, std)
         outside = (samples < a) | (samples > b)
         while outside.any():
-            redraw = _C.zeros(int(outside.sum()), dtype=tensor.dtype).normal_(mean, std)
+            redraw = _C.zeros(int(outside.sum()), dtype=tensor.dtype, device=tensor.device).normal_(mean, std)
             samples.index_put_((outside,), redraw)
             outside = (samples < a) | (samples > b)
         return tensor.copy_(samples)
@@ -111,7 +111,7 @@ def eye_(tensor):
     if tensor.ndim != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with no_grad():
-        return tensor.copy_(_C.eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype))
+        return tensor.copy_(_C.eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype, device=tensor.device))
 
 
 def dirac_(tensor, groups=1):

@@ -94,8 +94,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     first[:, 1] = tgt_lens > 0
     alpha = _C.where(_C.from_numpy(first), emit[0], _UNREACHABLE)
     skip_mask = _C.from_numpy(skip)
-    pad1 = chainrule.full((batch, 1), _UNREACHABLE, dtype=lp.dtype)
-    pad2 = chainrule.full((batch, 2), _UNREACHABLE, dtype=lp.dtype)
+    pad1 = chainrule.full((batch, 1), _UNREACHABLE, dtype=lp.dtype, device=lp.device)
+    pad2 = chainrule.full((batch, 2), _UNREACHABLE, dtype=lp.dtype, device=lp.device)
     lengths = _C.from_numpy(in_lens).reshape(batch, 1)
     for t in range(1, frames):
         from_prev = chainrule.cat([pad1, alpha[:, :-1]], 1)
