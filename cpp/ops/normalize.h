@@ -10,25 +10,6 @@
 
 namespace cr {
 
-// float64 sums of x[0, n) and of (x[i] - m)^2: the two passes of a mean and variance.
-template <typename T>
-double sum_f64(const T* x, int64_t n) {
-  double total = 0;
-#pragma omp simd reduction(+ : total)
-  for (int64_t i = 0; i < n; ++i) total += x[i];
-  return total;
-}
-template <typename T>
-double squared_deviations(const T* x, int64_t n, double m) {
-  double total = 0;
-#pragma omp simd reduction(+ : total)
-  for (int64_t i = 0; i < n; ++i) {
-    const double d = x[i] - m;
-    total += d * d;
-  }
-  return total;
-}
-
 // The data of an optional tensor (weight, bias, a gradient not asked for): null when absent.
 template <typename T>
 T* data_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
