@@ -41,8 +41,8 @@ bool cuda_is_compiled() {
 void check_device_available(Device d, const char* op) {
   if (d.is_cpu()) return;
   CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(d),
-           "' is not available: chainrule was built without CUDA (no nvcc was found when it was built; "
-           "rebuild on a machine with the CUDA toolkit, or with CHAINRULE_CUDA=ON to require it)");
+           "' is not available: chainrule was built without CUDA (CHAINRULE_CUDA=OFF, or no nvcc was found "
+           "when it was built; rebuild on a machine with the CUDA toolkit)");
   CR_CHECK(d.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(d),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
   CR_FAIL(RuntimeError, op, ": CUDA tensors are not implemented yet; use device='cpu'");
