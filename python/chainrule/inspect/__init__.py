@@ -1,0 +1,12 @@
+"""chainrule.inspect: look inside a model.
+
+summary(model, input_size=...)  torchinfo's summary: a row per layer with its output shape,
+                                parameters, multiply-adds, activation memory and measured
+                                forward/backward time, and the totals (docs/inspect.md).
+graph(tensor, params=...)       the autograd graph that produced a tensor, as Graphviz DOT text;
+write_graph(dot, "g.svg")       draws it with Graphviz's `dot` when that is installed.
+"""
+from chainrule.inspect._statistics import ModelStatistics
+from chainrule.inspect._summary import summary
+
+__all__ = ["ModelStatistics", "summary"]
