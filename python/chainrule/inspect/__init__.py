@@ -5,8 +5,10 @@ summary(model, input_size=...)  torchinfo's summary: a row per layer with its ou
                                 forward/backward time, and the totals (docs/inspect.md).
 graph(tensor, params=...)       the autograd graph that produced a tensor, as Graphviz DOT text;
 write_graph(dot, "g.svg")       draws it with Graphviz's `dot` when that is installed.
+autograd_walk.walk(tensor)      the graph's nodes and edges, for other drawers of it.
 """
+from chainrule.inspect._dot import graph, graphviz_available, write_graph
 from chainrule.inspect._statistics import ModelStatistics
 from chainrule.inspect._summary import summary
 
-__all__ = ["ModelStatistics", "summary"]
+__all__ = ["ModelStatistics", "graph", "graphviz_available", "summary", "write_graph"]
