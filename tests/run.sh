@@ -19,6 +19,9 @@ if [ "${CHAINRULE_SKIP_TORCH:-0}" != 1 ]; then
   $PY -m pip install -q torch==2.13.0 || echo "tests/run.sh: torch==2.13.0 not installed; PyTorch cross-checks will skip"
 fi
 
+# torchinfo, the oracle of chainrule.inspect.summary's parity tests; they skip, saying so, without it.
+$PY -m pip install -q torchinfo==1.8.0 || echo "tests/run.sh: torchinfo not installed; chainrule.inspect.summary's torchinfo parity tests will skip"
+
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 
