@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/tensor.h"
+#include "cpu/planes.h"
 
 namespace cr {
 
@@ -23,6 +24,8 @@ struct PlaneLayout {
     s.push_back(w);
     return s;
   }
+  // The kernels' view: planes of (height, width).
+  cpu::PlaneShape shape() const { return {planes, height, width}; }
 };
 
 // The layout of t's last `spatial` dims; the caller has checked t->dim() >= spatial.

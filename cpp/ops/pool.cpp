@@ -1,17 +1,14 @@
 // Max and average pooling with PyTorch's window rules: output size
 // floor((in + 2p - d(k - 1) - 1 [+ s - 1 with ceil_mode]) / s) + 1, where with ceil_mode the last
 // window must start inside the input or the left padding; padding at most half the kernel. Max
-// pooling runs one kernel over per-axis windows (shared with adaptive max pooling); average
-// pooling is a separable linear map (ops/separable.h) whose per-axis weights carry the divisor.
+// pooling runs the kernel of cpu/pool.h over per-axis windows (shared with adaptive max pooling);
+// average pooling is a separable linear map (ops/separable.h) whose per-axis weights carry the divisor.
 #include "ops/pool.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
-#include <type_traits>
 
 #include "autograd/record.h"
-#include "cpu/parallel.h"
 #include "ops/copy.h"
 #include "ops/planes.h"
 #include "ops/separable.h"
@@ -111,88 +108,6 @@ AxisMap avg_axis(int64_t in, int64_t out, int64_t k, int64_t s, int64_t p, bool 
   return m;
 }
 
-template <typename T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
-  else return false;
-}
-
-template <typename T>
-T lowest() {
-  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-
-// The max of output j's window in one output row (rows r0, r0 + rows.step, ... nr of them).
-template <typename T>
-void max_window(const T* xp, T* y, int64_t* idx, int64_t j, int64_t w, int64_t r0, int64_t nr, int64_t row_step,
-                const AxisWindows& cols) {
-  const int64_t c0 = cols.first[j], nc = cols.count[j];
-  T best = lowest<T>();
-  int64_t best_at = r0 * w + c0;
-  for (int64_t a = 0; a < nr; ++a) {
-    const int64_t row_at = (r0 + a * row_step) * w;
-    for (int64_t c = c0; c < c0 + nc * cols.step; c += cols.step) {
-      const T v = xp[row_at + c];
-      const bool take = (v > best) | is_nan(v);  // branch-free: random data mispredicts
-      best = take ? v : best;
-      best_at = take ? row_at + c : best_at;
-    }
-  }
-  y[j] = best;
-  idx[j] = best_at;
-}
-
-// The outputs [b, e) of one output row whose windows are whole and cols.stride apart: the same
-// taps in the same order as max_window, but each tap across all of them at once (vectorizes).
-template <typename T>
-void max_uniform_windows(const T* xp, T* y, int64_t* idx, int64_t b, int64_t e, int64_t w, int64_t r0, int64_t nr,
-                         int64_t row_step, const AxisWindows& cols) {
-  const int64_t n = e - b, s = cols.stride, c0 = cols.first[b];
-  T* yb = y + b;
-  int64_t* ib = idx + b;
-  for (int64_t k = 0; k < n; ++k) yb[k] = lowest<T>(), ib[k] = r0 * w + c0 + k * s;
-  for (int64_t a = 0; a < nr; ++a) {
-    for (int64_t t = 0; t < cols.count[b]; ++t) {
-      const int64_t at = (r0 + a * row_step) * w + c0 + t * cols.step;
-#pragma omp simd
-      for (int64_t k = 0; k < n; ++k) {
-        const T v = xp[at + k * s];
-        const bool take = (v > yb[k]) | is_nan(v);
-        yb[k] = take ? v : yb[k];
-        ib[k] = take ? at + k * s : ib[k];
-      }
-    }
-  }
-}
-
-// x is (P, H, W) contiguous; y and idx are (P, Ho, Wo) with Ho = rows.first.size().
-template <typename T>
-void max_pool_kernel(const T* x, T* y, int64_t* idx, int64_t planes, int64_t h, int64_t w, const AxisWindows& rows,
-                     const AxisWindows& cols) {
-  const int64_t ho = static_cast<int64_t>(rows.first.size()), wo = static_cast<int64_t>(cols.first.size());
-  const int64_t ub = cols.uniform_begin, ue = cols.uniform_end;
-  auto run = [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const T* xp = x + p * h * w;
-      for (int64_t i = 0; i < ho; ++i) {
-        T* yr = y + (p * ho + i) * wo;
-        int64_t* ir = idx + (p * ho + i) * wo;
-        const int64_t r0 = rows.first[i], nr = rows.count[i];
-        for (int64_t j = 0; j < ub; ++j) max_window(xp, yr, ir, j, w, r0, nr, rows.step, cols);
-        if (ue > ub) max_uniform_windows(xp, yr, ir, ub, ue, w, r0, nr, rows.step, cols);
-        for (int64_t j = std::max(ub, ue); j < wo; ++j) max_window(xp, yr, ir, j, w, r0, nr, rows.step, cols);
-      }
-    }
-  };
-  const int64_t plane_work = h * w + ho * wo;
-  if (cpu::should_parallelize(planes * plane_work)) {
-    cpu::parallel_for(0, planes, std::max<int64_t>(1, cpu::kMinChunk / std::max<int64_t>(plane_work, 1)), run);
-  } else {
-    run(0, planes);
-  }
-}
-
 PoolArgs pool_args(const IntList& kernel, const IntList& stride, const IntList& padding, const IntList& dilation,
                    bool ceil_mode) {
   return PoolArgs{kernel, stride.empty() ? kernel : stride, padding, dilation, ceil_mode};
@@ -234,15 +149,11 @@ Tensor avg_pool_impl(const Tensor& x, int spatial, const PoolArgs& a, bool count
 
 // The indices the backward scatters through: idx, with -1 (no gradient) at the windows that read
 // nothing. Those keep PyTorch's index in the returned indices, which may fall inside the plane.
-Tensor gradient_indices(const Tensor& idx, const AxisWindows& rows, const AxisWindows& cols) {
+Tensor gradient_indices(const Tensor& idx, int64_t planes, const AxisWindows& rows, const AxisWindows& cols) {
   auto empty = [](const AxisWindows& w) { return std::find(w.count.begin(), w.count.end(), 0) != w.count.end(); };
   if (!empty(rows) && !empty(cols)) return idx;
   Tensor out = clone(idx);
-  const int64_t ho = static_cast<int64_t>(rows.count.size()), wo = static_cast<int64_t>(cols.count.size());
-  int64_t* ip = out->data<int64_t>();
-  for (int64_t o = 0; o < out->numel(); ++o) {
-    if (rows.count[o / wo % ho] == 0 || cols.count[o % wo] == 0) ip[o] = -1;
-  }
+  cpu::clear_empty_window_indices(rows, cols, planes, out->data<int64_t>());
   return out;
 }
 
@@ -274,13 +185,12 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
     const Tensor xc = contiguous(x);
     CR_DISPATCH_NUMERIC(x->dtype(), op, [&] {
       if (y->numel() == 0) return;
-      max_pool_kernel<scalar_t>(xc->data<scalar_t>(), y->data<scalar_t>(), idx->data<int64_t>(), l.planes, l.height,
-                                l.width, r, cols);
+      cpu::max_pool(xc->data<scalar_t>(), l.shape(), r, cols, y->data<scalar_t>(), idx->data<int64_t>());
     });
   }
   if (needs_grad({&x})) {
     record(node, {x}, {y},
-           [sidx = SavedTensor(gradient_indices(idx, r, cols), false), sizes = x->sizes(), spatial](
+           [sidx = SavedTensor(gradient_indices(idx, l.planes, r, cols), false), sizes = x->sizes(), spatial](
                const TensorList& g, const Node& n) -> TensorList {
              return {max_pool_backward(g[0], sidx.unpack(n), sizes, spatial)};
            });

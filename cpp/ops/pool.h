@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "cpu/pool.h"
 
 namespace cr {
 
@@ -32,13 +33,8 @@ Tensor adaptive_avg_pool2d(const Tensor& x, const IntList& output_size);
 std::pair<Tensor, Tensor> adaptive_max_pool1d(const Tensor& x, const IntList& output_size);
 std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& x, const IntList& output_size);
 
-// The windows of a max pool along one axis: output i reads count[i] inputs from first[i], step apart.
-// Outputs [uniform_begin, uniform_end) hold whole windows `stride` apart (the kernel's fast path).
-struct AxisWindows {
-  std::vector<int64_t> first, count;
-  int64_t step = 1;
-  int64_t uniform_begin = 0, uniform_end = 0, stride = 0;
-};
+// The pools build the kernel's per-axis windows directly.
+using cpu::AxisWindows;
 
 // Max pooling of x over the windows (rows null: a 1-d pool); records its backward. Shared by the
 // plain and adaptive max pools (pool.cpp, adaptive_pool.cpp).
