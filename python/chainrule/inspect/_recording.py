@@ -174,11 +174,13 @@ def set_children_layers(rows):
 
 
 @contextmanager
-def model_kept_as_it_was(model, training):
-    """Sets the model's mode for the pass; afterwards every module's mode, buffer and .grad is as before."""
+def model_kept_as_it_was(model, training, arguments):
+    """Sets the model's mode for the pass; afterwards every module's mode and buffer is as before, and the
+    .grad of every parameter and of every leaf tensor among the forward's `arguments`."""
     modes = [(m, m.training) for m in model.modules()]
     buffers = [(b, b.clone()) for b in model.buffers()]
-    grads = [(p, p.grad) for p in model.parameters()]
+    leaves = list(model.parameters()) + [t for t in tensors_in(arguments) if t.is_leaf and t.requires_grad]
+    grads = [(t, t.grad) for t in leaves]
     try:
         model.train(training)
         for p, _ in grads:
@@ -205,7 +207,7 @@ def record(model, model_name, inputs, kwargs, batch_dim, training):
     try:
         recording.walk_modules(run_pre_hooks_now=False)
         recording.watch_parameters()
-        with model_kept_as_it_was(model, training), enable_grad():
+        with model_kept_as_it_was(model, training, [inputs, kwargs]), enable_grad():
             try:
                 output = model(**inputs, **kwargs) if isinstance(inputs, dict) else model(*inputs, **kwargs)
             except Exception as error:
