@@ -8,7 +8,8 @@ autograd on, so that a backward from the outputs can be timed as well:
 - forward time of a call: from its pre-hook to its forward hook (its children's time included);
 - backward time of a call: from the moment the gradient reaches its output (a hook on each output
   tensor) to the moment the gradients of its inputs and of its parameters are ready (hooks on the
-  input tensors and on the parameters). 0 when nothing before it needs a gradient.
+  input tensors and on the parameters); None when no gradient reaches its output (a layer that
+  only the input data feeds, with nothing trainable before it).
 Every hook, on modules and on tensors, is removed when the pass ends, however it ends.
 """
 import time
