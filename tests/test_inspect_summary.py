@@ -4,7 +4,6 @@ multiply-adds) and totals. Also: the table, the measured times, optimizer memory
 was, hooks removed after success and failure, and clear errors for bad arguments."""
 import os
 import sys
-import types
 
 import pytest
 
@@ -12,6 +11,7 @@ import chainrule as cr
 import chainrule.nn as nn
 from chainrule.inspect import summary
 from conftest import requires_torch, torch
+from torch_twins import to_torch, twins
 
 try:
     import torchinfo
@@ -29,35 +29,6 @@ import sequence_digits  # noqa: E402
 import train_digits  # noqa: E402
 
 
-def _on_torch_function(function, module_globals, owner=None):
-    closure = function.__closure__
-    if owner is not None and closure is not None:   # the __class__ cell behind super() names the twin
-        closure = tuple(types.CellType(owner) if name == "__class__" else cell
-                        for name, cell in zip(function.__code__.co_freevars, closure))
-    return types.FunctionType(function.__code__, module_globals, function.__name__, function.__defaults__, closure)
-
-
-def on_torch(obj):
-    """The same class or function with its module's `nn` read as torch.nn (and `cr` as torch): the example's own
-    code builds the PyTorch twin, so the two architectures cannot drift apart."""
-    module_globals = dict(vars(sys.modules[obj.__module__]), nn=torch.nn, cr=torch)
-    if isinstance(obj, types.FunctionType):
-        return _on_torch_function(obj, module_globals)
-    twin = type(obj.__name__, (torch.nn.Module,), {})
-    for name, member in vars(obj).items():
-        if isinstance(member, types.FunctionType):
-            setattr(twin, name, _on_torch_function(member, module_globals, owner=twin))
-    return twin
-
-
-def twins(factory, *args):
-    """(chainrule model, PyTorch model with the same weights) from a class or function using `nn`."""
-    ours = factory(*args)
-    theirs = on_torch(factory)(*args)
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
-    return ours, theirs
-
-
 def rows(stats):
     return [(r.class_name, r.depth, r.depth_index, r.is_recursive, r.output_size, r.num_params, r.trainable_params,
              r.macs, r.output_bytes) for r in stats.summary_list]
@@ -65,7 +36,7 @@ def rows(stats):
 
 def assert_same_as_torchinfo(ours, theirs, **kwargs):
     """Both summaries of the twins, compared row by row and total by total; returns ours."""
-    theirs_kwargs = {name: _to_torch(value) for name, value in kwargs.items()}
+    theirs_kwargs = {name: to_torch(value) for name, value in kwargs.items()}
     if "dtypes" in kwargs:
         theirs_kwargs["dtypes"] = [getattr(torch, str(d).split(".")[-1]) for d in kwargs["dtypes"]]
     expected = torchinfo.summary(theirs, verbose=0, **theirs_kwargs)
@@ -74,16 +45,6 @@ def assert_same_as_torchinfo(ours, theirs, **kwargs):
     for total in ("total_params", "trainable_params", "total_mult_adds", "total_output_bytes", "total_param_bytes"):
         assert getattr(got, total) == getattr(expected, total), total
     return got
-
-
-def _to_torch(data):
-    if isinstance(data, cr.Tensor):
-        return torch.from_numpy(data.numpy().copy())
-    if isinstance(data, dict):
-        return {k: _to_torch(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return type(data)(_to_torch(v) for v in data)
-    return data
 
 
 # ---- the example models -------------------------------------------------------------------------------
