@@ -1,80 +1,15 @@
-// Fused GRU step pointwise math (see rnn_cell.h): one loop over (N, H) for the forward and one for
-// the backward, which recomputes the gates from the saved pre-activations instead of storing them.
-// Under create_graph the backward is written with recorded ops so that it differentiates again.
+// gru_cell_pointwise (see rnn_cell.h): checks, then the fused kernels of cpu/rnn_cell.h forward and
+// backward. Under create_graph the backward is written with recorded ops so that it differentiates again.
 #include "autograd/record.h"
-#include "cpu/vec_math.h"
+#include "cpu/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/join.h"
 #include "ops/rnn_cell.h"
-#include "ops/rnn_cell_kernels.h"
-#include "ops/rnn_cell_rows.h"
+#include "ops/rnn_cell_checks.h"
 #include "ops/tensor_math.h"
 #include "ops/view.h"
 
 namespace cr {
-
-namespace rnn_cell {
-
-// The three gates of one element: r, z and the candidate n (hn = W_hn h + b_hn is kept for backward).
-template <typename T>
-struct GruGates {
-  T reset, update, candidate, hn;
-
-  // xg, hg point at one row's (3H,) pre-activations; j is the hidden unit.
-  GruGates(const T* xg, const T* hg, int64_t hidden, int64_t j) {
-    reset = cpu::vec::sigmoid(xg[j] + hg[j]);
-    update = cpu::vec::sigmoid(xg[hidden + j] + hg[hidden + j]);
-    hn = hg[2 * hidden + j];
-    candidate = cpu::vec::tanh(xg[2 * hidden + j] + reset * hn);
-  }
-};
-
-// x_gates/h_gates (N, 3H), h_prev/h (N, H), all contiguous.
-template <typename T>
-void gru_forward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, T* h, int64_t rows, int64_t hidden) {
-  for_rows(rows, 3 * hidden, [&](int64_t n) {
-    const T *xg = x_gates + n * 3 * hidden, *hg = h_gates + n * 3 * hidden;
-    const int64_t at = n * hidden;
-#pragma omp simd
-    for (int64_t j = 0; j < hidden; ++j) {
-      const GruGates<T> g(xg, hg, hidden, j);
-      h[at + j] = g.candidate + g.update * (h_prev[at + j] - g.candidate);
-    }
-  });
-}
-
-// dh (N, H) -> d_x_gates, d_h_gates (N, 3H) and d_h_prev (N, H); everything contiguous.
-template <typename T>
-void gru_backward_kernel(const T* x_gates, const T* h_gates, const T* h_prev, const T* dh, T* d_x_gates, T* d_h_gates,
-                         T* d_h_prev, int64_t rows, int64_t hidden) {
-  for_rows(rows, 3 * hidden, [&](int64_t n) {
-    const T *xg = x_gates + n * 3 * hidden, *hg = h_gates + n * 3 * hidden;
-    T *dxg = d_x_gates + n * 3 * hidden, *dhg = d_h_gates + n * 3 * hidden;
-    const int64_t at = n * hidden;
-#pragma omp simd
-    for (int64_t j = 0; j < hidden; ++j) {
-      const GruGates<T> g(xg, hg, hidden, j);
-      const T grad = dh[at + j];
-      const T d_candidate = grad * (T(1) - g.update) * (T(1) - g.candidate * g.candidate);
-      const T d_update = grad * (h_prev[at + j] - g.candidate) * g.update * (T(1) - g.update);
-      const T d_reset = d_candidate * g.hn * g.reset * (T(1) - g.reset);
-      dxg[j] = dhg[j] = d_reset;
-      dxg[hidden + j] = dhg[hidden + j] = d_update;
-      dxg[2 * hidden + j] = d_candidate;
-      dhg[2 * hidden + j] = d_candidate * g.reset;
-      d_h_prev[at + j] = grad * g.update;
-    }
-  });
-}
-
-#define CR_GRU_KERNELS(T)                                                                      \
-  template void gru_forward_kernel<T>(const T*, const T*, const T*, T*, int64_t, int64_t);      \
-  template void gru_backward_kernel<T>(const T*, const T*, const T*, const T*, T*, T*, T*, int64_t, int64_t);
-CR_GRU_KERNELS(float)
-CR_GRU_KERNELS(double)
-#undef CR_GRU_KERNELS
-
-}  // namespace rnn_cell
 
 namespace {
 
@@ -104,9 +39,9 @@ GruGrads gru_backward(const Tensor& x_gates, const Tensor& h_gates, const Tensor
                  TensorImpl::empty(h_gates->sizes(), h_gates->dtype(), h_gates->device()),
                  TensorImpl::empty(h_prev->sizes(), h_prev->dtype(), h_prev->device())};
   CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
-    rnn_cell::gru_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
-                                  dc->data<scalar_t>(), grads.x_gates->data<scalar_t>(),
-                                  grads.h_gates->data<scalar_t>(), grads.h_prev->data<scalar_t>(), rows, hidden);
+    cpu::gru_cell_backward(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(), dc->data<scalar_t>(), rows,
+                           hidden, grads.x_gates->data<scalar_t>(), grads.h_gates->data<scalar_t>(),
+                           grads.h_prev->data<scalar_t>());
   });
   return grads;
 }
@@ -122,8 +57,8 @@ Tensor gru_cell_pointwise(const Tensor& x_gates, const Tensor& h_gates, const Te
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), pc = contiguous(h_prev);
     CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
-      rnn_cell::gru_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(),
-                                   h->data<scalar_t>(), rows, hidden);
+      cpu::gru_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(), rows, hidden,
+                            h->data<scalar_t>());
     });
   }
   if (needs_grad({&x_gates, &h_gates, &h_prev})) {

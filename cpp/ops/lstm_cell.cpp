@@ -1,86 +1,16 @@
-// Fused LSTM step pointwise math (see rnn_cell.h): one loop over (N, H) for the forward and one for
-// the backward, which recomputes the gate activations from the saved inputs instead of storing them.
-// Under create_graph the backward is written with recorded ops so that it differentiates again.
+// lstm_cell_pointwise (see rnn_cell.h): checks, then the fused kernels of cpu/rnn_cell.h forward and
+// backward. Under create_graph the backward is written with recorded ops so that it differentiates again.
 #include "autograd/record.h"
-#include "cpu/vec_math.h"
+#include "cpu/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/join.h"
 #include "ops/tensor_math.h"
 #include "ops/rnn_cell.h"
-#include "ops/rnn_cell_kernels.h"
-#include "ops/rnn_cell_rows.h"
+#include "ops/rnn_cell_checks.h"
 #include "ops/view.h"
 
 namespace cr {
-
-namespace rnn_cell {
-
-// The four gates of one element in torch's order i, f, g, o, from one row's (4H,) pre-activations
-// x_gates = W_ih x + b_ih and h_gates = W_hh h + b_hh; j is the hidden unit.
-template <typename T>
-struct LstmGates {
-  T input, forget, cell, output;
-
-  LstmGates(const T* xg, const T* hg, int64_t hidden, int64_t j) {
-    input = cpu::vec::sigmoid(xg[j] + hg[j]);
-    forget = cpu::vec::sigmoid(xg[hidden + j] + hg[hidden + j]);
-    cell = cpu::vec::tanh(xg[2 * hidden + j] + hg[2 * hidden + j]);
-    output = cpu::vec::sigmoid(xg[3 * hidden + j] + hg[3 * hidden + j]);
-  }
-};
-
-// x_gates/h_gates (N, 4H), c_prev/h/c (N, H), all contiguous.
-template <typename T>
-void lstm_forward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, T* h, T* c, int64_t rows,
-                         int64_t hidden) {
-  for_rows(rows, 4 * hidden, [&](int64_t n) {
-    const T *xg = x_gates + n * 4 * hidden, *hg = h_gates + n * 4 * hidden;
-    const int64_t at = n * hidden;
-#pragma omp simd
-    for (int64_t j = 0; j < hidden; ++j) {
-      const LstmGates<T> g(xg, hg, hidden, j);
-      const T c_next = g.forget * c_prev[at + j] + g.input * g.cell;
-      c[at + j] = c_next;
-      h[at + j] = g.output * cpu::vec::tanh(c_next);
-    }
-  });
-}
-
-// dh, dc may be null (zero); d_gates (N, 4H) is the gradient of both x_gates and h_gates, d_c_prev
-// (N, H); everything contiguous.
-template <typename T>
-void lstm_backward_kernel(const T* x_gates, const T* h_gates, const T* c_prev, const T* dh, const T* dc, T* d_gates,
-                          T* d_c_prev, int64_t rows, int64_t hidden) {
-  for_rows(rows, 4 * hidden, [&](int64_t n) {
-    const T *xg = x_gates + n * 4 * hidden, *hg = h_gates + n * 4 * hidden;
-    T* dg = d_gates + n * 4 * hidden;
-    const int64_t at = n * hidden;
-#pragma omp simd
-    for (int64_t j = 0; j < hidden; ++j) {
-      const LstmGates<T> g(xg, hg, hidden, j);
-      const T cp = c_prev[at + j];
-      const T tanh_c = cpu::vec::tanh(g.forget * cp + g.input * g.cell);
-      const T grad_h = dh ? dh[at + j] : T(0);
-      const T grad_c = (dc ? dc[at + j] : T(0)) + grad_h * g.output * (T(1) - tanh_c * tanh_c);
-      dg[j] = grad_c * g.cell * g.input * (T(1) - g.input);
-      dg[hidden + j] = grad_c * cp * g.forget * (T(1) - g.forget);
-      dg[2 * hidden + j] = grad_c * g.input * (T(1) - g.cell * g.cell);
-      dg[3 * hidden + j] = grad_h * tanh_c * g.output * (T(1) - g.output);
-      d_c_prev[at + j] = grad_c * g.forget;
-    }
-  });
-}
-
-#define CR_LSTM_KERNELS(T)                                                                              \
-  template void lstm_forward_kernel<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t);          \
-  template void lstm_backward_kernel<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, int64_t, \
-                                        int64_t);
-CR_LSTM_KERNELS(float)
-CR_LSTM_KERNELS(double)
-#undef CR_LSTM_KERNELS
-
-}  // namespace rnn_cell
 
 namespace {
 
@@ -111,9 +41,9 @@ std::pair<Tensor, Tensor> lstm_backward(const Tensor& x_gates, const Tensor& h_g
   Tensor d_gates = TensorImpl::empty(x_gates->sizes(), x_gates->dtype(), x_gates->device());
   Tensor d_c_prev = TensorImpl::empty(c_prev->sizes(), c_prev->dtype(), c_prev->device());
   CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
-    rnn_cell::lstm_backward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
-                                   dhc ? dhc->data<scalar_t>() : nullptr, dcc ? dcc->data<scalar_t>() : nullptr,
-                                   d_gates->data<scalar_t>(), d_c_prev->data<scalar_t>(), rows, hidden);
+    cpu::lstm_cell_backward(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
+                            dhc ? dhc->data<scalar_t>() : nullptr, dcc ? dcc->data<scalar_t>() : nullptr, rows, hidden,
+                            d_gates->data<scalar_t>(), d_c_prev->data<scalar_t>());
   });
   return {d_gates, d_c_prev};
 }
@@ -130,8 +60,8 @@ std::pair<Tensor, Tensor> lstm_cell_pointwise(const Tensor& x_gates, const Tenso
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), cc = contiguous(c_prev);
     CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
-      rnn_cell::lstm_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
-                                    h->data<scalar_t>(), c->data<scalar_t>(), rows, hidden);
+      cpu::lstm_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(), rows, hidden,
+                             h->data<scalar_t>(), c->data<scalar_t>());
     });
   }
   if (needs_grad({&x_gates, &h_gates, &c_prev})) {

@@ -1,24 +1,20 @@
-// One direction of a recurrent layer over a whole sequence (see rnn_sequence.h). Forward: per step
-// h_gates = h_prev W_hh^T (+ b_hh) by GEMM, then the fused gate kernel writes h_t (and c_t). The
-// pre-activations h_gates and the LSTM cells are kept for backward, which walks the steps in
-// reverse: the gate kernel's backward, then dh_prev = d_h_gates W_hh by GEMM. The weight gradient
-// is one GEMM over all steps at the end, dW_hh = d_h_gates^T (G*H, L*N) @ h_prev (L*N, H), instead
-// of L small ones. Under create_graph the backward replays the steps as recorded ops.
+// One direction of a recurrent layer over a whole sequence (see rnn_sequence.h): checks, then the
+// kernels of cpu/rnn_sequence.h, which keep the pre-activations h_gates and the LSTM cells for the
+// backward. The fused backward walks the steps in reverse once; the weight gradient is GEMMs over
+// all steps at the end and b_hh's a sum. Under create_graph the backward replays the steps as
+// recorded ops.
 #include "ops/rnn_sequence.h"
 
-#include <algorithm>
 #include <tuple>
 
 #include "autograd/engine.h"
 #include "autograd/record.h"
-#include "cpu/gemm.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/join.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 #include "ops/rnn_cell.h"
-#include "ops/rnn_cell_kernels.h"
 #include "ops/tensor_math.h"
 #include "ops/view.h"
 
@@ -43,116 +39,20 @@ const char* node_name(RecurrenceKind kind) {
   }
 }
 
-// Sizes and step order of one sequence. Step i (0-based, in processing order) is time t = at(i).
-struct Steps {
-  RecurrenceKind kind;
-  bool reverse;
-  int64_t length, batch, hidden, gates;
-
-  int64_t at(int64_t i) const { return reverse ? length - 1 - i : i; }
-  int64_t state() const { return batch * hidden; }          // elements of one (N, H) state
-  int64_t gate_row() const { return gates * hidden; }        // G*H
-  int64_t step_gates() const { return batch * gate_row(); }  // elements of one (N, G*H) step
-  bool relu() const { return kind == RecurrenceKind::RnnRelu; }
-};
-
-// Buffers of a forward pass, all contiguous: output (L, N, H), cells (L, N, H) for LSTM,
-// h_gates (L, N, G*H).
-template <typename T>
-struct ForwardBuffers {
-  T* output;
-  T* cells;
-  T* h_gates;
-};
-
-// h_prev / c_prev of step i: the initial state at i == 0, else the previous step's.
-template <typename T>
-const T* previous(const Steps& s, const T* initial, const T* per_step, int64_t i) {
-  return i == 0 ? initial : per_step + s.at(i - 1) * s.state();
-}
-
-template <typename T>
-void forward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, const T* w_hh, const T* b_hh,
-                  const ForwardBuffers<T>& f) {
-  const int64_t n = s.batch, h = s.hidden, gh = s.gate_row();
-  for (int64_t i = 0; i < s.length; ++i) {
-    const int64_t t = s.at(i);
-    const T* h_prev = previous(s, h0, f.output, i);
-    T* h_gates = f.h_gates + t * s.step_gates();  // (N, G*H) = h_prev @ w_hh^T + b_hh
-    if (b_hh != nullptr) {
-      for (int64_t r = 0; r < n; ++r) std::copy(b_hh, b_hh + gh, h_gates + r * gh);
-    }
-    cpu::gemm(false, true, n, gh, h, T(1), h_prev, h, w_hh, h, b_hh ? T(1) : T(0), h_gates, gh);
-    const T* x_gates = x_proj + t * s.step_gates();
-    T* h_t = f.output + t * s.state();
-    switch (s.kind) {
-      case RecurrenceKind::Lstm:
-        rnn_cell::lstm_forward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), h_t, f.cells + t * s.state(), n, h);
-        break;
-      case RecurrenceKind::Gru: rnn_cell::gru_forward_kernel(x_gates, h_gates, h_prev, h_t, n, h); break;
-      default: rnn_cell::rnn_forward_kernel(x_gates, h_gates, h_t, n, h, s.relu()); break;
-    }
-  }
-}
-
-// Gradient buffers of a backward pass: d_x_gates and d_h_gates (L, N, G*H; the same buffer except
-// for GRU), dh and dc (N, H) carried from step to step (in: d_c_n; out: d_h0, d_c0). The gate
-// kernels update dh and dc in place (rnn_cell_kernels.h allows it).
-template <typename T>
-struct BackwardBuffers {
-  T* d_x_gates;
-  T* d_h_gates;
-  T* dh;
-  T* dc;
-};
-
-// d_output (L, N, H) may be null (zero).
-template <typename T>
-void backward_loop(const Steps& s, const T* x_proj, const T* h0, const T* c0, const T* w_hh, const ForwardBuffers<T>& f,
-                   const T* d_output, const BackwardBuffers<T>& b) {
-  const int64_t n = s.batch, h = s.hidden, gh = s.gate_row();
-  for (int64_t i = s.length - 1; i >= 0; --i) {
-    const int64_t t = s.at(i), gates_at = t * s.step_gates();
-    if (d_output != nullptr) {
-      const T* d_out = d_output + t * s.state();
-#pragma omp simd
-      for (int64_t k = 0; k < s.state(); ++k) b.dh[k] += d_out[k];
-    }
-    const T *x_gates = x_proj + gates_at, *h_gates = f.h_gates + gates_at;
-    T* d_h_gates = b.d_h_gates + gates_at;
-    switch (s.kind) {
-      case RecurrenceKind::Lstm:  // dc becomes d_c_prev; dh = d_gates @ w_hh
-        rnn_cell::lstm_backward_kernel(x_gates, h_gates, previous(s, c0, f.cells, i), b.dh, b.dc, d_h_gates, b.dc,
-                                       n, h);
-        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(0), b.dh, h);
-        break;
-      case RecurrenceKind::Gru:  // dh becomes dh * z, then + d_h_gates @ w_hh
-        rnn_cell::gru_backward_kernel(x_gates, h_gates, previous(s, h0, f.output, i), b.dh, b.d_x_gates + gates_at,
-                                      d_h_gates, b.dh, n, h);
-        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(1), b.dh, h);
-        break;
-      default:
-        rnn_cell::rnn_backward_kernel(f.output + t * s.state(), b.dh, d_h_gates, n, h, s.relu());
-        cpu::gemm(false, false, n, h, gh, T(1), d_h_gates, gh, w_hh, h, T(0), b.dh, h);
-        break;
-    }
-  }
-}
-
 struct SequenceGrads {
   Tensor x_proj, h0, c0, w_hh, b_hh;
 };
 
 // The saved inputs and forward buffers of one recorded sequence.
 struct SavedSequence {
-  Steps steps;
+  cpu::SequenceShape steps;
   SavedTensor x_proj, h0, c0, w_hh, b_hh, output;
   Tensor cells, h_gates;  // internal: nobody else can write to them
 };
 
 SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const Tensor& d_output,
                              const Tensor& d_cn) {
-  const Steps& s = saved.steps;
+  const cpu::SequenceShape& s = saved.steps;
   const Tensor x_proj = contiguous(saved.x_proj.unpack(node)), h0 = contiguous(saved.h0.unpack(node));
   const Tensor c0 = saved.c0.defined() ? contiguous(saved.c0.unpack(node)) : nullptr;
   const Tensor w_hh = contiguous(saved.w_hh.unpack(node)), output = saved.output.unpack(node);
@@ -164,28 +64,20 @@ SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const
   Tensor dh = zeros(h0->sizes(), dtype, h0->device()), dc = zeros(h0->sizes(), dtype, h0->device());
   if (d_cn) binary_(BinaryOp::Add, dc, d_cn);
   CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
-    const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), saved.cells ? saved.cells->data<scalar_t>() : nullptr,
-                                     saved.h_gates->data<scalar_t>()};
-    const BackwardBuffers<scalar_t> b{d_x_gates->data<scalar_t>(), d_h_gates->data<scalar_t>(),
-                                      dh->data<scalar_t>(), dc->data<scalar_t>()};
-    backward_loop(s, x_proj->data<scalar_t>(), h0->data<scalar_t>(), c0 ? c0->data<scalar_t>() : nullptr,
-                  w_hh->data<scalar_t>(), f, d_out ? d_out->data<scalar_t>() : nullptr, b);
+    const cpu::SequenceStates<scalar_t> f{output->data<scalar_t>(),
+                                          saved.cells ? saved.cells->data<scalar_t>() : nullptr,
+                                          saved.h_gates->data<scalar_t>()};
+    const cpu::SequenceGradients<scalar_t> b{d_x_gates->data<scalar_t>(), d_h_gates->data<scalar_t>(),
+                                             dh->data<scalar_t>(), dc->data<scalar_t>()};
+    cpu::rnn_sequence_backward(x_proj->data<scalar_t>(), h0->data<scalar_t>(), c0 ? c0->data<scalar_t>() : nullptr,
+                               w_hh->data<scalar_t>(), f, d_out ? d_out->data<scalar_t>() : nullptr, s, b);
   });
   SequenceGrads grads{d_x_gates, dh, s.kind == RecurrenceKind::Lstm ? dc : nullptr, nullptr, nullptr};
   if (node.needs_input_grad(3)) {  // dW_hh (G*H, H) = sum over steps of d_h_gates_t^T (G*H, N) @ h_prev_t (N, H)
     grads.w_hh = TensorImpl::empty(w_hh->sizes(), dtype, w_hh->device());
     CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
-      // Step 0 starts from h0; the other L-1 steps' h_prev are the outputs one time step away, which
-      // sit contiguously in `output`, so two GEMMs cover all steps without gathering them.
-      const int64_t gh = s.gate_row(), first = s.at(0), rest = s.reverse ? 0 : 1, rows = (s.length - 1) * s.batch;
-      const scalar_t* dg = d_h_gates->data<scalar_t>();
-      scalar_t* dw = grads.w_hh->data<scalar_t>();
-      cpu::gemm(true, false, gh, s.hidden, s.batch, scalar_t(1), dg + first * s.step_gates(), gh,
-                h0->data<scalar_t>(), s.hidden, scalar_t(0), dw, s.hidden);
-      if (rows > 0) {
-        cpu::gemm(true, false, gh, s.hidden, rows, scalar_t(1), dg + rest * s.step_gates(), gh,
-                  output->data<scalar_t>() + (1 - rest) * s.state(), s.hidden, scalar_t(1), dw, s.hidden);
-      }
+      cpu::rnn_sequence_weight_grad(d_h_gates->data<scalar_t>(), h0->data<scalar_t>(), output->data<scalar_t>(), s,
+                                    grads.w_hh->data<scalar_t>());
     });
   }
   if (node.needs_input_grad(4)) grads.b_hh = sum(reshape(d_h_gates, {s.length * s.batch, s.gate_row()}), DimList{{0}});
@@ -196,7 +88,7 @@ SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const
 // differentiated with autograd.grad so that the result differentiates again.
 SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, const Tensor& d_output,
                                 const Tensor& d_cn) {
-  const Steps& s = saved.steps;
+  const cpu::SequenceShape& s = saved.steps;
   const Tensor x_proj = saved.x_proj.unpack(node), h0 = saved.h0.unpack(node), w_hh = saved.w_hh.unpack(node);
   const Tensor c0 = saved.c0.defined() ? saved.c0.unpack(node) : nullptr;
   const Tensor b_hh = saved.b_hh.defined() ? saved.b_hh.unpack(node) : nullptr;
@@ -274,7 +166,7 @@ RecurrenceKind recurrence_kind(const std::string& mode) {
 std::vector<Tensor> rnn_sequence(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0,
                                  const Tensor& w_hh, const Tensor& b_hh, bool reverse) {
   check_inputs(kind, x_proj, h0, c0, w_hh, b_hh);
-  const Steps s{kind, reverse, x_proj->size(0), h0->size(0), h0->size(1), gate_count(kind)};
+  const cpu::SequenceShape s{kind, reverse, x_proj->size(0), h0->size(0), h0->size(1), gate_count(kind)};
   const DType dtype = x_proj->dtype();
   const bool lstm = kind == RecurrenceKind::Lstm;
   Tensor output = TensorImpl::empty({s.length, s.batch, s.hidden}, dtype, x_proj->device());
@@ -286,10 +178,10 @@ std::vector<Tensor> rnn_sequence(RecurrenceKind kind, const Tensor& x_proj, cons
     const Tensor cc = c0 ? contiguous(c0) : nullptr, bc = b_hh ? contiguous(b_hh) : nullptr;
     if (s.batch > 0 && s.hidden > 0) {
       CR_DISPATCH_FLOATING(dtype, "rnn_sequence", [&] {
-        const ForwardBuffers<scalar_t> f{output->data<scalar_t>(), lstm ? cells->data<scalar_t>() : nullptr,
-                                         h_gates->data<scalar_t>()};
-        forward_loop(s, xc->data<scalar_t>(), hc->data<scalar_t>(), cc ? cc->data<scalar_t>() : nullptr,
-                     wc->data<scalar_t>(), bc ? bc->data<scalar_t>() : nullptr, f);
+        const cpu::SequenceStates<scalar_t> f{output->data<scalar_t>(), lstm ? cells->data<scalar_t>() : nullptr,
+                                              h_gates->data<scalar_t>()};
+        cpu::rnn_sequence_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), cc ? cc->data<scalar_t>() : nullptr,
+                                  wc->data<scalar_t>(), bc ? bc->data<scalar_t>() : nullptr, s, f);
       });
     }
   }

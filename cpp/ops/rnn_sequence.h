@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "core/tensor.h"
+#include "cpu/rnn_sequence.h"
 
 namespace cr {
 
-enum class RecurrenceKind { RnnTanh, RnnRelu, Lstm, Gru };
+// The cell a sequence runs, as the kernels of cpu/rnn_sequence.h name it.
+using cpu::RecurrenceKind;
 
 // x_proj (L, N, G*H) = W_ih x_t + b_ih for every step (LSTM and RNN: b_hh added too), h0 (N, H),
 // c0 (N, H) for LSTM (null otherwise), w_hh (G*H, H), b_hh (G*H,) for GRU or null. `reverse` runs

@@ -1,58 +1,15 @@
-// Fused Elman RNN step (see rnn_cell.h): h = tanh or relu of x_proj + h_proj in one pass, and a
-// backward that scales the incoming gradient by the activation's derivative, read off the saved
-// output (1 - h^2 for tanh, h > 0 for relu). Under create_graph the backward uses recorded ops.
-#include <algorithm>
-
+// rnn_cell_pointwise, the Elman RNN step (see rnn_cell.h): checks, then the fused kernels of
+// cpu/rnn_cell.h: h = tanh or relu of x_proj + h_proj, and a backward that scales the incoming
+// gradient by the activation's derivative, read off the saved output (1 - h^2 for tanh, h > 0 for
+// relu). Under create_graph the backward uses recorded ops.
 #include "autograd/record.h"
-#include "cpu/vec_math.h"
+#include "cpu/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/rnn_cell.h"
-#include "ops/rnn_cell_kernels.h"
-#include "ops/rnn_cell_rows.h"
+#include "ops/rnn_cell_checks.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
-
-namespace rnn_cell {
-
-// x_proj/h_proj/h (N, H), all contiguous.
-template <typename T>
-void rnn_forward_kernel(const T* x_proj, const T* h_proj, T* h, int64_t rows, int64_t hidden, bool relu) {
-  for_rows(rows, hidden, [&](int64_t n) {
-    const int64_t at = n * hidden;
-    if (relu) {
-#pragma omp simd
-      for (int64_t j = at; j < at + hidden; ++j) h[j] = std::max(x_proj[j] + h_proj[j], T(0));
-    } else {
-#pragma omp simd
-      for (int64_t j = at; j < at + hidden; ++j) h[j] = cpu::vec::tanh(x_proj[j] + h_proj[j]);
-    }
-  });
-}
-
-// d_pre (N, H) = dh * act'(pre), from the output h; everything contiguous.
-template <typename T>
-void rnn_backward_kernel(const T* h, const T* dh, T* d_pre, int64_t rows, int64_t hidden, bool relu) {
-  for_rows(rows, hidden, [&](int64_t n) {
-    const int64_t at = n * hidden;
-    if (relu) {
-#pragma omp simd
-      for (int64_t j = at; j < at + hidden; ++j) d_pre[j] = h[j] > T(0) ? dh[j] : T(0);
-    } else {
-#pragma omp simd
-      for (int64_t j = at; j < at + hidden; ++j) d_pre[j] = dh[j] * (T(1) - h[j] * h[j]);
-    }
-  });
-}
-
-#define CR_RNN_KERNELS(T)                                                                   \
-  template void rnn_forward_kernel<T>(const T*, const T*, T*, int64_t, int64_t, bool);       \
-  template void rnn_backward_kernel<T>(const T*, const T*, T*, int64_t, int64_t, bool);
-CR_RNN_KERNELS(float)
-CR_RNN_KERNELS(double)
-#undef CR_RNN_KERNELS
-
-}  // namespace rnn_cell
 
 namespace {
 
@@ -62,9 +19,8 @@ Tensor rnn_backward(const Tensor& h, const Tensor& dh, bool relu) {
   const Tensor hc = contiguous(h), dc = contiguous(dh);
   Tensor d_pre = TensorImpl::empty(h->sizes(), h->dtype(), h->device());
   CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
-    rnn_cell::rnn_backward_kernel<scalar_t>(hc->data<scalar_t>(), dc->data<scalar_t>(), d_pre->data<scalar_t>(),
-                                            h->size(0),
-                                  h->size(1), relu);
+    cpu::rnn_cell_backward(hc->data<scalar_t>(), dc->data<scalar_t>(), h->size(0), h->size(1), relu,
+                           d_pre->data<scalar_t>());
   });
   return d_pre;
 }
@@ -79,8 +35,7 @@ Tensor rnn_cell_pointwise(const Tensor& x_proj, const Tensor& h_proj, bool relu)
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_proj), hc = contiguous(h_proj);
     CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
-      rnn_cell::rnn_forward_kernel<scalar_t>(xc->data<scalar_t>(), hc->data<scalar_t>(), h->data<scalar_t>(), rows, hidden,
-                                   relu);
+      cpu::rnn_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), rows, hidden, relu, h->data<scalar_t>());
     });
   }
   if (needs_grad({&x_proj, &h_proj})) {
