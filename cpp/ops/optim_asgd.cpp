@@ -1,7 +1,8 @@
-// ASGD (averaged SGD; weight decay, maximize), fused over a parameter group (torch.optim.ASGD's
-// _single_tensor_asgd formulas). Per parameter, the scalars eta (this step's learning rate) and mu
-// (the averaging weight) are one-element float tensors like step; they are read before the update
-// and set for the next step after it (computed in double and rounded to float32, as torch does).
+// ASGD (averaged SGD; weight decay, maximize), fused over a parameter group by the kernels of
+// cpu/optim.h (torch.optim.ASGD's _single_tensor_asgd formulas). Per parameter, the scalars eta
+// (this step's learning rate) and mu (the averaging weight) are one-element float tensors like
+// step; they are read before the update and set for the next step after it (computed in double and
+// rounded to float32, as torch does).
 #include <algorithm>
 #include <cmath>
 
@@ -9,35 +10,6 @@
 #include "ops/optim_group.h"
 
 namespace cr {
-namespace {
-
-// Per-parameter scalars of one step, read from the state before the update.
-struct ASGDStepScalars {
-  double eta, mu;
-};
-
-// p, g, ax are (n,) slices of one parameter, its gradient and its average. kAverage: mu != 1, so ax
-// moves toward p by mu; otherwise ax becomes a copy of p (torch's two branches).
-template <typename T, bool kDecay, bool kAverage>
-CR_OPTIM_KERNEL void asgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict ax, int64_t n,
-                                 const ASGDOptions& o, const ASGDStepScalars& s) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
-  const T decay_factor = T(1 - o.lambd * s.eta), neg_eta = T(-s.eta), mu = T(s.mu);
-  for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    T pj = p[j] * decay_factor;
-    pj = pj + neg_eta * d;
-    p[j] = pj;
-    if constexpr (kAverage) {
-      ax[j] = ax[j] + (pj - ax[j]) * mu;
-    } else {
-      ax[j] = pj;
-    }
-  }
-}
-
-}  // namespace
 
 void asgd_step(const TensorList& params, const TensorList& grads, const TensorList& axs, const TensorList& etas,
                const TensorList& mus, const TensorList& steps, const ASGDOptions& options) {
@@ -45,7 +17,7 @@ void asgd_step(const TensorList& params, const TensorList& grads, const TensorLi
   optim_detail::check_scalar_states("ASGD", "eta", etas, params.size());
   optim_detail::check_scalar_states("ASGD", "mu", mus, params.size());
   const std::vector<double> counts = optim_detail::advance_steps("ASGD", steps, params.size());
-  std::vector<ASGDStepScalars> scalars;
+  std::vector<cpu::ASGDStepScalars> scalars;
   for (size_t i = 0; i < counts.size(); ++i) {
     scalars.push_back({optim_detail::scalar_value(etas[i]), optim_detail::scalar_value(mus[i])});
     const double step = counts[i];
@@ -59,13 +31,8 @@ void asgd_step(const TensorList& params, const TensorList& grads, const TensorLi
   }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "ASGD", [&] {
-      optim_detail::with_flags(
-          [&](auto decay, auto average) {
-            asgd_kernel<scalar_t, decltype(decay)::value, decltype(average)::value>(
-                group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
-                group.state<scalar_t>(0, i) + begin, end - begin, options, scalars[i]);
-          },
-          options.weight_decay != 0, scalars[i].mu != 1);
+      cpu::asgd_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
+                     group.state<scalar_t>(0, i) + begin, end - begin, options, scalars[i]);
     });
   });
   group.commit();

@@ -1,20 +1,14 @@
 // The machinery shared by the fused optimizer steps (optim_*.cpp): validating one group's
 // parameters, gradients and state lists, presenting each tensor as contiguous memory, walking all
-// parameters' elements in chunks spread over threads, and writing back + bumping versions at the end.
+// parameters' elements in chunks spread over threads (for the kernels of cpu/optim.h), and writing
+// back + bumping versions at the end.
 #pragma once
 
-#include <cmath>
-#include <type_traits>
 #include <vector>
 
 #include "autograd/grad_mode.h"
-#include "cpu/parallel.h"
+#include "cpu/optim.h"
 #include "ops/optim.h"
-
-// Marks the per-element loops of the steps: kept out of line, so that their __restrict pointer
-// parameters still hold when the compiler vectorizes them (inlined into the dispatch lambdas, GCC
-// loses them and leaves the loops scalar).
-#define CR_OPTIM_KERNEL __attribute__((noinline))
 
 namespace cr::optim_detail {
 
@@ -41,8 +35,7 @@ class FusedGroup {
   template <typename T>
   T* state(size_t list, size_t i) const { return states_[list][i]->data<T>(); }
 
-  // fn(i, begin, end) over the element ranges of every parameter: in order on one thread for a
-  // small group, else in chunks of cpu::kMinChunk elements spread over the OpenMP threads.
+  // fn(i, begin, end) over the element ranges of every parameter (cpu::for_each_chunk).
   template <typename Fn>
   void for_each_chunk(const Fn& fn) const;
 
@@ -83,50 +76,11 @@ double update_scalar(const char* optimizer, const Tensor& t, const Fn& fn) {
 // new counts.
 std::vector<double> advance_steps(const char* optimizer, const TensorList& steps, size_t n_params);
 
-// Calls fn(std::bool_constant<flag>...) with each runtime flag turned into a compile-time one, so a
-// kernel gets one branch-free (vectorizable) loop per combination of options.
-template <typename Fn>
-void with_flags(const Fn& fn) {
-  fn();
-}
-template <typename Fn, typename... Flags>
-void with_flags(const Fn& fn, bool first, Flags... rest) {
-  with_flags([&](auto... later) { first ? fn(std::true_type{}, later...) : fn(std::false_type{}, later...); },
-             rest...);
-}
-
-// torch.lerp with a scalar weight: exact at both ends, the same branches as ATen.
-template <typename T>
-inline T lerp(T from, T to, T weight) {
-  return std::abs(weight) < T(0.5) ? from + weight * (to - from) : to - (to - from) * (T(1) - weight);
-}
-
-// torch.maximum: NaN in either operand wins.
-template <typename T>
-inline T nan_max(T a, T b) {
-  return (a > b || a != a) ? a : b;
-}
-
 template <typename Fn>
 void FusedGroup::for_each_chunk(const Fn& fn) const {
-  int64_t total = 0;
-  for (size_t i = 0; i < size(); ++i) total += numel(i);
-  if (!cpu::should_parallelize(total)) {
-    for (size_t i = 0; i < size(); ++i) fn(i, int64_t{0}, numel(i));
-    return;
-  }
-  struct Chunk {
-    size_t param;
-    int64_t begin, end;
-  };
-  std::vector<Chunk> chunks;
-  for (size_t i = 0; i < size(); ++i)
-    for (int64_t b = 0; b < numel(i); b += cpu::kMinChunk) chunks.push_back({i, b, std::min(numel(i), b + cpu::kMinChunk)});
-  const auto n_chunks = static_cast<int64_t>(chunks.size());
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(cpu::get_num_threads()) schedule(static)
-#endif
-  for (int64_t c = 0; c < n_chunks; ++c) fn(chunks[c].param, chunks[c].begin, chunks[c].end);
+  std::vector<int64_t> sizes;
+  for (size_t i = 0; i < size(); ++i) sizes.push_back(numel(i));
+  cpu::for_each_chunk(sizes, fn);
 }
 
 }  // namespace cr::optim_detail

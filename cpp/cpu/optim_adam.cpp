@@ -1,0 +1,55 @@
+// Adam and AdamW (decoupled weight decay), with amsgrad and maximize: the element loop of
+// cpu/optim.h's adam_step, one instantiation per combination of options (torch.optim.Adam's
+// _single_tensor_adam formulas; bias corrections in double like torch's Python floats, then rounded
+// to the parameter's dtype).
+#include <cmath>
+
+#include "cpu/optim.h"
+#include "cpu/optim_kernel.h"
+
+namespace cr::cpu {
+namespace {
+
+// p, g, m (exp_avg), v (exp_avg_sq), vmax (max_exp_avg_sq, used with kAmsgrad) are (n,) slices.
+template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
+CR_OPTIM_KERNEL void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                                 T* __restrict vmax, int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
+  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
+  const T decay_factor = T(1 - o.lr * o.weight_decay);
+  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
+  const T neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
+  for (int64_t j = 0; j < n; ++j) {
+    T d = sign * g[j];
+    T pj = p[j];
+    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
+    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
+    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
+    T vj = v[j] * beta2 + sq_weight * d * d;
+    m[j] = mj;
+    v[j] = vj;
+    if constexpr (kAmsgrad) vj = vmax[j] = optim_kernel::nan_max(vmax[j], vj);
+    const T denom = std::sqrt(vj) / bc2_sqrt + eps;
+    p[j] = pj + neg_step_size * mj / denom;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void adam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n, const AdamOptions& o,
+               const AdamStepScalars& s) {
+  const bool decay = o.weight_decay != 0;
+  optim_kernel::with_flags(
+      [&](auto coupled_decay, auto decoupled_decay, auto amsgrad) {
+        adam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value, decltype(amsgrad)::value>(
+            p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, n, o, s);
+      },
+      decay && !o.decoupled_weight_decay, decay && o.decoupled_weight_decay, o.amsgrad);
+}
+
+template void adam_step<float>(float*, const float*, float*, float*, float*, int64_t, const AdamOptions&,
+                               const AdamStepScalars&);
+template void adam_step<double>(double*, const double*, double*, double*, double*, int64_t, const AdamOptions&,
+                                const AdamStepScalars&);
+
+}  // namespace cr::cpu

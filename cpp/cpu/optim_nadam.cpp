@@ -1,0 +1,55 @@
+// NAdam (Nesterov-accelerated Adam with momentum decay; coupled or decoupled weight decay,
+// maximize): the element loop of cpu/optim.h's nadam_step, one instantiation per combination of
+// options (torch.optim.NAdam's _single_tensor_nadam formulas: the momentum coefficients and step
+// sizes in double like torch's Python floats, mu_product in its own dtype).
+#include <cmath>
+
+#include "cpu/optim.h"
+#include "cpu/optim_kernel.h"
+
+namespace cr::cpu {
+namespace {
+
+// p, g, m (exp_avg), v (exp_avg_sq) are (n,) slices of one parameter and its state.
+template <typename T, bool kCoupledDecay, bool kDecoupledDecay>
+CR_OPTIM_KERNEL void nadam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                                  int64_t n, const NAdamOptions& o, const NAdamStepScalars& s) {
+  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
+  const T decay_factor = T(1 - o.lr * o.weight_decay);
+  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
+  const T bias_correction2 = T(s.bias_correction2), grad_step = T(s.grad_step), avg_step = T(s.avg_step);
+  for (int64_t j = 0; j < n; ++j) {
+    T d = sign * g[j];
+    T pj = p[j];
+    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
+    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
+    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
+    const T vj = v[j] * beta2 + sq_weight * d * d;
+    m[j] = mj;
+    v[j] = vj;
+    const T denom = std::sqrt(vj / bias_correction2) + eps;
+    pj = pj + grad_step * d / denom;
+    p[j] = pj + avg_step * mj / denom;
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void nadam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const NAdamOptions& o,
+                const NAdamStepScalars& s) {
+  const bool decay = o.weight_decay != 0;
+  optim_kernel::with_flags(
+      [&](auto coupled_decay, auto decoupled_decay) {
+        nadam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value>(
+            p, g, exp_avg, exp_avg_sq, n, o, s);
+      },
+      decay && !o.decoupled_weight_decay, decay && o.decoupled_weight_decay);
+}
+
+template void nadam_step<float>(float*, const float*, float*, float*, int64_t, const NAdamOptions&,
+                                const NAdamStepScalars&);
+template void nadam_step<double>(double*, const double*, double*, double*, int64_t, const NAdamOptions&,
+                                 const NAdamStepScalars&);
+
+}  // namespace cr::cpu

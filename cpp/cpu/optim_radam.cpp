@@ -1,0 +1,60 @@
+// RAdam (rectified Adam; coupled or decoupled weight decay, maximize): the element loop of
+// cpu/optim.h's radam_step, one instantiation per combination of options (torch.optim.RAdam's
+// _single_tensor_radam formulas: the rectification in double like torch's Python floats; steps
+// whose approximated SMA length is <= 5 take the un-adapted momentum step).
+#include <cmath>
+
+#include "cpu/optim.h"
+#include "cpu/optim_kernel.h"
+
+namespace cr::cpu {
+namespace {
+
+// p, g, m (exp_avg), v (exp_avg_sq) are (n,) slices of one parameter and its state.
+template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAdaptive>
+CR_OPTIM_KERNEL void radam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
+                                  int64_t n, const RAdamOptions& o, const RAdamStepScalars& s) {
+  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
+  const T decay_factor = T(1 - o.lr * o.weight_decay), lr = T(o.lr);
+  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
+  const T bias_correction1 = T(s.bias_correction1), bc2_sqrt = T(s.bias_correction2_sqrt), rect = T(s.rect);
+  for (int64_t j = 0; j < n; ++j) {
+    T d = sign * g[j];
+    T pj = p[j];
+    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
+    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
+    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
+    const T vj = v[j] * beta2 + sq_weight * d * d;
+    m[j] = mj;
+    v[j] = vj;
+    const T corrected_avg = mj / bias_correction1;
+    if constexpr (kAdaptive) {
+      // torch's float / tensor is tensor.reciprocal() * float
+      const T adaptive_lr = T(1) / (std::sqrt(vj) + eps) * bc2_sqrt;
+      p[j] = pj - corrected_avg * lr * adaptive_lr * rect;
+    } else {
+      p[j] = pj - corrected_avg * lr;
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void radam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const RAdamOptions& o,
+                const RAdamStepScalars& s) {
+  const bool decay = o.weight_decay != 0;
+  optim_kernel::with_flags(
+      [&](auto coupled_decay, auto decoupled_decay, auto adaptive) {
+        radam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value, decltype(adaptive)::value>(
+            p, g, exp_avg, exp_avg_sq, n, o, s);
+      },
+      decay && !o.decoupled_weight_decay, decay && o.decoupled_weight_decay, s.adaptive);
+}
+
+template void radam_step<float>(float*, const float*, float*, float*, int64_t, const RAdamOptions&,
+                                const RAdamStepScalars&);
+template void radam_step<double>(double*, const double*, double*, double*, int64_t, const RAdamOptions&,
+                                 const RAdamStepScalars&);
+
+}  // namespace cr::cpu
