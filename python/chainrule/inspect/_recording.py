@@ -176,14 +176,16 @@ def set_children_layers(rows):
 
 @contextmanager
 def model_kept_as_it_was(model, training, arguments):
-    """Sets the model's mode for the pass; afterwards every module's mode and buffer is as before, and the
-    .grad of every parameter and of every leaf tensor among the forward's `arguments`."""
+    """Sets the model's mode for the pass (training None: leaves it); afterwards every module's mode and
+    buffer is as before, and the .grad of every parameter and of every leaf tensor among the forward's
+    `arguments`."""
     modes = [(m, m.training) for m in model.modules()]
     buffers = [(b, b.clone()) for b in model.buffers()]
     leaves = list(model.parameters()) + [t for t in tensors_in(arguments) if t.is_leaf and t.requires_grad]
     grads = [(t, t.grad) for t in leaves]
     try:
-        model.train(training)
+        if training is not None:
+            model.train(training)
         for p, _ in grads:
             p.grad = None   # the pass's gradients go to fresh tensors, not into the user's
         yield
