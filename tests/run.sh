@@ -21,6 +21,11 @@ fi
 
 # torchinfo, the oracle of chainrule.inspect.summary's parity tests; they skip, saying so, without it.
 $PY -m pip install -q torchinfo==1.8.0 || echo "tests/run.sh: torchinfo not installed; chainrule.inspect.summary's torchinfo parity tests will skip"
+# Captum, the oracle of chainrule.inspect's attribution methods; their parity tests skip, saying so, without it.
+# It depends on PyTorch, so it is left out with CHAINRULE_SKIP_TORCH=1 (pip would fetch a torch of its choosing).
+if [ "${CHAINRULE_SKIP_TORCH:-0}" != 1 ]; then
+  $PY -m pip install -q captum==0.9.0 || echo "tests/run.sh: captum not installed; chainrule.inspect's Captum parity tests will skip"
+fi
 
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
