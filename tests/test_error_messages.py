@@ -2,6 +2,7 @@
 case raises PyTorch's exception type with a message naming the op, the shapes or dtypes and what
 was expected, and dtypes print as PyTorch's do."""
 import re
+import sys
 
 import pytest
 
@@ -220,8 +221,18 @@ def test_a_deeply_nested_pickle_in_a_checkpoint_loads_without_recursion(tmp_path
     assert type(loaded).__name__ == kind and _depth(loaded) == _depth(pickle.loads(pickled)) >= 100000
 
 
+@pytest.fixture
+def default_recursion_limit():
+    """Python's default recursion limit, which 700 levels exceed in the decoder (importing captum,
+    as the attribution tests do, raises it to 3000)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    yield
+    sys.setrecursionlimit(limit)
+
+
 @pytest.mark.parametrize("depth", [100000, 700])
-def test_a_deeply_nested_safetensors_structure_is_a_value_error_naming_the_file(tmp_path, depth):
+def test_a_deeply_nested_safetensors_structure_is_a_value_error_naming_the_file(tmp_path, depth, default_recursion_limit):
     safetensors_numpy = pytest.importorskip("safetensors.numpy")
     path = tmp_path / "deep.safetensors"
     structure = '{"version": 1, "structure": ' + "[" * depth + "]" * depth + "}"
