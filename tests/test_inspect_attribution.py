@@ -375,7 +375,8 @@ def every_method(model):
 
 
 def model_state(model):
-    return ([(name, None if p.grad is None else p.grad.numpy().copy()) for name, p in model.named_parameters()],
+    return ([(name, None if p.grad is None else p.grad.numpy().copy(), p.requires_grad)
+             for name, p in model.named_parameters()],
             [(name, m.training) for name, m in model.named_modules()],
             [(name, b.numpy().copy()) for name, b in model.named_buffers()],
             [(name, len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
@@ -403,6 +404,7 @@ def test_each_method_leaves_the_model_as_it_was(method, mode):
         model.features[1].eval()       # a module in another mode than its parent keeps it
         for p in list(model.parameters())[::2]:
             p.grad = cr.randn(*p.shape)
+        model.classifier[4].bias.requires_grad_(False)   # a frozen parameter stays frozen
     else:
         model.eval()
     user_hook = model.features[3].register_forward_hook(lambda *args: None)
