@@ -35,7 +35,7 @@ except ImportError:
     captum_attr = None
 
 # Captum's gradient methods warn that they set requires_grad on the inputs they are given; nothing to see.
-pytestmark = pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require gradients")
+pytestmark = pytest.mark.filterwarnings("ignore:Input Tensor .* did not already require gradients")
 
 requires_captum = pytest.mark.skipif(
     torch is None or captum_attr is None,
