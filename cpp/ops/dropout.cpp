@@ -1,9 +1,8 @@
 // Dropout masks and the dropout family, following ATen's _dropout_impl: a mask shaped like the
 // input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
 // variants, then turned into their noise) that the input is multiplied by. The product is an
-// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are drawn
-// from a counter-based stream: element i takes half of splitmix64(key + (i / 2 + 1) * golden),
-// with `key` drawn once from the global generator.
+// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are filled
+// by cpu/dropout.h from a counter-based stream whose key is drawn once from the global generator.
 #include "ops/dropout.h"
 
 #include <cmath>
@@ -11,33 +10,13 @@
 #include <limits>
 
 #include "core/random.h"
-#include "cpu/parallel.h"
+#include "cpu/dropout.h"
 #include "ops/creation.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
 
 namespace {
-
-// The splitmix64 output for counter `i` of the stream `key`: a well-mixed 64-bit value.
-inline uint64_t splitmix64(uint64_t key, uint64_t i) {
-  uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// mask[2j], mask[2j + 1] for pairs j in [begin, end): 0 where the 32-bit draw falls below
-// `drop_below`, `keep` otherwise. Whole pairs only, so that the loop vectorizes.
-template <typename T>
-void fill_pairs(T* mask, uint64_t key, uint64_t drop_below, T keep, int64_t begin, int64_t end) {
-#pragma omp simd
-  for (int64_t j = begin; j < end; ++j) {
-    const uint64_t bits = splitmix64(key, static_cast<uint64_t>(j));
-    mask[2 * j] = (bits & 0xFFFFFFFFull) < drop_below ? T(0) : keep;
-    mask[2 * j + 1] = (bits >> 32) < drop_below ? T(0) : keep;
-  }
-}
 
 void check_dropout_args(const Tensor& input, double p, const char* op) {
   CR_CHECK(input, TypeError, op, ": expected an input tensor, got None");
@@ -85,7 +64,6 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 
 Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, Device device) {
   Tensor mask = TensorImpl::empty(sizes, dtype, device);
-  const int64_t numel = mask->numel(), pairs = numel / 2;
   const uint64_t key = [] {
     Generator& gen = Generator::global();
     auto drawing = gen.lock();
@@ -93,15 +71,7 @@ Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, De
   }();
   const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
   CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {
-    scalar_t* data = mask->data<scalar_t>();
-    const scalar_t keep_value = static_cast<scalar_t>(keep);
-    auto fill = [&](int64_t b, int64_t e) { fill_pairs(data, key, drop_below, keep_value, b, e); };
-    if (cpu::should_parallelize(numel)) cpu::parallel_for(0, pairs, cpu::kMinChunk / 2, fill);
-    else fill(0, pairs);
-    if (numel % 2 == 1) {  // the last element: the low half of pair `pairs`
-      const uint64_t low = splitmix64(key, static_cast<uint64_t>(pairs)) & 0xFFFFFFFFull;
-      data[numel - 1] = low < drop_below ? scalar_t(0) : keep_value;
-    }
+    cpu::bernoulli_fill(mask->data<scalar_t>(), mask->numel(), key, drop_below, static_cast<scalar_t>(keep));
   });
   return mask;
 }
