@@ -1,112 +1,63 @@
-// Sorting kernels over one line of values (a contiguous run of n elements): the indices that sort
-// it, the k best, the k-th smallest, the median, quantile positions, binary search. NaN sorts as
-// the largest value (PyTorch's rule); sort keeps ties in their original order (PyTorch's CPU sort
-// is stable whether or not stable=True is asked for).
+// Sorting kernels over contiguous lines of values (count lines of n elements each): the indices
+// that sort each line, its k best, its k-th smallest, its median, the positions quantiles read, and
+// binary search in sorted lines. NaN sorts as the largest value (PyTorch's rule); sort keeps ties
+// in their original order (PyTorch's CPU sort is stable whether or not stable=True is asked for).
+// cpp/ops/sort.cpp checks the arguments, lays the input out with the sorted dim last, allocates and
+// gathers the values; these only compute indices. Lines are split across threads.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <numeric>
-#include <type_traits>
 
 namespace cr::cpu {
 
-// a before b in ascending order, NaN above everything (bools and integers compare plainly).
-template <typename T>
-inline bool less_nan_last(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (b != b) return a == a;
-  }
-  return a < b;
-}
+// A contiguous buffer viewed as `count` lines of `n` values each.
+struct Lines {
+  int64_t count, n;
+};
 
-// order[0..n) = the indices of values[0..n) sorted ascending (or descending), stably.
+// values (count, n) -> order (count, n): each line's indices in ascending (or descending) order, stably.
 template <typename T>
-void sort_line(const T* values, int64_t n, bool descending, int64_t* order) {
-  std::iota(order, order + n, int64_t{0});
-  if (descending) {
-    std::stable_sort(order, order + n, [values](int64_t a, int64_t b) { return less_nan_last(values[b], values[a]); });
-  } else {
-    std::stable_sort(order, order + n, [values](int64_t a, int64_t b) { return less_nan_last(values[a], values[b]); });
-  }
-}
-
-// order[0..k) = the indices of the k largest (or smallest) of values[0..n), best first; among
-// equal values the lower index comes first. `scratch` holds n indices.
+void sort_lines(const T* values, const Lines& s, bool descending, int64_t* order);
+// values (count, n) -> order (count, k): the indices of each line's k largest (or smallest), best
+// first; among equal values the lower index comes first.
 template <typename T>
-void topk_line(const T* values, int64_t n, int64_t k, bool largest, int64_t* scratch, int64_t* order) {
-  std::iota(scratch, scratch + n, int64_t{0});
-  auto before = [values, largest](int64_t a, int64_t b) {
-    const bool a_first = largest ? less_nan_last(values[b], values[a]) : less_nan_last(values[a], values[b]);
-    const bool b_first = largest ? less_nan_last(values[a], values[b]) : less_nan_last(values[b], values[a]);
-    return a_first || (!b_first && a < b);
-  };
-  std::partial_sort(scratch, scratch + k, scratch + n, before);
-  std::copy(scratch, scratch + k, order);
-}
-
-// The index of the k-th smallest (0-based) of values[0..n), NaN above everything; among equal
-// values the lower index ranks first. `scratch` holds n indices.
+void topk_lines(const T* values, const Lines& s, int64_t k, bool largest, int64_t* order);
+// values (count, n) -> index (count): each line's k-th smallest (0-based), NaN above everything;
+// among equal values the lower index ranks first.
 template <typename T>
-int64_t kth_line(const T* values, int64_t n, int64_t k, int64_t* scratch) {
-  std::iota(scratch, scratch + n, int64_t{0});
-  std::nth_element(scratch, scratch + k, scratch + n, [values](int64_t a, int64_t b) {
-    return less_nan_last(values[a], values[b]) || (!less_nan_last(values[b], values[a]) && a < b);
-  });
-  return scratch[k];
-}
-
-// The index of the lower median of values[0..n) (n >= 1): the first NaN when there is one, unless
-// ignore_nan, which takes the median of the other values (the first NaN if all are NaN; PyTorch's
-// index there is whatever its selection algorithm leaves).
+void kth_lines(const T* values, const Lines& s, int64_t k, int64_t* index);
+// values (count, n), n >= 1 -> index (count): each line's lower median: its first NaN when it has
+// one, unless ignore_nan, which takes the median of the other values (the first NaN if all are NaN;
+// PyTorch's index there is whatever its selection algorithm leaves).
 template <typename T>
-int64_t median_line(const T* values, int64_t n, bool ignore_nan, int64_t* scratch) {
-  int64_t nans = 0, first_nan = -1;
-  for (int64_t i = 0; i < n; ++i) {
-    if (values[i] != values[i]) {
-      if (first_nan < 0) first_nan = i;
-      ++nans;
-    }
-  }
-  if (nans > 0 && (!ignore_nan || nans == n)) return first_nan;
-  return kth_line(values, n, (n - nans - 1) / 2, scratch);
-}
+void median_lines(const T* values, const Lines& s, bool ignore_nan, int64_t* index);
 
-// The positions in a sorted line (n values, the first `valid` not NaN) that quantile q reads: the
-// values at `below` and `above` are mixed with weight (of above) rank - below, rank being
-// q * (n - 1), or q * (valid - 1) when ignore_nan, computed in the input's type T as PyTorch does
-// (float32 0.4 * 10 is 4, not 4.00000006); a line with NaN (all NaN when ignore_nan) reads its
-// last value, a NaN.
-struct QuantileRank {
-  int64_t below, above;
-  double weight;
+// How quantile reads between the two sorted values around rank q * (n - 1).
+enum class Interpolation : uint8_t { Linear, Lower, Higher, Midpoint, Nearest };
+// The quantile levels to read and how: levels[0..count) in [0, 1]; the rank is computed in float32
+// when float32_rank (the input's type, as PyTorch does: float32 0.4 * 10 is 4, not 4.00000006).
+struct QuantileLevels {
+  const double* levels;
+  int64_t count;
+  bool float32_rank, ignore_nan;
+  Interpolation interpolation;
+};
+// sorted (lines, n) ascending, NaN last -> below, above, weight (lines, levels.count): the sorted
+// positions each level reads in each line and the weight of the upper one (lerp(below, above,
+// weight) for Linear and Midpoint; `below` alone for the others). The rank is q * (n - 1), or
+// q * (valid - 1) over the non-NaN values when ignore_nan; a line with NaN (all NaN when
+// ignore_nan) reads its last value, a NaN.
+void quantile_positions(const double* sorted, const Lines& s, const QuantileLevels& q, int64_t* below,
+                        int64_t* above, double* weight);
+
+// sequence (lines, m), values (count) -> position (count): value i is searched in line
+// i / per_line, read through order (lines, m; null: in place): the first j with sequence >= value
+// (> value when right). Plain comparisons, as PyTorch's binary search: a NaN value lands at m.
+struct SearchShape {
+  int64_t m, count, per_line;
 };
 template <typename T>
-QuantileRank quantile_rank(T q, int64_t n, int64_t valid, bool ignore_nan) {
-  if (valid == 0 || (valid < n && !ignore_nan)) return {n - 1, n - 1, 0.0};
-  const T rank = q * static_cast<T>((ignore_nan ? valid : n) - 1);
-  const T below = std::floor(rank);
-  return {static_cast<int64_t>(below), static_cast<int64_t>(std::ceil(rank)), static_cast<double>(rank - below)};
-}
-
-// Where value goes in the sorted line seq[order[i]] (order null: seq[i]), i in [0, n): the first i
-// with seq >= value (seq > value when right). Plain comparisons, as PyTorch's binary search: a NaN
-// value lands at n.
-template <typename T>
-int64_t search_line(const T* seq, const int64_t* order, int64_t n, T value, bool right) {
-  int64_t start = 0, end = n;
-  while (start < end) {
-    const int64_t mid = start + (end - start) / 2;
-    const T at = seq[order ? order[mid] : mid];
-    const bool after = right ? at > value : at >= value;
-    if (after) {
-      end = mid;
-    } else {
-      start = mid + 1;
-    }
-  }
-  return start;
-}
+void search_sorted(const T* sequence, const int64_t* order, const T* values, const SearchShape& s, bool right,
+                   int64_t* position);
 
 }  // namespace cr::cpu

@@ -1,17 +1,15 @@
-// sort, argsort, topk, kthvalue, median, quantile: the input is laid out with `dim` last and contiguous, each
-// line's order (or picked index) is found by the kernels in cpu/sort.h (lines split across
-// threads), and moved back to `dim`. Values are gather(input, dim, indices): their backward is
+// sort, argsort, topk, kthvalue, median, quantile, searchsorted: the input is laid out with `dim`
+// last and contiguous, each line's order (or picked index, quantile position, search position) is
+// found by the kernels of cpu/sort.h, and moved back to `dim`. Values are gather(input, dim, indices): their backward is
 // GatherBackward0, which scatters the gradient back to the positions the values came from
 // (PyTorch's SortBackward0/TopkBackward0/KthvalueBackward0/MedianBackward1).
 #include "ops/sort.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <vector>
 
 #include "autograd/record.h"
-#include "cpu/parallel.h"
 #include "cpu/sort.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -24,28 +22,19 @@ namespace cr {
 
 namespace {
 
-// Calls line_order(values, n, scratch, order) for every line of input along dim (input has >= 1
-// dim; scratch holds n indices); the orders (k entries each) form an int64 tensor of input's shape
-// with dim of size k.
-template <typename LineOrder>
-Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const LineOrder& line_order) {
+// Calls kernel(values, lines, order) once on input laid out as lines along dim (input has >= 1
+// dim); the orders (k entries per line) form an int64 tensor of input's shape with dim of size k.
+template <typename Kernel>
+Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const Kernel& kernel) {
   GradModeGuard no_record(false);  // indices have no gradient
   Tensor lines = contiguous(movedim(input, dim, -1));
   const int64_t n = lines->sizes().back();
   Shape out_sizes = lines->sizes();
   out_sizes[out_sizes.size() - 1] = k;
   Tensor order = TensorImpl::empty(out_sizes, DType::Int64, input->device());
-  int64_t count = 1;
-  for (int64_t d = 0; d + 1 < lines->dim(); ++d) count *= lines->size(d);
-  int64_t* out = order->data<int64_t>();
-  CR_DISPATCH_ALL(lines->dtype(), op, [&] {
-    const scalar_t* values = lines->data<scalar_t>();
-    const int64_t grain = std::max<int64_t>(1, cpu::kMinChunk / std::max<int64_t>(n, 1));
-    cpu::parallel_for(0, count, grain, [&](int64_t begin, int64_t end) {
-      std::vector<int64_t> scratch(static_cast<size_t>(n));
-      for (int64_t i = begin; i < end; ++i) line_order(values + i * n, n, scratch.data(), out + i * k);
-    });
-  });
+  cpu::Lines shape{1, n};
+  for (int64_t d = 0; d + 1 < lines->dim(); ++d) shape.count *= lines->size(d);
+  CR_DISPATCH_ALL(lines->dtype(), op, [&] { kernel(lines->data<scalar_t>(), shape, order->data<int64_t>()); });
   return contiguous(movedim(order, -1, dim));
 }
 
@@ -63,17 +52,14 @@ ValuesIndices values_at(const Tensor& input, int64_t dim, const Tensor& indices)
   return {gather(input, input->dim() == 0 ? 0 : dim, indices), indices};
 }
 
-// One index per line along dim (found by pick(values, n, scratch)), and the value there; dim is
+// One index per line along dim (found by pick(values, lines, index)), and the value there; dim is
 // kept (size 1) when keepdim, removed otherwise.
 template <typename Pick>
 ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const char* op, const Pick& pick) {
   Tensor lines = at_least_1d(input, dim, op);
   CR_CHECK(lines->size(dim) > 0, IndexError, op, "(): Expected reduction dim ", dim,
            " to have non-zero size (input of shape ", input->sizes(), ")");
-  auto line_order = [&](const auto* values, int64_t n, int64_t* scratch, int64_t* out) {
-    out[0] = pick(values, n, scratch);
-  };
-  Tensor index = order_along(lines, dim, 1, op, line_order);
+  Tensor index = order_along(lines, dim, 1, op, pick);
   ValuesIndices r{gather(lines, dim, index), index};
   if (keepdim && input->dim() > 0) return r;
   Shape removed = input->sizes();
@@ -85,10 +71,10 @@ ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const c
 
 Tensor argsort(const Tensor& input, int64_t dim, bool descending) {
   Tensor lines = at_least_1d(input, dim, "sort");
-  auto line_order = [&](const auto* values, int64_t n, int64_t*, int64_t* out) {
-    cpu::sort_line(values, n, descending, out);
+  auto kernel = [&](const auto* values, const cpu::Lines& s, int64_t* order) {
+    cpu::sort_lines(values, s, descending, order);
   };
-  Tensor order = order_along(lines, dim, lines->size(dim), "sort", line_order);
+  Tensor order = order_along(lines, dim, lines->size(dim), "sort", kernel);
   return like_input(order, input);
 }
 
@@ -103,10 +89,10 @@ ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim, bool largest) {
   const int64_t n = lines->size(dim);
   CR_CHECK(k >= 0 && k <= n, RuntimeError, "topk: selected index k out of range: k = ", k, " but dim ", dim,
            " of the input of shape ", input->sizes(), " has size ", n);
-  auto line_order = [&](const auto* values, int64_t len, int64_t* scratch, int64_t* out) {
-    cpu::topk_line(values, len, k, largest, scratch, out);
+  auto kernel = [&](const auto* values, const cpu::Lines& s, int64_t* order) {
+    cpu::topk_lines(values, s, k, largest, order);
   };
-  Tensor order = order_along(lines, dim, k, "topk", line_order);
+  Tensor order = order_along(lines, dim, k, "topk", kernel);
   return values_at(input, dim, like_input(order, input));
 }
 
@@ -115,15 +101,15 @@ ValuesIndices kthvalue(const Tensor& input, int64_t k, int64_t dim, bool keepdim
   const int64_t n = input->dim() == 0 ? 1 : input->size(d);
   CR_CHECK(k >= 1 && k <= n, RuntimeError, "kthvalue(): selected number k out of range for dimension ", d,
            ": k = ", k, " but the input of shape ", input->sizes(), " has ", n, " elements there");
-  return pick_along(input, d, keepdim, "kthvalue", [k](const auto* values, int64_t len, int64_t* scratch) {
-    return cpu::kth_line(values, len, k - 1, scratch);
+  return pick_along(input, d, keepdim, "kthvalue", [k](const auto* values, const cpu::Lines& s, int64_t* index) {
+    cpu::kth_lines(values, s, k - 1, index);
   });
 }
 
 ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim, bool ignore_nan) {
   return pick_along(input, dim, keepdim, ignore_nan ? "nanmedian" : "median",
-                    [ignore_nan](const auto* values, int64_t n, int64_t* scratch) {
-                      return cpu::median_line(values, n, ignore_nan, scratch);
+                    [ignore_nan](const auto* values, const cpu::Lines& s, int64_t* index) {
+                      cpu::median_lines(values, s, ignore_nan, index);
                     });
 }
 
@@ -195,21 +181,9 @@ Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim
   {
     GradModeGuard no_record(false);
     Tensor values = contiguous(to_dtype(sorted, DType::Float64));
-    const double* v = values->data<double>();
-    int64_t *b = below->data<int64_t>(), *a = above->data<int64_t>();
-    double* w = weight->data<double>();
-    for (int64_t line = 0; line < values->numel() / n; ++line) {
-      const double* row = v + line * n;
-      const int64_t valid = std::find_if(row, row + n, [](double x) { return x != x; }) - row;
-      for (int64_t j = 0; j < nq; ++j, ++b, ++a, ++w) {
-        const cpu::QuantileRank r = input->dtype() == DType::Float32
-                                        ? cpu::quantile_rank(static_cast<float>(levels[j]), n, valid, ignore_nan)
-                                        : cpu::quantile_rank(levels[j], n, valid, ignore_nan);
-        *b = r.below, *a = r.above, *w = interpolation == Interpolation::Midpoint ? 0.5 : r.weight;
-        if (interpolation == Interpolation::Higher) *b = r.above;
-        if (interpolation == Interpolation::Nearest) *b = static_cast<int64_t>(std::nearbyint(r.below + r.weight));
-      }
-    }
+    const cpu::QuantileLevels read{levels.data(), nq, input->dtype() == DType::Float32, ignore_nan, interpolation};
+    cpu::quantile_positions(values->data<double>(), {values->numel() / n, n}, read, below->data<int64_t>(),
+                            above->data<int64_t>(), weight->data<double>());
   }
   Tensor out = gather(sorted, -1, below);
   if (interpolation == Interpolation::Linear || interpolation == Interpolation::Midpoint) {
@@ -267,14 +241,10 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ri
              "torch.searchsorted(): sorter index out of range");
   }
   Tensor out = TensorImpl::empty(values->sizes(), DType::Int64, values->device());
-  int64_t* pos = out->data<int64_t>();
+  const cpu::SearchShape shape{m, v->numel(), per_line};  // a 1-d sequence: every value in line 0
   CR_DISPATCH_NUMERIC(common, "searchsorted", [&] {
-    const scalar_t *s = seq->data<scalar_t>(), *x = v->data<scalar_t>();
-    const int64_t* o = order ? order->data<int64_t>() : nullptr;
-    for (int64_t i = 0; i < v->numel(); ++i) {
-      const int64_t line = sorted_sequence->dim() == 1 ? 0 : i / per_line;
-      pos[i] = cpu::search_line(s + line * m, o ? o + line * m : nullptr, m, x[i], right);
-    }
+    cpu::search_sorted(seq->data<scalar_t>(), order ? order->data<int64_t>() : nullptr, v->data<scalar_t>(), shape,
+                       right, out->data<int64_t>());
   });
   return out;
 }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/tensor.h"
+#include "cpu/sort.h"  // Interpolation
 #include "ops/reduce.h"  // ValuesIndices
 
 namespace cr {
@@ -25,8 +26,9 @@ ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim = false,
 // The lower median of all elements (0-d); NaN for an empty floating tensor.
 Tensor median_all(const Tensor& input, bool ignore_nan = false);
 
-// How quantile reads between the two sorted values around rank q * (n - 1).
-enum class Interpolation : uint8_t { Linear, Lower, Higher, Midpoint, Nearest };
+// How quantile reads between the two sorted values around rank q * (n - 1) (Linear, Lower, Higher,
+// Midpoint, Nearest): the kernels' enum.
+using Interpolation = cpu::Interpolation;
 // The q-quantiles of input along dim (every element when no dim), q a 0-d or 1-d tensor of input's
 // (floating) dtype with values in [0, 1]; a 1-d q puts its dim first in the result. A line holding
 // NaN gives NaN, unless ignore_nan (nanquantile), which uses the other values.
