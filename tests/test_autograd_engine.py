@@ -227,3 +227,27 @@ def test_grad_fn_names_and_graph_structure():
     assert prev.name() == "MulBackward0" and nr == 0
     assert y.requires_grad and not y.is_leaf and x.is_leaf
     assert "grad_fn=<ExpBackward0>" in repr(y)
+
+
+def test_grad_computes_only_the_gradients_on_a_path_to_its_inputs():
+    """autograd.grad(y, x) skips the formulas' gradients for other inputs (a weight's), as
+    PyTorch's engine does: a hook on the weight's path never fires, and the answer is the same."""
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.randn(3, 4, requires_grad=True)
+        w = lib.randn(4, 2, requires_grad=True)
+        reached_weight = []
+        w2 = w * 1.0
+        w2.register_hook(lambda g: reached_weight.append(g))
+        (gx,) = lib.autograd.grad((x @ w2).sum(), x)
+        assert reached_weight == [], lib.__name__
+        assert w.grad is None
+        expected = np.repeat(w2.detach().numpy().sum(1)[None, :], 3, axis=0)  # d sum(x @ w2) / dx
+        np.testing.assert_allclose(gx.numpy(), expected, rtol=1e-6)
+
+
+def test_grad_returns_what_a_leafs_hooks_make_of_its_gradient():
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.ones(3, requires_grad=True)
+        x.register_hook(lambda g: g * 10)
+        (g,) = lib.autograd.grad((x * 2).sum(), x)
+        assert g.tolist() == [20.0, 20.0, 20.0] and x.grad is None, lib.__name__

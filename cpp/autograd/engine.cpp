@@ -39,8 +39,10 @@ std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& root
 }
 
 // Nodes that lead to one of `targets` (including the targets): only these run for autograd.grad.
-std::unordered_set<Node*> nodes_leading_to(const std::vector<Node*>& roots, const std::unordered_set<Node*>& targets) {
-  std::unordered_set<Node*> needed, visited;
+std::unordered_set<const Node*> nodes_leading_to(const std::vector<Node*>& roots,
+                                                 const std::unordered_set<Node*>& targets) {
+  std::unordered_set<const Node*> needed;
+  std::unordered_set<Node*> visited;
   std::vector<std::pair<Node*, size_t>> stack;  // (node, next edge to visit): iterative post-order
   for (Node* r : roots) {
     if (!visited.insert(r).second) continue;
@@ -138,7 +140,11 @@ TensorList run_backward(const TensorList& roots, const TensorList& root_grads, b
     keep_alive.push_back(e.node);
   }
   const bool only_inputs = !inputs.empty();
-  std::unordered_set<Node*> needed = only_inputs ? nodes_leading_to(root_nodes, targets) : std::unordered_set<Node*>{};
+  const std::unordered_set<const Node*> needed =
+      only_inputs ? nodes_leading_to(root_nodes, targets) : std::unordered_set<const Node*>{};
+  // Formulas skip the gradients of inputs that lead to no tensor asked for (a weight's, in
+  // autograd.grad(loss, x)), as PyTorch's engine does.
+  NeededNodesGuard only_needed(only_inputs ? &needed : nullptr);
 
   std::unordered_map<Node*, int> deps = count_dependencies(root_nodes);
   std::priority_queue<Node*, std::vector<Node*>, Later> ready;

@@ -56,6 +56,21 @@ void Node::remove_pre_hook(int id) {
                    pre_hooks_.end());
 }
 
+namespace {
+thread_local const std::unordered_set<const Node*>* needed_nodes = nullptr;  // null: every input with an edge
+}  // namespace
+
+NeededNodesGuard::NeededNodesGuard(const std::unordered_set<const Node*>* needed) : outer_(needed_nodes) {
+  needed_nodes = needed;
+}
+
+NeededNodesGuard::~NeededNodesGuard() { needed_nodes = outer_; }
+
+bool Node::needs_input_grad(size_t i) const {
+  if (i >= next_edges_.size() || !next_edges_[i].node) return false;
+  return !needed_nodes || needed_nodes->count(next_edges_[i].node.get()) > 0;
+}
+
 void Node::run_pre_hooks(TensorList& grads) const {
   for (const PreHook& h : pre_hooks_) {
     Tensor& g = grads[h.output_nr];
@@ -68,12 +83,18 @@ AccumulateGrad::AccumulateGrad(Tensor leaf) : Node("AccumulateGrad", {}), leaf_(
   add_output(*leaf_);
 }
 
-TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
-  Tensor g = grad_outputs[0];
+void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
+  Node::run_pre_hooks(grads);
+  Tensor& g = grads[0];
+  if (!g) return;
   for (const GradHook& hook : leaf_->hooks()) {
     if (!hook) continue;  // removed
     if (Tensor replaced = hook(g)) g = replaced;
   }
+}
+
+TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
+  Tensor g = grad_outputs[0];  // the leaf's hooks ran in run_pre_hooks
   std::lock_guard<std::mutex> lock(grad_accumulation_mutex());  // after the hooks: they may take the GIL
   const Tensor& current = leaf_->grad();
   if (!current) {

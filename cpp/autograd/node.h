@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/tensor.h"
@@ -38,7 +39,9 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::string& name() const { return name_; }
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
-  bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].node != nullptr; }
+  // Whether the formula must compute the gradient of input i: the input needs one, and, while
+  // autograd.grad runs (see NeededNodesGuard), it leads to one of the tensors asked for.
+  bool needs_input_grad(size_t i) const;
 
   // One entry per forward output, added as outputs get this node as their grad_fn.
   uint32_t add_output(const TensorImpl& output);
@@ -53,7 +56,9 @@ class Node : public std::enable_shared_from_this<Node> {
   // Hooks on the gradient of output `output_nr` (Tensor.register_hook and retain_grad of non-leaves).
   int add_pre_hook(uint32_t output_nr, GradHook hook);
   void remove_pre_hook(int id);
-  void run_pre_hooks(TensorList& grads) const;
+  // The hooks on this node's outputs' gradients, run before apply() and before autograd.grad
+  // captures a gradient here (a leaf's tensor hooks too: see AccumulateGrad).
+  virtual void run_pre_hooks(TensorList& grads) const;
 
  private:
   struct PreHook {
@@ -77,11 +82,27 @@ std::mutex& grad_accumulation_mutex();
 class AccumulateGrad : public Node {
  public:
   explicit AccumulateGrad(Tensor leaf);
+  // The leaf's tensor hooks (register_hook), after the node's own: autograd.grad returns what they give.
+  void run_pre_hooks(TensorList& grads) const override;
   TensorList apply(TensorList&& grad_outputs) override;
   const Tensor& leaf() const { return leaf_; }
 
  private:
   Tensor leaf_;
+};
+
+// While alive, needs_input_grad() answers for a run of autograd.grad: only inputs that lead to one
+// of `needed` (the nodes on a path to a tensor asked for) need gradients. Set by the engine on the
+// thread running the backward; nested runs restore the outer set.
+class NeededNodesGuard {
+ public:
+  explicit NeededNodesGuard(const std::unordered_set<const Node*>* needed);
+  ~NeededNodesGuard();
+  NeededNodesGuard(const NeededNodesGuard&) = delete;
+  NeededNodesGuard& operator=(const NeededNodesGuard&) = delete;
+
+ private:
+  const std::unordered_set<const Node*>* outer_;
 };
 
 // A backward formula written as a lambda over the gradients of the outputs; it captures what it
