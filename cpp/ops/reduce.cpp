@@ -9,6 +9,7 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
+#include "cpu/cumsum.h"
 #include "cpu/reduce.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -159,29 +160,6 @@ Tensor variance(const Tensor& t, const DimList& dims, double correction, bool ke
   return out;
 }
 
-template <typename T>
-void cumsum_in_place(T* data, int64_t outer, int64_t n, int64_t inner) {
-  // data is (outer, n, inner), contiguous; scan along n.
-  using acc_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
-  const int64_t grain = std::max<int64_t>(1, cpu::kMinChunk / std::max<int64_t>(n * inner, 1));
-  cpu::parallel_for(0, outer, grain, [&](int64_t ob, int64_t oe) {
-    for (int64_t o = ob; o < oe; ++o) {
-      T* base = data + o * n * inner;
-      if (inner == 1) {
-        acc_t acc = 0;
-        for (int64_t i = 0; i < n; ++i) base[i] = T(acc += base[i]);
-        continue;
-      }
-      for (int64_t r = 1; r < n; ++r) {
-        T* row = base + r * inner;
-        const T* prev = row - inner;
-#pragma omp simd
-        for (int64_t j = 0; j < inner; ++j) row[j] += prev[j];
-      }
-    }
-  });
-}
-
 }  // namespace
 
 uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op) {
@@ -314,10 +292,10 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
     copy_(out, x);
   }
   if (x->dim() > 0 && x->numel() > 0) {
-    int64_t outer = 1, inner = 1;
-    for (int64_t d = 0; d < dim; ++d) outer *= x->size(d);
-    for (int64_t d = dim + 1; d < x->dim(); ++d) inner *= x->size(d);
-    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cumsum_in_place(out->data<scalar_t>(), outer, x->size(dim), inner); });
+    cpu::CumsumShape shape{1, x->size(dim), 1};
+    for (int64_t d = 0; d < dim; ++d) shape.outer *= x->size(d);
+    for (int64_t d = dim + 1; d < x->dim(); ++d) shape.inner *= x->size(d);
+    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cpu::cumsum_in_place(out->data<scalar_t>(), shape); });
   }
   if (needs_grad({&x})) {
     record("CumsumBackward0", {x}, {out}, [dim](const TensorList& g, const Node&) -> TensorList {
