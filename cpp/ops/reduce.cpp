@@ -53,6 +53,11 @@ int64_t reduced_count(const Tensor& t, uint32_t mask) {
 
 DType integer_promoted(DType t) { return t == DType::Bool ? DType::Int64 : t; }
 
+// in reduced over the dims in mask into out (in's dims, size 1 on the reduced ones), for cpu/reduce.h.
+cpu::ReduceLayout reduce_layout(const Tensor& in, const Tensor& out, uint32_t mask) {
+  return {static_cast<int>(in->dim()), in->sizes().data(), in->strides().data(), out->strides().data(), mask};
+}
+
 template <template <typename> class Reducer>
 Tensor reduce_with(const Tensor& t, uint32_t mask, bool keepdim, DType out_dtype, const char* op) {
   Tensor out = TensorImpl::empty(keepdim_sizes(t->sizes(), mask), out_dtype, t->device());
@@ -61,7 +66,7 @@ Tensor reduce_with(const Tensor& t, uint32_t mask, bool keepdim, DType out_dtype
     CR_CHECK(dtype_of<typename R::out_t>::value == out_dtype, RuntimeError, op, ": internal error: a ",
              describe(t), " reduces to ", dtype_name(dtype_of<typename R::out_t>::value), ", not ",
              dtype_name(out_dtype));
-    cpu::reduce_kernel<R>(out, t, mask);
+    cpu::reduce_kernel<R>(t->data<scalar_t>(), reduce_layout(t, out, mask), out->data<typename R::out_t>());
   });
   return finish_keepdim(out, mask, keepdim);
 }
@@ -103,9 +108,12 @@ ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_
   check_extreme_defined(t, DimList{{dim}}, mask, op);
   const Shape sizes = keepdim_sizes(t->sizes(), mask);
   ValuesIndices out{TensorImpl::empty(sizes, t->dtype(), t->device()), TensorImpl::empty(sizes, DType::Int64, t->device())};
+  const cpu::ReduceLayout layout = reduce_layout(t, out.values, uint32_t{1} << dim);
   CR_DISPATCH_ALL(t->dtype(), op, [&] {
-    if (is_max) cpu::arg_reduce_kernel<scalar_t, true>(out.values, out.indices, t, dim);
-    else cpu::arg_reduce_kernel<scalar_t, false>(out.values, out.indices, t, dim);
+    const scalar_t* in = t->data<scalar_t>();
+    scalar_t* values = out.values->data<scalar_t>();
+    if (is_max) cpu::arg_reduce_kernel<scalar_t, true>(in, layout, values, out.indices->data<int64_t>());
+    else cpu::arg_reduce_kernel<scalar_t, false>(in, layout, values, out.indices->data<int64_t>());
   });
   return {finish_keepdim(out.values, mask, keepdim), finish_keepdim(out.indices, mask, keepdim)};
 }

@@ -28,20 +28,26 @@ std::vector<double> naive_column_sums(const std::vector<double>& v, int64_t rows
   return out;
 }
 
+// The geometry of reducing a over the dims in mask into out.
+cpu::ReduceGeometry geometry(const Tensor& a, const Tensor& out, uint32_t mask) {
+  return cpu::make_reduce_geometry({static_cast<int>(a->dim()), a->sizes().data(), a->strides().data(),
+                                    out->strides().data(), mask});
+}
+
 }  // namespace
 
 TEST(ReduceGeometry, PicksRowsOrColumnsFromTheContiguousDim) {
   Tensor a = zeros({100, 40}, DType::Float32, kCpu);
   Tensor rows_out = zeros({100, 1}, DType::Float32, kCpu), cols_out = zeros({1, 40}, DType::Float32, kCpu);
-  cpu::ReduceGeometry rows = cpu::make_reduce_geometry(a, rows_out, 0b10);
+  cpu::ReduceGeometry rows = geometry(a, rows_out, 0b10);
   EXPECT_FALSE(rows.columns);
   EXPECT_EQ(rows.num_outputs, 100);
   EXPECT_EQ(rows.reduce_size, 40);
-  cpu::ReduceGeometry cols = cpu::make_reduce_geometry(a, cols_out, 0b01);
+  cpu::ReduceGeometry cols = geometry(a, cols_out, 0b01);
   EXPECT_TRUE(cols.columns);
   EXPECT_EQ(cols.red_in[cols.nred - 1], 40);
   // Reducing every dim of a contiguous tensor coalesces into one run.
-  cpu::ReduceGeometry whole = cpu::make_reduce_geometry(a, zeros({1, 1}, DType::Float32, kCpu), 0b11);
+  cpu::ReduceGeometry whole = geometry(a, zeros({1, 1}, DType::Float32, kCpu), 0b11);
   EXPECT_EQ(whole.nred, 1);
   EXPECT_EQ(whole.red_sizes[0], 4000);
 }
