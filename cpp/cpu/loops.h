@@ -22,16 +22,13 @@ struct StridedPlan {
   int64_t numel = 1;
 };
 
-// Operands: tensors already broadcast to `shape` through `strides` (in elements).
+// Operands: the first element of each and its size in bytes, broadcast to `shape` through
+// `strides` (in elements).
 template <int N>
-StridedPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>& ops,
+StridedPlan<N> make_plan(const Shape& shape, const std::array<char*, N>& base, const std::array<int64_t, N>& item,
                          const std::array<Shape, N>& strides) {
   StridedPlan<N> p;
-  int64_t item[N];
-  for (int k = 0; k < N; ++k) {
-    p.base[k] = static_cast<char*>((*ops[k])->raw_data());
-    item[k] = static_cast<int64_t>(itemsize((*ops[k])->dtype()));
-  }
+  p.base = base;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;  // size-1 dims never move a pointer
     p.numel *= shape[d];
@@ -61,6 +58,19 @@ StridedPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>&
     if (shape[d] == 0) p.numel = 0;
   }
   return p;
+}
+
+// Operands: tensors already broadcast to `shape` through `strides` (in elements).
+template <int N>
+StridedPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>& ops,
+                         const std::array<Shape, N>& strides) {
+  std::array<char*, N> base;
+  std::array<int64_t, N> item;
+  for (int k = 0; k < N; ++k) {
+    base[k] = static_cast<char*>((*ops[k])->raw_data());
+    item[k] = static_cast<int64_t>(itemsize((*ops[k])->dtype()));
+  }
+  return make_plan<N>(shape, base, item, strides);
 }
 
 // Runs rows [row_begin, row_end) of the plan, rows being all dims but the innermost; `first` and

@@ -1,5 +1,5 @@
-// The dim-wise index ops: gather, scatter, scatter_add (one line of `dim` per position of the other
-// dims, lines split across threads, so writes never race), take_along_dim (a broadcasting
+// The dim-wise index ops: gather, scatter, scatter_add (their kernels in cpu/gather_scatter.h: one
+// line of `dim` per position of the other dims), take_along_dim (a broadcasting
 // gather), and index_select, index_add and take, which are advanced indexing on one dim
 // (ops/index.cpp). Every index value is checked before any
 // memory is touched. Each op records its backward beside it (GatherBackward0 is scatter_add,
@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "autograd/record.h"
-#include "cpu/loops.h"
+#include "cpu/gather_scatter.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -36,29 +36,6 @@ void check_index_values(const Tensor& index, int64_t size, int64_t dim, const ch
 // A 0-d tensor as a 1-d view of one element (the dim-wise ops then see one dim).
 Tensor as_1d(const Tensor& t) { return t->dim() == 0 ? reshape(t, {1}) : t; }
 
-Shape without(const Shape& s, int64_t dim) {
-  Shape out = s;
-  out.erase(static_cast<size_t>(dim));
-  return out;
-}
-
-// Calls line(ptrs) once per position of `sizes` without `dim`, ptrs[k] pointing at operand k's
-// element at that position with coordinate 0 along dim. Operands use `strides` (in elements).
-template <int N, typename Line>
-void for_each_line(const Shape& sizes, int64_t dim, const std::array<const Tensor*, N>& ops,
-                   const std::array<Shape, N>& strides, const Line& line) {
-  std::array<Shape, N> outer_strides;
-  for (int k = 0; k < N; ++k) outer_strides[k] = without(strides[k], dim);
-  auto plan = cpu::make_plan<N>(without(sizes, dim), ops, outer_strides);
-  cpu::for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) {
-    std::array<char*, N> ptr;
-    for (int64_t i = 0; i < n; ++i) {
-      for (int k = 0; k < N; ++k) ptr[k] = p[k] + i * s[k];
-      line(ptr);
-    }
-  });
-}
-
 // Shape rules shared by gather and scatter: same rank, index no larger than `other` in any dim
 // but `dim` (or in any dim when every_dim).
 void check_index_fits(const Tensor& index, const Tensor& other, int64_t dim, bool every_dim, const char* op,
@@ -85,23 +62,10 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
   check_index_values(index, self->size(d), d, op);
   if (may_alias(src, self)) src = clone(src);
   if (may_alias(index, self)) index = clone(index);
-  Shape self_strides = self->strides();
-  const int64_t self_step = self_strides[d];
-  self_strides[d] = 0;
-  const int64_t n = index->size(d), index_step = index->stride(d), src_step = src->stride(d);
+  const cpu::DimIndexShape shape{index->sizes(), d, {self->strides(), index->strides(), src->strides()}};
   auto body = [&](auto tag) {
     using scalar_t = decltype(tag);
-    for_each_line<3>(index->sizes(), d, {&self, &index, &src}, {self_strides, index->strides(), src->strides()},
-                     [&](const std::array<char*, 3>& p) {
-                       auto* out = reinterpret_cast<scalar_t*>(p[0]);
-                       const auto* idx = reinterpret_cast<const int64_t*>(p[1]);
-                       const auto* val = reinterpret_cast<const scalar_t*>(p[2]);
-                       for (int64_t j = 0; j < n; ++j) {
-                         scalar_t& target = out[idx[j * index_step] * self_step];
-                         if constexpr (std::is_same_v<scalar_t, bool>) target = val[j * src_step];
-                         else target = accumulate ? target + val[j * src_step] : val[j * src_step];
-                       }
-                     });
+    cpu::scatter_kernel(self->data<scalar_t>(), index->data<int64_t>(), src->data<scalar_t>(), shape, accumulate);
   };
   if (accumulate) {
     CR_DISPATCH_NUMERIC(self->dtype(), op, [&] { body(scalar_t{}); });
@@ -166,19 +130,9 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   check_index_fits(index, input, d, false, "gather", "input");
   check_index_values(index, input->size(d), d, "gather");
   Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), common_device("gather", {&input, &index}));
-  Shape input_strides = input->strides();
-  const int64_t input_step = input_strides[d];
-  input_strides[d] = 0;
-  const int64_t n = index->size(d), index_step = index->stride(d), out_step = out->stride(d);
+  const cpu::DimIndexShape shape{index->sizes(), d, {out->strides(), index->strides(), input->strides()}};
   CR_DISPATCH_ALL(input->dtype(), "gather", [&] {
-    // out[pos] = input[pos with coordinate dim replaced by index[pos]]
-    for_each_line<3>(index->sizes(), d, {&out, &index, &input}, {out->strides(), index->strides(), input_strides},
-                     [&](const std::array<char*, 3>& p) {
-                       auto* o = reinterpret_cast<scalar_t*>(p[0]);
-                       const auto* idx = reinterpret_cast<const int64_t*>(p[1]);
-                       const auto* in = reinterpret_cast<const scalar_t*>(p[2]);
-                       for (int64_t j = 0; j < n; ++j) o[j * out_step] = in[idx[j * index_step] * input_step];
-                     });
+    cpu::gather_kernel(out->data<scalar_t>(), index->data<int64_t>(), input->data<scalar_t>(), shape);
   });
   if (index_in->dim() == 0) out = reshape(out, {});
   if (needs_grad({&input_in})) {
