@@ -1,6 +1,6 @@
 // getitem/setitem: basic indices (ints, slices, None, Ellipsis) become views through select, slice
-// and unsqueeze; index tensors and bool masks then go through advanced indexing, whose kernel
-// copies rows of the kept trailing dims between precomputed offset tables.
+// and unsqueeze; index tensors and bool masks then go through advanced indexing, whose kernels
+// (cpu/index.h) copy rows of the kept trailing dims between the offset tables built here.
 // Autograd: index_tensors and masked_fill record their nodes (formulas in ops/index_backward.cpp);
 // in-place writes into a tensor in a graph run the recorded out-of-place op and take its place.
 #include "ops/index.h"
@@ -9,7 +9,7 @@
 
 #include "autograd/record.h"
 #include "cpu/elementwise.h"
-#include "cpu/parallel.h"
+#include "cpu/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -182,13 +182,11 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
   return plan;
 }
 
-template <typename T>
-inline void copy_row(T* dst, int64_t dst_stride, const T* src, int64_t src_stride, int64_t n) {
-  if (dst_stride == 1 && src_stride == 1) {
-    std::copy(src, src + n, dst);
-  } else {
-    for (int64_t j = 0; j < n; ++j) dst[j * dst_stride] = src[j * src_stride];
-  }
+// The plan's offset tables as the kernels of cpu/index.h read them.
+cpu::AdvancedOffsets offsets_of(const AdvancedPlan& plan) {
+  return {plan.pre.data(),  plan.index.data(),  plan.post.data(),  static_cast<int64_t>(plan.pre.size()),
+          static_cast<int64_t>(plan.index.size()), static_cast<int64_t>(plan.post.size()), plan.inner_size,
+          plan.inner_stride};
 }
 
 }  // namespace
@@ -206,39 +204,9 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
   Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
   record_index(self, indices, out, op);
   if (plan.numel() == 0) return out;
-  const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
-                bn = static_cast<int64_t>(plan.index.size());
-  const int64_t rows = static_cast<int64_t>(plan.pre.size()) * bn * qn;
-  CR_DISPATCH_ALL(self->dtype(), "index", [&] {
-    const scalar_t* src = self->data<scalar_t>();
-    scalar_t* dst = out->data<scalar_t>();
-    // out is (rows, n).
-    auto run = [&](int64_t begin, int64_t end) {
-      int64_t q = begin % qn, b = (begin / qn) % bn, p = begin / (qn * bn);
-      int64_t r = begin;
-      while (r < end) {  // rows (p, b, q) in row-major order
-        const scalar_t* base = src + plan.pre[p];
-        if (n == 1 && qn == 1) {  // one element per index: a tight gather over b
-          const int64_t stop = std::min(end, r + (bn - b));
-          const scalar_t* from = base + plan.post[0];
-          const int64_t* offsets = plan.index.data();
-          for (; r < stop; ++r, ++b) dst[r] = from[offsets[b]];
-        } else {
-          copy_row(dst + r * n, 1, base + plan.index[b] + plan.post[q], plan.inner_stride, n);
-          ++r;
-          if (++q < qn) continue;
-          q = 0;
-          ++b;
-        }
-        if (b == bn) b = 0, ++p;
-      }
-    };
-    if (cpu::should_parallelize(plan.numel())) {
-      cpu::parallel_for(0, rows, std::max<int64_t>(1, cpu::kMinChunk / n), run);
-    } else {
-      run(0, rows);
-    }
-  });
+  const cpu::AdvancedOffsets offsets = offsets_of(plan);
+  CR_DISPATCH_ALL(self->dtype(), "index",
+                  [&] { cpu::index_read(self->data<scalar_t>(), offsets, out->data<scalar_t>()); });
   return out;
 }
 
@@ -259,37 +227,9 @@ void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, 
   if (!scalar) v = contiguous(expand(v, plan.out_sizes));
   self->bump_version();
   if (plan.numel() == 0) return;
-  const int64_t n = plan.inner_size, qn = static_cast<int64_t>(plan.post.size()),
-                bn = static_cast<int64_t>(plan.index.size());
-  const int64_t outer = static_cast<int64_t>(plan.pre.size()) * qn;
+  const cpu::AdvancedOffsets offsets = offsets_of(plan);
   CR_DISPATCH_ALL(self->dtype(), "index_put_", [&] {
-    scalar_t* dst = self->data<scalar_t>();
-    const scalar_t* val = v->data<scalar_t>();
-    const int64_t s = plan.inner_stride;
-    // Each thread owns whole (p, q) columns and walks b in order, so duplicate indices resolve
-    // deterministically (last write wins, or every value adds up) without races.
-    auto run = [&](int64_t begin, int64_t end) {
-      for (int64_t o = begin; o < end; ++o) {
-        const int64_t p = o / qn, q = o % qn;
-        for (int64_t b = 0; b < bn; ++b) {
-          scalar_t* d = dst + plan.pre[p] + plan.index[b] + plan.post[q];
-          const scalar_t* x = scalar ? val : val + ((p * bn + b) * qn + q) * n;
-          const int64_t xs = scalar ? 0 : 1;
-          if constexpr (!std::is_same_v<scalar_t, bool>) {
-            if (accumulate) {
-              for (int64_t j = 0; j < n; ++j) d[j * s] += x[j * xs];
-              continue;
-            }
-          }
-          copy_row(d, s, x, xs, n);
-        }
-      }
-    };
-    if (cpu::should_parallelize(plan.numel())) {
-      cpu::parallel_for(0, outer, std::max<int64_t>(1, cpu::kMinChunk / (n * bn)), run);
-    } else {
-      run(0, outer);
-    }
+    cpu::index_write(self->data<scalar_t>(), offsets, v->data<scalar_t>(), scalar, accumulate);
   });
 }
 
@@ -448,23 +388,9 @@ Tensor nonzero(const Tensor& self) {
   const int64_t n = mask->numel(), nd = self->dim();
   const int64_t count = std::count(m, m + n, true);
   if (nd == 0) return zeros({count, 0}, DType::Int64, self->device());
-  // Every element writes its coordinates into the next free row, which only advances past true
-  // elements (no branch to mispredict); the spare last row takes the writes after the final one.
+  // The spare last row takes the writes after the final true element.
   Tensor rows = TensorImpl::empty({count + 1, nd}, DType::Int64, self->device());
-  int64_t* o = rows->data<int64_t>();
-  const int64_t last = self->size(nd - 1);
-  int64_t idx[kMaxDims] = {0};
-  for (int64_t i = 0; i < n; i += last) {  // one innermost row at a time
-    for (int64_t j = 0; j < last; ++j) {
-      idx[nd - 1] = j;
-      std::copy(idx, idx + nd, o);
-      o += nd * m[i + j];
-    }
-    for (int64_t d = nd - 2; d >= 0; --d) {  // odometer over the outer dims
-      if (++idx[d] < self->size(d)) break;
-      idx[d] = 0;
-    }
-  }
+  cpu::nonzero_rows(m, self->sizes().data(), nd, rows->data<int64_t>());
   return narrow(rows, 0, 0, count);
 }
 
@@ -475,12 +401,7 @@ Tensor flat_nonzero(const Tensor& mask) {
   const int64_t n = c->numel();
   const int64_t count = std::count(m, m + n, true);
   Tensor out = TensorImpl::empty({count + 1}, DType::Int64, mask->device());  // spare slot, as in nonzero
-  int64_t* o = out->data<int64_t>();
-  int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    o[k] = i;
-    k += m[i];
-  }
+  cpu::nonzero_flat(m, n, out->data<int64_t>());
   return narrow(out, 0, 0, count);
 }
 
