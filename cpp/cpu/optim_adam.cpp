@@ -14,17 +14,11 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
 CR_OPTIM_KERNEL void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                  T* __restrict vmax, int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
-  const T decay_factor = T(1 - o.lr * o.weight_decay);
-  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
-  const T neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
+  const optim_kernel::AdamMoments<T> moments(o);
+  const T eps = T(o.eps), neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
   for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    T pj = p[j];
-    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
-    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
-    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
-    T vj = v[j] * beta2 + sq_weight * d * d;
+    T d, pj = p[j], mj = m[j], vj = v[j];
+    moments.template update<kCoupledDecay, kDecoupledDecay>(g[j], d, pj, mj, vj);
     m[j] = mj;
     v[j] = vj;
     if constexpr (kAmsgrad) vj = vmax[j] = optim_kernel::nan_max(vmax[j], vj);

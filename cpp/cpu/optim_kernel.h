@@ -1,5 +1,6 @@
 // What the fused optimizer kernels (cpu/optim_*.cpp) share: the out-of-line marker of their
-// element loops, the runtime-to-compile-time flag dispatch, and torch's lerp and maximum.
+// element loops, the runtime-to-compile-time flag dispatch, torch's lerp and maximum, and the
+// moment update of the Adam family.
 #pragma once
 
 #include <cmath>
@@ -35,5 +36,28 @@ template <typename T>
 inline T nan_max(T a, T b) {
   return (a > b || a != a) ? a : b;
 }
+
+// The element update Adam, NAdam and RAdam share (torch's formulas, in torch's order): weight decay,
+// decoupled (the parameter shrinks, as AdamW) or coupled (added to the gradient), then the two
+// moments. The constants come from the options once per slice.
+template <typename T>
+struct AdamMoments {
+  T sign, weight_decay, decay_factor, avg_weight, beta2, sq_weight;
+
+  template <typename Options>
+  explicit AdamMoments(const Options& o)
+      : sign(o.maximize ? T(-1) : T(1)), weight_decay(T(o.weight_decay)), decay_factor(T(1 - o.lr * o.weight_decay)),
+        avg_weight(T(1 - o.beta1)), beta2(T(o.beta2)), sq_weight(T(1 - o.beta2)) {}
+
+  // From the raw gradient g: d (the gradient as the step uses it), p decayed, m and v updated.
+  template <bool kCoupledDecay, bool kDecoupledDecay>
+  void update(T g, T& d, T& p, T& m, T& v) const {
+    d = sign * g;
+    if constexpr (kDecoupledDecay) p = p * decay_factor;
+    if constexpr (kCoupledDecay) d = d + weight_decay * p;
+    m = lerp(m, d, avg_weight);
+    v = v * beta2 + sq_weight * d * d;
+  }
+};
 
 }  // namespace cr::cpu::optim_kernel

@@ -14,17 +14,12 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAdaptive>
 CR_OPTIM_KERNEL void radam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                   int64_t n, const RAdamOptions& o, const RAdamStepScalars& s) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
-  const T decay_factor = T(1 - o.lr * o.weight_decay), lr = T(o.lr);
-  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), sq_weight = T(1 - o.beta2), eps = T(o.eps);
-  const T bias_correction1 = T(s.bias_correction1), bc2_sqrt = T(s.bias_correction2_sqrt), rect = T(s.rect);
+  const optim_kernel::AdamMoments<T> moments(o);
+  const T lr = T(o.lr), eps = T(o.eps), bias_correction1 = T(s.bias_correction1);
+  const T bc2_sqrt = T(s.bias_correction2_sqrt), rect = T(s.rect);
   for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    T pj = p[j];
-    if constexpr (kDecoupledDecay) pj = pj * decay_factor;
-    if constexpr (kCoupledDecay) d = d + weight_decay * pj;
-    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
-    const T vj = v[j] * beta2 + sq_weight * d * d;
+    T d, pj = p[j], mj = m[j], vj = v[j];
+    moments.template update<kCoupledDecay, kDecoupledDecay>(g[j], d, pj, mj, vj);
     m[j] = mj;
     v[j] = vj;
     const T corrected_avg = mj / bias_correction1;
