@@ -11,7 +11,7 @@
 Unlike Captum, a bad target, input or baseline raises a ValueError/IndexError/TypeError that says
 what is wrong (Captum asserts), and a forward that fails is named with the shapes it was given.
 The model is left as it was: its modes, buffers and parameters' .grad (gradients are taken with
-autograd.grad, which fills no .grad) and requires_grad (frozen while attributing: see left_as_it_was).
+autograd.grad, which fills no .grad and computes no parameter's gradient, only the inputs').
 """
 from contextlib import contextmanager
 
@@ -215,22 +215,12 @@ def model_of(forward_func):
 
 @contextmanager
 def left_as_it_was(forward_func, inputs):
-    """A context that leaves forward_func's model as it was (modes, buffers, parameters' .grad and
-    requires_grad) when forward_func is a Module or one's bound method; nothing to guard otherwise.
-
-    Inside it the model's parameters are frozen: attributions need gradients w.r.t. the inputs only,
-    and chainrule's autograd.grad computes the gradient of every leaf that requires one, asked for or
-    not (PyTorch's prunes them), so the weight gradients would nearly double the backward's work."""
+    """A context that leaves forward_func's model as it was (modes, buffers, parameters' .grad) when
+    forward_func is a Module or one's bound method; nothing to guard otherwise. The parameters stay
+    trainable: autograd.grad computes only the gradients on a path to the tensors it is asked for."""
     model = model_of(forward_func)
     if model is None:
         yield
         return
-    trainable = [p for p in model.parameters() if p.requires_grad]
     with model_kept_as_it_was(model, None, list(inputs)):
-        try:
-            for p in trainable:
-                p.requires_grad_(False)
-            yield
-        finally:
-            for p in trainable:
-                p.requires_grad_(True)
+        yield
