@@ -9,9 +9,12 @@ autograd_walk.walk(tensor)      the graph's nodes and edges, for other drawers o
 Saliency, IntegratedGradients,  Captum's attribution methods, same names and attribute() arguments:
 NoiseTunnel, LayerGradCam,      which input features (or feature maps) the model's output for a
 LayerAttribution, Occlusion     target depends on.
+check_model(model, x, loss_fn)  every gradient of the model against central differences in float64,
+                                naming the layer whose backward is wrong.
 """
 from chainrule.inspect._dot import graph, graphviz_available, write_graph
 from chainrule.inspect._grad_cam import LayerAttribution, LayerGradCam
+from chainrule.inspect._gradient_check import check_model
 from chainrule.inspect._integrated_gradients import IntegratedGradients
 from chainrule.inspect._noise_tunnel import NoiseTunnel
 from chainrule.inspect._occlusion import Occlusion
@@ -20,4 +23,4 @@ from chainrule.inspect._statistics import ModelStatistics
 from chainrule.inspect._summary import summary
 
 __all__ = ["IntegratedGradients", "LayerAttribution", "LayerGradCam", "ModelStatistics", "NoiseTunnel", "Occlusion",
-           "Saliency", "graph", "graphviz_available", "summary", "write_graph"]
+           "Saliency", "check_model", "graph", "graphviz_available", "summary", "write_graph"]

@@ -145,3 +145,15 @@ class FormattingOptions:
         body = [format_line(name, values) for name, values in lines]
         text = "\n".join([divider, format_line(header, HEADER_TITLES), divider, *body, divider])
         return text, width
+
+
+def text_table(headers, rows):
+    """A plain table of strings: columns as wide as their widest cell, rules of '=' above and below the
+    header and below the body (the tables of check_model and TrainingStats)."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells):
+        return "  ".join(f"{str(cell):<{w}}" for cell, w in zip(cells, widths)).rstrip()
+
+    rule = "=" * (sum(widths) + 2 * (len(widths) - 1))
+    return "\n".join([rule, line(headers), rule, *(line(row) for row in rows), rule])
