@@ -2,6 +2,8 @@
 a device that cannot be used fails (one RuntimeError from the core, whoever asks: factories,
 Tensor.to, Module.to, nn constructors, chainrule.cuda), and that results stay beside their inputs.
 On a machine with a GPU the `device` fixture runs the placement tests on CUDA too."""
+import pickle
+
 import pytest
 
 import chainrule as cr
@@ -58,9 +60,64 @@ def test_a_cpu_only_build_says_so_and_a_cuda_build_counts_the_gpus():
     assert ("chainrule was built without CUDA" in str(error.value)) == (not built_with_cuda)
 
 
-def test_device_objects_behave_as_pytorchs():
-    assert cr.device("cpu") == cr.device("cpu:0")
-    assert repr(cr.device("cpu")) == "device(type='cpu')" and str(cr.device("cpu")) == "cpu"
-    assert cr.device("cuda:1").type == "cuda" and cr.device("cuda:1").index == 1
-    with pytest.raises(ValueError, match="device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"):
-        cr.device("gpu")
+DEVICE_SPELLINGS = ["cpu", "cpu:0", "cuda", "cuda:1", ("cuda", 2), ("cpu", 0), 0, 3]
+
+
+def _args(spelling, for_torch=False):
+    """The constructor arguments of a spelling; a bare int means CUDA device n (PyTorch's CPU build
+    refuses torch.device(n) since it has no accelerator, so its oracle is told the type)."""
+    if isinstance(spelling, int):
+        return ("cuda", spelling) if for_torch else (spelling,)
+    return spelling if isinstance(spelling, tuple) else (spelling,)
+
+
+@pytest.mark.parametrize("spelling", DEVICE_SPELLINGS)
+def test_device_objects_print_compare_and_index_as_pytorchs(spelling):
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle of device spellings")
+    ours, theirs = cr.device(*_args(spelling)), torch.device(*_args(spelling, for_torch=True))
+    assert (repr(ours), str(ours), ours.type, ours.index) == (repr(theirs), str(theirs), theirs.type, theirs.index)
+    assert cr.device(ours) == ours and cr.device(str(ours)) == ours
+    for other in DEVICE_SPELLINGS:
+        assert (ours == cr.device(*_args(other))) == (theirs == torch.device(*_args(other, for_torch=True))), other
+    assert (ours == str(ours)) == (theirs == str(theirs))  # a device never equals a string
+    assert pickle.loads(pickle.dumps(ours)) == ours
+
+
+@pytest.mark.parametrize("bad", ["gpu", "cuda:x", "cuda:-1", "cuda:", "CPU"])
+def test_bad_device_strings_raise_runtime_error_as_pytorch(bad):
+    with pytest.raises(RuntimeError, match="device string"):
+        cr.device(bad)
+    with pytest.raises(RuntimeError, match="Device index must not be negative"):
+        cr.device("cuda", -1)
+
+
+def test_tensors_record_a_resolved_device():
+    """A CPU tensor's device has no index whatever the spelling, as in PyTorch."""
+    for spelling in ["cpu", "cpu:0", cr.device("cpu", 0)]:
+        assert repr(cr.zeros(1, device=spelling).device) == "device(type='cpu')"
+
+
+def test_default_device_is_the_cpu_and_can_be_set_and_scoped():
+    assert cr.get_default_device() == cr.device("cpu")
+    cr.set_default_device("cpu:0")
+    try:
+        assert cr.zeros(1).device == cr.device("cpu")
+    finally:
+        cr.set_default_device(None)
+    with cr.device("cpu") as d:
+        assert d == cr.device("cpu") and cr.nn.Linear(2, 2).weight.device == d
+    assert cr.get_default_device() == cr.device("cpu")
+
+
+def test_an_unavailable_default_device_is_refused_and_the_old_one_kept():
+    with pytest.raises(RuntimeError, match="set_default_device: device 'cuda:0' is not available"):
+        cr.set_default_device("cuda")
+    with pytest.raises(RuntimeError, match="is not available"):
+        with cr.device("cuda"):
+            pass
+    assert cr.get_default_device() == cr.device("cpu") and cr.zeros(1).device == cr.device("cpu")
+
+
+def test_an_int_names_a_cuda_device_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="device 'cuda:0' is not available"):
+        cr.ones(2).to(0)

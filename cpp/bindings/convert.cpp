@@ -117,11 +117,14 @@ std::optional<DType> to_optional_dtype(py::handle obj) {
   return to_dtype(obj, DType::Float32);
 }
 
+bool is_device_index(py::handle obj) { return PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr()); }
+
 Device to_device(py::handle obj) {
-  if (obj.is_none()) return Device{};
+  if (obj.is_none()) return default_device();
   if (py::isinstance<Device>(obj)) return obj.cast<Device>();
   if (py::isinstance<py::str>(obj)) return parse_device(obj.cast<std::string>());
-  CR_FAIL(TypeError, "device: expected a string such as 'cpu' or a chainrule.device, got ",
+  if (is_device_index(obj)) return make_device("cuda", obj.cast<int64_t>());
+  CR_FAIL(TypeError, "device: expected a string such as 'cpu', a CUDA index or a chainrule.device, got ",
           py::repr(obj).cast<std::string>());
 }
 

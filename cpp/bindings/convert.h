@@ -32,7 +32,9 @@ Scalar to_scalar(py::handle obj, const char* op);  // TypeError naming op when n
 // None -> fallback; chainrule dtype, Python float/int/bool or a NumPy dtype otherwise.
 DType to_dtype(py::handle obj, DType fallback);
 std::optional<DType> to_optional_dtype(py::handle obj);
-Device to_device(py::handle obj);  // None -> cpu; "cpu", "cuda:0" or a chainrule.device
+// None -> the default device; "cpu", "cuda:0", a CUDA index or a chainrule.device.
+Device to_device(py::handle obj);
+bool is_device_index(py::handle obj);  // an int (not a bool): PyTorch's spelling of a CUDA device
 
 // Sizes given as varargs: f(2, 3), f((2, 3)) or f([2, 3]).
 Shape sizes_from_args(const py::args& args, const char* op);

@@ -57,7 +57,7 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
       Tensor o = a.cast<Tensor>();
       dtype = o->dtype();
       device = o->device();
-    } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a)) {
+    } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a) || is_device_index(a)) {
       device = to_device(a);
     } else {
       dtype = to_dtype(a, dtype);
@@ -143,7 +143,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("long", [](const Tensor& t) { return cast_to(t, DType::Int64); })
       .def("bool", [](const Tensor& t) { return cast_to(t, DType::Bool); })
       .def("cpu", [](const Tensor& t) { return on_device(t, Device{}, "cpu"); })
-      .def("cuda", [](const Tensor& t) { return on_device(t, Device{DeviceType::CUDA, 0}, "cuda"); })
+      .def("cuda", [](const Tensor& t) { return on_device(t, Device{DeviceType::CUDA, -1}, "cuda"); })
       // Autograd fields (the rest of autograd is bound in autograd.cpp).
       .def_property("requires_grad", &TensorImpl::requires_grad,
                     [](const Tensor& t, bool r) { t->set_requires_grad(r, "requires_grad"); })

@@ -52,27 +52,27 @@ void bind_types(py::module_& m) {
         py::is_method(dtype_class));
   }
 
-  py::class_<Device>(m, "device", "Where a tensor lives: 'cpu' or 'cuda:N'.")
-      .def(py::init([](const std::string& spec) { return parse_device(spec); }), py::arg("type"))
-      .def(py::init([](const std::string& type, int index) {
-             Device d = parse_device(type);
-             d.index = index;
-             return d;
-           }),
-           py::arg("type"), py::arg("index"))
+  py::class_<Device>(m, "device", "Where a tensor lives: 'cpu', 'cuda' or 'cuda:N'.")
+      .def(py::init([](py::handle spec) { return to_device(spec); }), py::arg("type"))
+      .def(py::init([](const std::string& type, int64_t index) { return make_device(type, index); }), py::arg("type"),
+           py::arg("index"))
       .def_property_readonly("type", [](Device d) { return d.is_cpu() ? "cpu" : "cuda"; })
       .def_property_readonly("index", [](Device d) -> py::object {
-        return d.is_cpu() ? py::object(py::none()) : py::object(py::int_(d.index));
+        return d.index < 0 ? py::object(py::none()) : py::object(py::int_(d.index));
       })
-      .def("__eq__", [](Device a, py::handle b) {
-        return py::isinstance<py::str>(b) ? a == parse_device(b.cast<std::string>())
-                                          : (py::isinstance<Device>(b) && a == b.cast<Device>());
-      })
-      .def("__hash__", [](Device d) { return static_cast<int>(d.type) * 1000 + d.index; })
+      .def("__eq__", [](Device a, py::handle b) { return py::isinstance<Device>(b) && a == b.cast<Device>(); })
+      .def("__hash__", [](Device d) { return static_cast<int>(d.type) * 256 + d.index + 1; })
       .def("__str__", [](Device d) { return device_str(d); })
-      .def("__repr__", [](Device d) { return "device(type='" + std::string(d.is_cpu() ? "cpu" : "cuda") +
-                                             (d.is_cpu() ? "'" : "', index=" + std::to_string(d.index)) + ")"; });
+      .def("__repr__", [](Device d) {
+        return "device(type='" + std::string(d.is_cpu() ? "cpu" : "cuda") + "'" +
+               (d.index < 0 ? "" : ", index=" + std::to_string(d.index)) + ")";
+      })
+      .def(py::pickle([](Device d) { return py::make_tuple(device_str(d)); },
+                      [](const py::tuple& state) { return parse_device(state[0].cast<std::string>()); }));
 
+  m.def("_get_default_device", &default_device);
+  m.def("_set_default_device", [](py::handle device) { set_default_device(to_device(device)); },
+        py::arg("device"));
   m.def("_get_default_dtype", &default_float_dtype);
   m.def("_set_default_dtype", &set_default_float_dtype, py::arg("dtype"));
   m.def("_cuda_is_compiled", &cuda_is_compiled);

@@ -1,5 +1,8 @@
-// Device parsing, and the single switch on whether this build was compiled with CUDA.
+// Device parsing and printing, the default device, and the single switch on whether this build
+// was compiled with CUDA.
 #include "core/device.h"
+
+#include <atomic>
 
 #include "core/error.h"
 #ifdef CHAINRULE_WITH_CUDA
@@ -8,18 +11,49 @@
 
 namespace cr {
 
+namespace {
+
+std::atomic<Device> g_default_device{kCpu};
+
+DeviceType parse_type(const std::string& type, const std::string& spec) {
+  if (type == "cpu") return DeviceType::CPU;
+  if (type == "cuda") return DeviceType::CUDA;
+  CR_FAIL(RuntimeError, "Expected one of cpu, cuda device type at start of device string: ", spec);
+}
+
+}  // namespace
+
+Device make_device(const std::string& type, int64_t index) {
+  CR_CHECK(index >= 0, RuntimeError, "Device index must not be negative");
+  CR_CHECK(index <= 127, RuntimeError, "device: index ", index, " is out of range (at most 127)");
+  return {parse_type(type, type), static_cast<int>(index)};
+}
+
 Device parse_device(const std::string& spec) {
-  if (spec == "cpu" || spec == "cpu:0") return kCpu;
-  if (spec == "cuda") return {DeviceType::CUDA, 0};
-  if (spec.rfind("cuda:", 0) == 0 && spec.size() > 5 &&
-      spec.find_first_not_of("0123456789", 5) == std::string::npos) {
-    return {DeviceType::CUDA, std::stoi(spec.substr(5))};
-  }
-  CR_FAIL(ValueError, "device: expected 'cpu', 'cuda' or 'cuda:N', got '", spec, "'");
+  size_t colon = spec.find(':');
+  if (colon == std::string::npos) return {parse_type(spec, spec), -1};
+  std::string digits = spec.substr(colon + 1);
+  CR_CHECK(!digits.empty() && digits.size() <= 3 && digits.find_first_not_of("0123456789") == std::string::npos,
+           RuntimeError, "Invalid device string: '", spec, "'");
+  parse_type(spec.substr(0, colon), spec);
+  return make_device(spec.substr(0, colon), std::stoi(digits));
 }
 
 std::string device_str(Device d) {
-  return d.is_cpu() ? "cpu" : "cuda:" + std::to_string(d.index);
+  std::string type = d.is_cpu() ? "cpu" : "cuda";
+  return d.index < 0 ? type : type + ":" + std::to_string(d.index);
+}
+
+Device resolve_device(Device d) {
+  if (d.is_cpu()) return kCpu;
+  return d.index < 0 ? Device{DeviceType::CUDA, 0} : d;  // the current device is 0 until set_device exists
+}
+
+Device default_device() { return g_default_device.load(); }
+
+void set_default_device(Device d) {
+  check_device_available(d, "set_default_device");
+  g_default_device.store(d);
 }
 
 int cuda_device_count() {
@@ -40,10 +74,11 @@ bool cuda_is_compiled() {
 
 void check_device_available(Device d, const char* op) {
   if (d.is_cpu()) return;
+  Device cuda = resolve_device(d);
   CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(d),
            "' is not available: chainrule was built without CUDA (CHAINRULE_CUDA=OFF, or no nvcc was found "
            "when it was built; rebuild on a machine with the CUDA toolkit)");
-  CR_CHECK(d.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(d),
+  CR_CHECK(cuda.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
   CR_FAIL(RuntimeError, op, ": CUDA tensors are not implemented yet; use device='cpu'");
 }

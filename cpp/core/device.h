@@ -1,4 +1,7 @@
-// Where a tensor lives: the CPU, or a CUDA device when chainrule was built with CUDA.
+// Where a tensor lives: the CPU, or a CUDA device when chainrule was built with CUDA. A Device
+// names a type and an index, where index -1 means "not said" (PyTorch's `device("cuda")`, whose
+// index is None). A tensor's device is always resolved (resolve_device): the CPU has index -1 and a
+// CUDA tensor a concrete index. The default device is what factories use when given no device.
 #pragma once
 
 #include <cstdint>
@@ -11,23 +14,32 @@ enum class DeviceType : uint8_t { CPU = 0, CUDA = 1 };
 
 struct Device {
   DeviceType type = DeviceType::CPU;
-  int index = 0;
+  int index = -1;
   bool operator==(const Device& o) const { return type == o.type && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
   bool is_cpu() const { return type == DeviceType::CPU; }
 };
 
-inline constexpr Device kCpu{DeviceType::CPU, 0};
+inline constexpr Device kCpu{DeviceType::CPU, -1};
 
-// Parses "cpu", "cuda", "cuda:1"; ValueError for anything else.
+// Parses "cpu", "cpu:0", "cuda", "cuda:1"; RuntimeError, as PyTorch's, for anything else.
 Device parse_device(const std::string& spec);
-std::string device_str(Device d);  // "cpu", "cuda:0"
+// A device from a type string and an index (PyTorch's `device("cuda", 1)`); index >= 0.
+Device make_device(const std::string& type, int64_t index);
+std::string device_str(Device d);  // "cpu", "cuda", "cuda:0"
 inline std::ostream& operator<<(std::ostream& os, Device d) { return os << device_str(d); }
+// The device a tensor created on `d` records: the CPU without an index, CUDA with the current one.
+Device resolve_device(Device d);
+
+// The device factories allocate on when not told (chainrule.set_default_device); the CPU unless
+// set. Setting it checks that the device is available in this build and on this machine.
+Device default_device();
+void set_default_device(Device d);
 
 // Whether this build was compiled with CUDA, and how many GPUs it sees (0 without CUDA).
 bool cuda_is_compiled();
 int cuda_device_count();
-// RuntimeError naming the op when `d` cannot hold tensors in this build or on this machine.
+// RuntimeError naming op when `d` cannot hold tensors in this build or on this machine.
 void check_device_available(Device d, const char* op);
 
 }  // namespace cr

@@ -17,11 +17,11 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device, const c
   void* p = std::aligned_alloc(kAlignment, rounded);
   CR_CHECK(p != nullptr, RuntimeError, op, ": out of memory: cannot allocate ", nbytes, " bytes (",
            nbytes / double(1 << 30), " GiB)");
-  return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, device));
+  return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, resolve_device(device)));
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner, Device device) {
-  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner), device));
+  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner), resolve_device(device)));
 }
 
 Storage::~Storage() {

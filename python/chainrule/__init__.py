@@ -16,6 +16,7 @@ from chainrule import _C  # noqa: E402
 from chainrule._C import *  # noqa: F401,F403
 from chainrule._C import Tensor, device, dtype
 from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
+from chainrule._default_device import get_default_device, set_default_device  # noqa: F401,E402
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
 from chainrule import accelerator, amp, backends  # noqa: F401,E402
