@@ -11,6 +11,8 @@ NoiseTunnel, LayerGradCam,      which input features (or feature maps) the model
 LayerAttribution, Occlusion     target depends on.
 check_model(model, x, loss_fn)  every gradient of the model against central differences in float64,
                                 naming the layer whose backward is wrong.
+TrainingStats(model)            hooks that record per-layer activation and gradient statistics while
+                                the model trains (dead ReLUs, update/weight ratios); .plot(path).
 """
 from chainrule.inspect._dot import graph, graphviz_available, write_graph
 from chainrule.inspect._grad_cam import LayerAttribution, LayerGradCam
@@ -21,6 +23,7 @@ from chainrule.inspect._occlusion import Occlusion
 from chainrule.inspect._saliency import Saliency
 from chainrule.inspect._statistics import ModelStatistics
 from chainrule.inspect._summary import summary
+from chainrule.inspect._training_stats import TrainingStats
 
 __all__ = ["IntegratedGradients", "LayerAttribution", "LayerGradCam", "ModelStatistics", "NoiseTunnel", "Occlusion",
-           "Saliency", "check_model", "graph", "graphviz_available", "summary", "write_graph"]
+           "Saliency", "TrainingStats", "check_model", "graph", "graphviz_available", "summary", "write_graph"]
