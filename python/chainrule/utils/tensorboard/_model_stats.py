@@ -1,0 +1,45 @@
+"""ModelStatsLogger: what the training is doing to each layer, in TensorBoard, with one call per step.
+
+    stats = ModelStatsLogger(writer, model, every=50)
+    for step, (x, y) in enumerate(loader):
+        ...; loss.backward(); optimizer.step()
+        stats.log(step)          # after optimizer.step(), before the next zero_grad()
+
+Every `every` steps (step % every == 0) it writes, for each parameter (by its name in the model):
+  weights/<name>       a histogram of the values,
+  gradients/<name>     a histogram of the gradient (when it has one),
+  update_ratio/<name>  the size of the last step's update against the weights, ||w - w_before|| / ||w_before||.
+The ratio needs the weights from before the step: at the step just before a logging step the logger
+keeps a copy of them (which is why it is called every step); a healthy ratio is often around 1e-3,
+much larger means the learning rate is too high for that layer, much smaller that it barely learns.
+"""
+import numpy as np
+
+from chainrule.utils.tensorboard._convert import to_numpy
+
+
+class ModelStatsLogger:
+    def __init__(self, writer, model, every=100):
+        if every < 1:
+            raise ValueError(f"ModelStatsLogger: every should be a number of steps >= 1, got {every}")
+        self.writer, self.model, self.every = writer, model, every
+        self._before, self._before_step = {}, None   # weights copied at step _before_step
+
+    def _weights(self):
+        return {name: to_numpy(p, "ModelStatsLogger").astype(np.float64) for name, p in self.model.named_parameters()}
+
+    def log(self, step):
+        """Call once per step after optimizer.step(): logs on every `every`-th step, and copies the weights on the
+        step before one."""
+        if step % self.every == 0:
+            weights = self._weights()
+            for name, p in self.model.named_parameters():
+                self.writer.add_histogram(f"weights/{name}", weights[name], step)
+                if p.grad is not None:
+                    self.writer.add_histogram(f"gradients/{name}", p.grad, step)
+                if self._before_step == step - 1 and name in self._before:
+                    size = np.linalg.norm(self._before[name])
+                    ratio = np.linalg.norm(weights[name] - self._before[name]) / size if size > 0 else float("inf")
+                    self.writer.add_scalar(f"update_ratio/{name}", ratio, step)
+        if (step + 1) % self.every == 0:
+            self._before, self._before_step = self._weights(), step

@@ -1,0 +1,146 @@
+"""add_graph (a model's autograd graph as a TensorBoard GraphDef: nodes named by module scope and grad_fn,
+with output shapes, compared with PyTorch's traced graph) and ModelStatsLogger (weight and gradient
+histograms and update-to-weight ratios every N steps), read back with EventAccumulator."""
+import numpy as np
+import pytest
+
+from tensorboard_helpers import read_events, requires_torch_tensorboard, torch
+
+import chainrule as cr
+import chainrule.nn as nn
+import chainrule.nn.functional as F
+from chainrule.utils.tensorboard import ModelStatsLogger, SummaryWriter
+
+
+def build_net(lib_nn, flatten):
+    """Conv block in a Sequential, a functional flatten between modules, a linear head, a functional relu."""
+    class Net(lib_nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = lib_nn.Sequential(lib_nn.Conv2d(1, 4, 3), lib_nn.ReLU())
+            self.fc = lib_nn.Linear(4 * 6 * 6, 10)
+
+        def forward(self, x):
+            return self.fc(flatten(self.features(x), 1)).relu()
+    return Net()
+
+
+def shapes(node):
+    return [tuple(d.size for d in shape.dim) for shape in node.attr["_output_shapes"].list.shape]
+
+
+def graph_of(tmp_path, model, inputs, **kwargs):
+    with SummaryWriter(str(tmp_path)) as writer:
+        writer.add_graph(model, inputs, **kwargs)
+    events = read_events(tmp_path)
+    assert events.Tags()["graph"] and events.Tags()["run_metadata"] == ["step1"]
+    return {node.name: node for node in events.Graph().node}
+
+
+def test_nodes_are_named_by_scope_and_grad_fn_with_shapes(tmp_path):
+    model = build_net(nn, cr.flatten)
+    nodes = graph_of(tmp_path, model, cr.randn(2, 1, 8, 8))
+    for node in nodes.values():                   # every edge leads to a node of the graph
+        assert all(source in nodes for source in node.input), node.name
+    assert shapes(nodes["input/input.1"]) == [(2, 1, 8, 8)] and nodes["input/input.1"].op == "IO Node"
+    [output] = [n for n in nodes.values() if n.name.startswith("output/")]
+    assert shapes(output) == [(2, 10)] and nodes[output.input[0]].op == "ReluBackward0"
+    assert output.input[0] == "Net/ReluBackward0"            # the functional relu is in the model's own scope
+    assert shapes(nodes["Net/Sequential[features]/Conv2d[0]/weight"]) == [(4, 1, 3, 3)]
+    assert shapes(nodes["Net/Linear[fc]/bias"]) == [(10,)]
+    conv = [n for n in nodes.values() if n.name.startswith("Net/Sequential[features]/Conv2d[0]/")
+            and n.op != "AccumulateGrad" and n.attr["_output_shapes"].list.shape]
+    assert [shapes(n) for n in conv] == [[(2, 4, 6, 6)]]
+    relu = nodes["Net/Sequential[features]/ReLU[1]/ReluBackward0"]
+    assert shapes(relu) == [(2, 4, 6, 6)] and nodes[relu.input[0]] in conv
+    fc = [n for n in nodes.values() if n.name.startswith("Net/Linear[fc]/") and n.op != "AccumulateGrad"]
+    assert any(shapes(n) == [(2, 10)] for n in fc)
+    assert {"Net/Linear[fc]/weight", "Net/Linear[fc]/bias"} <= {s for n in fc for s in n.input}
+
+
+@requires_torch_tensorboard
+def test_every_module_output_of_pytorchs_graph_is_in_ours_with_its_shape(tmp_path):
+    from torch.utils.tensorboard._pytorch_graph import graph as torch_graph
+    theirs, _ = torch_graph(build_net(torch.nn, torch.flatten), (torch.randn(2, 1, 8, 8),))
+    ours = graph_of(tmp_path, build_net(nn, cr.flatten), cr.randn(2, 1, 8, 8))
+    ours_scoped = {(name.rpartition("/")[0], tuple(shapes(n))) for name, n in ours.items()}
+    expected = {(n.name.rpartition("/")[0], tuple(shapes(n))) for n in theirs.node
+                if n.op.startswith("aten::") and n.name.count("/") > 1}     # ops inside a submodule
+    assert expected == {("Net/Sequential[features]/Conv2d[0]", ((2, 4, 6, 6),)),
+                        ("Net/Sequential[features]/ReLU[1]", ((2, 4, 6, 6),)), ("Net/Linear[fc]", ((2, 10),))}
+    assert expected <= ours_scoped
+
+
+class TwoInputs(nn.Module):
+    """An embedding of integer tokens plus a float input, and one Linear called twice (shared weights)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5, 3)
+        self.shared = nn.Linear(3, 3)
+
+    def forward(self, tokens, extra):
+        hidden = self.shared(self.embed(tokens).mean(1) + extra)
+        return {"logits": self.shared(F.relu(hidden)), "hidden": hidden}
+
+
+def test_shared_modules_several_inputs_and_dict_outputs(tmp_path):
+    model = TwoInputs().train()
+    nodes = graph_of(tmp_path, model, (cr.tensor([[1, 2], [3, 4]]), cr.randn(2, 3)))
+    assert model.training and not model.shared._forward_hooks and not model._forward_pre_hooks
+    assert sorted(n for n in nodes if n.startswith(("input/", "output/"))) == \
+        ["input/input.1", "output/output.1", "output/output.2"]     # the integer tokens do not require grad
+    shared_calls = [n for n in nodes.values() if n.name.startswith("TwoInputs/Linear[shared]/")
+                    and n.op != "AccumulateGrad"]
+    assert len(shared_calls) >= 2 and len({n.name for n in shared_calls}) == len(shared_calls)
+    assert "TwoInputs/Embedding[embed]/weight" in nodes
+
+
+def test_a_model_without_a_graph_raises(tmp_path):
+    model = nn.Embedding(5, 3).requires_grad_(False)
+    with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match="no output of Embedding requires grad"):
+        writer.add_graph(model, cr.tensor([[1, 2, 3]]))
+
+
+def test_verbose_prints_the_nodes(tmp_path, capsys):
+    graph_of(tmp_path, nn.Sequential(nn.Linear(2, 2)), cr.randn(1, 2), verbose=True)
+    assert "Sequential/Linear[0]/weight (AccumulateGrad)" in capsys.readouterr().out
+
+
+# ---- ModelStatsLogger ------------------------------------------------------------------------------
+
+def test_model_stats_every_n_steps(tmp_path):
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    lr, every, steps = 0.05, 5, 12
+    optimizer = cr.optim.SGD(model.parameters(), lr=lr)
+    x, y = cr.randn(16, 4), cr.randint(0, 3, (16,))
+    expected_ratio, logged_weights = {}, {}
+    with SummaryWriter(str(tmp_path)) as writer:
+        stats = ModelStatsLogger(writer, model, every=every)
+        for step in range(steps):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            if step % every == 0:
+                for name, p in model.named_parameters():
+                    expected_ratio[name, step] = lr * np.linalg.norm(p.grad.numpy()) / np.linalg.norm(p.detach().numpy())
+            optimizer.step()
+            stats.log(step)
+            logged_weights[step] = {name: p.detach().numpy().astype(float) for name, p in model.named_parameters()}
+    events = read_events(tmp_path)
+    names = [name for name, _ in model.named_parameters()]
+    assert sorted(events.Tags()["histograms"]) == sorted([f"weights/{n}" for n in names] +
+                                                         [f"gradients/{n}" for n in names])
+    for name, p in model.named_parameters():
+        weights, grads = events.Histograms(f"weights/{name}"), events.Histograms(f"gradients/{name}")
+        assert [e.step for e in weights] == [e.step for e in grads] == [0, 5, 10]
+        assert weights[-1].histogram_value.num == sum(weights[-1].histogram_value.bucket) == p.numel()
+        np.testing.assert_allclose(weights[-1].histogram_value.sum, logged_weights[10][name].sum(), rtol=1e-6)
+        ratios = events.Scalars(f"update_ratio/{name}")
+        assert [e.step for e in ratios] == [5, 10]               # step 0 has no weights from before it
+        np.testing.assert_allclose([e.value for e in ratios], [expected_ratio[name, s] for s in (5, 10)], rtol=1e-4)
+
+
+def test_model_stats_needs_a_positive_interval(tmp_path):
+    with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match="every should be a number of steps"):
+        ModelStatsLogger(writer, nn.Linear(2, 2), every=0)
