@@ -419,6 +419,20 @@ def test_each_method_leaves_the_model_as_it_was(method, mode):
     user_hook.remove()
 
 
+@pytest.mark.parametrize("method", ["Saliency", "IntegratedGradients", "NoiseTunnel", "LayerGradCam", "Occlusion"])
+def test_each_method_leaves_the_model_as_it_was_when_it_raises(method):
+    """6x6 digits pass the convolutions (BatchNorm's running statistics move in training mode, Grad-CAM's hook
+    has fired) and fail at the classifier's Linear: hooks, .grad, modes and buffers are still restored."""
+    cr.manual_seed(1)
+    model = train_digits.DigitsCNN().train()
+    for p in list(model.parameters())[::2]:
+        p.grad = cr.randn(*p.shape)
+    before = model_state(model)
+    with pytest.raises(RuntimeError, match=r"the forward function failed on inputs of shape \[\(\d+, 1, 6, 6\)\]"):
+        digits_calls(model, cr.rand(3, 1, 6, 6))[method](target=1)
+    assert_same_state(before, model_state(model))
+
+
 def test_hooks_are_removed_when_grad_cam_raises(digits_cnn):
     images, _ = test_digits(2)
     before = model_state(digits_cnn)
