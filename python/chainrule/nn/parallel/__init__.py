@@ -1,8 +1,8 @@
-"""chainrule.nn.parallel: DataParallel, as torch.nn.parallel has it.
+"""chainrule.nn.parallel: DataParallel and DistributedDataParallel, as torch.nn.parallel has them.
 
-DistributedDataParallel is not provided (chainrule has no torch.distributed); `nn.parallel.DistributedDataParallel`
-raises AttributeError rather than pretending to synchronize anything.
+DistributedDataParallel runs on chainrule.distributed (MPI, through mpi4py): see docs/distributed.md.
 """
 from chainrule.nn.parallel.data_parallel import DataParallel, data_parallel  # noqa: F401
+from chainrule.nn.parallel.distributed import DistributedDataParallel  # noqa: F401
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "data_parallel", "DistributedDataParallel"]

@@ -1,0 +1,62 @@
+"""Tensors as MPI buffers, and the check that every rank passed the same shape and dtype.
+
+A contiguous CPU tensor goes to MPI as a NumPy view of its own memory (Tensor.numpy() shares it), so
+nothing is copied; any other layout is copied into a contiguous array and the result copied back
+when the operation completes. MPI itself cannot tell a (2, 3) float32 buffer from a (3, 2) one, and
+a count mismatch is undefined behaviour or a hang, so collectives first compare (dtype, shape)
+across ranks with one small Allgather of integers and raise an error naming both sides.
+"""
+import numpy as np
+
+import chainrule as cr
+from chainrule.distributed.work import launch
+
+__all__ = ["tensor_buffer", "check_same_metadata"]
+
+_MAX_DIMS = 8  # dims beyond these are still compared through the element count
+_DTYPE_BY_NUMBER = {np.dtype(t).num: np.dtype(t) for t in (np.bool_, np.int64, np.float32, np.float64)}
+
+
+def _check_cpu_tensor(tensor, name):
+    if not isinstance(tensor, cr.Tensor):
+        raise TypeError(f"{name}: expected a chainrule Tensor, got {type(tensor).__name__}")
+    if tensor.device.type != "cpu":
+        raise NotImplementedError(f"{name}: the MPI backend moves CPU tensors only, got one on {tensor.device} "
+                                  "(docs/distributed.md, GPU plan)")
+
+
+def tensor_buffer(tensor, name):
+    """(flat array, write_back): a flat NumPy view of tensor's memory, or, for a non-contiguous tensor, a
+    contiguous copy and the function that copies it back into the tensor (None when nothing to copy)."""
+    _check_cpu_tensor(tensor, name)
+    array = tensor.detach().numpy()
+    if array.flags.c_contiguous:
+        return array.reshape(-1), None
+    contiguous = np.ascontiguousarray(array)
+    return contiguous.reshape(-1), lambda: np.copyto(array, contiguous.reshape(array.shape))
+
+
+def _describe(row):
+    dtype_num, ndim, numel = (int(v) for v in row[:3])
+    dtype = _DTYPE_BY_NUMBER.get(dtype_num, dtype_num)
+    dims = tuple(int(d) for d in row[3:3 + min(ndim, _MAX_DIMS)])
+    return f"{dtype} {dims}" + (f" (+{ndim - _MAX_DIMS} dims, {numel} elements)" if ndim > _MAX_DIMS else "")
+
+
+def check_same_metadata(world, tensor, name):
+    """Raises RuntimeError if another rank passed a tensor of another dtype or shape (one Allgather)."""
+    _check_cpu_tensor(tensor, name)
+    if world.size == 1:
+        return
+    shape = tuple(tensor.shape)
+    mine = np.full(3 + _MAX_DIMS, -1, np.int64)
+    mine[:3] = (np.dtype(tensor.detach().numpy().dtype).num, len(shape), int(np.prod(shape, dtype=np.int64)))
+    mine[3:3 + min(len(shape), _MAX_DIMS)] = shape[:_MAX_DIMS]
+    everyone = np.empty((world.size, mine.size), np.int64)
+    launch(world, lambda: world.comm.Allgather(mine, everyone), lambda: world.comm.Iallgather(mine, everyone), None,
+           False, name)
+    differing = [r for r in range(world.size) if not np.array_equal(everyone[r], everyone[0])]
+    if differing:
+        sides = ", ".join(f"rank {r} has {_describe(everyone[r])}" for r in [0] + differing)
+        raise RuntimeError(f"{name}: the tensors differ across ranks: {sides}; every rank must pass a tensor of "
+                           "the same dtype and shape")

@@ -1,0 +1,91 @@
+"""DistributedDataParallel: the same model on every rank, gradients averaged across ranks in backward.
+
+As torch.nn.parallel.DistributedDataParallel, on chainrule.distributed's MPI backend:
+- construction checks that every rank built the same parameters and copies rank 0's parameters and
+  buffers to all ranks;
+- each forward first copies rank 0's buffers (BatchNorm running statistics) to all ranks when
+  broadcast_buffers=True and the previous forward was a synchronized one (PyTorch's rule);
+- backward averages the gradients through buckets all-reduced while backward runs (_reducer.py),
+  so after backward every rank holds the same .grad and the optimizer steps stay identical;
+- no_sync() skips the averaging: gradients accumulate locally until the next synchronized backward,
+  which averages the accumulated sums;
+- the wrapped model is self.module, so state_dict keys start with "module.".
+The averaging finishes inside backward itself (the last bucket's hook waits for all of them), so
+the gradients are ready when backward returns, as in PyTorch.
+"""
+import contextlib
+
+import chainrule as cr
+from chainrule.distributed.process_group import resolve_group
+from chainrule.nn.modules.module import Module
+from chainrule.nn.parallel._module_sync import broadcast_coalesced, verify_same_parameters
+from chainrule.nn.parallel._reducer import Reducer
+
+__all__ = ["DistributedDataParallel"]
+
+_DEFAULT_BUCKET_CAP_MB = 25
+
+
+def _check_supported(device_ids, output_device, gradient_as_bucket_view, static_graph):
+    if device_ids is not None and any(str(d) != "cpu" for d in device_ids):
+        raise NotImplementedError(f"DistributedDataParallel: device_ids={device_ids} asks for GPUs; the MPI backend "
+                                  "trains CPU modules (pass device_ids=None; docs/distributed.md, GPU plan)")
+    if output_device is not None:
+        raise NotImplementedError("DistributedDataParallel: output_device is for GPU modules; leave it None")
+    if gradient_as_bucket_view:
+        raise NotImplementedError("DistributedDataParallel: gradient_as_bucket_view=True is not implemented; "
+                                  "gradients are copied out of the buckets")
+    if static_graph:
+        raise NotImplementedError("DistributedDataParallel: static_graph=True is not implemented; leave it False "
+                                  "(find_unused_parameters=True covers graphs that skip parameters)")
+
+
+class DistributedDataParallel(Module):
+    """Data-parallel training of `module` across the ranks of the default process group (module doc)."""
+
+    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True, init_sync=True,
+                 process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
+                 gradient_as_bucket_view=False, static_graph=False):
+        super().__init__()
+        _check_supported(device_ids, output_device, gradient_as_bucket_view, static_graph)
+        world = resolve_group(process_group, "DistributedDataParallel")
+        named_params = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
+        if not named_params:
+            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter "
+                               "that requires a gradient.")
+        self.module = module
+        self.dim = dim
+        self.broadcast_buffers = broadcast_buffers
+        self.find_unused_parameters = find_unused_parameters
+        self.require_backward_grad_sync = True
+        self.require_forward_param_sync = True
+        self._world = world
+        verify_same_parameters(world, named_params)
+        if init_sync:
+            broadcast_coalesced(world, [p for _, p in module.named_parameters()] + list(module.buffers()))
+        cap_mb = _DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
+        self.reducer = Reducer(world, named_params, int(cap_mb * 1024 * 1024), find_unused_parameters)
+
+    def forward(self, *inputs, **kwargs):
+        buffers = list(self.module.buffers())
+        if self.broadcast_buffers and self.require_forward_param_sync and buffers:
+            broadcast_coalesced(self._world, buffers)
+        outputs = self.module(*inputs, **kwargs)
+        if cr.is_grad_enabled() and self.require_backward_grad_sync:
+            self.require_forward_param_sync = True
+            self.reducer.prepare_for_backward(outputs)
+        else:
+            self.require_forward_param_sync = False
+            self.reducer.skip_backward()
+        return outputs
+
+    @contextlib.contextmanager
+    def no_sync(self):
+        """Backward passes of forwards run inside this block accumulate .grad locally, unaveraged; the first
+        synchronized backward after it averages the accumulated gradients."""
+        previous = self.require_backward_grad_sync
+        self.require_backward_grad_sync = False
+        try:
+            yield
+        finally:
+            self.require_backward_grad_sync = previous

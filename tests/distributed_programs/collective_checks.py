@@ -1,0 +1,181 @@
+"""Every collective of chainrule.distributed, for every dtype, blocking and async_op=True, checked on
+each rank against NumPy computed from every rank's input (each rank can rebuild all inputs: they
+depend on the rank only). Run under mpirun by tests/test_distributed.py, through main.py."""
+import numpy as np
+
+import chainrule as cr
+import chainrule.distributed as dist
+from chainrule.distributed import ReduceOp
+
+DTYPES = {cr.float32: np.float32, cr.float64: np.float64, cr.int64: np.int64, cr.bool: np.bool_}
+SHAPE = (2, 3)
+NUMPY_REDUCE = {ReduceOp.SUM: np.sum, ReduceOp.PRODUCT: np.prod, ReduceOp.MIN: np.min, ReduceOp.MAX: np.max}
+
+
+def rank_input(rank, np_dtype, shape=SHAPE):
+    """Rank r's input: distinct per rank and per element (bool: a rank-dependent pattern)."""
+    base = np.arange(int(np.prod(shape))).reshape(shape)
+    if np_dtype == np.bool_:
+        return (base + rank) % 3 != 0
+    return ((base % 4 + 1) * (rank + 2) - 3 * rank).astype(np_dtype)
+
+
+def expected_reduction(op, np_dtype, size):
+    stacked = np.stack([rank_input(r, np_dtype) for r in range(size)])
+    if op is ReduceOp.AVG:
+        return stacked.sum(0) / size
+    if np_dtype == np.bool_:
+        return stacked.any(0) if op in (ReduceOp.SUM, ReduceOp.MAX) else stacked.all(0)
+    return NUMPY_REDUCE[op](stacked, axis=0)
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(f"rank {dist.get_rank()}: {what}")
+
+
+def check_equal(tensor, expected, what):
+    got = tensor.numpy()
+    check(got.dtype == np.asarray(expected).dtype,
+          f"{what}: dtype {got.dtype} vs {np.asarray(expected).dtype}")
+    check(np.allclose(got, expected, rtol=1e-6, atol=0), f"{what}: got {got.tolist()}, expected {np.asarray(expected).tolist()}")
+
+
+def finish(result, async_op, what):
+    """Waits on the Work of an async call (and checks the blocking one returned None)."""
+    if async_op:
+        check(result is not None and result.wait() is True and result.is_completed(), f"{what}: Work")
+    else:
+        check(result is None, f"{what}: a blocking call returns None")
+
+
+def reduction_ops(np_dtype):
+    ops = [ReduceOp.SUM, ReduceOp.PRODUCT, ReduceOp.MIN, ReduceOp.MAX]
+    return ops + [ReduceOp.AVG] if np.issubdtype(np_dtype, np.floating) else ops
+
+
+def check_reductions(rank, size, dtype, np_dtype, async_op):
+    for op in reduction_ops(np_dtype):
+        what = f"all_reduce {op} {dtype} async={async_op}"
+        t = cr.from_numpy(rank_input(rank, np_dtype).copy())
+        finish(dist.all_reduce(t, op=op, async_op=async_op), async_op, what)
+        check_equal(t, expected_reduction(op, np_dtype, size).astype(np_dtype), what)
+        what = f"reduce {op} {dtype} async={async_op}"
+        t = cr.from_numpy(rank_input(rank, np_dtype).copy())
+        finish(dist.reduce(t, dst=size - 1, op=op, async_op=async_op), async_op, what)
+        want = expected_reduction(op, np_dtype, size) if rank == size - 1 else rank_input(rank, np_dtype)
+        check_equal(t, want.astype(np_dtype), what)
+    if not np.issubdtype(np_dtype, np.floating):
+        try:
+            dist.all_reduce(cr.from_numpy(rank_input(rank, np_dtype).copy()), op=ReduceOp.AVG)
+            check(False, f"all_reduce AVG on {dtype} should raise")
+        except ValueError as error:
+            check("AVG" in str(error), f"AVG error message: {error}")
+
+
+def check_movement(rank, size, dtype, np_dtype, async_op):
+    inputs = [rank_input(r, np_dtype) for r in range(size)]
+    mine = cr.from_numpy(inputs[rank].copy())
+    t = cr.from_numpy(inputs[rank].copy())
+    finish(dist.broadcast(t, src=1, async_op=async_op), async_op, "broadcast")
+    check_equal(t, inputs[1], f"broadcast {dtype}")
+    gathered = [cr.zeros(SHAPE, dtype=dtype) for _ in range(size)]
+    finish(dist.all_gather(gathered, mine, async_op=async_op), async_op, "all_gather")
+    for r in range(size):
+        check_equal(gathered[r], inputs[r], f"all_gather {dtype} piece {r}")
+    big = cr.zeros((size * SHAPE[0], SHAPE[1]), dtype=dtype)
+    finish(dist.all_gather_into_tensor(big, mine, async_op=async_op), async_op, "all_gather_into_tensor")
+    check_equal(big, np.concatenate(inputs), f"all_gather_into_tensor {dtype}")
+    gathered = [cr.zeros(SHAPE, dtype=dtype) for _ in range(size)] if rank == 0 else None
+    finish(dist.gather(mine, gathered, dst=0, async_op=async_op), async_op, "gather")
+    for r in range(size if rank == 0 else 0):
+        check_equal(gathered[r], inputs[r], f"gather {dtype} piece {r}")
+    out = cr.zeros(SHAPE, dtype=dtype)
+    pieces = [cr.from_numpy(rank_input(r + 10, np_dtype)) for r in range(size)] if rank == 0 else None
+    finish(dist.scatter(out, pieces, src=0, async_op=async_op), async_op, "scatter")
+    check_equal(out, rank_input(rank + 10, np_dtype), f"scatter {dtype}")
+
+
+def check_reduce_scatter(rank, size, dtype, np_dtype, async_op):
+    for op in reduction_ops(np_dtype):
+        # rank q's piece for rank r is rank_input(q + size * r): every piece differs.
+        pieces = [cr.from_numpy(rank_input(rank + size * r, np_dtype)) for r in range(size)]
+        stacked = np.stack([rank_input(q + size * rank, np_dtype) for q in range(size)])
+        if op is ReduceOp.AVG:
+            want = stacked.sum(0) / size
+        elif np_dtype == np.bool_:
+            want = stacked.any(0) if op in (ReduceOp.SUM, ReduceOp.MAX) else stacked.all(0)
+        else:
+            want = NUMPY_REDUCE[op](stacked, axis=0)
+        out = cr.zeros(SHAPE, dtype=dtype)
+        finish(dist.reduce_scatter(out, pieces, op=op, async_op=async_op), async_op, "reduce_scatter")
+        check_equal(out, want.astype(np_dtype), f"reduce_scatter {op} {dtype}")
+        out = cr.zeros(SHAPE, dtype=dtype)
+        flat = cr.from_numpy(np.concatenate([p.numpy() for p in pieces]))
+        finish(dist.reduce_scatter_tensor(out, flat, op=op, async_op=async_op), async_op, "reduce_scatter_tensor")
+        check_equal(out, want.astype(np_dtype), f"reduce_scatter_tensor {op} {dtype}")
+
+
+def check_point_to_point(rank, size, dtype, np_dtype):
+    """A ring: each rank sends its input to the next and receives the previous one's."""
+    nxt, prev = (rank + 1) % size, (rank - 1) % size
+    work = dist.isend(cr.from_numpy(rank_input(rank, np_dtype).copy()), dst=nxt, tag=7)
+    t = cr.zeros(SHAPE, dtype=dtype)
+    check(dist.recv(t, src=prev, tag=7) == prev, "recv returns the sender's rank")
+    check_equal(t, rank_input(prev, np_dtype), f"send/recv {dtype}")
+    work.wait()
+    work = dist.isend(cr.from_numpy(rank_input(rank, np_dtype).copy()), dst=nxt)
+    t = cr.zeros(SHAPE, dtype=dtype)
+    dist.irecv(t, src=prev).wait()
+    check_equal(t, rank_input(prev, np_dtype), f"isend/irecv {dtype}")
+    work.wait()
+
+
+def check_layouts(rank, size):
+    """A transposed (non-contiguous) tensor and a 0-dim one: results land in the tensor itself."""
+    t = cr.from_numpy(rank_input(rank, np.float32).copy()).t()
+    dist.all_reduce(t)
+    check_equal(t, expected_reduction(ReduceOp.SUM, np.float32, size).T, "all_reduce of a transposed view")
+    t = cr.tensor(float(rank + 1))
+    dist.all_reduce(t, op=ReduceOp.MAX, async_op=True).wait()
+    check(t.item() == size, "all_reduce of a 0-dim tensor")
+
+
+def expect_error(call, error_type, fragment, what):
+    try:
+        call()
+    except error_type as error:
+        check(fragment in str(error), f"{what}: message {error}")
+        return
+    check(False, f"{what}: no {error_type.__name__}")
+
+
+def check_mismatches(rank, size):
+    """Different shapes or dtypes across ranks fail on every rank with an error naming both sides."""
+    shape = (2, 3) if rank == 0 else (3, 2)
+    expect_error(lambda: dist.all_reduce(cr.zeros(shape)), RuntimeError, "rank 1 has float32 (3, 2)",
+                 "all_reduce shape mismatch")
+    dtype = cr.float32 if rank == 0 else cr.float64
+    expect_error(lambda: dist.broadcast(cr.zeros(4, dtype=dtype), src=0), RuntimeError, "differ across ranks",
+                 "broadcast dtype mismatch")
+    expect_error(lambda: dist.all_gather([cr.zeros(2)] * (size + 1), cr.zeros(2)), ValueError,
+                 f"list of {size} tensors", "all_gather list length")
+    if rank == 0:
+        dist.send(cr.zeros(3), dst=1)
+    elif rank == 1:
+        expect_error(lambda: dist.recv(cr.zeros(4), src=0), RuntimeError, "sent 12 bytes", "recv size mismatch")
+        dist.recv(cr.zeros(3), src=0)  # the message is still there; take it
+
+
+def run_all():
+    rank, size = dist.get_rank(), dist.get_world_size()
+    for dtype, np_dtype in DTYPES.items():
+        for async_op in (False, True):
+            check_reductions(rank, size, dtype, np_dtype, async_op)
+            check_movement(rank, size, dtype, np_dtype, async_op)
+            check_reduce_scatter(rank, size, dtype, np_dtype, async_op)
+        check_point_to_point(rank, size, dtype, np_dtype)
+    check_layouts(rank, size)
+    check_mismatches(rank, size)
+    dist.barrier()
+    return "collectives"

@@ -1,0 +1,174 @@
+"""DistributedDataParallel on N ranks, each with batch B, against one process with batch N*B: the
+same parameters after K steps, to float32 round-off (SGD with momentum and Adam; an MLP, and a CNN
+with BatchNorm in eval mode whose buffers only rank 0 has right), plus no_sync, find_unused_parameters,
+the unfinished-backward error and state_dict keys. Each rank runs the one-process reference itself.
+Run under mpirun by tests/test_distributed.py, through main.py."""
+import copy
+
+import numpy as np
+
+import chainrule as cr
+import chainrule.distributed as dist
+import chainrule.nn as nn
+from chainrule.nn.parallel import DistributedDataParallel as DDP
+
+B, STEPS = 4, 4
+RTOL, ATOL = 2e-5, 2e-6
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3))
+
+
+class BatchNormCNN(nn.Module):
+    """conv-bn-relu, flatten, linear: (N, 1, 6, 6) -> (N, 3); used in eval mode (running statistics)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.head = nn.Linear(4 * 36, 3)
+
+    def forward(self, x):
+        return self.head(cr.relu(self.bn(self.conv(x))).flatten(1))
+
+
+def build(kind, seed):
+    cr.manual_seed(seed)
+    model = mlp() if kind == "mlp" else BatchNormCNN()
+    if kind == "bn":
+        model.eval()
+        with cr.no_grad():  # running statistics that differ per seed: only rank 0's are right
+            model.bn.running_mean.copy_(cr.randn(4) * 0.3)
+            model.bn.running_var.copy_(cr.rand(4) + 0.5)
+    return model
+
+
+def batch(kind, step, size):
+    cr.manual_seed(1000 + step)
+    x = cr.randn(size * B, 6) if kind == "mlp" else cr.randn(size * B, 1, 6, 6)
+    return x, cr.randint(0, 3, (size * B,))
+
+
+def optimizer(name, params):
+    return cr.optim.SGD(params, lr=0.1, momentum=0.9) if name == "sgd" else cr.optim.Adam(params, lr=0.01)
+
+
+def check_close(model, reference, what):
+    for (name, got), want in zip(model.state_dict().items(), reference.state_dict().values()):
+        if not np.allclose(got.numpy(), want.numpy(), rtol=RTOL, atol=ATOL):
+            worst = float(np.abs(got.numpy() - want.numpy()).max())
+            raise AssertionError(f"rank {dist.get_rank()}: {what}: {name} differs from one process by {worst}")
+
+
+def check_parity(kind, opt_name, rank, size):
+    """K steps of DDP at batch B per rank == K steps of one process at batch size*B."""
+    reference = build(kind, 0)
+    model = build(kind, rank)  # rank 0 builds the reference's weights; DDP copies them to the others
+    ddp = DDP(model, bucket_cap_mb=0.0005)  # several buckets for these small models
+    if kind == "bn" and rank != 0:
+        with cr.no_grad():  # drifted statistics: each forward must bring back rank 0's (broadcast_buffers)
+            model.bn.running_mean.add_(1.0)
+    ref_opt, opt = optimizer(opt_name, reference.parameters()), optimizer(opt_name, ddp.parameters())
+    loss_fn = nn.CrossEntropyLoss()
+    for step in range(STEPS):
+        x, y = batch(kind, step, size)
+        ref_opt.zero_grad()
+        loss_fn(reference(x), y).backward()
+        ref_opt.step()
+        mine = slice(rank * B, (rank + 1) * B)
+        opt.zero_grad()
+        loss_fn(ddp(x[mine]), y[mine]).backward()
+        opt.step()
+    check_close(model, reference, f"{kind} with {opt_name}, {size} ranks x batch {B}")
+    check(len(ddp.reducer.buckets) > 1, f"{kind}: several buckets")
+
+
+def check_no_sync(rank, size):
+    """Two micro-batches under no_sync and one synchronized: the gradient of all three full batches."""
+    reference, model = build("mlp", 0), build("mlp", rank)
+    ddp = DDP(model)
+    loss_fn = nn.MSELoss()
+    for step in range(3):
+        x, _ = batch("mlp", step, size)
+        loss_fn(reference(x), x[:, :3]).backward()
+        mine = slice(rank * B, (rank + 1) * B)
+        if step < 2:
+            with ddp.no_sync():
+                loss_fn(ddp(x[mine]), x[mine, :3]).backward()
+        else:
+            loss_fn(ddp(x[mine]), x[mine, :3]).backward()
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        check(np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=RTOL, atol=ATOL), f"no_sync: {name}.grad")
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body, self.used_head, self.unused_head = nn.Linear(6, 8), nn.Linear(8, 3), nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.used_head(cr.relu(self.body(x)))
+
+
+def check_unused_parameters(rank, size):
+    cr.manual_seed(0)
+    reference = TwoHeads()
+    ddp = DDP(copy.deepcopy(reference), find_unused_parameters=True)
+    x, _ = batch("mlp", 0, size)
+    reference(x).square().mean().backward()
+    mine = slice(rank * B, (rank + 1) * B)
+    ddp(x[mine]).square().mean().backward()
+    check(ddp.module.unused_head.weight.grad is None, "an unused parameter keeps grad None")
+    for (name, p), q in zip(ddp.module.named_parameters(), reference.parameters()):
+        if q.grad is not None:
+            check(np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=RTOL, atol=ATOL), f"find_unused: {name}.grad")
+    strict = DDP(TwoHeads())
+    strict(x[mine]).sum().backward()
+    try:
+        strict(x[mine])
+        check(False, "an unfinished reduction must fail the next forward")
+    except RuntimeError as error:
+        check("unused_head.weight" in str(error) and "find_unused_parameters" in str(error), f"message: {error}")
+
+
+def check_state_dict_and_module(rank):
+    model = build("mlp", rank)
+    ddp = DDP(model)
+    check(ddp.module is model, ".module is the wrapped model")
+    check(all(key.startswith("module.") for key in ddp.state_dict()), "state_dict keys start with module.")
+    check(list(ddp.state_dict())[0] == "module.0.weight", "state_dict key names")
+
+
+def check_checkpoint(rank, folder):
+    """save_checkpoint writes rank 0's weights once; load_checkpoint gives them to every rank."""
+    path = f"{folder}/ddp.pt"
+    ddp = DDP(build("mlp", rank))
+    dist.save_checkpoint({"model": ddp.state_dict(), "epoch": 3}, path)
+    fresh = DDP(build("mlp", 7), init_sync=False)
+    state = dist.load_checkpoint(path)
+    fresh.load_state_dict(state["model"])
+    check(state["epoch"] == 3, "checkpoint epoch")
+    check_close(fresh, ddp, "a model resumed from the checkpoint")
+    try:
+        dist.load_checkpoint(f"{folder}/missing.pt")
+        check(False, "a missing checkpoint must raise")
+    except FileNotFoundError:
+        pass
+
+
+def check(condition, what):
+    if not condition:
+        raise AssertionError(f"rank {dist.get_rank()}: {what}")
+
+
+def run_all(folder):
+    rank, size = dist.get_rank(), dist.get_world_size()
+    for kind in ("mlp", "bn"):
+        for opt_name in ("sgd", "adam"):
+            check_parity(kind, opt_name, rank, size)
+    check_no_sync(rank, size)
+    check_unused_parameters(rank, size)
+    check_state_dict_and_module(rank)
+    check_checkpoint(rank, folder)
+    return "ddp"
