@@ -35,6 +35,7 @@ from chainrule import autograd, get_rng_state, manual_seed, set_rng_state
 from chainrule._C import Tensor
 from chainrule.autograd import enable_grad, no_grad
 from chainrule.inspect._gradient_check_report import CheckRow, GradientCheckResult, entry_errors
+from chainrule.inspect._recording import first_tensor
 from chainrule.nn import Module
 
 WHO = "check_model"
@@ -49,33 +50,24 @@ def _as_double(value):
     return value
 
 
-def _first_tensor(value):
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, (tuple, list)) and value and isinstance(value[0], Tensor):
-        return value[0]
-    return None
-
-
 def _with_first_tensor(value, tensor):
     return tensor if isinstance(value, Tensor) else type(value)((tensor, *value[1:]))
 
 
 class ActivationProbe:
-    """Forward hooks on the modules whose activations are checked (leaf modules and the model's output).
+    """Forward hooks on the modules whose activations are checked (the leaf modules and the model itself).
 
     With `recording` on, the first input tensor and the first output tensor of each call go on through a
     clone, kept in `seen`, which autograd.grad can be asked about; otherwise, when `nudge` names a
     (path, "input" or "output") key, that tensor's flat entry `index` is moved by `offset`."""
 
-    def __init__(self, named_modules, root):
+    def __init__(self, named_modules):
         self.seen = {}
         self.recording = False
         self.nudge = None          # (key, flat index, offset)
         self.handles = []
         for path, module in named_modules:
-            if path or module is root:
-                self.handles.append(module.register_forward_pre_hook(self._input_hook(path)))
+            self.handles.append(module.register_forward_pre_hook(self._input_hook(path)))
             self.handles.append(module.register_forward_hook(self._output_hook(path)))
 
     def _pass_through(self, key, tensor):
@@ -96,13 +88,13 @@ class ActivationProbe:
 
     def _input_hook(self, path):
         def hook(module, args):
-            tensor = self._pass_through((path, "input"), _first_tensor(args))
+            tensor = self._pass_through((path, "input"), first_tensor(args))
             return None if tensor is None else _with_first_tensor(tuple(args), tensor)
         return hook
 
     def _output_hook(self, path):
         def hook(module, args, output):
-            tensor = self._pass_through((path, "output"), _first_tensor(output))
+            tensor = self._pass_through((path, "output"), first_tensor(output))
             return None if tensor is None else _with_first_tensor(output, tensor)
         return hook
 
@@ -202,7 +194,7 @@ def check_model(model, inputs, loss_fn, targets=None, max_entries=16, eps=1e-6, 
     floats = tuple(v.detach().double().requires_grad_() if v.is_floating_point() else v for v in values)
     named_modules = [(path, m) for path, m in double.named_modules() if path == "" or not m._modules]
     rng_state = get_rng_state()
-    probe = ActivationProbe(named_modules, double)
+    probe = ActivationProbe(named_modules)
     try:
         loss = LossOfWeights(double, floats, loss_double, _as_double(targets), seed)
         return _check(double, loss, probe, max_entries, eps, atol, rtol, np.random.RandomState(seed))

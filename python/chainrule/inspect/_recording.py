@@ -32,6 +32,14 @@ def tensors_in(value):
     return []
 
 
+def first_tensor(value):
+    """The tensor of a module's input or output: itself, or the first item of a tuple or list (an LSTM's
+    output, not its (h, c)); None when there is none."""
+    if isinstance(value, (tuple, list)) and value:
+        value = value[0]
+    return value if isinstance(value, Tensor) else None
+
+
 class Recording:
     """The rows of one summary and the hooks that fill them."""
 

@@ -28,9 +28,9 @@ import math
 import numpy as np
 
 from chainrule import stack
-from chainrule._C import Tensor
 from chainrule.autograd import no_grad
 from chainrule.inspect._formatting import text_table
+from chainrule.inspect._recording import first_tensor
 from chainrule.nn import Module
 
 DEAD_UNIT_LAYERS = ("ReLU", "ReLU6")
@@ -48,12 +48,6 @@ def dead_fraction(output):
     with no_grad():
         alive = (output.detach() != 0).reshape(output.shape[0], -1).any(0)
         return 1.0 - alive.float().mean().item()
-
-
-def _first_tensor(value):
-    if isinstance(value, (tuple, list)) and value:
-        value = value[0]
-    return value if isinstance(value, Tensor) and value.is_floating_point() else None
 
 
 class TrainingStats:
@@ -127,8 +121,8 @@ class TrainingStats:
 
     def _layer_hook(self, path):
         def hook(module, args, output):
-            output = _first_tensor(output)
-            if output is None or not self._recording():
+            output = first_tensor(output)
+            if output is None or not output.is_floating_point() or not self._recording():
                 return
             mean, std = mean_and_std(output)
             self._record(path, "activation.mean", mean)
