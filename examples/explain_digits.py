@@ -22,6 +22,7 @@ import chainrule.nn.functional as F
 from chainrule.datasets import Digits
 from chainrule.inspect import (IntegratedGradients, LayerAttribution, LayerGradCam, NoiseTunnel, Occlusion,
                                Saliency, graph, summary, write_graph)
+from chainrule.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train_digits  # noqa: E402
@@ -30,13 +31,24 @@ LAST_CONV = "features.7"
 
 
 def load_or_train(weights, epochs):
+    cr.manual_seed(0)
     model = train_digits.DigitsCNN()
     if weights != "none" and os.path.exists(weights):
         model.load_state_dict(cr.load(weights))
         print(f"weights loaded from {weights}")
-    else:
-        print(f"no weights at {weights!r}: training {epochs} epoch(s)")
-        model, _, _ = train_digits.train(argparse.Namespace(seed=0, batch_size=32, lr=3e-3, epochs=epochs))
+        return model.eval()
+    print(f"no weights at {weights!r}: training {epochs} epoch(s) with Adam")
+    loader = DataLoader(TensorDataset(*Digits(train=True).tensors()), batch_size=32, shuffle=True)
+    optimizer = cr.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(epochs):
+        model.train()
+        for images, labels in loader:
+            loss = F.cross_entropy(model(train_digits.random_shift(images)), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    test_loader = DataLoader(TensorDataset(*Digits(train=False).tensors()), batch_size=256)
+    print(f"test accuracy: {train_digits.evaluate(model, test_loader):.4f}")
     return model.eval()
 
 
