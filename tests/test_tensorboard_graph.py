@@ -144,3 +144,12 @@ def test_model_stats_every_n_steps(tmp_path):
 def test_model_stats_needs_a_positive_interval(tmp_path):
     with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match="every should be a number of steps"):
         ModelStatsLogger(writer, nn.Linear(2, 2), every=0)
+
+
+def test_model_stats_prefix_keeps_two_models_apart(tmp_path):
+    generator, critic = nn.Linear(2, 3), nn.Linear(3, 1)
+    with SummaryWriter(str(tmp_path)) as writer:
+        for prefix, model in (("G.", generator), ("D.", critic)):
+            ModelStatsLogger(writer, model, every=1, prefix=prefix).log(0)
+    assert sorted(read_events(tmp_path).Tags()["histograms"]) == ["weights/D.bias", "weights/D.weight",
+                                                                  "weights/G.bias", "weights/G.weight"]

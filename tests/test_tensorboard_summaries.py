@@ -117,8 +117,8 @@ def test_histogram_buckets_match_pytorch(tmp_path, case):
     assert list(a.bucket) == list(b.bucket)
     assert sum(a.bucket) == np.isfinite(values).sum()      # NaN and infinity fall in no bucket, as in PyTorch
     np.testing.assert_array_equal(a.bucket_limit, b.bucket_limit)
-    np.testing.assert_array_equal([a.min, a.max, a.num, a.sum, a.sum_squares],
-                                  [b.min, b.max, b.num, b.sum, b.sum_squares])
+    np.testing.assert_array_equal([a.min, a.max, a.num, a.sum], [b.min, b.max, b.num, b.sum])
+    np.testing.assert_allclose(a.sum_squares, b.sum_squares, rtol=1e-13)   # summed, not BLAS-dotted: last bits
 
 
 def test_histogram_counts_every_value_of_a_tensor(tmp_path):

@@ -24,7 +24,8 @@ def tensorflow_bins():
     return [-v for v in reversed(positive)] + [0] + positive
 
 
-TENSORFLOW_BINS = tensorflow_bins()
+TENSORFLOW_BINS = tensorflow_bins()             # a list, as PyTorch's SummaryWriter.default_bins
+_TENSORFLOW_EDGES = np.array(TENSORFLOW_BINS)   # made once: numpy.histogram would convert the list on every call
 
 
 def _merged(counts, limits, max_bins):
@@ -40,7 +41,7 @@ def histogram_proto(values, bins, max_bins=None, caller="add_histogram"):
     if values.size == 0:
         raise ValueError(f"{caller}: the input has no element")
     if isinstance(bins, str) and bins == "tensorflow":
-        bins = TENSORFLOW_BINS
+        bins = _TENSORFLOW_EDGES
     counts, limits = np.histogram(values, bins=bins)
     if max_bins is not None and len(counts) > max_bins:
         counts, limits = _merged(counts, limits, max_bins)
@@ -51,8 +52,10 @@ def histogram_proto(values, bins, max_bins=None, caller="add_histogram"):
     first, last = int(filled[0]), int(filled[-1])
     counts = counts[first - 1:last + 1] if first > 0 else np.concatenate([[0], counts[:last + 1]])
     limits = limits[first:last + 2]
+    # np.square().sum(), not values.dot(values) as PyTorch: NumPy's BLAS dot can take milliseconds when its
+    # threads contend with chainrule's; the two differ in the last bits only.
     return HistogramProto(min=values.min(), max=values.max(), num=len(values), sum=values.sum(),
-                          sum_squares=values.dot(values), bucket_limit=limits.tolist(), bucket=counts.tolist())
+                          sum_squares=np.square(values).sum(), bucket_limit=limits.tolist(), bucket=counts.tolist())
 
 
 def histogram_summary(tag, values, bins, max_bins=None):
