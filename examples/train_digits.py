@@ -9,6 +9,11 @@ is written.
 
     python examples/train_digits.py                # 7-16 s of training on 2 CPU cores
     python examples/train_digits.py --epochs 5 --out /tmp/digits
+    python examples/train_digits.py --tensorboard runs/digits    # then: tensorboard --logdir runs
+
+With --tensorboard DIR the run is also logged for TensorBoard (docs/tensorboard.md): the model's graph,
+each step's loss and learning rate, each epoch's loss and accuracies, and every 50 steps the weight and
+gradient histograms and update-to-weight ratios of each layer. Logging changes nothing in the training.
 
 Measured (20 epochs, 2 CPU cores): test accuracy 1.0000 (360/360) with the default seed 0 and
 0.9972 (359/360) with seeds 1 and 2; training takes 7 s on a quiet machine, 14-16 s while other
@@ -66,6 +71,16 @@ def evaluate(model, loader):
     return correct / total
 
 
+def open_tensorboard(log_dir, model, example_images):
+    """(SummaryWriter, ModelStatsLogger) for log_dir with the model's graph written, or (None, None) without log_dir."""
+    if not log_dir:
+        return None, None
+    from chainrule.utils.tensorboard import ModelStatsLogger, SummaryWriter
+    writer = SummaryWriter(log_dir)
+    writer.add_graph(model, example_images)
+    return writer, ModelStatsLogger(writer, model, every=50)
+
+
 def train(args):
     cr.manual_seed(args.seed)
     # TensorDataset over the whole image tensor: each batch is one indexing op, not 32 stacked samples.
@@ -76,6 +91,8 @@ def train(args):
     scheduler = cr.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                  steps_per_epoch=len(train_loader))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
+    writer, layer_stats = open_tensorboard(args.tensorboard, model, Digits(train=False).tensors()[0][:1])
+    step = 0
     history = {"loss": [], "train_acc": [], "test_acc": []}
     # On a terminal the bar redraws as it goes; in a log file (stderr not a TTY) it would add a
     # redraw per batch, so there it is off and each epoch prints one line instead.
@@ -95,7 +112,13 @@ def train(args):
             optimizer.step()
             scheduler.step()
             seen += labels.shape[0]
-            loss_sum += loss.item() * labels.shape[0]
+            batch_loss = loss.item()
+            loss_sum += batch_loss * labels.shape[0]
+            if writer:
+                writer.add_scalar("loss/train_batch", batch_loss, step)
+                writer.add_scalar("learning_rate", scheduler.get_last_lr()[0], step)
+                layer_stats.log(step)
+            step += 1
             correct += (logits.argmax(1) == labels).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
             bar.update()
@@ -103,12 +126,18 @@ def train(args):
         history["loss"].append(loss)
         history["train_acc"].append(train_acc)
         history["test_acc"].append(test_acc)
+        if writer:
+            writer.add_scalar("loss/train", loss, epoch)
+            writer.add_scalars("accuracy", {"train": train_acc, "test": test_acc}, epoch)
         bar.set_postfix(loss=f"{loss:.4f}", acc=f"{train_acc:.3f}", test_acc=f"{test_acc:.4f}")
         bar.close()
         if not interactive:
             print(f"epoch {epoch:2d}/{args.epochs}: loss {loss:.4f}, train acc {train_acc:.3f}, test acc {test_acc:.4f}",
                   flush=True)
     elapsed = time.perf_counter() - start
+    if writer:
+        writer.close()
+        print(f"TensorBoard logs written to {args.tensorboard} (open them with: tensorboard --logdir {args.tensorboard})")
     return model, history, elapsed
 
 
@@ -140,6 +169,8 @@ def main():
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out/digits", help="folder for the weights and the plot")
+    parser.add_argument("--tensorboard", metavar="DIR", default=None,
+                        help="also log the run for TensorBoard in DIR (default: off; needs the tensorboard package)")
     args = parser.parse_args()
     model, history, elapsed = train(args)
     os.makedirs(args.out, exist_ok=True)
