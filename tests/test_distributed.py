@@ -70,3 +70,14 @@ def test_without_init_process_group_and_with_other_backends_the_errors_say_what_
         dist.init_process_group("nccl")
     with pytest.raises(ValueError, match="has not been initialized"):
         torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2))
+
+
+def test_the_example_trains_on_two_ranks_and_resumes_from_its_checkpoint(tmp_path):
+    example = str(PROGRAMS.parent.parent / "examples" / "train_digits_distributed.py")
+    code, output, _ = run_mpi(2, example, "--epochs", "1", "--out", str(tmp_path), timeout=120)
+    assert code == 0, output
+    assert "epoch  1/1" in output and "test accuracy" in output and (tmp_path / "checkpoint.pt").exists(), output
+    accuracy = float(output.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.5, output
+    code, output, _ = run_mpi(2, example, "--epochs", "1", "--out", str(tmp_path), timeout=120)
+    assert code == 0 and "resuming from" in output and "epoch  1/1" not in output, output

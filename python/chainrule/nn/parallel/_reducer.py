@@ -201,15 +201,14 @@ class Reducer:
         if self.find_unused_parameters:
             world.comm.Allreduce(self.used, used_anywhere, op=world.MPI.MAX)
         for bucket in self.buckets:
-            bucket.flat /= world.size
             for index, slot in zip(bucket.indices, bucket.slots):
                 if not used_anywhere[index]:
                     continue
                 param = self.params[index]
-                if param.grad is None:
-                    param.grad = cr.from_numpy(slot.copy())
+                if param.grad is None:  # the average in one pass over the sum
+                    param.grad = cr.from_numpy(slot / world.size)
                 else:
-                    np.copyto(param.grad.detach().numpy(), slot)
+                    np.divide(slot, world.size, out=param.grad.detach().numpy())
         self.active = False
 
     def remove_hooks(self):

@@ -1,0 +1,179 @@
+"""Data-parallel training on MPI: all-reduce bandwidth, and DistributedDataParallel's cost per step.
+
+    mpirun -n 2 python bench/bench_distributed.py [--repeat R] [--max-mb 256] [--batch 64]
+    (as root: mpirun --allow-run-as-root --oversubscribe -n 2 ...; PYTHONPATH=python outside a .pth install)
+
+1. All-reduce (sum) of float32 tensors from 1 KB to 256 MB between the ranks: chainrule's
+   dist.all_reduce on a tensor against mpi4py's Allreduce on a NumPy buffer (the limit of this
+   transport: chainrule hands MPI the tensor's own memory, so the difference is its Python overhead
+   and its cross-rank shape check). Results are checked before timing. GB/s = bytes / time.
+2. DDP on the MLP and LeNet of bench_train.py (SGD steps, cross-entropy): time per step with each
+   rank at batch B, against one process at batch 2B (rank 0 alone, while the other rank sleeps),
+   both with one thread per process. And the share of the gradient all-reduce that backward hides:
+   1 - (DDP backward - plain backward at batch B, both ranks at once) / (blocking all-reduce of the
+   same buckets). 1 means the communication is entirely hidden, 0 that none of it is.
+Every timing is the median over rounds of the slowest rank's time.
+"""
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_train import lenet, mlp  # noqa: E402
+from common import bench_arguments, format_table  # noqa: E402
+
+import chainrule as cr  # noqa: E402
+import chainrule.distributed as dist  # noqa: E402
+import chainrule.nn as nn  # noqa: E402
+from chainrule.nn.parallel import DistributedDataParallel  # noqa: E402
+
+
+def slowest_rank_median(fn, repeat, number):
+    """Median over rounds of the slowest rank's seconds per call (ranks start each round together)."""
+    comm, MPI = dist.group.WORLD.comm, dist.group.WORLD.MPI
+    fn()
+    rounds = []
+    for _ in range(repeat):
+        comm.Barrier()
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        rounds.append(comm.allreduce((time.perf_counter() - start) / number, op=MPI.MAX))
+    return statistics.median(rounds)
+
+
+def calls_per_round(nbytes):
+    return max(2, min(2000, int(2e8 / max(nbytes, 1))))
+
+
+def allreduce_table(repeat, max_mb):
+    world = dist.group.WORLD
+    MPI, comm = world.MPI, world.comm
+    rows, size = [], 1024
+    while size <= max_mb * 2 ** 20:
+        array = np.ones(size // 4, np.float32)
+        tensor = cr.ones(size // 4)
+        dist.all_reduce(tensor)
+        comm.Allreduce(MPI.IN_PLACE, array)
+        assert tensor[0].item() == array[0] == world.size, "all_reduce gave a wrong sum"
+        number = calls_per_round(size)
+        ours = slowest_rank_median(lambda: dist.all_reduce(tensor), repeat, number)
+        theirs = slowest_rank_median(lambda: comm.Allreduce(MPI.IN_PLACE, array), repeat, number)
+        label = f"{size // 2 ** 20} MB" if size >= 2 ** 20 else f"{size // 1024} KB"
+        rows.append([label, f"{ours * 1e6:.1f}", f"{theirs * 1e6:.1f}", f"{size / ours / 1e9:.2f}",
+                     f"{size / theirs / 1e9:.2f}", f"{theirs / ours:.2f}"])
+        del array, tensor
+        size *= 4
+    return format_table(["size", "chainrule us", "mpi4py us", "chainrule GB/s", "mpi4py GB/s", "ratio"], rows)
+
+
+def sleeping_barrier():
+    """A barrier that sleeps instead of spinning, so a waiting rank leaves its core to the other."""
+    request = dist.group.WORLD.comm.Ibarrier()
+    while not request.Test():
+        time.sleep(0.002)
+
+
+def step_function(model, x, y, optimizer):
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step():
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+    return step
+
+
+def backward_function(model, x, y):
+    loss_fn = nn.CrossEntropyLoss()
+
+    def run():
+        for p in model.parameters():
+            p.grad = None
+        loss = loss_fn(model(x), y)
+        start = time.perf_counter()
+        loss.backward()
+        return time.perf_counter() - start
+    return run
+
+
+def median_backward(run, repeat):
+    comm, MPI = dist.group.WORLD.comm, dist.group.WORLD.MPI
+    run()
+    times = []
+    for _ in range(repeat * 3):
+        comm.Barrier()
+        times.append(comm.allreduce(run(), op=MPI.MAX))
+    return statistics.median(times)
+
+
+def blocking_bucket_allreduce(reducer):
+    MPI, comm = reducer.world.MPI, reducer.world.comm
+    return lambda: [comm.Allreduce(MPI.IN_PLACE, bucket.flat) for bucket in reducer.buckets]
+
+
+def ddp_rows(name, build, shape, batch, repeat):
+    rank = dist.get_rank()
+    cr.manual_seed(0)
+    x, y = cr.randn(2 * batch, *shape), cr.randint(0, 10, (2 * batch,))
+    mine = slice(rank * batch, (rank + 1) * batch)
+    single = None
+    sleeping_barrier()
+    if rank == 0:  # one process at batch 2B, alone on the machine
+        model = build(nn)
+        single = slowest_rank_median_local(step_function(model, x, y, cr.optim.SGD(model.parameters(), lr=0.01)),
+                                           repeat)
+    sleeping_barrier()
+    ddp = DistributedDataParallel(build(nn))
+    step = slowest_rank_median(step_function(ddp, x[mine], y[mine], cr.optim.SGD(ddp.parameters(), lr=0.01)),
+                               repeat, 5)
+    plain_backward = median_backward(backward_function(build(nn), x[mine], y[mine]), repeat)
+    ddp_backward = median_backward(backward_function(ddp, x[mine], y[mine]), repeat)
+    communication = slowest_rank_median(blocking_bucket_allreduce(ddp.reducer), repeat, 5)
+    hidden = 1 - (ddp_backward - plain_backward) / communication
+    grads_mb = sum(p.numel() * 4 for p in ddp.parameters()) / 2 ** 20
+    if rank != 0:
+        return None
+    return [name, f"{batch}", f"{grads_mb:.2f}", f"{len(ddp.reducer.buckets)}", f"{single * 1e3:.2f}",
+            f"{step * 1e3:.2f}", f"{step / single:.2f}", f"{plain_backward * 1e3:.2f}", f"{ddp_backward * 1e3:.2f}",
+            f"{communication * 1e3:.2f}", f"{hidden:.2f}"]
+
+
+def slowest_rank_median_local(fn, repeat, number=5):
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return statistics.median(times)
+
+
+def main():
+    parser = bench_arguments(__doc__, repeat=7)
+    parser.add_argument("--max-mb", type=int, default=256, help="largest all-reduce, in MB")
+    parser.add_argument("--batch", type=int, default=64, help="batch per rank (B) for the DDP steps")
+    args = parser.parse_args()
+    cr.set_num_threads(args.threads or 1)
+    dist.init_process_group("mpi")
+    if dist.get_world_size() != 2 and dist.get_rank() == 0:
+        print(f"note: {dist.get_world_size()} ranks; the figures in bench/README.md are for 2")
+    table = allreduce_table(args.repeat, args.max_mb)
+    rows = [ddp_rows("mlp", mlp, (1, 28, 28), args.batch, args.repeat),
+            ddp_rows("lenet", lenet, (1, 28, 28), args.batch, args.repeat)]
+    if dist.get_rank() == 0:
+        print(f"all-reduce (sum, float32), {dist.get_world_size()} ranks, median of {args.repeat} rounds")
+        print(table)
+        print(f"\nDDP step (SGD), {dist.get_world_size()} ranks x batch B vs 1 process x batch "
+              f"{dist.get_world_size()}B, {cr.get_num_threads()} thread(s) per process, times in ms")
+        print(format_table(["model", "B", "grads MB", "buckets", "1 proc step", "DDP step", "ratio", "plain bwd",
+                            "DDP bwd", "all-reduce", "hidden"], rows))
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()
