@@ -31,4 +31,4 @@ cp "$BUILD"/_C*.so "$PKG/chainrule/"
 # C++ exception hook needs it at start-up); Python's allocator leaks by design (detect_leaks=0).
 LD_PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so):$(${CXX:-g++} -print-file-name=libstdc++.so)" PYTHONPATH="$PKG" CHAINRULE_FUZZ_EXAMPLES=${CHAINRULE_FUZZ_EXAMPLES:-25} \
   $PY -m pytest -q -p no:cacheprovider tests/test_sizes.py tests/test_empty_shapes.py tests/test_pool_edges.py \
-  tests/test_value_conversion.py tests/test_views.py tests/test_indexing.py tests/fuzz
+  tests/test_value_conversion.py tests/test_view.py tests/test_index.py tests/fuzz

@@ -16,7 +16,7 @@ DTYPES = list(NP_OF)
 def test_zeros_ones(make, fill, dtype, shape):
     t = make(*shape, dtype=dtype)
     assert t.shape == shape and t.dtype == dtype
-    assert t.is_contiguous() or t.numel() == 0  # zero-size: see test_views.test_zero_size_tensors_are_contiguous
+    assert t.is_contiguous() or t.numel() == 0  # zero-size: see test_view.test_zero_size_tensors_are_contiguous
     assert_close(t, np.full(shape, fill, dtype=NP_OF[dtype]))
 
 

@@ -23,21 +23,34 @@ py::object apply_binary(BinaryOp op, const Tensor& self, py::handle other, bool 
   return py::cast(run_without_gil([&] { return reflected ? binary(op, *s, self) : binary(op, self, *s); }, self));
 }
 
-// a op b where either may be a Python number (chainrule.add(2, t)).
-Tensor binary_any(BinaryOp op, py::handle a, py::handle b) {
+// f(x, y) with x and y each a Tensor or, for a Python number, a Scalar, without the GIL; at least
+// one must be a tensor unless TwoNumbers.
+template <bool TwoNumbers = false, typename F>
+Tensor on_operands(py::handle a, py::handle b, const char* op, const F& f) {
   if (is_tensor(a) && is_tensor(b)) {
     const Tensor x = a.cast<Tensor>(), y = b.cast<Tensor>();
-    return run_without_gil([&] { return binary(op, x, y); }, x, y);
+    return run_without_gil([&] { return f(x, y); }, x, y);
   }
   if (is_tensor(a)) {
     const Tensor x = a.cast<Tensor>();
-    const Scalar y = to_scalar(b, binary_op_name(op));
-    return run_without_gil([&] { return binary(op, x, y); }, x);
+    const Scalar y = to_scalar(b, op);
+    return run_without_gil([&] { return f(x, y); }, x);
   }
-  CR_CHECK(is_tensor(b), TypeError, binary_op_name(op), ": expected at least one tensor argument");
-  const Scalar x = to_scalar(a, binary_op_name(op));
-  const Tensor y = b.cast<Tensor>();
-  return run_without_gil([&] { return binary(op, x, y); }, y);
+  if (is_tensor(b)) {
+    const Scalar x = to_scalar(a, op);
+    const Tensor y = b.cast<Tensor>();
+    return run_without_gil([&] { return f(x, y); }, y);
+  }
+  if constexpr (TwoNumbers) {
+    return f(to_scalar(a, op), to_scalar(b, op));
+  } else {
+    CR_FAIL(TypeError, op, ": expected at least one tensor argument");
+  }
+}
+
+// a op b where either may be a Python number (chainrule.add(2, t)).
+Tensor binary_any(BinaryOp op, py::handle a, py::handle b) {
+  return on_operands(a, b, binary_op_name(op), [op](const auto& x, const auto& y) { return binary(op, x, y); });
 }
 
 void binary_in_place_any(BinaryOp op, const Tensor& self, py::handle other) {
@@ -58,17 +71,21 @@ py::object scaled(py::handle b, py::handle alpha) {
   return py::cast(binary_any(BinaryOp::Mul, b, scalar_to_py(a)));
 }
 
-Tensor divide(py::handle a, py::handle b, py::object rounding_mode) {
-  if (rounding_mode.is_none()) return binary_any(BinaryOp::Div, a, b);
-  std::string mode = rounding_mode.cast<std::string>();
-  if (mode == "floor") return binary_any(BinaryOp::FloorDivide, a, b);
-  CR_CHECK(mode == "trunc", ValueError, "div: rounding_mode must be None, 'trunc' or 'floor', got '", mode, "'");
-  Tensor q = binary_any(BinaryOp::Div, a, b);
-  Tensor t = unary(UnaryOp::Trunc, q);
-  DType want = is_tensor(a) ? (is_tensor(b) ? result_type(a.cast<Tensor>(), b.cast<Tensor>())
-                                           : result_type(a.cast<Tensor>()->dtype(), to_scalar(b, "div")))
-                            : result_type(b.cast<Tensor>()->dtype(), to_scalar(a, "div"));
-  return to_dtype(t, want);
+RoundingMode to_rounding_mode(py::handle mode) {
+  if (mode.is_none()) return RoundingMode::None;
+  const std::string name = py::str(mode);
+  if (name == "trunc") return RoundingMode::Trunc;
+  CR_CHECK(name == "floor", ValueError, "div: rounding_mode must be None, 'trunc' or 'floor', got '", name, "'");
+  return RoundingMode::Floor;
+}
+
+Tensor divide_any(py::handle a, py::handle b, py::handle rounding_mode) {
+  const RoundingMode mode = to_rounding_mode(rounding_mode);
+  return on_operands(a, b, "div", [mode](const auto& x, const auto& y) { return divide(x, y, mode); });
+}
+
+Tensor where_any(const Tensor& cond, py::handle a, py::handle b) {
+  return on_operands<true>(a, b, "where", [&cond](const auto& x, const auto& y) { return where(cond, x, y); });
 }
 
 std::optional<Scalar> optional_scalar(py::handle h, const char* op) {
@@ -76,39 +93,23 @@ std::optional<Scalar> optional_scalar(py::handle h, const char* op) {
   return to_scalar(h, op);
 }
 
-// The result dtype of clamp with tensor bounds, over the three operands at once as PyTorch does:
-// tensors with a dim decide within a category, so a 0-d float64 input with float32 bounds of a dim
-// is float32 (maximum then minimum, two at a time, gave float64).
-DType clamp_result_type(const std::vector<Tensor>& operands) {
-  std::optional<DType> dimmed, zero_d;
-  for (const Tensor& t : operands) {
-    std::optional<DType>& slot = t->dim() == 0 ? zero_d : dimmed;
-    slot = slot ? promote_types(*slot, t->dtype()) : t->dtype();
-  }
-  if (!dimmed) return *zero_d;
-  if (!zero_d) return *dimmed;
-  return dtype_category(*zero_d) > dtype_category(*dimmed) ? *zero_d : *dimmed;
+// A clamp bound beside a tensor bound: None -> no bound, a number -> a 0-d tensor on t's device.
+Tensor bound_tensor(py::handle bound, const Tensor& t) {
+  if (bound.is_none()) return nullptr;
+  if (is_tensor(bound)) return bound.cast<Tensor>();
+  const Scalar s = to_scalar(bound, "clamp");
+  return scalar_tensor(s, result_type(t->dtype(), s), t->device(), "clamp");
 }
 
 // clamp(min, max) where each bound may be a number, a tensor or None.
 Tensor clamp_any(const Tensor& t, py::handle lo, py::handle hi) {
   if (!is_tensor(lo) && !is_tensor(hi)) return clamp(t, optional_scalar(lo, "clamp"), optional_scalar(hi, "clamp"));
-  Tensor out = t;
-  if (!lo.is_none()) out = binary_any(BinaryOp::Maximum, py::cast(out), lo);
-  if (!hi.is_none()) out = binary_any(BinaryOp::Minimum, py::cast(out), hi);
-  std::vector<Tensor> operands{t};
-  for (py::handle bound : {lo, hi}) {
-    if (bound.is_none()) continue;
-    if (!is_tensor(bound)) return out;  // a number beside a tensor bound: PyTorch refuses, kept as is
-    operands.push_back(bound.cast<Tensor>());
-  }
-  return to_dtype(out, clamp_result_type(operands));
+  return clamp(t, bound_tensor(lo, t), bound_tensor(hi, t));
 }
 
-// clamp_ in place: the scalar kernel for number bounds, else the out-of-place result copied in.
 Tensor clamp_any_(const Tensor& t, py::handle lo, py::handle hi) {
   if (!is_tensor(lo) && !is_tensor(hi)) clamp_(t, optional_scalar(lo, "clamp_"), optional_scalar(hi, "clamp_"));
-  else copy_(t, clamp_any(t, lo, hi));
+  else clamp_(t, bound_tensor(lo, t), bound_tensor(hi, t));
   return t;
 }
 
@@ -173,10 +174,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("sub_", [](const Tensor& t, py::handle o, py::handle alpha) { binary_in_place_any(BinaryOp::Sub, t, scaled(o, alpha)); return t; },
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide(py::cast(t), o, mode); },
+      .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide_any(py::cast(t), o, mode); },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("div_", [](const Tensor& t, py::handle o, py::object mode) {
-        Tensor q = divide(py::cast(t), o, mode);
+        Tensor q = divide_any(py::cast(t), o, mode);
         CR_CHECK(can_cast(q->dtype(), t->dtype()), RuntimeError, "div_: result type ", dtype_name(q->dtype()),
                  " can't be cast to the in-place tensor's dtype ", dtype_name(t->dtype()));
         copy_(t, q);
@@ -187,10 +188,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())
-      .def("where", [](const Tensor& t, const Tensor& cond, py::handle other) {
-        Tensor o = is_tensor(other) ? other.cast<Tensor>() : scalar_tensor(to_scalar(other, "where"), result_type(t->dtype(), to_scalar(other, "where")), t->device(), "where");
-        return where(cond, t, o);
-      }, py::arg("condition"), py::arg("other"))
+      .def("where", [](const Tensor& t, const Tensor& cond, py::handle other) { return where_any(cond, py::cast(t), other); },
+           py::arg("condition"), py::arg("other"))
       .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))
       .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t{0})); return t; })
       .def("copy_", without_gil([](const Tensor& t, const Tensor& src) { copy_(t, src); return t; }), py::arg("src"))
@@ -200,7 +199,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
         py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   m.def("sub", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Sub, a, scaled(b, alpha)); },
         py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
-  m.def("div", &divide, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
+  m.def("div", &divide_any, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); });
   m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   // clamp_min(min) and clamp_max(max): clamp with one bound, also in place, as PyTorch names them.
@@ -216,16 +215,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     cls.def(is_min ? "clamp_min_" : "clamp_max_", one_bound(&clamp_any_), py::arg(bound));
   }
   m.def("clip", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
-  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
-    // Python numbers take part like 0-d tensors that never raise a dimensioned tensor's dtype.
-    auto as_tensor = [&cond](py::handle x, py::handle other) {
-      if (is_tensor(x)) return x.cast<Tensor>();
-      Scalar s = to_scalar(x, "where");
-      DType dt = is_tensor(other) ? result_type(other.cast<Tensor>()->dtype(), s) : s.default_dtype();
-      return scalar_tensor(s, dt, is_tensor(other) ? other.cast<Tensor>()->device() : cond->device());
-    };
-    return where(cond, as_tensor(a, b), as_tensor(b, a));
-  }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  m.def("where", &where_any, py::arg("condition"), py::arg("input"), py::arg("other"));
 
   for (const BinaryEntry& e : kBinary) {
     BinaryOp op = e.op;

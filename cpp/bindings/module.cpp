@@ -9,10 +9,10 @@ PYBIND11_MODULE(_C, m) {
   bind_tensor_basics(m, cls);
   bind_numpy(m, cls);
   bind_creation(m);
-  bind_views(m, cls);
+  bind_view(m, cls);
   bind_elementwise(m, cls);
   bind_matmul(m, cls);
-  bind_indexing(m, cls);
+  bind_index(m, cls);
   bind_join(m, cls);
   bind_reduce(m, cls);
   bind_sort(m, cls);
@@ -23,8 +23,10 @@ PYBIND11_MODULE(_C, m) {
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");
   bind_optim(m);
   bind_parameter(m, cls);
-  bind_norm(nn);
+  bind_normalization(nn);
+  bind_dropout(nn);
   bind_pool(nn);
+  bind_pad_interpolate(nn);
   bind_conv(nn);
   bind_activation(nn);
   bind_loss(nn);

@@ -1,10 +1,8 @@
-// Pooling, padding and resampling in chainrule._C._nn (the kernels behind
-// chainrule.nn.functional's pooling.py and sampling.py). Arguments arrive normalized by the Python
-// wrappers: one int per spatial dim, output sizes resolved; max pools return (values, indices).
+// Pooling in chainrule._C._nn (the kernels behind chainrule.nn.functional.pool). Arguments arrive
+// normalized by the Python wrappers: one int per spatial dim, output sizes resolved; max pools
+// return (values, indices).
 #include "bindings/bindings.h"
 #include "bindings/gil.h"
-#include "ops/interpolate.h"
-#include "ops/pad.h"
 #include "ops/pool.h"
 
 namespace cr::bind {
@@ -23,12 +21,6 @@ void bind_pool(py::module_& nn) {
   nn.def("adaptive_avg_pool2d", without_gil(&adaptive_avg_pool2d), py::arg("input"), py::arg("output_size"));
   nn.def("adaptive_max_pool1d", without_gil(&adaptive_max_pool1d), py::arg("input"), py::arg("output_size"));
   nn.def("adaptive_max_pool2d", without_gil(&adaptive_max_pool2d), py::arg("input"), py::arg("output_size"));
-  nn.def("pad", [](const Tensor& x, const IntList& p, const std::string& mode, py::handle value) {
-    return pad(x, p, mode, value.is_none() ? std::nullopt : std::optional<Scalar>(to_scalar(value, "pad")));
-  }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = py::none());
-  nn.def("upsample_nearest", without_gil(&upsample_nearest), py::arg("input"), py::arg("output_size"), py::arg("scales"));
-  nn.def("upsample_linear", without_gil(&upsample_linear), py::arg("input"), py::arg("output_size"), py::arg("align_corners"),
-         py::arg("scales"));
 }
 
 }  // namespace cr::bind

@@ -351,4 +351,26 @@ void binary_(BinaryOp op, const Tensor& self, const Scalar& other) {
   binary_in_place(op, self, scalar_operand(other, promoted, self->device()), promoted);
 }
 
+namespace {
+
+// Truncated division: the true quotient rounded toward zero, in the operands' promoted dtype.
+template <typename A, typename B>
+Tensor divide_rounded(const A& a, const B& b, RoundingMode mode, DType promoted) {
+  if (mode == RoundingMode::Floor) return binary(BinaryOp::FloorDivide, a, b);
+  Tensor quotient = binary(BinaryOp::Div, a, b);
+  return mode == RoundingMode::None ? quotient : to_dtype(unary(UnaryOp::Trunc, quotient), promoted);
+}
+
+}  // namespace
+
+Tensor divide(const Tensor& a, const Tensor& b, RoundingMode mode) { return divide_rounded(a, b, mode, result_type(a, b)); }
+
+Tensor divide(const Tensor& a, const Scalar& b, RoundingMode mode) {
+  return divide_rounded(a, b, mode, result_type(a->dtype(), b));
+}
+
+Tensor divide(const Scalar& a, const Tensor& b, RoundingMode mode) {
+  return divide_rounded(a, b, mode, result_type(b->dtype(), a));
+}
+
 }  // namespace cr

@@ -40,8 +40,24 @@ void binary_(BinaryOp op, const Tensor& self, const Scalar& other);
 Tensor unary(UnaryOp op, const Tensor& a);
 void unary_(UnaryOp op, const Tensor& self);
 
+// clamp with number bounds (nullopt: no bound), and with tensor bounds (null: no bound).
 Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
 void clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
+Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max);
+void clamp_(const Tensor& self, const Tensor& min, const Tensor& max);
+
+// div with rounding: None (true division), Trunc (toward zero, in the operands' promoted dtype)
+// or Floor (floor_divide).
+enum class RoundingMode : uint8_t { None, Trunc, Floor };
+Tensor divide(const Tensor& a, const Tensor& b, RoundingMode mode);
+Tensor divide(const Tensor& a, const Scalar& b, RoundingMode mode);
+Tensor divide(const Scalar& a, const Tensor& b, RoundingMode mode);
+
+// where(cond, a, b). A number takes part as a 0-d tensor that never raises a tensor operand's
+// dtype (with two numbers: its own default dtype), on the tensor operand's device.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b);
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b);
+Tensor where(const Tensor& cond, const Scalar& a, const Scalar& b);
 
 }  // namespace cr

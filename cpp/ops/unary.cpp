@@ -113,36 +113,6 @@ void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
   CR_DISPATCH_ALL(in->dtype(), unary_op_name(op), [&] { run_formula<scalar_t>(op, out, in); });
 }
 
-template <typename T>
-T clamp_value(T x, T lo, T hi, bool has_lo, bool has_hi) {
-  if (has_lo && x < lo) x = lo;  // NaN compares false and passes through, as in PyTorch
-  if (has_hi && x > hi) x = hi;
-  return x;
-}
-
-bool is_nan(const std::optional<Scalar>& bound) {
-  return bound && bound->is_floating() && std::isnan(bound->as_double());
-}
-
-// A NaN bound makes every element NaN, as in PyTorch (its clamp fills the result with NaN).
-void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
-  if (is_nan(lo) || is_nan(hi)) return fill_(out, Scalar(std::numeric_limits<double>::quiet_NaN()), "clamp");
-  Tensor in = to_dtype(a, out->dtype());
-  CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
-    scalar_t l = lo ? lo->to<scalar_t>("clamp") : scalar_t(0), h = hi ? hi->to<scalar_t>("clamp") : scalar_t(0);
-    bool has_lo = lo.has_value(), has_hi = hi.has_value();
-    cpu::unary_kernel<scalar_t, scalar_t>(out, in, [=](scalar_t x) { return clamp_value(x, l, h, has_lo, has_hi); });
-  });
-}
-
-DType clamp_dtype(DType in, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
-  CR_CHECK(lo || hi, ValueError, "clamp: at least one of min and max must be given");
-  DType t = in;
-  if (lo) t = result_type(t, *lo);
-  if (hi) t = result_type(t, *hi);
-  return t;
-}
-
 
 // relu's backward in one pass: 0 where y <= 0, else g (PyTorch's threshold_backward: so g passes
 // through a NaN, which is not <= 0). Recorded
@@ -235,20 +205,6 @@ void record_unary(UnaryOp op, const Tensor& a, const Tensor& out) {
   });
 }
 
-// The gradient passes where min <= x <= max and is 0 where clamp cut x off.
-void record_clamp(const Tensor& a, const Tensor& out, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
-  if (!needs_grad({&a})) return;
-  const SavedTensor sx(a, false);
-  const TensorMeta meta(a);
-  record("ClampBackward1", {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
-    Tensor x = sx.unpack(n), g = grads[0];
-    Tensor keep = ones(x->sizes(), DType::Bool, x->device());
-    if (lo) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Ge, x, *lo));
-    if (hi) keep = binary(BinaryOp::LogicalAnd, keep, binary(BinaryOp::Le, x, *hi));
-    return {grad_for(where(keep, g, zeros({}, g->dtype(), g->device())), meta)};
-  });
-}
-
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& a) {
@@ -264,22 +220,6 @@ void unary_(UnaryOp op, const Tensor& self) {
            " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
   if (in_place_needs_grad(self, {}, str_cat(unary_op_name(op), "_").c_str())) return rebase_history(self, unary(op, clone(self)));
   launch(op, self, self);
-  self->bump_version();
-}
-
-Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  Tensor out = TensorImpl::empty(a->sizes(), clamp_dtype(a->dtype(), min, max), a->device());
-  clamp_into(out, a, min, max);
-  record_clamp(a, out, min, max);
-  return out;
-}
-
-void clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  DType result = clamp_dtype(self->dtype(), min, max);
-  CR_CHECK(can_cast(result, self->dtype()), RuntimeError, "clamp_: result type ", dtype_name(result),
-           " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
-  if (in_place_needs_grad(self, {}, "clamp_")) return rebase_history(self, clamp(clone(self), min, max));
-  clamp_into(self, self, min, max);
   self->bump_version();
 }
 

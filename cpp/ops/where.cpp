@@ -1,4 +1,5 @@
-// where(cond, a, b): picks from a where cond is true, else from b, all three broadcasting.
+// where(cond, a, b): picks from a where cond is true, else from b, all three broadcasting; either
+// of a and b may be a number.
 #include "autograd/record.h"
 #include "cpu/elementwise.h"
 #include "ops/copy.h"
@@ -28,6 +29,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     });
   }
   return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b) {
+  return where(cond, a, scalar_tensor(b, result_type(a->dtype(), b), a->device(), "where"));
+}
+
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
+  return where(cond, scalar_tensor(a, result_type(b->dtype(), a), b->device(), "where"), b);
+}
+
+Tensor where(const Tensor& cond, const Scalar& a, const Scalar& b) {
+  return where(cond, scalar_tensor(a, a.default_dtype(), cond->device(), "where"),
+               scalar_tensor(b, b.default_dtype(), cond->device(), "where"));
 }
 
 }  // namespace cr

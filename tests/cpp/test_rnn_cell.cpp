@@ -1,6 +1,6 @@
 // The fused recurrent-cell ops (lstm/gru/rnn_cell_pointwise) against their gate formulas written out
 // per element, and their shape/dtype checks. Their backwards are gradchecked from Python
-// (tests/test_nn_rnn.py).
+// (tests/test_rnn_cell.py).
 #include <gtest/gtest.h>
 
 #include <cmath>

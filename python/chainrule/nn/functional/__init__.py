@@ -7,8 +7,8 @@ from chainrule.nn.functional.linear import *  # noqa: F401,F403
 from chainrule.nn.functional.embedding import *  # noqa: F401,F403
 from chainrule.nn.functional.normalization import *  # noqa: F401,F403
 from chainrule.nn.functional.dropout import *  # noqa: F401,F403
-from chainrule.nn.functional.pooling import *  # noqa: F401,F403
-from chainrule.nn.functional.sampling import *  # noqa: F401,F403
+from chainrule.nn.functional.pool import *  # noqa: F401,F403
+from chainrule.nn.functional.pad_interpolate import *  # noqa: F401,F403
 from chainrule.nn.functional.conv import *  # noqa: F401,F403
 from chainrule.nn.functional.activation import *  # noqa: F401,F403
 from chainrule.nn.functional.loss import *  # noqa: F401,F403

@@ -13,7 +13,7 @@ import warnings
 import chainrule as cr
 from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
-from chainrule.nn.functional.sampling import pad
+from chainrule.nn.functional.pad_interpolate import pad
 
 # the private helpers too: code copied from torch's transformer layers calls F._canonical_mask and friends
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "_canonical_mask", "_none_or_dtype",

@@ -75,8 +75,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """input / (k + alpha * mean of input^2 over `size` neighbouring channels)^beta, as PyTorch computes
     it: a zero-padded average pool over the channel dim (N, C, ...)."""
-    from chainrule.nn.functional.pooling import avg_pool2d
-    from chainrule.nn.functional.sampling import pad
+    from chainrule.nn.functional.pool import avg_pool2d
+    from chainrule.nn.functional.pad_interpolate import pad
 
     if input.dim() < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")

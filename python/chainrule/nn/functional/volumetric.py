@@ -15,8 +15,8 @@ import numpy as np
 import chainrule
 from chainrule import _C
 from chainrule.nn.functional.conv import _per_dim, conv2d, conv_transpose2d
-from chainrule.nn.functional.pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from chainrule.nn.functional.sampling import pad
+from chainrule.nn.functional.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from chainrule.nn.functional.pad_interpolate import pad
 
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d",
            "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices"]

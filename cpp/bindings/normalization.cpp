@@ -1,12 +1,11 @@
-// Normalization and dropout ops on chainrule._C._nn: batch_norm, layer_norm, group_norm, and the
-// dropout family (out of place and in place). Optional tensors arrive as None. The Python wrappers
-// in chainrule.nn.functional (normalization.py, dropout.py) give them torch.nn.functional's signatures.
+// Normalization ops on chainrule._C._nn: batch_norm, layer_norm, group_norm. Optional tensors
+// arrive as None. The Python wrappers in chainrule.nn.functional.normalization give them
+// torch.nn.functional's signatures.
 #include <optional>
 
 #include "bindings/bindings.h"
 #include "bindings/gil.h"
 #include "ops/batch_norm.h"
-#include "ops/dropout.h"
 #include "ops/layer_norm.h"
 
 namespace cr::bind {
@@ -19,7 +18,7 @@ Tensor or_null(const OptionalTensor& t) { return t ? *t : nullptr; }
 
 }  // namespace
 
-void bind_norm(py::module_& nn) {
+void bind_normalization(py::module_& nn) {
   nn.def(
       "batch_norm",
       without_gil([](const Tensor& input, const OptionalTensor& running_mean, const OptionalTensor& running_var,
@@ -41,19 +40,6 @@ void bind_norm(py::module_& nn) {
          double eps) { return group_norm(input, num_groups, or_null(weight), or_null(bias), eps); }),
       py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
       py::arg("eps") = 1e-5);
-
-  using DropoutFn = Tensor (*)(const Tensor&, double, bool);
-  const std::pair<const char*, DropoutFn> dropouts[] = {
-      {"dropout", dropout},
-      {"dropout_", dropout_},
-      {"feature_dropout", feature_dropout},
-      {"feature_dropout_", feature_dropout_},
-      {"alpha_dropout", alpha_dropout},
-      {"alpha_dropout_", alpha_dropout_},
-      {"feature_alpha_dropout", feature_alpha_dropout},
-      {"feature_alpha_dropout_", feature_alpha_dropout_},
-  };
-  for (const auto& [name, fn] : dropouts) nn.def(name, without_gil(fn), py::arg("input"), py::arg("p"), py::arg("train"));
 }
 
 }  // namespace cr::bind

@@ -8,7 +8,7 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from conftest import assert_same_error, check_op, requires_torch, torch
-from test_nn_loss import check_loss
+from test_loss import check_loss
 
 TF = torch.nn.functional if torch is not None else None
 REDUCTIONS = ["mean", "sum", "none"]

@@ -1,7 +1,7 @@
 """prelu, tanhshrink, softshrink, hardshrink (chainrule.nn.functional.activation_composite):
 gradcheck + gradgradcheck in float64 and parity with torch.nn.functional (check_op) over more
 shapes, prelu's weight shapes and its kink, and bad input. The shrinks' kink and float32 checks
-run with the other activations in test_nn_activation.py."""
+run with the other activations in test_activation.py."""
 import numpy as np
 import pytest
 
@@ -25,7 +25,7 @@ def _fn(lib_f, name, kwargs, scale):
 
 
 @pytest.mark.parametrize("name,kwargs,scale", SHRINKS, ids=SHRINK_IDS)
-@pytest.mark.parametrize("shape", [(), (2, 3, 4)], ids=["0d", "3d"])  # (3, 5) is in test_nn_activation.py
+@pytest.mark.parametrize("shape", [(), (2, 3, 4)], ids=["0d", "3d"])  # (3, 5) is in test_activation.py
 def test_shrink_gradients_and_parity(name, kwargs, scale, shape):
     check_op(_fn(F, name, kwargs, scale), [shape], torch_fn=_fn(TF, name, kwargs, scale) if TF else None)
 

@@ -1,4 +1,4 @@
-"""Pooling (chainrule.nn.functional.pooling): gradcheck + gradgradcheck + PyTorch parity (check_op)
+"""Pooling (chainrule.nn.functional.pool): gradcheck + gradgradcheck + PyTorch parity (check_op)
 over sweeps of kernel/stride/padding/dilation/ceil_mode/count_include_pad/divisor_override, indices
 equal to PyTorch's, float32 parity, ties, non-contiguous and empty-batch inputs, and bad input."""
 import numpy as np

@@ -26,7 +26,7 @@ Tensor squeeze_any(const Tensor& t, py::handle dim) {
 }
 }  // namespace
 
-void bind_views(py::module_& m, TensorClass& cls) {
+void bind_view(py::module_& m, TensorClass& cls) {
   // dims read by dim_arg: a tuple (or another non-int) is a TypeError naming the op.
   auto transpose_fn = [](const Tensor& t, py::handle d0, py::handle d1) {
     return transpose(t, dim_arg(d0, "transpose"), dim_arg(d1, "transpose"));

@@ -1,4 +1,4 @@
-"""pad and interpolate (chainrule.nn.functional.sampling): gradcheck + gradgradcheck + PyTorch
+"""pad and interpolate (chainrule.nn.functional.pad_interpolate): gradcheck + gradgradcheck + PyTorch
 parity (check_op) over pad modes and amounts (negative ones crop), interpolate modes, sizes, scale
 factors, align_corners and recompute_scale_factor; float32 parity; bad input."""
 import numpy as np

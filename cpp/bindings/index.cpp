@@ -140,7 +140,7 @@ auto with_python_dim(const char* op, R (*f)(const Tensor&, int64_t, Rest...)) {
 
 }  // namespace
 
-void bind_indexing(py::module_& m, TensorClass& cls) {
+void bind_index(py::module_& m, TensorClass& cls) {
   auto scatter_fn = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src, py::handle value) {
     const int64_t dim = dim_arg(dim_obj, "scatter");
     return scatter_any("scatter", src, value, [&](const Tensor& s) { return scatter(t, dim, index, s); },
