@@ -123,6 +123,26 @@ def test_a_wrong_loss_backward_is_blamed_on_the_loss():
     assert "loss_fn's backward is wrong" in str(result)
 
 
+class SharedLayer(nn.Module):
+    """One Linear applied twice: its parameters get two contributions, its activations two values."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared, self.head = nn.Linear(64, 64), nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.head(self.shared(self.shared(x.flatten(1)).tanh()).tanh())
+
+
+def test_a_layer_called_twice_has_its_parameters_checked():
+    cr.manual_seed(0)
+    result = cross_entropy(SharedLayer())
+    assert result.passed, str(result)
+    assert [row.gradient for row in result.rows if row.layer == "shared"] == ["weight", "bias"]
+    assert result.notes == ["'shared' was called 2 times in one forward: its parameters are checked, not its input "
+                            "and output gradients"]
+
+
 def test_entries_are_a_seeded_subset_of_large_tensors():
     model = mlp(nn.Linear(32, 16))
     first, again = cross_entropy(model), cross_entropy(model)

@@ -217,8 +217,9 @@ def _analytic_gradients(double, loss, probe):
             value = loss()
     finally:
         probe.recording = False
-    notes = [f"'{path}' was called {len(calls)} times: its {kind} gradient is not checked"
-             for (path, kind), calls in probe.seen.items() if len(calls) > 1]
+    repeated = {path: len(calls) for (path, _), calls in probe.seen.items() if len(calls) > 1}
+    notes = [f"'{path}' was called {times} times in one forward: its parameters are checked, not its input and "
+             "output gradients" for path, times in repeated.items()]
     activations = {key: calls[0] for key, calls in probe.seen.items() if len(calls) == 1}
     tensors = {**parameters, **activations}
     if not value.requires_grad or not tensors:
