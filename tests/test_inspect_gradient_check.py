@@ -188,6 +188,7 @@ class NumpyNoise(nn.Module):
         return x + cr.tensor(np.random.randn(*x.shape), dtype=x.dtype)
 
 
+FROZEN_EMBEDDING = nn.Embedding(10, 4).requires_grad_(False)   # integer input, nothing trainable
 BAD_CALLS = [
     (lambda m, x, y: check_model(lambda v: v, x, nn.CrossEntropyLoss(), targets=y), TypeError,
      "model must be a chainrule.nn.Module, got function"),
@@ -202,14 +203,20 @@ BAD_CALLS = [
      "the model failed on inputs of shape [(6, 1, 4, 8)] (converted to float64)"),
     (lambda m, x, y: check_model(nn.Sequential(m, NumpyNoise()), x, nn.CrossEntropyLoss(), targets=y), RuntimeError,
      "the model draws random numbers outside chainrule's generator"),
-    (lambda m, x, y: check_model(nn.Embedding(10, 4).requires_grad_(False), y, lambda out: out.sum()), ValueError,
+    (lambda m, x, y: check_model(FROZEN_EMBEDDING, y, lambda out: out.sum()), ValueError,
      "the loss does not depend on any trainable parameter or floating input"),
 ]
 
 
 @pytest.mark.parametrize("call, error, message", BAD_CALLS)
 def test_bad_input_is_named(call, error, message):
+    """...and the model and the generator are left as they were when check_model raises."""
     images, labels = digits()
+    model = mlp(nn.Linear(32, 16))
+    generator = cr.get_rng_state().numpy().copy()
     with pytest.raises(error) as raised:
-        call(mlp(nn.Linear(32, 16)), images, labels)
+        call(model, images, labels)
     assert message in str(raised.value)
+    assert all(p.dtype == cr.float32 and p.grad is None for p in model.parameters())
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    np.testing.assert_array_equal(cr.get_rng_state().numpy(), generator)
