@@ -1,6 +1,7 @@
 // Elementwise kernel drivers: out = f(a), out = f(a, b), out = f(c, a, b) over broadcast, strided
 // operands. Contiguous and scalar-broadcast rows get plain loops the compiler vectorizes; other rows
-// take the strided loop. Operand 0 is always the output.
+// take the strided loop. Operand 0 is always the output; every operand is seen at the output's
+// shape (StridedOperand, cpu/loops.h). ops/elementwise_kernels.h calls these with tensors.
 #pragma once
 
 #include "cpu/loops.h"
@@ -64,18 +65,15 @@ inline void ternary_row(char** p, const int64_t* s, int64_t n, const F& f) {
 
 // out[...] = f(a[...]); a broadcasts to out's shape.
 template <typename Out, typename A, typename F>
-void unary_kernel(const Tensor& out, const Tensor& a, const F& f) {
-  const Shape& shape = out->sizes();
-  auto plan = make_plan<2>(shape, {&out, &a}, {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape)});
+void unary_kernel(const Shape& shape, const StridedOperand& out, const StridedOperand& a, const F& f) {
+  auto plan = make_plan<2>(shape, {&out, &a});
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { unary_row<Out, A>(p, s, n, f); });
 }
 
 template <typename Out, typename A, typename B, typename F>
-void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const F& f) {
-  const Shape& shape = out->sizes();
-  auto plan = make_plan<3>(shape, {&out, &a, &b},
-                           {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape),
-                            broadcast_strides(b->sizes(), b->strides(), shape)});
+void binary_kernel(const Shape& shape, const StridedOperand& out, const StridedOperand& a, const StridedOperand& b,
+                   const F& f) {
+  auto plan = make_plan<3>(shape, {&out, &a, &b});
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { binary_row<Out, A, B>(p, s, n, f); });
 }
 
@@ -85,12 +83,9 @@ void binary_kernel(const Tensor& out, const Tensor& a, const Tensor& b, const F&
 // one scalar pass that picks the formula per element. Each element's inputs are read before its
 // output is written, so out may be a (in place).
 template <typename T, typename F, typename IsRare, typename Exact>
-void binary_kernel_with_rare_case(const Tensor& out, const Tensor& a, const Tensor& b, const F& f,
-                                  const IsRare& is_rare, const Exact& exact) {
-  const Shape& shape = out->sizes();
-  auto plan = make_plan<3>(shape, {&out, &a, &b},
-                           {out->strides(), broadcast_strides(a->sizes(), a->strides(), shape),
-                            broadcast_strides(b->sizes(), b->strides(), shape)});
+void binary_kernel_with_rare_case(const Shape& shape, const StridedOperand& out, const StridedOperand& a,
+                                  const StridedOperand& b, const F& f, const IsRare& is_rare, const Exact& exact) {
+  auto plan = make_plan<3>(shape, {&out, &a, &b});
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) {
     const T* x = reinterpret_cast<const T*>(p[1]);
     const T* y = reinterpret_cast<const T*>(p[2]);
@@ -115,12 +110,9 @@ void binary_kernel_with_rare_case(const Tensor& out, const Tensor& a, const Tens
 }
 
 template <typename Out, typename C, typename A, typename B, typename F>
-void ternary_kernel(const Tensor& out, const Tensor& c, const Tensor& a, const Tensor& b, const F& f) {
-  const Shape& shape = out->sizes();
-  auto plan = make_plan<4>(shape, {&out, &c, &a, &b},
-                           {out->strides(), broadcast_strides(c->sizes(), c->strides(), shape),
-                            broadcast_strides(a->sizes(), a->strides(), shape),
-                            broadcast_strides(b->sizes(), b->strides(), shape)});
+void ternary_kernel(const Shape& shape, const StridedOperand& out, const StridedOperand& c, const StridedOperand& a,
+                    const StridedOperand& b, const F& f) {
+  auto plan = make_plan<4>(shape, {&out, &c, &a, &b});
   for_each_row(plan, [&](char** p, const int64_t* s, int64_t n) { ternary_row<Out, C, A, B>(p, s, n, f); });
 }
 

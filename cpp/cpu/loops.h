@@ -8,7 +8,6 @@
 #include <cstdint>
 
 #include "core/shape.h"
-#include "core/tensor.h"
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
@@ -60,15 +59,23 @@ StridedPlan<N> make_plan(const Shape& shape, const std::array<char*, N>& base, c
   return p;
 }
 
-// Operands: tensors already broadcast to `shape` through `strides` (in elements).
+// One operand of an elementwise loop: its first element, its element size in bytes, and its
+// strides (in elements) at the loop's shape, 0 along broadcast dims.
+struct StridedOperand {
+  char* data;
+  int64_t itemsize;
+  Shape strides;
+};
+
 template <int N>
-StridedPlan<N> make_plan(const Shape& shape, const std::array<const Tensor*, N>& ops,
-                         const std::array<Shape, N>& strides) {
+StridedPlan<N> make_plan(const Shape& shape, const std::array<const StridedOperand*, N>& ops) {
   std::array<char*, N> base;
   std::array<int64_t, N> item;
+  std::array<Shape, N> strides;
   for (int k = 0; k < N; ++k) {
-    base[k] = static_cast<char*>((*ops[k])->raw_data());
-    item[k] = static_cast<int64_t>(itemsize((*ops[k])->dtype()));
+    base[k] = ops[k]->data;
+    item[k] = ops[k]->itemsize;
+    strides[k] = ops[k]->strides;
   }
   return make_plan<N>(shape, base, item, strides);
 }

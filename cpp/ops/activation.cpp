@@ -9,7 +9,7 @@
 #include <limits>
 
 #include "autograd/record.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -181,7 +181,7 @@ void check_input(const Tensor& x, const Activation& act) {
 void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
     with_functor<scalar_t>(act, [&](auto fn) {
-      cpu::unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) { return fn.f(v); });
+      unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) { return fn.f(v); });
     });
   });
 }
@@ -236,7 +236,7 @@ Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation
   Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
     with_functor<scalar_t>(act, [&](auto fn) {
-      cpu::binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) { return fn.grad(gv, xv); });
+      binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) { return fn.grad(gv, xv); });
     });
   });
   return dx;

@@ -4,7 +4,7 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "cpu/float_division.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -94,7 +94,7 @@ int64_t py_mod(int64_t a, int64_t b) {
 // strided one, whose scalar selects become branches the data mispredicts (4x slower transposed).
 template <typename T, typename Finish>
 void with_fmod(const Tensor& out, const Tensor& a, const Tensor& b, const Finish& finish) {
-  cpu::binary_kernel_with_rare_case<T>(out, contiguous(a), contiguous(b),
+  binary_kernel_with_rare_case<T>(out, contiguous(a), contiguous(b),
       [finish](T x, T y) CR_ALWAYS_INLINE { return finish(x, y, cpu::fast_fmod(x, y)); },
       [](T x, T y) CR_ALWAYS_INLINE { return !cpu::fmod_is_fast(x, y); },
       [finish](T x, T y) { return finish(x, y, cpu::exact_fmod(x, y)); });
@@ -129,7 +129,6 @@ T nan_min(T a, T b) {
 // out = op(a, b) with a and b already of dtype T.
 template <typename T>
 void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  using cpu::binary_kernel;
   switch (op) {
     case BinaryOp::Add: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x + y; });
     case BinaryOp::Sub: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x - y; });

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "autograd/record.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -35,7 +35,7 @@ void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>&
   CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
     scalar_t l = lo ? lo->to<scalar_t>("clamp") : scalar_t(0), h = hi ? hi->to<scalar_t>("clamp") : scalar_t(0);
     bool has_lo = lo.has_value(), has_hi = hi.has_value();
-    cpu::unary_kernel<scalar_t, scalar_t>(out, in, [=](scalar_t x) { return clamp_value(x, l, h, has_lo, has_hi); });
+    unary_kernel<scalar_t, scalar_t>(out, in, [=](scalar_t x) { return clamp_value(x, l, h, has_lo, has_hi); });
   });
 }
 

@@ -2,7 +2,7 @@
 #include "ops/copy.h"
 
 #include "autograd/record.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -26,7 +26,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
   CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;
     CR_DISPATCH_ALL(source->dtype(), "copy_", [&] {
-      cpu::unary_kernel<dst_t, scalar_t>(dst, source, [](scalar_t v) { return convert<dst_t>(v); });
+      unary_kernel<dst_t, scalar_t>(dst, source, [](scalar_t v) { return convert<dst_t>(v); });
     });
   });
   dst->bump_version();
@@ -53,7 +53,7 @@ Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
 Tensor clone(const Tensor& t) {
   Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), t->device());
   CR_DISPATCH_ALL(t->dtype(), "clone", [&] {
-    cpu::unary_kernel<scalar_t, scalar_t>(out, t, [](scalar_t v) { return v; });
+    unary_kernel<scalar_t, scalar_t>(out, t, [](scalar_t v) { return v; });
   });
   if (needs_grad({&t})) {
     record("CloneBackward0", {t}, {out}, [](const TensorList& g, const Node&) -> TensorList { return {g[0]}; });

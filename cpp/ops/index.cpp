@@ -8,7 +8,7 @@
 #include <algorithm>
 
 #include "autograd/record.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "cpu/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -424,7 +424,7 @@ void fill_masked(const Tensor& self, const Tensor& mask, const Scalar& value) {
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
   CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
     const scalar_t v = value.to<scalar_t>("masked_fill_");
-    cpu::binary_kernel<scalar_t, scalar_t, bool>(self, self, m, [v](scalar_t x, bool fill) { return fill ? v : x; });
+    binary_kernel<scalar_t, scalar_t, bool>(self, self, m, [v](scalar_t x, bool fill) { return fill ? v : x; });
   });
   self->bump_version();
 }

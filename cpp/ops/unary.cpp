@@ -5,7 +5,7 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -50,7 +50,6 @@ T sign_of(T x) {
 
 template <typename T>
 void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
-  using cpu::unary_kernel;
   if constexpr (std::is_same_v<T, bool>) {
     if (op == UnaryOp::LogicalNot || op == UnaryOp::BitwiseNot) {
       return unary_kernel<bool, bool>(out, a, [](bool x) { return !x; });
@@ -121,7 +120,7 @@ Tensor relu_backward(const Tensor& g, const Tensor& y) {
   Tensor out = TensorImpl::empty(g->sizes(), g->dtype(), g->device());
   Tensor yc = to_dtype(y, g->dtype());
   CR_DISPATCH_FLOATING(g->dtype(), "relu_backward", [&] {
-    cpu::binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
+    binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
       return yv <= scalar_t(0) ? scalar_t(0) : gv;
     });
   });

@@ -1,7 +1,7 @@
 // where(cond, a, b): picks from a where cond is true, else from b, all three broadcasting; either
 // of a and b may be a number.
 #include "autograd/record.h"
-#include "cpu/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -16,7 +16,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor out = TensorImpl::empty(shape, dt, common_device("where", {&cond, &a, &b}));
   Tensor ac = to_dtype(a, dt), bc = to_dtype(b, dt);
   CR_DISPATCH_ALL(dt, "where", [&] {
-    cpu::ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
+    ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
                                                             [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
   });
   if (needs_grad({&a, &b})) {  // the gradient goes to whichever input each element came from
