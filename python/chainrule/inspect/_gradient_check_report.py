@@ -84,8 +84,8 @@ class GradientCheckResult:
                              "disagrees.")
                 continue
             wrong = ", ".join(f"dL/d {row.gradient}" for row in self.failures if row.layer == culprit)
-            lines.append(f"The backward of '{culprit}' ({types[culprit]}) is wrong: it receives the right dL/d output but "
-                         f"gives a wrong {wrong}.")
+            lines.append(f"The backward of '{culprit}' ({types[culprit]}) is wrong: it receives the right "
+                         f"dL/d output but gives a wrong {wrong}.")
         return "\n".join(lines)
 
     def __str__(self):

@@ -116,7 +116,8 @@ class TrainingStats:
         with no_grad():
             for path, name, p, before in self._snapshot.values():
                 size = before.norm().item()
-                self._record(path, f"{name}.update_ratio", (p.detach() - before).norm().item() / size if size else math.nan)
+                update = (p.detach() - before).norm().item()
+                self._record(path, f"{name}.update_ratio", update / size if size else math.nan)
         self._snapshot = None
 
     def _layer_hook(self, path):
