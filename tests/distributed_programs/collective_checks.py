@@ -36,9 +36,9 @@ def check(condition, what):
 
 def check_equal(tensor, expected, what):
     got = tensor.numpy()
-    check(got.dtype == np.asarray(expected).dtype,
-          f"{what}: dtype {got.dtype} vs {np.asarray(expected).dtype}")
-    check(np.allclose(got, expected, rtol=1e-6, atol=0), f"{what}: got {got.tolist()}, expected {np.asarray(expected).tolist()}")
+    expected = np.asarray(expected)
+    check(got.dtype == expected.dtype, f"{what}: dtype {got.dtype} vs {expected.dtype}")
+    check(np.allclose(got, expected, rtol=1e-6, atol=0), f"{what}: got {got.tolist()}, expected {expected.tolist()}")
 
 
 def finish(result, async_op, what):
