@@ -58,7 +58,7 @@ class ActivationProbe:
     """Forward hooks on the modules whose activations are checked (the leaf modules and the model itself).
 
     With `recording` on, the first input tensor and the first output tensor of each call go on through a
-    clone, kept in `seen`, which autograd.grad can be asked about; otherwise, when `nudge` names a
+    copy of a clone kept in `seen`, which autograd.grad can be asked about; otherwise, when `nudge` names a
     (path, "input" or "output") key, that tensor's flat entry `index` is moved by `offset`."""
 
     def __init__(self, named_modules):
@@ -76,9 +76,11 @@ class ActivationProbe:
         if self.recording:
             if not tensor.requires_grad:
                 return None
-            clone = tensor.clone()
-            self.seen.setdefault(key, []).append(clone)
-            return clone
+            # the forward goes on with a copy: an in-place op (ReLU(inplace=True)) changes that copy, and the
+            # gradient asked for stays the one at the kept value
+            kept = tensor.clone()
+            self.seen.setdefault(key, []).append(kept)
+            return kept.clone()
         if self.nudge is not None and self.nudge[0] == key:
             _, index, offset = self.nudge
             nudged = tensor.clone().contiguous()
