@@ -13,7 +13,7 @@
    1 - (DDP backward - plain backward at batch B, both ranks at once) / (blocking all-reduce of the
    same buckets). 1 means the communication is entirely hidden, 0 that none of it is. Each model
    runs with the default buckets (25 MB, the first 1 MiB: one bucket for these small models, so
-   nothing can overlap) and with bucket_cap_mb=0.25 (several buckets).
+   nothing can overlap) and with a cap of a quarter of its gradients (about four buckets).
 Every timing is the median over rounds of the slowest rank's time.
 """
 import os
@@ -33,18 +33,29 @@ import chainrule.nn as nn  # noqa: E402
 from chainrule.nn.parallel import DistributedDataParallel  # noqa: E402
 
 
-def slowest_rank_median(fn, repeat, number):
-    """Median over rounds of the slowest rank's seconds per call (ranks start each round together)."""
-    comm, MPI = dist.group.WORLD.comm, dist.group.WORLD.MPI
-    fn()
-    rounds = []
-    for _ in range(repeat):
-        comm.Barrier()
+def timed(fn):
+    """fn as a function that returns the seconds it took."""
+    def run():
         start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append(comm.allreduce((time.perf_counter() - start) / number, op=MPI.MAX))
-    return statistics.median(rounds)
+        fn()
+        return time.perf_counter() - start
+    return run
+
+
+def slowest_rank_medians(fns, repeat, number):
+    """For each fn of the dict fns (each returns the seconds of the part it times): the median over
+    rounds of the slowest rank's mean of `number` calls. Contenders are timed in alternating rounds,
+    so that the other jobs on the machine hit them alike; the ranks start each timing together."""
+    comm, MPI = dist.group.WORLD.comm, dist.group.WORLD.MPI
+    rounds = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            comm.Barrier()
+            mine = sum(fn() for _ in range(number)) / number
+            rounds[name].append(comm.allreduce(mine, op=MPI.MAX))
+    return {name: statistics.median(times) for name, times in rounds.items()}
 
 
 def calls_per_round(nbytes):
@@ -62,8 +73,9 @@ def allreduce_table(repeat, max_mb):
         comm.Allreduce(MPI.IN_PLACE, array)
         assert tensor[0].item() == array[0] == world.size, "all_reduce gave a wrong sum"
         number = calls_per_round(size)
-        ours = slowest_rank_median(lambda: dist.all_reduce(tensor), repeat, number)
-        theirs = slowest_rank_median(lambda: comm.Allreduce(MPI.IN_PLACE, array), repeat, number)
+        times = slowest_rank_medians({"ours": timed(lambda: dist.all_reduce(tensor)),
+                                      "theirs": timed(lambda: comm.Allreduce(MPI.IN_PLACE, array))}, repeat, number)
+        ours, theirs = times["ours"], times["theirs"]
         label = f"{size // 2 ** 20} MB" if size >= 2 ** 20 else f"{size // 1024} KB"
         rows.append([label, f"{ours * 1e6:.1f}", f"{theirs * 1e6:.1f}", f"{size / ours / 1e9:.2f}",
                      f"{size / theirs / 1e9:.2f}", f"{theirs / ours:.2f}"])
@@ -102,19 +114,14 @@ def backward_function(model, x, y):
     return run
 
 
-def median_backward(run, repeat):
-    comm, MPI = dist.group.WORLD.comm, dist.group.WORLD.MPI
-    run()
-    times = []
-    for _ in range(repeat * 3):
-        comm.Barrier()
-        times.append(comm.allreduce(run(), op=MPI.MAX))
-    return statistics.median(times)
-
-
 def blocking_bucket_allreduce(reducer):
     MPI, comm = reducer.world.MPI, reducer.world.comm
     return lambda: [comm.Allreduce(MPI.IN_PLACE, bucket.flat) for bucket in reducer.buckets]
+
+
+def quarter_of_gradients_mb(build):
+    """A bucket cap that splits the model's gradients into about four buckets."""
+    return round(sum(p.numel() * 4 for p in build(nn).parameters()) / 2 ** 20 / 4, 3)
 
 
 def ddp_row(name, build, shape, batch, repeat, bucket_cap_mb):
@@ -129,11 +136,12 @@ def ddp_row(name, build, shape, batch, repeat, bucket_cap_mb):
         single = median_time(step_function(model, x, y, cr.optim.SGD(model.parameters(), lr=0.01)), repeat, 5)
     sleeping_barrier()
     ddp = DistributedDataParallel(build(nn), bucket_cap_mb=bucket_cap_mb)
-    step = slowest_rank_median(step_function(ddp, x[mine], y[mine], cr.optim.SGD(ddp.parameters(), lr=0.01)),
-                               repeat, 5)
-    plain_backward = median_backward(backward_function(build(nn), x[mine], y[mine]), repeat)
-    ddp_backward = median_backward(backward_function(ddp, x[mine], y[mine]), repeat)
-    communication = slowest_rank_median(blocking_bucket_allreduce(ddp.reducer), repeat, 5)
+    times = slowest_rank_medians({
+        "step": timed(step_function(ddp, x[mine], y[mine], cr.optim.SGD(ddp.parameters(), lr=0.01))),
+        "plain backward": backward_function(build(nn), x[mine], y[mine]),
+        "ddp backward": backward_function(ddp, x[mine], y[mine]),
+        "communication": timed(blocking_bucket_allreduce(ddp.reducer))}, repeat, 5)
+    step, plain_backward, ddp_backward, communication = times.values()
     hidden = 1 - (ddp_backward - plain_backward) / communication
     grads_mb = sum(p.numel() * 4 for p in ddp.parameters()) / 2 ** 20
     if rank != 0:
@@ -154,7 +162,7 @@ def main():
         print(f"note: {dist.get_world_size()} ranks; the figures in bench/README.md are for 2")
     table = allreduce_table(args.repeat, args.max_mb)
     rows = [ddp_row(name, build, (1, 28, 28), args.batch, args.repeat, cap)
-            for name, build in (("mlp", mlp), ("lenet", lenet)) for cap in (25, 0.25)]
+            for name, build in (("mlp", mlp), ("lenet", lenet)) for cap in (25, quarter_of_gradients_mb(build))]
     if dist.get_rank() == 0:
         print(f"all-reduce (sum, float32), {dist.get_world_size()} ranks, median of {args.repeat} rounds")
         print(table)

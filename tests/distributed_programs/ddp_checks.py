@@ -85,17 +85,21 @@ def check_parity(kind, opt_name, rank, size):
 
 
 def check_no_sync(rank, size):
-    """Two micro-batches under no_sync and one synchronized: the gradient of all three full batches."""
-    reference, model = build("mlp", 0), build("mlp", rank)
+    """Two micro-batches under no_sync (local gradients, as one process on this rank's shards would
+    have) and one synchronized: then the gradient of all three full batches."""
+    reference, local, model = build("mlp", 0), build("mlp", 0), build("mlp", rank)
     ddp = DDP(model)
     loss_fn = nn.MSELoss()
     for step in range(3):
         x, _ = batch("mlp", step, size)
         loss_fn(reference(x), x[:, :3]).backward()
         mine = slice(rank * B, (rank + 1) * B)
+        loss_fn(local(x[mine]), x[mine, :3]).backward()
         if step < 2:
             with ddp.no_sync():
                 loss_fn(ddp(x[mine]), x[mine, :3]).backward()
+            for (name, p), q in zip(model.named_parameters(), local.parameters()):
+                check(np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=RTOL, atol=ATOL), f"in no_sync: {name}.grad")
         else:
             loss_fn(ddp(x[mine]), x[mine, :3]).backward()
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
@@ -134,7 +138,10 @@ def check_unused_parameters(rank, size):
 
 def check_state_dict_and_module(rank):
     model = build("mlp", rank)
-    ddp = DDP(model)
+    with cr.no_grad():  # built where gradients are off, it still reduces them later
+        ddp = DDP(model)
+    ddp(cr.ones(2, 6)).sum().backward()
+    check(not ddp.reducer.active, "the reduction finished in backward")
     check(ddp.module is model, ".module is the wrapped model")
     check(all(key.startswith("module.") for key in ddp.state_dict()), "state_dict keys start with module.")
     check(list(ddp.state_dict())[0] == "module.0.weight", "state_dict key names")

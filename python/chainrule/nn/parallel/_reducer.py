@@ -106,7 +106,8 @@ class Reducer:
             for position, index in enumerate(bucket.indices):
                 self.slot_of[index] = (bucket, position)
         # Each leaf's AccumulateGrad node, held so that walking a graph meets these same objects.
-        self.accumulators = [p.expand_as(p).grad_fn.next_functions[0][0] for p in self.params]
+        with cr.enable_grad():  # a DDP built under no_grad() still needs the graph edge to each leaf
+            self.accumulators = [p.expand_as(p).grad_fn.next_functions[0][0] for p in self.params]
         self.hook_handles = [p.register_hook(self._hook(i)) for i, p in enumerate(self.params)]
         self.active = False
         self.ready = [False] * len(self.params)
