@@ -108,7 +108,8 @@ class Reducer:
         # Each leaf's AccumulateGrad node, held so that walking a graph meets these same objects.
         with cr.enable_grad():  # a DDP built under no_grad() still needs the graph edge to each leaf
             self.accumulators = [p.expand_as(p).grad_fn.next_functions[0][0] for p in self.params]
-        self.hook_handles = [p.register_hook(self._hook(i)) for i, p in enumerate(self.params)]
+        for i, p in enumerate(self.params):
+            p.register_hook(self._hook(i))
         self.active = False
         self.ready = [False] * len(self.params)
         self.used = np.zeros(len(self.params), np.int32)
@@ -116,7 +117,7 @@ class Reducer:
         self.unused = []  # parameters the last forward did not reach (find_unused_parameters)
 
     def _hook(self, index):
-        reducer = weakref.ref(self)  # the hook outlives nothing: a dropped DDP leaves a no-op behind
+        reducer = weakref.ref(self)  # no cycle through the C++ hook list: a dropped DDP leaves a no-op hook
 
         def on_gradient(grad):
             owner = reducer()
@@ -211,7 +212,3 @@ class Reducer:
                 else:
                     np.divide(slot, world.size, out=param.grad.detach().numpy())
         self.active = False
-
-    def remove_hooks(self):
-        for handle in self.hook_handles:
-            handle.remove()
