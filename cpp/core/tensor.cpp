@@ -39,6 +39,11 @@ Tensor TensorImpl::alias_of(const Tensor& t) {
   return std::make_shared<TensorImpl>(t->storage_, t->sizes_, t->strides_, t->offset_, t->dtype_);
 }
 
+void TensorImpl::fail_host_access() const {
+  CR_FAIL(RuntimeError, "a CPU kernel was given a tensor on ", device(),
+          ": this op has no kernel for that device yet (move the tensor with .cpu())");
+}
+
 bool TensorImpl::is_contiguous() const {
   if (numel() == 0) return true;  // as in PyTorch: no element is out of place
   int64_t expected = 1;

@@ -50,9 +50,11 @@ class TensorImpl {
   const Tensor& view_base() const { return view_base_; }
   bool is_contiguous() const;
 
+  // The first element, for CPU kernels: a tensor on another device is a RuntimeError, so an op
+  // that has no kernel for that device fails cleanly instead of reading device memory.
   template <typename T>
-  T* data() const { return static_cast<T*>(storage_->data()) + offset_; }
-  void* raw_data() const { return static_cast<char*>(storage_->data()) + offset_ * itemsize(dtype_); }
+  T* data() const { return static_cast<T*>(host_storage_data()) + offset_; }
+  void* raw_data() const { return static_cast<char*>(host_storage_data()) + offset_ * itemsize(dtype_); }
 
   // Autograd fields; the engine (cpp/autograd) gives them meaning. A tensor made by a recorded op
   // has a grad_fn (and requires grad); a leaf has none and requires grad only when asked to.
@@ -84,6 +86,12 @@ class TensorImpl {
   void bump_version() { storage_->bump_version(); }
 
  private:
+  void* host_storage_data() const {
+    if (!storage_->device().is_cpu()) fail_host_access();
+    return storage_->data();
+  }
+  [[noreturn]] void fail_host_access() const;
+
   std::shared_ptr<Storage> storage_;
   Tensor view_base_;
   Shape sizes_;

@@ -4,14 +4,21 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "core/error.h"
 #include "ops/conv.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/join.h"
 #include "ops/matmul.h"
+#include "ops/reduce.h"
+#include "ops/softmax.h"
+#include "ops/view.h"
 
 namespace cr {
 namespace {
@@ -77,6 +84,25 @@ TEST(Device, CpuOnlyKernelsRefuseCudaTensors) {
   const Tensor cuda = labelled({2, 2}, kCuda);
   const std::string message = runtime_error_of([&] { matmul(cuda, cuda); });
   EXPECT_NE(message.find("matmul: no kernel for tensors on cuda:0"), std::string::npos) << message;
+}
+
+// Whatever the op, a tensor on a device its kernels cannot reach is a RuntimeError before any
+// memory is read: the family's dispatch point refuses it, or the host-data accessor does.
+TEST(Device, NoOpReadsDeviceMemoryOnTheHost) {
+  const Tensor cuda = labelled({2, 3}, kCuda);
+  const std::vector<std::pair<const char*, std::function<void()>>> calls = {
+      {"exp", [&] { unary(UnaryOp::Exp, cuda); }},
+      {"clamp", [&] { clamp(cuda, Scalar(0.0), Scalar(1.0)); }},
+      {"sum", [&] { sum(cuda, DimList{std::vector<int64_t>{1}}, false); }},
+      {"softmax", [&] { softmax(cuda, 1); }},
+      {"cumsum", [&] { cumsum(cuda, 1, std::nullopt); }},
+      {"contiguous", [&] { contiguous(transpose(cuda, 0, 1)); }},
+      {"to_dtype", [&] { to_dtype(cuda, DType::Float64); }},
+  };
+  for (const auto& [name, call] : calls) {
+    const std::string message = runtime_error_of(call);
+    EXPECT_NE(message.find("cuda:0"), std::string::npos) << name << ": " << message;
+  }
 }
 
 TEST(Device, AllocationsNameTheirDevice) {
