@@ -10,7 +10,11 @@ resumes from it. The model, augmentation and evaluation are train_digits.py's.
     mpirun -n 2 python examples/train_digits_distributed.py --epochs 5 --out /tmp/digits-ddp
     mpirun --hostfile hosts -n 8 python examples/train_digits_distributed.py   # several machines
 
-Measured (2 ranks on 2 CPU cores, 20 epochs, batch 16 per rank = 32 in all): see docs/distributed.md.
+Measured (2 ranks, one thread each, on 2 CPU cores shared with other jobs at a load average of 4;
+20 epochs, batch 16 per rank = 32 in all, as train_digits.py's): test accuracy 0.9944 (358/360)
+with the default seed, 34 s of training. On 2 cores two ranks do not beat one process (7-16 s):
+each rank gets half the machine and waits for the other at every all-reduce. The gain comes with a
+core, or a machine, per rank.
 """
 import argparse
 import os
