@@ -102,6 +102,11 @@ def test_a_model_without_a_graph_raises(tmp_path):
         writer.add_graph(model, cr.tensor([[1, 2, 3]]))
 
 
+def test_a_graph_needs_an_example_input(tmp_path):
+    with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match="input_to_model is needed"):
+        writer.add_graph(nn.Linear(2, 2))
+
+
 def test_verbose_prints_the_nodes(tmp_path, capsys):
     graph_of(tmp_path, nn.Sequential(nn.Linear(2, 2)), cr.randn(1, 2), verbose=True)
     assert "Sequential/Linear[0]/weight (AccumulateGrad)" in capsys.readouterr().out

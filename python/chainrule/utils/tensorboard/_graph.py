@@ -34,6 +34,9 @@ IO_OP = "IO Node"
 
 def _inputs_tuple(input_to_model):
     """The model's positional arguments; floating tensors replaced by copies that require grad."""
+    if input_to_model is None:
+        raise ValueError("add_graph: input_to_model is needed, an example input (a tensor or a tuple of the "
+                         "forward's arguments) to run the model on once")
     args = input_to_model if isinstance(input_to_model, (tuple, list)) else (input_to_model,)
     return tuple(a.detach().clone().requires_grad_(True) if isinstance(a, Tensor) and a.is_floating_point() else a
                  for a in args)
