@@ -6,13 +6,13 @@ script run as `python train.py` while it asks for world_size=2 fails at once wit
 instead of waiting for peers that will never come. Collectives run on a duplicate of
 MPI_COMM_WORLD, so a program's own mpi4py messages never mix with chainrule's.
 
-A rank that raises an uncaught exception must not leave the others waiting forever inside a
-collective: with more than one rank, init_process_group installs a sys.excepthook that prints the
-traceback, says which rank failed, and calls MPI_Abort, which makes the launcher stop every rank. A
-rank that dies from a signal is stopped the same way by the launcher itself.
+A rank that raises or exits early must not leave the others waiting forever inside a collective:
+with more than one rank, init_process_group installs failure.py's excepthook and exit handler.
 """
 import datetime
 import sys
+
+from chainrule.distributed import failure
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
@@ -43,9 +43,6 @@ class group:  # noqa: N801 -- PyTorch's name: dist.group.WORLD
 class GroupMember:
     WORLD = None
     NON_GROUP_MEMBER = -100
-
-
-_previous_excepthook = None
 
 
 def _set_world(world):
@@ -164,29 +161,12 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
                            f"rank {launched_rank} (with backend 'mpi' the launcher assigns ranks)")
     _set_world(_World(MPI, MPI.COMM_WORLD.Dup(), timeout_s))
     if launched_size > 1:
-        _install_abort_on_uncaught_exception(MPI, launched_rank, launched_size)
-
-
-def _install_abort_on_uncaught_exception(MPI, rank, size):
-    global _previous_excepthook
-    _previous_excepthook = sys.excepthook
-
-    def abort_every_rank(exc_type, exc, tb):
-        _previous_excepthook(exc_type, exc, tb)
-        sys.stderr.write(f"chainrule.distributed: rank {rank} of {size} stopped on an uncaught {exc_type.__name__}; "
-                         "calling MPI_Abort so that the other ranks stop too\n")
-        sys.stderr.flush()
-        MPI.COMM_WORLD.Abort(1)
-
-    sys.excepthook = abort_every_rank
+        failure.install(group.WORLD)
 
 
 def destroy_process_group(group=None):
     """Leaves the default group; init_process_group may be called again afterwards."""
-    global _previous_excepthook
     world = resolve_group(group, "destroy_process_group")
+    failure.uninstall()
     world.comm.Free()
     _set_world(None)
-    if _previous_excepthook is not None:
-        sys.excepthook = _previous_excepthook
-        _previous_excepthook = None
