@@ -158,3 +158,12 @@ def test_model_stats_prefix_keeps_two_models_apart(tmp_path):
             ModelStatsLogger(writer, model, every=1, prefix=prefix).log(0)
     assert sorted(read_events(tmp_path).Tags()["histograms"]) == ["weights/D.bias", "weights/D.weight",
                                                                   "weights/G.bias", "weights/G.weight"]
+
+
+def test_model_stats_warn_instead_of_failing_on_a_diverged_gradient(tmp_path):
+    model = nn.Linear(2, 2)
+    model(cr.randn(3, 2)).sum().backward()
+    model.weight.grad.fill_(float("nan"))
+    with SummaryWriter(str(tmp_path)) as writer, pytest.warns(RuntimeWarning, match="gradients 'weight' is NaN"):
+        ModelStatsLogger(writer, model, every=1).log(0)
+    assert sorted(read_events(tmp_path).Tags()["histograms"]) == ["gradients/bias", "weights/bias", "weights/weight"]

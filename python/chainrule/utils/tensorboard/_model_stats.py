@@ -13,7 +13,10 @@ Every `every` steps (step % every == 0) it writes, for each parameter (by its na
 The ratio needs the weights from before the step: at the step just before a logging step the logger
 keeps a copy of them (which is why it is called every step); a healthy ratio is often around 1e-3,
 much larger means the learning rate is too high for that layer, much smaller that it barely learns.
+A gradient with no finite value (a run that diverged) gets a RuntimeWarning instead of a histogram.
 """
+import warnings
+
 import numpy as np
 
 from chainrule.utils.tensorboard._convert import to_numpy
@@ -34,15 +37,27 @@ class ModelStatsLogger:
     def _weights(self):
         return {name: to_numpy(p, "ModelStatsLogger").astype(np.float64) for name, p in self.model.named_parameters()}
 
+    def _histogram(self, kind, name, values, step):
+        """A histogram of `values`, or a warning instead when none is finite (a diverged run: the logger must not
+        be what stops it). An empty parameter has no histogram."""
+        values = to_numpy(values, "ModelStatsLogger")
+        if values.size == 0:
+            return
+        if not np.isfinite(values).any():
+            warnings.warn(f"ModelStatsLogger: step {step}: every value of {kind} {name!r} is NaN or infinite; "
+                          "no histogram written", RuntimeWarning, stacklevel=3)
+            return
+        self.writer.add_histogram(f"{kind}/{self.prefix}{name}", values, step)
+
     def log(self, step):
         """Call once per step after optimizer.step(): logs on every `every`-th step, and copies the weights on the
         step before one."""
         if step % self.every == 0:
             weights = self._weights()
             for name, p in self.model.named_parameters():
-                self.writer.add_histogram(f"weights/{self.prefix}{name}", weights[name], step)
+                self._histogram("weights", name, weights[name], step)
                 if p.grad is not None:
-                    self.writer.add_histogram(f"gradients/{self.prefix}{name}", p.grad, step)
+                    self._histogram("gradients", name, p.grad, step)
                 if self._before_step == step - 1 and name in self._before:
                     size = _norm(self._before[name])
                     ratio = _norm(weights[name] - self._before[name]) / size if size > 0 else float("inf")
