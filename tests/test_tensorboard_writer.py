@@ -188,3 +188,11 @@ def test_torch_is_not_imported_by_chainrule_tensorboard():
             "print('torch' in sys.modules, 'tensorboardX' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["False", "False"], result.stderr
+
+
+def test_without_the_tensorboard_package_the_import_says_what_to_install():
+    code = "import sys; sys.modules['tensorboard'] = None; import chainrule.utils.tensorboard"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert 'ImportError: chainrule.utils.tensorboard needs the tensorboard package: pip install tensorboard' \
+        in result.stderr
