@@ -1,9 +1,9 @@
 """The walk over the autograd graph behind some tensors: its nodes and edges, and the tensors known for them.
 
-Any drawer of the graph starts here (chainrule.inspect.graph writes it as Graphviz DOT text; a
-TensorBoard graph can be made from the same walk). A node is an op recorded by autograd, a tensor's
-grad_fn (AddmmBackward0, ReluBackward0, ...), or the AccumulateGrad of a leaf tensor that requires
-grad; edge (a, b) says that a's result flows into b in the forward pass (b.next_functions holds a).
+Any drawer of the graph starts here (chainrule.inspect.graph writes it as Graphviz DOT text,
+chainrule.utils.tensorboard's add_graph as a TensorBoard GraphDef). A node is an op recorded by
+autograd, a tensor's grad_fn (AddmmBackward0, ReluBackward0, ...), or the AccumulateGrad of a leaf
+tensor that requires grad; edge (a, b) says that a's result flows into b in the forward pass (b.next_functions holds a).
 
 chainrule's nodes tell only their name and next_functions, so what is known about a node comes from
 tensors the caller names: a leaf is matched to its AccumulateGrad, any other tensor to its grad_fn
