@@ -137,7 +137,7 @@ def train(args):
     elapsed = time.perf_counter() - start
     if writer:
         writer.close()
-        print(f"TensorBoard logs written to {args.tensorboard} (open them with: tensorboard --logdir {args.tensorboard})")
+        print(f"TensorBoard logs written to {args.tensorboard} (open them: tensorboard --logdir {args.tensorboard})")
     return G, D, snapshots, elapsed
 
 

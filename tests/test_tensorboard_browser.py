@@ -19,7 +19,8 @@ import chainrule as cr
 import chainrule.nn as nn
 from chainrule.utils.tensorboard import SummaryWriter
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+playwright_api = pytest.importorskip("playwright.sync_api",
+                                     reason="Playwright is not installed (pip install playwright)")
 CHROMIUM = next((path for path in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
                  if path and os.access(path, os.X_OK)), None)
 SERVER_START_S, PAGE_S = 90, 60
@@ -61,7 +62,8 @@ def wait_until_serving(server, url, log_path):
     pytest.fail(f"tensorboard did not answer on {url} within {SERVER_START_S} s:\n{log_path.read_text()[-3000:]}")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium at /usr/bin/chromium or on the PATH (apt-get install chromium)")
+@pytest.mark.skipif(CHROMIUM is None,
+                    reason="no Chromium at /usr/bin/chromium or on the PATH (apt-get install chromium)")
 def test_the_scalars_page_shows_the_logged_tag_and_the_graphs_page_the_model(tmp_path):
     log_dir = tmp_path / "runs" / "browser"
     with SummaryWriter(str(log_dir)) as writer:

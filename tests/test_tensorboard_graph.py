@@ -98,7 +98,8 @@ def test_shared_modules_several_inputs_and_dict_outputs(tmp_path):
 
 def test_a_model_without_a_graph_raises(tmp_path):
     model = nn.Embedding(5, 3).requires_grad_(False)
-    with SummaryWriter(str(tmp_path)) as writer, pytest.raises(ValueError, match="no output of Embedding requires grad"):
+    with SummaryWriter(str(tmp_path)) as writer, \
+            pytest.raises(ValueError, match="no output of Embedding requires grad"):
         writer.add_graph(model, cr.tensor([[1, 2, 3]]))
 
 
@@ -128,7 +129,8 @@ def test_model_stats_every_n_steps(tmp_path):
             F.cross_entropy(model(x), y).backward()
             if step % every == 0:
                 for name, p in model.named_parameters():
-                    expected_ratio[name, step] = lr * np.linalg.norm(p.grad.numpy()) / np.linalg.norm(p.detach().numpy())
+                    update, weight = lr * p.grad.numpy(), p.detach().numpy()
+                    expected_ratio[name, step] = np.linalg.norm(update) / np.linalg.norm(weight)
             optimizer.step()
             stats.log(step)
             logged_weights[step] = {name: p.detach().numpy().astype(float) for name, p in model.named_parameters()}

@@ -136,7 +136,8 @@ class _WalkedModel:
 
 
 def _named_nodes(walked, model):
-    """{node index: (name, op, shape or None)}: the inputs, then every other node by scope and grad_fn (or parameter)."""
+    """{node index: (name, op, shape or None)}: the inputs, then every other node by its scope and its grad_fn
+    (a parameter's by the parameter's name)."""
     scope_names = _scopes(model)
     scope_of, shapes = walked.scopes_and_shapes(scope_names)
     named, unique = {}, _Namer()
