@@ -56,18 +56,21 @@ def test_nodes_are_named_by_scope_and_grad_fn_with_shapes(tmp_path):
     fc = [n for n in nodes.values() if n.name.startswith("Net/Linear[fc]/") and n.op != "AccumulateGrad"]
     assert any(shapes(n) == [(2, 10)] for n in fc)
     assert {"Net/Linear[fc]/weight", "Net/Linear[fc]/bias"} <= {s for n in fc for s in n.input}
+    [flatten] = [nodes[s] for n in fc for s in n.input if not s.startswith("Net/Linear[fc]/")]
+    assert flatten.name.startswith("Net/") and flatten.name.count("/") == 1    # between the modules: Net's scope
+    assert shapes(flatten) == [(2, 144)] and nodes[flatten.input[0]] is relu   # known as fc's input
 
 
 @requires_torch_tensorboard
-def test_every_module_output_of_pytorchs_graph_is_in_ours_with_its_shape(tmp_path):
+def test_every_op_of_pytorchs_graph_is_in_ours_with_its_scope_and_shape(tmp_path):
     from torch.utils.tensorboard._pytorch_graph import graph as torch_graph
     theirs, _ = torch_graph(build_net(torch.nn, torch.flatten), (torch.randn(2, 1, 8, 8),))
     ours = graph_of(tmp_path, build_net(nn, cr.flatten), cr.randn(2, 1, 8, 8))
     ours_scoped = {(name.rpartition("/")[0], tuple(shapes(n))) for name, n in ours.items()}
-    expected = {(n.name.rpartition("/")[0], tuple(shapes(n))) for n in theirs.node
-                if n.op.startswith("aten::") and n.name.count("/") > 1}     # ops inside a submodule
+    expected = {(n.name.rpartition("/")[0], tuple(shapes(n))) for n in theirs.node if n.op.startswith("aten::")}
     assert expected == {("Net/Sequential[features]/Conv2d[0]", ((2, 4, 6, 6),)),
-                        ("Net/Sequential[features]/ReLU[1]", ((2, 4, 6, 6),)), ("Net/Linear[fc]", ((2, 10),))}
+                        ("Net/Sequential[features]/ReLU[1]", ((2, 4, 6, 6),)), ("Net/Linear[fc]", ((2, 10),)),
+                        ("Net", ((2, 144),)), ("Net", ((2, 10),))}     # the functional flatten and relu
     assert expected <= ours_scoped
 
 

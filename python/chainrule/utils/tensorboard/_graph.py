@@ -7,8 +7,8 @@ innermost module call that made it, PyTorch's way ('Net/Sequential[features]/Con
 grad_fn name (a parameter's node by the parameter's name instead, the inputs 'input/input.N'); the
 outputs get 'output/output.N' nodes. A node's `input` lists the nodes feeding it. The attr
 `_output_shapes` holds the shape of the node's result where a tensor of it is known: parameters,
-inputs, outputs, and the output of every module call (chainrule's graph nodes do not carry shapes,
-so an op inside a forward that is not a module's result has none).
+inputs, outputs, and the inputs and outputs of every module call (chainrule's graph nodes do not
+carry shapes, so an op whose result goes only into other ops inside a forward has none).
 
 Scopes: forward hooks record each module call's input and output nodes; calls are taken innermost
 first (the order they finish), and each claims the nodes that lie between its outputs and its
@@ -116,10 +116,11 @@ class _WalkedModel:
         return {i for i in map(self.index, tensors) if i is not None}
 
     def scopes_and_shapes(self, scope_names):
-        """({node index: scope of the innermost module call that made it}, {node index: shape of a module's output})."""
+        """({node index: scope of the innermost module call that made it},
+        {node index: shape of its result, where that is a module call's input or output})."""
         scope_of, shapes = {}, {}
         for path, call_inputs, call_outputs in self.calls:
-            for t in call_outputs:
+            for t in call_inputs + call_outputs:
                 if self.index(t) is not None:
                     shapes.setdefault(self.index(t), tuple(t.shape))
             stop = self.indices(call_inputs)
