@@ -1,6 +1,9 @@
 """add_graph (a model's autograd graph as a TensorBoard GraphDef: nodes named by module scope and grad_fn,
 with output shapes, compared with PyTorch's traced graph) and ModelStatsLogger (weight and gradient
 histograms and update-to-weight ratios every N steps), read back with EventAccumulator."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -61,17 +64,35 @@ def test_nodes_are_named_by_scope_and_grad_fn_with_shapes(tmp_path):
     assert shapes(flatten) == [(2, 144)] and nodes[flatten.input[0]] is relu   # known as fc's input
 
 
+def scoped_shapes(nodes, aten_only=False):
+    """{(scope, output shapes)} of a GraphDef's nodes (PyTorch's: only its aten:: ops, not constants or attributes)."""
+    return {(n.name.rpartition("/")[0], tuple(shapes(n))) for n in nodes if not aten_only or n.op.startswith("aten::")}
+
+
 @requires_torch_tensorboard
 def test_every_op_of_pytorchs_graph_is_in_ours_with_its_scope_and_shape(tmp_path):
     from torch.utils.tensorboard._pytorch_graph import graph as torch_graph
     theirs, _ = torch_graph(build_net(torch.nn, torch.flatten), (torch.randn(2, 1, 8, 8),))
     ours = graph_of(tmp_path, build_net(nn, cr.flatten), cr.randn(2, 1, 8, 8))
-    ours_scoped = {(name.rpartition("/")[0], tuple(shapes(n))) for name, n in ours.items()}
-    expected = {(n.name.rpartition("/")[0], tuple(shapes(n))) for n in theirs.node if n.op.startswith("aten::")}
+    expected = scoped_shapes(theirs.node, aten_only=True)
     assert expected == {("Net/Sequential[features]/Conv2d[0]", ((2, 4, 6, 6),)),
                         ("Net/Sequential[features]/ReLU[1]", ((2, 4, 6, 6),)), ("Net/Linear[fc]", ((2, 10),)),
                         ("Net", ((2, 144),)), ("Net", ((2, 10),))}     # the functional flatten and relu
-    assert expected <= ours_scoped
+    assert expected <= scoped_shapes(ours.values())
+
+
+@requires_torch_tensorboard
+def test_the_main_jobs_cnn_has_pytorchs_ops_but_eval_dropout(tmp_path):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "examples"))
+    import train_digits
+    from torch.utils.tensorboard._pytorch_graph import graph as torch_graph
+    from torch_twins import on_torch
+    theirs, _ = torch_graph(on_torch(train_digits.DigitsCNN)(), (torch.randn(2, 1, 8, 8),))
+    ours = graph_of(tmp_path, train_digits.DigitsCNN(), cr.randn(2, 1, 8, 8))
+    missing = scoped_shapes(theirs.node, aten_only=True) - scoped_shapes(ours.values())
+    # PyTorch's trace records dropout in eval mode as an op; chainrule's Dropout then returns its input, no op.
+    assert missing == {("DigitsCNN/Sequential[classifier]/Dropout[1]", ((2, 256),))}
+    assert len(scoped_shapes(theirs.node, aten_only=True)) == 16
 
 
 class TwoInputs(nn.Module):
