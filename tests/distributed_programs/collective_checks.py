@@ -167,6 +167,20 @@ def check_mismatches(rank, size):
         dist.recv(cr.zeros(3), src=0)  # the message is still there; take it
 
 
+def check_objects_and_group(rank, size):
+    """Picklable objects between ranks, and what the group says about itself."""
+    objects = [{"from": rank}, rank * 10] if rank == 2 % size else [None, None]
+    dist.broadcast_object_list(objects, src=2 % size)
+    check(objects == [{"from": 2 % size}, (2 % size) * 10], f"broadcast_object_list: {objects}")
+    gathered = [None] * size
+    dist.all_gather_object(gathered, ("rank", rank))
+    check(gathered == [("rank", r) for r in range(size)], f"all_gather_object: {gathered}")
+    check(dist.is_initialized() and dist.get_backend() == "mpi" and dist.get_world_size() == size
+          and dist.group.WORLD is not None, "the group describes itself")
+    expect_error(lambda: dist.broadcast(cr.zeros(2), src=size), ValueError, f"src={size} is not a rank",
+                 "broadcast from a rank that does not exist")
+
+
 def run_all():
     rank, size = dist.get_rank(), dist.get_world_size()
     for dtype, np_dtype in DTYPES.items():
@@ -177,5 +191,6 @@ def run_all():
         check_point_to_point(rank, size, dtype, np_dtype)
     check_layouts(rank, size)
     check_mismatches(rank, size)
+    check_objects_and_group(rank, size)
     dist.barrier()
     return "collectives"
