@@ -162,6 +162,11 @@ def check_checkpoint(rank, folder):
         check(False, "a missing checkpoint must raise")
     except FileNotFoundError:
         pass
+    try:
+        dist.save_checkpoint({"epoch": 1}, f"{folder}/no/such/folder/ddp.pt")
+        check(False, "a save that fails on rank 0 must raise on every rank")
+    except RuntimeError as error:
+        check("rank 0 could not save" in str(error), f"message: {error}")
 
 
 def check(condition, what):
