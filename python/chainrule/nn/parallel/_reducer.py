@@ -167,7 +167,9 @@ class Reducer:
             self._mark_ready(unused, None)
         self.unused = []
         finished = self._mark_ready(index, grad)
-        return cr.zeros_like(grad) if finished else None
+        # The engine adds what this returns to .grad, which holds the average now: add nothing. A
+        # broadcast zero (stride 0) costs no allocation; the engine only reads it.
+        return cr.zeros((), dtype=grad.dtype).expand(grad.shape) if finished else None
 
     def _mark_ready(self, index, grad):
         """Fills a parameter's slot; True when that made this the last one and the averages are in .grad."""
