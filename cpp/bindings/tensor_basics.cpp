@@ -31,8 +31,7 @@ py::object to_list(const Tensor& t, int64_t dim, const char* p) {
 // naming `op` otherwise, from the one place that knows what this build supports.
 Tensor on_device(const Tensor& t, Device device, const char* op) {
   check_device_available(device, op);
-  CR_CHECK(device.is_cpu(), RuntimeError, op, ": moving tensors to ", device_str(device), " is not implemented yet");
-  return t;
+  return run_without_gil([&] { return to_device(t, device); }, t);
 }
 
 // memory_format= (chainrule.contiguous_format, preserve_format, channels_last, ...): checked by
@@ -98,14 +97,17 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("storage_offset", &TensorImpl::offset)
       .def("is_contiguous", &TensorImpl::is_contiguous)
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype()); })
-      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->raw_data()); })
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->device_data()); })
       .def("_storage_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage().get()); })
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return py::cast(t->strides());
         return py::int_(t->stride(wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")));
       }, py::arg("dim") = py::none())
       .def("item", [](const Tensor& t) { return scalar_to_py(item(t)); })
-      .def("tolist", [](const Tensor& t) { return to_list(t, 0, static_cast<const char*>(t->raw_data())); })
+      .def("tolist", [](const Tensor& t) {
+        const Tensor host = run_without_gil([&] { return to_device(t, kCpu); }, t);  // waits for a GPU
+        return to_list(host, 0, static_cast<const char*>(host->raw_data()));
+      })
       .def("__len__", [](const Tensor& t) {
         CR_CHECK(t->dim() > 0, TypeError, "len() of a 0-d tensor");
         return t->size(0);

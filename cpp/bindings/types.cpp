@@ -80,6 +80,26 @@ void bind_types(py::module_& m) {
   m.def("_check_device_available", [](py::handle device, const std::string& op) {
     check_device_available(to_device(device), op.c_str());
   }, py::arg("device"), py::arg("op"));
+  // chainrule.cuda's memory counters and controls; `device` is already checked available.
+  m.def("_cuda_memory_stats", [](py::handle device) {
+    const AllocatorStats s = device_memory_stats(to_device(device));
+    py::dict stats;
+    stats["allocated_bytes"] = s.allocated;
+    stats["peak_allocated_bytes"] = s.peak_allocated;
+    stats["reserved_bytes"] = s.reserved;
+    stats["peak_reserved_bytes"] = s.peak_reserved;
+    stats["device_allocations"] = s.backend_allocations;
+    return stats;
+  }, py::arg("device"));
+  m.def("_cuda_reset_peak_memory_stats", [](py::handle device) { reset_device_peak_memory(to_device(device)); },
+        py::arg("device"));
+  m.def("_cuda_empty_cache", [](py::handle device) { empty_device_cache(to_device(device)); }, py::arg("device"));
+  m.def("_cuda_synchronize", [](py::handle device) {
+    const Device d = to_device(device);
+    py::gil_scoped_release released;
+    synchronize_device(d);
+  }, py::arg("device"));
+  m.def("_cuda_device_name", [](py::handle device) { return device_name(to_device(device)); }, py::arg("device"));
   m.def("_blas_info", &cpu::blas_info);
   m.def("get_num_threads", &cpu::get_num_threads, "Threads used by OpenMP loops and BLAS.");
   m.def("set_num_threads", &cpu::set_num_threads, py::arg("n"), "Sets the threads of OpenMP loops and BLAS.");

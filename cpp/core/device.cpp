@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #ifdef CHAINRULE_WITH_CUDA
+#include "cuda/memory.h"
 #include "cuda/runtime.h"
 #endif
 
@@ -80,7 +81,36 @@ void check_device_available(Device d, const char* op) {
            "when it was built; rebuild on a machine with the CUDA toolkit)");
   CR_CHECK(cuda.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
-  CR_FAIL(RuntimeError, op, ": CUDA tensors are not implemented yet; use device='cpu'");
 }
+
+#ifdef CHAINRULE_WITH_CUDA
+
+std::shared_ptr<void> allocate_device_memory(size_t nbytes, Device d) {
+  CachingAllocator& allocator = cuda::allocator(resolve_device(d).index);
+  return std::shared_ptr<void>(allocator.allocate(nbytes), [&allocator](void* block) { allocator.release(block); });
+}
+
+void copy_device_bytes(void* dst, const void* src, size_t nbytes) { cuda::copy_bytes(dst, src, nbytes); }
+AllocatorStats device_memory_stats(Device d) { return cuda::allocator(resolve_device(d).index).stats(); }
+void reset_device_peak_memory(Device d) { cuda::allocator(resolve_device(d).index).reset_peak(); }
+void empty_device_cache(Device d) { cuda::allocator(resolve_device(d).index).empty_cache(); }
+void synchronize_device(Device d) { cuda::synchronize(resolve_device(d).index); }
+std::string device_name(Device d) { return cuda::device_name(resolve_device(d).index); }
+
+#else  // Without CUDA, check_device_available has refused every GPU device before these are reached.
+
+namespace {
+[[noreturn]] void no_cuda(Device d) { check_device_available(d, "device memory"); CR_FAIL(RuntimeError, "unreachable"); }
+}  // namespace
+
+std::shared_ptr<void> allocate_device_memory(size_t, Device d) { no_cuda(d); }
+void copy_device_bytes(void*, const void*, size_t) { no_cuda({DeviceType::CUDA, -1}); }
+AllocatorStats device_memory_stats(Device d) { no_cuda(d); }
+void reset_device_peak_memory(Device d) { no_cuda(d); }
+void empty_device_cache(Device d) { no_cuda(d); }
+void synchronize_device(Device d) { no_cuda(d); }
+std::string device_name(Device d) { no_cuda(d); }
+
+#endif
 
 }  // namespace cr

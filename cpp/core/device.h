@@ -4,9 +4,13 @@
 // CUDA tensor a concrete index. The default device is what factories use when given no device.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
+
+#include "core/caching_allocator.h"
 
 namespace cr {
 
@@ -41,5 +45,17 @@ bool cuda_is_compiled();
 int cuda_device_count();
 // RuntimeError naming op when `d` cannot hold tensors in this build or on this machine.
 void check_device_available(Device d, const char* op);
+
+// Memory on a GPU (d resolved, available): a block of at least nbytes from d's caching allocator,
+// given back to it when the returned owner is released.
+std::shared_ptr<void> allocate_device_memory(size_t nbytes, Device d);
+// Copies nbytes between any two of host and device memory, waiting for the copy.
+void copy_device_bytes(void* dst, const void* src, size_t nbytes);
+// What chainrule.cuda reports of d's allocator, and its controls.
+AllocatorStats device_memory_stats(Device d);
+void reset_device_peak_memory(Device d);
+void empty_device_cache(Device d);
+void synchronize_device(Device d);
+std::string device_name(Device d);
 
 }  // namespace cr

@@ -13,6 +13,11 @@ constexpr size_t kAlignment = 64;
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device, const char* op) {
   check_device_available(device, op);
+  if (!device.is_cpu()) {
+    std::shared_ptr<void> block = allocate_device_memory(std::max<size_t>(nbytes, 1), device);
+    void* data = block.get();
+    return wrap(data, nbytes, std::move(block), device);
+  }
   size_t rounded = (std::max<size_t>(nbytes, 1) + kAlignment - 1) / kAlignment * kAlignment;
   void* p = std::aligned_alloc(kAlignment, rounded);
   CR_CHECK(p != nullptr, RuntimeError, op, ": out of memory: cannot allocate ", nbytes, " bytes (",

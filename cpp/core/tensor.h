@@ -55,6 +55,8 @@ class TensorImpl {
   template <typename T>
   T* data() const { return static_cast<T*>(host_storage_data()) + offset_; }
   void* raw_data() const { return static_cast<char*>(host_storage_data()) + offset_ * itemsize(dtype_); }
+  // The first element wherever it lives, for device kernels and copies between devices.
+  void* device_data() const { return static_cast<char*>(storage_->data()) + offset_ * itemsize(dtype_); }
 
   // Autograd fields; the engine (cpp/autograd) gives them meaning. A tensor made by a recorded op
   // has a grad_fn (and requires grad); a leaf has none and requires grad only when asked to.

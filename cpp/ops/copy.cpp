@@ -48,6 +48,24 @@ Tensor to_dtype(const Tensor& t, DType dtype) {
   return out;
 }
 
+Tensor to_device(const Tensor& t, Device device) {
+  device = resolve_device(device);
+  if (t->device() == device) return t;
+  check_device_available(device, "to");
+  const Tensor source = t->device().is_cpu() ? contiguous(t) : t;
+  CR_CHECK(source->is_contiguous(), RuntimeError, "to: copying a non-contiguous tensor off ", t->device(),
+           " is not supported yet; copy a contiguous one");
+  Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), device);
+  copy_device_bytes(out->device_data(), source->device_data(), static_cast<size_t>(t->numel()) * itemsize(t->dtype()));
+  if (needs_grad({&t})) {
+    const Device from = t->device();
+    record("ToCopyBackward0", {t}, {out}, [from](const TensorList& g, const Node&) -> TensorList {
+      return {to_device(g[0], from)};
+    });
+  }
+  return out;
+}
+
 Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
 
 Tensor clone(const Tensor& t) {
@@ -64,6 +82,7 @@ Tensor clone(const Tensor& t) {
 Scalar item(const Tensor& t) {
   CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
            describe(t));
+  if (!t->device().is_cpu()) return item(to_device(t, kCpu));  // waits for the device
   switch (t->dtype()) {
     case DType::Bool: return Scalar(*t->data<bool>());
     case DType::Int64: return Scalar(*t->data<int64_t>());

@@ -1,16 +1,19 @@
-"""chainrule.cuda: whether this build can use NVIDIA GPUs, and the probing calls every script makes.
+"""chainrule.cuda: whether this build can use NVIDIA GPUs, the probing calls every script makes,
+and the GPU memory counters.
 
-chainrule has no CUDA tensors yet (issue 16), so no CUDA memory is ever allocated: the seeding and
-cache calls are quiet no-ops and the memory counters read 0, as PyTorch's do before CUDA is used.
-Calls that need a device (current_device, synchronize, get_device_name) raise the core's one
-RuntimeError for an unavailable device ("chainrule was built without CUDA", "this machine has 0
-CUDA device(s)", ...), as the factories and .to() do.
+GPU memory comes from a caching allocator per device (cpp/core/caching_allocator.h): freed blocks
+are kept for reuse, so memory_reserved() stays above memory_allocated() until empty_cache().
+Without a usable GPU the counters read 0 and empty_cache does nothing, as PyTorch's do before
+CUDA is used. Calls that need a device (current_device, synchronize, get_device_name) raise the
+core's one RuntimeError for an unavailable device ("chainrule was built without CUDA", "this
+machine has 0 CUDA device(s)", ...), as the factories and .to() do. The GPU's random generator
+comes with the CUDA kernels: the seeding calls are accepted and do nothing yet.
 """
 from chainrule import _C
 
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "amp"]
+           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp"]
 
 
 def is_available():
@@ -24,8 +27,8 @@ def device_count():
 
 
 def is_initialized():
-    """Whether CUDA state was created: never, until chainrule has CUDA tensors."""
-    return False
+    """Whether CUDA can be used by this process (chainrule sets it up on first use)."""
+    return is_available()
 
 
 def manual_seed(seed):
@@ -48,39 +51,60 @@ def seed_all():
 
 def _require_device(device, op):
     _C._check_device_available("cuda" if device is None else device, f"chainrule.cuda.{op}")
+    return "cuda" if device is None else device
 
 
 def current_device():
+    """The index of the GPU that `device="cuda"` means: 0."""
     _require_device(None, "current_device")
+    return 0
 
 
 def synchronize(device=None):
-    _require_device(device, "synchronize")
+    """Waits until every kernel and copy queued on the GPU has finished."""
+    _C._cuda_synchronize(_require_device(device, "synchronize"))
 
 
 def get_device_name(device=None):
-    _require_device(device, "get_device_name")
+    return _C._cuda_device_name(_require_device(device, "get_device_name"))
+
+
+def _stat(device, name):
+    """One counter of the device's caching allocator; 0 without a usable GPU, as in PyTorch."""
+    if not is_available():
+        return 0
+    return _C._cuda_memory_stats(_require_device(device, "memory_stats"))[name]
 
 
 def empty_cache():
-    """Releases cached GPU memory: there is none before CUDA is used, so nothing to do."""
+    """Gives the GPU memory cached for reuse (freed tensors' blocks) back to the driver."""
+    for index in range(device_count()):
+        _C._cuda_empty_cache(index)
 
 
 def memory_allocated(device=None):
-    """Bytes of GPU memory held by tensors: 0, as chainrule allocates none yet."""
-    return 0
+    """Bytes of GPU memory held by tensors (in the allocator's size classes)."""
+    return _stat(device, "allocated_bytes")
 
 
 def max_memory_allocated(device=None):
-    return 0
+    """The most memory_allocated() has been since the start or reset_peak_memory_stats()."""
+    return _stat(device, "peak_allocated_bytes")
 
 
 def memory_reserved(device=None):
-    return 0
+    """Bytes the caching allocator holds from the driver: tensors' blocks and cached free ones."""
+    return _stat(device, "reserved_bytes")
 
 
 def max_memory_reserved(device=None):
-    return 0
+    return _stat(device, "peak_reserved_bytes")
+
+
+def reset_peak_memory_stats(device=None):
+    """Starts the peaks of max_memory_allocated/max_memory_reserved again from the current values."""
+    if is_available():
+        _C._cuda_reset_peak_memory_stats(_require_device(device, "reset_peak_memory_stats"))
 
 from chainrule.cuda import amp  # noqa: E402,F401
 
