@@ -251,3 +251,16 @@ def test_grad_returns_what_a_leafs_hooks_make_of_its_gradient():
         x.register_hook(lambda g: g * 10)
         (g,) = lib.autograd.grad((x * 2).sum(), x)
         assert g.tolist() == [20.0, 20.0, 20.0] and x.grad is None, lib.__name__
+
+
+def test_nodes_describe_their_outputs_and_leaves_as_pytorchs_do():
+    """grad_fn._input_metadata (shape, dtype, device of each forward output) and
+    AccumulateGrad.variable (the leaf it writes), which graph drawers read."""
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = (x * 2).sum(1, keepdim=True).double()
+        (meta,) = y.grad_fn._input_metadata
+        assert tuple(meta.shape) == (2, 1) and str(meta.dtype).endswith("float64") and str(meta.device) == "cpu"
+        accumulate = (x * 2).grad_fn.next_functions[0][0]
+        assert accumulate.name() == "torch::autograd::AccumulateGrad" or accumulate.name() == "AccumulateGrad"
+        assert accumulate.variable is x, lib.__name__

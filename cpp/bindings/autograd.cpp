@@ -108,10 +108,22 @@ py::tuple next_functions(const Node& n) {
 }  // namespace
 
 void bind_autograd(py::module_& m, TensorClass& cls) {
+  // Shape, dtype and device of each forward output of a node (PyTorch's grad_fn._input_metadata:
+  // the gradients the node takes in).
+  py::class_<OutputMeta>(m, "_InputMetadata")
+      .def_property_readonly("shape", [](const OutputMeta& meta) {
+        return py::module_::import("chainrule._tensor").attr("Size")(py::cast(meta.sizes));
+      })
+      .def_readonly("dtype", &OutputMeta::dtype)
+      .def_readonly("device", &OutputMeta::device);
   py::class_<Node, std::shared_ptr<Node>>(m, "Node", "An op recorded in the autograd graph (a tensor's grad_fn).")
       .def("name", &Node::name)
       .def_property_readonly("next_functions", &next_functions)
+      .def_property_readonly("_input_metadata", [](const Node& n) { return py::tuple(py::cast(n.outputs())); })
       .def("__repr__", [](const Node& n) { return "<" + n.name() + ">"; });
+  py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>>(m, "AccumulateGrad",
+                                                                    "The node that writes a leaf tensor's .grad.")
+      .def_property_readonly("variable", &AccumulateGrad::leaf, "The leaf tensor whose .grad this node writes.");
   py::class_<HookHandle>(m, "RemovableHandle").def("remove", &HookHandle::remove);
 
   cls.def_property_readonly("grad_fn", &TensorImpl::grad_fn)
