@@ -1,11 +1,15 @@
 """chainrule.inspect.graph: the DOT text of a tiny graph has the nodes and edges autograd recorded, leaves
-named by their module path, shapes, dtypes and (after backward) value and gradient statistics; the
-walk is reusable on its own; write_graph draws SVG through Graphviz's `dot`, and without it writes the
-DOT text and warns how to install Graphviz instead of crashing."""
+named by their module path, every node's result shapes and dtypes (those of an op in the middle of the
+forward checked against PyTorch's grad_fn._input_metadata) and (after backward) value and gradient
+statistics; the walk is reusable on its own; write_graph draws SVG through Graphviz's `dot`, and without
+it writes the DOT text and warns how to install Graphviz instead of crashing."""
 import re
 import shutil
 
 import pytest
+
+from conftest import requires_torch, torch
+from torch_twins import first_node_named
 
 import chainrule as cr
 import chainrule.nn as nn
@@ -21,10 +25,10 @@ def parse_dot(text):
     return labels, edges
 
 
-def tiny_model_and_loss():
-    cr.manual_seed(0)
-    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
-    loss = model(cr.randn(5, 3)).sum()
+def tiny_model_and_loss(lib=cr):
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+    loss = model(lib.randn(5, 3)).sum()
     return model, loss
 
 
@@ -33,8 +37,9 @@ def test_tiny_graph_has_the_recorded_nodes_and_edges():
     text = graph(loss, params=dict(model.named_parameters()))
     assert text.startswith("digraph autograd {") and text.rstrip().endswith("}")
     labels, edges = parse_dot(text)
-    ops = sorted(label for label in labels.values() if label.endswith("Backward0") or label.endswith("Backward1"))
-    assert ops == ["LinearBackward0", "LinearBackward0", "ReluBackward0", "SumBackward1"]
+    ops = sorted(label for label in labels.values() if "Backward" in label)
+    assert ops == ["LinearBackward0\n(5, 2) float32", "LinearBackward0\n(5, 4) float32",
+                   "ReluBackward0\n(5, 4) float32", "SumBackward1\n() float32"]   # every op with its result's shape
     by_name = {label.split("\n")[0]: node for node, label in labels.items()}
     for name, p in model.named_parameters():
         assert labels[by_name[name]] == f"{name}\n{tuple(p.shape)} float32"
@@ -48,6 +53,16 @@ def test_tiny_graph_has_the_recorded_nodes_and_edges():
         ("ReluBackward0", "linear 2"), ("2.weight", "linear 2"), ("2.bias", "linear 2"),
         ("linear 2", "SumBackward1"), ("SumBackward1", "output")}
     assert len(labels) == 4 + 4 + 1 and len(edges) == 8   # each node and edge once
+
+
+@requires_torch
+def test_an_op_in_the_middle_of_the_forward_has_pytorchs_shape_and_dtype():
+    model, loss = tiny_model_and_loss()
+    labels, _ = parse_dot(graph(loss, params=dict(model.named_parameters())))
+    _, torch_loss = tiny_model_and_loss(torch)
+    [meta] = first_node_named(torch_loss.grad_fn, "ReluBackward0")._input_metadata
+    expected = f"ReluBackward0\n{tuple(meta.shape)} {str(meta.dtype).replace('torch.', '')}"
+    assert expected == "ReluBackward0\n(5, 4) float32" and expected in labels.values()
 
 
 def test_values_and_gradients_after_backward():
@@ -70,6 +85,7 @@ def test_named_intermediate_tensors_and_several_outputs():
     assert labels["out0"].startswith("output 0\n()") and labels["out1"].startswith("output 1\n()")
     assert "TanhBackward0\nhidden\n(2, 3) float32" in labels.values()
     assert "x\n(2, 3) float32" in labels.values()
+    assert "ExpBackward0\n(2, 3) float32" in labels.values()   # not named, shape from autograd's record
     tanh = next(n for n, lab in labels.items() if lab.startswith("TanhBackward0"))
     assert sum(1 for source, _ in edges if source == tanh) == 2   # used by both outputs, drawn once
 
@@ -77,7 +93,11 @@ def test_named_intermediate_tensors_and_several_outputs():
 def test_a_leaf_output_and_unnamed_leaves():
     w = cr.randn(3, requires_grad=True)
     labels, edges = parse_dot(graph(w))
-    assert labels == {"n0": "AccumulateGrad", "out0": "output\n(3,) float32"} and edges == {("n0", "out0")}
+    assert labels == {"n0": "AccumulateGrad\n(3,) float32", "out0": "output\n(3,) float32"}
+    assert edges == {("n0", "out0")}
+    labels, _ = parse_dot(graph(w.double() * 2, show_values=True))    # the leaf's tensor is known unnamed
+    assert f"AccumulateGrad\n(3,) float32\nvalue: mean {w.detach().double().mean().item():.4g}" in labels["n2"]
+    assert labels["n1"] == "ToCopyBackward0\n(3,) float64"
 
 
 def test_walk_is_reusable_on_its_own():
@@ -85,6 +105,11 @@ def test_walk_is_reusable_on_its_own():
     walked = walk(loss, dict(model.named_parameters()))
     names = [node.name for node in walked.nodes]
     assert names[0] == "SumBackward1" and names.count("AccumulateGrad") == 4
+    assert walked.nodes[0].outputs == [((), cr.float32)] and walked.nodes[0].variable is None
+    parameters = {id(p) for p in model.parameters()}
+    assert {id(node.variable) for node in walked.nodes if node.name == "AccumulateGrad"} == parameters
+    assert all(node.outputs == [(tuple(node.variable.shape), node.variable.dtype)]
+               for node in walked.nodes if node.variable is not None)
     assert walked.roots[0][0] == 0 and walked.roots[0][1] is loss
     leaves = {node.tensors[0][0] for node in walked.nodes if node.tensors}
     assert leaves == {"0.weight", "0.bias", "2.weight", "2.bias"}

@@ -1,5 +1,5 @@
 """add_graph (a model's autograd graph as a TensorBoard GraphDef: nodes named by module scope and grad_fn,
-with output shapes, compared with PyTorch's traced graph) and ModelStatsLogger (weight and gradient
+every one with its output shapes, compared with PyTorch's traced graph and grad_fn._input_metadata) and ModelStatsLogger (weight and gradient
 histograms and update-to-weight ratios every N steps), read back with EventAccumulator."""
 import os
 import sys
@@ -61,7 +61,27 @@ def test_nodes_are_named_by_scope_and_grad_fn_with_shapes(tmp_path):
     assert {"Net/Linear[fc]/weight", "Net/Linear[fc]/bias"} <= {s for n in fc for s in n.input}
     [flatten] = [nodes[s] for n in fc for s in n.input if not s.startswith("Net/Linear[fc]/")]
     assert flatten.name.startswith("Net/") and flatten.name.count("/") == 1    # between the modules: Net's scope
-    assert shapes(flatten) == [(2, 144)] and nodes[flatten.input[0]] is relu   # known as fc's input
+    assert shapes(flatten) == [(2, 144)] and nodes[flatten.input[0]] is relu
+    assert all(n.attr["_output_shapes"].list.shape for n in nodes.values())     # every node has its shapes
+
+
+def view_then_tanh(x, start_dim):
+    """A flatten whose result no module sees: the view goes only into tanh, inside the forward."""
+    return x.view(x.shape[0], -1).tanh()
+
+
+@requires_torch_tensorboard
+def test_an_op_in_the_middle_of_the_forward_has_pytorchs_shape(tmp_path):
+    from torch.utils.tensorboard._pytorch_graph import graph as torch_graph
+    from torch_twins import first_node_named
+    ours = graph_of(tmp_path, build_net(nn, view_then_tanh), cr.randn(2, 1, 8, 8))
+    torch_net, torch_input = build_net(torch.nn, view_then_tanh), torch.randn(2, 1, 8, 8)
+    torch_view = first_node_named(torch_net(torch_input).grad_fn, "ViewBackward0")
+    assert shapes(ours["Net/ViewBackward0"]) == [tuple(m.shape) for m in torch_view._input_metadata] == [(2, 144)]
+    assert ours["Net/TanhBackward0"].input == ["Net/ViewBackward0"]
+    theirs, _ = torch_graph(torch_net, (torch_input,))
+    # PyTorch's trace has aten::view and aten::tanh there (and aten::size, an op chainrule does not record)
+    assert ("Net", ((2, 144),)) in scoped_shapes(theirs.node, aten_only=True) & scoped_shapes(ours.values())
 
 
 def scoped_shapes(nodes, aten_only=False):

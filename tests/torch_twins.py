@@ -3,7 +3,8 @@
 on_torch(cls_or_function) re-runs a class's or function's own code with its module's `nn` read as
 torch.nn (and `cr` as torch), so an example's model and its PyTorch twin cannot drift apart; twins()
 builds both and loads chainrule's state_dict into the twin; to_torch() turns chainrule tensors (in
-nested containers) into torch tensors with the same values."""
+nested containers) into torch tensors with the same values; first_node_named() finds an op in either
+library's autograd graph, to compare what the two record about it."""
 import sys
 import types
 
@@ -49,3 +50,14 @@ def to_torch(data):
     if isinstance(data, (list, tuple)):
         return type(data)(to_torch(v) for v in data)
     return data
+
+
+def first_node_named(root_fn, name):
+    """The first autograd node called `name` met walking back from root_fn (a grad_fn, PyTorch's or chainrule's)."""
+    pending = [root_fn]
+    while pending:
+        fn = pending.pop(0)
+        if fn.name() == name:
+            return fn
+        pending += [next_fn for next_fn, _ in fn.next_functions if next_fn is not None]
+    raise LookupError(f"no {name} node behind {root_fn.name()}")

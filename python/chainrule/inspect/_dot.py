@@ -5,11 +5,12 @@
     write_graph(dot, "graph.svg")          # through Graphviz's `dot`, when it is installed
 
 Boxes are the ops autograd recorded (grad_fn names, grey), the leaf tensors that get gradients
-(AccumulateGrad, blue, labelled with their name in `params`, shape and dtype) and the output
-tensor(s) (green, with shape and dtype); arrows run the way the values flow forward, so backward()
-walks them from the output up. Any other tensor named in `params` (an intermediate result, say)
-labels the op that made it (yellow). With show_values=True each box whose tensor is known shows
-its value's mean, standard deviation, min and max, and after backward() its gradient's mean,
+(AccumulateGrad, blue, labelled with their name in `params` when it is there) and the output
+tensor(s) (green); every box shows the shape and dtype of each of its results, as autograd recorded
+them. Arrows run the way the values flow forward, so backward() walks them from the output up. Any
+other tensor named in `params` (an intermediate result, say) adds its name to the op that made it
+(yellow). With show_values=True each box whose tensor is known (leaves, named tensors, outputs)
+shows its value's mean, standard deviation, min and max, and after backward() its gradient's mean,
 standard deviation and norm (an intermediate has a .grad when retain_grad() was called on it).
 """
 import os
@@ -45,33 +46,44 @@ def _statistics(tensor):
     return lines
 
 
-def _describe(name, tensor, show_values):
-    lines = ([name] if name else []) + [f"{tuple(tensor.shape)} {str(tensor.dtype).replace('chainrule.', '')}"]
-    return lines + (_statistics(tensor) if show_values else [])
+def _shape_line(shape, dtype):
+    return f"{tuple(shape)} {str(dtype).replace('chainrule.', '')}"
+
+
+def _node_label(node, show_values):
+    """A node's name (a leaf's: its names in params, when it has any), its results' shapes and dtypes, and
+    with show_values the statistics of the tensors known for it."""
+    names = [name for name, _ in node.tensors]
+    title = (names or [node.name]) if node.variable is not None else [node.name] + names
+    known = [tensor for _, tensor in node.tensors] or ([node.variable] if node.variable is not None else [])
+    lines = title + [_shape_line(shape, dtype) for shape, dtype in node.outputs]
+    return lines + [line for tensor in known for line in _statistics(tensor)] if show_values else lines
+
+
+def _output_label(name, tensor, show_values):
+    return [name, _shape_line(tensor.shape, tensor.dtype)] + (_statistics(tensor) if show_values else [])
 
 
 def graph(tensor, params=None, show_values=False):
     """Graphviz DOT text of the autograd graph that produced `tensor` (or a sequence of tensors).
 
     params: {name: tensor} labelling the graph's leaves (pass dict(model.named_parameters()));
-    show_values: add value and gradient statistics to every box whose tensor is known."""
+    show_values: add value and gradient statistics to every box whose tensor is known (leaves, named
+    tensors, outputs)."""
     walked = walk(tensor, params)
     lines = ["digraph autograd {",
              '  graph [rankdir=TB, fontname="monospace"];',
              '  node [shape=box, style="filled,rounded", fontname="monospace", fontsize=10];',
              "  edge [arrowsize=0.6];"]
     for node in walked.nodes:
-        leaf = node.name == "AccumulateGrad"
-        label = [] if leaf and node.tensors else [node.name]
-        for name, known in node.tensors:
-            label += _describe(name, known, show_values)
-        colour = COLOURS["leaf"] if leaf else COLOURS["named"] if node.tensors else COLOURS["op"]
-        lines.append(f"  n{node.index} [label={_quoted(chr(10).join(label))}, fillcolor={colour}];")
+        colour = COLOURS["leaf"] if node.variable is not None else COLOURS["named"] if node.tensors else COLOURS["op"]
+        lines.append(f"  n{node.index} [label={_quoted(chr(10).join(_node_label(node, show_values)))}, "
+                     f"fillcolor={colour}];")
     for source, target in walked.edges:
         lines.append(f"  n{source} -> n{target};")
     for i, (index, root) in enumerate(walked.roots):
         name = "output" if len(walked.roots) == 1 else f"output {i}"
-        lines.append(f"  out{i} [label={_quoted(chr(10).join(_describe(name, root, show_values)))}, "
+        lines.append(f"  out{i} [label={_quoted(chr(10).join(_output_label(name, root, show_values)))}, "
                      f"fillcolor={COLOURS['output']}];")
         lines.append(f"  n{index} -> out{i};")
     lines.append("}")

@@ -5,9 +5,11 @@ chainrule.utils.tensorboard's add_graph as a TensorBoard GraphDef). A node is an
 autograd, a tensor's grad_fn (AddmmBackward0, ReluBackward0, ...), or the AccumulateGrad of a leaf
 tensor that requires grad; edge (a, b) says that a's result flows into b in the forward pass (b.next_functions holds a).
 
-chainrule's nodes tell only their name and next_functions, so what is known about a node comes from
-tensors the caller names: a leaf is matched to its AccumulateGrad, any other tensor to its grad_fn
-(the same node object while the walk holds the graph's nodes).
+Every node tells the shape and dtype of each of its forward results (its _input_metadata, PyTorch's
+name: the inputs of its backward), and an AccumulateGrad node the leaf tensor it writes (.variable),
+so each GraphNode carries its `outputs` and, for a leaf, its `variable`. Tensors the caller names are
+attached too: a leaf to its AccumulateGrad, any other tensor to its grad_fn (the same node object while
+the walk holds the graph's nodes).
 """
 from collections import deque
 from dataclasses import dataclass, field
@@ -21,7 +23,9 @@ class GraphNode:
     index: int
     fn: object                                    # the chainrule._C.Node
     name: str                                     # fn.name(), e.g. "AddmmBackward0", "AccumulateGrad"
-    tensors: list = field(default_factory=list)   # [(name, tensor)] known to be this node's result
+    outputs: list                                 # [(shape tuple, dtype)], one per forward result of the op
+    variable: object = None                       # an AccumulateGrad's leaf tensor; None for an op
+    tensors: list = field(default_factory=list)   # [(name, tensor)] named by the caller as this node's result
 
 
 @dataclass
@@ -29,6 +33,11 @@ class AutogradGraph:
     nodes: list      # GraphNode, in the order the walk reached them from the roots
     edges: list      # (index of the input's node, index of the node using it)
     roots: list      # (index of the node, tensor) for each tensor the walk started from
+
+
+def _outputs_of(fn):
+    """[(shape, dtype)] of a node's forward results, from its _input_metadata."""
+    return [(tuple(meta.shape), meta.dtype) for meta in fn._input_metadata]
 
 
 def node_of(tensor):
@@ -58,7 +67,7 @@ def walk(roots, named_tensors=None):
     def visit(fn):
         if id(fn) not in index_of:
             index_of[id(fn)] = len(nodes)
-            nodes.append(GraphNode(len(nodes), fn, fn.name()))
+            nodes.append(GraphNode(len(nodes), fn, fn.name(), _outputs_of(fn), getattr(fn, "variable", None)))
             pending.append(fn)
         return index_of[id(fn)]
 

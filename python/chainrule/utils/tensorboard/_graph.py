@@ -6,9 +6,8 @@ walk (an op's grad_fn, or a leaf's AccumulateGrad) becomes a NodeDef named by th
 innermost module call that made it, PyTorch's way ('Net/Sequential[features]/Conv2d[0]/...'), and its
 grad_fn name (a parameter's node by the parameter's name instead, the inputs 'input/input.N'); the
 outputs get 'output/output.N' nodes. A node's `input` lists the nodes feeding it. The attr
-`_output_shapes` holds the shape of the node's result where a tensor of it is known: parameters,
-inputs, outputs, and the inputs and outputs of every module call (chainrule's graph nodes do not
-carry shapes, so an op whose result goes only into other ops inside a forward has none).
+`_output_shapes` holds the shapes of the node's results, as autograd recorded them (the walk's
+GraphNode.outputs), on every node.
 
 Scopes: forward hooks record each module call's input and output nodes; calls are taken innermost
 first (the order they finish), and each claims the nodes that lie between its outputs and its
@@ -75,9 +74,9 @@ def _run_recording_calls(model, args):
     return output, calls
 
 
-def _shape_attr(shape):
-    dims = [TensorShapeProto.Dim(size=d) for d in shape]
-    return {"_output_shapes": AttrValue(list=AttrValue.ListValue(shape=[TensorShapeProto(dim=dims)]))}
+def _shapes_attr(shapes):
+    protos = [TensorShapeProto(dim=[TensorShapeProto.Dim(size=d) for d in shape]) for shape in shapes]
+    return {"_output_shapes": AttrValue(list=AttrValue.ListValue(shape=protos))}
 
 
 class _Namer:
@@ -115,14 +114,10 @@ class _WalkedModel:
     def indices(self, tensors):
         return {i for i in map(self.index, tensors) if i is not None}
 
-    def scopes_and_shapes(self, scope_names):
-        """({node index: scope of the innermost module call that made it},
-        {node index: shape of its result, where that is a module call's input or output})."""
-        scope_of, shapes = {}, {}
+    def scopes(self, scope_names):
+        """{node index: scope of the innermost module call that made it}."""
+        scope_of = {}
         for path, call_inputs, call_outputs in self.calls:
-            for t in call_inputs + call_outputs:
-                if self.index(t) is not None:
-                    shapes.setdefault(self.index(t), tuple(t.shape))
             stop = self.indices(call_inputs)
             frontier = list(self.indices(call_outputs) - stop)
             seen = set(frontier)
@@ -133,28 +128,28 @@ class _WalkedModel:
                     if source not in stop and source not in seen:
                         seen.add(source)
                         frontier.append(source)
-        return scope_of, shapes
+        return scope_of
 
 
 def _named_nodes(walked, model):
-    """{node index: (name, op, shape or None)}: the inputs, then every other node by its scope and its grad_fn
-    (a parameter's by the parameter's name)."""
+    """{node index: (name, op)}: the inputs, then every other node by its scope and its grad_fn (a parameter's
+    by the parameter's name)."""
     scope_names = _scopes(model)
-    scope_of, shapes = walked.scopes_and_shapes(scope_names)
+    scope_of = walked.scopes(scope_names)
     named, unique = {}, _Namer()
     graph_inputs = [a for a in walked.args if isinstance(a, Tensor) and a.requires_grad]
     for i, t in enumerate(graph_inputs):
         if walked.index(t) is not None and walked.index(t) not in named:
-            named[walked.index(t)] = (unique(f"input/input.{i + 1}"), IO_OP, tuple(t.shape))
+            named[walked.index(t)] = (unique(f"input/input.{i + 1}"), IO_OP)
     for node in walked.graph.nodes:
         if node.index in named:
             continue
         scope = scope_of.get(node.index, scope_names[""])
         if node.tensors:   # a parameter: named by its path, e.g. Net/Linear[fc1]/weight
-            param_name, param = node.tensors[0]
-            named[node.index] = (unique(f"{scope}/{param_name.rpartition('.')[2]}"), node.name, tuple(param.shape))
+            param_name = node.tensors[0][0]
+            named[node.index] = (unique(f"{scope}/{param_name.rpartition('.')[2]}"), node.name)
         else:
-            named[node.index] = (unique(f"{scope}/{node.name}"), node.name, shapes.get(node.index))
+            named[node.index] = (unique(f"{scope}/{node.name}"), node.name)
     return named, unique
 
 
@@ -164,12 +159,12 @@ def model_graph(model, input_to_model, verbose=False):
     named, unique = _named_nodes(walked, model)
     nodes = []
     for node in walked.graph.nodes:
-        name, op, shape = named[node.index]
+        name, op = named[node.index]
         nodes.append(NodeDef(name=name, op=op, input=[named[s][0] for s in walked.feeding[node.index]],
-                             attr=_shape_attr(shape) if shape is not None else {}))
+                             attr=_shapes_attr(shape for shape, _ in node.outputs)))
     for i, (index, root) in enumerate(walked.graph.roots):
         nodes.append(NodeDef(name=unique(f"output/output.{i + 1}"), op=IO_OP, input=[named[index][0]],
-                             attr=_shape_attr(tuple(root.shape))))
+                             attr=_shapes_attr([tuple(root.shape)])))
     if verbose:
         print("\n".join(f"{n.name} ({n.op}) <- {list(n.input)}" for n in nodes))
     step_stats = RunMetadata(step_stats=StepStats(dev_stats=[DeviceStepStats(device="/device:CPU:0")]))
