@@ -14,7 +14,7 @@ the walk holds the graph's nodes).
 from collections import deque
 from dataclasses import dataclass, field
 
-from chainrule._C import Tensor
+from chainrule._C import AccumulateGrad, Tensor
 from chainrule.autograd import enable_grad
 
 
@@ -67,7 +67,8 @@ def walk(roots, named_tensors=None):
     def visit(fn):
         if id(fn) not in index_of:
             index_of[id(fn)] = len(nodes)
-            nodes.append(GraphNode(len(nodes), fn, fn.name(), _outputs_of(fn), getattr(fn, "variable", None)))
+            leaf = fn.variable if isinstance(fn, AccumulateGrad) else None
+            nodes.append(GraphNode(len(nodes), fn, fn.name(), _outputs_of(fn), leaf))
             pending.append(fn)
         return index_of[id(fn)]
 
