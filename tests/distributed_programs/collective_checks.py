@@ -129,6 +129,11 @@ def check_point_to_point(rank, size, dtype, np_dtype):
     dist.irecv(t, src=prev).wait()
     check_equal(t, rank_input(prev, np_dtype), f"isend/irecv {dtype}")
     work.wait()
+    work = dist.isend(cr.from_numpy(rank_input(rank, np_dtype).copy()), dst=nxt, tag=9)
+    t = cr.zeros(SHAPE, dtype=dtype)
+    check(dist.recv(t, tag=9) == prev, "recv(src=None) returns the sender's rank")
+    check_equal(t, rank_input(prev, np_dtype), f"recv from any rank {dtype}")
+    work.wait()
 
 
 def check_layouts(rank, size):
