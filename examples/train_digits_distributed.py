@@ -12,7 +12,7 @@ resumes from it. The model, augmentation and evaluation are train_digits.py's.
 
 Measured (2 ranks, one thread each, on 2 CPU cores shared with other jobs at a load average of 4;
 20 epochs, batch 16 per rank = 32 in all, as train_digits.py's): test accuracy 0.9944 (358/360)
-with the default seed, 34 s of training. On 2 cores two ranks do not beat one process (7-16 s):
+with the default seed (the same in two runs), 20-34 s of training. On 2 cores two ranks do not beat one process (7-16 s):
 each rank gets half the machine and waits for the other at every all-reduce. The gain comes with a
 core, or a machine, per rank.
 """
