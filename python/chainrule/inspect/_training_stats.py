@@ -18,10 +18,12 @@ recorded; only_training=False records them too); every=N records every N-th step
   <param>.grad_mean, .grad_std      dL/dθ of each of the layer's parameters ("weight.grad_std")
   <param>.update_ratio              ||θ_next - θ|| / ||θ||: how far the optimizer moved the parameter
                                     after this step's backward (read at the next step, or at remove())
-What other tools read: steps (the recorded step numbers), layers, series(layer, name) (a numpy array
-over the steps, NaN where not recorded), latest() ({layer: {name: value}} of the last step) and, with
+What other tools read: steps (the recorded step numbers), calls (the steps seen), layers,
+series(layer, name) (a numpy array over the steps, NaN where not recorded), latest() ({layer: {name:
+value}} of the last step), step_values(i) (the same of the i-th recorded step) and, with
 keep_tensors=True, last_tensors ({(layer, "activation" | "activation.grad" | "<param>.grad"): tensor}
-of the last step, detached, for histograms).
+of the last step, detached, for histograms). chainrule.utils.tensorboard.TrainingStatsLogger writes
+them to TensorBoard.
 """
 import math
 
@@ -168,12 +170,21 @@ class TrainingStats:
         """The statistics recorded for `layer`, in the order they were first recorded."""
         return list(dict.fromkeys(name for record in self._records for (path, name) in record if path == layer))
 
+    @property
+    def calls(self):
+        """The training calls of the model seen so far, recorded or not (stats.steps holds the recorded ones)."""
+        return self._calls
+
+    def step_values(self, index):
+        """{layer: {name: value}} of the recorded step stats.steps[index] (-1: the last one)."""
+        values = {}
+        for (layer, name), value in self._records[index].items():
+            values.setdefault(layer, {})[name] = value
+        return values
+
     def latest(self):
-        """{layer: {name: value}} of the last recorded step."""
-        latest = {}
-        for (layer, name), value in (self._records[-1] if self._records else {}).items():
-            latest.setdefault(layer, {})[name] = value
-        return latest
+        """{layer: {name: value}} of the last recorded step ({} before the first)."""
+        return self.step_values(-1) if self._records else {}
 
     def _table_lines(self, layer, values):
         """(tensor label, [mean, std, dead, update ratio]) of one layer's last step, NaN where not recorded."""

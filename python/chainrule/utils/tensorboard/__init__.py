@@ -7,7 +7,8 @@
 Then `tensorboard --logdir runs` opens the dashboard. Needs the tensorboard package
 (pip install "chainrule[tensorboard]"); chainrule writes its event files with tensorboard's own
 writer and protocol buffers. ModelStatsLogger adds per-layer weight and gradient histograms and
-update-to-weight ratios every N steps.
+update-to-weight ratios every N steps; TrainingStatsLogger writes what chainrule.inspect.TrainingStats
+records (activation and gradient statistics per layer).
 """
 try:
     import tensorboard  # noqa: F401
@@ -17,6 +18,7 @@ except ImportError as error:
 
 from chainrule.utils.tensorboard._file_writer import FileWriter
 from chainrule.utils.tensorboard._model_stats import ModelStatsLogger
+from chainrule.utils.tensorboard._training_stats import TrainingStatsLogger
 from chainrule.utils.tensorboard.writer import SummaryWriter
 
-__all__ = ["FileWriter", "ModelStatsLogger", "SummaryWriter"]
+__all__ = ["FileWriter", "ModelStatsLogger", "SummaryWriter", "TrainingStatsLogger"]

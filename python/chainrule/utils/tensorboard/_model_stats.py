@@ -27,6 +27,19 @@ def _norm(array):
     return float(np.sqrt(np.square(array).sum()))
 
 
+def add_finite_histogram(writer, tag, values, step, caller, what):
+    """writer.add_histogram(tag, values, step), or a RuntimeWarning instead when no value is finite (a diverged
+    run: a logger must not be what stops it); an empty tensor has no histogram. Called from a logger's log()."""
+    values = to_numpy(values, caller)
+    if values.size == 0:
+        return
+    if not np.isfinite(values).any():
+        warnings.warn(f"{caller}: step {step}: every value of {what} is NaN or infinite; no histogram written",
+                      RuntimeWarning, stacklevel=4)
+        return
+    writer.add_histogram(tag, values, step)
+
+
 class ModelStatsLogger:
     def __init__(self, writer, model, every=100, prefix=""):
         if every < 1:
@@ -38,16 +51,8 @@ class ModelStatsLogger:
         return {name: to_numpy(p, "ModelStatsLogger").astype(np.float64) for name, p in self.model.named_parameters()}
 
     def _histogram(self, kind, name, values, step):
-        """A histogram of `values`, or a warning instead when none is finite (a diverged run: the logger must not
-        be what stops it). An empty parameter has no histogram."""
-        values = to_numpy(values, "ModelStatsLogger")
-        if values.size == 0:
-            return
-        if not np.isfinite(values).any():
-            warnings.warn(f"ModelStatsLogger: step {step}: every value of {kind} {name!r} is NaN or infinite; "
-                          "no histogram written", RuntimeWarning, stacklevel=3)
-            return
-        self.writer.add_histogram(f"{kind}/{self.prefix}{name}", values, step)
+        add_finite_histogram(self.writer, f"{kind}/{self.prefix}{name}", values, step, "ModelStatsLogger",
+                             f"{kind} {name!r}")
 
     def log(self, step):
         """Call once per step after optimizer.step(): logs on every `every`-th step, and copies the weights on the
