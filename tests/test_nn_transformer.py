@@ -228,7 +228,7 @@ def test_transformer_errors():
 @requires_torch
 def test_data_parallel_wraps_the_module_on_cpu():
     assert nn.DataParallel is nn.parallel.DataParallel
-    assert not hasattr(nn.parallel, "DistributedDataParallel")
+    assert hasattr(nn.parallel, "DistributedDataParallel")  # on MPI: tests/test_distributed.py
     ours, theirs = nn.DataParallel(nn.Linear(3, 2)), torch.nn.DataParallel(torch.nn.Linear(3, 2))
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["module.weight", "module.bias"]
     assert ours.device_ids == theirs.device_ids == []
