@@ -82,3 +82,19 @@ def test_the_example_trains_on_two_ranks_and_resumes_from_its_checkpoint(tmp_pat
     assert accuracy > 0.5, output
     code, output, _ = run_mpi(2, example, "--epochs", "1", "--out", str(tmp_path), timeout=120)
     assert code == 0 and "resuming from" in output and "epoch  1/1" not in output, output
+
+
+def test_gpu_tensors_and_modules_are_refused_with_the_reason():
+    import chainrule as torch
+    if not torch.cuda.is_available():
+        pytest.skip("needs a GPU to make a CUDA tensor")
+    result = _without_launcher(
+        "import chainrule as torch, chainrule.distributed as dist\n"
+        "dist.init_process_group('mpi')\n"
+        "for call in (lambda: dist.all_reduce(torch.ones(2, device='cuda')),\n"
+        "             lambda: torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(2, 2).cuda())):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except NotImplementedError as error:\n"
+        "        print('refused:', error)\n")
+    assert result.stdout.count("refused:") == 2 and "CPU" in result.stdout, result.stdout + result.stderr

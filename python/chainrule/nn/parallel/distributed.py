@@ -53,6 +53,10 @@ class DistributedDataParallel(Module):
         if not named_params:
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter "
                                "that requires a gradient.")
+        elsewhere = [(name, p.device) for name, p in named_params if p.device.type != "cpu"]
+        if elsewhere:
+            raise NotImplementedError(f"DistributedDataParallel: parameter {elsewhere[0][0]} is on {elsewhere[0][1]}; "
+                                      "the MPI backend trains CPU modules (docs/distributed.md, GPU plan)")
         self.module = module
         self.dim = dim
         self.broadcast_buffers = broadcast_buffers
