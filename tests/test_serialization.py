@@ -1,7 +1,11 @@
-"""chainrule.save / chainrule.load: safetensors round trips, PyTorch interop, atomic writes, errors."""
+"""chainrule.save / chainrule.load: safetensors round trips, PyTorch interop, atomic writes, errors, and
+safetensors files that are the same bytes each time the same object is saved."""
 import io
+import json
 import math
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -57,6 +61,37 @@ def test_checkpoint_round_trip(tmp_path):
     assert back["tied"][0] is back["tied"][1] is back["model"]["fc.weight"]
     assert back["model"]["bn.num_batches_tracked"].dim() == 0
     assert list(back["optimizer"]["state"].keys()) == [0]  # int keys stay ints
+
+
+SAVE_SAMPLE = """
+import chainrule as cr
+
+def save_sample(path):
+    state = {"fc.weight": cr.arange(12.0).reshape(3, 4), "fc.bias": cr.zeros(3, dtype=cr.float64),
+             "bn.num_batches_tracked": cr.tensor(7), "mask": cr.tensor([True, False])}
+    cr.save({"model": state, "epoch": 3, "optimizer": {"lr": 0.1}} if "ckpt" in path else state, path)
+"""
+
+
+def test_the_same_object_saves_to_the_same_bytes(tmp_path):
+    # safetensors writes its header's metadata keys in an order that changes from run to run; save() sorts them
+    names = [f"{kind}{i}.safetensors" for kind in ("sd", "ckpt") for i in range(3)]
+    for seed in ("1", "2"):    # fresh processes, different hash seeds
+        subprocess.run([sys.executable, "-c", SAVE_SAMPLE + "import sys\nfor p in sys.argv[1:]: save_sample(p)",
+                        *[str(tmp_path / f"seed{seed}_{name}") for name in names]],
+                       env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+    namespace = {}
+    exec(SAVE_SAMPLE, namespace)
+    for name in names:
+        namespace["save_sample"](str(tmp_path / name))
+    for kind in ("sd", "ckpt"):
+        files = {path.read_bytes() for path in tmp_path.glob(f"*{kind}?.safetensors")}
+        assert len(files) == 1, f"{kind}: {len(files)} different files from 9 saves"
+        data = files.pop()
+        header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+        assert list(header["__metadata__"]) == ["chainrule", "format"]
+        assert sorted(safetensors.numpy.load(data)) == sorted(k for k in header if k != "__metadata__")
+    assert_same_tree(cr.load(tmp_path / "ckpt0.safetensors")["model"], cr.load(tmp_path / "sd0.safetensors"))
 
 
 def test_state_dict_is_a_plain_safetensors_file(tmp_path):

@@ -89,7 +89,19 @@ def serialize(obj):
     structure = encoder.encode(obj, [])
     metadata = {"format": "pt",
                 _STRUCTURE_KEY: json.dumps({"version": _FORMAT_VERSION, "structure": structure}, allow_nan=False)}
-    return safetensors.numpy.save(encoder.arrays, metadata=metadata)
+    return _with_sorted_metadata(safetensors.numpy.save(encoder.arrays, metadata=metadata))
+
+
+def _with_sorted_metadata(data):
+    """safetensors bytes with the header's __metadata__ keys in sorted order, so that saving the same object
+    twice gives the same bytes. safetensors (0.8) keeps metadata in a Rust HashMap and writes it in an order
+    that changes from process to process (safetensors issue #584; the fix proposed there, PR #790, sorts the
+    keys too); its tensors are already in a fixed order (by alignment, then name), kept as they are."""
+    header_len, header = _header(data)
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
+    text += b" " * (-len(text) % 8)   # safetensors pads the header with spaces so the data starts 8-aligned
+    return b"".join([len(text).to_bytes(8, "little"), text, memoryview(data)[8 + header_len:]])
 
 
 # --------------------------------------------------------------------------------------- loading
@@ -129,11 +141,11 @@ class _Decoder:
         return {k: self.decode(v) for k, v in value}  # tag "D"
 
 
-def _metadata(data):
-    """The __metadata__ dict of a safetensors file that safetensors has already parsed: its header
-    is an 8-byte little-endian length followed by that many bytes of JSON."""
+def _header(data):
+    """(length, parsed JSON) of the header of a safetensors file that safetensors has already parsed or
+    written: an 8-byte little-endian length followed by that many bytes of JSON."""
     header_len = int.from_bytes(data[:8], "little")
-    return json.loads(data[8:8 + header_len]).get("__metadata__") or {}
+    return header_len, json.loads(bytes(data[8:8 + header_len]))
 
 
 def deserialize(data, name, map_location):
@@ -144,7 +156,7 @@ def deserialize(data, name, map_location):
     except Exception as e:  # safetensors raises SafetensorError, or TypeError for unknown dtypes
         raise ValueError(f"load: '{name}' is not a safetensors file that chainrule can read ({e})") from None
     decoder = _Decoder(arrays, map_location)
-    metadata = _metadata(data)
+    metadata = _header(data)[1].get("__metadata__") or {}
     if _STRUCTURE_KEY not in metadata:
         return {key: decoder.tensor(key) for key in sorted(arrays)}  # the order of safe_open().keys()
     try:
