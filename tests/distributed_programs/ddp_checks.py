@@ -11,6 +11,7 @@ import chainrule as cr
 import chainrule.distributed as dist
 import chainrule.nn as nn
 from chainrule.nn.parallel import DistributedDataParallel as DDP
+from chainrule.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 B, STEPS = 4, 4
 RTOL, ATOL = 2e-5, 2e-6
@@ -169,6 +170,19 @@ def check_checkpoint(rank, folder):
         check("rank 0 could not save" in str(error), f"message: {error}")
 
 
+def check_sampler_with_worker_processes(rank, size):
+    """DistributedSampler shares feed DataLoader worker processes, forked after MPI started (multiprocessing
+    ends them with os._exit, so they run neither MPI_Finalize nor the ranks' exit barrier); together the
+    ranks see every sample."""
+    data = TensorDataset(cr.arange(40.).reshape(20, 2), cr.arange(20))
+    loader = DataLoader(data, batch_size=4, sampler=DistributedSampler(data, shuffle=False), num_workers=2)
+    seen = cr.zeros(20, dtype=cr.int64)
+    for _, labels in loader:
+        seen[labels] += 1
+    dist.all_reduce(seen)
+    check(seen.min().item() >= 1, f"every sample seen: {seen.tolist()}")
+
+
 def check(condition, what):
     if not condition:
         raise AssertionError(f"rank {dist.get_rank()}: {what}")
@@ -183,4 +197,5 @@ def run_all(folder):
     check_unused_parameters(rank, size)
     check_state_dict_and_module(rank)
     check_checkpoint(rank, folder)
+    check_sampler_with_worker_processes(rank, size)
     return "ddp"
