@@ -1,4 +1,5 @@
-"""GPU memory as a PyTorch program sees it: tensors moved with .to/.cuda/.cpu keep their values and
+"""GPU memory as a PyTorch program sees it: factories (zeros, ones, full) and copies (fill_, clone,
+contiguous, to(dtype), copy_ from the host) on the GPU; tensors moved with .to/.cuda/.cpu keep their values and
 send gradients back across the move, .item() reads a GPU value, and the caching allocator's
 counters (memory_allocated, max_memory_allocated, memory_reserved, reset_peak_memory_stats,
 empty_cache) move as PyTorch's do. The allocator's policy itself is tested on the CPU with a fake
@@ -19,6 +20,19 @@ def test_tensors_round_trip_through_the_gpu():
         assert np.array_equal(gpu.cpu().numpy(), host.numpy())
         assert np.array_equal(host.cuda().to("cpu").numpy(), host.numpy())
     assert cr.tensor([2.5]).cuda().item() == 2.5
+
+
+def test_factories_and_copies_run_on_the_gpu():
+    assert cr.zeros(2, 3, device="cuda").cpu().tolist() == [[0.0] * 3] * 2
+    assert cr.full((2,), 7, dtype=cr.int64, device="cuda").tolist() == [7, 7]
+    t = cr.arange(6.0).reshape(2, 3).cuda()
+    assert t.t().contiguous().cpu().tolist() == [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    assert t.to(cr.int64).tolist() == [[0, 1, 2], [3, 4, 5]] and t.to(cr.bool).tolist()[0] == [False, True, True]
+    c = t.clone()
+    c.fill_(1.5)
+    assert c.tolist() == [[1.5] * 3] * 2 and t.tolist()[1] == [3.0, 4.0, 5.0]
+    c.copy_(cr.tensor([9.0, 8.0, 7.0]))  # from the host, broadcast
+    assert c.tolist() == [[9.0, 8.0, 7.0]] * 2
 
 
 def test_a_transposed_tensor_moves_as_its_values():

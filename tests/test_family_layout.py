@@ -1,5 +1,5 @@
 """The family table of docs/adding_an_op.md is the map of the source tree: every file of
-cpp/bindings, cpp/ops, cpp/cpu and nn/functional is listed under its family, and every file the
+cpp/bindings, cpp/ops, cpp/cpu, cpp/cuda and nn/functional is listed under its family, and every file the
 table names exists, so a newcomer can predict where a family's next file lives."""
 import re
 from pathlib import Path
@@ -13,6 +13,7 @@ COLUMNS = {  # table column -> the folder its file names are relative to
     3: ROOT / "cpp/ops",
     4: ROOT / "cpp/cpu",
     5: ROOT / "tests",
+    6: ROOT / "cpp/cuda",
 }
 
 
@@ -35,7 +36,7 @@ def test_every_file_the_table_names_exists(column):
     assert not missing, f"docs/adding_an_op.md names files that do not exist: {missing}"
 
 
-@pytest.mark.parametrize("column, pattern", [(1, "*.py"), (2, "*.cpp"), (3, "*.cpp"), (4, "*.cpp")])
+@pytest.mark.parametrize("column, pattern", [(1, "*.py"), (2, "*.cpp"), (3, "*.cpp"), (4, "*.cpp"), (6, "*.cu")])
 def test_every_source_file_belongs_to_a_family(column, pattern):
     files = {p.resolve() for p in COLUMNS[column].glob(pattern) if p.name != "__init__.py"}
     unlisted = sorted(str(p.relative_to(ROOT)) for p in files - listed(column))

@@ -1,14 +1,12 @@
-// Device parsing and printing, the default device, and the single switch on whether this build
-// was compiled with CUDA.
+// Device parsing and printing, the default device, and the core's door to GPU memory (cuda/, or
+// no_cuda/ in a build without CUDA).
 #include "core/device.h"
 
 #include <atomic>
 
 #include "core/error.h"
-#ifdef CHAINRULE_WITH_CUDA
 #include "cuda/memory.h"
 #include "cuda/runtime.h"
-#endif
 
 namespace cr {
 
@@ -57,21 +55,8 @@ void set_default_device(Device d) {
   g_default_device.store(d);
 }
 
-int cuda_device_count() {
-#ifdef CHAINRULE_WITH_CUDA
-  return cuda::device_count();
-#else
-  return 0;
-#endif
-}
-
-bool cuda_is_compiled() {
-#ifdef CHAINRULE_WITH_CUDA
-  return true;
-#else
-  return false;
-#endif
-}
+int cuda_device_count() { return cuda::device_count(); }
+bool cuda_is_compiled() { return cuda::is_compiled(); }
 
 void check_device_available(Device d, const char* op) {
   if (d.is_cpu()) return;
@@ -82,8 +67,6 @@ void check_device_available(Device d, const char* op) {
   CR_CHECK(cuda.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
 }
-
-#ifdef CHAINRULE_WITH_CUDA
 
 std::shared_ptr<void> allocate_device_memory(size_t nbytes, Device d) {
   CachingAllocator& allocator = cuda::allocator(resolve_device(d).index);
@@ -97,20 +80,5 @@ void empty_device_cache(Device d) { cuda::allocator(resolve_device(d).index).emp
 void synchronize_device(Device d) { cuda::synchronize(resolve_device(d).index); }
 std::string device_name(Device d) { return cuda::device_name(resolve_device(d).index); }
 
-#else  // Without CUDA, check_device_available has refused every GPU device before these are reached.
-
-namespace {
-[[noreturn]] void no_cuda(Device d) { check_device_available(d, "device memory"); CR_FAIL(RuntimeError, "unreachable"); }
-}  // namespace
-
-std::shared_ptr<void> allocate_device_memory(size_t, Device d) { no_cuda(d); }
-void copy_device_bytes(void*, const void*, size_t) { no_cuda({DeviceType::CUDA, -1}); }
-AllocatorStats device_memory_stats(Device d) { no_cuda(d); }
-void reset_device_peak_memory(Device d) { no_cuda(d); }
-void empty_device_cache(Device d) { no_cuda(d); }
-void synchronize_device(Device d) { no_cuda(d); }
-std::string device_name(Device d) { no_cuda(d); }
-
-#endif
 
 }  // namespace cr

@@ -1,7 +1,7 @@
 // Elementwise kernel drivers: out = f(a), out = f(a, b), out = f(c, a, b) over broadcast, strided
 // operands. Contiguous and scalar-broadcast rows get plain loops the compiler vectorizes; other rows
 // take the strided loop. Operand 0 is always the output; every operand is seen at the output's
-// shape (StridedOperand, cpu/loops.h). ops/elementwise_kernels.h calls these with tensors.
+// shape (StridedOperand, core/strided_operand.h). ops/elementwise_kernels.h calls these with tensors.
 #pragma once
 
 #include "cpu/loops.h"

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/shape.h"
+#include "core/strided_operand.h"
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
@@ -58,14 +59,6 @@ StridedPlan<N> make_plan(const Shape& shape, const std::array<char*, N>& base, c
   }
   return p;
 }
-
-// One operand of an elementwise loop: its first element, its element size in bytes, and its
-// strides (in elements) at the loop's shape, 0 along broadcast dims.
-struct StridedOperand {
-  char* data;
-  int64_t itemsize;
-  Shape strides;
-};
 
 template <int N>
 StridedPlan<N> make_plan(const Shape& shape, const std::array<const StridedOperand*, N>& ops) {

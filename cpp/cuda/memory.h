@@ -1,6 +1,7 @@
 // GPU memory for the core: each device's caching allocator (cudaMalloc/cudaFree behind
-// core/caching_allocator.h), copies between host and device, and synchronization. Compiled only
-// when CHAINRULE_CUDA finds nvcc; core/device.cpp is the one caller.
+// core/caching_allocator.h), copies between host and device, and synchronization. Defined in
+// memory.cu when CHAINRULE_CUDA finds nvcc, else by no_cuda/unavailable.cpp; core/device.cpp is
+// the one caller.
 #pragma once
 
 #include <cstddef>

@@ -5,6 +5,8 @@
 
 namespace cr::cuda {
 
+bool is_compiled() { return true; }
+
 int device_count() {
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess) {

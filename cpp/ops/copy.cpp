@@ -2,6 +2,7 @@
 #include "ops/copy.h"
 
 #include "autograd/record.h"
+#include "cuda/copy.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/view.h"
 
@@ -21,8 +22,13 @@ void copy_(const Tensor& dst, const Tensor& src) {
   if (in_place_needs_grad(dst, {&src}, "copy_")) {  // dst's old values get no gradient; src gets it all
     return rebase_history(dst, to_dtype(clone(expand(src, dst->sizes())), dst->dtype()));
   }
-  Tensor source = src;
-  if (may_alias(dst, src) && dst.get() != src.get()) source = clone(src);
+  Tensor source = src->device() == dst->device() ? src : to_device(src, dst->device());
+  if (may_alias(dst, source) && dst.get() != source.get()) source = clone(source);
+  if (!dst->device().is_cpu()) {  // the dispatch point: the GPU's copy kernel
+    const Shape& shape = dst->sizes();
+    cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(source, shape), source->dtype());
+    return dst->bump_version();
+  }
   CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;
     CR_DISPATCH_ALL(source->dtype(), "copy_", [&] {

@@ -34,12 +34,14 @@ void fill_(const Tensor& t, const Scalar& value, const char* op) {
 }
 
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char* op) {
+  if (!device.is_cpu()) return to_device(scalar_tensor(value, dtype, kCpu, op), device);  // written on the host
   Tensor t = TensorImpl::empty({}, dtype, device);
   CR_DISPATCH_ALL(dtype, op, [&] { *t->data<scalar_t>() = value.to<scalar_t>(op); });
   return t;
 }
 
 Tensor scalar_operand(const Scalar& value, DType dtype, Device device) {
+  if (!device.is_cpu()) return to_device(scalar_operand(value, dtype, kCpu), device);
   Tensor t = TensorImpl::empty({}, dtype, device);
   CR_DISPATCH_ALL(dtype, "scalar_operand", [&] { *t->data<scalar_t>() = value.as_operand<scalar_t>(); });
   return t;

@@ -1,6 +1,6 @@
 // The elementwise kernels of cpu/elementwise.h called with tensors: out = f(a), f(a, b),
 // f(c, a, b), every input broadcast to out's shape. The one place where a tensor becomes a
-// cpu::StridedOperand; ops pass their formulas (lambdas) straight through.
+// StridedOperand; ops pass their formulas (lambdas) straight through.
 #pragma once
 
 #include "core/tensor.h"
@@ -8,8 +8,13 @@
 
 namespace cr {
 
-// t seen at `shape`: its data, element size and broadcast strides.
-inline cpu::StridedOperand strided_operand(const Tensor& t, const Shape& shape) {
+// t seen at `shape`: its data, element size and broadcast strides. strided_operand is for CPU
+// kernels (a tensor elsewhere is refused); device_operand for the kernels of t's own device.
+inline StridedOperand device_operand(const Tensor& t, const Shape& shape) {
+  return {static_cast<char*>(t->device_data()), static_cast<int64_t>(itemsize(t->dtype())),
+          broadcast_strides(t->sizes(), t->strides(), shape)};
+}
+inline StridedOperand strided_operand(const Tensor& t, const Shape& shape) {
   return {static_cast<char*>(t->raw_data()), static_cast<int64_t>(itemsize(t->dtype())),
           broadcast_strides(t->sizes(), t->strides(), shape)};
 }

@@ -1,0 +1,26 @@
+// The CUDA contract (cuda/*.h) in a build without CUDA (CHAINRULE_CUDA=OFF or no nvcc): no device
+// is visible, and every call that needs one fails. check_device_available refuses CUDA devices
+// before any of these can be reached, so the failures here are a last line, not the message users
+// see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
+#include "core/error.h"
+#include "cuda/copy.h"
+#include "cuda/memory.h"
+#include "cuda/runtime.h"
+
+namespace cr::cuda {
+
+namespace {
+[[noreturn]] void unavailable(const char* call) {
+  CR_FAIL(RuntimeError, call, ": chainrule was built without CUDA");
+}
+}  // namespace
+
+bool is_compiled() { return false; }
+int device_count() { return 0; }
+CachingAllocator& allocator(int) { unavailable("allocator"); }
+void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
+void synchronize(int) { unavailable("synchronize"); }
+std::string device_name(int) { unavailable("device_name"); }
+void copy_kernel(const Shape&, const StridedOperand&, DType, const StridedOperand&, DType) { unavailable("copy_"); }
+
+}  // namespace cr::cuda
