@@ -264,3 +264,25 @@ def test_nodes_describe_their_outputs_and_leaves_as_pytorchs_do():
         accumulate = (x * 2).grad_fn.next_functions[0][0]
         assert accumulate.name() == "torch::autograd::AccumulateGrad" or accumulate.name() == "AccumulateGrad"
         assert accumulate.variable is x, lib.__name__
+
+
+def test_post_accumulate_grad_hooks_run_after_each_backward_as_in_pytorch():
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.ones(2, requires_grad=True)
+        seen = []
+        handle = x.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.tolist()))
+        (x * 3).sum().backward()
+        (x * 3).sum().backward()
+        assert seen == [[3.0, 3.0], [6.0, 6.0]], lib.__name__
+        lib.autograd.grad((x * 3).sum(), x)  # writes no .grad: no call
+        handle.remove()
+        (x * 3).sum().backward()
+        assert len(seen) == 2, lib.__name__
+        with pytest.raises(RuntimeError, match="post accumulate grad hooks cannot be registered on non-leaf tensors"):
+            (x * 2).register_post_accumulate_grad_hook(lambda p: None)
+        with pytest.raises(RuntimeError, match="cannot register a hook on a tensor that doesn't require gradient"):
+            lib.ones(2).register_post_accumulate_grad_hook(lambda p: None)
+    x = cr.ones(2, requires_grad=True)
+    x.register_post_accumulate_grad_hook(lambda p: 5)
+    with pytest.raises(TypeError, match="the hook must return None, got <class 'int'>"):
+        (x * 3).sum().backward()

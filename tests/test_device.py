@@ -121,3 +121,17 @@ def test_an_unavailable_default_device_is_refused_and_the_old_one_kept():
 def test_an_int_names_a_cuda_device_as_in_pytorch():
     with pytest.raises(RuntimeError, match="device 'cuda:0' is not available"):
         cr.ones(2).to(0)
+
+
+def test_tensor_cuda_takes_pytorchs_arguments():
+    t = cr.ones(2)
+    for call in (lambda: t.cuda(), lambda: t.cuda(0), lambda: t.cuda("cuda:0", non_blocking=True),
+                 lambda: nn.Linear(2, 2).cuda(0)):
+        if UNAVAILABLE_CUDA:
+            with pytest.raises(RuntimeError, match="device 'cuda:0' is not available"):
+                call()
+        else:
+            call()
+    with pytest.raises(RuntimeError, match="Invalid device, must be cuda device"):
+        t.cuda("cpu")
+    assert t.cpu(memory_format=cr.contiguous_format) is t

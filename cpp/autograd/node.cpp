@@ -95,17 +95,22 @@ void AccumulateGrad::run_pre_hooks(TensorList& grads) const {
 
 TensorList AccumulateGrad::apply(TensorList&& grad_outputs) {
   Tensor g = grad_outputs[0];  // the leaf's hooks ran in run_pre_hooks
-  std::lock_guard<std::mutex> lock(grad_accumulation_mutex());  // after the hooks: they may take the GIL
-  const Tensor& current = leaf_->grad();
-  if (!current) {
-    // Keep the gradient itself only when nothing else can see it; otherwise store a copy, so that
-    // an optimizer updating .grad in place never changes another tensor.
-    bool sole_owner = g.use_count() <= 2 && g->storage().use_count() == 1;
-    leaf_->set_grad(GradMode::is_enabled() || sole_owner ? g : clone(g));
-  } else if (GradMode::is_enabled()) {
-    leaf_->set_grad(binary(BinaryOp::Add, current, g));  // create_graph: keep the sum differentiable
-  } else {
-    binary_(BinaryOp::Add, current, g);
+  {
+    std::lock_guard<std::mutex> lock(grad_accumulation_mutex());  // after the hooks: they may take the GIL
+    const Tensor& current = leaf_->grad();
+    if (!current) {
+      // Keep the gradient itself only when nothing else can see it; otherwise store a copy, so that
+      // an optimizer updating .grad in place never changes another tensor.
+      bool sole_owner = g.use_count() <= 2 && g->storage().use_count() == 1;
+      leaf_->set_grad(GradMode::is_enabled() || sole_owner ? g : clone(g));
+    } else if (GradMode::is_enabled()) {
+      leaf_->set_grad(binary(BinaryOp::Add, current, g));  // create_graph: keep the sum differentiable
+    } else {
+      binary_(BinaryOp::Add, current, g);
+    }
+  }
+  for (const PostAccumulateGradHook& hook : leaf_->post_accumulate_grad_hooks()) {
+    if (hook) hook(leaf_);
   }
   return {};
 }

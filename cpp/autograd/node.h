@@ -78,7 +78,8 @@ class Node : public std::enable_shared_from_this<Node> {
 // the GIL, and two threads may backward into the same leaf at once.
 std::mutex& grad_accumulation_mutex();
 
-// The gradient sink of a leaf tensor: runs the leaf's hooks, then adds the gradient to leaf.grad.
+// The gradient sink of a leaf tensor: runs the leaf's hooks, adds the gradient to leaf.grad, then
+// runs the leaf's post-accumulate-grad hooks.
 class AccumulateGrad : public Node {
  public:
   explicit AccumulateGrad(Tensor leaf);

@@ -28,14 +28,17 @@ GradHook python_hook(py::function fn) {
   };
 }
 
-// Removes one hook: on a node (non-leaf tensors) or in a leaf's list.
+// Removes one hook: on a node (non-leaf tensors), or in one of a leaf's two lists.
 struct HookHandle {
   std::weak_ptr<Node> node;
   std::weak_ptr<TensorImpl> leaf;
   int id;
+  bool post_accumulate = false;
   void remove() {
     if (auto n = node.lock()) n->remove_pre_hook(id);
-    if (auto t = leaf.lock()) t->hooks()[id] = nullptr;
+    auto t = leaf.lock();
+    if (t && post_accumulate) t->post_accumulate_grad_hooks()[id] = nullptr;
+    if (t && !post_accumulate) t->hooks()[id] = nullptr;
   }
 };
 
@@ -44,6 +47,20 @@ HookHandle register_hook(const Tensor& t, py::function fn) {
   if (t->grad_fn()) return {t->grad_fn(), {}, t->grad_fn()->add_pre_hook(t->output_nr(), python_hook(fn))};
   t->hooks().push_back(python_hook(fn));
   return {{}, t, static_cast<int>(t->hooks().size() - 1)};
+}
+
+// hook(leaf) after each backward has accumulated into leaf.grad (not under autograd.grad, which
+// writes no .grad), as PyTorch's; the hook returns None.
+HookHandle register_post_accumulate_grad_hook(const Tensor& t, py::function fn) {
+  CR_CHECK(t->requires_grad(), RuntimeError, "cannot register a hook on a tensor that doesn't require gradient");
+  CR_CHECK(t->is_leaf(), RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  t->post_accumulate_grad_hooks().push_back([fn = PythonCallable(std::move(fn))](const Tensor& leaf) {
+    py::gil_scoped_acquire gil;
+    py::object r = fn.get()(leaf);
+    CR_CHECK(r.is_none(), TypeError, "register_post_accumulate_grad_hook: the hook must return None, got ",
+             py::str(py::type::of(r)).cast<std::string>());
+  });
+  return {{}, t, static_cast<int>(t->post_accumulate_grad_hooks().size() - 1), true};
 }
 
 void retain_grad(const Tensor& t) {
@@ -130,7 +147,8 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def_property_readonly("retains_grad", &TensorImpl::retains_grad)
       .def("retain_grad", &retain_grad)
       .def("detach_", &detach_in_place, "Detaches this tensor from the autograd graph, in place.")
-      .def("register_hook", &register_hook, py::arg("hook"));
+      .def("register_hook", &register_hook, py::arg("hook"))
+      .def("register_post_accumulate_grad_hook", &register_post_accumulate_grad_hook, py::arg("hook"));
 
   m.def("_record_python_function", &record_python_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),
         py::arg("backward"));

@@ -144,8 +144,18 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("double", [](const Tensor& t) { return cast_to(t, DType::Float64); })
       .def("long", [](const Tensor& t) { return cast_to(t, DType::Int64); })
       .def("bool", [](const Tensor& t) { return cast_to(t, DType::Bool); })
-      .def("cpu", [](const Tensor& t) { return on_device(t, Device{}, "cpu"); })
-      .def("cuda", [](const Tensor& t) { return on_device(t, Device{DeviceType::CUDA, -1}, "cuda"); })
+      .def("cpu", [](const Tensor& t, py::handle memory_format) {
+        check_memory_format(memory_format, t, "cpu");
+        return on_device(t, kCpu, "cpu");
+      }, py::kw_only(), py::arg("memory_format") = py::none())
+      // cuda(device=None, non_blocking=False): the current GPU, or the one an index or string names.
+      .def("cuda", [](const Tensor& t, py::handle device, bool /*non_blocking*/, py::handle memory_format) {
+        const Device d = device.is_none() ? Device{DeviceType::CUDA, -1} : to_device(device);
+        CR_CHECK(!d.is_cpu(), RuntimeError, "Invalid device, must be cuda device");
+        check_memory_format(memory_format, t, "cuda");
+        return on_device(t, d, "cuda");
+      }, py::arg("device") = py::none(), py::arg("non_blocking") = false, py::kw_only(),
+         py::arg("memory_format") = py::none())
       // Autograd fields (the rest of autograd is bound in autograd.cpp).
       .def_property("requires_grad", &TensorImpl::requires_grad,
                     [](const Tensor& t, bool r) { t->set_requires_grad(r, "requires_grad"); })

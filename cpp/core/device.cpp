@@ -61,7 +61,7 @@ bool cuda_is_compiled() { return cuda::is_compiled(); }
 void check_device_available(Device d, const char* op) {
   if (d.is_cpu()) return;
   Device cuda = resolve_device(d);
-  CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(d),
+  CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: chainrule was built without CUDA (CHAINRULE_CUDA=OFF, or no nvcc was found "
            "when it was built; rebuild on a machine with the CUDA toolkit)");
   CR_CHECK(cuda.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(cuda),

@@ -19,6 +19,8 @@ class TensorImpl;
 using Tensor = std::shared_ptr<TensorImpl>;
 // A hook on a gradient: returns a replacement, or null to keep it (Tensor.register_hook).
 using GradHook = std::function<Tensor(const Tensor&)>;
+// Called with a leaf after its .grad was accumulated (Tensor.register_post_accumulate_grad_hook).
+using PostAccumulateGradHook = std::function<void(const Tensor&)>;
 
 class TensorImpl {
  public:
@@ -84,6 +86,8 @@ class TensorImpl {
   bool retains_grad() const { return retains_grad_; }
   void set_retains_grad() { retains_grad_ = true; }
   std::vector<GradHook>& hooks() { return hooks_; }  // a leaf's gradient hooks
+  // A leaf's hooks run after its .grad is accumulated (null where removed).
+  std::vector<PostAccumulateGradHook>& post_accumulate_grad_hooks() { return post_accumulate_grad_hooks_; }
   uint64_t version() const { return storage_->version(); }
   void bump_version() { storage_->bump_version(); }
 
@@ -108,6 +112,7 @@ class TensorImpl {
   mutable std::shared_ptr<Node> grad_fn_;
   std::weak_ptr<Node> grad_accumulator_;
   std::vector<GradHook> hooks_;
+  std::vector<PostAccumulateGradHook> post_accumulate_grad_hooks_;
   // Views only: the storage version at which grad_fn_ was last set, and the grad mode at creation.
   mutable uint64_t view_version_ = 0;
   bool view_tracks_grad_ = false;

@@ -362,7 +362,7 @@ class Module:
         return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None):
-        return self._apply(lambda t: t.cuda())
+        return self._apply(lambda t: t.cuda(device))
 
     # ---- state_dict ---------------------------------------------------------------------------
 
