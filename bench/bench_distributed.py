@@ -122,7 +122,7 @@ def bucket_allreduces(reducer):
     """DDP's communication alone: the buckets' non-blocking all-reduces, started together and waited for
     (Open MPI's MPI_Iallreduce is about twice as slow as its blocking MPI_Allreduce on 2 MB here)."""
     MPI, comm = reducer.world.MPI, reducer.world.comm
-    return lambda: MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, bucket.flat) for bucket in reducer.buckets])
+    return lambda: MPI.Request.Waitall([comm.Iallreduce(MPI.IN_PLACE, bucket.buffer) for bucket in reducer.buckets])
 
 
 class ReducedAlone(nn.Module):

@@ -1,7 +1,8 @@
 """DistributedDataParallel on N ranks, each with batch B, against one process with batch N*B: the
 same parameters after K steps, to float32 round-off (SGD with momentum and Adam; an MLP, and a CNN
-with BatchNorm in eval mode whose buffers only rank 0 has right), plus no_sync, find_unused_parameters,
-the unfinished-backward error and state_dict keys. Each rank runs the one-process reference itself.
+with BatchNorm in eval mode whose buffers only rank 0 has right), with gradients copied out of the
+buckets and as views of them (gradient_as_bucket_view), plus no_sync, find_unused_parameters,
+gradient hooks, autograd.grad, the unfinished-backward error and state_dict keys. Each rank runs the one-process reference itself.
 Run under mpirun by tests/test_distributed.py, through main.py."""
 import copy
 
@@ -62,11 +63,18 @@ def check_close(model, reference, what):
             raise AssertionError(f"rank {dist.get_rank()}: {what}: {name} differs from one process by {worst}")
 
 
-def check_parity(kind, opt_name, rank, size):
-    """K steps of DDP at batch B per rank == K steps of one process at batch size*B."""
+def grads_are_bucket_views(ddp):
+    reducer = ddp.reducer
+    return all(reducer.params[i].grad is not None and reducer.params[i].grad.data_ptr() == view.data_ptr()
+               for bucket in reducer.buckets for i, view in zip(bucket.indices, bucket.views))
+
+
+def check_parity(kind, opt_name, rank, size, as_view=False):
+    """K steps of DDP at batch B per rank == K steps of one process at batch size*B. With as_view
+    (gradient_as_bucket_view) zero_grad keeps .grad, so later backwards accumulate into the buckets."""
     reference = build(kind, 0)
     model = build(kind, rank)  # rank 0 builds the reference's weights; DDP copies them to the others
-    ddp = DDP(model, bucket_cap_mb=0.0005)  # several buckets for these small models
+    ddp = DDP(model, bucket_cap_mb=0.0005, gradient_as_bucket_view=as_view)  # several buckets for these small models
     if kind == "bn" and rank != 0:
         with cr.no_grad():  # drifted statistics: each forward must bring back rank 0's (broadcast_buffers)
             model.bn.running_mean.add_(1.0)
@@ -78,19 +86,26 @@ def check_parity(kind, opt_name, rank, size):
         loss_fn(reference(x), y).backward()
         ref_opt.step()
         mine = slice(rank * B, (rank + 1) * B)
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=not as_view)
         loss_fn(ddp(x[mine]), y[mine]).backward()
         opt.step()
-    check_close(model, reference, f"{kind} with {opt_name}, {size} ranks x batch {B}")
+    what = f"{kind} with {opt_name}{', gradient_as_bucket_view' if as_view else ''}"
+    check_close(model, reference, f"{what}, {size} ranks x batch {B}")
     check(len(ddp.reducer.buckets) > 1, f"{kind}: several buckets")
+    check(grads_are_bucket_views(ddp) == as_view, f"{what}: .grad is a view of its bucket slot")
 
 
-def check_no_sync(rank, size):
+def check_no_sync(rank, size, as_view=False):
     """Two micro-batches under no_sync (local gradients, as one process on this rank's shards would
-    have) and one synchronized: then the gradient of all three full batches."""
+    have) and one synchronized: then the gradient of all three full batches. With as_view, a first
+    synchronized backward makes .grad the bucket views, which then accumulate in place."""
     reference, local, model = build("mlp", 0), build("mlp", 0), build("mlp", rank)
-    ddp = DDP(model)
+    ddp = DDP(model, gradient_as_bucket_view=as_view)
     loss_fn = nn.MSELoss()
+    if as_view:
+        ddp(cr.ones(2, 6)).sum().backward()
+        for p in model.parameters():
+            p.grad.zero_()
     for step in range(3):
         x, _ = batch("mlp", step, size)
         loss_fn(reference(x), x[:, :3]).backward()
@@ -101,6 +116,7 @@ def check_no_sync(rank, size):
                 loss_fn(ddp(x[mine]), x[mine, :3]).backward()
             for (name, p), q in zip(model.named_parameters(), local.parameters()):
                 check(np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=RTOL, atol=ATOL), f"in no_sync: {name}.grad")
+            check(grads_are_bucket_views(ddp) == as_view, "no_sync accumulates into the bucket views")
         else:
             loss_fn(ddp(x[mine]), x[mine, :3]).backward()
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
@@ -112,14 +128,15 @@ class TwoHeads(nn.Module):
         super().__init__()
         self.body, self.used_head, self.unused_head = nn.Linear(6, 8), nn.Linear(8, 3), nn.Linear(8, 3)
 
-    def forward(self, x):
-        return self.used_head(cr.relu(self.body(x)))
+    def forward(self, x, both=False):
+        hidden = cr.relu(self.body(x))
+        return self.used_head(hidden) + self.unused_head(hidden) if both else self.used_head(hidden)
 
 
-def check_unused_parameters(rank, size):
+def check_unused_parameters(rank, size, as_view=False):
     cr.manual_seed(0)
     reference = TwoHeads()
-    ddp = DDP(copy.deepcopy(reference), find_unused_parameters=True)
+    ddp = DDP(copy.deepcopy(reference), find_unused_parameters=True, gradient_as_bucket_view=as_view)
     x, _ = batch("mlp", 0, size)
     reference(x).square().mean().backward()
     mine = slice(rank * B, (rank + 1) * B)
@@ -128,6 +145,25 @@ def check_unused_parameters(rank, size):
     for (name, p), q in zip(ddp.module.named_parameters(), reference.parameters()):
         if q.grad is not None:
             check(np.allclose(p.grad.numpy(), q.grad.numpy(), rtol=RTOL, atol=ATOL), f"find_unused: {name}.grad")
+    for step in range(2):  # a head only rank 0 uses: its share averaged with zeros (not last step's slot)
+        ddp.module.zero_grad()
+        ddp(x[mine], both=rank == 0).sum().backward()
+    local = copy.deepcopy(reference)
+    local(x[:B], both=True).sum().backward()
+    want = local.unused_head.weight.grad.numpy() / size
+    check(np.allclose(ddp.module.unused_head.weight.grad.numpy(), want, rtol=RTOL, atol=ATOL), "used on rank 0 only")
+    if as_view:  # a .grad that is a bucket view, of a parameter no rank uses, must survive the all-reduce
+        ddp(x[mine], both=True).sum().backward()
+        check(grads_are_bucket_views(ddp), "every .grad a bucket view once every parameter was used")
+        unused = ddp.module.unused_head.weight
+        unused.grad.fill_(rank + 1.0)  # in place, so still the view; different on every rank
+        ddp(x[mine]).sum().backward()
+        check(np.all(unused.grad.numpy() == rank + 1.0), f"unused everywhere keeps its .grad: {unused.grad}")
+
+
+def check_unfinished_reduction_fails_the_next_forward(rank, size):
+    x, _ = batch("mlp", 0, size)
+    mine = slice(rank * B, (rank + 1) * B)
     strict = DDP(TwoHeads())
     strict(x[mine]).sum().backward()
     try:
@@ -146,6 +182,27 @@ def check_state_dict_and_module(rank):
     check(ddp.module is model, ".module is the wrapped model")
     check(all(key.startswith("module.") for key in ddp.state_dict()), "state_dict keys start with module.")
     check(list(ddp.state_dict())[0] == "module.0.weight", "state_dict key names")
+
+
+def check_hooks_and_autograd_grad(rank, size):
+    """A gradient hook registered after wrapping changes the gradient before it is averaged; autograd.grad
+    through a DDP forward runs no DDP hook (it accumulates nothing): this rank's gradients, .grad untouched."""
+    reference, model = build("mlp", 0), build("mlp", rank)
+    ddp = DDP(model)
+    model[0].weight.register_hook(lambda grad: grad * 2)
+    x, _ = batch("mlp", 0, size)
+    mine = slice(rank * B, (rank + 1) * B)
+    reference(x).square().mean().backward()
+    ddp(x[mine]).square().mean().backward()
+    want = reference[0].weight.grad.numpy() * 2
+    check(np.allclose(model[0].weight.grad.numpy(), want, rtol=RTOL, atol=ATOL), "a hook's doubling is averaged")
+    local = build("mlp", 0)
+    (want_bias,) = cr.autograd.grad(local(x[mine]).sum(), [local[4].bias])
+    (got_bias,) = cr.autograd.grad(ddp(x[mine]).sum(), [model[4].bias])
+    check(np.allclose(got_bias.numpy(), want_bias.numpy(), rtol=RTOL, atol=ATOL), "autograd.grad: this rank's")
+    check(np.allclose(model[4].bias.grad.numpy(), reference[4].bias.grad.numpy(), rtol=RTOL, atol=ATOL),
+          "autograd.grad leaves .grad as it was")
+    ddp(x[mine]).sum().backward()  # and the next forward and backward reduce as usual
 
 
 def check_checkpoint(rank, folder):
@@ -193,8 +250,13 @@ def run_all(folder):
     for kind in ("mlp", "bn"):
         for opt_name in ("sgd", "adam"):
             check_parity(kind, opt_name, rank, size)
-    check_no_sync(rank, size)
-    check_unused_parameters(rank, size)
+    check_parity("mlp", "sgd", rank, size, as_view=True)
+    check_parity("bn", "adam", rank, size, as_view=True)
+    for as_view in (False, True):
+        check_no_sync(rank, size, as_view)
+        check_unused_parameters(rank, size, as_view)
+    check_unfinished_reduction_fails_the_next_forward(rank, size)
+    check_hooks_and_autograd_grad(rank, size)
     check_state_dict_and_module(rank)
     check_checkpoint(rank, folder)
     check_sampler_with_worker_processes(rank, size)

@@ -2,31 +2,35 @@
 
 The parameters, in reverse registration order (roughly the order backward reaches them), are split
 into buckets of one dtype and at most bucket_cap_mb each (the first 1 MiB, as PyTorch's, so that
-communication starts early). Each parameter has a gradient hook (Tensor.register_hook, which runs on
-a leaf before its gradient is added to .grad). The hook copies the parameter's new gradient, plus
-the .grad it already holds from no_sync() steps, into its slot of the bucket's flat buffer; when a
-bucket's last slot is filled its MPI_Iallreduce starts, so communication runs while backward
-computes the earlier layers. Buckets start in bucket order on every rank (MPI collectives must be
-issued in the same order everywhere), so a bucket filled early waits for the ones before it.
+communication starts early). Each parameter has a post-accumulate-grad hook, PyTorch DDP's hook on
+the gradient accumulation: it runs once backward has added the parameter's gradient into .grad,
+and copies .grad (which holds any no_sync() sums too) into the parameter's slot of the bucket's
+flat buffer. When a bucket's last slot is filled its MPI_Iallreduce starts, so communication runs
+while backward computes the earlier layers. Buckets start in bucket order on every rank (MPI
+collectives must be issued in the same order everywhere), so a bucket filled early waits for the
+ones before it.
 
-End of backward: chainrule's autograd has no queue_callback, but none is needed. The hook that
-starts the last bucket is the last parameter hook of this backward: it waits for every bucket,
-divides by the world size and writes the averages into each parameter's .grad. The engine adds that
-parameter's own gradient into .grad right after its hook returns, so this one hook returns zeros in
-place of it: .grad keeps the average. (The other parameters' engine additions have all happened by
-then, and the average overwrites their .grad.)
+End of backward: chainrule's autograd has no queue_callback, and none is needed. The hook that
+starts the last bucket runs after every parameter's gradient has been accumulated: it waits for
+every bucket, divides by the world size and writes the averages into each .grad.
+
+gradient_as_bucket_view=True: each .grad is made a view of its bucket slot, so the engine
+accumulates the next backward's gradient straight into the bucket (no copy, no second copy of the
+gradients in memory); the average is a division of the bucket in place. A .grad that was replaced
+(zero_grad() sets it to None) is copied in once and pointed back at the slot.
 
 find_unused_parameters: after forward, the graph is walked from the outputs (grad_fn.next_functions)
-to find the parameters it does not reach; their slots are filled (with their .grad or zeros) when
-the first gradient hook of the backward runs, as PyTorch does, so a forward that no backward follows
-leaves nothing half done. Each parameter's leaf node (AccumulateGrad) is kept alive here, so the walk
-recognises it by identity. A parameter unused on every rank keeps its .grad untouched.
+to the leaves its AccumulateGrad nodes write (.variable), and the parameters not among them are
+marked ready, their slots filled with their .grad or zeros, when the first hook of the backward
+runs, as PyTorch does, so a forward that no backward follows leaves nothing half done. A parameter
+unused on every rank keeps its .grad untouched.
 """
 import weakref
 
 import numpy as np
 
 import chainrule as cr
+from chainrule._C import AccumulateGrad
 from chainrule.distributed.work import wait_all
 
 __all__ = ["Reducer"]
@@ -38,13 +42,13 @@ class _Bucket:
     """A flat buffer holding the gradients of some parameters of one dtype, all-reduced as one message."""
 
     def __init__(self, indices, params):
-        arrays = [p.detach().numpy() for p in params]
         self.indices = indices  # positions in the reducer's parameter list
-        self.flat = np.zeros(sum(a.size for a in arrays), arrays[0].dtype)
-        self.slots, offset = [], 0
-        for a in arrays:
-            self.slots.append(self.flat[offset:offset + a.size].reshape(a.shape))
-            offset += a.size
+        self.flat = cr.zeros(sum(p.numel() for p in params), dtype=params[0].dtype)  # a .grad can view it
+        self.buffer = self.flat.numpy()  # the same memory, as MPI takes it
+        self.views, offset = [], 0  # each parameter's slot, shaped as the parameter
+        for p in params:
+            self.views.append(self.flat[offset:offset + p.numel()].view(p.shape))
+            offset += p.numel()
         self.pending = len(indices)
         self.request = None
 
@@ -76,40 +80,47 @@ def _tensors_in(value):
             yield from _tensors_in(item)
 
 
-def _reached_nodes(outputs):
-    """The ids of every graph node reachable from the outputs' grad_fns (the wrappers are kept alive
-    while walking, so ids are not reused)."""
-    alive, seen = [], set()
-    stack = [t.grad_fn for t in _tensors_in(outputs) if t.grad_fn is not None]
+def _reached_leaves(outputs):
+    """The ids of the leaf tensors that the outputs depend on through autograd: the outputs that are
+    leaves themselves, and the .variable of every AccumulateGrad node reachable from their grad_fns."""
+    tensors = list(_tensors_in(outputs))
+    leaves = {id(t) for t in tensors if t.grad_fn is None}
+    alive, seen = [], set()  # the walked nodes' Python objects are kept, so their ids are not reused
+    stack = [t.grad_fn for t in tensors if t.grad_fn is not None]
     while stack:
         node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         alive.append(node)
+        if isinstance(node, AccumulateGrad):
+            leaves.add(id(node.variable))
         stack.extend(nxt for nxt, _ in node.next_functions if nxt is not None)
-    return seen
+    return leaves
+
+
+def _is_view(grad, view):
+    """Whether grad is the bucket slot view (the same memory, laid out alike)."""
+    return grad is not None and grad.data_ptr() == view.data_ptr() and grad.stride() == view.stride()
 
 
 class Reducer:
     """Averages the gradients of params across the ranks of world during each backward (module doc)."""
 
-    def __init__(self, world, named_params, bucket_cap_bytes, find_unused_parameters):
+    def __init__(self, world, named_params, bucket_cap_bytes, find_unused_parameters, gradient_as_bucket_view=False):
         self.world = world
         self.names = [name for name, _ in named_params]
         self.params = [p for _, p in named_params]
         self.find_unused_parameters = find_unused_parameters
+        self.gradient_as_bucket_view = gradient_as_bucket_view
         self.buckets = [_Bucket(indices, [self.params[i] for i in indices])
                         for indices in assign_buckets(self.params, bucket_cap_bytes)]
         self.slot_of = {}
         for bucket in self.buckets:
             for position, index in enumerate(bucket.indices):
                 self.slot_of[index] = (bucket, position)
-        # Each leaf's AccumulateGrad node, held so that walking a graph meets these same objects.
-        with cr.enable_grad():  # a DDP built under no_grad() still needs the graph edge to each leaf
-            self.accumulators = [p.expand_as(p).grad_fn.next_functions[0][0] for p in self.params]
         for i, p in enumerate(self.params):
-            p.register_hook(self._hook(i))
+            p.register_post_accumulate_grad_hook(self._hook(i))
         self.active = False
         self.ready = [False] * len(self.params)
         self.used = np.zeros(len(self.params), np.int32)
@@ -119,11 +130,12 @@ class Reducer:
     def _hook(self, index):
         reducer = weakref.ref(self)  # no cycle through the C++ hook list: a dropped DDP leaves a no-op hook
 
-        def on_gradient(grad):
+        def on_accumulated(param):
             owner = reducer()
-            return None if owner is None or not owner.active else owner._on_gradient(index, grad)
+            if owner is not None and owner.active:
+                owner._on_accumulated(index)
 
-        return on_gradient
+        return on_accumulated
 
     def check_previous_backward_finished(self):
         if self.active and any(self.ready):
@@ -148,52 +160,51 @@ class Reducer:
         self.active = True
         self.unused = []
         if self.find_unused_parameters:
-            reached = _reached_nodes(outputs)
-            output_ids = {id(t) for t in _tensors_in(outputs)}
-            self.unused = [i for i, (p, node) in enumerate(zip(self.params, self.accumulators))
-                           if id(node) not in reached and id(p) not in output_ids]
+            reached = _reached_leaves(outputs)
+            self.unused = [i for i, p in enumerate(self.params) if id(p) not in reached]
 
     def skip_backward(self):
         """Called after a forward in no_sync() or without grad: the next backward only accumulates."""
         self.check_previous_backward_finished()
         self.active = False
 
-    def _on_gradient(self, index, grad):
+    def _on_accumulated(self, index):
         if self.ready[index]:
             raise RuntimeError(f"DistributedDataParallel: parameter {self.names[index]} got a gradient twice in one "
                                "backward; call the DDP module's forward before each backward (or use no_sync())")
         self.used[index] = 1
         for unused in self.unused:
-            self._mark_ready(unused, None)
+            self._mark_ready(unused)
         self.unused = []
-        finished = self._mark_ready(index, grad)
-        # The engine adds what this returns to .grad, which holds the average now: add nothing. A
-        # broadcast zero (stride 0) costs no allocation; the engine only reads it.
-        return cr.zeros((), dtype=grad.dtype).expand(grad.shape) if finished else None
+        self._mark_ready(index)
 
-    def _mark_ready(self, index, grad):
-        """Fills a parameter's slot; True when that made this the last one and the averages are in .grad."""
+    def _mark_ready(self, index):
+        """Puts this rank's share of a parameter's gradient in its slot; starts the buckets that are full,
+        and finishes the reduction once all are started."""
         bucket, position = self.slot_of[index]
-        slot, current = bucket.slots[position], self.params[index].grad
-        if grad is None:
-            slot[...] = 0 if current is None else current.detach().numpy()
-        elif current is None:
-            np.copyto(slot, grad.detach().numpy())
-        else:
-            np.add(current.detach().numpy(), grad.detach().numpy(), out=slot)
+        self._fill_slot(index, bucket.views[position])
         self.ready[index] = True
         bucket.pending -= 1
         self._start_ready_buckets()
-        if self.next_bucket < len(self.buckets):
-            return False
-        self._finish()
-        return True
+        if self.next_bucket == len(self.buckets):
+            self._finish()
+
+    def _fill_slot(self, index, view):
+        """The slot gets .grad (or zeros without one), unless .grad is the slot already (bucket views)."""
+        param = self.params[index]
+        if param.grad is None:
+            view.numpy()[...] = 0
+        elif not _is_view(param.grad, view):
+            np.copyto(view.numpy(), param.grad.detach().numpy())
+        elif not self.used[index]:
+            # Unused here, so possibly on every rank: such a .grad must come out of the all-reduce untouched.
+            param.grad = param.grad.clone()
 
     def _start_ready_buckets(self):
         MPI, comm = self.world.MPI, self.world.comm
         while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
             bucket = self.buckets[self.next_bucket]
-            bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.flat, op=MPI.SUM)
+            bucket.request = comm.Iallreduce(MPI.IN_PLACE, bucket.buffer, op=MPI.SUM)
             self.next_bucket += 1
         started = [b.request for b in self.buckets[:self.next_bucket]]
         MPI.Request.Testall(started)  # lets MPI move the messages along while backward goes on
@@ -205,12 +216,19 @@ class Reducer:
         if self.find_unused_parameters:
             world.comm.Allreduce(self.used, used_anywhere, op=world.MPI.MAX)
         for bucket in self.buckets:
-            for index, slot in zip(bucket.indices, bucket.slots):
-                if not used_anywhere[index]:
-                    continue
-                param = self.params[index]
-                if param.grad is None:  # the average in one pass over the sum
-                    param.grad = cr.from_numpy(slot / world.size)
-                else:
-                    np.divide(slot, world.size, out=param.grad.detach().numpy())
+            if self.gradient_as_bucket_view:
+                bucket.buffer /= world.size
+            for index, view in zip(bucket.indices, bucket.views):
+                if used_anywhere[index]:
+                    self._write_average(self.params[index], view)
         self.active = False
+
+    def _write_average(self, param, view):
+        """param.grad = the summed slot / world size (with bucket views: the slot, divided already)."""
+        if self.gradient_as_bucket_view:
+            if not _is_view(param.grad, view):
+                param.grad = view
+        elif param.grad is None:  # the average in one pass over the sum
+            param.grad = cr.from_numpy(view.numpy() / self.world.size)
+        else:
+            np.divide(view.numpy(), self.world.size, out=param.grad.detach().numpy())

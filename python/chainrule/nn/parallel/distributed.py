@@ -7,11 +7,13 @@ As torch.nn.parallel.DistributedDataParallel, on chainrule.distributed's MPI bac
   broadcast_buffers=True and the previous forward was a synchronized one (PyTorch's rule);
 - backward averages the gradients through buckets all-reduced while backward runs (_reducer.py),
   so after backward every rank holds the same .grad and the optimizer steps stay identical;
+- gradient_as_bucket_view=True makes each .grad a view of its bucket, so backward accumulates into
+  the buffer that is all-reduced (no copy; the gradients held once, not twice), as in PyTorch;
 - no_sync() skips the averaging: gradients accumulate locally until the next synchronized backward,
   which averages the accumulated sums;
 - the wrapped model is self.module, so state_dict keys start with "module.".
-The averaging finishes inside backward itself (the last bucket's hook waits for all of them), so
-the gradients are ready when backward returns, as in PyTorch.
+The averaging finishes inside backward itself (the hook that starts the last bucket waits for all
+of them), so the gradients are ready when backward returns, as in PyTorch.
 """
 import contextlib
 
@@ -26,15 +28,12 @@ __all__ = ["DistributedDataParallel"]
 _DEFAULT_BUCKET_CAP_MB = 25
 
 
-def _check_supported(device_ids, output_device, gradient_as_bucket_view, static_graph):
+def _check_supported(device_ids, output_device, static_graph):
     if device_ids is not None and any(str(d) != "cpu" for d in device_ids):
         raise NotImplementedError(f"DistributedDataParallel: device_ids={device_ids} asks for GPUs; the MPI backend "
                                   "trains CPU modules (pass device_ids=None; docs/distributed.md, GPU plan)")
     if output_device is not None:
         raise NotImplementedError("DistributedDataParallel: output_device is for GPU modules; leave it None")
-    if gradient_as_bucket_view:
-        raise NotImplementedError("DistributedDataParallel: gradient_as_bucket_view=True is not implemented; "
-                                  "gradients are copied out of the buckets")
     if static_graph:
         raise NotImplementedError("DistributedDataParallel: static_graph=True is not implemented; leave it False "
                                   "(find_unused_parameters=True covers graphs that skip parameters)")
@@ -47,7 +46,7 @@ class DistributedDataParallel(Module):
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
                  gradient_as_bucket_view=False, static_graph=False):
         super().__init__()
-        _check_supported(device_ids, output_device, gradient_as_bucket_view, static_graph)
+        _check_supported(device_ids, output_device, static_graph)
         world = resolve_group(process_group, "DistributedDataParallel")
         named_params = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if not named_params:
@@ -68,7 +67,8 @@ class DistributedDataParallel(Module):
         if init_sync:
             broadcast_coalesced(world, [p for _, p in module.named_parameters()] + list(module.buffers()))
         cap_mb = _DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
-        self.reducer = Reducer(world, named_params, int(cap_mb * 1024 * 1024), find_unused_parameters)
+        self.reducer = Reducer(world, named_params, int(cap_mb * 1024 * 1024), find_unused_parameters,
+                               gradient_as_bucket_view)
 
     def forward(self, *inputs, **kwargs):
         buffers = list(self.module.buffers())
