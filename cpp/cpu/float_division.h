@@ -5,7 +5,8 @@
 // fma while |a / b| < 2^(mantissa bits - 1): q is then the true quotient or one past it (never short,
 // rounding being monotonic), and the remainder, or the remainder minus b, is representable. Outside
 // that range (a huge quotient, rare) fmod_is_fast() is false and callers use exact_fmod.
-// floor_divide and remainder then follow PyTorch's vectorized CPU kernels (div_floor_floating_vec),
+// floor_divide and remainder (core/division_formulas.h, shared with the GPU) then follow PyTorch's
+// vectorized CPU kernels (div_floor_floating_vec),
 // except where a / b overflows: there PyTorch's vectorized fmod gives NaN and these the exact result,
 // as PyTorch's scalar loop and Python do.
 #pragma once
@@ -56,26 +57,6 @@ inline T exact_fmod(T a, T b) {
     if (step == divisor) break;
   }
   return std::copysign(r, a);
-}
-
-// PyTorch's remainder (Python's %: the result takes the divisor's sign), given m = fmod(a, b).
-template <typename T>
-CR_ALWAYS_INLINE inline T remainder_from_fmod(T m, T b) {
-  return (m != 0 && (b < 0) != (m < 0)) ? m + b : m;
-}
-
-// PyTorch's floor_divide, given m = fmod(a, b): floor of the exact quotient, IEEE a / b for b = 0,
-// NaN for an infinite a (inf - fmod(inf, b) is NaN), the sign of a / b on a zero result.
-template <typename T>
-CR_ALWAYS_INLINE inline T floor_divide_from_fmod(T a, T b, T m) {
-  const T quotient = a / b;
-  const T exact_multiple = std::isinf(quotient) && !std::isinf(a) ? a : a - m;
-  T div = exact_multiple / b;
-  div = (m != 0 && (b < 0) != (m < 0)) ? div - T(1) : div;
-  T floored = std::floor(div);
-  floored = div - floored > T(0.5) ? floored + T(1) : floored;
-  floored = div == 0 ? std::copysign(T(0), quotient) : floored;
-  return b == 0 ? quotient : floored;
 }
 
 }  // namespace cr::cpu

@@ -4,6 +4,7 @@
 // see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
 #include "core/error.h"
 #include "cuda/copy.h"
+#include "cuda/elementwise.h"
 #include "cuda/memory.h"
 #include "cuda/runtime.h"
 
@@ -22,5 +23,15 @@ void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
 void synchronize(int) { unavailable("synchronize"); }
 std::string device_name(int) { unavailable("device_name"); }
 void copy_kernel(const Shape&, const StridedOperand&, DType, const StridedOperand&, DType) { unavailable("copy_"); }
+void unary_kernel(UnaryOp op, const Shape&, const StridedOperand&, const StridedOperand&, DType) {
+  unavailable(unary_op_name(op));
+}
+void binary_kernel(BinaryOp op, const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&, DType) {
+  unavailable(binary_op_name(op));
+}
+void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
+                  const StridedOperand&, DType) {
+  unavailable("where");
+}
 
 }  // namespace cr::cuda

@@ -4,8 +4,10 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
+#include "core/division_formulas.h"
 #include "ops/elementwise_kernels.h"
 #include "cpu/float_division.h"
+#include "cuda/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -58,36 +60,6 @@ DType output_dtype(BinaryOp op, DType compute) {
   return is_comparison(op) || is_logical(op) ? DType::Bool : compute;
 }
 
-template <typename T>
-T int_pow(T base, T exp) {
-  if (exp < 0) {  // PyTorch's integer semantics: only 1 and -1 survive a negative power
-    if (base == 1) return 1;
-    if (base == -1) return (exp & 1) ? -1 : 1;
-    return 0;
-  }
-  T result = 1;
-  while (exp) {
-    if (exp & 1) result *= base;
-    base *= base;
-    exp >>= 1;
-  }
-  return result;
-}
-
-// Python's floor division and modulo on int64 (the result takes the sign of the divisor); the
-// float forms are in cpu/float_division.h.
-int64_t floor_div(int64_t a, int64_t b) {
-  if (b == -1) return static_cast<int64_t>(0 - static_cast<uint64_t>(a));  // INT64_MIN / -1 would trap
-  int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-int64_t py_mod(int64_t a, int64_t b) {
-  if (b == -1) return 0;
-  int64_t r = a % b;
-  return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
-}
-
 // fmod, remainder or floor_divide of floats as PyTorch computes them: finish(a, b, fmod(a, b)), with
 // fmod vectorized where that is exact and exact_fmod on the rare elements with a quotient too large
 // for it (cpu/float_division.h). Strided operands are copied first: the vectorized loops beat the
@@ -103,9 +75,9 @@ void with_fmod(const Tensor& out, const Tensor& a, const Tensor& b, const Finish
 template <typename T>
 void float_division(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   if (op == BinaryOp::FloorDivide) {
-    with_fmod<T>(out, a, b, [](T x, T y, T m) CR_ALWAYS_INLINE { return cpu::floor_divide_from_fmod(x, y, m); });
+    with_fmod<T>(out, a, b, [](T x, T y, T m) CR_ALWAYS_INLINE { return floor_divide_from_fmod(x, y, m); });
   } else if (op == BinaryOp::Remainder) {
-    with_fmod<T>(out, a, b, [](T, T y, T m) CR_ALWAYS_INLINE { return cpu::remainder_from_fmod(m, y); });
+    with_fmod<T>(out, a, b, [](T, T y, T m) CR_ALWAYS_INLINE { return remainder_from_fmod(m, y); });
   } else {
     with_fmod<T>(out, a, b, [](T, T, T m) CR_ALWAYS_INLINE { return m; });
   }
@@ -193,8 +165,16 @@ bool has_zero(const Tensor& t) {
 }
 
 // Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
+// The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
+  if (!out->device().is_cpu()) {
+    // A 0-d CPU operand moves to the GPU first; integer division by zero is not checked there, as in PyTorch.
+    const Shape& shape = out->sizes();
+    const Device d = out->device();
+    return cuda::binary_kernel(op, shape, device_operand(out, shape), device_operand(to_device(ac, d), shape),
+                               device_operand(to_device(bc, d), shape), compute);
+  }
   if (is_division(op) && compute == DType::Int64) {
     CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": ZeroDivisionError (integer division by zero)");
   }

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "autograd/record.h"
+#include "core/division_formulas.h"
 #include "ops/copy.h"
 #include "ops/planes.h"
 #include "ops/separable.h"
@@ -19,8 +20,6 @@ namespace {
 
 // "(2, 3)" for error messages.
 std::string list_str(const IntList& v) { return str_cat(Shape(v)); }
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 struct PoolArgs {
   IntList kernel, stride, padding, dilation;

@@ -7,6 +7,7 @@
 #include "core/default_dtype.h"
 #include "ops/elementwise_kernels.h"
 #include "cpu/vec_math.h"
+#include "cuda/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -106,9 +107,14 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
   CR_FAIL(TypeError, unary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
 }
 
+// The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
   // LogicalNot reads its input as is; every other op reads in the output's dtype.
   Tensor in = op == UnaryOp::LogicalNot ? a : to_dtype(a, out->dtype());
+  if (!out->device().is_cpu()) {
+    const Shape& shape = out->sizes();
+    return cuda::unary_kernel(op, shape, device_operand(out, shape), device_operand(in, shape), in->dtype());
+  }
   CR_DISPATCH_ALL(in->dtype(), unary_op_name(op), [&] { run_formula<scalar_t>(op, out, in); });
 }
 

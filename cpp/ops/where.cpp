@@ -1,6 +1,7 @@
 // where(cond, a, b): picks from a where cond is true, else from b, all three broadcasting; either
 // of a and b may be a number.
 #include "autograd/record.h"
+#include "cuda/elementwise.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -15,10 +16,16 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   DType dt = result_type(a, b);
   Tensor out = TensorImpl::empty(shape, dt, common_device("where", {&cond, &a, &b}));
   Tensor ac = to_dtype(a, dt), bc = to_dtype(b, dt);
-  CR_DISPATCH_ALL(dt, "where", [&] {
-    ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
-                                                            [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
-  });
+  if (!out->device().is_cpu()) {  // the dispatch point; a 0-d CPU operand moves to the GPU first
+    const Device d = out->device();
+    cuda::where_kernel(shape, device_operand(out, shape), device_operand(to_device(cond, d), shape),
+                       device_operand(to_device(ac, d), shape), device_operand(to_device(bc, d), shape), dt);
+  } else {
+    CR_DISPATCH_ALL(dt, "where", [&] {
+      ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
+                                                         [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
+    });
+  }
   if (needs_grad({&a, &b})) {  // the gradient goes to whichever input each element came from
     const TensorMeta ma(a), mb(b);
     const SavedTensor sc(cond, false);
