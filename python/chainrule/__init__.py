@@ -53,6 +53,33 @@ from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
 from chainrule._functions.compile import compile  # noqa: F401,E402
 from chainrule._functions.statistics import std_mean, var_mean  # noqa: F401,E402
 from chainrule._functions import windows, pinning  # noqa: F401,E402  -- Tensor.unfold, pin_memory
+from chainrule._functions.aliases import (  # noqa: F401,E402
+    pi, e, inf, nan, newaxis, multiply, divide, subtract, negative, absolute, greater, greater_equal, less,
+    less_equal, not_equal, arccos, arcsin, arctan, arctan2, fix, positive, ravel, range, abs_, absolute_, acos_,
+    arccos_, asin_, arcsin_, atan_, arctan_, neg_, negative_, fix_, trunc_, ceil_, floor_, round_, exp_, expm1_,
+    log_, log2_, log10_, log1p_, sqrt_, rsqrt_, square_, reciprocal_, sin_, cos_, tan_, sinh_, cosh_, tanh_,
+    sigmoid_, relu_, erf_, clamp_, clip_, clamp_min_, clamp_max_, nan_to_num_, xlogy_, zero_, fill_, detach,
+    detach_)
+from chainrule._functions.elementwise_math import (  # noqa: F401,E402
+    logaddexp, logaddexp2, hypot, sinc, sinc_, rad2deg, rad2deg_, deg2rad, deg2rad_, exp2, exp2_, frac, frac_,
+    logit, logit_, signbit, copysign, float_power, fmax, fmin, heaviside, sgn)
+from chainrule._functions.products import (  # noqa: F401,E402
+    cross, kron, tensordot, inner, vdot, cartesian_prod, block_diag, dist)
+from chainrule._functions.stacking import (  # noqa: F401,E402
+    atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack, tensor_split, hsplit, vsplit, dsplit,
+    rot90, diff)
+from chainrule._functions.integration import trapezoid, trapz, cumulative_trapezoid  # noqa: F401,E402
+from chainrule._functions.histograms import histc  # noqa: F401,E402
+from chainrule._functions.promotion import promote_types, result_type, can_cast  # noqa: F401,E402
+from chainrule._functions.nn_forms import (  # noqa: F401,E402
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, avg_pool1d, adaptive_avg_pool1d,
+    adaptive_max_pool1d, max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d, pixel_shuffle,
+    pixel_unshuffle, channel_shuffle, cosine_similarity, pairwise_distance, pdist, bilinear, prelu, hardshrink,
+    rms_norm, dropout, dropout_, alpha_dropout, alpha_dropout_, feature_dropout, feature_dropout_,
+    feature_alpha_dropout, feature_alpha_dropout_, layer_norm, group_norm, batch_norm, instance_norm, embedding,
+    celu, celu_, selu, selu_, threshold, threshold_, rrelu, rrelu_, binary_cross_entropy_with_logits, kl_div,
+    margin_ranking_loss, cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss, poisson_nll_loss,
+    ctc_loss)
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
