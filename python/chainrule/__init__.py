@@ -55,7 +55,7 @@ from chainrule._functions.statistics import std_mean, var_mean  # noqa: F401,E40
 from chainrule._functions import windows, pinning  # noqa: F401,E402  -- Tensor.unfold, pin_memory
 from chainrule._functions.aliases import (  # noqa: F401,E402
     pi, e, inf, nan, newaxis, multiply, divide, subtract, negative, absolute, greater, greater_equal, less,
-    less_equal, not_equal, arccos, arcsin, arctan, arctan2, fix, positive, ravel, range, abs_, absolute_, acos_,
+    less_equal, not_equal, arccos, arcsin, arctan, arctan2, fix, positive, ravel, range, abs_, acos_,
     arccos_, asin_, arcsin_, atan_, arctan_, neg_, negative_, fix_, trunc_, ceil_, floor_, round_, exp_, expm1_,
     log_, log2_, log10_, log1p_, sqrt_, rsqrt_, square_, reciprocal_, sin_, cos_, tan_, sinh_, cosh_, tanh_,
     sigmoid_, relu_, erf_, clamp_, clip_, clamp_min_, clamp_max_, nan_to_num_, xlogy_, zero_, fill_, detach,
