@@ -20,6 +20,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/reduce_layout.h"
 #include "core/shape.h"  // kMaxDims
 
 namespace cr::cpu {
@@ -212,15 +213,6 @@ struct ReduceGeometry {
     w.ndim = ndim, w.sizes = red_sizes, w.strides[0] = red_in;
     return w;
   }
-};
-
-// A strided input and the dims it reduces: the input's ndim sizes and strides, the output's
-// strides (the output has the input's dims with size 1 on the reduced ones; its strides there are
-// ignored) and bit d of `reduced` set for each reduced dim.
-struct ReduceLayout {
-  int ndim;
-  const int64_t *sizes, *in_strides, *out_strides;
-  uint32_t reduced;
 };
 
 // The kept and reduced dims of a layout, coalesced, and whether it is reduced as rows or columns.

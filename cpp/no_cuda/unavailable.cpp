@@ -6,6 +6,7 @@
 #include "cuda/copy.h"
 #include "cuda/elementwise.h"
 #include "cuda/memory.h"
+#include "cuda/reduce.h"
 #include "cuda/runtime.h"
 
 namespace cr::cuda {
@@ -29,6 +30,8 @@ void unary_kernel(UnaryOp op, const Shape&, const StridedOperand&, const Strided
 void binary_kernel(BinaryOp op, const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&, DType) {
   unavailable(binary_op_name(op));
 }
+void reduce_kernel(ReduceKind, DType, const void*, const ReduceLayout&, void*) { unavailable("reduce"); }
+void arg_reduce_kernel(bool, DType, const void*, const ReduceLayout&, void*, int64_t*) { unavailable("max"); }
 void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
                   const StridedOperand&, DType) {
   unavailable("where");

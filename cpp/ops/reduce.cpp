@@ -11,6 +11,7 @@
 #include "core/default_dtype.h"
 #include "cpu/cumsum.h"
 #include "cpu/reduce.h"
+#include "cuda/reduce.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -54,13 +55,35 @@ int64_t reduced_count(const Tensor& t, uint32_t mask) {
 DType integer_promoted(DType t) { return t == DType::Bool ? DType::Int64 : t; }
 
 // in reduced over the dims in mask into out (in's dims, size 1 on the reduced ones), for cpu/reduce.h.
-cpu::ReduceLayout reduce_layout(const Tensor& in, const Tensor& out, uint32_t mask) {
+ReduceLayout reduce_layout(const Tensor& in, const Tensor& out, uint32_t mask) {
   return {static_cast<int>(in->dim()), in->sizes().data(), in->strides().data(), out->strides().data(), mask};
 }
 
+// The GPU's name for each of the CPU's reducers.
+template <template <typename> class Reducer>
+constexpr cuda::ReduceKind reduce_kind();
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::SumReducer>() { return cuda::ReduceKind::Sum; }
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::ProdReducer>() { return cuda::ReduceKind::Prod; }
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::MaxReducer>() { return cuda::ReduceKind::Max; }
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::MinReducer>() { return cuda::ReduceKind::Min; }
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::AllReducer>() { return cuda::ReduceKind::All; }
+template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::AnyReducer>() { return cuda::ReduceKind::Any; }
+
+// The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU driver.
 template <template <typename> class Reducer>
 Tensor reduce_with(const Tensor& t, uint32_t mask, bool keepdim, DType out_dtype, const char* op) {
   Tensor out = TensorImpl::empty(keepdim_sizes(t->sizes(), mask), out_dtype, t->device());
+  if (!t->device().is_cpu()) {
+    cuda::reduce_kernel(reduce_kind<Reducer>(), t->dtype(), t->device_data(), reduce_layout(t, out, mask),
+                        out->device_data());
+    return finish_keepdim(out, mask, keepdim);
+  }
   CR_DISPATCH_ALL(t->dtype(), op, [&] {
     using R = Reducer<scalar_t>;
     CR_CHECK(dtype_of<typename R::out_t>::value == out_dtype, RuntimeError, op, ": internal error: a ",
@@ -102,13 +125,17 @@ Tensor extreme(const Tensor& t, const DimList& dims, bool keepdim, bool is_max, 
 }
 
 ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_max, const char* op) {
-  cpu_kernels_device(op, {&t});
   dim = wrap_dim(dim, t->dim(), op);
   const uint32_t mask = t->dim() == 0 ? 0 : uint32_t{1} << dim;
   check_extreme_defined(t, DimList{{dim}}, mask, op);
   const Shape sizes = keepdim_sizes(t->sizes(), mask);
   ValuesIndices out{TensorImpl::empty(sizes, t->dtype(), t->device()), TensorImpl::empty(sizes, DType::Int64, t->device())};
-  const cpu::ReduceLayout layout = reduce_layout(t, out.values, uint32_t{1} << dim);
+  const ReduceLayout layout = reduce_layout(t, out.values, uint32_t{1} << dim);
+  if (!t->device().is_cpu()) {  // the dispatch point
+    cuda::arg_reduce_kernel(is_max, t->dtype(), t->device_data(), layout, out.values->device_data(),
+                            static_cast<int64_t*>(out.indices->device_data()));
+    return {finish_keepdim(out.values, mask, keepdim), finish_keepdim(out.indices, mask, keepdim)};
+  }
   CR_DISPATCH_ALL(t->dtype(), op, [&] {
     const scalar_t* in = t->data<scalar_t>();
     scalar_t* values = out.values->data<scalar_t>();
@@ -171,7 +198,6 @@ Tensor variance(const Tensor& t, const DimList& dims, double correction, bool ke
 }  // namespace
 
 uint32_t reduced_dims_mask(const Tensor& t, const DimList& dims, const char* op) {
-  cpu_kernels_device(op, {&t});
   if (!dims || dims->empty()) return all_dims_mask(t);
   uint32_t mask = 0;
   for (int64_t d : *dims) {
