@@ -4,7 +4,9 @@ the signatures of PyTorch's torch namespace where they differ from nn.functional
 * dropout(input, p, train) and its alpha/feature variants take every argument, positionally;
 * batch_norm and instance_norm take weight and bias before the running statistics;
 * embedding takes the weight first, and padding_idx=-1 (any negative) means no padding index;
-* losses take reduction as an int (0 none, 1 mean, 2 sum), as at::Reduction;
+* losses take reduction as an int (0 none, 1 mean, 2 sum), as at::Reduction, and default to 0:
+  the schemas say Reduction::Mean, but PyTorch's argument parser reads that default as 0, so
+  torch.kl_div(x, y) returns the unreduced loss, and chainrule does what PyTorch does;
 * max_pool*d return no indices (max_pool1d_with_indices does) and stride=() means the kernel size.
 
 cudnn_enabled / cudnn_enable only choose a backend in PyTorch and never change results; chainrule
@@ -171,30 +173,31 @@ def _reduction(op, reduction):
     return _REDUCTIONS[reduction]
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=1):
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     return F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=pos_weight,
                                               reduction=_reduction("binary_cross_entropy_with_logits", reduction))
 
 
-def kl_div(input, target, reduction=1, *, log_target=False):
-    return F.kl_div(input, target, reduction=_reduction("kl_div", reduction), log_target=log_target)
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """The kernel itself: no warning for reduction=1 (mean), which only F.kl_div gives."""
+    return _C._nn.kl_div(input, target, _reduction("kl_div", reduction), log_target)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=1):
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     return F.margin_ranking_loss(input1, input2, target, margin,
                                  reduction=_reduction("margin_ranking_loss", reduction))
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=1):
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
     return F.cosine_embedding_loss(input1, input2, target, margin,
                                    reduction=_reduction("cosine_embedding_loss", reduction))
 
 
-def hinge_embedding_loss(input, target, margin=1.0, reduction=1):
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
     return F.hinge_embedding_loss(input, target, margin, reduction=_reduction("hinge_embedding_loss", reduction))
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-06, swap=False, reduction=1):
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-06, swap=False, reduction=0):
     return F.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
                                  reduction=_reduction("triplet_margin_loss", reduction))
 
@@ -204,6 +207,6 @@ def poisson_nll_loss(input, target, log_input, full, eps, reduction):
                               reduction=_reduction("poisson_nll_loss", reduction))
 
 
-def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1, zero_infinity=False):
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False):
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                       reduction=_reduction("ctc_loss", reduction), zero_infinity=zero_infinity)

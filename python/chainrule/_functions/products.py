@@ -5,6 +5,7 @@ tensordot moves the contracted dims last (first for `other`) and does one matmul
 is matmul's; cross is a_{i+1} b_{i+2} - a_{i+2} b_{i+1} written with roll along the dim.
 """
 import functools
+import math
 import warnings
 
 from chainrule import _C
@@ -64,6 +65,10 @@ def _contracted_dims(dims, a, b):
     return [d % a.ndim for d in dims_a], [d % b.ndim for d in dims_b]
 
 
+def _numel(t, dims):
+    return math.prod(t.shape[d] for d in dims)
+
+
 def tensordot(a, b, dims=2, out=None):
     """Sums a * b over the dims `dims` names: an int (a's last `dims` with b's first), or two lists."""
     if out is not None:
@@ -75,11 +80,9 @@ def tensordot(a, b, dims=2, out=None):
                                f"{da} and second has size {b.shape[db]} in dim {db}")
     free_a = [d for d in range(a.ndim) if d not in dims_a]
     free_b = [d for d in range(b.ndim) if d not in dims_b]
-    size = 1
-    for d in dims_a:
-        size *= a.shape[d]
-    rows = a.permute(*free_a, *dims_a).reshape(-1, size)
-    cols = b.permute(*dims_b, *free_b).reshape(size, -1)
+    # (prod free_a, prod contracted) @ (prod contracted, prod free_b), sizes given so that zeros work
+    rows = a.permute(*free_a, *dims_a).reshape(_numel(a, free_a), _numel(a, dims_a))
+    cols = b.permute(*dims_b, *free_b).reshape(_numel(b, dims_b), _numel(b, free_b))
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
     return _C.matmul(rows, cols).reshape(*shape)
 
