@@ -1,13 +1,14 @@
 """Named tuples returned by ops that give several tensors, like torch.return_types:
-`t.max(dim)`, `t.min(dim)`, `t.sort()`, `t.topk(k)`, `t.kthvalue(k)`
-and `t.median(dim)` return (values, indices), reachable by name or by unpacking."""
+`t.max(dim)`, `t.min(dim)`, `t.sort()`, `t.topk(k)`, `t.kthvalue(k)`, `t.median(dim)`,
+`t.cummax(dim)` and `t.cummin(dim)` return (values, indices), and `t.aminmax()` (min, max),
+reachable by name or by unpacking."""
 from collections import namedtuple
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin", "aminmax"]
 
 
-def _values_indices(name):
-    cls = namedtuple(name, ["values", "indices"])
+def _values_indices(name, fields=("values", "indices")):
+    cls = namedtuple(name, fields)
     cls.__module__ = __name__
     cls.__qualname__ = name
     return cls
@@ -20,3 +21,6 @@ topk = _values_indices("topk")
 kthvalue = _values_indices("kthvalue")
 median = _values_indices("median")
 nanmedian = _values_indices("nanmedian")
+cummax = _values_indices("cummax")
+cummin = _values_indices("cummin")
+aminmax = _values_indices("aminmax", ("min", "max"))
