@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "cuda/copy.h"
 #include "cuda/elementwise.h"
+#include "cuda/matmul.h"
 #include "cuda/memory.h"
 #include "cuda/reduce.h"
 #include "cuda/runtime.h"
@@ -32,6 +33,9 @@ void binary_kernel(BinaryOp op, const Shape&, const StridedOperand&, const Strid
 }
 void reduce_kernel(ReduceKind, DType, const void*, const ReduceLayout&, void*) { unavailable("reduce"); }
 void arg_reduce_kernel(bool, DType, const void*, const ReduceLayout&, void*, int64_t*) { unavailable("max"); }
+void gemm_batched(DType, int64_t, int64_t, int64_t, int64_t, const GemmOperand&, const GemmOperand&, void*) {
+  unavailable("matmul");
+}
 void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
                   const StridedOperand&, DType) {
   unavailable("where");

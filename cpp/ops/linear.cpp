@@ -8,6 +8,7 @@
 #include "cpu/gemm.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/elementwise.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -24,7 +25,7 @@ int64_t leading_rows(const Tensor& x) {
 }
 
 void check_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  cpu_kernels_device("linear", {&x, &weight, &bias});
+  common_device("linear", {&x, &weight, &bias});
   CR_CHECK(weight->dim() == 2, ValueError, "linear: weight must be (out_features, in_features), got shape ",
            weight->sizes());
   CR_CHECK(x->dim() >= 1 && x->size(x->dim() - 1) == weight->size(1), ValueError, "linear: input of shape ",
@@ -80,6 +81,10 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor&
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   check_linear(x, weight, bias);
+  if (!x->device().is_cpu()) {  // the dispatch point: on a GPU, x W^T (cuBLAS) + b, recorded as those ops
+    const Tensor y = matmul(x, transpose(weight, 0, 1));
+    return bias ? binary(BinaryOp::Add, y, bias) : y;
+  }
   const int64_t out = weight->size(0), in = weight->size(1);
   Shape out_sizes = x->sizes();
   out_sizes[out_sizes.size() - 1] = out;

@@ -9,6 +9,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "cpu/gemm.h"
+#include "cuda/matmul.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -27,7 +28,7 @@ std::string cannot_multiply(const char* op, const Tensor& a, const Tensor& b) {
 
 // Device, rank and dtype rules shared by every product.
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
-  cpu_kernels_device(op, {&a, &b});
+  common_device(op, {&a, &b});
   CR_CHECK(a->dim() >= 1 && b->dim() >= 1, ValueError, op, ": both arguments need to be at least 1-D, but they are ",
            a->dim(), "-D and ", b->dim(), "-D (shapes ", a->sizes(), " and ", b->sizes(), ")");
   CR_CHECK(a->dtype() == b->dtype(), RuntimeError, op, ": expected both operands to have the same dtype, got ",
@@ -115,6 +116,11 @@ void product_into(const Tensor& out, Tensor a, Tensor b, Shape batch) {
   const int64_t m = a->size(a->dim() - 2);
   MatrixLayout la = readable_layout(a), lb = readable_layout(b);
   std::vector<int64_t> offsets_a = batch_offsets(a, batch), offsets_b = batch_offsets(b, batch);
+  if (!out->device().is_cpu()) {  // the family's dispatch point: cuBLAS
+    return cuda::gemm_batched(out->dtype(), shape_numel(batch), m, n, k,
+                              {a->device_data(), offsets_a.data(), la.trans, la.ld},
+                              {b->device_data(), offsets_b.data(), lb.trans, lb.ld}, out->device_data());
+  }
   cpu::gemm_batched<T>(shape_numel(batch), m, n, k, {a->data<T>(), offsets_a.data(), la.trans, la.ld},
                        {b->data<T>(), offsets_b.data(), lb.trans, lb.ld}, out->data<T>());
 }
