@@ -80,6 +80,11 @@ from chainrule._functions.nn_forms import (  # noqa: F401,E402
     celu, celu_, selu, selu_, threshold, threshold_, rrelu, rrelu_, binary_cross_entropy_with_logits, kl_div,
     margin_ranking_loss, cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss, poisson_nll_loss,
     ctc_loss)
+from chainrule._functions.extrema import aminmax, cummax, cummin  # noqa: F401,E402
+from chainrule._functions.scans import logcumsumexp  # noqa: F401,E402
+from chainrule._functions.membership import isin, argwhere, unravel_index  # noqa: F401,E402
+from chainrule._functions.matrix_products import addr, ger, addbmm, chain_matmul, matrix_power  # noqa: F401,E402
+from chainrule._functions.covariance import cov, corrcoef  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
