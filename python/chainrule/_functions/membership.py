@@ -16,6 +16,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise TypeError("isin: expected elements or test_elements to be a Tensor")
     common = result_type(elements, test_elements)
+    if common == _C.dtype.bool:
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     elements = elements.to(common) if isinstance(elements, Tensor) else tensor(elements, dtype=common)
     test = (test_elements if isinstance(test_elements, Tensor) else tensor(test_elements)).to(common)
     test = test.detach().reshape(-1).sort()[0]
