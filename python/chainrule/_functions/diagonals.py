@@ -1,4 +1,4 @@
-"""Diagonals: diag, diagonal and trace.
+"""Diagonals: diag, diagonal and trace; diag_embed, diagflat, diagonal_scatter and Tensor.fill_diagonal_.
 
 A diagonal is read by flattening the two dims and slicing with step cols + 1 (a view op chainrule
 differentiates); a matrix with a given diagonal is built by reshaping rows [x_i, 0, ..., 0]. When no
@@ -6,6 +6,7 @@ gradient is recorded, diagonal() returns a true view (as_strided), so writes rea
 """
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.shapes import moveaxis
 
 
 def _diag_length(rows, cols, offset):
@@ -38,20 +39,20 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return flat[..., first:first + (length - 1) * (cols + 1) + 1:cols + 1] if length else flat[..., :0]
 
 
-def _diag_matrix(input, offset):
-    """The square matrix with the 1-D input on diagonal `offset` and zeros elsewhere."""
-    length, k = input.shape[0], abs(offset)
-    zeros = _C.zeros(length, length, dtype=input.dtype, device=input.device)
-    rows = _C.cat([input.unsqueeze(1), zeros], 1)  # row i is [x_i, 0, ..., 0]: x_i lands on (i, i)
-    square = rows.reshape(length * (length + 1))[:length * length].reshape(length, length)
+def _diag_matrices(input, offset):
+    """(..., L) -> (..., L + |offset|, L + |offset|): the last dim on diagonal `offset`, zeros elsewhere."""
+    batch, length, k = list(input.shape[:-1]), input.shape[-1], abs(offset)
+    zeros = _C.zeros(*batch, length, length, dtype=input.dtype, device=input.device)
+    rows = _C.cat([input.unsqueeze(-1), zeros], -1)  # row i is [x_i, 0, ..., 0]: x_i lands on (i, i)
+    square = rows.reshape(*batch, length * (length + 1))[..., :length * length].reshape(*batch, length, length)
     if k == 0:
         return square
     n = length + k
-    side = _C.zeros(length, k, dtype=input.dtype, device=input.device)
-    band = _C.zeros(k, n, dtype=input.dtype, device=input.device)
+    side = _C.zeros(*batch, length, k, dtype=input.dtype, device=input.device)
+    band = _C.zeros(*batch, k, n, dtype=input.dtype, device=input.device)
     if offset > 0:
-        return _C.cat([_C.cat([side, square], 1), band], 0)
-    return _C.cat([band, _C.cat([square, side], 1)], 0)
+        return _C.cat([_C.cat([side, square], -1), band], -2)
+    return _C.cat([band, _C.cat([square, side], -1)], -2)
 
 
 _diagonal_of = diagonal  # diag's argument is named `diagonal`, as in PyTorch
@@ -60,7 +61,7 @@ _diagonal_of = diagonal  # diag's argument is named `diagonal`, as in PyTorch
 def diag(input, diagonal=0):
     """A 1-D input becomes a square matrix with it on `diagonal`; a 2-D input gives its `diagonal`."""
     if input.ndim == 1:
-        return _diag_matrix(input, diagonal)
+        return _diag_matrices(input, diagonal)
     if input.ndim == 2:
         return _diagonal_of(input, diagonal).clone()
     raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {list(input.shape)}")
@@ -73,6 +74,55 @@ def trace(input):
     return diagonal(input).sum()
 
 
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Matrices with input's last dim on diagonal `offset` of the plane (dim1, dim2) of the result,
+    which has one more dim than input."""
+    nd = input.ndim + 1
+    if not (-nd <= dim1 < nd and -nd <= dim2 < nd):
+        raise IndexError(f"diag_embed: dims ({dim1}, {dim2}) out of range for a {nd}-d result")
+    d1, d2 = dim1 % nd, dim2 % nd
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return moveaxis(_diag_matrices(input, offset), [-2, -1], [d1, d2])
+
+
+def diagflat(input, offset=0):
+    """The flattened input on diagonal `offset` of a square matrix."""
+    return _diag_matrices(input.reshape(-1), offset)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of input with its diagonal (offset, dim1, dim2) replaced by src (gradients to both)."""
+    out = input.clone()
+    target = out.diagonal(offset, dim1, dim2)
+    if tuple(target.shape) != tuple(src.shape):
+        raise RuntimeError(f"diagonal_scatter: expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(target.shape)}")
+    target.copy_(src)
+    return out
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Writes fill_value on the main diagonal of self (all dims equal when more than 2); wrap=True
+    continues below a tall matrix every cols + 1 rows, as NumPy's fill_diagonal."""
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    rows, cols = self.shape[0], self.shape[1]
+    numel = self.numel()
+    step = sum(cols ** i for i in range(self.ndim))  # the flat distance between (i, i, ..) and (i+1, i+1, ..)
+    end = numel if wrap and self.ndim == 2 else min(rows, cols) * step
+    mask = _C.zeros(numel, dtype=_C.dtype.bool, device=self.device)
+    if numel:
+        mask[_C.arange(0, min(end, numel), step, device=self.device)] = True
+    return self.masked_fill_(mask.reshape(*self.shape), fill_value)
+
+
 Tensor.diagonal = diagonal
 Tensor.diag = diag
 Tensor.trace = trace
+Tensor.diag_embed = diag_embed
+Tensor.diagflat = diagflat
+Tensor.diagonal_scatter = diagonal_scatter
+Tensor.fill_diagonal_ = fill_diagonal_

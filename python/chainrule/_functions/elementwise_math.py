@@ -1,6 +1,6 @@
 """Elementwise functions composed from the bound ops: logaddexp, logaddexp2, hypot, sinc, rad2deg,
-deg2rad, exp2, frac, logit, copysign, float_power, fmax, fmin, heaviside, signbit, sgn, with their
-Tensor methods and in-place forms.
+deg2rad, exp2, frac, logit, copysign, float_power, fmax, fmin, heaviside, signbit, sgn, ldexp and
+rsub, with their Tensor methods and in-place forms.
 
 dtypes follow PyTorch's: sinc, rad2deg, deg2rad, exp2, logit and copysign turn integer and bool
 inputs into the default float dtype; logaddexp, logaddexp2, hypot and frac refuse them (PyTorch has
@@ -132,6 +132,16 @@ def heaviside(input, values):
     return _C.where(input == 0, values, (input > 0).to(input.dtype))
 
 
+def ldexp(input, other):
+    """input * 2 ** other, in a floating dtype."""
+    return _floating(input) * exp2(other)
+
+
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (subtraction with the operands swapped)."""
+    return _C.sub(other, input, alpha=alpha)
+
+
 def sgn(input):
     """sign(input) for real tensors (PyTorch's sgn differs only for complex ones)."""
     return input.sign()
@@ -151,9 +161,9 @@ def _in_place(fn):
 
 
 for _fn in (logaddexp, logaddexp2, hypot, sinc, rad2deg, deg2rad, exp2, frac, logit, signbit, copysign,
-            float_power, fmax, fmin, heaviside, sgn):
+            float_power, fmax, fmin, heaviside, sgn, ldexp):
     setattr(Tensor, _fn.__name__, _fn)
-for _fn in (hypot, sinc, rad2deg, deg2rad, exp2, frac, logit, copysign, float_power, heaviside, sgn):
+for _fn in (hypot, sinc, rad2deg, deg2rad, exp2, frac, logit, copysign, float_power, heaviside, sgn, ldexp):
     setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
-sinc_, rad2deg_, deg2rad_, exp2_, frac_, logit_ = (Tensor.sinc_, Tensor.rad2deg_, Tensor.deg2rad_, Tensor.exp2_,
-                                                    Tensor.frac_, Tensor.logit_)
+sinc_, rad2deg_, deg2rad_, exp2_, frac_, logit_, ldexp_ = (Tensor.sinc_, Tensor.rad2deg_, Tensor.deg2rad_,
+                                                            Tensor.exp2_, Tensor.frac_, Tensor.logit_, Tensor.ldexp_)

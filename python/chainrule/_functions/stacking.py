@@ -1,7 +1,7 @@
 """Shaping, stacking and splitting composed from views, cat and flip: atleast_1d/2d/3d, dstack,
-column_stack, row_stack, tensor_split, hsplit/vsplit/dsplit, rot90 and diff, with their Tensor
-methods. The pieces of the splits are narrow() views and rot90 is flips and a transpose, so
-gradients flow as through those.
+column_stack, row_stack, tensor_split, hsplit/vsplit/dsplit, split_with_sizes, rot90, diff and
+sum_to_size (the sum that undoes a broadcast), with their Tensor methods. The pieces of the splits
+are narrow() views and rot90 is flips and a transpose, so gradients flow as through those.
 """
 from chainrule import _C
 from chainrule._C import Tensor
@@ -97,6 +97,27 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(input.narrow(dim, start, end - start) for start, end in bounds)
 
 
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of input along dim of the given sizes, which must add up to its size there."""
+    size = input.shape[dim]
+    if sum(split_sizes) != size or any(s < 0 for s in split_sizes):
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                           f"dimension {dim}), but got split_sizes={list(split_sizes)}")
+    return tuple(input.split(list(split_sizes), dim))
+
+
+def sum_to_size(input, *size):
+    """input summed over the dims that broadcasting `size` to input's shape would have expanded."""
+    size = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+    lead = input.ndim - len(size)
+    expandable = lead >= 0 and all(s == t or s == 1 for s, t in zip(size, input.shape[lead:]))
+    if not expandable:
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(input.shape)}}}.")
+    out = input.sum(tuple(range(lead))) if lead else input
+    summed = tuple(d for d, (s, t) in enumerate(zip(size, out.shape)) if s == 1 and t != 1)
+    return out.sum(summed, keepdim=True) if summed else out
+
+
 def _directional_split(name, input, indices_or_sections, dim, min_dims):
     if input.ndim < min_dims:
         raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
@@ -177,5 +198,5 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     return out
 
 
-for _fn in (tensor_split, hsplit, vsplit, dsplit, rot90, diff):
+for _fn in (tensor_split, hsplit, vsplit, dsplit, rot90, diff, split_with_sizes, sum_to_size):
     setattr(Tensor, _fn.__name__, _fn)
