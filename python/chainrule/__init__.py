@@ -85,6 +85,16 @@ from chainrule._functions.scans import logcumsumexp  # noqa: F401,E402
 from chainrule._functions.membership import isin, argwhere, unravel_index  # noqa: F401,E402
 from chainrule._functions.matrix_products import addr, ger, addbmm, chain_matmul, matrix_power  # noqa: F401,E402
 from chainrule._functions.covariance import cov, corrcoef  # noqa: F401,E402
+from chainrule._functions.diagonals import diag_embed, diagflat, diagonal_scatter  # noqa: F401,E402
+from chainrule._functions.scatter_forms import (  # noqa: F401,E402
+    index_fill, index_copy, masked_scatter, index_put, index_put_, select_scatter, slice_scatter, put)
+from chainrule._functions.real_views import (  # noqa: F401,E402
+    conj, conj_physical, conj_physical_, resolve_conj, resolve_neg, real, imag, is_conj, is_neg, isreal, angle,
+    adjoint)
+from chainrule._functions.integer_math import gcd, gcd_, lcm, lcm_  # noqa: F401,E402
+from chainrule._functions.combinatorics import combinations, vander  # noqa: F401,E402
+from chainrule._functions.elementwise_math import ldexp, ldexp_, rsub  # noqa: F401,E402
+from chainrule._functions.stacking import split_with_sizes  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
