@@ -95,7 +95,7 @@ def put(input, index, source, accumulate=False):
     """A copy of input with its flattened elements at `index` set to (or, with accumulate, increased by)
     source's elements; negative indices count from the end."""
     if index.numel() != source.numel():
-        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
     out = input.clone()
     out.reshape(-1).index_put_((index.reshape(-1),), source.reshape(-1).to(input.dtype), accumulate)
