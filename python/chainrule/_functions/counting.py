@@ -1,5 +1,5 @@
-"""Counting ops: unique (sorted values, inverse indices, counts; over all elements or along a dim) and
-bincount. Neither has a gradient in PyTorch; both run through NumPy on the host, which sorts and
+"""Counting ops: unique (sorted values, inverse indices, counts; over all elements or along a dim),
+unique_consecutive (the same for runs of equal neighbours, unsorted) and bincount. Neither has a gradient in PyTorch; both run through NumPy on the host, which sorts and
 counts in compiled loops (np.unique, np.bincount), and return tensors on input's device."""
 import numpy as np
 
@@ -30,6 +30,38 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return (out, *extra) if extra else out
 
 
+def _runs(changes):
+    """Inverse indices and run lengths from a bool array that is True where a new run starts."""
+    starts = np.flatnonzero(changes)
+    return np.cumsum(changes) - 1, np.diff(np.append(starts, changes.size))
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """input with each run of equal consecutive values (or slices along dim) kept once, plus optionally
+    the run each element belongs to (inverse) and the run lengths (counts)."""
+    values = input.detach().cpu().numpy()
+    if dim is None:
+        flat = values.reshape(-1)
+        changes = np.ones(flat.size, dtype=bool)
+        changes[1:] = flat[1:] != flat[:-1]
+        found = flat[changes]
+        inverse, counts = _runs(changes)
+        inverse = inverse.reshape(values.shape)
+    else:
+        if not -max(values.ndim, 1) <= dim < max(values.ndim, 1):
+            raise IndexError(f"unique_consecutive: dim {dim} out of range for a tensor of shape {list(input.shape)}")
+        length = values.shape[dim]
+        rows = np.moveaxis(values, dim, 0).reshape(length, values.size // length if length else 0)
+        changes = np.ones(length, dtype=bool)
+        changes[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+        found = np.take(values, np.flatnonzero(changes), axis=dim)
+        inverse, counts = _runs(changes)
+    out = _to_tensor(found, input.device)
+    extra = ([_to_tensor(inverse.astype(np.int64), input.device)] if return_inverse else []) + \
+            ([_to_tensor(counts.astype(np.int64), input.device)] if return_counts else [])
+    return (out, *extra) if extra else out
+
+
 def bincount(input, weights=None, minlength=0):
     """How often each value 0, 1, ..., max occurs in a 1-D int64 tensor (length at least minlength);
     with weights, the sum of the weights of each value's elements (in weights' dtype)."""
@@ -52,4 +84,5 @@ def bincount(input, weights=None, minlength=0):
 
 
 Tensor.unique = unique
+Tensor.unique_consecutive = unique_consecutive
 Tensor.bincount = bincount

@@ -1,0 +1,29 @@
+"""renorm: each slice of input along dim whose p-norm exceeds maxnorm is scaled down to it, as in
+PyTorch (scale maxnorm / (norm + 1e-7)); composed from norm and where, so the gradient includes the
+scale's dependence on the slice, as PyTorch's does."""
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule._functions.fused_arith import _in_place
+
+
+def renorm(input, p, dim, maxnorm):
+    """input with the sub-tensors input.select(dim, i) of p-norm above maxnorm rescaled to maxnorm."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"renorm: expected a floating point tensor, got {input.dtype}")
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, {input.ndim - 1}], "
+                         f"but got {dim})")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    others = tuple(d for d in range(input.ndim) if d != dim % input.ndim)
+    norms = input.norm(p, dim=others, keepdim=True)
+    scale = _C.where(norms > maxnorm, maxnorm / (norms + 1e-7), _C.ones_like(norms))
+    return input * scale
+
+
+Tensor.renorm = renorm
+Tensor.renorm_ = _in_place(renorm)
