@@ -95,6 +95,10 @@ from chainrule._functions.integer_math import gcd, gcd_, lcm, lcm_  # noqa: F401
 from chainrule._functions.combinatorics import combinations, vander  # noqa: F401,E402
 from chainrule._functions.elementwise_math import ldexp, ldexp_, rsub  # noqa: F401,E402
 from chainrule._functions.stacking import split_with_sizes  # noqa: F401,E402
+from chainrule._functions.inverse_hyperbolic import (  # noqa: F401,E402
+    asinh, acosh, atanh, arcsinh, arccosh, arctanh, asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_)
+from chainrule._functions.renorm import renorm  # noqa: F401,E402
+from chainrule._functions.counting import unique_consecutive  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
