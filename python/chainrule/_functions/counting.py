@@ -8,7 +8,7 @@ from chainrule._C import Tensor
 
 
 def _to_tensor(array, device):
-    return _C.from_numpy(np.ascontiguousarray(array)).to(device)
+    return _C.from_numpy(np.require(array, requirements="C")).to(device)  # keeps 0-d (ascontiguousarray makes 1-d)
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
