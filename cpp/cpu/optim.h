@@ -9,104 +9,47 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/optim_options.h"
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
 
-struct SGDOptions {
-  double lr, momentum, dampening, weight_decay;
-  bool nesterov, maximize;
-};
 // p, g, buf (momentum_buffer, when momentum != 0) -> p, buf. first_step: buf starts as the
 // (decayed) gradient, as torch does on a new buffer.
 template <typename T>
 void sgd_step(T* p, const T* g, T* buf, int64_t n, const SGDOptions& o, bool first_step);
 
-struct AdamOptions {
-  double lr, beta1, beta2, eps, weight_decay;
-  bool amsgrad, maximize, decoupled_weight_decay;  // decoupled: AdamW
-};
-// Per-parameter scalars of one step, from its step count.
-struct AdamStepScalars {
-  double step_size;              // lr / (1 - beta1^step)
-  double bias_correction2_sqrt;  // sqrt(1 - beta2^step)
-};
 // p, g, exp_avg, exp_avg_sq, max_exp_avg_sq (with amsgrad) -> all but g.
 template <typename T>
 void adam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n, const AdamOptions& o,
                const AdamStepScalars& s);
 
-struct RMSpropOptions {
-  double lr, alpha, eps, weight_decay, momentum;
-  bool centered, maximize;
-};
 // p, g, square_avg, grad_avg (when centered), buf (momentum_buffer, when momentum > 0) -> all but g.
 template <typename T>
 void rmsprop_step(T* p, const T* g, T* square_avg, T* grad_avg, T* buf, int64_t n, const RMSpropOptions& o);
 
-struct AdagradOptions {
-  double lr, lr_decay, weight_decay, eps;
-  bool maximize;
-};
 // p, g, sum (of squares) -> p, sum; clr: this parameter's decayed rate lr / (1 + (step - 1) * lr_decay).
 template <typename T>
 void adagrad_step(T* p, const T* g, T* sum, int64_t n, const AdagradOptions& o, double clr);
 
-struct AdadeltaOptions {
-  double lr, rho, eps, weight_decay;
-  bool maximize;
-};
 // p, g, square_avg, acc_delta -> all but g.
 template <typename T>
 void adadelta_step(T* p, const T* g, T* square_avg, T* acc_delta, int64_t n, const AdadeltaOptions& o);
 
-struct AdamaxOptions {
-  double lr, beta1, beta2, eps, weight_decay;
-  bool maximize;
-};
 // p, g, exp_avg, exp_inf -> all but g; clr: lr / (1 - beta1^step).
 template <typename T>
 void adamax_step(T* p, const T* g, T* exp_avg, T* exp_inf, int64_t n, const AdamaxOptions& o, double clr);
 
-struct NAdamOptions {
-  double lr, beta1, beta2, eps, weight_decay, momentum_decay;
-  bool decoupled_weight_decay, maximize;
-};
-// Per-parameter scalars of one step.
-struct NAdamStepScalars {
-  double bias_correction2;  // 1 - beta2^step
-  double grad_step;         // -lr * (1 - mu) / (1 - mu_product)
-  double avg_step;          // -lr * mu_next / (1 - mu_product * mu_next)
-};
 // p, g, exp_avg, exp_avg_sq -> all but g.
 template <typename T>
 void nadam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const NAdamOptions& o,
                 const NAdamStepScalars& s);
 
-struct RAdamOptions {
-  double lr, beta1, beta2, eps, weight_decay;
-  bool decoupled_weight_decay, maximize;
-};
-// Per-parameter scalars of one step.
-struct RAdamStepScalars {
-  double bias_correction1;       // 1 - beta1^step
-  double bias_correction2_sqrt;  // (1 - beta2^step)^0.5
-  double rect;                   // the variance rectification term
-  bool adaptive;                 // rho_t > 5: use the adaptive (rectified) step
-};
 // p, g, exp_avg, exp_avg_sq -> all but g.
 template <typename T>
 void radam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const RAdamOptions& o,
                 const RAdamStepScalars& s);
 
-struct ASGDOptions {
-  double lr, lambd, alpha, t0, weight_decay;
-  bool maximize;
-};
-// Per-parameter scalars of one step, read from the state before the update.
-struct ASGDStepScalars {
-  double eta, mu;  // this step's learning rate and averaging weight
-};
 // p, g, ax (the average) -> p, ax.
 template <typename T>
 void asgd_step(T* p, const T* g, T* ax, int64_t n, const ASGDOptions& o, const ASGDStepScalars& s);

@@ -31,7 +31,7 @@ CR_OPTIM_KERNEL void adadelta_kernel(T* __restrict p, const T* __restrict g, T* 
 
 template <typename T>
 void adadelta_step(T* p, const T* g, T* square_avg, T* acc_delta, int64_t n, const AdadeltaOptions& o) {
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay) {
         adadelta_kernel<T, decltype(decay)::value>(p, g, square_avg, acc_delta, n, o);
       },

@@ -28,7 +28,7 @@ CR_OPTIM_KERNEL void adagrad_kernel(T* __restrict p, const T* __restrict g, T* _
 
 template <typename T>
 void adagrad_step(T* p, const T* g, T* sum, int64_t n, const AdagradOptions& o, double clr) {
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay) {
         adagrad_kernel<T, decltype(decay)::value>(p, g, sum, n, o, clr);
       },

@@ -14,16 +14,12 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
 CR_OPTIM_KERNEL void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                  T* __restrict vmax, int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
-  const optim_kernel::AdamMoments<T> moments(o);
+  const optim_formula::AdamMoments<T> moments(o);
   const T eps = T(o.eps), neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
+  T unused = 0;
   for (int64_t j = 0; j < n; ++j) {
-    T d, pj = p[j], mj = m[j], vj = v[j];
-    moments.template update<kCoupledDecay, kDecoupledDecay>(g[j], d, pj, mj, vj);
-    m[j] = mj;
-    v[j] = vj;
-    if constexpr (kAmsgrad) vj = vmax[j] = optim_kernel::nan_max(vmax[j], vj);
-    const T denom = std::sqrt(vj) / bc2_sqrt + eps;
-    p[j] = pj + neg_step_size * mj / denom;
+    optim_formula::adam_element<T, kCoupledDecay, kDecoupledDecay, kAmsgrad>(
+        moments, p[j], g[j], m[j], v[j], kAmsgrad ? vmax[j] : unused, eps, neg_step_size, bc2_sqrt);
   }
 }
 
@@ -33,7 +29,7 @@ template <typename T>
 void adam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n, const AdamOptions& o,
                const AdamStepScalars& s) {
   const bool decay = o.weight_decay != 0;
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto coupled_decay, auto decoupled_decay, auto amsgrad) {
         adam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value, decltype(amsgrad)::value>(
             p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, n, o, s);

@@ -18,8 +18,8 @@ CR_OPTIM_KERNEL void adamax_kernel(T* __restrict p, const T* __restrict g, T* __
   for (int64_t j = 0; j < n; ++j) {
     T d = sign * g[j];
     if constexpr (kDecay) d = d + weight_decay * p[j];
-    const T mj = optim_kernel::lerp(m[j], d, avg_weight);
-    const T uj = optim_kernel::nan_max(u[j] * beta2, std::abs(d) + eps);
+    const T mj = optim_formula::lerp(m[j], d, avg_weight);
+    const T uj = optim_formula::nan_max(u[j] * beta2, std::abs(d) + eps);
     m[j] = mj;
     u[j] = uj;
     p[j] = p[j] + neg_clr * mj / uj;
@@ -30,7 +30,7 @@ CR_OPTIM_KERNEL void adamax_kernel(T* __restrict p, const T* __restrict g, T* __
 
 template <typename T>
 void adamax_step(T* p, const T* g, T* exp_avg, T* exp_inf, int64_t n, const AdamaxOptions& o, double clr) {
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay) {
         adamax_kernel<T, decltype(decay)::value>(p, g, exp_avg, exp_inf, n, o, clr);
       },

@@ -31,7 +31,7 @@ CR_OPTIM_KERNEL void asgd_kernel(T* __restrict p, const T* __restrict g, T* __re
 
 template <typename T>
 void asgd_step(T* p, const T* g, T* ax, int64_t n, const ASGDOptions& o, const ASGDStepScalars& s) {
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay, auto average) {
         asgd_kernel<T, decltype(decay)::value, decltype(average)::value>(p, g, ax, n, o, s);
       },

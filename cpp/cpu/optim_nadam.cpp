@@ -14,7 +14,7 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay>
 CR_OPTIM_KERNEL void nadam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                   int64_t n, const NAdamOptions& o, const NAdamStepScalars& s) {
-  const optim_kernel::AdamMoments<T> moments(o);
+  const optim_formula::AdamMoments<T> moments(o);
   const T eps = T(o.eps), bias_correction2 = T(s.bias_correction2), grad_step = T(s.grad_step);
   const T avg_step = T(s.avg_step);
   for (int64_t j = 0; j < n; ++j) {
@@ -34,7 +34,7 @@ template <typename T>
 void nadam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const NAdamOptions& o,
                 const NAdamStepScalars& s) {
   const bool decay = o.weight_decay != 0;
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto coupled_decay, auto decoupled_decay) {
         nadam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value>(
             p, g, exp_avg, exp_avg_sq, n, o, s);

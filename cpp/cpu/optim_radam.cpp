@@ -14,7 +14,7 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAdaptive>
 CR_OPTIM_KERNEL void radam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                   int64_t n, const RAdamOptions& o, const RAdamStepScalars& s) {
-  const optim_kernel::AdamMoments<T> moments(o);
+  const optim_formula::AdamMoments<T> moments(o);
   const T lr = T(o.lr), eps = T(o.eps), bias_correction1 = T(s.bias_correction1);
   const T bc2_sqrt = T(s.bias_correction2_sqrt), rect = T(s.rect);
   for (int64_t j = 0; j < n; ++j) {
@@ -39,7 +39,7 @@ template <typename T>
 void radam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, int64_t n, const RAdamOptions& o,
                 const RAdamStepScalars& s) {
   const bool decay = o.weight_decay != 0;
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto coupled_decay, auto decoupled_decay, auto adaptive) {
         radam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value, decltype(adaptive)::value>(
             p, g, exp_avg, exp_avg_sq, n, o, s);

@@ -23,7 +23,7 @@ CR_OPTIM_KERNEL void rmsprop_kernel(T* __restrict p, const T* __restrict g, T* _
     sq[j] = sqj;
     T rms;
     if constexpr (kCentered) {
-      const T aj = optim_kernel::lerp(avg[j], d, new_weight);
+      const T aj = optim_formula::lerp(avg[j], d, new_weight);
       avg[j] = aj;
       rms = std::sqrt(sqj + T(-1) * aj * aj) + eps;
     } else {
@@ -43,7 +43,7 @@ CR_OPTIM_KERNEL void rmsprop_kernel(T* __restrict p, const T* __restrict g, T* _
 
 template <typename T>
 void rmsprop_step(T* p, const T* g, T* square_avg, T* grad_avg, T* buf, int64_t n, const RMSpropOptions& o) {
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay, auto centered, auto momentum) {
         rmsprop_kernel<T, decltype(decay)::value, decltype(centered)::value, decltype(momentum)::value>(
             p, g, square_avg, grad_avg, buf, n, o);

@@ -13,17 +13,10 @@ namespace {
 template <typename T, bool kDecay, bool kMomentum, bool kFirstStep, bool kNesterov>
 CR_OPTIM_KERNEL void sgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict buf, int64_t n,
                                 const SGDOptions& o) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay), momentum = T(o.momentum);
-  const T keep = T(1 - o.dampening), neg_lr = T(-o.lr);
+  T unused = 0;
   for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    if constexpr (kMomentum) {
-      const T b = kFirstStep ? d : buf[j] * momentum + keep * d;
-      buf[j] = b;
-      d = kNesterov ? d + momentum * b : b;
-    }
-    p[j] = p[j] + neg_lr * d;
+    optim_formula::sgd_element<T, kDecay, kMomentum, kFirstStep, kNesterov>(p[j], g[j], kMomentum ? buf[j] : unused,
+                                                                            o);
   }
 }
 
@@ -32,7 +25,7 @@ CR_OPTIM_KERNEL void sgd_kernel(T* __restrict p, const T* __restrict g, T* __res
 template <typename T>
 void sgd_step(T* p, const T* g, T* buf, int64_t n, const SGDOptions& o, bool first_step) {
   const bool use_momentum = o.momentum != 0;
-  optim_kernel::with_flags(
+  optim_formula::with_flags(
       [&](auto decay, auto momentum, auto fill_buffer, auto nesterov) {
         sgd_kernel<T, decltype(decay)::value, decltype(momentum)::value, decltype(fill_buffer)::value,
                    decltype(nesterov)::value>(p, g, buf, n, o);

@@ -7,6 +7,7 @@
 #include "cuda/elementwise.h"
 #include "cuda/matmul.h"
 #include "cuda/memory.h"
+#include "cuda/optim.h"
 #include "cuda/reduce.h"
 #include "cuda/runtime.h"
 
@@ -36,6 +37,20 @@ void arg_reduce_kernel(bool, DType, const void*, const ReduceLayout&, void*, int
 void gemm_batched(DType, int64_t, int64_t, int64_t, int64_t, const GemmOperand&, const GemmOperand&, void*) {
   unavailable("matmul");
 }
+template <typename T>
+void sgd_step(T*, const T*, T*, int64_t, const SGDOptions&, bool) {
+  unavailable("SGD");
+}
+template <typename T>
+void adam_step(T*, const T*, T*, T*, T*, int64_t, const AdamOptions&, const AdamStepScalars&) {
+  unavailable("Adam");
+}
+template void sgd_step<float>(float*, const float*, float*, int64_t, const SGDOptions&, bool);
+template void sgd_step<double>(double*, const double*, double*, int64_t, const SGDOptions&, bool);
+template void adam_step<float>(float*, const float*, float*, float*, float*, int64_t, const AdamOptions&,
+                               const AdamStepScalars&);
+template void adam_step<double>(double*, const double*, double*, double*, double*, int64_t, const AdamOptions&,
+                                const AdamStepScalars&);
 void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
                   const StridedOperand&, DType) {
   unavailable("where");

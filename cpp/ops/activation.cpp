@@ -9,11 +9,11 @@
 #include <limits>
 
 #include "autograd/record.h"
-#include "ops/elementwise_kernels.h"
 #include "cpu/vec_math.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/index.h"
 #include "ops/tensor_math.h"
 

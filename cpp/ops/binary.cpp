@@ -5,12 +5,12 @@
 #include "autograd/record.h"
 #include "core/default_dtype.h"
 #include "core/division_formulas.h"
-#include "ops/elementwise_kernels.h"
 #include "cpu/float_division.h"
 #include "cuda/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/tensor_math.h"
 
 namespace cr {

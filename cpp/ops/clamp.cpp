@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "autograd/record.h"
-#include "ops/elementwise_kernels.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/tensor_math.h"
 
 namespace cr {

@@ -8,11 +8,11 @@
 #include <algorithm>
 
 #include "autograd/record.h"
-#include "ops/elementwise_kernels.h"
 #include "cpu/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/index_backward.h"
 #include "ops/view.h"
 

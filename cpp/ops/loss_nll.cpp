@@ -122,10 +122,42 @@ Tensor class_loss_backward(const Tensor& g_in, const Tensor& x, const Tensor& ls
   return dx;
 }
 
+// The loss on a GPU, from recorded ops (log_softmax, a one-hot mask of the targets, sums), after
+// checking the target on the host: per position (1 - eps) w_t nll + eps sum_c w_c (-log p_c) / C,
+// kept where the target is not ignored; a mean divides by the kept targets' total weight.
+template <bool kFromLogits>
+Tensor class_loss_from_ops(const Tensor& x, const Tensor& target, const Tensor& weight, Reduction reduction,
+                           int64_t ignore_index, double smoothing, const char* op) {
+  check_class_loss(x, to_device(target, kCpu), weight, ignore_index, op);
+  const int64_t class_dim = x->dim() == 1 ? 0 : 1, classes = x->size(class_dim);
+  Shape along(static_cast<size_t>(x->dim()), 1);
+  along[class_dim] = classes;
+  const std::vector<int64_t> over_classes{class_dim};
+  const Tensor log_p = kFromLogits ? log_softmax(x, class_dim) : x;
+  const Tensor labels = to_device(reshape(arange(Scalar(int64_t{0}), Scalar(classes), Scalar(int64_t{1}), DType::Int64,
+                                                 kCpu), along), x->device());
+  const Tensor one_hot = binary(BinaryOp::Eq, unsqueeze(target, class_dim), labels);
+  const Tensor zero = zeros({}, x->dtype(), x->device());
+  const Tensor w = weight ? reshape(to_dtype(weight, x->dtype()), along) : nullptr;
+  const Tensor kept = to_dtype(binary(BinaryOp::Ne, target, Scalar(ignore_index)), x->dtype());
+  const Tensor target_weight = w ? sum(where(one_hot, w, zero), over_classes) * kept : kept;
+  Tensor loss = -sum(where(one_hot, log_p, zero), over_classes) * target_weight;
+  if (smoothing > 0) {
+    const Tensor smooth = -sum(w ? log_p * w : log_p, over_classes) * kept / static_cast<double>(classes);
+    loss = loss * (1 - smoothing) + smooth * smoothing;
+  }
+  if (reduction == Reduction::None) return loss;
+  const Tensor total = sum(loss);
+  return reduction == Reduction::Sum ? total : total / sum(target_weight);
+}
+
 template <bool kFromLogits>
 Tensor class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                   int64_t ignore_index, double smoothing, const char* op) {
-  cpu_kernels_device(op, {&input, &target, &weight});
+  common_device(op, {&input, &target, &weight});
+  if (!input->device().is_cpu()) {  // the family's dispatch point
+    return class_loss_from_ops<kFromLogits>(input, target, weight, reduction, ignore_index, smoothing, op);
+  }
   ClassLoss L = check_class_loss(input, target, weight, ignore_index, op);
   cpu::ClassLossShape& s = L.shape;
   s.smoothing = smoothing;

@@ -5,9 +5,9 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/join.h"
-#include "ops/tensor_math.h"
 #include "ops/rnn_cell.h"
 #include "ops/rnn_cell_checks.h"
+#include "ops/tensor_math.h"
 #include "ops/view.h"
 
 namespace cr {

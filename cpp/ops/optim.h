@@ -15,8 +15,6 @@ namespace cr {
 using TensorList = std::vector<Tensor>;
 
 // The options of each step, as the update kernels of cpu/optim.h take them.
-using cpu::AdadeltaOptions, cpu::AdagradOptions, cpu::AdamaxOptions, cpu::AdamOptions, cpu::ASGDOptions,
-    cpu::NAdamOptions, cpu::RAdamOptions, cpu::RMSpropOptions, cpu::SGDOptions;
 
 // momentum_buffers: one per parameter when momentum != 0 (else empty); a buffer whose
 // buffer_is_new[i] is set is initialized to the (decayed) gradient, as torch does on the first step.

@@ -1,9 +1,11 @@
-// Adam and AdamW (decoupled weight decay), with amsgrad and maximize, fused over a parameter group
-// by the kernels of cpu/optim.h (torch.optim.Adam's _single_tensor_adam formulas; bias corrections
-// in double like torch's Python floats, then rounded to the parameter's dtype).
+// Adam and AdamW (decoupled weight decay), with amsgrad and maximize, fused over a parameter group by
+// the kernels of cpu/optim.h or, for GPU parameters, cuda/optim.h (torch.optim.Adam's
+// _single_tensor_adam formulas; bias corrections in double like torch's Python floats, then rounded
+// to the parameter's dtype).
 #include <cmath>
 
 #include "core/error.h"
+#include "cuda/optim.h"
 #include "ops/optim_group.h"
 
 namespace cr {
@@ -14,16 +16,17 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   const char* name = options.decoupled_weight_decay ? "AdamW" : "Adam";
   std::vector<optim_detail::StateList> states{{"exp_avg", &exp_avgs}, {"exp_avg_sq", &exp_avg_sqs}};
   if (options.amsgrad) states.push_back({"max_exp_avg_sq", &max_exp_avg_sqs});
-  optim_detail::FusedGroup group(name, params, grads, states);
-  std::vector<cpu::AdamStepScalars> scalars;
+  optim_detail::FusedGroup group(name, params, grads, states, /*has_gpu_kernels=*/true);
+  std::vector<AdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps(name, steps, params.size()))
     scalars.push_back({options.lr / (1 - std::pow(options.beta1, step)), std::sqrt(1 - std::pow(options.beta2, step))});
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), name, [&] {
       scalar_t* vmax = options.amsgrad ? group.state<scalar_t>(2, i) + begin : nullptr;
-      cpu::adam_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
-                     group.state<scalar_t>(0, i) + begin, group.state<scalar_t>(1, i) + begin, vmax, end - begin,
-                     options, scalars[i]);
+      const auto step = group.on_gpu() ? &cuda::adam_step<scalar_t> : &cpu::adam_step<scalar_t>;
+      step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
+           group.state<scalar_t>(0, i) + begin, group.state<scalar_t>(1, i) + begin, vmax, end - begin, options,
+           scalars[i]);
     });
   });
   group.commit();

@@ -17,7 +17,7 @@ void asgd_step(const TensorList& params, const TensorList& grads, const TensorLi
   optim_detail::check_scalar_states("ASGD", "eta", etas, params.size());
   optim_detail::check_scalar_states("ASGD", "mu", mus, params.size());
   const std::vector<double> counts = optim_detail::advance_steps("ASGD", steps, params.size());
-  std::vector<cpu::ASGDStepScalars> scalars;
+  std::vector<ASGDStepScalars> scalars;
   for (size_t i = 0; i < counts.size(); ++i) {
     scalars.push_back({optim_detail::scalar_value(etas[i]), optim_detail::scalar_value(mus[i])});
     const double step = counts[i];

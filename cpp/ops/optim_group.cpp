@@ -19,7 +19,6 @@ void check_param(const char* optimizer, const Tensor& p, size_t i) {
   CR_CHECK(p != nullptr, TypeError, optimizer, ": parameter ", i, " is None");
   CR_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, TypeError, optimizer, ": parameter ", i,
            " has dtype ", p->dtype(), "; optimizers update float32 or float64 parameters");
-  cpu_kernels_device(optimizer, {&p});
   CR_CHECK(!has_internal_overlap(p), RuntimeError, optimizer, ": parameter ", i, " of shape ", p->sizes(),
            " has elements sharing memory (an expanded dim) and cannot be updated in place");
 }
@@ -43,11 +42,14 @@ void check_count(const char* optimizer, const char* what, size_t count, size_t n
 }  // namespace
 
 FusedGroup::FusedGroup(const char* optimizer, const TensorList& params, const TensorList& grads,
-                       const std::vector<StateList>& states) {
+                       const std::vector<StateList>& states, bool has_gpu_kernels) {
   check_count(optimizer, "gradient", grads.size(), params.size());
+  for (size_t i = 0; i < params.size(); ++i) check_param(optimizer, params[i], i);
+  on_gpu_ = !params.empty() && !common_device(optimizer, params).is_cpu();
+  CR_CHECK(!on_gpu_ || has_gpu_kernels, RuntimeError, optimizer, ": no kernel for parameters on ",
+           params[0]->device(), " yet (SGD, Adam and AdamW have one); move the model to the CPU");
   for (const auto& s : states) check_count(optimizer, s.name, s.tensors->size(), params.size());
   for (size_t i = 0; i < params.size(); ++i) {
-    check_param(optimizer, params[i], i);
     check_matches(optimizer, "gradient", grads[i], params[i], i);
     for (const auto& s : states) {
       const Tensor& t = (*s.tensors)[i];

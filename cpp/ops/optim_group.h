@@ -21,21 +21,26 @@ struct StateList {
 class FusedGroup {
  public:
   // Validates the lists (errors name the optimizer, the list and the parameter index), turns grad
-  // mode off until commit(), and makes contiguous working copies of non-contiguous tensors.
+  // mode off until commit(), and makes contiguous working copies of non-contiguous tensors. The
+  // parameters share one device; a GPU one is refused unless the optimizer has GPU kernels.
   FusedGroup(const char* optimizer, const TensorList& params, const TensorList& grads,
-             const std::vector<StateList>& states);
+             const std::vector<StateList>& states, bool has_gpu_kernels = false);
 
   size_t size() const { return params_.size(); }
   DType dtype(size_t i) const { return params_[i]->dtype(); }
   int64_t numel(size_t i) const { return params_[i]->numel(); }
+  // Whether the parameters are on a GPU: the step then calls the cuda:: kernels, with the device
+  // pointers below (on the CPU, the same pointers for the cpu:: kernels).
+  bool on_gpu() const { return on_gpu_; }
   template <typename T>
-  T* param(size_t i) const { return params_[i]->data<T>(); }
+  T* param(size_t i) const { return static_cast<T*>(params_[i]->device_data()); }
   template <typename T>
-  const T* grad(size_t i) const { return grads_[i]->data<T>(); }
+  const T* grad(size_t i) const { return static_cast<const T*>(grads_[i]->device_data()); }
   template <typename T>
-  T* state(size_t list, size_t i) const { return states_[list][i]->data<T>(); }
+  T* state(size_t list, size_t i) const { return static_cast<T*>(states_[list][i]->device_data()); }
 
-  // fn(i, begin, end) over the element ranges of every parameter (cpu::for_each_chunk).
+  // fn(i, begin, end) over the element ranges of every parameter (cpu::for_each_chunk; on a GPU,
+  // each whole parameter in turn).
   template <typename Fn>
   void for_each_chunk(const Fn& fn) const;
 
@@ -44,6 +49,7 @@ class FusedGroup {
 
  private:
   GradModeGuard no_grad_{false};
+  bool on_gpu_ = false;
   TensorList params_, grads_;              // contiguous
   std::vector<TensorList> states_;         // contiguous, one list per StateList
   std::vector<std::pair<Tensor, Tensor>> write_back_;  // (original, contiguous working copy)
@@ -80,6 +86,10 @@ template <typename Fn>
 void FusedGroup::for_each_chunk(const Fn& fn) const {
   std::vector<int64_t> sizes;
   for (size_t i = 0; i < size(); ++i) sizes.push_back(numel(i));
+  if (on_gpu_) {
+    for (size_t i = 0; i < size(); ++i) fn(i, int64_t{0}, sizes[i]);
+    return;
+  }
   cpu::for_each_chunk(sizes, fn);
 }
 

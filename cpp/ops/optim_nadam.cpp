@@ -23,7 +23,7 @@ void nadam_step(const TensorList& params, const TensorList& grads, const TensorL
   optim_detail::FusedGroup group("NAdam", params, grads, {{"exp_avg", &exp_avgs}, {"exp_avg_sq", &exp_avg_sqs}});
   optim_detail::check_scalar_states("NAdam", "mu_product", mu_products, params.size());
   const std::vector<double> counts = optim_detail::advance_steps("NAdam", steps, params.size());
-  std::vector<cpu::NAdamStepScalars> scalars;
+  std::vector<NAdamStepScalars> scalars;
   for (size_t i = 0; i < counts.size(); ++i) {
     const double step = counts[i];
     const double mu = momentum_coefficient(options, step), mu_next = momentum_coefficient(options, step + 1);

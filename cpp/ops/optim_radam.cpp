@@ -10,7 +10,7 @@
 namespace cr {
 namespace {
 
-cpu::RAdamStepScalars radam_scalars(const RAdamOptions& o, double step) {
+RAdamStepScalars radam_scalars(const RAdamOptions& o, double step) {
   const double bias_correction1 = 1 - std::pow(o.beta1, step), bias_correction2 = 1 - std::pow(o.beta2, step);
   const double rho_inf = 2 / (1 - o.beta2) - 1;  // the maximum length of the approximated SMA
   const double rho_t = rho_inf - 2 * step * std::pow(o.beta2, step) / bias_correction2;
@@ -25,7 +25,7 @@ cpu::RAdamStepScalars radam_scalars(const RAdamOptions& o, double step) {
 void radam_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
                 const TensorList& exp_avg_sqs, const TensorList& steps, const RAdamOptions& options) {
   optim_detail::FusedGroup group("RAdam", params, grads, {{"exp_avg", &exp_avgs}, {"exp_avg_sq", &exp_avg_sqs}});
-  std::vector<cpu::RAdamStepScalars> scalars;
+  std::vector<RAdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps("RAdam", steps, params.size()))
     scalars.push_back(radam_scalars(options, step));
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {

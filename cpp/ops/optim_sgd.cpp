@@ -1,6 +1,8 @@
-// SGD with momentum, dampening, Nesterov, weight decay and maximize, fused over a parameter group
-// by the kernels of cpu/optim.h (torch.optim.SGD's _single_tensor_sgd formulas).
+// SGD with momentum, dampening, Nesterov, weight decay and maximize, fused over a parameter group by
+// the kernels of cpu/optim.h or, for GPU parameters, cuda/optim.h (torch.optim.SGD's
+// _single_tensor_sgd formulas).
 #include "core/error.h"
+#include "cuda/optim.h"
 #include "ops/optim_group.h"
 
 namespace cr {
@@ -14,12 +16,13 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
     CR_CHECK(buffer_is_new.size() == params.size(), ValueError, "SGD: got ", buffer_is_new.size(),
              " buffer_is_new flags for ", params.size(), " parameters");
   }
-  optim_detail::FusedGroup group("SGD", params, grads, states);
+  optim_detail::FusedGroup group("SGD", params, grads, states, /*has_gpu_kernels=*/true);
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "SGD", [&] {
       scalar_t* buf = use_momentum ? group.state<scalar_t>(0, i) + begin : nullptr;
-      cpu::sgd_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin, buf, end - begin, options,
-                    use_momentum && buffer_is_new[i]);
+      const auto step = group.on_gpu() ? &cuda::sgd_step<scalar_t> : &cpu::sgd_step<scalar_t>;
+      step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin, buf, end - begin, options,
+           use_momentum && buffer_is_new[i]);
     });
   });
   group.commit();

@@ -26,9 +26,15 @@ cpu::SoftmaxShape split_at(const Tensor& t, int64_t dim) {
 }
 
 // y = softmax(x) or log_softmax(x) along dim; x and y have the same shape, x is contiguous.
+// The family's dispatch point: on a GPU, x - logsumexp(x) (exponentiated for softmax) from the
+// reductions and elementwise kernels there; on the CPU, the fused kernels.
 template <bool kLog>
 void run_softmax(const Tensor& x, const Tensor& y, int64_t dim, const char* op) {
   if (x->numel() == 0) return;
+  if (!x->device().is_cpu()) {
+    const Tensor log_y = binary(BinaryOp::Sub, x, logsumexp(x, std::vector<int64_t>{dim}, true));
+    return copy_(y, kLog ? log_y : unary(UnaryOp::Exp, log_y));
+  }
   const cpu::SoftmaxShape s = split_at(x, dim);
   CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
     if constexpr (kLog) cpu::log_softmax(x->data<scalar_t>(), s, y->data<scalar_t>());
@@ -39,7 +45,8 @@ void run_softmax(const Tensor& x, const Tensor& y, int64_t dim, const char* op) 
 // The gradient w.r.t. the input from g and the output y (both shaped like the input).
 template <bool kLog>
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, const char* op) {
-  if (GradMode::is_enabled()) {  // create_graph: recorded ops, so that this differentiates again
+  // create_graph: recorded ops, so that this differentiates again; on a GPU, the same ops.
+  if (GradMode::is_enabled() || !y->device().is_cpu()) {
     const std::vector<int64_t> along{dim};
     if constexpr (kLog) return g - unary(UnaryOp::Exp, y) * sum(g, along, true);
     else return y * (g - sum(g * y, along, true));
@@ -58,7 +65,6 @@ Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, const cha
 
 template <bool kLog>
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
-  cpu_kernels_device(op, {&t});
   dim = wrap_dim(dim, t->dim(), op);
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),

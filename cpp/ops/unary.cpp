@@ -5,12 +5,12 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
-#include "ops/elementwise_kernels.h"
 #include "cpu/vec_math.h"
 #include "cuda/elementwise.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
@@ -123,13 +123,19 @@ void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
 // through a NaN, which is not <= 0). Recorded
 // itself, so double backward works: its derivative w.r.t. g is the same mask.
 Tensor relu_backward(const Tensor& g, const Tensor& y) {
-  Tensor out = TensorImpl::empty(g->sizes(), g->dtype(), g->device());
   Tensor yc = to_dtype(y, g->dtype());
-  CR_DISPATCH_FLOATING(g->dtype(), "relu_backward", [&] {
-    binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
-      return yv <= scalar_t(0) ? scalar_t(0) : gv;
+  Tensor out;
+  if (!g->device().is_cpu()) {  // the dispatch point: on a GPU, a where over the elementwise kernels
+    GradModeGuard plain(false);
+    out = where(binary(BinaryOp::Le, yc, Scalar(int64_t{0})), zeros({}, g->dtype(), g->device()), g);
+  } else {
+    out = TensorImpl::empty(g->sizes(), g->dtype(), g->device());
+    CR_DISPATCH_FLOATING(g->dtype(), "relu_backward", [&] {
+      binary_kernel<scalar_t, scalar_t, scalar_t>(out, g, yc, [](scalar_t gv, scalar_t yv) {
+        return yv <= scalar_t(0) ? scalar_t(0) : gv;
+      });
     });
-  });
+  }
   if (needs_grad({&g})) {
     const SavedTensor sy(y, false);
     record("ReluBackwardBackward0", {g}, {out}, [sy](const TensorList& grads, const Node& n) -> TensorList {

@@ -2,10 +2,10 @@
 // of a and b may be a number.
 #include "autograd/record.h"
 #include "cuda/elementwise.h"
-#include "ops/elementwise_kernels.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 
 namespace cr {
 
