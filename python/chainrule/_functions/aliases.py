@@ -53,7 +53,7 @@ Tensor.fix, Tensor.fix_ = Tensor.trunc, Tensor.trunc_
 Tensor.clip_ = Tensor.clamp_
 
 # torch.<op>_(t, ...) is t.<op>_(...): the in-place forms PyTorch also offers as functions.
-abs_, absolute_ = Tensor.abs_, Tensor.abs_
+abs_ = Tensor.abs_
 acos_, arccos_ = Tensor.acos_, Tensor.acos_
 asin_, arcsin_ = Tensor.asin_, Tensor.asin_
 atan_, arctan_ = Tensor.atan_, Tensor.atan_
@@ -91,6 +91,9 @@ zero_ = Tensor.zero_
 fill_ = Tensor.fill_
 detach = Tensor.detach
 detach_ = Tensor.detach_
+addmv_ = Tensor.addmv_
+as_strided = Tensor.as_strided
+get_device = Tensor.get_device
 
 
 def positive(input):

@@ -27,6 +27,11 @@ Tensor.prelu = F.prelu
 Tensor.hardshrink = F.hardshrink
 
 
+def constant_pad_nd(input, pad, value=0):
+    """input padded by `pad` (last dim first, as F.pad) with value."""
+    return F.pad(input, pad, mode="constant", value=value)
+
+
 def _check_p(op, p):
     if p < 0 or p > 1:
         raise RuntimeError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")

@@ -1,7 +1,7 @@
 """Out-of-place writes into a copy, composed from where, index_add, index_put_ and copy_ into views of
 a clone (all recorded by autograd, so gradients reach both the input and the written values):
-index_fill, index_copy, masked_scatter, index_put, select_scatter, slice_scatter and put, with
-their Tensor methods and in-place forms.
+index_fill, index_copy, masked_scatter, index_put, select_scatter, slice_scatter, put and fill,
+with their Tensor methods and in-place forms.
 """
 from chainrule import _C
 from chainrule._C import Tensor
@@ -63,6 +63,17 @@ def masked_scatter(input, mask, source):
 def index_put(input, indices, values, accumulate=False):
     """A copy of input with input[indices] = values (or += with accumulate)."""
     return input.clone().index_put_(indices, values, accumulate)
+
+
+def fill(input, value):
+    """A tensor of input's shape and dtype filled with value (a number, or a 0-d tensor that then
+    receives the sum of the gradient)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                               f"dimensions.")
+        return value.to(input.dtype).expand(*input.shape).clone()
+    return _C.full_like(input, value)
 
 
 def _view_slice(dim, start, end, step):
