@@ -59,7 +59,7 @@ from chainrule._functions.aliases import (  # noqa: F401,E402
     arccos_, asin_, arcsin_, atan_, arctan_, neg_, negative_, fix_, trunc_, ceil_, floor_, round_, exp_, expm1_,
     log_, log2_, log10_, log1p_, sqrt_, rsqrt_, square_, reciprocal_, sin_, cos_, tan_, sinh_, cosh_, tanh_,
     sigmoid_, relu_, erf_, clamp_, clip_, clamp_min_, clamp_max_, nan_to_num_, xlogy_, zero_, fill_, detach,
-    detach_)
+    detach_, addmv_, as_strided, get_device)
 from chainrule._functions.elementwise_math import (  # noqa: F401,E402
     logaddexp, logaddexp2, hypot, sinc, sinc_, rad2deg, rad2deg_, deg2rad, deg2rad_, exp2, exp2_, frac, frac_,
     logit, logit_, signbit, copysign, float_power, fmax, fmin, heaviside, sgn)
@@ -79,7 +79,7 @@ from chainrule._functions.nn_forms import (  # noqa: F401,E402
     feature_alpha_dropout, feature_alpha_dropout_, layer_norm, group_norm, batch_norm, instance_norm, embedding,
     celu, celu_, selu, selu_, threshold, threshold_, rrelu, rrelu_, binary_cross_entropy_with_logits, kl_div,
     margin_ranking_loss, cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss, poisson_nll_loss,
-    ctc_loss)
+    ctc_loss, constant_pad_nd)
 from chainrule._functions.extrema import aminmax, cummax, cummin  # noqa: F401,E402
 from chainrule._functions.scans import logcumsumexp  # noqa: F401,E402
 from chainrule._functions.membership import isin, argwhere, unravel_index  # noqa: F401,E402
@@ -87,7 +87,7 @@ from chainrule._functions.matrix_products import addr, ger, addbmm, chain_matmul
 from chainrule._functions.covariance import cov, corrcoef  # noqa: F401,E402
 from chainrule._functions.diagonals import diag_embed, diagflat, diagonal_scatter  # noqa: F401,E402
 from chainrule._functions.scatter_forms import (  # noqa: F401,E402
-    index_fill, index_copy, masked_scatter, index_put, index_put_, select_scatter, slice_scatter, put)
+    index_fill, index_copy, masked_scatter, index_put, index_put_, select_scatter, slice_scatter, put, fill)
 from chainrule._functions.real_views import (  # noqa: F401,E402
     conj, conj_physical, conj_physical_, resolve_conj, resolve_neg, real, imag, is_conj, is_neg, isreal, angle,
     adjoint)
@@ -99,6 +99,7 @@ from chainrule._functions.inverse_hyperbolic import (  # noqa: F401,E402
     asinh, acosh, atanh, arcsinh, arccosh, arctanh, asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_)
 from chainrule._functions.renorm import renorm  # noqa: F401,E402
 from chainrule._functions.counting import unique_consecutive  # noqa: F401,E402
+from chainrule._functions.scatter_reduce import scatter_reduce  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
