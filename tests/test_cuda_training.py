@@ -70,3 +70,12 @@ def test_optimizers_without_gpu_kernels_say_so():
     gpu(cr.randn(2, 8).cuda()).sum().backward()
     with pytest.raises(RuntimeError, match="RMSprop: no kernel for parameters on cuda:0 yet"):
         cr.optim.RMSprop(gpu.parameters()).step()
+
+
+def test_dropout_masks_are_the_cpus_for_the_same_seed():
+    x = cr.ones(3, 1001)
+    cr.manual_seed(5)
+    cpu = nn.functional.dropout(x, 0.3)
+    cr.manual_seed(5)
+    gpu = nn.functional.dropout(x.cuda(), 0.3)
+    assert np.array_equal(gpu.cpu().numpy(), cpu.numpy())

@@ -1,21 +1,14 @@
-// The dropout mask kernel declared in cpu/dropout.h: one splitmix64 value per pair of elements,
-// split into two 32-bit draws, whole pairs in a loop that vectorizes and spread over threads for
-// large masks.
+// The dropout mask kernel declared in cpu/dropout.h: one splitmix64 value (core/counter_rng.h) per
+// pair of elements, split into two 32-bit draws, whole pairs in a loop that vectorizes and spread
+// over threads for large masks.
 #include "cpu/dropout.h"
 
+#include "core/counter_rng.h"
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
 
 namespace {
-
-// The splitmix64 output for counter `i` of the stream `key`: a well-mixed 64-bit value.
-inline uint64_t splitmix64(uint64_t key, uint64_t i) {
-  uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 // mask[2j], mask[2j + 1] for pairs j in [begin, end): 0 where the 32-bit draw falls below
 // `drop_below`, `keep` otherwise. Whole pairs only, so that the loop vectorizes.

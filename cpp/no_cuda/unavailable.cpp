@@ -4,6 +4,7 @@
 // see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
 #include "core/error.h"
 #include "cuda/copy.h"
+#include "cuda/dropout.h"
 #include "cuda/elementwise.h"
 #include "cuda/matmul.h"
 #include "cuda/memory.h"
@@ -51,6 +52,12 @@ template void adam_step<float>(float*, const float*, float*, float*, float*, int
                                const AdamStepScalars&);
 template void adam_step<double>(double*, const double*, double*, double*, double*, int64_t, const AdamOptions&,
                                 const AdamStepScalars&);
+template <typename T>
+void bernoulli_fill(T*, int64_t, uint64_t, uint64_t, T) {
+  unavailable("dropout");
+}
+template void bernoulli_fill<float>(float*, int64_t, uint64_t, uint64_t, float);
+template void bernoulli_fill<double>(double*, int64_t, uint64_t, uint64_t, double);
 void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
                   const StridedOperand&, DType) {
   unavailable("where");

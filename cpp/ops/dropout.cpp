@@ -2,7 +2,8 @@
 // input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
 // variants, then turned into their noise) that the input is multiplied by. The product is an
 // ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are filled
-// by cpu/dropout.h from a counter-based stream whose key is drawn once from the global generator.
+// by cpu/dropout.h or cuda/dropout.h from one counter-based stream whose key is drawn once from the
+// global generator, so a seed gives the same mask on either device.
 #include "ops/dropout.h"
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "core/random.h"
 #include "cpu/dropout.h"
+#include "cuda/dropout.h"
 #include "ops/creation.h"
 #include "ops/tensor_math.h"
 
@@ -21,7 +23,6 @@ namespace {
 void check_dropout_args(const Tensor& input, double p, const char* op) {
   CR_CHECK(input, TypeError, op, ": expected an input tensor, got None");
   CR_CHECK(p >= 0 && p <= 1, ValueError, op, ": dropout probability has to be between 0 and 1, but got ", p);
-  cpu_kernels_device(op, {&input});
   CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ",
            describe(input));
 }
@@ -70,8 +71,9 @@ Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, De
     return static_cast<uint64_t>(gen.integer(0, std::numeric_limits<int64_t>::max()));
   }();
   const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
-  CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {
-    cpu::bernoulli_fill(mask->data<scalar_t>(), mask->numel(), key, drop_below, static_cast<scalar_t>(keep));
+  CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {  // the dispatch point: the same stream on either device
+    const auto fill = mask->device().is_cpu() ? &cpu::bernoulli_fill<scalar_t> : &cuda::bernoulli_fill<scalar_t>;
+    fill(static_cast<scalar_t*>(mask->device_data()), mask->numel(), key, drop_below, static_cast<scalar_t>(keep));
   });
   return mask;
 }
