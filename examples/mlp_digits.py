@@ -7,6 +7,7 @@ printed at the end.
 
     python examples/mlp_digits.py              # 30 epochs, under a second on 2 CPU cores
     python examples/mlp_digits.py --seed 3
+    python examples/mlp_digits.py --device cuda   # on a GPU (the default when chainrule sees one)
 
 Measured (30 epochs, 2 CPU cores): test accuracy 0.9806 with the default seed 0, between 0.9722
 and 0.9806 over seeds 0-5; training takes about 0.3 s (0.7 s for the whole script, imports included).
@@ -32,23 +33,29 @@ def make_mlp(dropout=0.1):
     )
 
 
-def evaluate(model, loader):
+def default_device():
+    """The GPU when this build and machine have one, else the CPU."""
+    return "cuda" if cr.cuda.is_available() else "cpu"
+
+
+def evaluate(model, loader, device="cpu"):
     """Fraction of correctly classified images, in eval mode (dropout off) without recording."""
     model.eval()
     correct = total = 0
     with cr.no_grad():
         for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
             correct += (model(images).argmax(1) == labels).sum().item()
             total += labels.shape[0]
     return correct / total
 
 
-def train(epochs=30, batch_size=32, lr=0.05, seed=0, progress=True):
-    """Trains the MLP from `seed`; returns (model, test accuracy, per-epoch mean training losses)."""
+def train(epochs=30, batch_size=32, lr=0.05, seed=0, progress=True, device="cpu"):
+    """Trains the MLP from `seed` on `device`; returns (model, test accuracy, per-epoch mean training losses)."""
     cr.manual_seed(seed)
     train_loader = DataLoader(TensorDataset(*Digits(train=True).tensors()), batch_size=batch_size, shuffle=True)
     test_loader = DataLoader(TensorDataset(*Digits(train=False).tensors()), batch_size=512)
-    model = make_mlp()
+    model = make_mlp().to(device)
     optimizer = cr.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
     scheduler = cr.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs * 2 // 3), gamma=0.1)
     loss_fn = nn.CrossEntropyLoss()
@@ -59,6 +66,7 @@ def train(epochs=30, batch_size=32, lr=0.05, seed=0, progress=True):
         loss_sum = 0.0
         bar = tqdm(train_loader, desc=f"epoch {epoch:2d}/{epochs}", unit="batch", disable=not progress)
         for images, labels in bar:
+            images, labels = images.to(device), labels.to(device)
             logits = model(images)
             loss = loss_fn(logits, labels)
             optimizer.zero_grad()
@@ -70,7 +78,7 @@ def train(epochs=30, batch_size=32, lr=0.05, seed=0, progress=True):
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", lr=scheduler.get_last_lr()[0])
         scheduler.step()  # once per epoch: StepLR counts epochs
         losses.append(loss_sum / seen)
-    return model, evaluate(model, test_loader), losses
+    return model, evaluate(model, test_loader, device), losses
 
 
 def main():
@@ -79,10 +87,11 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default=default_device(), help="cpu or cuda (default: cuda when available)")
     args = parser.parse_args()
     start = time.perf_counter()
-    _, accuracy, losses = train(args.epochs, args.batch_size, args.lr, args.seed)
-    print(f"trained {args.epochs} epochs in {time.perf_counter() - start:.1f} s; final training loss {losses[-1]:.4f}")
+    _, accuracy, losses = train(args.epochs, args.batch_size, args.lr, args.seed, device=args.device)
+    print(f"trained {args.epochs} epochs on {args.device} in {time.perf_counter() - start:.1f} s; final training loss {losses[-1]:.4f}")
     print(f"test accuracy: {accuracy:.4f}")
 
 

@@ -79,3 +79,15 @@ def test_dropout_masks_are_the_cpus_for_the_same_seed():
     cr.manual_seed(5)
     gpu = nn.functional.dropout(x.cuda(), 0.3)
     assert np.array_equal(gpu.cpu().numpy(), cpu.numpy())
+
+
+def test_the_mlp_example_trains_on_the_gpu_as_on_the_cpu():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "examples" / "mlp_digits.py"
+    spec = importlib.util.spec_from_file_location("mlp_digits", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    _, gpu_accuracy, gpu_losses = example.train(epochs=2, progress=False, device="cuda")
+    _, cpu_accuracy, cpu_losses = example.train(epochs=2, progress=False, device="cpu")
+    assert gpu_losses == pytest.approx(cpu_losses, rel=1e-4) and abs(gpu_accuracy - cpu_accuracy) < 0.02
