@@ -4,7 +4,8 @@ amax, amin or prod, optionally without input's own value (include_self=False).
 sum and mean are scatter_add (so differentiable as it is); mean divides by the number of values
 combined (floor division for integers, as PyTorch). amax/amin/prod reduce on the host through
 NumPy's ufunc.at (chainrule has no scatter-max kernel yet); amax/amin's gradient is PyTorch's: split
-evenly among the values equal to the result, input's included. prod has no gradient here.
+evenly among the values equal to the result, input's counted even when include_self=False. prod has
+no gradient here.
 """
 import numpy as np
 
@@ -30,7 +31,8 @@ def _numpy_scatter(input, dim, index, src, reduce, include_self):
         if out.dtype.kind in "iu" and reduce != "prod":
             start = np.iinfo(out.dtype).min if reduce == "amax" else np.iinfo(out.dtype).max
         out[coords] = start
-    _UFUNCS[reduce].at(out, coords, values)
+    with np.errstate(invalid="ignore"):  # NaN propagates, as in PyTorch
+        _UFUNCS[reduce].at(out, coords, values)
     return _C.from_numpy(np.require(out, requirements="C")).to(input.device)
 
 
@@ -52,14 +54,16 @@ class _ScatterExtreme(Function):
         used_src = src[tuple(slice(0, n) for n in index.shape)]
         src_is_result = (used_src == result.gather(dim, index)).to(grad.dtype)
         self_is_result = (input == result).to(grad.dtype)
-        if not ctx.include_self:
-            hit = _C.zeros_like(grad).scatter_add(dim, index, _C.ones_like(src_is_result)) > 0
-            self_is_result = _C.where(hit, _C.zeros_like(self_is_result), self_is_result)
+        # input's value counts among the shares even when not included (PyTorch's formula), and then
+        # gets no gradient where src was scattered
         shares = self_is_result.scatter_add(dim, index, src_is_result)
         per_value = grad / _C.where(shares == 0, _C.ones_like(shares), shares)
+        grad_input = self_is_result * per_value
+        if not ctx.include_self:
+            grad_input = grad_input.scatter(dim, index, 0)
         grad_src = _C.zeros_like(src)
         grad_src[tuple(slice(0, n) for n in index.shape)] = src_is_result * per_value.gather(dim, index)
-        return self_is_result * per_value, grad_src, None, None, None, None
+        return grad_input, grad_src, None, None, None, None
 
 
 def _sum(input, dim, index, used, include_self):
@@ -71,6 +75,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """A copy of input where, for each element of index, src's element is combined by `reduce` into
     input's element at that index along dim (input's value left out of the combination when
     include_self=False)."""
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch also takes the older names
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     if index.dtype != _C.dtype.int64:
