@@ -85,4 +85,5 @@ def test_unique_consecutive(values, dim):
             ours = cr.unique_consecutive(a, inverse, counts, dim)
             theirs = torch.unique_consecutive(ta, return_inverse=inverse, return_counts=counts, dim=dim)
             assert_matches(ours, theirs)
-    assert_matches(a.unique_consecutive(return_counts=True, dim=dim), ta.unique_consecutive(return_counts=True, dim=dim))
+    assert_matches(a.unique_consecutive(return_counts=True, dim=dim),
+                   ta.unique_consecutive(return_counts=True, dim=dim))

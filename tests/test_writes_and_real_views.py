@@ -194,8 +194,9 @@ def test_combinations(values, r, replace):
     assert_matches(cr.combinations(a, r, replace), torch.combinations(ta, r, replace))
 
 
-@pytest.mark.parametrize("values, n, increasing", [([1, 2, 3], None, False), ([1.0, 2], 3, True), ([0.0, -2.5], 4, False),
-                                                   ([1.0, 2], 0, False), ([True, False], None, True)])
+@pytest.mark.parametrize("values, n, increasing", [([1, 2, 3], None, False), ([1.0, 2], 3, True),
+                                                   ([0.0, -2.5], 4, False), ([1.0, 2], 0, False),
+                                                   ([True, False], None, True)])
 def test_vander(values, n, increasing):
     a, ta = both(values)
     assert_matches(cr.vander(a, n, increasing), torch.vander(ta, n, increasing))

@@ -1,6 +1,7 @@
 """Counting ops: unique (sorted values, inverse indices, counts; over all elements or along a dim),
-unique_consecutive (the same for runs of equal neighbours, unsorted) and bincount. Neither has a gradient in PyTorch; both run through NumPy on the host, which sorts and
-counts in compiled loops (np.unique, np.bincount), and return tensors on input's device."""
+unique_consecutive (the same for runs of equal neighbours, unsorted) and bincount. None has a
+gradient in PyTorch; all run through NumPy on the host, which sorts and counts in compiled loops
+(np.unique, np.bincount), and return tensors on input's device."""
 import numpy as np
 
 from chainrule import _C

@@ -11,6 +11,7 @@ import math
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.in_place import in_place
 
 
 def _floating(x):
@@ -147,23 +148,10 @@ def sgn(input):
     return input.sign()
 
 
-def _in_place(fn):
-    """The Tensor method fn_: the result written into self, whose dtype must hold it (as in PyTorch)."""
-    def method(self, *args, **kwargs):
-        result = fn(self, *args, **kwargs)
-        if result.dtype != self.dtype:
-            raise RuntimeError(f"{fn.__name__}_: result type {result.dtype} can't be cast to the desired "
-                               f"output type {self.dtype}")
-        return self.copy_(result)
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place {fn.__name__}: writes the result into self."
-    return method
-
-
 for _fn in (logaddexp, logaddexp2, hypot, sinc, rad2deg, deg2rad, exp2, frac, logit, signbit, copysign,
             float_power, fmax, fmin, heaviside, sgn, ldexp):
     setattr(Tensor, _fn.__name__, _fn)
 for _fn in (hypot, sinc, rad2deg, deg2rad, exp2, frac, logit, copysign, float_power, heaviside, sgn, ldexp):
-    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+    setattr(Tensor, _fn.__name__ + "_", in_place(_fn))
 sinc_, rad2deg_, deg2rad_, exp2_, frac_, logit_, ldexp_ = (Tensor.sinc_, Tensor.rad2deg_, Tensor.deg2rad_,
                                                             Tensor.exp2_, Tensor.frac_, Tensor.logit_, Tensor.ldexp_)

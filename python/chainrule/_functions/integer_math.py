@@ -3,7 +3,7 @@ in-place forms. gcd runs Euclid's algorithm on all elements at once, one remaind
 until every pair is done (at most ~92 rounds for int64)."""
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._functions.fused_arith import _in_place
+from chainrule._functions.in_place import in_place
 from chainrule._functions.shapes import broadcast_tensors
 
 
@@ -34,5 +34,5 @@ def lcm(input, other):
 
 for _fn in (gcd, lcm):
     setattr(Tensor, _fn.__name__, _fn)
-    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+    setattr(Tensor, _fn.__name__ + "_", in_place(_fn))
 gcd_, lcm_ = Tensor.gcd_, Tensor.lcm_

@@ -11,7 +11,8 @@ import math
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._functions.elementwise_math import _floating, _in_place, copysign
+from chainrule._functions.elementwise_math import _floating, copysign
+from chainrule._functions.in_place import in_place
 from chainrule.autograd.function import Function
 
 _HUGE = 2.0 ** 28  # beyond it x**2 + 1 == x**2 in float64
@@ -97,7 +98,7 @@ def atanh(input):
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 for _fn in (asinh, acosh, atanh):
     setattr(Tensor, _fn.__name__, _fn)
-    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+    setattr(Tensor, _fn.__name__ + "_", in_place(_fn))
 Tensor.arcsinh, Tensor.arcsinh_ = Tensor.asinh, Tensor.asinh_
 Tensor.arccosh, Tensor.arccosh_ = Tensor.acosh, Tensor.acosh_
 Tensor.arctanh, Tensor.arctanh_ = Tensor.atanh, Tensor.atanh_

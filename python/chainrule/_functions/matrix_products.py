@@ -6,7 +6,8 @@ import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._functions.fused_arith import _in_place, _scaled_sum
+from chainrule._functions.fused_arith import _scaled_sum
+from chainrule._functions.in_place import in_place
 
 
 def _require_ndim(op, name, t, ndim):
@@ -81,7 +82,7 @@ def matrix_power(input, n):
     return result if result is not input else input.clone()
 
 
-Tensor.addr, Tensor.addr_ = addr, _in_place(addr)
-Tensor.addbmm, Tensor.addbmm_ = addbmm, _in_place(addbmm)
+Tensor.addr, Tensor.addr_ = addr, in_place(addr)
+Tensor.addbmm, Tensor.addbmm_ = addbmm, in_place(addbmm)
 Tensor.ger = ger
 Tensor.matrix_power = matrix_power

@@ -3,7 +3,7 @@ PyTorch (scale maxnorm / (norm + 1e-7)); composed from norm and where, so the gr
 scale's dependence on the slice, as PyTorch's does."""
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._functions.fused_arith import _in_place
+from chainrule._functions.in_place import in_place
 
 
 def renorm(input, p, dim, maxnorm):
@@ -26,4 +26,4 @@ def renorm(input, p, dim, maxnorm):
 
 
 Tensor.renorm = renorm
-Tensor.renorm_ = _in_place(renorm)
+Tensor.renorm_ = in_place(renorm)

@@ -5,7 +5,7 @@ with their Tensor methods and in-place forms.
 """
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._functions.fused_arith import _in_place
+from chainrule._functions.in_place import in_place
 
 
 def _positions_along(input, dim, index, op):
@@ -116,5 +116,5 @@ def put(input, index, source, accumulate=False):
 for _fn in (index_fill, index_copy, masked_scatter, index_put, select_scatter, slice_scatter, put):
     setattr(Tensor, _fn.__name__, _fn)
 for _fn in (index_fill, index_copy, masked_scatter, put):
-    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+    setattr(Tensor, _fn.__name__ + "_", in_place(_fn))
 index_put_ = Tensor.index_put_

@@ -12,7 +12,7 @@ import numpy as np
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.autograd.function import Function
-from chainrule._functions.fused_arith import _in_place
+from chainrule._functions.in_place import in_place
 
 _UFUNCS = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -103,4 +103,4 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 Tensor.scatter_reduce = scatter_reduce
-Tensor.scatter_reduce_ = _in_place(scatter_reduce)
+Tensor.scatter_reduce_ = in_place(scatter_reduce)
