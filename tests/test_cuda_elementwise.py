@@ -79,3 +79,10 @@ def test_where_matches_the_cpu():
     a, b = cr.arange(6.0).reshape(2, 3), cr.tensor([-1.0])
     same(cr.where(cond.cuda(), a.cuda(), b.cuda()), cr.where(cond, a, b))
     same(cr.where(cond.cuda(), a.cuda(), 0.5), cr.where(cond, a, 0.5))
+
+
+def test_clamp_matches_the_cpu_with_number_and_tensor_bounds():
+    x = values(cr.float32)
+    same(x.cuda().clamp(-1.0, 2.0), x.clamp(-1.0, 2.0))
+    same(x.cuda().clamp(min=0.5), x.clamp(min=0.5))
+    same(x.cuda().clamp(max=cr.tensor(0.25).cuda()), x.clamp(max=cr.tensor(0.25)))

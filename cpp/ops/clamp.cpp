@@ -32,6 +32,13 @@ bool is_nan(const std::optional<Scalar>& bound) {
 void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
   if (is_nan(lo) || is_nan(hi)) return fill_(out, Scalar(std::numeric_limits<double>::quiet_NaN()), "clamp");
   Tensor in = to_dtype(a, out->dtype());
+  if (!out->device().is_cpu()) {  // the dispatch point: on a GPU, maximum then minimum (NaN passes through both)
+    GradModeGuard plain(false);
+    Tensor bounded = in;
+    if (lo) bounded = binary(BinaryOp::Maximum, bounded, *lo);
+    if (hi) bounded = binary(BinaryOp::Minimum, bounded, *hi);
+    return copy_(out, bounded);
+  }
   CR_DISPATCH_NUMERIC(out->dtype(), "clamp", [&] {
     scalar_t l = lo ? lo->to<scalar_t>("clamp") : scalar_t(0), h = hi ? hi->to<scalar_t>("clamp") : scalar_t(0);
     bool has_lo = lo.has_value(), has_hi = hi.has_value();
