@@ -1,10 +1,11 @@
 """Named tuples returned by ops that give several tensors, like torch.return_types:
 `t.max(dim)`, `t.min(dim)`, `t.sort()`, `t.topk(k)`, `t.kthvalue(k)`, `t.median(dim)`,
-`t.cummax(dim)` and `t.cummin(dim)` return (values, indices), and `t.aminmax()` (min, max),
-reachable by name or by unpacking."""
+`t.cummax(dim)`, `t.cummin(dim)` and `t.mode(dim)` return (values, indices), `t.aminmax()` (min, max)
+and `t.histogram(bins)` (hist, bin_edges), reachable by name or by unpacking."""
 from collections import namedtuple
 
-__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin", "aminmax"]
+__all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin", "aminmax", "mode",
+           "histogram"]
 
 
 def _values_indices(name, fields=("values", "indices")):
@@ -24,3 +25,5 @@ nanmedian = _values_indices("nanmedian")
 cummax = _values_indices("cummax")
 cummin = _values_indices("cummin")
 aminmax = _values_indices("aminmax", ("min", "max"))
+mode = _values_indices("mode")
+histogram = _values_indices("histogram", ("hist", "bin_edges"))
