@@ -183,7 +183,7 @@ def main():
     cr.set_num_threads(args.threads or 1)
     dist.init_process_group("mpi")
     if dist.get_world_size() != 2 and dist.get_rank() == 0:
-        print(f"note: {dist.get_world_size()} ranks; the figures in bench/README.md are for 2")
+        print(f"note: {dist.get_world_size()} ranks; the figures in bench/tools.md are for 2")
     table = allreduce_table(args.repeat, args.max_mb)
     rows = [ddp_row(name, build, (1, 28, 28), args.batch, args.repeat, cap)
             for name, build in (("mlp", mlp), ("lenet", lenet)) for cap in (25, quarter_of_gradients_mb(build))]
