@@ -1,7 +1,7 @@
 """aminmax/cummax/cummin (_functions/extrema.py), logcumsumexp and cumsum_/cumprod_ (scans.py),
 isin/argwhere/unravel_index (membership.py), addr/ger/addbmm/chain_matmul/matrix_power
-(matrix_products.py) and cov/corrcoef (covariance.py) against PyTorch: values, named results,
-float64 gradients through check_op, and exception types."""
+(matrix_products.py), cov/corrcoef (covariance.py), mode (extrema.py) and histogram (histograms.py)
+against PyTorch: values, named results, float64 gradients through check_op, and exception types."""
 import math
 import warnings
 
@@ -233,3 +233,50 @@ def test_cov_without_degrees_of_freedom_warns():
 ])
 def test_covariance_gradients(fn, torch_fn, shapes):
     check_op(fn, shapes, torch_fn=torch_fn)
+
+
+# ---- mode and histogram ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("values, dim, keepdim", [([[1.0, 2, 2, 3, 3, 1], [5, 5, 4, 4, 4, 0]], -1, False),
+                                                  ([[1.0, 2, 2, 3, 3, 1], [5, 5, 4, 4, 4, 0]], 0, True),
+                                                  ([2, 1, 2, 1], 0, False), (3.0, 0, False),
+                                                  (np.zeros((2, 0)), 0, False), ([[True, False, False]], 1, False)])
+def test_mode(values, dim, keepdim):
+    a, ta = both(values)
+    ours, theirs = cr.mode(a, dim, keepdim), torch.mode(ta, dim, keepdim)
+    assert_matches(tuple(ours), tuple(theirs))
+    assert type(ours).__name__ == "mode"
+    assert_matches(tuple(a.mode(dim, keepdim=keepdim)), tuple(theirs))
+
+
+def test_mode_of_an_empty_dim_and_gradient():
+    e, te = both(np.zeros((0, 3)))
+    assert_same_error(lambda: cr.mode(e, 0), lambda: torch.mode(te, 0), prefix=0)
+    a, ta = both([[1.0, 2, 1], [3, 3, 0]], requires_grad=True)
+    cr.mode(a, 1).values.sum().backward()
+    torch.mode(ta, 1).values.sum().backward()
+    assert_matches(a.grad, ta.grad)
+
+
+@pytest.mark.parametrize("values, bins, kwargs", [([1.0, 2, 1, 4, 5], 4, {}),
+                                                  ([1.0, 2, 1, 4, 5], 4, {"range": (0.0, 4.0)}),
+                                                  ([1.0, 2, 1, 4, 5], 3, {"density": True}), ([3.0, 3.0], 2, {}),
+                                                  ([], 2, {}), (np.linspace(-1, 1, 101), 7, {"range": (-0.5, 0.5)}),
+                                                  (rng.standard_normal(1000), 13, {})])
+def test_histogram_with_a_number_of_bins(values, bins, kwargs):
+    a, ta = both(values)
+    ours, theirs = cr.histogram(a, bins, **kwargs), torch.histogram(ta, bins, **kwargs)
+    assert_matches(tuple(ours), tuple(theirs))
+    assert ours.hist is ours[0] and type(ours).__name__ == "histogram"
+
+
+def test_histogram_with_edges_weights_and_errors():
+    (a, ta), (e, te), (w, tw) = both([1.0, 2, 1, 4, 5, 1.5]), both([0.0, 1.5, 5.0]), both([1.0, 2, 3, 4, 5, 6])
+    assert_matches(tuple(cr.histogram(a, e, weight=w)), tuple(torch.histogram(ta, te, weight=tw)))
+    assert_matches(tuple(a.histogram(e, density=True)), tuple(ta.histogram(te, density=True)))
+    i, ti = both([1, 2])
+    assert_same_error(lambda: cr.histogram(i, 2), lambda: torch.histogram(ti, 2), prefix=0)
+    assert_same_error(lambda: cr.histogram(a, 2, range=(5.0, 1.0)), lambda: torch.histogram(ta, 2, range=(5.0, 1.0)),
+                      prefix=0)
+    f, tf = both([1.0, math.inf])
+    assert_same_error(lambda: cr.histogram(f, 2), lambda: torch.histogram(tf, 2), prefix=0)

@@ -1,10 +1,15 @@
-"""Extremes that PyTorch returns with a second tensor: aminmax (min and max at once) and the running
-cummax/cummin with the position of each running extreme, as return_types named tuples.
+"""Extremes that PyTorch returns with a second tensor: aminmax (min and max at once), the running
+cummax/cummin with the position of each running extreme, and mode (the most frequent value and its
+last position), as return_types named tuples.
 
 cummax/cummin find the positions in one pass along the dim without autograd (a later tie wins and a
 NaN stays once seen, as in PyTorch), then gather the values at them, so the gradient goes to
 those positions exactly as PyTorch's backward scatters it.
 """
+import math
+
+import numpy as np
+
 from chainrule import _C, return_types
 from chainrule._C import Tensor
 
@@ -58,5 +63,33 @@ def cummin(input, dim):
     return _running_extreme(input, dim, "cummin", lambda x, best: x <= best, return_types.cummin)
 
 
-for _fn in (aminmax, cummax, cummin):
+def _last_position_of_mode(row):
+    """The index of the last occurrence of row's most frequent value (the smallest such value)."""
+    found, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+    return np.flatnonzero(inverse.reshape(-1) == np.argmax(counts))[-1]
+
+
+def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along dim (the smallest one on a tie) and the index of its last
+    occurrence; the value is gathered there, so its gradient goes to that position. Positions are
+    found on the host with NumPy."""
+    if input.ndim == 0:
+        return return_types.mode(input.clone(), _C.zeros((), dtype=_C.dtype.int64))
+    if not -input.ndim <= dim < input.ndim:
+        raise IndexError(f"mode: dim {dim} out of range for a tensor of {input.ndim} dimensions")
+    dim %= input.ndim
+    rows = np.moveaxis(input.detach().cpu().numpy(), dim, -1)
+    outer, length = rows.shape[:-1], rows.shape[-1]
+    if length == 0 and math.prod(outer) > 0:
+        raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
+    flat = rows.reshape(math.prod(outer), length)
+    positions = np.array([_last_position_of_mode(row) for row in flat], dtype=np.int64).reshape(outer)
+    indices = _C.from_numpy(np.require(positions, requirements="C")).to(input.device).unsqueeze(dim)
+    values = input.gather(dim, indices)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return return_types.mode(values, indices)
+
+
+for _fn in (aminmax, cummax, cummin, mode):
     setattr(Tensor, _fn.__name__, _fn)

@@ -1,8 +1,15 @@
-"""histc: counts of a floating tensor's values in equal-width bins between min and max (the data's
-own range when min == max), as a tensor of input's dtype. Counting has no gradient.
+"""histc and histogram: counts of a floating tensor's values in bins, as tensors of input's dtype.
+histc takes equal-width bins between min and max (the data's own range when min == max); histogram
+takes a number of bins over `range` (or the data's range) or the bin edges themselves, optional
+weights and density, and returns the edges too; its counting is NumPy's against those edges (a
+value equal to an inner edge falls in the bin to the right, the last edge closes the last bin).
+Counting has no gradient.
 """
 import math
 
+import numpy as np
+
+from chainrule import _C, return_types
 from chainrule._C import Tensor
 from chainrule._functions.counting import bincount
 
@@ -30,4 +37,42 @@ def histc(input, bins=100, min=0, max=0):
     return bincount(positions, minlength=bins).to(input.dtype)
 
 
+def _edges(values, bins, value_range, dtype):
+    """bins + 1 equal-width edges over value_range or the data's range (widened by 0.5 each way when
+    that is a single value; [0, 1] for no data), as PyTorch."""
+    if value_range is not None:
+        low, high = float(value_range[0]), float(value_range[1])
+    elif values.numel():
+        low, high = values.min().item(), values.max().item()
+    else:
+        low, high = 0.0, 1.0
+    if low > high:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {low:g} max {high:g} for "
+                           f"dimension 0")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low:g}, {high:g}] is not finite")
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return _C.linspace(low, high, bins + 1, dtype=dtype)
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): counts (or summed weights; with density, a probability density) of input's
+    values in `bins` equal bins, or in the bins between the given edges (a 1-D tensor)."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"histogram: not implemented for {input.dtype} tensors (floating point only)")
+    values = input.detach().reshape(-1)
+    if isinstance(bins, Tensor):
+        edges = bins.detach().to(input.dtype)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogramdd: expected bins to be positive, got {bins}")
+        edges = _edges(values, bins, range, input.dtype)
+    weights = None if weight is None else weight.detach().reshape(-1).cpu().numpy()
+    counts, _ = np.histogram(values.cpu().numpy(), bins=edges.cpu().numpy(), weights=weights, density=density)
+    hist = _C.from_numpy(np.require(counts, requirements="C")).to(input.dtype).to(input.device)
+    return return_types.histogram(hist, edges)
+
+
 Tensor.histc = histc
+Tensor.histogram = histogram
