@@ -69,7 +69,7 @@ from chainrule._functions.stacking import (  # noqa: F401,E402
     atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack, tensor_split, hsplit, vsplit, dsplit,
     rot90, diff)
 from chainrule._functions.integration import trapezoid, trapz, cumulative_trapezoid  # noqa: F401,E402
-from chainrule._functions.histograms import histc  # noqa: F401,E402
+from chainrule._functions.histograms import histc, histogram  # noqa: F401,E402
 from chainrule._functions.promotion import promote_types, result_type, can_cast  # noqa: F401,E402
 from chainrule._functions.nn_forms import (  # noqa: F401,E402
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, avg_pool1d, adaptive_avg_pool1d,
@@ -80,7 +80,7 @@ from chainrule._functions.nn_forms import (  # noqa: F401,E402
     celu, celu_, selu, selu_, threshold, threshold_, rrelu, rrelu_, binary_cross_entropy_with_logits, kl_div,
     margin_ranking_loss, cosine_embedding_loss, hinge_embedding_loss, triplet_margin_loss, poisson_nll_loss,
     ctc_loss, constant_pad_nd)
-from chainrule._functions.extrema import aminmax, cummax, cummin  # noqa: F401,E402
+from chainrule._functions.extrema import aminmax, cummax, cummin, mode  # noqa: F401,E402
 from chainrule._functions.scans import logcumsumexp  # noqa: F401,E402
 from chainrule._functions.membership import isin, argwhere, unravel_index  # noqa: F401,E402
 from chainrule._functions.matrix_products import addr, ger, addbmm, chain_matmul, matrix_power  # noqa: F401,E402
