@@ -91,3 +91,11 @@ def test_the_mlp_example_trains_on_the_gpu_as_on_the_cpu():
     _, gpu_accuracy, gpu_losses = example.train(epochs=2, progress=False, device="cuda")
     _, cpu_accuracy, cpu_losses = example.train(epochs=2, progress=False, device="cpu")
     assert gpu_losses == pytest.approx(cpu_losses, rel=1e-4) and abs(gpu_accuracy - cpu_accuracy) < 0.02
+
+
+def test_regression_losses_and_joins_match_the_cpu():
+    x, y = cr.randn(4, 3), cr.randn(4, 3)
+    for loss in (nn.functional.mse_loss, nn.functional.l1_loss):
+        np.testing.assert_allclose(loss(x.cuda(), y.cuda()).item(), loss(x, y).item(), rtol=1e-6)
+    np.testing.assert_array_equal(cr.cat([x.cuda(), y.cuda()], 1).cpu().numpy(), cr.cat([x, y], 1).numpy())
+    np.testing.assert_array_equal(cr.stack([x.cuda(), y.cuda()]).cpu().numpy(), cr.stack([x, y]).numpy())
