@@ -100,6 +100,11 @@ from chainrule._functions.inverse_hyperbolic import (  # noqa: F401,E402
 from chainrule._functions.renorm import renorm  # noqa: F401,E402
 from chainrule._functions.counting import unique_consecutive  # noqa: F401,E402
 from chainrule._functions.scatter_reduce import scatter_reduce  # noqa: F401,E402
+from chainrule._functions.spectral_windows import (  # noqa: F401,E402
+    hann_window, hamming_window, blackman_window, bartlett_window)
+from chainrule._functions.creation_extras import (  # noqa: F401,E402
+    randint_like, empty_strided, asarray, narrow_copy, typename)
+from chainrule._functions import random_fills  # noqa: F401,E402  -- Tensor.cauchy_, log_normal_, geometric_
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
