@@ -1,6 +1,7 @@
-"""asinh/acosh/atanh and their aliases (_functions/inverse_hyperbolic.py) at full precision over the
-float range, renorm (renorm.py) and unique_consecutive (counting.py) against PyTorch: values,
-gradients (gradcheck, gradgradcheck, parity through check_op) and exception types."""
+"""asinh/acosh/atanh and their aliases (_functions/inverse_hyperbolic.py) and erfc (error_function.py)
+at full precision over the float range, renorm (renorm.py) and unique_consecutive (counting.py)
+against PyTorch: values, gradients (gradcheck, gradgradcheck, parity through check_op) and
+exception types."""
 import math
 import warnings
 
@@ -87,3 +88,30 @@ def test_unique_consecutive(values, dim):
             assert_matches(ours, theirs)
     assert_matches(a.unique_consecutive(return_counts=True, dim=dim),
                    ta.unique_consecutive(return_counts=True, dim=dim))
+
+
+# ---- erfc (_functions/error_function.py) -------------------------------------------------------
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 2e-14), ("float32", 2e-7)])
+def test_erfc_keeps_its_precision_in_the_tail(dtype, rtol):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 1e300 overflows float32 to inf, as intended
+        values = np.concatenate([np.linspace(-6, 27.5, 3001), [math.inf, -math.inf, math.nan, 0.0, -0.0, 1.0, 30.0,
+                                                               1e300, -1e300]]).astype(dtype)
+    a, ta = both(values)
+    ours, theirs = cr.erfc(a), torch.erfc(ta)
+    tiny = np.finfo(dtype).tiny
+    normal = np.abs(theirs.numpy()) > tiny  # subnormal results carry fewer digits in both
+    np.testing.assert_allclose(ours.numpy()[normal], theirs.numpy()[normal], rtol=rtol, atol=0)
+    assert_matches(ours, theirs, rtol=rtol, atol=tiny * 2 ** 20)
+
+
+def test_erfc_dtypes_in_place_and_gradients():
+    i, ti = both([1, 2, -1])
+    assert_matches(cr.erfc(i), torch.erfc(ti), rtol=1e-6)
+    a, ta = both([0.5, 3.0, 10.0])
+    assert a.erfc_() is a and cr.erfc_(a) is a
+    assert_matches(a, torch.erfc_(ta.erfc_()), rtol=1e-14)
+    assert_same_error(lambda: i.erfc_(), lambda: ti.erfc_(), prefix=0)
+    check_op(cr.erfc, [(2, 3)], torch_fn=torch.erfc)
+    check_op(lambda x: cr.erfc(x * 3), [(4,)], torch_fn=lambda x: torch.erfc(x * 3))
