@@ -1,11 +1,12 @@
 """Named tuples returned by ops that give several tensors, like torch.return_types:
 `t.max(dim)`, `t.min(dim)`, `t.sort()`, `t.topk(k)`, `t.kthvalue(k)`, `t.median(dim)`,
 `t.cummax(dim)`, `t.cummin(dim)` and `t.mode(dim)` return (values, indices), `t.aminmax()` (min, max)
-and `t.histogram(bins)` (hist, bin_edges), reachable by name or by unpacking."""
+`t.histogram(bins)` (hist, bin_edges) and `t.frexp()` (mantissa, exponent), reachable by name or
+by unpacking."""
 from collections import namedtuple
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "cummax", "cummin", "aminmax", "mode",
-           "histogram"]
+           "histogram", "frexp"]
 
 
 def _values_indices(name, fields=("values", "indices")):
@@ -27,3 +28,4 @@ cummin = _values_indices("cummin")
 aminmax = _values_indices("aminmax", ("min", "max"))
 mode = _values_indices("mode")
 histogram = _values_indices("histogram", ("hist", "bin_edges"))
+frexp = _values_indices("frexp", ("mantissa", "exponent"))
