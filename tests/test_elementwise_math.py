@@ -1,7 +1,7 @@
 """The elementwise functions of chainrule/_functions/elementwise_math.py against PyTorch: values on
 broadcast, 0-d and empty inputs and at the edges (zeros, infinities, NaN), dtypes of integer and
 bool inputs, float64 gradients (gradcheck, gradgradcheck and PyTorch's gradients through
-check_op), in-place forms and bad input."""
+check_op), in-place forms and bad input; frexp (_functions/float_parts.py) bit for bit."""
 import math
 
 import numpy as np
@@ -176,3 +176,28 @@ def test_in_place_forms_that_change_the_dtype_are_refused():
 def test_fmax_keeps_the_promoted_dtype():
     (a, ta), (b, tb) = both([1, 5]), (cr.tensor([2.5, 3.0]), torch.tensor([2.5, 3.0]))
     assert_matches(cr.fmax(a, b), torch.fmax(ta, tb))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_frexp_is_exact_over_the_whole_range(dtype):
+    rng = np.random.default_rng(0)
+    with np.errstate(all="ignore"):  # values beyond float32's range become inf or 0, as intended
+        values = np.concatenate([[0.0, -0.0, 1.0, 0.5, 3.0, -5.0, 1e-310, 5e-324, 1e300, math.inf, -math.inf,
+                                  math.nan, 0.9999999999999999, 2.0 ** -1022, 2.0 ** 1023],
+                                 rng.standard_normal(2000) * np.exp(rng.uniform(-700, 700, 2000))]).astype(dtype)
+    a, ta = both(values)
+    ours, theirs = cr.frexp(a), torch.frexp(ta)
+    assert type(ours).__name__ == "frexp" and ours.mantissa is ours[0]
+    np.testing.assert_array_equal(ours.mantissa.numpy(), theirs.mantissa.numpy())
+    np.testing.assert_array_equal(np.signbit(ours.mantissa.numpy()), np.signbit(theirs.mantissa.numpy()))
+    np.testing.assert_array_equal(ours.exponent.numpy(), theirs.exponent.numpy())  # int64 here, int32 there
+    assert_matches(a.frexp().mantissa, ta.frexp().mantissa)
+
+
+def test_frexp_gradient_and_integers():
+    (a, ta) = both([3.0, -5.0, 0.75, 1e-5], requires_grad=True)
+    cr.frexp(a).mantissa.sum().backward()
+    torch.frexp(ta).mantissa.sum().backward()
+    assert_matches(a.grad, ta.grad)
+    i, ti = both([1, 2])
+    assert_same_error(lambda: cr.frexp(i), lambda: torch.frexp(ti), prefix=0)
