@@ -1,11 +1,14 @@
-"""Window functions (_functions/spectral_windows.py), creation extras (creation_extras.py) and the
-random fills cauchy_/log_normal_/geometric_ (random_fills.py) against PyTorch: window values and
-dtypes, shapes/strides/sharing of the created tensors, sample statistics and argument errors."""
+"""Window functions (_functions/spectral_windows.py), i0 (bessel.py), creation extras
+(creation_extras.py) and the random fills cauchy_/log_normal_/geometric_ (random_fills.py) against
+PyTorch: window and i0 values, dtypes and gradients, shapes/strides/sharing of the created tensors,
+sample statistics and argument errors."""
+import math
+
 import numpy as np
 import pytest
 
 import chainrule as cr
-from conftest import assert_same_error, requires_torch, torch
+from conftest import assert_same_error, check_op, requires_torch, torch
 from torch_parity import assert_matches, both
 
 pytestmark = requires_torch
@@ -96,3 +99,38 @@ def test_random_fills_statistics():
                                   lambda m: m.empty(3).cauchy_(0, 0)])
 def test_random_fill_errors(call):
     assert_same_error(lambda: call(cr), lambda: call(torch), prefix=0)
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 5, 8, 64])
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("beta", [12.0, 0.5, 30.0])
+def test_kaiser_window(length, periodic, beta):
+    assert_matches(cr.kaiser_window(length, periodic, beta, dtype=cr.float64),
+                   torch.kaiser_window(length, periodic, beta, dtype=torch.float64), rtol=1e-12, atol=1e-15)
+    assert_matches(cr.kaiser_window(length, periodic, beta), torch.kaiser_window(length, periodic, beta),
+                   rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype, rtol, top", [("float64", 3e-15, 709.0), ("float32", 1e-6, 88.0)])
+def test_i0_over_its_range(dtype, rtol, top):
+    """Compared where PyTorch's is finite: near the overflow PyTorch's intermediate e^x overflows
+    first (inf where chainrule still has the value), and PyTorch's i0(inf) is NaN (chainrule: inf)."""
+    values = np.concatenate([np.linspace(-40, 40, 2001), np.linspace(40, top, 1000), [0.0, -0.0, math.nan]])
+    a, ta = both(values.astype(dtype))
+    assert_matches(cr.i0(a), torch.i0(ta), rtol=rtol, atol=0)
+    assert_matches(a.i0(), ta.i0(), rtol=rtol, atol=0)
+
+
+def test_i0_integers_in_place_and_gradients():
+    i, ti = both([1, 2, -3])
+    assert_matches(cr.i0(i), torch.i0(ti), rtol=1e-6)
+    a, ta = both([0.5, -3.0, 25.0])
+    assert a.i0_() is a and cr.i0_(a) is a
+    assert_matches(a, torch.i0_(ta.i0_()), rtol=1e-14)
+    assert_same_error(lambda: i.i0_(), lambda: ti.i0_(), prefix=0)
+    check_op(cr.i0, [(2, 3)], torch_fn=torch.i0)
+    check_op(lambda x: cr.i0(x * 15), [(4,)], torch_fn=lambda x: torch.i0(x * 15))
+    z = cr.zeros(1, dtype=cr.float64, requires_grad=True)
+    (g,) = cr.autograd.grad(cr.i0(z).sum(), z, create_graph=True)
+    (gg,) = cr.autograd.grad(g.sum(), z)
+    assert g.item() == 0.0 and gg.item() == 0.5  # I0'(0) = I1(0) = 0, I0''(0) = I1'(0) = 1/2

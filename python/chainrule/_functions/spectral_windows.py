@@ -1,9 +1,10 @@
-"""Window functions for spectral analysis: hann_window, hamming_window, blackman_window and
-bartlett_window, with PyTorch's signatures. periodic=True (the default, for use with an FFT) gives
+"""Window functions for spectral analysis: hann_window, hamming_window, blackman_window,
+bartlett_window and kaiser_window, with PyTorch's signatures. periodic=True (the default, for use with an FFT) gives
 the first window_length points of the symmetric window of window_length + 1 points."""
 import math
 
 from chainrule import _C
+from chainrule._functions.bessel import i0
 
 
 def _positions(op, window_length, periodic, dtype, device):
@@ -51,3 +52,9 @@ def bartlett_window(window_length, periodic=True, *, dtype=None, device=None, re
     return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, last: 1 - (k * (2.0 / last) - 1).abs())
 
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None, requires_grad=False):
+    """I0(beta sqrt(1 - (2k / (N - 1) - 1)^2)) / I0(beta)."""
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
+                   lambda k, last: i0(beta * (1 - (k * (2.0 / last) - 1).square()).clamp(min=0).sqrt())
+                   / i0(_C.full((), beta, dtype=_C.dtype.float64)))
