@@ -101,12 +101,13 @@ from chainrule._functions.renorm import renorm  # noqa: F401,E402
 from chainrule._functions.counting import unique_consecutive  # noqa: F401,E402
 from chainrule._functions.scatter_reduce import scatter_reduce  # noqa: F401,E402
 from chainrule._functions.spectral_windows import (  # noqa: F401,E402
-    hann_window, hamming_window, blackman_window, bartlett_window)
+    hann_window, hamming_window, blackman_window, bartlett_window, kaiser_window)
 from chainrule._functions.creation_extras import (  # noqa: F401,E402
     randint_like, empty_strided, asarray, narrow_copy, typename)
 from chainrule._functions import random_fills  # noqa: F401,E402  -- Tensor.cauchy_, log_normal_, geometric_
 from chainrule._functions.error_function import erfc, erfc_  # noqa: F401,E402
 from chainrule._functions.float_parts import frexp  # noqa: F401,E402
+from chainrule._functions.bessel import i0, i0_  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
