@@ -1,7 +1,7 @@
 """Window functions (_functions/spectral_windows.py), i0 (bessel.py), creation extras
-(creation_extras.py) and the random fills cauchy_/log_normal_/geometric_ (random_fills.py) against
-PyTorch: window and i0 values, dtypes and gradients, shapes/strides/sharing of the created tensors,
-sample statistics and argument errors."""
+(creation_extras.py), the random fills cauchy_/log_normal_/geometric_ (random_fills.py) and the
+draws poisson/binomial (random_counts.py) against PyTorch: window and i0 values, dtypes and
+gradients, shapes/strides/sharing of the created tensors, sample statistics and argument errors."""
 import math
 
 import numpy as np
@@ -134,3 +134,26 @@ def test_i0_integers_in_place_and_gradients():
     (g,) = cr.autograd.grad(cr.i0(z).sum(), z, create_graph=True)
     (gg,) = cr.autograd.grad(g.sum(), z)
     assert g.item() == 0.0 and gg.item() == 0.5  # I0'(0) = I1(0) = 0, I0''(0) = I1'(0) = 1/2
+
+
+def test_poisson_and_binomial_draws():
+    rates = cr.full((20000,), 3.0, dtype=cr.float64)
+    draws = cr.poisson(rates)
+    assert draws.dtype == cr.float64 and bool((draws == draws.round()).all())
+    assert abs(draws.mean().item() - 3.0) < 0.05 and abs(draws.var().item() - 3.0) < 0.15
+    cr.manual_seed(7)
+    first = cr.poisson(cr.tensor([1.0, 5.0, 9.0]))
+    cr.manual_seed(7)
+    assert first.tolist() == cr.poisson(cr.tensor([1.0, 5.0, 9.0])).tolist()
+    counts = cr.binomial(cr.full((20000,), 10.0), cr.tensor(0.3))
+    assert counts.dtype == cr.float32 and abs(counts.mean().item() - 3.0) < 0.05
+    assert cr.binomial(cr.tensor([10.0, -10.0]), cr.tensor([1.5, 0.5])).tolist() == \
+        torch.binomial(torch.tensor([10.0, -10.0]), torch.tensor([1.5, 0.5])).tolist() == [10.0, 0.0]
+    generator = cr.Generator().manual_seed(3)
+    assert cr.poisson(cr.ones(4), generator=generator).shape == (4,)
+
+
+@pytest.mark.parametrize("call", [lambda m: m.poisson(m.tensor([-1.0])), lambda m: m.poisson(m.tensor([1])),
+                                  lambda m: m.binomial(m.tensor([10]), m.tensor([0.5]))])
+def test_poisson_binomial_errors(call):
+    assert_same_error(lambda: call(cr), lambda: call(torch), prefix=0)
