@@ -108,6 +108,7 @@ from chainrule._functions import random_fills  # noqa: F401,E402  -- Tensor.cauc
 from chainrule._functions.error_function import erfc, erfc_  # noqa: F401,E402
 from chainrule._functions.float_parts import frexp  # noqa: F401,E402
 from chainrule._functions.bessel import i0, i0_  # noqa: F401,E402
+from chainrule._functions.random_counts import poisson, binomial  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
