@@ -74,3 +74,9 @@ def test_device_queries_answer():
 def test_an_op_without_a_gpu_kernel_says_so():
     with pytest.raises(RuntimeError, match="cuda:0"):
         cr.empty(3, device="cuda").exp()
+
+
+def test_a_non_contiguous_gpu_tensor_comes_back_as_its_values():
+    host = cr.arange(12.0).reshape(3, 4)
+    assert np.array_equal(host.cuda().t().cpu().numpy(), host.t().numpy())
+    assert host.cuda()[:, ::2].tolist() == host[:, ::2].tolist()

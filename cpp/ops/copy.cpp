@@ -58,9 +58,7 @@ Tensor to_device(const Tensor& t, Device device) {
   device = resolve_device(device);
   if (t->device() == device) return t;
   check_device_available(device, "to");
-  const Tensor source = t->device().is_cpu() ? contiguous(t) : t;
-  CR_CHECK(source->is_contiguous(), RuntimeError, "to: copying a non-contiguous tensor off ", t->device(),
-           " is not supported yet; copy a contiguous one");
+  const Tensor source = contiguous(t);  // on t's own device (the GPU has a copy kernel)
   Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), device);
   copy_device_bytes(out->device_data(), source->device_data(), static_cast<size_t>(t->numel()) * itemsize(t->dtype()));
   if (needs_grad({&t})) {
