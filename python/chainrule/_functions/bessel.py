@@ -12,7 +12,7 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.elementwise_math import _floating
 from chainrule._functions.in_place import in_place
-from chainrule.autograd.function import Function
+from chainrule._functions.pointwise_function import pointwise_function
 
 _SWITCH = 20.0
 _SERIES_TERMS, _ASYMPTOTIC_TERMS = 70, 30
@@ -42,31 +42,15 @@ def _bessel(x, order):
     return _C.where(x.isnan(), x.double(), value).to(x.dtype)
 
 
-class _I1(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _bessel(x, 1)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        at_zero = x == 0
-        safe = _C.where(at_zero, _C.ones_like(x), x)
-        slope = _I0.apply(x) - _I1.apply(safe) / safe
-        return grad * _C.where(at_zero, _C.full_like(x, 0.5), slope)
+def _i1_derivative(x):
+    """I1'(x) = I0(x) - I1(x) / x, 1/2 at 0."""
+    at_zero = x == 0
+    safe = _C.where(at_zero, _C.ones_like(x), x)
+    return _C.where(at_zero, _C.full_like(x, 0.5), _I0.apply(x) - _I1.apply(safe) / safe)
 
 
-class _I0(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _bessel(x, 0)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * _I1.apply(x)
+_I1 = pointwise_function("_I1", lambda x: _bessel(x, 1), _i1_derivative)
+_I0 = pointwise_function("_I0", lambda x: _bessel(x, 0), lambda x: _I1.apply(x))  # I0' = I1
 
 
 def i0(input):

@@ -14,7 +14,7 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.elementwise_math import _floating
 from chainrule._functions.in_place import in_place
-from chainrule.autograd.function import Function
+from chainrule._functions.pointwise_function import pointwise_function
 
 _TERMS = 150
 _UNDERFLOW = 30.0  # erfc(30) ~ 2.6e-393: 0 in float64
@@ -37,16 +37,7 @@ def _erfc_value(x):
     return _C.where(x64.isnan(), x64, value).to(x.dtype)
 
 
-class _Erfc(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _erfc_value(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * (-(x * x)).exp() * (-2 / math.sqrt(math.pi))
+_Erfc = pointwise_function("_Erfc", _erfc_value, lambda x: (-(x * x)).exp() * (-2 / math.sqrt(math.pi)))
 
 
 def erfc(input):

@@ -13,7 +13,7 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.elementwise_math import _floating, copysign
 from chainrule._functions.in_place import in_place
-from chainrule.autograd.function import Function
+from chainrule._functions.pointwise_function import pointwise_function
 
 _HUGE = 2.0 ** 28  # beyond it x**2 + 1 == x**2 in float64
 _LOG2 = math.log(2.0)
@@ -44,40 +44,13 @@ def _atanh_value(x):
     return copysign(_C.where(a < 0.5, near_zero, far), x)
 
 
-class _Asinh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _asinh_value(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * (x * x + 1).rsqrt()
+_Asinh = pointwise_function("_Asinh", _asinh_value, lambda x: (x * x + 1).rsqrt())
 
 
-class _Acosh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _acosh_value(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * (x * x - 1).rsqrt()
+_Acosh = pointwise_function("_Acosh", _acosh_value, lambda x: (x * x - 1).rsqrt())
 
 
-class _Atanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _atanh_value(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad / (1 - x * x)
+_Atanh = pointwise_function("_Atanh", _atanh_value, lambda x: 1 / (1 - x * x))
 
 
 def asinh(input):

@@ -32,50 +32,27 @@ def constant_pad_nd(input, pad, value=0):
     return F.pad(input, pad, mode="constant", value=value)
 
 
-def _check_p(op, p):
-    if p < 0 or p > 1:
-        raise RuntimeError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+def _dropout_form(name, kernel):
+    """torch.<name>(input, p, train): p checked as PyTorch does, then the kernel."""
+
+    def form(input, p, train):
+        if p < 0 or p > 1:
+            raise RuntimeError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+        return kernel(input, p, train)
+
+    form.__name__ = form.__qualname__ = name
+    return form
 
 
-def dropout(input, p, train):
-    _check_p("dropout", p)
-    return _C._nn.dropout(input, p, train)
-
-
-def dropout_(input, p, train):
-    _check_p("dropout_", p)
-    return _C._nn.dropout_(input, p, train)
-
-
-def alpha_dropout(input, p, train):
-    _check_p("alpha_dropout", p)
-    return _C._nn.alpha_dropout(input, p, train)
-
-
-def alpha_dropout_(input, p, train):
-    _check_p("alpha_dropout_", p)
-    return _C._nn.alpha_dropout_(input, p, train)
-
-
-def feature_dropout(input, p, train):
-    """Dropout of whole channels (dim 1) of an (N, C, *) input."""
-    _check_p("feature_dropout", p)
-    return _C._nn.feature_dropout(input, p, train)
-
-
-def feature_dropout_(input, p, train):
-    _check_p("feature_dropout_", p)
-    return _C._nn.feature_dropout_(input, p, train)
-
-
-def feature_alpha_dropout(input, p, train):
-    _check_p("feature_alpha_dropout", p)
-    return _C._nn.feature_alpha_dropout(input, p, train)
-
-
-def feature_alpha_dropout_(input, p, train):
-    _check_p("feature_alpha_dropout_", p)
-    return _C._nn.feature_alpha_dropout_(input, p, train)
+# feature_* drop whole channels (dim 1) of an (N, C, *) input; the names ending in _ work in place.
+dropout = _dropout_form("dropout", _C._nn.dropout)
+dropout_ = _dropout_form("dropout_", _C._nn.dropout_)
+alpha_dropout = _dropout_form("alpha_dropout", _C._nn.alpha_dropout)
+alpha_dropout_ = _dropout_form("alpha_dropout_", _C._nn.alpha_dropout_)
+feature_dropout = _dropout_form("feature_dropout", _C._nn.feature_dropout)
+feature_dropout_ = _dropout_form("feature_dropout_", _C._nn.feature_dropout_)
+feature_alpha_dropout = _dropout_form("feature_alpha_dropout", _C._nn.feature_alpha_dropout)
+feature_alpha_dropout_ = _dropout_form("feature_alpha_dropout_", _C._nn.feature_alpha_dropout_)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
