@@ -120,3 +120,14 @@ def test_xlogy_promotes_integers_and_takes_numbers_and_runs_in_place():
     np.testing.assert_allclose(t.xlogy(3).numpy(), torch.tensor([0.5, 2.0]).xlogy(3))
     assert t.xlogy_(cr.tensor([1.0, math.e])) is t
     np.testing.assert_allclose(t.numpy(), [0.0, 2.0], atol=1e-7)
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 2, 3, -1, -2, 1.5])
+def test_a_number_exponent_gives_pytorchs_values_at_signed_zeros_and_infinities(exponent):
+    """PyTorch computes x ** 0.5 and x ** -0.5 as sqrt and rsqrt (found by the long fuzz run):
+    (-0) ** -0.5 is -inf and (-inf) ** 0.5 is NaN there, where C's pow gives +inf and +inf."""
+    values = [-math.inf, -4.0, -0.0, 0.0, 0.25, 2.0, math.inf, math.nan]
+    ours = (cr.tensor(values) ** exponent).numpy()
+    theirs = (torch.tensor(values) ** exponent).numpy()
+    np.testing.assert_array_equal(np.signbit(ours[~np.isnan(ours)]), np.signbit(theirs[~np.isnan(theirs)]))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, equal_nan=True)

@@ -292,6 +292,16 @@ void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType
   }
 }
 
+// x ** 0.5 and x ** -0.5 with a number for exponent: PyTorch computes them as sqrt and rsqrt, which
+// differ from pow at -0 (-0 and -inf, where pow gives +0 and +inf) and at -inf (NaN, where pow gives
+// +inf and +0). A tensor exponent keeps pow's values, as in PyTorch.
+std::optional<UnaryOp> root_form(BinaryOp op, DType promoted, const Scalar& exponent) {
+  if (op != BinaryOp::Pow || !is_floating(promoted) || !exponent.is_floating()) return std::nullopt;
+  if (exponent.as_double() == 0.5) return UnaryOp::Sqrt;
+  if (exponent.as_double() == -0.5) return UnaryOp::Rsqrt;
+  return std::nullopt;
+}
+
 // An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises).
 void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
   CR_CHECK(!(op == BinaryOp::Pow && !is_floating(promoted) && !exponent.is_floating() && exponent.i < 0), ValueError,
@@ -309,6 +319,15 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
   check_sub_operands(op, a->dtype(), b.default_dtype());
   DType promoted = result_type(a->dtype(), b);
   check_integer_power(op, promoted, b);
+  if (const auto root = root_form(op, promoted, b)) {  // the values of sqrt/rsqrt, pow's gradient
+    Tensor out;
+    {
+      GradModeGuard plain(false);
+      out = unary(*root, to_dtype(a, promoted));
+    }
+    record_binary(op, a, scalar_operand(b, promoted, a->device()), out);
+    return out;
+  }
   return binary_out_of_place(op, a, scalar_operand(b, promoted, a->device()), promoted);
 }
 
