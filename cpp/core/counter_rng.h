@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "core/division_formulas.h"  // CR_FORMULA
+#include "core/formula.h"
 
 namespace cr {
 

@@ -7,12 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#ifdef __CUDACC__
-#define CR_FORMULA __host__ __device__ __forceinline__
-#else
-// Always inlined, so that the CPU's elementwise loops vectorize around them.
-#define CR_FORMULA inline __attribute__((always_inline))
-#endif
+#include "core/formula.h"
 
 namespace cr {
 

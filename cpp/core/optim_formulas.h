@@ -8,7 +8,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "core/division_formulas.h"  // CR_FORMULA
+#include "core/formula.h"
 #include "core/optim_options.h"
 
 namespace cr::optim_formula {

@@ -116,12 +116,6 @@ void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn
 
 }  // namespace
 
-bool ConvShape::pointwise() const {
-  const Window2d& w = window;
-  return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 && w.pad_w == 0 &&
-         w.out_height == w.height && w.out_width == w.width;
-}
-
 template <typename T>
 void conv_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {
   const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size();

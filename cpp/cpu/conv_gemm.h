@@ -5,22 +5,10 @@
 
 #include <cstdint>
 
+#include "core/conv_window.h"  // ConvShape
 #include "cpu/im2col.h"
 
 namespace cr::cpu {
-
-// x is (N, C, H, W), w is (K, C / groups, kh, kw), y is (N, K, OH, OW); group g maps input
-// channels [g*C/G, (g+1)*C/G) to output channels [g*K/G, (g+1)*K/G).
-struct ConvShape {
-  int64_t batch, in_channels, out_channels, groups;
-  Window2d window;
-
-  int64_t group_in() const { return in_channels / groups; }
-  int64_t group_out() const { return out_channels / groups; }
-  int64_t col_rows() const { return group_in() * window.kernel_size(); }  // one group's im2col rows
-  // 1x1, stride 1, no padding: the input plane already is the column matrix.
-  bool pointwise() const;
-};
 
 // y = conv(x, w) + bias (bias (K,) or null).
 template <typename T>

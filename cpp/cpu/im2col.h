@@ -4,24 +4,9 @@
 
 #include <cstdint>
 
+#include "core/conv_window.h"  // Window2d
+
 namespace cr::cpu {
-
-// Geometry of one sliding window over an (H, W) plane: the kernel (kh, kw) moves by `stride`,
-// its taps are `dilation` apart, and the plane is zero-padded by `pad` before the first row/column.
-// The padding after the last row/column is whatever out_h/out_w imply (it may be asymmetric, as
-// for padding='same', or even negative, when trailing input is never visited).
-struct Window2d {
-  int64_t height, width;          // input plane (H, W)
-  int64_t out_height, out_width;  // output positions (OH, OW)
-  int64_t kernel_h, kernel_w;
-  int64_t stride_h, stride_w;
-  int64_t pad_h, pad_w;
-  int64_t dilation_h, dilation_w;
-
-  int64_t kernel_size() const { return kernel_h * kernel_w; }
-  int64_t out_size() const { return out_height * out_width; }
-  int64_t in_size() const { return height * width; }
-};
 
 // x is (C, H, W) contiguous; col is (C * kh * kw, OH * OW) with rows col_ld >= OH * OW apart (a
 // wider col_ld lets several samples' columns sit side by side): row (c, i, j) holds, for every

@@ -22,8 +22,8 @@ namespace cr {
 namespace {
 
 // The kernel's view of a geometry for `batch` samples, `in_channels` -> `out_channels`.
-cpu::ConvShape conv_shape(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo) {
-  cpu::Window2d w{geo.in[0],     geo.in[1],     geo.out[0],    geo.out[1],      geo.kernel[0],   geo.kernel[1],
+ConvShape conv_shape(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo) {
+  Window2d w{geo.in[0],     geo.in[1],     geo.out[0],    geo.out[1],      geo.kernel[0],   geo.kernel[1],
                   geo.stride[0], geo.stride[1], geo.pad[0],    geo.pad[1],      geo.dilation[0], geo.dilation[1]};
   return {batch, in_channels, out_channels, geo.groups, w};
 }
@@ -52,7 +52,7 @@ void check_groups(const char* op, int64_t in_channels, int64_t out_channels, int
 }
 
 // Every GEMM dimension must fit BLAS's 32-bit ints (checked here: the kernels run in threads).
-void check_blas_limits(const char* op, const cpu::ConvShape& s) {
+void check_blas_limits(const char* op, const ConvShape& s) {
   for (int64_t v : {s.col_rows(), s.window.out_size(), s.group_out(), s.window.in_size()}) {
     CR_CHECK(v <= cpu::kMaxBlasInt, ValueError, op, ": a GEMM dimension of this convolution (", v,
              ") exceeds the 32-bit BLAS limit");
@@ -75,7 +75,7 @@ void check_bias(const char* op, const Tensor& bias, int64_t channels, DType dtyp
 }  // namespace
 
 const char* convolution_algorithm(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo) {
-  const cpu::ConvShape s = conv_shape(batch, in_channels, out_channels, geo);
+  const ConvShape s = conv_shape(batch, in_channels, out_channels, geo);
   return cpu::winograd_suits(s) ? "winograd" : s.pointwise() ? "gemm" : "im2col";
 }
 
@@ -86,7 +86,7 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
   check_groups(op, c, k, geo.groups);
   check_operands(op, x, {n, c, geo.in[0], geo.in[1]}, w, weight_shape(k, c / geo.groups, geo));
   check_bias(op, bias, k, x->dtype());
-  const cpu::ConvShape s = conv_shape(n, c, k, geo);
+  const ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
   Tensor y = TensorImpl::empty({n, k, geo.out[0], geo.out[1]}, x->dtype(), x->device());
   {
@@ -124,7 +124,7 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
   check_groups(op, c, k, geo.groups);
   check_operands(op, gy, {n, k, geo.out[0], geo.out[1]}, w, weight_shape(k, w->size(1), geo));
   check_bias(op, bias, c, gy->dtype());
-  const cpu::ConvShape s = conv_shape(n, c, k, geo);
+  const ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
   Tensor gx = TensorImpl::empty({n, c, geo.in[0], geo.in[1]}, gy->dtype(), gy->device());
   {
@@ -161,7 +161,7 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
   const int64_t n = x->size(0), c = x->size(1), k = gy->size(1);
   check_groups(op, c, k, geo.groups);
   check_operands(op, x, {n, c, geo.in[0], geo.in[1]}, gy, {n, k, geo.out[0], geo.out[1]});
-  const cpu::ConvShape s = conv_shape(n, c, k, geo);
+  const ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
   Tensor gw = TensorImpl::empty(weight_shape(k, c / geo.groups, geo), x->dtype(), x->device());
   {

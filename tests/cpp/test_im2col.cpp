@@ -1,6 +1,7 @@
 // im2col / col2im: every column entry against a direct index computation, and adjointness
 // <im2col(x), c> == <x, col2im(c)> on odd shapes, strides, dilations and (asymmetric) paddings,
-// in float (whose rows of up to 16 take the masked AVX-512 path where compiled in) and double.
+// in float (whose rows of up to 16 take the masked AVX-512 path where compiled in) and double; and
+// the per-entry formulas the GPU kernels run (core/conv_window.h) against the CPU kernels.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -8,7 +9,7 @@
 
 #include "cpu/im2col.h"
 
-using cr::cpu::Window2d;
+using cr::Window2d;
 
 namespace {
 
@@ -129,4 +130,27 @@ TEST(Im2col, WideRowsLeaveOtherColumnsAlone) {
   cr::cpu::col2im(wide.data() + out, 2 * out, 2, w, back_wide.data());
   cr::cpu::col2im(narrow.data(), out, 2, w, back_narrow.data());
   EXPECT_EQ(back_wide, back_narrow);
+}
+
+// The GPU's kernels compute each column entry with im2col_entry and each col2im element with
+// col2im_entry; both must give the CPU kernels' values on every case (col2im in a wide column
+// matrix, as the GPU lays out several samples side by side).
+TEST(Im2col, EntryFormulasMatchTheKernels) {
+  const int64_t channels = 3;
+  for (const Window2d& w : kCases) {
+    const auto x = random_values(channels * w.in_size(), 8);
+    const int64_t rows = channels * w.kernel_size(), out = w.out_size(), col_ld = 2 * out + 1;
+    std::vector<double> col(rows * out);
+    cr::cpu::im2col(x.data(), channels, w, col.data(), out);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t p = 0; p < out; ++p) ASSERT_EQ(cr::im2col_entry(x.data(), w, r, p), col[r * out + p]);
+    const auto wide = random_values(rows * col_ld, 9);
+    std::vector<double> back(x.size());
+    cr::cpu::col2im(wide.data(), col_ld, channels, w, back.data());
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t h = 0; h < w.height; ++h)
+        for (int64_t x_ = 0; x_ < w.width; ++x_)
+          ASSERT_NEAR(cr::col2im_entry(wide.data(), col_ld, w, c, h, x_), back[(c * w.height + h) * w.width + x_], 1e-12)
+              << "window " << w.height << "x" << w.width << " kernel " << w.kernel_h << "x" << w.kernel_w;
+  }
 }

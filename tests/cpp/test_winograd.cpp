@@ -14,8 +14,8 @@
 
 #include "cpu/winograd.h"
 
-using cr::cpu::ConvShape;
-using cr::cpu::Window2d;
+using cr::ConvShape;
+using cr::Window2d;
 
 namespace {
 
