@@ -27,6 +27,15 @@ def test_add_scalar_accepts_numbers_arrays_and_tensors(tmp_path, make_value, exp
     assert (event.step, event.value) == (3, expected)
 
 
+def test_tensors_on_any_device_are_written_from_a_host_copy(tmp_path, device):
+    # As torch.utils.tensorboard's make_np: a GPU tensor is copied to the host first (cuda skips without a GPU).
+    with SummaryWriter(str(tmp_path)) as writer:
+        writer.add_scalar("loss", cr.tensor(1.5, device=device), 0)
+        writer.add_histogram("weights", cr.arange(4.0, device=device), 0)
+    assert read_events(tmp_path).Scalars("loss")[0].value == 1.5
+    assert read_events(tmp_path).Histograms("weights")[0].histogram_value.num == 4
+
+
 def test_scalars_over_steps_keep_every_value_and_wall_time(tmp_path):
     values = RNG.standard_normal(50).astype(np.float32)
     with SummaryWriter(str(tmp_path)) as writer:

@@ -10,7 +10,7 @@ def to_numpy(value, caller):
     if isinstance(value, np.ndarray):
         return value
     if isinstance(value, Tensor):
-        return value.detach().numpy()
+        return value.detach().cpu().numpy()
     if np.isscalar(value):
         return np.array([value])
     raise TypeError(f"{caller}: expected a chainrule tensor, a NumPy array or a number, got {type(value).__name__}")
