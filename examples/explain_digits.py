@@ -8,6 +8,7 @@ map below, each with a colour bar) and explain_digits.png with all of them side 
 
     python examples/explain_digits.py --out out/explain           # about 10 s with saved weights
     python examples/explain_digits.py --weights none --epochs 3   # train first
+    python examples/explain_digits.py --device cuda   # on a GPU (the default when chainrule sees one)
 
 Every map explains the score y of the digit's true class (docs/inspect.md has the math). Saliency
 and SmoothGrad are magnitudes (black to yellow); Integrated Gradients, Grad-CAM and occlusion are
@@ -26,13 +27,14 @@ from chainrule.utils.data import DataLoader, TensorDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train_digits  # noqa: E402
+from mlp_digits import add_device_option  # noqa: E402
 
 LAST_CONV = "features.7"
 
 
-def load_or_train(weights, epochs):
+def load_or_train(weights, epochs, device):
     cr.manual_seed(0)
-    model = train_digits.DigitsCNN()
+    model = train_digits.DigitsCNN().to(device)
     if weights != "none" and os.path.exists(weights):
         model.load_state_dict(cr.load(weights))
         print(f"weights loaded from {weights}")
@@ -43,24 +45,25 @@ def load_or_train(weights, epochs):
     for _ in range(epochs):
         model.train()
         for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
             loss = F.cross_entropy(model(train_digits.random_shift(images)), labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     test_loader = DataLoader(TensorDataset(*Digits(train=False).tensors()), batch_size=256)
-    print(f"test accuracy: {train_digits.evaluate(model, test_loader):.4f}")
+    print(f"test accuracy: {train_digits.evaluate(model, test_loader, device):.4f}")
     return model.eval()
 
 
-def test_digits(count):
-    """The first `count` test digits of different classes, and their labels."""
+def test_digits(count, device):
+    """The first `count` test digits of different classes, and their labels, on `device`."""
     images, labels = Digits(train=False).tensors()
     first_of_class = {}
     for i, label in enumerate(labels.tolist()):
         first_of_class.setdefault(label, i)
     chosen = sorted(first_of_class.values())[:count]
     index = cr.tensor(chosen)
-    return images[index], labels[index]
+    return images[index].to(device), labels[index].to(device)
 
 
 def attribution_maps(model, images, labels):
@@ -105,7 +108,7 @@ def digit_titles(model, images, labels):
 
 
 def save_method_figures(plt, maps, images, labels, titles, out):
-    pictures = images.numpy()[:, 0]
+    pictures = images.cpu().numpy()[:, 0]
     for name, (title, values, signed) in maps.items():
         count = len(pictures)
         fig, axes = plt.subplots(2, count, figsize=(2.6 * count, 5.4), squeeze=False)
@@ -114,7 +117,7 @@ def save_method_figures(plt, maps, images, labels, titles, out):
             axes[0, i].set_title(titles[i], fontsize=9)
             below = (f"red raises, blue lowers y[{labels[i]}]" if signed
                      else f"how much y[{labels[i]}] reacts")
-            show(axes[1, i], fig, values.numpy()[i, 0], signed, below)
+            show(axes[1, i], fig, values.cpu().numpy()[i, 0], signed, below)
         fig.suptitle(title)
         fig.tight_layout()
         path = os.path.join(out, f"{name}.png")
@@ -128,10 +131,10 @@ def save_overview(plt, maps, images, titles, path):
     count, columns = images.shape[0], len(maps) + 1
     fig, axes = plt.subplots(count, columns, figsize=(2.5 * columns, 2.3 * count), squeeze=False)
     for i in range(count):
-        show(axes[i, 0], fig, images.numpy()[i, 0], False, None)
+        show(axes[i, 0], fig, images.cpu().numpy()[i, 0], False, None)
         axes[i, 0].set_title(titles[i].replace("\n", " "), fontsize=8)
         for j, (name, (_, values, signed)) in enumerate(maps.items(), start=1):
-            show(axes[i, j], fig, values.numpy()[i, 0], signed, name.replace("_", " ") if i == 0 else "")
+            show(axes[i, j], fig, values.cpu().numpy()[i, 0], signed, name.replace("_", " ") if i == 0 else "")
     fig.tight_layout()
     fig.savefig(path, dpi=70)
     plt.close(fig)
@@ -145,6 +148,7 @@ def main():
                         help="weights saved by train_digits.py ('none': train here)")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of training when there are no weights")
     parser.add_argument("--count", type=int, default=4, help="how many test digits to explain (at most 10)")
+    add_device_option(parser)
     args = parser.parse_args()
     try:
         import matplotlib
@@ -153,8 +157,8 @@ def main():
     except ImportError:
         sys.exit("explain_digits.py draws with matplotlib: pip install matplotlib")
     os.makedirs(args.out, exist_ok=True)
-    model = load_or_train(args.weights, args.epochs)
-    images, labels = test_digits(args.count)
+    model = load_or_train(args.weights, args.epochs, args.device)
+    images, labels = test_digits(args.count, args.device)
     summary(model, input_size=tuple(images.shape))
 
     loss = F.cross_entropy(model(images), labels)

@@ -19,6 +19,7 @@ as safetensors (generator.safetensors, discriminator.safetensors). What you shou
     python examples/gan_digits.py                # about 10 s of training on 2 CPU cores
     python examples/gan_digits.py --epochs 10 --out /tmp/gan
     python examples/gan_digits.py --tensorboard runs/gan      # then: tensorboard --logdir runs
+    python examples/gan_digits.py --device cuda   # on a GPU (the default when chainrule sees one)
 
 With --tensorboard DIR the run is also logged for TensorBoard (docs/tensorboard.md): both losses each
 step, the 64 fixed-noise samples each epoch (Images tab), and every 100 steps the weight and gradient
@@ -37,6 +38,7 @@ import chainrule as cr
 import chainrule.nn as nn
 from chainrule.datasets import Digits
 from chainrule.utils.data import DataLoader, TensorDataset
+from mlp_digits import add_device_option
 
 
 class Generator(nn.Module):
@@ -93,11 +95,12 @@ def open_tensorboard(log_dir, G, D):
 def train(args):
     cr.manual_seed(args.seed)
     loader = DataLoader(TensorDataset(load_images()), batch_size=args.batch_size, shuffle=True, drop_last=True)
-    G, D = Generator(args.nz, args.width), Discriminator(args.width)
+    G, D = Generator(args.nz, args.width).to(args.device), Discriminator(args.width).to(args.device)
     opt_g = cr.optim.Adam(G.parameters(), lr=args.lr, betas=(0.5, 0.999))
     opt_d = cr.optim.Adam(D.parameters(), lr=args.lr, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
-    fixed_noise = cr.randn(64, args.nz)
+    # Noise comes from the CPU generator and then moves, so a seed draws the same noise on every device.
+    fixed_noise = cr.randn(64, args.nz).to(args.device)
     snapshots = {}
     writer, net_stats = open_tensorboard(args.tensorboard, G, D)
     step = 0
@@ -107,7 +110,8 @@ def train(args):
         D.train()
         bar = tqdm(loader, desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch", leave=True)
         for (real,) in bar:
-            fake = G(cr.randn(real.shape[0], args.nz))
+            real = real.to(args.device)
+            fake = G(cr.randn(real.shape[0], args.nz).to(args.device))
             # D step: real -> 0.9 (one-sided label smoothing), fake -> 0; detach() keeps G out of it.
             d_real, d_fake = D(real), D(fake.detach())
             loss_d = bce(d_real, cr.full_like(d_real, 0.9)) + bce(d_fake, cr.zeros_like(d_fake))
@@ -129,7 +133,7 @@ def train(args):
         if epoch in args.snapshot_epochs or writer:
             G.eval()
             with cr.no_grad():
-                samples = G(fixed_noise)
+                samples = G(fixed_noise).cpu()
             if epoch in args.snapshot_epochs:
                 snapshots[epoch] = samples
             if writer:
@@ -187,6 +191,7 @@ def main():
     parser.add_argument("--out", default="out/gan", help="folder for the weights and the sample grids")
     parser.add_argument("--tensorboard", metavar="DIR", default=None,
                         help="also log the run for TensorBoard in DIR (default: off; needs the tensorboard package)")
+    add_device_option(parser)
     args = parser.parse_args()
     args.snapshot_epochs = sorted({1, (args.epochs + 1) // 2, args.epochs})
     G, D, snapshots, elapsed = train(args)

@@ -38,6 +38,11 @@ def default_device():
     return "cuda" if cr.cuda.is_available() else "cpu"
 
 
+def add_device_option(parser):
+    """The --device option every example shares: cpu or cuda, cuda by default when chainrule sees a GPU."""
+    parser.add_argument("--device", default=default_device(), help="cpu or cuda (default: cuda when available)")
+
+
 def evaluate(model, loader, device="cpu"):
     """Fraction of correctly classified images, in eval mode (dropout off) without recording."""
     model.eval()
@@ -87,7 +92,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default=default_device(), help="cpu or cuda (default: cuda when available)")
+    add_device_option(parser)
     args = parser.parse_args()
     start = time.perf_counter()
     _, accuracy, losses = train(args.epochs, args.batch_size, args.lr, args.seed, device=args.device)

@@ -10,6 +10,7 @@ when another process keeps a core busy).
 
     python examples/sequence_digits.py                 # GRU
     python examples/sequence_digits.py --cell lstm
+    python examples/sequence_digits.py --device cuda   # on a GPU (the default when chainrule sees one)
 """
 import argparse
 import time
@@ -20,6 +21,7 @@ import chainrule as cr
 import chainrule.nn as nn
 from chainrule.datasets import Digits
 from chainrule.utils.data import DataLoader, TensorDataset
+from mlp_digits import add_device_option
 
 
 class RowReader(nn.Module):
@@ -50,6 +52,7 @@ def parse_args(argv=None):
     parser.add_argument("--hidden", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--seed", type=int, default=0)
+    add_device_option(parser)
     return parser.parse_args(argv)
 
 
@@ -57,8 +60,8 @@ def train(args):
     """Trains a RowReader as `args` say; returns it and the test accuracy."""
     cr.manual_seed(args.seed)
     loader = DataLoader(TensorDataset(*Digits(train=True).tensors()), batch_size=32, shuffle=True)
-    test_images, test_labels = Digits(train=False).tensors()
-    model = RowReader(args.cell, args.hidden)
+    test_images, test_labels = (t.to(args.device) for t in Digits(train=False).tensors())
+    model = RowReader(args.cell, args.hidden).to(args.device)
     optimizer = cr.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = cr.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(loader))
     loss_fn = nn.CrossEntropyLoss()
@@ -69,6 +72,7 @@ def train(args):
         loss_sum = 0.0
         bar = tqdm(loader, desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch")
         for images, labels in bar:
+            images, labels = images.to(args.device), labels.to(args.device)
             logits = model(images)
             loss = loss_fn(logits, labels)
             optimizer.zero_grad()

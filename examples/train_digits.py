@@ -10,6 +10,7 @@ is written.
     python examples/train_digits.py                # 7-16 s of training on 2 CPU cores
     python examples/train_digits.py --epochs 5 --out /tmp/digits
     python examples/train_digits.py --tensorboard runs/digits    # then: tensorboard --logdir runs
+    python examples/train_digits.py --device cuda   # on a GPU (the default when chainrule sees one)
 
 With --tensorboard DIR the run is also logged for TensorBoard (docs/tensorboard.md): the model's graph,
 each step's loss and learning rate, each epoch's loss and accuracies, and every 50 steps the weight and
@@ -31,6 +32,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule.datasets import Digits
 from chainrule.utils.data import DataLoader, TensorDataset
+from mlp_digits import add_device_option
 
 
 class DigitsCNN(nn.Module):
@@ -61,11 +63,13 @@ def random_shift(images, max_shift=1):
     return padded[..., max_shift + dy:max_shift + dy + h, max_shift + dx:max_shift + dx + w]
 
 
-def evaluate(model, loader):
+def evaluate(model, loader, device="cpu"):
+    """Fraction of correctly classified images, in eval mode without recording."""
     model.eval()
     correct = total = 0
     with cr.no_grad():
         for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
             correct += (model(images).argmax(1) == labels).sum().item()
             total += labels.shape[0]
     return correct / total
@@ -86,12 +90,13 @@ def train(args):
     # TensorDataset over the whole image tensor: each batch is one indexing op, not 32 stacked samples.
     train_loader = DataLoader(TensorDataset(*Digits(train=True).tensors()), batch_size=args.batch_size, shuffle=True)
     test_loader = DataLoader(TensorDataset(*Digits(train=False).tensors()), batch_size=256)
-    model = DigitsCNN()
+    model = DigitsCNN().to(args.device)
     optimizer = cr.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     scheduler = cr.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                  steps_per_epoch=len(train_loader))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
-    writer, layer_stats = open_tensorboard(args.tensorboard, model, Digits(train=False).tensors()[0][:1])
+    example_images = Digits(train=False).tensors()[0][:1].to(args.device)
+    writer, layer_stats = open_tensorboard(args.tensorboard, model, example_images)
     step = 0
     history = {"loss": [], "train_acc": [], "test_acc": []}
     # On a terminal the bar redraws as it goes; in a log file (stderr not a TTY) it would add a
@@ -105,6 +110,7 @@ def train(args):
         # The bar is updated by hand (not wrapped around the loader) so that it stays open for the test accuracy.
         bar = tqdm(total=len(train_loader), desc=f"epoch {epoch:2d}/{args.epochs}", unit="batch", disable=not interactive)
         for images, labels in train_loader:
+            images, labels = images.to(args.device), labels.to(args.device)
             logits = model(random_shift(images))
             loss = loss_fn(logits, labels)
             optimizer.zero_grad()
@@ -122,7 +128,7 @@ def train(args):
             correct += (logits.argmax(1) == labels).sum().item()
             bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}", refresh=False)
             bar.update()
-        loss, train_acc, test_acc = loss_sum / seen, correct / seen, evaluate(model, test_loader)
+        loss, train_acc, test_acc = loss_sum / seen, correct / seen, evaluate(model, test_loader, args.device)
         history["loss"].append(loss)
         history["train_acc"].append(train_acc)
         history["test_acc"].append(test_acc)
@@ -171,6 +177,7 @@ def main():
     parser.add_argument("--out", default="out/digits", help="folder for the weights and the plot")
     parser.add_argument("--tensorboard", metavar="DIR", default=None,
                         help="also log the run for TensorBoard in DIR (default: off; needs the tensorboard package)")
+    add_device_option(parser)
     args = parser.parse_args()
     model, history, elapsed = train(args)
     os.makedirs(args.out, exist_ok=True)

@@ -5,6 +5,9 @@ the gradients in backward, so every rank takes the same optimizer steps (rank 0'
 statistics are copied to the others each forward). Rank 0 prints the progress and test accuracy
 and writes a checkpoint after each epoch (atomically); run the same command again and every rank
 resumes from it. The model, augmentation and evaluation are train_digits.py's.
+It runs on the CPU only, so it has no --device option: the MPI backend reduces host tensors, and
+CUDA tensors in chainrule.distributed come with the GPU plan of docs/distributed.md (the
+single-process examples take --device cuda).
 
     mpirun -n 2 python examples/train_digits_distributed.py           # as root add --allow-run-as-root
     mpirun -n 2 python examples/train_digits_distributed.py --epochs 5 --out /tmp/digits-ddp
@@ -90,7 +93,8 @@ def train(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="CPU only (no --device): the MPI backend reduces host tensors.")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=16, help="per rank; the global batch is this times the ranks")
     parser.add_argument("--lr", type=float, default=3e-3)

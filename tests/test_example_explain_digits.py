@@ -1,5 +1,6 @@
 """examples/explain_digits.py end to end, fast: one epoch of training instead of saved weights, two
-digits; it must print the summary and write the autograd graph and a PNG per attribution method."""
+digits, on each device of the `device` fixture (cuda skips without a GPU); it must print the summary and write
+the autograd graph and a PNG per attribution method."""
 import os
 import subprocess
 import sys
@@ -10,10 +11,11 @@ SCRIPT = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "explain
 PICTURES = ["saliency", "smoothgrad", "integrated_gradients", "grad_cam", "occlusion", "explain_digits"]
 
 
-def test_explain_digits_writes_every_picture(tmp_path):
+def test_explain_digits_writes_every_picture(tmp_path, device):
     pytest.importorskip("matplotlib", reason="the example draws with matplotlib")
     result = subprocess.run([sys.executable, SCRIPT, "--weights", "none", "--epochs", "1", "--count", "2",
-                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+                             "--out", str(tmp_path), "--device", device.type],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "Total params: 62,506" in result.stdout
     for name in PICTURES:
