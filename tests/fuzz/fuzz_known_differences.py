@@ -46,8 +46,6 @@ KNOWN_DIFFERENCES = [
     # (its message is about a reshape: listed in issue 15's fuzz report).
     (lambda case, error, message: case.name in ("topk", "kthvalue") and case.args[0].array.ndim == 0
      and case.args[1] == 0, "topk of a 0-d tensor with k=0"),
-    # unfold of a 0-d tensor is an IndexError (PyTorch treats it as 1-d).
-    (lambda case, error, message: case.name == "unfold" and "of 0 dims" in message, "unfold of 0-d"),
     # take_along_dim checks its indices (PyTorch 2.13 reads [1, 2, 3][[-3, 4, 5]] without a check).
     (lambda case, error, message: case.name == "take_along_dim" and "out of bounds" in message, "take_along_dim"),
     # pow of two bools is a TypeError naming the op (PyTorch computes it in bool).

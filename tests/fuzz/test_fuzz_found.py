@@ -121,6 +121,11 @@ FIXED = {
                                                          t([1.5, 1.5, 1.5, 1.5], "float64")), then=(BACKWARD,)),
     "huber_loss'(inf)": Case("F", "huber_loss", (t([float("inf"), -float("inf"), float("nan"), 0.3], "float64"),
                                                  t([1.5, 1.5, 1.5, 1.5], "float64")), {"delta": 0.5}, then=(BACKWARD,)),
+    # Found by a 3000-example run: unfold of a 0-d tensor took dim 0 but not -1, and with size 0
+    # gave shape (2, 0); PyTorch returns shape (size,) (no window dim) for dims 0 and -1.
+    "0-d unfold(-1, 0, 1)": Case("method", "unfold", (t(1.5), -1, 0, 1)),
+    "0-d unfold(0, 0, 1).sum(0)": Case("method", "unfold", (t(1.5), 0, 0, 1), then=(("sum", (0,)),)),
+    "0-d unfold'(-1, 1, 1)": Case("method", "unfold", (t(1.5, "float64"), -1, 1, 1), then=(BACKWARD,)),
 }
 
 

@@ -11,22 +11,23 @@ from chainrule._C import Tensor
 def unfold(self, dimension, size, step):
     """(..., n_windows, ...) along `dimension`, with a last dim of `size`: x.unfold(0, 2, 1) of
     [1, 2, 3] is [[1, 2], [2, 3]]."""
-    dim = dimension + self.ndim if dimension < 0 else dimension
-    length = self.shape[dim] if self.ndim else 1
-    if not 0 <= dim < max(self.ndim, 1):
+    ndim = max(self.ndim, 1)  # a 0-d tensor takes dims 0 and -1, as PyTorch
+    if not -ndim <= dimension < ndim:
         raise IndexError(f"unfold: dimension {dimension} out of range for a tensor of {self.ndim} dims")
+    dim = dimension % ndim
+    length = self.shape[dim] if self.ndim else 1
     if step <= 0:
         raise RuntimeError(f"unfold: step is {step} but must be > 0")
     if size < 0 or size > length:
         raise RuntimeError(f"unfold: maximum size for tensor at dimension {dim} is {length} but size is {size}")
-    source = self.reshape(1) if self.ndim == 0 else self
+    if self.ndim == 0:  # as PyTorch: no window dim, just the element (size 1) or nothing (size 0)
+        return self.reshape(1).narrow(0, 0, size).clone()
     windows = (length - size) // step + 1
     starts = _C.arange(windows).mul(step).unsqueeze(1)  # (windows, 1)
     index = (starts + _C.arange(size)).reshape(-1)      # (windows * size,)
-    picked = source.index_select(dim, index)            # dim holds windows * size elements
-    shape = list(source.shape[:dim]) + [windows, size] + list(source.shape[dim + 1:])
-    out = picked.reshape(shape).movedim(dim + 1, -1)
-    return out.squeeze(0) if self.ndim == 0 else out
+    picked = self.index_select(dim, index)              # dim holds windows * size elements
+    shape = list(self.shape[:dim]) + [windows, size] + list(self.shape[dim + 1:])
+    return picked.reshape(shape).movedim(dim + 1, -1)
 
 
 Tensor.unfold = unfold
