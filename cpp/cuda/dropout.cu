@@ -7,6 +7,7 @@
 #include "core/counter_rng.h"
 #include "core/error.h"
 #include "cuda/dropout.h"
+#include "cuda/strided_launch.cuh"
 
 namespace cr::cuda {
 
@@ -27,12 +28,8 @@ __global__ void fill_mask(T* mask, int64_t numel, uint64_t key, uint64_t drop_be
 template <typename T>
 void bernoulli_fill(T* mask, int64_t numel, uint64_t key, uint64_t drop_below, T keep) {
   if (numel == 0) return;
-  constexpr int kThreads = 256;
-  const int blocks = static_cast<int>(std::min<int64_t>((numel + kThreads - 1) / kThreads, 65535));
-  fill_mask<T><<<blocks, kThreads>>>(mask, numel, key, drop_below, keep);
-  const cudaError_t status = cudaGetLastError();
-  CR_CHECK(status == cudaSuccess, RuntimeError, "dropout: the CUDA kernel failed to launch: ",
-           cudaGetErrorString(status));
+  fill_mask<T><<<launch_blocks(numel), kLaunchThreads>>>(mask, numel, key, drop_below, keep);
+  check_launch("dropout");
 }
 
 template void bernoulli_fill<float>(float*, int64_t, uint64_t, uint64_t, float);

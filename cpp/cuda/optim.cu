@@ -7,20 +7,11 @@
 #include "core/error.h"
 #include "core/optim_formulas.h"
 #include "cuda/optim.h"
+#include "cuda/strided_launch.cuh"
 
 namespace cr::cuda {
 
 namespace {
-
-constexpr int kThreads = 256;
-
-int blocks_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65535)); }
-
-void check_launch(const char* optimizer) {
-  const cudaError_t status = cudaGetLastError();
-  CR_CHECK(status == cudaSuccess, RuntimeError, optimizer, ": the CUDA kernel failed to launch: ",
-           cudaGetErrorString(status));
-}
 
 template <typename T, bool kDecay, bool kMomentum, bool kFirstStep, bool kNesterov>
 __global__ void sgd_kernel(T* p, const T* g, T* buf, int64_t n, SGDOptions o) {
@@ -53,7 +44,7 @@ void sgd_step(T* p, const T* g, T* buf, int64_t n, const SGDOptions& o, bool fir
   optim_formula::with_flags(
       [&](auto decay, auto momentum, auto fill_buffer, auto nesterov) {
         sgd_kernel<T, decltype(decay)::value, decltype(momentum)::value, decltype(fill_buffer)::value,
-                   decltype(nesterov)::value><<<blocks_for(n), kThreads>>>(p, g, buf, n, o);
+                   decltype(nesterov)::value><<<launch_blocks(n), kLaunchThreads>>>(p, g, buf, n, o);
       },
       o.weight_decay != 0, use_momentum, use_momentum && first_step, use_momentum && o.nesterov);
   check_launch("SGD");
@@ -67,7 +58,7 @@ void adam_step(T* p, const T* g, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, i
   optim_formula::with_flags(
       [&](auto coupled_decay, auto decoupled_decay, auto amsgrad) {
         adam_kernel<T, decltype(coupled_decay)::value, decltype(decoupled_decay)::value, decltype(amsgrad)::value>
-            <<<blocks_for(n), kThreads>>>(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, n, o, s);
+            <<<launch_blocks(n), kLaunchThreads>>>(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, n, o, s);
       },
       decay && !o.decoupled_weight_decay, decay && o.decoupled_weight_decay, o.amsgrad);
   check_launch(o.decoupled_weight_decay ? "AdamW" : "Adam");

@@ -165,11 +165,6 @@ __global__ void arg_reduce_outputs(ReduceGeometry g, const T* in, T* values, int
 
 int blocks_for(int64_t outputs) { return static_cast<int>(std::clamp<int64_t>(outputs, 1, 65535)); }
 
-void check_launch(const char* op) {
-  const cudaError_t status = cudaGetLastError();
-  CR_CHECK(status == cudaSuccess, RuntimeError, op, ": the CUDA kernel failed to launch: ", cudaGetErrorString(status));
-}
-
 template <ReduceKind K>
 void reduce_as(DType dtype, const void* in, const ReduceGeometry& g, void* out) {
   with_dtype(dtype, [&](auto t) {

@@ -1,6 +1,7 @@
-// The strided loop of the GPU's elementwise kernels: one thread per element (grid-stride), which
-// turns its linear index into coordinates and so into each operand's address, then calls
-// f(pointers). Shared by cuda/elementwise.cu and the kernels of other families.
+// The GPU's launch loops: one thread per index of [0, n) in a grid-stride loop, calling f(i)
+// (launch_indexed, for kernels that compute their own addresses), and the strided loop of the
+// elementwise kernels, which turns each linear index into coordinates and so into each operand's
+// address, then calls f(pointers) (launch_elementwise). Shared by the kernels of every family.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -9,10 +10,40 @@
 #include <array>
 #include <cstdint>
 
+#include "core/dtype.h"
 #include "core/error.h"
 #include "core/strided_operand.h"
 
 namespace cr::cuda {
+
+constexpr int kLaunchThreads = 256;
+
+// Blocks for n threads of kLaunchThreads (a grid-stride loop covers the rest).
+inline int launch_blocks(int64_t n) {
+  return static_cast<int>(std::min<int64_t>((n + kLaunchThreads - 1) / kLaunchThreads, 65535));
+}
+
+// After a launch: a RuntimeError naming op when it failed.
+inline void check_launch(const char* op) {
+  const cudaError_t status = cudaGetLastError();
+  CR_CHECK(status == cudaSuccess, RuntimeError, op, ": the CUDA kernel failed to launch: ", cudaGetErrorString(status));
+}
+
+template <typename F>
+__global__ void for_each_index(int64_t n, F f) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    f(i);
+  }
+}
+
+// Runs f(i) for every i in [0, n), f a functor with a __device__ call operator.
+template <typename F>
+void launch_indexed(const char* op, int64_t n, const F& f) {
+  if (n <= 0) return;
+  for_each_index<F><<<launch_blocks(n), kLaunchThreads>>>(n, f);
+  check_launch(op);
+}
 
 // Sizes and byte strides of N operands, passed to the kernel by value.
 template <int N>
@@ -52,11 +83,8 @@ void launch_elementwise(const char* op, const Shape& shape, const std::array<con
     for (int d = 0; d < g.ndim; ++d) g.strides[k][d] = operands[k]->strides[d] * operands[k]->itemsize;
   }
   for (int d = 0; d < g.ndim; ++d) g.sizes[d] = shape[d];
-  constexpr int kThreads = 256;
-  const int blocks = static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, 65535));
-  for_each_element<N><<<blocks, kThreads>>>(n, g, f);
-  const cudaError_t status = cudaGetLastError();
-  CR_CHECK(status == cudaSuccess, RuntimeError, op, ": the CUDA kernel failed to launch: ", cudaGetErrorString(status));
+  for_each_element<N><<<launch_blocks(n), kLaunchThreads>>>(n, g, f);
+  check_launch(op);
 }
 
 // f(T{}) for the C++ type of dtype.

@@ -3,6 +3,7 @@
 // before any of these can be reached, so the failures here are a last line, not the message users
 // see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
 #include "core/error.h"
+#include "cuda/conv.h"
 #include "cuda/copy.h"
 #include "cuda/dropout.h"
 #include "cuda/elementwise.h"
@@ -26,6 +27,15 @@ CachingAllocator& allocator(int) { unavailable("allocator"); }
 void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
 void synchronize(int) { unavailable("synchronize"); }
 std::string device_name(int) { unavailable("device_name"); }
+void conv_forward(DType, Device, const void*, const void*, const void*, const ConvShape&, void*) {
+  unavailable("convolution");
+}
+void conv_input_grad(DType, Device, const void*, const void*, const ConvShape&, void*) {
+  unavailable("convolution_input_grad");
+}
+void conv_weight_grad(DType, Device, const void*, const void*, const ConvShape&, void*) {
+  unavailable("convolution_weight_grad");
+}
 void copy_kernel(const Shape&, const StridedOperand&, DType, const StridedOperand&, DType) { unavailable("copy_"); }
 void unary_kernel(UnaryOp op, const Shape&, const StridedOperand&, const StridedOperand&, DType) {
   unavailable(unary_op_name(op));

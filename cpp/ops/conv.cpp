@@ -20,7 +20,7 @@ std::string list_str(const std::vector<int64_t>& v) { return str_cat(Shape(v)); 
 // `dims` is the number of spatial dims (1 or 2).
 void check_common(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
                   const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation, int64_t groups) {
-  cpu_kernels_device(op, {&input, &weight, &bias});
+  common_device(op, {&input, &weight, &bias});
   CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got ",
            describe(input));
   CR_CHECK(weight->dtype() == input->dtype(), TypeError, op, ": input dtype ", input->dtype(),

@@ -12,6 +12,7 @@
 #include "cpu/conv_gemm.h"
 #include "cpu/gemm.h"
 #include "cpu/winograd.h"
+#include "cuda/conv.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/reduce.h"
@@ -29,9 +30,11 @@ ConvShape conv_shape(int64_t batch, int64_t in_channels, int64_t out_channels, c
 }
 
 // Internal consistency of a primitive's operands (the public ops validate user input with
-// friendlier messages first): 4-D float tensors of one dtype whose sizes agree with the geometry.
+// friendlier messages first): 4-D float tensors of one dtype and one device whose sizes agree with
+// the geometry.
 void check_operands(const char* op, const Tensor& a, const Shape& a_expected, const Tensor& b,
                     const Shape& b_expected) {
+  common_device(op, {&a, &b});
   CR_CHECK(a->dtype() == b->dtype() && is_floating(a->dtype()), TypeError, op, ": expected float32 or float64 ",
            "operands of one dtype, got ", describe(a), " and ", describe(b));
   CR_CHECK(a->sizes() == a_expected && b->sizes() == b_expected, RuntimeError, op, ": operands ", a->sizes(),
@@ -65,8 +68,11 @@ Shape weight_shape(int64_t out_channels, int64_t group_in, const ConvGeometry& g
 
 Tensor bias_grad(const Tensor& g) { return sum(g, std::vector<int64_t>{0, 2, 3}); }
 
-void check_bias(const char* op, const Tensor& bias, int64_t channels, DType dtype) {
+// A bias (channels,) of the operand's dtype, on its device.
+void check_bias(const char* op, const Tensor& bias, int64_t channels, const Tensor& operand) {
   if (!bias) return;
+  common_device(op, {&operand, &bias});
+  const DType dtype = operand->dtype();
   CR_CHECK(bias->dtype() == dtype, TypeError, op, ": bias dtype ", bias->dtype(), " differs from ", dtype);
   CR_CHECK(bias->sizes() == Shape{channels}, RuntimeError, op, ": expected bias of shape (", channels, "), got ",
            bias->sizes());
@@ -85,14 +91,17 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
   const int64_t n = x->size(0), c = x->size(1), k = w->size(0);
   check_groups(op, c, k, geo.groups);
   check_operands(op, x, {n, c, geo.in[0], geo.in[1]}, w, weight_shape(k, c / geo.groups, geo));
-  check_bias(op, bias, k, x->dtype());
+  check_bias(op, bias, k, x);
   const ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
   Tensor y = TensorImpl::empty({n, k, geo.out[0], geo.out[1]}, x->dtype(), x->device());
   {
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), wc = contiguous(w), bc = bias ? contiguous(bias) : Tensor();
-    CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    if (!y->device().is_cpu()) {  // the family's dispatch point
+      cuda::conv_forward(y->dtype(), y->device(), xc->device_data(), wc->device_data(),
+                         bc ? bc->device_data() : nullptr, s, y->device_data());
+    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
       const scalar_t* b = bc ? bc->data<scalar_t>() : nullptr;
       if (cpu::winograd_suits(s)) {
         cpu::winograd_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
@@ -123,14 +132,16 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
   const int64_t n = gy->size(0), k = gy->size(1), c = w->size(1) * geo.groups;
   check_groups(op, c, k, geo.groups);
   check_operands(op, gy, {n, k, geo.out[0], geo.out[1]}, w, weight_shape(k, w->size(1), geo));
-  check_bias(op, bias, c, gy->dtype());
+  check_bias(op, bias, c, gy);
   const ConvShape s = conv_shape(n, c, k, geo);
   check_blas_limits(op, s);
   Tensor gx = TensorImpl::empty({n, c, geo.in[0], geo.in[1]}, gy->dtype(), gy->device());
   {
     GradModeGuard no_record(false);
     Tensor gyc = contiguous(gy), wc = contiguous(w);
-    CR_DISPATCH_FLOATING(gy->dtype(), op, [&] {
+    if (!gx->device().is_cpu()) {
+      cuda::conv_input_grad(gx->dtype(), gx->device(), gyc->device_data(), wc->device_data(), s, gx->device_data());
+    } else CR_DISPATCH_FLOATING(gy->dtype(), op, [&] {
       if (cpu::winograd_suits(s)) {
         cpu::winograd_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
       } else {
@@ -167,7 +178,9 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
   {
     GradModeGuard no_record(false);
     Tensor xc = contiguous(x), gyc = contiguous(gy);
-    CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    if (!gw->device().is_cpu()) {
+      cuda::conv_weight_grad(gw->dtype(), gw->device(), xc->device_data(), gyc->device_data(), s, gw->device_data());
+    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
       if (cpu::winograd_suits(s)) {
         cpu::winograd_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
       } else {
