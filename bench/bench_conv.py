@@ -1,6 +1,7 @@
 """CNN layer benchmarks: chainrule against PyTorch with oneDNN and PyTorch's own im2col path.
 
     PYTHONPATH=python python3 bench/bench_conv.py [--threads N] [--repeat R] [--only A,B]
+    PYTHONPATH=python python3 bench/bench_conv.py --device cuda    # against PyTorch on the same GPU
 
 Each row times one layer forward alone and forward + backward (every float input requiring grad),
 float32, for chainrule, PyTorch (oneDNN, its default on CPU) and PyTorch with
@@ -12,6 +13,10 @@ multiply-adds; where chainrule runs Winograd (B, C: fewer multiplies) it is an e
 A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
 count. Rows A-D are convolutions; E (max-pool) and F (batch-norm in training mode) are
 memory-bound layers, timed the same way (torch-im2col is then just PyTorch without oneDNN).
+
+With --device cuda every contender runs on the GPU, each timing waits for it (cuda.synchronize), and
+the two PyTorch columns are cuDNN (its default) and torch.backends.cudnn.flags(enabled=False) (its
+own im2col + cuBLAS kernels). A layer chainrule cannot yet run on the GPU is listed as not run.
 """
 import os
 import sys
@@ -20,7 +25,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import bench_arguments, chainrule_and_torch, format_table, interleaved_medians  # noqa: E402
+from common import (add_device_argument, bench_arguments, chainrule_and_torch, device_synchronizers,  # noqa: E402
+                    format_table, interleaved_medians)
 
 
 @dataclass
@@ -68,13 +74,22 @@ def parse_args():
     p = bench_arguments(__doc__, repeat=5)
     p.add_argument("--settle", type=float, default=0.1, help="idle seconds before each timing")
     p.add_argument("--only", default=None, help="comma-separated case labels to run (e.g. A,C)")
+    add_device_argument(p)
     return p.parse_args()
 
 
-def contenders(case, cr, F, torch, arrays, backward):
-    """name -> zero-argument callable running the case once (forward, or forward + backward)."""
-    ours = [cr.tensor(a, requires_grad=backward) for a in arrays]
-    theirs = [torch.tensor(a, requires_grad=backward) for a in arrays]
+def without_vendor_library(torch, device):
+    """PyTorch's context that turns off its vendor library on `device` (oneDNN on the CPU, cuDNN on a GPU),
+    leaving its own im2col + GEMM path (on a GPU in full float32: the flags' default would allow TF32)."""
+    if device == "cuda":
+        return torch.backends.cudnn.flags(enabled=False, allow_tf32=False)
+    return torch.backends.mkldnn.flags(enabled=False)
+
+
+def contenders(case, cr, F, torch, arrays, backward, device):
+    """name -> zero-argument callable running the case once (forward, or forward + backward) on `device`."""
+    ours = [cr.tensor(a, requires_grad=backward, device=device) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=backward, device=device) for a in arrays]
     tf = torch.nn.functional
 
     def run_ours():
@@ -90,7 +105,7 @@ def contenders(case, cr, F, torch, arrays, backward):
         return out
 
     def run_theirs_im2col():
-        with torch.backends.mkldnn.flags(enabled=False):
+        with without_vendor_library(torch, device):
             return run_theirs()
 
     if not backward:
@@ -101,12 +116,23 @@ def contenders(case, cr, F, torch, arrays, backward):
     return {"chainrule": run_ours, "torch": run_theirs, "torch-im2col": run_theirs_im2col}
 
 
-def check(case, cr, F, torch, arrays):
+def check(case, cr, F, torch, arrays, device):
     import numpy as np
-    got = case.ours(F, *[cr.tensor(a) for a in arrays]).numpy()
-    want = case.theirs(torch.nn.functional, *[torch.tensor(a) for a in arrays]).numpy()
+    got = case.ours(F, *[cr.tensor(a, device=device) for a in arrays]).cpu().numpy()
+    want = case.theirs(torch.nn.functional, *[torch.tensor(a, device=device) for a in arrays]).cpu().numpy()
     if got.shape != want.shape or not np.allclose(got, want, rtol=1e-3, atol=1e-3):
         sys.exit(f"bench_conv: chainrule gives a wrong result for {case.name}")
+
+
+def time_pass(case, cr, F, torch, arrays, backward, args, syncs):
+    """The table row of one pass (forward, or forward + backward) of `case`: median ms, ratios, GFLOP/s."""
+    seconds = interleaved_medians(contenders(case, cr, F, torch, arrays, backward, args.device),
+                                  repeat=args.repeat, target_s=0.1, settle_s=args.settle, syncs=syncs)
+    flops = case.flops * (3 if backward else 1)
+    ms = {name: t * 1e3 for name, t in seconds.items()}
+    return [case.name, "fwd+bwd" if backward else "fwd", f"{ms['chainrule']:.2f}", f"{ms['torch']:.2f}",
+            f"{ms['torch-im2col']:.2f}", f"{ms['chainrule'] / ms['torch']:.2f}x",
+            f"{ms['chainrule'] / ms['torch-im2col']:.2f}x", f"{flops / seconds['chainrule'] / 1e9:.1f}" if flops else "-"]
 
 
 def main():
@@ -116,28 +142,32 @@ def main():
 
     warnings.filterwarnings("ignore", message="TF32 acceleration")  # printed by mkldnn.flags() on CPU builds
     cr, torch = chainrule_and_torch(args.threads, required_by="bench_conv.py")
+    syncs = device_synchronizers(cr, torch, args.device, "bench_conv.py")
+    if syncs:
+        syncs["torch-im2col"] = syncs["torch"]
     print(f"load average {os.getloadavg()[0]:.1f}")
 
     cases = [c for c in LAYERS if args.only is None or c.name.split()[0] in args.only.split(",")]
     rng = np.random.default_rng(0)
-    rows = []
+    rows, not_run = [], []
     for case in cases:
         arrays = [rng.standard_normal(s).astype(np.float32) for s in case.shapes]
-        check(case, cr, F, torch, arrays)
-        for backward in (False, True):
-            seconds = interleaved_medians(contenders(case, cr, F, torch, arrays, backward), repeat=args.repeat,
-                                          target_s=0.1, settle_s=args.settle)
-            flops = case.flops * (3 if backward else 1)
-            ms = {name: t * 1e3 for name, t in seconds.items()}
-            row = [case.name, "fwd+bwd" if backward else "fwd", f"{ms['chainrule']:.2f}", f"{ms['torch']:.2f}",
-                   f"{ms['torch-im2col']:.2f}", f"{ms['chainrule'] / ms['torch']:.2f}x",
-                   f"{ms['chainrule'] / ms['torch-im2col']:.2f}x", f"{flops / seconds['chainrule'] / 1e9:.1f}" if flops else "-"]
-            rows.append(row)
-            print("  ".join(row), file=sys.stderr, flush=True)  # progress
+        try:
+            check(case, cr, F, torch, arrays, args.device)
+            for backward in (False, True):
+                rows.append(time_pass(case, cr, F, torch, arrays, backward, args, syncs))
+                print("  ".join(rows[-1]), file=sys.stderr, flush=True)  # progress
+        except RuntimeError as error:  # on a GPU: a layer without a GPU kernel yet
+            if args.device == "cpu":
+                raise
+            not_run.append(f"{case.name}: not run on {args.device}: {str(error).splitlines()[0]}")
     print()
-    print(f"float32, median ms of {args.repeat} interleaved rounds (load average now {os.getloadavg()[0]:.1f})")
+    print(f"float32 on {args.device}, median ms of {args.repeat} interleaved rounds "
+          f"(load average now {os.getloadavg()[0]:.1f})")
     print(format_table(["case", "pass", "chainrule", "torch", "torch-im2col", "cr/torch", "cr/im2col", "cr GFLOP/s"],
                        rows))
+    for line in not_run:
+        print(line)
 
 
 if __name__ == "__main__":

@@ -8,27 +8,17 @@ Exits with a message and status 0 where chainrule sees no GPU, so it can sit in 
 """
 import os
 import sys
-import time
-
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import bench_arguments, format_table, try_import_torch  # noqa: E402
+from common import bench_arguments, format_table, median_time, no_sync, try_import_torch  # noqa: E402
 
 import chainrule as cr  # noqa: E402
 
 
 def median_ms(fn, sync, repeat):
-    fn()
-    sync()  # warm: the caching allocator and cuBLAS handle are set up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(10):
-            fn()
-        sync()
-        times.append((time.perf_counter() - start) / 10 * 1e3)
-    return float(np.median(times))
+    """Median ms per call over `repeat` rounds of 10 calls, after a warm-up call (the caching allocator
+    and the cuBLAS handle are set up), each round timed from one sync() to the next."""
+    return median_time(fn, repeat=repeat, number=10, warmup=1, sync=sync) * 1e3
 
 
 def mlp(nn):
@@ -75,7 +65,7 @@ def main():
     for name, fn in ours.items():
         t_ours = median_ms(fn, cr.cuda.synchronize, args.repeat)
         t_theirs = median_ms(theirs[name], torch.cuda.synchronize, args.repeat) if name in theirs else float("nan")
-        t_host = median_ms(host[name], lambda: None, max(3, args.repeat // 2))
+        t_host = median_ms(host[name], no_sync, max(3, args.repeat // 2))
         rows.append([name, f"{t_ours:.3f}", f"{t_theirs:.3f}", f"{t_ours / t_theirs:.2f}", f"{t_host:.2f}"])
     print(f"GPU: {cr.cuda.get_device_name()}; medians of {args.repeat} rounds of 10 calls")
     print(format_table(["case", "chainrule cuda ms", "torch cuda ms", "ratio", "chainrule cpu ms"], rows))

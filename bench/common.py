@@ -1,5 +1,6 @@
-"""Shared benchmark helpers: the common command-line options (with the contention mode, --busy N),
-chainrule and the optional PyTorch on one thread count, median wall time of repeated calls, and
+"""Shared benchmark helpers: the common command-line options (with the contention mode, --busy N, and
+--device for the benches that also run on a GPU), chainrule and the optional PyTorch on one thread
+count, median wall time of repeated calls (synchronized with the GPU where they run there), and
 tables.
 
 Used by the bench_*.py scripts; run them from the repository root with PYTHONPATH=python.
@@ -33,6 +34,31 @@ def bench_arguments(doc, repeat=7, unit="case"):
                    help="contention mode: N processes spinning on the last N cores beside the run, as on a "
                         "laptop or shared server where other work always runs (default 0: none)")
     return p
+
+
+def add_device_argument(parser):
+    """--device: where both libraries run, the CPU (default) or the GPU."""
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="cpu (default) or cuda: chainrule's GPU backend against PyTorch on the same GPU")
+
+
+def device_synchronizers(cr, torch, device, script):
+    """{"chainrule": sync, "torch": sync} for the timing helpers: each library's cuda.synchronize on a GPU
+    (queued kernels finish before a clock is read), nothing on the CPU. On cuda, a machine where chainrule
+    or PyTorch sees no GPU ends the run with a message saying so; PyTorch's TF32 is turned off, so both
+    libraries compute float32 in full float32 (chainrule never uses TF32)."""
+    if device == "cpu":
+        return {}
+    if not cr.cuda.is_available():
+        sys.exit(f"{script} --device cuda: chainrule sees no CUDA device here (it needs a CUDA build and a GPU; "
+                 "tests/run_gpu.sh runs this bench on a GPU machine)")
+    if torch is None or not torch.cuda.is_available():
+        sys.exit(f"{script} --device cuda compares against PyTorch on the same GPU: this PyTorch sees no CUDA "
+                 "device (install a CUDA build of torch)")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    print(f"GPU: {cr.cuda.get_device_name()} (PyTorch: {torch.cuda.get_device_name()}, TF32 off)")
+    return {"chainrule": cr.cuda.synchronize, "torch": torch.cuda.synchronize}
 
 
 # A busy neighbour: spins on one core until its parent (the bench) goes away, however it ends.
@@ -73,23 +99,32 @@ def chainrule_and_torch(threads, required_by=None):
     return cr, torch
 
 
-def median_time(fn, repeat=7, number=1, warmup=1):
-    """Median seconds per call of fn() over `repeat` timings of `number` calls each, after `warmup` calls."""
+def no_sync():
+    """The CPU's synchronize: its work is done when a call returns."""
+
+
+def median_time(fn, repeat=7, number=1, warmup=1, sync=no_sync):
+    """Median seconds per call of fn() over `repeat` timings of `number` calls each, after `warmup` calls.
+    sync() (a GPU's synchronize) runs before the clock starts and before it is read."""
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
+        sync()
         start = time.perf_counter()
         for _ in range(number):
             fn()
+        sync()
         times.append((time.perf_counter() - start) / number)
     return statistics.median(times)
 
 
-def calls_for(fn, target_s=0.05):
+def calls_for(fn, target_s=0.05, sync=no_sync):
     """How many calls of fn() make one timing last about target_s (at least 1); also warms fn up."""
+    sync()
     start = time.perf_counter()
     fn()
+    sync()
     once = max(time.perf_counter() - start, 1e-9)
     return max(1, int(target_s / once))
 
@@ -120,29 +155,34 @@ def format_table(header, rows):
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
 
 
-def interleaved_medians(fns, repeat=7, target_s=0.05, settle_s=0.0):
+def interleaved_medians(fns, repeat=7, target_s=0.05, settle_s=0.0, syncs=None):
     """Median seconds per call of each fn in the dict `fns`, timed in alternating rounds so that
     background load hits every contender alike. Before each timing, `settle_s` of sleep lets the
-    previous contender's spinning worker threads go idle, then one call wakes this one's.
+    previous contender's spinning worker threads go idle, then one call wakes this one's. `syncs`
+    maps a name to its library's GPU synchronize (device_synchronizers); a name not in it is on the CPU.
     Returns a dict with the same keys."""
-    numbers = {name: calls_for(fn, target_s) for name, fn in fns.items()}
+    syncs = syncs or {}
+    numbers = {name: calls_for(fn, target_s, syncs.get(name, no_sync)) for name, fn in fns.items()}
     times = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             time.sleep(settle_s)
-            times[name].append(median_time(fn, repeat=1, number=numbers[name], warmup=1))
+            times[name].append(median_time(fn, repeat=1, number=numbers[name], warmup=1,
+                                           sync=syncs.get(name, no_sync)))
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model"):
+def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model", device="cpu"):
     """(step_ours, step_theirs): one forward + backward + SGD step each of the model that
-    build(nn) makes, in chainrule and in PyTorch, from the same weights (PyTorch's state_dict
-    loaded into ours) on the same batch (x, y NumPy arrays; cross-entropy loss). Checks that the
-    first step gives the same loss in both before returning."""
+    build(nn) makes, in chainrule and in PyTorch on `device`, from the same weights (PyTorch's
+    state_dict loaded into ours) on the same batch (x, y NumPy arrays; cross-entropy loss). Checks
+    that the first step gives the same loss in both before returning."""
     torch.manual_seed(0)
     theirs = build(torch.nn)
     ours = build(cr.nn)
     ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    ours.to(device)
+    theirs.to(device)
 
     def make_step(lib, model, inputs, targets):
         optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
@@ -157,8 +197,8 @@ def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model"):
 
         return step
 
-    step_ours = make_step(cr, ours, cr.tensor(x), cr.tensor(y))
-    step_theirs = make_step(torch, theirs, torch.tensor(x), torch.tensor(y))
+    step_ours = make_step(cr, ours, cr.tensor(x, device=device), cr.tensor(y, device=device))
+    step_theirs = make_step(torch, theirs, torch.tensor(x, device=device), torch.tensor(y, device=device))
     a, b = step_ours().item(), step_theirs().item()
     assert abs(a - b) <= 1e-4 * max(1.0, abs(b)), f"{name}: first-step loss {a} differs from PyTorch's {b}"
     return step_ours, step_theirs
