@@ -6,13 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/plane_shape.h"
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
-
-struct PlaneShape {
-  int64_t planes, height, width;
-};
 
 // fn(b, e) over planes [0, planes), across threads when planes * plane_work elements are worth it.
 template <typename Fn>

@@ -1,52 +1,22 @@
 // The max-pooling kernels declared in cpu/pool.h. Each output row takes its windows one by one
-// at the borders and, where the windows are whole and evenly spaced, a tap at a time across all
-// of them (vectorized, branch-free selects). Planes are split across threads.
+// at the borders (core/pool_formulas.h's window_max, which the GPU runs for every window) and,
+// where the windows are whole and evenly spaced, a tap at a time across all of them (vectorized,
+// branch-free selects). Planes are split across threads.
 #include "cpu/pool.h"
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
-#include <type_traits>
+
+#include "core/pool_formulas.h"
 
 namespace cr::cpu {
 
 namespace {
 
-template <typename T>
-bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
-  else return false;
-}
-
-template <typename T>
-T lowest() {
-  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-
-// Whether a saved index selects an element of a plane of in_plane elements.
-bool in_plane_index(int64_t index, int64_t in_plane) {
-  return static_cast<uint64_t>(index) < static_cast<uint64_t>(in_plane);
-}
-
 // The max of output j's window in one output row (rows r0, r0 + rows.step, ... nr of them).
 template <typename T>
 void max_window(const T* xp, T* y, int64_t* idx, int64_t j, int64_t w, int64_t r0, int64_t nr, int64_t row_step,
                 const AxisWindows& cols) {
-  const int64_t c0 = cols.first[j], nc = cols.count[j];
-  T best = lowest<T>();
-  int64_t best_at = r0 * w + c0;
-  for (int64_t a = 0; a < nr; ++a) {
-    const int64_t row_at = (r0 + a * row_step) * w;
-    for (int64_t c = c0; c < c0 + nc * cols.step; c += cols.step) {
-      const T v = xp[row_at + c];
-      const bool take = (v > best) | is_nan(v);  // branch-free: random data mispredicts
-      best = take ? v : best;
-      best_at = take ? row_at + c : best_at;
-    }
-  }
-  y[j] = best;
-  idx[j] = best_at;
+  window_max(xp, w, r0, nr, row_step, cols.first[j], cols.count[j], cols.step, y[j], idx[j]);
 }
 
 // The outputs [b, e) of one output row whose windows are whole and cols.stride apart: the same
@@ -57,14 +27,14 @@ void max_uniform_windows(const T* xp, T* y, int64_t* idx, int64_t b, int64_t e, 
   const int64_t n = e - b, s = cols.stride, c0 = cols.first[b];
   T* yb = y + b;
   int64_t* ib = idx + b;
-  for (int64_t k = 0; k < n; ++k) yb[k] = lowest<T>(), ib[k] = r0 * w + c0 + k * s;
+  for (int64_t k = 0; k < n; ++k) yb[k] = lowest_value<T>(), ib[k] = r0 * w + c0 + k * s;
   for (int64_t a = 0; a < nr; ++a) {
     for (int64_t t = 0; t < cols.count[b]; ++t) {
       const int64_t at = (r0 + a * row_step) * w + c0 + t * cols.step;
 #pragma omp simd
       for (int64_t k = 0; k < n; ++k) {
         const T v = xp[at + k * s];
-        const bool take = (v > yb[k]) | is_nan(v);
+        const bool take = (v > yb[k]) | (v != v);  // v != v: NaN, as in window_max
         yb[k] = take ? v : yb[k];
         ib[k] = take ? at + k * s : ib[k];
       }
@@ -92,13 +62,6 @@ void max_pool(const T* x, const PlaneShape& s, const AxisWindows& rows, const Ax
       }
     }
   });
-}
-
-void clear_empty_window_indices(const AxisWindows& rows, const AxisWindows& cols, int64_t planes, int64_t* idx) {
-  const int64_t ho = static_cast<int64_t>(rows.count.size()), wo = static_cast<int64_t>(cols.count.size());
-  for (int64_t o = 0; o < planes * ho * wo; ++o) {
-    if (rows.count[o / wo % ho] == 0 || cols.count[o % wo] == 0) idx[o] = -1;
-  }
 }
 
 template <typename T>

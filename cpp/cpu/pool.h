@@ -28,15 +28,6 @@ struct AxisWindows {
 template <typename T>
 void max_pool(const T* x, const PlaneShape& s, const AxisWindows& rows, const AxisWindows& cols, T* y, int64_t* idx);
 
-// idx (P, Ho, Wo) -> -1 at every output whose window reads nothing (a row or a column window of
-// count 0), so that no gradient flows through it.
-void clear_empty_window_indices(const AxisWindows& rows, const AxisWindows& cols, int64_t planes, int64_t* idx);
-
-// Planes of `in_plane` input and `out_plane` output elements each.
-struct PooledPlanes {
-  int64_t planes, in_plane, out_plane;
-};
-
 // g, idx (P, out_plane) -> gx (P, in_plane) += g at idx, plane by plane; an index outside the plane
 // adds nothing. gx is zeroed by the caller.
 template <typename T>

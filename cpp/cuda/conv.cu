@@ -165,12 +165,6 @@ void weight_grad(Device device, const T* x, const T* gy, const ConvShape& s, T* 
   }
 }
 
-template <typename F>
-void with_floating(DType dtype, const F& f) {
-  if (dtype == DType::Float64) return f(double{});
-  f(float{});  // the ops admit float32 and float64 only
-}
-
 }  // namespace
 
 void conv_forward(DType dtype, Device device, const void* x, const void* w, const void* bias, const ConvShape& s,

@@ -98,4 +98,11 @@ void with_dtype(DType dtype, const F& f) {
   }
 }
 
+// f(T{}) for float32 or float64, for the families whose ops admit floating dtypes only.
+template <typename F>
+void with_floating(DType dtype, const F& f) {
+  if (dtype == DType::Float64) return f(double{});
+  f(float{});
+}
+
 }  // namespace cr::cuda

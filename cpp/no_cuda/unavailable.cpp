@@ -10,8 +10,10 @@
 #include "cuda/matmul.h"
 #include "cuda/memory.h"
 #include "cuda/optim.h"
+#include "cuda/pool.h"
 #include "cuda/reduce.h"
 #include "cuda/runtime.h"
+#include "cuda/separable.h"
 
 namespace cr::cuda {
 
@@ -35,6 +37,17 @@ void conv_input_grad(DType, Device, const void*, const void*, const ConvShape&, 
 }
 void conv_weight_grad(DType, Device, const void*, const void*, const ConvShape&, void*) {
   unavailable("convolution_weight_grad");
+}
+void max_pool(DType, const void*, const PlaneShape&, const DeviceWindows&, const DeviceWindows&, void*, int64_t*) {
+  unavailable("max_pool");
+}
+void max_pool_backward(DType, const void*, const int64_t*, const PooledPlanes&, void*) {
+  unavailable("max_pool_backward");
+}
+void max_pool_gather(DType, const void*, const int64_t*, const PooledPlanes&, void*) { unavailable("max_pool"); }
+void apply_separable(const char* op, DType, const void*, const PlaneShape&, const DeviceAxisMap*, const DeviceAxisMap&,
+                     void*) {
+  unavailable(op);
 }
 void copy_kernel(const Shape&, const StridedOperand&, DType, const StridedOperand&, DType) { unavailable("copy_"); }
 void unary_kernel(UnaryOp op, const Shape&, const StridedOperand&, const StridedOperand&, DType) {

@@ -25,7 +25,7 @@ struct PlaneLayout {
     return s;
   }
   // The kernels' view: planes of (height, width).
-  cpu::PlaneShape shape() const { return {planes, height, width}; }
+  PlaneShape shape() const { return {planes, height, width}; }
 };
 
 // The layout of t's last `spatial` dims; the caller has checked t->dim() >= spatial.

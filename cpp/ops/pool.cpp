@@ -10,7 +10,10 @@
 
 #include "autograd/record.h"
 #include "core/division_formulas.h"
+#include "cuda/pool.h"
 #include "ops/copy.h"
+#include "ops/device_tables.h"
+#include "ops/elementwise.h"
 #include "ops/planes.h"
 #include "ops/separable.h"
 
@@ -148,18 +151,28 @@ Tensor avg_pool_impl(const Tensor& x, int spatial, const PoolArgs& a, bool count
 
 // The indices the backward scatters through: idx, with -1 (no gradient) at the windows that read
 // nothing. Those keep PyTorch's index in the returned indices, which may fall inside the plane.
-Tensor gradient_indices(const Tensor& idx, int64_t planes, const AxisWindows& rows, const AxisWindows& cols) {
+Tensor gradient_indices(const Tensor& idx, const AxisWindows& rows, const AxisWindows& cols) {
   auto empty = [](const AxisWindows& w) { return std::find(w.count.begin(), w.count.end(), 0) != w.count.end(); };
   if (!empty(rows) && !empty(cols)) return idx;
-  Tensor out = clone(idx);
-  cpu::clear_empty_window_indices(rows, cols, planes, out->data<int64_t>());
-  return out;
+  const int64_t ho = static_cast<int64_t>(rows.count.size()), wo = static_cast<int64_t>(cols.count.size());
+  Tensor reads_nothing = TensorImpl::empty({ho, wo}, DType::Bool, kCpu);  // broadcast over the planes
+  for (int64_t o = 0; o < ho * wo; ++o) reads_nothing->data<bool>()[o] = rows.count[o / wo] == 0 || cols.count[o % wo] == 0;
+  return where(to_device(reads_nothing, idx->device()), Scalar(int64_t{-1}), idx);
+}
+
+// The windows of one axis on a GPU (first, then count), and the kernel's view of them.
+cuda::DeviceWindows upload(const AxisWindows& w, Device device, Tensor& table) {
+  std::vector<int64_t> values(w.first);
+  values.insert(values.end(), w.count.begin(), w.count.end());
+  table = device_table(values, device);
+  const auto* d = static_cast<const int64_t*>(table->device_data());
+  const auto outputs = static_cast<int64_t>(w.first.size());
+  return {d, d + outputs, outputs, w.step};
 }
 
 }  // namespace
 
 void check_pool_input(const Tensor& x, int spatial, const char* op, bool allow_int) {
-  cpu_kernels_device(op, {&x});
   CR_CHECK(is_floating(x->dtype()) || (allow_int && x->dtype() == DType::Int64), TypeError, op, ": expected a ",
            allow_int ? "float32, float64 or int64" : "float32 or float64", " input, got a ", describe(x));
   const int64_t nd = x->dim();
@@ -182,14 +195,18 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
   {
     GradModeGuard no_record(false);
     const Tensor xc = contiguous(x);
-    CR_DISPATCH_NUMERIC(x->dtype(), op, [&] {
+    if (!y->device().is_cpu()) {  // the family's dispatch point
+      Tensor row_table, col_table;
+      cuda::max_pool(x->dtype(), xc->device_data(), l.shape(), upload(r, y->device(), row_table),
+                     upload(cols, y->device(), col_table), y->device_data(), static_cast<int64_t*>(idx->device_data()));
+    } else CR_DISPATCH_NUMERIC(x->dtype(), op, [&] {
       if (y->numel() == 0) return;
       cpu::max_pool(xc->data<scalar_t>(), l.shape(), r, cols, y->data<scalar_t>(), idx->data<int64_t>());
     });
   }
   if (needs_grad({&x})) {
     record(node, {x}, {y},
-           [sidx = SavedTensor(gradient_indices(idx, l.planes, r, cols), false), sizes = x->sizes(), spatial](
+           [sidx = SavedTensor(gradient_indices(idx, r, cols), false), sizes = x->sizes(), spatial](
                const TensorList& g, const Node& n) -> TensorList {
              return {max_pool_backward(g[0], sidx.unpack(n), sizes, spatial)};
            });

@@ -8,6 +8,7 @@
 // next plane or past the buffer).
 #include "autograd/record.h"
 #include "cpu/pool.h"
+#include "cuda/pool.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/pool.h"
@@ -24,12 +25,13 @@ std::pair<int64_t, int64_t> planes_of(const Shape& sizes, int spatial) {
 }
 
 // The planes of an input of `in_sizes` and of its pooled output of `out_sizes`.
-cpu::PooledPlanes pooled_planes(const Shape& in_sizes, const Shape& out_sizes, int spatial) {
+PooledPlanes pooled_planes(const Shape& in_sizes, const Shape& out_sizes, int spatial) {
   const auto [planes, in_plane] = planes_of(in_sizes, spatial);
   return {planes, in_plane, planes_of(out_sizes, spatial).second};
 }
 
 void check_indices(const Tensor& values, const Tensor& indices, const char* op) {
+  common_device(op, {&values, &indices});
   CR_CHECK(indices->dtype() == DType::Int64 && indices->sizes() == values->sizes(), RuntimeError, op,
            ": expected int64 indices of shape ", values->sizes(), ", got a ", describe(indices));
 }
@@ -42,11 +44,14 @@ Tensor max_pool_backward(const Tensor& grad_output, const Tensor& indices, const
   const char* op = "max_pool_backward";
   check_indices(grad_output, indices, op);
   Tensor grad_input = zeros(input_sizes, grad_output->dtype(), grad_output->device());
-  const cpu::PooledPlanes planes = pooled_planes(input_sizes, grad_output->sizes(), spatial);
+  const PooledPlanes planes = pooled_planes(input_sizes, grad_output->sizes(), spatial);
   {
     GradModeGuard no_record(false);
     const Tensor g = contiguous(grad_output), idx = contiguous(indices);
-    CR_DISPATCH_FLOATING(g->dtype(), op, [&] {
+    if (!grad_input->device().is_cpu()) {  // the family's dispatch point
+      cuda::max_pool_backward(g->dtype(), g->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
+                              grad_input->device_data());
+    } else CR_DISPATCH_FLOATING(g->dtype(), op, [&] {
       cpu::max_pool_backward(g->data<scalar_t>(), idx->data<int64_t>(), planes, grad_input->data<scalar_t>());
     });
   }
@@ -67,11 +72,14 @@ Tensor gather_by_plane(const Tensor& x, const Tensor& indices, const Shape& out_
   const char* op = "max_pool_double_backward";
   Tensor out = TensorImpl::empty(out_sizes, x->dtype(), x->device());
   check_indices(out, indices, op);
-  const cpu::PooledPlanes planes = pooled_planes(x->sizes(), out_sizes, spatial);
+  const PooledPlanes planes = pooled_planes(x->sizes(), out_sizes, spatial);
   {
     GradModeGuard no_record(false);
     const Tensor xc = contiguous(x), idx = contiguous(indices);
-    CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
+    if (!out->device().is_cpu()) {
+      cuda::max_pool_gather(x->dtype(), xc->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
+                            out->device_data());
+    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
       cpu::max_pool_gather(xc->data<scalar_t>(), idx->data<int64_t>(), planes, out->data<scalar_t>());
     });
   }

@@ -1,14 +1,45 @@
-// apply_separable: checks that the map fits the input, runs the kernel of cpu/separable.h on the
-// input's planes made contiguous, and records the adjoint map as the backward.
+// apply_separable: checks that the map fits the input, runs the kernel of cpu/separable.h or
+// cuda/separable.h (its tables uploaded once, ops/device_tables.h) on the input's planes made
+// contiguous, and records the adjoint map as the backward.
 #include "ops/separable.h"
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "autograd/record.h"
+#include "cuda/separable.h"
 #include "ops/copy.h"
+#include "ops/device_tables.h"
 #include "ops/planes.h"
 
 namespace cr {
+
+namespace {
+
+// An AxisMap's CSR tables on a GPU, and the kernel's view of them.
+struct UploadedMap {
+  Tensor taps, weights;  // (start..., index...), (weight...)
+  cuda::DeviceAxisMap view;
+};
+
+UploadedMap upload(const AxisMap& m, Device device) {
+  std::vector<int64_t> taps(m.start);
+  taps.insert(taps.end(), m.index.begin(), m.index.end());
+  UploadedMap u{device_table(taps, device), device_table(m.weight, device), {}};
+  const auto* t = static_cast<const int64_t*>(u.taps->device_data());
+  u.view = {t, t + m.start.size(), static_cast<const double*>(u.weights->device_data()), m.out_size};
+  return u;
+}
+
+void apply_on_gpu(const Tensor& x, const SeparableMap& map, const PlaneShape& shape, const Tensor& out) {
+  const UploadedMap cols = upload(*map.cols, out->device());
+  const std::optional<UploadedMap> rows = map.rows ? std::optional(upload(*map.rows, out->device())) : std::nullopt;
+  cuda::apply_separable(map.op.c_str(), out->dtype(), x->device_data(), shape, rows ? &rows->view : nullptr, cols.view,
+                        out->device_data());
+}
+
+}  // namespace
 
 SeparableMap SeparableMap::adjoint() const {
   SeparableMap a = *this;
@@ -27,7 +58,9 @@ Tensor apply_separable(const Tensor& x, const SeparableMap& map) {
   {
     GradModeGuard no_record(false);  // the contiguous copy is an implementation detail
     const Tensor xc = contiguous(x);
-    CR_DISPATCH_FLOATING(x->dtype(), map.op.c_str(), [&] {
+    if (!out->device().is_cpu()) {  // the family's dispatch point
+      if (out->numel() > 0) apply_on_gpu(xc, map, l.shape(), out);
+    } else CR_DISPATCH_FLOATING(x->dtype(), map.op.c_str(), [&] {
       if (out->numel() == 0) return;
       cpu::apply_separable(xc->data<scalar_t>(), l.shape(), map.rows.get(), *map.cols, out->data<scalar_t>());
     });
