@@ -5,14 +5,9 @@
 
 #include <cstdint>
 
-namespace cr::cpu {
+#include "core/norm_shapes.h"
 
-// The input as (N, C, S); statistics are per channel over N * S elements.
-struct BatchNormShape {
-  int64_t n, c, s;
-  int64_t per_channel() const { return n * s; }
-  int64_t numel() const { return n * c * s; }
-};
+namespace cr::cpu {
 
 // x (N, C, S) -> mean, var (C,): each channel's float64 mean and biased variance (two passes),
 // and rstd (C,) = 1 / sqrt(var + eps).

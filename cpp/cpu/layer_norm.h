@@ -5,18 +5,9 @@
 
 #include <cstdint>
 
-namespace cr::cpu {
+#include "core/norm_shapes.h"
 
-// x is (rows, n); each row is channels() blocks of `inner` elements, and block k of row r uses the
-// affine weight and bias at param_base(r) + k. layer_norm: rows = leading elements, groups = 1,
-// inner = 1 (a weight per element); group_norm: rows = N * groups, inner = spatial size (a weight
-// per channel).
-struct RowNormShape {
-  int64_t rows, n, groups, inner;
-  int64_t channels() const { return inner == 0 ? 0 : n / inner; }
-  int64_t params() const { return groups * channels(); }
-  int64_t param_base(int64_t r) const { return r % groups * channels(); }
-};
+namespace cr::cpu {
 
 // x (rows, n) -> y (rows, n) = (x - mean) * rstd * w + b, and each row's float64 mean and
 // rstd = 1 / sqrt(biased var + eps) (rows,). w, b (params(),) may be null.

@@ -3,10 +3,12 @@
 // before any of these can be reached, so the failures here are a last line, not the message users
 // see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
 #include "core/error.h"
+#include "cuda/batch_norm.h"
 #include "cuda/conv.h"
 #include "cuda/copy.h"
 #include "cuda/dropout.h"
 #include "cuda/elementwise.h"
+#include "cuda/layer_norm.h"
 #include "cuda/matmul.h"
 #include "cuda/memory.h"
 #include "cuda/optim.h"
@@ -29,6 +31,28 @@ CachingAllocator& allocator(int) { unavailable("allocator"); }
 void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
 void synchronize(int) { unavailable("synchronize"); }
 std::string device_name(int) { unavailable("device_name"); }
+void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
+  unavailable("batch_norm");
+}
+void batch_norm_apply(DType, const void*, const double*, const double*, const void*, const void*,
+                      const BatchNormShape&, void*) {
+  unavailable("batch_norm");
+}
+void batch_norm_update_running(DType, const double*, int64_t, double, double, void*, int64_t) {
+  unavailable("batch_norm");
+}
+void batch_norm_backward(DType, const void*, const void*, const void*, const double*, const double*,
+                         const BatchNormShape&, void*, void*, void*) {
+  unavailable("batch_norm_backward");
+}
+void normalize_rows(DType, const void*, const void*, const void*, const RowNormShape&, double, void*, double*,
+                    double*) {
+  unavailable("layer_norm");
+}
+void normalize_rows_backward(DType, const void*, const void*, const void*, const double*, const double*,
+                             const RowNormShape&, void*, void*, void*) {
+  unavailable("layer_norm_backward");
+}
 void conv_forward(DType, Device, const void*, const void*, const void*, const ConvShape&, void*) {
   unavailable("convolution");
 }

@@ -1,4 +1,5 @@
-// batch_norm: checks its arguments and runs the kernels of cpu/batch_norm.h on the input made
+// batch_norm: checks its arguments and runs the kernels of cpu/batch_norm.h (or cuda/batch_norm.h,
+// chosen by the input's device in each call below) on the input made
 // contiguous and viewed as (N, C, S), S the product of the spatial dims. Training takes each
 // channel's batch statistics, normalizes with them and updates the running statistics; backward
 // (NativeBatchNormBackward0) runs the fused backward kernel, or, under create_graph, the same
@@ -10,6 +11,7 @@
 
 #include "autograd/record.h"
 #include "cpu/batch_norm.h"
+#include "cuda/batch_norm.h"
 #include "ops/copy.h"
 #include "ops/normalize.h"
 #include "ops/reduce.h"
@@ -22,8 +24,8 @@ namespace {
 
 constexpr const char* kOp = "batch_norm";
 
-cpu::BatchNormShape layout_of(const Tensor& x) {
-  cpu::BatchNormShape l{x->size(0), x->size(1), 1};
+BatchNormShape layout_of(const Tensor& x) {
+  BatchNormShape l{x->size(0), x->size(1), 1};
   for (int64_t d = 2; d < x->dim(); ++d) l.s *= x->size(d);
   return l;
 }
@@ -42,8 +44,6 @@ Shape channel_shape(int64_t c, int64_t ndim) {
   return s;
 }
 
-const double* f64(const Tensor& t) { return t->data<double>(); }
-
 // Training backward: fused kernel, or recorded ops under create_graph.
 TensorList training_backward(const Tensor& g, const Tensor& x, const Tensor& w, const Tensor& mean,
                              const Tensor& rstd, double eps, const Node& node) {
@@ -55,12 +55,15 @@ TensorList training_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
     return {need_x ? normalized_input_grad_recorded(gxhat, nx, dims) : nullptr,
             need_w ? sum(g * nx.xhat, dims) : nullptr, need_b ? sum(g, dims) : nullptr};
   }
-  const cpu::BatchNormShape l = layout_of(x);
+  const BatchNormShape l = layout_of(x);
   const Tensor gc = contiguous(g), xc = contiguous(x), wc = contiguous_or_null(w);
   Tensor dx = need_x ? TensorImpl::empty(x->sizes(), x->dtype(), x->device()) : nullptr;
   Tensor dw = need_w ? TensorImpl::empty({l.c}, x->dtype(), x->device()) : nullptr;
   Tensor db = need_b ? TensorImpl::empty({l.c}, x->dtype(), x->device()) : nullptr;
-  CR_DISPATCH_FLOATING(x->dtype(), kOp, [&] {
+  if (!x->device().is_cpu()) {  // the family's dispatch point (here and below)
+    cuda::batch_norm_backward(x->dtype(), gc->device_data(), xc->device_data(), device_data_or_null(wc), f64(mean),
+                              f64(rstd), l, device_data_or_null(dx), device_data_or_null(dw), device_data_or_null(db));
+  } else CR_DISPATCH_FLOATING(x->dtype(), kOp, [&] {
     cpu::batch_norm_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc), f64(mean),
                              f64(rstd), l, data_or_null<scalar_t>(dx), data_or_null<scalar_t>(dw),
                              data_or_null<scalar_t>(db));
@@ -69,15 +72,20 @@ TensorList training_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
 }
 
 // running = (1 - momentum) * running + momentum * stats * scale, through the (C,) tensor's stride.
-template <typename T>
-void update_running(const Tensor& running, const double* stats, int64_t channels, double scale, double momentum) {
-  cpu::batch_norm_update_running(stats, channels, scale, momentum, running->data<T>(), running->stride(0));
+void update_running(const Tensor& running, const Tensor& stats, double scale, double momentum) {
+  const int64_t channels = running->size(0), stride = running->stride(0);
+  if (!running->device().is_cpu()) {
+    cuda::batch_norm_update_running(running->dtype(), f64(stats), channels, scale, momentum, running->device_data(),
+                                    stride);
+  } else CR_DISPATCH_FLOATING(running->dtype(), kOp, [&] {
+    cpu::batch_norm_update_running(f64(stats), channels, scale, momentum, running->data<scalar_t>(), stride);
+  });
   running->bump_version();
 }
 
 Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                            const Tensor& weight, const Tensor& bias, double momentum, double eps) {
-  const cpu::BatchNormShape l = layout_of(input);
+  const BatchNormShape l = layout_of(input);
   CR_CHECK(l.per_channel() != 1, ValueError, kOp,
            ": expected more than 1 value per channel when training, got input of shape ", input->sizes());
   Tensor mean = TensorImpl::empty({l.c}, DType::Float64, input->device());
@@ -87,17 +95,21 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, cons
   {
     GradModeGuard no_record(false);
     const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
-    CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
+    if (!y->device().is_cpu()) {
+      cuda::batch_norm_stats(x->dtype(), x->device_data(), l, eps, f64(mean), f64(var), f64(rstd));
+      cuda::batch_norm_apply(x->dtype(), x->device_data(), f64(mean), f64(rstd), device_data_or_null(w),
+                             device_data_or_null(b), l, y->device_data());
+    } else CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
       const scalar_t* xd = x->data<scalar_t>();
-      cpu::batch_norm_stats(xd, l, eps, mean->data<double>(), var->data<double>(), rstd->data<double>());
+      cpu::batch_norm_stats(xd, l, eps, f64(mean), f64(var), f64(rstd));
       cpu::batch_norm_apply(xd, f64(mean), f64(rstd), data_or_null<scalar_t>(w), data_or_null<scalar_t>(b), l,
                             y->data<scalar_t>());
-      if (running_mean && l.per_channel() > 0) {
-        const double unbias = static_cast<double>(l.per_channel()) / static_cast<double>(l.per_channel() - 1);
-        update_running<scalar_t>(running_mean, f64(mean), l.c, 1.0, momentum);
-        update_running<scalar_t>(running_var, f64(var), l.c, unbias, momentum);
-      }
     });
+    if (running_mean && l.per_channel() > 0) {
+      const double unbias = static_cast<double>(l.per_channel()) / static_cast<double>(l.per_channel() - 1);
+      update_running(running_mean, mean, 1.0, momentum);
+      update_running(running_var, var, unbias, momentum);
+    }
   }
   if (needs_grad({&input, &weight, &bias})) {
     record("NativeBatchNormBackward0", {input, weight, bias}, {y},
@@ -113,7 +125,7 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, cons
 // Its backward is recorded ops on the statistics as they were at the forward.
 Tensor batch_norm_eval(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                        const Tensor& weight, const Tensor& bias, double eps) {
-  const cpu::BatchNormShape l = layout_of(input);
+  const BatchNormShape l = layout_of(input);
   Tensor mean, rstd;  // in the input's dtype, for the recorded backward
   Tensor y = TensorImpl::empty(input->sizes(), input->dtype(), input->device());
   {
@@ -122,7 +134,10 @@ Tensor batch_norm_eval(const Tensor& input, const Tensor& running_mean, const Te
     rstd = unary(UnaryOp::Rsqrt, running_var + eps);
     const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
     const Tensor mean64 = to_dtype(mean, DType::Float64), rstd64 = to_dtype(rstd, DType::Float64);
-    CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
+    if (!y->device().is_cpu()) {
+      cuda::batch_norm_apply(x->dtype(), x->device_data(), f64(mean64), f64(rstd64), device_data_or_null(w),
+                             device_data_or_null(b), l, y->device_data());
+    } else CR_DISPATCH_FLOATING(input->dtype(), kOp, [&] {
       cpu::batch_norm_apply(x->data<scalar_t>(), f64(mean64), f64(rstd64), data_or_null<scalar_t>(w),
                             data_or_null<scalar_t>(b), l, y->data<scalar_t>());
     });

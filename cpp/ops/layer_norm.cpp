@@ -1,5 +1,5 @@
 // layer_norm and group_norm: both check their arguments, make the input contiguous and run the
-// "normalize rows" kernel of cpu/layer_norm.h on it, layer_norm with one row per leading index,
+// "normalize rows" kernel of cpu/layer_norm.h (cuda/layer_norm.h on a GPU) on it, layer_norm with one row per leading index,
 // group_norm with one row per (sample, group). Backward (NativeLayerNormBackward0,
 // NativeGroupNormBackward0) runs the fused backward kernel, or, under create_graph, the same
 // gradients as recorded ops, which differentiate again.
@@ -10,6 +10,7 @@
 
 #include "autograd/record.h"
 #include "cpu/layer_norm.h"
+#include "cuda/layer_norm.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/normalize.h"
@@ -27,7 +28,7 @@ namespace {
 struct RowNormSpec {
   const char* op;
   const char* node;
-  cpu::RowNormShape layout;
+  RowNormShape layout;
   Shape rows_view, param_shape, param_view;
   std::vector<int64_t> dims, param_dims;
 };
@@ -50,7 +51,11 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
   // zeros: with no spatial positions (inner = 0) the kernel sees no blocks to sum
   Tensor dw = need_w ? zeros(w->sizes(), x->dtype(), x->device()) : nullptr;
   Tensor db = need_b ? zeros(spec.param_shape, x->dtype(), x->device()) : nullptr;
-  CR_DISPATCH_FLOATING(x->dtype(), spec.op, [&] {
+  if (!x->device().is_cpu()) {  // the family's dispatch point (here and in row_norm)
+    cuda::normalize_rows_backward(x->dtype(), gc->device_data(), xc->device_data(), device_data_or_null(wc), f64(mean),
+                                  f64(rstd), spec.layout, device_data_or_null(dx), device_data_or_null(dw),
+                                  device_data_or_null(db));
+  } else CR_DISPATCH_FLOATING(x->dtype(), spec.op, [&] {
     cpu::normalize_rows_backward(gc->data<scalar_t>(), xc->data<scalar_t>(), data_or_null<scalar_t>(wc),
                                  mean->data<double>(), rstd->data<double>(), spec.layout, data_or_null<scalar_t>(dx),
                                  data_or_null<scalar_t>(dw), data_or_null<scalar_t>(db));
@@ -60,14 +65,17 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
 
 // The forward both ops share, given validated arguments, and its recorded backward.
 Tensor row_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps, RowNormSpec spec) {
-  const cpu::RowNormShape& l = spec.layout;
+  const RowNormShape& l = spec.layout;
   Tensor mean = TensorImpl::empty({l.rows}, DType::Float64, input->device());
   Tensor rstd = TensorImpl::empty({l.rows}, DType::Float64, input->device());
   Tensor y = TensorImpl::empty(input->sizes(), input->dtype(), input->device());
   if (input->numel() > 0) {
     GradModeGuard no_record(false);
     const Tensor x = contiguous(input), w = contiguous_or_null(weight), b = contiguous_or_null(bias);
-    CR_DISPATCH_FLOATING(input->dtype(), spec.op, [&] {
+    if (!y->device().is_cpu()) {
+      cuda::normalize_rows(x->dtype(), x->device_data(), device_data_or_null(w), device_data_or_null(b), l, eps,
+                           y->device_data(), f64(mean), f64(rstd));
+    } else CR_DISPATCH_FLOATING(input->dtype(), spec.op, [&] {
       cpu::normalize_rows(x->data<scalar_t>(), data_or_null<scalar_t>(w), data_or_null<scalar_t>(b), l, eps,
                           y->data<scalar_t>(), mean->data<double>(), rstd->data<double>());
     });
@@ -104,7 +112,7 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   check_norm_param(weight, "weight", normalized_shape, input, op);
   check_norm_param(bias, "bias", normalized_shape, input, op);
   const int64_t n = shape_numel(normalized_shape);
-  const cpu::RowNormShape layout{n == 0 ? 0 : input->numel() / n, n, 1, 1};
+  const RowNormShape layout{n == 0 ? 0 : input->numel() / n, n, 1, 1};
   return row_norm(input, weight, bias, eps,
                   {op, "NativeLayerNormBackward0", layout, input->sizes(), normalized_shape, normalized_shape,
                    dim_range(lead, input->dim()), dim_range(0, lead)});

@@ -13,11 +13,15 @@ namespace cr {
 // The data of an optional tensor (weight, bias, a gradient not asked for): null when absent.
 template <typename T>
 T* data_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
+// The same on any device, for the GPU's kernels (untyped).
+inline void* device_data_or_null(const Tensor& t) { return t ? t->device_data() : nullptr; }
+// A float64 statistics tensor's data on its device.
+inline double* f64(const Tensor& t) { return static_cast<double*>(t->device_data()); }
 
 // contiguous(t), or null for an absent optional tensor.
 Tensor contiguous_or_null(const Tensor& t);
 
-// A CPU float32/float64 tensor with at least `min_dim` dims; errors name `op`.
+// A float32/float64 tensor with at least `min_dim` dims; errors name `op`.
 void check_norm_input(const Tensor& x, int64_t min_dim, const char* op);
 // `param` (weight, bias, running_mean, ...; null is fine) must have `expected` sizes and x's dtype.
 void check_norm_param(const Tensor& param, const char* name, const Shape& expected, const Tensor& x, const char* op);
