@@ -104,6 +104,59 @@ KNOWN_LENIENCIES = [
     (lambda case, message: case.name == "take_along_dim" and "has no dimensions" in message, "take_along_dim 0-d"),
 ]
 
+# Where PyTorch's own answer is wrong, from an integer overflow inside it, whatever it returns or
+# raises is accepted; chainrule must still answer cleanly, and its right answer is pinned in
+# test_fuzz_found.py. (predicate on the case and PyTorch's outcome, why.)
+INT64_MAX = 2**63 - 1
+
+
+def slice_length_overflows(case, torch_outcome):
+    """x[::step] with a step within x's largest dim of int64's end: PyTorch's slice length
+    (stop - start + step - 1) // step wraps (x[::2**63 - 1] of 4 elements is empty there, of 2 an
+    error); chainrule gives Python's x[:1]."""
+    if case.call not in ("getitem", "setitem"):
+        return False
+    items = case.args[1] if isinstance(case.args[1], tuple) else (case.args[1],)
+    longest = max(case.args[0].array.shape, default=1)
+    return any(isinstance(i, slice) and isinstance(i.step, int) and i.step + longest - 1 > INT64_MAX for i in items)
+
+
+def _per_dim(value, nd):
+    """A conv parameter (an int, a 1-tuple or an nd-tuple) as nd ints; None for any other length."""
+    values = (value,) if isinstance(value, int) else tuple(value)
+    return values * nd if len(values) == 1 else values if len(values) == nd else None
+
+
+def conv_output_size_overflows(case, torch_outcome):
+    """conv1d/conv2d with a stride or padding past int32, where PyTorch's output size is not its
+    documented (L + 2p - d(k-1) - 1) // s + 1, which chainrule follows: conv1d of 1 element by a
+    kernel of 2, dilation 2, stride 2**32 is empty there for padding 2**31 (the formula: 1 position)
+    and 1 position long for padding 2**32 (the formula: 2); other sizes raise "Output size is too small"."""
+    if case.call != "F" or case.name not in ("conv1d", "conv2d") or isinstance(case.kwargs.get("padding"), str):
+        return False
+    x, w = case.args[0].array, case.args[1].array
+    nd = 1 if case.name == "conv1d" else 2
+    params = [_per_dim(case.kwargs.get(k, default), nd) for k, default in (("stride", 1), ("padding", 0),
+                                                                           ("dilation", 1))]
+    if x.ndim < nd or w.ndim != nd + 2 or None in params or max(map(max, params[:2])) < 2**31:
+        return False
+    if min(map(min, params)) < 0 or min(params[0]) == 0:
+        return False
+    formula = tuple((x.shape[x.ndim - nd + i] + 2 * p - d * (w.shape[2 + i] - 1) - 1) // s + 1
+                    for i, (s, p, d) in enumerate(zip(*params)))
+    if min(formula) < 1:
+        return False
+    if torch_outcome[0] == "error":
+        return "Output size is too small" in torch_outcome[2]
+    result = torch_outcome[1]
+    return result[0] in ("tensor", "big tensor") and tuple(result[2][-nd:]) != formula
+
+
+PYTORCH_OVERFLOWS = [
+    (slice_length_overflows, "slice length past int64"),
+    (conv_output_size_overflows, "conv output size with parameters past int32"),
+]
+
 
 def tensor_args(case):
     """The T placeholders among the case's arguments (top level and in lists)."""
@@ -127,3 +180,9 @@ def is_known_difference(case, error_type, message, torch_result):
 def is_known_leniency(case, torch_message):
     """Whether chainrule returning on `case` where PyTorch raises torch_message is by design."""
     return any(applies(case, torch_message) for applies, _ in KNOWN_LENIENCIES)
+
+
+def is_pytorch_overflow(case, torch_outcome):
+    """Whether PyTorch's outcome on `case` (fuzz_worker.outcome's form) is wrong from an integer
+    overflow inside it (PYTORCH_OVERFLOWS)."""
+    return any(applies(case, torch_outcome) for applies, _ in PYTORCH_OVERFLOWS)

@@ -2,11 +2,13 @@
 FIXED ones must keep passing. None is open at present. A defect left open is pinned here as a
 strict xfail, checked with check(case, allow_known=False), so that its fix XPASSes and fails until
 the case moves to FIXED and the fuzz strategy that kept it out (with a comment pointing here) is
-widened again."""
+widened again. Where PyTorch itself is wrong (an overflow inside it), chainrule's answer is checked
+against the right one instead (the tests at the end)."""
+import chainrule as cr
 import numpy as np
 import pytest
 
-from conftest import requires_torch
+from conftest import assert_close, requires_torch
 from fuzz_harness import Case, check, check_raises
 from fuzz_worker import BACKWARD, D, T
 
@@ -138,3 +140,26 @@ def test_sum_of_an_overflowing_expand_raises():
     """expand to 2**64 elements, then sum (defect 2: it returned 0.0). PyTorch would sum for hours,
     so chainrule alone is asked."""
     check_raises(Case("method", "expand", (t([1.0]), 2**32, 2**32), then=(("sum", ()),)))
+
+
+# Where PyTorch's own answer is wrong (fuzz_known_differences.PYTORCH_OVERFLOWS), chainrule's is
+# checked against the right one here.
+@pytest.mark.parametrize("n", range(1, 6))
+def test_slice_step_near_int64_max(n):
+    """x[::2**63 - 1] is x[:1], as in Python and NumPy (PyTorch's slice length wraps for n >= 2)."""
+    values = np.arange(n, dtype=np.float32) + 1
+    assert_close(cr.tensor(values)[::2**63 - 1], values[::2**63 - 1])
+    x = cr.tensor(values)
+    x[::2**63 - 2] = 0
+    expected = values.copy()
+    expected[::2**63 - 2] = 0
+    assert_close(x, expected)
+
+
+@pytest.mark.parametrize("padding, expected", [(2**31, [[0.25]]), (2**32, [[0.25, 0.25 + 1.5 * 1.5]])])
+def test_conv_output_size_past_int32(padding, expected):
+    """conv1d of [1.5] by kernel [1.5, 0.5] (dilation 2), bias 0.25, stride 2**32: by the formula
+    (1 + 2p - 2 - 1) // 2**32 + 1, one window all padding (the bias) for p = 2**31, and a second
+    one starting at the input (0.25 + 1.5 * 1.5) for p = 2**32 (PyTorch: empty, and one window)."""
+    x, w, b = (cr.tensor(v, dtype=cr.float64) for v in ([[1.5]], [[[1.5, 0.5]]], [0.25]))
+    assert_close(cr.nn.functional.conv1d(x, w, b, stride=2**32, padding=padding, dilation=2), expected)
