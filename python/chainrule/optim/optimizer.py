@@ -43,10 +43,10 @@ def _as_chainrule(value):
 
 
 def _cast_like(value, param):
-    """A loaded state value (other than 'step') in param's dtype, as torch's load_state_dict casts
-    it: tensors, also inside lists and tuples."""
+    """A loaded state value (other than 'step') on param's device and, for a floating param, in its
+    dtype, as torch's load_state_dict casts it: tensors, also inside lists and tuples."""
     if isinstance(value, Tensor):
-        return value.to(param.dtype) if value.dtype != param.dtype else value
+        return value.to(device=param.device, dtype=param.dtype if param.is_floating_point() else value.dtype)
     if isinstance(value, (list, tuple)):
         return type(value)(_cast_like(v, param) for v in value)
     return value
