@@ -34,8 +34,10 @@ KNOWN_DIFFERENCES = [
     # Backward through a user's as_strided call raises (docs/from_pytorch.md).
     (lambda case, error, message: "backward through as_strided is not supported" in message, "as_strided backward"),
     # Sizes whose product passes int64 (a stride times a dilation) are refused even where PyTorch's
-    # result is small enough to compute.
-    (lambda case, error, message: "integer multiplication overflow" in message, "int64 products"),
+    # result is small enough to compute; so is a sum past int64 (a dilated kernel's extent
+    # d * (k - 1) + 1 with d = 2**63 - 1, which PyTorch wraps and then convolves a 1-element input).
+    (lambda case, error, message: "integer multiplication overflow" in message
+     or "integer addition overflow" in message, "int64 products and sums"),
     # adaptive_avg_pool2d of a 2-d input: PyTorch's output-size-1 shortcut skips its rank check.
     (lambda case, error, message: case.name == "adaptive_avg_pool2d" and "expected a 3-d" in message, "2-d input"),
     # linear's bias is (out_features,) exactly (PyTorch broadcasts a 0-d or (1,) bias too).
@@ -80,9 +82,11 @@ KNOWN_LENIENCIES = [
     # conv of an input with a 0-length signal is an empty result (PyTorch: only an empty batch or
     # channel dim is supported).
     (lambda case, message: "Only zero batch or zero channel inputs are supported" in message, "empty conv signal"),
-    # A stride past int32 that cannot matter (one output position): PyTorch wraps it to 0 and raises.
-    (lambda case, message: "stride should be greater than zero" in message
-     and any(abs(v) >= 2**31 for v in np.ravel(case.kwargs.get("stride") or 0)), "huge unused stride"),
+    # A stride or dilation past int32 that cannot matter (one output position, a kernel of size 1):
+    # PyTorch wraps it to 0 or less and raises.
+    (lambda case, message: any(f"{name} should be greater than zero" in message
+                               and any(abs(v) >= 2**31 for v in np.ravel(case.kwargs.get(name) or 0))
+                               for name in ("stride", "dilation")), "huge unused stride or dilation"),
     # unflatten into () sizes of a dim of size 1 drops it (PyTorch: "sizes must be non-empty").
     (lambda case, message: case.name == "unflatten" and "sizes must be non-empty" in message, "unflatten ()"),
     # setitem with an index tensor writes values of another dtype, cast as basic indexing does
