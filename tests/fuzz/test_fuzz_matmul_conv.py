@@ -61,10 +61,10 @@ def test_matmul_with_bias(name, dtype, data):
     check(Case("F" if name == "linear" else "fn", name, args, kwargs), *tolerances(dtype))
 
 
-def spatial(draw, dims_count, low, high):
+def spatial(draw, dims_count, low, high, huge=HUGE_SIZES):
     """An int or a tuple of ints for a conv/pool parameter (sometimes the wrong tuple length, sometimes
     huge: past int32, past memory, past int64 products)."""
-    value = st.one_of(*[st.integers(low, high)] * 7, st.sampled_from(HUGE_SIZES))
+    value = st.one_of(*[st.integers(low, high)] * 7, st.sampled_from(huge))
     if draw(st.booleans()):
         return draw(value)
     return tuple(draw(st.lists(value, min_size=dims_count - (draw(st.integers(0, 5)) == 0), max_size=dims_count)))
@@ -85,7 +85,10 @@ def conv_cases(draw):
     x, w = (draw(tensors(shape=s, dtype="float64", kinds=EXACT)) for s in (x_shape, w_shape))
     bias_size = out_ch if draw(st.integers(0, 5)) else out_ch + 1
     bias = draw(st.one_of(st.none(), tensors(shape=(bias_size,), dtype="float64", kinds=EXACT)))
-    kwargs = {"stride": spatial(draw, nd, 0, 3), "dilation": spatial(draw, nd, 0, 3), "groups": groups}
+    # conv1d/conv2d with a stride of 2**63 - 1 give zeros (im2col's ceiling division overflows):
+    # open, pinned in test_fuzz_found.py, kept out here.
+    strides = HUGE_SIZES if transposed else [s for s in HUGE_SIZES if s != 2**63 - 1]
+    kwargs = {"stride": spatial(draw, nd, 0, 3, strides), "dilation": spatial(draw, nd, 0, 3), "groups": groups}
     if transposed:
         kwargs["padding"] = spatial(draw, nd, -1, 2)
         kwargs["output_padding"] = spatial(draw, nd, 0, 2)
