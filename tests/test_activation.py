@@ -16,6 +16,7 @@ TF = torch.nn.functional if torch is not None else None
 ACTIVATIONS = [
     ("relu", {}, 1), ("relu6", {}, 4), ("leaky_relu", {}, 1), ("leaky_relu", {"negative_slope": 0.2}, 1),
     ("elu", {}, 1), ("elu", {"alpha": 0.5}, 2), ("selu", {}, 1), ("celu", {}, 1), ("celu", {"alpha": 2.0}, 2),
+    ("celu", {"alpha": 0.7}, 2),  # PyTorch's backward rounds alpha to float32
     ("gelu", {}, 2), ("gelu", {"approximate": "tanh"}, 2), ("silu", {}, 2), ("mish", {}, 2),
     ("softplus", {}, 2), ("softplus", {"beta": 2.0, "threshold": 1.0}, 2), ("hardtanh", {}, 2),
     ("hardtanh", {"min_val": -0.5, "max_val": 2.0}, 2), ("hardsigmoid", {}, 4), ("hardswish", {}, 4),
@@ -132,6 +133,7 @@ def test_node_names_follow_pytorch():
     x = cr.randn(3, requires_grad=True)
     assert F.gelu(x).grad_fn.name() == "GeluBackward0"
     assert F.selu(x).grad_fn.name() == "EluBackward0"
+    assert F.celu(x).grad_fn.name() == "CeluBackward0"
     assert F.relu6(x).grad_fn.name() == "HardtanhBackward0"
     assert F.silu(x).grad_fn.name() == "SiluBackward0"
 
@@ -176,3 +178,13 @@ def test_bad_input():
         F.celu(cr.randn(3), alpha=0.0)
     with pytest.raises(IndexError, match="softmax"):
         F.softmax(cr.randn(3), dim=2)
+
+
+@requires_torch
+def test_celu_gradient_rounds_alpha_to_float_as_pytorch():
+    # PyTorch's celu backward scales by 1 / float32(alpha): a 1e-8 relative difference from 1 / alpha
+    x = np.random.default_rng(0).standard_normal((5, 7))
+    ours, theirs = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    F.celu(ours, 0.7).sum().backward()
+    TF.celu(theirs, 0.7).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-15, atol=0)

@@ -3,6 +3,7 @@
 // before any of these can be reached, so the failures here are a last line, not the message users
 // see. Compiled instead of cpp/cuda/*.cu; nothing else asks which build this is.
 #include "core/error.h"
+#include "cuda/activation.h"
 #include "cuda/batch_norm.h"
 #include "cuda/conv.h"
 #include "cuda/copy.h"
@@ -31,6 +32,13 @@ CachingAllocator& allocator(int) { unavailable("allocator"); }
 void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
 void synchronize(int) { unavailable("synchronize"); }
 std::string device_name(int) { unavailable("device_name"); }
+void activation_forward(const ActivationParams&, DType, const Shape&, const StridedOperand&, const StridedOperand&) {
+  unavailable("activation");
+}
+void activation_backward(const ActivationParams&, DType, const Shape&, const StridedOperand&, const StridedOperand&,
+                         const StridedOperand&) {
+  unavailable("activation_backward");
+}
 void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
   unavailable("batch_norm");
 }

@@ -1,6 +1,6 @@
-// Pointwise activations: each is a small functor with its forward value f(x) and its backward
-// grad(g, x) = g * f'(x), written as PyTorch's CPU kernels write them, run by the elementwise
-// loops of cpu/elementwise.h (float32 sigmoid/tanh/exp from cpu/vec_math.h vectorize). Backward
+// Pointwise activations: the functors of core/activation_formulas.h, run by the elementwise loops
+// of cpu/elementwise.h on the CPU's math (float32 sigmoid/tanh/exp from cpu/vec_math.h vectorize)
+// or by cuda/activation.h on a GPU. Backward
 // runs the fused grad kernel; when the backward itself is recorded (create_graph=True) the same
 // derivative is computed with recorded ops (derivative_ops) so that it differentiates again.
 #include "ops/activation.h"
@@ -10,6 +10,7 @@
 
 #include "autograd/record.h"
 #include "cpu/vec_math.h"
+#include "cuda/activation.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
@@ -23,26 +24,7 @@ namespace {
 
 constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
-constexpr double kGeluPdf = 0.3989422804014327;          // 1 / sqrt(2 pi)
-constexpr double kGeluBeta = 0.7978845608028654;         // sqrt(2 / pi)
-constexpr double kGeluKappa = 0.044715;
-constexpr float kOneSixthAsFloat = 1.0f / 6.0f;  // PyTorch's hardsigmoid backward scales by this in every dtype
-
-template <typename T>
-struct LeakyReluFn {
-  T slope;
-  T f(T x) const { return x > T(0) ? x : x * slope; }
-  T grad(T g, T x) const { return x > T(0) ? g : g * slope; }
-};
-
-template <typename T>
-struct EluFn {
-  T alpha_scale, scale, input_scale;  // PyTorch's negcoef, poscoef, negiptcoef
-  T f(T x) const { return x <= T(0) ? std::expm1(x * input_scale) * alpha_scale : x * scale; }
-  T grad(T g, T x) const {
-    return x <= T(0) ? g * input_scale * alpha_scale * std::exp(x * input_scale) : g * scale;
-  }
-};
+using namespace activation_constants;
 
 // float32 erf as PyTorch's vectorized CPU kernels compute it (Abramowitz & Stegun 7.1.26, absolute
 // error below 1.5e-7), branch-free so that gelu's loops vectorize; float64 keeps libm's erf.
@@ -53,111 +35,29 @@ inline float erf_vectorizable(float x) {
 }
 inline double erf_vectorizable(double x) { return std::erf(x); }
 
-template <typename T>
-struct GeluFn {
-  T f(T x) const { return x * T(0.5) * (T(1) + erf_vectorizable(x * T(M_SQRT1_2))); }
-  T grad(T g, T x) const {
-    const T cdf = T(0.5) * (T(1) + erf_vectorizable(x * T(M_SQRT1_2)));
-    const T pdf = cpu::vec::exp(T(-0.5) * x * x) * T(kGeluPdf);
-    return g * (cdf + x * pdf);
-  }
+// The CPU's math for the shared functors: the vectorizable functions of cpu/vec_math.h.
+struct CpuMath {
+  template <typename T>
+  static T exp(T x) { return cpu::vec::exp(x); }
+  template <typename T>
+  static T expm1(T x) { return std::expm1(x); }
+  template <typename T>
+  static T log1p(T x) { return std::log1p(x); }
+  template <typename T>
+  static T tanh(T x) { return cpu::vec::tanh(x); }
+  template <typename T>
+  static T erf(T x) { return erf_vectorizable(x); }
+  template <typename T>
+  static T fabs(T x) { return std::fabs(x); }
+  template <typename T>
+  static T sigmoid(T x) { return cpu::vec::sigmoid(x); }
 };
-
-// 0.5 x (1 + tanh(u)) written as x * sigmoid(2u), which keeps its precision where tanh(u) nears -1.
-template <typename T>
-struct GeluTanhFn {
-  static T inner(T x) { return T(kGeluBeta) * (x + T(kGeluKappa) * x * x * x); }
-  T f(T x) const { return x * cpu::vec::sigmoid(T(2) * inner(x)); }
-  T grad(T g, T x) const {
-    const T s = cpu::vec::sigmoid(T(2) * inner(x));
-    const T inner_derivative = T(kGeluBeta) * (T(1) + T(3 * kGeluKappa) * x * x);
-    return g * (s + T(2) * x * s * (T(1) - s) * inner_derivative);
-  }
-};
-
-template <typename T>
-struct SiluFn {
-  T f(T x) const { return x * cpu::vec::sigmoid(x); }
-  T grad(T g, T x) const {
-    const T s = cpu::vec::sigmoid(x);
-    return g * s * (T(1) + x * (T(1) - s));
-  }
-};
-
-template <typename T>
-struct MishFn {
-  T f(T x) const { return x * cpu::vec::tanh(std::log1p(cpu::vec::exp(x))); }
-  T grad(T g, T x) const {
-    const T t = cpu::vec::tanh(std::log1p(cpu::vec::exp(x)));
-    return g * (t + x * cpu::vec::sigmoid(x) * (T(1) - t * t));
-  }
-};
-
-template <typename T>
-struct SoftplusFn {
-  T beta, threshold;
-  T f(T x) const { return x * beta > threshold ? x : std::log1p(cpu::vec::exp(x * beta)) / beta; }
-  T grad(T g, T x) const { return x * beta > threshold ? g : g * cpu::vec::sigmoid(x * beta); }
-};
-
-template <typename T>
-struct HardtanhFn {
-  T lo, hi;
-  // A NaN x passes through; a NaN bound gives NaN, as PyTorch's (a clamp).
-  T f(T x) const { return lo != lo || hi != hi ? lo + hi : (x < lo ? lo : (x > hi ? hi : x)); }
-  // g strictly inside (lo, hi), 0 for a NaN x or bound: PyTorch's vectorized loop (its scalar one passes g there).
-  T grad(T g, T x) const { return x > lo && x < hi ? g : T(0); }
-};
-
-template <typename T>
-struct HardsigmoidFn {
-  T f(T x) const { return std::min(std::max(x + T(3), T(0)), T(6)) / T(6); }
-  T grad(T g, T x) const { return x > T(-3) && x < T(3) ? g * T(kOneSixthAsFloat) : T(0); }
-};
-
-template <typename T>
-struct HardswishFn {
-  T f(T x) const { return x * std::min(std::max(x + T(3), T(0)), T(6)) / T(6); }
-  T grad(T g, T x) const { return x <= T(-3) ? T(0) : (x < T(3) ? g * (x / T(3) + T(0.5)) : g); }
-};
-
-template <typename T>
-struct LogSigmoidFn {
-  T f(T x) const { return std::min(x, T(0)) - std::log1p(cpu::vec::exp(-std::fabs(x))); }
-  T grad(T g, T x) const { return g * cpu::vec::sigmoid(-x); }
-};
-
-template <typename T>
-struct ThresholdFn {
-  T threshold, value;
-  T f(T x) const { return x <= threshold ? value : x; }
-  T grad(T g, T x) const { return x <= threshold ? T(0) : g; }
-};
-
-// Calls body(fn) with the functor of act in element type T (the switch runs once, outside the loop).
-template <typename T, typename Body>
-void with_functor(const Activation& act, const Body& body) {
-  const T p0 = static_cast<T>(act.p0), p1 = static_cast<T>(act.p1), p2 = static_cast<T>(act.p2);
-  switch (act.kind) {
-    case ActivationKind::LeakyRelu: return body(LeakyReluFn<T>{p0});
-    case ActivationKind::Elu: return body(EluFn<T>{static_cast<T>(act.p0 * act.p1), p1, p2});
-    case ActivationKind::Gelu: return body(GeluFn<T>{});
-    case ActivationKind::GeluTanh: return body(GeluTanhFn<T>{});
-    case ActivationKind::Silu: return body(SiluFn<T>{});
-    case ActivationKind::Mish: return body(MishFn<T>{});
-    case ActivationKind::Softplus: return body(SoftplusFn<T>{p0, p1});
-    case ActivationKind::Hardtanh: return body(HardtanhFn<T>{p0, p1});
-    case ActivationKind::Hardsigmoid: return body(HardsigmoidFn<T>{});
-    case ActivationKind::Hardswish: return body(HardswishFn<T>{});
-    case ActivationKind::LogSigmoid: return body(LogSigmoidFn<T>{});
-    case ActivationKind::Threshold: return body(ThresholdFn<T>{p0, p1});
-  }
-}
 
 const char* node_name(ActivationKind kind) {
   switch (kind) {
     case ActivationKind::LeakyRelu: return "LeakyReluBackward0";
     case ActivationKind::Elu: return "EluBackward0";
+    case ActivationKind::Celu: return "CeluBackward0";
     case ActivationKind::Gelu: case ActivationKind::GeluTanh: return "GeluBackward0";
     case ActivationKind::Silu: return "SiluBackward0";
     case ActivationKind::Mish: return "MishBackward0";
@@ -172,15 +72,18 @@ const char* node_name(ActivationKind kind) {
 }
 
 void check_input(const Tensor& x, const Activation& act) {
-  cpu_kernels_device(act.op, {&x});
   CR_CHECK(is_floating(x->dtype()), TypeError, act.op, ": expected a float32 or float64 tensor, got a ",
            describe(x));
 }
 
 // out = act(x), out and x of one shape (out may be x itself).
 void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
+  if (!out->device().is_cpu()) {  // the family's dispatch point (here and in activation_backward)
+    return cuda::activation_forward(act.params(), x->dtype(), x->sizes(), device_operand(out, x->sizes()),
+                                    device_operand(x, x->sizes()));
+  }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
-    with_functor<scalar_t>(act, [&](auto fn) {
+    with_activation<scalar_t, CpuMath>(act.params(), [&](auto fn) {
       unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) { return fn.f(v); });
     });
   });
@@ -198,6 +101,10 @@ Tensor derivative_ops(const Tensor& g, const Tensor& x, const Activation& act) {
     case ActivationKind::Elu:
       return where(mask(BinaryOp::Le, x, 0), g * (act.p2 * act.p0 * act.p1) * u(UnaryOp::Exp, x * act.p2),
                    g * act.p1);
+    case ActivationKind::Celu: {
+      const double input_scale = celu_backward_input_scale(act.p0);
+      return where(mask(BinaryOp::Le, x, 0), g * (input_scale * act.p0) * u(UnaryOp::Exp, x * input_scale), g);
+    }
     case ActivationKind::Gelu: {
       const Tensor cdf = 0.5 * (u(UnaryOp::Erf, x * M_SQRT1_2) + 1.0);
       return g * (cdf + x * u(UnaryOp::Exp, -0.5 * x * x) * kGeluPdf);
@@ -234,8 +141,14 @@ Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation
   const Tensor g = to_dtype(g_in, x->dtype());
   if (GradMode::is_enabled()) return derivative_ops(g, x, act);
   Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
+  if (!dx->device().is_cpu()) {
+    const Shape& shape = x->sizes();
+    cuda::activation_backward(act.params(), x->dtype(), shape, device_operand(dx, shape), device_operand(g, shape),
+                              device_operand(x, shape));
+    return dx;
+  }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
-    with_functor<scalar_t>(act, [&](auto fn) {
+    with_activation<scalar_t, CpuMath>(act.params(), [&](auto fn) {
       binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) { return fn.grad(gv, xv); });
     });
   });
@@ -254,7 +167,7 @@ Activation Activation::selu() { return {ActivationKind::Elu, "selu", kSeluAlpha,
 
 Activation Activation::celu(double alpha) {
   CR_CHECK(alpha != 0, ValueError, "celu: alpha cannot be 0 (it divides the input)");
-  return {ActivationKind::Elu, "celu", alpha, 1.0, 1.0 / alpha};
+  return {ActivationKind::Celu, "celu", alpha};
 }
 
 Activation Activation::gelu(const std::string& approximate) {

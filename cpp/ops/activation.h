@@ -7,24 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include "core/activation_formulas.h"
 #include "core/tensor.h"
 
 namespace cr {
-
-enum class ActivationKind : uint8_t {
-  LeakyRelu,    // p0 = negative_slope
-  Elu,          // p0 = alpha, p1 = scale, p2 = input_scale (selu and celu are elus)
-  Gelu,         // erf form
-  GeluTanh,     // tanh approximation
-  Silu,
-  Mish,
-  Softplus,     // p0 = beta, p1 = threshold
-  Hardtanh,     // p0 = min_val, p1 = max_val (relu6 is hardtanh(0, 6))
-  Hardsigmoid,
-  Hardswish,
-  LogSigmoid,
-  Threshold,    // p0 = threshold, p1 = value
-};
 
 // One activation with its parameters; the factories check them (ValueError/RuntimeError naming
 // the op, as PyTorch does) and set the name errors and nodes use.
@@ -32,6 +18,8 @@ struct Activation {
   ActivationKind kind;
   const char* op;  // "gelu", "selu", "relu6", ...
   double p0 = 0, p1 = 0, p2 = 0;
+
+  ActivationParams params() const { return {kind, p0, p1, p2}; }
 
   static Activation leaky_relu(double negative_slope);
   static Activation elu(double alpha);
