@@ -91,9 +91,10 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
-  if (dtype == DType::Int64) {  // as PyTorch: the ends truncate to int64 first (NaN, inf, 1e30 raise)
+  if (dtype == DType::Int64 && steps > 0) {  // as PyTorch: the ends truncate to int64 first (NaN,
+    // inf, 1e30 raise), an end only where it is read: none for 0 steps, `start` alone for 1
     start = static_cast<double>(Scalar(start).to<int64_t>("linspace"));
-    end = static_cast<double>(Scalar(end).to<int64_t>("linspace"));
+    end = steps > 1 ? static_cast<double>(Scalar(end).to<int64_t>("linspace")) : start;
   }
   Tensor t = TensorImpl::empty({steps}, dtype, device, "linspace");
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;

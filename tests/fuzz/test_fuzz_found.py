@@ -128,6 +128,10 @@ FIXED = {
     "0-d unfold(-1, 0, 1)": Case("method", "unfold", (t(1.5), -1, 0, 1)),
     "0-d unfold(0, 0, 1).sum(0)": Case("method", "unfold", (t(1.5), 0, 0, 1), then=(("sum", (0,)),)),
     "0-d unfold'(-1, 1, 1)": Case("method", "unfold", (t(1.5, "float64"), -1, 1, 1), then=(BACKWARD,)),
+    # An int64 linspace reads its ends as PyTorch does: none for 0 steps, start alone for 1 (a NaN
+    # end raised "cannot be converted to type int64_t" there).
+    "linspace(0, nan, 0, int64)": Case("fn", "linspace", (0, float("nan"), 0), {"dtype": D("int64")}),
+    "linspace(2.9, inf, 1, int64)": Case("fn", "linspace", (2.9, float("inf"), 1), {"dtype": D("int64")}),
 }
 
 # Open (cpp/cpu/im2col.cpp, ceil_div_nonneg: (a + b - 1) / b overflows int64 for a stride b near
