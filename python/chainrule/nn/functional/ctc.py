@@ -14,6 +14,7 @@ import numpy as np
 
 import chainrule
 from chainrule import _C
+from chainrule.nn.functional._host_tables import table_like
 
 __all__ = ["ctc_loss"]
 
@@ -22,12 +23,14 @@ _IMPOSSIBLE = 1e29  # a negative log-likelihood above this had no alignment
 
 
 def _as_lengths(lengths):
+    """Lengths as a host array: the recursion's layout depends on them (PyTorch reads them on the host too)."""
     values = lengths.tolist() if isinstance(lengths, chainrule.Tensor) else list(lengths)
     return np.asarray(values, dtype=np.int64).reshape(-1)
 
 
 def _padded_targets(targets, target_lengths, batch):
-    """(N, S) int64 targets from the padded (N, S) or concatenated (sum(target_lengths),) form."""
+    """(N, S) int64 targets from the padded (N, S) or concatenated (sum(target_lengths),) form, read
+    on the host to lay out the extended label sequences."""
     values = np.asarray(targets.tolist(), dtype=np.int64)
     longest = int(target_lengths.max(initial=0))
     if values.ndim == 2:
@@ -87,34 +90,35 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     # a state may be entered from two back (skipping a blank) if it is a label unlike the one two back
     skip = np.zeros((batch, states), dtype=bool)
     skip[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
-    index = _C.from_numpy(extended).unsqueeze(0).expand(frames, batch, states)
+    index = table_like(extended, lp).unsqueeze(0).expand(frames, batch, states)
     emit = lp.gather(2, index)  # (T, N, states): log-probability of each state's label at each frame
     first = np.zeros((batch, states), dtype=bool)
     first[:, 0] = True
     first[:, 1] = tgt_lens > 0
-    alpha = _C.where(_C.from_numpy(first), emit[0], _UNREACHABLE)
-    skip_mask = _C.from_numpy(skip)
+    alpha = _C.where(table_like(first, lp), emit[0], _UNREACHABLE)
+    skip_mask = table_like(skip, lp)
     pad1 = chainrule.full((batch, 1), _UNREACHABLE, dtype=lp.dtype, device=lp.device)
     pad2 = chainrule.full((batch, 2), _UNREACHABLE, dtype=lp.dtype, device=lp.device)
-    lengths = _C.from_numpy(in_lens).reshape(batch, 1)
+    lengths = table_like(in_lens, lp).reshape(batch, 1)
     for t in range(1, frames):
         from_prev = chainrule.cat([pad1, alpha[:, :-1]], 1)
         from_skip = _C.where(skip_mask, chainrule.cat([pad2, alpha[:, :-2]], 1), _UNREACHABLE)
         stepped = _logsumexp(alpha, from_prev, from_skip) + emit[t]
         alpha = _C.where(lengths > t, stepped, alpha)  # samples past their length keep their last alpha
-    last = _C.from_numpy(2 * tgt_lens).reshape(batch, 1)
-    before_last = _C.from_numpy(np.maximum(2 * tgt_lens - 1, 0)).reshape(batch, 1)
+    last = table_like(2 * tgt_lens, lp).reshape(batch, 1)
+    before_last = table_like(np.maximum(2 * tgt_lens - 1, 0), lp).reshape(batch, 1)
     end = alpha.gather(1, last)
-    end_label = _C.where(_C.from_numpy(tgt_lens > 0).reshape(batch, 1), alpha.gather(1, before_last),
+    end_label = _C.where(table_like(tgt_lens > 0, lp).reshape(batch, 1), alpha.gather(1, before_last),
                          _UNREACHABLE)
     loss = -_logsumexp(end, end_label).reshape(batch)
     no_frames = in_lens == 0  # nothing to align: zero loss for an empty target, no alignment otherwise
     if no_frames.any():
-        loss = _C.where(_C.from_numpy(no_frames), _C.from_numpy(np.where(tgt_lens == 0, 0.0, 2 * _IMPOSSIBLE)), loss)
+        loss = _C.where(table_like(no_frames, lp), table_like(np.where(tgt_lens == 0, 0.0, 2 * _IMPOSSIBLE), lp, loss.dtype),
+                        loss)
     impossible = loss > _IMPOSSIBLE
     loss = _C.where(impossible, 0.0 if zero_infinity else float("inf"), loss)
     if reduction == "none":
         return loss.reshape(()) if unbatched else loss
     if reduction == "sum":
         return loss.sum()
-    return (loss / _C.from_numpy(np.maximum(tgt_lens, 1)).to(loss.dtype)).mean()
+    return (loss / table_like(np.maximum(tgt_lens, 1), lp, loss.dtype)).mean()

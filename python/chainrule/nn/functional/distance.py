@@ -4,7 +4,6 @@ in loss.py).
 Composed from recorded ops exactly as PyTorch composes them (a p-norm, a clamp, a division), so the
 values and the gradients (those at the clamp included) are PyTorch's.
 """
-import numpy as np
 
 from chainrule import _C
 
@@ -31,7 +30,7 @@ def pdist(input, p=2):
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
-    rows, cols = np.triu_indices(input.shape[0], 1)
-    first = input.index_select(0, _C.from_numpy(rows.astype(np.int64)))
-    second = input.index_select(0, _C.from_numpy(cols.astype(np.int64)))
+    rows, cols = _C.triu_indices(input.shape[0], input.shape[0], 1, device=input.device)
+    first = input.index_select(0, rows)
+    second = input.index_select(0, cols)
     return (first - second).norm(p, 1)

@@ -10,18 +10,20 @@ import numpy as np
 
 from chainrule import _C
 from chainrule.autograd import no_grad
+from chainrule.nn.functional._host_tables import table_like
 
 __all__ = ["embedding", "embedding_bag"]
 
 
 def _renorm_rows(weight, indices, max_norm, norm_type):
-    """Scales each row of weight used by `indices` whose norm exceeds max_norm down to max_norm (in place)."""
-    used = _C.from_numpy(np.unique(indices.numpy()).astype(np.int64))
+    """Scales each row of weight used by `indices` whose norm exceeds max_norm down to max_norm (in place).
+    A row used twice is read before any is written and gets the same value each time, so the indices
+    need no deduplication (which would read them on the host)."""
     with no_grad():
-        rows = weight.index_select(0, used)  # (U, D)
-        norms = (rows.abs() ** norm_type).sum(1) ** (1.0 / norm_type)  # (U,)
+        rows = weight.index_select(0, indices)  # (numel, D)
+        norms = (rows.abs() ** norm_type).sum(1) ** (1.0 / norm_type)  # (numel,)
         scale = _C.where(norms > max_norm, max_norm / (norms + 1e-7), _C.ones_like(norms))
-        weight.data.index_put_((used,), rows * scale.unsqueeze(1))
+        weight.data.index_put_((indices,), rows * scale.unsqueeze(1))
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
@@ -47,20 +49,20 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     return rows.reshape(*input.shape, weight.shape[1])
 
 
-def _bag_positions(offsets, length, include_last_offset):
+def _bag_positions(starts, length, include_last_offset):
     """(bags, longest) positions into the flat input and their validity mask, from the bags' start offsets."""
-    starts = [int(o) for o in offsets.tolist()]
     if starts and starts[0] != 0:
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
                            f"position 0. However, got {starts[0]}")
     if starts and starts[-1] > length:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {length} but got offsets[-1] of "
                            f"{starts[-1]}")
+    offsets = starts
     if include_last_offset:  # the last offset closes the list; the last bag still runs to the input's end
         starts = starts[:-1]
     ends = starts[1:] + [length] if starts else []
     if any(e < s for s, e in zip(starts, ends)):
-        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {offsets.tolist()}")
+        raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {offsets}")
     longest = max([e - s for s, e in zip(starts, ends)], default=0)
     steps = np.arange(longest)
     begin = np.asarray(starts, dtype=np.int64).reshape(-1, 1)
@@ -84,13 +86,14 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
-        offsets = _C.arange(0, input.numel(), max(input.shape[1], 1), dtype=_C.dtype.int64, device=input.device)
+        starts = list(range(0, input.numel(), max(input.shape[1], 1)))  # from the shape: nothing to read
         include_last_offset = False
     elif input.dim() == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
         if offsets.dim() != 1:
             raise ValueError("offsets has to be a 1D Tensor")
+        starts = [int(o) for o in offsets.tolist()]  # the bags' layout: read on the host
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if mode not in ("sum", "mean", "max"):
@@ -114,21 +117,21 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     flat = input.reshape(-1)
     if max_norm is not None:
         _renorm_rows(weight, flat, max_norm, norm_type)
-    positions, valid = _bag_positions(offsets, flat.numel(), include_last_offset)
-    indices = flat.numpy()[positions]
-    if padding_idx is not None:
-        valid = valid & (indices != padding_idx)
+    positions, valid = _bag_positions(starts, flat.numel(), include_last_offset)
     bags, longest = positions.shape
-    rows = weight.index_select(0, _C.from_numpy(indices.reshape(-1))).reshape(bags, longest, weight.shape[1])
-    mask = _C.from_numpy(valid).unsqueeze(2)
+    positions, valid = table_like(positions.reshape(-1), flat), table_like(valid, flat)
+    indices = flat[positions]
+    if padding_idx is not None:
+        valid = valid & (indices != padding_idx).reshape(bags, longest)
+    rows = weight.index_select(0, indices).reshape(bags, longest, weight.shape[1])
+    mask = valid.unsqueeze(2)
     if mode == "max":
         best = _C.where(mask, rows, float("-inf")).max(1)[0] if longest else rows.sum(1)
-        return _C.where(_C.from_numpy(valid.any(1)).unsqueeze(1), best, 0.0)
+        return _C.where(valid.any(1).unsqueeze(1), best, 0.0)
     if per_sample_weights is not None:
-        sample_weights = per_sample_weights.reshape(-1)[_C.from_numpy(positions.reshape(-1))]
+        sample_weights = per_sample_weights.reshape(-1)[positions]
         rows = rows * sample_weights.reshape(bags, longest, 1)
     total = _C.where(mask, rows, 0.0).sum(1)
     if mode == "sum":
         return total
-    counts = np.maximum(valid.sum(1), 1).astype(np.float64).reshape(-1, 1)
-    return total / _C.from_numpy(counts).to(weight.dtype)
+    return total / valid.sum(1, keepdim=True).clamp(min=1).to(weight.dtype)

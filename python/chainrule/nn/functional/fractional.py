@@ -6,7 +6,7 @@ generator when not given, so they differ from PyTorch's draws; with the same sam
 the indices are PyTorch's). The windows are gathered from the flattened planes and reduced with max,
 so the gradient is a scatter into the maxima.
 """
-import numpy as np
+import math
 
 import chainrule
 from chainrule import _C
@@ -21,15 +21,15 @@ _DIM_NAMES = {2: ("height", "width"), 3: ("time", "height", "width")}
 
 
 def _interval_starts(samples, in_size, out_size, pool):
-    """ATen's generate_intervals for every plane: (N, C, out_size) window starts, computed in samples' dtype."""
-    starts = np.empty(samples.shape + (out_size,), dtype=np.int64)
-    if out_size > 1:
-        alpha = samples.dtype.type(in_size - pool) / samples.dtype.type(out_size - 1)
-        steps = np.arange(out_size - 1).astype(samples.dtype)
-        scaled = ((steps + samples[..., None]) * alpha).astype(np.int64)
-        starts[..., :-1] = scaled - (samples * alpha).astype(np.int64)[..., None]
-    starts[..., -1] = in_size - pool
-    return starts
+    """ATen's generate_intervals for every plane: (N, C, out_size) int64 window starts, computed in
+    samples' dtype with tensor ops on samples' device (the samples are never read on the host)."""
+    last = _C.full((*samples.shape, 1), in_size - pool, dtype=_C.dtype.int64, device=samples.device)
+    if out_size == 1:
+        return last
+    alpha = _C.full((), in_size - pool, dtype=samples.dtype, device=samples.device) / (out_size - 1)
+    steps = _C.arange(out_size - 1, dtype=samples.dtype, device=samples.device)
+    scaled = ((steps + samples.unsqueeze(-1)) * alpha).to(_C.dtype.int64)
+    return _C.cat([scaled - (samples * alpha).to(_C.dtype.int64).unsqueeze(-1), last], -1)
 
 
 def _output_sizes(op, dims, spatial, output_size, output_ratio):
@@ -58,12 +58,12 @@ def _fractional_max_pool(op, dims, input, kernel_size, output_size, output_ratio
     x = input if batched else input.unsqueeze(0)
     n, c = x.shape[0], x.shape[1]
     if samples is None:
-        samples = chainrule.rand(n, c, dims, dtype=input.dtype)
+        samples = chainrule.rand(n, c, dims, dtype=input.dtype, device=input.device)
     if samples.dim() != 3 or samples.shape[2] != dims:
         raise RuntimeError(f"Expect _random_samples.size(2) equals to {dims}; got {samples.shape[-1]}.")
-    drawn = samples.detach().numpy()
+    drawn = samples.detach()
     # flat offset of every (output position, window position) in its plane, by broadcasting per dim
-    flat = np.zeros((n, c) + (1,) * (2 * dims), dtype=np.int64)
+    index = _C.zeros((n, c) + (1,) * (2 * dims), dtype=_C.dtype.int64, device=input.device)
     stride = 1
     for d in reversed(range(dims)):
         starts = _interval_starts(drawn[..., _SAMPLE_OF_DIM[dims][d]], spatial[d], outputs[d], kernel[d])
@@ -71,11 +71,10 @@ def _fractional_max_pool(op, dims, input, kernel_size, output_size, output_ratio
         shape[2 + d] = outputs[d]
         window_shape = [1] * (2 + 2 * dims)
         window_shape[2 + dims + d] = kernel[d]
-        positions = starts.reshape(shape) + np.arange(kernel[d]).reshape(window_shape)
-        flat = flat + positions * stride
+        taps = _C.arange(kernel[d], device=input.device).reshape(window_shape)
+        index = index + (starts.reshape(shape) + taps) * stride
         stride *= spatial[d]
-    flat = np.array(np.broadcast_to(flat, (n, c, *outputs, *kernel))).reshape(n, c, -1, int(np.prod(kernel)))
-    index = _C.from_numpy(flat)
+    index = index.expand(n, c, *outputs, *kernel).reshape(n, c, -1, math.prod(kernel))
     windows = x.reshape(n, c, -1).gather(2, index.reshape(n, c, -1)).reshape(index.shape)
     values, which = windows.max(-1)
     indices = index.gather(3, which.unsqueeze(3)).squeeze(3)

@@ -56,7 +56,7 @@ def affine_grid(theta, size, align_corners=None):
         raise RuntimeError(f"affine_grid: theta holds {theta.shape[0]} matrices but size asks for a batch of {n}")
     xs = _base_coordinates(w, align_corners, theta.dtype, theta.device).reshape(1, w).expand(h, w)
     ys = _base_coordinates(h, align_corners, theta.dtype, theta.device).reshape(h, 1).expand(h, w)
-    base = chainrule.stack([xs, ys, chainrule.ones(h, w, dtype=theta.dtype)], -1).reshape(h * w, 3)
+    base = chainrule.stack([xs, ys, chainrule.ones(h, w, dtype=theta.dtype, device=theta.device)], -1).reshape(h * w, 3)
     return base.matmul(theta.transpose(1, 2)).reshape(n, h, w, 2)
 
 

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from chainrule import _C
+from chainrule.nn.functional._host_tables import table_like
 from chainrule.nn.functional.resample import resample
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -63,7 +64,7 @@ def _pad_by_index(input, pads, mode):
     for i in range(len(pads) // 2):
         dim = input.dim() - 1 - i
         positions = _source_positions(input.shape[dim], pads[2 * i], pads[2 * i + 1], mode, dim, input.shape)
-        out = out.index_select(dim, _C.from_numpy(positions.astype(np.int64)))
+        out = out.index_select(dim, table_like(positions.astype(np.int64), input))
     return out
 
 

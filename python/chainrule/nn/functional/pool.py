@@ -167,10 +167,11 @@ def _max_unpool(op, n, input, indices, kernel_size, stride, padding, output_size
     plane = 1
     for size in sizes:
         plane *= size
-    flat_indices = indices.numpy().reshape(-1)
+    flat_indices = indices.reshape(-1)
     invalid = (flat_indices < 0) | (flat_indices >= plane)
-    if invalid.any():
-        raise RuntimeError(f"Found an invalid max index: {flat_indices[invalid.argmax()]} (output volumes are of "
+    if invalid.any():  # one host read, as PyTorch's CPU check (its GPU kernel asserts on the device)
+        first_invalid = flat_indices[invalid.int().argmax()].item()
+        raise RuntimeError(f"Found an invalid max index: {first_invalid} (output volumes are of "
                            f"size {'x'.join(map(str, sizes))})")
     lead = tuple(input.shape[:input.dim() - n])
     values = input.reshape(*lead, -1)

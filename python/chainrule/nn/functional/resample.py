@@ -13,6 +13,7 @@ the gradient. The weights are computed in the input's dtype, as ATen does.
 import numpy as np
 
 from chainrule import _C
+from chainrule.nn.functional._host_tables import table_like
 
 __all__ = []
 
@@ -130,7 +131,7 @@ def resample(input, output_size, mode, align_corners, scales, antialias=False):
     for d in reversed(range(spatial)):
         dim = 2 + d
         scale = None if scales is None else scales[d]
-        matrix = _C.from_numpy(_matrix(mode, dtype, input.shape[dim], output_size[d], align_corners, scale,
-                                       antialias))
+        matrix = table_like(_matrix(mode, dtype, input.shape[dim], output_size[d], align_corners, scale, antialias),
+                            input)
         out = out.transpose(dim, -1).matmul(matrix.transpose(0, 1)).transpose(dim, -1)
     return out

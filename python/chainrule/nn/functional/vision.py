@@ -98,10 +98,11 @@ def _blocks_per_dim(spatial, kernel, dilation, padding, stride):
                  for s, k, d, p, st in zip(spatial, kernel, dilation, padding, stride))
 
 
-def _one_hot_kernel(channels, kernel, dtype):
-    """(channels * kh * kw, 1, kh, kw): output channel c * kh * kw + i * kw + j picks offset (i, j) of channel c."""
+def _one_hot_kernel(channels, kernel, like):
+    """(channels * kh * kw, 1, kh, kw) in like's dtype and on its device: output channel
+    c * kh * kw + i * kw + j picks offset (i, j) of channel c."""
     size = kernel[0] * kernel[1]
-    eye = chainrule.eye(size, dtype=dtype).reshape(size, 1, *kernel)
+    eye = chainrule.eye(size, dtype=like.dtype, device=like.device).reshape(size, 1, *kernel)
     return eye.repeat(channels, 1, 1, 1)
 
 
@@ -119,7 +120,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"Given input with spatial size {spatial}, kernel_size={kernel}, dilation={dilation}, "
                            f"padding={padding}, calculated shape of the array of sliding blocks as {blocks}, "
                            "but its components must be at least one.")
-    columns = conv2d(x, _one_hot_kernel(channels, kernel, x.dtype), None, stride, padding, dilation, channels)
+    columns = conv2d(x, _one_hot_kernel(channels, kernel, x), None, stride, padding, dilation, channels)
     columns = columns.reshape(x.shape[0], columns.shape[1], blocks[0] * blocks[1])
     return columns if batched else columns.squeeze(0)
 
@@ -149,6 +150,6 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     uncovered = tuple(o + 2 * p - ((b - 1) * s + d * (k - 1) + 1)
                       for o, p, b, s, d, k in zip(output_size, padding, blocks, stride, dilation, kernel))
     planes = x.reshape(x.shape[0], x.shape[1], *blocks)
-    out = conv_transpose2d(planes, _one_hot_kernel(channels, kernel, x.dtype), None, stride, padding, uncovered,
+    out = conv_transpose2d(planes, _one_hot_kernel(channels, kernel, x), None, stride, padding, uncovered,
                            channels, dilation)
     return out if batched else out.squeeze(0)

@@ -14,6 +14,7 @@ import numpy as np
 
 import chainrule
 from chainrule import _C
+from chainrule.nn.functional._host_tables import table_like
 from chainrule.nn.functional.conv import _per_dim, conv2d, conv_transpose2d
 from chainrule.nn.functional.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from chainrule.nn.functional.pad_interpolate import pad
@@ -168,13 +169,13 @@ def _max_over_windows(x, positions, valid):
     full = tuple(outs) + tuple(p.shape[1] for p in positions)
     flat = np.array(np.broadcast_to(flat, full)).reshape(int(np.prod(outs)), -1)
     inside = np.array(np.broadcast_to(inside, full)).reshape(flat.shape)
-    index = _C.from_numpy(flat)
+    index = table_like(flat, x)
     windows = x.reshape(n, c, -1).gather(2, index.reshape(1, 1, -1).expand(n, c, flat.size)).reshape(n, c, *flat.shape)
-    windows = _C.where(_C.from_numpy(inside), windows, float("-inf"))
+    windows = _C.where(table_like(inside, x), windows, float("-inf"))
     values, which = windows.max(-1)
     indices = index.expand(n, c, *flat.shape).gather(3, which.unsqueeze(3)).squeeze(3)
-    reads_nothing = _C.from_numpy(np.ascontiguousarray(~inside.any(1)))
-    indices = _C.where(reads_nothing, _C.from_numpy(np.array(np.broadcast_to(first, outs)).reshape(-1)), indices)
+    reads_nothing = table_like(~inside.any(1), x)
+    indices = _C.where(reads_nothing, table_like(np.broadcast_to(first, outs).reshape(-1), x), indices)
     return values.reshape(n, c, *outs), indices.reshape(n, c, *outs)
 
 
@@ -241,7 +242,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     counts = [_window_counts(x.shape[2 + i], kernel[i], strides[i], pads[i], sizes[i], count_include_pad)
               for i in range(3)]
     divisor = np.einsum("d,h,w->dhw", *counts).astype(np.float64)
-    out = total / _C.from_numpy(divisor).to(total.dtype)
+    out = total / table_like(divisor, total, total.dtype)
     return out.squeeze(0) if unbatched else out
 
 
