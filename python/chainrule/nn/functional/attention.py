@@ -90,20 +90,15 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         if not _broadcasts_to(tuple(attn_mask.shape), tuple(scores.shape)):
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {tuple(attn_mask.shape)} does not "
                                f"broadcast to the attention scores' shape {tuple(scores.shape)} (..., L, S)")
+        # rows with every key masked out attend to all keys (softmax stays finite) and are zeroed
+        # below; done whether or not there are any, so that no host read asks
         if attn_mask.dtype == cr.bool:
             empty_rows = attn_mask.logical_not().all(-1, keepdim=True)
-            if bool(empty_rows.any()):
-                attn_mask = attn_mask.logical_or(empty_rows)  # softmax stays finite; the rows are zeroed below
-            else:
-                empty_rows = None
+            attn_mask = attn_mask.logical_or(empty_rows)
             scores = scores.masked_fill(attn_mask.logical_not(), float("-inf"))
         else:
             empty_rows = (attn_mask == float("-inf")).all(-1, keepdim=True)
-            if bool(empty_rows.any()):
-                attn_mask = attn_mask.masked_fill(empty_rows, 0.0)
-            else:
-                empty_rows = None
-            scores = scores + attn_mask
+            scores = scores + attn_mask.masked_fill(empty_rows, 0.0)
     weights = scores.softmax(-1)
     if empty_rows is not None:
         weights = weights.masked_fill(empty_rows, 0.0)

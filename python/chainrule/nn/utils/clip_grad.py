@@ -41,10 +41,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                                "so it cannot be clipped. To disable this error and scale the gradients by the "
                                "non-finite norm anyway, set `error_if_nonfinite=False`")
-        clip_coef = max_norm / (float(total_norm) + 1e-6)
-        if clip_coef < 1 or math.isnan(clip_coef):
-            for g in grads:
-                g.mul_(clip_coef)
+        # every grad is scaled, by 1 when the norm is within max_norm, as torch does: deciding on
+        # the host whether to scale would wait for the GPU
+        clip_coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(clip_coef)
         return total_norm.to(grads[0].dtype)
 
 
