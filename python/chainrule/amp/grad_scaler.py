@@ -28,7 +28,7 @@ class GradScaler:
         self._growth_interval = int(growth_interval)
         self._scale = None  # a float, created by the first scale()
         self._growth_tracker = 0
-        self._per_optimizer = {}  # id(optimizer) -> {"stage": ..., "found_inf": bool}
+        self._per_optimizer = {}  # id(optimizer) -> {"stage": ..., "found_inf": bool or a 0-d bool tensor}
 
     def is_enabled(self):
         return self._enabled
@@ -59,15 +59,25 @@ class GradScaler:
         if state["stage"] == _STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
         inv_scale = 1.0 / self._scale
-        found_inf = False
+        all_finite = []  # one 0-d tensor per gradient: nothing is read on the host here
         with chainrule.no_grad():
             for group in optimizer.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
                     p.grad.mul_(inv_scale)
-                    found_inf = found_inf or not bool(chainrule.isfinite(p.grad).all())
+                    all_finite.append(chainrule.isfinite(p.grad).all().to(all_finite[0].device if all_finite
+                                                                             else p.grad.device))
+        found_inf = chainrule.stack(all_finite).logical_not().any() if all_finite else False
         state.update(stage=_UNSCALED, found_inf=found_inf)
+
+    @staticmethod
+    def _found_inf(state):
+        """Whether the optimizer's unscaled gradients held an inf/NaN: one host read per optimizer and
+        step, as PyTorch's step makes."""
+        if isinstance(state["found_inf"], chainrule.Tensor):
+            state["found_inf"] = bool(state["found_inf"])
+        return state["found_inf"]
 
     def step(self, optimizer, *args, **kwargs):
         """optimizer.step(*args, **kwargs) unless the unscaled gradients hold an inf or NaN."""
@@ -81,7 +91,7 @@ class GradScaler:
             raise RuntimeError("step() has already been called since the last update().")
         if state["stage"] == _READY:
             self.unscale_(optimizer)
-        result = None if state["found_inf"] else optimizer.step(*args, **kwargs)
+        result = None if self._found_inf(state) else optimizer.step(*args, **kwargs)
         state["stage"] = _STEPPED
         return result
 
@@ -93,7 +103,7 @@ class GradScaler:
         if new_scale is not None:
             self._scale = float(new_scale.item() if isinstance(new_scale, chainrule.Tensor) else new_scale)
         else:
-            found = [s["found_inf"] for s in self._per_optimizer.values() if s["stage"] != _READY]
+            found = [self._found_inf(s) for s in self._per_optimizer.values() if s["stage"] != _READY]
             if not found:
                 raise AssertionError("No inf checks were recorded prior to update.")
             if any(found):
