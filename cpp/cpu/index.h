@@ -5,16 +5,9 @@
 
 #include <cstdint>
 
-namespace cr::cpu {
+#include "core/advanced_offsets.h"
 
-// Where advanced indexing reads or writes: the result is (P, B, Q, n) and its element (p, b, q, j)
-// lives at self + pre[p] + index[b] + post[q] + j * inner_stride (offsets in elements).
-struct AdvancedOffsets {
-  const int64_t *pre, *index, *post;
-  int64_t pre_count, index_count, post_count;
-  int64_t inner_size, inner_stride;
-  int64_t rows() const { return pre_count * index_count * post_count; }
-};
+namespace cr::cpu {
 
 // self (strided, by o) -> out (P, B, Q, n) contiguous: out = self[indices].
 template <typename T>

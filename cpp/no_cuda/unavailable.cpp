@@ -9,6 +9,7 @@
 #include "cuda/copy.h"
 #include "cuda/dropout.h"
 #include "cuda/elementwise.h"
+#include "cuda/index.h"
 #include "cuda/layer_norm.h"
 #include "cuda/matmul.h"
 #include "cuda/memory.h"
@@ -38,6 +39,14 @@ void activation_forward(const ActivationParams&, DType, const Shape&, const Stri
 void activation_backward(const ActivationParams&, DType, const Shape&, const StridedOperand&, const StridedOperand&,
                          const StridedOperand&) {
   unavailable("activation_backward");
+}
+void index_read(DType, const void*, const AdvancedOffsets&, void*) { unavailable("index"); }
+void index_write(DType, void*, const AdvancedOffsets&, const void*, bool, bool) { unavailable("index_put_"); }
+void gather(DType, const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&, int64_t) {
+  unavailable("gather");
+}
+void scatter(DType, const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&, int64_t, bool) {
+  unavailable("scatter");
 }
 void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
   unavailable("batch_norm");

@@ -14,6 +14,21 @@ To convert(From v) {
   if constexpr (std::is_same_v<To, bool>) return v != From(0);
   else return static_cast<To>(v);
 }
+// dst = src converted to dst's dtype, src (on dst's device) broadcast to dst's shape; no autograd.
+// The family's dispatch point: the GPU's copy kernel or the CPU's loop.
+void copy_values(const Tensor& dst, const Tensor& src) {
+  const Shape& shape = dst->sizes();
+  if (!dst->device().is_cpu()) {
+    return cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(src, shape), src->dtype());
+  }
+  CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
+    using dst_t = scalar_t;
+    CR_DISPATCH_ALL(src->dtype(), "copy_", [&] {
+      unary_kernel<dst_t, scalar_t>(dst, src, [](scalar_t v) { return convert<dst_t>(v); });
+    });
+  });
+}
+
 }  // namespace
 
 void copy_(const Tensor& dst, const Tensor& src) {
@@ -24,17 +39,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
   }
   Tensor source = src->device() == dst->device() ? src : to_device(src, dst->device());
   if (may_alias(dst, source) && dst.get() != source.get()) source = clone(source);
-  if (!dst->device().is_cpu()) {  // the dispatch point: the GPU's copy kernel
-    const Shape& shape = dst->sizes();
-    cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(source, shape), source->dtype());
-    return dst->bump_version();
-  }
-  CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
-    using dst_t = scalar_t;
-    CR_DISPATCH_ALL(source->dtype(), "copy_", [&] {
-      unary_kernel<dst_t, scalar_t>(dst, source, [](scalar_t v) { return convert<dst_t>(v); });
-    });
-  });
+  copy_values(dst, source);
   dst->bump_version();
 }
 
@@ -70,13 +75,13 @@ Tensor to_device(const Tensor& t, Device device) {
   return out;
 }
 
+Tensor to_host(const Tensor& t) { return t->device().is_cpu() ? t : to_device(t, kCpu); }
+
 Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
 
 Tensor clone(const Tensor& t) {
   Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), t->device());
-  CR_DISPATCH_ALL(t->dtype(), "clone", [&] {
-    unary_kernel<scalar_t, scalar_t>(out, t, [](scalar_t v) { return v; });
-  });
+  copy_values(out, t);
   if (needs_grad({&t})) {
     record("CloneBackward0", {t}, {out}, [](const TensorList& g, const Node&) -> TensorList { return {g[0]}; });
   }

@@ -12,6 +12,8 @@ void copy_(const Tensor& dst, const Tensor& src);
 Tensor to_dtype(const Tensor& t, DType dtype);  // t itself when it already has that dtype
 // t on `device` (t itself when already there), its gradient going back to t's device.
 Tensor to_device(const Tensor& t, Device device);
+// t itself on the CPU, else its copy there (which waits for the device): for values the host must read.
+Tensor to_host(const Tensor& t);
 Tensor contiguous(const Tensor& t);             // t itself when already contiguous
 Tensor clone(const Tensor& t);                  // a fresh contiguous copy
 Scalar item(const Tensor& t);                   // the value of a one-element tensor

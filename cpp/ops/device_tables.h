@@ -13,5 +13,8 @@ namespace cr {
 // A 1-d int64 (or float64) tensor on `device` holding `values`; the same tensor for the same values.
 Tensor device_table(const std::vector<int64_t>& values, Device device);
 Tensor device_table(const std::vector<double>& values, Device device);
+// A 1-d int64 tensor on `device` holding `values`, uploaded every call (for tables that change from
+// call to call, such as the offsets of an index tensor's values).
+Tensor device_copy(const std::vector<int64_t>& values, Device device);
 
 }  // namespace cr

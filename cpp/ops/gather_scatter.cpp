@@ -9,9 +9,11 @@
 
 #include "autograd/record.h"
 #include "cpu/gather_scatter.h"
+#include "cuda/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/elementwise_kernels.h"
 #include "ops/index.h"
 #include "ops/view.h"
 
@@ -26,11 +28,19 @@ void check_int64_index(const Tensor& index, const char* op) {
 
 // Every value of index in [0, size); IndexError naming op, the value and the size otherwise.
 void check_index_values(const Tensor& index, int64_t size, int64_t dim, const char* op) {
-  Tensor values = contiguous(index);
+  Tensor values = to_host(contiguous(index));  // a GPU index waits here: an error must be raised now
   const int64_t* v = values->data<int64_t>();
   const int64_t n = values->numel();
   const int64_t* bad = std::find_if(v, v + n, [size](int64_t x) { return x < 0 || x >= size; });
   CR_CHECK(bad == v + n, IndexError, op, ": index ", *bad, " is out of bounds for dim ", dim, " with size ", size);
+}
+
+// The operand an index addresses, walked over index's sizes (which may be smaller than its own): its
+// strides with 0 at dim, where the index value picks the position, `stride(dim)` apart.
+StridedOperand addressed_operand(const Tensor& t, int64_t dim) {
+  Shape strides = t->strides();
+  strides[dim] = 0;
+  return {static_cast<char*>(t->device_data()), static_cast<int64_t>(itemsize(t->dtype())), strides};
 }
 
 // A 0-d tensor as a 1-d view of one element (the dim-wise ops then see one dim).
@@ -60,8 +70,15 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
   check_index_fits(index, self, d, false, op, "self");
   check_index_fits(index, src, d, true, op, "src");
   check_index_values(index, self->size(d), d, op);
+  common_device(op, {&self, &index, &src});
   if (may_alias(src, self)) src = clone(src);
   if (may_alias(index, self)) index = clone(index);
+  if (!self->device().is_cpu()) {  // the family's dispatch point (here and in gather)
+    cuda::scatter(self->dtype(), index->sizes(), addressed_operand(self, d),
+                  device_operand(index, index->sizes()), device_operand(src, index->sizes()), self->stride(d),
+                  accumulate);
+    return self_in->bump_version();
+  }
   const cpu::DimIndexShape shape{index->sizes(), d, {self->strides(), index->strides(), src->strides()}};
   auto body = [&](auto tag) {
     using scalar_t = decltype(tag);
@@ -131,7 +148,10 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   check_index_values(index, input->size(d), d, "gather");
   Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), common_device("gather", {&input, &index}));
   const cpu::DimIndexShape shape{index->sizes(), d, {out->strides(), index->strides(), input->strides()}};
-  CR_DISPATCH_ALL(input->dtype(), "gather", [&] {
+  if (!out->device().is_cpu()) {
+    cuda::gather(input->dtype(), index->sizes(), device_operand(out, index->sizes()),
+                 device_operand(index, index->sizes()), addressed_operand(input, d), input->stride(d));
+  } else CR_DISPATCH_ALL(input->dtype(), "gather", [&] {
     cpu::gather_kernel(out->data<scalar_t>(), index->data<int64_t>(), input->data<scalar_t>(), shape);
   });
   if (index_in->dim() == 0) out = reshape(out, {});

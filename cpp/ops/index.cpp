@@ -9,8 +9,10 @@
 
 #include "autograd/record.h"
 #include "cpu/index.h"
+#include "cuda/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/device_tables.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/index_backward.h"
@@ -128,6 +130,9 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
     if (!indices[d]) continue;
     CR_CHECK(indices[d]->dtype() == DType::Int64, IndexError, prefix(op),
              "tensors used as indices must be int64 or bool tensors, got ", dtype_name(indices[d]->dtype()));
+    CR_CHECK(indices[d]->device().is_cpu() || indices[d]->device() == self->device(), RuntimeError, prefix(op),
+             "indices should be either on cpu or on the same device as the indexed tensor (", self->device(),
+             "), got indices on ", indices[d]->device());
     indexed.push_back(static_cast<int64_t>(d));
   }
   CR_CHECK(!indexed.empty(), ValueError, prefix(op), "expected at least one index tensor");
@@ -156,7 +161,7 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
   const int64_t bn = shape_numel(b);
   plan.index.assign(static_cast<size_t>(bn), 0);
   for (int64_t d : indexed) {
-    Tensor values = contiguous(expand(indices[d], b));
+    Tensor values = to_host(contiguous(expand(indices[d], b)));  // checked on the host: a GPU index waits
     const int64_t* v = values->data<int64_t>();
     const int64_t size = self->size(d), stride = self->stride(d);
     for (int64_t i = 0; i < bn; ++i) {
@@ -183,10 +188,25 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
 }
 
 // The plan's offset tables as the kernels of cpu/index.h read them.
-cpu::AdvancedOffsets offsets_of(const AdvancedPlan& plan) {
+AdvancedOffsets offsets_of(const AdvancedPlan& plan) {
   return {plan.pre.data(),  plan.index.data(),  plan.post.data(),  static_cast<int64_t>(plan.pre.size()),
           static_cast<int64_t>(plan.index.size()), static_cast<int64_t>(plan.post.size()), plan.inner_size,
           plan.inner_stride};
+}
+
+// The plan's tables on a GPU, where its kernels read them, and the offsets that point there.
+struct UploadedPlan {
+  Tensor pre, index, post;
+  AdvancedOffsets offsets;
+};
+
+UploadedPlan upload(const AdvancedPlan& plan, Device device) {
+  UploadedPlan u{device_table(plan.pre, device), device_copy(plan.index, device), device_table(plan.post, device),
+                 offsets_of(plan)};
+  u.offsets.pre = static_cast<const int64_t*>(u.pre->device_data());
+  u.offsets.index = static_cast<const int64_t*>(u.index->device_data());
+  u.offsets.post = static_cast<const int64_t*>(u.post->device_data());
+  return u;
 }
 
 }  // namespace
@@ -204,7 +224,11 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
   Tensor out = TensorImpl::empty(plan.out_sizes, self->dtype(), self->device());
   record_index(self, indices, out, op);
   if (plan.numel() == 0) return out;
-  const cpu::AdvancedOffsets offsets = offsets_of(plan);
+  if (!out->device().is_cpu()) {  // the family's dispatch point (here and in index_put_tensors_)
+    cuda::index_read(self->dtype(), self->device_data(), upload(plan, out->device()).offsets, out->device_data());
+    return out;
+  }
+  const AdvancedOffsets offsets = offsets_of(plan);
   CR_DISPATCH_ALL(self->dtype(), "index",
                   [&] { cpu::index_read(self->data<scalar_t>(), offsets, out->data<scalar_t>()); });
   return out;
@@ -221,13 +245,18 @@ void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, 
            "shape mismatch: value tensor of shape ", values->sizes(), " cannot be broadcast to indexing result of shape ",
            plan.out_sizes);
   CR_CHECK(!accumulate || self->dtype() != DType::Bool, TypeError, prefix(op), "cannot accumulate into a bool tensor");
-  Tensor v = to_dtype(values, self->dtype());
+  common_device(*op ? op : "index_put_", {&self, &values});
+  Tensor v = to_device(to_dtype(values, self->dtype()), self->device());  // a 0-d CPU value joins a GPU self
   if (may_alias(v, self)) v = clone(v);
   const bool scalar = v->numel() == 1;
   if (!scalar) v = contiguous(expand(v, plan.out_sizes));
   self->bump_version();
   if (plan.numel() == 0) return;
-  const cpu::AdvancedOffsets offsets = offsets_of(plan);
+  if (!self->device().is_cpu()) {
+    return cuda::index_write(self->dtype(), self->device_data(), upload(plan, self->device()).offsets,
+                             v->device_data(), scalar, accumulate);
+  }
+  const AdvancedOffsets offsets = offsets_of(plan);
   CR_DISPATCH_ALL(self->dtype(), "index_put_", [&] {
     cpu::index_write(self->data<scalar_t>(), offsets, v->data<scalar_t>(), scalar, accumulate);
   });
@@ -383,6 +412,8 @@ void index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, con
 }
 
 Tensor nonzero(const Tensor& self) {
+  // On a GPU: counted on the host, as the result's size must be known (PyTorch waits here too).
+  if (!self->device().is_cpu()) return to_device(nonzero(to_host(self)), self->device());
   Tensor mask = contiguous(to_dtype(self, DType::Bool));
   const bool* m = mask->data<bool>();
   const int64_t n = mask->numel(), nd = self->dim();
@@ -396,6 +427,7 @@ Tensor nonzero(const Tensor& self) {
 
 // Row-major positions of the true elements of a bool tensor, as a 1-d int64 tensor.
 Tensor flat_nonzero(const Tensor& mask) {
+  if (!mask->device().is_cpu()) return to_device(flat_nonzero(to_host(mask)), mask->device());
   Tensor c = contiguous(mask);
   const bool* m = c->data<bool>();
   const int64_t n = c->numel();
