@@ -32,7 +32,7 @@ def vander(x, N=None, increasing=False):
     if x.dtype == _C.dtype.bool:
         x = x.long()
     if n == 0:
-        return _C.zeros(x.shape[0], 0, dtype=x.dtype)
-    ones = _C.ones(x.shape[0], 1, dtype=x.dtype)
+        return _C.zeros(x.shape[0], 0, dtype=x.dtype, device=x.device)
+    ones = _C.ones(x.shape[0], 1, dtype=x.dtype, device=x.device)
     powers = _C.cat([ones, x.unsqueeze(1).expand(x.shape[0], n - 1)], 1).cumprod(1)
     return powers if increasing else powers.flip(1)

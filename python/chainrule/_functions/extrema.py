@@ -34,13 +34,13 @@ def _running_extreme(input, dim, op, replaces, result_type):
     if not -nd <= dim < nd:
         raise IndexError(f"{op}: dim {dim} out of range for a tensor of {input.ndim} dimensions")
     if input.ndim == 0:
-        return result_type(input.clone(), _C.zeros((), dtype=_C.dtype.int64))
+        return result_type(input.clone(), _C.zeros((), dtype=_C.dtype.int64, device=input.device))
     dim %= input.ndim
     length = input.shape[dim]
     if length == 0:
-        return result_type(input.clone(), _C.zeros(*input.shape, dtype=_C.dtype.int64))
+        return result_type(input.clone(), _C.zeros(*input.shape, dtype=_C.dtype.int64, device=input.device))
     values = input.detach().movedim(dim, -1)
-    best, best_at = values[..., 0], _C.zeros(*values.shape[:-1], dtype=_C.dtype.int64)
+    best, best_at = values[..., 0], _C.zeros(*values.shape[:-1], dtype=_C.dtype.int64, device=input.device)
     positions = [best_at]
     for i in range(1, length):
         x = values[..., i]
@@ -74,7 +74,7 @@ def mode(input, dim=-1, keepdim=False):
     occurrence; the value is gathered there, so its gradient goes to that position. Positions are
     found on the host with NumPy."""
     if input.ndim == 0:
-        return return_types.mode(input.clone(), _C.zeros((), dtype=_C.dtype.int64))
+        return return_types.mode(input.clone(), _C.zeros((), dtype=_C.dtype.int64, device=input.device))
     if not -input.ndim <= dim < input.ndim:
         raise IndexError(f"mode: dim {dim} out of range for a tensor of {input.ndim} dimensions")
     dim %= input.ndim

@@ -70,7 +70,7 @@ def matrix_power(input, n):
         raise NotImplementedError("matrix_power: negative powers need a matrix inverse, which chainrule does not "
                                   "have yet")
     if n == 0:
-        eye = _C.eye(input.shape[-1], dtype=input.dtype)
+        eye = _C.eye(input.shape[-1], dtype=input.dtype, device=input.device)
         return eye.expand(*input.shape).clone()
     result, square = None, input
     while n:

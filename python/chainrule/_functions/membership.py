@@ -18,11 +18,14 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     common = result_type(elements, test_elements)
     if common == _C.dtype.bool:
         raise RuntimeError("Unsupported input type encountered for isin(): Bool")
-    elements = elements.to(common) if isinstance(elements, Tensor) else tensor(elements, dtype=common)
-    test = (test_elements if isinstance(test_elements, Tensor) else tensor(test_elements)).to(common)
+    # a number given for one side becomes a tensor on the other side's device
+    elements = (elements.to(common) if isinstance(elements, Tensor)
+                else tensor(elements, dtype=common, device=test_elements.device))
+    test = (test_elements if isinstance(test_elements, Tensor)
+            else tensor(test_elements, device=elements.device)).to(common)
     test = test.detach().reshape(-1).sort()[0]
     if test.numel() == 0:
-        found = _C.zeros(*elements.shape, dtype=_C.dtype.bool)
+        found = _C.zeros(*elements.shape, dtype=_C.dtype.bool, device=elements.device)
     else:
         positions = _C.searchsorted(test, elements.detach().reshape(-1)).clamp(max=test.numel() - 1)
         found = (test[positions] == elements.detach().reshape(-1)).reshape(*elements.shape)
@@ -32,7 +35,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 def argwhere(input):
     """The indices of input's non-zero elements, as an (n, input.ndim) int64 tensor."""
     if input.ndim == 0:
-        return _C.zeros(1 if input.item() else 0, 0, dtype=_C.dtype.int64)
+        # the row count is the value: a host read, as nonzero's output size in PyTorch
+        return _C.zeros(1 if input.item() else 0, 0, dtype=_C.dtype.int64, device=input.device)
     return input.nonzero()
 
 

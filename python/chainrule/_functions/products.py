@@ -131,8 +131,8 @@ def block_diag(*tensors):
     rows, left = [], 0
     for b in blocks:
         m, n = b.shape
-        rows.append(_C.cat([_C.zeros(m, left, dtype=dtype), b.to(dtype),
-                            _C.zeros(m, width - left - n, dtype=dtype)], dim=1))
+        rows.append(_C.cat([_C.zeros(m, left, dtype=dtype, device=b.device), b.to(dtype),
+                            _C.zeros(m, width - left - n, dtype=dtype, device=b.device)], dim=1))
         left += n
     return _C.cat(rows, dim=0)
 

@@ -15,7 +15,7 @@ def _positions_along(input, dim, index, op):
                          f"{list(index.shape)}")
     size = input.shape[dim] if input.ndim else 1
     flat = index.reshape(-1)
-    if flat.numel() and (bool((flat >= size).any()) or bool((flat < -size).any())):
+    if flat.numel() and bool(((flat >= size) | (flat < -size)).any()):  # one host read
         raise IndexError(f"{op}: index out of range in self (size {size} along dim {dim})")
     hits = _C.zeros(size, dtype=_C.dtype.bool, device=input.device)
     hits[flat] = True
@@ -31,7 +31,8 @@ def index_fill(input, dim, index, value):
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                            f"{value.ndim} dimension(s).")
     hits = _positions_along(input, dim, index, "index_fill")
-    fill = value.to(input.dtype) if isinstance(value, Tensor) else _C.full((), value, dtype=input.dtype)
+    fill = (value.to(device=input.device, dtype=input.dtype) if isinstance(value, Tensor)
+            else _C.full((), value, dtype=input.dtype, device=input.device))
     return _C.where(hits, fill, input)
 
 

@@ -121,10 +121,8 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     if dtype == _C.dtype.int64 and steps > 0:  # as PyTorch: end is read only from 2 steps on
         start = _exponent_in_int64(start, "start")
         end = _exponent_in_int64(end, "end") if steps > 1 else start
-    exponents = _C.linspace(float(start), float(end), steps, dtype=_C.dtype.float64)
+    exponents = _C.linspace(float(start), float(end), steps, dtype=_C.dtype.float64, device=device)
     out = (float(base) ** exponents).to(dtype or get_default_dtype())
-    if device is not None:
-        out = out.to(device)
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 

@@ -57,4 +57,4 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device
     """I0(beta sqrt(1 - (2k / (N - 1) - 1)^2)) / I0(beta)."""
     return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad,
                    lambda k, last: i0(beta * (1 - (k * (2.0 / last) - 1).square()).clamp(min=0).sqrt())
-                   / i0(_C.full((), beta, dtype=_C.dtype.float64)))
+                   / i0(_C.full((), beta, dtype=_C.dtype.float64, device=k.device)))

@@ -23,8 +23,8 @@ def unfold(self, dimension, size, step):
     if self.ndim == 0:  # as PyTorch: no window dim, just the element (size 1) or nothing (size 0)
         return self.reshape(1).narrow(0, 0, size).clone()
     windows = (length - size) // step + 1
-    starts = _C.arange(windows).mul(step).unsqueeze(1)  # (windows, 1)
-    index = (starts + _C.arange(size)).reshape(-1)      # (windows * size,)
+    starts = _C.arange(windows, device=self.device).mul(step).unsqueeze(1)  # (windows, 1)
+    index = (starts + _C.arange(size, device=self.device)).reshape(-1)      # (windows * size,)
     picked = self.index_select(dim, index)              # dim holds windows * size elements
     shape = list(self.shape[:dim]) + [windows, size] + list(self.shape[dim + 1:])
     return picked.reshape(shape).movedim(dim + 1, -1)
