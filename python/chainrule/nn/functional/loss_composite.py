@@ -70,7 +70,7 @@ def _check_multi_margin(input, target, weight):
         raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
                            f"samples (batch size). Expected target size [{samples}], but got {list(target.shape)}. "
                            f"Input has shape {list(input.shape)}.")
-    if target.numel() and (int(target.min()) < 0 or int(target.max()) >= classes):
+    if target.numel() and bool(((target < 0) | (target >= classes)).any()):  # one host read
         raise RuntimeError("target out of range")
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
@@ -116,7 +116,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     classes = input.shape[-1] if input.dim() else 1
     x = input.reshape(-1, classes)
     labels = target.reshape(-1, classes)
-    if labels.numel() and (int(labels.min()) < -1 or int(labels.max()) >= classes):
+    if labels.numel() and bool(((labels < -1) | (labels >= classes)).any()):  # one host read
         raise RuntimeError("argument #2 'target' is out of range")
     # the targets are the entries before the first -1; is_target marks their classes
     listed = (labels != -1).long().cumprod(1) == 1
