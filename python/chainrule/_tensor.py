@@ -151,14 +151,16 @@ def _array(self, dtype=None, copy=None):
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
-def _rebuild_tensor(array, requires_grad):
-    """Unpickles a tensor: its values (a NumPy array, which pickles itself) and requires_grad."""
-    return _C.from_numpy(array).requires_grad_(requires_grad)
+def _rebuild_tensor(array, requires_grad, device="cpu"):
+    """Unpickles a tensor: its values (a NumPy array, which pickles itself), requires_grad and the
+    device it was on (pickles made before the device was stored hold CPU tensors)."""
+    return _C.from_numpy(array).to(device).requires_grad_(requires_grad)
 
 
 def _reduce_ex(self, protocol):
-    # Values and requires_grad, as a new leaf: the autograd graph does not travel (as in PyTorch).
-    return (_rebuild_tensor, (self.detach().numpy().copy(), self.requires_grad))
+    # Values, requires_grad and device, as a new leaf: the autograd graph does not travel (as in
+    # PyTorch). A GPU tensor's values are copied to the host here, as pickling one in PyTorch does.
+    return (_rebuild_tensor, (self.detach().cpu().numpy().copy(), self.requires_grad, str(self.device)))
 
 
 Tensor.__reduce_ex__ = _reduce_ex
