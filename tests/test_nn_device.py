@@ -54,3 +54,14 @@ def test_clip_grad_norm_without_host_reads(device, max_norm, norm_type):
     assert_close(total.cpu(), want.numpy(), rtol=1e-6)
     for o, t in zip(ours, theirs):
         assert_close(o.grad.cpu(), t.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+def test_init_functions_fill_a_tensor_on_its_device(device):
+    init = cr.nn.init
+    sparse = init.sparse_(cr.empty(6, 4, device=device), 0.5)
+    assert sparse.device == device and (sparse == 0).sum(0).tolist() == [3, 3, 3, 3]
+    q = init.orthogonal_(cr.empty(3, 5, device=device))
+    assert q.device == device
+    assert_close((q @ q.T).cpu(), np.eye(3), atol=1e-5)
+    bounded = init.trunc_normal_(cr.empty(50, device=device), a=-0.5, b=0.5)
+    assert bounded.device == device and bool(((bounded >= -0.5) & (bounded <= 0.5)).all())

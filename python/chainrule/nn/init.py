@@ -195,7 +195,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     with no_grad():
         tensor.normal_(0, std)
         for col in range(cols):
-            tensor[_C.randperm(rows)[:zeros_per_column], col] = 0
+            tensor[_C.randperm(rows, device=tensor.device)[:zeros_per_column], col] = 0
     return tensor
 
 
