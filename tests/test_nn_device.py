@@ -65,3 +65,33 @@ def test_init_functions_fill_a_tensor_on_its_device(device):
     assert_close((q @ q.T).cpu(), np.eye(3), atol=1e-5)
     bounded = init.trunc_normal_(cr.empty(50, device=device), a=-0.5, b=0.5)
     assert bounded.device == device and bool(((bounded >= -0.5) & (bounded <= 0.5)).all())
+
+
+def test_packed_sequences_keep_their_indices_on_the_device_and_lengths_on_the_cpu(device):
+    rng = np.random.default_rng(5)
+    padded = rng.standard_normal((4, 3, 2))
+    lengths = [2, 4, 1]
+    ours = cr.nn.utils.rnn.pack_padded_sequence(cr.tensor(padded, device=device), lengths, enforce_sorted=False)
+    theirs = torch.nn.utils.rnn.pack_padded_sequence(torch.tensor(padded), lengths, enforce_sorted=False)
+    assert ours.data.device == device and ours.sorted_indices.device == device
+    assert ours.unsorted_indices.device == device and ours.batch_sizes.device == cr.device("cpu")
+    for name in ("data", "batch_sizes", "sorted_indices", "unsorted_indices"):
+        assert_close(getattr(ours, name).cpu(), getattr(theirs, name).numpy())
+    back, back_lengths = cr.nn.utils.rnn.pad_packed_sequence(ours)
+    want, want_lengths = torch.nn.utils.rnn.pad_packed_sequence(theirs)
+    assert back.device == device and back_lengths.device == cr.device("cpu")
+    assert_close(back.cpu(), want.numpy())
+    assert_close(back_lengths, want_lengths.numpy())
+
+
+def test_inverting_a_packed_sequences_order_reads_nothing_on_the_host(device):
+    order = cr.tensor([2, 0, 3, 1], device=device)
+    with no_host_reads():
+        packed = cr.nn.utils.rnn.PackedSequence(cr.zeros(4, 1, device=device), cr.tensor([4]), order)
+    assert packed.unsorted_indices.tolist() == [1, 3, 0, 2] and packed.unsorted_indices.device == device
+
+
+def test_combinations_index_on_the_inputs_device(device):
+    out = cr.combinations(cr.tensor([1.0, 2.0, 3.0], device=device), 2)
+    assert out.device == device
+    assert_close(out.cpu(), torch.combinations(torch.tensor([1.0, 2.0, 3.0]), 2).numpy())

@@ -19,7 +19,7 @@ def combinations(input, r=2, with_replacement=False):
     rows = list(choose(range(input.shape[0]), r))
     if not rows:
         return input[:0].reshape(0, 1).expand(0, r).clone()
-    return input[tensor(rows, dtype=_C.dtype.int64)]
+    return input[tensor(rows, dtype=_C.dtype.int64, device=input.device)]
 
 
 def vander(x, N=None, increasing=False):

@@ -19,10 +19,9 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
 
 
 def _invert(permutation):
-    order = [0] * len(permutation)
-    for position, index in enumerate(permutation.tolist()):
-        order[index] = position
-    return tensor(order, dtype=_C.dtype.int64)
+    """The inverse permutation, by a scatter on permutation's device (no host read), as PyTorch's."""
+    positions = _C.arange(permutation.numel(), dtype=_C.dtype.int64, device=permutation.device)
+    return _C.empty_like(permutation).scatter_(0, permutation, positions)
 
 
 def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True):
@@ -42,7 +41,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
                                f"`enforce_sorted` is True, got {lengths}")
     else:
         order = sorted(range(len(lengths)), key=lambda b: -lengths[b])
-        sorted_indices = tensor(order, dtype=_C.dtype.int64)
+        sorted_indices = tensor(order, dtype=_C.dtype.int64, device=input.device)
         input = input.index_select(batch_dim, sorted_indices)
         lengths = [lengths[b] for b in order]
     if batch_first:
@@ -71,7 +70,7 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     lengths = tensor(lengths, dtype=_C.dtype.int64)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
-        lengths = lengths.index_select(0, sequence.unsorted_indices)
+        lengths = lengths.index_select(0, sequence.unsorted_indices.cpu())  # lengths stay on the CPU, as PyTorch's
     return (padded.transpose(0, 1) if batch_first else padded), lengths
 
 
