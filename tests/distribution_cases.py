@@ -28,7 +28,8 @@ def _lower(*shape):
 
 def _spd(lib, b):
     """A symmetric positive definite matrix built from a free leaf b (so gradients compare)."""
-    return lib.matmul(b, b.mT) + lib.eye(b.shape[-1], dtype=b.dtype)
+    identity = np.eye(b.shape[-1]) if lib is np else lib.eye(b.shape[-1], dtype=b.dtype, device=b.device)
+    return lib.matmul(b, b.mT) + identity
 
 
 _ONE_HOT = np.eye(4)[RNG.integers(0, 4, (5, 2))]
@@ -89,7 +90,8 @@ CASES = {
                   [RNG.standard_normal(3), _positive(3)], _positive(4, 3)),
     "HalfNormal": (lambda lib, d, scale: d.HalfNormal(scale), [_positive(3)], _positive(4, 3)),
     "Transformed": (lambda lib, d, loc, scale: d.TransformedDistribution(d.Normal(loc, scale), [
-        d.AffineTransform(0.5, 2.0), d.SoftplusTransform(), d.AffineTransform(0.0, lib.tensor(0.3, dtype=lib.float64)),
+        d.AffineTransform(0.5, 2.0), d.SoftplusTransform(),
+        d.AffineTransform(0.0, lib.tensor(0.3, dtype=lib.float64, device=loc.device)),
         d.ExpTransform().inv.inv, d.SigmoidTransform(), d.AffineTransform(-0.5, 1.5), d.TanhTransform()]),
         [RNG.standard_normal(3), _positive(3)], RNG.uniform(0.56, 0.74, (4, 3))),
     "Cauchy": (lambda lib, d, loc, scale: d.Cauchy(loc, scale),
@@ -103,7 +105,8 @@ CASES = {
                          RNG.integers(0, 6, (4, 3)) * 1.0),
     "Binomial-probs": (lambda lib, d, p: d.Binomial(5, probs=p), [RNG.uniform(0.1, 0.9, 3)],
                        RNG.integers(0, 6, (4, 3)) * 1.0),
-    "Binomial-logits": (lambda lib, d, logits: d.Binomial(lib.full((3,), 5.0, dtype=lib.float64), logits=logits),
+    "Binomial-logits": (lambda lib, d, logits: d.Binomial(lib.full((3,), 5.0, dtype=lib.float64, device=logits.device),
+                                                                      logits=logits),
                         [RNG.standard_normal(3)], RNG.integers(0, 6, (4, 3)) * 1.0),
     "Chi2": (lambda lib, d, df: d.Chi2(df), [_positive(3) * 2], _positive(4, 3)),
     "StudentT": (lambda lib, d, df, loc, scale: d.StudentT(df, loc, scale),

@@ -26,7 +26,7 @@ def _precision_to_scale_tril(precision):
     """The lower Cholesky factor of precision^-1, via the Cholesky of the flipped precision."""
     flipped_factor = cholesky(chainrule.flip(precision, (-2, -1)))
     inverse_factor = chainrule.flip(flipped_factor, (-2, -1)).mT
-    identity = chainrule.eye(precision.shape[-1], dtype=precision.dtype)
+    identity = chainrule.eye(precision.shape[-1], dtype=precision.dtype, device=precision.device)
     return solve_lower(inverse_factor, identity)
 
 
@@ -41,7 +41,7 @@ def scale_tril_of(name, matrix):
 
 def inverse_from_cholesky(factor):
     """(L L.mT)^-1 from L."""
-    inverse_factor = solve_lower(factor, chainrule.eye(factor.shape[-1], dtype=factor.dtype))
+    inverse_factor = solve_lower(factor, chainrule.eye(factor.shape[-1], dtype=factor.dtype, device=factor.device))
     return chainrule.matmul(inverse_factor.mT, inverse_factor)
 
 

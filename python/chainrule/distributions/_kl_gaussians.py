@@ -82,7 +82,8 @@ def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
     q_scale_tril = q._unbroadcasted_scale_tril.expand(batch_shape + (n, n))
     p_cov_factor = p._unbroadcasted_cov_factor.expand(batch_shape + (n, p.cov_factor.shape[-1]))
     p_cov_diag_sqrt = p._unbroadcasted_cov_diag.sqrt()
-    p_cov_diag = (p_cov_diag_sqrt.unsqueeze(-1) * chainrule.eye(n, dtype=p_cov_diag_sqrt.dtype)).expand(
+    identity = chainrule.eye(n, dtype=p_cov_diag_sqrt.dtype, device=p_cov_diag_sqrt.device)
+    p_cov_diag = (p_cov_diag_sqrt.unsqueeze(-1) * identity).expand(
         batch_shape + (n, n))
     term21 = _trace_xxt(solve_lower(q_scale_tril, p_cov_factor))
     term22 = _trace_xxt(solve_lower(q_scale_tril, p_cov_diag))

@@ -34,15 +34,15 @@ def _draw(concentration):
     result = chainrule.zeros_like(concentration)
     pending = chainrule.ones_like(concentration, dtype=chainrule.bool)
     while bool(pending.any()):
-        x = chainrule.randn(concentration.shape, dtype=concentration.dtype)
+        x = chainrule.randn(concentration.shape, dtype=concentration.dtype, device=concentration.device)
         v = (1 + c * x) ** 3
-        log_u = chainrule.rand(concentration.shape, dtype=concentration.dtype).log()
+        log_u = chainrule.rand(concentration.shape, dtype=concentration.dtype, device=concentration.device).log()
         positive_v = v > 0
         safe_v = chainrule.where(positive_v, v, 1.0)
         accept = pending & positive_v & (log_u < 0.5 * x * x + d - d * safe_v + d * safe_v.log())
         result = chainrule.where(accept, d * safe_v, result)
         pending = pending & ~accept
-    u = chainrule.rand(concentration.shape, dtype=concentration.dtype)
+    u = chainrule.rand(concentration.shape, dtype=concentration.dtype, device=concentration.device)
     boost = chainrule.where(concentration < 1, u ** concentration.reciprocal(), 1.0)
     return (result * boost).clamp(min=chainrule.finfo(concentration.dtype).tiny)
 
@@ -111,6 +111,6 @@ class StandardGamma(Function):
     @staticmethod
     def backward(ctx, grad):
         concentration, x = ctx.saved_tensors
-        a = concentration.detach().numpy().astype(np.float64)
-        dx_da = sample_gradient(a, x.detach().numpy().astype(np.float64))
-        return grad * chainrule.tensor(dx_da, dtype=concentration.dtype)
+        a = concentration.detach().cpu().numpy().astype(np.float64)  # the gradient is computed on the host
+        dx_da = sample_gradient(a, x.detach().cpu().numpy().astype(np.float64))
+        return grad * chainrule.tensor(dx_da, dtype=concentration.dtype, device=concentration.device)

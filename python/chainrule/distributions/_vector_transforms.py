@@ -13,7 +13,7 @@ __all__ = ["IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTr
 
 
 def _diag_embed(vector):
-    return vector.unsqueeze(-1) * chainrule.eye(vector.shape[-1], dtype=vector.dtype)
+    return vector.unsqueeze(-1) * chainrule.eye(vector.shape[-1], dtype=vector.dtype, device=vector.device)
 
 
 def _check_vector_shape(shape):
@@ -99,9 +99,10 @@ class SoftmaxTransform(Transform):
         return shape
 
 
-def _stick_offset(k, dtype):
-    """k, k-1, ..., 1: the per-position shift that makes x = 0 map to the simplex centre."""
-    return k + 1 - chainrule.ones(k, dtype=dtype).cumsum(-1)
+def _stick_offset(k, like):
+    """k, k-1, ..., 1 in like's dtype and on its device: the per-position shift that makes x = 0 map
+    to the simplex centre."""
+    return k + 1 - chainrule.ones(k, dtype=like.dtype, device=like.device).cumsum(-1)
 
 
 class StickBreakingTransform(Transform):
@@ -116,7 +117,7 @@ class StickBreakingTransform(Transform):
     __hash__ = Transform.__hash__
 
     def _call(self, x):
-        offset = _stick_offset(x.shape[-1], x.dtype)
+        offset = _stick_offset(x.shape[-1], x)
         z = _clipped_sigmoid(x - offset.log())
         z_cumprod = (1 - z).cumprod(-1)
         pad = chainrule.nn.functional.pad
@@ -124,12 +125,12 @@ class StickBreakingTransform(Transform):
 
     def _inverse(self, y):
         y_crop = y[..., :-1]
-        offset = _stick_offset(y_crop.shape[-1], y.dtype)
+        offset = _stick_offset(y_crop.shape[-1], y)
         sf = (1 - y_crop.cumsum(-1)).clamp(min=chainrule.finfo(y.dtype).tiny)
         return y_crop.log() - sf.log() + offset.log()
 
     def log_abs_det_jacobian(self, x, y):
-        x = x - _stick_offset(x.shape[-1], x.dtype).log()
+        x = x - _stick_offset(x.shape[-1], x).log()
         return (-x + chainrule.nn.functional.logsigmoid(x) + y[..., :-1].log()).sum(-1)
 
     def forward_shape(self, shape):

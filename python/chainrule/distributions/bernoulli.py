@@ -51,7 +51,7 @@ class Bernoulli(ProbsOrLogits, ExponentialFamily):
         return chainrule.nn.functional.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
-        values = chainrule.arange(2, dtype=self._param.dtype)
+        values = chainrule.arange(2, dtype=self._param.dtype, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))

@@ -50,9 +50,10 @@ class Binomial(ProbsOrLogits, Distribution):
 
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
-        counts = np.broadcast_to(self.total_count.detach().numpy(), shape).astype(np.int64)
-        probs = np.broadcast_to(self.probs.detach().numpy(), shape)
-        return chainrule.tensor(_numpy_generator().binomial(counts, probs).astype(np.float64), dtype=self._param.dtype)
+        counts = np.broadcast_to(self.total_count.detach().cpu().numpy(), shape).astype(np.int64)  # drawn on the host
+        probs = np.broadcast_to(self.probs.detach().cpu().numpy(), shape)
+        return chainrule.tensor(_numpy_generator().binomial(counts, probs).astype(np.float64), dtype=self._param.dtype,
+                                device=self._param.device)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -76,7 +77,7 @@ class Binomial(ProbsOrLogits, Distribution):
         total_count = int(self.total_count.max())
         if not self.total_count.min() == total_count:
             raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")
-        values = chainrule.arange(1 + total_count, dtype=self._param.dtype)
+        values = chainrule.arange(1 + total_count, dtype=self._param.dtype, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))

@@ -51,7 +51,7 @@ class Categorical(ProbsOrLogits, Distribution):
 
     @property
     def mean(self):
-        return chainrule.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+        return chainrule.full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
     @property
     def mode(self):
@@ -59,7 +59,7 @@ class Categorical(ProbsOrLogits, Distribution):
 
     @property
     def variance(self):
-        return chainrule.full(self._extended_shape(), math.nan, dtype=self.probs.dtype)
+        return chainrule.full(self._extended_shape(), math.nan, dtype=self.probs.dtype, device=self.probs.device)
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(tuple(sample_shape))
@@ -81,7 +81,7 @@ class Categorical(ProbsOrLogits, Distribution):
         return -p_log_p.sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = chainrule.arange(self._num_events, dtype=chainrule.long)
+        values = chainrule.arange(self._num_events, dtype=chainrule.long, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))

@@ -19,14 +19,14 @@ class Cauchy(LocationScale, Distribution):
 
     @property
     def mean(self):
-        return chainrule.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
+        return chainrule.full(self._extended_shape(), math.nan, dtype=self.loc.dtype, device=self.loc.device)
 
     @property
     def variance(self):
-        return chainrule.full(self._extended_shape(), math.inf, dtype=self.loc.dtype)
+        return chainrule.full(self._extended_shape(), math.inf, dtype=self.loc.dtype, device=self.loc.device)
 
     def rsample(self, sample_shape=Size()):
-        u = chainrule.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        u = chainrule.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype, device=self.loc.device)
         return self.loc + chainrule.tan(math.pi * (u - 0.5)) * self.scale
 
     def log_prob(self, value):
@@ -63,7 +63,7 @@ class HalfCauchy(TransformedDistribution):
 
     @property
     def mean(self):
-        return chainrule.full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
+        return chainrule.full(self._extended_shape(), math.inf, dtype=self.scale.dtype, device=self.scale.device)
 
     @property
     def mode(self):
@@ -76,7 +76,7 @@ class HalfCauchy(TransformedDistribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        value = chainrule.as_tensor(value, dtype=self.base_dist.scale.dtype)
+        value = chainrule.as_tensor(value, dtype=self.base_dist.scale.dtype, device=self.base_dist.scale.device)
         return chainrule.where(value >= 0, self.base_dist.log_prob(value) + math.log(2), -math.inf)
 
     def cdf(self, value):

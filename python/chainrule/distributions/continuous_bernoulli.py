@@ -77,7 +77,8 @@ class ContinuousBernoulli(ProbsOrLogits, ExponentialFamily):
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
     def rsample(self, sample_shape=Size()):
-        return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.probs.dtype))
+        return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.probs.dtype,
+                                        device=self.probs.device))
 
     def log_prob(self, value):
         if self._validate_args:

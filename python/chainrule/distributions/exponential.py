@@ -37,7 +37,8 @@ class Exponential(ExponentialFamily):
         return self.rate.pow(-2)
 
     def rsample(self, sample_shape=Size()):
-        draw = chainrule.empty(self._extended_shape(sample_shape), dtype=self.rate.dtype).exponential_()
+        draw = chainrule.empty(self._extended_shape(sample_shape), dtype=self.rate.dtype,
+                               device=self.rate.device).exponential_()
         return draw / self.rate
 
     def log_prob(self, value):

@@ -41,7 +41,7 @@ class Gamma(ExponentialFamily):
         return StandardGamma.apply(self.concentration.expand(shape)) / self.rate.expand(shape)
 
     def log_prob(self, value):
-        value = chainrule.as_tensor(value, dtype=self.rate.dtype)
+        value = chainrule.as_tensor(value, dtype=self.rate.dtype, device=self.rate.device)
         if self._validate_args:
             self._validate_sample(value)
         return (chainrule.xlogy(self.concentration, self.rate) + chainrule.xlogy(self.concentration - 1, value)

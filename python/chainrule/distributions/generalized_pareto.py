@@ -31,7 +31,8 @@ class GeneralizedPareto(Distribution):
         return (x - self.loc) / self.scale
 
     def rsample(self, sample_shape=Size()):
-        return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype))
+        return self.icdf(chainrule.rand(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                                        device=self.loc.device))
 
     def log_prob(self, value):
         if self._validate_args:

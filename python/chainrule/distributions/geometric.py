@@ -41,7 +41,8 @@ class Geometric(ProbsOrLogits, Distribution):
     def sample(self, sample_shape=Size()):
         tiny = chainrule.finfo(self.probs.dtype).tiny
         with chainrule.no_grad():
-            u = chainrule.empty(self._extended_shape(sample_shape), dtype=self.probs.dtype).uniform_(tiny, 1)
+            u = chainrule.empty(self._extended_shape(sample_shape), dtype=self.probs.dtype,
+                                device=self.probs.device).uniform_(tiny, 1)
             return (u.log() / (-self.probs).log1p()).floor()
 
     def log_prob(self, value):

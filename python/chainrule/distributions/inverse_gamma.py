@@ -19,7 +19,7 @@ class InverseGamma(TransformedDistribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         base_dist = Gamma(concentration, rate, validate_args=validate_args)
-        neg_one = -chainrule.ones((), dtype=base_dist.rate.dtype)
+        neg_one = -chainrule.ones((), dtype=base_dist.rate.dtype, device=base_dist.rate.device)
         super().__init__(base_dist, PowerTransform(neg_one), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

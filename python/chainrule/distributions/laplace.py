@@ -25,7 +25,8 @@ class Laplace(LocationScale, Distribution):
 
     def rsample(self, sample_shape=Size()):
         eps = chainrule.finfo(self.loc.dtype).eps
-        u = chainrule.empty(self._extended_shape(sample_shape), dtype=self.loc.dtype).uniform_(eps - 1, 1)
+        u = chainrule.empty(self._extended_shape(sample_shape), dtype=self.loc.dtype,
+                            device=self.loc.device).uniform_(eps - 1, 1)
         return self.loc - self.scale * u.sign() * chainrule.log1p(-u.abs())
 
     def log_prob(self, value):

@@ -29,8 +29,8 @@ class LKJCholesky(Distribution):
         self.dim = dim
         (self.concentration,) = broadcast_all(concentration)
         marginal_conc = self.concentration + 0.5 * (self.dim - 2)
-        offset = chainrule.arange(self.dim - 1, dtype=self.concentration.dtype)
-        offset = chainrule.cat([chainrule.zeros(1, dtype=offset.dtype), offset])
+        offset = chainrule.arange(self.dim - 1, dtype=self.concentration.dtype, device=self.concentration.device)
+        offset = chainrule.cat([chainrule.zeros(1, dtype=offset.dtype, device=offset.device), offset])
         self._beta = Beta(offset + 0.5, marginal_conc.unsqueeze(-1) - 0.5 * offset)
         super().__init__(self.concentration.size(), Size((dim, dim)), validate_args)
 
@@ -47,19 +47,19 @@ class LKJCholesky(Distribution):
         """The onion method: row i is a uniform direction scaled by sqrt(Beta) plus the diagonal."""
         with chainrule.no_grad():
             y = self._beta.sample(sample_shape).unsqueeze(-1)
-            u_normal = chainrule.randn(self._extended_shape(sample_shape), dtype=y.dtype).tril(-1)
+            u_normal = chainrule.randn(self._extended_shape(sample_shape), dtype=y.dtype, device=y.device).tril(-1)
             u_hypersphere = u_normal / u_normal.pow(2).sum(-1, keepdim=True).sqrt()
-            first_row = (chainrule.arange(self.dim) == 0).unsqueeze(-1)
+            first_row = (chainrule.arange(self.dim, device=y.device) == 0).unsqueeze(-1)
             u_hypersphere = chainrule.where(first_row, 0.0, u_hypersphere)  # 0/0 there
             w = chainrule.sqrt(y) * u_hypersphere
             diag_elems = chainrule.clamp(1 - (w ** 2).sum(-1), min=chainrule.finfo(w.dtype).tiny).sqrt()
-            return w + diag_elems.unsqueeze(-1) * chainrule.eye(self.dim, dtype=w.dtype)
+            return w + diag_elems.unsqueeze(-1) * chainrule.eye(self.dim, dtype=w.dtype, device=w.device)
 
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
         diag_elems = value.diagonal(dim1=-1, dim2=-2)[..., 1:]
-        order = chainrule.arange(2, self.dim + 1, dtype=self.concentration.dtype)
+        order = chainrule.arange(2, self.dim + 1, dtype=self.concentration.dtype, device=self.concentration.device)
         order = 2 * (self.concentration - 1).unsqueeze(-1) + self.dim - order
         unnormalized_log_pdf = (order * diag_elems.log()).sum(-1)
         dm1 = self.dim - 1

@@ -16,13 +16,14 @@ __all__ = ["LowRankMultivariateNormal"]
 
 def _diag_embed(vector):
     """(..., n) -> (..., n, n) with vector on the diagonal."""
-    return vector.unsqueeze(-1) * chainrule.eye(vector.shape[-1], dtype=vector.dtype)
+    return vector.unsqueeze(-1) * chainrule.eye(vector.shape[-1], dtype=vector.dtype, device=vector.device)
 
 
 def _batch_capacitance_tril(cov_factor, cov_diag):
     """Cholesky factor of I + W.mT D^-1 W, (..., m, m)."""
     wt_dinv = cov_factor.mT / cov_diag.unsqueeze(-2)
-    capacitance = chainrule.matmul(wt_dinv, cov_factor) + chainrule.eye(cov_factor.shape[-1], dtype=cov_factor.dtype)
+    capacitance = chainrule.matmul(wt_dinv, cov_factor) + chainrule.eye(cov_factor.shape[-1], dtype=cov_factor.dtype,
+                                                                       device=cov_factor.device)
     return cholesky(capacitance)
 
 
@@ -102,7 +103,8 @@ class LowRankMultivariateNormal(Distribution):
         n = self._event_shape[0]
         cov_diag_sqrt = self._unbroadcasted_cov_diag.sqrt().unsqueeze(-1)
         dinvsqrt_w = self._unbroadcasted_cov_factor / cov_diag_sqrt
-        k = chainrule.matmul(dinvsqrt_w, dinvsqrt_w.mT) + chainrule.eye(n, dtype=dinvsqrt_w.dtype)
+        k = chainrule.matmul(dinvsqrt_w, dinvsqrt_w.mT) + chainrule.eye(n, dtype=dinvsqrt_w.dtype,
+                                                                        device=dinvsqrt_w.device)
         return (cov_diag_sqrt * cholesky(k)).expand(self._matrix_shape())
 
     @lazy_property
@@ -120,8 +122,8 @@ class LowRankMultivariateNormal(Distribution):
 
     def rsample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
-        eps_w = _standard_normal(shape[:-1] + tuple(self.cov_factor.shape)[-1:], self.loc.dtype)
-        eps_d = _standard_normal(shape, self.loc.dtype)
+        eps_w = _standard_normal(shape[:-1] + tuple(self.cov_factor.shape)[-1:], self.loc)
+        eps_d = _standard_normal(shape, self.loc)
         low_rank = chainrule.matmul(self._unbroadcasted_cov_factor, eps_w.unsqueeze(-1)).squeeze(-1)
         return self.loc + low_rank + self._unbroadcasted_cov_diag.sqrt() * eps_d
 

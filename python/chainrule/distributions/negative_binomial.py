@@ -47,8 +47,8 @@ class NegativeBinomial(ProbsOrLogits, Distribution):
     def sample(self, sample_shape=Size()):
         with chainrule.no_grad():
             rate = self._gamma.sample(sample_shape=sample_shape)
-            counts = _numpy_generator().poisson(rate.numpy()).astype(np.float64)
-            return chainrule.tensor(counts, dtype=rate.dtype)
+            counts = _numpy_generator().poisson(rate.cpu().numpy()).astype(np.float64)  # drawn on the host
+            return chainrule.tensor(counts, dtype=rate.dtype, device=rate.device)
 
     def log_prob(self, value):
         if self._validate_args:

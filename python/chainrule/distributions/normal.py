@@ -27,7 +27,7 @@ class Normal(LocationScale, ExponentialFamily):
         return self.stddev.pow(2)
 
     def rsample(self, sample_shape=Size()):
-        eps = _standard_normal(self._extended_shape(sample_shape), self.loc.dtype)
+        eps = _standard_normal(self._extended_shape(sample_shape), self.loc)
         return self.loc + eps * self.scale
 
     def log_prob(self, value):

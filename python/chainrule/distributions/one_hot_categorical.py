@@ -53,7 +53,7 @@ class OneHotCategorical(CategoricalWrapper, Distribution):
 
     def enumerate_support(self, expand=True):
         n = self.event_shape[0]
-        values = chainrule.eye(n, dtype=self._param.dtype)
+        values = chainrule.eye(n, dtype=self._param.dtype, device=self._param.device)
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))
         if expand:
             values = values.expand((n,) + tuple(self.batch_shape) + (n,))

@@ -37,9 +37,9 @@ class Poisson(ExponentialFamily):
 
     def sample(self, sample_shape=Size()):
         shape = tuple(self._extended_shape(sample_shape))
-        rates = np.broadcast_to(self.rate.detach().numpy(), shape)
+        rates = np.broadcast_to(self.rate.detach().cpu().numpy(), shape)  # drawn on the host
         counts = _numpy_generator().poisson(rates).astype(np.float64)
-        return chainrule.tensor(counts, dtype=self.rate.dtype)
+        return chainrule.tensor(counts, dtype=self.rate.dtype, device=self.rate.device)
 
     def log_prob(self, value):
         if self._validate_args:

@@ -28,7 +28,8 @@ class ExpRelaxedCategorical(CategoricalWrapper, Distribution):
         return self._expand_categorical(ExpRelaxedCategorical, batch_shape, _instance, copied=("temperature",))
 
     def rsample(self, sample_shape=Size()):
-        uniforms = clamp_probs(chainrule.rand(self._extended_shape(sample_shape), dtype=self.logits.dtype))
+        uniforms = clamp_probs(chainrule.rand(self._extended_shape(sample_shape), dtype=self.logits.dtype,
+                                              device=self.logits.device))
         gumbels = -((-(uniforms.log())).log())
         scores = (self.logits + gumbels) / self.temperature
         return scores - scores.logsumexp(dim=-1, keepdim=True)

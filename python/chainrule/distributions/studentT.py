@@ -42,7 +42,7 @@ class StudentT(Distribution):
         return chainrule.where(self.df > 2, finite, chainrule.where(self.df > 1, math.inf, math.nan))
 
     def rsample(self, sample_shape=Size()):
-        x = _standard_normal(self._extended_shape(sample_shape), self.df.dtype)
+        x = _standard_normal(self._extended_shape(sample_shape), self.df)
         z = self._chi2.rsample(sample_shape)
         return self.loc + self.scale * x * chainrule.rsqrt(z / self.df)
 

@@ -19,8 +19,10 @@ def broadcast_all(*values):
     if not all(isinstance(v, (chainrule.Tensor, numbers.Number)) for v in values):
         raise ValueError("Input arguments must all be instances of Number, "
                          "torch.Tensor or objects implementing __torch_function__.")
-    dtype = next((v.dtype for v in values if isinstance(v, chainrule.Tensor)), chainrule.get_default_dtype())
-    tensors = [v if isinstance(v, chainrule.Tensor) else chainrule.tensor(v, dtype=dtype) for v in values]
+    first = next((v for v in values if isinstance(v, chainrule.Tensor)), None)
+    dtype, device = (chainrule.get_default_dtype(), None) if first is None else (first.dtype, first.device)
+    tensors = [v if isinstance(v, chainrule.Tensor) else chainrule.tensor(v, dtype=dtype, device=device)
+               for v in values]
     return chainrule.broadcast_tensors(*tensors)
 
 
@@ -32,8 +34,9 @@ def batch_shape_of(given, broadcast):
     return broadcast[0].size()
 
 
-def _standard_normal(shape, dtype):
-    return chainrule.randn(Size(shape), dtype=dtype)
+def _standard_normal(shape, like):
+    """N(0, 1) draws of `shape` in like's dtype and on its device."""
+    return chainrule.randn(Size(shape), dtype=like.dtype, device=like.device)
 
 
 def _numpy_generator():

@@ -42,9 +42,9 @@ def _log_modified_bessel_fn(x, order=0):
 
 def _rejection_sample(loc, concentration, proposal_r, x):
     """Best and Fisher (1979): wrapped-Cauchy proposals, accepted elementwise until all are."""
-    done = chainrule.zeros(x.shape, dtype=chainrule.bool)
+    done = chainrule.zeros(x.shape, dtype=chainrule.bool, device=x.device)
     while not bool(done.all()):
-        u1, u2, u3 = chainrule.rand((3,) + tuple(x.shape), dtype=loc.dtype).unbind()
+        u1, u2, u3 = chainrule.rand((3,) + tuple(x.shape), dtype=loc.dtype, device=loc.device).unbind()
         z = chainrule.cos(math.pi * u1)
         f = (1 + proposal_r * z) / (proposal_r + z)
         c = concentration * (proposal_r - f)
@@ -90,7 +90,7 @@ class VonMises(Distribution):
 
     def sample(self, sample_shape=Size()):
         with chainrule.no_grad():
-            x = chainrule.zeros(self._extended_shape(sample_shape), dtype=chainrule.float64)
+            x = chainrule.zeros(self._extended_shape(sample_shape), dtype=chainrule.float64, device=self.loc.device)
             return _rejection_sample(self._loc, self._concentration, self._proposal_r, x).to(self.loc.dtype)
 
     @property

@@ -54,7 +54,7 @@ class Wishart(CholeskyParameterized, ExponentialFamily):
             self.df = df.expand(batch_shape)
         else:
             batch_shape = tuple(param.shape)[:-2]
-            self.df = chainrule.tensor(df, dtype=param.dtype)
+            self.df = chainrule.tensor(df, dtype=param.dtype, device=param.device)
         event_shape = tuple(param.shape)[-2:]
         if bool((self.df <= event_shape[-1] - 1).any()):
             raise ValueError(f"Value of df={df} expected to be greater than ndim - 1 = {event_shape[-1] - 1}.")
@@ -68,7 +68,8 @@ class Wishart(CholeskyParameterized, ExponentialFamily):
 
     def _chi2(self, batch_shape):
         """The Chi2(df - i) laws of Bartlett's diagonal, i = 0 .. p - 1."""
-        offsets = chainrule.arange(self._event_shape[-1], dtype=self._unbroadcasted_scale_tril.dtype)
+        tril = self._unbroadcasted_scale_tril
+        offsets = chainrule.arange(self._event_shape[-1], dtype=tril.dtype, device=tril.device)
         return Chi2(df=self.df.unsqueeze(-1) - offsets.expand(tuple(batch_shape) + (-1,)))
 
     def expand(self, batch_shape, _instance=None):
@@ -109,8 +110,9 @@ class Wishart(CholeskyParameterized, ExponentialFamily):
         """L A A.mT L.mT with A lower triangular: sqrt(Chi2) diagonal, standard normal below."""
         p = self._event_shape[-1]
         chi = self._dist_chi2.rsample(sample_shape).sqrt().clamp(min=chainrule.finfo(self.df.dtype).eps)
-        normal = chainrule.randn(tuple(sample_shape) + tuple(self._batch_shape) + (p, p), dtype=chi.dtype)
-        noise = normal.tril(-1) + chi.unsqueeze(-1) * chainrule.eye(p, dtype=chi.dtype)
+        normal = chainrule.randn(tuple(sample_shape) + tuple(self._batch_shape) + (p, p), dtype=chi.dtype,
+                                 device=chi.device)
+        noise = normal.tril(-1) + chi.unsqueeze(-1) * chainrule.eye(p, dtype=chi.dtype, device=chi.device)
         chol = self._unbroadcasted_scale_tril @ noise
         return chol @ chol.mT
 
