@@ -145,3 +145,18 @@ def test_ctc_loss(device, reduction):
     targets = np.array([[1, 2, 2], [3, 1, 0]])
     _compare(lambda lib, f, x, t: f.ctc_loss(x.log_softmax(2), t, [6, 0], [3, 2], reduction=reduction),
              [logits], device, integer_args=[targets], reads_host=True)  # lengths and targets lay out the states
+
+
+def test_a_repeated_table_is_reused_on_its_device_and_owns_its_values(device):
+    from chainrule.nn.functional._host_tables import _KEPT_BYTES, table_like
+    like = cr.zeros(1, device=device)
+    positions = np.arange(5, dtype=np.int64) * 7
+    first = table_like(positions, like)
+    again = table_like(positions.copy(), like)
+    assert again is first and first.device == device
+    positions[0] = 99  # the caller's array changing later does not change the kept table
+    assert first.cpu().tolist() == [0, 7, 14, 21, 28]
+    assert table_like(positions, like) is not first
+    assert table_like(positions, like, cr.float64).dtype == cr.float64
+    large = np.zeros(_KEPT_BYTES // 8 + 1, dtype=np.int64)
+    assert table_like(large, like) is not table_like(large, like)
