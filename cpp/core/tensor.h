@@ -120,6 +120,9 @@ class TensorImpl {
   void refresh_view_grad_fn() const;  // defined in cpp/autograd/view_history.cpp
 };
 
+// An optional tensor's data on its own device (for kernels of any device), null when absent.
+inline void* device_data_or_null(const Tensor& t) { return t ? t->device_data() : nullptr; }
+
 // "tensor of shape (2, 3) and dtype float32", for error messages.
 std::string describe(const Tensor& t);
 

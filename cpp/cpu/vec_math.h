@@ -1,5 +1,5 @@
-// Branch-free float32 exp, log, tanh and sigmoid that the compiler vectorizes inside elementwise
-// loops (libm's scalar calls do not vectorize). Cephes-style range reduction and polynomials: exp
+// Branch-free float32 exp, log, tanh, sigmoid and erf that the compiler vectorizes inside
+// elementwise loops (libm's scalar calls do not vectorize), and the CPU's math policy over them. Cephes-style range reduction and polynomials: exp
 // and log are within 2 ulp of the exact result over the whole range, including inf, nan, zeros and
 // subnormals; tanh within 6 ulp (tests/cpp/test_vec_math.cpp checks every 997th float).
 #pragma once
@@ -111,4 +111,36 @@ inline double log(double x) { return std::log(x); }
 inline double tanh(double x) { return std::tanh(x); }
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
+// float32 erf as PyTorch's vectorized CPU kernels compute it (Abramowitz & Stegun 7.1.26, absolute
+// error below 1.5e-7), branch-free so that gelu's loops vectorize; float64 keeps libm's erf.
+inline float erf(float x) {
+  const float t = 1.0f / (0.3275911f * std::fabs(x) + 1.0f);
+  const float r = (((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f;
+  return std::copysign(1.0f - r * t * exp(-x * x), x);
+}
+inline double erf(double x) { return std::erf(x); }
+
 }  // namespace cr::cpu::vec
+
+namespace cr::cpu {
+
+// The math policy of the formulas shared with the GPU (core/activation_formulas.h,
+// core/rnn_cell_formulas.h) on the CPU: the vectorizable functions above, libm for the rest.
+struct VecMath {
+  template <typename T>
+  static T exp(T x) { return vec::exp(x); }
+  template <typename T>
+  static T expm1(T x) { return std::expm1(x); }
+  template <typename T>
+  static T log1p(T x) { return std::log1p(x); }
+  template <typename T>
+  static T tanh(T x) { return vec::tanh(x); }
+  template <typename T>
+  static T erf(T x) { return vec::erf(x); }
+  template <typename T>
+  static T fabs(T x) { return std::fabs(x); }
+  template <typename T>
+  static T sigmoid(T x) { return vec::sigmoid(x); }
+};
+
+}  // namespace cr::cpu

@@ -1,30 +1,11 @@
 // The pointwise activations on a GPU (cuda/activation.h): the shared functors on the strided loop.
-#include <cmath>
-
 #include "cuda/activation.h"
+#include "cuda/device_math.cuh"
 #include "cuda/strided_launch.cuh"
 
 namespace cr::cuda {
 
 namespace {
-
-// CUDA's math functions, the policy the shared functors call on the GPU.
-struct DeviceMath {
-  template <typename T>
-  __device__ static T exp(T x) { return ::exp(x); }
-  template <typename T>
-  __device__ static T expm1(T x) { return ::expm1(x); }
-  template <typename T>
-  __device__ static T log1p(T x) { return ::log1p(x); }
-  template <typename T>
-  __device__ static T tanh(T x) { return ::tanh(x); }
-  template <typename T>
-  __device__ static T erf(T x) { return ::erf(x); }
-  template <typename T>
-  __device__ static T fabs(T x) { return ::fabs(x); }
-  template <typename T>
-  __device__ static T sigmoid(T x) { return T(1) / (T(1) + ::exp(-x)); }
-};
 
 template <typename T, typename Fn>
 struct Forward {  // p: out, x

@@ -16,6 +16,7 @@
 #include "cuda/optim.h"
 #include "cuda/pool.h"
 #include "cuda/reduce.h"
+#include "cuda/rnn_cell.h"
 #include "cuda/runtime.h"
 #include "cuda/separable.h"
 
@@ -47,6 +48,22 @@ void gather(DType, const Shape&, const StridedOperand&, const StridedOperand&, c
 }
 void scatter(DType, const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&, int64_t, bool) {
   unavailable("scatter");
+}
+void lstm_cell_forward(DType, const void*, const void*, const void*, int64_t, int64_t, void*, void*) {
+  unavailable("lstm_cell");
+}
+void lstm_cell_backward(DType, const void*, const void*, const void*, const void*, const void*, int64_t, int64_t, void*,
+                        void*) {
+  unavailable("lstm_cell_backward");
+}
+void gru_cell_forward(DType, const void*, const void*, const void*, int64_t, int64_t, void*) { unavailable("gru_cell"); }
+void gru_cell_backward(DType, const void*, const void*, const void*, const void*, int64_t, int64_t, void*, void*,
+                       void*) {
+  unavailable("gru_cell_backward");
+}
+void rnn_cell_forward(DType, const void*, const void*, int64_t, int64_t, bool, void*) { unavailable("rnn_cell"); }
+void rnn_cell_backward(DType, const void*, const void*, int64_t, int64_t, bool, void*) {
+  unavailable("rnn_cell_backward");
 }
 void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
   unavailable("batch_norm");

@@ -26,33 +26,6 @@ constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
 constexpr double kSeluScale = 1.0507009873554804934193349852946;
 using namespace activation_constants;
 
-// float32 erf as PyTorch's vectorized CPU kernels compute it (Abramowitz & Stegun 7.1.26, absolute
-// error below 1.5e-7), branch-free so that gelu's loops vectorize; float64 keeps libm's erf.
-inline float erf_vectorizable(float x) {
-  const float t = 1.0f / (0.3275911f * std::fabs(x) + 1.0f);
-  const float r = (((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f;
-  return std::copysign(1.0f - r * t * cpu::vec::exp(-x * x), x);
-}
-inline double erf_vectorizable(double x) { return std::erf(x); }
-
-// The CPU's math for the shared functors: the vectorizable functions of cpu/vec_math.h.
-struct CpuMath {
-  template <typename T>
-  static T exp(T x) { return cpu::vec::exp(x); }
-  template <typename T>
-  static T expm1(T x) { return std::expm1(x); }
-  template <typename T>
-  static T log1p(T x) { return std::log1p(x); }
-  template <typename T>
-  static T tanh(T x) { return cpu::vec::tanh(x); }
-  template <typename T>
-  static T erf(T x) { return erf_vectorizable(x); }
-  template <typename T>
-  static T fabs(T x) { return std::fabs(x); }
-  template <typename T>
-  static T sigmoid(T x) { return cpu::vec::sigmoid(x); }
-};
-
 const char* node_name(ActivationKind kind) {
   switch (kind) {
     case ActivationKind::LeakyRelu: return "LeakyReluBackward0";
@@ -83,7 +56,7 @@ void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
                                     device_operand(x, x->sizes()));
   }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
-    with_activation<scalar_t, CpuMath>(act.params(), [&](auto fn) {
+    with_activation<scalar_t, cpu::VecMath>(act.params(), [&](auto fn) {
       unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) { return fn.f(v); });
     });
   });
@@ -148,7 +121,7 @@ Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation
     return dx;
   }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
-    with_activation<scalar_t, CpuMath>(act.params(), [&](auto fn) {
+    with_activation<scalar_t, cpu::VecMath>(act.params(), [&](auto fn) {
       binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) { return fn.grad(gv, xv); });
     });
   });

@@ -234,9 +234,13 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
       });
     case BinaryOp::Atan2:
       return define("Atan2Backward0", [=](const Tensor& g, const Node& n) {
+        // PyTorch's form: g y / r2 and -g x / r2 through 1 / r2, taken as 0 where r2 == 0 (the
+        // origin, or squares that underflow), so atan2'(0, 0) is 0, not 0 / 0.
         Tensor x = sa.unpack(n), y = sb.unpack(n);
         Tensor r2 = x * x + y * y;
-        return Grads{g * y / r2, -(g * x) / r2};
+        Tensor recip = where(binary(BinaryOp::Eq, r2, Scalar(0.0)), zeros({}, r2->dtype(), r2->device()),
+                             unary(UnaryOp::Reciprocal, r2));
+        return Grads{g * y * recip, g * -x * recip};
       });
     case BinaryOp::Xlogy:
       return define("XlogyBackward0", [=](const Tensor& g, const Node& n) {

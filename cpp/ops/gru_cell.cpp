@@ -2,6 +2,7 @@
 // backward. Under create_graph the backward is written with recorded ops so that it differentiates again.
 #include "autograd/record.h"
 #include "cpu/rnn_cell.h"
+#include "cuda/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/join.h"
 #include "ops/rnn_cell.h"
@@ -38,7 +39,11 @@ GruGrads gru_backward(const Tensor& x_gates, const Tensor& h_gates, const Tensor
   GruGrads grads{TensorImpl::empty(x_gates->sizes(), x_gates->dtype(), x_gates->device()),
                  TensorImpl::empty(h_gates->sizes(), h_gates->dtype(), h_gates->device()),
                  TensorImpl::empty(h_prev->sizes(), h_prev->dtype(), h_prev->device())};
-  CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
+  if (!h_prev->device().is_cpu()) {  // the family's dispatch point (here and in the forward)
+    cuda::gru_cell_backward(h_prev->dtype(), xc->device_data(), hc->device_data(), pc->device_data(), dc->device_data(),
+                            rows, hidden, grads.x_gates->device_data(), grads.h_gates->device_data(),
+                            grads.h_prev->device_data());
+  } else CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
     cpu::gru_cell_backward(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(), dc->data<scalar_t>(), rows,
                            hidden, grads.x_gates->data<scalar_t>(), grads.h_gates->data<scalar_t>(),
                            grads.h_prev->data<scalar_t>());
@@ -56,7 +61,10 @@ Tensor gru_cell_pointwise(const Tensor& x_gates, const Tensor& h_gates, const Te
   if (h->numel() > 0) {
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), pc = contiguous(h_prev);
-    CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
+    if (!h->device().is_cpu()) {
+      cuda::gru_cell_forward(h->dtype(), xc->device_data(), hc->device_data(), pc->device_data(), rows, hidden,
+                             h->device_data());
+    } else CR_DISPATCH_FLOATING(h_prev->dtype(), "gru_cell_pointwise", [&] {
       cpu::gru_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), pc->data<scalar_t>(), rows, hidden,
                             h->data<scalar_t>());
     });

@@ -2,6 +2,7 @@
 // backward. Under create_graph the backward is written with recorded ops so that it differentiates again.
 #include "autograd/record.h"
 #include "cpu/rnn_cell.h"
+#include "cuda/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/join.h"
@@ -40,7 +41,11 @@ std::pair<Tensor, Tensor> lstm_backward(const Tensor& x_gates, const Tensor& h_g
   const Tensor dhc = dh ? contiguous(dh) : nullptr, dcc = dc ? contiguous(dc) : nullptr;
   Tensor d_gates = TensorImpl::empty(x_gates->sizes(), x_gates->dtype(), x_gates->device());
   Tensor d_c_prev = TensorImpl::empty(c_prev->sizes(), c_prev->dtype(), c_prev->device());
-  CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
+  if (!c_prev->device().is_cpu()) {  // the family's dispatch point (here and in the forward)
+    cuda::lstm_cell_backward(c_prev->dtype(), xc->device_data(), hc->device_data(), cc->device_data(),
+                             device_data_or_null(dhc), device_data_or_null(dcc), rows, hidden, d_gates->device_data(),
+                             d_c_prev->device_data());
+  } else CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
     cpu::lstm_cell_backward(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(),
                             dhc ? dhc->data<scalar_t>() : nullptr, dcc ? dcc->data<scalar_t>() : nullptr, rows, hidden,
                             d_gates->data<scalar_t>(), d_c_prev->data<scalar_t>());
@@ -59,7 +64,10 @@ std::pair<Tensor, Tensor> lstm_cell_pointwise(const Tensor& x_gates, const Tenso
   if (c->numel() > 0) {
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_gates), hc = contiguous(h_gates), cc = contiguous(c_prev);
-    CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
+    if (!c->device().is_cpu()) {
+      cuda::lstm_cell_forward(c->dtype(), xc->device_data(), hc->device_data(), cc->device_data(), rows, hidden,
+                              h->device_data(), c->device_data());
+    } else CR_DISPATCH_FLOATING(c_prev->dtype(), "lstm_cell_pointwise", [&] {
       cpu::lstm_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), cc->data<scalar_t>(), rows, hidden,
                              h->data<scalar_t>(), c->data<scalar_t>());
     });

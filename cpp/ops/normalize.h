@@ -13,8 +13,6 @@ namespace cr {
 // The data of an optional tensor (weight, bias, a gradient not asked for): null when absent.
 template <typename T>
 T* data_or_null(const Tensor& t) { return t ? t->data<T>() : nullptr; }
-// The same on any device, for the GPU's kernels (untyped).
-inline void* device_data_or_null(const Tensor& t) { return t ? t->device_data() : nullptr; }
 // A float64 statistics tensor's data on its device.
 inline double* f64(const Tensor& t) { return static_cast<double*>(t->device_data()); }
 

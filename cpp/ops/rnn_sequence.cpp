@@ -2,7 +2,7 @@
 // kernels of cpu/rnn_sequence.h, which keep the pre-activations h_gates and the LSTM cells for the
 // backward. The fused backward walks the steps in reverse once; the weight gradient is GEMMs over
 // all steps at the end and b_hh's a sum. Under create_graph the backward replays the steps as
-// recorded ops.
+// recorded ops; on a GPU the forward itself runs them so (matmul and the GPU's fused cell kernels).
 #include "ops/rnn_sequence.h"
 
 #include <tuple>
@@ -84,6 +84,44 @@ SequenceGrads backward_fused(const SavedSequence& saved, const Node& node, const
   return grads;
 }
 
+// The steps as recorded ops (matmul + fused cell): h_t for every time t, and the last cell state (c0
+// for an empty sequence). Autograd differentiates through them: the create_graph backward, and the
+// whole sequence on a GPU.
+struct ReplayedSteps {
+  std::vector<Tensor> states;
+  Tensor c;
+};
+
+ReplayedSteps replay_steps(const cpu::SequenceShape& s, const Tensor& x_proj, const Tensor& h0, const Tensor& c0,
+                           const Tensor& w_hh, const Tensor& b_hh) {
+  const Tensor w_hh_t = transpose(w_hh, 0, 1);
+  ReplayedSteps r{std::vector<Tensor>(s.length), c0};
+  Tensor h = h0;
+  for (int64_t i = 0; i < s.length; ++i) {
+    const int64_t t = s.at(i);
+    const Tensor x_gates = select(x_proj, 0, t);
+    Tensor h_gates = matmul(h, w_hh_t);
+    if (b_hh) h_gates = h_gates + b_hh;
+    switch (s.kind) {
+      case RecurrenceKind::Lstm: std::tie(h, r.c) = lstm_cell_pointwise(x_gates, h_gates, r.c); break;
+      case RecurrenceKind::Gru: h = gru_cell_pointwise(x_gates, h_gates, h); break;
+      default: h = rnn_cell_pointwise(x_gates, h_gates, s.relu()); break;
+    }
+    r.states[t] = h;
+  }
+  return r;
+}
+
+// The GPU's sequence: the replayed steps, recorded (no fused sequence kernel there yet).
+std::vector<Tensor> sequence_by_steps(const cpu::SequenceShape& s, const Tensor& x_proj, const Tensor& h0,
+                                      const Tensor& c0, const Tensor& w_hh, const Tensor& b_hh) {
+  const ReplayedSteps r = replay_steps(s, x_proj, h0, c0, w_hh, b_hh);
+  Tensor output = s.length == 0 ? TensorImpl::empty({0, s.batch, s.hidden}, x_proj->dtype(), x_proj->device())
+                                : stack(r.states, 0);
+  if (s.kind != RecurrenceKind::Lstm) return {output};
+  return {output, s.length == 0 ? clone(c0) : r.c};
+}
+
 // create_graph: the same gradients from the steps replayed as recorded ops (matmul + fused cell),
 // differentiated with autograd.grad so that the result differentiates again.
 SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, const Tensor& d_output,
@@ -92,24 +130,10 @@ SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, co
   const Tensor x_proj = saved.x_proj.unpack(node), h0 = saved.h0.unpack(node), w_hh = saved.w_hh.unpack(node);
   const Tensor c0 = saved.c0.defined() ? saved.c0.unpack(node) : nullptr;
   const Tensor b_hh = saved.b_hh.defined() ? saved.b_hh.unpack(node) : nullptr;
-  const Tensor w_hh_t = transpose(w_hh, 0, 1);
-  std::vector<Tensor> states(s.length);
-  Tensor h = h0, c = c0;
-  for (int64_t i = 0; i < s.length; ++i) {
-    const int64_t t = s.at(i);
-    const Tensor x_gates = select(x_proj, 0, t);
-    Tensor h_gates = matmul(h, w_hh_t);
-    if (b_hh) h_gates = h_gates + b_hh;
-    switch (s.kind) {
-      case RecurrenceKind::Lstm: std::tie(h, c) = lstm_cell_pointwise(x_gates, h_gates, c); break;
-      case RecurrenceKind::Gru: h = gru_cell_pointwise(x_gates, h_gates, h); break;
-      default: h = rnn_cell_pointwise(x_gates, h_gates, s.relu()); break;
-    }
-    states[t] = h;
-  }
+  const ReplayedSteps r = replay_steps(s, x_proj, h0, c0, w_hh, b_hh);
   TensorList roots, root_grads;
-  if (d_output) roots.push_back(stack(states, 0)), root_grads.push_back(d_output);
-  if (d_cn) roots.push_back(c), root_grads.push_back(d_cn);
+  if (d_output) roots.push_back(stack(r.states, 0)), root_grads.push_back(d_output);
+  if (d_cn) roots.push_back(r.c), root_grads.push_back(d_cn);
   const Tensor inputs[] = {x_proj, h0, c0, w_hh, b_hh};
   TensorList wanted;
   std::vector<size_t> slots;
@@ -127,7 +151,7 @@ SequenceGrads backward_replayed(const SavedSequence& saved, const Node& node, co
 void check_inputs(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
                   const Tensor& b_hh) {
   const int64_t gates = gate_count(kind);
-  cpu_kernels_device("rnn_sequence", {&x_proj, &h0, &c0, &w_hh, &b_hh});
+  common_device("rnn_sequence", {&x_proj, &h0, &c0, &w_hh, &b_hh});
   CR_CHECK(x_proj->dim() == 3 && h0->dim() == 2 && w_hh->dim() == 2, ValueError,
            "rnn_sequence: expected x_proj (L, N, G*H), h0 (N, H) and w_hh (G*H, H), got shapes ", x_proj->sizes(),
            ", ", h0->sizes(), " and ", w_hh->sizes());
@@ -169,6 +193,7 @@ std::vector<Tensor> rnn_sequence(RecurrenceKind kind, const Tensor& x_proj, cons
   const cpu::SequenceShape s{kind, reverse, x_proj->size(0), h0->size(0), h0->size(1), gate_count(kind)};
   const DType dtype = x_proj->dtype();
   const bool lstm = kind == RecurrenceKind::Lstm;
+  if (!x_proj->device().is_cpu()) return sequence_by_steps(s, x_proj, h0, c0, w_hh, b_hh);
   Tensor output = TensorImpl::empty({s.length, s.batch, s.hidden}, dtype, x_proj->device());
   Tensor cells = lstm ? TensorImpl::empty({s.length, s.batch, s.hidden}, dtype, x_proj->device()) : nullptr;
   Tensor h_gates = TensorImpl::empty(x_proj->sizes(), dtype, x_proj->device());

@@ -4,6 +4,7 @@
 // relu). Under create_graph the backward uses recorded ops.
 #include "autograd/record.h"
 #include "cpu/rnn_cell.h"
+#include "cuda/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/rnn_cell.h"
 #include "ops/rnn_cell_checks.h"
@@ -18,7 +19,10 @@ Tensor rnn_backward(const Tensor& h, const Tensor& dh, bool relu) {
   if (GradMode::is_enabled()) return relu ? dh * unary(UnaryOp::Sign, h) : dh * (1.0 - h * h);
   const Tensor hc = contiguous(h), dc = contiguous(dh);
   Tensor d_pre = TensorImpl::empty(h->sizes(), h->dtype(), h->device());
-  CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
+  if (!h->device().is_cpu()) {  // the family's dispatch point (here and in the forward)
+    cuda::rnn_cell_backward(h->dtype(), hc->device_data(), dc->device_data(), h->size(0), h->size(1), relu,
+                            d_pre->device_data());
+  } else CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
     cpu::rnn_cell_backward(hc->data<scalar_t>(), dc->data<scalar_t>(), h->size(0), h->size(1), relu,
                            d_pre->data<scalar_t>());
   });
@@ -34,7 +38,9 @@ Tensor rnn_cell_pointwise(const Tensor& x_proj, const Tensor& h_proj, bool relu)
   if (h->numel() > 0) {
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(x_proj), hc = contiguous(h_proj);
-    CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
+    if (!h->device().is_cpu()) {
+      cuda::rnn_cell_forward(h->dtype(), xc->device_data(), hc->device_data(), rows, hidden, relu, h->device_data());
+    } else CR_DISPATCH_FLOATING(h->dtype(), "rnn_cell_pointwise", [&] {
       cpu::rnn_cell_forward(xc->data<scalar_t>(), hc->data<scalar_t>(), rows, hidden, relu, h->data<scalar_t>());
     });
   }
