@@ -91,6 +91,13 @@ def test_smooth_l1_and_huber_gradients_at_infinite_and_nan_differences(loss, kwa
              torch_fn=lambda x, t: getattr(torch.nn.functional, loss)(x, t, **kwargs))
 
 
+def test_atan2_gradients_are_zero_where_the_squares_sum_to_zero():
+    """PyTorch's form (found by the long fuzz run): g y / r2 and -g x / r2 through 1 / r2, taken as
+    0 where r2 = x**2 + y**2 is 0, at the origin and where the squares underflow (1e-200)."""
+    assert_matches_torch(lambda lib, y, x: lib.atan2(y, x), *grid(SPECIAL + [1e-200, -1e-160]))
+    check_op(lambda y, x: cr.atan2(y, x), [(3, 4), (4,)], torch_fn=torch.atan2)
+
+
 def test_kl_div_target_gradient_at_zero_is_nan_as_torch():
     x, t = np.array([[-2.0, 2.0, 0.5]]), np.array([[0.0, 1.5, 0.25]])
     assert_matches_torch(lambda lib, x, t: lib.nn.functional.kl_div(x, t, reduction="sum"), x, t)

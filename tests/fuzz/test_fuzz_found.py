@@ -132,6 +132,8 @@ FIXED = {
     # end raised "cannot be converted to type int64_t" there).
     "linspace(0, nan, 0, int64)": Case("fn", "linspace", (0, float("nan"), 0), {"dtype": D("int64")}),
     "linspace(2.9, inf, 1, int64)": Case("fn", "linspace", (2.9, float("inf"), 1), {"dtype": D("int64")}),
+    # atan2's gradients at (0, 0) are 0, as PyTorch's (were 0 / 0 = NaN).
+    "atan2'(0, 0)": Case("fn", "atan2", (t(0.0), t(0.0)), then=(BACKWARD,)),
 }
 
 # Open (cpp/cpu/im2col.cpp, ceil_div_nonneg: (a + b - 1) / b overflows int64 for a stride b near
