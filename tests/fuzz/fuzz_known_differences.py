@@ -176,6 +176,10 @@ def is_known_difference(case, error_type, message, torch_result):
     if case.call in ("getitem", "setitem") and error_type == "IndexError" and "out of bounds" in message:
         if case.call == "getitem" and torch_result[0] in ("tensor", "big tensor") and 0 in torch_result[2]:
             return True
+        # The same ending in a backward: PyTorch's gradients of an empty selection are all zeros.
+        if case.call == "getitem" and torch_result[0] == "seq" and all(
+                grad[0] == "tensor" and not grad[3].any() for grad in torch_result[1]):
+            return True
         if case.call == "setitem" and np.array_equal(torch_result[3], case.args[0].array, equal_nan=True):
             return True
     return any(applies(case, error_type, message) for applies, _ in KNOWN_DIFFERENCES)
