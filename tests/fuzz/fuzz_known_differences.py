@@ -108,9 +108,9 @@ KNOWN_LENIENCIES = [
     (lambda case, message: case.name == "take_along_dim" and "has no dimensions" in message, "take_along_dim 0-d"),
 ]
 
-# Where PyTorch's own answer is wrong, from an integer overflow inside it, whatever it returns or
-# raises is accepted; chainrule must still answer cleanly, and its right answer is pinned in
-# test_fuzz_found.py. (predicate on the case and PyTorch's outcome, why.)
+# Where PyTorch's own answer is wrong (an integer overflow inside it, a kernel that ignores
+# strides), whatever it returns or raises is accepted; chainrule must still answer cleanly, and
+# its right answer is pinned in test_fuzz_found.py. (predicate on the case and PyTorch's outcome, why.)
 INT64_MAX = 2**63 - 1
 
 
@@ -156,9 +156,22 @@ def conv_output_size_overflows(case, torch_outcome):
     return result[0] in ("tensor", "big tensor") and tuple(result[2][-nd:]) != formula
 
 
-PYTORCH_OVERFLOWS = [
+def batch_norm_backward_reads_a_strided_weight(case, torch_outcome):
+    """The backward of batch_norm with a non-contiguous weight (the fuzz's "strided" layout, every
+    other element of its storage) over planes of one element ((N, C) or (N, C, 1)): PyTorch 2.13's
+    CPU kernel reads the weight's storage as if contiguous (an input gradient of [[1.5, 0.5]]
+    scaled by weights 1.5 and 1.5, not 1.5 and 0.5); with a contiguous copy it agrees with chainrule."""
+    if case.name != "batch_norm" or ("backward with fixed weights", ()) not in case.then or len(case.args) < 4:
+        return False
+    x, weight = case.args[0].array, case.args[3]
+    return type(weight).__name__ == "T" and weight.layout == "strided" and weight.array.size > 1 \
+        and int(np.prod(x.shape[2:])) == 1
+
+
+PYTORCH_WRONG = [
     (slice_length_overflows, "slice length past int64"),
     (conv_output_size_overflows, "conv output size with parameters past int32"),
+    (batch_norm_backward_reads_a_strided_weight, "batch_norm backward with a strided weight"),
 ]
 
 
@@ -190,7 +203,6 @@ def is_known_leniency(case, torch_message):
     return any(applies(case, torch_message) for applies, _ in KNOWN_LENIENCIES)
 
 
-def is_pytorch_overflow(case, torch_outcome):
-    """Whether PyTorch's outcome on `case` (fuzz_worker.outcome's form) is wrong from an integer
-    overflow inside it (PYTORCH_OVERFLOWS)."""
-    return any(applies(case, torch_outcome) for applies, _ in PYTORCH_OVERFLOWS)
+def is_pytorch_wrong(case, torch_outcome):
+    """Whether PyTorch's outcome on `case` (fuzz_worker.outcome's form) is wrong (PYTORCH_WRONG)."""
+    return any(applies(case, torch_outcome) for applies, _ in PYTORCH_WRONG)

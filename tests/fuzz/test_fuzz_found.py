@@ -2,13 +2,13 @@
 FIXED ones must keep passing. A defect left open goes in OPEN as a strict xfail, checked with
 check(case, allow_known=False), so that its fix XPASSes and fails until the case moves to FIXED
 and the fuzz strategy that kept it out (with a comment pointing here) is widened again. Where
-PyTorch itself is wrong (an overflow inside it), chainrule's answer is checked against the right
-one instead (the tests at the end)."""
+PyTorch itself is wrong (an overflow inside it, a kernel that ignores strides), chainrule's answer
+is checked against the right one instead (the tests at the end)."""
 import chainrule as cr
 import numpy as np
 import pytest
 
-from conftest import assert_close, requires_torch
+from conftest import assert_close, requires_torch, torch
 from fuzz_harness import Case, check, check_raises
 from fuzz_worker import BACKWARD, D, T
 
@@ -165,7 +165,7 @@ def test_sum_of_an_overflowing_expand_raises():
     check_raises(Case("method", "expand", (t([1.0]), 2**32, 2**32), then=(("sum", ()),)))
 
 
-# Where PyTorch's own answer is wrong (fuzz_known_differences.PYTORCH_OVERFLOWS), chainrule's is
+# Where PyTorch's own answer is wrong (fuzz_known_differences.PYTORCH_WRONG), chainrule's is
 # checked against the right one here.
 @pytest.mark.parametrize("n", range(1, 6))
 def test_slice_step_near_int64_max(n):
@@ -186,3 +186,22 @@ def test_conv_output_size_past_int32(padding, expected):
     one starting at the input (0.25 + 1.5 * 1.5) for p = 2**32 (PyTorch: empty, and one window)."""
     x, w, b = (cr.tensor(v, dtype=cr.float64) for v in ([[1.5]], [[[1.5, 0.5]]], [0.25]))
     assert_close(cr.nn.functional.conv1d(x, w, b, stride=2**32, padding=padding, dilation=2), expected)
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (5, 2), (2, 2, 1)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradient_with_a_strided_weight(shape, training):
+    """PyTorch's CPU batch_norm backward over one-element planes reads a non-contiguous weight as
+    if contiguous; with a contiguous weight its gradients are the reference for chainrule's strided one."""
+    x, grad = (np.random.default_rng(seed).standard_normal(shape) for seed in (0, 1))
+    stats = lambda lib: (None, None) if training else (lib.zeros(2, dtype=lib.float64), lib.ones(2, dtype=lib.float64))
+
+    def input_gradient(lib, weight):
+        leaf = lib.tensor(x, requires_grad=True)
+        out = lib.nn.functional.batch_norm(leaf, *stats(lib), weight, None, training=training)
+        (out * lib.tensor(grad)).sum().backward()
+        return leaf.grad.numpy()
+
+    strided = cr.tensor([1.5, 1.5, 0.5, 0.5], dtype=cr.float64, requires_grad=True)[::2]
+    assert_close(input_gradient(cr, strided), input_gradient(torch, torch.tensor([1.5, 0.5], dtype=torch.float64)),
+                 rtol=1e-10, atol=1e-12)
