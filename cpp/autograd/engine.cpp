@@ -77,8 +77,14 @@ void accumulate(Tensor& slot, const Tensor& g) {
   }
 }
 
-void check_gradient(const Node& from, size_t i, const Tensor& g, const Node& to, uint32_t slot) {
+// A gradient must match its input's shape and dtype, and its device; a 0-d gradient on another
+// device (a number's gradient, for a 0-d CPU tensor used with GPU tensors) moves to the input's,
+// as PyTorch's validate_outputs does.
+void check_gradient(const Node& from, size_t i, Tensor& g, const Node& to, uint32_t slot) {
   const OutputMeta& meta = to.outputs()[slot];
+  if (g->device() != meta.device && g->dim() == 0) g = to_device(g, meta.device);
+  CR_CHECK(g->device() == meta.device, RuntimeError, "autograd: ", from.name(), " returned a gradient on ",
+           g->device(), " for its input ", i, ", which is on ", meta.device);
   CR_CHECK(g->sizes() == meta.sizes, RuntimeError, "autograd: ", from.name(), " returned a gradient of shape ",
            g->sizes(), " for its input ", i, ", which has shape ", meta.sizes);
   CR_CHECK(g->dtype() == meta.dtype, RuntimeError, "autograd: ", from.name(), " returned a ", dtype_name(g->dtype()),

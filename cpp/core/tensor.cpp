@@ -96,12 +96,6 @@ Device common_device(const char* op, std::initializer_list<const Tensor*> tensor
   return device;
 }
 
-Device cpu_kernels_device(const char* op, std::initializer_list<const Tensor*> tensors) {
-  const Device device = common_device(op, tensors);
-  CR_CHECK(device.is_cpu(), RuntimeError, op, ": no kernel for tensors on ", device, " yet; this op runs on the CPU");
-  return device;
-}
-
 Device common_device(const char* op, const std::vector<Tensor>& tensors) {
   Device device;
   bool found = false, only_cpu_scalars = true;

@@ -131,8 +131,5 @@ std::string describe(const Tensor& t);
 // with tensors on any device (a number held in a tensor), also as in PyTorch.
 Device common_device(const char* op, std::initializer_list<const Tensor*> tensors);
 Device common_device(const char* op, const std::vector<Tensor>& tensors);
-// common_device for an op family whose kernels run on the CPU only so far (the CUDA kernels come
-// with the CUDA backend): a RuntimeError naming op when the tensors are on a CUDA device.
-Device cpu_kernels_device(const char* op, std::initializer_list<const Tensor*> tensors);
 
 }  // namespace cr

@@ -7,6 +7,7 @@
 #include "cuda/batch_norm.h"
 #include "cuda/conv.h"
 #include "cuda/copy.h"
+#include "cuda/creation.h"
 #include "cuda/dropout.h"
 #include "cuda/elementwise.h"
 #include "cuda/index.h"
@@ -65,6 +66,10 @@ void rnn_cell_forward(DType, const void*, const void*, int64_t, int64_t, bool, v
 void rnn_cell_backward(DType, const void*, const void*, int64_t, int64_t, bool, void*) {
   unavailable("rnn_cell_backward");
 }
+void store_bytes(void*, uint64_t, int) { unavailable("scalar_tensor"); }
+void arange_fill(DType, void*, int64_t, const ArangeFormula&) { unavailable("arange"); }
+void linspace_fill(DType, void*, int64_t, const LinspaceFormula&) { unavailable("linspace"); }
+void eye_diagonal(DType, void*, int64_t, int64_t) { unavailable("eye"); }
 void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
   unavailable("batch_norm");
 }

@@ -1,12 +1,17 @@
 // Factories and fill_. Random tensors draw from a Generator (the global one unless the caller
-// gives its own), in order, so a seed fixes every value.
+// gives its own), in order, so a seed fixes every value; on a GPU they are drawn on the host (the
+// same values as on the CPU) and uploaded. Numbers, ranges and eye are written on the GPU itself
+// (cuda/creation.h), which needs no copy from the host and so never waits for the GPU.
 #include "ops/creation.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/default_dtype.h"
 #include "core/random.h"
+#include "core/range_formulas.h"
+#include "cuda/creation.h"
 #include "ops/copy.h"
 
 namespace cr {
@@ -14,11 +19,21 @@ namespace cr {
 namespace {
 template <typename Sample>
 Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
+  if (!device.is_cpu()) return to_device(sample(sizes, dtype, kCpu, op, draw), device);
   Tensor t = TensorImpl::empty(sizes, dtype, device, op);
   CR_DISPATCH_ALL(dtype, op, [&] {
     scalar_t* p = t->data<scalar_t>();
     for (int64_t i = 0, n = t->numel(); i < n; ++i) p[i] = static_cast<scalar_t>(draw());
   });
+  return t;
+}
+
+// A 0-d GPU tensor holding the value of the 0-d CPU tensor `host`, written by the launch itself.
+Tensor stored_on(const Tensor& host, Device device) {
+  Tensor t = TensorImpl::empty({}, host->dtype(), device);
+  uint64_t bits = 0;
+  std::memcpy(&bits, host->raw_data(), itemsize(host->dtype()));
+  cuda::store_bytes(t->device_data(), bits, static_cast<int>(itemsize(host->dtype())));
   return t;
 }
 
@@ -34,14 +49,14 @@ void fill_(const Tensor& t, const Scalar& value, const char* op) {
 }
 
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char* op) {
-  if (!device.is_cpu()) return to_device(scalar_tensor(value, dtype, kCpu, op), device);  // written on the host
+  if (!device.is_cpu()) return stored_on(scalar_tensor(value, dtype, kCpu, op), device);
   Tensor t = TensorImpl::empty({}, dtype, device);
   CR_DISPATCH_ALL(dtype, op, [&] { *t->data<scalar_t>() = value.to<scalar_t>(op); });
   return t;
 }
 
 Tensor scalar_operand(const Scalar& value, DType dtype, Device device) {
-  if (!device.is_cpu()) return to_device(scalar_operand(value, dtype, kCpu), device);
+  if (!device.is_cpu()) return stored_on(scalar_operand(value, dtype, kCpu), device);
   Tensor t = TensorImpl::empty({}, dtype, device);
   CR_DISPATCH_ALL(dtype, "scalar_operand", [&] { *t->data<scalar_t>() = value.as_operand<scalar_t>(); });
   return t;
@@ -79,11 +94,14 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
            length, " elements, more than 2**63 - 1 (invalid size, possible overflow?)");
   int64_t n = all_int ? static_cast<int64_t>(exact) : static_cast<int64_t>(length);
   Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device, "arange");
+  const ArangeFormula range{all_int, start.i, step.i, s, st};
+  if (!device.is_cpu()) {  // the family's dispatch point (here, in linspace and in eye)
+    cuda::arange_fill(dt, t->device_data(), n, range);
+    return t;
+  }
   CR_DISPATCH_NUMERIC(dt, "arange", [&] {
     scalar_t* p = t->data<scalar_t>();
-    for (int64_t i = 0; i < n; ++i) {
-      p[i] = all_int ? static_cast<scalar_t>(start.i + i * step.i) : static_cast<scalar_t>(s + i * st);
-    }
+    for (int64_t i = 0; i < n; ++i) p[i] = range.at<scalar_t>(i);
   });
   return t;
 }
@@ -97,14 +115,15 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
     end = steps > 1 ? static_cast<double>(Scalar(end).to<int64_t>("linspace")) : start;
   }
   Tensor t = TensorImpl::empty({steps}, dtype, device, "linspace");
-  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  const LinspaceFormula range{start, end, step, steps, std::max<int64_t>(steps / 2, 1)};  // one step gives `start`
+  if (!device.is_cpu()) {
+    cuda::linspace_fill(dtype, t->device_data(), steps, range);
+    return t;
+  }
   CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
     scalar_t* p = t->data<scalar_t>();
-    // Fill from both ends, like PyTorch, so the last value is exactly `end`.
-    int64_t half = std::max<int64_t>(steps / 2, 1);  // one step gives `start`, as in PyTorch
-    for (int64_t i = 0; i < steps; ++i) {
-      p[i] = static_cast<scalar_t>(i < half ? start + step * i : end - step * (steps - 1 - i));
-    }
+    for (int64_t i = 0; i < steps; ++i) p[i] = range.at<scalar_t>(i);
   });
   return t;
 }
@@ -114,6 +133,10 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
   int64_t cols = m.value_or(n);
   CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
   Tensor t = filled({n, cols}, Scalar(int64_t{0}), dtype, device, "eye");
+  if (!device.is_cpu()) {
+    cuda::eye_diagonal(dtype, t->device_data(), std::min(n, cols), cols);
+    return t;
+  }
   CR_DISPATCH_ALL(dtype, "eye", [&] {
     scalar_t* p = t->data<scalar_t>();
     for (int64_t i = 0; i < std::min(n, cols); ++i) p[i * cols + i] = scalar_t(1);

@@ -9,6 +9,7 @@
 
 #include "autograd/record.h"
 #include "cpu/index.h"
+#include "cuda/elementwise.h"
 #include "cuda/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -357,10 +358,10 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indi
         break;
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = idx.tensor;
-        if (is_int_scalar_tensor(t)) {  // a 0-d integer tensor acts as an int, as in PyTorch
-          select_int(*t->data<int64_t>());
+        if (is_int_scalar_tensor(t)) {  // a 0-d integer tensor acts as an int (read on the host), as in PyTorch
+          select_int(item(t).i);
         } else if (t->dtype() == DType::Bool && t->dim() == 0) {
-          bool_index(*t->data<bool>());
+          bool_index(item(t).i != 0);
         } else if (t->dtype() == DType::Bool) {
           for (int64_t i = 0; i < t->dim(); ++i) {
             CR_CHECK(t->size(i) == r.view->size(dim + i), IndexError, "The shape of the mask ", t->sizes(),
@@ -454,6 +455,13 @@ void check_mask_dtype(const Tensor& mask, const char* op) {
 void fill_masked(const Tensor& self, const Tensor& mask, const Scalar& value) {
   check_no_internal_overlap(self, "masked_fill_");
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
+  if (!self->device().is_cpu()) {  // where(m, value, self) into self: each element is read before it is written
+    const Shape& shape = self->sizes();
+    const Tensor v = scalar_tensor(value, self->dtype(), self->device(), "masked_fill_");
+    cuda::where_kernel(shape, device_operand(self, shape), device_operand(to_device(m, self->device()), shape),
+                       device_operand(v, shape), device_operand(self, shape), self->dtype());
+    return self->bump_version();
+  }
   CR_DISPATCH_ALL(self->dtype(), "masked_fill_", [&] {
     const scalar_t v = value.to<scalar_t>("masked_fill_");
     binary_kernel<scalar_t, scalar_t, bool>(self, self, m, [v](scalar_t x, bool fill) { return fill ? v : x; });

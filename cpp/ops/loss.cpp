@@ -157,7 +157,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
   check_floating(target, op, "target");
   CR_CHECK(target->sizes() == input->sizes(), ValueError, op, ": target of shape ", target->sizes(),
            " must have the input's shape ", input->sizes());
-  {
+  if (input->device().is_cpu()) {  // on a GPU not checked: PyTorch's kernel asserts on the device instead of waiting
     GradModeGuard no_record(false);
     const Tensor inside = binary(BinaryOp::LogicalAnd, cmp(BinaryOp::Ge, input, 0), cmp(BinaryOp::Le, input, 1));
     CR_CHECK(item(all(inside)).i, ValueError, op, ": every element of input must be a probability in [0, 1] "
@@ -213,6 +213,8 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& redu
 
 Tensor one_hot(const Tensor& t, int64_t num_classes) {
   CR_CHECK(t->dtype() == DType::Int64, TypeError, "one_hot: expected an int64 tensor of class indices, got a ", describe(t));
+  // On a GPU: checked and built on the host, whose bounds PyTorch also reads there.
+  if (!t->device().is_cpu()) return to_device(one_hot(to_host(t), num_classes), t->device());
   const Tensor tc = contiguous(t);
   const int64_t* v = tc->data<int64_t>();
   const int64_t n = tc->numel();

@@ -134,8 +134,8 @@ Tensor class_loss_from_ops(const Tensor& x, const Tensor& target, const Tensor& 
   along[class_dim] = classes;
   const std::vector<int64_t> over_classes{class_dim};
   const Tensor log_p = kFromLogits ? log_softmax(x, class_dim) : x;
-  const Tensor labels = to_device(reshape(arange(Scalar(int64_t{0}), Scalar(classes), Scalar(int64_t{1}), DType::Int64,
-                                                 kCpu), along), x->device());
+  const Tensor labels =
+      reshape(arange(Scalar(int64_t{0}), Scalar(classes), Scalar(int64_t{1}), DType::Int64, x->device()), along);
   const Tensor one_hot = binary(BinaryOp::Eq, unsqueeze(target, class_dim), labels);
   const Tensor zero = zeros({}, x->dtype(), x->device());
   const Tensor w = weight ? reshape(to_dtype(weight, x->dtype()), along) : nullptr;

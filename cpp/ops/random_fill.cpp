@@ -16,7 +16,8 @@ namespace {
 template <typename Draw>
 void fill_with(const Tensor& t, const char* op, Draw draw) {
   CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
-  Tensor samples = TensorImpl::empty(t->sizes(), t->dtype(), t->device());  // samples is t's shape, contiguous
+  // t's shape, contiguous, drawn on the host (a GPU tensor then gets the CPU's values for a seed)
+  Tensor samples = TensorImpl::empty(t->sizes(), t->dtype(), kCpu);
   CR_DISPATCH_FLOATING(t->dtype(), op, [&] {
     scalar_t* p = samples->data<scalar_t>();
     for (int64_t i = 0; i < samples->numel(); ++i) p[i] = static_cast<scalar_t>(draw());

@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "ops/copy.h"
+#include "ops/creation.h"
+#include "ops/elementwise.h"
 #include "ops/index.h"
 #include "ops/view.h"
 
@@ -54,12 +56,24 @@ Tensor triangle_mask(int64_t rows, int64_t cols, const Pick& pick) {
   return mask;
 }
 
-// The mask of input's last two dims that tril/triu zero (where `zeroed` holds).
-template <typename Zeroed>
-Tensor zeroed_mask(const Tensor& input, const char* op, const Zeroed& zeroed) {
+// (rows, cols) = column - row over input's last two dims, on input's device (made there: no upload).
+Tensor diagonal_offsets(const Tensor& input, const char* op) {
   CR_CHECK(input->dim() >= 2, RuntimeError, op, ": input tensor must have at least 2 dimensions, got shape ",
            input->sizes());
-  return triangle_mask(input->size(input->dim() - 2), input->sizes().back(), zeroed);
+  const Device device = input->device();
+  const Tensor rows = arange(Scalar(int64_t{0}), Scalar(input->size(input->dim() - 2)), Scalar(int64_t{1}),
+                             DType::Int64, device);
+  const Tensor cols = arange(Scalar(int64_t{0}), Scalar(input->sizes().back()), Scalar(int64_t{1}), DType::Int64,
+                             device);
+  return binary(BinaryOp::Sub, unsqueeze(cols, 0), unsqueeze(rows, 1));
+}
+
+// The mask tril zeroes (above the diagonal) and the one triu zeroes (below it).
+Tensor above_diagonal(const Tensor& input, int64_t diagonal, const char* op) {
+  return binary(BinaryOp::Gt, diagonal_offsets(input, op), Scalar(diagonal));
+}
+Tensor below_diagonal(const Tensor& input, int64_t diagonal, const char* op) {
+  return binary(BinaryOp::Lt, diagonal_offsets(input, op), Scalar(diagonal));
 }
 
 // (2, N) row and column indices of the positions of a rows x cols matrix that `kept` keeps.
@@ -135,19 +149,19 @@ Tensor tile(const Tensor& input, const Shape& repeats) {
 }
 
 Tensor tril(const Tensor& input, int64_t diagonal) {
-  return masked_fill(input, zeroed_mask(input, "tril", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+  return masked_fill(input, above_diagonal(input, diagonal, "tril"), Scalar(0));
 }
 
 Tensor triu(const Tensor& input, int64_t diagonal) {
-  return masked_fill(input, zeroed_mask(input, "triu", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+  return masked_fill(input, below_diagonal(input, diagonal, "triu"), Scalar(0));
 }
 
 void tril_(const Tensor& self, int64_t diagonal) {
-  masked_fill_(self, zeroed_mask(self, "tril_", [diagonal](int64_t k) { return k > diagonal; }), Scalar(0));
+  masked_fill_(self, above_diagonal(self, diagonal, "tril_"), Scalar(0));
 }
 
 void triu_(const Tensor& self, int64_t diagonal) {
-  masked_fill_(self, zeroed_mask(self, "triu_", [diagonal](int64_t k) { return k < diagonal; }), Scalar(0));
+  masked_fill_(self, below_diagonal(self, diagonal, "triu_"), Scalar(0));
 }
 
 Tensor tril_indices(int64_t rows, int64_t cols, int64_t offset) {

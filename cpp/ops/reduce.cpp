@@ -228,9 +228,9 @@ Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
   if (needs_grad({&x})) {
     const bool whole = !dims || dims->empty();
     record(whole ? "ProdBackward0" : "ProdBackward1", {x}, {out},
-           [sx = SavedTensor(x, false), sout = SavedTensor(out, true), mask, keepdim](const TensorList& g,
-                                                                                     const Node& n) -> TensorList {
-             return {prod_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim)};
+           [sx = SavedTensor(x, false), sout = SavedTensor(out, true), mask, keepdim, whole](const TensorList& g,
+                                                                                            const Node& n) -> TensorList {
+             return {prod_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim, whole)};
            });
   }
   return out;
@@ -282,8 +282,10 @@ Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
   const uint32_t mask = reduced_dims_mask(t, dims, "norm");
   const double inf = std::numeric_limits<double>::infinity();
   if (p == 1) return sum(unary(UnaryOp::Abs, t), dims, keepdim);
-  if (p == inf) return extreme(unary(UnaryOp::Abs, t), dims, keepdim, true, "norm", "AmaxBackward0");
-  if (p == -inf) return extreme(unary(UnaryOp::Abs, t), dims, keepdim, false, "norm", "AminBackward0");
+  if (p == inf || p == -inf) {
+    return extreme(unary(UnaryOp::Abs, t), dims, keepdim, p > 0, "norm", p > 0 ? "AmaxBackward0" : "AminBackward0",
+                   NanExtreme::NanElementsScaled);
+  }
   Tensor out;
   {
     GradModeGuard no_record(false);  // one node below, with PyTorch's gradient where the norm is 0
@@ -317,7 +319,8 @@ Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
 }
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
-  cpu_kernels_device("cumsum", {&t});
+  // On a GPU: summed on the host (no GPU scan yet; a copy each way), its gradient flowing back across.
+  if (!t->device().is_cpu()) return to_device(cumsum(to_host(t), dim, dtype), t->device());
   dim = wrap_dim(dim, t->dim(), "cumsum");
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   Tensor out = TensorImpl::empty(x->sizes(), integer_promoted(x->dtype()), x->device());

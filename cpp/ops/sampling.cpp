@@ -16,6 +16,8 @@ namespace cr {
 Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
   CR_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
   check_device_available(device, "randperm");
+  // On a GPU: drawn on the host (the CPU's permutation for a seed) and uploaded.
+  if (!device.is_cpu()) return to_device(randperm(n, dtype, kCpu, gen), device);
   CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
     CR_CHECK(n == 0 || static_cast<int64_t>(static_cast<scalar_t>(n - 1)) == n - 1, RuntimeError, "randperm: n = ", n,
              " is too large for dtype ", dtype_name(dtype));
@@ -85,6 +87,9 @@ Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement,
   const int64_t n = weights->sizes().back(), rows = weights->dim() == 2 ? weights->size(0) : 1;
   CR_CHECK(replacement || num_samples <= n, RuntimeError, "multinomial: cannot sample n_sample > prob_dist.size(-1) ",
            "samples without replacement (", num_samples, " samples from ", n, " categories)");
+  if (!weights->device().is_cpu()) {  // drawn on the host, as randperm
+    return to_device(multinomial(to_host(weights), num_samples, replacement, gen), weights->device());
+  }
   Tensor w;
   {
     GradModeGuard no_record(false);  // samples have no gradient

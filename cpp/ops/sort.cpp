@@ -24,9 +24,12 @@ namespace {
 
 // Calls kernel(values, lines, order) once on input laid out as lines along dim (input has >= 1
 // dim); the orders (k entries per line) form an int64 tensor of input's shape with dim of size k.
+// A GPU input is ordered on the host (no GPU sort yet: one copy each way, which waits for the GPU);
+// the values are then gathered on its device, so gradients stay there.
 template <typename Kernel>
 Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const Kernel& kernel) {
   GradModeGuard no_record(false);  // indices have no gradient
+  if (!input->device().is_cpu()) return to_device(order_along(to_host(input), dim, k, op, kernel), input->device());
   Tensor lines = contiguous(movedim(input, dim, -1));
   const int64_t n = lines->sizes().back();
   Shape out_sizes = lines->sizes();
@@ -228,6 +231,11 @@ void check_search_shapes(const Tensor& seq, const Tensor& values, const Tensor& 
 
 Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool right, const Tensor& sorter) {
   check_search_shapes(sorted_sequence, values, sorter);
+  const Device device = common_device("searchsorted", {&sorted_sequence, &values, &sorter});
+  if (!device.is_cpu()) {  // searched on the host, as order_along orders
+    return to_device(searchsorted(to_host(sorted_sequence), to_host(values), right, sorter ? to_host(sorter) : sorter),
+                     device);
+  }
   GradModeGuard no_record(false);  // positions have no gradient
   const bool integral = !is_floating(sorted_sequence->dtype()) && !is_floating(values->dtype());
   const DType common = integral ? DType::Int64 : DType::Float64;

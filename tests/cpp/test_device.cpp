@@ -80,12 +80,6 @@ TEST(Device, OpsRefuseMixedDevicesBeforeAnyKernelRuns) {
   expect_mixed(runtime_error_of([&] { conv2d(image, filter, nullptr, {1, 1}, ConvPadding{false, {0, 0}}, {1, 1}, 1); }), "conv2d");
 }
 
-TEST(Device, CpuOnlyKernelsRefuseCudaTensors) {
-  const Tensor cuda = labelled({2, 2}, kCuda);
-  const std::string message = runtime_error_of([&] { cumsum(cuda, 1); });
-  EXPECT_NE(message.find("cumsum: no kernel for tensors on cuda:0"), std::string::npos) << message;
-}
-
 // Whatever the op, a tensor on a device its kernels cannot reach is a RuntimeError before any
 // memory is read: the family's dispatch point refuses it, or the host-data accessor does.
 TEST(Device, NoOpReadsDeviceMemoryOnTheHost) {

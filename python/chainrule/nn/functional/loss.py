@@ -82,7 +82,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """-(target log(input) + (1 - target) log(1 - input)), logs clamped at -100."""
-    if not bool(((target >= 0) & (target <= 1)).all()):  # NaN fails too, as in PyTorch
+    # NaN fails too, as in PyTorch; on a GPU not checked here (PyTorch's kernel asserts on the device
+    # instead of waiting for the GPU)
+    if target.device.type == "cpu" and not bool(((target >= 0) & (target <= 1)).all()):
         raise ValueError(f"binary_cross_entropy: every element of target must be in [0, 1], got a target of shape "
                          f"{tuple(target.shape)} outside it")
     return _nn.binary_cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction))

@@ -1,0 +1,90 @@
+"""Factories and the ops that used to read or build on the host, on the GPU: numbers, zeros/ones/full,
+arange/linspace/eye made on the device itself (cpp/cuda/creation.cu), random factories and in-place
+fills drawn on the host (the CPU's values for a seed), masked_fill/tril/triu, the gradients of prod
+and max(dim), one_hot, and the ops still computed on the host for a GPU tensor (sort, topk, cumsum,
+searchsorted, randperm, multinomial), which must give the CPU's results with their gradients.
+Needs a GPU and says so."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from cuda_support import check_on_gpu, requires_gpu
+
+pytestmark = requires_gpu
+
+
+def same_values(gpu, cpu):
+    assert gpu.device.type == "cuda", f"expected a GPU tensor, got {gpu.device}"
+    assert gpu.dtype == cpu.dtype and tuple(gpu.shape) == tuple(cpu.shape)
+    np.testing.assert_array_equal(gpu.cpu().numpy(), cpu.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: cr.full((2, 3), 2.5, device=d), lambda d: cr.zeros(4, dtype=cr.int64, device=d),
+    lambda d: cr.ones(2, 2, dtype=cr.bool, device=d), lambda d: cr.arange(7, device=d),
+    lambda d: cr.arange(1.0, 2.0, 0.125, device=d), lambda d: cr.arange(10, 0, -3, dtype=cr.float64, device=d),
+    lambda d: cr.linspace(-1, 1, 9, device=d), lambda d: cr.linspace(0, 10, 4, dtype=cr.int64, device=d),
+    lambda d: cr.eye(3, 5, device=d), lambda d: cr.eye(4, dtype=cr.bool, device=d),
+    lambda d: cr.tensor(3.0, device=d) * 2 + 1,
+], ids=range(11))
+def test_factories_on_the_gpu_equal_the_cpus(make):
+    same_values(make("cuda"), make("cpu"))
+
+
+def test_random_factories_and_fills_give_the_cpus_values_for_a_seed():
+    for make in (lambda d: cr.rand(3, 4, device=d), lambda d: cr.randn(5, device=d),
+                 lambda d: cr.randint(0, 9, (6,), device=d), lambda d: cr.randperm(8, device=d),
+                 lambda d: cr.empty(4, 3, device=d).uniform_(-2, 2), lambda d: cr.empty(7, device=d).normal_(1, 3)):
+        cr.manual_seed(3)
+        cpu = make("cpu")
+        cr.manual_seed(3)
+        same_values(make("cuda"), cpu)
+
+
+def test_layers_built_on_the_gpu_initialize_there():
+    cr.manual_seed(0)
+    cpu = cr.nn.Linear(4, 3)
+    cr.manual_seed(0)
+    gpu = cr.nn.Linear(4, 3, device="cuda")
+    same_values(gpu.weight.detach(), cpu.weight.detach())
+
+
+HOST_OPS = {  # name: (fn(lib, x), input shape)
+    "masked_fill": (lambda lib, x: x.masked_fill(x > 0.3, -1.0), (4, 5)),
+    "tril": (lambda lib, x: lib.tril(x, -1), (2, 4, 5)),
+    "triu": (lambda lib, x: lib.triu(x, 1), (5, 3)),
+    "prod_dim": (lambda lib, x: x.prod(1), (3, 4)),
+    "prod_with_zero": (lambda lib, x: (x * (x > -0.5)).prod(), (2, 3)),
+    "max_dim": (lambda lib, x: x.max(1).values, (3, 5)),
+    "sort": (lambda lib, x: x.sort(1, descending=True).values, (3, 6)),
+    "topk": (lambda lib, x: x.topk(2, dim=0).values, (5, 3)),
+    "median": (lambda lib, x: x.median(1).values, (4, 5)),
+    "cumsum": (lambda lib, x: x.cumsum(1), (3, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOST_OPS))
+def test_ops_and_gradients_match_the_cpu(name):
+    fn, shape = HOST_OPS[name]
+    check_on_gpu(fn, [shape], cr.float64)
+
+
+def test_integer_results_match_the_cpu():
+    x = cr.randn(4, 6)
+    same_values(x.cuda().argsort(1), x.argsort(1))
+    labels = cr.tensor([2, 0, 3, 3])
+    same_values(cr.nn.functional.one_hot(labels.cuda(), 5), cr.nn.functional.one_hot(labels, 5))
+    edges = cr.tensor([0.0, 1.0, 2.5])
+    same_values(cr.searchsorted(edges.cuda(), cr.tensor([0.5, 3.0]).cuda()), cr.searchsorted(edges, cr.tensor([0.5, 3.0])))
+    cr.manual_seed(1)
+    cpu = cr.multinomial(cr.tensor([0.2, 0.5, 0.3]), 4, replacement=True)
+    cr.manual_seed(1)
+    same_values(cr.multinomial(cr.tensor([0.2, 0.5, 0.3]).cuda(), 4, replacement=True), cpu)
+    x = cr.arange(12.0).reshape(3, 4)
+    same_values(x.cuda()[cr.tensor(1).cuda()], x[cr.tensor(1)])
+
+
+def test_a_number_on_the_cpu_and_its_gradient_join_gpu_tensors():
+    scale = cr.tensor(2.0, requires_grad=True)  # a 0-d CPU tensor used with GPU tensors, as in PyTorch
+    (cr.ones(3, device="cuda") * scale).sum().backward()
+    assert scale.grad.device.type == "cpu" and scale.grad.item() == 3.0
