@@ -130,15 +130,37 @@ def test_ties_split_like_pytorch(fn):
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+def assert_same_signs(got, want):
+    """The same sign bits, signed zeros included (a NaN's sign means nothing)."""
+    numbers = ~np.isnan(want)
+    np.testing.assert_array_equal(np.signbit(got[numbers]), np.signbit(want[numbers]))
+
+
 @requires_torch
 @pytest.mark.parametrize("data", [
     [[2.0, 0.0, 3.0], [0.0, 0.0, 4.0], [1.0, -2.0, 0.5]],  # one zero, two zeros, none per row
     [[0.0, 0.0], [0.0, 0.0]],
+    # NaN and inf beside zeros (found by the long fuzz run): each element gets the product of the
+    # others, computed without division (prod() of [nan, -0] has gradient [-0, nan], not NaNs);
+    # rows with no zero get it too once the input holds one; prod() with 2+ zeros gives zeros.
+    [[float("nan"), -0.0, 2.0], [float("inf"), 2.0, 3.0], [0.0, 0.0, float("nan")]],
+    [[float("inf"), 0.0], [float("nan"), 2.0]],
 ])
 @pytest.mark.parametrize("kwargs", [dict(), dict(dim=1), dict(dim=0, keepdim=True), dict(dim=-1)])
 def test_prod_with_zeros_like_pytorch(data, kwargs):
     got, want = torch_grads(same_fn("prod", **kwargs), data)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert_same_signs(got, want)
+
+
+@requires_torch
+@pytest.mark.parametrize("data", [[float("nan"), -0.0], [0.0, 0.0, float("nan")], [float("inf"), 0.0, 2.0]])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_prod_of_one_dim_with_zeros_and_nan_like_pytorch(data, dim):
+    """PyTorch's prod() gives zeros for 2+ zeros, prod(0) the products of the others (NaN beside a NaN)."""
+    got, want = torch_grads(same_fn("prod") if dim is None else same_fn("prod", dim), data)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert_same_signs(got, want)
 
 
 def test_prod_second_derivative_at_a_single_zero():

@@ -98,6 +98,16 @@ def test_atan2_gradients_are_zero_where_the_squares_sum_to_zero():
     check_op(lambda y, x: cr.atan2(y, x), [(3, 4), (4,)], torch_fn=torch.atan2)
 
 
+@pytest.mark.parametrize("p", [math.inf, -math.inf])
+def test_inf_norm_passes_a_nan_gradient_to_every_element(p):
+    """PyTorch's inf-norm backward is g / count * mask: a NaN or inf g reaches the elements off the
+    extreme as 0 * g (found by the long fuzz run: normalize([inf, 2.46], p=inf) has gradient NaN, NaN)."""
+    for values in ([math.inf, 2.46], [3.0, -3.0, 1.0], [math.nan, 2.0], [0.0, 2.0]):
+        assert_matches_torch(lambda lib, x: lib.nn.functional.normalize(x, p=p, dim=0), np.array(values),
+                             weights=np.cos(np.arange(len(values))))
+        assert_matches_torch(lambda lib, x: x.norm(p) * math.inf, np.array(values))
+
+
 def test_kl_div_target_gradient_at_zero_is_nan_as_torch():
     x, t = np.array([[-2.0, 2.0, 0.5]]), np.array([[0.0, 1.5, 0.25]])
     assert_matches_torch(lambda lib, x, t: lib.nn.functional.kl_div(x, t, reduction="sum"), x, t)

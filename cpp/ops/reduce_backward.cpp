@@ -6,6 +6,8 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/join.h"
+#include "ops/rearrange.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
 #include "ops/view.h"
@@ -54,25 +56,63 @@ Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keep
   return expand(keep_reduced(g, in.size(), mask, keepdim), in);
 }
 
-Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim) {
+namespace {
+
+// prod_{j < i} t_j along the last dim (of size n), by a doubling scan of recorded ops.
+Tensor exclusive_prefix_products(const Tensor& t) {
+  const int64_t last = t->dim() - 1, n = t->sizes()[last];
+  Shape one_column = t->sizes();
+  one_column[last] = 1;
+  Tensor scan = cat({ones(one_column, t->dtype(), t->device()), narrow(t, last, 0, n - 1)}, last);
+  for (int64_t shift = 1; shift < n; shift *= 2) {
+    Shape head = t->sizes();
+    head[last] = shift;
+    scan = scan * cat({ones(head, t->dtype(), t->device()), narrow(scan, last, 0, n - shift)}, last);
+  }
+  return scan;
+}
+
+// Each element's group product without that element, as PyTorch's prod_safe_zeros_backward
+// computes it (products before it times products after it, no division): the reduced dims are
+// moved last and flattened into one.
+Tensor exclusive_products(const Tensor& x, uint32_t mask) {
+  Shape order, rows;
+  int64_t group = 1;
+  for (int64_t pass = 0; pass < 2; ++pass) {  // kept dims, then reduced ones
+    for (int64_t d = 0; d < x->dim(); ++d) {
+      if ((mask >> d & 1) != pass) continue;
+      order.push_back(d);
+      if (pass == 0) rows.push_back(x->sizes()[d]);
+      else group *= x->sizes()[d];
+    }
+  }
+  Tensor moved = permute(x, order);
+  rows.push_back(group);
+  Tensor flat = reshape(moved, rows);
+  const int64_t last = static_cast<int64_t>(rows.size()) - 1;
+  Tensor after = flip(exclusive_prefix_products(flip(flat, {last})), {last});
+  Tensor products = reshape(exclusive_prefix_products(flat) * after, moved->sizes());
+  Shape inverse(order.size());
+  for (size_t i = 0; i < order.size(); ++i) inverse[order[i]] = static_cast<int64_t>(i);
+  return permute(products, inverse);
+}
+
+}  // namespace
+
+Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim, bool whole) {
   if (x->dim() == 0) return g;  // as PyTorch: the product of one number is that number, also at inf
   const Shape& in = x->sizes();
-  Tensor is_zero = eq(x, Scalar(0.0));
-  Tensor x_safe = where(is_zero, ones({}, x->dtype(), x->device()), x);
-  // Away from zeros: out / x. Where a group has zeros, out is 0 and this stays 0 for the nonzero
-  // elements, with the right derivative w.r.t. the zero (through out).
-  Tensor others = expand_reduced(out, in, mask, keepdim) / x_safe;
-  bool has_zero;
+  int64_t zeros_count;
   {
     GradModeGuard no_record(false);
-    has_zero = *any(is_zero)->data<bool>();
+    zeros_count = *to_host(sum(eq(x, Scalar(0.0)), std::nullopt, false))->data<int64_t>();
   }
-  if (has_zero) {  // a group's only zero gets the product of the rest
-    Tensor lone_zero = binary(BinaryOp::LogicalAnd, is_zero, eq(group_sum(is_zero, mask), Scalar(int64_t{1})));
-    Tensor rest = prod(x_safe, dims_of(mask, in.size()), true);
-    others = where(lone_zero, rest, others);
-  }
-  return expand_reduced(g, in, mask, keepdim) * others;
+  // As PyTorch: out / x with no zero in the input; else the products of the others, which stay
+  // right at zeros, NaN and inf (zeros for the product of all elements with 2+ zeros, unless the
+  // backward is itself recorded).
+  if (zeros_count == 0) return expand_reduced(g, in, mask, keepdim) * (expand_reduced(out, in, mask, keepdim) / x);
+  if (whole && zeros_count > 1 && !GradMode::is_enabled()) return zeros(in, g->dtype(), g->device());
+  return expand_reduced(g, in, mask, keepdim) * exclusive_products(x, mask);
 }
 
 Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim,
@@ -83,6 +123,7 @@ Tensor extremes_backward(const Tensor& g, const Tensor& x, const Tensor& out, ui
   if (nan_extreme == NanExtreme::NoElement) return g_kept / group_sum(hit, mask) * to_dtype(hit, g->dtype());
   Tensor both_nan = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ne, x, x), binary(BinaryOp::Ne, out_kept, out_kept));
   hit = binary(BinaryOp::LogicalOr, hit, both_nan);
+  if (nan_extreme == NanExtreme::NanElementsScaled) return g_kept / group_sum(hit, mask) * to_dtype(hit, g->dtype());
   return where(hit, g_kept / group_sum(hit, mask), zero_like_dtype(g));
 }
 

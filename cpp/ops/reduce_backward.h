@@ -10,15 +10,17 @@ namespace cr {
 // The gradient of a reduction's output, broadcast back over the reduced dims of the input `in`.
 Tensor expand_reduced(const Tensor& g, const Shape& in, uint32_t mask, bool keepdim);
 
-// prod: the product of the other elements of each group. Exact where a group holds zeros (the one
-// zero gets the product of the rest, everything else 0); the second derivative is exact where a
-// group holds at most one zero.
-Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim);
+// prod (whole: of all elements, no dim given): the product of the other elements of each group,
+// as PyTorch computes it: out / x where the input has no zero, else without division, exact at
+// zeros, NaN and inf; differentiable again.
+Tensor prod_backward(const Tensor& g, const Tensor& x, const Tensor& out, uint32_t mask, bool keepdim, bool whole);
 
 // Where an extreme (max, amax, ...) is NaN, which elements its gradient goes to.
 enum class NanExtreme {
-  NanElements,  // max/min over all and the inf-norms: the NaN elements (evenly_distribute_backward)
-  NoElement,    // amax/amin: none equals NaN, and the group's gradient is NaN (scale_grad_by_count)
+  NanElements,        // max/min over all: the NaN elements, the others 0 (evenly_distribute_backward)
+  NanElementsScaled,  // the inf-norms: the NaN elements, the others 0 * g, NaN for a NaN or inf g
+                      // (linalg_vector_norm_backward: g / count * mask)
+  NoElement,          // amax/amin: none equals NaN, and the group's gradient is NaN (scale_grad_by_count)
 };
 
 // max/min over all, amax/amin: the gradient split evenly among the elements equal to the result,
