@@ -22,15 +22,15 @@ class FusedGroup {
  public:
   // Validates the lists (errors name the optimizer, the list and the parameter index), turns grad
   // mode off until commit(), and makes contiguous working copies of non-contiguous tensors. The
-  // parameters share one device; a GPU one is refused unless the optimizer has GPU kernels.
+  // parameters share one device; on a GPU, an optimizer without GPU kernels works on host copies.
   FusedGroup(const char* optimizer, const TensorList& params, const TensorList& grads,
              const std::vector<StateList>& states, bool has_gpu_kernels = false);
 
   size_t size() const { return params_.size(); }
   DType dtype(size_t i) const { return params_[i]->dtype(); }
   int64_t numel(size_t i) const { return params_[i]->numel(); }
-  // Whether the parameters are on a GPU: the step then calls the cuda:: kernels, with the device
-  // pointers below (on the CPU, the same pointers for the cpu:: kernels).
+  // Whether the step runs on a GPU: it then calls the cuda:: kernels, with the device pointers
+  // below (on the CPU, and for staged host copies, the same pointers for the cpu:: kernels).
   bool on_gpu() const { return on_gpu_; }
   template <typename T>
   T* param(size_t i) const { return static_cast<T*>(params_[i]->device_data()); }
