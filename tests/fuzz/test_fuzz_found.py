@@ -134,6 +134,11 @@ FIXED = {
     "linspace(2.9, inf, 1, int64)": Case("fn", "linspace", (2.9, float("inf"), 1), {"dtype": D("int64")}),
     # atan2's gradients at (0, 0) are 0, as PyTorch's (were 0 / 0 = NaN).
     "atan2'(0, 0)": Case("fn", "atan2", (t(0.0), t(0.0)), then=(BACKWARD,)),
+    # prod's gradient beside a zero is the product of the others, not out / x (NaN beside a NaN);
+    # an inf-norm passes a NaN gradient to every element (g / count * mask).
+    "prod'([nan, -0])": Case("method", "prod", (t([float("nan"), -0.0], "float64"),), then=(BACKWARD,)),
+    "normalize'([inf, 2.46], p=inf)": Case("F", "normalize", (t([float("inf"), 2.46], "float64"),),
+                                           {"p": float("inf"), "dim": 0}, then=(BACKWARD,)),
 }
 
 # Open (cpp/cpu/im2col.cpp, ceil_div_nonneg: (a + b - 1) / b overflows int64 for a stride b near
