@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
+#include "ops/deferred_checks.h"
 #include "core/random.h"
 
 namespace cr::bind {
@@ -96,8 +97,11 @@ void bind_types(py::module_& m) {
   m.def("_cuda_empty_cache", [](py::handle device) { empty_device_cache(to_device(device)); }, py::arg("device"));
   m.def("_cuda_synchronize", [](py::handle device) {
     const Device d = to_device(device);
-    py::gil_scoped_release released;
-    synchronize_device(d);
+    {
+      py::gil_scoped_release released;
+      synchronize_device(d);
+    }
+    raise_deferred_checks();  // the checks of values on the GPU that failed, now that it has caught up
   }, py::arg("device"));
   m.def("_cuda_device_name", [](py::handle device) { return device_name(to_device(device)); }, py::arg("device"));
   m.def("_blas_info", &cpu::blas_info);

@@ -3,6 +3,7 @@
 
 #include "autograd/record.h"
 #include "cuda/copy.h"
+#include "ops/deferred_checks.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/view.h"
 
@@ -63,6 +64,7 @@ Tensor to_device(const Tensor& t, Device device) {
   device = resolve_device(device);
   if (t->device() == device) return t;
   check_device_available(device, "to");
+  if (device.is_cpu()) raise_deferred_checks();  // this copy waits for the GPU anyway: report its failed checks
   const Tensor source = contiguous(t);  // on t's own device (the GPU has a copy kernel)
   Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), device);
   copy_device_bytes(out->device_data(), source->device_data(), static_cast<size_t>(t->numel()) * itemsize(t->dtype()));

@@ -12,9 +12,11 @@
 #include "cuda/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/index.h"
+#include "ops/reduce.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -26,13 +28,24 @@ void check_int64_index(const Tensor& index, const char* op) {
            dtype_name(index->dtype()));
 }
 
-// Every value of index in [0, size); IndexError naming op, the value and the size otherwise.
-void check_index_values(const Tensor& index, int64_t size, int64_t dim, const char* op) {
-  Tensor values = to_host(contiguous(index));  // a GPU index waits here: an error must be raised now
+// Every value of index in [0, size); IndexError naming op, the value and the size otherwise. On a
+// GPU the check runs there and its error comes at the next wait for the GPU (ops/deferred_checks.h);
+// the index the kernel then reads has 0 in place of a bad value, so it never reads out of bounds.
+Tensor checked_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  if (!index->device().is_cpu()) {
+    GradModeGuard no_record(false);
+    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, index, Scalar(int64_t{0})),
+                              binary(BinaryOp::Ge, index, Scalar(size)));
+    defer_check(any(bad), amax(where(bad, index, Scalar(INT64_MIN))), raise_error<IndexError>,
+                str_cat(op, ": index "), str_cat(" is out of bounds for dim ", dim, " with size ", size));
+    return where(bad, Scalar(int64_t{0}), index);
+  }
+  Tensor values = contiguous(index);
   const int64_t* v = values->data<int64_t>();
   const int64_t n = values->numel();
   const int64_t* bad = std::find_if(v, v + n, [size](int64_t x) { return x < 0 || x >= size; });
   CR_CHECK(bad == v + n, IndexError, op, ": index ", *bad, " is out of bounds for dim ", dim, " with size ", size);
+  return index;
 }
 
 // The operand an index addresses, walked over index's sizes (which may be smaller than its own): its
@@ -69,8 +82,8 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
            " must match self dtype ", dtype_name(self->dtype()));
   check_index_fits(index, self, d, false, op, "self");
   check_index_fits(index, src, d, true, op, "src");
-  check_index_values(index, self->size(d), d, op);
   common_device(op, {&self, &index, &src});
+  index = checked_index(index, self->size(d), d, op);
   if (may_alias(src, self)) src = clone(src);
   if (may_alias(index, self)) index = clone(index);
   if (!self->device().is_cpu()) {  // the family's dispatch point (here and in gather)
@@ -102,7 +115,8 @@ std::vector<Tensor> dim_index(int64_t dim, const Tensor& index) {
 void check_select_index(const Tensor& input, int64_t dim, const Tensor& index, const char* op) {
   check_int64_index(index, op);
   CR_CHECK(index->dim() <= 1, ValueError, op, ": index must be 0-d or 1-d, got shape ", index->sizes());
-  check_index_values(index, input->size(dim), dim, op);
+  // A GPU index is checked on the GPU by advanced indexing, which index_select and index_add run.
+  if (index->device().is_cpu()) checked_index(index, input->size(dim), dim, op);
 }
 
 // The part of src that scatter reads: its leading corner of index's shape (src may be larger).
@@ -145,8 +159,8 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   Tensor input = as_1d(input_in), index = as_1d(index_in);
   const int64_t d = wrap_dim(dim, input->dim(), "gather");
   check_index_fits(index, input, d, false, "gather", "input");
-  check_index_values(index, input->size(d), d, "gather");
   Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), common_device("gather", {&input, &index}));
+  index = checked_index(index, input->size(d), d, "gather");
   const cpu::DimIndexShape shape{index->sizes(), d, {out->strides(), index->strides(), input->strides()}};
   if (!out->device().is_cpu()) {
     cuda::gather(input->dtype(), index->sizes(), device_operand(out, index->sizes()),

@@ -13,10 +13,12 @@
 #include "cuda/index.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/deferred_checks.h"
 #include "ops/device_tables.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/index_backward.h"
+#include "ops/reduce.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -80,14 +82,37 @@ std::vector<int64_t> offset_table(const Shape& sizes, const Shape& strides) {
 // B the broadcast shape of the index tensors; pre holds the dims before the indexed ones when
 // those are adjacent (NumPy's rule), post every other kept dim. Element (p, b, q, j) of the
 // result lives at self + pre[p] + index[b] + post[q] + j * inner_stride.
+// On a GPU with index tensors there, the index offsets stay there (device_index, checked on the
+// GPU: ops/deferred_checks.h) instead of being read into `index`.
 struct AdvancedPlan {
   Shape out_sizes;
   std::vector<int64_t> pre, index, post;
+  Tensor device_index;  // (B,) int64 on self's device, or null
   int64_t inner_size = 1, inner_stride = 0;
-  int64_t numel() const {
-    return static_cast<int64_t>(pre.size() * index.size() * post.size()) * inner_size;
-  }
+  int64_t index_count() const { return device_index ? device_index->numel() : static_cast<int64_t>(index.size()); }
+  int64_t numel() const { return static_cast<int64_t>(pre.size() * post.size()) * index_count() * inner_size; }
 };
+
+// The offsets sum over dims d of index_d * stride_d (wrapped), computed where self is, from index
+// tensors broadcast to b; each dim's values are checked there, the error deferred to the next wait
+// for the GPU, and a bad index reads element 0 meanwhile.
+Tensor device_offsets(const Tensor& self, const std::vector<Tensor>& indices, const std::vector<int64_t>& indexed,
+                      const Shape& b, const char* op) {
+  GradModeGuard no_record(false);
+  Tensor offsets = zeros(b, DType::Int64, self->device());
+  for (int64_t d : indexed) {
+    const Tensor v = to_device(indices[d], self->device());
+    const int64_t size = self->size(d);
+    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, v, Scalar(-size)),
+                              binary(BinaryOp::Ge, v, Scalar(size)));
+    defer_check(any(bad), amax(where(bad, v, Scalar(INT64_MIN))), raise_error<IndexError>, prefix(op) + "index ",
+                str_cat(" is out of bounds for dim ", d, " with size ", size));
+    const Tensor wrapped = where(binary(BinaryOp::Lt, v, Scalar(int64_t{0})), binary(BinaryOp::Add, v, Scalar(size)), v);
+    offsets = binary(BinaryOp::Add, offsets,
+                     binary(BinaryOp::Mul, where(bad, Scalar(int64_t{0}), wrapped), Scalar(self->stride(d))));
+  }
+  return contiguous(reshape(offsets, {shape_numel(b)}));
+}
 
 bool broadcasts_to(const Shape& from, const Shape& to) {
   if (from.size() > to.size()) return false;
@@ -158,18 +183,26 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
   for (int64_t s : b) plan.out_sizes.push_back(s);
   for (int64_t s : post_sizes) plan.out_sizes.push_back(s);
 
-  // Offsets of the indexed positions, validating (and wrapping) every index value.
+  // Offsets of the indexed positions, validating (and wrapping) every index value: on the GPU when
+  // the indices are there, else on the host.
   const int64_t bn = shape_numel(b);
-  plan.index.assign(static_cast<size_t>(bn), 0);
-  for (int64_t d : indexed) {
-    Tensor values = to_host(contiguous(expand(indices[d], b)));  // checked on the host: a GPU index waits
-    const int64_t* v = values->data<int64_t>();
-    const int64_t size = self->size(d), stride = self->stride(d);
-    for (int64_t i = 0; i < bn; ++i) {
-      int64_t x = v[i];
-      CR_CHECK(x >= -size && x < size, IndexError, prefix(op), "index ", x, " is out of bounds for dim ", d,
-               " with size ", size);
-      plan.index[i] += (x < 0 ? x + size : x) * stride;
+  const bool on_device = std::any_of(indexed.begin(), indexed.end(), [&](int64_t d) {
+    return !indices[d]->device().is_cpu();
+  });
+  if (on_device) {
+    plan.device_index = device_offsets(self, indices, indexed, b, op);
+  } else {
+    plan.index.assign(static_cast<size_t>(bn), 0);
+    for (int64_t d : indexed) {
+      Tensor values = contiguous(expand(indices[d], b));
+      const int64_t* v = values->data<int64_t>();
+      const int64_t size = self->size(d), stride = self->stride(d);
+      for (int64_t i = 0; i < bn; ++i) {
+        int64_t x = v[i];
+        CR_CHECK(x >= -size && x < size, IndexError, prefix(op), "index ", x, " is out of bounds for dim ", d,
+                 " with size ", size);
+        plan.index[i] += (x < 0 ? x + size : x) * stride;
+      }
     }
   }
 
@@ -191,8 +224,7 @@ AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& i
 // The plan's offset tables as the kernels of cpu/index.h read them.
 AdvancedOffsets offsets_of(const AdvancedPlan& plan) {
   return {plan.pre.data(),  plan.index.data(),  plan.post.data(),  static_cast<int64_t>(plan.pre.size()),
-          static_cast<int64_t>(plan.index.size()), static_cast<int64_t>(plan.post.size()), plan.inner_size,
-          plan.inner_stride};
+          plan.index_count(), static_cast<int64_t>(plan.post.size()), plan.inner_size, plan.inner_stride};
 }
 
 // The plan's tables on a GPU, where its kernels read them, and the offsets that point there.
@@ -202,8 +234,9 @@ struct UploadedPlan {
 };
 
 UploadedPlan upload(const AdvancedPlan& plan, Device device) {
-  UploadedPlan u{device_table(plan.pre, device), device_copy(plan.index, device), device_table(plan.post, device),
-                 offsets_of(plan)};
+  UploadedPlan u{device_table(plan.pre, device),
+                 plan.device_index ? plan.device_index : device_copy(plan.index, device),
+                 device_table(plan.post, device), offsets_of(plan)};
   u.offsets.pre = static_cast<const int64_t*>(u.pre->device_data());
   u.offsets.index = static_cast<const int64_t*>(u.index->device_data());
   u.offsets.post = static_cast<const int64_t*>(u.post->device_data());

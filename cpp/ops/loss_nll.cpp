@@ -9,6 +9,7 @@
 #include "cpu/loss_nll.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
@@ -34,9 +35,10 @@ struct ClassLoss {
 
 Shape class_view(const cpu::ClassLossShape& s) { return {s.n, s.classes, s.inner}; }
 
-// Shape checks of PyTorch's nll_loss (all before any memory is read); returns the layout.
+// Shape checks of PyTorch's nll_loss (all before any memory is read), then, with check_values (a
+// CPU target), every target value; returns the layout.
 ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                           const char* op) {
+                           const char* op, bool check_values = true) {
   CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ", describe(input));
   CR_CHECK(target->dtype() == DType::Int64, TypeError, op, ": expected an int64 target of class indices, got a ",
            describe(target));
@@ -68,6 +70,7 @@ ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tens
     CR_CHECK(!(weight->requires_grad() && GradMode::is_enabled()), RuntimeError, op,
              ": the derivative for weight is not implemented (as in PyTorch); pass weight.detach()");
   }
+  if (!check_values) return L;
   L.target = clone(target);  // private: target values changed in place later never reach backward
   const int64_t* t = L.target->data<int64_t>();
   for (int64_t i = 0; i < L.target->numel(); ++i) {
@@ -122,14 +125,23 @@ Tensor class_loss_backward(const Tensor& g_in, const Tensor& x, const Tensor& ls
   return dx;
 }
 
-// The loss on a GPU, from recorded ops (log_softmax, a one-hot mask of the targets, sums), after
-// checking the target on the host: per position (1 - eps) w_t nll + eps sum_c w_c (-log p_c) / C,
-// kept where the target is not ignored; a mean divides by the kept targets' total weight.
+// The loss on a GPU, from recorded ops (log_softmax, a one-hot mask of the targets, sums): per
+// position (1 - eps) w_t nll + eps sum_c w_c (-log p_c) / C, kept where the target is not ignored;
+// a mean divides by the kept targets' total weight. The target values are checked on the GPU, the
+// error raised at the next wait for it (ops/deferred_checks.h); a bad target matches no class.
 template <bool kFromLogits>
 Tensor class_loss_from_ops(const Tensor& x, const Tensor& target, const Tensor& weight, Reduction reduction,
                            int64_t ignore_index, double smoothing, const char* op) {
-  check_class_loss(x, to_device(target, kCpu), weight, ignore_index, op);
+  check_class_loss(x, target, weight, ignore_index, op, /*check_values=*/false);
   const int64_t class_dim = x->dim() == 1 ? 0 : 1, classes = x->size(class_dim);
+  {
+    GradModeGuard no_record(false);
+    const Tensor outside = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, target, Scalar(int64_t{0})),
+                                  binary(BinaryOp::Ge, target, Scalar(classes)));
+    const Tensor bad = binary(BinaryOp::LogicalAnd, outside, binary(BinaryOp::Ne, target, Scalar(ignore_index)));
+    defer_check(any(bad), amax(where(bad, target, Scalar(INT64_MIN))), raise_error<IndexError>,
+                str_cat(op, ": target "), str_cat(" is out of bounds for ", classes, " classes"));
+  }
   Shape along(static_cast<size_t>(x->dim()), 1);
   along[class_dim] = classes;
   const std::vector<int64_t> over_classes{class_dim};

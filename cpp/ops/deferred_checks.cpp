@@ -1,0 +1,43 @@
+// The pending deferred checks (ops/deferred_checks.h): one process-wide list, taken whole by the
+// reader, so that reading a flag (itself a copy to the host) never re-enters it.
+#include "ops/deferred_checks.h"
+
+#include <mutex>
+#include <vector>
+
+#include "ops/copy.h"
+
+namespace cr {
+
+namespace {
+
+struct PendingCheck {
+  Tensor failed, witness;
+  RaiseError raise;
+  std::string before, after;
+};
+
+std::mutex pending_mutex;
+std::vector<PendingCheck> pending;
+
+}  // namespace
+
+void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, std::string before,
+                 std::string after) {
+  std::lock_guard<std::mutex> lock(pending_mutex);
+  pending.push_back({failed, witness, raise, std::move(before), std::move(after)});
+}
+
+void raise_deferred_checks() {
+  std::vector<PendingCheck> checks;
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex);
+    if (pending.empty()) return;
+    checks.swap(pending);
+  }
+  for (const PendingCheck& c : checks) {
+    if (item(c.failed).i != 0) c.raise(str_cat(c.before, item(c.witness).i, c.after));
+  }
+}
+
+}  // namespace cr

@@ -1,0 +1,33 @@
+// Checks of values that live on a GPU, made there without waiting for it. An op computes, with GPU
+// kernels, whether its check failed and one offending value (index bounds, class targets), records
+// them here, and goes on with safe (clamped) values; the record is read at the next point that
+// waits for the GPU anyway (a copy to the host: .item(), .tolist(), .cpu(), printing; or
+// cuda.synchronize()), which raises the op's error then. PyTorch's device-side asserts also surface
+// at the next synchronization, but kill the process; these raise the CPU's Python exception.
+// CPU tensors are checked on the spot, as before, and never come here.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/tensor.h"
+
+namespace cr {
+
+// Throws the error type E with a message: the kind of error a deferred check raises.
+using RaiseError = void (*)(const std::string& message);
+template <typename E>
+[[noreturn]] void raise_error(const std::string& message) {
+  throw E(message);
+}
+
+// failed: a 0-d bool tensor, true when the check failed; witness: a 0-d int64 tensor holding an
+// offending value. The error, when raised, is raise(before + witness + after).
+void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, std::string before,
+                 std::string after);
+
+// Raises the first failed deferred check (and forgets them all); reads the flags, so it waits for
+// the GPU: called only where the caller waits anyway.
+void raise_deferred_checks();
+
+}  // namespace cr
