@@ -1,5 +1,5 @@
-"""Training on a GPU end to end: the fused SGD and Adam/AdamW steps on CUDA parameters
-(cpp/cuda/optim.cu) against the same steps on the CPU, and a small MLP classifier (Linear, ReLU,
+"""Training on a GPU end to end: the fused, multi-tensor SGD and Adam/AdamW steps on CUDA parameters
+(cpp/cuda/optim.cu) against the same steps on the CPU, over many parameters of two dtypes too, and a small MLP classifier (Linear, ReLU,
 cross_entropy with label smoothing and ignore_index, log_softmax, nll_loss) whose losses and final
 weights on the GPU match the CPU's step by step; the optimizers without GPU kernels step on host
 copies and match the CPU too. Needs a GPU and says so."""
@@ -111,3 +111,21 @@ def test_regression_losses_and_joins_match_the_cpu():
         np.testing.assert_allclose(loss(x.cuda(), y.cuda()).item(), loss(x, y).item(), rtol=1e-6)
     np.testing.assert_array_equal(cr.cat([x.cuda(), y.cuda()], 1).cpu().numpy(), cr.cat([x, y], 1).numpy())
     np.testing.assert_array_equal(cr.stack([x.cuda(), y.cuda()]).cpu().numpy(), cr.stack([x, y]).numpy())
+
+
+@pytest.mark.parametrize("make, options", [(cr.optim.SGD, dict(lr=0.1, momentum=0.9)),
+                                           (cr.optim.Adam, dict(lr=1e-2, amsgrad=True))],
+                         ids=["SGD", "Adam"])
+def test_a_multi_tensor_step_over_many_parameters_of_two_dtypes_matches_the_cpu(make, options):
+    # 101 parameters (one empty) of float32 and float64: several launches of up to 48 slices each
+    shapes = [(i % 7, 3) if i % 2 else (i % 5 + 1,) for i in range(101)]
+    cpu = [cr.randn(*s, dtype=cr.float32 if i % 3 else cr.float64, requires_grad=True) for i, s in enumerate(shapes)]
+    gpu = [p.detach().cuda().requires_grad_() for p in cpu]
+    cpu_opt, gpu_opt = make(cpu, **options), make(gpu, **options)
+    for _ in range(3):
+        for params, opt in ((cpu, cpu_opt), (gpu, gpu_opt)):
+            opt.zero_grad()
+            sum((p * p).sum() for p in params).backward()
+            opt.step()
+    for p, q in zip(cpu, gpu):
+        np.testing.assert_allclose(q.detach().cpu().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)

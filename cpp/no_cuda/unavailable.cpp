@@ -125,19 +125,17 @@ void gemm_batched(DType, int64_t, int64_t, int64_t, int64_t, const GemmOperand&,
   unavailable("matmul");
 }
 template <typename T>
-void sgd_step(T*, const T*, T*, int64_t, const SGDOptions&, bool) {
+void sgd_steps(const std::vector<SgdSlice<T>>&, const SGDOptions&) {
   unavailable("SGD");
 }
 template <typename T>
-void adam_step(T*, const T*, T*, T*, T*, int64_t, const AdamOptions&, const AdamStepScalars&) {
+void adam_steps(const std::vector<AdamSlice<T>>&, const AdamOptions&) {
   unavailable("Adam");
 }
-template void sgd_step<float>(float*, const float*, float*, int64_t, const SGDOptions&, bool);
-template void sgd_step<double>(double*, const double*, double*, int64_t, const SGDOptions&, bool);
-template void adam_step<float>(float*, const float*, float*, float*, float*, int64_t, const AdamOptions&,
-                               const AdamStepScalars&);
-template void adam_step<double>(double*, const double*, double*, double*, double*, int64_t, const AdamOptions&,
-                                const AdamStepScalars&);
+template void sgd_steps<float>(const std::vector<SgdSlice<float>>&, const SGDOptions&);
+template void sgd_steps<double>(const std::vector<SgdSlice<double>>&, const SGDOptions&);
+template void adam_steps<float>(const std::vector<AdamSlice<float>>&, const AdamOptions&);
+template void adam_steps<double>(const std::vector<AdamSlice<double>>&, const AdamOptions&);
 template <typename T>
 void bernoulli_fill(T*, int64_t, uint64_t, uint64_t, T) {
   unavailable("dropout");

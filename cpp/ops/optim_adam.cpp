@@ -20,13 +20,24 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   std::vector<AdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps(name, steps, params.size()))
     scalars.push_back({options.lr / (1 - std::pow(options.beta1, step)), std::sqrt(1 - std::pow(options.beta2, step))});
+  if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
+    group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
+      using T = decltype(tag);
+      std::vector<cuda::AdamSlice<T>> slices;
+      for (size_t i : members) {
+        slices.push_back({group.param<T>(i), group.grad<T>(i), group.state<T>(0, i), group.state<T>(1, i),
+                          options.amsgrad ? group.state<T>(2, i) : nullptr, group.numel(i), scalars[i]});
+      }
+      cuda::adam_steps(slices, options);
+    });
+    return group.commit();
+  }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), name, [&] {
       scalar_t* vmax = options.amsgrad ? group.state<scalar_t>(2, i) + begin : nullptr;
-      const auto step = group.on_gpu() ? &cuda::adam_step<scalar_t> : &cpu::adam_step<scalar_t>;
-      step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
-           group.state<scalar_t>(0, i) + begin, group.state<scalar_t>(1, i) + begin, vmax, end - begin, options,
-           scalars[i]);
+      cpu::adam_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,
+                     group.state<scalar_t>(0, i) + begin, group.state<scalar_t>(1, i) + begin, vmax, end - begin,
+                     options, scalars[i]);
     });
   });
   group.commit();

@@ -39,10 +39,13 @@ class FusedGroup {
   template <typename T>
   T* state(size_t list, size_t i) const { return static_cast<T*>(states_[list][i]->device_data()); }
 
-  // fn(i, begin, end) over the element ranges of every parameter (cpu::for_each_chunk; on a GPU,
-  // each whole parameter in turn).
+  // fn(i, begin, end) over the element ranges of every parameter (cpu::for_each_chunk).
   template <typename Fn>
   void for_each_chunk(const Fn& fn) const;
+  // fn(T{}, the indices of the parameters of dtype T) for float and double, where there are any:
+  // the multi-tensor GPU steps take all the parameters of one dtype at once.
+  template <typename Fn>
+  void for_each_dtype(const Fn& fn) const;
 
   // Copies working copies back into their non-contiguous originals; bumps every written version.
   void commit();
@@ -86,11 +89,15 @@ template <typename Fn>
 void FusedGroup::for_each_chunk(const Fn& fn) const {
   std::vector<int64_t> sizes;
   for (size_t i = 0; i < size(); ++i) sizes.push_back(numel(i));
-  if (on_gpu_) {
-    for (size_t i = 0; i < size(); ++i) fn(i, int64_t{0}, sizes[i]);
-    return;
-  }
   cpu::for_each_chunk(sizes, fn);
+}
+
+template <typename Fn>
+void FusedGroup::for_each_dtype(const Fn& fn) const {
+  std::vector<size_t> floats, doubles;
+  for (size_t i = 0; i < size(); ++i) (dtype(i) == DType::Float32 ? floats : doubles).push_back(i);
+  if (!floats.empty()) fn(float{}, floats);
+  if (!doubles.empty()) fn(double{}, doubles);
 }
 
 }  // namespace cr::optim_detail

@@ -17,12 +17,23 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
              " buffer_is_new flags for ", params.size(), " parameters");
   }
   optim_detail::FusedGroup group("SGD", params, grads, states, /*has_gpu_kernels=*/true);
+  if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
+    group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
+      using T = decltype(tag);
+      std::vector<cuda::SgdSlice<T>> slices;
+      for (size_t i : members) {
+        slices.push_back({group.param<T>(i), group.grad<T>(i), use_momentum ? group.state<T>(0, i) : nullptr,
+                          group.numel(i), use_momentum && buffer_is_new[i]});
+      }
+      cuda::sgd_steps(slices, options);
+    });
+    return group.commit();
+  }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "SGD", [&] {
       scalar_t* buf = use_momentum ? group.state<scalar_t>(0, i) + begin : nullptr;
-      const auto step = group.on_gpu() ? &cuda::sgd_step<scalar_t> : &cpu::sgd_step<scalar_t>;
-      step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin, buf, end - begin, options,
-           use_momentum && buffer_is_new[i]);
+      cpu::sgd_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin, buf, end - begin, options,
+                    use_momentum && buffer_is_new[i]);
     });
   });
   group.commit();
