@@ -71,9 +71,10 @@ def test_device_queries_answer():
     cr.cuda.synchronize()
 
 
-def test_an_op_without_a_gpu_kernel_says_so():
-    with pytest.raises(RuntimeError, match="cuda:0"):
-        cr.empty(3, device="cuda").exp()
+def test_mixing_devices_in_one_op_is_pytorchs_error_naming_both():
+    with pytest.raises(RuntimeError, match="same device.*cuda:0.*cpu|same device.*cpu.*cuda:0"):
+        cr.ones(3, device="cuda") + cr.ones(3)
+    assert (cr.ones(3, device="cuda") + cr.tensor(2.0)).device.type == "cuda"  # a 0-d CPU tensor joins
 
 
 def test_a_non_contiguous_gpu_tensor_comes_back_as_its_values():
