@@ -35,6 +35,7 @@ void bind_rnn_cell(py::module_& nn);  // lstm/gru/rnn_cell_pointwise, rnn_sequen
 void bind_sort(py::module_& m, TensorClass& cls);       // sort, argsort, topk (sort.cpp)
 void bind_rearrange(py::module_& m, TensorClass& cls);  // flip, roll, repeat, tile, tril, triu (rearrange.cpp)
 void bind_sampling(py::module_& m, TensorClass& cls);   // randperm, multinomial (sampling.cpp)
+void bind_special(py::module_& m, TensorClass& cls);    // lgamma, digamma, polygamma, erfinv (special.cpp)
 // Last: axis=/keepdims= accepted for dim=/keepdim= by every function with a dim (numpy_names.cpp).
 void bind_numpy_names(py::module_& m, TensorClass& cls);
 

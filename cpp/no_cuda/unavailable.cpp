@@ -20,6 +20,7 @@
 #include "cuda/rnn_cell.h"
 #include "cuda/runtime.h"
 #include "cuda/separable.h"
+#include "cuda/special.h"
 
 namespace cr::cuda {
 
@@ -70,6 +71,9 @@ void store_bytes(void*, uint64_t, int) { unavailable("scalar_tensor"); }
 void arange_fill(DType, void*, int64_t, const ArangeFormula&) { unavailable("arange"); }
 void linspace_fill(DType, void*, int64_t, const LinspaceFormula&) { unavailable("linspace"); }
 void eye_diagonal(DType, void*, int64_t, int64_t) { unavailable("eye"); }
+void special_kernel(SpecialOp, int64_t, DType, const Shape&, const StridedOperand&, const StridedOperand&) {
+  unavailable("special");
+}
 void batch_norm_stats(DType, const void*, const BatchNormShape&, double, double*, double*, double*) {
   unavailable("batch_norm");
 }
