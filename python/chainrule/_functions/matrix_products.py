@@ -1,5 +1,5 @@
 """Matrix products composed from mm/bmm/outer: addr, ger, addbmm, chain_matmul and matrix_power
-(n >= 0 by repeated squaring), with their Tensor methods and in-place forms. beta=0 ignores input,
+(by repeated squaring; a negative n powers the inverse), with their Tensor methods and in-place forms. beta=0 ignores input,
 NaN included, as in PyTorch (fused_arith's _scaled_sum).
 """
 import warnings
@@ -8,6 +8,7 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.fused_arith import _scaled_sum
 from chainrule._functions.in_place import in_place
+from chainrule._functions.linalg_solvers import inv
 
 
 def _require_ndim(op, name, t, ndim):
@@ -60,15 +61,14 @@ def chain_matmul(*matrices, out=None):
 
 
 def matrix_power(input, n):
-    """input @ input @ ... (n times) for square (batches of) matrices; n = 0 gives identities.
-    Negative n needs a matrix inverse, which chainrule lacks."""
+    """input @ input @ ... (n times) for square (batches of) matrices; n = 0 gives identities and a
+    negative n the power -n of the inverse."""
     if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
                            f"{input.shape[-2] if input.ndim >= 2 else 1} by {input.shape[-1] if input.ndim else 1} "
                            f"matrices")
     if n < 0:
-        raise NotImplementedError("matrix_power: negative powers need a matrix inverse, which chainrule does not "
-                                  "have yet")
+        return matrix_power(inv(input), -n)
     if n == 0:
         eye = _C.eye(input.shape[-1], dtype=input.dtype, device=input.device)
         return eye.expand(*input.shape).clone()

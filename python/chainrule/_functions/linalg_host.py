@@ -1,0 +1,126 @@
+"""What the host-computed linear algebra (linalg_solvers.py, linalg_factorizations.py) shares: the
+LinAlgError type, PyTorch's argument checks and messages, the trip of a tensor to NumPy and back to
+its device, per-matrix LAPACK factorizations that report which matrix of a batch failed, and the
+named tuples the functions return.
+
+Values are computed on the host with NumPy/SciPy (LAPACK), batched over the leading dims; a GPU
+tensor goes to the host and its results come back to its device.
+"""
+import numpy as np
+from scipy.linalg import lapack
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule.return_types import _values_indices
+
+
+class LinAlgError(RuntimeError):
+    """A singular or non-positive-definite matrix, as torch.linalg.LinAlgError (a RuntimeError)."""
+
+
+LinAlgError.__module__ = "chainrule.linalg"
+
+_SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                      "bool": "Bool", "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def scalar_type_name(dtype):
+    """PyTorch's name of a dtype in its messages: Long for int64, Half for float16."""
+    short = str(dtype).rsplit(".", 1)[-1]
+    return _SCALAR_TYPE_NAMES.get(short, short)
+
+
+def check_matrix(op, A, name="A", square=False):
+    """PyTorch's checks of a (batch of) float32/float64 matrices."""
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(A).__name__}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor {name} must have at least 2 dimensions.")
+    if not A.is_floating_point():
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                           f"{scalar_type_name(A.dtype)}")
+    if A.dtype not in (_C.dtype.float32, _C.dtype.float64):
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {scalar_type_name(A.dtype)}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{op}: {name} must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
+def check_same_dtype(op, A, B):
+    if A.dtype != B.dtype:
+        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
+                           f"{scalar_type_name(A.dtype)} and B of type {scalar_type_name(B.dtype)} instead.")
+
+
+def host(t):
+    """t's values as a NumPy array (a copy from the GPU when t lives there)."""
+    return t.detach().cpu().numpy()
+
+
+def device_tensor(array, like, dtype=None):
+    """A NumPy result as a tensor on `like`'s device, in `dtype` (like's dtype by default)."""
+    out = _C.from_numpy(np.require(array, requirements="C")).to(dtype or like.dtype)
+    return out.to(like.device)
+
+
+def int_tensor(array, like, dtype=_C.dtype.int64):
+    """LAPACK infos or pivots as a tensor on like's device (int32 in PyTorch; chainrule's int32 is int64)."""
+    return _C.from_numpy(np.require(array, np.int64, "C")).to(dtype).to(like.device)
+
+
+def raise_failures(op, infos, message, error=LinAlgError):
+    """Raises `error` for the first matrix whose LAPACK info is positive; message(info) says why."""
+    infos = np.asarray(infos)
+    bad = np.flatnonzero(infos.reshape(-1) > 0)
+    if bad.size:
+        first = bad[0]
+        prefix = f"(Batch element {first}): " if infos.ndim > 0 else ""
+        raise error(f"{op}: {prefix}{message(int(infos.reshape(-1)[first]))}")
+
+
+def per_matrix(a, routine, *outputs_like):
+    """Runs routine(matrix) -> (*arrays, info) on each matrix of a (.., n, n); returns the stacked
+    arrays and the infos (batch shape)."""
+    batch = a.shape[:-2]
+    flat = a.reshape((-1,) + a.shape[-2:])
+    results = [routine(m) for m in flat]
+    arrays = [np.stack([r[k] for r in results]).reshape(batch + results[0][k].shape) if results else
+              np.zeros(batch + like, a.dtype) for k, like in enumerate(outputs_like)]
+    infos = np.array([r[-1] for r in results], dtype=np.int64).reshape(batch)
+    return arrays, infos
+
+
+def lu_factor_host(a):
+    """(LU, 1-based pivots, infos) of each matrix of a, by LAPACK's getrf."""
+    getrf, = lapack.get_lapack_funcs(("getrf",), (a,))
+    m, n = a.shape[-2:]
+    (lu, piv), infos = per_matrix(a, lambda m_: getrf(m_), (m, n), (min(m, n),))
+    return lu, piv + 1, infos
+
+
+def cholesky_host(a, upper=False):
+    """(factor, infos): each matrix's Cholesky factor by LAPACK's potrf (lower unless upper)."""
+    potrf, = lapack.get_lapack_funcs(("potrf",), (a,))
+    n = a.shape[-1]
+    (factor,), infos = per_matrix(a, lambda m: potrf(m, lower=not upper, clean=True), (n, n))
+    return factor, infos
+
+
+def singular_message(index):
+    return (f"The diagonal element {index} is zero, the inversion could not be completed because the input "
+            f"matrix is singular.")
+
+
+def not_positive_definite_message(order):
+    return (f"The factorization could not be completed because the input is not positive-definite (the leading "
+            f"minor of order {order} is not positive-definite).")
+
+
+def return_type(name, fields):
+    """A named tuple like torch.return_types.<name>."""
+    return _values_indices(name, fields)
+
+
+def defined(grad, like):
+    """grad, or zeros like `like` when the output it belongs to received no gradient."""
+    return grad if grad is not None else _C.zeros_like(like)

@@ -1,0 +1,318 @@
+"""Inverses, determinants and linear solves of torch.linalg and their torch-level names: inv, det,
+slogdet, logdet, solve, solve_triangular, cholesky and what is built on them (cholesky_solve,
+cholesky_inverse, tensorinv, tensorsolve, triangular_solve).
+
+Values come from NumPy/SciPy on the host (linalg_host.py); each primitive is an autograd Function
+whose backward is PyTorch's formula written with these same differentiable functions, so second
+derivatives work too. Singular and non-positive-definite inputs raise LinAlgError with PyTorch's
+message; the *_ex forms return LAPACK's info instead.
+"""
+import numpy as np
+from scipy.linalg import solve_triangular as scipy_solve_triangular
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule._functions.distances import _sum_to
+from chainrule._functions.linalg_host import (
+    check_matrix, check_same_dtype, cholesky_host, device_tensor, host, int_tensor, lu_factor_host,
+    not_positive_definite_message, raise_failures, return_type, singular_message)
+from chainrule.autograd.function import Function
+
+inv_ex_result = return_type("linalg_inv_ex", ("inverse", "info"))
+solve_ex_result = return_type("linalg_solve_ex", ("result", "info"))
+cholesky_ex_result = return_type("linalg_cholesky_ex", ("L", "info"))
+slogdet_result = return_type("slogdet", ("sign", "logabsdet"))
+linalg_slogdet_result = return_type("linalg_slogdet", ("sign", "logabsdet"))
+triangular_solve_result = return_type("triangular_solve", ("solution", "cloned_coefficient"))
+
+
+def _identity_like(A):
+    return _C.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+
+
+class _Inverse(Function):
+    @staticmethod
+    def forward(ctx, A, infos):
+        ctx.save_for_backward(A)
+        return device_tensor(_inverse_or_nan(host(A), infos), A)
+
+    @staticmethod
+    def backward(ctx, grad):  # -A^{-T} g A^{-T}
+        (A,) = ctx.saved_tensors
+        inverse_t = inv(A).mT
+        return -_C.matmul(inverse_t, _C.matmul(grad, inverse_t)), None
+
+
+def _inverse_or_nan(a, infos):
+    """Inverses of the invertible matrices of a batch, nan for the singular ones (LAPACK info > 0)."""
+    out = np.full_like(a, np.nan)
+    ok = infos == 0
+    out[ok] = np.linalg.inv(a[ok])
+    return out
+
+
+def _inverse(op, A, check_errors):
+    check_matrix(op, A, square=True)
+    infos = lu_factor_host(host(A))[2]
+    if check_errors:
+        raise_failures(op, infos, singular_message)
+    return inv_ex_result(_Inverse.apply(A, infos), int_tensor(infos, A))
+
+
+def inv_ex(A, *, check_errors=False, out=None):
+    """(inverse, info): info is 0, or i > 0 when U[i-1, i-1] of A's LU factorization is 0 (singular)."""
+    return _inverse("linalg.inv_ex", A, check_errors)
+
+
+def inv(A, *, out=None):
+    """The inverse of each square matrix of A; LinAlgError for a singular one."""
+    return _inverse("linalg.inv", A, True).inverse
+
+
+def _is_vector_rhs(A, B):
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+class _Solve(Function):
+    @staticmethod
+    def forward(ctx, A, B, infos):
+        a, b = host(A), host(B)
+        batch = infos.shape
+        ok = infos == 0
+        result = np.full(batch + b.shape[-2:], np.nan, a.dtype)
+        result[ok] = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:])[ok],
+                                     np.broadcast_to(b, batch + b.shape[-2:])[ok])
+        X = device_tensor(result, B)
+        ctx.save_for_backward(A, X)
+        ctx.B_shape = tuple(B.shape)
+        return X
+
+    @staticmethod
+    def backward(ctx, grad):  # gB = A^{-T} g, gA = -gB X^T
+        A, X = ctx.saved_tensors
+        grad_B = solve(A.mT, grad)
+        grad_A = -_C.matmul(grad_B, X.mT)
+        return _sum_to(grad_A, A.shape), _sum_to(grad_B, ctx.B_shape), None
+
+
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """(result, info): X with A X = B (left) or X A = B; B may be a vector (or batch of vectors)."""
+    check_matrix("linalg.solve", A, square=True)
+    check_same_dtype("linalg.solve", A, B)
+    vector = _is_vector_rhs(A, B)
+    rhs = B.unsqueeze(-1) if vector else B
+    if not left:
+        A, rhs = A.mT, rhs.mT
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(rhs.shape[:-2]))
+    infos = lu_factor_host(np.broadcast_to(host(A), batch + tuple(A.shape[-2:])))[2]
+    if check_errors:
+        raise_failures("torch.linalg.solve", infos, lambda _: "The solver failed because the input matrix is singular.")
+    X = _Solve.apply(A, rhs, infos)
+    if not left:
+        X = X.mT
+    return solve_ex_result(X.squeeze(-1) if vector else X, int_tensor(infos, A))
+
+
+def solve(A, B, *, left=True, out=None):
+    """X with A X = B (left=True) or X A = B; LinAlgError for a singular A."""
+    return solve_ex(A, B, left=left, check_errors=True).result
+
+
+class _SolveTriangular(Function):
+    @staticmethod
+    def forward(ctx, A, B, upper, unitriangular):
+        a, b = host(A), host(B)
+        batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a_full = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        b_full = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
+        with np.errstate(all="ignore"):
+            solved = [scipy_solve_triangular(m, r, lower=not upper, unit_diagonal=unitriangular, check_finite=False)
+                      for m, r in zip(a_full, b_full)]
+        result = np.stack(solved) if solved else np.zeros(b_full.shape, b.dtype)
+        X = device_tensor(result.reshape(batch + b.shape[-2:]), B)
+        ctx.save_for_backward(A, X)
+        ctx.shapes, ctx.upper, ctx.unitriangular = (tuple(A.shape), tuple(B.shape)), upper, unitriangular
+        return X
+
+    @staticmethod
+    def backward(ctx, grad):  # gB = A^{-T} g; gA = -gB X^T on A's triangle
+        A, X = ctx.saved_tensors
+        grad_B = solve_triangular(A.mT, grad, upper=not ctx.upper, unitriangular=ctx.unitriangular)
+        grad_A = -_C.matmul(grad_B, X.mT)
+        offset = 1 if ctx.unitriangular else 0
+        grad_A = grad_A.triu(offset) if ctx.upper else grad_A.tril(-offset)
+        A_shape, B_shape = ctx.shapes
+        return _sum_to(grad_A, A_shape), _sum_to(grad_B, B_shape), None, None
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """X with A X = B (left) or X A = B for a triangular A (only its upper or lower triangle is read)."""
+    check_matrix("linalg.solve_triangular", A, square=True)
+    check_matrix("linalg.solve_triangular", B, name="B")
+    check_same_dtype("linalg.solve_triangular", A, B)
+    if not left:
+        return _SolveTriangular.apply(A.mT, B.mT, not upper, unitriangular).mT
+    return _SolveTriangular.apply(A, B, upper, unitriangular)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """torch.triangular_solve: (X, A's copy) with A X = b (A^T X = b when transpose)."""
+    coefficient = A.mT if transpose else A
+    solution = solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
+    return triangular_solve_result(solution, A.clone())
+
+
+class _Determinant(Function):
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        return device_tensor(np.linalg.det(host(A)), A)
+
+    @staticmethod
+    def backward(ctx, grad):  # g det(A) A^{-T}
+        (A,) = ctx.saved_tensors
+        return (grad * det(A)).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+
+
+def det(A, *, out=None):
+    """The determinant of each square matrix of A (its gradient needs A invertible)."""
+    check_matrix("linalg.det", A, square=True)
+    return _Determinant.apply(A)
+
+
+class _SignLogDeterminant(Function):
+    @staticmethod
+    def forward(ctx, A):
+        ctx.save_for_backward(A)
+        sign, logabsdet = np.linalg.slogdet(host(A))
+        return device_tensor(sign, A), device_tensor(logabsdet, A)
+
+    @staticmethod
+    def backward(ctx, grad_sign, grad_logabsdet):  # g A^{-T}; the sign has no gradient
+        (A,) = ctx.saved_tensors
+        if grad_logabsdet is None:
+            return _C.zeros_like(A)
+        return grad_logabsdet.unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+
+
+def slogdet(A, *, out=None):
+    """(sign, logabsdet) of each square matrix of A: det = sign * exp(logabsdet)."""
+    check_matrix("linalg.slogdet", A, square=True)
+    return linalg_slogdet_result(*_SignLogDeterminant.apply(A))
+
+
+def torch_slogdet(input):
+    """torch.slogdet: linalg.slogdet under its torch.return_types name."""
+    return slogdet_result(*slogdet(input))
+
+
+def logdet(input):
+    """log(det(input)): nan where det < 0, -inf where det = 0."""
+    sign, logabsdet = slogdet(input)
+    return logabsdet + _C.where(sign < 0, float("nan"), 0.0).to(logabsdet.dtype)
+
+
+class _Cholesky(Function):
+    @staticmethod
+    def forward(ctx, A, factor):
+        L = device_tensor(factor, A)
+        ctx.save_for_backward(L)
+        return L
+
+    @staticmethod
+    def backward(ctx, grad):  # L^{-T} Phi(L^T g) L^{-1}, Phi: lower triangle with half diagonal
+        (L,) = ctx.saved_tensors
+        phi = _C.matmul(L.mT, grad).tril()
+        phi = 0.5 * (phi + phi.tril(-1).mT)
+        grad_A = solve_triangular(L.mT, phi, upper=True)
+        return solve_triangular(L, grad_A, upper=False, left=False), None
+
+
+def _cholesky(op, A, upper, check_errors):
+    check_matrix(op, A, square=True)
+    factor, infos = cholesky_host(host(A))
+    if check_errors:
+        raise_failures(op, infos, not_positive_definite_message)
+    L = _Cholesky.apply(A, factor)
+    return cholesky_ex_result(L.mT if upper else L, int_tensor(infos, A))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    """(L, info): the Cholesky factor (lower, or upper = L^T) of each symmetric positive-definite matrix
+    of A (its lower triangle is read); info i > 0 when the leading minor of order i is not positive."""
+    return _cholesky("linalg.cholesky_ex", A, upper, check_errors)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The Cholesky factor of each positive-definite matrix of A; LinAlgError for one that is not."""
+    return _cholesky("linalg.cholesky", A, upper, True).L
+
+
+def torch_cholesky(input, upper=False):
+    """torch.cholesky (deprecated in PyTorch): linalg.cholesky with a positional upper."""
+    return cholesky(input, upper=upper)
+
+
+class _CholeskySolve(Function):
+    @staticmethod
+    def forward(ctx, B, L, upper):
+        lower = L.mT if upper else L
+        X = solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
+        ctx.save_for_backward(L, X)
+        ctx.shapes, ctx.upper = (tuple(B.shape), tuple(L.shape)), upper
+        return X
+
+    @staticmethod
+    def backward(ctx, grad):  # gB = A^{-1} g; gL = -(gB X^T + X gB^T) L (L U^T for upper), A = L L^T
+        L, X = ctx.saved_tensors
+        grad_B = cholesky_solve(grad, L, ctx.upper)
+        common = _C.matmul(grad_B, X.mT)
+        common = common + common.mT
+        grad_L = -_C.matmul(L, common) if ctx.upper else -_C.matmul(common, L)
+        B_shape, L_shape = ctx.shapes
+        return _sum_to(grad_B, B_shape), _sum_to(grad_L, L_shape), None
+
+
+def cholesky_solve(B, L, upper=False):
+    """X with (L L^T) X = B, given the Cholesky factor L (upper: A = U^T U)."""
+    check_matrix("cholesky_solve", B, name="B")
+    check_matrix("cholesky_solve", L, name="A", square=True)
+    return _CholeskySolve.apply(B, L, upper)
+
+
+def cholesky_inverse(L, upper=False):
+    """(L L^T)^{-1} from the Cholesky factor L (upper: (U^T U)^{-1})."""
+    eye = _identity_like(L).expand(*L.shape)
+    return cholesky_solve(eye, L, upper=upper)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The tensor X with tensordot(A, X, ind) = identity: A reshaped to a square matrix and inverted."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = list(A.shape[:ind]), list(A.shape[ind:])
+    size = int(np.prod(rows))
+    if size != int(np.prod(cols)):
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {int(np.prod(cols))} != {size}")
+    return inv(A.reshape(size, size)).reshape(cols + rows)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = B; dims of A are first moved to the end."""
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        A = A.permute(*[d for d in range(A.ndim) if d not in dims], *dims)
+    result_shape = list(A.shape[B.ndim:])
+    size = B.numel()
+    return solve(A.reshape(size, -1), B.reshape(size)).reshape(result_shape)
+
+
+Tensor.inverse = inv
+Tensor.det = det
+Tensor.slogdet = torch_slogdet
+Tensor.logdet = logdet
+Tensor.cholesky = torch_cholesky
+Tensor.cholesky_solve = cholesky_solve
+Tensor.cholesky_inverse = cholesky_inverse
+Tensor.triangular_solve = triangular_solve
