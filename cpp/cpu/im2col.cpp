@@ -21,7 +21,9 @@ struct ValidRange {
   int64_t lo, hi;
 };
 
-int64_t ceil_div_nonneg(int64_t a, int64_t b) { return a <= 0 ? 0 : (a + b - 1) / b; }
+// ceil(a / b) for b > 0, 0 for a <= 0; (a - 1) / b + 1 cannot overflow where a + b - 1 would (a
+// stride near 2**63).
+int64_t ceil_div_nonneg(int64_t a, int64_t b) { return a <= 0 ? 0 : (a - 1) / b + 1; }
 
 ValidRange valid_outputs(int64_t size, int64_t out, int64_t stride, int64_t pad, int64_t tap_offset) {
   // o * stride >= pad - tap_offset  and  o * stride < size + pad - tap_offset

@@ -141,16 +141,18 @@ FIXED = {
                                            {"p": float("inf"), "dim": 0}, then=(BACKWARD,)),
 }
 
-# Open (cpp/cpu/im2col.cpp, ceil_div_nonneg: (a + b - 1) / b overflows int64 for a stride b near
-# 2**63, so valid_outputs finds no output position inside the input): conv1d of [1.5, 0.5] by [1.5]
-# with stride 2**63 - 1 is [0] (PyTorch [2.25]), and its gradients are zeros. Kept out of
-# test_fuzz_matmul_conv.conv_cases; when fixed, move these to FIXED and draw that stride again.
-OPEN = {
+# Fixed after they were pinned open: im2col's ceiling division, (a + b - 1) / b, overflowed int64
+# for a stride b near 2**63, so conv1d of [1.5, 0.5] by [1.5] with stride 2**63 - 1 gave [0]
+# (PyTorch [2.25]) and zero gradients (cpp/cpu/im2col.cpp now divides as (a - 1) / b + 1).
+FIXED.update({
     "conv1d(stride=2**63 - 1)": Case("F", "conv1d", (t([[1.5, 0.5]], "float64"), t([[[1.5]]], "float64"), None),
                                      {"stride": 2**63 - 1}),
     "conv1d'(stride=2**63 - 1)": Case("F", "conv1d", (t([[1.5, 0.5]], "float64"), t([[[1.5]]], "float64"), None),
                                       {"stride": 2**63 - 1}, then=(BACKWARD,)),
-}
+})
+
+# Open defects, each a strict xfail until fixed (none at present).
+OPEN = {}
 
 
 @pytest.mark.parametrize("case", FIXED.values(), ids=FIXED.keys())
@@ -158,7 +160,7 @@ def test_fixed(case):
     check(case)
 
 
-@pytest.mark.xfail(strict=True, reason="open: im2col's ceiling division overflows for strides near 2**63")
+@pytest.mark.xfail(strict=True, reason="an open defect: see the comment on OPEN")
 @pytest.mark.parametrize("case", OPEN.values(), ids=OPEN.keys())
 def test_open(case):
     check(case, allow_known=False)
