@@ -1,14 +1,25 @@
-"""chainrule.linalg: the norms of torch.linalg (vector_norm, matrix_norm, norm), composed from
-Tensor.norm, abs, sum and amax/amin, so they are differentiable.
-
-matrix_norm supports ord 'fro', 1, -1, inf and -inf; 'nuc', 2 and -2 need singular values, which
-chainrule does not compute, and raise NotImplementedError.
+"""chainrule.linalg, as torch.linalg: the norms (vector_norm, matrix_norm, norm, cond) and the
+products (multi_dot, vecdot, cross, diagonal, matrix_power, vander, matmul) composed here from differentiable ops;
+the solvers and factorizations, computed on the host, come from _functions/linalg_solvers.py and
+_functions/linalg_factorizations.py.
 """
 import math
 
+from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.linalg_host import LinAlgError
+from chainrule._functions.linalg_solvers import (
+    cholesky, cholesky_ex, det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular, tensorinv, tensorsolve)
+from chainrule._functions.linalg_factorizations import (
+    eigh, eigvalsh, householder_product, lstsq, lu, lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_rank,
+    pinv, qr, svd, svdvals)
+from chainrule._functions import products as _products
+from chainrule._functions.matrix_products import matrix_power
 
-__all__ = ["vector_norm", "matrix_norm", "norm"]
+__all__ = ["vector_norm", "matrix_norm", "norm", "cond", "multi_dot", "vecdot", "cross", "diagonal", "matrix_power",
+           "vander", "matmul", "LinAlgError", "cholesky", "cholesky_ex", "det", "inv", "inv_ex", "slogdet", "solve", "solve_ex",
+           "solve_triangular", "tensorinv", "tensorsolve", "eigh", "eigvalsh", "householder_product", "lstsq", "lu",
+           "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp", "matrix_rank", "pinv", "qr", "svd", "svdvals"]
 
 
 def _check(op, x):
@@ -27,8 +38,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The ord-norm of the matrices in dims `dim` of A: 'fro' (Frobenius), 1 / -1 (largest / smallest
-    column sum of |A|), inf / -inf (largest / smallest row sum)."""
+    """The ord-norm of the matrices in dims `dim` of A: 'fro' (Frobenius), 'nuc' (sum of singular
+    values), 2 / -2 (largest / smallest singular value), 1 / -1 (largest / smallest column sum of
+    |A|), inf / -inf (largest / smallest row sum)."""
     _check("matrix_norm", A)
     if A.ndim < 2:
         raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions, got shape "
@@ -39,8 +51,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if ord == "fro":
         return A.norm(2, dim=(rows, cols), keepdim=keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which chainrule does "
-                                  "not compute; 'fro', 1, -1, inf and -inf are supported")
+        return _singular_value_norm(A, ord, rows, cols, keepdim)
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     summed, reduced = (rows, cols) if abs(ord) == 1 else (cols, rows)  # sum |A| down columns for ord 1
@@ -67,3 +78,75 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if len(dim) == 2:
         return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
     return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+
+
+def _singular_value_norm(A, ord, rows, cols, keepdim):
+    """'nuc', 2 or -2 of the matrices in dims (rows, cols) of A, from their singular values."""
+    values = svdvals(A.movedim((rows, cols), (-2, -1)))
+    out = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+    if keepdim:
+        out = out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols))
+    return out
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number of each matrix of A in norm p: largest / smallest singular value for
+    p = None or 2 (smallest / largest for -2); norm(A, p) * norm(inv(A), p) for the other norms."""
+    _check("cond", A)
+    if p in (None, 2, -2):
+        values = svdvals(A)
+        largest, smallest = values.amax(-1), values.amin(-1)
+        return largest / smallest if p != -2 else smallest / largest
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def multi_dot(tensors, *, out=None):
+    """The product of the matrices in order; the first may be a row vector and the last a column vector
+    (1-D), and those dims are dropped from the result."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first_vector, last_vector = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    matrices = list(tensors)
+    if first_vector:
+        matrices[0] = matrices[0].unsqueeze(0)
+    if last_vector:
+        matrices[-1] = matrices[-1].unsqueeze(-1)
+    for i, t in enumerate(matrices):
+        if t.ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+    result = matrices[0]
+    for t in matrices[1:]:
+        result = _C.matmul(result, t)
+    if last_vector:
+        result = result.squeeze(-1)
+    return result.squeeze(0) if first_vector else result
+
+
+def vecdot(x, y, *, dim=-1, out=None):
+    """The dot products of x and y along dim (broadcast)."""
+    return (x * y).sum(dim)
+
+
+def cross(input, other, *, dim=-1, out=None):
+    """The cross products of the 3-vectors along dim (broadcast): torch.cross with dim=-1 by default."""
+    return _products.cross(input, other, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The offset diagonal of the matrices in dims (dim1, dim2) of A, as a view."""
+    return A.diagonal(offset, dim1, dim2)
+
+
+def vander(x, *, N=None):
+    """The Vandermonde matrices of the vectors in x's last dim: columns x^0, x^1, ..., x^(N-1)."""
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    repeated = x.unsqueeze(-1).expand(*x.shape, N - 1)
+    return _C.cat([_C.ones_like(x).unsqueeze(-1), repeated.cumprod(-1)], -1)
+
+
+matmul = _C.matmul
