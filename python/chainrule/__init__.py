@@ -108,6 +108,13 @@ from chainrule._functions import random_fills  # noqa: F401,E402  -- Tensor.cauc
 from chainrule._functions.error_function import erfc, erfc_  # noqa: F401,E402
 from chainrule._functions.float_parts import frexp  # noqa: F401,E402
 from chainrule._functions.bessel import i0, i0_  # noqa: F401,E402
+from chainrule._functions.multigamma import mvlgamma  # noqa: F401,E402
+from chainrule._functions.linalg_solvers import (  # noqa: F401,E402
+    inv as inverse, det, logdet, torch_slogdet as slogdet, torch_cholesky as cholesky, cholesky_solve,
+    cholesky_inverse, triangular_solve)
+from chainrule._functions.linalg_factorizations import (  # noqa: F401,E402
+    torch_qr as qr, torch_svd as svd, pinverse, matrix_exp, torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack)
+from chainrule import linalg  # noqa: F401,E402
 from chainrule._functions.random_counts import poisson, binomial  # noqa: F401,E402
 
 float32 = float = dtype.float32
