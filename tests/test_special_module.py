@@ -1,0 +1,186 @@
+"""chainrule.special against torch.special: every function's values and gradients on random inputs
+in float32 and float64, gradcheck/gradgradcheck of the composed ones, their edge values (tails,
+zeros, infinities, NaN), mvlgamma (torch.mvlgamma, Tensor.mvlgamma, mvlgamma_), and that the
+module has all of torch.special's names but the listed omissions."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.special
+from conftest import check_op, requires_torch, torch
+
+# name -> (input ranges, call(special_module, *tensors)); one range per tensor argument.
+CASES = {
+    "erf": ([(-4, 4)], lambda s, x: s.erf(x)),
+    "erfc": ([(-4, 20)], lambda s, x: s.erfc(x)),
+    "erfcx": ([(-6, 40)], lambda s, x: s.erfcx(x)),
+    "erfinv": ([(-0.99, 0.99)], lambda s, x: s.erfinv(x)),
+    "expit": ([(-8, 8)], lambda s, x: s.expit(x)),
+    "logit": ([(0.01, 0.99)], lambda s, x: s.logit(x)),
+    "logit_eps": ([(0.01, 0.99)], lambda s, x: s.logit(x, eps=0.2)),
+    "exp2": ([(-5, 5)], lambda s, x: s.exp2(x)),
+    "expm1": ([(-3, 3)], lambda s, x: s.expm1(x)),
+    "log1p": ([(-0.9, 5)], lambda s, x: s.log1p(x)),
+    "softmax": ([(-3, 3)], lambda s, x: s.softmax(x, 1)),
+    "softmax_dtype": ([(-3, 3)], lambda s, x: s.softmax(x, -1, dtype=s_dtype(s, x))),
+    "log_softmax": ([(-3, 3)], lambda s, x: s.log_softmax(x, dim=0)),
+    "logsumexp": ([(-3, 3)], lambda s, x: s.logsumexp(x, 1, keepdim=True)),
+    "gammaln": ([(0.1, 12)], lambda s, x: s.gammaln(x)),
+    "digamma": ([(0.1, 12)], lambda s, x: s.digamma(x)),
+    "psi": ([(0.1, 12)], lambda s, x: s.psi(x)),
+    "polygamma": ([(0.5, 10)], lambda s, x: s.polygamma(2, x)),
+    "multigammaln": ([(1.6, 10)], lambda s, x: s.multigammaln(x, 3)),
+    "i0": ([(-30, 30)], lambda s, x: s.i0(x)),
+    "i1": ([(-30, 30)], lambda s, x: s.i1(x)),
+    "i0e": ([(-60, 60)], lambda s, x: s.i0e(x)),
+    "i1e": ([(-60, 60)], lambda s, x: s.i1e(x)),
+    "modified_bessel_i0": ([(-30, 30)], lambda s, x: s.modified_bessel_i0(x)),
+    "modified_bessel_i1": ([(-30, 30)], lambda s, x: s.modified_bessel_i1(x)),
+    "spherical_bessel_j0": ([(-10, 10)], lambda s, x: s.spherical_bessel_j0(x)),
+    "ndtr": ([(-6, 6)], lambda s, x: s.ndtr(x)),
+    "ndtri": ([(0.01, 0.99)], lambda s, x: s.ndtri(x)),
+    "log_ndtr": ([(-30, 6)], lambda s, x: s.log_ndtr(x)),
+    "sinc": ([(-3, 3)], lambda s, x: s.sinc(x)),
+    "round": ([(-50, 50)], lambda s, x: s.round(x)),
+    "round_decimals": ([(-50, 50)], lambda s, x: s.round(x, decimals=2)),
+    "round_tens": ([(-500, 500)], lambda s, x: s.round(x, decimals=-1)),
+    "xlogy": ([(-2, 2), (0.1, 5)], lambda s, x, y: s.xlogy(x, y)),
+    "xlog1py": ([(-2, 2), (-0.9, 5)], lambda s, x, y: s.xlog1py(x, y)),
+    "entr": ([(0.01, 3)], lambda s, x: s.entr(x)),
+}
+PRECISION = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-5, atol=1e-6)}
+GRADIENT_PRECISION = {"float64": dict(rtol=1e-9, atol=1e-12), "float32": dict(rtol=1e-4, atol=1e-5)}
+
+
+def s_dtype(special_module, x):
+    """float64, from the module's own package (the dtype= argument of softmax)."""
+    return cr.float64 if special_module is chainrule.special else torch.float64
+
+
+def random_inputs(ranges, seed):
+    rng = np.random.default_rng(seed)
+    inputs = [rng.uniform(low, high, (4, 6)) for low, high in ranges]
+    inputs[0][0, :3] = 0.0 if ranges[0][0] <= 0 <= ranges[0][1] else inputs[0][0, :3]  # xlogy's zeros
+    return inputs
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_gradients_match_torch_special(name, dtype):
+    ranges, call = CASES[name]
+    arrays = random_inputs(ranges, seed=len(name))
+    ours = [cr.tensor(a, dtype=getattr(cr, dtype), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, dtype=getattr(torch, dtype), requires_grad=True) for a in arrays]
+    out, tout = call(chainrule.special, *ours), call(torch.special, *theirs)
+    assert out.dtype == getattr(cr, str(tout.dtype).split(".")[1]) and tuple(out.shape) == tuple(tout.shape)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), **PRECISION[dtype])
+    assert out.requires_grad == tout.requires_grad, "differentiable exactly where PyTorch's is"
+    if not tout.requires_grad:
+        return
+    seed = np.random.default_rng(0).standard_normal(tuple(tout.shape))
+    out.backward(cr.tensor(seed, dtype=out.dtype))
+    tout.backward(torch.tensor(seed, dtype=tout.dtype))
+    for leaf, tleaf in zip(ours, theirs):
+        np.testing.assert_allclose(leaf.grad.numpy(), tleaf.grad.numpy(), **GRADIENT_PRECISION[dtype])
+
+
+# The composed functions with their own backward: gradcheck, gradgradcheck and PyTorch parity in
+# float64 (inputs mapped into each domain with differentiable ops).
+COMPOSED = {
+    "erfcx": lambda m, x: m.special.erfcx(x * 3),
+    "i1": lambda m, x: m.special.i1(x * 4),
+    "i0e": lambda m, x: m.special.i0e(x * 4),
+    "i1e": lambda m, x: m.special.i1e(x * 4),
+    "ndtr": lambda m, x: m.special.ndtr(x * 2),
+    "ndtri": lambda m, x: m.special.ndtri(m.sigmoid(x)),
+    "log_ndtr": lambda m, x: m.special.log_ndtr(x * 4),
+    "entr": lambda m, x: m.special.entr(x),
+    "xlog1py": lambda m, x, y: m.special.xlog1py(x, y),
+    "multigammaln": lambda m, x: m.special.multigammaln(x + 1, 3),
+    "mvlgamma_method": lambda m, x: (x + 2).mvlgamma(4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSED))
+def test_composed_functions_differentiate_twice(name):
+    fn = COMPOSED[name]
+    shapes = [(3, 4), (3, 4)] if name == "xlog1py" else [(3, 4)]
+    check_op(lambda *xs: fn(cr, *xs), shapes, positive=name in ("entr", "xlog1py"),
+             torch_fn=(lambda *xs: fn(torch, *xs)) if torch is not None else None)
+
+
+EDGES = {
+    "erfcx": [-30.0, -26.0, -6.0, -1.0, -0.0, 0.5, 1.0, 5.0, 26.0, 1e5, 1e300, np.inf, -np.inf, np.nan],
+    "log_ndtr": [-1e3, -40.0, -10.0, -1.0, -0.999, 0.0, 3.0, 10.0, 40.0, np.inf, -np.inf, np.nan],
+    "ndtr": [-40.0, -10.0, -1.0, 0.0, 1.0, 10.0, np.inf, -np.inf, np.nan],
+    "ndtri": [0.0, 1.0, 0.5, 0.3, 0.9, -0.5, 1.5, np.nan],
+    "entr": [0.0, -0.0, -1.0, 1.0, np.inf, np.nan],
+    "i0e": [0.0, 1e-3, 20.0, 700.0, 1e4, np.inf, -np.inf, np.nan],
+    "i1e": [0.0, -1e-3, -20.0, 700.0, -1e4, np.inf, -np.inf, np.nan],
+    "spherical_bessel_j0": [0.0, 1e-8, 0.4999, 0.5, -3.0, 1e6, np.inf, -np.inf, np.nan],
+    "sinc": [0.0, -1.0, 0.5, np.inf, np.nan],
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_edge_values_match_torch_special(name, dtype):
+    values = np.array(EDGES[name])
+    ours = getattr(chainrule.special, name)(cr.tensor(values, dtype=getattr(cr, dtype))).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(values, dtype=getattr(torch, dtype))).numpy()
+    np.testing.assert_allclose(ours, theirs, **PRECISION[dtype])  # NaN and +-inf at the same places
+
+
+@requires_torch
+def test_xlog1py_zeros_nan_and_python_numbers():
+    x, y = [0.0, 0.0, 0.0, 2.0], [np.nan, -1.0, -3.0, 0.5]
+    np.testing.assert_allclose(chainrule.special.xlog1py(cr.tensor(x), cr.tensor(y)).numpy(),
+                               torch.special.xlog1py(torch.tensor(x), torch.tensor(y)).numpy())
+    for args, targs in (((2, cr.tensor(y)), (2, torch.tensor(y))),
+                        ((cr.tensor([0, 1, 2]), 3.0), (torch.tensor([0, 1, 2]), 3.0))):
+        ours, theirs = chainrule.special.xlog1py(*args), torch.special.xlog1py(*targs)
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+@requires_torch
+def test_mvlgamma_function_method_and_in_place():
+    values = np.array([[2.5, 3.0], [7.25, 40.0]])
+    expected = torch.mvlgamma(torch.tensor(values), 3).numpy()
+    np.testing.assert_allclose(cr.mvlgamma(cr.tensor(values), 3).numpy(), expected, rtol=1e-14)
+    np.testing.assert_allclose(cr.tensor(values).mvlgamma(p=3).numpy(), expected, rtol=1e-14)
+    t = cr.tensor(values)
+    assert t.mvlgamma_(3) is t
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-14)
+    ints = cr.mvlgamma(cr.tensor([3, 4]), 2)
+    assert ints.dtype == cr.float32  # integers in the default float dtype, as PyTorch
+    np.testing.assert_allclose(ints.numpy(), torch.mvlgamma(torch.tensor([3, 4]), 2).numpy(), rtol=1e-6)
+    assert cr.mvlgamma(cr.tensor(5.0), 2).shape == ()
+    # PyTorch 2.13 no longer checks the domain (x > (p - 1)/2): lgamma's values there, inf at its poles.
+    below = [0.4, -3.0, 1.0]
+    np.testing.assert_allclose(cr.mvlgamma(cr.tensor(below), 3).numpy(), torch.mvlgamma(torch.tensor(below), 3).numpy())
+
+
+def test_mvlgamma_refuses_p_below_one():
+    with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
+        cr.special.multigammaln(cr.tensor([3.0]), 0)
+
+
+def test_in_place_mvlgamma_keeps_an_integer_tensor():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        cr.tensor([3, 4]).mvlgamma_(2)
+
+
+@requires_torch
+def test_special_has_torch_special_names_but_the_known_omissions():
+    theirs = set(torch.special.__all__)
+    ours = {name for name in dir(chainrule.special) if not name.startswith("_")}
+    assert theirs - ours == chainrule.special.KNOWN_OMISSIONS
+    assert all(callable(getattr(chainrule.special, name)) for name in theirs - chainrule.special.KNOWN_OMISSIONS)
+
+
+def test_special_is_reached_as_an_attribute_and_by_import():
+    assert cr.special is chainrule.special
+    assert cr.special.gammaln is cr.lgamma and cr.special.expit is cr.sigmoid and cr.special.psi is cr.digamma
