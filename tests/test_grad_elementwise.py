@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from conftest import check_op, torch
+from conftest import check_op, requires_torch, torch
 
 T = torch  # torch_fn lambdas below only run when PyTorch is installed
 
@@ -101,3 +101,36 @@ def test_comparisons_and_floor_divide_are_not_differentiable():
     x = cr.randn(3, requires_grad=True)
     assert not (x > 0).requires_grad
     assert not (x // 2).requires_grad
+
+
+@requires_torch
+def test_pow_gradients_and_node_names_match_pytorch_at_zeros_and_infinities():
+    # PyTorch's three pow nodes: tensor ** number (PowBackward0, whose gradient goes through the same
+    # op, so x ** 0.5 gives -inf at -0 through rsqrt), tensor ** tensor (PowBackward1) and
+    # number ** tensor (PowBackward2); signed zeros included.
+    def same(ours, theirs):
+        a, b = ours.numpy(), theirs.numpy()
+        numbers = ~np.isnan(b)  # a NaN's sign bit is not part of its value
+        assert np.array_equal(a, b, equal_nan=True), (a, b)
+        assert np.array_equal(np.signbit(a[numbers]), np.signbit(b[numbers])), (a, b)
+
+    def pair(values):
+        return cr.tensor(values, dtype=cr.float64, requires_grad=True), torch.tensor(values, dtype=torch.float64,
+                                                                                       requires_grad=True)
+
+    values = [-0.0, 0.0, 1.5, -2.0, float("inf"), -float("inf")]
+    for e in [2.0, 3.0, 0.5, -0.5, -1.0, 1.0, 0.0, 2.5, 2, 0]:
+        x, tx = pair(values)
+        y, ty = x ** e, tx ** e
+        assert y.grad_fn.name() == ty.grad_fn.name() == "PowBackward0"
+        y.sum().backward(), ty.sum().backward()
+        same(x.grad, tx.grad)
+        (x, tx), (ee, te) = pair(values), pair([float(e)] * len(values))
+        (x ** ee).sum().backward(), (tx ** te).sum().backward()
+        same(x.grad, tx.grad), same(ee.grad, te.grad)
+    for base in [0.0, 2.0, 0.5]:
+        y, ty = pair([0.0, -0.0, 1.5, -1.0])
+        out, tout = base ** y, base ** ty
+        assert out.grad_fn.name() == tout.grad_fn.name() == "PowBackward2"
+        out.sum().backward(), tout.sum().backward()
+        same(y.grad, ty.grad)

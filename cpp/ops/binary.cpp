@@ -216,8 +216,8 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
         // d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0 (the limit PyTorch uses).
         Tensor zero_base = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Eq, x, Scalar(0.0)),
                                   binary(BinaryOp::Ge, y, Scalar(0.0)));
-        Tensor log_x = where(zero_base, zeros({}, x->dtype(), x->device()), unary(UnaryOp::Log, x));
-        return Grads{dx, g * binary(BinaryOp::Pow, x, y) * log_x};
+        Tensor dy = where(zero_base, zeros({}, g->dtype(), g->device()), g * binary(BinaryOp::Pow, x, y) * unary(UnaryOp::Log, x));
+        return Grads{dx, dy};
       });
     case BinaryOp::Maximum:
     case BinaryOp::Minimum:
@@ -306,6 +306,32 @@ std::optional<UnaryOp> root_form(BinaryOp op, DType promoted, const Scalar& expo
   return std::nullopt;
 }
 
+// tensor ** number (PyTorch's PowBackward0): d/dx = e x^(e - 1) through this same op, so that x ** 0.5's
+// gradient goes through rsqrt as PyTorch's does (-inf at -0); 0 for e == 0.
+void record_pow_number_exponent(const Tensor& x, const Scalar& e, const Tensor& out) {
+  if (!needs_grad({&x}) || !is_floating(out->dtype())) return;
+  const TensorMeta meta(x);
+  record("PowBackward0", {x}, {out}, [sx = SavedTensor(x, false), e, meta](const TensorList& g, const Node& n) {
+    if (e.as_double() == 0.0) return TensorList{zeros(meta.sizes, meta.dtype, meta.device)};
+    const Scalar lower = e.is_floating() ? Scalar(e.as_double() - 1.0) : Scalar(e.i - 1);
+    return TensorList{grad_for(g[0] * binary(BinaryOp::Mul, binary(BinaryOp::Pow, sx.unpack(n), lower), e), meta)};
+  });
+}
+
+// number ** tensor (PyTorch's PowBackward2): d/dy = b^y log b, 0 where b == 0 and y >= 0.
+void record_pow_number_base(const Scalar& base, const Tensor& y, const Tensor& out) {
+  if (!needs_grad({&y})) return;
+  const TensorMeta meta(y);
+  record("PowBackward2", {y}, {out}, [sy = SavedTensor(y, false), so = SavedTensor(out, true), base, meta](
+                                         const TensorList& g, const Node& n) {
+    Tensor grad = g[0] * (so.unpack(n) * std::log(base.as_double()));
+    if (base.as_double() == 0.0) {
+      grad = where(binary(BinaryOp::Ge, sy.unpack(n), Scalar(0.0)), zeros({}, grad->dtype(), grad->device()), grad);
+    }
+    return TensorList{grad_for(grad, meta)};
+  });
+}
+
 // An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises).
 void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
   CR_CHECK(!(op == BinaryOp::Pow && !is_floating(promoted) && !exponent.is_floating() && exponent.i < 0), ValueError,
@@ -323,13 +349,15 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
   check_sub_operands(op, a->dtype(), b.default_dtype());
   DType promoted = result_type(a->dtype(), b);
   check_integer_power(op, promoted, b);
-  if (const auto root = root_form(op, promoted, b)) {  // the values of sqrt/rsqrt, pow's gradient
+  if (op == BinaryOp::Pow) {  // the values of sqrt/rsqrt for +-0.5, pow's otherwise; PowBackward0
     Tensor out;
     {
       GradModeGuard plain(false);
-      out = unary(*root, to_dtype(a, promoted));
+      const auto root = root_form(op, promoted, b);
+      out = root ? unary(*root, to_dtype(a, promoted))
+                 : binary_out_of_place(op, a, scalar_operand(b, promoted, a->device()), promoted);
     }
-    record_binary(op, a, scalar_operand(b, promoted, a->device()), out);
+    record_pow_number_exponent(a, b, out);
     return out;
   }
   return binary_out_of_place(op, a, scalar_operand(b, promoted, a->device()), promoted);
@@ -338,6 +366,15 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
 Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
   check_sub_operands(op, a.default_dtype(), b->dtype());
   DType promoted = result_type(b->dtype(), a);
+  if (op == BinaryOp::Pow) {  // PowBackward2
+    Tensor out;
+    {
+      GradModeGuard plain(false);
+      out = binary_out_of_place(op, scalar_operand(a, promoted, b->device()), b, promoted);
+    }
+    record_pow_number_base(a, b, out);
+    return out;
+  }
   return binary_out_of_place(op, scalar_operand(a, promoted, b->device()), b, promoted);
 }
 
