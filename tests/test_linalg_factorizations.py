@@ -46,6 +46,11 @@ CASES = [
     ("lu_unpack", lambda lib: lambda A: lib.lu_unpack(*lib.linalg.lu_factor(A)), SQUARE),
     ("torch lu", lambda lib: lib.lu, SQUARE),
     ("householder_product", lambda lib: lambda A: lib.linalg.householder_product(A, A[..., 0, :2] / 4), TALL),
+    ("orgqr", lambda lib: lambda A: lib.orgqr(A, A[..., 1, :] / 4), TALL),
+    ("method orgqr", lambda lib: lambda A: A.orgqr(A[..., 1, :] / 4), TALL),
+    ("ormqr", lambda lib: lambda A: lib.ormqr(A, A[..., 0, :] / 4, A[..., :2]), TALL),
+    ("ormqr right transposed", lambda lib: lambda A: A.ormqr(A[..., 0, :] / 4, A[..., :2].mT, False, True),
+     TALL),
 ]
 
 
@@ -142,6 +147,14 @@ def test_matrix_rank_matches_pytorch(name, kwargs, array):
 def test_pinv_of_a_rank_deficient_matrix_matches_pytorch():
     array = np.outer(np.arange(1.0, 6), np.arange(1.0, 4))
     check_against_torch(cr.linalg.pinv, torch.linalg.pinv, [array], "float64", grad=False)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_geqrf_matches_pytorch(dtype):
+    check_against_torch(lambda A: A.geqrf(), lambda A: torch.geqrf(A), [TALL], dtype, grad=False)
+    check_against_torch(lambda A: cr.geqrf(A), lambda A: torch.geqrf(A), [WIDE], dtype, grad=False)
+    check_against_torch(lambda A: cr.orgqr(*cr.geqrf(A)), lambda A: torch.orgqr(*torch.geqrf(A)), [TALL], dtype,
+                        grad=False)
 
 
 def test_torch_svd_without_uv_gives_zero_matrices():

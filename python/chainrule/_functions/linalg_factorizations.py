@@ -1,20 +1,21 @@
 """The factorizations of torch.linalg and what is built on them: qr, svd / svdvals, eigh / eigvalsh,
-pinv, lstsq, matrix_rank, matrix_exp, the LU family (lu_factor, lu, lu_unpack, lu_solve) and
-householder_product; with the torch-level names (torch.svd's U, S, V; torch.lu; torch.pinverse).
+pinv, lstsq, matrix_rank, matrix_exp, the LU family (lu_factor, lu, lu_unpack, lu_solve) and the
+Householder family (geqrf, householder_product / orgqr, ormqr); with the torch-level names
+(torch.svd's U, S, V; torch.lu; torch.pinverse).
 
 Values come from NumPy/SciPy on the host (linalg_host.py), batched over the leading dims; each
 factorization is an autograd Function with PyTorch's backward formula (derivatives.yaml /
 FunctionsManual.cpp), written with differentiable chainrule ops. The rest is composed from them.
 """
 import numpy as np
-from scipy.linalg import expm
+from scipy.linalg import expm, lapack
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.diagonals import diag_embed
 from chainrule._functions.linalg_host import (
-    check_matrix, check_same_dtype, device_tensor, host, int_tensor, lu_factor_host, raise_failures, return_type,
-    scalar_type_name, singular_message)
+    check_matrix, check_same_dtype, device_tensor, host, int_tensor, lu_factor_host, per_matrix, raise_failures,
+    return_type, scalar_type_name, singular_message)
 from chainrule._functions.linalg_solvers import solve_triangular
 from chainrule.autograd.function import Function
 
@@ -28,6 +29,7 @@ lu_factor_result = return_type("linalg_lu_factor", ("LU", "pivots"))
 lu_factor_ex_result = return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
 lu_result = return_type("linalg_lu", ("P", "L", "U"))
 lu_unpack_result = return_type("lu_unpack", ("P", "L", "U"))
+geqrf_result = return_type("geqrf", ("a", "tau"))
 
 
 def _zero_if_none(grad, like):
@@ -413,14 +415,14 @@ def torch_lu_solve(b, LU_data, LU_pivots, *, out=None):
     return lu_solve(LU_data, LU_pivots, b)
 
 
-def householder_product(A, tau, *, out=None):
-    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T, v_i the i-th column of A below
-    the diagonal with a 1 on it (what geqrf returns): composed, so differentiable in A and tau."""
-    check_matrix("torch.linalg.householder_product", A, name="input")
+def _householder_full(op, A, tau):
+    """H_1 ... H_k (m x m), H_i = I - tau_i v_i v_i^T, v_i the i-th column of A below the diagonal with
+    a 1 on it (what geqrf returns): composed, so differentiable in A and tau."""
+    check_matrix(op, A, name="input")
     m, n, k = A.shape[-2], A.shape[-1], tau.shape[-1]
     if not m >= n >= k:
-        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
-                           "input.shape[-1], and input.shape[-1] must be greater than or equal to tau.shape[-1]")
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1], and "
+                           f"input.shape[-1] must be greater than or equal to tau.shape[-1]")
     rows = _C.arange(m, device=A.device).unsqueeze(-1)
     eye = _C.eye(m, dtype=A.dtype, device=A.device)
     Q = eye.expand(*A.shape[:-2], m, m)
@@ -428,7 +430,35 @@ def householder_product(A, tau, *, out=None):
         v = A[..., :, i:i + 1] * (rows > i).to(A.dtype) + (rows == i).to(A.dtype)
         reflector = eye - tau[..., i:i + 1].unsqueeze(-1) * _C.matmul(v, v.mT)
         Q = _C.matmul(Q, reflector)
-    return Q[..., :, :n]
+    return Q
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of the product of the Householder reflectors stored in A and tau."""
+    return _householder_full("torch.linalg.householder_product", A, tau)[..., :, :A.shape[-1]]
+
+
+def orgqr(input, tau):
+    """torch.orgqr: householder_product."""
+    return householder_product(input, tau)
+
+
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """Q other (other Q when not left; Q^T when transpose), Q the m x m product of the reflectors of
+    geqrf's (input, tau)."""
+    Q = _householder_full("torch.ormqr", input, tau)
+    Q = Q.mT if transpose else Q
+    return _C.matmul(Q, other) if left else _C.matmul(other, Q)
+
+
+def geqrf(input, *, out=None):
+    """(a, tau): LAPACK's geqrf QR factorization, R above the diagonal of a and the reflectors below
+    (for householder_product / ormqr); not differentiable, as in PyTorch."""
+    check_matrix("geqrf", input)
+    a = host(input)
+    geqrf_lapack, = lapack.get_lapack_funcs(("geqrf",), (a,))
+    (packed, tau), _ = per_matrix(a, lambda m: geqrf_lapack(m)[:2] + (0,), a.shape[-2:], (min(a.shape[-2:]),))
+    return geqrf_result(device_tensor(packed, input), device_tensor(tau, input))
 
 
 Tensor.qr = torch_qr
@@ -437,3 +467,6 @@ Tensor.pinverse = pinverse
 Tensor.matrix_exp = matrix_exp
 Tensor.lu = torch_lu
 Tensor.lu_solve = torch_lu_solve
+Tensor.orgqr = orgqr
+Tensor.ormqr = ormqr
+Tensor.geqrf = geqrf
