@@ -112,7 +112,8 @@ from chainrule._functions.linalg_solvers import (  # noqa: F401,E402
     inv as inverse, det, logdet, torch_slogdet as slogdet, torch_cholesky as cholesky, cholesky_solve,
     cholesky_inverse, triangular_solve)
 from chainrule._functions.linalg_factorizations import (  # noqa: F401,E402
-    torch_qr as qr, torch_svd as svd, pinverse, matrix_exp, torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack)
+    torch_qr as qr, torch_svd as svd, pinverse, matrix_exp, torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack,
+    geqrf, orgqr, ormqr)
 from chainrule import linalg  # noqa: F401,E402
 from chainrule._functions.random_counts import poisson, binomial  # noqa: F401,E402
 
