@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU suite and benches, for a machine with an NVIDIA GPU (CI has none): builds chainrule with
 # CUDA required (CHAINRULE_CUDA=ON) and its C++ tests, runs ctest, the GPU tests (test_cuda_*.py, the
-# device tests, and the examples and benches with --device cuda; -rs lists any skip with its reason),
+# device-fixture tests test_*_device.py, among them the examples and benches with --device cuda, and
+# the special functions' GPU case; -rs lists any skip with its reason),
 # then the GPU benches: bench_gpu.py and bench_matmul/conv/train.py --device cuda (chainrule against
 # PyTorch on the same GPU, with issue 16's targets). A failing test does not stop the benches; the
 # exit status is 1 if anything failed. Needs nvcc, the build requirements (requirements-build.txt),
@@ -18,8 +19,8 @@ $PY -m pip install -q --no-build-isolation -C cmake.define.CHAINRULE_CUDA=ON -C 
 ctest --test-dir "build/$($PY -c 'import sys; print(sys.implementation.cache_tag)')" --output-on-failure
 $PY -c 'import chainrule as cr, sys; print("GPU:", cr.cuda.get_device_name() if cr.cuda.is_available() else None); sys.exit(not cr.cuda.is_available())'
 status=0
-$PY -m pytest -q -rs tests/test_cuda_*.py tests/test_device.py tests/test_examples_device.py \
-  tests/test_example_explain_digits.py tests/test_bench_device.py || status=1
+$PY -m pytest -q -rs tests/test_cuda_*.py tests/test_*_device.py tests/test_device.py tests/test_special.py \
+  tests/test_example_explain_digits.py || status=1
 $PY bench/bench_gpu.py || status=1
 # --settle 0: the pause before each timing lets CPU worker threads sleep; on a GPU there are none to wait for.
 $PY bench/bench_matmul.py --device cuda --settle 0 || status=1
