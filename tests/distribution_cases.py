@@ -147,10 +147,6 @@ CASES = {
 }
 
 
-# Their entropies and KLs differentiate digamma: PyTorch's trigamma is accurate to about 1e-9
-# (against mpmath), chainrule's composed one to 1e-15, so their gradients agree to 1e-9 only.
-GRADIENT_ATOL = {case: 1e-8 for case in ("Gamma", "Beta", "Dirichlet", "Chi2", "StudentT", "NegativeBinomial-probs",
-                                          "NegativeBinomial-logits", "Wishart", "InverseGamma", "FisherSnedecor")}
 # PyTorch's Multinomial.entropy takes lgamma(total_count + 1) of an int64 tensor, so in float32
 # (off by 7.7e-8 for total_count 6); chainrule's is exact.
 VALUE_ATOL = {"Multinomial": 1e-7}

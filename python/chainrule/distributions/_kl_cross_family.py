@@ -3,7 +3,7 @@ support misses part of p's). Registered into kl.py's table on import."""
 import math
 
 import chainrule
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.binomial import Binomial

@@ -20,7 +20,7 @@ import numpy as np
 
 import chainrule
 from chainrule.autograd import Function
-from chainrule.distributions._special import digamma
+from chainrule._C import digamma
 
 _MAX_TERMS = 20000  # enough for concentrations up to ~1e6
 _TINY = 1e-300

@@ -6,7 +6,7 @@ import numpy as np
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions._probs_or_logits import ProbsOrLogits
 from chainrule.distributions.utils import _numpy_generator

@@ -4,7 +4,7 @@ log_prob, entropy and the moments are differentiable."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.exp_family import ExponentialFamily

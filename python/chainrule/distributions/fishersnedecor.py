@@ -5,7 +5,7 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.utils import batch_shape_of, broadcast_all

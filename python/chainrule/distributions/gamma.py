@@ -4,7 +4,7 @@ moments are differentiable in both parameters."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import batch_shape_of, broadcast_all

@@ -4,7 +4,7 @@ import math
 
 import chainrule
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions.gamma import Gamma
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import PowerTransform

@@ -5,7 +5,7 @@ import math
 import warnings
 
 import chainrule
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions.bernoulli import Bernoulli
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.binomial import Binomial

@@ -5,7 +5,7 @@ import math
 
 import chainrule
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import AffineTransform, PowerTransform
 from chainrule.distributions.uniform import Uniform

@@ -6,17 +6,13 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
+from chainrule._functions.multigamma import mvlgamma
 from chainrule.distributions.beta import Beta
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.utils import broadcast_all
 
 __all__ = ["LKJCholesky"]
-
-
-def _mvlgamma(a, p):
-    """The multivariate log-gamma function of dimension p."""
-    return p * (p - 1) / 4 * math.log(math.pi) + sum(lgamma(a + (1 - j) / 2) for j in range(1, p + 1))
 
 
 class LKJCholesky(Distribution):
@@ -64,5 +60,5 @@ class LKJCholesky(Distribution):
         unnormalized_log_pdf = (order * diag_elems.log()).sum(-1)
         dm1 = self.dim - 1
         alpha = self.concentration + 0.5 * dm1
-        normalize_term = 0.5 * dm1 * math.log(math.pi) + _mvlgamma(alpha - 0.5, dm1) - lgamma(alpha) * dm1
+        normalize_term = 0.5 * dm1 * math.log(math.pi) + mvlgamma(alpha - 0.5, dm1) - lgamma(alpha) * dm1
         return unnormalized_log_pdf - normalize_term

@@ -5,7 +5,7 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.binomial import Binomial
 from chainrule.distributions.categorical import CategoricalWrapper
 from chainrule.distributions.distribution import Distribution

@@ -6,7 +6,7 @@ import numpy as np
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.gamma import Gamma
 from chainrule.distributions._probs_or_logits import ProbsOrLogits

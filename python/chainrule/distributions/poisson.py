@@ -5,7 +5,7 @@ import numpy as np
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import _numpy_generator, batch_shape_of, broadcast_all
 

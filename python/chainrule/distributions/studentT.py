@@ -5,7 +5,7 @@ import math
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
-from chainrule.distributions._special import digamma, lgamma
+from chainrule._C import digamma, lgamma
 from chainrule.distributions.chi2 import Chi2
 from chainrule.distributions.distribution import Distribution
 from chainrule.distributions.utils import _standard_normal, broadcast_all

@@ -1,7 +1,7 @@
 """Weibull(scale, concentration): scale * E ** (1 / concentration) for E ~ Exponential(1)."""
 import chainrule
 from chainrule.distributions import constraints
-from chainrule.distributions._special import lgamma
+from chainrule._C import lgamma
 from chainrule.distributions.exponential import Exponential
 from chainrule.distributions.transformed_distribution import TransformedDistribution
 from chainrule.distributions.transforms import AffineTransform, PowerTransform

@@ -10,11 +10,11 @@ from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule.distributions._cholesky_parameterized import (CholeskyParameterized, inverse_from_cholesky,
                                                              one_matrix_given, scale_tril_of)
-from chainrule.distributions._special import digamma
+from chainrule._C import digamma
+from chainrule._functions.multigamma import mvlgamma
 from chainrule.distributions._triangular import cholesky
 from chainrule.distributions.chi2 import Chi2
 from chainrule.distributions.exp_family import ExponentialFamily
-from chainrule.distributions.lkj_cholesky import _mvlgamma
 
 __all__ = ["Wishart"]
 
@@ -137,14 +137,14 @@ class Wishart(CholeskyParameterized, ExponentialFamily):
         p = self._event_shape[-1]
         half_log_det_scale = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
         trace_term = (inverse_from_cholesky(self._unbroadcasted_scale_tril) * value.mT).sum((-2, -1))
-        return (-nu * (p * _LOG_2 / 2 + half_log_det_scale) - _mvlgamma(nu / 2, p)
+        return (-nu * (p * _LOG_2 / 2 + half_log_det_scale) - mvlgamma(nu / 2, p)
                 + (nu - p - 1) / 2 * _log_det(value) - trace_term / 2)
 
     def entropy(self):
         nu = self.df
         p = self._event_shape[-1]
         half_log_det_scale = self._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
-        return ((p + 1) * (p * _LOG_2 / 2 + half_log_det_scale) + _mvlgamma(nu / 2, p)
+        return ((p + 1) * (p * _LOG_2 / 2 + half_log_det_scale) + mvlgamma(nu / 2, p)
                 - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p) + nu * p / 2)
 
     @property
@@ -153,4 +153,4 @@ class Wishart(CholeskyParameterized, ExponentialFamily):
 
     def _log_normalizer(self, x, y):
         p = self._event_shape[-1]
-        return (y + (p + 1) / 2) * (-_log_det(-2 * x) + _LOG_2 * p) + _mvlgamma(y + (p + 1) / 2, p)
+        return (y + (p + 1) / 2) * (-_log_det(-2 * x) + _LOG_2 * p) + mvlgamma(y + (p + 1) / 2, p)
