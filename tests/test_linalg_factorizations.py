@@ -166,7 +166,8 @@ def test_torch_svd_without_uv_gives_zero_matrices():
 def test_return_types_have_pytorchs_names_and_fields():
     A = matrix((4, 4), "spd")
     for call in [lambda lib, A: lib.linalg.qr(A), lambda lib, A: lib.linalg.svd(A), lambda lib, A: lib.svd(A),
-                 lambda lib, A: lib.linalg.eigh(A), lambda lib, A: lib.linalg.lu(A), lambda lib, A: lib.linalg.lstsq(A, A),
+                 lambda lib, A: lib.linalg.eigh(A), lambda lib, A: lib.linalg.lu(A),
+                 lambda lib, A: lib.linalg.lstsq(A, A),
                  lambda lib, A: lib.linalg.lu_factor_ex(A), lambda lib, A: lib.linalg.slogdet(A),
                  lambda lib, A: lib.slogdet(A), lambda lib, A: lib.linalg.inv_ex(A), lambda lib, A: lib.qr(A)]:
         ours, theirs = call(cr, cr.tensor(A)), call(torch, torch.tensor(A))

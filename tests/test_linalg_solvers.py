@@ -165,7 +165,8 @@ def test_integer_inputs_are_refused_as_pytorch_does(op):
 
 def test_the_ex_forms_report_info_per_matrix_instead_of_raising():
     for ours, theirs in [(cr.linalg.inv_ex(cr.tensor(SINGULAR)), torch.linalg.inv_ex(torch.tensor(SINGULAR))),
-                         (cr.linalg.cholesky_ex(cr.tensor(-SINGULAR)), torch.linalg.cholesky_ex(torch.tensor(-SINGULAR))),
+                         (cr.linalg.cholesky_ex(cr.tensor(-SINGULAR)),
+                          torch.linalg.cholesky_ex(torch.tensor(-SINGULAR))),
                          (cr.linalg.solve_ex(cr.tensor(SINGULAR), cr.ones(2, 3, dtype=cr.float64)),
                           torch.linalg.solve_ex(torch.tensor(SINGULAR), torch.ones(2, 3, dtype=torch.float64)))]:
         assert ours.info.tolist() == theirs.info.tolist()

@@ -14,8 +14,8 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.diagonals import diag_embed
 from chainrule._functions.linalg_host import (
-    check_matrix, check_same_dtype, device_tensor, host, int_tensor, lu_factor_host, per_matrix, raise_failures,
-    return_type, scalar_type_name, singular_message)
+    check_matrix, check_same_dtype, defined, device_tensor, host, int_tensor, lu_factor_host, per_matrix,
+    raise_failures, return_type, scalar_type_name, singular_message)
 from chainrule._functions.linalg_solvers import solve_triangular
 from chainrule.autograd.function import Function
 
@@ -30,10 +30,6 @@ lu_factor_ex_result = return_type("linalg_lu_factor_ex", ("LU", "pivots", "info"
 lu_result = return_type("linalg_lu", ("P", "L", "U"))
 lu_unpack_result = return_type("lu_unpack", ("P", "L", "U"))
 geqrf_result = return_type("geqrf", ("a", "tau"))
-
-
-def _zero_if_none(grad, like):
-    return grad if grad is not None else _C.zeros_like(like)
 
 
 class _QR(Function):
@@ -58,7 +54,7 @@ class _QR(Function):
         m, n = Q.shape[-2], R.shape[-1]
         if ctx.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
-        grad_Q, grad_R = _zero_if_none(grad_Q, Q), _zero_if_none(grad_R, R)
+        grad_Q, grad_R = defined(grad_Q, Q), defined(grad_R, R)
         if m >= n:
             return _qr_backward_tall(grad_Q, grad_R, Q, R), None
         # A = [X | Y] with X square: X = Q U, Y = Q V; gX from Q, U; gY = Q gV.
@@ -112,7 +108,7 @@ def _svd_backward(grad_U, grad_S, grad_Vh, U, S, Vh):
     for the singular vectors' gradient."""
     m, n, k = U.shape[-2], Vh.shape[-1], S.shape[-1]
     if grad_U is None and grad_Vh is None:
-        grad_S = _zero_if_none(grad_S, S)
+        grad_S = defined(grad_S, S)
         return _C.matmul(U * grad_S.unsqueeze(-2), Vh)
     S2 = S * S
     E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + _C.eye(k, dtype=S.dtype, device=S.device)  # s_j^2 - s_i^2, 1 on diag
@@ -200,11 +196,11 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 def _tolerance(A, atol, rtol, largest):
-    """max(atol, rtol * largest singular value): PyTorch's rule, rtol = eps * max(m, n) when neither
-    is given and 0 when only atol is."""
+    """max(atol, rtol * largest), largest a NumPy array of the largest singular value of each matrix:
+    PyTorch's rule, rtol = eps * max(m, n) when neither is given and 0 when only atol is."""
     if rtol is None:
-        rtol = np.finfo(host(largest).dtype).eps * max(A.shape[-2:]) if atol is None or atol == 0 else 0.0
-    return np.maximum(atol or 0.0, rtol * host(largest))
+        rtol = np.finfo(largest.dtype).eps * max(A.shape[-2:]) if atol is None or atol == 0 else 0.0
+    return np.maximum(atol or 0.0, rtol * largest)
 
 
 class _Pinv(Function):
@@ -214,12 +210,12 @@ class _Pinv(Function):
         if hermitian:
             values, vectors = np.linalg.eigh(a)
             magnitude = np.abs(values)
-            cutoff = _tolerance(A, atol, rtol, A.new_tensor(magnitude.max(-1, initial=0.0)))
+            cutoff = _tolerance(A, atol, rtol, magnitude.max(-1, initial=0.0))
             kept = np.where(magnitude > cutoff[..., None], 1 / np.where(magnitude > 0, values, 1), 0)
             pinverse = (vectors * kept[..., None, :]) @ np.swapaxes(vectors, -1, -2)
         else:
             U, S, Vh = np.linalg.svd(a, full_matrices=False)
-            cutoff = _tolerance(A, atol, rtol, A.new_tensor(S[..., 0] if S.shape[-1] else S.sum(-1)))
+            cutoff = _tolerance(A, atol, rtol, S.max(-1, initial=0.0))
             kept = np.where(S > cutoff[..., None], 1 / np.where(S > 0, S, 1), 0)
             pinverse = np.swapaxes(Vh, -1, -2) * kept[..., None, :] @ np.swapaxes(U, -1, -2)
         P = device_tensor(pinverse, A)
@@ -268,7 +264,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     a = host(A)
     values = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     largest = values.max(-1, initial=0.0)
-    cutoff = _tolerance(A, _plain_tolerance(atol), _plain_tolerance(rtol), A.new_tensor(largest))
+    cutoff = _tolerance(A, _plain_tolerance(atol), _plain_tolerance(rtol), largest)
     return int_tensor((values > cutoff[..., None]).sum(-1), A)
 
 
