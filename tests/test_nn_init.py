@@ -144,6 +144,22 @@ def test_trunc_normal_matches_torch_moments():
         init.trunc_normal_(cr.zeros(2), a=1, b=0)
 
 
+@requires_torch
+def test_trunc_normal_is_torchs_inverse_cdf_of_the_generators_uniform_draws():
+    mean, std, a, b = 0.5, 2.0, -1.0, 3.0
+    generator = cr.Generator()
+    generator.manual_seed(7)
+    ours = init.trunc_normal_(cr.zeros(64, dtype=cr.float64), mean, std, a, b, generator=generator).numpy()
+    generator.manual_seed(7)
+    bounds = torch.tensor([(a - mean) / std, (b - mean) / std], dtype=torch.float64)
+    low, high = (torch.special.ndtr(bounds) * 2 - 1).tolist()
+    draws = torch.tensor(cr.zeros(64, dtype=cr.float64).uniform_(low, high, generator=generator).numpy())
+    np.testing.assert_allclose(ours, (torch.erfinv(draws) * std * math.sqrt(2) + mean).clamp(a, b).numpy(), rtol=1e-12)
+    with pytest.warns(UserWarning, match="more than 2 std"):  # 3e-7 of the mass, as PyTorch warns
+        far = values(init.trunc_normal_(cr.zeros(1000), a=5.0, b=6.0))
+    assert far.min() >= 5.0 and far.max() <= 6.0
+
+
 @pytest.mark.parametrize("shape", [(5, 8), (8, 5), (6, 2, 3)])
 def test_orthogonal(shape):
     t = init.orthogonal_(cr.zeros(*shape), gain=2.0)

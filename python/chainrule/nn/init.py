@@ -72,7 +72,9 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fills tensor with N(mean, std^2) restricted to [a, b], by redrawing the values outside."""
+    """Fills tensor with N(mean, std^2) restricted to [a, b], by PyTorch's inverse-CDF method:
+    uniform draws between the CDF's values at a and b mapped back through erfinv, then clamped
+    (no redrawing, so nothing is read back to the host)."""
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
@@ -81,16 +83,13 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
                       "The distribution of values may be incorrect.", stacklevel=2)
     if not a < b:
         raise ValueError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
-    if std > 0 and norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) < 1e-4:
-        raise ValueError(f"trunc_normal_: [{a}, {b}] holds too little of N({mean}, {std}^2) to sample by rejection")
     with no_grad():
-        samples = _C.zeros(tuple(tensor.shape), dtype=tensor.dtype, device=tensor.device).normal_(mean, std)
-        outside = (samples < a) | (samples > b)
-        while outside.any():
-            redraw = _C.zeros(int(outside.sum()), dtype=tensor.dtype, device=tensor.device).normal_(mean, std)
-            samples.index_put_((outside,), redraw)
-            outside = (samples < a) | (samples > b)
-        return tensor.copy_(samples)
+        low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+        tensor.erfinv_()
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        return tensor.clamp_(min=a, max=b)
 
 
 def constant_(tensor, val):
