@@ -41,6 +41,9 @@ class Normal(LocationScale, ExponentialFamily):
             self._validate_sample(value)
         return 0.5 * (1 + chainrule.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
+    def icdf(self, value):
+        return self.loc + self.scale * chainrule.erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self):
         return 0.5 + 0.5 * math.log(2 * math.pi) + chainrule.log(self.scale)
 
