@@ -221,3 +221,32 @@ def test_legacy_tensor_follows_the_default_dtype():
     finally:
         cr.set_default_dtype(cr.float32)
     assert cr.Tensor(2).dtype == cr.float32
+
+
+@requires_torch
+def test_set_default_tensor_type_as_pytorch():
+    # deprecated in PyTorch 2.1 but still in older programs: the default dtype (and, for a cuda type,
+    # the default device), PyTorch's warning and errors
+    try:
+        for t in (cr.DoubleTensor, "torch.DoubleTensor", "torch.FloatTensor"):
+            with pytest.warns(UserWarning, match="set_default_tensor_type"):
+                cr.set_default_tensor_type(t)
+            name = t if isinstance(t, str) else f"torch.{t.__name__}"
+            assert str(cr.get_default_dtype()).split(".")[1] == ("float64" if "Double" in name else "float32")
+            assert cr.tensor([1.0]).dtype == cr.get_default_dtype()
+        with pytest.warns(UserWarning), pytest.raises(TypeError, match="only floating-point types"):
+            cr.set_default_tensor_type(cr.LongTensor)
+        with pytest.warns(UserWarning), pytest.raises(TypeError, match="invalid type"):
+            cr.set_default_tensor_type("torch.NopeTensor")
+    finally:
+        cr.set_default_dtype(cr.float32)
+
+
+def test_legacy_cuda_types_name_the_gpu():
+    assert repr(cr.cuda.FloatTensor) == "<class 'chainrule.cuda.FloatTensor'>"
+    assert not isinstance(cr.zeros(2), cr.cuda.FloatTensor) and isinstance(cr.zeros(2), cr.FloatTensor)
+    assert cr.zeros(2, dtype=cr.float64).type(cr.FloatTensor).dtype == cr.float32
+    if cr.cuda.is_available():
+        x = cr.zeros(2).type("torch.cuda.DoubleTensor")
+        assert x.device.type == "cuda" and x.dtype == cr.float64 and isinstance(x, cr.cuda.DoubleTensor)
+        assert x.type() == "torch.cuda.DoubleTensor" and cr.cuda.LongTensor(3).device.type == "cuda"

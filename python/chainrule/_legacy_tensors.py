@@ -43,29 +43,56 @@ def new_legacy_tensor(dtype, *args, device=None, name=None, any_dtype_tensor=Fal
 
 
 class _LegacyTensorType(type):
-    """The metaclass of FloatTensor & co.: calling one builds a tensor of its dtype; isinstance
-    holds for CPU tensors of that dtype."""
+    """The metaclass of FloatTensor & co. (and chainrule.cuda's): calling one builds a tensor of its
+    dtype on its device; isinstance holds for tensors of that dtype on that kind of device."""
 
     def __call__(cls, *args, device=None):
-        return new_legacy_tensor(cls.dtype, *args, device=device)
+        return new_legacy_tensor(cls.dtype, *args, device=device or cls.device_type)
 
     def __instancecheck__(cls, obj):
-        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == "cpu"
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == cls.device_type
 
     def __repr__(cls):
-        return f"<class 'chainrule.{cls.__name__}'>"
+        return f"<class '{cls.__module__}.{cls.__name__}'>"
 
 
-def _legacy_type(dtype):
-    return _LegacyTensorType(_TYPE_NAMES[dtype], (), {"dtype": dtype, "__module__": "chainrule"})
+def _legacy_type(dtype, device_type="cpu"):
+    module = "chainrule" if device_type == "cpu" else "chainrule.cuda"
+    return _LegacyTensorType(_TYPE_NAMES[dtype], (), {"dtype": dtype, "device_type": device_type, "__module__": module})
 
 
 FloatTensor = _legacy_type(_C.dtype.float32)
 DoubleTensor = _legacy_type(_C.dtype.float64)
 LongTensor = _legacy_type(_C.dtype.int64)
 BoolTensor = _legacy_type(_C.dtype.bool)
+# chainrule.cuda.FloatTensor & co.: the same on the GPU ('torch.cuda.FloatTensor' in type names)
+CUDA_TYPES = {name: _legacy_type(dtype, "cuda") for dtype, name in _TYPE_NAMES.items()}
 _BY_NAME = {f"torch.{c.__name__}": c for c in (FloatTensor, DoubleTensor, LongTensor, BoolTensor)}
-_BY_NAME.update({f"chainrule.{c.__name__}": c for c in _BY_NAME.values()})
+_BY_NAME.update({f"torch.cuda.{name}": c for name, c in CUDA_TYPES.items()})
+_BY_NAME.update({name.replace("torch.", "chainrule.", 1): c for name, c in list(_BY_NAME.items())})
+
+
+def set_default_tensor_type(t):
+    """torch.set_default_tensor_type (deprecated in PyTorch 2.1, still in programs): the default
+    dtype, and for a chainrule.cuda type the default device too; t is a type or its name."""
+    import warnings
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if isinstance(t, str):
+        if t not in _BY_NAME:
+            raise TypeError(f"invalid type: '{t}'")
+        t = _BY_NAME[t]
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError(f"invalid type: {t!r}")
+    if t.dtype not in (_C.dtype.float32, _C.dtype.float64):
+        raise TypeError("only floating-point types are supported as the default type")
+    if t.device_type == "cuda" and _C._cuda_device_count() == 0:
+        raise TypeError(f"type torch.cuda.{t.__name__} not available: no CUDA device")
+    from chainrule._default_device import set_default_device
+    from chainrule._functions.dtypes import set_default_dtype
+    set_default_dtype(t.dtype)
+    set_default_device("cuda" if t.device_type == "cuda" else None)
 
 
 def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
@@ -79,8 +106,8 @@ def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
         if dtype not in _BY_NAME:
             raise ValueError(f"invalid type: {dtype!r} (chainrule has {', '.join(sorted(_BY_NAME))})")
         dtype = _BY_NAME[dtype]
-    if isinstance(dtype, _LegacyTensorType):
-        dtype = dtype.dtype
+    if isinstance(dtype, _LegacyTensorType):  # a type names a device too: torch.cuda.FloatTensor moves to the GPU
+        return self.to(dtype.device_type, dtype.dtype, non_blocking=non_blocking)
     return self.to(dtype, non_blocking=non_blocking)
 
 

@@ -6,14 +6,21 @@ are kept for reuse, so memory_reserved() stays above memory_allocated() until em
 Without a usable GPU the counters read 0 and empty_cache does nothing, as PyTorch's do before
 CUDA is used. Calls that need a device (current_device, synchronize, get_device_name) raise the
 core's one RuntimeError for an unavailable device ("chainrule was built without CUDA", "this
-machine has 0 CUDA device(s)", ...), as the factories and .to() do. The GPU's random generator
-comes with the CUDA kernels: the seeding calls are accepted and do nothing yet.
+machine has 0 CUDA device(s)", ...), as the factories and .to() do. Random GPU tensors are drawn
+from the CPU's generator (so chainrule.manual_seed fixes them, with the CPU's values): the CUDA
+seeding calls are accepted and do nothing. FloatTensor, DoubleTensor, LongTensor and BoolTensor are
+the legacy GPU tensor types (torch.cuda.FloatTensor & co.).
 """
 from chainrule import _C
+from chainrule._legacy_tensors import CUDA_TYPES as _CUDA_TYPES
+
+FloatTensor, DoubleTensor = _CUDA_TYPES["FloatTensor"], _CUDA_TYPES["DoubleTensor"]
+LongTensor, BoolTensor = _CUDA_TYPES["LongTensor"], _CUDA_TYPES["BoolTensor"]
 
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp"]
+           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp",
+           "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
 
 
 def is_available():
