@@ -30,6 +30,7 @@ NAMESPACES = [
     ("torch.nn", "torch.nn", "chainrule.nn", None),
     ("torch.nn.functional", "torch.nn.functional", "chainrule.nn.functional", None),
     ("torch.nn.init", "torch.nn.init", "chainrule.nn.init", None),
+    ("torch.special", "torch.special", "chainrule.special", None),
     ("torch.optim", "torch.optim", "chainrule.optim", None),
     ("torch.optim.lr_scheduler", "torch.optim.lr_scheduler", "chainrule.optim.lr_scheduler", None),
     ("torch.utils.data", "torch.utils.data", "chainrule.utils.data", None),
