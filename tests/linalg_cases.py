@@ -1,11 +1,11 @@
 """Shared by tests/test_linalg_*.py: well-conditioned random (batched) matrices made once in NumPy
 for chainrule and PyTorch, and one check that a linalg function gives PyTorch's values (every
 output of a named tuple), PyTorch's gradients for a random output gradient, and, in float64,
-gradients that pass chainrule's finite-difference gradcheck."""
+first and second derivatives that pass chainrule's finite-difference gradcheck and gradgradcheck."""
 import numpy as np
 
 import chainrule as cr
-from chainrule.autograd import gradcheck
+from chainrule.autograd import gradcheck, gradgradcheck
 from conftest import torch
 
 DTYPES = ["float32", "float64"]
@@ -77,10 +77,12 @@ def check_against_torch(fn, torch_fn, arrays, dtype, grad=True, outputs=None, se
 
 
 def check_gradcheck(fn, arrays, outputs=None):
-    """chainrule's analytic gradients of fn's (selected) floating outputs match finite differences."""
+    """chainrule's analytic first and second derivatives of fn's (selected) floating outputs match
+    finite differences."""
     inputs = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in arrays]
 
     def selected(*xs):
         result = _outputs(fn(*xs))
         return tuple(r for k, r in enumerate(result) if r.is_floating_point() and (outputs is None or k in outputs))
     assert gradcheck(selected, tuple(inputs))
+    assert gradgradcheck(selected, tuple(inputs))

@@ -19,7 +19,8 @@ from chainrule._functions.matrix_products import matrix_power
 __all__ = ["vector_norm", "matrix_norm", "norm", "cond", "multi_dot", "vecdot", "cross", "diagonal", "matrix_power",
            "vander", "matmul", "LinAlgError", "cholesky", "cholesky_ex", "det", "inv", "inv_ex", "slogdet", "solve",
            "solve_ex", "solve_triangular", "tensorinv", "tensorsolve", "eigh", "eigvalsh", "householder_product",
-           "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp", "matrix_rank", "pinv", "qr", "svd", "svdvals"]
+           "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp", "matrix_rank", "pinv", "qr", "svd",
+           "svdvals"]
 
 
 def _check(op, x):

@@ -5,7 +5,8 @@ Householder family (geqrf, householder_product / orgqr, ormqr); with the torch-l
 
 Values come from NumPy/SciPy on the host (linalg_host.py), batched over the leading dims; each
 factorization is an autograd Function with PyTorch's backward formula (derivatives.yaml /
-FunctionsManual.cpp), written with differentiable chainrule ops. The rest is composed from them.
+FunctionsManual.cpp), written with differentiable chainrule ops on factors recomputed in backward,
+so second derivatives work too. The rest is composed from them.
 """
 import numpy as np
 from scipy.linalg import expm, lapack
@@ -40,20 +41,20 @@ class _QR(Function):
             Q, R = np.zeros(a.shape[:-2] + (0,), a.dtype), np.linalg.qr(a, mode="r")
         else:
             Q, R = np.linalg.qr(a, mode=mode)
-        Q, R = device_tensor(Q, A), device_tensor(R, A)
-        ctx.save_for_backward(Q, R)
+        ctx.save_for_backward(A)
         ctx.mode = mode
-        return Q, R
+        return device_tensor(Q, A), device_tensor(R, A)
 
     @staticmethod
     def backward(ctx, grad_Q, grad_R):
-        Q, R = ctx.saved_tensors
+        (A,) = ctx.saved_tensors
         if ctx.mode == "r":
             raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
                                "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
-        m, n = Q.shape[-2], R.shape[-1]
+        m, n = A.shape[-2], A.shape[-1]
         if ctx.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        Q, R = _QR.apply(A, "reduced")  # recomputed with a graph, for second derivatives
         grad_Q, grad_R = defined(grad_Q, Q), defined(grad_R, R)
         if m >= n:
             return _qr_backward_tall(grad_Q, grad_R, Q, R), None
@@ -89,14 +90,13 @@ def torch_qr(input, some=True):
 class _SVD(Function):
     @staticmethod
     def forward(ctx, A, full_matrices):
-        U, S, Vh = (device_tensor(x, A) for x in np.linalg.svd(host(A), full_matrices=full_matrices))
-        k = S.shape[-1]
-        ctx.save_for_backward(U[..., :k], S, Vh[..., :k, :])
-        return U, S, Vh
+        ctx.save_for_backward(A)
+        return tuple(device_tensor(x, A) for x in np.linalg.svd(host(A), full_matrices=full_matrices))
 
     @staticmethod
     def backward(ctx, grad_U, grad_S, grad_Vh):
-        U, S, Vh = ctx.saved_tensors  # the first k = min(m, n) singular vectors
+        (A,) = ctx.saved_tensors
+        U, S, Vh = _SVD.apply(A, False)  # the first k = min(m, n) singular vectors, with a graph
         k = S.shape[-1]
         grad_U = None if grad_U is None else grad_U[..., :k]
         grad_Vh = None if grad_Vh is None else grad_Vh[..., :k, :]
@@ -161,14 +161,14 @@ def torch_svd(input, some=True, compute_uv=True):
 class _Eigh(Function):
     @staticmethod
     def forward(ctx, A, UPLO):
-        values, vectors = np.linalg.eigh(host(A), UPLO=UPLO)
-        values, vectors = device_tensor(values, A), device_tensor(vectors, A)
-        ctx.save_for_backward(values, vectors)
-        return values, vectors
+        ctx.save_for_backward(A)
+        ctx.UPLO = UPLO
+        return tuple(device_tensor(x, A) for x in np.linalg.eigh(host(A), UPLO=UPLO))
 
     @staticmethod
     def backward(ctx, grad_values, grad_vectors):  # V (diag(gL) + (V^T gV) / E) V^T, E_ij = L_j - L_i
-        values, vectors = ctx.saved_tensors
+        (A,) = ctx.saved_tensors
+        values, vectors = _Eigh.apply(A, ctx.UPLO)  # recomputed with a graph
         inner = _C.zeros_like(vectors)
         if grad_vectors is not None:
             n = values.shape[-1]
@@ -218,13 +218,14 @@ class _Pinv(Function):
             cutoff = _tolerance(A, atol, rtol, S.max(-1, initial=0.0))
             kept = np.where(S > cutoff[..., None], 1 / np.where(S > 0, S, 1), 0)
             pinverse = np.swapaxes(Vh, -1, -2) * kept[..., None, :] @ np.swapaxes(U, -1, -2)
-        P = device_tensor(pinverse, A)
-        ctx.save_for_backward(A, P)
-        return P
+        ctx.save_for_backward(A)
+        ctx.arguments = (atol, rtol, hermitian)
+        return device_tensor(pinverse, A)
 
     @staticmethod
     def backward(ctx, grad):  # PyTorch's pinv_backward
-        A, P = ctx.saved_tensors
+        (A,) = ctx.saved_tensors
+        P = _Pinv.apply(A, *ctx.arguments)  # recomputed with a graph
         m, n = A.shape[-2], A.shape[-1]
         Pt, gt = P.mT, grad.mT
         if m <= n:
@@ -318,16 +319,15 @@ def matrix_exp(A):
 class _LUFactor(Function):
     @staticmethod
     def forward(ctx, A, packed, pivots):
-        LU = device_tensor(packed, A)
-        ctx.save_for_backward(LU, pivots)
-        return LU
+        ctx.save_for_backward(A)
+        return device_tensor(packed, A)
 
     @staticmethod
     def backward(ctx, grad_LU):  # PyTorch's linalg_lu_backward for square A = P L U
-        LU, pivots = ctx.saved_tensors
-        if LU.shape[-1] != LU.shape[-2]:
+        (A,) = ctx.saved_tensors
+        if A.shape[-1] != A.shape[-2]:
             raise NotImplementedError("linalg.lu_factor: the gradient is implemented for square matrices only")
-        P, L, U = lu_unpack(LU, pivots)
+        P, L, U = lu(A)  # recomputed with a graph
         grad_R = _C.matmul(L.mT, grad_LU.tril(-1)).tril(-1) + _C.matmul(grad_LU.triu(), U.mT).triu()
         grad_A = solve_triangular(U.mT, grad_R, upper=False, left=False)
         grad_A = solve_triangular(L.mT, grad_A, upper=True, unitriangular=True)

@@ -82,17 +82,26 @@ class _Solve(Function):
         result = np.full(batch + b.shape[-2:], np.nan, a.dtype)
         result[ok] = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:])[ok],
                                      np.broadcast_to(b, batch + b.shape[-2:])[ok])
-        X = device_tensor(result, B)
-        ctx.save_for_backward(A, X)
-        ctx.B_shape = tuple(B.shape)
-        return X
+        ctx.save_for_backward(A, B)
+        return device_tensor(result, B)
 
     @staticmethod
-    def backward(ctx, grad):  # gB = A^{-T} g, gA = -gB X^T
-        A, X = ctx.saved_tensors
-        grad_B = solve(A.mT, grad)
-        grad_A = -_C.matmul(grad_B, X.mT)
-        return _sum_to(grad_A, A.shape), _sum_to(grad_B, ctx.B_shape), None
+    def backward(ctx, grad):  # gB = A^{-T} g, gA = -gB X^T (X recomputed, so that it has a graph)
+        A, B = ctx.saved_tensors
+        grad_B = _solve_matrices(A.mT, grad)
+        grad_A = -_C.matmul(grad_B, _solve_matrices(A, B).mT)
+        return _sum_to(grad_A, A.shape), _sum_to(grad_B, B.shape), None
+
+
+def _matrix_infos(A, B):
+    """LAPACK's LU infos of A broadcast to the batch shape of A and B."""
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    return lu_factor_host(np.broadcast_to(host(A), batch + tuple(A.shape[-2:])))[2]
+
+
+def _solve_matrices(A, B):
+    """X with A X = B for matrices B (nan for the singular A of a batch)."""
+    return _Solve.apply(A, B, _matrix_infos(A, B))
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -103,8 +112,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     rhs = B.unsqueeze(-1) if vector else B
     if not left:
         A, rhs = A.mT, rhs.mT
-    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(rhs.shape[:-2]))
-    infos = lu_factor_host(np.broadcast_to(host(A), batch + tuple(A.shape[-2:])))[2]
+    infos = _matrix_infos(A, rhs)
     if check_errors:
         raise_failures("torch.linalg.solve", infos, lambda _: "The solver failed because the input matrix is singular.")
     X = _Solve.apply(A, rhs, infos)
@@ -129,20 +137,19 @@ class _SolveTriangular(Function):
             solved = [scipy_solve_triangular(m, r, lower=not upper, unit_diagonal=unitriangular, check_finite=False)
                       for m, r in zip(a_full, b_full)]
         result = np.stack(solved) if solved else np.zeros(b_full.shape, b.dtype)
-        X = device_tensor(result.reshape(batch + b.shape[-2:]), B)
-        ctx.save_for_backward(A, X)
-        ctx.shapes, ctx.upper, ctx.unitriangular = (tuple(A.shape), tuple(B.shape)), upper, unitriangular
-        return X
+        ctx.save_for_backward(A, B)
+        ctx.upper, ctx.unitriangular = upper, unitriangular
+        return device_tensor(result.reshape(batch + b.shape[-2:]), B)
 
     @staticmethod
     def backward(ctx, grad):  # gB = A^{-T} g; gA = -gB X^T on A's triangle
-        A, X = ctx.saved_tensors
+        A, B = ctx.saved_tensors
         grad_B = solve_triangular(A.mT, grad, upper=not ctx.upper, unitriangular=ctx.unitriangular)
+        X = solve_triangular(A, B, upper=ctx.upper, unitriangular=ctx.unitriangular)
         grad_A = -_C.matmul(grad_B, X.mT)
         offset = 1 if ctx.unitriangular else 0
         grad_A = grad_A.triu(offset) if ctx.upper else grad_A.tril(-offset)
-        A_shape, B_shape = ctx.shapes
-        return _sum_to(grad_A, A_shape), _sum_to(grad_B, B_shape), None, None
+        return _sum_to(grad_A, A.shape), _sum_to(grad_B, B.shape), None, None
 
 
 def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
@@ -215,13 +222,13 @@ def logdet(input):
 class _Cholesky(Function):
     @staticmethod
     def forward(ctx, A, factor):
-        L = device_tensor(factor, A)
-        ctx.save_for_backward(L)
-        return L
+        ctx.save_for_backward(A)
+        return device_tensor(factor, A)
 
     @staticmethod
     def backward(ctx, grad):  # L^{-T} Phi(L^T g) L^{-1}, Phi: lower triangle with half diagonal
-        (L,) = ctx.saved_tensors
+        (A,) = ctx.saved_tensors
+        L = cholesky(A)
         phi = _C.matmul(L.mT, grad).tril()
         phi = 0.5 * (phi + phi.tril(-1).mT)
         grad_A = solve_triangular(L.mT, phi, upper=True)
@@ -257,20 +264,18 @@ class _CholeskySolve(Function):
     @staticmethod
     def forward(ctx, B, L, upper):
         lower = L.mT if upper else L
-        X = solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
-        ctx.save_for_backward(L, X)
-        ctx.shapes, ctx.upper = (tuple(B.shape), tuple(L.shape)), upper
-        return X
+        ctx.save_for_backward(B, L)
+        ctx.upper = upper
+        return solve_triangular(lower.mT, solve_triangular(lower, B, upper=False), upper=True)
 
     @staticmethod
     def backward(ctx, grad):  # gB = A^{-1} g; gL = -(gB X^T + X gB^T) L (L U^T for upper), A = L L^T
-        L, X = ctx.saved_tensors
+        B, L = ctx.saved_tensors
         grad_B = cholesky_solve(grad, L, ctx.upper)
-        common = _C.matmul(grad_B, X.mT)
+        common = _C.matmul(grad_B, cholesky_solve(B, L, ctx.upper).mT)
         common = common + common.mT
         grad_L = -_C.matmul(L, common) if ctx.upper else -_C.matmul(common, L)
-        B_shape, L_shape = ctx.shapes
-        return _sum_to(grad_B, B_shape), _sum_to(grad_L, L_shape), None
+        return _sum_to(grad_B, B.shape), _sum_to(grad_L, L.shape), None
 
 
 def cholesky_solve(B, L, upper=False):
