@@ -106,3 +106,16 @@ def test_a_rank_deficient_nuclear_norm_matches_pytorch():
     array = np.outer(np.arange(1.0, 4), np.arange(1.0, 5))
     check_against_torch(lambda A: cr.linalg.matrix_norm(A, "nuc"), lambda A: torch.linalg.matrix_norm(A, "nuc"),
                         [array], "float64", grad=False)
+
+
+EMPTY_INPUT_FUNCTIONS = ["inv", "inv_ex", "det", "slogdet", "cholesky", "cholesky_ex", "qr", "svd", "svdvals", "eigh",
+                         "eigvalsh", "pinv", "matrix_exp", "lu_factor", "lu_factor_ex", "lu", "matrix_rank"]
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 3), (2, 0, 0)], ids=["empty batch", "empty matrices"])
+@pytest.mark.parametrize("name", EMPTY_INPUT_FUNCTIONS)
+def test_empty_inputs_give_pytorchs_shapes(name, shape):
+    def shapes(result):
+        return [tuple(r.shape) for r in (result if isinstance(result, tuple) else [result])]
+    ours, theirs = getattr(cr.linalg, name)(cr.tensor(np.zeros(shape))), getattr(torch.linalg, name)(torch.zeros(shape))
+    assert shapes(ours) == shapes(theirs)

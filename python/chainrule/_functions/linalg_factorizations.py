@@ -191,7 +191,7 @@ def eigh(A, UPLO="L", *, out=None):
 
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues (ascending) of each symmetric matrix of A."""
-    check_matrix("linalg.eigvalsh", A, square=True)
+    check_matrix("linalg.eigh", A, square=True)
     return eigh(A, UPLO).eigenvalues
 
 
@@ -359,7 +359,7 @@ def lu_factor(A, *, pivot=True, out=None):
 
 def _permutation_matrices(pivots, rows, like):
     """P (.., rows, rows) with A = P L U from LAPACK's 1-based sequential row swaps."""
-    swaps = host(pivots).reshape(-1, pivots.shape[-1]) - 1
+    swaps = host(pivots).reshape(int(np.prod(pivots.shape[:-1])), pivots.shape[-1]) - 1
     perms = np.tile(np.arange(rows), (swaps.shape[0], 1))
     for perm, swap in zip(perms, swaps):
         for i, j in enumerate(swap):

@@ -82,11 +82,11 @@ def per_matrix(a, routine, *outputs_like):
     """Runs routine(matrix) -> (*arrays, info) on each matrix of a (.., n, n); returns the stacked
     arrays and the infos (batch shape)."""
     batch = a.shape[:-2]
-    flat = a.reshape((-1,) + a.shape[-2:])
-    results = [routine(m) for m in flat]
+    flat = a.reshape((int(np.prod(batch)),) + a.shape[-2:])
+    results = [routine(m) for m in flat] if a.shape[-1] and a.shape[-2] else []
     arrays = [np.stack([r[k] for r in results]).reshape(batch + results[0][k].shape) if results else
               np.zeros(batch + like, a.dtype) for k, like in enumerate(outputs_like)]
-    infos = np.array([r[-1] for r in results], dtype=np.int64).reshape(batch)
+    infos = np.array([r[-1] for r in results], dtype=np.int64).reshape(batch) if results else np.zeros(batch, np.int64)
     return arrays, infos
 
 

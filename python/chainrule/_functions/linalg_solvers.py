@@ -52,7 +52,7 @@ def _inverse_or_nan(a, infos):
 
 
 def _inverse(op, A, check_errors):
-    check_matrix(op, A, square=True)
+    check_matrix("linalg.inv", A, square=True)
     infos = lu_factor_host(host(A))[2]
     if check_errors:
         raise_failures(op, infos, singular_message)
@@ -236,7 +236,7 @@ class _Cholesky(Function):
 
 
 def _cholesky(op, A, upper, check_errors):
-    check_matrix(op, A, square=True)
+    check_matrix("linalg.cholesky", A, square=True)
     factor, infos = cholesky_host(host(A))
     if check_errors:
         raise_failures(op, infos, not_positive_definite_message)
