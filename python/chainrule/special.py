@@ -9,9 +9,11 @@ formulas (xlog1py's for input is log1p(other) even where input is 0). The modifi
 spherical_bessel_j0 results, as PyTorch's, carry no gradient.
 
 Not here (each in KNOWN_OMISSIONS, which the tests keep equal to what torch.special has and this
-module lacks): the Hurwitz zeta, the incomplete gamma functions gammainc/gammaincc, airy_ai, the
-Bessel functions J, Y and K, and the orthogonal polynomial families; none is a composition of the
-ops chainrule has.
+module lacks), as each needs a kernel rather than a composition: the Hurwitz zeta (Cephes' sum runs
+an element-dependent number of terms for negative q), gammainc/gammaincc (series and continued
+fractions of value-dependent length, Temme's tables near x = a), airy_ai and the Bessel J, Y and K
+(Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of elementwise
+length n).
 """
 import math
 
