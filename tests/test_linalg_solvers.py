@@ -173,6 +173,29 @@ def test_the_ex_forms_report_info_per_matrix_instead_of_raising():
         assert type(ours).__name__ == type(theirs).__name__
 
 
+SYMMETRIC_INDEFINITE = matrix((2, 3, 4, 4), "symmetric", seed=9) - 3 * np.eye(4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_ldl_factor_and_solve_match_pytorch(dtype):
+    for ldl in ("ldl_factor", "ldl_factor_ex"):
+        check_against_torch(getattr(cr.linalg, ldl), getattr(torch.linalg, ldl), [SYMMETRIC_INDEFINITE], dtype,
+                            grad=False)
+
+    def solve(lib):
+        return lambda A, B: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(A), B)
+    check_against_torch(solve(cr), solve(torch), [SYMMETRIC_INDEFINITE, RHS], dtype, grad=False)
+    check_against_torch(solve(cr), solve(torch), [SYMMETRIC_INDEFINITE, RHS[0, 0]], dtype, grad=False)
+
+
+def test_ldl_factor_of_a_singular_matrix():
+    ours, theirs = cr.linalg.ldl_factor_ex(cr.zeros(2, 2)), torch.linalg.ldl_factor_ex(torch.zeros(2, 2))
+    assert ours.info.tolist() == theirs.info.tolist() == 1
+    for lib in (cr, torch):  # PyTorch's message is an internal assert's; only the type is compared
+        with pytest.raises(RuntimeError):
+            lib.linalg.ldl_factor(lib.zeros(2, 2))
+
+
 def test_linalg_error_is_a_runtime_error():
     assert issubclass(cr.linalg.LinAlgError, RuntimeError)
     with pytest.raises(RuntimeError, match="singular"):

@@ -9,7 +9,8 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.linalg_host import LinAlgError
 from chainrule._functions.linalg_solvers import (
-    cholesky, cholesky_ex, det, inv, inv_ex, slogdet, solve, solve_ex, solve_triangular, tensorinv, tensorsolve)
+    cholesky, cholesky_ex, det, inv, inv_ex, ldl_factor, ldl_factor_ex, ldl_solve, slogdet, solve, solve_ex,
+    solve_triangular, tensorinv, tensorsolve)
 from chainrule._functions.linalg_factorizations import (
     eigh, eigvalsh, householder_product, lstsq, lu, lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_rank,
     pinv, qr, svd, svdvals)
@@ -20,7 +21,7 @@ __all__ = ["vector_norm", "matrix_norm", "norm", "cond", "multi_dot", "vecdot", 
            "vander", "matmul", "LinAlgError", "cholesky", "cholesky_ex", "det", "inv", "inv_ex", "slogdet", "solve",
            "solve_ex", "solve_triangular", "tensorinv", "tensorsolve", "eigh", "eigvalsh", "householder_product",
            "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matrix_exp", "matrix_rank", "pinv", "qr", "svd",
-           "svdvals"]
+           "svdvals", "ldl_factor", "ldl_factor_ex", "ldl_solve"]
 
 
 def _check(op, x):

@@ -1,6 +1,7 @@
 """Inverses, determinants and linear solves of torch.linalg and their torch-level names: inv, det,
 slogdet, logdet, solve, solve_triangular, cholesky and what is built on them (cholesky_solve,
-cholesky_inverse, tensorinv, tensorsolve, triangular_solve).
+cholesky_inverse, tensorinv, tensorsolve, triangular_solve), and the LDL^T family (ldl_factor,
+ldl_factor_ex, ldl_solve: LAPACK's sytrf/sytrs, not differentiable, as in PyTorch).
 
 Values come from NumPy/SciPy on the host (linalg_host.py); each primitive is an autograd Function
 whose backward is PyTorch's formula written with these same differentiable functions, so second
@@ -8,14 +9,14 @@ derivatives work too. Singular and non-positive-definite inputs raise LinAlgErro
 message; the *_ex forms return LAPACK's info instead.
 """
 import numpy as np
-from scipy.linalg import solve_triangular as scipy_solve_triangular
+from scipy.linalg import lapack, solve_triangular as scipy_solve_triangular
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.distances import _sum_to
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, cholesky_host, device_tensor, host, int_tensor, lu_factor_host,
-    not_positive_definite_message, raise_failures, return_type, singular_message)
+    not_positive_definite_message, per_matrix, raise_failures, return_type, singular_message)
 from chainrule.autograd.function import Function
 
 inv_ex_result = return_type("linalg_inv_ex", ("inverse", "info"))
@@ -24,6 +25,8 @@ cholesky_ex_result = return_type("linalg_cholesky_ex", ("L", "info"))
 slogdet_result = return_type("slogdet", ("sign", "logabsdet"))
 linalg_slogdet_result = return_type("linalg_slogdet", ("sign", "logabsdet"))
 triangular_solve_result = return_type("triangular_solve", ("solution", "cloned_coefficient"))
+ldl_factor_result = return_type("linalg_ldl_factor", ("LD", "pivots"))
+ldl_factor_ex_result = return_type("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
 
 
 def _identity_like(A):
@@ -311,6 +314,46 @@ def tensorsolve(A, B, dims=None, *, out=None):
     result_shape = list(A.shape[B.ndim:])
     size = B.numel()
     return solve(A.reshape(size, -1), B.reshape(size)).reshape(result_shape)
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """(LD, pivots, info): A = P L D L^T P^T by Bunch-Kaufman pivoting (LAPACK's sytrf, lower), L and
+    the (1x1 and 2x2 block) diagonal D packed in LD, LAPACK's pivots; info i > 0 when D[i-1, i-1] is 0."""
+    check_matrix("linalg.ldl_factor_ex", A, square=True)
+    a = host(A)
+    sytrf, = lapack.get_lapack_funcs(("sytrf",), (a,))
+    n = a.shape[-1]
+    (packed, pivots), infos = per_matrix(a, lambda m: sytrf(m, lower=1), (n, n), (n,))
+    if check_errors:
+        raise_failures("linalg.ldl_factor_ex", infos, singular_message)
+    return ldl_factor_ex_result(device_tensor(np.tril(packed), A), int_tensor(pivots, A), int_tensor(infos, A))
+
+
+def ldl_factor(A, *, hermitian=False, out=None):
+    """(LD, pivots) of ldl_factor_ex; a RuntimeError when some D has a zero on its diagonal."""
+    LD, pivots, info = ldl_factor_ex(A, hermitian=hermitian)
+    raise_failures("torch.linalg.ldl_factor", host(info), lambda i: f"D[{i - 1},{i - 1}] is zero: A is singular",
+                   error=RuntimeError)
+    return ldl_factor_result(LD, pivots)
+
+
+def _flat_batch(x, batch, core):
+    """x broadcast to `batch` + its last `core` dims, with the batch flattened to one dim."""
+    tail = x.shape[x.ndim - core:]
+    return np.broadcast_to(x, batch + tail).reshape((int(np.prod(batch)),) + tail)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """X with A X = B, A given by ldl_factor (LAPACK's sytrs); batch dims broadcast."""
+    check_matrix("torch.linalg.ldl_solve", LD, name="LD", square=True)
+    check_matrix("torch.linalg.ldl_solve", B, name="B")
+    ld, piv, b = host(LD), host(pivots).astype(np.int32), host(B)
+    batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    sytrs, = lapack.get_lapack_funcs(("sytrs",), (ld,))
+    flat = [_flat_batch(x, batch, core) for x, core in ((ld, 2), (piv, 1), (b, 2))]
+    solved = [sytrs(m, p, r, lower=1)[0] for m, p, r in zip(*flat)]
+    result = np.stack(solved) if solved else np.zeros(flat[2].shape, b.dtype)
+    return device_tensor(result.reshape(batch + b.shape[-2:]), B)
 
 
 Tensor.inverse = inv
