@@ -99,6 +99,7 @@ COMPOSED = {
     "xlog1py": lambda m, x, y: m.special.xlog1py(x, y),
     "multigammaln": lambda m, x: m.special.multigammaln(x + 1, 3),
     "mvlgamma_method": lambda m, x: (x + 2).mvlgamma(4),
+    "zeta": lambda m, q: m.special.zeta(3.5, q.exp()),
 }
 
 
@@ -146,6 +147,32 @@ def test_xlog1py_zeros_nan_and_python_numbers():
 
 
 @requires_torch
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_zeta_values_and_gradient_in_q_match_torch(dtype):
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(1.01, 30, 200), [1.0, 0.5, 2.0, 2.0, 3.0, 2.5, np.nan, 2.0, 60.0, 1.0001, 2.0]])
+    q = np.concatenate([rng.uniform(0.01, 50, 200), [1.0, 1.0, -2.5, -2.0, -0.5, -1.5, 1.0, np.nan, 0.3, 1.0, -20.5]])
+    ours_q = cr.tensor(q, dtype=getattr(cr, dtype), requires_grad=True)
+    theirs_q = torch.tensor(q, dtype=getattr(torch, dtype), requires_grad=True)
+    ours = chainrule.special.zeta(cr.tensor(x, dtype=getattr(cr, dtype)), ours_q)
+    theirs = torch.special.zeta(torch.tensor(x, dtype=getattr(torch, dtype)), theirs_q)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **PRECISION[dtype] | dict(atol=1e-30))
+    finite = np.isfinite(theirs.detach().numpy())
+    ours[cr.tensor(finite)].sum().backward()
+    theirs[torch.tensor(finite)].sum().backward()
+    np.testing.assert_allclose(ours_q.grad.numpy(), theirs_q.grad.numpy(),
+                               **GRADIENT_PRECISION[dtype] | dict(atol=1e-30))
+    riemann = chainrule.special.zeta(cr.tensor([2.0, 4.0], dtype=getattr(cr, dtype)), 1)
+    np.testing.assert_allclose(riemann.numpy(), [np.pi ** 2 / 6, np.pi ** 4 / 90], rtol=1e-6)
+
+
+def test_zeta_has_no_gradient_in_its_exponent():
+    x = cr.tensor([2.5], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="the derivative for 'zeta' is not implemented"):
+        chainrule.special.zeta(x, cr.tensor([1.5])).backward()
+
+
 def test_mvlgamma_function_method_and_in_place():
     values = np.array([[2.5, 3.0], [7.25, 40.0]])
     expected = torch.mvlgamma(torch.tensor(values), 3).numpy()

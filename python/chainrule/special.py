@@ -9,11 +9,11 @@ formulas (xlog1py's for input is log1p(other) even where input is 0). The modifi
 spherical_bessel_j0 results, as PyTorch's, carry no gradient.
 
 Not here (each in KNOWN_OMISSIONS, which the tests keep equal to what torch.special has and this
-module lacks), as each needs a kernel rather than a composition: the Hurwitz zeta (Cephes' sum runs
-an element-dependent number of terms for negative q), gammainc/gammaincc (series and continued
-fractions of value-dependent length, Temme's tables near x = a), airy_ai and the Bessel J, Y and K
-(Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of elementwise
-length n).
+module lacks), as each needs a kernel rather than a composition: gammainc/gammaincc (series and
+continued fractions of value-dependent length, Temme's tables near x = a), airy_ai and the Bessel J,
+Y and K (Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of
+elementwise length n). zeta is Cephes' algorithm composed, with one host read (the smallest q sets
+how many terms are summed directly).
 """
 import math
 
@@ -32,7 +32,7 @@ from chainrule.autograd.function import Function
 from chainrule._tensor import as_tensor
 
 KNOWN_OMISSIONS = frozenset({
-    "zeta", "gammainc", "gammaincc", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+    "gammainc", "gammaincc", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
     "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
     "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
     "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
@@ -129,6 +129,66 @@ class _Xlog1py(Function):
 def xlog1py(input, other):
     """input * log1p(other), 0 where input is 0 (unless other is NaN)."""
     return _Xlog1py.apply(*broadcast_tensors(*_promoted(input, other)))
+
+
+# Euler-Maclaurin's divisors for the Hurwitz zeta's tail: (2k)! / B_2k, as in Cephes' zeta.
+_ZETA_DIVISORS = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                  -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                  1.8152105401943546773e17, -7.1661652561756670113e18)
+_EPSILON = 1.11022302462515654042e-16
+
+
+def _zeta_value(x, q):
+    """Cephes' zeta (PyTorch's, in float64): sum (q + n)^-x up to q + n > 9, then Euler-Maclaurin,
+    each element stopping where its next term is below 2^-53 of its sum."""
+    x, q = x.double(), q.double()
+    finite_q = _C.where(q.isfinite(), q, _C.ones_like(q))
+    lowest = float(finite_q.min()) if q.numel() else 1.0  # the one host read: how many terms
+    total = q.pow(-x)
+    active = _C.ones_like(q, dtype=_C.dtype.bool)
+    a, term = q, _C.zeros_like(q)
+    for _ in range(max(9, math.floor(9 - lowest) + 1)):
+        a = a + 1
+        term = a.pow(-x)
+        total = _C.where(active, total + term, total)
+        active = active & ~(term.abs() < _EPSILON * total)
+    w = a
+    total = _C.where(active, total + term * w / (x - 1) - 0.5 * term, total)
+    factor, k = _C.ones_like(q), 0.0
+    for divisor in _ZETA_DIVISORS:
+        factor = factor * (x + k)
+        term = term / w
+        correction = factor * term / divisor
+        total = _C.where(active, total + correction, total)
+        active = active & ~((correction / total).abs() < _EPSILON)
+        factor = factor * (x + k + 1)
+        term = term / w
+        k += 2
+    nan, inf = _C.full_like(total, math.nan), _C.full_like(total, math.inf)
+    total = _C.where((q <= 0) & (x != x.floor()), nan, total)
+    total = _C.where((q <= 0) & (q == q.floor()), inf, total)
+    return _C.where(x == 1, inf, _C.where(x < 1, nan, total))
+
+
+class _Zeta(Function):
+    """zeta(x, q) of same-shaped tensors; PyTorch's gradient for q, -x zeta(x + 1, q), and none for x."""
+
+    @staticmethod
+    def forward(ctx, x, q):
+        ctx.save_for_backward(x, q)
+        return _zeta_value(x, q).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, q = ctx.saved_tensors
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        return None, grad * -x * _Zeta.apply(x + 1, q)
+
+
+def zeta(input, other):
+    """The Hurwitz zeta function sum_n (other + n)^-input (Riemann's at other = 1)."""
+    return _Zeta.apply(*broadcast_tensors(*_promoted(input, other)))
 
 
 def spherical_bessel_j0(input):
