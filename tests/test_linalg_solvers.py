@@ -42,6 +42,12 @@ def test_square_functions_pass_gradcheck(name, op):
     check_gradcheck(op(cr), [SQUARE[0, :2]], outputs=[0, 1] if "slogdet" in name else [0])
 
 
+def test_det_of_singular_matrices_has_pytorchs_gradient():  # PyTorch 2.13's is 0 where det(A) = 0
+    singular = np.stack([np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 2.0]), SQUARE[0, 0, :3, :3],
+                         np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 3.0]])])
+    check_against_torch(cr.linalg.det, torch.linalg.det, [singular], "float64")
+
+
 def test_logdet_is_nan_for_a_negative_determinant_and_minus_inf_for_a_singular_one():
     a = np.array([[[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]]])
     assert np.array_equal(cr.logdet(cr.tensor(a)).numpy(), torch.logdet(torch.tensor(a)).numpy(), equal_nan=True)

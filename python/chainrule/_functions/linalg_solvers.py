@@ -179,13 +179,16 @@ class _Determinant(Function):
         return device_tensor(np.linalg.det(host(A)), A)
 
     @staticmethod
-    def backward(ctx, grad):  # g det(A) A^{-T}
+    def backward(ctx, grad):  # g det(A) A^{-T}; 0 where det(A) = 0, as PyTorch 2.13 gives
         (A,) = ctx.saved_tensors
-        return (grad * det(A)).unsqueeze(-1).unsqueeze(-1) * inv(A).mT
+        determinant = det(A)
+        cofactors = (grad * determinant).unsqueeze(-1).unsqueeze(-1) * inv_ex(A).inverse.mT
+        singular = (determinant == 0).unsqueeze(-1).unsqueeze(-1)
+        return _C.where(singular, 0.0, cofactors).to(A.dtype)
 
 
 def det(A, *, out=None):
-    """The determinant of each square matrix of A (its gradient needs A invertible)."""
+    """The determinant of each square matrix of A."""
     check_matrix("linalg.det", A, square=True)
     return _Determinant.apply(A)
 
