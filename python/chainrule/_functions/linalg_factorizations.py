@@ -323,15 +323,30 @@ class _LUFactor(Function):
         return device_tensor(packed, A)
 
     @staticmethod
-    def backward(ctx, grad_LU):  # PyTorch's linalg_lu_backward for square A = P L U
+    def backward(ctx, grad_LU):  # PyTorch's linalg_lu_backward: A = P L U, L m x k, U k x n
         (A,) = ctx.saved_tensors
-        if A.shape[-1] != A.shape[-2]:
-            raise NotImplementedError("linalg.lu_factor: the gradient is implemented for square matrices only")
         P, L, U = lu(A)  # recomputed with a graph
-        grad_R = _C.matmul(L.mT, grad_LU.tril(-1)).tril(-1) + _C.matmul(grad_LU.triu(), U.mT).triu()
-        grad_A = solve_triangular(U.mT, grad_R, upper=False, left=False)
-        grad_A = solve_triangular(L.mT, grad_A, upper=True, unitriangular=True)
+        m, n = A.shape[-2], A.shape[-1]
+        k = min(m, n)
+        grad_L, grad_U = grad_LU[..., :, :k].tril(-1), grad_LU[..., :k, :].triu()
+        if m < n:  # A = P L [U1 | U2]: U2 = L^{-1} P^T A2 also moves with L
+            grad_right = solve_triangular(L.mT, grad_U[..., :, k:], upper=True, unitriangular=True)
+            grad_L = (grad_L - _C.matmul(grad_right, U[..., :, k:].mT)).tril(-1)
+            grad_A = _C.cat([_square_lu_backward(grad_L, grad_U[..., :, :k], L, U[..., :, :k]), grad_right], -1)
+        elif m > n:  # P^T A = [L1; L2] U: L2 = (P^T A)_2 U^{-1} also moves with U
+            grad_bottom = solve_triangular(U.mT, grad_L[..., k:, :], upper=False, left=False)
+            grad_U = (grad_U - _C.matmul(L[..., k:, :].mT, grad_bottom)).triu()
+            grad_A = _C.cat([_square_lu_backward(grad_L[..., :k, :], grad_U, L[..., :k, :], U), grad_bottom], -2)
+        else:
+            grad_A = _square_lu_backward(grad_L, grad_U, L, U)
         return _C.matmul(P, grad_A), None, None
+
+
+def _square_lu_backward(grad_L, grad_U, L, U):
+    """L^{-T} (tril(L^T gL, -1) + triu(gU U^T)) U^{-T}: the gradient of P^T A = L U, L and U square."""
+    grad_R = _C.matmul(L.mT, grad_L).tril(-1) + _C.matmul(grad_U, U.mT).triu()
+    grad_A = solve_triangular(U.mT, grad_R, upper=False, left=False)
+    return solve_triangular(L.mT, grad_A, upper=True, unitriangular=True)
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
