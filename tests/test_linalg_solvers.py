@@ -114,6 +114,14 @@ def test_cholesky_passes_gradcheck(name, op):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_cholesky_reads_the_lower_triangle_only(dtype):
+    check_against_torch(lambda A: cr.linalg.cholesky(A.tril()), lambda A: torch.linalg.cholesky(A.tril()), [SPD],
+                        dtype, grad=False)
+    check_against_torch(lambda A: cr.linalg.cholesky(A.tril()), lambda A: torch.linalg.cholesky(A), [SPD], dtype,
+                        grad=False)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("upper", [False, True])
 def test_cholesky_solve_matches_pytorch_in_both_inputs(dtype, upper):
     factor = UPPER if upper else LOWER

@@ -33,12 +33,17 @@ def _identity_like(A):
     return _C.eye(A.shape[-1], dtype=A.dtype, device=A.device)
 
 
-class _Inverse(Function):
-    @staticmethod
-    def forward(ctx, A, infos):
-        ctx.save_for_backward(A)
-        return device_tensor(_inverse_or_nan(host(A), infos), A)
+class _HostResult(Function):
+    """The result the host computed for input A (and B); backward is the subclass's."""
 
+    @staticmethod
+    def forward(ctx, *inputs_and_result):
+        *inputs, result = inputs_and_result
+        ctx.save_for_backward(*inputs)
+        return device_tensor(result, inputs[-1])
+
+
+class _Inverse(_HostResult):
     @staticmethod
     def backward(ctx, grad):  # -A^{-T} g A^{-T}
         (A,) = ctx.saved_tensors
@@ -46,20 +51,32 @@ class _Inverse(Function):
         return -_C.matmul(inverse_t, _C.matmul(grad, inverse_t)), None
 
 
-def _inverse_or_nan(a, infos):
-    """Inverses of the invertible matrices of a batch, nan for the singular ones (LAPACK info > 0)."""
-    out = np.full_like(a, np.nan)
-    ok = infos == 0
-    out[ok] = np.linalg.inv(a[ok])
-    return out
+def _batched_or_per_matrix(batched, a, fallback):
+    """(result, infos): NumPy's batched routine with zero infos, or, when it fails (a singular or
+    non-positive-definite matrix somewhere), fallback(a) -> (result, LAPACK's infos per matrix)."""
+    try:
+        with np.errstate(all="ignore"):
+            return batched(), np.zeros(a.shape[:-2], np.int64)
+    except np.linalg.LinAlgError:
+        return fallback(a)
+
+
+def _inverse_host(a):
+    """(inverses, infos): nan for the singular matrices of a batch (LAPACK info > 0)."""
+    def per_matrix_infos(a):
+        infos = lu_factor_host(a)[2]
+        out = np.full_like(a, np.nan)
+        out[infos == 0] = np.linalg.inv(a[infos == 0])
+        return out, infos
+    return _batched_or_per_matrix(lambda: np.linalg.inv(a), a, per_matrix_infos)
 
 
 def _inverse(op, A, check_errors):
     check_matrix("linalg.inv", A, square=True)
-    infos = lu_factor_host(host(A))[2]
+    inverse, infos = _inverse_host(host(A))
     if check_errors:
         raise_failures(op, infos, singular_message)
-    return inv_ex_result(_Inverse.apply(A, infos), int_tensor(infos, A))
+    return inv_ex_result(_Inverse.apply(A, inverse), int_tensor(infos, A))
 
 
 def inv_ex(A, *, check_errors=False, out=None):
@@ -76,18 +93,7 @@ def _is_vector_rhs(A, B):
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
-class _Solve(Function):
-    @staticmethod
-    def forward(ctx, A, B, infos):
-        a, b = host(A), host(B)
-        batch = infos.shape
-        ok = infos == 0
-        result = np.full(batch + b.shape[-2:], np.nan, a.dtype)
-        result[ok] = np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:])[ok],
-                                     np.broadcast_to(b, batch + b.shape[-2:])[ok])
-        ctx.save_for_backward(A, B)
-        return device_tensor(result, B)
-
+class _Solve(_HostResult):
     @staticmethod
     def backward(ctx, grad):  # gB = A^{-T} g, gA = -gB X^T (X recomputed, so that it has a graph)
         A, B = ctx.saved_tensors
@@ -96,15 +102,23 @@ class _Solve(Function):
         return _sum_to(grad_A, A.shape), _sum_to(grad_B, B.shape), None
 
 
-def _matrix_infos(A, B):
-    """LAPACK's LU infos of A broadcast to the batch shape of A and B."""
-    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    return lu_factor_host(np.broadcast_to(host(A), batch + tuple(A.shape[-2:])))[2]
+def _solve_host(A, B):
+    """(X, infos) with A X = B for matrices B, batch dims broadcast; X is nan for a singular A."""
+    a, b = host(A), host(B)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a, b = np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+
+    def per_matrix_infos(a):
+        infos = lu_factor_host(a)[2]
+        out = np.full(b.shape, np.nan, b.dtype)
+        out[infos == 0] = np.linalg.solve(a[infos == 0], b[infos == 0])
+        return out, infos
+    return _batched_or_per_matrix(lambda: np.linalg.solve(a, b), a, per_matrix_infos)
 
 
 def _solve_matrices(A, B):
     """X with A X = B for matrices B (nan for the singular A of a batch)."""
-    return _Solve.apply(A, B, _matrix_infos(A, B))
+    return _Solve.apply(A, B, _solve_host(A, B)[0])
 
 
 def solve_ex(A, B, *, left=True, check_errors=False, out=None):
@@ -115,10 +129,10 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     rhs = B.unsqueeze(-1) if vector else B
     if not left:
         A, rhs = A.mT, rhs.mT
-    infos = _matrix_infos(A, rhs)
+    result, infos = _solve_host(A, rhs)
     if check_errors:
         raise_failures("torch.linalg.solve", infos, lambda _: "The solver failed because the input matrix is singular.")
-    X = _Solve.apply(A, rhs, infos)
+    X = _Solve.apply(A, rhs, result)
     if not left:
         X = X.mT
     return solve_ex_result(X.squeeze(-1) if vector else X, int_tensor(infos, A))
@@ -225,12 +239,7 @@ def logdet(input):
     return logabsdet + _C.where(sign < 0, float("nan"), 0.0).to(logabsdet.dtype)
 
 
-class _Cholesky(Function):
-    @staticmethod
-    def forward(ctx, A, factor):
-        ctx.save_for_backward(A)
-        return device_tensor(factor, A)
-
+class _Cholesky(_HostResult):
     @staticmethod
     def backward(ctx, grad):  # L^{-T} Phi(L^T g) L^{-1}, Phi: lower triangle with half diagonal
         (A,) = ctx.saved_tensors
@@ -243,7 +252,8 @@ class _Cholesky(Function):
 
 def _cholesky(op, A, upper, check_errors):
     check_matrix("linalg.cholesky", A, square=True)
-    factor, infos = cholesky_host(host(A))
+    a = host(A)
+    factor, infos = _batched_or_per_matrix(lambda: np.linalg.cholesky(a), a, cholesky_host)
     if check_errors:
         raise_failures(op, infos, not_positive_definite_message)
     L = _Cholesky.apply(A, factor)
