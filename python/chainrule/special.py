@@ -9,11 +9,10 @@ formulas (xlog1py's for input is log1p(other) even where input is 0). The modifi
 spherical_bessel_j0 results, as PyTorch's, carry no gradient.
 
 Not here (each in KNOWN_OMISSIONS, which the tests keep equal to what torch.special has and this
-module lacks), as each needs a kernel rather than a composition: gammainc/gammaincc (series and
-continued fractions of value-dependent length, Temme's tables near x = a), airy_ai and the Bessel J,
-Y and K (Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of
-elementwise length n). zeta is Cephes' algorithm composed, with one host read (the smallest q sets
-how many terms are summed directly).
+module lacks), as each needs a kernel rather than a composition: airy_ai and the Bessel J, Y and K
+(Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of elementwise
+length n). zeta is Cephes' algorithm composed, with one host read (the smallest q sets how many
+terms are summed directly); gammainc/gammaincc are in _functions/incomplete_gamma.py.
 """
 import math
 
@@ -24,6 +23,7 @@ from chainrule._C import (  # noqa: F401  -- torch.special names of chainrule op
 from chainrule._functions.bessel import i0, i1, i0e, i1e  # noqa: F401
 from chainrule._functions.elementwise_math import _floating, exp2, logit, sinc  # noqa: F401
 from chainrule._functions.error_function import erfc, erfcx  # noqa: F401
+from chainrule._functions.incomplete_gamma import LowerGamma, UpperGamma
 from chainrule._functions.multigamma import mvlgamma as multigammaln  # noqa: F401
 from chainrule._functions.pointwise_function import pointwise_function
 from chainrule._functions.promotion import result_type
@@ -32,7 +32,7 @@ from chainrule.autograd.function import Function
 from chainrule._tensor import as_tensor
 
 KNOWN_OMISSIONS = frozenset({
-    "gammainc", "gammaincc", "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1",
     "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
     "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
     "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
@@ -189,6 +189,16 @@ class _Zeta(Function):
 def zeta(input, other):
     """The Hurwitz zeta function sum_n (other + n)^-input (Riemann's at other = 1)."""
     return _Zeta.apply(*broadcast_tensors(*_promoted(input, other)))
+
+
+def gammainc(input, other):
+    """The regularized lower incomplete gamma function P(input, other)."""
+    return LowerGamma.apply(*broadcast_tensors(*_promoted(input, other)))
+
+
+def gammaincc(input, other):
+    """The regularized upper incomplete gamma function Q(input, other) = 1 - P(input, other)."""
+    return UpperGamma.apply(*broadcast_tensors(*_promoted(input, other)))
 
 
 def spherical_bessel_j0(input):
