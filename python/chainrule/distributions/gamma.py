@@ -1,10 +1,11 @@
 """Gamma(concentration, rate): rsample draws Gamma(concentration, 1) with its implicit
 reparameterization gradient (_standard_gamma.py) and divides by rate; log_prob, entropy and the
-moments are differentiable in both parameters."""
+moments are differentiable in both parameters; cdf, special.gammainc, in rate and value only (as PyTorch's)."""
 import chainrule
 from chainrule._tensor import Size
 from chainrule.distributions import constraints
 from chainrule._C import digamma, lgamma
+from chainrule.special import gammainc
 from chainrule.distributions._standard_gamma import StandardGamma
 from chainrule.distributions.exp_family import ExponentialFamily
 from chainrule.distributions.utils import batch_shape_of, broadcast_all
@@ -46,6 +47,11 @@ class Gamma(ExponentialFamily):
             self._validate_sample(value)
         return (chainrule.xlogy(self.concentration, self.rate) + chainrule.xlogy(self.concentration - 1, value)
                 - self.rate * value - lgamma(self.concentration))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self):
         return (self.concentration - chainrule.log(self.rate) + lgamma(self.concentration)
