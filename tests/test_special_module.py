@@ -213,6 +213,18 @@ def test_incomplete_gamma_against_mpmath_where_pytorch_uses_temme():
         assert q == pytest.approx(float(mpmath.gammainc(ai, xi, mpmath.inf, regularized=True)), rel=2e-13)
 
 
+@requires_torch
+@pytest.mark.parametrize("name", ["igamma", "igammac"])
+def test_igamma_igammac_functions_methods_and_in_place(name):
+    a, x = np.array([[0.5, 2.0, 30.0]]), np.array([[0.3], [2.5]])
+    expected = getattr(torch, name)(torch.tensor(a), torch.tensor(x)).numpy()
+    np.testing.assert_allclose(getattr(cr, name)(cr.tensor(a), cr.tensor(x)).numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(getattr(cr.tensor(a), name)(cr.tensor(x)).numpy(), expected, rtol=1e-12)
+    t = cr.tensor(np.broadcast_to(a, (2, 3)).copy())
+    assert getattr(t, name + "_")(cr.tensor(x)) is t
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("name, node", [("gammainc", "igamma"), ("gammaincc", "igammac")])
 def test_incomplete_gamma_has_no_gradient_in_a(name, node):
     a = cr.tensor([2.5], requires_grad=True)

@@ -12,17 +12,20 @@ Not here (each in KNOWN_OMISSIONS, which the tests keep equal to what torch.spec
 module lacks), as each needs a kernel rather than a composition: airy_ai and the Bessel J, Y and K
 (Cephes' piecewise rational fits), and the orthogonal polynomials (recurrences of elementwise
 length n). zeta is Cephes' algorithm composed, with one host read (the smallest q sets how many
-terms are summed directly); gammainc/gammaincc are in _functions/incomplete_gamma.py.
+terms are summed directly); gammainc/gammaincc (torch.igamma/igammac, Tensor.igamma(_)/igammac(_)
+here too) are in _functions/incomplete_gamma.py.
 """
 import math
 
 from chainrule import _C
+from chainrule._C import Tensor
 from chainrule._C import (  # noqa: F401  -- torch.special names of chainrule ops
     erf, erfinv, expm1, log1p, digamma, polygamma, logsumexp, xlogy, sigmoid as expit, lgamma as gammaln,
     digamma as psi)
 from chainrule._functions.bessel import i0, i1, i0e, i1e  # noqa: F401
 from chainrule._functions.elementwise_math import _floating, exp2, logit, sinc  # noqa: F401
 from chainrule._functions.error_function import erfc, erfcx  # noqa: F401
+from chainrule._functions.in_place import in_place
 from chainrule._functions.incomplete_gamma import LowerGamma, UpperGamma
 from chainrule._functions.multigamma import mvlgamma as multigammaln  # noqa: F401
 from chainrule._functions.pointwise_function import pointwise_function
@@ -199,6 +202,10 @@ def gammainc(input, other):
 def gammaincc(input, other):
     """The regularized upper incomplete gamma function Q(input, other) = 1 - P(input, other)."""
     return UpperGamma.apply(*broadcast_tensors(*_promoted(input, other)))
+
+
+Tensor.igamma, Tensor.igammac = gammainc, gammaincc
+Tensor.igamma_, Tensor.igammac_ = in_place(gammainc), in_place(gammaincc)
 
 
 def spherical_bessel_j0(input):
