@@ -249,6 +249,27 @@ def test_mvlgamma_function_method_and_in_place():
     np.testing.assert_allclose(cr.mvlgamma(cr.tensor(below), 3).numpy(), torch.mvlgamma(torch.tensor(below), 3).numpy())
 
 
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("decimals", [0, 1, 3, -1, -2])
+def test_round_with_decimals_is_torchs(decimals, dtype):
+    values = np.random.default_rng(5).uniform(-500, 500, 200).round(4)
+    values[:4] = [0.125, -2.5, 1.25, 125.0]
+    expected = torch.round(torch.tensor(values, dtype=getattr(torch, dtype)), decimals=decimals).numpy()
+    ours = cr.tensor(values, dtype=getattr(cr, dtype))
+    np.testing.assert_array_equal(cr.round(ours, decimals=decimals).numpy(), expected)
+    np.testing.assert_array_equal(ours.round(decimals=decimals).numpy(), expected)
+    np.testing.assert_array_equal(chainrule.special.round(ours, decimals=decimals).numpy(), expected)
+    assert ours.round_(decimals=decimals) is ours
+    np.testing.assert_array_equal(ours.numpy(), expected)
+
+
+def test_round_with_decimals_refuses_integers():
+    assert cr.round(cr.tensor([3, 17])).tolist() == [3, 17]
+    with pytest.raises(NotImplementedError, match="round: not implemented for"):
+        cr.tensor([3, 17]).round(decimals=-1)
+
+
 def test_mvlgamma_refuses_p_below_one():
     with pytest.raises(RuntimeError, match="p has to be greater than or equal to 1"):
         cr.special.multigammaln(cr.tensor([3.0]), 0)

@@ -4,7 +4,7 @@ name or is composed from them, with torch.special's signature (no out=: chainrul
 Composed here: ndtr = erfc(-x/sqrt 2)/2; ndtri = sqrt(2) erfinv(2p - 1) (its float64 relative error
 grows as p nears 0 or 1, where 2p - 1 rounds: ~1e-11 at p = 1e-6); log_ndtr as PyTorch computes it,
 log(erfcx(-x/sqrt 2)/2) - x^2/2 below x = -1, log1p(-erfc(x/sqrt 2)/2) above; xlog1py, entr,
-round(decimals=), spherical_bessel_j0; entr's, log_ndtr's and xlog1py's gradients are PyTorch's
+spherical_bessel_j0; entr's, log_ndtr's and xlog1py's gradients are PyTorch's
 formulas (xlog1py's for input is log1p(other) even where input is 0). The modified_bessel_* and
 spherical_bessel_j0 results, as PyTorch's, carry no gradient.
 
@@ -29,6 +29,7 @@ from chainrule._functions.in_place import in_place
 from chainrule._functions.incomplete_gamma import LowerGamma, UpperGamma
 from chainrule._functions.multigamma import mvlgamma as multigammaln  # noqa: F401
 from chainrule._functions.pointwise_function import pointwise_function
+from chainrule._functions.rounding import round  # noqa: F401
 from chainrule._functions.promotion import result_type
 from chainrule._functions.shapes import broadcast_tensors
 from chainrule.autograd.function import Function
@@ -51,17 +52,6 @@ def softmax(input, dim, *, dtype=None):
 
 def log_softmax(input, dim, *, dtype=None):
     return _C.log_softmax(input, dim, dtype=dtype)
-
-
-def round(input, *, decimals=0):
-    """Rounds half to even at `decimals` decimal digits (negative: to tens, hundreds, ...)."""
-    if decimals == 0:
-        return _C.round(input)
-    if decimals > 0:
-        scale = 10.0 ** decimals
-        return (input * scale).round() / scale
-    scale = 10.0 ** -decimals
-    return (input / scale).round() * scale
 
 
 def ndtr(input):
