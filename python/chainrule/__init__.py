@@ -110,6 +110,7 @@ from chainrule._functions.float_parts import frexp  # noqa: F401,E402
 from chainrule._functions.bessel import i0, i0_  # noqa: F401,E402
 from chainrule._functions.multigamma import mvlgamma  # noqa: F401,E402
 from chainrule.special import gammainc as igamma, gammaincc as igammac  # noqa: F401,E402
+from chainrule._functions.rounding import round  # noqa: F401,E402
 from chainrule._functions.linalg_solvers import (  # noqa: F401,E402
     inv as inverse, det, logdet, torch_slogdet as slogdet, torch_cholesky as cholesky, cholesky_solve,
     cholesky_inverse, triangular_solve)
