@@ -1,7 +1,9 @@
 """chainrule.special against torch.special: every function's values and gradients on random inputs
 in float32 and float64, gradcheck/gradgradcheck of the composed ones, their edge values (tails,
-zeros, infinities, NaN), mvlgamma (torch.mvlgamma, Tensor.mvlgamma, mvlgamma_), and that the
-module has all of torch.special's names but the listed omissions."""
+zeros, infinities, NaN), zeta and gammainc/gammaincc (PyTorch's regimes, mpmath where PyTorch is
+less exact, gradients only where PyTorch has them), igamma/igammac, round(decimals=), mvlgamma
+(torch.mvlgamma, Tensor.mvlgamma, mvlgamma_), and that the module has all of torch.special's names
+but the listed omissions."""
 import numpy as np
 import pytest
 
