@@ -92,25 +92,37 @@ void launch_im2col(const T* x, const ConvShape& s, int64_t count, ColumnLayout l
                  Im2colEntry<T>{x, s.in_channels * s.window.in_size(), rows, s.window, layout, col});
 }
 
+// The per-sample column matrices (count, C*kh*kw, OH*OW) of chunks of up to `chunk` samples, in
+// scratch; a pointwise convolution has none, its input (or input gradient) plane being its column
+// matrix, laid out alike.
+template <typename T>
+struct PerSampleColumns {
+  ColumnLayout layout;
+  int64_t chunk;
+  std::shared_ptr<Storage> holder;
+  T* scratch_cols = nullptr;
+
+  PerSampleColumns(const ConvShape& s, Device device) {
+    const int64_t out = s.window.out_size(), in = s.window.in_size();
+    const int64_t sample_cols = s.in_channels * s.window.kernel_size() * out;
+    layout = s.pointwise() ? ColumnLayout{s.in_channels * in, in} : ColumnLayout{sample_cols, out};
+    chunk = s.pointwise() ? std::max<int64_t>(s.batch, 1) : chunk_samples(s, sample_cols);
+    if (!s.pointwise()) scratch_cols = scratch<T>(holder, chunk * sample_cols, device);
+  }
+};
+
 template <typename T>
 void forward(Device device, const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {
   const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size(), in = s.window.in_size();
-  const int64_t sample_cols = s.in_channels * s.window.kernel_size() * out;
-  const int64_t chunk = s.pointwise() ? s.batch : chunk_samples(s, sample_cols);
-  std::shared_ptr<Storage> holder;
-  T* col = s.pointwise() ? nullptr : scratch<T>(holder, chunk * sample_cols, device);
-  for (int64_t n = 0; n < s.batch; n += chunk) {
-    const int64_t count = std::min(chunk, s.batch - n);
-    const T* columns = col;  // (count, C*kh*kw, out)
-    ColumnLayout layout{sample_cols, out};
-    if (s.pointwise()) {
-      columns = x + n * s.in_channels * in, layout = {s.in_channels * in, in};
-    } else {
-      launch_im2col(x + n * s.in_channels * in, s, count, layout, col);
-    }
+  const PerSampleColumns<T> c(s, device);
+  for (int64_t n = 0; n < s.batch; n += c.chunk) {
+    const int64_t count = std::min(c.chunk, s.batch - n);
+    const T* x_chunk = x + n * s.in_channels * in;
+    if (!s.pointwise()) launch_im2col(x_chunk, s, count, c.layout, c.scratch_cols);
+    const T* columns = s.pointwise() ? x_chunk : c.scratch_cols;
     for (int64_t g = 0; g < s.groups; ++g) {
       gemm_strided_batched<T>("convolution", count, kg, out, rows, {w + g * kg * rows, rows, 0},
-                              {columns + g * rows * layout.ld, layout.ld, layout.sample_stride}, T(0),
+                              {columns + g * rows * c.layout.ld, c.layout.ld, c.layout.sample_stride}, T(0),
                               {y + (n * s.out_channels + g * kg) * out, out, s.out_channels * out});
     }
   }
@@ -122,23 +134,19 @@ void forward(Device device, const T* x, const T* w, const T* bias, const ConvSha
 template <typename T>
 void input_grad(Device device, const T* gy, const T* w, const ConvShape& s, T* gx) {
   const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size(), in = s.window.in_size();
-  const int64_t sample_cols = s.in_channels * s.window.kernel_size() * out;
-  const int64_t chunk = s.pointwise() ? s.batch : chunk_samples(s, sample_cols);
-  std::shared_ptr<Storage> holder;
-  T* col = s.pointwise() ? nullptr : scratch<T>(holder, chunk * sample_cols, device);
-  for (int64_t n = 0; n < s.batch; n += chunk) {
-    const int64_t count = std::min(chunk, s.batch - n);
+  const PerSampleColumns<T> c(s, device);
+  for (int64_t n = 0; n < s.batch; n += c.chunk) {
+    const int64_t count = std::min(c.chunk, s.batch - n);
     T* x_chunk = gx + n * s.in_channels * in;
-    T* columns = s.pointwise() ? x_chunk : col;
-    const ColumnLayout layout = s.pointwise() ? ColumnLayout{s.in_channels * in, in} : ColumnLayout{sample_cols, out};
+    T* columns = s.pointwise() ? x_chunk : c.scratch_cols;
     for (int64_t g = 0; g < s.groups; ++g) {
       gemm_strided_batched<T>("convolution_input_grad", count, rows, out, kg, {w + g * kg * rows, rows, 0, true},
                               {gy + (n * s.out_channels + g * kg) * out, out, s.out_channels * out}, T(0),
-                              {columns + g * rows * layout.ld, layout.ld, layout.sample_stride});
+                              {columns + g * rows * c.layout.ld, c.layout.ld, c.layout.sample_stride});
     }
     if (!s.pointwise()) {
       launch_indexed("convolution_input_grad", count * s.in_channels * in,
-                     Col2imElement<T>{col, layout, s.window, s.in_channels, x_chunk});
+                     Col2imElement<T>{c.scratch_cols, c.layout, s.window, s.in_channels, x_chunk});
     }
   }
 }
