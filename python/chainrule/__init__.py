@@ -119,6 +119,8 @@ from chainrule._functions.linalg_factorizations import (  # noqa: F401,E402
     geqrf, orgqr, ormqr)
 from chainrule import linalg  # noqa: F401,E402
 from chainrule._functions.random_counts import poisson, binomial  # noqa: F401,E402
+from chainrule import func  # noqa: F401,E402  -- torch.func: vmap, grad, jacrev, functional_call, ...
+from chainrule.func import vmap  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
