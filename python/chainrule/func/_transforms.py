@@ -103,12 +103,12 @@ def _reaches_a_tensor_besides(tensors, own_leaves):
     """Whether the graph of `tensors` reaches a leaf (or a graph) other than `own_leaves`."""
     own = {id(leaf) for leaf in own_leaves}
     pending = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
-    seen = set()
+    seen = {}  # id -> node: holding the node keeps its id from being reused by a new wrapper
     while pending:
         node = pending.pop()
         if id(node) in seen:
             continue
-        seen.add(id(node))
+        seen[id(node)] = node
         if isinstance(node, AccumulateGrad):
             if id(node.variable) not in own:
                 return True
@@ -187,14 +187,16 @@ def vjp(func, *primals, has_aux=False):
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """(func(*primals), J @ tangents) (the double-vjp trick: reverse mode twice, same values)."""
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise RuntimeError(f"jvp(f, primals, tangents): Expected {'primals' if not isinstance(primals, tuple) else 'tangents'} "
-                           f"to be a tuple. E.g. it should be valid to call f(*primals).")
+    if not isinstance(primals, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to call "
+                           "f(*primals).")
     call = _FlatCall(func, primals, {}, tuple(range(len(primals))), has_aux, "jvp")
     flat_tangents, tangent_spec = _pytree.flatten(tangents)
     if tangent_spec != call.primal_spec:
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
-                           "structure.")
+                           "structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+                           f"primals with structure {_pytree.describe(call.primal_spec)} and tangents with structure "
+                           f"{_pytree.describe(tangent_spec)}")
     outputs, products = _jacobians.jvp(call, tuple(call.flat_primals), tuple(flat_tangents),
                                        create_graph=_cr.is_grad_enabled(), strict=strict)
     result = _finish((call.output, _pytree.unflatten(list(products), call.output_spec)), call)

@@ -35,8 +35,9 @@ def _flat_inputs(func, in_dims, args):
     flat_in_dims = _pytree.broadcast_to_flat(in_dims, spec)
     if flat_in_dims is None:
         raise ValueError(f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): in_dims is not compatible with the "
-                         f"structure of `inputs`. in_dims has structure {_pytree.describe(_pytree.flatten(in_dims)[1])} "
-                         f"but inputs has structure {_pytree.describe(spec)}.")
+                         f"structure of `inputs`. in_dims has structure "
+                         f"{_pytree.describe(_pytree.flatten(in_dims)[1])} but inputs has structure "
+                         f"{_pytree.describe(spec)}.")
     normalized = []
     for arg, in_dim in zip(flat_args, flat_in_dims):
         where = f"vmap({_name(func)}, in_dims={in_dims}, ...)(<inputs>): Got in_dim={in_dim}"
