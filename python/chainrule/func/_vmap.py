@@ -113,6 +113,8 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
     the input is passed whole to every call); keyword args are passed whole. out_dims: where the
     mapped dimension goes in each output (an int, None, or a tree as the outputs). chunk_size only
     changes PyTorch's memory use; here it is checked and otherwise has no effect.
+    randomness: 'same' replays the generator's state for each index; with 'error' PyTorch raises on
+    a random op inside func, which chainrule does not detect: it runs such func as 'different'.
     """
     if randomness not in _RANDOMNESS:
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
