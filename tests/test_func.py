@@ -171,6 +171,8 @@ def test_vjp_function_can_be_called_twice():
 
 def test_top_level_results_are_detached_and_closures_stay_differentiable():
     assert not cr.func.grad(lambda x: (x ** 2).sum())(cr.tensor(V)).requires_grad
+    gradient, aux = cr.func.grad(lambda x: ((x ** 2).sum(), x * 2), has_aux=True)(cr.tensor(V))
+    assert not gradient.requires_grad and not aux.requires_grad
     w, wt = cr.tensor(V, requires_grad=True), torch.tensor(V, requires_grad=True)
     cr.func.grad(lambda x: (x * w).pow(2).sum())(cr.tensor(V)).sum().backward()  # a gradient penalty's shape
     torch.func.grad(lambda x: (x * wt).pow(2).sum())(torch.tensor(V)).sum().backward()

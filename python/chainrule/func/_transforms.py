@@ -95,8 +95,10 @@ class _FlatCall:
         """flat tensors (one per primal leaf) in the structure of the argnums' arguments."""
         return _pytree.unflatten(list(flat), self.primal_spec)
 
-    def with_aux(self, result):
-        return (result, self.aux) if self.has_aux else result
+    def finish(self, result):
+        """result (with aux after it under has_aux) as returned to the caller (see _finish)."""
+        result, aux = _finish((result, self.aux), self)
+        return (result, aux) if self.has_aux else result
 
 
 def _reaches_a_tensor_besides(tensors, own_leaves):
@@ -142,8 +144,11 @@ def grad_and_value(func, argnums=0, has_aux=False):
         call = _FlatCall(func, args, kwargs, argnums, has_aux, "grad_and_value")
         call.check_output = _check_scalar
         (value,), grads = _jacobians.vjp(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled())
-        result = _finish((call.primal_shaped(grads), value), call)
-        return (result[0], call.with_aux(result[1])) if has_aux else result
+        finished = call.finish((call.primal_shaped(grads), value))
+        if not has_aux:
+            return finished
+        (gradient, value), aux = finished
+        return gradient, (value, aux)
     return wrapper
 
 
@@ -181,8 +186,8 @@ def vjp(func, *primals, has_aux=False):
             grads = _jacobians._fill_in_zeros(grads, stand_ins, False, create_graph, "back")
         return _finish(call.primal_shaped(grads), call)
 
-    output = _finish(call.output, call)
-    return (output, vjp_fn, call.aux) if has_aux else (output, vjp_fn)
+    result = call.finish(call.output)
+    return (result[0], vjp_fn, result[1]) if has_aux else (result, vjp_fn)
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
@@ -199,8 +204,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                            f"{_pytree.describe(tangent_spec)}")
     outputs, products = _jacobians.jvp(call, tuple(call.flat_primals), tuple(flat_tangents),
                                        create_graph=_cr.is_grad_enabled(), strict=strict)
-    result = _finish((call.output, _pytree.unflatten(list(products), call.output_spec)), call)
-    return (*result, call.aux) if has_aux else result
+    result = call.finish((call.output, _pytree.unflatten(list(products), call.output_spec)))
+    return (*result[0], result[1]) if has_aux else result
 
 
 def _jacobian_with_argnums(func, argnums, has_aux, api):
@@ -211,7 +216,7 @@ def _jacobian_with_argnums(func, argnums, has_aux, api):
         call = _FlatCall(func, args, kwargs, argnums, has_aux, api)
         blocks = _jacobians.jacobian(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled())
         per_output = [call.primal_shaped(row) for row in blocks]
-        return call.with_aux(_finish(_pytree.unflatten(per_output, call.output_spec), call))
+        return call.finish(_pytree.unflatten(per_output, call.output_spec))
     return wrapper
 
 
