@@ -2,11 +2,19 @@
 for chainrule and PyTorch, and one check that a linalg function gives PyTorch's values (every
 output of a named tuple), PyTorch's gradients for a random output gradient, and, in float64,
 first and second derivatives that pass chainrule's finite-difference gradcheck and gradgradcheck."""
+import importlib.util
+
 import numpy as np
+import pytest
 
 import chainrule as cr
 from chainrule.autograd import gradcheck, gradgradcheck
 from conftest import torch
+
+# chainrule's solvers and factorizations run on the host through SciPy's LAPACK (the "linalg" extra;
+# tests/run.sh installs it)
+requires_scipy = pytest.mark.skipif(importlib.util.find_spec("scipy") is None,
+                                    reason="SciPy not installed (chainrule's linear algebra needs it: pip install scipy)")
 
 DTYPES = ["float32", "float64"]
 TOLERANCE = {"float32": dict(rtol=2e-4, atol=2e-5), "float64": dict(rtol=1e-9, atol=1e-10)}

@@ -9,9 +9,9 @@ import pytest
 
 import chainrule as cr
 from conftest import requires_torch, torch
-from linalg_cases import DTYPES, check_against_torch, check_gradcheck, matrix
+from linalg_cases import DTYPES, requires_scipy, check_against_torch, check_gradcheck, matrix
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, requires_scipy]
 
 SQUARE, WIDE = matrix((2, 4, 4)), matrix((2, 3, 5), seed=3)
 VECTORS = matrix((2, 4, 3), seed=8)

@@ -5,9 +5,9 @@ import pytest
 
 import chainrule as cr
 from conftest import requires_torch, torch
-from linalg_cases import DTYPES, check_against_torch, check_gradcheck, matrix
+from linalg_cases import DTYPES, requires_scipy, check_against_torch, check_gradcheck, matrix
 
-pytestmark = requires_torch
+pytestmark = [requires_torch, requires_scipy]
 
 SQUARE = matrix((2, 3, 4, 4))
 RHS = matrix((2, 3, 4, 2), seed=2)

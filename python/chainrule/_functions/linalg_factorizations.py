@@ -9,14 +9,13 @@ FunctionsManual.cpp), written with differentiable chainrule ops on factors recom
 so second derivatives work too. The rest is composed from them.
 """
 import numpy as np
-from scipy.linalg import expm, lapack
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.diagonals import diag_embed
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, defined, device_tensor, host, int_tensor, lu_factor_host, per_matrix,
-    raise_failures, return_type, scalar_type_name, singular_message)
+    raise_failures, return_type, scalar_type_name, scipy_linalg, singular_message)
 from chainrule._functions.linalg_solvers import solve_triangular
 from chainrule.autograd.function import Function
 
@@ -299,7 +298,7 @@ class _MatrixExp(Function):
     @staticmethod
     def forward(ctx, A):
         ctx.save_for_backward(A)
-        return device_tensor(expm(host(A)), A)
+        return device_tensor(scipy_linalg().expm(host(A)), A)
 
     @staticmethod
     def backward(ctx, grad):  # the top right block of exp([[A^T, g], [0, A^T]])
@@ -467,7 +466,7 @@ def geqrf(input, *, out=None):
     (for householder_product / ormqr); not differentiable, as in PyTorch."""
     check_matrix("geqrf", input)
     a = host(input)
-    geqrf_lapack, = lapack.get_lapack_funcs(("geqrf",), (a,))
+    geqrf_lapack, = scipy_linalg().lapack.get_lapack_funcs(("geqrf",), (a,))
     (packed, tau), _ = per_matrix(a, lambda m: geqrf_lapack(m)[:2] + (0,), a.shape[-2:], (min(a.shape[-2:]),))
     return geqrf_result(device_tensor(packed, input), device_tensor(tau, input))
 

@@ -7,11 +7,22 @@ Values are computed on the host with NumPy/SciPy (LAPACK), batched over the lead
 tensor goes to the host and its results come back to its device.
 """
 import numpy as np
-from scipy.linalg import lapack
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.return_types import _values_indices
+
+
+def scipy_linalg():
+    """SciPy's linalg (LAPACK's routines), imported at the first linear-algebra call: chainrule's
+    linear algebra computes on the host through it, an optional extra (`pip install scipy`, or
+    chainrule's "linalg" extra), so that importing chainrule never needs SciPy."""
+    try:
+        import scipy.linalg
+    except ImportError as error:
+        raise ImportError("chainrule's linear algebra (torch.linalg and its torch-level names) computes on the "
+                          "host with SciPy's LAPACK: pip install scipy (or \"chainrule[linalg]\")") from error
+    return scipy.linalg
 
 
 class LinAlgError(RuntimeError):
@@ -92,7 +103,7 @@ def per_matrix(a, routine, *outputs_like):
 
 def lu_factor_host(a):
     """(LU, 1-based pivots, infos) of each matrix of a, by LAPACK's getrf."""
-    getrf, = lapack.get_lapack_funcs(("getrf",), (a,))
+    getrf, = scipy_linalg().lapack.get_lapack_funcs(("getrf",), (a,))
     m, n = a.shape[-2:]
     (lu, piv), infos = per_matrix(a, lambda m_: getrf(m_), (m, n), (min(m, n),))
     return lu, piv + 1, infos
@@ -100,7 +111,7 @@ def lu_factor_host(a):
 
 def cholesky_host(a, upper=False):
     """(factor, infos): each matrix's Cholesky factor by LAPACK's potrf (lower unless upper)."""
-    potrf, = lapack.get_lapack_funcs(("potrf",), (a,))
+    potrf, = scipy_linalg().lapack.get_lapack_funcs(("potrf",), (a,))
     n = a.shape[-1]
     (factor,), infos = per_matrix(a, lambda m: potrf(m, lower=not upper, clean=True), (n, n))
     return factor, infos

@@ -9,14 +9,13 @@ derivatives work too. Singular and non-positive-definite inputs raise LinAlgErro
 message; the *_ex forms return LAPACK's info instead.
 """
 import numpy as np
-from scipy.linalg import lapack, solve_triangular as scipy_solve_triangular
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.distances import _sum_to
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, cholesky_host, device_tensor, host, int_tensor, lu_factor_host,
-    not_positive_definite_message, per_matrix, raise_failures, return_type, singular_message)
+    not_positive_definite_message, per_matrix, raise_failures, return_type, scipy_linalg, singular_message)
 from chainrule.autograd.function import Function
 
 inv_ex_result = return_type("linalg_inv_ex", ("inverse", "info"))
@@ -151,7 +150,7 @@ class _SolveTriangular(Function):
         a_full = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
         b_full = np.broadcast_to(b, batch + b.shape[-2:]).reshape((-1,) + b.shape[-2:])
         with np.errstate(all="ignore"):
-            solved = [scipy_solve_triangular(m, r, lower=not upper, unit_diagonal=unitriangular, check_finite=False)
+            solved = [scipy_linalg().solve_triangular(m, r, lower=not upper, unit_diagonal=unitriangular, check_finite=False)
                       for m, r in zip(a_full, b_full)]
         result = np.stack(solved) if solved else np.zeros(b_full.shape, b.dtype)
         ctx.save_for_backward(A, B)
@@ -334,7 +333,7 @@ def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
     the (1x1 and 2x2 block) diagonal D packed in LD, LAPACK's pivots; info i > 0 when D[i-1, i-1] is 0."""
     check_matrix("linalg.ldl_factor_ex", A, square=True)
     a = host(A)
-    sytrf, = lapack.get_lapack_funcs(("sytrf",), (a,))
+    sytrf, = scipy_linalg().lapack.get_lapack_funcs(("sytrf",), (a,))
     n = a.shape[-1]
     (packed, pivots), infos = per_matrix(a, lambda m: sytrf(m, lower=1), (n, n), (n,))
     if check_errors:
@@ -362,7 +361,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     check_matrix("torch.linalg.ldl_solve", B, name="B")
     ld, piv, b = host(LD), host(pivots).astype(np.int32), host(B)
     batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
-    sytrs, = lapack.get_lapack_funcs(("sytrs",), (ld,))
+    sytrs, = scipy_linalg().lapack.get_lapack_funcs(("sytrs",), (ld,))
     flat = [_flat_batch(x, batch, core) for x, core in ((ld, 2), (piv, 1), (b, 2))]
     solved = [sytrs(m, p, r, lower=1)[0] for m, p, r in zip(*flat)]
     result = np.stack(solved) if solved else np.zeros(flat[2].shape, b.dtype)
