@@ -27,6 +27,9 @@ if [ "${CHAINRULE_SKIP_TORCH:-0}" != 1 ]; then
   $PY -m pip install -q captum==0.9.0 || echo "tests/run.sh: captum not installed; chainrule.inspect's Captum parity tests will skip"
 fi
 
+# SciPy, whose LAPACK chainrule's linear algebra calls on the host (pip install "chainrule[linalg]");
+# the linear-algebra tests skip, saying so, without it.
+$PY -m pip install -q scipy || echo "tests/run.sh: scipy not installed; the linear-algebra tests will skip"
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 # MPI for chainrule.distributed (pip install "chainrule[distributed]"); its tests skip, saying so, without it.
