@@ -12,7 +12,8 @@ import chainrule as cr
 from chainrule import optim
 from conftest import assert_close, requires_torch, torch
 
-NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "LBFGS"]
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "LBFGS", "Rprop",
+         "Adafactor"]
 STEPPED = [n for n in NAMES if n != "LBFGS"]  # LBFGS steps only with a closure; it has no switches either
 # options that must leave the steps unchanged, for the optimizers whose signature has them
 SWITCHES = [dict(fused=True), dict(fused=False), dict(foreach=False), dict(foreach=True), dict(capturable=True)]

@@ -1,6 +1,6 @@
 """chainrule.optim: optimizers (torch.optim's API and update formulas, each group's update one fused
-C++ call), learning-rate schedulers (chainrule.optim.lr_scheduler) and weight averaging
-(chainrule.optim.swa_utils)."""
+C++ call; Rprop and Adafactor in Python over tensor ops), learning-rate schedulers
+(chainrule.optim.lr_scheduler) and weight averaging (chainrule.optim.swa_utils)."""
 from chainrule.optim.optimizer import Optimizer
 from chainrule.optim.sgd import SGD
 from chainrule.optim.adam import Adam
@@ -13,11 +13,13 @@ from chainrule.optim.nadam import NAdam
 from chainrule.optim.radam import RAdam
 from chainrule.optim.asgd import ASGD
 from chainrule.optim.lbfgs import LBFGS
+from chainrule.optim.rprop import Rprop
+from chainrule.optim.adafactor import Adafactor
 from chainrule.optim import lr_scheduler
 from chainrule.optim import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
-           "LBFGS", "lr_scheduler", "swa_utils"]
+           "LBFGS", "Rprop", "Adafactor", "lr_scheduler", "swa_utils"]
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.optim")
