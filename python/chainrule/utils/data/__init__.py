@@ -2,7 +2,7 @@
 from chainrule.utils.data.collate import default_collate, default_convert  # noqa: F401
 from chainrule.utils.data.dataloader import DataLoader, get_worker_info  # noqa: F401
 from chainrule.utils.data.dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset,  # noqa: F401
-                                          Subset, TensorDataset, random_split)
+                                          StackDataset, Subset, TensorDataset, random_split)
 from chainrule.utils.data.distributed import DistributedSampler  # noqa: F401
 from chainrule.utils.data.sampler import (BatchSampler, RandomSampler, Sampler,  # noqa: F401
                                           SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)

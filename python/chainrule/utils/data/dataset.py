@@ -11,7 +11,7 @@ from chainrule._C import Tensor
 from chainrule._generator import numpy_rng
 from chainrule._tensor import as_tensor
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset", "StackDataset",
            "random_split"]
 
 
@@ -145,6 +145,50 @@ class ConcatDataset(Dataset):
             raise IndexError(f"ConcatDataset: index {idx} is out of range for length {len(self)}")
         start = self.cumulative_sizes[which - 1] if which > 0 else 0
         return self.datasets[which][idx - start]
+
+
+def _samples_at(dataset, indices):
+    """dataset's samples at indices: one __getitems__ call when the dataset has one (checked to
+    return one sample per index), else one __getitem__ per index."""
+    if not callable(getattr(dataset, "__getitems__", None)):
+        return [dataset[i] for i in indices]
+    samples = dataset.__getitems__(indices)
+    if len(samples) != len(indices):
+        raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(samples)}")
+    return samples
+
+
+class StackDataset(Dataset):
+    """Several datasets of the same length side by side (torch.utils.data.StackDataset): sample i is
+    the tuple of their samples i (datasets given as *args) or the dict of them by name (**kwargs).
+    __getitems__ fetches a batch with each dataset's own __getitems__ where it has one."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        datasets = list(args or kwargs.values())
+        self._length = len(datasets[0])
+        if any(self._length != len(dataset) for dataset in datasets):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices):
+        if isinstance(self.datasets, dict):
+            columns = {name: _samples_at(dataset, indices) for name, dataset in self.datasets.items()}
+            return [{name: column[i] for name, column in columns.items()} for i in range(len(indices))]
+        columns = [_samples_at(dataset, indices) for dataset in self.datasets]
+        return [tuple(column[i] for column in columns) for i in range(len(indices))]
+
+    def __len__(self):
+        return self._length
 
 
 class ChainDataset(IterableDataset):
