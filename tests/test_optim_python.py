@@ -7,7 +7,7 @@ import pytest
 import chainrule as cr
 from chainrule import optim
 from conftest import requires_torch, torch
-from test_optim import PARAM_SPECS, NO_GRAD_INDEX, assert_same, make_params, set_grads
+from test_optim import PARAM_SPECS, NO_GRAD_INDEX, assert_same, check_loads_a_torch_state_dict, make_params, set_grads
 
 CASES = [
     ("Rprop", dict()),
@@ -91,26 +91,7 @@ def test_state_dict_round_trip(name, options):
 @requires_torch
 @pytest.mark.parametrize("name,options", CASES, ids=[f"{n}-{o}" for n, o in CASES])
 def test_loads_a_torch_state_dict(name, options):
-    rng = np.random.default_rng(5)
-    specs = SPECS[:3]
-    _, torch_params = make_params(rng, specs)
-    torch_opt = getattr(torch.optim, name)(torch_params, **options)
-    for _ in range(3):
-        for t in torch_params:
-            t.grad = torch.tensor(rng.standard_normal(tuple(t.shape)), dtype=t.dtype)
-        torch_opt.step()
-    torch_sd = torch_opt.state_dict()
-    cr_params = [cr.tensor(t.detach().numpy(), requires_grad=True) for t in torch_params]
-    cr_opt = getattr(optim, name)(cr_params, **options)
-    cr_opt.load_state_dict(torch_sd)
-    ours = cr_opt.state_dict()
-    assert {i: sorted(s) for i, s in ours["state"].items()} == {i: sorted(s) for i, s in torch_sd["state"].items()}
-    assert ours["param_groups"] == torch_sd["param_groups"]
-    for _ in range(3):
-        set_grads(rng, cr_params, torch_params, skip=())
-        cr_opt.step()
-        torch_opt.step()
-    assert_same(cr_params, torch_params, cr_opt, torch_opt)
+    check_loads_a_torch_state_dict(name, options)
 
 
 @requires_torch
