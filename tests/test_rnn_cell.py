@@ -440,3 +440,37 @@ def test_packing_bad_input():
     packed = nn.utils.rnn.pack_padded_sequence(cr.randn(4, 2, 3), [4, 2])
     with pytest.raises(ValueError, match="total_length"):
         nn.utils.rnn.pad_packed_sequence(packed, total_length=3)
+
+
+@requires_torch
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_and_unpack_sequence_match_torch(batch_first):
+    seqs = [np.random.randn(n, 2).astype(np.float32) for n in (2, 5, 3)]
+    padded = nn.utils.rnn.pad_sequence([cr.tensor(s) for s in seqs], batch_first=batch_first)
+    padded_t = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first=batch_first)
+    before = padded.numpy().copy()
+    ours = nn.utils.rnn.unpad_sequence(padded, cr.tensor([2, 5, 3]), batch_first=batch_first)
+    theirs = torch.nn.utils.rnn.unpad_sequence(padded_t, torch.tensor([2, 5, 3]), batch_first=batch_first)
+    assert len(ours) == len(theirs) == 3
+    for o, t, s in zip(ours, theirs, seqs):
+        assert_close(o, t.numpy())
+        assert_close(o, s)
+    np.testing.assert_array_equal(padded.numpy(), before)  # the input is left as it was
+    packed = nn.utils.rnn.pack_sequence([cr.tensor(s) for s in seqs], enforce_sorted=False)
+    packed_t = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    for o, t in zip(nn.utils.rnn.unpack_sequence(packed), torch.nn.utils.rnn.unpack_sequence(packed_t)):
+        assert_close(o, t.numpy())
+    with pytest.raises(ValueError):
+        torch.nn.utils.rnn.unpad_sequence(torch.zeros(2, 4), torch.tensor([4, 1, 2]), batch_first=True)
+
+
+def test_unpad_sequence_keeps_gradients_and_rejects_a_length_count_mismatch():
+    padded = cr.randn(2, 4, 3, requires_grad=True)
+    first, second = nn.utils.rnn.unpad_sequence(padded, [4, 1], batch_first=True)
+    (first.sum() + 2 * second.sum()).backward()
+    expected = np.zeros((2, 4, 3), np.float32)
+    expected[0] = 1
+    expected[1, 0] = 2
+    assert_close(padded.grad, expected)
+    with pytest.raises(ValueError, match="unpad_sequence: got 3 lengths for a batch of 2"):  # PyTorch: ValueError
+        nn.utils.rnn.unpad_sequence(cr.zeros(2, 4), [4, 1, 2], batch_first=True)

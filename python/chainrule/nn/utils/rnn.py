@@ -1,11 +1,13 @@
 """nn.utils.rnn: padding and packing variable-length sequences as torch does (pad_sequence, PackedSequence,
-pack_padded_sequence, pad_packed_sequence, pack_sequence); the RNN layers accept a PackedSequence."""
+pack_padded_sequence, pad_packed_sequence, pack_sequence, and back to lists: unpad_sequence,
+unpack_sequence); the RNN layers accept a PackedSequence."""
 from collections import namedtuple
 
 from chainrule import _C
 from chainrule._tensor import tensor
 
-__all__ = ["pad_sequence", "PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence"]
+__all__ = ["pad_sequence", "unpad_sequence", "PackedSequence", "pack_padded_sequence", "pad_packed_sequence",
+           "pack_sequence", "unpack_sequence"]
 
 
 class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])):
@@ -101,3 +103,20 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
             seq = _C.cat([seq, pad] if padding_side == "right" else [pad, seq], 0)
         padded.append(seq)
     return _C.stack(padded, 0 if batch_first else 1)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """Inverse of pad_sequence: the list of (lengths[b], *) tensors in a padded (T, B, *) (or (B, T, *))
+    batch. (PyTorch's transposes a time-major input in place; this one leaves the input as it is.)"""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    lengths = [int(n) for n in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
+    if len(lengths) != padded_sequences.shape[0]:
+        raise ValueError(f"unpad_sequence: got {len(lengths)} lengths for a batch of {padded_sequences.shape[0]}")
+    return [seq[:max(length, 0)] for seq, length in zip(padded_sequences, lengths)]
+
+
+def unpack_sequence(packed_sequences):
+    """Inverse of pack_sequence: the list of (L_i, *) tensors, in the order they were packed."""
+    padded_sequences, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded_sequences, lengths, batch_first=True)
