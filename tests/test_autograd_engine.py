@@ -286,3 +286,66 @@ def test_post_accumulate_grad_hooks_run_after_each_backward_as_in_pytorch():
     x.register_post_accumulate_grad_hook(lambda p: 5)
     with pytest.raises(TypeError, match="the hook must return None, got <class 'int'>"):
         (x * 3).sum().backward()
+
+
+def _both(fn):
+    """fn(lib) for chainrule, and for torch when installed."""
+    return fn(cr), (fn(torch) if torch is not None else None)
+
+
+def test_autograd_grad_takes_torchs_keywords_in_torchs_order():
+    """A WGAN-GP gradient penalty as people write it: create_graph, retain_graph, only_inputs=True,
+    passed by keyword; and positionally, only_inputs comes before allow_unused as in PyTorch."""
+    def penalty(lib):
+        lib.manual_seed(0)
+        x = lib.tensor([[1.0, 2.0], [3.0, -1.0]], requires_grad=True)
+        d = (x ** 3).sum(dim=1, keepdim=True)
+        g = lib.autograd.grad(outputs=d, inputs=x, grad_outputs=lib.ones_like(d), create_graph=True,
+                              retain_graph=True, only_inputs=True)[0]
+        pen = ((g.norm(2, dim=1) - 1) ** 2).mean()
+        (h,) = lib.autograd.grad(pen, x, None, None, False, True, True)
+        return g.detach().numpy(), h.numpy()
+    ours, theirs = _both(penalty)
+    if theirs is not None:
+        for o, t in zip(ours, theirs):
+            np.testing.assert_allclose(o, t, rtol=1e-6)
+
+
+def test_autograd_grad_only_inputs_false_warns_like_torch():
+    x = leaf(2)
+    with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+        cr.autograd.grad((x * 2).sum(), x, only_inputs=False)
+    if torch is not None:
+        t = torch.ones(2, requires_grad=True)
+        with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+            torch.autograd.grad((t * 2).sum(), t, only_inputs=False)
+
+
+def test_autograd_grad_materialize_grads_dict_inputs_and_empty_inputs():
+    def run(lib):
+        x, z = lib.ones(3, requires_grad=True), lib.ones(2, requires_grad=True)
+        gx, gz = lib.autograd.grad((x * 2).sum(), [x, z], materialize_grads=True)
+        grads = lib.autograd.grad((x * z.sum()).sum(), {"x": x, "z": z})
+        return gx.tolist(), gz.tolist(), sorted(grads), grads["z"].tolist()
+    ours, theirs = _both(run)
+    assert ours == ([2.0] * 3, [0.0, 0.0], ["x", "z"], [3.0, 3.0])
+    if theirs is not None:
+        assert ours == theirs
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.ones(2, requires_grad=True)
+        with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed"):
+            lib.autograd.grad(x.sum(), x, materialize_grads=True, allow_unused=False)
+        with pytest.raises(RuntimeError, match="`inputs` argument to `grad\\(\\)` cannot be empty"):
+            lib.autograd.grad(x.sum(), [])
+
+
+def test_autograd_grad_is_grads_batched_gives_each_row_of_the_jacobian():
+    def jacobian(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x ** 2
+        (rows,) = lib.autograd.grad(y, x, lib.eye(3), is_grads_batched=True)
+        return rows.numpy()
+    ours, theirs = _both(jacobian)
+    np.testing.assert_allclose(ours, np.diag([2.0, 4.0, 6.0]))
+    if theirs is not None:
+        np.testing.assert_allclose(ours, theirs)
