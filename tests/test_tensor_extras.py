@@ -1,6 +1,7 @@
 """Functions and Tensor methods PyTorch programs use, composed in chainrule/_functions: nan/inf tests,
 isclose/allclose/equal, nan_to_num, count_nonzero, broadcasting helpers, meshgrid, axis aliases,
-clone/numel, default dtype, finfo/iinfo, missing-dtype casts, random draws and compile."""
+clone/numel, default dtype, finfo/iinfo, missing-dtype casts, random draws (and chainrule.random) and
+compile."""
 import warnings
 
 import numpy as np
@@ -250,6 +251,35 @@ def test_rng_state_round_trip_reproduces_the_stream():
         cr.set_rng_state(cr.ones(3))
     with pytest.raises(ValueError, match="words"):
         cr.set_rng_state(cr.zeros(3, dtype=cr.int64))
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_random_module_fork_rng_restores_the_stream_like_torch(lib):
+    """torch.random's functions; draws inside fork_rng() leave the global stream where it was."""
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    assert m.random.manual_seed is not None and m.random.get_rng_state().ndim == 1
+    m.random.manual_seed(11)
+    assert m.random.initial_seed() == 11
+    expected = m.randn(4).tolist()
+    m.random.manual_seed(11)
+    with m.random.fork_rng():
+        m.manual_seed(0)
+        m.randn(7)
+    with m.random.fork_rng(devices=[]):
+        m.randn(3)
+    with m.random.fork_rng(enabled=False):
+        pass
+    assert m.randn(4).tolist() == expected
+    with pytest.raises(ValueError):  # the state comes back even when the block raises
+        with m.random.fork_rng():
+            m.randn(5)
+            raise ValueError
+    state = m.random.get_rng_state()
+    first = m.rand(2).tolist()
+    m.random.set_rng_state(state)
+    assert m.rand(2).tolist() == first
 
 
 def test_detach_in_place():
