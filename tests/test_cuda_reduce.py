@@ -1,11 +1,13 @@
 """The GPU's reductions (cpp/cuda/reduce.cu) against chainrule's CPU results, which the rest of the
 suite checks against PyTorch: sum, prod, max, min, all, any (and mean, amax, logsumexp built on them)
 over one dim, several, all of them, with keepdim, on transposed inputs, with NaN, for every dtype,
-and max/min/argmax along a dim with the first index of ties and NaN. Needs a GPU and says so."""
+and max/min/argmax along a dim with the first index of ties and NaN; cumsum (cpp/cuda/cumsum.cu),
+which adds in the CPU's order, so its results are equal. Needs a GPU and says so."""
 import numpy as np
 import pytest
 
 import chainrule as cr
+from cuda_support import check_on_gpu
 
 pytestmark = pytest.mark.skipif(not cr.cuda.is_available(), reason="no CUDA device")
 
@@ -61,3 +63,22 @@ def test_extremes_along_a_dim_give_the_first_index(dtype, is_max):
 def test_a_large_sum_is_accurate():
     x = cr.rand(3_000_000, generator=cr.Generator().manual_seed(0))
     assert abs(x.cuda().sum().item() - x.sum().item()) <= 1e-6 * x.sum().item()
+
+
+@pytest.mark.parametrize("dtype", [cr.float32, cr.float64, cr.int64, cr.bool], ids=str)
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_cumsum_adds_in_the_cpus_order(dtype, dim):
+    x = inputs(dtype)
+    same(x.cuda().cumsum(dim), x.cumsum(dim))
+    same(x.transpose(0, 2).cuda().cumsum(dim), x.transpose(0, 2).cumsum(dim))
+
+
+def test_cumsum_of_a_long_float32_line_accumulates_in_double_as_the_cpu():
+    x = cr.tensor(np.random.default_rng(0).standard_normal(100_000), dtype=cr.float32)
+    np.testing.assert_array_equal(x.cuda().cumsum(0).cpu().numpy(), x.cumsum(0).numpy())
+    same(x.cuda().cumsum(0, dtype=cr.float64), x.cumsum(0, dtype=cr.float64))
+
+
+def test_cumsum_gradient_matches_the_cpu():
+    check_on_gpu(lambda lib, x: x.cumsum(1), [(3, 4, 2)], cr.float64)
+    check_on_gpu(lambda lib, x: lib.cumsum(x, 0), [(50,)], cr.float32)

@@ -1,10 +1,9 @@
 // The cumsum kernel declared in cpu/cumsum.h: outer blocks split across threads; a single line
-// (inner == 1) is a serial running sum, wider blocks add each row to the one before, vectorized
-// across the inner elements.
+// (inner == 1) is a serial running sum (core/cumsum_formula.h), wider blocks add each row to the one
+// before, vectorized across the inner elements (the same sums as running_sum in T down each column).
 #include "cpu/cumsum.h"
 
 #include <algorithm>
-#include <type_traits>
 
 #include "cpu/parallel.h"
 
@@ -13,14 +12,12 @@ namespace cr::cpu {
 template <typename T>
 void cumsum_in_place(T* data, const CumsumShape& s) {
   const int64_t n = s.n, inner = s.inner;
-  using acc_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
   const int64_t grain = std::max<int64_t>(1, kMinChunk / std::max<int64_t>(n * inner, 1));
   parallel_for(0, s.outer, grain, [&](int64_t ob, int64_t oe) {
     for (int64_t o = ob; o < oe; ++o) {
       T* base = data + o * n * inner;
       if (inner == 1) {
-        acc_t acc = 0;
-        for (int64_t i = 0; i < n; ++i) base[i] = T(acc += base[i]);
+        running_sum<CumsumAccumulator<T>>(base, n, 1);
         continue;
       }
       for (int64_t r = 1; r < n; ++r) {

@@ -1,7 +1,8 @@
 // The GPU's launch loops: one thread per index of [0, n) in a grid-stride loop, calling f(i)
 // (launch_indexed, for kernels that compute their own addresses), and the strided loop of the
-// elementwise kernels, which turns each linear index into coordinates and so into each operand's
-// address, then calls f(pointers) (launch_elementwise). Shared by the kernels of every family.
+// elementwise kernels, which coalesces dims as the CPU does (core/strided_plan.h), turns each linear
+// index into each operand's address (one multiply per operand when one dim remains), then calls
+// f(pointers) (launch_elementwise). Shared by the kernels of every family.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -12,7 +13,7 @@
 
 #include "core/dtype.h"
 #include "core/error.h"
-#include "core/strided_operand.h"
+#include "core/strided_plan.h"
 
 namespace cr::cuda {
 
@@ -45,15 +46,16 @@ void launch_indexed(const char* op, int64_t n, const F& f) {
   check_launch(op);
 }
 
-// Sizes and byte strides of N operands, passed to the kernel by value.
+// A coalesced plan (core/strided_plan.h) in a form a kernel takes by value.
 template <int N>
 struct StridedGeometry {
   int ndim;
   int64_t sizes[kMaxDims];
-  int64_t strides[N][kMaxDims];
+  int64_t strides[N][kMaxDims];  // in bytes
   char* base[N];
 };
 
+// Element i's pointers when the plan is several dims long: i turned into coordinates.
 template <int N, typename F>
 __global__ void for_each_element(int64_t n, StridedGeometry<N> g, F f) {
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
@@ -70,20 +72,37 @@ __global__ void for_each_element(int64_t n, StridedGeometry<N> g, F f) {
   }
 }
 
-// Runs f over `shape` with the operands (output first); `op` names the caller in errors.
+// The common case, a plan one dim long (contiguous operands, or a scalar broadcast over one): no
+// division per element.
+template <int N, typename F>
+__global__ void for_each_element_1d(int64_t n, StridedGeometry<N> g, F f) {
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    char* p[N];
+    for (int k = 0; k < N; ++k) p[k] = g.base[k] + i * g.strides[k][0];
+    f(p);
+  }
+}
+
+// Runs f over `shape` with the operands (output first), dims coalesced as the CPU's loops coalesce
+// them; `op` names the caller in errors.
 template <int N, typename F>
 void launch_elementwise(const char* op, const Shape& shape, const std::array<const StridedOperand*, N>& operands,
                         const F& f) {
-  const int64_t n = shape_numel(shape);
-  if (n == 0) return;
+  const StridedPlan<N> plan = make_plan<N>(shape, operands);
+  if (plan.numel == 0) return;
   StridedGeometry<N> g{};
-  g.ndim = static_cast<int>(shape.size());
+  g.ndim = plan.ndim;
   for (int k = 0; k < N; ++k) {
-    g.base[k] = operands[k]->data;
-    for (int d = 0; d < g.ndim; ++d) g.strides[k][d] = operands[k]->strides[d] * operands[k]->itemsize;
+    g.base[k] = plan.base[k];
+    for (int d = 0; d < g.ndim; ++d) g.strides[k][d] = plan.strides[k][d];
   }
-  for (int d = 0; d < g.ndim; ++d) g.sizes[d] = shape[d];
-  for_each_element<N><<<launch_blocks(n), kLaunchThreads>>>(n, g, f);
+  for (int d = 0; d < g.ndim; ++d) g.sizes[d] = plan.sizes[d];
+  if (g.ndim == 1) {
+    for_each_element_1d<N><<<launch_blocks(plan.numel), kLaunchThreads>>>(plan.numel, g, f);
+  } else {
+    for_each_element<N><<<launch_blocks(plan.numel), kLaunchThreads>>>(plan.numel, g, f);
+  }
   check_launch(op);
 }
 

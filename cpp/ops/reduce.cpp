@@ -11,6 +11,7 @@
 #include "core/default_dtype.h"
 #include "cpu/cumsum.h"
 #include "cpu/reduce.h"
+#include "cuda/cumsum.h"
 #include "cuda/reduce.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -319,8 +320,6 @@ Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim) {
 }
 
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
-  // On a GPU: summed on the host (no GPU scan yet; a copy each way), its gradient flowing back across.
-  if (!t->device().is_cpu()) return to_device(cumsum(to_host(t), dim, dtype), t->device());
   dim = wrap_dim(dim, t->dim(), "cumsum");
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   Tensor out = TensorImpl::empty(x->sizes(), integer_promoted(x->dtype()), x->device());
@@ -329,10 +328,13 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
     copy_(out, x);
   }
   if (x->dim() > 0 && x->numel() > 0) {
-    cpu::CumsumShape shape{1, x->size(dim), 1};
+    CumsumShape shape{1, x->size(dim), 1};
     for (int64_t d = 0; d < dim; ++d) shape.outer *= x->size(d);
     for (int64_t d = dim + 1; d < x->dim(); ++d) shape.inner *= x->size(d);
-    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] { cpu::cumsum_in_place(out->data<scalar_t>(), shape); });
+    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] {  // the family's dispatch point
+      auto* data = static_cast<scalar_t*>(out->device_data());
+      out->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(data, shape);
+    });
   }
   if (needs_grad({&x})) {
     record("CumsumBackward0", {x}, {out}, [dim](const TensorList& g, const Node&) -> TensorList {

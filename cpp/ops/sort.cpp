@@ -1,8 +1,10 @@
 // sort, argsort, topk, kthvalue, median, quantile, searchsorted: the input is laid out with `dim`
 // last and contiguous, each line's order (or picked index, quantile position, search position) is
-// found by the kernels of cpu/sort.h, and moved back to `dim`. Values are gather(input, dim, indices): their backward is
-// GatherBackward0, which scatters the gradient back to the positions the values came from
-// (PyTorch's SortBackward0/TopkBackward0/KthvalueBackward0/MedianBackward1).
+// found by the kernels of cpu/sort.h, and moved back to `dim`. On a GPU one stable sort of the lines
+// (cuda/sort.h) gives every order: topk takes its first k columns, kthvalue and median one column.
+// Values are gather(input, dim, indices): their backward is GatherBackward0, which scatters the
+// gradient back to the positions the values came from (PyTorch's
+// SortBackward0/TopkBackward0/KthvalueBackward0/MedianBackward1).
 #include "ops/sort.h"
 
 #include <algorithm>
@@ -11,10 +13,12 @@
 
 #include "autograd/record.h"
 #include "cpu/sort.h"
+#include "cuda/sort.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/index.h"
+#include "ops/reduce.h"
 #include "ops/reduce_backward.h"
 #include "ops/view.h"
 
@@ -22,23 +26,36 @@ namespace cr {
 
 namespace {
 
-// Calls kernel(values, lines, order) once on input laid out as lines along dim (input has >= 1
+// The count of lines along the last dim of a contiguous tensor.
+int64_t line_count(const Tensor& lines) {
+  int64_t count = 1;
+  for (int64_t d = 0; d + 1 < lines->dim(); ++d) count *= lines->size(d);
+  return count;
+}
+
+// Calls kernel(values, lines, order) once on CPU input laid out as lines along dim (input has >= 1
 // dim); the orders (k entries per line) form an int64 tensor of input's shape with dim of size k.
-// A GPU input is ordered on the host (no GPU sort yet: one copy each way, which waits for the GPU);
-// the values are then gathered on its device, so gradients stay there.
 template <typename Kernel>
 Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const Kernel& kernel) {
   GradModeGuard no_record(false);  // indices have no gradient
-  if (!input->device().is_cpu()) return to_device(order_along(to_host(input), dim, k, op, kernel), input->device());
   Tensor lines = contiguous(movedim(input, dim, -1));
   const int64_t n = lines->sizes().back();
   Shape out_sizes = lines->sizes();
   out_sizes[out_sizes.size() - 1] = k;
   Tensor order = TensorImpl::empty(out_sizes, DType::Int64, input->device());
-  cpu::Lines shape{1, n};
-  for (int64_t d = 0; d + 1 < lines->dim(); ++d) shape.count *= lines->size(d);
+  const cpu::Lines shape{line_count(lines), n};
   CR_DISPATCH_ALL(lines->dtype(), op, [&] { kernel(lines->data<scalar_t>(), shape, order->data<int64_t>()); });
   return contiguous(movedim(order, -1, dim));
+}
+
+// The GPU's order of every line along dim of a GPU input (>= 1 dim): an int64 tensor of its shape.
+Tensor gpu_order(const Tensor& input, int64_t dim, bool descending) {
+  GradModeGuard no_record(false);
+  Tensor lines = contiguous(movedim(input, dim, -1));
+  Tensor order = TensorImpl::empty(lines->sizes(), DType::Int64, input->device());
+  cuda::sort_lines(lines->dtype(), lines->device(), lines->device_data(), line_count(lines), lines->sizes().back(),
+                   descending, static_cast<int64_t*>(order->device_data()));
+  return movedim(order, -1, dim);
 }
 
 // 0-d inputs act as 1-d of one element; returns the wrapped dim and that view.
@@ -55,14 +72,22 @@ ValuesIndices values_at(const Tensor& input, int64_t dim, const Tensor& indices)
   return {gather(input, input->dim() == 0 ? 0 : dim, indices), indices};
 }
 
-// One index per line along dim (found by pick(values, lines, index)), and the value there; dim is
-// kept (size 1) when keepdim, removed otherwise.
-template <typename Pick>
-ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const char* op, const Pick& pick) {
+// One index per line along dim, and the value there; dim is kept (size 1) when keepdim, removed
+// otherwise. On the CPU pick(values, lines, index) finds it; on a GPU it is the entry of the
+// line's ascending order at the position gpu_position(lines, dim) gives (int64, dim of size 1).
+template <typename Pick, typename Position>
+ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const char* op, const Pick& pick,
+                         const Position& gpu_position) {
   Tensor lines = at_least_1d(input, dim, op);
   CR_CHECK(lines->size(dim) > 0, IndexError, op, "(): Expected reduction dim ", dim,
            " to have non-zero size (input of shape ", input->sizes(), ")");
-  Tensor index = order_along(lines, dim, 1, op, pick);
+  Tensor index;
+  if (lines->device().is_cpu()) {
+    index = order_along(lines, dim, 1, op, pick);
+  } else {
+    GradModeGuard no_record(false);
+    index = gather(gpu_order(lines, dim, false), dim, gpu_position(lines, dim));
+  }
   ValuesIndices r{gather(lines, dim, index), index};
   if (keepdim && input->dim() > 0) return r;
   Shape removed = input->sizes();
@@ -74,6 +99,7 @@ ValuesIndices pick_along(const Tensor& input, int64_t dim, bool keepdim, const c
 
 Tensor argsort(const Tensor& input, int64_t dim, bool descending) {
   Tensor lines = at_least_1d(input, dim, "sort");
+  if (!lines->device().is_cpu()) return like_input(contiguous(gpu_order(lines, dim, descending)), input);
   auto kernel = [&](const auto* values, const cpu::Lines& s, int64_t* order) {
     cpu::sort_lines(values, s, descending, order);
   };
@@ -95,7 +121,8 @@ ValuesIndices topk(const Tensor& input, int64_t k, int64_t dim, bool largest) {
   auto kernel = [&](const auto* values, const cpu::Lines& s, int64_t* order) {
     cpu::topk_lines(values, s, k, largest, order);
   };
-  Tensor order = order_along(lines, dim, k, "topk", kernel);
+  Tensor order = lines->device().is_cpu() ? order_along(lines, dim, k, "topk", kernel)
+                                          : contiguous(narrow(gpu_order(lines, dim, largest), dim, 0, k));
   return values_at(input, dim, like_input(order, input));
 }
 
@@ -104,16 +131,36 @@ ValuesIndices kthvalue(const Tensor& input, int64_t k, int64_t dim, bool keepdim
   const int64_t n = input->dim() == 0 ? 1 : input->size(d);
   CR_CHECK(k >= 1 && k <= n, RuntimeError, "kthvalue(): selected number k out of range for dimension ", d,
            ": k = ", k, " but the input of shape ", input->sizes(), " has ", n, " elements there");
-  return pick_along(input, d, keepdim, "kthvalue", [k](const auto* values, const cpu::Lines& s, int64_t* index) {
-    cpu::kth_lines(values, s, k - 1, index);
-  });
+  return pick_along(
+      input, d, keepdim, "kthvalue",
+      [k](const auto* values, const cpu::Lines& s, int64_t* index) { cpu::kth_lines(values, s, k - 1, index); },
+      [k](const Tensor& lines, int64_t dim) {
+        Shape one = lines->sizes();
+        one[static_cast<size_t>(dim)] = 1;
+        return full(one, Scalar(k - 1), DType::Int64, lines->device());
+      });
 }
 
 ValuesIndices median_dim(const Tensor& input, int64_t dim, bool keepdim, bool ignore_nan) {
-  return pick_along(input, dim, keepdim, ignore_nan ? "nanmedian" : "median",
-                    [ignore_nan](const auto* values, const cpu::Lines& s, int64_t* index) {
-                      cpu::median_lines(values, s, ignore_nan, index);
-                    });
+  // On a GPU, the lower median's position in the ascending order (NaN last) of a line of n with
+  // `nans` NaN: (n - 1) / 2 without NaN; with NaN, median's is the first NaN's (n - nans) and
+  // nanmedian's the lower median of the others, (n - nans - 1) / 2 (the first NaN, 0, if all are).
+  auto gpu_position = [ignore_nan](const Tensor& lines, int64_t dim) {
+    const int64_t n = lines->size(dim);
+    Tensor nans = sum(binary(BinaryOp::Ne, lines, lines), std::vector<int64_t>{dim}, true);
+    Tensor valid = binary(BinaryOp::Sub, Scalar(n), nans);
+    if (ignore_nan) {
+      Tensor last_valid = binary(BinaryOp::Sub, binary(BinaryOp::Maximum, valid, Scalar(1)), Scalar(1));
+      return binary(BinaryOp::FloorDivide, last_valid, Scalar(2));
+    }
+    return where(binary(BinaryOp::Gt, nans, Scalar(0)), valid, Scalar((n - 1) / 2));
+  };
+  return pick_along(
+      input, dim, keepdim, ignore_nan ? "nanmedian" : "median",
+      [ignore_nan](const auto* values, const cpu::Lines& s, int64_t* index) {
+        cpu::median_lines(values, s, ignore_nan, index);
+      },
+      gpu_position);
 }
 
 // The median of all elements; its gradient is split evenly among the elements equal to it (the NaN
@@ -147,7 +194,7 @@ namespace {
 // The q values as doubles, each checked to lie in [0, 1].
 std::vector<double> quantile_levels(const Tensor& q, const char* op) {
   GradModeGuard no_record(false);
-  Tensor levels = contiguous(to_dtype(reshape(q, {-1}), DType::Float64));
+  Tensor levels = contiguous(to_dtype(to_host(reshape(q, {-1})), DType::Float64));  // a GPU q waits
   std::vector<double> out(levels->data<double>(), levels->data<double>() + levels->numel());
   for (double level : out) {
     CR_CHECK(level >= 0 && level <= 1, RuntimeError, op, "() q must be in the range [0, 1] but got ", level);
@@ -174,19 +221,21 @@ Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim
   Tensor sorted = movedim(sort(x, d).values, d, -1);  // (..., n), NaN last
   const int64_t n = sorted->sizes().back();
 
-  // Per line and level: the sorted positions to read and the weight of the upper one.
+  // Per line and level: the sorted positions to read and the weight of the upper one (found on the
+  // host, which for a GPU input waits for its sorted values).
   Shape rank_sizes = sorted->sizes();
   rank_sizes[rank_sizes.size() - 1] = nq;
-  const Device device = sorted->device();
-  Tensor below = TensorImpl::empty(rank_sizes, DType::Int64, device);
-  Tensor above = TensorImpl::empty(rank_sizes, DType::Int64, device);
-  Tensor weight = TensorImpl::empty(rank_sizes, DType::Float64, device);
+  Tensor below = TensorImpl::empty(rank_sizes, DType::Int64, kCpu);
+  Tensor above = TensorImpl::empty(rank_sizes, DType::Int64, kCpu);
+  Tensor weight = TensorImpl::empty(rank_sizes, DType::Float64, kCpu);
   {
     GradModeGuard no_record(false);
-    Tensor values = contiguous(to_dtype(sorted, DType::Float64));
+    Tensor values = contiguous(to_dtype(to_host(sorted), DType::Float64));
     const cpu::QuantileLevels read{levels.data(), nq, input->dtype() == DType::Float32, ignore_nan, interpolation};
     cpu::quantile_positions(values->data<double>(), {values->numel() / n, n}, read, below->data<int64_t>(),
                             above->data<int64_t>(), weight->data<double>());
+    below = to_device(below, sorted->device()), above = to_device(above, sorted->device());
+    weight = to_device(weight, sorted->device());
   }
   Tensor out = gather(sorted, -1, below);
   if (interpolation == Interpolation::Linear || interpolation == Interpolation::Midpoint) {

@@ -1,0 +1,75 @@
+// sort_lines on a GPU (cuda/sort.h): each value becomes an unsigned key that orders as PyTorch
+// sorts (core/sort_keys.h), each line a segment, and CUB's stable segmented sort carries each
+// element's position in its line along with its key:
+//   keys (count * n), positions (count * n) = i % n, offsets (count + 1) = line * n
+//   -> StableSortPairs -> order (count, n): the positions in sorted order.
+// Scratch (keys, positions, offsets, CUB's temporary storage) comes from the caching allocator.
+#include <cub/device/device_segmented_sort.cuh>
+
+#include "core/sort_keys.h"
+#include "core/storage.h"
+#include "cuda/sort.h"
+#include "cuda/strided_launch.cuh"
+
+namespace cr::cuda {
+
+namespace {
+
+template <typename T>
+struct KeyAndPosition {  // one thread per element
+  const T* values;
+  bool descending;
+  int64_t n;
+  typename SortKeyType<T>::type* keys;
+  int64_t* positions;
+  __device__ void operator()(int64_t i) const {
+    keys[i] = sort_key(values[i], descending);
+    positions[i] = i % n;
+  }
+};
+
+struct LineOffset {  // offsets[line] = line * n, for count + 1 lines
+  int64_t n;
+  int64_t* offsets;
+  __device__ void operator()(int64_t line) const { offsets[line] = line * n; }
+};
+
+void check_cub(cudaError_t status) {
+  CR_CHECK(status == cudaSuccess, RuntimeError, "sort: the CUDA segmented sort failed: ", cudaGetErrorString(status));
+}
+
+template <typename T>
+void sort_typed(Device device, const T* values, int64_t count, int64_t n, bool descending, int64_t* order) {
+  using Key = typename SortKeyType<T>::type;
+  const int64_t total = count * n;
+  auto scratch = [&](size_t bytes) { return Storage::allocate(std::max<size_t>(bytes, 1), device, "sort"); };
+  auto keys = scratch(2 * total * sizeof(Key)), positions = scratch(total * sizeof(int64_t));
+  auto offsets = scratch((count + 1) * sizeof(int64_t));
+  Key* keys_in = static_cast<Key*>(keys->data());
+  int64_t* line_offsets = static_cast<int64_t*>(offsets->data());
+  launch_indexed("sort", total,
+                 KeyAndPosition<T>{values, descending, n, keys_in, static_cast<int64_t*>(positions->data())});
+  launch_indexed("sort", count + 1, LineOffset{n, line_offsets});
+  size_t temp_bytes = 0;
+  auto sort = [&](void* temp) {
+    check_cub(cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys_in, keys_in + total,
+                                                        static_cast<const int64_t*>(positions->data()), order, total,
+                                                        count, line_offsets, line_offsets + 1));
+  };
+  sort(nullptr);  // asks for temp_bytes
+  auto temp = scratch(temp_bytes);
+  sort(temp->data());
+}
+
+}  // namespace
+
+void sort_lines(DType dtype, Device device, const void* values, int64_t count, int64_t n, bool descending,
+                int64_t* order) {
+  if (count * n == 0) return;
+  with_dtype(dtype, [&](auto t) {
+    using T = decltype(t);
+    sort_typed<T>(device, static_cast<const T*>(values), count, n, descending, order);
+  });
+}
+
+}  // namespace cr::cuda
