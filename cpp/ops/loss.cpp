@@ -12,6 +12,7 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/index.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
 #include "ops/view.h"
@@ -211,10 +212,29 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& redu
   return out;
 }
 
+namespace {
+
+// one_hot of GPU class values, as PyTorch builds it there: ones scattered into zeros, the values'
+// bounds checked by scatter's deferred check (ops/deferred_checks.h) rather than read on the host;
+// only num_classes == -1 waits, for the largest value.
+Tensor one_hot_on_device(const Tensor& t, int64_t num_classes) {
+  if (num_classes == -1) {
+    CR_CHECK(t->numel() > 0, ValueError, "one_hot: cannot infer the number of classes from an empty tensor; pass num_classes");
+    num_classes = std::max<int64_t>(item(max_all(t)).to<int64_t>(), 0) + 1;
+  }
+  CR_CHECK(num_classes >= 0, ValueError, "one_hot: num_classes must be -1 or non-negative, got ", num_classes);
+  Shape sizes = t->sizes();
+  sizes.push_back(num_classes);
+  Tensor out = zeros(sizes, DType::Int64, t->device());
+  if (t->numel() > 0) scatter_(out, -1, unsqueeze(t, -1), Scalar(1));
+  return out;
+}
+
+}  // namespace
+
 Tensor one_hot(const Tensor& t, int64_t num_classes) {
   CR_CHECK(t->dtype() == DType::Int64, TypeError, "one_hot: expected an int64 tensor of class indices, got a ", describe(t));
-  // On a GPU: checked and built on the host, whose bounds PyTorch also reads there.
-  if (!t->device().is_cpu()) return to_device(one_hot(to_host(t), num_classes), t->device());
+  if (!t->device().is_cpu()) return one_hot_on_device(t, num_classes);
   const Tensor tc = contiguous(t);
   const int64_t* v = tc->data<int64_t>();
   const int64_t n = tc->numel();
