@@ -1,5 +1,5 @@
 """NumPy interop: from_numpy/numpy() share memory both ways, non-contiguous arrays, rejected
-arrays, and tensor() building from lists, scalars and arrays with PyTorch's dtype inference."""
+arrays, numpy(force=True), and tensor() building from lists, scalars and arrays with PyTorch's dtype inference."""
 import numpy as np
 import pytest
 
@@ -59,6 +59,26 @@ def test_numpy_refuses_tensors_that_require_grad():
         t.numpy()
     assert t.detach().numpy().tolist() == [1.0, 1.0]
     assert np.asarray(t).tolist() == [1.0, 1.0]  # __array__ detaches
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_numpy_force_detaches_and_still_shares_a_cpu_tensors_memory(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    w = m.ones(3, requires_grad=True)
+    a = w.numpy(force=True)
+    assert a.tolist() == [1.0, 1.0, 1.0] and a.dtype == np.float32
+    with m.no_grad():
+        w.mul_(2)
+    assert a.tolist() == [2.0, 2.0, 2.0]  # a view of the same memory, as without force
+    plain = m.zeros(2)
+    plain.numpy(force=False)[0] = 5
+    assert plain.tolist() == [5.0, 0.0]
+    with pytest.raises(RuntimeError, match="(?i)numpy\\(\\) on .*requires grad"):
+        w.numpy(force=False)
+    with pytest.raises(TypeError):
+        w.numpy(True)  # force is keyword-only
 
 
 @pytest.mark.parametrize("make", [

@@ -151,6 +151,17 @@ def _array(self, dtype=None, copy=None):
     return a if dtype is None else a.astype(dtype, copy=False)
 
 
+_core_numpy = Tensor.numpy
+
+
+def _numpy(self, *, force=False):
+    """The tensor as a NumPy array sharing its memory (a CPU tensor that does not require grad);
+    force=True first detaches it and copies it to the CPU, as torch.Tensor.numpy(force=True)."""
+    if force:
+        self = self.detach().cpu()
+    return _core_numpy(self)
+
+
 def _rebuild_tensor(array, requires_grad, device="cpu"):
     """Unpickles a tensor: its values (a NumPy array, which pickles itself), requires_grad and the
     device it was on (pickles made before the device was stored hold CPU tensors)."""
@@ -170,4 +181,5 @@ Tensor.__iter__ = _iter
 Tensor.__repr__ = tensor_repr
 Tensor.__str__ = tensor_repr
 Tensor.__array__ = _array
+Tensor.numpy = _numpy
 Tensor.__array_priority__ = 1000  # NumPy defers to our reflected operators
