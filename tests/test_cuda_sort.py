@@ -1,5 +1,5 @@
 """The GPU's sort (cpp/cuda/sort.cu, one stable segmented sort of the lines) and what is read off it
-(argsort, topk, kthvalue, median, nanmedian, quantile) against chainrule's CPU results, which the
+(argsort, topk, kthvalue, median, nanmedian, quantile), and searchsorted, against chainrule's CPU results, which the
 rest of the suite checks against PyTorch: the same values, the same indices (both sorts are stable,
 so ties, NaN and signed zeros land alike), and the same gradients; with PyTorch's GPU too where the
 machine has a CUDA build of it. Needs a GPU and says so."""
@@ -106,3 +106,25 @@ ORDER_OPS = {  # name: (fn(lib, x), input shape)
 def test_values_and_gradients_match_the_cpu(name, dtype):
     fn, shape = ORDER_OPS[name]
     check_on_gpu(fn, [shape], dtype)
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_searchsorted_finds_the_cpus_positions(right):
+    edges = cr.tensor([-1.0, 0.0, 0.0, 2.5, float("inf")])
+    values = cr.tensor([[-2.0, 0.0, 1.0], [2.5, float("nan"), 9.0]])
+    same_values(cr.searchsorted(edges.cuda(), values.cuda(), right=right), cr.searchsorted(edges, values, right=right))
+    lines = cr.tensor([[1, 3, 5, 7], [0, 0, 4, 4]])
+    queries = cr.tensor([[0, 3, 8], [0, 4, 2]])
+    same_values(cr.searchsorted(lines.cuda(), queries.cuda(), right=right), cr.searchsorted(lines, queries, right=right))
+    same_values(cr.bucketize(values.cuda(), edges.cuda(), right=right), cr.bucketize(values, edges, right=right))
+
+
+def test_searchsorted_through_a_sorter_and_its_check():
+    sequence = cr.tensor([[5.0, 1.0, 3.0], [2.0, 0.0, 1.0]])
+    sorter = sequence.argsort(-1)
+    values = cr.tensor([[2.0, 6.0], [0.5, 1.0]])
+    same_values(cr.searchsorted(sequence.cuda(), values.cuda(), sorter=sorter.cuda()),
+                cr.searchsorted(sequence, values, sorter=sorter))
+    # a sorter entry out of range is checked on the GPU and raised at the next wait, as the CPU's error
+    with pytest.raises(RuntimeError, match="sorter index out of range"):
+        cr.searchsorted(sequence.cuda(), values.cuda(), sorter=(sorter + 1).cuda()).cpu()

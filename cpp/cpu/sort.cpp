@@ -92,25 +92,6 @@ QuantileRank quantile_rank(T q, int64_t n, int64_t valid, bool ignore_nan) {
   return {static_cast<int64_t>(below), static_cast<int64_t>(std::ceil(rank)), static_cast<double>(rank - below)};
 }
 
-// Where value goes in the sorted line seq[order[i]] (order null: seq[i]), i in [0, n): the first i
-// with seq >= value (seq > value when right). Plain comparisons, as PyTorch's binary search: a NaN
-// value lands at n.
-template <typename T>
-int64_t search_line(const T* seq, const int64_t* order, int64_t n, T value, bool right) {
-  int64_t start = 0, end = n;
-  while (start < end) {
-    const int64_t mid = start + (end - start) / 2;
-    const T at = seq[order ? order[mid] : mid];
-    const bool after = right ? at > value : at >= value;
-    if (after) {
-      end = mid;
-    } else {
-      start = mid + 1;
-    }
-  }
-  return start;
-}
-
 // Calls line(values of line i, scratch, out + i * k) for every line i, lines split across threads;
 // scratch holds n indices.
 template <typename T, typename Line>

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "core/search_formula.h"
+
 namespace cr::cpu {
 
 // A contiguous buffer viewed as `count` lines of `n` values each.
@@ -51,11 +53,8 @@ void quantile_positions(const double* sorted, const Lines& s, const QuantileLeve
                         int64_t* above, double* weight);
 
 // sequence (lines, m), values (count) -> position (count): value i is searched in line
-// i / per_line, read through order (lines, m; null: in place): the first j with sequence >= value
-// (> value when right). Plain comparisons, as PyTorch's binary search: a NaN value lands at m.
-struct SearchShape {
-  int64_t m, count, per_line;
-};
+// i / per_line, read through order (lines, m; null: in place), by core/search_formula.h's
+// search_line: the first j with sequence >= value (> value when right).
 template <typename T>
 void search_sorted(const T* sequence, const int64_t* order, const T* values, const SearchShape& s, bool right,
                    int64_t* position);

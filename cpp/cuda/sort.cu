@@ -4,6 +4,7 @@
 //   keys (count * n), positions (count * n) = i % n, offsets (count + 1) = line * n
 //   -> StableSortPairs -> order (count, n): the positions in sorted order.
 // Scratch (keys, positions, offsets, CUB's temporary storage) comes from the caching allocator.
+// search_sorted: one thread per value, each a binary search (core/search_formula.h).
 #include <cub/device/device_segmented_sort.cuh>
 
 #include "core/sort_keys.h"
@@ -32,6 +33,20 @@ struct LineOffset {  // offsets[line] = line * n, for count + 1 lines
   int64_t n;
   int64_t* offsets;
   __device__ void operator()(int64_t line) const { offsets[line] = line * n; }
+};
+
+template <typename T>
+struct SearchValue {  // one thread per value
+  const T* sequence;
+  const int64_t* order;
+  const T* values;
+  SearchShape s;
+  bool right;
+  int64_t* position;
+  __device__ void operator()(int64_t i) const {
+    const int64_t line = i / s.per_line;
+    position[i] = search_line(sequence + line * s.m, order ? order + line * s.m : nullptr, s.m, values[i], right);
+  }
 };
 
 void check_cub(cudaError_t status) {
@@ -69,6 +84,16 @@ void sort_lines(DType dtype, Device device, const void* values, int64_t count, i
   with_dtype(dtype, [&](auto t) {
     using T = decltype(t);
     sort_typed<T>(device, static_cast<const T*>(values), count, n, descending, order);
+  });
+}
+
+void search_sorted(DType dtype, const void* sequence, const int64_t* order, const void* values, const SearchShape& s,
+                   bool right, int64_t* position) {
+  with_dtype(dtype, [&](auto t) {
+    using T = decltype(t);
+    launch_indexed("searchsorted", s.count,
+                   SearchValue<T>{static_cast<const T*>(sequence), order, static_cast<const T*>(values), s, right,
+                                  position});
   });
 }
 

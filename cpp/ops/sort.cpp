@@ -16,6 +16,7 @@
 #include "cuda/sort.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
 #include "ops/index.h"
 #include "ops/reduce.h"
@@ -276,15 +277,26 @@ void check_search_shapes(const Tensor& seq, const Tensor& values, const Tensor& 
            dtype_name(sorter->dtype()), " tensor of shape ", sorter->sizes());
 }
 
+// RuntimeError unless every sorter entry lies in [0, m): on the spot for a CPU sorter, at the next
+// wait for a GPU one (ops/deferred_checks.h).
+void check_sorter(const Tensor& order, int64_t m) {
+  const char* message = "torch.searchsorted(): sorter index out of range";
+  if (!order->device().is_cpu()) {
+    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, order, Scalar(0)),
+                              binary(BinaryOp::Ge, order, Scalar(m)));
+    defer_check(any(bad), amax(where(bad, order, Scalar(INT64_MIN))), raise_error<RuntimeError>,
+                std::string(message) + " (got ", ")");
+    return;
+  }
+  const int64_t* o = order->data<int64_t>();
+  CR_CHECK(std::all_of(o, o + order->numel(), [m](int64_t i) { return i >= 0 && i < m; }), RuntimeError, message);
+}
+
 }  // namespace
 
 Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool right, const Tensor& sorter) {
   check_search_shapes(sorted_sequence, values, sorter);
   const Device device = common_device("searchsorted", {&sorted_sequence, &values, &sorter});
-  if (!device.is_cpu()) {  // searched on the host, as order_along orders
-    return to_device(searchsorted(to_host(sorted_sequence), to_host(values), right, sorter ? to_host(sorter) : sorter),
-                     device);
-  }
   GradModeGuard no_record(false);  // positions have no gradient
   const bool integral = !is_floating(sorted_sequence->dtype()) && !is_floating(values->dtype());
   const DType common = integral ? DType::Int64 : DType::Float64;
@@ -292,16 +304,17 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ri
   Tensor order = sorter ? contiguous(sorter) : nullptr;
   const int64_t m = seq->sizes().back(), lines = seq->numel() / std::max<int64_t>(m, 1);
   const int64_t per_line = sorted_sequence->dim() == 1 ? v->numel() : v->numel() / std::max<int64_t>(lines, 1);
-  if (order) {
-    const int64_t* o = order->data<int64_t>();
-    CR_CHECK(std::all_of(o, o + order->numel(), [m](int64_t i) { return i >= 0 && i < m; }), RuntimeError,
-             "torch.searchsorted(): sorter index out of range");
+  if (order) check_sorter(order, m);
+  Tensor out = TensorImpl::empty(values->sizes(), DType::Int64, device);
+  const SearchShape shape{m, v->numel(), per_line};  // a 1-d sequence: every value in line 0
+  const int64_t* order_data = order ? static_cast<const int64_t*>(order->device_data()) : nullptr;
+  auto* position = static_cast<int64_t*>(out->device_data());
+  if (!device.is_cpu()) {  // the family's dispatch point
+    cuda::search_sorted(common, seq->device_data(), order_data, v->device_data(), shape, right, position);
+    return out;
   }
-  Tensor out = TensorImpl::empty(values->sizes(), DType::Int64, values->device());
-  const cpu::SearchShape shape{m, v->numel(), per_line};  // a 1-d sequence: every value in line 0
   CR_DISPATCH_NUMERIC(common, "searchsorted", [&] {
-    cpu::search_sorted(seq->data<scalar_t>(), order ? order->data<int64_t>() : nullptr, v->data<scalar_t>(), shape,
-                       right, out->data<int64_t>());
+    cpu::search_sorted(seq->data<scalar_t>(), order_data, v->data<scalar_t>(), shape, right, position);
   });
   return out;
 }
