@@ -1,8 +1,9 @@
-"""Training on a GPU end to end: the fused, multi-tensor SGD and Adam/AdamW steps on CUDA parameters
-(cpp/cuda/optim.cu) against the same steps on the CPU, over many parameters of two dtypes too, and a small MLP classifier (Linear, ReLU,
-cross_entropy with label smoothing and ignore_index, log_softmax, nll_loss) whose losses and final
-weights on the GPU match the CPU's step by step; the optimizers without GPU kernels step on host
-copies and match the CPU too. Needs a GPU and says so."""
+"""Training on a GPU end to end: a small MLP classifier (Linear, ReLU, cross_entropy with label
+smoothing and ignore_index, log_softmax, nll_loss) trained by the fused, multi-tensor SGD and
+Adam/AdamW steps on CUDA parameters (cpp/cuda/optim.cu; tests/test_cuda_optim.py checks every
+optimizer's GPU step), whose losses and final weights on the GPU match the CPU's step by step; the
+MLP example (with dropout, whose GPU masks are the CUDA generator's) trains reproducibly on the GPU.
+Needs a GPU and says so."""
 import numpy as np
 import pytest
 
@@ -65,35 +66,10 @@ def test_a_gpu_target_out_of_range_is_the_cpus_error_at_the_next_wait():
         nn.functional.cross_entropy(cr.randn(2, 5).cuda(), cr.tensor([1, 7]).cuda()).item()
 
 
-@pytest.mark.parametrize("make, options", [
-    (cr.optim.RMSprop, dict(lr=1e-2, momentum=0.5, centered=True)), (cr.optim.Adagrad, dict(lr=0.1)),
-    (cr.optim.Adadelta, dict()), (cr.optim.Adamax, dict(lr=1e-2)), (cr.optim.NAdam, dict(lr=1e-2)),
-    (cr.optim.RAdam, dict(lr=1e-2)), (cr.optim.ASGD, dict(lr=1e-2)),
-], ids=lambda v: getattr(v, "__name__", ""))
-def test_optimizers_without_gpu_kernels_step_on_host_copies_as_on_the_cpu(make, options):
-    cpu, gpu = model_pair()
-    cpu_opt, gpu_opt = make(cpu.parameters(), **options), make(gpu.parameters(), **options)
-    x = cr.randn(16, 8, generator=cr.Generator().manual_seed(2))
-    for _ in range(3):
-        for model, opt, inputs in ((cpu, cpu_opt, x), (gpu, gpu_opt, x.cuda())):
-            opt.zero_grad()
-            (model(inputs) ** 2).mean().backward()
-            opt.step()
-    for p, q in zip(cpu.parameters(), gpu.parameters()):
-        assert q.device.type == "cuda"
-        np.testing.assert_allclose(q.detach().cpu().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)
-
-
-def test_dropout_masks_are_the_cpus_for_the_same_seed():
-    x = cr.ones(3, 1001)
-    cr.manual_seed(5)
-    cpu = nn.functional.dropout(x, 0.3)
-    cr.manual_seed(5)
-    gpu = nn.functional.dropout(x.cuda(), 0.3)
-    assert np.array_equal(gpu.cpu().numpy(), cpu.numpy())
-
-
-def test_the_mlp_example_trains_on_the_gpu_as_on_the_cpu():
+def test_the_mlp_example_trains_on_the_gpu_reproducibly_and_as_well_as_on_the_cpu():
+    """Its dropout masks on the GPU come from the CUDA generator (not the CPU's masks, and the CPU
+    stream the DataLoader shuffles with is left alone, as in PyTorch), so the GPU run is not the CPU's
+    step by step: a seed gives the same GPU run every time, and it learns as the CPU run does."""
     import importlib.util
     from pathlib import Path
     path = Path(__file__).resolve().parents[1] / "examples" / "mlp_digits.py"
@@ -101,8 +77,11 @@ def test_the_mlp_example_trains_on_the_gpu_as_on_the_cpu():
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     _, gpu_accuracy, gpu_losses = example.train(epochs=2, progress=False, device="cuda")
+    _, again_accuracy, again_losses = example.train(epochs=2, progress=False, device="cuda")
     _, cpu_accuracy, cpu_losses = example.train(epochs=2, progress=False, device="cpu")
-    assert gpu_losses == pytest.approx(cpu_losses, rel=1e-4) and abs(gpu_accuracy - cpu_accuracy) < 0.02
+    assert again_losses == pytest.approx(gpu_losses, rel=1e-6) and again_accuracy == gpu_accuracy
+    assert gpu_losses[-1] < gpu_losses[0] and gpu_losses == pytest.approx(cpu_losses, rel=0.2)
+    assert abs(gpu_accuracy - cpu_accuracy) < 0.1
 
 
 def test_regression_losses_and_joins_match_the_cpu():
@@ -111,21 +90,3 @@ def test_regression_losses_and_joins_match_the_cpu():
         np.testing.assert_allclose(loss(x.cuda(), y.cuda()).item(), loss(x, y).item(), rtol=1e-6)
     np.testing.assert_array_equal(cr.cat([x.cuda(), y.cuda()], 1).cpu().numpy(), cr.cat([x, y], 1).numpy())
     np.testing.assert_array_equal(cr.stack([x.cuda(), y.cuda()]).cpu().numpy(), cr.stack([x, y]).numpy())
-
-
-@pytest.mark.parametrize("make, options", [(cr.optim.SGD, dict(lr=0.1, momentum=0.9)),
-                                           (cr.optim.Adam, dict(lr=1e-2, amsgrad=True))],
-                         ids=["SGD", "Adam"])
-def test_a_multi_tensor_step_over_many_parameters_of_two_dtypes_matches_the_cpu(make, options):
-    # 101 parameters (one empty) of float32 and float64: several launches of up to 48 slices each
-    shapes = [(i % 7, 3) if i % 2 else (i % 5 + 1,) for i in range(101)]
-    cpu = [cr.randn(*s, dtype=cr.float32 if i % 3 else cr.float64, requires_grad=True) for i, s in enumerate(shapes)]
-    gpu = [p.detach().cuda().requires_grad_() for p in cpu]
-    cpu_opt, gpu_opt = make(cpu, **options), make(gpu, **options)
-    for _ in range(3):
-        for params, opt in ((cpu, cpu_opt), (gpu, gpu_opt)):
-            opt.zero_grad()
-            sum((p * p).sum() for p in params).backward()
-            opt.step()
-    for p, q in zip(cpu, gpu):
-        np.testing.assert_allclose(q.detach().cpu().numpy(), p.detach().numpy(), rtol=1e-5, atol=1e-6)

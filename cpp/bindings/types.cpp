@@ -6,6 +6,7 @@
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
 #include "ops/deferred_checks.h"
+#include "core/cuda_generator.h"
 #include "core/random.h"
 
 namespace cr::bind {
@@ -107,12 +108,24 @@ void bind_types(py::module_& m) {
   m.def("_blas_info", &cpu::blas_info);
   m.def("get_num_threads", &cpu::get_num_threads, "Threads used by OpenMP loops and BLAS.");
   m.def("set_num_threads", &cpu::set_num_threads, py::arg("n"), "Sets the threads of OpenMP loops and BLAS.");
-  m.def("manual_seed", [](int64_t seed) { Generator::global().manual_seed(static_cast<uint64_t>(seed)); },
-        py::arg("seed"), "Seeds the generator behind rand, randn, randint, dropout, init and shuffling.");
+  m.def("manual_seed", [](int64_t seed) {
+    Generator::global().manual_seed(static_cast<uint64_t>(seed));
+    CudaGenerator::manual_seed_all(static_cast<uint64_t>(seed));
+  }, py::arg("seed"), "Seeds the CPU's generator (rand, randn, randint, dropout, init, shuffling) and every GPU's.");
   m.def("initial_seed", [] { return Generator::global().initial_seed(); });
   m.def("_get_rng_state", [] { return Generator::global().state(); });
   m.def("_set_rng_state", [](const std::vector<uint64_t>& words) { Generator::global().set_state(words); },
         py::arg("words"));
+  // The CUDA generators (chainrule.cuda's seeding calls), by device index.
+  m.def("_cuda_manual_seed", [](int index, uint64_t seed) { CudaGenerator::for_device(index).manual_seed(seed); },
+        py::arg("index"), py::arg("seed"));
+  m.def("_cuda_manual_seed_all", [](uint64_t seed) { CudaGenerator::manual_seed_all(seed); }, py::arg("seed"));
+  m.def("_cuda_initial_seed", [](int index) { return CudaGenerator::for_device(index).initial_seed(); },
+        py::arg("index"));
+  m.def("_cuda_get_rng_state", [](int index) { return CudaGenerator::for_device(index).state(); }, py::arg("index"));
+  m.def("_cuda_set_rng_state", [](int index, uint64_t seed, uint64_t offset) {
+    CudaGenerator::for_device(index).set_state(seed, offset);
+  }, py::arg("index"), py::arg("seed"), py::arg("offset"));
 }
 
 }  // namespace cr::bind

@@ -1,7 +1,9 @@
-// Factories and fill_. Random tensors draw from a Generator (the global one unless the caller
-// gives its own), in order, so a seed fixes every value; on a GPU they are drawn on the host (the
-// same values as on the CPU) and uploaded. Numbers, ranges and eye are written on the GPU itself
-// (cuda/creation.h), which needs no copy from the host and so never waits for the GPU.
+// Factories and fill_. Random CPU tensors draw from a Generator (the global one unless the caller
+// gives its own), in order, so a seed fixes every value; random GPU tensors are drawn on the GPU
+// from its CUDA generator (ops/random_fill.h; other values than the CPU's for a seed, as in
+// PyTorch), or on the host and uploaded when given a private generator. Numbers, ranges and eye are
+// written on the GPU itself (cuda/creation.h), which needs no copy from the host and so never waits
+// for the GPU.
 #include "ops/creation.h"
 
 #include <algorithm>
@@ -13,12 +15,14 @@
 #include "core/range_formulas.h"
 #include "cuda/creation.h"
 #include "ops/copy.h"
+#include "ops/random_fill.h"
 
 namespace cr {
 
 namespace {
 template <typename Sample>
 Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
+  // a GPU tensor from a private generator: drawn on the host, uploaded
   if (!device.is_cpu()) return to_device(sample(sizes, dtype, kCpu, op, draw), device);
   Tensor t = TensorImpl::empty(sizes, dtype, device, op);
   CR_DISPATCH_ALL(dtype, op, [&] {
@@ -146,6 +150,9 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
 
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (CudaGenerator* gpu = cuda_generator_for(device, g, "rand")) {
+    return gpu_uniform(sizes, dtype, device, *gpu, 0, 1, "rand");
+  }
   const double below_one = dtype == DType::Float32 ? 0.99999994039535522 : 1.0;  // float32 rounds up
   auto drawing = g.lock();
   return sample(sizes, dtype, device, "rand", [&] { return std::min(g.uniform(), below_one); });
@@ -153,6 +160,9 @@ Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), TypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (CudaGenerator* gpu = cuda_generator_for(device, g, "randn")) {
+    return gpu_normal(sizes, dtype, device, *gpu, 0, 1, "randn");
+  }
   auto drawing = g.lock();
   return sample(sizes, dtype, device, "randn", [&] { return g.normal(); });
 }
@@ -161,6 +171,9 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  if (CudaGenerator* gpu = cuda_generator_for(device, g, "randint")) {
+    return gpu_integers(sizes, dtype, device, *gpu, low, high, "randint");
+  }
   auto drawing = g.lock();
   return sample(sizes, dtype, device, "randint", [&] { return g.integer(low, high); });
 }

@@ -1,15 +1,17 @@
 // Dropout masks and the dropout family, following ATen's _dropout_impl: a mask shaped like the
 // input (or (N, C, 1, ...) for feature dropout) holding 0 or 1 / (1 - p) (0 or 1 for the alpha
 // variants, then turned into their noise) that the input is multiplied by. The product is an
-// ordinary recorded multiply, so the backward (grad * noise) differentiates again. Masks are filled
-// by cpu/dropout.h or cuda/dropout.h from one counter-based stream whose key is drawn once from the
-// global generator, so a seed gives the same mask on either device.
+// ordinary recorded multiply, so the backward (grad * noise) differentiates again. A CPU mask is
+// filled by cpu/dropout.h from a counter-based stream whose key is drawn from the global generator
+// (chainrule.manual_seed); a GPU mask by cuda/dropout.h from draws reserved from that GPU's CUDA
+// generator (chainrule.cuda.manual_seed), as in PyTorch, so GPU dropout leaves the CPU stream alone.
 #include "ops/dropout.h"
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
+#include "core/cuda_generator.h"
 #include "core/random.h"
 #include "cpu/dropout.h"
 #include "cuda/dropout.h"
@@ -65,15 +67,20 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 
 Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, Device device) {
   Tensor mask = TensorImpl::empty(sizes, dtype, device);
-  const uint64_t key = [] {
-    Generator& gen = Generator::global();
-    auto drawing = gen.lock();
-    return static_cast<uint64_t>(gen.integer(0, std::numeric_limits<int64_t>::max()));
-  }();
-  const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
-  CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {  // the dispatch point: the same stream on either device
-    const auto fill = mask->device().is_cpu() ? &cpu::bernoulli_fill<scalar_t> : &cuda::bernoulli_fill<scalar_t>;
-    fill(static_cast<scalar_t*>(mask->device_data()), mask->numel(), key, drop_below, static_cast<scalar_t>(keep));
+  CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {  // the dispatch point
+    scalar_t* data = static_cast<scalar_t*>(mask->device_data());
+    const auto n = mask->numel();
+    if (CudaGenerator* gpu = cuda_generator_for(mask->device(), Generator::global(), "dropout")) {
+      cuda::bernoulli_fill<scalar_t>(data, n, gpu->reserve(static_cast<uint64_t>(n)), p, static_cast<scalar_t>(keep));
+      return;
+    }
+    const uint64_t key = [] {
+      Generator& gen = Generator::global();
+      auto drawing = gen.lock();
+      return static_cast<uint64_t>(gen.integer(0, std::numeric_limits<int64_t>::max()));
+    }();
+    const uint64_t drop_below = static_cast<uint64_t>(std::ldexp(p, 32));  // P(draw < drop_below) = p
+    cpu::bernoulli_fill<scalar_t>(data, n, key, drop_below, static_cast<scalar_t>(keep));
   });
   return mask;
 }

@@ -1,6 +1,7 @@
-"""Random draws composed from the global generator's rand/randn/randint (or a chainrule.Generator's
-own stream when generator= is given): normal, bernoulli (+ bernoulli_), exponential_, random_; and
-the global generator's seed(), get_rng_state() and set_rng_state().
+"""Random draws composed from rand/randn/randint (drawn from the global generator, or on a GPU from its
+CUDA generator; from a chainrule.Generator's own stream when generator= is given): normal, bernoulli
+(+ bernoulli_), exponential_, random_; and seed() (the CPU's and every GPU's generator, as
+torch.seed), get_rng_state() and set_rng_state() (the CPU's).
 
 Draws do not record gradients: PyTorch's normal(mean, std) also passes no gradient to mean or std
 (its derivative is zero); use mean + std * randn_like(mean) to reparameterize.
@@ -108,14 +109,14 @@ def _random_(self, from_=0, to=None, *, generator=None):
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
     if generator is not None:
         values = _C.from_numpy(generator._numpy().integers(from_, to, size=tuple(self.shape), dtype=np.int64))
-    else:
-        values = _C.randint(from_, to, tuple(self.shape))
+    else:  # drawn on self's device (a GPU tensor's on the GPU, from its CUDA generator)
+        values = _C.randint(from_, to, tuple(self.shape), device=self.device)
     with _no_grad():
         return self.copy_(values.to(self.device))
 
 
 def seed():
-    """Reseeds the global generator from the operating system's entropy; returns the seed."""
+    """Reseeds the global generator and every GPU's from the operating system's entropy; returns the seed."""
     s = int.from_bytes(os.urandom(8), "little") >> 1  # 63 bits: manual_seed takes an int64
     _C.manual_seed(s)
     return s

@@ -6,11 +6,20 @@ are kept for reuse, so memory_reserved() stays above memory_allocated() until em
 Without a usable GPU the counters read 0 and empty_cache does nothing, as PyTorch's do before
 CUDA is used. Calls that need a device (current_device, synchronize, get_device_name) raise the
 core's one RuntimeError for an unavailable device ("chainrule was built without CUDA", "this
-machine has 0 CUDA device(s)", ...), as the factories and .to() do. Random GPU tensors are drawn
-from the CPU's generator (so chainrule.manual_seed fixes them, with the CPU's values): the CUDA
-seeding calls are accepted and do nothing. FloatTensor, DoubleTensor, LongTensor and BoolTensor are
-the legacy GPU tensor types (torch.cuda.FloatTensor & co.).
+machine has 0 CUDA device(s)", ...), as the factories and .to() do.
+
+Random GPU tensors (rand, randn, randint, *_like, uniform_/normal_, dropout, ...) are drawn on the
+GPU from that GPU's CUDA generator (cpp/core/cuda_generator.h), a (seed, offset) counter-based
+stream as PyTorch's Philox one: a seed gives the same GPU values on every run, not the CPU's values.
+manual_seed/seed seed the current GPU's generator, manual_seed_all/seed_all every GPU's, and
+chainrule.manual_seed seeds the CPU's and every GPU's. Without a GPU, as in PyTorch, the seeding
+calls and set_rng_state are accepted and change nothing visible, get_rng_state_all is [], and
+initial_seed and get_rng_state raise. A state is an int64 tensor [seed, offset] (PyTorch's is 16
+uint8 bytes, a dtype chainrule lacks). FloatTensor, DoubleTensor, LongTensor and BoolTensor are the
+legacy GPU tensor types (torch.cuda.FloatTensor & co.).
 """
+import os
+
 from chainrule import _C
 from chainrule._legacy_tensors import CUDA_TYPES as _CUDA_TYPES
 
@@ -18,6 +27,7 @@ FloatTensor, DoubleTensor = _CUDA_TYPES["FloatTensor"], _CUDA_TYPES["DoubleTenso
 LongTensor, BoolTensor = _CUDA_TYPES["LongTensor"], _CUDA_TYPES["BoolTensor"]
 
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all", "seed", "seed_all",
+           "initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
            "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp",
            "FloatTensor", "DoubleTensor", "LongTensor", "BoolTensor"]
@@ -38,22 +48,82 @@ def is_initialized():
     return is_available()
 
 
+_SEED_MASK = 0xFFFF_FFFF_FFFF_FFFF  # seeds are 64-bit; negative ones wrap, as in PyTorch
+
+
 def manual_seed(seed):
-    """Seeds the current GPU's generator: silently ignored without CUDA, as in PyTorch."""
-    int(seed)  # PyTorch's errors for a seed that is not a number
+    """Seeds the current GPU's generator (changes nothing visible without a GPU, as in PyTorch)."""
+    _C._cuda_manual_seed(0, int(seed) & _SEED_MASK)  # the current device is 0
 
 
 def manual_seed_all(seed):
-    """Seeds every GPU's generator: silently ignored without CUDA, as in PyTorch."""
-    int(seed)
+    """Seeds every GPU's generator (changes nothing visible without a GPU, as in PyTorch)."""
+    _C._cuda_manual_seed_all(int(seed) & _SEED_MASK)
+
+
+def _random_seed():
+    return int.from_bytes(os.urandom(8), "little")
 
 
 def seed():
-    """Seeds the current GPU's generator with a random number: ignored without CUDA."""
+    """Seeds the current GPU's generator with a random number."""
+    manual_seed(_random_seed())
 
 
 def seed_all():
-    """Seeds every GPU's generator with a random number: ignored without CUDA."""
+    """Seeds every GPU's generator with a random number."""
+    manual_seed_all(_random_seed())
+
+
+def initial_seed():
+    """The seed of the current GPU's generator."""
+    _require_device(None, "initial_seed")
+    return _C._cuda_initial_seed(0)
+
+
+def _generator_index(device, op):
+    """The index of the GPU `device` names ("cuda", "cuda:1", 1 or a chainrule.device; "cuda" is the
+    current one, 0)."""
+    if isinstance(device, int):
+        return device
+    d = _C.device(device) if isinstance(device, str) else device
+    if d.type != "cuda":
+        raise ValueError(f"chainrule.cuda.{op}: expected a CUDA device, got {device!r}")
+    return 0 if d.index is None else d.index
+
+
+def get_rng_state(device="cuda"):
+    """The GPU's generator state, an int64 CPU tensor [seed, offset], for set_rng_state."""
+    index = _generator_index(device, "get_rng_state")
+    _require_device(f"cuda:{index}", "get_rng_state")
+    import numpy as np
+    words = np.array(_C._cuda_get_rng_state(index), dtype=np.uint64)
+    return _C.from_numpy(words.view(np.int64))
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Restores the GPU's generator to a state from get_rng_state (ignored without a GPU, as in
+    PyTorch), so the same draws follow."""
+    if not isinstance(new_state, _C.Tensor) or new_state.dtype != _C.dtype.int64 or tuple(new_state.shape) != (2,):
+        raise TypeError("chainrule.cuda.set_rng_state: expected the int64 tensor [seed, offset] from "
+                        "chainrule.cuda.get_rng_state(), got "
+                        + (f"a {new_state.dtype} tensor of shape {list(new_state.shape)}"
+                           if isinstance(new_state, _C.Tensor) else type(new_state).__name__))
+    index = _generator_index(device, "set_rng_state")
+    if index < device_count():
+        seed_word, offset = (int(w) & _SEED_MASK for w in new_state.detach().cpu().tolist())
+        _C._cuda_set_rng_state(index, seed_word, offset)
+
+
+def get_rng_state_all():
+    """Every GPU's generator state ([] without a GPU)."""
+    return [get_rng_state(index) for index in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    """Restores every GPU's generator, new_states[i] for GPU i."""
+    for index, state in enumerate(new_states):
+        set_rng_state(state, index)
 
 
 def _require_device(device, op):
