@@ -349,3 +349,24 @@ def test_autograd_grad_is_grads_batched_gives_each_row_of_the_jacobian():
     np.testing.assert_allclose(ours, np.diag([2.0, 4.0, 6.0]))
     if theirs is not None:
         np.testing.assert_allclose(ours, theirs)
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_legacy_variable_returns_a_detached_tensor_sharing_memory(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    Variable = m.autograd.Variable
+    t = m.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert v is not t and type(v) is type(t) and v.requires_grad and v.is_leaf and not t.requires_grad
+    assert v.data_ptr() == t.data_ptr() and isinstance(t, Variable) and not isinstance(3, Variable)
+    a = m.ones(2, requires_grad=True)
+    c = Variable(a * 2)
+    assert c.grad_fn is None and not c.requires_grad
+    (Variable(t, True) * 3).sum().backward()  # requires_grad positionally, as old code passes it
+    assert tuple(Variable().shape) == (0,)
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(t, volatile=True)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got int"):
+        Variable(3)
