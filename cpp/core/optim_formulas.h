@@ -2,7 +2,7 @@
 // GPU's (cuda/optim.cu) share, so both devices update alike: torch's lerp and maximum, the moment
 // update of the Adam family, the SGD and Adam element updates, and with_flags (runtime options to
 // compile-time ones, one branch-free loop per combination) (torch's single-tensor formulas,
-// in torch's order).
+// in torch's order). The other optimizers' element updates are in core/optim_element_formulas.h.
 #pragma once
 
 #include <cmath>
@@ -74,15 +74,24 @@ CR_FORMULA void sgd_element(T& p, T g, T& buf, const SGDOptions& o) {
   p = p + T(-o.lr) * d;
 }
 
+// Adam's per-parameter scalars of one step, rounded to T.
+template <typename T>
+struct AdamStep {
+  T neg_step_size, bias_correction2_sqrt;
+  AdamStep() = default;
+  CR_FORMULA explicit AdamStep(const AdamStepScalars& s)
+      : neg_step_size(T(-s.step_size)), bias_correction2_sqrt(T(s.bias_correction2_sqrt)) {}
+};
+
 // One Adam (AdamW) element: p, m (exp_avg), v (exp_avg_sq), vmax (max_exp_avg_sq, with kAmsgrad).
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
-CR_FORMULA void adam_element(const AdamMoments<T>& moments, T& p, T g, T& m, T& v, T& vmax, T eps, T neg_step_size,
-                             T bc2_sqrt) {
+CR_FORMULA void adam_element(const AdamMoments<T>& moments, T& p, T g, T& m, T& v, T& vmax, T eps,
+                             const AdamStep<T>& s) {
   T d;
   moments.template update<kCoupledDecay, kDecoupledDecay>(g, d, p, m, v);
   T vj = v;
   if constexpr (kAmsgrad) vj = vmax = nan_max(vmax, vj);
-  p = p + neg_step_size * m / (std::sqrt(vj) / bc2_sqrt + eps);
+  p = p + s.neg_step_size * m / (std::sqrt(vj) / s.bias_correction2_sqrt + eps);
 }
 
 }  // namespace cr::optim_formula

@@ -1,8 +1,7 @@
 // Adadelta (weight decay, maximize): the element loop of cpu/optim.h's adadelta_step, one
 // instantiation per combination of options (torch.optim.Adadelta's _single_tensor_adadelta
 // formulas).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -13,18 +12,8 @@ namespace {
 template <typename T, bool kDecay>
 CR_OPTIM_KERNEL void adadelta_kernel(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict acc,
                                      int64_t n, const AdadeltaOptions& o) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay), rho = T(o.rho);
-  const T new_weight = T(1 - o.rho), eps = T(o.eps), neg_lr = T(-o.lr);
-  for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    const T sqj = sq[j] * rho + new_weight * d * d;
-    sq[j] = sqj;
-    const T std_dev = std::sqrt(sqj + eps);
-    const T delta = std::sqrt(acc[j] + eps) / std_dev * d;
-    acc[j] = acc[j] * rho + new_weight * delta * delta;
-    p[j] = p[j] + neg_lr * delta;
-  }
+  const optim_formula::AdadeltaConstants<T> c(o);
+  for (int64_t j = 0; j < n; ++j) optim_formula::adadelta_element<T, kDecay>(c, p[j], g[j], sq[j], acc[j]);
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
 // Adagrad (lr decay, weight decay, maximize): the element loop of cpu/optim.h's adagrad_step, one
 // instantiation per combination of options (torch.optim.Adagrad's _single_tensor_adagrad formulas,
 // dense gradients).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -14,14 +13,9 @@ namespace {
 template <typename T, bool kDecay>
 CR_OPTIM_KERNEL void adagrad_kernel(T* __restrict p, const T* __restrict g, T* __restrict sum, int64_t n,
                                     const AdagradOptions& o, double clr) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay), eps = T(o.eps), neg_clr = T(-clr);
-  for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    const T s = sum[j] + d * d;
-    sum[j] = s;
-    p[j] = p[j] + neg_clr * d / (std::sqrt(s) + eps);
-  }
+  const optim_formula::AdagradConstants<T> c(o);
+  const optim_formula::NegatedRate<T> rate(clr);
+  for (int64_t j = 0; j < n; ++j) optim_formula::adagrad_element<T, kDecay>(c, p[j], g[j], sum[j], rate);
 }
 
 }  // namespace

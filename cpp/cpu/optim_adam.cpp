@@ -15,11 +15,12 @@ template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAmsgrad>
 CR_OPTIM_KERNEL void adam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                  T* __restrict vmax, int64_t n, const AdamOptions& o, const AdamStepScalars& s) {
   const optim_formula::AdamMoments<T> moments(o);
-  const T eps = T(o.eps), neg_step_size = T(-s.step_size), bc2_sqrt = T(s.bias_correction2_sqrt);
+  const T eps = T(o.eps);
+  const optim_formula::AdamStep<T> step(s);
   T unused = 0;
   for (int64_t j = 0; j < n; ++j) {
     optim_formula::adam_element<T, kCoupledDecay, kDecoupledDecay, kAmsgrad>(
-        moments, p[j], g[j], m[j], v[j], kAmsgrad ? vmax[j] : unused, eps, neg_step_size, bc2_sqrt);
+        moments, p[j], g[j], m[j], v[j], kAmsgrad ? vmax[j] : unused, eps, step);
   }
 }
 

@@ -1,8 +1,7 @@
 // Adamax (Adam with an infinity norm; weight decay, maximize): the element loop of cpu/optim.h's
 // adamax_step, one instantiation per combination of options (torch.optim.Adamax's
 // _single_tensor_adamax formulas; the bias-corrected rate in double).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -13,17 +12,9 @@ namespace {
 template <typename T, bool kDecay>
 CR_OPTIM_KERNEL void adamax_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict u,
                                    int64_t n, const AdamaxOptions& o, double clr) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
-  const T avg_weight = T(1 - o.beta1), beta2 = T(o.beta2), eps = T(o.eps), neg_clr = T(-clr);
-  for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    const T mj = optim_formula::lerp(m[j], d, avg_weight);
-    const T uj = optim_formula::nan_max(u[j] * beta2, std::abs(d) + eps);
-    m[j] = mj;
-    u[j] = uj;
-    p[j] = p[j] + neg_clr * mj / uj;
-  }
+  const optim_formula::AdamaxConstants<T> c(o);
+  const optim_formula::NegatedRate<T> rate(clr);
+  for (int64_t j = 0; j < n; ++j) optim_formula::adamax_element<T, kDecay>(c, p[j], g[j], m[j], u[j], rate);
 }
 
 }  // namespace

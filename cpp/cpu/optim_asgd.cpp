@@ -1,5 +1,6 @@
 // ASGD (averaged SGD; weight decay, maximize): the element loop of cpu/optim.h's asgd_step, one
 // instantiation per combination of options (torch.optim.ASGD's _single_tensor_asgd formulas).
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -11,20 +12,9 @@ namespace {
 template <typename T, bool kDecay, bool kAverage>
 CR_OPTIM_KERNEL void asgd_kernel(T* __restrict p, const T* __restrict g, T* __restrict ax, int64_t n,
                                  const ASGDOptions& o, const ASGDStepScalars& s) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay);
-  const T decay_factor = T(1 - o.lambd * s.eta), neg_eta = T(-s.eta), mu = T(s.mu);
-  for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    T pj = p[j] * decay_factor;
-    pj = pj + neg_eta * d;
-    p[j] = pj;
-    if constexpr (kAverage) {
-      ax[j] = ax[j] + (pj - ax[j]) * mu;
-    } else {
-      ax[j] = pj;
-    }
-  }
+  const optim_formula::DecayedGradient<T> gradient(o);
+  const optim_formula::ASGDStep<T> step(o, s);
+  for (int64_t j = 0; j < n; ++j) optim_formula::asgd_element<T, kDecay, kAverage>(gradient, p[j], g[j], ax[j], step);
 }
 
 }  // namespace
@@ -35,7 +25,7 @@ void asgd_step(T* p, const T* g, T* ax, int64_t n, const ASGDOptions& o, const A
       [&](auto decay, auto average) {
         asgd_kernel<T, decltype(decay)::value, decltype(average)::value>(p, g, ax, n, o, s);
       },
-      o.weight_decay != 0, s.mu != 1);
+      o.weight_decay != 0, optim_formula::ASGDStep<T>(o, s).average);
 }
 
 template void asgd_step<float>(float*, const float*, float*, int64_t, const ASGDOptions&, const ASGDStepScalars&);

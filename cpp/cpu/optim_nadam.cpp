@@ -2,8 +2,7 @@
 // maximize): the element loop of cpu/optim.h's nadam_step, one instantiation per combination of
 // options (torch.optim.NAdam's _single_tensor_nadam formulas: the momentum coefficients and step
 // sizes in double like torch's Python floats, mu_product in its own dtype).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -14,17 +13,10 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay>
 CR_OPTIM_KERNEL void nadam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                   int64_t n, const NAdamOptions& o, const NAdamStepScalars& s) {
-  const optim_formula::AdamMoments<T> moments(o);
-  const T eps = T(o.eps), bias_correction2 = T(s.bias_correction2), grad_step = T(s.grad_step);
-  const T avg_step = T(s.avg_step);
+  const optim_formula::AdamFamilyConstants<T> c(o);
+  const optim_formula::NAdamStep<T> step(s);
   for (int64_t j = 0; j < n; ++j) {
-    T d, pj = p[j], mj = m[j], vj = v[j];
-    moments.template update<kCoupledDecay, kDecoupledDecay>(g[j], d, pj, mj, vj);
-    m[j] = mj;
-    v[j] = vj;
-    const T denom = std::sqrt(vj / bias_correction2) + eps;
-    pj = pj + grad_step * d / denom;
-    p[j] = pj + avg_step * mj / denom;
+    optim_formula::nadam_element<T, kCoupledDecay, kDecoupledDecay>(c, p[j], g[j], m[j], v[j], step);
   }
 }
 

@@ -2,8 +2,7 @@
 // cpu/optim.h's radam_step, one instantiation per combination of options (torch.optim.RAdam's
 // _single_tensor_radam formulas: the rectification in double like torch's Python floats; steps
 // whose approximated SMA length is <= 5 take the un-adapted momentum step).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -14,22 +13,10 @@ namespace {
 template <typename T, bool kCoupledDecay, bool kDecoupledDecay, bool kAdaptive>
 CR_OPTIM_KERNEL void radam_kernel(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v,
                                   int64_t n, const RAdamOptions& o, const RAdamStepScalars& s) {
-  const optim_formula::AdamMoments<T> moments(o);
-  const T lr = T(o.lr), eps = T(o.eps), bias_correction1 = T(s.bias_correction1);
-  const T bc2_sqrt = T(s.bias_correction2_sqrt), rect = T(s.rect);
+  const optim_formula::AdamFamilyConstants<T> c(o);
+  const optim_formula::RAdamStep<T> step(s);
   for (int64_t j = 0; j < n; ++j) {
-    T d, pj = p[j], mj = m[j], vj = v[j];
-    moments.template update<kCoupledDecay, kDecoupledDecay>(g[j], d, pj, mj, vj);
-    m[j] = mj;
-    v[j] = vj;
-    const T corrected_avg = mj / bias_correction1;
-    if constexpr (kAdaptive) {
-      // torch's float / tensor is tensor.reciprocal() * float
-      const T adaptive_lr = T(1) / (std::sqrt(vj) + eps) * bc2_sqrt;
-      p[j] = pj - corrected_avg * lr * adaptive_lr * rect;
-    } else {
-      p[j] = pj - corrected_avg * lr;
-    }
+    optim_formula::radam_element<T, kCoupledDecay, kDecoupledDecay, kAdaptive>(c, p[j], g[j], m[j], v[j], step);
   }
 }
 

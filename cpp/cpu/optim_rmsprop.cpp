@@ -1,8 +1,7 @@
 // RMSprop (centered, momentum, weight decay, maximize): the element loop of cpu/optim.h's
 // rmsprop_step, one instantiation per combination of options (torch.optim.RMSprop's
 // _single_tensor_rmsprop formulas).
-#include <cmath>
-
+#include "core/optim_element_formulas.h"
 #include "cpu/optim.h"
 #include "cpu/optim_kernel.h"
 
@@ -14,28 +13,11 @@ namespace {
 template <typename T, bool kDecay, bool kCentered, bool kMomentum>
 CR_OPTIM_KERNEL void rmsprop_kernel(T* __restrict p, const T* __restrict g, T* __restrict sq, T* __restrict avg,
                                     T* __restrict buf, int64_t n, const RMSpropOptions& o) {
-  const T sign = o.maximize ? T(-1) : T(1), weight_decay = T(o.weight_decay), alpha = T(o.alpha);
-  const T new_weight = T(1 - o.alpha), eps = T(o.eps), momentum = T(o.momentum), neg_lr = T(-o.lr);
+  const optim_formula::RMSpropConstants<T> c(o);
+  T unused = 0;
   for (int64_t j = 0; j < n; ++j) {
-    T d = sign * g[j];
-    if constexpr (kDecay) d = d + weight_decay * p[j];
-    const T sqj = sq[j] * alpha + new_weight * d * d;
-    sq[j] = sqj;
-    T rms;
-    if constexpr (kCentered) {
-      const T aj = optim_formula::lerp(avg[j], d, new_weight);
-      avg[j] = aj;
-      rms = std::sqrt(sqj + T(-1) * aj * aj) + eps;
-    } else {
-      rms = std::sqrt(sqj) + eps;
-    }
-    if constexpr (kMomentum) {
-      const T b = buf[j] * momentum + d / rms;
-      buf[j] = b;
-      p[j] = p[j] + neg_lr * b;
-    } else {
-      p[j] = p[j] + neg_lr * d / rms;
-    }
+    optim_formula::rmsprop_element<T, kDecay, kCentered, kMomentum>(c, p[j], g[j], sq[j], kCentered ? avg[j] : unused,
+                                                                    kMomentum ? buf[j] : unused);
   }
 }
 

@@ -16,19 +16,17 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   const char* name = options.decoupled_weight_decay ? "AdamW" : "Adam";
   std::vector<optim_detail::StateList> states{{"exp_avg", &exp_avgs}, {"exp_avg_sq", &exp_avg_sqs}};
   if (options.amsgrad) states.push_back({"max_exp_avg_sq", &max_exp_avg_sqs});
-  optim_detail::FusedGroup group(name, params, grads, states, /*has_gpu_kernels=*/true);
+  optim_detail::FusedGroup group(name, params, grads, states);
   std::vector<AdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps(name, steps, params.size()))
     scalars.push_back({options.lr / (1 - std::pow(options.beta1, step)), std::sqrt(1 - std::pow(options.beta2, step))});
   if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
     group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
       using T = decltype(tag);
-      std::vector<cuda::AdamSlice<T>> slices;
-      for (size_t i : members) {
-        slices.push_back({group.param<T>(i), group.grad<T>(i), group.state<T>(0, i), group.state<T>(1, i),
-                          options.amsgrad ? group.state<T>(2, i) : nullptr, group.numel(i), scalars[i]});
-      }
-      cuda::adam_steps(slices, options);
+      const int vmax_list = options.amsgrad ? 2 : group.kNoState;
+      cuda::adam_steps(group.gpu_slices<T>(members, {0, 1, vmax_list},
+                                           [&](size_t i) { return optim_formula::AdamStep<T>(scalars[i]); }),
+                       options);
     });
     return group.commit();
   }

@@ -42,14 +42,10 @@ void check_count(const char* optimizer, const char* what, size_t count, size_t n
 }  // namespace
 
 FusedGroup::FusedGroup(const char* optimizer, const TensorList& params, const TensorList& grads,
-                       const std::vector<StateList>& states, bool has_gpu_kernels) {
+                       const std::vector<StateList>& states) {
   check_count(optimizer, "gradient", grads.size(), params.size());
   for (size_t i = 0; i < params.size(); ++i) check_param(optimizer, params[i], i);
-  const bool gpu_params = !params.empty() && !common_device(optimizer, params).is_cpu();
-  on_gpu_ = gpu_params && has_gpu_kernels;
-  // GPU parameters of an optimizer without GPU kernels step on host copies, written back by commit()
-  // (a copy each way per tensor, which waits for the GPU).
-  const bool staged = gpu_params && !has_gpu_kernels;
+  on_gpu_ = !params.empty() && !common_device(optimizer, params).is_cpu();
   for (const auto& s : states) check_count(optimizer, s.name, s.tensors->size(), params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     check_matches(optimizer, "gradient", grads[i], params[i], i);
@@ -63,14 +59,14 @@ FusedGroup::FusedGroup(const char* optimizer, const TensorList& params, const Te
   // Working tensors: the original when contiguous, else a contiguous copy written back by commit().
   auto writable = [&](const Tensor& t) {
     written_.push_back(t);
-    if (t->is_contiguous() && !staged) return t;
-    Tensor copy = staged ? to_host(t) : clone(t);
+    if (t->is_contiguous()) return t;
+    Tensor copy = clone(t);
     write_back_.emplace_back(t, copy);
     return copy;
   };
   for (size_t i = 0; i < params.size(); ++i) {
     params_.push_back(writable(params[i]));
-    grads_.push_back(staged ? to_host(grads[i]) : contiguous(grads[i]));
+    grads_.push_back(contiguous(grads[i]));
   }
   for (const auto& s : states) {
     states_.emplace_back();

@@ -1,13 +1,16 @@
 // The machinery shared by the fused optimizer steps (optim_*.cpp): validating one group's
 // parameters, gradients and state lists, presenting each tensor as contiguous memory, walking all
-// parameters' elements in chunks spread over threads (for the kernels of cpu/optim.h), and writing
-// back + bumping versions at the end.
+// parameters' elements in chunks spread over threads (for the kernels of cpu/optim.h) or, on a GPU,
+// gathering them into the slices of the multi-tensor kernels (cuda/optim.h), and writing back +
+// bumping versions at the end.
 #pragma once
 
+#include <type_traits>
 #include <vector>
 
 #include "autograd/grad_mode.h"
 #include "cpu/optim.h"
+#include "cuda/optim.h"
 #include "ops/optim.h"
 
 namespace cr::optim_detail {
@@ -22,15 +25,15 @@ class FusedGroup {
  public:
   // Validates the lists (errors name the optimizer, the list and the parameter index), turns grad
   // mode off until commit(), and makes contiguous working copies of non-contiguous tensors. The
-  // parameters share one device; on a GPU, an optimizer without GPU kernels works on host copies.
+  // parameters share one device.
   FusedGroup(const char* optimizer, const TensorList& params, const TensorList& grads,
-             const std::vector<StateList>& states, bool has_gpu_kernels = false);
+             const std::vector<StateList>& states);
 
   size_t size() const { return params_.size(); }
   DType dtype(size_t i) const { return params_[i]->dtype(); }
   int64_t numel(size_t i) const { return params_[i]->numel(); }
   // Whether the step runs on a GPU: it then calls the cuda:: kernels, with the device pointers
-  // below (on the CPU, and for staged host copies, the same pointers for the cpu:: kernels).
+  // below (on the CPU, the same pointers for the cpu:: kernels).
   bool on_gpu() const { return on_gpu_; }
   template <typename T>
   T* param(size_t i) const { return static_cast<T*>(params_[i]->device_data()); }
@@ -46,6 +49,11 @@ class FusedGroup {
   // the multi-tensor GPU steps take all the parameters of one dtype at once.
   template <typename Fn>
   void for_each_dtype(const Fn& fn) const;
+  // The GPU slices (cuda::OptimSlice) of the parameters `members`, of dtype T: state k is from the
+  // state list lists[k] (kNoState: null), the scalars are scalars_of(parameter index).
+  static constexpr int kNoState = -1;
+  template <typename T, size_t N, typename ScalarsOf>
+  auto gpu_slices(const std::vector<size_t>& members, const int (&lists)[N], const ScalarsOf& scalars_of) const;
 
   // Copies working copies back into their non-contiguous originals; bumps every written version.
   void commit();
@@ -98,6 +106,23 @@ void FusedGroup::for_each_dtype(const Fn& fn) const {
   for (size_t i = 0; i < size(); ++i) (dtype(i) == DType::Float32 ? floats : doubles).push_back(i);
   if (!floats.empty()) fn(float{}, floats);
   if (!doubles.empty()) fn(double{}, doubles);
+}
+
+template <typename T, size_t N, typename ScalarsOf>
+auto FusedGroup::gpu_slices(const std::vector<size_t>& members, const int (&lists)[N],
+                            const ScalarsOf& scalars_of) const {
+  using Scalars = std::decay_t<decltype(scalars_of(size_t{0}))>;
+  std::vector<cuda::OptimSlice<T, static_cast<int>(N), Scalars>> slices(members.size());
+  for (size_t m = 0; m < members.size(); ++m) {
+    const size_t i = members[m];
+    auto& slice = slices[m];
+    slice.param = param<T>(i);
+    slice.grad = grad<T>(i);
+    for (size_t k = 0; k < N; ++k) slice.state[k] = lists[k] == kNoState ? nullptr : state<T>(lists[k], i);
+    slice.numel = numel(i);
+    slice.scalars = scalars_of(i);
+  }
+  return slices;
 }
 
 }  // namespace cr::optim_detail

@@ -1,10 +1,12 @@
 // NAdam (Nesterov-accelerated Adam with momentum decay; coupled or decoupled weight decay,
-// maximize), fused over a parameter group by the kernels of cpu/optim.h (torch.optim.NAdam's
-// _single_tensor_nadam formulas: the momentum coefficients and step sizes in double like torch's
-// Python floats, mu_product in its own dtype).
+// maximize), fused over a parameter group by the kernels of cpu/optim.h or, for GPU parameters, the
+// multi-tensor ones of cuda/optim.h (torch.optim.NAdam's _single_tensor_nadam formulas: the
+// momentum coefficients and step sizes in double like torch's Python floats, mu_product in its own
+// dtype).
 #include <cmath>
 
 #include "core/error.h"
+#include "cuda/optim.h"
 #include "ops/optim_group.h"
 
 namespace cr {
@@ -31,6 +33,15 @@ void nadam_step(const TensorList& params, const TensorList& grads, const TensorL
         optim_detail::update_scalar("NAdam", mu_products[i], [&](auto value) { return value * decltype(value)(mu); });
     scalars.push_back({1 - std::pow(options.beta2, step), -options.lr * (1.0 - mu) / (1.0 - mu_product),
                        (-options.lr * mu_next) / (1.0 - mu_product * mu_next)});
+  }
+  if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
+    group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
+      using T = decltype(tag);
+      cuda::nadam_steps(
+          group.gpu_slices<T>(members, {0, 1}, [&](size_t i) { return optim_formula::NAdamStep<T>(scalars[i]); }),
+          options);
+    });
+    return group.commit();
   }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "NAdam", [&] {

@@ -1,10 +1,11 @@
 // RAdam (rectified Adam; coupled or decoupled weight decay, maximize), fused over a parameter group
-// by the kernels of cpu/optim.h (torch.optim.RAdam's _single_tensor_radam formulas: the
-// rectification in double like torch's Python floats; steps whose approximated SMA length is <= 5
-// take the un-adapted momentum step).
+// by the kernels of cpu/optim.h or, for GPU parameters, the multi-tensor ones of cuda/optim.h
+// (torch.optim.RAdam's _single_tensor_radam formulas: the rectification in double like torch's
+// Python floats; steps whose approximated SMA length is <= 5 take the un-adapted momentum step).
 #include <cmath>
 
 #include "core/error.h"
+#include "cuda/optim.h"
 #include "ops/optim_group.h"
 
 namespace cr {
@@ -28,6 +29,15 @@ void radam_step(const TensorList& params, const TensorList& grads, const TensorL
   std::vector<RAdamStepScalars> scalars;
   for (double step : optim_detail::advance_steps("RAdam", steps, params.size()))
     scalars.push_back(radam_scalars(options, step));
+  if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
+    group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
+      using T = decltype(tag);
+      cuda::radam_steps(
+          group.gpu_slices<T>(members, {0, 1}, [&](size_t i) { return optim_formula::RAdamStep<T>(scalars[i]); }),
+          options);
+    });
+    return group.commit();
+  }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "RAdam", [&] {
       cpu::radam_step(group.param<scalar_t>(i) + begin, group.grad<scalar_t>(i) + begin,

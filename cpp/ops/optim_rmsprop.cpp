@@ -1,8 +1,10 @@
 // RMSprop (centered, momentum, weight decay, maximize), fused over a parameter group by the kernels
-// of cpu/optim.h (torch.optim.RMSprop's _single_tensor_rmsprop formulas).
+// of cpu/optim.h or, for GPU parameters, the multi-tensor ones of cuda/optim.h
+// (torch.optim.RMSprop's _single_tensor_rmsprop formulas).
 #include <cmath>
 
 #include "core/error.h"
+#include "cuda/optim.h"
 #include "ops/optim_group.h"
 
 namespace cr {
@@ -17,6 +19,16 @@ void rmsprop_step(const TensorList& params, const TensorList& grads, const Tenso
   if (options.momentum > 0) states.push_back({"momentum_buffer", &momentum_buffers});
   optim_detail::FusedGroup group("RMSprop", params, grads, states);
   optim_detail::advance_steps("RMSprop", steps, params.size());  // kept like torch, unused by the update
+  if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
+    group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
+      using T = decltype(tag);
+      const int avg = options.centered ? int(avg_list) : group.kNoState;
+      const int buf = options.momentum > 0 ? int(buf_list) : group.kNoState;
+      cuda::rmsprop_steps(group.gpu_slices<T>(members, {0, avg, buf}, [](size_t) { return cuda::NoScalars{}; }),
+                          options);
+    });
+    return group.commit();
+  }
   group.for_each_chunk([&](size_t i, int64_t begin, int64_t end) {
     CR_DISPATCH_FLOATING(group.dtype(i), "RMSprop", [&] {
       scalar_t* avg = options.centered ? group.state<scalar_t>(avg_list, i) + begin : nullptr;

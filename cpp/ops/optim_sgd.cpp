@@ -16,16 +16,13 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
     CR_CHECK(buffer_is_new.size() == params.size(), ValueError, "SGD: got ", buffer_is_new.size(),
              " buffer_is_new flags for ", params.size(), " parameters");
   }
-  optim_detail::FusedGroup group("SGD", params, grads, states, /*has_gpu_kernels=*/true);
+  optim_detail::FusedGroup group("SGD", params, grads, states);
   if (group.on_gpu()) {  // the family's dispatch point: one launch for many parameters of a dtype
     group.for_each_dtype([&](auto tag, const std::vector<size_t>& members) {
       using T = decltype(tag);
-      std::vector<cuda::SgdSlice<T>> slices;
-      for (size_t i : members) {
-        slices.push_back({group.param<T>(i), group.grad<T>(i), use_momentum ? group.state<T>(0, i) : nullptr,
-                          group.numel(i), use_momentum && buffer_is_new[i]});
-      }
-      cuda::sgd_steps(slices, options);
+      const int buffer_list = use_momentum ? 0 : group.kNoState;
+      auto first_step = [&](size_t i) -> bool { return use_momentum && buffer_is_new[i]; };
+      cuda::sgd_steps(group.gpu_slices<T>(members, {buffer_list}, first_step), options);
     });
     return group.commit();
   }

@@ -1,13 +1,17 @@
 // Fused optimizer steps: SGD momentum by hand, chunked (multi-threaded) groups equal to the
-// one-parameter-at-a-time result, version bumps, and validation before anything is written.
+// one-parameter-at-a-time result, version bumps, validation before anything is written, and the
+// slices a group hands the multi-tensor GPU kernels (built the same from CPU tensors).
 #include <gtest/gtest.h>
 
+#include <type_traits>
 #include <vector>
 
 #include "core/error.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/optim.h"
+#include "ops/optim_group.h"
+#include "ops/view.h"
 #include "test_support.h"
 
 using namespace cr;
@@ -64,4 +68,38 @@ TEST(OptimStep, BumpsVersionsAndValidatesBeforeWriting) {
                             {0.1, 0.99, 1e-8, 0, 0, false, false}),
                TypeError);
   EXPECT_EQ(values_of(p), written);
+}
+
+TEST(OptimGpuSlices, CarryTheChosenParametersTheirListedStatesAndScalars) {
+  TensorList params, grads, first, second;
+  for (int64_t n : {4, 0, 6}) {
+    params.push_back(zeros({n}, DType::Float32, kCpu));
+    grads.push_back(zeros({n}, DType::Float32, kCpu));
+    first.push_back(zeros({n}, DType::Float32, kCpu));
+    second.push_back(zeros({n}, DType::Float32, kCpu));
+  }
+  Tensor wide = zeros({3, 2}, DType::Float32, kCpu);
+  params.push_back(transpose(wide, 0, 1));  // non-contiguous: the slice holds its working copy
+  for (TensorList* list : {&grads, &first, &second}) list->push_back(zeros({2, 3}, DType::Float32, kCpu));
+  optim_detail::FusedGroup group("Test", params, grads, {{"first", &first}, {"second", &second}});
+  const int no_state = optim_detail::FusedGroup::kNoState;
+  auto slices = group.gpu_slices<float>({0, 1, 3}, {1, no_state, 0},
+                                        [](size_t i) { return optim_formula::NegatedRate<float>(0.5 * i); });
+  using Slice = cuda::OptimSlice<float, 3, optim_formula::NegatedRate<float>>;
+  static_assert(std::is_same_v<decltype(slices), std::vector<Slice>>);
+  ASSERT_EQ(slices.size(), 3u);
+  const size_t members[] = {0, 1, 3};
+  for (size_t m = 0; m < 3; ++m) {
+    const size_t i = members[m];
+    EXPECT_EQ(slices[m].param, group.param<float>(i));
+    EXPECT_EQ(slices[m].grad, group.grad<float>(i));
+    EXPECT_EQ(slices[m].state[0], second[i]->device_data());
+    EXPECT_EQ(slices[m].state[1], nullptr);
+    EXPECT_EQ(slices[m].state[2], first[i]->device_data());
+    EXPECT_EQ(slices[m].numel, params[i]->numel());
+    EXPECT_EQ(slices[m].scalars.neg_rate, -0.5f * static_cast<float>(i));
+  }
+  EXPECT_EQ(slices[0].param, params[0]->device_data());
+  EXPECT_NE(slices[2].param, params[3]->device_data());
+  group.commit();
 }
