@@ -1,6 +1,6 @@
 // The out-of-line marker of the fused optimizer kernels' element loops (cpu/optim_*.cpp). The
 // element formulas and the flag dispatch they share with the GPU's kernels are in
-// core/optim_formulas.h.
+// core/optim_formulas.h and core/optim_element_formulas.h.
 #pragma once
 
 #include "core/optim_formulas.h"
