@@ -155,6 +155,13 @@ def test_seed_and_seed_all_pick_a_fresh_random_seed():
 
 
 @requires_gpu
+def test_vmap_same_randomness_replays_the_gpus_draws_too():
+    rows = cr.func.vmap(lambda x: x + cr.rand(3, device="cuda"), randomness="same")(cr.zeros(4, 3, device="cuda"))
+    rows = rows.cpu().numpy()
+    assert (rows == rows[0]).all() and len(np.unique(rows[0])) == 3
+
+
+@requires_gpu
 def test_a_private_generator_still_draws_on_the_host_with_the_cpus_values():
     cpu = cr.rand(6, generator=cr.Generator().manual_seed(1))
     gpu = cr.rand(6, generator=cr.Generator().manual_seed(1), device="cuda")

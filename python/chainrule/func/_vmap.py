@@ -126,11 +126,13 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         _check_out_dims_types(func, out_dims)
         flat_args, flat_in_dims, spec = _flat_inputs(func, in_dims, args)
         size = _batch_size(flat_args, flat_in_dims)
-        rng_state = _cr.get_rng_state() if randomness == "same" else None
+        # the CPU's generator and every GPU's, whose draws random GPU ops take
+        rng_state = (_cr.get_rng_state(), _cr.cuda.get_rng_state_all()) if randomness == "same" else None
         outputs = []
         for index in range(size):
             if rng_state is not None:
-                _cr.set_rng_state(rng_state)
+                _cr.set_rng_state(rng_state[0])
+                _cr.cuda.set_rng_state_all(rng_state[1])
             sliced = [arg if d is None else arg.select(d, index) for arg, d in zip(flat_args, flat_in_dims)]
             outputs.append(func(*_pytree.unflatten(sliced, spec), **kwargs))
         if not outputs:

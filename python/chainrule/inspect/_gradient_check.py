@@ -21,17 +21,18 @@ The layer whose backward is wrong is named: the chain rule hands each layer dL/d
 turns it into dL/dx and dL/dθ, so a wrong layer is one that receives a right dL/dy and gives a wrong
 dL/dx or dL/dθ (the layers before it then fail too, only because what they receive is wrong).
 
-Randomness: before every evaluation of the loss chainrule's generator is seeded with `seed`, so
-Dropout in training mode draws the same mask each time and the loss is a function of the weights
-alone (the caller's generator state is restored afterwards). BatchNorm in training mode normalizes
-with the batch's statistics in every evaluation alike. A loss that still differs between two
-evaluations at the same weights (randomness from outside chainrule's generator) is an error.
+Randomness: before every evaluation of the loss chainrule's generators (the CPU's and every GPU's)
+are seeded with `seed`, so Dropout in training mode draws the same mask each time and the loss is a
+function of the weights alone (the callers' generator states are restored afterwards). BatchNorm in
+training mode normalizes with the batch's statistics in every evaluation alike. A loss that still
+differs between two evaluations at the same weights (randomness from outside chainrule's
+generators) is an error.
 """
 import copy
 
 import numpy as np
 
-from chainrule import autograd, get_rng_state, manual_seed, set_rng_state
+from chainrule import autograd, cuda, get_rng_state, manual_seed, set_rng_state
 from chainrule._C import Tensor
 from chainrule.autograd import enable_grad, no_grad
 from chainrule.inspect._gradient_check_report import CheckRow, GradientCheckResult, entry_errors
@@ -195,14 +196,15 @@ def check_model(model, inputs, loss_fn, targets=None, max_entries=16, eps=1e-6, 
     loss_double = copy.deepcopy(loss_fn).double() if isinstance(loss_fn, Module) else loss_fn
     floats = tuple(v.detach().double().requires_grad_() if v.is_floating_point() else v for v in values)
     named_modules = [(path, m) for path, m in double.named_modules() if path == "" or not m._modules]
-    rng_state = get_rng_state()
+    rng_state = get_rng_state(), cuda.get_rng_state_all()  # the CPU's generator and every GPU's
     probe = ActivationProbe(named_modules)
     try:
         loss = LossOfWeights(double, floats, loss_double, _as_double(targets), seed)
         return _check(double, loss, probe, max_entries, eps, atol, rtol, np.random.RandomState(seed))
     finally:
         probe.remove()
-        set_rng_state(rng_state)
+        set_rng_state(rng_state[0])
+        cuda.set_rng_state_all(rng_state[1])
 
 
 def _analytic_gradients(double, loss, probe):
