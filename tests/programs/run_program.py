@@ -12,6 +12,7 @@ import argparse
 import os
 import re
 import sys
+import types
 
 _IMPORT_REWRITES = [
     (re.compile(r"^(\s*)import torch(\s*(#.*)?)$"), r"\1import chainrule as torch\2"),
@@ -44,7 +45,11 @@ def main():
     sys.argv = [path] + args.program_args
     sys.path[0] = os.path.dirname(path)
     code = compile(source, path, "exec")
-    exec(code, {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
+    # a real __main__ module, as `python program.py` gives: pickle finds the program's classes there
+    main_module = types.ModuleType("__main__")
+    main_module.__file__ = path
+    sys.modules["__main__"] = main_module
+    exec(code, main_module.__dict__)
 
 
 if __name__ == "__main__":
