@@ -1,4 +1,4 @@
-"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ against PyTorch, parameters <-> vector, and
+"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ (and get_total_norm + clip_grads_with_norm_) against PyTorch, parameters <-> vector, and
 the L1/L2 penalty helpers."""
 import math
 
@@ -38,6 +38,25 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     for p, tp in zip(ours, theirs):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7)
 
+
+@requires_torch
+@pytest.mark.parametrize("norm_type", [2.0, 1, math.inf])
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
+    """The two halves of clip_grad_norm_, as code that gathers grads from several places calls them."""
+    ours, theirs = twin_models()
+    total = cr.nn.utils.get_total_norm([p.grad for p in ours], norm_type=norm_type)
+    ttotal = torch.nn.utils.get_total_norm([p.grad for p in theirs], norm_type=norm_type)
+    assert total.dim() == 0 and total.dtype == cr.float32
+    np.testing.assert_allclose(float(total), float(ttotal), rtol=1e-5)
+    assert cr.nn.utils.clip_grads_with_norm_(ours, 1.0, total) is None
+    torch.nn.utils.clip_grads_with_norm_(theirs, 1.0, ttotal)
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7)
+    assert float(cr.nn.utils.get_total_norm([])) == float(torch.nn.utils.get_total_norm([])) == 0.0
+    assert float(cr.nn.utils.get_total_norm(cr.full((4,), 2.0))) == pytest.approx(4.0)
+    for lib in (cr, torch):
+        with pytest.raises(RuntimeError, match="is non-finite, so it cannot be clipped"):
+            lib.nn.utils.get_total_norm([lib.tensor([float("inf"), 1.0])], error_if_nonfinite=True)
 
 def test_clip_grad_norm_accepts_one_tensor_generators_and_no_grads():
     p = nn.Parameter(cr.ones(4))

@@ -1,7 +1,8 @@
 """chainrule.nn.utils: gradient clipping, parameters <-> one vector, L1/L2 penalty helpers, and
 reparametrizations: parametrize (with parametrizations.weight_norm/spectral_norm) and the older
 hook-based weight_norm and spectral_norm; stateless.functional_call."""
-from chainrule.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_  # noqa: F401
+from chainrule.nn.utils.clip_grad import (  # noqa: F401
+    clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_)
 from chainrule.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from chainrule.nn.utils.regularization import l1_penalty, l2_penalty  # noqa: F401
 from chainrule.nn.utils import rnn  # noqa: F401

@@ -1,12 +1,13 @@
 """Gradient clipping: clip_grad_norm_ (rescale all grads so their joint norm is at most max_norm) and
-clip_grad_value_ (clamp each grad element), with torch.nn.utils' signatures."""
+clip_grad_value_ (clamp each grad element), with torch.nn.utils' signatures; and clip_grad_norm_'s two
+halves, get_total_norm (the joint norm of some tensors) and clip_grads_with_norm_ (the rescaling)."""
 import math
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.autograd import no_grad
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _grads_of(parameters):
@@ -25,6 +26,38 @@ def _total_norm(grads, norm_type):
     return _C.stack(per_grad).sum() ** (1.0 / norm_type)
 
 
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The norm of all `tensors` seen as one vector, a 0-d tensor in the first one's dtype (0.0 for none).
+    `foreach` is accepted for compatibility and ignored."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not tensors:
+        return _C.zeros(())
+    with no_grad():
+        total_norm = _total_norm(tensors, float(norm_type))
+    if error_if_nonfinite and not math.isfinite(float(total_norm)):
+        raise RuntimeError(f"The total norm of order {float(norm_type)} for gradients from `parameters` is "
+                           "non-finite, so it cannot be clipped. To disable this error and scale the gradients by "
+                           "the non-finite norm anyway, set `error_if_nonfinite=False`")
+    return total_norm.to(tensors[0].dtype)
+
+
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scales every grad in place by max_norm / (total_norm + 1e-6) when that is below 1; total_norm
+    comes from get_total_norm (for instance over grads gathered from several places)."""
+    _scale_by_norm(_grads_of(parameters), max_norm, total_norm)
+
+
+def _scale_by_norm(grads, max_norm, total_norm):
+    if not grads:
+        return
+    with no_grad():
+        # every grad is scaled, by 1 when the norm is within max_norm, as torch does: deciding on
+        # the host whether to scale would wait for the GPU
+        clip_coef = (float(max_norm) / (total_norm + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(clip_coef.to(g.device))
+
+
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scales every grad in place by max_norm / (total_norm + 1e-6) when the total norm exceeds max_norm.
 
@@ -32,21 +65,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     `foreach` is accepted for compatibility and ignored.
     """
     grads = _grads_of(parameters)
-    max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
         return _C.zeros(())
-    with no_grad():
-        total_norm = _total_norm(grads, norm_type)
-        if error_if_nonfinite and not math.isfinite(float(total_norm)):
-            raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
-                               "so it cannot be clipped. To disable this error and scale the gradients by the "
-                               "non-finite norm anyway, set `error_if_nonfinite=False`")
-        # every grad is scaled, by 1 when the norm is within max_norm, as torch does: deciding on
-        # the host whether to scale would wait for the GPU
-        clip_coef = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
-        for g in grads:
-            g.mul_(clip_coef)
-        return total_norm.to(grads[0].dtype)
+    total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
+    _scale_by_norm(grads, max_norm, total_norm)
+    return total_norm
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
