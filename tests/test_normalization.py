@@ -236,3 +236,20 @@ def test_batch_norm_strided_running_stats_and_inputs():
     ty = TF.batch_norm(torch.tensor(x).transpose(0, 2), theirs[:, 0], theirs[:, 1], training=True, momentum=0.3)
     assert_close(y, ty.numpy(), rtol=1e-10, atol=1e-12)
     assert_close(ours, theirs.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d", "SyncBatchNorm", "LazyBatchNorm1d", "InstanceNorm1d",
+                                  "InstanceNorm2d", "LazyInstanceNorm3d", "LayerNorm", "GroupNorm"])
+def test_norm_base_classes_and_import_paths_match_torch(name):
+    """Programs freeze batch norms with isinstance(m, torch.nn.modules.batchnorm._BatchNorm): instance
+    norms are _NormBase but not _BatchNorm, as in PyTorch, and the torch.nn.modules import paths work."""
+    import importlib
+    bases = {}
+    for lib in ("chainrule", "torch") if torch is not None else ("chainrule",):
+        batchnorm = importlib.import_module(f"{lib}.nn.modules.batchnorm")
+        instancenorm = importlib.import_module(f"{lib}.nn.modules.instancenorm")
+        cls = getattr(importlib.import_module(f"{lib}.nn"), name)
+        assert getattr(batchnorm, name, cls) is cls and getattr(instancenorm, name, cls) is cls
+        bases[lib] = [issubclass(cls, base) for base in (batchnorm._NormBase, batchnorm._BatchNorm,
+                                                          instancenorm._InstanceNorm)]
+    assert len(set(map(tuple, bases.values()))) == 1, bases

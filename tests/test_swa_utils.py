@@ -1,5 +1,5 @@
 """optim.swa_utils against PyTorch (float64): AveragedModel (SWA and EMA, with and without buffers)
-after a few training steps, its state_dict keys, SWALR's learning rates, update_bn's statistics."""
+after a few training steps, its state_dict keys, SWALR's learning rates, update_bn's statistics (batch norms only)."""
 import numpy as np
 import pytest
 
@@ -76,6 +76,22 @@ def test_update_bn_matches_torch_for_tensor_and_tuple_batches():
     assert not ours.training
     assert_same_state(ours, theirs)
 
+
+def test_update_bn_leaves_instance_norm_statistics_alone_like_torch():
+    """update_bn resets and re-estimates batch norms only: an InstanceNorm that tracks running statistics
+    is not a torch.nn.modules.batchnorm._BatchNorm, in chainrule as in PyTorch, so its statistics are
+    not reset but only moved by the forward passes (from 5 towards the batches' means)."""
+    def run(lib):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2),
+                                  lib.nn.InstanceNorm2d(2, track_running_stats=True)).double()
+        model[2].running_mean.fill_(5.0)
+        batches = [lib.tensor(np.arange(2 * 36, dtype=np.float64).reshape(2, 1, 6, 6) / 10 + k) for k in range(2)]
+        lib.optim.swa_utils.update_bn(batches, model)
+        return model[2].running_mean.tolist(), int(model[1].num_batches_tracked)
+    ours, theirs = run(cr), run(torch)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    assert ours[0][0] > 4 and ours[1] == theirs[1] == 2
 
 @pytest.mark.parametrize("strategy,anneal_epochs", [("cos", 3), ("linear", 4), ("cos", 0)])
 def test_swalr_learning_rates_match_torch(strategy, anneal_epochs):

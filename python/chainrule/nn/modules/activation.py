@@ -322,3 +322,6 @@ class Softmax2d(Module):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
         return F.softmax(input, -3)
+
+# torch.nn.modules.activation's import path for MultiheadAttention (defined in attention.py)
+from chainrule.nn.modules.attention import MultiheadAttention  # noqa: E402,F401

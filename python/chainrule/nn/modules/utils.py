@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from itertools import repeat
 
 
-def _ntuple(n, name):
+def _ntuple(n, name="parse"):
     def parse(x):
         if isinstance(x, Iterable) and not isinstance(x, str):
             return tuple(x)
