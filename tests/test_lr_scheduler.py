@@ -207,3 +207,30 @@ def test_bad_arguments():
         lr_scheduler.SequentialLR(opt, [lr_scheduler.ExponentialLR(opt, 0.9)], milestones=[3])
     with pytest.raises(ValueError, match="Constant multiplicative factor"):
         lr_scheduler.ConstantLR(opt, factor=2.0)
+
+
+@requires_torch
+def test_a_custom_scheduler_subclassing_the_old_lrscheduler_name_matches_torch():
+    """Schedulers written before PyTorch 2.0 subclass lr_scheduler._LRScheduler and override get_lr."""
+    def lrs(lib):
+        class WarmupInverseSqrt(lib.optim.lr_scheduler._LRScheduler):
+            def __init__(self, optimizer, warmup, last_epoch=-1):
+                self.warmup = warmup
+                super().__init__(optimizer, last_epoch)
+
+            def get_lr(self):
+                step = max(self.last_epoch, 1)
+                scale = min(step / self.warmup, (self.warmup / step) ** 0.5)
+                return [base_lr * scale for base_lr in self.base_lrs]
+
+        w = lib.zeros(1, requires_grad=True)
+        opt = lib.optim.SGD([w], lr=0.5)
+        scheduler = WarmupInverseSqrt(opt, warmup=4)
+        assert isinstance(scheduler, lib.optim.lr_scheduler.LRScheduler)
+        out = []
+        for _ in range(10):
+            opt.step()
+            scheduler.step()
+            out.append(scheduler.get_last_lr()[0])
+        return out
+    np.testing.assert_allclose(lrs(cr), lrs(torch), rtol=1e-12)

@@ -1,7 +1,7 @@
 """Learning-rate schedulers (torch.optim.lr_scheduler): each step() sets every parameter group's
 'lr' by torch's recursive (chainable) formulas, so sequences match torch's to the last bit;
 step(epoch) uses the closed form where torch has one. One file per kind of schedule."""
-from chainrule.optim.lr_scheduler.base import LRScheduler, LambdaLR, MultiplicativeLR
+from chainrule.optim.lr_scheduler.base import LRScheduler, _LRScheduler, LambdaLR, MultiplicativeLR  # noqa: F401
 from chainrule.optim.lr_scheduler.decay import (ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR,
                                                 LinearLR, MultiStepLR, PolynomialLR, StepLR)
 from chainrule.optim.lr_scheduler.composite import ChainedScheduler, SequentialLR

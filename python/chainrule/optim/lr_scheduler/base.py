@@ -115,6 +115,10 @@ class LRScheduler:
         return _group_values(self.optimizer, "lr")
 
 
+class _LRScheduler(LRScheduler):
+    """The name LRScheduler had before PyTorch 2.0; custom schedulers written then subclass it."""
+
+
 class _LambdaScheduler(LRScheduler):
     """Shared by LambdaLR and MultiplicativeLR: one function of the epoch per group; state dicts
     keep callable objects' attributes (not plain functions), as torch does."""
