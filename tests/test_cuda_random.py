@@ -33,6 +33,8 @@ DRAWS = {
     "random_": lambda: cr.empty(12, dtype=cr.int64, device="cuda").random_(0, 50),
     "dropout": lambda: nn.functional.dropout(cr.ones(40, device="cuda"), 0.5),
     "kaiming_uniform_": lambda: nn.init.kaiming_uniform_(cr.empty(4, 3, device="cuda")),
+    "randperm": lambda: cr.randperm(20, device="cuda"),  # drawn on the host from a seed the GPU's stream gives
+    "multinomial": lambda: cr.multinomial(cr.tensor([0.2, 0.5, 0.3], device="cuda"), 12, replacement=True),
 }
 
 
@@ -155,6 +157,42 @@ def test_seed_and_seed_all_pick_a_fresh_random_seed():
 
 
 @requires_gpu
+def test_randperm_and_multinomial_on_the_gpu_are_valid_samples():
+    assert sorted(cr.randperm(50, device="cuda").cpu().tolist()) == list(range(50))
+    picks = cr.multinomial(cr.tensor([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]], device="cuda"), 2).cpu().numpy()
+    assert picks[0, 0] == 1 and sorted(picks[1]) == [0, 2]
+
+
+@requires_gpu
+def test_a_cuda_generator_drives_gpu_ops_and_keeps_its_own_state():
+    g = cr.Generator(device="cuda")
+    assert g.device == cr.device("cuda:0") and g.initial_seed() == 67280421310721  # PyTorch's default
+    g.manual_seed(7)
+    cr.cuda.manual_seed(7)
+    ours = cr.rand(5, generator=g, device="cuda")
+    np.testing.assert_array_equal(ours.cpu().numpy(), cr.rand(5, device="cuda").cpu().numpy())  # the same stream
+    state = g.get_state()
+    assert state.tolist() == [7, 5]
+    draws = [lambda: cr.randn(4, generator=g, device="cuda"),
+             lambda: cr.randint(0, 9, (6,), generator=g, device="cuda"),
+             lambda: cr.empty(3, device="cuda").uniform_(generator=g),
+             lambda: cr.empty(3, device="cuda").normal_(generator=g),
+             lambda: cr.normal(0.0, 1.0, (4,), generator=g, device="cuda"),
+             lambda: cr.bernoulli(cr.full((8,), 0.5, device="cuda"), generator=g),
+             lambda: cr.empty(5, dtype=cr.int64, device="cuda").random_(0, 100, generator=g),
+             lambda: cr.randperm(9, generator=g, device="cuda")]
+    first = [draw().cpu().numpy() for draw in draws]
+    g.set_state(state)
+    for draw, values in zip(draws, first):
+        np.testing.assert_array_equal(draw().cpu().numpy(), values)
+    assert cr.cuda.get_rng_state().tolist() == [7, 5]  # the GPU's own generator did not move
+    with pytest.raises(RuntimeError, match="(?i)expected a 'cpu' device type for generator but found 'cuda'"):
+        cr.rand(3, generator=g)
+    with pytest.raises(RuntimeError, match="(?i)expected a 'cpu' device type for generator but found 'cuda'"):
+        list(cr.utils.data.RandomSampler(range(3), generator=g))
+
+
+@requires_gpu
 def test_vmap_same_randomness_replays_the_gpus_draws_too():
     rows = cr.func.vmap(lambda x: x + cr.rand(3, device="cuda"), randomness="same")(cr.zeros(4, 3, device="cuda"))
     rows = rows.cpu().numpy()
@@ -184,11 +222,11 @@ def test_layers_built_on_the_gpu_initialize_there_reproducibly():
 def test_chainrule_manual_seed_and_seed_seed_every_gpu_generator():
     # the core's generators exist without a GPU too, so this is checked everywhere
     cr.manual_seed(123)
-    assert cr._C._cuda_initial_seed(0) == 123 and cr._C._cuda_initial_seed(1) == 123
+    assert cr._C._cuda_generator(0).initial_seed() == 123 and cr._C._cuda_generator(1).initial_seed() == 123
     s = cr.seed()
-    assert cr._C._cuda_initial_seed(0) == s
+    assert cr._C._cuda_generator(0).initial_seed() == s
     cr.cuda.manual_seed_all(-1)  # negative seeds wrap to 64 bits, as in PyTorch
-    assert cr._C._cuda_get_rng_state(0) == [2 ** 64 - 1, 0]
+    assert cr._C._cuda_generator(0).get_state() == [2 ** 64 - 1, 0]
 
 
 def test_cuda_seeding_calls_leave_the_cpus_generator_alone():
@@ -219,7 +257,7 @@ def test_seeding_calls_without_a_gpu_behave_as_a_cpu_only_pytorchs():
 
 def test_set_rng_state_takes_only_a_state_from_get_rng_state():
     for bad in (cr.tensor([1.0, 2.0]), cr.tensor([1, 2, 3]), [1, 2]):
-        with pytest.raises(TypeError, match="get_rng_state"):
+        with pytest.raises(TypeError, match=r"\[seed, offset\]"):
             cr.cuda.set_rng_state(bad)
     with pytest.raises(ValueError, match="expected a CUDA device"):
         cr.cuda.get_rng_state("cpu")

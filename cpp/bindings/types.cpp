@@ -116,16 +116,17 @@ void bind_types(py::module_& m) {
   m.def("_get_rng_state", [] { return Generator::global().state(); });
   m.def("_set_rng_state", [](const std::vector<uint64_t>& words) { Generator::global().set_state(words); },
         py::arg("words"));
-  // The CUDA generators (chainrule.cuda's seeding calls), by device index.
-  m.def("_cuda_manual_seed", [](int index, uint64_t seed) { CudaGenerator::for_device(index).manual_seed(seed); },
-        py::arg("index"), py::arg("seed"));
-  m.def("_cuda_manual_seed_all", [](uint64_t seed) { CudaGenerator::manual_seed_all(seed); }, py::arg("seed"));
-  m.def("_cuda_initial_seed", [](int index) { return CudaGenerator::for_device(index).initial_seed(); },
-        py::arg("index"));
-  m.def("_cuda_get_rng_state", [](int index) { return CudaGenerator::for_device(index).state(); }, py::arg("index"));
-  m.def("_cuda_set_rng_state", [](int index, uint64_t seed, uint64_t offset) {
-    CudaGenerator::for_device(index).set_state(seed, offset);
-  }, py::arg("index"), py::arg("seed"), py::arg("offset"));
+  // The CUDA generators: each GPU's own (chainrule.cuda's seeding calls) and private ones
+  // (chainrule.Generator(device="cuda")).
+  py::class_<CudaGenerator>(m, "_CudaGenerator")
+      .def(py::init<>())
+      .def("manual_seed", &CudaGenerator::manual_seed, py::arg("seed"))
+      .def("initial_seed", &CudaGenerator::initial_seed)
+      .def("get_state", &CudaGenerator::state, "[seed, offset]")
+      .def("set_state", &CudaGenerator::set_state, py::arg("seed"), py::arg("offset"));
+  m.def("_cuda_generator", &CudaGenerator::for_device, py::arg("index"), py::return_value_policy::reference,
+        "GPU index's own CUDA generator.");
+  m.def("_cuda_manual_seed_all", &CudaGenerator::manual_seed_all, py::arg("seed"));
 }
 
 }  // namespace cr::bind

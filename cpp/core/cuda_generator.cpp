@@ -48,9 +48,13 @@ void CudaGenerator::set_state(uint64_t seed, uint64_t offset) {
 }
 
 CudaGenerator* cuda_generator_for(Device device, const Generator& g, const char* op) {
-  if (device.is_cpu() || &g != &Generator::global()) return nullptr;
+  if (device.is_cpu()) {
+    CR_CHECK(!g.cuda(), RuntimeError, op, ": expected a 'cpu' device type for generator but found 'cuda'");
+    return nullptr;
+  }
+  if (!g.cuda() && &g != &Generator::global()) return nullptr;
   check_device_available(device, op);
-  return &CudaGenerator::for_device(resolve_device(device).index);
+  return g.cuda() ? g.cuda() : &CudaGenerator::for_device(resolve_device(device).index);
 }
 
 }  // namespace cr

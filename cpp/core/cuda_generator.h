@@ -29,6 +29,9 @@ class CudaGenerator {
   uint64_t initial_seed() const;
   // The next `count` draws of the stream, for one op; the offset moves past them.
   CounterStream reserve(uint64_t count);
+  // The next draw, as the seed of a host generator for the GPU ops that draw on the host
+  // (randperm, multinomial).
+  uint64_t host_seed() { return reserve(1).draw(0); }
   // {seed, offset}, behind chainrule.cuda.get_rng_state; set_state restores it.
   std::array<uint64_t, 2> state() const;
   void set_state(uint64_t seed, uint64_t offset);
@@ -39,10 +42,11 @@ class CudaGenerator {
   uint64_t offset_ = 0;
 };
 
-// The CUDA generator the random op `op` on `device` draws from: that GPU's when `g` is the global
-// generator (the op was given no generator=), else nullptr: CPU tensors, and draws from a private
-// generator (a chainrule.Generator), stay on the host. RuntimeError naming op when the GPU is not
-// available.
+// The CUDA generator the random op `op` on `device` draws from: the private one `g` stands for
+// (chainrule.Generator(device="cuda")), else that GPU's when `g` is the global generator (the op
+// was given no generator=), else nullptr: CPU tensors, and draws from a private CPU generator (a
+// chainrule.Generator), stay on the host. RuntimeError, as PyTorch's, for a CUDA generator given to
+// an op on the CPU, or naming op when the GPU is not available.
 CudaGenerator* cuda_generator_for(Device device, const Generator& g, const char* op);
 
 }  // namespace cr

@@ -8,11 +8,17 @@
 
 namespace cr {
 
+class CudaGenerator;  // core/cuda_generator.h
+
 class Generator {
  public:
   static Generator& global();
   // A private generator (for ops given their own seed, such as chainrule.Generator's draws).
   explicit Generator(uint64_t seed) { manual_seed(seed); }
+  // A private CUDA generator's stand-in (chainrule.Generator(device="cuda")): ops draw from `cuda`
+  // (cuda_generator_for), never from this engine.
+  explicit Generator(CudaGenerator& cuda) : cuda_(&cuda) { manual_seed(0); }
+  CudaGenerator* cuda() const { return cuda_; }
   void manual_seed(uint64_t seed);
   uint64_t initial_seed() const {
     std::lock_guard<std::mutex> hold(mutex_);
@@ -37,6 +43,7 @@ class Generator {
   Generator() { manual_seed(default_seed()); }
   static uint64_t default_seed();
   mutable std::mutex mutex_;
+  CudaGenerator* cuda_ = nullptr;
   std::mt19937_64 engine_;
   uint64_t seed_ = 0;
   bool has_spare_normal_ = false;

@@ -1,5 +1,7 @@
 // randperm and multinomial. Sampling is sequential (one generator, one stream of draws), so a seed
-// gives the same result on any number of threads. Streams differ from PyTorch's generator.
+// gives the same result on any number of threads. Streams differ from PyTorch's generator. For a
+// GPU tensor they sample on the host too, from a seed the GPU's CUDA generator gives, as PyTorch's
+// draw from it (chainrule.cuda.manual_seed fixes them; the CPU's generator is left alone).
 #include "ops/sampling.h"
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "autograd/record.h"
+#include "core/cuda_generator.h"
 #include "ops/copy.h"
 
 namespace cr {
@@ -16,7 +19,12 @@ namespace cr {
 Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
   CR_CHECK(n >= 0, RuntimeError, "randperm: n must be non-negative, got ", n);
   check_device_available(device, "randperm");
-  // On a GPU: drawn on the host (the CPU's permutation for a seed) and uploaded.
+  // On a GPU: drawn on the host, from a seed its CUDA generator gives (or from a private CPU
+  // generator), and uploaded.
+  if (CudaGenerator* gpu = cuda_generator_for(device, gen, "randperm")) {
+    Generator host(gpu->host_seed());
+    return to_device(randperm(n, dtype, kCpu, host), device);
+  }
   if (!device.is_cpu()) return to_device(randperm(n, dtype, kCpu, gen), device);
   CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
     CR_CHECK(n == 0 || static_cast<int64_t>(static_cast<scalar_t>(n - 1)) == n - 1, RuntimeError, "randperm: n = ", n,
@@ -87,7 +95,11 @@ Tensor multinomial(const Tensor& weights, int64_t num_samples, bool replacement,
   const int64_t n = weights->sizes().back(), rows = weights->dim() == 2 ? weights->size(0) : 1;
   CR_CHECK(replacement || num_samples <= n, RuntimeError, "multinomial: cannot sample n_sample > prob_dist.size(-1) ",
            "samples without replacement (", num_samples, " samples from ", n, " categories)");
-  if (!weights->device().is_cpu()) {  // drawn on the host, as randperm
+  if (CudaGenerator* gpu = cuda_generator_for(weights->device(), gen, "multinomial")) {  // on the host, as randperm
+    Generator host(gpu->host_seed());
+    return to_device(multinomial(to_host(weights), num_samples, replacement, host), weights->device());
+  }
+  if (!weights->device().is_cpu()) {
     return to_device(multinomial(to_host(weights), num_samples, replacement, gen), weights->device());
   }
   Tensor w;

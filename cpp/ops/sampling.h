@@ -1,6 +1,7 @@
 // Random sampling ops with PyTorch semantics: randperm (a random permutation) and multinomial
 // (category indices drawn from rows of weights). Both draw from the generator they are given:
-// Generator::global() (chainrule.manual_seed) or a private one seeded for a chainrule.Generator.
+// Generator::global() (chainrule.manual_seed) or a private one seeded for a chainrule.Generator;
+// for a GPU tensor, from a host generator seeded by the CUDA generator (core/cuda_generator.h).
 #pragma once
 
 #include "core/random.h"

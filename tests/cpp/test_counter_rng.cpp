@@ -165,3 +165,31 @@ TEST(CudaRandomGenerator, ManualSeedAllSeedsEveryDeviceAndIndicesAreChecked) {
   EXPECT_THROW(CudaGenerator::for_device(-1), ValueError);
   EXPECT_THROW(CudaGenerator::for_device(CudaGenerator::kMaxDevices), ValueError);
 }
+
+TEST(CudaRandomGenerator, OpsPickTheGeneratorTheirDeviceAndArgumentName) {
+  Generator own(1);
+  EXPECT_EQ(cuda_generator_for(kCpu, Generator::global(), "rand"), nullptr);
+  EXPECT_EQ(cuda_generator_for(kCpu, own, "rand"), nullptr);
+  // a private CPU generator given to a GPU op draws on the host
+  EXPECT_EQ(cuda_generator_for(Device{DeviceType::CUDA, 0}, own, "rand"), nullptr);
+  CudaGenerator private_stream;
+  Generator stand_in(private_stream);
+  EXPECT_EQ(stand_in.cuda(), &private_stream);
+  EXPECT_THROW(cuda_generator_for(kCpu, stand_in, "rand"), RuntimeError);  // PyTorch's device-type error
+  if (cuda_device_count() > 0) {
+    EXPECT_EQ(cuda_generator_for(Device{DeviceType::CUDA, 0}, stand_in, "rand"), &private_stream);
+    EXPECT_EQ(cuda_generator_for(Device{DeviceType::CUDA, -1}, Generator::global(), "rand"),
+              &CudaGenerator::for_device(0));
+  } else {
+    EXPECT_THROW(cuda_generator_for(Device{DeviceType::CUDA, 0}, Generator::global(), "rand"), RuntimeError);
+  }
+}
+
+TEST(CudaRandomGenerator, HostSeedsAreTheStreamsNextDraws) {
+  CudaGenerator g;
+  EXPECT_EQ(g.initial_seed(), CudaGenerator::kDefaultSeed);
+  const uint64_t first = g.host_seed();
+  EXPECT_EQ(first, (CounterStream{stream_key(CudaGenerator::kDefaultSeed), 0}.draw(0)));
+  EXPECT_NE(g.host_seed(), first);
+  EXPECT_EQ(g.state()[1], 2u);
+}

@@ -13,14 +13,14 @@ import numpy as np
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.shapes import broadcast_shapes
-from chainrule._generator import Generator
+from chainrule._generator import Generator, is_cuda_generator
 
 
 def _draw(kind, shape, dtype, device, generator):
     """Uniform [0, 1) ('uniform') or standard normal ('normal') samples of `shape`."""
-    if generator is None:
+    if generator is None or is_cuda_generator(generator):  # the factories take a CUDA generator themselves
         make = _C.rand if kind == "uniform" else _C.randn
-        return make(*shape, dtype=dtype, device=device)
+        return make(*shape, generator=generator, dtype=dtype, device=device)
     if not isinstance(generator, Generator):
         raise TypeError(f"generator must be a chainrule.Generator or None, got {type(generator).__name__}")
     rng = generator._numpy()
@@ -107,10 +107,10 @@ def _random_(self, from_=0, to=None, *, generator=None):
         to = min(to, 2)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-    if generator is not None:
+    if generator is not None and not is_cuda_generator(generator):
         values = _C.from_numpy(generator._numpy().integers(from_, to, size=tuple(self.shape), dtype=np.int64))
-    else:  # drawn on self's device (a GPU tensor's on the GPU, from its CUDA generator)
-        values = _C.randint(from_, to, tuple(self.shape), device=self.device)
+    else:  # drawn on self's device (a GPU tensor's on the GPU, from a CUDA generator)
+        values = _C.randint(from_, to, tuple(self.shape), generator=generator, device=self.device)
     with _no_grad():
         return self.copy_(values.to(self.device))
 

@@ -15,8 +15,9 @@ manual_seed/seed seed the current GPU's generator, manual_seed_all/seed_all ever
 chainrule.manual_seed seeds the CPU's and every GPU's. Without a GPU, as in PyTorch, the seeding
 calls and set_rng_state are accepted and change nothing visible, get_rng_state_all is [], and
 initial_seed and get_rng_state raise. A state is an int64 tensor [seed, offset] (PyTorch's is 16
-uint8 bytes, a dtype chainrule lacks). FloatTensor, DoubleTensor, LongTensor and BoolTensor are the
-legacy GPU tensor types (torch.cuda.FloatTensor & co.).
+uint8 bytes, a dtype chainrule lacks). chainrule.Generator(device="cuda") makes a private CUDA
+generator. FloatTensor, DoubleTensor, LongTensor and BoolTensor are the legacy GPU tensor types
+(torch.cuda.FloatTensor & co.).
 """
 import os
 
@@ -53,7 +54,7 @@ _SEED_MASK = 0xFFFF_FFFF_FFFF_FFFF  # seeds are 64-bit; negative ones wrap, as i
 
 def manual_seed(seed):
     """Seeds the current GPU's generator (changes nothing visible without a GPU, as in PyTorch)."""
-    _C._cuda_manual_seed(0, int(seed) & _SEED_MASK)  # the current device is 0
+    _C._cuda_generator(0).manual_seed(int(seed) & _SEED_MASK)  # the current device is 0
 
 
 def manual_seed_all(seed):
@@ -78,7 +79,7 @@ def seed_all():
 def initial_seed():
     """The seed of the current GPU's generator."""
     _require_device(None, "initial_seed")
-    return _C._cuda_initial_seed(0)
+    return _C._cuda_generator(0).initial_seed()
 
 
 def _generator_index(device, op):
@@ -96,23 +97,31 @@ def get_rng_state(device="cuda"):
     """The GPU's generator state, an int64 CPU tensor [seed, offset], for set_rng_state."""
     index = _generator_index(device, "get_rng_state")
     _require_device(f"cuda:{index}", "get_rng_state")
-    import numpy as np
-    words = np.array(_C._cuda_get_rng_state(index), dtype=np.uint64)
-    return _C.from_numpy(words.view(np.int64))
+    return _generator_state(_C._cuda_generator(index))
 
 
 def set_rng_state(new_state, device="cuda"):
     """Restores the GPU's generator to a state from get_rng_state (ignored without a GPU, as in
     PyTorch), so the same draws follow."""
-    if not isinstance(new_state, _C.Tensor) or new_state.dtype != _C.dtype.int64 or tuple(new_state.shape) != (2,):
-        raise TypeError("chainrule.cuda.set_rng_state: expected the int64 tensor [seed, offset] from "
-                        "chainrule.cuda.get_rng_state(), got "
-                        + (f"a {new_state.dtype} tensor of shape {list(new_state.shape)}"
-                           if isinstance(new_state, _C.Tensor) else type(new_state).__name__))
+    words = _state_words(new_state, "chainrule.cuda.set_rng_state")
     index = _generator_index(device, "set_rng_state")
     if index < device_count():
-        seed_word, offset = (int(w) & _SEED_MASK for w in new_state.detach().cpu().tolist())
-        _C._cuda_set_rng_state(index, seed_word, offset)
+        _C._cuda_generator(index).set_state(*words)
+
+
+def _generator_state(generator):
+    """A CUDA generator's state as an int64 CPU tensor [seed, offset] (the words' bits)."""
+    import numpy as np
+    return _C.from_numpy(np.array(generator.get_state(), dtype=np.uint64).view(np.int64))
+
+
+def _state_words(state, op):
+    """(seed, offset) from a state _generator_state made; TypeError for anything else."""
+    if not isinstance(state, _C.Tensor) or state.dtype != _C.dtype.int64 or tuple(state.shape) != (2,):
+        raise TypeError(f"{op}: expected the int64 tensor [seed, offset] of a CUDA generator's state, got "
+                        + (f"a {state.dtype} tensor of shape {list(state.shape)}"
+                           if isinstance(state, _C.Tensor) else type(state).__name__))
+    return tuple(int(w) & _SEED_MASK for w in state.detach().cpu().tolist())
 
 
 def get_rng_state_all():
@@ -184,6 +193,11 @@ def reset_peak_memory_stats(device=None):
         _C._cuda_reset_peak_memory_stats(_require_device(device, "reset_peak_memory_stats"))
 
 from chainrule.cuda import amp  # noqa: E402,F401
+from chainrule.cuda import devices as _devices, streams as _streams  # noqa: E402
+from chainrule.cuda.devices import *  # noqa: E402,F401,F403
+from chainrule.cuda.streams import *  # noqa: E402,F401,F403
+
+__all__ += _devices.__all__ + _streams.__all__
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.cuda")
