@@ -334,3 +334,37 @@ def test_mha_errors():
         mha(q[..., :4], k, v)
     with pytest.raises(AssertionError, match="For batched"):
         mha(q, k[0], v)
+
+
+def test_sdpa_kernel_choice_sets_the_switches_as_torchs_and_attention_still_runs():
+    import torch
+    from torch.nn.attention import SDPBackend as TorchBackend, sdpa_kernel as torch_sdpa_kernel
+
+    from chainrule.nn.attention import SDPBackend, sdpa_kernel
+
+    assert {b.name: int(b) for b in SDPBackend} == {b.name: int(b) for b in TorchBackend.__members__.values()}
+    assert str(SDPBackend.MATH) == str(TorchBackend.MATH) == "SDPBackend.MATH"
+    switches = ("flash_sdp_enabled", "mem_efficient_sdp_enabled", "math_sdp_enabled", "cudnn_sdp_enabled")
+
+    def state(lib):
+        return [getattr(lib.backends.cuda, name)() for name in switches]
+
+    assert state(cr) == state(torch)
+    q = cr.randn(1, 2, 3, 4)
+    for chosen in ([SDPBackend.MATH], SDPBackend.FLASH_ATTENTION, [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
+        torch_chosen = ([getattr(TorchBackend, b.name) for b in chosen] if isinstance(chosen, list)
+                        else getattr(TorchBackend, chosen.name))
+        with sdpa_kernel(chosen), torch_sdpa_kernel(torch_chosen):
+            assert state(cr) == state(torch)
+            assert F.scaled_dot_product_attention(q, q, q).shape == (1, 2, 3, 4)  # chainrule's one kernel
+        assert state(cr) == state(torch)
+    with pytest.raises(AssertionError, match="Backend must be an instance of SDPBackend"):
+        with sdpa_kernel("math"):
+            pass
+    cr.backends.cuda.enable_flash_sdp(False)
+    assert not cr.backends.cuda.flash_sdp_enabled()
+    cr.backends.cuda.enable_flash_sdp(True)
+    with pytest.warns(FutureWarning, match="sdp_kernel"):
+        with cr.backends.cuda.sdp_kernel(enable_math=False):
+            assert not cr.backends.cuda.math_sdp_enabled()
+    assert cr.backends.cuda.math_sdp_enabled() and cr.nn.attention.SDPBackend is SDPBackend

@@ -54,7 +54,7 @@ void* CachingAllocator::from_backend(size_t bytes) {
     empty_cache_locked();
     block = backend_.allocate(bytes);
   }
-  CR_CHECK(block != nullptr, RuntimeError, backend_.name(), " out of memory: tried to allocate ", bytes,
+  CR_CHECK(block != nullptr, OutOfMemoryError, backend_.name(), " out of memory: tried to allocate ", bytes,
            " bytes; ", stats_.allocated, " bytes are in use by tensors and ", stats_.reserved,
            " reserved by chainrule (free tensors, or use smaller batches)");
   stats_.reserved += bytes;

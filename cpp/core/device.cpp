@@ -79,6 +79,16 @@ void reset_device_peak_memory(Device d) { cuda::allocator(resolve_device(d).inde
 void empty_device_cache(Device d) { cuda::allocator(resolve_device(d).index).empty_cache(); }
 void synchronize_device(Device d) { cuda::synchronize(resolve_device(d).index); }
 std::string device_name(Device d) { return cuda::device_name(resolve_device(d).index); }
+cuda::DeviceProperties device_properties(Device d) { return cuda::device_properties(resolve_device(d).index); }
+std::pair<size_t, size_t> device_memory_info(Device d) { return cuda::memory_info(resolve_device(d).index); }
+
+DeviceEvent::DeviceEvent(Device d, bool timing, bool blocking)
+    : handle_(cuda::create_event(resolve_device(d).index, timing, blocking)) {}
+DeviceEvent::~DeviceEvent() { cuda::destroy_event(handle_); }
+void DeviceEvent::record() { cuda::record_event(handle_); }
+bool DeviceEvent::query() const { return cuda::query_event(handle_); }
+void DeviceEvent::synchronize() const { cuda::synchronize_event(handle_); }
+double DeviceEvent::elapsed_ms(const DeviceEvent& end) const { return cuda::elapsed_ms(handle_, end.handle_); }
 
 
 }  // namespace cr

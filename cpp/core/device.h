@@ -9,8 +9,10 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "core/caching_allocator.h"
+#include "cuda/runtime.h"  // DeviceProperties
 
 namespace cr {
 
@@ -57,5 +59,24 @@ void reset_device_peak_memory(Device d);
 void empty_device_cache(Device d);
 void synchronize_device(Device d);
 std::string device_name(Device d);
+cuda::DeviceProperties device_properties(Device d);
+std::pair<size_t, size_t> device_memory_info(Device d);  // free, total bytes
+
+// An event on a GPU's stream (chainrule.cuda.Event; d resolved, available): recorded after the work
+// queued so far, done once that work is, and the milliseconds between two timed ones.
+class DeviceEvent {
+ public:
+  DeviceEvent(Device d, bool timing, bool blocking);
+  ~DeviceEvent();
+  DeviceEvent(const DeviceEvent&) = delete;
+  DeviceEvent& operator=(const DeviceEvent&) = delete;
+  void record();
+  bool query() const;
+  void synchronize() const;
+  double elapsed_ms(const DeviceEvent& end) const;
+
+ private:
+  void* handle_;
+};
 
 }  // namespace cr

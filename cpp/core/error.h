@@ -13,6 +13,9 @@ struct ValueError : std::runtime_error { using std::runtime_error::runtime_error
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_error; };
+// A GPU's memory is exhausted even after its cache was emptied: chainrule.OutOfMemoryError, a
+// RuntimeError, as torch.OutOfMemoryError (torch.cuda.OutOfMemoryError).
+struct OutOfMemoryError : RuntimeError { using RuntimeError::RuntimeError; };
 
 // Concatenates anything with an operator<< into one string.
 template <typename... Args>

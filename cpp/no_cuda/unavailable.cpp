@@ -8,6 +8,7 @@
 #include "cuda/conv.h"
 #include "cuda/copy.h"
 #include "cuda/creation.h"
+#include "cuda/cumsum.h"
 #include "cuda/dropout.h"
 #include "cuda/elementwise.h"
 #include "cuda/index.h"
@@ -16,10 +17,12 @@
 #include "cuda/memory.h"
 #include "cuda/optim.h"
 #include "cuda/pool.h"
+#include "cuda/random.h"
 #include "cuda/reduce.h"
 #include "cuda/rnn_cell.h"
 #include "cuda/runtime.h"
 #include "cuda/separable.h"
+#include "cuda/sort.h"
 #include "cuda/special.h"
 
 namespace cr::cuda {
@@ -32,6 +35,14 @@ namespace {
 
 bool is_compiled() { return false; }
 int device_count() { return 0; }
+DeviceProperties device_properties(int) { unavailable("get_device_properties"); }
+std::pair<size_t, size_t> memory_info(int) { unavailable("mem_get_info"); }
+void* create_event(int, bool, bool) { unavailable("Event"); }
+void destroy_event(void*) {}
+void record_event(void*) { unavailable("Event.record"); }
+bool query_event(void*) { unavailable("Event.query"); }
+void synchronize_event(void*) { unavailable("Event.synchronize"); }
+float elapsed_ms(void*, void*) { unavailable("Event.elapsed_time"); }
 CachingAllocator& allocator(int) { unavailable("allocator"); }
 void copy_bytes(void*, const void*, size_t) { unavailable("copy_bytes"); }
 void synchronize(int) { unavailable("synchronize"); }
@@ -141,14 +152,72 @@ template void sgd_steps<double>(const std::vector<SgdSlice<double>>&, const SGDO
 template void adam_steps<float>(const std::vector<AdamSlice<float>>&, const AdamOptions&);
 template void adam_steps<double>(const std::vector<AdamSlice<double>>&, const AdamOptions&);
 template <typename T>
-void bernoulli_fill(T*, int64_t, uint64_t, uint64_t, T) {
+void rmsprop_steps(const std::vector<RMSpropSlice<T>>&, const RMSpropOptions&) {
+  unavailable("RMSprop");
+}
+template void rmsprop_steps<float>(const std::vector<RMSpropSlice<float>>&, const RMSpropOptions&);
+template void rmsprop_steps<double>(const std::vector<RMSpropSlice<double>>&, const RMSpropOptions&);
+template <typename T>
+void adagrad_steps(const std::vector<AdagradSlice<T>>&, const AdagradOptions&) {
+  unavailable("Adagrad");
+}
+template void adagrad_steps<float>(const std::vector<AdagradSlice<float>>&, const AdagradOptions&);
+template void adagrad_steps<double>(const std::vector<AdagradSlice<double>>&, const AdagradOptions&);
+template <typename T>
+void adadelta_steps(const std::vector<AdadeltaSlice<T>>&, const AdadeltaOptions&) {
+  unavailable("Adadelta");
+}
+template void adadelta_steps<float>(const std::vector<AdadeltaSlice<float>>&, const AdadeltaOptions&);
+template void adadelta_steps<double>(const std::vector<AdadeltaSlice<double>>&, const AdadeltaOptions&);
+template <typename T>
+void adamax_steps(const std::vector<AdamaxSlice<T>>&, const AdamaxOptions&) {
+  unavailable("Adamax");
+}
+template void adamax_steps<float>(const std::vector<AdamaxSlice<float>>&, const AdamaxOptions&);
+template void adamax_steps<double>(const std::vector<AdamaxSlice<double>>&, const AdamaxOptions&);
+template <typename T>
+void nadam_steps(const std::vector<NAdamSlice<T>>&, const NAdamOptions&) {
+  unavailable("NAdam");
+}
+template void nadam_steps<float>(const std::vector<NAdamSlice<float>>&, const NAdamOptions&);
+template void nadam_steps<double>(const std::vector<NAdamSlice<double>>&, const NAdamOptions&);
+template <typename T>
+void radam_steps(const std::vector<RAdamSlice<T>>&, const RAdamOptions&) {
+  unavailable("RAdam");
+}
+template void radam_steps<float>(const std::vector<RAdamSlice<float>>&, const RAdamOptions&);
+template void radam_steps<double>(const std::vector<RAdamSlice<double>>&, const RAdamOptions&);
+template <typename T>
+void asgd_steps(const std::vector<ASGDSlice<T>>&, const ASGDOptions&) {
+  unavailable("ASGD");
+}
+template void asgd_steps<float>(const std::vector<ASGDSlice<float>>&, const ASGDOptions&);
+template void asgd_steps<double>(const std::vector<ASGDSlice<double>>&, const ASGDOptions&);
+template <typename T>
+void bernoulli_fill(T*, int64_t, const CounterStream&, double, T) {
   unavailable("dropout");
 }
-template void bernoulli_fill<float>(float*, int64_t, uint64_t, uint64_t, float);
-template void bernoulli_fill<double>(double*, int64_t, uint64_t, uint64_t, double);
+template void bernoulli_fill<float>(float*, int64_t, const CounterStream&, double, float);
+template void bernoulli_fill<double>(double*, int64_t, const CounterStream&, double, double);
+void uniform_fill(DType, void*, int64_t, const CounterStream&, double, double) { unavailable("uniform_"); }
+void normal_fill(DType, void*, int64_t, const CounterStream&, double, double) { unavailable("normal_"); }
+void integer_fill(DType, void*, int64_t, const CounterStream&, int64_t, uint64_t) { unavailable("randint"); }
 void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, const StridedOperand&,
                   const StridedOperand&, DType) {
   unavailable("where");
+}
+
+template <typename T>
+void cumsum_in_place(T*, const CumsumShape&) {
+  unavailable("cumsum");
+}
+template void cumsum_in_place<float>(float*, const CumsumShape&);
+template void cumsum_in_place<double>(double*, const CumsumShape&);
+template void cumsum_in_place<int64_t>(int64_t*, const CumsumShape&);
+
+void sort_lines(DType, Device, const void*, int64_t, int64_t, bool, int64_t*) { unavailable("sort"); }
+void search_sorted(DType, const void*, const int64_t*, const void*, const SearchShape&, bool, int64_t*) {
+  unavailable("searchsorted");
 }
 
 }  // namespace cr::cuda

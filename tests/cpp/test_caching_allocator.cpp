@@ -111,7 +111,7 @@ TEST(CachingAllocator, OutOfMemoryEmptiesTheCacheRetriesThenNamesTheFigures) {
   try {
     allocator.allocate(6 * kMiB);
     FAIL() << "expected out of memory";
-  } catch (const RuntimeError& e) {
+  } catch (const OutOfMemoryError& e) {  // chainrule.OutOfMemoryError in Python, a RuntimeError
     const std::string message = e.what();
     EXPECT_NE(message.find("fake:0 out of memory: tried to allocate 6291456 bytes"), std::string::npos) << message;
     EXPECT_NE(message.find("4194304 bytes are in use"), std::string::npos) << message;

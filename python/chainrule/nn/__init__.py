@@ -11,6 +11,7 @@ from chainrule.nn.modules import *  # noqa: F401,F403
 from chainrule.nn.modules import Module  # noqa: F401
 from chainrule.nn import init, utils  # noqa: F401,E402
 utils = __import__("importlib").import_module("chainrule.nn.utils")  # nn.modules.utils (star-imported above) shadowed it
+attention = __import__("importlib").import_module("chainrule.nn.attention")  # and nn.modules.attention this
 from chainrule.nn import parallel  # noqa: F401,E402
 from chainrule.nn.parallel import DataParallel  # noqa: F401,E402
 
