@@ -1,7 +1,7 @@
 """Functions and Tensor methods PyTorch programs use, composed in chainrule/_functions: nan/inf tests,
 isclose/allclose/equal, nan_to_num, count_nonzero, broadcasting helpers, meshgrid, axis aliases,
 clone/numel, default dtype, finfo/iinfo, missing-dtype casts, random draws (and chainrule.random) and
-compile."""
+compile (and chainrule.compiler)."""
 import warnings
 
 import numpy as np
@@ -236,6 +236,29 @@ def test_compile_returns_its_argument():
     with pytest.raises(RuntimeError, match="mode"):
         cr.compile(model, mode="fastest")
 
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_compiler_helpers_libraries_call_around_compile(lib):
+    """torch.compiler.disable as a decorator with and without arguments, and the is_compiling guards
+    code checks outside a compiled region (False, in both libraries)."""
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+
+    @m.compiler.disable
+    def plus_one(x):
+        return x + 1
+
+    @m.compiler.disable(recursive=False)
+    def twice(x):
+        return 2 * x
+
+    assert plus_one(1) == 2 and twice(3) == 6
+    assert not m.compiler.is_compiling() and not m.compiler.is_dynamo_compiling() and not m.compiler.is_exporting()
+    assert m.compiler.reset() is None
+    assert m.compiler.allow_in_graph(plus_one)(1) == 2 and m.compiler.assume_constant_result(twice)(1) == 2
+    with pytest.raises(AssertionError, match="fn must be callable"):
+        m.compiler.disable(3)
 
 def test_rng_state_round_trip_reproduces_the_stream():
     cr.manual_seed(3)
