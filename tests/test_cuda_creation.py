@@ -1,9 +1,9 @@
 """Factories and the ops that used to read or build on the host, on the GPU: numbers,
 zeros/ones/full, arange/linspace/eye made on the device itself (cpp/cuda/creation.cu),
-masked_fill/tril/triu, the gradients of prod and max(dim), one_hot, and the ops still computed on
-the host for a GPU tensor (sort, topk, cumsum, searchsorted), which must give the CPU's results with
-their gradients. Random GPU tensors (randperm and multinomial included) are tests/test_cuda_random.py's.
-Needs a GPU and says so."""
+masked_fill/tril/triu, the gradients of prod and max(dim), one_hot and searchsorted, which must
+give the CPU's results with their gradients. Random GPU tensors (randperm and multinomial included)
+are tests/test_cuda_random.py's; sort and what is read off it, tests/test_cuda_sort.py's; cumsum,
+tests/test_cuda_reduce.py's. Needs a GPU and says so."""
 import numpy as np
 import pytest
 
