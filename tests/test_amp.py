@@ -112,3 +112,58 @@ def test_autocast_regions_nest_and_run_in_full_precision():
     assert inside() and not cr.is_autocast_enabled("cpu")
     with pytest.raises(RuntimeError, match="unsupported autocast device_type"):
         cr.autocast("tpu")
+
+
+def _scaled_square(lib, **fwd_options):
+    """An autograd.Function whose forward and backward are decorated with amp.custom_fwd/custom_bwd,
+    recording whether autocast was on in each."""
+    seen = {}
+
+    class ScaledSquare(lib.autograd.Function):
+        @staticmethod
+        @lib.amp.custom_fwd(device_type="cpu", **fwd_options)
+        def forward(ctx, x, scale):
+            seen["fwd"] = lib.is_autocast_enabled("cpu")
+            ctx.save_for_backward(x)
+            ctx.scale = scale
+            return x * x * scale
+
+        @staticmethod
+        @lib.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, grad):
+            seen["bwd"] = lib.is_autocast_enabled("cpu")
+            (x,) = ctx.saved_tensors
+            return grad * 2 * x * ctx.scale, None
+
+    return ScaledSquare, seen
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+@pytest.mark.parametrize("cast_inputs", [None, "float32"])
+@pytest.mark.parametrize("in_region", [False, True])
+def test_custom_fwd_and_custom_bwd_keep_the_autocast_state_like_torch(lib, cast_inputs, in_region):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    options = {} if cast_inputs is None else {"cast_inputs": getattr(m, cast_inputs)}
+    fn, seen = _scaled_square(m, **options)
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    with m.autocast("cpu", enabled=in_region):
+        y = fn.apply(x, 3.0)
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 12.0]
+    # with cast_inputs, forward runs with autocast off, and so does backward
+    assert seen == {"fwd": in_region and cast_inputs is None, "bwd": in_region and cast_inputs is None}
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_custom_fwd_bad_device_type_and_cuda_amp_spellings_warn(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):
+        m.amp.custom_fwd(lambda ctx, x: x, device_type=None)
+    with pytest.warns(FutureWarning, match="torch.cuda.amp.custom_fwd\\(args...\\)` is deprecated"):
+        m.cuda.amp.custom_fwd(lambda ctx, x: x)
+    with pytest.warns(FutureWarning, match="torch.cuda.amp.custom_bwd\\(args...\\)` is deprecated"):
+        m.cuda.amp.custom_bwd(lambda ctx, g: g)
