@@ -1,9 +1,10 @@
-"""User-defined autograd.Function: forward/backward with ctx, saved tensors, needs_input_grad."""
+"""User-defined autograd.Function: forward/backward with ctx, saved tensors, needs_input_grad, once_differentiable."""
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule.autograd import Function, gradcheck
+from conftest import torch
 
 
 class Cube(Function):
@@ -84,3 +85,34 @@ def test_wrong_number_of_gradients_is_a_clear_error():
 def test_no_graph_when_no_input_requires_grad():
     y = Cube.apply(cr.randn(3))
     assert y.grad_fn is None and not y.requires_grad
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_once_differentiable_backward_runs_once_and_refuses_a_second_order(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    once_differentiable = m.autograd.function.once_differentiable
+
+    class Cube(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            assert not m.is_grad_enabled()  # the backward runs without recording
+            return 3 * x * x * grad
+
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    Cube.apply(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+    v = m.ones(2, requires_grad=True)
+    (g,) = m.autograd.grad(Cube.apply(x), x, grad_outputs=v, create_graph=True)
+    assert g.tolist() == [3.0, 12.0] and g.requires_grad
+    with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
+                                           "@once_differentiable"):
+        g.sum().backward()

@@ -12,7 +12,11 @@
             return 2 * x * grad
 
     y = Square.apply(x)
+
+once_differentiable marks a backward that cannot itself be differentiated.
 """
+import functools
+
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.autograd.grad_mode import no_grad
@@ -71,3 +75,36 @@ class Function:
             _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward)
         return outputs[0] if single else outputs
 
+
+
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+class _DelayedError(Function):
+    """Passes its inputs through; differentiating it raises (what once_differentiable puts after a
+    backward that ran without recording a graph)."""
+
+    @staticmethod
+    def forward(ctx, *tensors):
+        return tensors if len(tensors) != 1 else tensors[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(_TWICE)
+
+
+def once_differentiable(fn):
+    """Decorates a Function's backward(ctx, *grads) that is not itself differentiable: it runs without
+    recording a graph, and differentiating its result (create_graph=True, then backward again) raises."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            outputs = fn(ctx, *args)
+        if not _C.is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outputs = (outputs,) if single else outputs
+        aliases = _DelayedError.apply(*[None if o is None else o.detach().requires_grad_(True) for o in outputs])
+        return aliases if single else (aliases if isinstance(aliases, tuple) else (aliases,))
+
+    return wrapper
