@@ -193,6 +193,14 @@ def test_a_cuda_generator_drives_gpu_ops_and_keeps_its_own_state():
 
 
 @requires_gpu
+def test_fork_rng_restores_the_gpus_generators():
+    cr.cuda.manual_seed(6)
+    with cr.random.fork_rng():
+        inside = cr.rand(4, device="cuda").cpu().numpy()
+    np.testing.assert_array_equal(cr.rand(4, device="cuda").cpu().numpy(), inside)
+
+
+@requires_gpu
 def test_vmap_same_randomness_replays_the_gpus_draws_too():
     rows = cr.func.vmap(lambda x: x + cr.rand(3, device="cuda"), randomness="same")(cr.zeros(4, 3, device="cuda"))
     rows = rows.cpu().numpy()
