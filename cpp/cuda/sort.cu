@@ -1,10 +1,12 @@
 // sort_lines on a GPU (cuda/sort.h): each value becomes an unsigned key that orders as PyTorch
-// sorts (core/sort_keys.h), each line a segment, and CUB's stable segmented sort carries each
-// element's position in its line along with its key:
+// sorts (core/sort_keys.h), widened to 64 bits so that one instantiation of CUB's sort serves every
+// dtype (it is the slowest file of the build to compile), each line a segment, and CUB's stable
+// segmented sort carries each element's position in its line along with its key:
 //   keys (count * n), positions (count * n) = i % n, offsets (count + 1) = line * n
 //   -> StableSortPairs -> order (count, n): the positions in sorted order.
 // Scratch (keys, positions, offsets, CUB's temporary storage) comes from the caching allocator.
 // search_sorted: one thread per value, each a binary search (core/search_formula.h).
+#include <algorithm>
 #include <cub/device/device_segmented_sort.cuh>
 
 #include "core/sort_keys.h"
@@ -16,15 +18,17 @@ namespace cr::cuda {
 
 namespace {
 
+using Key = uint64_t;  // every dtype's key, widened: the order of keys of one width is kept
+
 template <typename T>
 struct KeyAndPosition {  // one thread per element
   const T* values;
   bool descending;
   int64_t n;
-  typename SortKeyType<T>::type* keys;
+  Key* keys;
   int64_t* positions;
   __device__ void operator()(int64_t i) const {
-    keys[i] = sort_key(values[i], descending);
+    keys[i] = Key(sort_key(values[i], descending));
     positions[i] = i % n;
   }
 };
@@ -53,27 +57,32 @@ void check_cub(cudaError_t status) {
   CR_CHECK(status == cudaSuccess, RuntimeError, "sort: the CUDA segmented sort failed: ", cudaGetErrorString(status));
 }
 
-template <typename T>
-void sort_typed(Device device, const T* values, int64_t count, int64_t n, bool descending, int64_t* order) {
-  using Key = typename SortKeyType<T>::type;
+// The keys of values (count, n) -> order (count, n), stably by key within each line.
+void sort_keys(Device device, const Key* keys_in, Key* keys_out, const int64_t* positions, int64_t count, int64_t n,
+               int64_t* order) {
   const int64_t total = count * n;
-  auto scratch = [&](size_t bytes) { return Storage::allocate(std::max<size_t>(bytes, 1), device, "sort"); };
-  auto keys = scratch(2 * total * sizeof(Key)), positions = scratch(total * sizeof(int64_t));
-  auto offsets = scratch((count + 1) * sizeof(int64_t));
-  Key* keys_in = static_cast<Key*>(keys->data());
+  auto offsets = Storage::allocate((count + 1) * sizeof(int64_t), device, "sort");
   int64_t* line_offsets = static_cast<int64_t*>(offsets->data());
-  launch_indexed("sort", total,
-                 KeyAndPosition<T>{values, descending, n, keys_in, static_cast<int64_t*>(positions->data())});
   launch_indexed("sort", count + 1, LineOffset{n, line_offsets});
   size_t temp_bytes = 0;
   auto sort = [&](void* temp) {
-    check_cub(cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys_in, keys_in + total,
-                                                        static_cast<const int64_t*>(positions->data()), order, total,
+    check_cub(cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys_in, keys_out, positions, order, total,
                                                         count, line_offsets, line_offsets + 1));
   };
   sort(nullptr);  // asks for temp_bytes
-  auto temp = scratch(temp_bytes);
+  auto temp = Storage::allocate(std::max<size_t>(temp_bytes, 1), device, "sort");
   sort(temp->data());
+}
+
+template <typename T>
+void sort_typed(Device device, const T* values, int64_t count, int64_t n, bool descending, int64_t* order) {
+  const int64_t total = count * n;
+  auto keys = Storage::allocate(2 * total * sizeof(Key), device, "sort");
+  auto positions = Storage::allocate(total * sizeof(int64_t), device, "sort");
+  Key* keys_in = static_cast<Key*>(keys->data());
+  auto* line_positions = static_cast<int64_t*>(positions->data());
+  launch_indexed("sort", total, KeyAndPosition<T>{values, descending, n, keys_in, line_positions});
+  sort_keys(device, keys_in, keys_in + total, line_positions, count, n, order);
 }
 
 }  // namespace
