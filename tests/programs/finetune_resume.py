@@ -1,5 +1,5 @@
 """Fine-tuning a "pretrained" MLP backbone on a new task, in the habits of Kaggle notebooks: a frozen
-first layer, parameter groups (lower lr for the backbone, no weight decay on biases and norms),
+first layer and frozen BatchNorm statistics (isinstance(m, _BatchNorm) -> m.eval()), parameter groups (lower lr for the backbone, no weight decay on biases and norms),
 OneCycleLR stepped per batch, gradient clipping, mixup with label smoothing, an EMA of the weights
 (AveragedModel), a checkpoint of model + optimizer + scheduler + epoch saved mid-training and resumed
 into fresh objects, then evaluation under inference_mode with top-1/top-2 accuracy and a confusion
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, TensorDataset, random_split
 
@@ -43,11 +44,12 @@ class Backbone(nn.Module):
     def __init__(self, dim, hidden):
         super().__init__()
         self.stem = nn.Linear(dim, hidden)
+        self.bn = nn.BatchNorm1d(hidden)
         self.norm = nn.LayerNorm(hidden)
         self.block = nn.Sequential(nn.Linear(hidden, hidden), nn.GELU(), nn.Dropout(0.1))
 
     def forward(self, x):
-        x = self.norm(F.gelu(self.stem(x)))
+        x = self.norm(F.gelu(self.bn(self.stem(x))))
         return x + self.block(x)
 
 
@@ -79,7 +81,7 @@ def param_groups(model, lr, weight_decay):
         if not param.requires_grad:
             continue
         part = "backbone" if name.startswith("backbone.") else "head"
-        decay = param.ndim > 1 and "norm" not in name
+        decay = param.ndim > 1 and "norm" not in name and ".bn." not in name
         groups[part, decay].append(param)
     return [{"params": params, "lr": lr / 10 if part == "backbone" else lr,
              "weight_decay": weight_decay if decay else 0.0}
@@ -92,8 +94,14 @@ def mixup(x, y, alpha):
     return lam * x + (1 - lam) * x[index], y, y[index], lam
 
 
+def set_bn_eval(m):
+    if isinstance(m, _BatchNorm):
+        m.eval()
+
+
 def train_one_epoch(model, ema, loader, optimizer, scheduler, criterion, max_norm):
     model.train()
+    model.apply(set_bn_eval)  # keep the pretrained BatchNorm statistics
     total, count = 0.0, 0
     for x, y in loader:
         x, y_a, y_b, lam = mixup(x, y, alpha=0.4)
@@ -131,6 +139,7 @@ def build(args, num_classes, pretrained_state, total_steps):
     model = Classifier(args.dim, args.hidden, num_classes)
     model.load_state_dict(pretrained_state, strict=False)
     model.backbone.stem.requires_grad_(False)
+    model.backbone.bn.requires_grad_(False)
     optimizer = torch.optim.AdamW(param_groups(model, args.lr, 0.05), lr=args.lr, betas=(0.9, 0.999))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=[g["lr"] for g in optimizer.param_groups], total_steps=total_steps, pct_start=0.3)
@@ -166,8 +175,9 @@ def main():
 
     model, optimizer, scheduler, ema = build(args, num_classes, pretrained_state, total_steps)
     frozen = [name for name, p in model.named_parameters() if not p.requires_grad]
-    assert frozen == ["backbone.stem.weight", "backbone.stem.bias"], frozen
+    assert frozen == ["backbone.stem.weight", "backbone.stem.bias", "backbone.bn.weight", "backbone.bn.bias"], frozen
     stem_before = model.backbone.stem.weight.detach().clone()
+    bn_stats_before = model.backbone.bn.running_mean.clone()
     checkpoint_path = os.path.join(tempfile.mkdtemp(), "last.pt")
     start = time.perf_counter()
     resume_at = args.epochs // 2
@@ -191,6 +201,8 @@ def main():
             assert scheduler.last_epoch == epoch * len(train_loader)
     seconds = time.perf_counter() - start
     assert torch.equal(model.backbone.stem.weight, stem_before), "the frozen layer moved"
+    assert torch.equal(model.backbone.bn.running_mean, bn_stats_before), "the frozen BatchNorm statistics moved"
+    assert model.backbone.bn.num_batches_tracked.item() == pretrained.backbone.bn.num_batches_tracked.item()
 
     top1, top2, confusion = evaluate(model, val_loader, num_classes)
     ema_top1, _, _ = evaluate(ema.module, val_loader, num_classes)
