@@ -226,6 +226,16 @@ def test_default_collate_matches_torch():
     assert_same(as_np(ours), as_np(theirs))
 
 
+
+def test_default_collate_from_the_pre_1_11_import_paths():
+    import importlib
+    for lib in ("chainrule", "torch") if torch is not None else ("chainrule",):
+        private = importlib.import_module(f"{lib}.utils.data._utils.collate")
+        public = importlib.import_module(f"{lib}.utils.data")
+        assert private.default_collate is public.default_collate
+        assert private.default_convert is public.default_convert
+        assert importlib.import_module(f"{lib}.utils.data.dataloader").default_collate is public.default_collate
+
 # ----------------------------------------------------------------------------------- DataLoader
 
 @requires_torch
