@@ -100,6 +100,7 @@ from chainrule._functions.inverse_hyperbolic import (  # noqa: F401,E402
     asinh, acosh, atanh, arcsinh, arccosh, arctanh, asinh_, acosh_, atanh_, arcsinh_, arccosh_, arctanh_)
 from chainrule._functions.renorm import renorm  # noqa: F401,E402
 from chainrule._functions.counting import unique_consecutive  # noqa: F401,E402
+from chainrule._functions.foreach import *  # noqa: F401,F403,E402  -- torch._foreach_add_, _foreach_lerp_, ...
 from chainrule._functions.scatter_reduce import scatter_reduce  # noqa: F401,E402
 from chainrule._functions.spectral_windows import (  # noqa: F401,E402
     hann_window, hamming_window, blackman_window, bartlett_window, kaiser_window)
