@@ -1,4 +1,4 @@
-// Elementwise ops in Python: operators (+ - * / ** // % comparisons & | ^ ~), named methods and
+// Elementwise ops in Python: operators (+ - * / ** // % comparisons & | ^ << >> ~), named methods and
 // functions (add, exp, clamp, where, ...) and their in-place forms (add_, exp_, ...).
 #include "bindings/bindings.h"
 #include "bindings/gil.h"
@@ -143,6 +143,8 @@ const BinaryEntry kBinary[] = {
     {"bitwise_and", BinaryOp::BitwiseAnd, "__and__", "__rand__", "__iand__"},
     {"bitwise_or", BinaryOp::BitwiseOr, "__or__", "__ror__", "__ior__"},
     {"bitwise_xor", BinaryOp::BitwiseXor, "__xor__", "__rxor__", "__ixor__"},
+    {"bitwise_left_shift", BinaryOp::BitwiseLeftShift, "__lshift__", "__rlshift__", "__ilshift__"},
+    {"bitwise_right_shift", BinaryOp::BitwiseRightShift, "__rshift__", "__rrshift__", "__irshift__"},
 };
 
 const UnaryOp kUnary[] = {

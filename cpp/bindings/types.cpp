@@ -3,6 +3,7 @@
 #include "bindings/bindings.h"
 #include "core/default_dtype.h"
 #include "core/error.h"
+#include "core/not_implemented_error.h"
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
 #include "ops/deferred_checks.h"
@@ -30,6 +31,8 @@ void bind_types(py::module_& m) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const IndexError& e) {
       PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const NotImplementedError& e) {  // before its base, RuntimeError
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const RuntimeError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const std::bad_alloc&) {  // a kernel's std::vector: tensors and scratch say their bytes

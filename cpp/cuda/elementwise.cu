@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "core/division_formulas.h"
+#include "core/shift_formulas.h"
 #include "cuda/elementwise.h"
 #include "cuda/strided_launch.cuh"
 
@@ -94,7 +95,7 @@ __device__ T arithmetic(BinaryOp op, T x, T y) {
       case BinaryOp::Mul: case BinaryOp::LogicalAnd: case BinaryOp::BitwiseAnd: return x && y;
       case BinaryOp::Maximum: return x || y;
       case BinaryOp::Minimum: return x && y;
-      default: return x != y;  // xor
+      default: return x != y;  // xor (bool shifts never get here: ops/binary.cpp raises)
     }
   } else {
     switch (op) {
@@ -113,6 +114,8 @@ __device__ T arithmetic(BinaryOp op, T x, T y) {
         case BinaryOp::Fmod: return (y == 0 || y == -1) ? 0 : x % y;
         case BinaryOp::BitwiseAnd: return x & y;
         case BinaryOp::BitwiseOr: return x | y;
+        case BinaryOp::BitwiseLeftShift: return left_shift(x, y);
+        case BinaryOp::BitwiseRightShift: return right_shift(x, y);
         default: return x ^ y;
       }
     } else {

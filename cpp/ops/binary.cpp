@@ -5,6 +5,8 @@
 #include "autograd/record.h"
 #include "core/default_dtype.h"
 #include "core/division_formulas.h"
+#include "core/not_implemented_error.h"
+#include "core/shift_formulas.h"
 #include "cpu/float_division.h"
 #include "cuda/elementwise.h"
 #include "ops/copy.h"
@@ -18,7 +20,8 @@ namespace cr {
 const char* binary_op_name(BinaryOp op) {
   static const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide",
                                 "remainder", "atan2", "fmod", "xlogy", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-                                "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor"};
+                                "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+                                "bitwise_left_shift", "bitwise_right_shift"};
   return names[static_cast<int>(op)];
 }
 
@@ -33,7 +36,8 @@ namespace {
 
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Eq && op <= BinaryOp::Ge; }
 bool is_logical(BinaryOp op) { return op >= BinaryOp::LogicalAnd && op <= BinaryOp::LogicalXor; }
-bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd; }
+bool is_bitwise(BinaryOp op) { return op >= BinaryOp::BitwiseAnd && op <= BinaryOp::BitwiseXor; }
+bool is_shift(BinaryOp op) { return op == BinaryOp::BitwiseLeftShift || op == BinaryOp::BitwiseRightShift; }
 bool is_division(BinaryOp op) {
   return op == BinaryOp::FloorDivide || op == BinaryOp::Remainder || op == BinaryOp::Fmod;
 }
@@ -42,12 +46,20 @@ bool is_division(BinaryOp op) {
 DType compute_dtype(BinaryOp op, DType promoted) {
   if (is_logical(op)) return DType::Bool;
   const bool float_result = op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Xlogy;
-  if (float_result && !is_floating(promoted)) return default_float_dtype();
+  return float_result && !is_floating(promoted) ? default_float_dtype() : promoted;
+}
+
+// Raises where `op` takes no operands of the promoted dtype. In place, this comes after the check
+// that the result casts to self's dtype, as in PyTorch (int64 <<= 1.5 can't be cast, float32 <<= 1
+// is not implemented).
+void check_operand_dtype(BinaryOp op, DType promoted) {
   CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && !is_division(op)),
            TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
            ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
-  return promoted;
+  // PyTorch shifts integers only: two bool operands raise, as floats do.
+  CR_CHECK(!is_shift(op) || promoted == DType::Int64, NotImplementedError, binary_op_name(op),
+           ": not implemented for dtype ", dtype_name(promoted), " (shifts need an int64 operand and no floats)");
 }
 
 // PyTorch refuses subtraction as soon as either operand (tensor or Python scalar) is bool.
@@ -151,6 +163,9 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
       case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
       case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
+      case BinaryOp::BitwiseLeftShift: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return left_shift(x, y); });
+      case BinaryOp::BitwiseRightShift:
+        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return right_shift(x, y); });
       default: break;
     }
   }
@@ -266,6 +281,7 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
 
 Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType promoted) {
   Shape shape = broadcast_shapes(a->sizes(), b->sizes(), binary_op_name(op));
+  check_operand_dtype(op, promoted);
   DType compute = compute_dtype(op, promoted);
   Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), common_device(binary_op_name(op), {&a, &b}));
   launch(op, out, a, b, compute);
@@ -283,6 +299,7 @@ void binary_in_place(BinaryOp op, const Tensor& self, const Tensor& other, DType
   DType result = output_dtype(op, compute);
   CR_CHECK(can_cast(result, self->dtype()), RuntimeError, name, "_: result type ", dtype_name(result),
            " can't be cast to the in-place tensor's dtype ", dtype_name(self->dtype()));
+  check_operand_dtype(op, promoted);
   if (in_place_needs_grad(self, {&other}, str_cat(name, "_").c_str())) {
     // Recorded: compute from a copy of self (the formula may need its old values), then take over.
     return rebase_history(self, binary_out_of_place(op, clone(self), other, promoted));

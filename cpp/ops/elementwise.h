@@ -15,6 +15,7 @@ enum class BinaryOp : uint8_t {
   Eq, Ne, Lt, Le, Gt, Ge,                    // -> bool
   LogicalAnd, LogicalOr, LogicalXor,         // -> bool
   BitwiseAnd, BitwiseOr, BitwiseXor,         // int64 and bool only
+  BitwiseLeftShift, BitwiseRightShift,       // int64 only (a bool beside an int64 promotes)
 };
 const char* binary_op_name(BinaryOp op);  // "add", ...
 
