@@ -1,7 +1,8 @@
 """The GPU's elementwise kernels (cpp/cuda/elementwise.cu) against chainrule's CPU results, which
 the rest of the suite checks against PyTorch: every unary and binary op for every dtype it takes,
-with NaN, infinities, signed zeros and negative divisors, broadcast and transposed operands, a
-Python number, a 0-d CPU tensor beside GPU tensors, and where. Needs a GPU and says so."""
+with NaN, infinities, signed zeros and negative divisors, shift amounts outside [0, 64), broadcast
+and transposed operands, a Python number, a 0-d CPU tensor beside GPU tensors, and where. Needs a
+GPU and says so."""
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ UNARY = ["neg", "abs", "sign", "relu", "square", "floor", "ceil", "round", "trun
          "acos", "atan", "sinh", "cosh", "logical_not", "bitwise_not"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "floor_divide", "remainder", "atan2", "fmod",
           "xlogy", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and",
-          "bitwise_or", "bitwise_xor"]
+          "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"]
 
 
 def values(dtype):
@@ -64,6 +65,19 @@ def test_binary_ops_match_the_cpu_broadcast_and_transposed(name, dtype):
     same(getattr(cr, name)(a.cuda(), b.cuda()), cpu)
     square = getattr(cr, name)(a, b).t().contiguous()  # a transposed GPU operand
     same(getattr(cr, name)(a.expand(-1, b.shape[1]).cuda().t(), b.expand(a.shape[0], -1).cuda().t()), square)
+
+
+@pytest.mark.parametrize("name", ["bitwise_left_shift", "bitwise_right_shift"])
+def test_shifts_by_amounts_outside_0_to_63_match_the_cpu(name):
+    """Every edge value by every amount, the out-of-range ones included (0 or the sign), and a
+    number on either side; compared exactly (int64 extremes differ by less than rtol)."""
+    a = cr.tensor([0, 1, -1, 5, -5, -(2**63), 2**63 - 1]).reshape(-1, 1)
+    b = cr.tensor([-100, -1, 0, 1, 63, 64, 100]).reshape(1, -1)
+    shift = getattr(cr, name)
+    for gpu, cpu in [(shift(a.cuda(), b.cuda()), shift(a, b)), (shift(a.cuda(), 64), shift(a, 64)),
+                     (shift(-3, b.cuda()), shift(-3, b))]:
+        same(gpu, cpu)
+        assert gpu.cpu().tolist() == cpu.tolist()
 
 
 def test_numbers_and_zero_dim_cpu_tensors_join_gpu_tensors():
