@@ -163,7 +163,8 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
       case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
       case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
-      case BinaryOp::BitwiseLeftShift: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return left_shift(x, y); });
+      case BinaryOp::BitwiseLeftShift:
+        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return left_shift(x, y); });
       case BinaryOp::BitwiseRightShift:
         return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return right_shift(x, y); });
       default: break;
