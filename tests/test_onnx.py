@@ -367,6 +367,10 @@ def test_circular_padding_needs_opset_19():
         chainrule.onnx.export(conv, cr.randn(2, 2, 5, 5), io.BytesIO())
 
 
+def test_lstm_with_proj_size_is_refused():
+    with pytest.raises(chainrule.onnx.UnsupportedOperatorError, match="proj_size=2, which ONNX's LSTM node cannot"):
+        chainrule.onnx.export(nn.LSTM(3, 4, proj_size=2), cr.randn(5, 2, 3), io.BytesIO())
+
 def test_float64_model_exports():
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.LayerNorm(4), nn.Softmax(-1)).double()
     check_export(model, cr.randn(2, 3).double() * 3 + 1, rtol=1e-10, atol=1e-12)

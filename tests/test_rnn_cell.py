@@ -233,8 +233,14 @@ def test_bad_input_messages():
         nn.LSTMCell(3, 4)(cr.randn(2, 3), (cr.randn(2, 4), cr.randn(2, 4, dtype=cr.float64)))
     with pytest.raises(RuntimeError, match="GRUCell: input must have the parameters' dtype"):
         nn.GRUCell(3, 4)(cr.randn(2, 3, dtype=cr.float64))
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+        nn.modules.rnn.RNNBase("GRU", 3, 4, proj_size=2)
+    with pytest.raises(RuntimeError, match="LSTM: Expected h_0 of shape \\(1, 2, 2\\), got \\(1, 2, 4\\)"):
+        nn.LSTM(3, 4, proj_size=2)(cr.randn(5, 2, 3), (cr.zeros(1, 2, 4), cr.zeros(1, 2, 4)))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="dropout"):
@@ -474,3 +480,35 @@ def test_unpad_sequence_keeps_gradients_and_rejects_a_length_count_mismatch():
     assert_close(padded.grad, expected)
     with pytest.raises(ValueError, match="unpad_sequence: got 3 lengths for a batch of 2"):  # PyTorch: ValueError
         nn.utils.rnn.unpad_sequence(cr.zeros(2, 4), [4, 1, 2], batch_first=True)
+
+
+@requires_torch
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2, "bidirectional": True}, {"batch_first": True, "bias": False}])
+@pytest.mark.parametrize("packed", [False, True])
+def test_lstm_with_proj_size_matches_torch(options, packed):
+    """h = W_hr (o * tanh(c)): outputs, final states and every gradient against torch's, with torch's
+    parameter names and shapes (weight_hh (4H, P), weight_hr (P, H)) and repr."""
+    theirs = torch.nn.LSTM(INPUT, HIDDEN, proj_size=2, **options)
+    ours = nn.LSTM(INPUT, HIDDEN, proj_size=2, **options)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert repr(ours) == repr(theirs) and len(ours.all_weights[0]) == len(theirs.all_weights[0])
+    ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    layers = 2 * options.get("num_layers", 1) if options.get("bidirectional") else options.get("num_layers", 1)
+    x = np.random.randn(3, 5, INPUT).astype(np.float32) if options.get("batch_first") else \
+        np.random.randn(5, 3, INPUT).astype(np.float32)
+    h0, c0 = np.random.randn(layers, 3, 2).astype(np.float32), np.random.randn(layers, 3, HIDDEN).astype(np.float32)
+    results = []
+    for lib, module in ((cr, ours), (torch, theirs)):
+        leaves = [_leaf(a, lib) for a in (x, h0, c0)]
+        inp = leaves[0]
+        if packed:
+            inp = lib.nn.utils.rnn.pack_padded_sequence(inp, [5, 3, 2], batch_first=bool(options.get("batch_first")),
+                                                        enforce_sorted=False)
+        output, (h_n, c_n) = module(inp, (leaves[1], leaves[2]))
+        output = output.data if packed else output
+        (output.sum() + (h_n * 2).sum() + (c_n * 3).sum()).backward()
+        results.append([t.detach().numpy() for t in (output, h_n, c_n)] +
+                       [leaf.grad.numpy() for leaf in leaves] + [p.grad.numpy() for p in module.parameters()])
+    for o, t in zip(*results):
+        assert_close(o, t, rtol=1e-4, atol=1e-5)

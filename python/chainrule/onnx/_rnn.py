@@ -68,6 +68,9 @@ def _rnn(g, module, result, input, hx=None):
     if not hasattr(input, "dim") or input.dim() != 3:
         raise UnsupportedOperatorError(f"chainrule.onnx.export: {type(module).__name__} {g.where()} needs a "
                                        "batched 3-D tensor input to export (not a PackedSequence or 2-D input)")
+    if getattr(module, "proj_size", 0):
+        raise UnsupportedOperatorError(f"chainrule.onnx.export: {type(module).__name__} {g.where()} has "
+                                       f"proj_size={module.proj_size}, which ONNX's LSTM node cannot express")
     lstm = module.mode == "LSTM"
     h0, c0 = hx if (lstm and hx is not None) else (hx, None)
     directions = 2 if module.bidirectional else 1

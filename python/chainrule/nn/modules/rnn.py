@@ -69,6 +69,11 @@ def _lstm_step(x_proj, state, w_hh_t, b_hh):
     return _C._nn.lstm_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), c)
 
 
+def _projected_lstm_step(w_hr_t, x_proj, state, w_hh_t, b_hh):
+    h, c = _lstm_step(x_proj, state, w_hh_t, b_hh)
+    return h.matmul(w_hr_t), c
+
+
 def _gru_step(x_proj, h, w_hh_t, b_hh):
     # b_hh stays with h W_hh^T: the reset gate scales W_hn h + b_hn
     return _C._nn.gru_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), h)
@@ -126,8 +131,12 @@ class RNNBase(Module):
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
                           f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
-        if proj_size != 0:
-            raise NotImplementedError(f"{mode}: proj_size={proj_size} is not supported (only proj_size=0)")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -139,14 +148,17 @@ class RNNBase(Module):
         self.proj_size = proj_size
         num_directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
+        real_hidden_size = proj_size or hidden_size  # the size of h (with proj_size, h = W_hr (o * tanh(c)))
         self._flat_weights_names = []
         for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * num_directions
+            layer_input_size = input_size if layer == 0 else real_hidden_size * num_directions
             for direction in range(num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = {"weight_ih": (gate_size, layer_input_size), "weight_hh": (gate_size, hidden_size)}
+                shapes = {"weight_ih": (gate_size, layer_input_size), "weight_hh": (gate_size, real_hidden_size)}
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     setattr(self, kind + suffix, _new_weight(*shape, device=device, dtype=dtype))
                     self._flat_weights_names.append(kind + suffix)
@@ -161,15 +173,16 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        """Per layer and direction: [weight_ih, weight_hh(, bias_ih, bias_hh)], as torch's all_weights."""
-        per_cell = 4 if self.bias else 2
+        """Per layer and direction: [weight_ih, weight_hh(, bias_ih, bias_hh)(, weight_hr)], as torch's."""
+        per_cell = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = [getattr(self, name) for name in self._flat_weights_names]
         return [flat[i:i + per_cell] for i in range(0, len(flat), per_cell)]
 
     def _cell_weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-        return [getattr(self, kind + suffix) if self.bias or kind.startswith("weight") else None
-                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        return [getattr(self, kind + suffix) if (self.bias or kind.startswith("weight")) and
+                (self.proj_size or kind != "weight_hr") else None
+                for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")]
 
     def _name(self):
         return type(self).__name__
@@ -205,40 +218,44 @@ class RNNBase(Module):
     def _initial_state(self, hx, input, batched, batch):
         """hx as a list over layer*direction of per-cell states ((N, H) or LSTM (h, c))."""
         num_states = self.num_layers * (2 if self.bidirectional else 1)
-        expected = (num_states, batch, self.hidden_size) if batched else (num_states, self.hidden_size)
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)  # of h and of the LSTM's c
+        expected = [(num_states, batch, size) if batched else (num_states, size) for size in sizes]
         if hx is None:
-            zeros = _C.zeros(*expected, dtype=input.dtype, device=input.device)
-            hx = (zeros, zeros) if self.mode == "LSTM" else zeros
+            zeros = [_C.zeros(*shape, dtype=input.dtype, device=input.device) for shape in expected]
+            hx = tuple(zeros) if self.mode == "LSTM" else zeros[0]
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
                 raise RuntimeError("LSTM: hx must be a tuple (h_0, c_0)")
-            for state, what in zip(hx, ("h_0", "c_0")):
-                self._check_hidden(state, expected, what, batched)
+            for state, shape, what in zip(hx, expected, ("h_0", "c_0")):
+                self._check_hidden(state, shape, what, batched)
             h0, c0 = (s if batched else s.unsqueeze(1) for s in hx)
             return list(zip(h0.unbind(0), c0.unbind(0)))
-        self._check_hidden(hx, expected, "hx", batched)
+        self._check_hidden(hx, expected[0], "hx", batched)
         return list((hx if batched else hx.unsqueeze(1)).unbind(0))
 
     def _run_direction(self, x, state, weights, reverse, batch_sizes=None):
         """x is (L, N, H_in); returns the outputs (L, N, H) and the final state. The time loop is one C++ op
         (_C._nn.rnn_sequence). With batch_sizes (packed input, longest sequence first) only the first
         batch_sizes[t] rows step at time t and the others keep their state, so the steps run one by one."""
-        w_ih, w_hh, b_ih, b_hh = weights
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
         length, batch, features = x.shape
         if self.mode != "GRU" and b_hh is not None:  # both biases sit outside the gate math: add them once
             b_ih, b_hh = b_ih + b_hh, None
         x_proj = F.linear(x.reshape(length * batch, features), w_ih, b_ih).reshape(length, batch, w_ih.shape[0])
-        if batch_sizes is None and length > 0 and batch > 0:
+        if batch_sizes is None and length > 0 and batch > 0 and w_hr is None:
             h0, c0 = state if self.mode == "LSTM" else (state, None)
             output, *cell = _C._nn.rnn_sequence(self.mode, x_proj, h0, c0, w_hh, b_hh, reverse)
             h_n = output[0 if reverse else length - 1]
             return output, (h_n, cell[0]) if self.mode == "LSTM" else h_n
-        return self._run_steps(x_proj, state, w_hh, b_hh, reverse, batch_sizes)
+        return self._run_steps(x_proj, state, w_hh, b_hh, reverse, batch_sizes, w_hr)
 
-    def _run_steps(self, x_proj, state, w_hh, b_hh, reverse, batch_sizes):
-        """The recurrence one recorded step at a time: packed sequences (and empty ones)."""
+    def _run_steps(self, x_proj, state, w_hh, b_hh, reverse, batch_sizes, w_hr=None):
+        """The recurrence one recorded step at a time: packed sequences (and empty ones), and LSTMs with
+        proj_size (whose h is the projection w_hr (o * tanh(c)))."""
         length, batch = x_proj.shape[:2]
         step, w_hh_t = _STEPS[self.mode], w_hh.t()
+        if w_hr is not None:
+            step = functools.partial(_projected_lstm_step, w_hr.t())
         x_steps = _unbind(x_proj, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
@@ -303,6 +320,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
