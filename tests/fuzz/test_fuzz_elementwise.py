@@ -35,7 +35,7 @@ ACTIVATIONS = {
 BINARY = [name for name in
           ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "pow", "atan2", "maximum", "minimum",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or",
-           "bitwise_xor"] if hasattr(cr, name)]
+           "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift"] if hasattr(cr, name)]
 SCALARS = st.sampled_from([0, 1, -3, 2.5, -0.5, True, False, 2**62, float("nan"), float("inf"), 1e300])
 
 
@@ -80,7 +80,8 @@ def test_binary_with_a_python_scalar(name, data):
 
 
 @FUZZ_SETTINGS
-@given(name=st.sampled_from(["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "floor_divide_"]), data=st.data())
+@given(name=st.sampled_from(["add_", "sub_", "mul_", "div_", "pow_", "remainder_", "floor_divide_",
+                             "bitwise_left_shift_", "bitwise_right_shift_"]), data=st.data())
 def test_in_place_binary(name, data):
     a = data.draw(tensors())
     other = data.draw(st.one_of(tensors(shape=data.draw(broadcast_partner(a.array.shape))), SCALARS))
