@@ -2,7 +2,8 @@
 torch.optim's format. Subclasses gather each group's parameters that have a gradient and hand them
 to one fused C++ step (chainrule._C._optim)."""
 import copy
-from collections import defaultdict
+import functools
+from collections import OrderedDict, defaultdict
 from itertools import chain
 
 import numpy as _np
@@ -10,7 +11,49 @@ import numpy as _np
 import chainrule
 from chainrule._C import Tensor
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def _register(hooks, hook, prepend=False):
+    from chainrule.nn.modules.hooks import RemovableHandle
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) runs before every optimizer's step; it may return (args, kwargs)."""
+    return _register(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs) runs after every optimizer's step."""
+    return _register(_global_optimizer_post_hooks, hook)
+
+
+def _step_with_hooks(step):
+    """step wrapped to run the global and the optimizer's own step hooks around it, as torch does."""
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        self = args[0]
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._step_hooks("pre").values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}.")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for post_hook in chain(self._step_hooks("post").values(), _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+    wrapper.hooked = True
+    return wrapper
 
 
 class _RequiredParameter:
@@ -107,6 +150,20 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+        if not getattr(type(self).step, "hooked", False):  # once per class, user subclasses included
+            type(self).step = _step_with_hooks(type(self).step)
+
+    def _step_hooks(self, kind):
+        """The optimizer's own step pre- or post-hooks (kept out of pickles and deep copies' state)."""
+        return self.__dict__.setdefault(f"_optimizer_step_{kind}_hooks", OrderedDict())
+
+    def register_step_pre_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs before this optimizer's step; it may return (args, kwargs)."""
+        return _register(self._step_hooks("pre"), hook)
+
+    def register_step_post_hook(self, hook):
+        """hook(optimizer, args, kwargs) runs after this optimizer's step."""
+        return _register(self._step_hooks("post"), hook)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
