@@ -1,4 +1,4 @@
-"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ (and get_total_norm + clip_grads_with_norm_) against PyTorch, parameters <-> vector, and
+"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ (and get_total_norm + clip_grads_with_norm_) against PyTorch, fusion, skip_init, parameters <-> vector, and
 the L1/L2 penalty helpers."""
 import math
 
@@ -122,3 +122,56 @@ def test_l1_and_l2_penalties_and_their_gradients():
     assert float(l2_penalty(a)) == pytest.approx(5.0)
     with pytest.raises(ValueError, match="no parameters"):
         l1_penalty([])
+
+
+@requires_torch
+@pytest.mark.parametrize("make", ["conv", "conv_transpose", "linear", "conv_no_bias"])
+def test_fusing_batch_norm_matches_torch_and_the_unfused_pair(make):
+    """nn.utils.fusion: the fused layer computes bn(layer(x)) in eval mode, with torch's fused weights."""
+    import importlib
+
+    def pair(lib):
+        layer = {"conv": lambda: lib.nn.Conv2d(2, 3, 3), "conv_transpose": lambda: lib.nn.ConvTranspose2d(2, 3, 3),
+                 "linear": lambda: lib.nn.Linear(4, 3), "conv_no_bias": lambda: lib.nn.Conv2d(2, 3, 3, bias=False)}[make]()
+        bn = lib.nn.BatchNorm1d(3) if make == "linear" else lib.nn.BatchNorm2d(3)
+        return layer, bn
+
+    torch.manual_seed(0)
+    theirs = pair(torch)
+    with torch.no_grad():
+        theirs[1].running_mean.uniform_(-1, 1)
+        theirs[1].running_var.uniform_(0.5, 2)
+        theirs[1].weight.uniform_(0.5, 2)
+        theirs[1].bias.uniform_(-1, 1)
+    ours = pair(cr)
+    for o, t in zip(ours, theirs):
+        o.load_state_dict({k: cr.tensor(v.numpy()) for k, v in t.state_dict().items()})
+        o.eval()
+        t.eval()
+    fuse = "fuse_linear_bn_eval" if make == "linear" else "fuse_conv_bn_eval"
+    extra = {"transpose": True} if make == "conv_transpose" else {}
+    fused = getattr(cr.nn.utils.fusion, fuse)(*ours, **extra)
+    fused_t = getattr(importlib.import_module("torch.nn.utils.fusion"), fuse)(*theirs, **extra)
+    np.testing.assert_allclose(fused.weight.detach().numpy(), fused_t.weight.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused.bias.detach().numpy(), fused_t.bias.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert isinstance(fused.weight, nn.Parameter) and fused.weight.is_leaf and fused is not ours[0]
+    x = np.random.RandomState(0).randn(2, 4).astype(np.float32) if make == "linear" else \
+        np.random.RandomState(0).randn(2, 2, 5, 5).astype(np.float32)
+    np.testing.assert_allclose(fused(cr.tensor(x)).detach().numpy(), ours[1](ours[0](cr.tensor(x))).detach().numpy(),
+                               rtol=1e-4, atol=1e-5)
+    ours[1].train()
+    with pytest.raises(AssertionError, match="Fusion only for eval!"):
+        getattr(cr.nn.utils.fusion, fuse)(*ours)
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_skip_init_builds_the_module_and_checks_its_arguments(lib):
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    layer = m.nn.utils.skip_init(m.nn.Linear, 5, out_features=2)
+    assert tuple(layer.weight.shape) == (2, 5) and layer.weight.requires_grad
+    with pytest.raises(RuntimeError, match="Expected a Module"):
+        m.nn.utils.skip_init(int)
+    with pytest.raises(RuntimeError, match="Module must support a 'device' arg to skip initialization"):
+        m.nn.utils.skip_init(m.nn.ReLU)
