@@ -1,5 +1,5 @@
-"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ (and get_total_norm + clip_grads_with_norm_) against PyTorch, fusion, skip_init, parameters <-> vector, and
-the L1/L2 penalty helpers."""
+"""chainrule.nn.utils: clip_grad_norm_/clip_grad_value_ (and get_total_norm + clip_grads_with_norm_) against
+PyTorch, fusion, skip_init, parameters <-> vector, and the L1/L2 penalty helpers."""
 import math
 
 import numpy as np

@@ -5,8 +5,9 @@ Each program prints a JSON summary as its last line. Where the run is determinis
 fixed data from zero) chainrule must reproduce PyTorch's numbers; where it draws random numbers
 (initialisation, batches, dropout: chainrule's streams differ from PyTorch's) both must learn, to
 the same level within a tolerance. The later programs (fine-tuning habits, padded sequences, a tiny
-ViT, distillation, metric learning, WGAN-GP, a seq2seq Transformer) check chainrule against levels their PyTorch twins reach
-(run by bench/bench_programs.py); two of them run their twin here too, to keep this file's time down.
+ViT, distillation, metric learning, WGAN-GP, a seq2seq Transformer) check chainrule against levels
+their PyTorch twins reach (run by bench/bench_programs.py); to keep this file's time down, only two of
+them run their twin here too.
 Times per program: bench/bench_programs.py.
 """
 import json

@@ -1,6 +1,6 @@
 """Fine-tuning a "pretrained" MLP backbone on a new task, in the habits of Kaggle notebooks: a frozen
-first layer and frozen BatchNorm statistics (isinstance(m, _BatchNorm) -> m.eval()), parameter groups (lower lr for the backbone, no weight decay on biases and norms),
-OneCycleLR stepped per batch, gradient clipping, mixup with label smoothing, an EMA of the weights
+first layer and frozen BatchNorm statistics (isinstance(m, _BatchNorm) -> m.eval()), parameter groups
+(lower lr for the backbone, no weight decay on biases and norms), OneCycleLR stepped per batch, gradient clipping, mixup with label smoothing, an EMA of the weights
 (AveragedModel), a checkpoint of model + optimizer + scheduler + epoch saved mid-training and resumed
 into fresh objects, then evaluation under inference_mode with top-1/top-2 accuracy and a confusion
 matrix.

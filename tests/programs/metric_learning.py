@@ -101,7 +101,8 @@ def main():
     random.seed(args.seed)
     torch.manual_seed(args.seed)
 
-    train_set, gallery_set, query_set = ShapeImages(800, args.seed), ShapeImages(200, args.seed + 1), ShapeImages(100, args.seed + 2)
+    train_set = ShapeImages(800, args.seed)
+    gallery_set, query_set = ShapeImages(200, args.seed + 1), ShapeImages(100, args.seed + 2)
     loader = DataLoader(train_set, batch_sampler=PKSampler(train_set.labels.numpy(), p=4, k=8, batches=args.batches))
     model = EmbeddingNet()
     triplet = nn.TripletMarginLoss(margin=0.3, p=2)

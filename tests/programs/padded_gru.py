@@ -1,8 +1,8 @@
 """Variable-length sequence classification with a bidirectional GRU, the way text-classification
 tutorials write it: a Dataset of token-id lists, a collate_fn that pads (pad_sequence) and returns
 lengths, an Embedding with padding_idx, pack_padded_sequence(enforce_sorted=False) / pad_packed_sequence,
-masked attention pooling (its weights unpadded per sequence with unpad_sequence), ReduceLROnPlateau on the validation loss, tqdm progress bars and early
-stopping on the best state_dict.
+masked attention pooling (its weights unpadded per sequence with unpad_sequence), ReduceLROnPlateau
+on the validation loss, tqdm progress bars and early stopping on the best state_dict.
 
 The label says whether token 3 occurs more often than token 4 in the sequence, so the model has to
 read the whole (unpadded) sequence. A plain PyTorch program; tests/test_programs.py runs it under
