@@ -3,6 +3,7 @@
 map_location, mmap). The chainrule-only round trips of the format are in test_serialization_safety.py."""
 import io
 import pickle
+import warnings
 import zipfile
 
 import numpy as np
@@ -197,3 +198,27 @@ def test_numpy_in_torch_format_needs_safe_globals_as_in_torch(tmp_path):
             for back in (cr.load(path), torch.load(path)):
                 np.testing.assert_array_equal(back["a"], saved["a"])
                 assert back["s"] == saved["s"] and back["s"].dtype == np.float32
+
+
+@pytest.mark.parametrize("protocol", [2, 4, pickle.HIGHEST_PROTOCOL])
+def test_save_with_torchs_pickle_options_loads_in_torch_and_chainrule(protocol):
+    """torch.save's keyword arguments: pickle_protocol (written as asked), _disable_byteorder_record (no
+    byteorder record), _use_new_zipfile_serialization=False (the zip format still, with a warning)."""
+    state = {"w": cr.arange(6.0).reshape(2, 3), "step": 3, "names": ["a", "b"]}
+    buffer = io.BytesIO()
+    cr.save(state, buffer, pickle_module=pickle, pickle_protocol=protocol, _disable_byteorder_record=True)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        names = archive.namelist()
+        data_pkl = archive.read(next(n for n in names if n.endswith("data.pkl")))
+    assert data_pkl[:2] == bytes([0x80, protocol]) and not any(n.endswith("/byteorder") for n in names)
+    loaded = cr.load(io.BytesIO(buffer.getvalue()))
+    assert loaded["w"].tolist() == state["w"].tolist() and loaded["step"] == 3
+    if torch is not None:  # torch's weights_only unpickler reads protocol 2 only (as with torch.save's files)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about protocols other than 2
+            theirs = torch.load(io.BytesIO(buffer.getvalue()), weights_only=protocol == 2)
+        assert theirs["w"].tolist() == state["w"].tolist() and theirs["names"] == ["a", "b"]
+    with pytest.warns(UserWarning, match="_use_new_zipfile_serialization=False is ignored"):
+        cr.save(state, io.BytesIO(), _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="only Python's pickle module is supported as pickle_module"):
+        cr.save(state, io.BytesIO(), pickle_module=zipfile)

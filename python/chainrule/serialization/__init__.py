@@ -12,6 +12,7 @@ import io
 import mmap as _mmap
 import os
 import pickle
+import warnings
 
 from chainrule.serialization import _safetensors_format, _torch_zip_reader, _torch_zip_writer
 from chainrule.serialization._atomic_file import atomic_write
@@ -32,7 +33,8 @@ def _write_all(file, data):
     file.write(data)
 
 
-def save(obj, f):
+def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
     """Saves obj to `f`, a path or a binary file object, as torch.save does.
 
     A path ending in .safetensors gets a safetensors file (no pickle): nested dicts, lists and tuples
@@ -43,14 +45,23 @@ def save(obj, f):
     graph (PyTorch's format keeps requires_grad, safetensors only values); views of one storage stay
     views of one storage in PyTorch's format. A path is written atomically: a failure part-way leaves
     any previous file untouched and no temp file.
+
+    pickle_protocol and _disable_byteorder_record are honoured; pickle_module must be Python's pickle.
+    _use_new_zipfile_serialization=False (PyTorch's pre-1.6 format) still writes the zip format, which
+    every PyTorch since 1.6 reads, with a warning.
     """
     is_path = isinstance(f, (str, os.PathLike))
     if not is_path and not hasattr(f, "write"):
         raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+    if pickle_module is not pickle:
+        raise ValueError("save: only Python's pickle module is supported as pickle_module")
+    if not _use_new_zipfile_serialization:
+        warnings.warn("save: chainrule writes PyTorch's zip format (read by torch.load since PyTorch 1.6); "
+                      "_use_new_zipfile_serialization=False is ignored", stacklevel=2)
     if is_path and os.fspath(f).endswith(".safetensors"):
         data = _safetensors_format.serialize(obj)
     else:
-        data = _torch_zip_writer.torch_zip_bytes(obj)
+        data = _torch_zip_writer.torch_zip_bytes(obj, pickle_protocol, not _disable_byteorder_record)
     if is_path:
         atomic_write(os.fspath(f), lambda file: _write_all(file, data))
     else:

@@ -83,8 +83,8 @@ class _Storages:
 class _TorchPickler(pickle._Pickler):
     dispatch = dict(pickle._Pickler.dispatch)
 
-    def __init__(self, file, storages):
-        super().__init__(file, protocol=2)
+    def __init__(self, file, storages, protocol=2):
+        super().__init__(file, protocol=protocol)
         self.storages = storages
 
     def _save_global_name(self, obj):
@@ -114,9 +114,9 @@ class _TorchPickler(pickle._Pickler):
         return NotImplemented
 
 
-def _pickle(obj, storages):
+def _pickle(obj, storages, protocol):
     buffer = io.BytesIO()
-    _TorchPickler(buffer, storages).dump(obj)
+    _TorchPickler(buffer, storages, protocol).dump(obj)
     return buffer.getbuffer()
 
 
@@ -130,17 +130,19 @@ def _write_aligned(archive, name, data):
     archive.writestr(info, data)
 
 
-def torch_zip_bytes(obj):
-    """The bytes of a PyTorch zip checkpoint holding obj (a view of the buffer they were written to)."""
+def torch_zip_bytes(obj, protocol=2, byteorder_record=True):
+    """The bytes of a PyTorch zip checkpoint holding obj (a view of the buffer they were written to),
+    pickled with `protocol` (torch.save's default: 2), with or without the byteorder record."""
     storages = _Storages()
-    _pickle(obj, storages)  # a first pass finds every view of each storage, so that numel covers them all
-    data_pkl = _pickle(obj, storages)
+    _pickle(obj, storages, protocol)  # a first pass finds every view of each storage, so that numel covers them all
+    data_pkl = _pickle(obj, storages, protocol)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         _write_aligned(archive, f"{_ARCHIVE}/data.pkl", data_pkl)
         _write_aligned(archive, f"{_ARCHIVE}/.format_version", b"1")
         _write_aligned(archive, f"{_ARCHIVE}/.storage_alignment", str(_ALIGNMENT).encode())
-        _write_aligned(archive, f"{_ARCHIVE}/byteorder", b"little")
+        if byteorder_record:
+            _write_aligned(archive, f"{_ARCHIVE}/byteorder", b"little")
         for key, data in storages.records():
             _write_aligned(archive, f"{_ARCHIVE}/data/{key}", data)
         _write_aligned(archive, f"{_ARCHIVE}/version", b"3\n")
