@@ -5,7 +5,10 @@
 #include <mutex>
 #include <vector>
 
+#include "autograd/grad_mode.h"
 #include "ops/copy.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
 
 namespace cr {
 
@@ -26,6 +29,18 @@ void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, 
                  std::string after) {
   std::lock_guard<std::mutex> lock(pending_mutex);
   pending.push_back({failed, witness, raise, std::move(before), std::move(after)});
+}
+
+Tensor defer_range_check(const Tensor& values, int64_t low, int64_t high, RaiseError raise, std::string before,
+                         std::string after, const Tensor& exempt) {
+  GradModeGuard no_record(false);
+  Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, values, Scalar(low)),
+                      binary(BinaryOp::Ge, values, Scalar(high)));
+  if (exempt) bad = binary(BinaryOp::LogicalAnd, bad, unary(UnaryOp::LogicalNot, exempt));
+  if (values->numel() > 0) {  // the witness, a max, needs an element
+    defer_check(any(bad), amax(where(bad, values, Scalar(INT64_MIN))), raise, std::move(before), std::move(after));
+  }
+  return bad;
 }
 
 void raise_deferred_checks() {

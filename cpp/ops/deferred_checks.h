@@ -26,6 +26,12 @@ template <typename E>
 void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, std::string before,
                  std::string after);
 
+// The usual check: every value (int64, on a GPU) in [low, high), except where `exempt` (a bool
+// tensor of values' shape, or null) is true; the witness is the largest offending value. Returns
+// the offending mask, for the caller to make its reads safe. An empty tensor has nothing to check.
+Tensor defer_range_check(const Tensor& values, int64_t low, int64_t high, RaiseError raise, std::string before,
+                         std::string after, const Tensor& exempt = Tensor());
+
 // Raises the first failed deferred check (and forgets them all); reads the flags, so it waits for
 // the GPU: called only where the caller waits anyway.
 void raise_deferred_checks();

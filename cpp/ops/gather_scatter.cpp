@@ -34,10 +34,8 @@ void check_int64_index(const Tensor& index, const char* op) {
 Tensor checked_index(const Tensor& index, int64_t size, int64_t dim, const char* op) {
   if (!index->device().is_cpu()) {
     GradModeGuard no_record(false);
-    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, index, Scalar(int64_t{0})),
-                              binary(BinaryOp::Ge, index, Scalar(size)));
-    defer_check(any(bad), amax(where(bad, index, Scalar(INT64_MIN))), raise_error<IndexError>,
-                str_cat(op, ": index "), str_cat(" is out of bounds for dim ", dim, " with size ", size));
+    const Tensor bad = defer_range_check(index, 0, size, raise_error<IndexError>, str_cat(op, ": index "),
+                                         str_cat(" is out of bounds for dim ", dim, " with size ", size));
     return where(bad, Scalar(int64_t{0}), index);
   }
   Tensor values = contiguous(index);

@@ -103,10 +103,8 @@ Tensor device_offsets(const Tensor& self, const std::vector<Tensor>& indices, co
   for (int64_t d : indexed) {
     const Tensor v = to_device(indices[d], self->device());
     const int64_t size = self->size(d);
-    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, v, Scalar(-size)),
-                              binary(BinaryOp::Ge, v, Scalar(size)));
-    defer_check(any(bad), amax(where(bad, v, Scalar(INT64_MIN))), raise_error<IndexError>, prefix(op) + "index ",
-                str_cat(" is out of bounds for dim ", d, " with size ", size));
+    const Tensor bad = defer_range_check(v, -size, size, raise_error<IndexError>, prefix(op) + "index ",
+                                         str_cat(" is out of bounds for dim ", d, " with size ", size));
     const Tensor wrapped = where(binary(BinaryOp::Lt, v, Scalar(int64_t{0})), binary(BinaryOp::Add, v, Scalar(size)), v);
     offsets = binary(BinaryOp::Add, offsets,
                      binary(BinaryOp::Mul, where(bad, Scalar(int64_t{0}), wrapped), Scalar(self->stride(d))));

@@ -11,6 +11,7 @@
 #include "ops/activation.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
 #include "ops/index.h"
 #include "ops/reduce.h"
@@ -214,9 +215,9 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& redu
 
 namespace {
 
-// one_hot of GPU class values, as PyTorch builds it there: ones scattered into zeros, the values'
-// bounds checked by scatter's deferred check (ops/deferred_checks.h) rather than read on the host;
-// only num_classes == -1 waits, for the largest value.
+// one_hot of GPU class values, as PyTorch builds it there: ones scattered into zeros, the values
+// checked on the GPU (ops/deferred_checks.h: the ValueError comes at the next wait) rather than
+// read on the host; only num_classes == -1 waits, for the largest value.
 Tensor one_hot_on_device(const Tensor& t, int64_t num_classes) {
   if (num_classes == -1) {
     CR_CHECK(t->numel() > 0, ValueError, "one_hot: cannot infer the number of classes from an empty tensor; pass num_classes");
@@ -225,6 +226,8 @@ Tensor one_hot_on_device(const Tensor& t, int64_t num_classes) {
   CR_CHECK(num_classes >= 0, ValueError, "one_hot: num_classes must be -1 or non-negative, got ", num_classes);
   Shape sizes = t->sizes();
   sizes.push_back(num_classes);
+  defer_range_check(t, 0, num_classes, raise_error<ValueError>, "one_hot: class value ",
+                    str_cat(" is outside [0, num_classes = ", num_classes, ")"));
   Tensor out = zeros(sizes, DType::Int64, t->device());
   if (t->numel() > 0) scatter_(out, -1, unsqueeze(t, -1), Scalar(1));
   return out;

@@ -136,11 +136,9 @@ Tensor class_loss_from_ops(const Tensor& x, const Tensor& target, const Tensor& 
   const int64_t class_dim = x->dim() == 1 ? 0 : 1, classes = x->size(class_dim);
   {
     GradModeGuard no_record(false);
-    const Tensor outside = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, target, Scalar(int64_t{0})),
-                                  binary(BinaryOp::Ge, target, Scalar(classes)));
-    const Tensor bad = binary(BinaryOp::LogicalAnd, outside, binary(BinaryOp::Ne, target, Scalar(ignore_index)));
-    defer_check(any(bad), amax(where(bad, target, Scalar(INT64_MIN))), raise_error<IndexError>,
-                str_cat(op, ": target "), str_cat(" is out of bounds for ", classes, " classes"));
+    defer_range_check(target, 0, classes, raise_error<IndexError>, str_cat(op, ": target "),
+                      str_cat(" is out of bounds for ", classes, " classes"),
+                      binary(BinaryOp::Eq, target, Scalar(ignore_index)));
   }
   Shape along(static_cast<size_t>(x->dim()), 1);
   along[class_dim] = classes;

@@ -282,10 +282,7 @@ void check_search_shapes(const Tensor& seq, const Tensor& values, const Tensor& 
 void check_sorter(const Tensor& order, int64_t m) {
   const char* message = "torch.searchsorted(): sorter index out of range";
   if (!order->device().is_cpu()) {
-    const Tensor bad = binary(BinaryOp::LogicalOr, binary(BinaryOp::Lt, order, Scalar(0)),
-                              binary(BinaryOp::Ge, order, Scalar(m)));
-    defer_check(any(bad), amax(where(bad, order, Scalar(INT64_MIN))), raise_error<RuntimeError>,
-                std::string(message) + " (got ", ")");
+    defer_range_check(order, 0, m, raise_error<RuntimeError>, std::string(message) + " (got ", ")");
     return;
   }
   const int64_t* o = order->data<int64_t>();
