@@ -1,13 +1,18 @@
-// sort_lines on a GPU (cuda/sort.h): each value becomes an unsigned key that orders as PyTorch
-// sorts (core/sort_keys.h), widened to 64 bits so that one instantiation of CUB's sort serves every
-// dtype (it is the slowest file of the build to compile), each line a segment, and CUB's stable
-// segmented sort carries each element's position in its line along with its key:
-//   keys (count * n), positions (count * n) = i % n, offsets (count + 1) = line * n
-//   -> StableSortPairs -> order (count, n): the positions in sorted order.
-// Scratch (keys, positions, offsets, CUB's temporary storage) comes from the caching allocator.
+// sort_lines on a GPU (cuda/sort.h), as PyTorch sorts segments: two stable device-wide radix sorts
+// (CUB's DeviceRadixSort: every block of the GPU works on every line, and nothing waits for the
+// host, where CUB's segmented sort runs short batches of lines one block each and reads group sizes
+// back on the host):
+//   1. keys (count * n): each value's unsigned key that orders as PyTorch sorts (core/sort_keys.h),
+//      widened to 64 bits so that one instantiation of CUB's sort serves every dtype; sorted with
+//      each element's flat index -> every element in value order, ties in index order;
+//   2. with more than one line, the flat indices in that order sorted again, stably, by their line
+//      (index / n; only the bits that a line number needs) -> lines in order, each sorted;
+//   order (count, n) = flat index % n.
+// Scratch (keys, indices, CUB's temporary storage) comes from the caching allocator.
 // search_sorted: one thread per value, each a binary search (core/search_formula.h).
 #include <algorithm>
-#include <cub/device/device_segmented_sort.cuh>
+#include <cub/device/device_radix_sort.cuh>
+#include <utility>
 
 #include "core/sort_keys.h"
 #include "core/storage.h"
@@ -21,22 +26,29 @@ namespace {
 using Key = uint64_t;  // every dtype's key, widened: the order of keys of one width is kept
 
 template <typename T>
-struct KeyAndPosition {  // one thread per element
+struct KeyAndIndex {  // one thread per element
   const T* values;
   bool descending;
-  int64_t n;
   Key* keys;
-  int64_t* positions;
+  int64_t* index;
   __device__ void operator()(int64_t i) const {
     keys[i] = Key(sort_key(values[i], descending));
-    positions[i] = i % n;
+    index[i] = i;
   }
 };
 
-struct LineOffset {  // offsets[line] = line * n, for count + 1 lines
+struct LineOfIndex {  // keys[i] = index[i] / n: the line element index[i] is in
+  const int64_t* index;
   int64_t n;
-  int64_t* offsets;
-  __device__ void operator()(int64_t line) const { offsets[line] = line * n; }
+  Key* keys;
+  __device__ void operator()(int64_t i) const { keys[i] = Key(index[i] / n); }
+};
+
+struct PositionInLine {  // order[i] = index[i] % n
+  const int64_t* index;
+  int64_t n;
+  int64_t* order;
+  __device__ void operator()(int64_t i) const { order[i] = index[i] % n; }
 };
 
 template <typename T>
@@ -54,35 +66,51 @@ struct SearchValue {  // one thread per value
 };
 
 void check_cub(cudaError_t status) {
-  CR_CHECK(status == cudaSuccess, RuntimeError, "sort: the CUDA segmented sort failed: ", cudaGetErrorString(status));
+  CR_CHECK(status == cudaSuccess, RuntimeError, "sort: the CUDA radix sort failed: ", cudaGetErrorString(status));
 }
 
-// The keys of values (count, n) -> order (count, n), stably by key within each line.
-void sort_keys(Device device, const Key* keys_in, Key* keys_out, const int64_t* positions, int64_t count, int64_t n,
-               int64_t* order) {
-  const int64_t total = count * n;
-  auto offsets = Storage::allocate((count + 1) * sizeof(int64_t), device, "sort");
-  int64_t* line_offsets = static_cast<int64_t*>(offsets->data());
-  launch_indexed("sort", count + 1, LineOffset{n, line_offsets});
+// Sorts (keys_in, values_in) of `total` pairs by the keys' bits [0, end_bit), stably, into
+// (keys_out, values_out).
+void radix_sort_pairs(Device device, const Key* keys_in, Key* keys_out, const int64_t* values_in, int64_t* values_out,
+                      int64_t total, int end_bit) {
+#if CUB_VERSION < 300000  // CUB before CCCL 3 (CUDA 12) may count items in an int
+  CR_CHECK(total <= INT32_MAX, RuntimeError, "sort: ", total, " elements need CUDA 13's CUB (at most 2^31 - 1 here)");
+#endif
   size_t temp_bytes = 0;
   auto sort = [&](void* temp) {
-    check_cub(cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, keys_in, keys_out, positions, order, total,
-                                                        count, line_offsets, line_offsets + 1));
+    check_cub(cub::DeviceRadixSort::SortPairs(temp, temp_bytes, keys_in, keys_out, values_in, values_out, total, 0,
+                                              end_bit));
   };
   sort(nullptr);  // asks for temp_bytes
   auto temp = Storage::allocate(std::max<size_t>(temp_bytes, 1), device, "sort");
   sort(temp->data());
 }
 
+// The bits a line number below count needs.
+int line_bits(int64_t count) {
+  int bits = 1;
+  while (bits < 63 && (int64_t{1} << bits) < count) ++bits;
+  return bits;
+}
+
 template <typename T>
 void sort_typed(Device device, const T* values, int64_t count, int64_t n, bool descending, int64_t* order) {
   const int64_t total = count * n;
   auto keys = Storage::allocate(2 * total * sizeof(Key), device, "sort");
-  auto positions = Storage::allocate(total * sizeof(int64_t), device, "sort");
-  Key* keys_in = static_cast<Key*>(keys->data());
-  auto* line_positions = static_cast<int64_t*>(positions->data());
-  launch_indexed("sort", total, KeyAndPosition<T>{values, descending, n, keys_in, line_positions});
-  sort_keys(device, keys_in, keys_in + total, line_positions, count, n, order);
+  auto indices = Storage::allocate(2 * total * sizeof(int64_t), device, "sort");
+  Key* key_a = static_cast<Key*>(keys->data());
+  Key* key_b = key_a + total;
+  int64_t* index_a = static_cast<int64_t*>(indices->data());
+  int64_t* index_b = index_a + total;
+  launch_indexed("sort", total, KeyAndIndex<T>{values, descending, key_a, index_a});
+  const int key_bits = 8 * sizeof(typename SortKeyType<T>::type);  // the widened keys' upper bits are 0
+  radix_sort_pairs(device, key_a, key_b, index_a, index_b, total, key_bits);  // value order
+  if (count > 1) {
+    launch_indexed("sort", total, LineOfIndex{index_b, n, key_a});
+    radix_sort_pairs(device, key_a, key_b, index_b, index_a, total, line_bits(count));  // lines, stably
+    std::swap(index_a, index_b);
+  }
+  launch_indexed("sort", total, PositionInLine{index_b, n, order});
 }
 
 }  // namespace
