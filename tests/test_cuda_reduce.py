@@ -73,10 +73,17 @@ def test_cumsum_adds_in_the_cpus_order(dtype, dim):
     same(x.transpose(0, 2).cuda().cumsum(dim), x.transpose(0, 2).cumsum(dim))
 
 
-def test_cumsum_of_a_long_float32_line_accumulates_in_double_as_the_cpu():
-    x = cr.tensor(np.random.default_rng(0).standard_normal(100_000), dtype=cr.float32)
-    np.testing.assert_array_equal(x.cuda().cumsum(0).cpu().numpy(), x.cumsum(0).numpy())
-    same(x.cuda().cumsum(0, dtype=cr.float64), x.cumsum(0, dtype=cr.float64))
+@pytest.mark.parametrize("shape, dim", [((100_000,), 0), ((3, 50_000), 1), ((20_000, 3), 0), ((9000, 2, 2), 0)],
+                         ids=str)
+def test_cumsum_of_few_long_lines_runs_in_chunks_and_agrees_with_the_cpu(shape, dim):
+    # few lines of many elements take the chunked path (cpp/cuda/cumsum.cu), which adds in another
+    # order: float results agree to rounding, int64 results exactly
+    x = cr.tensor(np.random.default_rng(0).standard_normal(shape), dtype=cr.float32)
+    np.testing.assert_allclose(x.cuda().cumsum(dim).cpu().numpy(), x.cumsum(dim).numpy(), rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(x.double().cuda().cumsum(dim).cpu().numpy(), x.double().cumsum(dim).numpy(),
+                               rtol=1e-12, atol=1e-9)
+    counts = cr.tensor(np.random.default_rng(1).integers(-2**40, 2**40, size=shape))
+    same(counts.cuda().cumsum(dim), counts.cumsum(dim))
 
 
 def test_cumsum_gradient_matches_the_cpu():

@@ -20,11 +20,11 @@ struct CumsumShape {
 template <typename T>
 using CumsumAccumulator = std::conditional_t<std::is_same_v<T, float>, double, T>;
 
-// line[0], line[stride], ... line[(n - 1) * stride] -> each replaced by the sum of those up to it,
-// accumulated in Acc and rounded to T at each store.
+// line[0], line[stride], ... line[(n - 1) * stride] -> each replaced by start plus the sum of those
+// up to it, accumulated in Acc and rounded to T at each store.
 template <typename Acc, typename T>
-CR_FORMULA void running_sum(T* line, int64_t n, int64_t stride) {
-  Acc acc = 0;
+CR_FORMULA void running_sum(T* line, int64_t n, int64_t stride, Acc start = Acc(0)) {
+  Acc acc = start;
   for (int64_t i = 0; i < n; ++i) line[i * stride] = T(acc += line[i * stride]);
 }
 

@@ -208,12 +208,12 @@ void where_kernel(const Shape&, const StridedOperand&, const StridedOperand&, co
 }
 
 template <typename T>
-void cumsum_in_place(T*, const CumsumShape&) {
+void cumsum_in_place(Device, T*, const CumsumShape&) {
   unavailable("cumsum");
 }
-template void cumsum_in_place<float>(float*, const CumsumShape&);
-template void cumsum_in_place<double>(double*, const CumsumShape&);
-template void cumsum_in_place<int64_t>(int64_t*, const CumsumShape&);
+template void cumsum_in_place<float>(Device, float*, const CumsumShape&);
+template void cumsum_in_place<double>(Device, double*, const CumsumShape&);
+template void cumsum_in_place<int64_t>(Device, int64_t*, const CumsumShape&);
 
 void sort_lines(DType, Device, const void*, int64_t, int64_t, bool, int64_t*) { unavailable("sort"); }
 void search_sorted(DType, const void*, const int64_t*, const void*, const SearchShape&, bool, int64_t*) {

@@ -333,7 +333,7 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
     for (int64_t d = dim + 1; d < x->dim(); ++d) shape.inner *= x->size(d);
     CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] {  // the family's dispatch point
       auto* data = static_cast<scalar_t*>(out->device_data());
-      out->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(data, shape);
+      out->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(out->device(), data, shape);
     });
   }
   if (needs_grad({&x})) {
