@@ -66,6 +66,8 @@ void check_device_available(Device d, const char* op) {
            "when it was built; rebuild on a machine with the CUDA toolkit)");
   CR_CHECK(cuda.index < cuda_device_count(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: this machine has ", cuda_device_count(), " CUDA device(s)");
+  CR_CHECK(cuda.index == 0, RuntimeError, op, ": device '", device_str(cuda), "' is not available: chainrule uses ",
+           "one GPU per process, cuda:0; choose the GPU with CUDA_VISIBLE_DEVICES=", cuda.index, " instead");
 }
 
 std::shared_ptr<void> allocate_device_memory(size_t nbytes, Device d) {

@@ -17,6 +17,22 @@ void check(cudaError_t status, const char* call) {
 
 cudaEvent_t as_event(void* event) { return static_cast<cudaEvent_t>(event); }
 
+// Makes `device` current for a scope, then restores the caller's (so a query of another GPU does
+// not move later kernels there).
+class DeviceScope {
+ public:
+  explicit DeviceScope(int device) {
+    check(cudaGetDevice(&previous_), "cudaGetDevice");
+    check(cudaSetDevice(device), "cudaSetDevice");
+  }
+  ~DeviceScope() { cudaSetDevice(previous_); }
+  DeviceScope(const DeviceScope&) = delete;
+  DeviceScope& operator=(const DeviceScope&) = delete;
+
+ private:
+  int previous_ = 0;
+};
+
 }  // namespace
 
 bool is_compiled() { return true; }
@@ -37,14 +53,14 @@ DeviceProperties device_properties(int device) {
 }
 
 std::pair<size_t, size_t> memory_info(int device) {
-  check(cudaSetDevice(device), "cudaSetDevice");
+  DeviceScope on(device);
   size_t free = 0, total = 0;
   check(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
   return {free, total};
 }
 
 void* create_event(int device, bool timing, bool blocking) {
-  check(cudaSetDevice(device), "cudaSetDevice");
+  DeviceScope on(device);
   unsigned flags = timing ? cudaEventDefault : cudaEventDisableTiming;
   if (blocking) flags |= cudaEventBlockingSync;
   cudaEvent_t event = nullptr;

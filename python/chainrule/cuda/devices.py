@@ -76,12 +76,9 @@ def is_bf16_supported(including_emulation=True):
 
 
 def _check_one_gpu(index, op):
-    if index < 0:
-        return
-    _C._check_device_available(_C.device("cuda", index), f"chainrule.cuda.{op}")
-    if index != 0:
-        raise RuntimeError(f"chainrule.cuda.{op}: chainrule uses one GPU per process, cuda:0, and cannot switch to "
-                           f"cuda:{index}; choose the GPU with CUDA_VISIBLE_DEVICES={index} instead")
+    """Accepts cuda:0 (the core refuses another index, saying to use CUDA_VISIBLE_DEVICES)."""
+    if index >= 0:
+        _C._check_device_available(_C.device("cuda", index), f"chainrule.cuda.{op}")
 
 
 def set_device(device):

@@ -26,7 +26,7 @@ def _device_of(device, op):
     if d.type != "cuda":
         raise ValueError(f"chainrule.cuda.{op}: expected a CUDA device, got {device!r}")
     d = _C.device("cuda", 0 if d.index is None else d.index)
-    _C._check_device_available(d, f"chainrule.cuda.{op}")
+    _C._check_device_available(d, f"chainrule.cuda.{op}")  # cuda:0 only: one GPU per process
     return d
 
 
