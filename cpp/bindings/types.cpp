@@ -3,7 +3,6 @@
 #include "bindings/bindings.h"
 #include "core/default_dtype.h"
 #include "core/error.h"
-#include "core/not_implemented_error.h"
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
 #include "ops/deferred_checks.h"

@@ -16,6 +16,9 @@ struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_err
 // A GPU's memory is exhausted even after its cache was emptied: chainrule.OutOfMemoryError, a
 // RuntimeError, as torch.OutOfMemoryError (torch.cuda.OutOfMemoryError).
 struct OutOfMemoryError : RuntimeError { using RuntimeError::RuntimeError; };
+// An op that exists but has no kernel for the operands' dtype, as PyTorch raises it ("lshift_cpu"
+// not implemented for 'Float'): Python's NotImplementedError, itself a RuntimeError.
+struct NotImplementedError : RuntimeError { using RuntimeError::RuntimeError; };
 
 // Concatenates anything with an operator<< into one string.
 template <typename... Args>

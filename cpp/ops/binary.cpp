@@ -5,7 +5,6 @@
 #include "autograd/record.h"
 #include "core/default_dtype.h"
 #include "core/division_formulas.h"
-#include "core/not_implemented_error.h"
 #include "core/shift_formulas.h"
 #include "cpu/float_division.h"
 #include "cuda/elementwise.h"
