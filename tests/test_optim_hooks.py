@@ -1,6 +1,6 @@
 """Optimizer step hooks against torch.optim: register_step_pre_hook / register_step_post_hook per
 optimizer and register_optimizer_step_pre_hook / _post_hook for all, in torch's order, a pre-hook
-that rewrites step's arguments, handles that remove, hooks on a user-written Optimizer subclass, and
+that rewrites step's arguments, handles (utils.hooks.RemovableHandle) that remove, hooks on a user-written Optimizer subclass, and
 torch's error for a pre-hook returning something else."""
 import pytest
 
@@ -29,6 +29,8 @@ def test_step_hooks_run_in_torchs_order_and_come_off(lib):
                optimizer_module.register_optimizer_step_post_hook(lambda o, a, k: log.append("global post"))]
     opt.step()
     assert log == ["global pre", "pre", "post", "global post"]
+    hooks_module = __import__(f"{lib.__name__}.utils.hooks", fromlist=["x"])
+    assert all(isinstance(handle, hooks_module.RemovableHandle) for handle in handles)
     for handle in handles:
         handle.remove()
     opt.step()
