@@ -105,11 +105,27 @@ def test_from_numpy_rejects_negative_strides():
     assert_close(cr.tensor(a[::-1]), a[::-1])  # tensor() copies, so any strides work
 
 
-@pytest.mark.parametrize("np_dtype", [np.int32, np.int8, np.uint8, np.float16, np.complex64, np.uint64, object])
-def test_from_numpy_rejects_unsupported_dtypes(np_dtype):
+@pytest.mark.parametrize("np_dtype", [np.complex64, np.uint64, object])
+def test_from_numpy_rejects_dtypes_no_chainrule_dtype_holds(np_dtype):
     a = np.zeros(3, dtype=np_dtype)
     with pytest.raises(TypeError, match="from_numpy"):
         cr.from_numpy(a)
+
+
+@pytest.mark.parametrize("np_dtype, expected", [(np.uint8, cr.int64), (np.int8, cr.int64), (np.int16, cr.int64),
+                                                (np.uint16, cr.int64), (np.int32, cr.int64), (np.uint32, cr.int64),
+                                                (np.float16, cr.float32)], ids=str)
+def test_from_numpy_copies_dtypes_chainrule_lacks_into_one_that_holds_them(np_dtype, expected):
+    # an image as a dataset's __getitem__ reads it: from_numpy(np.array(img)).permute(2, 0, 1).float() / 255
+    info = np.iinfo(np_dtype) if np.dtype(np_dtype).kind in "iu" else np.finfo(np_dtype)
+    image = np.array([[[info.min, 0, 1], [info.max, 7, 3]]], dtype=np_dtype)
+    with pytest.warns(UserWarning, match=f"chainrule has no {np.dtype(np_dtype)} dtype; the array was copied"):
+        ours = cr.from_numpy(image)
+    assert ours.dtype == expected
+    theirs = torch.from_numpy(image)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy().astype(ours.numpy().dtype))
+    np.testing.assert_allclose(ours.permute(2, 0, 1).float().numpy() / 255,
+                               theirs.permute(2, 0, 1).float().numpy() / 255, rtol=1e-6)
 
 
 def test_from_numpy_rejects_non_native_byte_order_and_warns_on_read_only():

@@ -1,5 +1,7 @@
 // NumPy interop: from_numpy and Tensor.numpy() share memory (no copy); _from_numpy_copy backs
-// chainrule.tensor(), which always copies.
+// chainrule.tensor(), which always copies. An array of a NumPy dtype chainrule lacks but whose
+// values one of its dtypes holds (uint8 images, int32 labels, float16) goes through from_numpy as a
+// copy, with a warning that it does not share memory, rather than failing.
 #include <pybind11/numpy.h>
 
 #include "bindings/bindings.h"
@@ -16,6 +18,15 @@ std::optional<DType> dtype_of_array(const py::array& a) {
   if (dt.kind() == 'f' && dt.itemsize() == 8) return DType::Float64;
   if (dt.kind() == 'i' && dt.itemsize() == 8) return DType::Int64;
   if (dt.kind() == 'b') return DType::Bool;
+  return std::nullopt;
+}
+
+// The chainrule dtype that holds every value of a NumPy dtype it lacks: the integers of up to 32
+// bits in int64, float16 in float32 (chainrule.int32 and chainrule.float16 are those dtypes).
+std::optional<DType> widened_dtype(const py::array& a) {
+  py::dtype dt = a.dtype();
+  if ((dt.kind() == 'i' || dt.kind() == 'u') && dt.itemsize() <= 4) return DType::Int64;
+  if (dt.kind() == 'f' && dt.itemsize() == 2) return DType::Float32;
   return std::nullopt;
 }
 
@@ -45,12 +56,23 @@ py::array canonical_bools(py::array arr, bool in_place) {
   return np.attr("not_equal")(bytes, 0);
 }
 
+Tensor from_numpy_copy(py::array arr, DType dtype);
+
 // A tensor over the array's memory; the array stays alive as long as the storage does.
 Tensor from_numpy(py::array arr) {
   arr = canonical_bools(arr, /*in_place=*/true);
   auto dtype = dtype_of_array(arr);
+  if (auto wider = dtype ? std::nullopt : widened_dtype(arr)) {
+    const std::string message = str_cat("from_numpy: chainrule has no ", py::str(arr.dtype()).cast<std::string>(),
+                                        " dtype; the array was copied into a chainrule.", dtype_name(*wider),
+                                        " tensor, which does not share its memory (convert the array with "
+                                        "astype to choose the dtype yourself)");
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+    return from_numpy_copy(arr, *wider);
+  }
   CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
-           " is not supported (expected float32, float64, int64 or bool)");
+           " is not supported (expected float32, float64, int64 or bool, or integers of up to 32 bits or float16, "
+           "which are copied)");
   CR_CHECK(arr.dtype().attr("isnative").cast<bool>(), TypeError,
            "from_numpy: the array's byte order is not this machine's; use arr.astype(arr.dtype.newbyteorder('='))");
   const int64_t size = static_cast<int64_t>(itemsize(*dtype));
