@@ -458,3 +458,21 @@ def test_always_call_forward_hook_runs_when_forward_raises():
     with pytest.raises(ValueError, match="boom"):
         model(1)
     assert calls == ["always"]
+
+
+def test_common_types_aliases_for_custom_layer_annotations():
+    """torch.nn.common_types: the same alias names, usable in a custom layer's annotations."""
+    from chainrule.nn.common_types import _size_2_t
+    from chainrule.nn.modules.utils import _pair
+
+    class Blur(nn.Module):
+        def __init__(self, kernel_size: _size_2_t = 3):
+            super().__init__()
+            self.kernel_size = _pair(kernel_size)
+
+    assert Blur(3).kernel_size == (3, 3) and Blur((1, 5)).kernel_size == (1, 5)
+    if torch is not None:
+        import importlib
+        names = [{n for n in dir(importlib.import_module(f"{lib}.nn.common_types"))
+                  if n.startswith("_") and not n.startswith("__") and n[1].islower()} for lib in ("chainrule", "torch")]
+        assert names[0] == names[1]
