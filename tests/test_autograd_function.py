@@ -1,4 +1,5 @@
-"""User-defined autograd.Function: forward/backward with ctx, saved tensors, needs_input_grad, once_differentiable."""
+"""User-defined autograd.Function: forward/backward with ctx, saved tensors, needs_input_grad, once_differentiable;
+gradcheck's keyword options."""
 import numpy as np
 import pytest
 
@@ -116,3 +117,38 @@ def test_once_differentiable_backward_runs_once_and_refuses_a_second_order(lib):
     with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked with "
                                            "@once_differentiable"):
         g.sum().backward()
+
+
+@pytest.mark.parametrize("lib", ["chainrule", "torch"])
+def test_gradcheck_takes_torchs_keyword_options(lib):
+    """The options custom-op tests pass (fast_mode, nondet_tol, check_undefined_grad, check_grad_dtypes,
+    check_batched_grad, check_backward_ad), for gradcheck and gradgradcheck, by keyword as in torch."""
+    if lib == "torch" and torch is None:
+        pytest.skip("PyTorch is not installed")
+    m = cr if lib == "chainrule" else torch
+    x = m.tensor([0.3, -1.2, 2.0], dtype=m.float64, requires_grad=True)
+    options = dict(eps=1e-6, atol=1e-4, nondet_tol=1e-7, fast_mode=True, check_undefined_grad=False,
+                   check_grad_dtypes=True, check_batched_grad=False)
+    assert m.autograd.gradcheck(lambda t: (t ** 3).sin(), (x,), **options)
+    assert m.autograd.gradgradcheck(lambda t: (t ** 3).sin(), (x,), **options)
+    assert m.autograd.gradcheck(func=lambda t: t * 2, inputs=(x,), check_backward_ad=True)
+
+
+def test_gradcheck_with_fast_mode_still_finds_a_wrong_backward_and_refuses_forward_mode_checks():
+    class WrongCube(Function):
+        forward = staticmethod(Cube.forward)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (t,) = ctx.saved_tensors
+            return 2 * t * grad
+
+    x = cr.tensor([0.5], dtype=cr.float64, requires_grad=True)
+    assert not cr.autograd.gradcheck(WrongCube.apply, (x,), raise_exception=False, fast_mode=True)
+    for option in ("check_forward_ad", "check_batched_forward_grad"):
+        with pytest.raises(NotImplementedError, match=f"{option}=True needs forward-mode AD"):
+            cr.autograd.gradcheck(lambda t: t * 2, (x,), **{option: True})
+    with pytest.raises(NotImplementedError, match="check_fwd_over_rev=True needs forward-mode AD"):
+        cr.autograd.gradgradcheck(lambda t: t * t, (x,), check_fwd_over_rev=True)
+    with pytest.raises(NotImplementedError, match="masked=True is for sparse inputs"):
+        cr.autograd.gradcheck(lambda t: t * 2, (x,), masked=True)

@@ -3,6 +3,12 @@
 gradcheck(fn, inputs) perturbs every element of every input that requires grad by +-eps, and
 compares (f(x + eps) - f(x - eps)) / 2 eps, per output element, with the row of the Jacobian that
 backward computes. On a mismatch it raises GradcheckError naming the worst element.
+
+Both take torch.autograd's keyword options. Backprop in chainrule is deterministic (nondet_tol has
+nothing to widen), batched gradients are computed slice by slice (check_batched_grad holds by
+construction), fast_mode checks exactly, and check_undefined_grad is accepted without a separate run;
+the forward-mode checks (check_forward_ad, check_batched_forward_grad, check_fwd_over_rev) and masked
+inputs raise NotImplementedError, as chainrule has neither forward-mode AD nor sparse tensors.
 """
 import numpy as np
 
@@ -47,7 +53,7 @@ def _numerical_jacobian(fn, inputs, wrt, eps, out_size):
     return jacobians
 
 
-def _analytic_jacobian(outputs, inputs, wrt):
+def _analytic_jacobian(outputs, inputs, wrt, check_grad_dtypes=False):
     """Rows of backprop's Jacobian; an output that does not require grad contributes zero rows."""
     sizes = [o.numel() for o in outputs]
     rows = {i: [] for i in wrt}
@@ -63,16 +69,34 @@ def _analytic_jacobian(outputs, inputs, wrt):
             grads = _grad(outputs[k], [inputs[i] for i in wrt], grad_outputs=[grad_out], retain_graph=True,
                           allow_unused=True)
             for i, g in zip(wrt, grads):
+                if check_grad_dtypes and g is not None and g.dtype != inputs[i].dtype:
+                    raise GradcheckError(f"gradcheck: gradient of input {i} has dtype {g.dtype}, the input "
+                                         f"{inputs[i].dtype}")
                 n = inputs[i].numel()
                 rows[i].append(np.zeros(n) if g is None else g.detach().numpy().reshape(-1).astype(np.float64))
     return [np.stack(rows[i]) if rows[i] else np.zeros((sum(sizes), inputs[i].numel())) for i in wrt]
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """True when backprop's gradients of fn at `inputs` match finite differences.
+def _refuse_unsupported(check_forward_ad=False, check_batched_forward_grad=False, check_fwd_over_rev=False,
+                        masked=None):
+    for name, value in (("check_forward_ad", check_forward_ad), ("check_batched_forward_grad",
+                        check_batched_forward_grad), ("check_fwd_over_rev", check_fwd_over_rev)):
+        if value:
+            raise NotImplementedError(f"gradcheck: {name}=True needs forward-mode AD, which chainrule does not have")
+    if masked:
+        raise NotImplementedError("gradcheck: masked=True is for sparse inputs, which chainrule does not have")
+
+
+def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, *, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None):
+    """True when backprop's gradients of func at `inputs` match finite differences.
 
     The inputs that require grad must be float64 (finite differences in float32 are too coarse).
     """
+    _refuse_unsupported(check_forward_ad, check_batched_forward_grad, masked=masked)
+    fn = func
     inputs = _as_tuple(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
@@ -80,8 +104,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     for i in wrt:
         if inputs[i].dtype != _C.dtype.float64:
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs for finite differences")
+    if not check_backward_ad:
+        return True
     outputs = _float_outputs(fn(*inputs))
-    analytic = _analytic_jacobian(outputs, inputs, wrt)
+    analytic = _analytic_jacobian(outputs, inputs, wrt, check_grad_dtypes)
     numerical = _numerical_jacobian(fn, inputs, wrt, eps, sum(o.numel() for o in outputs))
     for i, a, n in zip(wrt, analytic, numerical):
         bad = np.abs(a - n) > atol + rtol * np.abs(n)
@@ -97,8 +123,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, *,
+                  gen_non_contig_grad_outputs=False, nondet_tol=0.0, check_undefined_grad=True,
+                  check_grad_dtypes=False, check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True,
+                  fast_mode=False, masked=False):
     """gradcheck of the map (inputs, grad_outputs) -> gradients: checks second derivatives."""
+    _refuse_unsupported(check_fwd_over_rev=check_fwd_over_rev, masked=masked)
+    if not check_rev_over_rev:
+        return True
+    fn = func
     inputs = _as_tuple(inputs)
     outputs = [o for o in _float_outputs(fn(*inputs)) if o.requires_grad]
     if grad_outputs is None:
@@ -114,4 +147,4 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
-                     raise_exception=raise_exception)
+                     raise_exception=raise_exception, check_grad_dtypes=check_grad_dtypes)
