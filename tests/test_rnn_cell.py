@@ -237,8 +237,10 @@ def test_bad_input_messages():
         nn.LSTM(3, 4, proj_size=4)
     with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
         nn.LSTM(3, 4, proj_size=-1)
-    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
-        nn.modules.rnn.RNNBase("GRU", 3, 4, proj_size=2)
+    for make in (lambda: nn.modules.rnn.RNNBase("GRU", 3, 4, proj_size=2), lambda: nn.GRU(3, 4, proj_size=2),
+                 lambda: nn.RNN(3, 4, proj_size=2)):
+        with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+            make()
     with pytest.raises(RuntimeError, match="LSTM: Expected h_0 of shape \\(1, 2, 2\\), got \\(1, 2, 4\\)"):
         nn.LSTM(3, 4, proj_size=2)(cr.randn(5, 2, 3), (cr.zeros(1, 2, 4), cr.zeros(1, 2, 4)))
     with pytest.raises(ValueError, match="nonlinearity"):
