@@ -64,11 +64,11 @@ class TensorDataset(Dataset):
         self.tensors = tuple(_as_dataset_tensor(t, i) for i, t in enumerate(tensors))
         for i, t in enumerate(self.tensors):
             if t.dim() == 0:
-                raise ValueError(f"TensorDataset: tensor {i} is 0-d; every tensor needs a first dimension")
+                raise IndexError(f"TensorDataset: tensor {i} is 0-d; every tensor needs a first dimension")
         sizes = [t.shape[0] for t in self.tensors]
-        if len(set(sizes)) > 1:
-            raise ValueError(f"TensorDataset: size mismatch between tensors: first dimensions {sizes} "
-                             "must all be equal")
+        if len(set(sizes)) > 1:  # torch asserts: AssertionError
+            raise AssertionError(f"TensorDataset: size mismatch between tensors: first dimensions {sizes} "
+                                 "must all be equal")
 
     def __getitem__(self, index):
         return tuple(t[index] for t in self.tensors)
