@@ -1,4 +1,4 @@
-"""Tensor.apply_, map_, share_memory_ and is_shared against torch: values for each dtype kind,
+"""Tensor.apply_ and map_ against torch: values for each dtype kind,
 views written through, broadcasting of map_'s other, conversion of the callable's results, and
 torch's errors (grad-requiring tensors, dtype mismatch, non-real results, CUDA tensors)."""
 import numpy as np
@@ -90,9 +90,3 @@ def test_cuda_tensors_are_refused_like_torch():
     with pytest.raises(TypeError, match="map_ is only implemented on CPU tensors"):
         t.map_(cr.ones(3, device="cuda"), lambda x, y: x)
 
-
-def test_share_memory_returns_self_and_is_shared_says_false():
-    t = cr.arange(4.0)
-    assert t.share_memory_() is t
-    np.testing.assert_array_equal(t.numpy(), [0, 1, 2, 3])
-    assert t.is_shared() is False  # chainrule memory stays process-private (see share_memory_'s docstring)

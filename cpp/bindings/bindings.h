@@ -38,6 +38,7 @@ void bind_sort(py::module_& m, TensorClass& cls);       // sort, argsort, topk (
 void bind_rearrange(py::module_& m, TensorClass& cls);  // flip, roll, repeat, tile, tril, triu (rearrange.cpp)
 void bind_sampling(py::module_& m, TensorClass& cls);   // randperm, multinomial (sampling.cpp)
 void bind_special(py::module_& m, TensorClass& cls);    // lgamma, digamma, polygamma, erfinv (special.cpp)
+void bind_resize(py::module_& m, TensorClass& cls);     // resize_, set_, share_memory_ (resize.cpp)
 // Last: axis=/keepdims= accepted for dim=/keepdim= by every function with a dim (numpy_names.cpp).
 void bind_numpy_names(py::module_& m, TensorClass& cls);
 

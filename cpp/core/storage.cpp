@@ -1,9 +1,10 @@
-// Aligned allocation and release of tensor memory.
+// Aligned allocation and release of tensor memory, and its in-place replacement (grow, shared memory).
 #include "core/storage.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include <sys/mman.h>
@@ -40,16 +41,47 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device, const c
   if (!device.is_cpu()) {
     std::shared_ptr<void> block = allocate_device_memory(std::max<size_t>(nbytes, 1), device);
     void* data = block.get();
-    return wrap(data, nbytes, std::move(block), device);
+    return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(block), resolve_device(device), true));
   }
   void* p = allocate_host(nbytes);
   CR_CHECK(p != nullptr, RuntimeError, op, ": out of memory: cannot allocate ", nbytes, " bytes (",
            nbytes / double(1 << 30), " GiB)");
-  return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, resolve_device(device)));
+  return std::shared_ptr<Storage>(new Storage(p, nbytes, nullptr, resolve_device(device), true));
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> owner, Device device) {
-  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner), resolve_device(device)));
+  return std::shared_ptr<Storage>(new Storage(data, nbytes, std::move(owner), resolve_device(device), false));
+}
+
+void Storage::swap_memory(Storage& other) {
+  std::swap(data_, other.data_);
+  std::swap(nbytes_, other.nbytes_);
+  std::swap(owner_, other.owner_);
+}
+
+void Storage::grow(size_t nbytes, const char* op) {
+  if (nbytes <= nbytes_) return;
+  CR_CHECK(resizable_, RuntimeError, op, ": Trying to resize storage that is not resizable",
+           shared_ ? " (it is in shared memory)" : " (it wraps memory chainrule does not own, e.g. a NumPy array)");
+  std::shared_ptr<Storage> fresh = allocate(nbytes, device_, op);
+  if (device_.is_cpu()) {
+    std::memcpy(fresh->data_, data_, nbytes_);
+  } else {
+    copy_device_bytes(fresh->data_, data_, nbytes_);
+  }
+  swap_memory(*fresh);  // `fresh` now holds the old memory and frees it
+}
+
+void Storage::move_to_shared_memory(const char* op) {
+  if (shared_ || !device_.is_cpu()) return;  // as PyTorch: GPU memory is shared through its own handles
+  const size_t length = std::max<size_t>(nbytes_, 1);
+  void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  CR_CHECK(p != MAP_FAILED, RuntimeError, op, ": cannot map ", length, " bytes of shared memory");
+  std::memcpy(p, data_, nbytes_);
+  Storage mapped(p, nbytes_, std::shared_ptr<void>(p, [length](void* q) { munmap(q, length); }), device_, false);
+  swap_memory(mapped);  // `mapped` now holds the old memory and frees it
+  resizable_ = false;
+  shared_ = true;
 }
 
 Storage::~Storage() {

@@ -39,6 +39,15 @@ Tensor TensorImpl::alias_of(const Tensor& t) {
   return std::make_shared<TensorImpl>(t->storage_, t->sizes_, t->strides_, t->offset_, t->dtype_);
 }
 
+void TensorImpl::reset_geometry(std::shared_ptr<Storage> storage, const Shape& sizes, const Shape& strides,
+                                int64_t offset) {
+  if (storage != storage_) view_base_ = nullptr;
+  storage_ = std::move(storage);
+  sizes_ = sizes;
+  strides_ = strides;
+  offset_ = offset;
+}
+
 void TensorImpl::fail_host_access() const {
   CR_FAIL(RuntimeError, "a CPU kernel was given a tensor on ", device(),
           ": this op has no kernel for that device yet (move the tensor with .cpu())");

@@ -37,6 +37,9 @@ class TensorImpl {
                         const char* op);
   // The same data as t, without autograd history and not tracked as a view (detach()).
   static Tensor alias_of(const Tensor& t);
+  // set_ and resize_ (cpp/ops/resize.h): this tensor, through every handle to it, now views `storage`
+  // with this geometry (checked by the caller). A view given another storage stops being a view.
+  void reset_geometry(std::shared_ptr<Storage> storage, const Shape& sizes, const Shape& strides, int64_t offset);
 
   const Shape& sizes() const { return sizes_; }
   const Shape& strides() const { return strides_; }

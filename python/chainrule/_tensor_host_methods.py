@@ -1,10 +1,7 @@
 """Tensor methods that run Python on the host: apply_(fn) and map_(other, fn), which call a Python
-function per element of a CPU tensor (torch.Tensor.apply_ / map_), and share_memory_() /
-is_shared(), which in chainrule only keep torch's call signatures (see share_memory_'s docstring).
+function per element of a CPU tensor (torch.Tensor.apply_ / map_).
 
-resize_ and resize_as_ are not here: chainrule's core cannot grow a tensor's storage in place, so a
-growing resize would have to give the tensor new memory (views taken before would stop aliasing it,
-unlike torch's), and the storage's size is not exposed to keep torch's "storage prefix" exactly."""
+resize_, resize_as_, set_, share_memory_ and is_shared are in the core (cpp/ops/resize.h)."""
 import chainrule
 from chainrule._C import Tensor
 
@@ -62,23 +59,5 @@ def map_(self, tensor, callable):
     return _write_elements(self, [_as_element(callable(x, y), self.dtype) for x, y in zip(values, others)])
 
 
-def share_memory_(self):
-    """Returns self unchanged. In torch it moves the storage into shared memory so that other
-    processes (torch.multiprocessing) read and write the same memory. chainrule has no
-    torch.multiprocessing and its tensors stay in process-private memory: a forked process gets a
-    copy-on-write copy, and DataLoader workers send each batch through a fresh shared-memory file
-    of their own (utils/data/_shared_memory.py), so data loading does not need this call. Writes in
-    one process are not seen by another; is_shared() says False."""
-    return self
-
-
-def is_shared(self):
-    """False: chainrule tensors are not placed in memory shared with other processes (see
-    share_memory_)."""
-    return False
-
-
 Tensor.apply_ = apply_
 Tensor.map_ = map_
-Tensor.share_memory_ = share_memory_
-Tensor.is_shared = is_shared

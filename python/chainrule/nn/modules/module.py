@@ -11,11 +11,12 @@ from collections.abc import Mapping
 
 from chainrule._C import Tensor, dtype as _dtype
 from chainrule.autograd import no_grad
-from chainrule.nn.modules.hooks import RemovableHandle
+from chainrule.nn.modules import hooks as _hooks
+from chainrule.nn.modules.hooks import RemovableHandle, register_module_forward_pre_hook, register_module_forward_hook  # noqa: F401,E501
 from chainrule.nn.modules._printing import addindent as _addindent, typename as _typename
 from chainrule.nn.parameter import Buffer, Parameter
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook"]
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -364,6 +365,10 @@ class Module:
     def cuda(self, device=None):
         return self._apply(lambda t: t.cuda(device))
 
+    def share_memory(self):
+        """Moves every parameter, gradient and buffer into shared memory (Tensor.share_memory_)."""
+        return self._apply(lambda t: t.share_memory_())
+
     # ---- state_dict ---------------------------------------------------------------------------
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -522,7 +527,7 @@ class Module:
         return handle
 
     def _run_forward_pre_hooks(self, args, kwargs):
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
+        for hook_id, hook in [*_hooks._global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
             if hook_id in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -537,10 +542,11 @@ class Module:
         return args, kwargs
 
     def _run_forward_hooks(self, args, kwargs, result, only_always_called=False):
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if only_always_called and hook_id not in self._forward_hooks_always_called:
+        for hook_id, hook in [*_hooks._global_forward_hooks.items(), *self._forward_hooks.items()]:
+            if only_always_called and not (hook_id in self._forward_hooks_always_called
+                                           or hook_id in _hooks._global_forward_hooks_always_called):
                 continue
-            if hook_id in self._forward_hooks_with_kwargs:
+            if hook_id in self._forward_hooks_with_kwargs or hook_id in _hooks._global_forward_hooks_with_kwargs:
                 hook_result = hook(self, args, kwargs, result)
             else:
                 hook_result = hook(self, args, result)
@@ -549,7 +555,8 @@ class Module:
         return result
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or _hooks._global_forward_pre_hooks or _hooks._global_forward_hooks):
             return self.forward(*args, **kwargs)
         args, kwargs = self._run_forward_pre_hooks(args, kwargs)
         backward_hook = None
@@ -560,7 +567,7 @@ class Module:
         try:
             result = self.forward(*args, **kwargs)
         except Exception:
-            if self._forward_hooks_always_called:
+            if self._forward_hooks_always_called or _hooks._global_forward_hooks_always_called:
                 self._run_forward_hooks(args, kwargs, None, only_always_called=True)
             raise
         result = self._run_forward_hooks(args, kwargs, result)
