@@ -476,3 +476,34 @@ def test_common_types_aliases_for_custom_layer_annotations():
         names = [{n for n in dir(importlib.import_module(f"{lib}.nn.common_types"))
                   if n.startswith("_") and not n.startswith("__") and n[1].islower()} for lib in ("chainrule", "torch")]
         assert names[0] == names[1]
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed (the order is compared with its)")
+def test_global_module_forward_hooks_run_first_as_in_torch():
+    """nn.modules.module.register_module_forward_pre_hook / register_module_forward_hook: every module runs
+    them before its own hooks; a pre-hook may replace the args; always_call ones run when forward raises."""
+    def fail(self, x):
+        raise ValueError("boom")
+
+    def trace(lib):
+        from importlib import import_module
+        module_api = import_module(f"{lib.__name__}.nn.modules.module")
+        calls = []
+        model = lib.nn.Identity()
+        model.register_forward_pre_hook(lambda m, a: calls.append(("own pre", a)))
+        model.register_forward_hook(lambda m, a, o: calls.append(("own", o)))
+        handles = [module_api.register_module_forward_pre_hook(lambda m, a: (a[0] + 1,)),
+                   module_api.register_module_forward_hook(lambda m, a, o: calls.append(("global", o)) or o * 10),
+                   module_api.register_module_forward_hook(lambda m, a, o: calls.append(("always", o)),
+                                                           always_call=True)]
+        try:
+            out = model(1)
+            with pytest.raises(ValueError):
+                type("Failing", (lib.nn.Module,), {"forward": fail})()(5)   # only the always_call hook runs
+        finally:
+            for handle in handles:
+                handle.remove()
+        calls.append(("after remove", lib.nn.Identity()(7)))
+        return out, calls
+
+    assert trace(cr) == trace(torch)

@@ -1,5 +1,7 @@
-"""RemovableHandle: what Module.register_*_hook returns; handle.remove() unregisters the hook."""
+"""RemovableHandle: what Module.register_*_hook returns; handle.remove() unregisters the hook. Also the
+global forward hooks every module runs (register_module_forward_pre_hook / register_module_forward_hook)."""
 import weakref
+from collections import OrderedDict
 from itertools import count
 
 _next_id = count()
@@ -25,3 +27,31 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+# Hooks every module runs before its own (torch.nn.modules.module's global hooks), e.g. for a profiler.
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """hook(module, args) -> None or new args, run by every module's call before its own pre-hooks."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """hook(module, args, output) (with_kwargs: hook(module, args, kwargs, output)) -> None or a new output,
+    run by every module's call after forward, before its own forward hooks; always_call: also when forward
+    raises (output is then None)."""
+    handle = RemovableHandle(_global_forward_hooks, extra_dict=[_global_forward_hooks_with_kwargs,
+                                                                _global_forward_hooks_always_called])
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
