@@ -223,3 +223,12 @@ def test_deprecation_warnings_match_torch(tmp_path, name, alternative):
         with pytest.warns(DeprecationWarning) as record:
             calls[name](lib)
         assert f"`torch.jit.{name}` is deprecated. Please switch to {alternative}." in {str(w.message) for w in record}
+
+
+def test_a_scripted_module_exports_to_onnx(tmp_path):
+    onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (checks the export)")
+    model = _sequential(cr.nn).eval()
+    cr.onnx.export(cr.jit.script(model), cr.randn(1, 3), str(tmp_path / "m.onnx"), input_names=["x"])
+    x = cr.randn(1, 3)   # the exported batch size is fixed
+    (got,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"x": x.numpy()})
+    assert cr.allclose(cr.from_numpy(got), model(x).detach(), atol=1e-6)
