@@ -25,6 +25,7 @@ from chainrule._settings import *  # noqa: F401,F403,E402
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
 from chainrule import utils, datasets  # noqa: F401,E402
+from chainrule import multiprocessing  # noqa: F401,E402  (registers how multiprocessing sends shared tensors)
 from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F401
 from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
 from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
