@@ -160,8 +160,10 @@ def test_helpers_behave_as_torch_eagerly():
     for decorator in ("ignore", "unused", "export"):
         ours, theirs = getattr(cr.jit, decorator)(fn), getattr(torch.jit, decorator)(lambda: 1)
         assert ours is fn and ours._torchscript_modifier == theirs._torchscript_modifier
-    dropped = torch.jit.ignore(drop=True)(lambda: 1)
-    assert cr.jit.ignore(drop=True)(fn)._torchscript_modifier == dropped._torchscript_modifier
+    with pytest.warns(FutureWarning, match=r"ignore\(True\) has been deprecated"):
+        dropped = torch.jit.ignore(drop=True)(lambda: 1)
+    with pytest.warns(FutureWarning, match=r"ignore\(True\) has been deprecated.*Use torch.jit.unused now"):
+        assert cr.jit.ignore(drop=True)(fn)._torchscript_modifier == dropped._torchscript_modifier
 
 
 def test_subclassing_script_module_with_script_method():

@@ -7,6 +7,7 @@ nothing to steer.
 """
 import contextlib
 import typing
+import warnings
 
 __all__ = ["ignore", "unused", "export", "interface", "Final", "annotate", "Attribute", "Future", "fork", "wait",
            "optimized_execution", "enable_onednn_fusion", "onednn_fusion_enabled", "set_fusion_strategy",
@@ -40,6 +41,9 @@ def ignore(drop=False, **kwargs):
     """@ignore or @ignore(drop=True): the function stays a Python call (it always is in chainrule)."""
     if callable(drop):
         return _mark(drop, FunctionModifiers.IGNORE)
+    if drop:
+        warnings.warn("ignore(True) has been deprecated. TorchScript will now drop the function call on compilation. "
+                      "Use torch.jit.unused now.", FutureWarning, stacklevel=2)
     return lambda fn: _mark(fn, FunctionModifiers.UNUSED if drop else FunctionModifiers.IGNORE)
 
 
