@@ -48,6 +48,18 @@ def test_record_function_and_optimizer_step_counts_match_torch():
     names = {"outer", "decorated", "forward_pass", "Optimizer.step#SGD.step"}
     assert _counts(ours, names.__contains__) == _counts(theirs, names.__contains__) == \
         {"outer": 1, "decorated": 3, "forward_pass": 3, "Optimizer.step#SGD.step": 3}
+    assert _counts(ours, lambda key: key.startswith("autograd")) == {"autograd.backward": 3}
+
+
+def test_backward_passes_are_timed_inside_their_caller():
+    x = cr.ones(3, requires_grad=True)
+    with cr.profiler.profile() as prof:
+        with cr.profiler.record_function("step"):
+            (x * 2).sum().backward()
+            cr.autograd.grad((x * 3).sum(), x)
+            cr.autograd.backward([(x * 4).sum()], inputs=[x])
+    assert _counts(prof.key_averages(), lambda key: True) == {"step": 1, "autograd.backward": 2, "autograd.grad": 1}
+    assert {event.cpu_parent.name for event in prof.events() if event.name.startswith("autograd")} == {"step"}
 
 
 def test_module_calls_are_timed_with_their_input_shapes():

@@ -1,5 +1,6 @@
 """backward() and grad(): the Python entry points to the C++ engine; and, from _jacobians.py,
 torch.autograd.functional's vjp, jvp, jacobian, hessian, vhp and hvp built on grad()."""
+import sys
 import warnings
 
 from chainrule import _C
@@ -12,16 +13,26 @@ def _as_list(x):
     return [x] if isinstance(x, Tensor) else list(x)
 
 
+def _run_backward(range_name, *engine_args):
+    """The C++ engine's backward pass, as a range chainrule.profiler records ("autograd.backward"/"autograd.grad").
+    Nothing records before the profiler is imported, so it is not imported here (start-up stays as fast)."""
+    recording = sys.modules.get("chainrule.profiler._recording")
+    if recording is None or not recording.is_recording():
+        return _C._run_backward(*engine_args)
+    with recording.record_function(range_name):
+        return _C._run_backward(*engine_args)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """Accumulates d(tensors)/d(leaf) into each leaf's .grad (only into `inputs` when given)."""
     roots = _as_list(tensors)
     grads = _as_list(grad_tensors) or [None] * len(roots)
     keep = create_graph if retain_graph is None else retain_graph
     if inputs is None:
-        _C._run_backward(roots, grads, keep, create_graph, [], False)
+        _run_backward("autograd.backward", roots, grads, keep, create_graph, [], False)
         return
     targets = _as_list(inputs)
-    results = _C._run_backward(roots, grads, keep, create_graph, targets, True)
+    results = _run_backward("autograd.backward", roots, grads, keep, create_graph, targets, True)
     for t, g in zip(targets, results):
         if g is not None:
             t.grad = g if t.grad is None else t.grad + g
@@ -50,7 +61,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if is_grads_batched:
         result = _batched_grads(roots, grads, targets, keep, create_graph, allow_unused)
     else:
-        result = _C._run_backward(roots, grads, keep, create_graph, targets, allow_unused)
+        result = _run_backward("autograd.grad", roots, grads, keep, create_graph, targets, allow_unused)
     if materialize_grads:
         result = [_C.zeros_like(t) if g is None else g for t, g in zip(targets, result)]
     return dict(zip(inputs.keys(), result)) if type(inputs) is dict else tuple(result)
@@ -62,8 +73,8 @@ def _batched_grads(roots, grads, targets, keep, create_graph, allow_unused):
     if any(g is None or g.shape[0] != batch for g in grads):
         raise RuntimeError("grad: with is_grads_batched=True, every grad_output must be a tensor with the same "
                            "batch size in its first dimension")
-    per_slice = [_C._run_backward(roots, [g[i] for g in grads], keep or i < batch - 1, create_graph, targets,
-                                  allow_unused) for i in range(batch)]
+    per_slice = [_run_backward("autograd.grad", roots, [g[i] for g in grads], keep or i < batch - 1, create_graph,
+                               targets, allow_unused) for i in range(batch)]
     return [None if column[0] is None else _C.stack(list(column), 0) for column in zip(*per_slice)]
 
 

@@ -1,8 +1,9 @@
 """What the profiler records: named CPU time ranges, kept while at least one profiler is recording.
 
-Ranges come from record_function (cat "user_annotation"), from every nn.Module call (named
-"nn.Module: <class>", through the global module forward hooks) and from every optimizer step (named
-"Optimizer.step#<class>.step" as torch names it, through the global optimizer step hooks). The hooks
+Ranges come from record_function (cat "user_annotation"; autograd's backward() and grad() open one
+around the engine's pass), from every nn.Module call (named "nn.Module: <class>", through the global
+module forward hooks) and from every optimizer step (named "Optimizer.step#<class>.step" as torch
+names it, through the global optimizer step hooks). The hooks
 are registered only while a profiler records, so programs that do not profile pay nothing. Each
 finished range goes to every recording profiler as a RangeRecord; nesting is worked out later from the
 times (see _events.py). Per-op timing inside chainrule's C++ core is not recorded.
