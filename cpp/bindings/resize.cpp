@@ -1,6 +1,7 @@
 // Tensor.resize_, resize_as_, set_, share_memory_ and is_shared (ops/resize.h), with PyTorch's
 // argument forms: resize_(2, 3) / resize_((2, 3)), set_() / set_(source) /
-// set_(source, storage_offset, size, stride=None), and the memory_format= keyword.
+// set_(source, storage_offset, size, stride=None), and the memory_format= keyword; and the two
+// halves of sending a shared tensor to another process (chainrule/multiprocessing/reductions.py).
 #include "bindings/bindings.h"
 #include "bindings/dim_args.h"
 #include "ops/resize.h"
@@ -82,8 +83,13 @@ void bind_resize(py::module_& m, TensorClass& cls) {
       }, "Moves this CPU tensor's storage into shared memory in place: processes forked afterwards (the fork "
          "start method of multiprocessing) read and write the same memory. Nothing to do on a GPU. A shared "
          "storage cannot grow (resize_).")
-      .def("is_shared", &is_shared, "Whether the storage is in shared memory (always True on a GPU, as in PyTorch).");
-  (void)m;
+      .def("is_shared", &is_shared, "Whether the storage is in shared memory (always True on a GPU, as in PyTorch).")
+      .def("_shared_memory_fd", [](const Tensor& t) { return t->storage()->shared_memory_fd(); },
+           "The descriptor of the shared-memory file holding the storage (-1: none), for chainrule.multiprocessing.")
+      .def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); });
+  m.def("_tensor_from_shared_memory", &tensor_from_shared_memory, py::arg("fd"), py::arg("storage_nbytes"),
+        py::arg("dtype"), py::arg("sizes"), py::arg("strides"), py::arg("offset"),
+        "A tensor viewing another process's shared tensor, from its shared-memory file (duplicated).");
 }
 
 }  // namespace cr::bind

@@ -2,12 +2,15 @@
 #include "core/storage.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -72,16 +75,58 @@ void Storage::grow(size_t nbytes, const char* op) {
   swap_memory(*fresh);  // `fresh` now holds the old memory and frees it
 }
 
+namespace {
+
+// A MAP_SHARED mapping of `length` bytes of `fd` (-1: anonymous), released with the descriptor.
+std::shared_ptr<void> map_shared(int fd, size_t length, const char* op) {
+  void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, fd < 0 ? MAP_SHARED | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    if (fd >= 0) close(fd);
+    CR_FAIL(RuntimeError, op, ": cannot map ", length, " bytes of shared memory: ", std::strerror(errno));
+  }
+  return std::shared_ptr<void>(p, [length, fd](void* q) {
+    munmap(q, length);
+    if (fd >= 0) close(fd);
+  });
+}
+
+// A new shared-memory file of `length` bytes, or -1 where memfd is missing.
+int create_shared_file(size_t length, const char* op) {
+  const int fd = memfd_create("chainrule-shared", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  if (ftruncate(fd, static_cast<off_t>(length)) != 0) {
+    close(fd);
+    CR_FAIL(RuntimeError, op, ": cannot size a shared-memory file to ", length, " bytes: ", std::strerror(errno));
+  }
+  return fd;
+}
+
+}  // namespace
+
 void Storage::move_to_shared_memory(const char* op) {
   if (shared_ || !device_.is_cpu()) return;  // as PyTorch: GPU memory is shared through its own handles
   const size_t length = std::max<size_t>(nbytes_, 1);
-  void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  CR_CHECK(p != MAP_FAILED, RuntimeError, op, ": cannot map ", length, " bytes of shared memory");
-  std::memcpy(p, data_, nbytes_);
-  Storage mapped(p, nbytes_, std::shared_ptr<void>(p, [length](void* q) { munmap(q, length); }), device_, false);
+  const int fd = create_shared_file(length, op);
+  std::shared_ptr<void> mapping = map_shared(fd, length, op);
+  void* data = mapping.get();
+  std::memcpy(data, data_, nbytes_);
+  Storage mapped(data, nbytes_, std::move(mapping), device_, false);
   swap_memory(mapped);  // `mapped` now holds the old memory and frees it
   resizable_ = false;
   shared_ = true;
+  shared_fd_ = fd;
+}
+
+std::shared_ptr<Storage> Storage::map_shared_memory(int fd, size_t nbytes, const char* op) {
+  const int own = dup(fd);
+  CR_CHECK(own >= 0, RuntimeError, op, ": cannot duplicate the shared-memory descriptor ", fd, ": ",
+           std::strerror(errno));
+  std::shared_ptr<void> mapping = map_shared(own, std::max<size_t>(nbytes, 1), op);
+  void* data = mapping.get();
+  std::shared_ptr<Storage> storage(new Storage(data, nbytes, std::move(mapping), kCpu, false));
+  storage->shared_ = true;
+  storage->shared_fd_ = own;
+  return storage;
 }
 
 Storage::~Storage() {

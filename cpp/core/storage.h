@@ -38,9 +38,15 @@ class Storage {
   // At least nbytes of memory, in place: the old bytes are kept as a prefix, the new ones are left
   // uninitialized (as in PyTorch). A storage that is not resizable is a RuntimeError, as in PyTorch.
   void grow(size_t nbytes, const char* op);
-  // Moves a CPU storage's bytes into an anonymous MAP_SHARED mapping, in place: a process forked
-  // afterwards reads and writes the same memory. The storage stops being resizable.
+  // Moves a CPU storage's bytes into a MAP_SHARED mapping of an anonymous shared-memory file
+  // (memfd), in place: a process forked afterwards reads and writes the same memory, and another
+  // process given the file's descriptor maps it too. The storage stops being resizable.
   void move_to_shared_memory(const char* op);
+  // The shared-memory file's descriptor (owned by this storage), or -1 (not shared, or shared
+  // through an anonymous mapping where memfd is missing).
+  int shared_memory_fd() const { return shared_fd_; }
+  // A shared CPU storage mapping the first nbytes of the shared-memory file `fd` (which it dups).
+  static std::shared_ptr<Storage> map_shared_memory(int fd, size_t nbytes, const char* op);
 
   uint64_t version() const { return version_; }
   void bump_version() { ++version_; }
@@ -59,6 +65,7 @@ class Storage {
   Device device_;
   bool resizable_;
   bool shared_ = false;
+  int shared_fd_ = -1;  // with owner_, which closes it
   uint64_t version_ = 0;
 };
 

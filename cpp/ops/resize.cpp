@@ -67,4 +67,17 @@ void share_memory_(const Tensor& t) { t->storage()->move_to_shared_memory("share
 
 bool is_shared(const Tensor& t) { return !t->device().is_cpu() || t->storage()->is_shared(); }
 
+Tensor tensor_from_shared_memory(int fd, size_t storage_nbytes, DType dtype, const Shape& sizes, const Shape& strides,
+                                 int64_t offset) {
+  const char* op = "tensor_from_shared_memory";
+  check_sizes(sizes, op);
+  CR_CHECK(strides.size() == sizes.size() && offset >= 0, RuntimeError, op, ": invalid geometry: sizes ", sizes,
+           ", strides ", strides, ", offset ", offset);
+  const int64_t capacity = static_cast<int64_t>(storage_nbytes / itemsize(dtype));
+  CR_CHECK(storage_extent(sizes, strides, offset, op) <= capacity, RuntimeError, op, ": sizes ", sizes, ", strides ",
+           strides, " and offset ", offset, " reach past the shared storage of ", capacity, " elements");
+  return std::make_shared<TensorImpl>(Storage::map_shared_memory(fd, storage_nbytes, op), sizes, strides, offset,
+                                      dtype);
+}
+
 }  // namespace cr

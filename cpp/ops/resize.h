@@ -24,5 +24,10 @@ void set_empty(const Tensor& t);
 // afterwards (nothing to do on a GPU, as in PyTorch); is_shared() says whether it is there.
 void share_memory_(const Tensor& t);
 bool is_shared(const Tensor& t);
+// The receiving side of sending a shared tensor to another process (chainrule.multiprocessing): a
+// tensor viewing the shared-memory file `fd`, storage_nbytes long, with this geometry. The
+// descriptor is duplicated, not taken; a geometry reaching past the storage is a RuntimeError.
+Tensor tensor_from_shared_memory(int fd, size_t storage_nbytes, DType dtype, const Shape& sizes, const Shape& strides,
+                                 int64_t offset);
 
 }  // namespace cr
