@@ -22,7 +22,7 @@ from multiprocessing import *  # noqa: F401,F403
 
 from chainrule.multiprocessing import reductions as _reductions
 from chainrule.multiprocessing.spawn import (  # noqa: F401
-    ENV_VAR_PARALLEL_START, ProcessContext, ProcessException, ProcessExitedException, ProcessRaisedException,
+    ENV_VAR_PARALLEL_START, ProcessContext, ProcessExitedException, ProcessRaisedException,
     SpawnContext, spawn, start_processes)
 
 __all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies"] + multiprocessing.__all__
