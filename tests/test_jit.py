@@ -2,6 +2,7 @@
 (same outputs, state_dict keys, repr and type names), the decorators and helpers, freeze's checks, and
 save/load's honest limits (save keeps the state, load explains why it cannot rebuild a module)."""
 import typing
+import warnings
 
 import pytest
 
@@ -234,3 +235,35 @@ def test_a_scripted_module_exports_to_onnx(tmp_path):
     x = cr.randn(1, 3)   # the exported batch size is fixed
     (got,) = onnxruntime.InferenceSession(str(tmp_path / "m.onnx")).run(None, {"x": x.numpy()})
     assert cr.allclose(cr.from_numpy(got), model(x).detach(), atol=1e-6)
+
+
+_ISINSTANCE_CASES = [
+    ([1], list), ({}, typing.Dict), ((), tuple), (1, typing.Optional), (1, typing.Any), ((1, "a"), tuple[int, str]),
+    (None, typing.Optional[int]), (3, typing.Union[int, str]), ([], list[int]), ((1, 2, 3), typing.Tuple[int, ...]),
+    (True, int), (1, float), ([1, "a"], list[int]), ({"a": 1}, typing.Dict[str, int]),
+    ({"a": [1, 2.0]}, dict[str, list[int]]), (None, int | None), ((), tuple[int])]
+
+
+@requires_torch
+@pytest.mark.parametrize("value, target", _ISINSTANCE_CASES)
+def test_isinstance_matches_torch(value, target):
+    def check(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = lib.jit.isinstance(value, target)
+            except (RuntimeError, TypeError) as error:
+                result = type(error), str(error)
+        return result, [str(warning.message) for warning in caught]
+    assert check(cr) == check(torch)
+    assert cr.jit.isinstance({"w": cr.ones(1)}, typing.Dict[str, cr.Tensor])
+
+
+def test_trace_runs_check_inputs_when_check_trace():
+    shapes = []
+    record = lambda x: shapes.append(tuple(x.shape)) or x  # noqa: E731
+    cr.jit.trace(record, cr.ones(2), check_inputs=[(cr.ones(3),), (cr.ones(4),)])
+    cr.jit.trace(record, cr.ones(5), check_trace=False, check_inputs=[(cr.ones(6),)])
+    assert shapes == [(2,), (3,), (4,), (5,)]
+    with pytest.raises((RuntimeError, ValueError)):
+        cr.jit.trace(_sequential(cr.nn), cr.ones(1, 3), check_inputs=[(cr.ones(1, 5),)])

@@ -11,10 +11,15 @@ import warnings
 
 __all__ = ["ignore", "unused", "export", "interface", "Final", "annotate", "Attribute", "Future", "fork", "wait",
            "optimized_execution", "enable_onednn_fusion", "onednn_fusion_enabled", "set_fusion_strategy",
-           "strict_fusion", "TracerWarning", "ScriptWarning"]
+           "strict_fusion", "Error", "TracerWarning", "ScriptWarning"]
 
 Final = typing.Final
 Attribute = typing.NamedTuple("Attribute", [("value", typing.Any), ("type", typing.Any)])
+
+
+class Error(Exception):
+    """torch.jit.Error, the exception TorchScript code raises; chainrule's eager code raises Python's own
+    errors, so this is only there for `except torch.jit.Error` clauses."""
 
 
 class TracerWarning(Warning):

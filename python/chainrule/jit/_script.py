@@ -176,13 +176,16 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
     """torch.jit.trace: runs `func` once on the example inputs (is_tracing() is True meanwhile), so that an
     example that does not fit fails here as in torch, and returns a TopLevelTracedModule (for a module) or a
     ScriptFunction (for a function) that runs eagerly. Unlike torch's trace, no control flow is frozen: the
-    result follows the Python code for every input. check_trace has nothing to compare, as the result is
-    the original code."""
+    result follows the Python code for every input. With check_trace, each of check_inputs (tuples of
+    positional inputs, as torch takes them) runs once too, so that inputs that do not fit fail here; there
+    is no recorded graph to compare their results with."""
     warn_deprecated("trace")
     args, kwargs = _example_args(example_inputs, example_kwarg_inputs)
     if isinstance(func, ScriptModule) or isinstance(func, ScriptFunction):
         return func
     _run_traced(func, args, kwargs)
+    for check_input in (check_inputs or []) if check_trace else []:
+        _run_traced(func, *_example_args(check_input, None))
     if isinstance(func, Module):
         return _convert(func, TopLevelTracedModule, TracedModule)
     if callable(func):
