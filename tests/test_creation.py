@@ -1,5 +1,7 @@
 """Factories (zeros, ones, full, empty, arange, linspace, eye, rand/randn/randint, *_like) against
 NumPy, and their dtype inference and requires_grad rules against PyTorch."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,7 @@ DTYPES = list(NP_OF)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 3), (2, 0, 4)])
 def test_zeros_ones(make, fill, dtype, shape):
-    t = make(*shape, dtype=dtype)
+    t = make(shape, dtype=dtype)  # the varargs form: test_sizes_as_one_sequence_or_varargs
     assert t.shape == shape and t.dtype == dtype
     assert t.is_contiguous() or t.numel() == 0  # zero-size: see test_view.test_zero_size_tensors_are_contiguous
     assert_close(t, np.full(shape, fill, dtype=NP_OF[dtype]))
@@ -228,3 +230,89 @@ def test_random_factories_and_fills_take_a_generator(draw):
     cr.manual_seed(0)
     draw(g1)  # leaves the global stream alone
     assert cr.rand(4).tolist() == expected.tolist()
+
+
+FACTORIES = ["zeros", "ones", "empty", "rand", "randn"]
+
+
+def _in(lib, kwargs):
+    """kwargs with a dtype given by name ("float64") as lib's dtype."""
+    return {k: getattr(lib, v) if k == "dtype" else v for k, v in kwargs.items()}
+
+
+def _dtype_name(t):
+    return str(t.dtype).split(".")[-1]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", FACTORIES)
+@pytest.mark.parametrize("kwargs", [{}, {"dtype": "float64"}, {"device": "cpu", "requires_grad": True}])
+def test_size_by_keyword_matches_torch(name, kwargs):
+    ours, ref = (getattr(lib, name)(size=(2, 3), **_in(lib, kwargs)) for lib in (cr, torch))
+    assert ours.shape == ref.shape and _dtype_name(ours) == _dtype_name(ref)
+    assert ours.requires_grad == ref.requires_grad
+
+
+@requires_torch
+@pytest.mark.parametrize("name", FACTORIES + ["full", "randint"])
+def test_factory_without_size_is_a_type_error_as_in_torch(name):
+    for lib in (torch, cr):
+        with pytest.raises(TypeError):
+            getattr(lib, name)()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", FACTORIES)
+def test_size_given_twice_or_as_an_int_keyword_is_a_type_error(name):
+    for lib in (torch, cr):
+        with pytest.raises(TypeError, match="size"):
+            getattr(lib, name)(2, size=(3,))
+        with pytest.raises(TypeError, match="size"):
+            getattr(lib, name)(size=2)
+
+
+@requires_torch
+@pytest.mark.parametrize("name, args", [("zeros", (2, 3)), ("ones", ((2, 3),)), ("rand", (2, 3)), ("randn", (6,)),
+                                        ("empty", (2,)), ("full", ((2, 3), 7.0)), ("arange", (5,)),
+                                        ("linspace", (0, 1, 4)), ("eye", (3,)), ("randint", (5, (2, 3)))])
+def test_out_keyword_writes_into_out_as_torch(name, args):
+    for lib in (torch, cr):
+        out = lib.zeros(1, dtype=lib.float64)  # resized to the result's shape, keeping its dtype
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns that it resizes a non-empty out
+            result = getattr(lib, name)(*args, out=out)
+        assert result is out
+        if lib is torch:
+            want_shape, want_dtype = tuple(out.shape), _dtype_name(out)
+        else:
+            assert tuple(out.shape) == want_shape and _dtype_name(out) == want_dtype
+    if name not in ("rand", "randn", "randint", "empty"):
+        out = cr.zeros(1, dtype=cr.float64)
+        getattr(cr, name)(*args, out=out)
+        assert_close(out, getattr(torch, name)(*args, dtype=torch.float64).numpy())
+
+
+@requires_torch
+def test_out_keyword_refuses_what_torch_refuses():
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match="dtype"):
+            lib.zeros(2, dtype=lib.float64, out=lib.empty(2))
+        with pytest.raises(RuntimeError, match="out="):
+            lib.zeros(2, out=lib.empty(2, requires_grad=True))
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [{"high": 3, "size": (4,)}, {"low": 1, "high": 3, "size": (2, 2)},
+                                    {"size": (3,), "high": 2, "dtype": "float64"}])
+def test_randint_by_keyword_as_torch(kwargs):
+    ours, ref = (lib.randint(**_in(lib, kwargs)) for lib in (cr, torch))
+    assert ours.shape == ref.shape and _dtype_name(ours) == _dtype_name(ref)
+    assert int(ours.min()) >= kwargs.get("low", 0) and int(ours.max()) < kwargs["high"]
+
+
+@requires_torch
+def test_arange_and_full_by_keyword_as_torch():
+    assert cr.arange(end=4).tolist() == torch.arange(end=4).tolist()
+    assert cr.arange(start=1, end=4, step=2).tolist() == torch.arange(start=1, end=4, step=2).tolist()
+    ours, ref = cr.full(size=(2,), fill_value=3), torch.full(size=(2,), fill_value=3)
+    assert ours.tolist() == ref.tolist() and ours.dtype == cr.int64 and ref.dtype == torch.int64

@@ -208,7 +208,7 @@ def test_errors_where_pytorch_errors():
         with pytest.raises(RuntimeError):
             torch.matmul(torch.zeros(a_shape), torch.zeros(b_shape))
         with pytest.raises(ValueError, match="matmul"):
-            cr.matmul(cr.zeros(*a_shape), cr.zeros(*b_shape))
+            cr.matmul(cr.zeros(a_shape), cr.zeros(b_shape))
     with pytest.raises(RuntimeError):
         torch.zeros(2, 3) @ torch.zeros(3, 2, dtype=torch.float64)
 

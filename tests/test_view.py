@@ -351,3 +351,35 @@ def test_view_strides_match_torch(op, args):
     assert got.stride() == want.stride()
     assert got.storage_offset() == want.storage_offset()
     assert got.is_contiguous() == want.is_contiguous()
+
+
+@requires_torch
+@pytest.mark.parametrize("method, keyword, sizes", [
+    ("view", "size", (3, 2)), ("reshape", "shape", (6,)), ("expand", "size", (2, 2, 3)),
+    ("repeat", "repeats", (2, 1)), ("permute", "dims", (1, 0)), ("tile", "dims", (2,)), ("flip", "dims", (0,)),
+    ("new_zeros", "size", (4,)), ("new_ones", "size", (1, 2)), ("new_empty", "size", (2,))])
+def test_shape_methods_take_their_sizes_by_keyword_as_torch(method, keyword, sizes):
+    ours = getattr(cr.arange(6.0).reshape(2, 3), method)(**{keyword: sizes})
+    ref = getattr(torch.arange(6.0).reshape(2, 3), method)(**{keyword: sizes})
+    assert ours.shape == ref.shape
+    if method != "new_empty":
+        assert_close(ours, ref.numpy())
+    for lib in (torch, cr):
+        with pytest.raises(TypeError, match=keyword):
+            getattr(lib.zeros(2, 3), method)(*sizes, **{keyword: sizes})
+
+
+@requires_torch
+@pytest.mark.parametrize("method", ["repeat", "tile", "flip", "new_zeros", "new_ones", "new_empty"])
+def test_shape_methods_without_sizes_are_type_errors_as_in_torch(method):
+    for lib in (torch, cr):
+        with pytest.raises(TypeError):
+            getattr(lib.zeros(2, 3), method)()
+
+
+@requires_torch
+@pytest.mark.parametrize("fn, keyword, sizes", [("reshape", "shape", (3, 2)), ("permute", "dims", (1, 0)),
+                                                ("tile", "dims", (2, 1))])
+def test_shape_functions_take_their_sizes_by_keyword_as_torch(fn, keyword, sizes):
+    ours = getattr(cr, fn)(input=cr.arange(6.0).reshape(2, 3), **{keyword: sizes})
+    assert_close(ours, getattr(torch, fn)(input=torch.arange(6.0).reshape(2, 3), **{keyword: sizes}).numpy())

@@ -144,6 +144,18 @@ Shape sizes_from_args(const py::args& args, const char* op) {
   return sizes;
 }
 
+Shape sizes_from_args(const py::args& args, py::handle keyword, const char* op, const char* keyword_name,
+                      bool required) {
+  if (keyword.is_none()) {
+    CR_CHECK(args.size() > 0 || !required, TypeError, op, "() missing 1 required positional arguments: \"", keyword_name, "\"");
+    return sizes_from_args(args, op);
+  }
+  CR_CHECK(args.size() == 0, TypeError, op, "() got multiple values for argument '", keyword_name, "'");
+  CR_CHECK(py::isinstance<py::sequence>(keyword) && !py::isinstance<py::str>(keyword), TypeError, op,
+           "(): argument '", keyword_name, "' must be tuple of ints, not ", Py_TYPE(keyword.ptr())->tp_name);
+  return py::cast<Shape>(keyword);
+}
+
 Tensor finish_factory(Tensor t, bool requires_grad) {
   if (requires_grad) t->set_requires_grad(true, "requires_grad");
   return t;

@@ -38,6 +38,22 @@ bool is_device_index(py::handle obj);  // an int (not a bool): PyTorch's spellin
 
 // Sizes given as varargs: f(2, 3), f((2, 3)) or f([2, 3]).
 Shape sizes_from_args(const py::args& args, const char* op);
+// The same, or by keyword as one sequence: f(size=(2, 3)), where keyword_name is PyTorch's name for
+// them (size, shape, dims, repeats) and `keyword` that argument (None when not given). TypeError,
+// in PyTorch's words, when they are given both ways, or not at all while `required`.
+Shape sizes_from_args(const py::args& args, py::handle keyword, const char* op, const char* keyword_name,
+                      bool required = true);
+
+// Binds the Tensor method `name`(*sizes) that also takes them as keyword_name=(...) (x.view(2, 3),
+// x.view((2, 3)), x.view(size=(2, 3))) as op(tensor, sizes). Unless `required`, no sizes at all
+// means () (x.reshape(*t.shape) of a 0-d t, which chainrule's own Python code relies on).
+template <typename Op>
+void def_sizes_method(py::class_<TensorImpl, Tensor>& cls, const char* name, const char* keyword_name, Op op,
+                      bool required = true) {
+  cls.def(name, [name, keyword_name, op, required](const Tensor& t, const py::args& args, py::handle keyword) {
+    return op(t, sizes_from_args(args, keyword, name, keyword_name, required));
+  }, py::arg(keyword_name) = py::none());
+}
 
 // Applies the requires_grad= keyword of factories.
 Tensor finish_factory(Tensor t, bool requires_grad);

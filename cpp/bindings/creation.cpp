@@ -1,19 +1,53 @@
-// Factories with PyTorch's signatures: zeros(*size, dtype=None, device=None, requires_grad=False), ...
+// Factories with PyTorch's signatures: zeros(*size, out=None, dtype=None, device=None, requires_grad=False)
+// (or zeros(size=(2, 3))), full, arange, linspace, eye, randint, each with out= as PyTorch has it.
 #include "bindings/bindings.h"
 #include "core/default_dtype.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 
 namespace cr::bind {
 
 namespace {
 
-// f(*size, dtype=None, device=None, requires_grad=False) for a factory of (sizes, dtype, device).
+// The keywords PyTorch's factories share: out=, dtype=, device=, requires_grad=.
+struct FactoryOptions {
+  py::handle out, dtype, device;
+  bool requires_grad;
+};
+
+// make(dtype, device) as a factory's result. With out= given, the result is written into out
+// (resized to the result's shape, as PyTorch does) and out returned: its dtype and device are
+// the result's, and a dtype= naming another is a RuntimeError, as in PyTorch.
+template <typename Make>
+py::object make_factory(const FactoryOptions& o, DType fallback, const char* op, const Make& make) {
+  if (o.out.is_none()) {
+    return py::cast(finish_factory(make(to_dtype(o.dtype, fallback), to_device(o.device)), o.requires_grad));
+  }
+  CR_CHECK(is_tensor(o.out), TypeError, op, "(): argument 'out' must be Tensor, not ", Py_TYPE(o.out.ptr())->tp_name);
+  const Tensor target = o.out.cast<Tensor>();
+  const DType dtype = to_dtype(o.dtype, target->dtype());
+  CR_CHECK(dtype == target->dtype(), RuntimeError, op, "(): dtype ", dtype_name(dtype),
+           " does not match dtype of out parameter (", dtype_name(target->dtype()), ")");
+  CR_CHECK(!o.requires_grad && !target->requires_grad(), RuntimeError, op,
+           "(): functions with out=... arguments don't support automatic differentiation, but one of the "
+           "arguments requires grad.");
+  const Tensor result = make(dtype, target->device());
+  if (target->sizes() != result->sizes()) o.out.attr("resize_")(result->sizes());
+  run_without_gil([&] { copy_(target, result); return 0; }, result);
+  return py::reinterpret_borrow<py::object>(o.out);
+}
+
+// f(*size, out=None, dtype=None, device=None, requires_grad=False) (also f(size=...)) for a factory
+// of (sizes, dtype, device).
 template <typename Make>
 void def_sized_factory(py::module_& m, const char* name, Make make, const char* doc) {
-  m.def(name, [name, make](py::args size, py::object dtype, py::object device, bool requires_grad) {
-    Shape sizes = sizes_from_args(size, name);
-    return finish_factory(make(sizes, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
-  }, py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
+  m.def(name, [name, make](py::args size, py::handle size_kw, py::handle out, py::handle dtype, py::handle device,
+                           bool requires_grad) {
+    Shape sizes = sizes_from_args(size, size_kw, name, "size");
+    return make_factory({out, dtype, device, requires_grad}, default_float_dtype(), name,
+                        [&](DType t, Device d) { return make(sizes, t, d); });
+  }, py::arg("size") = py::none(), py::arg("out") = py::none(), py::arg("dtype") = py::none(),
+     py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
   std::string like = std::string(name) + "_like";
   m.def(like.c_str(), [make](const Tensor& t, py::object dtype, py::object device, bool requires_grad) {
     Device dev = device.is_none() ? t->device() : to_device(device);
@@ -21,18 +55,18 @@ void def_sized_factory(py::module_& m, const char* name, Make make, const char* 
   }, py::arg("input"), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
 }
 
-// rand/randn(*size, generator=None, dtype=None, device=None, requires_grad=False) and their _like forms.
+// rand/randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False) (also
+// rand(size=...)) and their _like forms.
 template <typename Draw>
 void def_random_factory(py::module_& m, const char* name, Draw draw, const char* doc) {
-  m.def(name, [name, draw](py::args size, py::handle generator, py::object dtype, py::object device,
-                           bool requires_grad) {
-    Shape sizes = sizes_from_args(size, name);
-    DType t = to_dtype(dtype, default_float_dtype());
-    Device d = to_device(device);
-    Tensor out = with_generator(generator, [&](Generator& g) { return draw(sizes, t, d, g); }, elements_of(sizes));
-    return finish_factory(out, requires_grad);
-  }, py::kw_only(), py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     py::arg("requires_grad") = false, doc);
+  m.def(name, [name, draw](py::args size, py::handle size_kw, py::handle generator, py::handle out, py::handle dtype,
+                           py::handle device, bool requires_grad) {
+    Shape sizes = sizes_from_args(size, size_kw, name, "size");
+    return make_factory({out, dtype, device, requires_grad}, default_float_dtype(), name, [&](DType t, Device d) {
+      return with_generator(generator, [&](Generator& g) { return draw(sizes, t, d, g); }, elements_of(sizes));
+    });
+  }, py::arg("size") = py::none(), py::arg("generator") = py::none(), py::arg("out") = py::none(),
+     py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false, doc);
   std::string like = std::string(name) + "_like";
   m.def(like.c_str(), [draw](const Tensor& t, py::object dtype, py::object device, bool requires_grad) {
     Device dev = device.is_none() ? t->device() : to_device(device);
@@ -54,48 +88,59 @@ void bind_creation(py::module_& m) {
   def_random_factory(m, "randn", [](const Shape& s, DType t, Device d, Generator& g) { return randn(s, t, d, g); },
                      "Samples from the standard normal distribution.");
 
-  m.def("full", [](const Shape& size, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
+  m.def("full", [](const Shape& size, py::handle fill, py::handle out, py::handle dtype, py::handle device,
+                   bool requires_grad) {
     Scalar v = to_scalar(fill, "full");
-    return finish_factory(full(size, v, to_dtype(dtype, v.default_dtype()), to_device(device)), requires_grad);
-  }, py::arg("size"), py::arg("fill_value"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     py::arg("requires_grad") = false);
+    return make_factory({out, dtype, device, requires_grad}, v.default_dtype(), "full",
+                        [&](DType t, Device d) { return full(size, v, t, d); });
+  }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("out") = py::none(), py::arg("dtype") = py::none(),
+     py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("full_like", [](const Tensor& t, py::handle fill, py::object dtype, py::object device, bool requires_grad) {
     Device dev = device.is_none() ? t->device() : to_device(device);
     return finish_factory(full(t->sizes(), to_scalar(fill, "full_like"), to_dtype(dtype, t->dtype()), dev), requires_grad);
   }, py::arg("input"), py::arg("fill_value"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
      py::arg("requires_grad") = false);
 
-  m.def("arange", [](py::handle a, py::object b, py::handle step, py::object dtype, py::object device,
+  m.def("arange", [](py::handle a, py::handle b, py::handle step, py::handle out, py::handle dtype, py::handle device,
                      bool requires_grad) {
-    Scalar start = b.is_none() ? Scalar(int64_t{0}) : to_scalar(a, "arange");
+    // arange(end), arange(start, end, step) or arange(end=...), as in PyTorch.
+    CR_CHECK(!a.is_none() || !b.is_none(), TypeError, "arange() missing 1 required positional arguments: \"end\"");
+    Scalar start = b.is_none() || a.is_none() ? Scalar(int64_t{0}) : to_scalar(a, "arange");
     Scalar end = b.is_none() ? to_scalar(a, "arange") : to_scalar(b, "arange");
-    return finish_factory(arange(start, end, to_scalar(step, "arange"), to_optional_dtype(dtype), to_device(device)),
-                          requires_grad);
-  }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(),
-     py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
-     "arange(end) or arange(start, end, step): values in [start, end).");
-  m.def("linspace", [](double start, double end, int64_t steps, py::object dtype, py::object device,
+    Scalar by = to_scalar(step, "arange");
+    const bool integral = !start.is_floating() && !end.is_floating() && !by.is_floating();  // as PyTorch
+    return make_factory({out, dtype, device, requires_grad}, integral ? DType::Int64 : default_float_dtype(), "arange",
+                        [&](DType t, Device d) { return arange(start, end, by, t, d); });
+  }, py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(),
+     py::arg("out") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false, "arange(end) or arange(start, end, step): values in [start, end).");
+  m.def("linspace", [](double start, double end, int64_t steps, py::handle out, py::handle dtype, py::handle device,
                        bool requires_grad) {
-    return finish_factory(linspace(start, end, steps, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
-  }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
+    return make_factory({out, dtype, device, requires_grad}, default_float_dtype(), "linspace",
+                        [&](DType t, Device d) { return linspace(start, end, steps, t, d); });
+  }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("out") = py::none(),
+     py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  m.def("eye", [](int64_t n, std::optional<int64_t> cols, py::handle out, py::handle dtype, py::handle device,
+                  bool requires_grad) {
+    return make_factory({out, dtype, device, requires_grad}, default_float_dtype(), "eye",
+                        [&](DType t, Device d) { return eye(n, cols, t, d); });
+  }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("out") = py::none(), py::arg("dtype") = py::none(),
      py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("eye", [](int64_t n, std::optional<int64_t> cols, py::object dtype, py::object device, bool requires_grad) {
-    return finish_factory(eye(n, cols, to_dtype(dtype, default_float_dtype()), to_device(device)), requires_grad);
-  }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
+  m.def("randint", [](py::handle low, py::handle high, py::handle size, py::handle generator, py::handle out,
+                      py::handle dtype, py::handle device, bool requires_grad) {
+    // randint(high, size), randint(low, high, size) or any of them by keyword, as in PyTorch.
+    if (size.is_none()) std::tie(low, high, size) = std::make_tuple(py::handle(py::none()), low, high);
+    else if (high.is_none()) std::tie(low, high) = std::make_tuple(py::handle(py::none()), low);
+    CR_CHECK(!high.is_none() && !size.is_none(), TypeError,
+             "randint(): expected randint(high, size) or randint(low, high, size)");
+    const int64_t lo = low.is_none() ? 0 : low.cast<int64_t>(), hi = high.cast<int64_t>();
+    const Shape sizes = py::cast<Shape>(size);
+    return make_factory({out, dtype, device, requires_grad}, DType::Int64, "randint", [&](DType t, Device d) {
+      return with_generator(generator, [&](Generator& g) { return randint(lo, hi, sizes, t, d, g); });
+    });
+  }, py::arg("low") = py::none(), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(),
+     py::arg("generator") = py::none(), py::arg("out") = py::none(), py::arg("dtype") = py::none(),
      py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  m.def("randint", [](int64_t a, py::object b, py::object c, py::handle generator, py::object dtype, py::object device,
-                      bool requires_grad) {
-    // randint(high, size) or randint(low, high, size), as in PyTorch.
-    bool two = c.is_none();
-    CR_CHECK(!b.is_none(), TypeError, "randint: expected randint(high, size) or randint(low, high, size)");
-    int64_t low = two ? 0 : a, high = two ? a : b.cast<int64_t>();
-    Shape size = py::cast<Shape>(two ? b : c);
-    DType t = to_dtype(dtype, DType::Int64);
-    Device d = to_device(device);
-    return finish_factory(with_generator(generator, [&](Generator& g) { return randint(low, high, size, t, d, g); }),
-                          requires_grad);
-  }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none(), py::kw_only(),
-     py::arg("generator") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("scalar_tensor", [](py::handle v, py::object dtype, py::handle device) {
     Scalar s = to_scalar(v, "scalar_tensor");
     return scalar_tensor(s, to_dtype(dtype, default_float_dtype()), to_device(device));

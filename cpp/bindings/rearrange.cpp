@@ -20,36 +20,24 @@ std::vector<int64_t> int_list(py::handle obj, const char* op, const char* what) 
 
 std::vector<int64_t> as_list(const Shape& s) { return {s.begin(), s.end()}; }
 
-// A method's varargs sizes or dims (x.repeat(2, 3), x.repeat((2, 3))); TypeError when none is given.
-Shape required_sizes(const py::args& args, const char* op, const char* name) {
-  CR_CHECK(args.size() > 0, TypeError, op, "() missing 1 required positional arguments: \"", name, "\"");
-  return sizes_from_args(args, op);
-}
-
 }  // namespace
 
 void bind_rearrange(py::module_& m, TensorClass& cls) {
   m.def("flip", [](const Tensor& t, py::handle dims) { return flip(t, int_list(dims, "flip", "dims")); },
         py::arg("input"), py::arg("dims"));
-  cls.def("flip", [](const Tensor& t, const py::args& dims) {
-    return flip(t, as_list(required_sizes(dims, "flip", "dims")));
-  });
+  def_sizes_method(cls, "flip", "dims", [](const Tensor& t, const Shape& s) { return flip(t, as_list(s)); });
   def_both(m, cls, "fliplr", &fliplr);
   def_both(m, cls, "flipud", &flipud);
   def_both(m, cls, "roll", [](const Tensor& t, py::handle shifts, py::handle dims) {
     std::vector<int64_t> dim_list = dims.is_none() ? std::vector<int64_t>{} : int_list(dims, "roll", "dims");
     return roll(t, int_list(shifts, "roll", "shifts"), dim_list);
   }, py::arg("shifts"), py::arg("dims") = py::none());
-  cls.def("repeat", [](const Tensor& t, const py::args& sizes) {
-    return repeat(t, required_sizes(sizes, "repeat", "repeats"));
-  });
+  def_sizes_method(cls, "repeat", "repeats", [](const Tensor& t, const Shape& s) { return repeat(t, s); });
   m.def("tile", [](const Tensor& t, py::handle dims) {
     std::vector<int64_t> d = int_list(dims, "tile", "dims");
     return tile(t, Shape(d.begin(), d.end()));
   }, py::arg("input"), py::arg("dims"));
-  cls.def("tile", [](const Tensor& t, const py::args& dims) {
-    return tile(t, required_sizes(dims, "tile", "dims"));
-  });
+  def_sizes_method(cls, "tile", "dims", [](const Tensor& t, const Shape& s) { return tile(t, s); });
   def_both(m, cls, "tril", &tril, py::arg("diagonal") = 0);
   def_both(m, cls, "triu", &triu, py::arg("diagonal") = 0);
   cls.def("tril_", [](const Tensor& t, int64_t diagonal) { tril_(t, diagonal); return t; }, py::arg("diagonal") = 0);

@@ -42,12 +42,13 @@ void bind_view(py::module_& m, TensorClass& cls) {
     return narrow(t, dim_arg(d, "narrow"), start, length);
   };
   auto select_fn = [](const Tensor& t, py::handle d, int64_t index) { return select(t, dim_arg(d, "select"), index); };
-  cls.def("view", [](const Tensor& t, py::args shape) { return view(t, sizes_from_args(shape, "view")); })
-      .def("reshape", [](const Tensor& t, py::args shape) { return reshape(t, sizes_from_args(shape, "reshape")); })
-      .def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o->sizes()); })
+  // No sizes at all is () for these four (PyTorch raises): chainrule's Python code reshapes to *t.shape of 0-d t.
+  def_sizes_method(cls, "view", "size", [](const Tensor& t, const Shape& s) { return view(t, s); }, false);
+  def_sizes_method(cls, "reshape", "shape", [](const Tensor& t, const Shape& s) { return reshape(t, s); }, false);
+  def_sizes_method(cls, "permute", "dims", [](const Tensor& t, const Shape& s) { return permute(t, s); }, false);
+  def_sizes_method(cls, "expand", "size", [](const Tensor& t, const Shape& s) { return expand(t, s); }, false);
+  cls.def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o->sizes()); })
       .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o->sizes()); })
-      .def("permute", [](const Tensor& t, py::args dims) { return permute(t, sizes_from_args(dims, "permute")); })
-      .def("expand", [](const Tensor& t, py::args sizes) { return expand(t, sizes_from_args(sizes, "expand")); })
       .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o->sizes()); })
       .def("transpose", transpose_fn, py::arg("dim0"), py::arg("dim1"))
       .def("swapaxes", transpose_fn, py::arg("axis0"), py::arg("axis1"))

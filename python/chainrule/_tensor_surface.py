@@ -115,12 +115,16 @@ def _sizes(size, op):
 
 
 def _new_factory(factory, op):
-    """Tensor.new_<op>(*size, dtype=None, device=None, requires_grad=False): dtype and device
-    default to self's."""
+    """Tensor.new_<op>(*size, dtype=None, device=None, requires_grad=False), or new_<op>(size=...):
+    dtype and device default to self's."""
 
-    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        return factory(_sizes(size, op), dtype=dtype or self.dtype, device=device or self.device,
-                       requires_grad=requires_grad, **kwargs)
+    def new(self, *args, size=None, dtype=None, device=None, requires_grad=False, **kwargs):
+        if size is not None and args:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        if size is None and not args:
+            raise TypeError(f'{op}() missing 1 required positional arguments: "size"')
+        return factory(_sizes(args, op) if size is None else size, dtype=dtype or self.dtype,
+                       device=device or self.device, requires_grad=requires_grad, **kwargs)
     new.__name__ = op
     return new
 

@@ -38,9 +38,9 @@ def _running_extreme(input, dim, op, replaces, result_type):
     dim %= input.ndim
     length = input.shape[dim]
     if length == 0:
-        return result_type(input.clone(), _C.zeros(*input.shape, dtype=_C.dtype.int64, device=input.device))
+        return result_type(input.clone(), _C.zeros(input.shape, dtype=_C.dtype.int64, device=input.device))
     values = input.detach().movedim(dim, -1)
-    best, best_at = values[..., 0], _C.zeros(*values.shape[:-1], dtype=_C.dtype.int64, device=input.device)
+    best, best_at = values[..., 0], _C.zeros(values.shape[:-1], dtype=_C.dtype.int64, device=input.device)
     positions = [best_at]
     for i in range(1, length):
         x = values[..., i]

@@ -25,7 +25,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
             else tensor(test_elements, device=elements.device)).to(common)
     test = test.detach().reshape(-1).sort()[0]
     if test.numel() == 0:
-        found = _C.zeros(*elements.shape, dtype=_C.dtype.bool, device=elements.device)
+        found = _C.zeros(elements.shape, dtype=_C.dtype.bool, device=elements.device)
     else:
         positions = _C.searchsorted(test, elements.detach().reshape(-1)).clamp(max=test.numel() - 1)
         found = (test[positions] == elements.detach().reshape(-1)).reshape(*elements.shape)

@@ -30,7 +30,7 @@ def imag(input):
 
 def isreal(input):
     """True everywhere: chainrule has no complex dtypes."""
-    return _C.ones(*input.shape, dtype=_C.dtype.bool, device=input.device)
+    return _C.ones(input.shape, dtype=_C.dtype.bool, device=input.device)
 
 
 def angle(input):

@@ -91,7 +91,7 @@ def make_inputs(input_data, input_size, batch_dim, device, dtypes):
         dtypes = dtypes or [float32] * len(sizes)
         inputs = []
         for size, dtype in zip(sizes, dtypes):
-            x = rand(*size)
+            x = rand(size)
             if batch_dim is not None:
                 x = x.unsqueeze(batch_dim)
             inputs.append(x.to(device).to(dtype))

@@ -27,7 +27,7 @@ NT_TYPES = ("smoothgrad", "smoothgrad_sq", "vargrad")
 def gaussian_noise(value, stdev, copies):
     """`copies` noisy copies of each example of `value` in a row: value.repeat_interleave(copies) + N(0, stdev^2)."""
     shape = (value.shape[0] * copies,) + tuple(value.shape[1:])
-    return value.repeat_interleave(copies, dim=0) + randn(*shape, dtype=value.dtype, device=value.device) * stdev
+    return value.repeat_interleave(copies, dim=0) + randn(shape, dtype=value.dtype, device=value.device) * stdev
 
 
 def drawn_baselines(baseline, draws):

@@ -68,7 +68,7 @@ class Occlusion:
             unoccluded = run_forward(self.forward_func, values, target, forward_args, WHO)
             one_value_per_example(unoccluded, WHO)
             unoccluded = unoccluded.reshape(1, -1)
-            totals = [zeros(*v.shape, dtype=unoccluded.dtype, device=v.device) for v in values]
+            totals = [zeros(v.shape, dtype=unoccluded.dtype, device=v.device) for v in values]
             coverage = [np.zeros(tuple(v.shape[1:]), dtype=np.float32) for v in values]
             batches = range(0, len(occlusions), perturbations_per_eval)
             if show_progress:

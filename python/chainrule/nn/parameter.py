@@ -70,7 +70,7 @@ class UninitializedParameter(Parameter):
     def materialize(self, shape, device=None, dtype=None):
         """Gives the parameter `shape` (zeros, to be initialized by the module) and makes it a Parameter,
         on `device` and of `dtype` (by default its own)."""
-        self.data = _C.zeros(*shape, device=self.device if device is None else device, dtype=dtype or self.dtype)
+        self.data = _C.zeros(shape, device=self.device if device is None else device, dtype=dtype or self.dtype)
         self.__class__ = self.cls_to_become
 
     def __deepcopy__(self, memo):

@@ -20,7 +20,7 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 def _parameter(*shape, device=None, dtype=None):
-    return Parameter(_C.empty(*shape, device=device, dtype=dtype))
+    return Parameter(_C.empty(shape, device=device, dtype=dtype))
 
 
 class MultiheadAttention(Module):

@@ -58,7 +58,7 @@ class LazyModuleMixin:
             for name, buffer in list(self._buffers.items()):
                 incoming = state_dict.get(prefix + name)
                 if is_lazy(buffer) and incoming is not None and not is_lazy(incoming):
-                    self._buffers[name] = _C.zeros(*incoming.shape, device=buffer.device, dtype=buffer.dtype)
+                    self._buffers[name] = _C.zeros(incoming.shape, device=buffer.device, dtype=buffer.dtype)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
 

@@ -16,7 +16,7 @@ def _new_weight(*shape, device=None, dtype=None):
     for size in shape:
         if size < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {size}: [{', '.join(map(str, shape))}]")
-    return Parameter(_C.zeros(*shape, device=device, dtype=dtype))
+    return Parameter(_C.zeros(shape, device=device, dtype=dtype))
 
 
 class Identity(Module):

@@ -21,9 +21,9 @@ def _affine_parameters(module, shape, affine, bias, factory_kwargs):
     """Registers weight and bias of `shape` (or None for those switched off), made with factory_kwargs
     (device and dtype)."""
     if affine:
-        module.weight = Parameter(_C.ones(*shape, **factory_kwargs))
+        module.weight = Parameter(_C.ones(shape, **factory_kwargs))
         if bias:
-            module.bias = Parameter(_C.zeros(*shape, **factory_kwargs))
+            module.bias = Parameter(_C.zeros(shape, **factory_kwargs))
         else:
             module.register_parameter("bias", None)
     else:
@@ -299,7 +299,7 @@ class RMSNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_C.ones(*self.normalized_shape, device=device, dtype=dtype))
+            self.weight = Parameter(_C.ones(self.normalized_shape, device=device, dtype=dtype))
         else:
             self.register_parameter("weight", None)
 

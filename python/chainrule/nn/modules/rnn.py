@@ -39,7 +39,7 @@ class _Unbind(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        grads = [_C.zeros(*shape, dtype=ctx.dtype, device=ctx.device) if g is None else g
+        grads = [_C.zeros(shape, dtype=ctx.dtype, device=ctx.device) if g is None else g
                  for g, shape in zip(grads, ctx.shapes)]
         return _C.stack(grads, ctx.dim), None
 
@@ -221,7 +221,7 @@ class RNNBase(Module):
         sizes = (self.proj_size or self.hidden_size, self.hidden_size)  # of h and of the LSTM's c
         expected = [(num_states, batch, size) if batched else (num_states, size) for size in sizes]
         if hx is None:
-            zeros = [_C.zeros(*shape, dtype=input.dtype, device=input.device) for shape in expected]
+            zeros = [_C.zeros(shape, dtype=input.dtype, device=input.device) for shape in expected]
             hx = tuple(zeros) if self.mode == "LSTM" else zeros[0]
         if self.mode == "LSTM":
             if not isinstance(hx, (tuple, list)) or len(hx) != 2:
