@@ -358,7 +358,7 @@ def test_bad_dims_name_the_op():
 
 def test_bad_dtypes_and_empty_extremes():
     i = cr.tensor([1, 2, 3])
-    with pytest.raises(TypeError, match="mean"):
+    with pytest.raises(RuntimeError, match="mean"):  # as PyTorch's "could not infer output dtype"
         i.mean()
     for op in ["var", "std", "norm", "softmax"]:
         with pytest.raises(TypeError, match=op):

@@ -250,3 +250,50 @@ def test_legacy_cuda_types_name_the_gpu():
         x = cr.zeros(2).type("torch.cuda.DoubleTensor")
         assert x.device.type == "cuda" and x.dtype == cr.float64 and isinstance(x, cr.cuda.DoubleTensor)
         assert x.type() == "torch.cuda.DoubleTensor" and cr.cuda.LongTensor(3).device.type == "cuda"
+
+
+# ---------------------------------------------------------------------------------------------
+# is_contiguous(memory_format=...) from the strides, as PyTorch answers it
+
+def _layouts(lib):
+    """Tensors with row-major, NHWC (permuted back to NCHW), NDHWC, size-1 and zero-size layouts."""
+    nhwc = lib.zeros(2, 4, 5, 3).permute(0, 3, 1, 2)
+    ndhwc = lib.zeros(2, 4, 5, 6, 3).permute(0, 4, 1, 2, 3)
+    return [lib.zeros(2, 3, 4, 5), nhwc, ndhwc, lib.zeros(1, 3, 1, 1), lib.zeros(2, 1, 4, 5), lib.zeros(0, 3, 2, 2),
+            lib.zeros(2, 3), lib.zeros(2, 4, 5, 3).permute(0, 2, 3, 1), ndhwc.permute(0, 2, 3, 4, 1)]
+
+
+@requires_torch
+@pytest.mark.parametrize("fmt", ["contiguous_format", "channels_last", "channels_last_3d", "preserve_format", None])
+def test_is_contiguous_in_a_memory_format_matches_torch(fmt):
+    ours = [t.is_contiguous(memory_format=getattr(cr, fmt) if fmt else None) for t in _layouts(cr)]
+    if fmt is None:
+        ref = [t.is_contiguous() for t in _layouts(torch)]
+    else:
+        ref = [t.is_contiguous(memory_format=getattr(torch, fmt)) for t in _layouts(torch)]
+    assert ours == ref
+    with pytest.raises(TypeError, match="memory_format"):
+        cr.zeros(2).is_contiguous(memory_format=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# keywords named as PyTorch names them, and PyTorch's error types
+
+@requires_torch
+def test_pow_exponent_and_copy_non_blocking_keywords():
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        assert lib.pow(x, exponent=2).tolist() == [1.0, 4.0, 9.0]
+        assert lib.pow(input=x, exponent=2).tolist() == x.pow(exponent=2).tolist()
+        assert x.clone().pow_(exponent=2).tolist() == [1.0, 4.0, 9.0]
+        y = lib.zeros(3)
+        assert y.copy_(x, non_blocking=True) is y and y.tolist() == x.tolist()
+
+
+@requires_torch
+def test_item_of_several_elements_is_a_runtime_error_as_in_torch():
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match="2 elements"):
+            lib.ones(2).item()
+        with pytest.raises(ValueError):  # float() and int() raise ValueError in PyTorch
+            float(lib.ones(2))

@@ -119,11 +119,12 @@ struct BinaryEntry {
   const char* dunder;     // operator, or nullptr
   const char* rdunder;    // reflected operator, or nullptr
   const char* idunder;    // in-place operator, or nullptr
+  const char* operand = "other";  // PyTorch's keyword for the second operand
 };
 
 const BinaryEntry kBinary[] = {
     {"mul", BinaryOp::Mul, "__mul__", "__rmul__", "__imul__"},
-    {"pow", BinaryOp::Pow, "__pow__", "__rpow__", "__ipow__"},
+    {"pow", BinaryOp::Pow, "__pow__", "__rpow__", "__ipow__", "exponent"},
     {"floor_divide", BinaryOp::FloorDivide, "__floordiv__", "__rfloordiv__", "__ifloordiv__"},
     {"remainder", BinaryOp::Remainder, "__mod__", "__rmod__", "__imod__"},
     {"maximum", BinaryOp::Maximum, nullptr, nullptr, nullptr},
@@ -194,7 +195,9 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("condition"), py::arg("other"))
       .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))
       .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t{0})); return t; })
-      .def("copy_", without_gil([](const Tensor& t, const Tensor& src) { copy_(t, src); return t; }), py::arg("src"))
+      // non_blocking= is accepted as PyTorch's: the copy is complete when copy_ returns.
+      .def("copy_", without_gil([](const Tensor& t, const Tensor& src, bool /*non_blocking*/) { copy_(t, src); return t; }),
+           py::arg("src"), py::arg("non_blocking") = false)
       .def("__pos__", [](const Tensor& t) { return t; });
 
   m.def("add", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Add, a, scaled(b, alpha)); },
@@ -224,10 +227,11 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     if (e.dunder) cls.def(e.dunder, [op](const Tensor& t, py::handle o) { return apply_binary(op, t, o, false); }, py::is_operator());
     if (e.rdunder) cls.def(e.rdunder, [op](const Tensor& t, py::handle o) { return apply_binary(op, t, o, true); }, py::is_operator());
     if (e.idunder) cls.def(e.idunder, [op](const Tensor& t, py::handle o) { binary_in_place_any(op, t, o); return t; });
-    cls.def(e.name, [op](const Tensor& t, py::handle o) { return binary_any(op, py::cast(t), o); }, py::arg("other"));
+    cls.def(e.name, [op](const Tensor& t, py::handle o) { return binary_any(op, py::cast(t), o); }, py::arg(e.operand));
     std::string in_place = std::string(e.name) + "_";
-    cls.def(in_place.c_str(), [op](const Tensor& t, py::handle o) { binary_in_place_any(op, t, o); return t; }, py::arg("other"));
-    m.def(e.name, [op](py::handle a, py::handle b) { return binary_any(op, a, b); }, py::arg("input"), py::arg("other"));
+    cls.def(in_place.c_str(), [op](const Tensor& t, py::handle o) { binary_in_place_any(op, t, o); return t; },
+            py::arg(e.operand));
+    m.def(e.name, [op](py::handle a, py::handle b) { return binary_any(op, a, b); }, py::arg("input"), py::arg(e.operand));
   }
 
   for (UnaryOp op : kUnary) {

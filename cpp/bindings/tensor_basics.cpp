@@ -42,6 +42,31 @@ void check_memory_format(py::handle format, const Tensor& t, const char* op) {
   py::module_::import("chainrule._tensor_surface").attr("check_memory_format")(format, t, op);
 }
 
+// Whether t's strides are PyTorch's channels-last layout: the dims in `order` (channels first, batch
+// last) laid out innermost to outermost, size-1 dims skipped, as torch's compute_channels_last_contiguous.
+bool strides_in_order(const Tensor& t, std::initializer_list<int64_t> order) {
+  int64_t expected = 1;
+  for (int64_t d : order) {
+    if (t->size(d) == 1) continue;
+    if (t->stride(d) != expected) return false;
+    expected *= t->size(d);
+  }
+  return true;
+}
+
+// is_contiguous(memory_format=None): NHWC strides of a 4-d tensor for channels_last, NDHWC of a 5-d
+// one for channels_last_3d, row-major otherwise.
+bool is_contiguous_as(const Tensor& t, py::handle format) {
+  if (format.is_none()) return t->is_contiguous();
+  py::object formats = py::module_::import("chainrule._tensor_surface");
+  CR_CHECK(py::isinstance(format, formats.attr("memory_format")), TypeError,
+           "is_contiguous(): argument 'memory_format' must be chainrule.memory_format, not ",
+           Py_TYPE(format.ptr())->tp_name);
+  if (format.is(formats.attr("channels_last"))) return t->dim() == 4 && strides_in_order(t, {1, 3, 2, 0});
+  if (format.is(formats.attr("channels_last_3d"))) return t->dim() == 5 && strides_in_order(t, {1, 4, 3, 2, 0});
+  return t->is_contiguous();  // contiguous_format and preserve_format, as PyTorch
+}
+
 // t in `dtype`: t itself when it has it, else a copy (without the GIL when large).
 Tensor cast_to(const Tensor& t, DType dtype) {
   return run_without_gil([&] { return to_dtype(t, dtype); }, Elements{t->dtype() == dtype ? 0 : t->numel()});
@@ -95,7 +120,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("nelement", &TensorImpl::numel)
       .def("element_size", [](const Tensor& t) { return itemsize(t->dtype()); })
       .def("storage_offset", &TensorImpl::offset)
-      .def("is_contiguous", &TensorImpl::is_contiguous)
+      .def("is_contiguous", &is_contiguous_as, py::arg("memory_format") = py::none())
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype()); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->device_data()); })
       .def("_storage_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage().get()); })
@@ -103,7 +128,12 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
         if (dim.is_none()) return py::cast(t->strides());
         return py::int_(t->stride(wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")));
       }, py::arg("dim") = py::none())
-      .def("item", [](const Tensor& t) { return scalar_to_py(item(t)); })
+      .def("item", [](const Tensor& t) {
+        // RuntimeError as PyTorch's item() (float(t) and int(t) keep item's ValueError, as PyTorch's do)
+        CR_CHECK(t->numel() == 1, RuntimeError, "a Tensor with ", t->numel(),
+                 " elements cannot be converted to Scalar (item() needs exactly one), got a ", describe(t));
+        return scalar_to_py(item(t));
+      })
       .def("tolist", [](const Tensor& t) {
         const Tensor host = run_without_gil([&] { return to_device(t, kCpu); }, t);  // waits for a GPU
         return to_list(host, 0, static_cast<const char*>(host->raw_data()));

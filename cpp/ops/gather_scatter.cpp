@@ -24,7 +24,7 @@ namespace cr {
 namespace {
 
 void check_int64_index(const Tensor& index, const char* op) {
-  CR_CHECK(index->dtype() == DType::Int64, TypeError, op, ": index must be an int64 tensor, got ",
+  CR_CHECK(index->dtype() == DType::Int64, RuntimeError, op, ": index must be an int64 tensor, got ",
            dtype_name(index->dtype()));
 }
 

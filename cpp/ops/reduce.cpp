@@ -239,7 +239,7 @@ Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
 
 Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
   const DType work = dtype.value_or(t->dtype());
-  CR_CHECK(is_floating(work), TypeError, "mean: could not infer the output dtype: the input is a ", describe(t),
+  CR_CHECK(is_floating(work), RuntimeError, "mean: could not infer the output dtype: the input is a ", describe(t),
            " and mean needs float32 or float64 (pass dtype=chainrule.float32)");
   const int64_t count = reduced_count(t, reduced_dims_mask(t, dims, "mean"));
   return binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(static_cast<double>(count)));
