@@ -297,3 +297,18 @@ def test_item_of_several_elements_is_a_runtime_error_as_in_torch():
             lib.ones(2).item()
         with pytest.raises(ValueError):  # float() and int() raise ValueError in PyTorch
             float(lib.ones(2))
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.view_as(other=x.reshape(3, 2)), lambda lib, x: x.reshape_as(other=x.reshape(6)),
+    lambda lib, x: x.expand_as(other=lib.zeros(2, 2, 3)), lambda lib, x: x.type_as(other=lib.zeros(1, dtype=lib.float64)),
+    lambda lib, x: x.true_divide(other=2), lambda lib, x: lib.true_divide(input=x, other=2),
+    lambda lib, x: lib.std(input=x, dim=1), lambda lib, x: lib.var(input=x, dim=0), lambda lib, x: lib.detach(input=x),
+    lambda lib, x: x.sum_to_size(size=(1, 3)), lambda lib, x: x.float(memory_format=lib.contiguous_format),
+    lambda lib, x: x.double(memory_format=lib.preserve_format), lambda lib, x: x.long(memory_format=lib.contiguous_format),
+    lambda lib, x: x.bool(memory_format=lib.contiguous_format)])
+def test_keywords_named_as_torch_names_them(call):
+    ours, ref = (call(lib, lib.arange(6.0).reshape(2, 3)) for lib in (cr, torch))
+    assert_close(ours, ref.numpy())
+    assert cr.get_device(input=cr.zeros(1)) == torch.get_device(input=torch.zeros(1))

@@ -187,7 +187,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
         return t;
       },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
-      .def("true_divide", [](const Tensor& t, py::handle o) { return binary_any(BinaryOp::Div, py::cast(t), o); })
+      .def("true_divide", [](const Tensor& t, py::handle o) { return binary_any(BinaryOp::Div, py::cast(t), o); },
+           py::arg("other"))
       .def("clamp", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clip", &clamp_any, py::arg("min") = py::none(), py::arg("max") = py::none())
       .def("clamp_", &clamp_any_, py::arg("min") = py::none(), py::arg("max") = py::none())
@@ -205,7 +206,8 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
   m.def("sub", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Sub, a, scaled(b, alpha)); },
         py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   m.def("div", &divide_any, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
-  m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); });
+  m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); }, py::arg("input"),
+        py::arg("other"));
   m.def("clamp", &clamp_any, py::arg("input"), py::arg("min") = py::none(), py::arg("max") = py::none());
   // clamp_min(min) and clamp_max(max): clamp with one bound, also in place, as PyTorch names them.
   for (bool is_min : {true, false}) {

@@ -158,7 +158,7 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
           [&] { return is_std ? std_dev(t, a.dims, a.correction, a.keepdim) : var(t, a.dims, a.correction, a.keepdim); }, t);
     };
     cls.def(is_std ? "std" : "var", f);
-    m.def(is_std ? "std" : "var", f);
+    m.def(is_std ? "std" : "var", f, py::arg("input"));
   }
 
   def_both(m, cls, "norm", &norm_py, py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false,

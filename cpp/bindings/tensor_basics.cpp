@@ -169,11 +169,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
       .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")
       .def("to", &convert)
-      .def("type_as", [](const Tensor& t, const Tensor& o) { return cast_to(t, o->dtype()); })
-      .def("float", [](const Tensor& t) { return cast_to(t, DType::Float32); })
-      .def("double", [](const Tensor& t) { return cast_to(t, DType::Float64); })
-      .def("long", [](const Tensor& t) { return cast_to(t, DType::Int64); })
-      .def("bool", [](const Tensor& t) { return cast_to(t, DType::Bool); })
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return cast_to(t, o->dtype()); }, py::arg("other"))
       .def("cpu", [](const Tensor& t, py::handle memory_format) {
         check_memory_format(memory_format, t, "cpu");
         return on_device(t, kCpu, "cpu");
@@ -202,6 +198,14 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       })
       .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
       .def_property_readonly("_version", &TensorImpl::version);
+  // float(), double(), long(), bool() with PyTorch's memory_format= keyword.
+  for (auto [name, dtype] : {std::pair{"float", DType::Float32}, {"double", DType::Float64}, {"long", DType::Int64},
+                             {"bool", DType::Bool}}) {
+    cls.def(name, [name, dtype](const Tensor& t, py::handle format) {
+      check_memory_format(format, t, name);
+      return cast_to(t, dtype);
+    }, py::kw_only(), py::arg("memory_format") = py::none());
+  }
   (void)m;
 }
 

@@ -47,9 +47,9 @@ void bind_view(py::module_& m, TensorClass& cls) {
   def_sizes_method(cls, "reshape", "shape", [](const Tensor& t, const Shape& s) { return reshape(t, s); }, false);
   def_sizes_method(cls, "permute", "dims", [](const Tensor& t, const Shape& s) { return permute(t, s); }, false);
   def_sizes_method(cls, "expand", "size", [](const Tensor& t, const Shape& s) { return expand(t, s); }, false);
-  cls.def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o->sizes()); })
-      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o->sizes()); })
-      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o->sizes()); })
+  cls.def("view_as", [](const Tensor& t, const Tensor& o) { return view(t, o->sizes()); }, py::arg("other"))
+      .def("reshape_as", [](const Tensor& t, const Tensor& o) { return reshape(t, o->sizes()); }, py::arg("other"))
+      .def("expand_as", [](const Tensor& t, const Tensor& o) { return expand(t, o->sizes()); }, py::arg("other"))
       .def("transpose", transpose_fn, py::arg("dim0"), py::arg("dim1"))
       .def("swapaxes", transpose_fn, py::arg("axis0"), py::arg("axis1"))
       .def("t", &t_)

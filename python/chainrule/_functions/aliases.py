@@ -89,11 +89,19 @@ nan_to_num_ = Tensor.nan_to_num_
 xlogy_ = Tensor.xlogy_
 zero_ = Tensor.zero_
 fill_ = Tensor.fill_
-detach = Tensor.detach
 detach_ = Tensor.detach_
 addmv_ = Tensor.addmv_
 as_strided = Tensor.as_strided
-get_device = Tensor.get_device
+
+
+def detach(input):
+    """torch.detach(input) (by keyword too): input.detach()."""
+    return input.detach()
+
+
+def get_device(input):
+    """torch.get_device(input) (by keyword too): input.get_device()."""
+    return input.get_device()
 
 
 def positive(input):

@@ -106,9 +106,14 @@ def split_with_sizes(input, split_sizes, dim=0):
     return tuple(input.split(list(split_sizes), dim))
 
 
-def sum_to_size(input, *size):
-    """input summed over the dims that broadcasting `size` to input's shape would have expanded."""
-    size = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+def sum_to_size(input, *sizes, size=None):
+    """input summed over the dims that broadcasting `size` (varargs, one sequence or size=) to input's
+    shape would have expanded."""
+    if size is None:
+        size = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    elif sizes:
+        raise TypeError("sum_to_size() got multiple values for argument 'size'")
+    size = tuple(size)
     lead = input.ndim - len(size)
     expandable = lead >= 0 and all(s == t or s == 1 for s, t in zip(size, input.shape[lead:]))
     if not expandable:
