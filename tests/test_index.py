@@ -414,3 +414,21 @@ def test_a_float_index_is_a_runtime_error_as_in_torch(op):
         args = (0, index, src) if op != "gather" else (0, index)
         with pytest.raises(RuntimeError, match="index"):
             getattr(x, op)(*args)
+
+
+@requires_torch
+@pytest.mark.filterwarnings("ignore:The reduce argument")  # torch deprecates reduce= with a tensor src
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("given", ["src", "value"])
+def test_scatter_reduce_keyword_as_torch(reduce, given):
+    def run(lib, in_place):
+        x, index = lib.arange(1.0, 7.0).reshape(2, 3), lib.tensor([[0, 0], [2, 1]])
+        operand = {"src": lib.full((2, 2), 3.0)} if given == "src" else {"value": 2.0}
+        if in_place:
+            return x.scatter_(dim=1, index=index, reduce=reduce, **operand)
+        return lib.scatter(input=x, dim=1, index=index, reduce=reduce, **operand)
+    for in_place in (False, True):
+        assert_close(run(cr, in_place), run(torch, in_place).numpy())
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match="add or multiply"):
+            lib.zeros(2).scatter(0, lib.tensor([0]), 1.0, reduce="sum")

@@ -288,6 +288,7 @@ def test_pow_exponent_and_copy_non_blocking_keywords():
         assert x.clone().pow_(exponent=2).tolist() == [1.0, 4.0, 9.0]
         y = lib.zeros(3)
         assert y.copy_(x, non_blocking=True) is y and y.tolist() == x.tolist()
+        assert lib.zeros(3).copy_(other=x).tolist() == x.tolist()  # PyTorch's keyword (its docs say src)
 
 
 @requires_torch

@@ -196,9 +196,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("condition"), py::arg("other"))
       .def("fill_", [](const Tensor& t, py::handle v) { fill_(t, to_scalar(v, "fill_")); return t; }, py::arg("value"))
       .def("zero_", [](const Tensor& t) { fill_(t, Scalar(int64_t{0})); return t; })
-      // non_blocking= is accepted as PyTorch's: the copy is complete when copy_ returns.
+      // non_blocking= is accepted as PyTorch's: the copy is complete when copy_ returns. PyTorch's
+      // keyword for the source is other= (its docs say src).
       .def("copy_", without_gil([](const Tensor& t, const Tensor& src, bool /*non_blocking*/) { copy_(t, src); return t; }),
-           py::arg("src"), py::arg("non_blocking") = false)
+           py::arg("other"), py::arg("non_blocking") = false)
       .def("__pos__", [](const Tensor& t) { return t; });
 
   m.def("add", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Add, a, scaled(b, alpha)); },

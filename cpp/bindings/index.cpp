@@ -118,6 +118,21 @@ py::object scatter_any(const char* op, py::handle src, py::handle value, const T
   return py::cast(with_scalar(to_scalar(given, op)));
 }
 
+// scatter(..., reduce="add" | "multiply"), PyTorch's older reductions: scatter_add of src, or
+// scatter_reduce(..., "prod") (chainrule._functions.scatter_reduce); a value is spread to index's
+// shape first.
+Tensor scatter_reduced(const Tensor& t, int64_t dim, const Tensor& index, py::handle src, py::handle value,
+                       const std::string& reduce, const char* op) {
+  CR_CHECK(reduce == "add" || reduce == "multiply", RuntimeError, op, ": reduce argument must be either add or multiply, got '",
+           reduce, "'");
+  const Tensor spread = scatter_any(op, src, value, [](const Tensor& s) { return s; }, [&](const Scalar& v) {
+    return full(index->sizes(), v, t->dtype(), t->device());
+  }).cast<Tensor>();
+  if (reduce == "add") return scatter_add(t, dim, index, spread);
+  py::object prod = py::module_::import("chainrule._functions.scatter_reduce").attr("scatter_reduce");
+  return prod(t, dim, index, spread, "prod").cast<Tensor>();
+}
+
 // index_put_'s indices: a tensor (int64 or bool mask) per dim, None keeping a dim whole.
 std::vector<TensorIndex> put_indices(const py::sequence& seq) {
   std::vector<TensorIndex> out;
@@ -141,14 +156,20 @@ auto with_python_dim(const char* op, R (*f)(const Tensor&, int64_t, Rest...)) {
 }  // namespace
 
 void bind_index(py::module_& m, TensorClass& cls) {
-  auto scatter_fn = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src, py::handle value) {
+  auto scatter_fn = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src, py::handle value,
+                       std::optional<std::string> reduce) {
     const int64_t dim = dim_arg(dim_obj, "scatter");
+    if (reduce) return py::cast(scatter_reduced(t, dim, index, src, value, *reduce, "scatter"));
     return scatter_any("scatter", src, value, [&](const Tensor& s) { return scatter(t, dim, index, s); },
                        [&](const Scalar& v) { return scatter(t, dim, index, v); });
   };
   auto scatter_in_place = [](const Tensor& t, py::handle dim_obj, const Tensor& index, py::handle src,
-                             py::handle value) {
+                             py::handle value, std::optional<std::string> reduce) {
     const int64_t dim = dim_arg(dim_obj, "scatter_");
+    if (reduce) {
+      copy_(t, scatter_reduced(t, dim, index, src, value, *reduce, "scatter_"));
+      return t;
+    }
     scatter_any("scatter_", src, value, [&](const Tensor& s) { scatter_(t, dim, index, s); return t; },
                 [&](const Scalar& v) { scatter_(t, dim, index, v); return t; });
     return t;
@@ -190,9 +211,9 @@ void bind_index(py::module_& m, TensorClass& cls) {
       .def("masked_select", without_gil(&masked_select), py::arg("mask"))
       .def("gather", gather_fn, py::arg("dim"), py::arg("index"))
       .def("scatter", scatter_fn, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
-           py::arg("value") = py::none())
+           py::arg("value") = py::none(), py::arg("reduce") = py::none())
       .def("scatter_", scatter_in_place, py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
-           py::kw_only(), py::arg("value") = py::none())
+           py::kw_only(), py::arg("value") = py::none(), py::arg("reduce") = py::none())
       .def("scatter_add", scatter_add_fn, py::arg("dim"), py::arg("index"), py::arg("src"))
       .def("scatter_add_", with_python_dim("scatter_add_", +[](const Tensor& t, int64_t dim, const Tensor& index,
                                                                const Tensor& src) {
@@ -220,7 +241,7 @@ void bind_index(py::module_& m, TensorClass& cls) {
   m.def("masked_select", without_gil(&masked_select), py::arg("input"), py::arg("mask"));
   m.def("gather", gather_fn, py::arg("input"), py::arg("dim"), py::arg("index"));
   m.def("scatter", scatter_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src") = py::none(),
-        py::kw_only(), py::arg("value") = py::none());
+        py::kw_only(), py::arg("value") = py::none(), py::arg("reduce") = py::none());
   m.def("scatter_add", scatter_add_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"));
   m.def("index_select", index_select_fn, py::arg("input"), py::arg("dim"), py::arg("index"));
   m.def("index_add", index_add_fn, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"),
