@@ -241,7 +241,12 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
     const char* name = unary_op_name(op);
     cls.def(name, without_gil([op](const Tensor& t) { return unary(op, t); }));
     std::string in_place = std::string(name) + "_";
-    cls.def(in_place.c_str(), without_gil([op](const Tensor& t) { unary_(op, t); return t; }));
+    cls.def(in_place.c_str(), without_gil([op](const Tensor& t) {
+      // logical_not_ keeps t's dtype (0/1 in a float tensor), as PyTorch's and the binary logical_*_
+      if (op == UnaryOp::LogicalNot) copy_(t, unary(op, t));
+      else unary_(op, t);
+      return t;
+    }));
     m.def(name, without_gil([op](const Tensor& t) { return unary(op, t); }), py::arg("input"));
   }
   cls.def("__neg__", [](const Tensor& t) { return unary(UnaryOp::Neg, t); })
