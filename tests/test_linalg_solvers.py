@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from conftest import requires_torch, torch
+from conftest import assert_close, requires_torch, torch
 from linalg_cases import DTYPES, requires_scipy, check_against_torch, check_gradcheck, matrix
 
 pytestmark = [requires_torch, requires_scipy]
@@ -226,3 +226,13 @@ def test_gpu_inputs_give_gpu_results_and_gradients():
     assert A.grad.device.type == "cuda"
     expected = torch.linalg.solve(torch.tensor(SQUARE[0, 0]), torch.tensor(RHS[0, 0]))
     np.testing.assert_allclose(X.detach().cpu().numpy(), expected.numpy(), rtol=1e-9)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [lambda lib, m: lib.det(input=m), lambda lib, m: lib.inverse(input=m),
+                                  lambda lib, m: lib.matrix_exp(input=m), lambda lib, m: lib.linalg.matrix_exp(input=m),
+                                  lambda lib, m: lib.linalg.det(A=m), lambda lib, m: lib.linalg.inv(A=m)])
+def test_keyword_names_as_torch(call):
+    """torch.det/inverse/matrix_exp take input=, torch.linalg.det/inv take A=."""
+    ours, ref = (call(lib, lib.tensor([[2.0, 1.0], [0.5, 3.0]], dtype=lib.float64)) for lib in (cr, torch))
+    assert_close(ours, ref.numpy())

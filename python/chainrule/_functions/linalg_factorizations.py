@@ -309,10 +309,10 @@ class _MatrixExp(Function):
         return matrix_exp(_C.cat([top, bottom], -2))[..., :n, n:]
 
 
-def matrix_exp(A):
-    """The matrix exponential of each square matrix of A."""
-    check_matrix("linalg.matrix_exp", A, square=True)
-    return _MatrixExp.apply(A)
+def matrix_exp(input):
+    """The matrix exponential of each square matrix of input (torch's keyword for it, also in linalg)."""
+    check_matrix("linalg.matrix_exp", input, square=True)
+    return _MatrixExp.apply(input)
 
 
 class _LUFactor(Function):

@@ -227,6 +227,16 @@ def slogdet(A, *, out=None):
     return linalg_slogdet_result(*_SignLogDeterminant.apply(A))
 
 
+def torch_det(input):
+    """torch.det: linalg.det under torch's keyword name (input=, where linalg.det has A=)."""
+    return det(input)
+
+
+def torch_inverse(input):
+    """torch.inverse: linalg.inv under torch's keyword name (input=, where linalg.inv has A=)."""
+    return inv(input)
+
+
 def torch_slogdet(input):
     """torch.slogdet: linalg.slogdet under its torch.return_types name."""
     return slogdet_result(*slogdet(input))
