@@ -115,8 +115,8 @@ from chainrule._functions.multigamma import mvlgamma  # noqa: F401,E402
 from chainrule.special import gammainc as igamma, gammaincc as igammac  # noqa: F401,E402
 from chainrule._functions.rounding import round  # noqa: F401,E402
 from chainrule._functions.linalg_solvers import (  # noqa: F401,E402
-    inv as inverse, det, logdet, torch_slogdet as slogdet, torch_cholesky as cholesky, cholesky_solve,
-    cholesky_inverse, triangular_solve)
+    torch_inverse as inverse, torch_det as det, logdet, torch_slogdet as slogdet, torch_cholesky as cholesky,
+    cholesky_solve, cholesky_inverse, triangular_solve)
 from chainrule._functions.linalg_factorizations import (  # noqa: F401,E402
     torch_qr as qr, torch_svd as svd, pinverse, matrix_exp, torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack,
     geqrf, orgqr, ormqr)
