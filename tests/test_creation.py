@@ -316,3 +316,31 @@ def test_arange_and_full_by_keyword_as_torch():
     assert cr.arange(start=1, end=4, step=2).tolist() == torch.arange(start=1, end=4, step=2).tolist()
     ours, ref = cr.full(size=(2,), fill_value=3), torch.full(size=(2,), fill_value=3)
     assert ours.tolist() == ref.tolist() and ours.dtype == cr.int64 and ref.dtype == torch.int64
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(2, 3, layout=lib.strided, pin_memory=False),
+    lambda lib: lib.empty(2, memory_format=lib.contiguous_format),
+    lambda lib: lib.rand(size=(2,), layout=None),
+    lambda lib: lib.full((2,), 1.0, pin_memory=False),
+    lambda lib: lib.arange(3, layout=lib.strided),
+    lambda lib: lib.linspace(0, 1, 3, pin_memory=False),
+    lambda lib: lib.eye(2, layout=lib.strided),
+    lambda lib: lib.randint(3, (2,), layout=lib.strided),
+    lambda lib: lib.zeros_like(lib.ones(2), layout=lib.strided),
+    lambda lib: lib.rand_like(lib.ones(2), pin_memory=False),
+    lambda lib: lib.ones(2, out=lib.empty(2), layout=lib.strided)])
+def test_layout_keywords_accepted_as_torch(call):
+    ours, ref = call(cr), call(torch)
+    assert ours.shape == ref.shape and _dtype_name(ours) == _dtype_name(ref)
+
+
+@requires_torch
+def test_layout_keywords_refused_as_torch():
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match="channels_last"):
+            lib.empty(2, memory_format=lib.channels_last)
+        with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
+            lib.zeros(2, foo=1)
+    assert repr(cr.strided) == repr(torch.strided)

@@ -1,5 +1,6 @@
 """Small parts of PyTorch's tensor surface that programs touch in passing: memory formats
-(contiguous_format, channels_last, ... accepted by clone/contiguous/to/*_like), the predicates
+(contiguous_format, channels_last, ... accepted by clone/contiguous/to/*_like), the one layout
+(strided, accepted by the factories' layout=), the predicates
 is_complex, is_floating_point, is_signed, is_nonzero and is_same_size, is_cpu/get_device(), the
 new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting of 0-d tensors
 (f"{loss:.4f}"), nbytes/itemsize, and the device/layout flags that are always False on chainrule
@@ -26,6 +27,17 @@ class memory_format:
         return f"torch.{self._name}"
 
 
+class layout:
+    """A tensor layout name: chainrule has one, strided (dense), which factories' layout= accepts."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"torch.{self._name}"
+
+
+strided = layout("strided")
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last", rank=4)
