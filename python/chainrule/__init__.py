@@ -32,7 +32,7 @@ from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
     is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled)
 from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, BoolTensor, set_default_tensor_type  # noqa: F401,E402,E501
 from chainrule._tensor_surface import (  # noqa: F401,E402
-    memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, is_complex,
+    memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, layout, strided, is_complex,
     is_floating_point, is_signed, is_nonzero, is_same_size, zeros_like, ones_like, empty_like, full_like,
     rand_like, randn_like)
 from chainrule import _tensor_host_methods  # noqa: F401,E402  (Tensor.apply_, map_)
