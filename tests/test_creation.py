@@ -344,3 +344,9 @@ def test_layout_keywords_refused_as_torch():
         with pytest.raises(TypeError, match="unexpected keyword argument 'foo'"):
             lib.zeros(2, foo=1)
     assert repr(cr.strided) == repr(torch.strided)
+
+
+@requires_torch
+def test_tensor_takes_pin_memory_as_torch():
+    for lib in (torch, cr):
+        assert lib.tensor([1.0, 2.0], dtype=lib.float64, pin_memory=False).tolist() == [1.0, 2.0]

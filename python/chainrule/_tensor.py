@@ -92,8 +92,9 @@ def _check_floats_fit_int64(array):
         raise RuntimeError(f"tensor: value cannot be converted to type int64 without overflow (got {array[bad].flat[0]})")
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
-    """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor)."""
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor);
+    pin_memory=True pins it, as Tensor.pin_memory() does."""
     if isinstance(dtype, str):
         raise TypeError(f"tensor: dtype must be a chainrule dtype such as chainrule.float32, not the string {dtype!r}")
     if isinstance(data, Tensor):
@@ -122,6 +123,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
             _check_floats_fit_int64(array)
     if device is not None:
         out = out.to(device)
+    if pin_memory:
+        out = out.pin_memory()
     if requires_grad:
         out.requires_grad_(True)
     return out
