@@ -39,6 +39,7 @@ SMALL_ARGS = {
     "wgan_gp": ["--lr", "1e-3", "--iters", "250", "--batch-size", "64"],
     "seq2seq_transformer": ["--epochs", "4", "--samples", "640"],
     "forecast_lstm": ["--epochs", "15"],
+    "hogwild": ["--epochs", "3", "--samples", "2000", "--num-processes", "2"],
 }
 
 
@@ -166,3 +167,12 @@ def test_forecast_lstm_learns_the_seasonal_series(twins):
     ~0.04 with the plain LSTM and ~0.12 with proj_size=8 at these sizes."""
     ours = twins("chainrule", "forecast_lstm")
     assert ours["val_mae"] < 0.1 and ours["val_mae_proj"] < 0.2, ours
+
+
+def test_hogwild_processes_train_the_parents_shared_model(twins):
+    """Two forked processes train the parent's shared parameters (model.share_memory()); the parent
+    never trains, yet its model classifies the blobs. No PyTorch twin here: forked PyTorch children
+    hang in MKL's OpenMP gemm on this machine (its thread pool does not survive fork())."""
+    ours = twins("chainrule", "hogwild")
+    assert ours["exit_codes"] == [0, 0] and ours["shared"], ours
+    assert ours["largest_parameter_change"] > 0.05 and ours["accuracy"] >= 0.9 > ours["initial_accuracy"], ours
