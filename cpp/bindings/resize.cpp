@@ -71,7 +71,8 @@ void bind_resize(py::module_& m, TensorClass& cls) {
                  type_name(storage_offset));
         CR_CHECK(!size.is_none(), TypeError, "set_(): missing required argument 'size'");
         const Shape sizes = sizes_arg(size, "set_", "size");
-        set_(t, from, storage_offset.cast<int64_t>(), sizes, stride.is_none() ? Shape{} : sizes_arg(stride, "set_", "stride"));
+        const Shape strides = stride.is_none() ? Shape{} : sizes_arg(stride, "set_", "stride");
+        set_(t, from, storage_offset.cast<int64_t>(), sizes, strides);
         return t;
       }, py::arg("source") = py::none(), py::arg("storage_offset") = py::none(), py::arg("size") = py::none(),
          py::arg("stride") = py::none(),
