@@ -34,3 +34,10 @@ def kill_self(rank):
 
 def write_what_the_queue_sends(queue):
     queue.get()[:] = 7.0
+
+
+def product_after_fork(rank, result):
+    """A parallel-sized product in a forked child whose parent already ran parallel loops; records
+    the child's thread count."""
+    b = cr.ones(600, 600)
+    result[rank] = float((b @ b)[0, 0].item() == 600.0) + cr.get_num_threads()

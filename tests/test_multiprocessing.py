@@ -114,3 +114,15 @@ def test_unshared_tensors_and_plain_pickles_go_by_value():
     again = pickle.loads(ForkingPickler.dumps(shared))  # within a process the descriptor is duplicated
     again[0] = 5.0
     assert shared[0].item() == 5.0 and again.is_shared()
+
+
+def test_a_forked_child_runs_parallel_sized_ops_on_one_thread_instead_of_hanging():
+    # GNU OpenMP hangs at a forked child's first parallel loop once the parent ran one (PyTorch's
+    # CPU build does): chainrule's fork handler (cpu/threads.cpp) puts the child on one thread
+    a = cr.ones(600, 600)
+    assert (a @ a)[0, 0].item() == 600.0  # the parent's OpenMP threads exist now
+    result = cr.zeros(1).share_memory_()
+    context = mp.start_processes(children.product_after_fork, args=(result,), nprocs=1, join=False,
+                                 start_method="fork")
+    assert context.join(timeout=60), "the forked child did not finish"
+    assert result.tolist() == [2.0]  # the right product, on 1 thread
