@@ -150,7 +150,7 @@ TEST(ReduceErrors, BadDimsAndEmptyExtremesNameTheOp) {
   EXPECT_THROW(sum(a, std::vector<int64_t>{1, -1}), RuntimeError);  // a dim twice, as PyTorch
   EXPECT_THROW(max_dim(zeros({0, 3}, DType::Float32, kCpu), 0), IndexError);
   EXPECT_THROW(max_all(zeros({0}, DType::Float32, kCpu)), RuntimeError);
-  EXPECT_THROW(mean(zeros({2}, DType::Int64, kCpu)), TypeError);
+  EXPECT_THROW(mean(zeros({2}, DType::Int64, kCpu)), RuntimeError);
   EXPECT_THROW(softmax(zeros({2}, DType::Int64, kCpu), 0), TypeError);
   try {
     amax(a, std::vector<int64_t>{5});
