@@ -96,9 +96,9 @@ def assert_same(cr_params, torch_params, cr_opt, torch_opt):
             assert_round_off(c_state[key], value.detach().numpy())
 
 
-def run_both(name, options, steps=STEPS, seed=0):
+def run_both(name, options, steps=STEPS, seed=0, specs=PARAM_SPECS):
     rng = np.random.default_rng(seed)
-    cr_params, torch_params = make_params(rng)
+    cr_params, torch_params = make_params(rng, specs)
     cr_opt, torch_opt = getattr(optim, name)(cr_params, **options), getattr(torch.optim, name)(torch_params, **options)
     for _ in range(steps):
         set_grads(rng, cr_params, torch_params)

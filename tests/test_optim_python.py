@@ -7,7 +7,8 @@ import pytest
 import chainrule as cr
 from chainrule import optim
 from conftest import requires_torch, torch
-from test_optim import PARAM_SPECS, NO_GRAD_INDEX, assert_same, check_loads_a_torch_state_dict, make_params, set_grads
+import test_optim
+from test_optim import PARAM_SPECS, NO_GRAD_INDEX, assert_same, check_loads_a_torch_state_dict
 
 CASES = [
     ("Rprop", dict()),
@@ -24,14 +25,7 @@ STEPS = 8
 
 
 def run_both(name, options, specs=SPECS, steps=STEPS, seed=0):
-    rng = np.random.default_rng(seed)
-    cr_params, torch_params = make_params(rng, specs)
-    cr_opt, torch_opt = getattr(optim, name)(cr_params, **options), getattr(torch.optim, name)(torch_params, **options)
-    for _ in range(steps):
-        set_grads(rng, cr_params, torch_params)
-        cr_opt.step()
-        torch_opt.step()
-    return cr_params, torch_params, cr_opt, torch_opt
+    return test_optim.run_both(name, options, steps, seed, specs)
 
 
 @requires_torch
