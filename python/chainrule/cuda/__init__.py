@@ -82,20 +82,9 @@ def initial_seed():
     return _C._cuda_generator(0).initial_seed()
 
 
-def _generator_index(device, op):
-    """The index of the GPU `device` names ("cuda", "cuda:1", 1 or a chainrule.device; "cuda" is the
-    current one, 0)."""
-    if isinstance(device, int):
-        return device
-    d = _C.device(device) if isinstance(device, str) else device
-    if d.type != "cuda":
-        raise ValueError(f"chainrule.cuda.{op}: expected a CUDA device, got {device!r}")
-    return 0 if d.index is None else d.index
-
-
 def get_rng_state(device="cuda"):
     """The GPU's generator state, an int64 CPU tensor [seed, offset], for set_rng_state."""
-    index = _generator_index(device, "get_rng_state")
+    index = _devices._cuda_index(device, "get_rng_state")
     _require_device(f"cuda:{index}", "get_rng_state")
     return _generator_state(_C._cuda_generator(index))
 
@@ -104,7 +93,7 @@ def set_rng_state(new_state, device="cuda"):
     """Restores the GPU's generator to a state from get_rng_state (ignored without a GPU, as in
     PyTorch), so the same draws follow."""
     words = _state_words(new_state, "chainrule.cuda.set_rng_state")
-    index = _generator_index(device, "set_rng_state")
+    index = _devices._cuda_index(device, "set_rng_state")
     if index < device_count():
         _C._cuda_generator(index).set_state(*words)
 

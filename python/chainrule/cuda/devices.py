@@ -19,8 +19,9 @@ OutOfMemoryError = _C.OutOfMemoryError
 OutOfMemoryError.__module__ = "chainrule"
 
 
-def _index(device, op):
-    """The GPU index `device` names (an int, "cuda", "cuda:N", a chainrule.device; None: the current)."""
+def _cuda_index(device, op):
+    """The GPU index `device` names (an int, "cuda", "cuda:N", a chainrule.device; None: the current,
+    0). Shared by chainrule.cuda's modules."""
     if device is None:
         return 0
     if isinstance(device, int):
@@ -32,7 +33,8 @@ def _index(device, op):
 
 
 def _available(device, op):
-    index = _index(device, op)
+    """The resolved cuda:N that `device` names, checked available (cuda:0 only: one GPU per process)."""
+    index = _cuda_index(device, op)
     _C._check_device_available(_C.device("cuda", index), f"chainrule.cuda.{op}")
     return _C.device("cuda", index)
 
@@ -84,7 +86,7 @@ def _check_one_gpu(index, op):
 def set_device(device):
     """Makes `device` the current GPU: cuda:0, the one chainrule uses (a negative index does nothing,
     as in PyTorch)."""
-    _check_one_gpu(_index(device, "set_device"), "set_device")
+    _check_one_gpu(_cuda_index(device, "set_device"), "set_device")
 
 
 class device:
@@ -92,7 +94,7 @@ class device:
     index does nothing, as in PyTorch)."""
 
     def __init__(self, device):
-        self.idx = -1 if device is None else _index(device, "device")
+        self.idx = -1 if device is None else _cuda_index(device, "device")
 
     def __enter__(self):
         _check_one_gpu(self.idx, "device")

@@ -16,18 +16,9 @@ on a machine without CUDA.
 """
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule.cuda.devices import _available
 
 __all__ = ["Event", "Stream", "StreamContext", "current_stream", "default_stream", "stream"]
-
-
-def _device_of(device, op):
-    """The resolved `cuda:N` a stream or event of `device` lives on, checked available."""
-    d = _C.device(f"cuda:{device}") if isinstance(device, int) else _C.device("cuda" if device is None else device)
-    if d.type != "cuda":
-        raise ValueError(f"chainrule.cuda.{op}: expected a CUDA device, got {device!r}")
-    d = _C.device("cuda", 0 if d.index is None else d.index)
-    _C._check_device_available(d, f"chainrule.cuda.{op}")  # cuda:0 only: one GPU per process
-    return d
 
 
 class Event:
@@ -43,7 +34,7 @@ class Event:
 
     def _made(self, device):
         if self._event is None:  # made at the first record, on that stream's device, as PyTorch's
-            self.device = _device_of(device, "Event")
+            self.device = _available(device, "Event")
             self._event = _C._CudaEvent(self.device, self.enable_timing, self.blocking)
         return self._event
 
@@ -81,7 +72,7 @@ class Stream:
     """The stream every chainrule kernel and copy of a device runs on (see the module's note)."""
 
     def __init__(self, device=None, priority=0, **kwargs):
-        self.device = _device_of(device, "Stream")
+        self.device = _available(device, "Stream")
         self.priority = priority
 
     def query(self):
