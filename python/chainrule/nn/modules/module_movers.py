@@ -1,0 +1,79 @@
+"""The device / dtype movers of nn.Module (a mixin of Module): apply, _apply, to(), float(), cuda() ...
+
+Every mover goes through _apply(fn), which replaces each parameter's data (and grad) and each buffer
+by fn(tensor) while keeping the Parameter objects, so optimizers built earlier still see them.
+"""
+from chainrule._C import Tensor, dtype as _dtype
+from chainrule.autograd import no_grad
+
+
+class ModuleMovers:
+    """Module's conversions; each returns the module itself, as in PyTorch."""
+
+    def apply(self, fn):
+        """Calls fn on every sub-module (children first) and then on self, e.g. for custom init."""
+        for module in self.children():
+            module.apply(fn)
+        fn(self)
+        return self
+
+    def _apply(self, fn, recurse=True):
+        """Replaces every parameter's data, grad and buffer by fn(tensor), keeping Parameter identity."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for param in self._parameters.values():
+            if param is None:
+                continue
+            with no_grad():
+                param.data = fn(param.data)
+                if param.grad is not None:
+                    grad = param.grad
+                    grad.data = fn(grad.data)
+        for key, buf in self._buffers.items():
+            if buf is not None:
+                self._buffers[key] = fn(buf)
+        return self
+
+    def to(self, *args, **kwargs):
+        """Module.to(dtype), to(device), to(tensor), to(device, dtype): floating tensors change dtype."""
+        device, dtype = None, None
+        for arg in list(args) + [v for k, v in kwargs.items() if k in ("device", "dtype", "tensor")]:
+            if isinstance(arg, Tensor):
+                device, dtype = arg.device, arg.dtype
+            elif isinstance(arg, _dtype):
+                dtype = arg
+            elif arg is not None:
+                device = arg
+        unknown = set(kwargs) - {"device", "dtype", "tensor", "non_blocking", "memory_format"}
+        if unknown:
+            raise TypeError(f"to() got an unexpected keyword argument '{sorted(unknown)[0]}'")
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
+
+        def convert(t):
+            target = dtype if dtype is not None and t.is_floating_point() else t.dtype
+            return t.to(device if device is not None else t.device, target)
+
+        return self._apply(convert)
+
+    def float(self):
+        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
+
+    def double(self):
+        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
+
+    half = bfloat16 = float  # float16 and bfloat16 are float32 in chainrule (docs/from_pytorch.md)
+
+    def compile(self, *args, **kwargs):
+        """Module.compile: chainrule runs the module as it is (see chainrule.compile)."""
+
+    def cpu(self):
+        return self._apply(lambda t: t.cpu())
+
+    def cuda(self, device=None):
+        return self._apply(lambda t: t.cuda(device))
+
+    def share_memory(self):
+        """Moves every parameter, gradient and buffer into shared memory (Tensor.share_memory_)."""
+        return self._apply(lambda t: t.share_memory_())
