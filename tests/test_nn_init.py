@@ -201,3 +201,31 @@ def test_sparse_zeroes_a_fraction_of_each_column():
     assert 1.5 < w[w != 0].std() < 2.5
     with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
         init.sparse_(cr.zeros(3), 0.5)
+
+
+# ---- generator= (torch 2.13) ------------------------------------------------------------------------
+
+_RANDOM_INITS = [(init.uniform_, ()), (init.normal_, ()), (init.trunc_normal_, ()), (init.xavier_uniform_, ()),
+                 (init.xavier_normal_, ()), (init.kaiming_uniform_, ()), (init.kaiming_normal_, ()),
+                 (init.orthogonal_, ()), (init.sparse_, (0.5,))]
+
+
+@pytest.mark.parametrize("fn,args", _RANDOM_INITS, ids=[fn.__name__ for fn, _ in _RANDOM_INITS])
+def test_a_generator_gives_the_same_values_twice_and_leaves_the_global_stream_alone(fn, args):
+    def fill(generator):
+        return fn(cr.empty(6, 5), *args, generator=generator)
+
+    def seeded(seed):
+        generator = cr.Generator()
+        generator.manual_seed(seed)
+        return generator
+
+    cr.manual_seed(0)
+    first, second = fill(seeded(5)), fill(seeded(5))
+    after_generator_draws = cr.rand(3)
+    cr.manual_seed(0)
+    from_global_stream = fill(None)
+    assert cr.equal(first, second)
+    assert not cr.equal(first, from_global_stream)
+    cr.manual_seed(0)
+    assert cr.equal(after_generator_draws, cr.rand(3))  # the generator's draws did not advance the global one

@@ -1,9 +1,9 @@
 """nn.init: in-place initializers for parameters, with PyTorch's names, arguments and distributions.
 
-Every function fills its tensor under no_grad from chainrule's seeded generator (chainrule.manual_seed)
-through Tensor.uniform_ / normal_ / fill_ / copy_, and returns the tensor. The draws differ from
-PyTorch's (another generator) but the distributions, bounds and gains are the same.
-orthogonal_ computes its QR decomposition with NumPy (on samples drawn by chainrule).
+Every function fills its tensor under no_grad from chainrule's seeded generator (chainrule.manual_seed),
+or from the chainrule.Generator passed as generator=, through Tensor.uniform_ / normal_ / fill_ / copy_,
+and returns the tensor. The draws differ from PyTorch's (another generator) but the distributions,
+bounds and gains are the same. orthogonal_ computes its QR decomposition with NumPy (on samples drawn by chainrule).
 """
 import math
 import warnings
@@ -62,13 +62,13 @@ def _calculate_correct_fan(tensor, mode):
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fills tensor with U(a, b)."""
     with no_grad():
-        return tensor.uniform_(a, b)
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fills tensor with N(mean, std^2)."""
     with no_grad():
-        return tensor.normal_(mean, std)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
@@ -134,13 +134,13 @@ def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std)
+    return uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std, generator)
 
 
 def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
@@ -153,13 +153,13 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He et al., 2015)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
-    return tensor if std is None else uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std)
+    return tensor if std is None else uniform_(tensor, -math.sqrt(3.0) * std, math.sqrt(3.0) * std, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan) (He et al., 2015)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
-    return tensor if std is None else normal_(tensor, 0.0, std)
+    return tensor if std is None else normal_(tensor, 0.0, std, generator)
 
 
 def orthogonal_(tensor, gain=1, generator=None):
@@ -173,7 +173,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _C.zeros(rows, cols, dtype=_C.dtype.float64).normal_(0.0, 1.0).numpy()
+    flat = _C.zeros(rows, cols, dtype=_C.dtype.float64).normal_(0.0, 1.0, generator=generator).numpy()
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -192,9 +192,9 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     rows, cols = tensor.shape
     zeros_per_column = math.ceil(sparsity * rows)
     with no_grad():
-        tensor.normal_(0, std)
+        tensor.normal_(0, std, generator=generator)
         for col in range(cols):
-            tensor[_C.randperm(rows, device=tensor.device)[:zeros_per_column], col] = 0
+            tensor[_C.randperm(rows, generator=generator, device=tensor.device)[:zeros_per_column], col] = 0
     return tensor
 
 
