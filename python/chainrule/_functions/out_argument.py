@@ -1,0 +1,133 @@
+"""PyTorch's out= keyword on the functions that have it: torch.add(a, b, out=c), torch.max(x, 1, out=(v, i)).
+
+install() replaces each function out_argument_names.py lists (torch-level, torch.linalg and
+torch.special) with a wrapper that, given out=, computes the result with the function itself and
+writes it into out as PyTorch does:
+  - out keeps its identity and is returned; a result of several tensors takes a tuple or list of
+    as many and returns the same named tuple, holding the out tensors;
+  - an out of another shape is resized (with PyTorch's UserWarning unless it had no elements);
+  - the result is cast to out's dtype where PyTorch's casting rules allow it (can_cast: an int
+    result into a float out, not the reverse), else RuntimeError "result type Float can't be cast to
+    the desired output type Long". PyTorch asks for the very dtype on some ops (mm, argmax, linalg);
+    chainrule accepts every allowed cast there too;
+  - out on another device, an out with several elements sharing memory (expanded), and a result
+    needing grad (an input requires grad, or a float out does, with grad mode on) are RuntimeErrors;
+  - out may be an input (torch.add(a, b, out=a)): the result is computed before out is written;
+  - factories (FACTORIES) make their result in out's dtype and device;
+  - out=None is the same as no out.
+Without out= the wrapper only looks for the key in the keyword dict and calls the function (the
+cost is measured in tests/test_out_argument.py's docstring). Tensor methods take no out=, as in PyTorch.
+"""
+import functools
+import warnings
+
+from chainrule import _C
+from chainrule._C import Tensor
+from chainrule._functions import out_argument_names
+from chainrule._functions.promotion import can_cast
+from chainrule.autograd.grad_mode import no_grad
+
+# PyTorch's names of the dtypes in its messages ("result type Float can't be cast to ... Long").
+_SCALAR_TYPE_NAMES = {_C.dtype.float32: "Float", _C.dtype.float64: "Double", _C.dtype.int64: "Long", _C.dtype.bool: "Bool"}
+
+
+def _scalar_type_name(dtype):
+    return _SCALAR_TYPE_NAMES.get(dtype, str(dtype))
+
+
+def _shape_text(shape):
+    return "[" + ", ".join(str(size) for size in shape) + "]"
+
+
+def _check_target(op, result, out):
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if result.device != out.device:
+        raise RuntimeError(f"Expected out tensor to have device {result.device}, but got {out.device} instead")
+    if result.dtype != out.dtype and not can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the desired output "
+                           f"type {_scalar_type_name(out.dtype)}")
+    if any(stride == 0 and size > 1 for stride, size in zip(out.stride(), out.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _check_no_grad(op, results, targets):
+    if not _C.is_grad_enabled():
+        return
+    if any(r.requires_grad or (t.requires_grad and r.is_floating_point()) for r, t in zip(results, targets)):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+
+
+def _write(result, out):
+    """Resizes out to result's shape (warning when out had elements) and copies result into it."""
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel() > 0:
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape {_shape_text(out.shape)}, "
+                f"which does not match the required output shape {_shape_text(result.shape)}. This behavior is "
+                "deprecated, and in a future PyTorch release outputs will not be resized unless they have zero "
+                "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
+                "with t.resize_(0).", UserWarning, stacklevel=4)
+        if result._storage_id() == out._storage_id():  # a view of out: keep its values through the resize
+            result = result.clone()
+        out.resize_(result.shape)
+    if result is not out:
+        out.copy_(result)
+
+
+def _out_tensors(op, out, count):
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"{op}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    if len(out) != count:
+        raise TypeError(f"expected tuple of {count} elements but got {len(out)}")
+    return tuple(out)
+
+
+def call_with_out(function, op, factory, out, args, kwargs):
+    """function(*args, **kwargs) written into out (a tensor, or a tuple of them); returns out."""
+    if factory and isinstance(out, Tensor):
+        kwargs.setdefault("dtype", out.dtype)
+        kwargs.setdefault("device", out.device)
+    result = function(*args, **kwargs)
+    several = isinstance(result, tuple)
+    results = tuple(result) if several else (result,)
+    targets = _out_tensors(op, out, len(results)) if several else (out,)
+    for r, t in zip(results, targets):
+        _check_target(op, r, t)
+    _check_no_grad(op, results, targets)
+    with no_grad():
+        for r, t in zip(results, targets):
+            _write(r, t)
+    if not several:
+        return out
+    return type(result)(*targets) if hasattr(type(result), "_fields") else targets
+
+
+def with_out_argument(function, name, module_name, op, factory=False):
+    """function with out= added; the same __name__, __doc__ and __qualname__, and __module__ module_name."""
+    def function_with_out(*args, **kwargs):
+        if "out" in kwargs:
+            out = kwargs.pop("out")
+            if out is not None:
+                return call_with_out(function, op, factory, out, args, kwargs)
+        return function(*args, **kwargs)
+
+    functools.update_wrapper(function_with_out, function)
+    function_with_out.__name__ = function_with_out.__qualname__ = name
+    function_with_out.__module__ = module_name
+    return function_with_out
+
+
+def install():
+    """Wraps the listed functions of chainrule, chainrule.linalg and chainrule.special in place."""
+    import chainrule
+    factories = set(out_argument_names.FACTORIES)
+    for namespace, names, op_prefix in ((chainrule, out_argument_names.TORCH, ""),
+                                        (chainrule.linalg, out_argument_names.LINALG, "linalg_"),
+                                        (chainrule.special, out_argument_names.SPECIAL, "special_")):
+        for name in names:
+            wrapped = with_out_argument(getattr(namespace, name), name, namespace.__name__, op_prefix + name,
+                                        name in factories and namespace is chainrule)
+            setattr(namespace, name, wrapped)
