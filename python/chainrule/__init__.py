@@ -137,6 +137,10 @@ bool = dtype.bool
 
 __version__ = "0.1.0"
 
+# out= on the functions whose PyTorch counterpart has it (torch.add(a, b, out=c)): wraps them in place.
+from chainrule._functions import out_argument as _out_argument  # noqa: E402
+_out_argument.install()
+
 # `torch.<name>` that chainrule lacks: an AttributeError pointing to docs/from_pytorch.md.
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook, tensor_getattr as _tensor_getattr  # noqa: E402,E501
 __getattr__ = _missing_attribute_hook(__name__, "torch")
