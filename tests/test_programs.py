@@ -77,6 +77,17 @@ def test_the_runner_changes_only_the_imports():
         "from chainrule.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
 
 
+def test_the_runner_edits_the_imports_of_the_programs_own_modules_too(tmp_path):
+    # a program split in files (yunjey/pytorch-tutorial's language model imports its data_utils.py)
+    (tmp_path / "helper.py").write_text("import torch\nBACKEND = torch.__name__\n")
+    (tmp_path / "main.py").write_text("import json\nimport helper\nprint(json.dumps({'backend': helper.BACKEND}))\n")
+    backends = ["chainrule"] + (["torch"] if torch is not None else [])
+    for backend in backends:  # the torch run after the chainrule one: nothing edited is cached for it
+        result = subprocess.run([sys.executable, str(RUNNER), "--backend", backend, str(tmp_path / "main.py")],
+                                capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert json.loads(result.stdout.strip().splitlines()[-1]) == {"backend": backend}
+
 def test_lbfgs_fit_reproduces_pytorchs_iterates(twins):
     ours, theirs = twins("chainrule", "lbfgs_fit"), twins("torch", "lbfgs_fit")
     assert ours["loss"] < 0.01

@@ -5,10 +5,13 @@
 
 For chainrule, each import of torch becomes the same import of chainrule, as a user would edit it:
 `import torch` -> `import chainrule as torch`, `import torch.nn as nn` -> `import chainrule.nn as nn`,
-`from torch.utils.data import X` -> `from chainrule.utils.data import X`. Nothing else changes; the
-program runs as __main__ with its own arguments, from its own folder.
+`from torch.utils.data import X` -> `from chainrule.utils.data import X`. The same edit applies to the
+program's own modules (the .py files in its folder that it imports, e.g. a data_utils.py beside it).
+Nothing else changes; the program runs as __main__ with its own arguments, from its own folder.
 """
 import argparse
+import importlib.machinery
+import importlib.util
 import os
 import re
 import sys
@@ -31,6 +34,30 @@ def with_chainrule_imports(source):
     return "\n".join(lines) + "\n"
 
 
+class _ChainruleImportsLoader(importlib.machinery.SourceFileLoader):
+    """Loads a module of the program's folder from its source with the torch imports edited (never from a
+    cached .pyc, which may hold the unedited code of a PyTorch run)."""
+
+    def get_code(self, fullname):
+        path = self.get_filename(fullname)
+        source = importlib.util.decode_source(self.get_data(path))
+        return compile(with_chainrule_imports(source), path, "exec", dont_inherit=True)
+
+
+class _ProgramFolderFinder:
+    """Finds the modules that live under the program's folder and has _ChainruleImportsLoader load them."""
+
+    def __init__(self, folder):
+        self.folder = os.path.join(folder, "")
+
+    def find_spec(self, name, path, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or not (spec.origin or "").endswith(".py") or not spec.origin.startswith(self.folder):
+            return None
+        spec.loader = _ChainruleImportsLoader(name, spec.origin)
+        return spec
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["chainrule", "torch"], required=True)
@@ -42,6 +69,7 @@ def main():
         source = f.read()
     if args.backend == "chainrule":
         source = with_chainrule_imports(source)
+        sys.meta_path.insert(0, _ProgramFolderFinder(os.path.dirname(path)))
     sys.argv = [path] + args.program_args
     sys.path[0] = os.path.dirname(path)
     code = compile(source, path, "exec")
