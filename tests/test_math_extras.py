@@ -66,6 +66,24 @@ def test_addcmul_addcdiv_and_in_place():
 
 
 @requires_torch
+@pytest.mark.parametrize("name", ["addcmul", "addcdiv", "addcmul_", "addcdiv_"])
+@pytest.mark.filterwarnings("ignore:This overload")
+def test_addcmul_addcdiv_deprecated_value_first_form_as_pytorch(name):
+    # older optimizer code writes exp_avg_sq.addcmul_(1 - beta2, grad, grad); PyTorch still runs it, warning
+    values = [np.arange(3.0), np.arange(3.0) + 1, np.arange(3.0) + 2]
+    x, t1, t2 = (cr.tensor(v) for v in values)
+    tx, tt1, tt2 = (torch.tensor(v) for v in values)
+    with pytest.warns(UserWarning, match="deprecated"):
+        got = getattr(x, name)(0.5, t1, t2)
+    want = getattr(tx, name)(0.5, tt1, tt2)  # PyTorch warns once a process
+    assert_close(got, want.numpy())
+    assert_close(x, tx.numpy())
+    if not name.endswith("_"):
+        with pytest.warns(UserWarning, match="deprecated"):
+            assert_close(getattr(cr, name)(x, -2, t1, t2), getattr(torch, name)(tx, -2, tt1, tt2).numpy())
+
+
+@requires_torch
 @pytest.mark.parametrize("weight", [0.25, 0.75])
 def test_lerp(weight):
     check_op(lambda a, b: cr.lerp(a, b, weight), [(3, 4), (3, 4)], torch_fn=lambda a, b: torch.lerp(a, b, weight))

@@ -1,5 +1,8 @@
 """PyTorch's fused arithmetic, composed: addmm, baddbmm, addcmul, addcdiv, lerp (and their in-place
 forms). beta=0 ignores `input` (nan and inf in it do not propagate), as in PyTorch."""
+import functools
+import warnings
+
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.shapes import broadcast_shapes
@@ -43,6 +46,23 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     return _scaled_sum(input, _C.mv(mat, vec), beta, alpha, "addmv")
 
 
+def _value_first_accepted(fn):
+    """fn(input, tensor1, tensor2, *, value) that also takes PyTorch's deprecated fn(input, value, tensor1,
+    tensor2) form (older optimizer code's exp_avg_sq.addcmul_(1 - beta2, grad, grad)), warning as PyTorch does."""
+    @functools.wraps(fn)
+    def accepting(input, *args, **kwargs):
+        if len(args) == 3 and not isinstance(args[0], Tensor):
+            name = fn.__name__.lstrip("_")
+            warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number value, Tensor tensor1, Tensor "
+                          f"tensor2)\nConsider using one of the following signatures instead:\n\t{name}(Tensor "
+                          "tensor1, Tensor tensor2, *, Number value = 1)", UserWarning, stacklevel=2)
+            value, tensor1, tensor2 = args
+            return fn(input, tensor1, tensor2, value=value, **kwargs)
+        return fn(input, *args, **kwargs)
+    return accepting
+
+
+@_value_first_accepted
 def addcmul(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 * tensor2, broadcast."""
     return _C.add(input, tensor1 * tensor2, alpha=value)
@@ -57,6 +77,7 @@ def _checked_quotient(tensor1, tensor2):
     return tensor1 / tensor2
 
 
+@_value_first_accepted
 def addcdiv(input, tensor1, tensor2, *, value=1):
     """input + value * tensor1 / tensor2, broadcast (integer tensors are refused, as in PyTorch)."""
     return _C.add(input, _checked_quotient(tensor1, tensor2), alpha=value)
@@ -79,10 +100,12 @@ def _in_place(fn):
     return method
 
 
+@_value_first_accepted
 def _addcmul_(self, tensor1, tensor2, *, value=1):
     return self.add_(tensor1 * tensor2, alpha=value)
 
 
+@_value_first_accepted
 def _addcdiv_(self, tensor1, tensor2, *, value=1):
     return self.add_(_checked_quotient(tensor1, tensor2), alpha=value)
 
