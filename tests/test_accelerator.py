@@ -97,3 +97,22 @@ def test_memory_counters_read_chainrule_cudas(two_gpus, monkeypatch):
     monkeypatch.setattr(cr.cuda, "memory_allocated", lambda device: asked.append(device) or 123)
     assert acc.memory_allocated() == 123 and acc.memory_allocated("cuda:1") == 123
     assert asked == [0, 1]
+
+
+@pytest.mark.parametrize("backend", ["xpu", "mps"])
+def test_device_probes_of_backends_chainrule_lacks_answer_as_cpu_only_pytorch(backend):
+    # pytorch/examples programs choose a device with `torch.xpu.is_available()` / `torch.mps...`
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the answers")
+    ours, theirs = getattr(cr, backend), getattr(torch, backend)
+    for probe in ("is_available", "device_count"):
+        assert getattr(ours, probe)() == getattr(theirs, probe)()
+    assert ours.manual_seed(1) is None and theirs.manual_seed(1) is None
+    with pytest.raises(AttributeError, match=rf"torch\.{backend}\.no_such_name"):
+        getattr(ours, "no_such_name")
+
+
+def test_xpu_state_probes_answer_as_cpu_only_pytorch():
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the answers")
+    assert (cr.xpu.is_initialized(), cr.xpu.is_bf16_supported()) == (torch.xpu.is_initialized(),
+                                                                       torch.xpu.is_bf16_supported())
+    assert cr.xpu.manual_seed_all(3) is None
