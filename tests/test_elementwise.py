@@ -238,6 +238,23 @@ def test_add_sub_alpha():
     assert_close(t, a - b - 3)
 
 
+@requires_torch
+@pytest.mark.parametrize("name", ["add", "sub", "add_", "sub_"])
+@pytest.mark.filterwarnings("ignore:This overload")
+def test_add_sub_deprecated_alpha_first_form_as_pytorch(name):
+    # old programs update parameters with p.data.add_(-lr, p.grad.data); PyTorch still runs it, warning
+    a, b = floats(3), floats(3)
+    t, tt = cr.tensor(a), torch.tensor(a)
+    with pytest.warns(UserWarning, match="deprecated"):
+        got = getattr(t, name)(-0.5, cr.tensor(b))
+    want = getattr(tt, name)(-0.5, torch.tensor(b))  # PyTorch warns once a process
+    assert_close(got, want.numpy())
+    assert_close(t, tt.numpy())
+    if not name.endswith("_"):
+        with pytest.warns(UserWarning, match="deprecated"):
+            assert_close(getattr(cr, name)(t, 2, cr.tensor(b)), getattr(torch, name)(tt, 2, torch.tensor(b)).numpy())
+
+
 @pytest.mark.parametrize("op", [cr.Tensor.add_, cr.Tensor.mul_, cr.Tensor.sub_, cr.Tensor.div_])
 def test_in_place_dtype_errors(op):
     i = cr.tensor([1, 2, 3])

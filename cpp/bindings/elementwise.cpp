@@ -71,6 +71,16 @@ py::object scaled(py::handle b, py::handle alpha) {
   return py::cast(binary_any(BinaryOp::Mul, b, scalar_to_py(a)));
 }
 
+// PyTorch's deprecated add/sub(Number alpha, Tensor other) overload (old programs' p.data.add_(-lr, grad)):
+// still accepted, with PyTorch's UserWarning; gives `other` scaled by alpha, as scaled() does.
+py::object scaled_alpha_first(const char* op, py::handle alpha, py::handle other) {
+  const std::string message = std::string("This overload of ") + op + " is deprecated:\n\t" + op +
+                              "(Number alpha, Tensor other)\nConsider using one of the following signatures instead:\n\t" +
+                              op + "(Tensor other, *, Number alpha = 1)";
+  if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+  return scaled(other, alpha);
+}
+
 RoundingMode to_rounding_mode(py::handle mode) {
   if (mode.is_none()) return RoundingMode::None;
   const std::string name = py::str(mode);
@@ -177,6 +187,14 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
       .def("sub_", [](const Tensor& t, py::handle o, py::handle alpha) { binary_in_place_any(BinaryOp::Sub, t, scaled(o, alpha)); return t; },
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("add", [](const Tensor& t, py::handle alpha, py::handle o) {
+        return binary_any(BinaryOp::Add, py::cast(t), scaled_alpha_first("add", alpha, o)); }, py::arg("alpha"), py::arg("other"))
+      .def("sub", [](const Tensor& t, py::handle alpha, py::handle o) {
+        return binary_any(BinaryOp::Sub, py::cast(t), scaled_alpha_first("sub", alpha, o)); }, py::arg("alpha"), py::arg("other"))
+      .def("add_", [](const Tensor& t, py::handle alpha, py::handle o) {
+        binary_in_place_any(BinaryOp::Add, t, scaled_alpha_first("add_", alpha, o)); return t; }, py::arg("alpha"), py::arg("other"))
+      .def("sub_", [](const Tensor& t, py::handle alpha, py::handle o) {
+        binary_in_place_any(BinaryOp::Sub, t, scaled_alpha_first("sub_", alpha, o)); return t; }, py::arg("alpha"), py::arg("other"))
       .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide_any(py::cast(t), o, mode); },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("div_", [](const Tensor& t, py::handle o, py::object mode) {
@@ -206,6 +224,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
         py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   m.def("sub", [](py::handle a, py::handle b, py::handle alpha) { return binary_any(BinaryOp::Sub, a, scaled(b, alpha)); },
         py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
+  m.def("add", [](py::handle a, py::handle alpha, py::handle b) { return binary_any(BinaryOp::Add, a, scaled_alpha_first("add", alpha, b)); },
+        py::arg("input"), py::arg("alpha"), py::arg("other"));
+  m.def("sub", [](py::handle a, py::handle alpha, py::handle b) { return binary_any(BinaryOp::Sub, a, scaled_alpha_first("sub", alpha, b)); },
+        py::arg("input"), py::arg("alpha"), py::arg("other"));
   m.def("div", &divide_any, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none());
   m.def("true_divide", [](py::handle a, py::handle b) { return binary_any(BinaryOp::Div, a, b); }, py::arg("input"),
         py::arg("other"));
