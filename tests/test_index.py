@@ -75,6 +75,23 @@ def test_basic_index_errors():
         crt(1.0)[0]
 
 
+@requires_torch
+@pytest.mark.parametrize("key", [
+    lambda labels: (range(4), labels),  # pytorch/examples' mnist_forward_forward: x_[range(n), y] = x.max()
+    lambda labels: range(1, 3),
+    lambda labels: (slice(None), range(0, 5, 2)),
+    lambda labels: range(0),
+])
+def test_a_range_indexes_as_the_list_of_its_ints_as_in_pytorch(key):
+    a = arange_array((4, 5))
+    labels = [1, 0, 4, 2]
+    x, t = crt(a), torch.tensor(a)
+    assert_close(x[key(cr.tensor(labels))], t[key(torch.tensor(labels))].numpy())
+    x[key(cr.tensor(labels))] = -1.0
+    t[key(torch.tensor(labels))] = -1.0
+    assert_close(x, t.numpy())
+
+
 def test_zero_dim_tensor_indexing():
     s = crt(3.0)
     assert s[...].shape == () and s[None].shape == (1,)

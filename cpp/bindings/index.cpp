@@ -20,7 +20,7 @@ namespace {
 
 [[noreturn]] void invalid_index(py::handle obj) {
   CR_FAIL(IndexError, "only integers, slices (`:`), ellipsis (`...`), None, bools and int64 or bool tensors ",
-          "(or lists/NumPy arrays of ints or bools) are valid indices (got ",
+          "(or lists/ranges/NumPy arrays of ints or bools) are valid indices (got ",
           py::str(py::type::of(obj).attr("__name__")).cast<std::string>(), ")");
 }
 
@@ -61,7 +61,9 @@ TensorIndex to_index(py::handle obj) {
     if (s->kind == Scalar::Kind::Int) return TensorIndex::make_int(s->i);
     invalid_index(obj);
   }
-  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) || py::isinstance<py::array>(obj)) {
+  // a range is a sequence of ints to PyTorch too (x[range(n), labels] = ...)
+  if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj) || py::isinstance<py::array>(obj) ||
+      PyRange_Check(obj.ptr())) {
     return TensorIndex::make_tensor(sequence_to_tensor(obj));
   }
   if (PyIndex_Check(obj.ptr())) return TensorIndex::make_int(*optional_index_int(obj));
