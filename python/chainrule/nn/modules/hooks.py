@@ -1,5 +1,7 @@
 """RemovableHandle: what Module.register_*_hook returns; handle.remove() unregisters the hook. Also the
-global forward hooks every module runs (register_module_forward_pre_hook / register_module_forward_hook)."""
+global hooks every module runs, as in torch.nn.modules.module: forward (register_module_forward_pre_hook /
+register_module_forward_hook), full backward (register_module_full_backward_pre_hook /
+register_module_full_backward_hook) and registration (register_module_{buffer,module,parameter}_registration_hook)."""
 import weakref
 from collections import OrderedDict
 from itertools import count
@@ -36,11 +38,18 @@ _global_forward_hooks_with_kwargs = OrderedDict()
 _global_forward_hooks_always_called = OrderedDict()
 
 
+def add_hook(hooks, hook, prepend=False):
+    """Registers hook in the ordered dict `hooks` (first if prepend) and returns its RemovableHandle."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 def register_module_forward_pre_hook(hook):
     """hook(module, args) -> None or new args, run by every module's call before its own pre-hooks."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
@@ -55,3 +64,46 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     if always_call:
         _global_forward_hooks_always_called[handle.id] = True
     return handle
+
+
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+
+
+def register_module_full_backward_pre_hook(hook):
+    """hook(module, grad_output) -> None or a new grad_output, run in every module's backward before its own."""
+    return add_hook(_global_backward_pre_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    """hook(module, grad_input, grad_output) -> None or a new grad_input, run in every module's backward
+    before its own full backward hooks."""
+    return add_hook(_global_backward_hooks, hook)
+
+
+# Hooks run when a module registers a buffer, child module or parameter: hook(module, name, value) may
+# return a replacement value.
+_global_buffer_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+
+
+def register_module_buffer_registration_hook(hook):
+    return add_hook(_global_buffer_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    return add_hook(_global_module_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    return add_hook(_global_parameter_registration_hooks, hook)
+
+
+def run_registration_hooks(hooks, module, name, value):
+    """value after each hook(module, name, value) of `hooks` that returned a replacement."""
+    for hook in hooks.values():
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value

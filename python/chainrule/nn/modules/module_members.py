@@ -5,6 +5,8 @@ over what they hold: parameters(), named_buffers(), children(), named_modules(),
 """
 from chainrule._C import Tensor
 from chainrule.nn.modules._printing import typename as _typename
+from chainrule.nn.modules.hooks import (_global_buffer_registration_hooks, _global_module_registration_hooks,
+                                        _global_parameter_registration_hooks, run_registration_hooks)
 from chainrule.nn.parameter import Parameter
 
 
@@ -37,7 +39,7 @@ class ModuleMembers:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
                             "(chainrule Tensor or None required)")
-        self._buffers[name] = tensor
+        self._buffers[name] = run_registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
@@ -58,16 +60,18 @@ class ModuleMembers:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
                              f"created explicitly. To express '{name}' as a function of another Tensor, "
                              "compute the value in the forward() method.")
-        self._parameters[name] = param
+        self._parameters[name] = run_registration_hooks(_global_parameter_registration_hooks, self, name, param)
 
     def add_module(self, name, module):
         """Adds a child module (or None) under `name`; assigning a Module attribute does the same."""
         if not _is_module(module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         _check_member_name("module", name, self, self._modules)
-        self._modules[name] = module
+        self._modules[name] = run_registration_hooks(_global_module_registration_hooks, self, name, module)
 
-    register_module = add_module
+    def register_module(self, name, module):
+        """Alias of add_module."""
+        self.add_module(name, module)
 
     def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
         memo = set()
@@ -135,6 +139,20 @@ class ModuleMembers:
             if not _is_module(module):
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
+
+    def set_submodule(self, target, module, strict=False):
+        """Puts `module` at a dotted path, replacing the module there; strict=True: only an existing one."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not _is_module(module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not _is_module(getattr(parent, name)):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
 
     def _get_member(self, target, registry, kind):
         module_path, _, name = target.rpartition(".")

@@ -3,8 +3,14 @@
 Every mover goes through _apply(fn), which replaces each parameter's data (and grad) and each buffer
 by fn(tensor) while keeping the Parameter objects, so optimizers built earlier still see them.
 """
+from chainrule import _C
 from chainrule._C import Tensor, dtype as _dtype
 from chainrule.autograd import no_grad
+
+
+def _no_backend(name):
+    """What moving a tensor to a device kind chainrule has no backend for does, as torch without that backend."""
+    raise AssertionError(f"chainrule is not compiled with {name} enabled (Torch not compiled with {name} enabled)")
 
 
 class ModuleMovers:
@@ -65,14 +71,28 @@ class ModuleMovers:
 
     half = bfloat16 = float  # float16 and bfloat16 are float32 in chainrule (docs/from_pytorch.md)
 
-    def compile(self, *args, **kwargs):
-        """Module.compile: chainrule runs the module as it is (see chainrule.compile)."""
-
     def cpu(self):
         return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None):
         return self._apply(lambda t: t.cuda(device))
+
+    def ipu(self, device=None):
+        return self._apply(lambda t: _no_backend("IPU"))
+
+    def xpu(self, device=None):
+        return self._apply(lambda t: _no_backend("XPU"))
+
+    def mtia(self, device=None):
+        return self._apply(lambda t: _no_backend("MTIA"))
+
+    def type(self, dst_type):
+        """Casts every parameter and buffer with Tensor.type(dst_type) (a dtype or a name like 'torch.DoubleTensor')."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def to_empty(self, *, device, recurse=True):
+        """Replaces every parameter and buffer by an uninitialized tensor of its shape and dtype on `device`."""
+        return self._apply(lambda t: _C.empty_like(t, device=device), recurse=recurse)
 
     def share_memory(self):
         """Moves every parameter, gradient and buffer into shared memory (Tensor.share_memory_)."""
