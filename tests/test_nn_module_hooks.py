@@ -448,3 +448,24 @@ def test_dir_of_module_has_torchs_names_but_the_documented_few():
                  "register_module_buffer_registration_hook", "register_module_module_registration_hook",
                  "register_module_parameter_registration_hook"):
         assert callable(getattr(cr_module, name)) and hasattr(torch.nn.modules.module, name)
+
+
+def test_load_state_dict_takes_a_scalar_saved_with_shape_one_and_keeps_an_assigned_parameter():
+    def program(lib):
+        model = lib.nn.Module()
+        model.scale = lib.nn.Parameter(lib.tensor(1.0))
+        model.load_state_dict({"scale": lib.tensor([3.0])})
+        replacement = lib.nn.Parameter(lib.tensor(5.0), requires_grad=False)
+        model.load_state_dict({"scale": replacement}, assign=True)
+        return numbers(model.scale), model.scale is replacement, model.scale.requires_grad
+
+    assert on_both(program) == (5.0, True, True)
+
+
+def test_modules_can_keep_duplicates():
+    def program(lib):
+        shared = lib.nn.ReLU()
+        model = lib.nn.Sequential(shared, shared)
+        return len(list(model.modules())), len(list(model.modules(remove_duplicate=False)))
+
+    assert on_both(program) == (2, 3)

@@ -73,11 +73,11 @@ class ModuleMembers:
         """Alias of add_module."""
         self.add_module(name, module)
 
-    def _named_members(self, get_members, prefix="", recurse=True, remove_duplicate=True):
+    def _named_members(self, get_members_fn, prefix="", recurse=True, remove_duplicate=True):
         memo = set()
         modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
-            for key, value in get_members(module):
+            for key, value in get_members_fn(module):
                 if value is None or value in memo:
                     continue
                 if remove_duplicate:
@@ -123,8 +123,8 @@ class ModuleMembers:
             if module is not None:
                 yield from module.named_modules(memo, (prefix + "." if prefix else "") + name, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def get_submodule(self, target):

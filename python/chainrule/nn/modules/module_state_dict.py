@@ -160,6 +160,8 @@ class ModuleStateDict:
                 error_msgs.append(f'While copying the parameter named "{key}", expected chainrule.Tensor or '
                                   f"Tensor-like object from checkpoint but received {type(input_param)}")
                 continue
+            if param.dim() == 0 and input_param.dim() == 1 and input_param.shape[0] == 1:
+                input_param = input_param[0]  # a scalar saved as shape (1,), as torch 0.3 did
             if input_param.shape != param.shape:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
@@ -167,7 +169,9 @@ class ModuleStateDict:
             try:
                 with no_grad():
                     if assign:
-                        if isinstance(param, Parameter):
+                        if isinstance(param, Parameter) and isinstance(input_param, Parameter):
+                            input_param.requires_grad_(param.requires_grad)
+                        elif isinstance(param, Parameter):
                             input_param = Parameter(input_param, requires_grad=param.requires_grad)
                         setattr(self, name, input_param)
                     else:
