@@ -106,3 +106,18 @@ def test_loads_what_torch_hub_loads_from_a_torch_checkpoint(tmp_path, hub_dir, m
 def test_load_list_help_refuse_to_run_downloaded_code(name, args):
     with pytest.raises(RuntimeError, match="hubconf.py, which runs code from the internet"):
         getattr(cr.hub, name)(*args)
+
+
+@requires_torch
+def test_tqdm_is_the_progress_bar_torch_hub_exports():
+    # pytorch/examples' vision_transformer does `from torch.hub import tqdm`
+    assert cr.hub.tqdm is torch.hub.tqdm
+    assert list(cr.hub.tqdm(range(3), disable=True)) == [0, 1, 2]
+
+
+def test_without_tqdm_the_stand_in_bar_reports_percent(capsys):
+    bar = cr.hub._PercentBar(total=200)
+    bar.update(50)
+    bar.close()
+    bar.update(50)  # closed: silent
+    assert capsys.readouterr().err == "\r25.0%"

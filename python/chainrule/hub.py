@@ -1,6 +1,6 @@
 """chainrule.hub: torch.hub's pretrained-weights download, without running downloaded code.
 
-Done: get_dir / set_dir (the same directory as torch's: $TORCH_HOME/hub, by default
+Done: tqdm (tqdm's progress bar, as torch.hub exports it), get_dir / set_dir (the same directory as torch's: $TORCH_HOME/hub, by default
 ~/.cache/torch/hub, so weights torch downloaded are found), download_url_to_file (urllib, SHA-256
 prefix check, progress bar) and load_state_dict_from_url, which downloads into <hub dir>/checkpoints
 only when the file is not there yet and reads it with chainrule.load.
@@ -44,11 +44,43 @@ def set_dir(d):
     _hub_dir = os.path.expanduser(os.fspath(d))
 
 
+class _PercentBar:
+    """torch.hub's stand-in for tqdm when tqdm is not installed: a percentage (or byte count) on stderr."""
+
+    def __init__(self, total=None, disable=False, unit=None, *args, **kwargs):
+        self.total, self.disable, self.n = total, disable, 0
+
+    def update(self, n):
+        if self.disable:
+            return
+        self.n += n
+        sys.stderr.write(f"\r{self.n:.1f} bytes" if self.total is None else f"\r{100 * self.n / float(self.total):.1f}%")
+        sys.stderr.flush()
+
+    def set_description(self, *args, **kwargs):
+        pass
+
+    def write(self, s):
+        sys.stderr.write(f"{s}\n")
+
+    def close(self):
+        self.disable = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        if not self.disable:
+            sys.stderr.write("\n")
+
+
+try:
+    from tqdm import tqdm  # torch.hub.tqdm too: programs import their progress bar from there
+except ImportError:
+    tqdm = _PercentBar
+
+
 def _progress_bar(total, enabled):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
     return tqdm(total=total, disable=not enabled, unit="B", unit_scale=True, unit_divisor=1024)
 
 
@@ -74,10 +106,8 @@ def download_url_to_file(url, dst, hash_prefix=None, progress=True):
                 file.write(buffer)
                 if sha256 is not None:
                     sha256.update(buffer)
-                if bar is not None:
-                    bar.update(len(buffer))
-            if bar is not None:
-                bar.close()
+                bar.update(len(buffer))
+            bar.close()
         if sha256 is not None and not sha256.hexdigest().startswith(hash_prefix):
             raise RuntimeError(f'invalid hash value (expected "{hash_prefix}", got "{sha256.hexdigest()}")')
         os.replace(partial, dst)
