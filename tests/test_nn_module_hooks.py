@@ -469,3 +469,52 @@ def test_modules_can_keep_duplicates():
         return len(list(model.modules())), len(list(model.modules(remove_duplicate=False)))
 
     assert on_both(program) == (2, 3)
+
+
+def test_always_call_forward_hooks_run_once_after_an_error_anywhere_and_their_own_errors_become_warnings():
+    def program(lib):
+        calls = []
+
+        def failing_hook(module, args, output):
+            calls.append(("failing", output is None))
+            raise ValueError("in a hook")
+
+        def broken_always_hook(module, args, output):
+            calls.append("broken always")
+            raise KeyError("silenced")
+
+        layer = fixed_linear(lib, 2, 1)
+        layer.register_forward_pre_hook(lambda m, args: (args[0] * 2,))
+        layer.register_forward_hook(lambda m, args, out: calls.append(("first always", numbers(args[0]))),
+                                    always_call=True)
+        layer.register_forward_hook(failing_hook)
+        layer.register_forward_hook(lambda m, args, kwargs, out: calls.append(("late always", sorted(kwargs))),
+                                    always_call=True, with_kwargs=True)
+        layer.register_forward_hook(broken_always_hook, always_call=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with pytest.raises(ValueError, match="in a hook"):
+                layer(fixed_input(lib, 1, 2, requires_grad=False))
+        return calls, [str(w.message) for w in caught]
+
+    calls, caught = on_both(program)
+    assert [c if isinstance(c, str) else c[0] for c in calls] == ["first always", "failing", "late always",
+                                                                  "broken always"]
+    assert len(caught) == 1 and "silenced" in caught[0]
+
+
+def test_global_always_call_hook_runs_when_a_pre_hook_raises():
+    def program(lib):
+        calls = []
+        handle = global_hooks(lib).register_module_forward_hook(
+            lambda m, args, out: calls.append((type(m).__name__, out)), always_call=True)
+        try:
+            layer = lib.nn.ReLU()
+            layer.register_forward_pre_hook(lambda m, args: 1 / 0)
+            with pytest.raises(ZeroDivisionError):
+                layer(lib.ones(1))
+        finally:
+            handle.remove()
+        return calls
+
+    assert on_both(program) == [("ReLU", None)]

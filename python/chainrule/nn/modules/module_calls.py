@@ -5,8 +5,20 @@ register_full_backward_hook keep their hooks in ordered dicts keyed by the Remov
 (torch's _call_impl) runs the global hooks (hooks.py) first, then the module's own,
 and wraps inputs/outputs for the backward hooks (backward_hook.py).
 """
+import warnings
+
 from chainrule.nn.modules import hooks as _hooks
 from chainrule.nn.modules.hooks import RemovableHandle, add_hook
+
+
+class _HookedCall:
+    """One module call with hooks: its (hook-replaced) arguments and result, and the always_call forward hooks
+    that already ran, which an error part-way needs."""
+
+    __slots__ = ("args", "kwargs", "result", "always_called")
+
+    def __init__(self, args, kwargs):
+        self.args, self.kwargs, self.result, self.always_called = args, kwargs, None, set()
 
 
 class ModuleCalls:
@@ -59,33 +71,52 @@ class ModuleCalls:
     def _get_backward_pre_hooks(self):
         return [*_hooks._global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
 
-    def _run_forward_pre_hooks(self, args, kwargs):
+    def _run_forward_pre_hooks(self, call):
+        """Runs the forward pre-hooks, each able to replace call.args (and call.kwargs with with_kwargs)."""
         for hook_id, hook in [*_hooks._global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
             if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
+                result = hook(self, call.args, call.kwargs)
                 if result is not None:
                     if not (isinstance(result, tuple) and len(result) == 2):
                         raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
                                            f"but got {result}.")
-                    args, kwargs = result
+                    call.args, call.kwargs = result
             else:
-                result = hook(self, args)
+                result = hook(self, call.args)
                 if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        return args, kwargs
+                    call.args = result if isinstance(result, tuple) else (result,)
 
-    def _run_forward_hooks(self, args, kwargs, result, only_always_called=False):
+    def _run_forward_hooks(self, call):
+        """Runs the forward hooks on call.result, noting in call.always_called the always_call ones reached."""
         for hook_id, hook in [*_hooks._global_forward_hooks.items(), *self._forward_hooks.items()]:
-            if only_always_called and not (hook_id in self._forward_hooks_always_called
-                                           or hook_id in _hooks._global_forward_hooks_always_called):
-                continue
+            if hook_id in self._forward_hooks_always_called or hook_id in _hooks._global_forward_hooks_always_called:
+                call.always_called.add(hook_id)
             if hook_id in self._forward_hooks_with_kwargs or hook_id in _hooks._global_forward_hooks_with_kwargs:
-                hook_result = hook(self, args, kwargs, result)
+                hook_result = hook(self, call.args, call.kwargs, call.result)
             else:
-                hook_result = hook(self, args, result)
+                hook_result = hook(self, call.args, call.result)
             if hook_result is not None:
-                result = hook_result
-        return result
+                call.result = hook_result
+
+    def _run_always_called_hooks_after_error(self, call):
+        """After an error anywhere in the call, the always_call forward hooks not reached yet run, as in torch:
+        the global ones with (module, args, result), errors they raise turned into warnings."""
+        hook_sets = [(_hooks._global_forward_hooks, _hooks._global_forward_hooks_always_called, {}, "global module"),
+                     (self._forward_hooks, self._forward_hooks_always_called, self._forward_hooks_with_kwargs, "module")]
+        for hooks, always_called, with_kwargs, kind in hook_sets:
+            for hook_id, hook in list(hooks.items()):
+                if hook_id not in always_called or hook_id in call.always_called:
+                    continue
+                try:
+                    if hook_id in with_kwargs:
+                        hook_result = hook(self, call.args, call.kwargs, call.result)
+                    else:
+                        hook_result = hook(self, call.args, call.result)
+                    if hook_result is not None:
+                        call.result = hook_result
+                except Exception as error:
+                    warnings.warn(f"{kind} forward hook with ``always_call=True`` raised an exception that was "
+                                  f"silenced as another error was raised in forward: {error}", stacklevel=2)
 
     def compile(self, *args, **kwargs):
         """As torch, keeps compile(self._call_impl, ...) (its arguments checked) as _compiled_call_impl; in
@@ -107,24 +138,23 @@ class ModuleCalls:
                 or _hooks._global_forward_pre_hooks or _hooks._global_forward_hooks
                 or _hooks._global_backward_hooks or _hooks._global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
-        args, kwargs = self._run_forward_pre_hooks(args, kwargs)
-        backward_hook = None
-        full_backward_hooks, _ = self._get_backward_hooks()
-        backward_pre_hooks = self._get_backward_pre_hooks()
-        if full_backward_hooks or backward_pre_hooks:
-            from chainrule.nn.modules.backward_hook import BackwardHook
-            backward_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
-            args = backward_hook.setup_input_hook(args)
+        call = _HookedCall(args, kwargs)
         try:
-            result = self.forward(*args, **kwargs)
+            self._run_forward_pre_hooks(call)
+            backward_hook = None
+            if (self._backward_hooks or self._backward_pre_hooks or _hooks._global_backward_hooks
+                    or _hooks._global_backward_pre_hooks):
+                from chainrule.nn.modules.backward_hook import BackwardHook
+                backward_hook = BackwardHook(self, self._get_backward_hooks()[0], self._get_backward_pre_hooks())
+                call.args = backward_hook.setup_input_hook(call.args)
+            call.result = self.forward(*call.args, **call.kwargs)
+            self._run_forward_hooks(call)
+            if backward_hook is not None:
+                call.result = backward_hook.setup_output_hook(call.result)
+            return call.result
         except Exception:
-            if self._forward_hooks_always_called or _hooks._global_forward_hooks_always_called:
-                self._run_forward_hooks(args, kwargs, None, only_always_called=True)
+            self._run_always_called_hooks_after_error(call)
             raise
-        result = self._run_forward_hooks(args, kwargs, result)
-        if backward_hook is not None:
-            result = backward_hook.setup_output_hook(result)
-        return result
 
     # torch's __call__ is _wrapped_call_impl, which runs _compiled_call_impl when compile() set it. In chainrule
     # that is always _call_impl itself (chainrule.compile returns what it is given), so __call__ goes straight
