@@ -58,10 +58,7 @@ class ModuleCalls:
 
     def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) -> None or new grad_input, after the input gradients exist."""
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a single Module. "
-                               "Please use only one of them.")
-        self._is_full_backward_hook = True
+        self._is_full_backward_hook = True  # torch's record of the kind (chainrule has no non-full hooks)
         return add_hook(self._backward_hooks, hook, prepend)
 
     def _get_backward_hooks(self):
