@@ -5,8 +5,9 @@ Where PyTorch says so:
   torch.<name>          the overloads in torch/_C/_VariableFunctions.pyi (generated from the same
                         declarations as the Python bindings), or inspect.signature for the functions
                         torch writes in Python (tensordot, chain_matmul, ...);
-  torch.linalg/special  an out= overload of the ATen schema linalg_<name> / special_<name> (their
-                        bindings have no stub file), or inspect.signature for a Python function.
+  torch.linalg/special  an out= overload of the ATen op linalg_<name> / special_<name> that is not
+                        tagged generated (their bindings have no stub file), or inspect.signature
+                        for a Python function.
 Only names chainrule has are listed; a chainrule function that takes out= itself (the factories
 bound in C++) is left out. A factory among the rest (each out= overload also takes device=)
 makes its result in out's dtype and device, as PyTorch's factories do.
@@ -78,12 +79,21 @@ def torch_level(torch, chainrule):
     return names, factories
 
 
+def _bound_with_out(torch, aten_name):
+    """An overload of the ATen op with an out argument that the Python bindings offer: not one the
+    build generates for its own use (tagged generated, as linalg_matrix_exp.out, which
+    torch.linalg.matrix_exp does not take)."""
+    packet = getattr(torch.ops.aten, aten_name, None)
+    overloads = [getattr(packet, name) for name in packet.overloads()] if packet is not None else []
+    return any(any(argument.is_out for argument in op._schema.arguments) and torch.Tag.generated not in op.tags
+               for op in overloads)
+
+
 def namespace_level(torch, torch_module, chainrule_module, aten_prefix):
-    """Names of torch.linalg / torch.special whose ATen schema (or Python signature) has out=."""
-    with_out = {schema.name[len("aten::"):] for schema in torch._C._jit_get_all_schemas()
-                if schema.name.startswith("aten::") and any(argument.is_out for argument in schema.arguments)}
+    """Names of torch.linalg / torch.special whose ATen op (or Python signature) has out=."""
     return [name for name, theirs in _candidates(torch_module, chainrule_module)
-            if (aten_prefix + name in with_out if inspect.isbuiltin(theirs) else _python_signature_has_out(theirs))]
+            if (_bound_with_out(torch, aten_prefix + name) if inspect.isbuiltin(theirs)
+                else _python_signature_has_out(theirs))]
 
 
 def _tuple_source(variable, names):

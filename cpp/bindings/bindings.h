@@ -12,6 +12,7 @@ namespace cr::bind {
 using TensorClass = py::class_<TensorImpl, Tensor>;
 
 void bind_types(py::module_& m);                          // dtype, device, errors (types.cpp)
+void bind_keyword_dispatch(py::module_& m);  // _KeywordDispatch, under out= of functions (keyword_dispatch.cpp)
 void bind_cuda_runtime(py::module_& m);                   // device queries, events, OutOfMemoryError (cuda_runtime.cpp)
 void bind_tensor_basics(py::module_& m, TensorClass& cls);  // properties, item, tolist (tensor_basics.cpp)
 void bind_numpy(py::module_& m, TensorClass& cls);        // from_numpy, numpy(), tensor data (numpy_interop.cpp)

@@ -5,6 +5,7 @@ PYBIND11_MODULE(_C, m) {
   m.doc() = "chainrule's C++ core: tensors, ops and autograd";
   using namespace cr::bind;
   bind_types(m);
+  bind_keyword_dispatch(m);
   bind_cuda_runtime(m);
   TensorClass cls(m, "Tensor", "An n-dimensional array on a device, with autograd fields.");
   bind_tensor_basics(m, cls);

@@ -13,10 +13,13 @@ writes it into out as PyTorch does:
   - out on another device, an out with several elements sharing memory (expanded), and a result
     needing grad (an input requires grad, or a float out does, with grad mode on) are RuntimeErrors;
   - out may be an input (torch.add(a, b, out=a)): the result is computed before out is written;
-  - factories (FACTORIES) make their result in out's dtype and device;
+  - factories (FACTORIES) make their result in out's dtype and device, and sum, prod, cumsum and
+    cumprod compute in out's dtype (as if given dtype=out.dtype: a float input summed into a long out
+    is cast before the sum, as in PyTorch);
   - out=None is the same as no out.
-Without out= the wrapper only looks for the key in the keyword dict and calls the function (the
-cost is measured in tests/test_out_argument.py's docstring). Tensor methods take no out=, as in PyTorch.
+Without out= the call goes to the function from C (_C._KeywordDispatch, cpp/bindings/keyword_dispatch.cpp:
+it looks for "out" among the keyword names and forwards the call, no Python frame in between).
+Tensor methods take no out=, as in PyTorch.
 """
 import functools
 import warnings
@@ -27,8 +30,12 @@ from chainrule._functions import out_argument_names
 from chainrule._functions.promotion import can_cast
 from chainrule.autograd.grad_mode import no_grad
 
+# PyTorch computes these in out's dtype (their out= overloads take the dtype from the result).
+COMPUTED_IN_OUT_DTYPE = ("sum", "prod", "cumsum", "cumprod")
+
 # PyTorch's names of the dtypes in its messages ("result type Float can't be cast to ... Long").
-_SCALAR_TYPE_NAMES = {_C.dtype.float32: "Float", _C.dtype.float64: "Double", _C.dtype.int64: "Long", _C.dtype.bool: "Bool"}
+_SCALAR_TYPE_NAMES = {_C.dtype.float32: "Float", _C.dtype.float64: "Double", _C.dtype.int64: "Long",
+                      _C.dtype.bool: "Bool"}
 
 
 def _scalar_type_name(dtype):
@@ -70,8 +77,6 @@ def _write(result, out):
                 "deprecated, and in a future PyTorch release outputs will not be resized unless they have zero "
                 "elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero elements "
                 "with t.resize_(0).", UserWarning, stacklevel=4)
-        if result._storage_id() == out._storage_id():  # a view of out: keep its values through the resize
-            result = result.clone()
         out.resize_(result.shape)
     if result is not out:
         out.copy_(result)
@@ -85,11 +90,12 @@ def _out_tensors(op, out, count):
     return tuple(out)
 
 
-def call_with_out(function, op, factory, out, args, kwargs):
-    """function(*args, **kwargs) written into out (a tensor, or a tuple of them); returns out."""
-    if factory and isinstance(out, Tensor):
-        kwargs.setdefault("dtype", out.dtype)
-        kwargs.setdefault("device", out.device)
+def call_with_out(function, op, taken_from_out, out, args, kwargs):
+    """function(*args, **kwargs) written into out (a tensor, or a tuple of them); returns out.
+    taken_from_out: the keywords ("dtype", "device") that default to out's."""
+    if taken_from_out and isinstance(out, Tensor):
+        for keyword in taken_from_out:
+            kwargs.setdefault(keyword, getattr(out, keyword))
     result = function(*args, **kwargs)
     several = isinstance(result, tuple)
     results = tuple(result) if several else (result,)
@@ -105,29 +111,30 @@ def call_with_out(function, op, factory, out, args, kwargs):
     return type(result)(*targets) if hasattr(type(result), "_fields") else targets
 
 
-def with_out_argument(function, name, module_name, op, factory=False):
-    """function with out= added; the same __name__, __doc__ and __qualname__, and __module__ module_name."""
-    def function_with_out(*args, **kwargs):
-        if "out" in kwargs:
-            out = kwargs.pop("out")
-            if out is not None:
-                return call_with_out(function, op, factory, out, args, kwargs)
-        return function(*args, **kwargs)
+def with_out_argument(function, name, module_name, op, taken_from_out=()):
+    """function with out= added; the same __name__, __doc__ and __qualname__, and __module__ module_name.
+    A call without out= goes straight to function (_C._KeywordDispatch forwards it in C)."""
+    def call_given_out(*args, out=None, **kwargs):
+        if out is None:
+            return function(*args, **kwargs)
+        return call_with_out(function, op, taken_from_out, out, args, kwargs)
 
-    functools.update_wrapper(function_with_out, function)
-    function_with_out.__name__ = function_with_out.__qualname__ = name
-    function_with_out.__module__ = module_name
-    return function_with_out
+    dispatch = _C._KeywordDispatch(function, "out", call_given_out)
+    functools.update_wrapper(dispatch, function)
+    dispatch.__name__ = dispatch.__qualname__ = name
+    dispatch.__module__ = module_name
+    return dispatch
 
 
 def install():
     """Wraps the listed functions of chainrule, chainrule.linalg and chainrule.special in place."""
     import chainrule
-    factories = set(out_argument_names.FACTORIES)
+    taken_from_out = {name: ("dtype", "device") for name in out_argument_names.FACTORIES}
+    taken_from_out.update({name: ("dtype",) for name in COMPUTED_IN_OUT_DTYPE})
     for namespace, names, op_prefix in ((chainrule, out_argument_names.TORCH, ""),
                                         (chainrule.linalg, out_argument_names.LINALG, "linalg_"),
                                         (chainrule.special, out_argument_names.SPECIAL, "special_")):
         for name in names:
             wrapped = with_out_argument(getattr(namespace, name), name, namespace.__name__, op_prefix + name,
-                                        name in factories and namespace is chainrule)
+                                        taken_from_out.get(name, ()) if namespace is chainrule else ())
             setattr(namespace, name, wrapped)
