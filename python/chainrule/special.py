@@ -1,5 +1,5 @@
 """chainrule.special, PyTorch's torch.special: each function delegates to a chainrule op of another
-name or is composed from them, with torch.special's signature (no out=: chainrule's ops have none).
+name or is composed from them, with torch.special's signature (out= is added by _functions/out_argument.py).
 
 Composed here: ndtr = erfc(-x/sqrt 2)/2; ndtri = sqrt(2) erfinv(2p - 1) (its float64 relative error
 grows as p nears 0 or 1, where 2p - 1 rounds: ~1e-11 at p = 1e-6); log_ndtr as PyTorch computes it,

@@ -42,13 +42,11 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     return _scaled_sum(input, product, beta, alpha, "addbmm")
 
 
-def chain_matmul(*matrices, out=None):
+def chain_matmul(*matrices):
     """The product of 2-D matrices, left to right (deprecated in PyTorch for linalg.multi_dot)."""
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch release. Use "
                   "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
                   "multiple parameters.", UserWarning, stacklevel=2)
-    if out is not None:
-        raise TypeError("chain_matmul: out= is not supported by chainrule")
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     for t in matrices:

@@ -69,10 +69,9 @@ def _numel(t, dims):
     return math.prod(t.shape[d] for d in dims)
 
 
-def tensordot(a, b, dims=2, out=None):
-    """Sums a * b over the dims `dims` names: an int (a's last `dims` with b's first), or two lists."""
-    if out is not None:
-        raise TypeError("tensordot: out= is not supported by chainrule")
+def tensordot(a, b, dims=2):
+    """Sums a * b over the dims `dims` names: an int (a's last `dims` with b's first), or two lists.
+    (chainrule.tensordot takes out= too: _functions/out_argument.py.)"""
     dims_a, dims_b = _contracted_dims(dims, a, b)
     for da, db in zip(dims_a, dims_b):
         if a.shape[da] != b.shape[db]:
