@@ -153,6 +153,10 @@ def test_wrongly_shaped_out_is_resized_with_pytorchs_warning(name, make_args):
     # each of PyTorch's warnings comes once more from chainrule, with the same text
     assert len(messages) % 2 == 0 and messages, messages
     assert sorted(messages[: len(messages) // 2]) == sorted(messages[len(messages) // 2:])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        function(cr, name)(*make_args(cr), out=_empty_like_result(cr, returned[cr], (5, 5)))
+    assert caught and all(w.filename == __file__ for w in caught)  # the warning points at the call
 
 
 def test_out_of_the_right_shape_keeps_its_storage_and_strides():
