@@ -222,3 +222,52 @@ def test_save_with_torchs_pickle_options_loads_in_torch_and_chainrule(protocol):
         cr.save(state, io.BytesIO(), _use_new_zipfile_serialization=False)
     with pytest.raises(ValueError, match="only Python's pickle module is supported as pickle_module"):
         cr.save(state, io.BytesIO(), pickle_module=zipfile)
+
+
+# torch.save(model) pickles the model's layers by class (pytorch/examples' word_language_model and
+# super_resolution save whole models): each library must load the other's as its own layers.
+WHOLE_MODELS = {
+    "lstm": lambda nn: nn.LSTM(4, 5, num_layers=2, bidirectional=True),
+    "lstm_proj": lambda nn: nn.LSTM(4, 5, proj_size=3, bias=False),
+    "gru": lambda nn: nn.GRU(4, 5),
+    "attention": lambda nn: nn.MultiheadAttention(4, 2),
+    "encoder": lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.0), 2),
+    "conv_net": lambda nn: nn.Sequential(nn.Conv2d(4, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                                         nn.PixelShuffle(1), nn.Flatten(), nn.Linear(3 * 25, 2)),
+    "embedding": lambda nn: nn.Sequential(nn.Embedding(10, 4), nn.Dropout(0.5), nn.LayerNorm(4)),
+}
+
+
+def _run_whole_model(kind, model, lib):
+    model.eval()
+    generator = np.random.default_rng(0)
+    if kind == "embedding":
+        return model(lib.tensor(generator.integers(0, 10, (3, 5))))
+    x = lib.tensor(generator.standard_normal((1, 4, 5, 5) if kind == "conv_net" else (5, 1, 4)).astype(np.float32))
+    out = model(x, x, x) if kind == "attention" else model(x)
+    return out[0] if isinstance(out, tuple) else out
+
+
+@pytest.mark.parametrize("kind", list(WHOLE_MODELS))
+def test_whole_model_pickles_load_as_the_other_librarys_layers(kind):
+    ours, theirs = WHOLE_MODELS[kind](cr.nn), WHOLE_MODELS[kind](torch.nn)
+    from_ours = cr_to_torch(ours, weights_only=False)
+    from_theirs = torch_to_cr(theirs, weights_only=False)
+    assert {type(m).__module__.split(".")[0] for m in from_ours.modules()} == {"torch"}
+    assert {type(m).__module__.split(".")[0] for m in from_theirs.modules()} == {"chainrule"}
+    np.testing.assert_allclose(_run_whole_model(kind, from_ours, torch).detach().numpy(),
+                               _run_whole_model(kind, ours, cr).detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(_run_whole_model(kind, from_theirs, cr).detach().numpy(),
+                               _run_whole_model(kind, theirs, torch).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_allowing_chainrules_layers_allows_pytorchs_names_for_them():
+    buf = io.BytesIO()
+    torch.save(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU()), buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match=r"GLOBAL torch\.nn\.modules\.container\.Sequential"):
+        cr.load(buf)
+    buf.seek(0)
+    with cr.serialization.safe_globals([cr.nn.Sequential, cr.nn.Linear, cr.nn.ReLU]):
+        model = cr.load(buf)
+    assert isinstance(model, cr.nn.Sequential) and isinstance(model[0], cr.nn.Linear)

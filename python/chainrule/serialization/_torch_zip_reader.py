@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 
 from chainrule import _C
-from chainrule.serialization import _safe_globals
+from chainrule.serialization import _safe_globals, _torch_names
 from chainrule.serialization._dtypes import (TORCH_DTYPE_BYTES, TORCH_STORAGE_DTYPES, bfloat16_to_float32,
                                              native_array)
 from chainrule.serialization._map_location import relocate
@@ -172,16 +172,22 @@ class _Unpickler(pickle.Unpickler):
     def __init__(self, file, loader, weights_only, **unpickler_args):
         super().__init__(file, **unpickler_args)
         self.loader, self.weights_only = loader, weights_only
-        self.allowed = {**_builtin_globals(), **_safe_globals.user_allowed()} if weights_only else _builtin_globals()
+        user_allowed = _safe_globals.user_allowed() if weights_only else {}
+        self.allowed = {**_builtin_globals(), **user_allowed}
+        self.user_allowed_objects = list(user_allowed.values())
 
     def find_class(self, module, name):
         module, name = _python3_name(module, name)
         full_name = f"{module}.{name}"
         if full_name in self.allowed:
             return self.allowed[full_name]
+        # a whole model's torch.nn layers are chainrule's; allowing chainrule's class allows PyTorch's name for it
+        counterpart = _torch_names.chainrule_counterpart(module, name)
         if self.weights_only:
+            if counterpart is not None and any(counterpart is allowed for allowed in self.user_allowed_objects):
+                return counterpart
             raise _weights_only_error(full_name)
-        return super().find_class(module, name)
+        return counterpart if counterpart is not None else super().find_class(module, name)
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"

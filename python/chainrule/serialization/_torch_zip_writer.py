@@ -7,15 +7,18 @@ a persistent id ('storage', torch.FloatStorage, key, location, numel) whose byte
 `archive/data/<key>`, 64-byte aligned in the file. Those are globals that torch.load(weights_only=True)
 accepts. The torch names are written as GLOBAL opcodes by `_TorchPickler` (Python's pure-Python
 pickler, which lets a stand-in object emit a name); nothing imports torch. Views of one storage share
-one record, so torch.load gives them back as views of one storage.
+one record, so torch.load gives them back as views of one storage. chainrule's own classes and functions
+(a whole model's layers) are written under PyTorch's names (_torch_names).
 """
 import collections
 import io
 import pickle
+import types
 import zipfile
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule.serialization import _torch_names
 from chainrule.serialization._dtypes import STORAGE_OF_NATIVE
 
 __all__ = ["torch_zip_bytes"]
@@ -92,6 +95,15 @@ class _TorchPickler(pickle._Pickler):
         self.memoize(obj)
 
     dispatch[_Global] = _save_global_name
+
+    def save_global(self, obj, name=None):
+        """chainrule's classes and functions (a whole model's layers) go under PyTorch's names."""
+        torch_module_and_name = _torch_names.torch_name(obj) if name is None else None
+        if torch_module_and_name is None:
+            return super().save_global(obj, name)
+        self._save_global_name(_Global(*torch_module_and_name))
+
+    dispatch[types.FunctionType] = save_global
     dispatch[_C.dtype] = lambda self, dtype: self.save(_DTYPES[dtype.name])
 
     def persistent_id(self, obj):

@@ -8,15 +8,11 @@ F.multi_head_attention_forward (functional/attention.py).
 from chainrule import _C
 from chainrule.nn.functional import attention as attention_ops
 from chainrule.nn import init
-from chainrule.nn.modules.linear import Linear
+from chainrule.nn.modules.linear import NonDynamicallyQuantizableLinear
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["MultiheadAttention"]
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A Linear under torch's name for MultiheadAttention.out_proj, so that the two reprs agree."""
 
 
 def _parameter(*shape, device=None, dtype=None):

@@ -60,6 +60,11 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name and module (torch.nn.modules.linear) for MultiheadAttention.out_proj, so
+    that the two reprs agree and a pickled MultiheadAttention names a class both can load."""
+
+
 class Bilinear(Module):
     """y[..., o] = x1[..., i] W[o, i, j] x2[..., j] + b[o]; init U(-1/sqrt(in1), 1/sqrt(in1)) for both."""
 

@@ -171,12 +171,29 @@ class RNNBase(Module):
         """Does nothing, as on PyTorch's CPU path: the weights are already used in place (cuDNN is what wants
         them in one contiguous buffer)."""
 
+    def _weight_names_per_cell(self):
+        """Per layer and direction: the names of [weight_ih, weight_hh(, bias_ih, bias_hh)(, weight_hr)]."""
+        per_cell = (4 if self.bias else 2) + (1 if self.proj_size else 0)
+        names = self._flat_weights_names
+        return [names[i:i + per_cell] for i in range(0, len(names), per_cell)]
+
     @property
     def all_weights(self):
         """Per layer and direction: [weight_ih, weight_hh(, bias_ih, bias_hh)(, weight_hr)], as torch's."""
-        per_cell = (4 if self.bias else 2) + (1 if self.proj_size else 0)
-        flat = [getattr(self, name) for name in self._flat_weights_names]
-        return [flat[i:i + per_cell] for i in range(0, len(flat), per_cell)]
+        return [[getattr(self, name) for name in cell] for cell in self._weight_names_per_cell()]
+
+    # A pickled RNN (torch.save(model)) carries what PyTorch's RNNBase rebuilds itself from: the weight names
+    # per cell (_all_weights) and the weights in order (_flat_weights); chainrule reads its weights by name.
+    _TORCH_ONLY_STATE = ("_all_weights", "_flat_weights", "_flat_weight_refs")
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_all_weights"] = self._weight_names_per_cell()
+        state["_flat_weights"] = [getattr(self, name) for name in self._flat_weights_names]
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__({key: value for key, value in state.items() if key not in self._TORCH_ONLY_STATE})
 
     def _cell_weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
