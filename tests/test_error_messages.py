@@ -49,6 +49,57 @@ def test_linear_non_float_input_is_a_type_error_naming_both_dtypes(dtype):
         cr.nn.Linear(3, 2)(cr.zeros(4, 3, dtype=dtype))
 
 
+
+# Wrong-dtype operands: PyTorch raises RuntimeError (NotImplementedError, a RuntimeError, for a
+# missing kernel); chainrule's DTypeError is both that and the TypeError it raised before.
+WRONG_DTYPE_CALLS = [
+    lambda t: t.var(t.arange(4)),
+    lambda t: t.std(t.arange(4)),
+    lambda t: t.nn.functional.softmax(t.arange(4), 0),
+    lambda t: t.nn.functional.log_softmax(t.arange(4), 0),
+    lambda t: t.nn.functional.linear(t.ones(2, 3, dtype=t.long), t.ones(2, 3)),
+    lambda t: t.nn.functional.conv2d(t.ones(1, 1, 3, 3, dtype=t.long), t.ones(1, 1, 2, 2)),
+    lambda t: t.nn.functional.nll_loss(t.randn(2, 3), t.ones(2)),
+    lambda t: t.nn.functional.embedding(t.ones(2), t.ones(3, 2)),
+    lambda t: t.where(t.ones(2), t.ones(2), t.zeros(2)),
+    lambda t: t.ones(2).masked_fill(t.ones(2), 0.0),
+    lambda t: t.nn.functional.interpolate(t.ones(1, 1, 3, dtype=t.long), size=5),
+    lambda t: t.rand(2, dtype=t.long),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("call", WRONG_DTYPE_CALLS)
+def test_a_wrong_operand_dtype_is_a_runtime_error_as_torchs(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError) as got:
+        call(cr)
+    assert isinstance(got.value, TypeError) and isinstance(got.value, cr.DTypeError)
+
+
+# Shape and size mistakes: PyTorch raises RuntimeError; chainrule's InvalidArgumentError is both that
+# and the ValueError it raised before.
+WRONG_SHAPE_CALLS = [
+    lambda t: t.ones(2, 3) @ t.ones(4, 5),
+    lambda t: t.ones(2, 3) + t.ones(4, 5),
+    lambda t: t.cat([t.ones(2, 3), t.ones(2, 4)]),
+    lambda t: t.ones(6).view(4, 2),
+    lambda t: t.nn.functional.linear(t.ones(2, 3), t.ones(4, 5)),
+    lambda t: t.nn.functional.conv2d(t.ones(1, 2, 5, 5), t.ones(1, 3, 2, 2)),
+    lambda t: t.stack([t.ones(2), t.ones(3)]),
+]
+
+
+@requires_torch
+@pytest.mark.parametrize("call", WRONG_SHAPE_CALLS)
+def test_a_wrong_shape_is_a_runtime_error_as_torchs(call):
+    with pytest.raises(RuntimeError):
+        call(torch)
+    with pytest.raises(RuntimeError) as got:
+        call(cr)
+    assert isinstance(got.value, ValueError) and isinstance(got.value, cr.InvalidArgumentError)
+
 @requires_torch
 @pytest.mark.parametrize("build", [
     lambda nn: nn.Linear(3, -2),

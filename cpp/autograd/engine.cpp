@@ -125,7 +125,7 @@ TensorList run_backward(const TensorList& roots, const TensorList& root_grads, b
     CR_CHECK(e.node, RuntimeError, "backward: output ", i, " does not require grad and has no grad_fn "
              "(did it come from tensors with requires_grad=True, outside no_grad()?)");
     Tensor g = seed_gradient(roots[i], root_grads[i], i);
-    CR_CHECK(g, TypeError, "backward: gradient ", i, " is ", dtype_name(root_grads[i]->dtype()), " but the output is ",
+    CR_CHECK(g, DTypeError, "backward: gradient ", i, " is ", dtype_name(root_grads[i]->dtype()), " but the output is ",
              dtype_name(roots[i]->dtype()));
     TensorList& buf = buffers[e.node.get()];
     buf.resize(e.node->outputs().size());

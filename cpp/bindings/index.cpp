@@ -188,7 +188,7 @@ void bind_index(py::module_& m, TensorClass& cls) {
       Tensor value = v.cast<Tensor>();
       CR_CHECK(value->dim() == 0, ValueError, "masked_fill: value must be a number or a 0-d tensor, got shape ",
                value->sizes());
-      CR_CHECK(mask->dtype() == DType::Bool, TypeError, "masked_fill: mask must be a bool tensor, got ",
+      CR_CHECK(mask->dtype() == DType::Bool, DTypeError, "masked_fill: mask must be a bool tensor, got ",
                dtype_name(mask->dtype()));
       return where(mask, to_dtype(value, t->dtype()), t);
     }

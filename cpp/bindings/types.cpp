@@ -20,12 +20,35 @@ py::object scalar_to_py(const Scalar& s) {
   return py::none();
 }
 
+// class chainrule.<name>(base, RuntimeError), added to the module as <name>.
+static PyObject* new_exception_class(py::module_& m, const char* name, PyObject* base, const char* doc) {
+  const std::string qualified = std::string("chainrule.") + name;
+  py::tuple bases = py::make_tuple(py::handle(base), py::handle(PyExc_RuntimeError));
+  PyObject* cls = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr);
+  if (cls == nullptr) throw py::error_already_set();
+  m.attr(name) = py::handle(cls);
+  return cls;
+}
+
 void bind_types(py::module_& m) {
+  // The core's ValueError and DTypeError reach Python as classes that are also RuntimeErrors, which
+  // PyTorch raises for the same mistakes, so both `except ValueError` and a PyTorch program's
+  // `except RuntimeError` catch them. Made once; the module keeps them alive.
+  static PyObject* value_error = new_exception_class(
+      m, "InvalidArgumentError", PyExc_ValueError,
+      "An op was given operands or arguments of shapes, sizes or values it cannot take. Both a "
+      "ValueError and a RuntimeError (PyTorch raises RuntimeError for these).");
+  static PyObject* dtype_error = new_exception_class(
+      m, "DTypeError", PyExc_TypeError,
+      "An op was given an operand of a dtype it does not take. Both a TypeError and a RuntimeError "
+      "(PyTorch raises RuntimeError for these).");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const ValueError& e) {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(value_error, e.what());
+    } catch (const DTypeError& e) {  // before its base, TypeError
+      PyErr_SetString(dtype_error, e.what());
     } catch (const TypeError& e) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const IndexError& e) {

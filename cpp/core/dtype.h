@@ -46,7 +46,7 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
 
 #define CR_DISPATCH_FAIL(dtype, op, supported) \
   default:                                     \
-    CR_FAIL(TypeError, op, ": dtype ", ::cr::dtype_name(dtype), " is not supported (expected ", supported, ")")
+    CR_FAIL(DTypeError, op, ": dtype ", ::cr::dtype_name(dtype), " is not supported (expected ", supported, ")")
 
 #define CR_DISPATCH_FLOATING(dtype, op, ...)       \
   [&] {                                            \

@@ -11,6 +11,10 @@ namespace cr {
 
 struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
+// An operand's dtype the op does not take (an int64 input to softmax, a float mask): Python's
+// chainrule.DTypeError, both a TypeError and the RuntimeError PyTorch raises for the same mistake,
+// so `except RuntimeError` in a PyTorch program catches it.
+struct DTypeError : TypeError { using TypeError::TypeError; };
 struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
 struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_error; };
 // A GPU's memory is exhausted even after its cache was emptied: chainrule.OutOfMemoryError, a

@@ -45,7 +45,7 @@ const char* node_name(ActivationKind kind) {
 }
 
 void check_input(const Tensor& x, const Activation& act) {
-  CR_CHECK(is_floating(x->dtype()), TypeError, act.op, ": expected a float32 or float64 tensor, got a ",
+  CR_CHECK(is_floating(x->dtype()), DTypeError, act.op, ": expected a float32 or float64 tensor, got a ",
            describe(x));
 }
 
@@ -193,7 +193,7 @@ void activation_(const Tensor& x, const Activation& act) {
 }
 
 Tensor softsign(const Tensor& x) {
-  CR_CHECK(is_floating(x->dtype()), TypeError, "softsign: expected a float32 or float64 tensor, got a ", describe(x));
+  CR_CHECK(is_floating(x->dtype()), DTypeError, "softsign: expected a float32 or float64 tensor, got a ", describe(x));
   return x / (unary(UnaryOp::Abs, x) + 1.0);
 }
 

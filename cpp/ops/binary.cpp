@@ -53,8 +53,8 @@ DType compute_dtype(BinaryOp op, DType promoted) {
 // is not implemented).
 void check_operand_dtype(BinaryOp op, DType promoted) {
   CR_CHECK(promoted != DType::Bool || (op != BinaryOp::Pow && !is_division(op)),
-           TypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
-  CR_CHECK(!is_bitwise(op) || !is_floating(promoted), TypeError, binary_op_name(op),
+           DTypeError, binary_op_name(op), ": not supported for two bool operands; convert one with .long() first");
+  CR_CHECK(!is_bitwise(op) || !is_floating(promoted), DTypeError, binary_op_name(op),
            ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
   // PyTorch shifts integers only: two bool operands raise, as floats do.
   CR_CHECK(!is_shift(op) || promoted == DType::Int64, NotImplementedError, binary_op_name(op),
@@ -63,7 +63,7 @@ void check_operand_dtype(BinaryOp op, DType promoted) {
 
 // PyTorch refuses subtraction as soon as either operand (tensor or Python scalar) is bool.
 void check_sub_operands(BinaryOp op, DType a, DType b) {
-  CR_CHECK(op != BinaryOp::Sub || (a != DType::Bool && b != DType::Bool), TypeError,
+  CR_CHECK(op != BinaryOp::Sub || (a != DType::Bool && b != DType::Bool), DTypeError,
            "sub: subtraction with a bool operand is not supported; use logical_xor() or ~ instead");
 }
 
@@ -169,7 +169,7 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       default: break;
     }
   }
-  CR_FAIL(TypeError, binary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
+  CR_FAIL(DTypeError, binary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
 }
 
 bool has_zero(const Tensor& t) {

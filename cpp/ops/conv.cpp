@@ -21,11 +21,11 @@ std::string list_str(const std::vector<int64_t>& v) { return str_cat(Shape(v)); 
 void check_common(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
                   const std::vector<int64_t>& stride, const std::vector<int64_t>& dilation, int64_t groups) {
   common_device(op, {&input, &weight, &bias});
-  CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got ",
+  CR_CHECK(is_floating(input->dtype()), DTypeError, op, ": expected a float32 or float64 input, got ",
            describe(input));
-  CR_CHECK(weight->dtype() == input->dtype(), TypeError, op, ": input dtype ", input->dtype(),
+  CR_CHECK(weight->dtype() == input->dtype(), DTypeError, op, ": input dtype ", input->dtype(),
            " and weight dtype ", weight->dtype(), " differ (input ", input->sizes(), ", weight ", weight->sizes(), ")");
-  CR_CHECK(!bias || bias->dtype() == input->dtype(), TypeError, op, ": input dtype ", input->dtype(),
+  CR_CHECK(!bias || bias->dtype() == input->dtype(), DTypeError, op, ": input dtype ", input->dtype(),
            " and bias dtype ", bias->dtype(), " differ");
   CR_CHECK(input->dim() == dims + 1 || input->dim() == dims + 2, ValueError, op, ": expected a ", dims + 1,
            "-D (unbatched) or ", dims + 2, "-D (batched) input, got input of shape ", input->sizes());

@@ -35,7 +35,7 @@ ConvShape conv_shape(int64_t batch, int64_t in_channels, int64_t out_channels, c
 void check_operands(const char* op, const Tensor& a, const Shape& a_expected, const Tensor& b,
                     const Shape& b_expected) {
   common_device(op, {&a, &b});
-  CR_CHECK(a->dtype() == b->dtype() && is_floating(a->dtype()), TypeError, op, ": expected float32 or float64 ",
+  CR_CHECK(a->dtype() == b->dtype() && is_floating(a->dtype()), DTypeError, op, ": expected float32 or float64 ",
            "operands of one dtype, got ", describe(a), " and ", describe(b));
   CR_CHECK(a->sizes() == a_expected && b->sizes() == b_expected, RuntimeError, op, ": operands ", a->sizes(),
            " and ", b->sizes(), " do not match the convolution geometry (expected ", a_expected, " and ", b_expected,
@@ -73,7 +73,7 @@ void check_bias(const char* op, const Tensor& bias, int64_t channels, const Tens
   if (!bias) return;
   common_device(op, {&operand, &bias});
   const DType dtype = operand->dtype();
-  CR_CHECK(bias->dtype() == dtype, TypeError, op, ": bias dtype ", bias->dtype(), " differs from ", dtype);
+  CR_CHECK(bias->dtype() == dtype, DTypeError, op, ": bias dtype ", bias->dtype(), " differs from ", dtype);
   CR_CHECK(bias->sizes() == Shape{channels}, RuntimeError, op, ": expected bias of shape (", channels, "), got ",
            bias->sizes());
 }

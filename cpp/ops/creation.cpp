@@ -149,7 +149,7 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
 }
 
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
-  CR_CHECK(is_floating(dtype), TypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  CR_CHECK(is_floating(dtype), DTypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "rand")) {
     return gpu_uniform(sizes, dtype, device, *gpu, 0, 1, "rand");
   }
@@ -159,7 +159,7 @@ Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
 }
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
-  CR_CHECK(is_floating(dtype), TypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  CR_CHECK(is_floating(dtype), DTypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randn")) {
     return gpu_normal(sizes, dtype, device, *gpu, 0, 1, "randn");
   }

@@ -25,7 +25,7 @@ namespace {
 void check_dropout_args(const Tensor& input, double p, const char* op) {
   CR_CHECK(input, TypeError, op, ": expected an input tensor, got None");
   CR_CHECK(p >= 0 && p <= 1, ValueError, op, ": dropout probability has to be between 0 and 1, but got ", p);
-  CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ",
+  CR_CHECK(is_floating(input->dtype()), DTypeError, op, ": expected a float32 or float64 input, got a ",
            describe(input));
 }
 

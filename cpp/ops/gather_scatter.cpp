@@ -76,7 +76,7 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
   check_no_internal_overlap(self_in, op);
   Tensor self = as_1d(self_in), index = as_1d(index_in), src = as_1d(src_in);
   const int64_t d = wrap_dim(dim, self->dim(), op);
-  CR_CHECK(src->dtype() == self->dtype(), TypeError, op, ": src dtype ", dtype_name(src->dtype()),
+  CR_CHECK(src->dtype() == self->dtype(), DTypeError, op, ": src dtype ", dtype_name(src->dtype()),
            " must match self dtype ", dtype_name(self->dtype()));
   check_index_fits(index, self, d, false, op, "self");
   check_index_fits(index, src, d, true, op, "src");
@@ -143,7 +143,7 @@ void add_at_index(const Tensor& self_in, int64_t dim, const Tensor& index, const
   CR_CHECK(source->sizes() == expected, ValueError, "index_add_: source of shape ", source->sizes(),
            " must have shape ", expected, " (self of shape ", self->sizes(), " with dim ", d, " of size ",
            index->numel(), ", the index length)");
-  CR_CHECK(can_cast(result_type(source->dtype(), alpha), self->dtype()), TypeError, "index_add_: cannot add ",
+  CR_CHECK(can_cast(result_type(source->dtype(), alpha), self->dtype()), DTypeError, "index_add_: cannot add ",
            dtype_name(source->dtype()), " source times ", alpha.as_double(), " into a ", dtype_name(self->dtype()),
            " tensor");
   Tensor values = alpha.as_double() == 1.0 ? source : binary(BinaryOp::Mul, source, alpha);

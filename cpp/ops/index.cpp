@@ -479,7 +479,7 @@ std::vector<Tensor> nonzero_tuple(const Tensor& self) {
 namespace {
 
 void check_mask_dtype(const Tensor& mask, const char* op) {
-  CR_CHECK(mask->dtype() == DType::Bool, TypeError, op, ": mask must be a bool tensor, got ", dtype_name(mask->dtype()));
+  CR_CHECK(mask->dtype() == DType::Bool, DTypeError, op, ": mask must be a bool tensor, got ", dtype_name(mask->dtype()));
 }
 
 // self = value where mask (broadcasting to self), without autograd.

@@ -72,7 +72,7 @@ int check_resample(const Tensor& x, const std::vector<int64_t>& output_size, con
            " must have one entry per spatial dim of the ", describe(x));
   CR_CHECK(!scales || static_cast<int>(scales->size()) == spatial, ValueError, op, ": scale_factor must have ",
            spatial, " entries for a ", describe(x));
-  CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ", describe(x));
+  CR_CHECK(is_floating(x->dtype()), DTypeError, op, ": expected a float32 or float64 input, got a ", describe(x));
   for (int i = 0; i < spatial; ++i) {
     CR_CHECK(x->size(2 + i) > 0 && output_size[i] > 0, RuntimeError, op,
              ": input and output sizes should be greater than 0, got input ", x->sizes(), " and output size ",

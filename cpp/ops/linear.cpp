@@ -33,7 +33,7 @@ void check_linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   CR_CHECK(!bias || (bias->dim() == 1 && bias->size(0) == weight->size(0)), ValueError, "linear: bias of shape ",
            bias ? bias->sizes() : Shape{}, " must be (out_features,) = (", weight->size(0), ",)");
   CR_CHECK(is_floating(x->dtype()) && weight->dtype() == x->dtype() && (!bias || bias->dtype() == x->dtype()),
-           TypeError, "linear: expected input, weight and bias of one floating dtype, got ", describe(x), ", ",
+           DTypeError, "linear: expected input, weight and bias of one floating dtype, got ", describe(x), ", ",
            describe(weight), bias ? ", " + describe(bias) : std::string());
 }
 

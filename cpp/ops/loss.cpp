@@ -26,7 +26,7 @@ Tensor cmp(BinaryOp op, const Tensor& a, double v) { return binary(op, a, Scalar
 Tensor abs_of(const Tensor& t) { return unary(UnaryOp::Abs, t); }
 
 void check_floating(const Tensor& t, const char* op, const char* what) {
-  CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 ", what, ", got a ", describe(t));
+  CR_CHECK(is_floating(t->dtype()), DTypeError, op, ": expected a float32 or float64 ", what, ", got a ", describe(t));
 }
 
 // Records `node` for the unreduced terms of smooth_l1 (scale 1 / beta) or huber (scale 1), computed
@@ -236,7 +236,7 @@ Tensor one_hot_on_device(const Tensor& t, int64_t num_classes) {
 }  // namespace
 
 Tensor one_hot(const Tensor& t, int64_t num_classes) {
-  CR_CHECK(t->dtype() == DType::Int64, TypeError, "one_hot: expected an int64 tensor of class indices, got a ", describe(t));
+  CR_CHECK(t->dtype() == DType::Int64, DTypeError, "one_hot: expected an int64 tensor of class indices, got a ", describe(t));
   if (!t->device().is_cpu()) return one_hot_on_device(t, num_classes);
   const Tensor tc = contiguous(t);
   const int64_t* v = tc->data<int64_t>();

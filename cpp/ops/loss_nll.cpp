@@ -39,8 +39,8 @@ Shape class_view(const cpu::ClassLossShape& s) { return {s.n, s.classes, s.inner
 // CPU target), every target value; returns the layout.
 ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                            const char* op, bool check_values = true) {
-  CR_CHECK(is_floating(input->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ", describe(input));
-  CR_CHECK(target->dtype() == DType::Int64, TypeError, op, ": expected an int64 target of class indices, got a ",
+  CR_CHECK(is_floating(input->dtype()), DTypeError, op, ": expected a float32 or float64 input, got a ", describe(input));
+  CR_CHECK(target->dtype() == DType::Int64, DTypeError, op, ": expected an int64 target of class indices, got a ",
            describe(target));
   CR_CHECK(input->dim() >= 1, ValueError, op, ": expected an input of shape (C), (N, C) or (N, C, d1, ...), got ",
            describe(input));
@@ -66,7 +66,7 @@ ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tens
     CR_CHECK(weight->dim() == 1 && weight->size(0) == L.shape.classes, ValueError, op,
              ": weight must have one entry per class (", L.shape.classes, " classes), got weight of shape ",
              weight->sizes());
-    CR_CHECK(is_floating(weight->dtype()), TypeError, op, ": weight must be a floating tensor, got a ", describe(weight));
+    CR_CHECK(is_floating(weight->dtype()), DTypeError, op, ": weight must be a floating tensor, got a ", describe(weight));
     CR_CHECK(!(weight->requires_grad() && GradMode::is_enabled()), RuntimeError, op,
              ": the derivative for weight is not implemented (as in PyTorch); pass weight.detach()");
   }

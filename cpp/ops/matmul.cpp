@@ -33,7 +33,7 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
            a->dim(), "-D and ", b->dim(), "-D (shapes ", a->sizes(), " and ", b->sizes(), ")");
   CR_CHECK(a->dtype() == b->dtype(), RuntimeError, op, ": expected both operands to have the same dtype, got ",
            a->dtype(), " and ", b->dtype(), " (shapes ", a->sizes(), " and ", b->sizes(), ")");
-  CR_CHECK(a->dtype() != DType::Bool, TypeError, op, ": dtype bool is not supported (expected float32, float64 or "
+  CR_CHECK(a->dtype() != DType::Bool, DTypeError, op, ": dtype bool is not supported (expected float32, float64 or "
            "int64), got shapes ", a->sizes(), " and ", b->sizes());
 }
 

@@ -11,7 +11,7 @@ Tensor contiguous_or_null(const Tensor& t) { return t ? contiguous(t) : nullptr;
 
 void check_norm_input(const Tensor& x, int64_t min_dim, const char* op) {
   CR_CHECK(x, TypeError, op, ": expected an input tensor, got None");
-  CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 input, got a ", describe(x));
+  CR_CHECK(is_floating(x->dtype()), DTypeError, op, ": expected a float32 or float64 input, got a ", describe(x));
   CR_CHECK(x->dim() >= min_dim, ValueError, op, ": expected an input with at least ", min_dim,
            " dimensions, got a ", describe(x));
 }

@@ -17,7 +17,7 @@ bool has_internal_overlap(const Tensor& t) {
 
 void check_param(const char* optimizer, const Tensor& p, size_t i) {
   CR_CHECK(p != nullptr, TypeError, optimizer, ": parameter ", i, " is None");
-  CR_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, TypeError, optimizer, ": parameter ", i,
+  CR_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, DTypeError, optimizer, ": parameter ", i,
            " has dtype ", p->dtype(), "; optimizers update float32 or float64 parameters");
   CR_CHECK(!has_internal_overlap(p), RuntimeError, optimizer, ": parameter ", i, " of shape ", p->sizes(),
            " has elements sharing memory (an expanded dim) and cannot be updated in place");
@@ -28,7 +28,7 @@ void check_matches(const char* optimizer, const char* what, const Tensor& t, con
   CR_CHECK(t != nullptr, TypeError, optimizer, ": ", what, " ", i, " is None");
   CR_CHECK(t->sizes() == p->sizes(), ValueError, optimizer, ": ", what, " ", i, " has shape ", t->sizes(),
            " but parameter ", i, " has shape ", p->sizes());
-  CR_CHECK(t->dtype() == p->dtype(), TypeError, optimizer, ": ", what, " ", i, " has dtype ", t->dtype(),
+  CR_CHECK(t->dtype() == p->dtype(), DTypeError, optimizer, ": ", what, " ", i, " has dtype ", t->dtype(),
            " but parameter ", i, " has dtype ", p->dtype());
   CR_CHECK(t->device() == p->device(), RuntimeError, optimizer, ": ", what, " ", i, " is on ", t->device(),
            " but parameter ", i, " is on ", p->device());
@@ -86,7 +86,7 @@ void check_scalar_states(const char* optimizer, const char* name, const TensorLi
     CR_CHECK(s != nullptr, TypeError, optimizer, ": ", name, " ", i, " is None");
     CR_CHECK(s->numel() == 1 && (s->dtype() == DType::Float32 || s->dtype() == DType::Float64) &&
                  s->device().is_cpu(),
-             TypeError, optimizer, ": ", name, " ", i, " must be a one-element float tensor on the CPU, got ",
+             DTypeError, optimizer, ": ", name, " ", i, " must be a one-element float tensor on the CPU, got ",
              describe(s));
   }
 }

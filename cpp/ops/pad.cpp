@@ -142,7 +142,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, const std::string& 
   const int64_t out_w = map.cols->out_size, out_h = map.rows ? map.rows->out_size : 0;
   CR_CHECK(m == PadMode::Circular || out_w >= 1 || out_h >= 1, RuntimeError, "pad: padding ", pad_str(pad),
            " leaves no elements of the ", describe(x));
-  CR_CHECK(is_floating(x->dtype()), TypeError, "pad: ", mode, " padding expects a float32 or float64 input, got a ",
+  CR_CHECK(is_floating(x->dtype()), DTypeError, "pad: ", mode, " padding expects a float32 or float64 input, got a ",
            describe(x));
   return apply_separable(x, map);
 }

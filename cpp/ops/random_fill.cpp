@@ -16,7 +16,7 @@ namespace cr {
 namespace {
 
 void check_floating(const Tensor& t, const char* op) {
-  CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
+  CR_CHECK(is_floating(t->dtype()), DTypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
 }
 
 template <typename Draw>

@@ -169,7 +169,7 @@ Tensor arg_extreme(const Tensor& t, std::optional<int64_t> dim, bool keepdim, bo
 }
 
 void check_floating(const Tensor& t, const char* op) {
-  CR_CHECK(is_floating(t->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
+  CR_CHECK(is_floating(t->dtype()), DTypeError, op, ": expected a float32 or float64 tensor, got a ", describe(t));
 }
 
 // var (VarBackward0), or its square root std (StdBackward0) when `root`.

@@ -16,7 +16,7 @@ inline void check_gates(const char* op, const char* what, const Tensor& t, const
   CR_CHECK(t->dim() == 2 && like->dim() == 2 && t->size(0) == like->size(0) && t->size(1) == gates * like->size(1),
            ValueError, op, ": expected ", what, " of shape (N, ", gates == 1 ? "" : std::to_string(gates) + "*",
            "H) for a state (N, H) = ", like->sizes(), ", got ", t->sizes());
-  CR_CHECK(t->dtype() == like->dtype() && is_floating(t->dtype()), TypeError, op, ": expected ", what,
+  CR_CHECK(t->dtype() == like->dtype() && is_floating(t->dtype()), DTypeError, op, ": expected ", what,
            " and the state of one floating dtype, got ", describe(t), " and ", describe(like));
 }
 

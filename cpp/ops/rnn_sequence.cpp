@@ -170,11 +170,11 @@ void check_inputs(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, c
   CR_CHECK(!b_hh || (b_hh->dim() == 1 && b_hh->size(0) == gates * hidden), ValueError, "rnn_sequence: b_hh ",
            b_hh ? b_hh->sizes() : Shape{}, " must be (", gates * hidden, ",)");
   for (const Tensor* t : {&h0, &c0, &w_hh, &b_hh}) {
-    CR_CHECK(!*t || (*t)->dtype() == x_proj->dtype(), TypeError,
+    CR_CHECK(!*t || (*t)->dtype() == x_proj->dtype(), DTypeError,
              "rnn_sequence: expected every tensor to be a ", dtype_name(x_proj->dtype()), " tensor like x_proj, got ",
              describe(*t));
   }
-  CR_CHECK(is_floating(x_proj->dtype()), TypeError, "rnn_sequence: expected floating tensors, got ", describe(x_proj));
+  CR_CHECK(is_floating(x_proj->dtype()), DTypeError, "rnn_sequence: expected floating tensors, got ", describe(x_proj));
 }
 
 }  // namespace

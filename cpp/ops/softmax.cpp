@@ -67,7 +67,7 @@ template <bool kLog>
 Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, const char* op) {
   dim = wrap_dim(dim, t->dim(), op);
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
-  CR_CHECK(is_floating(x->dtype()), TypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),
+  CR_CHECK(is_floating(x->dtype()), DTypeError, op, ": expected a float32 or float64 tensor, got a ", describe(x),
            " (pass dtype=chainrule.float32 to convert)");
   Tensor y = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
   {

@@ -31,13 +31,13 @@ DType unary_dtype(UnaryOp op, DType in) {
   const char* name = unary_op_name(op);
   if (op == UnaryOp::LogicalNot) return DType::Bool;
   if (op == UnaryOp::BitwiseNot) {
-    CR_CHECK(!is_floating(in), TypeError, name, ": needs an int64 or bool tensor, got ", dtype_name(in));
+    CR_CHECK(!is_floating(in), DTypeError, name, ": needs an int64 or bool tensor, got ", dtype_name(in));
     return in;
   }
   if (in == DType::Bool && op == UnaryOp::Sign) return DType::Bool;     // as in PyTorch
   if (in == DType::Bool && op == UnaryOp::Square) return DType::Int64;  // as in PyTorch (pow(x, 2))
   if (keeps_dtype(op)) {
-    CR_CHECK(in != DType::Bool, TypeError, name, ": bool tensors are not supported",
+    CR_CHECK(in != DType::Bool, DTypeError, name, ": bool tensors are not supported",
              op == UnaryOp::Neg ? "; use ~ or logical_not() to negate a mask" : "");
     return in;
   }
@@ -104,7 +104,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       default: break;
     }
   }
-  CR_FAIL(TypeError, unary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
+  CR_FAIL(DTypeError, unary_op_name(op), ": not supported for dtype ", dtype_name(dtype_of<T>::value));
 }
 
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.

@@ -10,7 +10,7 @@
 namespace cr {
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  CR_CHECK(cond->dtype() == DType::Bool, TypeError, "where: condition must be a bool tensor, got ",
+  CR_CHECK(cond->dtype() == DType::Bool, DTypeError, "where: condition must be a bool tensor, got ",
            dtype_name(cond->dtype()));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   DType dt = result_type(a, b);

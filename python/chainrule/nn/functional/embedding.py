@@ -32,7 +32,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
     if input.dtype != _C.dtype.int64:
-        raise TypeError(f"embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
+        raise _C.DTypeError(f"embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
     if weight.dim() != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
     if padding_idx is not None:

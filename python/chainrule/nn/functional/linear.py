@@ -8,16 +8,17 @@ __all__ = ["linear", "bilinear"]
 def linear(input, weight, bias=None):
     """input @ weight.T + bias: (*, in_features) x (out_features, in_features) -> (*, out_features)."""
     if weight.dim() not in (1, 2):
-        raise ValueError(f"linear: weight must be 1-D or 2-D, got shape {tuple(weight.shape)}")
+        raise _C.InvalidArgumentError(f"linear: weight must be 1-D or 2-D, got shape {tuple(weight.shape)}")
     if input.dim() == 0 or input.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input of shape {tuple(input.shape)} does not end in in_features={weight.shape[-1]} "
-                         f"of weight {tuple(weight.shape)}")
+        raise _C.InvalidArgumentError(f"linear: input of shape {tuple(input.shape)} does not end in "
+                                      f"in_features={weight.shape[-1]} of weight {tuple(weight.shape)}")
     if weight.dim() == 2 and input.dtype.is_floating_point:
         return _C._nn.linear(input, weight, bias)  # one GEMM with the bias preloaded; gradients in place
     if input.dtype != weight.dtype:
-        raise TypeError(f"linear: mat1 and mat2 must have the same dtype, but got {input.dtype.name} input of shape "
-                        f"{tuple(input.shape)} and {weight.dtype.name} weight of shape {tuple(weight.shape)}; "
-                        f"expected the input in the weight's dtype (convert it with .to({weight.dtype}))")
+        raise _C.DTypeError(f"linear: mat1 and mat2 must have the same dtype, but got {input.dtype.name} input of "
+                            f"shape {tuple(input.shape)} and {weight.dtype.name} weight of shape "
+                            f"{tuple(weight.shape)}; expected the input in the weight's dtype (convert it with "
+                            f".to({weight.dtype}))")
     output = input.matmul(weight.t() if weight.dim() == 2 else weight)
     return output if bias is None else output + bias
 

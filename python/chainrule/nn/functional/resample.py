@@ -120,7 +120,7 @@ def _matrix(mode, dtype, in_size, out_size, align_corners, scale_factor, antiali
 def resample(input, output_size, mode, align_corners, scales, antialias=False):
     """input (N, C, *spatial) resampled to output_size by `mode`, one weight matrix per spatial dim."""
     if not input.is_floating_point():
-        raise TypeError(f"interpolate ({mode}): expected a float32 or float64 input, got {input.dtype}")
+        raise _C.DTypeError(f"interpolate ({mode}): expected a float32 or float64 input, got {input.dtype}")
     spatial = input.dim() - 2
     sizes = list(input.shape[2:])
     if min(sizes + list(output_size)) <= 0:
