@@ -4,7 +4,8 @@ counterpart takes `out=`, read once from an installed torch (chainrule needs no 
 Where PyTorch says so:
   torch.<name>          the overloads in torch/_C/_VariableFunctions.pyi (generated from the same
                         declarations as the Python bindings), or inspect.signature for the functions
-                        torch writes in Python (tensordot, chain_matmul, ...);
+                        torch writes in Python (tensordot, chain_matmul, ...; the docstring's
+                        "out (" for a (*args, **kwargs) dispatcher such as torch.lu);
   torch.linalg/special  an out= overload of the ATen op linalg_<name> / special_<name> that is not
                         tagged generated (their bindings have no stub file), or inspect.signature
                         for a Python function.
@@ -41,10 +42,14 @@ def _stub_overloads(torch):
 
 
 def _python_signature_has_out(function):
+    """out among the parameters; for a (*args, **kwargs) dispatcher (torch.lu), an `out (` in its doc."""
     try:
-        return "out" in inspect.signature(function).parameters
+        parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
         return False
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()) and "out" not in parameters:
+        return re.search(r"^\s*out \(", function.__doc__ or "", re.M) is not None
+    return "out" in parameters
 
 
 def _has_own_out(function):
