@@ -10,6 +10,7 @@ import numpy as _np
 
 import chainrule
 from chainrule._C import Tensor
+from chainrule.nn.modules.hooks import add_hook
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -17,23 +18,14 @@ _global_optimizer_pre_hooks = OrderedDict()
 _global_optimizer_post_hooks = OrderedDict()
 
 
-def _register(hooks, hook, prepend=False):
-    from chainrule.nn.modules.hooks import RemovableHandle
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
-
-
 def register_optimizer_step_pre_hook(hook):
     """hook(optimizer, args, kwargs) runs before every optimizer's step; it may return (args, kwargs)."""
-    return _register(_global_optimizer_pre_hooks, hook)
+    return add_hook(_global_optimizer_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """hook(optimizer, args, kwargs) runs after every optimizer's step."""
-    return _register(_global_optimizer_post_hooks, hook)
+    return add_hook(_global_optimizer_post_hooks, hook)
 
 
 def _step_with_hooks(step):
@@ -159,11 +151,11 @@ class Optimizer:
 
     def register_step_pre_hook(self, hook):
         """hook(optimizer, args, kwargs) runs before this optimizer's step; it may return (args, kwargs)."""
-        return _register(self._step_hooks("pre"), hook)
+        return add_hook(self._step_hooks("pre"), hook)
 
     def register_step_post_hook(self, hook):
         """hook(optimizer, args, kwargs) runs after this optimizer's step."""
-        return _register(self._step_hooks("post"), hook)
+        return add_hook(self._step_hooks("post"), hook)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}

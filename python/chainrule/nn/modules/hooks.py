@@ -38,10 +38,17 @@ _global_forward_hooks_with_kwargs = OrderedDict()
 _global_forward_hooks_always_called = OrderedDict()
 
 
-def add_hook(hooks, hook, prepend=False):
-    """Registers hook in the ordered dict `hooks` (first if prepend) and returns its RemovableHandle."""
-    handle = RemovableHandle(hooks)
+def add_hook(hooks, hook, prepend=False, flags=()):
+    """Registers hook in the ordered dict `hooks` (first if prepend) and returns its RemovableHandle.
+
+    flags: (flag_dict, on) pairs; each flag_dict marks the hook (id -> True) where on is true, and the
+    handle's removal clears every one of them (how with_kwargs and always_call are kept)."""
+    flag_dicts = [flag_dict for flag_dict, _ in flags]
+    handle = RemovableHandle(hooks, extra_dict=flag_dicts or None)
     hooks[handle.id] = hook
+    for flag_dict, on in flags:
+        if on:
+            flag_dict[handle.id] = True
     if prepend:
         hooks.move_to_end(handle.id, last=False)
     return handle
