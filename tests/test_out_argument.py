@@ -31,6 +31,7 @@ SPD = SQUARE @ SQUARE.T + 3 * np.eye(3)
 BATCH = RNG.standard_normal((2, 3, 3))
 V = RNG.standard_normal(3)
 INTS = np.array([[4, -6, 9], [12, 0, -3]])
+SORTED = np.array([-1.0, 0.0, 0.5, 2.0])
 
 
 def T(lib, array, dtype=None):
@@ -95,7 +96,34 @@ CASES = [
     ("special.i0e", lambda m: (T(m, X),)), ("special.entr", lambda m: (T(m, P),)),
     ("special.xlog1py", lambda m: (T(m, X), T(m, P))), ("special.zeta", lambda m: (T(m, P) + 1.5, T(m, P))),
     ("special.logsumexp", lambda m: (T(m, X), 1)), ("special.polygamma", lambda m: (1, T(m, P))),
+    ("addcdiv", lambda m: (T(m, X), T(m, Y), T(m, P))), ("clamp_min", lambda m: (T(m, X), 0.1)),
+    ("bucketize", lambda m: (T(m, X), T(m, SORTED))), ("searchsorted", lambda m: (T(m, SORTED), T(m, X))),
+    ("index_add", lambda m: (T(m, X), 0, T(m, [0, 2], "int64"), T(m, Y[:2]))),
+    ("scatter", lambda m: (T(m, X), 1, T(m, [[0], [1], [2]], "int64"), T(m, Y))),
+    ("scatter_reduce", lambda m: (T(m, X), 1, T(m, [[0, 0], [1, 1], [2, 2]], "int64"), T(m, Y[:, :2]), "sum")),
+    ("slice_scatter", lambda m: (T(m, X), T(m, Y[:, :2]), 1, 0, 2)), ("narrow_copy", lambda m: (T(m, X), 1, 1, 2)),
+    ("take_along_dim", lambda m: (T(m, X), T(m, [[0], [1], [2]], "int64"), 1)), ("renorm", lambda m: (T(m, X), 2, 0, 1.0)),
+    ("softmax", lambda m: (T(m, X), 1)), ("log_softmax", lambda m: (T(m, X), 0)), ("threshold", lambda m: (T(m, X), 0.1, 20.0)),
+    ("nanquantile", lambda m: (T(m, X), 0.5, 0)), ("bitwise_left_shift", lambda m: (T(m, INTS, "int64"), 1)),
+    ("isin", lambda m: (T(m, INTS, "int64"), T(m, [0, 4], "int64"))), ("column_stack", lambda m: ([T(m, X), T(m, Y)],)),
+    ("addr", lambda m: (T(m, SQUARE), T(m, V), T(m, V))), ("baddbmm", lambda m: (T(m, BATCH), T(m, BATCH), T(m, BATCH))),
+    ("histogram", lambda m: (T(m, X), 4)), ("svd", lambda m: (T(m, X),)), ("qr", lambda m: (T(m, X),)),
+    ("slogdet", lambda m: (T(m, SQUARE),)), ("cummin", lambda m: (T(m, X), 0)), ("nanmedian", lambda m: (T(m, X), 1)),
+    ("msort", lambda m: (T(m, X),)), ("geqrf", lambda m: (T(m, SQUARE),)),
+    ("lu_solve", lambda m: (T(m, V[:, None]),) + tuple(m.linalg.lu_factor(T(m, SQUARE)))),
+    ("triangular_solve", lambda m: (T(m, X[:, :3]), T(m, np.triu(SQUARE)))),
+    ("cholesky_solve", lambda m: (T(m, X), T(m, np.linalg.cholesky(SPD)))),
+    ("linalg.qr", lambda m: (T(m, X),)), ("linalg.svd", lambda m: (T(m, X), False)),
+    ("linalg.lstsq", lambda m: (T(m, SQUARE), T(m, X[:, :3]))), ("linalg.lu", lambda m: (T(m, SQUARE),)),
+    ("linalg.matrix_rank", lambda m: (T(m, X),)), ("linalg.norm", lambda m: (T(m, X),)),
+    ("linalg.solve_ex", lambda m: (T(m, SQUARE), T(m, V))), ("linalg.ldl_factor", lambda m: (T(m, SPD),)),
+    ("linalg.householder_product", lambda m: (T(m, X.T), T(m, P[0, :3]))), ("linalg.cholesky_ex", lambda m: (T(m, SPD),)),
+    ("special.i1", lambda m: (T(m, X),)), ("special.gammaincc", lambda m: (T(m, P) + 1, T(m, P))),
+    ("special.multigammaln", lambda m: (T(m, P) + 2, 2)),
 ]
+
+
+RESIZED_SILENTLY_BY_PYTORCH = {"narrow_copy"}
 
 
 def function(lib, name):
@@ -137,7 +165,7 @@ def _check_written(ours, out, expected):
 @pytest.mark.parametrize("name, make_args", CASES, ids=[name for name, _ in CASES])
 def test_result_written_into_an_empty_out_as_pytorch(name, make_args):
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # an empty out is resized without a warning
+        warnings.filterwarnings("error", message="An output")  # an empty out is resized without a warning
         expected, outs, returned = _call_both(name, make_args, (0,))
     _check_written(returned[cr], outs[cr], returned[torch])
     _check_written(returned[cr], outs[cr], expected)
@@ -145,18 +173,22 @@ def test_result_written_into_an_empty_out_as_pytorch(name, make_args):
 
 @pytest.mark.parametrize("name, make_args", CASES[::4], ids=[name for name, _ in CASES[::4]])
 def test_wrongly_shaped_out_is_resized_with_pytorchs_warning(name, make_args):
+    if name in RESIZED_SILENTLY_BY_PYTORCH:
+        pytest.skip(f"PyTorch's {name} resizes out without its warning (its kernel resizes by itself)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _, outs, returned = _call_both(name, make_args, (5, 5))
     _check_written(returned[cr], outs[cr], returned[torch])
-    messages = [str(w.message).split(" (Triggered internally")[0] for w in caught if w.category is UserWarning]
+    messages = [str(w.message).split(" (Triggered internally")[0] for w in caught
+                if str(w.message).startswith("An output")]
     # each of PyTorch's warnings comes once more from chainrule, with the same text
     assert len(messages) % 2 == 0 and messages, messages
     assert sorted(messages[: len(messages) // 2]) == sorted(messages[len(messages) // 2:])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         function(cr, name)(*make_args(cr), out=_empty_like_result(cr, returned[cr], (5, 5)))
-    assert caught and all(w.filename == __file__ for w in caught)  # the warning points at the call
+    resizes = [w for w in caught if str(w.message).startswith("An output")]
+    assert resizes and all(w.filename == __file__ for w in resizes)  # the warning points at the call
 
 
 def test_out_of_the_right_shape_keeps_its_storage_and_strides():
