@@ -52,31 +52,30 @@ def _unbind(x, dim):
 
 
 # One time step of each recurrence. x_proj is W_ih x + b_ih for this step, (N, G*H); h, c are (N, H);
-# w_hh_t is W_hh^T (H, G*H), transposed once per sequence rather than once per step.
+# w_hh is W_hh (G*H, H).
 
-def _hidden_proj(h, w_hh_t, b_hh):
-    """h W_hh^T + b_hh: (N, H) -> (N, G*H)."""
-    out = h.matmul(w_hh_t)
-    return out if b_hh is None else out + b_hh
-
-
-def _rnn_step(nonlinearity, x_proj, state, w_hh_t, b_hh):
-    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh_t, b_hh), nonlinearity)
+def _hidden_proj(h, w_hh, b_hh):
+    """h W_hh^T + b_hh: (N, H) -> (N, G*H), one GEMM with the bias preloaded."""
+    return _C._nn.linear(h, w_hh, b_hh)
 
 
-def _lstm_step(x_proj, state, w_hh_t, b_hh):
+def _rnn_step(nonlinearity, x_proj, state, w_hh, b_hh):
+    return _C._nn.rnn_cell_pointwise(x_proj, _hidden_proj(state, w_hh, b_hh), nonlinearity)
+
+
+def _lstm_step(x_proj, state, w_hh, b_hh):
     h, c = state
-    return _C._nn.lstm_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), c)
+    return _C._nn.lstm_cell_pointwise(x_proj, _hidden_proj(h, w_hh, b_hh), c)
 
 
-def _projected_lstm_step(w_hr_t, x_proj, state, w_hh_t, b_hh):
-    h, c = _lstm_step(x_proj, state, w_hh_t, b_hh)
-    return h.matmul(w_hr_t), c
+def _projected_lstm_step(w_hr, x_proj, state, w_hh, b_hh):
+    h, c = _lstm_step(x_proj, state, w_hh, b_hh)
+    return _C._nn.linear(h, w_hr, None), c
 
 
-def _gru_step(x_proj, h, w_hh_t, b_hh):
+def _gru_step(x_proj, h, w_hh, b_hh):
     # b_hh stays with h W_hh^T: the reset gate scales W_hn h + b_hn
-    return _C._nn.gru_cell_pointwise(x_proj, _hidden_proj(h, w_hh_t, b_hh), h)
+    return _C._nn.gru_cell_pointwise(x_proj, _hidden_proj(h, w_hh, b_hh), h)
 
 
 _STEPS = {"RNN_TANH": functools.partial(_rnn_step, "tanh"), "RNN_RELU": functools.partial(_rnn_step, "relu"),
@@ -270,17 +269,17 @@ class RNNBase(Module):
         """The recurrence one recorded step at a time: packed sequences (and empty ones), and LSTMs with
         proj_size (whose h is the projection w_hr (o * tanh(c)))."""
         length, batch = x_proj.shape[:2]
-        step, w_hh_t = _STEPS[self.mode], w_hh.t()
+        step = _STEPS[self.mode]
         if w_hr is not None:
-            step = functools.partial(_projected_lstm_step, w_hr.t())
+            step = functools.partial(_projected_lstm_step, w_hr)
         x_steps = _unbind(x_proj, 0)
         outputs = [None] * length
         for t in (range(length - 1, -1, -1) if reverse else range(length)):
             running = batch if batch_sizes is None else batch_sizes[t]
             if running == batch:
-                state = step(x_steps[t], state, w_hh_t, b_hh)
+                state = step(x_steps[t], state, w_hh, b_hh)
             else:
-                new = step(_first_rows(x_steps[t], running), _first_rows(state, running), w_hh_t, b_hh)
+                new = step(_first_rows(x_steps[t], running), _first_rows(state, running), w_hh, b_hh)
                 state = _with_rows(new, state, running)
             outputs[t] = _hidden_of(self.mode, state)
         return _C.stack(outputs, 0), state
@@ -425,20 +424,20 @@ class RNNCellBase(Module):
         if input.dtype != self.weight_ih.dtype:
             raise RuntimeError(f"{name}: input must have the parameters' dtype {self.weight_ih.dtype}, "
                                f"got {input.dtype}")
-        zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, device=input.device)
+        if hx is None:
+            zeros = _C.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, device=input.device)
+            hx = (zeros, zeros) if self.mode == "LSTM" else zeros
         if self.mode == "LSTM":
-            hx = (zeros, zeros) if hx is None else hx
             for state, what in zip(hx, ("h_0", "c_0")):
                 self._check_state(state, what, input)
         else:
-            hx = zeros if hx is None else hx
             self._check_state(hx, "hx", input)
         batched = input.dim() == 2
         if not batched:
             input = input.unsqueeze(0)
             hx = tuple(s.unsqueeze(0) for s in hx) if self.mode == "LSTM" else hx.unsqueeze(0)
         x_proj = F.linear(input, self.weight_ih, self.bias_ih)
-        out = _STEPS[self.mode](x_proj, hx, self.weight_hh.t(), self.bias_hh)
+        out = _STEPS[self.mode](x_proj, hx, self.weight_hh, self.bias_hh)
         if batched:
             return out
         return tuple(s.squeeze(0) for s in out) if self.mode == "LSTM" else out.squeeze(0)
