@@ -255,6 +255,8 @@ def test_out_requiring_grad_is_an_error_only_for_a_differentiable_result():
         with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
             lib.add(T(lib, X), 1, out=lib.empty(3, 4, requires_grad=True))
         assert lib.eq(T(lib, X), 0, out=lib.empty(0, dtype=lib.bool)).dtype == lib.bool
+        float_out = lib.empty(0, requires_grad=True)  # a bool result is no part of a graph: written as data
+        assert lib.eq(T(lib, X), 0, out=float_out) is float_out and float_out.requires_grad
         out = lib.empty(3, 4, requires_grad=True)
         with lib.no_grad():
             lib.add(T(lib, X), 1, out=out)

@@ -28,7 +28,6 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions import out_argument_names
 from chainrule._functions.promotion import can_cast
-from chainrule.autograd.grad_mode import no_grad
 
 # PyTorch computes these in out's dtype (their out= overloads take the dtype from the result).
 COMPUTED_IN_OUT_DTYPE = ("sum", "prod", "cumsum", "cumprod")
@@ -54,7 +53,8 @@ def _check_target(op, result, out):
     if result.dtype != out.dtype and not can_cast(result.dtype, out.dtype):
         raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the desired output "
                            f"type {_scalar_type_name(out.dtype)}")
-    if any(stride == 0 and size > 1 for stride, size in zip(out.stride(), out.shape)):
+    strides = out.stride()
+    if 0 in strides and any(stride == 0 and size > 1 for stride, size in zip(strides, out.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation.")
 
@@ -69,7 +69,7 @@ def _check_no_grad(op, results, targets):
 
 def _write(result, out):
     """Resizes out to result's shape (warning when out had elements) and copies result into it."""
-    if tuple(out.shape) != tuple(result.shape):
+    if out._shape != result._shape:
         if out.numel() > 0:
             warnings.warn(
                 f"An output with one or more elements was resized since it had shape {_shape_text(out.shape)}, "
@@ -103,8 +103,14 @@ def call_with_out(function, op, taken_from_out, out, args, kwargs):
     for r, t in zip(results, targets):
         _check_target(op, r, t)
     _check_no_grad(op, results, targets)
-    with no_grad():
-        for r, t in zip(results, targets):
+    for r, t in zip(results, targets):
+        if t.requires_grad:  # a leaf no graph reaches here (checked above): written as data, as in PyTorch
+            t.requires_grad_(False)
+            try:
+                _write(r, t)
+            finally:
+                t.requires_grad_(True)
+        else:
             _write(r, t)
     if not several:
         return out
