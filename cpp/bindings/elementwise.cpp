@@ -198,6 +198,10 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       .def("div", [](const Tensor& t, py::handle o, py::object mode) { return divide_any(py::cast(t), o, mode); },
            py::arg("other"), py::kw_only(), py::arg("rounding_mode") = py::none())
       .def("div_", [](const Tensor& t, py::handle o, py::object mode) {
+        if (mode.is_none()) {  // true division in place, as /=: a tensor divided then copied back would have
+          binary_in_place_any(BinaryOp::Div, t, o);  // saved t for backward and then overwritten it
+          return t;
+        }
         Tensor q = divide_any(py::cast(t), o, mode);
         CR_CHECK(can_cast(q->dtype(), t->dtype()), RuntimeError, "div_: result type ", dtype_name(q->dtype()),
                  " can't be cast to the in-place tensor's dtype ", dtype_name(t->dtype()));

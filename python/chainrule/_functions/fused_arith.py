@@ -5,6 +5,7 @@ import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.in_place import in_place
 from chainrule._functions.shapes import broadcast_shapes
 
 
@@ -92,14 +93,6 @@ def lerp(input, end, weight):
     return input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
 
 
-def _in_place(fn):
-    def method(self, *args, **kwargs):
-        return self.copy_(fn(self, *args, **kwargs))
-    method.__name__ = fn.__name__ + "_"
-    method.__doc__ = f"In-place {fn.__name__}: writes the result into self."
-    return method
-
-
 @_value_first_accepted
 def _addcmul_(self, tensor1, tensor2, *, value=1):
     return self.add_(tensor1 * tensor2, alpha=value)
@@ -113,7 +106,7 @@ def _addcdiv_(self, tensor1, tensor2, *, value=1):
 for _fn in (addmm, baddbmm, addmv, addcmul, addcdiv, lerp):
     setattr(Tensor, _fn.__name__, _fn)
 for _fn in (addmm, baddbmm, addmv, lerp):
-    setattr(Tensor, _fn.__name__ + "_", _in_place(_fn))
+    setattr(Tensor, _fn.__name__ + "_", in_place(_fn))
 # Optimizer-style updates (p.addcdiv_(m, denom, value=-lr)) add in place, with one temporary.
 Tensor.addcmul_ = _addcmul_
 Tensor.addcdiv_ = _addcdiv_
