@@ -15,22 +15,23 @@ __all__ = ["prelu", "tanhshrink", "softshrink", "hardshrink", "glu", "rrelu", "r
 
 
 def _check_floating(input, op):
+    """A DTypeError (a TypeError and, as PyTorch raises, a RuntimeError) for an integer or bool input."""
     if not input.is_floating_point():
-        raise TypeError(f"{op}: expected a float32 or float64 tensor, got a tensor of shape "
-                        f"{tuple(input.shape)} and dtype {input.dtype}")
+        raise _C.DTypeError(f"{op}: expected a float32 or float64 tensor, got a tensor of shape "
+                            f"{tuple(input.shape)} and dtype {input.dtype}")
 
 
 def _prelu_weight_view(input, weight):
     """weight shaped to broadcast against input: one value for all, or one per channel (dim 1)."""
     if weight.dim() > 1:
-        raise ValueError(f"prelu: expected weight to be a scalar or 1D tensor, but got a tensor of shape "
-                         f"{tuple(weight.shape)}")
+        raise _C.InvalidArgumentError(f"prelu: expected weight to be a scalar or 1D tensor, but got a tensor of "
+                                      f"shape {tuple(weight.shape)}")
     channels = input.shape[1] if input.dim() >= 2 else 1
     if weight.numel() not in (1, channels):
-        raise ValueError(f"prelu: weight has {weight.numel()} elements, expected 1 or {channels} (the channels, "
-                         f"dim 1, of input of shape {tuple(input.shape)}; 1 below 2 dims)")
+        raise _C.InvalidArgumentError(f"prelu: weight has {weight.numel()} elements, expected 1 or {channels} (the "
+                                      f"channels, dim 1, of input of shape {tuple(input.shape)}; 1 below 2 dims)")
     if input.dtype != weight.dtype:
-        raise RuntimeError(f"prelu: input dtype {input.dtype} and weight dtype {weight.dtype} differ")
+        raise _C.DTypeError(f"prelu: input dtype {input.dtype} and weight dtype {weight.dtype} differ")
     if weight.numel() == 1:
         return weight.reshape(())
     return weight.reshape((channels,) + (1,) * (input.dim() - 2))  # (C, 1, ..., 1)
@@ -43,8 +44,7 @@ def prelu(input, weight):
 
 
 def tanhshrink(input):
-    """input - tanh(input)."""
-    _check_floating(input, "tanhshrink")
+    """input - tanh(input); an integer input gives a float result, as in PyTorch."""
     return input - _C.tanh(input)
 
 

@@ -14,7 +14,8 @@ __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "conv2d_a
 
 def _per_dim(value, dims, name, op):
     """An int or a sequence of 1 or `dims` ints (one int stands for every dim, as in PyTorch), as a list of
-    `dims` ints (TypeError/ValueError naming op otherwise)."""
+    `dims` ints; otherwise, as PyTorch, a TypeError for a non-int entry and an InvalidArgumentError (a
+    RuntimeError) for a wrong count, naming op."""
     if isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     if isinstance(value, int):
@@ -26,12 +27,14 @@ def _per_dim(value, dims, name, op):
     if len(values) == 1:
         values = values * dims
     if len(values) != dims:
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
+        raise _C.InvalidArgumentError(f"{op}: {name} must be an int or a tuple of {dims} ints, got {value!r}")
     return values
 
 
 def _conv_options(op, dims, stride, padding, dilation):
     """stride, padding, dilation as lists of `dims` ints (padding may stay 'same' / 'valid')."""
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise _C.InvalidArgumentError(f"{op}: padding must be 'same', 'valid' or ints, got '{padding}'")
     if not isinstance(padding, str):
         padding = _per_dim(padding, dims, "padding", op)
     return _per_dim(stride, dims, "stride", op), padding, _per_dim(dilation, dims, "dilation", op)

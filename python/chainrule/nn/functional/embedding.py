@@ -34,7 +34,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if input.dtype != _C.dtype.int64:
         raise _C.DTypeError(f"embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
     if weight.dim() != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+        raise _C.InvalidArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
+                                      f"{tuple(weight.shape)}")
     if padding_idx is not None:
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {weight.shape[0]} embeddings")

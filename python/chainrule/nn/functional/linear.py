@@ -25,15 +25,16 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     """y[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
-    if weight.dim() != 3:
-        raise ValueError(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
+    if weight.dim() != 3:  # PyTorch reads weight.size(2) first: an IndexError below 3 dims
+        error = IndexError if weight.dim() < 3 else _C.InvalidArgumentError
+        raise error(f"bilinear: weight must be 3-D (out, in1, in2), got shape {tuple(weight.shape)}")
     out_features, in1, in2 = weight.shape
     if input1.shape[:-1] != input2.shape[:-1]:
-        raise ValueError(f"bilinear: input1 {tuple(input1.shape)} and input2 {tuple(input2.shape)} must agree on "
-                         "every dimension but the last")
+        raise _C.InvalidArgumentError(f"bilinear: input1 {tuple(input1.shape)} and input2 {tuple(input2.shape)} must "
+                                      "agree on every dimension but the last")
     if input1.dim() == 0 or input1.shape[-1] != in1 or input2.shape[-1] != in2:
-        raise ValueError(f"bilinear: expected inputs ending in {in1} and {in2} for weight {tuple(weight.shape)}, got "
-                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+        raise _C.InvalidArgumentError(f"bilinear: expected inputs ending in {in1} and {in2} for weight "
+                                      f"{tuple(weight.shape)}, got {tuple(input1.shape)} and {tuple(input2.shape)}")
     batch = tuple(input1.shape[:-1])
     x1 = input1.reshape(-1, in1)  # (N, in1)
     x2 = input2.reshape(-1, in2)  # (N, in2)

@@ -85,8 +85,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     # NaN fails too, as in PyTorch; on a GPU not checked here (PyTorch's kernel asserts on the device
     # instead of waiting for the GPU)
     if target.device.type == "cpu" and not bool(((target >= 0) & (target <= 1)).all()):
-        raise ValueError(f"binary_cross_entropy: every element of target must be in [0, 1], got a target of shape "
-                         f"{tuple(target.shape)} outside it")
+        raise _C.InvalidArgumentError(f"binary_cross_entropy: every element of target must be in [0, 1], got a "
+                                      f"target of shape {tuple(target.shape)} outside it")
     return _nn.binary_cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction))
 
 

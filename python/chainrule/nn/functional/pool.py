@@ -21,7 +21,8 @@ __all__ = [
 
 
 def _ntuple(value, n, name, op):
-    """`value` (an int, or a sequence of 1 or n ints) as a list of n ints; TypeError/ValueError naming op."""
+    """`value` (an int, or a sequence of 1 or n ints) as a list of n ints. As PyTorch: a TypeError for a
+    non-int entry, an InvalidArgumentError (a RuntimeError) for a wrong count."""
     if isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got bool")
     if isinstance(value, int):
@@ -30,10 +31,12 @@ def _ntuple(value, n, name, op):
         items = list(value)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {type(value).__name__}") from None
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     if len(items) == 1:
         items = items * n
-    if len(items) != n or not all(isinstance(i, int) and not isinstance(i, bool) for i in items):
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
+    if len(items) != n:
+        raise _C.InvalidArgumentError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     return items
 
 
@@ -54,7 +57,8 @@ def _output_size(input, output_size, n, op):
         if len(sizes) == 1:
             sizes = sizes * n
         if len(sizes) != n:
-            raise ValueError(f"{op}: output_size must be an int or a tuple of {n} ints or None, got {output_size!r}")
+            raise _C.InvalidArgumentError(f"{op}: output_size must be an int or a tuple of {n} ints or None, got "
+                                          f"{output_size!r}")
     if input.dim() < n:
         raise RuntimeError(f"{op}: expected a {n + 1}-d or {n + 2}-d input, got shape {tuple(input.shape)}")
     spatial = input.shape[input.dim() - n:]

@@ -66,7 +66,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     kernel = list(weight.shape[2:])
     if isinstance(padding, str):
         if padding not in ("same", "valid"):
-            raise ValueError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
+            raise _C.InvalidArgumentError(f"Invalid padding string '{padding}', should be one of ('valid', 'same')")
         if padding == "same" and any(s != 1 for s in stride):
             raise RuntimeError("padding='same' is not supported for strided convolutions")
         totals = [d * (k - 1) if padding == "same" else 0 for d, k in zip(dilation, kernel)]
@@ -131,15 +131,16 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def _check_pooled_sizes(op, input, kernel, strides, pads, dilation, ceil_mode):
-    """A ValueError naming op and the input's shape when a window does not fit the (padded) input: the
-    same rule and words as the 1-d and 2-d pools."""
+    """An InvalidArgumentError (a ValueError and a RuntimeError) naming op and the input's shape when a
+    window does not fit the (padded) input: the same rule and words as the 1-d and 2-d pools."""
     for d in range(3):
         dim = input.dim() - 3 + d
         out = _pool_out_size(input.shape[dim], kernel[d], strides[d], pads[d], dilation[d], ceil_mode)
         if out < 1:
-            raise ValueError(f"{op}: input of shape {tuple(input.shape)} is too small for kernel_size "
-                             f"{tuple(kernel)}, stride {tuple(strides)}, padding {tuple(pads)} and dilation "
-                             f"{tuple(dilation)}: the output would have size {out} along dim {dim}")
+            raise _C.InvalidArgumentError(
+                f"{op}: input of shape {tuple(input.shape)} is too small for kernel_size {tuple(kernel)}, stride "
+                f"{tuple(strides)}, padding {tuple(pads)} and dilation {tuple(dilation)}: the output would have "
+                f"size {out} along dim {dim}")
 
 
 def _window3d(op, kernel_size, stride, padding, dilation=1):
@@ -249,7 +250,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 def _adaptive_sizes(x, output_size, op):
     sizes = [output_size] * 3 if output_size is None or isinstance(output_size, int) else list(output_size)
     if len(sizes) != 3:
-        raise ValueError(f"{op}: output_size must be an int or a tuple of 3 ints or None, got {output_size!r}")
+        raise _C.InvalidArgumentError(f"{op}: output_size must be an int or a tuple of 3 ints or None, got "
+                                      f"{output_size!r}")
     return [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
 
 
