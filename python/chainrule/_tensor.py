@@ -114,8 +114,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if array.dtype.kind in "fO" and not isinstance(data, (np.ndarray, np.generic)):
             _check_python_ints_fit(data, array)
         if array.dtype == object:
-            raise TypeError(f"tensor: could not infer a dtype from {type(data).__name__} data; "
-                            "expected numbers, bools or tensors in a rectangular nesting")
+            raise _C.DTypeError(f"tensor: could not infer a dtype from {type(data).__name__} data; "
+                                "expected numbers, bools or tensors in a rectangular nesting")
         # Straight to the requested dtype (any spelling to() takes): through the inferred one first,
         # 0.1 asked for as float64 would be rounded to float32 on the way.
         out = _C._from_numpy_copy(array, _default_dtype_of(array, data) if dtype is None else dtype)

@@ -35,7 +35,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """The ord-norm of x as a vector: over all elements (dim=None) or over dim (an int or a tuple)."""
     _check("vector_norm", x)
     if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+        raise TypeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     return x.norm(ord, dim=dim, keepdim=keepdim, dtype=dtype)
 
 

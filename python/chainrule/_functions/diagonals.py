@@ -16,8 +16,8 @@ def _diag_length(rows, cols, offset):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal `offset` of the matrices spanned by dims dim1, dim2, appended as the last dim."""
     nd = input.ndim
-    if nd < 2:
-        raise RuntimeError(f"diagonal: expected a tensor of at least 2 dims, got shape {list(input.shape)}")
+    if nd < 2:  # an IndexError, as PyTorch's dim wrapping raises
+        raise IndexError(f"diagonal: expected a tensor of at least 2 dims, got shape {list(input.shape)}")
     d1, d2 = dim1 % nd if -nd <= dim1 < nd else None, dim2 % nd if -nd <= dim2 < nd else None
     if d1 is None or d2 is None:
         raise IndexError(f"diagonal: dims ({dim1}, {dim2}) out of range for a {nd}-d tensor")

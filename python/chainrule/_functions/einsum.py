@@ -17,7 +17,7 @@ from chainrule._functions.diagonals import diagonal
 def _parse_operand(spec, ndim, ellipsis_rank, index):
     """The labels of one operand's dims, with its ellipsis as the right-aligned labels '.k'."""
     if spec.count("...") > 1:
-        raise ValueError(f"einsum(): found more than one ellipsis in the subscripts of operand {index}")
+        raise _C.InvalidArgumentError(f"einsum(): found more than one ellipsis in the subscripts of operand {index}")
     if "..." not in spec:
         labels = list(spec)
         if len(labels) != ndim:
@@ -36,8 +36,8 @@ def _parse_operand(spec, ndim, ellipsis_rank, index):
 def _check_letters(part):
     for c in part.replace("...", ""):
         if c not in string.ascii_letters:
-            raise ValueError(f"einsum(): invalid subscript given at index in the equation string, subscripts "
-                             f"must be in [a-zA-Z], got {c!r}")
+            raise _C.InvalidArgumentError(f"einsum(): invalid subscript given at index in the equation string, "
+                                          f"subscripts must be in [a-zA-Z], got {c!r}")
 
 
 def _parse(equation, operands):
@@ -45,9 +45,9 @@ def _parse(equation, operands):
     lhs, arrow, rhs = equation.partition("->")
     specs = lhs.split(",")
     if len(specs) != len(operands):
-        raise ValueError("einsum(): more operands were provided than specified in the equation"
-                         if len(operands) > len(specs) else
-                         "einsum(): fewer operands were provided than specified in the equation")
+        raise _C.InvalidArgumentError("einsum(): more operands were provided than specified in the equation"
+                                      if len(operands) > len(specs) else
+                                      "einsum(): fewer operands were provided than specified in the equation")
     for part in specs + [rhs]:
         _check_letters(part)
     rank = max((op.ndim - len(s.replace("...", "")) for s, op in zip(specs, operands) if "..." in s), default=0)
@@ -55,7 +55,7 @@ def _parse(equation, operands):
     dots = [f".{k}" for k in range(rank)]
     if arrow:
         if rhs.count("...") > 1:
-            raise ValueError("einsum(): found more than one ellipsis in the output subscripts")
+            raise _C.InvalidArgumentError("einsum(): found more than one ellipsis in the output subscripts")
         head, _, tail = rhs.partition("...")
         output = list(head) + (dots if "..." in rhs else []) + list(tail)
         seen = {label for labels in inputs for label in labels}

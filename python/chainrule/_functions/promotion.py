@@ -18,8 +18,16 @@ def _category(dtype):
     return 2 if dtype in _FLOATS else (1 if dtype == _C.dtype.int64 else 0)
 
 
+def _check_dtype_arguments(op, **arguments):
+    """PyTorch's TypeError for an argument that is not a dtype."""
+    for name, value in arguments.items():
+        if not isinstance(value, _C.dtype):
+            raise TypeError(f"{op}(): argument '{name}' must be torch.dtype, not {type(value).__name__}")
+
+
 def promote_types(type1, type2):
     """The smallest dtype both `type1` and `type2` convert to without losing their category."""
+    _check_dtype_arguments("promote_types", type1=type1, type2=type2)
     return builtins.max(type1, type2, key=_ORDER.index)
 
 
@@ -59,7 +67,5 @@ def result_type(tensor, other):
 def can_cast(from_, to):
     """Whether PyTorch's casting rules allow `from_` to `to`: never to a lower category (float to
     integer or bool, integer to bool)."""
-    for name, value in (("from_", from_), ("to", to)):
-        if not isinstance(value, _C.dtype):
-            raise TypeError(f"can_cast(): argument '{name}' must be torch.dtype, not {type(value).__name__}")
+    _check_dtype_arguments("can_cast", from_=from_, to=to)
     return _category(from_) <= _category(to)

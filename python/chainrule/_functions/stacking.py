@@ -8,7 +8,13 @@ from chainrule._C import Tensor
 
 
 def _at_least(tensors, make):
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+    """make(t) of one tensor, or a tuple of them for several or a sequence; a TypeError, as PyTorch's,
+    for anything that is not a tensor."""
+    listed = len(tensors) == 1 and isinstance(tensors[0], (list, tuple))
+    for i, t in enumerate(tensors[0] if listed else tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    if listed:
         return tuple(make(t) for t in tensors[0])
     if len(tensors) == 1:
         return make(tensors[0])
