@@ -82,7 +82,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     if not a < b:
-        raise ValueError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
+        raise _C.InvalidArgumentError(f"trunc_normal_: expects a < b, got a={a}, b={b}")
     with no_grad():
         low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
         tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)

@@ -16,12 +16,12 @@ def vector_to_parameters(vec, parameters):
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected chainrule.Tensor, but got: {type(vec).__name__}")
     if vec.dim() != 1:
-        raise ValueError(f"vector_to_parameters: expected a 1-D vector, got shape {tuple(vec.shape)}")
+        raise _C.InvalidArgumentError(f"vector_to_parameters: expected a 1-D vector, got shape {tuple(vec.shape)}")
     parameters = list(parameters)
     needed = sum(p.numel() for p in parameters)
     if vec.numel() != needed:
-        raise ValueError(f"vector_to_parameters: the vector has {vec.numel()} elements but the parameters "
-                         f"need {needed}")
+        raise _C.InvalidArgumentError(f"vector_to_parameters: the vector has {vec.numel()} elements but the "
+                                      f"parameters need {needed}")
     offset = 0
     with no_grad():
         for p in parameters:

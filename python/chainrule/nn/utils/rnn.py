@@ -31,8 +31,9 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     lengths = [int(n) for n in (lengths.tolist() if hasattr(lengths, "tolist") else lengths)]
     batch_dim = 0 if batch_first else 1
     if len(lengths) != input.shape[batch_dim]:
-        raise ValueError(f"pack_padded_sequence: got {len(lengths)} lengths for a batch of {input.shape[batch_dim]} "
-                         f"(input shape {tuple(input.shape)}, batch_first={batch_first})")
+        raise _C.InvalidArgumentError(f"pack_padded_sequence: got {len(lengths)} lengths for a batch of "
+                                      f"{input.shape[batch_dim]} (input shape {tuple(input.shape)}, "
+                                      f"batch_first={batch_first})")
     if any(n <= 0 or n > input.shape[1 - batch_dim] for n in lengths):
         raise RuntimeError(f"pack_padded_sequence: every length must be in [1, {input.shape[1 - batch_dim]}], "
                            f"got {lengths}")
@@ -85,7 +86,7 @@ def pack_sequence(sequences, enforce_sorted=True):
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Pads a list of (L_i, *) tensors to (L_max, B, *) (or (B, L_max, *) with batch_first) with padding_value."""
     if padding_side not in ("left", "right"):
-        raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}")
+        raise _C.InvalidArgumentError(f"pad_sequence: padding_side must be 'left' or 'right', got {padding_side!r}")
     sequences = list(sequences)
     if not sequences:
         raise RuntimeError("pad_sequence: received an empty list of sequences")
