@@ -1,10 +1,10 @@
 """The exception types of wrong calls into chainrule's Python layer (nn.functional, Tensor helpers,
-linalg, nn layers and utilities) against PyTorch's: each call runs under torch and chainrule, and
-chainrule's exception must be an instance of the built-in type torch raised. Where PyTorch raises a
-RuntimeError for a shape or value mistake chainrule raises InvalidArgumentError (a RuntimeError and the
-ValueError it raised before), for a dtype mistake DTypeError (a RuntimeError and a TypeError); where
-torch checks in Python (constructors, mode and reduction names, argument types) the ValueError or
-TypeError stays."""
+linalg, nn layers, utilities, data loading and optimizers) against PyTorch's: each call runs under
+torch and chainrule, and chainrule's exception must be an instance of the built-in type torch raised.
+Where PyTorch raises a RuntimeError for a shape or value mistake chainrule raises InvalidArgumentError
+(a RuntimeError and the ValueError it raised before), for a dtype mistake DTypeError (a RuntimeError
+and a TypeError); where torch checks in Python (constructors, mode and reduction names, argument
+types) the ValueError or TypeError stays."""
 import pytest
 
 import chainrule as cr
@@ -361,13 +361,51 @@ MODULE_CALLS = [
 ]
 
 
+def _sgd(t):
+    return t.optim.SGD(t.nn.Linear(2, 2).parameters(), lr=0.1)
+
+
+DATA_AND_OPTIM_CALLS = [
+    _call("TensorDataset_0d", lambda t: t.utils.data.TensorDataset(t.tensor(1.0))),
+    _call("ConcatDataset_index", lambda t: t.utils.data.ConcatDataset([[1, 2]])[-5]),
+    _call("random_split_sum", lambda t: t.utils.data.random_split([1, 2, 3], [1, 1])),
+    _call("WeightedRandomSampler_too_many", lambda t: list(t.utils.data.WeightedRandomSampler(
+        [0.5, 0.5], 3, replacement=False))),
+    _call("WeightedRandomSampler_2d", lambda t: t.utils.data.WeightedRandomSampler([[0.5]], 1)),
+    _call("RandomSampler_num_samples", lambda t: t.utils.data.RandomSampler([1, 2], num_samples=0)),
+    _call("DataLoader_batch_size_0", lambda t: t.utils.data.DataLoader([1, 2], batch_size=0)),
+    _call("DataLoader_sampler_and_shuffle", lambda t: t.utils.data.DataLoader([1, 2], sampler=[0, 1], shuffle=True)),
+    _call("DataLoader_persistent_workers", lambda t: t.utils.data.DataLoader([1, 2], persistent_workers=True)),
+    _call("default_collate_object", lambda t: t.utils.data.default_collate([object()])),
+    _call("StackDataset_sizes", lambda t: t.utils.data.StackDataset([1], [1, 2])),
+    _call("SGD_no_parameters", lambda t: t.optim.SGD([], lr=0.1)),
+    _call("SGD_tensor_params", lambda t: t.optim.SGD(t.ones(2, requires_grad=True), lr=0.1)),
+    _call("SGD_non_leaf", lambda t: t.optim.SGD([t.ones(2, requires_grad=True) * 2], lr=0.1)),
+    _call("Adam_betas", lambda t: t.optim.Adam(t.nn.Linear(2, 2).parameters(), betas=(1.5, 0.9))),
+    _call("optimizer_state_groups", lambda t: _sgd(t).load_state_dict({"state": {}, "param_groups": []})),
+    _call("add_param_group_int", lambda t: _sgd(t).add_param_group(3)),
+    _call("StepLR_int_optimizer", lambda t: t.optim.lr_scheduler.StepLR(3, 1)),
+    _call("LambdaLR_count", lambda t: t.optim.lr_scheduler.LambdaLR(_sgd(t), [lambda e: 1, lambda e: 1])),
+    _call("OneCycleLR_no_steps", lambda t: t.optim.lr_scheduler.OneCycleLR(_sgd(t), 0.1)),
+    _call("ConstantLR_factor", lambda t: t.optim.lr_scheduler.ConstantLR(_sgd(t), factor=2.0)),
+    _call("ReduceLROnPlateau_mode", lambda t: t.optim.lr_scheduler.ReduceLROnPlateau(_sgd(t), mode="x")),
+    _call("ChainedScheduler_empty", lambda t: t.optim.lr_scheduler.ChainedScheduler([])),
+    _call("spectral_norm_iterations", lambda t: t.nn.utils.spectral_norm(t.nn.Linear(2, 2), n_power_iterations=0)),
+    _call("functional_call_int", lambda t: t.func.functional_call(t.nn.Linear(2, 2), {"weight": 3}, (t.ones(2),))),
+    _call("out_tuple_count", lambda t: t.max(t.ones(2, 2), 0, out=(t.empty(2),))),
+    _call("out_tensor_for_tuple", lambda t: t.max(t.ones(2, 2), 0, out=t.empty(2))),
+    _call("out_int", lambda t: t.sin(t.ones(2), out=3)),
+    _call("load_state_dict_missing_key", lambda t: t.nn.Linear(2, 2).load_state_dict({"weight": t.ones(2, 2)})),
+]
+
 def _builtin_type(error):
     """The built-in exception class `error` is an instance of: PyTorch's LinAlgError reads as RuntimeError."""
     return next(k for k in type(error).__mro__ if k.__module__ == "builtins")
 
 
 @requires_torch
-@pytest.mark.parametrize("call", FUNCTIONAL_CALLS + TENSOR_CALLS + LINALG_CALLS + MODULE_CALLS)
+@pytest.mark.parametrize("call", FUNCTIONAL_CALLS + TENSOR_CALLS + LINALG_CALLS + MODULE_CALLS
+                         + DATA_AND_OPTIM_CALLS)
 @pytest.mark.filterwarnings("ignore")
 def test_a_wrong_call_raises_the_type_torch_raises(call):
     with pytest.raises(Exception) as expected:

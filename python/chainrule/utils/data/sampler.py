@@ -7,6 +7,7 @@ can be far larger than memory: only what the iteration reaches is ever drawn.
 """
 import numpy as np
 
+from chainrule import _C
 from chainrule._generator import numpy_rng
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
@@ -115,9 +116,9 @@ class WeightedRandomSampler(Sampler):
         if weights.ndim != 1 or weights.size == 0 or (weights < 0).any() or not weights.sum() > 0:
             raise ValueError(f"WeightedRandomSampler: weights must be a non-empty 1-d sequence of "
                              f"non-negative numbers with a positive sum, got shape {weights.shape}")
-        if not replacement and num_samples > np.count_nonzero(weights):
-            raise ValueError(f"WeightedRandomSampler: cannot draw {num_samples} samples without replacement "
-                             f"from {np.count_nonzero(weights)} indices of non-zero weight")
+        if not replacement and num_samples > np.count_nonzero(weights):  # PyTorch: a RuntimeError when iterated
+            raise _C.InvalidArgumentError(f"WeightedRandomSampler: cannot draw {num_samples} samples without "
+                                          f"replacement from {np.count_nonzero(weights)} indices of non-zero weight")
         self.weights = weights
         self.num_samples = num_samples
         self.replacement = replacement
