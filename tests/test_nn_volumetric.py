@@ -68,6 +68,18 @@ def test_max_pool3d_with_indices(args):
 
 
 @requires_torch
+@pytest.mark.parametrize("return_indices", [False, True])
+@pytest.mark.parametrize("args", [(2,), (3, 2, 1), ((2, 3, 2), (2, 2, 1), (1, 1, 0), (2, 1, 1), True)])
+def test_max_pool3d_of_integers(args, return_indices):  # padding is int64's minimum, not -inf
+    x = RNG.integers(-50, 50, (2, 2, 5, 6, 7))
+    ours = F.max_pool3d(cr.tensor(x), *args, return_indices=return_indices)
+    theirs = TF.max_pool3d(torch.tensor(x), *args, return_indices=return_indices)
+    for got, want in zip(ours, theirs) if return_indices else [(ours, theirs)]:
+        assert got.dtype == cr.int64
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@requires_torch
 @pytest.mark.parametrize("size", [1, (2, 3, None), (3, 4, 5)])
 def test_adaptive_max_pool3d_with_indices(size):
     x = RNG.standard_normal((2, 2, 5, 6, 7))

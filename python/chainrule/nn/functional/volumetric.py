@@ -150,6 +150,11 @@ def _window3d(op, kernel_size, stride, padding, dilation=1):
     return kernel, strides, _per_dim(padding, 3, "padding", op), _per_dim(dilation, 3, "dilation", op)
 
 
+def _lowest(x):
+    """What never wins a max over x's values: -inf, or int64's minimum for an integer x."""
+    return float("-inf") if x.is_floating_point() else int(np.iinfo(np.int64).min)
+
+
 def _max_over_windows(x, positions, valid):
     """The max of x (N, C, D, H, W) over windows given per dim by positions (out, K) and their validity;
     returns (values (N, C, *outs), int64 indices flat over each D x H x W volume). A window with no
@@ -172,7 +177,7 @@ def _max_over_windows(x, positions, valid):
     inside = np.array(np.broadcast_to(inside, full)).reshape(flat.shape)
     index = table_like(flat, x)
     windows = x.reshape(n, c, -1).gather(2, index.reshape(1, 1, -1).expand(n, c, flat.size)).reshape(n, c, *flat.shape)
-    windows = _C.where(table_like(inside, x), windows, float("-inf"))
+    windows = _C.where(table_like(inside, x), windows, _lowest(x))
     values, which = windows.max(-1)
     indices = index.expand(n, c, *flat.shape).gather(3, which.unsqueeze(3)).squeeze(3)
     reads_nothing = table_like(~inside.any(1), x)
@@ -203,7 +208,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     planes = _per_slice(x, lambda s: max_pool2d(s, kernel[1:], strides[1:], pads[1:], dilation[1:], ceil_mode))
     depth = _pool_out_size(x.shape[2], kernel[0], strides[0], pads[0], dilation[0], ceil_mode)
     reach = (depth - 1) * strides[0] + dilation[0] * (kernel[0] - 1) + 1
-    planes = pad(planes, (0, 0, 0, 0, pads[0], max(pads[0], reach - x.shape[2] - pads[0])), value=float("-inf"))
+    planes = pad(planes, (0, 0, 0, 0, pads[0], max(pads[0], reach - x.shape[2] - pads[0])), value=_lowest(x))
     taps = _depth_taps(planes, kernel[0], strides[0], dilation[0], depth)
     out = chainrule.stack(taps, 0).max(0)[0]
     return out.squeeze(0) if unbatched else out
