@@ -47,3 +47,33 @@ def test_an_operand_that_requires_grad_is_not_overwritten_before_its_backward():
         y, z = lib.full((3,), 3.0), lib.full((3,), 4.0, requires_grad=True)
         y.hypot_(z).sum().backward()
         np.testing.assert_allclose(z.grad.numpy(), np.full(3, 0.8), rtol=1e-6)
+
+
+OVERWRITE = {
+    "fill_": lambda lib, y: y.fill_(2.0),
+    "zero_": lambda lib, y: y.zero_(),
+    "copy_": lambda lib, y: y.copy_(lib.ones(3)),
+    "normal_": lambda lib, y: y.normal_(),
+    "uniform_": lambda lib, y: y.uniform_(),
+    "bernoulli_": lambda lib, y: y.bernoulli_(0.5),
+    "exponential_": lambda lib, y: y.exponential_(),
+    "random_": lambda lib, y: y.random_(0, 5),
+}
+
+
+@pytest.mark.parametrize("name", list(OVERWRITE))
+def test_overwriting_every_value_keeps_requires_grad_and_gives_the_old_values_zero_gradient(name):
+    # as PyTorch: y stays in the graph (y.requires_grad), and what it held before gets no gradient
+    for lib in (cr, torch):
+        x = lib.tensor([0.5, 1.0, 1.5], requires_grad=True)
+        y = x * 2
+        OVERWRITE[name](lib, y)
+        assert y.requires_grad and y.grad_fn is not None
+        (y * 3).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+
+
+def test_overwriting_a_leaf_that_requires_grad_is_refused_as_in_pytorch():
+    for lib in (cr, torch):
+        with pytest.raises(RuntimeError, match="leaf"):
+            lib.ones(3, requires_grad=True).bernoulli_(0.5)

@@ -66,6 +66,11 @@ void rebase_history(const Tensor& self, const Tensor& result) {
     copy_(self, result);
   }
   if (self->view_base()) return record_copy_slices(self, result);  // self's grad_fn refreshes from its base
+  if (self->requires_grad() && !result->requires_grad()) {
+    // every value overwritten by ones that need no gradient (fill_, zero_, copy_ of a constant): self still
+    // requires grad, as in PyTorch, and its old history gets a zero gradient
+    return record_zero_gradient("CopyBackwards", self, self);
+  }
   self->set_grad_fn(result->grad_fn(), result->output_nr());
 }
 

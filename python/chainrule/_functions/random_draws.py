@@ -78,8 +78,7 @@ def bernoulli(input, p=None, *, generator=None):
 def _bernoulli_(self, p=0.5, *, generator=None):
     _check_probabilities("bernoulli_", p)
     u = _draw("uniform", self.shape, _C.dtype.float64, self.device, generator)
-    with _no_grad():
-        return self.copy_(u < (p.detach() if isinstance(p, Tensor) else p))
+    return self.copy_(u < (p.detach() if isinstance(p, Tensor) else p))  # in the graph: old values get no grad
 
 
 def _exponential_(self, lambd=1.0, *, generator=None):
@@ -89,8 +88,7 @@ def _exponential_(self, lambd=1.0, *, generator=None):
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     u = _draw("uniform", self.shape, _C.dtype.float64, self.device, generator)
-    with _no_grad():
-        return self.copy_(-(-u).log1p() / lambd)
+    return self.copy_(-(-u).log1p() / lambd)
 
 
 _FLOAT_RANDOM_HIGH = {_C.dtype.float32: 2 ** 24, _C.dtype.float64: 2 ** 53}  # integers exactly representable
@@ -111,8 +109,7 @@ def _random_(self, from_=0, to=None, *, generator=None):
         values = _C.from_numpy(generator._numpy().integers(from_, to, size=tuple(self.shape), dtype=np.int64))
     else:  # drawn on self's device (a GPU tensor's on the GPU, from a CUDA generator)
         values = _C.randint(from_, to, tuple(self.shape), generator=generator, device=self.device)
-    with _no_grad():
-        return self.copy_(values.to(self.device))
+    return self.copy_(values.to(self.device))
 
 
 def seed():
