@@ -398,6 +398,48 @@ DATA_AND_OPTIM_CALLS = [
     _call("load_state_dict_missing_key", lambda t: t.nn.Linear(2, 2).load_state_dict({"weight": t.ones(2, 2)})),
 ]
 
+def _x(t):
+    return t.ones(2, 3)
+
+
+# A dim outside [-ndim, ndim - 1] is PyTorch's IndexError, never another dim picked by dim % ndim.
+DIM_OUT_OF_RANGE_CALLS = [
+    _call("dim_tensor_split", lambda t: _x(t).tensor_split(2, dim=5)),
+    _call("dim_chunk", lambda t: _x(t).chunk(2, dim=5)),
+    _call("dim_unbind", lambda t: _x(t).unbind(5)),
+    _call("dim_diff", lambda t: _x(t).diff(dim=5)),
+    _call("dim_roll", lambda t: _x(t).roll(1, 5)),
+    _call("dim_movedim", lambda t: _x(t).movedim(5, 0)),
+    _call("dim_narrow", lambda t: _x(t).narrow(5, 0, 1)),
+    _call("dim_normalize", lambda t: F(t).normalize(_x(t), dim=5)),
+    _call("dim_cosine_similarity", lambda t: F(t).cosine_similarity(_x(t), _x(t), dim=5)),
+    _call("dim_logsumexp", lambda t: _x(t).logsumexp(5)),
+    _call("dim_std", lambda t: _x(t).std(5)),
+    _call("dim_median", lambda t: _x(t).median(5)),
+    _call("dim_quantile", lambda t: _x(t).quantile(0.5, dim=5)),
+    _call("dim_cummax", lambda t: _x(t).cummax(5)),
+    _call("dim_cumprod", lambda t: _x(t).cumprod(5)),
+    _call("dim_kthvalue", lambda t: _x(t).kthvalue(1, 5)),
+    _call("dim_unique_consecutive", lambda t: _x(t).unique_consecutive(dim=5)),
+    _call("dim_repeat_interleave", lambda t: _x(t).repeat_interleave(2, dim=5)),
+    _call("dim_gather", lambda t: _x(t).gather(5, t.zeros(2, 3, dtype=t.long))),
+    _call("dim_glu", lambda t: F(t).glu(t.ones(2, 4), 2)),
+    _call("dim_log_softmax", lambda t: F(t).log_softmax(_x(t), 5)),
+    _call("dim_tensordot", lambda t: t.tensordot(_x(t), t.ones(3, 2), dims=([5], [0]))),
+    _call("dim_matrix_norm", lambda t: t.linalg.matrix_norm(_x(t), dim=(0, 5))),
+    _call("dim_matrix_norm_negative", lambda t: t.linalg.matrix_norm(_x(t), dim=(0, -3))),
+    _call("dim_vector_norm", lambda t: t.linalg.vector_norm(_x(t), dim=5)),
+    _call("dim_scatter_reduce", lambda t: _x(t).scatter_reduce(5, t.zeros(2, 3, dtype=t.long), _x(t), "sum")),
+    _call("dim_scatter_reduce_0d", lambda t: t.scatter_reduce(t.tensor(1.0), 1, t.tensor(0), t.tensor(2.0), "sum")),
+    _call("dim_slice_scatter", lambda t: t.slice_scatter(_x(t), _x(t), dim=5)),
+    _call("dim_tensorsolve", lambda t: t.linalg.tensorsolve(t.eye(4).reshape(2, 2, 4), t.ones(2, 2), dims=(5,))),
+    _call("dim_renorm", lambda t: _x(t).renorm(2, 2, 1.0)),
+    _call("dim_cumulative_trapezoid", lambda t: t.cumulative_trapezoid(_x(t), dim=5)),
+    _call("dim_stack", lambda t: t.stack([_x(t), _x(t)], 5)),
+    _call("dim_Flatten", lambda t: t.nn.Flatten(5)(_x(t))),
+    _call("dim_CosineSimilarity", lambda t: t.nn.CosineSimilarity(5)(_x(t), _x(t))),
+]
+
 def _builtin_type(error):
     """The built-in exception class `error` is an instance of: PyTorch's LinAlgError reads as RuntimeError."""
     return next(k for k in type(error).__mro__ if k.__module__ == "builtins")
@@ -405,7 +447,7 @@ def _builtin_type(error):
 
 @requires_torch
 @pytest.mark.parametrize("call", FUNCTIONAL_CALLS + TENSOR_CALLS + LINALG_CALLS + MODULE_CALLS
-                         + DATA_AND_OPTIM_CALLS)
+                         + DATA_AND_OPTIM_CALLS + DIM_OUT_OF_RANGE_CALLS)
 @pytest.mark.filterwarnings("ignore")
 def test_a_wrong_call_raises_the_type_torch_raises(call):
     with pytest.raises(Exception) as expected:

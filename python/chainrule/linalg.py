@@ -7,6 +7,7 @@ import math
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.linalg_host import LinAlgError
 from chainrule._functions.linalg_solvers import (
     cholesky, cholesky_ex, det, inv, inv_ex, ldl_factor, ldl_factor_ex, ldl_solve, slogdet, solve, solve_ex,
@@ -49,7 +50,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
                            f"{list(A.shape)}")
     if dtype is not None:
         A = A.to(dtype)
-    rows, cols = (d % A.ndim for d in dim)
+    rows, cols = (wrap_dim(d, A.ndim) for d in dim)
     if ord == "fro":
         return A.norm(2, dim=(rows, cols), keepdim=keepdim)
     if ord in ("nuc", 2, -2):

@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.distances import _sum_to
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, cholesky_host, device_tensor, host, int_tensor, lu_factor_host,
@@ -349,7 +350,7 @@ def tensorinv(A, ind=2, *, out=None):
 def tensorsolve(A, B, dims=None, *, out=None):
     """X with tensordot(A, X, X.ndim) = B; dims of A are first moved to the end."""
     if dims is not None:
-        dims = [d % A.ndim for d in dims]
+        dims = [wrap_dim(d, A.ndim) for d in dims]
         A = A.permute(*[d for d in range(A.ndim) if d not in dims], *dims)
     result_shape = list(A.shape[B.ndim:])
     size = B.numel()

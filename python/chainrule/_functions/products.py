@@ -10,6 +10,7 @@ import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.promotion import promote_types
 from chainrule._functions.shapes import broadcast_shapes, meshgrid
 
@@ -62,7 +63,7 @@ def _contracted_dims(dims, a, b):
     dims_b = [dims_b] if isinstance(dims_b, int) else list(dims_b)
     if len(dims_a) != len(dims_b):
         raise RuntimeError(f"both dimension lists should have same length, got {dims_a} and {dims_b}")
-    return [d % a.ndim for d in dims_a], [d % b.ndim for d in dims_b]
+    return [wrap_dim(d, a.ndim) for d in dims_a], [wrap_dim(d, b.ndim) for d in dims_b]
 
 
 def _numel(t, dims):

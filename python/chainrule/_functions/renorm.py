@@ -3,6 +3,7 @@ PyTorch (scale maxnorm / (norm + 1e-7)); composed from norm and where, so the gr
 scale's dependence on the slice, as PyTorch's does."""
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.in_place import in_place
 
 
@@ -12,14 +13,12 @@ def renorm(input, p, dim, maxnorm):
         raise RuntimeError(f"renorm: expected a floating point tensor, got {input.dtype}")
     if input.ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
-    if not -input.ndim <= dim < input.ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-input.ndim}, {input.ndim - 1}], "
-                         f"but got {dim})")
+    dim = wrap_dim(dim, input.ndim)
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
-    others = tuple(d for d in range(input.ndim) if d != dim % input.ndim)
+    others = tuple(d for d in range(input.ndim) if d != dim)
     norms = input.norm(p, dim=others, keepdim=True)
     scale = _C.where(norms > maxnorm, maxnorm / (norms + 1e-7), _C.ones_like(norms))
     return input * scale

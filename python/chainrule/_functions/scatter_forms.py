@@ -5,6 +5,7 @@ with their Tensor methods and in-place forms.
 """
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.in_place import in_place
 
 
@@ -95,7 +96,7 @@ def select_scatter(input, src, dim, index):
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
     """A copy of input with input[..., start:end:step, ...] (along dim) replaced by src."""
     out = input.clone()
-    target = out[_view_slice(dim % max(input.ndim, 1), start, end, step)]
+    target = out[_view_slice(wrap_dim(dim, input.ndim), start, end, step)]
     if tuple(target.shape) != tuple(src.shape):
         raise RuntimeError(f"slice_scatter: expected src to have a size equal to the slice of self. src size = "
                            f"{list(src.shape)}, slice size = {list(target.shape)}")

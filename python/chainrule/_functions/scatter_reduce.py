@@ -12,6 +12,7 @@ import numpy as np
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.autograd.function import Function
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.in_place import in_place
 
 _UFUNCS = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}
@@ -85,7 +86,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
                            f"{src.dtype}")
     if not (index.ndim == src.ndim == input.ndim):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    dim %= max(input.ndim, 1)
+    dim = wrap_dim(dim, input.ndim)
     used = src[tuple(slice(0, n) for n in index.shape)]
     if reduce == "sum":
         return _sum(input, dim, index, used, include_self)

@@ -9,6 +9,7 @@ import warnings
 
 import chainrule
 from chainrule import _C
+from chainrule._functions.dim_wrap import wrap_dim
 from chainrule.nn.functional.activation import leaky_relu
 
 __all__ = ["prelu", "tanhshrink", "softshrink", "hardshrink", "glu", "rrelu", "rrelu_", "gumbel_softmax"]
@@ -77,10 +78,7 @@ def glu(input, dim=-1):
     """a * sigmoid(b), where a and b are the two halves of input along dim."""
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    n = input.dim()
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    dim %= n
+    dim = wrap_dim(dim, input.dim())
     if input.shape[dim] % 2 != 0:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim} is size {input.shape[dim]}")
     a, b = input.chunk(2, dim)
