@@ -117,6 +117,34 @@ def test_in_place_change_of_an_unsaved_output_is_fine():
     np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()))
 
 
+@pytest.mark.parametrize("form", ["x * 0.5", "0.5 * x", "x / 2.0", "x * 3", "x * c", "x / c", "c * x", "c / x"])
+def test_mul_and_div_save_an_operand_only_for_the_other_operands_gradient(form):
+    # As in PyTorch, x * c (c needs no gradient) saves c, not x, so writing x in place afterwards is
+    # fine; c / x needs x for its own gradient and still refuses. pytorch/examples' mass_spring.py
+    # does `positions = positions + velocities * dt` and then `velocities[0] = ...`.
+    def run(lib):
+        p = lib.tensor([[1.0, -2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        x, c = p * 1, lib.tensor([[2.0, 4.0], [-1.0, 8.0]], dtype=lib.float64)
+        y = eval(form)
+        x[0] = 0.0
+        try:
+            y.sum().backward()
+        except RuntimeError as error:
+            assert "modified by an in" in str(error)  # "in-place" (chainrule) or "inplace" (PyTorch)
+            return None
+        return p.grad.numpy()
+
+    result = run(cr)
+    if form == "c / x":
+        assert result is None
+    else:
+        assert result is not None
+    if torch is not None:
+        expected = run(torch)
+        assert (result is None) == (expected is None)
+        if expected is not None:
+            np.testing.assert_allclose(result, expected, rtol=1e-12)
+
 def test_a_chain_of_100000_ops_backpropagates_and_frees():
     x = cr.ones(1, dtype=cr.float64, requires_grad=True)
     y = x

@@ -213,15 +213,24 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   switch (op) {
     case BinaryOp::Add: return define("AddBackward0", [](const Tensor& g, const Node&) { return Grads{g, g}; });
     case BinaryOp::Sub: return define("SubBackward0", [](const Tensor& g, const Node&) { return Grads{g, -g}; });
-    case BinaryOp::Mul:
+    // As in PyTorch, mul and div keep an operand only where a gradient needs it: x * 0.5 or x / c (c
+    // without grad) saves nothing of x, so x may be written in place before backward.
+    case BinaryOp::Mul: {
+      const SavedTensor a_for_db = needs_grad({&b}) ? sa : SavedTensor();
+      const SavedTensor b_for_da = needs_grad({&a}) ? sb : SavedTensor();
       return define("MulBackward0", [=](const Tensor& g, const Node& n) {
-        return Grads{g * sb.unpack(n), g * sa.unpack(n)};
+        return Grads{n.needs_input_grad(0) ? g * b_for_da.unpack(n) : Tensor(),
+                     n.needs_input_grad(1) ? g * a_for_db.unpack(n) : Tensor()};
       });
-    case BinaryOp::Div:
+    }
+    case BinaryOp::Div: {
+      const SavedTensor a_for_db = needs_grad({&b}) ? sa : SavedTensor();
       return define("DivBackward0", [=](const Tensor& g, const Node& n) {
-        Tensor x = sa.unpack(n), y = sb.unpack(n);
-        return Grads{g / y, -(g * x) / (y * y)};
+        Tensor y = sb.unpack(n);
+        return Grads{n.needs_input_grad(0) ? g / y : Tensor(),
+                     n.needs_input_grad(1) ? -(g * a_for_db.unpack(n)) / (y * y) : Tensor()};
       });
+    }
     case BinaryOp::Pow:
       return define("PowBackward1", [=](const Tensor& g, const Node& n) {
         Tensor x = sa.unpack(n), y = sb.unpack(n);
