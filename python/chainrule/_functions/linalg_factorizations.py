@@ -14,8 +14,8 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.diagonals import diag_embed
 from chainrule._functions.linalg_host import (
-    check_matrix, check_same_dtype, defined, device_tensor, host, int_tensor, lu_factor_host, per_matrix,
-    raise_failures, return_type, scalar_type_name, scipy_linalg, singular_message)
+    check_matrix, check_same_dtype, check_solve_shapes, defined, device_tensor, host, int_tensor, lu_factor_host,
+    per_matrix, raise_failures, return_type, scalar_type_name, scipy_linalg, singular_message)
 from chainrule._functions.linalg_solvers import solve_triangular
 from chainrule.autograd.function import Function
 
@@ -247,7 +247,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     if isinstance(A, Tensor) and (A.ndim < 2 or not A.is_floating_point()):
         raise RuntimeError(f"linalg.pinv({scalar_type_name(A.dtype)}{{{list(A.shape)}}}): expected a tensor with 2 "
                            f"or more dimensions of float, double, cfloat or cdouble types")
-    check_matrix("linalg.pinv", A)
+    check_matrix("linalg.eigh" if hermitian else "linalg.pinv", A, square=hermitian)
     return _Pinv.apply(A, _plain_tolerance(atol), _plain_tolerance(rtol), hermitian)
 
 
@@ -404,6 +404,14 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     """X with A X = B (A^T X = B when adjoint; X A = B when not left), A given by lu_factor."""
     check_matrix("linalg.lu_solve", LU, name="LU", square=True)
     check_matrix("linalg.lu_solve", B, name="B")
+    if pivots.is_floating_point() or pivots.dtype == _C.dtype.bool:
+        raise _C.DTypeError(f"linalg.lu_solve: pivots should be a Tensor of an integer type (the int64 pivots of "
+                            f"lu_factor), got {pivots.dtype}")
+    if pivots.ndim == 0 or pivots.shape[-1] != LU.shape[-1]:
+        raise _C.InvalidArgumentError("linalg.lu_solve: Number of pivots per batch should be same as the dimension "
+                                      f"of the matrix (pivots of shape {tuple(pivots.shape)}, LU of shape "
+                                      f"{tuple(LU.shape)})")
+    check_solve_shapes("linalg.lu_solve", LU, B, left)
     if not left:
         return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
     P, L, U = lu_unpack(LU, pivots)

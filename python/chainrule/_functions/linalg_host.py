@@ -63,6 +63,22 @@ def check_same_dtype(op, A, B):
                            f"{scalar_type_name(A.dtype)} and B of type {scalar_type_name(B.dtype)} instead.")
 
 
+def check_solve_shapes(op, A, B, left):
+    """PyTorch's RuntimeError, as an InvalidArgumentError (also the ValueError NumPy raised here before),
+    for matrices B whose rows (left: A X = B) or columns (X A = B) do not match A, or whose batch dims do
+    not broadcast with A's."""
+    fits = B.shape[-2] == A.shape[-1] if left else B.shape[-1] == A.shape[-2]
+    if not fits:
+        raise _C.InvalidArgumentError(f"{op}: Incompatible shapes of A and B for the equation "
+                                      f"{'AX = B' if left else 'XA = B'} ({A.shape[-2]}x{A.shape[-1]} and "
+                                      f"{B.shape[-2]}x{B.shape[-1]})")
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    except ValueError:
+        raise _C.InvalidArgumentError(f"{op}: the batch dims of A {tuple(A.shape)} and B {tuple(B.shape)} do not "
+                                      "broadcast") from None
+
+
 def host(t):
     """t's values as a NumPy array (a copy from the GPU when t lives there)."""
     return t.detach().cpu().numpy()

@@ -15,8 +15,9 @@ from chainrule._C import Tensor
 from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.distances import _sum_to
 from chainrule._functions.linalg_host import (
-    check_matrix, check_same_dtype, cholesky_host, device_tensor, host, int_tensor, lu_factor_host,
-    not_positive_definite_message, per_matrix, raise_failures, return_type, scipy_linalg, singular_message)
+    check_matrix, check_same_dtype, check_solve_shapes, cholesky_host, device_tensor, host, int_tensor,
+    lu_factor_host, not_positive_definite_message, per_matrix, raise_failures, return_type, scipy_linalg,
+    singular_message)
 from chainrule.autograd.function import Function
 
 inv_ex_result = return_type("linalg_inv_ex", ("inverse", "info"))
@@ -93,22 +94,6 @@ def _is_vector_rhs(A, B):
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
-def _check_solve_shapes(op, A, B, left):
-    """PyTorch's RuntimeError, as an InvalidArgumentError (also the ValueError NumPy raised here before),
-    for matrices B whose rows (left: A X = B) or columns (X A = B) do not match A, or whose batch dims do
-    not broadcast with A's."""
-    fits = B.shape[-2] == A.shape[-1] if left else B.shape[-1] == A.shape[-2]
-    if not fits:
-        raise _C.InvalidArgumentError(f"{op}: Incompatible shapes of A and B for the equation "
-                                      f"{'AX = B' if left else 'XA = B'} ({A.shape[-2]}x{A.shape[-1]} and "
-                                      f"{B.shape[-2]}x{B.shape[-1]})")
-    try:
-        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
-    except ValueError:
-        raise _C.InvalidArgumentError(f"{op}: the batch dims of A {tuple(A.shape)} and B {tuple(B.shape)} do not "
-                                      "broadcast") from None
-
-
 class _Solve(_HostResult):
     @staticmethod
     def backward(ctx, grad):  # gB = A^{-T} g, gA = -gB X^T (X recomputed, so that it has a graph)
@@ -143,7 +128,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     check_same_dtype("linalg.solve", A, B)
     vector = _is_vector_rhs(A, B)
     rhs = B.unsqueeze(-1) if vector else B
-    _check_solve_shapes("linalg.solve", A, rhs, left)
+    check_solve_shapes("linalg.solve", A, rhs, left)
     if not left:
         A, rhs = A.mT, rhs.mT
     result, infos = _solve_host(A, rhs)
@@ -191,7 +176,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     check_matrix("linalg.solve_triangular", A, square=True)
     check_matrix("linalg.solve_triangular", B, name="B")
     check_same_dtype("linalg.solve_triangular", A, B)
-    _check_solve_shapes("linalg.solve_triangular", A, B, left)
+    check_solve_shapes("linalg.solve_triangular", A, B, left)
     if not left:
         return _SolveTriangular.apply(A.mT, B.mT, not upper, unitriangular).mT
     return _SolveTriangular.apply(A, B, upper, unitriangular)
