@@ -285,6 +285,10 @@ LINALG_CALLS = [
     _call("lu_solve_pivot_count", lambda t: t.linalg.lu_solve(t.linalg.lu_factor(t.eye(2))[0],
                                                               t.linalg.lu_factor(t.eye(2))[1][:1], t.ones(2, 1))),
     _call("pinv_hermitian_not_square", lambda t: t.linalg.pinv(t.ones(2, 3), hermitian=True)),
+    _call("matrix_rank_hermitian_not_square", lambda t: t.linalg.matrix_rank(t.ones(2, 3), hermitian=True)),
+    _call("ldl_solve_rows", lambda t: t.linalg.ldl_solve(*t.linalg.ldl_factor(t.eye(2)), t.ones(3, 1))),
+    _call("solve_dtypes", lambda t: t.linalg.solve(t.eye(2), t.ones(2, dtype=t.float64))),
+    _call("linalg_vander_0d", lambda t: t.linalg.vander(t.tensor(1.0))),
     _call("det_not_square", lambda t: t.linalg.det(t.ones(2, 3))),
     _call("cholesky_not_positive_definite", lambda t: t.linalg.cholesky(-t.eye(2))),
     _call("norm_ord_name", lambda t: t.linalg.norm(t.ones(2, 2), ord="x")),
@@ -472,6 +476,8 @@ MISSING_KERNEL_CALLS = [
     _call("hardshrink_int", lambda t: F(t).hardshrink(t.ones(2, dtype=t.long))),
     _call("rrelu_int", lambda t: F(t).rrelu(t.ones(2, dtype=t.long))),
     _call("bitwise_and_float", lambda t: t.ones(2) & t.ones(2)),
+    _call("eigh_int", lambda t: t.linalg.eigh(t.ones(2, 2, dtype=t.long))),
+    _call("lu_factor_int", lambda t: t.linalg.lu_factor(t.ones(2, 2, dtype=t.long))),
 ]
 
 

@@ -145,7 +145,7 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 
 def vander(x, *, N=None):
     """The Vandermonde matrices of the vectors in x's last dim: columns x^0, x^1, ..., x^(N-1)."""
-    N = x.shape[-1] if N is None else N
+    N = (x.shape[-1] if x.ndim else 1) if N is None else N  # a 0-d x counts as one value, as in PyTorch
     if N <= 1:
         raise RuntimeError("N must be greater than 1.")
     repeated = x.unsqueeze(-1).expand(*x.shape, N - 1)

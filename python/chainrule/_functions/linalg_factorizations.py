@@ -258,7 +258,7 @@ def pinverse(input, rcond=1e-15):
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
     """The number of singular values (|eigenvalues| when hermitian) above max(atol, rtol * largest)."""
-    check_matrix("linalg.matrix_rank", A)
+    check_matrix("linalg.eigh" if hermitian else "linalg.matrix_rank", A, square=hermitian)
     if tol is not None:
         atol, rtol = tol, 0.0
     a = host(A)

@@ -42,25 +42,26 @@ def scalar_type_name(dtype):
 
 
 def check_matrix(op, A, name="A", square=False):
-    """PyTorch's checks of a (batch of) float32/float64 matrices."""
+    """PyTorch's checks of a (batch of) float32/float64 matrices: its RuntimeErrors, as InvalidArgumentError
+    for a shape and DTypeError for a dtype (both RuntimeErrors)."""
     if not isinstance(A, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(A).__name__}")
     if A.ndim < 2:
-        raise RuntimeError(f"{op}: The input tensor {name} must have at least 2 dimensions.")
+        raise _C.InvalidArgumentError(f"{op}: The input tensor {name} must have at least 2 dimensions.")
     if not A.is_floating_point():
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{scalar_type_name(A.dtype)}")
+        raise _C.DTypeError(f"{op}: Expected a floating point or complex tensor as input. Got "
+                            f"{scalar_type_name(A.dtype)}")
     if A.dtype not in (_C.dtype.float32, _C.dtype.float64):
-        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {scalar_type_name(A.dtype)}")
+        raise _C.DTypeError(f"{op}: Low precision dtypes not supported. Got {scalar_type_name(A.dtype)}")
     if square and A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"{op}: {name} must be batches of square matrices, but they are {A.shape[-2]} by "
-                           f"{A.shape[-1]} matrices")
+        raise _C.InvalidArgumentError(f"{op}: {name} must be batches of square matrices, but they are "
+                                      f"{A.shape[-2]} by {A.shape[-1]} matrices")
 
 
 def check_same_dtype(op, A, B):
     if A.dtype != B.dtype:
-        raise RuntimeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
-                           f"{scalar_type_name(A.dtype)} and B of type {scalar_type_name(B.dtype)} instead.")
+        raise _C.DTypeError(f"{op}: Expected A and B to have the same dtype, but found A of type "
+                            f"{scalar_type_name(A.dtype)} and B of type {scalar_type_name(B.dtype)} instead.")
 
 
 def check_solve_shapes(op, A, B, left):

@@ -373,6 +373,7 @@ def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
     """X with A X = B, A given by ldl_factor (LAPACK's sytrs); batch dims broadcast."""
     check_matrix("torch.linalg.ldl_solve", LD, name="LD", square=True)
     check_matrix("torch.linalg.ldl_solve", B, name="B")
+    check_solve_shapes("torch.linalg.ldl_solve", LD, B, left=True)
     ld, piv, b = host(LD), host(pivots).astype(np.int32), host(B)
     batch = np.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
     sytrs, = scipy_linalg().lapack.get_lapack_funcs(("sytrs",), (ld,))
