@@ -117,11 +117,13 @@ def test_in_place_change_of_an_unsaved_output_is_fine():
     np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()))
 
 
-@pytest.mark.parametrize("form", ["x * 0.5", "0.5 * x", "x / 2.0", "x * 3", "x * c", "x / c", "c * x", "c / x"])
-def test_mul_and_div_save_an_operand_only_for_the_other_operands_gradient(form):
+@pytest.mark.parametrize("form", ["x * 0.5", "0.5 * x", "x / 2.0", "x * 3", "x * c", "x / c", "c * x", "c / x",
+                                  "lib.nn.functional.linear(x, c)", "lib.nn.functional.linear(c, x)"])
+def test_mul_div_and_linear_save_an_operand_only_for_the_other_operands_gradient(form):
     # As in PyTorch, x * c (c needs no gradient) saves c, not x, so writing x in place afterwards is
     # fine; c / x needs x for its own gradient and still refuses. pytorch/examples' mass_spring.py
-    # does `positions = positions + velocities * dt` and then `velocities[0] = ...`.
+    # does `positions = positions + velocities * dt` and then `velocities[0] = ...`. linear likewise
+    # keeps its input only for the weight's gradient and its weight only for the input's.
     def run(lib):
         p = lib.tensor([[1.0, -2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
         x, c = p * 1, lib.tensor([[2.0, 4.0], [-1.0, 8.0]], dtype=lib.float64)

@@ -41,34 +41,40 @@ struct LinearGrads {
   Tensor x, weight, bias;
 };
 
-LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Tensor& g, const Node& node) {
-  const int64_t rows = leading_rows(x), out = weight->size(0), in = weight->size(1);
-  const Tensor g2 = reshape(g, {rows, out}), x2 = reshape(x, {rows, in});
+// The gradients from the saved x and weight, each saved only where the other's gradient needs it
+// (null otherwise, as in PyTorch); x_sizes and w_sizes are their shapes, g has their dtype.
+LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Shape& x_sizes, const Shape& w_sizes,
+                            const Tensor& g, const Node& node) {
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < x_sizes.size(); ++d) rows *= x_sizes[d];
+  const int64_t out = w_sizes[0], in = w_sizes[1];
+  const bool want_x = node.needs_input_grad(0), want_weight = node.needs_input_grad(1);
+  const Tensor g2 = reshape(g, {rows, out}), x2 = want_weight ? reshape(x, {rows, in}) : nullptr;
   LinearGrads grads;
   if (GradMode::is_enabled()) {  // create_graph: recorded ops
-    if (node.needs_input_grad(0)) grads.x = reshape(matmul(g2, weight), x->sizes());
-    if (node.needs_input_grad(1)) grads.weight = matmul(transpose(g2, 0, 1), x2);
+    if (want_x) grads.x = reshape(matmul(g2, weight), x_sizes);
+    if (want_weight) grads.weight = matmul(transpose(g2, 0, 1), x2);
     if (node.needs_input_grad(2)) grads.bias = sum(g2, DimList{{0}});
     return grads;
   }
   const Tensor gc = contiguous(g2);
   if (rows == 0 || out == 0 || in == 0) {  // nothing to multiply: zero gradients
-    if (node.needs_input_grad(0)) grads.x = zeros(x->sizes(), x->dtype(), x->device());
-    if (node.needs_input_grad(1)) grads.weight = zeros(weight->sizes(), x->dtype(), x->device());
+    if (want_x) grads.x = zeros(x_sizes, g->dtype(), g->device());
+    if (want_weight) grads.weight = zeros(w_sizes, g->dtype(), g->device());
     if (node.needs_input_grad(2)) grads.bias = sum(gc, DimList{{0}});
     return grads;
   }
-  CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
-    if (node.needs_input_grad(0)) {  // dx (rows, in) = dy (rows, out) @ W (out, in)
+  CR_DISPATCH_FLOATING(g->dtype(), "linear", [&] {
+    if (want_x) {  // dx (rows, in) = dy (rows, out) @ W (out, in)
       const Tensor wc = contiguous(weight);
-      grads.x = TensorImpl::empty({rows, in}, x->dtype(), x->device());
+      grads.x = TensorImpl::empty({rows, in}, g->dtype(), g->device());
       cpu::gemm(false, false, rows, in, out, scalar_t(1), gc->data<scalar_t>(), out, wc->data<scalar_t>(), in,
                 scalar_t(0), grads.x->data<scalar_t>(), in);
-      grads.x = reshape(grads.x, x->sizes());
+      grads.x = reshape(grads.x, x_sizes);
     }
-    if (node.needs_input_grad(1)) {  // dW (out, in) = dy^T (out, rows) @ x (rows, in)
+    if (want_weight) {  // dW (out, in) = dy^T (out, rows) @ x (rows, in)
       const Tensor xc = contiguous(x2);
-      grads.weight = TensorImpl::empty(weight->sizes(), x->dtype(), x->device());
+      grads.weight = TensorImpl::empty(w_sizes, g->dtype(), g->device());
       cpu::gemm(true, false, out, in, rows, scalar_t(1), gc->data<scalar_t>(), out, xc->data<scalar_t>(), in,
                 scalar_t(0), grads.weight->data<scalar_t>(), in);
     }
@@ -109,10 +115,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     });
   }
   if (needs_grad({&x, &weight, &bias})) {
+    const SavedTensor sx = needs_grad({&weight}) ? SavedTensor(x, false) : SavedTensor();
+    const SavedTensor sw = needs_grad({&x}) ? SavedTensor(weight, false) : SavedTensor();
     record("LinearBackward0", {x, weight, bias}, {y},
-           [sx = SavedTensor(x, false), sw = SavedTensor(weight, false)](const TensorList& g,
-                                                                        const Node& node) -> TensorList {
-             LinearGrads grads = linear_backward(sx.unpack(node), sw.unpack(node), g[0], node);
+           [sx, sw, x_sizes = x->sizes(), w_sizes = weight->sizes()](const TensorList& g,
+                                                                    const Node& node) -> TensorList {
+             const Tensor saved_x = sx.defined() ? sx.unpack(node) : nullptr;
+             const Tensor saved_w = sw.defined() ? sw.unpack(node) : nullptr;
+             LinearGrads grads = linear_backward(saved_x, saved_w, x_sizes, w_sizes, g[0], node);
              return {grads.x, grads.weight, grads.bias};
            });
   }
