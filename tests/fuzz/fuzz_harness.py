@@ -37,8 +37,10 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                          suppress_health_check=list(HealthCheck))
 CASE_TIMEOUT_S = 20  # a case that runs longer is a hang (the fuzz inputs are tiny)
 
-# Exception types a PyTorch program can expect (MemoryError: an allocation that cannot succeed).
-CLEAN_ERRORS = {"ValueError", "TypeError", "IndexError", "RuntimeError", "NotImplementedError", "MemoryError"}
+# Exception types a PyTorch program can expect (MemoryError: an allocation that cannot succeed;
+# InvalidArgumentError and DTypeError: chainrule's ValueError and TypeError that are RuntimeErrors too).
+CLEAN_ERRORS = {"ValueError", "TypeError", "IndexError", "RuntimeError", "NotImplementedError", "MemoryError",
+                "InvalidArgumentError", "DTypeError"}
 
 class Worker:
     """One persistent child running cases in `library`; restarted after it crashes or hangs."""
