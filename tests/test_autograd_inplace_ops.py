@@ -20,6 +20,7 @@ IN_PLACE = {
     "renorm_": lambda lib, y, z: y.renorm_(2, 0, 1.0),
     "addmm_": lambda lib, y, z: y.addmm_(z, z.t()),
     "lerp_tensor_weight": lambda lib, y, z: y.lerp_(z, z / 10),
+    "clamp_tensor_bounds": lambda lib, y, z: y.clamp_(min=z - 1.5, max=z),
 }
 
 

@@ -112,6 +112,10 @@ Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max) {
   return to_dtype(out, clamp_result_type(operands));
 }
 
-void clamp_(const Tensor& self, const Tensor& min, const Tensor& max) { copy_(self, clamp(self, min, max)); }
+void clamp_(const Tensor& self, const Tensor& min, const Tensor& max) {
+  // from a copy when autograd records: clamp saves its input for backward, and self is overwritten next
+  const bool records = in_place_needs_grad(self, {&min, &max}, "clamp_");
+  copy_(self, clamp(records ? clone(self) : self, min, max));
+}
 
 }  // namespace cr
