@@ -1,5 +1,9 @@
 """NumPy interop: from_numpy/numpy() share memory both ways, non-contiguous arrays, rejected
-arrays, numpy(force=True), and tensor() building from lists, scalars and arrays with PyTorch's dtype inference."""
+arrays, numpy(force=True), and tensor() building from lists, scalars and arrays with PyTorch's dtype inference;
+tensor() and nn.Parameter() copying real PyTorch tensors (safetensors.torch.load_file and Hugging Face state
+dicts hand those to weight-loading code)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -188,6 +192,42 @@ def test_tensor_bad_data():
         cr.tensor([1.0], dtype="float16")
     with pytest.raises(TypeError, match="float16"):
         cr.tensor([1.0], dtype=np.float16)
+
+
+def test_tensor_of_numpy_float16_scalars_warns_nothing():
+    # the check for Python ints past int64 compared a float16 maximum with 2**63 (NumPy's overflow warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = cr.tensor([np.float16(1.5), np.float16(-2.0)])
+    assert t.dtype == cr.float32 and t.tolist() == [1.5, -2.0]  # float16 is float32 in chainrule
+
+
+@requires_torch
+@pytest.mark.parametrize("make", [
+    lambda: torch.randn(3, 4, dtype=torch.bfloat16),  # Hugging Face checkpoints: NumPy has no bfloat16
+    lambda: torch.randn(3, 4, dtype=torch.float16),
+    lambda: torch.randn(4, 3).t(),
+    lambda: torch.randn(3, 4, dtype=torch.float64),
+    lambda: torch.randn(3, 4, requires_grad=True),
+])
+def test_tensor_and_parameter_copy_real_pytorch_tensors(make):
+    source = make()
+    want = source.detach().double().tolist()
+    got = cr.tensor(source)
+    assert got.shape == tuple(source.shape) and got.tolist() == want
+    assert got.dtype == (cr.float64 if source.dtype == torch.float64 else cr.float32)
+    param = cr.nn.Parameter(source.clone().detach())  # weight loaders' assign(): Parameter(right.clone().detach())
+    assert isinstance(param, cr.nn.Parameter) and param.requires_grad and param.tolist() == want
+    with torch.no_grad():
+        source.zero_()
+    assert got.tolist() == want  # copies, as torch.tensor(tensor) is
+
+
+@requires_torch
+def test_tensor_of_real_pytorch_ints_and_bools():
+    assert cr.tensor(torch.arange(4, dtype=torch.int32)).dtype == cr.int64
+    assert cr.tensor(torch.tensor([True, False])).tolist() == [True, False]
+    assert cr.as_tensor(torch.ones(2, dtype=torch.bfloat16)).tolist() == [1.0, 1.0]
 
 
 def test_as_tensor_shares_memory_when_it_can():

@@ -5,6 +5,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._foreign_tensors import is_pytorch_tensor, pytorch_tensor_array
 from chainrule._tensor_str import tensor_repr
 
 
@@ -74,7 +75,7 @@ def _python_numbers_with_a_float(array):
 def _check_python_ints_fit(data, array):
     """Python ints past int64, with no float beside them, are a ValueError as in PyTorch; NumPy
     would make them uint64 (2**64 - 1 became -1), float64 ([1, 2**64 - 1]) or objects."""
-    if array.dtype.kind == "f" and not (array.size and np.abs(array).max() >= 2.0**63):
+    if array.dtype.kind == "f" and not (array.size and float(np.abs(array).max()) >= 2.0**63):
         return  # no value that large: no int past int64 either
     items = list((array if array.dtype == object else np.array(data, dtype=object)).flat)
     if any(isinstance(item, float) for item in items):
@@ -102,6 +103,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if dtype is not None:
             out = out.to(dtype)
     else:
+        if is_pytorch_tensor(data):
+            data = pytorch_tensor_array(data)
         try:
             array = np.asarray(data)
         except ValueError as e:

@@ -3,6 +3,8 @@ nn.Buffer: one that it registers as a buffer; UninitializedParameter / Uninitial
 or buffer without a shape yet (lazy modules)."""
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._foreign_tensors import is_pytorch_tensor
+from chainrule._tensor import tensor
 
 
 class Parameter(Tensor):
@@ -14,6 +16,8 @@ class Parameter(Tensor):
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
             data = _C.zeros(0)
+        elif is_pytorch_tensor(data):
+            data = tensor(data)  # a copy: a real PyTorch tensor cannot share a chainrule storage
         return Tensor._make_subclass(cls, data, requires_grad)
 
     def __init__(self, data=None, requires_grad=True):
