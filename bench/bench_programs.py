@@ -20,7 +20,7 @@ from common import bench_arguments, format_table
 PROGRAMS = pathlib.Path(__file__).resolve().parent.parent / "tests" / "programs"
 NAMES = ["lbfgs_fit", "char_transformer", "word_lstm", "vae", "dcgan", "cnn_workers", "actor_critic", "finetune_resume",
          "padded_gru", "tiny_vit", "distill", "metric_learning", "wgan_gp",
-         "seq2seq_transformer", "forecast_lstm"]
+         "seq2seq_transformer", "forecast_lstm", "mass_spring"]
 
 
 def run_once(backend, name, threads):
