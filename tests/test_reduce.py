@@ -170,6 +170,16 @@ def test_max_returns_named_tuple_and_maximum():
     assert cr.min(t, other=other).tolist() == [[1.0, 3.0, 3.0], [3.0, 2.0, 0.0]]
 
 
+@requires_torch
+def test_named_tuples_print_as_pytorchs_do():
+    # the tutorials print `torch.max(x, 1)`: PyTorch lays it out one field a line under its qualified name
+    a = np.array([[1.0, 5.0], [3.0, 2.0]], dtype=np.float32)
+    for name, call in [("max", lambda lib, t: lib.max(t, 1)), ("aminmax", lambda lib, t: lib.aminmax(t)),
+                       ("sort", lambda lib, t: t.sort(dim=0))]:
+        ours, theirs = call(cr, cr.tensor(a)), call(torch, torch.tensor(a))
+        assert repr(ours).replace("chainrule.", "torch.") == repr(theirs), name
+        assert str(ours).replace("chainrule.", "torch.") == str(theirs), name
+
 def test_nan_propagates_through_max_min_and_arg():
     a = np.array([[1.0, np.nan, 3.0, np.nan], [4.0, 2.0, 0.0, 1.0]], dtype=np.float32)
     t = cr.tensor(a)

@@ -9,10 +9,17 @@ __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "cum
            "histogram", "frexp"]
 
 
+def _structseq_repr(self):
+    """PyTorch's layout: the qualified type name, then one `field=value` per line."""
+    fields = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+    return f"{__name__}.{type(self).__name__}(\n{fields})"
+
+
 def _values_indices(name, fields=("values", "indices")):
     cls = namedtuple(name, fields)
     cls.__module__ = __name__
     cls.__qualname__ = name
+    cls.__repr__ = _structseq_repr
     return cls
 
 
