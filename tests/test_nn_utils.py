@@ -40,6 +40,19 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
 
 
 @requires_torch
+def test_deprecated_clip_grad_norm_clips_and_warns_as_torch():
+    # older programs (pytorch/examples' word_language_model before 0.4) call torch.nn.utils.clip_grad_norm
+    ours, theirs = twin_models()
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        total = cr.nn.utils.clip_grad_norm(ours, 0.5)
+    with pytest.warns(FutureWarning, match="clip_grad_norm_"):
+        ttotal = torch.nn.utils.clip_grad_norm(theirs, 0.5)
+    np.testing.assert_allclose(float(total), float(ttotal), rtol=1e-5)
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@requires_torch
 @pytest.mark.parametrize("norm_type", [2.0, 1, math.inf])
 def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type):
     """The two halves of clip_grad_norm_, as code that gathers grads from several places calls them."""

@@ -3,7 +3,7 @@ reparametrizations: parametrize (with parametrizations.weight_norm/spectral_norm
 hook-based weight_norm and spectral_norm; stateless.functional_call; fusion (conv/linear + BatchNorm),
 skip_init; prune (imported on use)."""
 from chainrule.nn.utils.clip_grad import (  # noqa: F401
-    clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_)
+    clip_grad_norm_, clip_grad_norm, clip_grad_value_, get_total_norm, clip_grads_with_norm_)
 from chainrule.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters  # noqa: F401
 from chainrule.nn.utils.regularization import l1_penalty, l2_penalty  # noqa: F401
 from chainrule.nn.utils import rnn  # noqa: F401

@@ -1,13 +1,15 @@
 """Gradient clipping: clip_grad_norm_ (rescale all grads so their joint norm is at most max_norm) and
 clip_grad_value_ (clamp each grad element), with torch.nn.utils' signatures; and clip_grad_norm_'s two
-halves, get_total_norm (the joint norm of some tensors) and clip_grads_with_norm_ (the rescaling)."""
+halves, get_total_norm (the joint norm of some tensors) and clip_grads_with_norm_ (the rescaling); and the
+deprecated clip_grad_norm that older programs still call (PyTorch keeps it, with a FutureWarning)."""
 import math
+import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.autograd import no_grad
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _grads_of(parameters):
@@ -70,6 +72,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite)
     _scale_by_norm(grads, max_norm, total_norm)
     return total_norm
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated name of clip_grad_norm_ (same arguments and result), warning as PyTorch does."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
