@@ -100,9 +100,22 @@ def test_node_names_follow_pytorch():
         "AminBackward0": x.amin(), "VarBackward0": x.var(), "StdBackward0": x.std(1),
         "LinalgVectorNormBackward0": x.norm(3), "CumsumBackward0": x.cumsum(1),
         "SoftmaxBackward0": x.softmax(1), "LogSoftmaxBackward0": x.log_softmax(0),
+        "SumBackward0": x.sum(), "SumBackward1": x.sum(1), "MeanBackward0": x.mean(), "MeanBackward1": x.mean(1),
     }
     for name, out in names.items():
         assert out.grad_fn.name() == name
+    # mean is one node over the leaf, as in PyTorch (the autograd tutorial prints grad_fn=<MeanBackward0>)
+    assert [type(fn).__name__ for fn, _ in x.mean().grad_fn.next_functions] == ["AccumulateGrad"]
+    assert x.sum(dim=[]).grad_fn.name() == "SumBackward1" and x.mean(dim=[]).grad_fn.name() == "MeanBackward1"
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": (0, 1), "keepdim": True}, {"dtype": cr.float64}])
+def test_mean_gradient_is_the_share_of_each_element_in_the_inputs_dtype(kwargs):
+    x = cr.randn(3, 4, requires_grad=True)
+    x.mean(**kwargs).sum().backward()
+    count = 12 if "dim" not in kwargs or kwargs["dim"] == (0, 1) else 4
+    assert x.grad.dtype == cr.float32
+    np.testing.assert_allclose(x.grad.numpy(), np.full((3, 4), 1 / count), rtol=1e-6)
 
 
 def torch_grads(fn, data, grad_out=None, dtype=np.float64):

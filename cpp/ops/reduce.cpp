@@ -1,7 +1,7 @@
 // Reductions: the primitive ones (sum, prod, max/min, all/any) run the kernels of cpu/reduce.h;
 // mean, var/std, norm and logsumexp are composed from them and elementwise ops. Each records its
-// backward node here (formulas in reduce_backward.cpp); mean, logsumexp and norm with p = 1 or
-// +-inf need none of their own: they are composed of recorded ops.
+// backward node here (formulas in reduce_backward.cpp); logsumexp and norm with p = 1 or +-inf need
+// none of their own: they are composed of recorded ops.
 #include "ops/reduce.h"
 
 #include <cmath>
@@ -215,7 +215,7 @@ Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DTy
   Tensor out = reduce_with<cpu::SumReducer>(x, mask, keepdim, integer_promoted(x->dtype()), "sum");
   if (needs_grad({&x})) {
     const Shape in = x->sizes();
-    record("SumBackward1", {x}, {out}, [=](const TensorList& g, const Node&) -> TensorList {
+    record(dims ? "SumBackward1" : "SumBackward0", {x}, {out}, [=](const TensorList& g, const Node&) -> TensorList {
       return {expand_reduced(g[0], in, mask, keepdim)};
     });
   }
@@ -241,8 +241,21 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
   const DType work = dtype.value_or(t->dtype());
   CR_CHECK(is_floating(work), RuntimeError, "mean: could not infer the output dtype: the input is a ", describe(t),
            " and mean needs float32 or float64 (pass dtype=chainrule.float32)");
-  const int64_t count = reduced_count(t, reduced_dims_mask(t, dims, "mean"));
-  return binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(static_cast<double>(count)));
+  const uint32_t mask = reduced_dims_mask(t, dims, "mean");
+  const double count = static_cast<double>(reduced_count(t, mask));
+  Tensor out;
+  {
+    GradModeGuard no_record(false);  // one node below, named as PyTorch names it
+    out = binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(count));
+  }
+  if (needs_grad({&t})) {
+    const Shape in = t->sizes();
+    const TensorMeta meta(t);
+    record(dims ? "MeanBackward1" : "MeanBackward0", {t}, {out}, [=](const TensorList& g, const Node&) -> TensorList {
+      return {grad_for(binary(BinaryOp::Div, expand_reduced(g[0], in, mask, keepdim), Scalar(count)), meta)};
+    });
+  }
+  return out;
 }
 
 Tensor max_all(const Tensor& t) { return extreme(t, std::nullopt, false, true, "max", "MaxBackward1"); }
