@@ -10,8 +10,8 @@ import numpy as np
 ACTIVATIONS_ON_FLOATS = {"relu6", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "hardtanh", "hardsigmoid",
                          "hardswish", "logsigmoid", "softsign", "tanhshrink", "leaky_relu", "hardshrink", "softshrink"}
 KNOWN_DIFFERENCES = [
-    # nn.functional activations take float tensors (TypeError); PyTorch runs a few on int64 too.
-    (lambda case, error, message: case.call == "F" and case.name in ACTIVATIONS_ON_FLOATS and error == "TypeError",
+    # nn.functional activations take float tensors (DTypeError); PyTorch runs a few on int64 too.
+    (lambda case, error, message: case.call == "F" and case.name in ACTIVATIONS_ON_FLOATS and error in ("TypeError", "DTypeError"),
      "activations on int64"),
     # More than one `...` in an index is an IndexError (docs/from_pytorch.md); PyTorch accepts some.
     (lambda case, error, message: case.call in ("getitem", "setitem") and "single ellipsis" in message,
@@ -52,9 +52,9 @@ KNOWN_DIFFERENCES = [
     (lambda case, error, message: case.name == "take_along_dim" and "out of bounds" in message, "take_along_dim"),
     # pow of two bools is a TypeError naming the op (PyTorch computes it in bool).
     (lambda case, error, message: case.name in ("pow", "pow_") and "two bool operands" in message, "bool ** bool"),
-    # index_add_ and scatter_add of bools are a TypeError naming the op (PyTorch ORs).
+    # index_add_ and scatter_add of bools are a DTypeError naming the op (PyTorch ORs).
     (lambda case, error, message: case.name in ("index_add", "scatter_add") and "bool" in message
-     and error == "TypeError", "index_add of bool"),
+     and error == "DTypeError", "index_add of bool"),
 ]
 
 # Where chainrule returns and PyTorch raises, by design: chainrule is more lenient there and a
