@@ -253,6 +253,9 @@ def test_add_sub_deprecated_alpha_first_form_as_pytorch(name):
     if not name.endswith("_"):
         with pytest.warns(UserWarning, match="deprecated"):
             assert_close(getattr(cr, name)(t, 2, cr.tensor(b)), getattr(torch, name)(tt, 2, torch.tensor(b)).numpy())
+    for lib, x in ((cr, t), (torch, tt)):  # a tensor of values is the other operand, not alpha: the old form is wrong
+        with pytest.raises(TypeError, match="positional argument"):
+            getattr(x, name)(lib.ones(3), 2)
 
 
 @pytest.mark.parametrize("op", [cr.Tensor.add_, cr.Tensor.mul_, cr.Tensor.sub_, cr.Tensor.div_])

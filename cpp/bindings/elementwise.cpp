@@ -74,6 +74,8 @@ py::object scaled(py::handle b, py::handle alpha) {
 // PyTorch's deprecated add/sub(Number alpha, Tensor other) overload (old programs' p.data.add_(-lr, grad)):
 // still accepted, with PyTorch's UserWarning; gives `other` scaled by alpha, as scaled() does.
 py::object scaled_alpha_first(const char* op, py::handle alpha, py::handle other) {
+  CR_CHECK(!is_tensor(alpha) || alpha.cast<Tensor>()->dim() == 0, TypeError, op,
+           "() takes 1 positional argument but 2 were given (other, then alpha= by keyword)");
   const std::string message = std::string("This overload of ") + op + " is deprecated:\n\t" + op +
                               "(Number alpha, Tensor other)\nConsider using one of the following signatures instead:\n\t" +
                               op + "(Tensor other, *, Number alpha = 1)";
