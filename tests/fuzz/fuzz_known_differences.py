@@ -11,8 +11,8 @@ ACTIVATIONS_ON_FLOATS = {"relu6", "elu", "selu", "celu", "gelu", "silu", "mish",
                          "hardswish", "logsigmoid", "softsign", "tanhshrink", "leaky_relu", "hardshrink", "softshrink"}
 KNOWN_DIFFERENCES = [
     # nn.functional activations take float tensors (DTypeError); PyTorch runs a few on int64 too.
-    (lambda case, error, message: case.call == "F" and case.name in ACTIVATIONS_ON_FLOATS and error in ("TypeError", "DTypeError"),
-     "activations on int64"),
+    (lambda case, error, message: case.call == "F" and case.name in ACTIVATIONS_ON_FLOATS
+     and error in ("TypeError", "DTypeError"), "activations on int64"),
     # More than one `...` in an index is an IndexError (docs/from_pytorch.md); PyTorch accepts some.
     (lambda case, error, message: case.call in ("getitem", "setitem") and "single ellipsis" in message,
      "several ellipses"),
