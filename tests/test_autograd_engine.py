@@ -1,5 +1,7 @@
 """The autograd engine: accumulation, retain_graph, in-place checks, hooks, grad mode, autograd.grad,
 deep graphs and bad input."""
+import re
+
 import numpy as np
 import pytest
 
@@ -257,6 +259,16 @@ def test_grad_fn_names_and_graph_structure():
     assert prev.name() == "MulBackward0" and nr == 0
     assert y.requires_grad and not y.is_leaf and x.is_leaf
     assert "grad_fn=<ExpBackward0>" in repr(y)
+
+
+def test_nodes_print_as_pytorchs_do():
+    # the autograd tutorial prints y.grad_fn: <AddBackward0 object at 0x7f...>, as a Python object prints
+    pattern = r"<{} object at 0x[0-9a-f]+>"
+    for lib in [cr] + ([torch] if torch is not None else []):
+        x = lib.ones(2, requires_grad=True)
+        y = x + 2
+        assert re.fullmatch(pattern.format("AddBackward0"), repr(y.grad_fn)), repr(y.grad_fn)
+        assert re.fullmatch(pattern.format("AccumulateGrad"), str(y.grad_fn.next_functions[0][0]))
 
 
 def test_grad_computes_only_the_gradients_on_a_path_to_its_inputs():

@@ -1,5 +1,7 @@
 // Autograd in Python: Tensor.backward/grad_fn/retain_grad/register_hook, the graph's nodes, grad
 // mode, and _run_backward behind chainrule.autograd.backward/grad.
+#include <sstream>
+
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
@@ -137,7 +139,11 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("name", &Node::name)
       .def_property_readonly("next_functions", &next_functions)
       .def_property_readonly("_input_metadata", [](const Node& n) { return py::tuple(py::cast(n.outputs())); })
-      .def("__repr__", [](const Node& n) { return "<" + n.name() + ">"; });
+      .def("__repr__", [](const Node& n) {  // PyTorch's form: <AddBackward0 object at 0x7f...>
+        std::ostringstream text;
+        text << "<" << n.name() << " object at " << static_cast<const void*>(&n) << ">";
+        return text.str();
+      });
   py::class_<AccumulateGrad, Node, std::shared_ptr<AccumulateGrad>>(m, "AccumulateGrad",
                                                                     "The node that writes a leaf tensor's .grad.")
       .def_property_readonly("variable", &AccumulateGrad::leaf, "The leaf tensor whose .grad this node writes.");
