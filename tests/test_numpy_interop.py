@@ -1,7 +1,7 @@
 """NumPy interop: from_numpy/numpy() share memory both ways, non-contiguous arrays, rejected
 arrays, numpy(force=True), and tensor() building from lists, scalars and arrays with PyTorch's dtype inference;
-tensor() and nn.Parameter() copying real PyTorch tensors (safetensors.torch.load_file and Hugging Face state
-dicts hand those to weight-loading code)."""
+tensor(), nn.Parameter() and tensor arguments of functions copying real PyTorch tensors (safetensors.torch.load_file
+and Hugging Face state dicts hand those to weight-loading code)."""
 import warnings
 
 import numpy as np
@@ -228,6 +228,27 @@ def test_tensor_of_real_pytorch_ints_and_bools():
     assert cr.tensor(torch.arange(4, dtype=torch.int32)).dtype == cr.int64
     assert cr.tensor(torch.tensor([True, False])).tolist() == [True, False]
     assert cr.as_tensor(torch.ones(2, dtype=torch.bfloat16)).tolist() == [1.0, 1.0]
+
+
+@requires_torch
+def test_functions_take_real_pytorch_tensors_as_copies():
+    # rasbt's weight-loading-hf-safetensors: q_w, k_w, v_w = torch.chunk(params["h.0.attn.c_attn.weight"], 3, axis=-1)
+    weight = torch.arange(12, dtype=torch.bfloat16).reshape(2, 6)
+    got = cr.chunk(weight, 3, axis=-1)
+    want = torch.chunk(weight.float(), 3, dim=-1)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    param = cr.nn.Parameter(cr.zeros(2, 6))
+    with cr.no_grad():
+        param.copy_(weight)  # `param.copy_(hf_weight)` loaders
+    assert param.tolist() == weight.float().tolist()
+
+
+@requires_torch
+def test_functions_still_refuse_what_torch_refuses():
+    for lib in (torch, cr):
+        for data in ([1.0, 2.0, 3.0], np.ones(3)):
+            with pytest.raises(TypeError):
+                lib.chunk(data, 3)
 
 
 def test_as_tensor_shares_memory_when_it_can():

@@ -2,7 +2,10 @@
 // chainrule.tensor(), which always copies. An array of a NumPy dtype chainrule lacks but whose
 // values one of its dtypes holds (uint8 images, int32 labels, float16) goes through from_numpy as a
 // copy, with a warning that it does not share memory, rather than failing.
+// A real PyTorch tensor passed where a chainrule tensor goes is copied (copy_of_pytorch_tensor).
 #include <pybind11/numpy.h>
+
+#include <cstring>
 
 #include "bindings/bindings.h"
 #include "bindings/gil.h"
@@ -132,9 +135,34 @@ Tensor from_numpy_copy(py::array arr, DType dtype) {
   }, view);
 }
 
+// Whether obj's class comes from the torch package: its type's own __module__ is "torch" or "torch.*"
+// (a dict lookup, so the calls that get here with a NumPy scalar or a dtype stay cheap).
+bool of_pytorch_class(PyObject* obj) {
+  PyObject* dict = Py_TYPE(obj)->tp_dict;
+  PyObject* module = dict == nullptr ? nullptr : PyDict_GetItemString(dict, "__module__");  // borrowed
+  const char* name = module != nullptr && PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : nullptr;
+  return name != nullptr && std::strncmp(name, "torch", 5) == 0 && (name[5] == '\0' || name[5] == '.');
+}
+
+// A real PyTorch tensor where a chainrule tensor is expected (weight loaders hand safetensors.torch /
+// Hugging Face tensors to `chainrule.chunk(w, 3, dim=-1)`, `param.copy_(w)`): pybind11 tries this only
+// after an argument failed to load as a chainrule tensor. An object of a torch class is handed to
+// chainrule._foreign_tensors, which copies a PyTorch tensor and returns None for anything else; what is
+// not converted keeps pybind11's TypeError.
+PyObject* copy_of_pytorch_tensor(PyObject* obj, PyTypeObject* /*type*/) {
+  if (!of_pytorch_class(obj)) return nullptr;
+  try {
+    py::object copy = py::module_::import("chainrule._foreign_tensors").attr("pytorch_tensor_copy")(py::handle(obj));
+    return copy.is_none() ? nullptr : copy.release().ptr();
+  } catch (py::error_already_set&) {
+    return nullptr;  // the error is dropped here: pybind11 goes on to its TypeError for the call
+  }
+}
+
 }  // namespace
 
 void bind_numpy(py::module_& m, TensorClass& cls) {
+  py::detail::get_type_info(typeid(TensorImpl))->implicit_conversions.push_back(&copy_of_pytorch_tensor);
   m.def("from_numpy", &from_numpy, py::arg("ndarray"),
         "A tensor sharing memory with a NumPy array (float32, float64, int64 or bool).");
   m.def("_from_numpy_copy", [](py::array arr, py::handle dtype) { return from_numpy_copy(arr, to_dtype(dtype, DType::Float32)); },
