@@ -1,6 +1,9 @@
 """chainrule.jit: script/trace give eager modules and functions that behave like torch's scripted ones
 (same outputs, state_dict keys, repr and type names), the decorators and helpers, freeze's checks, and
 save/load's honest limits (save keeps the state, load explains why it cannot rebuild a module)."""
+import os
+import subprocess
+import sys
 import typing
 import warnings
 
@@ -227,6 +230,18 @@ def test_deprecation_warnings_match_torch(tmp_path, name, alternative):
             calls[name](lib)
         assert f"`torch.jit.{name}` is deprecated. Please switch to {alternative}." in {str(w.message) for w in record}
 
+
+@requires_torch
+def test_deprecation_warnings_stay_hidden_under_default_filters_as_torchs_do(tmp_path):
+    # torch warns from inside torch.jit, where Python's default filters hide a DeprecationWarning; a
+    # program's own line would show it on every run
+    program = ("import {lib} as torch\nm = torch.nn.Linear(3, 2)\ntorch.jit.trace(m, torch.ones(1, 3))\n"
+               "torch.jit.script(m)\n")
+    for lib in ("torch", "chainrule"):
+        (tmp_path / "prog.py").write_text(program.format(lib=lib))
+        result = subprocess.run([sys.executable, str(tmp_path / "prog.py")], capture_output=True, text=True,
+                                timeout=120, env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"})
+        assert result.returncode == 0 and "DeprecationWarning" not in result.stderr, (lib, result.stderr[-800:])
 
 def test_a_scripted_module_exports_to_onnx(tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (checks the export)")

@@ -24,9 +24,10 @@ _tracing_state = threading.local()
 
 
 def warn_deprecated(name, alternative="`torch.compile` or `torch.export`"):
-    """torch 2.13's DeprecationWarning for TorchScript entry points, word for word."""
+    """torch 2.13's DeprecationWarning for TorchScript entry points, word for word, and like torch's raised
+    from inside the library (the entry point calling this), so Python's default filters hide it."""
     warnings.warn(f"`torch.jit.{name}` is deprecated. Please switch to {alternative}.", DeprecationWarning,
-                  stacklevel=3)
+                  stacklevel=2)
 
 
 def is_scripting():
