@@ -241,6 +241,9 @@ def test_functions_take_real_pytorch_tensors_as_copies():
     with cr.no_grad():
         param.copy_(weight)  # `param.copy_(hf_weight)` loaders
     assert param.tolist() == weight.float().tolist()
+    fused = cr.cat([weight, cr.zeros(2, 6)])  # fusing loaded q/k/v weights, stacking a batch of them
+    assert fused.tolist() == torch.cat([weight.float(), torch.zeros(2, 6)]).tolist()
+    assert cr.stack([torch.tensor(3), torch.tensor(4)]).tolist() == [3, 4]
 
 
 @requires_torch
@@ -249,6 +252,8 @@ def test_functions_still_refuse_what_torch_refuses():
         for data in ([1.0, 2.0, 3.0], np.ones(3)):
             with pytest.raises(TypeError):
                 lib.chunk(data, 3)
+            with pytest.raises(TypeError):
+                lib.cat([data, lib.ones(3)])
 
 
 def test_as_tensor_shares_memory_when_it_can():

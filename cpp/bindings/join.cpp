@@ -15,9 +15,10 @@ std::vector<Tensor> tensor_list(py::handle seq, const char* op) {
   std::vector<Tensor> out;
   size_t i = 0;
   for (py::handle h : seq) {
-    CR_CHECK(is_tensor(h), TypeError, op, ": expected a list or tuple of tensors, but element ", i, " is a ",
-             py::str(py::type::of(h).attr("__name__")).cast<std::string>());
-    out.push_back(h.cast<Tensor>());
+    py::detail::make_caster<Tensor> element;  // converting: a real PyTorch tensor is copied in (numpy_interop.cpp)
+    CR_CHECK(element.load(h, true), TypeError, op, ": expected a list or tuple of tensors, but element ", i,
+             " is a ", py::str(py::type::of(h).attr("__name__")).cast<std::string>());
+    out.push_back(py::detail::cast_op<Tensor>(element));
     ++i;
   }
   return out;
