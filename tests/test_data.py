@@ -227,6 +227,17 @@ def test_default_collate_matches_torch():
 
 
 
+@requires_torch
+def test_default_collate_copies_real_pytorch_tensors():
+    # a dataset built on real PyTorch (a torch-formatted Hugging Face dataset, a torch-based transform)
+    batch = [(torch.full((2,), float(i), dtype=torch.bfloat16), torch.tensor(i)) for i in range(3)]
+    loader = DataLoader(batch, batch_size=3)
+    ours = next(iter(loader))
+    theirs = torch.utils.data.default_collate(batch)
+    assert all(isinstance(t, cr.Tensor) for t in ours)
+    assert [t.tolist() for t in ours] == [t.float().tolist() for t in theirs]
+
+
 def test_default_collate_from_the_pre_1_11_import_paths():
     import importlib
     for lib in ("chainrule", "torch") if torch is not None else ("chainrule",):

@@ -5,6 +5,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._foreign_tensors import is_pytorch_tensor
 from chainrule._tensor import as_tensor, tensor
 
 __all__ = ["default_collate", "default_convert"]
@@ -30,7 +31,7 @@ def default_collate(batch):
     float64, int -> int64, bool -> bool); strings stay a list; dicts, tuples and lists are collated
     field by field (tuples come back as lists, as in PyTorch; namedtuples keep their type)."""
     elem = batch[0]
-    if isinstance(elem, Tensor):
+    if isinstance(elem, Tensor) or is_pytorch_tensor(elem):  # real PyTorch ones (a torch-based dataset) are copied in
         return _C.stack(batch, 0)
     if isinstance(elem, np.ndarray):
         if not _is_numeric_array(elem):
