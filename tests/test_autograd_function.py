@@ -152,3 +152,69 @@ def test_gradcheck_with_fast_mode_still_finds_a_wrong_backward_and_refuses_forwa
         cr.autograd.gradgradcheck(lambda t: t * t, (x,), check_fwd_over_rev=True)
     with pytest.raises(NotImplementedError, match="masked=True is for sparse inputs"):
         cr.autograd.gradcheck(lambda t: t * 2, (x,), masked=True)
+
+
+def saved_output_functions(lib):
+    """Exp saves its output; Sinh saves intermediates it also returns (the double-backward tutorial's)."""
+    class Exp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = lib.exp(x)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (result,) = ctx.saved_tensors
+            return result * grad_out
+
+    class Sinh(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            expx, expnegx = lib.exp(x), lib.exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, grad_exp, grad_negexp):
+            expx, expnegx = ctx.saved_tensors
+            return grad_out * (expx + expnegx) / 2 + grad_exp * expx - grad_negexp * expnegx
+
+    return Exp.apply, lambda x: Sinh.apply(x)[0]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("lib", [cr, torch], ids=["chainrule", "torch"])
+def test_saved_outputs_carry_the_functions_history_into_double_backward(lib, which):
+    """A saved output unpacks in backward with the function's node as grad_fn, so the second derivative
+    includes d(output)/dx (it was 0 when saved outputs were unpacked detached)."""
+    fn = saved_output_functions(lib)[which]
+    x = lib.tensor([0.3, -1.2, 2.0], dtype=lib.float64, requires_grad=True)
+    (g,) = lib.autograd.grad(fn(x).sum(), x, create_graph=True)
+    (gg,) = lib.autograd.grad(g.sum(), x)
+    expected = np.exp([0.3, -1.2, 2.0]) if which == 0 else np.sinh([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(gg.detach().numpy(), expected, rtol=1e-12)
+    assert lib.autograd.gradgradcheck(fn, (x,))
+
+
+def test_saved_output_sees_its_grad_fn_only_inside_backward():
+    seen = []
+
+    class Recording(Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = x.exp()
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (result,) = ctx.saved_tensors
+            seen.append((result.grad_fn.name(), result.requires_grad))
+            return result * grad_out
+
+    x = cr.tensor([1.0], requires_grad=True)
+    out = Recording.apply(x)
+    out.backward()
+    assert seen == [("RecordingBackward", True)]
+    assert out.grad_fn.name() == "RecordingBackward"

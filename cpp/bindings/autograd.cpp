@@ -96,10 +96,14 @@ void record_python_function(const std::string& name, const std::vector<std::opti
   std::vector<Edge> edges;
   for (const auto& t : inputs) edges.push_back(t ? gradient_edge(*t) : Edge{});
   const size_t n_inputs = inputs.size();
-  auto formula = [backward = PythonCallable(std::move(backward)), name, n_inputs](const TensorList& grads, const Node&) {
+  // backward(node, *grads): the node comes first so that saved outputs can be handed back with it as
+  // their grad_fn (see saved_output below); it is not kept, which would make a reference cycle.
+  auto formula = [backward = PythonCallable(std::move(backward)), name, n_inputs](const TensorList& grads,
+                                                                                 const Node& self) {
     py::gil_scoped_acquire gil;  // first in, last out: every Python object below dies under the GIL
-    py::tuple args(grads.size());
-    for (size_t i = 0; i < grads.size(); ++i) args[i] = py::cast(grads[i]);
+    py::tuple args(grads.size() + 1);
+    args[0] = py::cast(std::const_pointer_cast<Node>(self.shared_from_this()));
+    for (size_t i = 0; i < grads.size(); ++i) args[i + 1] = py::cast(grads[i]);
     py::object result = backward.get()(*args);
     py::tuple results = py::isinstance<py::tuple>(result) ? result.cast<py::tuple>() : py::make_tuple(result);
     CR_CHECK(results.size() == n_inputs, RuntimeError, name, ": backward returned ", results.size(),
@@ -113,6 +117,17 @@ void record_python_function(const std::string& name, const std::vector<std::opti
     CR_CHECK(o->is_leaf() && !o->requires_grad(), RuntimeError, name, ": forward outputs must be new tensors");
     o->set_grad_fn(node, node->add_output(*o));
   }
+}
+
+// A saved output of a Python autograd.Function as its backward sees it: the data saved (without history,
+// so the node does not own itself) with the node back as grad_fn, so a create_graph backward through it
+// reaches the function's inputs (PyTorch's SavedVariable unpacking an output).
+Tensor saved_output(const Tensor& saved, std::shared_ptr<Node> node, uint32_t output_nr) {
+  CR_CHECK(output_nr < node->outputs().size(), ValueError, "_saved_output: ", node->name(), " has ",
+           node->outputs().size(), " outputs, not ", output_nr + 1);
+  Tensor out = TensorImpl::alias_of(saved);
+  out->set_grad_fn(std::move(node), output_nr);
+  return out;
 }
 
 py::tuple next_functions(const Node& n) {
@@ -158,6 +173,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
 
   m.def("_record_python_function", &record_python_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),
         py::arg("backward"));
+  m.def("_saved_output", &saved_output, py::arg("saved"), py::arg("node"), py::arg("output_nr"));
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));
   m.def("_set_anomaly_enabled", &AnomalyMode::set_enabled, py::arg("enabled"), py::arg("check_nan") = true);

@@ -15,6 +15,7 @@
 
 once_differentiable marks a backward that cannot itself be differentiated.
 """
+import contextlib
 import functools
 
 from chainrule import _C
@@ -37,6 +38,31 @@ class FunctionCtx:
                 raise RuntimeError(f"{self._name}: saved tensor {i} was modified by an in-place operation "
                                    f"(version {v} when saved, {t._version} now)")
         return saved
+
+
+def _keep_saved_outputs_without_history(ctx, outputs):
+    """Saved outputs are kept detached (keeping them whole would make a reference cycle through their
+    grad_fn), with the output number backward hands them back under."""
+    saved = getattr(ctx, "_saved", ())
+    output_nrs = tuple(next((i for i, o in enumerate(outputs) if s is o), None) for s in saved)
+    ctx._saved = tuple(s if nr is None else s.detach() for s, nr in zip(saved, output_nrs))
+    ctx._saved_output_nrs = output_nrs
+
+
+@contextlib.contextmanager
+def _saved_outputs_attached_to(ctx, node):
+    """While backward runs, its saved outputs have the function's node as grad_fn (as PyTorch unpacks them),
+    so a create_graph backward differentiates through them too."""
+    detached = getattr(ctx, "_saved", ())
+    if not any(nr is not None for nr in ctx._saved_output_nrs):
+        yield
+        return
+    ctx._saved = tuple(s if nr is None else _C._saved_output(s, node, nr)
+                       for s, nr in zip(detached, ctx._saved_output_nrs))
+    try:
+        yield
+    finally:
+        ctx._saved = detached
 
 
 class Function:
@@ -63,12 +89,11 @@ class Function:
         outputs = tuple(o.detach() if any(o is a for a in args) else o for o in outputs)
         if _C.is_grad_enabled() and any(ctx.needs_input_grad):
             differentiable = [o for o in outputs if isinstance(o, Tensor) and o.is_floating_point()]
-            # A saved output is kept without history: keeping it whole would make a reference cycle.
-            if hasattr(ctx, "_saved"):
-                ctx._saved = tuple(s.detach() if any(s is o for o in differentiable) else s for s in ctx._saved)
+            _keep_saved_outputs_without_history(ctx, differentiable)
 
-            def run_backward(*grads):  # runs inside the engine, which sets grad mode (create_graph)
-                grads_in = cls.backward(ctx, *grads)
+            def run_backward(node, *grads):  # runs inside the engine, which sets grad mode (create_graph)
+                with _saved_outputs_attached_to(ctx, node):
+                    grads_in = cls.backward(ctx, *grads)
                 return grads_in if isinstance(grads_in, tuple) else (grads_in,)
 
             inputs = [a if isinstance(a, Tensor) and a.requires_grad else None for a in args]
