@@ -218,3 +218,32 @@ def test_saved_output_sees_its_grad_fn_only_inside_backward():
     out.backward()
     assert seen == [("RecordingBackward", True)]
     assert out.grad_fn.name() == "RecordingBackward"
+
+
+@pytest.mark.parametrize("lib", [cr, torch], ids=["chainrule", "torch"])
+def test_extra_none_gradients_are_dropped_but_extra_tensors_are_an_error(lib):
+    """The conv-bn tutorial's backward returns 7 gradients (the rest None) for a call with 2 inputs."""
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, factor=3.0):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor, None, None, None
+
+    class TooMany(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2, grad
+
+    x = lib.ones(2, requires_grad=True)
+    Scale.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+    with pytest.raises(RuntimeError, match="TooManyBackward"):
+        TooMany.apply(x).sum().backward()

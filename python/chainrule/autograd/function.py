@@ -94,7 +94,12 @@ class Function:
             def run_backward(node, *grads):  # runs inside the engine, which sets grad mode (create_graph)
                 with _saved_outputs_attached_to(ctx, node):
                     grads_in = cls.backward(ctx, *grads)
-                return grads_in if isinstance(grads_in, tuple) else (grads_in,)
+                grads_in = grads_in if isinstance(grads_in, tuple) else (grads_in,)
+                # Extra gradients are dropped when all None, as PyTorch does (a backward written for optional
+                # trailing arguments the call left out).
+                if len(grads_in) > len(args) and all(g is None for g in grads_in[len(args):]):
+                    grads_in = grads_in[:len(args)]
+                return grads_in
 
             inputs = [a if isinstance(a, Tensor) and a.requires_grad else None for a in args]
             _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward)
