@@ -1,39 +1,45 @@
 """The default process group: the MPI processes taking part, this one's rank, and the failure rule.
 
-init_process_group(backend="mpi") takes rank and world size from the MPI launcher (mpirun, mpiexec,
-srun), never from arguments: world_size/rank given by the caller are only checked against it, so a
-script run as `python train.py` while it asks for world_size=2 fails at once with the command to use
-instead of waiting for peers that will never come. Collectives run on a duplicate of
-MPI_COMM_WORLD, so a program's own mpi4py messages never mix with chainrule's.
+init_process_group(backend="mpi" or "gloo", backend.py) takes rank and world size from the MPI
+launcher (mpirun, mpiexec, srun, or `python -m chainrule.distributed.run`, torchrun's counterpart),
+never from arguments or a rendezvous: world_size/rank given by the caller, and the RANK/WORLD_SIZE
+that torchrun-style launchers put in the environment, are only checked against it. So a script run
+as `python train.py` while it asks for world_size=2, or started by PyTorch's own torchrun, fails at
+once with the command to use instead of waiting for peers that will never come. Collectives run on a
+duplicate of MPI_COMM_WORLD, so a program's own mpi4py messages never mix with chainrule's.
 
 A rank that raises or exits early must not leave the others waiting forever inside a collective:
 with more than one rank, init_process_group installs failure.py's excepthook and exit handler.
 """
 import datetime
+import os
 import sys
 
 from chainrule.distributed import failure
+from chainrule.distributed.backend import requested_backend
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
            "get_backend", "group", "GroupMember"]
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call init_process_group "
-                    "(chainrule.distributed, backend='mpi', in every process started by mpirun).")
+                    "(chainrule.distributed, in every process started by mpirun or by "
+                    "python -m chainrule.distributed.run).")
 
 
 class _World:
     """The default group (group.WORLD): every rank the launcher started."""
 
-    def __init__(self, MPI, comm, timeout_s):
+    def __init__(self, MPI, comm, timeout_s, backend):
         self.MPI = MPI  # the mpi4py module, imported only once a group exists
         self.comm = comm
+        self.backend = backend  # the name the program asked for; the transport is MPI whatever it says
         self.timeout_s = timeout_s
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
 
     def __repr__(self):
-        return f"<chainrule.distributed group WORLD: rank {self.rank} of {self.size}, backend mpi>"
+        return f"<chainrule.distributed group WORLD: rank {self.rank} of {self.size}, backend {self.backend}>"
 
 
 class group:  # noqa: N801 -- PyTorch's name: dist.group.WORLD
@@ -68,11 +74,13 @@ def is_nccl_available():
 
 
 def is_gloo_available():
-    return False
+    """backend="gloo" runs on MPI, so it is there when MPI is."""
+    return is_mpi_available()
 
 
 def is_torchelastic_launched():
-    return False
+    """True when a torchrun-style launcher started this process (PyTorch's test: TORCHELASTIC_RUN_ID is set)."""
+    return os.getenv("TORCHELASTIC_RUN_ID") is not None
 
 
 def is_initialized():
@@ -104,18 +112,17 @@ def get_world_size(group=None):
 
 
 def get_backend(group=None):
-    resolve_group(group, "get_backend")
-    return "mpi"
+    return resolve_group(group, "get_backend").backend
 
 
-def _check_arguments(backend, init_method, store, group_name, pg_options, device_id):
-    if backend is not None and str(backend).lower() != "mpi":
-        raise ValueError(f"init_process_group: backend {backend!r} is not available in chainrule; its only backend is "
-                         "'mpi': start the processes with `mpirun -n N python script.py` and pass backend='mpi' "
-                         "(docs/distributed.md)")
-    if init_method not in (None, "env://"):
-        raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: with backend 'mpi' the "
-                         "MPI launcher tells each process its rank (leave init_method out)")
+_RENDEZVOUS_SCHEMES = ("env://", "tcp://", "file://")
+
+
+def _check_arguments(init_method, store, group_name, pg_options, device_id):
+    if init_method is not None and not str(init_method).startswith(_RENDEZVOUS_SCHEMES):
+        raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: the MPI launcher tells "
+                         "each process its rank (leave init_method out, or use env://, tcp:// or file://, which "
+                         "only name the rendezvous the launcher already did)")
     for name, value, default in (("store", store, None), ("group_name", group_name, ""),
                                  ("pg_options", pg_options, None), ("device_id", device_id, None)):
         if value != default:
@@ -140,27 +147,51 @@ def _import_mpi():
     return MPI
 
 
+def _asked(argument_name, argument, environment_name):
+    """(where it came from, value) for each way the program or its launcher named a rank or a size."""
+    asked = []
+    if argument not in (-1, None):
+        asked.append((f"{argument_name}={argument} was asked for", argument))
+    text = os.environ.get(environment_name)
+    if text is not None and text.strip().lstrip("-").isdigit():
+        asked.append((f"the environment says {environment_name}={text} (as torchrun sets it)", int(text)))
+    return asked
+
+
+def _launch_commands(size):
+    script = " ".join(sys.argv) or "script.py"
+    return (f"`{sys.executable} -m chainrule.distributed.run --nproc_per_node={size} {script}` (torchrun's flags) or "
+            f"`mpirun -n {size} {sys.executable} {script}`")
+
+
+def _check_against_launcher(world_size, rank, launched_size, launched_rank):
+    for source, size in _asked("world_size", world_size, "WORLD_SIZE"):
+        if size == launched_size:
+            continue
+        if launched_size == 1:
+            raise RuntimeError(f"init_process_group: {source}, but this process was not started by an "
+                               "MPI launcher (MPI_COMM_WORLD has 1 process), and chainrule's processes talk through "
+                               f"MPI. Start it with {_launch_commands(size)} (docs/distributed.md)")
+        raise RuntimeError(f"init_process_group: {source}, but the MPI launcher started "
+                           f"{launched_size} processes")
+    for source, asked_rank in _asked("rank", rank, "RANK"):
+        if asked_rank != launched_rank:
+            raise RuntimeError(f"init_process_group: {source}, but the MPI launcher made this process "
+                               f"rank {launched_rank} (the launcher assigns ranks)")
+
+
 def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
                        group_name="", pg_options=None, device_id=None):
     """Joins the default group: rank and world size come from the MPI launcher (see the module doc)."""
     if group.WORLD is not None:
         raise RuntimeError("trying to initialize the default process group twice!")
-    _check_arguments(backend, init_method, store, group_name, pg_options, device_id)
+    backend_name = requested_backend(backend)
+    _check_arguments(init_method, store, group_name, pg_options, device_id)
     timeout_s = _timeout_seconds(timeout)
     MPI = _import_mpi()
-    launched_size, launched_rank = MPI.COMM_WORLD.Get_size(), MPI.COMM_WORLD.Get_rank()
-    if world_size not in (-1, None) and world_size != launched_size:
-        if launched_size == 1:
-            raise RuntimeError(f"init_process_group: world_size={world_size} was asked for, but this process was not "
-                               "started by an MPI launcher (MPI_COMM_WORLD has 1 process). Start it with "
-                               f"`mpirun -n {world_size} {sys.executable} {' '.join(sys.argv)}` (docs/distributed.md)")
-        raise RuntimeError(f"init_process_group: world_size={world_size} was asked for, but the MPI launcher started "
-                           f"{launched_size} processes")
-    if rank not in (-1, None) and rank != launched_rank:
-        raise RuntimeError(f"init_process_group: rank={rank} was asked for, but the MPI launcher made this process "
-                           f"rank {launched_rank} (with backend 'mpi' the launcher assigns ranks)")
-    _set_world(_World(MPI, MPI.COMM_WORLD.Dup(), timeout_s))
-    if launched_size > 1:
+    _check_against_launcher(world_size, rank, MPI.COMM_WORLD.Get_size(), MPI.COMM_WORLD.Get_rank())
+    _set_world(_World(MPI, MPI.COMM_WORLD.Dup(), timeout_s, backend_name))
+    if group.WORLD.size > 1:
         failure.install(group.WORLD)
 
 
