@@ -1,0 +1,171 @@
+"""torchrun programs on chainrule: `python -m chainrule.distributed.run` (torchrun's counterpart, on
+mpirun) and init_process_group("gloo") on MPI. The launches go through tests/mpi_launch.py (bounded by
+timeouts, skipped with the reason when MPI is missing); PyTorch's own torchrun is the oracle for the
+environment each process sees and for the training program itself."""
+import json
+import pathlib
+import sys
+
+import pytest
+
+import chainrule
+import chainrule.distributed as dist
+from chainrule.distributed import run
+from mpi_launch import mpi_missing_reason, run_bounded, run_without_launcher
+
+PROGRAMS = pathlib.Path(__file__).resolve().parent / "distributed_programs"
+CHAINRULE_RUN = [sys.executable, "-m", "chainrule.distributed.run"]
+TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
+
+
+def _launch(launcher, *arguments, cwd=None, **environment):
+    code, output, _ = run_bounded([*launcher, *arguments], 60, cwd=cwd, **environment)
+    return code, output
+
+
+def _tagged_lines(output, tag):
+    """The JSON of each `tag {...}` line a rank printed, ordered by rank."""
+    found = [json.loads(line[len(tag) + 1:]) for line in output.splitlines() if line.startswith(tag + " ")]
+    return sorted(found, key=lambda result: int(result.get("rank", result.get("environment", {}).get("RANK"))))
+
+
+def _train(launcher, snapshot, epochs, framework="chainrule"):
+    code, output = _launch(launcher, "--nproc_per_node=2", str(PROGRAMS / "torchrun_trainer.py"), str(epochs), "2",
+                           str(snapshot), TRAINER_FRAMEWORK=framework)
+    assert code == 0, output
+    results = _tagged_lines(output, "result")
+    assert [(r["rank"], r["local_rank"], r["world_size"], r["backend"]) for r in results] == \
+        [(0, 0, 2, "gloo"), (1, 1, 2, "gloo")], output
+    assert results[0]["parameters"] == results[1]["parameters"], "the ranks ended with different parameters"
+    return results, output
+
+
+def _check_trains(results):
+    for result in results:
+        assert result["losses"][-1] < result["losses"][0] / 10, result["losses"]
+
+
+def test_a_torchrun_ddp_program_trains_and_resumes_from_its_snapshot(tmp_path):
+    snapshot = tmp_path / "snapshot.pt"
+    results, output = _train(CHAINRULE_RUN, snapshot, epochs=4)
+    _check_trains(results)
+    saved = chainrule.load(str(snapshot))
+    assert saved["EPOCHS_RUN"] == 4
+    assert [p.reshape(-1).tolist() for p in saved["MODEL_STATE"].values()] == results[0]["parameters"]
+
+    resumed, output = _train(CHAINRULE_RUN, snapshot, epochs=6)
+    assert output.count("Resuming training from snapshot at Epoch 4") == 2, output
+    assert [len(r["losses"]) for r in resumed] == [2, 2] and resumed[0]["losses"][0] < results[0]["losses"][-1]
+
+
+def test_the_trainer_is_a_pytorch_program_that_torchrun_runs(tmp_path):
+    pytest.importorskip("torch", reason="PyTorch (the oracle) is not installed")
+    results, _ = _train(TORCHRUN, tmp_path / "snapshot.pt", epochs=4, framework="torch")
+    _check_trains(results)
+
+
+def _launched_environments(launcher, *arguments, cwd=None):
+    code, output = _launch(launcher, "--nproc_per_node=2", *arguments, cwd=cwd)
+    assert code == 0, output
+    launched = _tagged_lines(output, "launched")
+    assert len(launched) == 2, output
+    return launched
+
+
+def test_each_process_sees_the_environment_torchrun_gives_it():
+    pytest.importorskip("torch", reason="PyTorch's torchrun (the oracle) is not installed")
+    program = [str(PROGRAMS / "print_launch_env.py"), "a", "--b"]
+    ours, torchrun = _launched_environments(CHAINRULE_RUN, *program), _launched_environments(TORCHRUN, *program)
+    for launched in (ours, torchrun):
+        assert launched[0]["environment"]["MASTER_PORT"] == launched[1]["environment"]["MASTER_PORT"]
+        assert launched[0]["environment"]["TORCHELASTIC_RUN_ID"] == launched[1]["environment"]["TORCHELASTIC_RUN_ID"]
+        for process in launched:
+            # a free port and a new run id each launch; no agent store: rank 0's program hosts any store itself
+            for name in ("MASTER_PORT", "TORCHELASTIC_RUN_ID", "TORCHELASTIC_USE_AGENT_STORE"):
+                process["environment"].pop(name)
+    assert ours == torchrun
+    assert ours[1]["environment"]["RANK"] == "1" and ours[1]["argv"] == ["a", "--b"]
+    assert ours[0]["path0"] == str(PROGRAMS) and ours[0]["name"] == "__main__"
+
+
+def test_the_module_form_and_the_flags_that_name_the_environment():
+    launched = _launched_environments(CHAINRULE_RUN, "--master_addr=10.1.2.3", "--master-port", "29511",
+                                      "--rdzv_id=job7", "--role", "trainer", "--standalone", "-m", "print_launch_env",
+                                      "x", cwd=str(PROGRAMS))
+    for rank, process in enumerate(launched):
+        environment = process["environment"]
+        assert (environment["MASTER_ADDR"], environment["MASTER_PORT"], environment["TORCHELASTIC_RUN_ID"]) == \
+            ("10.1.2.3", "29511", "job7")
+        assert (environment["ROLE_NAME"], environment["LOCAL_RANK"], process["argv"]) == ("trainer", str(rank), ["x"])
+        assert process["name"] == "__main__"
+
+
+def test_every_init_process_group_form_of_a_torchrun_program_runs_on_mpi():
+    code, output = _launch(CHAINRULE_RUN, "--nproc_per_node=2", str(PROGRAMS / "init_forms.py"))
+    assert code == 0, output
+    for rank in range(2):
+        assert f"rank {rank}: gloo,gloo,cpu:gloo,mpi torchelastic=True refused=True" in output, output
+
+
+def test_a_failing_rank_fails_the_launch_and_max_restarts_starts_the_group_again():
+    code, output = _launch(CHAINRULE_RUN, "--nproc_per_node=2", "--max_restarts=1",
+                           str(PROGRAMS / "failing_rank.py"), "raise")
+    assert code != 0, output
+    assert output.count("rank 1 of 2 stopped on an uncaught ValueError") == 2, output
+    assert "failed (mpirun exit status" in output and "0 restarts left" in output, output
+
+
+@pytest.mark.parametrize("call, environment, says", [
+    ("dist.init_process_group('gloo', world_size=2, rank=0, init_method='tcp://127.0.0.1:29500')", {},
+     "world_size=2 was asked for"),
+    ("dist.init_process_group(backend='gloo')", {"RANK": "0", "WORLD_SIZE": "2"},
+     "the environment says WORLD_SIZE=2"),
+])
+def test_a_gloo_program_not_started_by_a_launcher_is_told_the_command(call, environment, says):
+    result = run_without_launcher(f"import chainrule.distributed as dist\n{call}", **environment)
+    assert result.returncode != 0
+    for text in (says, "not started by an MPI launcher", "-m chainrule.distributed.run --nproc_per_node=2",
+                 "mpirun -n 2"):
+        assert text in result.stderr, result.stderr
+
+
+def test_a_gloo_program_run_alone_is_a_group_of_one():
+    result = run_without_launcher("import chainrule.distributed as dist\n"
+                               "dist.init_process_group(backend='gloo', init_method='env://')\n"
+                               "print(dist.get_backend(), dist.get_rank(), dist.get_world_size())")
+    assert result.stdout.strip() == "gloo 0 1", result.stderr
+
+
+def test_nccl_without_a_gpu_and_unknown_backends_are_refused_before_any_launch():
+    if chainrule.cuda.is_available():
+        pytest.skip("with a CUDA device, backend='nccl' is accepted (on MPI)")
+    for backend in ("nccl", "cpu:gloo,cuda:nccl", dist.Backend.NCCL):
+        with pytest.raises(RuntimeError, match="doesn't have NCCL built in.*chainrule.cuda.is_available"):
+            dist.init_process_group(backend)
+    with pytest.raises(ValueError, match="it runs 'gloo' and 'mpi'.*chainrule.distributed.run"):
+        dist.init_process_group("ucc")
+    assert not dist.is_initialized()
+
+
+def test_backend_names_and_launch_queries_match_pytorch(monkeypatch):
+    torch_dist = pytest.importorskip("torch.distributed", reason="PyTorch (the oracle) is not installed")
+    for name in ("GLOO", "gloo", "Mpi", "nccl", "undefined", "custom"):
+        assert dist.Backend(name) == torch_dist.Backend(name)
+    assert [dist.Backend.GLOO, dist.Backend.NCCL, dist.Backend.MPI] == ["gloo", "nccl", "mpi"]
+    assert dist.is_gloo_available() == (mpi_missing_reason() is None)
+    monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
+    assert dist.is_torchelastic_launched() is torch_dist.is_torchelastic_launched() is False
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job7")
+    assert dist.is_torchelastic_launched() is torch_dist.is_torchelastic_launched() is True
+
+
+@pytest.mark.parametrize("flags, says", [
+    (["--nnodes=2"], "this launcher starts processes on one machine"),
+    (["--nnodes=1", "--node_rank=1"], "this launcher starts processes on one machine"),
+    (["--nproc_per_node=gpu"], "give a positive integer, or auto/cpu"),
+    (["--log_dir=/tmp"], "unrecognized arguments"),
+])
+def test_launcher_flags_that_need_more_than_one_node_or_a_gpu_are_refused(flags, says, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run.main([*flags, "train.py"])
+    assert stop.value.code == 2 and says in capsys.readouterr().err
