@@ -71,7 +71,7 @@ def test_basic_index_errors():
         x["a"]
     with pytest.raises(IndexError, match="int64 or bool"):
         x[cr.tensor([0.0])]
-    with pytest.raises(IndexError, match="too many indices"):
+    with pytest.raises(IndexError, match="invalid index of a 0-dim tensor"):  # PyTorch's words
         crt(1.0)[0]
 
 
@@ -449,3 +449,32 @@ def test_scatter_reduce_keyword_as_torch(reduce, given):
     for lib in (torch, cr):
         with pytest.raises(RuntimeError, match="add or multiply"):
             lib.zeros(2).scatter(0, lib.tensor([0]), 1.0, reduce="sum")
+
+
+def indexing_error(lib, key, assign):
+    x = lib.tensor(1.5)
+    key = key(lib)
+    try:
+        if assign:
+            x[key] = 2.0
+        else:
+            x[key]
+    except IndexError as e:
+        return str(e)
+    return f"no error: {x}"
+
+
+@requires_torch
+@pytest.mark.parametrize("assign", [False, True])
+@pytest.mark.parametrize("key", [lambda lib: 0, lambda lib: np.int64(0), lambda lib: slice(None),
+                                 lambda lib: (0,), lambda lib: lib.tensor(0), lambda lib: [0]],
+                         ids=["int", "numpy-int", "slice", "tuple", "tensor", "list"])
+def test_indexing_a_0d_tensor_raises_torchs_index_error(key, assign):
+    """loss.data[0] (pre-0.4 code) is PyTorch's IndexError that points at item(); the rest 'too many indices'."""
+    ours, theirs = indexing_error(cr, key, assign), indexing_error(torch, key, assign)
+    assert ours.split(" (got")[0] == theirs
+
+
+@pytest.mark.parametrize("key", [None, Ellipsis, True, (None, Ellipsis)])
+def test_0d_tensor_keeps_its_none_ellipsis_and_bool_indexing(key):
+    np.testing.assert_array_equal(crt(np.float32(1.5))[key].numpy(), np.asarray(np.float32(1.5))[key])

@@ -80,6 +80,18 @@ std::vector<TensorIndex> to_indices(py::handle obj) {
   return out;
 }
 
+// The indices of `key` into t; a lone number or slice into a 0-d tensor is PyTorch's IndexError that points at
+// item() (old code's loss.data[0]) rather than the general "too many indices".
+std::vector<TensorIndex> indices_into(const Tensor& t, py::handle key) {
+  if (t->dim() == 0) {
+    CR_CHECK(!PySlice_Check(key.ptr()), IndexError, "slice() cannot be applied to a 0-dim tensor.");
+    CR_CHECK(is_tensor(key) || PyBool_Check(key.ptr()) || !PyIndex_Check(key.ptr()), IndexError,
+             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to "
+             "convert a 0-dim tensor to a number");
+  }
+  return to_indices(key);
+}
+
 // PyTorch's setitem drops the value's leading size-1 dims before broadcasting it (index_put_ does
 // not), so that x[0] = v takes a v of shape (1,) or (1, n), a row sliced out with its dim kept.
 Tensor without_leading_ones(Tensor value) {
@@ -88,7 +100,7 @@ Tensor without_leading_ones(Tensor value) {
 }
 
 void setitem(const Tensor& self, py::handle key, py::handle value) {
-  std::vector<TensorIndex> indices = to_indices(key);
+  std::vector<TensorIndex> indices = indices_into(self, key);
   if (auto s = as_scalar(value)) {
     index_put_(self, indices, *s);
   } else if (is_tensor(value)) {
@@ -197,7 +209,7 @@ void bind_index(py::module_& m, TensorClass& cls) {
 
   // Basic indexing makes a view (no work); a tensor index gathers, and may run without the GIL.
   cls.def("__getitem__", [](const Tensor& t, py::handle key) {
-        const auto indices = to_indices(key);
+        const auto indices = indices_into(t, key);
         const bool gathers = std::any_of(indices.begin(), indices.end(),
                                          [](const TensorIndex& i) { return i.kind == TensorIndex::Kind::Tensor; });
         return run_without_gil([&] { return index(t, indices); }, Elements{gathers ? t->numel() : 0});
