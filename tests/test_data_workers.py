@@ -362,6 +362,24 @@ def test_more_workers_than_cpus_warns(monkeypatch):
         DataLoader(Squares(), num_workers=2)
 
 
+def too_many_worker_warnings(lib):
+    """The worker-count warnings two loaders made on two lines give under the 'default' filter (once per place)."""
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        lib.utils.data.DataLoader(list(range(4)), num_workers=2)
+        lib.utils.data.DataLoader(list(range(4)), num_workers=2)
+    return [(os.path.basename(w.filename), w.category) for w in caught if "worker processes" in str(w.message)]
+
+
+@requires_torch
+def test_more_workers_than_cpus_warns_once_per_place_in_the_library_as_torch(monkeypatch):
+    """PyTorch attributes the warning to its own DataLoader, so a program making many loaders sees it once, not
+    once per line of its own that makes one (the spatial-transformer tutorial saw it 4 times)."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert too_many_worker_warnings(cr) == too_many_worker_warnings(torch) == [("dataloader.py", UserWarning)]
+
+
 class _WorkerIds:
     """Sample i is (i, id of the worker that loaded it), under either library's get_worker_info;
     sample 5 raises."""

@@ -172,4 +172,4 @@ def _warn_if_too_many_workers(num_workers):
                       "than what this DataLoader is going to create.")
     warnings.warn(f"This DataLoader will create {num_workers} worker processes in total. {suggestion} Please be "
                   "aware that excessive worker creation might get DataLoader running slow or even freeze, lower "
-                  "the worker number to avoid potential slowness/freeze if necessary.", stacklevel=3)
+                  "the worker number to avoid potential slowness/freeze if necessary.", stacklevel=2)
