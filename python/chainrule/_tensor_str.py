@@ -155,13 +155,16 @@ def _nested_str(array, indent, summarize, formatter):
     return ("," + "\n" * (array.ndim - 1) + " " * (indent + 1)).join(shown).join("[]")
 
 
-def _add_suffixes(text, suffixes, indent):
+def add_suffixes(text, suffixes, indent, force_newline=False):
+    """text, then the suffixes (", size=(2, 3)"), wrapping at the line width, then ")"; force_newline
+    puts the first suffix on a new line (PyTorch does for sparse tensors)."""
     parts = [text]
     last_line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
+        if force_newline or last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
             parts.append(",\n" + " " * indent + suffix)
             last_line_len = indent + len(suffix)
+            force_newline = False
         else:
             parts.append(", " + suffix)
             last_line_len += len(suffix) + 2
@@ -175,6 +178,16 @@ def _grad_fn_name(t):
         return None
     name = getattr(grad_fn, "name", None)
     return name() if callable(name) else type(grad_fn).__name__
+
+
+def array_body(array, dtype, indent):
+    """The bracketed values of `array` (a tensor's, of chainrule `dtype`) as printed after a prefix
+    `indent` characters long: "[]" when empty."""
+    if array.size == 0:
+        return "[]"
+    summarize = array.size > PRINT_OPTS.threshold
+    formatter = _Formatter(_summarized(array, summarize).reshape(-1), dtype.is_floating_point)
+    return _nested_str(array, indent, summarize, formatter)
 
 
 def tensor_repr(t):
@@ -199,12 +212,10 @@ def tensor_repr(t):
             suffixes.append(f"size={tuple(array.shape)}")
         if dtype == _C.dtype.float64:
             suffixes.append(f"dtype={dtype}")
-        summarize = array.size > PRINT_OPTS.threshold
-        formatter = _Formatter(_summarized(array, summarize).reshape(-1), dtype.is_floating_point)
-        body = _nested_str(array, indent, summarize, formatter)
+        body = array_body(array, dtype, indent)
     grad_fn = _grad_fn_name(t)
     if grad_fn is not None:
         suffixes.append(f"grad_fn=<{grad_fn}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    return _add_suffixes(prefix + body, suffixes, indent)
+    return add_suffixes(prefix + body, suffixes, indent)
