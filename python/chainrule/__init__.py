@@ -124,6 +124,8 @@ from chainrule import linalg  # noqa: F401,E402
 from chainrule._functions.random_counts import poisson, binomial  # noqa: F401,E402
 from chainrule import func  # noqa: F401,E402  -- torch.func: vmap, grad, jacrev, functional_call, ...
 from chainrule.func import vmap  # noqa: F401,E402
+from chainrule import sparse  # noqa: F401,E402  -- torch.sparse, sparse COO tensors
+from chainrule.sparse._tensor_hooks import sparse_coo_tensor, sparse_coo, spmm, mm, matmul  # noqa: F401,E402
 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
