@@ -112,6 +112,7 @@ def _builtin_globals():
     PyTorch's torch._weights_only_unpickler._get_allowed_globals (the tensor-related part)."""
     from chainrule._tensor import Size
     from chainrule.nn.parameter import Parameter
+    from chainrule.sparse._coo_tensor import _rebuild_sparse_tensor, layout_named
     table = {
         "collections.OrderedDict": collections.OrderedDict, "collections.Counter": collections.Counter,
         "builtins.set": set, "builtins.bytearray": bytearray, "builtins.complex": complex,
@@ -122,6 +123,7 @@ def _builtin_globals():
         "torch._utils._rebuild_tensor_v3": _rebuild_tensor_v3, "torch._utils._rebuild_parameter": _rebuild_parameter,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
+        "torch._utils._rebuild_sparse_tensor": _rebuild_sparse_tensor, "torch.serialization._get_layout": layout_named,
         "torch.storage.UntypedStorage": _StorageType("uint8"),
     }
     table.update({f"torch.{name}": _StorageType(dtype) for name, dtype in TORCH_STORAGE_DTYPES.items()})

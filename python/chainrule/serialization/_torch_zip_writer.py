@@ -42,6 +42,8 @@ _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _STORAGE_CLASSES = {dtype: _Global("torch", name) for dtype, name in STORAGE_OF_NATIVE.items()}
 _DTYPES = {dtype: _Global("torch", dtype) for dtype in STORAGE_OF_NATIVE}  # torch pickles a dtype as its name
 _SIZE, _DEVICE = _Global("torch", "Size"), _Global("torch", "device")
+_REBUILD_SPARSE = _Global("torch._utils", "_rebuild_sparse_tensor")
+_GET_LAYOUT = _Global("torch.serialization", "_get_layout")  # a layout is pickled by name
 
 
 class _StorageRef:
@@ -116,6 +118,11 @@ class _TorchPickler(pickle._Pickler):
             return _SIZE, (tuple(obj),)
         if isinstance(obj, _C.device):
             return _DEVICE, (obj.type,) if obj.index is None else (obj.type, obj.index)
+        from chainrule.sparse import SparseTensor, sparse_coo
+        if isinstance(obj, SparseTensor):
+            return _REBUILD_SPARSE, obj.__reduce_ex__(2)[1]
+        if obj is sparse_coo:
+            return _GET_LAYOUT, (str(obj),)
         if isinstance(obj, Parameter):
             return _REBUILD_PARAMETER, (obj.data, obj.requires_grad, collections.OrderedDict())
         if isinstance(obj, Tensor):

@@ -266,3 +266,12 @@ def _rebuild_sparse_tensor(layout, data):
     """Rebuilds a pickled sparse tensor (PyTorch's torch._utils._rebuild_sparse_tensor arguments)."""
     indices, values, shape, coalesced = data
     return SparseTensor(indices, values, shape, coalesced)
+
+
+def layout_named(name):
+    """The layout PyTorch pickles by name (torch.serialization._get_layout("torch.sparse_coo"))."""
+    from chainrule._tensor_surface import strided
+    layouts = {"torch.sparse_coo": sparse_coo, "torch.strided": strided}
+    if name not in layouts:
+        raise RuntimeError(f"load: chainrule has no layout {name} (it has torch.strided and torch.sparse_coo)")
+    return layouts[name]
