@@ -54,6 +54,7 @@ from chainrule._functions.random_draws import (  # noqa: F401,E402
 from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
 from chainrule._functions.compile import compile  # noqa: F401,E402
 from chainrule._functions.statistics import std_mean, var_mean  # noqa: F401,E402
+from chainrule._functions.removed_linalg import solve, lstsq, symeig, eig, matrix_rank  # noqa: F401,E402
 from chainrule._functions import windows, pinning  # noqa: F401,E402  -- Tensor.unfold, pin_memory
 from chainrule._functions.aliases import (  # noqa: F401,E402
     pi, e, inf, nan, newaxis, multiply, divide, subtract, negative, absolute, greater, greater_equal, less,
