@@ -236,3 +236,23 @@ def test_keyword_names_as_torch(call):
     """torch.det/inverse/matrix_exp take input=, torch.linalg.det/inv take A=."""
     ours, ref = (call(lib, lib.tensor([[2.0, 1.0], [0.5, 3.0]], dtype=lib.float64)) for lib in (cr, torch))
     assert_close(ours, ref.numpy())
+
+
+def removed_function_message(lib, call):
+    a = lib.eye(2)
+    with pytest.raises(RuntimeError) as caught:
+        call(lib, a)
+    return str(caught.value)
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda lib, a: lib.solve(a, a), lambda lib, a: lib.lstsq(a, a), lambda lib, a: lib.symeig(a),
+    lambda lib, a: lib.eig(a), lambda lib, a: lib.matrix_rank(a), lambda lib, a: a.solve(a),
+    lambda lib, a: a.lstsq(a), lambda lib, a: a.symeig(eigenvectors=True), lambda lib, a: a.eig(True)],
+    ids=["solve", "lstsq", "symeig", "eig", "matrix_rank", "Tensor.solve", "Tensor.lstsq", "Tensor.symeig",
+         "Tensor.eig"])
+def test_functions_removed_in_1_9_raise_torchs_migration_error(call):
+    """The parametrizations tutorial's CayleyMap calls torch.solve(B, A).solution: PyTorch says it was removed and
+    what replaces it, a RuntimeError (chainrule raised AttributeError 'does not have torch.solve yet')."""
+    assert removed_function_message(cr, call) == removed_function_message(torch, call)
