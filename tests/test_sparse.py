@@ -243,6 +243,23 @@ def test_save_and_load_in_torch_format_both_ways():
     assert_close(from_ours[0].to_dense().numpy(), theirs.to_dense().numpy())
 
 
+def test_copies_and_what_a_sparse_tensor_is_not():
+    import copy
+    import pickle
+    ours, theirs = both()
+    assert_sparse_matches(copy.deepcopy(ours), theirs)
+    assert_sparse_matches(pickle.loads(pickle.dumps(ours)), theirs)
+    # Not a chainrule.Tensor (docs/sparse.md): modules keep it as a plain attribute, not a buffer.
+    assert not isinstance(ours, cr.Tensor) and not cr.is_tensor(ours)
+    module = cr.nn.Module()
+    with pytest.raises(TypeError, match="buffer"):
+        module.register_buffer("adj", ours)
+    with pytest.raises(AttributeError, match="docs/sparse.md"):
+        ours.crow_indices()
+    assert_close(cr.sparse.addmm(cr.ones(3, 2), ours, cr.ones(4, 2), alpha=2.0),
+                 torch.sparse.addmm(torch.ones(3, 2), theirs, torch.ones(4, 2), alpha=2.0).numpy())
+
+
 # ------------------------------------------------------------------------------------ programs
 
 class SpecialSpmmFunction:
