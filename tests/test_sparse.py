@@ -10,6 +10,7 @@ import pytest
 import chainrule as cr
 from chainrule.autograd import Function, gradcheck
 from conftest import assert_close, assert_same_error, requires_torch, torch
+from cuda_support import check_on_gpu, requires_gpu
 
 pytestmark = [requires_torch, pytest.mark.filterwarnings("ignore:Sparse invariant checks")]
 
@@ -157,11 +158,14 @@ def test_dense_times_sparse_and_sparse_times_vector():
                  rtol=1e-5, atol=1e-5)
 
 
-def test_gradient_of_a_sparse_leaf_is_sparse_with_its_pattern():
+@pytest.mark.parametrize("coalesced", [True, False])
+def test_gradient_of_a_sparse_leaf_is_sparse_with_its_pattern(coalesced):
     rng = np.random.default_rng(2)
     dense = rng.standard_normal((4, 2)).astype(np.float32)
-    ours = cr.sparse_coo_tensor(INDICES, VALUES, SIZE).coalesce().requires_grad_()
-    theirs = torch.sparse_coo_tensor(torch.tensor(INDICES), torch.tensor(VALUES), SIZE).coalesce().requires_grad_()
+    ours = cr.sparse_coo_tensor(INDICES, VALUES, SIZE)
+    theirs = torch.sparse_coo_tensor(torch.tensor(INDICES), torch.tensor(VALUES), SIZE)
+    ours, theirs = (ours.coalesce(), theirs.coalesce()) if coalesced else (ours, theirs)
+    ours.requires_grad_(), theirs.requires_grad_()
     cr.sparse.mm(ours, cr.tensor(dense)).sum().backward()
     torch.sparse.mm(theirs, torch.tensor(dense)).sum().backward()
     assert_sparse_matches(ours.grad.coalesce(), theirs.grad.coalesce())
@@ -188,6 +192,15 @@ def test_product_errors_match_torch():
         cr.ones(2, 2) @ ours
     with pytest.raises(TypeError):
         cr.relu(ours)  # dense ops reject a sparse tensor instead of computing on the wrong data
+
+
+@requires_gpu
+def test_sparse_products_on_the_gpu():
+    def sparse_ops(lib, values, dense):
+        s = lib.sparse_coo_tensor(lib.tensor(INDICES, device=values.device), values, SIZE)
+        return lib.sparse.mm(s, dense) + s.coalesce().to_dense().sum() + dense.to_sparse().to_dense()[:3]
+
+    check_on_gpu(sparse_ops, [(5,), (4, 2)])
 
 
 # ------------------------------------------------------------------------------------ arithmetic

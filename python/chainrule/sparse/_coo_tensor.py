@@ -9,8 +9,8 @@ coalesced tensor; _indices()/_values() return the stored ones either way.
 Autograd goes through the values: every operation is composed from chainrule's differentiable dense
 ops on them (index_select, index_add, indexing), so gradients reach whatever the values came from.
 A sparse tensor that requires grad itself (requires_grad=True, requires_grad_()) is a leaf whose
-values are a leaf; its .grad is a sparse tensor with the same indices, holding the gradient of each
-stored entry (for a coalesced tensor this is PyTorch's gradient of torch.sparse.mm).
+values are a leaf; its .grad is a sparse tensor with its positions holding their gradients, as
+torch.sparse.mm gives (PyTorch's torch.mm gives a dense one).
 
 SparseTensor is not a subclass of chainrule.Tensor: a dense op that this package does not handle
 raises a TypeError instead of computing on the wrong data. So isinstance(s, torch.Tensor) and
@@ -172,8 +172,16 @@ class SparseTensor:
 
     @property
     def grad(self):
+        """The leaf's gradient: sparse, one entry per position (an uncoalesced leaf's repeats of a position
+        have the same gradient, the dense one there, which PyTorch stores once)."""
         grad = self._value_tensor.grad
-        return None if grad is None else SparseTensor(self._index_tensor, grad, self._shape, self._coalesced)
+        if grad is None:
+            return None
+        if self._coalesced:
+            return SparseTensor(self._index_tensor, grad, self._shape, True)
+        summed = SparseTensor(self._index_tensor, grad, self._shape, False).coalesce()
+        repeats = SparseTensor(self._index_tensor, _C.ones_like(grad), self._shape, False).coalesce()
+        return SparseTensor(summed._indices(), summed._values() / repeats._values(), self._shape, True)
 
     @grad.setter
     def grad(self, grad):
