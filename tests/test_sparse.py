@@ -44,7 +44,8 @@ def test_construction_matches_torch():
     assert_sparse_matches(ours, theirs)
     assert ours.layout is cr.sparse_coo and str(ours.layout) == str(theirs.layout) == "torch.sparse_coo"
     assert ours.is_sparse and not cr.ones(1).is_sparse and cr.ones(1).layout is cr.strided
-    assert (ours.dim(), ours.sparse_dim(), ours.dense_dim(), ours.dtype, ours.device.type) == (2, 2, 0, cr.float32, "cpu")
+    facts = (ours.dim(), ours.sparse_dim(), ours.dense_dim(), ours.dtype, ours.device.type)
+    assert facts == (2, 2, 0, cr.float32, "cpu")
     assert ours.size() == cr.Size(SIZE) and ours.size(-1) == 4 and len(ours) == 3
     assert_close(ours.to_dense(), theirs.to_dense().numpy())
 
@@ -210,7 +211,8 @@ def test_arithmetic_matches_torch():
     d, td = cr.tensor(dense), torch.tensor(dense)
     pairs = [(ours * 2, theirs * 2), (2 * ours, 2 * theirs), (ours / 4, theirs / 4), (-ours, -theirs),
              (ours * d, theirs * td), (d * ours, td * theirs), (ours + ours, theirs + theirs),
-             (ours - ours.coalesce(), theirs - theirs.coalesce()), (cr.sparse.sum(ours, 1), torch.sparse.sum(theirs, 1)),
+             (ours - ours.coalesce(), theirs - theirs.coalesce()),
+             (cr.sparse.sum(ours, 1), torch.sparse.sum(theirs, 1)),
              (ours.coalesce() + ours.coalesce(), theirs.coalesce() + theirs.coalesce())]
     for got, want in pairs:
         assert isinstance(got, cr.sparse.SparseTensor) and want.is_sparse
