@@ -12,13 +12,13 @@ The package is one idea a file:
                    sparse operand, ...)
 """
 from chainrule import _C
-from chainrule.sparse._coo_tensor import SparseTensor, sparse_coo
-from chainrule.sparse._construct import sparse_coo_tensor, LegacySparseConstructor
+from chainrule.sparse._coo_tensor import SparseTensor, sparse_coo  # noqa: F401 -- sparse_coo for the pickler
+from chainrule.sparse._construct import LegacySparseConstructor
 from chainrule.sparse._products import mm
 from chainrule.sparse._arithmetic import sparse_sum as sum  # noqa: A001 -- torch.sparse.sum
 from chainrule.sparse import _tensor_hooks  # noqa: F401
 
-__all__ = ["SparseTensor", "mm", "sum", "FloatTensor", "DoubleTensor", "LongTensor"]
+__all__ = ["SparseTensor", "mm", "addmm", "sum", "FloatTensor", "DoubleTensor", "LongTensor"]
 
 FloatTensor = LegacySparseConstructor("FloatTensor", _C.dtype.float32)
 DoubleTensor = LegacySparseConstructor("DoubleTensor", _C.dtype.float64)

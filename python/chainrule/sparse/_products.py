@@ -21,7 +21,7 @@ def _check_operands(sparse, dense):
                            f"{sparse.sparse_dim()} and dense_dim {sparse.dense_dim()}")
     if dense.dim() != 2:
         if dense.dim() < 2:
-            raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         raise RuntimeError(f"mm: expected a 2-d dense matrix, got {dense.dim()}-d")
     if dense.dtype != sparse.dtype:
         raise RuntimeError(f"expected scalar type {_DTYPE_NAMES[sparse.dtype]} but found {_DTYPE_NAMES[dense.dtype]}")
