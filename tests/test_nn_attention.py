@@ -368,3 +368,30 @@ def test_sdpa_kernel_choice_sets_the_switches_as_torchs_and_attention_still_runs
         with cr.backends.cuda.sdp_kernel(enable_math=False):
             assert not cr.backends.cuda.math_sdp_enabled()
     assert cr.backends.cuda.math_sdp_enabled() and cr.nn.attention.SDPBackend is SDPBackend
+
+
+def _cpu_kernel_outcome(lib, backends, ndim):
+    """What scaled_dot_product_attention does on the CPU with only `backends` allowed: 'ok' or the error, with
+    the warnings' messages (PyTorch's own end in '(Triggered internally at ...)', dropped here)."""
+    import warnings
+    attention = lib.nn.attention
+    chosen = [getattr(attention.SDPBackend, name) for name in backends]
+    q = lib.rand(*(2, 2, 4, 8)[4 - ndim:])
+    with attention.sdpa_kernel(chosen), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _sdpa(lib)(q, q, q)
+            outcome = "ok"
+        except RuntimeError as e:
+            outcome = str(e)
+    return outcome, [str(w.message).split(" (Triggered internally")[0] for w in caught]
+
+
+@requires_torch
+@pytest.mark.parametrize("ndim", [3, 4])
+@pytest.mark.parametrize("backends", [["MATH"], ["FLASH_ATTENTION"], ["EFFICIENT_ATTENTION"], ["CUDNN_ATTENTION"],
+                                      ["EFFICIENT_ATTENTION", "CUDNN_ATTENTION"], ["FLASH_ATTENTION", "MATH"]])
+def test_sdpa_kernel_choice_on_the_cpu_as_torch(backends, ndim):
+    """The SDPA tutorial's sdpa_kernel(EFFICIENT_ATTENTION) prints 'EfficientAttention is not supported' on a CPU:
+    PyTorch has only the math and flash (4-D) kernels there."""
+    assert _cpu_kernel_outcome(cr, backends, ndim) == _cpu_kernel_outcome(torch, backends, ndim)

@@ -3,7 +3,8 @@ F.scaled_dot_product_attention: SDPBackend and the sdpa_kernel context manager.
 
 chainrule has one attention kernel, the math one, and uses it whatever is chosen; sdpa_kernel sets
 chainrule.backends.cuda's switches for its block (and restores them), as PyTorch's does, so code
-that reads them sees the choice."""
+that reads them sees the choice. On the CPU a choice PyTorch has no kernel for (neither math nor flash,
+or flash alone with inputs that are not 4-D) raises as PyTorch's does."""
 import contextlib
 import enum
 

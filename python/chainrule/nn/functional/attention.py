@@ -11,6 +11,7 @@ import math
 import warnings
 
 import chainrule as cr
+from chainrule.backends import cuda as _cuda_backend
 from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.nn.functional.pad_interpolate import pad
@@ -47,6 +48,25 @@ def _check_sdpa_inputs(query, key, value, attn_mask, is_causal):
                                "is_causal=True")
 
 
+def _check_cpu_kernel_allowed(query, key, value):
+    """On the CPU PyTorch has two attention kernels, math and flash (4-D inputs only): with both switched off
+    (sdpa_kernel(EFFICIENT_ATTENTION) or the backends.cuda switches) it raises, as this does. chainrule computes
+    with its one kernel whatever is allowed; on a GPU, which kernels exist depends on the card, so no check."""
+    if query.device.type != "cpu":
+        return
+    switches = _cuda_backend._sdp_enabled
+    if switches["math"]:
+        return
+    if not switches["flash"]:
+        raise RuntimeError("No viable backend for scaled_dot_product_attention was found. This is likely due to "
+                           "turning off both the math kernel and the fused kernels.")
+    if query.dim() != 4 or key.dim() != 4 or value.dim() != 4:
+        warnings.warn("Flash attention kernel not used because:", stacklevel=3)
+        warnings.warn("All fused kernels requires query, key and value to be 4 dimensional, but got Query dim: "
+                      f"{query.dim()}, Key dim: {key.dim()}, Value dim: {value.dim()} instead.", stacklevel=3)
+        raise RuntimeError("No available kernel.  Aborting execution.")
+
+
 def _repeat_heads(x, groups):
     """(..., H, S, E) -> (..., H * groups, S, E), each head repeated `groups` times in a row
     (x.repeat_interleave(groups, dim=-3))."""
@@ -76,6 +96,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     keys 0..i (top-left aligned) and excludes attn_mask. scale defaults to 1/sqrt(E).
     """
     _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
+    _check_cpu_kernel_allowed(query, key, value)
     if enable_gqa:
         key, value = _expand_kv_heads(query, key, value)
     length, source_length = query.shape[-2], key.shape[-2]
