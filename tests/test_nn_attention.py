@@ -395,3 +395,27 @@ def test_sdpa_kernel_choice_on_the_cpu_as_torch(backends, ndim):
     """The SDPA tutorial's sdpa_kernel(EFFICIENT_ATTENTION) prints 'EfficientAttention is not supported' on a CPU:
     PyTorch has only the math and flash (4-D) kernels there."""
     assert _cpu_kernel_outcome(cr, backends, ndim) == _cpu_kernel_outcome(torch, backends, ndim)
+
+
+def _causal_bias_run(lib, make, q_len, kv_len):
+    """The SDPA tutorial's causal_upper_left/causal_lower_right: the bias's printout and attributes, and
+    attention through it, in float64 on fixed inputs."""
+    from importlib import import_module
+    bias = getattr(import_module(f"{lib.__name__}.nn.attention.bias"), make)(q_len, kv_len)
+    rng = np.random.default_rng(1)
+    q = lib.tensor(rng.standard_normal((2, 3, q_len, 4)))
+    kv = lib.tensor(rng.standard_normal((2, 3, kv_len, 4)))
+    out = _sdpa(lib)(q, kv, kv, attn_mask=bias)
+    with pytest.raises(ValueError, match="CausalBias should not be used with causal=True"):
+        _sdpa(lib)(q, kv, kv, attn_mask=bias, is_causal=True)
+    return (type(bias).__name__, isinstance(bias, lib.Tensor), repr(bias).replace(lib.__name__, "lib"),
+            int(bias.variant), bias.seq_len_q, bias.seq_len_kv, out.numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("make", ["causal_upper_left", "causal_lower_right"])
+@pytest.mark.parametrize("q_len, kv_len", [(2, 10), (5, 5)])
+def test_causal_bias_masks_as_torch(make, q_len, kv_len):
+    ours, theirs = _causal_bias_run(cr, make, q_len, kv_len), _causal_bias_run(torch, make, q_len, kv_len)
+    assert ours[:-1] == theirs[:-1]
+    np.testing.assert_allclose(ours[-1], theirs[-1], rtol=1e-12)

@@ -12,6 +12,7 @@ import warnings
 
 import chainrule as cr
 from chainrule.backends import cuda as _cuda_backend
+from chainrule.nn.attention.bias import CausalBias
 from chainrule.nn.functional.dropout import dropout
 from chainrule.nn.functional.linear import linear
 from chainrule.nn.functional.pad_interpolate import pad
@@ -95,6 +96,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     attn_mask: bool (True = attend) or float (added), broadcastable to (..., L, S). is_causal: query i attends
     keys 0..i (top-left aligned) and excludes attn_mask. scale defaults to 1/sqrt(E).
     """
+    if is_causal and isinstance(attn_mask, CausalBias):
+        raise ValueError("CausalBias should not be used with causal=True")
     _check_sdpa_inputs(query, key, value, attn_mask, is_causal)
     _check_cpu_kernel_allowed(query, key, value)
     if enable_gqa:
