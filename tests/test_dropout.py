@@ -8,7 +8,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from conftest import assert_close, check_op
+from conftest import assert_close, check_op, requires_torch, torch
 
 ALPHA = 1.7580993408473766
 
@@ -131,3 +131,19 @@ def test_bad_input():
         F.dropout(cr.ones(3, dtype=cr.int64))
     with pytest.raises(ValueError, match="dropout"):
         cr._C._nn.dropout(x, 2.0, True)
+
+
+def _rank_warnings(lib, op, shape):
+    fn = getattr(lib.nn.functional, op)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn(lib.ones(*shape), 0.5, True)
+    return [str(w.message) for w in caught]
+
+
+@requires_torch
+@pytest.mark.parametrize("op, shape", [("dropout2d", (1, 128)), ("dropout2d", (2, 3, 4)), ("dropout2d", (2, 3, 4, 5)),
+                                       ("dropout3d", (2, 3)), ("dropout3d", (2, 3, 4, 5))])
+def test_dropout_rank_warnings_say_what_torchs_say(op, shape):
+    """The neural-network recipe's nn.Dropout2d on a (1, 128) activation prints PyTorch's warning."""
+    assert _rank_warnings(cr, op, shape) == _rank_warnings(torch, op, shape)

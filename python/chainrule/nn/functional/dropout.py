@@ -45,9 +45,14 @@ def _feature_dropout(input, p, training, inplace, add_batch_dim):
 
 
 def _warn_rank(input, op, ranks):
+    """PyTorch's warning for dropout2d/3d on an input of another rank."""
     if input.dim() not in ranks:
-        warnings.warn(f"{op}: received a {input.dim()}-D input, which is deprecated; {op} expects "
-                      f"{ranks[0]}-D or {ranks[1]}-D inputs", stacklevel=3)
+        spatial = ranks[0] - 1
+        warnings.warn(f"{op}: Received a {input.dim()}-D input to {op}, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. Note that {op} exists to provide channel-wise dropout on inputs with "
+                      f"{spatial} spatial dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{ranks[0]}D or {ranks[1]}D inputs).", stacklevel=3)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -65,8 +70,11 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p, "dropout2d")
     _warn_rank(input, "dropout2d", (3, 4))
     if input.dim() == 3:
-        warnings.warn("dropout2d: received a 3D input and assuming that channel-wise 1D dropout behavior is "
-                      "desired - input is interpreted as shape (N, C, L); use dropout1d instead", stacklevel=2)
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+                      "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
+                      "This behavior will change in a future release to interpret the input as one without a "
+                      "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
+                      "please switch to using dropout1d instead.", stacklevel=2)
     return _feature_dropout(input, p, training, inplace, False)
 
 
