@@ -259,3 +259,24 @@ def test_text_is_stored_as_pytorch_stores_it(tmp_path):
 def test_text_must_be_a_string(tmp_path):
     with SummaryWriter(str(tmp_path)) as writer, pytest.raises(TypeError, match=r"add_text\('t'\): expected a str"):
         writer.add_text("t", 3.0)
+
+
+# ---- precision-recall curves -------------------------------------------------------------------------
+
+@requires_torch_tensorboard
+@pytest.mark.parametrize("num_thresholds, weighted", [(127, False), (10, True), (500, False)])
+def test_pr_curve_is_stored_as_pytorch_stores_it(tmp_path, num_thresholds, weighted):
+    """The TensorBoard tutorial's add_pr_curve(class, labels == class, probabilities of class, step=0)."""
+    rng = np.random.default_rng(3)
+    predictions = rng.random(200).astype(np.float32)
+    labels = rng.random(200) < predictions
+    weights = rng.random(200) if weighted else None
+
+    def write(writer, convert):
+        writer.add_pr_curve("cat", convert(labels), convert(predictions), global_step=2,
+                            num_thresholds=num_thresholds, weights=weights)
+
+    ours, theirs = write_both(tmp_path, write)
+    [a], [b] = ours.Tensors("cat"), theirs.Tensors("cat")
+    assert a.step == b.step == 2 and a.tensor_proto == b.tensor_proto
+    assert ours.SummaryMetadata("cat") == theirs.SummaryMetadata("cat")

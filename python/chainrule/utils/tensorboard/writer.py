@@ -1,5 +1,6 @@
-"""SummaryWriter: writes scalars, histograms, images, text, hyperparameters, embeddings and the model's
-graph to TensorBoard event files, with torch.utils.tensorboard.SummaryWriter's signatures and defaults.
+"""SummaryWriter: writes scalars, histograms, images, text, precision-recall curves, hyperparameters,
+embeddings and the model's graph to TensorBoard event files, with torch.utils.tensorboard.SummaryWriter's
+signatures and defaults.
 
     writer = SummaryWriter()                  # runs/<Mon DD_HH-MM-SS>_<host><comment>
     writer.add_scalar("loss/train", loss, step)
@@ -7,7 +8,7 @@ graph to TensorBoard event files, with torch.utils.tensorboard.SummaryWriter's s
 
 Every add_* takes chainrule tensors, NumPy arrays and Python numbers. Bad input raises before anything
 is queued, so the event file never holds a half-written record. PyTorch's methods not here
-(add_video, add_audio, add_pr_curve, add_mesh, ...) raise AttributeError saying so.
+(add_video, add_audio, add_mesh, ...) raise AttributeError saying so.
 """
 import os
 import socket
@@ -26,6 +27,7 @@ from chainrule.utils.tensorboard._graph import model_graph
 from chainrule.utils.tensorboard._histogram import TENSORFLOW_BINS, histogram_summary
 from chainrule.utils.tensorboard._hparams import hparams_summaries
 from chainrule.utils.tensorboard._image import figure_to_chw, image_summary
+from chainrule.utils.tensorboard._pr_curve import pr_curve_summary
 from chainrule.utils.tensorboard._scalar import scalar_summary
 from chainrule.utils.tensorboard._text import text_summary
 
@@ -102,6 +104,13 @@ class SummaryWriter:
 
     def add_text(self, tag, text_string, global_step=None, walltime=None):
         self._get_file_writer().add_summary(text_summary(tag, text_string), global_step, walltime)
+
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127, weights=None,
+                     walltime=None):
+        """The precision-recall curve of `predictions` (probabilities in [0, 1]) against bool/0-1 `labels`."""
+        labels, predictions = to_numpy(labels, "add_pr_curve"), to_numpy(predictions, "add_pr_curve")
+        summary = pr_curve_summary(tag, labels, predictions, num_thresholds, weights)
+        self._get_file_writer().add_summary(summary, global_step, walltime)
 
     def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None):
         """The hyperparameters and the metrics they gave, as a sub-run <log_dir>/<run_name or the time> for
