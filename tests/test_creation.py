@@ -263,6 +263,28 @@ def test_factory_without_size_is_a_type_error_as_in_torch(name):
 
 @requires_torch
 @pytest.mark.parametrize("name", FACTORIES)
+@pytest.mark.parametrize("size", [(2.0, 3), [2, 3.5], (2, "3")])
+def test_a_size_sequence_with_a_non_int_is_torchs_type_error(name, size):
+    # kuangliu/pytorch-cifar's ShuffleNet passes out_planes/4 (a float) as channels: nn.Conv2d then calls empty((50.0, ...))
+    pos = next(i for i, s in enumerate(size) if not isinstance(s, int))
+    for call in (lambda lib: getattr(lib, name)(size), lambda lib: getattr(lib, name)(size=size)):
+        with pytest.raises(TypeError, match="argument 'size'"):
+            call(torch)
+        with pytest.raises(TypeError, match=f"{name}\\(\\): argument 'size' \\(position 1\\) must be tuple of ints, "
+                                            f"but found element of type {type(size[pos]).__name__} at pos {pos}"):
+            call(cr)
+
+
+@requires_torch
+@pytest.mark.parametrize("make", ["Conv2d(4, 50.0, 1)", "Linear(3, 2.0)", "BatchNorm2d(5.0)"])
+def test_a_module_built_with_a_float_size_is_a_type_error_as_in_torch(make):
+    for lib in (torch, cr):
+        with pytest.raises(TypeError, match="must be tuple of ints"):
+            eval("lib.nn." + make)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", FACTORIES)
 def test_size_given_twice_or_as_an_int_keyword_is_a_type_error(name):
     for lib in (torch, cr):
         with pytest.raises(TypeError, match="size"):

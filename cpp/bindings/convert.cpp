@@ -128,12 +128,32 @@ Device to_device(py::handle obj) {
           py::repr(obj).cast<std::string>());
 }
 
+namespace {
+// The sizes in one sequence argument. An element that is not an int (nn.Conv2d(24, 50.0, 1) from Python 2
+// era code) is PyTorch's TypeError "argument 'size' (position 1) must be tuple of ints, but found element
+// of type float at pos 1", not pybind11's "Unable to cast Python instance of type <class 'tuple'>".
+Shape sizes_from_sequence(py::handle sequence, const char* op, const char* name) {
+  try {
+    return py::cast<Shape>(sequence);
+  } catch (const py::cast_error&) {
+    py::sequence items = py::reinterpret_borrow<py::sequence>(sequence);
+    for (size_t i = 0; i < items.size(); ++i) {
+      py::object item = items[i];
+      CR_CHECK(PyIndex_Check(item.ptr()), TypeError, op, "(): argument '", name,
+               "' (position 1) must be tuple of ints, but found element of type ", Py_TYPE(item.ptr())->tp_name,
+               " at pos ", i);
+    }
+    throw;
+  }
+}
+}  // namespace
+
 Shape sizes_from_args(const py::args& args, const char* op) {
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
     py::handle a = args[0];
     CR_CHECK(py::isinstance<py::sequence>(a) && !py::isinstance<py::str>(a), TypeError, op,
              ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
-    return py::cast<Shape>(a);
+    return sizes_from_sequence(a, op, "size");
   }
   Shape sizes;
   for (py::handle a : args) {
@@ -153,7 +173,7 @@ Shape sizes_from_args(const py::args& args, py::handle keyword, const char* op, 
   CR_CHECK(args.size() == 0, TypeError, op, "() got multiple values for argument '", keyword_name, "'");
   CR_CHECK(py::isinstance<py::sequence>(keyword) && !py::isinstance<py::str>(keyword), TypeError, op,
            "(): argument '", keyword_name, "' must be tuple of ints, not ", Py_TYPE(keyword.ptr())->tp_name);
-  return py::cast<Shape>(keyword);
+  return sizes_from_sequence(keyword, op, keyword_name);
 }
 
 Tensor finish_factory(Tensor t, bool requires_grad) {
