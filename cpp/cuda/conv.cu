@@ -159,7 +159,11 @@ void weight_grad(Device device, const T* x, const T* gy, const ConvShape& s, T* 
   std::shared_ptr<Storage> holder;
   T* col = scratch<T>(holder, chunk * (sample_cols + sample_gy), device);
   T* gy_side = col + chunk * sample_cols;  // (K, count * out)
-  if (s.batch == 0) cudaMemsetAsync(gw, 0, sizeof(T) * s.out_channels * rows);
+  if (s.batch == 0) {  // no samples: the gradient is zero
+    const cudaError_t status = cudaMemsetAsync(gw, 0, sizeof(T) * s.out_channels * rows);
+    CR_CHECK(status == cudaSuccess, RuntimeError, "convolution_weight_grad: cudaMemsetAsync failed: ",
+             cudaGetErrorString(status));
+  }
   for (int64_t n = 0; n < s.batch; n += chunk) {
     const int64_t count = std::min(chunk, s.batch - n), width = count * out;
     launch_im2col(x + n * s.in_channels * in, s, count, ColumnLayout{out, width}, col);  // (C*kh*kw, width)
