@@ -141,6 +141,21 @@ def test_type_names_and_conversions_match_torch():
         x.type("torch.Foo")
 
 
+@requires_torch
+@pytest.mark.parametrize("default", ["float32", "float64"])
+def test_type_to_the_tensor_class_converts_to_the_default_dtype_as_torch(default):
+    # PyTorch-GAN's cyclegan: Tensor = torch.cuda.FloatTensor if cuda else torch.Tensor; batch["A"].type(Tensor)
+    try:
+        cr.set_default_dtype(getattr(cr, default)); torch.set_default_dtype(getattr(torch, default))
+        for dtype in ("int64", "float32", "float64"):
+            x, t = cr.ones(2, dtype=getattr(cr, dtype)), torch.ones(2, dtype=getattr(torch, dtype))
+            for target in ((cr.Tensor, torch.Tensor), ("torch.Tensor", "torch.Tensor")):
+                assert x.type(target[0]).type() == t.type(target[1]).type()
+            assert (x.type(cr.Tensor) is x) == (t.type(torch.Tensor) is t)
+    finally:
+        cr.set_default_dtype(cr.float32); torch.set_default_dtype(torch.float32)
+
+
 # ---------------------------------------------------------------------------------------------
 # memory formats
 

@@ -102,6 +102,8 @@ def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
     if dtype is None:
         device = "cuda." if self.device.type == "cuda" else ""
         return f"torch.{device}{_TYPE_NAMES[self.dtype]}"
+    if dtype is Tensor or dtype == "torch.Tensor":  # the default type: float32 unless set_default_dtype changed it
+        dtype = _C._get_default_dtype()
     if isinstance(dtype, str):
         if dtype not in _BY_NAME:
             raise ValueError(f"invalid type: {dtype!r} (chainrule has {', '.join(sorted(_BY_NAME))})")
