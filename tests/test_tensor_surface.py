@@ -73,6 +73,16 @@ def test_signed_nonzero_same_size_and_device_queries_match_torch():
         cr.is_same_size(cr.ones(2), 3)
 
 
+@requires_torch
+@pytest.mark.parametrize("size", [0, 3])
+def test_bool_of_a_tensor_without_exactly_one_value_raises_torchs_error(size):
+    # kuangliu/pytorch-cifar's init_params: `if m.bias:` on a Linear's bias
+    with pytest.raises(RuntimeError) as expected:
+        bool(torch.ones(size))
+    with pytest.raises(RuntimeError, match=f"^{expected.value}$"):
+        bool(cr.ones(size))
+
+
 # ---------------------------------------------------------------------------------------------
 # legacy constructors and Tensor.type()
 

@@ -143,8 +143,9 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
         return t->size(0);
       })
       .def("__bool__", [](const Tensor& t) {
-        CR_CHECK(t->numel() == 1, RuntimeError, "bool value of a tensor with ", t->numel(),
-                 " elements is ambiguous; use .any() or .all()");
+        // PyTorch's words, which programs and tests match on (`if m.bias:` on a Linear in kuangliu/pytorch-cifar)
+        CR_CHECK(t->numel() == 1, RuntimeError, "Boolean value of Tensor with ",
+                 t->numel() == 0 ? "no values" : "more than one value", " is ambiguous");
         return item(t).as_double() != 0;
       })
       .def("__float__", [](const Tensor& t) { return item(t).as_double(); })
