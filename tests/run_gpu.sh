@@ -71,7 +71,7 @@ fi
 
 # ---- 2. tests, one process per file --------------------------------------------------------------
 timeout_plugin=()
-$PY -c 'import pytest_timeout' 2>/dev/null && timeout_plugin=(--timeout=150)
+$PY -c 'import pytest_timeout' 2>/dev/null && timeout_plugin=(--timeout=120)
 device_fault='illegal memory access|unspecified launch failure|misaligned address|illegal instruction|device-side assert'
 
 # run_file FILE LOG [extra pytest args...]: pytest on FILE under the time left (-v: a crash's log ends
@@ -79,7 +79,7 @@ device_fault='illegal memory access|unspecified launch failure|misaligned addres
 run_file() {
   local file=$1 log=$2 limit
   shift 2
-  limit=$(step_limit 240)
+  limit=$(step_limit 180)
   if [ "$limit" -lt 15 ]; then
     echo "not run: out of time" >"$log"
     echo 200
