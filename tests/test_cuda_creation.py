@@ -4,6 +4,8 @@ masked_fill/tril/triu, the gradients of prod and max(dim), one_hot and searchsor
 give the CPU's results with their gradients. Random GPU tensors (randperm and multinomial included)
 are tests/test_cuda_random.py's; sort and what is read off it, tests/test_cuda_sort.py's; cumsum,
 tests/test_cuda_reduce.py's. Needs a GPU and says so."""
+import re
+
 import numpy as np
 import pytest
 
@@ -29,6 +31,15 @@ def same_values(gpu, cpu):
 ], ids=range(11))
 def test_factories_on_the_gpu_equal_the_cpus(make):
     same_values(make("cuda"), make("cpu"))
+
+
+@pytest.mark.parametrize("make", [lambda d: cr.arange(5, dtype=cr.bool, device=d),
+                                  lambda d: cr.linspace(0, 1, 5, dtype=cr.bool, device=d)], ids=["arange", "linspace"])
+def test_a_bool_range_is_the_cpus_dtype_error_not_an_unwritten_tensor(make):
+    with pytest.raises(cr.DTypeError) as on_cpu:
+        make("cpu")
+    with pytest.raises(cr.DTypeError, match=re.escape(str(on_cpu.value))):
+        make("cuda")
 
 
 HOST_OPS = {  # name: (fn(lib, x), input shape)

@@ -1,6 +1,5 @@
 // Factories on a GPU (cuda/creation.h).
 #include <cstring>
-#include <type_traits>
 
 #include "cuda/creation.h"
 #include "cuda/strided_launch.cuh"
@@ -25,11 +24,11 @@ struct DiagonalOne {
   __device__ void operator()(int64_t i) const { dst[i * cols + i] = T(1); }
 };
 
+// Bool is refused with the CPU's DTypeError (the same dispatch), not left unwritten.
 template <typename Range>
 void fill_range(const char* op, DType dtype, void* dst, int64_t n, const Range& range) {
-  with_dtype(dtype, [&](auto t) {
-    using T = decltype(t);
-    if constexpr (!std::is_same_v<T, bool>) launch_indexed(op, n, RangeElement<T, Range>{static_cast<T*>(dst), range});
+  CR_DISPATCH_NUMERIC(dtype, op, [&] {
+    launch_indexed(op, n, RangeElement<scalar_t, Range>{static_cast<scalar_t*>(dst), range});
   });
 }
 

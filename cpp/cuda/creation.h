@@ -12,7 +12,7 @@ namespace cr::cuda {
 
 // dst[0..nbytes) = the first nbytes bytes of `bits` (one element of at most 8 bytes).
 void store_bytes(void* dst, uint64_t bits, int nbytes);
-// dst (n,) = the range's values, in dtype (bool excluded).
+// dst (n,) = the range's values, in dtype (bool: the CPU's DTypeError).
 void arange_fill(DType dtype, void* dst, int64_t n, const ArangeFormula& range);
 void linspace_fill(DType dtype, void* dst, int64_t n, const LinspaceFormula& range);
 // dst (rows, cols), zeroed: 1 at (i, i) for i < count.
