@@ -95,7 +95,7 @@ for file in "${files[@]}"; do
   name=$(basename "$file" .py)
   log="$LOGS/$name.log"
   rc=$(run_file "$file" "$log")
-  last=$(grep -E '(passed|failed|error|skipped|deselected|no tests ran)' "$log" | tail -n 1 | tr -d '=' | xargs)
+  last=$(grep -E '(passed|failed|error|skipped|deselected|no tests ran)' "$log" | tail -n 1 | tr -d '=' | sed 's/^ *//; s/ *$//')
   case $rc in
     0) note "ok      $name: $last" ;;
     1) note "FAILED  $name: $last"; status=1 ;;
