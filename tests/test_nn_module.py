@@ -507,3 +507,26 @@ def test_global_module_forward_hooks_run_first_as_in_torch():
         return out, calls
 
     assert trace(cr) == trace(torch)
+
+
+@requires_torch
+def test_deprecated_container_is_a_module_as_in_torch():
+    # 2017-era models subclass it: WassersteinGAN's class DCGAN_D(nn.Container) with self.main = nn.Sequential()
+    for lib in (torch, cr):
+        with pytest.warns(FutureWarning, match="`nn.Container` is deprecated"):
+            container = lib.nn.Container(first=lib.nn.Linear(2, 3), second=lib.nn.ReLU())
+        assert isinstance(container, lib.nn.Module)
+        assert list(container._modules) == ["first", "second"]
+        assert [k for k, _ in container.named_parameters()] == ["first.weight", "first.bias"]
+
+    class Critic(nn.Container):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(nn.Linear(4, 1))
+
+        def forward(self, x):
+            return self.main(x).mean(0).view(1)
+
+    with pytest.warns(FutureWarning):
+        critic = Critic()
+    assert critic(cr.ones(3, 4)).shape == (1,) and len(list(critic.parameters())) == 2

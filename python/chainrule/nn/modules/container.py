@@ -1,5 +1,7 @@
-"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (as in torch.nn)."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, and the deprecated Container
+(as in torch.nn)."""
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
 from itertools import islice
@@ -9,7 +11,7 @@ from chainrule.nn.modules._printing import addindent as _addindent
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Container", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _absolute_index(idx, length, kind):
@@ -17,6 +19,18 @@ def _absolute_index(idx, length, kind):
     if not -length <= idx < length:
         raise IndexError(f"index {idx} is out of range for a {kind} of length {length}")
     return idx + length if idx < 0 else idx
+
+
+class Container(Module):
+    """PyTorch's deprecated base of 2017-era models (WassersteinGAN's DCGAN_D(nn.Container)): a Module whose
+    keyword arguments become sub-modules; constructing one gives PyTorch's FutureWarning."""
+
+    def __init__(self, **kwargs):
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class _NumberedModules(Module):
