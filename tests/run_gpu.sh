@@ -4,7 +4,7 @@
 #  1. builds chainrule with CUDA required (CHAINRULE_CUDA=ON) for this GPU's architecture alone, offline
 #     (the lent GPU machines have no network): pip --no-index --no-deps --no-build-isolation. The build
 #     needs scikit-build-core, pybind11, CMake, Ninja and scipy-openblas32; the lent machines lack only
-#     scipy-openblas32, so a folder .whl/ of wheels (git-ignored through .git/info/exclude, named in the
+#     scipy-openblas32, so a folder .whl/ of wheels (git-ignored, named in the
 #     device tool's carry) is installed first when present. Make it once with
 #       python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 #         --platform manylinux_2_28_x86_64 -d .whl scipy-openblas32
