@@ -11,7 +11,7 @@ ratios chainrule / each PyTorch, and chainrule's GFLOP/s. GFLOP/s counts a direc
 multiply-adds; where chainrule runs Winograd (B, C: fewer multiplies) it is an effective rate.
 
 A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
-count. Rows A-D are convolutions; E (max-pool) and F (batch-norm in training mode) are
+count. Rows A-D and G (depthwise) are convolutions; E (max-pool) and F (batch-norm in training mode) are
 memory-bound layers, timed the same way (torch-im2col is then just PyTorch without oneDNN).
 
 With --device cuda every contender runs on the GPU, each timing waits for it (cuda.synchronize), and
@@ -38,12 +38,14 @@ class Case:
     flops: float          # forward multiply-adds * 2; backward counts twice the forward
 
 
-def conv_case(label, n, c, h, w, k, kernel, stride, pad):
+def conv_case(label, n, c, h, w, k, kernel, stride, pad, groups=1):
     def fn(F, x, weight, bias):
-        return F.conv2d(x, weight, bias, stride=stride, padding=pad)
+        return F.conv2d(x, weight, bias, stride=stride, padding=pad, groups=groups)
     oh, ow = (h + 2 * pad - kernel) // stride + 1, (w + 2 * pad - kernel) // stride + 1
-    return Case(f"{label} conv {n},{c},{h},{w}->{k} {kernel}x{kernel} s{stride} p{pad}",
-                [(n, c, h, w), (k, c, kernel, kernel), (k,)], fn, fn, 2.0 * n * k * oh * ow * c * kernel * kernel)
+    cg = c // groups
+    grouped = f" g{groups}" if groups > 1 else ""
+    return Case(f"{label} conv {n},{c},{h},{w}->{k} {kernel}x{kernel} s{stride} p{pad}{grouped}",
+                [(n, c, h, w), (k, cg, kernel, kernel), (k,)], fn, fn, 2.0 * n * k * oh * ow * cg * kernel * kernel)
 
 
 CONV = [
@@ -51,6 +53,7 @@ CONV = [
     conv_case("B", 32, 64, 32, 32, 64, 3, 1, 1),
     conv_case("C", 16, 128, 16, 16, 128, 3, 1, 1),
     conv_case("D", 8, 3, 224, 224, 64, 7, 2, 3),
+    conv_case("G", 32, 64, 32, 32, 64, 3, 1, 1, groups=64),  # depthwise (MobileNet)
 ]
 
 

@@ -25,8 +25,9 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, con
               const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const std::vector<int64_t>& stride,
               const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
-// Which kernel conv2d runs for these arguments (validated as conv2d does): "winograd" (3x3,
-// stride 1, see cpu/winograd.h), "gemm" (1x1 stride-1 unpadded: a plain GEMM) or "im2col".
+// Which kernel conv2d runs for these arguments (validated as conv2d does): "depthwise" (groups ==
+// in_channels > 1, see cpu/conv_depthwise.h), "winograd" (3x3, stride 1, see cpu/winograd.h),
+// "gemm" (1x1 stride-1 unpadded: a plain GEMM) or "im2col".
 std::string conv2d_algorithm(const Tensor& input, const Tensor& weight, const std::vector<int64_t>& stride,
                              const ConvPadding& padding, const std::vector<int64_t>& dilation, int64_t groups);
 Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias,

@@ -9,6 +9,7 @@
 #include "ops/conv.h"
 
 #include "autograd/record.h"
+#include "cpu/conv_depthwise.h"
 #include "cpu/conv_gemm.h"
 #include "cpu/gemm.h"
 #include "cpu/winograd.h"
@@ -82,6 +83,7 @@ void check_bias(const char* op, const Tensor& bias, int64_t channels, const Tens
 
 const char* convolution_algorithm(int64_t batch, int64_t in_channels, int64_t out_channels, const ConvGeometry& geo) {
   const ConvShape s = conv_shape(batch, in_channels, out_channels, geo);
+  if (cpu::depthwise_suits(s)) return "depthwise";
   return cpu::winograd_suits(s) ? "winograd" : s.pointwise() ? "gemm" : "im2col";
 }
 
@@ -103,7 +105,9 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
                          bc ? bc->device_data() : nullptr, s, y->device_data());
     } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
       const scalar_t* b = bc ? bc->data<scalar_t>() : nullptr;
-      if (cpu::winograd_suits(s)) {
+      if (cpu::depthwise_suits(s)) {
+        cpu::depthwise_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
+      } else if (cpu::winograd_suits(s)) {
         cpu::winograd_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
       } else {
         cpu::conv_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
@@ -142,7 +146,9 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
     if (!gx->device().is_cpu()) {
       cuda::conv_input_grad(gx->dtype(), gx->device(), gyc->device_data(), wc->device_data(), s, gx->device_data());
     } else CR_DISPATCH_FLOATING(gy->dtype(), op, [&] {
-      if (cpu::winograd_suits(s)) {
+      if (cpu::depthwise_suits(s)) {
+        cpu::depthwise_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
+      } else if (cpu::winograd_suits(s)) {
         cpu::winograd_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
       } else {
         cpu::conv_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
@@ -181,7 +187,9 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
     if (!gw->device().is_cpu()) {
       cuda::conv_weight_grad(gw->dtype(), gw->device(), xc->device_data(), gyc->device_data(), s, gw->device_data());
     } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      if (cpu::winograd_suits(s)) {
+      if (cpu::depthwise_suits(s)) {
+        cpu::depthwise_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
+      } else if (cpu::winograd_suits(s)) {
         cpu::winograd_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
       } else {
         cpu::conv_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());

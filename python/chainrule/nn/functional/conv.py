@@ -62,8 +62,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv2d_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
-    """Which kernel conv2d(input, weight, ...) runs, forward and backward: 'winograd' (3x3, stride 1,
-    no dilation, enough tiles and input channels), 'gemm' (1x1, stride 1, no padding) or 'im2col'.
+    """Which kernel conv2d(input, weight, ...) runs on the CPU, forward and backward: 'depthwise' (groups
+    == input channels > 1, any multiplier), 'winograd' (3x3, stride 1, no dilation, enough tiles and
+    input channels), 'gemm' (1x1, stride 1, no padding) or 'im2col'.
     Checks the arguments as conv2d does; computes nothing."""
     stride, padding, dilation = _conv_options("conv2d", 2, stride, padding, dilation)
     return _C._nn.conv2d_algorithm(input, weight, stride, padding, dilation, groups)
