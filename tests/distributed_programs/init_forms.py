@@ -26,4 +26,5 @@ try:
     refused = False
 except RuntimeError as error:
     refused = "the launcher assigns ranks" in str(error)
-print(f"rank {rank}: {','.join(answers)} torchelastic={dist.is_torchelastic_launched()} refused={refused}", flush=True)
+line = f"rank {rank}: {','.join(answers)} torchelastic={dist.is_torchelastic_launched()} refused={refused}\n"
+print(line, end="", flush=True)  # one write: the ranks share stdout

@@ -14,5 +14,5 @@ import ddp_checks  # noqa: E402
 
 dist.init_process_group(backend="mpi")
 done = [collective_checks.run_all(), ddp_checks.run_all(sys.argv[1])]
-print(f"rank {dist.get_rank()}: ok ({', '.join(done)})", flush=True)
+print(f"rank {dist.get_rank()}: ok ({', '.join(done)})\n", end="", flush=True)  # one write: the ranks share stdout
 # No destroy_process_group: the ranks meet at the exit barrier (failure.py) and end with status 0.

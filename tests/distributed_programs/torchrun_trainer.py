@@ -96,7 +96,7 @@ def main(total_epochs, save_every, snapshot_path, batch_size=32):
     result = {"rank": int(os.environ["RANK"]), "local_rank": trainer.local_rank, "world_size": get_world_size(),
               "backend": get_backend(), "losses": trainer.losses,
               "parameters": [p.detach().reshape(-1).tolist() for p in trainer.model.module.parameters()]}
-    print("result", json.dumps(result), flush=True)
+    print(f"result {json.dumps(result)}\n", end="", flush=True)  # one write: the ranks share stdout
     destroy_process_group()
 
 
