@@ -108,8 +108,10 @@ DType to_dtype(py::handle obj, DType fallback) {
   if (name == "float32") return DType::Float32;
   if (name == "float64") return DType::Float64;
   if (name == "int64") return DType::Int64;
+  if (name == "uint8") return DType::UInt8;
+  if (name == "int8") return DType::Int8;
   if (name == "bool") return DType::Bool;
-  CR_FAIL(TypeError, "dtype: ", name, " is not supported (chainrule has float32, float64, int64 and bool)");
+  CR_FAIL(TypeError, "dtype: ", name, " is not supported (chainrule has float32, float64, int64, uint8, int8 and bool)");
 }
 
 std::optional<DType> to_optional_dtype(py::handle obj) {

@@ -48,10 +48,20 @@ std::optional<int64_t> optional_index_int(py::handle v) {
   return static_cast<int64_t>(x);
 }
 
+// A tensor index; a uint8 one is a mask, as in PyTorch, which warns that this is deprecated.
+TensorIndex tensor_index(const Tensor& t) {
+  if (t->dtype() != DType::UInt8) return TensorIndex::make_tensor(t);
+  if (PyErr_WarnEx(PyExc_UserWarning, "indexing with dtype chainrule.uint8 is now deprecated, please use a dtype "
+                                      "chainrule.bool instead.", 1) != 0) {
+    throw py::error_already_set();
+  }
+  return TensorIndex::make_tensor(to_dtype(t, DType::Bool));
+}
+
 TensorIndex to_index(py::handle obj) {
   if (obj.is_none()) return TensorIndex::make_none();
   if (obj.ptr() == Py_Ellipsis) return TensorIndex::make_ellipsis();
-  if (is_tensor(obj)) return TensorIndex::make_tensor(obj.cast<Tensor>());
+  if (is_tensor(obj)) return tensor_index(obj.cast<Tensor>());
   if (PySlice_Check(obj.ptr())) {
     auto step = optional_index_int(obj.attr("step"));
     return TensorIndex::make_slice(optional_index_int(obj.attr("start")), optional_index_int(obj.attr("stop")), step.value_or(1));
@@ -147,14 +157,14 @@ Tensor scatter_reduced(const Tensor& t, int64_t dim, const Tensor& index, py::ha
   return prod(t, dim, index, spread, "prod").cast<Tensor>();
 }
 
-// index_put_'s indices: a tensor (int64 or bool mask) per dim, None keeping a dim whole.
+// index_put_'s indices: a tensor (int64, or a bool or uint8 mask) per dim, None keeping a dim whole.
 std::vector<TensorIndex> put_indices(const py::sequence& seq) {
   std::vector<TensorIndex> out;
   for (py::handle h : seq) {
     CR_CHECK(h.is_none() || is_tensor(h), TypeError, "index_put_: indices must be tensors or None, got ",
              py::str(py::type::of(h).attr("__name__")).cast<std::string>());
     out.push_back(h.is_none() ? TensorIndex::make_slice(std::nullopt, std::nullopt)
-                              : TensorIndex::make_tensor(h.cast<Tensor>()));
+                              : tensor_index(h.cast<Tensor>()));
   }
   return out;
 }

@@ -15,6 +15,8 @@ py::object element_to_py(const char* p, DType dt) {
     case DType::Int64: return py::int_(*reinterpret_cast<const int64_t*>(p));
     case DType::Float32: return py::float_(*reinterpret_cast<const float*>(p));
     case DType::Float64: return py::float_(*reinterpret_cast<const double*>(p));
+    case DType::UInt8: return py::int_(*reinterpret_cast<const uint8_t*>(p));
+    case DType::Int8: return py::int_(*reinterpret_cast<const int8_t*>(p));
   }
   return py::none();
 }
@@ -199,9 +201,9 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       })
       .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
       .def_property_readonly("_version", &TensorImpl::version);
-  // float(), double(), long(), bool() with PyTorch's memory_format= keyword.
+  // float(), double(), long(), byte(), char(), bool() with PyTorch's memory_format= keyword.
   for (auto [name, dtype] : {std::pair{"float", DType::Float32}, {"double", DType::Float64}, {"long", DType::Int64},
-                             {"bool", DType::Bool}}) {
+                             {"byte", DType::UInt8}, {"char", DType::Int8}, {"bool", DType::Bool}}) {
     cls.def(name, [name, dtype](const Tensor& t, py::handle format) {
       check_memory_format(format, t, name);
       return cast_to(t, dtype);

@@ -68,7 +68,10 @@ void bind_types(py::module_& m) {
       .value("int64", DType::Int64)
       .value("float32", DType::Float32)
       .value("float64", DType::Float64)
+      .value("uint8", DType::UInt8)
+      .value("int8", DType::Int8)
       .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); })
+      .def_property_readonly("is_signed", [](DType t) { return t != DType::Bool && t != DType::UInt8; })
       .def_property_readonly("itemsize", [](DType t) { return itemsize(t); });
   // `.def("__repr__")` on an enum_ only appends an overload behind pybind11's own
   // `<dtype.float32: 2>`, which wins; assigning fresh functions replaces it, so repr and str both

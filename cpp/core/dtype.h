@@ -1,5 +1,5 @@
-// Element types: float32 (the default), float64, int64 and bool; their promotion rules (PyTorch's)
-// and the one dispatch macro that instantiates a kernel for each scalar type it supports.
+// Element types: float32 (the default), float64, int64, uint8, int8 and bool; their promotion rules
+// (PyTorch's) and the dispatch macros that instantiate a kernel for each scalar type they support.
 #pragma once
 
 #include <cstdint>
@@ -9,19 +9,21 @@
 
 namespace cr {
 
-enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3 };
-constexpr int kNumDTypes = 4;
+// New dtypes go at the end, so the existing values keep their meaning.
+enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, UInt8 = 4, Int8 = 5 };
+constexpr int kNumDTypes = 6;
 
 const char* dtype_name(DType t);  // "float32", ...
 size_t itemsize(DType t);
 inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+inline bool is_integral(DType t) { return t == DType::Int64 || t == DType::UInt8 || t == DType::Int8; }
 
 // The smallest type both a and b convert to without losing their category (bool < int < float).
 DType promote_types(DType a, DType b);
 
 // Category of a value: 0 bool, 1 integer, 2 floating. Python scalars only take part in promotion
 // when their category is higher than the tensor's, as in PyTorch.
-inline int dtype_category(DType t) { return t == DType::Bool ? 0 : (t == DType::Int64 ? 1 : 2); }
+inline int dtype_category(DType t) { return t == DType::Bool ? 0 : (is_integral(t) ? 1 : 2); }
 
 // Whether an in-place op may write a value of type `from` into a tensor of type `to`.
 inline bool can_cast(DType from, DType to) { return dtype_category(from) <= dtype_category(to); }
@@ -31,6 +33,8 @@ template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; 
 template <> struct dtype_of<int64_t> { static constexpr DType value = DType::Int64; };
 template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
 template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
+template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::UInt8; };
+template <> struct dtype_of<int8_t> { static constexpr DType value = DType::Int8; };
 
 inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
 
@@ -63,6 +67,19 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
       CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
       CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
       CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)      \
+      CR_DISPATCH_FAIL(dtype, op, "a float or integer dtype"); \
+    }                                                \
+  }()
+
+// The dtypes that sums and products come out in: floats stay, bool and integers widen to int64.
+#define CR_DISPATCH_WIDE(dtype, op, ...)            \
+  [&] {                                              \
+    switch (dtype) {                                 \
+      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
+      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
       CR_DISPATCH_FAIL(dtype, op, "float32, float64 or int64"); \
     }                                                \
   }()
@@ -73,6 +90,8 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
       CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
       CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
       CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
+      CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)      \
       CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)        \
       CR_DISPATCH_FAIL(dtype, op, "a chainrule dtype"); \
     }                                                \

@@ -36,15 +36,26 @@ struct Scalar {
   // where, clamp bounds). A float that the dtype cannot hold is a RuntimeError naming `op`, as in
   // PyTorch: NaN, inf or out of range for an integer dtype (a C cast would give INT64_MIN on x86,
   // undefined behaviour in C++), and a finite value beyond float32's range for float32 (it would
-  // become inf). Infinities and NaN themselves go into float dtypes unchanged.
+  // become inf). Infinities and NaN themselves go into float dtypes unchanged. An int goes into
+  // uint8 or int8 only where PyTorch's check lets it: int8's range, and for uint8 -255..255 (a
+  // negative one wraps, so fill_(-1) gives 255).
   template <typename T>
   T to(const char* op = "scalar") const {
+    if constexpr (std::is_integral_v<T> && sizeof(T) == 1 && !std::is_same_v<T, bool>) {
+      if (kind == Kind::Int) {
+        constexpr int64_t hi = std::numeric_limits<T>::max();
+        constexpr int64_t lo = std::is_signed_v<T> ? int64_t{std::numeric_limits<T>::lowest()} : -hi;
+        CR_CHECK(i >= lo && i <= hi, RuntimeError, op, ": value cannot be converted to type ",
+                 std::is_signed_v<T> ? "int8_t" : "uint8_t", " without overflow (got ", i, ")");
+      }
+    }
     if (kind != Kind::Float) return static_cast<T>(i);
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // [lowest, max + 1) as doubles: both bounds are powers of two, so exact.
+      // int64: [lowest, max + 1) as doubles (both powers of two, so exact); uint8, int8: [lowest, max].
       constexpr double lo = static_cast<double>(std::numeric_limits<T>::lowest());
-      constexpr double hi = std::is_signed_v<T> ? -lo : 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1.0);
-      CR_CHECK(std::isfinite(f) && f >= lo && f < hi, RuntimeError, op,
+      constexpr double max = static_cast<double>(std::numeric_limits<T>::max());
+      constexpr double hi = sizeof(T) == 1 ? max : (std::is_signed_v<T> ? -lo : 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1.0));
+      CR_CHECK(std::isfinite(f) && f >= lo && (sizeof(T) == 1 ? f <= hi : f < hi), RuntimeError, op,
                ": value cannot be converted to type ", std::is_signed_v<T> ? "int" : "uint",
                sizeof(T) * 8, "_t without overflow (got ", f, ")");
     }

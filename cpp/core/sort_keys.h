@@ -31,6 +31,14 @@ template <>
 struct SortKeyType<bool> {
   using type = uint8_t;
 };
+template <>
+struct SortKeyType<uint8_t> {
+  using type = uint8_t;
+};
+template <>
+struct SortKeyType<int8_t> {
+  using type = uint8_t;
+};
 
 namespace sort_key_detail {
 
@@ -51,7 +59,9 @@ template <typename T>
 CR_FORMULA typename SortKeyType<T>::type sort_key(T v, bool descending) {
   using Key = typename SortKeyType<T>::type;
   Key key;
-  if constexpr (sizeof(T) == 1) {
+  if constexpr (std::is_same_v<T, int8_t>) {
+    key = Key(uint8_t(v) ^ uint8_t(0x80));  // the sign bit flipped, as for int64
+  } else if constexpr (sizeof(T) == 1) {  // bool, uint8
     key = Key(v);
   } else if constexpr (std::is_floating_point_v<T>) {
     key = sort_key_detail::float_order<Key>(v);

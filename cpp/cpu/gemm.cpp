@@ -123,5 +123,9 @@ template void gemm_batched<double>(int64_t, int64_t, int64_t, int64_t, const Bat
                                    const BatchOperand<double>&, double*);
 template void gemm_batched<int64_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<int64_t>&,
                                     const BatchOperand<int64_t>&, int64_t*);
+template void gemm_batched<uint8_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<uint8_t>&,
+                                    const BatchOperand<uint8_t>&, uint8_t*);
+template void gemm_batched<int8_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<int8_t>&,
+                                   const BatchOperand<int8_t>&, int8_t*);
 
 }  // namespace cr::cpu

@@ -117,6 +117,8 @@ void nonzero_flat(const bool* m, int64_t n, int64_t* o) {
 CR_INDEX_INSTANTIATE(float)
 CR_INDEX_INSTANTIATE(double)
 CR_INDEX_INSTANTIATE(int64_t)
+CR_INDEX_INSTANTIATE(uint8_t)
+CR_INDEX_INSTANTIATE(int8_t)
 CR_INDEX_INSTANTIATE(bool)
 #undef CR_INDEX_INSTANTIATE
 

@@ -92,6 +92,10 @@ template void max_pool<double>(const double*, const PlaneShape&, const AxisWindo
                                int64_t*);
 template void max_pool<int64_t>(const int64_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, int64_t*,
                                 int64_t*);
+template void max_pool<uint8_t>(const uint8_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, uint8_t*,
+                                int64_t*);
+template void max_pool<int8_t>(const int8_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, int8_t*,
+                                int64_t*);
 #define CR_POOL_BACKWARD_INSTANTIATE(T)                                                  \
   template void max_pool_backward<T>(const T*, const int64_t*, const PooledPlanes&, T*); \
   template void max_pool_gather<T>(const T*, const int64_t*, const PooledPlanes&, T*);

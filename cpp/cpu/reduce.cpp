@@ -313,6 +313,8 @@ void arg_reduce_kernel(const T* src, const ReduceLayout& layout, T* val, int64_t
 CR_REDUCE_INSTANTIATE(float)
 CR_REDUCE_INSTANTIATE(double)
 CR_REDUCE_INSTANTIATE(int64_t)
+CR_REDUCE_INSTANTIATE(uint8_t)
+CR_REDUCE_INSTANTIATE(int8_t)
 CR_REDUCE_INSTANTIATE(bool)
 #undef CR_REDUCE_INSTANTIATE
 

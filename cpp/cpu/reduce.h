@@ -46,7 +46,7 @@ inline T min_keeping_nan(T acc, T x) {
 template <typename T>
 struct SumReducer {
   using in_t = T;
-  using acc_t = std::conditional_t<std::is_same_v<T, bool>, int64_t, T>;
+  using acc_t = std::conditional_t<std::is_integral_v<T>, int64_t, T>;  // bool, uint8, int8 sum to int64
   using total_t = std::conditional_t<std::is_same_v<T, float>, double, acc_t>;
   using out_t = acc_t;
   static acc_t identity() { return acc_t(0); }
@@ -60,7 +60,7 @@ struct ProdReducer {
   using in_t = T;
   using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
   using total_t = acc_t;
-  using out_t = std::conditional_t<std::is_same_v<T, bool>, int64_t, T>;
+  using out_t = std::conditional_t<std::is_integral_v<T>, int64_t, T>;
   static acc_t identity() { return acc_t(1); }
   static acc_t step(acc_t a, in_t x) { return a * acc_t(x); }
   static total_t combine(total_t a, total_t b) { return a * b; }

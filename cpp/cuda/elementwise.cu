@@ -6,17 +6,13 @@
 
 #include "core/division_formulas.h"
 #include "core/shift_formulas.h"
+#include "core/sign_formulas.h"
 #include "cuda/elementwise.h"
 #include "cuda/strided_launch.cuh"
 
 namespace cr::cuda {
 
 namespace {
-
-template <typename T>
-__device__ T sign_of(T x) {
-  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));  // 0 for 0, -0 and NaN, as in PyTorch
-}
 
 // The formula of every UnaryOp whose result has the input's dtype T (floating ops on floats).
 template <typename T>
@@ -26,13 +22,13 @@ __device__ T unary_formula(UnaryOp op, T x) {
   } else {
     switch (op) {
       case UnaryOp::Neg: return -x;
-      case UnaryOp::Abs: return x < T(0) ? -x : x;
+      case UnaryOp::Abs: return absolute(x);
       case UnaryOp::Sign: return sign_of(x);
       case UnaryOp::Relu: return x > T(0) ? x : (x == x ? T(0) : x);
       case UnaryOp::Square: return x * x;
       default: break;
     }
-    if constexpr (std::is_same_v<T, int64_t>) {
+    if constexpr (std::is_integral_v<T>) {
       return op == UnaryOp::BitwiseNot ? ~x : x;  // floor, ceil, round, trunc keep integers
     } else {
       switch (op) {
@@ -106,12 +102,12 @@ __device__ T arithmetic(BinaryOp op, T x, T y) {
       case BinaryOp::Minimum: return nan_extreme(x, y, false);
       default: break;
     }
-    if constexpr (std::is_same_v<T, int64_t>) {
+    if constexpr (std::is_integral_v<T>) {  // int64, uint8, int8: wrapping as on the CPU
       switch (op) {
         case BinaryOp::Pow: return int_pow(x, y);
         case BinaryOp::FloorDivide: return floor_div(x, y);
         case BinaryOp::Remainder: return py_mod(x, y);
-        case BinaryOp::Fmod: return (y == 0 || y == -1) ? 0 : x % y;
+        case BinaryOp::Fmod: return (y == 0 || (std::is_signed_v<T> && y == T(-1))) ? T(0) : T(x % y);
         case BinaryOp::BitwiseAnd: return x & y;
         case BinaryOp::BitwiseOr: return x | y;
         case BinaryOp::BitwiseLeftShift: return left_shift(x, y);

@@ -62,6 +62,13 @@ __device__ int64_t reduced_offset(const ReduceGeometry& g, int64_t r) {
   return in;
 }
 
+// The lowest value of an integer type T: 0 unsigned, -2^(bits-1) signed (two's complement).
+template <typename T>
+__device__ constexpr T lowest_integer() {
+  using U = std::make_unsigned_t<T>;
+  return std::is_signed_v<T> ? static_cast<T>(static_cast<U>(U(1) << (sizeof(T) * 8 - 1))) : T(0);
+}
+
 template <typename T>
 __device__ T keep_nan(T acc, T x, T picked) {
   if constexpr (std::is_floating_point_v<T>) return x != x ? x : (acc != acc ? acc : picked);
@@ -82,7 +89,7 @@ struct Fold {
     else if constexpr (K == ReduceKind::Prod || K == ReduceKind::All) return acc_t(1);
     else if constexpr (std::is_floating_point_v<T>) return K == ReduceKind::Max ? -INFINITY : INFINITY;
     else if constexpr (std::is_same_v<T, bool>) return K == ReduceKind::Min;
-    else return K == ReduceKind::Max ? INT64_MIN : INT64_MAX;
+    else return K == ReduceKind::Max ? lowest_integer<T>() : T(~lowest_integer<T>());
   }
   __device__ static acc_t fold(acc_t a, acc_t x) {
     if constexpr (K == ReduceKind::Sum) return a + x;

@@ -114,6 +114,8 @@ void with_dtype(DType dtype, const F& f) {
     case DType::Int64: return f(int64_t{});
     case DType::Float32: return f(float{});
     case DType::Float64: return f(double{});
+    case DType::UInt8: return f(uint8_t{});
+    case DType::Int8: return f(int8_t{});
   }
 }
 

@@ -57,7 +57,7 @@ void check_operand_dtype(BinaryOp op, DType promoted) {
   CR_CHECK(!is_bitwise(op) || !is_floating(promoted), DTypeError, binary_op_name(op),
            ": bitwise ops need int64 or bool tensors, got ", dtype_name(promoted));
   // PyTorch shifts integers only: two bool operands raise, as floats do.
-  CR_CHECK(!is_shift(op) || promoted == DType::Int64, NotImplementedError, binary_op_name(op),
+  CR_CHECK(!is_shift(op) || is_integral(promoted), NotImplementedError, binary_op_name(op),
            ": not implemented for dtype ", dtype_name(promoted), " (shifts need an int64 operand and no floats)");
 }
 
@@ -158,7 +158,8 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
       case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return int_pow(x, y); });
       case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
       case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
-      case BinaryOp::Fmod: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return y == -1 ? 0 : x % y; });
+      case BinaryOp::Fmod:  // x % -1 is 0 (INT64_MIN % -1 would trap)
+        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::is_signed_v<T> && y == T(-1) ? T(0) : T(x % y); });
       case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
       case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
       case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
@@ -174,9 +175,11 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
 
 bool has_zero(const Tensor& t) {
   Tensor c = contiguous(t);
-  const int64_t* p = c->data<int64_t>();
-  for (int64_t i = 0, n = c->numel(); i < n; ++i) if (p[i] == 0) return true;
-  return false;
+  return CR_DISPATCH_NUMERIC(c->dtype(), "has_zero", [&] {
+    const scalar_t* p = c->data<scalar_t>();
+    for (int64_t i = 0, n = c->numel(); i < n; ++i) if (p[i] == 0) return true;
+    return false;
+  });
 }
 
 // Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
@@ -190,7 +193,7 @@ void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DT
     return cuda::binary_kernel(op, shape, device_operand(out, shape), device_operand(to_device(ac, d), shape),
                                device_operand(to_device(bc, d), shape), compute);
   }
-  if (is_division(op) && compute == DType::Int64) {
+  if (is_division(op) && is_integral(compute)) {
     CR_CHECK(!has_zero(bc), RuntimeError, binary_op_name(op), ": ZeroDivisionError (integer division by zero)");
   }
   CR_DISPATCH_ALL(compute, binary_op_name(op), [&] { run_formula<scalar_t>(op, out, ac, bc); });

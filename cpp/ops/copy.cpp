@@ -10,9 +10,12 @@
 namespace cr {
 
 namespace {
+// A float goes into uint8 or int8 through int64, as in PyTorch (so -1.0 is 255 as a uint8 on every
+// machine, where a direct C cast would be undefined); integers wrap modulo 2^8.
 template <typename To, typename From>
 To convert(From v) {
   if constexpr (std::is_same_v<To, bool>) return v != From(0);
+  else if constexpr (sizeof(To) == 1 && std::is_floating_point_v<From>) return static_cast<To>(static_cast<int64_t>(v));
   else return static_cast<To>(v);
 }
 // dst = src converted to dst's dtype, src (on dst's device) broadcast to dst's shape; no autograd.
@@ -97,6 +100,8 @@ Scalar item(const Tensor& t) {
   switch (t->dtype()) {
     case DType::Bool: return Scalar(*t->data<bool>());
     case DType::Int64: return Scalar(*t->data<int64_t>());
+    case DType::UInt8: return Scalar(static_cast<int64_t>(*t->data<uint8_t>()));
+    case DType::Int8: return Scalar(static_cast<int64_t>(*t->data<int8_t>()));
     case DType::Float32: return Scalar(static_cast<double>(*t->data<float>()));
     case DType::Float64: return Scalar(*t->data<double>());
   }

@@ -113,7 +113,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
-  if (dtype == DType::Int64 && steps > 0) {  // as PyTorch: the ends truncate to int64 first (NaN,
+  if (is_integral(dtype) && steps > 0) {  // as PyTorch: the ends truncate to int64 first (NaN,
     // inf, 1e30 raise), an end only where it is read: none for 0 steps, `start` alone for 1
     start = static_cast<double>(Scalar(start).to<int64_t>("linspace"));
     end = steps > 1 ? static_cast<double>(Scalar(end).to<int64_t>("linspace")) : start;
@@ -171,6 +171,11 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  if (dtype == DType::UInt8 || dtype == DType::Int8) {  // draws never wrap
+    const int64_t lowest = dtype == DType::UInt8 ? 0 : -128, highest = dtype == DType::UInt8 ? 255 : 127;
+    CR_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [low, high) = [", low, ", ", high,
+             ") is out of bounds for ", dtype_name(dtype), " (", lowest, " to ", highest, ")");
+  }
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randint")) {
     return gpu_integers(sizes, dtype, device, *gpu, low, high, "randint");
   }

@@ -40,7 +40,7 @@ Shape class_view(const cpu::ClassLossShape& s) { return {s.n, s.classes, s.inner
 ClassLoss check_class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                            const char* op, bool check_values = true) {
   CR_CHECK(is_floating(input->dtype()), DTypeError, op, ": expected a float32 or float64 input, got a ", describe(input));
-  CR_CHECK(target->dtype() == DType::Int64, DTypeError, op, ": expected an int64 target of class indices, got a ",
+  CR_CHECK(target->dtype() == DType::Int64, DTypeError, op, ": expected an int64 (or uint8) target of class indices, got a ",
            describe(target));
   CR_CHECK(input->dim() >= 1, ValueError, op, ": expected an input of shape (C), (N, C) or (N, C, d1, ...), got ",
            describe(input));
@@ -162,9 +162,12 @@ Tensor class_loss_from_ops(const Tensor& x, const Tensor& target, const Tensor& 
 }
 
 template <bool kFromLogits>
-Tensor class_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
+Tensor class_loss(const Tensor& input, const Tensor& target_indices, const Tensor& weight, Reduction reduction,
                   int64_t ignore_index, double smoothing, const char* op) {
-  common_device(op, {&input, &target, &weight});
+  common_device(op, {&input, &target_indices, &weight});
+  // PyTorch takes class indices as int64 or uint8 ("Long or Byte").
+  const Tensor target =
+      target_indices->dtype() == DType::UInt8 ? to_dtype(target_indices, DType::Int64) : target_indices;
   if (!input->device().is_cpu()) {  // the family's dispatch point
     return class_loss_from_ops<kFromLogits>(input, target, weight, reduction, ignore_index, smoothing, op);
   }

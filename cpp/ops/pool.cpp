@@ -173,8 +173,8 @@ cuda::DeviceWindows upload(const AxisWindows& w, Device device, Tensor& table) {
 }  // namespace
 
 void check_pool_input(const Tensor& x, int spatial, const char* op, bool allow_int) {
-  CR_CHECK(is_floating(x->dtype()) || (allow_int && x->dtype() == DType::Int64), DTypeError, op, ": expected a ",
-           allow_int ? "float32, float64 or int64" : "float32 or float64", " input, got a ", describe(x));
+  CR_CHECK(is_floating(x->dtype()) || (allow_int && is_integral(x->dtype())), DTypeError, op, ": expected a ",
+           allow_int ? "float or integer" : "float32 or float64", " input, got a ", describe(x));
   const int64_t nd = x->dim();
   CR_CHECK(nd == spatial + 1 || nd == spatial + 2, RuntimeError, op, ": expected a ", spatial + 1, "-d (unbatched) or ",
            spatial + 2, "-d (batched) input, got a ", describe(x));

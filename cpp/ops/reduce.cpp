@@ -53,7 +53,8 @@ int64_t reduced_count(const Tensor& t, uint32_t mask) {
   return n;
 }
 
-DType integer_promoted(DType t) { return t == DType::Bool ? DType::Int64 : t; }
+// sum, prod and cumsum of bool and every integer type give int64, as in PyTorch.
+DType integer_promoted(DType t) { return is_floating(t) ? t : DType::Int64; }
 
 // in reduced over the dims in mask into out (in's dims, size 1 on the reduced ones), for cpu/reduce.h.
 ReduceLayout reduce_layout(const Tensor& in, const Tensor& out, uint32_t mask) {
@@ -275,12 +276,15 @@ Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, true, "argmax"); }
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, false, "argmin"); }
 
+// all and any of a uint8 tensor are uint8 (0 or 1), as in PyTorch; of every other dtype bool.
 Tensor all(const Tensor& t, const DimList& dims, bool keepdim) {
-  return reduce_with<cpu::AllReducer>(t, reduced_dims_mask(t, dims, "all"), keepdim, DType::Bool, "all");
+  Tensor out = reduce_with<cpu::AllReducer>(t, reduced_dims_mask(t, dims, "all"), keepdim, DType::Bool, "all");
+  return t->dtype() == DType::UInt8 ? to_dtype(out, DType::UInt8) : out;
 }
 
 Tensor any(const Tensor& t, const DimList& dims, bool keepdim) {
-  return reduce_with<cpu::AnyReducer>(t, reduced_dims_mask(t, dims, "any"), keepdim, DType::Bool, "any");
+  Tensor out = reduce_with<cpu::AnyReducer>(t, reduced_dims_mask(t, dims, "any"), keepdim, DType::Bool, "any");
+  return t->dtype() == DType::UInt8 ? to_dtype(out, DType::UInt8) : out;
 }
 
 Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim) {
@@ -344,7 +348,7 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
     CumsumShape shape{1, x->size(dim), 1};
     for (int64_t d = 0; d < dim; ++d) shape.outer *= x->size(d);
     for (int64_t d = dim + 1; d < x->dim(); ++d) shape.inner *= x->size(d);
-    CR_DISPATCH_NUMERIC(out->dtype(), "cumsum", [&] {  // the family's dispatch point
+    CR_DISPATCH_WIDE(out->dtype(), "cumsum", [&] {  // the family's dispatch point
       auto* data = static_cast<scalar_t*>(out->device_data());
       out->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(out->device(), data, shape);
     });

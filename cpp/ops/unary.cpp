@@ -5,6 +5,7 @@
 
 #include "autograd/record.h"
 #include "core/default_dtype.h"
+#include "core/sign_formulas.h"
 #include "cpu/vec_math.h"
 #include "cuda/elementwise.h"
 #include "ops/copy.h"
@@ -31,7 +32,7 @@ DType unary_dtype(UnaryOp op, DType in) {
   const char* name = unary_op_name(op);
   if (op == UnaryOp::LogicalNot) return DType::Bool;
   if (op == UnaryOp::BitwiseNot) {
-    CR_CHECK(!is_floating(in), DTypeError, name, ": needs an int64 or bool tensor, got ", dtype_name(in));
+    CR_CHECK(!is_floating(in), DTypeError, name, ": needs an integer or bool tensor, got ", dtype_name(in));
     return in;
   }
   if (in == DType::Bool && op == UnaryOp::Sign) return DType::Bool;     // as in PyTorch
@@ -45,11 +46,6 @@ DType unary_dtype(UnaryOp op, DType in) {
 }
 
 template <typename T>
-T sign_of(T x) {
-  return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));  // 0 for 0, -0 and NaN, as in PyTorch
-}
-
-template <typename T>
 void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
   if constexpr (std::is_same_v<T, bool>) {
     if (op == UnaryOp::LogicalNot || op == UnaryOp::BitwiseNot) {
@@ -59,7 +55,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
   } else {
     switch (op) {
       case UnaryOp::Neg: return unary_kernel<T, T>(out, a, [](T x) -> T { return -x; });
-      case UnaryOp::Abs: return unary_kernel<T, T>(out, a, [](T x) -> T { return x < T(0) ? -x : x; });
+      case UnaryOp::Abs: return unary_kernel<T, T>(out, a, [](T x) { return absolute(x); });
       case UnaryOp::Sign: return unary_kernel<T, T>(out, a, [](T x) { return sign_of(x); });
       case UnaryOp::Relu: return unary_kernel<T, T>(out, a, [](T x) -> T { return x > T(0) ? x : (x == x ? T(0) : x); });
       case UnaryOp::Square: return unary_kernel<T, T>(out, a, [](T x) -> T { return x * x; });
@@ -67,7 +63,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       default: break;
     }
   }
-  if constexpr (std::is_same_v<T, int64_t>) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     switch (op) {
       case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
         return unary_kernel<T, T>(out, a, [](T x) { return x; });

@@ -59,6 +59,18 @@ TEST(SortKeys, Int64KeysOrderAsValues) {
   expect_keys_order_as_values(v);
 }
 
+// Every value of the one-byte integers, each against every other.
+template <typename T>
+std::vector<T> every_byte_value() {
+  std::vector<T> v;
+  for (int i = std::numeric_limits<T>::lowest(); i <= std::numeric_limits<T>::max(); ++i) v.push_back(static_cast<T>(i));
+  return v;
+}
+
+TEST(SortKeys, UInt8KeysOrderAsValues) { expect_keys_order_as_values(every_byte_value<uint8_t>()); }
+
+TEST(SortKeys, Int8KeysOrderAsValues) { expect_keys_order_as_values(every_byte_value<int8_t>()); }
+
 TEST(SortKeys, BoolKeysOrderFalseFirst) { expect_keys_order_as_values(std::vector<bool>{false, true, false}); }
 
 }  // namespace
