@@ -30,7 +30,7 @@ from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F
 from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
 from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
     is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled)
-from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, BoolTensor, set_default_tensor_type  # noqa: F401,E402,E501
+from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, ByteTensor, CharTensor, BoolTensor, set_default_tensor_type  # noqa: F401,E402,E501
 from chainrule._tensor_surface import (  # noqa: F401,E402
     memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, layout, strided, is_complex,
     is_floating_point, is_signed, is_nonzero, is_same_size, zeros_like, ones_like, empty_like, full_like,
@@ -131,9 +131,10 @@ from chainrule.sparse._tensor_hooks import sparse_coo_tensor, sparse_coo, spmm, 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
 int64 = long = dtype.int64
-# PyTorch's narrower types, computed in the nearest wider one chainrule has (docs/from_pytorch.md):
-# float16/bfloat16 code runs in float32, int32/int16 code in int64. uint8 and int8 stay absent: a
-# uint8 tensor indexes as a mask in PyTorch and an int64 one would not.
+uint8 = dtype.uint8
+int8 = dtype.int8
+# PyTorch's other narrower types, computed in the nearest wider one chainrule has
+# (docs/from_pytorch.md): float16/bfloat16 code runs in float32, int32/int16 code in int64.
 float16 = half = bfloat16 = dtype.float32
 int32 = int = int16 = short = dtype.int64
 bool = dtype.bool

@@ -53,6 +53,10 @@ def _default_dtype_of(array, data):
     kind = array.dtype.kind
     if kind == "b":
         return _C.dtype.bool
+    if array.dtype == np.uint8 and isinstance(data, (np.ndarray, np.generic)):
+        return _C.dtype.uint8  # NumPy's uint8 and int8 keep their dtype, as in PyTorch
+    if array.dtype == np.int8 and isinstance(data, (np.ndarray, np.generic)):
+        return _C.dtype.int8
     if kind in "iu":
         return _C.dtype.int64
     if kind == "f":
@@ -85,12 +89,22 @@ def _check_python_ints_fit(data, array):
             raise ValueError(f"tensor: integer {item} does not fit in int64 (Overflow when unpacking long long)")
 
 
-def _check_floats_fit_int64(array):
-    """Python floats asked for as int64 must be finite and in range, as in PyTorch (a NumPy float
-    array is cast instead, NaN giving INT64_MIN, as PyTorch does too)."""
-    bad = ~(np.isfinite(array) & (array >= -2.0**63) & (array < 2.0**63))
+# The Python numbers each integer dtype takes in tensor(), as PyTorch checks them: (ints, floats)
+# as inclusive ranges; floats past int64 must also be finite. A negative int wraps into uint8.
+_INTEGER_RANGES = {_C.dtype.int64: ((-2**63, 2**63 - 1), (-2.0**63, np.nextafter(2.0**63, 0))),
+                   _C.dtype.uint8: ((-255, 255), (0.0, 255.0)),
+                   _C.dtype.int8: ((-128, 127), (-128.0, 127.0))}
+
+
+def _check_python_numbers_fit(array, dtype):
+    """Python numbers asked for as an integer dtype must be finite and in its range, as in PyTorch
+    (a NumPy array is cast instead, wrapping, NaN giving INT64_MIN, as PyTorch does too)."""
+    (int_lo, int_hi), (float_lo, float_hi) = _INTEGER_RANGES[dtype]
+    lo, hi = (float_lo, float_hi) if array.dtype.kind == "f" else (int_lo, int_hi)
+    bad = ~(np.isfinite(array) & (array >= lo) & (array <= hi)) if array.dtype.kind == "f" else ~((array >= lo) & (array <= hi))
     if bad.any():
-        raise RuntimeError(f"tensor: value cannot be converted to type int64 without overflow (got {array[bad].flat[0]})")
+        raise RuntimeError(f"tensor: value cannot be converted to type {str(dtype).split('.')[-1]} without overflow "
+                           f"(got {array[bad].flat[0]})")
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -122,8 +136,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         # Straight to the requested dtype (any spelling to() takes): through the inferred one first,
         # 0.1 asked for as float64 would be rounded to float32 on the way.
         out = _C._from_numpy_copy(array, _default_dtype_of(array, data) if dtype is None else dtype)
-        if out.dtype == _C.dtype.int64 and array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
-            _check_floats_fit_int64(array)
+        if out.dtype in _INTEGER_RANGES and array.dtype.kind in "fiu" and not isinstance(data, (np.ndarray, np.generic)):
+            if array.dtype.kind == "f" or out.dtype != _C.dtype.int64:  # Python ints were checked against int64 above
+                _check_python_numbers_fit(array, out.dtype)
     if device is not None:
         out = out.to(device)
     if pin_memory:
@@ -137,7 +152,8 @@ def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but returns `data` itself when it is already a tensor of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.bool_):
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.uint8,
+                                                                         np.int8, np.bool_):
         return _C.from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 

@@ -204,13 +204,13 @@ def tensor_repr(t):
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
-        if dtype != _C.dtype.float32:
+        if dtype != _C._get_default_dtype():
             suffixes.append(f"dtype={dtype}")
         body = "[]"
     else:
         if not PRINT_OPTS.edgeitems:
             suffixes.append(f"size={tuple(array.shape)}")
-        if dtype == _C.dtype.float64:
+        if dtype not in (_C._get_default_dtype(), _C.dtype.int64, _C.dtype.bool):  # PyTorch's rule
             suffixes.append(f"dtype={dtype}")
         body = array_body(array, dtype, indent)
     grad_fn = _grad_fn_name(t)

@@ -64,10 +64,10 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def bincount(input, weights=None, minlength=0):
-    """How often each value 0, 1, ..., max occurs in a 1-D int64 tensor (length at least minlength);
+    """How often each value 0, 1, ..., max occurs in a 1-D integer tensor (length at least minlength);
     with weights, the sum of the weights of each value's elements (in weights' dtype)."""
-    if input.dtype != _C.dtype.int64:
-        raise NotImplementedError(f"bincount: expected an int64 tensor of non-negative values, got {input.dtype}")
+    if input.dtype not in (_C.dtype.int64, _C.dtype.uint8, _C.dtype.int8):
+        raise NotImplementedError(f"bincount: expected an integer tensor of non-negative values, got {input.dtype}")
     values = input.detach().cpu().numpy()
     if values.ndim != 1 or (values < 0).any():
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")

@@ -1,9 +1,8 @@
 """Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, and the Tensor casts to
-PyTorch's narrower dtypes: .int()/.short() give int64 and .half()/.bfloat16() float32 (as
-chainrule.int32 is int64 and chainrule.float16 is float32), while .byte()/.char() raise a TypeError
-naming what to use instead (a uint8 tensor indexes as a mask in PyTorch; an int64 one would not).
+PyTorch's narrower dtypes chainrule computes in a wider one: .int()/.short() give int64 and
+.half()/.bfloat16() float32 (as chainrule.int32 is int64 and chainrule.float16 is float32).
 
-chainrule's dtypes are float32, float64, int64 and bool. The default floating dtype (float32 unless
+chainrule's dtypes are float32, float64, int64, uint8, int8 and bool. The default floating dtype (float32 unless
 set_default_dtype(float64)) is what factories (zeros, rand, linspace, arange of floats, full of a
 float) and tensor() of Python floats give; it lives in the C++ core so the bound factories read it.
 """
@@ -51,27 +50,22 @@ class finfo:
                 f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
 
 
+_INTEGERS = {_C.dtype.int64: np.int64, _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8}
+
+
 class iinfo:
-    """Machine limits of an integer dtype (chainrule has int64): bits, max, min as Python ints."""
+    """Machine limits of an integer dtype (int64, uint8 or int8): bits, max, min as Python ints."""
 
     def __init__(self, type):
-        if type != _C.dtype.int64:
+        if type not in _INTEGERS:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle "
                             f"'torch.iinfo' (got {type})")
-        info = np.iinfo(np.int64)
-        self.dtype = "int64"
+        info = np.iinfo(_INTEGERS[type])
+        self.dtype = str(type).split(".")[-1]
         self.bits, self.max, self.min = int(info.bits), int(info.max), int(info.min)
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
-
-
-def _missing_cast(method, dtype_name, instead):
-    def cast(self, memory_format=None):
-        raise TypeError(f"Tensor.{method}(): chainrule has no {dtype_name} dtype (its dtypes are float32, "
-                        f"float64, int64 and bool); use {instead} instead")
-    cast.__name__ = method
-    return cast
 
 
 def _wider_cast(dtype):
@@ -82,5 +76,3 @@ def _wider_cast(dtype):
 
 Tensor.int = Tensor.short = _wider_cast(_C.dtype.int64)
 Tensor.half = Tensor.bfloat16 = _wider_cast(_C.dtype.float32)
-Tensor.char = _missing_cast("char", "int8", ".long() (int64)")
-Tensor.byte = _missing_cast("byte", "uint8", ".long() (int64) or .bool()")

@@ -15,7 +15,7 @@ class UnsupportedOperatorError(RuntimeError):
 
 
 _NUMPY_DTYPES = {_dtype.float32: np.float32, _dtype.float64: np.float64, _dtype.int64: np.int64,
-                 _dtype.bool: np.bool_}
+                 _dtype.uint8: np.uint8, _dtype.int8: np.int8, _dtype.bool: np.bool_}
 
 
 def numpy_dtype(dtype):

@@ -88,7 +88,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
     With scale_factor (and recompute_scale_factor not True) the output size is
     floor(in * scale_factor) and the source coordinates use 1 / scale_factor, as in PyTorch.
+    uint8 images resize in the nearest modes (a selection of pixels, exact through float32).
     """
+    if input.dtype == _C.dtype.uint8 and mode in ("nearest", "nearest-exact"):
+        return interpolate(input.float(), size, scale_factor, mode, align_corners, recompute_scale_factor,
+                           antialias).to(_C.dtype.uint8)
     n = input.dim() - 2
     if mode not in _MODES or n not in (1, 2, 3):
         raise NotImplementedError(
