@@ -119,10 +119,13 @@ void with_dtype(DType dtype, const F& f) {
   }
 }
 
-// f(T{}) for float32 or float64, for the families whose ops admit floating dtypes only.
+// f(T{}) for float32 or float64, for the families whose ops admit floating dtypes only. The op
+// checks the dtype first; another one here is a bug of chainrule's, raised rather than read as float32.
 template <typename F>
 void with_floating(DType dtype, const F& f) {
   if (dtype == DType::Float64) return f(double{});
+  CR_CHECK(dtype == DType::Float32, RuntimeError, "internal error: a GPU kernel for float32 or float64 was given ",
+           dtype_name(dtype), " data");
   f(float{});
 }
 

@@ -27,8 +27,18 @@ std::vector<PendingCheck> pending;
 
 void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, std::string before,
                  std::string after) {
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> lock(pending_mutex);
+    pending.push_back({failed, witness, raise, std::move(before), std::move(after)});
+    full = pending.size() >= kMaxPendingChecks;
+  }
+  if (full) raise_deferred_checks();
+}
+
+size_t pending_deferred_checks() {
   std::lock_guard<std::mutex> lock(pending_mutex);
-  pending.push_back({failed, witness, raise, std::move(before), std::move(after)});
+  return pending.size();
 }
 
 Tensor defer_range_check(const Tensor& values, int64_t low, int64_t high, RaiseError raise, std::string before,

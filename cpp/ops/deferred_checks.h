@@ -3,7 +3,9 @@
 // them here, and goes on with safe (clamped) values; the record is read at the next point that
 // waits for the GPU anyway (a copy to the host: .item(), .tolist(), .cpu(), printing; or
 // cuda.synchronize()), which raises the op's error then. PyTorch's device-side asserts also surface
-// at the next synchronization, but kill the process; these raise the CPU's Python exception.
+// at the next synchronization, but kill the process; these raise the CPU's Python exception. A loop
+// that never waits does not pile checks up: every kMaxPendingChecks-th check reads them all (one
+// wait per that many checks).
 // CPU tensors are checked on the spot, as before, and never come here.
 #pragma once
 
@@ -21,6 +23,8 @@ template <typename E>
   throw E(message);
 }
 
+constexpr size_t kMaxPendingChecks = 1024;
+
 // failed: a 0-d bool tensor, true when the check failed; witness: a 0-d int64 tensor holding an
 // offending value. The error, when raised, is raise(before + witness + after).
 void defer_check(const Tensor& failed, const Tensor& witness, RaiseError raise, std::string before,
@@ -35,5 +39,8 @@ Tensor defer_range_check(const Tensor& values, int64_t low, int64_t high, RaiseE
 // Raises the first failed deferred check (and forgets them all); reads the flags, so it waits for
 // the GPU: called only where the caller waits anyway.
 void raise_deferred_checks();
+
+// How many checks wait to be read (at most kMaxPendingChecks), for tests.
+size_t pending_deferred_checks();
 
 }  // namespace cr

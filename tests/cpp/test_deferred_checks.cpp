@@ -26,6 +26,15 @@ TEST(DeferredChecks, AFailedCheckRaisesItsErrorOnce) {
   EXPECT_NO_THROW(raise_deferred_checks());  // reported once, then forgotten
 }
 
+TEST(DeferredChecks, ALoopThatNeverWaitsDoesNotPileChecksUp) {
+  for (size_t i = 0; i < 3 * kMaxPendingChecks; ++i) {
+    defer_check(flag(false), value(1), raise_error<IndexError>, "embedding: index ", " is fine");
+    ASSERT_LT(pending_deferred_checks(), kMaxPendingChecks);
+  }
+  defer_check(flag(true), value(7), raise_error<IndexError>, "embedding: index ", " is out of range");
+  EXPECT_THROW(raise_deferred_checks(), IndexError);  // the failed one is still reported
+}
+
 TEST(DeferredChecks, PassingChecksRaiseNothing) {
   defer_check(flag(false), value(-1), raise_error<ValueError>, "op: ", "");
   EXPECT_NO_THROW(raise_deferred_checks());
