@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from conftest import assert_close, requires_torch, torch
+from conftest import assert_close, assert_same_error, requires_torch, torch
 
 SUPPORTED = {np.float32: cr.float32, np.float64: cr.float64, np.int64: cr.int64, np.bool_: cr.bool}
 
@@ -296,3 +296,28 @@ def test_from_numpy_broadcast_array_has_stride_zero():
         t = cr.from_numpy(a)
     assert t.stride() == (0, 1)
     assert_close(t * 2, a * 2)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype, offset, count", [("uint8", 16, -1), ("uint8", 3, 5), ("int8", 0, 4), ("int64", 8, 2),
+                                                  ("float32", 4, -1), ("float64", 0, 3), ("bool", 1, 2)])
+def test_frombuffer_shares_the_bytes_as_pytorch(dtype, offset, count):
+    # as an MNIST reader does: frombuffer(bytearray(f.read()), dtype=uint8, offset=16)
+    raw = bytes(range(40)) if dtype != "bool" else bytes([0, 1] * 20)
+    ours_buffer, their_buffer = bytearray(raw), bytearray(raw)
+    ours = cr.frombuffer(ours_buffer, dtype=getattr(cr, dtype), offset=offset, count=count)
+    theirs = torch.frombuffer(their_buffer, dtype=getattr(torch, dtype), offset=offset, count=count)
+    assert ours.dtype == getattr(cr, dtype) and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours_buffer[offset] = their_buffer[offset] = 1  # shared, not copied
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("kwargs", [dict(dtype="int64", buffer=b"abc"), dict(dtype="uint8", buffer=b""),
+                                    dict(dtype="uint8", buffer=b"abcd", offset=5),
+                                    dict(dtype="uint8", buffer=b"abcd", count=5)])
+def test_frombuffer_errors_as_pytorch(kwargs):
+    dtype = kwargs.pop("dtype")
+    assert_same_error(lambda: cr.frombuffer(dtype=getattr(cr, dtype), **kwargs),
+                      lambda: torch.frombuffer(dtype=getattr(torch, dtype), **kwargs))

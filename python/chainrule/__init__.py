@@ -15,7 +15,7 @@ import scipy_openblas32 as _openblas  # noqa: F401,E402  -- loads libscipy_openb
 from chainrule import _C  # noqa: E402
 from chainrule._C import *  # noqa: F401,F403
 from chainrule._C import Tensor, device, dtype
-from chainrule._tensor import Size, tensor, as_tensor, is_tensor  # noqa: F401
+from chainrule._tensor import Size, tensor, as_tensor, frombuffer, is_tensor  # noqa: F401
 from chainrule._default_device import get_default_device, set_default_device  # noqa: F401,E402
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
@@ -137,6 +137,7 @@ int8 = dtype.int8
 # (docs/from_pytorch.md): float16/bfloat16 code runs in float32, int32/int16 code in int64.
 float16 = half = bfloat16 = dtype.float32
 int32 = int = int16 = short = dtype.int64
+IntTensor = ShortTensor = LongTensor  # torch.IntTensor(lengths) & co. hold int64, as chainrule.int32 is int64
 bool = dtype.bool
 
 __version__ = "0.1.0"

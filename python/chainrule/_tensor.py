@@ -158,6 +158,34 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
+_BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C.dtype.int64: np.int64,
+                  _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8, _C.dtype.bool: np.bool_}
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the bytes of an object with the buffer protocol (bytes, bytearray, mmap,
+    array.array), sharing them as PyTorch does: `offset` bytes skipped, then `count` elements (-1: all
+    the rest). A read-only buffer gives a tensor with from_numpy's warning. chainrule's int32 and
+    float16 are its int64 and float32, so their bytes are read as 8- and 4-byte elements."""
+    if dtype not in _BUFFER_DTYPES:
+        raise TypeError(f"frombuffer: dtype must be a chainrule dtype, got {dtype!r}")
+    element = np.dtype(_BUFFER_DTYPES[dtype]).itemsize
+    length = memoryview(buffer).nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+                         f"({length} bytes) minus 1")
+    if count < 0 and (length - offset) % element:
+        raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a multiple "
+                         f"of element size ({element})")
+    if count > 0 and count * element > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {element} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({length} bytes)")
+    array = np.frombuffer(buffer, dtype=_BUFFER_DTYPES[dtype], count=count, offset=offset)
+    return _C.from_numpy(array).requires_grad_(requires_grad)
+
+
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 
