@@ -438,7 +438,7 @@ def test_replicate_for_data_parallel_shares_buffers_and_children_but_not_paramet
 # What torch.nn.Module has that chainrule's leaves out, and why (docs in the helper's report):
 # register_backward_hook and its global form are the deprecated non-full hooks, which hang on the grad_fn of
 # the output (chainrule's autograd Nodes take no hooks); _maybe_warn_non_full_backward_hook only serves them.
-LEFT_OUT = {"register_backward_hook", "_maybe_warn_non_full_backward_hook"}
+LEFT_OUT = {"_maybe_warn_non_full_backward_hook"}
 
 
 def test_dir_of_module_has_torchs_names_but_the_documented_few():

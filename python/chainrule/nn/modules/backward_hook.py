@@ -5,7 +5,8 @@ As in PyTorch, the module's tensor inputs and outputs pass through identity auto
 one on the outputs records grad_output and calls each pre-hook(module, grad_output), which may replace
 grad_output; the one on the inputs receives grad_input, calls each hook(module, grad_input, grad_output)
 and lets a hook replace grad_input by returning a new tuple. grad_input has one entry per positional
-argument, None for those that are not tensors needing a gradient.
+argument, None for those that are not tensors needing a gradient. The deprecated non-full hooks
+(register_backward_hook) run through a second BackwardHook with full=False.
 """
 import warnings
 
@@ -29,8 +30,9 @@ def _replacement(result, current, mismatch_message):
 
 
 class BackwardHook:
-    def __init__(self, module, hooks, pre_hooks=()):
+    def __init__(self, module, hooks, pre_hooks=(), full=True):
         self.module = module
+        self.full = full  # False: the deprecated register_backward_hook kind, which fires without a warning
         self.hooks = hooks
         self.pre_hooks = pre_hooks
         self.grad_outputs = None
@@ -51,11 +53,15 @@ class BackwardHook:
 
     def _call_hooks_without_grad_input(self):
         """No input needs a gradient: the hooks run when grad_output exists, with None grad_input, as torch."""
+        grad_input = (None,) * self.n_inputs
+        if not self.full:
+            for hook in self.hooks:
+                hook(self.module, grad_input, self.grad_outputs)
+            return
         warnings.warn("Full backward hook is firing when gradients are computed with respect to module outputs "
                       "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
                       "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.",
                       stacklevel=2)
-        grad_input = (None,) * self.n_inputs
         for hook in self.hooks:
             result = hook(self.module, grad_input, self.grad_outputs)
             if result is not None and not (isinstance(result, tuple) and all(g is None for g in result)):

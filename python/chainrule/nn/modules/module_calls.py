@@ -1,7 +1,7 @@
 """Calling an nn.Module (a mixin of Module): __call__ and the forward / backward hooks it runs.
 
-register_forward_pre_hook, register_forward_hook, register_full_backward_pre_hook and
-register_full_backward_hook keep their hooks in ordered dicts keyed by the RemovableHandle id; __call__
+register_forward_pre_hook, register_forward_hook, register_full_backward_pre_hook,
+register_full_backward_hook and the deprecated register_backward_hook keep their hooks in ordered dicts keyed by the RemovableHandle id; __call__
 (torch's _call_impl) runs the global hooks (hooks.py) first, then the module's own,
 and wraps inputs/outputs for the backward hooks (backward_hook.py).
 """
@@ -44,12 +44,29 @@ class ModuleCalls:
 
     def register_full_backward_hook(self, hook, prepend=False):
         """hook(module, grad_input, grad_output) -> None or new grad_input, after the input gradients exist."""
-        self._is_full_backward_hook = True  # torch's record of the kind (chainrule has no non-full hooks)
+        self._set_backward_hook_kind(full=True)
         return add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """The deprecated (non-full) backward hook: hook(module, grad_input, grad_output) -> None or a new
+        grad_input. torch hands it the gradients of the inputs of the autograd node that made the output;
+        chainrule hands it those of the module's tensor arguments (the same for one-node modules such as ReLU;
+        Conv2d/Linear give torch's grad_input[0] but not its weight and bias entries)."""
+        self._set_backward_hook_kind(full=False)
+        return add_hook(self._backward_hooks, hook)
+
+    def _set_backward_hook_kind(self, full):
+        if self._is_full_backward_hook is (not full):
+            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
+                               "single Module. Please use only one of them.")
+        self._is_full_backward_hook = full
 
     def _get_backward_hooks(self):
         """(full backward hooks, non-full backward hooks) to run, the global ones first."""
-        return [*_hooks._global_backward_hooks.values(), *self._backward_hooks.values()], []
+        own = list(self._backward_hooks.values())
+        if self._is_full_backward_hook is False:
+            return list(_hooks._global_backward_hooks.values()), own
+        return [*_hooks._global_backward_hooks.values(), *own], []
 
     def _get_backward_pre_hooks(self):
         return [*_hooks._global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
@@ -124,15 +141,21 @@ class ModuleCalls:
         call = _HookedCall(args, kwargs)
         try:
             self._run_forward_pre_hooks(call)
-            backward_hook = None
+            backward_hooks = []
             if (self._backward_hooks or self._backward_pre_hooks or _hooks._global_backward_hooks
                     or _hooks._global_backward_pre_hooks):
                 from chainrule.nn.modules.backward_hook import BackwardHook
-                backward_hook = BackwardHook(self, self._get_backward_hooks()[0], self._get_backward_pre_hooks())
-                call.args = backward_hook.setup_input_hook(call.args)
+                full_hooks, non_full_hooks = self._get_backward_hooks()
+                pre_hooks = self._get_backward_pre_hooks()
+                if full_hooks or pre_hooks:
+                    backward_hooks.append(BackwardHook(self, full_hooks, pre_hooks))
+                if non_full_hooks:
+                    backward_hooks.append(BackwardHook(self, non_full_hooks, full=False))
+                for backward_hook in backward_hooks:
+                    call.args = backward_hook.setup_input_hook(call.args)
             call.result = self.forward(*call.args, **call.kwargs)
             self._run_forward_hooks(call)
-            if backward_hook is not None:
+            for backward_hook in reversed(backward_hooks):
                 call.result = backward_hook.setup_output_hook(call.result)
             return call.result
         except Exception:
