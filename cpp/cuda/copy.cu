@@ -1,6 +1,5 @@
 // The strided, converting copy on a GPU (cuda/copy.h), on the shared strided loop.
-#include <type_traits>
-
+#include "core/convert_formula.h"
 #include "cuda/copy.h"
 #include "cuda/strided_launch.cuh"
 
@@ -11,9 +10,7 @@ namespace {
 template <typename To, typename From>
 struct ConvertElement {
   __device__ void operator()(char** p) const {
-    const From v = *reinterpret_cast<const From*>(p[1]);
-    if constexpr (std::is_same_v<To, bool>) *reinterpret_cast<To*>(p[0]) = v != From(0);
-    else *reinterpret_cast<To*>(p[0]) = static_cast<To>(v);
+    *reinterpret_cast<To*>(p[0]) = convert_value<To>(*reinterpret_cast<const From*>(p[1]));
   }
 };
 

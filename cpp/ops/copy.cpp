@@ -2,6 +2,7 @@
 #include "ops/copy.h"
 
 #include "autograd/record.h"
+#include "core/convert_formula.h"
 #include "cuda/copy.h"
 #include "ops/deferred_checks.h"
 #include "ops/elementwise_kernels.h"
@@ -10,14 +11,6 @@
 namespace cr {
 
 namespace {
-// A float goes into uint8 or int8 through int64, as in PyTorch (so -1.0 is 255 as a uint8 on every
-// machine, where a direct C cast would be undefined); integers wrap modulo 2^8.
-template <typename To, typename From>
-To convert(From v) {
-  if constexpr (std::is_same_v<To, bool>) return v != From(0);
-  else if constexpr (sizeof(To) == 1 && std::is_floating_point_v<From>) return static_cast<To>(static_cast<int64_t>(v));
-  else return static_cast<To>(v);
-}
 // dst = src converted to dst's dtype, src (on dst's device) broadcast to dst's shape; no autograd.
 // The family's dispatch point: the GPU's copy kernel or the CPU's loop.
 void copy_values(const Tensor& dst, const Tensor& src) {
@@ -28,7 +21,7 @@ void copy_values(const Tensor& dst, const Tensor& src) {
   CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;
     CR_DISPATCH_ALL(src->dtype(), "copy_", [&] {
-      unary_kernel<dst_t, scalar_t>(dst, src, [](scalar_t v) { return convert<dst_t>(v); });
+      unary_kernel<dst_t, scalar_t>(dst, src, [](scalar_t v) { return convert_value<dst_t>(v); });
     });
   });
 }
