@@ -233,3 +233,5 @@ Tensor.__str__ = tensor_repr
 Tensor.__array__ = _array
 Tensor.numpy = _numpy
 Tensor.__array_priority__ = 1000  # NumPy defers to our reflected operators
+
+from chainrule import _numpy_operands  # noqa: E402,F401  (tensor <op> ndarray gives a tensor, as in PyTorch)
