@@ -338,3 +338,20 @@ def test_keywords_named_as_torch_names_them(call):
     ours, ref = (call(lib, lib.arange(6.0).reshape(2, 3)) for lib in (cr, torch))
     assert_close(ours, ref.numpy())
     assert cr.get_device(input=cr.zeros(1)) == torch.get_device(input=torch.zeros(1))
+
+
+# ---------------------------------------------------------------------------------------------
+# _grad: minimalRL's a3c.py hands each worker's gradients to the shared model this way
+
+@requires_torch
+def test_assigning_private_grad_sets_grad_like_pytorch():
+    def run(lib):
+        shared, local = lib.nn.Parameter(lib.ones(3)), lib.nn.Parameter(lib.ones(3))
+        (local * 2).sum().backward()
+        shared._grad = local.grad
+        lib.optim.SGD([shared], lr=0.1).step()
+        return shared.detach().numpy(), shared.grad is local.grad, shared._grad is local.grad
+
+    got, want = run(cr), run(torch)
+    np.testing.assert_allclose(got[0], want[0])
+    assert got[1:] == want[1:] == (True, True)

@@ -3,7 +3,8 @@
 (strided, accepted by the factories' layout=), the predicates
 is_complex, is_floating_point, is_signed, is_nonzero and is_same_size, is_cpu/get_device(), the
 new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting of 0-d tensors
-(f"{loss:.4f}"), nbytes/itemsize, and the device/layout flags that are always False on chainrule
+(f"{loss:.4f}"), nbytes/itemsize, _grad (PyTorch's name behind .grad, which A3C programs assign:
+`global_param._grad = local_param.grad`), and the device/layout flags that are always False on chainrule
 tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu).
 
 chainrule tensors always have the default (row-major, contiguous) layout: channels_last is accepted
@@ -171,6 +172,8 @@ Tensor.is_same_size = is_same_size
 Tensor.get_device = _get_device
 Tensor.is_cpu = property(lambda self: self.device.type == "cpu", doc="Whether the tensor lives on the CPU.")
 Tensor.nbytes = property(lambda self: self.numel() * self.element_size(), doc="numel() * element_size()")
+Tensor._grad = property(lambda self: self.grad, lambda self, value: setattr(self, "grad", value),
+                        doc="The gradient, as .grad: A3C workers assign global_param._grad = local_param.grad.")
 Tensor.itemsize = property(lambda self: self.element_size(), doc="The size of one element in bytes.")
 for _flag in ("is_sparse", "is_quantized", "is_meta", "is_mps", "is_xpu"):
     setattr(Tensor, _flag, property(lambda self: False, doc="Always False on chainrule tensors."))
