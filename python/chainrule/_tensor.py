@@ -107,6 +107,28 @@ def _check_python_numbers_fit(array, dtype):
                            f"(got {array[bad].flat[0]})")
 
 
+def _nests_a_tensor(data):
+    """Whether a list/tuple holds a tensor at any depth (NumPy arrays are not looked into)."""
+    kinds = set(map(type, data))  # at C speed: tensor(list of a million floats) stays fast
+    if any(issubclass(kind, Tensor) for kind in kinds):
+        return True
+    if list in kinds or tuple in kinds:
+        return any(_nests_a_tensor(item) for item in data if type(item) in (list, tuple))
+    return False
+
+
+def _tensors_as_numbers(data):
+    """The nesting with each tensor in it read as PyTorch reads it: one number of its dtype (a 0-d
+    NumPy array), so torch.tensor([a, b]) of two shape-(1,) tensors has shape (2,), not (2, 1)."""
+    if isinstance(data, Tensor):
+        if data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return data.detach().cpu().numpy().reshape(())
+    if isinstance(data, (list, tuple)):
+        return [_tensors_as_numbers(item) for item in data]
+    return data
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor);
     pin_memory=True pins it, as Tensor.pin_memory() does."""
@@ -119,6 +141,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     else:
         if is_pytorch_tensor(data):
             data = pytorch_tensor_array(data)
+        elif isinstance(data, (list, tuple)) and _nests_a_tensor(data):
+            data = _tensors_as_numbers(data)
         try:
             array = np.asarray(data)
         except ValueError as e:
