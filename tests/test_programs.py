@@ -78,6 +78,14 @@ def test_the_runner_changes_only_the_imports():
         "from chainrule.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
 
 
+def test_the_runner_renames_an_aliased_torch_import():
+    # pytorch-beginner's backward.py: `import torch as t` with `from torch.autograd import Variable as v`
+    sys.path.insert(0, str(PROGRAMS))
+    from run_program import with_chainrule_imports
+    assert with_chainrule_imports("import torch as t\nfrom torch.autograd import Variable as v\n") == (
+        "import chainrule as t\nfrom chainrule.autograd import Variable as v\n")
+
+
 def test_the_runner_edits_the_imports_of_the_programs_own_modules_too(tmp_path):
     # a program split in files (yunjey/pytorch-tutorial's language model imports its data_utils.py)
     (tmp_path / "helper.py").write_text("import torch\nBACKEND = torch.__name__\n")

@@ -4,8 +4,9 @@
     python3 tests/programs/run_program.py --backend torch tests/programs/vae.py --epochs 2
 
 For chainrule, each import of torch becomes the same import of chainrule, as a user would edit it:
-`import torch` -> `import chainrule as torch`, `import torch.nn as nn` -> `import chainrule.nn as nn`,
-`from torch.utils.data import X` -> `from chainrule.utils.data import X`. The same edit applies to the
+`import torch` -> `import chainrule as torch`, `import torch as t` -> `import chainrule as t`,
+`import torch.nn as nn` -> `import chainrule.nn as nn`, `from torch.utils.data import X` ->
+`from chainrule.utils.data import X`. The same edit applies to the
 program's own modules (the .py files in its folder that it imports, e.g. a data_utils.py beside it).
 Nothing else changes; the program runs as __main__ with its own arguments, from its own folder.
 """
@@ -19,6 +20,7 @@ import types
 
 _IMPORT_REWRITES = [
     (re.compile(r"^(\s*)import torch(\s*(#.*)?)$"), r"\1import chainrule as torch\2"),
+    (re.compile(r"^(\s*)import torch(\s+as\s+\w+)"), r"\1import chainrule\2"),
     (re.compile(r"^(\s*)import torch\.([\w.]+)"), r"\1import chainrule.\2"),
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import"), r"\1from chainrule\2 import"),
 ]
