@@ -412,3 +412,15 @@ def test_legacy_variable_returns_a_detached_tensor_sharing_memory(lib):
         Variable(t, volatile=True)
     with pytest.raises(TypeError, match="Variable data has to be a tensor, but got int"):
         Variable(3)
+
+
+@requires_torch
+def test_backward_with_a_removed_keyword_names_tensor_backward_as_torch():
+    # pytorch-beginner's backward.py still passes retain_variables= (removed from PyTorch long ago)
+    messages = []
+    for lib in (cr, torch):
+        y = lib.ones(2, requires_grad=True).sum()
+        with pytest.raises(TypeError) as error:
+            y.backward(lib.tensor(1.0), retain_variables=True)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] == "Tensor.backward() got an unexpected keyword argument 'retain_variables'"
