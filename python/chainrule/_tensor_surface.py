@@ -5,12 +5,14 @@ is_complex, is_floating_point, is_signed, is_nonzero and is_same_size, is_cpu/ge
 new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting of 0-d tensors
 (f"{loss:.4f}"), nbytes/itemsize, _grad (PyTorch's name behind .grad, which A3C programs assign:
 `global_param._grad = local_param.grad`), and the device/layout flags that are always False on chainrule
-tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu).
+tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu), and PyTorch's once-per-process UserWarning when
+float() turns a tensor that requires grad into a Python number while grad mode is on (`float(loss)`).
 
 chainrule tensors always have the default (row-major, contiguous) layout: channels_last is accepted
 and gives a tensor with the same values as PyTorch's, laid out contiguously.
 """
 import functools
+import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
@@ -159,6 +161,21 @@ def _format(self, format_spec):
     return object.__format__(self, format_spec)
 
 
+_tensor_to_float = Tensor.__float__
+_scalar_conversion_warned = False
+
+
+def _float(self):
+    """float(tensor); warns once, as PyTorch's TORCH_WARN_ONCE, when the tensor requires grad in grad mode."""
+    global _scalar_conversion_warned
+    if not _scalar_conversion_warned and self.requires_grad and _C.is_grad_enabled():
+        _scalar_conversion_warned = True
+        warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                      "Consider using tensor.detach() first.", UserWarning, stacklevel=2)
+    return _tensor_to_float(self)
+
+
+Tensor.__float__ = _float
 Tensor.new_zeros = _new_factory(_C.zeros, "new_zeros")
 Tensor.new_ones = _new_factory(_C.ones, "new_ones")
 Tensor.new_empty = _new_factory(_C.empty, "new_empty")
