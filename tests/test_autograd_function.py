@@ -5,7 +5,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.autograd import Function, gradcheck
-from conftest import torch
+from conftest import requires_torch, torch
 
 
 class Cube(Function):
@@ -247,3 +247,22 @@ def test_extra_none_gradients_are_dropped_but_extra_tensors_are_an_error(lib):
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
     with pytest.raises(RuntimeError, match="TooManyBackward"):
         TooMany.apply(x).sum().backward()
+
+
+@requires_torch
+def test_legacy_instance_style_function_warns_then_raises_as_torch():
+    # jcjohnson/pytorch-examples' two_layer_net_custom_function.py: relu = MyReLU(); relu(x) with forward(self, x)
+    outcomes = []
+    for lib in (cr, torch):
+        class MyReLU(lib.autograd.Function):
+            def forward(self, input):
+                self.save_for_backward(input)
+                return input.clamp(min=0)
+
+        with pytest.warns(DeprecationWarning, match="should not be instantiated") as caught:
+            relu = MyReLU()
+        with pytest.raises(RuntimeError) as error:
+            relu(lib.ones(2, requires_grad=True))
+        outcomes.append((str(caught[0].message).split(">", 1)[1], caught[0].filename, str(error.value)))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][1] == __file__

@@ -17,6 +17,7 @@ once_differentiable marks a backward that cannot itself be differentiated.
 """
 import contextlib
 import functools
+import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
@@ -75,6 +76,17 @@ class Function:
     @staticmethod
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("autograd.Function subclasses must define backward(ctx, ...)")
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, "
+                      "so you should invoke them on the class itself. Instantiating an autograd function will raise "
+                      "an error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
+        # an instance called as a function is the pre-0.4 style (forward(self, ...)), which PyTorch no longer runs
+        raise RuntimeError("Legacy autograd function with non-static forward method is deprecated. Please use "
+                           "new-style autograd function with static forward method. (Example: "
+                           "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
 
     @classmethod
     def apply(cls, *args):
