@@ -74,7 +74,8 @@ def test_the_runner_changes_only_the_imports():
     source = ("import torch\nimport torch.nn as nn\nimport torch.utils.data\nfrom torch import optim\n"
               "from torch.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
     assert with_chainrule_imports(source) == (
-        "import chainrule as torch\nimport chainrule.nn as nn\nimport chainrule.utils.data\nfrom chainrule import optim\n"
+        "import chainrule as torch\nimport chainrule.nn as nn\nimport chainrule.utils.data; import chainrule as torch\n"
+        "from chainrule import optim\n"
         "from chainrule.nn import functional as F\nx = torch.zeros(1)  # torch stays torch here\n")
 
 
@@ -84,6 +85,16 @@ def test_the_runner_renames_an_aliased_torch_import():
     from run_program import with_chainrule_imports
     assert with_chainrule_imports("import torch as t\nfrom torch.autograd import Variable as v\n") == (
         "import chainrule as t\nfrom chainrule.autograd import Variable as v\n")
+
+
+def test_the_runner_keeps_torch_bound_by_a_submodule_import(tmp_path):
+    # labml_nn's capsule networks: `import torch.nn as nn` and `import torch.utils.data` are the only torch
+    # imports, and the code uses torch.Tensor / torch.einsum through the name the latter binds
+    program = tmp_path / "main.py"
+    program.write_text("import json\nimport torch.utils.data  # data\nprint(json.dumps(torch.__name__))\n")
+    result = subprocess.run([sys.executable, str(RUNNER), "--backend", "chainrule", str(program)],
+                            capture_output=True, text=True, check=True, timeout=120)
+    assert result.stdout.strip() == '"chainrule"'
 
 
 def test_the_runner_edits_the_imports_of_the_programs_own_modules_too(tmp_path):

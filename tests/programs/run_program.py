@@ -21,6 +21,8 @@ import types
 _IMPORT_REWRITES = [
     (re.compile(r"^(\s*)import torch(\s*(#.*)?)$"), r"\1import chainrule as torch\2"),
     (re.compile(r"^(\s*)import torch(\s+as\s+\w+)"), r"\1import chainrule\2"),
+    # `import torch.utils.data` alone also binds `torch` (labml_nn's capsule networks use torch.nn through it)
+    (re.compile(r"^(\s*)import torch\.([\w.]+)(\s*(#.*)?)$"), r"\1import chainrule.\2; import chainrule as torch\3"),
     (re.compile(r"^(\s*)import torch\.([\w.]+)"), r"\1import chainrule.\2"),
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import"), r"\1from chainrule\2 import"),
 ]
