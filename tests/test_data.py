@@ -1,6 +1,7 @@
 """chainrule.utils.data: datasets, samplers, collation and DataLoader, against torch.utils.data."""
 import collections
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -353,3 +354,19 @@ def test_generator_api():
     if not cr.cuda.is_available():  # a CUDA generator needs a GPU, as in PyTorch (tests/test_cuda_random.py)
         with pytest.raises(RuntimeError, match="Generator: device 'cuda:0' is not available"):
             cr.Generator("cuda")
+
+
+@requires_torch
+@pytest.mark.parametrize("options", [dict(pin_memory=True), dict(pin_memory=True, pin_memory_device="cpu"),
+                                     dict(pin_memory_device="cpu"), {}])
+def test_pin_memory_warns_at_each_iteration_as_torch(options):
+    # aladdinpersson's image_captioning get_loader passes pin_memory=True; without an accelerator PyTorch warns
+    caught_messages = []
+    for lib in (cr, torch):
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.ones(4, 2)), batch_size=2, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                list(loader)
+        caught_messages.append([str(w.message) for w in caught])
+    assert caught_messages[0] == caught_messages[1]

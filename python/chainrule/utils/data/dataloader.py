@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import warnings
 
+import chainrule
 from chainrule.utils.data._fetch import IterableFetcher, MapFetcher
 from chainrule.utils.data._multiprocessing_iter import MultiProcessingDataLoaderIter, draw_base_seed
 from chainrule.utils.data._worker import get_worker_info
@@ -23,7 +24,7 @@ class DataLoader:
     worker, batches returned in sampler order (in_order=True), persistent_workers kept between
     epochs, worker_init_fn(worker_id) and get_worker_info() in each worker, PyTorch's per-worker
     seeding, worker exceptions re-raised here with the worker's traceback, and `timeout` seconds
-    per batch. pin_memory and pin_memory_device are accepted and have no effect (CPU only).
+    per batch. pin_memory and pin_memory_device are accepted and have no effect (with PyTorch's warnings).
 
     Shuffling (shuffle=True) uses a RandomSampler driven by `generator` (a chainrule.Generator);
     without one, each epoch draws its seed from chainrule's global generator (chainrule.manual_seed).
@@ -54,6 +55,7 @@ class DataLoader:
         self.dataset = dataset
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.prefetch_factor = prefetch_factor
@@ -100,6 +102,7 @@ class DataLoader:
         _warn_if_too_many_workers(num_workers)
 
     def __iter__(self):
+        _warn_about_pinned_memory(self.pin_memory, self.pin_memory_device)
         if self.num_workers == 0:
             return self._iter_stream() if self._iterable else self._iter_map()
         _warn_if_too_many_workers(self.num_workers)
@@ -134,6 +137,17 @@ class DataLoader:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+
+def _warn_about_pinned_memory(pin_memory, pin_memory_device):
+    """PyTorch's warnings, at each iteration, for pin_memory without an accelerator and for the deprecated
+    pin_memory_device (pinning itself has no effect here)."""
+    if pin_memory and pin_memory_device:
+        warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                      f"ignore pin_memory_device='{pin_memory_device}'.", stacklevel=3)
+    if pin_memory and not chainrule.accelerator.is_available():
+        warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                      "memory won't be used.", stacklevel=3)
 
 
 def _check_context(context, num_workers):
