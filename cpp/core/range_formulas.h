@@ -4,18 +4,20 @@
 
 #include <cstdint>
 
+#include "core/convert_formula.h"
 #include "core/formula.h"
 
 namespace cr {
 
-// arange: start + i * step, in integers when every bound is an integer, else in double.
+// arange: start + i * step, in integers when every bound is an integer, else in double (then
+// converted as copies convert: into uint8 or int8 through int64).
 struct ArangeFormula {
   bool integral;
   int64_t start_i, step_i;
   double start, step;
   template <typename T>
   CR_FORMULA T at(int64_t i) const {
-    return integral ? static_cast<T>(start_i + i * step_i) : static_cast<T>(start + static_cast<double>(i) * step);
+    return integral ? static_cast<T>(start_i + i * step_i) : convert_value<T>(start + static_cast<double>(i) * step);
   }
 };
 
@@ -25,8 +27,8 @@ struct LinspaceFormula {
   int64_t steps, half;  // half: the first index computed from the end
   template <typename T>
   CR_FORMULA T at(int64_t i) const {
-    return static_cast<T>(i < half ? start + step * static_cast<double>(i)
-                                   : end - step * static_cast<double>(steps - 1 - i));
+    return convert_value<T>(i < half ? start + step * static_cast<double>(i)
+                                     : end - step * static_cast<double>(steps - 1 - i));
   }
 };
 

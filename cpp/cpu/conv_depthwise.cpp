@@ -140,7 +140,16 @@ int64_t plane_work(const ConvShape& s) { return s.window.out_size() * s.window.k
 
 }  // namespace
 
-bool depthwise_suits(const ConvShape& s) { return s.groups > 1 && s.group_in() == 1; }
+bool depthwise_suits(const ConvShape& s) {
+  if (s.groups <= 1 || s.group_in() != 1) return false;
+  // The padded plane holds every row and column the kernel visits. Where a huge stride, dilation or
+  // padding makes it far larger than the input and output planes, im2col (which pads no buffer)
+  // takes the convolution. In doubles: rows * cols may pass int64 there.
+  const Window2d& w = s.window;
+  const double rows = double(w.out_height - 1) * double(w.stride_h) + double(w.kernel_h - 1) * double(w.dilation_h) + 1;
+  const double cols = double(w.out_width - 1) * double(w.stride_w) + double(w.kernel_w - 1) * double(w.dilation_w) + 1;
+  return rows * cols <= 4.0 * double(w.in_size() + w.out_size()) + 4096.0;
+}
 
 template <typename T>
 void depthwise_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {

@@ -361,10 +361,22 @@ void record_pow_number_base(const Scalar& base, const Tensor& y, const Tensor& o
   });
 }
 
-// An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises).
+// An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises). A
+// uint8 or int8 tensor's exponent must fit its dtype, as PyTorch checks it.
 void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
-  CR_CHECK(!(op == BinaryOp::Pow && !is_floating(promoted) && !exponent.is_floating() && exponent.i < 0), ValueError,
-           "pow: integers to negative integer powers are not allowed (got exponent ", exponent.i, ")");
+  if (op != BinaryOp::Pow || is_floating(promoted) || exponent.is_floating()) return;
+  CR_CHECK(exponent.i >= 0, ValueError, "pow: integers to negative integer powers are not allowed (got exponent ",
+           exponent.i, ")");
+  if (promoted == DType::UInt8 || promoted == DType::Int8) {
+    CR_DISPATCH_NUMERIC(promoted, "pow", [&] { (void)exponent.to<scalar_t>("pow"); });
+  }
+}
+
+// A number operand as a 0-d tensor in the dtype the op computes in: a float result (div, atan2,
+// xlogy) takes the number whole, as PyTorch does (uint8 / 2**62 is tiny, not a division by 2**62
+// wrapped to 0); otherwise the promoted dtype, where arithmetic wraps as PyTorch's does.
+Tensor number_operand(BinaryOp op, const Scalar& number, DType promoted, Device device) {
+  return scalar_operand(number, compute_dtype(op, promoted), device);
 }
 
 }  // namespace
@@ -384,12 +396,12 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
       GradModeGuard plain(false);
       const auto root = root_form(op, promoted, b);
       out = root ? unary(*root, to_dtype(a, promoted))
-                 : binary_out_of_place(op, a, scalar_operand(b, promoted, a->device()), promoted);
+                 : binary_out_of_place(op, a, number_operand(op, b, promoted, a->device()), promoted);
     }
     record_pow_number_exponent(a, b, out);
     return out;
   }
-  return binary_out_of_place(op, a, scalar_operand(b, promoted, a->device()), promoted);
+  return binary_out_of_place(op, a, number_operand(op, b, promoted, a->device()), promoted);
 }
 
 Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
@@ -399,12 +411,12 @@ Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
     Tensor out;
     {
       GradModeGuard plain(false);
-      out = binary_out_of_place(op, scalar_operand(a, promoted, b->device()), b, promoted);
+      out = binary_out_of_place(op, number_operand(op, a, promoted, b->device()), b, promoted);
     }
     record_pow_number_base(a, b, out);
     return out;
   }
-  return binary_out_of_place(op, scalar_operand(a, promoted, b->device()), b, promoted);
+  return binary_out_of_place(op, number_operand(op, a, promoted, b->device()), b, promoted);
 }
 
 void binary_(BinaryOp op, const Tensor& self, const Tensor& other) {
@@ -416,7 +428,7 @@ void binary_(BinaryOp op, const Tensor& self, const Scalar& other) {
   check_sub_operands(op, self->dtype(), other.default_dtype());
   DType promoted = result_type(self->dtype(), other);
   check_integer_power(op, promoted, other);
-  binary_in_place(op, self, scalar_operand(other, promoted, self->device()), promoted);
+  binary_in_place(op, self, number_operand(op, other, promoted, self->device()), promoted);
 }
 
 namespace {

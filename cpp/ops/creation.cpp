@@ -80,13 +80,19 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   check_device_available(device, "arange");
   const bool int_args = !start.is_floating() && !end.is_floating() && !step.is_floating();
   const DType dt = dtype.value_or(int_args ? DType::Int64 : default_float_dtype());
-  if (!int_args && !is_floating(dt)) {  // as PyTorch: float bounds truncate to the integer dtype first
+  if (!int_args && dt == DType::Int64) {  // as PyTorch: float bounds truncate to int64 first (uint8 and
+                                          // int8 ranges are computed in double, then converted)
     return arange(Scalar(start.to<int64_t>("arange")), Scalar(end.to<int64_t>("arange")),
                   Scalar(step.to<int64_t>("arange")), dt, device);
   }
   const bool all_int = int_args;
+  // uint8 and int8 ranges of float bounds, as PyTorch computes them: the length from the bounds as
+  // given, the values from start and step truncated to integers (arange(0.5, 3.7, 0.5) is all 0).
+  const bool truncated_values = !int_args && (dt == DType::UInt8 || dt == DType::Int8);
   double s = start.as_double(), e = end.as_double(), st = step.as_double();
   CR_CHECK(st != 0, ValueError, "arange: step must be nonzero");
+  const int64_t start_i = truncated_values ? start.to<int64_t>("arange") : start.i;
+  const int64_t step_i = truncated_values ? step.to<int64_t>("arange") : step.i;
   CR_CHECK(std::isfinite(s) && std::isfinite(e) && std::isfinite(st), ValueError,
            "arange: start, end and step must be finite, got ", s, ", ", e, ", ", st);
   CR_CHECK((st > 0 && e >= s) || (st < 0 && e <= s), ValueError, "arange: upper bound ", e,
@@ -98,7 +104,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
            length, " elements, more than 2**63 - 1 (invalid size, possible overflow?)");
   int64_t n = all_int ? static_cast<int64_t>(exact) : static_cast<int64_t>(length);
   Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device, "arange");
-  const ArangeFormula range{all_int, start.i, step.i, s, st};
+  const ArangeFormula range{all_int || truncated_values, start_i, step_i, s, st};
   if (!device.is_cpu()) {  // the family's dispatch point (here, in linspace and in eye)
     cuda::arange_fill(dt, t->device_data(), n, range);
     return t;
@@ -113,10 +119,13 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
-  if (is_integral(dtype) && steps > 0) {  // as PyTorch: the ends truncate to int64 first (NaN,
-    // inf, 1e30 raise), an end only where it is read: none for 0 steps, `start` alone for 1
-    start = static_cast<double>(Scalar(start).to<int64_t>("linspace"));
-    end = steps > 1 ? static_cast<double>(Scalar(end).to<int64_t>("linspace")) : start;
+  if (is_integral(dtype) && steps > 0) {  // as PyTorch: the ends truncate to the integer dtype
+    // first (NaN, inf, 1e30, 300.5 for int8 raise), an end only where it is read: none for 0
+    // steps, `start` alone for 1
+    CR_DISPATCH_NUMERIC(dtype, "linspace", [&] {
+      start = static_cast<double>(Scalar(start).to<scalar_t>("linspace"));
+      end = steps > 1 ? static_cast<double>(Scalar(end).to<scalar_t>("linspace")) : start;
+    });
   }
   Tensor t = TensorImpl::empty({steps}, dtype, device, "linspace");
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;

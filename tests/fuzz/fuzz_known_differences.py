@@ -63,10 +63,11 @@ KNOWN_LENIENCIES = [
     # logical_and/or/xor take a Python scalar as `other` (PyTorch: TypeError, tensors only).
     (lambda case, message: case.name.startswith("logical_") and "must be Tensor, not" in message,
      "logical ops with a scalar"),
-    # Kernels PyTorch lacks for bool or int64 (argmax of bool, addcmul of bool, lerp of int64, ...):
-    # chainrule computes them in the promoted dtype.
+    # Kernels PyTorch lacks for bool or integers (argmax of bool, addcmul of bool, lerp of int64 or
+    # uint8, ...): chainrule computes them in the promoted dtype.
     (lambda case, message: "not implemented for 'Bool'" in message or "does not support bool" in message
-     or "not implemented for 'Long'" in message, "bool/int64 kernels PyTorch lacks"),
+     or any(f"not implemented for '{name}'" in message for name in ("Long", "Byte", "Char")),
+     "bool/integer kernels PyTorch lacks"),
     # ones()/zeros() without a size give a 0-d tensor (PyTorch: TypeError, a size is required);
     # adaptive pools take a bare None output size as "keep every size" (PyTorch: TypeError; it takes
     # None only inside a tuple, and not at all in adaptive_max_pool2d).

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from fuzz_worker import T
 
-DTYPES = ["float32", "float64", "int64", "bool"]
+DTYPES = ["float32", "float64", "int64", "uint8", "int8", "bool"]
+INTEGERS = ["int64", "uint8", "int8"]
 FLOATS = ["float32", "float64"]
 LAYOUTS = ["contiguous", "contiguous", "transposed", "strided"]
 # Sizes no tensor can have: past int32, past any memory, past int64 products, negative.
@@ -32,13 +33,17 @@ def make_values(shape, dtype, kind, seed):
     if kind == "distinct":
         n = int(np.prod(shape))
         values = rng.permutation(n) - n // 2
-        return (values if dtype == "int64" else values * 0.5).reshape(shape).astype(dtype)
-    if dtype == "int64":
-        values = rng.integers(-4, 5, shape)
+        if dtype in ("uint8", "int8"):  # as many distinct values as the dtype holds, then repeats
+            values = values % 256 - (128 if dtype == "int8" else 0)
+        return (values if dtype in INTEGERS else values * 0.5).reshape(shape).astype(dtype)
+    if dtype in INTEGERS:
+        info = np.iinfo(dtype)
+        values = rng.integers(max(-4, info.min), 5, shape)
         if kind in ("special", "overflow"):
-            extremes = np.array([0, -1, 2**62, -(2**62), 2**63 - 1, -(2**63)])
+            extremes = np.array([0, -1, 2**62, -(2**62), 2**63 - 1, -(2**63)]) if dtype == "int64" else \
+                np.array([0, 1, info.max, info.min, info.max - 1, info.max // 2 + 1])
             values = np.where(rng.random(shape) < 0.4, rng.choice(extremes, shape), values)
-        return values.astype(np.int64)
+        return values.astype(dtype)
     if kind == "small":
         return (rng.integers(-4, 5, shape) / 2).astype(dtype)
     values = rng.standard_normal(shape) * 3

@@ -151,6 +151,31 @@ FIXED.update({
                                       {"stride": 2**63 - 1}, then=(BACKWARD,)),
 })
 
+# Found when uint8/int8 joined the strategies (fuzz_strategies.DTYPES).
+FIXED.update({
+    # A number operand of an op with a float result is taken whole: uint8 / 2**62 wrapped the
+    # divisor to 0 in uint8 first and gave inf (PyTorch 4.3e-19).
+    "div(uint8, 2**62)": Case("fn", "div", (t(2, "uint8"), 2**62)),
+    # A uint8 or int8 tensor's integer exponent must fit its dtype (PyTorch raises; it wrapped).
+    "pow(uint8, 2**62)": Case("fn", "pow", (t([0, 4, 3], "uint8"), 2**62)),
+    # cumprod of integers multiplies in int64 (gave int8; of an empty uint8 tensor, NumPy's uint64).
+    "cumprod(int8 0-d)": Case("method", "cumprod", (t(3, "int8"), 0)),
+    "cumprod(empty uint8)": Case("method", "cumprod", (t(np.zeros((4, 0, 3)), "uint8"), 0)),
+    # uint8/int8 ranges of float bounds: length from the bounds, values from the truncated start and
+    # step ("step must be nonzero" was raised); linspace's ends must fit the dtype; logspace's one
+    # value is a checked write (it wrapped, or raised Python's OverflowError).
+    "arange(-2, -1, 0.1, int8)": Case("fn", "arange", (-2, -1, 0.1), {"dtype": D("int8")}),
+    "arange(-1.5, 0.5, uint8)": Case("fn", "arange", (-1.5, 0.5), {"dtype": D("uint8")}),
+    "linspace(-1.5, 300.5, 4, int8)": Case("fn", "linspace", (-1.5, 300.5, 4), {"dtype": D("int8")}),
+    "logspace(2**62, 2**62, 1, int8)": Case("fn", "logspace", (2**62, 2**62, 1), {"dtype": D("int8")}),
+    "logspace(2.5, 2.5, 1, int64)": Case("fn", "logspace", (2.5, 2.5, 1), {"dtype": D("int64")}),
+    # The direct depthwise kernel pads each plane into a buffer: with padding 2**32 that was 128 GiB
+    # (out of memory, where PyTorch returns). im2col takes such windows.
+    "depthwise conv1d(padding=2**32)": Case("F", "conv1d", (t(np.zeros((3, 1)), "float64"),
+                                                            t([[[-2.0]], [[1.0]], [[-2.0]]], "float64"), None),
+                                            {"stride": (2**32,), "groups": 3, "padding": (2**32,)}),
+})
+
 # Open defects, each a strict xfail until fixed (none at present).
 OPEN = {}
 

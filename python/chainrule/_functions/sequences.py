@@ -63,7 +63,7 @@ def cumprod(input, dim, *, dtype=None):
     dim = _C._dim_arg(dim, "cumprod")
     if dtype is not None:
         input = input.to(dtype)
-    elif input.dtype == _C.dtype.bool:
+    elif not input.is_floating_point():  # bool and every integer type multiply in int64, as in PyTorch
         input = input.long()
     nd = max(input.ndim, 1)
     if not -nd <= dim < nd:
@@ -118,9 +118,16 @@ def _exponent_in_int64(value, name):
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """steps values base**start, ..., base**end, evenly spaced in the exponent."""
     from chainrule._functions.dtypes import get_default_dtype
-    if dtype == _C.dtype.int64 and steps > 0:  # as PyTorch: end is read only from 2 steps on
-        start = _exponent_in_int64(start, "start")
-        end = _exponent_in_int64(end, "end") if steps > 1 else start
+    integral = dtype in (_C.dtype.int64, _C.dtype.uint8, _C.dtype.int8)
+    if integral and steps == 1:  # as PyTorch: base**start written as a checked number (an overflow raises)
+        try:
+            value = float(base) ** float(start)
+        except OverflowError:  # past float64: inf, which the checked write refuses
+            value = float("inf")
+        out = _C.full((1,), value, dtype=dtype, device=device)
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    if integral and steps > 1:  # as PyTorch: the exponents truncate to int64 first
+        start, end = _exponent_in_int64(start, "start"), _exponent_in_int64(end, "end")
     exponents = _C.linspace(float(start), float(end), steps, dtype=_C.dtype.float64, device=device)
     out = (float(base) ** exponents).to(dtype or get_default_dtype())
     return out.requires_grad_(requires_grad) if requires_grad else out
