@@ -83,6 +83,21 @@ VarianceArgs variance_args(const py::args& args, const py::kwargs& kwargs, const
   return out;
 }
 
+// PyTorch's UserWarning when the correction leaves no degrees of freedom (each result is then nan or inf), as for
+// ProGAN's minibatch std over a batch of one.
+void warn_if_no_degrees_of_freedom(const Tensor& t, const VarianceArgs& a, const char* op) {
+  const uint32_t mask = reduced_dims_mask(t, a.dims, op);
+  int64_t count = 1;
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    if (mask >> d & 1) count *= t->size(d);
+  }
+  if (static_cast<double>(count) - a.correction > 0) return;
+  const std::string message = std::string(op) +
+      "(): degrees of freedom is <= 0. Correction should be strictly less than the reduction factor (input numel "
+      "divided by output numel).";
+  if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+}
+
 // p = 'fro' (the 2-norm of the flattened dims), a number, inf or -inf.
 double norm_order(py::handle p) {
   if (py::isinstance<py::str>(p)) {
@@ -153,9 +168,12 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
 
   for (bool is_std : {false, true}) {
     auto f = [is_std](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
-      const VarianceArgs a = variance_args(args, kwargs, is_std ? "std" : "var");
-      return run_without_gil(
+      const char* op = is_std ? "std" : "var";
+      const VarianceArgs a = variance_args(args, kwargs, op);
+      Tensor out = run_without_gil(
           [&] { return is_std ? std_dev(t, a.dims, a.correction, a.keepdim) : var(t, a.dims, a.correction, a.keepdim); }, t);
+      warn_if_no_degrees_of_freedom(t, a, op);
+      return out;
     };
     cls.def(is_std ? "std" : "var", f);
     m.def(is_std ? "std" : "var", f, py::arg("input"));
