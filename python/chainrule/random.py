@@ -5,7 +5,7 @@
         fixed_noise = torch.randn(16, 8)
 
 manual_seed, seed, initial_seed, get_rng_state and set_rng_state are the top-level functions (a
-state is an int64 tensor: PyTorch's is uint8, a dtype chainrule lacks). fork_rng restores the CPU
+state is a uint8 tensor, as PyTorch's, of chainrule's own layout). fork_rng restores the CPU
 generator's state on exit and, with CUDA, the listed GPUs' ones (every visible GPU by default).
 """
 import contextlib

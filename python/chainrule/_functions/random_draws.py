@@ -120,20 +120,24 @@ def seed():
 
 
 def get_rng_state():
-    """The global generator's whole state as an int64 tensor (PyTorch gives a uint8 tensor, a dtype
-    chainrule lacks); set_rng_state(state) later makes the same draws follow."""
+    """The global generator's whole state as a uint8 tensor of its bytes, as PyTorch's is (its
+    layout is chainrule's own); set_rng_state(state) later makes the same draws follow."""
     words = np.array(_C._get_rng_state(), dtype=np.uint64)
-    return _C.from_numpy(words.view(np.int64))
+    return _C.from_numpy(words.view(np.uint8))
 
 
 def set_rng_state(new_state):
-    """Restores the global generator to a state from get_rng_state()."""
-    if not isinstance(new_state, Tensor) or new_state.dtype != _C.dtype.int64 or new_state.ndim != 1:
-        raise TypeError("set_rng_state: expected the int64 tensor returned by chainrule.get_rng_state(), got "
+    """Restores the global generator to a state from get_rng_state() (the uint8 tensor; the int64 one
+    older chainrule versions gave is taken too)."""
+    if not isinstance(new_state, Tensor) or new_state.dtype not in (_C.dtype.uint8, _C.dtype.int64) \
+            or new_state.ndim != 1:
+        raise TypeError("set_rng_state: expected the uint8 tensor returned by chainrule.get_rng_state(), got "
                         + (f"a {new_state.dtype} tensor of shape {list(new_state.shape)}"
                            if isinstance(new_state, Tensor) else type(new_state).__name__))
-    words = new_state.detach().cpu().numpy().astype(np.int64).view(np.uint64)
-    _C._set_rng_state([int(w) for w in words])
+    raw = np.ascontiguousarray(new_state.detach().cpu().numpy())
+    if raw.nbytes % 8:
+        raise ValueError(f"set_rng_state: a state is whole 64-bit words, got {raw.nbytes} bytes")
+    _C._set_rng_state([int(w) for w in raw.view(np.uint64)])
 
 
 Tensor.bernoulli = bernoulli
