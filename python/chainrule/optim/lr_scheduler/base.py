@@ -1,7 +1,12 @@
 """The scheduler base class and the helpers every scheduler shares (per-group values, momentum
-or Adam's beta1), plus the schedulers driven by user functions (LambdaLR, MultiplicativeLR)."""
+or Adam's beta1), plus the schedulers driven by user functions (LambdaLR, MultiplicativeLR).
+
+As in torch, a scheduler wraps its optimizer's step so that the first scheduler.step() can warn when it
+comes before any optimizer.step() (or when optimizer.step was replaced after the scheduler was made)."""
+import functools
 import types
 import warnings
+import weakref
 
 from chainrule.optim.optimizer import Optimizer
 
@@ -39,6 +44,40 @@ def _check_optimizer(optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+def _track_optimizer_steps(optimizer):
+    """Replaces optimizer.step (once) by a wrapper that records `optimizer._opt_called = True`, as torch's."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+        return
+    optimizer_ref = weakref.ref(optimizer)
+    step = optimizer.step.__func__
+
+    @functools.wraps(step)
+    def wrapper(*args, **kwargs):
+        opt = optimizer_ref()
+        opt._opt_called = True
+        return step.__get__(opt, opt.__class__)(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True
+    optimizer.step = wrapper
+
+
+_SEE_LR_DOCS = "See more details at https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+
+
+def _warn_if_stepped_before_optimizer(scheduler):
+    """torch's check on the first scheduler.step() after construction (pytorch/pytorch#20124)."""
+    if not hasattr(scheduler.optimizer.step, "_wrapped_by_lr_sched"):
+        warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                      "initialization. Please, make sure to call `optimizer.step()` before "
+                      "`lr_scheduler.step()`. " + _SEE_LR_DOCS, UserWarning, stacklevel=3)
+    elif not getattr(scheduler.optimizer, "_opt_called", False):
+        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                      "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                      "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+                      "will result in PyTorch skipping the first value of the learning rate schedule. "
+                      + _SEE_LR_DOCS, UserWarning, stacklevel=3)
+
+
 class LRScheduler:
     """Base class: keeps last_epoch and base_lrs (each group's 'initial_lr'), and on step() writes
     get_lr()'s values into the groups. Subclasses implement get_lr() (recursive form, from the
@@ -59,6 +98,7 @@ class LRScheduler:
                                    "scheduler with last_epoch >= 0.")
         self.base_lrs = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
+        _track_optimizer_steps(optimizer)
         self._initial_step()
 
     def _initial_step(self):
@@ -86,6 +126,8 @@ class LRScheduler:
 
     def step(self, epoch=None):
         """Advances one epoch (or jumps to `epoch`, deprecated in torch) and updates the groups' lr."""
+        if self._step_count == 1:
+            _warn_if_stepped_before_optimizer(self)
         self._step_count += 1
         if epoch is not None:
             warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
