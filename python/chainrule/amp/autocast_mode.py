@@ -5,8 +5,10 @@ chainrule has no float16 or bfloat16 kernels, so an autocast region runs every o
 its inputs (float32 by default): the results are those of full precision, a little more exact than
 PyTorch's, and the memory and speed are float32's. The region's state is tracked as PyTorch does,
 so `is_autocast_enabled()` answers inside it, and it works as a context manager and as a decorator.
+A 'cuda' region with no CUDA device is disabled with PyTorch's warning.
 """
 import functools
+import warnings
 
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype"]
 
@@ -23,6 +25,11 @@ class autocast:
             raise RuntimeError(f"User specified an unsupported autocast device_type '{device_type}'")
         self.device_type = device_type
         self.fast_dtype = dtype if dtype is not None else _dtypes.get(device_type)
+        if enabled and device_type == "cuda":
+            from chainrule import cuda
+            if not cuda.is_available():
+                warnings.warn("CUDA is not available or torch_xla is imported. Disabling autocast.", stacklevel=2)
+                enabled = False
         self._enabled = bool(enabled)
 
     def __enter__(self):
