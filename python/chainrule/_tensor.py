@@ -1,5 +1,6 @@
 """Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), repr, iteration and NumPy hooks."""
 import builtins
+import warnings
 
 import numpy as np
 
@@ -129,12 +130,17 @@ def _tensors_as_numbers(data):
     return data
 
 
+_COPY_CONSTRUCT_WARNING = ("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                           "sourceTensor.detach().clone().requires_grad_(True), rather than {}(sourceTensor).")
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (a number, nested sequences, a NumPy array or a tensor);
     pin_memory=True pins it, as Tensor.pin_memory() does."""
     if isinstance(dtype, str):
         raise TypeError(f"tensor: dtype must be a chainrule dtype such as chainrule.float32, not the string {dtype!r}")
     if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT_WARNING.format("torch.tensor"), UserWarning, stacklevel=2)
         out = data.detach().clone()
         if dtype is not None:
             out = out.to(dtype)

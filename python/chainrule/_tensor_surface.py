@@ -16,7 +16,7 @@ import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._tensor import tensor
+from chainrule._tensor import _COPY_CONSTRUCT_WARNING, tensor
 
 
 class memory_format:
@@ -150,7 +150,12 @@ def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=
 
 
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
-    """A copy of data as a new leaf, of self's dtype and device unless given."""
+    """A copy of data as a new leaf, of self's dtype and device unless given; a tensor as data gets
+    torch.tensor's copy-construct warning, at the caller's line."""
+    if isinstance(data, Tensor):
+        warnings.warn(_COPY_CONSTRUCT_WARNING.format("tensor.new_tensor"), UserWarning, stacklevel=2)
+        copy = data.detach().to(dtype=dtype or self.dtype, device=device or self.device, copy=True)
+        return copy.requires_grad_(requires_grad)
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
