@@ -4,7 +4,12 @@ scatters into the rows used).
 Rows looked up at padding_idx pass their values but no gradient, as in PyTorch; max_norm renormalizes
 the rows used, in place, before the lookup. embedding_bag lays the bags out as a zero-padded
 (bags, longest bag) block of rows with a mask (padding_idx entries masked too) and reduces it with
-sum, mean or max; empty bags give zeros. scale_grad_by_freq and sparse gradients are not supported.
+sum, mean or max; empty bags give zeros.
+
+F.embedding's scale_grad_by_freq divides each looked-up row's gradient by how often its index occurs in
+the batch, as PyTorch does. sparse=True is accepted (word2vec programs build nn.Embedding(..., sparse=True)
+and step SGD or SparseAdam): the gradient has PyTorch's values but is a dense tensor, zero in the rows not
+looked up. embedding_bag supports neither.
 """
 import numpy as np
 
@@ -29,8 +34,6 @@ def _renorm_rows(weight, indices, max_norm, norm_type):
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
     """weight[input] for an int64 input of any shape: (*) -> (*, embedding_dim)."""
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
     if input.dtype != _C.dtype.int64:
         raise _C.DTypeError(f"embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
     if weight.dim() != 2:
@@ -47,7 +50,24 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if padding_idx is not None and rows.requires_grad:
         is_padding = (flat == padding_idx).unsqueeze(1)
         rows = _C.where(is_padding, rows.detach(), rows)  # same values, no gradient into the padding row
+    if scale_grad_by_freq and rows.requires_grad:
+        rows = _scaled_by_inverse_frequency(rows, flat, weight.shape[0], sparse)
     return rows.reshape(*input.shape, weight.shape[1])
+
+
+def _scaled_by_inverse_frequency(rows, flat, num_embeddings, sparse):
+    """rows with the same values, whose gradient is divided by the count of each row's index in `flat`
+    (with sparse=True, PyTorch's RuntimeError when the gradient arrives)."""
+    if sparse:
+        def refuse(grad):
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+        rows.register_hook(refuse)
+        return rows
+    counts = _C.zeros(num_embeddings, dtype=_C.dtype.int64, device=flat.device).index_add_(
+        0, flat, _C.ones_like(flat))
+    scale = (1.0 / counts.index_select(0, flat).to(rows.dtype)).unsqueeze(1)
+    rows.register_hook(lambda grad: grad * scale)
+    return rows
 
 
 def _bag_positions(starts, length, include_last_offset):

@@ -1,7 +1,8 @@
 """Embedding and EmbeddingBag: a lookup table of num_embeddings vectors, indexed by integer tensors
 (F.embedding), or reduced per bag of indices (F.embedding_bag: sum, mean or max).
 
-scale_grad_by_freq and sparse gradients are not supported.
+Embedding's sparse=True gives a dense gradient with PyTorch's values (see F.embedding);
+EmbeddingBag supports neither scale_grad_by_freq nor sparse gradients.
 """
 from chainrule import _C
 from chainrule.autograd import no_grad
@@ -26,8 +27,6 @@ class Embedding(Module):
                 raise ValueError(f"Padding_idx must be within num_embeddings: got padding_idx={padding_idx} "
                                  f"for num_embeddings={num_embeddings}")
             padding_idx = padding_idx + num_embeddings if padding_idx < 0 else padding_idx
-        if scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: scale_grad_by_freq and sparse gradients are not supported")
         self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type
