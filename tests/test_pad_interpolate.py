@@ -165,3 +165,17 @@ def test_constant_pad_keeps_dtype():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["upsample", "upsample_nearest", "upsample_bilinear"])
+def test_deprecated_upsample_functions_warn_as_torch(name):
+    # aladdinpersson/L1aoXingyu-era code still calls F.upsample; PyTorch warns at the caller's line
+    caught_warnings = []
+    for functional in (F, torch.nn.functional):
+        lib = cr if functional is F else torch
+        with pytest.warns(UserWarning) as caught:
+            getattr(functional, name)(lib.ones(1, 1, 2, 2), scale_factor=2)
+        caught_warnings.append([(str(w.message), w.filename) for w in caught])
+    assert caught_warnings[0] == caught_warnings[1]
+    assert caught_warnings[0][0][1] == __file__

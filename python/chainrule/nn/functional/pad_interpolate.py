@@ -9,6 +9,7 @@ kernels (chainrule._C._nn); 'bicubic' and 'lanczos' (4-d), 'trilinear' (5-d), 'a
 source-coordinate rules.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -136,16 +137,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return _C._nn.upsample_linear(input, output_size, align_corners, scales)
 
 
+def _warn_deprecated(name):
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Alias of interpolate (deprecated in PyTorch)."""
+    """Alias of interpolate, with PyTorch's deprecation warning."""
+    _warn_deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """interpolate(..., mode='nearest') (deprecated in PyTorch)."""
+    """interpolate(..., mode='nearest'), with PyTorch's deprecation warning."""
+    _warn_deprecated("upsample_nearest")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """interpolate(..., mode='bilinear', align_corners=True) (deprecated in PyTorch)."""
+    """interpolate(..., mode='bilinear', align_corners=True), with PyTorch's deprecation warning."""
+    _warn_deprecated("upsample_bilinear")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
