@@ -16,6 +16,7 @@ from chainrule._functions.diagonals import diag_embed
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, check_solve_shapes, defined, device_tensor, host, int_tensor, lu_factor_host,
     per_matrix, raise_failures, return_type, scalar_type_name, scipy_linalg, singular_message)
+from chainrule._functions.legacy_linalg_warnings import warn_deprecated_once
 from chainrule._functions.linalg_solvers import solve_triangular
 from chainrule.autograd.function import Function
 
@@ -83,6 +84,7 @@ def qr(A, mode="reduced", *, out=None):
 
 def torch_qr(input, some=True):
     """torch.qr: linalg.qr with some=True for 'reduced' and some=False for 'complete'."""
+    warn_deprecated_once("qr")
     return torch_qr_result(*qr(input, "reduced" if some else "complete"))
 
 
@@ -424,12 +426,14 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
 
 def torch_lu(A, pivot=True, get_infos=False, out=None):
     """torch.lu (deprecated in PyTorch): (LU, pivots), and info with get_infos."""
+    warn_deprecated_once("lu")
     LU, pivots, info = lu_factor_ex(A, pivot=pivot, check_errors=not get_infos)
     return (LU, pivots, info) if get_infos else (LU, pivots)
 
 
 def torch_lu_solve(b, LU_data, LU_pivots, *, out=None):
     """torch.lu_solve (deprecated in PyTorch): linalg.lu_solve with b first."""
+    warn_deprecated_once("lu_solve")
     return lu_solve(LU_data, LU_pivots, b)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.dim_wrap import wrap_dim
+from chainrule._functions.legacy_linalg_warnings import warn_deprecated_once
 from chainrule._functions.distances import _sum_to
 from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, check_solve_shapes, cholesky_host, device_tensor, host, int_tensor,
@@ -184,6 +185,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """torch.triangular_solve: (X, A's copy) with A X = b (A^T X = b when transpose)."""
+    warn_deprecated_once("triangular_solve")
     coefficient = A.mT if transpose else A
     solution = solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
     return triangular_solve_result(solution, A.clone())
@@ -286,6 +288,7 @@ def cholesky(A, *, upper=False, out=None):
 
 def torch_cholesky(input, upper=False):
     """torch.cholesky (deprecated in PyTorch): linalg.cholesky with a positional upper."""
+    warn_deprecated_once("cholesky")
     return cholesky(input, upper=upper)
 
 
