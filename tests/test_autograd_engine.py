@@ -424,3 +424,17 @@ def test_backward_with_a_removed_keyword_names_tensor_backward_as_torch():
             y.backward(lib.tensor(1.0), retain_variables=True)
         messages.append(str(error.value))
     assert messages[0] == messages[1] == "Tensor.backward() got an unexpected keyword argument 'retain_variables'"
+
+
+@requires_torch
+def test_tensor_backward_goes_through_autograd_backward_as_torch():
+    # udacity's tv-script-generation tests patch torch.autograd.backward and assert that loss.backward() called it
+    from unittest.mock import patch
+    seen = []
+    for lib in (cr, torch):
+        x = lib.ones(3, requires_grad=True)
+        with patch.object(lib.autograd, "backward", wraps=lib.autograd.backward) as mock_backward:
+            (x * 2).sum().backward(retain_graph=True)
+        seen.append((mock_backward.call_count, len(mock_backward.call_args.args),
+                     sorted(mock_backward.call_args.kwargs), x.grad.tolist()))
+    assert seen[0] == seen[1]

@@ -79,8 +79,9 @@ def _batched_grads(roots, grads, targets, keep, create_graph, allow_unused):
 
 
 def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-    """Computes the gradient of this tensor w.r.t. the graph's leaves (see chainrule.autograd.backward)."""
-    backward(self, gradient, retain_graph, create_graph, inputs)
+    """Computes the gradient of this tensor w.r.t. the graph's leaves by calling chainrule.autograd.backward, looked
+    up at each call as PyTorch does (udacity's project tests patch torch.autograd.backward to see that it runs)."""
+    sys.modules["chainrule.autograd"].backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
 _tensor_backward.__name__, _tensor_backward.__qualname__ = "backward", "Tensor.backward"  # as errors name it
