@@ -67,15 +67,18 @@ def test_addcmul_addcdiv_and_in_place():
 
 @requires_torch
 @pytest.mark.parametrize("name", ["addcmul", "addcdiv", "addcmul_", "addcdiv_"])
+@pytest.mark.parametrize("zero_dim_value", [False, True])
 @pytest.mark.filterwarnings("ignore:This overload")
-def test_addcmul_addcdiv_deprecated_value_first_form_as_pytorch(name):
-    # older optimizer code writes exp_avg_sq.addcmul_(1 - beta2, grad, grad); PyTorch still runs it, warning
+def test_addcmul_addcdiv_deprecated_value_first_form_as_pytorch(name, zero_dim_value):
+    # older optimizer code writes exp_avg_sq.addcmul_(1 - beta2, grad, grad); PyTorch still runs it, warning.
+    # ikostrikov/pytorch-a3c's SharedAdam passes a 0-d tensor value: p.data.addcdiv_(-step_size, exp_avg, denom)
     values = [np.arange(3.0), np.arange(3.0) + 1, np.arange(3.0) + 2]
     x, t1, t2 = (cr.tensor(v) for v in values)
     tx, tt1, tt2 = (torch.tensor(v) for v in values)
+    value, tvalue = (cr.tensor(0.5), torch.tensor(0.5)) if zero_dim_value else (0.5, 0.5)
     with pytest.warns(UserWarning, match="deprecated"):
-        got = getattr(x, name)(0.5, t1, t2)
-    want = getattr(tx, name)(0.5, tt1, tt2)  # PyTorch warns once a process
+        got = getattr(x, name)(value, t1, t2)
+    want = getattr(tx, name)(tvalue, tt1, tt2)  # PyTorch warns once a process
     assert_close(got, want.numpy())
     assert_close(x, tx.numpy())
     if not name.endswith("_"):

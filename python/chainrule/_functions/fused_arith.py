@@ -49,15 +49,18 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 def _value_first_accepted(fn):
     """fn(input, tensor1, tensor2, *, value) that also takes PyTorch's deprecated fn(input, value, tensor1,
-    tensor2) form (older optimizer code's exp_avg_sq.addcmul_(1 - beta2, grad, grad)), warning as PyTorch does."""
+    tensor2) form (older optimizer code's exp_avg_sq.addcmul_(1 - beta2, grad, grad)), warning as PyTorch does.
+    The value may be a 0-d tensor, as PyTorch's Number accepts (ikostrikov/pytorch-a3c's SharedAdam passes
+    -step_size computed from its tensor step count)."""
     @functools.wraps(fn)
     def accepting(input, *args, **kwargs):
-        if len(args) == 3 and not isinstance(args[0], Tensor):
+        if len(args) == 3 and (not isinstance(args[0], Tensor) or args[0].dim() == 0):
             name = fn.__name__.lstrip("_")
             warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number value, Tensor tensor1, Tensor "
                           f"tensor2)\nConsider using one of the following signatures instead:\n\t{name}(Tensor "
                           "tensor1, Tensor tensor2, *, Number value = 1)", UserWarning, stacklevel=2)
             value, tensor1, tensor2 = args
+            value = value.item() if isinstance(value, Tensor) else value
             return fn(input, tensor1, tensor2, value=value, **kwargs)
         return fn(input, *args, **kwargs)
     return accepting
