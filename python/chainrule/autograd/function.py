@@ -66,6 +66,30 @@ def _saved_outputs_attached_to(ctx, node):
         ctx._saved = detached
 
 
+def _pack_saved(ctx, pack_hook, unpack_hook):
+    """Under autograd.graph.saved_tensors_hooks, what save_for_backward kept is held packed until
+    backward reads it (_unpacked), as the core holds the tensors its own ops save."""
+    with no_grad():
+        ctx._packed = tuple(pack_hook(s) if isinstance(s, Tensor) else s for s in ctx._saved)
+    ctx._is_tensor = tuple(isinstance(s, Tensor) for s in ctx._saved)
+    ctx._unpack_hook, ctx._saved = unpack_hook, ()
+
+
+@contextlib.contextmanager
+def _unpacked(ctx):
+    """While backward runs, the packed saved tensors are unpacked (the in-place check is the hooks'
+    concern then: an unpacked tensor is a new one)."""
+    if not hasattr(ctx, "_packed"):
+        yield
+        return
+    ctx._saved = tuple(ctx._unpack_hook(p) if is_tensor else p for p, is_tensor in zip(ctx._packed, ctx._is_tensor))
+    ctx._versions = tuple(s._version if isinstance(s, Tensor) else None for s in ctx._saved)
+    try:
+        yield
+    finally:
+        ctx._saved = ()
+
+
 class Function:
     """Subclass with static forward(ctx, *args) and backward(ctx, *grad_outputs); call with apply()."""
 
@@ -102,9 +126,12 @@ class Function:
         if _C.is_grad_enabled() and any(ctx.needs_input_grad):
             differentiable = [o for o in outputs if isinstance(o, Tensor) and o.is_floating_point()]
             _keep_saved_outputs_without_history(ctx, differentiable)
+            hooks = _C._current_saved_tensor_hooks()
+            if hooks is not None:
+                _pack_saved(ctx, *hooks)
 
             def run_backward(node, *grads):  # runs inside the engine, which sets grad mode (create_graph)
-                with _saved_outputs_attached_to(ctx, node):
+                with _unpacked(ctx), _saved_outputs_attached_to(ctx, node):
                     grads_in = cls.backward(ctx, *grads)
                 grads_in = grads_in if isinstance(grads_in, tuple) else (grads_in,)
                 # Extra gradients are dropped when all None, as PyTorch does (a backward written for optional

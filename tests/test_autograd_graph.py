@@ -1,0 +1,153 @@
+"""torch.autograd.graph: saved_tensors_hooks (the core's ops and Python autograd.Functions alike),
+save_on_cpu, disable_saved_tensors_hooks and the Node type, against PyTorch."""
+import numpy as np
+import pytest
+
+import chainrule as cr
+from conftest import requires_torch, torch
+
+pytestmark = requires_torch
+
+
+def model_grads(lib, hooks=None):
+    """Gradients of a small network (linear, conv, norms, activations, a loss) under `hooks`."""
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.normal(size=(2, 3, 6, 6)).astype(np.float32))
+    conv_w = lib.tensor(rng.normal(size=(4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    lin_w = lib.tensor(rng.normal(size=(5, 64)).astype(np.float32), requires_grad=True)
+    F = lib.nn.functional
+
+    def forward():
+        h = F.relu(F.batch_norm(F.conv2d(x, conv_w), None, None, training=True))
+        h = F.layer_norm(h.flatten(1) @ lin_w.t(), (5,)).tanh() * h.sum()
+        return F.cross_entropy(h, lib.tensor([1, 3]))
+
+    if hooks is None:
+        loss = forward()
+    else:
+        with hooks:
+            loss = forward()
+    loss.backward()
+    return loss.item(), conv_w.grad.numpy(), lin_w.grad.numpy()
+
+
+def copying_hooks(lib, calls):
+    def pack(t):
+        calls.append("pack")
+        return t.clone()
+
+    def unpack(t):
+        calls.append("unpack")
+        return t
+    return lib.autograd.graph.saved_tensors_hooks(pack, unpack)
+
+
+def test_hooks_see_every_saved_tensor_and_gradients_stay_exact():
+    calls = []
+    plain = model_grads(cr)
+    hooked = model_grads(cr, copying_hooks(cr, calls))
+    assert calls.count("pack") >= 6 and calls.count("unpack") >= 1
+    assert "pack" not in calls[calls.index("unpack"):]  # packed in forward, unpacked in backward
+    for a, b in zip(plain, hooked):
+        np.testing.assert_array_equal(a, b)
+    theirs = model_grads(torch, copying_hooks(torch, []))
+    for a, b in zip(hooked, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_save_on_cpu_gives_the_same_gradients():
+    plain = model_grads(cr)
+    for a, b in zip(plain, model_grads(cr, cr.autograd.graph.save_on_cpu())):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(plain, model_grads(cr, cr.autograd.graph.save_on_cpu(pin_memory=True))):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("lib_name", ["chainrule", "torch"])
+def test_backward_reads_what_unpack_returns(lib_name):
+    lib = cr if lib_name == "chainrule" else torch
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t * 2):
+        (x * w).sum().backward()
+    assert x.grad.tolist() == [6.0, 8.0] and w.grad.tolist() == [2.0, 4.0]
+
+
+def test_hooks_apply_to_autograd_functions_innermost_first():
+    calls = {}
+
+    def recording(lib, name):
+        def pack(t):
+            calls.setdefault((lib.__name__, name), []).append("pack")
+            return t
+
+        def unpack(t):
+            calls.setdefault((lib.__name__, name), []).append("unpack")
+            return t
+        return lib.autograd.graph.saved_tensors_hooks(pack, unpack)
+
+    for lib in (cr, torch):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return 3 * x * x * g
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        with recording(lib, "outer"):
+            with recording(lib, "inner"):
+                y = Cube.apply(x)
+        y.sum().backward()
+        assert x.grad.tolist() == [3.0, 12.0]
+    assert calls == {("chainrule", "inner"): ["pack", "unpack"], ("torch", "inner"): ["pack", "unpack"]}
+
+
+def test_an_in_place_change_is_still_caught_under_identity_hooks():
+    # PyTorch stops checking under hooks (the gradient silently uses the new values); chainrule
+    # keeps the check while the saved tensor lives.
+    lib = cr
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0])
+    with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+        y = (x * w).sum()
+    w.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+        y.backward()
+
+
+def test_double_backward_under_hooks():
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor([0.5, -1.5], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+            y = (x.exp() * x.sin()).sum()
+            (g,) = lib.autograd.grad(y, x, create_graph=True)
+        g.sum().backward()
+        results.append(x.grad.tolist())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def test_errors_as_pytorch():
+    for lib in (cr, torch):
+        x = lib.tensor([1.0], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: 3):
+            y = (x * x).sum()
+        with pytest.raises(TypeError, match="unpack_hook expected to be a Tensor but got result of type int"):
+            y.backward()
+        with pytest.raises(RuntimeError, match="no hooks here"):
+            with lib.autograd.graph.disable_saved_tensors_hooks("no hooks here"):
+                with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+                    pass
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):  # usable again after
+            pass
+
+
+def test_node_type():
+    y = (cr.ones(2, requires_grad=True) * 2).sum()
+    assert isinstance(y.grad_fn, cr.autograd.graph.Node)
+    assert isinstance(y.grad_fn.next_functions[0][0], cr.autograd.graph.Node)
