@@ -126,6 +126,9 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype()); })
       .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->device_data()); })
       .def("_storage_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage().get()); })
+      // The storage's first byte and size in bytes, for Tensor.untyped_storage() (chainrule/_storage.py).
+      .def("_storage_data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage()->data()); })
+      .def("_storage_nbytes", [](const Tensor& t) { return t->storage()->nbytes(); })
       .def("stride", [](const Tensor& t, py::object dim) -> py::object {
         if (dim.is_none()) return py::cast(t->strides());
         return py::int_(t->stride(wrap_dim(dim.cast<int64_t>(), t->dim(), "stride")));

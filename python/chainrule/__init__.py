@@ -36,6 +36,7 @@ from chainrule._tensor_surface import (  # noqa: F401,E402
     is_floating_point, is_signed, is_nonzero, is_same_size, zeros_like, ones_like, empty_like, full_like,
     rand_like, randn_like)
 from chainrule import _tensor_host_methods  # noqa: F401,E402  (Tensor.apply_, map_)
+from chainrule import _storage  # noqa: F401,E402  (Tensor.untyped_storage, storage)
 # PyTorch functions composed in Python from the bound ops (each file also adds the Tensor methods).
 from chainrule._functions.predicates import (  # noqa: F401,E402
     isnan, isinf, isfinite, isposinf, isneginf, isclose, allclose, equal, nan_to_num, count_nonzero)

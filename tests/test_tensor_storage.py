@@ -1,0 +1,38 @@
+"""Tensor.untyped_storage() and Tensor.storage() against PyTorch: which tensors share memory, the
+storage's size in bytes and elements, and its whole contents (not just the view's)."""
+import warnings
+
+import pytest
+
+import chainrule as cr
+from conftest import requires_torch, torch
+
+pytestmark = requires_torch
+
+
+def facts(lib):
+    x = lib.arange(6.0)
+    y, z = x[2:], x.clone()
+    s = x.untyped_storage()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TypedStorage is deprecated, in both
+        typed = y.storage()
+        u = lib.tensor([7, 255, 3], dtype=lib.uint8)
+        return [
+            s.data_ptr() == y.untyped_storage().data_ptr(), s.data_ptr() == z.untyped_storage().data_ptr(),
+            s.nbytes(), s.size(), len(s), s.element_size(), s.device.type, s.is_cuda,
+            typed.size(), len(typed), typed.data_ptr() == x.data_ptr(), typed.tolist(), typed.element_size(),
+            typed.nbytes(), str(typed.dtype).split(".")[-1],
+            x.view(2, 3).t().storage().tolist(), y.untyped_storage().tolist()[:8],
+            u.storage().tolist(), u.untyped_storage().nbytes(), u[1:].untyped_storage().tolist(),
+            repr(u.untyped_storage()).replace("torch.", "chainrule."),
+        ]
+
+
+def test_storages_as_pytorch():
+    assert facts(cr) == facts(torch)
+
+
+def test_storage_warns_as_pytorch():
+    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
+        cr.ones(2).storage()
