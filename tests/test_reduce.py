@@ -394,7 +394,8 @@ def test_bad_dtypes_and_empty_extremes():
 @requires_torch
 @pytest.mark.parametrize("call", [lambda lib, x: lib.std(x, dim=0), lambda lib, x: x.var(0), lambda lib, x: x.std(),
                                   lambda lib, x: x.var(dim=1, correction=3), lambda lib, x: x.var(dim=1, correction=2),
-                                  lambda lib, x: x.std(dim=(0, 1), unbiased=False), lambda lib, x: x[:, :0].var()])
+                                  lambda lib, x: x.std(dim=(0, 1), unbiased=False), lambda lib, x: x[:, :0].var(),
+                                  lambda lib, x: lib.std_mean(x, dim=0), lambda lib, x: lib.var_mean(x, 0)])
 def test_var_std_warn_without_degrees_of_freedom_as_torch(call):
     # ProGAN/StyleGAN's minibatch_std takes torch.std(x, dim=0) of a batch of one in their shape tests
     messages = []
@@ -402,5 +403,5 @@ def test_var_std_warn_without_degrees_of_freedom_as_torch(call):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             call(lib, lib.ones(1, 3))
-        messages.append([str(w.message).split(" (Triggered internally")[0] for w in caught])
+        messages.append([(str(w.message).split(" (Triggered internally")[0], w.filename) for w in caught])
     assert messages[0] == messages[1]

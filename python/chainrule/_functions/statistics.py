@@ -1,16 +1,29 @@
 """std_mean and var_mean: a spread and the mean over the same dims in one call, as PyTorch returns
 them (a tuple), with var/std's arguments (dim, correction/unbiased, keepdim)."""
+import warnings
+
 from chainrule._C import Tensor
 
 
 def var_mean(input, *args, **kwargs):
     """(input.var(...), the mean over the same dims)."""
-    return input.var(*args, **kwargs), input.mean(*_mean_args(input, args, kwargs))
+    return _spread(input, "var", args, kwargs), input.mean(*_mean_args(input, args, kwargs))
 
 
 def std_mean(input, *args, **kwargs):
     """(input.std(...), the mean over the same dims)."""
-    return input.std(*args, **kwargs), input.mean(*_mean_args(input, args, kwargs))
+    return _spread(input, "std", args, kwargs), input.mean(*_mean_args(input, args, kwargs))
+
+
+def _spread(input, name, args, kwargs):
+    """input.var/std(...), its warnings (no degrees of freedom) re-issued under var_mean/std_mean's name at the
+    caller's line, as PyTorch names them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spread = getattr(input, name)(*args, **kwargs)
+    for w in caught:
+        warnings.warn(str(w.message).replace(f"{name}():", f"{name}_mean():", 1), w.category, stacklevel=3)
+    return spread
 
 
 def _mean_args(input, args, kwargs):
