@@ -14,7 +14,7 @@ from chainrule.autograd.gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from chainrule.autograd.function import Function, FunctionCtx  # noqa: F401
 from chainrule.autograd.anomaly_mode import (  # noqa: F401
     detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled)
-from chainrule.autograd import functional, graph  # noqa: F401
+from chainrule.autograd import forward_ad, functional, graph  # noqa: F401
 from chainrule.autograd.variable import Variable  # noqa: F401
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
