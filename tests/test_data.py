@@ -370,3 +370,18 @@ def test_pin_memory_warns_at_each_iteration_as_torch(options):
                 list(loader)
         caught_messages.append([str(w.message) for w in caught])
     assert caught_messages[0] == caught_messages[1]
+
+
+@requires_torch
+def test_pin_memory_warns_once_with_persistent_workers_as_torch():
+    # the workers' iterator is made once and reset between epochs; PyTorch warns when it is made
+    counts = []
+    for lib in (cr, torch):
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.ones(4, 2)), batch_size=2, num_workers=1,
+                                           persistent_workers=True, pin_memory=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(2):
+                list(loader)
+        counts.append(sum("pin_memory" in str(w.message) for w in caught))
+    assert counts[0] == counts[1] == 1

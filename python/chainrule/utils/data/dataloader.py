@@ -102,7 +102,8 @@ class DataLoader:
         _warn_if_too_many_workers(num_workers)
 
     def __iter__(self):
-        _warn_about_pinned_memory(self.pin_memory, self.pin_memory_device)
+        if not (self.persistent_workers and self._iterator is not None):  # PyTorch warns as it makes an iterator
+            _warn_about_pinned_memory(self.pin_memory, self.pin_memory_device)
         if self.num_workers == 0:
             return self._iter_stream() if self._iterable else self._iter_map()
         _warn_if_too_many_workers(self.num_workers)
@@ -140,7 +141,7 @@ class DataLoader:
 
 
 def _warn_about_pinned_memory(pin_memory, pin_memory_device):
-    """PyTorch's warnings, at each iteration, for pin_memory without an accelerator and for the deprecated
+    """PyTorch's warnings, for each new iterator, for pin_memory without an accelerator and for the deprecated
     pin_memory_device (pinning itself has no effect here)."""
     if pin_memory and pin_memory_device:
         warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
