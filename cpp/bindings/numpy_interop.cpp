@@ -78,8 +78,8 @@ Tensor from_numpy(py::array arr) {
     return from_numpy_copy(arr, *wider);
   }
   CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
-           " is not supported (expected float32, float64, int64 or bool, or integers of up to 32 bits or float16, "
-           "which are copied)");
+           " is not supported (expected float32, float64, int64, uint8, int8 or bool, or the other integers of up "
+           "to 32 bits or float16, which are copied)");
   CR_CHECK(arr.dtype().attr("isnative").cast<bool>(), TypeError,
            "from_numpy: the array's byte order is not this machine's; use arr.astype(arr.dtype.newbyteorder('='))");
   const int64_t size = static_cast<int64_t>(itemsize(*dtype));
