@@ -16,7 +16,7 @@ from chainrule._C import Tensor
 
 __all__ = ["assert_close"]
 
-# (rtol, atol) per dtype, PyTorch's table; int64 and bool compare exactly.
+# (rtol, atol) per dtype, PyTorch's table; integers and bool compare exactly.
 _PRECISIONS = {_C.dtype.float32: (1.3e-6, 1e-5), _C.dtype.float64: (1e-7, 1e-7)}
 
 
