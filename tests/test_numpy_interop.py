@@ -321,3 +321,13 @@ def test_frombuffer_errors_as_pytorch(kwargs):
     dtype = kwargs.pop("dtype")
     assert_same_error(lambda: cr.frombuffer(dtype=getattr(cr, dtype), **kwargs),
                       lambda: torch.frombuffer(dtype=getattr(torch, dtype), **kwargs))
+
+
+def test_the_read_only_warning_is_silenced_by_pytorchs_message_filter():
+    import warnings
+    a = np.arange(3.0)
+    a.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")  # as programs write it
+        assert cr.from_numpy(a).tolist() == [0.0, 1.0, 2.0]

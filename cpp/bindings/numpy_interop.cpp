@@ -96,9 +96,13 @@ Tensor from_numpy(py::array arr) {
     if (arr.shape(d) > 0) span += (arr.shape(d) - 1) * stride;
   }
   if (!arr.writeable()) {
-    PyErr_WarnEx(PyExc_UserWarning,
-                 "from_numpy: the array is not writable; the tensor shares its memory, so writing to the "
-                 "tensor is undefined behaviour. Copy the array first to avoid this.", 1);
+    // PyTorch's words, which programs name in warnings.filterwarnings(message=...) to silence it.
+    if (PyErr_WarnEx(PyExc_UserWarning,
+                     "The given NumPy array is not writable, and chainrule does not support non-writable tensors. "
+                     "This means writing to this tensor will result in undefined behavior. You may want to copy the "
+                     "array to protect its data or make it writable before converting it to a tensor.", 1) != 0) {
+      throw py::error_already_set();
+    }
   }
   auto* owner_ref = arr.inc_ref().ptr();
   std::shared_ptr<void> owner(owner_ref, [](void* p) {
