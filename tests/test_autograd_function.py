@@ -145,10 +145,9 @@ def test_gradcheck_with_fast_mode_still_finds_a_wrong_backward_and_refuses_forwa
 
     x = cr.tensor([0.5], dtype=cr.float64, requires_grad=True)
     assert not cr.autograd.gradcheck(WrongCube.apply, (x,), raise_exception=False, fast_mode=True)
-    for option in ("check_forward_ad", "check_batched_forward_grad"):
-        with pytest.raises(NotImplementedError, match=f"{option}=True needs forward-mode AD"):
-            cr.autograd.gradcheck(lambda t: t * 2, (x,), **{option: True})
-    with pytest.raises(NotImplementedError, match="check_fwd_over_rev=True needs forward-mode AD"):
+    with pytest.raises(NotImplementedError, match="check_batched_forward_grad=True is not supported"):
+        cr.autograd.gradcheck(lambda t: t * 2, (x,), check_batched_forward_grad=True)
+    with pytest.raises(NotImplementedError, match="check_fwd_over_rev=True is not supported"):
         cr.autograd.gradgradcheck(lambda t: t * t, (x,), check_fwd_over_rev=True)
     with pytest.raises(NotImplementedError, match="masked=True is for sparse inputs"):
         cr.autograd.gradcheck(lambda t: t * 2, (x,), masked=True)

@@ -79,3 +79,54 @@ def test_errors_as_pytorch():
         with fwAD.dual_level():
             with pytest.raises(RuntimeError, match="different size than that of the original Tensor"):
                 fwAD.make_dual(lib.ones(2), lib.ones(3))
+
+
+def test_the_tangent_is_kept_as_given_or_copied_to_the_primals_layout():
+    # as the forward-AD tutorial asserts
+    for lib in (cr, torch):
+        fwAD = lib.autograd.forward_ad
+        primal, tangent = lib.randn(4, 4), lib.randn(4, 4)
+        with fwAD.dual_level():
+            assert fwAD.unpack_dual(fwAD.make_dual(primal, tangent)).tangent is tangent
+            copied = fwAD.unpack_dual(fwAD.make_dual(primal, tangent.T)).tangent
+            assert copied is not tangent and copied.tolist() == tangent.T.tolist()
+
+
+def test_a_function_with_jvp_and_gradcheck_of_forward_mode():
+    results = []
+    for lib in (cr, torch):
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.result = lib.exp(x)
+                return ctx.result
+
+            @staticmethod
+            def jvp(ctx, tangent):
+                return tangent * ctx.result
+
+        fwAD = lib.autograd.forward_ad
+        x = lib.tensor([[0.5, -1.0], [2.0, 0.0]], dtype=lib.float64, requires_grad=True)
+        v = lib.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=lib.float64)
+        with fwAD.dual_level():
+            out = Exp.apply(fwAD.make_dual(x, v)) * 3  # an op after the Function carries its tangent on
+            results.append(fwAD.unpack_dual(out).tangent.tolist())
+        assert lib.autograd.gradcheck(Exp.apply, (x,), check_forward_ad=True, check_backward_ad=False,
+                                      check_undefined_grad=False, check_batched_grad=False)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-12)
+
+
+def test_gradcheck_of_forward_mode_catches_a_wrong_jvp():
+    class WrongExp(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return cr.exp(x)
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            return tangent * 2
+
+    x = cr.tensor([0.5], dtype=cr.float64, requires_grad=True)
+    with pytest.raises(RuntimeError, match="forward Jacobian mismatch"):  # GradcheckError
+        cr.autograd.gradcheck(WrongExp.apply, (x,), check_forward_ad=True, check_backward_ad=False)
+    assert cr.autograd.gradcheck(lambda t: (t * t).sin(), (x,), check_forward_ad=True)

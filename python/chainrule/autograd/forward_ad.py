@@ -67,8 +67,16 @@ def make_dual(tensor, tangent, *, level=None):
         raise ValueError(f"make_dual: expected a floating-point tensor, got {tensor.dtype}")
     # A node of its own in the graph: a view of a tensor that requires grad, else a fresh leaf.
     dual = tensor.view_as(tensor) if tensor.requires_grad else tensor.detach().requires_grad_(True)
-    duals.append((dual, tangent.detach().to(tensor.dtype)))
+    # The tangent is kept as given where it has the primal's dtype and layout, else copied to them.
+    if tangent.dtype != tensor.dtype or tangent.stride() != tensor.stride():
+        tangent = _C.empty_like(tensor).copy_(tangent.detach())
+    duals.append((dual, tangent))
     return dual
+
+
+def has_duals():
+    """Whether the innermost open level holds dual tensors (autograd.Function's jvp runs then)."""
+    return bool(_levels and _levels[-1])
 
 
 def unpack_dual(tensor, *, level=None):

@@ -21,6 +21,7 @@ import warnings
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule.autograd import forward_ad
 from chainrule.autograd.grad_mode import no_grad
 
 
@@ -101,6 +102,11 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("autograd.Function subclasses must define backward(ctx, ...)")
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+
     def __init__(self, *args, **kwargs):
         warnings.warn(f"{self.__class__} should not be instantiated. Methods on autograd functions are all static, "
                       "so you should invoke them on the class itself. Instantiating an autograd function will raise "
@@ -123,6 +129,9 @@ class Function:
         outputs = (result,) if single else result
         # An input returned as is becomes a new tensor sharing its data, so the input keeps its own history.
         outputs = tuple(o.detach() if any(o is a for a in args) else o for o in outputs)
+        if cls.jvp is not Function.jvp and forward_ad.has_duals():
+            outputs = _forward_through_jvp(cls, ctx, args, outputs)
+            return outputs[0] if single else outputs
         if _C.is_grad_enabled() and any(ctx.needs_input_grad):
             differentiable = [o for o in outputs if isinstance(o, Tensor) and o.is_floating_point()]
             _keep_saved_outputs_without_history(ctx, differentiable)
@@ -144,6 +153,24 @@ class Function:
             _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward)
         return outputs[0] if single else outputs
 
+
+
+def _forward_through_jvp(cls, ctx, args, outputs):
+    """Under forward AD, a Function with jvp(ctx, *input_tangents) gives its outputs' tangents: each
+    output becomes a dual tensor of its own with that tangent (so the graph behind it is not walked
+    again); inputs without a tangent pass zeros."""
+    tangents = []
+    for a in args:
+        if isinstance(a, Tensor) and a.is_floating_point():
+            tangent = forward_ad.unpack_dual(a).tangent
+            tangents.append(_C.zeros_like(a) if tangent is None else tangent)
+        else:
+            tangents.append(None)
+    with no_grad():
+        out_tangents = cls.jvp(ctx, *tangents)
+    out_tangents = out_tangents if isinstance(out_tangents, tuple) else (out_tangents,)
+    return tuple(forward_ad.make_dual(o.detach(), t) if isinstance(o, Tensor) and t is not None else o
+                 for o, t in zip(outputs, out_tangents))
 
 
 _TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"

@@ -6,9 +6,10 @@ backward computes. On a mismatch it raises GradcheckError naming the worst eleme
 
 Both take torch.autograd's keyword options. Backprop in chainrule is deterministic (nondet_tol has
 nothing to widen), batched gradients are computed slice by slice (check_batched_grad holds by
-construction), fast_mode checks exactly, and check_undefined_grad is accepted without a separate run;
-the forward-mode checks (check_forward_ad, check_batched_forward_grad, check_fwd_over_rev) and masked
-inputs raise NotImplementedError, as chainrule has neither forward-mode AD nor sparse tensors.
+construction), fast_mode checks exactly, and check_undefined_grad is accepted without a separate run.
+check_forward_ad=True also compares forward mode's Jacobian (autograd.forward_ad, a column per input
+element) with finite differences; check_batched_forward_grad, check_fwd_over_rev and masked inputs
+raise NotImplementedError.
 """
 import numpy as np
 
@@ -77,12 +78,46 @@ def _analytic_jacobian(outputs, inputs, wrt, check_grad_dtypes=False):
     return [np.stack(rows[i]) if rows[i] else np.zeros((sum(sizes), inputs[i].numel())) for i in wrt]
 
 
-def _refuse_unsupported(check_forward_ad=False, check_batched_forward_grad=False, check_fwd_over_rev=False,
-                        masked=None):
-    for name, value in (("check_forward_ad", check_forward_ad), ("check_batched_forward_grad",
-                        check_batched_forward_grad), ("check_fwd_over_rev", check_fwd_over_rev)):
+def _forward_jacobian(fn, inputs, wrt, out_size):
+    """Columns of forward mode's Jacobian: the outputs' tangents for each input element's unit tangent."""
+    from chainrule.autograd import forward_ad
+    jacobians = []
+    for i in wrt:
+        columns = []
+        for j in range(inputs[i].numel()):
+            unit = np.zeros(inputs[i].numel(), dtype=np.float64)
+            unit[j] = 1
+            with forward_ad.dual_level():
+                dual = forward_ad.make_dual(inputs[i], _C.from_numpy(unit.reshape(tuple(inputs[i].shape))))
+                outputs = _float_outputs(fn(*inputs[:i], dual, *inputs[i + 1:]))
+                tangents = [forward_ad.unpack_dual(o).tangent for o in outputs]
+            columns.append(np.concatenate([np.zeros(o.numel()) if t is None else t.detach().numpy().reshape(-1)
+                                           for o, t in zip(outputs, tangents)]) if outputs else np.zeros(0))
+        jacobians.append(np.stack(columns, axis=1) if columns else np.zeros((out_size, 0)))
+    return jacobians
+
+
+def _compare(kind, computed, numerical, wrt, atol, rtol, raise_exception):
+    """True when each Jacobian matches finite differences; else GradcheckError naming the worst entry."""
+    for i, a, n in zip(wrt, computed, numerical):
+        bad = np.abs(a - n) > atol + rtol * np.abs(n)
+        if bad.any():
+            error = np.where(bad, np.abs(a - n), -1)
+            row, col = np.unravel_index(np.argmax(error), error.shape)
+            message = (f"gradcheck: {kind} Jacobian mismatch for input {i} at output element {row}, input element "
+                       f"{col}: {kind} {a[row, col]:.8g} vs numerical {n[row, col]:.8g} "
+                       f"({int(bad.sum())} of {bad.size} entries differ)")
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True
+
+
+def _refuse_unsupported(check_batched_forward_grad=False, check_fwd_over_rev=False, masked=None):
+    for name, value in (("check_batched_forward_grad", check_batched_forward_grad),
+                        ("check_fwd_over_rev", check_fwd_over_rev)):
         if value:
-            raise NotImplementedError(f"gradcheck: {name}=True needs forward-mode AD, which chainrule does not have")
+            raise NotImplementedError(f"gradcheck: {name}=True is not supported by chainrule")
     if masked:
         raise NotImplementedError("gradcheck: masked=True is for sparse inputs, which chainrule does not have")
 
@@ -95,7 +130,7 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
 
     The inputs that require grad must be float64 (finite differences in float32 are too coarse).
     """
-    _refuse_unsupported(check_forward_ad, check_batched_forward_grad, masked=masked)
+    _refuse_unsupported(check_batched_forward_grad, masked=masked)
     fn = func
     inputs = _as_tuple(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -104,21 +139,18 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     for i in wrt:
         if inputs[i].dtype != _C.dtype.float64:
             raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; use float64 inputs for finite differences")
-    if not check_backward_ad:
+    if not check_backward_ad and not check_forward_ad:
         return True
     outputs = _float_outputs(fn(*inputs))
-    analytic = _analytic_jacobian(outputs, inputs, wrt, check_grad_dtypes)
-    numerical = _numerical_jacobian(fn, inputs, wrt, eps, sum(o.numel() for o in outputs))
-    for i, a, n in zip(wrt, analytic, numerical):
-        bad = np.abs(a - n) > atol + rtol * np.abs(n)
-        if bad.any():
-            error = np.where(bad, np.abs(a - n), -1)
-            row, col = np.unravel_index(np.argmax(error), error.shape)
-            message = (f"gradcheck: Jacobian mismatch for input {i} at output element {row}, input element {col}: "
-                       f"analytic {a[row, col]:.8g} vs numerical {n[row, col]:.8g} "
-                       f"({int(bad.sum())} of {bad.size} entries differ)")
-            if raise_exception:
-                raise GradcheckError(message)
+    out_size = sum(o.numel() for o in outputs)
+    numerical = _numerical_jacobian(fn, inputs, wrt, eps, out_size)
+    if check_backward_ad:
+        analytic = _analytic_jacobian(outputs, inputs, wrt, check_grad_dtypes)
+        if not _compare("analytic", analytic, numerical, wrt, atol, rtol, raise_exception):
+            return False
+    if check_forward_ad:
+        forward = _forward_jacobian(fn, inputs, wrt, out_size)
+        if not _compare("forward", forward, numerical, wrt, atol, rtol, raise_exception):
             return False
     return True
 
