@@ -87,3 +87,39 @@ def test_bad_input():
         args = (cr.ones(1, dtype=cr.int64),) if name == "prelu" else ()
         with pytest.raises(TypeError, match=rf"{name}: expected a float32 or float64 tensor.*int64"):
             getattr(F, name)(cr.tensor([[1, 2]]), *args)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "hardtanh", "relu6", "threshold"])
+def test_second_backward_reaches_the_input_of_piecewise_linear_activations_as_torch(name):
+    # PyTorch's backward of these is an op of (grad, x): a gradient penalty through a LeakyReLU critic or the input
+    # Hessian of a ReLU net differentiates it again and gets zeros for x, where chainrule found x unused
+    results = []
+    for lib in (cr, torch):
+        lib.manual_seed(0)
+        x = lib.tensor([[-2.0, -0.5, 0.5, 2.0]], requires_grad=True)
+        bias = lib.zeros(4, requires_grad=True)
+        f = getattr(lib.nn.functional, name)
+
+        def forward():
+            return (f(x + bias, 0.1, 0.0) if name == "threshold" else f(x + bias)).sum()
+
+        g, = lib.autograd.grad(forward(), x, create_graph=True)
+        (g ** 2).sum().backward()
+        second, = lib.autograd.grad(lib.autograd.grad(forward(), x, create_graph=True)[0].sum(), x)
+        results.append((g.requires_grad, bias.grad.tolist(), second.tolist()))
+    assert results[0] == results[1]
+
+
+@requires_torch
+def test_input_hessian_of_a_relu_net_is_zero_as_torch():
+    sums = []
+    for lib in (cr, torch):
+        lib.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.ReLU(), lib.nn.Linear(8, 8), lib.nn.LeakyReLU(0.2),
+                                lib.nn.Linear(8, 1))
+        x = lib.randn(5, 3, requires_grad=True)
+        g, = lib.autograd.grad(net(x).sum(), x, create_graph=True)
+        h, = lib.autograd.grad(g.sum(), x)
+        sums.append(h.abs().sum().item())
+    assert sums == [0.0, 0.0]

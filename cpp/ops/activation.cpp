@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "autograd/record.h"
 #include "cpu/vec_math.h"
@@ -109,10 +110,35 @@ Tensor derivative_ops(const Tensor& g, const Tensor& x, const Activation& act) {
   return nullptr;
 }
 
+// Whether act'(x) is piecewise constant, so derivative_ops's where() reads x only through a mask.
+bool piecewise_constant_derivative(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::LeakyRelu: case ActivationKind::Hardtanh: case ActivationKind::Hardsigmoid:
+    case ActivationKind::Threshold:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// PyTorch's backward of these activations is an op of (grad, x) whose derivative w.r.t. x is zero, so a second
+// backward reaches x with zeros (a gradient penalty through a LeakyReLU critic, the input Hessian of a
+// piecewise-linear net) instead of finding x unused; dx is routed through such a node here.
+Tensor connected_to_input(const Tensor& dx, const Tensor& x, const Activation& act) {
+  if (!piecewise_constant_derivative(act.kind) || !needs_grad({&x})) return dx;
+  Tensor out = TensorImpl::alias_of(dx);
+  std::string name = node_name(act.kind);
+  name.insert(name.size() - 1, "Backward");
+  record(name.c_str(), {dx, x}, {out}, [meta = TensorMeta(x)](const TensorList& g, const Node&) -> TensorList {
+    return {g[0], zeros(meta.sizes, meta.dtype, meta.device)};
+  });
+  return out;
+}
+
 // The gradient w.r.t. x of act(x) given the output's gradient g.
 Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation& act) {
   const Tensor g = to_dtype(g_in, x->dtype());
-  if (GradMode::is_enabled()) return derivative_ops(g, x, act);
+  if (GradMode::is_enabled()) return connected_to_input(derivative_ops(g, x, act), x, act);
   Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
   if (!dx->device().is_cpu()) {
     const Shape& shape = x->sizes();

@@ -117,7 +117,8 @@ void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
 
 // relu's backward in one pass: 0 where y <= 0, else g (PyTorch's threshold_backward: so g passes
 // through a NaN, which is not <= 0). Recorded
-// itself, so double backward works: its derivative w.r.t. g is the same mask.
+// itself, so double backward works: its derivative w.r.t. g is the same mask, and w.r.t. y zero (y stays an input,
+// as in PyTorch, so a second backward reaches x with zeros instead of finding it unused).
 Tensor relu_backward(const Tensor& g, const Tensor& y) {
   Tensor yc = to_dtype(y, g->dtype());
   Tensor out;
@@ -132,10 +133,11 @@ Tensor relu_backward(const Tensor& g, const Tensor& y) {
       });
     });
   }
-  if (needs_grad({&g})) {
+  if (needs_grad({&g, &y})) {
     const SavedTensor sy(y, false);
-    record("ReluBackwardBackward0", {g}, {out}, [sy](const TensorList& grads, const Node& n) -> TensorList {
-      return {relu_backward(grads[0], sy.unpack(n))};
+    record("ReluBackwardBackward0", {g, y}, {out}, [sy](const TensorList& grads, const Node& n) -> TensorList {
+      const Tensor saved = sy.unpack(n);
+      return {relu_backward(grads[0], saved), zeros(saved->sizes(), saved->dtype(), saved->device())};
     });
   }
   return out;
