@@ -146,10 +146,12 @@ def test_embedding_takes_the_weight_first(padding_idx):
     assert_matches(w.grad, tw.grad)
 
 
-def test_embedding_scale_grad_by_freq_is_refused_as_by_nn_functional():
-    w, i = cr.randn(5, 3, requires_grad=True), cr.tensor([0, 2, 2, 2])
-    with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
-        cr.embedding(w, i, -1, True).sum().backward()
+def test_embedding_scale_grad_by_freq_in_the_positional_form():
+    w = np.random.default_rng(0).normal(size=(5, 3))
+    ours, theirs = cr.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    cr.embedding(ours, cr.tensor([0, 2, 2, 2]), -1, True).sum().backward()
+    torch.embedding(theirs, torch.tensor([0, 2, 2, 2]), -1, True).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
 
 
 LOSSES = [
