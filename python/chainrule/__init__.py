@@ -141,7 +141,7 @@ int32 = int = int16 = short = dtype.int64
 IntTensor = ShortTensor = LongTensor  # torch.IntTensor(lengths) & co. hold int64, as chainrule.int32 is int64
 bool = dtype.bool
 
-__version__ = "0.1.0"
+from chainrule.version import __version__  # noqa: E402  (a TorchVersion: compares as a version)
 
 # out= on the functions whose PyTorch counterpart has it (torch.add(a, b, out=c)): wraps them in place.
 from chainrule._functions import out_argument as _out_argument  # noqa: E402
