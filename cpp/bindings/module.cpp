@@ -7,7 +7,8 @@ PYBIND11_MODULE(_C, m) {
   bind_types(m);
   bind_keyword_dispatch(m);
   bind_cuda_runtime(m);
-  TensorClass cls(m, "Tensor", "An n-dimensional array on a device, with autograd fields.");
+  // dynamic_attr: a tensor takes any Python attribute, as a torch.Tensor does (Informer's `pe.require_grad = False`).
+  TensorClass cls(m, "Tensor", "An n-dimensional array on a device, with autograd fields.", py::dynamic_attr());
   bind_tensor_basics(m, cls);
   bind_numpy(m, cls);
   bind_creation(m);
