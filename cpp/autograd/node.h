@@ -112,13 +112,18 @@ using BackwardFormula = std::function<TensorList(const TensorList& grad_outputs,
 
 class FormulaNode : public Node {
  public:
-  FormulaNode(std::string name, std::vector<Edge> next_edges, BackwardFormula formula)
-      : Node(std::move(name), std::move(next_edges)), formula_(std::move(formula)) {}
+  // `saves_tensors`: false for a formula that keeps no tensor (AddBackward0, ToCopyBackward0): as in
+  // PyTorch, a second backward through it without retain_graph works (there is nothing to free).
+  FormulaNode(std::string name, std::vector<Edge> next_edges, BackwardFormula formula, bool saves_tensors = true)
+      : Node(std::move(name), std::move(next_edges)), formula_(std::move(formula)), saves_tensors_(saves_tensors) {}
   TensorList apply(TensorList&& grad_outputs) override;
-  void release_saved() override { formula_ = nullptr; }
+  void release_saved() override {
+    if (saves_tensors_) formula_ = nullptr;
+  }
 
  private:
   BackwardFormula formula_;
+  bool saves_tensors_;
 };
 
 }  // namespace cr

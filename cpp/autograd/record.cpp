@@ -25,7 +25,9 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(t ? gradient_edge(t) : Edge{});
-  auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula));
+  // The formula's SavedTensors were made just before this call (by the op recording it).
+  const bool saves_tensors = SavedTensor::take_saved_count() > 0;
+  auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula), saves_tensors);
   for (const Tensor& out : outputs) {
     uint32_t nr = node->add_output(*out);
     out->set_grad_fn(node, nr);

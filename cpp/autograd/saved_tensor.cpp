@@ -16,9 +16,18 @@ void check_version(const Tensor& t, uint64_t version, const Node& node) {
            "instead of x += 1) before calling backward.");
 }
 
+thread_local uint64_t saved_count = 0;
+
 }  // namespace
 
+uint64_t SavedTensor::take_saved_count() {
+  const uint64_t n = saved_count;
+  saved_count = 0;
+  return n;
+}
+
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : version_(t->version()), is_output_(is_output) {
+  ++saved_count;
   if (is_output) output_nr_ = t->output_nr();
   if (auto hooks = current_saved_tensor_hooks()) {
     // The pack hook sees an output without its history (keeping it whole would make a cycle

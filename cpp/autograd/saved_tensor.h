@@ -6,6 +6,7 @@
 // check then holds while the tensor itself lives (after that nothing can change it).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "autograd/node.h"
@@ -15,6 +16,9 @@ namespace cr {
 
 class SavedTensor {
  public:
+  // How many tensors this thread saved since the last call (record() asks whether its formula saved any).
+  static uint64_t take_saved_count();
+
   SavedTensor() = default;
   // `is_output`: t is an output of the node that saves it.
   SavedTensor(const Tensor& t, bool is_output);

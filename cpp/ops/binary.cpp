@@ -204,7 +204,10 @@ void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DT
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& out) {
   if (!needs_grad({&a, &b})) return;
   const TensorMeta ma(a), mb(b);
-  const SavedTensor sa(a, false), sb(b, false);
+  // add and sub save nothing (a second backward through them needs no retain_graph, as in PyTorch)
+  const bool saves_operands = op != BinaryOp::Add && op != BinaryOp::Sub;
+  const SavedTensor sa = saves_operands ? SavedTensor(a, false) : SavedTensor();
+  const SavedTensor sb = saves_operands ? SavedTensor(b, false) : SavedTensor();
   // Each formula returns the gradients (da, db) for the incoming gradient g.
   auto define = [&](const char* name, auto formula) {
     record(name, {a, b}, {out}, [=](const TensorList& grads, const Node& node) -> TensorList {
