@@ -181,14 +181,25 @@ class RNNBase(Module):
         """Per layer and direction: [weight_ih, weight_hh(, bias_ih, bias_hh)(, weight_hr)], as torch's."""
         return [[getattr(self, name) for name in cell] for cell in self._weight_names_per_cell()]
 
+    @property
+    def _all_weights(self):
+        """The weight names per layer and direction, as torch's RNNBase._all_weights (DeepAR and AWD-LSTM's
+        init loops read it: `for names in lstm._all_weights: for name in filter(lambda n: "bias" in n, names)`)."""
+        return self._weight_names_per_cell()
+
+    @property
+    def _flat_weights(self):
+        """The weights in torch's order, as RNNBase._flat_weights."""
+        return [getattr(self, name) for name in self._flat_weights_names]
+
     # A pickled RNN (torch.save(model)) carries what PyTorch's RNNBase rebuilds itself from: the weight names
     # per cell (_all_weights) and the weights in order (_flat_weights); chainrule reads its weights by name.
     _TORCH_ONLY_STATE = ("_all_weights", "_flat_weights", "_flat_weight_refs")
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["_all_weights"] = self._weight_names_per_cell()
-        state["_flat_weights"] = [getattr(self, name) for name in self._flat_weights_names]
+        state["_all_weights"] = self._all_weights
+        state["_flat_weights"] = self._flat_weights
         return state
 
     def __setstate__(self, state):
