@@ -87,6 +87,15 @@ def test_the_runner_renames_an_aliased_torch_import():
         "import chainrule as t\nfrom chainrule.autograd import Variable as v\n")
 
 
+def test_the_runner_renames_torch_in_an_import_list():
+    # `import torch, torch.nn as nn, time` was left as it is, and the program ran on PyTorch
+    sys.path.insert(0, str(PROGRAMS))
+    from run_program import with_chainrule_imports
+    assert with_chainrule_imports("import torch, torch.nn as nn, math  # all\nimport os, torch.utils.data\nimport os, sys\n") == (
+        "import chainrule as torch, chainrule.nn as nn, math  # all\n"
+        "import os, chainrule.utils.data, chainrule as torch\nimport os, sys\n")
+
+
 def test_the_runner_keeps_torch_bound_by_a_submodule_import(tmp_path):
     # labml_nn's capsule networks: `import torch.nn as nn` and `import torch.utils.data` are the only torch
     # imports, and the code uses torch.Tensor / torch.einsum through the name the latter binds

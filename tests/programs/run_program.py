@@ -28,10 +28,33 @@ _IMPORT_REWRITES = [
 ]
 
 
+_IMPORT_LIST = re.compile(r"^(\s*)import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)+)(\s*(#.*)?)$")
+
+
+def _with_chainrule_import_list(line):
+    """`import torch, torch.nn as nn, math` with each torch name turned into its chainrule one (the
+    line-wise rewrites above only see a line that imports torch alone, and left such a line on PyTorch)."""
+    match = _IMPORT_LIST.match(line)
+    if match is None:
+        return line
+    names = []
+    for name in (part.strip() for part in match.group(2).split(",")):
+        module, _, alias = (piece.strip() for piece in name.partition(" as "))
+        if module == "torch":
+            names.append(f"chainrule as {alias or 'torch'}")
+        elif module.startswith("torch."):
+            renamed = "chainrule" + module[len("torch"):]
+            names.append(f"{renamed} as {alias}" if alias else f"{renamed}, chainrule as torch")
+        else:
+            names.append(name)
+    return f"{match.group(1)}import {', '.join(names)}{match.group(3)}"
+
+
 def with_chainrule_imports(source):
     """The program's source with each torch import line turned into the chainrule one."""
     lines = []
     for line in source.splitlines():
+        line = _with_chainrule_import_list(line)
         for pattern, replacement in _IMPORT_REWRITES:
             line = pattern.sub(replacement, line)
         lines.append(line)
