@@ -50,8 +50,11 @@ Tensor slice_view(const Tensor& whole, int64_t dim, int64_t start, int64_t lengt
   return TensorImpl::view_of(whole, sizes, strides, whole->offset() + start * whole->stride(dim), "slice");
 }
 
+Tensor recorded_slice(const Tensor& t, int64_t dim, int64_t start, int64_t length, int64_t step);
+
 // Backward of slice: the gradient g of the slice, placed in zeros of the input's shape. Recorded
-// itself (its backward is the slice again), so slicing supports double backward.
+// itself (its backward is the slice again, recorded too), so slicing supports double and triple
+// backward (a Hessian-vector product by the double-vjp trick differentiates through both).
 Tensor slice_backward(const Tensor& g, const Shape& in_sizes, int64_t dim, int64_t start, int64_t step) {
   Tensor out = zeros(in_sizes, g->dtype(), g->device());
   {
@@ -60,8 +63,15 @@ Tensor slice_backward(const Tensor& g, const Shape& in_sizes, int64_t dim, int64
   }
   const int64_t length = g->size(dim);
   return with_backward(g, out, "SliceBackwardBackward0", [=](const Tensor& gg) {
-    return contiguous(slice_view(gg, dim, start, length, step));
+    return contiguous(recorded_slice(gg, dim, start, length, step));
   });
+}
+
+// slice_view(t, ...) recording SliceBackward0 when t needs grad.
+Tensor recorded_slice(const Tensor& t, int64_t dim, int64_t start, int64_t length, int64_t step) {
+  const Shape in = t->sizes();
+  return with_backward(t, slice_view(t, dim, start, length, step), "SliceBackward0",
+                       [=](const Tensor& g) { return slice_backward(g, in, dim, start, step); });
 }
 
 Shape inverse_permutation(const Shape& dims) {
@@ -261,10 +271,8 @@ Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::op
     return std::min(std::max<int64_t>(i, 0), n);
   };
   int64_t b = clamp_index(start, 0), e = std::max(clamp_index(end, n), b);
-  const Shape in = t->sizes();
   const int64_t length = e == b ? 0 : (e - b - 1) / step + 1;  // no overflow for any step
-  return with_backward(t, slice_view(t, d, b, length, step), "SliceBackward0",
-                 [=](const Tensor& g) { return slice_backward(g, in, d, b, step); });
+  return recorded_slice(t, d, b, length, step);
 }
 
 Tensor select(const Tensor& t, int64_t dim, int64_t index) {
