@@ -37,3 +37,17 @@ def test_tensor_takes_python_attributes_like_torch():
         assert pe.__dict__ == {"require_grad": False, "tag": "positional"}
         del pe.tag
         assert not hasattr(pe, "tag")
+
+
+@requires_torch
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_python_attributes_travel_with_copies_like_torch(how):
+    import copy
+    import pickle
+    copier = {"copy": copy.copy, "deepcopy": copy.deepcopy, "pickle": lambda t: pickle.loads(pickle.dumps(t))}[how]
+    for module in (torch, cr):
+        tensor = module.ones(3)
+        tensor.tag = ["positional"]
+        copied = copier(tensor)
+        assert copied.tag == ["positional"] and copied.tolist() == [1.0, 1.0, 1.0]
+        assert (copied.tag is tensor.tag) == (how == "copy"), module

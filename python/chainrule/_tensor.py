@@ -1,5 +1,6 @@
 """Python conveniences on the bound Tensor: Size, tensor()/as_tensor(), repr, iteration and NumPy hooks."""
 import builtins
+import copy
 import warnings
 
 import numpy as np
@@ -251,10 +252,24 @@ def _rebuild_tensor(array, requires_grad, device="cpu"):
 def _reduce_ex(self, protocol):
     # Values, requires_grad and device, as a new leaf: the autograd graph does not travel (as in
     # PyTorch). A GPU tensor's values are copied to the host here, as pickling one in PyTorch does.
-    return (_rebuild_tensor, (self.detach().cpu().numpy().copy(), self.requires_grad, str(self.device)))
+    # Python attributes set on the tensor (t.tag = ...) travel as its state, as in PyTorch.
+    rebuild = (_rebuild_tensor, (self.detach().cpu().numpy().copy(), self.requires_grad, str(self.device)))
+    return rebuild + (dict(self.__dict__),) if self.__dict__ else rebuild
+
+
+_core_deepcopy = Tensor.__deepcopy__
+
+
+def _deepcopy(self, memo):
+    """A copy with the values, requires_grad and grad (the core's) and the Python attributes, as PyTorch."""
+    copied = _core_deepcopy(self, memo)
+    if self.__dict__:
+        copied.__dict__.update(copy.deepcopy(self.__dict__, memo))
+    return copied
 
 
 Tensor.__reduce_ex__ = _reduce_ex
+Tensor.__deepcopy__ = _deepcopy
 Tensor.shape = property(lambda self: Size(self._shape), doc="The sizes of the tensor, as a chainrule.Size.")
 Tensor.size = lambda self, dim=None: Size(self._shape) if dim is None else self._shape[dim]
 Tensor.__iter__ = _iter
