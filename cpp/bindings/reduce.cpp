@@ -154,15 +154,11 @@ void bind_reduce(py::module_& m, TensorClass& cls) {
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
-  // all/any over an empty tuple of dims reduce nothing (each element as a bool), as in PyTorch.
   for (bool is_all : {true, false}) {
     const char* op = is_all ? "all" : "any";
     def_both(m, cls, op, [is_all, op](const Tensor& t, py::handle dim, bool keepdim) {
       const DimList dims = dims_arg(dim, op);
-      return run_without_gil([&] {
-        if (dims && dims->empty()) return t->dtype() == DType::Bool ? clone(t) : cr::to_dtype(t, DType::Bool);
-        return is_all ? all(t, dims, keepdim) : any(t, dims, keepdim);
-      }, t);
+      return run_without_gil([&] { return is_all ? all(t, dims, keepdim) : any(t, dims, keepdim); }, t);
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 

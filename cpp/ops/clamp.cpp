@@ -102,14 +102,17 @@ void clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::opt
 
 Tensor clamp(const Tensor& a, const Tensor& min, const Tensor& max) {
   CR_CHECK(min || max, ValueError, "clamp: at least one of min and max must be given");
-  Tensor out = a;
-  if (min) out = binary(BinaryOp::Maximum, out, min);
-  if (max) out = binary(BinaryOp::Minimum, out, max);
   std::vector<Tensor> operands{a};
   for (const Tensor& bound : {min, max}) {
     if (bound) operands.push_back(bound);
   }
-  return to_dtype(out, clamp_result_type(operands));
+  // In the result type of all three, as PyTorch computes: clamp(uint8, -3, 1.5) is float32 with -3
+  // kept, not -3 wrapped into uint8 by a first max() in uint8.
+  const DType result = clamp_result_type(operands);
+  Tensor out = to_dtype(a, result);
+  if (min) out = binary(BinaryOp::Maximum, out, min);
+  if (max) out = binary(BinaryOp::Minimum, out, max);
+  return to_dtype(out, result);
 }
 
 void clamp_(const Tensor& self, const Tensor& min, const Tensor& max) {

@@ -276,15 +276,26 @@ Tensor amin(const Tensor& t, const DimList& dims, bool keepdim) {
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, true, "argmax"); }
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) { return arg_extreme(t, dim, keepdim, false, "argmin"); }
 
-// all and any of a uint8 tensor are uint8 (0 or 1), as in PyTorch; of every other dtype bool.
+namespace {
+
+// all and any of a uint8 tensor are uint8 (0 or 1), as in PyTorch; of every other dtype bool. An
+// empty tuple of dims reduces nothing: each element as a truth value.
+template <template <typename> class Reducer>
+Tensor truth_reduction(const Tensor& t, const DimList& dims, bool keepdim, const char* op) {
+  const DType result = t->dtype() == DType::UInt8 ? DType::UInt8 : DType::Bool;
+  if (dims && dims->empty()) return t->dtype() == DType::Bool ? clone(t) : to_dtype(to_dtype(t, DType::Bool), result);
+  Tensor out = reduce_with<Reducer>(t, reduced_dims_mask(t, dims, op), keepdim, DType::Bool, op);
+  return to_dtype(out, result);
+}
+
+}  // namespace
+
 Tensor all(const Tensor& t, const DimList& dims, bool keepdim) {
-  Tensor out = reduce_with<cpu::AllReducer>(t, reduced_dims_mask(t, dims, "all"), keepdim, DType::Bool, "all");
-  return t->dtype() == DType::UInt8 ? to_dtype(out, DType::UInt8) : out;
+  return truth_reduction<cpu::AllReducer>(t, dims, keepdim, "all");
 }
 
 Tensor any(const Tensor& t, const DimList& dims, bool keepdim) {
-  Tensor out = reduce_with<cpu::AnyReducer>(t, reduced_dims_mask(t, dims, "any"), keepdim, DType::Bool, "any");
-  return t->dtype() == DType::UInt8 ? to_dtype(out, DType::UInt8) : out;
+  return truth_reduction<cpu::AnyReducer>(t, dims, keepdim, "any");
 }
 
 Tensor var(const Tensor& t, const DimList& dims, double correction, bool keepdim) {

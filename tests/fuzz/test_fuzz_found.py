@@ -169,6 +169,11 @@ FIXED.update({
     "linspace(-1.5, 300.5, 4, int8)": Case("fn", "linspace", (-1.5, 300.5, 4), {"dtype": D("int8")}),
     "logspace(2**62, 2**62, 1, int8)": Case("fn", "logspace", (2**62, 2**62, 1), {"dtype": D("int8")}),
     "logspace(2.5, 2.5, 1, int64)": Case("fn", "logspace", (2.5, 2.5, 1), {"dtype": D("int64")}),
+    # clamp with tensor bounds computes in the result type of all three (a first max() in uint8
+    # wrapped the int64 bound -3 to 253); any/all over dim=() of uint8 give uint8.
+    "clamp(uint8, int64 -3, float32)": Case("fn", "clamp", (t([[3, 2, 0], [3, 3, 1]], "uint8"), t(-3, "int64"),
+                                                           t(1.0275611877441406, "float32"))),
+    "any(uint8, dim=())": Case("method", "any", (t([4, 0, 254, 3], "uint8"),), {"dim": ()}),
     # The direct depthwise kernel pads each plane into a buffer: with padding 2**32 that was 128 GiB
     # (out of memory, where PyTorch returns). im2col takes such windows.
     "depthwise conv1d(padding=2**32)": Case("F", "conv1d", (t(np.zeros((3, 1)), "float64"),
