@@ -129,10 +129,19 @@ Tensor repeat(const Tensor& input, const Shape& repeats) {
   Shape padded = input->sizes();
   for (int64_t i = 0; i < lead; ++i) padded.insert(0, 1);
   Tensor out = reshape(input, padded);
-  // Dim i of size s becomes a new dim of size r in front of it, expanded, then merged: (r * s).
+  for (int64_t r : repeats) CR_CHECK(r >= 0, RuntimeError, "repeat: repeats must be non-negative, got ", repeats);
+  // Dim i of size s becomes a new dim of size r in front of it, expanded, then merged: (r * s). The
+  // dims are independent; those repeated 0 times go first, so that an empty result never makes a
+  // huge intermediate (repeat(2**40, 0) is empty).
+  std::vector<int64_t> order;
   for (int64_t i = 0; i < static_cast<int64_t>(repeats.size()); ++i) {
+    if (repeats[i] == 0) order.push_back(i);
+  }
+  for (int64_t i = 0; i < static_cast<int64_t>(repeats.size()); ++i) {
+    if (repeats[i] != 0) order.push_back(i);
+  }
+  for (int64_t i : order) {
     const int64_t r = repeats[i];
-    CR_CHECK(r >= 0, RuntimeError, "repeat: repeats must be non-negative, got ", repeats);
     if (r == 1) continue;
     Shape expanded = out->sizes(), merged = out->sizes();
     expanded.insert(static_cast<size_t>(i), r);

@@ -174,6 +174,9 @@ FIXED.update({
     "clamp(uint8, int64 -3, float32)": Case("fn", "clamp", (t([[3, 2, 0], [3, 3, 1]], "uint8"), t(-3, "int64"),
                                                            t(1.0275611877441406, "float32"))),
     "any(uint8, dim=())": Case("method", "any", (t([4, 0, 254, 3], "uint8"),), {"dim": ()}),
+    # repeat expanded dim by dim in order, so a huge repeat before a 0 asked for 320 TiB; the dims
+    # repeated 0 times go first now.
+    "repeat(2**40, 0, 3)": Case("method", "repeat", (t(np.arange(40).reshape(4, 5, 2), "int64"), 2**40, 0, 3)),
     # The direct depthwise kernel pads each plane into a buffer: with padding 2**32 that was 128 GiB
     # (out of memory, where PyTorch returns). im2col takes such windows.
     "depthwise conv1d(padding=2**32)": Case("F", "conv1d", (t(np.zeros((3, 1)), "float64"),
