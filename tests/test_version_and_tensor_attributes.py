@@ -51,3 +51,18 @@ def test_python_attributes_travel_with_copies_like_torch(how):
         copied = copier(tensor)
         assert copied.tag == ["positional"] and copied.tolist() == [1.0, 1.0, 1.0]
         assert (copied.tag is tensor.tag) == (how == "copy"), module
+
+
+@requires_torch
+def test_python_attributes_travel_through_save_and_load_both_ways(tmp_path):
+    ours = cr.ones(2)
+    ours.tag = "positional"
+    cr.save({"pe": ours, "plain": cr.zeros(1)}, tmp_path / "ours.pt")
+    for load in (cr.load, lambda path: torch.load(path, weights_only=False)):
+        loaded = load(tmp_path / "ours.pt")
+        assert loaded["pe"].tag == "positional" and loaded["pe"].tolist() == [1.0, 1.0]
+        assert not loaded["plain"].__dict__
+    theirs = torch.ones(2)
+    theirs.tag = "positional"
+    torch.save(theirs, tmp_path / "theirs.pt")
+    assert cr.load(tmp_path / "theirs.pt").tag == "positional"

@@ -39,6 +39,7 @@ class _Global:
 
 _REBUILD_TENSOR_V2 = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
+_REBUILD_FROM_TYPE_V2, _TENSOR_TYPE = _Global("torch._tensor", "_rebuild_from_type_v2"), _Global("torch", "Tensor")
 _STORAGE_CLASSES = {dtype: _Global("torch", name) for dtype, name in STORAGE_OF_NATIVE.items()}
 _DTYPES = {dtype: _Global("torch", dtype) for dtype in STORAGE_OF_NATIVE}  # torch pickles a dtype as its name
 _SIZE, _DEVICE = _Global("torch", "Size"), _Global("torch", "device")
@@ -128,8 +129,11 @@ class _TorchPickler(pickle._Pickler):
         if isinstance(obj, Tensor):
             if obj.dtype.name not in _STORAGE_CLASSES:
                 raise TypeError(f"save: cannot save a tensor of dtype {obj.dtype} in PyTorch's format")
-            return _REBUILD_TENSOR_V2, (_StorageRef(obj), obj.storage_offset(), tuple(obj.shape), tuple(obj.stride()),
-                                        obj.requires_grad, collections.OrderedDict())
+            rebuild = (_StorageRef(obj), obj.storage_offset(), tuple(obj.shape), tuple(obj.stride()),
+                       obj.requires_grad, collections.OrderedDict())
+            if obj.__dict__:  # attributes set on the tensor travel as its state, as PyTorch saves them
+                return _REBUILD_FROM_TYPE_V2, (_REBUILD_TENSOR_V2, _TENSOR_TYPE, rebuild, dict(obj.__dict__))
+            return _REBUILD_TENSOR_V2, rebuild
         return NotImplemented
 
 
