@@ -169,8 +169,18 @@ def batch_norm_backward_reads_a_strided_weight(case, torch_outcome):
         and int(np.prod(x.shape[2:])) == 1
 
 
+def arange_length_overflows(case, torch_outcome):
+    """arange of integers whose end - start + step passes int64 (step near 2**63): PyTorch's length
+    wraps (arange(-4, 2**63 - 1, 2**63 - 1) is empty there); chainrule counts in 128 bits ([-4, 2**63 - 5])."""
+    if case.name != "arange" or not all(isinstance(a, int) for a in case.args) or len(case.args) != 3:
+        return False
+    start, end, step = case.args
+    return not -(2**63) <= end - start + step < 2**63
+
+
 PYTORCH_WRONG = [
     (slice_length_overflows, "slice length past int64"),
+    (arange_length_overflows, "arange length past int64"),
     (conv_output_size_overflows, "conv output size with parameters past int32"),
     (batch_norm_backward_reads_a_strided_weight, "batch_norm backward with a strided weight"),
 ]

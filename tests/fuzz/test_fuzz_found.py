@@ -245,3 +245,9 @@ def test_batch_norm_gradient_with_a_strided_weight(shape, training):
     strided = cr.tensor([1.5, 1.5, 0.5, 0.5], dtype=cr.float64, requires_grad=True)[::2]
     assert_close(input_gradient(cr, strided), input_gradient(torch, torch.tensor([1.5, 0.5], dtype=torch.float64)),
                  rtol=1e-10, atol=1e-12)
+
+
+def test_arange_with_a_length_past_int64():
+    """PyTorch's length (end - start + step - 1) // step wraps for a step near 2**63 (an empty
+    result); the range holds two values."""
+    assert cr.arange(-4, 2**63 - 1, 2**63 - 1).tolist() == [-4, 2**63 - 5]
