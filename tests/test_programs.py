@@ -96,6 +96,16 @@ def test_the_runner_renames_torch_in_an_import_list():
         "import os, chainrule.utils.data, chainrule as torch\nimport os, sys\n")
 
 
+def test_the_runner_renames_spaced_imports_and_refuses_one_it_cannot_rewrite():
+    """dragen1860's MAML writes `import  torch`; a torch import left as is would run the program on PyTorch."""
+    sys.path.insert(0, str(PROGRAMS))
+    from run_program import with_chainrule_imports
+    assert with_chainrule_imports("import  torch\nfrom  torch  import nn\n") == (
+        "import chainrule as torch\nfrom chainrule import nn\n")
+    with pytest.raises(SystemExit, match="line 2 imports torch in a form this runner cannot rewrite"):
+        with_chainrule_imports("import os\nimport torch; import numpy\n")
+
+
 def test_the_runner_keeps_torch_bound_by_a_submodule_import(tmp_path):
     # labml_nn's capsule networks: `import torch.nn as nn` and `import torch.utils.data` are the only torch
     # imports, and the code uses torch.Tensor / torch.einsum through the name the latter binds

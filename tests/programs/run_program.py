@@ -50,13 +50,26 @@ def _with_chainrule_import_list(line):
     return f"{match.group(1)}import {', '.join(names)}{match.group(3)}"
 
 
+_SPACED_IMPORT = re.compile(r"^(\s*)(import|from)\s+(\S+)(?:\s+(import)\s+)?")
+_TORCH_IMPORT_LEFT = re.compile(r"^\s*(import|from)\s+torch\b")
+
+
+def _single_spaced(line):
+    """`import  torch` and `from  torch  import x` with single spaces, as the rewrites expect them."""
+    return _SPACED_IMPORT.sub(lambda m: f"{m.group(1)}{m.group(2)} {m.group(3)}" + (" import " if m.group(4) else ""),
+                              line, count=1)
+
+
 def with_chainrule_imports(source):
-    """The program's source with each torch import line turned into the chainrule one."""
+    """The program's source with each torch import line turned into the chainrule one. A torch import
+    left unrewritten is an error: the program would run on PyTorch and look like a chainrule pass."""
     lines = []
-    for line in source.splitlines():
-        line = _with_chainrule_import_list(line)
+    for number, line in enumerate(source.splitlines(), 1):
+        line = _with_chainrule_import_list(_single_spaced(line))
         for pattern, replacement in _IMPORT_REWRITES:
             line = pattern.sub(replacement, line)
+        if _TORCH_IMPORT_LEFT.match(line):
+            raise SystemExit(f"run_program: line {number} imports torch in a form this runner cannot rewrite: {line.strip()}")
         lines.append(line)
     return "\n".join(lines) + "\n"
 
