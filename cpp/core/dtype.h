@@ -52,47 +52,37 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
   default:                                     \
     CR_FAIL(DTypeError, op, ": dtype ", ::cr::dtype_name(dtype), " is not supported (expected ", supported, ")")
 
-#define CR_DISPATCH_FLOATING(dtype, op, ...)       \
-  [&] {                                            \
-    switch (dtype) {                               \
-      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)  \
-      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__) \
-      CR_DISPATCH_FAIL(dtype, op, "float32 or float64"); \
-    }                                              \
+// The case lists the dispatch macros share: each family of scalar types once.
+#define CR_DISPATCH_FLOAT_CASES(...)               \
+  CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
+  CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)
+#define CR_DISPATCH_SMALL_INTEGER_CASES(...)       \
+  CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
+  CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)
+
+// A switch over `dtype` with the given cases, failing with the names of what it supports.
+#define CR_DISPATCH_SWITCH(dtype, op, supported, cases) \
+  [&] {                                                 \
+    switch (dtype) {                                    \
+      cases                                             \
+      CR_DISPATCH_FAIL(dtype, op, supported);           \
+    }                                                   \
   }()
 
-#define CR_DISPATCH_NUMERIC(dtype, op, ...)          \
-  [&] {                                              \
-    switch (dtype) {                                 \
-      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
-      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)      \
-      CR_DISPATCH_FAIL(dtype, op, "a float or integer dtype"); \
-    }                                                \
-  }()
+#define CR_DISPATCH_FLOATING(dtype, op, ...) \
+  CR_DISPATCH_SWITCH(dtype, op, "float32 or float64", CR_DISPATCH_FLOAT_CASES(__VA_ARGS__))
+
+#define CR_DISPATCH_NUMERIC(dtype, op, ...)                                                     \
+  CR_DISPATCH_SWITCH(dtype, op, "a float or integer dtype",                                     \
+                     CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__) \
+                         CR_DISPATCH_SMALL_INTEGER_CASES(__VA_ARGS__))
 
 // The dtypes that sums and products come out in: floats stay, bool and integers widen to int64.
-#define CR_DISPATCH_WIDE(dtype, op, ...)            \
-  [&] {                                              \
-    switch (dtype) {                                 \
-      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
-      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
-      CR_DISPATCH_FAIL(dtype, op, "float32, float64 or int64"); \
-    }                                                \
-  }()
+#define CR_DISPATCH_WIDE(dtype, op, ...)               \
+  CR_DISPATCH_SWITCH(dtype, op, "float32, float64 or int64", \
+                     CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__))
 
-#define CR_DISPATCH_ALL(dtype, op, ...)              \
-  [&] {                                              \
-    switch (dtype) {                                 \
-      CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)   \
-      CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
-      CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)      \
-      CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)        \
-      CR_DISPATCH_FAIL(dtype, op, "a chainrule dtype"); \
-    }                                                \
-  }()
+#define CR_DISPATCH_ALL(dtype, op, ...)                                                         \
+  CR_DISPATCH_SWITCH(dtype, op, "a chainrule dtype",                                            \
+                     CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__) \
+                         CR_DISPATCH_SMALL_INTEGER_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__))
