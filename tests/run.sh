@@ -30,6 +30,9 @@ fi
 # SciPy, whose LAPACK chainrule's linear algebra calls on the host (pip install "chainrule[linalg]");
 # the linear-algebra tests skip, saying so, without it.
 $PY -m pip install -q scipy || echo "tests/run.sh: scipy not installed; the linear-algebra tests will skip"
+# einops (pip install "chainrule[einops]"), whose functions and layers tests/test_einops.py runs on chainrule;
+# they skip, saying so, without it.
+$PY -m pip install -q einops || echo "tests/run.sh: einops not installed; the einops tests will skip"
 # The ONNX exporter's optional packages (pip install "chainrule[onnx]"); its tests skip, saying so, without them.
 $PY -m pip install -q onnx onnxruntime || echo "tests/run.sh: onnx/onnxruntime not installed; ONNX export tests will skip"
 # MPI for chainrule.distributed (pip install "chainrule[distributed]"); its tests skip, saying so, without it.

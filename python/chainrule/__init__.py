@@ -147,6 +147,14 @@ from chainrule.version import __version__  # noqa: E402  (a TorchVersion: compar
 from chainrule._functions import out_argument as _out_argument  # noqa: E402
 _out_argument.install()
 
+# einops' rearrange/repeat/reduce/pack/einsum on chainrule tensors where einops is installed: importing the
+# backend registers it with einops (_einops_backend.py). Without einops there is nothing to register.
+try:
+    from chainrule import _einops_backend  # noqa: F401,E402
+except ModuleNotFoundError as _error:
+    if _error.name != "einops":
+        raise
+
 # `torch.<name>` that chainrule lacks: an AttributeError pointing to docs/from_pytorch.md.
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook, tensor_getattr as _tensor_getattr  # noqa: E402,E501
 __getattr__ = _missing_attribute_hook(__name__, "torch")
