@@ -51,14 +51,15 @@ py::object scalar_to_py(const Scalar& s);
 // torch.return_types (defined in reduce.cpp).
 py::object values_indices(const ValuesIndices& r, const char* name);
 
-// draw(g) with the generator a `generator=` argument names: the global one for None; for a
-// chainrule.Generator(device="cuda"), the stand-in for its CUDA generator (`_cuda`); for a CPU
-// chainrule.Generator, a private one seeded from its stream (chainrule._generator.seed_for_op), so
-// the Generator advances with each call as PyTorch's does. The draws run without the GIL when
+// draw(g) with the generator a `generator=` argument names: the global one for None and for
+// chainrule.default_generator; for a chainrule.Generator(device="cuda"), the stand-in for its CUDA
+// generator (`_cuda`); for a CPU chainrule.Generator, a private one seeded from its stream
+// (chainrule._generator.seed_for_op), so the Generator advances with each call as PyTorch's does. The draws run without the GIL when
 // `samples` is large (the generator's lock keeps two threads' draws apart).
 template <typename Draw>
 auto with_generator(py::handle generator, const Draw& draw, Elements samples = {0}) {
-  if (generator.is_none()) return run_without_gil([&] { return draw(Generator::global()); }, samples);
+  if (generator.is_none() || py::hasattr(generator, "_global"))  // None or chainrule.default_generator
+    return run_without_gil([&] { return draw(Generator::global()); }, samples);
   py::object cuda = py::getattr(generator, "_cuda", py::none());
   if (!cuda.is_none()) {
     Generator stand_in(cuda.cast<CudaGenerator&>());

@@ -136,10 +136,11 @@ void bind_types(py::module_& m) {
   m.def("_blas_info", &cpu::blas_info);
   m.def("get_num_threads", &cpu::get_num_threads, "Threads used by OpenMP loops and BLAS.");
   m.def("set_num_threads", &cpu::set_num_threads, py::arg("n"), "Sets the threads of OpenMP loops and BLAS.");
-  m.def("manual_seed", [](int64_t seed) {
-    Generator::global().manual_seed(static_cast<uint64_t>(seed));
-    CudaGenerator::manual_seed_all(static_cast<uint64_t>(seed));
+  m.def("manual_seed", [](uint64_t seed) {  // chainrule.random.manual_seed checks and wraps the seed
+    Generator::global().manual_seed(seed);
+    CudaGenerator::manual_seed_all(seed);
   }, py::arg("seed"), "Seeds the CPU's generator (rand, randn, randint, dropout, init, shuffling) and every GPU's.");
+  m.def("_manual_seed_cpu", [](uint64_t seed) { Generator::global().manual_seed(seed); }, py::arg("seed"));
   m.def("initial_seed", [] { return Generator::global().initial_seed(); });
   m.def("_get_rng_state", [] { return Generator::global().state(); });
   m.def("_set_rng_state", [](const std::vector<uint64_t>& words) { Generator::global().set_state(words); },

@@ -52,6 +52,7 @@ from chainrule._functions.einsum import einsum  # noqa: F401,E402
 from chainrule._functions.distances import cdist  # noqa: F401,E402
 from chainrule._functions.random_draws import (  # noqa: F401,E402
     normal, bernoulli, seed, get_rng_state, set_rng_state)
+from chainrule.random import manual_seed, default_generator  # noqa: F401,E402
 from chainrule._functions.counting import unique, bincount  # noqa: F401,E402
 from chainrule._functions.compile import compile  # noqa: F401,E402
 from chainrule._functions.statistics import std_mean, var_mean  # noqa: F401,E402

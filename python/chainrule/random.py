@@ -5,17 +5,27 @@
         fixed_noise = torch.randn(16, 8)
 
 manual_seed, seed, initial_seed, get_rng_state and set_rng_state are the top-level functions (a
-state is a uint8 tensor, as PyTorch's, of chainrule's own layout). fork_rng restores the CPU
+state is a uint8 tensor, as PyTorch's, of chainrule's own layout); manual_seed returns
+default_generator, the global CPU generator as a chainrule.Generator. fork_rng restores the CPU
 generator's state on exit and, with CUDA, the listed GPUs' ones (every visible GPU by default).
 """
 import contextlib
 import warnings
 
 from chainrule import cuda
-from chainrule._C import initial_seed, manual_seed
+from chainrule import _C
+from chainrule._C import initial_seed
 from chainrule._functions.random_draws import get_rng_state, seed, set_rng_state
+from chainrule._generator import checked_seed, default_generator
 
-__all__ = ["fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+__all__ = ["default_generator", "fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+
+
+def manual_seed(seed):
+    """Seeds the CPU's generator and every GPU's (rand, randn, dropout, init, shuffling); returns
+    default_generator. Takes what int() takes, as PyTorch's does (`manual_seed(1.0)`)."""
+    _C.manual_seed(checked_seed(int(seed), "manual_seed"))
+    return default_generator
 
 _warned_about_all_devices = False
 

@@ -6,15 +6,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._generator import Generator
-
-
-def _numpy_rng(generator):
-    if generator is None:
-        return np.random.default_rng(_C.randint(0, 2 ** 31 - 1, ()).item())
-    if not isinstance(generator, Generator):
-        raise TypeError(f"generator must be a chainrule.Generator or None, got {type(generator).__name__}")
-    return generator._numpy()
+from chainrule._generator import numpy_rng
 
 
 def _as_tensor_like(counts, like):
@@ -28,7 +20,7 @@ def poisson(input, generator=None):
     rates = input.detach().cpu().numpy()
     if (rates < 0).any():
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    return _as_tensor_like(_numpy_rng(generator).poisson(rates), input)
+    return _as_tensor_like(numpy_rng(generator).poisson(rates), input)
 
 
 def binomial(count, prob, generator=None):
@@ -38,4 +30,4 @@ def binomial(count, prob, generator=None):
     counts, probs = np.broadcast_arrays(count.detach().cpu().numpy(), prob.detach().cpu().numpy())
     # PyTorch does not check them: a prob above 1 draws like 1 and a negative count gives 0
     counts, probs = np.maximum(counts, 0).astype(np.int64), np.clip(probs, 0, 1)
-    return _as_tensor_like(_numpy_rng(generator).binomial(counts, probs), count)
+    return _as_tensor_like(numpy_rng(generator).binomial(counts, probs), count)

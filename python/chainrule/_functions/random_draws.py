@@ -13,12 +13,12 @@ import numpy as np
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.shapes import broadcast_shapes
-from chainrule._generator import Generator, is_cuda_generator
+from chainrule._generator import Generator, drawn_by_the_ops
 
 
 def _draw(kind, shape, dtype, device, generator):
     """Uniform [0, 1) ('uniform') or standard normal ('normal') samples of `shape`."""
-    if generator is None or is_cuda_generator(generator):  # the factories take a CUDA generator themselves
+    if drawn_by_the_ops(generator):
         make = _C.rand if kind == "uniform" else _C.randn
         return make(*shape, generator=generator, dtype=dtype, device=device)
     if not isinstance(generator, Generator):
@@ -105,7 +105,7 @@ def _random_(self, from_=0, to=None, *, generator=None):
         to = min(to, 2)
     if from_ >= to:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}")
-    if generator is not None and not is_cuda_generator(generator):
+    if not drawn_by_the_ops(generator):
         values = _C.from_numpy(generator._numpy().integers(from_, to, size=tuple(self.shape), dtype=np.int64))
     else:  # drawn on self's device (a GPU tensor's on the GPU, from a CUDA generator)
         values = _C.randint(from_, to, tuple(self.shape), generator=generator, device=self.device)
@@ -114,7 +114,7 @@ def _random_(self, from_=0, to=None, *, generator=None):
 
 def seed():
     """Reseeds the global generator and every GPU's from the operating system's entropy; returns the seed."""
-    s = int.from_bytes(os.urandom(8), "little") >> 1  # 63 bits: manual_seed takes an int64
+    s = int.from_bytes(os.urandom(8), "little") >> 1  # 63 bits, as PyTorch's seed() gives
     _C.manual_seed(s)
     return s
 

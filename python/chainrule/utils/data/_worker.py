@@ -107,7 +107,7 @@ def _seed_worker(base_seed, worker_id):
     NumPy's global generator a hash of both. Returns the seed."""
     seed = base_seed + worker_id
     random.seed(seed)
-    _C.manual_seed(seed - 2**64 if seed >= 2**63 else seed)  # the binding takes an int64
+    _C.manual_seed(seed)
     np.random.seed(worker_seed_numpy_state(base_seed, worker_id))
     return seed
 
