@@ -69,6 +69,29 @@ def test_script_module_shares_parameters_and_gives_the_same_outputs():
     assert cr.jit.script(scripted) is scripted
 
 
+def _with_own_repr(nn):
+    """A Sequential around a module whose class defines __repr__, as einops' Rearrange and EinMix do."""
+    class Named(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.linear(x)
+
+        def __repr__(self):
+            return "Named(its own repr)"
+    return nn.Sequential(Named(), nn.ReLU())
+
+
+@requires_torch
+def test_scripted_and_traced_modules_print_as_torchs_whatever_repr_their_class_defines():
+    # einops' EinMix tutorial scripts EinMix blocks: torch prints RecursiveScriptModule(original_name=EinMix)
+    assert repr(cr.jit.script(_with_own_repr(cr.nn))) == repr(torch.jit.script(_with_own_repr(torch.nn)))
+    assert repr(cr.jit.trace(_with_own_repr(cr.nn), cr.ones(1, 2))) == \
+        repr(torch.jit.trace(_with_own_repr(torch.nn), torch.ones(1, 2)))
+
+
 @requires_torch
 def test_scripted_training_flag_is_its_own_as_in_torch():
     for jit, nn in ((cr.jit, cr.nn), (torch.jit, torch.nn)):

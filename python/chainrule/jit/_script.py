@@ -61,6 +61,10 @@ class ScriptModule(_NoCompiledProgram, Module):
     def extra_repr(self):
         return f"original_name={self.original_name}" if "original_name" in self.__dict__ else super().extra_repr()
 
+    # torch prints a scripted or traced module as a module, whatever __repr__ its original class defines
+    # (einops' Rearrange and EinMix define one); the converted class puts the original class after this one.
+    __repr__ = Module.__repr__
+
     def save(self, f, **kwargs):
         """torch's ScriptModule.save(f): the same as chainrule.jit.save(self, f)."""
         from chainrule.jit._serialization import save
