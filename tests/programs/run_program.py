@@ -9,7 +9,8 @@ For chainrule, each import of torch becomes the same import of chainrule, as a u
 `from chainrule.utils.data import X`, and einops' torch layers become chainrule's:
 `from einops.layers.torch import Rearrange` -> `from chainrule.einops_layers import Rearrange`.
 The same edit applies to the program's own modules (the .py files in its folder that it imports, e.g. a
-data_utils.py beside it). Nothing else changes; the program runs as __main__ with its own arguments, from its own folder.
+data_utils.py beside it). Nothing else changes; the program runs as __main__ with its own arguments, from its
+own folder.
 """
 import argparse
 import importlib.machinery
