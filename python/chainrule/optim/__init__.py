@@ -16,11 +16,12 @@ from chainrule.optim.lbfgs import LBFGS
 from chainrule.optim.rprop import Rprop
 from chainrule.optim.adafactor import Adafactor
 from chainrule.optim.sparse_adam import SparseAdam
+from chainrule.optim.muon import Muon
 from chainrule.optim import lr_scheduler
 from chainrule.optim import swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
-           "LBFGS", "Rprop", "Adafactor", "SparseAdam", "lr_scheduler", "swa_utils"]
+           "LBFGS", "Rprop", "Adafactor", "SparseAdam", "Muon", "lr_scheduler", "swa_utils"]
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.optim")
