@@ -383,3 +383,22 @@ def test_shape_methods_without_sizes_are_type_errors_as_in_torch(method):
 def test_shape_functions_take_their_sizes_by_keyword_as_torch(fn, keyword, sizes):
     ours = getattr(cr, fn)(input=cr.arange(6.0).reshape(2, 3), **{keyword: sizes})
     assert_close(ours, getattr(torch, fn)(input=torch.arange(6.0).reshape(2, 3), **{keyword: sizes}).numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    "x.view(np.int64(2), 3)", "x.view(np.int32(2), -1)", "x.reshape(np.int64(3), 2)", "x.view(lib.tensor(2), 3)",
+    "x.expand(np.int64(2), 6)", "x.repeat(np.int64(2))", "lib.zeros(np.int64(2), 3)", "lib.randn(np.int64(4))",
+])
+def test_sizes_given_as_numpy_ints_or_0d_int_tensors_as_torch(call):
+    # cleanrl's c51.py: logits.view(len(x), self.n, n_atoms) with self.n a gymnasium Discrete.n (np.int64)
+    shapes = [tuple(eval(call, {"np": np, "lib": lib, "x": lib.zeros(6)}).shape) for lib in (torch, cr)]
+    assert shapes[0] == shapes[1]
+
+
+@requires_torch
+@pytest.mark.parametrize("size", [True, 2.0, np.float32(2.0)])
+def test_a_bool_or_float_size_among_ints_is_a_type_error_as_torch(size):
+    for lib in (torch, cr):
+        with pytest.raises(TypeError):
+            lib.zeros(6).view(size, -1)

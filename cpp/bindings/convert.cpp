@@ -3,6 +3,8 @@
 
 #include <pybind11/numpy.h>
 
+#include <optional>
+
 #include "core/error.h"
 #include "ops/copy.h"
 
@@ -16,6 +18,19 @@ int64_t size_from_int(pybind11::handle item) {
            " does not fit in int64 (sizes are at most 2**63 - 1)");
   return static_cast<int64_t>(v);
 }
+
+// A size given as a Python int or as another integer with __index__ (NumPy ints, 0-d integer tensors),
+// as PyTorch takes them; a bool, a float or a tensor of several elements is not a size.
+std::optional<int64_t> size_from_index(pybind11::handle item) {
+  if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr())) return std::nullopt;
+  if (PyLong_Check(item.ptr())) return size_from_int(item);
+  PyObject* as_int = PyNumber_Index(item.ptr());
+  if (as_int == nullptr) {
+    PyErr_Clear();
+    return std::nullopt;
+  }
+  return size_from_int(pybind11::reinterpret_steal<pybind11::object>(as_int));
+}
 }  // namespace
 
 namespace pybind11::detail {
@@ -27,17 +42,9 @@ bool type_caster<cr::Shape>::load(handle src, bool) {
   if (n > static_cast<size_t>(cr::kMaxDims)) return false;
   value = cr::Shape();
   for (size_t i = 0; i < n; ++i) {
-    object item = seq[i];
-    if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr())) return false;
-    if (PyLong_Check(item.ptr())) {
-      value.push_back(size_from_int(item));
-      continue;
-    }
-    value.push_back(PyNumber_AsSsize_t(item.ptr(), PyExc_OverflowError));  // NumPy ints, 0-d int tensors
-    if (PyErr_Occurred()) {
-      PyErr_Clear();
-      return false;
-    }
+    std::optional<int64_t> size = size_from_index(seq[i]);
+    if (!size) return false;
+    value.push_back(*size);
   }
   return true;
 }
@@ -151,7 +158,7 @@ Shape sizes_from_sequence(py::handle sequence, const char* op, const char* name)
 }  // namespace
 
 Shape sizes_from_args(const py::args& args, const char* op) {
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+  if (args.size() == 1 && !size_from_index(args[0])) {
     py::handle a = args[0];
     CR_CHECK(py::isinstance<py::sequence>(a) && !py::isinstance<py::str>(a), TypeError, op,
              ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
@@ -159,9 +166,10 @@ Shape sizes_from_args(const py::args& args, const char* op) {
   }
   Shape sizes;
   for (py::handle a : args) {
-    CR_CHECK(PyLong_Check(a.ptr()) && !PyBool_Check(a.ptr()), TypeError, op,
-             ": sizes must be ints or one sequence of ints, got ", py::repr(a).cast<std::string>());
-    sizes.push_back(size_from_int(a));
+    std::optional<int64_t> size = size_from_index(a);
+    CR_CHECK(size.has_value(), TypeError, op, ": sizes must be ints or one sequence of ints, got ",
+             py::repr(a).cast<std::string>());
+    sizes.push_back(*size);
   }
   return sizes;
 }
