@@ -137,6 +137,26 @@ def test_the_backend_is_found_whichever_is_imported_first_and_torch_stays_unimpo
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
+def test_chainrule_imports_without_einops_and_its_layers_module_names_what_is_missing():
+    code = textwrap.dedent("""
+        import sys
+        class WithoutEinops:
+            def find_spec(self, name, path, target=None):
+                if name.partition(".")[0] == "einops":
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        sys.meta_path.insert(0, WithoutEinops())
+        import chainrule
+        assert "einops" not in sys.modules
+        try:
+            import chainrule.einops_layers
+        except ModuleNotFoundError as error:
+            assert error.name == "einops", error
+        else:
+            raise AssertionError("chainrule.einops_layers imported without einops")
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 @requires_torch
 def test_torch_and_chainrule_tensors_each_get_their_own_backend():
     from einops._backends import get_backend

@@ -153,7 +153,7 @@ _out_argument.install()
 try:
     from chainrule import _einops_backend  # noqa: F401,E402
 except ModuleNotFoundError as _error:
-    if _error.name != "einops":
+    if (_error.name or "").partition(".")[0] != "einops":
         raise
 
 # `torch.<name>` that chainrule lacks: an AttributeError pointing to docs/from_pytorch.md.
