@@ -1,6 +1,7 @@
 """einops' layers as chainrule nn.Modules: what `from einops.layers.torch import Rearrange, Reduce, EinMix`
-gives a PyTorch program. einops.layers.torch imports torch and subclasses torch.nn.Module, so a program
-moved to chainrule edits that import as it edits `import torch` (docs/from_pytorch.md):
+gives a PyTorch program. einops.layers.torch imports torch and subclasses torch.nn.Module; a program that
+keeps that import gets these twins when it puts the layers into a chainrule module
+(nn/modules/foreign_layers.py), and a program without PyTorch installed imports them from here:
 
     from einops.layers.torch import Rearrange, Reduce, EinMix   ->   from chainrule.einops_layers import ...
 

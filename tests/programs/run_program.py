@@ -6,11 +6,11 @@
 For chainrule, each import of torch becomes the same import of chainrule, as a user would edit it:
 `import torch` -> `import chainrule as torch`, `import torch as t` -> `import chainrule as t`,
 `import torch.nn as nn` -> `import chainrule.nn as nn`, `from torch.utils.data import X` ->
-`from chainrule.utils.data import X`, and einops' torch layers become chainrule's:
-`from einops.layers.torch import Rearrange` -> `from chainrule.einops_layers import Rearrange`.
-The same edit applies to the program's own modules (the .py files in its folder that it imports, e.g. a
-data_utils.py beside it). Nothing else changes; the program runs as __main__ with its own arguments, from its
-own folder.
+`from chainrule.utils.data import X`. einops' torch layers (`from einops.layers.torch import
+Rearrange`) stay as they are: chainrule's modules take them in as chainrule layers. The same edit
+applies to the program's own modules (the .py files in its folder that it imports, e.g. a
+data_utils.py beside it). Nothing else changes; the program runs as __main__ with its own arguments,
+from its own folder.
 """
 import argparse
 import importlib.machinery
@@ -27,9 +27,6 @@ _IMPORT_REWRITES = [
     (re.compile(r"^(\s*)import torch\.([\w.]+)(\s*(#.*)?)$"), r"\1import chainrule.\2; import chainrule as torch\3"),
     (re.compile(r"^(\s*)import torch\.([\w.]+)"), r"\1import chainrule.\2"),
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import"), r"\1from chainrule\2 import"),
-    # einops' layers subclass torch.nn.Module; chainrule.einops_layers has them on chainrule's Module
-    (re.compile(r"^(\s*)from einops\.layers\.torch import"), r"\1from chainrule.einops_layers import"),
-    (re.compile(r"^(\s*)import einops\.layers\.torch as"), r"\1import chainrule.einops_layers as"),
 ]
 
 
@@ -56,7 +53,7 @@ def _with_chainrule_import_list(line):
 
 
 _SPACED_IMPORT = re.compile(r"^(\s*)(import|from)\s+(\S+)(?:\s+(import)\s+)?")
-_TORCH_IMPORT_LEFT = re.compile(r"^\s*(import|from)\s+(torch|einops\.layers\.torch)\b")
+_TORCH_IMPORT_LEFT = re.compile(r"^\s*(import|from)\s+torch\b")
 
 
 def _single_spaced(line):

@@ -17,6 +17,7 @@ from chainrule.nn.modules.hooks import (  # noqa: F401
     register_module_forward_pre_hook, register_module_full_backward_hook, register_module_full_backward_pre_hook,
     register_module_module_registration_hook, register_module_parameter_registration_hook)
 from chainrule.nn.modules._printing import addindent as _addindent, typename as _typename
+from chainrule.nn.modules.foreign_layers import adopted
 from chainrule.nn.modules.module_calls import ModuleCalls
 from chainrule.nn.modules.module_members import ModuleMembers
 from chainrule.nn.modules.module_movers import ModuleMovers
@@ -85,6 +86,7 @@ class Module(ModuleMembers, ModuleMovers, ModuleStateDict, ModuleCalls):
                     else:
                         registry.discard(name)
 
+        value = adopted(value)  # einops' torch layers become chainrule's (foreign_layers.py)
         params = self.__dict__.get("_parameters")
         modules = self.__dict__.get("_modules")
         buffers = self.__dict__.get("_buffers")

@@ -5,6 +5,7 @@ over what they hold: parameters(), named_buffers(), children(), named_modules(),
 """
 from chainrule._C import Tensor
 from chainrule.nn.modules._printing import typename as _typename
+from chainrule.nn.modules.foreign_layers import adopted
 from chainrule.nn.modules.hooks import (_global_buffer_registration_hooks, _global_module_registration_hooks,
                                         _global_parameter_registration_hooks, run_registration_hooks)
 from chainrule.nn.parameter import Parameter
@@ -64,6 +65,7 @@ class ModuleMembers:
 
     def add_module(self, name, module):
         """Adds a child module (or None) under `name`; assigning a Module attribute does the same."""
+        module = adopted(module)
         if not _is_module(module) and module is not None:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         _check_member_name("module", name, self, self._modules)
