@@ -20,7 +20,7 @@ from chainrule._default_device import get_default_device, set_default_device  # 
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
 from chainrule import accelerator, amp, backends  # noqa: F401,E402
-from chainrule.amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: F401,E402
+from chainrule.amp import autocast, is_autocast_enabled, get_autocast_dtype, GradScaler  # noqa: F401,E402
 from chainrule._settings import *  # noqa: F401,F403,E402
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401
@@ -74,6 +74,7 @@ from chainrule._functions.stacking import (  # noqa: F401,E402
     atleast_1d, atleast_2d, atleast_3d, dstack, column_stack, row_stack, tensor_split, hsplit, vsplit, dsplit,
     rot90, diff)
 from chainrule._functions.integration import trapezoid, trapz, cumulative_trapezoid  # noqa: F401,E402
+from chainrule._functions.numerical_gradient import gradient  # noqa: F401,E402
 from chainrule._functions.histograms import histc, histogram  # noqa: F401,E402
 from chainrule._functions.promotion import promote_types, result_type, can_cast  # noqa: F401,E402
 from chainrule._functions.nn_forms import (  # noqa: F401,E402
