@@ -1,6 +1,6 @@
 """chainrule.save's files as the file system sees them: the mode open() would give (umask, kept on
 overwrite), writing through a symlink, as torch.save's files get; temp files that a killed save left behind are
-removed by the next save to the same path. POSIX only (modes, links, pids)."""
+removed by the next save to the same path; a missing parent folder is torch.save's RuntimeError. POSIX only (modes, links, pids)."""
 import os
 import re
 import stat
@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import requires_torch, torch
 
 import chainrule as cr
 import chainrule.serialization as serialization
@@ -67,6 +68,18 @@ def test_dangling_symlink_creates_its_target(tmp_path):
     link.symlink_to("new.pt")
     cr.save({"w": cr.ones(2)}, link)
     assert link.is_symlink() and cr.load(tmp_path / "new.pt")["w"].tolist() == [1.0, 1.0]
+
+
+@requires_torch
+@pytest.mark.parametrize("parent", ["missing", "missing/deeper", "a_file"])
+def test_missing_parent_directory_is_torchs_runtime_error(tmp_path, parent):
+    (tmp_path / "a_file").write_bytes(b"not a folder")
+    path = os.path.join(str(tmp_path), parent, "m.pt")
+    with pytest.raises(RuntimeError, match=re.escape(f"Parent directory {os.path.dirname(path)} does not exist")):
+        torch.save(torch.ones(2), path)
+    with pytest.raises(RuntimeError, match=re.escape(f"Parent directory {os.path.dirname(path)} does not exist")):
+        cr.save(cr.ones(2), path)
+    assert sorted(os.listdir(tmp_path)) == ["a_file"]
 
 
 def test_stale_temp_files_of_dead_saves_are_removed(tmp_path, monkeypatch):

@@ -33,6 +33,14 @@ def _write_all(file, data):
     file.write(data)
 
 
+def _check_parent_directory(path):
+    """torch.save's check before writing: a path whose folder is missing (or is a file) is a RuntimeError
+    naming that folder, not an OSError about a temp file."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        raise RuntimeError(f"save: Parent directory {directory} does not exist.")
+
+
 def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False):
     """Saves obj to `f`, a path or a binary file object, as torch.save does.
@@ -58,6 +66,8 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=2, _use_new_zipfile_seria
     if not _use_new_zipfile_serialization:
         warnings.warn("save: chainrule writes PyTorch's zip format (read by torch.load since PyTorch 1.6); "
                       "_use_new_zipfile_serialization=False is ignored", stacklevel=2)
+    if is_path:
+        _check_parent_directory(os.fspath(f))
     if is_path and os.fspath(f).endswith(".safetensors"):
         data = _safetensors_format.serialize(obj)
     else:
