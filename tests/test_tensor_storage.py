@@ -36,3 +36,36 @@ def test_storages_as_pytorch():
 def test_storage_warns_as_pytorch():
     with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
         cr.ones(2).storage()
+
+
+def element_access(lib):
+    """Reading and writing storage elements, as Deep Learning with PyTorch's chapter 3 does."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        points = lib.tensor([[1.0, 4.0], [2.0, 1.0], [3.0, 5.0]])
+        storage = points.t().storage()
+        first, last = storage[0], storage[-1]
+        storage[0] = 2.0
+        storage[2:4] = 7
+        row = points[2]
+        row.storage()[5] = 9.0
+        values = list(storage)
+        ints = lib.tensor([1, 2]).storage()
+        int_item = ints[1]
+        ints.fill_(3)
+        return [first, type(first).__name__, last, points.tolist(), values, int_item, type(int_item).__name__,
+                ints.tolist(), lib.tensor([True]).storage()[0]]
+
+
+def test_storage_element_access_as_pytorch():
+    assert element_access(cr) == element_access(torch)
+
+
+@pytest.mark.parametrize("index, error", [(6, IndexError), (-7, IndexError), (1.0, RuntimeError),
+                                          ("a", RuntimeError), (slice(0, 2), RuntimeError)])
+def test_storage_bad_index_raises_as_pytorch(index, error):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for lib in (cr, torch):
+            with pytest.raises(error):
+                lib.zeros(3, 2).storage()[index]

@@ -1,7 +1,9 @@
 """Tensor.untyped_storage() and Tensor.storage(): read-only views of the memory behind a tensor, as
 PyTorch's UntypedStorage and (deprecated) TypedStorage present it, for the programs that look at
 it: which tensors share memory (storage().data_ptr()), how big it is (nbytes(), size(), len()) and
-what it holds (tolist(), over the whole storage, not just the tensor's view).
+what it holds (tolist(), over the whole storage, not just the tensor's view). A TypedStorage also reads
+and writes single elements (storage[i], storage[i] = v, storage[a:b] = v, fill_), and the writes show in
+every tensor viewing that memory, as in PyTorch (Deep Learning with PyTorch, ch. 3).
 
     b = a[2:]                       # a view: same storage, offset 2
     a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()   # True
@@ -73,6 +75,29 @@ class TypedStorage(UntypedStorage):
 
     def tolist(self):
         return _whole(self._tensor).tolist()
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            raise RuntimeError("slices are only supported in UntypedStorage.__getitem__")
+        return _whole(self._tensor)[self._checked(index)].item()
+
+    def __setitem__(self, index, value):
+        _whole(self._tensor)[index if isinstance(index, slice) else self._checked(index)] = value
+
+    def fill_(self, value):
+        _whole(self._tensor).fill_(value)
+        return self
+
+    def _checked(self, index):
+        """index as an element position, refused as PyTorch refuses it (only Python ints, in range)."""
+        if not isinstance(index, int):
+            raise RuntimeError(f"can't index a {type(self)} with {type(index)}")
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for storage of size {len(self)}")
+        return index
 
     def __repr__(self):
         body = "\n".join(f" {v}" for v in self.tolist())
