@@ -33,9 +33,22 @@ def test_storages_as_pytorch():
     assert facts(cr) == facts(torch)
 
 
-def test_storage_warns_as_pytorch():
-    with pytest.warns(UserWarning, match="TypedStorage is deprecated"):
-        cr.ones(2).storage()
+def storage_warnings(lib, flag_owner, flag):
+    """The deprecation warnings of three storage() calls in a fresh process state (the flag reset)."""
+    setattr(flag_owner, flag, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            lib.ones(2).storage()
+    return [str(w.message).split(".")[0] for w in caught]
+
+
+def test_storage_warns_once_as_pytorch():
+    import chainrule._storage
+    import torch.storage
+    ours = storage_warnings(cr, chainrule._storage, "_typed_storage_warned")
+    theirs = storage_warnings(torch, torch.storage._warn_typed_storage_removal, "has_warned")
+    assert ours == theirs == ["TypedStorage is deprecated"]
 
 
 def element_access(lib):

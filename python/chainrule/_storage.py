@@ -114,11 +114,17 @@ def _untyped_storage(self):
     return UntypedStorage(self)
 
 
+_typed_storage_warned = False
+
+
 def _storage(self):
-    warnings.warn("TypedStorage is deprecated. It will be removed in the future and UntypedStorage will be the only "
-                  "storage class. This should only matter to you if you are using storages directly.  To access "
-                  "UntypedStorage directly, use tensor.untyped_storage() instead of tensor.storage()", UserWarning,
-                  stacklevel=2)
+    global _typed_storage_warned
+    if not _typed_storage_warned:  # once per process, as PyTorch warns
+        _typed_storage_warned = True
+        warnings.warn("TypedStorage is deprecated. It will be removed in the future and UntypedStorage will be the "
+                      "only storage class. This should only matter to you if you are using storages directly.  To "
+                      "access UntypedStorage directly, use tensor.untyped_storage() instead of tensor.storage()",
+                      UserWarning, stacklevel=2)
     return TypedStorage(self)
 
 
