@@ -1,4 +1,4 @@
-"""Tensor.untyped_storage() and Tensor.storage(): read-only views of the memory behind a tensor, as
+"""Tensor.untyped_storage() and Tensor.storage(): views of the memory behind a tensor, as
 PyTorch's UntypedStorage and (deprecated) TypedStorage present it, for the programs that look at
 it: which tensors share memory (storage().data_ptr()), how big it is (nbytes(), size(), len()) and
 what it holds (tolist(), over the whole storage, not just the tensor's view). A TypedStorage also reads
