@@ -15,7 +15,7 @@ import pickle
 import warnings
 
 from chainrule.serialization import _safetensors_format, _torch_zip_reader, _torch_zip_writer
-from chainrule.serialization._atomic_file import atomic_write
+from chainrule.serialization._atomic_file import atomic_write, names_a_directory
 from chainrule.serialization._map_location import check_map_location
 from chainrule.serialization._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 
@@ -35,7 +35,10 @@ def _write_all(file, data):
 
 def _check_parent_directory(path):
     """torch.save's check before writing: a path whose folder is missing (or is a file) is a RuntimeError
-    naming that folder, not an OSError about a temp file."""
+    naming that folder, not an OSError about a temp file. A path naming a directory (or ending in a
+    separator) is left to atomic_write's IsADirectoryError."""
+    if names_a_directory(path):
+        return
     directory = os.path.dirname(path)
     if directory and not os.path.isdir(directory):
         raise RuntimeError(f"save: Parent directory {directory} does not exist.")

@@ -75,12 +75,17 @@ def _create_temp(target, mode):
     raise FileExistsError(f"save: could not create a temp file beside '{target}'")
 
 
+def names_a_directory(path):
+    """Whether path is a directory or ends in a separator (a file cannot be written there)."""
+    return os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep))))
+
+
 def atomic_write(path, write):
     """Calls write(file) on a temp file beside path, fsyncs it and renames it over path: the old file
     stays whole until the new one is complete, and a failure leaves no temp file. A symlink's target
     (resolved, also dangling) is what gets replaced, beside that target. A directory, or a path
     ending in a separator, is an IsADirectoryError as open(path, "wb") gives."""
-    if os.path.isdir(path) or path.endswith(tuple(filter(None, (os.sep, os.altsep)))):
+    if names_a_directory(path):
         raise IsADirectoryError(errno.EISDIR, "save: is a directory, not a file", path)
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
