@@ -21,6 +21,10 @@ def missing_attribute(owner, torch_owner, name):
         f"(see {COVERAGE_DOC} in the chainrule repository for what is supported)")
 
 
+# The private subpackages torch imports at first use (torch._dynamo.config without an import of it).
+_LAZY_PRIVATE_SUBPACKAGES = {"_dynamo", "_inductor"}
+
+
 def missing_attribute_hook(module_name, torch_owner):
     """A module-level __getattr__ for `module_name`: a subpackage not imported yet is imported;
     dunder lookups (made by import machinery and tools such as pickle and doctest) get Python's
@@ -30,7 +34,8 @@ def missing_attribute_hook(module_name, torch_owner):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(f"module '{module_name}' has no attribute '{name}'")
         is_package = getattr(sys.modules[module_name], "__path__", None) is not None
-        if is_package and not name.startswith("_") and importlib.util.find_spec(f"{module_name}.{name}"):
+        lazy = not name.startswith("_") or name in _LAZY_PRIVATE_SUBPACKAGES
+        if is_package and lazy and importlib.util.find_spec(f"{module_name}.{name}"):
             return importlib.import_module(f"{module_name}.{name}")
         raise missing_attribute(f"module '{module_name}'", torch_owner, name)
 

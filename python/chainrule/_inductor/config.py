@@ -5,8 +5,7 @@ nothing; they exist so a program that tunes inductor before compiling runs uncha
 reading or setting a knob the config does not have is an AttributeError ("... does not exist"), and
 `triton` holds the triton.* knobs.
 """
-import sys
-import types
+from chainrule._knobs import Knobs, install
 
 _KNOBS = {
     "coordinate_descent_tuning": False, "coordinate_descent_check_all_directions": False,
@@ -22,22 +21,4 @@ _TRITON_KNOBS = {"unique_kernel_names": True, "cudagraphs": False, "cudagraph_tr
                  "descriptive_names": "original_aten"}
 
 
-class _Knobs(types.ModuleType):
-    """A namespace of named settings: only the names it was made with can be read or set."""
-
-    def __init__(self, name, knobs, **namespaces):
-        super().__init__(name)
-        object.__setattr__(self, "_knob_names", frozenset(knobs) | frozenset(namespaces))
-        for key, value in {**knobs, **namespaces}.items():
-            object.__setattr__(self, key, value)
-
-    def __getattr__(self, name):
-        raise AttributeError(f"{self.__name__}.{name} does not exist")
-
-    def __setattr__(self, name, value):
-        if name not in self._knob_names:
-            raise AttributeError(f"{self.__name__}.{name} does not exist")
-        object.__setattr__(self, name, value)
-
-
-sys.modules[__name__] = _Knobs(__name__, _KNOBS, triton=_Knobs(f"{__name__}.triton", _TRITON_KNOBS))
+install(__name__, _KNOBS, triton=Knobs(f"{__name__}.triton", _TRITON_KNOBS))
