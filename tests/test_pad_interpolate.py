@@ -179,3 +179,48 @@ def test_deprecated_upsample_functions_warn_as_torch(name):
         caught_warnings.append([(str(w.message), w.filename) for w in caught])
     assert caught_warnings[0] == caught_warnings[1]
     assert caught_warnings[0][0][1] == __file__
+
+
+def _permuted_pair(shape, order, slices=()):
+    """The same values in chainrule and PyTorch, as a permute(order) of a contiguous `shape` tensor, sliced."""
+    values = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    ours, theirs = cr.tensor(values).permute(*order), torch.tensor(values).permute(*order)
+    return ours[slices], theirs[slices]
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, order, slices, mode", [
+    ((1, 4, 4, 32), (0, 3, 1, 2), (), "bicubic"),        # DINO's position-embedding resize
+    ((2, 3, 5, 6), (0, 3, 1, 2), (), "nearest"),
+    ((2, 3, 5, 6), (0, 3, 1, 2), (), "bilinear"),
+    ((2, 6, 6, 3), (0, 3, 1, 2), (slice(None), slice(None), slice(1, 5)), "area"),
+    ((2, 1, 1, 3), (0, 3, 1, 2), (), "bilinear"),
+    ((2, 1, 1, 1), (0, 3, 1, 2), (), "nearest"),         # ambiguous size-1 dims: the default layout
+    ((3, 1, 4, 4), (0, 1, 2, 3), (), "nearest-exact"),
+    ((2, 4, 5, 3), (0, 1, 3, 2), (), "bilinear"),        # a W/H swap is not channels-last
+    ((1, 3, 4, 4, 2), (0, 4, 1, 2, 3), (), "trilinear"),
+    ((1, 3, 4, 4, 2), (0, 4, 1, 2, 3), (), "nearest"),
+])
+def test_interpolate_keeps_a_channels_last_input_channels_last_like_pytorch(shape, order, slices, mode):
+    ours, theirs = _permuted_pair(shape, order, slices)
+    kwargs = dict(scale_factor=1.5, mode=mode)
+    out, expected = F.interpolate(ours, **kwargs), TF.interpolate(theirs, **kwargs)
+    # the strides of size-1 dims place nothing: compare the others
+    assert [s for s, n in zip(out.stride(), out.shape) if n > 1] == \
+        [s for s, n in zip(expected.stride(), expected.shape) if n > 1]
+    assert_close(out, expected, atol=1e-5, rtol=1e-5)
+
+
+@requires_torch
+def test_dino_position_embedding_resize_views_its_nhwc_memory_like_pytorch():
+    ours, theirs = _permuted_pair((1, 4, 4, 32), (0, 3, 1, 2))
+    kwargs = dict(scale_factor=(2.1 / 4, 2.1 / 4), mode="bicubic")
+    out = F.interpolate(ours, **kwargs).permute(0, 2, 3, 1).view(1, -1, 32)
+    expected = TF.interpolate(theirs, **kwargs).permute(0, 2, 3, 1).view(1, -1, 32)
+    assert_close(out, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_channels_last_output_backpropagates_to_the_input():
+    source = cr.randn(1, 4, 4, 8, requires_grad=True)
+    F.interpolate(source.permute(0, 3, 1, 2), scale_factor=0.5, mode="bilinear").sum().backward()
+    assert source.grad.shape == (1, 4, 4, 8) and abs(source.grad.sum().item() - 4 * 8) < 1e-4

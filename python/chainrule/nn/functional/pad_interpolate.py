@@ -15,6 +15,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule.nn.functional._host_tables import table_like
+from chainrule.nn.functional._suggested_layout import laid_out_like
 from chainrule.nn.functional.resample import resample
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
@@ -90,10 +91,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     With scale_factor (and recompute_scale_factor not True) the output size is
     floor(in * scale_factor) and the source coordinates use 1 / scale_factor, as in PyTorch.
     uint8 images resize in the nearest modes (a selection of pixels, exact through float32).
+    A channels-last input (by its strides) gives a channels-last output, any other a contiguous one, as PyTorch's.
     """
+    return laid_out_like(input, _resized(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                                         antialias))
+
+
+def _resized(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias):
+    """interpolate's result in the default layout."""
     if input.dtype == _C.dtype.uint8 and mode in ("nearest", "nearest-exact"):
-        return interpolate(input.float(), size, scale_factor, mode, align_corners, recompute_scale_factor,
-                           antialias).to(_C.dtype.uint8)
+        return _resized(input.float(), size, scale_factor, mode, align_corners, recompute_scale_factor,
+                        antialias).to(_C.dtype.uint8)
     n = input.dim() - 2
     if mode not in _MODES or n not in (1, 2, 3):
         raise NotImplementedError(
