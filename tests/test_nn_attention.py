@@ -290,6 +290,28 @@ def test_multi_head_attention_forward_with_static_key_value_matches_torch():
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
 
 
+@requires_torch
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_multi_head_attention_forward_output_projection_may_change_the_width_like_torch(need_weights):
+    """CLIP's AttentionPool2d: separate q/k/v weights, one query token, an out_proj to another width (E -> 5)."""
+    out_dim = 5
+    arrays = {"query": RNG.standard_normal((1, N, E)), "key": RNG.standard_normal((S, N, E)),
+              "q_w": RNG.standard_normal((E, E)), "k_w": RNG.standard_normal((E, E)),
+              "v_w": RNG.standard_normal((E, E)), "in_b": RNG.standard_normal(3 * E),
+              "out_w": RNG.standard_normal((out_dim, E)), "out_b": RNG.standard_normal(out_dim)}
+    results = []
+    for lib, fn in ((torch, torch.nn.functional.multi_head_attention_forward), (cr, F.multi_head_attention_forward)):
+        t = {name: lib.tensor(a, requires_grad=True) for name, a in arrays.items()}
+        out, _ = fn(t["query"], t["key"], t["key"], E, HEADS, None, t["in_b"], None, None, False, 0.0, t["out_w"],
+                    t["out_b"], use_separate_proj_weight=True, q_proj_weight=t["q_w"], k_proj_weight=t["k_w"],
+                    v_proj_weight=t["v_w"], need_weights=need_weights)
+        (out * out).sum().backward()
+        results.append([out.detach().numpy()] + [t[name].grad.numpy() for name in arrays])
+    assert results[1][0].shape == (1, N, out_dim)
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
 def test_private_helpers_reachable_as_in_torch():
     """Layers copied from torch's source call these through F."""
     mask = F._canonical_mask(cr.tensor([True, False]), "mask", None, "", cr.float32)

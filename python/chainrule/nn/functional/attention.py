@@ -238,6 +238,13 @@ def _static(tensor, name, batch_heads, head_dim):
     return tensor
 
 
+def _out_projection(output, tgt_len, bsz, out_proj_weight, out_proj_bias):
+    """(L * N, E) through the output projection to (L, N, out_features): the projection may change the width
+    (CLIP's AttentionPool2d maps E to its output_dim), as PyTorch's view(tgt_len, bsz, -1) allows."""
+    projected = linear(output, out_proj_weight, out_proj_bias)
+    return projected.reshape(tgt_len, bsz, projected.shape[-1])
+
+
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
                                  bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
@@ -322,8 +329,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         weights = scores.softmax(-1)
         if dropout_p > 0.0:
             weights = dropout(weights, dropout_p)
-        output = weights.bmm(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-        output = linear(output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+        output = _out_projection(weights.bmm(v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim), tgt_len, bsz,
+                                 out_proj_weight, out_proj_bias)
         weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
         if average_attn_weights:
             weights = weights.mean(1)
@@ -337,7 +344,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     output = scaled_dot_product_attention(q.reshape(bsz, num_heads, tgt_len, head_dim),
                                           k.reshape(bsz, num_heads, src_len, head_dim),
                                           v.reshape(bsz, num_heads, src_len, head_dim), attn_mask, dropout_p, is_causal)
-    output = output.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
-    output = linear(output, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    output = _out_projection(output.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim), tgt_len, bsz,
+                             out_proj_weight, out_proj_bias)
     return (output if batched else output.squeeze(1)), None
 
