@@ -263,6 +263,15 @@ def test_seeding_calls_without_a_gpu_behave_as_a_cpu_only_pytorchs():
             call()
 
 
+def test_cuda_random_module_has_torchs_generator_calls():
+    torch = pytest.importorskip("torch")
+    import chainrule.cuda.random as cuda_random
+    assert sorted(cuda_random.__all__) == sorted(name for name in torch.cuda.random.__all__)
+    for name in cuda_random.__all__:  # the same functions as chainrule.cuda's, as torch.cuda re-exports its own
+        assert getattr(cr.cuda.random, name) is getattr(cr.cuda, name)
+    assert cr.cuda.random.manual_seed(0) is None and cr.cuda.random.manual_seed_all(0) is None
+
+
 def test_set_rng_state_takes_only_a_state_from_get_rng_state():
     for bad in (cr.tensor([1.0, 2.0]), cr.tensor([1, 2, 3]), [1, 2]):
         with pytest.raises(TypeError, match=r"\[seed, offset\]"):

@@ -31,7 +31,7 @@ ByteTensor, CharTensor = _CUDA_TYPES["ByteTensor"], _CUDA_TYPES["CharTensor"]
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all", "seed", "seed_all",
            "initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp",
+           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp", "random",
            "FloatTensor", "DoubleTensor", "LongTensor", "ByteTensor", "CharTensor", "BoolTensor"]
 
 
@@ -183,6 +183,7 @@ def reset_peak_memory_stats(device=None):
         _C._cuda_reset_peak_memory_stats(_require_device(device, "reset_peak_memory_stats"))
 
 from chainrule.cuda import amp  # noqa: E402,F401
+from chainrule.cuda import random  # noqa: E402,F401  (needs the generator calls above)
 from chainrule.cuda import devices as _devices, streams as _streams  # noqa: E402
 from chainrule.cuda.devices import *  # noqa: E402,F401,F403
 from chainrule.cuda.streams import *  # noqa: E402,F401,F403
