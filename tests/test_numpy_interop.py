@@ -141,6 +141,41 @@ def test_from_numpy_rejects_non_native_byte_order_and_warns_on_read_only():
         cr.from_numpy(ro)
 
 
+def read_only(array):
+    array = np.array(array, copy=True)
+    array.flags.writeable = False
+    return array
+
+
+# Which constructors warn for a read-only array, as PyTorch's do (each checked in a fresh PyTorch process:
+# it warns once per process). torch.tensor copies without a warning: torch.tensor(df.values) of a pandas
+# DataFrame under copy-on-write, whose .values are read-only, is silent.
+@pytest.mark.parametrize("name, make, warns", [
+    ("tensor", lambda a: cr.tensor(a), False),
+    ("tensor_dtype", lambda a: cr.tensor(a, dtype=cr.float32), False),
+    ("tensor_int32", lambda a: cr.tensor(a.astype(np.int32)), False),
+    ("as_tensor", lambda a: cr.as_tensor(a), True),
+    ("as_tensor_dtype", lambda a: cr.as_tensor(a, dtype=cr.int64), True),
+    ("from_numpy", lambda a: cr.from_numpy(a), True),
+    ("Tensor", lambda a: cr.Tensor(a), True),
+    ("FloatTensor", lambda a: cr.FloatTensor(a), True),
+    ("new", lambda a: cr.zeros(2).new(a), True),
+    ("new_tensor", lambda a: cr.zeros(2).new_tensor(a), False)])
+def test_read_only_array_warns_where_pytorch_does(name, make, warns):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = make(read_only(np.arange(6.0).reshape(2, 3)))
+    assert out.tolist() == np.arange(6.0).reshape(2, 3).tolist()
+    assert [str(w.message)[:37] for w in caught] == (["The given NumPy array is not writable"] if warns else [])
+
+
+@requires_torch
+def test_tensor_of_a_read_only_array_is_silent_as_pytorchs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert torch.tensor(read_only([1.0, 2.0])).tolist() == cr.tensor(read_only([1.0, 2.0])).tolist()
+
+
 def test_from_numpy_zero_size_and_0d():
     assert cr.from_numpy(np.zeros((0, 4), dtype=np.float32)).shape == (0, 4)
     t = cr.from_numpy(np.array(3.0))

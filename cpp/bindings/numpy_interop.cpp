@@ -65,24 +65,27 @@ py::array canonical_bools(py::array arr, bool in_place) {
 
 Tensor from_numpy_copy(py::array arr, DType dtype);
 
-// A tensor over the array's memory; the array stays alive as long as the storage does.
-Tensor from_numpy(py::array arr) {
-  arr = canonical_bools(arr, /*in_place=*/true);
+// PyTorch's words, which programs name in warnings.filterwarnings(message=...) to silence it; as_tensor
+// (chainrule._tensor) gives it too, as _C._READ_ONLY_ARRAY_WARNING.
+constexpr const char* kReadOnlyArrayWarning =
+    "The given NumPy array is not writable, and chainrule does not support non-writable tensors. This means writing "
+    "to this tensor will result in undefined behavior. You may want to copy the array to protect its data or make it "
+    "writable before converting it to a tensor.";
+
+// The dtype of an array whose memory a tensor can share, or from_numpy's TypeError.
+DType shareable_dtype(py::array arr) {
   auto dtype = dtype_of_array(arr);
-  if (auto wider = dtype ? std::nullopt : widened_dtype(arr)) {
-    const std::string message = str_cat("from_numpy: chainrule has no ", py::str(arr.dtype()).cast<std::string>(),
-                                        " dtype; the array was copied into a chainrule.", dtype_name(*wider),
-                                        " tensor, which does not share its memory (convert the array with "
-                                        "astype to choose the dtype yourself)");
-    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
-    return from_numpy_copy(arr, *wider);
-  }
   CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
            " is not supported (expected float32, float64, int64, uint8, int8 or bool, or the other integers of up "
            "to 32 bits or float16, which are copied)");
   CR_CHECK(arr.dtype().attr("isnative").cast<bool>(), TypeError,
            "from_numpy: the array's byte order is not this machine's; use arr.astype(arr.dtype.newbyteorder('='))");
-  const int64_t size = static_cast<int64_t>(itemsize(*dtype));
+  return *dtype;
+}
+
+// A tensor over the array's memory, read-only or not; the array stays alive as long as the storage does.
+Tensor view_of_array(py::array arr, DType dtype) {
+  const int64_t size = static_cast<int64_t>(itemsize(dtype));
   Shape sizes, strides;
   int64_t span = size;
   for (py::ssize_t d = 0; d < arr.ndim(); ++d) {
@@ -95,22 +98,32 @@ Tensor from_numpy(py::array arr) {
     strides.push_back(stride / size);
     if (arr.shape(d) > 0) span += (arr.shape(d) - 1) * stride;
   }
-  if (!arr.writeable()) {
-    // PyTorch's words, which programs name in warnings.filterwarnings(message=...) to silence it.
-    if (PyErr_WarnEx(PyExc_UserWarning,
-                     "The given NumPy array is not writable, and chainrule does not support non-writable tensors. "
-                     "This means writing to this tensor will result in undefined behavior. You may want to copy the "
-                     "array to protect its data or make it writable before converting it to a tensor.", 1) != 0) {
-      throw py::error_already_set();
-    }
-  }
   auto* owner_ref = arr.inc_ref().ptr();
   std::shared_ptr<void> owner(owner_ref, [](void* p) {
     py::gil_scoped_acquire gil;
     Py_DECREF(static_cast<PyObject*>(p));
   });
   auto storage = Storage::wrap(const_cast<void*>(arr.data()), static_cast<size_t>(span), std::move(owner), Device{});
-  return std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, *dtype);
+  return std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, dtype);
+}
+
+// A tensor sharing the array's memory; a read-only array gets PyTorch's warning, since writes to the
+// tensor would go to memory NumPy promised not to change.
+Tensor from_numpy(py::array arr) {
+  arr = canonical_bools(arr, /*in_place=*/true);
+  if (auto wider = dtype_of_array(arr) ? std::nullopt : widened_dtype(arr)) {
+    const std::string message = str_cat("from_numpy: chainrule has no ", py::str(arr.dtype()).cast<std::string>(),
+                                        " dtype; the array was copied into a chainrule.", dtype_name(*wider),
+                                        " tensor, which does not share its memory (convert the array with "
+                                        "astype to choose the dtype yourself)");
+    if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) throw py::error_already_set();
+    return from_numpy_copy(arr, *wider);
+  }
+  const DType dtype = shareable_dtype(arr);
+  if (!arr.writeable() && PyErr_WarnEx(PyExc_UserWarning, kReadOnlyArrayWarning, 1) != 0) {
+    throw py::error_already_set();
+  }
+  return view_of_array(arr, dtype);
 }
 
 py::array to_numpy(py::handle self) {
@@ -133,8 +146,10 @@ Tensor from_numpy_copy(py::array arr, DType dtype) {
              "NumPy dtype ", py::str(src.dtype()).cast<std::string>(), " (expected numbers or bools)");
     src = src.attr("astype")(kind == 'f' ? "float64" : "int64");
   }
-  // asarray(order="C") keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d)
-  Tensor view = from_numpy(py::module_::import("numpy").attr("asarray")(src, py::arg("order") = "C"));
+  // asarray(order="C") keeps 0-d arrays 0-d (ascontiguousarray would make them 1-d). The view is only
+  // read from, so a read-only array (pandas' .values under copy-on-write) gets no warning, as in torch.tensor.
+  py::array contiguous = py::module_::import("numpy").attr("asarray")(src, py::arg("order") = "C");
+  Tensor view = view_of_array(contiguous, shareable_dtype(contiguous));
   // view holds the array (its storage's owner), so the copy may run without the GIL.
   return run_without_gil([&] {
     Tensor out = TensorImpl::empty(view->sizes(), dtype, Device{});
@@ -175,6 +190,7 @@ void bind_numpy(py::module_& m, TensorClass& cls) {
         "A tensor sharing memory with a NumPy array (float32, float64, int64 or bool).");
   m.def("_from_numpy_copy", [](py::array arr, py::handle dtype) { return from_numpy_copy(arr, to_dtype(dtype, DType::Float32)); },
         py::arg("ndarray"), py::arg("dtype"));
+  m.attr("_READ_ONLY_ARRAY_WARNING") = kReadOnlyArrayWarning;
   cls.def("numpy", &to_numpy, "A NumPy array sharing memory with this CPU tensor.");
 }
 

@@ -8,7 +8,7 @@ import numbers
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._tensor import Size, tensor
+from chainrule._tensor import Size, tensor, warn_if_read_only_array
 
 _TYPE_NAMES = {_C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor",
                _C.dtype.int64: "LongTensor", _C.dtype.uint8: "ByteTensor", _C.dtype.int8: "CharTensor",
@@ -40,6 +40,7 @@ def new_legacy_tensor(dtype, *args, device=None, name=None, any_dtype_tensor=Fal
         return data.detach()
     if isinstance(data, (numbers.Number, str)):
         raise TypeError(f"{name}(): data must be a sequence (got {type(data).__name__})")
+    warn_if_read_only_array(data, stacklevel=4)
     return tensor(data, dtype=dtype, device=device)
 
 

@@ -186,7 +186,16 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.uint8,
                                                                          np.int8, np.bool_):
         return _C.from_numpy(data)
+    warn_if_read_only_array(data, stacklevel=3)
     return tensor(data, dtype=dtype, device=device)
+
+
+def warn_if_read_only_array(data, stacklevel):
+    """from_numpy's warning for a read-only NumPy array, which PyTorch's as_tensor and legacy constructors
+    (Tensor(a), FloatTensor(a), x.new(a)) give as they wrap the array before converting or copying it;
+    torch.tensor copies at once and does not warn."""
+    if isinstance(data, np.ndarray) and not data.flags.writeable and data.dtype.kind in "biuf":
+        warnings.warn(_C._READ_ONLY_ARRAY_WARNING, UserWarning, stacklevel=stacklevel)
 
 
 _BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C.dtype.int64: np.int64,
