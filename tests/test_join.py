@@ -55,6 +55,20 @@ def test_cat_errors_name_the_tensor_and_dim():
         cr.cat([cr.zeros(2, 3)], dim=2)
 
 
+@requires_torch
+@pytest.mark.parametrize("op", ["cat", "concat", "stack", "hstack", "vstack"])
+@pytest.mark.parametrize("position", [0, 1])
+def test_none_in_the_list_is_pytorchs_type_error_not_a_crash(op, position):
+    # torchattacks' JSMA starts from adv_images = None and relies on `try: torch.cat((adv_images, x))` raising
+    ours, theirs = [cr.ones(2)], [torch.ones(2)]
+    ours.insert(position, None)
+    theirs.insert(position, None)
+    with pytest.raises(TypeError, match=rf"element {position}"):
+        getattr(torch, op)(theirs)
+    with pytest.raises(TypeError, match=rf"{op if op != 'concat' else 'cat'}: .*element {position} is a NoneType"):
+        getattr(cr, op)(ours)
+
+
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 def test_stack_matches_numpy(dim):
     rng = np.random.default_rng(1)

@@ -15,8 +15,10 @@ std::vector<Tensor> tensor_list(py::handle seq, const char* op) {
   std::vector<Tensor> out;
   size_t i = 0;
   for (py::handle h : seq) {
-    py::detail::make_caster<Tensor> element;  // converting: a real PyTorch tensor is copied in (numpy_interop.cpp)
-    CR_CHECK(element.load(h, true), TypeError, op, ": expected a list or tuple of tensors, but element ", i,
+    // converting: a real PyTorch tensor is copied in (numpy_interop.cpp); the converting load takes None as a
+    // null tensor, which the join would dereference (JSMA's `try: cat((None, x))` idiom needs the TypeError)
+    py::detail::make_caster<Tensor> element;
+    CR_CHECK(!h.is_none() && element.load(h, true), TypeError, op, ": expected a list or tuple of tensors, but element ", i,
              " is a ", py::str(py::type::of(h).attr("__name__")).cast<std::string>());
     out.push_back(py::detail::cast_op<Tensor>(element));
     ++i;
