@@ -176,6 +176,33 @@ def test_tensor_of_a_read_only_array_is_silent_as_pytorchs():
         assert torch.tensor(read_only([1.0, 2.0])).tolist() == cr.tensor(read_only([1.0, 2.0])).tolist()
 
 
+PANDAS_DATA = {  # name -> how a Kaggle-style script hands a column to torch.tensor / as_tensor
+    "series_float64": lambda pd: pd.Series([1.5, 2.5]),
+    "series_float32": lambda pd: pd.Series(np.array([1.5, 2.5], dtype=np.float32)),
+    "series_int64": lambda pd: pd.Series([1, 2]),
+    "series_uint8": lambda pd: pd.Series(np.array([1, 2], dtype=np.uint8)),
+    "series_int8": lambda pd: pd.Series(np.array([1, 2], dtype=np.int8)),
+    "series_bool": lambda pd: pd.Series([True, False]),
+    "index_float64": lambda pd: pd.Index([1.5, 2.5]),
+    "nullable_float64": lambda pd: pd.array([1.5, 2.5], dtype="Float64"),
+    "list_of_series": lambda pd: [pd.Series([1.5]), pd.Series([2.5])],
+    "values_float64": lambda pd: pd.Series([1.5, 2.5]).values,
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(PANDAS_DATA))
+@pytest.mark.parametrize("make", ["tensor", "as_tensor"])
+def test_pandas_columns_keep_their_numpy_dtype_as_in_pytorch(name, make):
+    pd = pytest.importorskip("pandas")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # as_tensor of read-only .values warns in both
+        ours = getattr(cr, make)(PANDAS_DATA[name](pd))
+        theirs = getattr(torch, make)(PANDAS_DATA[name](pd))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert ours.tolist() == theirs.tolist()
+
+
 def test_from_numpy_zero_size_and_0d():
     assert cr.from_numpy(np.zeros((0, 4), dtype=np.float32)).shape == (0, 4)
     t = cr.from_numpy(np.array(3.0))

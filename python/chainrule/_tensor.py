@@ -40,13 +40,20 @@ class Size(tuple):
         return Size(item) if isinstance(index, slice) else item
 
 
+def _is_array_like(data):
+    """Whether data is not a NumPy array but converts to one (a pandas Series, Index or extension array),
+    whose elements PyTorch reads as NumPy values of its dtype."""
+    return not isinstance(data, (np.ndarray, np.generic, list, tuple, Tensor)) and hasattr(data, "__array__")
+
+
 def _holds_numpy_float64(data):
-    """Whether data is, or nests, a NumPy float64 array or scalar (which keeps float64 in PyTorch)."""
+    """Whether data is, or nests, a NumPy float64 array or scalar, or an array-like of float64 (a list of
+    pandas Series), which keep float64 in PyTorch."""
     if isinstance(data, (np.ndarray, np.generic)):
         return data.dtype == np.float64
     if isinstance(data, (list, tuple)):
         return any(_holds_numpy_float64(item) for item in data)
-    return False
+    return _is_array_like(data) and np.asarray(data).dtype == np.float64
 
 
 def _default_dtype_of(array, data):
@@ -150,6 +157,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             data = pytorch_tensor_array(data)
         elif isinstance(data, (list, tuple)) and _nests_a_tensor(data):
             data = _tensors_as_numbers(data)
+        elif _is_array_like(data):
+            data = np.asarray(data)  # a pandas Series or Index: its NumPy dtype, as PyTorch keeps it
         try:
             array = np.asarray(data)
         except ValueError as e:
