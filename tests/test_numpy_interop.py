@@ -203,6 +203,17 @@ def test_pandas_columns_keep_their_numpy_dtype_as_in_pytorch(name, make):
     assert ours.tolist() == theirs.tolist()
 
 
+@requires_torch
+@pytest.mark.parametrize("make", ["tensor", "as_tensor", "FloatTensor", "from_numpy"])
+def test_an_object_array_is_pytorchs_type_error(make):
+    mixed = np.array([[True, 1.5], [False, 2.0]], dtype=object)  # a DataFrame's .values with bool and float columns
+    with pytest.raises(TypeError, match="numpy.object_"):
+        getattr(torch, make)(mixed)
+    with pytest.raises(TypeError, match="object"):
+        getattr(cr, make)(mixed)
+    assert cr.tensor(mixed.tolist()).tolist() == torch.tensor(mixed.tolist()).tolist()  # the lists still convert
+
+
 def test_from_numpy_zero_size_and_0d():
     assert cr.from_numpy(np.zeros((0, 4), dtype=np.float32)).shape == (0, 4)
     t = cr.from_numpy(np.array(3.0))

@@ -153,6 +153,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if dtype is not None:
             out = out.to(dtype)
     else:
+        if isinstance(data, np.ndarray) and data.dtype == object:
+            # PyTorch's TypeError: a DataFrame's .values mixing bool and number columns is such an array
+            raise TypeError("tensor: can't convert np.ndarray of type numpy.object_; convert it to a numeric dtype "
+                            "first (arr.astype(np.float32))")
         if is_pytorch_tensor(data):
             data = pytorch_tensor_array(data)
         elif isinstance(data, (list, tuple)) and _nests_a_tensor(data):
