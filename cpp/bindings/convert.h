@@ -14,6 +14,17 @@
 namespace py = pybind11;
 
 namespace pybind11::detail {
+// A Tensor argument: None is not a tensor. pybind11's holder caster would hand the op a null pointer
+// (a segfault at its first use); refusing None makes the call a TypeError, as in PyTorch. An argument
+// that may be None is a std::optional<Tensor> or a py::handle.
+template <>
+class type_caster<cr::Tensor> : public copyable_holder_caster<cr::TensorImpl, cr::Tensor> {
+ public:
+  bool load(handle src, bool convert) {
+    return !src.is_none() && copyable_holder_caster<cr::TensorImpl, cr::Tensor>::load(src, convert);
+  }
+};
+
 template <>
 struct type_caster<cr::Shape> {
   PYBIND11_TYPE_CASTER(cr::Shape, const_name("Sequence[int]"));
@@ -23,6 +34,11 @@ struct type_caster<cr::Shape> {
 }  // namespace pybind11::detail
 
 namespace cr::bind {
+
+// A Tensor argument that may be None (Python's None arrives as nullopt), and the null Tensor the ops
+// take for an absent one.
+using OptionalTensor = std::optional<Tensor>;
+inline Tensor or_null(const OptionalTensor& t) { return t ? *t : nullptr; }
 
 bool is_tensor(py::handle obj);
 // A Python bool/int/float (or NumPy scalar) as a Scalar; nullopt for anything else.

@@ -6,7 +6,9 @@
 namespace cr::bind {
 
 void bind_linear(py::module_& nn) {
-  nn.def("linear", without_gil(&linear), py::arg("input"), py::arg("weight"), py::arg("bias").none(true),
+  nn.def("linear", without_gil([](const Tensor& input, const Tensor& weight, const OptionalTensor& bias) {
+           return linear(input, weight, or_null(bias));
+         }), py::arg("input"), py::arg("weight"), py::arg("bias"),
          "input (*, in) @ weight.T (in, out) + bias (out,): one GEMM with the bias preloaded");
 }
 

@@ -10,14 +10,6 @@
 
 namespace cr::bind {
 
-namespace {
-
-using OptionalTensor = std::optional<Tensor>;
-
-Tensor or_null(const OptionalTensor& t) { return t ? *t : nullptr; }
-
-}  // namespace
-
 void bind_normalization(py::module_& nn) {
   nn.def(
       "batch_norm",

@@ -25,12 +25,12 @@ void bind_rnn_cell(py::module_& nn) {
       "h = tanh or relu of x_proj + h_proj, both (N, H): one Elman RNN step");
   nn.def(
       "rnn_sequence",
-      without_gil([](const std::string& mode, const Tensor& x_proj, const Tensor& h0, const Tensor& c0,
-                     const Tensor& w_hh, const Tensor& b_hh, bool reverse) {
-        return rnn_sequence(recurrence_kind(mode), x_proj, h0, c0, w_hh, b_hh, reverse);
+      without_gil([](const std::string& mode, const Tensor& x_proj, const Tensor& h0, const OptionalTensor& c0,
+                     const Tensor& w_hh, const OptionalTensor& b_hh, bool reverse) {
+        return rnn_sequence(recurrence_kind(mode), x_proj, h0, or_null(c0), w_hh, or_null(b_hh), reverse);
       }),
-      py::arg("mode"), py::arg("x_proj"), py::arg("h0"), py::arg("c0").none(true), py::arg("w_hh"),
-      py::arg("b_hh").none(true), py::arg("reverse") = false,
+      py::arg("mode"), py::arg("x_proj"), py::arg("h0"), py::arg("c0"), py::arg("w_hh"), py::arg("b_hh"),
+      py::arg("reverse") = false,
       "[output (L, N, H)] (+ c_n for LSTM) of one layer direction run over x_proj (L, N, G*H) = W_ih x + b_ih "
       "(+ b_hh except for GRU) from h0 (and c0); mode is RNN_TANH, RNN_RELU, LSTM or GRU");
 }

@@ -76,12 +76,13 @@ void bind_sort(py::module_& m, TensorClass& cls) {
   }
   // out_int32 is accepted: chainrule has no int32 (int32 names int64), so positions are int64.
   m.def("searchsorted", [](const Tensor& seq, py::handle values, bool /*out_int32*/, bool right,
-                           std::optional<std::string> side, const Tensor& sorter) {
+                           std::optional<std::string> side, const OptionalTensor& sorter) {
     CR_CHECK(!side || *side == "left" || *side == "right", RuntimeError,
              "torch.searchsorted(): side can only be 'left' or 'right' but got ", *side);
     CR_CHECK(!side || !right || *side == "right", RuntimeError,
              "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True");
-    return searchsorted(seq, number_or_tensor(values, seq->device(), "searchsorted"), right || side == "right", sorter);
+    return searchsorted(seq, number_or_tensor(values, seq->device(), "searchsorted"), right || side == "right",
+                        or_null(sorter));
   }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
      py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
   m.def("bucketize", [](py::handle input, const Tensor& boundaries, bool /*out_int32*/, bool right) {

@@ -195,12 +195,12 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
         t->set_requires_grad(r, "requires_grad_");
         return t;
       }, py::arg("requires_grad") = true)
-      .def_property("grad", &TensorImpl::grad, [](const Tensor& t, Tensor g) {
+      .def_property("grad", &TensorImpl::grad, [](const Tensor& t, std::optional<Tensor> g) {  // None clears it
         if (g) {
-          CR_CHECK(g->sizes() == t->sizes() && g->dtype() == t->dtype(), ValueError,
-                   "grad: assigned a ", describe(g), " to the grad of a ", describe(t));
+          CR_CHECK((*g)->sizes() == t->sizes() && (*g)->dtype() == t->dtype(), ValueError,
+                   "grad: assigned a ", describe(*g), " to the grad of a ", describe(t));
         }
-        t->set_grad(std::move(g));
+        t->set_grad(g ? std::move(*g) : Tensor());
       })
       .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
       .def_property_readonly("_version", &TensorImpl::version);
