@@ -7,20 +7,9 @@ import warnings
 import numpy as np
 
 import chainrule
-from chainrule._C import Tensor
+from chainrule._nested import map_tensors
 from chainrule.onnx._graph import Graph, numpy_dtype
 from chainrule.onnx._trace import Tracer, tensors_in
-
-
-def _map_tensors(obj, fn):
-    """obj with each tensor t replaced by fn(t), through nested tuples, lists and dicts."""
-    if isinstance(obj, Tensor):
-        return fn(obj)
-    if isinstance(obj, dict):
-        return {key: _map_tensors(value, fn) for key, value in obj.items()}
-    if isinstance(obj, (tuple, list)):
-        return type(obj)(_map_tensors(item, fn) for item in obj)
-    return obj
 
 
 def _traced_copy(tensor):
@@ -60,7 +49,7 @@ def _trace(graph, model, args, kwargs, input_names):
     def traced_copy(tensor):
         copies[id(tensor)] = _traced_copy(tensor)
         return copies[id(tensor)]
-    args, kwargs = _map_tensors(args, traced_copy), _map_tensors(kwargs, traced_copy)
+    args, kwargs = map_tensors(args, traced_copy), map_tensors(kwargs, traced_copy)
     for tensor, name in zip(tensors_in((args, kwargs)), input_names):
         graph.bind(tensor, name)
     modes = [(module, module.training) for module in model.modules()]

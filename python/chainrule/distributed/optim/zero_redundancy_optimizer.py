@@ -11,6 +11,7 @@ supported; parameters_as_bucket_view only changes PyTorch's memory layout and is
 import copy
 
 import chainrule
+from chainrule._nested import map_tensors
 from chainrule.distributed.collectives import broadcast
 from chainrule.distributed.objects import broadcast_object_list
 from chainrule.distributed.process_group import get_rank, get_world_size, resolve_group
@@ -25,17 +26,6 @@ def _sync_param_groups(source_groups, destination_groups):
         raise AssertionError("Mismatch between number of source and destination parameter groups")
     for source, destination in zip(source_groups, destination_groups):
         destination.update({key: value for key, value in source.items() if key != "params"})
-
-
-def _to_device(value, device):
-    """value (a state entry: tensors in dicts, lists and tuples) with its tensors moved to device."""
-    if isinstance(value, chainrule.Tensor):
-        return value.to(device)
-    if isinstance(value, dict):
-        return {key: _to_device(item, device) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_to_device(item, device) for item in value)
-    return value
 
 
 class ZeroRedundancyOptimizer(Optimizer):
@@ -113,7 +103,7 @@ class ZeroRedundancyOptimizer(Optimizer):
             message = [self.optim.state_dict() if rank == self.rank else None]
             broadcast_object_list(message, src=rank, group=self.process_group)
             if self.rank == to:
-                self._all_state_dicts.append(_to_device(message[0], chainrule.device("cpu")))
+                self._all_state_dicts.append(map_tensors(message[0], lambda t: t.to("cpu")))
 
     def state_dict(self):
         """The global optimizer state (PyTorch's layout, parameters numbered across all groups) as last
@@ -139,7 +129,7 @@ class ZeroRedundancyOptimizer(Optimizer):
         for index, value in state_dict["state"].items():
             param = params[index]
             if owner[id(param)] == self.rank:
-                self.optim.state[param] = _to_device(value, param.device)
+                self.optim.state[param] = map_tensors(value, lambda t: t.to(param.device))
         own_state = {index: value for index, value in state_dict["state"].items()
                      if owner[id(params[index])] == self.rank}
         super().load_state_dict({"state": own_state, "param_groups": copy.deepcopy(state_dict["param_groups"])})
