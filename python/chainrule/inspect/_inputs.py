@@ -7,9 +7,7 @@ indices for an Embedding); with batch_dim the sizes leave it out and a dimension
 there. input_data is the forward's argument(s) as given: a tensor, a list/tuple of positional
 arguments, or a dict of keyword arguments; NumPy arrays in it become tensors.
 """
-import numpy as np
-
-from chainrule import float32, from_numpy, rand
+from chainrule import _nested as nested, float32, rand
 from chainrule._C import Tensor, device as Device
 
 COLUMNS_NEEDING_INPUT = {"input_size", "output_size", "mult_adds", "output_bytes", "forward_time", "backward_time"}
@@ -17,17 +15,7 @@ COLUMNS_NEEDING_INPUT = {"input_size", "output_size", "mult_adds", "output_bytes
 
 def map_tensors(data, action):
     """`data` with action(tensor) applied to each tensor (and NumPy array) of its nested containers."""
-    if isinstance(data, Tensor):
-        return action(data)
-    if isinstance(data, np.ndarray):
-        return action(from_numpy(data))
-    if isinstance(data, dict):
-        return type(data)({key: map_tensors(value, action) for key, value in data.items()})
-    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a named tuple
-        return type(data)(*(map_tensors(item, action) for item in data))
-    if isinstance(data, (list, tuple)):
-        return type(data)(map_tensors(item, action) for item in data)
-    return data
+    return nested.map_tensors(data, action, arrays=True)
 
 
 def _flatten(sizes):
