@@ -69,7 +69,7 @@ def test_basic_index_errors():
         x[1.5]
     with pytest.raises(IndexError, match="valid indices"):
         x["a"]
-    with pytest.raises(IndexError, match="int64 or bool"):
+    with pytest.raises(IndexError, match="long, int, byte or bool"):
         x[cr.tensor([0.0])]
     with pytest.raises(IndexError, match="invalid index of a 0-dim tensor"):  # PyTorch's words
         crt(1.0)[0]
@@ -294,7 +294,7 @@ def test_gather_scatter_errors():
         x.gather(1, cr.tensor([[4]]))
     with pytest.raises(IndexError, match="gather: index -1"):
         x.gather(1, cr.tensor([[-1]]))
-    with pytest.raises(RuntimeError, match="gather: index must be an int64 tensor"):
+    with pytest.raises(RuntimeError, match="gather: expected dtype int32 or int64 for index"):
         x.gather(1, cr.zeros(1, 1))
     with pytest.raises(ValueError, match="gather: index of shape"):
         x.gather(1, cr.tensor([0]))

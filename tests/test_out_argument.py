@@ -146,20 +146,13 @@ def _call_both(name, make_args, out_shape, **kwargs):
     return expected, outs, returned
 
 
-def _as_chainrule_dtypes(result):
-    """PyTorch's result with int32 read as int64 (chainrule computes int32 in int64: docs/from_pytorch.md)."""
-    if isinstance(result, tuple):
-        return tuple(_as_chainrule_dtypes(r) for r in result)
-    return result.long() if result.dtype == torch.int32 else result
-
-
 def _check_written(ours, out, expected):
     if isinstance(out, tuple):
         assert type(ours).__module__ == "chainrule.return_types" or type(ours) is tuple
         assert all(o is t for o, t in zip(ours, out))
     else:
         assert ours is out
-    assert_matches(ours, _as_chainrule_dtypes(expected), rtol=2e-5, atol=2e-6)
+    assert_matches(ours, expected, rtol=2e-5, atol=2e-6)
 
 
 @pytest.mark.parametrize("name, make_args", CASES, ids=[name for name, _ in CASES])

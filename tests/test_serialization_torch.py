@@ -31,7 +31,7 @@ def cr_to_torch(obj, **load_args):
 
 # torch dtype -> the chainrule dtype it loads as (the ones chainrule lacks are widened losslessly).
 WIDENED = {torch.float32: cr.float32, torch.float64: cr.float64, torch.int64: cr.int64, torch.bool: cr.bool,
-           torch.float16: cr.float32, torch.bfloat16: cr.float32, torch.int32: cr.int64, torch.int16: cr.int64,
+           torch.float16: cr.float32, torch.bfloat16: cr.float32, torch.int32: cr.int32, torch.int16: cr.int16,
            torch.int8: cr.int8, torch.uint8: cr.uint8, torch.uint16: cr.int64, torch.uint32: cr.int64}
 
 

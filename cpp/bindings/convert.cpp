@@ -117,8 +117,11 @@ DType to_dtype(py::handle obj, DType fallback) {
   if (name == "int64") return DType::Int64;
   if (name == "uint8") return DType::UInt8;
   if (name == "int8") return DType::Int8;
+  if (name == "int32") return DType::Int32;
+  if (name == "int16") return DType::Int16;
   if (name == "bool") return DType::Bool;
-  CR_FAIL(TypeError, "dtype: ", name, " is not supported (chainrule has float32, float64, int64, uint8, int8 and bool)");
+  CR_FAIL(TypeError, "dtype: ", name,
+          " is not supported (chainrule has float32, float64, int64, int32, int16, uint8, int8 and bool)");
 }
 
 std::optional<DType> to_optional_dtype(py::handle obj) {

@@ -1,7 +1,7 @@
 // NumPy interop: from_numpy and Tensor.numpy() share memory (no copy); _from_numpy_copy backs
 // chainrule.tensor(), which always copies. An array of a NumPy dtype chainrule lacks but whose
-// values one of its dtypes holds (int32 labels, float16) goes through from_numpy as a copy, with a
-// warning that it does not share memory, rather than failing.
+// values one of its dtypes holds (uint16 and uint32 integers, float16) goes through from_numpy as a
+// copy, with a warning that it does not share memory, rather than failing.
 // A real PyTorch tensor passed where a chainrule tensor goes is copied (copy_of_pytorch_tensor).
 #include <pybind11/numpy.h>
 
@@ -20,31 +20,25 @@ std::optional<DType> dtype_of_array(const py::array& a) {
   if (dt.kind() == 'f' && dt.itemsize() == 4) return DType::Float32;
   if (dt.kind() == 'f' && dt.itemsize() == 8) return DType::Float64;
   if (dt.kind() == 'i' && dt.itemsize() == 8) return DType::Int64;
+  if (dt.kind() == 'i' && dt.itemsize() == 4) return DType::Int32;
+  if (dt.kind() == 'i' && dt.itemsize() == 2) return DType::Int16;
   if (dt.kind() == 'u' && dt.itemsize() == 1) return DType::UInt8;
   if (dt.kind() == 'i' && dt.itemsize() == 1) return DType::Int8;
   if (dt.kind() == 'b') return DType::Bool;
   return std::nullopt;
 }
 
-// The chainrule dtype that holds every value of a NumPy dtype it lacks: the other integers of up
-// to 32 bits in int64, float16 in float32 (chainrule.int32 and chainrule.float16 are those dtypes).
+// The chainrule dtype that holds every value of a NumPy dtype it lacks: uint16 and uint32 in int64,
+// float16 in float32 (chainrule.float16 is float32).
 std::optional<DType> widened_dtype(const py::array& a) {
   py::dtype dt = a.dtype();
-  if ((dt.kind() == 'i' || dt.kind() == 'u') && dt.itemsize() <= 4) return DType::Int64;
+  if (dt.kind() == 'u' && (dt.itemsize() == 2 || dt.itemsize() == 4)) return DType::Int64;
   if (dt.kind() == 'f' && dt.itemsize() == 2) return DType::Float32;
   return std::nullopt;
 }
 
 py::dtype numpy_dtype(DType t) {
-  switch (t) {
-    case DType::Bool: return py::dtype::of<bool>();
-    case DType::Int64: return py::dtype::of<int64_t>();
-    case DType::Float32: return py::dtype::of<float>();
-    case DType::Float64: return py::dtype::of<double>();
-    case DType::UInt8: return py::dtype::of<uint8_t>();
-    case DType::Int8: return py::dtype::of<int8_t>();
-  }
-  return py::dtype::of<float>();
+  return CR_DISPATCH_ALL(t, "numpy", [] { return py::dtype::of<scalar_t>(); });
 }
 
 // NumPy keeps whatever byte a bool array holds (a uint8 array viewed as bool can hold 2 or 255);

@@ -3,6 +3,7 @@
 // x.repeat((2, 3))), functions take them as an int or a sequence (torch.flip(x, [0]),
 // torch.roll(x, 1, 0)).
 #include "bindings/bindings.h"
+#include "ops/copy.h"
 #include "ops/rearrange.h"
 
 namespace cr::bind {
@@ -42,14 +43,15 @@ void bind_rearrange(py::module_& m, TensorClass& cls) {
   def_both(m, cls, "triu", &triu, py::arg("diagonal") = 0);
   cls.def("tril_", [](const Tensor& t, int64_t diagonal) { tril_(t, diagonal); return t; }, py::arg("diagonal") = 0);
   cls.def("triu_", [](const Tensor& t, int64_t diagonal) { triu_(t, diagonal); return t; }, py::arg("diagonal") = 0);
-  // dtype: int64 only (PyTorch also allows int32, which chainrule does not have).
+  // dtype: int64 (the default) or int32, as PyTorch allows.
   for (bool lower : {true, false}) {
     m.def(lower ? "tril_indices" : "triu_indices", [lower](int64_t row, int64_t col, int64_t offset, py::handle dtype,
                                                            py::handle device) {
       const char* op = lower ? "tril_indices" : "triu_indices";
-      CR_CHECK(to_dtype(dtype, DType::Int64) == DType::Int64, TypeError, op, ": dtype must be int64");
+      const DType dt = to_dtype(dtype, DType::Int64);
+      CR_CHECK(dt == DType::Int64 || dt == DType::Int32, TypeError, op, ": dtype must be int64 or int32");
       check_device_available(to_device(device), op);
-      return lower ? tril_indices(row, col, offset) : triu_indices(row, col, offset);
+      return cr::to_dtype(lower ? tril_indices(row, col, offset) : triu_indices(row, col, offset), dt);
     }, py::arg("row"), py::arg("col"), py::arg("offset") = 0, py::kw_only(), py::arg("dtype") = py::none(),
        py::arg("device") = py::none());
   }

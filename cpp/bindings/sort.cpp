@@ -4,6 +4,7 @@
 #include "bindings/bindings.h"
 #include "bindings/dim_args.h"
 #include "bindings/gil.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/sort.h"
 
@@ -74,21 +75,24 @@ void bind_sort(py::module_& m, TensorClass& cls) {
     }, py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
        py::arg("interpolation") = "linear");
   }
-  // out_int32 is accepted: chainrule has no int32 (int32 names int64), so positions are int64.
-  m.def("searchsorted", [](const Tensor& seq, py::handle values, bool /*out_int32*/, bool right,
+  // Positions are int64, or int32 with out_int32=True.
+  auto positions = [](const Tensor& found, bool out_int32) { return out_int32 ? to_dtype(found, DType::Int32) : found; };
+  m.def("searchsorted", [positions](const Tensor& seq, py::handle values, bool out_int32, bool right,
                            std::optional<std::string> side, const OptionalTensor& sorter) {
     CR_CHECK(!side || *side == "left" || *side == "right", RuntimeError,
              "torch.searchsorted(): side can only be 'left' or 'right' but got ", *side);
     CR_CHECK(!side || !right || *side == "right", RuntimeError,
              "torch.searchsorted(): side and right can't be set to opposites, got side of left while right was True");
-    return searchsorted(seq, number_or_tensor(values, seq->device(), "searchsorted"), right || side == "right",
-                        or_null(sorter));
+    return positions(searchsorted(seq, number_or_tensor(values, seq->device(), "searchsorted"),
+                                  right || side == "right", or_null(sorter)),
+                     out_int32);
   }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
      py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
-  m.def("bucketize", [](py::handle input, const Tensor& boundaries, bool /*out_int32*/, bool right) {
+  m.def("bucketize", [positions](py::handle input, const Tensor& boundaries, bool out_int32, bool right) {
     CR_CHECK(boundaries->dim() == 1, RuntimeError, "boundaries tensor must be 1 dimension, but got dim(",
              boundaries->dim(), ")");
-    return searchsorted(boundaries, number_or_tensor(input, boundaries->device(), "bucketize"), right);
+    return positions(searchsorted(boundaries, number_or_tensor(input, boundaries->device(), "bucketize"), right),
+                     out_int32);
   }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
 }
 

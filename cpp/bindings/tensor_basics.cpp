@@ -10,15 +10,12 @@ namespace cr::bind {
 namespace {
 
 py::object element_to_py(const char* p, DType dt) {
-  switch (dt) {
-    case DType::Bool: return py::bool_(*reinterpret_cast<const bool*>(p));
-    case DType::Int64: return py::int_(*reinterpret_cast<const int64_t*>(p));
-    case DType::Float32: return py::float_(*reinterpret_cast<const float*>(p));
-    case DType::Float64: return py::float_(*reinterpret_cast<const double*>(p));
-    case DType::UInt8: return py::int_(*reinterpret_cast<const uint8_t*>(p));
-    case DType::Int8: return py::int_(*reinterpret_cast<const int8_t*>(p));
-  }
-  return py::none();
+  return CR_DISPATCH_ALL(dt, "tolist", [&]() -> py::object {
+    const scalar_t v = *reinterpret_cast<const scalar_t*>(p);
+    if constexpr (std::is_same_v<scalar_t, bool>) return py::bool_(v);
+    else if constexpr (std::is_floating_point_v<scalar_t>) return py::float_(static_cast<double>(v));
+    else return py::int_(static_cast<int64_t>(v));
+  });
 }
 
 py::object to_list(const Tensor& t, int64_t dim, const char* p) {
@@ -204,9 +201,10 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       })
       .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
       .def_property_readonly("_version", &TensorImpl::version);
-  // float(), double(), long(), byte(), char(), bool() with PyTorch's memory_format= keyword.
+  // float(), double(), long(), int(), short(), byte(), char(), bool() with PyTorch's memory_format= keyword.
   for (auto [name, dtype] : {std::pair{"float", DType::Float32}, {"double", DType::Float64}, {"long", DType::Int64},
-                             {"byte", DType::UInt8}, {"char", DType::Int8}, {"bool", DType::Bool}}) {
+                             {"int", DType::Int32}, {"short", DType::Int16}, {"byte", DType::UInt8},
+                             {"char", DType::Int8}, {"bool", DType::Bool}}) {
     cls.def(name, [name, dtype](const Tensor& t, py::handle format) {
       check_memory_format(format, t, name);
       return cast_to(t, dtype);

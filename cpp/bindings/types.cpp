@@ -70,6 +70,8 @@ void bind_types(py::module_& m) {
       .value("float64", DType::Float64)
       .value("uint8", DType::UInt8)
       .value("int8", DType::Int8)
+      .value("int32", DType::Int32)
+      .value("int16", DType::Int16)
       .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); })
       .def_property_readonly("is_signed", [](DType t) { return t != DType::Bool && t != DType::UInt8; })
       .def_property_readonly("itemsize", [](DType t) { return itemsize(t); });
@@ -103,6 +105,7 @@ void bind_types(py::module_& m) {
   m.def("_get_default_device", &default_device);
   m.def("_set_default_device", [](py::handle device) { set_default_device(to_device(device)); },
         py::arg("device"));
+  m.def("_promote_types", &promote_types, py::arg("type1"), py::arg("type2"));
   m.def("_get_default_dtype", &default_float_dtype);
   m.def("_set_default_dtype", &set_default_float_dtype, py::arg("dtype"));
   m.def("_cuda_is_compiled", &cuda_is_compiled);

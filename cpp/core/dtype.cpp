@@ -11,6 +11,8 @@ const char* dtype_name(DType t) {
     case DType::Float64: return "float64";
     case DType::UInt8: return "uint8";
     case DType::Int8: return "int8";
+    case DType::Int32: return "int32";
+    case DType::Int16: return "int16";
   }
   return "unknown";
 }
@@ -23,19 +25,22 @@ size_t itemsize(DType t) {
     case DType::Float64: return 8;
     case DType::UInt8: return 1;
     case DType::Int8: return 1;
+    case DType::Int32: return 4;
+    case DType::Int16: return 2;
   }
   return 0;
 }
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
-  // Bool goes into anything; uint8 and int8 together need a wider signed type (PyTorch: int16,
-  // which chainrule spells int64); otherwise the wider of the two, floats above integers.
+  // Bool goes into anything; floats above integers; otherwise the wider of the two, except that
+  // uint8 with int8 needs a wider signed type, int16 (PyTorch's table).
   if (a == DType::Bool) return b;
   if (b == DType::Bool) return a;
   if (dtype_category(a) != dtype_category(b)) return dtype_category(a) > dtype_category(b) ? a : b;
   if (is_floating(a)) return DType::Float64;  // float32 with float64
-  return DType::Int64;  // two different integer types: uint8/int8 with int64, or uint8 with int8
+  if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8)) return DType::Int16;
+  return itemsize(a) > itemsize(b) ? a : b;  // a signed type of more than 8 bits holds every uint8
 }
 
 }  // namespace cr

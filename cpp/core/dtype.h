@@ -1,5 +1,6 @@
-// Element types: float32 (the default), float64, int64, uint8, int8 and bool; their promotion rules
-// (PyTorch's) and the dispatch macros that instantiate a kernel for each scalar type they support.
+// Element types: float32 (the default), float64, int64, int32, int16, uint8, int8 and bool; their
+// promotion rules (PyTorch's) and the dispatch macros that instantiate a kernel for each scalar type
+// they support.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,17 @@
 namespace cr {
 
 // New dtypes go at the end, so the existing values keep their meaning.
-enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, UInt8 = 4, Int8 = 5 };
-constexpr int kNumDTypes = 6;
+enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, UInt8 = 4, Int8 = 5, Int32 = 6, Int16 = 7 };
+constexpr int kNumDTypes = 8;
 
 const char* dtype_name(DType t);  // "float32", ...
 size_t itemsize(DType t);
 inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
-inline bool is_integral(DType t) { return t == DType::Int64 || t == DType::UInt8 || t == DType::Int8; }
+// The integers narrower than int64 (CR_DISPATCH_SMALL_INTEGER_CASES): int32, int16, uint8, int8.
+inline bool is_small_integer(DType t) {
+  return t == DType::Int32 || t == DType::Int16 || t == DType::UInt8 || t == DType::Int8;
+}
+inline bool is_integral(DType t) { return t == DType::Int64 || is_small_integer(t); }
 
 // The smallest type both a and b convert to without losing their category (bool < int < float).
 DType promote_types(DType a, DType b);
@@ -35,6 +40,8 @@ template <> struct dtype_of<float> { static constexpr DType value = DType::Float
 template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
 template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::UInt8; };
 template <> struct dtype_of<int8_t> { static constexpr DType value = DType::Int8; };
+template <> struct dtype_of<int32_t> { static constexpr DType value = DType::Int32; };
+template <> struct dtype_of<int16_t> { static constexpr DType value = DType::Int16; };
 
 inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
 
@@ -57,8 +64,14 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
   CR_DISPATCH_CASE(Float32, float, __VA_ARGS__)    \
   CR_DISPATCH_CASE(Float64, double, __VA_ARGS__)
 #define CR_DISPATCH_SMALL_INTEGER_CASES(...)       \
+  CR_DISPATCH_CASE(Int32, int32_t, __VA_ARGS__)    \
+  CR_DISPATCH_CASE(Int16, int16_t, __VA_ARGS__)    \
   CR_DISPATCH_CASE(UInt8, uint8_t, __VA_ARGS__)    \
   CR_DISPATCH_CASE(Int8, int8_t, __VA_ARGS__)
+
+// X(type) for each integer type narrower than int64, for explicit template instantiations:
+// CR_SMALL_INTEGER_TYPES(CR_FOO_INSTANTIATE).
+#define CR_SMALL_INTEGER_TYPES(X) X(int32_t) X(int16_t) X(uint8_t) X(int8_t)
 
 // A switch over `dtype` with the given cases, failing with the names of what it supports.
 #define CR_DISPATCH_SWITCH(dtype, op, supported, cases) \

@@ -15,6 +15,17 @@
 
 namespace cr {
 
+// The C type PyTorch names in its overflow messages: "int" for int32, "int16_t", "uint8_t", ...
+template <typename T>
+constexpr const char* c_type_name() {
+  if constexpr (std::is_same_v<T, int32_t>) return "int";
+  else if constexpr (std::is_same_v<T, int16_t>) return "int16_t";
+  else if constexpr (std::is_same_v<T, int8_t>) return "int8_t";
+  else if constexpr (std::is_same_v<T, uint8_t>) return "uint8_t";
+  else if constexpr (std::is_same_v<T, int64_t>) return "int64_t";
+  else return "float";
+}
+
 struct Scalar {
   enum class Kind : uint8_t { Bool, Int, Float } kind = Kind::Float;
   double f = 0;
@@ -36,28 +47,28 @@ struct Scalar {
   // where, clamp bounds). A float that the dtype cannot hold is a RuntimeError naming `op`, as in
   // PyTorch: NaN, inf or out of range for an integer dtype (a C cast would give INT64_MIN on x86,
   // undefined behaviour in C++), and a finite value beyond float32's range for float32 (it would
-  // become inf). Infinities and NaN themselves go into float dtypes unchanged. An int goes into
-  // uint8 or int8 only where PyTorch's check lets it: int8's range, and for uint8 -255..255 (a
-  // negative one wraps, so fill_(-1) gives 255).
+  // become inf). Infinities and NaN themselves go into float dtypes unchanged. An int goes into an
+  // integer dtype narrower than int64 only where PyTorch's check lets it: the type's range, and for
+  // uint8 -255..255 (a negative one wraps, so fill_(-1) gives 255).
   template <typename T>
   T to(const char* op = "scalar") const {
-    if constexpr (std::is_integral_v<T> && sizeof(T) == 1 && !std::is_same_v<T, bool>) {
+    constexpr bool narrow_integer = std::is_integral_v<T> && sizeof(T) < 8 && !std::is_same_v<T, bool>;
+    if constexpr (narrow_integer) {
       if (kind == Kind::Int) {
         constexpr int64_t hi = std::numeric_limits<T>::max();
         constexpr int64_t lo = std::is_signed_v<T> ? int64_t{std::numeric_limits<T>::lowest()} : -hi;
-        CR_CHECK(i >= lo && i <= hi, RuntimeError, op, ": value cannot be converted to type ",
-                 std::is_signed_v<T> ? "int8_t" : "uint8_t", " without overflow (got ", i, ")");
+        CR_CHECK(i >= lo && i <= hi, RuntimeError, op, ": value cannot be converted to type ", c_type_name<T>(),
+                 " without overflow (got ", i, ")");
       }
     }
     if (kind != Kind::Float) return static_cast<T>(i);
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      // int64: [lowest, max + 1) as doubles (both powers of two, so exact); uint8, int8: [lowest, max].
+      // int64: [lowest, max + 1) as doubles (both powers of two, so exact); narrower: [lowest, max].
       constexpr double lo = static_cast<double>(std::numeric_limits<T>::lowest());
       constexpr double max = static_cast<double>(std::numeric_limits<T>::max());
-      constexpr double hi = sizeof(T) == 1 ? max : (std::is_signed_v<T> ? -lo : 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1.0));
-      CR_CHECK(std::isfinite(f) && f >= lo && (sizeof(T) == 1 ? f <= hi : f < hi), RuntimeError, op,
-               ": value cannot be converted to type ", std::is_signed_v<T> ? "int" : "uint",
-               sizeof(T) * 8, "_t without overflow (got ", f, ")");
+      constexpr double hi = narrow_integer ? max : -lo;
+      CR_CHECK(std::isfinite(f) && f >= lo && (narrow_integer ? f <= hi : f < hi), RuntimeError, op,
+               ": value cannot be converted to type ", c_type_name<T>(), " without overflow (got ", f, ")");
     }
     if constexpr (std::is_same_v<T, float>) {
       CR_CHECK(!std::isfinite(f) || std::fabs(f) <= std::numeric_limits<float>::max(), RuntimeError, op,

@@ -12,9 +12,11 @@
 
 namespace cr {
 
-// The key type of each dtype: as wide as the value.
+// The key type of each dtype: an unsigned integer as wide as the value.
 template <typename T>
-struct SortKeyType;
+struct SortKeyType {
+  using type = std::make_unsigned_t<T>;  // the integers
+};
 template <>
 struct SortKeyType<float> {
   using type = uint32_t;
@@ -24,19 +26,7 @@ struct SortKeyType<double> {
   using type = uint64_t;
 };
 template <>
-struct SortKeyType<int64_t> {
-  using type = uint64_t;
-};
-template <>
 struct SortKeyType<bool> {
-  using type = uint8_t;
-};
-template <>
-struct SortKeyType<uint8_t> {
-  using type = uint8_t;
-};
-template <>
-struct SortKeyType<int8_t> {
   using type = uint8_t;
 };
 
@@ -59,14 +49,12 @@ template <typename T>
 CR_FORMULA typename SortKeyType<T>::type sort_key(T v, bool descending) {
   using Key = typename SortKeyType<T>::type;
   Key key;
-  if constexpr (std::is_same_v<T, int8_t>) {
-    key = Key(uint8_t(v) ^ uint8_t(0x80));  // the sign bit flipped, as for int64
-  } else if constexpr (sizeof(T) == 1) {  // bool, uint8
-    key = Key(v);
-  } else if constexpr (std::is_floating_point_v<T>) {
+  if constexpr (std::is_floating_point_v<T>) {
     key = sort_key_detail::float_order<Key>(v);
-  } else {
-    key = Key(uint64_t(v) ^ (uint64_t(1) << 63));  // int64: two's complement with the sign bit flipped
+  } else if constexpr (std::is_signed_v<T>) {  // two's complement with the sign bit flipped
+    key = Key(Key(v) ^ Key(Key(1) << (8 * sizeof(T) - 1)));
+  } else {  // bool, uint8
+    key = Key(v);
   }
   return descending ? Key(~key) : key;
 }

@@ -5,6 +5,7 @@
 #include <array>
 #include <type_traits>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "cpu/loops.h"
 
 namespace cr::cpu {
@@ -67,8 +68,7 @@ void scatter_kernel(T* self, const int64_t* index, const T* src, const DimIndexS
 CR_GATHER_SCATTER_INSTANTIATE(float)
 CR_GATHER_SCATTER_INSTANTIATE(double)
 CR_GATHER_SCATTER_INSTANTIATE(int64_t)
-CR_GATHER_SCATTER_INSTANTIATE(uint8_t)
-CR_GATHER_SCATTER_INSTANTIATE(int8_t)
+CR_SMALL_INTEGER_TYPES(CR_GATHER_SCATTER_INSTANTIATE)
 CR_GATHER_SCATTER_INSTANTIATE(bool)
 #undef CR_GATHER_SCATTER_INSTANTIATE
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "core/error.h"
 #include "cpu/blas.h"
 #include "cpu/parallel.h"
@@ -117,15 +118,13 @@ void gemm_batched(int64_t count, int64_t m, int64_t n, int64_t k, const BatchOpe
   }
 }
 
-template void gemm_batched<float>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<float>&,
-                                  const BatchOperand<float>&, float*);
-template void gemm_batched<double>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<double>&,
-                                   const BatchOperand<double>&, double*);
-template void gemm_batched<int64_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<int64_t>&,
-                                    const BatchOperand<int64_t>&, int64_t*);
-template void gemm_batched<uint8_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<uint8_t>&,
-                                    const BatchOperand<uint8_t>&, uint8_t*);
-template void gemm_batched<int8_t>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<int8_t>&,
-                                   const BatchOperand<int8_t>&, int8_t*);
+#define CR_GEMM_INSTANTIATE(T)                                                                      \
+  template void gemm_batched<T>(int64_t, int64_t, int64_t, int64_t, const BatchOperand<T>&, const BatchOperand<T>&, \
+                                T*);
+CR_GEMM_INSTANTIATE(float)
+CR_GEMM_INSTANTIATE(double)
+CR_GEMM_INSTANTIATE(int64_t)
+CR_SMALL_INTEGER_TYPES(CR_GEMM_INSTANTIATE)
+#undef CR_GEMM_INSTANTIATE
 
 }  // namespace cr::cpu

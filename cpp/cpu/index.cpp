@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "core/shape.h"  // kMaxDims
 #include "cpu/parallel.h"
 
@@ -117,8 +118,7 @@ void nonzero_flat(const bool* m, int64_t n, int64_t* o) {
 CR_INDEX_INSTANTIATE(float)
 CR_INDEX_INSTANTIATE(double)
 CR_INDEX_INSTANTIATE(int64_t)
-CR_INDEX_INSTANTIATE(uint8_t)
-CR_INDEX_INSTANTIATE(int8_t)
+CR_SMALL_INTEGER_TYPES(CR_INDEX_INSTANTIATE)
 CR_INDEX_INSTANTIATE(bool)
 #undef CR_INDEX_INSTANTIATE
 

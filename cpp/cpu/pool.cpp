@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "core/pool_formulas.h"
 
 namespace cr::cpu {
@@ -86,16 +87,13 @@ void max_pool_gather(const T* x, const int64_t* idx, const PooledPlanes& s, T* y
   });
 }
 
-template void max_pool<float>(const float*, const PlaneShape&, const AxisWindows&, const AxisWindows&, float*,
-                              int64_t*);
-template void max_pool<double>(const double*, const PlaneShape&, const AxisWindows&, const AxisWindows&, double*,
-                               int64_t*);
-template void max_pool<int64_t>(const int64_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, int64_t*,
-                                int64_t*);
-template void max_pool<uint8_t>(const uint8_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, uint8_t*,
-                                int64_t*);
-template void max_pool<int8_t>(const int8_t*, const PlaneShape&, const AxisWindows&, const AxisWindows&, int8_t*,
-                                int64_t*);
+#define CR_MAX_POOL_INSTANTIATE(T) \
+  template void max_pool<T>(const T*, const PlaneShape&, const AxisWindows&, const AxisWindows&, T*, int64_t*);
+CR_MAX_POOL_INSTANTIATE(float)
+CR_MAX_POOL_INSTANTIATE(double)
+CR_MAX_POOL_INSTANTIATE(int64_t)
+CR_SMALL_INTEGER_TYPES(CR_MAX_POOL_INSTANTIATE)
+#undef CR_MAX_POOL_INSTANTIATE
 #define CR_POOL_BACKWARD_INSTANTIATE(T)                                                  \
   template void max_pool_backward<T>(const T*, const int64_t*, const PooledPlanes&, T*); \
   template void max_pool_gather<T>(const T*, const int64_t*, const PooledPlanes&, T*);

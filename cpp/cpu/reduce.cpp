@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
@@ -313,8 +314,7 @@ void arg_reduce_kernel(const T* src, const ReduceLayout& layout, T* val, int64_t
 CR_REDUCE_INSTANTIATE(float)
 CR_REDUCE_INSTANTIATE(double)
 CR_REDUCE_INSTANTIATE(int64_t)
-CR_REDUCE_INSTANTIATE(uint8_t)
-CR_REDUCE_INSTANTIATE(int8_t)
+CR_SMALL_INTEGER_TYPES(CR_REDUCE_INSTANTIATE)
 CR_REDUCE_INSTANTIATE(bool)
 #undef CR_REDUCE_INSTANTIATE
 

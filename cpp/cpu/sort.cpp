@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
 #include "cpu/parallel.h"
 
 namespace cr::cpu {
@@ -163,8 +164,7 @@ void search_sorted(const T* sequence, const int64_t* order, const T* values, con
 CR_SORT_INSTANTIATE(float)
 CR_SORT_INSTANTIATE(double)
 CR_SORT_INSTANTIATE(int64_t)
-CR_SORT_INSTANTIATE(uint8_t)
-CR_SORT_INSTANTIATE(int8_t)
+CR_SMALL_INTEGER_TYPES(CR_SORT_INSTANTIATE)
 CR_SORT_INSTANTIATE(bool)
 #undef CR_SORT_INSTANTIATE
 template void search_sorted<float>(const float*, const int64_t*, const float*, const SearchShape&, bool, int64_t*);

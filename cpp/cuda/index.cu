@@ -8,21 +8,23 @@ namespace cr::cuda {
 
 namespace {
 
-// *target += value with an atomic add (int64 as the two's-complement unsigned add; a byte by
-// compare-and-swap on the aligned 32-bit word holding it, which wraps as the CPU's add does).
+// *target += value with an atomic add (int64 as the two's-complement unsigned add; a byte or an
+// int16 by compare-and-swap on the aligned 32-bit word holding it, which wraps as the CPU's add does).
 template <typename T>
 __device__ void add_atomically(T* target, T value) {
   if constexpr (std::is_same_v<T, int64_t>) {
     atomicAdd(reinterpret_cast<unsigned long long*>(target), static_cast<unsigned long long>(value));
-  } else if constexpr (sizeof(T) == 1) {
+  } else if constexpr (sizeof(T) < 4) {
+    using Bits = std::conditional_t<sizeof(T) == 1, unsigned char, unsigned short>;
+    constexpr unsigned int mask = sizeof(T) == 1 ? 0xffu : 0xffffu;
     const uintptr_t address = reinterpret_cast<uintptr_t>(target);
     unsigned int* word = reinterpret_cast<unsigned int*>(address & ~uintptr_t{3});
     const unsigned int shift = static_cast<unsigned int>(address & 3) * 8;
     unsigned int seen = *word, expected;
     do {
       expected = seen;
-      const unsigned int sum = ((expected >> shift) + static_cast<unsigned char>(value)) & 0xffu;
-      seen = atomicCAS(word, expected, (expected & ~(0xffu << shift)) | (sum << shift));
+      const unsigned int sum = ((expected >> shift) + static_cast<Bits>(value)) & mask;
+      seen = atomicCAS(word, expected, (expected & ~(mask << shift)) | (sum << shift));
     } while (seen != expected);
   } else {
     atomicAdd(target, value);

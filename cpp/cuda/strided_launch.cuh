@@ -106,17 +106,10 @@ void launch_elementwise(const char* op, const Shape& shape, const std::array<con
   check_launch(op);
 }
 
-// f(T{}) for the C++ type of dtype.
+// f(T{}) for the C++ type of dtype (every dtype: core/dtype.h's list).
 template <typename F>
 void with_dtype(DType dtype, const F& f) {
-  switch (dtype) {
-    case DType::Bool: return f(bool{});
-    case DType::Int64: return f(int64_t{});
-    case DType::Float32: return f(float{});
-    case DType::Float64: return f(double{});
-    case DType::UInt8: return f(uint8_t{});
-    case DType::Int8: return f(int8_t{});
-  }
+  CR_DISPATCH_ALL(dtype, "GPU kernel", [&] { f(scalar_t{}); });
 }
 
 // f(T{}) for float32 or float64, for the families whose ops admit floating dtypes only. The op

@@ -364,13 +364,13 @@ void record_pow_number_base(const Scalar& base, const Tensor& y, const Tensor& o
   });
 }
 
-// An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises). A
-// uint8 or int8 tensor's exponent must fit its dtype, as PyTorch checks it.
+// An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises). An
+// int32, int16, uint8 or int8 tensor's exponent must fit its dtype, as PyTorch checks it.
 void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
   if (op != BinaryOp::Pow || is_floating(promoted) || exponent.is_floating()) return;
   CR_CHECK(exponent.i >= 0, ValueError, "pow: integers to negative integer powers are not allowed (got exponent ",
            exponent.i, ")");
-  if (promoted == DType::UInt8 || promoted == DType::Int8) {
+  if (is_small_integer(promoted)) {
     CR_DISPATCH_NUMERIC(promoted, "pow", [&] { (void)exponent.to<scalar_t>("pow"); });
   }
 }

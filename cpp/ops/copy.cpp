@@ -90,15 +90,12 @@ Scalar item(const Tensor& t) {
   CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
            describe(t));
   if (!t->device().is_cpu()) return item(to_device(t, kCpu));  // waits for the device
-  switch (t->dtype()) {
-    case DType::Bool: return Scalar(*t->data<bool>());
-    case DType::Int64: return Scalar(*t->data<int64_t>());
-    case DType::UInt8: return Scalar(static_cast<int64_t>(*t->data<uint8_t>()));
-    case DType::Int8: return Scalar(static_cast<int64_t>(*t->data<int8_t>()));
-    case DType::Float32: return Scalar(static_cast<double>(*t->data<float>()));
-    case DType::Float64: return Scalar(*t->data<double>());
-  }
-  CR_FAIL(TypeError, "item: unknown dtype");
+  return CR_DISPATCH_ALL(t->dtype(), "item", [&] {
+    const scalar_t v = *t->data<scalar_t>();
+    if constexpr (std::is_same_v<scalar_t, bool>) return Scalar(v);
+    else if constexpr (std::is_floating_point_v<scalar_t>) return Scalar(static_cast<double>(v));
+    else return Scalar(static_cast<int64_t>(v));
+  });
 }
 
 }  // namespace cr

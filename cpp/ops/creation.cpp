@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/default_dtype.h"
 #include "core/random.h"
@@ -80,15 +81,16 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   check_device_available(device, "arange");
   const bool int_args = !start.is_floating() && !end.is_floating() && !step.is_floating();
   const DType dt = dtype.value_or(int_args ? DType::Int64 : default_float_dtype());
-  if (!int_args && dt == DType::Int64) {  // as PyTorch: float bounds truncate to int64 first (uint8 and
-                                          // int8 ranges are computed in double, then converted)
+  if (!int_args && dt == DType::Int64) {  // as PyTorch: float bounds truncate to int64 first (the
+                                          // narrower integers' ranges are computed in double, then converted)
     return arange(Scalar(start.to<int64_t>("arange")), Scalar(end.to<int64_t>("arange")),
                   Scalar(step.to<int64_t>("arange")), dt, device);
   }
   const bool all_int = int_args;
-  // uint8 and int8 ranges of float bounds, as PyTorch computes them: the length from the bounds as
-  // given, the values from start and step truncated to integers (arange(0.5, 3.7, 0.5) is all 0).
-  const bool truncated_values = !int_args && (dt == DType::UInt8 || dt == DType::Int8);
+  // int32, int16, uint8 and int8 ranges of float bounds, as PyTorch computes them: the length from
+  // the bounds as given, the values from start and step truncated to integers (arange(0.5, 3.7, 0.5)
+  // is all 0).
+  const bool truncated_values = !int_args && is_small_integer(dt);
   double s = start.as_double(), e = end.as_double(), st = step.as_double();
   CR_CHECK(st != 0, ValueError, "arange: step must be nonzero");
   const int64_t start_i = truncated_values ? start.to<int64_t>("arange") : start.i;
@@ -180,10 +182,12 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
-  if (dtype == DType::UInt8 || dtype == DType::Int8) {  // draws never wrap
-    const int64_t lowest = dtype == DType::UInt8 ? 0 : -128, highest = dtype == DType::UInt8 ? 255 : 127;
-    CR_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [low, high) = [", low, ", ", high,
-             ") is out of bounds for ", dtype_name(dtype), " (", lowest, " to ", highest, ")");
+  if (is_small_integer(dtype)) {  // draws never wrap
+    CR_DISPATCH_NUMERIC(dtype, "randint", [&] {
+      const int64_t lowest = std::numeric_limits<scalar_t>::lowest(), highest = std::numeric_limits<scalar_t>::max();
+      CR_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [low, high) = [", low, ", ", high,
+               ") is out of bounds for ", dtype_name(dtype), " (", lowest, " to ", highest, ")");
+    });
   }
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randint")) {
     return gpu_integers(sizes, dtype, device, *gpu, low, high, "randint");

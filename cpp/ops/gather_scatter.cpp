@@ -23,9 +23,12 @@ namespace cr {
 
 namespace {
 
-void check_int64_index(const Tensor& index, const char* op) {
-  CR_CHECK(index->dtype() == DType::Int64, RuntimeError, op, ": index must be an int64 tensor, got ",
-           dtype_name(index->dtype()));
+// gather, scatter, index_select and index_add take int64 or int32 indices, as PyTorch does; the
+// kernels read int64, so an int32 index is widened first.
+Tensor int64_index(const Tensor& index, const char* op) {
+  CR_CHECK(index->dtype() == DType::Int64 || index->dtype() == DType::Int32, RuntimeError, op,
+           ": expected dtype int32 or int64 for index, got ", dtype_name(index->dtype()));
+  return index->dtype() == DType::Int32 ? to_dtype(index, DType::Int64) : index;
 }
 
 // Every value of index in [0, size); IndexError naming op, the value and the size otherwise. On a
@@ -72,9 +75,8 @@ void check_index_fits(const Tensor& index, const Tensor& other, int64_t dim, boo
 // self[... index[pos] ...] (=|+=) src[pos] along dim, for every position of index.
 void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, const Tensor& src_in, bool accumulate,
                   const char* op) {
-  check_int64_index(index_in, op);
   check_no_internal_overlap(self_in, op);
-  Tensor self = as_1d(self_in), index = as_1d(index_in), src = as_1d(src_in);
+  Tensor self = as_1d(self_in), index = as_1d(int64_index(index_in, op)), src = as_1d(src_in);
   const int64_t d = wrap_dim(dim, self->dim(), op);
   CR_CHECK(src->dtype() == self->dtype(), DTypeError, op, ": src dtype ", dtype_name(src->dtype()),
            " must match self dtype ", dtype_name(self->dtype()));
@@ -110,11 +112,13 @@ std::vector<Tensor> dim_index(int64_t dim, const Tensor& index) {
   return indices;
 }
 
-void check_select_index(const Tensor& input, int64_t dim, const Tensor& index, const char* op) {
-  check_int64_index(index, op);
+// index_select's and index_add's index as int64, checked to be 0-d or 1-d and in range.
+Tensor checked_select_index(const Tensor& input, int64_t dim, const Tensor& index_in, const char* op) {
+  Tensor index = int64_index(index_in, op);
   CR_CHECK(index->dim() <= 1, ValueError, op, ": index must be 0-d or 1-d, got shape ", index->sizes());
   // A GPU index is checked on the GPU by advanced indexing, which index_select and index_add run.
   if (index->device().is_cpu()) checked_index(index, input->size(dim), dim, op);
+  return index;
 }
 
 // The part of src that scatter reads: its leading corner of index's shape (src may be larger).
@@ -133,11 +137,11 @@ Tensor read_part(const Tensor& src, const Tensor& index) {
 Tensor scattered_out(const Tensor& g, int64_t dim, const Tensor& index) { return scatter(g, dim, index, Scalar(0.0)); }
 
 // index_add_ without autograd: self.index_select(dim, index) += alpha * source.
-void add_at_index(const Tensor& self_in, int64_t dim, const Tensor& index, const Tensor& source_in,
+void add_at_index(const Tensor& self_in, int64_t dim, const Tensor& index_in, const Tensor& source_in,
                   const Scalar& alpha) {
   Tensor self = as_1d(self_in), source = as_1d(source_in);
   const int64_t d = wrap_dim(dim, self->dim(), "index_add_");
-  check_select_index(self, d, index, "index_add_");
+  const Tensor index = checked_select_index(self, d, index_in, "index_add_");
   Shape expected = self->sizes();
   expected[d] = index->numel();
   CR_CHECK(source->sizes() == expected, ValueError, "index_add_: source of shape ", source->sizes(),
@@ -153,8 +157,7 @@ void add_at_index(const Tensor& self_in, int64_t dim, const Tensor& index, const
 }  // namespace
 
 Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
-  check_int64_index(index_in, "gather");
-  Tensor input = as_1d(input_in), index = as_1d(index_in);
+  Tensor input = as_1d(input_in), index = as_1d(int64_index(index_in, "gather"));
   const int64_t d = wrap_dim(dim, input->dim(), "gather");
   check_index_fits(index, input, d, false, "gather", "input");
   Tensor out = TensorImpl::empty(index->sizes(), input->dtype(), common_device("gather", {&input, &index}));
@@ -246,10 +249,10 @@ Tensor scatter_add(const Tensor& input, int64_t dim, const Tensor& index, const 
   return scatter_recorded(input, dim, index, src, true, "ScatterAddBackward0");
 }
 
-Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index) {
+Tensor index_select(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   Tensor input = as_1d(input_in);
   const int64_t d = wrap_dim(dim, input->dim(), "index_select");
-  check_select_index(input, d, index, "index_select");
+  const Tensor index = checked_select_index(input, d, index_in, "index_select");
   Tensor out = index_tensors(input, dim_index(d, index), "index_select");
   if (input_in->dim() > 0) return out;
   // A 0-d input takes exactly one index and gives a 0-d result, as in PyTorch.
@@ -289,7 +292,8 @@ Tensor index_add(const Tensor& input, int64_t dim, const Tensor& index, const Te
 }
 
 Tensor take(const Tensor& input, const Tensor& index) {
-  check_int64_index(index, "take");
+  CR_CHECK(index->dtype() == DType::Int64, RuntimeError, "take(): expected an int64 (long) tensor for index, got ",
+           dtype_name(index->dtype()));
   return index_tensors(reshape(input, {-1}), {index}, "take");
 }
 

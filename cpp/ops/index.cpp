@@ -145,15 +145,22 @@ Shape broadcast_indices(const std::vector<Tensor>& indices, const char* op) {
   return b;
 }
 
-AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& indices, const char* op) {
+// An index tensor of int64 or int32 (which PyTorch also takes), as int64 for the plan.
+Tensor int64_indices(const Tensor& t, const char* op) {
+  CR_CHECK(t->dtype() == DType::Int64 || t->dtype() == DType::Int32, IndexError, prefix(op),
+           "tensors used as indices must be long, int, byte or bool tensors, got ", dtype_name(t->dtype()));
+  return t->dtype() == DType::Int32 ? to_dtype(t, DType::Int64) : t;
+}
+
+AdvancedPlan make_advanced_plan(const Tensor& self, const std::vector<Tensor>& given_indices, const char* op) {
   const int64_t nd = self->dim();
-  CR_CHECK(static_cast<int64_t>(indices.size()) <= nd, IndexError, prefix(op), "too many indices for tensor of dimension ",
-           nd, " (got ", indices.size(), ")");
+  CR_CHECK(static_cast<int64_t>(given_indices.size()) <= nd, IndexError, prefix(op),
+           "too many indices for tensor of dimension ", nd, " (got ", given_indices.size(), ")");
+  std::vector<Tensor> indices(given_indices.size());
   std::vector<int64_t> indexed;
   for (size_t d = 0; d < indices.size(); ++d) {
-    if (!indices[d]) continue;
-    CR_CHECK(indices[d]->dtype() == DType::Int64, IndexError, prefix(op),
-             "tensors used as indices must be int64 or bool tensors, got ", dtype_name(indices[d]->dtype()));
+    if (!given_indices[d]) continue;
+    indices[d] = int64_indices(given_indices[d], op);
     CR_CHECK(indices[d]->device().is_cpu() || indices[d]->device() == self->device(), RuntimeError, prefix(op),
              "indices should be either on cpu or on the same device as the indexed tensor (", self->device(),
              "), got indices on ", indices[d]->device());
@@ -303,7 +310,9 @@ struct BasicResult {
   std::vector<Tensor> tensors;
 };
 
-bool is_int_scalar_tensor(const Tensor& t) { return t->dim() == 0 && t->dtype() == DType::Int64; }
+bool is_int_scalar_tensor(const Tensor& t) {
+  return t->dim() == 0 && (t->dtype() == DType::Int64 || t->dtype() == DType::Int32);
+}
 
 // How many dims of self an index entry consumes.
 int64_t dims_consumed(const TensorIndex& idx) {
@@ -406,9 +415,7 @@ BasicResult apply_basic(const Tensor& self, const std::vector<TensorIndex>& indi
             for (Tensor& coord : nonzero_tuple(t)) record(std::move(coord));
           }
         } else {
-          CR_CHECK(t->dtype() == DType::Int64, IndexError,
-                   "tensors used as indices must be int64 or bool tensors, got ", dtype_name(t->dtype()));
-          record(t);
+          record(int64_indices(t, ""));
         }
         break;
       }

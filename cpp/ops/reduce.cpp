@@ -56,6 +56,12 @@ int64_t reduced_count(const Tensor& t, uint32_t mask) {
 // sum, prod and cumsum of bool and every integer type give int64, as in PyTorch.
 DType integer_promoted(DType t) { return is_floating(t) ? t : DType::Int64; }
 
+// A sum, product or cumsum computed in int64, as the narrower integer dtype= asked for (wrapping
+// modulo 2^bits, as accumulating in that dtype would).
+Tensor as_requested(const Tensor& out, std::optional<DType> dtype) {
+  return dtype && is_small_integer(*dtype) ? to_dtype(out, *dtype) : out;
+}
+
 // in reduced over the dims in mask into out (in's dims, size 1 on the reduced ones), for cpu/reduce.h.
 ReduceLayout reduce_layout(const Tensor& in, const Tensor& out, uint32_t mask) {
   return {static_cast<int>(in->dim()), in->sizes().data(), in->strides().data(), out->strides().data(), mask};
@@ -220,7 +226,7 @@ Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DTy
       return {expand_reduced(g[0], in, mask, keepdim)};
     });
   }
-  return out;
+  return as_requested(out, dtype);
 }
 
 Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
@@ -235,7 +241,7 @@ Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
              return {prod_backward(g[0], sx.unpack(n), sout.unpack(n), mask, keepdim, whole)};
            });
   }
-  return out;
+  return as_requested(out, dtype);
 }
 
 Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
@@ -369,7 +375,7 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
       return {cumsum_backward(g[0], dim)};
     });
   }
-  return out;
+  return as_requested(out, dtype);
 }
 
 }  // namespace cr

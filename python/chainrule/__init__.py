@@ -30,7 +30,8 @@ from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F
 from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
 from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
     is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled)
-from chainrule._legacy_tensors import FloatTensor, DoubleTensor, LongTensor, ByteTensor, CharTensor, BoolTensor, set_default_tensor_type  # noqa: F401,E402,E501
+from chainrule._legacy_tensors import (FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, ByteTensor,  # noqa: F401,E402
+                                      CharTensor, BoolTensor, set_default_tensor_type)
 from chainrule._tensor_surface import (  # noqa: F401,E402
     memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, layout, strided, is_complex,
     is_floating_point, is_signed, is_nonzero, is_same_size, zeros_like, ones_like, empty_like, full_like,
@@ -134,13 +135,12 @@ from chainrule.sparse._tensor_hooks import sparse_coo_tensor, sparse_coo, spmm, 
 float32 = float = dtype.float32
 float64 = double = dtype.float64
 int64 = long = dtype.int64
+int32 = int = dtype.int32
+int16 = short = dtype.int16
 uint8 = dtype.uint8
 int8 = dtype.int8
-# PyTorch's other narrower types, computed in the nearest wider one chainrule has
-# (docs/from_pytorch.md): float16/bfloat16 code runs in float32, int32/int16 code in int64.
+# PyTorch's half-precision floats, computed in float32 (docs/from_pytorch.md).
 float16 = half = bfloat16 = dtype.float32
-int32 = int = int16 = short = dtype.int64
-IntTensor = ShortTensor = LongTensor  # torch.IntTensor(lengths) & co. hold int64, as chainrule.int32 is int64
 bool = dtype.bool
 
 from chainrule.version import __version__  # noqa: E402  (a TorchVersion: compares as a version)

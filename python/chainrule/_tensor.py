@@ -56,16 +56,18 @@ def _holds_numpy_float64(data):
     return _is_array_like(data) and np.asarray(data).dtype == np.float64
 
 
+_KEPT_INTEGERS = {np.dtype(np.int32): _C.dtype.int32, np.dtype(np.int16): _C.dtype.int16,
+                  np.dtype(np.uint8): _C.dtype.uint8, np.dtype(np.int8): _C.dtype.int8}
+
+
 def _default_dtype_of(array, data):
     """PyTorch's inference: Python floats -> the default dtype (float32 unless set_default_dtype changed
     it); NumPy arrays and scalars keep their float width."""
     kind = array.dtype.kind
     if kind == "b":
         return _C.dtype.bool
-    if array.dtype == np.uint8 and isinstance(data, (np.ndarray, np.generic)):
-        return _C.dtype.uint8  # NumPy's uint8 and int8 keep their dtype, as in PyTorch
-    if array.dtype == np.int8 and isinstance(data, (np.ndarray, np.generic)):
-        return _C.dtype.int8
+    if array.dtype in _KEPT_INTEGERS and isinstance(data, (np.ndarray, np.generic)):
+        return _KEPT_INTEGERS[array.dtype]  # NumPy's int32, int16, uint8 and int8 keep their dtype, as in PyTorch
     if kind in "iu":
         return _C.dtype.int64
     if kind == "f":
@@ -101,6 +103,8 @@ def _check_python_ints_fit(data, array):
 # The Python numbers each integer dtype takes in tensor(), as PyTorch checks them: (ints, floats)
 # as inclusive ranges; floats past int64 must also be finite. A negative int wraps into uint8.
 _INTEGER_RANGES = {_C.dtype.int64: ((-2**63, 2**63 - 1), (-2.0**63, np.nextafter(2.0**63, 0))),
+                   _C.dtype.int32: ((-2**31, 2**31 - 1), (-2.0**31, 2.0**31 - 1)),
+                   _C.dtype.int16: ((-2**15, 2**15 - 1), (-2.0**15, 2.0**15 - 1)),
                    _C.dtype.uint8: ((-255, 255), (0.0, 255.0)),
                    _C.dtype.int8: ((-128, 127), (-128.0, 127.0))}
 
@@ -196,8 +200,8 @@ def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but returns `data` itself when it is already a tensor of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.uint8,
-                                                                         np.int8, np.bool_):
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.int32,
+                                                                         np.int16, np.uint8, np.int8, np.bool_):
         return _C.from_numpy(data)
     warn_if_read_only_array(data, stacklevel=3)
     return tensor(data, dtype=dtype, device=device)
@@ -212,14 +216,15 @@ def warn_if_read_only_array(data, stacklevel):
 
 
 _BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C.dtype.int64: np.int64,
-                  _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8, _C.dtype.bool: np.bool_}
+                  _C.dtype.int32: np.int32, _C.dtype.int16: np.int16, _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8,
+                  _C.dtype.bool: np.bool_}
 
 
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     """A 1-D tensor over the bytes of an object with the buffer protocol (bytes, bytearray, mmap,
     array.array), sharing them as PyTorch does: `offset` bytes skipped, then `count` elements (-1: all
-    the rest). A read-only buffer gives a tensor with from_numpy's warning. chainrule's int32 and
-    float16 are its int64 and float32, so their bytes are read as 8- and 4-byte elements."""
+    the rest). A read-only buffer gives a tensor with from_numpy's warning. chainrule's float16 is its
+    float32, so float16 bytes are read as 4-byte elements."""
     if dtype not in _BUFFER_DTYPES:
         raise TypeError(f"frombuffer: dtype must be a chainrule dtype, got {dtype!r}")
     element = np.dtype(_BUFFER_DTYPES[dtype]).itemsize

@@ -110,7 +110,7 @@ def _compare_tensors(actual, expected, opts, path):
 
     abs_value, abs_index = worst(diff)
     rel_value, rel_index = worst(relative)
-    fmt = (lambda v: int(v)) if actual.dtype in (_C.dtype.int64, _C.dtype.bool) and math.isfinite(abs_value) else float
+    fmt = (lambda v: int(v)) if not actual.dtype.is_floating_point and math.isfinite(abs_value) else float
     _fail(f"Tensor-likes are not {'close' if close else 'equal'}!\n\n"
           f"Mismatched elements: {n_bad} / {total} ({100 * n_bad / total:.1f}%)\n"
           f"Greatest absolute difference: {fmt(abs_value)} at index {abs_index}"

@@ -1,6 +1,6 @@
 // The GPU sort's keys (core/sort_keys.h): comparing two keys as unsigned integers must give
 // PyTorch's sort order of the two values (NaN above +inf and equal to every NaN, -0 equal to +0),
-// reversed when descending, for float, double, int64 and bool, over edge values and random pairs.
+// reversed when descending, for float, double, the integers and bool, over edge values and random pairs.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -51,13 +51,22 @@ TEST(SortKeys, FloatKeysOrderAsTorchSorts) { expect_keys_order_as_values(float_e
 
 TEST(SortKeys, DoubleKeysOrderAsTorchSorts) { expect_keys_order_as_values(float_edges_and_randoms<double>(2)); }
 
-TEST(SortKeys, Int64KeysOrderAsValues) {
-  using limits = std::numeric_limits<int64_t>;
-  std::vector<int64_t> v{0, 1, -1, limits::max(), limits::min(), limits::max() - 1, limits::min() + 1, 42, -42};
-  std::mt19937_64 gen(3);
-  for (int i = 0; i < 30; ++i) v.push_back(static_cast<int64_t>(gen()));
-  expect_keys_order_as_values(v);
+// The ends of a signed integer type's range, their neighbours, and random values over all of it.
+template <typename T>
+std::vector<T> integer_edges_and_randoms(unsigned seed) {
+  using limits = std::numeric_limits<T>;
+  std::vector<T> v{T(0), T(1), T(-1), limits::max(), limits::min(), T(limits::max() - 1), T(limits::min() + 1), T(42),
+                   T(-42)};
+  std::mt19937_64 gen(seed);
+  for (int i = 0; i < 30; ++i) v.push_back(static_cast<T>(gen()));
+  return v;
 }
+
+TEST(SortKeys, Int64KeysOrderAsValues) { expect_keys_order_as_values(integer_edges_and_randoms<int64_t>(3)); }
+
+TEST(SortKeys, Int32KeysOrderAsValues) { expect_keys_order_as_values(integer_edges_and_randoms<int32_t>(4)); }
+
+TEST(SortKeys, Int16KeysOrderAsValues) { expect_keys_order_as_values(integer_edges_and_randoms<int16_t>(5)); }
 
 // Every value of the one-byte integers, each against every other.
 template <typename T>

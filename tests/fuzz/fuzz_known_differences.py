@@ -70,7 +70,7 @@ KNOWN_LENIENCIES = [
     # Kernels PyTorch lacks for bool or integers (argmax of bool, addcmul of bool, lerp of int64 or
     # uint8, ...): chainrule computes them in the promoted dtype.
     (lambda case, message: "not implemented for 'Bool'" in message or "does not support bool" in message
-     or any(f"not implemented for '{name}'" in message for name in ("Long", "Byte", "Char")),
+     or any(f"not implemented for '{name}'" in message for name in ("Long", "Int", "Short", "Byte", "Char")),
      "bool/integer kernels PyTorch lacks"),
     # ones()/zeros() without a size give a 0-d tensor (PyTorch: TypeError, a size is required);
     # adaptive pools take a bare None output size as "keep every size" (PyTorch: TypeError; it takes

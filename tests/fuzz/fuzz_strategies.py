@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from fuzz_worker import T
 
-DTYPES = ["float32", "float64", "int64", "uint8", "int8", "bool"]
-INTEGERS = ["int64", "uint8", "int8"]
+DTYPES = ["float32", "float64", "int64", "int32", "int16", "uint8", "int8", "bool"]
+INTEGERS = ["int64", "int32", "int16", "uint8", "int8"]
 FLOATS = ["float32", "float64"]
 LAYOUTS = ["contiguous", "contiguous", "transposed", "strided"]
 # Sizes no tensor can have: past int32, past any memory, past int64 products, negative.

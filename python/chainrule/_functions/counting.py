@@ -66,7 +66,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 def bincount(input, weights=None, minlength=0):
     """How often each value 0, 1, ..., max occurs in a 1-D integer tensor (length at least minlength);
     with weights, the sum of the weights of each value's elements (in weights' dtype)."""
-    if input.dtype not in (_C.dtype.int64, _C.dtype.uint8, _C.dtype.int8):
+    if input.dtype.is_floating_point or input.dtype == _C.dtype.bool:
         raise NotImplementedError(f"bincount: expected an integer tensor of non-negative values, got {input.dtype}")
     values = input.detach().cpu().numpy()
     if values.ndim != 1 or (values < 0).any():

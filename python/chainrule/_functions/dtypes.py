@@ -1,8 +1,8 @@
-"""Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, and the Tensor casts to
-PyTorch's narrower dtypes chainrule computes in a wider one: .int()/.short() give int64 and
-.half()/.bfloat16() float32 (as chainrule.int32 is int64 and chainrule.float16 is float32).
+"""Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, Tensor.view(dtype) (the
+same bytes read as another dtype), and the Tensor casts to PyTorch's half-precision floats, which
+chainrule computes in float32: .half()/.bfloat16() give float32 (as chainrule.float16 is float32).
 
-chainrule's dtypes are float32, float64, int64, uint8, int8 and bool. The default floating dtype (float32 unless
+chainrule's dtypes are float32, float64, int64, int32, int16, uint8, int8 and bool. The default floating dtype (float32 unless
 set_default_dtype(float64)) is what factories (zeros, rand, linspace, arange of floats, full of a
 float) and tensor() of Python floats give; it lives in the C++ core so the bound factories read it.
 """
@@ -50,11 +50,12 @@ class finfo:
                 f"smallest_normal={self.smallest_normal:g}, tiny={self.tiny:g}, dtype={self.dtype})")
 
 
-_INTEGERS = {_C.dtype.int64: np.int64, _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8}
+_INTEGERS = {_C.dtype.int64: np.int64, _C.dtype.int32: np.int32, _C.dtype.int16: np.int16, _C.dtype.uint8: np.uint8,
+             _C.dtype.int8: np.int8}
 
 
 class iinfo:
-    """Machine limits of an integer dtype (int64, uint8 or int8): bits, max, min as Python ints."""
+    """Machine limits of an integer dtype (int64, int32, int16, uint8 or int8): bits, max, min as Python ints."""
 
     def __init__(self, type):
         if type not in _INTEGERS:
@@ -68,11 +69,50 @@ class iinfo:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "int16": "Short",
+                      "int8": "Char", "uint8": "Byte", "bool": "Bool", "float16": "Half", "bfloat16": "BFloat16"}
+
+
+def scalar_type_name(dtype):
+    """PyTorch's name of a dtype in its messages: Long for int64, Float for float32."""
+    short = str(dtype).rsplit(".", 1)[-1]
+    return _SCALAR_TYPE_NAMES.get(short, short)
+
+
 def _wider_cast(dtype):
     def cast(self, memory_format=None):
         return self.to(dtype)
     return cast
 
 
-Tensor.int = Tensor.short = _wider_cast(_C.dtype.int64)
 Tensor.half = Tensor.bfloat16 = _wider_cast(_C.dtype.float32)
+
+
+_view_as_shape = Tensor.view
+
+
+def _view(self, *shape, **kwargs):
+    """view(*shape) as before, or view(dtype): PyTorch's reinterpretation of the same bytes as another
+    dtype. With another element size the last dim (stride 1) is rescaled: float32 (2, 4) as int16 is
+    (2, 8). On the CPU it is NumPy's view of the tensor's memory, so writes through either show in both."""
+    if len(shape) != 1 or kwargs or not isinstance(shape[0], _C.dtype):
+        return _view_as_shape(self, *shape, **kwargs)
+    dtype = shape[0]
+    if dtype == self.dtype:
+        return _view_as_shape(self, self.shape)
+    if self.device.type != "cpu":
+        raise NotImplementedError(f"view(dtype): only CPU tensors can be viewed as another dtype here, got one on "
+                                  f"{self.device}")
+    try:
+        array = self.detach().numpy().view(_numpy_dtype(dtype))
+    except ValueError as error:
+        raise RuntimeError(f"view(dtype): a {self.dtype} tensor of shape {tuple(self.shape)} and strides "
+                           f"{self.stride()} cannot be viewed as {dtype}: {error}") from None
+    return _C.from_numpy(array)
+
+
+def _numpy_dtype(dtype):
+    return _C.empty(0, dtype=dtype).numpy().dtype
+
+
+Tensor.view = _view

@@ -26,7 +26,7 @@ def frexp(input):
     exponent = _C.where(scaled >= 1, exponent + 1, _C.where(scaled < 0.5, exponent - 1, exponent))
     exponent = _C.where(regular, exponent, _C.zeros_like(exponent))
     mantissa = _C.where(regular, _scale(input, -exponent), input)
-    return return_types.frexp(mantissa, exponent.long())
+    return return_types.frexp(mantissa, exponent.int())
 
 
 Tensor.frexp = frexp

@@ -267,7 +267,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     values = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
     largest = values.max(-1, initial=0.0)
     cutoff = _tolerance(A, _plain_tolerance(atol), _plain_tolerance(rtol), largest)
-    return int_tensor((values > cutoff[..., None]).sum(-1), A)
+    return int_tensor((values > cutoff[..., None]).sum(-1), A, _C.dtype.int64)
 
 
 def lstsq(A, B, rcond=None, *, driver=None):

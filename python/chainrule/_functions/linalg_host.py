@@ -10,6 +10,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.dtypes import scalar_type_name  # noqa: F401  (linalg modules import it from here)
 from chainrule.return_types import _values_indices
 
 
@@ -30,16 +31,6 @@ class LinAlgError(RuntimeError):
 
 
 LinAlgError.__module__ = "chainrule.linalg"
-
-_SCALAR_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                      "bool": "Bool", "float16": "Half", "bfloat16": "BFloat16"}
-
-
-def scalar_type_name(dtype):
-    """PyTorch's name of a dtype in its messages: Long for int64, Half for float16."""
-    short = str(dtype).rsplit(".", 1)[-1]
-    return _SCALAR_TYPE_NAMES.get(short, short)
-
 
 def check_matrix(op, A, name="A", square=False):
     """PyTorch's checks of a (batch of) float32/float64 matrices: its RuntimeErrors, as InvalidArgumentError
@@ -91,8 +82,8 @@ def device_tensor(array, like, dtype=None):
     return out.to(like.device)
 
 
-def int_tensor(array, like, dtype=_C.dtype.int64):
-    """LAPACK infos or pivots as a tensor on like's device (int32 in PyTorch; chainrule's int32 is int64)."""
+def int_tensor(array, like, dtype=_C.dtype.int32):
+    """LAPACK infos or pivots as a tensor on like's device (int32, as PyTorch's)."""
     return _C.from_numpy(np.require(array, np.int64, "C")).to(dtype).to(like.device)
 
 

@@ -2,8 +2,7 @@
 a tuple of dims as sum/mean take them; a NaN element gets gradient 0, as in PyTorch."""
 from chainrule import _C
 from chainrule._C import Tensor
-
-_TORCH_SCALAR_NAMES = {_C.dtype.int64: "Long", _C.dtype.bool: "Bool"}  # as PyTorch's messages name them
+from chainrule._functions.dtypes import scalar_type_name
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
@@ -17,7 +16,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """The mean of the elements that are not NaN (NaN where all are)."""
     if not input.is_floating_point():
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{_TORCH_SCALAR_NAMES[input.dtype]}")
+                           f"{scalar_type_name(input.dtype)}")
     if dtype is not None:
         input = input.to(dtype)
     present = (~input.isnan()).sum(dim, keepdim)

@@ -29,18 +29,11 @@ import warnings
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions import out_argument_names
+from chainrule._functions.dtypes import scalar_type_name
 from chainrule._functions.promotion import can_cast
 
 # PyTorch computes these in out's dtype (their out= overloads take the dtype from the result).
 COMPUTED_IN_OUT_DTYPE = ("sum", "prod", "cumsum", "cumprod")
-
-# PyTorch's names of the dtypes in its messages ("result type Float can't be cast to ... Long").
-_SCALAR_TYPE_NAMES = {_C.dtype.float32: "Float", _C.dtype.float64: "Double", _C.dtype.int64: "Long",
-                      _C.dtype.bool: "Bool"}
-
-
-def _scalar_type_name(dtype):
-    return _SCALAR_TYPE_NAMES.get(dtype, str(dtype))
 
 
 def _shape_text(shape):
@@ -53,8 +46,8 @@ def _check_target(op, result, out):
     if result.device != out.device:
         raise RuntimeError(f"Expected out tensor to have device {result.device}, but got {out.device} instead")
     if result.dtype != out.dtype and not can_cast(result.dtype, out.dtype):
-        raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the desired output "
-                           f"type {_scalar_type_name(out.dtype)}")
+        raise RuntimeError(f"result type {scalar_type_name(result.dtype)} can't be cast to the desired output "
+                           f"type {scalar_type_name(out.dtype)}")
     strides = out.stride()
     if 0 in strides and any(stride == 0 and size > 1 for stride, size in zip(strides, out.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "

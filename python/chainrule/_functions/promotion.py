@@ -1,5 +1,6 @@
 """Type promotion as functions: promote_types, result_type and can_cast, with PyTorch's rules over
-chainrule's dtypes (bool < int64 < float32 < float64).
+chainrule's dtypes (the core's promote_types: bool < integers < floats, the wider within a category,
+uint8 with int8 giving int16).
 
 result_type follows PyTorch's three tiers: tensors with dims decide the dtype; a 0-d tensor, and
 then a Python number, only count when its category (bool, integer, floating) is higher, and a
@@ -10,12 +11,8 @@ import builtins
 from chainrule import _C
 from chainrule._C import Tensor
 
-_ORDER = (_C.dtype.bool, _C.dtype.int64, _C.dtype.float32, _C.dtype.float64)
-_FLOATS = (_C.dtype.float32, _C.dtype.float64)
-
-
 def _category(dtype):
-    return 2 if dtype in _FLOATS else (1 if dtype == _C.dtype.int64 else 0)
+    return 2 if dtype.is_floating_point else (0 if dtype == _C.dtype.bool else 1)
 
 
 def _check_dtype_arguments(op, **arguments):
@@ -28,7 +25,7 @@ def _check_dtype_arguments(op, **arguments):
 def promote_types(type1, type2):
     """The smallest dtype both `type1` and `type2` convert to without losing their category."""
     _check_dtype_arguments("promote_types", type1=type1, type2=type2)
-    return builtins.max(type1, type2, key=_ORDER.index)
+    return _C._promote_types(type1, type2)
 
 
 def _number_dtype(value):

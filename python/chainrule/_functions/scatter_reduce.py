@@ -79,8 +79,8 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch also takes the older names
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if index.dtype != _C.dtype.int64:
-        raise RuntimeError(f"scatter_reduce(): Expected dtype int64 for index, got {index.dtype}")
+    if index.dtype not in (_C.dtype.int64, _C.dtype.int32):
+        raise RuntimeError(f"scatter_reduce(): Expected dtype int32/int64 for index, got {index.dtype}")
     if input.dtype != src.dtype:
         raise RuntimeError(f"scatter_reduce(): Expected self.dtype to be equal to src.dtype, got {input.dtype} and "
                            f"{src.dtype}")

@@ -73,21 +73,24 @@ def cumprod(input, dim, *, dtype=None):
     return _CumProd.apply(input, dim % input.ndim)
 
 
+_REPEAT_DTYPES = (_C.dtype.int64, _C.dtype.int32)  # as PyTorch takes repeats
+
+
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeats each element (or slice along dim) `repeats` times; repeats is an int or a 1-D tensor with
     one count per element. repeat_interleave(counts) alone gives the indices 0,0,..,1,1,.. of the counts."""
     if repeats is None:
         counts = input
-        if counts.ndim != 1 or counts.dtype != _C.dtype.int64:
-            raise RuntimeError(f"repeat_interleave: repeats must be a 1-D int64 tensor, got {counts.dtype} of "
+        if counts.ndim != 1 or counts.dtype not in _REPEAT_DTYPES:
+            raise RuntimeError(f"repeat_interleave: repeats must be a 1-D int64 or int32 tensor, got {counts.dtype} of "
                                f"shape {list(counts.shape)}")
         return repeat_interleave(_C.arange(counts.shape[0], device=counts.device), counts, 0)
     if dim is None:
         input, dim = input.reshape(-1), 0
     size = input.shape[dim]
     if isinstance(repeats, Tensor):
-        if repeats.ndim > 1 or repeats.dtype != _C.dtype.int64:
-            raise RuntimeError(f"repeat_interleave: repeats must be an int or a 0-D/1-D int64 tensor, got "
+        if repeats.ndim > 1 or repeats.dtype not in _REPEAT_DTYPES:
+            raise RuntimeError(f"repeat_interleave: repeats must be an int or a 0-D/1-D int64 or int32 tensor, got "
                                f"{repeats.dtype} of shape {list(repeats.shape)}")
         counts = repeats.detach().cpu().numpy().reshape(-1)
     else:
@@ -118,7 +121,7 @@ def _exponent_in_int64(value, name):
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """steps values base**start, ..., base**end, evenly spaced in the exponent."""
     from chainrule._functions.dtypes import get_default_dtype
-    integral = dtype in (_C.dtype.int64, _C.dtype.uint8, _C.dtype.int8)
+    integral = dtype is not None and not dtype.is_floating_point and dtype != _C.dtype.bool
     if integral and steps == 1:  # as PyTorch: base**start written as a checked number (an overflow raises)
         try:
             value = float(base) ** float(start)

@@ -15,7 +15,8 @@ from chainrule.distributed.work import launch
 __all__ = ["tensor_buffer", "check_same_metadata"]
 
 _MAX_DIMS = 8  # dims beyond these are still compared through the element count
-_DTYPES = (dtype.float32, dtype.float64, dtype.int64, dtype.bool, dtype.uint8, dtype.int8)  # a tensor's dtype travels as its position here
+# a tensor's dtype travels as its position here
+_DTYPES = (dtype.float32, dtype.float64, dtype.int64, dtype.bool, dtype.uint8, dtype.int8, dtype.int32, dtype.int16)
 _META_LENGTH = 3 + _MAX_DIMS
 
 

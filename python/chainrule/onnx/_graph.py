@@ -15,7 +15,8 @@ class UnsupportedOperatorError(RuntimeError):
 
 
 _NUMPY_DTYPES = {_dtype.float32: np.float32, _dtype.float64: np.float64, _dtype.int64: np.int64,
-                 _dtype.uint8: np.uint8, _dtype.int8: np.int8, _dtype.bool: np.bool_}
+                 _dtype.int32: np.int32, _dtype.int16: np.int16, _dtype.uint8: np.uint8, _dtype.int8: np.int8,
+                 _dtype.bool: np.bool_}
 
 
 def numpy_dtype(dtype):

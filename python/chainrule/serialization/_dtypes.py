@@ -1,11 +1,11 @@
 """Dtypes in files versus dtypes in chainrule: the raw NumPy dtype of each PyTorch storage type and
 dtype name, and the lossless widening of foreign dtypes that chainrule lacks (it has float32,
-float64, int64, uint8, int8 and bool): float16 and bfloat16 -> float32, the other ints and unsigned
-ints up to 32 bits -> int64.
+float64, int64, int32, int16, uint8, int8 and bool): float16 and bfloat16 -> float32, uint16 and
+uint32 -> int64.
 """
 import numpy as np
 
-NATIVE = (np.float32, np.float64, np.int64, np.uint8, np.int8, np.bool_)
+NATIVE = (np.float32, np.float64, np.int64, np.int32, np.int16, np.uint8, np.int8, np.bool_)
 
 # PyTorch dtype name -> the NumPy dtype of its bytes (bfloat16, which NumPy lacks, as raw uint16).
 TORCH_DTYPE_BYTES = {
@@ -24,7 +24,8 @@ TORCH_STORAGE_DTYPES = {
 
 # chainrule dtype name -> the storage class torch.save names for it, for writing.
 STORAGE_OF_NATIVE = {"float32": "FloatStorage", "float64": "DoubleStorage", "int64": "LongStorage",
-                     "uint8": "ByteStorage", "int8": "CharStorage", "bool": "BoolStorage"}
+                     "int32": "IntStorage", "int16": "ShortStorage", "uint8": "ByteStorage", "int8": "CharStorage",
+                     "bool": "BoolStorage"}
 
 
 def bfloat16_to_float32(raw):
@@ -42,4 +43,4 @@ def native_array(array, what):
     if array.dtype.kind in "iu" and array.dtype != np.uint64:
         return array.astype(np.int64)
     raise ValueError(f"load: {what} has dtype {array.dtype}, which chainrule cannot hold "
-                     "(it has float32, float64, int64, uint8, int8 and bool)")
+                     "(it has float32, float64, int64, int32, int16, uint8, int8 and bool)")

@@ -8,9 +8,8 @@ which is made of differentiable ops, so backward gives the dense operand's gradi
 dense @ sparse is (sparse^T @ dense^T)^T.
 """
 from chainrule import _C
+from chainrule._functions.dtypes import scalar_type_name
 from chainrule.sparse._coo_tensor import SparseTensor
-
-_DTYPE_NAMES = {_C.dtype.float32: "Float", _C.dtype.float64: "Double", _C.dtype.int64: "Long", _C.dtype.bool: "Bool"}
 
 
 def _check_operands(sparse, dense):
@@ -24,7 +23,7 @@ def _check_operands(sparse, dense):
             raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         raise RuntimeError(f"mm: expected a 2-d dense matrix, got {dense.dim()}-d")
     if dense.dtype != sparse.dtype:
-        raise RuntimeError(f"expected scalar type {_DTYPE_NAMES[sparse.dtype]} but found {_DTYPE_NAMES[dense.dtype]}")
+        raise RuntimeError(f"expected scalar type {scalar_type_name(sparse.dtype)} but found {scalar_type_name(dense.dtype)}")
     if dense.shape[0] != sparse.shape[1]:
         raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size {sparse.shape[1]}, got {dense.shape[0]}")
 

@@ -33,9 +33,10 @@ def _renorm_rows(weight, indices, max_norm, norm_type):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False):
-    """weight[input] for an int64 input of any shape: (*) -> (*, embedding_dim)."""
-    if input.dtype != _C.dtype.int64:
-        raise _C.DTypeError(f"embedding: expected an int64 (long) tensor of indices, got dtype {input.dtype}")
+    """weight[input] for an int64 or int32 input of any shape: (*) -> (*, embedding_dim)."""
+    if input.dtype not in (_C.dtype.int64, _C.dtype.int32):
+        raise _C.DTypeError(f"embedding: expected an int64 (long) or int32 (int) tensor of indices, got dtype "
+                            f"{input.dtype}")
     if weight.dim() != 2:
         raise _C.InvalidArgumentError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                                       f"{tuple(weight.shape)}")
@@ -100,7 +101,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                          f"must have the same shape as the input ({input.shape})")
     if weight.dim() != 2:
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
-    if input.dtype != _C.dtype.int64:
+    if input.dtype not in (_C.dtype.int64, _C.dtype.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long, Int; but got {input.dtype} instead (while checking arguments for embedding_bag)")
     if input.dim() == 2:
