@@ -7,7 +7,8 @@ import chainrule as cr
 import chainrule.distributed as dist
 from chainrule.distributed import ReduceOp
 
-DTYPES = {cr.float32: np.float32, cr.float64: np.float64, cr.int64: np.int64, cr.bool: np.bool_}
+DTYPES = {cr.float32: np.float32, cr.float64: np.float64, cr.int64: np.int64, cr.int32: np.int32, cr.int16: np.int16,
+          cr.uint8: np.uint8, cr.int8: np.int8, cr.bool: np.bool_}
 SHAPE = (2, 3)
 NUMPY_REDUCE = {ReduceOp.SUM: np.sum, ReduceOp.PRODUCT: np.prod, ReduceOp.MIN: np.min, ReduceOp.MAX: np.max}
 

@@ -108,8 +108,13 @@ def _reduce_scatter(world, output, send, op, async_op, name):
     receive, write_back = tensor_buffer(output, name)
     MPI, comm = world.MPI, world.comm
     mpi_operation = mpi_op(MPI, op, receive.dtype, name)
-    return launch(world, lambda: comm.Reduce_scatter_block(send, receive, op=mpi_operation),
-                  lambda: comm.Ireduce_scatter_block(send, receive, op=mpi_operation),
+    mpi_send, mpi_receive = send, receive
+    if receive.dtype == np.uint8 and op in (ReduceOp.SUM, ReduceOp.PRODUCT):
+        # Open MPI 5.0's Reduce_scatter_block sums MPI_UNSIGNED_CHAR wrongly on 3 ranks (mpi4py alone
+        # shows it); int8 sums and products wrap to the same bytes, so the buffers go as int8.
+        mpi_send, mpi_receive = send.view(np.int8), receive.view(np.int8)
+    return launch(world, lambda: comm.Reduce_scatter_block(mpi_send, mpi_receive, op=mpi_operation),
+                  lambda: comm.Ireduce_scatter_block(mpi_send, mpi_receive, op=mpi_operation),
                   steps(average_of(world, receive, op), write_back), async_op, name)
 
 
