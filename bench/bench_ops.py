@@ -1,7 +1,8 @@
 """Per-op benchmark: chainrule against NumPy and PyTorch (CPU) in one run.
 
 (a) per-call overhead of `a + b` on 16-element float32 tensors (microseconds per call);
-(b) throughput of elementwise ops and reductions on (1000, 1000) and (4096, 1024) float32 tensors.
+(b) throughput of elementwise ops (on contiguous and on transposed operands) and reductions on
+(1000, 1000) and (4096, 1024) float32 tensors.
 Every chainrule result is checked against NumPy before it is timed. Ops missing from the current
 build print "n/a (not built)". Ratios are chainrule time / NumPy time and chainrule / PyTorch
 (below 1 means chainrule is faster).
@@ -43,6 +44,9 @@ def elementwise_ops(torch):
         ("mul", lambda a, b: a * b, lambda a, b: a * b, lambda a, b: a * b, 3),
         ("a*2+1", lambda a, b: a * 2 + 1, lambda a, b: a * np.float32(2) + np.float32(1), lambda a, b: a * 2 + 1, 4),
         ("exp", lambda a, b: a.exp(), lambda a, b: np.exp(a), lambda a, b: a.exp(), 2),
+        # transposed operands: the result keeps their layout (as PyTorch's and NumPy's do), one contiguous loop
+        ("a.T*2", lambda a, b: a.t() * 2, lambda a, b: a.T * np.float32(2), lambda a, b: a.t() * 2, 2),
+        ("a.T+b.T", lambda a, b: a.t() + b.t(), lambda a, b: a.T + b.T, lambda a, b: a.t() + b.t(), 3),
         ("tanh", lambda a, b: a.tanh(), lambda a, b: np.tanh(a), lambda a, b: a.tanh(), 2),
         ("sigmoid", lambda a, b: a.sigmoid(), lambda a, b: 1 / (1 + np.exp(-a)), lambda a, b: a.sigmoid(), 2),
         ("relu", lambda a, b: a.relu(), lambda a, b: np.maximum(a, np.float32(0)), lambda a, b: a.relu(), 2),

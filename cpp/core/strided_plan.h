@@ -5,6 +5,7 @@
 // dim long on either device.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -60,8 +61,17 @@ StridedPlan<N> make_plan(const Shape& shape, const std::array<char*, N>& base, c
   return p;
 }
 
+// An elementwise loop, whose elements may go in any order: the dims are first put in the order of
+// the first operand's (the output's) strides, outermost first, so that a permuted but dense output
+// and inputs (core/output_layout.h) coalesce into one contiguous row as contiguous ones do.
 template <int N>
 StridedPlan<N> make_plan(const Shape& shape, const std::array<const StridedOperand*, N>& ops) {
+  std::array<size_t, kMaxDims> order{};
+  for (size_t d = 0; d < shape.size(); ++d) order[d] = d;
+  const Shape& out_strides = ops[0]->strides;
+  std::stable_sort(order.begin(), order.begin() + shape.size(),
+                   [&](size_t a, size_t b) { return out_strides[a] > out_strides[b]; });
+  Shape sizes = shape;
   std::array<char*, N> base;
   std::array<int64_t, N> item;
   std::array<Shape, N> strides;
@@ -70,7 +80,11 @@ StridedPlan<N> make_plan(const Shape& shape, const std::array<const StridedOpera
     item[k] = ops[k]->itemsize;
     strides[k] = ops[k]->strides;
   }
-  return make_plan<N>(shape, base, item, strides);
+  for (size_t d = 0; d < shape.size(); ++d) {
+    sizes[d] = shape[order[d]];
+    for (int k = 0; k < N; ++k) strides[k][d] = ops[k]->strides[order[d]];
+  }
+  return make_plan<N>(sizes, base, item, strides);
 }
 
 }  // namespace cr

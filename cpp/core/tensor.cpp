@@ -7,6 +7,10 @@
 namespace cr {
 
 Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device, const char* op) {
+  return empty_dense(sizes, contiguous_strides(sizes), dtype, device, op);
+}
+
+Tensor TensorImpl::empty_dense(const Shape& sizes, const Shape& strides, DType dtype, Device device, const char* op) {
   for (int64_t d : sizes) {
     CR_CHECK(d >= 0, ValueError, op, ": sizes must be non-negative, got ", sizes);
   }
@@ -14,7 +18,6 @@ Tensor TensorImpl::empty(const Shape& sizes, DType dtype, Device device, const c
   CR_CHECK(!__builtin_mul_overflow(shape_numel(sizes, op), itemsize(dtype), &nbytes), RuntimeError, op,
            ": storage size calculation overflowed: sizes ", sizes, " of ", dtype_name(dtype),
            " need more than 2**63 - 1 bytes");
-  Shape strides = contiguous_strides(sizes);
   auto storage = Storage::allocate(static_cast<size_t>(nbytes), device, op);
   return std::make_shared<TensorImpl>(std::move(storage), sizes, strides, 0, dtype);
 }

@@ -31,6 +31,8 @@ class TensorImpl {
   // Fresh contiguous tensor with uninitialized values. Negative sizes are a ValueError, and an
   // element or byte count past int64 (or more memory than there is) a RuntimeError, naming `op`.
   static Tensor empty(const Shape& sizes, DType dtype, Device device, const char* op = "empty");
+  // The same with dense `strides` in another dim order (core/output_layout.h): numel elements of storage.
+  static Tensor empty_dense(const Shape& sizes, const Shape& strides, DType dtype, Device device, const char* op);
   // A view of `base`'s storage with new geometry (same dtype); it remembers its base tensor. A
   // geometry reaching outside the storage is a RuntimeError naming `op`: no view reads past it.
   static Tensor view_of(const Tensor& base, const Shape& sizes, const Shape& strides, int64_t offset,

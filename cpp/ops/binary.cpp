@@ -298,7 +298,8 @@ Tensor binary_out_of_place(BinaryOp op, const Tensor& a, const Tensor& b, DType 
   Shape shape = broadcast_shapes(a->sizes(), b->sizes(), binary_op_name(op));
   check_operand_dtype(op, promoted);
   DType compute = compute_dtype(op, promoted);
-  Tensor out = TensorImpl::empty(shape, output_dtype(op, compute), common_device(binary_op_name(op), {&a, &b}));
+  Tensor out = elementwise_output(shape, {&a, &b}, output_dtype(op, compute), common_device(binary_op_name(op), {&a, &b}),
+                                  binary_op_name(op));
   launch(op, out, a, b, compute);
   record_binary(op, a, b, out);
   return out;

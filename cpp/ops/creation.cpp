@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "core/default_dtype.h"
 #include "core/random.h"
@@ -184,9 +185,11 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
   if (is_small_integer(dtype)) {  // draws never wrap
     CR_DISPATCH_NUMERIC(dtype, "randint", [&] {
-      const int64_t lowest = std::numeric_limits<scalar_t>::lowest(), highest = std::numeric_limits<scalar_t>::max();
-      CR_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [low, high) = [", low, ", ", high,
-               ") is out of bounds for ", dtype_name(dtype), " (", lowest, " to ", highest, ")");
+      if constexpr (std::is_integral_v<scalar_t>) {
+        const int64_t lowest = std::numeric_limits<scalar_t>::lowest(), highest = std::numeric_limits<scalar_t>::max();
+        CR_CHECK(low >= lowest && high - 1 <= highest, ValueError, "randint: [low, high) = [", low, ", ", high,
+                 ") is out of bounds for ", dtype_name(dtype), " (", lowest, " to ", highest, ")");
+      }
     });
   }
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randint")) {

@@ -3,6 +3,10 @@
 // StridedOperand; ops pass their formulas (lambdas) straight through.
 #pragma once
 
+#include <initializer_list>
+#include <vector>
+
+#include "core/output_layout.h"
 #include "core/tensor.h"
 #include "cpu/elementwise.h"
 
@@ -17,6 +21,15 @@ inline StridedOperand device_operand(const Tensor& t, const Shape& shape) {
 inline StridedOperand strided_operand(const Tensor& t, const Shape& shape) {
   return {static_cast<char*>(t->raw_data()), static_cast<int64_t>(itemsize(t->dtype())),
           broadcast_strides(t->sizes(), t->strides(), shape)};
+}
+
+// An uninitialized output of `shape` for an elementwise op on `inputs`, laid out as PyTorch lays it
+// out (core/output_layout.h): contiguous for contiguous inputs, permuted like a permuted input.
+inline Tensor elementwise_output(const Shape& shape, std::initializer_list<const Tensor*> inputs, DType dtype,
+                                 Device device, const char* op) {
+  std::vector<Shape> strides;
+  for (const Tensor* t : inputs) strides.push_back(broadcast_strides((*t)->sizes(), (*t)->strides(), shape));
+  return TensorImpl::empty_dense(shape, elementwise_output_strides(shape, strides), dtype, device, op);
 }
 
 template <typename Out, typename A, typename F>

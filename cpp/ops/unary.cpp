@@ -217,7 +217,7 @@ void record_unary(UnaryOp op, const Tensor& a, const Tensor& out) {
 }  // namespace
 
 Tensor unary(UnaryOp op, const Tensor& a) {
-  Tensor out = TensorImpl::empty(a->sizes(), unary_dtype(op, a->dtype()), a->device());
+  Tensor out = elementwise_output(a->sizes(), {&a}, unary_dtype(op, a->dtype()), a->device(), unary_op_name(op));
   launch(op, out, a);
   record_unary(op, a, out);
   return out;
