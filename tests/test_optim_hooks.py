@@ -1,7 +1,8 @@
-"""Optimizer step hooks against torch.optim: register_step_pre_hook / register_step_post_hook per
+"""Optimizer hooks against torch.optim: register_step_pre_hook / register_step_post_hook per
 optimizer and register_optimizer_step_pre_hook / _post_hook for all, in torch's order, a pre-hook
-that rewrites step's arguments, handles (utils.hooks.RemovableHandle) that remove, hooks on a user-written Optimizer subclass, and
-torch's error for a pre-hook returning something else."""
+that rewrites step's arguments, handles (utils.hooks.RemovableHandle) that remove, hooks on a
+user-written Optimizer subclass, torch's error for a pre-hook returning something else; and the
+state-dict hooks (register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook)."""
 import pytest
 
 import chainrule as cr
@@ -72,3 +73,34 @@ def test_hooks_run_around_a_user_written_optimizers_step(lib):
     opt.register_step_post_hook(lambda o, a, k: seen.append(p.item()))
     opt.step()
     assert seen == [0.5]
+
+
+@pytest.mark.parametrize("lib", libs(), ids=lambda m: m.__name__)
+def test_state_dict_hooks_run_in_torchs_order_and_may_replace_the_dict(lib):
+    log = []
+    opt = lib.optim.Adam([one_param(lib)], lr=0.1)
+    opt.step()
+    opt.register_state_dict_pre_hook(lambda o: log.append("pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: log.append(("post", sorted(sd))))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_state_dict_pre_hook(lambda o: log.append("first pre"), prepend=True)
+    saved = opt.state_dict()
+    assert saved["extra"] == 1 and sorted(saved["state"][0]) == ["exp_avg", "exp_avg_sq", "step"]
+    assert log == ["first pre", "pre", ("post", ["param_groups", "state"])]
+
+    log.clear()
+    other = lib.optim.Adam([one_param(lib)], lr=0.5)
+
+    def drop_extra(o, sd):
+        log.append(("load pre", "extra" in sd))
+        sd.pop("extra")  # a shallow copy: the caller's dict keeps its key
+
+    other.register_load_state_dict_pre_hook(drop_extra)
+    handle = other.register_load_state_dict_post_hook(lambda o: log.append(("load post", o.param_groups[0]["lr"])))
+    other.load_state_dict(saved)
+    assert log == [("load pre", True), ("load post", 0.1)] and "extra" in saved
+    handle.remove()
+    log.clear()
+    other.register_load_state_dict_pre_hook(lambda o, sd: {**sd, "param_groups": [{**sd["param_groups"][0], "lr": 0.3}]})
+    other.load_state_dict(saved)
+    assert log == [("load pre", True)] and other.param_groups[0]["lr"] == 0.3

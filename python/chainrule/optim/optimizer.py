@@ -28,12 +28,17 @@ def register_optimizer_step_post_hook(hook):
     return add_hook(_global_optimizer_post_hooks, hook)
 
 
+def _replaced(state_dict, hook_result):
+    """A state-dict hook's result: the dict it returned, or the one it was given when it returned None."""
+    return state_dict if hook_result is None else hook_result
+
+
 def _step_with_hooks(step):
     """step wrapped to run the global and the optimizer's own step hooks around it, as torch does."""
     @functools.wraps(step)
     def wrapper(*args, **kwargs):
         self = args[0]
-        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._step_hooks("pre").values()):
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._hooks("step_pre").values()):
             result = pre_hook(self, args, kwargs)
             if result is not None:
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -41,7 +46,7 @@ def _step_with_hooks(step):
                                        f"{result}.")
                 args, kwargs = result
         out = step(*args, **kwargs)
-        for post_hook in chain(self._step_hooks("post").values(), _global_optimizer_post_hooks.values()):
+        for post_hook in chain(self._hooks("step_post").values(), _global_optimizer_post_hooks.values()):
             post_hook(self, args, kwargs)
         return out
     wrapper.hooked = True
@@ -145,17 +150,35 @@ class Optimizer:
         if not getattr(type(self).step, "hooked", False):  # once per class, user subclasses included
             type(self).step = _step_with_hooks(type(self).step)
 
-    def _step_hooks(self, kind):
-        """The optimizer's own step pre- or post-hooks (kept out of pickles and deep copies' state)."""
-        return self.__dict__.setdefault(f"_optimizer_step_{kind}_hooks", OrderedDict())
+    def _hooks(self, kind):
+        """The optimizer's own hooks of one kind ("step_pre", "state_dict_post", ...), kept out of
+        pickles and deep copies' state, in torch's attribute names (_optimizer_step_pre_hooks, ...)."""
+        return self.__dict__.setdefault(f"_optimizer_{kind}_hooks", OrderedDict())
 
     def register_step_pre_hook(self, hook):
         """hook(optimizer, args, kwargs) runs before this optimizer's step; it may return (args, kwargs)."""
-        return add_hook(self._step_hooks("pre"), hook)
+        return add_hook(self._hooks("step_pre"), hook)
 
     def register_step_post_hook(self, hook):
         """hook(optimizer, args, kwargs) runs after this optimizer's step."""
-        return add_hook(self._step_hooks("post"), hook)
+        return add_hook(self._hooks("step_post"), hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer) runs before state_dict() builds its dict."""
+        return add_hook(self._hooks("state_dict_pre"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) runs on state_dict()'s result; a dict it returns is returned instead."""
+        return add_hook(self._hooks("state_dict_post"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) runs on (a shallow copy of) load_state_dict()'s argument; a dict it
+        returns is loaded instead."""
+        return add_hook(self._hooks("load_state_dict_pre"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer) runs after load_state_dict() has loaded."""
+        return add_hook(self._hooks("load_state_dict_post"), hook, prepend)
 
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -255,7 +278,10 @@ class Optimizer:
 
     def state_dict(self):
         """{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}, torch's layout:
-        parameters are numbered in order across the groups; state holds references to the buffers."""
+        parameters are numbered in order across the groups; state holds references to the buffers.
+        The state-dict hooks run before and after, as in torch."""
+        for pre_hook in self._hooks("state_dict_pre").values():
+            pre_hook(self)
         index_of = {}
         groups = []
         for group in self.param_groups:
@@ -265,11 +291,18 @@ class Optimizer:
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        state_dict = {"state": state, "param_groups": groups}
+        for post_hook in self._hooks("state_dict_post").values():
+            state_dict = _replaced(state_dict, post_hook(self, state_dict))
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Loads a state dict from state_dict() (or from a torch optimizer with the same groups); the
-        saved groups' options and 'param_names' replace ours."""
+        saved groups' options and 'param_names' replace ours. The load-state-dict hooks run before
+        (on a shallow copy of state_dict) and after, as in torch."""
+        state_dict = state_dict.copy()
+        for pre_hook in self._hooks("load_state_dict_pre").values():
+            state_dict = _replaced(state_dict, pre_hook(self, state_dict))
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -301,3 +334,5 @@ class Optimizer:
             groups.append(loaded)
         self.state = state
         self.param_groups = groups
+        for post_hook in self._hooks("load_state_dict_post").values():
+            post_hook(self)
