@@ -11,7 +11,7 @@ ratios chainrule / each PyTorch, and chainrule's GFLOP/s. GFLOP/s counts a direc
 multiply-adds; where chainrule runs Winograd (B, C: fewer multiplies) it is an effective rate.
 
 A layer is a `Case`: how to build its inputs, the chainrule and torch functions, and its FLOP
-count. Rows A-D and G (depthwise) are convolutions; E (max-pool) and F (batch-norm in training mode) are
+count. Rows A-D, G (depthwise) and H (a 1x1 output: a fully connected layer) are convolutions; E (max-pool) and F (batch-norm in training mode) are
 memory-bound layers, timed the same way (torch-im2col is then just PyTorch without oneDNN).
 
 With --device cuda every contender runs on the GPU, each timing waits for it (cuda.synchronize), and
@@ -54,6 +54,7 @@ CONV = [
     conv_case("C", 16, 128, 16, 16, 128, 3, 1, 1),
     conv_case("D", 8, 3, 224, 224, 64, 7, 2, 3),
     conv_case("G", 32, 64, 32, 32, 64, 3, 1, 1, groups=64),  # depthwise (MobileNet)
+    conv_case("H", 64, 128, 4, 4, 1, 4, 1, 0),  # the kernel covers the input: a DCGAN critic's last layer
 ]
 
 

@@ -159,6 +159,8 @@ GRAD_SWEEP = [  # x shape, w shape, stride, padding, dilation, groups
     ((2, 2, 6, 5), (2, 1, 2, 2), 1, 1, (2, 1), 2),  # depthwise, dilated
     ((2, 3, 3, 4), (2, 3, 1, 1), 1, 0, 1, 1),       # pointwise
     ((1, 2, 5, 5), (2, 2, 3, 3), 2, 2, 2, 1),      # padding as large as the dilated kernel's reach
+    ((3, 4, 3, 2), (2, 4, 3, 2), 1, 0, 1, 1),       # the kernel covers the input: a fully connected layer
+    ((2, 3, 4, 4), (1, 3, 4, 4), 2, 0, 1, 1),       # the same with one output channel and a stride
 ]
 
 
@@ -186,6 +188,7 @@ def test_conv1d_gradients(stride, padding, dilation, groups):
     ((2, 2, 3, 4), (2, 3, 3, 2), 1, 0, 0, 1, 1),
     ((1, 4, 3, 3), (4, 1, 2, 3), (2, 1), (1, 0), (1, 0), 2, 1),
     ((1, 2, 3, 3), (2, 2, 2, 2), 1, 1, 1, 1, 2),
+    ((3, 5, 1, 1), (5, 2, 4, 4), 1, 0, 0, 1, 1),  # 1x1 -> 4x4, a DCGAN generator's first layer
 ])
 def test_conv_transpose2d_gradients(xs, ws, stride, padding, output_padding, groups, dilation):
     f = lambda F_: lambda x, w, b: F_.conv_transpose2d(x, w, b, stride, padding, output_padding, groups,  # noqa: E731

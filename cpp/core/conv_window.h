@@ -42,6 +42,14 @@ struct ConvShape {
     return w.kernel_h == 1 && w.kernel_w == 1 && w.stride_h == 1 && w.stride_w == 1 && w.pad_h == 0 &&
            w.pad_w == 0 && w.out_height == w.height && w.out_width == w.width;
   }
+  // One group whose kernel covers the whole unpadded input once (a 1x1 output, as in a DCGAN critic's
+  // last layer, or the 1x1 -> 4x4 transposed convolution that starts its generator): a fully
+  // connected layer, y (N, K) = x (N, C*H*W) @ w (K, C*H*W)^T, with no column matrix to build.
+  bool full_window() const {
+    const Window2d& w = window;
+    return groups == 1 && w.kernel_h == w.height && w.kernel_w == w.width && w.pad_h == 0 && w.pad_w == 0 &&
+           w.dilation_h == 1 && w.dilation_w == 1 && w.out_size() == 1;
+  }
 };
 
 // Entry (row, position) of one sample's column matrix: row = (c * kh + i) * kw + j is channel c's

@@ -119,6 +119,14 @@ void for_each_block(const ConvShape& s, int64_t begin, int64_t end, const Fn& fn
 template <typename T>
 void conv_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* y) {
   const int64_t rows = s.col_rows(), kg = s.group_out(), out = s.window.out_size();
+  if (s.full_window()) {  // y (N, K) = x (N, rows) @ w^T, bias added per column
+    gemm(false, true, s.batch, s.out_channels, rows, T(1), x, rows, w, rows, T(0), y, s.out_channels);
+    for (int64_t n = 0; bias != nullptr && n < s.batch; ++n) {
+#pragma omp simd
+      for (int64_t k = 0; k < s.out_channels; ++k) y[n * s.out_channels + k] += bias[k];
+    }
+    return;
+  }
   for_batch_parts(s, batch_threads(s), [&](int64_t begin, int64_t end, int64_t) {
     for_each_block<T>(s, begin, end, [&](const SampleBlock<T>& b) {
       const T* col = b.columns(x);  // (rows, width)
@@ -142,6 +150,9 @@ void conv_forward(const T* x, const T* w, const T* bias, const ConvShape& s, T* 
 template <typename T>
 void conv_input_grad(const T* gy, const T* w, const ConvShape& s, T* gx) {
   const int64_t rows = s.col_rows(), kg = s.group_out();
+  if (s.full_window()) {  // gx (N, rows) = gy (N, K) @ w (K, rows)
+    return gemm(false, false, s.batch, rows, s.out_channels, T(1), gy, s.out_channels, w, rows, T(0), gx, rows);
+  }
   for_batch_parts(s, batch_threads(s), [&](int64_t begin, int64_t end, int64_t) {
     for_each_block<T>(s, begin, end, [&](const SampleBlock<T>& b) {
       // columns (rows, width) = w_g^T (rows, K/G) @ gy_block; pointwise: they are gx itself
@@ -161,6 +172,9 @@ void conv_input_grad(const T* gy, const T* w, const ConvShape& s, T* gx) {
 template <typename T>
 void conv_weight_grad(const T* x, const T* gy, const ConvShape& s, T* gw) {
   const int64_t rows = s.col_rows(), kg = s.group_out();
+  if (s.full_window()) {  // gw (K, rows) = gy^T (K, N) @ x (N, rows)
+    return gemm(true, false, s.out_channels, rows, s.batch, T(1), gy, s.out_channels, x, rows, T(0), gw, rows);
+  }
   const int64_t weight_numel = s.out_channels * rows, parts = batch_threads(s);
   const bool transposed = rows > kg;
   // Each part accumulates into its own zeroed (K, rows) sums, or (rows, K/G) per group when transposed;
