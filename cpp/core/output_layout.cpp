@@ -8,17 +8,6 @@ namespace cr {
 
 namespace {
 
-// Row-major and dense, size-1 dims aside (their strides never move a pointer).
-bool is_row_major(const Shape& sizes, const Shape& strides) {
-  int64_t expected = 1;
-  for (size_t d = sizes.size(); d-- > 0;) {
-    if (sizes[d] == 1) continue;
-    if (strides[d] != expected) return false;
-    expected *= sizes[d];
-  }
-  return true;
-}
-
 // -1 when dim0 should stay inside dim1 (nearer the innermost), 1 when they should swap, 0 when no
 // input can tell: TensorIterator's should_swap.
 int compare_dims(const Shape& sizes, const std::vector<Shape>& inputs, size_t dim0, size_t dim1) {

@@ -77,6 +77,8 @@ int64_t checked_add(int64_t a, int64_t b, const char* op);
 // tensor was made, so it only throws for a shape that no tensor has.
 int64_t shape_numel(const Shape& sizes, const char* op = "numel");
 Shape contiguous_strides(const Shape& sizes);
+// Whether (sizes, strides) is dense and row-major, size-1 dims aside (their strides never move a pointer).
+bool is_row_major(const Shape& sizes, const Shape& strides);
 
 // How many elements of storage a strided layout reaches: offset + 1 + sum((size - 1) * stride),
 // or 0 when some size is 0. RuntimeError naming `op` when it passes int64.

@@ -57,14 +57,7 @@ void TensorImpl::fail_host_access() const {
 }
 
 bool TensorImpl::is_contiguous() const {
-  if (numel() == 0) return true;  // as in PyTorch: no element is out of place
-  int64_t expected = 1;
-  for (size_t i = sizes_.size(); i-- > 0;) {
-    if (sizes_[i] == 1) continue;
-    if (strides_[i] != expected) return false;
-    expected *= sizes_[i];
-  }
-  return true;
+  return numel() == 0 || is_row_major(sizes_, strides_);  // empty: as in PyTorch, no element is out of place
 }
 
 void TensorImpl::set_requires_grad(bool r, const char* op) {
