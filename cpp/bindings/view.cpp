@@ -43,6 +43,11 @@ void bind_view(py::module_& m, TensorClass& cls) {
   };
   auto select_fn = [](const Tensor& t, py::handle d, int64_t index) { return select(t, dim_arg(d, "select"), index); };
   // No sizes at all is () for these four (PyTorch raises): chainrule's Python code reshapes to *t.shape of 0-d t.
+  // view(dtype): the same bytes as another dtype (chainrule._functions.dtypes.view_as_dtype). Bound
+  // before the sizes overload, which would read a dtype as a size.
+  cls.def("view", [](const Tensor& t, DType dtype) {
+    return py::module_::import("chainrule._functions.dtypes").attr("view_as_dtype")(t, dtype);
+  }, py::arg("dtype"));
   def_sizes_method(cls, "view", "size", [](const Tensor& t, const Shape& s) { return view(t, s); }, false);
   def_sizes_method(cls, "reshape", "shape", [](const Tensor& t, const Shape& s) { return reshape(t, s); }, false);
   def_sizes_method(cls, "permute", "dims", [](const Tensor& t, const Shape& s) { return permute(t, s); }, false);

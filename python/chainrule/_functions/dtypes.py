@@ -88,18 +88,13 @@ def _wider_cast(dtype):
 Tensor.half = Tensor.bfloat16 = _wider_cast(_C.dtype.float32)
 
 
-_view_as_shape = Tensor.view
-
-
-def _view(self, *shape, **kwargs):
-    """view(*shape) as before, or view(dtype): PyTorch's reinterpretation of the same bytes as another
-    dtype. With another element size the last dim (stride 1) is rescaled: float32 (2, 4) as int16 is
-    (2, 8). On the CPU it is NumPy's view of the tensor's memory, so writes through either show in both."""
-    if len(shape) != 1 or kwargs or not isinstance(shape[0], _C.dtype):
-        return _view_as_shape(self, *shape, **kwargs)
-    dtype = shape[0]
+def view_as_dtype(self, dtype):
+    """Tensor.view(dtype) (bound in the core, cpp/bindings/view.cpp): PyTorch's reinterpretation of the
+    same bytes as another dtype. With another element size the last dim (stride 1) is rescaled: float32
+    (2, 4) as int16 is (2, 8). On the CPU it is NumPy's view of the tensor's memory, so writes through
+    either show in both."""
     if dtype == self.dtype:
-        return _view_as_shape(self, self.shape)
+        return self.view(self.shape)
     if self.device.type != "cpu":
         raise NotImplementedError(f"view(dtype): only CPU tensors can be viewed as another dtype here, got one on "
                                   f"{self.device}")
@@ -113,6 +108,3 @@ def _view(self, *shape, **kwargs):
 
 def _numpy_dtype(dtype):
     return _C.empty(0, dtype=dtype).numpy().dtype
-
-
-Tensor.view = _view
