@@ -23,6 +23,14 @@ py::object apply_binary(BinaryOp op, const Tensor& self, py::handle other, bool 
   return py::cast(run_without_gil([&] { return reflected ? binary(op, *s, self) : binary(op, self, *s); }, self));
 }
 
+// number / self: PyTorch's Tensor.__rtruediv__ is self.reciprocal() * number (two roundings; MulBackward0).
+py::object reflected_division(const Tensor& self, py::handle other) {
+  if (is_tensor(other)) return apply_binary(BinaryOp::Div, self, other, true);
+  const auto s = as_scalar(other);
+  if (!s) return not_implemented();
+  return py::cast(run_without_gil([&] { return binary(BinaryOp::Mul, unary(UnaryOp::Reciprocal, self), *s); }, self));
+}
+
 // f(x, y) with x and y each a Tensor or, for a Python number, a Scalar, without the GIL; at least
 // one must be a tensor unless TwoNumbers.
 template <bool TwoNumbers = false, typename F>
@@ -177,7 +185,7 @@ void bind_elementwise(py::module_& m, TensorClass& cls) {
       .def("__sub__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Sub, t, o, false); }, py::is_operator())
       .def("__rsub__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Sub, t, o, true); }, py::is_operator())
       .def("__truediv__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Div, t, o, false); }, py::is_operator())
-      .def("__rtruediv__", [](const Tensor& t, py::handle o) { return apply_binary(BinaryOp::Div, t, o, true); }, py::is_operator())
+      .def("__rtruediv__", &reflected_division, py::is_operator())
       .def("__iadd__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Add, t, o); return t; })
       .def("__isub__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Sub, t, o); return t; })
       .def("__itruediv__", [](const Tensor& t, py::handle o) { binary_in_place_any(BinaryOp::Div, t, o); return t; })
