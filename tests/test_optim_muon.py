@@ -1,6 +1,6 @@
 """torch.optim.Muon's counterpart: the Newton-Schulz orthogonalization against a float64 NumPy
-reference, the whole update against torch's (exactly with torch's iteration run in float32, and to
-bfloat16's precision with torch's own bfloat16 one), state dicts both ways, signature and errors."""
+reference (to bfloat16's precision, the dtype it runs in) and bit for bit against torch's, the whole
+update against torch's, state dicts both ways, signature and errors."""
 import inspect
 
 import numpy as np
@@ -29,8 +29,8 @@ def newton_schulz_reference(grad, coefficients=(3.4445, -4.7750, 2.0315), steps=
 @pytest.mark.parametrize("shape", SHAPES)
 def test_newton_schulz_matches_the_formula(shape):
     grad = np.random.default_rng(0).standard_normal(shape)
-    ours = zeropower_via_newtonschulz(cr.tensor(grad), (3.4445, -4.7750, 2.0315), 5, 1e-7)
-    np.testing.assert_allclose(ours.numpy(), newton_schulz_reference(grad), rtol=1e-4, atol=1e-5)
+    ours = zeropower_via_newtonschulz(cr.tensor(grad), (3.4445, -4.7750, 2.0315), 5, 1e-7).float()
+    np.testing.assert_allclose(ours.numpy(), newton_schulz_reference(grad), rtol=0, atol=3e-2)
     singular_values = np.linalg.svd(ours.numpy(), compute_uv=False)
     assert 0.5 < singular_values.min() and singular_values.max() < 1.5  # about orthogonal
 
@@ -50,35 +50,26 @@ def run_both(options, steps=5, seed=1):
     return ours, theirs, our_opt, their_opt
 
 
-def _newton_schulz_in_float32(grad, ns_coefficients, ns_steps, eps):
-    """torch's iteration (torch/optim/_muon.py) with float32 in place of bfloat16."""
-    a, b, c = ns_coefficients
-    x = grad.float().T if grad.size(0) > grad.size(1) else grad.float()
-    x = x / x.norm().clamp(min=eps)
-    for _ in range(ns_steps):
-        gram = x @ x.T
-        x = torch.addmm(x, torch.addmm(gram, gram, gram, beta=b, alpha=c), x, beta=a)
-    return x.T if grad.size(0) > grad.size(1) else x
+@requires_torch
+@pytest.mark.parametrize("shape", SHAPES)
+def test_newton_schulz_is_torchs_bit_for_bit(shape):
+    import torch.optim._muon as torch_muon
+    grad = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    ours = zeropower_via_newtonschulz(cr.tensor(grad), (3.4445, -4.7750, 2.0315), 5, 1e-7)
+    theirs = torch_muon._zeropower_via_newtonschulz(torch.tensor(grad), (3.4445, -4.7750, 2.0315), 5, 1e-7)
+    assert ours.dtype == cr.bfloat16 and theirs.dtype == torch.bfloat16
+    np.testing.assert_array_equal(ours.float().numpy(), theirs.float().numpy())
 
 
 @requires_torch
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
-def test_matches_torch_with_its_iteration_in_float32(options, monkeypatch):
-    import torch.optim._muon as torch_muon
-    monkeypatch.setattr(torch_muon, "_zeropower_via_newtonschulz", _newton_schulz_in_float32)
+def test_matches_torch(options):
     ours, theirs, our_opt, their_opt = run_both(options)
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(our_opt.state[p]["momentum_buffer"].numpy(),
                                    their_opt.state[q]["momentum_buffer"].numpy(), rtol=1e-5, atol=1e-6)
     assert our_opt.state_dict()["param_groups"] == their_opt.state_dict()["param_groups"]
-
-
-@requires_torch
-def test_matches_torch_to_bfloat16_precision():
-    ours, theirs, _, _ = run_both(dict(lr=0.02))
-    for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0, atol=2e-3)
 
 
 @requires_torch

@@ -133,12 +133,14 @@ def test_file_objects_and_map_location():
     assert cr.load(bare).tolist() == [0, 1, 2]
 
 
-def test_loads_foreign_safetensors_and_widens(tmp_path):
+def test_loads_foreign_safetensors_and_widens_what_it_lacks(tmp_path):
     path = tmp_path / "foreign.safetensors"
     safetensors.numpy.save_file({"a": np.arange(3, dtype=np.int32), "h": np.ones(2, np.float16),
                                  "u": np.array([255], np.uint8)}, str(path))
     back = cr.load(path)
-    assert back["a"].dtype == cr.int32 and back["h"].dtype == cr.float32 and back["u"].tolist() == [255]
+    assert back["a"].dtype == cr.int32 and back["h"].dtype == cr.float16 and back["u"].tolist() == [255]
+    safetensors.numpy.save_file({"w": np.array([7, 65535], np.uint16)}, str(path))
+    assert cr.load(path)["w"].dtype == cr.int64 and cr.load(path)["w"].tolist() == [7, 65535]
     safetensors.numpy.save_file({"big": np.array([2**64 - 1], np.uint64)}, str(path))
     with pytest.raises(ValueError, match="load: tensor 'big' has dtype uint64"):
         cr.load(path)

@@ -114,6 +114,7 @@ DType to_dtype(py::handle obj, DType fallback) {
   std::string name = py::str(np_dtype).cast<std::string>();
   if (name == "float32") return DType::Float32;
   if (name == "float64") return DType::Float64;
+  if (name == "float16") return DType::Float16;
   if (name == "int64") return DType::Int64;
   if (name == "uint8") return DType::UInt8;
   if (name == "int8") return DType::Int8;
@@ -121,7 +122,8 @@ DType to_dtype(py::handle obj, DType fallback) {
   if (name == "int16") return DType::Int16;
   if (name == "bool") return DType::Bool;
   CR_FAIL(TypeError, "dtype: ", name,
-          " is not supported (chainrule has float32, float64, int64, int32, int16, uint8, int8 and bool)");
+          " is not supported (chainrule has float32, float64, float16, bfloat16, int64, int32, int16, uint8, int8 "
+          "and bool)");
 }
 
 std::optional<DType> to_optional_dtype(py::handle obj) {

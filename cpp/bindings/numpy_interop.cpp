@@ -1,7 +1,8 @@
 // NumPy interop: from_numpy and Tensor.numpy() share memory (no copy); _from_numpy_copy backs
 // chainrule.tensor(), which always copies. An array of a NumPy dtype chainrule lacks but whose
-// values one of its dtypes holds (uint16 and uint32 integers, float16) goes through from_numpy as a
-// copy, with a warning that it does not share memory, rather than failing.
+// values one of its dtypes holds (uint16 and uint32 integers) goes through from_numpy as a copy, with
+// a warning that it does not share memory, rather than failing. NumPy has no bfloat16: such tensors
+// raise PyTorch's TypeError in numpy().
 // A real PyTorch tensor passed where a chainrule tensor goes is copied (copy_of_pytorch_tensor).
 #include <pybind11/numpy.h>
 
@@ -19,6 +20,7 @@ std::optional<DType> dtype_of_array(const py::array& a) {
   py::dtype dt = a.dtype();
   if (dt.kind() == 'f' && dt.itemsize() == 4) return DType::Float32;
   if (dt.kind() == 'f' && dt.itemsize() == 8) return DType::Float64;
+  if (dt.kind() == 'f' && dt.itemsize() == 2) return DType::Float16;
   if (dt.kind() == 'i' && dt.itemsize() == 8) return DType::Int64;
   if (dt.kind() == 'i' && dt.itemsize() == 4) return DType::Int32;
   if (dt.kind() == 'i' && dt.itemsize() == 2) return DType::Int16;
@@ -28,16 +30,16 @@ std::optional<DType> dtype_of_array(const py::array& a) {
   return std::nullopt;
 }
 
-// The chainrule dtype that holds every value of a NumPy dtype it lacks: uint16 and uint32 in int64,
-// float16 in float32 (chainrule.float16 is float32).
+// The chainrule dtype that holds every value of a NumPy dtype it lacks: uint16 and uint32 in int64.
 std::optional<DType> widened_dtype(const py::array& a) {
   py::dtype dt = a.dtype();
   if (dt.kind() == 'u' && (dt.itemsize() == 2 || dt.itemsize() == 4)) return DType::Int64;
-  if (dt.kind() == 'f' && dt.itemsize() == 2) return DType::Float32;
   return std::nullopt;
 }
 
 py::dtype numpy_dtype(DType t) {
+  if (t == DType::Float16) return py::dtype("float16");
+  CR_CHECK(t != DType::BFloat16, TypeError, "Got unsupported ScalarType BFloat16");
   return CR_DISPATCH_ALL(t, "numpy", [] { return py::dtype::of<scalar_t>(); });
 }
 
@@ -70,8 +72,8 @@ constexpr const char* kReadOnlyArrayWarning =
 DType shareable_dtype(py::array arr) {
   auto dtype = dtype_of_array(arr);
   CR_CHECK(dtype.has_value(), TypeError, "from_numpy: NumPy dtype ", py::str(arr.dtype()).cast<std::string>(),
-           " is not supported (expected float32, float64, int64, uint8, int8 or bool, or the other integers of up "
-           "to 32 bits or float16, which are copied)");
+           " is not supported (expected float64, float32, float16, int64, int32, int16, int8, uint8 or bool, or "
+           "uint16 or uint32, which are copied)");
   CR_CHECK(arr.dtype().attr("isnative").cast<bool>(), TypeError,
            "from_numpy: the array's byte order is not this machine's; use arr.astype(arr.dtype.newbyteorder('='))");
   return *dtype;

@@ -10,6 +10,8 @@ namespace cr::bind {
 namespace {
 
 py::object element_to_py(const char* p, DType dt) {
+  if (dt == DType::Float16) return py::float_(to_float(*reinterpret_cast<const Half*>(p)));
+  if (dt == DType::BFloat16) return py::float_(to_float(*reinterpret_cast<const BFloat16*>(p)));
   return CR_DISPATCH_ALL(dt, "tolist", [&]() -> py::object {
     const scalar_t v = *reinterpret_cast<const scalar_t*>(p);
     if constexpr (std::is_same_v<scalar_t, bool>) return py::bool_(v);
@@ -201,8 +203,10 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       })
       .def_property_readonly("is_leaf", &TensorImpl::is_leaf)
       .def_property_readonly("_version", &TensorImpl::version);
-  // float(), double(), long(), int(), short(), byte(), char(), bool() with PyTorch's memory_format= keyword.
-  for (auto [name, dtype] : {std::pair{"float", DType::Float32}, {"double", DType::Float64}, {"long", DType::Int64},
+  // float(), double(), half(), bfloat16(), long(), int(), short(), byte(), char(), bool() with PyTorch's
+  // memory_format= keyword.
+  for (auto [name, dtype] : {std::pair{"float", DType::Float32}, {"double", DType::Float64}, {"half", DType::Float16},
+                             {"bfloat16", DType::BFloat16}, {"long", DType::Int64},
                              {"int", DType::Int32}, {"short", DType::Int16}, {"byte", DType::UInt8},
                              {"char", DType::Int8}, {"bool", DType::Bool}}) {
     cls.def(name, [name, dtype](const Tensor& t, py::handle format) {

@@ -72,6 +72,8 @@ void bind_types(py::module_& m) {
       .value("int8", DType::Int8)
       .value("int32", DType::Int32)
       .value("int16", DType::Int16)
+      .value("float16", DType::Float16)
+      .value("bfloat16", DType::BFloat16)
       .def_property_readonly("is_floating_point", [](DType t) { return is_floating(t); })
       .def_property_readonly("is_signed", [](DType t) { return t != DType::Bool && t != DType::UInt8; })
       .def_property_readonly("itemsize", [](DType t) { return itemsize(t); });

@@ -48,6 +48,12 @@ void bind_view(py::module_& m, TensorClass& cls) {
   cls.def("view", [](const Tensor& t, DType dtype) {
     return py::module_::import("chainrule._functions.dtypes").attr("view_as_dtype")(t, dtype);
   }, py::arg("dtype"));
+  // The same bytes as a dtype of the same element size (bfloat16 as int16), on any device: for view(dtype).
+  m.def("_view_same_size", [](const Tensor& t, DType dtype) {
+    CR_CHECK(itemsize(dtype) == itemsize(t->dtype()), RuntimeError, "view(dtype): ", t->dtype(), " and ", dtype,
+             " differ in element size");
+    return std::make_shared<TensorImpl>(t->storage(), t->sizes(), t->strides(), t->offset(), dtype);
+  }, py::arg("input"), py::arg("dtype"));
   def_sizes_method(cls, "view", "size", [](const Tensor& t, const Shape& s) { return view(t, s); }, false);
   def_sizes_method(cls, "reshape", "shape", [](const Tensor& t, const Shape& s) { return reshape(t, s); }, false);
   def_sizes_method(cls, "permute", "dims", [](const Tensor& t, const Shape& s) { return permute(t, s); }, false);

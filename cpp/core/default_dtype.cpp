@@ -15,7 +15,7 @@ DType default_float_dtype() { return g_default_float.load(std::memory_order_rela
 
 void set_default_float_dtype(DType dtype) {
   CR_CHECK(is_floating(dtype), TypeError, "set_default_dtype: only floating-point types are supported as the ",
-           "default type (float32 or float64), got ", dtype_name(dtype));
+           "default type (float32, float64, float16 or bfloat16), got ", dtype_name(dtype));
   g_default_float.store(dtype, std::memory_order_relaxed);
 }
 

@@ -13,6 +13,8 @@ const char* dtype_name(DType t) {
     case DType::Int8: return "int8";
     case DType::Int32: return "int32";
     case DType::Int16: return "int16";
+    case DType::Float16: return "float16";
+    case DType::BFloat16: return "bfloat16";
   }
   return "unknown";
 }
@@ -27,6 +29,8 @@ size_t itemsize(DType t) {
     case DType::Int8: return 1;
     case DType::Int32: return 4;
     case DType::Int16: return 2;
+    case DType::Float16: return 2;
+    case DType::BFloat16: return 2;
   }
   return 0;
 }
@@ -38,7 +42,10 @@ DType promote_types(DType a, DType b) {
   if (a == DType::Bool) return b;
   if (b == DType::Bool) return a;
   if (dtype_category(a) != dtype_category(b)) return dtype_category(a) > dtype_category(b) ? a : b;
-  if (is_floating(a)) return DType::Float64;  // float32 with float64
+  if (is_floating(a)) {  // the wider float; float16 with bfloat16 needs float32, which holds both
+    if (is_reduced_float(a) && is_reduced_float(b)) return DType::Float32;
+    return itemsize(a) > itemsize(b) ? a : b;
+  }
   if ((a == DType::UInt8 && b == DType::Int8) || (a == DType::Int8 && b == DType::UInt8)) return DType::Int16;
   return itemsize(a) > itemsize(b) ? a : b;  // a signed type of more than 8 bits holds every uint8
 }

@@ -1,22 +1,33 @@
-// Element types: float32 (the default), float64, int64, int32, int16, uint8, int8 and bool; their
-// promotion rules (PyTorch's) and the dispatch macros that instantiate a kernel for each scalar type
-// they support.
+// Element types: float32 (the default), float64, float16, bfloat16, int64, int32, int16, uint8, int8
+// and bool; their promotion rules (PyTorch's) and the dispatch macros that instantiate a kernel for
+// each scalar type they support. float16 and bfloat16 are storage types (core/reduced_float.h):
+// only the copy kernels read them (CR_DISPATCH_STORAGE); ops compute them in float32.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "core/error.h"
+#include "core/reduced_float.h"
 
 namespace cr {
 
 // New dtypes go at the end, so the existing values keep their meaning.
-enum class DType : uint8_t { Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, UInt8 = 4, Int8 = 5, Int32 = 6, Int16 = 7 };
-constexpr int kNumDTypes = 8;
+enum class DType : uint8_t {
+  Bool = 0, Int64 = 1, Float32 = 2, Float64 = 3, UInt8 = 4, Int8 = 5, Int32 = 6, Int16 = 7, Float16 = 8, BFloat16 = 9
+};
+constexpr int kNumDTypes = 10;
 
 const char* dtype_name(DType t);  // "float32", ...
 size_t itemsize(DType t);
-inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+// float16 and bfloat16: stored in 2 bytes, computed in float32 (ops/float32_staging.h).
+inline bool is_reduced_float(DType t) { return t == DType::Float16 || t == DType::BFloat16; }
+inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64 || is_reduced_float(t); }
+// The dtype the kernels compute t's values in: float32 for the 16-bit floats, else t.
+inline DType computed_as(DType t) { return is_reduced_float(t) ? DType::Float32 : t; }
+// The dtype whose kernels move t's values unchanged (index, gather, sort's permutation): the 16-bit
+// floats move as int16, the same two bytes.
+inline DType moved_as(DType t) { return is_reduced_float(t) ? DType::Int16 : t; }
 // The integers narrower than int64 (CR_DISPATCH_SMALL_INTEGER_CASES): int32, int16, uint8, int8.
 inline bool is_small_integer(DType t) {
   return t == DType::Int32 || t == DType::Int16 || t == DType::UInt8 || t == DType::Int8;
@@ -42,6 +53,8 @@ template <> struct dtype_of<uint8_t> { static constexpr DType value = DType::UIn
 template <> struct dtype_of<int8_t> { static constexpr DType value = DType::Int8; };
 template <> struct dtype_of<int32_t> { static constexpr DType value = DType::Int32; };
 template <> struct dtype_of<int16_t> { static constexpr DType value = DType::Int16; };
+template <> struct dtype_of<Half> { static constexpr DType value = DType::Float16; };
+template <> struct dtype_of<BFloat16> { static constexpr DType value = DType::BFloat16; };
 
 inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
 
@@ -95,7 +108,16 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
   CR_DISPATCH_SWITCH(dtype, op, "float32, float64 or int64", \
                      CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__))
 
-#define CR_DISPATCH_ALL(dtype, op, ...)                                                         \
+// Every dtype the kernels compute in (all but the 16-bit floats).
+#define CR_DISPATCH_ALL_CASES(...)                                                                \
+  CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__)              \
+      CR_DISPATCH_SMALL_INTEGER_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__)
+
+#define CR_DISPATCH_ALL(dtype, op, ...) \
+  CR_DISPATCH_SWITCH(dtype, op, "a chainrule dtype", CR_DISPATCH_ALL_CASES(__VA_ARGS__))
+
+// Every dtype, the 16-bit floats included: for the kernels that only move and convert values (copy).
+#define CR_DISPATCH_STORAGE(dtype, op, ...)                                                     \
   CR_DISPATCH_SWITCH(dtype, op, "a chainrule dtype",                                            \
-                     CR_DISPATCH_FLOAT_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Int64, int64_t, __VA_ARGS__) \
-                         CR_DISPATCH_SMALL_INTEGER_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Bool, bool, __VA_ARGS__))
+                     CR_DISPATCH_ALL_CASES(__VA_ARGS__) CR_DISPATCH_CASE(Float16, ::cr::Half, __VA_ARGS__) \
+                         CR_DISPATCH_CASE(BFloat16, ::cr::BFloat16, __VA_ARGS__))

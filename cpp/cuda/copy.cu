@@ -18,8 +18,8 @@ struct ConvertElement {
 
 void copy_kernel(const Shape& shape, const StridedOperand& dst, DType dst_dtype, const StridedOperand& src,
                  DType src_dtype) {
-  with_dtype(dst_dtype, [&](auto to) {
-    with_dtype(src_dtype, [&](auto from) {
+  with_storage_dtype(dst_dtype, [&](auto to) {
+    with_storage_dtype(src_dtype, [&](auto from) {
       launch_elementwise<2>("copy_", shape, {&dst, &src}, ConvertElement<decltype(to), decltype(from)>{});
     });
   });

@@ -112,6 +112,12 @@ void with_dtype(DType dtype, const F& f) {
   CR_DISPATCH_ALL(dtype, "GPU kernel", [&] { f(scalar_t{}); });
 }
 
+// f(T{}) for every dtype and the 16-bit floats' storage types too: for the copy kernel.
+template <typename F>
+void with_storage_dtype(DType dtype, const F& f) {
+  CR_DISPATCH_STORAGE(dtype, "GPU kernel", [&] { f(scalar_t{}); });
+}
+
 // f(T{}) for float32 or float64, for the families whose ops admit floating dtypes only. The op
 // checks the dtype first; another one here is a bug of chainrule's, raised rather than read as float32.
 template <typename F>

@@ -16,6 +16,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/index.h"
 #include "ops/tensor_math.h"
 
@@ -52,6 +53,7 @@ void check_input(const Tensor& x, const Activation& act) {
 
 // out = act(x), out and x of one shape (out may be x itself).
 void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
+  if (staged_in_float32(out, [&](const Tensor& o, const Tensor& in) { run_forward(o, in, act); }, x)) return;
   if (!out->device().is_cpu()) {  // the family's dispatch point (here and in activation_backward)
     return cuda::activation_forward(act.params(), x->dtype(), x->sizes(), device_operand(out, x->sizes()),
                                     device_operand(x, x->sizes()));
@@ -139,6 +141,7 @@ Tensor connected_to_input(const Tensor& dx, const Tensor& x, const Activation& a
 Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation& act) {
   const Tensor g = to_dtype(g_in, x->dtype());
   if (GradMode::is_enabled()) return connected_to_input(derivative_ops(g, x, act), x, act);
+  if (any_reduced_float({&x})) return to_dtype(activation_backward(float32_standin(g), float32_standin(x), act), x->dtype());
   Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
   if (!dx->device().is_cpu()) {
     const Shape& shape = x->sizes();

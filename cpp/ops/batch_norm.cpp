@@ -13,6 +13,7 @@
 #include "cpu/batch_norm.h"
 #include "cuda/batch_norm.h"
 #include "ops/copy.h"
+#include "ops/float32_staging.h"
 #include "ops/normalize.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
@@ -172,6 +173,16 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   CR_CHECK(!running_mean == !running_var, ValueError, kOp,
            ": running_mean and running_var must be given together, got only ",
            running_mean ? "running_mean" : "running_var");
+  if (any_reduced_float({&input, &weight, &bias, &running_mean, &running_var})) {
+    // 16-bit floats: normalized in float32 (the running statistics too), each result rounded once
+    const Tensor mean32 = float32_standin(running_mean), var32 = float32_standin(running_var);
+    Tensor y = batch_norm(widened(input), mean32, var32, widened(weight), widened(bias), training, momentum, eps);
+    if (training && running_mean) {
+      write_back(running_mean, mean32), write_back(running_var, var32);
+      running_mean->bump_version(), running_var->bump_version();
+    }
+    return to_dtype(y, input->dtype());
+  }
   if (training) {
     CR_CHECK(eps > 0, ValueError, kOp, ": eps must be positive during training, but got ", eps);
     return batch_norm_training(input, running_mean, running_var, weight, bias, momentum, eps);

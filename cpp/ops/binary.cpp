@@ -12,6 +12,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
@@ -174,7 +175,7 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
 }
 
 bool has_zero(const Tensor& t) {
-  Tensor c = contiguous(t);
+  Tensor c = contiguous(float32_standin(t));
   return CR_DISPATCH_NUMERIC(c->dtype(), "has_zero", [&] {
     const scalar_t* p = c->data<scalar_t>();
     for (int64_t i = 0, n = c->numel(); i < n; ++i) if (p[i] == 0) return true;
@@ -185,6 +186,11 @@ bool has_zero(const Tensor& t) {
 // Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  if (is_reduced_float(compute) || any_reduced_float({&out})) {
+    Tensor out32 = float32_standin(out);
+    launch(op, out32, a, b, is_reduced_float(compute) ? DType::Float32 : compute);
+    return write_back(out, out32);
+  }
   Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
   if (!out->device().is_cpu()) {
     // A 0-d CPU operand moves to the GPU first; integer division by zero is not checked there, as in PyTorch.
@@ -379,8 +385,12 @@ void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
 // A number operand as a 0-d tensor in the dtype the op computes in: a float result (div, atan2,
 // xlogy) takes the number whole, as PyTorch does (uint8 / 2**62 is tiny, not a division by 2**62
 // wrapped to 0); otherwise the promoted dtype, where arithmetic wraps as PyTorch's does.
+// A 16-bit float tensor rounds the number to its dtype too, as PyTorch's wrapped numbers, except in
+// mul and div, whose CPU kernels take it whole in float32 (their opmath type).
 Tensor number_operand(BinaryOp op, const Scalar& number, DType promoted, Device device) {
-  return scalar_operand(number, compute_dtype(op, promoted), device);
+  const DType compute = compute_dtype(op, promoted);
+  const bool whole = is_reduced_float(compute) && (op == BinaryOp::Mul || op == BinaryOp::Div);
+  return scalar_operand(number, whole ? DType::Float32 : compute, device);
 }
 
 }  // namespace

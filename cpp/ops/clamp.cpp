@@ -11,6 +11,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
@@ -31,6 +32,8 @@ bool is_nan(const std::optional<Scalar>& bound) {
 // A NaN bound makes every element NaN, as in PyTorch (its clamp fills the result with NaN).
 void clamp_into(const Tensor& out, const Tensor& a, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
   if (is_nan(lo) || is_nan(hi)) return fill_(out, Scalar(std::numeric_limits<double>::quiet_NaN()), "clamp");
+  // bounds and values compared in float32, as PyTorch's opmath
+  if (staged_in_float32(out, [&](const Tensor& o, const Tensor& x) { clamp_into(o, x, lo, hi); }, a)) return;
   Tensor in = to_dtype(a, out->dtype());
   if (!out->device().is_cpu()) {  // the dispatch point: on a GPU, maximum then minimum (NaN passes through both)
     GradModeGuard plain(false);

@@ -16,6 +16,7 @@
 #include "cuda/conv.h"
 #include "ops/copy.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
 
@@ -99,20 +100,23 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
   Tensor y = TensorImpl::empty({n, k, geo.out[0], geo.out[1]}, x->dtype(), x->device());
   {
     GradModeGuard no_record(false);
-    Tensor xc = contiguous(x), wc = contiguous(w), bc = bias ? contiguous(bias) : Tensor();
-    if (!y->device().is_cpu()) {  // the family's dispatch point
-      cuda::conv_forward(y->dtype(), y->device(), xc->device_data(), wc->device_data(),
-                         bc ? bc->device_data() : nullptr, s, y->device_data());
-    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      const scalar_t* b = bc ? bc->data<scalar_t>() : nullptr;
-      if (cpu::depthwise_suits(s)) {
-        cpu::depthwise_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
-      } else if (cpu::winograd_suits(s)) {
-        cpu::winograd_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
-      } else {
-        cpu::conv_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, y->data<scalar_t>());
-      }
-    });
+    const Tensor xc = contiguous(x), wc = contiguous(w), bc = bias ? contiguous(bias) : Tensor();
+    auto launch = [&](const Tensor& out, const Tensor& xc, const Tensor& wc, const Tensor& bc) {
+      if (!out->device().is_cpu()) {  // the family's dispatch point
+        cuda::conv_forward(out->dtype(), out->device(), xc->device_data(), wc->device_data(),
+                           bc ? bc->device_data() : nullptr, s, out->device_data());
+      } else CR_DISPATCH_FLOATING(out->dtype(), op, [&] {
+        const scalar_t* b = bc ? bc->data<scalar_t>() : nullptr;
+        if (cpu::depthwise_suits(s)) {
+          cpu::depthwise_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, out->data<scalar_t>());
+        } else if (cpu::winograd_suits(s)) {
+          cpu::winograd_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, out->data<scalar_t>());
+        } else {
+          cpu::conv_forward<scalar_t>(xc->data<scalar_t>(), wc->data<scalar_t>(), b, s, out->data<scalar_t>());
+        }
+      });
+    };
+    if (!staged_in_float32(y, launch, xc, wc, bc)) launch(y, xc, wc, bc);
   }
   if (needs_grad({&x, &w, &bias})) {
     record("ConvolutionBackward0", {x, w, bias}, {y},
@@ -142,18 +146,21 @@ Tensor convolution_input_grad(const Tensor& gy, const Tensor& w, const Tensor& b
   Tensor gx = TensorImpl::empty({n, c, geo.in[0], geo.in[1]}, gy->dtype(), gy->device());
   {
     GradModeGuard no_record(false);
-    Tensor gyc = contiguous(gy), wc = contiguous(w);
-    if (!gx->device().is_cpu()) {
-      cuda::conv_input_grad(gx->dtype(), gx->device(), gyc->device_data(), wc->device_data(), s, gx->device_data());
-    } else CR_DISPATCH_FLOATING(gy->dtype(), op, [&] {
-      if (cpu::depthwise_suits(s)) {
-        cpu::depthwise_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
-      } else if (cpu::winograd_suits(s)) {
-        cpu::winograd_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
-      } else {
-        cpu::conv_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, gx->data<scalar_t>());
-      }
-    });
+    const Tensor gyc = contiguous(gy), wc = contiguous(w);
+    auto launch = [&](const Tensor& out, const Tensor& gyc, const Tensor& wc) {
+      if (!out->device().is_cpu()) {
+        cuda::conv_input_grad(out->dtype(), out->device(), gyc->device_data(), wc->device_data(), s, out->device_data());
+      } else CR_DISPATCH_FLOATING(out->dtype(), op, [&] {
+        if (cpu::depthwise_suits(s)) {
+          cpu::depthwise_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, out->data<scalar_t>());
+        } else if (cpu::winograd_suits(s)) {
+          cpu::winograd_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, out->data<scalar_t>());
+        } else {
+          cpu::conv_input_grad<scalar_t>(gyc->data<scalar_t>(), wc->data<scalar_t>(), s, out->data<scalar_t>());
+        }
+      });
+    };
+    if (!staged_in_float32(gx, launch, gyc, wc)) launch(gx, gyc, wc);
     if (bias) gx = binary(BinaryOp::Add, gx, view(bias, {1, c, 1, 1}));
   }
   if (needs_grad({&gy, &w, &bias})) {
@@ -183,18 +190,21 @@ Tensor convolution_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom
   Tensor gw = TensorImpl::empty(weight_shape(k, c / geo.groups, geo), x->dtype(), x->device());
   {
     GradModeGuard no_record(false);
-    Tensor xc = contiguous(x), gyc = contiguous(gy);
-    if (!gw->device().is_cpu()) {
-      cuda::conv_weight_grad(gw->dtype(), gw->device(), xc->device_data(), gyc->device_data(), s, gw->device_data());
-    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      if (cpu::depthwise_suits(s)) {
-        cpu::depthwise_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
-      } else if (cpu::winograd_suits(s)) {
-        cpu::winograd_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
-      } else {
-        cpu::conv_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, gw->data<scalar_t>());
-      }
-    });
+    const Tensor xc = contiguous(x), gyc = contiguous(gy);
+    auto launch = [&](const Tensor& out, const Tensor& xc, const Tensor& gyc) {
+      if (!out->device().is_cpu()) {
+        cuda::conv_weight_grad(out->dtype(), out->device(), xc->device_data(), gyc->device_data(), s, out->device_data());
+      } else CR_DISPATCH_FLOATING(out->dtype(), op, [&] {
+        if (cpu::depthwise_suits(s)) {
+          cpu::depthwise_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, out->data<scalar_t>());
+        } else if (cpu::winograd_suits(s)) {
+          cpu::winograd_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, out->data<scalar_t>());
+        } else {
+          cpu::conv_weight_grad<scalar_t>(xc->data<scalar_t>(), gyc->data<scalar_t>(), s, out->data<scalar_t>());
+        }
+      });
+    };
+    if (!staged_in_float32(gw, launch, xc, gyc)) launch(gw, xc, gyc);
   }
   if (needs_grad({&x, &gy})) {
     record("ConvolutionWeightGradBackward0", {x, gy}, {gw},

@@ -10,7 +10,6 @@
 
 namespace cr {
 
-namespace {
 // dst = src converted to dst's dtype, src (on dst's device) broadcast to dst's shape; no autograd.
 // The family's dispatch point: the GPU's copy kernel or the CPU's loop.
 void copy_values(const Tensor& dst, const Tensor& src) {
@@ -18,15 +17,13 @@ void copy_values(const Tensor& dst, const Tensor& src) {
   if (!dst->device().is_cpu()) {
     return cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(src, shape), src->dtype());
   }
-  CR_DISPATCH_ALL(dst->dtype(), "copy_", [&] {
+  CR_DISPATCH_STORAGE(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;
-    CR_DISPATCH_ALL(src->dtype(), "copy_", [&] {
+    CR_DISPATCH_STORAGE(src->dtype(), "copy_", [&] {
       unary_kernel<dst_t, scalar_t>(dst, src, [](scalar_t v) { return convert_value<dst_t>(v); });
     });
   });
 }
-
-}  // namespace
 
 void copy_(const Tensor& dst, const Tensor& src) {
   CR_CHECK(broadcast_shapes(src->sizes(), dst->sizes(), "copy_") == dst->sizes(), ValueError,
@@ -90,6 +87,7 @@ Scalar item(const Tensor& t) {
   CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
            describe(t));
   if (!t->device().is_cpu()) return item(to_device(t, kCpu));  // waits for the device
+  if (is_reduced_float(t->dtype())) return item(to_dtype(t, DType::Float32));  // exact
   return CR_DISPATCH_ALL(t->dtype(), "item", [&] {
     const scalar_t v = *t->data<scalar_t>();
     if constexpr (std::is_same_v<scalar_t, bool>) return Scalar(v);

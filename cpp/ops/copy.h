@@ -9,6 +9,9 @@ namespace cr {
 
 // dst[...] = src[...], src broadcasting to dst's shape, converting dtypes. Bumps dst's version.
 void copy_(const Tensor& dst, const Tensor& src);
+// dst[...] = src[...] converted, src already of dst's shape and device: no checks, no autograd, no
+// version bump (the kernels' own conversions: ops/float32_staging.h).
+void copy_values(const Tensor& dst, const Tensor& src);
 Tensor to_dtype(const Tensor& t, DType dtype);  // t itself when it already has that dtype
 // t on `device` (t itself when already there), its gradient going back to t's device.
 Tensor to_device(const Tensor& t, Device device);

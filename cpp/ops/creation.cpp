@@ -17,6 +17,7 @@
 #include "core/range_formulas.h"
 #include "cuda/creation.h"
 #include "ops/copy.h"
+#include "ops/elementwise.h"
 #include "ops/random_fill.h"
 
 namespace cr {
@@ -26,6 +27,7 @@ template <typename Sample>
 Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, const Sample& draw) {
   // a GPU tensor from a private generator: drawn on the host, uploaded
   if (!device.is_cpu()) return to_device(sample(sizes, dtype, kCpu, op, draw), device);
+  if (is_reduced_float(dtype)) return to_dtype(sample(sizes, DType::Float32, device, op, draw), dtype);
   Tensor t = TensorImpl::empty(sizes, dtype, device, op);
   CR_DISPATCH_ALL(dtype, op, [&] {
     scalar_t* p = t->data<scalar_t>();
@@ -50,19 +52,32 @@ Tensor filled(const Shape& sizes, const Scalar& value, DType dtype, Device devic
 }
 }  // namespace
 
+void check_fits(const Scalar& value, DType dtype, const char* op) {
+  if (!is_reduced_float(dtype)) return;  // the other dtypes check in Scalar::to
+  const double v = value.as_double(), largest = dtype == DType::Float16 ? 65504.0 : 3.3895313892515355e38;
+  CR_CHECK(!std::isfinite(v) || std::fabs(v) <= largest, RuntimeError, "value cannot be converted to type ",
+           dtype == DType::Float16 ? "c10::Half" : "c10::BFloat16", " without overflow (", op, ")");
+}
+
 void fill_(const Tensor& t, const Scalar& value, const char* op) {
+  check_fits(value, t->dtype(), op);
   copy_(t, scalar_tensor(value, t->dtype(), t->device(), op));
 }
 
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char* op) {
   if (!device.is_cpu()) return stored_on(scalar_tensor(value, dtype, kCpu, op), device);
   Tensor t = TensorImpl::empty({}, dtype, device);
+  if (is_reduced_float(dtype)) {  // through float32, as c10's Half(float)
+    copy_values(t, scalar_tensor(value, DType::Float32, device, op));
+    return t;
+  }
   CR_DISPATCH_ALL(dtype, op, [&] { *t->data<scalar_t>() = value.to<scalar_t>(op); });
   return t;
 }
 
 Tensor scalar_operand(const Scalar& value, DType dtype, Device device) {
   if (!device.is_cpu()) return stored_on(scalar_operand(value, dtype, kCpu), device);
+  if (is_reduced_float(dtype)) return to_dtype(scalar_operand(value, DType::Float32, device), dtype);  // rounded
   Tensor t = TensorImpl::empty({}, dtype, device);
   CR_DISPATCH_ALL(dtype, "scalar_operand", [&] { *t->data<scalar_t>() = value.as_operand<scalar_t>(); });
   return t;
@@ -82,6 +97,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   check_device_available(device, "arange");
   const bool int_args = !start.is_floating() && !end.is_floating() && !step.is_floating();
   const DType dt = dtype.value_or(int_args ? DType::Int64 : default_float_dtype());
+  if (is_reduced_float(dt)) return to_dtype(arange(start, end, step, DType::Float32, device), dt);
   if (!int_args && dt == DType::Int64) {  // as PyTorch: float bounds truncate to int64 first (the
                                           // narrower integers' ranges are computed in double, then converted)
     return arange(Scalar(start.to<int64_t>("arange")), Scalar(end.to<int64_t>("arange")),
@@ -119,9 +135,29 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   return t;
 }
 
+namespace {
+// PyTorch's linspace of a 16-bit float computes in that type, each operation rounded (c10::Half
+// arithmetic): the step, each product and each sum (its scalar loop; runs of 16 or more elements
+// may take its vectorized loop, which rounds in another order).
+Tensor reduced_linspace(double start, double end, int64_t steps, DType dtype, Device device) {
+  auto round = [dtype](float v) { return dtype == DType::Float16 ? to_float(to_half(v)) : to_float(to_bfloat16(v)); };
+  const float s = round(static_cast<float>(start)), e = round(static_cast<float>(end));
+  const float step = steps > 1 ? round(round(e - s) / round(static_cast<float>(steps - 1))) : 0.0f;
+  Tensor values = TensorImpl::empty({steps}, DType::Float32, kCpu, "linspace");
+  float* p = values->data<float>();
+  const int64_t half = std::max<int64_t>(steps / 2, 1);  // one step gives `start`
+  for (int64_t i = 0; i < steps; ++i) {
+    p[i] = i < half ? round(s + round(step * round(static_cast<float>(i))))
+                    : round(e - round(step * round(static_cast<float>(steps - 1 - i))));
+  }
+  return to_dtype(to_device(values, device), dtype);
+}
+}  // namespace
+
 Tensor linspace(double start, double end, int64_t steps, DType dtype, Device device) {
   check_device_available(device, "linspace");
   CR_CHECK(steps >= 0, ValueError, "linspace: number of steps must be non-negative, got ", steps);
+  if (is_reduced_float(dtype)) return reduced_linspace(start, end, steps, dtype, device);
   if (is_integral(dtype) && steps > 0) {  // as PyTorch: the ends truncate to the integer dtype
     // first (NaN, inf, 1e30, 300.5 for int8 raise), an end only where it is read: none for 0
     // steps, `start` alone for 1
@@ -148,6 +184,7 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
   check_device_available(device, "eye");
   int64_t cols = m.value_or(n);
   CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
+  if (is_reduced_float(dtype)) return to_dtype(eye(n, m, DType::Float32, device), dtype);
   Tensor t = filled({n, cols}, Scalar(int64_t{0}), dtype, device, "eye");
   if (!device.is_cpu()) {
     cuda::eye_diagonal(dtype, t->device_data(), std::min(n, cols), cols);
@@ -162,6 +199,11 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
 
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), DTypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (is_reduced_float(dtype)) {  // on the 16-bit type's grid below 1 (11 or 8 bits), as PyTorch draws them
+    const Scalar grid(dtype == DType::Float16 ? 2048.0 : 256.0);
+    const Tensor u = rand(sizes, DType::Float32, device, g);
+    return to_dtype(binary(BinaryOp::Div, unary(UnaryOp::Floor, binary(BinaryOp::Mul, u, grid)), grid), dtype);
+  }
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "rand")) {
     return gpu_uniform(sizes, dtype, device, *gpu, 0, 1, "rand");
   }
@@ -172,6 +214,7 @@ Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), DTypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (is_reduced_float(dtype)) return to_dtype(randn(sizes, DType::Float32, device, g), dtype);
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randn")) {
     return gpu_normal(sizes, dtype, device, *gpu, 0, 1, "randn");
   }
@@ -183,6 +226,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  if (is_reduced_float(dtype)) return to_dtype(randint(low, high, sizes, DType::Float32, device, g), dtype);
   if (is_small_integer(dtype)) {  // draws never wrap
     CR_DISPATCH_NUMERIC(dtype, "randint", [&] {
       if constexpr (std::is_integral_v<scalar_t>) {

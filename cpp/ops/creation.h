@@ -29,5 +29,8 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
 
 // In place: every element set to value (bumps the version).
 void fill_(const Tensor& t, const Scalar& value, const char* op = "fill_");
+// PyTorch's RuntimeError for a finite value past a 16-bit float's range, written by fill_, full or
+// masked_fill_ (other conversions give inf); nothing for the other dtypes, whose Scalar::to checks.
+void check_fits(const Scalar& value, DType dtype, const char* op);
 
 }  // namespace cr

@@ -15,6 +15,7 @@
 #include "core/random.h"
 #include "cpu/dropout.h"
 #include "cuda/dropout.h"
+#include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/tensor_math.h"
 
@@ -66,6 +67,7 @@ Tensor dropout_impl(const Tensor& input, double p, bool training, bool feature, 
 }  // namespace
 
 Tensor bernoulli_mask(const Shape& sizes, double p, double keep, DType dtype, Device device) {
+  if (is_reduced_float(dtype)) return to_dtype(bernoulli_mask(sizes, p, keep, DType::Float32, device), dtype);
   Tensor mask = TensorImpl::empty(sizes, dtype, device);
   CR_DISPATCH_FLOATING(dtype, "bernoulli", [&] {  // the dispatch point
     scalar_t* data = static_cast<scalar_t*>(mask->device_data());

@@ -15,6 +15,7 @@
 #include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/index.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -76,10 +77,16 @@ void check_index_fits(const Tensor& index, const Tensor& other, int64_t dim, boo
 void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, const Tensor& src_in, bool accumulate,
                   const char* op) {
   check_no_internal_overlap(self_in, op);
+  CR_CHECK(src_in->dtype() == self_in->dtype(), DTypeError, op, ": src dtype ", dtype_name(src_in->dtype()),
+           " must match self dtype ", dtype_name(self_in->dtype()));
+  if (accumulate && is_reduced_float(self_in->dtype())) {  // sums in float32, each element rounded once
+    Tensor self32 = float32_standin(self_in);
+    scatter_impl(self32, dim, index_in, float32_standin(src_in), accumulate, op);
+    write_back(self_in, self32);
+    return self_in->bump_version();
+  }
   Tensor self = as_1d(self_in), index = as_1d(int64_index(index_in, op)), src = as_1d(src_in);
   const int64_t d = wrap_dim(dim, self->dim(), op);
-  CR_CHECK(src->dtype() == self->dtype(), DTypeError, op, ": src dtype ", dtype_name(src->dtype()),
-           " must match self dtype ", dtype_name(self->dtype()));
   check_index_fits(index, self, d, false, op, "self");
   check_index_fits(index, src, d, true, op, "src");
   common_device(op, {&self, &index, &src});
@@ -87,7 +94,7 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
   if (may_alias(src, self)) src = clone(src);
   if (may_alias(index, self)) index = clone(index);
   if (!self->device().is_cpu()) {  // the family's dispatch point (here and in gather)
-    cuda::scatter(self->dtype(), index->sizes(), addressed_operand(self, d),
+    cuda::scatter(moved_as(self->dtype()), index->sizes(), addressed_operand(self, d),
                   device_operand(index, index->sizes()), device_operand(src, index->sizes()), self->stride(d),
                   accumulate);
     return self_in->bump_version();
@@ -100,7 +107,7 @@ void scatter_impl(const Tensor& self_in, int64_t dim, const Tensor& index_in, co
   if (accumulate) {
     CR_DISPATCH_NUMERIC(self->dtype(), op, [&] { body(scalar_t{}); });
   } else {
-    CR_DISPATCH_ALL(self->dtype(), op, [&] { body(scalar_t{}); });
+    CR_DISPATCH_ALL(moved_as(self->dtype()), op, [&] { body(scalar_t{}); });
   }
   self_in->bump_version();
 }
@@ -164,9 +171,9 @@ Tensor gather(const Tensor& input_in, int64_t dim, const Tensor& index_in) {
   index = checked_index(index, input->size(d), d, "gather");
   const cpu::DimIndexShape shape{index->sizes(), d, {out->strides(), index->strides(), input->strides()}};
   if (!out->device().is_cpu()) {
-    cuda::gather(input->dtype(), index->sizes(), device_operand(out, index->sizes()),
+    cuda::gather(moved_as(input->dtype()), index->sizes(), device_operand(out, index->sizes()),
                  device_operand(index, index->sizes()), addressed_operand(input, d), input->stride(d));
-  } else CR_DISPATCH_ALL(input->dtype(), "gather", [&] {
+  } else CR_DISPATCH_ALL(moved_as(input->dtype()), "gather", [&] {
     cpu::gather_kernel(out->data<scalar_t>(), index->data<int64_t>(), input->data<scalar_t>(), shape);
   });
   if (index_in->dim() == 0) out = reshape(out, {});

@@ -4,6 +4,7 @@
 #include "cpu/rnn_cell.h"
 #include "cuda/rnn_cell.h"
 #include "ops/copy.h"
+#include "ops/float32_staging.h"
 #include "ops/join.h"
 #include "ops/rnn_cell.h"
 #include "ops/rnn_cell_checks.h"
@@ -56,6 +57,9 @@ GruGrads gru_backward(const Tensor& x_gates, const Tensor& h_gates, const Tensor
 Tensor gru_cell_pointwise(const Tensor& x_gates, const Tensor& h_gates, const Tensor& h_prev) {
   rnn_cell::check_gates("gru_cell_pointwise", "x_gates", x_gates, h_prev, 3);
   rnn_cell::check_gates("gru_cell_pointwise", "h_gates", h_gates, h_prev, 3);
+  if (any_reduced_float({&h_prev})) {  // 16-bit floats: the cell in float32, rounded once
+    return to_dtype(gru_cell_pointwise(widened(x_gates), widened(h_gates), widened(h_prev)), h_prev->dtype());
+  }
   const int64_t rows = h_prev->size(0), hidden = h_prev->size(1);
   Tensor h = TensorImpl::empty(h_prev->sizes(), h_prev->dtype(), h_prev->device());
   if (h->numel() > 0) {

@@ -17,6 +17,7 @@
 #include "ops/device_tables.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/index_backward.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -264,11 +265,12 @@ Tensor index_tensors(const Tensor& self, const std::vector<Tensor>& indices, con
   record_index(self, indices, out, op);
   if (plan.numel() == 0) return out;
   if (!out->device().is_cpu()) {  // the family's dispatch point (here and in index_put_tensors_)
-    cuda::index_read(self->dtype(), self->device_data(), upload(plan, out->device()).offsets, out->device_data());
+    cuda::index_read(moved_as(self->dtype()), self->device_data(), upload(plan, out->device()).offsets,
+                     out->device_data());
     return out;
   }
   const AdvancedOffsets offsets = offsets_of(plan);
-  CR_DISPATCH_ALL(self->dtype(), "index",
+  CR_DISPATCH_ALL(moved_as(self->dtype()), "index",
                   [&] { cpu::index_read(self->data<scalar_t>(), offsets, out->data<scalar_t>()); });
   return out;
 }
@@ -285,6 +287,12 @@ void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, 
            plan.out_sizes);
   CR_CHECK(!accumulate || self->dtype() != DType::Bool, TypeError, prefix(op), "cannot accumulate into a bool tensor");
   common_device(*op ? op : "index_put_", {&self, &values});
+  if (accumulate && is_reduced_float(self->dtype())) {  // sums in float32, each element rounded once
+    Tensor self32 = float32_standin(self);
+    index_put_tensors_(self32, indices, float32_standin(values), accumulate, op);
+    write_back(self, self32);
+    return self->bump_version();
+  }
   Tensor v = to_device(to_dtype(values, self->dtype()), self->device());  // a 0-d CPU value joins a GPU self
   if (may_alias(v, self)) v = clone(v);
   const bool scalar = v->numel() == 1;
@@ -292,11 +300,11 @@ void index_put_tensors_(const Tensor& self, const std::vector<Tensor>& indices, 
   self->bump_version();
   if (plan.numel() == 0) return;
   if (!self->device().is_cpu()) {
-    return cuda::index_write(self->dtype(), self->device_data(), upload(plan, self->device()).offsets,
+    return cuda::index_write(moved_as(self->dtype()), self->device_data(), upload(plan, self->device()).offsets,
                              v->device_data(), scalar, accumulate);
   }
   const AdvancedOffsets offsets = offsets_of(plan);
-  CR_DISPATCH_ALL(self->dtype(), "index_put_", [&] {
+  CR_DISPATCH_ALL(moved_as(self->dtype()), "index_put_", [&] {
     cpu::index_write(self->data<scalar_t>(), offsets, v->data<scalar_t>(), scalar, accumulate);
   });
 }
@@ -493,6 +501,13 @@ void check_mask_dtype(const Tensor& mask, const char* op) {
 void fill_masked(const Tensor& self, const Tensor& mask, const Scalar& value) {
   check_no_internal_overlap(self, "masked_fill_");
   Tensor m = may_alias(mask, self) ? clone(mask) : mask;
+  if (is_reduced_float(self->dtype())) {
+    check_fits(value, self->dtype(), "masked_fill_");
+    Tensor self32 = float32_standin(self);
+    fill_masked(self32, m, value);
+    write_back(self, self32);
+    return self->bump_version();
+  }
   if (!self->device().is_cpu()) {  // where(m, value, self) into self: each element is read before it is written
     const Shape& shape = self->sizes();
     const Tensor v = scalar_tensor(value, self->dtype(), self->device(), "masked_fill_");

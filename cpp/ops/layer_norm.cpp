@@ -13,6 +13,7 @@
 #include "cuda/layer_norm.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/float32_staging.h"
 #include "ops/normalize.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
@@ -65,6 +66,9 @@ TensorList row_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, 
 
 // The forward both ops share, given validated arguments, and its recorded backward.
 Tensor row_norm(const Tensor& input, const Tensor& weight, const Tensor& bias, double eps, RowNormSpec spec) {
+  if (any_reduced_float({&input, &weight, &bias})) {  // 16-bit floats: normalized in float32, rounded once
+    return to_dtype(row_norm(widened(input), widened(weight), widened(bias), eps, spec), input->dtype());
+  }
   const RowNormShape& l = spec.layout;
   Tensor mean = TensorImpl::empty({l.rows}, DType::Float64, input->device());
   Tensor rstd = TensorImpl::empty({l.rows}, DType::Float64, input->device());

@@ -9,6 +9,7 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
 #include "ops/view.h"
@@ -51,7 +52,7 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Shape& 
   const bool want_x = node.needs_input_grad(0), want_weight = node.needs_input_grad(1);
   const Tensor g2 = reshape(g, {rows, out}), x2 = want_weight ? reshape(x, {rows, in}) : nullptr;
   LinearGrads grads;
-  if (GradMode::is_enabled()) {  // create_graph: recorded ops
+  if (GradMode::is_enabled() || is_reduced_float(g->dtype())) {  // create_graph, or 16-bit floats: recorded ops
     if (want_x) grads.x = reshape(matmul(g2, weight), x_sizes);
     if (want_weight) grads.weight = matmul(transpose(g2, 0, 1), x2);
     if (node.needs_input_grad(2)) grads.bias = sum(g2, DimList{{0}});
@@ -83,6 +84,24 @@ LinearGrads linear_backward(const Tensor& x, const Tensor& weight, const Shape& 
   return grads;
 }
 
+// y (rows, out) = x (rows, in) W^T + b on the CPU, x, W and b contiguous (b may be null).
+void forward_into(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b, int64_t rows, int64_t out,
+                  int64_t in) {
+  CR_DISPATCH_FLOATING(y->dtype(), "linear", [&] {
+    scalar_t* yd = y->data<scalar_t>();
+    if (b) {  // y starts as b in every row; the GEMM adds x W^T
+      const scalar_t* bd = b->data<scalar_t>();
+      for (int64_t r = 0; r < rows; ++r) std::copy(bd, bd + out, yd + r * out);
+    }
+    if (in > 0) {
+      cpu::gemm(false, true, rows, out, in, scalar_t(1), x->data<scalar_t>(), in, w->data<scalar_t>(), in,
+                b ? scalar_t(1) : scalar_t(0), yd, out);
+    } else if (!b) {  // no features: y = b, or 0
+      std::fill(yd, yd + rows * out, scalar_t(0));
+    }
+  });
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -100,19 +119,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     GradModeGuard no_record(false);  // the contiguous copies are an implementation detail
     const Tensor xc = contiguous(reshape(x, {rows, in})), wc = contiguous(weight);
     const Tensor bc = bias ? contiguous(bias) : nullptr;
-    CR_DISPATCH_FLOATING(x->dtype(), "linear", [&] {
-      scalar_t* yd = y->data<scalar_t>();
-      if (bc) {  // y starts as b in every row; the GEMM adds x W^T
-        const scalar_t* b = bc->data<scalar_t>();
-        for (int64_t r = 0; r < rows; ++r) std::copy(b, b + out, yd + r * out);
-      }
-      if (in > 0) {
-        cpu::gemm(false, true, rows, out, in, scalar_t(1), xc->data<scalar_t>(), in, wc->data<scalar_t>(), in,
-                  bc ? scalar_t(1) : scalar_t(0), yd, out);
-      } else if (!bc) {  // no features: y = b, or 0
-        std::fill(yd, yd + rows * out, scalar_t(0));
-      }
-    });
+    auto forward = [&](const Tensor& y_out, const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
+      forward_into(y_out, x_in, w_in, b_in, rows, out, in);
+    };
+    if (!staged_in_float32(y, forward, xc, wc, bc)) forward(y, xc, wc, bc);
   }
   if (needs_grad({&x, &weight, &bias})) {
     const SavedTensor sx = needs_grad({&weight}) ? SavedTensor(x, false) : SavedTensor();

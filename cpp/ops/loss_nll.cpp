@@ -11,6 +11,7 @@
 #include "ops/creation.h"
 #include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/loss.h"
 #include "ops/reduce.h"
 #include "ops/softmax.h"
@@ -165,6 +166,11 @@ template <bool kFromLogits>
 Tensor class_loss(const Tensor& input, const Tensor& target_indices, const Tensor& weight, Reduction reduction,
                   int64_t ignore_index, double smoothing, const char* op) {
   common_device(op, {&input, &target_indices, &weight});
+  if (any_reduced_float({&input, &weight})) {  // 16-bit floats: the loss in float32, rounded once
+    return to_dtype(class_loss<kFromLogits>(widened(input), target_indices, widened(weight), reduction, ignore_index,
+                                            smoothing, op),
+                    input->dtype());
+  }
   // PyTorch takes class indices as int64 or uint8 ("Long or Byte").
   const Tensor target =
       target_indices->dtype() == DType::UInt8 ? to_dtype(target_indices, DType::Int64) : target_indices;

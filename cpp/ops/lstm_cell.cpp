@@ -5,6 +5,7 @@
 #include "cuda/rnn_cell.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/float32_staging.h"
 #include "ops/join.h"
 #include "ops/rnn_cell.h"
 #include "ops/rnn_cell_checks.h"
@@ -58,6 +59,10 @@ std::pair<Tensor, Tensor> lstm_backward(const Tensor& x_gates, const Tensor& h_g
 std::pair<Tensor, Tensor> lstm_cell_pointwise(const Tensor& x_gates, const Tensor& h_gates, const Tensor& c_prev) {
   rnn_cell::check_gates("lstm_cell_pointwise", "x_gates", x_gates, c_prev, 4);
   rnn_cell::check_gates("lstm_cell_pointwise", "h_gates", h_gates, c_prev, 4);
+  if (any_reduced_float({&c_prev})) {  // 16-bit floats: the cell in float32, rounded once
+    auto [h32, c32] = lstm_cell_pointwise(widened(x_gates), widened(h_gates), widened(c_prev));
+    return {to_dtype(h32, c_prev->dtype()), to_dtype(c32, c_prev->dtype())};
+  }
   const int64_t rows = c_prev->size(0), hidden = c_prev->size(1);
   Tensor h = TensorImpl::empty(c_prev->sizes(), c_prev->dtype(), c_prev->device());
   Tensor c = TensorImpl::empty(c_prev->sizes(), c_prev->dtype(), c_prev->device());

@@ -13,6 +13,7 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/view.h"
 
 namespace cr {
@@ -231,7 +232,10 @@ Tensor product(const char* op, const Tensor& a, const Tensor& b) {
     out_shape.push_back(m);
     out_shape.push_back(n);
     Tensor out = TensorImpl::view_of(result, out_shape, contiguous_strides(out_shape), 0, op);
-    CR_DISPATCH_NUMERIC(a->dtype(), op, [&] { product_into<scalar_t>(out, a2, b2, batch); });
+    auto multiply = [&](const Tensor& o, const Tensor& x, const Tensor& y) {
+      CR_DISPATCH_NUMERIC(o->dtype(), op, [&] { product_into<scalar_t>(o, x, y, batch); });
+    };
+    if (!staged_in_float32(out, multiply, a2, b2)) multiply(out, a2, b2);
   }
   return result;
 }

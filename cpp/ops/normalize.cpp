@@ -21,7 +21,9 @@ void check_norm_param(const Tensor& param, const char* name, const Shape& expect
   common_device(op, {&x, &param});
   CR_CHECK(param->sizes() == expected, ValueError, op, ": expected ", name, " of shape ", expected,
            " for an input of shape ", x->sizes(), ", got ", name, " of shape ", param->sizes());
-  CR_CHECK(param->dtype() == x->dtype(), RuntimeError, op, ": expected ", name, " to have the input's dtype ",
+  // a 16-bit input may come with float32 parameters (mixed precision), as PyTorch's CPU norms allow
+  const bool mixed = is_reduced_float(x->dtype()) && param->dtype() == DType::Float32;
+  CR_CHECK(param->dtype() == x->dtype() || mixed, RuntimeError, op, ": expected ", name, " to have the input's dtype ",
            x->dtype(), ", got ", param->dtype());
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "ops/copy.h"
+#include "ops/float32_staging.h"
 
 namespace cr::optim_detail {
 namespace {
@@ -17,8 +18,8 @@ bool has_internal_overlap(const Tensor& t) {
 
 void check_param(const char* optimizer, const Tensor& p, size_t i) {
   CR_CHECK(p != nullptr, TypeError, optimizer, ": parameter ", i, " is None");
-  CR_CHECK(p->dtype() == DType::Float32 || p->dtype() == DType::Float64, DTypeError, optimizer, ": parameter ", i,
-           " has dtype ", p->dtype(), "; optimizers update float32 or float64 parameters");
+  CR_CHECK(is_floating(p->dtype()), DTypeError, optimizer, ": parameter ", i, " has dtype ", p->dtype(),
+           "; optimizers update floating-point parameters");
   CR_CHECK(!has_internal_overlap(p), RuntimeError, optimizer, ": parameter ", i, " of shape ", p->sizes(),
            " has elements sharing memory (an expanded dim) and cannot be updated in place");
 }
@@ -56,17 +57,18 @@ FusedGroup::FusedGroup(const char* optimizer, const TensorList& params, const Te
                " has elements sharing memory (an expanded dim) and cannot be updated in place");
     }
   }
-  // Working tensors: the original when contiguous, else a contiguous copy written back by commit().
+  // Working tensors: the original when contiguous, else a contiguous copy written back by commit();
+  // a float16/bfloat16 tensor's copy is float32 (the step computes in float32, rounded once).
   auto writable = [&](const Tensor& t) {
     written_.push_back(t);
-    if (t->is_contiguous()) return t;
-    Tensor copy = clone(t);
+    if (t->is_contiguous() && !is_reduced_float(t->dtype())) return t;
+    Tensor copy = is_reduced_float(t->dtype()) ? float32_standin(t) : clone(t);
     write_back_.emplace_back(t, copy);
     return copy;
   };
   for (size_t i = 0; i < params.size(); ++i) {
     params_.push_back(writable(params[i]));
-    grads_.push_back(contiguous(grads[i]));
+    grads_.push_back(contiguous(float32_standin(grads[i])));
   }
   for (const auto& s : states) {
     states_.emplace_back();

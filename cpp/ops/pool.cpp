@@ -14,6 +14,7 @@
 #include "ops/copy.h"
 #include "ops/device_tables.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/planes.h"
 #include "ops/separable.h"
 
@@ -195,14 +196,18 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
   {
     GradModeGuard no_record(false);
     const Tensor xc = contiguous(x);
-    if (!y->device().is_cpu()) {  // the family's dispatch point
-      Tensor row_table, col_table;
-      cuda::max_pool(x->dtype(), xc->device_data(), l.shape(), upload(r, y->device(), row_table),
-                     upload(cols, y->device(), col_table), y->device_data(), static_cast<int64_t*>(idx->device_data()));
-    } else CR_DISPATCH_NUMERIC(x->dtype(), op, [&] {
-      if (y->numel() == 0) return;
-      cpu::max_pool(xc->data<scalar_t>(), l.shape(), r, cols, y->data<scalar_t>(), idx->data<int64_t>());
-    });
+    auto launch = [&](const Tensor& out, const Tensor& xc) {
+      if (!out->device().is_cpu()) {  // the family's dispatch point
+        Tensor row_table, col_table;
+        cuda::max_pool(out->dtype(), xc->device_data(), l.shape(), upload(r, out->device(), row_table),
+                       upload(cols, out->device(), col_table), out->device_data(),
+                       static_cast<int64_t*>(idx->device_data()));
+      } else CR_DISPATCH_NUMERIC(out->dtype(), op, [&] {
+        if (out->numel() == 0) return;
+        cpu::max_pool(xc->data<scalar_t>(), l.shape(), r, cols, out->data<scalar_t>(), idx->data<int64_t>());
+      });
+    };
+    if (!staged_in_float32(y, launch, xc)) launch(y, xc);
   }
   if (needs_grad({&x})) {
     record(node, {x}, {y},

@@ -11,6 +11,7 @@
 #include "cuda/pool.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/float32_staging.h"
 #include "ops/pool.h"
 
 namespace cr {
@@ -48,12 +49,15 @@ Tensor max_pool_backward(const Tensor& grad_output, const Tensor& indices, const
   {
     GradModeGuard no_record(false);
     const Tensor g = contiguous(grad_output), idx = contiguous(indices);
-    if (!grad_input->device().is_cpu()) {  // the family's dispatch point
-      cuda::max_pool_backward(g->dtype(), g->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
-                              grad_input->device_data());
-    } else CR_DISPATCH_FLOATING(g->dtype(), op, [&] {
-      cpu::max_pool_backward(g->data<scalar_t>(), idx->data<int64_t>(), planes, grad_input->data<scalar_t>());
-    });
+    auto launch = [&](const Tensor& out, const Tensor& g) {
+      if (!out->device().is_cpu()) {  // the family's dispatch point
+        cuda::max_pool_backward(g->dtype(), g->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
+                                out->device_data());
+      } else CR_DISPATCH_FLOATING(out->dtype(), op, [&] {
+        cpu::max_pool_backward(g->data<scalar_t>(), idx->data<int64_t>(), planes, out->data<scalar_t>());
+      });
+    };
+    if (!staged_in_float32(grad_input, launch, g)) launch(grad_input, g);
   }
   if (needs_grad({&grad_output})) {
     record("MaxPoolBackwardBackward0", {grad_output}, {grad_input},
@@ -76,12 +80,15 @@ Tensor gather_by_plane(const Tensor& x, const Tensor& indices, const Shape& out_
   {
     GradModeGuard no_record(false);
     const Tensor xc = contiguous(x), idx = contiguous(indices);
-    if (!out->device().is_cpu()) {
-      cuda::max_pool_gather(x->dtype(), xc->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
-                            out->device_data());
-    } else CR_DISPATCH_FLOATING(x->dtype(), op, [&] {
-      cpu::max_pool_gather(xc->data<scalar_t>(), idx->data<int64_t>(), planes, out->data<scalar_t>());
-    });
+    auto launch = [&](const Tensor& out, const Tensor& xc) {
+      if (!out->device().is_cpu()) {
+        cuda::max_pool_gather(out->dtype(), xc->device_data(), static_cast<const int64_t*>(idx->device_data()), planes,
+                              out->device_data());
+      } else CR_DISPATCH_FLOATING(out->dtype(), op, [&] {
+        cpu::max_pool_gather(xc->data<scalar_t>(), idx->data<int64_t>(), planes, out->data<scalar_t>());
+      });
+    };
+    if (!staged_in_float32(out, launch, xc)) launch(out, xc);
   }
   if (needs_grad({&x})) {
     record("MaxPoolBackwardBackwardBackward0", {x}, {out},

@@ -23,8 +23,8 @@ template <typename Draw>
 void fill_with(const Tensor& t, const char* op, Draw draw) {
   // t's shape, contiguous, drawn on the host (a GPU tensor given a private generator then gets the
   // CPU's values for its seed)
-  Tensor samples = TensorImpl::empty(t->sizes(), t->dtype(), kCpu);
-  CR_DISPATCH_FLOATING(t->dtype(), op, [&] {
+  Tensor samples = TensorImpl::empty(t->sizes(), computed_as(t->dtype()), kCpu);
+  CR_DISPATCH_FLOATING(samples->dtype(), op, [&] {
     scalar_t* p = samples->data<scalar_t>();
     for (int64_t i = 0; i < samples->numel(); ++i) p[i] = static_cast<scalar_t>(draw());
   });
@@ -75,7 +75,7 @@ void uniform_(const Tensor& t, double from, double to, Generator& g) {
            "uniform_: expects from <= to (both finite), got from=", from, ", to=", to);
   check_floating(t, "uniform_");
   if (CudaGenerator* gpu = cuda_generator_for(t->device(), g, "uniform_")) {
-    copy_(t, gpu_uniform(t->sizes(), t->dtype(), t->device(), *gpu, from, to, "uniform_"));
+    copy_(t, gpu_uniform(t->sizes(), computed_as(t->dtype()), t->device(), *gpu, from, to, "uniform_"));
     return;
   }
   auto drawing = g.lock();
@@ -90,7 +90,7 @@ void normal_(const Tensor& t, double mean, double std, Generator& g) {
            "normal_: expects a finite mean and std >= 0, got mean=", mean, ", std=", std);
   check_floating(t, "normal_");
   if (CudaGenerator* gpu = cuda_generator_for(t->device(), g, "normal_")) {
-    copy_(t, gpu_normal(t->sizes(), t->dtype(), t->device(), *gpu, mean, std, "normal_"));
+    copy_(t, gpu_normal(t->sizes(), computed_as(t->dtype()), t->device(), *gpu, mean, std, "normal_"));
     return;
   }
   auto drawing = g.lock();

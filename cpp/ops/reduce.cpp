@@ -16,6 +16,7 @@
 #include "ops/copy.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/reduce_backward.h"
 #include "ops/view.h"
 
@@ -86,6 +87,10 @@ constexpr cuda::ReduceKind reduce_kind<cpu::AnyReducer>() { return cuda::ReduceK
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU driver.
 template <template <typename> class Reducer>
 Tensor reduce_with(const Tensor& t, uint32_t mask, bool keepdim, DType out_dtype, const char* op) {
+  if (is_reduced_float(t->dtype()) || is_reduced_float(out_dtype)) {  // accumulates in float32, rounded once
+    const DType out32 = is_reduced_float(out_dtype) ? DType::Float32 : out_dtype;
+    return to_dtype(reduce_with<Reducer>(float32_standin(t), mask, keepdim, out32, op), out_dtype);
+  }
   Tensor out = TensorImpl::empty(keepdim_sizes(t->sizes(), mask), out_dtype, t->device());
   if (!t->device().is_cpu()) {
     cuda::reduce_kernel(reduce_kind<Reducer>(), t->dtype(), t->device_data(), reduce_layout(t, out, mask),
@@ -136,6 +141,10 @@ ValuesIndices extreme_along(const Tensor& t, int64_t dim, bool keepdim, bool is_
   dim = wrap_dim(dim, t->dim(), op);
   const uint32_t mask = t->dim() == 0 ? 0 : uint32_t{1} << dim;
   check_extreme_defined(t, DimList{{dim}}, mask, op);
+  if (is_reduced_float(t->dtype())) {
+    ValuesIndices staged = extreme_along(float32_standin(t), dim, keepdim, is_max, op);
+    return {to_dtype(staged.values, t->dtype()), staged.indices};
+  }
   const Shape sizes = keepdim_sizes(t->sizes(), mask);
   ValuesIndices out{TensorImpl::empty(sizes, t->dtype(), t->device()), TensorImpl::empty(sizes, DType::Int64, t->device())};
   const ReduceLayout layout = reduce_layout(t, out.values, uint32_t{1} << dim);
@@ -188,10 +197,12 @@ Tensor variance(const Tensor& t, const DimList& dims, double correction, bool ke
   Tensor out;
   {
     GradModeGuard no_record(false);  // one node below instead of the five ops' history
-    Tensor deviation = binary(BinaryOp::Sub, t, mean(t, dims, true));
+    const Tensor x = float32_standin(t);  // 16-bit floats: in float32, rounded once
+    Tensor deviation = binary(BinaryOp::Sub, x, mean(x, dims, true));
     Tensor squares = sum(binary(BinaryOp::Mul, deviation, deviation), dims, keepdim);
     out = binary(BinaryOp::Div, squares, Scalar(dof));
     if (root) out = unary(UnaryOp::Sqrt, out);
+    out = to_dtype(out, t->dtype());
   }
   if (needs_grad({&t})) {
     const SavedTensor sx(t, false), sout = root ? SavedTensor(out, true) : SavedTensor();
@@ -253,7 +264,8 @@ Tensor mean(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DT
   Tensor out;
   {
     GradModeGuard no_record(false);  // one node below, named as PyTorch names it
-    out = binary(BinaryOp::Div, sum(t, dims, keepdim, work), Scalar(count));
+    const DType accumulate = is_reduced_float(work) ? DType::Float32 : work;  // 16-bit floats: rounded once
+    out = to_dtype(binary(BinaryOp::Div, sum(t, dims, keepdim, accumulate), Scalar(count)), work);
   }
   if (needs_grad({&t})) {
     const Shape in = t->sizes();
@@ -324,10 +336,12 @@ Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
   Tensor out;
   {
     GradModeGuard no_record(false);  // one node below, with PyTorch's gradient where the norm is 0
-    if (p == 0) out = to_dtype(sum(binary(BinaryOp::Ne, t, Scalar(0.0)), dims, keepdim), t->dtype());
-    else if (p == 2) out = unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, t), dims, keepdim));
-    else out = binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, unary(UnaryOp::Abs, t), Scalar(p)), dims, keepdim),
+    const Tensor x = float32_standin(t);  // 16-bit floats: in float32, rounded once
+    if (p == 0) out = sum(binary(BinaryOp::Ne, x, Scalar(0.0)), dims, keepdim);
+    else if (p == 2) out = unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, x), dims, keepdim));
+    else out = binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, unary(UnaryOp::Abs, x), Scalar(p)), dims, keepdim),
                       Scalar(1.0 / p));
+    out = to_dtype(out, t->dtype());
   }
   if (needs_grad({&t})) {
     record("LinalgVectorNormBackward0", {t}, {out},
@@ -365,10 +379,12 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<DType> dtype) {
     CumsumShape shape{1, x->size(dim), 1};
     for (int64_t d = 0; d < dim; ++d) shape.outer *= x->size(d);
     for (int64_t d = dim + 1; d < x->dim(); ++d) shape.inner *= x->size(d);
-    CR_DISPATCH_WIDE(out->dtype(), "cumsum", [&] {  // the family's dispatch point
-      auto* data = static_cast<scalar_t*>(out->device_data());
-      out->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(out->device(), data, shape);
+    Tensor sums = float32_standin(out);  // 16-bit floats add up in float32, each sum rounded once
+    CR_DISPATCH_WIDE(sums->dtype(), "cumsum", [&] {  // the family's dispatch point
+      auto* data = static_cast<scalar_t*>(sums->device_data());
+      sums->device().is_cpu() ? cpu::cumsum_in_place(data, shape) : cuda::cumsum_in_place(sums->device(), data, shape);
     });
+    write_back(out, sums);
   }
   if (needs_grad({&x})) {
     record("CumsumBackward0", {x}, {out}, [dim](const TensorList& g, const Node&) -> TensorList {

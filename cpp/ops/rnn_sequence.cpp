@@ -11,6 +11,7 @@
 #include "autograd/record.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
+#include "ops/float32_staging.h"
 #include "ops/join.h"
 #include "ops/matmul.h"
 #include "ops/reduce.h"
@@ -190,6 +191,12 @@ RecurrenceKind recurrence_kind(const std::string& mode) {
 std::vector<Tensor> rnn_sequence(RecurrenceKind kind, const Tensor& x_proj, const Tensor& h0, const Tensor& c0,
                                  const Tensor& w_hh, const Tensor& b_hh, bool reverse) {
   check_inputs(kind, x_proj, h0, c0, w_hh, b_hh);
+  if (any_reduced_float({&x_proj})) {  // 16-bit floats: the recurrence in float32, each result rounded once
+    std::vector<Tensor> results = rnn_sequence(kind, widened(x_proj), widened(h0), widened(c0), widened(w_hh),
+                                               widened(b_hh), reverse);
+    for (Tensor& t : results) t = t ? to_dtype(t, x_proj->dtype()) : t;
+    return results;
+  }
   const cpu::SequenceShape s{kind, reverse, x_proj->size(0), h0->size(0), h0->size(1), gate_count(kind)};
   const DType dtype = x_proj->dtype();
   const bool lstm = kind == RecurrenceKind::Lstm;

@@ -26,7 +26,7 @@ Tensor randperm(int64_t n, DType dtype, Device device, Generator& gen) {
     return to_device(randperm(n, dtype, kCpu, host), device);
   }
   if (!device.is_cpu()) return to_device(randperm(n, dtype, kCpu, gen), device);
-  CR_DISPATCH_NUMERIC(dtype, "randperm", [&] {
+  CR_DISPATCH_NUMERIC(computed_as(dtype), "randperm", [&] {
     CR_CHECK(n == 0 || static_cast<int64_t>(static_cast<scalar_t>(n - 1)) == n - 1, RuntimeError, "randperm: n = ", n,
              " is too large for dtype ", dtype_name(dtype));
   });

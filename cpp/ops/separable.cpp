@@ -11,6 +11,7 @@
 #include "cuda/separable.h"
 #include "ops/copy.h"
 #include "ops/device_tables.h"
+#include "ops/float32_staging.h"
 #include "ops/planes.h"
 
 namespace cr {
@@ -58,12 +59,15 @@ Tensor apply_separable(const Tensor& x, const SeparableMap& map) {
   {
     GradModeGuard no_record(false);  // the contiguous copy is an implementation detail
     const Tensor xc = contiguous(x);
-    if (!out->device().is_cpu()) {  // the family's dispatch point
-      if (out->numel() > 0) apply_on_gpu(xc, map, l.shape(), out);
-    } else CR_DISPATCH_FLOATING(x->dtype(), map.op.c_str(), [&] {
-      if (out->numel() == 0) return;
-      cpu::apply_separable(xc->data<scalar_t>(), l.shape(), map.rows.get(), *map.cols, out->data<scalar_t>());
-    });
+    auto launch = [&](const Tensor& out, const Tensor& xc) {
+      if (!out->device().is_cpu()) {  // the family's dispatch point
+        if (out->numel() > 0) apply_on_gpu(xc, map, l.shape(), out);
+      } else CR_DISPATCH_FLOATING(out->dtype(), map.op.c_str(), [&] {
+        if (out->numel() == 0) return;
+        cpu::apply_separable(xc->data<scalar_t>(), l.shape(), map.rows.get(), *map.cols, out->data<scalar_t>());
+      });
+    };
+    if (!staged_in_float32(out, launch, xc)) launch(out, xc);
   }
   if (needs_grad({&x})) {
     record(map.node.c_str(), {x}, {out}, [adjoint = map.adjoint()](const TensorList& g, const Node&) -> TensorList {

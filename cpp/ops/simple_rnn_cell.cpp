@@ -6,6 +6,7 @@
 #include "cpu/rnn_cell.h"
 #include "cuda/rnn_cell.h"
 #include "ops/copy.h"
+#include "ops/float32_staging.h"
 #include "ops/rnn_cell.h"
 #include "ops/rnn_cell_checks.h"
 #include "ops/tensor_math.h"
@@ -33,6 +34,9 @@ Tensor rnn_backward(const Tensor& h, const Tensor& dh, bool relu) {
 
 Tensor rnn_cell_pointwise(const Tensor& x_proj, const Tensor& h_proj, bool relu) {
   rnn_cell::check_gates("rnn_cell_pointwise", "x_proj", x_proj, h_proj, 1);
+  if (any_reduced_float({&h_proj})) {  // 16-bit floats: the cell in float32, rounded once
+    return to_dtype(rnn_cell_pointwise(widened(x_proj), widened(h_proj), relu), h_proj->dtype());
+  }
   const int64_t rows = h_proj->size(0), hidden = h_proj->size(1);
   Tensor h = TensorImpl::empty(h_proj->sizes(), h_proj->dtype(), h_proj->device());
   if (h->numel() > 0) {

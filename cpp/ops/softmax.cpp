@@ -10,6 +10,7 @@
 #include "autograd/record.h"
 #include "cpu/softmax.h"
 #include "ops/copy.h"
+#include "ops/float32_staging.h"
 #include "ops/reduce.h"
 #include "ops/tensor_math.h"
 
@@ -31,6 +32,7 @@ cpu::SoftmaxShape split_at(const Tensor& t, int64_t dim) {
 template <bool kLog>
 void run_softmax(const Tensor& x, const Tensor& y, int64_t dim, const char* op) {
   if (x->numel() == 0) return;
+  if (staged_in_float32(y, [&](const Tensor& out, const Tensor& in) { run_softmax<kLog>(in, out, dim, op); }, x)) return;
   if (!x->device().is_cpu()) {
     const Tensor log_y = binary(BinaryOp::Sub, x, logsumexp(x, std::vector<int64_t>{dim}, true));
     return copy_(y, kLog ? log_y : unary(UnaryOp::Exp, log_y));
@@ -50,6 +52,9 @@ Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t dim, const cha
     const std::vector<int64_t> along{dim};
     if constexpr (kLog) return g - unary(UnaryOp::Exp, y) * sum(g, along, true);
     else return y * (g - sum(g * y, along, true));
+  }
+  if (any_reduced_float({&y})) {
+    return to_dtype(softmax_backward<kLog>(float32_standin(g), float32_standin(y), dim, op), y->dtype());
   }
   Tensor gc = contiguous(g), yc = contiguous(y);
   Tensor dx = TensorImpl::empty(y->sizes(), y->dtype(), y->device());

@@ -18,6 +18,7 @@
 #include "ops/creation.h"
 #include "ops/deferred_checks.h"
 #include "ops/elementwise.h"
+#include "ops/float32_staging.h"
 #include "ops/index.h"
 #include "ops/reduce.h"
 #include "ops/reduce_backward.h"
@@ -39,7 +40,7 @@ int64_t line_count(const Tensor& lines) {
 template <typename Kernel>
 Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, const Kernel& kernel) {
   GradModeGuard no_record(false);  // indices have no gradient
-  Tensor lines = contiguous(movedim(input, dim, -1));
+  Tensor lines = contiguous(movedim(float32_standin(input), dim, -1));  // 16-bit floats compare as float32
   const int64_t n = lines->sizes().back();
   Shape out_sizes = lines->sizes();
   out_sizes[out_sizes.size() - 1] = k;
@@ -52,7 +53,7 @@ Tensor order_along(const Tensor& input, int64_t dim, int64_t k, const char* op, 
 // The GPU's order of every line along dim of a GPU input (>= 1 dim): an int64 tensor of its shape.
 Tensor gpu_order(const Tensor& input, int64_t dim, bool descending) {
   GradModeGuard no_record(false);
-  Tensor lines = contiguous(movedim(input, dim, -1));
+  Tensor lines = contiguous(movedim(float32_standin(input), dim, -1));
   Tensor order = TensorImpl::empty(lines->sizes(), DType::Int64, input->device());
   cuda::sort_lines(lines->dtype(), lines->device(), lines->device_data(), line_count(lines), lines->sizes().back(),
                    descending, static_cast<int64_t*>(order->device_data()));
@@ -208,7 +209,8 @@ std::vector<double> quantile_levels(const Tensor& q, const char* op) {
 Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
                 Interpolation interpolation, bool ignore_nan) {
   const char* op = ignore_nan ? "nanquantile" : "quantile";
-  CR_CHECK(is_floating(input->dtype()), RuntimeError, op, "() input tensor must be either float or double dtype, got ",
+  CR_CHECK(input->dtype() == DType::Float32 || input->dtype() == DType::Float64, RuntimeError, op,
+           "() input tensor must be either float or double dtype, got ",
            dtype_name(input->dtype()));
   CR_CHECK(q->dtype() == input->dtype(), RuntimeError, op, "() q tensor must be same dtype as the input tensor (",
            dtype_name(q->dtype()), " q, ", dtype_name(input->dtype()), " input)");

@@ -11,6 +11,7 @@
 #include "ops/copy.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
@@ -37,6 +38,7 @@ const char* node_name(SpecialOp op, int64_t n) {
 
 // out = f(x), x already in out's dtype; the family's dispatch point.
 void launch(SpecialOp op, int64_t n, const Tensor& out, const Tensor& x) {
+  if (staged_in_float32(out, [&](const Tensor& o, const Tensor& in) { launch(op, n, o, in); }, x)) return;
   const Shape& shape = out->sizes();
   if (!out->device().is_cpu()) {
     return cuda::special_kernel(op, n, out->dtype(), shape, device_operand(out, shape), device_operand(x, shape));

@@ -12,6 +12,7 @@
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/elementwise_kernels.h"
+#include "ops/float32_staging.h"
 #include "ops/tensor_math.h"
 
 namespace cr {
@@ -105,6 +106,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
 
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
+  if (staged_in_float32(out, [&](const Tensor& o, const Tensor& x) { launch(op, o, x); }, a)) return;
   // LogicalNot reads its input as is; every other op reads in the output's dtype.
   Tensor in = op == UnaryOp::LogicalNot ? a : to_dtype(a, out->dtype());
   if (!out->device().is_cpu()) {
@@ -122,7 +124,10 @@ void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
 Tensor relu_backward(const Tensor& g, const Tensor& y) {
   Tensor yc = to_dtype(y, g->dtype());
   Tensor out;
-  if (!g->device().is_cpu()) {  // the dispatch point: on a GPU, a where over the elementwise kernels
+  if (any_reduced_float({&g})) {
+    GradModeGuard plain(false);
+    out = to_dtype(relu_backward(float32_standin(g), float32_standin(yc)), g->dtype());
+  } else if (!g->device().is_cpu()) {  // the dispatch point: on a GPU, a where over the elementwise kernels
     GradModeGuard plain(false);
     out = where(binary(BinaryOp::Le, yc, Scalar(int64_t{0})), zeros({}, g->dtype(), g->device()), g);
   } else {

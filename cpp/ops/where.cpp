@@ -19,9 +19,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (!out->device().is_cpu()) {  // the dispatch point; a 0-d CPU operand moves to the GPU first
     const Device d = out->device();
     cuda::where_kernel(shape, device_operand(out, shape), device_operand(to_device(cond, d), shape),
-                       device_operand(to_device(ac, d), shape), device_operand(to_device(bc, d), shape), dt);
+                       device_operand(to_device(ac, d), shape), device_operand(to_device(bc, d), shape), moved_as(dt));
   } else {
-    CR_DISPATCH_ALL(dt, "where", [&] {
+    CR_DISPATCH_ALL(moved_as(dt), "where", [&] {
       ternary_kernel<scalar_t, bool, scalar_t, scalar_t>(out, cond, ac, bc,
                                                          [](bool c, scalar_t x, scalar_t y) { return c ? x : y; });
     });

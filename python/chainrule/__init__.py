@@ -30,8 +30,8 @@ from chainrule.autograd import enable_grad, no_grad, set_grad_enabled  # noqa: F
 from chainrule.autograd.grad_mode import inference_mode, is_inference_mode_enabled  # noqa: F401,E402
 from chainrule.autograd.anomaly_mode import (  # noqa: F401,E402
     is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled)
-from chainrule._legacy_tensors import (FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, ByteTensor,  # noqa: F401,E402
-                                      CharTensor, BoolTensor, set_default_tensor_type)
+from chainrule._legacy_tensors import (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor,  # noqa: F401,E402
+                                      IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor, set_default_tensor_type)
 from chainrule._tensor_surface import (  # noqa: F401,E402
     memory_format, contiguous_format, preserve_format, channels_last, channels_last_3d, layout, strided, is_complex,
     is_floating_point, is_signed, is_nonzero, is_same_size, zeros_like, ones_like, empty_like, full_like,
@@ -139,8 +139,9 @@ int32 = int = dtype.int32
 int16 = short = dtype.int16
 uint8 = dtype.uint8
 int8 = dtype.int8
-# PyTorch's half-precision floats, computed in float32 (docs/from_pytorch.md).
-float16 = half = bfloat16 = dtype.float32
+# The 16-bit floats: stored in 2 bytes, computed in float32 and rounded once per op, as PyTorch's CPU does.
+float16 = half = dtype.float16
+bfloat16 = dtype.bfloat16
 bool = dtype.bool
 
 from chainrule.version import __version__  # noqa: E402  (a TorchVersion: compares as a version)

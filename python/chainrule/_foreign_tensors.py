@@ -2,8 +2,8 @@
 torch-based library hands them to a program that builds chainrule tensors and parameters from them
 (`nn.Parameter(right.clone().detach())`, `torch.tensor(right)` in weight-loading code) or passes them to
 chainrule functions (`torch.chunk(hf_weight, 3, dim=-1)`, `param.copy_(hf_weight)`: the binding layer asks
-pytorch_tensor_copy for such an argument). They are copied through NumPy: detached, on the CPU, float16/bfloat16 widened to float32 (chainrule's float32 goes by those
-names, and NumPy has no bfloat16)."""
+pytorch_tensor_copy for such an argument). They are copied through NumPy: detached, on the CPU, in their own
+dtype; bfloat16, which NumPy lacks, travels as float32 (exactly) and is narrowed back by tensor()."""
 
 
 def is_pytorch_tensor(data):
@@ -14,9 +14,11 @@ def is_pytorch_tensor(data):
 def pytorch_tensor_array(data):
     """A NumPy copy of a real PyTorch tensor's values (see the module docstring)."""
     values = data.detach().cpu()
-    if values.is_floating_point() and values.element_size() < 4:
-        values = values.float()
-    return values.numpy()
+    return (values.float() if is_pytorch_bfloat16(values) else values).numpy()
+
+
+def is_pytorch_bfloat16(data):
+    return str(data.dtype) == "torch.bfloat16"
 
 
 def pytorch_tensor_copy(data):

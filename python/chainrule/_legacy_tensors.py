@@ -1,5 +1,5 @@
 """PyTorch's legacy tensor constructors and type names: `chainrule.Tensor(data)` / `Tensor(2, 3)`,
-`x.new(...)`, FloatTensor/DoubleTensor/LongTensor/IntTensor/ShortTensor/ByteTensor/CharTensor/BoolTensor (called with data or with sizes;
+`x.new(...)`, FloatTensor/DoubleTensor/HalfTensor/BFloat16Tensor/LongTensor/IntTensor/ShortTensor/ByteTensor/CharTensor/BoolTensor (called with data or with sizes;
 `isinstance(x, chainrule.FloatTensor)` holds for float32 tensors, as in PyTorch) and
 Tensor.type(), which names a tensor's type ('torch.FloatTensor', the strings PyTorch programs
 compare against) or converts it.
@@ -10,7 +10,8 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._tensor import Size, tensor, warn_if_read_only_array
 
-_TYPE_NAMES = {_C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor",
+_TYPE_NAMES = {_C.dtype.float32: "FloatTensor", _C.dtype.float64: "DoubleTensor", _C.dtype.float16: "HalfTensor",
+               _C.dtype.bfloat16: "BFloat16Tensor",
                _C.dtype.int64: "LongTensor", _C.dtype.int32: "IntTensor", _C.dtype.int16: "ShortTensor",
                _C.dtype.uint8: "ByteTensor", _C.dtype.int8: "CharTensor", _C.dtype.bool: "BoolTensor"}
 
@@ -65,6 +66,8 @@ def _legacy_type(dtype, device_type="cpu"):
 
 FloatTensor = _legacy_type(_C.dtype.float32)
 DoubleTensor = _legacy_type(_C.dtype.float64)
+HalfTensor = _legacy_type(_C.dtype.float16)
+BFloat16Tensor = _legacy_type(_C.dtype.bfloat16)
 LongTensor = _legacy_type(_C.dtype.int64)
 IntTensor = _legacy_type(_C.dtype.int32)
 ShortTensor = _legacy_type(_C.dtype.int16)
@@ -73,8 +76,8 @@ CharTensor = _legacy_type(_C.dtype.int8)
 BoolTensor = _legacy_type(_C.dtype.bool)
 # chainrule.cuda.FloatTensor & co.: the same on the GPU ('torch.cuda.FloatTensor' in type names)
 CUDA_TYPES = {name: _legacy_type(dtype, "cuda") for dtype, name in _TYPE_NAMES.items()}
-_BY_NAME = {f"torch.{c.__name__}": c for c in (FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, ByteTensor,
-                                               CharTensor, BoolTensor)}
+_BY_NAME = {f"torch.{c.__name__}": c for c in (FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor,
+                                               IntTensor, ShortTensor, ByteTensor, CharTensor, BoolTensor)}
 _BY_NAME.update({f"torch.cuda.{name}": c for name, c in CUDA_TYPES.items()})
 _BY_NAME.update({name.replace("torch.", "chainrule.", 1): c for name, c in list(_BY_NAME.items())})
 

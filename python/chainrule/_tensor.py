@@ -7,7 +7,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
-from chainrule._foreign_tensors import is_pytorch_tensor, pytorch_tensor_array
+from chainrule._foreign_tensors import is_pytorch_bfloat16, is_pytorch_tensor, pytorch_tensor_array
 from chainrule._tensor_str import tensor_repr
 
 
@@ -73,7 +73,7 @@ def _default_dtype_of(array, data):
     if kind == "f":
         if array.dtype == np.float64 and not _holds_numpy_float64(data):
             return _C._get_default_dtype()  # Python floats
-        return _C.dtype.float64 if array.dtype == np.float64 else _C.dtype.float32
+        return {np.float64: _C.dtype.float64, np.float16: _C.dtype.float16}.get(array.dtype.type, _C.dtype.float32)
     raise TypeError(f"tensor: cannot make a tensor from data of NumPy dtype {array.dtype} "
                     "(expected numbers or bools)")
 
@@ -162,6 +162,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             raise TypeError("tensor: can't convert np.ndarray of type numpy.object_; convert it to a numeric dtype "
                             "first (arr.astype(np.float32))")
         if is_pytorch_tensor(data):
+            dtype = _C.dtype.bfloat16 if dtype is None and is_pytorch_bfloat16(data) else dtype
             data = pytorch_tensor_array(data)
         elif isinstance(data, (list, tuple)) and _nests_a_tensor(data):
             data = _tensors_as_numbers(data)
@@ -200,8 +201,9 @@ def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but returns `data` itself when it is already a tensor of that dtype."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.int64, np.int32,
-                                                                         np.int16, np.uint8, np.int8, np.bool_):
+    if isinstance(data, np.ndarray) and dtype is None and data.dtype in (np.float32, np.float64, np.float16, np.int64,
+                                                                         np.int32, np.int16, np.uint8, np.int8,
+                                                                         np.bool_):
         return _C.from_numpy(data)
     warn_if_read_only_array(data, stacklevel=3)
     return tensor(data, dtype=dtype, device=device)
@@ -215,7 +217,8 @@ def warn_if_read_only_array(data, stacklevel):
         warnings.warn(_C._READ_ONLY_ARRAY_WARNING, UserWarning, stacklevel=stacklevel)
 
 
-_BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C.dtype.int64: np.int64,
+_BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C.dtype.float16: np.float16,
+                  _C.dtype.bfloat16: np.int16, _C.dtype.int64: np.int64,
                   _C.dtype.int32: np.int32, _C.dtype.int16: np.int16, _C.dtype.uint8: np.uint8, _C.dtype.int8: np.int8,
                   _C.dtype.bool: np.bool_}
 
@@ -223,8 +226,8 @@ _BUFFER_DTYPES = {_C.dtype.float32: np.float32, _C.dtype.float64: np.float64, _C
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     """A 1-D tensor over the bytes of an object with the buffer protocol (bytes, bytearray, mmap,
     array.array), sharing them as PyTorch does: `offset` bytes skipped, then `count` elements (-1: all
-    the rest). A read-only buffer gives a tensor with from_numpy's warning. chainrule's float16 is its
-    float32, so float16 bytes are read as 4-byte elements."""
+    the rest). A read-only buffer gives a tensor with from_numpy's warning. bfloat16, which NumPy lacks,
+    is read as int16 and viewed as bfloat16."""
     if dtype not in _BUFFER_DTYPES:
         raise TypeError(f"frombuffer: dtype must be a chainrule dtype, got {dtype!r}")
     element = np.dtype(_BUFFER_DTYPES[dtype]).itemsize
@@ -241,7 +244,8 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
         raise ValueError(f"requested buffer length ({count} * {element} bytes) after offset ({offset} bytes) must "
                          f"not be greater than actual buffer length ({length} bytes)")
     array = np.frombuffer(buffer, dtype=_BUFFER_DTYPES[dtype], count=count, offset=offset)
-    return _C.from_numpy(array).requires_grad_(requires_grad)
+    t = _C.from_numpy(array)
+    return (t.view(dtype) if dtype == _C.dtype.bfloat16 else t).requires_grad_(requires_grad)
 
 
 def is_tensor(obj):

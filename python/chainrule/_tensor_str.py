@@ -199,8 +199,9 @@ def tensor_repr(t):
     suffixes = []
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    array = t.detach().cpu().numpy()
     dtype = t.dtype
+    # the 16-bit floats print their values as PyTorch does, through float32 (NumPy has no bfloat16)
+    array = (t.detach().cpu().float() if dtype in (_C.dtype.float16, _C.dtype.bfloat16) else t.detach().cpu()).numpy()
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")

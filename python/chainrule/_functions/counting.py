@@ -6,6 +6,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.host_values import host_values
 
 
 def _to_tensor(array, device):
@@ -16,7 +17,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values of input, sorted (also for sorted=False, as PyTorch does on the CPU), plus
     optionally the index of each element's value in them (inverse, input's shape) and their counts.
     With dim, the distinct slices along dim."""
-    values = input.detach().cpu().numpy()
+    values = host_values(input)
     if dim is None:
         found, inverse, counts = np.unique(values.reshape(-1), return_inverse=True, return_counts=True)
         inverse = inverse.reshape(values.shape)
@@ -25,7 +26,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
             raise IndexError(f"unique: dim {dim} out of range for a tensor of shape {list(input.shape)}")
         found, inverse, counts = np.unique(values, return_inverse=True, return_counts=True, axis=dim)
         inverse = inverse.reshape(-1)
-    out = _to_tensor(found, input.device)
+    out = _to_tensor(found, input.device).to(input.dtype)
     extra = ([_to_tensor(inverse.astype(np.int64), input.device)] if return_inverse else []) + \
             ([_to_tensor(counts.astype(np.int64), input.device)] if return_counts else [])
     return (out, *extra) if extra else out
@@ -40,7 +41,7 @@ def _runs(changes):
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """input with each run of equal consecutive values (or slices along dim) kept once, plus optionally
     the run each element belongs to (inverse) and the run lengths (counts)."""
-    values = input.detach().cpu().numpy()
+    values = host_values(input)
     if dim is None:
         flat = values.reshape(-1)
         changes = np.ones(flat.size, dtype=bool)
@@ -57,7 +58,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         changes[1:] = (rows[1:] != rows[:-1]).any(axis=1)
         found = np.take(values, np.flatnonzero(changes), axis=dim)
         inverse, counts = _runs(changes)
-    out = _to_tensor(found, input.device)
+    out = _to_tensor(found, input.device).to(input.dtype)
     extra = ([_to_tensor(inverse.astype(np.int64), input.device)] if return_inverse else []) + \
             ([_to_tensor(counts.astype(np.int64), input.device)] if return_counts else [])
     return (out, *extra) if extra else out
@@ -78,7 +79,7 @@ def bincount(input, weights=None, minlength=0):
     if tuple(weights.shape) != tuple(input.shape):
         raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, got weights of "
                            f"shape {list(weights.shape)} for input of shape {list(input.shape)}")
-    w = weights.detach().cpu().numpy()
+    w = host_values(weights)
     dtype = weights.dtype if weights.is_floating_point() else _C.dtype.float64
     sums = np.bincount(values, weights=w.astype(np.float64), minlength=minlength)
     return _to_tensor(sums, input.device).to(dtype)

@@ -1,17 +1,18 @@
-"""Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype, Tensor.view(dtype) (the
-same bytes read as another dtype), and the Tensor casts to PyTorch's half-precision floats, which
-chainrule computes in float32: .half()/.bfloat16() give float32 (as chainrule.float16 is float32).
+"""Dtype facts and defaults: finfo/iinfo, get_default_dtype/set_default_dtype and Tensor.view(dtype) (the
+same bytes read as another dtype).
 
-chainrule's dtypes are float32, float64, int64, int32, int16, uint8, int8 and bool. The default floating dtype (float32 unless
-set_default_dtype(float64)) is what factories (zeros, rand, linspace, arange of floats, full of a
-float) and tensor() of Python floats give; it lives in the C++ core so the bound factories read it.
+chainrule's dtypes are float32, float64, float16, bfloat16, int64, int32, int16, uint8, int8 and bool;
+float16 and bfloat16 are stored in 2 bytes and computed in float32 (cpp/ops/float32_staging.h). The
+default floating dtype (float32 unless set_default_dtype changed it) is what factories (zeros, rand,
+linspace, arange of floats, full of a float) and tensor() of Python floats give; it lives in the C++
+core so the bound factories read it.
 """
 import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
 
-_FLOATS = (_C.dtype.float32, _C.dtype.float64)
+_FLOATS = (_C.dtype.float32, _C.dtype.float64, _C.dtype.float16, _C.dtype.bfloat16)
 
 
 def get_default_dtype():
@@ -20,10 +21,10 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Makes `d` (chainrule.float32 or chainrule.float64) the default floating dtype."""
+    """Makes `d` (a floating dtype: float32, float64, float16 or bfloat16) the default floating dtype."""
     if d not in _FLOATS:
         raise TypeError(f"set_default_dtype: only floating-point types are supported as the default type "
-                        f"(chainrule.float32 or chainrule.float64), got {d}")
+                        f"(chainrule.float32, float64, float16 or bfloat16), got {d}")
     _C._set_default_dtype(d)
 
 
@@ -36,14 +37,16 @@ class finfo:
         if type not in _FLOATS:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
                             f"'torch.finfo' (got {type})")
-        info = np.finfo(np.float32 if type == _C.dtype.float32 else np.float64)
         self.dtype = str(type).split(".")[-1]
-        self.bits = int(info.bits)
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = self.smallest_normal = float(info.tiny)
-        self.resolution = 10.0 ** -int(info.precision)  # PyTorch: a power of ten, exactly
+        if type == _C.dtype.bfloat16:  # NumPy has no bfloat16: float32's range with 8 bits of precision
+            self.bits, self.eps, self.max, precision = 16, 2.0 ** -7, float.fromhex("0x1.FEp127"), 2
+            self.tiny = self.smallest_normal = float(np.finfo(np.float32).tiny)
+        else:
+            info = np.finfo({_C.dtype.float32: np.float32, _C.dtype.float64: np.float64}.get(type, np.float16))
+            self.bits, self.eps, self.max, precision = int(info.bits), float(info.eps), float(info.max), info.precision
+            self.tiny = self.smallest_normal = float(info.tiny)
+        self.min = -self.max
+        self.resolution = 10.0 ** -int(precision)  # PyTorch: a power of ten, exactly
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -79,15 +82,6 @@ def scalar_type_name(dtype):
     return _SCALAR_TYPE_NAMES.get(short, short)
 
 
-def _wider_cast(dtype):
-    def cast(self, memory_format=None):
-        return self.to(dtype)
-    return cast
-
-
-Tensor.half = Tensor.bfloat16 = _wider_cast(_C.dtype.float32)
-
-
 def view_as_dtype(self, dtype):
     """Tensor.view(dtype) (bound in the core, cpp/bindings/view.cpp): PyTorch's reinterpretation of the
     same bytes as another dtype. With another element size the last dim (stride 1) is rescaled: float32
@@ -95,6 +89,12 @@ def view_as_dtype(self, dtype):
     either show in both."""
     if dtype == self.dtype:
         return self.view(self.shape)
+    if dtype.itemsize == self.dtype.itemsize:
+        return _C._view_same_size(self.detach(), dtype)
+    if _C.dtype.bfloat16 in (dtype, self.dtype):  # NumPy has no bfloat16: its bytes go as int16
+        source = self if self.dtype != _C.dtype.bfloat16 else _C._view_same_size(self.detach(), _C.dtype.int16)
+        viewed = view_as_dtype(source, dtype if dtype != _C.dtype.bfloat16 else _C.dtype.int16)
+        return viewed if dtype != _C.dtype.bfloat16 else _C._view_same_size(viewed, dtype)
     if self.device.type != "cpu":
         raise NotImplementedError(f"view(dtype): only CPU tensors can be viewed as another dtype here, got one on "
                                   f"{self.device}")

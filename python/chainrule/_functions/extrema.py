@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule import _C, return_types
 from chainrule._C import Tensor
+from chainrule._functions.host_values import host_values
 
 
 def aminmax(input, *, dim=None, keepdim=False):
@@ -78,7 +79,7 @@ def mode(input, dim=-1, keepdim=False):
     if not -input.ndim <= dim < input.ndim:
         raise IndexError(f"mode: dim {dim} out of range for a tensor of {input.ndim} dimensions")
     dim %= input.ndim
-    rows = np.moveaxis(input.detach().cpu().numpy(), dim, -1)
+    rows = np.moveaxis(host_values(input), dim, -1)
     outer, length = rows.shape[:-1], rows.shape[-1]
     if length == 0 and math.prod(outer) > 0:
         raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")

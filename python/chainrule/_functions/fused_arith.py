@@ -1,5 +1,7 @@
 """PyTorch's fused arithmetic, composed: addmm, baddbmm, addcmul, addcdiv, lerp (and their in-place
-forms). beta=0 ignores `input` (nan and inf in it do not propagate), as in PyTorch."""
+forms). beta=0 ignores `input` (nan and inf in it do not propagate), as in PyTorch. With float16 or
+bfloat16 operands the products' sums are computed in float32 and rounded once, as PyTorch's fused
+kernels round them."""
 import functools
 import warnings
 
@@ -26,12 +28,22 @@ def _scaled_sum(input, product, beta, alpha, op):
     return out + (input if beta == 1 else input * beta)
 
 
+_16_BIT = (_C.dtype.float16, _C.dtype.bfloat16)
+
+
+def _scaled_product_sum(input, product, a, b, beta, alpha, op):
+    """beta * input + alpha * product(a, b); for 16-bit a, in float32 with one rounding at the end."""
+    if a.dtype not in _16_BIT:
+        return _scaled_sum(input, product(a, b), beta, alpha, op)
+    return _scaled_sum(input.float(), product(a.float(), b.float()), beta, alpha, op).to(a.dtype)
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
     if mat1.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got shapes {list(mat1.shape)} and "
                            f"{list(mat2.shape)}")
-    return _scaled_sum(input, _C.mm(mat1, mat2), beta, alpha, "addmm")
+    return _scaled_product_sum(input, _C.mm, mat1, mat2, beta, alpha, "addmm")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
@@ -39,12 +51,12 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3-D tensors, got shapes {list(batch1.shape)} "
                            f"and {list(batch2.shape)}")
-    return _scaled_sum(input, _C.bmm(batch1, batch2), beta, alpha, "baddbmm")
+    return _scaled_product_sum(input, _C.bmm, batch1, batch2, beta, alpha, "baddbmm")
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     """beta * input + alpha * (mat @ vec)."""
-    return _scaled_sum(input, _C.mv(mat, vec), beta, alpha, "addmv")
+    return _scaled_product_sum(input, _C.mv, mat, vec, beta, alpha, "addmv")
 
 
 def _value_first_accepted(fn):

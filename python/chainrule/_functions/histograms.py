@@ -12,6 +12,7 @@ import numpy as np
 from chainrule import _C, return_types
 from chainrule._C import Tensor
 from chainrule._functions.counting import bincount
+from chainrule._functions.host_values import host_values
 
 
 def histc(input, bins=100, min=0, max=0):
@@ -68,8 +69,8 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
         if bins <= 0:
             raise RuntimeError(f"torch.histogramdd: expected bins to be positive, got {bins}")
         edges = _edges(values, bins, range, input.dtype)
-    weights = None if weight is None else weight.detach().reshape(-1).cpu().numpy()
-    counts, _ = np.histogram(values.cpu().numpy(), bins=edges.cpu().numpy(), weights=weights, density=density)
+    weights = None if weight is None else host_values(weight.reshape(-1))
+    counts, _ = np.histogram(host_values(values), bins=host_values(edges), weights=weights, density=density)
     hist = _C.from_numpy(np.require(counts, requirements="C")).to(input.dtype).to(input.device)
     return return_types.histogram(hist, edges)
 

@@ -14,6 +14,7 @@ from chainrule._C import Tensor
 from chainrule.autograd.function import Function
 from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.in_place import in_place
+from chainrule._functions.host_values import host_values
 
 _UFUNCS = {"amax": np.maximum, "amin": np.minimum, "prod": np.multiply}
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -21,9 +22,9 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 def _numpy_scatter(input, dim, index, src, reduce, include_self):
     """The reduction by a NumPy ufunc.at over index's positions (no autograd)."""
-    out = input.detach().cpu().numpy().copy()
+    out = host_values(input).copy()
     idx = index.cpu().numpy()
-    values = src.detach().cpu().numpy()[tuple(slice(0, n) for n in idx.shape)]
+    values = host_values(src)[tuple(slice(0, n) for n in idx.shape)]
     coords = list(np.indices(idx.shape, sparse=True))
     coords[dim] = idx
     coords = tuple(np.broadcast_arrays(*coords))
@@ -34,7 +35,7 @@ def _numpy_scatter(input, dim, index, src, reduce, include_self):
         out[coords] = start
     with np.errstate(invalid="ignore"):  # NaN propagates, as in PyTorch
         _UFUNCS[reduce].at(out, coords, values)
-    return _C.from_numpy(np.require(out, requirements="C")).to(input.device)
+    return _C.from_numpy(np.require(out, requirements="C")).to(input.device, input.dtype)
 
 
 class _ScatterExtreme(Function):

@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule._C import Tensor
+from chainrule._functions.host_values import host_values
 from chainrule.autograd.function import Function
 
 
@@ -22,8 +23,8 @@ def _reversed_cumsum(t, dim):
 class _CumProd(Function):
     @staticmethod
     def forward(ctx, x, dim):
-        out = np.cumprod(x.detach().cpu().numpy(), axis=dim)
-        out = _C.from_numpy(np.ascontiguousarray(out)).to(x.device)
+        out = np.cumprod(host_values(x), axis=dim)
+        out = _C.from_numpy(np.ascontiguousarray(out)).to(x.device, x.dtype)
         ctx.dim = dim
         ctx.save_for_backward(x, out)
         return out

@@ -1,20 +1,23 @@
 """autocast (torch.autocast / torch.amp.autocast): regions where PyTorch runs some ops in a lower
 precision (float16 or bfloat16).
 
-chainrule has no float16 or bfloat16 kernels, so an autocast region runs every op in the dtype of
-its inputs (float32 by default): the results are those of full precision, a little more exact than
-PyTorch's, and the memory and speed are float32's. The region's state is tracked as PyTorch does,
+chainrule does not cast inside an autocast region yet: every op runs in the dtype of its inputs
+(float32 by default), so the results are those of full precision, a little more exact than
+PyTorch's, and the memory and speed are float32's. (float16 and bfloat16 tensors themselves work,
+through .half(), .bfloat16() and dtype=.) The region's state is tracked as PyTorch does,
 so `is_autocast_enabled()` answers inside it, and it works as a context manager and as a decorator.
 A 'cuda' region with no CUDA device is disabled with PyTorch's warning.
 """
 import functools
 import warnings
 
+from chainrule import _C
+
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype"]
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 _enabled = {}  # device type -> bool, for the innermost region
-_dtypes = {"cpu": "bfloat16", "cuda": "float16"}  # PyTorch's defaults, named: chainrule has neither dtype
+_dtypes = {"cpu": _C.dtype.bfloat16, "cuda": _C.dtype.float16}  # PyTorch's defaults
 
 
 class autocast:

@@ -3,8 +3,6 @@ backward of an autograd.Function under autocast, as in PyTorch.
 
 custom_fwd records on ctx whether autocast was on, so custom_bwd runs backward in the same autocast
 state; with cast_inputs=dtype, forward runs with autocast off on its floating inputs cast to dtype.
-chainrule computes in float32/float64 only (amp/autocast_mode.py), so the casts to float16 or
-bfloat16 (chainrule's names for float32) leave the values as they are.
 """
 import collections.abc
 import functools

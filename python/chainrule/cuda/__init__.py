@@ -16,7 +16,8 @@ chainrule.manual_seed seeds the CPU's and every GPU's. Without a GPU, as in PyTo
 calls and set_rng_state are accepted and change nothing visible, get_rng_state_all is [], and
 initial_seed and get_rng_state raise. A state is an int64 tensor [seed, offset] (PyTorch's is 16
 uint8 bytes, a dtype chainrule lacks). chainrule.Generator(device="cuda") makes a private CUDA
-generator. FloatTensor, DoubleTensor, LongTensor, IntTensor, ShortTensor, ByteTensor, CharTensor and BoolTensor are the
+generator. FloatTensor, DoubleTensor, HalfTensor, BFloat16Tensor, LongTensor, IntTensor, ShortTensor, ByteTensor,
+CharTensor and BoolTensor are the
 legacy GPU tensor types
 (torch.cuda.FloatTensor & co.).
 """
@@ -26,6 +27,7 @@ from chainrule import _C
 from chainrule._legacy_tensors import CUDA_TYPES as _CUDA_TYPES
 
 FloatTensor, DoubleTensor = _CUDA_TYPES["FloatTensor"], _CUDA_TYPES["DoubleTensor"]
+HalfTensor, BFloat16Tensor = _CUDA_TYPES["HalfTensor"], _CUDA_TYPES["BFloat16Tensor"]
 LongTensor, BoolTensor = _CUDA_TYPES["LongTensor"], _CUDA_TYPES["BoolTensor"]
 IntTensor, ShortTensor = _CUDA_TYPES["IntTensor"], _CUDA_TYPES["ShortTensor"]
 ByteTensor, CharTensor = _CUDA_TYPES["ByteTensor"], _CUDA_TYPES["CharTensor"]
@@ -34,7 +36,7 @@ __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "man
            "initial_seed", "get_rng_state", "set_rng_state", "get_rng_state_all", "set_rng_state_all",
            "current_device", "synchronize", "get_device_name", "empty_cache", "memory_allocated",
            "max_memory_allocated", "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "amp", "random",
-           "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor",
+           "FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor", "ByteTensor", "CharTensor",
            "BoolTensor"]
 
 

@@ -32,6 +32,9 @@ def tensor_buffer(tensor, name):
     """(flat array, write_back): a flat NumPy view of tensor's memory, or, for a non-contiguous tensor, a
     contiguous copy and the function that copies it back into the tensor (None when nothing to copy)."""
     _check_cpu_tensor(tensor, name)
+    if tensor.dtype in (dtype.float16, dtype.bfloat16):
+        raise TypeError(f"{name}: MPI has no {tensor.dtype} type; send the tensor as .float() and convert the "
+                        "result back")
     array = tensor.detach().numpy()
     if array.flags.c_contiguous:
         return array.reshape(-1), None

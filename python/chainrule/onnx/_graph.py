@@ -14,7 +14,7 @@ class UnsupportedOperatorError(RuntimeError):
     """An op met during export has no ONNX converter (as torch.onnx.errors.UnsupportedOperatorError)."""
 
 
-_NUMPY_DTYPES = {_dtype.float32: np.float32, _dtype.float64: np.float64, _dtype.int64: np.int64,
+_NUMPY_DTYPES = {_dtype.float32: np.float32, _dtype.float64: np.float64, _dtype.float16: np.float16, _dtype.int64: np.int64,
                  _dtype.int32: np.int32, _dtype.int16: np.int16, _dtype.uint8: np.uint8, _dtype.int8: np.int8,
                  _dtype.bool: np.bool_}
 

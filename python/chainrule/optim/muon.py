@@ -1,10 +1,7 @@
 """Muon (torch.optim.Muon, torch 2.13's): momentum SGD whose update is orthogonalized by a quintic
 Newton-Schulz iteration, for the 2-D weights of hidden layers. Written in Python over chainrule
-tensor ops, the same update as torch's single-tensor path.
-
-One difference: PyTorch runs the Newton-Schulz iteration in bfloat16; chainrule has no bfloat16
-storage (torch.bfloat16 is float32 here), so it runs in float32, and the updates agree with
-PyTorch's to bfloat16's precision (about 1e-2 relative), not to float noise."""
+tensor ops, the same update as torch's single-tensor path, its Newton-Schulz iteration in bfloat16
+as PyTorch's."""
 import math
 
 import chainrule
@@ -33,7 +30,7 @@ def zeropower_via_newtonschulz(grad, ns_coefficients, ns_steps, eps):
         raise ValueError("Coefficients must be a tuple of exactly 3 values")
     a, b, c = ns_coefficients
     tall = grad.size(0) > grad.size(1)
-    ortho = grad.float().T if tall else grad.float()  # (rows <= columns)
+    ortho = grad.bfloat16().T if tall else grad.bfloat16()  # (rows <= columns)
     ortho = ortho / ortho.norm().clamp(min=eps)
     for _ in range(ns_steps):
         gram = ortho @ ortho.T                                   # (rows, rows)

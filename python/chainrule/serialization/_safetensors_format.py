@@ -40,6 +40,9 @@ class _Encoder:
 
     def encode(self, obj, path):
         if isinstance(obj, Tensor):
+            if obj.dtype == _C.dtype.bfloat16:
+                raise TypeError(f"save: the bfloat16 tensor at {_show(path)} cannot go in a safetensors file written "
+                                "through NumPy, which has no bfloat16; save it .float(), or to a .pt path")
             return {"T": self._array_key(obj, path, lambda: obj.detach().cpu().contiguous().numpy())}
         if isinstance(obj, (np.ndarray, np.generic)):  # before float: np.float64 is a float
             if obj.dtype.kind not in "biuf":

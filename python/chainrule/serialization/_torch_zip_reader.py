@@ -20,8 +20,7 @@ import numpy as np
 
 from chainrule import _C
 from chainrule.serialization import _safe_globals, _torch_names
-from chainrule.serialization._dtypes import (TORCH_DTYPE_BYTES, TORCH_STORAGE_DTYPES, bfloat16_to_float32,
-                                             native_array)
+from chainrule.serialization._dtypes import TORCH_DTYPE_BYTES, TORCH_STORAGE_DTYPES, tensor_of_array
 from chainrule.serialization._map_location import relocate
 
 __all__ = ["load_torch_zip", "unsafe_globals"]
@@ -251,9 +250,7 @@ class _Loader:
         array = np.frombuffer(storage.raw, dtype=raw_dtype)
         if raw_dtype.byteorder == ">":
             array = array.astype(raw_dtype.newbyteorder("="))
-        if dtype_name == "bfloat16":
-            array = bfloat16_to_float32(array)
-        return relocate(_C.from_numpy(native_array(array, what)), storage.location, self.map_location)
+        return relocate(tensor_of_array(array, dtype_name, what), storage.location, self.map_location)
 
 
 def _archive_prefix(archive, name):

@@ -19,7 +19,7 @@ import zipfile
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule.serialization import _torch_names
-from chainrule.serialization._dtypes import STORAGE_OF_NATIVE
+from chainrule.serialization._dtypes import STORAGE_OF_NATIVE, bytes_array
 
 __all__ = ["torch_zip_bytes"]
 
@@ -82,7 +82,7 @@ class _Storages:
     def records(self):
         """(key, bytes) of each storage, its first `extent` elements."""
         for sid, key in self.keys.items():
-            array = self.tensors[sid].detach().as_strided((self.extents[sid],), (1,), 0).cpu().numpy()
+            array = bytes_array(self.tensors[sid].detach().as_strided((self.extents[sid],), (1,), 0).cpu())
             yield key, array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
 
 

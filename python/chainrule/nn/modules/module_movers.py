@@ -69,7 +69,11 @@ class ModuleMovers:
     def double(self):
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
-    half = bfloat16 = float  # float16 and bfloat16 are float32 in chainrule (docs/from_pytorch.md)
+    def half(self):
+        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
+
+    def bfloat16(self):
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())

@@ -37,14 +37,12 @@ class IterableDataset(Dataset):
 
 def _as_dataset_tensor(data, position):
     """A tensor for TensorDataset: tensors as they are; NumPy arrays shared without a copy where the
-    dtype allows (float32/float64/int64/bool), else widened once (other ints -> int64, float16 -> float32)."""
+    dtype allows (float32/float64/float16/int64/bool), else widened once (other ints -> int64)."""
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray):
         if data.dtype.kind in "iu" and data.dtype != np.int64:
             data = data.astype(np.int64)
-        elif data.dtype == np.float16:
-            data = data.astype(np.float32)
         if data.ndim == 0:
             raise ValueError(f"TensorDataset: array {position} is 0-d; every array needs a first dimension")
         return as_tensor(data)

@@ -1,0 +1,78 @@
+// The two 16-bit floats, float16 (IEEE half) and bfloat16 (float32's top half), as storage types:
+// a tensor holds their 2-byte values, and every op computes in float32 and rounds its result once
+// (ops/float32_staging.h), as PyTorch's CPU kernels do with their float32 "opmath" type. Here are
+// only the types and their exact conversions to and from float32, for the CPU's and the GPU's copy
+// kernels alike: round to nearest even, overflow to infinity, NaN kept (PyTorch's rules).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "core/formula.h"
+
+namespace cr {
+
+// No arithmetic and no conversions but these functions: kernels never compute in these types.
+struct Half {
+  uint16_t bits;
+};
+struct BFloat16 {
+  uint16_t bits;
+};
+
+CR_FORMULA uint32_t float_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+CR_FORMULA float float_from_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+// Half -> float32, exact: normals by rescaling the exponent, subnormals through a magic bias
+// (Maratyszcza's FP16 method, as c10::detail::fp16_ieee_to_fp32_value).
+CR_FORMULA float to_float(Half h) {
+  const uint32_t w = uint32_t{h.bits} << 16;
+  const uint32_t sign = w & 0x80000000u;
+  const uint32_t two_w = w + w;
+  const float normalized = float_from_bits((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;
+  const float denormalized = float_from_bits((two_w >> 17) | (126u << 23)) - 0.5f;
+  const uint32_t magnitude = two_w < (1u << 27) ? float_bits(denormalized) : float_bits(normalized);
+  return float_from_bits(sign | magnitude);
+}
+
+// float32 -> Half, rounding to nearest even through float32 arithmetic (the same method); a NaN keeps
+// its sign and top payload bits, quieted, as x86's F16C conversion (PyTorch's CPU kernels) gives.
+CR_FORMULA Half to_half(float f) {
+  float base = ((f < 0.0f ? -f : f) * 0x1.0p+112f) * 0x1.0p-110f;
+  const uint32_t w = float_bits(f);
+  const uint32_t shl1_w = w + w;
+  const uint32_t sign = w & 0x80000000u;
+  uint32_t bias = shl1_w & 0xFF000000u;
+  if (bias < 0x71000000u) bias = 0x71000000u;
+  base = float_from_bits((bias >> 1) + 0x07800000u) + base;
+  const uint32_t bits = float_bits(base);
+  const uint32_t nonsign = ((bits >> 13) & 0x00007C00u) + (bits & 0x00000FFFu);
+  const uint32_t nan = 0x7E00u | ((w >> 13) & 0x03FFu);
+  return Half{static_cast<uint16_t>((sign >> 16) | (shl1_w > 0xFF000000u ? nan : nonsign))};
+}
+
+CR_FORMULA float to_float(BFloat16 b) { return float_from_bits(uint32_t{b.bits} << 16); }
+
+// float32 -> bfloat16: the top 16 bits, rounded to nearest even; NaN becomes the quiet NaN 0x7FC0.
+CR_FORMULA BFloat16 to_bfloat16(float f) {
+  if (f != f) return BFloat16{0x7FC0};
+  const uint32_t u = float_bits(f);
+  return BFloat16{static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)};
+}
+
+template <typename T>
+constexpr bool is_reduced_float_type = false;
+template <>
+inline constexpr bool is_reduced_float_type<Half> = true;
+template <>
+inline constexpr bool is_reduced_float_type<BFloat16> = true;
+
+}  // namespace cr
