@@ -576,3 +576,18 @@ def test_logical_not_in_place_keeps_the_dtype_as_torch(values):
     ours, ref = cr.tensor(values), torch.tensor(values)
     assert ours.logical_not_() is not None and ref.logical_not_() is not None
     assert ours.tolist() == ref.tolist() and str(ours.dtype).split(".")[-1] == str(ref.dtype).split(".")[-1]
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_number_over_tensor_is_reciprocal_times_number_as_in_pytorch(dtype):
+    # PyTorch's Tensor.__rtruediv__ is self.reciprocal() * other: two roundings, MulBackward0
+    values = np.random.default_rng(3).standard_normal(2000) * 5
+    ours = cr.tensor(values).to(getattr(cr, dtype))
+    theirs = torch.tensor(values).to(getattr(torch, dtype))
+    got, want = 1.7 / ours, 1.7 / theirs
+    assert torch_dtype_name(want.dtype) == str(got.dtype)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    if dtype.startswith("float"):
+        x = cr.tensor([2.0, 3.0], requires_grad=True)
+        assert (1.7 / x).grad_fn.name() == "MulBackward0"
