@@ -187,8 +187,12 @@ bool has_zero(const Tensor& t) {
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   if (is_reduced_float(compute) || any_reduced_float({&out})) {
+    // PyTorch's kernels read the operands in the 16-bit dtype (an int64 past 65504 is inf in float16),
+    // except that mul and div read a 0-d operand whole (their "CPU scalar"), in float32
+    const bool scalar_whole = op == BinaryOp::Mul || op == BinaryOp::Div;
+    auto read = [&](const Tensor& t) { return scalar_whole && t->dim() == 0 ? t : to_dtype(t, compute); };
     Tensor out32 = float32_standin(out);
-    launch(op, out32, a, b, is_reduced_float(compute) ? DType::Float32 : compute);
+    launch(op, out32, read(a), read(b), is_reduced_float(compute) ? DType::Float32 : compute);
     return write_back(out, out32);
   }
   Tensor ac = to_dtype(a, compute), bc = to_dtype(b, compute);
