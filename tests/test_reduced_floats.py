@@ -249,6 +249,22 @@ def test_gradients_are_16_bit_and_match_pytorch(ours, theirs):
 
 
 @pytest.mark.parametrize("ours,theirs", DTYPES, ids=IDS)
+def test_convolution_and_pooling_gradients(ours, theirs):
+    g = cr.Generator().manual_seed(10)
+    img, k = cr.randn(2, 3, 8, 8, generator=g).to(ours), cr.randn(4, 3, 3, 3, generator=g).to(ours)
+    timg, tk = to_torch(img, theirs).requires_grad_(), to_torch(k, theirs).requires_grad_()
+    img.requires_grad_(), k.requires_grad_()
+    for m, (x, w) in ((cr, (img, k)), (torch, (timg, tk))):
+        y = m.nn.functional.max_pool2d(m.nn.functional.conv2d(x, w, padding=1), 2)
+        (y.float() * m.linspace(-1, 1, y.numel()).reshape(y.shape)).sum().backward()
+    for ours_grad, theirs_grad in ((img.grad, timg.grad), (k.grad, tk.grad)):
+        assert ours_grad.dtype == ours
+        scale = float(theirs_grad.abs().max())
+        np.testing.assert_allclose(ours_grad.float().numpy(), theirs_grad.float().numpy(),
+                                   atol=8 * cr.finfo(ours).eps * scale)
+
+
+@pytest.mark.parametrize("ours,theirs", DTYPES, ids=IDS)
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "RMSprop"])
 def test_optimizers_step_16_bit_parameters(ours, theirs, optimizer):
     p = cr.nn.Parameter(cr.linspace(-1, 1, 20).to(ours))

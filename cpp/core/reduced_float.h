@@ -31,10 +31,12 @@ CR_FORMULA float float_from_bits(uint32_t u) {
   return f;
 }
 
-// Half -> float32, exact: normals by rescaling the exponent, subnormals through a magic bias
-// (Maratyszcza's FP16 method, as c10::detail::fp16_ieee_to_fp32_value).
-CR_FORMULA float to_float(Half h) {
-  const uint32_t w = uint32_t{h.bits} << 16;
+// Half <-> float32 by float32 arithmetic on the bits (Maratyszcza's FP16 method, as c10's
+// fp16_ieee_to_fp32_value / fp16_ieee_from_fp32_value). Contiguous runs on the CPU take F16C's vector
+// instructions instead (cpu/reduced_float_copy.h), which give the same bits. Widening is exact; narrowing rounds to nearest even, and a NaN keeps its sign and
+// top payload bits, quieted, as x86's F16C conversion (PyTorch's CPU kernels) gives.
+CR_FORMULA float half_bits_to_float(uint16_t bits) {
+  const uint32_t w = uint32_t{bits} << 16;
   const uint32_t sign = w & 0x80000000u;
   const uint32_t two_w = w + w;
   const float normalized = float_from_bits((two_w >> 4) + (0xE0u << 23)) * 0x1.0p-112f;
@@ -43,9 +45,7 @@ CR_FORMULA float to_float(Half h) {
   return float_from_bits(sign | magnitude);
 }
 
-// float32 -> Half, rounding to nearest even through float32 arithmetic (the same method); a NaN keeps
-// its sign and top payload bits, quieted, as x86's F16C conversion (PyTorch's CPU kernels) gives.
-CR_FORMULA Half to_half(float f) {
+CR_FORMULA uint16_t float_to_half_bits(float f) {
   float base = ((f < 0.0f ? -f : f) * 0x1.0p+112f) * 0x1.0p-110f;
   const uint32_t w = float_bits(f);
   const uint32_t shl1_w = w + w;
@@ -56,8 +56,11 @@ CR_FORMULA Half to_half(float f) {
   const uint32_t bits = float_bits(base);
   const uint32_t nonsign = ((bits >> 13) & 0x00007C00u) + (bits & 0x00000FFFu);
   const uint32_t nan = 0x7E00u | ((w >> 13) & 0x03FFu);
-  return Half{static_cast<uint16_t>((sign >> 16) | (shl1_w > 0xFF000000u ? nan : nonsign))};
+  return static_cast<uint16_t>((sign >> 16) | (shl1_w > 0xFF000000u ? nan : nonsign));
 }
+
+CR_FORMULA float to_float(Half h) { return half_bits_to_float(h.bits); }
+CR_FORMULA Half to_half(float f) { return Half{float_to_half_bits(f)}; }
 
 CR_FORMULA float to_float(BFloat16 b) { return float_from_bits(uint32_t{b.bits} << 16); }
 

@@ -191,7 +191,7 @@ void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DT
     // except that mul and div read a 0-d operand whole (their "CPU scalar"), in float32
     const bool scalar_whole = op == BinaryOp::Mul || op == BinaryOp::Div;
     auto read = [&](const Tensor& t) { return scalar_whole && t->dim() == 0 ? t : to_dtype(t, compute); };
-    Tensor out32 = float32_standin(out);
+    Tensor out32 = float32_output(out);
     launch(op, out32, read(a), read(b), is_reduced_float(compute) ? DType::Float32 : compute);
     return write_back(out, out32);
   }

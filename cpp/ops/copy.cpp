@@ -7,6 +7,7 @@
 #include "ops/deferred_checks.h"
 #include "ops/elementwise_kernels.h"
 #include "ops/view.h"
+#include "cpu/reduced_float_copy.h"
 
 namespace cr {
 
@@ -16,6 +17,13 @@ void copy_values(const Tensor& dst, const Tensor& src) {
   const Shape& shape = dst->sizes();
   if (!dst->device().is_cpu()) {
     return cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(src, shape), src->dtype());
+  }
+  const bool straight = dst->is_contiguous() && src->is_contiguous() && src->numel() == dst->numel();
+  if (straight && src->dtype() == DType::Float16 && dst->dtype() == DType::Float32) {  // 16-bit ops' staging
+    return cpu::half_to_float(src->data<Half>(), dst->data<float>(), dst->numel());
+  }
+  if (straight && src->dtype() == DType::Float32 && dst->dtype() == DType::Float16) {
+    return cpu::float_to_half(src->data<float>(), dst->data<Half>(), dst->numel());
   }
   CR_DISPATCH_STORAGE(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;

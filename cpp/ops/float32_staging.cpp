@@ -19,6 +19,10 @@ Tensor float32_standin(const Tensor& t) {
   return standin;
 }
 
+Tensor float32_output(const Tensor& t) {
+  return t && is_reduced_float(t->dtype()) ? TensorImpl::empty(t->sizes(), DType::Float32, t->device()) : t;
+}
+
 Tensor widened(const Tensor& t) { return t && is_reduced_float(t->dtype()) ? to_dtype(t, DType::Float32) : t; }
 
 void write_back(const Tensor& t, const Tensor& standin) {

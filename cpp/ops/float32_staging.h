@@ -22,6 +22,9 @@ bool any_reduced_float(std::initializer_list<const Tensor*> tensors);
 
 // t itself, or for a float16/bfloat16 tensor a float32 copy of its values (same shape and device).
 Tensor float32_standin(const Tensor& t);
+// t itself, or for a float16/bfloat16 tensor an uninitialized float32 tensor of its shape and device:
+// the stand-in of an output its kernel writes whole.
+Tensor float32_output(const Tensor& t);
 
 // The kernel's float32 values written back into the 16-bit tensor they stand in for, each rounded
 // to nearest even; nothing when standin is t itself.
@@ -31,11 +34,12 @@ void write_back(const Tensor& t, const Tensor& standin);
 Tensor widened(const Tensor& t);
 
 // When `out` or any input is float16/bfloat16: launch(out32, inputs32...) on stand-ins, the result
-// written back into out; true. Otherwise nothing, and false (the caller launches as usual).
+// written back into out; true. Otherwise nothing, and false (the caller launches as usual). The
+// launch must write every element of out32, which starts uninitialized.
 template <typename Launch, typename... Inputs>
 bool staged_in_float32(const Tensor& out, const Launch& launch, const Inputs&... inputs) {
   if (!any_reduced_float({&out, &inputs...})) return false;
-  Tensor out32 = float32_standin(out);
+  Tensor out32 = float32_output(out);
   launch(out32, float32_standin(inputs)...);
   write_back(out, out32);
   return true;

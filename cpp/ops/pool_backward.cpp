@@ -57,7 +57,13 @@ Tensor max_pool_backward(const Tensor& grad_output, const Tensor& indices, const
         cpu::max_pool_backward(g->data<scalar_t>(), idx->data<int64_t>(), planes, out->data<scalar_t>());
       });
     };
-    if (!staged_in_float32(grad_input, launch, g)) launch(grad_input, g);
+    if (!any_reduced_float({&grad_input})) {
+      launch(grad_input, g);
+    } else {  // the kernel adds into the zeros of grad_input: its stand-in keeps them
+      const Tensor grad32 = float32_standin(grad_input);
+      launch(grad32, float32_standin(g));
+      write_back(grad_input, grad32);
+    }
   }
   if (needs_grad({&grad_output})) {
     record("MaxPoolBackwardBackward0", {grad_output}, {grad_input},

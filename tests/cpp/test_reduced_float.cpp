@@ -2,13 +2,16 @@
 // their definitions, over every bit pattern: widening gives sign * 2^exponent * significand exactly;
 // narrowing sends every 16-bit value to itself, each midpoint between neighbours to the even one,
 // and anything a hair off a midpoint to the nearer one; overflow gives infinity, NaN stays NaN.
+// The vector loops of cpu/reduced_float_copy.h (F16C where the CPU has it) must give the formulas' bits.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "core/reduced_float.h"
+#include "cpu/reduced_float_copy.h"
 
 namespace {
 
@@ -47,6 +50,21 @@ TEST(ReducedFloat, HalfWidensToItsDefinition) {
       EXPECT_EQ(static_cast<double>(got), expected) << b;
     }
   }
+}
+
+TEST(ReducedFloat, VectorLoopsGiveTheFormulasBits) {
+  std::vector<cr::Half> halves(0x10000);
+  for (uint32_t b = 0; b < 0x10000; ++b) halves[b] = cr::Half{static_cast<uint16_t>(b)};
+  std::vector<float> widened(halves.size());
+  cr::cpu::half_to_float(halves.data(), widened.data(), static_cast<int64_t>(halves.size()));
+  for (uint32_t b = 0; b < 0x10000; ++b) {
+    ASSERT_EQ(cr::float_bits(widened[b]), cr::float_bits(widen<cr::Half>(static_cast<uint16_t>(b)))) << b;
+  }
+  std::vector<float> floats;  // a sweep of float32 bit patterns, NaNs and subnormals included
+  for (uint64_t u = 0; u < (uint64_t{1} << 32); u += 4099) floats.push_back(cr::float_from_bits(static_cast<uint32_t>(u)));
+  std::vector<cr::Half> narrowed(floats.size());
+  cr::cpu::float_to_half(floats.data(), narrowed.data(), static_cast<int64_t>(floats.size()));
+  for (size_t i = 0; i < floats.size(); ++i) ASSERT_EQ(narrowed[i].bits, narrow<cr::Half>(floats[i])) << i;
 }
 
 TEST(ReducedFloat, BFloat16WidensToTheTopHalfOfAFloat32) {
