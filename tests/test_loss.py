@@ -255,7 +255,7 @@ def test_cross_entropy_empty_batch():
 def test_cross_entropy_node_name_and_non_contiguous_target():
     x = cr.randn(4, 3, requires_grad=True)
     t = cr.tensor([[0, 1], [2, 0], [1, 1], [0, 2]])[:, 1]
-    assert F.cross_entropy(x, t).grad_fn.name() == "CrossEntropyLossBackward0"
+    assert F.cross_entropy(x, t).grad_fn.name() == "NllLossBackward0"  # PyTorch's: nll_loss(log_softmax(x))
     assert F.nll_loss(x, t).grad_fn.name() == "NllLossBackward0"
     assert_close(F.cross_entropy(x, t).detach(), F.nll_loss(F.log_softmax(x, 1), t).detach().numpy(), rtol=1e-6)
 
@@ -370,3 +370,32 @@ def test_target_changed_in_place_after_forward_does_not_reach_backward():
     t.fill_(1000)  # would index out of bounds if backward read it
     loss.backward()
     assert_close(x.grad, expected.numpy(), rtol=1e-6)
+
+
+LOSS_CALLS = {
+    "mse": lambda F, x, y, p, t, c: F.mse_loss(x, y),
+    "mse_sum": lambda F, x, y, p, t, c: F.mse_loss(x, y, reduction="sum"),
+    "mse_none": lambda F, x, y, p, t, c: F.mse_loss(x, y, reduction="none"),
+    "l1": lambda F, x, y, p, t, c: F.l1_loss(x, y),
+    "smooth_l1": lambda F, x, y, p, t, c: F.smooth_l1_loss(x, y),
+    "huber": lambda F, x, y, p, t, c: F.huber_loss(x, y, reduction="sum"),
+    "bce": lambda F, x, y, p, t, c: F.binary_cross_entropy(p, t),
+    "bce_with_logits": lambda F, x, y, p, t, c: F.binary_cross_entropy_with_logits(x, t),
+    "cross_entropy": lambda F, x, y, p, t, c: F.cross_entropy(x, c),
+    "nll": lambda F, x, y, p, t, c: F.nll_loss(x, c),
+    "kl_div": lambda F, x, y, p, t, c: F.kl_div(x, p, reduction="batchmean"),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", list(LOSS_CALLS))
+def test_printed_losses_name_pytorchs_node(name):
+    # print(loss) shows grad_fn=<MseLossBackward0> in PyTorch; a composite loss names its last node so
+    def args(m):
+        x = m.tensor([[0.2, -0.5, 1.0], [0.3, 0.1, -0.2]], requires_grad=True)
+        p = m.tensor([[0.2, 0.5, 0.9], [0.3, 0.1, 0.6]], requires_grad=True)
+        return (m.nn.functional, x, m.tensor([[0.1, -0.4, 0.8], [0.2, 0.3, -0.1]]), p,
+                m.tensor([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0]]), m.tensor([0, 2]))
+    ours, theirs = LOSS_CALLS[name](*args(cr)), LOSS_CALLS[name](*args(torch))
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    assert str(ours).replace("chainrule", "torch") == str(theirs)

@@ -14,6 +14,8 @@ namespace {
 std::atomic<uint64_t> g_next_sequence_nr{0};
 }
 
+uint64_t next_sequence_nr() { return g_next_sequence_nr.load(); }
+
 std::mutex& grad_accumulation_mutex() {
   static std::mutex m;
   return m;

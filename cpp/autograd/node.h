@@ -28,6 +28,9 @@ struct OutputMeta {
   Device device;
 };
 
+// The sequence number the next node will get (nodes made later have larger ones).
+uint64_t next_sequence_nr();
+
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node(std::string name, std::vector<Edge> next_edges);
@@ -37,6 +40,8 @@ class Node : public std::enable_shared_from_this<Node> {
   Node& operator=(const Node&) = delete;
 
   const std::string& name() const { return name_; }
+  // For composite ops only (CompositeName in autograd/record.h): the name PyTorch gives its fused node.
+  void rename(std::string name) { name_ = std::move(name); }
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   uint64_t sequence_nr() const { return sequence_nr_; }
   // Whether the formula must compute the gradient of input i: the input needs one, and, while

@@ -20,6 +20,12 @@ Edge gradient_edge(const Tensor& t) {
   return {acc, 0};
 }
 
+Tensor CompositeName::operator()(const Tensor& out) const {
+  const std::shared_ptr<Node>& node = out->grad_fn();
+  if (node && node->sequence_nr() >= first_sequence_nr_) node->rename(name_);
+  return out;
+}
+
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula) {
   std::vector<Edge> edges;

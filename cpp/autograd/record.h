@@ -37,6 +37,21 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs,
                              BackwardFormula formula);
 
+// A composite op (built from other ops) names its result's node as PyTorch names its fused one, so
+// printed results read as PyTorch's: mse_loss's last node, a MeanBackward0, reads MseLossBackward0.
+// The node still computes its own op's gradient. Made at the op's start; named(out) at its end.
+class CompositeName {
+ public:
+  explicit CompositeName(const char* name) : name_(name), first_sequence_nr_(next_sequence_nr()) {}
+  // out, its grad_fn renamed when a node made since this op started made it (an input passed
+  // through unchanged keeps its node's name).
+  Tensor operator()(const Tensor& out) const;
+
+ private:
+  const char* name_;
+  uint64_t first_sequence_nr_;
+};
+
 // Records `name` for an output that no element of `input` reaches (the median of an empty tensor,
 // an adaptive pool to an empty output): its backward gives `input` zeros, as PyTorch's does.
 void record_zero_gradient(const char* name, const Tensor& input, const Tensor& output);

@@ -87,7 +87,8 @@ Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
   if (weight) check_weight_shape(weight, input, "mse_loss");
-  return reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction);
+  const CompositeName named("MseLossBackward0");
+  return named(reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction));
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
@@ -98,19 +99,21 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, c
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must not be negative, got ", beta);
   if (beta == 0) return l1_loss(input, target, reduction);  // as PyTorch: the quadratic part vanishes
+  const CompositeName named("SmoothL1LossBackward0");
   Tensor terms;
   {
     GradModeGuard no_record(false);
     const Tensor z = difference(input, target, "smooth_l1_loss"), a = abs_of(z);
     terms = where(cmp(BinaryOp::Lt, a, beta), 0.5 * z * z / beta, a - 0.5 * beta);
   }
-  return apply_reduction(record_clamped_slope(input, target, terms, beta, 1.0 / beta, "SmoothL1LossBackward0"),
-                         reduction);
+  return named(apply_reduction(record_clamped_slope(input, target, terms, beta, 1.0 / beta, "SmoothL1LossBackward0"),
+                               reduction));
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, const Tensor& weight) {
   CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive, got ", delta);
   if (weight) check_weight_shape(weight, input, "huber_loss");
+  const CompositeName named("HuberLossBackward0");
   Tensor terms;
   {
     GradModeGuard no_record(false);
@@ -118,7 +121,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
     terms = where(cmp(BinaryOp::Lt, a, delta), 0.5 * z * z, delta * (a - 0.5 * delta));
   }
   const Tensor loss = record_clamped_slope(input, target, terms, delta, 1.0, "HuberLossBackward0");
-  return apply_reduction(weight ? loss * weight : loss, reduction);  // weighted 'mean' is mean(w * loss)
+  return named(apply_reduction(weight ? loss * weight : loss, reduction));  // weighted 'mean' is mean(w * loss)
 }
 
 namespace {
@@ -165,12 +168,13 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
     CR_CHECK(item(all(inside)).i, ValueError, op, ": every element of input must be a probability in [0, 1] "
              "(apply sigmoid first, or use binary_cross_entropy_with_logits)");
   }
+  const CompositeName named("BinaryCrossEntropyBackward0");
   Tensor loss = binary_cross_entropy_terms(input, target);
   if (weight) {
     broadcast_shapes(weight->sizes(), input->sizes(), op);
     loss = loss * weight;
   }
-  return apply_reduction(loss, reduction);
+  return named(apply_reduction(loss, reduction));
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
@@ -180,6 +184,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   check_floating(target, op, "target");
   CR_CHECK(target->sizes() == input->sizes(), ValueError, op, ": target of shape ", target->sizes(),
            " must have the input's shape ", input->sizes());
+  const CompositeName named("BinaryCrossEntropyWithLogitsBackward0");
   const Tensor log_sigmoid = activation(input, Activation::logsigmoid());
   Tensor loss;
   if (pos_weight) {
@@ -192,7 +197,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     broadcast_shapes(weight->sizes(), input->sizes(), op);
     loss = loss * weight;
   }
-  return apply_reduction(loss, reduction);
+  return named(apply_reduction(loss, reduction));
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& reduction, bool log_target) {

@@ -209,7 +209,8 @@ Tensor class_loss(const Tensor& input, const Tensor& target_indices, const Tenso
     const SavedTensor sx = kFromLogits ? SavedTensor(input, false) : SavedTensor();
     const Shape sizes = input->sizes();
     const DType dtype = input->dtype();
-    record(kFromLogits ? "CrossEntropyLossBackward0" : "NllLossBackward0", {input}, {out},
+    // PyTorch's cross_entropy is nll_loss(log_softmax(x)): its result's node is NllLossBackward0
+    record("NllLossBackward0", {input}, {out},
            [sx, lse, L, sizes, dtype](const TensorList& g, const Node& n) -> TensorList {
              return {class_loss_backward<kFromLogits>(g[0], sx.unpack(n), lse, L, sizes, dtype)};
            });
