@@ -175,7 +175,7 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
 }
 
 bool has_zero(const Tensor& t) {
-  Tensor c = contiguous(float32_standin(t));
+  Tensor c = contiguous(t);
   return CR_DISPATCH_NUMERIC(c->dtype(), "has_zero", [&] {
     const scalar_t* p = c->data<scalar_t>();
     for (int64_t i = 0, n = c->numel(); i < n; ++i) if (p[i] == 0) return true;
