@@ -248,6 +248,24 @@ def test_extra_none_gradients_are_dropped_but_extra_tensors_are_an_error(lib):
         TooMany.apply(x).sum().backward()
 
 
+@pytest.mark.parametrize("lib", [cr, torch], ids=["chainrule", "torch"])
+def test_a_gradient_of_another_dtype_is_cast_to_its_inputs(lib):
+    """The engine casts it, as PyTorch's validate_outputs does (autocast's products rely on it)."""
+    class Twice(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2).double()
+
+    x = lib.ones(3, requires_grad=True)
+    Twice.apply(x).sum().backward()
+    assert x.grad.dtype == lib.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
 @requires_torch
 def test_legacy_instance_style_function_warns_then_raises_as_torch():
     # jcjohnson/pytorch-examples' two_layer_net_custom_function.py: relu = MyReLU(); relu(x) with forward(self, x)

@@ -77,9 +77,10 @@ void accumulate(Tensor& slot, const Tensor& g) {
   }
 }
 
-// A gradient must match its input's shape and dtype, and its device; a 0-d gradient on another
-// device (a number's gradient, for a 0-d CPU tensor used with GPU tensors) moves to the input's,
-// as PyTorch's validate_outputs does.
+// A gradient must match its input's shape and device; a 0-d gradient on another device (a number's
+// gradient, for a 0-d CPU tensor used with GPU tensors) moves to the input's, and a gradient of
+// another dtype is cast to the input's (a bfloat16 product's gradient under autocast, for a float32
+// input), as PyTorch's validate_outputs does.
 void check_gradient(const Node& from, size_t i, Tensor& g, const Node& to, uint32_t slot) {
   const OutputMeta& meta = to.outputs()[slot];
   if (g->device() != meta.device && g->dim() == 0) g = to_device(g, meta.device);
@@ -87,8 +88,7 @@ void check_gradient(const Node& from, size_t i, Tensor& g, const Node& to, uint3
            g->device(), " for its input ", i, ", which is on ", meta.device);
   CR_CHECK(g->sizes() == meta.sizes, RuntimeError, "autograd: ", from.name(), " returned a gradient of shape ",
            g->sizes(), " for its input ", i, ", which has shape ", meta.sizes);
-  CR_CHECK(g->dtype() == meta.dtype, RuntimeError, "autograd: ", from.name(), " returned a ", dtype_name(g->dtype()),
-           " gradient for its input ", i, ", which is ", dtype_name(meta.dtype));
+  if (g->dtype() != meta.dtype) g = to_dtype(g, meta.dtype);
 }
 
 // Anomaly mode: a backward function that returns NaN fails here, naming itself (PyTorch's message).

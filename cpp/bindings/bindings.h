@@ -23,6 +23,7 @@ void bind_matmul(py::module_& m, TensorClass& cls);      // @, matmul, mm, bmm, 
 void bind_index(py::module_& m, TensorClass& cls);     // [], gather, scatter (index.cpp)
 void bind_join(py::module_& m, TensorClass& cls);      // cat, stack, split, chunk (join.cpp)
 void bind_autograd(py::module_& m, TensorClass& cls);  // backward, grad_fn, hooks, grad mode (autograd.cpp)
+void bind_autocast(py::module_& m);  // autocast regions' state and casts (autocast.cpp)
 void bind_saved_tensor_hooks(py::module_& m);  // autograd.graph.saved_tensors_hooks (saved_tensor_hooks.cpp)
 void bind_reduce(py::module_& m, TensorClass& cls);      // sum, max, var, softmax, ... (reduce.cpp)
 void bind_optim(py::module_& m);  // _C._optim: fused optimizer steps (optim.cpp)

@@ -24,6 +24,7 @@ PYBIND11_MODULE(_C, m) {
   bind_special(m, cls);
   bind_resize(m, cls);
   bind_autograd(m, cls);
+  bind_autocast(m);
   bind_saved_tensor_hooks(m);
   // Neural-network ops (convolution, pooling, normalization, losses, ...) behind chainrule.nn.functional.
   py::module_ nn = m.def_submodule("_nn", "chainrule's neural-network ops (see chainrule.nn.functional)");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "autograd/autocast.h"
 #include "core/error.h"
 #include "ops/view.h"
 
@@ -117,6 +118,7 @@ ConvGeometry conv_geometry(const char* op, int64_t dims, const Tensor& input, co
 Tensor conv_nd(const char* op, int64_t dims, const Tensor& input, const Tensor& weight, const Tensor& bias,
                const std::vector<int64_t>& stride, const ConvPadding& padding, const std::vector<int64_t>& dilation,
                int64_t groups) {
+  CR_AUTOCAST(lowered, conv_nd, op, dims, input, weight, bias, stride, padding, dilation, groups);
   const ConvGeometry geo = conv_geometry(op, dims, input, weight, bias, stride, padding, dilation, groups);
   Tensor y = convolution(batched_4d(input, dims), weight_4d(weight, dims), bias, geo);
   return unbatched_like(y, input, dims);
@@ -126,6 +128,8 @@ Tensor conv_transpose_nd(const char* op, int64_t dims, const Tensor& input, cons
                          const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
                          const std::vector<int64_t>& output_padding, int64_t groups,
                          const std::vector<int64_t>& dilation) {
+  CR_AUTOCAST(lowered, conv_transpose_nd, op, dims, input, weight, bias, stride, padding, output_padding, groups,
+              dilation);
   check_common(op, dims, input, weight, bias, stride, dilation, groups);
   check_padding(op, dims, "padding", padding);
   check_padding(op, dims, "output_padding", output_padding);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "autograd/autocast.h"
 #include "autograd/record.h"
 #include "cpu/gemm.h"
 #include "ops/copy.h"
@@ -105,6 +106,7 @@ void forward_into(const Tensor& y, const Tensor& x, const Tensor& w, const Tenso
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  CR_AUTOCAST(lowered, linear, x, weight, bias);
   check_linear(x, weight, bias);
   if (!x->device().is_cpu()) {  // the dispatch point: on a GPU, x W^T (cuBLAS) + b, recorded as those ops
     const Tensor y = matmul(x, transpose(weight, 0, 1));

@@ -6,6 +6,7 @@
 #include "ops/loss.h"
 
 
+#include "autograd/autocast.h"
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "ops/activation.h"
@@ -86,17 +87,20 @@ Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
+  CR_AUTOCAST(float32, mse_loss, input, target, reduction, weight);
   if (weight) check_weight_shape(weight, input, "mse_loss");
   const CompositeName named("MseLossBackward0");
   return named(reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction));
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
+  CR_AUTOCAST(float32, l1_loss, input, target, reduction, weight);
   if (weight) check_weight_shape(weight, input, "l1_loss");
   return reduce_weighted(abs_of(difference(input, target, "l1_loss")), weight, reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  CR_AUTOCAST(float32, smooth_l1_loss, input, target, reduction, beta);
   CR_CHECK(beta >= 0, ValueError, "smooth_l1_loss: beta must not be negative, got ", beta);
   if (beta == 0) return l1_loss(input, target, reduction);  // as PyTorch: the quadratic part vanishes
   const CompositeName named("SmoothL1LossBackward0");
@@ -111,6 +115,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, const Tensor& weight) {
+  CR_AUTOCAST(float32, huber_loss, input, target, reduction, delta, weight);
   CR_CHECK(delta > 0, ValueError, "huber_loss: delta must be positive, got ", delta);
   if (weight) check_weight_shape(weight, input, "huber_loss");
   const CompositeName named("HuberLossBackward0");
@@ -157,6 +162,7 @@ Tensor binary_cross_entropy_terms(const Tensor& input, const Tensor& target) {
 }  // namespace
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction) {
+  CR_AUTOCAST(float32, binary_cross_entropy, input, target, weight, reduction);
   const char* op = "binary_cross_entropy";
   check_floating(input, op, "input");
   check_floating(target, op, "target");
@@ -179,6 +185,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight,
                                         const Tensor& pos_weight, Reduction reduction) {
+  CR_AUTOCAST(float32, binary_cross_entropy_with_logits, input, target, weight, pos_weight, reduction);
   const char* op = "binary_cross_entropy_with_logits";
   check_floating(input, op, "input");
   check_floating(target, op, "target");
@@ -201,6 +208,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const std::string& reduction, bool log_target) {
+  CR_AUTOCAST(float32, kl_div, input, target, reduction, log_target);
   const char* op = "kl_div";
   const bool batchmean = reduction == "batchmean";
   const Reduction r = batchmean ? Reduction::Sum : parse_reduction(reduction, "kl_div (or 'batchmean')");
@@ -283,6 +291,7 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double
 
 Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
                              Reduction reduction) {
+  CR_AUTOCAST(float32, cosine_embedding_loss, input1, input2, target, margin, reduction);
   const char* op = "cosine_embedding_loss";
   check_floating(input1, op, "input1");
   check_floating(input2, op, "input2");
@@ -303,6 +312,7 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
 
 Tensor margin_ranking_loss(const Tensor& input1, const Tensor& input2, const Tensor& target, double margin,
                            Reduction reduction) {
+  CR_AUTOCAST(float32, margin_ranking_loss, input1, input2, target, margin, reduction);
   const char* op = "margin_ranking_loss";
   check_floating(input1, op, "input1");
   check_floating(input2, op, "input2");

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/autocast.h"
 #include "autograd/record.h"
 #include "cpu/loss_nll.h"
 #include "ops/copy.h"
@@ -244,11 +245,13 @@ Tensor cross_entropy_probabilities(const Tensor& input, const Tensor& target, co
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                 int64_t ignore_index) {
+  CR_AUTOCAST(float32, nll_loss, input, target, weight, reduction, ignore_index);
   return class_loss<false>(input, target, weight, reduction, ignore_index, 0.0, "nll_loss");
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight, Reduction reduction,
                      int64_t ignore_index, double label_smoothing) {
+  CR_AUTOCAST(float32, cross_entropy, input, target, weight, reduction, ignore_index, label_smoothing);
   CR_CHECK(label_smoothing >= 0 && label_smoothing <= 1, ValueError,
            "cross_entropy: label_smoothing must be between 0.0 and 1.0, got ", label_smoothing);
   CR_CHECK(input->dim() >= 1, ValueError, "cross_entropy: expected an input of shape (C), (N, C) or (N, C, d1, ...), got ",

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "autograd/autocast.h"
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
 #include "cpu/gemm.h"
@@ -254,14 +255,19 @@ void check_dims(const char* op, const Tensor& a, int64_t a_dims, const Tensor& b
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) { return matmul_impl("matmul", a, b); }
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  CR_AUTOCAST(lowered, matmul, a, b);
+  return matmul_impl("matmul", a, b);
+}
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  CR_AUTOCAST(lowered, mm, a, b);
   check_dims("mm", a, 2, b, 2);
   return matmul_impl("mm", a, b);
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  CR_AUTOCAST(lowered, bmm, a, b);
   check_dims("bmm", a, 3, b, 3);
   CR_CHECK(a->size(0) == b->size(0), ValueError, cannot_multiply("bmm", a, b), ": batch sizes ", a->size(0), " and ",
            b->size(0), " differ (bmm does not broadcast)");

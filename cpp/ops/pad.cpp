@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "autograd/autocast.h"
 #include "autograd/record.h"
 #include "ops/copy.h"
 #include "ops/creation.h"
@@ -116,6 +117,7 @@ Tensor pad(const Tensor& x, const std::vector<int64_t>& pad, const std::string& 
   CR_CHECK(mode == "reflect" || mode == "replicate" || mode == "circular", ValueError, "pad: unknown padding mode '",
            mode, "' (expected 'constant', 'reflect', 'replicate' or 'circular')");
   CR_CHECK(!value, RuntimeError, "pad: padding mode '", mode, "' doesn't take a value argument");
+  if (mode != "circular") CR_AUTOCAST(float32, cr::pad, x, pad, mode, value);  // PyTorch's reflection/replication_pad
   check_pad_length(x, pad, "pad");
   const int spatial = static_cast<int>(pad.size() / 2);
   CR_CHECK((spatial == 1 || spatial == 2) && (x->dim() == spatial + 1 || x->dim() == spatial + 2), RuntimeError,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/record.h"
 #include "core/default_dtype.h"
 #include "cpu/cumsum.h"
@@ -241,6 +242,7 @@ Tensor sum(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DTy
 }
 
 Tensor prod(const Tensor& t, const DimList& dims, bool keepdim, std::optional<DType> dtype) {
+  CR_AUTOCAST(float32, prod, t, dims, keepdim, dtype);
   Tensor x = dtype ? to_dtype(t, *dtype) : t;
   const uint32_t mask = reduced_dims_mask(x, dims, "prod");
   Tensor out = reduce_with<cpu::ProdReducer>(x, mask, keepdim, integer_promoted(x->dtype()), "prod");

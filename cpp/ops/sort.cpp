@@ -11,6 +11,7 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/autocast.h"
 #include "autograd/record.h"
 #include "cpu/sort.h"
 #include "cuda/sort.h"
@@ -208,6 +209,7 @@ std::vector<double> quantile_levels(const Tensor& q, const char* op) {
 
 Tensor quantile(const Tensor& input, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
                 Interpolation interpolation, bool ignore_nan) {
+  CR_AUTOCAST(float32, quantile, input, q, dim, keepdim, interpolation, ignore_nan);
   const char* op = ignore_nan ? "nanquantile" : "quantile";
   CR_CHECK(input->dtype() == DType::Float32 || input->dtype() == DType::Float64, RuntimeError, op,
            "() input tensor must be either float or double dtype, got ",

@@ -19,8 +19,9 @@ from chainrule._tensor import Size, tensor, as_tensor, frombuffer, is_tensor  # 
 from chainrule._default_device import get_default_device, set_default_device  # noqa: F401,E402
 from chainrule._tensor_str import set_printoptions, get_printoptions, printoptions  # noqa: F401
 from chainrule import autograd, cuda, nn, optim, return_types  # noqa: F401
-from chainrule import accelerator, amp, backends  # noqa: F401,E402
-from chainrule.amp import autocast, is_autocast_enabled, get_autocast_dtype, GradScaler  # noqa: F401,E402
+from chainrule import accelerator, amp, backends, cpu  # noqa: F401,E402
+from chainrule.amp.autocast_mode import *  # noqa: F401,F403,E402  (autocast and its state functions)
+from chainrule.amp import GradScaler  # noqa: F401,E402
 from chainrule._settings import *  # noqa: F401,F403,E402
 from chainrule._generator import Generator  # noqa: F401
 from chainrule.serialization import save, load  # noqa: F401

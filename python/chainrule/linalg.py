@@ -17,6 +17,7 @@ from chainrule._functions.linalg_factorizations import (
     pinv, qr, svd, svdvals)
 from chainrule._functions import products as _products
 from chainrule._functions.matrix_products import matrix_power
+from chainrule.amp import cast_policy as _autocast
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "cond", "multi_dot", "vecdot", "cross", "diagonal", "matrix_power",
            "vander", "matmul", "LinAlgError", "cholesky", "cholesky_ex", "det", "inv", "inv_ex", "slogdet", "solve",
@@ -92,6 +93,7 @@ def _singular_value_norm(A, ord, rows, cols, keepdim):
     return out
 
 
+@_autocast.float32
 def cond(A, p=None, *, out=None):
     """The condition number of each matrix of A in norm p: largest / smallest singular value for
     p = None or 2 (smallest / largest for -2); norm(A, p) * norm(inv(A), p) for the other norms."""
@@ -128,6 +130,7 @@ def multi_dot(tensors, *, out=None):
     return result.squeeze(0) if first_vector else result
 
 
+@_autocast.lower_precision
 def vecdot(x, y, *, dim=-1, out=None):
     """The dot products of x and y along dim (broadcast)."""
     return (x * y).sum(dim)

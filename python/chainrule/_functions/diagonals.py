@@ -7,6 +7,7 @@ gradient is recorded, diagonal() returns a true view (as_strided), so writes rea
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.shapes import moveaxis
+from chainrule.amp import cast_policy as _autocast
 
 
 def _diag_length(rows, cols, offset):
@@ -67,6 +68,7 @@ def diag(input, diagonal=0):
     raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {list(input.shape)}")
 
 
+@_autocast.float32
 def trace(input):
     """The sum of the main diagonal of a matrix."""
     if input.ndim != 2:

@@ -5,6 +5,7 @@ with PyTorch's backward: the gradient is (x - y) / d, and 0 where d = 0. Other p
 differences (O(P * R * M) memory) and take their norm, whose backward also gives 0 at d = 0.
 """
 from chainrule import _C
+from chainrule.amp import cast_policy as _autocast
 from chainrule.autograd.function import Function
 
 
@@ -42,6 +43,7 @@ def _sum_to(grad, shape):
     return grad.sum(dims, keepdim=True) if dims else grad
 
 
+@_autocast.float32
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """Distances (.., P, R) between the rows of x1 (.., P, M) and x2 (.., R, M), batch dims broadcast."""
     if x1.ndim < 2 or x2.ndim < 2:

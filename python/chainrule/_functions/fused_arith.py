@@ -9,6 +9,7 @@ from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.in_place import in_place
 from chainrule._functions.shapes import broadcast_shapes
+from chainrule.amp import cast_policy as _autocast
 
 
 def _scaled_sum(input, product, beta, alpha, op):
@@ -38,6 +39,7 @@ def _scaled_product_sum(input, product, a, b, beta, alpha, op):
     return _scaled_sum(input.float(), product(a.float(), b.float()), beta, alpha, op).to(a.dtype)
 
 
+@_autocast.lower_precision
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2), with input broadcast to the product's shape."""
     if mat1.ndim != 2 or mat2.ndim != 2:
@@ -46,6 +48,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return _scaled_product_sum(input, _C.mm, mat1, mat2, beta, alpha, "addmm")
 
 
+@_autocast.lower_precision
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * (batch1 @ batch2) for 3-D batches of matrices."""
     if batch1.ndim != 3 or batch2.ndim != 3:

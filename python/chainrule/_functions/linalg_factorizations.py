@@ -18,6 +18,7 @@ from chainrule._functions.linalg_host import (
     per_matrix, raise_failures, return_type, scalar_type_name, scipy_linalg, singular_message)
 from chainrule._functions.legacy_linalg_warnings import warn_deprecated_once
 from chainrule._functions.linalg_solvers import solve_triangular
+from chainrule.amp import cast_policy as _autocast
 from chainrule.autograd.function import Function
 
 qr_result = return_type("linalg_qr", ("Q", "R"))
@@ -73,6 +74,7 @@ def _qr_backward_tall(grad_Q, grad_R, Q, R):
     return solve_triangular(R.mT, grad_Q + _C.matmul(Q, M), upper=False, left=False)
 
 
+@_autocast.float32
 def qr(A, mode="reduced", *, out=None):
     """(Q, R) with A = QR: mode 'reduced' (Q m x k), 'complete' (Q m x m) or 'r' (R only, Q empty)."""
     check_matrix("linalg.qr", A)
@@ -82,6 +84,7 @@ def qr(A, mode="reduced", *, out=None):
     return qr_result(*_QR.apply(A, mode))
 
 
+@_autocast.float32
 def torch_qr(input, some=True):
     """torch.qr: linalg.qr with some=True for 'reduced' and some=False for 'complete'."""
     warn_deprecated_once("qr")
@@ -135,18 +138,21 @@ def _svd_backward(grad_U, grad_S, grad_Vh, U, S, Vh):
     return _C.matmul(U, _C.matmul(grad_A, Vh))
 
 
+@_autocast.float32
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh, S descending; full_matrices gives square U and Vh."""
     check_matrix("linalg.svd", A)
     return svd_result(*_SVD.apply(A, full_matrices))
 
 
+@_autocast.float32
 def svdvals(A, *, driver=None, out=None):
     """The singular values of each matrix of A, descending."""
     check_matrix("linalg.svdvals", A)
     return _SVD.apply(A, False)[1]
 
 
+@_autocast.float32
 def torch_svd(input, some=True, compute_uv=True):
     """torch.svd: (U, S, V) (V, not Vh); some=True is the reduced form; without compute_uv, U and V
     are zero matrices (m x m and n x n)."""
@@ -181,6 +187,7 @@ class _Eigh(Function):
         return _C.matmul(vectors, _C.matmul(inner, vectors.mT)), None
 
 
+@_autocast.float32
 def eigh(A, UPLO="L", *, out=None):
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix of A; only the lower
     (UPLO='L') or upper ('U') triangle is read."""
@@ -190,6 +197,7 @@ def eigh(A, UPLO="L", *, out=None):
     return eigh_result(*_Eigh.apply(A, UPLO))
 
 
+@_autocast.float32
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues (ascending) of each symmetric matrix of A."""
     check_matrix("linalg.eigh", A, square=True)
@@ -253,11 +261,13 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     return _Pinv.apply(A, _plain_tolerance(atol), _plain_tolerance(rtol), hermitian)
 
 
+@_autocast.float32
 def pinverse(input, rcond=1e-15):
     """torch.pinverse: pinv with rtol=rcond."""
     return pinv(input, rtol=rcond)
 
 
+@_autocast.float32
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
     """The number of singular values (|eigenvalues| when hermitian) above max(atol, rtol * largest)."""
     check_matrix("linalg.eigh" if hermitian else "linalg.matrix_rank", A, square=hermitian)
@@ -270,6 +280,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None)
     return int_tensor((values > cutoff[..., None]).sum(-1), A, _C.dtype.int64)
 
 
+@_autocast.float32
 def lstsq(A, B, rcond=None, *, driver=None):
     """(solution, residuals, rank, singular_values) of min ||A X - B||: the solution is pinv(A) B, so
     its gradient is PyTorch's; residuals for drivers gels/gelsd/gelss when m > n and A has full rank;
@@ -455,6 +466,7 @@ def _householder_full(op, A, tau):
     return Q
 
 
+@_autocast.float32
 def householder_product(A, tau, *, out=None):
     """The first n columns of the product of the Householder reflectors stored in A and tau."""
     return _householder_full("torch.linalg.householder_product", A, tau)[..., :, :A.shape[-1]]

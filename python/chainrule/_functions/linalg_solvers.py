@@ -19,6 +19,7 @@ from chainrule._functions.linalg_host import (
     check_matrix, check_same_dtype, check_solve_shapes, cholesky_host, device_tensor, host, int_tensor,
     lu_factor_host, not_positive_definite_message, per_matrix, raise_failures, return_type, scipy_linalg,
     singular_message)
+from chainrule.amp import cast_policy as _autocast
 from chainrule.autograd.function import Function
 
 inv_ex_result = return_type("linalg_inv_ex", ("inverse", "info"))
@@ -81,11 +82,13 @@ def _inverse(op, A, check_errors):
     return inv_ex_result(_Inverse.apply(A, inverse), int_tensor(infos, A))
 
 
+@_autocast.float32
 def inv_ex(A, *, check_errors=False, out=None):
     """(inverse, info): info is 0, or i > 0 when U[i-1, i-1] of A's LU factorization is 0 (singular)."""
     return _inverse("linalg.inv_ex", A, check_errors)
 
 
+@_autocast.float32
 def inv(A, *, out=None):
     """The inverse of each square matrix of A; LinAlgError for a singular one."""
     return _inverse("linalg.inv", A, True).inverse
@@ -141,6 +144,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return solve_ex_result(X.squeeze(-1) if vector else X, int_tensor(infos, A))
 
 
+@_autocast.float32
 def solve(A, B, *, left=True, out=None):
     """X with A X = B (left=True) or X A = B; LinAlgError for a singular A."""
     return solve_ex(A, B, left=left, check_errors=True).result
@@ -183,6 +187,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     return _SolveTriangular.apply(A, B, upper, unitriangular)
 
 
+@_autocast.float32
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """torch.triangular_solve: (X, A's copy) with A X = b (A^T X = b when transpose)."""
     warn_deprecated_once("triangular_solve")
@@ -238,6 +243,7 @@ def torch_det(input):
     return det(input)
 
 
+@_autocast.float32
 def torch_inverse(input):
     """torch.inverse: linalg.inv under torch's keyword name (input=, where linalg.inv has A=)."""
     return inv(input)
@@ -275,17 +281,20 @@ def _cholesky(op, A, upper, check_errors):
     return cholesky_ex_result(L.mT if upper else L, int_tensor(infos, A))
 
 
+@_autocast.float32
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """(L, info): the Cholesky factor (lower, or upper = L^T) of each symmetric positive-definite matrix
     of A (its lower triangle is read); info i > 0 when the leading minor of order i is not positive."""
     return _cholesky("linalg.cholesky_ex", A, upper, check_errors)
 
 
+@_autocast.float32
 def cholesky(A, *, upper=False, out=None):
     """The Cholesky factor of each positive-definite matrix of A; LinAlgError for one that is not."""
     return _cholesky("linalg.cholesky", A, upper, True).L
 
 
+@_autocast.float32
 def torch_cholesky(input, upper=False):
     """torch.cholesky (deprecated in PyTorch): linalg.cholesky with a positional upper."""
     warn_deprecated_once("cholesky")
@@ -310,6 +319,7 @@ class _CholeskySolve(Function):
         return _sum_to(grad_B, B.shape), _sum_to(grad_L, L.shape), None
 
 
+@_autocast.float32
 def cholesky_solve(B, L, upper=False):
     """X with (L L^T) X = B, given the Cholesky factor L (upper: A = U^T U)."""
     check_matrix("cholesky_solve", B, name="B")
@@ -317,12 +327,14 @@ def cholesky_solve(B, L, upper=False):
     return _CholeskySolve.apply(B, L, upper)
 
 
+@_autocast.float32
 def cholesky_inverse(L, upper=False):
     """(L L^T)^{-1} from the Cholesky factor L (upper: (U^T U)^{-1})."""
     eye = _identity_like(L).expand(*L.shape)
     return cholesky_solve(eye, L, upper=upper)
 
 
+@_autocast.float32
 def tensorinv(A, ind=2, *, out=None):
     """The tensor X with tensordot(A, X, ind) = identity: A reshaped to a square matrix and inverted."""
     if ind <= 0:
@@ -335,6 +347,7 @@ def tensorinv(A, ind=2, *, out=None):
     return inv(A.reshape(size, size)).reshape(cols + rows)
 
 
+@_autocast.float32
 def tensorsolve(A, B, dims=None, *, out=None):
     """X with tensordot(A, X, X.ndim) = B; dims of A are first moved to the end."""
     if dims is not None:

@@ -9,6 +9,7 @@ from chainrule._C import Tensor
 from chainrule._functions.fused_arith import _scaled_sum
 from chainrule._functions.in_place import in_place
 from chainrule._functions.linalg_solvers import inv
+from chainrule.amp import cast_policy as _autocast
 
 
 def _require_ndim(op, name, t, ndim):
@@ -29,6 +30,7 @@ def ger(input, vec2):
     return _C.outer(input, vec2)
 
 
+@_autocast.lower_precision
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b] (one matrix product of the batches laid side by side)."""
     _require_ndim("addbmm", "batch1", batch1, 3)

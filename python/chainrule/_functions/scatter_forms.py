@@ -6,7 +6,9 @@ with their Tensor methods and in-place forms.
 from chainrule import _C
 from chainrule._C import Tensor
 from chainrule._functions.dim_wrap import wrap_dim
+from chainrule._functions.dtypes import scalar_type_name
 from chainrule._functions.in_place import in_place
+from chainrule.amp import cast_policy as _autocast
 
 
 def _positions_along(input, dim, index, op):
@@ -37,13 +39,17 @@ def index_fill(input, dim, index, value):
     return _C.where(hits, fill, input)
 
 
+@_autocast.promote
 def index_copy(input, dim, index, source):
     """A copy of input with slice index[i] along dim replaced by source's slice i."""
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{scalar_type_name(input.dtype)} and (source) {scalar_type_name(source.dtype)}")
     if index.ndim > 1 or index.numel() != (source.shape[dim] if source.ndim else 1):
         raise IndexError(f"index_copy_(): Number of indices ({index.numel()}) should be equal to "
                          f"source.size(dim) ({source.shape[dim] if source.ndim else 1})")
     cleared = index_fill(input, dim, index, 0)
-    return cleared.index_add(dim, index.reshape(-1), source.to(input.dtype))
+    return cleared.index_add(dim, index.reshape(-1), source)
 
 
 def masked_scatter(input, mask, source):

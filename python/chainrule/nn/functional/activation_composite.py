@@ -7,6 +7,7 @@ torch.nn.functional (the branch taken at the kink is the one that gives PyTorch'
 """
 import warnings
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 from chainrule._functions.dim_wrap import wrap_dim
@@ -38,6 +39,7 @@ def _prelu_weight_view(input, weight):
     return weight.reshape((channels,) + (1,) * (input.dim() - 2))  # (C, 1, ..., 1)
 
 
+@_autocast.lower_precision
 def prelu(input, weight):
     """input where input > 0, else weight * input; weight has 1 element or one per channel (dim 1)."""
     _check_floating(input, "prelu")

@@ -10,6 +10,7 @@ multi_head_attention_forward(need_weights=True), as in PyTorch.
 import math
 import warnings
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule as cr
 from chainrule.backends import cuda as _cuda_backend
 from chainrule.nn.attention.bias import CausalBias
@@ -88,6 +89,7 @@ def _expand_kv_heads(query, key, value):
     return _repeat_heads(key, heads // kv_heads), _repeat_heads(value, heads // kv_heads)
 
 
+@_autocast.lower_precision
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
                                  enable_gqa=False):
     """softmax(query key^T * scale + mask) value, with dropout on the weights.

@@ -12,6 +12,7 @@ of a log_softmax); both give the same gradient to the logits when log_probs = lo
 """
 import numpy as np
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 from chainrule.nn.functional._host_tables import table_like
@@ -61,6 +62,7 @@ def _logsumexp(*terms):
     return top + total.log()
 
 
+@_autocast.float32
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """CTC loss of log_probs (T, N, C) (or unbatched (T, C)) against targets (N, S) padded or concatenated
     (sum(target_lengths),); reduction 'mean' divides each loss by its target length, then averages."""

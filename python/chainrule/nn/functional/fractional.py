@@ -8,6 +8,7 @@ so the gradient is a scatter into the maxima.
 """
 import math
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 from chainrule.nn.functional.conv import _per_dim
@@ -89,6 +90,7 @@ def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, out
                                 _random_samples)
 
 
+@_autocast.float32
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     """Fractional max pooling; with return_indices=True also the int64 indices of the maxima."""
@@ -104,6 +106,7 @@ def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, out
                                 _random_samples)
 
 
+@_autocast.float32
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                           _random_samples=None):
     """Fractional 3-d max pooling; with return_indices=True also the int64 indices of the maxima."""

@@ -11,6 +11,7 @@ taps, A = -0.75, each tap padded on its own as ATen does), padding 'zeros', 'bor
 """
 import warnings
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 
@@ -153,6 +154,7 @@ def _read(planes, ix, iy, height, width):
     return _C.where(inside.unsqueeze(1), values, 0.0)
 
 
+@_autocast.float32
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Samples input (N, C, H, W) at the normalized (x, y) locations of grid (N, Ho, Wo, 2) -> (N, C, Ho, Wo)."""
     _check_grid_sample(input, grid, mode, padding_mode)

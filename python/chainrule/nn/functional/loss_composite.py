@@ -8,6 +8,7 @@ legacy size_average/reduce pair included), argument checks and messages follow t
 """
 import math
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 from chainrule.nn.functional.activation import logsigmoid
@@ -33,6 +34,7 @@ def _reduce(loss, reduction):
     return loss.sum() if reduction == "sum" else loss
 
 
+@_autocast.float32
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     """input where target is 1, max(0, margin - input) where target is -1."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -42,6 +44,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(margin_term + self_term, reduction)
 
 
+@_autocast.float32
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """log(1 + exp(-target * input)), the two-class logistic loss for targets in {1, -1}."""
     reduction = _reduction(size_average, reduce, reduction)
@@ -77,6 +80,7 @@ def _check_multi_margin(input, target, weight):
     return classes
 
 
+@_autocast.float32
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """Multi-class hinge loss: sum over classes i != y of max(0, margin - x[y] + x[i])^p (times weight[y]),
@@ -103,6 +107,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _reduce(loss, reduction)
 
 
+@_autocast.float32
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Multi-label hinge loss: for each target class j (the target's leading entries before a -1) and each
     non-target class i, max(0, 1 - (x[j] - x[i])), summed and divided by the number of classes C."""
@@ -130,6 +135,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+@_autocast.float32
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the pairwise p-distance; swap uses
@@ -165,6 +171,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
                          reduction)
 
 
+@_autocast.float32
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     """exp(input) - target * input (log_input), else input - target * log(input + eps); full adds

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from chainrule import _C
+from chainrule.amp import cast_policy as _autocast
 from chainrule.nn.functional._host_tables import table_like
 from chainrule.nn.functional._suggested_layout import laid_out_like
 from chainrule.nn.functional.resample import resample
@@ -37,6 +38,8 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(
             f"pad: {mode} padding of {len(pads)} entries is not supported for a {input.dim()}-d input "
             "(2 entries pad 2-d or 3-d inputs, 4 entries 3-d or 4-d inputs, 6 entries 4-d or 5-d inputs)")
+    if mode == "replicate" and len(pads) == 6:
+        return _replicate_3d(input, pads)
     if mode != "constant" and len(pads) == 6:
         return _pad_by_index(input, pads, mode)
     return _C._nn.pad(input, pads, mode, value)
@@ -58,6 +61,11 @@ def _source_positions(size, left, right, mode, dim, shape):
     period = 2 * (size - 1)
     folded = np.abs(positions) % period if period else np.zeros_like(positions)
     return np.where(folded >= size, period - folded, folded)
+
+
+@_autocast.float32  # the 3-d padding: PyTorch's autocast lists replication_pad3d only
+def _replicate_3d(input, pads):
+    return _pad_by_index(input, pads, "replicate")
 
 
 def _pad_by_index(input, pads, mode):

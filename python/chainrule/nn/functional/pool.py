@@ -8,6 +8,7 @@ row-major window order wins, and a NaN always wins. The kernels and shape checks
 the gradient is the matching gather). lp_pool1d/2d are composed from avg/max pooling as PyTorch
 composes them.
 """
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 
@@ -188,11 +189,13 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
 
 
+@_autocast.float32
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: each value goes to its (flat, per-plane) index, everything else is zero."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
 
 
+@_autocast.float32
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool3d: each value goes to its (flat, per-volume) index, everything else is zero."""
     return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from chainrule.amp import cast_policy as _autocast
 import chainrule
 from chainrule import _C
 from chainrule.nn.functional._host_tables import table_like
@@ -52,6 +53,7 @@ def _pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
     return out
 
 
+@_autocast.lower_precision
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-d convolution of input (N, C, D, H, W) or (C, D, H, W) by weight (out, C / groups, kd, kh, kw);
     padding may be 'same' or 'valid'."""
@@ -99,6 +101,7 @@ def _spread_depth(planes, stride, offset, length):
     return pad(planes, (0, 0, 0, 0, offset, length - offset - planes.shape[2]))
 
 
+@_autocast.lower_precision
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """3-d transposed convolution of input (N, C, D, H, W) or (C, D, H, W) by weight (C, out / groups, kd, kh, kw)."""
     x, unbatched = _batched(input, "conv_transpose3d")
@@ -189,6 +192,7 @@ def _unbatch(result, unbatched):
     return tuple(r.squeeze(0) for r in result) if unbatched else result
 
 
+@_autocast.float32
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """3-d max pooling over (N, C, D, H, W) or (C, D, H, W); with return_indices=True also the int64 indices."""
     x, unbatched = _batched(input, "max_pool3d")
@@ -229,6 +233,7 @@ def _window_counts(size, kernel, stride, padding, out_size, count_include_pad):
     return np.minimum(ends, size) - np.maximum(starts, 0)
 
 
+@_autocast.float32
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """3-d average pooling over (N, C, D, H, W) or (C, D, H, W)."""
@@ -270,11 +275,13 @@ def _adaptive3d(input, output_size, op, pool2d, reduce):
     return out.squeeze(0) if unbatched else out
 
 
+@_autocast.float32
 def adaptive_avg_pool3d(input, output_size):
     """Adaptive 3-d average pooling to output_size (None entries keep the input's size)."""
     return _adaptive3d(input, output_size, "adaptive_avg_pool3d", adaptive_avg_pool2d, lambda w: w.mean(2))
 
 
+@_autocast.float32
 def adaptive_max_pool3d(input, output_size, return_indices=False):
     """Adaptive 3-d max pooling to output_size; with return_indices=True also the int64 indices."""
     if not return_indices:

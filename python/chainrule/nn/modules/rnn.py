@@ -13,6 +13,7 @@ import math
 import warnings
 
 from chainrule import _C
+from chainrule.amp import cast_policy as _autocast
 from chainrule.autograd import Function
 from chainrule.nn import functional as F
 from chainrule.nn import init
@@ -295,6 +296,7 @@ class RNNBase(Module):
             outputs[t] = _hidden_of(self.mode, state)
         return _C.stack(outputs, 0), state
 
+    @_autocast.full_precision  # PyTorch's CPU autocast leaves GRU and the cells in float32
     def forward(self, input, hx=None):
         packed = input if isinstance(input, PackedSequence) else None
         batch_sizes = None
@@ -424,6 +426,7 @@ class RNNCellBase(Module):
             raise RuntimeError(f"{type(self).__name__}: Expected {what} of shape {_shape_str(expected)} "
                                f"(input is {_shape_str(input.shape)}), got {_shape_str(state.shape)}")
 
+    @_autocast.full_precision  # PyTorch's CPU autocast leaves GRU and the cells in float32
     def forward(self, input, hx=None):
         name = type(self).__name__
         if input.dim() not in (1, 2):
