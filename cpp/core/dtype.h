@@ -116,6 +116,12 @@ inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_
 #define CR_DISPATCH_ALL(dtype, op, ...) \
   CR_DISPATCH_SWITCH(dtype, op, "a chainrule dtype", CR_DISPATCH_ALL_CASES(__VA_ARGS__))
 
+// The 16-bit floats as their storage types (cr::Half, cr::BFloat16), for the elementwise kernels that
+// read and write them around float32 formulas (cpu/elementwise.h).
+#define CR_DISPATCH_REDUCED_FLOAT(dtype, op, ...)                                                 \
+  CR_DISPATCH_SWITCH(dtype, op, "float16 or bfloat16", CR_DISPATCH_CASE(Float16, ::cr::Half, __VA_ARGS__) \
+                         CR_DISPATCH_CASE(BFloat16, ::cr::BFloat16, __VA_ARGS__))
+
 // Every dtype, the 16-bit floats included: for the kernels that only move and convert values (copy).
 #define CR_DISPATCH_STORAGE(dtype, op, ...)                                                     \
   CR_DISPATCH_SWITCH(dtype, op, "a chainrule dtype",                                            \

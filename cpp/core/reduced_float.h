@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "core/formula.h"
 
@@ -69,6 +70,22 @@ CR_FORMULA BFloat16 to_bfloat16(float f) {
   if (f != f) return BFloat16{0x7FC0};
   const uint32_t u = float_bits(f);
   return BFloat16{static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)};
+}
+
+// How the elementwise rows (cpu/elementwise.h) read and write an element: the computing types as they
+// are, the 16-bit floats widened to float32 on the way in and rounded once on the way out, so a
+// 16-bit op runs in one pass over its operands with float32 formulas.
+template <typename S>
+CR_FORMULA S loaded(S v) { return v; }
+CR_FORMULA float loaded(Half h) { return to_float(h); }
+CR_FORMULA float loaded(BFloat16 b) { return to_float(b); }
+
+template <typename S, typename V>
+CR_FORMULA S stored(V v) {
+  if constexpr (std::is_same_v<S, V>) return v;
+  else if constexpr (std::is_same_v<S, Half>) return to_half(static_cast<float>(v));
+  else if constexpr (std::is_same_v<S, BFloat16>) return to_bfloat16(static_cast<float>(v));
+  else return static_cast<S>(v);
 }
 
 template <typename T>

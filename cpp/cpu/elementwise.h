@@ -2,8 +2,11 @@
 // operands. Contiguous and scalar-broadcast rows get plain loops the compiler vectorizes; other rows
 // take the strided loop. Operand 0 is always the output; every operand is seen at the output's
 // shape (StridedOperand, core/strided_operand.h). ops/elementwise_kernels.h calls these with tensors.
+// Elements are read with loaded() and written with stored() (core/reduced_float.h): float16 and
+// bfloat16 operands run float32 formulas, converted element by element.
 #pragma once
 
+#include "core/reduced_float.h"
 #include "cpu/loops.h"
 
 namespace cr::cpu {
@@ -13,13 +16,13 @@ inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
   Out* o = reinterpret_cast<Out*>(p[0]);
   const A* a = reinterpret_cast<const A*>(p[1]);
   if (s[0] == sizeof(Out) && s[1] == sizeof(A)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+    for (int64_t i = 0; i < n; ++i) o[i] = stored<Out>(f(loaded(a[i])));
   } else if (s[0] == sizeof(Out) && s[1] == 0) {
-    Out v = f(*a);
+    const Out v = stored<Out>(f(loaded(*a)));
     for (int64_t i = 0; i < n; ++i) o[i] = v;
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      *reinterpret_cast<Out*>(p[0] + i * s[0]) = f(*reinterpret_cast<const A*>(p[1] + i * s[1]));
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) = stored<Out>(f(loaded(*reinterpret_cast<const A*>(p[1] + i * s[1]))));
     }
   }
 }
@@ -31,17 +34,17 @@ inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
   const B* b = reinterpret_cast<const B*>(p[2]);
   const bool out_contig = s[0] == sizeof(Out);
   if (out_contig && s[1] == sizeof(A) && s[2] == sizeof(B)) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    for (int64_t i = 0; i < n; ++i) o[i] = stored<Out>(f(loaded(a[i]), loaded(b[i])));
   } else if (out_contig && s[1] == sizeof(A) && s[2] == 0) {
-    const B bv = *b;
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], bv);
+    const auto bv = loaded(*b);
+    for (int64_t i = 0; i < n; ++i) o[i] = stored<Out>(f(loaded(a[i]), bv));
   } else if (out_contig && s[1] == 0 && s[2] == sizeof(B)) {
-    const A av = *a;
-    for (int64_t i = 0; i < n; ++i) o[i] = f(av, b[i]);
+    const auto av = loaded(*a);
+    for (int64_t i = 0; i < n; ++i) o[i] = stored<Out>(f(av, loaded(b[i])));
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      *reinterpret_cast<Out*>(p[0] + i * s[0]) =
-          f(*reinterpret_cast<const A*>(p[1] + i * s[1]), *reinterpret_cast<const B*>(p[2] + i * s[2]));
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) = stored<Out>(
+          f(loaded(*reinterpret_cast<const A*>(p[1] + i * s[1])), loaded(*reinterpret_cast<const B*>(p[2] + i * s[2]))));
     }
   }
 }
@@ -53,12 +56,12 @@ inline void ternary_row(char** p, const int64_t* s, int64_t n, const F& f) {
     const C* c = reinterpret_cast<const C*>(p[1]);
     const A* a = reinterpret_cast<const A*>(p[2]);
     const B* b = reinterpret_cast<const B*>(p[3]);
-    for (int64_t i = 0; i < n; ++i) o[i] = f(c[i], a[i], b[i]);
+    for (int64_t i = 0; i < n; ++i) o[i] = stored<Out>(f(loaded(c[i]), loaded(a[i]), loaded(b[i])));
   } else {
     for (int64_t i = 0; i < n; ++i) {
-      *reinterpret_cast<Out*>(p[0] + i * s[0]) = f(*reinterpret_cast<const C*>(p[1] + i * s[1]),
-                                                   *reinterpret_cast<const A*>(p[2] + i * s[2]),
-                                                   *reinterpret_cast<const B*>(p[3] + i * s[3]));
+      *reinterpret_cast<Out*>(p[0] + i * s[0]) = stored<Out>(f(loaded(*reinterpret_cast<const C*>(p[1] + i * s[1])),
+                                                               loaded(*reinterpret_cast<const A*>(p[2] + i * s[2])),
+                                                               loaded(*reinterpret_cast<const B*>(p[3] + i * s[3]))));
     }
   }
 }

@@ -53,6 +53,13 @@ void check_input(const Tensor& x, const Activation& act) {
 
 // out = act(x), out and x of one shape (out may be x itself).
 void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
+  if (is_reduced_float(x->dtype()) && out->dtype() == x->dtype() && x->device().is_cpu()) {
+    return CR_DISPATCH_REDUCED_FLOAT(x->dtype(), act.op, [&] {  // float32 formulas on the 16-bit elements
+      with_activation<float, cpu::VecMath>(act.params(), [&](auto fn) {
+        unary_kernel<scalar_t, scalar_t>(out, x, [fn](float v) { return fn.f(v); });
+      });
+    });
+  }
   if (staged_in_float32(out, [&](const Tensor& o, const Tensor& in) { run_forward(o, in, act); }, x)) return;
   if (!out->device().is_cpu()) {  // the family's dispatch point (here and in activation_backward)
     return cuda::activation_forward(act.params(), x->dtype(), x->sizes(), device_operand(out, x->sizes()),
@@ -141,8 +148,16 @@ Tensor connected_to_input(const Tensor& dx, const Tensor& x, const Activation& a
 Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation& act) {
   const Tensor g = to_dtype(g_in, x->dtype());
   if (GradMode::is_enabled()) return connected_to_input(derivative_ops(g, x, act), x, act);
-  if (any_reduced_float({&x})) return to_dtype(activation_backward(float32_standin(g), float32_standin(x), act), x->dtype());
   Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
+  if (is_reduced_float(x->dtype()) && x->device().is_cpu()) {
+    CR_DISPATCH_REDUCED_FLOAT(x->dtype(), act.op, [&] {  // float32 formulas on the 16-bit elements
+      with_activation<float, cpu::VecMath>(act.params(), [&](auto fn) {
+        binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](float gv, float xv) { return fn.grad(gv, xv); });
+      });
+    });
+    return dx;
+  }
+  if (any_reduced_float({&x})) return to_dtype(activation_backward(float32_standin(g), float32_standin(x), act), x->dtype());
   if (!dx->device().is_cpu()) {
     const Shape& shape = x->sizes();
     cuda::activation_backward(act.params(), x->dtype(), shape, device_operand(dx, shape), device_operand(g, shape),

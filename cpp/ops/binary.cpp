@@ -110,24 +110,25 @@ T nan_min(T a, T b) {
   return m;
 }
 
-// out = op(a, b) with a and b already of dtype T.
-template <typename T>
+// out = op(a, b) with a and b already of dtype T, or stored as S: a 16-bit float's S runs T = float
+// formulas, for the ops that have them (not floor_divide, remainder, fmod).
+template <typename T, typename S = T>
 void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   switch (op) {
-    case BinaryOp::Add: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x + y; });
-    case BinaryOp::Sub: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return x - y; });
-    case BinaryOp::Mul: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T {
+    case BinaryOp::Add: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T { return x + y; });
+    case BinaryOp::Sub: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T { return x - y; });
+    case BinaryOp::Mul: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T {
       if constexpr (std::is_same_v<T, bool>) return x && y;
       else return x * y;
     });
-    case BinaryOp::Maximum: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return nan_max(x, y); });
-    case BinaryOp::Minimum: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return nan_min(x, y); });
-    case BinaryOp::Eq: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x == y; });
-    case BinaryOp::Ne: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x != y; });
-    case BinaryOp::Lt: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x < y; });
-    case BinaryOp::Le: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x <= y; });
-    case BinaryOp::Gt: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x > y; });
-    case BinaryOp::Ge: return binary_kernel<bool, T, T>(out, a, b, [](T x, T y) { return x >= y; });
+    case BinaryOp::Maximum: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return nan_max(x, y); });
+    case BinaryOp::Minimum: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return nan_min(x, y); });
+    case BinaryOp::Eq: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x == y; });
+    case BinaryOp::Ne: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x != y; });
+    case BinaryOp::Lt: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x < y; });
+    case BinaryOp::Le: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x <= y; });
+    case BinaryOp::Gt: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x > y; });
+    case BinaryOp::Ge: return binary_kernel<bool, S, S>(out, a, b, [](T x, T y) { return x >= y; });
     default: break;
   }
   if constexpr (std::is_same_v<T, bool>) {
@@ -142,32 +143,33 @@ void run_formula(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& 
     }
   } else if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case BinaryOp::Div: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x / y; });
-      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
-      case BinaryOp::Atan2: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
+      case BinaryOp::Div: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return x / y; });
+      case BinaryOp::Pow: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T { return std::pow(x, y); });
+      case BinaryOp::Atan2: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T { return std::atan2(x, y); });
       case BinaryOp::Xlogy:  // PyTorch's order: a NaN y gives NaN even where x == 0
-        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T {
+        return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T {
           if (std::isnan(y)) return y;
           return x == T(0) ? T(0) : x * std::log(y);
         });
       case BinaryOp::FloorDivide: case BinaryOp::Remainder: case BinaryOp::Fmod:
-        return float_division<T>(op, out, a, b);
+        if constexpr (std::is_same_v<T, S>) return float_division<T>(op, out, a, b);
+        break;
       default: break;
     }
   } else {  // int64
     switch (op) {
-      case BinaryOp::Pow: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return int_pow(x, y); });
-      case BinaryOp::FloorDivide: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return floor_div(x, y); });
-      case BinaryOp::Remainder: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return py_mod(x, y); });
+      case BinaryOp::Pow: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return int_pow(x, y); });
+      case BinaryOp::FloorDivide: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return floor_div(x, y); });
+      case BinaryOp::Remainder: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return py_mod(x, y); });
       case BinaryOp::Fmod:  // x % -1 is 0 (INT64_MIN % -1 would trap)
-        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) -> T { return std::is_signed_v<T> && y == T(-1) ? T(0) : T(x % y); });
-      case BinaryOp::BitwiseAnd: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x & y; });
-      case BinaryOp::BitwiseOr: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x | y; });
-      case BinaryOp::BitwiseXor: return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return x ^ y; });
+        return binary_kernel<S, S, S>(out, a, b, [](T x, T y) -> T { return std::is_signed_v<T> && y == T(-1) ? T(0) : T(x % y); });
+      case BinaryOp::BitwiseAnd: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return x & y; });
+      case BinaryOp::BitwiseOr: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return x | y; });
+      case BinaryOp::BitwiseXor: return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return x ^ y; });
       case BinaryOp::BitwiseLeftShift:
-        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return left_shift(x, y); });
+        return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return left_shift(x, y); });
       case BinaryOp::BitwiseRightShift:
-        return binary_kernel<T, T, T>(out, a, b, [](T x, T y) { return right_shift(x, y); });
+        return binary_kernel<S, S, S>(out, a, b, [](T x, T y) { return right_shift(x, y); });
       default: break;
     }
   }
@@ -183,14 +185,75 @@ bool has_zero(const Tensor& t) {
   });
 }
 
+// Whether mul/div reads operand t whole, in float32, rather than in the 16-bit compute dtype: a 0-d
+// operand of another dtype (PyTorch's "CPU scalar": x * 0.1 scales by 0.1, not by bfloat16(0.1)).
+bool read_whole(BinaryOp op, const Tensor& t, DType compute) {
+  return (op == BinaryOp::Mul || op == BinaryOp::Div) && t->dim() == 0 && t->dtype() != compute;
+}
+
+// Whether a 16-bit op runs its float32 formula on the 16-bit elements directly (the elementwise rows
+// read and write them): on the CPU, into the compute dtype or bool, for the ops with such formulas.
+bool reads_and_writes_in_place(BinaryOp op, const Tensor& out, DType compute) {
+  return is_reduced_float(compute) && out->device().is_cpu() && (out->dtype() == compute || out->dtype() == DType::Bool) &&
+         op != BinaryOp::FloorDivide && op != BinaryOp::Remainder && op != BinaryOp::Fmod;
+}
+
+// run(f) with the float32 formula f of add, sub, mul or div; false for the other ops.
+template <typename Run>
+bool with_arithmetic(BinaryOp op, const Run& run) {
+  switch (op) {
+    case BinaryOp::Add: run([](float x, float y) { return x + y; }); return true;
+    case BinaryOp::Sub: run([](float x, float y) { return x - y; }); return true;
+    case BinaryOp::Mul: run([](float x, float y) { return x * y; }); return true;
+    case BinaryOp::Div: run([](float x, float y) { return x / y; }); return true;
+    default: return false;
+  }
+}
+
+// out = a op b on 16-bit elements stored as S, one pass; mul and div read a whole operand as float32.
+template <typename S>
+void run_on_reduced_floats(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  const bool a_whole = read_whole(op, a, compute), b_whole = read_whole(op, b, compute);
+  if (!a_whole && !b_whole) return run_formula<float, S>(op, out, to_dtype(a, compute), to_dtype(b, compute));
+  const Tensor a_in = to_dtype(a, a_whole ? DType::Float32 : compute), b_in = to_dtype(b, b_whole ? DType::Float32 : compute);
+  with_arithmetic(op, [&](auto f) {
+    if (b_whole) binary_kernel<S, S, float>(out, a_in, b_in, f);
+    else binary_kernel<S, float, S>(out, a_in, b_in, f);
+  });
+}
+
+// Whether a float32 op mixes in one 16-bit operand that the rows can widen element by element (a
+// float32 residual plus a bfloat16 branch under autocast): add, sub, mul, div into float32 on the CPU.
+bool widens_in_place(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+  const bool arithmetic = op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div;
+  const bool one_reduced = is_reduced_float(a->dtype()) != is_reduced_float(b->dtype());
+  const Tensor& other = is_reduced_float(a->dtype()) ? b : a;
+  return arithmetic && compute == DType::Float32 && out->dtype() == DType::Float32 && out->device().is_cpu() &&
+         one_reduced && other->dtype() == DType::Float32;
+}
+
+template <typename S>
+void run_widening(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  with_arithmetic(op, [&](auto f) {
+    if (is_reduced_float(a->dtype())) binary_kernel<float, S, float>(out, a, b, f);
+    else binary_kernel<float, float, S>(out, a, b, f);
+  });
+}
+
 // Casts the inputs to `compute` and runs the formula into `out` (whose dtype is the output dtype).
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
-  if (is_reduced_float(compute) || any_reduced_float({&out})) {
-    // PyTorch's kernels read the operands in the 16-bit dtype (an int64 past 65504 is inf in float16),
-    // except that mul and div read a 0-d operand whole (their "CPU scalar"), in float32
-    const bool scalar_whole = op == BinaryOp::Mul || op == BinaryOp::Div;
-    auto read = [&](const Tensor& t) { return scalar_whole && t->dim() == 0 ? t : to_dtype(t, compute); };
+  // PyTorch's kernels read the operands in the 16-bit dtype (an int64 past 65504 is inf in float16),
+  // except that mul and div read a 0-d operand whole (read_whole)
+  if (reads_and_writes_in_place(op, out, compute)) {
+    return CR_DISPATCH_REDUCED_FLOAT(compute, binary_op_name(op), [&] { run_on_reduced_floats<scalar_t>(op, out, a, b, compute); });
+  }
+  if (widens_in_place(op, out, a, b, compute)) {
+    const DType reduced = is_reduced_float(a->dtype()) ? a->dtype() : b->dtype();
+    return CR_DISPATCH_REDUCED_FLOAT(reduced, binary_op_name(op), [&] { run_widening<scalar_t>(op, out, a, b); });
+  }
+  if (is_reduced_float(compute) || any_reduced_float({&out})) {  // the rest: on float32 stand-ins
+    auto read = [&](const Tensor& t) { return read_whole(op, t, compute) ? t : to_dtype(t, compute); };
     Tensor out32 = float32_output(out);
     launch(op, out32, read(a), read(b), is_reduced_float(compute) ? DType::Float32 : compute);
     return write_back(out, out32);

@@ -25,10 +25,15 @@ void copy_values(const Tensor& dst, const Tensor& src) {
   if (straight && src->dtype() == DType::Float32 && dst->dtype() == DType::Float16) {
     return cpu::float_to_half(src->data<float>(), dst->data<Half>(), dst->numel());
   }
+  if (src->dtype() == dst->dtype()) {  // a move, bit for bit (a 16-bit NaN keeps its payload)
+    return CR_DISPATCH_ALL(moved_as(dst->dtype()), "copy_", [&] {
+      unary_kernel<scalar_t, scalar_t>(dst, src, [](scalar_t v) { return v; });
+    });
+  }
   CR_DISPATCH_STORAGE(dst->dtype(), "copy_", [&] {
     using dst_t = scalar_t;
-    CR_DISPATCH_STORAGE(src->dtype(), "copy_", [&] {
-      unary_kernel<dst_t, scalar_t>(dst, src, [](scalar_t v) { return convert_value<dst_t>(v); });
+    CR_DISPATCH_STORAGE(src->dtype(), "copy_", [&] {  // a 16-bit source is read as float32 (exact)
+      unary_kernel<dst_t, scalar_t>(dst, src, [](auto v) { return convert_value<dst_t>(v); });
     });
   });
 }

@@ -67,8 +67,8 @@ void fill_(const Tensor& t, const Scalar& value, const char* op) {
 Tensor scalar_tensor(const Scalar& value, DType dtype, Device device, const char* op) {
   if (!device.is_cpu()) return stored_on(scalar_tensor(value, dtype, kCpu, op), device);
   Tensor t = TensorImpl::empty({}, dtype, device);
-  if (is_reduced_float(dtype)) {  // through float32, as c10's Half(float)
-    copy_values(t, scalar_tensor(value, DType::Float32, device, op));
+  if (is_reduced_float(dtype)) {  // through float32, as c10's Half(float): past float32's range, inf (fill_ checks)
+    copy_values(t, scalar_operand(value, DType::Float32, device));
     return t;
   }
   CR_DISPATCH_ALL(dtype, op, [&] { *t->data<scalar_t>() = value.to<scalar_t>(op); });

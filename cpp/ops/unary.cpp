@@ -46,7 +46,8 @@ DType unary_dtype(UnaryOp op, DType in) {
   return is_floating(in) ? in : default_float_dtype();
 }
 
-template <typename T>
+// out = op(a), computed in T on elements stored as S (a 16-bit float's S runs float formulas).
+template <typename T, typename S = T>
 void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
   if constexpr (std::is_same_v<T, bool>) {
     if (op == UnaryOp::LogicalNot || op == UnaryOp::BitwiseNot) {
@@ -55,49 +56,49 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
     if (op == UnaryOp::Sign) return unary_kernel<bool, bool>(out, a, [](bool x) { return x; });
   } else {
     switch (op) {
-      case UnaryOp::Neg: return unary_kernel<T, T>(out, a, [](T x) -> T { return -x; });
-      case UnaryOp::Abs: return unary_kernel<T, T>(out, a, [](T x) { return absolute(x); });
-      case UnaryOp::Sign: return unary_kernel<T, T>(out, a, [](T x) { return sign_of(x); });
-      case UnaryOp::Relu: return unary_kernel<T, T>(out, a, [](T x) -> T { return x > T(0) ? x : (x == x ? T(0) : x); });
-      case UnaryOp::Square: return unary_kernel<T, T>(out, a, [](T x) -> T { return x * x; });
-      case UnaryOp::LogicalNot: return unary_kernel<bool, T>(out, a, [](T x) { return x == T(0); });
+      case UnaryOp::Neg: return unary_kernel<S, S>(out, a, [](T x) -> T { return -x; });
+      case UnaryOp::Abs: return unary_kernel<S, S>(out, a, [](T x) { return absolute(x); });
+      case UnaryOp::Sign: return unary_kernel<S, S>(out, a, [](T x) { return sign_of(x); });
+      case UnaryOp::Relu: return unary_kernel<S, S>(out, a, [](T x) -> T { return x > T(0) ? x : (x == x ? T(0) : x); });
+      case UnaryOp::Square: return unary_kernel<S, S>(out, a, [](T x) -> T { return x * x; });
+      case UnaryOp::LogicalNot: return unary_kernel<bool, S>(out, a, [](T x) { return x == T(0); });
       default: break;
     }
   }
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     switch (op) {
       case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
-        return unary_kernel<T, T>(out, a, [](T x) { return x; });
-      case UnaryOp::BitwiseNot: return unary_kernel<T, T>(out, a, [](T x) { return ~x; });
+        return unary_kernel<S, S>(out, a, [](T x) { return x; });
+      case UnaryOp::BitwiseNot: return unary_kernel<S, S>(out, a, [](T x) { return ~x; });
       default: break;
     }
   }
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case UnaryOp::Floor: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::floor(x); });
-      case UnaryOp::Ceil: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::ceil(x); });
-      case UnaryOp::Round: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::nearbyint(x); });
-      case UnaryOp::Trunc: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::trunc(x); });
-      case UnaryOp::Exp: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::exp(x); });
-      case UnaryOp::Log: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::log(x); });
-      case UnaryOp::Log2: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log2(x); });
-      case UnaryOp::Log10: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log10(x); });
-      case UnaryOp::Log1p: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::log1p(x); });
-      case UnaryOp::Expm1: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::expm1(x); });
-      case UnaryOp::Sqrt: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sqrt(x); });
-      case UnaryOp::Rsqrt: return unary_kernel<T, T>(out, a, [](T x) -> T { return T(1) / std::sqrt(x); });
-      case UnaryOp::Reciprocal: return unary_kernel<T, T>(out, a, [](T x) -> T { return T(1) / x; });
-      case UnaryOp::Sin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sin(x); });
-      case UnaryOp::Cos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::cos(x); });
-      case UnaryOp::Tan: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::tan(x); });
-      case UnaryOp::Tanh: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::tanh(x); });
-      case UnaryOp::Sigmoid: return unary_kernel<T, T>(out, a, [](T x) { return cpu::vec::sigmoid(x); });
-      case UnaryOp::Erf: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::erf(x); });
-      case UnaryOp::Asin: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::asin(x); });
-      case UnaryOp::Acos: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::acos(x); });
-      case UnaryOp::Atan: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::atan(x); });
-      case UnaryOp::Sinh: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::sinh(x); });
-      case UnaryOp::Cosh: return unary_kernel<T, T>(out, a, [](T x) -> T { return std::cosh(x); });
+      case UnaryOp::Floor: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::floor(x); });
+      case UnaryOp::Ceil: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::ceil(x); });
+      case UnaryOp::Round: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::nearbyint(x); });
+      case UnaryOp::Trunc: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::trunc(x); });
+      case UnaryOp::Exp: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::exp(x); });
+      case UnaryOp::Log: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::log(x); });
+      case UnaryOp::Log2: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log2(x); });
+      case UnaryOp::Log10: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log10(x); });
+      case UnaryOp::Log1p: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log1p(x); });
+      case UnaryOp::Expm1: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::expm1(x); });
+      case UnaryOp::Sqrt: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::sqrt(x); });
+      case UnaryOp::Rsqrt: return unary_kernel<S, S>(out, a, [](T x) -> T { return T(1) / std::sqrt(x); });
+      case UnaryOp::Reciprocal: return unary_kernel<S, S>(out, a, [](T x) -> T { return T(1) / x; });
+      case UnaryOp::Sin: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::sin(x); });
+      case UnaryOp::Cos: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::cos(x); });
+      case UnaryOp::Tan: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::tan(x); });
+      case UnaryOp::Tanh: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::tanh(x); });
+      case UnaryOp::Sigmoid: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::sigmoid(x); });
+      case UnaryOp::Erf: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::erf(x); });
+      case UnaryOp::Asin: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::asin(x); });
+      case UnaryOp::Acos: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::acos(x); });
+      case UnaryOp::Atan: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::atan(x); });
+      case UnaryOp::Sinh: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::sinh(x); });
+      case UnaryOp::Cosh: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::cosh(x); });
       default: break;
     }
   }
@@ -106,6 +107,9 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
 
 // The family's dispatch point: the GPU's kernel for CUDA tensors, else the CPU formulas.
 void launch(UnaryOp op, const Tensor& out, const Tensor& a) {
+  if (is_reduced_float(out->dtype()) && a->dtype() == out->dtype() && out->device().is_cpu()) {
+    return CR_DISPATCH_REDUCED_FLOAT(out->dtype(), unary_op_name(op), [&] { run_formula<float, scalar_t>(op, out, a); });
+  }
   if (staged_in_float32(out, [&](const Tensor& o, const Tensor& x) { launch(op, o, x); }, a)) return;
   // LogicalNot reads its input as is; every other op reads in the output's dtype.
   Tensor in = op == UnaryOp::LogicalNot ? a : to_dtype(a, out->dtype());
