@@ -131,6 +131,34 @@ def test_elementwise_ops_round_once_as_pytorch(ours, theirs):
 
 
 @pytest.mark.parametrize("ours,theirs", DTYPES, ids=IDS)
+def test_elementwise_rows_of_every_layout_round_once(ours, theirs):
+    """The loops that read and write 16-bit elements directly (cpu/elementwise.h), over rows longer
+    than float16's conversion blocks, transposed, broadcast, 0-d and mixed with float32 operands."""
+    gen = cr.Generator().manual_seed(5)
+    x = cr.randn(3, 1100, generator=gen).to(ours)
+    y = cr.randn(1100, 3, generator=gen).to(ours).t()  # strided
+    row, scalar, wide = cr.randn(1100, generator=gen).to(ours), cr.tensor(1.25).to(ours), cr.randn(3, 1100, generator=gen)
+    tx, ty, trow, tscalar = (to_torch(t, theirs) for t in (x, y, row, scalar))
+    twide = torch.from_numpy(wide.numpy())
+    for op in ["add", "sub", "mul", "div", "maximum"]:
+        for a, b, ta, tb in [(x, y, tx, ty), (y, row, ty, trow), (row, x, trow, tx), (x, scalar, tx, tscalar)]:
+            same_values(getattr(a, op)(b), getattr(ta, op)(tb))
+    same_values(y.exp(), ty.exp(), ulps=1)
+    same_values(wide + y, twide + ty)  # float32 with a 16-bit operand: float32, the 16-bit one widened exactly
+    same_values(y * wide, ty * twide)
+    same_values(x * 0.1, tx * 0.1)
+    assert ((y > x).numpy() == (ty > tx).numpy()).all()
+    z, tz = y.clone().requires_grad_(), ty.clone().requires_grad_()
+    cr.nn.functional.gelu(z).backward(x)
+    torch.nn.functional.gelu(tz).backward(tx)
+    same_values(z.grad, tz.grad, ulps=1)
+    v, tv = x.clone(), tx.clone()
+    v.t().mul_(y.t()).add_(scalar)  # in place through a transposed view
+    tv.t().mul_(ty.t()).add_(tscalar)
+    same_values(v, tv)
+
+
+@pytest.mark.parametrize("ours,theirs", DTYPES, ids=IDS)
 def test_in_place_ops_write_16_bit_values(ours, theirs):
     x = cr.linspace(-3, 3, 50).to(ours)
     tx = to_torch(x, theirs)

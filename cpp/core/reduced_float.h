@@ -72,6 +72,13 @@ CR_FORMULA BFloat16 to_bfloat16(float f) {
   return BFloat16{static_cast<uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)};
 }
 
+template <typename T>
+constexpr bool is_reduced_float_type = false;
+template <>
+inline constexpr bool is_reduced_float_type<Half> = true;
+template <>
+inline constexpr bool is_reduced_float_type<BFloat16> = true;
+
 // How the elementwise rows (cpu/elementwise.h) read and write an element: the computing types as they
 // are, the 16-bit floats widened to float32 on the way in and rounded once on the way out, so a
 // 16-bit op runs in one pass over its operands with float32 formulas.
@@ -83,16 +90,10 @@ CR_FORMULA float loaded(BFloat16 b) { return to_float(b); }
 template <typename S, typename V>
 CR_FORMULA S stored(V v) {
   if constexpr (std::is_same_v<S, V>) return v;
+  else if constexpr (is_reduced_float_type<V>) return stored<S>(to_float(v));  // exact
   else if constexpr (std::is_same_v<S, Half>) return to_half(static_cast<float>(v));
   else if constexpr (std::is_same_v<S, BFloat16>) return to_bfloat16(static_cast<float>(v));
   else return static_cast<S>(v);
 }
-
-template <typename T>
-constexpr bool is_reduced_float_type = false;
-template <>
-inline constexpr bool is_reduced_float_type<Half> = true;
-template <>
-inline constexpr bool is_reduced_float_type<BFloat16> = true;
 
 }  // namespace cr

@@ -6,13 +6,63 @@
 // bfloat16 operands run float32 formulas, converted element by element.
 #pragma once
 
+#include <algorithm>
+#include <type_traits>
+
 #include "core/reduced_float.h"
 #include "cpu/loops.h"
+#include "cpu/reduced_float_copy.h"
 
 namespace cr::cpu {
 
+// float16 operands: x86 has no one-element conversion that the compiler vectorizes, so a row with a
+// float16 operand runs in blocks. Its float16 inputs are widened into float32 buffers first (eight
+// per F16C instruction, cpu/reduced_float_copy.h), the row runs on float32, and a float16 output is
+// narrowed after, so the formula's loop still vectorizes. (bfloat16 converts by a shift, in the loop.)
+template <typename T>
+using computed_t = std::conditional_t<std::is_same_v<T, Half>, float, T>;
+
+inline void widen_block(const char* in, int64_t stride, int64_t m, float* out) {
+  if (stride == sizeof(Half)) return half_to_float(reinterpret_cast<const Half*>(in), out, m);
+  for (int64_t i = 0; i < m; ++i) out[i] = to_float(*reinterpret_cast<const Half*>(in + i * stride));
+}
+
+inline void narrow_block(const float* in, char* out, int64_t stride, int64_t m) {
+  if (stride == sizeof(Half)) return float_to_half(in, reinterpret_cast<Half*>(out), m);
+  for (int64_t i = 0; i < m; ++i) *reinterpret_cast<Half*>(out + i * stride) = to_half(in[i]);
+}
+
+// row(q, qs, m) over blocks of the row p, s, n whose operands of types Ts (output first) that are
+// float16 are seen as float32 buffers. Every input is read before the block's output is written, so
+// the output may be an input (in-place ops).
+template <typename... Ts, typename Row>
+void run_in_half_blocks(char** p, const int64_t* s, int64_t n, const Row& row) {
+  constexpr int kOperands = sizeof...(Ts);
+  constexpr int64_t kBlock = 512;
+  constexpr bool is_half[kOperands] = {std::is_same_v<Ts, Half>...};
+  alignas(64) float buffers[kOperands][kBlock];
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t m = std::min(kBlock, n - start);
+    char* q[kOperands];
+    int64_t qs[kOperands];
+    for (int k = 0; k < kOperands; ++k) {
+      char* at = p[k] + start * s[k];
+      q[k] = is_half[k] ? reinterpret_cast<char*>(buffers[k]) : at;
+      qs[k] = is_half[k] && s[k] != 0 ? int64_t{sizeof(float)} : s[k];
+      if (is_half[k] && k > 0) widen_block(at, s[k], s[k] == 0 ? 1 : m, buffers[k]);
+    }
+    row(q, qs, m);
+    if (is_half[0]) narrow_block(buffers[0], p[0] + start * s[0], s[0], m);
+  }
+}
+
 template <typename Out, typename A, typename F>
 inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+  if constexpr (std::is_same_v<Out, Half> || std::is_same_v<A, Half>) {
+    return run_in_half_blocks<Out, A>(p, s, n, [&](char** q, const int64_t* qs, int64_t m) {
+      unary_row<computed_t<Out>, computed_t<A>>(q, qs, m, f);
+    });
+  }
   Out* o = reinterpret_cast<Out*>(p[0]);
   const A* a = reinterpret_cast<const A*>(p[1]);
   if (s[0] == sizeof(Out) && s[1] == sizeof(A)) {
@@ -29,6 +79,11 @@ inline void unary_row(char** p, const int64_t* s, int64_t n, const F& f) {
 
 template <typename Out, typename A, typename B, typename F>
 inline void binary_row(char** p, const int64_t* s, int64_t n, const F& f) {
+  if constexpr (std::is_same_v<Out, Half> || std::is_same_v<A, Half> || std::is_same_v<B, Half>) {
+    return run_in_half_blocks<Out, A, B>(p, s, n, [&](char** q, const int64_t* qs, int64_t m) {
+      binary_row<computed_t<Out>, computed_t<A>, computed_t<B>>(q, qs, m, f);
+    });
+  }
   Out* o = reinterpret_cast<Out*>(p[0]);
   const A* a = reinterpret_cast<const A*>(p[1]);
   const B* b = reinterpret_cast<const B*>(p[2]);

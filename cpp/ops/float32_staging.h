@@ -1,6 +1,8 @@
-// float16 and bfloat16 in the kernels. The kernels compute in float32 and float64 only; each family's
-// dispatch point hands them float32 stand-ins for 16-bit tensors and writes the results back, so an
-// op rounds its result once, as PyTorch's CPU kernels do with their float32 "opmath" type:
+// float16 and bfloat16 in the kernels. The kernels compute in float32 and float64 only. The elementwise
+// ones (unary, binary, activations) read and write 16-bit elements themselves (cpu/elementwise.h);
+// for the others each family's dispatch point hands them float32 stand-ins for 16-bit tensors and
+// writes the results back, so an op rounds its result once, as PyTorch's CPU kernels do with their
+// float32 "opmath" type:
 //
 //   if (staged_in_float32(out, [&](const Tensor& o, const Tensor& a) { launch(op, o, a); }, x)) return;
 //
