@@ -193,20 +193,19 @@ bool read_whole(BinaryOp op, const Tensor& t, DType compute) {
 
 // Whether a 16-bit op runs its float32 formula on the 16-bit elements directly (the elementwise rows
 // read and write them): on the CPU, into the compute dtype or bool, for the ops with such formulas.
-bool reads_and_writes_in_place(BinaryOp op, const Tensor& out, DType compute) {
+bool runs_on_16_bit_elements(BinaryOp op, const Tensor& out, DType compute) {
   return is_reduced_float(compute) && out->device().is_cpu() && (out->dtype() == compute || out->dtype() == DType::Bool) &&
          op != BinaryOp::FloorDivide && op != BinaryOp::Remainder && op != BinaryOp::Fmod;
 }
 
-// run(f) with the float32 formula f of add, sub, mul or div; false for the other ops.
+// run(f) with the float32 formula f of op, one of add, sub, mul and div.
 template <typename Run>
-bool with_arithmetic(BinaryOp op, const Run& run) {
+void with_arithmetic(BinaryOp op, const Run& run) {
   switch (op) {
-    case BinaryOp::Add: run([](float x, float y) { return x + y; }); return true;
-    case BinaryOp::Sub: run([](float x, float y) { return x - y; }); return true;
-    case BinaryOp::Mul: run([](float x, float y) { return x * y; }); return true;
-    case BinaryOp::Div: run([](float x, float y) { return x / y; }); return true;
-    default: return false;
+    case BinaryOp::Add: return run([](float x, float y) { return x + y; });
+    case BinaryOp::Sub: return run([](float x, float y) { return x - y; });
+    case BinaryOp::Mul: return run([](float x, float y) { return x * y; });
+    default: return run([](float x, float y) { return x / y; });
   }
 }
 
@@ -224,7 +223,7 @@ void run_on_reduced_floats(BinaryOp op, const Tensor& out, const Tensor& a, cons
 
 // Whether a float32 op mixes in one 16-bit operand that the rows can widen element by element (a
 // float32 residual plus a bfloat16 branch under autocast): add, sub, mul, div into float32 on the CPU.
-bool widens_in_place(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
+bool widens_in_the_loop(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   const bool arithmetic = op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div;
   const bool one_reduced = is_reduced_float(a->dtype()) != is_reduced_float(b->dtype());
   const Tensor& other = is_reduced_float(a->dtype()) ? b : a;
@@ -245,10 +244,10 @@ void run_widening(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor&
 void launch(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, DType compute) {
   // PyTorch's kernels read the operands in the 16-bit dtype (an int64 past 65504 is inf in float16),
   // except that mul and div read a 0-d operand whole (read_whole)
-  if (reads_and_writes_in_place(op, out, compute)) {
+  if (runs_on_16_bit_elements(op, out, compute)) {
     return CR_DISPATCH_REDUCED_FLOAT(compute, binary_op_name(op), [&] { run_on_reduced_floats<scalar_t>(op, out, a, b, compute); });
   }
-  if (widens_in_place(op, out, a, b, compute)) {
+  if (widens_in_the_loop(op, out, a, b, compute)) {
     const DType reduced = is_reduced_float(a->dtype()) ? a->dtype() : b->dtype();
     return CR_DISPATCH_REDUCED_FLOAT(reduced, binary_op_name(op), [&] { run_widening<scalar_t>(op, out, a, b); });
   }
