@@ -15,11 +15,9 @@
 #include <limits>
 #include <type_traits>
 
-namespace cr::cpu {
+#include "cpu/vec_math.h"  // CR_ALWAYS_INLINE
 
-// Always inlined (also the lambdas that call them: CR_ALWAYS_INLINE), so that the elementwise loops
-// vectorize; GCC's size heuristics would otherwise call them out of line, one element at a time.
-#define CR_ALWAYS_INLINE __attribute__((always_inline))
+namespace cr::cpu {
 
 template <typename T>
 CR_ALWAYS_INLINE inline bool fmod_is_fast(T a, T b) {

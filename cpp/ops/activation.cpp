@@ -56,7 +56,7 @@ void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
   if (is_reduced_float(x->dtype()) && out->dtype() == x->dtype() && x->device().is_cpu()) {
     return CR_DISPATCH_REDUCED_FLOAT(x->dtype(), act.op, [&] {  // float32 formulas on the 16-bit elements
       with_activation<float, cpu::VecMath>(act.params(), [&](auto fn) {
-        unary_kernel<scalar_t, scalar_t>(out, x, [fn](float v) { return fn.f(v); });
+        unary_kernel<scalar_t, scalar_t>(out, x, [fn](float v) CR_ALWAYS_INLINE { return fn.f(v); });
       });
     });
   }
@@ -67,7 +67,7 @@ void run_forward(const Tensor& out, const Tensor& x, const Activation& act) {
   }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
     with_activation<scalar_t, cpu::VecMath>(act.params(), [&](auto fn) {
-      unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) { return fn.f(v); });
+      unary_kernel<scalar_t, scalar_t>(out, x, [fn](scalar_t v) CR_ALWAYS_INLINE { return fn.f(v); });
     });
   });
 }
@@ -152,7 +152,7 @@ Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation
   if (is_reduced_float(x->dtype()) && x->device().is_cpu()) {
     CR_DISPATCH_REDUCED_FLOAT(x->dtype(), act.op, [&] {  // float32 formulas on the 16-bit elements
       with_activation<float, cpu::VecMath>(act.params(), [&](auto fn) {
-        binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](float gv, float xv) { return fn.grad(gv, xv); });
+        binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](float gv, float xv) CR_ALWAYS_INLINE { return fn.grad(gv, xv); });
       });
     });
     return dx;
@@ -166,7 +166,7 @@ Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation
   }
   CR_DISPATCH_FLOATING(x->dtype(), act.op, [&] {
     with_activation<scalar_t, cpu::VecMath>(act.params(), [&](auto fn) {
-      binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) { return fn.grad(gv, xv); });
+      binary_kernel<scalar_t, scalar_t, scalar_t>(dx, g, x, [fn](scalar_t gv, scalar_t xv) CR_ALWAYS_INLINE { return fn.grad(gv, xv); });
     });
   });
   return dx;

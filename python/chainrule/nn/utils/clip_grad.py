@@ -5,7 +5,7 @@ deprecated clip_grad_norm that older programs still call (PyTorch keeps it, with
 import math
 import warnings
 
-from chainrule import _C
+from chainrule import _C, linalg
 from chainrule._C import Tensor
 from chainrule.autograd import no_grad
 
@@ -18,18 +18,16 @@ def _grads_of(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _total_norm(grads, norm_type):
-    """The norm of all grads seen as one vector, as a 0-d float tensor."""
-    if norm_type == math.inf:
-        return _C.stack([g.detach().abs().max().double() for g in grads]).max()
-    if norm_type == -math.inf:
-        return _C.stack([g.detach().abs().min().double() for g in grads]).min()
-    per_grad = [(g.detach().double().abs() ** norm_type).sum() for g in grads]
-    return _C.stack(per_grad).sum() ** (1.0 / norm_type)
+def _total_norm(tensors, norm_type):
+    """The norm of all tensors seen as one vector, as PyTorch computes it: the norm of each tensor in
+    its own dtype, then the norm of those norms (on the first tensor's device)."""
+    norms = [linalg.vector_norm(t.detach(), norm_type) for t in tensors]
+    first_device = tensors[0].device
+    return linalg.vector_norm(_C.stack([n.to(first_device) for n in norms]), norm_type)
 
 
 def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
-    """The norm of all `tensors` seen as one vector, a 0-d tensor in the first one's dtype (0.0 for none).
+    """The norm of all `tensors` seen as one vector, a 0-d tensor (0.0 for none).
     `foreach` is accepted for compatibility and ignored."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if not tensors:
@@ -40,7 +38,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
         raise RuntimeError(f"The total norm of order {float(norm_type)} for gradients from `parameters` is "
                            "non-finite, so it cannot be clipped. To disable this error and scale the gradients by "
                            "the non-finite norm anyway, set `error_if_nonfinite=False`")
-    return total_norm.to(tensors[0].dtype)
+    return total_norm
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
