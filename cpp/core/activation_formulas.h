@@ -65,9 +65,15 @@ struct LeakyReluFn {
 template <typename T, typename M>
 struct EluFn {
   T alpha_scale, scale, input_scale;  // PyTorch's negcoef, poscoef, negiptcoef
-  CR_FORMULA T f(T x) const { return x <= T(0) ? M::expm1(x * input_scale) * alpha_scale : x * scale; }
+  // Both sides computed, then selected, so that the CPU's loops vectorize (a branch around expm1
+  // kept them scalar: 11x PyTorch's time).
+  CR_FORMULA T f(T x) const {
+    const T negative = M::expm1(x * input_scale) * alpha_scale;
+    return x <= T(0) ? negative : x * scale;
+  }
   CR_FORMULA T grad(T g, T x) const {
-    return x <= T(0) ? g * input_scale * alpha_scale * M::exp(x * input_scale) : g * scale;
+    const T negative = g * input_scale * alpha_scale * M::exp(x * input_scale);
+    return x <= T(0) ? negative : g * scale;
   }
 };
 
@@ -129,8 +135,14 @@ struct MishFn {
 template <typename T, typename M>
 struct SoftplusFn {
   T beta, threshold;
-  CR_FORMULA T f(T x) const { return x * beta > threshold ? x : M::log1p(M::exp(x * beta)) / beta; }
-  CR_FORMULA T grad(T g, T x) const { return x * beta > threshold ? g : g * M::sigmoid(x * beta); }
+  CR_FORMULA T f(T x) const {  // computed, then selected (as elu)
+    const T smooth = M::log1p(M::exp(x * beta)) / beta;
+    return x * beta > threshold ? x : smooth;
+  }
+  CR_FORMULA T grad(T g, T x) const {
+    const T smooth = g * M::sigmoid(x * beta);
+    return x * beta > threshold ? g : smooth;
+  }
 };
 
 template <typename T, typename M>

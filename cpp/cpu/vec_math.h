@@ -1,4 +1,4 @@
-// Branch-free float32 exp, log, tanh, sigmoid and erf that the compiler vectorizes inside
+// Branch-free float32 exp, log, expm1, log1p, tanh, sigmoid and erf that the compiler vectorizes inside
 // elementwise loops (libm's scalar calls do not vectorize), and the CPU's math policy over them. Cephes-style range reduction and polynomials: exp
 // and log are within 2 ulp of the exact result over the whole range, including inf, nan, zeros and
 // subnormals; tanh within 6 ulp (tests/cpp/test_vec_math.cpp checks every 997th float).
@@ -110,10 +110,36 @@ CR_ALWAYS_INLINE inline float sigmoid(float x) {
   return x >= 0.0f ? s : z * s;  // nan: x >= 0 is false and z * s is nan
 }
 
+// e^x - 1 by Kahan's method from exp and log: with u = e^x rounded, (u - 1) * x / log(u) cancels
+// u's rounding error, so tiny x keeps its precision (within 3 ulp over the whole range).
+CR_ALWAYS_INLINE inline float expm1(float x) {
+  const float u = exp(x);
+  const float um1 = u - 1.0f;
+  const float log_u = log(u);
+  float y = um1 * (x / log_u);
+  y = u == 1.0f ? x : y;               // |x| below half an ulp of 1 (keeps -0 and subnormals)
+  y = um1 == -1.0f ? -1.0f : y;        // e^x below half an ulp of 1
+  y = log_u == u ? u : y;              // u = inf
+  return x != x ? x : y;
+}
+
+// log(1 + x) by Kahan's method: with u = 1 + x rounded, log(u) * x / (u - 1) cancels u's rounding
+// error (within 3 ulp over the whole range).
+CR_ALWAYS_INLINE inline float log1p(float x) {
+  const float u = 1.0f + x;
+  const float log_u = log(u);
+  float y = log_u * (x / (u - 1.0f));
+  y = u == 1.0f ? x : y;                                        // tiny x (keeps -0 and subnormals)
+  y = u == std::numeric_limits<float>::infinity() ? log_u : y;  // x = inf
+  return x != x ? x : y;
+}
+
 // float64 keeps libm, so kernels can call vec::exp(x) for either floating type.
 inline double exp(double x) { return std::exp(x); }
 inline double log(double x) { return std::log(x); }
 inline double tanh(double x) { return std::tanh(x); }
+inline double expm1(double x) { return std::expm1(x); }
+inline double log1p(double x) { return std::log1p(x); }
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // float32 erf as PyTorch's vectorized CPU kernels compute it (Abramowitz & Stegun 7.1.26, absolute
@@ -135,9 +161,9 @@ struct VecMath {
   template <typename T>
   CR_ALWAYS_INLINE static T exp(T x) { return vec::exp(x); }
   template <typename T>
-  CR_ALWAYS_INLINE static T expm1(T x) { return std::expm1(x); }
+  CR_ALWAYS_INLINE static T expm1(T x) { return vec::expm1(x); }
   template <typename T>
-  CR_ALWAYS_INLINE static T log1p(T x) { return std::log1p(x); }
+  CR_ALWAYS_INLINE static T log1p(T x) { return vec::log1p(x); }
   template <typename T>
   CR_ALWAYS_INLINE static T tanh(T x) { return vec::tanh(x); }
   template <typename T>

@@ -83,8 +83,8 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       case UnaryOp::Log: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::log(x); });
       case UnaryOp::Log2: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log2(x); });
       case UnaryOp::Log10: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log10(x); });
-      case UnaryOp::Log1p: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::log1p(x); });
-      case UnaryOp::Expm1: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::expm1(x); });
+      case UnaryOp::Log1p: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::log1p(x); });
+      case UnaryOp::Expm1: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::expm1(x); });
       case UnaryOp::Sqrt: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::sqrt(x); });
       case UnaryOp::Rsqrt: return unary_kernel<S, S>(out, a, [](T x) -> T { return T(1) / std::sqrt(x); });
       case UnaryOp::Reciprocal: return unary_kernel<S, S>(out, a, [](T x) -> T { return T(1) / x; });

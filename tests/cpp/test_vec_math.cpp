@@ -1,4 +1,4 @@
-// The vectorizable float32 exp/log/tanh/sigmoid against libm in double, over every 997th float.
+// The vectorizable float32 exp/log/expm1/log1p/tanh/sigmoid against libm in double, over every 997th float.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,6 +49,14 @@ TEST(VecMath, SigmoidWithinThreeUlps) {
   EXPECT_LE(worst_ulps([](float x) { return cr::cpu::vec::sigmoid(x); }, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }), 3.0);
 }
 
+TEST(VecMath, Expm1WithinThreeUlps) {
+  EXPECT_LE(worst_ulps([](float x) { return cr::cpu::vec::expm1(x); }, [](double x) { return std::expm1(x); }), 3.0);
+}
+
+TEST(VecMath, Log1pWithinThreeUlps) {
+  EXPECT_LE(worst_ulps([](float x) { return cr::cpu::vec::log1p(x); }, [](double x) { return std::log1p(x); }), 3.0);
+}
+
 TEST(VecMath, SpecialValues) {
   using namespace cr::cpu::vec;
   EXPECT_EQ(exp(-INFINITY), 0.0f);
@@ -61,4 +69,13 @@ TEST(VecMath, SpecialValues) {
   EXPECT_EQ(tanh(-INFINITY), -1.0f);
   EXPECT_EQ(sigmoid(-INFINITY), 0.0f);
   EXPECT_EQ(sigmoid(INFINITY), 1.0f);
+  EXPECT_EQ(expm1(-INFINITY), -1.0f);
+  EXPECT_EQ(expm1(INFINITY), INFINITY);
+  EXPECT_TRUE(std::signbit(expm1(-0.0f)));
+  EXPECT_TRUE(std::isnan(expm1(NAN)));
+  EXPECT_EQ(log1p(-1.0f), -INFINITY);
+  EXPECT_TRUE(std::isnan(log1p(-2.0f)));
+  EXPECT_TRUE(std::isnan(log1p(-INFINITY)));
+  EXPECT_EQ(log1p(INFINITY), INFINITY);
+  EXPECT_TRUE(std::signbit(log1p(-0.0f)));
 }
