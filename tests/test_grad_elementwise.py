@@ -134,3 +134,19 @@ def test_pow_gradients_and_node_names_match_pytorch_at_zeros_and_infinities():
         assert out.grad_fn.name() == tout.grad_fn.name() == "PowBackward2"
         out.sum().backward(), tout.sum().backward()
         same(y.grad, ty.grad)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
+def test_pow_by_the_numbers_pytorch_special_cases_matches_bit_for_bit(dtype):
+    # PyTorch computes x ** 2, 3, -1, -2, 1, 0 as products, reciprocals, a copy and ones (float16:
+    # pow for 3 and -2); chainrule takes the same forms, so every value, -0 and inf included, agrees.
+    rng = np.random.default_rng(0)
+    values = np.concatenate([[0.0, -0.0, np.inf, -np.inf, np.nan, 1e-30, -1e-30, 3e38],
+                             rng.standard_normal(4000) * 10]).astype(np.float32)
+    for e in [2, 3, -1, -2, 1, 0, 2.0, 3.0, -1.0, -2.0, 1.0, 0.0]:
+        ours = (cr.tensor(values).to(getattr(cr, dtype)) ** e).double().numpy()
+        theirs = (torch.tensor(values).to(getattr(torch, dtype)) ** e).double().numpy()
+        numbers = ~np.isnan(theirs)  # a NaN's sign bit is not part of its value
+        assert np.array_equal(ours, theirs, equal_nan=True), (dtype, e)
+        assert np.array_equal(np.signbit(ours[numbers]), np.signbit(theirs[numbers])), (dtype, e)
