@@ -86,6 +86,20 @@ def test_adaptive_pool2d(name, output_size):
     check_op(ours, [(3, 5, 7)], torch_fn=theirs)
 
 
+@requires_torch
+@pytest.mark.parametrize("output_size", [1, (1, 1)])
+def test_global_average_pooling_is_a_mean_as_in_pytorch(output_size):
+    # PyTorch computes adaptive_avg_pool2d to one output per plane as x.mean((-2, -1), keepdim=True).
+    x = cr.randn(4, 8, 7, 7, requires_grad=True)
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    y, ty = F.adaptive_avg_pool2d(x, output_size), TF.adaptive_avg_pool2d(tx, output_size)
+    assert y.grad_fn.name() == ty.grad_fn.name() == "MeanBackward1"
+    assert y.shape == ty.shape == (4, 8, 1, 1)
+    assert_close(y.detach(), ty.detach().numpy(), rtol=1e-6, atol=1e-7)
+    y.sum().backward(), ty.sum().backward()
+    assert_close(x.grad, tx.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.parametrize("output_size", [1, 3, 4, 9])
 @pytest.mark.parametrize("name", ["adaptive_avg_pool1d", "adaptive_max_pool1d"])
 def test_adaptive_pool1d(name, output_size):
