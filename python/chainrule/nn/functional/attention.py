@@ -108,11 +108,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     scores = (query * scale).matmul(key.transpose(-2, -1))  # (..., L, S)
-    if is_causal:
-        attn_mask = (cr.arange(source_length, device=query.device).unsqueeze(0)
-                     <= cr.arange(length, device=query.device).unsqueeze(1))
     empty_rows = None  # (..., L, 1): the query rows with every key masked out
-    if attn_mask is not None:
+    if is_causal:  # query i attends keys 0..i: never a row without keys
+        future = (cr.arange(source_length, device=query.device).unsqueeze(0)
+                  > cr.arange(length, device=query.device).unsqueeze(1))
+        scores = scores.masked_fill(future, float("-inf"))
+    elif attn_mask is not None:
         if not _broadcasts_to(tuple(attn_mask.shape), tuple(scores.shape)):
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {tuple(attn_mask.shape)} does not "
                                f"broadcast to the attention scores' shape {tuple(scores.shape)} (..., L, S)")
