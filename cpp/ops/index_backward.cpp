@@ -68,7 +68,12 @@ void record_index(const Tensor& self, const std::vector<Tensor>& indices, const 
   std::vector<SavedTensor> saved = save_indices(indices);
   record(index_node_name(op), {self}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
     const Tensor& g = grads[0];
-    return {index_put(zeros(self_meta.sizes, g->dtype(), g->device()), unpack_indices(saved, n), g, true)};
+    Tensor self_grad = zeros(self_meta.sizes, g->dtype(), g->device());
+    if (GradMode::is_enabled()) return {index_put(self_grad, unpack_indices(saved, n), g, true)};  // create_graph
+    // into the zeros themselves: index_put would clone them (an embedding's gradient, the size of
+    // its whole table, was written twice)
+    index_put_tensors_(self_grad, unpack_indices(saved, n), g, true, "index_put");
+    return {self_grad};
   });
 }
 
