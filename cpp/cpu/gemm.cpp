@@ -32,9 +32,10 @@ CBLAS_TRANSPOSE blas_trans(bool t) { return t ? CblasTrans : CblasNoTrans; }
 // How many threads share one product. BLAS itself always runs on one thread, so that chainrule has
 // one thread pool: BLAS's own pool spin-waits between calls and, with another process on a core,
 // made small products wait for a descheduled partner (a 20x slowdown of an MLP step under load).
-// Below kMinThreadedGemm multiply-adds (about 50 us on one core) a product stays on one thread;
-// inside a parallel region (a batch of products split across threads) it is never split again.
-constexpr int64_t kMinThreadedGemm = 1 << 20;
+// Below kMinThreadedGemm multiply-adds (about 0.4 ms on one core, several times the wake-up of a
+// sleeping thread: cpu/parallel.h) a product stays on one thread; inside a parallel region (a batch
+// of products split across threads) it is never split again.
+constexpr int64_t kMinThreadedGemm = 1 << 23;
 constexpr int64_t kBlockAlign = 16;  // rows or columns per block: whole micro-kernel tiles
 
 int64_t gemm_parts(int64_t m, int64_t n, int64_t k) {
