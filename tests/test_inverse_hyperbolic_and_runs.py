@@ -1,4 +1,4 @@
-"""asinh/acosh/atanh and their aliases (_functions/inverse_hyperbolic.py) and erfc (error_function.py)
+"""asinh/acosh/atanh and their aliases (_functions/inverse_hyperbolic.py) and erfc (ops/special.cpp)
 at full precision over the float range, renorm (renorm.py) and unique_consecutive (counting.py)
 against PyTorch: values, gradients (gradcheck, gradgradcheck, parity through check_op) and
 exception types."""
@@ -90,7 +90,7 @@ def test_unique_consecutive(values, dim):
                    ta.unique_consecutive(return_counts=True, dim=dim))
 
 
-# ---- erfc (_functions/error_function.py) -------------------------------------------------------
+# ---- erfc (ops/special.cpp) -------------------------------------------------------
 
 @pytest.mark.parametrize("dtype, rtol", [("float64", 2e-14), ("float32", 2e-7)])
 def test_erfc_keeps_its_precision_in_the_tail(dtype, rtol):
@@ -114,4 +114,6 @@ def test_erfc_dtypes_in_place_and_gradients():
     assert_matches(a, torch.erfc_(ta.erfc_()), rtol=1e-14)
     assert_same_error(lambda: i.erfc_(), lambda: ti.erfc_(), prefix=0)
     check_op(cr.erfc, [(2, 3)], torch_fn=torch.erfc)
+    x, tx = cr.tensor([0.5], requires_grad=True), torch.tensor([0.5], requires_grad=True)
+    assert cr.erfc(x).grad_fn.name() == torch.erfc(tx).grad_fn.name() == "ErfcBackward0"
     check_op(lambda x: cr.erfc(x * 3), [(4,)], torch_fn=lambda x: torch.erfc(x * 3))

@@ -1,5 +1,5 @@
 // The special functions on chainrule._C and as Tensor methods: lgamma, digamma, polygamma(n, x),
-// erfinv, out of place and in place (torch's names and argument orders; polygamma takes n first,
+// erfinv, erfc, out of place and in place (torch's names and argument orders; polygamma takes n first,
 // as torch.polygamma and Tensor.polygamma do).
 #include "bindings/bindings.h"
 #include "bindings/gil.h"
@@ -10,7 +10,8 @@ namespace cr::bind {
 void bind_special(py::module_& m, TensorClass& cls) {
   const std::pair<const char*, SpecialOp> unary[] = {{"lgamma", SpecialOp::Lgamma},
                                                      {"digamma", SpecialOp::Polygamma},
-                                                     {"erfinv", SpecialOp::Erfinv}};
+                                                     {"erfinv", SpecialOp::Erfinv},
+                                                     {"erfc", SpecialOp::Erfc}};
   for (const auto& [name, op] : unary) {
     auto out_of_place = [op = op](const Tensor& x) { return special(op, x); };
     auto in_place = [op = op](const Tensor& x) {

@@ -114,7 +114,7 @@ from chainrule._functions.spectral_windows import (  # noqa: F401,E402
 from chainrule._functions.creation_extras import (  # noqa: F401,E402
     randint_like, empty_strided, asarray, narrow_copy, typename)
 from chainrule._functions import random_fills  # noqa: F401,E402  -- Tensor.cauchy_, log_normal_, geometric_
-from chainrule._functions.error_function import erfc, erfc_  # noqa: F401,E402
+erfc_ = Tensor.erfc_  # torch.erfc_(input), as PyTorch has it (erfc is _C's)
 from chainrule._functions.float_parts import frexp  # noqa: F401,E402
 from chainrule._functions.bessel import i0, i0_  # noqa: F401,E402
 from chainrule._functions.multigamma import mvlgamma  # noqa: F401,E402

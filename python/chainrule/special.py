@@ -24,7 +24,8 @@ from chainrule._C import (  # noqa: F401  -- torch.special names of chainrule op
     digamma as psi)
 from chainrule._functions.bessel import i0, i1, i0e, i1e  # noqa: F401
 from chainrule._functions.elementwise_math import _floating, exp2, logit, sinc  # noqa: F401
-from chainrule._functions.error_function import erfc, erfcx  # noqa: F401
+from chainrule._C import erfc  # noqa: F401
+from chainrule._functions.error_function import erfcx  # noqa: F401
 from chainrule._functions.in_place import in_place
 from chainrule._functions.incomplete_gamma import LowerGamma, UpperGamma
 from chainrule._functions.multigamma import mvlgamma as multigammaln  # noqa: F401
