@@ -304,6 +304,8 @@ void arg_reduce_kernel(const T* src, const ReduceLayout& layout, T* val, int64_t
 
 #define CR_REDUCE_INSTANTIATE(T)                                                                                \
   template void reduce_kernel<SumReducer<T>>(const T*, const ReduceLayout&, SumReducer<T>::out_t*);           \
+  template void reduce_kernel<SumOfSquaresReducer<T>>(const T*, const ReduceLayout&,                          \
+                                                      SumOfSquaresReducer<T>::out_t*);                        \
   template void reduce_kernel<ProdReducer<T>>(const T*, const ReduceLayout&, ProdReducer<T>::out_t*);         \
   template void reduce_kernel<MaxReducer<T>>(const T*, const ReduceLayout&, MaxReducer<T>::out_t*);           \
   template void reduce_kernel<MinReducer<T>>(const T*, const ReduceLayout&, MinReducer<T>::out_t*);           \

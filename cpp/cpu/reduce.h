@@ -1,5 +1,5 @@
 // Reduction kernels. One driver reduces any set of dims of a strided tensor with a Reducer (sum,
-// prod, max, min, all, any); a second one finds max/min values with their indices along one dim.
+// sum of squares, prod, max, min, all, any); a second one finds max/min values with their indices along one dim.
 //
 // The input's dims are split into kept dims (one per output element) and reduced dims, each group
 // coalesced; the reduced dims are ordered by stride so the innermost reduced run is as dense as
@@ -53,6 +53,13 @@ struct SumReducer {
   static acc_t step(acc_t a, in_t x) { return a + acc_t(x); }
   static total_t combine(total_t a, total_t b) { return a + b; }
   static out_t finish(total_t t) { return out_t(t); }
+};
+
+// The sum of x * x: the 2-norm's reduction in one pass (no squared copy of the input).
+template <typename T>
+struct SumOfSquaresReducer : SumReducer<T> {
+  using acc_t = typename SumReducer<T>::acc_t;
+  static acc_t step(acc_t a, T x) { return a + acc_t(x) * acc_t(x); }
 };
 
 template <typename T>

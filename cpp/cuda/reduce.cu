@@ -80,19 +80,20 @@ template <ReduceKind K, typename T>
 struct Fold {
   using acc_t = std::conditional_t<
       K == ReduceKind::All || K == ReduceKind::Any, bool,
-      std::conditional_t<K == ReduceKind::Sum || K == ReduceKind::Prod,
+      std::conditional_t<K == ReduceKind::Sum || K == ReduceKind::SumOfSquares || K == ReduceKind::Prod,
                          std::conditional_t<std::is_floating_point_v<T>, double, int64_t>, T>>;
-  using out_t = std::conditional_t<(K == ReduceKind::Sum || K == ReduceKind::Prod) && !std::is_floating_point_v<T>,
+  static constexpr bool kSums = K == ReduceKind::Sum || K == ReduceKind::SumOfSquares || K == ReduceKind::Prod;
+  using out_t = std::conditional_t<kSums && !std::is_floating_point_v<T>,
                                    int64_t, std::conditional_t<std::is_same_v<acc_t, bool>, bool, T>>;
   __device__ static acc_t identity() {
-    if constexpr (K == ReduceKind::Sum || K == ReduceKind::Any) return acc_t(0);
+    if constexpr (K == ReduceKind::Sum || K == ReduceKind::SumOfSquares || K == ReduceKind::Any) return acc_t(0);
     else if constexpr (K == ReduceKind::Prod || K == ReduceKind::All) return acc_t(1);
     else if constexpr (std::is_floating_point_v<T>) return K == ReduceKind::Max ? -INFINITY : INFINITY;
     else if constexpr (std::is_same_v<T, bool>) return K == ReduceKind::Min;
     else return K == ReduceKind::Max ? lowest_integer<T>() : T(~lowest_integer<T>());
   }
   __device__ static acc_t fold(acc_t a, acc_t x) {
-    if constexpr (K == ReduceKind::Sum) return a + x;
+    if constexpr (K == ReduceKind::Sum || K == ReduceKind::SumOfSquares) return a + x;
     else if constexpr (K == ReduceKind::Prod) return a * x;
     else if constexpr (K == ReduceKind::All) return a && x;
     else if constexpr (K == ReduceKind::Any) return a || x;
@@ -101,6 +102,7 @@ struct Fold {
   }
   __device__ static acc_t load(T x) {
     if constexpr (std::is_same_v<acc_t, bool>) return x != T(0);
+    else if constexpr (K == ReduceKind::SumOfSquares) return acc_t(x) * acc_t(x);
     else return acc_t(x);
   }
 };
@@ -188,6 +190,7 @@ void reduce_kernel(ReduceKind kind, DType in_dtype, const void* in, const Reduce
   if (g.outputs == 0) return;
   switch (kind) {
     case ReduceKind::Sum: reduce_as<ReduceKind::Sum>(in_dtype, in, g, out); break;
+    case ReduceKind::SumOfSquares: reduce_as<ReduceKind::SumOfSquares>(in_dtype, in, g, out); break;
     case ReduceKind::Prod: reduce_as<ReduceKind::Prod>(in_dtype, in, g, out); break;
     case ReduceKind::Max: reduce_as<ReduceKind::Max>(in_dtype, in, g, out); break;
     case ReduceKind::Min: reduce_as<ReduceKind::Min>(in_dtype, in, g, out); break;

@@ -11,7 +11,7 @@
 
 namespace cr::cuda {
 
-enum class ReduceKind : uint8_t { Sum, Prod, Max, Min, All, Any };
+enum class ReduceKind : uint8_t { Sum, SumOfSquares, Prod, Max, Min, All, Any };
 
 // out's dtype is the reducer's: sum/prod of int64 or bool give int64, all/any give bool, the rest
 // the input's dtype.

@@ -75,6 +75,8 @@ constexpr cuda::ReduceKind reduce_kind();
 template <>
 constexpr cuda::ReduceKind reduce_kind<cpu::SumReducer>() { return cuda::ReduceKind::Sum; }
 template <>
+constexpr cuda::ReduceKind reduce_kind<cpu::SumOfSquaresReducer>() { return cuda::ReduceKind::SumOfSquares; }
+template <>
 constexpr cuda::ReduceKind reduce_kind<cpu::ProdReducer>() { return cuda::ReduceKind::Prod; }
 template <>
 constexpr cuda::ReduceKind reduce_kind<cpu::MaxReducer>() { return cuda::ReduceKind::Max; }
@@ -340,7 +342,7 @@ Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
     GradModeGuard no_record(false);  // one node below, with PyTorch's gradient where the norm is 0
     const Tensor x = float32_standin(t);  // 16-bit floats: in float32, rounded once
     if (p == 0) out = sum(binary(BinaryOp::Ne, x, Scalar(0.0)), dims, keepdim);
-    else if (p == 2) out = unary(UnaryOp::Sqrt, sum(unary(UnaryOp::Square, x), dims, keepdim));
+    else if (p == 2) out = unary(UnaryOp::Sqrt, reduce_with<cpu::SumOfSquaresReducer>(x, mask, keepdim, x->dtype(), "norm"));
     else out = binary(BinaryOp::Pow, sum(binary(BinaryOp::Pow, unary(UnaryOp::Abs, x), Scalar(p)), dims, keepdim),
                       Scalar(1.0 / p));
     out = to_dtype(out, t->dtype());
