@@ -34,18 +34,15 @@ template <typename T>
 void row_backward(const T* g, const T* x, const T* w, double m, double rs, T* dx, double* acc_w, double* acc_b,
                   const RowNormShape& l, int64_t base) {
   double sum_gw = 0, sum_gwx = 0;  // sum(gw), sum(gw * xhat)
-  if (l.inner == 1) {
+  if (l.inner == 1) {  // the sums and both accumulations in one pass (the tests on null hoist out of the loop)
 #pragma omp simd reduction(+ : sum_gw, sum_gwx)
     for (int64_t i = 0; i < l.n; ++i) {
-      const double xhat = (x[i] - m) * rs, wi = w ? static_cast<double>(w[base + i]) : 1.0;
-      sum_gw += g[i] * wi;
-      sum_gwx += g[i] * wi * xhat;
-    }
-    if (acc_w) {
-      for (int64_t i = 0; i < l.n; ++i) acc_w[base + i] += g[i] * ((x[i] - m) * rs);
-    }
-    if (acc_b) {
-      for (int64_t i = 0; i < l.n; ++i) acc_b[base + i] += g[i];
+      const double gi = g[i], xhat = (x[i] - m) * rs;
+      const double gw = w ? gi * static_cast<double>(w[base + i]) : gi;
+      sum_gw += gw;
+      sum_gwx += gw * xhat;
+      if (acc_w) acc_w[base + i] += gi * xhat;
+      if (acc_b) acc_b[base + i] += gi;
     }
   } else {
     for (int64_t k = 0; k < l.channels(); ++k) {
