@@ -77,6 +77,14 @@ def test_sdpa_is_causal_matches_torch(lengths, dtype):
 
 
 @requires_torch
+@pytest.mark.parametrize("lengths", [(300, 300), (256, 400), (270, 100)])
+def test_sdpa_is_causal_by_row_blocks_matches_torch(lengths):
+    # from 256 query rows causal attention runs a block of rows at a time against the keys it may see
+    q_len, k_len = lengths
+    _sdpa_parity(*_qkv((2, q_len, E), (2, k_len, E)), is_causal=True)
+
+
+@requires_torch
 def test_sdpa_scale_unbatched_and_broadcast_batch_match_torch():
     _sdpa_parity(*_qkv(), scale=0.3)
     _sdpa_parity(*_qkv((L, E), (S, E)), _bool_mask((L, S)))
