@@ -18,7 +18,7 @@ struct SpecialElement {  // p: out, x
       case SpecialOp::Lgamma: out = std::lgamma(x); break;
       case SpecialOp::Polygamma: out = special_math::polygamma(n, x); break;
       case SpecialOp::Erfinv: out = special_math::erfinv(x); break;
-      case SpecialOp::Erfc: out = std::erfc(x); break;
+      case SpecialOp::Erfc: out = special_math::erfc(x); break;
     }
   }
 };

@@ -89,6 +89,11 @@ def _expand_kv_heads(query, key, value):
     return _repeat_heads(key, heads // kv_heads), _repeat_heads(value, heads // kv_heads)
 
 
+def _future_keys(lo, hi, seen, device):
+    """(hi - lo, seen) bool: True where query row lo + i may not see key j (j > lo + i)."""
+    return cr.arange(seen, device=device).unsqueeze(0) > cr.arange(lo, hi, device=device).unsqueeze(1)
+
+
 _CAUSAL_BLOCK_FROM = 256  # query length from which causal attention runs by blocks of rows
 _CAUSAL_BLOCKS = 4
 
@@ -103,9 +108,8 @@ def _causal_attention_by_row_blocks(query, key, value, scale):
     for lo, hi in zip(bounds, bounds[1:]):
         seen = min(hi, key.shape[-2])
         scores = (query[..., lo:hi, :] * scale).matmul(key[..., :seen, :].transpose(-2, -1))  # (..., hi - lo, seen)
-        future = (cr.arange(seen, device=query.device).unsqueeze(0)
-                  > cr.arange(lo, hi, device=query.device).unsqueeze(1))
-        blocks.append(scores.masked_fill(future, float("-inf")).softmax(-1).matmul(value[..., :seen, :]))
+        blocks.append(scores.masked_fill(_future_keys(lo, hi, seen, query.device), float("-inf")).softmax(-1)
+                      .matmul(value[..., :seen, :]))
     return cr.cat(blocks, -2)
 
 
@@ -132,9 +136,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = (query * scale).matmul(key.transpose(-2, -1))  # (..., L, S)
     empty_rows = None  # (..., L, 1): the query rows with every key masked out
     if is_causal:  # query i attends keys 0..i: never a row without keys
-        future = (cr.arange(source_length, device=query.device).unsqueeze(0)
-                  > cr.arange(length, device=query.device).unsqueeze(1))
-        scores = scores.masked_fill(future, float("-inf"))
+        scores = scores.masked_fill(_future_keys(0, length, source_length, query.device), float("-inf"))
     elif attn_mask is not None:
         if not _broadcasts_to(tuple(attn_mask.shape), tuple(scores.shape)):
             raise RuntimeError(f"scaled_dot_product_attention: attn_mask of shape {tuple(attn_mask.shape)} does not "
