@@ -26,6 +26,22 @@ def test_erfinv_gradients_and_parity():
              torch_fn=(lambda x: torch.erfinv(torch.tanh(x))) if torch is not None else None)
 
 
+def test_float32_erfinv_is_correctly_rounded_up_to_one():
+    # Every 251st float in [0, 1) (with 1 - 2^-24 and its neighbours below, where erf(x) - y cancels),
+    # against float64's erfinv: within half an ulp plus the double evaluation's slack (the Newton
+    # form in float32 lost up to 87 ulp near 1).
+    bits = np.arange(0, np.float32(1).view(np.int32), 251, dtype=np.int32)
+    y = np.concatenate([bits.view(np.float32), np.float32(1) - np.float32(2.0 ** -24) * np.arange(1, 200)])
+    y = np.concatenate([y, -y]).astype(np.float32)
+    got = cr.erfinv(cr.tensor(y)).numpy().astype(np.float64)
+    exact = cr.erfinv(cr.tensor(y.astype(np.float64))).numpy()
+    ulp = np.abs(got - exact) / np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert ulp.max() < 0.502, (ulp.max(), y[ulp.argmax()])
+    for dtype in (cr.float16, cr.bfloat16):  # staged through float32: rounded from it
+        low = cr.tensor(y[::97]).to(dtype)
+        np.testing.assert_array_equal(cr.erfinv(low).float().numpy(), cr.erfinv(low.float()).to(dtype).float().numpy())
+
+
 def edge_inputs(name):
     rng = np.random.default_rng(1)
     if name == "erfinv":
