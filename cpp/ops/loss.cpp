@@ -68,6 +68,23 @@ Tensor reduce_weighted(const Tensor& loss, const Tensor& weight, Reduction reduc
   return apply_reduction(weighted, reduction);
 }
 
+// mean (scale 1 / N) or sum (scale 1) of z^2 in one pass over z, under one node whose gradient,
+// 2 scale g z, is one more; square-then-reduce made a pass for the squares and two for the gradient
+// (expanding g, then the product). Written with ops, so it differentiates again.
+Tensor scaled_sum_of_squared_differences(const Tensor& z, double scale) {
+  Tensor loss;
+  {
+    GradModeGuard no_record(false);
+    loss = scaled_sum_of_squares(z, scale, "mse_loss");
+  }
+  if (needs_grad({&z})) {
+    record("MseLossBackward0", {z}, {loss}, [sz = SavedTensor(z, false), scale](const TensorList& g, const Node& n) {
+      return TensorList{sz.unpack(n) * (g[0] * (2 * scale))};
+    });
+  }
+  return loss;
+}
+
 }  // namespace
 
 Reduction parse_reduction(const std::string& name, const char* op) {
@@ -90,7 +107,9 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
   CR_AUTOCAST(float32, mse_loss, input, target, reduction, weight);
   if (weight) check_weight_shape(weight, input, "mse_loss");
   const CompositeName named("MseLossBackward0");
-  return named(reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction));
+  const Tensor z = difference(input, target, "mse_loss");
+  if (weight || reduction == Reduction::None) return named(reduce_weighted(unary(UnaryOp::Square, z), weight, reduction));
+  return scaled_sum_of_squared_differences(z, reduction == Reduction::Mean ? 1.0 / z->numel() : 1.0);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {

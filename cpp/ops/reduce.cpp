@@ -328,6 +328,13 @@ Tensor std_dev(const Tensor& t, const DimList& dims, double correction, bool kee
   return variance(t, dims, correction, keepdim, true);
 }
 
+Tensor scaled_sum_of_squares(const Tensor& t, double scale, const char* op) {
+  const Tensor x = float32_standin(t);
+  const uint32_t all = reduced_dims_mask(x, std::nullopt, op);
+  const Tensor sum = reduce_with<cpu::SumOfSquaresReducer>(x, all, false, x->dtype(), op);
+  return to_dtype(binary(BinaryOp::Mul, sum, Scalar(scale)), t->dtype());
+}
+
 Tensor norm(const Tensor& t, double p, const DimList& dims, bool keepdim) {
   check_floating(t, "norm");
   const uint32_t mask = reduced_dims_mask(t, dims, "norm");

@@ -50,6 +50,9 @@ Tensor var(const Tensor& t, const DimList& dims = std::nullopt, double correctio
 Tensor std_dev(const Tensor& t, const DimList& dims = std::nullopt, double correction = 1, bool keepdim = false);
 // Vector p-norm over dims (p may be +-inf or 0; the Frobenius norm is p = 2). Floating tensors only.
 Tensor norm(const Tensor& t, double p = 2, const DimList& dims = std::nullopt, bool keepdim = false);
+// scale * the sum of t's squares over all its elements (0-d), in one pass over t and t's dtype (a
+// 16-bit t summed and scaled in float32, rounded once). Not recorded: mse_loss records its own node.
+Tensor scaled_sum_of_squares(const Tensor& t, double scale, const char* op);
 // log(sum(exp(x))) computed as m + log(sum(exp(x - m))) with m the max; integers compute in float32.
 Tensor logsumexp(const Tensor& t, const DimList& dims, bool keepdim = false);
 
