@@ -179,6 +179,13 @@ def test_top_level_results_are_detached_and_closures_stay_differentiable():
     assert_close(w.grad, wt.grad.numpy())
     with cr.no_grad():
         assert not cr.func.grad(lambda x: (x * w).sum())(cr.tensor(V)).requires_grad
+    # the Jacobians' rows keep a graph only where something differentiates them: here w's
+    w.grad = wt.grad = None
+    cr.func.hessian(lambda x: (x * w).tanh().sum())(cr.tensor(V)).sum().backward()
+    torch.func.hessian(lambda x: (x * wt).tanh().sum())(torch.tensor(V)).sum().backward()
+    assert_close(w.grad, wt.grad.numpy())
+    assert not cr.func.hessian(lambda x: x.tanh().sum())(cr.tensor(V)).requires_grad
+    assert not cr.func.jacrev(lambda x: x.tanh())(cr.tensor(V)).requires_grad
 
 
 TRANSFORM_ERRORS = {

@@ -159,7 +159,13 @@ def _finish(outputs, is_outputs_tuple, result, is_result_tuple, create_graph):
     return _tuple_postprocess(outputs, is_outputs_tuple), _tuple_postprocess(result, is_result_tuple)
 
 
-def vjp(func, inputs, v=None, create_graph=False, strict=False):
+def _graph_of_derivatives(create_graph, outputs, derivatives_need_graph):
+    """Whether the backward passes record their own graph: create_graph, unless the caller (a
+    torch.func transform) finds from func's outputs that nothing will differentiate the result."""
+    return create_graph and (derivatives_need_graph is None or derivatives_need_graph(outputs))
+
+
+def vjp(func, inputs, v=None, create_graph=False, strict=False, *, _derivatives_need_graph=None):
     """(func(inputs), v^T J): the vector-Jacobian product, one backward pass."""
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
@@ -169,7 +175,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         _check_requires_grad(outputs, "outputs", strict=strict)
         v = _prepare_v(v, "vjp", create_graph, outputs, is_outputs_tuple, "the user-provided function returns")
     with set_grad_enabled(True if create_graph else _cr.is_grad_enabled()):
-        grad_res = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
+        graph = _graph_of_derivatives(create_graph, outputs, _derivatives_need_graph)
+        grad_res = _autograd_grad(outputs, inputs, v, create_graph=graph)
         result = _fill_in_zeros(grad_res, inputs, strict, create_graph, "back")
     return _finish(outputs, is_outputs_tuple, result, is_inputs_tuple, create_graph)
 
@@ -192,11 +199,13 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     return _finish(outputs, is_outputs_tuple, result, is_outputs_tuple, create_graph)
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
+def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode", *,
+             _derivatives_need_graph=None):
     """The Jacobian of func at inputs: for output i and input j, a tensor of shape out_i.shape + in_j.shape.
 
     vectorize=True computes the same rows one at a time (PyTorch batches them); strategy="forward-mode"
     (with vectorize=True, as PyTorch requires) gives the same result through reverse mode.
+    _derivatives_need_graph(outputs): torch.func's say whether the rows need a graph (see vjp).
     """
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your '
@@ -223,19 +232,20 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         if vectorize and strict:
             raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not "
                                "supported together. Please either set `strict=False` or `vectorize=False`.")
+        graph = _graph_of_derivatives(create_graph, outputs, _derivatives_need_graph)
         result = ()
         for i, out in enumerate(outputs):
             rows = tuple([] for _ in inputs)  # rows[j]: d out_i[k] / d input_j for each element k
             flat = out.reshape(-1)
             for k in range(out.nelement()):
-                vj = _autograd_grad((flat[k],), inputs, retain_graph=True, create_graph=create_graph)
+                vj = _autograd_grad((flat[k],), inputs, retain_graph=True, create_graph=graph)
                 for j, (rows_j, vj_el, inp) in enumerate(zip(rows, vj, inputs)):
                     if vj_el is None:
                         if strict:
                             raise RuntimeError(f"Output {i} of the user-provided function is independent of input "
                                                f"{j}. This is not allowed in strict mode.")
                         vj_el = _cr.zeros_like(inp)
-                    elif strict and create_graph and not vj_el.requires_grad:
+                    elif strict and graph and not vj_el.requires_grad:
                         raise RuntimeError(f"The jacobian of the user-provided function is independent of input {i}. "
                                            "This is not allowed in strict mode when create_graph=True.")
                     rows_j.append(vj_el)

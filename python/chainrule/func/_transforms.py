@@ -91,6 +91,13 @@ class _FlatCall:
                                    f"{type(leaf)}")
         return tuple(flat_outputs)
 
+    def derivatives_need_graph(self, flat_outputs):
+        """Whether the derivatives of func's outputs must keep a graph: inside another transform,
+        or where the outputs reach a tensor besides the stand-ins (a model's parameters). Else the
+        result would be detached anyway (see _finish), and recording it only costs: a Hessian's
+        16,384 rows of backward passes each built and kept a graph."""
+        return bool(_active[0]) or _reaches_a_tensor_besides(flat_outputs, self.stand_ins)
+
     def primal_shaped(self, flat):
         """flat tensors (one per primal leaf) in the structure of the argnums' arguments."""
         return _pytree.unflatten(list(flat), self.primal_spec)
@@ -143,7 +150,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         call = _FlatCall(func, args, kwargs, argnums, has_aux, "grad_and_value")
         call.check_output = _check_scalar
-        (value,), grads = _jacobians.vjp(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled())
+        (value,), grads = _jacobians.vjp(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled(),
+                                         _derivatives_need_graph=call.derivatives_need_graph)
         finished = call.finish((call.primal_shaped(grads), value))
         if not has_aux:
             return finished
@@ -214,7 +222,8 @@ def _jacobian_with_argnums(func, argnums, has_aux, api):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         call = _FlatCall(func, args, kwargs, argnums, has_aux, api)
-        blocks = _jacobians.jacobian(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled())
+        blocks = _jacobians.jacobian(call, tuple(call.flat_primals), create_graph=_cr.is_grad_enabled(),
+                                     _derivatives_need_graph=call.derivatives_need_graph)
         per_output = [call.primal_shaped(row) for row in blocks]
         return call.finish(_pytree.unflatten(per_output, call.output_spec))
     return wrapper
