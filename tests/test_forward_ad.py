@@ -71,6 +71,26 @@ def test_a_dual_of_a_tensor_that_requires_grad_keeps_reverse_mode():
     np.testing.assert_allclose(tangent.item(), expected.sum(), rtol=1e-6)
 
 
+@requires_torch
+def test_tangents_stay_differentiable_where_they_reach_a_tensor_that_requires_grad():
+    # forward-over-reverse as PyTorch allows it: d/dx of the tangent of x**2 (2x v), and a layer's
+    # tangent (W v) differentiable w.r.t. W; a tangent of plain tensors does not require grad.
+    def run(lib):
+        fwAD = lib.autograd.forward_ad
+        lib.manual_seed(0)
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        weight = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]], requires_grad=True)
+        with fwAD.dual_level():
+            squared = fwAD.unpack_dual(fwAD.make_dual(x, lib.ones(3)) ** 2).tangent
+            layer = fwAD.unpack_dual(fwAD.make_dual(x.detach(), lib.ones(3)) @ weight.t()).tangent
+            plain = fwAD.unpack_dual(fwAD.make_dual(x.detach(), lib.ones(3)) ** 2).tangent
+        assert squared.requires_grad and layer.requires_grad and not plain.requires_grad
+        (squared.sum() + (layer ** 2).sum()).backward()
+        return x.grad.numpy(), weight.grad.numpy(), layer.detach().numpy()
+    for ours, theirs in zip(run(cr), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
 def test_errors_as_pytorch():
     for lib in (cr, torch):
         fwAD = lib.autograd.forward_ad

@@ -16,6 +16,7 @@ import collections
 
 from chainrule import _C
 from chainrule.autograd.functional import grad
+from chainrule.autograd.graph import _reaches_a_tensor_besides
 
 __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual"]
 
@@ -96,5 +97,11 @@ def unpack_dual(tensor, *, level=None):
     total = sum(terms[1:], terms[0])
     if not total.requires_grad:  # J^T u does not depend on u: J is zero where it is defined
         return UnpackedDualTensor(tensor, _C.zeros_like(tensor))
-    (jvp,) = grad([total], [u], retain_graph=True, allow_unused=True)
-    return UnpackedDualTensor(tensor, _C.zeros_like(tensor) if jvp is None else jvp.detach())
+    # The tangent stays differentiable where tensor's graph reaches beyond the level's own leaves (a
+    # dual made from a tensor that requires grad, a model's weights), as PyTorch's tangent does.
+    own_leaves = [dual for dual, _ in duals if dual.is_leaf] + [u]
+    keep_graph = _C.is_grad_enabled() and _reaches_a_tensor_besides([tensor], own_leaves)
+    (jvp,) = grad([total], [u], retain_graph=True, create_graph=keep_graph, allow_unused=True)
+    if jvp is None:
+        return UnpackedDualTensor(tensor, _C.zeros_like(tensor))
+    return UnpackedDualTensor(tensor, jvp if keep_graph else jvp.detach())

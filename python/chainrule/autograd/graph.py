@@ -9,6 +9,8 @@
 
 The hooks apply to every tensor an op or an autograd.Function saves while the block is open, on
 this thread; the innermost pair wins. Pack hooks run without recording a graph.
+
+Also the walk torch.func and forward_ad make to see whether a result must keep its graph.
 """
 import threading
 
@@ -70,3 +72,21 @@ class disable_saved_tensors_hooks:
 
     def __exit__(self, *exc_info):
         _disabled.messages.pop()
+
+
+def _reaches_a_tensor_besides(tensors, own_leaves):
+    """Whether the graph of `tensors` reaches a leaf (or a graph) other than `own_leaves`."""
+    own = {id(leaf) for leaf in own_leaves}
+    pending = [t.grad_fn for t in tensors if isinstance(t, _C.Tensor) and t.grad_fn is not None]
+    seen = {}  # id -> node: holding the node keeps its id from being reused by a new wrapper
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        if isinstance(node, _C.AccumulateGrad):
+            if id(node.variable) not in own:
+                return True
+            continue
+        pending.extend(next_node for next_node, _ in node.next_functions if next_node is not None)
+    return False

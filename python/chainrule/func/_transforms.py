@@ -14,9 +14,10 @@ import contextlib
 import functools
 
 import chainrule as _cr
-from chainrule._C import AccumulateGrad, Tensor
+from chainrule._C import Tensor
 from chainrule.autograd import _jacobians
 from chainrule.autograd.grad_mode import enable_grad
+from chainrule.autograd.graph import _reaches_a_tensor_besides
 from chainrule.func import _pytree
 
 _active = [0]  # how many transforms are running func now; results inside one keep their graph
@@ -106,24 +107,6 @@ class _FlatCall:
         """result (with aux after it under has_aux) as returned to the caller (see _finish)."""
         result, aux = _finish((result, self.aux), self)
         return (result, aux) if self.has_aux else result
-
-
-def _reaches_a_tensor_besides(tensors, own_leaves):
-    """Whether the graph of `tensors` reaches a leaf (or a graph) other than `own_leaves`."""
-    own = {id(leaf) for leaf in own_leaves}
-    pending = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
-    seen = {}  # id -> node: holding the node keeps its id from being reused by a new wrapper
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen[id(node)] = node
-        if isinstance(node, AccumulateGrad):
-            if id(node.variable) not in own:
-                return True
-            continue
-        pending.extend(next_node for next_node, _ in node.next_functions if next_node is not None)
-    return False
 
 
 def _finish(tree, call):
