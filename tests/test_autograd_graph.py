@@ -151,3 +151,25 @@ def test_node_type():
     y = (cr.ones(2, requires_grad=True) * 2).sum()
     assert isinstance(y.grad_fn, cr.autograd.graph.Node)
     assert isinstance(y.grad_fn.next_functions[0][0], cr.autograd.graph.Node)
+
+
+@requires_torch
+def test_node_classes_are_named_after_their_ops_as_pytorchs():
+    # torchviz's make_dot labels each box with type(fn).__name__; walk a graph as it does
+    def names(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        w = lib.ones(3, 4, requires_grad=True)
+        y = ((x @ w).relu() * 2 + x.sum()).mean()
+        seen, pending, out = {}, [y.grad_fn], []  # id -> node: held, so that no id is reused
+        while pending:
+            fn = pending.pop()
+            if fn is None or id(fn) in seen:
+                continue
+            seen[id(fn)] = fn
+            out.append(type(fn).__name__)
+            pending.extend(next_fn for next_fn, _ in fn.next_functions)
+        return sorted(out)
+    assert names(cr) == names(torch)
+    y = cr.ones(2, requires_grad=True).exp()
+    assert type(y.grad_fn) is type(cr.ones(3, requires_grad=True).exp().grad_fn)  # one class per name
+    assert isinstance(y.grad_fn, cr.autograd.graph.Node) and type(y.grad_fn).__name__ == y.grad_fn.name()

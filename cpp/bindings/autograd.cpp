@@ -130,11 +130,43 @@ Tensor saved_output(const Tensor& saved, std::shared_ptr<Node> node, uint32_t ou
   return out;
 }
 
+// The class of a node named `name` (MulBackward0): a subclass of Node made once per name by the C API
+// with Node's size, flags and deallocator (a class made by type() would have a deallocator of its own,
+// and Python would refuse to move an object into it).
+py::object node_class_named(const std::string& name) {
+  static auto* classes = new py::dict();  // never freed: Python objects must not die after the interpreter
+  py::str key(name);
+  if (!classes->contains(key)) {
+    auto* node_type = reinterpret_cast<PyTypeObject*>(py::type::of<Node>().ptr());
+    static std::vector<std::unique_ptr<std::string>> names;  // a spec's name must outlive its class
+    names.push_back(std::make_unique<std::string>("chainrule.autograd.graph." + name));
+    PyType_Slot slots[] = {{0, nullptr}};
+    PyType_Spec spec{names.back()->c_str(), static_cast<int>(node_type->tp_basicsize),
+                     static_cast<int>(node_type->tp_itemsize), static_cast<unsigned int>(Py_TPFLAGS_DEFAULT | (node_type->tp_flags & Py_TPFLAGS_HAVE_GC)), slots};
+    const py::tuple bases = py::make_tuple(py::handle(reinterpret_cast<PyObject*>(node_type)));
+    PyObject* made = PyType_FromSpecWithBases(&spec, bases.ptr());
+    if (!made) throw py::error_already_set();
+    (*classes)[key] = py::reinterpret_steal<py::object>(made);
+  }
+  return (*classes)[key];
+}
+
+// A node as Python sees it (a tensor's grad_fn, an entry of next_functions): of the class named after
+// its op, so that type(t.grad_fn).__name__ is PyTorch's (torchviz labels its boxes with it).
+// AccumulateGrad keeps its own class.
+py::object node_object(const std::shared_ptr<Node>& node) {
+  py::object object = py::cast(node);
+  if (node && py::type::handle_of(object).is(py::type::of<Node>())) {
+    object.attr("__class__") = node_class_named(node->name());
+  }
+  return object;
+}
+
 py::tuple next_functions(const Node& n) {
   py::tuple out(n.next_edges().size());
   for (size_t i = 0; i < n.next_edges().size(); ++i) {
     const Edge& e = n.next_edges()[i];
-    out[i] = py::make_tuple(e.node ? py::cast(e.node) : py::none(), e.input_nr);
+    out[i] = py::make_tuple(e.node ? node_object(e.node) : py::none(), e.input_nr);
   }
   return out;
 }
@@ -164,7 +196,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def_property_readonly("variable", &AccumulateGrad::leaf, "The leaf tensor whose .grad this node writes.");
   py::class_<HookHandle>(m, "RemovableHandle").def("remove", &HookHandle::remove);
 
-  cls.def_property_readonly("grad_fn", &TensorImpl::grad_fn)
+  cls.def_property_readonly("grad_fn", [](const TensorImpl& t) { return node_object(t.grad_fn()); })
       .def_property_readonly("retains_grad", &TensorImpl::retains_grad)
       .def("retain_grad", &retain_grad)
       .def("detach_", &detach_in_place, "Detaches this tensor from the autograd graph, in place.")
