@@ -78,6 +78,17 @@ def test_linspace(start, end, steps, dtype):
         assert t.tolist()[-1] == pytest.approx(end if steps > 1 else start)
 
 
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_is_pytorchs_bit_for_bit(dtype):
+    # in the dtype's own precision with a fused multiply-add from each end, as PyTorch's kernel
+    for start, end, steps in [(-1, 1, 28), (0, 10, 7), (-1, 1, 224), (0, 1, 100), (-3, 7, 1001), (0.1, 0.7, 333),
+                              (3, -2, 17), (2, 3, 1), (5, 5, 4)]:
+        ours = cr.linspace(start, end, steps, dtype=getattr(cr, dtype)).numpy()
+        theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_linspace_negative_steps():
     with pytest.raises(ValueError, match="linspace"):
         cr.linspace(0, 1, -1)

@@ -2,7 +2,9 @@
 // GPU's kernel), so that a range is the same wherever it is made.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "core/convert_formula.h"
 #include "core/formula.h"
@@ -21,14 +23,25 @@ struct ArangeFormula {
   }
 };
 
-// linspace: filled from both ends, as PyTorch does, so the last value is exactly `end`.
+// linspace: filled from both ends, as PyTorch does, so the last value is exactly `end`. float and
+// double compute as PyTorch's kernel does, bit for bit: in their own precision, step = (end - start) /
+// (steps - 1), then start + step i (or end - step (steps - 1 - i)) as one fused multiply-add (the
+// contraction its compiler makes). In double then rounded, 6 of linspace(-1, 1, 28)'s floats were an
+// ulp off, and affine_grid's identity grid with them: grid_sample's gradient there sits on the kinks
+// of bilinear interpolation and took the other side. Other dtypes compute in double.
 struct LinspaceFormula {
   double start, end, step;
   int64_t steps, half;  // half: the first index computed from the end
   template <typename T>
   CR_FORMULA T at(int64_t i) const {
-    return convert_value<T>(i < half ? start + step * static_cast<double>(i)
-                                     : end - step * static_cast<double>(steps - 1 - i));
+    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+      const T first = static_cast<T>(start), last = static_cast<T>(end);
+      const T stride = steps > 1 ? (last - first) / static_cast<T>(steps - 1) : T(0);
+      return i < half ? std::fma(stride, static_cast<T>(i), first) : std::fma(-stride, static_cast<T>(steps - 1 - i), last);
+    } else {
+      return convert_value<T>(i < half ? start + step * static_cast<double>(i)
+                                       : end - step * static_cast<double>(steps - 1 - i));
+    }
   }
 };
 

@@ -27,7 +27,9 @@ def _base_coordinates(steps, align_corners, dtype, device):
     if steps <= 1:
         return chainrule.zeros(steps, dtype=dtype, device=device)
     coords = chainrule.linspace(-1, 1, steps, dtype=dtype, device=device)
-    return coords if align_corners else coords * ((steps - 1) / steps)
+    # as PyTorch writes it, two roundings: grid_sample's gradient at an identity grid sits on the
+    # kinks of bilinear interpolation, so an ulp there changes its side
+    return coords if align_corners else coords * (steps - 1) / steps
 
 
 def affine_grid(theta, size, align_corners=None):
