@@ -246,3 +246,22 @@ def test_ctc_loss_errors_and_module():
     got = ours(cr.tensor(x).log_softmax(2), targets, [5, 4], [2, 2])
     want = theirs(torch.tensor(x).log_softmax(2), ttargets, [5, 4], [2, 2])
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10)
+
+
+@requires_torch
+def test_loss_modules_take_pytorchs_keyword_names():
+    # knowledge distillation's cosine_loss(student, teacher, target=...) (pytorch/tutorials)
+    rng = np.random.default_rng(5)
+    a, b, s = rng.standard_normal((4, 3)), rng.standard_normal((4, 3)), np.array([1.0, -1.0, 1.0, -1.0])
+    for name, call in [("CosineEmbeddingLoss", lambda m, L: m(input1=L.tensor(a), input2=L.tensor(b), target=L.tensor(s))),
+                       ("MarginRankingLoss", lambda m, L: m(L.tensor(a[:, 0]), L.tensor(b[:, 0]), target=L.tensor(s))),
+                       ("HingeEmbeddingLoss", lambda m, L: m(input=L.tensor(a[:, 0]), target=L.tensor(s)))]:
+        ours, theirs = call(getattr(cr.nn, name)(), cr), call(getattr(torch.nn, name)(), torch)
+        np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+
+
+def test_hardtanh_takes_pytorchs_deprecated_keywords_with_its_warning():
+    with pytest.warns(FutureWarning, match="`min_value` is deprecated and renamed to `min_val`"):
+        layer = cr.nn.Hardtanh(min_value=-2.0, max_value=3.0)
+    assert (layer.min_val, layer.max_val) == (-2.0, 3.0)
+    assert layer(cr.tensor([-5.0, 5.0])).tolist() == [-2.0, 3.0]

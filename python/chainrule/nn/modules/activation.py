@@ -4,6 +4,8 @@ Constructor arguments, defaults and repr are PyTorch's. Sigmoid and Tanh call ch
 chainrule.tanh (as torch.nn does); the rest call the F op of the same name, directly (a family sharing
 one forward holds it as the class attribute _functional = staticmethod(F.<op>)).
 """
+import warnings
+
 import chainrule
 from chainrule import _C
 from chainrule.nn import functional as F
@@ -68,8 +70,16 @@ class Hardsigmoid(_InplaceActivation):
 class Hardtanh(Module):
     """x clamped to [min_val, max_val]."""
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
+        if min_value is not None:  # PyTorch's deprecated spellings, with its warnings
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
         if max_val <= min_val:
             raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val = min_val

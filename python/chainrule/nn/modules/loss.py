@@ -150,8 +150,8 @@ class _MarginLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
 
-    def forward(self, *inputs):
-        return self._functional(*inputs, margin=self.margin, reduction=self.reduction)
+    def forward(self, input1, input2, target):  # MarginRankingLoss's and CosineEmbeddingLoss's names
+        return self._functional(input1, input2, target, margin=self.margin, reduction=self.reduction)
 
 
 class MarginRankingLoss(_MarginLoss):
@@ -167,6 +167,9 @@ class HingeEmbeddingLoss(_MarginLoss):
 
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(margin, size_average, reduce, reduction)
+
+    def forward(self, input, target):
+        return self._functional(input, target, margin=self.margin, reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(_MarginLoss):
