@@ -78,6 +78,7 @@ CASES = {
     "masked_fill": ([normal(64, 8, 128, 128)], [indices(2, 128, 128)], lambda L, a, m: a.masked_fill(m > 0, -1e9)),
     "where": ([normal(4096, 1024), normal(4096, 1024)], [], lambda L, a, b: L.where(a > 0, a, b)),
     "pow(2)": ([normal(4096, 1024)], [], lambda L, a: a.pow(2)),
+    "erf": ([normal(4096, 1024)], [], lambda L, a: a.erf()),  # hand-written gelu: 0.5 x (1 + erf(x / sqrt 2))
     "erfinv": ([normal(1024, 1024)], [], lambda L, a: a.tanh().erfinv()),  # trunc_normal_'s step
     "rms_norm by hand": ([normal(64, 128, 512), normal(512)], [],
                          lambda L, x, w: x * L.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * w),

@@ -138,16 +138,8 @@ CR_FORMULA T erfinv(T y) {
   return x;
 }
 
-// Horner's rule for coefficients from the highest power down.
-template <int N>
-CR_FORMULA double horner(const double (&coefficients)[N], double t) {
-  double sum = coefficients[0];
-  for (int i = 1; i < N; ++i) sum = sum * t + coefficients[i];
-  return sum;
-}
-
 // erfinv of a float32 (float16 and bfloat16 go through it): y * p(w), w = -log(1 - y^2), with p one
-// of two degree-12 polynomials fitted to erfinv(y) / y (tools/fit_erfinv.py prints them and their
+// of two degree-12 polynomials fitted to erfinv(y) / y (tools/fit_error_function.py prints them and their
 // relative errors, near 1e-10), evaluated in double and rounded once: the correctly rounded float in
 // all but rare near-halfway cases, as PyTorch's. (1 - y)(1 + y) is exact in double for a float y, so
 // w keeps its precision up to |y| = 1 - 2^-24. The Newton form above (float64's) took 100 ns a value and

@@ -93,7 +93,7 @@ void run_formula(UnaryOp op, const Tensor& out, const Tensor& a) {
       case UnaryOp::Tan: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::tan(x); });
       case UnaryOp::Tanh: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::tanh(x); });
       case UnaryOp::Sigmoid: return unary_kernel<S, S>(out, a, [](T x) { return cpu::vec::sigmoid(x); });
-      case UnaryOp::Erf: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::erf(x); });
+      case UnaryOp::Erf: return unary_kernel<S, S>(out, a, [](T x) CR_ALWAYS_INLINE { return cpu::vec::erf(x); });
       case UnaryOp::Asin: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::asin(x); });
       case UnaryOp::Acos: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::acos(x); });
       case UnaryOp::Atan: return unary_kernel<S, S>(out, a, [](T x) -> T { return std::atan(x); });

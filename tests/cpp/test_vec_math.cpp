@@ -1,4 +1,4 @@
-// The vectorizable float32 exp/log/expm1/log1p/tanh/sigmoid against libm in double, over every 997th float.
+// The vectorizable float32 exp/log/expm1/log1p/tanh/sigmoid/erf against libm in double, over every 997th float.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -57,6 +57,10 @@ TEST(VecMath, Log1pWithinThreeUlps) {
   EXPECT_LE(worst_ulps([](float x) { return cr::cpu::vec::log1p(x); }, [](double x) { return std::log1p(x); }), 3.0);
 }
 
+TEST(VecMath, ErfWithinTwoUlps) {
+  EXPECT_LE(worst_ulps([](float x) { return cr::cpu::vec::erf(x); }, [](double x) { return std::erf(x); }), 2.0);
+}
+
 TEST(VecMath, SpecialValues) {
   using namespace cr::cpu::vec;
   EXPECT_EQ(exp(-INFINITY), 0.0f);
@@ -77,5 +81,9 @@ TEST(VecMath, SpecialValues) {
   EXPECT_TRUE(std::isnan(log1p(-2.0f)));
   EXPECT_TRUE(std::isnan(log1p(-INFINITY)));
   EXPECT_EQ(log1p(INFINITY), INFINITY);
+  EXPECT_EQ(erf(INFINITY), 1.0f);
+  EXPECT_EQ(erf(-INFINITY), -1.0f);
+  EXPECT_TRUE(std::signbit(erf(-0.0f)));
+  EXPECT_TRUE(std::isnan(erf(NAN)));
   EXPECT_TRUE(std::signbit(log1p(-0.0f)));
 }
