@@ -173,3 +173,16 @@ def test_node_classes_are_named_after_their_ops_as_pytorchs():
     y = cr.ones(2, requires_grad=True).exp()
     assert type(y.grad_fn) is type(cr.ones(3, requires_grad=True).exp().grad_fn)  # one class per name
     assert isinstance(y.grad_fn, cr.autograd.graph.Node) and type(y.grad_fn).__name__ == y.grad_fn.name()
+
+
+@requires_torch
+def test_numbers_on_the_left_record_as_pytorchs_reflected_ops():
+    # 2 * x and 1 + x keep the tensor as the node's first input, 1 - x is RsubBackward1 of x alone:
+    # a walk down next_functions[0][0] (the autograd tutorial's) meets the same nodes
+    def graph(lib, f):
+        y = f(lib.ones(2, requires_grad=True))
+        return y.grad_fn.name(), [(type(fn).__name__ if fn is not None else None, i) for fn, i in y.grad_fn.next_functions]
+    for f in (lambda x: 2 * x, lambda x: 1 + x, lambda x: 1 - x, lambda x: 2.5 - x * 3, lambda x: 2 / x, lambda x: 2 ** x):
+        assert graph(cr, f) == graph(torch, f)
+    x = cr.tensor([0.5, -2.0], dtype=cr.float64, requires_grad=True)
+    assert cr.autograd.gradgradcheck(lambda t: (3 - t) ** 3, (x,))

@@ -447,6 +447,14 @@ void record_pow_number_base(const Scalar& base, const Tensor& y, const Tensor& o
   });
 }
 
+// number - y (Python's 1 - x) as PyTorch records it: RsubBackward1, whose one input is y.
+void record_reflected_subtraction(const Tensor& y, const Tensor& out) {
+  if (!needs_grad({&y})) return;
+  record("RsubBackward1", {y}, {out}, [meta = TensorMeta(y)](const TensorList& g, const Node&) {
+    return TensorList{grad_for(unary(UnaryOp::Neg, g[0]), meta)};
+  });
+}
+
 // An integer tensor to a negative integer power: ValueError, in place or not (PyTorch raises). An
 // int32, int16, uint8 or int8 tensor's exponent must fit its dtype, as PyTorch checks it.
 void check_integer_power(BinaryOp op, DType promoted, const Scalar& exponent) {
@@ -494,15 +502,19 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
 }
 
 Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b) {
+  // 2 * x and 1 + x as x * 2 and x + 1, as PyTorch's __rmul__/__radd__: the same values, and the
+  // tensor is the node's first input (grad_fn.next_functions[0], which graph walks follow)
+  if (op == BinaryOp::Add || op == BinaryOp::Mul) return binary(op, b, a);
   check_sub_operands(op, a.default_dtype(), b->dtype());
   DType promoted = result_type(b->dtype(), a);
-  if (op == BinaryOp::Pow) {  // PowBackward2
+  if (op == BinaryOp::Pow || op == BinaryOp::Sub) {  // PowBackward2, RsubBackward1
     Tensor out;
     {
       GradModeGuard plain(false);
       out = binary_out_of_place(op, number_operand(op, a, promoted, b->device()), b, promoted);
     }
-    record_pow_number_base(a, b, out);
+    if (op == BinaryOp::Pow) record_pow_number_base(a, b, out);
+    else record_reflected_subtraction(b, out);
     return out;
   }
   return binary_out_of_place(op, number_operand(op, a, promoted, b->device()), b, promoted);
