@@ -1,5 +1,7 @@
 """torch.autograd.graph: saved_tensors_hooks (the core's ops and Python autograd.Functions alike),
 save_on_cpu, disable_saved_tensors_hooks and the Node type, against PyTorch."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,16 @@ def test_numbers_on_the_left_record_as_pytorchs_reflected_ops():
         assert graph(cr, f) == graph(torch, f)
     x = cr.tensor([0.5, -2.0], dtype=cr.float64, requires_grad=True)
     assert cr.autograd.gradgradcheck(lambda t: (3 - t) ** 3, (x,))
+
+
+def test_reading_a_non_leafs_grad_warns_as_pytorch():
+    x = cr.ones(2, requires_grad=True)
+    c = x * 2
+    c.sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert c.grad is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning for a leaf, or a non-leaf that retains its grad
+        assert x.grad is not None
+        c.retain_grad()
+        assert c.grad is None

@@ -104,6 +104,21 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
   return (copy && out == t) ? run_without_gil([&] { return clone(t); }, t) : out;
 }
 
+// .grad, with PyTorch's warning where it reads a non-leaf's (which backward never fills) that has none.
+Tensor grad_with_warning(const TensorImpl& t) {
+  Tensor grad = t.grad();
+  if (!grad && !t.is_leaf() && !t.retains_grad()) {
+    if (PyErr_WarnEx(PyExc_UserWarning,
+                     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+                     "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+                     "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+                     "by mistake, make sure you access the leaf Tensor instead.", 1) != 0) {
+      throw py::error_already_set();  // the warning was turned into an error
+    }
+  }
+  return grad;
+}
+
 }  // namespace
 
 void bind_tensor_basics(py::module_& m, TensorClass& cls) {
@@ -194,7 +209,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
         t->set_requires_grad(r, "requires_grad_");
         return t;
       }, py::arg("requires_grad") = true)
-      .def_property("grad", &TensorImpl::grad, [](const Tensor& t, std::optional<Tensor> g) {  // None clears it
+      .def_property("grad", &grad_with_warning, [](const Tensor& t, std::optional<Tensor> g) {  // None clears it
         if (g) {
           CR_CHECK((*g)->sizes() == t->sizes() && (*g)->dtype() == t->dtype(), ValueError,
                    "grad: assigned a ", describe(*g), " to the grad of a ", describe(t));
