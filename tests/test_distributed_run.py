@@ -24,8 +24,11 @@ def _launch(launcher, *arguments, cwd=None, **environment):
 
 
 def _tagged_lines(output, tag):
-    """The JSON of each `tag {...}` line a rank printed, ordered by rank."""
-    found = [json.loads(line[len(tag) + 1:]) for line in output.splitlines() if line.startswith(tag + " ")]
+    """The JSON of each `tag {...}` a rank printed (to the end of its line), ordered by rank. It may
+    follow another rank's text on the same line: print() writes a line's text and its newline
+    separately, so one rank's line can land between another's text and newline."""
+    marker = tag + " {"
+    found = [json.loads(line[line.index(marker) + len(tag) + 1:]) for line in output.splitlines() if marker in line]
     return sorted(found, key=lambda result: int(result.get("rank", result.get("environment", {}).get("RANK"))))
 
 

@@ -190,6 +190,50 @@ def test_memory_formats_are_accepted_with_the_same_values():
         cr.ones(2).clone(memory_format=3)
 
 
+@requires_torch
+def test_memory_formats_lay_tensors_out_as_pytorchs():
+    # the strides PyTorch gives: channels_last made by contiguous/clone/to/factories/*_like, kept by
+    # preserve_format (clone, to, float() & co., *_like) and by elementwise ops; Module.to as well
+    def layouts(lib):
+        data = np.arange(120.0, dtype=np.float32).reshape(2, 3, 4, 5)
+        x = lib.tensor(data)
+        cl = x.contiguous(memory_format=lib.channels_last)
+        permuted = lib.tensor(np.arange(60.0).reshape(3, 4, 5)).permute(2, 0, 1)
+        made = {
+            "contiguous cl": cl, "clone cl": x.clone(memory_format=lib.channels_last),
+            "to cl": x.to(memory_format=lib.channels_last), "empty cl": lib.empty(2, 3, 4, 5, memory_format=lib.channels_last),
+            "zeros_like cl": lib.zeros_like(x, memory_format=lib.channels_last), "clone of cl": cl.clone(),
+            "to64 of cl": cl.to(lib.float64), "half of cl": cl.half(), "relu of cl": lib.relu(cl), "add of cl": cl + 1,
+            "zeros_like of cl": lib.zeros_like(cl), "empty_like of permuted": lib.empty_like(permuted),
+            "where of cl": lib.where(cl > 50, cl, 0.0), "clamp of permuted": permuted.clamp(min=3),
+            "gelu of cl": lib.nn.functional.gelu(cl), "silu of permuted": lib.nn.functional.silu(permuted),
+            "clone of permuted": permuted.clone(), "double of permuted": permuted.double(),
+            "contiguous of cl": cl.contiguous(), "clone contiguous of cl": cl.clone(memory_format=lib.contiguous_format),
+            "conv weight": lib.nn.Conv2d(3, 4, 3).to(memory_format=lib.channels_last).weight,
+            "cl 3d": lib.zeros(1, 2, 3, 4, 5).contiguous(memory_format=lib.channels_last_3d),
+        }
+        return {k: (tuple(v.stride()), v.is_contiguous(memory_format=lib.channels_last) if v.dim() == 4 else None,
+                    np.asarray(v.detach().float().numpy() if "empty" not in k and "conv" not in k else 0).sum())
+                for k, v in made.items()}  # the values of empty tensors and of random weights are not compared
+    ours, theirs = layouts(cr), layouts(torch)
+    for key in theirs:
+        assert ours[key][:2] == theirs[key][:2], key
+        np.testing.assert_allclose(ours[key][2], theirs[key][2], err_msg=key)
+    assert cr.ones(2, 3, 4, 5).contiguous(memory_format=cr.channels_last).contiguous().is_contiguous()
+    with pytest.raises(RuntimeError, match="preserve memory format is unsupported"):
+        cr.ones(2).contiguous(memory_format=cr.preserve_format)
+
+
+def test_a_channels_last_copy_keeps_its_gradient_and_dtype_conversion():
+    x = cr.ones(2, 3, 4, 5, requires_grad=True)
+    y = x.to(cr.float64, memory_format=cr.channels_last)
+    assert y.grad_fn.name() == "ToCopyBackward0" and y.dtype == cr.float64
+    (y * 2).sum().backward()
+    assert x.grad.dtype == cr.float32 and x.grad.sum().item() == 240
+    z = x.clone(memory_format=cr.channels_last)
+    assert z.grad_fn.name() == "CloneBackward0"
+
+
 def test_clone_and_contiguous_keep_their_gradient():
     x = cr.ones(2, 3, requires_grad=True)
     (x.clone(memory_format=cr.contiguous_format) * 2).sum().backward()

@@ -18,7 +18,7 @@ struct FactoryOptions {
 };
 
 // PyTorch's factory keywords that change nothing in chainrule: layout= (None or chainrule.strided,
-// its one layout), memory_format= (checked; results are laid out contiguously) and pin_memory=
+// its one layout), memory_format= (channels_last lays the result out NHWC) and pin_memory=
 // (True pins the result, as Tensor.pin_memory() does). TypeError for any other keyword, as Python's.
 py::object with_layout_keywords(py::object result, const py::kwargs& keywords, const char* op) {
   bool pin = false;
@@ -30,6 +30,9 @@ py::object with_layout_keywords(py::object result, const py::kwargs& keywords, c
                "(): layout must be chainrule.strided (chainrule's only layout), got ", py::repr(value).cast<std::string>());
     } else if (name == "memory_format") {
       if (!value.is_none()) surface.attr("check_memory_format")(value, result, op);
+      if (value.is(surface.attr("channels_last")) || value.is(surface.attr("channels_last_3d"))) {
+        result = result.attr("contiguous")(py::arg("memory_format") = value);  // NHWC / NDHWC strides
+      }
     } else if (name == "pin_memory") {
       pin = value.cast<bool>();
     } else {

@@ -35,12 +35,22 @@ Tensor on_device(const Tensor& t, Device device, const char* op) {
   return run_without_gil([&] { return to_device(t, device); }, t);
 }
 
-// memory_format= (chainrule.contiguous_format, preserve_format, channels_last, ...): checked by
-// chainrule._tensor_surface; every result is contiguous in the default layout (the values are
-// the same as PyTorch's).
+// memory_format= (chainrule.contiguous_format, preserve_format, channels_last, channels_last_3d) as
+// the core's MemoryFormat, checked by chainrule._tensor_surface (its type, the rank it needs);
+// `if_none` where it is None.
+MemoryFormat memory_format_of(py::handle format, const Tensor& t, const char* op, MemoryFormat if_none) {
+  if (format.is_none()) return if_none;
+  py::module_ surface = py::module_::import("chainrule._tensor_surface");
+  surface.attr("check_memory_format")(format, t, op);
+  if (format.is(surface.attr("channels_last"))) return MemoryFormat::ChannelsLast;
+  if (format.is(surface.attr("channels_last_3d"))) return MemoryFormat::ChannelsLast3d;
+  if (format.is(surface.attr("preserve_format"))) return MemoryFormat::Preserve;
+  return MemoryFormat::Contiguous;
+}
+
+// memory_format= of cpu() and cuda(): checked; a device move lays its result out contiguously.
 void check_memory_format(py::handle format, const Tensor& t, const char* op) {
-  if (format.is_none()) return;
-  py::module_::import("chainrule._tensor_surface").attr("check_memory_format")(format, t, op);
+  (void)memory_format_of(format, t, op, MemoryFormat::Preserve);
 }
 
 // Whether t's strides are PyTorch's channels-last layout: the dims in `order` (channels first, batch
@@ -68,15 +78,18 @@ bool is_contiguous_as(const Tensor& t, py::handle format) {
   return t->is_contiguous();  // contiguous_format and preserve_format, as PyTorch
 }
 
-// t in `dtype`: t itself when it has it, else a copy (without the GIL when large).
-Tensor cast_to(const Tensor& t, DType dtype) {
-  return run_without_gil([&] { return to_dtype(t, dtype); }, Elements{t->dtype() == dtype ? 0 : t->numel()});
+// t in `dtype` and `format`'s layout (Preserve: as t is laid out, PyTorch's default for to() and
+// float() & co.): t itself when it has both, else a copy (without the GIL when large).
+Tensor cast_to(const Tensor& t, DType dtype, MemoryFormat format = MemoryFormat::Preserve) {
+  if (t->dtype() == dtype && is_in_format(t, format)) return t;
+  return run_without_gil([&] { return copy_in_format(t, dtype, format); }, t);
 }
 
 // to(dtype), to(device), to(other), to(device, dtype), with PyTorch's keyword names.
 Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
   DType dtype = t->dtype();
   Device device = t->device();
+  MemoryFormat format = MemoryFormat::Preserve;
   auto take = [&](py::handle a) {
     if (is_tensor(a)) {
       Tensor o = a.cast<Tensor>();
@@ -94,14 +107,14 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
     if (key == "dtype" || key == "device" || key == "other") {
       if (!kv.second.is_none()) take(kv.second);
     } else if (key == "memory_format") {
-      check_memory_format(kv.second, t, "to");
+      format = memory_format_of(kv.second, t, "to", MemoryFormat::Preserve);
     } else if (key != "non_blocking" && key != "copy") {
       CR_FAIL(TypeError, "to: unexpected keyword argument '", key, "'");
     }
   }
   bool copy = kwargs.contains("copy") && kwargs["copy"].cast<bool>();
-  Tensor out = cast_to(on_device(t, device, "to"), dtype);
-  return (copy && out == t) ? run_without_gil([&] { return clone(t); }, t) : out;
+  Tensor out = cast_to(on_device(t, device, "to"), dtype, format);
+  return (copy && out == t) ? run_without_gil([&] { return copy_in_format(t, dtype, format); }, t) : out;
 }
 
 // .grad, with PyTorch's warning where it reads a non-leaf's (which backward never fills) that has none.
@@ -179,12 +192,15 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       })
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("contiguous", [](const Tensor& t, py::handle format) {
-        check_memory_format(format, t, "contiguous");
-        return run_without_gil([&] { return contiguous(t); }, Elements{t->is_contiguous() ? 0 : t->numel()});
+        const MemoryFormat layout = memory_format_of(format, t, "contiguous", MemoryFormat::Contiguous);
+        CR_CHECK(layout != MemoryFormat::Preserve, RuntimeError,
+                 "preserve memory format is unsupported by the contiguous operator");
+        if (layout == MemoryFormat::Contiguous ? t->is_contiguous() : is_in_format(t, layout)) return t;
+        return run_without_gil([&] { return copy_in_format(t, t->dtype(), layout); }, t);
       }, py::kw_only(), py::arg("memory_format") = py::none())
-      .def("clone", [](const Tensor& t, py::handle format) {
-        check_memory_format(format, t, "clone");
-        return run_without_gil([&] { return clone(t); }, t);
+      .def("clone", [](const Tensor& t, py::handle format) {  // PyTorch's default keeps t's layout
+        const MemoryFormat layout = memory_format_of(format, t, "clone", MemoryFormat::Preserve);
+        return run_without_gil([&] { return copy_in_format(t, t->dtype(), layout); }, t);
       }, py::kw_only(), py::arg("memory_format") = py::none())
       .def("detach", &TensorImpl::alias_of, "A tensor sharing this one's data, outside the autograd graph.")
       .def_property_readonly("data", &TensorImpl::alias_of, "This tensor's data, outside the autograd graph.")
@@ -225,8 +241,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
                              {"int", DType::Int32}, {"short", DType::Int16}, {"byte", DType::UInt8},
                              {"char", DType::Int8}, {"bool", DType::Bool}}) {
     cls.def(name, [name, dtype](const Tensor& t, py::handle format) {
-      check_memory_format(format, t, name);
-      return cast_to(t, dtype);
+      return cast_to(t, dtype, memory_format_of(format, t, name, MemoryFormat::Preserve));
     }, py::kw_only(), py::arg("memory_format") = py::none());
   }
   (void)m;

@@ -148,7 +148,7 @@ Tensor connected_to_input(const Tensor& dx, const Tensor& x, const Activation& a
 Tensor activation_backward(const Tensor& g_in, const Tensor& x, const Activation& act) {
   const Tensor g = to_dtype(g_in, x->dtype());
   if (GradMode::is_enabled()) return connected_to_input(derivative_ops(g, x, act), x, act);
-  Tensor dx = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
+  Tensor dx = elementwise_output(x->sizes(), {&x}, x->dtype(), x->device(), act.op);
   if (is_reduced_float(x->dtype()) && x->device().is_cpu()) {
     CR_DISPATCH_REDUCED_FLOAT(x->dtype(), act.op, [&] {  // float32 formulas on the 16-bit elements
       with_activation<float, cpu::VecMath>(act.params(), [&](auto fn) {
@@ -217,7 +217,7 @@ Activation Activation::threshold(double threshold, double value) {
 
 Tensor activation(const Tensor& x, const Activation& act) {
   check_input(x, act);
-  Tensor out = TensorImpl::empty(x->sizes(), x->dtype(), x->device());
+  Tensor out = elementwise_output(x->sizes(), {&x}, x->dtype(), x->device(), act.op);  // x's layout
   run_forward(out, x, act);
   if (needs_grad({&x})) {
     record(node_name(act.kind), {x}, {out}, [sx = SavedTensor(x, false), act](const TensorList& g, const Node& n) -> TensorList {

@@ -88,7 +88,7 @@ DType clamp_result_type(const std::vector<Tensor>& operands) {
 }  // namespace
 
 Tensor clamp(const Tensor& a, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
-  Tensor out = TensorImpl::empty(a->sizes(), clamp_dtype(a->dtype(), min, max), a->device());
+  Tensor out = elementwise_output(a->sizes(), {&a}, clamp_dtype(a->dtype(), min, max), a->device(), "clamp");
   clamp_into(out, a, min, max);
   record_clamp(a, out, min, max);
   return out;

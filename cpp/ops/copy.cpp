@@ -1,8 +1,12 @@
 // copy_ and the ops built on it: every dtype-to-dtype conversion goes through one strided kernel.
 #include "ops/copy.h"
 
+#include <algorithm>
+#include <initializer_list>
+
 #include "autograd/record.h"
 #include "core/convert_formula.h"
+#include "core/output_layout.h"
 #include "cuda/copy.h"
 #include "ops/deferred_checks.h"
 #include "ops/elementwise_kernels.h"
@@ -92,6 +96,54 @@ Tensor clone(const Tensor& t) {
   copy_values(out, t);
   if (needs_grad({&t})) {
     record("CloneBackward0", {t}, {out}, [](const TensorList& g, const Node&) -> TensorList { return {g[0]}; });
+  }
+  return out;
+}
+
+namespace {
+
+// Dense strides with the dims of `order` from innermost to outermost.
+Shape strides_in_order(const Shape& sizes, std::initializer_list<int64_t> order) {
+  Shape strides(sizes.size());
+  int64_t stride = 1;
+  for (int64_t d : order) {
+    strides[d] = stride;
+    stride *= std::max<int64_t>(sizes[d], 1);
+  }
+  return strides;
+}
+
+Shape format_strides(const Tensor& t, MemoryFormat format) {
+  switch (format) {
+    case MemoryFormat::Preserve: return elementwise_output_strides(t->sizes(), {t->strides()});
+    case MemoryFormat::ChannelsLast: return strides_in_order(t->sizes(), {1, 3, 2, 0});
+    case MemoryFormat::ChannelsLast3d: return strides_in_order(t->sizes(), {1, 4, 3, 2, 0});
+    case MemoryFormat::Contiguous: break;
+  }
+  return contiguous_strides(t->sizes());
+}
+
+}  // namespace
+
+bool is_in_format(const Tensor& t, MemoryFormat format) {
+  if (format == MemoryFormat::Preserve) return true;
+  const Shape wanted = format_strides(t, format);
+  for (int64_t d = 0; d < t->dim(); ++d) {
+    if (t->size(d) != 1 && t->stride(d) != wanted[d]) return false;  // a size-1 dim's stride is free
+  }
+  return true;
+}
+
+Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format) {
+  Tensor out = TensorImpl::empty_dense(t->sizes(), format_strides(t, format), dtype, t->device(), "clone");
+  {
+    GradModeGuard no_record(false);
+    copy_(out, t);
+  }
+  if (needs_grad({&t}) && is_floating(dtype)) {
+    const DType from = t->dtype();
+    record(from == dtype ? "CloneBackward0" : "ToCopyBackward0", {t}, {out},
+           [from](const TensorList& g, const Node&) -> TensorList { return {to_dtype(g[0], from)}; });
   }
   return out;
 }

@@ -21,6 +21,17 @@ Tensor contiguous(const Tensor& t);             // t itself when already contigu
 Tensor clone(const Tensor& t);                  // a fresh contiguous copy
 Scalar item(const Tensor& t);                   // the value of a one-element tensor
 
+// PyTorch's memory formats of a copy: Preserve keeps a dense tensor's strides (others become dense
+// in the order of their strides, as elementwise results are laid out); ChannelsLast (4-d) and
+// ChannelsLast3d (5-d) put the channels innermost (NHWC, NDHWC strides); Contiguous is row-major.
+enum class MemoryFormat { Contiguous, Preserve, ChannelsLast, ChannelsLast3d };
+// Whether t is laid out as `format` asks (always, for Preserve).
+bool is_in_format(const Tensor& t, MemoryFormat format);
+// t converted to `dtype` in `format`'s layout, always a copy, recorded as clone (CloneBackward0) or
+// to(dtype) (ToCopyBackward0) are: the user-facing clone(), to(), float() & co. and
+// contiguous(memory_format=). The core's own clone and to_dtype above stay row-major.
+Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format);
+
 // Whether a and b may touch the same memory (same storage): in-place ops copy such inputs first.
 inline bool may_alias(const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); }
 

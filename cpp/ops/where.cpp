@@ -14,7 +14,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
            dtype_name(cond->dtype()));
   Shape shape = broadcast_shapes(broadcast_shapes(cond->sizes(), a->sizes(), "where"), b->sizes(), "where");
   DType dt = result_type(a, b);
-  Tensor out = TensorImpl::empty(shape, dt, common_device("where", {&cond, &a, &b}));
+  Tensor out = elementwise_output(shape, {&cond, &a, &b}, dt, common_device("where", {&cond, &a, &b}), "where");
   Tensor ac = to_dtype(a, dt), bc = to_dtype(b, dt);
   if (!out->device().is_cpu()) {  // the dispatch point; a 0-d CPU operand moves to the GPU first
     const Device d = out->device();

@@ -8,8 +8,10 @@ new_* factories (new_zeros, new_full, new_tensor, ...), f-string formatting of 0
 tensors (is_sparse, is_quantized, is_meta, is_mps, is_xpu), and PyTorch's once-per-process UserWarning when
 float() turns a tensor that requires grad into a Python number while grad mode is on (`float(loss)`).
 
-chainrule tensors always have the default (row-major, contiguous) layout: channels_last is accepted
-and gives a tensor with the same values as PyTorch's, laid out contiguously.
+Memory formats lay tensors out as PyTorch's do: channels_last (NHWC strides) from contiguous/clone/
+to/*_like/factories, and preserve_format (the default of clone, to, float() & co. and *_like) keeps a
+permuted or channels_last input's layout; elementwise ops follow their inputs' layout. Convolutions,
+normalizations and pooling return row-major results (PyTorch's keep channels_last): same values.
 """
 import functools
 import warnings
@@ -65,7 +67,15 @@ def _with_memory_format(factory):
     def like(input, *args, memory_format=None, **kwargs):
         if memory_format is not None:
             check_memory_format(memory_format, input, factory.__name__)
-        return factory(input, *args, **kwargs)
+        result = factory(input, *args, **kwargs)
+        if memory_format is contiguous_format or (memory_format in (None, preserve_format) and input.is_contiguous()):
+            return result
+        if memory_format in (None, preserve_format):  # PyTorch's default: input's layout (permuted, NHWC)
+            laid_out = input.detach().to(result.device, result.dtype).clone()
+            laid_out.copy_(result)
+        else:
+            laid_out = result.detach().contiguous(memory_format=memory_format)
+        return laid_out.requires_grad_(result.requires_grad)
     return like
 
 

@@ -35,7 +35,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     results = _run_backward("autograd.backward", roots, grads, keep, create_graph, targets, True)
     for t, g in zip(targets, results):
         if g is not None:
-            t.grad = g if t.grad is None else t.grad + g
+            with warnings.catch_warnings():  # a non-leaf input's .grad is filled here, as PyTorch fills it
+                warnings.simplefilter("ignore")
+                current = t.grad
+            t.grad = g if current is None else current + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

@@ -39,7 +39,7 @@ def _statistics(tensor):
             return ["value: empty"]
         lines = [f"value: mean {value.mean().item():.4g} std {value.std(unbiased=False).item():.4g} "
                  f"min {value.min().item():.4g} max {value.max().item():.4g}"]
-        if tensor.grad is not None:
+        if (tensor.is_leaf or tensor.retains_grad) and tensor.grad is not None:  # no non-leaf .grad warning
             grad = tensor.grad.detach().double()
             lines.append(f"grad: mean {grad.mean().item():.4g} std {grad.std(unbiased=False).item():.4g} "
                          f"norm {grad.norm().item():.4g}")

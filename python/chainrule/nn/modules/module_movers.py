@@ -42,7 +42,8 @@ class ModuleMovers:
         return self
 
     def to(self, *args, **kwargs):
-        """Module.to(dtype), to(device), to(tensor), to(device, dtype): floating tensors change dtype."""
+        """Module.to(dtype), to(device), to(tensor), to(device, dtype), to(memory_format=): floating
+        tensors change dtype; 4-d and 5-d ones take the memory format (channels_last)."""
         device, dtype = None, None
         for arg in list(args) + [v for k, v in kwargs.items() if k in ("device", "dtype", "tensor")]:
             if isinstance(arg, Tensor):
@@ -57,8 +58,12 @@ class ModuleMovers:
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
 
+        memory_format = kwargs.get("memory_format")
+
         def convert(t):
             target = dtype if dtype is not None and t.is_floating_point() else t.dtype
+            if memory_format is not None and t.dim() in (4, 5):  # as PyTorch: conv weights and the like
+                return t.to(device if device is not None else t.device, target, memory_format=memory_format)
             return t.to(device if device is not None else t.device, target)
 
         return self._apply(convert)
