@@ -35,6 +35,11 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
                                 [stride[i] for i in rest] + [stride[d1] + stride[d2]],
                                 input.storage_offset() + first)
     moved = input.permute(*rest, d1, d2)
+    row_stride, col_stride = moved.stride()[-2:]
+    if rows > 1 and cols > 1 and row_stride != cols * col_stride and col_stride == rows * row_stride:
+        # a transposed matrix (x.t(), a channels-last or permuted copy): the same diagonal of its
+        # transpose, which flattens as a view, so that writes into it reach input
+        return diagonal(input, -offset, d2, d1)
     flat = moved.reshape(*moved.shape[:-2], rows * cols)
     first = offset if offset >= 0 else start * cols
     return flat[..., first:first + (length - 1) * (cols + 1) + 1:cols + 1] if length else flat[..., :0]

@@ -8,6 +8,7 @@ from chainrule._C import Tensor
 from chainrule._functions.dim_wrap import wrap_dim
 from chainrule._functions.dtypes import scalar_type_name
 from chainrule._functions.in_place import in_place
+from chainrule._tensor_surface import contiguous_format
 from chainrule.amp import cast_policy as _autocast
 
 
@@ -116,7 +117,7 @@ def put(input, index, source, accumulate=False):
     if index.numel() != source.numel():
         raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                            f"source.numel() = {source.numel()}, index.numel() = {index.numel()}")
-    out = input.clone()
+    out = input.clone(memory_format=contiguous_format)  # row-major, so that its flat view is one
     out.reshape(-1).index_put_((index.reshape(-1),), source.reshape(-1).to(input.dtype), accumulate)
     return out
 
