@@ -55,19 +55,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
 }
 
 Tensor to_dtype(const Tensor& t, DType dtype) {
-  if (t->dtype() == dtype) return t;
-  Tensor out = TensorImpl::empty(t->sizes(), dtype, t->device());
-  {
-    GradModeGuard no_record(false);  // out is fresh: its history is the conversion below
-    copy_(out, t);
-  }
-  if (needs_grad({&t}) && is_floating(dtype)) {
-    const DType from = t->dtype();
-    record("ToCopyBackward0", {t}, {out}, [from](const TensorList& g, const Node&) -> TensorList {
-      return {to_dtype(g[0], from)};
-    });
-  }
-  return out;
+  return t->dtype() == dtype ? t : copy_in_format(t, dtype, MemoryFormat::Contiguous);
 }
 
 Tensor to_device(const Tensor& t, Device device) {
@@ -91,14 +79,7 @@ Tensor to_host(const Tensor& t) { return t->device().is_cpu() ? t : to_device(t,
 
 Tensor contiguous(const Tensor& t) { return t->is_contiguous() ? t : clone(t); }
 
-Tensor clone(const Tensor& t) {
-  Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), t->device());
-  copy_values(out, t);
-  if (needs_grad({&t})) {
-    record("CloneBackward0", {t}, {out}, [](const TensorList& g, const Node&) -> TensorList { return {g[0]}; });
-  }
-  return out;
-}
+Tensor clone(const Tensor& t) { return copy_in_format(t, t->dtype(), MemoryFormat::Contiguous); }
 
 namespace {
 
@@ -135,13 +116,11 @@ bool is_in_format(const Tensor& t, MemoryFormat format) {
 }
 
 Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format) {
-  Tensor out = TensorImpl::empty_dense(t->sizes(), format_strides(t, format), dtype, t->device(), "clone");
-  {
-    GradModeGuard no_record(false);
-    copy_(out, t);
-  }
+  const DType from = t->dtype();
+  Tensor out = TensorImpl::empty_dense(t->sizes(), format_strides(t, format), dtype, t->device(),
+                                       from == dtype ? "clone" : "to");
+  copy_values(out, t);
   if (needs_grad({&t}) && is_floating(dtype)) {
-    const DType from = t->dtype();
     record(from == dtype ? "CloneBackward0" : "ToCopyBackward0", {t}, {out},
            [from](const TensorList& g, const Node&) -> TensorList { return {to_dtype(g[0], from)}; });
   }

@@ -29,7 +29,7 @@ enum class MemoryFormat { Contiguous, Preserve, ChannelsLast, ChannelsLast3d };
 bool is_in_format(const Tensor& t, MemoryFormat format);
 // t converted to `dtype` in `format`'s layout, always a copy, recorded as clone (CloneBackward0) or
 // to(dtype) (ToCopyBackward0) are: the user-facing clone(), to(), float() & co. and
-// contiguous(memory_format=). The core's own clone and to_dtype above stay row-major.
+// contiguous(memory_format=); the core's own clone and to_dtype above are its row-major case.
 Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format);
 
 // Whether a and b may touch the same memory (same storage): in-place ops copy such inputs first.
