@@ -55,7 +55,7 @@ void check_memory_format(py::handle format, const Tensor& t, const char* op) {
 
 // Whether t's strides are PyTorch's channels-last layout: the dims in `order` (channels first, batch
 // last) laid out innermost to outermost, size-1 dims skipped, as torch's compute_channels_last_contiguous.
-bool strides_in_order(const Tensor& t, std::initializer_list<int64_t> order) {
+bool has_strides_in_order(const Tensor& t, std::initializer_list<int64_t> order) {
   int64_t expected = 1;
   for (int64_t d : order) {
     if (t->size(d) == 1) continue;
@@ -73,8 +73,8 @@ bool is_contiguous_as(const Tensor& t, py::handle format) {
   CR_CHECK(py::isinstance(format, formats.attr("memory_format")), TypeError,
            "is_contiguous(): argument 'memory_format' must be chainrule.memory_format, not ",
            Py_TYPE(format.ptr())->tp_name);
-  if (format.is(formats.attr("channels_last"))) return t->dim() == 4 && strides_in_order(t, {1, 3, 2, 0});
-  if (format.is(formats.attr("channels_last_3d"))) return t->dim() == 5 && strides_in_order(t, {1, 4, 3, 2, 0});
+  if (format.is(formats.attr("channels_last"))) return t->dim() == 4 && has_strides_in_order(t, {1, 3, 2, 0});
+  if (format.is(formats.attr("channels_last_3d"))) return t->dim() == 5 && has_strides_in_order(t, {1, 4, 3, 2, 0});
   return t->is_contiguous();  // contiguous_format and preserve_format, as PyTorch
 }
 

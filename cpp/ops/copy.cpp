@@ -84,7 +84,7 @@ Tensor clone(const Tensor& t) { return copy_in_format(t, t->dtype(), MemoryForma
 namespace {
 
 // Dense strides with the dims of `order` from innermost to outermost.
-Shape strides_in_order(const Shape& sizes, std::initializer_list<int64_t> order) {
+Shape dense_strides_in_order(const Shape& sizes, std::initializer_list<int64_t> order) {
   Shape strides(sizes.size());
   int64_t stride = 1;
   for (int64_t d : order) {
@@ -97,8 +97,8 @@ Shape strides_in_order(const Shape& sizes, std::initializer_list<int64_t> order)
 Shape format_strides(const Tensor& t, MemoryFormat format) {
   switch (format) {
     case MemoryFormat::Preserve: return elementwise_output_strides(t->sizes(), {t->strides()});
-    case MemoryFormat::ChannelsLast: return strides_in_order(t->sizes(), {1, 3, 2, 0});
-    case MemoryFormat::ChannelsLast3d: return strides_in_order(t->sizes(), {1, 4, 3, 2, 0});
+    case MemoryFormat::ChannelsLast: return dense_strides_in_order(t->sizes(), {1, 3, 2, 0});
+    case MemoryFormat::ChannelsLast3d: return dense_strides_in_order(t->sizes(), {1, 4, 3, 2, 0});
     case MemoryFormat::Contiguous: break;
   }
   return contiguous_strides(t->sizes());
