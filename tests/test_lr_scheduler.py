@@ -234,3 +234,14 @@ def test_a_custom_scheduler_subclassing_the_old_lrscheduler_name_matches_torch()
             out.append(scheduler.get_last_lr()[0])
         return out
     np.testing.assert_allclose(lrs(cr), lrs(torch), rtol=1e-12)
+
+
+@requires_torch
+def test_schedulers_live_in_the_lr_scheduler_module_as_pytorchs():
+    """d2l's scheduler chapter tells torch's schedulers from its own by `__module__`; pickles name it too."""
+    import pickle
+    for name in lr_scheduler.__all__:
+        cls = getattr(lr_scheduler, name)
+        assert cls.__module__ == lr_scheduler.__name__ == getattr(torch.optim.lr_scheduler, name).__module__.replace(
+            "torch", "chainrule")
+    assert pickle.loads(pickle.dumps(lr_scheduler.MultiStepLR)) is lr_scheduler.MultiStepLR

@@ -246,3 +246,27 @@ def test_flatten_parameters_is_a_no_op():
     assert_close(lstm(x)[0].detach(), before)
     nn.GRU(3, 4).flatten_parameters()
     nn.RNN(3, 4).flatten_parameters()
+
+
+@requires_torch
+@pytest.mark.parametrize("build", [
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 2),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, batch_first=True), 2),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, batch_first=True, norm_first=True), 1),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 1, batch_first=True), 1),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, batch_first=True, activation=nn.SiLU()), 1),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, batch_first=True, bias=False), 1),
+    lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 1, enable_nested_tensor=False),
+    lambda nn: nn.Transformer(8, 2, 1, 1, 16),
+])
+def test_encoders_warn_where_pytorchs_nested_tensor_path_would_not_apply(build):
+    import warnings
+    caught = {}
+    for lib, name in ((torch.nn, "torch"), (nn, "chainrule")):
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always")
+            encoder = build(lib)
+        caught[name] = ([str(w.message) for w in log if "nested" in str(w.message)],
+                        getattr(encoder, "use_nested_tensor", getattr(encoder, "encoder", None) and
+                                encoder.encoder.use_nested_tensor))
+    assert caught["chainrule"] == caught["torch"]

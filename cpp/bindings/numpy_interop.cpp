@@ -124,8 +124,8 @@ Tensor from_numpy(py::array arr) {
 
 py::array to_numpy(py::handle self) {
   Tensor t = self.cast<Tensor>();
-  CR_CHECK(t->device().is_cpu(), TypeError, "numpy: the tensor is on ", device_str(t->device()),
-           "; call .cpu() first");
+  CR_CHECK(t->device().is_cpu(), TypeError, "can't convert ", device_str(t->device()),
+           " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   CR_CHECK(!t->requires_grad(), RuntimeError,
            "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()");
   std::vector<py::ssize_t> shape(t->sizes().begin(), t->sizes().end()), strides;

@@ -30,11 +30,12 @@ py::object make_subclass(const py::type& subtype, const Tensor& data, bool requi
   return obj;
 }
 
-// self takes data's storage, geometry and dtype, keeping its identity and autograd fields
-// (requires_grad, grad, grad_fn, hooks), as `tensor.data = other` in PyTorch.
+// self takes data's storage, geometry, dtype and device, keeping its identity and autograd fields
+// (requires_grad, grad, grad_fn, hooks), as `tensor.data = other` in PyTorch (Module.cuda() moves
+// parameters so). A meta tensor and one with memory do not trade data, as in PyTorch.
 void set_data(const Tensor& self, const Tensor& data) {
-  CR_CHECK(data->device() == self->device(), RuntimeError, "data: cannot assign a tensor on ",
-           device_str(data->device()), " to the data of a tensor on ", device_str(self->device()));
+  CR_CHECK(data->device().is_meta() == self->device().is_meta(), RuntimeError,
+           "Attempted to call `variable.set_data(tensor)`, but `variable` and `tensor` have incompatible tensor type.");
   const bool leaf_requires_grad = self->is_leaf() && self->requires_grad();
   CR_CHECK(!leaf_requires_grad || is_floating(data->dtype()), RuntimeError,
            "data: cannot assign a ", describe(data), " to a tensor that requires grad (needs a floating dtype)");

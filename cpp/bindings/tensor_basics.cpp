@@ -142,7 +142,8 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def_property_readonly("device", &TensorImpl::device)
       .def_property_readonly("ndim", &TensorImpl::dim)
       .def_property_readonly("_shape", &TensorImpl::sizes)
-      .def_property_readonly("is_cuda", [](const Tensor& t) { return !t->device().is_cpu(); })
+      .def_property_readonly("is_cuda", [](const Tensor& t) { return t->device().is_cuda(); })
+      .def_property_readonly("is_meta", [](const Tensor& t) { return t->device().is_meta(); })
       .def("dim", &TensorImpl::dim)
       .def("ndimension", &TensorImpl::dim)
       .def("numel", &TensorImpl::numel)
@@ -151,7 +152,9 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       .def("storage_offset", &TensorImpl::offset)
       .def("is_contiguous", &is_contiguous_as, py::arg("memory_format") = py::none())
       .def("is_floating_point", [](const Tensor& t) { return is_floating(t->dtype()); })
-      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->device_data()); })
+      .def("data_ptr", [](const Tensor& t) {  // 0 for a meta tensor, as PyTorch's
+        return t->device().is_meta() ? uintptr_t{0} : reinterpret_cast<uintptr_t>(t->device_data());
+      })
       .def("_storage_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage().get()); })
       // The storage's first byte and size in bytes, for Tensor.untyped_storage() (chainrule/_storage.py).
       .def("_storage_data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t->storage()->data()); })
@@ -213,7 +216,7 @@ void bind_tensor_basics(py::module_& m, TensorClass& cls) {
       // cuda(device=None, non_blocking=False): the current GPU, or the one an index or string names.
       .def("cuda", [](const Tensor& t, py::handle device, bool /*non_blocking*/, py::handle memory_format) {
         const Device d = device.is_none() ? Device{DeviceType::CUDA, -1} : to_device(device);
-        CR_CHECK(!d.is_cpu(), RuntimeError, "Invalid device, must be cuda device");
+        CR_CHECK(d.is_cuda(), RuntimeError, "Invalid device, must be cuda device");
         check_memory_format(memory_format, t, "cuda");
         return on_device(t, d, "cuda");
       }, py::arg("device") = py::none(), py::arg("non_blocking") = false, py::kw_only(),

@@ -86,11 +86,11 @@ void bind_types(py::module_& m) {
         py::is_method(dtype_class));
   }
 
-  py::class_<Device>(m, "device", "Where a tensor lives: 'cpu', 'cuda' or 'cuda:N'.")
+  py::class_<Device>(m, "device", "Where a tensor lives: 'cpu', 'cuda', 'cuda:N' or 'meta' (shapes only).")
       .def(py::init([](py::handle spec) { return to_device(spec); }), py::arg("type"))
       .def(py::init([](const std::string& type, int64_t index) { return make_device(type, index); }), py::arg("type"),
            py::arg("index"))
-      .def_property_readonly("type", [](Device d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("type", [](Device d) { return device_type_name(d.type); })
       .def_property_readonly("index", [](Device d) -> py::object {
         return d.index < 0 ? py::object(py::none()) : py::object(py::int_(d.index));
       })
@@ -98,7 +98,7 @@ void bind_types(py::module_& m) {
       .def("__hash__", [](Device d) { return static_cast<int>(d.type) * 256 + d.index + 1; })
       .def("__str__", [](Device d) { return device_str(d); })
       .def("__repr__", [](Device d) {
-        return "device(type='" + std::string(d.is_cpu() ? "cpu" : "cuda") + "'" +
+        return "device(type='" + device_type_name(d.type) + "'" +
                (d.index < 0 ? "" : ", index=" + std::to_string(d.index)) + ")";
       })
       .def(py::pickle([](Device d) { return py::make_tuple(device_str(d)); },

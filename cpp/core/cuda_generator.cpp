@@ -52,7 +52,7 @@ CudaGenerator* cuda_generator_for(Device device, const Generator& g, const char*
     CR_CHECK(!g.cuda(), RuntimeError, op, ": expected a 'cpu' device type for generator but found 'cuda'");
     return nullptr;
   }
-  if (!g.cuda() && &g != &Generator::global()) return nullptr;
+  if (device.is_meta() || (!g.cuda() && &g != &Generator::global())) return nullptr;
   check_device_available(device, op);
   return g.cuda() ? g.cuda() : &CudaGenerator::for_device(resolve_device(device).index);
 }

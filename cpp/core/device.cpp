@@ -17,7 +17,8 @@ std::atomic<Device> g_default_device{kCpu};
 DeviceType parse_type(const std::string& type, const std::string& spec) {
   if (type == "cpu") return DeviceType::CPU;
   if (type == "cuda") return DeviceType::CUDA;
-  CR_FAIL(RuntimeError, "Expected one of cpu, cuda device type at start of device string: ", spec);
+  if (type == "meta") return DeviceType::Meta;
+  CR_FAIL(RuntimeError, "Expected one of cpu, cuda, meta device type at start of device string: ", spec);
 }
 
 }  // namespace
@@ -38,13 +39,23 @@ Device parse_device(const std::string& spec) {
   return make_device(spec.substr(0, colon), std::stoi(digits));
 }
 
+std::string device_type_name(DeviceType type) {
+  switch (type) {
+    case DeviceType::CPU: return "cpu";
+    case DeviceType::CUDA: return "cuda";
+    case DeviceType::Meta: return "meta";
+  }
+  return "unknown";
+}
+
 std::string device_str(Device d) {
-  std::string type = d.is_cpu() ? "cpu" : "cuda";
+  std::string type = device_type_name(d.type);
   return d.index < 0 ? type : type + ":" + std::to_string(d.index);
 }
 
 Device resolve_device(Device d) {
   if (d.is_cpu()) return kCpu;
+  if (d.is_meta()) return kMeta;
   return d.index < 0 ? Device{DeviceType::CUDA, 0} : d;  // the current device is 0 until set_device exists
 }
 
@@ -59,7 +70,7 @@ int cuda_device_count() { return cuda::device_count(); }
 bool cuda_is_compiled() { return cuda::is_compiled(); }
 
 void check_device_available(Device d, const char* op) {
-  if (d.is_cpu()) return;
+  if (d.is_cpu() || d.is_meta()) return;
   Device cuda = resolve_device(d);
   CR_CHECK(cuda_is_compiled(), RuntimeError, op, ": device '", device_str(cuda),
            "' is not available: chainrule was built without CUDA (CHAINRULE_CUDA=OFF, or no nvcc was found "

@@ -1,4 +1,7 @@
-// Where a tensor lives: the CPU, or a CUDA device when chainrule was built with CUDA. A Device
+// Where a tensor lives: the CPU, a CUDA device when chainrule was built with CUDA, or the meta
+// device, whose tensors have shapes, strides and dtypes but no memory (PyTorch's "meta": deferred
+// initialization, `Module.to('meta')`; factories, views, conversions and in-place fills work on
+// them, and any op that needs values is a NotImplementedError). A Device
 // names a type and an index, where index -1 means "not said" (PyTorch's `device("cuda")`, whose
 // index is None). A tensor's device is always resolved (resolve_device): the CPU has index -1 and a
 // CUDA tensor a concrete index. The default device is what factories use when given no device.
@@ -16,7 +19,7 @@
 
 namespace cr {
 
-enum class DeviceType : uint8_t { CPU = 0, CUDA = 1 };
+enum class DeviceType : uint8_t { CPU = 0, CUDA = 1, Meta = 2 };
 
 struct Device {
   DeviceType type = DeviceType::CPU;
@@ -24,17 +27,22 @@ struct Device {
   bool operator==(const Device& o) const { return type == o.type && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
   bool is_cpu() const { return type == DeviceType::CPU; }
+  bool is_cuda() const { return type == DeviceType::CUDA; }
+  bool is_meta() const { return type == DeviceType::Meta; }
 };
 
 inline constexpr Device kCpu{DeviceType::CPU, -1};
 
-// Parses "cpu", "cpu:0", "cuda", "cuda:1"; RuntimeError, as PyTorch's, for anything else.
+inline constexpr Device kMeta{DeviceType::Meta, -1};
+
+// Parses "cpu", "cpu:0", "cuda", "cuda:1", "meta"; RuntimeError, as PyTorch's, for anything else.
 Device parse_device(const std::string& spec);
 // A device from a type string and an index (PyTorch's `device("cuda", 1)`); index >= 0.
 Device make_device(const std::string& type, int64_t index);
-std::string device_str(Device d);  // "cpu", "cuda", "cuda:0"
+std::string device_type_name(DeviceType type);  // "cpu", "cuda", "meta"
+std::string device_str(Device d);               // "cpu", "cuda", "cuda:0", "meta"
 inline std::ostream& operator<<(std::ostream& os, Device d) { return os << device_str(d); }
-// The device a tensor created on `d` records: the CPU without an index, CUDA with the current one.
+// The device a tensor created on `d` records: the CPU and meta without an index, CUDA with the current one.
 Device resolve_device(Device d);
 
 // The device factories allocate on when not told (chainrule.set_default_device); the CPU unless

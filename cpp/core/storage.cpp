@@ -34,6 +34,7 @@ void* allocate_host(size_t nbytes) {
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device, const char* op) {
   check_device_available(device, op);
+  if (device.is_meta()) return std::shared_ptr<Storage>(new Storage(nullptr, nbytes, nullptr, kMeta, true));
   if (!device.is_cpu()) {
     std::shared_ptr<void> block = allocate_device_memory(std::max<size_t>(nbytes, 1), device);
     void* data = block.get();
@@ -57,6 +58,10 @@ void Storage::swap_memory(Storage& other) {
 
 void Storage::grow(size_t nbytes, const char* op) {
   if (nbytes <= nbytes_) return;
+  if (device_.is_meta()) {  // no memory to move
+    nbytes_ = nbytes;
+    return;
+  }
   CR_CHECK(resizable_, RuntimeError, op, ": Trying to resize storage that is not resizable",
            shared_ ? " (it is in shared memory)" : " (it wraps memory chainrule does not own, e.g. a NumPy array)");
   std::shared_ptr<Storage> fresh = allocate(nbytes, device_, op);
@@ -97,7 +102,7 @@ int create_shared_file(size_t length, const char* op) {
 }  // namespace
 
 void Storage::move_to_shared_memory(const char* op) {
-  if (shared_ || !device_.is_cpu()) return;  // as PyTorch: GPU memory is shared through its own handles
+  if (shared_ || !device_.is_cpu()) return;  // as PyTorch: GPU memory is shared through its own handles, meta has none
   const size_t length = std::max<size_t>(nbytes_, 1);
   const int fd = create_shared_file(length, op);
   std::shared_ptr<void> mapping = map_shared(fd, length, op);

@@ -1,4 +1,5 @@
-// A ref-counted buffer on one device. CPU buffers are 64-byte aligned; a buffer may also wrap
+// A ref-counted buffer on one device. CPU buffers are 64-byte aligned; a meta buffer has a size
+// and no memory (data() is null); a buffer may also wrap
 // memory owned by someone else (a NumPy array), kept alive by `owner`. Views of a tensor share one
 // Storage, and so share its version counter, which in-place ops bump. As PyTorch's StorageImpl, a
 // Storage can change its memory in place (grow for resize_, move into shared memory for
@@ -16,7 +17,8 @@ namespace cr {
 
 class Storage {
  public:
-  // Uninitialized memory for nbytes bytes (at least one cache line, so data() is never null); when
+  // Uninitialized memory for nbytes bytes (at least one cache line, so data() is never null but on
+  // the meta device, which allocates nothing); when
   // there is not that much memory, a RuntimeError naming `op` and the byte count.
   static std::shared_ptr<Storage> allocate(size_t nbytes, Device device, const char* op = "allocate");
   // Borrowed memory: `owner` is released when the last tensor using it goes away.

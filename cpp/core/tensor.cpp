@@ -52,6 +52,10 @@ void TensorImpl::reset_geometry(std::shared_ptr<Storage> storage, const Shape& s
 }
 
 void TensorImpl::fail_host_access() const {
+  CR_CHECK(!device().is_meta(), NotImplementedError, "an op needs the values of a meta tensor (shape ", sizes_, ", dtype ",
+           dtype_name(dtype_), "): meta tensors hold shapes only, and chainrule runs no op on them but factories, views, .to()/clone(), "
+           "in-place fills and nn.init (which do nothing); give the module memory with to_empty(device=...) and "
+           "load or initialize its values first");
   CR_FAIL(RuntimeError, "a CPU kernel was given a tensor on ", device(),
           ": this op has no kernel for that device yet (move the tensor with .cpu())");
 }
@@ -90,6 +94,14 @@ void join_device(const char* op, const Tensor& t, Device& device, bool& found, b
           device, " and ", t->device());
 }
 
+// An op's tensors on the meta device, which hold no values: NotImplementedError naming the op.
+Device checked_not_meta(const char* op, Device device) {
+  CR_CHECK(!device.is_meta(), NotImplementedError, op, ": not supported for meta tensors: they hold shapes "
+           "only, and chainrule computes no op on them but factories, views, .to()/clone() and in-place fills; "
+           "give the module memory with to_empty(device=...) first");
+  return device;
+}
+
 }  // namespace
 
 Device common_device(const char* op, std::initializer_list<const Tensor*> tensors) {
@@ -98,7 +110,7 @@ Device common_device(const char* op, std::initializer_list<const Tensor*> tensor
   for (const Tensor* t : tensors) {
     if (t && *t) join_device(op, *t, device, found, only_cpu_scalars);
   }
-  return device;
+  return checked_not_meta(op, device);
 }
 
 Device common_device(const char* op, const std::vector<Tensor>& tensors) {
@@ -107,7 +119,7 @@ Device common_device(const char* op, const std::vector<Tensor>& tensors) {
   for (const Tensor& t : tensors) {
     if (t) join_device(op, t, device, found, only_cpu_scalars);
   }
-  return device;
+  return checked_not_meta(op, device);
 }
 
 }  // namespace cr

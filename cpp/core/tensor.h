@@ -63,7 +63,8 @@ class TensorImpl {
   T* data() const { return static_cast<T*>(host_storage_data()) + offset_; }
   void* raw_data() const { return static_cast<char*>(host_storage_data()) + offset_ * itemsize(dtype_); }
   // The first element wherever it lives, for device kernels and copies between devices.
-  void* device_data() const { return static_cast<char*>(storage_->data()) + offset_ * itemsize(dtype_); }
+  // A meta tensor has none: NotImplementedError (as every data access here).
+  void* device_data() const { return static_cast<char*>(storage_data_with_values()) + offset_ * itemsize(dtype_); }
 
   // Autograd fields; the engine (cpp/autograd) gives them meaning. A tensor made by a recorded op
   // has a grad_fn (and requires grad); a leaf has none and requires grad only when asked to.
@@ -101,6 +102,10 @@ class TensorImpl {
     if (!storage_->device().is_cpu()) fail_host_access();
     return storage_->data();
   }
+  void* storage_data_with_values() const {
+    if (storage_->device().is_meta()) fail_host_access();
+    return storage_->data();
+  }
   [[noreturn]] void fail_host_access() const;
 
   std::shared_ptr<Storage> storage_;
@@ -133,7 +138,8 @@ std::string describe(const Tensor& t);
 
 // The device an op on `tensors` (nulls skipped) runs on and allocates its results on. Tensors on
 // two devices are a RuntimeError naming op and both devices, as in PyTorch; a 0-d CPU tensor goes
-// with tensors on any device (a number held in a tensor), also as in PyTorch.
+// with tensors on any device (a number held in a tensor), also as in PyTorch. Meta tensors, which
+// hold no values, are a NotImplementedError naming op.
 Device common_device(const char* op, std::initializer_list<const Tensor*> tensors);
 Device common_device(const char* op, const std::vector<Tensor>& tensors);
 

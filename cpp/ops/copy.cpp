@@ -16,9 +16,10 @@
 namespace cr {
 
 // dst = src converted to dst's dtype, src (on dst's device) broadcast to dst's shape; no autograd.
-// The family's dispatch point: the GPU's copy kernel or the CPU's loop.
+// The family's dispatch point: the GPU's copy kernel or the CPU's loop; nothing to write on meta.
 void copy_values(const Tensor& dst, const Tensor& src) {
   const Shape& shape = dst->sizes();
+  if (dst->device().is_meta()) return;
   if (!dst->device().is_cpu()) {
     return cuda::copy_kernel(shape, device_operand(dst, shape), dst->dtype(), device_operand(src, shape), src->dtype());
   }
@@ -62,10 +63,15 @@ Tensor to_device(const Tensor& t, Device device) {
   device = resolve_device(device);
   if (t->device() == device) return t;
   check_device_available(device, "to");
+  CR_CHECK(!t->device().is_meta(), NotImplementedError, "Cannot copy out of meta tensor; no data! Please consider "
+           "using torch.nn.Module.to_empty() instead of torch.nn.Module.to() when moving module from meta to a "
+           "different device.");
   if (device.is_cpu()) raise_deferred_checks();  // this copy waits for the GPU anyway: report its failed checks
-  const Tensor source = contiguous(t);  // on t's own device (the GPU has a copy kernel)
   Tensor out = TensorImpl::empty(t->sizes(), t->dtype(), device);
-  copy_device_bytes(out->device_data(), source->device_data(), static_cast<size_t>(t->numel()) * itemsize(t->dtype()));
+  if (!device.is_meta()) {  // a meta copy has a shape and no values
+    const Tensor source = contiguous(t);  // on t's own device (the GPU has a copy kernel)
+    copy_device_bytes(out->device_data(), source->device_data(), static_cast<size_t>(t->numel()) * itemsize(t->dtype()));
+  }
   if (needs_grad({&t})) {
     const Device from = t->device();
     record("ToCopyBackward0", {t}, {out}, [from](const TensorList& g, const Node&) -> TensorList {
@@ -130,6 +136,7 @@ Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format) {
 Scalar item(const Tensor& t) {
   CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
            describe(t));
+  CR_CHECK(!t->device().is_meta(), RuntimeError, "Tensor.item() cannot be called on meta tensors");
   if (!t->device().is_cpu()) return item(to_device(t, kCpu));  // waits for the device
   if (is_reduced_float(t->dtype())) return item(to_dtype(t, DType::Float32));  // exact
   return CR_DISPATCH_ALL(t->dtype(), "item", [&] {

@@ -36,9 +36,11 @@ Tensor sample(const Shape& sizes, DType dtype, Device device, const char* op, co
   return t;
 }
 
-// A 0-d GPU tensor holding the value of the 0-d CPU tensor `host`, written by the launch itself.
+// A 0-d GPU tensor holding the value of the 0-d CPU tensor `host`, written by the launch itself
+// (a meta one holds none).
 Tensor stored_on(const Tensor& host, Device device) {
   Tensor t = TensorImpl::empty({}, host->dtype(), device);
+  if (device.is_meta()) return t;
   uint64_t bits = 0;
   std::memcpy(&bits, host->raw_data(), itemsize(host->dtype()));
   cuda::store_bytes(t->device_data(), bits, static_cast<int>(itemsize(host->dtype())));
@@ -61,6 +63,7 @@ void check_fits(const Scalar& value, DType dtype, const char* op) {
 
 void fill_(const Tensor& t, const Scalar& value, const char* op) {
   check_fits(value, t->dtype(), op);
+  if (t->device().is_meta()) return;  // no values to write
   copy_(t, scalar_tensor(value, t->dtype(), t->device(), op));
 }
 
@@ -124,6 +127,7 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, std::o
   int64_t n = all_int ? static_cast<int64_t>(exact) : static_cast<int64_t>(length);
   Tensor t = TensorImpl::empty({std::max<int64_t>(n, 0)}, dt, device, "arange");
   const ArangeFormula range{all_int || truncated_values, start_i, step_i, s, st};
+  if (device.is_meta()) return t;
   if (!device.is_cpu()) {  // the family's dispatch point (here, in linspace and in eye)
     cuda::arange_fill(dt, t->device_data(), n, range);
     return t;
@@ -169,6 +173,7 @@ Tensor linspace(double start, double end, int64_t steps, DType dtype, Device dev
   Tensor t = TensorImpl::empty({steps}, dtype, device, "linspace");
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   const LinspaceFormula range{start, end, step, steps, std::max<int64_t>(steps / 2, 1)};  // one step gives `start`
+  if (device.is_meta()) return t;
   if (!device.is_cpu()) {
     cuda::linspace_fill(dtype, t->device_data(), steps, range);
     return t;
@@ -186,6 +191,7 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
   CR_CHECK(n >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got n=", n, ", m=", cols);
   if (is_reduced_float(dtype)) return to_dtype(eye(n, m, DType::Float32, device), dtype);
   Tensor t = filled({n, cols}, Scalar(int64_t{0}), dtype, device, "eye");
+  if (device.is_meta()) return t;
   if (!device.is_cpu()) {
     cuda::eye_diagonal(dtype, t->device_data(), std::min(n, cols), cols);
     return t;
@@ -199,6 +205,7 @@ Tensor eye(int64_t n, std::optional<int64_t> m, DType dtype, Device device) {
 
 Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), DTypeError, "rand: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (device.is_meta()) return TensorImpl::empty(sizes, dtype, device, "rand");
   if (is_reduced_float(dtype)) {  // on the 16-bit type's grid below 1 (11 or 8 bits), as PyTorch draws them
     const Scalar grid(dtype == DType::Float16 ? 2048.0 : 256.0);
     const Tensor u = rand(sizes, DType::Float32, device, g);
@@ -214,6 +221,7 @@ Tensor rand(const Shape& sizes, DType dtype, Device device, Generator& g) {
 
 Tensor randn(const Shape& sizes, DType dtype, Device device, Generator& g) {
   CR_CHECK(is_floating(dtype), DTypeError, "randn: dtype must be float32 or float64, got ", dtype_name(dtype));
+  if (device.is_meta()) return TensorImpl::empty(sizes, dtype, device, "randn");
   if (is_reduced_float(dtype)) return to_dtype(randn(sizes, DType::Float32, device, g), dtype);
   if (CudaGenerator* gpu = cuda_generator_for(device, g, "randn")) {
     return gpu_normal(sizes, dtype, device, *gpu, 0, 1, "randn");
@@ -226,6 +234,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& sizes, DType dtype, Devic
   CR_CHECK(low < high, ValueError, "randint: expects low < high, got low=", low, ", high=", high);
   CR_CHECK(dtype != DType::Bool || (low >= 0 && high <= 2), ValueError,
            "randint: bool tensors need 0 <= low < high <= 2, got low=", low, ", high=", high);
+  if (device.is_meta()) return TensorImpl::empty(sizes, dtype, device, "randint");
   if (is_reduced_float(dtype)) return to_dtype(randint(low, high, sizes, DType::Float32, device, g), dtype);
   if (is_small_integer(dtype)) {  // draws never wrap
     CR_DISPATCH_NUMERIC(dtype, "randint", [&] {

@@ -74,6 +74,7 @@ void uniform_(const Tensor& t, double from, double to, Generator& g) {
   CR_CHECK(std::isfinite(from) && std::isfinite(to) && from <= to, ValueError,
            "uniform_: expects from <= to (both finite), got from=", from, ", to=", to);
   check_floating(t, "uniform_");
+  if (t->device().is_meta()) return;  // no values to draw
   if (CudaGenerator* gpu = cuda_generator_for(t->device(), g, "uniform_")) {
     copy_(t, gpu_uniform(t->sizes(), computed_as(t->dtype()), t->device(), *gpu, from, to, "uniform_"));
     return;
@@ -89,6 +90,7 @@ void normal_(const Tensor& t, double mean, double std, Generator& g) {
   CR_CHECK(std::isfinite(mean) && std::isfinite(std) && std >= 0, ValueError,
            "normal_: expects a finite mean and std >= 0, got mean=", mean, ", std=", std);
   check_floating(t, "normal_");
+  if (t->device().is_meta()) return;  // no values to draw
   if (CudaGenerator* gpu = cuda_generator_for(t->device(), g, "normal_")) {
     copy_(t, gpu_normal(t->sizes(), computed_as(t->dtype()), t->device(), *gpu, mean, std, "normal_"));
     return;

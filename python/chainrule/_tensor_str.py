@@ -200,6 +200,11 @@ def tensor_repr(t):
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
     dtype = t.dtype
+    if t.is_meta:  # no values to print: `...` and the size, as PyTorch's
+        suffixes.append(f"size={tuple(t.shape)}")
+        if dtype != _C._get_default_dtype():
+            suffixes.append(f"dtype={dtype}")
+        return add_suffixes(prefix + "...", suffixes + _autograd_suffixes(t), indent)
     # the 16-bit floats print their values as PyTorch does, through float32 (NumPy has no bfloat16)
     array = (t.detach().cpu().float() if dtype in (_C.dtype.float16, _C.dtype.bfloat16) else t.detach().cpu()).numpy()
     if array.size == 0:
@@ -214,9 +219,11 @@ def tensor_repr(t):
         if dtype not in (_C._get_default_dtype(), _C.dtype.int64, _C.dtype.bool):  # PyTorch's rule
             suffixes.append(f"dtype={dtype}")
         body = array_body(array, dtype, indent)
+    return add_suffixes(prefix + body, suffixes + _autograd_suffixes(t), indent)
+
+
+def _autograd_suffixes(t):
     grad_fn = _grad_fn_name(t)
     if grad_fn is not None:
-        suffixes.append(f"grad_fn=<{grad_fn}>")
-    elif t.requires_grad:
-        suffixes.append("requires_grad=True")
-    return add_suffixes(prefix + body, suffixes, indent)
+        return [f"grad_fn=<{grad_fn}>"]
+    return ["requires_grad=True"] if t.requires_grad else []

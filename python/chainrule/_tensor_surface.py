@@ -207,5 +207,5 @@ Tensor.nbytes = property(lambda self: self.numel() * self.element_size(), doc="n
 Tensor._grad = property(lambda self: self.grad, lambda self, value: setattr(self, "grad", value),
                         doc="The gradient, as .grad: A3C workers assign global_param._grad = local_param.grad.")
 Tensor.itemsize = property(lambda self: self.element_size(), doc="The size of one element in bytes.")
-for _flag in ("is_sparse", "is_quantized", "is_meta", "is_mps", "is_xpu"):
+for _flag in ("is_sparse", "is_quantized", "is_mps", "is_xpu"):
     setattr(Tensor, _flag, property(lambda self: False, doc="Always False on chainrule tensors."))

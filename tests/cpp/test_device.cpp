@@ -1,6 +1,6 @@
 // The device seam on a machine without a GPU: tensors labelled as CUDA tensors (host memory wrapped
 // with a CUDA device, never read) show that ops check their operands' devices before any kernel
-// runs, and that the one same-device check speaks PyTorch's words.
+// runs, and that the one same-device check speaks PyTorch's words; and the meta device.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "ops/conv.h"
 #include "ops/copy.h"
+#include "core/random.h"
 #include "ops/creation.h"
 #include "ops/elementwise.h"
 #include "ops/join.h"
@@ -108,6 +109,41 @@ TEST(Device, AllocationsNameTheirDevice) {
   // asking for one is a RuntimeError naming the op, never a CPU tensor.
   const std::string message = runtime_error_of([&] { zeros({3}, DType::Float32, kCuda); });
   EXPECT_EQ(message.rfind("zeros: ", 0), 0u) << message;
+}
+
+// The meta device: shapes, strides and dtypes without memory. Factories, conversions and copies
+// into a meta tensor work (and write nothing); every op that needs values refuses with
+// NotImplementedError, before any memory would be read.
+TEST(Device, MetaTensorsHaveShapesAndNoMemory) {
+  const Tensor huge = randn({1 << 20, 1 << 20}, DType::Float32, kMeta, Generator::global());
+  EXPECT_EQ(huge->device(), kMeta);
+  EXPECT_EQ(huge->storage()->data(), nullptr);
+  EXPECT_EQ(huge->storage()->nbytes(), size_t{4} << 40);
+  const Tensor meta = to_device(ones({2, 3}, DType::Float32, kCpu), kMeta);
+  EXPECT_EQ(meta->sizes(), (Shape{2, 3}));
+  EXPECT_EQ(to_dtype(transpose(meta, 0, 1), DType::Float64)->device(), kMeta);
+  copy_(meta, ones({3}, DType::Float32, kCpu));  // broadcast, checked, nothing written
+  fill_(meta, Scalar(2.0));
+  EXPECT_EQ(device_str(kMeta), "meta");
+  EXPECT_EQ(parse_device("meta"), kMeta);
+}
+
+TEST(Device, NoOpReadsAMetaTensor) {
+  const Tensor meta = zeros({2, 3}, DType::Float32, kMeta), cpu = zeros({2, 3}, DType::Float32, kCpu);
+  const std::vector<std::pair<const char*, std::function<void()>>> calls = {
+      {"exp", [&] { unary(UnaryOp::Exp, meta); }},
+      {"add", [&] { binary(BinaryOp::Add, meta, meta); }},
+      {"sum", [&] { sum(meta, DimList{std::vector<int64_t>{1}}, false); }},
+      {"softmax", [&] { softmax(meta, 1); }},
+      {"matmul", [&] { matmul(meta, transpose(meta, 0, 1)); }},
+      {"copy out", [&] { copy_(cpu, meta); }},
+      {"to cpu", [&] { to_device(meta, kCpu); }},
+      {"item", [&] { item(zeros({}, DType::Float32, kMeta)); }},
+  };
+  for (const auto& [name, call] : calls) {
+    const std::string message = runtime_error_of(call);
+    EXPECT_NE(message.find("meta"), std::string::npos) << name << ": " << message;
+  }
 }
 
 }  // namespace

@@ -2,9 +2,10 @@
 
 Every function fills its tensor under no_grad from chainrule's seeded generator (chainrule.manual_seed),
 or from the chainrule.Generator passed as generator=, through Tensor.uniform_ / normal_ / fill_ / copy_,
-and returns the tensor. The draws differ from PyTorch's (another generator) but the distributions,
+and returns the tensor; a meta tensor (shapes only) is left as it is. The draws differ from PyTorch's (another generator) but the distributions,
 bounds and gains are the same. orthogonal_ computes its QR decomposition with NumPy (on samples drawn by chainrule).
 """
+import functools
 import math
 import warnings
 
@@ -71,6 +72,16 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
         return tensor.normal_(mean, std, generator=generator)
 
 
+def _skips_meta(fill):
+    """fill, except that a meta tensor (a shape without values) is returned as it is, as PyTorch's
+    init functions leave meta tensors (their ops there compute shapes only)."""
+    @functools.wraps(fill)
+    def filled(tensor, *args, **kwargs):
+        return tensor if tensor.is_meta else fill(tensor, *args, **kwargs)
+    return filled
+
+
+@_skips_meta
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fills tensor with N(mean, std^2) restricted to [a, b], by PyTorch's inverse-CDF method:
     uniform draws between the CDF's values at a and b mapped back through erfinv, then clamped
@@ -105,6 +116,7 @@ def zeros_(tensor):
     return constant_(tensor, 0.0)
 
 
+@_skips_meta
 def eye_(tensor):
     """Fills a 2-D tensor with the identity (ones on the diagonal)."""
     if tensor.ndim != 2:
@@ -113,6 +125,7 @@ def eye_(tensor):
         return tensor.copy_(_C.eye(tensor.shape[0], tensor.shape[1], dtype=tensor.dtype, device=tensor.device))
 
 
+@_skips_meta
 def dirac_(tensor, groups=1):
     """Fills a 3/4/5-D conv weight so the convolution keeps its input (per group)."""
     dims = tensor.ndim
@@ -162,6 +175,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return tensor if std is None else normal_(tensor, 0.0, std, generator)
 
 
+@_skips_meta
 def orthogonal_(tensor, gain=1, generator=None):
     """A (semi-)orthogonal matrix (rows or columns orthonormal) times gain, from the QR of a normal draw.
 
@@ -184,6 +198,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor.copy_(_C.from_numpy(np.ascontiguousarray(q * gain)).reshape(tuple(tensor.shape)))
 
 
+@_skips_meta
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     """A 2-d tensor of N(0, std^2) values with ceil(sparsity * rows) random entries of each column zeroed
     (Martens, 2010)."""

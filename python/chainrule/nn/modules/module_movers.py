@@ -1,11 +1,13 @@
 """The device / dtype movers of nn.Module (a mixin of Module): apply, _apply, to(), float(), cuda() ...
 
 Every mover goes through _apply(fn), which replaces each parameter's data (and grad) and each buffer
-by fn(tensor) while keeping the Parameter objects, so optimizers built earlier still see them.
+by fn(tensor) while keeping the Parameter objects, so optimizers built earlier still see them; as in
+PyTorch, a move onto or off the meta device (shapes only) makes new Parameters instead.
 """
 from chainrule import _C
 from chainrule._C import Tensor, dtype as _dtype
 from chainrule.autograd import no_grad
+from chainrule.nn.parameter import Parameter
 
 
 def _no_backend(name):
@@ -28,11 +30,15 @@ class ModuleMovers:
         if recurse:
             for module in self.children():
                 module._apply(fn)
-        for param in self._parameters.values():
+        for key, param in self._parameters.items():
             if param is None:
                 continue
             with no_grad():
-                param.data = fn(param.data)
+                applied = fn(param.data)
+                if applied.is_meta != param.is_meta:  # no shared data to trade: a new Parameter, as PyTorch's
+                    self._parameters[key] = Parameter(applied, param.requires_grad)
+                    continue
+                param.data = applied
                 if param.grad is not None:
                     grad = param.grad
                     grad.data = fn(grad.data)

@@ -7,6 +7,7 @@ causal (is_causal=None), as in PyTorch. PyTorch's inference fast path (nested te
 reproduced; every call takes the composed path, which PyTorch takes whenever gradients are recorded.
 """
 import copy
+import warnings
 
 import chainrule as cr
 from chainrule.nn import functional as F
@@ -158,11 +159,28 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
+def _why_no_nested_tensor(layer):
+    """Why PyTorch's TransformerEncoder would not use nested tensors for `layer` ("" where it would), in its words."""
+    attn = getattr(layer, "self_attn", None)
+    if not isinstance(layer, TransformerEncoderLayer):
+        return "encoder_layer was not TransformerEncoderLayer"
+    checks = [(layer.norm_first, "encoder_layer.norm_first was True"),
+              (not attn.batch_first,
+               "encoder_layer.self_attn.batch_first was not True(use batch_first for better inference performance)"),
+              (not attn._qkv_same_embed_dim, "encoder_layer.self_attn._qkv_same_embed_dim was not True"),
+              (attn.in_proj_bias is None, "encoder_layer.self_attn was passed bias=False"),
+              (not layer.activation_relu_or_gelu, "encoder_layer.activation_relu_or_gelu was not True"),
+              (layer.norm1.eps != layer.norm2.eps, "encoder_layer.norm1.eps was not equal to encoder_layer.norm2.eps"),
+              (attn.num_heads % 2 == 1, "encoder_layer.self_attn.num_heads is odd")]
+    return next((why for failed, why in checks if failed), "")
+
+
 class TransformerEncoder(Module):
     """num_layers deep copies of encoder_layer (layers.0, layers.1, ...), then `norm` if given.
 
-    enable_nested_tensor and mask_check are accepted and kept as attributes; chainrule has no nested tensors,
-    so padded positions are computed (PyTorch's inference fast path returns zeros there instead)."""
+    enable_nested_tensor and mask_check are accepted and kept as attributes, with PyTorch's warning where
+    its nested-tensor fast path would not apply; chainrule has no nested tensors, so padded positions are
+    computed (PyTorch's inference fast path returns zeros there instead)."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
@@ -170,8 +188,13 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
-        self.use_nested_tensor = False
+        self.use_nested_tensor = enable_nested_tensor
         self.mask_check = mask_check
+        why_not = _why_no_nested_tensor(encoder_layer)
+        if enable_nested_tensor and why_not:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False because {why_not}",
+                          stacklevel=2)
+            self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask", _none_or_dtype(mask),

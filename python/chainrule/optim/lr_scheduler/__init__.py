@@ -13,6 +13,11 @@ __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR
            "ChainedScheduler",
            "ReduceLROnPlateau", "CyclicLR", "OneCycleLR"]
 
+# The classes live in one module, as PyTorch's: programs compare `type(scheduler).__module__` with
+# `lr_scheduler.__name__` (d2l's scheduler chapter), and pickles name this module.
+for _name in __all__ + ["_LRScheduler"]:
+    globals()[_name].__module__ = __name__
+
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.optim.lr_scheduler")
