@@ -5,7 +5,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.autograd import Function, gradcheck
-from conftest import requires_torch, torch
+from conftest import assert_same_error, requires_torch, torch
 
 
 class Cube(Function):
@@ -79,8 +79,56 @@ def test_wrong_number_of_gradients_is_a_clear_error():
             return grad
 
     a = cr.randn(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="BadBackward: backward returned 1 gradients, but forward had 2 inputs"):
+    with pytest.raises(RuntimeError, match=r"function BadBackward returned an incorrect number of gradients \(expected 2, got 1\)"):
         Bad.apply(a, a).sum().backward()
+
+
+@requires_torch
+@pytest.mark.parametrize("returned", [lambda g: g, lambda g: (g, g)])
+def test_gradients_for_numbers_are_checked_as_pytorchs(returned):
+    def run(lib):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k):
+                return x * k
+
+            @staticmethod
+            def backward(ctx, grad):
+                return returned(grad)
+        Scale.apply(lib.ones(2, requires_grad=True), 2.0).sum().backward()
+    assert_same_error(lambda: run(cr), lambda: run(torch), renamed=True)
+
+
+@requires_torch
+def test_a_custom_functions_grad_fn_reads_its_ctx_as_pytorchs():
+    """PyTorch's grad_fn of a custom Function is its ctx: attributes forward set, saved_tensors,
+    needs_input_grad; next_functions has one entry per tensor argument."""
+    def run(lib):
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, k, w):
+                y = x.exp() * k
+                ctx.save_for_backward(y)
+                ctx.k = k
+                return y * w
+
+            @staticmethod
+            def backward(ctx, grad):
+                y, = ctx.saved_tensors
+                return grad * y, None, None
+
+        x = lib.ones(3, requires_grad=True)
+        out = Exp.apply(x, 2.0, lib.ones(3))
+        fn = out.grad_fn
+        seen = (type(fn).__name__, fn.k, fn.needs_input_grad, [tuple(t.shape) for t in fn.saved_tensors],
+                [None if f is None else type(f).__name__ for f, _ in fn.next_functions])
+        with pytest.raises(AttributeError):
+            fn.missing
+        out.sum().backward()
+        with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+            fn.saved_tensors
+        return seen
+    assert run(cr) == run(torch)
 
 
 def test_no_graph_when_no_input_requires_grad():

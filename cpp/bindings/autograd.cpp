@@ -89,10 +89,39 @@ Tensor detach_in_place(const Tensor& t) {
   return t;
 }
 
-// The node of a Python autograd.Function: its backward is the Python callable, called under the
-// GIL (the engine runs without it).
+// The node of a Python autograd.Function. As in PyTorch, whose grad_fn of a custom Function is its
+// ctx, the attributes forward set on ctx (and saved_tensors, needs_input_grad) read through the node
+// (Node.__getattr__ below). It holds ctx weakly: the backward formula holds it strongly until the
+// graph's saved tensors are released.
+class PythonFunctionNode : public FormulaNode {
+ public:
+  PythonFunctionNode(std::string name, std::vector<Edge> edges, BackwardFormula formula, py::object ctx)
+      : FormulaNode(std::move(name), std::move(edges), std::move(formula)),
+        ctx_(py::module_::import("weakref").attr("ref")(std::move(ctx))) {}
+  // ctx, or None once it is gone (after a backward that did not retain the graph).
+  py::object ctx() const { return ctx_.get()(); }
+
+ private:
+  GilSafe<py::object> ctx_;
+};
+
+// grad_fn.<name> for an attribute a node lacks: its ctx's, for a Python autograd.Function's node.
+py::object node_attribute(const std::shared_ptr<Node>& node, const std::string& name) {
+  if (auto* function = dynamic_cast<const PythonFunctionNode*>(node.get())) {
+    py::object ctx = function->ctx();
+    CR_CHECK(!ctx.is_none(), RuntimeError, node->name(), ".", name, ": Trying to backward through the graph a "
+             "second time (or directly access saved tensors after they have already been freed). Saved intermediate "
+             "values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True "
+             "if you need to backward through the graph a second time or if you need to access saved tensors after "
+             "calling backward.");
+    return ctx.attr(name.c_str());
+  }
+  throw py::attribute_error("'" + node->name() + "' object has no attribute '" + name + "'");
+}
+
+// Its backward is the Python callable, called under the GIL (the engine runs without it).
 void record_python_function(const std::string& name, const std::vector<std::optional<Tensor>>& inputs,
-                            const TensorList& outputs, py::function backward) {
+                            const TensorList& outputs, py::function backward, py::object ctx) {
   std::vector<Edge> edges;
   for (const auto& t : inputs) edges.push_back(t ? gradient_edge(*t) : Edge{});
   const size_t n_inputs = inputs.size();
@@ -112,7 +141,7 @@ void record_python_function(const std::string& name, const std::vector<std::opti
     for (py::handle r : results) out.push_back(r.is_none() ? nullptr : r.cast<Tensor>());
     return out;
   };
-  auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula));
+  auto node = std::make_shared<PythonFunctionNode>(name, std::move(edges), std::move(formula), std::move(ctx));
   for (const Tensor& o : outputs) {
     CR_CHECK(o->is_leaf() && !o->requires_grad(), RuntimeError, name, ": forward outputs must be new tensors");
     o->set_grad_fn(node, node->add_output(*o));
@@ -186,6 +215,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("name", &Node::name)
       .def_property_readonly("next_functions", &next_functions)
       .def_property_readonly("_input_metadata", [](const Node& n) { return py::tuple(py::cast(n.outputs())); })
+      .def("__getattr__", &node_attribute)
       .def("__repr__", [](const Node& n) {  // PyTorch's form: <AddBackward0 object at 0x7f...>
         std::ostringstream text;
         text << "<" << n.name() << " object at " << static_cast<const void*>(&n) << ">";
@@ -204,7 +234,7 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def("register_post_accumulate_grad_hook", &register_post_accumulate_grad_hook, py::arg("hook"));
 
   m.def("_record_python_function", &record_python_function, py::arg("name"), py::arg("inputs"), py::arg("outputs"),
-        py::arg("backward"));
+        py::arg("backward"), py::arg("ctx"));
   m.def("_saved_output", &saved_output, py::arg("saved"), py::arg("node"), py::arg("output_nr"));
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, py::arg("mode"));

@@ -122,20 +122,22 @@ auto without_gil(F f, GilRelease policy = GilRelease::IfHeavy) {
   return detail::without_gil_member(std::move(f), policy, &F::operator());
 }
 
-// A Python callable that C++ code (the autograd graph) may copy and destroy without the GIL: the
-// reference is dropped under the GIL. Call it only with the GIL held (py::gil_scoped_acquire).
-class PythonCallable {
+// A Python object that C++ code (the autograd graph) may copy and destroy without the GIL: the
+// reference is dropped under the GIL. Use it only with the GIL held (py::gil_scoped_acquire).
+template <typename Object>
+class GilSafe {
  public:
-  explicit PythonCallable(py::function fn)
-      : fn_(new py::function(std::move(fn)), [](py::function* p) {
+  explicit GilSafe(Object object)
+      : object_(new Object(std::move(object)), [](Object* p) {
           if (!Py_IsInitialized()) return;  // interpreter gone: nothing left to release
           py::gil_scoped_acquire gil;
           delete p;
         }) {}
-  const py::function& get() const { return *fn_; }
+  const Object& get() const { return *object_; }
 
  private:
-  std::shared_ptr<py::function> fn_;
+  std::shared_ptr<Object> object_;
 };
+using PythonCallable = GilSafe<py::function>;
 
 }  // namespace cr::bind

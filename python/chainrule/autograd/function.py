@@ -142,17 +142,31 @@ class Function:
             def run_backward(node, *grads):  # runs inside the engine, which sets grad mode (create_graph)
                 with _unpacked(ctx), _saved_outputs_attached_to(ctx, node):
                     grads_in = cls.backward(ctx, *grads)
-                grads_in = grads_in if isinstance(grads_in, tuple) else (grads_in,)
-                # Extra gradients are dropped when all None, as PyTorch does (a backward written for optional
-                # trailing arguments the call left out).
-                if len(grads_in) > len(args) and all(g is None for g in grads_in[len(args):]):
-                    grads_in = grads_in[:len(args)]
-                return grads_in
+                return _gradients_of_tensor_inputs(cls, args, grads_in)
 
-            inputs = [a if isinstance(a, Tensor) and a.requires_grad else None for a in args]
-            _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward)
+            # one edge per tensor argument, as PyTorch's next_functions (None where it needs no gradient)
+            inputs = [a if a.requires_grad else None for a in args if isinstance(a, Tensor)]
+            _C._record_python_function(cls.__name__ + "Backward", inputs, differentiable, run_backward, ctx)
         return outputs[0] if single else outputs
 
+
+
+def _gradients_of_tensor_inputs(cls, args, grads_in):
+    """backward's result, one gradient per forward argument, checked as PyTorch checks it, kept for
+    the tensor arguments (the node's inputs)."""
+    grads_in = grads_in if isinstance(grads_in, tuple) else (grads_in,)
+    # Extra gradients are dropped when all None, as PyTorch does (a backward written for optional
+    # trailing arguments the call left out).
+    if len(grads_in) > len(args) and all(g is None for g in grads_in[len(args):]):
+        grads_in = grads_in[:len(args)]
+    if len(grads_in) != len(args):
+        raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of gradients "
+                           f"(expected {len(args)}, got {len(grads_in)})")
+    for position, (arg, grad) in enumerate(zip(args, grads_in), start=1):
+        if grad is not None and not isinstance(arg, Tensor):
+            raise RuntimeError(f"function {cls.__name__}Backward returned a gradient different than None at "
+                               f"position {position}, but the corresponding forward input was not a Variable")
+    return tuple(grad for arg, grad in zip(args, grads_in) if isinstance(arg, Tensor))
 
 
 def _forward_through_jvp(cls, ctx, args, outputs):
