@@ -201,3 +201,43 @@ def test_reading_a_non_leafs_grad_warns_as_pytorch():
         assert x.grad is not None
         c.retain_grad()
         assert c.grad is None
+
+
+def saved_views(lib):
+    """What the saved-tensors-hooks tutorial prints of nodes' saved tensors."""
+    a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = lib.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    y = a * b
+    e = lib.exp(a)
+    s = lib.softmax(a, 0)
+    q = a.pow(2)
+    m = lib.ones(2, 3, requires_grad=True) @ lib.ones(3, 4)
+    t = lib.tanh(a)
+    seen = [y.grad_fn._saved_self is a, y.grad_fn._saved_other is b, e.grad_fn._saved_result.equal(e),
+            e.grad_fn._saved_result is e, s.grad_fn._saved_result.tolist(), q.grad_fn._saved_self is a,
+            tuple(m.grad_fn._saved_mat2.shape), (a / 2).grad_fn._saved_other.item(),
+            (lib.sin(a)).grad_fn._saved_self is a, t.grad_fn._saved_result.equal(t)]
+    with pytest.raises(AttributeError):
+        y.grad_fn._saved_nothing
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.grad_fn._saved_self
+    return seen
+
+
+def test_nodes_show_what_they_saved_as_pytorchs():
+    assert saved_views(cr) == saved_views(torch)
+
+
+def test_saved_tensors_unpack_through_the_hooks_at_each_read_as_pytorchs():
+    def run(lib):
+        events = []
+        x = lib.ones(3, requires_grad=True)
+        b = lib.full((3,), 2.0, requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: events.append("pack") or t * 4,
+                                                    lambda t: events.append("unpack") or t / 4):
+            y = x * b
+        first, second = y.grad_fn._saved_self, y.grad_fn._saved_other
+        return events, first.tolist(), second.tolist(), first.grad_fn, first.requires_grad, repr(first)
+    ours, theirs = run(cr), run(torch)
+    assert ours == theirs

@@ -115,6 +115,14 @@ class NeededNodesGuard {
 // saved (SavedTensor), so release_saved() just drops the lambda.
 using BackwardFormula = std::function<TensorList(const TensorList& grad_outputs, const Node& node)>;
 
+class SavedTensor;
+// A tensor a formula saved, under the name PyTorch's node shows it by (grad_fn._saved_self,
+// _saved_other, _saved_result): for looking inside the graph, not for computing.
+struct NamedSavedTensor {
+  const char* name;
+  std::shared_ptr<const SavedTensor> saved;
+};
+
 class FormulaNode : public Node {
  public:
   // `saves_tensors`: false for a formula that keeps no tensor (AddBackward0, ToCopyBackward0): as in
@@ -123,12 +131,19 @@ class FormulaNode : public Node {
       : Node(std::move(name), std::move(next_edges)), formula_(std::move(formula)), saves_tensors_(saves_tensors) {}
   TensorList apply(TensorList&& grad_outputs) override;
   void release_saved() override {
-    if (saves_tensors_) formula_ = nullptr;
+    if (!saves_tensors_) return;
+    formula_ = nullptr;
+    named_saved_.clear();
   }
+  bool released() const { return saves_tensors_ && !formula_; }
+
+  void set_named_saved(std::vector<NamedSavedTensor> named) { named_saved_ = std::move(named); }
+  const std::vector<NamedSavedTensor>& named_saved() const { return named_saved_; }
 
  private:
   BackwardFormula formula_;
   bool saves_tensors_;
+  std::vector<NamedSavedTensor> named_saved_;
 };
 
 }  // namespace cr

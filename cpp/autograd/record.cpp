@@ -34,6 +34,7 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
   // The formula's SavedTensors were made just before this call (by the op recording it).
   const bool saves_tensors = SavedTensor::take_saved_count() > 0;
   auto node = std::make_shared<FormulaNode>(name, std::move(edges), std::move(formula), saves_tensors);
+  node->set_named_saved(SavedTensor::take_named());
   for (const Tensor& out : outputs) {
     uint32_t nr = node->add_output(*out);
     out->set_grad_fn(node, nr);

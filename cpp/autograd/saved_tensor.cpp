@@ -1,6 +1,8 @@
 // Saving and unpacking tensors for backward, with the in-place modification check.
 #include "autograd/saved_tensor.h"
 
+#include <utility>
+
 #include "autograd/grad_mode.h"
 #include "autograd/record.h"
 
@@ -17,6 +19,7 @@ void check_version(const Tensor& t, uint64_t version, const Node& node) {
 }
 
 thread_local uint64_t saved_count = 0;
+thread_local std::vector<NamedSavedTensor> named_saved;
 
 }  // namespace
 
@@ -26,20 +29,28 @@ uint64_t SavedTensor::take_saved_count() {
   return n;
 }
 
-SavedTensor::SavedTensor(const Tensor& t, bool is_output) : version_(t->version()), is_output_(is_output) {
+std::vector<NamedSavedTensor> SavedTensor::take_named() { return std::exchange(named_saved, {}); }
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output, const char* name)
+    : version_(t->version()), is_output_(is_output) {
   ++saved_count;
-  if (is_output) output_nr_ = t->output_nr();
+  save(t);
+  if (name) named_saved.push_back({name, std::make_shared<const SavedTensor>(*this)});
+}
+
+void SavedTensor::save(const Tensor& t) {
+  if (is_output_) output_nr_ = t->output_nr();
   if (auto hooks = current_saved_tensor_hooks()) {
     // The pack hook sees an output without its history (keeping it whole would make a cycle
     // through the node), and runs without recording (its own ops save nothing).
     GradModeGuard plain(false);
     hooks_ = std::move(hooks);
-    packed_ = hooks_->pack(is_output ? TensorImpl::alias_of(t) : t);
+    packed_ = hooks_->pack(is_output_ ? TensorImpl::alias_of(t) : t);
     watched_ = t;
-    if (!is_output && (t->grad_fn() || t->requires_grad())) history_ = gradient_edge(t);
+    if (!is_output_ && (t->grad_fn() || t->requires_grad())) history_ = gradient_edge(t);
     return;
   }
-  if (is_output) {
+  if (is_output_) {
     data_ = TensorImpl::alias_of(t);
   } else {
     data_ = t;

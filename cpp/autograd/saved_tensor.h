@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "autograd/node.h"
 #include "autograd/saved_tensor_hooks.h"
@@ -19,15 +20,21 @@ class SavedTensor {
   // How many tensors this thread saved since the last call (record() asks whether its formula saved any).
   static uint64_t take_saved_count();
 
+  // The named SavedTensors this thread made since the last call (record() hands them to its node).
+  static std::vector<NamedSavedTensor> take_named();
+
   SavedTensor() = default;
-  // `is_output`: t is an output of the node that saves it.
-  SavedTensor(const Tensor& t, bool is_output);
+  // `is_output`: t is an output of the node that saves it. `name`: what the node shows it as, in
+  // PyTorch's words ("self", "other", "result": grad_fn._saved_self), or null.
+  SavedTensor(const Tensor& t, bool is_output, const char* name = nullptr);
 
   // The saved tensor as seen by `node`'s backward; RuntimeError if it was modified in place.
   Tensor unpack(const Node& node) const;
   bool defined() const { return data_ != nullptr || packed_ != nullptr; }
 
  private:
+  void save(const Tensor& t);  // keeps t, or what the pack hook makes of it
+
   Tensor data_;
   std::shared_ptr<const SavedTensorHooks> hooks_;  // with packed_, under saved-tensor hooks
   std::shared_ptr<void> packed_;

@@ -105,17 +105,34 @@ class PythonFunctionNode : public FormulaNode {
   GilSafe<py::object> ctx_;
 };
 
-// grad_fn.<name> for an attribute a node lacks: its ctx's, for a Python autograd.Function's node.
+constexpr const char* kSavedTensorsFreed =
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access "
+    "saved tensors after calling backward.";
+
+// grad_fn._saved_<name> of a core op's node: the tensor its formula saved under that name (PyTorch's
+// self, other, result), unpacked as backward would (through an unpack hook, checked for in-place changes).
+py::object saved_tensor_attribute(const FormulaNode& node, const std::string& name) {
+  CR_CHECK(!node.released(), RuntimeError, kSavedTensorsFreed);
+  const std::string wanted = name.substr(std::string("_saved_").size());
+  const auto& named = node.named_saved();
+  for (auto it = named.rbegin(); it != named.rend(); ++it) {
+    if (wanted == it->name) return py::cast(it->saved->unpack(node));
+  }
+  throw py::attribute_error("'" + node.name() + "' object has no attribute '" + name + "'");
+}
+
+// grad_fn.<name> for an attribute a node lacks: its ctx's, for a Python autograd.Function's node;
+// a saved tensor, for _saved_<name> of a core op's node.
 py::object node_attribute(const std::shared_ptr<Node>& node, const std::string& name) {
   if (auto* function = dynamic_cast<const PythonFunctionNode*>(node.get())) {
     py::object ctx = function->ctx();
-    CR_CHECK(!ctx.is_none(), RuntimeError, node->name(), ".", name, ": Trying to backward through the graph a "
-             "second time (or directly access saved tensors after they have already been freed). Saved intermediate "
-             "values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True "
-             "if you need to backward through the graph a second time or if you need to access saved tensors after "
-             "calling backward.");
+    CR_CHECK(!ctx.is_none(), RuntimeError, node->name(), ".", name, ": ", kSavedTensorsFreed);
     return ctx.attr(name.c_str());
   }
+  auto* formula = dynamic_cast<const FormulaNode*>(node.get());
+  if (formula && name.rfind("_saved_", 0) == 0) return saved_tensor_attribute(*formula, name);
   throw py::attribute_error("'" + node->name() + "' object has no attribute '" + name + "'");
 }
 
@@ -226,7 +243,12 @@ void bind_autograd(py::module_& m, TensorClass& cls) {
       .def_property_readonly("variable", &AccumulateGrad::leaf, "The leaf tensor whose .grad this node writes.");
   py::class_<HookHandle>(m, "RemovableHandle").def("remove", &HookHandle::remove);
 
-  cls.def_property_readonly("grad_fn", [](const TensorImpl& t) { return node_object(t.grad_fn()); })
+  // A tensor unpacked from a saved leaf under saved-tensor hooks reaches the leaf through its
+  // AccumulateGrad; as PyTorch's, it shows no grad_fn.
+  cls.def_property_readonly("grad_fn", [](const TensorImpl& t) {
+        const std::shared_ptr<Node>& node = t.grad_fn();
+        return dynamic_cast<const AccumulateGrad*>(node.get()) ? py::none() : node_object(node);
+      })
       .def_property_readonly("retains_grad", &TensorImpl::retains_grad)
       .def("retain_grad", &retain_grad)
       .def("detach_", &detach_in_place, "Detaches this tensor from the autograd graph, in place.")

@@ -220,7 +220,7 @@ Tensor activation(const Tensor& x, const Activation& act) {
   Tensor out = elementwise_output(x->sizes(), {&x}, x->dtype(), x->device(), act.op);  // x's layout
   run_forward(out, x, act);
   if (needs_grad({&x})) {
-    record(node_name(act.kind), {x}, {out}, [sx = SavedTensor(x, false), act](const TensorList& g, const Node& n) -> TensorList {
+    record(node_name(act.kind), {x}, {out}, [sx = SavedTensor(x, false, "self"), act](const TensorList& g, const Node& n) -> TensorList {
       return {activation_backward(g[0], sx.unpack(n), act)};
     });
   }

@@ -278,8 +278,13 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   const TensorMeta ma(a), mb(b);
   // add and sub save nothing (a second backward through them needs no retain_graph, as in PyTorch)
   const bool saves_operands = op != BinaryOp::Add && op != BinaryOp::Sub;
-  const SavedTensor sa = saves_operands ? SavedTensor(a, false) : SavedTensor();
-  const SavedTensor sb = saves_operands ? SavedTensor(b, false) : SavedTensor();
+  // As in PyTorch, mul and div keep an operand only where a gradient needs it: x * 0.5 or x / c (c
+  // without grad) saves nothing of x, so x may be written in place before backward.
+  const bool keeps_a = saves_operands && ((op != BinaryOp::Mul && op != BinaryOp::Div) || needs_grad({&b}));
+  const bool keeps_b = saves_operands && (op != BinaryOp::Mul || needs_grad({&a}));
+  // other before self, the order PyTorch's nodes save (and pack hooks see) them in
+  const SavedTensor sb = keeps_b ? SavedTensor(b, false, "other") : SavedTensor();
+  const SavedTensor sa = keeps_a ? SavedTensor(a, false, "self") : SavedTensor();
   // Each formula returns the gradients (da, db) for the incoming gradient g.
   auto define = [&](const char* name, auto formula) {
     record(name, {a, b}, {out}, [=](const TensorList& grads, const Node& node) -> TensorList {
@@ -291,24 +296,16 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   switch (op) {
     case BinaryOp::Add: return define("AddBackward0", [](const Tensor& g, const Node&) { return Grads{g, g}; });
     case BinaryOp::Sub: return define("SubBackward0", [](const Tensor& g, const Node&) { return Grads{g, -g}; });
-    // As in PyTorch, mul and div keep an operand only where a gradient needs it: x * 0.5 or x / c (c
-    // without grad) saves nothing of x, so x may be written in place before backward.
-    case BinaryOp::Mul: {
-      const SavedTensor a_for_db = needs_grad({&b}) ? sa : SavedTensor();
-      const SavedTensor b_for_da = needs_grad({&a}) ? sb : SavedTensor();
+    case BinaryOp::Mul:
       return define("MulBackward0", [=](const Tensor& g, const Node& n) {
-        return Grads{n.needs_input_grad(0) ? g * b_for_da.unpack(n) : Tensor(),
-                     n.needs_input_grad(1) ? g * a_for_db.unpack(n) : Tensor()};
+        return Grads{n.needs_input_grad(0) ? g * sb.unpack(n) : Tensor(), n.needs_input_grad(1) ? g * sa.unpack(n) : Tensor()};
       });
-    }
-    case BinaryOp::Div: {
-      const SavedTensor a_for_db = needs_grad({&b}) ? sa : SavedTensor();
+    case BinaryOp::Div:
       return define("DivBackward0", [=](const Tensor& g, const Node& n) {
         Tensor y = sb.unpack(n);
         return Grads{n.needs_input_grad(0) ? g / y : Tensor(),
-                     n.needs_input_grad(1) ? -(g * a_for_db.unpack(n)) / (y * y) : Tensor()};
+                     n.needs_input_grad(1) ? -(g * sa.unpack(n)) / (y * y) : Tensor()};
       });
-    }
     case BinaryOp::Pow:
       return define("PowBackward1", [=](const Tensor& g, const Node& n) {
         Tensor x = sa.unpack(n), y = sb.unpack(n);
@@ -426,7 +423,7 @@ std::optional<Tensor> pow_special_form(const Tensor& x, const Scalar& exponent) 
 void record_pow_number_exponent(const Tensor& x, const Scalar& e, const Tensor& out) {
   if (!needs_grad({&x}) || !is_floating(out->dtype())) return;
   const TensorMeta meta(x);
-  record("PowBackward0", {x}, {out}, [sx = SavedTensor(x, false), e, meta](const TensorList& g, const Node& n) {
+  record("PowBackward0", {x}, {out}, [sx = SavedTensor(x, false, "self"), e, meta](const TensorList& g, const Node& n) {
     if (e.as_double() == 0.0) return TensorList{zeros(meta.sizes, meta.dtype, meta.device)};
     const Scalar lower = e.is_floating() ? Scalar(e.as_double() - 1.0) : Scalar(e.i - 1);
     return TensorList{grad_for(g[0] * binary(BinaryOp::Mul, binary(BinaryOp::Pow, sx.unpack(n), lower), e), meta)};
@@ -437,7 +434,7 @@ void record_pow_number_exponent(const Tensor& x, const Scalar& e, const Tensor& 
 void record_pow_number_base(const Scalar& base, const Tensor& y, const Tensor& out) {
   if (!needs_grad({&y})) return;
   const TensorMeta meta(y);
-  record("PowBackward2", {y}, {out}, [sy = SavedTensor(y, false), so = SavedTensor(out, true), base, meta](
+  record("PowBackward2", {y}, {out}, [sy = SavedTensor(y, false, "exponent"), so = SavedTensor(out, true, "result"), base, meta](
                                          const TensorList& g, const Node& n) {
     Tensor grad = g[0] * (so.unpack(n) * std::log(base.as_double()));
     if (base.as_double() == 0.0) {

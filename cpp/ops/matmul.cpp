@@ -176,9 +176,11 @@ Tensor matmul_grad_b(const Tensor& g2, const Tensor& a2, const Shape& b2_sizes, 
 // saved only when the other one needs a gradient.
 void record_matmul(const Tensor& a, const Tensor& b, const Tensor& result) {
   if (!needs_grad({&a, &b})) return;
-  const SavedTensor saved_a = b->requires_grad() ? SavedTensor(a, false) : SavedTensor();
-  const SavedTensor saved_b = a->requires_grad() ? SavedTensor(b, false) : SavedTensor();
   const int64_t a_dim = a->dim(), b_dim = b->dim();
+  // PyTorch's names for the second operand: mm's and bmm's mat2, mv's vec, dot's tensor
+  const char* b_name = a_dim == 1 && b_dim == 1 ? "tensor" : a_dim == 2 && b_dim == 1 ? "vec" : "mat2";
+  const SavedTensor saved_a = b->requires_grad() ? SavedTensor(a, false, "self") : SavedTensor();
+  const SavedTensor saved_b = a->requires_grad() ? SavedTensor(b, false, b_name) : SavedTensor();
   const Shape a_sizes = a->sizes(), b_sizes = b->sizes();
   Shape a2_sizes = a_sizes, b2_sizes = b_sizes;
   if (a_dim == 1) a2_sizes.insert(0, 1);

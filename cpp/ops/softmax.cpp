@@ -81,7 +81,7 @@ Tensor softmax_impl(const Tensor& t, int64_t dim, std::optional<DType> dtype, co
   }
   if (needs_grad({&x})) {
     record(kLog ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {x}, {y},
-           [sy = SavedTensor(y, true), dim, op](const TensorList& g, const Node& n) -> TensorList {
+           [sy = SavedTensor(y, true, "result"), dim, op](const TensorList& g, const Node& n) -> TensorList {
              return {softmax_backward<kLog>(g[0], sy.unpack(n), dim, op)};
            });
   }

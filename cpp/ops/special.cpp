@@ -85,8 +85,8 @@ Tensor special(SpecialOp op, const Tensor& x, int64_t n) {
   if (needs_grad({&x}) && is_floating(x->dtype())) {
     const bool uses_output = op == SpecialOp::Erfinv;
     record(node_name(op, n), {x}, {out},
-           [op, n, sx = uses_output ? SavedTensor() : SavedTensor(x, false),
-            sy = uses_output ? SavedTensor(out, true) : SavedTensor()](const TensorList& g, const Node& node) {
+           [op, n, sx = uses_output ? SavedTensor() : SavedTensor(x, false, "self"),
+            sy = uses_output ? SavedTensor(out, true, "result") : SavedTensor()](const TensorList& g, const Node& node) {
              return TensorList{derivative(op, n, g[0], sx.unpack(node), sy.unpack(node))};
            });
   }

@@ -215,8 +215,8 @@ void record_unary(UnaryOp op, const Tensor& a, const Tensor& out) {
   if (!needs_grad({&a}) || !is_floating(out->dtype())) return;
   std::string name = unary_op_name(op);
   name[0] = static_cast<char>(std::toupper(name[0]));
-  const SavedTensor sx = derivative_uses_input(op) ? SavedTensor(a, false) : SavedTensor();
-  const SavedTensor sy = derivative_uses_output(op) ? SavedTensor(out, true) : SavedTensor();
+  const SavedTensor sx = derivative_uses_input(op) ? SavedTensor(a, false, "self") : SavedTensor();
+  const SavedTensor sy = derivative_uses_output(op) ? SavedTensor(out, true, "result") : SavedTensor();
   const TensorMeta meta(a);
   record((name + "Backward0").c_str(), {a}, {out}, [=](const TensorList& grads, const Node& n) -> TensorList {
     return {grad_for(unary_derivative(op, grads[0], sx.unpack(n), sy.unpack(n)), meta)};
