@@ -60,6 +60,9 @@ def elementwise_ops(torch):
         ("mean", lambda a, b: a.mean(), lambda a, b: a.mean(), lambda a, b: a.mean(), 1),
         ("softmax(dim=1)", lambda a, b: cr_softmax(a, 1), lambda a, b: softmax_np(a, 1),
          lambda a, b: torch.softmax(a, 1), 2),
+        # a mostly-false mask (0.6% true): what sparse graph code (pyGAT's adjacency) asks of nonzero
+        ("nonzero(a>2.5)", lambda a, b: (a > 2.5).nonzero(), lambda a, b: np.argwhere(a > 2.5),
+         lambda a, b: (a > 2.5).nonzero(), 1),
     ]
 
 

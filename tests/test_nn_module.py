@@ -157,6 +157,20 @@ def test_repr_matches_torch():
 
 
 @requires_torch
+def test_blank_lines_of_a_nested_repr_stay_empty_as_pytorchs():
+    def outer(pkg):
+        class Inner(pkg.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = pkg.Linear(2, 2)
+
+            def extra_repr(self):
+                return "a\nb\n"
+        return pkg.Sequential(Inner())
+    assert repr(outer(nn)) == repr(outer(torch.nn))
+
+
+@requires_torch
 def test_load_torch_state_dict_gives_the_same_outputs():
     ours, theirs = build_net(nn), build_net(torch.nn)
     result = ours.load_state_dict(to_chainrule(theirs.state_dict()))

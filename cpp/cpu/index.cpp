@@ -2,10 +2,12 @@
 // across threads (a tight gather when each index picks one element); writes give each thread whole
 // (p, q) columns and walk the indices in order, so duplicates resolve without races. nonzero writes
 // every element's coordinates into the next free row, which only advances past true elements (no
-// branch to mispredict).
+// branch to mispredict), skipping runs of 8 false elements whole.
 #include "cpu/index.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "core/dtype.h"  // CR_SMALL_INTEGER_TYPES
@@ -86,17 +88,35 @@ void index_write(T* dst, const AdvancedOffsets& o, const T* val, bool broadcast_
   }
 }
 
+namespace {
+
+// visit(j) for every j in [0, n) where m[j] may be true: runs of 8 false elements (one zero word)
+// are skipped whole, so a mostly-false mask costs a read of it, not a write per element.
+template <typename Visit>
+void visit_maybe_true(const bool* m, int64_t n, Visit visit) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    uint64_t word;
+    std::memcpy(&word, m + j, sizeof(word));
+    if (word == 0) continue;
+    for (int64_t k = j; k < j + 8; ++k) visit(k);
+  }
+  for (; j < n; ++j) visit(j);
+}
+
+}  // namespace
+
 void nonzero_rows(const bool* m, const int64_t* sizes_in, int64_t nd, int64_t* o) {
   int64_t sizes[kMaxDims] = {0}, n = 1;  // a local copy: the writes to o cannot change it
   for (int64_t d = 0; d < nd; ++d) n *= sizes[d] = sizes_in[d];
   const int64_t last = sizes[nd - 1];
   int64_t idx[kMaxDims] = {0};
   for (int64_t i = 0; i < n; i += last) {  // one innermost row at a time
-    for (int64_t j = 0; j < last; ++j) {
+    visit_maybe_true(m + i, last, [&](int64_t j) {
       idx[nd - 1] = j;
       std::copy(idx, idx + nd, o);
       o += nd * m[i + j];
-    }
+    });
     for (int64_t d = nd - 2; d >= 0; --d) {  // odometer over the outer dims
       if (++idx[d] < sizes[d]) break;
       idx[d] = 0;
@@ -106,10 +126,10 @@ void nonzero_rows(const bool* m, const int64_t* sizes_in, int64_t nd, int64_t* o
 
 void nonzero_flat(const bool* m, int64_t n, int64_t* o) {
   int64_t k = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  visit_maybe_true(m, n, [&](int64_t i) {
     o[k] = i;
     k += m[i];
-  }
+  });
 }
 
 #define CR_INDEX_INSTANTIATE(T)                                                   \

@@ -12,8 +12,9 @@ def typename(obj):
 
 
 def addindent(text, spaces):
-    """Every line of `text` after the first indented by `spaces` (a child module's repr)."""
+    """Every line of `text` after the first indented by `spaces` (a child module's repr); blank lines
+    stay empty, as PyTorch's."""
     lines = text.split("\n")
     if len(lines) == 1:
         return text
-    return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+    return lines[0] + "\n" + "\n".join(" " * spaces + line if line.strip() else "" for line in lines[1:])
