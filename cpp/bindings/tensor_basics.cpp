@@ -113,7 +113,12 @@ Tensor convert(const Tensor& t, py::args args, py::kwargs kwargs) {
     }
   }
   bool copy = kwargs.contains("copy") && kwargs["copy"].cast<bool>();
-  Tensor out = cast_to(on_device(t, device, "to"), dtype, format);
+  // As PyTorch's: to(memory_format=) keeps t when that is the layout its strides suggest.
+  const Tensor moved = on_device(t, device, "to");
+  const bool keeps_layout = format == MemoryFormat::Preserve || suggested_memory_format(moved) == format;
+  Tensor out = moved->dtype() == dtype && keeps_layout
+                   ? moved
+                   : run_without_gil([&] { return copy_in_format(moved, dtype, format); }, moved);
   return (copy && out == t) ? run_without_gil([&] { return copy_in_format(t, dtype, format); }, t) : out;
 }
 

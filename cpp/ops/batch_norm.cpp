@@ -112,6 +112,7 @@ Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean, cons
       update_running(running_var, var, unbias, momentum);
     }
   }
+  y = in_inputs_format(y, {&input});
   if (needs_grad({&input, &weight, &bias})) {
     record("NativeBatchNormBackward0", {input, weight, bias}, {y},
            [sx = SavedTensor(input, false), sw = weight ? SavedTensor(weight, false) : SavedTensor(), mean, rstd,
@@ -143,6 +144,7 @@ Tensor batch_norm_eval(const Tensor& input, const Tensor& running_mean, const Te
                             data_or_null<scalar_t>(b), l, y->data<scalar_t>());
     });
   }
+  y = in_inputs_format(y, {&input});
   if (needs_grad({&input, &weight, &bias})) {
     const Shape cs = channel_shape(l.c, input->dim());
     record("NativeBatchNormBackward0", {input, weight, bias}, {y},

@@ -118,15 +118,23 @@ Tensor convolution(const Tensor& x, const Tensor& w, const Tensor& bias, const C
     };
     if (!staged_in_float32(y, launch, xc, wc, bc)) launch(y, xc, wc, bc);
   }
+  y = in_inputs_format(y, {&x, &w});
   if (needs_grad({&x, &w, &bias})) {
     record("ConvolutionBackward0", {x, w, bias}, {y},
            [sx = w->requires_grad() ? SavedTensor(x, false) : SavedTensor(),
-            sw = x->requires_grad() ? SavedTensor(w, false) : SavedTensor(),
-            geo](const TensorList& g, const Node& node) -> TensorList {
+            sw = x->requires_grad() ? SavedTensor(w, false) : SavedTensor(), geo,
+            x_channels_last = suggests_channels_last(x), w_channels_last = suggests_channels_last(w)](
+               const TensorList& g, const Node& node) -> TensorList {
+             // the gradients in their inputs' layouts, as PyTorch's
+             auto laid_out = [](const Tensor& grad, bool channels_last) {
+               return channels_last ? copy_in_format(grad, grad->dtype(), MemoryFormat::ChannelsLast) : grad;
+             };
              Tensor gx, gw, gb;
              const Tensor gy = contiguous(g[0]);  // once for both products (a sum's gradient is expanded)
-             if (node.needs_input_grad(0)) gx = convolution_input_grad(gy, sw.unpack(node), Tensor(), geo);
-             if (node.needs_input_grad(1)) gw = convolution_weight_grad(sx.unpack(node), gy, geo);
+             if (node.needs_input_grad(0)) {
+               gx = laid_out(convolution_input_grad(gy, sw.unpack(node), Tensor(), geo), x_channels_last);
+             }
+             if (node.needs_input_grad(1)) gw = laid_out(convolution_weight_grad(sx.unpack(node), gy, geo), w_channels_last);
              if (node.needs_input_grad(2)) gb = bias_grad(gy);
              return {gx, gw, gb};
            });

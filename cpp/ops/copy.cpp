@@ -133,6 +133,39 @@ Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format) {
   return out;
 }
 
+namespace {
+
+// PyTorch's is_channels_last_strides_2d/3d: dims in `order` (innermost first) with rising strides.
+bool has_channels_last_strides(const Tensor& t, std::initializer_list<int64_t> order) {
+  if (t->stride(1) == 0) return false;
+  int64_t least = 0;
+  for (int64_t d : order) {
+    if (t->size(d) == 0 || t->stride(d) < least) return false;
+    if (d == 0 && least == t->stride(1)) return false;  // N111-like: ambiguous, row-major by default
+    least = t->stride(d) * (t->size(d) > 1 ? t->size(d) : 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+MemoryFormat suggested_memory_format(const Tensor& t) {
+  if (t->dim() == 4 && has_channels_last_strides(t, {1, 3, 2, 0})) return MemoryFormat::ChannelsLast;
+  if (t->dim() == 5 && has_channels_last_strides(t, {1, 4, 3, 2, 0})) return MemoryFormat::ChannelsLast3d;
+  return MemoryFormat::Contiguous;
+}
+
+Tensor in_inputs_format(const Tensor& result, std::initializer_list<const Tensor*> inputs) {
+  if (result->dim() != 4 || is_in_format(result, MemoryFormat::ChannelsLast)) return result;
+  for (const Tensor* t : inputs) {
+    if (t && suggests_channels_last(*t)) {
+      GradModeGuard no_record(false);
+      return copy_in_format(result, result->dtype(), MemoryFormat::ChannelsLast);
+    }
+  }
+  return result;
+}
+
 Scalar item(const Tensor& t) {
   CR_CHECK(t->numel() == 1, ValueError, "item: only one-element tensors can be converted to a Python number, got a ",
            describe(t));

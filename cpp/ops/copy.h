@@ -32,6 +32,19 @@ bool is_in_format(const Tensor& t, MemoryFormat format);
 // contiguous(memory_format=); the core's own clone and to_dtype above are its row-major case.
 Tensor copy_in_format(const Tensor& t, DType dtype, MemoryFormat format);
 
+// The layout PyTorch reads in t's strides (suggest_memory_format): ChannelsLast (ChannelsLast3d) for
+// a 4-d (5-d) tensor whose channels' stride is smallest, then the spatial dims' from the last, then the
+// batch's, with its tie-breaks for size-1 dims (an (N, 1, H, W) row-major tensor is Contiguous);
+// Contiguous otherwise.
+MemoryFormat suggested_memory_format(const Tensor& t);
+inline bool suggests_channels_last(const Tensor& t) {
+  return t && suggested_memory_format(t) == MemoryFormat::ChannelsLast;
+}
+// An op's 4-d result laid out channels-last when one of `inputs` suggests it, as PyTorch's conv,
+// batch_norm and pooling lay theirs out; a copy not recorded, for an op to make before it records
+// its node.
+Tensor in_inputs_format(const Tensor& result, std::initializer_list<const Tensor*> inputs);
+
 // Whether a and b may touch the same memory (same storage): in-place ops copy such inputs first.
 inline bool may_alias(const Tensor& a, const Tensor& b) { return a->storage() == b->storage(); }
 

@@ -209,6 +209,7 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
     };
     if (!staged_in_float32(y, launch, xc)) launch(y, xc);
   }
+  y = in_inputs_format(y, {&x});
   if (needs_grad({&x})) {
     record(node, {x}, {y},
            [sidx = SavedTensor(gradient_indices(idx, r, cols), false), sizes = x->sizes(), spatial](
@@ -216,7 +217,7 @@ std::pair<Tensor, Tensor> max_pool_windows(const Tensor& x, int spatial, const A
              return {max_pool_backward(g[0], sidx.unpack(n), sizes, spatial)};
            });
   }
-  return {y, idx};
+  return {y, in_inputs_format(idx, {&x})};
 }
 
 std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, const IntList& kernel, const IntList& stride,

@@ -69,6 +69,7 @@ Tensor apply_separable(const Tensor& x, const SeparableMap& map) {
     };
     if (!staged_in_float32(out, launch, xc)) launch(out, xc);
   }
+  out = in_inputs_format(out, {&x});  // channels-last in, channels-last out, as PyTorch's pools and resizes
   if (needs_grad({&x})) {
     record(map.node.c_str(), {x}, {out}, [adjoint = map.adjoint()](const TensorList& g, const Node&) -> TensorList {
       return {apply_separable(g[0], adjoint)};
