@@ -47,6 +47,9 @@ def elementwise_ops(torch):
         # transposed operands: the result keeps their layout (as PyTorch's and NumPy's do), one contiguous loop
         ("a.T*2", lambda a, b: a.t() * 2, lambda a, b: a.T * np.float32(2), lambda a, b: a.t() * 2, 2),
         ("a.T+b.T", lambda a, b: a.t() + b.t(), lambda a, b: a.T + b.T, lambda a, b: a.t() + b.t(), 3),
+        # a transposing copy: tiled (cpu/transposed_copy.cpp)
+        ("a.T.contiguous()", lambda a, b: a.t().contiguous(), lambda a, b: np.ascontiguousarray(a.T),
+         lambda a, b: a.t().contiguous(), 2),
         ("tanh", lambda a, b: a.tanh(), lambda a, b: np.tanh(a), lambda a, b: a.tanh(), 2),
         ("sigmoid", lambda a, b: a.sigmoid(), lambda a, b: 1 / (1 + np.exp(-a)), lambda a, b: a.sigmoid(), 2),
         ("relu", lambda a, b: a.relu(), lambda a, b: np.maximum(a, np.float32(0)), lambda a, b: a.relu(), 2),

@@ -12,6 +12,7 @@
 #include "ops/elementwise_kernels.h"
 #include "ops/view.h"
 #include "cpu/reduced_float_copy.h"
+#include "cpu/transposed_copy.h"
 
 namespace cr {
 
@@ -31,6 +32,8 @@ void copy_values(const Tensor& dst, const Tensor& src) {
     return cpu::float_to_half(src->data<float>(), dst->data<Half>(), dst->numel());
   }
   if (src->dtype() == dst->dtype()) {  // a move, bit for bit (a 16-bit NaN keeps its payload)
+    const StridedOperand to = strided_operand(dst, shape), from = strided_operand(src, shape);
+    if (cpu::copy_transposed(make_plan<2>(shape, {&to, &from}))) return;
     return CR_DISPATCH_ALL(moved_as(dst->dtype()), "copy_", [&] {
       unary_kernel<scalar_t, scalar_t>(dst, src, [](scalar_t v) { return v; });
     });
