@@ -2,6 +2,7 @@
 
     PYTHONPATH=python python3 bench/bench_train.py [--threads N] [--repeat R] [--models mlp,lenet,resnet,lstm]
     PYTHONPATH=python python3 bench/bench_train.py --device cuda    # both on the GPU (tests/run_gpu.sh)
+    PYTHONPATH=python python3 bench/bench_train.py --channels-last  # models and batches in channels_last
 
 Four models, written once against the shared torch.nn API and built in both libraries with the
 same weights (PyTorch's state_dict loaded into chainrule's model, which also checks that the keys
@@ -85,17 +86,19 @@ def parse_args():
     p = bench_arguments(__doc__, unit="model")
     p.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of " + ",".join(MODELS))
     add_device_argument(p)
+    p.add_argument("--channels-last", action="store_true", help="models and batches in channels_last memory format")
     p.add_argument("--memory-steps", type=int, default=1000,
                    help="with --device cuda: steps over which chainrule's memory_allocated() growth is measured")
     return p.parse_args()
 
 
-def build_pair(cr, torch, name, device):
+def build_pair(cr, torch, name, device, channels_last=False):
     build, shape = MODELS[name]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(shape).astype(np.float32)
     y = rng.integers(0, 10, shape[0])
-    return (*training_step_pair(cr, torch, build, x, y, momentum=0.9, name=name, device=device), shape[0])
+    return (*training_step_pair(cr, torch, build, x, y, momentum=0.9, name=name, device=device,
+                                channels_last=channels_last), shape[0])
 
 
 def memory_growth(cr, step, steps):
@@ -117,7 +120,7 @@ def main():
     rows, not_run = [], []
     for name in args.models.split(","):
         try:
-            step_ours, step_theirs, batch = build_pair(cr, torch, name, args.device)
+            step_ours, step_theirs, batch = build_pair(cr, torch, name, args.device, args.channels_last)
         except RuntimeError as error:  # on a GPU: an op without a GPU kernel yet
             if not on_gpu:
                 raise

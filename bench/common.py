@@ -172,17 +172,24 @@ def interleaved_medians(fns, repeat=7, target_s=0.05, settle_s=0.0, syncs=None):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model", device="cpu"):
+def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model", device="cpu", channels_last=False):
     """(step_ours, step_theirs): one forward + backward + SGD step each of the model that
     build(nn) makes, in chainrule and in PyTorch on `device`, from the same weights (PyTorch's
-    state_dict loaded into ours) on the same batch (x, y NumPy arrays; cross-entropy loss). Checks
-    that the first step gives the same loss in both before returning."""
+    state_dict loaded into ours) on the same batch (x, y NumPy arrays; cross-entropy loss); with
+    channels_last, model and batch in that memory format. Checks that the first step gives the
+    same loss in both before returning."""
     torch.manual_seed(0)
     theirs = build(torch.nn)
     ours = build(cr.nn)
     ours.load_state_dict({k: cr.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     ours.to(device)
     theirs.to(device)
+    inputs = {lib: lib.tensor(x, device=device) for lib in (cr, torch)}
+    if channels_last:
+        for lib, model in ((cr, ours), (torch, theirs)):
+            model.to(memory_format=lib.channels_last)
+            if x.ndim == 4:
+                inputs[lib] = inputs[lib].to(memory_format=lib.channels_last)
 
     def make_step(lib, model, inputs, targets):
         optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=momentum)
@@ -197,8 +204,8 @@ def training_step_pair(cr, torch, build, x, y, momentum=0.0, name="model", devic
 
         return step
 
-    step_ours = make_step(cr, ours, cr.tensor(x, device=device), cr.tensor(y, device=device))
-    step_theirs = make_step(torch, theirs, torch.tensor(x, device=device), torch.tensor(y, device=device))
+    step_ours = make_step(cr, ours, inputs[cr], cr.tensor(y, device=device))
+    step_theirs = make_step(torch, theirs, inputs[torch], torch.tensor(y, device=device))
     a, b = step_ours().item(), step_theirs().item()
     assert abs(a - b) <= 1e-4 * max(1.0, abs(b)), f"{name}: first-step loss {a} differs from PyTorch's {b}"
     return step_ours, step_theirs
