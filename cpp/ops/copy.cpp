@@ -32,8 +32,10 @@ void copy_values(const Tensor& dst, const Tensor& src) {
     return cpu::float_to_half(src->data<float>(), dst->data<Half>(), dst->numel());
   }
   if (src->dtype() == dst->dtype()) {  // a move, bit for bit (a 16-bit NaN keeps its payload)
-    const StridedOperand to = strided_operand(dst, shape), from = strided_operand(src, shape);
-    if (cpu::copy_transposed(make_plan<2>(shape, {&to, &from}))) return;
+    if (!straight) {  // a transpose's plan only: a straight copy skips the extra planning
+      const StridedOperand to = strided_operand(dst, shape), from = strided_operand(src, shape);
+      if (cpu::copy_transposed(make_plan<2>(shape, {&to, &from}))) return;
+    }
     return CR_DISPATCH_ALL(moved_as(dst->dtype()), "copy_", [&] {
       unary_kernel<scalar_t, scalar_t>(dst, src, [](scalar_t v) { return v; });
     });
