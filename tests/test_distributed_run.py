@@ -11,7 +11,7 @@ import pytest
 import chainrule
 import chainrule.distributed as dist
 from chainrule.distributed import run
-from mpi_launch import mpi_missing_reason, run_bounded, run_without_launcher
+from mpi_launch import run_bounded, run_without_launcher
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "distributed_programs"
 CHAINRULE_RUN = [sys.executable, "-m", "chainrule.distributed.run"]
@@ -118,17 +118,18 @@ def test_a_failing_rank_fails_the_launch_and_max_restarts_starts_the_group_again
     assert "failed (mpirun exit status" in output and "0 restarts left" in output, output
 
 
-@pytest.mark.parametrize("call, environment, says", [
-    ("dist.init_process_group('gloo', world_size=2, rank=0, init_method='tcp://127.0.0.1:29500')", {},
-     "world_size=2 was asked for"),
-    ("dist.init_process_group(backend='gloo')", {"RANK": "0", "WORLD_SIZE": "2"},
-     "the environment says WORLD_SIZE=2"),
-])
-def test_a_gloo_program_not_started_by_a_launcher_is_told_the_command(call, environment, says):
-    result = run_without_launcher(f"import chainrule.distributed as dist\n{call}", **environment)
+def test_a_gloo_program_not_started_by_a_launcher_meets_at_a_tcp_rendezvous():
+    """Not under an MPI launcher, "gloo" is PyTorch's rendezvous (tests/test_distributed_tcp.py): a rank
+    started alone waits there for the others, until the timeout; "mpi" is told the command instead."""
+    result = run_without_launcher("import datetime, chainrule.distributed as dist\n"
+                                  "dist.init_process_group('gloo', world_size=2, rank=0, timeout=datetime.timedelta("
+                                  "seconds=1), init_method='tcp://127.0.0.1:29517')")
+    assert "rank 0 timed out after 1 s waiting for ranks [1] to connect" in result.stderr, result.stderr
+    result = run_without_launcher("import chainrule.distributed as dist\ndist.init_process_group('mpi')",
+                                  RANK="0", WORLD_SIZE="2")
     assert result.returncode != 0
-    for text in (says, "not started by an MPI launcher", "-m chainrule.distributed.run --nproc_per_node=2",
-                 "mpirun -n 2"):
+    for text in ("the environment says WORLD_SIZE=2", "not started by an MPI launcher",
+                 "-m chainrule.distributed.run --nproc_per_node=2", "mpirun -n 2"):
         assert text in result.stderr, result.stderr
 
 
@@ -155,7 +156,7 @@ def test_backend_names_and_launch_queries_match_pytorch(monkeypatch):
     for name in ("GLOO", "gloo", "Mpi", "nccl", "undefined", "custom"):
         assert dist.Backend(name) == torch_dist.Backend(name)
     assert [dist.Backend.GLOO, dist.Backend.NCCL, dist.Backend.MPI] == ["gloo", "nccl", "mpi"]
-    assert dist.is_gloo_available() == (mpi_missing_reason() is None)
+    assert dist.is_gloo_available() is torch_dist.is_gloo_available() is True
     monkeypatch.delenv("TORCHELASTIC_RUN_ID", raising=False)
     assert dist.is_torchelastic_launched() is torch_dist.is_torchelastic_launched() is False
     monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job7")

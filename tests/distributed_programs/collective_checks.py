@@ -181,7 +181,7 @@ def check_objects_and_group(rank, size):
     gathered = [None] * size
     dist.all_gather_object(gathered, ("rank", rank))
     check(gathered == [("rank", r) for r in range(size)], f"all_gather_object: {gathered}")
-    check(dist.is_initialized() and dist.get_backend() == "mpi" and dist.get_world_size() == size
+    check(dist.is_initialized() and dist.get_backend() in ("mpi", "gloo") and dist.get_world_size() == size
           and dist.group.WORLD is not None, "the group describes itself")
     expect_error(lambda: dist.broadcast(cr.zeros(2), src=size), ValueError, f"src={size} is not a rank",
                  "broadcast from a rank that does not exist")

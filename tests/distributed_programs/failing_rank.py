@@ -2,21 +2,24 @@
 (SIGKILL, as an out-of-memory kill would be), `stall` (alive but never joining the collective,
 with init_process_group's timeout set) or `exit` (sys.exit on rank 1 while rank 0 still has 20 s
 of work before its next collective; timeout set). tests/test_distributed.py checks that mpirun
-then ends every rank, non-zero, within a bounded time. Usage: mpirun -n 2 python failing_rank.py MODE"""
+then ends every rank, non-zero, within a bounded time; tests/test_distributed_tcp.py the same of ranks
+meeting over TCP. Usage: mpirun -n 2 python failing_rank.py MODE [BACKEND (default mpi)]"""
 import datetime
 import os
 import signal
 import sys
 import time
 
-from mpi4py import MPI
-
 import chainrule as cr
 import chainrule.distributed as dist
 
-mode = sys.argv[1]
-dist.init_process_group("mpi", timeout=datetime.timedelta(seconds=3) if mode in ("stall", "exit") else None)
-MPI.COMM_WORLD.Barrier()  # everyone is up (outside the timeout: a slow start under load is not a stall)
+mode, backend = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "mpi")
+seconds = 3 if backend == "mpi" else 10  # over TCP the rendezvous waits under the same timeout: room to start
+dist.init_process_group(backend, timeout=datetime.timedelta(seconds=seconds) if mode in ("stall", "exit") else None)
+if backend == "mpi":
+    from mpi4py import MPI
+    MPI.COMM_WORLD.Barrier()  # everyone is up (outside the timeout: a slow start under load is not a stall)
+# (over TCP, init_process_group returns once every rank has connected to every other: everyone is up)
 if dist.get_rank() == 1:
     if mode == "raise":
         raise ValueError("rank 1 fails on purpose")

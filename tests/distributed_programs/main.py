@@ -12,7 +12,7 @@ import chainrule.distributed as dist  # noqa: E402
 import collective_checks  # noqa: E402
 import ddp_checks  # noqa: E402
 
-dist.init_process_group(backend="mpi")
+dist.init_process_group(backend=sys.argv[2] if len(sys.argv) > 2 else "mpi")
 done = [collective_checks.run_all(), ddp_checks.run_all(sys.argv[1])]
 print(f"rank {dist.get_rank()}: ok ({', '.join(done)})\n", end="", flush=True)  # one write: the ranks share stdout
 # No destroy_process_group: the ranks meet at the exit barrier (failure.py) and end with status 0.

@@ -1,12 +1,14 @@
-"""chainrule.distributed: PyTorch's torch.distributed names, on MPI (mpi4py).
+"""chainrule.distributed: PyTorch's torch.distributed names, on MPI (mpi4py) or TCP sockets.
 
-One transport, MPI: start the processes with an MPI launcher (`mpirun -n 2 python train.py`, `srun`)
-or with torchrun's counterpart (`python -m chainrule.distributed.run --nproc_per_node=2 train.py`, run.py),
-call init_process_group(backend="mpi" or "gloo") in each, and the collectives below move tensors between them
-through MPI, by buffer (no copy for contiguous tensors). docs/distributed.md says how to launch on
-one machine and on a cluster and what is supported. mpi4py is an optional dependency
-(`pip install "chainrule[distributed]"`): importing this package works without it, is_available()
-says whether it is there, and init_process_group names the package to install.
+Two transports (rendezvous.py chooses): processes an MPI launcher started (`mpirun -n 2 python
+train.py`, `srun`, or torchrun's counterpart `python -m chainrule.distributed.run --nproc_per_node=2
+train.py`, run.py) talk through MPI, by buffer (no copy for contiguous tensors); processes started
+any other way (`mp.spawn`, a torchrun-style launcher) meet as PyTorch's gloo ranks do, at rank 0's
+TCPStore (MASTER_ADDR/MASTER_PORT, tcp://, or store=), and talk over sockets (tcp/). Either way
+init_process_group(backend="gloo" or "mpi") is called in each, and the collectives below move
+tensors between them. docs/distributed.md says how to launch on one machine and on a cluster and
+what is supported. mpi4py is an optional dependency (`pip install "chainrule[distributed]"`), needed
+for MPI only: importing this package works without it, and is_mpi_available() says whether it is there.
 """
 from chainrule.distributed.process_group import (  # noqa: F401
     GroupMember, destroy_process_group, get_backend, get_rank, get_world_size, group, init_process_group,
@@ -20,6 +22,8 @@ from chainrule.distributed.gather_scatter import (  # noqa: F401
 from chainrule.distributed.point_to_point import irecv, isend, recv, send  # noqa: F401
 from chainrule.distributed.objects import all_gather_object, broadcast_object_list  # noqa: F401
 from chainrule.distributed.rank_zero_checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
+from chainrule.distributed.store import (  # noqa: F401
+    DistError, DistNetworkError, DistStoreError, HashStore, PrefixStore, Store, TCPStore)
 
 from chainrule._missing import missing_attribute_hook as _missing_attribute_hook  # noqa: E402
 __getattr__ = _missing_attribute_hook(__name__, "torch.distributed")

@@ -1,9 +1,8 @@
 """Backend names: PyTorch's dist.Backend, and which backends a program may ask init_process_group for.
 
-chainrule moves every tensor through MPI, whatever the program names: "mpi" is the native name, and
-"gloo" (PyTorch's CPU backend, what torchrun programs ask for on a CPU) runs on the same MPI
-transport, so a program written for `torchrun` + gloo runs unchanged under
-`python -m chainrule.distributed.run`. The device-qualified forms ("cpu:gloo", "cpu:gloo,cuda:nccl")
+"gloo" (PyTorch's CPU backend, what mp.spawn and torchrun programs ask for on a CPU) meets at
+PyTorch's TCP rendezvous and talks over sockets, or through MPI when an MPI launcher started the
+processes; "mpi" is MPI always (rendezvous.py). The device-qualified forms ("cpu:gloo", "cpu:gloo,cuda:nccl")
 are read part by part. NCCL is NVIDIA's GPU library: without a GPU it fails as PyTorch's CPU build
 does ("doesn't have NCCL built in"). get_backend() answers the name the program asked for.
 """
@@ -37,14 +36,14 @@ def _check_part(part, requested):
     if name == Backend.NCCL:
         import chainrule
         if chainrule.cuda.is_available():
-            return  # the group runs on MPI; CUDA tensors are refused by the collectives (docs/distributed.md)
+            return  # the group runs on MPI or TCP; CUDA tensors are refused by the collectives (docs/distributed.md)
         raise RuntimeError(f"init_process_group: backend {requested!r}: Distributed package doesn't have NCCL built "
                            "in: NCCL is NVIDIA's GPU library and chainrule.cuda.is_available() is False here. For "
-                           "CPU tensors ask for backend='gloo' (or 'mpi'); both run on MPI (docs/distributed.md)")
+                           "CPU tensors ask for backend='gloo' (or 'mpi') (docs/distributed.md)")
     raise ValueError(f"init_process_group: backend {requested!r} is not available in chainrule; it runs 'gloo' and "
-                     "'mpi', both on MPI: start the processes with `python -m chainrule.distributed.run "
-                     "--nproc_per_node=N script.py` (torchrun's flags) or `mpirun -n N python script.py` "
-                     "(docs/distributed.md)")
+                     "'mpi' (CPU tensors): ask for backend='gloo' and start the processes as for PyTorch (mp.spawn, "
+                     "or `python -m chainrule.distributed.run --nproc_per_node=N script.py`, torchrun's "
+                     "counterpart), or `mpirun -n N python script.py` (docs/distributed.md)")
 
 
 def requested_backend(backend):

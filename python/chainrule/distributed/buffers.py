@@ -1,4 +1,4 @@
-"""Tensors as MPI buffers, and the check that every rank passed the same shape and dtype.
+"""Tensors as MPI (or TCP) buffers, and the check that every rank passed the same shape and dtype.
 
 A contiguous CPU tensor goes to MPI as a NumPy view of its own memory (Tensor.numpy() shares it), so
 nothing is copied; any other layout is copied into a contiguous array and the result copied back
@@ -24,7 +24,7 @@ def _check_cpu_tensor(tensor, name):
     if not isinstance(tensor, cr.Tensor):
         raise TypeError(f"{name}: expected a chainrule Tensor, got {type(tensor).__name__}")
     if tensor.device.type != "cpu":
-        raise NotImplementedError(f"{name}: the MPI backend moves CPU tensors only, got one on {tensor.device} "
+        raise NotImplementedError(f"{name}: chainrule.distributed moves CPU tensors only, got one on {tensor.device} "
                                   "(docs/distributed.md, GPU plan)")
 
 
@@ -33,8 +33,8 @@ def tensor_buffer(tensor, name):
     contiguous copy and the function that copies it back into the tensor (None when nothing to copy)."""
     _check_cpu_tensor(tensor, name)
     if tensor.dtype in (dtype.float16, dtype.bfloat16):
-        raise TypeError(f"{name}: MPI has no {tensor.dtype} type; send the tensor as .float() and convert the "
-                        "result back")
+        raise TypeError(f"{name}: chainrule.distributed does not move {tensor.dtype} tensors; send the tensor as "
+                        ".float() and convert the result back")
     array = tensor.detach().numpy()
     if array.flags.c_contiguous:
         return array.reshape(-1), None

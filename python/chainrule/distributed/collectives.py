@@ -33,7 +33,8 @@ def barrier(group=None, async_op=False, device_ids=None):
     """Returns once every rank has called barrier (or a Work that completes then)."""
     world = resolve_group(group, "barrier")
     if device_ids is not None:
-        raise NotImplementedError("barrier: device_ids is for GPU backends; the MPI backend has CPU tensors only")
+        raise NotImplementedError("barrier: device_ids is for GPU backends; chainrule.distributed moves CPU tensors "
+                                  "only")
     return launch(world, world.comm.Barrier, world.comm.Ibarrier, None, async_op, "barrier")
 
 

@@ -1,15 +1,19 @@
-"""The default process group: the MPI processes taking part, this one's rank, and the failure rule.
+"""The default process group: the processes taking part, this one's rank, and the failure rule.
 
-init_process_group(backend="mpi" or "gloo", backend.py) takes rank and world size from the MPI
-launcher (mpirun, mpiexec, srun, or `python -m chainrule.distributed.run`, torchrun's counterpart),
-never from arguments or a rendezvous: world_size/rank given by the caller, and the RANK/WORLD_SIZE
-that torchrun-style launchers put in the environment, are only checked against it. So a script run
-as `python train.py` while it asks for world_size=2, or started by PyTorch's own torchrun, fails at
-once with the command to use instead of waiting for peers that will never come. Collectives run on a
-duplicate of MPI_COMM_WORLD, so a program's own mpi4py messages never mix with chainrule's.
+init_process_group joins one of two transports (rendezvous.py says which):
+- MPI, when an MPI launcher started the process (mpirun, mpiexec, srun, or `python -m
+  chainrule.distributed.run`, torchrun's counterpart) or the program asks for backend "mpi": rank
+  and world size come from the launcher, and the world_size/rank the caller gives, and the
+  RANK/WORLD_SIZE in the environment, are only checked against it. So `python train.py` asking for
+  backend "mpi" and world_size=2 fails at once with the command to use. Collectives run on a
+  duplicate of MPI_COMM_WORLD, so a program's own mpi4py messages never mix with chainrule's.
+- TCP otherwise (backend "gloo" or none; PyTorch's env://, tcp:// and store= rendezvous): the ranks
+  mp.spawn or a torchrun-style launcher started meet at rank 0's TCPStore (tcp/).
+Both give the same world: world.MPI (mpi4py's module, or tcp/mpi_names.py) and world.comm.
 
 A rank that raises or exits early must not leave the others waiting forever inside a collective:
-with more than one rank, init_process_group installs failure.py's excepthook and exit handler.
+on MPI with more than one rank, init_process_group installs failure.py's excepthook and exit
+handler; on TCP, a rank that ends closes its sockets, and the others' waits fail naming it.
 """
 import datetime
 import os
@@ -17,23 +21,23 @@ import sys
 
 from chainrule.distributed import failure
 from chainrule.distributed.backend import requested_backend
+from chainrule.distributed.rendezvous import join_tcp, launched_by_mpi
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
            "get_backend", "group", "GroupMember"]
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call init_process_group "
-                    "(chainrule.distributed, in every process started by mpirun or by "
-                    "python -m chainrule.distributed.run).")
+                    "(chainrule.distributed, in every process).")
 
 
 class _World:
     """The default group (group.WORLD): every rank the launcher started."""
 
     def __init__(self, MPI, comm, timeout_s, backend):
-        self.MPI = MPI  # the mpi4py module, imported only once a group exists
+        self.MPI = MPI  # the mpi4py module (imported only once a group exists), or tcp/mpi_names.py
         self.comm = comm
-        self.backend = backend  # the name the program asked for; the transport is MPI whatever it says
+        self.backend = backend  # the name the program asked for
         self.timeout_s = timeout_s
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
@@ -65,8 +69,8 @@ def is_mpi_available():
 
 
 def is_available():
-    """True when this package can run collectives: chainrule's only backend is MPI, through mpi4py."""
-    return is_mpi_available()
+    """True: the TCP transport needs only the standard library (MPI needs mpi4py: is_mpi_available)."""
+    return True
 
 
 def is_nccl_available():
@@ -74,8 +78,8 @@ def is_nccl_available():
 
 
 def is_gloo_available():
-    """backend="gloo" runs on MPI, so it is there when MPI is."""
-    return is_mpi_available()
+    """backend="gloo" runs on the TCP transport (or on MPI, under an MPI launcher)."""
+    return True
 
 
 def is_torchelastic_launched():
@@ -118,16 +122,14 @@ def get_backend(group=None):
 _RENDEZVOUS_SCHEMES = ("env://", "tcp://", "file://")
 
 
-def _check_arguments(init_method, store, group_name, pg_options, device_id):
+def _check_arguments(init_method, group_name, pg_options, device_id):
     if init_method is not None and not str(init_method).startswith(_RENDEZVOUS_SCHEMES):
-        raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: the MPI launcher tells "
-                         "each process its rank (leave init_method out, or use env://, tcp:// or file://, which "
-                         "only name the rendezvous the launcher already did)")
-    for name, value, default in (("store", store, None), ("group_name", group_name, ""),
-                                 ("pg_options", pg_options, None), ("device_id", device_id, None)):
+        raise ValueError(f"init_process_group: init_method {init_method!r} is not supported: use env:// "
+                         "(MASTER_ADDR, MASTER_PORT), tcp://host:port, or leave it out")
+    for name, value, default in (("group_name", group_name, ""), ("pg_options", pg_options, None),
+                                 ("device_id", device_id, None)):
         if value != default:
-            raise NotImplementedError(f"init_process_group: {name}={value!r} is not supported by chainrule's MPI "
-                                      "backend")
+            raise NotImplementedError(f"init_process_group: {name}={value!r} is not supported by chainrule")
 
 
 def _timeout_seconds(timeout):
@@ -180,19 +182,28 @@ def _check_against_launcher(world_size, rank, launched_size, launched_rank):
                                f"rank {launched_rank} (the launcher assigns ranks)")
 
 
+def _join_mpi(backend_name, world_size, rank, timeout_s):
+    MPI = _import_mpi()
+    _check_against_launcher(world_size, rank, MPI.COMM_WORLD.Get_size(), MPI.COMM_WORLD.Get_rank())
+    world = _World(MPI, MPI.COMM_WORLD.Dup(), timeout_s, backend_name)
+    if world.size > 1:
+        failure.install(world)
+    return world
+
+
 def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1, store=None,
                        group_name="", pg_options=None, device_id=None):
-    """Joins the default group: rank and world size come from the MPI launcher (see the module doc)."""
+    """Joins the default group, on MPI or TCP (see the module doc)."""
     if group.WORLD is not None:
         raise RuntimeError("trying to initialize the default process group twice!")
     backend_name = requested_backend(backend)
-    _check_arguments(init_method, store, group_name, pg_options, device_id)
+    _check_arguments(init_method, group_name, pg_options, device_id)
     timeout_s = _timeout_seconds(timeout)
-    MPI = _import_mpi()
-    _check_against_launcher(world_size, rank, MPI.COMM_WORLD.Get_size(), MPI.COMM_WORLD.Get_rank())
-    _set_world(_World(MPI, MPI.COMM_WORLD.Dup(), timeout_s, backend_name))
-    if group.WORLD.size > 1:
-        failure.install(group.WORLD)
+    if launched_by_mpi() or (backend is not None and backend_name == "mpi"):
+        _set_world(_join_mpi(backend_name, world_size, rank, timeout_s))
+        return
+    MPI, comm = join_tcp(init_method, world_size, rank, store, timeout_s)
+    _set_world(_World(MPI, comm, timeout_s, "gloo" if backend is None else backend_name))
 
 
 def destroy_process_group(group=None):

@@ -19,6 +19,7 @@ def wait_all(world, requests, timeout_s, name):
         return
     deadline = time.monotonic() + timeout_s
     while not world.MPI.Request.Testall(requests):
+        time.sleep(0)  # lets the TCP transport's threads run between polls
         if time.monotonic() > deadline:
             raise RuntimeError(f"{name}: timed out after {timeout_s:g} s waiting for the other ranks "
                                "(init_process_group's timeout)")

@@ -1,0 +1,112 @@
+"""Where the messages of the TCP transport wait to be received, and how receives match them.
+
+Every message that arrives (from any peer's reader thread, mesh.py) goes to the first posted
+receive that matches it, or else waits in arrival order until one is posted, as MPI matches:
+a receive names its kind (point-to-point or collective), its source (None: any rank) and its tag
+(None: any), and among messages from one source the earlier is received first. When a peer's
+connection closes, receives that can only be satisfied by that peer fail with an error naming it.
+"""
+import threading
+import time
+
+__all__ = ["Mailbox", "Ticket", "POINT_TO_POINT", "COLLECTIVE"]
+
+POINT_TO_POINT, COLLECTIVE = 0, 1
+
+
+def _matches(kind, source, tag, message):
+    message_kind, message_source, message_tag, _ = message
+    return kind == message_kind and source in (None, message_source) and tag in (None, message_tag)
+
+
+class Ticket:
+    """A posted receive: done once a message is assigned (its source and payload), or it failed."""
+
+    def __init__(self, kind, source, tag):
+        self.kind, self.source, self.tag = kind, source, tag
+        self.message = None  # (kind, source, tag, payload) once matched
+        self.error = None
+
+
+class Mailbox:
+    def __init__(self, rank, peers):
+        self.rank = rank
+        self._peers = set(peers)
+        self._changed = threading.Condition()
+        self._unexpected = []  # messages no posted receive wanted yet, in arrival order
+        self._posted = []  # tickets not yet matched, in posting order
+        self._closed = {}  # peer rank -> why its connection ended
+
+    def deliver(self, kind, source, tag, payload):
+        """A message arrived (reader thread): hand it to the first matching posted receive, or keep it."""
+        message = (kind, source, tag, payload)
+        with self._changed:
+            for ticket in self._posted:
+                if _matches(ticket.kind, ticket.source, ticket.tag, message):
+                    self._posted.remove(ticket)
+                    ticket.message = message
+                    self._changed.notify_all()
+                    return
+            self._unexpected.append(message)
+            self._changed.notify_all()
+
+    def close(self, peer, why):
+        """peer's connection ended: fail the receives that only it could satisfy."""
+        with self._changed:
+            self._closed[peer] = why
+            for ticket in list(self._posted):
+                self._fail_if_hopeless(ticket)
+            self._changed.notify_all()
+
+    def _fail_if_hopeless(self, ticket):
+        sources = self._peers if ticket.source is None else {ticket.source}
+        if sources and sources <= set(self._closed):
+            source = ticket.source if ticket.source is not None else min(sources)
+            ticket.error = (f"rank {source} {self._closed[source]} before sending what rank {self.rank} waits for "
+                            "(it exited or failed: see its own output)")
+            if ticket in self._posted:
+                self._posted.remove(ticket)
+
+    def post(self, kind, source, tag):
+        """A receive: matched at once by a waiting message, else when one arrives (see take)."""
+        ticket = Ticket(kind, source, tag)
+        with self._changed:
+            for message in self._unexpected:
+                if _matches(kind, source, tag, message):
+                    self._unexpected.remove(message)
+                    ticket.message = message
+                    return ticket
+            self._posted.append(ticket)
+            self._fail_if_hopeless(ticket)
+        return ticket
+
+    def wait(self, ticket, timeout_s=None):
+        """True once the ticket has its message; False after timeout_s; RuntimeError if it cannot come."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        with self._changed:
+            while ticket.message is None and ticket.error is None:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        if ticket.error is not None:
+            raise RuntimeError(ticket.error)
+        return True
+
+    def probe(self, kind, source, tag, timeout_s=None):
+        """(source, payload bytes) of the first waiting message that matches, without receiving it; None
+        after timeout_s (0: look once)."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                for message in self._unexpected:
+                    if _matches(kind, source, tag, message):
+                        return message[1], len(message[3])
+                probe = Ticket(kind, source, tag)
+                self._fail_if_hopeless(probe)
+                if probe.error is not None:
+                    raise RuntimeError(probe.error)
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._changed.wait(remaining)
