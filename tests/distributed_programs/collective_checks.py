@@ -1,6 +1,9 @@
 """Every collective of chainrule.distributed, for every dtype, blocking and async_op=True, checked on
 each rank against NumPy computed from every rank's input (each rank can rebuild all inputs: they
-depend on the rank only). Run under mpirun by tests/test_distributed.py, through main.py."""
+depend on the rank only). Run under mpirun by tests/test_distributed.py and as ranks meeting over TCP by
+tests/test_distributed_tcp.py, through main.py."""
+import warnings
+
 import numpy as np
 
 import chainrule as cr
@@ -187,6 +190,36 @@ def check_objects_and_group(rank, size):
                  "broadcast from a rank that does not exist")
 
 
+def check_groups(rank, size):
+    """new_group([0, last]): group ranks, collectives and point-to-point inside it with global src/dst,
+    PyTorch's warning and no effect outside it, and the default group untouched."""
+    last = size - 1
+    subgroup = dist.new_group([last, 0])
+    t = cr.tensor([float(rank + 1)])
+    if rank in (0, last):
+        check(dist.get_rank(subgroup) == (0 if rank == 0 else 1) and dist.get_world_size(subgroup) == 2
+              and dist.get_process_group_ranks(subgroup) == [0, last] and dist.get_global_rank(subgroup, 1) == last
+              and dist.get_group_rank(subgroup, last) == 1, "new_group's ranks")
+        dist.all_reduce(t, group=subgroup)
+        check_equal(t, np.array([1.0 + size], np.float32), "all_reduce in a group")
+        dist.broadcast(t, src=last, group=subgroup)
+        message = cr.tensor([float(rank)])
+        if rank == 0:
+            dist.send(message, dst=last, group=subgroup)
+        else:
+            check(dist.recv(message, group=subgroup) == 0 and message.item() == 0.0, "recv in a group")
+        dist.destroy_process_group(subgroup)
+    else:
+        check(subgroup is dist.GroupMember.NON_GROUP_MEMBER and dist.get_rank(subgroup) == -1, "a non-member")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check(dist.all_reduce(t, group=subgroup) is None and t.item() == rank + 1, "all_reduce outside")
+        check("does not belong to the given group" in str(caught[0].message), "the non-member's warning")
+    total = cr.tensor([1.0])
+    dist.all_reduce(total)
+    check(total.item() == size, "the default group after a new_group")
+
+
 def run_all():
     rank, size = dist.get_rank(), dist.get_world_size()
     for dtype, np_dtype in DTYPES.items():
@@ -198,5 +231,6 @@ def run_all():
     check_layouts(rank, size)
     check_mismatches(rank, size)
     check_objects_and_group(rank, size)
+    check_groups(rank, size)
     dist.barrier()
     return "collectives"

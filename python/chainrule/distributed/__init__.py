@@ -21,6 +21,8 @@ from chainrule.distributed.gather_scatter import (  # noqa: F401
     all_gather, all_gather_into_tensor, gather, reduce_scatter, reduce_scatter_tensor, scatter)
 from chainrule.distributed.point_to_point import irecv, isend, recv, send  # noqa: F401
 from chainrule.distributed.objects import all_gather_object, broadcast_object_list  # noqa: F401
+from chainrule.distributed.groups import (  # noqa: F401
+    get_global_rank, get_group_rank, get_process_group_ranks, new_group)
 from chainrule.distributed.rank_zero_checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
 from chainrule.distributed.store import (  # noqa: F401
     DistError, DistNetworkError, DistStoreError, HashStore, PrefixStore, Store, TCPStore)

@@ -5,7 +5,7 @@ then hands MPI the tensor's own memory. async_op=True returns a Work (work.py); 
 returns None once the result is in the tensor.
 """
 from chainrule.distributed.buffers import check_same_metadata, tensor_buffer
-from chainrule.distributed.process_group import resolve_group
+from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.reduce_op import ReduceOp, mpi_op
 from chainrule.distributed.work import launch, steps
 
@@ -13,9 +13,11 @@ __all__ = ["barrier", "broadcast", "all_reduce", "reduce", "check_rank"]
 
 
 def check_rank(rank, world, name, role):
-    """ValueError unless rank is one of the group's ranks (role: "src", "dst")."""
-    if not isinstance(rank, int) or not 0 <= rank < world.size:
-        raise ValueError(f"{name}: {role}={rank!r} is not a rank of the group (0 to {world.size - 1})")
+    """The group rank of global rank `rank` (role: "src", "dst"); ValueError unless it is in the group."""
+    if not isinstance(rank, int) or rank not in world.ranks:
+        where = f"0 to {world.size - 1}" if world.ranks == list(range(world.size)) else f"ranks {world.ranks}"
+        raise ValueError(f"{name}: {role}={rank!r} is not a rank of the group ({where})")
+    return world.ranks.index(rank)
 
 
 def average_of(world, buffer, op):
@@ -29,6 +31,7 @@ def average_of(world, buffer, op):
     return divide
 
 
+@skipped_outside_group
 def barrier(group=None, async_op=False, device_ids=None):
     """Returns once every rank has called barrier (or a Work that completes then)."""
     world = resolve_group(group, "barrier")
@@ -38,16 +41,18 @@ def barrier(group=None, async_op=False, device_ids=None):
     return launch(world, world.comm.Barrier, world.comm.Ibarrier, None, async_op, "barrier")
 
 
+@skipped_outside_group
 def broadcast(tensor, src, group=None, async_op=False):
     """Copies rank src's tensor into every other rank's tensor."""
     world = resolve_group(group, "broadcast")
-    check_rank(src, world, "broadcast", "src")
+    src = check_rank(src, world, "broadcast", "src")
     check_same_metadata(world, tensor, "broadcast")
     buffer, write_back = tensor_buffer(tensor, "broadcast")
     return launch(world, lambda: world.comm.Bcast(buffer, root=src), lambda: world.comm.Ibcast(buffer, root=src),
                   write_back, async_op, "broadcast")
 
 
+@skipped_outside_group
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     """Replaces tensor, on every rank, by op over every rank's tensor."""
     world = resolve_group(group, "all_reduce")
@@ -60,10 +65,11 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
                   steps(average_of(world, buffer, op), write_back), async_op, "all_reduce")
 
 
+@skipped_outside_group
 def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     """Replaces rank dst's tensor by op over every rank's tensor; the others' tensors are left as they were."""
     world = resolve_group(group, "reduce")
-    check_rank(dst, world, "reduce", "dst")
+    dst = check_rank(dst, world, "reduce", "dst")
     check_same_metadata(world, tensor, "reduce")
     buffer, write_back = tensor_buffer(tensor, "reduce")
     MPI, comm = world.MPI, world.comm

@@ -9,7 +9,7 @@ import numpy as np
 
 from chainrule.distributed.buffers import check_same_metadata, tensor_buffer
 from chainrule.distributed.collectives import average_of, check_rank
-from chainrule.distributed.process_group import resolve_group
+from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.reduce_op import ReduceOp, mpi_op
 from chainrule.distributed.work import launch, steps
 
@@ -49,6 +49,7 @@ def _check_total(big, small, world, name):
                          f"{world.size} times the small one ({small.dtype} {tuple(small.shape)})")
 
 
+@skipped_outside_group
 def all_gather(tensor_list, tensor, group=None, async_op=False):
     """tensor_list[r] = rank r's tensor, on every rank."""
     world = resolve_group(group, "all_gather")
@@ -60,6 +61,7 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
                   _unpack_into(rows, tensor_list), async_op, "all_gather")
 
 
+@skipped_outside_group
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
     """output_tensor (world size times input's elements) = every rank's input_tensor, in rank order."""
     world = resolve_group(group, "all_gather_into_tensor")
@@ -71,10 +73,11 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
                   write_back, async_op, "all_gather_into_tensor")
 
 
+@skipped_outside_group
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     """On rank dst, gather_list[r] = rank r's tensor; the other ranks pass gather_list=None."""
     world = resolve_group(group, "gather")
-    check_rank(dst, world, "gather", "dst")
+    dst = check_rank(dst, world, "gather", "dst")
     check_same_metadata(world, tensor, "gather")
     send, _ = tensor_buffer(tensor, "gather")
     rows, finish = None, None
@@ -88,10 +91,11 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
                   lambda: world.comm.Igather(send, rows, root=dst), finish, async_op, "gather")
 
 
+@skipped_outside_group
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
     """tensor = rank src's scatter_list[r] on each rank r; the other ranks pass scatter_list=None."""
     world = resolve_group(group, "scatter")
-    check_rank(src, world, "scatter", "src")
+    src = check_rank(src, world, "scatter", "src")
     check_same_metadata(world, tensor, "scatter")
     receive, write_back = tensor_buffer(tensor, "scatter")
     send = None
@@ -118,6 +122,7 @@ def _reduce_scatter(world, output, send, op, async_op, name):
                   steps(average_of(world, receive, op), write_back), async_op, name)
 
 
+@skipped_outside_group
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=False):
     """output on rank r = op over every rank's input_list[r]."""
     world = resolve_group(group, "reduce_scatter")
@@ -126,6 +131,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     return _reduce_scatter(world, output, _packed(input_list), op, async_op, "reduce_scatter")
 
 
+@skipped_outside_group
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
     """output on rank r = op over every rank's r-th block of input (world size times output's elements)."""
     world = resolve_group(group, "reduce_scatter_tensor")

@@ -9,19 +9,21 @@ import time
 
 from chainrule.distributed.buffers import tensor_buffer
 from chainrule.distributed.collectives import check_rank
-from chainrule.distributed.process_group import resolve_group
+from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.work import Work
 
 __all__ = ["send", "recv", "isend", "irecv"]
 
 
 def _peer(world, rank, name, role):
-    check_rank(rank, world, name, role)
-    if rank == world.rank:
+    """The group rank of global rank `rank`, which must be another rank of the group."""
+    peer = check_rank(rank, world, name, role)
+    if peer == world.rank:
         raise ValueError(f"{name}: {role}={rank} is this process's own rank; a rank cannot {name} to itself")
-    return rank
+    return peer
 
 
+@skipped_outside_group
 def isend(tensor, dst, group=None, tag=0):
     """Starts sending tensor to rank dst; returns a Work (the tensor must not change until it completes)."""
     world = resolve_group(group, "isend")
@@ -29,11 +31,13 @@ def isend(tensor, dst, group=None, tag=0):
     return Work(world, [world.comm.Isend(buffer, dest=_peer(world, dst, "isend", "dst"), tag=tag)], None, "isend")
 
 
+@skipped_outside_group
 def send(tensor, dst, group=None, tag=0):
     """Sends tensor to rank dst (returns when the tensor may be reused)."""
     isend(tensor, dst, group, tag).wait()
 
 
+@skipped_outside_group
 def irecv(tensor, src=None, group=None, tag=0):
     """Starts receiving into tensor from rank src (any rank if None); returns a Work."""
     world = resolve_group(group, "irecv")
@@ -56,6 +60,7 @@ def _probe(world, source, tag):
     return status
 
 
+@skipped_outside_group
 def recv(tensor, src=None, group=None, tag=0):
     """Receives into tensor from rank src (any rank if None); returns the sender's rank."""
     world = resolve_group(group, "recv")
@@ -65,9 +70,9 @@ def recv(tensor, src=None, group=None, tag=0):
     status = _probe(world, source, tag)
     incoming = status.Get_count(MPI.BYTE)
     if incoming != buffer.nbytes:
-        raise RuntimeError(f"recv: rank {status.Get_source()} sent {incoming} bytes but the tensor "
+        raise RuntimeError(f"recv: rank {world.ranks[status.Get_source()]} sent {incoming} bytes but the tensor "
                            f"({tensor.dtype} {tuple(tensor.shape)}) holds {buffer.nbytes}; sender and receiver must "
                            "use the same dtype and shape")
     request = world.comm.Irecv(buffer, source=status.Get_source(), tag=tag)
     Work(world, [request], write_back, "recv").wait()
-    return status.Get_source()
+    return world.ranks[status.Get_source()]  # the sender's global rank

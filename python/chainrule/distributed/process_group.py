@@ -16,8 +16,10 @@ on MPI with more than one rank, init_process_group installs failure.py's excepth
 handler; on TCP, a rank that ends closes its sockets, and the others' waits fail naming it.
 """
 import datetime
+import functools
 import os
 import sys
+import warnings
 
 from chainrule.distributed import failure
 from chainrule.distributed.backend import requested_backend
@@ -25,25 +27,29 @@ from chainrule.distributed.rendezvous import join_tcp, launched_by_mpi
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
-           "get_backend", "group", "GroupMember"]
+           "get_backend", "group", "GroupMember", "resolve_group", "skipped_outside_group"]
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call init_process_group "
                     "(chainrule.distributed, in every process).")
 
 
 class _World:
-    """The default group (group.WORLD): every rank the launcher started."""
+    """A process group: the default one (group.WORLD, every rank started), or one new_group made
+    (groups.py). rank and size are this process's place in it; ranks[r] is group rank r's global rank."""
 
-    def __init__(self, MPI, comm, timeout_s, backend):
+    def __init__(self, MPI, comm, timeout_s, backend, ranks=None, name="WORLD"):
         self.MPI = MPI  # the mpi4py module (imported only once a group exists), or tcp/mpi_names.py
         self.comm = comm
         self.backend = backend  # the name the program asked for
         self.timeout_s = timeout_s
         self.rank = comm.Get_rank()
         self.size = comm.Get_size()
+        self.ranks = list(range(self.size)) if ranks is None else list(ranks)
+        self.name = name
+        self.subgroups = []  # the groups new_group made from this one, freed with it
 
     def __repr__(self):
-        return f"<chainrule.distributed group WORLD: rank {self.rank} of {self.size}, backend {self.backend}>"
+        return f"<chainrule.distributed group {self.name}: rank {self.rank} of {self.size}, backend {self.backend}>"
 
 
 class group:  # noqa: N801 -- PyTorch's name: dist.group.WORLD
@@ -98,21 +104,49 @@ def default_group(name="this function"):
     return group.WORLD
 
 
+class NotAMember(Exception):
+    """resolve_group's signal that this rank is outside the group (skipped_outside_group handles it)."""
+
+
+def _is_non_member(process_group):
+    return isinstance(process_group, int) and process_group == GroupMember.NON_GROUP_MEMBER
+
+
 def resolve_group(process_group, name):
-    """The group a collective runs on: only the default one exists (new_group is not implemented)."""
+    """The group a call runs on: the default one for None, or a group new_group made (NotAMember
+    for the NON_GROUP_MEMBER that new_group gave the ranks outside it)."""
     world = default_group(name)
-    if process_group is not None and process_group is not world:
-        raise NotImplementedError(f"{name}: only the default group (group=None or group.WORLD) is supported; "
-                                  "chainrule.distributed has no new_group")
-    return world
+    if process_group is None:
+        return world
+    if _is_non_member(process_group):
+        raise NotAMember(name)
+    if not isinstance(process_group, _World):
+        raise TypeError(f"{name}: group must be a process group (group.WORLD, or one new_group made), got "
+                        f"{type(process_group).__name__}")
+    return process_group
+
+
+def skipped_outside_group(function):
+    """A collective that, on a rank outside its group, warns and returns None, as PyTorch's do."""
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except NotAMember as outside:
+            warnings.warn(f"Running {outside} on global rank {group.WORLD.rank} which does not belong to the given "
+                          "group.", stacklevel=2)
+            return None
+    return call
 
 
 def get_rank(group=None):
-    return resolve_group(group, "get_rank").rank
+    """This process's rank in the group (-1 outside it, as PyTorch's)."""
+    return -1 if _is_non_member(group) and is_initialized() else resolve_group(group, "get_rank").rank
 
 
 def get_world_size(group=None):
-    return resolve_group(group, "get_world_size").size
+    """The group's number of ranks (-1 outside it, as PyTorch's)."""
+    return -1 if _is_non_member(group) and is_initialized() else resolve_group(group, "get_world_size").size
 
 
 def get_backend(group=None):
@@ -206,9 +240,23 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     _set_world(_World(MPI, comm, timeout_s, "gloo" if backend is None else backend_name))
 
 
-def destroy_process_group(group=None):
-    """Leaves the default group; init_process_group may be called again afterwards."""
-    world = resolve_group(group, "destroy_process_group")
-    failure.uninstall()
+def _free(world):
+    for subgroup in world.subgroups:
+        _free(subgroup)
+    world.subgroups = []
     world.comm.Free()
+
+
+def destroy_process_group(group=None):
+    """Leaves a group (None: the default one, and every group made from it; init_process_group may be
+    called again afterwards)."""
+    if _is_non_member(group):
+        return
+    world = resolve_group(group, "destroy_process_group")
+    if world is not GroupMember.WORLD:  # (GroupMember.WORLD is group.WORLD, which the argument hides)
+        GroupMember.WORLD.subgroups.remove(world)
+        _free(world)
+        return
+    failure.uninstall()
+    _free(world)
     _set_world(None)

@@ -21,14 +21,14 @@ __all__ = ["save_checkpoint", "load_checkpoint"]
 def save_checkpoint(obj, path, src=0, group=None):
     """chainrule.save(obj, path) on rank src (atomic), then a barrier on every rank."""
     world = resolve_group(group, "save_checkpoint")
-    check_rank(src, world, "save_checkpoint", "src")
+    root = check_rank(src, world, "save_checkpoint", "src")
     failure = None
-    if world.rank == src:
+    if world.rank == root:
         try:
             cr.save(obj, path)
         except Exception as error:  # the others must learn of it instead of waiting at the barrier
             failure = error
-    failure = world.comm.bcast(None if failure is None else repr(failure), root=src)
+    failure = world.comm.bcast(None if failure is None else repr(failure), root=root)
     if failure is not None:
         raise RuntimeError(f"save_checkpoint: rank {src} could not save {path}: {failure}")
     barrier(group)
@@ -37,15 +37,15 @@ def save_checkpoint(obj, path, src=0, group=None):
 def load_checkpoint(path, src=0, group=None, **load_args):
     """chainrule.load of rank src's file, on every rank (load_args go to chainrule.load)."""
     world = resolve_group(group, "load_checkpoint")
-    check_rank(src, world, "load_checkpoint", "src")
+    root = check_rank(src, world, "load_checkpoint", "src")
     payload = None
-    if world.rank == src:
+    if world.rank == root:
         try:
             with open(path, "rb") as file:
                 payload = file.read()
         except OSError as error:
             payload = error
-    payload = world.comm.bcast(payload, root=src)
+    payload = world.comm.bcast(payload, root=root)
     if isinstance(payload, OSError):
         raise payload
     return cr.load(io.BytesIO(payload), **load_args)

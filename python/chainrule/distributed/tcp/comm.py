@@ -3,10 +3,12 @@
 Collectives run one after another on one worker thread, in the order this rank started them (every
 rank starts them in the same order, as MPI and PyTorch require), so a blocking call is its
 non-blocking twin waited on, and a DDP bucket's all-reduce runs while backward goes on. The
-algorithms are the plain ones, right for the few ranks of one machine or a small cluster: a
-reduction gathers every contribution at the root and combines them in rank order, so every rank
-gets the same bits whatever arrived first, and the root broadcasts the result; an all-gather sends
-each piece to every rank. Each collective receives at most one message from each peer, so the
+algorithms are direct ones, right for the few ranks of one machine or a small cluster. An
+all-reduce splits the buffer into one chunk per rank; every rank sends each chunk to its owner,
+which combines the contributions in rank order (so every rank gets the same bits, whatever arrived
+first) and sends the result to every rank: each rank sends and receives 2(n-1)/n of the buffer, as
+in a ring, in two steps instead of 2(n-1). A reduce gathers every contribution at the root; an
+all-gather sends each piece to every rank. Each collective receives at most one message from each peer, so the
 messages of consecutive collectives cannot be confused (a peer's messages arrive in order).
 Point-to-point sends go out at once (the peer's reader thread drains them); receives match in
 the mailbox by source and tag.
@@ -19,7 +21,7 @@ import threading
 import numpy as np
 
 from chainrule.distributed.tcp import mpi_names as MPI
-from chainrule.distributed.tcp.mailbox import COLLECTIVE, POINT_TO_POINT
+from chainrule.distributed.tcp.mailbox import kind_of
 
 __all__ = ["TcpComm"]
 
@@ -73,11 +75,16 @@ def _blocking_and_nonblocking(algorithm):
 
 
 class TcpComm:
-    """This rank's communicator over a Mesh (mesh.py); store: the TCPStore to close with it, if any."""
+    """This rank's communicator over a Mesh (mesh.py): the default group's (every rank of the mesh, on
+    channel 0; store: the TCPStore to close with it, if any), or a Split's (members: the mesh ranks
+    of its ranks, on a channel of its own). Ranks below are the communicator's own."""
 
-    def __init__(self, mesh, store=None):
+    def __init__(self, mesh, store=None, members=None, channel=0):
         self._mesh, self._store = mesh, store
-        self.rank, self.size = mesh.rank, mesh.size
+        self._members = list(range(mesh.size)) if members is None else members
+        self._owns_mesh = members is None
+        self._collective, self._point_to_point = kind_of(channel, True), kind_of(channel, False)
+        self.rank, self.size = self._members.index(mesh.rank), len(self._members)
         self._worker = _Worker()
 
     def Get_rank(self):  # noqa: N802 -- mpi4py's names throughout
@@ -91,26 +98,29 @@ class TcpComm:
         return [r for r in range(self.size) if r != self.rank]
 
     def _send(self, peer, payload):
-        self._mesh.send(peer, COLLECTIVE, 0, payload)
+        self._mesh.send(self._members[peer], self._collective, 0, payload)
 
     def _receive(self, peer):
-        ticket = self._mesh.mailbox.post(COLLECTIVE, peer, 0)
+        ticket = self._mesh.mailbox.post(self._collective, self._members[peer], 0)
         self._mesh.mailbox.wait(ticket)
         return ticket.message[3]
 
     def _array_from(self, peer, like):
-        """The next collective payload from peer, as a flat array of like's dtype and size."""
-        part = np.empty(like.size, like.dtype)
-        _fill(part, self._receive(peer), peer, "collective")
-        return part
+        """The next collective payload from peer, as a flat array of like's dtype and size (its own
+        memory: the received bytes, not a copy)."""
+        payload = self._receive(peer)
+        if len(payload) != like.nbytes:
+            raise RuntimeError(f"collective: rank {peer} sent {len(payload)} bytes where {like.nbytes} were expected")
+        return np.frombuffer(payload, like.dtype)
 
     def _combine_in_rank_order(self, mine, op, part_of):
-        """op over every rank's part in rank order (part_of(r) for the others', mine for this one)."""
+        """op over every rank's part in rank order (part_of(r) for the others', a fresh array each;
+        mine for this one, left as it is)."""
         total = None
         for r in range(self.size):
             part = mine.reshape(-1) if r == self.rank else part_of(r)
             if total is None:
-                total = part.copy()
+                total = part.copy() if r == self.rank else part
             else:
                 op(total, part, out=total)
         return total
@@ -141,8 +151,22 @@ class TcpComm:
         recvbuf.reshape(-1)[...] = self._combine_in_rank_order(mine, op, lambda r: self._array_from(r, mine))
 
     def _allreduce(self, sendbuf, recvbuf, op=MPI.SUM):
-        self._reduce(sendbuf, recvbuf, op, 0)
-        self._bcast(recvbuf, 0)
+        mine = (recvbuf if sendbuf is MPI.IN_PLACE else sendbuf).reshape(-1)
+        result = recvbuf.reshape(-1)
+        bounds = np.linspace(0, mine.size, self.size + 1).astype(np.int64)  # chunk r: bounds[r] to bounds[r + 1]
+
+        def chunk(array, r):
+            return array[bounds[r]:bounds[r + 1]]
+
+        for peer in self._others():
+            self._send(peer, _bytes_of(chunk(mine, peer)))
+        own = chunk(mine, self.rank)
+        reduced = self._combine_in_rank_order(own, op, lambda r: self._array_from(r, own))
+        chunk(result, self.rank)[...] = reduced
+        for peer in self._others():
+            self._send(peer, _bytes_of(reduced))
+        for peer in self._others():
+            _fill(chunk(result, peer), self._receive(peer), peer, "all_reduce")
 
     def _allgather(self, sendbuf, recvbuf):
         rows = recvbuf.reshape(self.size, -1)
@@ -206,21 +230,34 @@ class TcpComm:
             return [obj if r == self.rank else received[r] for r in range(self.size)]
         return self._worker.submit(run).result()
 
+    def Split(self, color=0, key=0):  # noqa: N802
+        """The communicator of the ranks that passed the same color, ordered by (key, rank); COMM_NULL
+        for color UNDEFINED. Collective: every rank calls it, in the same order."""
+        everyone = self.allgather((color, key))
+        channel = self._mesh.new_channel()
+        if color == MPI.UNDEFINED:
+            return MPI.COMM_NULL
+        same = sorted((k, r) for r, (c, k) in enumerate(everyone) if c == color)
+        return TcpComm(self._mesh, members=[self._members[r] for _, r in same], channel=channel)
+
     # --- point to point ---
+    def _source_of(self, message):
+        return self._members.index(message[1])
+
     def Isend(self, buf, dest, tag=0):  # noqa: N802
-        self._mesh.send(dest, POINT_TO_POINT, tag, _bytes_of(buf))
+        self._mesh.send(self._members[dest], self._point_to_point, tag, _bytes_of(buf))
         return MPI.finished()
 
     def Irecv(self, buf, source=MPI.ANY_SOURCE, tag=None):  # noqa: N802
         mailbox = self._mesh.mailbox
-        ticket = mailbox.post(POINT_TO_POINT, source, tag)
+        ticket = mailbox.post(self._point_to_point, None if source is None else self._members[source], tag)
         copied = []
 
         def finish(timeout_s):
             if not copied:
                 if not mailbox.wait(ticket, timeout_s):
                     return False
-                _fill(buf, ticket.message[3], ticket.message[1], "recv")
+                _fill(buf, ticket.message[3], self._source_of(ticket.message), "recv")
                 copied.append(True)
             return True
 
@@ -230,9 +267,10 @@ class TcpComm:
         self.Iprobe(source, tag, status, timeout_s=None)
 
     def Iprobe(self, source=MPI.ANY_SOURCE, tag=None, status=None, timeout_s=0):  # noqa: N802
-        found = self._mesh.mailbox.probe(POINT_TO_POINT, source, tag, timeout_s)
+        found = self._mesh.mailbox.probe(self._point_to_point, None if source is None else self._members[source],
+                                         tag, timeout_s)
         if found is not None and status is not None:
-            status.source, status.nbytes = found
+            status.source, status.nbytes = self._members.index(found[0]), found[1]
         return found is not None
 
     def Free(self, linger_s=5.0):  # noqa: N802
@@ -245,4 +283,5 @@ class TcpComm:
         except (RuntimeError, concurrent.futures.TimeoutError):
             pass  # a peer left already: nothing more to say to it
         self._worker.stop()
-        self._mesh.close()
+        if self._owns_mesh:
+            self._mesh.close()

@@ -2,16 +2,19 @@
 
 Every message that arrives (from any peer's reader thread, mesh.py) goes to the first posted
 receive that matches it, or else waits in arrival order until one is posted, as MPI matches:
-a receive names its kind (point-to-point or collective), its source (None: any rank) and its tag
-(None: any), and among messages from one source the earlier is received first. When a peer's
+a receive names its kind (a communicator's channel, point-to-point or collective: kind_of), its
+source (None: any rank) and its tag (None: any), and among messages from one source the earlier is received first. When a peer's
 connection closes, receives that can only be satisfied by that peer fail with an error naming it.
 """
 import threading
 import time
 
-__all__ = ["Mailbox", "Ticket", "POINT_TO_POINT", "COLLECTIVE"]
+__all__ = ["Mailbox", "Ticket", "kind_of"]
 
-POINT_TO_POINT, COLLECTIVE = 0, 1
+
+def kind_of(channel, collective):
+    """A message's kind: its communicator's channel, and whether a collective or a point-to-point sent it."""
+    return 2 * channel + (1 if collective else 0)
 
 
 def _matches(kind, source, tag, message):

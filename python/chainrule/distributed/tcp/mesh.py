@@ -5,7 +5,8 @@ to each lower rank (saying its own rank) and accepts each higher one, so n ranks
 sockets. The host published is this process's address on the interface that reaches the store's
 master (the local end of the store connection), so ranks on other machines can dial it.
 
-Messages are framed `<BqQ` (kind, tag, payload length) and the payload. A reader thread per
+Messages are framed `<IqQ` (kind, tag, payload length) and the payload; the kind says which
+communicator (channel) the message belongs to and whether it is point-to-point or collective. A reader thread per
 socket reads whatever arrives as soon as it arrives into the mailbox (mailbox.py), so a sender never
 waits for the receiver to ask: two ranks sending large tensors to each other at once cannot
 deadlock. When a peer's socket closes (the peer exited or crashed), the reader tells the mailbox,
@@ -20,7 +21,7 @@ from chainrule.distributed.tcp.mailbox import Mailbox
 
 __all__ = ["Mesh", "connect_mesh"]
 
-_FRAME = struct.Struct("<BqQ")  # kind, tag, payload bytes
+_FRAME = struct.Struct("<IqQ")  # kind, tag, payload bytes
 _RANK = struct.Struct("<q")
 
 
@@ -76,6 +77,12 @@ class Mesh:
         self.rank, self.size = rank, size
         self.mailbox = Mailbox(rank, connections)
         self._peers = {peer: _Peer(peer, connection, self.mailbox) for peer, connection in connections.items()}
+        self._channels = 0  # channels handed out: 0 is the default group's
+
+    def new_channel(self):
+        """The next message channel (for a new communicator); every rank asks in the same order."""
+        self._channels += 1
+        return self._channels
 
     def send(self, peer, kind, tag, payload):
         self._peers[peer].send(kind, tag, payload)

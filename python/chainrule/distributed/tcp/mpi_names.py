@@ -11,12 +11,14 @@ import sys
 
 import numpy as np
 
-__all__ = ["IN_PLACE", "ANY_SOURCE", "BYTE", "SUM", "PROD", "MIN", "MAX", "LOR", "LAND", "Request", "Status",
-           "COMM_WORLD"]
+__all__ = ["IN_PLACE", "ANY_SOURCE", "BYTE", "UNDEFINED", "COMM_NULL", "SUM", "PROD", "MIN", "MAX", "LOR", "LAND",
+           "Request", "Status", "COMM_WORLD"]
 
 IN_PLACE = object()  # the receive buffer holds this rank's contribution
 ANY_SOURCE = None
 BYTE = "byte"  # the only datatype Status.Get_count is asked for
+UNDEFINED = -32766  # the Split color of a rank that joins no new communicator (the value is MPI's)
+COMM_NULL = None  # what Split gives that rank
 SUM, PROD, MIN, MAX, LOR, LAND = np.add, np.multiply, np.minimum, np.maximum, np.logical_or, np.logical_and
 
 
