@@ -29,10 +29,12 @@ def _skip_without_mpi():
         pytest.skip(reason)
 
 
-def run_bounded(command, timeout, cwd=None, **environment):
-    """(exit code, output, seconds) of a command that starts MPI ranks, with `environment` added; skips
-    when MPI is missing and fails the test on timeout, after killing the command's whole process group."""
-    _skip_without_mpi()
+def run_bounded(command, timeout, cwd=None, needs_mpi=True, **environment):
+    """(exit code, output, seconds) of a command that starts ranks, with `environment` added; skips
+    when it needs MPI and MPI is missing, and fails the test on timeout, after killing the command's
+    whole process group."""
+    if needs_mpi:
+        _skip_without_mpi()
     env = dict(os.environ, OMP_NUM_THREADS="1", **environment)  # one thread per rank: the ranks share 2 cores
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                cwd=cwd, start_new_session=True)

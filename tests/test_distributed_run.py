@@ -1,9 +1,11 @@
 """torchrun programs on chainrule: `python -m chainrule.distributed.run` (torchrun's counterpart, on
-mpirun) and init_process_group("gloo") on MPI. The launches go through tests/mpi_launch.py (bounded by
-timeouts, skipped with the reason when MPI is missing); PyTorch's own torchrun is the oracle for the
-environment each process sees and for the training program itself."""
+mpirun, or starting the processes itself with --transport tcp) and init_process_group("gloo"). The
+launches go through tests/mpi_launch.py (bounded by timeouts; the mpirun ones skipped with the reason
+when MPI is missing); PyTorch's own torchrun is the oracle for the environment each process sees and
+for the training program itself."""
 import json
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -12,14 +14,18 @@ import chainrule
 import chainrule.distributed as dist
 from chainrule.distributed import run
 from mpi_launch import run_bounded, run_without_launcher
+from tcp_launch import clean_environment, free_port
 
 PROGRAMS = pathlib.Path(__file__).resolve().parent / "distributed_programs"
 CHAINRULE_RUN = [sys.executable, "-m", "chainrule.distributed.run"]
+CHAINRULE_RUN_TCP = [*CHAINRULE_RUN, "--transport", "tcp"]
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run"]
+LAUNCHERS = pytest.mark.parametrize("launcher", [CHAINRULE_RUN, CHAINRULE_RUN_TCP], ids=["mpi", "tcp"])
 
 
 def _launch(launcher, *arguments, cwd=None, **environment):
-    code, output, _ = run_bounded([*launcher, *arguments], 60, cwd=cwd, **environment)
+    code, output, _ = run_bounded([*launcher, *arguments], 60, cwd=cwd, needs_mpi=launcher is not CHAINRULE_RUN_TCP,
+                                  **environment)
     return code, output
 
 
@@ -48,15 +54,16 @@ def _check_trains(results):
         assert result["losses"][-1] < result["losses"][0] / 10, result["losses"]
 
 
-def test_a_torchrun_ddp_program_trains_and_resumes_from_its_snapshot(tmp_path):
+@LAUNCHERS
+def test_a_torchrun_ddp_program_trains_and_resumes_from_its_snapshot(launcher, tmp_path):
     snapshot = tmp_path / "snapshot.pt"
-    results, output = _train(CHAINRULE_RUN, snapshot, epochs=4)
+    results, output = _train(launcher, snapshot, epochs=4)
     _check_trains(results)
     saved = chainrule.load(str(snapshot))
     assert saved["EPOCHS_RUN"] == 4
     assert [p.reshape(-1).tolist() for p in saved["MODEL_STATE"].values()] == results[0]["parameters"]
 
-    resumed, output = _train(CHAINRULE_RUN, snapshot, epochs=6)
+    resumed, output = _train(launcher, snapshot, epochs=6)
     assert output.count("Resuming training from snapshot at Epoch 4") == 2, output
     assert [len(r["losses"]) for r in resumed] == [2, 2] and resumed[0]["losses"][0] < results[0]["losses"][-1]
 
@@ -75,10 +82,11 @@ def _launched_environments(launcher, *arguments, cwd=None):
     return launched
 
 
-def test_each_process_sees_the_environment_torchrun_gives_it():
+@LAUNCHERS
+def test_each_process_sees_the_environment_torchrun_gives_it(launcher):
     pytest.importorskip("torch", reason="PyTorch's torchrun (the oracle) is not installed")
     program = [str(PROGRAMS / "print_launch_env.py"), "a", "--b"]
-    ours, torchrun = _launched_environments(CHAINRULE_RUN, *program), _launched_environments(TORCHRUN, *program)
+    ours, torchrun = _launched_environments(launcher, *program), _launched_environments(TORCHRUN, *program)
     for launched in (ours, torchrun):
         assert launched[0]["environment"]["MASTER_PORT"] == launched[1]["environment"]["MASTER_PORT"]
         assert launched[0]["environment"]["TORCHELASTIC_RUN_ID"] == launched[1]["environment"]["TORCHELASTIC_RUN_ID"]
@@ -110,12 +118,29 @@ def test_every_init_process_group_form_of_a_torchrun_program_runs_on_mpi():
         assert f"rank {rank}: gloo,gloo,cpu:gloo,mpi torchelastic=True refused=True" in output, output
 
 
-def test_a_failing_rank_fails_the_launch_and_max_restarts_starts_the_group_again():
-    code, output = _launch(CHAINRULE_RUN, "--nproc_per_node=2", "--max_restarts=1",
-                           str(PROGRAMS / "failing_rank.py"), "raise")
+@pytest.mark.parametrize("launcher, backend, says, failed", [
+    (CHAINRULE_RUN, "mpi", "rank 1 of 2 stopped on an uncaught ValueError", "failed (mpirun exit status"),
+    (CHAINRULE_RUN_TCP, "gloo", "ValueError: rank 1 fails on purpose", "failed (local rank 1, exit status 1)"),
+], ids=["mpi", "tcp"])
+def test_a_failing_rank_fails_the_launch_and_max_restarts_starts_the_group_again(launcher, backend, says, failed):
+    code, output = _launch(launcher, "--nproc_per_node=2", "--max_restarts=1", str(PROGRAMS / "failing_rank.py"),
+                           "raise", backend)
     assert code != 0, output
-    assert output.count("rank 1 of 2 stopped on an uncaught ValueError") == 2, output
-    assert "failed (mpirun exit status" in output and "0 restarts left" in output, output
+    assert output.count(says) == 2, output
+    assert failed in output and "0 restarts left" in output, output
+
+
+def test_several_nodes_meet_over_tcp(tmp_path):
+    """Two launchers, as on two machines (--nnodes=2, each its --node_rank, node 0's address and port),
+    two processes each: four ranks run every collective and DDP check."""
+    nodes = ["--nnodes=2", "--nproc_per_node=2", "--master_addr=127.0.0.1", f"--master_port={free_port()}"]
+    launches = [subprocess.Popen([*CHAINRULE_RUN, *nodes, f"--node_rank={node}", str(PROGRAMS / "main.py"),
+                                  str(tmp_path), "gloo"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 env=clean_environment()) for node in (0, 1)]
+    outputs = [launch.communicate(timeout=120)[0] for launch in launches]
+    assert [launch.returncode for launch in launches] == [0, 0], outputs
+    for rank in range(4):
+        assert f"rank {rank}: ok (collectives, ddp)" in outputs[rank // 2], outputs
 
 
 def test_a_gloo_program_not_started_by_a_launcher_meets_at_a_tcp_rendezvous():
@@ -164,12 +189,14 @@ def test_backend_names_and_launch_queries_match_pytorch(monkeypatch):
 
 
 @pytest.mark.parametrize("flags, says", [
-    (["--nnodes=2"], "this launcher starts processes on one machine"),
-    (["--nnodes=1", "--node_rank=1"], "this launcher starts processes on one machine"),
+    (["--nnodes=2"], "give --master_addr (the address of node 0"),
+    (["--nnodes=1:4"], "elastic ranges are not supported"),
+    (["--nnodes=2", "--node_rank=2", "--master_addr=h"], "--node_rank=2 is not one of --nnodes=2's ranks"),
+    (["--transport=mpi", "--nnodes=2", "--master_addr=h"], "with --transport mpi this launcher starts processes on one"),
     (["--nproc_per_node=gpu"], "give a positive integer, or auto/cpu"),
     (["--log_dir=/tmp"], "unrecognized arguments"),
 ])
-def test_launcher_flags_that_need_more_than_one_node_or_a_gpu_are_refused(flags, says, capsys):
+def test_launcher_flags_that_are_not_supported_or_contradict_each_other_are_refused(flags, says, capsys):
     with pytest.raises(SystemExit) as stop:
         run.main([*flags, "train.py"])
     assert stop.value.code == 2 and says in capsys.readouterr().err

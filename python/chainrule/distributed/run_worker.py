@@ -39,14 +39,19 @@ def torchrun_variables(environ):
             "ROLE_RANK": rank, "ROLE_WORLD_SIZE": size}
 
 
+def program_command(mode, target, arguments):
+    """The command that runs the user's program: `python script.py args`, `python -m module args`, or
+    the command itself (mode "command")."""
+    if mode == "command":
+        return [target, *arguments]
+    if mode == "module":
+        return [sys.executable, "-m", target, *arguments]
+    return [sys.executable, target, *arguments]
+
+
 def main(mode, target, *arguments):
     os.environ.update(torchrun_variables(os.environ))
-    if mode == "command":
-        command = [target, *arguments]
-    elif mode == "module":
-        command = [sys.executable, "-m", target, *arguments]
-    else:
-        command = [sys.executable, target, *arguments]
+    command = program_command(mode, target, arguments)
     sys.stdout.flush()
     try:
         os.execvp(command[0], command)
