@@ -28,24 +28,42 @@ __all__ = ["TcpComm"]
 
 class _Worker:
     """One daemon thread running submitted functions in order (a daemon, so that a rank failing while
-    a collective waits still exits)."""
+    a collective waits still exits). A blocking call with nothing queued before it runs on the
+    calling thread instead (run), which spares two thread hand-offs, most of a small collective's time."""
 
     def __init__(self):
         self._jobs = queue.SimpleQueue()
+        self._in_order = threading.Lock()  # held while a function runs, wherever it runs
+        self._counting = threading.Lock()  # guards _queued (never held while a function runs)
+        self._queued = 0  # submitted and not finished
         threading.Thread(target=self._run, daemon=True, name="chainrule-tcp-collectives").start()
 
     def _run(self):
         while (job := self._jobs.get()) is not None:
             future, function = job
-            try:
-                future.set_result(function())
-            except BaseException as error:  # noqa: BLE001 -- handed to whoever waits on the future
-                future.set_exception(error)
+            with self._in_order:
+                try:
+                    future.set_result(function())
+                except BaseException as error:  # noqa: BLE001 -- handed to whoever waits on the future
+                    future.set_exception(error)
+                with self._counting:
+                    self._queued -= 1
 
     def submit(self, function):
         future = concurrent.futures.Future()
+        with self._counting:
+            self._queued += 1
         self._jobs.put((future, function))
         return future
+
+    def run(self, function):
+        """function(), after every function submitted before it."""
+        with self._in_order:
+            with self._counting:
+                idle = self._queued == 0
+            if idle:
+                return function()
+        return self.submit(function).result()
 
     def stop(self):
         self._jobs.put(None)
@@ -53,6 +71,11 @@ class _Worker:
 
 def _bytes_of(array):
     return memoryview(np.ascontiguousarray(array).reshape(-1).view(np.uint8))
+
+
+def _byte_view(array):
+    """The bytes of a contiguous array, writable, without a copy."""
+    return memoryview(array.reshape(-1).view(np.uint8))
 
 
 def _fill(array, payload, source, name):
@@ -66,7 +89,7 @@ def _fill(array, payload, source, name):
 def _blocking_and_nonblocking(algorithm):
     """(Name, Iname): the algorithm queued on the worker, waited for or handed back as a Request."""
     def blocking(self, *args, **kwargs):
-        self._worker.submit(lambda: algorithm(self, *args, **kwargs)).result()
+        self._worker.run(lambda: algorithm(self, *args, **kwargs))
 
     def nonblocking(self, *args, **kwargs):
         return MPI.of_future(self._worker.submit(lambda: algorithm(self, *args, **kwargs)))
@@ -86,6 +109,7 @@ class TcpComm:
         self._collective, self._point_to_point = kind_of(channel, True), kind_of(channel, False)
         self.rank, self.size = self._members.index(mesh.rank), len(self._members)
         self._worker = _Worker()
+        self._scratch_buffers = {}  # peer -> bytes reused for its contributions to reductions
 
     def Get_rank(self):  # noqa: N802 -- mpi4py's names throughout
         return self.rank
@@ -105,25 +129,43 @@ class TcpComm:
         self._mesh.mailbox.wait(ticket)
         return ticket.message[3]
 
-    def _array_from(self, peer, like):
-        """The next collective payload from peer, as a flat array of like's dtype and size (its own
-        memory: the received bytes, not a copy)."""
-        payload = self._receive(peer)
-        if len(payload) != like.nbytes:
-            raise RuntimeError(f"collective: rank {peer} sent {len(payload)} bytes where {like.nbytes} were expected")
-        return np.frombuffer(payload, like.dtype)
+    def _post_into(self, peer, array):
+        """A collective receive from peer, posted now, whose bytes land straight in array (contiguous)
+        when they arrive after this call. Post a peer's receives in the order it sends."""
+        return array, self._mesh.mailbox.post(self._collective, self._members[peer], 0, _byte_view(array))
 
-    def _combine_in_rank_order(self, mine, op, part_of):
-        """op over every rank's part in rank order (part_of(r) for the others', a fresh array each;
-        mine for this one, left as it is)."""
+    def _wait_into(self, posted, peer, name):
+        """Waits for a _post_into receive; returns its array, filled."""
+        array, ticket = posted
+        self._mesh.mailbox.wait(ticket)
+        if ticket.message[3] is not ticket.into:  # it had arrived before the receive was posted
+            _fill(array, ticket.message[3], peer, name)
+        return array
+
+    def _scratch(self, peer, like):
+        """A reused array of like's dtype and size for peer's contribution (collectives run one at a time)."""
+        buffer = self._scratch_buffers.get(peer)
+        if buffer is None or buffer.nbytes < like.nbytes:
+            buffer = self._scratch_buffers[peer] = np.empty(like.nbytes, np.uint8)
+        return buffer[:like.nbytes].view(like.dtype)
+
+    def _combine_in_rank_order(self, mine, op, parts):
+        """op over every rank's part in rank order: parts[r] for the others' (arrays this may overwrite),
+        mine for this one (left as it is)."""
         total = None
         for r in range(self.size):
-            part = mine.reshape(-1) if r == self.rank else part_of(r)
+            part = mine.reshape(-1) if r == self.rank else parts[r]
             if total is None:
                 total = part.copy() if r == self.rank else part
             else:
                 op(total, part, out=total)
         return total
+
+    def _contributions(self, like, name):
+        """Posts a receive of every peer's contribution (like's dtype and size) into scratch memory;
+        returns the function that waits for them all: {peer: array}."""
+        posted = {peer: self._post_into(peer, self._scratch(peer, like.reshape(-1))) for peer in self._others()}
+        return lambda: {peer: self._wait_into(posted[peer], peer, name) for peer in posted}
 
     # --- the collectives ---
     def _barrier(self):
@@ -141,14 +183,15 @@ class TcpComm:
             for peer in self._others():
                 self._send(peer, _bytes_of(buf))
         else:
-            _fill(buf, self._receive(root), root, "broadcast")
+            self._wait_into(self._post_into(root, buf), root, "broadcast")
 
     def _reduce(self, sendbuf, recvbuf, op=MPI.SUM, root=0):
         mine = recvbuf if sendbuf is MPI.IN_PLACE else sendbuf
         if self.rank != root:
             self._send(root, _bytes_of(mine))
             return
-        recvbuf.reshape(-1)[...] = self._combine_in_rank_order(mine, op, lambda r: self._array_from(r, mine))
+        parts = self._contributions(mine, "reduce")()
+        recvbuf.reshape(-1)[...] = self._combine_in_rank_order(mine, op, parts)
 
     def _allreduce(self, sendbuf, recvbuf, op=MPI.SUM):
         mine = (recvbuf if sendbuf is MPI.IN_PLACE else sendbuf).reshape(-1)
@@ -158,23 +201,26 @@ class TcpComm:
         def chunk(array, r):
             return array[bounds[r]:bounds[r + 1]]
 
+        own = chunk(mine, self.rank)
+        contributions = self._contributions(own, "all_reduce")  # each peer sends its part of my chunk first,
+        results = {peer: self._post_into(peer, chunk(result, peer)) for peer in self._others()}  # then its chunk
         for peer in self._others():
             self._send(peer, _bytes_of(chunk(mine, peer)))
-        own = chunk(mine, self.rank)
-        reduced = self._combine_in_rank_order(own, op, lambda r: self._array_from(r, own))
+        reduced = self._combine_in_rank_order(own, op, contributions())
         chunk(result, self.rank)[...] = reduced
         for peer in self._others():
             self._send(peer, _bytes_of(reduced))
         for peer in self._others():
-            _fill(chunk(result, peer), self._receive(peer), peer, "all_reduce")
+            self._wait_into(results[peer], peer, "all_reduce")
 
     def _allgather(self, sendbuf, recvbuf):
         rows = recvbuf.reshape(self.size, -1)
+        posted = {peer: self._post_into(peer, rows[peer]) for peer in self._others()}
         rows[self.rank] = sendbuf.reshape(-1)
         for peer in self._others():
             self._send(peer, _bytes_of(sendbuf))
         for peer in self._others():
-            _fill(rows[peer], self._receive(peer), peer, "all_gather")
+            self._wait_into(posted[peer], peer, "all_gather")
 
     def _gather(self, sendbuf, recvbuf, root=0):
         if self.rank != root:
@@ -183,11 +229,11 @@ class TcpComm:
         rows = recvbuf.reshape(self.size, -1)
         rows[root] = sendbuf.reshape(-1)
         for peer in self._others():
-            _fill(rows[peer], self._receive(peer), peer, "gather")
+            self._wait_into(self._post_into(peer, rows[peer]), peer, "gather")
 
     def _scatter(self, sendbuf, recvbuf, root=0):
         if self.rank != root:
-            _fill(recvbuf, self._receive(root), root, "scatter")
+            self._wait_into(self._post_into(root, recvbuf), root, "scatter")
             return
         rows = sendbuf.reshape(self.size, -1)
         for peer in self._others():
@@ -196,10 +242,10 @@ class TcpComm:
 
     def _reduce_scatter_block(self, sendbuf, recvbuf, op=MPI.SUM):
         rows = sendbuf.reshape(self.size, -1)
+        contributions = self._contributions(rows[self.rank], "reduce_scatter")
         for peer in self._others():
             self._send(peer, _bytes_of(rows[peer]))
-        recvbuf.reshape(-1)[...] = self._combine_in_rank_order(rows[self.rank], op,
-                                                               lambda r: self._array_from(r, rows[self.rank]))
+        recvbuf.reshape(-1)[...] = self._combine_in_rank_order(rows[self.rank], op, contributions())
 
     Barrier, Ibarrier = _blocking_and_nonblocking(_barrier)
     Bcast, Ibcast = _blocking_and_nonblocking(_bcast)
@@ -219,7 +265,7 @@ class TcpComm:
                     self._send(peer, payload)
                 return obj
             return pickle.loads(self._receive(root))
-        return self._worker.submit(run).result()
+        return self._worker.run(run)
 
     def allgather(self, obj):
         def run():
@@ -228,7 +274,7 @@ class TcpComm:
                 self._send(peer, payload)
             received = {peer: pickle.loads(self._receive(peer)) for peer in self._others()}
             return [obj if r == self.rank else received[r] for r in range(self.size)]
-        return self._worker.submit(run).result()
+        return self._worker.run(run)
 
     def Split(self, color=0, key=0):  # noqa: N802
         """The communicator of the ranks that passed the same color, ordered by (key, rank); COMM_NULL
@@ -250,14 +296,16 @@ class TcpComm:
 
     def Irecv(self, buf, source=MPI.ANY_SOURCE, tag=None):  # noqa: N802
         mailbox = self._mesh.mailbox
-        ticket = mailbox.post(self._point_to_point, None if source is None else self._members[source], tag)
+        ticket = mailbox.post(self._point_to_point, None if source is None else self._members[source], tag,
+                              _byte_view(buf))
         copied = []
 
         def finish(timeout_s):
             if not copied:
                 if not mailbox.wait(ticket, timeout_s):
                     return False
-                _fill(buf, ticket.message[3], self._source_of(ticket.message), "recv")
+                if ticket.message[3] is not ticket.into:  # it had arrived before the receive was posted
+                    _fill(buf, ticket.message[3], self._source_of(ticket.message), "recv")
                 copied.append(True)
             return True
 

@@ -3,8 +3,11 @@
 Every message that arrives (from any peer's reader thread, mesh.py) goes to the first posted
 receive that matches it, or else waits in arrival order until one is posted, as MPI matches:
 a receive names its kind (a communicator's channel, point-to-point or collective: kind_of), its
-source (None: any rank) and its tag (None: any), and among messages from one source the earlier is received first. When a peer's
-connection closes, receives that can only be satisfied by that peer fail with an error naming it.
+source (None: any rank) and its tag (None: any), and among messages from one source the earlier is
+received first. A receive posted with the memory its bytes go to (`into`) is claimed by the reader
+as soon as a matching message's header arrives, and the payload is read straight into that memory
+(no buffer allocated, no copy): claim, then complete. When a peer's connection closes, receives
+that can only be satisfied by that peer fail with an error naming it.
 """
 import threading
 import time
@@ -25,9 +28,10 @@ def _matches(kind, source, tag, message):
 class Ticket:
     """A posted receive: done once a message is assigned (its source and payload), or it failed."""
 
-    def __init__(self, kind, source, tag):
+    def __init__(self, kind, source, tag, into=None):
         self.kind, self.source, self.tag = kind, source, tag
-        self.message = None  # (kind, source, tag, payload) once matched
+        self.into = into  # a writable byte memoryview for the payload, or None
+        self.message = None  # (kind, source, tag, payload) once matched; payload is `into` when read there
         self.error = None
 
 
@@ -53,6 +57,28 @@ class Mailbox:
             self._unexpected.append(message)
             self._changed.notify_all()
 
+    def claim(self, kind, source, tag, size):
+        """The first posted receive that matches a message whose header just arrived, when it gave
+        memory of exactly `size` bytes (the reader then reads the payload there and calls complete);
+        else None, and the payload comes through deliver."""
+        with self._changed:
+            for ticket in self._posted:
+                if _matches(ticket.kind, ticket.source, ticket.tag, (kind, source, tag, None)):
+                    if ticket.into is None or ticket.into.nbytes != size:
+                        return None
+                    self._posted.remove(ticket)
+                    return ticket
+        return None
+
+    def complete(self, ticket, kind, source, tag, why=None):
+        """A claimed receive's payload is in its memory (or, with `why`, its connection failed first)."""
+        with self._changed:
+            if why is None:
+                ticket.message = (kind, source, tag, ticket.into)
+            else:
+                ticket.error = f"rank {source} {why} while sending what rank {self.rank} waits for"
+            self._changed.notify_all()
+
     def close(self, peer, why):
         """peer's connection ended: fail the receives that only it could satisfy."""
         with self._changed:
@@ -70,9 +96,10 @@ class Mailbox:
             if ticket in self._posted:
                 self._posted.remove(ticket)
 
-    def post(self, kind, source, tag):
-        """A receive: matched at once by a waiting message, else when one arrives (see take)."""
-        ticket = Ticket(kind, source, tag)
+    def post(self, kind, source, tag, into=None):
+        """A receive: matched at once by a waiting message, else when one arrives (into: where its
+        bytes may go directly, see claim)."""
+        ticket = Ticket(kind, source, tag, into)
         with self._changed:
             for message in self._unexpected:
                 if _matches(kind, source, tag, message):

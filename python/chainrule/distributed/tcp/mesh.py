@@ -25,16 +25,21 @@ _FRAME = struct.Struct("<IqQ")  # kind, tag, payload bytes
 _RANK = struct.Struct("<q")
 
 
-def _read_exactly(connection, size):
-    """size bytes from connection, or None if it closed first."""
-    data = bytearray(size)
-    view, got = memoryview(data), 0
+def _read_into(connection, view):
+    """Fills the byte memoryview from connection; False if it closed first."""
+    got, size = 0, view.nbytes
     while got < size:
         n = connection.recv_into(view[got:], min(size - got, 1 << 24))
         if n == 0:
-            return None
+            return False
         got += n
-    return data
+    return True
+
+
+def _read_exactly(connection, size):
+    """size bytes from connection, or None if it closed first."""
+    data = bytearray(size)
+    return data if _read_into(connection, memoryview(data)) else None
 
 
 class _Peer:
@@ -51,6 +56,13 @@ class _Peer:
         try:
             while (header := _read_exactly(self.connection, _FRAME.size)) is not None:
                 kind, tag, size = _FRAME.unpack(header)
+                claimed = self.mailbox.claim(kind, self.rank, tag, size)
+                if claimed is not None:  # a receive waits with the memory for it: read straight there
+                    read = _read_into(self.connection, claimed.into)
+                    self.mailbox.complete(claimed, kind, self.rank, tag, None if read else "closed its connection")
+                    if not read:
+                        break
+                    continue
                 payload = _read_exactly(self.connection, size)
                 if payload is None:
                     break
