@@ -26,6 +26,7 @@ def test_every_collective_and_ddp_check_passes_over_tcp(ranks, tmp_path):
 @pytest.mark.parametrize("mode, says", [
     ("raise", "rank 1 "),  # rank 0's wait fails naming rank 1 (it lost or closed the connection)
     ("kill", "rank 1 "),
+    ("kill_forked", "rank 1 "),  # its forked child (a DataLoader worker, say) does not keep its sockets open
     ("stall", "all_reduce: timed out after 10 s"),
 ])
 def test_a_failing_rank_ends_the_others_waits_within_bounded_time(mode, says):

@@ -1,5 +1,6 @@
 """A rank that fails while the others wait in a collective: `raise` (an uncaught exception), `kill`
-(SIGKILL, as an out-of-memory kill would be), `stall` (alive but never joining the collective,
+(SIGKILL, as an out-of-memory kill would be), `kill_forked` (the same, while a child it forked, as
+DataLoader workers are, lives on), `stall` (alive but never joining the collective,
 with init_process_group's timeout set) or `exit` (sys.exit on rank 1 while rank 0 still has 20 s
 of work before its next collective; timeout set). tests/test_distributed.py checks that mpirun
 then ends every rank, non-zero, within a bounded time; tests/test_distributed_tcp.py the same of ranks
@@ -23,7 +24,10 @@ if backend == "mpi":
 if dist.get_rank() == 1:
     if mode == "raise":
         raise ValueError("rank 1 fails on purpose")
-    if mode == "kill":
+    if mode == "kill_forked" and os.fork() == 0:
+        time.sleep(30)  # the child lives on: it must not keep its parent's connections open
+        os._exit(0)
+    if mode in ("kill", "kill_forked"):
         os.kill(os.getpid(), signal.SIGKILL)
     if mode == "exit":
         sys.exit(3)

@@ -15,6 +15,7 @@ import threading
 import time
 
 from chainrule.distributed.store_server import COMMANDS, StoreServer, StoreTable, read_reply, send_request
+from chainrule.distributed.tcp.inherited_sockets import owned
 
 __all__ = ["Store", "TCPStore", "PrefixStore", "HashStore", "DistError", "DistStoreError", "DistNetworkError"]
 
@@ -143,7 +144,7 @@ class TCPStore(Store):
                 connection = socket.create_connection((host, port), timeout=max(0.1, deadline - time.monotonic()))
                 connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 connection.settimeout(None)
-                return connection
+                return owned(connection)
             except OSError as error:
                 if time.monotonic() > deadline:
                     raise DistNetworkError(f"TCPStore: could not connect to {host}:{port} within "

@@ -13,6 +13,8 @@ import struct
 import threading
 import time
 
+from chainrule.distributed.tcp.inherited_sockets import owned
+
 __all__ = ["COMMANDS", "StoreTable", "StoreServer", "send_request", "read_reply"]
 
 COMMANDS = ("set", "wait", "add", "append", "compare_set", "check", "delete_key", "num_keys")
@@ -114,7 +116,7 @@ class StoreTable:
 
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self):
-        connection, table = self.request, self.server.table
+        connection, table = owned(self.request), self.server.table
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             while True:
@@ -139,6 +141,7 @@ class StoreServer:
         except OSError as error:
             raise network_error(f"TCPStore: the master could not listen on {host}:{port} ({error}); is another "
                                 "job using that port? Pick another MASTER_PORT") from None
+        owned(self._server.socket)
         self._server.table = StoreTable()
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,

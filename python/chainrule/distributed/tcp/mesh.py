@@ -17,6 +17,7 @@ import struct
 import threading
 import time
 
+from chainrule.distributed.tcp.inherited_sockets import owned
 from chainrule.distributed.tcp.mailbox import Mailbox
 
 __all__ = ["Mesh", "connect_mesh"]
@@ -115,7 +116,7 @@ class Mesh:
 def _tuned(connection):
     connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     connection.settimeout(None)
-    return connection
+    return owned(connection)
 
 
 def connect_mesh(store, prefix, rank, size, host, family, timeout_s):
