@@ -68,19 +68,25 @@ Tensor reduce_weighted(const Tensor& loss, const Tensor& weight, Reduction reduc
   return apply_reduction(weighted, reduction);
 }
 
-// mean (scale 1 / N) or sum (scale 1) of z^2 in one pass over z, under one node whose gradient,
-// 2 scale g z, is one more; square-then-reduce made a pass for the squares and two for the gradient
-// (expanding g, then the product). Written with ops, so it differentiates again.
-Tensor scaled_sum_of_squared_differences(const Tensor& z, double scale) {
+// mean (scale 1 / N) or sum (scale 1) of (input - target)^2 in one pass over the difference, under
+// one node of input and target, as PyTorch's MseLossBackward0 (no SubBackward0 before it: a program
+// walking grad_fn.next_functions meets the model's output there). It saves input and target, as
+// PyTorch's (_saved_self, _saved_target), and its gradient, 2 scale g (input - target) and its
+// negative, takes the difference again: written with ops, so it differentiates again.
+Tensor scaled_sum_of_squared_differences(const Tensor& input, const Tensor& target, double scale) {
   Tensor loss;
   {
     GradModeGuard no_record(false);
-    loss = scaled_sum_of_squares(z, scale, "mse_loss");
+    loss = scaled_sum_of_squares(difference(input, target, "mse_loss"), scale, "mse_loss");
   }
-  if (needs_grad({&z})) {
-    record("MseLossBackward0", {z}, {loss}, [sz = SavedTensor(z, false), scale](const TensorList& g, const Node& n) {
-      return TensorList{sz.unpack(n) * (g[0] * (2 * scale))};
-    });
+  if (needs_grad({&input, &target})) {
+    record("MseLossBackward0", {input, target}, {loss},
+           [sx = SavedTensor(input, false, "self"), st = SavedTensor(target, false, "target"), mx = TensorMeta(input),
+            mt = TensorMeta(target), scale](const TensorList& g, const Node& n) -> TensorList {
+             const Tensor slope = (sx.unpack(n) - st.unpack(n)) * (g[0] * (2 * scale));
+             return {n.needs_input_grad(0) ? grad_for(slope, mx) : Tensor(),
+                     n.needs_input_grad(1) ? grad_for(-slope, mt) : Tensor()};
+           });
   }
   return loss;
 }
@@ -106,10 +112,12 @@ Tensor apply_reduction(const Tensor& loss, Reduction reduction) {
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
   CR_AUTOCAST(float32, mse_loss, input, target, reduction, weight);
   if (weight) check_weight_shape(weight, input, "mse_loss");
-  const CompositeName named("MseLossBackward0");
-  const Tensor z = difference(input, target, "mse_loss");
-  if (weight || reduction == Reduction::None) return named(reduce_weighted(unary(UnaryOp::Square, z), weight, reduction));
-  return scaled_sum_of_squared_differences(z, reduction == Reduction::Mean ? 1.0 / z->numel() : 1.0);
+  if (weight || reduction == Reduction::None) {
+    const CompositeName named("MseLossBackward0");
+    return named(reduce_weighted(unary(UnaryOp::Square, difference(input, target, "mse_loss")), weight, reduction));
+  }
+  const int64_t count = shape_numel(broadcast_shapes(input->sizes(), target->sizes(), "mse_loss"));
+  return scaled_sum_of_squared_differences(input, target, reduction == Reduction::Mean ? 1.0 / count : 1.0);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, const Tensor& weight) {
