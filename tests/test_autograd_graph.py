@@ -229,6 +229,19 @@ def test_nodes_show_what_they_saved_as_pytorchs():
     assert saved_views(cr) == saved_views(torch)
 
 
+def test_mse_loss_is_one_node_of_input_and_target_as_pytorchs():
+    """The 60-minute blitz walks loss.grad_fn.next_functions[0][0] from an MSELoss to the model's last layer."""
+    def run(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        out = x * 2
+        target = lib.zeros(2, 3)
+        loss = lib.nn.MSELoss()(out, target)
+        node = loss.grad_fn
+        return (node.name(), [None if f is None else f.name() for f, _ in node.next_functions],
+                node._saved_self is out, node._saved_target is target)
+    assert run(cr) == run(torch) == ("MseLossBackward0", ["MulBackward0", None], True, True)
+
+
 def test_saved_tensors_unpack_through_the_hooks_at_each_read_as_pytorchs():
     def run(lib):
         events = []
