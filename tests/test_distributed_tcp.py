@@ -233,3 +233,21 @@ def test_a_program_naming_no_rendezvous_is_a_group_of_one_without_mpi():
                         "print(dist.get_backend(), dist.get_rank(), dist.get_world_size(), t.tolist(), "
                         "dist.is_available(), dist.is_mpi_available())")
     assert result.stdout.strip() == "gloo 0 1 [0.0, 1.0, 2.0] True False", result.stderr
+
+
+def test_monitored_barrier_names_the_rank_that_did_not_come(tmp_path):
+    program = _program(tmp_path, """
+        import datetime, time
+        import chainrule.distributed as dist
+        dist.init_process_group("gloo")
+        if dist.get_rank() == 1:
+            time.sleep(4)  # late: rank 0's barrier gives up after 1 s
+        try:
+            dist.monitored_barrier(timeout=datetime.timedelta(seconds=1))
+            print(f"rank {dist.get_rank()} passed", flush=True)
+        except RuntimeError as error:
+            print(f"rank {dist.get_rank()}: {error}", flush=True)
+        """)
+    codes, output, _ = run_tcp(2, program, timeout=60)
+    assert "rank 0: Rank 1 failed to pass monitoredBarrier in 1000 ms" in output, output
+    assert "rank 1: " in output and "rank 1 passed" not in output, output  # rank 0 is gone: rank 1 fails too

@@ -2,6 +2,7 @@
 each rank against NumPy computed from every rank's input (each rank can rebuild all inputs: they
 depend on the rank only). Run under mpirun by tests/test_distributed.py and as ranks meeting over TCP by
 tests/test_distributed_tcp.py, through main.py."""
+import datetime
 import warnings
 
 import numpy as np
@@ -220,6 +221,49 @@ def check_groups(rank, size):
     check(total.item() == size, "the default group after a new_group")
 
 
+def check_exchanges(rank, size):
+    """all_to_all(_single) with equal and uneven splits, batch_isend_irecv, the object helpers,
+    monitored_barrier and new_subgroups, against what each rank can compute of every rank's input."""
+    equal = cr.arange(2.0 * size) + 100 * rank
+    out = cr.zeros(2 * size)
+    finish(dist.all_to_all_single(out, equal, async_op=True), True, "all_to_all_single")
+    expected = np.concatenate([[100 * s + 2 * rank, 100 * s + 2 * rank + 1] for s in range(size)])
+    check_equal(out, expected.astype(np.float32), "all_to_all_single, equal parts")
+    sends = cr.cat([cr.full((p + 1, 3), 10.0 * rank + p) for p in range(size)])
+    received = cr.zeros((rank + 1) * size, 3)
+    dist.all_to_all_single(received, sends, output_split_sizes=[rank + 1] * size,
+                           input_split_sizes=[p + 1 for p in range(size)])
+    expected = np.concatenate([np.full((rank + 1, 3), 10.0 * s + rank) for s in range(size)]).astype(np.float32)
+    check_equal(received, expected, "all_to_all_single, split sizes")
+    outputs = [cr.zeros(rank + 1, dtype=cr.int64) for _ in range(size)]
+    dist.all_to_all(outputs, [cr.full((p + 1,), 10 * rank + p, dtype=cr.int64) for p in range(size)])
+    check([o.tolist() for o in outputs] == [[10 * s + rank] * (rank + 1) for s in range(size)], "all_to_all lists")
+    left, right = (rank - 1) % size, (rank + 1) % size
+    from_left = cr.zeros(4)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.isend, cr.arange(4.0) + rank, right),
+                                    dist.P2POp(dist.irecv, from_left, left)])
+    for work in works:
+        work.wait()
+    check(from_left.tolist() == [left + i for i in range(4)], "batch_isend_irecv ring")
+    gathered = [None] * size if rank == size - 1 else None
+    dist.gather_object(("rank", rank), gathered, dst=size - 1)
+    check(rank != size - 1 or gathered == [("rank", r) for r in range(size)], f"gather_object: {gathered}")
+    mine = [None]
+    dist.scatter_object_list(mine, [f"for {r}" for r in range(size)] if rank == 0 else None, src=0)
+    check(mine == [f"for {rank}"], f"scatter_object_list: {mine}")
+    if rank == 0:
+        dist.send_object_list([{"a": 1}, "x", None], dst=1)
+    elif rank == 1:
+        objects = [0, 0, 0]
+        check(dist.recv_object_list(objects) == 0 and objects == [{"a": 1}, "x", None], f"recv_object_list {objects}")
+    dist.monitored_barrier(timeout=datetime.timedelta(seconds=60))
+    alone, every = dist.new_subgroups(group_size=1)
+    t = cr.tensor([float(rank)])
+    dist.all_reduce(t, group=alone)
+    check(len(every) == size and t.item() == rank and dist.get_process_group_ranks(alone) == [rank],
+          "new_subgroups of one rank")
+
+
 def run_all():
     rank, size = dist.get_rank(), dist.get_world_size()
     for dtype, np_dtype in DTYPES.items():
@@ -232,5 +276,6 @@ def run_all():
     check_mismatches(rank, size)
     check_objects_and_group(rank, size)
     check_groups(rank, size)
+    check_exchanges(rank, size)
     dist.barrier()
     return "collectives"

@@ -11,18 +11,22 @@ what is supported. mpi4py is an optional dependency (`pip install "chainrule[dis
 for MPI only: importing this package works without it, and is_mpi_available() says whether it is there.
 """
 from chainrule.distributed.process_group import (  # noqa: F401
-    GroupMember, destroy_process_group, get_backend, get_rank, get_world_size, group, init_process_group,
-    is_available, is_initialized, is_mpi_available, is_nccl_available, is_gloo_available, is_torchelastic_launched)
+    GroupMember, destroy_process_group, get_backend, get_node_local_rank, get_rank, get_world_size, group,
+    init_process_group, is_available, is_backend_available, is_initialized, is_mpi_available, is_nccl_available,
+    is_gloo_available, is_torchelastic_launched)
 from chainrule.distributed.backend import Backend  # noqa: F401
 from chainrule.distributed.reduce_op import ReduceOp  # noqa: F401
 from chainrule.distributed.work import Work  # noqa: F401
 from chainrule.distributed.collectives import all_reduce, barrier, broadcast, reduce  # noqa: F401
 from chainrule.distributed.gather_scatter import (  # noqa: F401
     all_gather, all_gather_into_tensor, gather, reduce_scatter, reduce_scatter_tensor, scatter)
-from chainrule.distributed.point_to_point import irecv, isend, recv, send  # noqa: F401
-from chainrule.distributed.objects import all_gather_object, broadcast_object_list  # noqa: F401
+from chainrule.distributed.point_to_point import (  # noqa: F401
+    P2POp, batch_isend_irecv, irecv, isend, monitored_barrier, recv, send)
+from chainrule.distributed.all_to_all import all_to_all, all_to_all_single  # noqa: F401
+from chainrule.distributed.objects import (  # noqa: F401
+    all_gather_object, broadcast_object_list, gather_object, recv_object_list, scatter_object_list, send_object_list)
 from chainrule.distributed.groups import (  # noqa: F401
-    get_global_rank, get_group_rank, get_process_group_ranks, new_group)
+    get_global_rank, get_group_rank, get_process_group_ranks, new_group, new_subgroups)
 from chainrule.distributed.rank_zero_checkpoint import load_checkpoint, save_checkpoint  # noqa: F401
 from chainrule.distributed.store import (  # noqa: F401
     DistError, DistNetworkError, DistStoreError, HashStore, PrefixStore, Store, TCPStore)

@@ -8,10 +8,11 @@ communicator over the same sockets with its own message channel (tcp/comm.py), s
 collectives never mix with the default group's. src/dst arguments stay global ranks, as PyTorch's.
 """
 import datetime
+import os
 
 from chainrule.distributed.process_group import GroupMember, _World, default_group, resolve_group
 
-__all__ = ["new_group", "get_global_rank", "get_group_rank", "get_process_group_ranks"]
+__all__ = ["new_group", "new_subgroups", "get_global_rank", "get_group_rank", "get_process_group_ranks"]
 
 _made = 0  # groups made so far: their names
 
@@ -40,6 +41,21 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local
                    group_desc or f"group {_made}")
     world.subgroups.append(group)
     return group
+
+
+def new_subgroups(group_size=None, group=None, timeout=None, backend=None, pg_options=None, group_desc=None):
+    """(this rank's subgroup, every subgroup): the default group cut into consecutive groups of
+    group_size ranks (default: the ranks of one machine, LOCAL_WORLD_SIZE)."""
+    world = default_group("new_subgroups")
+    if group is not None:
+        raise NotImplementedError("new_subgroups: group= (subgroups of a subgroup) is not supported")
+    if group_size is None:
+        group_size = int(os.environ.get("LOCAL_WORLD_SIZE", world.size))
+    if group_size <= 0 or world.size % group_size:
+        raise ValueError(f"new_subgroups: the world size {world.size} must be divisible by group_size {group_size}")
+    subgroups = [new_group(list(range(start, start + group_size)), timeout, backend)
+                 for start in range(0, world.size, group_size)]
+    return subgroups[world.rank // group_size], subgroups
 
 
 def get_process_group_ranks(group):

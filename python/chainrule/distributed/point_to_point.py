@@ -5,14 +5,19 @@ recv first probes the incoming message and raises if its size in bytes differs f
 size mismatch surfaces as MPI's error when the Work is waited on. recv(src=None) takes a message
 from any rank and returns the sender's rank, as PyTorch's does.
 """
+import datetime
 import time
+
+import chainrule as cr
 
 from chainrule.distributed.buffers import tensor_buffer
 from chainrule.distributed.collectives import check_rank
 from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.work import Work
 
-__all__ = ["send", "recv", "isend", "irecv"]
+__all__ = ["send", "recv", "isend", "irecv", "P2POp", "batch_isend_irecv", "monitored_barrier"]
+
+_MONITORED_BARRIER_TAG = 32767  # the largest tag every MPI allows: kept for monitored_barrier's tokens
 
 
 def _peer(world, rank, name, role):
@@ -76,3 +81,51 @@ def recv(tensor, src=None, group=None, tag=0):
     request = world.comm.Irecv(buffer, source=status.Get_source(), tag=tag)
     Work(world, [request], write_back, "recv").wait()
     return world.ranks[status.Get_source()]  # the sender's global rank
+
+
+class P2POp:
+    """One point-to-point operation for batch_isend_irecv: op is isend or irecv, peer a global rank."""
+
+    def __init__(self, op, tensor, peer=None, group=None, tag=0, group_peer=None):
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed.isend`` or "
+                             "``torch.distributed.irecv``.")
+        self.op, self.tensor, self.group, self.tag = op, tensor, group, tag
+        self.peer = peer if group_peer is None else resolve_group(group, "P2POp").ranks[group_peer]
+
+
+def batch_isend_irecv(p2p_op_list):
+    """Starts every operation of the list; returns their Works, in order."""
+    if not p2p_op_list or not all(isinstance(p, P2POp) for p in p2p_op_list):
+        raise ValueError("batch_isend_irecv: expected a non-empty list of P2POp")
+    return [p.op(p.tensor, p.peer, p.group, p.tag) for p in p2p_op_list]
+
+
+@skipped_outside_group
+def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):
+    """A barrier through rank 0 that names the ranks that did not arrive within timeout (default: the
+    group's), as PyTorch's gloo one does: rank 0 raises for the first (or, with wait_all_ranks, every)
+    missing rank; the others raise if rank 0 does not release them in time."""
+    world = resolve_group(group, "monitored_barrier")
+    limit = timeout if timeout is not None else (None if world.timeout_s is None else
+                                                 datetime.timedelta(seconds=world.timeout_s))
+    token, leader = cr.zeros(1), world.ranks[0]
+    if world.rank != 0:
+        isend(token, leader, group, _MONITORED_BARRIER_TAG).wait()
+        irecv(token, leader, group, _MONITORED_BARRIER_TAG).wait(limit)
+        return
+    deadline = None if limit is None else time.monotonic() + limit.total_seconds()
+    missing = []
+    for peer in world.ranks[1:]:
+        try:
+            remaining = None if deadline is None else datetime.timedelta(seconds=max(0.0, deadline - time.monotonic()))
+            irecv(cr.zeros(1), peer, group, _MONITORED_BARRIER_TAG).wait(remaining)
+        except RuntimeError:
+            missing.append(peer)
+            if not wait_all_ranks:
+                break
+    if missing:
+        which = f"Rank {missing[0]}" if len(missing) == 1 else f"Ranks {', '.join(map(str, missing))}"
+        raise RuntimeError(f"{which} failed to pass monitoredBarrier in {limit.total_seconds() * 1000:.0f} ms")
+    for peer in world.ranks[1:]:
+        isend(token, peer, group, _MONITORED_BARRIER_TAG).wait()

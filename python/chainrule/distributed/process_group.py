@@ -27,7 +27,8 @@ from chainrule.distributed.rendezvous import join_tcp, launched_by_mpi
 
 __all__ = ["init_process_group", "destroy_process_group", "is_initialized", "is_available", "is_mpi_available",
            "is_nccl_available", "is_gloo_available", "is_torchelastic_launched", "get_rank", "get_world_size",
-           "get_backend", "group", "GroupMember", "resolve_group", "skipped_outside_group"]
+           "get_backend", "group", "GroupMember", "resolve_group", "skipped_outside_group", "get_node_local_rank",
+           "is_backend_available"]
 
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call init_process_group "
                     "(chainrule.distributed, in every process).")
@@ -86,6 +87,23 @@ def is_nccl_available():
 def is_gloo_available():
     """backend="gloo" runs on the TCP transport (or on MPI, under an MPI launcher)."""
     return True
+
+
+def is_backend_available(backend):
+    """Whether init_process_group can run `backend` here."""
+    name = str(backend).lower()
+    return name == "gloo" or (name == "mpi" and is_mpi_available()) or (name == "nccl" and is_nccl_available())
+
+
+def get_node_local_rank(fallback_rank=None):
+    """This process's rank on its machine: LOCAL_RANK (set by torchrun-style launchers), else fallback_rank."""
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank to allow "
+                       "`get_node_local_rank` to work, assuming you are not running in a multi-device context and "
+                       "want the code to run locally instead.")
 
 
 def is_torchelastic_launched():

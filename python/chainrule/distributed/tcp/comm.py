@@ -247,6 +247,23 @@ class TcpComm:
             self._send(peer, _bytes_of(rows[peer]))
         recvbuf.reshape(-1)[...] = self._combine_in_rank_order(rows[self.rank], op, contributions())
 
+    def _alltoallv(self, sendspec, recvspec):
+        """mpi4py's [array, (counts, displacements)] specs, in elements: piece r of the send array goes
+        to rank r, and rank r's piece lands at the r-th place of the receive array."""
+        (send, (send_counts, send_at)), (receive, (receive_counts, receive_at)) = sendspec, recvspec
+        send, receive = send.reshape(-1), receive.reshape(-1)
+
+        def piece(array, counts, at, r):
+            return array[at[r]:at[r] + counts[r]]
+
+        posted = {peer: self._post_into(peer, piece(receive, receive_counts, receive_at, peer))
+                  for peer in self._others()}
+        for peer in self._others():
+            self._send(peer, _bytes_of(piece(send, send_counts, send_at, peer)))
+        piece(receive, receive_counts, receive_at, self.rank)[...] = piece(send, send_counts, send_at, self.rank)
+        for peer in self._others():
+            self._wait_into(posted[peer], peer, "all_to_all")
+
     Barrier, Ibarrier = _blocking_and_nonblocking(_barrier)
     Bcast, Ibcast = _blocking_and_nonblocking(_bcast)
     Reduce, Ireduce = _blocking_and_nonblocking(_reduce)
@@ -255,6 +272,7 @@ class TcpComm:
     Gather, Igather = _blocking_and_nonblocking(_gather)
     Scatter, Iscatter = _blocking_and_nonblocking(_scatter)
     Reduce_scatter_block, Ireduce_scatter_block = _blocking_and_nonblocking(_reduce_scatter_block)
+    Alltoallv, Ialltoallv = _blocking_and_nonblocking(_alltoallv)
 
     # --- Python objects (pickled, as mpi4py's lowercase methods and PyTorch's *_object functions do) ---
     def bcast(self, obj, root=0):
