@@ -264,6 +264,19 @@ def check_exchanges(rank, size):
           "new_subgroups of one rank")
 
 
+def check_16_bit_floats(rank, size):
+    """float16 and bfloat16 travel as float32: sums rounded once, gathers exact."""
+    for dtype in (cr.float16, cr.bfloat16):
+        t = cr.tensor([rank + 0.5, -rank * 3.0], dtype=dtype)
+        dist.all_reduce(t)
+        expected = cr.tensor([sum(r + 0.5 for r in range(size)), -3.0 * sum(range(size))]).to(dtype)
+        check(t.dtype == dtype and t.tolist() == expected.tolist(), f"all_reduce of {dtype}: {t}")
+        pieces = [cr.zeros(2, dtype=dtype) for _ in range(size)]
+        dist.all_gather(pieces, cr.tensor([rank / 3, rank * 1e3], dtype=dtype))
+        check([p.tolist() for p in pieces] == [cr.tensor([r / 3, r * 1e3], dtype=dtype).tolist() for r in range(size)],
+              f"all_gather of {dtype}")
+
+
 def run_all():
     rank, size = dist.get_rank(), dist.get_world_size()
     for dtype, np_dtype in DTYPES.items():
@@ -277,5 +290,6 @@ def run_all():
     check_objects_and_group(rank, size)
     check_groups(rank, size)
     check_exchanges(rank, size)
+    check_16_bit_floats(rank, size)
     dist.barrier()
     return "collectives"

@@ -7,7 +7,7 @@ rank, packed into one buffer and unpacked after. Every rank must pass the same d
 """
 import numpy as np
 
-from chainrule.distributed.buffers import tensor_buffer
+from chainrule.distributed.buffers import tensor_buffer, travel_dtype, write_into
 from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.work import launch
 
@@ -63,13 +63,13 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
             raise ValueError(f"all_to_all: {what} must have {world.size} tensors (one per rank), got {len(tensors)}")
     pieces = [tensor_buffer(t, "all_to_all")[0] for t in input_tensor_list]
     send = np.concatenate(pieces) if pieces else np.empty(0)
-    dtype = tensor_buffer(output_tensor_list[0], "all_to_all")[0].dtype if output_tensor_list else send.dtype
+    dtype = travel_dtype(output_tensor_list[0]) if output_tensor_list else send.dtype
     receive = np.empty(sum(t.numel() for t in output_tensor_list), dtype)
     receive_counts = np.array([t.numel() for t in output_tensor_list], np.int64)
 
     def unpack():
         for t, at, count in zip(output_tensor_list, _offsets(receive_counts), receive_counts):
-            np.copyto(t.detach().numpy(), receive[at:at + count].reshape(tuple(t.shape)))
+            write_into(t, receive[at:at + count])
 
     return _exchange(world, send, np.array([p.size for p in pieces], np.int64), receive, receive_counts,
                      unpack, async_op, "all_to_all")

@@ -2,9 +2,10 @@
 
 A contiguous CPU tensor goes to MPI as a NumPy view of its own memory (Tensor.numpy() shares it), so
 nothing is copied; any other layout is copied into a contiguous array and the result copied back
-when the operation completes. MPI itself cannot tell a (2, 3) float32 buffer from a (3, 2) one, and
-a count mismatch is undefined behaviour or a hang, so collectives first compare (dtype, shape)
-across ranks with one small Allgather of integers and raise an error naming both sides.
+when the operation completes; float16 and bfloat16 travel as float32 copies. MPI itself cannot
+tell a (2, 3) float32 buffer from a (3, 2) one, and a count mismatch is undefined behaviour or a
+hang, so collectives first compare (dtype, shape) across ranks with one small Allgather of integers
+and raise an error naming both sides.
 """
 import numpy as np
 
@@ -12,11 +13,12 @@ import chainrule as cr
 from chainrule._C import dtype
 from chainrule.distributed.work import launch
 
-__all__ = ["tensor_buffer", "check_same_metadata"]
+__all__ = ["tensor_buffer", "travel_dtype", "write_into", "check_same_metadata"]
 
 _MAX_DIMS = 8  # dims beyond these are still compared through the element count
 # a tensor's dtype travels as its position here
-_DTYPES = (dtype.float32, dtype.float64, dtype.int64, dtype.bool, dtype.uint8, dtype.int8, dtype.int32, dtype.int16)
+_DTYPES = (dtype.float32, dtype.float64, dtype.int64, dtype.bool, dtype.uint8, dtype.int8, dtype.int32, dtype.int16,
+           dtype.float16, dtype.bfloat16)
 _META_LENGTH = 3 + _MAX_DIMS
 
 
@@ -33,13 +35,29 @@ def tensor_buffer(tensor, name):
     contiguous copy and the function that copies it back into the tensor (None when nothing to copy)."""
     _check_cpu_tensor(tensor, name)
     if tensor.dtype in (dtype.float16, dtype.bfloat16):
-        raise TypeError(f"{name}: chainrule.distributed does not move {tensor.dtype} tensors; send the tensor as "
-                        ".float() and convert the result back")
+        return _staged_in_float32(tensor)
     array = tensor.detach().numpy()
     if array.flags.c_contiguous:
         return array.reshape(-1), None
     contiguous = np.ascontiguousarray(array)
     return contiguous.reshape(-1), lambda: np.copyto(array, contiguous.reshape(array.shape))
+
+
+def _staged_in_float32(tensor):
+    """A 16-bit float tensor travels as float32 (MPI has no 16-bit float type): exact both ways, and a
+    sum is rounded to 16 bits once, at the end (for two ranks the sum 16-bit arithmetic gives)."""
+    staged = tensor.detach().float().contiguous().numpy().reshape(-1)
+    return staged, lambda: tensor.detach().copy_(cr.from_numpy(staged.reshape(tuple(tensor.shape))))
+
+
+def travel_dtype(tensor):
+    """The NumPy dtype tensor's elements travel as (float32 for the 16-bit floats)."""
+    return np.dtype(np.float32) if tensor.dtype in (dtype.float16, dtype.bfloat16) else tensor.detach().numpy().dtype
+
+
+def write_into(tensor, flat):
+    """Copies a received flat array into tensor (any layout and dtype)."""
+    tensor.detach().copy_(cr.from_numpy(flat.reshape(tuple(tensor.shape))))
 
 
 def _describe(row):

@@ -7,7 +7,7 @@ it here: world-size entries, each of the same dtype and shape.
 """
 import numpy as np
 
-from chainrule.distributed.buffers import check_same_metadata, tensor_buffer
+from chainrule.distributed.buffers import check_same_metadata, tensor_buffer, travel_dtype, write_into
 from chainrule.distributed.collectives import average_of, check_rank
 from chainrule.distributed.process_group import resolve_group, skipped_outside_group
 from chainrule.distributed.reduce_op import ReduceOp, mpi_op
@@ -29,18 +29,18 @@ def _check_list(tensors, like, world, name, what):
 
 def _pieces(world, tensor):
     """An empty (world size, numel) array of tensor's dtype: one row per rank."""
-    return np.empty((world.size, tensor.numel()), tensor.detach().numpy().dtype)
+    return np.empty((world.size, tensor.numel()), travel_dtype(tensor))
 
 
 def _unpack_into(rows, tensors):
     def unpack():
         for row, t in zip(rows, tensors):
-            np.copyto(t.detach().numpy(), row.reshape(tuple(t.shape)))
+            write_into(t, row)
     return unpack
 
 
-def _packed(tensors):
-    return np.concatenate([t.detach().numpy().reshape(-1) for t in tensors])
+def _packed(tensors, name):
+    return np.concatenate([tensor_buffer(t, name)[0] for t in tensors])
 
 
 def _check_total(big, small, world, name):
@@ -101,7 +101,7 @@ def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
     send = None
     if world.rank == src:
         _check_list(scatter_list, tensor, world, "scatter", "scatter_list")
-        send = _packed(scatter_list)
+        send = _packed(scatter_list, "scatter")
     elif scatter_list:
         raise ValueError(f"scatter: scatter_list must be None or empty on ranks other than src={src}")
     return launch(world, lambda: world.comm.Scatter(send, receive, root=src),
@@ -128,7 +128,7 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
     world = resolve_group(group, "reduce_scatter")
     check_same_metadata(world, output, "reduce_scatter")
     _check_list(input_list, output, world, "reduce_scatter", "input_list")
-    return _reduce_scatter(world, output, _packed(input_list), op, async_op, "reduce_scatter")
+    return _reduce_scatter(world, output, _packed(input_list, "reduce_scatter"), op, async_op, "reduce_scatter")
 
 
 @skipped_outside_group

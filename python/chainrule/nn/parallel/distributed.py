@@ -1,6 +1,6 @@
 """DistributedDataParallel: the same model on every rank, gradients averaged across ranks in backward.
 
-As torch.nn.parallel.DistributedDataParallel, on chainrule.distributed's MPI backend:
+As torch.nn.parallel.DistributedDataParallel, on chainrule.distributed (MPI or TCP):
 - construction checks that every rank built the same parameters and copies rank 0's parameters and
   buffers to all ranks;
 - each forward first copies rank 0's buffers (BatchNorm running statistics) to all ranks when
@@ -28,15 +28,13 @@ __all__ = ["DistributedDataParallel"]
 _DEFAULT_BUCKET_CAP_MB = 25
 
 
-def _check_supported(device_ids, output_device, static_graph):
-    if device_ids is not None and any(str(d) != "cpu" for d in device_ids):
-        raise NotImplementedError(f"DistributedDataParallel: device_ids={device_ids} asks for GPUs; the MPI backend "
-                                  "trains CPU modules (pass device_ids=None; docs/distributed.md, GPU plan)")
-    if output_device is not None:
-        raise NotImplementedError("DistributedDataParallel: output_device is for GPU modules; leave it None")
-    if static_graph:
-        raise NotImplementedError("DistributedDataParallel: static_graph=True is not implemented; leave it False "
-                                  "(find_unused_parameters=True covers graphs that skip parameters)")
+def _check_devices(device_ids, output_device):
+    """PyTorch's rule for a CPU module: device_ids names GPUs, so it must be left out (output_device is ignored)."""
+    if device_ids:
+        raise ValueError("DistributedDataParallel device_ids and output_device arguments only work with "
+                         "single-device/multiple-device GPU modules or CPU modules, but got device_ids "
+                         f"{list(device_ids)}, output_device {output_device}, and module parameters "
+                         "{device(type='cpu')}.")
 
 
 class DistributedDataParallel(Module):
@@ -46,7 +44,6 @@ class DistributedDataParallel(Module):
                  process_group=None, bucket_cap_mb=None, find_unused_parameters=False,
                  gradient_as_bucket_view=False, static_graph=False):
         super().__init__()
-        _check_supported(device_ids, output_device, static_graph)
         world = resolve_group(process_group, "DistributedDataParallel")
         named_params = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if not named_params:
@@ -56,10 +53,14 @@ class DistributedDataParallel(Module):
         if elsewhere:
             raise NotImplementedError(f"DistributedDataParallel: parameter {elsewhere[0][0]} is on {elsewhere[0][1]}; "
                                       "the MPI backend trains CPU modules (docs/distributed.md, GPU plan)")
+        _check_devices(device_ids, output_device)
         self.module = module
         self.dim = dim
         self.broadcast_buffers = broadcast_buffers
-        self.find_unused_parameters = find_unused_parameters
+        # static_graph: PyTorch learns in the first iteration which parameters the graph leaves out; finding
+        # them every iteration gives the same gradients
+        find_unused_parameters = find_unused_parameters or static_graph
+        self.find_unused_parameters, self.static_graph = find_unused_parameters, static_graph
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
         self._world = world
