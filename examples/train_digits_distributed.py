@@ -1,17 +1,19 @@
-"""examples/train_digits.py's CNN, trained data-parallel on several processes with MPI.
+"""examples/train_digits.py's CNN, trained data-parallel on several processes (MPI or TCP).
 
 Each rank trains on its DistributedSampler share of the digits; DistributedDataParallel averages
 the gradients in backward, so every rank takes the same optimizer steps (rank 0's BatchNorm
 statistics are copied to the others each forward). Rank 0 prints the progress and test accuracy
 and writes a checkpoint after each epoch (atomically); run the same command again and every rank
 resumes from it. The model, augmentation and evaluation are train_digits.py's.
-It runs on the CPU only, so it has no --device option: the MPI backend reduces host tensors, and
-CUDA tensors in chainrule.distributed come with the GPU plan of docs/distributed.md (the
-single-process examples take --device cuda).
+It runs on the CPU only, so it has no --device option: chainrule.distributed reduces host tensors,
+and CUDA tensors in it come with the GPU plan of docs/distributed.md (the single-process examples
+take --device cuda). It asks for backend "gloo": under an MPI launcher the ranks talk through MPI,
+started any other way they meet over TCP (MASTER_ADDR/MASTER_PORT, as torchrun's).
 
     mpirun -n 2 python examples/train_digits_distributed.py           # as root add --allow-run-as-root
     mpirun -n 2 python examples/train_digits_distributed.py --epochs 5 --out /tmp/digits-ddp
     mpirun --hostfile hosts -n 8 python examples/train_digits_distributed.py   # several machines
+    python -m chainrule.distributed.run --transport tcp --nproc_per_node=2 examples/train_digits_distributed.py
 
 Measured (2 ranks, one thread each, on 2 CPU cores shared with other jobs at a load average of 4;
 20 epochs, batch 16 per rank = 32 in all, as train_digits.py's): test accuracy 0.9944 (358/360)
@@ -94,14 +96,14 @@ def train(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     epilog="CPU only (no --device): the MPI backend reduces host tensors.")
+                                     epilog="CPU only (no --device): chainrule.distributed reduces host tensors.")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=16, help="per rank; the global batch is this times the ranks")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out/digits_distributed", help="folder for the checkpoint and the weights")
     args = parser.parse_args()
-    dist.init_process_group(backend="mpi")
+    dist.init_process_group(backend="gloo")  # MPI under an MPI launcher, else the TCP rendezvous
     if dist.get_rank() == 0:
         os.makedirs(args.out, exist_ok=True)
     dist.barrier()

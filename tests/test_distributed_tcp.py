@@ -251,3 +251,12 @@ def test_monitored_barrier_names_the_rank_that_did_not_come(tmp_path):
     codes, output, _ = run_tcp(2, program, timeout=60)
     assert "rank 0: Rank 1 failed to pass monitoredBarrier in 1000 ms" in output, output
     assert "rank 1: " in output and "rank 1 passed" not in output, output  # rank 0 is gone: rank 1 fails too
+
+
+def test_the_distributed_example_trains_over_tcp(tmp_path):
+    example = str(PROGRAMS.parent.parent / "examples" / "train_digits_distributed.py")
+    codes, output, _ = run_tcp(2, example, "--epochs", "1", "--out", str(tmp_path), timeout=180)
+    assert codes == [0, 0], output
+    accuracy = float(output.split("test accuracy: ")[1].split()[0])
+    assert accuracy > 0.5 and (tmp_path / "checkpoint.pt").exists(), output
+
