@@ -1,17 +1,19 @@
 """TcpComm: the mpi4py communicator methods chainrule.distributed calls, over the mesh's sockets.
 
-Collectives run one after another on one worker thread, in the order this rank started them (every
-rank starts them in the same order, as MPI and PyTorch require), so a blocking call is its
-non-blocking twin waited on, and a DDP bucket's all-reduce runs while backward goes on. The
-algorithms are direct ones, right for the few ranks of one machine or a small cluster. An
-all-reduce splits the buffer into one chunk per rank; every rank sends each chunk to its owner,
-which combines the contributions in rank order (so every rank gets the same bits, whatever arrived
-first) and sends the result to every rank: each rank sends and receives 2(n-1)/n of the buffer, as
-in a ring, in two steps instead of 2(n-1). A reduce gathers every contribution at the root; an
-all-gather sends each piece to every rank. Each collective receives at most one message from each peer, so the
-messages of consecutive collectives cannot be confused (a peer's messages arrive in order).
-Point-to-point sends go out at once (the peer's reader thread drains them); receives match in
-the mailbox by source and tag.
+Collectives run one at a time, in the order this rank started them (every rank starts them in the
+same order, as MPI and PyTorch require): the non-blocking ones on a worker thread, so a DDP bucket's
+all-reduce runs while backward goes on, and a blocking one on the caller's thread when nothing is
+queued before it (else after the queued ones). The algorithms are direct ones, right for the few
+ranks of one machine or a small cluster. An all-reduce splits the buffer into one chunk per rank;
+every rank sends each chunk to its owner, which combines the contributions in rank order (so every
+rank gets the same bits, whatever arrived first) and sends the result to every rank: each rank sends
+and receives 2(n-1)/n of the buffer, as in a ring, in two steps instead of 2(n-1). A reduce gathers
+every contribution at the root; an all-gather sends each piece to every rank. A collective posts
+its receives before it sends, in the order each peer sends, so the bytes land straight in the
+tensor (or a reused scratch buffer) and a peer's messages of consecutive collectives cannot be
+confused (they arrive in order, and one collective ends before the next starts). Point-to-point
+sends go out at once (the peer's reader thread drains them); receives match in the mailbox by
+source and tag.
 """
 import concurrent.futures
 import pickle
