@@ -62,9 +62,8 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False
         if len(tensors) != world.size:
             raise ValueError(f"all_to_all: {what} must have {world.size} tensors (one per rank), got {len(tensors)}")
     pieces = [tensor_buffer(t, "all_to_all")[0] for t in input_tensor_list]
-    send = np.concatenate(pieces) if pieces else np.empty(0)
-    dtype = travel_dtype(output_tensor_list[0]) if output_tensor_list else send.dtype
-    receive = np.empty(sum(t.numel() for t in output_tensor_list), dtype)
+    send = np.concatenate(pieces)  # one piece per rank: never empty
+    receive = np.empty(sum(t.numel() for t in output_tensor_list), travel_dtype(output_tensor_list[0]))
     receive_counts = np.array([t.numel() for t in output_tensor_list], np.int64)
 
     def unpack():

@@ -5,13 +5,12 @@ Each of this node's --nproc_per_node processes gets torchrun's variables (RANK =
 nproc_per_node + LOCAL_RANK, WORLD_SIZE = nnodes * nproc_per_node, LOCAL_RANK, LOCAL_WORLD_SIZE,
 GROUP_RANK, ROLE_RANK, ... and the shared ones run.py makes) and runs the program directly. The
 launcher watches them: when one exits non-zero, the others are stopped (SIGTERM, then SIGKILL after
-a grace period), as torchrun does, and the group starts again while --max_restarts allows. Several
+a grace period), as torchrun does (run.py starts the group again while --max_restarts allows). Several
 machines: the same command on each, with --nnodes, its --node_rank and node 0's --master_addr and
 --master_port; rank 0 (on node 0) serves the store there.
 """
 import signal
 import subprocess
-import sys
 import time
 
 __all__ = ["launch"]
@@ -57,16 +56,11 @@ def _run_group(command, environments, monitor_interval):
         raise
 
 
-def launch(command, shared, node_rank, nproc, nnodes, max_restarts, monitor_interval, name):
-    """Runs `command` as this node's ranks; the exit status of the launch."""
-    status = 1
-    for restart in range(max_restarts + 1):
-        environments = [_rank_environment(dict(shared, TORCHELASTIC_RESTART_COUNT=str(restart)), node_rank, nproc,
-                                          nnodes, local_rank) for local_rank in range(nproc)]
-        status, local_rank = _run_group(command, environments, monitor_interval)
-        if status == 0:
-            return 0
-        why = f"signal {-status}" if status < 0 else f"exit status {status}"
-        sys.stderr.write(f"chainrule.distributed.run: a process of {name} failed (local rank {local_rank}, {why}); "
-                         f"{max_restarts - restart} restarts left\n")
-    return status if status > 0 else 1
+def launch(command, shared, node_rank, nproc, nnodes, monitor_interval, restart):
+    """Runs `command` as this node's ranks, once: (0, None), or (the exit status, which process failed how)."""
+    environments = [_rank_environment(dict(shared, TORCHELASTIC_RESTART_COUNT=str(restart)), node_rank, nproc,
+                                      nnodes, local_rank) for local_rank in range(nproc)]
+    status, local_rank = _run_group(command, environments, monitor_interval)
+    if status == 0:
+        return 0, None
+    return status, f"local rank {local_rank}, " + (f"signal {-status}" if status < 0 else f"exit status {status}")

@@ -145,18 +145,30 @@ def main(argv=None):
     mode = "command" if args.no_python and not args.run_path else "module" if args.module else "script"
     environment = dict(os.environ, **_shared_environment(args, nproc, nnodes))
     if transport == "tcp":
-        return launch_tcp.launch(program_command(mode, args.training_script, args.training_script_args), environment,
-                                 args.node_rank, nproc, nnodes, args.max_restarts, args.monitor_interval,
-                                 args.training_script)
-    program = [sys.executable, _WORKER, mode, args.training_script, *args.training_script_args]
-    for restart in range(args.max_restarts + 1):
-        environment["TORCHELASTIC_RESTART_COUNT"] = str(restart)
-        # --bind-to none: the processes may run on any core, as torchrun's do
-        status = subprocess.call(mpirun_command(nproc, program, ["--bind-to", "none"]), env=environment)
+        command = program_command(mode, args.training_script, args.training_script_args)
+
+        def start_group(restart):
+            return launch_tcp.launch(command, environment, args.node_rank, nproc, nnodes, args.monitor_interval,
+                                     restart)
+    else:
+        program = [sys.executable, _WORKER, mode, args.training_script, *args.training_script_args]
+
+        def start_group(restart):
+            # --bind-to none: the processes may run on any core, as torchrun's do
+            status = subprocess.call(mpirun_command(nproc, program, ["--bind-to", "none"]),
+                                     env=dict(environment, TORCHELASTIC_RESTART_COUNT=str(restart)))
+            return status, f"mpirun exit status {status}"
+    return _with_restarts(args.max_restarts, args.training_script, start_group)
+
+
+def _with_restarts(max_restarts, name, start_group):
+    """start_group(restart) -> (status, what failed) until a status 0 or the restarts run out; the exit status."""
+    for restart in range(max_restarts + 1):
+        status, failure = start_group(restart)
         if status == 0:
             return 0
-        sys.stderr.write(f"chainrule.distributed.run: a process of {args.training_script} failed (mpirun exit "
-                         f"status {status}); {args.max_restarts - restart} restarts left\n")
+        sys.stderr.write(f"chainrule.distributed.run: a process of {name} failed ({failure}); "
+                         f"{max_restarts - restart} restarts left\n")
     return status if status > 0 else 1
 
 

@@ -73,7 +73,11 @@ class Store:
             self.set(key, value)
 
     def _request(self, command, *arguments):
-        """The reply to a store_server.COMMANDS command: a list of bytes, or None (a wait timed out)."""
+        """The reply to a store_server.COMMANDS command (its str arguments encoded): a list of bytes, or None
+        (a wait timed out)."""
+        return self._run(COMMANDS.index(command), [a.encode() if isinstance(a, str) else a for a in arguments])
+
+    def _run(self, command, items):
         raise NotImplementedError(f"{type(self).__name__} is abstract: use TCPStore, HashStore or PrefixStore")
 
     def set(self, key, value):
@@ -164,15 +168,14 @@ class TCPStore(Store):
         """The address of this process on the interface that reaches the master (what peers can dial)."""
         return self._socket.getsockname()[0]
 
-    def _request(self, command, *arguments):
+    def _run(self, command, items):
         with self._lock:
             try:
-                send_request(self._socket, COMMANDS.index(command), [a.encode() if isinstance(a, str) else a
-                                                                   for a in arguments])
+                send_request(self._socket, command, items)
                 return read_reply(self._socket)
             except (OSError, EOFError) as error:
-                raise DistNetworkError(f"TCPStore.{command}: the connection to {self.host}:{self.port} failed "
-                                       f"({error or 'closed by the server'})") from None
+                raise DistNetworkError(f"TCPStore.{COMMANDS[command]}: the connection to {self.host}:{self.port} "
+                                       f"failed ({error or 'closed by the server'})") from None
 
     def close(self):
         """Closes the connection (and stops the server, on the master)."""
@@ -194,8 +197,8 @@ class HashStore(Store):
         super().__init__()
         self._table = StoreTable()
 
-    def _request(self, command, *arguments):
-        return self._table.run(COMMANDS.index(command), [a.encode() if isinstance(a, str) else a for a in arguments])
+    def _run(self, command, items):
+        return self._table.run(command, items)
 
 
 class PrefixStore(Store):

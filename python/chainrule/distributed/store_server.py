@@ -14,6 +14,7 @@ import threading
 import time
 
 from chainrule.distributed.tcp.inherited_sockets import owned
+from chainrule.distributed.tcp.socket_io import read_exactly
 
 __all__ = ["COMMANDS", "StoreTable", "StoreServer", "send_request", "read_reply"]
 
@@ -24,13 +25,9 @@ _LENGTH = struct.Struct("<Q")
 
 
 def _read_exactly(connection, size):
-    data = bytearray(size)
-    view, got = memoryview(data), 0
-    while got < size:
-        n = connection.recv_into(view[got:])
-        if n == 0:
-            raise EOFError("connection closed")
-        got += n
+    data = read_exactly(connection, size)
+    if data is None:
+        raise EOFError("connection closed")
     return bytes(data)
 
 

@@ -44,17 +44,24 @@ class Mailbox:
         self._posted = []  # tickets not yet matched, in posting order
         self._closed = {}  # peer rank -> why its connection ended
 
+    def _first_posted(self, message):
+        """The first posted receive that matches message (kind, source, tag, ...), or None; under the lock."""
+        return next((t for t in self._posted if _matches(t.kind, t.source, t.tag, message)), None)
+
+    def _first_unexpected(self, kind, source, tag):
+        """The first waiting message a receive of (kind, source, tag) takes, or None; under the lock."""
+        return next((m for m in self._unexpected if _matches(kind, source, tag, m)), None)
+
     def deliver(self, kind, source, tag, payload):
         """A message arrived (reader thread): hand it to the first matching posted receive, or keep it."""
         message = (kind, source, tag, payload)
         with self._changed:
-            for ticket in self._posted:
-                if _matches(ticket.kind, ticket.source, ticket.tag, message):
-                    self._posted.remove(ticket)
-                    ticket.message = message
-                    self._changed.notify_all()
-                    return
-            self._unexpected.append(message)
+            ticket = self._first_posted(message)
+            if ticket is None:
+                self._unexpected.append(message)
+            else:
+                self._posted.remove(ticket)
+                ticket.message = message
             self._changed.notify_all()
 
     def claim(self, kind, source, tag, size):
@@ -62,13 +69,11 @@ class Mailbox:
         memory of exactly `size` bytes (the reader then reads the payload there and calls complete);
         else None, and the payload comes through deliver."""
         with self._changed:
-            for ticket in self._posted:
-                if _matches(ticket.kind, ticket.source, ticket.tag, (kind, source, tag, None)):
-                    if ticket.into is None or ticket.into.nbytes != size:
-                        return None
-                    self._posted.remove(ticket)
-                    return ticket
-        return None
+            ticket = self._first_posted((kind, source, tag, None))
+            if ticket is None or ticket.into is None or ticket.into.nbytes != size:
+                return None
+            self._posted.remove(ticket)
+            return ticket
 
     def complete(self, ticket, kind, source, tag, why=None):
         """A claimed receive's payload is in its memory (or, with `why`, its connection failed first)."""
@@ -101,11 +106,11 @@ class Mailbox:
         bytes may go directly, see claim)."""
         ticket = Ticket(kind, source, tag, into)
         with self._changed:
-            for message in self._unexpected:
-                if _matches(kind, source, tag, message):
-                    self._unexpected.remove(message)
-                    ticket.message = message
-                    return ticket
+            message = self._first_unexpected(kind, source, tag)
+            if message is not None:
+                self._unexpected.remove(message)
+                ticket.message = message
+                return ticket
             self._posted.append(ticket)
             self._fail_if_hopeless(ticket)
         return ticket
@@ -129,9 +134,9 @@ class Mailbox:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self._changed:
             while True:
-                for message in self._unexpected:
-                    if _matches(kind, source, tag, message):
-                        return message[1], len(message[3])
+                message = self._first_unexpected(kind, source, tag)
+                if message is not None:
+                    return message[1], len(message[3])
                 probe = Ticket(kind, source, tag)
                 self._fail_if_hopeless(probe)
                 if probe.error is not None:

@@ -19,28 +19,12 @@ import time
 
 from chainrule.distributed.tcp.inherited_sockets import owned
 from chainrule.distributed.tcp.mailbox import Mailbox
+from chainrule.distributed.tcp.socket_io import read_exactly, read_into
 
 __all__ = ["Mesh", "connect_mesh"]
 
 _FRAME = struct.Struct("<IqQ")  # kind, tag, payload bytes
 _RANK = struct.Struct("<q")
-
-
-def _read_into(connection, view):
-    """Fills the byte memoryview from connection; False if it closed first."""
-    got, size = 0, view.nbytes
-    while got < size:
-        n = connection.recv_into(view[got:], min(size - got, 1 << 24))
-        if n == 0:
-            return False
-        got += n
-    return True
-
-
-def _read_exactly(connection, size):
-    """size bytes from connection, or None if it closed first."""
-    data = bytearray(size)
-    return data if _read_into(connection, memoryview(data)) else None
 
 
 class _Peer:
@@ -55,16 +39,16 @@ class _Peer:
     def _read_forever(self):
         why = "closed its connection"
         try:
-            while (header := _read_exactly(self.connection, _FRAME.size)) is not None:
+            while (header := read_exactly(self.connection, _FRAME.size)) is not None:
                 kind, tag, size = _FRAME.unpack(header)
                 claimed = self.mailbox.claim(kind, self.rank, tag, size)
                 if claimed is not None:  # a receive waits with the memory for it: read straight there
-                    read = _read_into(self.connection, claimed.into)
+                    read = read_into(self.connection, claimed.into)
                     self.mailbox.complete(claimed, kind, self.rank, tag, None if read else "closed its connection")
                     if not read:
                         break
                     continue
-                payload = _read_exactly(self.connection, size)
+                payload = read_exactly(self.connection, size)
                 if payload is None:
                     break
                 self.mailbox.deliver(kind, self.rank, tag, payload)
@@ -141,7 +125,7 @@ def connect_mesh(store, prefix, rank, size, host, family, timeout_s):
                 raise RuntimeError(f"init_process_group: rank {rank} timed out after {timeout_s:g} s waiting for "
                                    f"ranks {missing} to connect") from None
             connection.settimeout(timeout_s)
-            peer_rank, = _RANK.unpack(bytes(_read_exactly(connection, _RANK.size) or b"\xff" * 8))
+            peer_rank, = _RANK.unpack(bytes(read_exactly(connection, _RANK.size) or b"\xff" * 8))
             if not rank < peer_rank < size or peer_rank in connections:
                 connection.close()  # not one of ours (a stray dial, or a rank of another job)
                 continue
